@@ -1,0 +1,183 @@
+"""Every setting talkfarm reads, in one place.
+
+Each setting is an environment variable with the ``TALKFARM_`` prefix, a type,
+a default and one line of documentation. ``Settings.from_env()`` is the only
+place that reads the environment; everything else receives a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+PREFIX = "TALKFARM_"
+POOL_TAGS = ("cpu", "amd64-gpu", "arm64-npu")
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {raw!r}")
+
+
+def _csv(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _setting(default: Any, doc: str, parse: Callable[[str], Any] | None = None):
+    return field(default=default, metadata={"doc": doc, "parse": parse})
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- where things live -------------------------------------------------
+    data_dir: Path = _setting(Path("./talkfarm-data"), "Folder for the embedded database, broker, storage and local keys.", Path)
+    database_url: str = _setting("", "SQLAlchemy URL; default a SQLite file in DATA_DIR. postgresql+psycopg://… in production.")
+    broker_url: str = _setting("", "Celery broker; default an embedded SQLite broker in DATA_DIR. redis://… in production.")
+    storage_url: str = _setting("", "file:///path or s3://bucket[/prefix]; default a folder in DATA_DIR.")
+    s3_endpoint_url: str = _setting("", "S3 endpoint for SeaweedFS/MinIO; empty means AWS. Credentials come from boto3's usual chain.")
+    s3_region: str = _setting("us-east-1", "Region name passed to boto3.")
+    s3_multipart_threshold_mb: int = _setting(8, "Uploads above this size use S3 multipart upload.", int)
+    public_url: str = _setting("", "Base URL clients reach the API at; used for local-storage download links. Default: the request's host.")
+    output_url_expiry_s: int = _setting(3600, "Lifetime of a signed output link, in seconds.", int)
+
+    # --- pools and workers -------------------------------------------------
+    pools: tuple[str, ...] = _setting(("cpu",), "Pool tags this farm has, comma-separated: cpu, amd64-gpu, arm64-npu.", _csv)
+    heartbeat_interval_s: float = _setting(5.0, "How often workers and running attempts heartbeat.", float)
+    worker_dead_after_s: float = _setting(30.0, "A worker or attempt silent for this long is considered gone.", float)
+    drain_grace_s: float = _setting(90.0, "On SIGTERM, time a worker has to finish or checkpoint before handing jobs back.", float)
+    job_max_failures: int = _setting(3, "Real failures (not interruptions) a job may have before it fails for good.", int)
+    queued_resend_after_s: float = _setting(120.0, "A queued job not picked up for this long is sent to the broker again.", float)
+    idempotency_ttl_s: int = _setting(86400, "How long an Idempotency-Key is remembered.", int)
+    storage_wait_limit_s: float = _setting(600.0, "While storage is unreachable a job waits this long before failing storage_unavailable.", float)
+
+    # --- limits on what callers send ----------------------------------------
+    max_script_chars: int = _setting(20000, "Longest script accepted (about 20 minutes of speech).", int)
+    max_asset_bytes: int = _setting(25 * 1024 * 1024, "Largest upload accepted by POST /v1/assets.", int)
+    max_audio_s: float = _setting(1200.0, "Longest narration audio accepted, in seconds.", float)
+
+    # --- rendering -----------------------------------------------------------
+    models: str = _setting("", "Extra render models: JSON list of {name, path, adapter, pools} or a path to such a JSON file.")
+    voices: str = _setting("", "Extra Piper voices: JSON object {name: path-to-.onnx} or a path to such a JSON file.")
+    render_max_batch_size: int = _setting(8, "Frames from concurrent jobs run through the model in one call, at most this many.", int)
+    render_max_batch_delay_ms: float = _setting(4.0, "Longest a frame waits for others to fill a batch.", float)
+
+    # --- watermarks and provenance -------------------------------------------
+    watermark_text: str = _setting("AI-generated", "Visible watermark text.")
+    watermark_position: str = _setting("bottom-right", "Visible watermark corner: top-left, top-right, bottom-left, bottom-right.")
+    watermark_opacity: float = _setting(0.6, "Visible watermark opacity, 0..1.", float)
+    watermark_key: str = _setting("", "Secret for the invisible watermark; default a random key kept in DATA_DIR.")
+    c2pa_cert: str = _setting("", "PEM certificate chain for C2PA signing; empty skips content credentials.")
+    c2pa_key: str = _setting("", "PEM private key for C2PA signing.")
+
+    # --- webhooks -------------------------------------------------------------
+    webhook_allow_hosts: tuple[str, ...] = _setting((), "Hosts or CIDRs webhooks may reach although loopback/private.", _csv)
+    webhook_timeout_s: float = _setting(10.0, "Timeout of one webhook delivery attempt.", float)
+    webhook_retry_schedule: tuple[str, ...] = _setting(
+        ("5", "300", "1800", "7200", "18000", "36000", "36000"),
+        "Seconds between delivery attempts (Standard Webhooks' schedule).",
+        _csv,
+    )
+
+    # --- tenants --------------------------------------------------------------
+    tenant_max_in_flight: int = _setting(1000, "Default limit of queued+running jobs per tenant; beyond it 429.", int)
+
+    # --- testing only ---------------------------------------------------------
+    allow_null_stages: bool = _setting(False, "Test-only: allow TALKFARM_NULL_STAGES. Never set in production.", _bool)
+    null_stages: bool = _setting(False, "Test-only: replace the media stages with a no-op (needs ALLOW_NULL_STAGES).", _bool)
+
+    # --- clients (CLI) --------------------------------------------------------
+    api_url: str = _setting("http://127.0.0.1:8000", "Where CLI client commands reach the API.")
+    api_key: str = _setting("", "API key for CLI client commands; default the local key `talkfarm up` keeps.")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            parse = f.metadata.get("parse") or str
+            try:
+                values[f.name] = parse(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{PREFIX}{f.name.upper()}: {exc}") from exc
+        values.update(overrides)
+        return cls(**values).resolved()
+
+    def resolved(self) -> "Settings":
+        """Fill defaults that depend on other settings and check the rest."""
+        data_dir = Path(self.data_dir).expanduser().absolute()
+        changes: dict[str, Any] = {"data_dir": data_dir}
+        if not self.database_url:
+            changes["database_url"] = f"sqlite:///{data_dir / 'talkfarm.db'}"
+        if not self.broker_url:
+            changes["broker_url"] = f"sqla+sqlite:///{data_dir / 'broker.db'}"
+        if not self.storage_url:
+            changes["storage_url"] = (data_dir / "storage").as_uri()
+        unknown = [p for p in self.pools if p not in POOL_TAGS]
+        if unknown:
+            raise ConfigError(f"{PREFIX}POOLS: unknown pool tag(s) {', '.join(unknown)}; known: {', '.join(POOL_TAGS)}")
+        if not self.pools:
+            raise ConfigError(f"{PREFIX}POOLS: at least one pool is needed")
+        if self.watermark_position not in {"top-left", "top-right", "bottom-left", "bottom-right"}:
+            raise ConfigError(f"{PREFIX}WATERMARK_POSITION: {self.watermark_position!r} is not a corner")
+        if not 0.0 <= self.watermark_opacity <= 1.0:
+            raise ConfigError(f"{PREFIX}WATERMARK_OPACITY must be within 0..1")
+        if self.null_stages and not self.allow_null_stages:
+            raise ConfigError(f"{PREFIX}NULL_STAGES is test-only and refused unless {PREFIX}ALLOW_NULL_STAGES=true")
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url.startswith("sqla+")
+
+    def model_registry(self) -> list[dict[str, Any]]:
+        return _json_or_file(self.models, "MODELS", list)
+
+    def voice_registry(self) -> dict[str, str]:
+        return _json_or_file(self.voices, "VOICES", dict)
+
+    def retry_schedule(self) -> list[float]:
+        return [float(s) for s in self.webhook_retry_schedule]
+
+
+def _json_or_file(raw: str, name: str, kind: type):
+    if not raw.strip():
+        return kind()
+    text = raw
+    if not raw.lstrip().startswith(("[", "{")):
+        try:
+            text = Path(raw).read_text()
+        except OSError as exc:
+            raise ConfigError(f"{PREFIX}{name}: cannot read {raw}: {exc}") from exc
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{PREFIX}{name}: not valid JSON: {exc}") from exc
+    if not isinstance(value, kind):
+        raise ConfigError(f"{PREFIX}{name}: expected a JSON {kind.__name__}")
+    return value
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; the message names the variable."""
+
+
+def documented_settings() -> list[tuple[str, str, str]]:
+    """(variable, default, doc) for every setting, for the README and `talkfarm config`."""
+    rows = []
+    for f in dataclasses.fields(Settings):
+        default = f.default
+        if isinstance(default, tuple):
+            default = ",".join(default)
+        rows.append((PREFIX + f.name.upper(), str(default), f.metadata["doc"]))
+    return rows

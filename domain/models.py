@@ -1,0 +1,260 @@
+"""Database models. The database is the source of truth for every job.
+
+Conventions: ids are sortable strings with a type prefix (``job_…``), times
+are timezone-aware UTC, free-form documents are JSON. The same models run on
+PostgreSQL (production) and SQLite (one machine).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from domain.ids import new_id
+from domain.timeutil import utcnow
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Timezone-aware datetimes on both PostgreSQL and SQLite (which drops tzinfo)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            from datetime import timezone
+
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: sa.JSON(), list[Any]: sa.JSON()}
+
+
+def _id(prefix: str):
+    return mapped_column(sa.String(40), primary_key=True, default=lambda: new_id(prefix))
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = _id("ten")
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    #: share of its pool a tenant gets when several compete (weighted turns)
+    weight: Mapped[int] = mapped_column(default=1)
+    #: queued + running jobs allowed at once; beyond it submit answers 429
+    max_in_flight: Mapped[int | None] = mapped_column(default=None)
+    #: the tenant's visible watermark defaults (text, position, opacity, logo)
+    watermark: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: whether its jobs may turn the visible watermark off
+    may_disable_watermark: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = _id("key")
+    tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
+    #: sha256 of the whole key; the key itself is shown once and never stored
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    tenant: Mapped[Tenant] = relationship()
+
+
+class Asset(Base):
+    __tablename__ = "assets"
+
+    id: Mapped[str] = _id("ast")
+    tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # image | audio
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    bytes: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(300))
+    #: what inspection found: image size and face box, or audio duration
+    info: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+
+    id: Mapped[str] = _id("bat")
+    tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
+    size: Mapped[int]
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_jobs_tenant_idempotency"),
+        sa.Index("ix_jobs_pool_status_created", "pool", "status", "created_at"),
+        sa.Index("ix_jobs_tenant_created", "tenant_id", "created_at"),
+    )
+
+    id: Mapped[str] = _id("job")
+    tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"))
+    batch_id: Mapped[str | None] = mapped_column(sa.ForeignKey("batches.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    stage: Mapped[str | None] = mapped_column(sa.String(16))
+    progress: Mapped[float] = mapped_column(default=0.0)
+    pool: Mapped[str] = mapped_column(sa.String(32))
+    accelerator: Mapped[str] = mapped_column(sa.String(8), default="auto")
+    priority: Mapped[int] = mapped_column(default=5)
+    #: what to make: script or audio asset, avatar, voice, language, model, params, watermark
+    spec: Mapped[dict[str, Any]]
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    webhook_url: Mapped[str | None] = mapped_column(sa.String(2000))
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(255))
+    request_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    idempotency_expires_at: Mapped[datetime | None]
+
+    #: fencing token: bumped by every claim; only the holder may write
+    attempt: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[int] = mapped_column(default=0)
+    interruptions: Mapped[int] = mapped_column(default=0)
+    worker: Mapped[str | None] = mapped_column(sa.String(200))
+    lease_expires_at: Mapped[datetime | None]
+    #: when the job was last handed to the broker, and how often
+    enqueued_at: Mapped[datetime | None]
+    sends: Mapped[int] = mapped_column(default=0)
+    #: workers on which this job failed, with counts (Flamenco-style blocklist)
+    failed_on: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    not_before: Mapped[datetime | None]
+
+    error_code: Mapped[str | None] = mapped_column(sa.String(64))
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+    output: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    timings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: 48-bit number the invisible watermark carries for this job
+    wm_code: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
+    #: bumped on every visible change; the ETag is built from it
+    version: Mapped[int] = mapped_column(default=1)
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JobEvent(Base):
+    """Every state change, with its time, worker and attempt."""
+
+    __tablename__ = "job_events"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(sa.String(32))  # created, claimed, stage, succeeded, failed, requeued, ...
+    from_status: Mapped[str | None] = mapped_column(sa.String(16))
+    to_status: Mapped[str | None] = mapped_column(sa.String(16))
+    attempt: Mapped[int] = mapped_column(default=0)
+    worker: Mapped[str | None] = mapped_column(sa.String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class JobAttempt(Base):
+    __tablename__ = "job_attempts"
+    __table_args__ = (sa.UniqueConstraint("job_id", "number", name="uq_job_attempts_job_number"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    worker: Mapped[str] = mapped_column(sa.String(200))
+    outcome: Mapped[str] = mapped_column(sa.String(16), default="running")
+    error_code: Mapped[str | None] = mapped_column(sa.String(64))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class Segment(Base):
+    """A finished piece of a job (a sentence or a few), stored so a retry reuses it."""
+
+    __tablename__ = "segments"
+    __table_args__ = (sa.UniqueConstraint("job_id", "index", name="uq_segments_job_index"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    index: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(sa.String(300))
+    frames: Mapped[int]
+    duration_s: Mapped[float]
+    attempt: Mapped[int]
+    worker: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Worker(Base):
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    hostname: Mapped[str] = mapped_column(sa.String(200))
+    tag: Mapped[str] = mapped_column(sa.String(32), index=True)
+    arch: Mapped[str] = mapped_column(sa.String(32))
+    providers: Mapped[list[Any]] = mapped_column(default=list)
+    concurrency: Mapped[int] = mapped_column(default=1)
+    running: Mapped[int] = mapped_column(default=0)
+    state: Mapped[str] = mapped_column(sa.String(16), default="online")  # online | draining | offline
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookEndpoint(Base):
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = _id("whe")
+    tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    events: Mapped[list[Any]] = mapped_column(default=list)
+    secret: Mapped[str] = mapped_column(sa.String(200))
+    previous_secret: Mapped[str | None] = mapped_column(sa.String(200))
+    previous_secret_expires_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = _id("whd")
+    tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
+    endpoint_id: Mapped[str | None] = mapped_column(sa.ForeignKey("webhook_endpoints.id"), index=True)
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    #: the Standard Webhooks message id; stable across retries and redeliveries
+    event_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    event_type: Mapped[str] = mapped_column(sa.String(32))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending | delivered | failed | disabled
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    log: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]

@@ -1,0 +1,72 @@
+"""Job states and stages, and which transitions between states are legal."""
+
+from __future__ import annotations
+
+import enum
+
+
+class JobState(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+    @property
+    def finished(self) -> bool:
+        return self in FINISHED
+
+
+FINISHED = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED})
+
+#: Every legal move. RUNNING -> QUEUED is a hand-back (drain, interruption or a
+#: retry after a failure); the database refuses anything else.
+TRANSITIONS: dict[JobState, frozenset[JobState]] = {
+    JobState.QUEUED: frozenset({JobState.RUNNING, JobState.CANCELED, JobState.FAILED}),
+    JobState.RUNNING: frozenset({JobState.QUEUED, JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED}),
+    JobState.SUCCEEDED: frozenset(),
+    JobState.FAILED: frozenset(),
+    JobState.CANCELED: frozenset(),
+}
+
+
+def can_move(src: JobState | str, dst: JobState | str) -> bool:
+    return JobState(dst) in TRANSITIONS[JobState(src)]
+
+
+class Stage(str, enum.Enum):
+    TTS = "tts"
+    RENDER = "render"
+    ENCODE = "encode"
+    WATERMARK = "watermark"
+    UPLOAD = "upload"
+
+
+#: Share of a job's progress each stage accounts for, measured on the CPU pool
+#: (see benchmarks/render.py); progress moves smoothly rather than by stage.
+STAGE_WEIGHTS: dict[Stage, float] = {
+    Stage.TTS: 0.20,
+    Stage.RENDER: 0.60,
+    Stage.ENCODE: 0.08,
+    Stage.WATERMARK: 0.04,
+    Stage.UPLOAD: 0.08,
+}
+
+
+def overall_progress(stage: Stage, fraction: float) -> float:
+    done = 0.0
+    for s, weight in STAGE_WEIGHTS.items():
+        if s == stage:
+            return round(min(1.0, done + weight * max(0.0, min(1.0, fraction))), 4)
+        done += weight
+    return 1.0
+
+
+class AttemptOutcome(str, enum.Enum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    #: the machine went away or drained: does not use up the retry budget
+    INTERRUPTED = "interrupted"
+    #: the job moved on (canceled, or a newer attempt took over)
+    SUPERSEDED = "superseded"
