@@ -24,3 +24,9 @@ def new_id(prefix: str) -> str:
     millis = int(time.time() * 1000)
     rand = int.from_bytes(os.urandom(10), "big")
     return f"{prefix}_{_b32(millis, 10)}{_b32(rand, 16)}"
+
+
+def new_wm_code() -> int:
+    """A random 48-bit number for the invisible watermark to carry; the
+    database maps it back to the job (unique index)."""
+    return int.from_bytes(os.urandom(6), "big")

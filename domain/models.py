@@ -219,6 +219,8 @@ class Worker(Base):
     concurrency: Mapped[int] = mapped_column(default=1)
     running: Mapped[int] = mapped_column(default=0)
     state: Mapped[str] = mapped_column(sa.String(16), default="online")  # online | draining | offline
+    #: counters and histograms the worker reports with each heartbeat (batch sizes, stage seconds)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
 

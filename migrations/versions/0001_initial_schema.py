@@ -35,6 +35,7 @@ def upgrade() -> None:
     sa.Column('concurrency', sa.Integer(), nullable=False),
     sa.Column('running', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('stats', sa.JSON(), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workers'))

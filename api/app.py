@@ -1,0 +1,59 @@
+"""The HTTP API (Flask + flask-smorest). ``create_app()`` is the WSGI factory:
+``gunicorn 'api.app:create_app()'``."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_smorest import Api
+
+from api import auth, problems
+from api.context import ApiContext
+from domain.config import Settings
+from domain.db import session_factory
+
+from api.app_version import VERSION
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask("talkfarm")
+    app.config.update(
+        API_TITLE="talkfarm",
+        API_VERSION=VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=settings.max_asset_bytes + 1024 * 1024,
+        API_SPEC_OPTIONS={
+            "info": {"description": "Scripts and portraits in; watermarked, lip-synced MP4s out.", "version": VERSION},
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["talkfarm"] = ApiContext(settings=settings, sessions=session_factory(settings))
+    api = Api(app)
+    # Every error response in the spec is problem+json.
+    api.ERROR_SCHEMA = None
+    problems.install(app)
+    app.before_request(auth.authenticate)
+
+    from api import assets, jobs, pools, files
+
+    for module in (assets, jobs, pools, files):
+        api.register_blueprint(module.blp)
+    _document_problems(api)
+    logging.getLogger(__name__).debug("API ready with pools %s", ",".join(settings.pools))
+    return app
+
+
+def _document_problems(api: Api) -> None:
+    from api.schemas import ProblemSchema
+
+    api.spec.components.schema("Problem", schema=ProblemSchema)
+    api.spec.components.response("Problem", {
+        "description": "The request could not be applied; `code` says why.",
+        "content": {problems.PROBLEM_JSON: {"schema": "Problem"}},
+    })

@@ -1,0 +1,98 @@
+"""/v1/assets: portraits and narration. Inspected before anything is stored:
+a file we cannot use is refused with a code, and leaves nothing behind."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+from flask import g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.context import ctx
+from api.schemas import AssetSchema, AssetUploadSchema
+from domain.errors import ProblemError, not_found
+from domain.ids import new_id
+from domain.models import Asset
+from domain.timeutil import iso
+
+blp = Blueprint("assets", __name__, url_prefix="/v1/assets", description="Portraits and audio")
+
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+def asset_document(asset: Asset) -> dict:
+    return {"id": asset.id, "kind": asset.kind, "content_type": asset.content_type, "bytes": asset.bytes,
+            "sha256": asset.sha256, "info": asset.info, "created_at": iso(asset.created_at)}
+
+
+def _inspect(data: bytes) -> tuple[str, str, dict]:
+    """(kind, content_type, info) or a 422 naming what is wrong."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            fmt = probe.format
+    except (UnidentifiedImageError, OSError, ValueError):
+        fmt = None
+    if fmt is not None:
+        if fmt not in IMAGE_TYPES:
+            raise ProblemError("asset_unsupported_type", f"{fmt} images are not accepted; send JPEG, PNG or WebP.", 415)
+        from workers.render.face import analyze_portrait
+
+        info = analyze_portrait(data).to_dict()  # raises avatar_unreadable / avatar_no_face
+        return "image", IMAGE_TYPES[fmt], info
+    from workers.tts.audio_input import probe_audio
+
+    audio = probe_audio(data)  # raises asset_unreadable for anything else
+    settings = ctx().settings
+    if audio.duration_s > settings.max_audio_s:
+        raise ProblemError("audio_too_long", f"The audio lasts {audio.duration_s:.0f} s; the limit is {settings.max_audio_s:.0f} s.", 422)
+    if audio.duration_s < 0.2:
+        raise ProblemError("audio_too_short", "The audio is shorter than 0.2 s.", 422)
+    return "audio", audio.content_type, {"duration_s": round(audio.duration_s, 3), "sample_rate": audio.sample_rate}
+
+
+@blp.route("")
+class Assets(MethodView):
+    @blp.arguments(AssetUploadSchema, location="files")
+    @blp.response(201, AssetSchema)
+    @blp.alt_response(413, response={"$ref": "#/components/responses/Problem"})
+    @blp.alt_response(415, response={"$ref": "#/components/responses/Problem"})
+    @blp.alt_response(422, response={"$ref": "#/components/responses/Problem"})
+    def post(self, files):
+        """Upload a portrait (JPEG/PNG/WebP with one visible face) or narration audio."""
+        c = ctx()
+        upload = files["file"]
+        data = upload.read(c.settings.max_asset_bytes + 1)
+        if len(data) > c.settings.max_asset_bytes:
+            raise ProblemError("asset_too_large", f"Assets may be at most {c.settings.max_asset_bytes} bytes.", 413)
+        if not data:
+            raise ProblemError("asset_empty", "The uploaded file is empty.", 422)
+        kind, content_type, info = _inspect(data)
+        asset_id = new_id("ast")
+        key = f"assets/{g.tenant_id}/{asset_id}"
+        c.storage.put_bytes(key, data, content_type)
+        asset = Asset(id=asset_id, tenant_id=g.tenant_id, kind=kind, content_type=content_type, bytes=len(data),
+                      sha256=hashlib.sha256(data).hexdigest(), storage_key=key, info=info)
+        try:
+            with c.sessions() as session, session.begin():
+                session.add(asset)
+        except Exception:
+            c.storage.delete(key)  # leave nothing half-written behind
+            raise
+        return asset_document(asset)
+
+
+@blp.route("/<asset_id>")
+class AssetById(MethodView):
+    @blp.response(200, AssetSchema)
+    @blp.alt_response(404, response={"$ref": "#/components/responses/Problem"})
+    def get(self, asset_id):
+        """An asset's metadata."""
+        with ctx().sessions() as session:
+            asset = session.get(Asset, asset_id)
+            if asset is None or asset.tenant_id != g.tenant_id:
+                raise not_found("asset")
+            return asset_document(asset)

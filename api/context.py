@@ -1,0 +1,31 @@
+"""What every request handler needs, built once per app."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+from flask import current_app, request
+from sqlalchemy.orm import Session, sessionmaker
+
+from domain.config import Settings
+from storage import Storage
+
+
+@dataclasses.dataclass
+class ApiContext:
+    settings: Settings
+    sessions: sessionmaker[Session]
+
+    @functools.cached_property
+    def storage(self) -> Storage:
+        from storage import open_storage
+
+        return open_storage(self.settings)
+
+    def base_url(self) -> str:
+        return self.settings.public_url or request.host_url.rstrip("/")
+
+
+def ctx() -> ApiContext:
+    return current_app.extensions["talkfarm"]

@@ -1,0 +1,37 @@
+"""Signed download links for local storage, the one-machine twin of an S3
+presigned URL (``/v1/files/<key>?expires=…&signature=…``)."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from flask import request, send_file
+from flask_smorest import Blueprint
+
+from api.context import ctx
+from domain.errors import ProblemError
+
+blp = Blueprint("files", __name__, url_prefix="/v1/files", description="Signed downloads (local storage only)")
+
+
+@blp.route("/<path:key>", methods=["GET"])
+@blp.doc(security=[])
+@blp.response(200, description="The file")
+@blp.alt_response(403, response={"$ref": "#/components/responses/Problem"})
+@blp.alt_response(404, response={"$ref": "#/components/responses/Problem"})
+def download(key):
+    """Serve a stored file through a signed, expiring link."""
+    storage = ctx().storage
+    verify = getattr(storage, "verify", None)
+    if verify is None:
+        raise ProblemError("not_found", "Downloads are served by the object store, not the API.", 404)
+    try:
+        expires = int(request.args.get("expires", ""))
+    except ValueError:
+        raise ProblemError("link_invalid", "The link is malformed.", 403) from None
+    if not verify(key, expires, request.args.get("signature", "")):
+        raise ProblemError("link_expired", "The link is invalid or expired; ask the API for a fresh one.", 403)
+    path = storage.local_path(key)
+    if not path.is_file():
+        raise ProblemError("not_found", "No such file.", 404)
+    return send_file(path, mimetype=mimetypes.guess_type(key)[0] or "application/octet-stream", conditional=True)

@@ -1,0 +1,171 @@
+"""Turning a validated job request into a job row: every check a caller can
+fail happens here, before anything is written. Used by POST /v1/jobs and by
+batches (which check every item before creating any)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from domain import params as render_params
+from domain.config import Settings
+from domain.errors import ProblemError
+from domain.ids import new_wm_code
+from domain.lifecycle import add_event
+from domain.models import Asset, Job, Tenant
+from domain.timeutil import utcnow
+from tasks.dispatch import live_workers
+
+#: which pools serve each accelerator request; `auto` prefers accelerators
+ACCELERATOR_POOLS = {"gpu": ["amd64-gpu"], "npu": ["arm64-npu"], "cpu": ["cpu"],
+                     "auto": ["amd64-gpu", "arm64-npu", "cpu"]}
+MAX_METADATA_BYTES = 16 * 1024
+
+
+@dataclass
+class Intake:
+    spec: dict[str, Any]
+    pool: str
+    priority: int
+    metadata: dict[str, Any]
+    webhook_url: str | None
+    accelerator: str
+
+
+def choose_pool(session: Session, settings: Settings, accelerator: str, model_pools: list[str] | None) -> str:
+    candidates = [p for p in ACCELERATOR_POOLS[accelerator] if p in settings.pools]
+    if model_pools is not None:
+        candidates = [p for p in candidates if p in model_pools]
+    if not candidates:
+        offered = ", ".join(settings.pools)
+        raise ProblemError("no_compatible_pool",
+                           f"No pool of this farm offers accelerator '{accelerator}' for this model (pools: {offered}).", 422)
+    if accelerator != "auto" or len(candidates) == 1:
+        return candidates[0]
+    live = {w.tag for w in live_workers(session, settings) if w.state == "online"}
+    for pool in candidates:  # accelerators first
+        if pool in live:
+            return pool
+    return "cpu" if "cpu" in candidates else candidates[0]
+
+
+def _asset(session: Session, tenant_id: str, asset_id: str, field: str) -> Asset:
+    asset = session.get(Asset, asset_id)
+    if asset is None or asset.tenant_id != tenant_id:
+        raise ProblemError("asset_not_found", f"{field}: no asset {asset_id!r} for this tenant.", 404)
+    return asset
+
+
+def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[str, Any]) -> Intake:
+    from domain.presets import PRESETS
+    from workers.render.registry import known_models
+    from workers.tts.voices import resolve_voice
+
+    script = body.get("script")
+    spec: dict[str, Any] = {"model": body["model"], "language": body.get("language")}
+    if script is not None:
+        script = script.strip()
+        if not script:
+            raise ProblemError("script_empty", "The script is empty.", 422)
+        if len(script) > settings.max_script_chars:
+            raise ProblemError("script_too_long",
+                               f"The script has {len(script)} characters; the limit is {settings.max_script_chars}.", 422)
+        spec["script"] = script
+    audio_duration = None
+    if body.get("audio_asset_id"):
+        audio = _asset(session, tenant.id, body["audio_asset_id"], "audio_asset_id")
+        if audio.kind != "audio":
+            raise ProblemError("asset_not_audio", "audio_asset_id must name an audio asset.", 422)
+        spec["audio_asset_id"] = audio.id
+        audio_duration = float(audio.info.get("duration_s") or 0)
+
+    avatar = body["avatar"]
+    if avatar.startswith("ast_"):
+        image = _asset(session, tenant.id, avatar, "avatar")
+        if image.kind != "image":
+            raise ProblemError("avatar_not_image", "avatar must name an image asset or a preset.", 422)
+        spec["avatar"] = {"asset_id": image.id}
+    elif avatar in PRESETS:
+        spec["avatar"] = {"preset": avatar}
+    else:
+        raise ProblemError("avatar_unknown",
+                           f"avatar {avatar!r} is neither an asset id nor a preset ({', '.join(sorted(PRESETS))}).", 422)
+
+    if script is not None:
+        voice = resolve_voice(body.get("voice"), body.get("language"), settings)
+        spec["voice"] = voice.name
+        spec["language"] = voice.language
+    elif body.get("voice"):
+        raise ProblemError("voice_with_audio", "voice applies to scripts; an audio job speaks with its own audio.", 422)
+
+    models = known_models(settings)
+    model = models.get(body["model"])
+    if model is None:
+        raise ProblemError("model_unknown", f"No model named {body['model']!r}; known: {', '.join(sorted(models))}.", 422)
+
+    merged = render_params.with_defaults(body.get("params"))
+    duration = merged.get("duration")
+    if duration is not None and audio_duration is not None:
+        if abs(duration - audio_duration) > 1.0 / merged["fps"]:
+            raise ProblemError("duration_mismatch",
+                               f"params.duration is {duration:.3f} s but the audio lasts {audio_duration:.3f} s.", 422,
+                               errors={"params": {"duration": ["Must equal the audio length."]}})
+    spec["params"] = merged
+    spec["watermark"] = _watermark(tenant, body.get("watermark"))
+
+    metadata = body.get("metadata") or {}
+    if len(json.dumps(metadata)) > MAX_METADATA_BYTES:
+        raise ProblemError("metadata_too_large", f"metadata must be at most {MAX_METADATA_BYTES} bytes of JSON.", 422)
+    webhook_url = body.get("webhook_url")
+    if webhook_url:
+        from tasks.webhook_targets import check_webhook_url
+
+        check_webhook_url(webhook_url, settings)
+    pool = choose_pool(session, settings, body["accelerator"], model.pools)
+    return Intake(spec=spec, pool=pool, priority=body["priority"], metadata=metadata, webhook_url=webhook_url,
+                  accelerator=body["accelerator"])
+
+
+def _watermark(tenant: Tenant, asked: dict[str, Any] | None) -> dict[str, Any]:
+    """The job's visible watermark: the tenant's defaults, overridden by the job where allowed."""
+    chosen = {k: v for k, v in (tenant.watermark or {}).items() if v is not None}
+    for key, value in (asked or {}).items():
+        if value is not None:
+            chosen[key] = value
+    if chosen.get("enabled") is False and not tenant.may_disable_watermark:
+        raise ProblemError("watermark_required",
+                           "This tenant may not turn the visible watermark off; ask the operator to allow it.", 403)
+    return chosen
+
+
+def request_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def check_in_flight_limit(session: Session, settings: Settings, tenant: Tenant, adding: int = 1) -> None:
+    limit = tenant.max_in_flight or settings.tenant_max_in_flight
+    in_flight = session.scalar(
+        sa.select(sa.func.count()).select_from(Job).where(Job.tenant_id == tenant.id, Job.status.in_(("queued", "running")))
+    )
+    if in_flight + adding > limit:
+        raise ProblemError("too_many_jobs_in_flight",
+                           f"{in_flight} jobs are queued or running; this tenant may have {limit} at once.", 429,
+                           headers={"Retry-After": "30"})
+
+
+def new_job(session: Session, settings: Settings, tenant: Tenant, intake: Intake, *, idempotency_key: str | None = None,
+            body_hash: str | None = None, batch_id: str | None = None) -> Job:
+    job = Job(tenant_id=tenant.id, batch_id=batch_id, status="queued", pool=intake.pool, accelerator=intake.accelerator,
+              priority=intake.priority, spec=intake.spec, metadata_=intake.metadata, webhook_url=intake.webhook_url,
+              idempotency_key=idempotency_key, request_hash=body_hash, wm_code=new_wm_code(),
+              idempotency_expires_at=(utcnow() + timedelta(seconds=settings.idempotency_ttl_s)) if idempotency_key else None)
+    session.add(job)
+    session.flush()
+    add_event(session, job, "created", to_status="queued", pool=intake.pool)
+    return job

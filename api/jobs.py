@@ -1,0 +1,201 @@
+"""/v1/jobs: submit, read (with ETags), list, cancel, and the output link."""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+from flask import g, jsonify, make_response, redirect, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
+
+from api import intake
+from api.context import ctx
+from api.schemas import JobListQuerySchema, JobListSchema, JobSchema, JobSpecSchema
+from domain import lifecycle
+from domain.documents import job_document
+from domain.errors import ProblemError, not_found
+from domain.models import Job, Tenant
+from tasks import dispatch
+
+blp = Blueprint("jobs", __name__, url_prefix="/v1/jobs", description="Render jobs")
+
+PROBLEMS = {"422": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}}
+
+
+def _tenant(session) -> Tenant:
+    return session.get(Tenant, g.tenant_id)
+
+
+def _own_job(session, job_id: str) -> Job:
+    job = session.get(Job, job_id)
+    if job is None or job.tenant_id != g.tenant_id:
+        raise not_found("job")
+    return job
+
+
+def _document(job: Job) -> dict:
+    c = ctx()
+    return job_document(job, c.storage if job.status == "succeeded" else None, c.settings.output_url_expiry_s, c.base_url())
+
+
+def _etag(job: Job) -> str:
+    # The signed output link inside the body is re-signed on every 200; the
+    # ETag changes at half its lifetime so a client holding a 304'd body
+    # never holds a link about to expire.
+    epoch = int(time.time() // max(1, ctx().settings.output_url_expiry_s // 2)) if job.status == "succeeded" else 0
+    return f'"{job.id[-12:]}-{job.version}-{epoch}"'
+
+
+def _poll_hint(job: Job) -> str | None:
+    """Retry-After for a running job: often enough to see progress, no more."""
+    if job.status not in ("queued", "running"):
+        return None
+    return "2" if job.status == "running" else "5"
+
+
+def dispatch_after_commit(pool: str) -> None:
+    c = ctx()
+    try:
+        dispatch.fill(c.sessions, c.settings, [pool])
+    except Exception:  # the scheduler's periodic fill sends it within seconds
+        import logging
+
+        logging.getLogger(__name__).warning("could not send job to the broker now; the scheduler will", exc_info=True)
+
+
+@blp.route("")
+class Jobs(MethodView):
+    @blp.arguments(JobSpecSchema)
+    @blp.response(202, JobSchema)
+    @blp.alt_response(409, response={"$ref": "#/components/responses/Problem"}, description="Idempotency-Key reused with a different body")
+    @blp.alt_response(422, response={"$ref": "#/components/responses/Problem"})
+    @blp.alt_response(429, response={"$ref": "#/components/responses/Problem"})
+    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 255},
+                          "description": "Same key and body returns the same job; same key with another body is a 409."}])
+    def post(self, body):
+        """Submit a job."""
+        c = ctx()
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not (0 < len(key) <= 255):
+            raise ProblemError("idempotency_key_invalid", "Idempotency-Key must be 1 to 255 characters.", 400)
+        body_hash = intake.request_hash(body)
+        with c.sessions() as session:
+            if key:
+                existing = _replay(session, key, body_hash)
+                if existing is not None:
+                    return existing
+            tenant = _tenant(session)
+            checked = intake.check_spec(session, c.settings, tenant, body)
+            intake.check_in_flight_limit(session, c.settings, tenant)
+            try:
+                job = intake.new_job(session, c.settings, tenant, checked, idempotency_key=key, body_hash=body_hash)
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                if key:  # a concurrent request with the same key won the race
+                    existing = _replay(session, key, body_hash)
+                    if existing is not None:
+                        return existing
+                raise
+            document = _document(job)
+        # Enqueue only after the row is committed, so a worker always finds it.
+        dispatch_after_commit(job.pool)
+        response = make_response(jsonify(document), 202)
+        response.headers["Location"] = f"/v1/jobs/{job.id}"
+        return response
+
+    @blp.arguments(JobListQuerySchema, location="query")
+    @blp.response(200, JobListSchema)
+    def get(self, query):
+        """List jobs, newest first; pass `next_cursor` back as `cursor` for the next page."""
+        c = ctx()
+        with c.sessions() as session:
+            stmt = sa.select(Job).where(Job.tenant_id == g.tenant_id)
+            if query["status"]:
+                stmt = stmt.where(Job.status == query["status"])
+            if query["batch_id"]:
+                stmt = stmt.where(Job.batch_id == query["batch_id"])
+            if query["cursor"]:
+                stmt = stmt.where(Job.id < query["cursor"])
+            rows = session.scalars(stmt.order_by(Job.id.desc()).limit(query["limit"] + 1)).all()
+            items = [_document(j) for j in rows[: query["limit"]]]
+        next_cursor = rows[query["limit"] - 1].id if len(rows) > query["limit"] else None
+        return {"items": items, "next_cursor": next_cursor}
+
+
+def _replay(session, key: str, body_hash: str):
+    job = session.scalars(sa.select(Job).where(Job.tenant_id == g.tenant_id, Job.idempotency_key == key)).first()
+    if job is None:
+        return None
+    if job.request_hash != body_hash:
+        raise ProblemError("idempotency_key_reused",
+                           "This Idempotency-Key was used with a different request body.", 409)
+    response = make_response(jsonify(_document(job)), 202)
+    response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return response
+
+
+@blp.route("/<job_id>")
+class JobById(MethodView):
+    @blp.response(200, JobSchema)
+    @blp.alt_response(304, description="Not modified since the ETag in If-None-Match")
+    @blp.alt_response(404, response={"$ref": "#/components/responses/Problem"})
+    @blp.doc(parameters=[{"in": "header", "name": "If-None-Match", "schema": {"type": "string"}}])
+    def get(self, job_id):
+        """A job's status, stage, progress and output. Cheap to poll with If-None-Match."""
+        with ctx().sessions() as session:
+            job = _own_job(session, job_id)
+            etag = _etag(job)
+            hint = _poll_hint(job)
+            if etag in request.if_none_match or request.if_none_match.contains_weak(etag.strip('"')):
+                response = make_response("", 304)
+            else:
+                response = make_response(jsonify(_document(job)), 200)
+        response.headers["ETag"] = etag
+        response.headers["Cache-Control"] = "private, no-cache"
+        if hint:
+            response.headers["Retry-After"] = hint
+        return response
+
+
+@blp.route("/<job_id>/cancel", methods=["POST"])
+@blp.response(200, JobSchema)
+@blp.alt_response(404, response={"$ref": "#/components/responses/Problem"})
+@blp.alt_response(409, response={"$ref": "#/components/responses/Problem"})
+def cancel_job(job_id):
+    """Cancel a queued or running job. A finished job cannot be canceled (409)."""
+    c = ctx()
+    with c.sessions() as session, session.begin():
+        job = _own_job(session, job_id)
+        if not lifecycle.cancel(session, job):
+            session.refresh(job)
+            raise ProblemError("job_finished", f"The job already ended as {job.status}.", 409)
+        session.flush()
+        session.refresh(job)
+        document = _document(job)
+    from tasks.webhooks import announce_job
+
+    announce_job(c.sessions, c.settings, job_id)
+    return document
+
+
+@blp.route("/<job_id>/output", methods=["GET"])
+@blp.response(302, description="Redirect to a freshly signed link to the MP4")
+@blp.alt_response(404, response={"$ref": "#/components/responses/Problem"})
+@blp.alt_response(409, response={"$ref": "#/components/responses/Problem"})
+def job_output(job_id):
+    """Redirect to a freshly signed link to the video; asking again signs again."""
+    c = ctx()
+    with c.sessions() as session:
+        job = _own_job(session, job_id)
+        if job.status != "succeeded" or not job.output:
+            raise ProblemError("output_not_ready", f"The job is {job.status}; its video exists once it succeeds.", 409)
+        url = c.storage.signed_url(job.output["key"], c.settings.output_url_expiry_s, filename=f"{job.id}.mp4")
+    if url.startswith("/"):
+        url = c.base_url() + url
+    response = redirect(url, 302)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,99 @@
+"""Prometheus metrics, read from the database at scrape time.
+
+Counts that must survive restarts (failures, interruptions) come from the
+attempts table; histograms that only workers see (stage seconds, batch size
+and fill) come from the snapshots live workers attach to their heartbeats.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import sqlalchemy as sa
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from domain.models import Job, JobAttempt
+from domain.poolstats import jobs_by_state, pool_stats
+from tasks.dispatch import live_workers
+
+#: histograms workers report: name -> (metric, help, label name of the key)
+WORKER_HISTOGRAMS = {
+    "render_seconds": ("talkfarm_render_seconds", "Seconds spent per stage and job.", "stage"),
+    "batch_size": ("talkfarm_batch_size", "Frames per model call.", None),
+    "batch_fill": ("talkfarm_batch_fill_ratio", "Model batch size over max_batch_size.", None),
+}
+
+
+class FarmCollector:
+    def __init__(self, api_ctx):
+        self.ctx = api_ctx
+
+    def collect(self) -> Iterable:
+        settings = self.ctx.settings
+        with self.ctx.sessions() as session:
+            jobs = GaugeMetricFamily("talkfarm_jobs", "Jobs by state.", labels=["state"])
+            for state, count in jobs_by_state(session).items():
+                jobs.add_metric([state], count)
+            yield jobs
+
+            stats = pool_stats(session, settings)
+            pool_jobs = GaugeMetricFamily("talkfarm_pool_jobs", "Jobs waiting and running per pool.", labels=["pool", "state"])
+            depth = GaugeMetricFamily("talkfarm_queue_depth", "Jobs waiting per pool.", labels=["pool"])
+            oldest = GaugeMetricFamily("talkfarm_pool_oldest_waiting_seconds", "Age of the oldest waiting job.", labels=["pool"])
+            workers = GaugeMetricFamily("talkfarm_pool_workers", "Live workers per pool.", labels=["pool", "state"])
+            desired = GaugeMetricFamily("talkfarm_pool_desired_workers", "Recommended workers for waiting + running work.", labels=["pool"])
+            for tag, s in stats.items():
+                pool_jobs.add_metric([tag, "waiting"], s.waiting)
+                pool_jobs.add_metric([tag, "running"], s.running)
+                depth.add_metric([tag], s.waiting)
+                oldest.add_metric([tag], s.oldest_waiting_s)
+                workers.add_metric([tag, "online"], s.workers_online)
+                workers.add_metric([tag, "draining"], s.workers_draining)
+                desired.add_metric([tag], s.desired_workers)
+            yield from (pool_jobs, depth, oldest, workers, desired)
+
+            failures = CounterMetricFamily("talkfarm_job_failures", "Failed attempts by pool and error code.", labels=["pool", "code"])
+            interruptions = CounterMetricFamily("talkfarm_job_interruptions", "Attempts ended by a worker going away.", labels=["pool"])
+            rows = session.execute(
+                sa.select(Job.pool, JobAttempt.outcome, JobAttempt.error_code, sa.func.count())
+                .join(Job, Job.id == JobAttempt.job_id)
+                .where(JobAttempt.outcome.in_(("failed", "interrupted")))
+                .group_by(Job.pool, JobAttempt.outcome, JobAttempt.error_code)
+            ).all()
+            interrupted: dict[str, int] = {tag: 0 for tag in settings.pools}
+            for pool, outcome, code, count in rows:
+                if outcome == "failed":
+                    failures.add_metric([pool, code or "unknown"], count)
+                else:
+                    interrupted[pool] = interrupted.get(pool, 0) + count
+            for pool, count in interrupted.items():
+                interruptions.add_metric([pool], count)
+            yield failures
+            yield interruptions
+
+            yield from _worker_histograms(live_workers(session, settings))
+
+
+def _worker_histograms(workers) -> Iterable:
+    for key, (name, doc, label) in WORKER_HISTOGRAMS.items():
+        merged: dict[tuple[str, ...], dict] = {}
+        for worker in workers:
+            for sub, hist in ((worker.stats or {}).get(key) or {}).items():
+                labels = (worker.tag, sub) if label else (worker.tag,)
+                into = merged.setdefault(labels, {"buckets": {}, "sum": 0.0})
+                for bound, count in hist.get("buckets", {}).items():
+                    into["buckets"][bound] = into["buckets"].get(bound, 0) + count
+                into["sum"] += hist.get("sum", 0.0)
+        family = HistogramMetricFamily(name, doc, labels=["pool", label] if label else ["pool"])
+        for labels, hist in merged.items():
+            bounds = sorted(hist["buckets"], key=lambda b: float("inf") if b == "+Inf" else float(b))
+            family.add_metric(list(labels), [(b, hist["buckets"][b]) for b in bounds], hist["sum"])
+        yield family
+
+
+def render_metrics(api_ctx) -> tuple[bytes, str]:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(FarmCollector(api_ctx))
+    return generate_latest(registry), CONTENT_TYPE_LATEST

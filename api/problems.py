@@ -1,0 +1,89 @@
+"""Every error leaves the API as ``application/problem+json`` (RFC 9457) with a
+stable ``code``; the caller's mistakes are 4xx."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import ProblemError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+#: generic codes for errors raised by Flask or webargs rather than by us
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+}
+
+
+def problem_response(problem: ProblemError) -> Response:
+    response = Response(json.dumps(problem.to_dict()), status=problem.status, mimetype=PROBLEM_JSON)
+    for name, value in problem.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def _validation_code(messages) -> str:
+    """Name the kind of mistake: an unknown field, a render param out of range, or other."""
+    flat = json.dumps(messages)
+    if "Unknown field." in flat:
+        return "unknown_field"
+    if isinstance(messages, dict):
+        body = messages.get("json", messages)
+        if isinstance(body, dict) and set(body) == {"params"}:
+            return "param_out_of_range"
+    return "validation_error"
+
+
+def _detail(messages) -> str:
+    parts = []
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            parts.append(f"{prefix}: {' '.join(value)}")
+        else:
+            parts.append(f"{prefix}: {value}")
+
+    walk("", messages)
+    return "; ".join(parts)[:1000] or "The request is not valid."
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(ProblemError)
+    def _problem(exc: ProblemError):
+        return problem_response(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        messages = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
+        if messages is not None:
+            # webargs / flask-smorest validation: name every field that is wrong
+            body = messages.get("json", messages.get("query", messages.get("files", messages.get("form", messages))))
+            problem = ProblemError(_validation_code(messages), _detail(body), status, errors=body)
+        else:
+            problem = ProblemError(_HTTP_CODES.get(status, "http_error"), exc.description or exc.name, status,
+                                   title=exc.name)
+        return problem_response(problem)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return problem_response(ProblemError("internal_error", "The server failed; the request was not applied.", 500))

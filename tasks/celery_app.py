@@ -1,0 +1,90 @@
+"""The Celery app: one queue per pool tag, and delivery settings that match the
+farm's promise (every accepted job ends exactly once, with exactly one output).
+
+The broker only carries work; the database decides. Every setting below is
+there because Celery's default loses or duplicates work in a case the farm
+meets every day on spot instances.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from celery import Celery
+from kombu import Queue
+
+from domain.config import POOL_TAGS, Settings
+
+#: the longest a single task may run before the worker gives up on it
+TASK_TIME_LIMIT_S = 3 * 3600
+WEBHOOK_QUEUE = "webhooks"
+
+
+def queue_for(pool: str) -> str:
+    return f"render.{pool}"
+
+
+def broker_priority(priority: int) -> int:
+    """API priority 9 is most urgent; Redis (kombu) serves 0 first."""
+    return 9 - int(priority)
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("talkfarm", broker=settings.broker_url, set_as_current=False)
+    queues = [Queue(queue_for(tag), routing_key=queue_for(tag), queue_arguments={"x-max-priority": 10}) for tag in POOL_TAGS]
+    queues.append(Queue(WEBHOOK_QUEUE, routing_key=WEBHOOK_QUEUE))
+    transport_options: dict = {
+        # A message a worker took but did not ack comes back after this long.
+        # It must be longer than any single task (TASK_TIME_LIMIT_S), or Redis
+        # hands a running job to a second worker in parallel. Jobs whose
+        # worker died are found much sooner by the reconciler (lease expiry).
+        "visibility_timeout": TASK_TIME_LIMIT_S + 3600,
+    }
+    if settings.broker_url.startswith("redis"):
+        # ten priority levels, served strictly in order within a queue
+        transport_options.update(priority_steps=list(range(10)), sep=":", queue_order_strategy="priority")
+    if settings.embedded_broker:
+        # the SQLite broker polls; the default 1 s would add a second to every hand-off
+        transport_options.update(polling_interval=0.2)
+    app.conf.update(
+        task_queues=queues,
+        task_default_queue=queue_for("cpu"),
+        task_ignore_result=True,
+        result_backend=None,
+        task_serializer="json",
+        accept_content=["json"],
+        # Ack only when the task has finished: a worker that vanishes mid-task
+        # leaves its message to be delivered again instead of losing it.
+        task_acks_late=True,
+        # A prefork child killed mid-task (OOM, SIGKILL) gets its message
+        # requeued rather than acked as if it had finished.
+        task_reject_on_worker_lost=True,
+        # Take one message per execution slot and no more: a worker must not
+        # sit on jobs an idle worker could run, nor lose a stack of them when
+        # it dies. (Effective prefetch = concurrency x 1.)
+        worker_prefetch_multiplier=1,
+        # When the broker connection drops, unacked messages will be redelivered
+        # anyway; cancel the tasks holding them rather than run them twice.
+        # Our tasks hand their job back cleanly when cancelled this way.
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        # Hard and soft time limits (enforced by prefork; the pipeline also
+        # checks its own deadline, which works with the threads pool too).
+        task_time_limit=TASK_TIME_LIMIT_S + 60,
+        task_soft_time_limit=TASK_TIME_LIMIT_S,
+        broker_transport_options=transport_options,
+        broker_connection_retry_on_startup=True,
+        # keep retrying a lost broker forever: Redis restarts are routine
+        broker_connection_max_retries=None,
+        worker_send_task_events=False,
+        task_send_sent_event=False,
+        worker_hijack_root_logger=False,
+    )
+    from tasks import registry
+
+    registry.register(app)
+    return app
+
+
+@functools.lru_cache(maxsize=4)
+def celery_for(settings: Settings) -> Celery:
+    return make_celery(settings)

@@ -1,0 +1,143 @@
+"""Admission: which queued jobs go to the broker, and when.
+
+Jobs wait in the database, not in the broker. A pool's queue holds only as
+many messages as its live workers can take (their concurrency plus one each,
+so the next job is ready when one finishes). Which jobs fill those places is
+decided here, in weighted turns between tenants — the tenant with the least
+work in flight relative to its weight goes next — and by priority, then age,
+within a tenant. A 1,000-job batch therefore cannot starve another team's
+single job, and a lost message costs nothing: the job is still in the table.
+
+``fill`` runs after a job is committed (API), after a job ends (worker), and
+every few seconds (scheduler).
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from domain.config import Settings
+from domain.models import Job, Tenant, Worker
+from domain.timeutil import utcnow
+from tasks.celery_app import broker_priority, celery_for, queue_for
+
+log = logging.getLogger(__name__)
+
+RENDER_TASK = "talkfarm.render_job"
+
+
+def live_workers(session: Session, settings: Settings, pool: str | None = None):
+    cutoff = utcnow() - timedelta(seconds=settings.worker_dead_after_s)
+    query = sa.select(Worker).where(Worker.heartbeat_at >= cutoff, Worker.state != "offline")
+    if pool:
+        query = query.where(Worker.tag == pool)
+    return session.scalars(query).all()
+
+
+def pool_capacity(session: Session, settings: Settings, pool: str) -> int:
+    """Messages the pool's queue may hold at once (waiting in the broker or running)."""
+    workers = [w for w in live_workers(session, settings, pool) if w.state == "online"]
+    return sum(w.concurrency + 1 for w in workers)
+
+
+def _in_flight_by_tenant(session: Session, pool: str) -> dict[str, int]:
+    rows = session.execute(
+        sa.select(Job.tenant_id, sa.func.count())
+        .where(Job.pool == pool, sa.or_(Job.status == "running", sa.and_(Job.status == "queued", Job.enqueued_at.is_not(None))))
+        .group_by(Job.tenant_id)
+    ).all()
+    return {tenant: count for tenant, count in rows}
+
+
+def choose(session: Session, pool: str, slots: int) -> list[Job]:
+    """Pick up to ``slots`` waiting jobs in weighted turns between tenants."""
+    if slots <= 0:
+        return []
+    now = utcnow()
+    waiting = (Job.pool == pool) & (Job.status == "queued") & Job.enqueued_at.is_(None) & \
+        sa.or_(Job.not_before.is_(None), Job.not_before <= now)
+    tenants = session.scalars(sa.select(Job.tenant_id).where(waiting).distinct()).all()
+    if not tenants:
+        return []
+    weights = dict(session.execute(sa.select(Tenant.id, Tenant.weight).where(Tenant.id.in_(tenants))).all())
+    in_flight = _in_flight_by_tenant(session, pool)
+    # Each tenant's next jobs, priority first then age; we never need more than `slots` from one.
+    heads: dict[str, list[Job]] = {}
+    for tenant in tenants:
+        heads[tenant] = list(session.scalars(
+            sa.select(Job).where(waiting, Job.tenant_id == tenant)
+            .order_by(Job.priority.desc(), Job.created_at, Job.id).limit(slots)
+        ).all())
+    # Stride scheduling: serve the tenant whose in-flight work per unit of weight is smallest.
+    turn = [((in_flight.get(t, 0)) / max(1, weights.get(t, 1)), heads[t][0].created_at, t) for t in tenants]
+    heapq.heapify(turn)
+    chosen: list[Job] = []
+    counts = defaultdict(int, in_flight)
+    while turn and len(chosen) < slots:
+        _, _, tenant = heapq.heappop(turn)
+        job = heads[tenant].pop(0)
+        chosen.append(job)
+        counts[tenant] += 1
+        if heads[tenant]:
+            heapq.heappush(turn, (counts[tenant] / max(1, weights.get(tenant, 1)), heads[tenant][0].created_at, tenant))
+    return chosen
+
+
+def fill(factory: sessionmaker[Session], settings: Settings, pools: list[str] | None = None) -> int:
+    """Send as many waiting jobs as the pools have room for. Returns how many were sent."""
+    sent = 0
+    for pool in pools or list(settings.pools):
+        to_send: list[tuple[str, int]] = []
+        with factory() as session, session.begin():
+            capacity = pool_capacity(session, settings, pool)
+            in_broker_or_running = sum(_in_flight_by_tenant(session, pool).values())
+            jobs = choose(session, pool, capacity - in_broker_or_running)
+            now = utcnow()
+            for job in jobs:
+                # Conditional update: a concurrent fill that picked the same job wins once.
+                done = session.execute(
+                    sa.update(Job).where(Job.id == job.id, Job.status == "queued", Job.enqueued_at.is_(None))
+                    .values(enqueued_at=now, sends=Job.sends + 1)
+                ).rowcount
+                if done:
+                    to_send.append((job.id, job.priority))
+        # Sent only after the commit above: a worker never sees a job whose row it cannot read.
+        for job_id, priority in to_send:
+            send(settings, pool, job_id, priority)
+        sent += len(to_send)
+    return sent
+
+
+def send(settings: Settings, pool: str, job_id: str, priority: int) -> None:
+    celery_for(settings).send_task(RENDER_TASK, args=[job_id], queue=queue_for(pool), routing_key=queue_for(pool),
+                                   priority=broker_priority(priority))
+
+
+def release_unclaimed(factory: sessionmaker[Session], settings: Settings) -> list[str]:
+    """Jobs sent to the broker long ago but never claimed, while their pool had
+    idle workers: their message was lost (e.g. Redis restarted empty). Mark them
+    unsent so the next fill sends them again; a duplicate message is harmless
+    because a claim only succeeds on a queued job."""
+    released: list[str] = []
+    cutoff = utcnow() - timedelta(seconds=settings.queued_resend_after_s)
+    with factory() as session, session.begin():
+        for pool in settings.pools:
+            workers = [w for w in live_workers(session, settings, pool) if w.state == "online"]
+            idle = sum(max(0, w.concurrency - w.running) for w in workers)
+            if not idle:
+                continue
+            stale = session.scalars(
+                sa.select(Job.id).where(Job.pool == pool, Job.status == "queued", Job.enqueued_at < cutoff).limit(500)
+            ).all()
+            if stale:
+                session.execute(sa.update(Job).where(Job.id.in_(stale), Job.status == "queued").values(enqueued_at=None))
+                released.extend(stale)
+    if released:
+        log.warning("re-sending %d job(s) whose broker message went missing", len(released))
+    return released

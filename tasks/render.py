@@ -1,0 +1,95 @@
+"""The render task: takes a job id, claims the job, runs the pipeline, and
+records how the attempt ended. The database decides: a duplicate message, a
+job already running elsewhere, or a finished job all end here quietly."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from domain import lifecycle
+from domain.errors import Interrupted, JobFailure, StaleAttempt
+from domain.models import Job
+from storage import StorageUnavailable
+from tasks import dispatch
+from workers import runtime as worker_runtime
+
+log = logging.getLogger(__name__)
+
+
+def render_job(job_id: str) -> None:
+    rt = worker_runtime.current()
+    if rt.draining.is_set():
+        _unsend(rt, job_id)  # let a worker that stays take it
+        return
+    try:
+        with rt.sessions() as session, session.begin():
+            claim = lifecycle.claim(session, job_id, rt.worker_id, rt.lease_s)
+    except lifecycle.ClaimRefused as refused:
+        log.info("not running %s: %s", job_id, refused.reason)
+        return
+    handle = rt.track(claim)
+    log.info("running %s (attempt %d)", job_id, claim.token)
+    try:
+        _run_attempt(rt, handle)
+    finally:
+        rt.untrack(job_id)
+        try:
+            dispatch.fill(rt.sessions, rt.settings, [claim.pool])
+        except Exception:
+            log.warning("could not refill pool %s; the scheduler will", claim.pool, exc_info=True)
+
+
+def _run_attempt(rt, handle) -> None:
+    from workers.pipeline import run_pipeline
+
+    claim = handle.claim
+    started = time.monotonic()
+    try:
+        output, timings = run_pipeline(handle)
+        with rt.sessions() as session, session.begin():
+            lifecycle.succeed(session, claim, output, timings)
+        rt.stats.observe("render_seconds", time.monotonic() - started, "total")
+        _announce(rt, claim.job_id)
+    except StaleAttempt as exc:
+        log.warning("%s", exc)
+    except Interrupted:
+        with rt.sessions() as session, session.begin():
+            lifecycle.hand_back(session, claim, "drained")
+        log.warning("handed %s back (worker draining)", claim.job_id)
+    except Exception as exc:  # a stage failed: record it, retry or fail the job
+        failure = _as_failure(exc)
+        log.log(logging.WARNING if failure.retryable else logging.ERROR, "%s failed: %s: %s", claim.job_id,
+                failure.code, failure.message, exc_info=not isinstance(exc, JobFailure))
+        try:
+            with rt.sessions() as session, session.begin():
+                status = lifecycle.fail_attempt(session, claim, failure.code, failure.message,
+                                                retryable=failure.retryable, max_failures=rt.settings.job_max_failures)
+        except StaleAttempt:
+            return
+        if status == "failed":
+            _announce(rt, claim.job_id)
+
+
+def _as_failure(exc: Exception) -> JobFailure:
+    if isinstance(exc, JobFailure):
+        return exc
+    if isinstance(exc, StorageUnavailable):
+        return JobFailure("storage_unavailable", str(exc), retryable=True)
+    return JobFailure("internal_error", f"{type(exc).__name__}: {exc}", retryable=True)
+
+
+def _announce(rt, job_id: str) -> None:
+    from tasks.webhooks import announce_job
+
+    try:
+        announce_job(rt.sessions, rt.settings, job_id)
+    except Exception:
+        log.warning("could not queue webhooks for %s; the scheduler will", job_id, exc_info=True)
+
+
+def _unsend(rt, job_id: str) -> None:
+    import sqlalchemy as sa
+
+    with rt.sessions() as session, session.begin():
+        session.execute(sa.update(Job).where(Job.id == job_id, Job.status == "queued").values(enqueued_at=None))

@@ -1,0 +1,179 @@
+"""A worker process's shared state: who it is, what it runs, and its heartbeat.
+
+One ``WorkerRuntime`` per process. Jobs run as threads of that process (the
+Celery ``threads`` pool) so that their frames can share one model call (see
+workers/render/batcher.py). The heartbeat thread keeps the worker row alive
+and extends the lease of every attempt it runs; an attempt whose lease
+cannot be extended has lost its job and is told to stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from domain import lifecycle
+from domain.config import Settings
+from domain.db import session_factory
+from domain.errors import Interrupted, StaleAttempt
+from domain.models import Worker
+from domain.timeutil import utcnow
+from storage import open_storage
+from workers.stats import WorkerStats
+
+log = logging.getLogger(__name__)
+
+_current: "WorkerRuntime | None" = None
+
+
+def current() -> "WorkerRuntime":
+    if _current is None:
+        raise RuntimeError("no worker runtime in this process; start it with `talkfarm worker`")
+    return _current
+
+
+def install(runtime: "WorkerRuntime") -> None:
+    global _current
+    _current = runtime
+
+
+@dataclass
+class AttemptHandle:
+    """What a running attempt checks between units of work."""
+
+    claim: lifecycle.Claim
+    runtime: "WorkerRuntime"
+    stale: threading.Event = field(default_factory=threading.Event)
+    started: float = field(default_factory=time.monotonic)
+
+    def check(self, *, checkpoint: bool = False) -> None:
+        """Raise if this attempt must stop now.
+
+        StaleAttempt: the job moved on (canceled, lease lost) — stop, write nothing.
+        Interrupted: the worker drains — at a checkpoint (a segment boundary),
+        or anywhere once the grace period is over.
+        """
+        if self.stale.is_set():
+            raise StaleAttempt(f"{self.claim.job_id}: attempt {self.claim.token} lost its job")
+        rt = self.runtime
+        if rt.draining.is_set() and (checkpoint or rt.grace_exceeded()):
+            raise Interrupted("worker is draining")
+
+
+class WorkerRuntime:
+    def __init__(self, settings: Settings, tag: str, concurrency: int, providers: list[str]):
+        self.settings = settings
+        self.tag = tag
+        self.concurrency = concurrency
+        self.providers = providers
+        self.sessions = session_factory(settings)
+        self.storage = open_storage(settings)
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(2).hex()}"
+        self.draining = threading.Event()
+        self.drain_started: float | None = None
+        self.stats = WorkerStats()
+        self.active: dict[str, AttemptHandle] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.batcher = None  # set by workers.render when a batching renderer is built
+
+    # --- lifecycle ------------------------------------------------------------
+    def start(self) -> None:
+        with self.sessions() as session, session.begin():
+            session.merge(Worker(id=self.worker_id, hostname=socket.gethostname(), tag=self.tag,
+                                 arch=platform.machine(), providers=self.providers, concurrency=self.concurrency,
+                                 running=0, state="online", stats={}, started_at=utcnow(), heartbeat_at=utcnow()))
+        self._thread = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
+        self._thread.start()
+        log.info("worker %s online: pool %s, concurrency %d, providers %s", self.worker_id, self.tag,
+                 self.concurrency, ",".join(self.providers))
+
+    def drain(self) -> None:
+        """Stop taking work; running attempts checkpoint and hand their jobs back."""
+        if self.draining.is_set():
+            return
+        self.drain_started = time.monotonic()
+        self.draining.set()
+        log.warning("draining: %d job(s) will checkpoint and be handed back within %.0f s",
+                    len(self.active), self.settings.drain_grace_s)
+        self._beat(state="draining")
+
+    def grace_exceeded(self) -> bool:
+        # keep a margin for handing back and uploading the checkpoint
+        return self.drain_started is not None and \
+            time.monotonic() - self.drain_started > self.settings.drain_grace_s * 0.8
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        try:
+            self._beat(state="offline")
+        except Exception:
+            log.warning("could not mark worker offline", exc_info=True)
+
+    # --- attempts --------------------------------------------------------------
+    def track(self, claim: lifecycle.Claim) -> AttemptHandle:
+        handle = AttemptHandle(claim, self)
+        with self._lock:
+            self.active[claim.job_id] = handle
+        return handle
+
+    def untrack(self, job_id: str) -> None:
+        with self._lock:
+            self.active.pop(job_id, None)
+
+    @property
+    def lease_s(self) -> float:
+        return self.settings.worker_dead_after_s
+
+    # --- heartbeat -------------------------------------------------------------
+    def _heartbeat_loop(self) -> None:
+        while not self._stop.wait(self.settings.heartbeat_interval_s):
+            try:
+                self._beat()
+            except Exception:
+                # the database may be having a bad minute; leases are long
+                # enough (worker_dead_after_s) to survive a few missed beats
+                log.warning("heartbeat failed", exc_info=True)
+
+    def _beat(self, state: str | None = None) -> None:
+        with self._lock:
+            handles = list(self.active.values())
+        state = state or ("draining" if self.draining.is_set() else "online")
+        with self.sessions() as session, session.begin():
+            updated = session.execute(
+                sa.update(Worker).where(Worker.id == self.worker_id)
+                .values(heartbeat_at=utcnow(), running=len(handles), state=state, stats=self.stats.snapshot())
+            ).rowcount
+            if not updated and state != "offline":
+                # our row was reaped while we were cut off: come back
+                session.merge(Worker(id=self.worker_id, hostname=socket.gethostname(), tag=self.tag,
+                                     arch=platform.machine(), providers=self.providers, concurrency=self.concurrency,
+                                     running=len(handles), state=state, stats=self.stats.snapshot(),
+                                     started_at=utcnow(), heartbeat_at=utcnow()))
+        for handle in handles:
+            try:
+                with self.sessions() as session, session.begin():
+                    lifecycle.heartbeat(session, handle.claim, self.lease_s)
+            except StaleAttempt:
+                log.warning("job %s moved on; stopping attempt %d", handle.claim.job_id, handle.claim.token)
+                handle.stale.set()
+
+
+def reap_dead_workers(sessions, settings: Settings) -> int:
+    """Mark workers silent for too long offline (the scheduler calls this)."""
+    cutoff = utcnow() - timedelta(seconds=settings.worker_dead_after_s)
+    with sessions() as session, session.begin():
+        return session.execute(
+            sa.update(Worker).where(Worker.heartbeat_at < cutoff, Worker.state != "offline").values(state="offline")
+        ).rowcount
