@@ -40,11 +40,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     problems.install(app)
     app.before_request(auth.authenticate)
 
-    from api import assets, jobs, pools, files
+    _document_problems(api)
+    from api import assets, files, jobs, pools
 
     for module in (assets, jobs, pools, files):
         api.register_blueprint(module.blp)
-    _document_problems(api)
     logging.getLogger(__name__).debug("API ready with pools %s", ",".join(settings.pools))
     return app
 

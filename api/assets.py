@@ -58,9 +58,9 @@ def _inspect(data: bytes) -> tuple[str, str, dict]:
 class Assets(MethodView):
     @blp.arguments(AssetUploadSchema, location="files")
     @blp.response(201, AssetSchema)
-    @blp.alt_response(413, response={"$ref": "#/components/responses/Problem"})
-    @blp.alt_response(415, response={"$ref": "#/components/responses/Problem"})
-    @blp.alt_response(422, response={"$ref": "#/components/responses/Problem"})
+    @blp.alt_response(413, response="Problem")
+    @blp.alt_response(415, response="Problem")
+    @blp.alt_response(422, response="Problem")
     def post(self, files):
         """Upload a portrait (JPEG/PNG/WebP with one visible face) or narration audio."""
         c = ctx()
@@ -88,7 +88,7 @@ class Assets(MethodView):
 @blp.route("/<asset_id>")
 class AssetById(MethodView):
     @blp.response(200, AssetSchema)
-    @blp.alt_response(404, response={"$ref": "#/components/responses/Problem"})
+    @blp.alt_response(404, response="Problem")
     def get(self, asset_id):
         """An asset's metadata."""
         with ctx().sessions() as session:

@@ -17,8 +17,8 @@ blp = Blueprint("files", __name__, url_prefix="/v1/files", description="Signed d
 @blp.route("/<path:key>", methods=["GET"])
 @blp.doc(security=[])
 @blp.response(200, description="The file")
-@blp.alt_response(403, response={"$ref": "#/components/responses/Problem"})
-@blp.alt_response(404, response={"$ref": "#/components/responses/Problem"})
+@blp.alt_response(403, response="Problem")
+@blp.alt_response(404, response="Problem")
 def download(key):
     """Serve a stored file through a signed, expiring link."""
     storage = ctx().storage

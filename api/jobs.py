@@ -21,7 +21,6 @@ from tasks import dispatch
 
 blp = Blueprint("jobs", __name__, url_prefix="/v1/jobs", description="Render jobs")
 
-PROBLEMS = {"422": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}}
 
 
 def _tenant(session) -> Tenant:
@@ -69,9 +68,9 @@ def dispatch_after_commit(pool: str) -> None:
 class Jobs(MethodView):
     @blp.arguments(JobSpecSchema)
     @blp.response(202, JobSchema)
-    @blp.alt_response(409, response={"$ref": "#/components/responses/Problem"}, description="Idempotency-Key reused with a different body")
-    @blp.alt_response(422, response={"$ref": "#/components/responses/Problem"})
-    @blp.alt_response(429, response={"$ref": "#/components/responses/Problem"})
+    @blp.alt_response(409, response="Problem", description="Idempotency-Key reused with a different body")
+    @blp.alt_response(422, response="Problem")
+    @blp.alt_response(429, response="Problem")
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 255},
                           "description": "Same key and body returns the same job; same key with another body is a 409."}])
     def post(self, body):
@@ -142,7 +141,7 @@ def _replay(session, key: str, body_hash: str):
 class JobById(MethodView):
     @blp.response(200, JobSchema)
     @blp.alt_response(304, description="Not modified since the ETag in If-None-Match")
-    @blp.alt_response(404, response={"$ref": "#/components/responses/Problem"})
+    @blp.alt_response(404, response="Problem")
     @blp.doc(parameters=[{"in": "header", "name": "If-None-Match", "schema": {"type": "string"}}])
     def get(self, job_id):
         """A job's status, stage, progress and output. Cheap to poll with If-None-Match."""
@@ -163,8 +162,8 @@ class JobById(MethodView):
 
 @blp.route("/<job_id>/cancel", methods=["POST"])
 @blp.response(200, JobSchema)
-@blp.alt_response(404, response={"$ref": "#/components/responses/Problem"})
-@blp.alt_response(409, response={"$ref": "#/components/responses/Problem"})
+@blp.alt_response(404, response="Problem")
+@blp.alt_response(409, response="Problem")
 def cancel_job(job_id):
     """Cancel a queued or running job. A finished job cannot be canceled (409)."""
     c = ctx()
@@ -184,8 +183,8 @@ def cancel_job(job_id):
 
 @blp.route("/<job_id>/output", methods=["GET"])
 @blp.response(302, description="Redirect to a freshly signed link to the MP4")
-@blp.alt_response(404, response={"$ref": "#/components/responses/Problem"})
-@blp.alt_response(409, response={"$ref": "#/components/responses/Problem"})
+@blp.alt_response(404, response="Problem")
+@blp.alt_response(409, response="Problem")
 def job_output(job_id):
     """Redirect to a freshly signed link to the video; asking again signs again."""
     c = ctx()

@@ -26,7 +26,7 @@ def pools():
 @blp.route("/healthz", methods=["GET"])
 @blp.doc(security=[])
 @blp.response(200, HealthSchema)
-@blp.alt_response(503, response={"$ref": "#/components/responses/Problem"})
+@blp.alt_response(503, response="Problem")
 def healthz():
     """Liveness: the process answers and reaches its database."""
     try:

@@ -95,7 +95,7 @@ class ProblemSchema(Schema):
     errors = fields.Raw(metadata={"description": "Per-field or per-item errors, where there are several."})
 
 
-class ErrorSchema(Schema):
+class JobErrorSchema(Schema):
     code = fields.String()
     message = fields.String()
 
@@ -129,7 +129,7 @@ class JobSchema(Schema):
     attempts = fields.Integer()
     priority = fields.Integer()
     batch_id = fields.String(allow_none=True)
-    error = fields.Nested(ErrorSchema, allow_none=True)
+    error = fields.Nested(JobErrorSchema, allow_none=True)
     output = fields.Nested(OutputSchema, allow_none=True)
     eta_s = fields.Float(allow_none=True, metadata={"description": "Estimated seconds until a running job finishes."})
     created_at = fields.String()

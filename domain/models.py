@@ -65,6 +65,8 @@ class Tenant(Base):
     watermark: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: whether its jobs may turn the visible watermark off
     may_disable_watermark: Mapped[bool] = mapped_column(default=False)
+    #: Standard Webhooks secret (whsec_…) that signs deliveries to per-job webhook_url
+    webhook_secret: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

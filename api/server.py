@@ -1,0 +1,38 @@
+"""Run the API under gunicorn from `talkfarm api` (the same server as in production)."""
+
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+from domain.config import Settings
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, settings: Settings, options: dict):
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from api.app import create_app
+
+        return create_app(self.settings)
+
+
+def serve(settings: Settings, host: str, port: int, processes: int = 2) -> None:
+    _Gunicorn(settings, {
+        "bind": f"{host}:{port}",
+        "workers": processes,
+        # threads let a slow upload not block polls on the same process
+        "worker_class": "gthread",
+        "threads": 8,
+        "timeout": 120,
+        "graceful_timeout": 20,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "info",
+    }).run()

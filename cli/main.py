@@ -1,0 +1,236 @@
+"""The `talkfarm` command: run the farm's parts, and talk to a running farm."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from cli.client import ClientProblem, FarmClient, local_key_path
+from domain.config import ConfigError, Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(f"config_invalid: {exc}") from exc
+
+
+def _logging(verbose: bool = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _fail(problem: ClientProblem) -> None:
+    click.echo(f"error: {problem.code}: {problem.detail}", err=True)
+    errors = problem.body.get("errors") if problem.body else None
+    if errors:
+        click.echo(json.dumps(errors, indent=2), err=True)
+    sys.exit(2 if problem.status in (0,) else 1)
+
+
+@click.group()
+def main() -> None:
+    """talkfarm: a render farm for AI talking-head video."""
+
+
+# --- running the farm ------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations up to the newest."""
+    from domain.db import upgrade
+
+    settings = _settings()
+    upgrade(settings)
+    click.echo(f"database at head: {settings.database_url.split('@')[-1]}")
+
+
+@main.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.option("--tenant", required=True, help="Tenant name; created if new.")
+def keys_create(tenant: str) -> None:
+    """Print a new API key for TENANT (shown once)."""
+    from domain.db import session_factory
+    from domain.tenants import create_key, get_or_create_tenant
+
+    settings = _settings()
+    with session_factory(settings)() as session, session.begin():
+        key = create_key(session, get_or_create_tenant(session, tenant))
+    click.echo(key)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", "processes", default=2, show_default=True, type=int, help="gunicorn worker processes")
+def api(host: str, port: int, processes: int) -> None:
+    """Serve the HTTP API (gunicorn)."""
+    from api.server import serve
+
+    _logging()
+    serve(_settings(), host, port, processes)
+
+
+@main.command()
+@click.option("--tag", type=click.Choice(["auto", "cpu", "amd64-gpu", "arm64-npu"]), default="auto", show_default=True)
+@click.option("--concurrency", type=int, default=2, show_default=True, help="Jobs run at once (as threads).")
+@click.option("--webhooks", is_flag=True, help="Deliver webhooks instead of rendering.")
+def worker(tag: str, concurrency: int, webhooks: bool) -> None:
+    """Run a worker that consumes its pool's queue."""
+    from workers.process import run_render_worker, run_webhook_worker
+
+    _logging()
+    settings = _settings()
+    if webhooks:
+        run_webhook_worker(settings)
+    else:
+        sys.exit(run_render_worker(settings, tag, concurrency))
+
+
+@main.command()
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between reconcile passes.")
+def scheduler(interval: float) -> None:
+    """Reconcile the broker with the database: resend lost work, requeue dead workers' jobs."""
+    from tasks.reconcile import run_forever
+
+    _logging()
+    run_forever(_settings(), interval)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def up(host: str, port: int) -> None:
+    """API + worker + scheduler on one machine, on embedded defaults."""
+    from cli.up import run_up
+
+    _logging()
+    sys.exit(run_up(_settings(), host, port))
+
+
+# --- talking to a farm -------------------------------------------------------------
+@main.command()
+@click.argument("script")
+@click.option("--avatar", required=True, help="Image file, asset id, or preset name (e.g. astronaut).")
+@click.option("--voice", default=None)
+@click.option("--language", default=None)
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Render parameter, repeatable.")
+@click.option("--priority", type=int, default=None)
+@click.option("--accelerator", type=click.Choice(["auto", "gpu", "npu", "cpu"]), default=None)
+@click.option("--wait", is_flag=True, help="Follow the job with a progress bar until it ends.")
+@click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --wait: download the MP4 here.")
+@click.option("--idempotency-key", default=None)
+def submit(script, avatar, voice, language, params, priority, accelerator, wait, output_path, idempotency_key):
+    """Submit SCRIPT (a text file, `-` for stdin, or the text itself) to be spoken by AVATAR."""
+    settings = _settings()
+    try:
+        client = FarmClient(settings)
+        text = _script_text(script)
+        spec: dict = {"script": text, "avatar": _avatar(client, avatar)}
+        if voice:
+            spec["voice"] = voice
+        if language:
+            spec["language"] = language
+        if priority is not None:
+            spec["priority"] = priority
+        if accelerator:
+            spec["accelerator"] = accelerator
+        if params:
+            spec["params"] = dict(_param(p) for p in params)
+        job = client.submit(spec, idempotency_key)
+        click.echo(f"submitted {job['id']} to pool {job['pool']}")
+        if not wait:
+            return
+        from cli.progress import follow
+
+        job = follow(client, job["id"])
+        if job["status"] != "succeeded":
+            error = job.get("error") or {}
+            click.echo(f"error: {error.get('code', job['status'])}: {error.get('message', '')}", err=True)
+            sys.exit(1)
+        out = job["output"]
+        click.echo(f"succeeded: {out['duration_s']:.2f} s, {out['width']}x{out['height']}, {out['bytes']} bytes")
+        if output_path:
+            client.download(out["url"], output_path)
+            click.echo(f"video: {output_path.resolve()}")
+        else:
+            click.echo(f"video: {out['url']}")
+    except ClientProblem as problem:
+        _fail(problem)
+
+
+def _script_text(script: str) -> str:
+    if script == "-":
+        return sys.stdin.read()
+    path = Path(script)
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    return script
+
+
+def _avatar(client: FarmClient, avatar: str) -> str:
+    path = Path(avatar)
+    if path.is_file():
+        asset = client.upload_asset(path)
+        click.echo(f"uploaded {path.name} as {asset['id']}")
+        return asset["id"]
+    return avatar
+
+
+def _param(text: str):
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise click.BadParameter(f"{text!r}: use NAME=VALUE")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
+@main.command()
+@click.argument("job_id")
+def status(job_id: str) -> None:
+    """Show a job as JSON."""
+    try:
+        job, _ = FarmClient(_settings()).job(job_id)
+        click.echo(json.dumps(job, indent=2))
+    except ClientProblem as problem:
+        _fail(problem)
+
+
+@main.command()
+@click.argument("video", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--local", is_flag=True, help="Read with this machine's key material instead of asking the API.")
+def verify(video: Path, local: bool) -> None:
+    """Read a video's invisible watermark: is it ours, and whose job made it."""
+    try:
+        if local:
+            from workers.watermark.verify import verify_file
+
+            result = verify_file(_settings(), video)
+        else:
+            result = FarmClient(_settings()).verify(video)
+        click.echo(json.dumps(result, indent=2))
+        sys.exit(0 if result.get("found") else 3)
+    except ClientProblem as problem:
+        _fail(problem)
+
+
+if __name__ == "__main__":  # `python -m cli.main`, used by `talkfarm up` for its children
+    main()

@@ -1,0 +1,25 @@
+"""`talkfarm submit --wait`: a progress bar that follows stage and progress,
+polling with If-None-Match so an unchanged job costs a 304."""
+
+from __future__ import annotations
+
+import time
+
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cli.client import FarmClient
+
+
+def follow(client: FarmClient, job_id: str, poll_s: float = 1.0) -> dict:
+    job, etag = client.job(job_id)
+    with Progress(TextColumn("[bold]{task.fields[status]}[/] {task.fields[stage]}"), BarColumn(),
+                  TextColumn("{task.percentage:>5.1f}%"), TimeElapsedColumn(), transient=False) as bar:
+        task = bar.add_task("job", total=1.0, status=job["status"], stage="")
+        while True:
+            bar.update(task, completed=job["progress"], status=job["status"], stage=job.get("stage") or "")
+            if job["status"] in ("succeeded", "failed", "canceled"):
+                return job
+            time.sleep(poll_s)
+            fresh, etag = client.job(job_id, etag)
+            if fresh is not None:
+                job = fresh

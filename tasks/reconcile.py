@@ -1,0 +1,80 @@
+"""The reconciler behind ``talkfarm scheduler``: it makes the broker agree with
+the database, every few seconds.
+
+- workers silent too long are marked offline;
+- running jobs whose lease expired (their worker died) go back to the queue
+  as an interruption, which does not use up their retry budget;
+- jobs sent to the broker but never picked up while their pool sat idle had
+  their message lost (a Redis restart): they are sent again;
+- waiting jobs are sent as pools gain room (tasks/dispatch.py);
+- idempotency keys past their lifetime are forgotten;
+- webhook deliveries that are due are handed to the webhook queue.
+
+Every step is idempotent, so two schedulers running at once are safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from domain import lifecycle
+from domain.config import Settings
+from domain.db import session_factory
+from domain.models import Job
+from domain.timeutil import utcnow
+from tasks import dispatch
+from workers.runtime import reap_dead_workers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Pass:
+    workers_reaped: int = 0
+    leases_expired: list[str] = field(default_factory=list)
+    resent: list[str] = field(default_factory=list)
+    sent: int = 0
+    keys_expired: int = 0
+    webhooks_sent: int = 0
+
+
+def reconcile_once(sessions, settings: Settings) -> Pass:
+    result = Pass()
+    result.workers_reaped = reap_dead_workers(sessions, settings)
+    with sessions() as session, session.begin():
+        result.leases_expired = lifecycle.requeue_expired_leases(session)
+    if result.leases_expired:
+        log.warning("requeued %d job(s) whose worker went away: %s", len(result.leases_expired),
+                    ", ".join(result.leases_expired[:10]))
+    result.resent = dispatch.release_unclaimed(sessions, settings)
+    result.sent = dispatch.fill(sessions, settings)
+    result.keys_expired = expire_idempotency_keys(sessions)
+    from tasks.webhooks import send_due_deliveries
+
+    result.webhooks_sent = send_due_deliveries(sessions, settings)
+    return result
+
+
+def expire_idempotency_keys(sessions) -> int:
+    with sessions() as session, session.begin():
+        return session.execute(
+            sa.update(Job).where(Job.idempotency_expires_at < utcnow())
+            .values(idempotency_key=None, idempotency_expires_at=None)
+        ).rowcount
+
+
+def run_forever(settings: Settings, interval_s: float = 2.0, stop=None) -> None:
+    sessions = session_factory(settings)
+    log.info("scheduler running every %.1f s for pools %s", interval_s, ",".join(settings.pools))
+    while stop is None or not stop.is_set():
+        started = time.monotonic()
+        try:
+            reconcile_once(sessions, settings)
+        except Exception:
+            # a database or broker outage: try again next round
+            log.warning("reconcile pass failed; retrying", exc_info=True)
+        time.sleep(max(0.0, interval_s - (time.monotonic() - started)))

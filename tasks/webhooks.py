@@ -1,0 +1,249 @@
+"""Webhooks per the Standard Webhooks spec.
+
+When a job or batch ends, one delivery row per target (the job's own
+``webhook_url`` and every tenant endpoint subscribed to the event) is written
+with a stable message id; the scheduler hands due deliveries to the
+``webhooks`` queue, whose worker signs and POSTs them. Rendering never waits
+on a receiver. Retries follow the configured schedule with jitter; ``410``
+disables the endpoint; ``Retry-After`` is honoured.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from datetime import datetime, timedelta, timezone
+
+import requests
+import sqlalchemy as sa
+from standardwebhooks.webhooks import Webhook
+
+from domain.config import Settings
+from domain.documents import job_document
+from domain.errors import ProblemError
+from domain.models import Batch, Job, Tenant, WebhookDelivery, WebhookEndpoint
+from domain.timeutil import iso, utcnow
+from tasks.celery_app import WEBHOOK_QUEUE, celery_for
+from tasks.webhook_targets import check_webhook_url
+
+log = logging.getLogger(__name__)
+
+DELIVER_TASK = "talkfarm.deliver_webhook"
+#: a delivery handed to the queue is not handed again for this long
+IN_FLIGHT_S = 60
+MAX_LOG_ENTRIES = 20
+
+
+def new_secret() -> str:
+    import base64
+    import os
+
+    return "whsec_" + base64.b64encode(os.urandom(24)).decode()
+
+
+def tenant_webhook_secret(session, tenant: Tenant) -> str:
+    if not tenant.webhook_secret:
+        tenant.webhook_secret = new_secret()
+    return tenant.webhook_secret
+
+
+def _storage(settings: Settings):
+    from storage import open_storage
+
+    return open_storage(settings)
+
+
+def _targets(session, tenant_id: str, event_type: str, job_url: str | None) -> list[tuple[str | None, str]]:
+    targets: list[tuple[str | None, str]] = []
+    if job_url:
+        targets.append((None, job_url))
+    endpoints = session.scalars(sa.select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == tenant_id,
+                                                                 WebhookEndpoint.disabled_at.is_(None))).all()
+    for endpoint in endpoints:
+        if not endpoint.events or event_type in endpoint.events:
+            targets.append((endpoint.id, endpoint.url))
+    return targets
+
+
+def _queue_deliveries(session, tenant_id: str, event_id: str, event_type: str, data: dict, targets) -> list[str]:
+    payload = {"type": event_type, "timestamp": iso(utcnow()), "data": data}
+    created = []
+    for endpoint_id, url in targets:
+        exists = session.scalar(sa.select(WebhookDelivery.id).where(WebhookDelivery.event_id == event_id,
+                                                                    WebhookDelivery.url == url))
+        if exists:
+            continue  # announced already (a retried announcement is harmless)
+        delivery = WebhookDelivery(tenant_id=tenant_id, endpoint_id=endpoint_id, url=url, event_id=event_id,
+                                   event_type=event_type, payload=payload, status="pending", next_attempt_at=utcnow())
+        session.add(delivery)
+        session.flush()
+        created.append(delivery.id)
+    return created
+
+
+def announce_job(sessions, settings: Settings, job_id: str) -> list[str]:
+    """Queue the webhooks for a job that ended (and for its batch, if it was the last)."""
+    storage = _storage(settings)
+    created: list[str] = []
+    with sessions() as session, session.begin():
+        job = session.get(Job, job_id)
+        if job is None or job.status not in ("succeeded", "failed", "canceled"):
+            return []
+        event_type = f"job.{job.status}"
+        data = job_document(job, storage if job.status == "succeeded" else None, settings.output_url_expiry_s,
+                            settings.public_url)
+        created += _queue_deliveries(session, job.tenant_id, f"msg_{job.id}_{job.status}", event_type, data,
+                                     _targets(session, job.tenant_id, event_type, job.webhook_url))
+        if job.batch_id:
+            created += _announce_batch_if_done(session, job.batch_id)
+    for delivery_id in created:
+        _send(settings, delivery_id)
+    return created
+
+
+def batch_document(session, batch: Batch) -> dict:
+    counts = dict(session.execute(sa.select(Job.status, sa.func.count()).where(Job.batch_id == batch.id)
+                                  .group_by(Job.status)).all())
+    job_ids = session.scalars(sa.select(Job.id).where(Job.batch_id == batch.id).order_by(Job.id)).all()
+    return {"id": batch.id, "size": batch.size,
+            "counts": {s: counts.get(s, 0) for s in ("queued", "running", "succeeded", "failed", "canceled")},
+            "job_ids": list(job_ids), "metadata": batch.metadata_ or {}, "created_at": iso(batch.created_at),
+            "completed_at": iso(batch.completed_at)}
+
+
+def _announce_batch_if_done(session, batch_id: str) -> list[str]:
+    unfinished = session.scalar(sa.select(sa.func.count()).select_from(Job)
+                                .where(Job.batch_id == batch_id, Job.status.in_(("queued", "running"))))
+    if unfinished:
+        return []
+    now = utcnow()
+    # conditional: the last two jobs ending together announce the batch once
+    if not session.execute(sa.update(Batch).where(Batch.id == batch_id, Batch.completed_at.is_(None))
+                           .values(completed_at=now)).rowcount:
+        return []
+    batch = session.get(Batch, batch_id)
+    session.refresh(batch)
+    return _queue_deliveries(session, batch.tenant_id, f"msg_{batch.id}_completed", "batch.completed",
+                             batch_document(session, batch), _targets(session, batch.tenant_id, "batch.completed", None))
+
+
+def _send(settings: Settings, delivery_id: str) -> None:
+    try:
+        celery_for(settings).send_task(DELIVER_TASK, args=[delivery_id], queue=WEBHOOK_QUEUE, routing_key=WEBHOOK_QUEUE)
+    except Exception:
+        log.warning("could not queue webhook %s now; the scheduler will", delivery_id, exc_info=True)
+
+
+def send_due_deliveries(sessions, settings: Settings, limit: int = 200) -> int:
+    now = utcnow()
+    with sessions() as session, session.begin():
+        due = session.scalars(sa.select(WebhookDelivery.id).where(WebhookDelivery.status == "pending",
+                                                                  WebhookDelivery.next_attempt_at <= now)
+                              .order_by(WebhookDelivery.next_attempt_at).limit(limit)).all()
+        if due:
+            session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.id.in_(due))
+                            .values(next_attempt_at=now + timedelta(seconds=IN_FLIGHT_S)))
+    for delivery_id in due:
+        _send(settings, delivery_id)
+    return len(due)
+
+
+def _secrets_for(session, delivery: WebhookDelivery) -> list[str]:
+    if delivery.endpoint_id:
+        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
+        secrets = [endpoint.secret]
+        if endpoint.previous_secret and endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > utcnow():
+            secrets.append(endpoint.previous_secret)  # rotation overlap: sign with both
+        return secrets
+    return [tenant_webhook_secret(session, session.get(Tenant, delivery.tenant_id))]
+
+
+def sign(secrets: list[str], msg_id: str, timestamp: datetime, body: str) -> str:
+    return " ".join(Webhook(secret).sign(msg_id, timestamp, body) for secret in secrets)
+
+
+def _retry_after(response: requests.Response | None) -> float | None:
+    if response is None:
+        return None
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+def deliver(delivery_id: str) -> None:
+    """One delivery attempt (runs on the webhooks queue)."""
+    from domain.config import Settings as _Settings
+    from domain.db import session_factory
+
+    settings = _Settings.from_env()
+    sessions = session_factory(settings)
+    with sessions() as session, session.begin():
+        delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        if delivery is None or delivery.status != "pending":
+            return
+        secrets = _secrets_for(session, delivery)
+        url, msg_id, payload = delivery.url, delivery.event_id, delivery.payload
+    body = json.dumps(payload, separators=(",", ":"))
+    now = datetime.now(timezone.utc)
+    headers = {"content-type": "application/json", "user-agent": "talkfarm-webhooks/1",
+               "webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
+               "webhook-signature": sign(secrets, msg_id, now, body)}
+    response, error = None, None
+    try:
+        check_webhook_url(url, settings)
+        response = requests.post(url, data=body.encode(), headers=headers, timeout=settings.webhook_timeout_s,
+                                 allow_redirects=False)
+    except ProblemError as exc:
+        error = f"{exc.code}: {exc.detail}"
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    _record(sessions, settings, delivery_id, response, error)
+
+
+def _record(sessions, settings: Settings, delivery_id: str, response, error: str | None) -> None:
+    now = utcnow()
+    with sessions() as session, session.begin():
+        delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        if delivery is None or delivery.status != "pending":
+            return
+        delivery.attempts += 1
+        code = response.status_code if response is not None else None
+        entry = {"at": iso(now), "status_code": code, "error": error}
+        delivery.log = (list(delivery.log or []) + [entry])[-MAX_LOG_ENTRIES:]
+        delivery.last_status_code = code
+        delivery.last_error = error or (None if code and 200 <= code < 300 else f"HTTP {code}")
+        if code is not None and 200 <= code < 300:
+            delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
+            return
+        if code == 410 and delivery.endpoint_id:
+            endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
+            endpoint.disabled_at, endpoint.disabled_reason = now, "receiver answered 410 Gone"
+            delivery.status, delivery.next_attempt_at = "disabled", None
+            session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id,
+                                                             WebhookDelivery.status == "pending")
+                            .values(status="disabled", next_attempt_at=None))
+            return
+        schedule = settings.retry_schedule()
+        if delivery.attempts > len(schedule):
+            delivery.status, delivery.next_attempt_at = "failed", None
+            return
+        delay = schedule[delivery.attempts - 1] * random.uniform(0.9, 1.1)
+        hinted = _retry_after(response)
+        if hinted is not None:
+            delay = max(delay, min(hinted, 24 * 3600))
+        delivery.next_attempt_at = now + timedelta(seconds=delay)
+
+
+def redeliver(session, delivery: WebhookDelivery) -> None:
+    """Send a delivery again with the same message id (the receiver dedupes on it)."""
+    delivery.status, delivery.next_attempt_at = "pending", utcnow()

@@ -1,0 +1,76 @@
+"""Starting a worker process: find its pool tag, register it, and run a Celery
+worker (threads pool) on that pool's queue until it is told to stop.
+
+SIGTERM — what a spot notice becomes — makes Celery stop taking messages and
+wait for running tasks; we hook that moment to start the drain: running jobs
+checkpoint at their next segment boundary (or give up the segment in hand
+once the grace period is nearly over), hand their job back without using up
+an attempt, and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import socket
+
+from domain.config import Settings
+from tasks.celery_app import WEBHOOK_QUEUE, celery_for, queue_for
+from workers import runtime as worker_runtime
+
+log = logging.getLogger(__name__)
+
+
+def resolve_tag(requested: str) -> tuple[str, list[str]]:
+    """(tag, providers) the worker will really serve."""
+    import onnxruntime
+
+    from workers.render.providers import detect_tag, providers_for
+
+    available = onnxruntime.get_available_providers()
+    tag = detect_tag(platform.machine(), available) if requested == "auto" else requested
+    return tag, providers_for(tag, available)
+
+
+def run_render_worker(settings: Settings, requested_tag: str, concurrency: int) -> int:
+    from celery.signals import worker_shutting_down
+
+    from workers.render.providers import effective_tag
+
+    tag, providers = resolve_tag(requested_tag)
+    tag, providers = effective_tag(tag, providers)  # falls back to cpu if the accelerator fails to load
+    if tag not in settings.pools:
+        log.error("this worker serves pool %s, which TALKFARM_POOLS (%s) does not declare", tag, ",".join(settings.pools))
+        return 2
+    rt = worker_runtime.WorkerRuntime(settings, tag, concurrency, providers)
+    worker_runtime.install(rt)
+    rt.start()
+
+    def _drain(**_):
+        rt.drain()
+
+    worker_shutting_down.connect(_drain, weak=False)
+    app = celery_for(settings)
+    worker = app.Worker(
+        pool="threads",
+        concurrency=concurrency,
+        queues=[queue_for(tag)],
+        hostname=f"{tag}@{socket.gethostname()}-{rt.worker_id.split(':')[1]}",
+        loglevel="INFO",
+        without_heartbeat=True,
+        without_mingle=True,
+        without_gossip=True,
+    )
+    try:
+        worker.start()
+    finally:
+        rt.stop()
+    return worker.exitcode or 0
+
+
+def run_webhook_worker(settings: Settings, concurrency: int = 8) -> None:
+    """Deliveries run on their own queue and process, so a slow receiver never holds up rendering."""
+    app = celery_for(settings)
+    app.Worker(pool="threads", concurrency=concurrency, queues=[WEBHOOK_QUEUE],
+               hostname=f"webhooks@{socket.gethostname()}", loglevel="INFO",
+               without_heartbeat=True, without_mingle=True, without_gossip=True).start()
