@@ -64,4 +64,7 @@ def alembic_config(database_url: str):
 def upgrade(settings: Settings, revision: str = "head") -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(settings.database_url), revision)
+    cfg = alembic_config(settings.database_url)
+    with engine_for(settings.database_url).begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
