@@ -22,6 +22,7 @@ def upgrade() -> None:
     sa.Column('max_in_flight', sa.Integer(), nullable=True),
     sa.Column('watermark', sa.JSON(), nullable=False),
     sa.Column('may_disable_watermark', sa.Boolean(), nullable=False),
+    sa.Column('webhook_secret', sa.String(length=200), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tenants')),
     sa.UniqueConstraint('name', name=op.f('uq_tenants_name'))
