@@ -1,0 +1,81 @@
+"""Subtitles from the sentence timings the pipeline already has.
+
+A sentence is one cue, unless it would not fit on screen (two lines of about
+42 characters, the usual broadcast limit): then it is cut at word
+boundaries into several cues, each given a share of the sentence's time in
+proportion to its length.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Iterable
+
+LINE_CHARS = 42
+MAX_LINES = 2
+
+
+def write_captions(cues: Iterable[tuple[float, float, str]], vtt_path: Path | str | None = None,
+                   srt_path: Path | str | None = None) -> list[tuple[float, float, list[str]]]:
+    """Write WebVTT and/or SRT for ``(start_s, end_s, text)`` cues; returns the
+    screen cues written (start, end, lines)."""
+    screen = [piece for cue in cues for piece in _screen_cues(*cue)]
+    if vtt_path is not None:
+        Path(vtt_path).write_text(_webvtt(screen), encoding="utf-8")
+    if srt_path is not None:
+        Path(srt_path).write_text(_srt(screen), encoding="utf-8")
+    return screen
+
+
+def _screen_cues(start_s: float, end_s: float, text: str) -> list[tuple[float, float, list[str]]]:
+    lines = _wrap(text)
+    if not lines:
+        return []
+    pages = [lines[i:i + MAX_LINES] for i in range(0, len(lines), MAX_LINES)]
+    weights = [sum(len(line) for line in page) for page in pages]
+    total = sum(weights) or 1
+    cues, at = [], start_s
+    for page, weight in zip(pages, weights):
+        until = at + (end_s - start_s) * weight / total
+        cues.append((at, until, page))
+        at = until
+    cues[-1] = (cues[-1][0], end_s, cues[-1][2])
+    return cues
+
+
+def _wrap(text: str) -> list[str]:
+    text = " ".join(text.split())
+    if " " not in text and len(text) > LINE_CHARS:
+        # No spaces to wrap at (Chinese, Japanese): cut by characters, shorter lines.
+        width = LINE_CHARS // 2
+        return [text[i:i + width] for i in range(0, len(text), width)]
+    return textwrap.wrap(text, LINE_CHARS, break_long_words=True, break_on_hyphens=False)
+
+
+def _webvtt(cues) -> str:
+    blocks = ["WEBVTT\n"]
+    for start, end, lines in cues:
+        body = "\n".join(_vtt_escape(line) for line in lines)
+        blocks.append(f"{_timestamp(start, '.')} --> {_timestamp(end, '.')}\n{body}\n")
+    return "\n".join(blocks)
+
+
+def _srt(cues) -> str:
+    blocks = []
+    for number, (start, end, lines) in enumerate(cues, start=1):
+        blocks.append(f"{number}\n{_timestamp(start, ',')} --> {_timestamp(end, ',')}\n" + "\n".join(lines) + "\n")
+    return "\n".join(blocks)
+
+
+def _vtt_escape(line: str) -> str:
+    # WebVTT cue text is markup: &, < and > must be escaped, and "-->" may not appear.
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _timestamp(seconds: float, decimal: str) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{decimal}{millis:03d}"

@@ -1,0 +1,49 @@
+"""A still for the job page and the CMS: one JPEG frame of the video."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image
+
+from domain.errors import JobFailure
+
+JPEG_QUALITY = 88
+#: Where the poster is taken from when not told, as a share of the video's
+#: length: past the first frame (often a neutral, closed-mouth start), early
+#: enough to stay representative.
+DEFAULT_POSITION = 0.25
+
+
+def poster(video_or_frame: Path | str | np.ndarray, out_jpeg: Path | str, at_s: float | None = None) -> Path:
+    """Save a JPEG of ``video_or_frame``: an RGB frame array as is, or the
+    video's frame at ``at_s`` seconds (default a quarter in)."""
+    if isinstance(video_or_frame, np.ndarray):
+        frame = video_or_frame
+    else:
+        frame = _frame_at(Path(video_or_frame), at_s)
+    out_jpeg = Path(out_jpeg)
+    Image.fromarray(np.ascontiguousarray(frame, dtype=np.uint8), "RGB").save(out_jpeg, "JPEG", quality=JPEG_QUALITY)
+    return out_jpeg
+
+
+def _frame_at(video: Path, at_s: float | None) -> np.ndarray:
+    try:
+        with av.open(str(video)) as container:
+            stream = container.streams.video[0]
+            duration_s = container.duration / av.time_base if container.duration else 0.0
+            target = duration_s * DEFAULT_POSITION if at_s is None else max(0.0, at_s)
+            if target > 0 and stream.time_base:
+                container.seek(int(target / stream.time_base), stream=stream, backward=True)
+            last = None
+            for frame in container.decode(stream):
+                last = frame
+                if frame.time is None or frame.time >= target - 1e-6:
+                    break
+            if last is None:
+                raise JobFailure("encode_failed", f"{video.name} has no frames for a poster")
+            return last.to_ndarray(format="rgb24")
+    except (av.FFmpegError, IndexError) as exc:
+        raise JobFailure("encode_failed", f"cannot read {video.name} for a poster: {exc}") from exc

@@ -1,0 +1,77 @@
+"""What a finished video is: the numbers the job's output record shows.
+
+PyAV reads the container (the imageio-ffmpeg build has no ffprobe).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import av
+
+from domain.errors import ProblemError
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    duration_s: float
+    width: int | None
+    height: int | None
+    fps: float | None
+    video_codec: str | None
+    audio_codec: str | None
+    pix_fmt: str | None
+    bytes: int
+    sha256: str
+    video_frames: int | None = None
+    audio_sample_rate: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def probe(path: Path | str) -> MediaInfo:
+    """Duration, picture, codecs, size and sha256 of a media file.
+
+    A file FFmpeg cannot read raises ``ProblemError("asset_unreadable")``
+    (422): for the pipeline's own output that is a bug, for an upload
+    (``POST /v1/verify``) it is the caller's.
+    """
+    path = Path(path)
+    try:
+        with av.open(str(path)) as container:
+            video = container.streams.video[0] if container.streams.video else None
+            audio = container.streams.audio[0] if container.streams.audio else None
+            duration_s = container.duration / av.time_base if container.duration is not None else _stream_duration(video)
+            info = dict(
+                duration_s=float(duration_s or 0.0),
+                width=video.codec_context.width if video else None,
+                height=video.codec_context.height if video else None,
+                fps=float(video.average_rate) if video and video.average_rate else None,
+                video_codec=video.codec_context.name if video else None,
+                audio_codec=audio.codec_context.name if audio else None,
+                pix_fmt=video.codec_context.pix_fmt if video else None,
+                video_frames=(video.frames or None) if video else None,
+                audio_sample_rate=audio.codec_context.sample_rate if audio else None,
+            )
+    except av.FFmpegError as exc:
+        raise ProblemError("asset_unreadable", f"{path.name} is not a media file FFmpeg can read: {exc}", 422) from exc
+    size, digest = _size_and_sha256(path)
+    return MediaInfo(bytes=size, sha256=digest, **info)
+
+
+def _stream_duration(stream) -> float | None:
+    if stream is None or stream.duration is None or stream.time_base is None:
+        return None
+    return float(stream.duration * stream.time_base)
+
+
+def _size_and_sha256(path: Path) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
