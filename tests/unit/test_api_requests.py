@@ -1,0 +1,270 @@
+"""The API's contract on embedded defaults: every caller mistake is a 4xx
+problem+json with a stable code, stores nothing, creates no job, and the
+server keeps serving. Tenants never see each other's things."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from domain.models import Asset, Job
+
+
+@pytest.fixture
+def app(sqlite_settings, monkeypatch):
+    from api.app import create_app
+    from tasks import dispatch
+
+    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)  # no broker in these tests
+    return create_app(sqlite_settings)
+
+
+@pytest.fixture
+def keys(sessions):
+    from domain.tenants import create_key, get_or_create_tenant
+
+    with sessions() as session, session.begin():
+        return {name: create_key(session, get_or_create_tenant(session, name)) for name in ("alpha", "beta")}
+
+
+@pytest.fixture
+def alpha(app, keys):
+    return _client(app, keys["alpha"])
+
+
+@pytest.fixture
+def beta(app, keys):
+    return _client(app, keys["beta"])
+
+
+def _client(app, key):
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+    return client
+
+
+def png_bytes(array: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(array).save(out, format="PNG")
+    return out.getvalue()
+
+
+def demo_portrait() -> bytes:
+    from domain.presets import preset_path
+
+    return preset_path("astronaut").read_bytes()
+
+
+def assert_problem(response, status: int, code: str):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["code"] == code and body["status"] == status and body["detail"]
+    return body
+
+
+def nothing_stored(sessions, settings):
+    with sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+        assert session.scalar(sa.select(sa.func.count()).select_from(Asset)) == 0
+    storage_dir = settings.data_dir / "storage"
+    assert not storage_dir.exists() or not any(p.is_file() for p in storage_dir.rglob("*"))
+
+
+def upload(client, data: bytes, name="portrait.png"):
+    return client.post("/v1/assets", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+JOB = {"script": "Hello from the newsroom.", "avatar": "astronaut"}
+
+
+# --- bad input ----------------------------------------------------------------------
+@pytest.mark.parametrize("headers, code", [
+    ({}, "unauthorized"),
+    ({"Authorization": "Bearer tfk_not_a_real_key"}, "invalid_api_key"),
+    ({"Authorization": "Basic dXNlcjpwYXNz"}, "unauthorized"),
+])
+def test_missing_or_wrong_api_key_is_401(app, headers, code):
+    response = app.test_client().post("/v1/jobs", json=JOB, headers=headers)
+    assert_problem(response, 401, code)
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ({**JOB, "script": "   "}, 422, "script_empty"),
+    ({**JOB, "script": "word " * 5000}, 422, "script_too_long"),
+    ({"avatar": "astronaut"}, 422, "validation_error"),
+    ({**JOB, "audio_asset_id": "ast_x"}, 422, "validation_error"),
+    ({**JOB, "colour": "blue"}, 422, "unknown_field"),
+    ({**JOB, "params": {"fps": 500}}, 422, "param_out_of_range"),
+    ({**JOB, "params": {"resolution": 500}}, 422, "param_out_of_range"),
+    ({**JOB, "params": {"dynamic_scale": -1}}, 422, "param_out_of_range"),
+    ({**JOB, "params": {"warp_speed": 9}}, 422, "unknown_field"),
+    ({**JOB, "priority": 10}, 422, "validation_error"),
+    ({**JOB, "accelerator": "tpu"}, 422, "validation_error"),
+    ({**JOB, "accelerator": "gpu"}, 422, "no_compatible_pool"),
+    ({**JOB, "avatar": "nobody"}, 422, "avatar_unknown"),
+    ({**JOB, "avatar": "ast_00000000000000000000000000"}, 404, "asset_not_found"),
+    ({**JOB, "voice": "no-such-voice"}, 422, "voice_unknown"),
+    ({**JOB, "model": "no-such-model"}, 422, "model_unknown"),
+    ({**JOB, "webhook_url": "http://169.254.169.254/latest/meta-data"}, 422, "webhook_url_forbidden"),
+])
+def test_bad_job_requests_are_refused_and_create_nothing(alpha, sessions, sqlite_settings, body, status, code):
+    assert_problem(alpha.post("/v1/jobs", json=body), status, code)
+    nothing_stored(sessions, sqlite_settings)
+    assert alpha.get("/healthz").status_code == 200
+
+
+def test_out_of_range_param_names_the_field(alpha):
+    body = assert_problem(alpha.post("/v1/jobs", json={**JOB, "params": {"motion_scale": 7}}), 422, "param_out_of_range")
+    assert "motion_scale" in body["errors"]["params"]
+    assert "motion_scale" in body["detail"]
+
+
+def test_body_that_is_not_json_is_refused(alpha):
+    response = alpha.post("/v1/jobs", data="script=hi", content_type="text/plain")
+    assert 400 <= response.status_code < 500
+    assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("data, status, code", [
+    (b"", 422, "asset_empty"),
+    (b"this is not an image, nor audio" * 10, 422, "asset_unreadable"),
+    (png_bytes(np.full((256, 256, 3), 128, np.uint8)), 422, "avatar_no_face"),
+])
+def test_unusable_uploads_are_refused_and_store_nothing(alpha, sessions, sqlite_settings, data, status, code):
+    assert_problem(upload(alpha, data), status, code)
+    nothing_stored(sessions, sqlite_settings)
+
+
+def test_upload_without_a_file_field_is_refused(alpha, sessions, sqlite_settings):
+    response = alpha.post("/v1/assets", data={"other": "x"}, content_type="multipart/form-data")
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    nothing_stored(sessions, sqlite_settings)
+
+
+def test_oversized_upload_is_413(app, keys, sqlite_settings):
+    import dataclasses
+
+    from api.app import create_app
+
+    small = create_app(dataclasses.replace(sqlite_settings, max_asset_bytes=1000))
+    client = _client(small, keys["alpha"])
+    assert_problem(upload(client, b"x" * 5000), 413, "asset_too_large")
+
+
+# --- tenants are isolated -------------------------------------------------------------------
+def test_a_tenant_never_sees_another_tenants_jobs_or_assets(alpha, beta):
+    asset = upload(alpha, demo_portrait())
+    assert asset.status_code == 201, asset.get_data(as_text=True)
+    asset_id = asset.get_json()["id"]
+    job = alpha.post("/v1/jobs", json={**JOB, "avatar": asset_id})
+    assert job.status_code == 202, job.get_data(as_text=True)
+    job_id = job.get_json()["id"]
+
+    assert_problem(beta.get(f"/v1/jobs/{job_id}"), 404, "job_not_found")
+    assert_problem(beta.post(f"/v1/jobs/{job_id}/cancel"), 404, "job_not_found")
+    assert_problem(beta.get(f"/v1/jobs/{job_id}/output"), 404, "job_not_found")
+    assert_problem(beta.get(f"/v1/assets/{asset_id}"), 404, "asset_not_found")
+    assert_problem(beta.post("/v1/jobs", json={**JOB, "avatar": asset_id}), 404, "asset_not_found")
+    assert beta.get("/v1/jobs").get_json()["items"] == []
+    assert [j["id"] for j in alpha.get("/v1/jobs").get_json()["items"]] == [job_id]
+
+
+# --- the good path and its details ---------------------------------------------------------------
+def test_uploaded_portrait_is_described_and_usable(alpha):
+    response = upload(alpha, demo_portrait())
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["kind"] == "image" and body["content_type"] == "image/png"
+    assert body["bytes"] == len(demo_portrait()) and len(body["sha256"]) == 64
+    assert alpha.get(f"/v1/assets/{body['id']}").get_json()["id"] == body["id"]
+
+
+def test_job_is_created_queued_with_defaults_filled_in(alpha):
+    response = alpha.post("/v1/jobs", json={**JOB, "params": {"fps": 30}, "metadata": {"story": 42}})
+    assert response.status_code == 202
+    job = response.get_json()
+    assert job["status"] == "queued" and job["pool"] == "cpu" and job["metadata"] == {"story": 42}
+    assert job["spec"]["params"]["fps"] == 30 and job["spec"]["params"]["resolution"] == 512
+    assert response.headers["Location"] == f"/v1/jobs/{job['id']}"
+
+
+def test_same_idempotency_key_and_body_returns_the_same_job(alpha, sessions):
+    first = alpha.post("/v1/jobs", json=JOB, headers={"Idempotency-Key": "story-1"})
+    again = alpha.post("/v1/jobs", json=JOB, headers={"Idempotency-Key": "story-1"})
+    assert first.status_code == again.status_code == 202
+    assert first.get_json()["id"] == again.get_json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    with sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Job)) == 1
+
+
+def test_same_idempotency_key_with_another_body_is_409(alpha, sessions):
+    alpha.post("/v1/jobs", json=JOB, headers={"Idempotency-Key": "story-2"})
+    changed = alpha.post("/v1/jobs", json={**JOB, "script": "Something else."}, headers={"Idempotency-Key": "story-2"})
+    assert_problem(changed, 409, "idempotency_key_reused")
+    with sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Job)) == 1
+
+
+def test_idempotency_keys_are_per_tenant(alpha, beta):
+    a = alpha.post("/v1/jobs", json=JOB, headers={"Idempotency-Key": "shared"}).get_json()
+    b = beta.post("/v1/jobs", json=JOB, headers={"Idempotency-Key": "shared"}).get_json()
+    assert a["id"] != b["id"]
+
+
+def test_list_pages_with_a_cursor_and_filters_by_status(alpha):
+    ids = [alpha.post("/v1/jobs", json=JOB).get_json()["id"] for _ in range(5)]
+    alpha.post(f"/v1/jobs/{ids[0]}/cancel")
+    seen, cursor = [], None
+    while True:
+        page = alpha.get("/v1/jobs", query_string={"limit": 2, **({"cursor": cursor} if cursor else {})}).get_json()
+        seen += [j["id"] for j in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == list(reversed(ids))
+    canceled = alpha.get("/v1/jobs", query_string={"status": "canceled"}).get_json()["items"]
+    assert [j["id"] for j in canceled] == [ids[0]]
+
+
+def test_etag_makes_an_unchanged_poll_a_304(alpha):
+    job_id = alpha.post("/v1/jobs", json=JOB).get_json()["id"]
+    first = alpha.get(f"/v1/jobs/{job_id}")
+    etag = first.headers["ETag"]
+    assert first.headers["Retry-After"]
+    again = alpha.get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    alpha.post(f"/v1/jobs/{job_id}/cancel")
+    changed = alpha.get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.get_json()["status"] == "canceled"
+
+
+def test_cancel_twice_is_a_409(alpha):
+    job_id = alpha.post("/v1/jobs", json=JOB).get_json()["id"]
+    assert alpha.post(f"/v1/jobs/{job_id}/cancel").get_json()["status"] == "canceled"
+    assert_problem(alpha.post(f"/v1/jobs/{job_id}/cancel"), 409, "job_finished")
+
+
+def test_output_of_an_unfinished_job_is_a_409(alpha):
+    job_id = alpha.post("/v1/jobs", json=JOB).get_json()["id"]
+    assert_problem(alpha.get(f"/v1/jobs/{job_id}/output"), 409, "output_not_ready")
+
+
+def test_openapi_spec_describes_the_validated_ranges(app):
+    spec = app.test_client().get("/openapi.json").get_json()
+    params = spec["components"]["schemas"]["RenderParams"]["properties"]
+    assert params["fps"]["minimum"] == 10 and params["fps"]["maximum"] == 60
+    assert "/v1/jobs/{job_id}" in spec["paths"]
+
+
+def test_metrics_count_jobs_by_state_and_pool(alpha, app):
+    alpha.post("/v1/jobs", json=JOB)
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    assert 'talkfarm_jobs{state="queued"} 1.0' in text
+    assert 'talkfarm_pool_jobs{pool="cpu",state="waiting"} 1.0' in text
