@@ -65,7 +65,9 @@ def make_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         # When the broker connection drops, unacked messages will be redelivered
         # anyway; cancel the tasks holding them rather than run them twice.
-        # Our tasks hand their job back cleanly when cancelled this way.
+        # (Celery can cancel prefork children, not threads: with our threads
+        # pool the running attempt carries on, and the redelivered duplicate
+        # is refused at claim because the database shows the job running.)
         worker_cancel_long_running_tasks_on_connection_loss=True,
         # Hard and soft time limits (enforced by prefork; the pipeline also
         # checks its own deadline, which works with the threads pool too).
