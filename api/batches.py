@@ -1,0 +1,192 @@
+"""/v1/batches: many jobs at once, all or nothing.
+
+A batch arrives as JSON (``{"jobs": [...]}``) or as an uploaded CSV or JSONL
+file of rows with shared settings. Every item is checked before anything is
+created; one bad item refuses the whole batch, with the errors listed by
+item index. A ``template`` with ``{{variables}}`` fills each row's script.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+from flask import g, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate
+
+from api import intake
+from api.context import ctx
+from api.jobs import dispatch_after_commit
+from api.schemas import JobSpecSchema, StrictSchema
+from domain.errors import ProblemError, not_found
+from domain.models import Batch, Tenant
+from tasks.webhooks import batch_document
+
+blp = Blueprint("batches", __name__, url_prefix="/v1/batches", description="Many jobs at once")
+
+MAX_ITEMS = 1000
+_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+class BatchCreateSchema(StrictSchema):
+    jobs = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1),
+                       metadata={"description": "Job specs (as POST /v1/jobs takes), or rows of template variables."})
+    defaults = fields.Dict(load_default=dict, metadata={"description": "Settings every item shares; an item's own win."})
+    template = fields.String(load_default=None, allow_none=True,
+                             metadata={"description": "Script with {{variables}} filled from each item's `variables`."})
+    metadata = fields.Dict(load_default=dict)
+
+
+class BatchSchema(Schema):
+    id = fields.String()
+    size = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    job_ids = fields.List(fields.String())
+    metadata = fields.Dict()
+    created_at = fields.String()
+    completed_at = fields.String(allow_none=True)
+
+
+def fill_template(template: str, variables: dict[str, Any]) -> str:
+    missing = [name for name in _VARIABLE.findall(template) if name not in variables]
+    if missing:
+        raise ProblemError("template_variable_missing", f"No value for {{{{{missing[0]}}}}}.", 422)
+    return _VARIABLE.sub(lambda m: str(variables[m.group(1)]), template)
+
+
+def _rows_from_upload(upload) -> list[dict[str, Any]]:
+    raw = upload.read(ctx().settings.max_asset_bytes + 1)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ProblemError("batch_unreadable", "The file must be UTF-8 CSV or JSONL.", 422) from None
+    name = (upload.filename or "").lower()
+    if name.endswith(".jsonl") or name.endswith(".ndjson") or text.lstrip().startswith("{"):
+        rows = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ProblemError("batch_unreadable", f"line {number}: not JSON ({exc.msg}).", 422) from None
+            if not isinstance(row, dict):
+                raise ProblemError("batch_unreadable", f"line {number}: each line must be a JSON object.", 422)
+            rows.append(row)
+        return rows
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise ProblemError("batch_unreadable", "The CSV has no header row.", 422)
+    return [{k: v for k, v in row.items() if k is not None and v not in (None, "")} for row in reader]
+
+
+def _as_item(row: dict[str, Any], template: str | None) -> dict[str, Any]:
+    """A CSV/JSONL row: job fields stay fields; anything else is a template variable."""
+    spec_fields = set(JobSpecSchema().fields)
+    item = {k: v for k, v in row.items() if k in spec_fields}
+    variables = row.get("variables") or {k: v for k, v in row.items() if k not in spec_fields}
+    if template and variables:
+        item["variables"] = variables
+    return item
+
+
+def _merge(defaults: dict, item: dict) -> dict:
+    merged = {**defaults, **item}
+    if isinstance(defaults.get("params"), dict) and isinstance(item.get("params"), dict):
+        merged["params"] = {**defaults["params"], **item["params"]}
+    return merged
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {
+    "application/json": {"schema": "BatchCreate"},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"},
+        "defaults": {"type": "string", "description": "JSON object of shared settings"},
+        "template": {"type": "string"}}}},
+}})
+@blp.response(201, BatchSchema)
+@blp.alt_response(413, response="Problem")
+@blp.alt_response(422, response="Problem", description="Some items are invalid: `errors` lists them by index")
+@blp.alt_response(429, response="Problem")
+def create_batch():
+    """Create up to 1,000 jobs at once. JSON body, or multipart `file` (CSV/JSONL) with form fields
+    `defaults` (JSON) and `template`."""
+    c = ctx()
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise ProblemError("batch_file_missing", "Send the CSV or JSONL as the multipart field `file`.", 422)
+        try:
+            defaults = json.loads(request.form.get("defaults") or "{}")
+        except json.JSONDecodeError:
+            raise ProblemError("validation_error", "`defaults` must be a JSON object.", 422) from None
+        template = request.form.get("template") or None
+        items = [_as_item(row, template) for row in _rows_from_upload(upload)]
+        metadata = {}
+        if not items:
+            raise ProblemError("batch_empty", "The file has no rows.", 422)
+    else:
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            raise ProblemError("validation_error", "Send {\"jobs\": [...]} as JSON, or a CSV/JSONL file.", 422)
+        try:
+            body = BatchCreateSchema().load(payload)
+        except ValidationError as exc:
+            raise ProblemError("validation_error", "The batch is not valid.", 422, errors=exc.messages) from None
+        items, defaults, template, metadata = body["jobs"], body["defaults"], body["template"], body["metadata"]
+    if len(items) > MAX_ITEMS:
+        raise ProblemError("batch_too_large", f"A batch holds at most {MAX_ITEMS} jobs; this one has {len(items)}.", 413)
+    if not isinstance(defaults, dict):
+        raise ProblemError("validation_error", "`defaults` must be a JSON object.", 422)
+
+    errors: dict[str, Any] = {}
+    checked: list[intake.Intake] = []
+    schema = JobSpecSchema()
+    with c.sessions() as session:
+        tenant = session.get(Tenant, g.tenant_id)
+        for index, item in enumerate(items):
+            try:
+                item = dict(item)
+                variables = item.pop("variables", None)
+                if template is not None:
+                    item.setdefault("script", fill_template(template, variables or {}))
+                elif variables is not None:
+                    raise ProblemError("template_missing", "This item has variables but the batch has no template.", 422)
+                spec = schema.load(_merge(defaults, item))
+                checked.append(intake.check_spec(session, c.settings, tenant, spec))
+            except ValidationError as exc:
+                errors[str(index)] = {"code": "validation_error", "fields": exc.messages}
+            except ProblemError as exc:
+                errors[str(index)] = {"code": exc.code, "detail": exc.detail}
+        if errors:
+            first = min(errors, key=int)
+            raise ProblemError("batch_invalid", f"{len(errors)} of {len(items)} items are invalid (first: item {first}); "
+                               "nothing was created.", 422, errors=errors)
+        intake.check_in_flight_limit(session, c.settings, tenant, adding=len(checked))
+        batch = Batch(tenant_id=tenant.id, size=len(checked), metadata_=metadata)
+        session.add(batch)
+        session.flush()
+        for spec in checked:
+            intake.new_job(session, c.settings, tenant, spec, batch_id=batch.id)
+        session.commit()
+        document = batch_document(session, batch)
+    for pool in sorted({spec.pool for spec in checked}):
+        dispatch_after_commit(pool)
+    return document
+
+
+@blp.route("/<batch_id>", methods=["GET"])
+@blp.response(200, BatchSchema)
+@blp.alt_response(404, response="Problem")
+def get_batch(batch_id):
+    """A batch's jobs and their counts by status."""
+    with ctx().sessions() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None or batch.tenant_id != g.tenant_id:
+            raise not_found("batch")
+        return batch_document(session, batch)

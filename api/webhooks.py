@@ -1,0 +1,168 @@
+"""/v1/webhooks: endpoints per tenant (Standard Webhooks), secret rotation,
+the delivery log, and redelivery."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.context import ctx
+from api.schemas import EVENT_TYPES, StrictSchema
+from domain.errors import ProblemError, not_found
+from domain.models import Tenant, WebhookDelivery, WebhookEndpoint
+from domain.timeutil import iso, utcnow
+from tasks.webhook_targets import check_webhook_url
+from tasks.webhooks import _send, new_secret, redeliver, tenant_webhook_secret
+
+blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks", description="Webhook endpoints and deliveries")
+
+#: how long the old secret keeps signing after a rotation
+ROTATION_OVERLAP = timedelta(hours=24)
+
+
+class EndpointCreateSchema(StrictSchema):
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    events = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), load_default=list,
+                         metadata={"description": "Event types to receive; empty means all."})
+
+
+class EndpointSchema(Schema):
+    id = fields.String()
+    url = fields.String()
+    events = fields.List(fields.String())
+    secret = fields.String(metadata={"description": "whsec_… Standard Webhooks signing secret."})
+    disabled = fields.Boolean()
+    disabled_reason = fields.String(allow_none=True)
+    created_at = fields.String()
+
+
+class EndpointListSchema(Schema):
+    items = fields.List(fields.Nested(EndpointSchema))
+    job_webhook_secret = fields.String(metadata={"description": "Signs deliveries to per-job webhook_url."})
+
+
+class DeliverySchema(Schema):
+    id = fields.String()
+    event_id = fields.String()
+    event_type = fields.String()
+    url = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_status_code = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    next_attempt_at = fields.String(allow_none=True)
+    delivered_at = fields.String(allow_none=True)
+    log = fields.List(fields.Dict())
+    created_at = fields.String()
+
+
+class DeliveryListSchema(Schema):
+    items = fields.List(fields.Nested(DeliverySchema))
+
+
+def endpoint_document(endpoint: WebhookEndpoint) -> dict:
+    return {"id": endpoint.id, "url": endpoint.url, "events": endpoint.events, "secret": endpoint.secret,
+            "disabled": endpoint.disabled_at is not None, "disabled_reason": endpoint.disabled_reason,
+            "created_at": iso(endpoint.created_at)}
+
+
+def delivery_document(d: WebhookDelivery) -> dict:
+    return {"id": d.id, "event_id": d.event_id, "event_type": d.event_type, "url": d.url, "status": d.status,
+            "attempts": d.attempts, "last_status_code": d.last_status_code, "last_error": d.last_error,
+            "next_attempt_at": iso(d.next_attempt_at), "delivered_at": iso(d.delivered_at), "log": d.log or [],
+            "created_at": iso(d.created_at)}
+
+
+def _own_endpoint(session, endpoint_id: str) -> WebhookEndpoint:
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.tenant_id != g.tenant_id:
+        raise not_found("webhook")
+    return endpoint
+
+
+@blp.route("")
+class Endpoints(MethodView):
+    @blp.arguments(EndpointCreateSchema)
+    @blp.response(201, EndpointSchema)
+    @blp.alt_response(422, response="Problem")
+    def post(self, body):
+        """Register an endpoint; the response carries its signing secret."""
+        check_webhook_url(body["url"], ctx().settings)
+        with ctx().sessions() as session, session.begin():
+            endpoint = WebhookEndpoint(tenant_id=g.tenant_id, url=body["url"], events=sorted(set(body["events"])),
+                                       secret=new_secret())
+            session.add(endpoint)
+            session.flush()
+            return endpoint_document(endpoint)
+
+    @blp.response(200, EndpointListSchema)
+    def get(self):
+        """The tenant's endpoints, and the secret that signs per-job webhook_url deliveries."""
+        with ctx().sessions() as session, session.begin():
+            endpoints = session.scalars(sa.select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == g.tenant_id)
+                                        .order_by(WebhookEndpoint.created_at)).all()
+            secret = tenant_webhook_secret(session, session.get(Tenant, g.tenant_id))
+            return {"items": [endpoint_document(e) for e in endpoints], "job_webhook_secret": secret}
+
+
+@blp.route("/<endpoint_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.alt_response(404, response="Problem")
+def delete_endpoint(endpoint_id):
+    """Remove an endpoint; its pending deliveries stop."""
+    with ctx().sessions() as session, session.begin():
+        endpoint = _own_endpoint(session, endpoint_id)
+        endpoint.disabled_at, endpoint.disabled_reason = utcnow(), "deleted"
+        session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id,
+                                                         WebhookDelivery.status == "pending")
+                        .values(status="disabled", next_attempt_at=None))
+    return ""
+
+
+@blp.route("/<endpoint_id>/rotate", methods=["POST"])
+@blp.response(200, EndpointSchema)
+@blp.alt_response(404, response="Problem")
+def rotate_secret(endpoint_id):
+    """New secret; for 24 hours deliveries carry signatures by both, so receivers can switch over."""
+    with ctx().sessions() as session, session.begin():
+        endpoint = _own_endpoint(session, endpoint_id)
+        endpoint.previous_secret = endpoint.secret
+        endpoint.previous_secret_expires_at = utcnow() + ROTATION_OVERLAP
+        endpoint.secret = new_secret()
+        return endpoint_document(endpoint)
+
+
+@blp.route("/<endpoint_id>/deliveries", methods=["GET"])
+@blp.response(200, DeliveryListSchema)
+@blp.alt_response(404, response="Problem")
+def deliveries(endpoint_id):
+    """The endpoint's delivery log, newest first."""
+    with ctx().sessions() as session:
+        _own_endpoint(session, endpoint_id)
+        rows = session.scalars(sa.select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+                               .order_by(WebhookDelivery.created_at.desc()).limit(200)).all()
+        return {"items": [delivery_document(d) for d in rows]}
+
+
+@blp.route("/<endpoint_id>/deliveries/<delivery_id>/redeliver", methods=["POST"])
+@blp.response(202, DeliverySchema)
+@blp.alt_response(404, response="Problem")
+@blp.alt_response(409, response="Problem")
+def redeliver_one(endpoint_id, delivery_id):
+    """Send a delivery again, with the same event id."""
+    with ctx().sessions() as session, session.begin():
+        endpoint = _own_endpoint(session, endpoint_id)
+        if endpoint.disabled_at is not None:
+            raise ProblemError("webhook_disabled", f"The endpoint is disabled ({endpoint.disabled_reason}).", 409)
+        delivery = session.get(WebhookDelivery, delivery_id)
+        if delivery is None or delivery.endpoint_id != endpoint.id:
+            raise not_found("delivery")
+        redeliver(session, delivery)
+        document = delivery_document(delivery)
+    _send(ctx().settings, delivery_id)
+    return document
