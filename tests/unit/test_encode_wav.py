@@ -20,7 +20,7 @@ def test_wav_round_trip_is_16_bit_pcm_mono(tmp_path):
 def test_streaming_header_with_placeholder_sizes_is_read_to_the_end():
     # espeak-ng --stdout writes 0x7ffff000 as the data size: it cannot seek back.
     body = wav_bytes(np.full(100, 0.5, np.float32), 22050)
-    streamed = body[:40] + struct.pack("<I", 0x7FFFF000) + body[44:]
+    streamed = body[:40] + struct.pack("<I", 0x7FFFF000) + body[44:] + b"\x00"  # cut mid-sample
     samples, rate = read_wav(streamed)
     assert rate == 22050 and len(samples) == 100
 

@@ -85,6 +85,16 @@ def test_long_narration_is_cut_in_its_pauses_and_no_segment_exceeds_the_limit():
     assert split_at_silences(audio, RATE, max_s=25) == spans  # deterministic
 
 
+def test_cuts_can_be_snapped_to_frame_boundaries_so_spans_need_no_padding():
+    rng = np.random.default_rng(2)
+    phrase, pause = _tone(7.013), (rng.standard_normal(int(0.4 * RATE)) * 1e-4).astype(np.float32)
+    audio = np.concatenate([phrase, pause] * 8)
+    spans = split_at_silences(audio, RATE, max_s=25, fps=25)
+    assert len(spans) > 2 and spans[-1][1] == len(audio)
+    assert all(start % 960 == 0 and end % 960 == 0 for start, end in spans[:-1])
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+
+
 def test_narration_without_pauses_is_still_cut_under_the_limit():
     audio = _tone(61)
     spans = split_at_silences(audio, RATE, max_s=25)

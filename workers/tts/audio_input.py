@@ -15,6 +15,7 @@ import av
 import numpy as np
 
 from domain.errors import ProblemError
+from workers.encode.timing import frames_for, samples_for
 from workers.tts.speech import SPEECH_SAMPLE_RATE
 
 #: Analysis window and hop for finding pauses, in seconds.
@@ -77,13 +78,17 @@ def probe_audio(source: Path | str | bytes) -> float:
 
 
 def split_at_silences(samples: np.ndarray, sample_rate: int, max_s: float = 25.0,
-                      min_s: float | None = None) -> list[tuple[int, int]]:
+                      min_s: float | None = None, fps: int | None = None) -> list[tuple[int, int]]:
     """Cut narration into spans of at most ``max_s`` seconds, at its pauses.
 
     Returns ``(start, end)`` sample indices that cover the audio end to end,
     in order. Each cut is placed in the middle of the longest pause between
     ``min_s`` (default ``max_s * 0.4``) and ``max_s`` after the previous one;
     with no pause there, at the quietest moment. Deterministic.
+
+    With ``fps``, cuts land on frame boundaries (``timing.samples_for``), so
+    every span but the last is a whole number of frames and needs no padding:
+    the video then lasts as long as the narration, not a frame more per span.
     """
     total = len(samples)
     max_len = int(max_s * sample_rate)
@@ -100,10 +105,22 @@ def split_at_silences(samples: np.ndarray, sample_rate: int, max_s: float = 25.0
         hi = max(lo + 1, (start + max_len) // hop)
         cut = _best_cut(quiet[lo:hi], level_db[lo:hi], int(_MIN_PAUSE_S / _HOP_S))
         cut = min(max((lo + cut) * hop, start + 1), start + max_len)
+        if fps:
+            cut = _on_frame_boundary(cut, start, max_len, sample_rate, fps)
         spans.append((start, cut))
         start = cut
     spans.append((start, total))
     return spans
+
+
+def _on_frame_boundary(cut: int, start: int, max_len: int, sample_rate: int, fps: int) -> int:
+    """The frame boundary nearest ``cut`` that keeps the span non-empty and within ``max_len``."""
+    nearest = samples_for(round(cut * fps / sample_rate), sample_rate, fps)
+    if nearest <= start:
+        nearest = samples_for(frames_for(start + 1, sample_rate, fps), sample_rate, fps)
+    while nearest - start > max_len:
+        nearest = samples_for(round(nearest * fps / sample_rate) - 1, sample_rate, fps)
+    return nearest
 
 
 def _window_levels_db(samples: np.ndarray, sample_rate: int, hop: int) -> np.ndarray:
