@@ -1,3 +1,5 @@
+import shutil
+
 import pytest
 
 from workers.encode.codec import (
@@ -46,12 +48,13 @@ def test_this_ffmpeg_lists_the_encoders_the_farm_needs():
     assert "V....D" not in encoders and "=" not in encoders
 
 
-def test_trial_encode_succeeds_for_x264_and_fails_for_nvenc_without_a_gpu():
+def test_trial_encode_succeeds_for_x264():
     assert trial_encode(LIBX264) is True
-    assert trial_encode(NVENC) is False  # no GPU on the test machines
 
 
-def test_on_this_machine_a_gpu_tagged_worker_would_still_pick_x264():
+@pytest.mark.skipif(shutil.which("nvidia-smi") is not None, reason="this machine has an NVIDIA GPU")
+def test_without_a_gpu_the_nvenc_trial_fails_and_a_gpu_tagged_worker_picks_x264():
+    assert trial_encode(NVENC) is False
     assert choose_video_codec("amd64-gpu", available_encoders()) == LIBX264
 
 
@@ -61,3 +64,18 @@ def test_nvenc_gets_its_own_preset_names_and_x264_keeps_the_x264_ones():
     assert video_codec_options(LIBX264, "veryfast", 25)["g"] == 50
     with pytest.raises(ValueError):
         video_codec_options("mpeg4", "veryfast", 25)
+
+
+@pytest.mark.skipif(shutil.which("nvidia-smi") is None, reason="needs an NVIDIA GPU")
+def test_on_a_gpu_machine_nvenc_is_chosen_and_encodes_a_segment(tmp_path):
+    import numpy as np
+
+    from workers.encode.probe import probe
+    from workers.encode.video import SegmentEncoder
+
+    assert choose_video_codec("amd64-gpu", available_encoders()) == NVENC
+    with SegmentEncoder(tmp_path / "seg.mp4", 256, 256, 25, codec=NVENC) as encoder:
+        for i in range(30):
+            encoder.write(np.full((256, 256, 3), i * 8, np.uint8))
+    info = probe(tmp_path / "seg.mp4")
+    assert (info.video_codec, info.pix_fmt, info.video_frames) == ("h264", "yuv420p", 30)

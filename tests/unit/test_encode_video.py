@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from domain.errors import JobFailure, ProblemError
-from workers.encode.codec import NVENC
 from workers.encode.probe import probe
 from workers.encode.video import SegmentEncoder
 
@@ -76,7 +75,7 @@ def test_odd_frame_size_is_refused():
 def test_ffmpeg_failure_is_encode_failed_with_its_stderr_and_leaves_no_file(tmp_path):
     path = tmp_path / "seg.mp4"
     with pytest.raises(JobFailure) as caught:
-        with SegmentEncoder(path, 64, 64, 25, codec=NVENC) as encoder:  # no GPU here: nvenc cannot open
+        with SegmentEncoder(path, 64, 64, 25, preset="no-such-preset") as encoder:  # x264 refuses to open
             for frame in _frames(50, 64, 64):
                 encoder.write(frame)
     assert caught.value.code == "encode_failed"
