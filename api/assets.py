@@ -45,13 +45,25 @@ def _inspect(data: bytes) -> tuple[str, str, dict]:
         return "image", IMAGE_TYPES[fmt], info
     from workers.tts.audio_input import probe_audio
 
-    audio = probe_audio(data)  # raises asset_unreadable for anything else
+    duration_s = probe_audio(data)  # raises asset_unreadable for anything else
     settings = ctx().settings
-    if audio.duration_s > settings.max_audio_s:
-        raise ProblemError("audio_too_long", f"The audio lasts {audio.duration_s:.0f} s; the limit is {settings.max_audio_s:.0f} s.", 422)
-    if audio.duration_s < 0.2:
+    if duration_s > settings.max_audio_s:
+        raise ProblemError("audio_too_long", f"The audio lasts {duration_s:.0f} s; the limit is {settings.max_audio_s:.0f} s.", 422)
+    if duration_s < 0.2:
         raise ProblemError("audio_too_short", "The audio is shorter than 0.2 s.", 422)
-    return "audio", audio.content_type, {"duration_s": round(audio.duration_s, 3), "sample_rate": audio.sample_rate}
+    return "audio", _audio_content_type(data), {"duration_s": round(duration_s, 3)}
+
+
+#: container format (as FFmpeg names it) -> content type
+AUDIO_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "flac": "audio/flac",
+               "mov,mp4,m4a,3gp,3g2,mj2": "audio/mp4", "matroska,webm": "audio/webm", "aac": "audio/aac"}
+
+
+def _audio_content_type(data: bytes) -> str:
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        return AUDIO_TYPES.get(container.format.name, "application/octet-stream")
 
 
 @blp.route("")

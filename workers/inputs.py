@@ -49,7 +49,6 @@ def plan_segments(rt, claim, tmp: Path):
         if not sentences:
             raise JobFailure("script_empty", "the script has nothing to say")
         return [SegmentPlan(i, group) for i, group in enumerate(group_segments(sentences))], None
-    from workers.pipeline import storage_call
     from workers.tts.audio_input import load_audio, split_at_silences
 
     with rt.sessions() as session:
@@ -59,7 +58,7 @@ def plan_segments(rt, claim, tmp: Path):
         key = asset.storage_key
     data = rt.storage.get_bytes(key)
     samples, rate = load_audio(data)
-    cuts = split_at_silences(samples, rate)
+    cuts = split_at_silences(samples, rate, fps=int(spec["params"]["fps"]))
     return [SegmentPlan(i, [], (start, end)) for i, (start, end) in enumerate(cuts)], AudioSource(samples, rate)
 
 
