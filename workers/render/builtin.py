@@ -49,7 +49,10 @@ class BuiltinMouth:
         applier = self._applier(region.size)
         pixels = canvas[region.top:region.top + region.size, region.left:region.left + region.size]
         for j, field in zip(moving, fields):
-            patches[j] = (region.left, region.top, applier.apply(pixels, field, region.brightness))
+            changed = applier.apply(pixels, field, region.palette, region.face_mask)
+            if changed is not None:
+                x, y, window = changed
+                patches[j] = (region.left + x, region.top + y, window)
         return patches
 
     def _applier(self, size: int) -> FieldApplier:

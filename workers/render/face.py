@@ -30,6 +30,8 @@ FORMAT_VERSION = 1
 
 # mediapipe face-mesh landmark indices (canonical face model topology)
 LIPS_OUTER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146)
+FACE_OUTLINE = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
+                152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
 LIPS_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95)
 NAMED_POINTS = {
     "mouth_corner_a": 61,  # corners of the outer lip line
@@ -77,6 +79,7 @@ class PortraitInfo:
     points: dict[str, tuple[float, float]]
     lips_outer: tuple[tuple[float, float], ...]
     lips_inner: tuple[tuple[float, float], ...]
+    face_outline: tuple[tuple[float, float], ...]
     eyes: dict[str, EyeInfo]
     version: int = FORMAT_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
@@ -101,6 +104,7 @@ class PortraitInfo:
             points={k: pt(v) for k, v in data["points"].items()},
             lips_outer=tuple(pt(p) for p in data["lips_outer"]),
             lips_inner=tuple(pt(p) for p in data["lips_inner"]),
+            face_outline=tuple(pt(p) for p in data["face_outline"]),
             eyes={k: EyeInfo(**{f: pt(v) for f, v in e.items()}) for k, e in data["eyes"].items()},
             version=int(data.get("version", FORMAT_VERSION)),
             extra=dict(data.get("extra", {})),
@@ -246,5 +250,6 @@ def _portrait_info(width: int, height: int, lm: np.ndarray) -> PortraitInfo:
         points={name: pt(i) for name, i in NAMED_POINTS.items()},
         lips_outer=tuple(pt(i) for i in LIPS_OUTER),
         lips_inner=tuple(pt(i) for i in LIPS_INNER),
+        face_outline=tuple(pt(i) for i in FACE_OUTLINE),
         eyes=eyes,
     )

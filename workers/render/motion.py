@@ -90,9 +90,9 @@ def _blink_shape(s: float) -> float:
 
 
 def pose_frame(canvas: np.ndarray, pose: HeadPose, margin: int, resolution: int, pivot: tuple[float, float]) -> np.ndarray:
-    """The output frame: the canvas's centre square, moved by the pose about the pivot."""
+    """The output frame, RGB: the RGBA canvas's centre square, moved by the pose about the pivot."""
     if pose.still:
-        return canvas[margin:margin + resolution, margin:margin + resolution].copy()
+        return cv2.cvtColor(canvas[margin:margin + resolution, margin:margin + resolution], cv2.COLOR_RGBA2RGB)
     theta = math.radians(pose.roll_deg)
     cos, sin = math.cos(theta), math.sin(theta)
     px, py = pivot
@@ -105,10 +105,11 @@ def pose_frame(canvas: np.ndarray, pose: HeadPose, margin: int, resolution: int,
         ],
         dtype=np.float64,
     )
-    return cv2.warpAffine(
+    moved = cv2.warpAffine(
         canvas, inverse, (resolution, resolution),
         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE,
     )
+    return cv2.cvtColor(moved, cv2.COLOR_RGBA2RGB)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ is late (the mouth moves ``offset`` frames after the sound).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -68,19 +69,20 @@ def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
     return math.inf if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
 
 
-def synthetic_speech(sample_rate: int = 16000, seed: int = 7, pattern=None) -> tuple[np.ndarray, list[tuple[float, float]]]:
+@lru_cache(maxsize=4)
+def synthetic_speech(sample_rate: int = 16000, seed: int = 7, pattern: tuple | None = None) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """A speech-like test signal: voiced syllables (a buzz through two formant
     resonances, rising and falling in loudness) separated by pauses.
 
-    Returns the audio and the (start_s, end_s) of each syllable. The default
+    Returns the audio (read-only: cached) and the (start_s, end_s) of each syllable. The default
     pattern has syllables of 0.12–0.3 s, short gaps and two pauses ≥ 0.4 s.
     """
     from scipy.signal import lfilter
 
     rng = np.random.default_rng(seed)
     if pattern is None:
-        pattern = [(0.20, 0.18), (0.10, 0.25), (0.08, 0.12), (0.10, 0.30), (0.55, 0.22), (0.09, 0.16),
-                   (0.10, 0.28), (0.45, 0.20), (0.12, 0.14), (0.08, 0.26), (0.30, 0.0)]
+        pattern = ((0.20, 0.18), (0.10, 0.25), (0.08, 0.12), (0.10, 0.30), (0.55, 0.22), (0.09, 0.16),
+                   (0.10, 0.28), (0.45, 0.20), (0.12, 0.14), (0.08, 0.26), (0.30, 0.0))
     total = sum(g + d for g, d in pattern)
     audio = np.zeros(int(total * sample_rate), dtype=np.float64)
     syllables, t = [], 0.0
@@ -100,4 +102,6 @@ def synthetic_speech(sample_rate: int = 16000, seed: int = 7, pattern=None) -> t
             audio[start:start + n] += buzz / (np.abs(buzz).max() + 1e-9) * 0.5 * shape
             syllables.append((t, t + duration))
         t += duration
-    return audio.astype(np.float32), syllables
+    audio = audio.astype(np.float32)
+    audio.setflags(write=False)
+    return audio, syllables

@@ -126,7 +126,7 @@ class Wav2LipMouth:
         side = min(max(side, 8), canvas.shape[0])
         left = int(min(max(round((x0 + x1) / 2 - side / 2), 0), canvas.shape[1] - side))
         top = int(min(max(round((y0 + y1) / 2 - side / 2 + 0.04 * side), 0), canvas.shape[0] - side))
-        face = cv2.resize(canvas[top:top + side, left:left + side], (FACE_SIDE, FACE_SIDE), interpolation=cv2.INTER_AREA)
+        face = cv2.resize(canvas[top:top + side, left:left + side, :3], (FACE_SIDE, FACE_SIDE), interpolation=cv2.INTER_AREA)
         if self.channel_order == "bgr":
             face = face[..., ::-1]
         reference = face.astype(np.float32).transpose(2, 0, 1) / 255.0
@@ -149,7 +149,7 @@ class Wav2LipMouth:
             return [None] * len(frames)
         faces = np.repeat(box.face_input[None], len(frames), axis=0)
         (out,) = runner.run(self.batch_key, self.model, {self.mel_input: mels[frames], self.face_input: faces})
-        region = canvas[box.top:box.top + box.size, box.left:box.left + box.size].astype(np.float32)
+        region = canvas[box.top:box.top + box.size, box.left:box.left + box.size, :3].astype(np.float32)
         patches: list[Patch | None] = []
         for face in out:
             rgb = np.clip(face.transpose(1, 2, 0) * 255.0, 0, 255).astype(np.float32)
