@@ -1,0 +1,152 @@
+"""Visible watermark: a text label and/or a logo in a corner of every frame.
+
+``VisibleWatermark`` checks the settings once (a caller's mistake is a
+``ProblemError("watermark_invalid", …, 422)``); ``overlay_for(width, height)``
+draws the overlay once per job with Pillow's bundled font (no font files to
+ship or download); ``PreparedOverlay.apply(frame)`` alpha-blends only the
+overlay's rectangle, in integer arithmetic.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from domain.errors import ProblemError
+
+POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right")
+MAX_TEXT_CHARS = 80
+#: Largest overlay height, as a share of the frame height.
+MAX_SIZE = 0.25
+#: Gap to the frame's edges and between logo and text, in overlay heights.
+MARGIN = 0.5
+GAP = 0.3
+
+
+def _invalid(detail: str) -> ProblemError:
+    return ProblemError("watermark_invalid", detail, 422)
+
+
+class VisibleWatermark:
+    """A label in one corner.
+
+    Parameters:
+        text: the label; may be empty when a logo is given.
+        logo_png: PNG bytes of a logo (transparency kept), drawn left of the text.
+        position: one of top-left, top-right, bottom-left, bottom-right.
+        size: overlay height as a share of the frame height (0 < size <= 0.25).
+        opacity: 0 (invisible) to 1 (opaque).
+    """
+
+    def __init__(self, text: str = "AI-generated", logo_png: bytes | None = None, position: str = "bottom-right",
+                 size: float = 0.05, opacity: float = 0.6):
+        text = (text or "").strip()
+        if position not in POSITIONS:
+            raise _invalid(f"position must be one of {', '.join(POSITIONS)}, not {position!r}")
+        if not 0.0 < float(size) <= MAX_SIZE:
+            raise _invalid(f"size must be above 0 and at most {MAX_SIZE} of the frame height, not {size!r}")
+        if not 0.0 <= float(opacity) <= 1.0:
+            raise _invalid(f"opacity must be within 0..1, not {opacity!r}")
+        if len(text) > MAX_TEXT_CHARS:
+            raise _invalid(f"text is longer than {MAX_TEXT_CHARS} characters")
+        if any(not ch.isprintable() for ch in text):
+            raise _invalid("text must be printable characters on one line")
+        if not text and not logo_png:
+            raise _invalid("a visible watermark needs a text or a logo")
+        self.text = text
+        self.position = position
+        self.size = float(size)
+        self.opacity = float(opacity)
+        self._logo = _decode_logo(logo_png) if logo_png else None
+
+    def overlay_for(self, width: int, height: int) -> "PreparedOverlay":
+        """The overlay for frames of this size; build once per job."""
+        target_height = max(8, int(round(self.size * height)))
+        label = self._draw(target_height)
+        # Never wider than the frame less its margins: shrink the whole label.
+        margin = max(2, int(round(MARGIN * target_height)))
+        room = max(1, width - 2 * margin)
+        if label.width > room:
+            label = label.resize((room, max(1, round(label.height * room / label.width))), Image.LANCZOS)
+        margin_y = min(margin, max(0, (height - label.height) // 2))
+        x = margin if self.position.endswith("left") else width - margin - label.width
+        y = margin_y if self.position.startswith("top") else height - margin_y - label.height
+        x, y = max(0, x), max(0, y)
+        rgba = np.asarray(label, dtype=np.uint16)[: height - y, : width - x]
+        return PreparedOverlay.from_rgba(rgba, x, y, self.opacity, width, height)
+
+    def _draw(self, target_height: int) -> Image.Image:
+        parts: list[Image.Image] = []
+        if self._logo is not None:
+            scale = target_height / self._logo.height
+            parts.append(self._logo.resize((max(1, round(self._logo.width * scale)), target_height), Image.LANCZOS))
+        if self.text:
+            parts.append(_text_image(self.text, target_height))
+        gap = int(round(GAP * target_height)) if len(parts) == 2 else 0
+        canvas = Image.new("RGBA", (sum(p.width for p in parts) + gap, target_height), (0, 0, 0, 0))
+        x = 0
+        for part in parts:
+            canvas.alpha_composite(part, (x, (target_height - part.height) // 2))
+            x += part.width + gap
+        return canvas
+
+
+def _decode_logo(data: bytes) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.format != "PNG":
+            raise _invalid(f"logo must be a PNG, not {image.format}")
+        image.load()
+    except ProblemError:
+        raise
+    except Exception as exc:  # Pillow raises many kinds for a bad file
+        raise _invalid(f"logo is not a readable PNG: {exc}") from exc
+    if image.width < 1 or image.height < 1 or image.width * image.height > 4096 * 4096:
+        raise _invalid("logo must be between 1x1 and 4096x4096 pixels")
+    return image.convert("RGBA")
+
+
+def _text_image(text: str, target_height: int) -> Image.Image:
+    """White text with a thin dark outline, so it reads on light and dark pictures alike."""
+    font = ImageFont.load_default(size=max(6, int(target_height * 0.8)))
+    stroke = max(1, target_height // 16)
+    left, top, right, bottom = font.getbbox(text, stroke_width=stroke)
+    image = Image.new("RGBA", (right - left, bottom - top), (0, 0, 0, 0))
+    ImageDraw.Draw(image).text((-left, -top), text, font=font, fill=(255, 255, 255, 255),
+                               stroke_width=stroke, stroke_fill=(0, 0, 0, 255))
+    return image
+
+
+@dataclass(frozen=True)
+class PreparedOverlay:
+    """One job's overlay: premultiplied colour and weights for its rectangle."""
+
+    x: int
+    y: int
+    frame_width: int
+    frame_height: int
+    weight: np.ndarray  # (h, w, 1) uint16: 256·alpha·opacity
+    premultiplied: np.ndarray  # (h, w, 3) uint16: colour·weight
+
+    @classmethod
+    def from_rgba(cls, rgba: np.ndarray, x: int, y: int, opacity: float, width: int, height: int) -> "PreparedOverlay":
+        weight = np.rint(rgba[:, :, 3:4] * (256.0 / 255.0) * opacity).astype(np.uint16)
+        return cls(x=x, y=y, frame_width=width, frame_height=height, weight=weight,
+                   premultiplied=(rgba[:, :, :3] * weight).astype(np.uint16))
+
+    def apply(self, frame: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+        """``frame`` (H, W, 3 uint8) with the overlay blended in: a copy, or the
+        frame itself with ``in_place`` (saves a whole-frame copy when the caller
+        owns the frame)."""
+        if frame.shape[:2] != (self.frame_height, self.frame_width):
+            raise ValueError(f"frame is {frame.shape[1]}x{frame.shape[0]}, overlay was made for "
+                             f"{self.frame_width}x{self.frame_height}")
+        out = frame if in_place else frame.copy()
+        h, w = self.weight.shape[:2]
+        region = out[self.y : self.y + h, self.x : self.x + w]
+        blended = (region * (256 - self.weight) + self.premultiplied) >> 8
+        region[...] = blended
+        return out
