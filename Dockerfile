@@ -105,9 +105,10 @@ FROM runtime AS api
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
-# --graceful-timeout: in-flight requests finish before the container stops.
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4", \
-     "--graceful-timeout", "20", "--access-logfile", "-", "api.app:create_app()"]
+# gunicorn (api/server.py) with gthread workers and a 20 s graceful timeout.
+# Other commands of this image: `talkfarm scheduler`, `talkfarm db upgrade`,
+# `talkfarm worker --webhooks`.
+CMD ["talkfarm", "api", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
 
 # --------------------------------------------------------------- worker ----
 # No HEALTHCHECK: a worker serves no port, and its liveness is the heartbeat

@@ -21,7 +21,7 @@ from domain.config import PREFIX, Settings
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 SCHEMA = REPO / "ops" / "compose-spec" / "compose-spec.json"
-TALKFARM_SERVICES = ("setup", "api", "scheduler", "worker-cpu")
+TALKFARM_SERVICES = ("setup", "api", "scheduler", "webhooks", "worker-cpu")
 
 
 def compose() -> dict:
@@ -46,6 +46,7 @@ def test_compose_runs_the_production_shape():
     assert {"postgres", "redis", "s3", *TALKFARM_SERVICES} <= set(services)
     assert services["worker-cpu"]["command"][:2] == ["talkfarm", "worker"]
     assert services["scheduler"]["command"] == ["talkfarm", "scheduler"]
+    assert services["webhooks"]["command"] == ["talkfarm", "worker", "--webhooks"]
     assert "talkfarm db upgrade" in services["setup"]["command"][-1]
 
 
@@ -58,7 +59,7 @@ def test_services_depend_only_on_services_that_exist():
 
 def test_farm_services_wait_for_migrations_to_finish():
     services = compose()["services"]
-    for name in ("api", "scheduler", "worker-cpu"):
+    for name in ("api", "scheduler", "webhooks", "worker-cpu"):
         assert services[name]["depends_on"]["setup"]["condition"] == "service_completed_successfully"
 
 
