@@ -34,6 +34,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 FROM ${CANN_IMAGE} AS base-npu
+# Some CANN images default to an unprivileged user; the stages below need root
+# (apt-get, useradd) and end with USER 10001 themselves.
+# hadolint ignore=DL3002
+USER 0
 # Fail the build here, not at the first job, when the image has no 3.11.
 RUN python3.11 --version
 
