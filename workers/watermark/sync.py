@@ -35,7 +35,7 @@ OUTLIER_LIMIT = 2.5
 
 #: Variance (luma levels²) added to the local picture variance: the noise
 #: compression leaves even in flat areas, so flat areas are trusted, not worshipped.
-NOISE_FLOOR = 4.0
+NOISE_FLOOR = 1.0
 LOCAL_POWER = 1
 
 
