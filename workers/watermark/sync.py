@@ -2,8 +2,9 @@
 
 Steps, on the average luma of the sampled frames:
 1. high-pass it, so the picture's smooth shading does not swamp the pattern;
-2. measure the tile's period from the autocorrelation (a repeated tile makes
-   peaks at multiples of its period, whatever the offset);
+2. measure the tile's period from where the pilot's spectral lines are (a
+   repeated tile has lines at multiples of one over its period, whatever
+   its offset, so cropping does not hide them);
 3. resample so the period is exactly the canonical tile and fold every copy of
    the tile onto one (their sum grows with the number of copies, the picture
    under them does not);
@@ -31,12 +32,9 @@ MAX_PERIOD_SHARE = 0.72
 PERIOD_STEP = 0.002
 #: Largest size, in noise standard deviations, one frequency may contribute.
 OUTLIER_LIMIT = 2.5
-
-
 #: Variance (luma levels²) added to the local picture variance: the noise
 #: compression leaves even in flat areas, so flat areas are trusted, not worshipped.
 NOISE_FLOOR = 1.0
-LOCAL_POWER = 1
 
 
 def high_pass(luma: np.ndarray) -> np.ndarray:
@@ -49,7 +47,7 @@ def high_pass(luma: np.ndarray) -> np.ndarray:
     luma = luma.astype(np.float64)
     detail = luma - ndimage.gaussian_filter(luma, 4.0, mode="reflect")
     local = ndimage.gaussian_filter(detail**2, 6.0, mode="reflect")
-    return detail / (local + NOISE_FLOOR) ** LOCAL_POWER
+    return detail / (local + NOISE_FLOOR)
 
 
 def candidate_periods(residual: np.ndarray, layout: KeyedLayout, count: int = 3) -> list[float]:
@@ -101,13 +99,13 @@ def fold(residual: np.ndarray, period: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class TileReading:
-    sync_score: float  # pilot peak in standard deviations of the correlation surface
+    sync_score: float  # pilot peak over the spread the noise alone would give
     shift: tuple[float, float]
     soft_bits: np.ndarray  # (CODED_BITS,), positive means +1
 
 
 def _ring_weights(spectrum: np.ndarray) -> np.ndarray:
-    """1/σ² per frequency, σ² the median power of its ring in this spectrum."""
+    """1/σ² per frequency, σ² its ring's typical power in this spectrum."""
     t = spectrum.shape[0]
     k = np.fft.fftfreq(t, 1.0 / t)
     radius = np.rint(np.hypot(k[:, None], k[None, :])).astype(np.int64)
