@@ -21,24 +21,28 @@ from workers import runtime as worker_runtime
 log = logging.getLogger(__name__)
 
 
-def resolve_tag(requested: str) -> tuple[str, list[str]]:
-    """(tag, providers) the worker will really serve."""
+def resolve_tag(requested: str, settings: Settings) -> tuple[str, list[str]]:
+    """(tag, providers) the worker really serves: the hardware's tag (or the one
+    asked for), unless its accelerator provider fails to load the built-in
+    model, in which case the worker logs why and serves ``cpu``."""
     import onnxruntime
 
-    from workers.render.providers import detect_tag, providers_for
+    from workers.render.providers import detect_tag
+    from workers.render.registry import BUILTIN, open_model
 
     available = onnxruntime.get_available_providers()
     tag = detect_tag(platform.machine(), available) if requested == "auto" else requested
-    return tag, providers_for(tag, available)
+    model = open_model(BUILTIN, tag, available_providers=available)
+    if model.effective_tag != tag:
+        log.warning("asked to serve %s, but the model runs on %s only (%s): serving %s", tag, model.providers,
+                    model.fallback_reason or "no accelerator provider", model.effective_tag)
+    return model.effective_tag, list(model.providers)
 
 
 def run_render_worker(settings: Settings, requested_tag: str, concurrency: int) -> int:
     from celery.signals import worker_shutting_down
 
-    from workers.render.providers import effective_tag
-
-    tag, providers = resolve_tag(requested_tag)
-    tag, providers = effective_tag(tag, providers)  # falls back to cpu if the accelerator fails to load
+    tag, providers = resolve_tag(requested_tag, settings)
     if tag not in settings.pools:
         log.error("this worker serves pool %s, which TALKFARM_POOLS (%s) does not declare", tag, ",".join(settings.pools))
         return 2

@@ -39,12 +39,13 @@ class RenderSetup:
     @classmethod
     def build(cls, rt, claim, spec: dict, portrait) -> "RenderSetup":
         from workers.encode.codec import available_encoders, choose_video_codec
-        from workers.render.engine import renderer_for
+        from workers.render.face import analyze_portrait
         from workers.watermark.invisible import InvisibleWatermark, Payload
 
         params = spec["params"]
-        renderer = renderer_for(spec.get("model", "builtin"), rt)
-        prepared = renderer.prepare(portrait.image, portrait.info, params)
+        renderer = rt.renderer(spec.get("model", "builtin"))
+        info = portrait.info or analyze_portrait(portrait.image).to_dict()
+        prepared = renderer.prepare(portrait.image, info, params)
         size = int(params["resolution"])
         key = watermark_key(rt.settings)
         payload = Payload(job_code=claim.wm_code or 0, tenant_code=tenant_code(claim.tenant_id, key))

@@ -84,7 +84,27 @@ class WorkerRuntime:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.batcher = None  # set by workers.render when a batching renderer is built
+        self._renderers: dict[str, object] = {}
+        from workers.render.batcher import DynamicBatcher
+
+        # one batcher per process: frames of concurrent jobs share model calls
+        self.batcher = DynamicBatcher(settings.render_max_batch_size, settings.render_max_batch_delay_ms,
+                                      on_batch=self._observe_batch)
+
+    def _observe_batch(self, _key, frames: int, fill: float) -> None:
+        self.stats.observe("batch_size", frames)
+        self.stats.observe("batch_fill", fill)
+
+    def renderer(self, model: str):
+        """The process-wide renderer for a model on this worker's providers."""
+        from workers.render.renderer import Renderer
+
+        with self._lock:
+            renderer = self._renderers.get(model)
+            if renderer is None:
+                renderer = Renderer.for_model(model, tag=self.tag, settings=self.settings, batcher=self.batcher)
+                self._renderers[model] = renderer
+            return renderer
 
     # --- lifecycle ------------------------------------------------------------
     def start(self) -> None:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import io
-
 import av
 import numpy as np
 import pytest
@@ -28,15 +26,14 @@ def decode(path):
     return frames, audio, rate
 
 
-def mouth_box(frame: np.ndarray):
-    from workers.render.face import analyze_portrait
+def mouth_box(frame: np.ndarray) -> tuple[int, int, int, int]:
+    """The lips' bounding box, found afresh in the output frame."""
+    from workers.render.face import analyze_image
 
-    buf = io.BytesIO()
-    from PIL import Image
-
-    Image.fromarray(frame).save(buf, format="PNG")
-    info = analyze_portrait(buf.getvalue())
-    return info.mouth_box()
+    lips = np.array(analyze_image(frame).lips_outer)
+    x0, y0 = lips.min(axis=0)
+    x1, y1 = lips.max(axis=0)
+    return int(x0), int(y0), int(x1), int(y1)
 
 
 def test_script_to_mp4_over_http_on_real_services(real_settings, farm_factory, tmp_path):
