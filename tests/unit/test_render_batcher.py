@@ -66,8 +66,9 @@ def test_requests_of_concurrent_jobs_share_model_calls_and_each_gets_its_own_row
 def test_no_call_exceeds_max_batch_size():
     model = RecordingModel()
     batcher = DynamicBatcher(max_batch_size=5, max_batch_delay_ms=2000)
-    run_clients(batcher, model, [3, 3, 2, 4, 1])
-    assert max(model.calls) <= 5 and sum(model.calls) == 3 * 13
+    results = run_clients(batcher, model, [3, 3, 2, 12, 4, 1])
+    assert max(model.calls) <= 5 and sum(model.calls) == 3 * 25
+    assert all(out.shape == (12, 2) and (out == 2 * (100 * c + 3)).all() for c, outs in results.items() for out in outs[3:4])
 
 
 def test_a_lone_job_never_waits_for_company():

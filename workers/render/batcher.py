@@ -172,9 +172,15 @@ class DynamicBatcher:
             self._cond.notify_all()
 
     def _run_alone(self, key: Hashable, model: Any, feeds: dict[str, np.ndarray], frames: int) -> list[np.ndarray]:
-        outputs = model.run(feeds)
-        self._record(key, frames, 0.0)
-        return outputs
+        """A request that fills whole batches by itself: run it in max-size calls, now."""
+        parts = []
+        for start in range(0, frames, self.max_batch_size):
+            piece = {name: value[start:start + self.max_batch_size] for name, value in feeds.items()}
+            parts.append(model.run(piece))
+            self._record(key, len(next(iter(piece.values()))), 0.0)
+        if len(parts) == 1:
+            return parts[0]
+        return [np.concatenate(outs, axis=0) for outs in zip(*parts)]
 
     def _record(self, key: Hashable, frames: int, waited: float) -> None:
         with self._cond:
