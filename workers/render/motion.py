@@ -24,6 +24,8 @@ ROLL_DEG = ((0.9, 0.09, 0.7), (0.4, 0.23, 3.3))
 #: blinks: about one every BLINK_EVERY_S seconds, jittered by ±BLINK_JITTER_S
 BLINK_FIRST_S, BLINK_EVERY_S, BLINK_JITTER_S = 1.8, 4.2, 1.4
 BLINK_CLOSE_S, BLINK_HOLD_S, BLINK_OPEN_S = 0.09, 0.04, 0.14
+#: how far above the upper lid (in eye widths) the skin stretches as the lid closes
+LID_REACH = 0.35
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ class EyePatch:
 
         up, low = min(local_y(upper), -0.5), max(local_y(lower), 0.5)
         half = span / 2
-        reach = max(up - 0.9 * span, -1.2 * span)
+        reach = up - LID_REACH * span - 2
         corners = [
             centre + a * np.array([ux, uy]) + b * np.array([-uy, ux])
             for a in (-1.25 * half, 1.25 * half)
@@ -165,8 +167,9 @@ class EyePatch:
         upper_lid = self.upper * across
         lower_lid = self.lower * across
         travel = amount * (lower_lid - upper_lid)
-        reach = 0.9 * self.half_width * 2
-        # The skin above the lid stretches down; nothing below the lower lid moves.
+        reach = LID_REACH * self.half_width * 2
+        # The skin above the lid stretches down, up to below the brow; nothing
+        # below the lower lid moves.
         weight = np.clip((ly - (upper_lid - reach)) / reach, 0.0, 1.0)
         weight = weight * weight * (3.0 - 2.0 * weight)
         weight *= np.clip(lower_lid - ly + 0.5, 0.0, 1.0)
