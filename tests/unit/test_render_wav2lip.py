@@ -12,7 +12,6 @@ import pytest
 
 from domain.config import Settings
 from domain.presets import PRESETS
-from workers.render import quality
 from workers.render.face import analyze_portrait
 from workers.render.renderer import Renderer
 from workers.render.speech import frame_count

@@ -1,6 +1,16 @@
 """The lip-sync rendering engine: portrait analysis, framing, the built-in
 model and bring-your-own adapters, execution providers and cross-job batching.
 
-Runtime modules import numpy, onnxruntime, cv2 and (for analysis) mediapipe;
-only ``model`` and ``export`` import torch, which is a development dependency.
+What the rest of talkfarm calls:
+
+- ``face.analyze_portrait(image_bytes) -> PortraitInfo`` (at upload; stored on the asset)
+- ``renderer.Renderer.for_model(name, tag=, settings=, batcher=)``, then
+  ``prepare(image_bytes, portrait_info, params)`` and
+  ``render(prepared, audio, sample_rate, params, first_frame_index)``
+- ``batcher.DynamicBatcher(max_batch_size, max_batch_delay_ms, on_batch=)``, one per worker
+- ``providers.detect_tag(platform.machine(), onnxruntime.get_available_providers())``
+- ``registry.known_models(settings)`` (the API refuses jobs for models no pool has)
+
+Runtime modules need numpy, scipy, onnxruntime, OpenCV and (for analysis)
+mediapipe; only ``model`` and ``export`` import torch, a development dependency.
 """

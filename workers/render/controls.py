@@ -1,8 +1,8 @@
 """The built-in model's interface: its control vector (one row per frame) and
 the fields it predicts.
 
-The first three controls animate the mouth; the rest place the motion on this
-portrait's mouth (region pixels, local frame along the mouth). Keeping geometry
+The first two controls animate the mouth; the rest describe this portrait's
+mouth and place the motion on it (region pixels, local frame along the mouth). Keeping geometry
 in the per-frame row lets frames of different portraits share one batch.
 """
 
@@ -16,7 +16,7 @@ CONTROL_NAMES: tuple[str, ...] = (
     "teeth",  # 0..1 strength of the drawn upper teeth (0 when the portrait shows its own)
     "mouth_x",  # the lower lip's inner edge at the centre, region px
     "mouth_y",
-    "cos_roll",  # head roll: local x axis in crop coordinates
+    "cos_roll",  # head roll: the local x axis in region coordinates
     "sin_roll",
     "half_width",  # half the corner-to-corner mouth width, px
     "lower_curve",  # bend of the lower lip's inner edge: y(x) = lower_curve * x²
@@ -29,7 +29,6 @@ CONTROL_NAMES: tuple[str, ...] = (
 )
 INDEX = {name: i for i, name in enumerate(CONTROL_NAMES)}
 COUNT = len(CONTROL_NAMES)
-ANIMATED = ("open", "width", "teeth")
 
 #: side of the coarse lattice the model predicts its fields on
 GRID = 48
