@@ -136,13 +136,18 @@ def start_seaweed(data_dir: Path | None = None, ports: dict | None = None) -> Se
     if binary is None:
         return None
     data_dir = Path(data_dir or tempfile.mkdtemp(prefix="talkfarm-weed-"))
-    ports = ports or {name: free_port() for name in ("s3", "master", "volume", "filer")}
-    # gRPC ports are the HTTP ports + 10000; make sure those are free too
+    # every listener on a port of its own (weed would put gRPC at port + 10000, which may be taken or invalid)
+    ports = ports or {name: free_port() for name in ("s3", "master", "volume", "filer", "s3.grpc", "master.grpc",
+                                                     "volume.grpc", "filer.grpc")}
     log = open(data_dir / "weed.log", "ab")
     process = subprocess.Popen(
         [binary, "server", f"-dir={data_dir}", "-s3", f"-s3.port={ports['s3']}", f"-master.port={ports['master']}",
-         f"-volume.port={ports['volume']}", f"-filer.port={ports['filer']}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-         "-volume.max=20", "-master.volumeSizeLimitMB=64"],
+         f"-volume.port={ports['volume']}", f"-filer.port={ports['filer']}",
+         *(f"-{name.replace('.grpc', '.port.grpc')}={ports[name]}" for name in ports if name.endswith(".grpc")),
+         "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+         "-volume.max=20", "-master.volumeSizeLimitMB=64",
+         # no side listeners on fixed ports, so several servers can run at once; no phoning home
+         "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false"],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     endpoint = f"http://127.0.0.1:{ports['s3']}"

@@ -82,3 +82,26 @@ def test_rendering_does_not_import_torch():
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_barely_parted_mouth_fades_in_instead_of_drawing_a_dark_line(session):
+    from domain.presets import PRESETS
+    from workers.render.face import analyze_portrait
+    from workers.render.mouth import FieldApplier
+    from workers.render.renderer import Renderer
+
+    data = PRESETS["astronaut"].read_bytes()
+    renderer = Renderer.for_model("builtin")
+    prepared = renderer.prepare(data, analyze_portrait(data), {"resolution": 512})
+    region = prepared.mouth
+    pixels = prepared.canvas[region.top:region.top + region.size, region.left:region.left + region.size]
+    applier = FieldApplier(region.size)
+
+    def largest_change(open_: float) -> int:
+        (fields,) = session.run(None, {"controls": region.controls(np.array([open_], np.float32), np.zeros(1, np.float32))})
+        x, y, window = applier.apply(pixels, fields[0], region.palette, region.face_mask)
+        before = pixels[y:y + window.shape[0], x:x + window.shape[1]].astype(int)
+        return int(np.abs(window.astype(int) - before).max())
+
+    assert largest_change(0.01) < 40
+    assert largest_change(0.8) > 100

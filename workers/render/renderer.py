@@ -124,7 +124,11 @@ class Renderer:
 
     def render(self, prepared: PreparedPortrait, audio: np.ndarray, sample_rate: int, params: dict | None,
                first_frame_index: int = 0) -> Iterator[np.ndarray]:
-        """Frames for this audio segment, uint8 RGB (resolution, resolution, 3)."""
+        """Frames for this audio segment, uint8 RGB (resolution, resolution, 3).
+
+        Exhaust the iterator or ``close()`` it: while it is open the job counts
+        as a batching client that others may briefly wait for.
+        """
         params = with_defaults(params)
         mismatched = [k for k in FRAMING_PARAMS if params[k] != prepared.framing_params[k]]
         if mismatched:
