@@ -155,3 +155,11 @@ def test_lip_sync_correction_removes_a_models_constant_offset(renderer, astronau
 def test_the_built_in_model_needs_no_correction(renderer, astronaut):
     prepared = renderer.prepare(*astronaut, STILL)
     assert renderer.correction_frames(prepared, {"fps": 25}) == 0
+
+
+def test_a_stored_analysis_of_an_older_format_is_redone_not_trusted(renderer, astronaut):
+    data, info = astronaut
+    stale = {k: v for k, v in info.to_dict().items() if k != "face_outline"} | {"version": 1}
+    prepared = renderer.prepare(data, stale, STILL)
+    assert prepared.info == info
+    assert renderer.prepare(data, None, STILL).info == info

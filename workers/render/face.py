@@ -26,7 +26,8 @@ DETECT_SIDE = 1024
 #: the mesh runs on a square crop this many face sizes wide, resized to MESH_SIDE
 MESH_CONTEXT = 2.0
 MESH_SIDE = 512
-FORMAT_VERSION = 1
+#: bumped when PortraitInfo gains or changes fields; older stored dicts are re-analysed
+FORMAT_VERSION = 2
 
 # mediapipe face-mesh landmark indices (canonical face model topology)
 LIPS_OUTER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146)
@@ -94,6 +95,10 @@ class PortraitInfo:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "PortraitInfo":
+        """The info ``to_dict`` stored; ``ValueError`` if it is of another format version."""
+        if int(data.get("version", 0)) != FORMAT_VERSION:
+            raise ValueError(f"portrait info of format {data.get('version')}, this code reads {FORMAT_VERSION}")
+
         def pt(p) -> tuple[float, float]:
             return (float(p[0]), float(p[1]))
 

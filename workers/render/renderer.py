@@ -29,7 +29,7 @@ from domain.errors import JobFailure
 from domain.params import with_defaults
 from workers.render import quality
 from workers.render.batcher import DirectRunner
-from workers.render.face import PortraitInfo, decode_portrait
+from workers.render.face import PortraitInfo, analyze_image, decode_portrait
 from workers.render.framing import Framing, frame_portrait, render_canvas
 from workers.render.motion import EyePatch, blink_amount, head_pose, pose_frame
 from workers.render.registry import BUILTIN, ModelSpec, known_models, mouth_model, open_model
@@ -96,13 +96,15 @@ class Renderer:
 
     frame_count = staticmethod(frame_count)
 
-    def prepare(self, image_bytes: bytes, portrait_info: PortraitInfo | dict, params: dict | None) -> PreparedPortrait:
-        """Frame the portrait for these params (``AvatarError`` if it cannot be)."""
+    def prepare(self, image_bytes: bytes, portrait_info: PortraitInfo | dict | None, params: dict | None) -> PreparedPortrait:
+        """Frame the portrait for these params (``AvatarError`` if it cannot be).
+
+        ``portrait_info`` is what ``analyze_portrait`` returned (or its
+        ``to_dict()``); None or an older format analyses the image again.
+        """
         params = with_defaults(params)
-        info = portrait_info if isinstance(portrait_info, PortraitInfo) else PortraitInfo.from_dict(portrait_info)
         rgb = decode_portrait(image_bytes)
-        if (rgb.shape[1], rgb.shape[0]) != (info.width, info.height):
-            raise ValueError("portrait_info was computed for another image")
+        info = self._portrait_info(rgb, portrait_info)
         framing = frame_portrait(info, params["resolution"], params["expand_ratio"], params["min_resolution"])
         # Four channels: OpenCV's warps are several times faster on them than on three.
         canvas = cv2.cvtColor(render_canvas(rgb, framing), cv2.COLOR_RGB2RGBA)
@@ -114,6 +116,22 @@ class Renderer:
             info=info, framing=framing, canvas=canvas, mouth=self.mouth.locate(info, framing, canvas),
             eyes=eyes, pivot=pivot, framing_params={k: params[k] for k in FRAMING_PARAMS},
         )
+
+    @staticmethod
+    def _portrait_info(rgb: np.ndarray, stored: PortraitInfo | dict | None) -> PortraitInfo:
+        """The stored analysis, or a fresh one if there is none or it is of an older format."""
+        info = stored
+        if isinstance(stored, dict):
+            try:
+                info = PortraitInfo.from_dict(stored)
+            except (ValueError, KeyError, TypeError) as exc:
+                log.info("re-analysing the portrait: %s", exc)
+                info = None
+        if info is None:
+            return analyze_image(rgb)
+        if (rgb.shape[1], rgb.shape[0]) != (info.width, info.height):
+            raise ValueError("portrait_info was computed for another image")
+        return info
 
     def mouth_box(self, prepared: PreparedPortrait) -> tuple[int, int, int, int]:
         """Where the mouth is redrawn, in output-frame pixels (x0, y0, x1, y1)."""
