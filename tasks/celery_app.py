@@ -30,7 +30,14 @@ def broker_priority(priority: int) -> int:
 
 
 def make_celery(settings: Settings) -> Celery:
-    app = Celery("talkfarm", broker=settings.broker_url, set_as_current=False)
+    broker_url = settings.broker_url
+    if settings.embedded_broker:
+        # SQLite as broker: kombu's SQLAlchemy transport, with options of our own
+        from kombu.transport import TRANSPORT_ALIASES
+
+        TRANSPORT_ALIASES.setdefault("tfsqla", "tasks.embedded_broker:Transport")
+        broker_url = "tfsqla+" + broker_url.split("+", 1)[1]
+    app = Celery("talkfarm", broker=broker_url, set_as_current=False)
     queues = [Queue(queue_for(tag), routing_key=queue_for(tag), queue_arguments={"x-max-priority": 10}) for tag in POOL_TAGS]
     queues.append(Queue(WEBHOOK_QUEUE, routing_key=WEBHOOK_QUEUE))
     transport_options: dict = {
@@ -43,9 +50,6 @@ def make_celery(settings: Settings) -> Celery:
     if settings.broker_url.startswith("redis"):
         # ten priority levels, served strictly in order within a queue
         transport_options.update(priority_steps=list(range(10)), sep=":", queue_order_strategy="priority")
-    if settings.embedded_broker:
-        # the SQLite broker polls; the default 1 s would add a second to every hand-off
-        transport_options.update(polling_interval=0.2)
     app.conf.update(
         task_queues=queues,
         task_default_queue=queue_for("cpu"),
@@ -81,6 +85,8 @@ def make_celery(settings: Settings) -> Celery:
         task_send_sent_event=False,
         worker_hijack_root_logger=False,
     )
+    if settings.embedded_broker:
+        app.conf.broker_transport_options = {}  # kombu would hand them to create_engine
     from tasks import registry
 
     registry.register(app)
