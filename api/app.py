@@ -41,10 +41,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(auth.authenticate)
 
     _document_problems(api)
-    from api import assets, batches, files, jobs, pools, webhooks
+    from api import assets, batches, files, jobs, pools, verify, webhooks
 
     api.spec.components.schema("BatchCreate", schema=batches.BatchCreateSchema)
-    for module in (assets, jobs, batches, webhooks, pools, files):
+    for module in (assets, jobs, batches, webhooks, verify, pools, files):
         api.register_blueprint(module.blp)
     logging.getLogger(__name__).debug("API ready with pools %s", ",".join(settings.pools))
     return app

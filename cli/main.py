@@ -221,9 +221,11 @@ def verify(video: Path, local: bool) -> None:
     """Read a video's invisible watermark: is it ours, and whose job made it."""
     try:
         if local:
-            from workers.watermark.verify import verify_file
+            from domain.db import session_factory
+            from workers.provenance import verify_file
 
-            result = verify_file(_settings(), video)
+            settings = _settings()
+            result = verify_file(settings, session_factory(settings), video)
         else:
             result = FarmClient(_settings()).verify(video)
         click.echo(json.dumps(result, indent=2))
