@@ -137,6 +137,8 @@ class JobSchema(Schema):
     finished_at = fields.String(allow_none=True)
     metadata = fields.Dict()
     spec = fields.Dict(metadata={"description": "What was asked for, with defaults filled in."})
+    timings = fields.Dict(keys=fields.String(), values=fields.Float(),
+                          metadata={"description": "Seconds the last attempt spent per stage."})
 
 
 class JobListSchema(Schema):

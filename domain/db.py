@@ -68,3 +68,29 @@ def upgrade(settings: Settings, revision: str = "head") -> None:
     with engine_for(settings.database_url).begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+
+
+#: errors after which the same transaction may well succeed: a dropped
+#: connection, a server restarting, a serialization conflict
+def is_transient(exc: BaseException) -> bool:
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError))
+
+
+def in_transaction(factory: sessionmaker[Session], fn, *, limit_s: float = 120.0):
+    """Run ``fn(session)`` in its own transaction, again (backoff with jitter)
+    while the database has a bad minute. ``fn`` must be safe to run twice:
+    every worker-side write is fenced, so a retry after a commit whose reply
+    was lost finds the row already moved and says so."""
+    from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
+
+    @retry(retry=retry_if_exception(is_transient), stop=stop_after_delay(limit_s),
+           wait=wait_random_exponential(multiplier=0.2, max=5), reraise=True)
+    def attempt():
+        with factory() as session, session.begin():
+            return fn(session)
+
+    return attempt()

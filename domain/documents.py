@@ -57,4 +57,5 @@ def job_document(job: Job, storage: Storage | None, expiry_s: int, base_url: str
         "finished_at": iso(job.finished_at),
         "metadata": job.metadata_ or {},
         "spec": job.spec,
+        "timings": job.timings or {},
     }

@@ -108,9 +108,17 @@ def fill(factory: sessionmaker[Session], settings: Settings, pools: list[str] | 
                 if done:
                     to_send.append((job.id, job.priority))
         # Sent only after the commit above: a worker never sees a job whose row it cannot read.
+        unsent = []
         for job_id, priority in to_send:
-            send(settings, pool, job_id, priority)
-        sent += len(to_send)
+            try:
+                send(settings, pool, job_id, priority)
+                sent += 1
+            except Exception as exc:  # broker down: leave the job for the next fill
+                unsent.append(job_id)
+                log.warning("could not send %s to the broker (%s); will retry", job_id, exc)
+        if unsent:
+            with factory() as session, session.begin():
+                session.execute(sa.update(Job).where(Job.id.in_(unsent), Job.status == "queued").values(enqueued_at=None))
     return sent
 
 

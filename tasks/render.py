@@ -8,6 +8,7 @@ import logging
 import time
 
 from domain import lifecycle
+from domain.db import in_transaction
 from domain.errors import Interrupted, JobFailure, StaleAttempt
 from domain.models import Job
 from storage import StorageUnavailable
@@ -23,8 +24,7 @@ def render_job(job_id: str) -> None:
         _unsend(rt, job_id)  # let a worker that stays take it
         return
     try:
-        with rt.sessions() as session, session.begin():
-            claim = lifecycle.claim(session, job_id, rt.worker_id, rt.lease_s)
+        claim = in_transaction(rt.sessions, lambda s: lifecycle.claim(s, job_id, rt.worker_id, rt.lease_s))
     except lifecycle.ClaimRefused as refused:
         log.info("not running %s: %s", job_id, refused.reason)
         return
@@ -47,28 +47,39 @@ def _run_attempt(rt, handle) -> None:
     started = time.monotonic()
     try:
         output, timings = run_pipeline(handle)
-        with rt.sessions() as session, session.begin():
-            lifecycle.succeed(session, claim, output, timings)
+        _record_success(rt, claim, output, timings)
         rt.stats.observe("render_seconds", time.monotonic() - started, "total")
         _announce(rt, claim.job_id)
     except StaleAttempt as exc:
         log.warning("%s", exc)
     except Interrupted:
-        with rt.sessions() as session, session.begin():
-            lifecycle.hand_back(session, claim, "drained")
+        in_transaction(rt.sessions, lambda s: lifecycle.hand_back(s, claim, "drained"))
         log.warning("handed %s back (worker draining)", claim.job_id)
     except Exception as exc:  # a stage failed: record it, retry or fail the job
         failure = _as_failure(exc)
         log.log(logging.WARNING if failure.retryable else logging.ERROR, "%s failed: %s: %s", claim.job_id,
                 failure.code, failure.message, exc_info=not isinstance(exc, JobFailure))
         try:
-            with rt.sessions() as session, session.begin():
-                status = lifecycle.fail_attempt(session, claim, failure.code, failure.message,
-                                                retryable=failure.retryable, max_failures=rt.settings.job_max_failures)
+            status = in_transaction(rt.sessions, lambda s: lifecycle.fail_attempt(
+                s, claim, failure.code, failure.message, retryable=failure.retryable,
+                max_failures=rt.settings.job_max_failures))
         except StaleAttempt:
             return
         if status == "failed":
             _announce(rt, claim.job_id)
+
+
+def _record_success(rt, claim, output, timings) -> None:
+    """Mark the job succeeded. If the database dropped the reply to a commit
+    that went through, the retry finds the job already succeeded by this
+    very attempt: that is success, not a stale attempt."""
+    try:
+        in_transaction(rt.sessions, lambda s: lifecycle.succeed(s, claim, output, timings))
+    except StaleAttempt:
+        with rt.sessions() as session:
+            job = session.get(Job, claim.job_id)
+            if not (job and job.status == "succeeded" and job.attempt == claim.token):
+                raise
 
 
 def _as_failure(exc: Exception) -> JobFailure:
@@ -91,5 +102,5 @@ def _announce(rt, job_id: str) -> None:
 def _unsend(rt, job_id: str) -> None:
     import sqlalchemy as sa
 
-    with rt.sessions() as session, session.begin():
-        session.execute(sa.update(Job).where(Job.id == job_id, Job.status == "queued").values(enqueued_at=None))
+    in_transaction(rt.sessions, lambda s: s.execute(
+        sa.update(Job).where(Job.id == job_id, Job.status == "queued").values(enqueued_at=None)))

@@ -28,6 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from domain import lifecycle
+from domain.db import in_transaction
 from domain.errors import JobFailure
 from domain.states import Stage, overall_progress
 from storage import StorageUnavailable
@@ -91,9 +92,9 @@ class Progress:
         if not force and stage == self.stage and now - self.last < PROGRESS_EVERY_S:
             return
         self.stage, self.last = stage, now
-        rt = self.handle.runtime
-        with rt.sessions() as session, session.begin():
-            lifecycle.report_progress(session, self.handle.claim, stage, overall_progress(stage, fraction))
+        progress = overall_progress(stage, fraction)
+        in_transaction(self.handle.runtime.sessions,
+                       lambda s: lifecycle.report_progress(s, self.handle.claim, stage, progress))
 
 
 def storage_call(handle: AttemptHandle, fn: Callable[[], Any], what: str) -> Any:
@@ -118,6 +119,13 @@ def storage_call(handle: AttemptHandle, fn: Callable[[], Any], what: str) -> Any
             handle.check()
 
 
+def _record_segment_once(session, claim, index: int, key: str, spoken: "SpokenSegment") -> None:
+    """Record a finished segment; a retry after a lost commit reply finds it there already."""
+    if index in lifecycle.finished_segments(session, claim.job_id):
+        return
+    lifecycle.record_segment(session, claim, index, key, spoken.frames, len(spoken.samples) / spoken.sample_rate)
+
+
 def run_pipeline(handle: AttemptHandle) -> tuple[dict[str, Any], dict[str, Any]]:
     settings = handle.runtime.settings
     if settings.null_stages:
@@ -131,7 +139,7 @@ def _null_pipeline(handle: AttemptHandle) -> tuple[dict[str, Any], dict[str, Any
     work at all, to measure the control plane on its own (benchmarks/scheduler.py)."""
     handle.check()
     return {"key": f"null/{handle.claim.job_id}", "duration_s": 0.0, "width": 0, "height": 0, "fps": 0.0,
-            "bytes": 0, "sha256": "", "files": {}}, {"null": True}
+            "bytes": 0, "sha256": "", "files": {}}, {}
 
 
 class JobRun:
@@ -155,8 +163,7 @@ class JobRun:
         with self.clock.timed("inputs"):
             portrait = storage_call(self.handle, lambda: inputs.portrait(self.rt, self.claim), "reading the portrait")
             plans, audio_source = inputs.plan_segments(self.rt, self.claim, self.tmp)
-        with self.rt.sessions() as session:
-            done = lifecycle.finished_segments(session, self.claim.job_id)
+        done = in_transaction(self.rt.sessions, lambda s: lifecycle.finished_segments(s, self.claim.job_id))
         render = self._render_setup(portrait)
         spoken_all: list[SpokenSegment | None] = [None] * len(plans)
         speech_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts")
@@ -228,8 +235,7 @@ class JobRun:
             storage_call(self.handle, lambda: self.rt.storage.put_bytes(
                 key + ".json", json.dumps({"cues": spoken.cues, "frames": spoken.frames}).encode(), "application/json"),
                 "storing a segment")
-        with self.rt.sessions() as session, session.begin():
-            lifecycle.record_segment(session, self.claim, index, key, spoken.frames, len(spoken.samples) / spoken.sample_rate)
+        in_transaction(self.rt.sessions, lambda s: _record_segment_once(s, self.claim, index, key, spoken))
 
     def _check_duration(self, spoken_all: list[SpokenSegment]) -> None:
         wanted = self.params.get("duration")
