@@ -28,7 +28,8 @@ class Param:
 PARAMS: tuple[Param, ...] = (
     Param("resolution", int, 512, 128, 2048, "Output width and height in pixels (square).", multiple_of=16),
     Param("min_resolution", int, 128, 64, 2048,
-          "Smallest face crop, in source pixels, the renderer will upscale from; a smaller face is refused (avatar_too_small)."),
+          "Smallest square of the photo, in source pixels, that may become the output frame (face plus expand_ratio "
+          "margin); a smaller one would be upscaled too far and is refused (avatar_too_small)."),
     Param("fps", int, 25, 10, 60, "Frames per second of the output."),
     Param("duration", float, None, 0.1, 1200.0,
           "Expected length in seconds; must equal the speech audio within one frame, or the job is refused (duration_mismatch)."),

@@ -17,6 +17,7 @@ draining.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import logging
 import tempfile
@@ -215,9 +216,10 @@ class JobRun:
         video_path = self.tmp / f"seg-{index:04d}.mp4"
         frames_done = 0
         started = time.perf_counter()
+        frames = render.frames(spoken.samples, spoken.sample_rate, first_frame, self.clock)
         with SegmentEncoder(video_path, render.width, render.height, self.fps, codec=render.codec,
-                            preset=render.preset) as encoder:
-            for frame in render.frames(spoken.samples, spoken.sample_rate, first_frame, self.clock):
+                            preset=render.preset) as encoder, contextlib.closing(frames):
+            for frame in frames:
                 encoder.write(frame)
                 frames_done += 1
                 if frames_done % CHECK_EVERY_FRAMES == 0:

@@ -57,19 +57,22 @@ class RenderSetup:
     def frames(self, samples: np.ndarray, sample_rate: int, first_frame: int, clock) -> Iterator[np.ndarray]:
         index = first_frame
         stream = self.renderer.render(self.prepared, samples, sample_rate, self.params, first_frame)
-        while True:
-            t0 = time.perf_counter()
-            frame = next(stream, None)
-            if frame is None:
-                return
-            t1 = time.perf_counter()
-            if self.visible is not None:
-                frame = self.visible.apply(frame)
-            frame = self.invisible.apply(frame, index)
-            clock.add("render", t1 - t0)
-            clock.add("watermark", time.perf_counter() - t1)
-            index += 1
-            yield frame
+        try:
+            while True:
+                t0 = time.perf_counter()
+                frame = next(stream, None)
+                if frame is None:
+                    return
+                t1 = time.perf_counter()
+                if self.visible is not None:
+                    frame = self.visible.apply(frame)
+                frame = self.invisible.apply(frame, index)
+                clock.add("render", t1 - t0)
+                clock.add("watermark", time.perf_counter() - t1)
+                index += 1
+                yield frame
+        finally:
+            stream.close()  # leaves the batcher's client list even when the segment is abandoned
 
 
 def visible_overlay(rt, spec: dict, size: int):
