@@ -77,10 +77,14 @@ class Children:
 
 @contextlib.contextmanager
 def chroot_mounts(root: Path):
-    """/proc, /sys, /dev and a /dev/shm for the worker inside the root; undone on exit."""
+    """/proc, /dev and a /dev/shm for the worker inside the root; undone on exit.
+
+    Not /sys: with the host's sysfs visible, onnxruntime's cpuinfo reads the
+    x86 CPU topology and segfaults under qemu-user at import; without it,
+    it warns and falls back.
+    """
     mounts = [
         (["mount", "-t", "proc", "proc", str(root / "proc")], root / "proc"),
-        (["mount", "-t", "sysfs", "sysfs", str(root / "sys")], root / "sys"),
         (["mount", "--bind", "/dev", str(root / "dev")], root / "dev"),
         (["mount", "-t", "tmpfs", "shm", str(root / "dev" / "shm")], root / "dev" / "shm"),
     ]
