@@ -171,6 +171,7 @@ class PoolSchema(Schema):
     tag = fields.String()
     workers_online = fields.Integer()
     workers_draining = fields.Integer()
+    workers_starting = fields.Integer(metadata={"description": "Registered, not consuming yet."})
     capacity = fields.Integer(metadata={"description": "Jobs the online workers can run at once."})
     waiting = fields.Integer(metadata={"description": "Queued jobs, sent to the broker or not."})
     running = fields.Integer()

@@ -24,6 +24,7 @@ class PoolStats:
     tag: str
     workers_online: int = 0
     workers_draining: int = 0
+    workers_starting: int = 0
     capacity: int = 0
     waiting: int = 0
     running: int = 0
@@ -50,6 +51,8 @@ def pool_stats(session: Session, settings: Settings) -> dict[str, PoolStats]:
             continue
         if worker.state == "draining":
             s.workers_draining += 1
+        elif worker.state == "starting":
+            s.workers_starting += 1
         else:
             s.workers_online += 1
             s.capacity += worker.concurrency

@@ -15,7 +15,21 @@ from storage.base import Storage, StorageError, StorageUnavailable
 _TRANSIENT_CODES = {"500", "502", "503", "504", "SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeout"}
 
 
+def _root_cause(exc: BaseException) -> BaseException:
+    """boto3's transfer manager wraps the ClientError or connection error that
+    really happened (S3UploadFailedError); find it."""
+    seen = exc
+    while True:
+        if isinstance(seen, (ClientError, BotoConnectionError)):
+            return seen
+        nxt = seen.__cause__ or seen.__context__ or getattr(seen, "last_exception", None)
+        if nxt is None or nxt is seen:
+            return exc
+        seen = nxt
+
+
 def _translate(exc: Exception, what: str) -> StorageError:
+    exc = _root_cause(exc)
     if isinstance(exc, ClientError):
         code = str(exc.response.get("Error", {}).get("Code", ""))
         status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
@@ -53,7 +67,7 @@ class S3Storage(Storage):
             self.client.upload_file(str(path), self.bucket, self._key(key), Config=self.transfer,
                                     ExtraArgs={"ContentType": content_type})
         except Exception as exc:  # boto3's transfer wraps errors in its own types
-            raise _translate(getattr(exc, "last_exception", None) or exc, f"upload {key}") from exc
+            raise _translate(exc, f"upload {key}") from exc
 
     def put_bytes(self, key, data, content_type="application/octet-stream"):
         try:

@@ -58,6 +58,39 @@ class SpokenSegment:
     cues: list[tuple[float, float, str]]
 
 
+class SpeechAhead:
+    """Synthesises segments in order, one ahead of the renderer, on a daemon
+    thread: a worker that drains or exits does not wait for the sentence in
+    hand (finished sentences are already in the shared TTS cache)."""
+
+    def __init__(self, speak: Callable[["SegmentPlan"], "SpokenSegment"], plans: list["SegmentPlan"]):
+        import threading
+
+        self._speak, self._plans = speak, plans
+        self._futures = [concurrent.futures.Future() for _ in plans]
+        self._wanted = threading.Semaphore(1)  # the first segment; each get() allows one more
+        self._stopped = threading.Event()
+        threading.Thread(target=self._run, name="tts-ahead", daemon=True).start()
+
+    def _run(self) -> None:
+        for plan, future in zip(self._plans, self._futures):
+            self._wanted.acquire()
+            if self._stopped.is_set():
+                return
+            try:
+                future.set_result(self._speak(plan))
+            except BaseException as exc:  # handed to the renderer, which raises it
+                future.set_exception(exc)
+
+    def get(self, index: int) -> concurrent.futures.Future:
+        self._wanted.release()  # let the thread move one segment further ahead
+        return self._futures[index]
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._wanted.release()
+
+
 class StageClock:
     """Seconds spent per stage; the job's `timings` and the worker's histograms."""
 
@@ -164,23 +197,16 @@ class JobRun:
         with self.clock.timed("inputs"):
             portrait = storage_call(self.handle, lambda: inputs.portrait(self.rt, self.claim), "reading the portrait")
             plans, audio_source = inputs.plan_segments(self.rt, self.claim, self.tmp)
+        self.handle.check(checkpoint=True)
         done = in_transaction(self.rt.sessions, lambda s: lifecycle.finished_segments(s, self.claim.job_id))
         render = self._render_setup(portrait)
         spoken_all: list[SpokenSegment | None] = [None] * len(plans)
-        speech_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts")
+        speech = SpeechAhead(lambda plan: self._speak(plan, audio_source), plans)
         try:
-            futures = {}
-
-            def speak(i: int):
-                if i < len(plans) and i not in futures:
-                    futures[i] = speech_pool.submit(self._speak, plans[i], audio_source)
-
-            speak(0)
             for i, plan in enumerate(plans):
-                speak(i + 1)  # the next segment's speech runs while this one renders
                 self.handle.check(checkpoint=True)
                 with self.clock.timed("tts_wait"):
-                    spoken = futures.pop(i).result()
+                    spoken = self._await_speech(speech.get(i))
                 spoken_all[i] = spoken
                 if i in done and done[i].frames == spoken.frames:
                     self.progress.report(Stage.RENDER, (i + 1) / len(plans))
@@ -188,10 +214,19 @@ class JobRun:
                 self._render_segment(render, spoken, first_frame=sum(s.frames for s in spoken_all[:i]),
                                      total_segments=len(plans))
         finally:
-            speech_pool.shutdown(wait=True, cancel_futures=True)
+            speech.stop()
         self._check_duration(spoken_all)
         self.handle.check(checkpoint=True)
         return self._finish(spoken_all, render)
+
+    def _await_speech(self, future: concurrent.futures.Future) -> "SpokenSegment":
+        """Wait for a segment's speech; no segment is in hand meanwhile, so a
+        drain may hand the job back at once (finished sentences are cached)."""
+        while True:
+            try:
+                return future.result(timeout=0.2)
+            except concurrent.futures.TimeoutError:
+                self.handle.check(checkpoint=True)
 
     def _speak(self, plan: SegmentPlan, audio_source) -> SpokenSegment:
         from workers import inputs

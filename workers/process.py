@@ -40,7 +40,7 @@ def resolve_tag(requested: str, settings: Settings) -> tuple[str, list[str]]:
 
 
 def run_render_worker(settings: Settings, requested_tag: str, concurrency: int) -> int:
-    from celery.signals import worker_shutting_down
+    from celery.signals import worker_ready, worker_shutting_down
 
     tag, providers = resolve_tag(requested_tag, settings)
     if tag not in settings.pools:
@@ -53,7 +53,11 @@ def run_render_worker(settings: Settings, requested_tag: str, concurrency: int) 
     def _drain(**_):
         rt.drain()
 
+    def _ready(**_):
+        rt.mark_ready()
+
     worker_shutting_down.connect(_drain, weak=False)
+    worker_ready.connect(_ready, weak=False)
     app = celery_for(settings)
     worker = app.Worker(
         pool="threads",

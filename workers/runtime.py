@@ -78,6 +78,7 @@ class WorkerRuntime:
         self.storage = open_storage(settings)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(2).hex()}"
         self.draining = threading.Event()
+        self.state = "starting"
         self.drain_started: float | None = None
         self.stats = WorkerStats()
         self.active: dict[str, AttemptHandle] = {}
@@ -108,14 +109,22 @@ class WorkerRuntime:
 
     # --- lifecycle ------------------------------------------------------------
     def start(self) -> None:
+        # "starting" until the broker consumer is up (mark_ready): the dispatcher
+        # sends a pool only as much work as its consuming workers can take
         with self.sessions() as session, session.begin():
             session.merge(Worker(id=self.worker_id, hostname=socket.gethostname(), tag=self.tag,
                                  arch=platform.machine(), providers=self.providers, concurrency=self.concurrency,
-                                 running=0, state="online", stats={}, started_at=utcnow(), heartbeat_at=utcnow()))
+                                 running=0, state=self.state, stats={}, started_at=utcnow(), heartbeat_at=utcnow()))
         self._thread = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         self._thread.start()
         log.info("worker %s online: pool %s, concurrency %d, providers %s", self.worker_id, self.tag,
                  self.concurrency, ",".join(self.providers))
+
+    def mark_ready(self) -> None:
+        """The worker consumes its queue now: count it in its pool's capacity."""
+        if not self.draining.is_set():
+            self.state = "online"
+            self._beat()
 
     def drain(self) -> None:
         """Stop taking work; running attempts checkpoint and hand their jobs back."""
@@ -169,7 +178,7 @@ class WorkerRuntime:
     def _beat(self, state: str | None = None) -> None:
         with self._lock:
             handles = list(self.active.values())
-        state = state or ("draining" if self.draining.is_set() else "online")
+        state = state or ("draining" if self.draining.is_set() else self.state)
         with self.sessions() as session, session.begin():
             updated = session.execute(
                 sa.update(Worker).where(Worker.id == self.worker_id)
