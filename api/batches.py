@@ -81,7 +81,17 @@ def _rows_from_upload(upload) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         raise ProblemError("batch_unreadable", "The CSV has no header row.", 422)
-    return [{k: v for k, v in row.items() if k is not None and v not in (None, "")} for row in reader]
+    return [_typed({k: v for k, v in row.items() if k is not None and v not in (None, "")}) for row in reader]
+
+
+def _typed(row: dict[str, str]) -> dict[str, Any]:
+    """CSV cells are text; the one numeric job field is priority."""
+    if "priority" in row:
+        try:
+            row["priority"] = int(row["priority"])
+        except ValueError:
+            pass  # left as text: the schema names it as the wrong type
+    return row
 
 
 def _as_item(row: dict[str, Any], template: str | None) -> dict[str, Any]:
