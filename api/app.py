@@ -16,6 +16,27 @@ from domain.db import session_factory
 from api.app_version import VERSION
 
 
+class ProblemApi(Api):
+    """flask-smorest, with every error response documented as problem+json."""
+
+    def _register_responses(self):
+        import http
+
+        from flask_smorest.utils import prepare_response
+
+        from api.schemas import ProblemSchema
+
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = ProblemSchema
+                prepare_response(response, self.spec, problems.PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "An error; `code` says which.", "schema": ProblemSchema}
+        prepare_response(response, self.spec, problems.PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask("talkfarm")
@@ -34,9 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.extensions["talkfarm"] = ApiContext(settings=settings, sessions=session_factory(settings))
-    api = Api(app)
-    # Every error response in the spec is problem+json.
-    api.ERROR_SCHEMA = None
+    api = ProblemApi(app)
     problems.install(app)
     app.before_request(auth.authenticate)
 
@@ -51,10 +70,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _document_problems(api: Api) -> None:
+    from flask_smorest.utils import prepare_response
+
     from api.schemas import ProblemSchema
 
-    api.spec.components.schema("Problem", schema=ProblemSchema)
-    api.spec.components.response("Problem", {
-        "description": "The request could not be applied; `code` says why.",
-        "content": {problems.PROBLEM_JSON: {"schema": "Problem"}},
-    })
+    response = {"description": "The request could not be applied; `code` says why.", "schema": ProblemSchema}
+    prepare_response(response, api.spec, problems.PROBLEM_JSON)
+    api.spec.components.response("Problem", response)
