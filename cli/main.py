@@ -123,6 +123,28 @@ def up(host: str, port: int) -> None:
     sys.exit(run_up(_settings(), host, port))
 
 
+@main.command("settings")
+def settings_table() -> None:
+    """Print every TALKFARM_ setting with its default and meaning (markdown)."""
+    from domain.config import documented_settings
+
+    click.echo("| variable | default | meaning |\n| --- | --- | --- |")
+    for name, default, doc in documented_settings():
+        click.echo(f"| `{name}` | `{default}` | {doc} |" if default else f"| `{name}` | | {doc} |")
+
+
+@main.command("params")
+def params_table() -> None:
+    """Print the render parameters with their ranges (markdown)."""
+    from domain.params import PARAMS
+
+    click.echo("| param | type | default | range | built-in renderer | meaning |\n| --- | --- | --- | --- | --- | --- |")
+    for p in PARAMS:
+        rng = "true/false" if p.kind is bool else f"{p.minimum}–{p.maximum}" + (f", multiple of {p.multiple_of}" if p.multiple_of else "")
+        acts = "acts" if p.acts else "accepted, no effect"
+        click.echo(f"| `{p.name}` | {p.kind.__name__} | {p.default if p.default is not None else '—'} | {rng} | {acts} | {p.doc} |")
+
+
 # --- talking to a farm -------------------------------------------------------------
 @main.command()
 @click.argument("script")
