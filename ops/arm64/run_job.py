@@ -75,23 +75,52 @@ class Children:
                 proc.wait()
 
 
-@contextlib.contextmanager
-def chroot_mounts(root: Path):
-    """/proc, /dev and a /dev/shm for the worker inside the root; undone on exit.
+#: what the emulated CPU reports: qemu's `neoverse-n1` model and a matching /proc/cpuinfo
+QEMU_CPU = "neoverse-n1"
+CPUINFO_ENTRY = (
+    "processor\t: {n}\nBogoMIPS\t: 50.00\n"
+    "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp\n"
+    "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x3\nCPU part\t: 0xd0c\nCPU revision\t: 1\n\n"
+)
 
-    Not /sys: with the host's sysfs visible, onnxruntime's cpuinfo reads the
-    x86 CPU topology and segfaults under qemu-user at import; without it,
-    it warns and falls back.
+
+def fake_cpu_description(folder: Path) -> tuple[Path, Path]:
+    """An aarch64 /proc/cpuinfo and /sys/devices/system/cpu for the emulated worker.
+
+    The cpuinfo library inside onnxruntime and mediapipe's XNNPACK reads both.
+    Under qemu-user it would see the x86 host's: with the host's sysfs it
+    segfaults at import, without any sysfs it fails to initialise and XNNPACK
+    dereferences NULL at the first inference. A small, consistent description
+    of the emulated CPU keeps both working.
     """
+    cpus = os.cpu_count() or 1
+    cpu_dir = folder / "sys" / "devices" / "system" / "cpu"
+    for n in range(cpus):
+        (cpu_dir / f"cpu{n}").mkdir(parents=True, exist_ok=True)
+    for name in ("possible", "present", "online"):
+        (cpu_dir / name).write_text(f"0-{cpus - 1}\n" if cpus > 1 else "0\n")
+    cpuinfo = folder / "cpuinfo"
+    cpuinfo.write_text("".join(CPUINFO_ENTRY.format(n=n) for n in range(cpus)))
+    return cpuinfo, folder / "sys"
+
+
+@contextlib.contextmanager
+def chroot_mounts(root: Path, scratch: Path):
+    """/proc (with an aarch64 cpuinfo), a small /sys, /dev and /dev/shm for the
+    worker inside the root; undone on exit."""
+    cpuinfo, sys_dir = fake_cpu_description(scratch / "fake-cpu")
     mounts = [
         (["mount", "-t", "proc", "proc", str(root / "proc")], root / "proc"),
+        (["mount", "--bind", str(cpuinfo), str(root / "proc" / "cpuinfo")], root / "proc" / "cpuinfo"),
+        (["mount", "--bind", str(sys_dir), str(root / "sys")], root / "sys"),
         (["mount", "--bind", "/dev", str(root / "dev")], root / "dev"),
         (["mount", "-t", "tmpfs", "shm", str(root / "dev" / "shm")], root / "dev" / "shm"),
     ]
     done: list[Path] = []
     try:
         for command, target in mounts:
-            target.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                target.mkdir(parents=True)
             if not os.path.ismount(target):
                 subprocess.run(command, check=True)
                 done.append(target)
@@ -157,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, video)")
     args = parser.parse_args(argv)
 
+    # SIGTERM (a CI timeout, a kill) unwinds through `finally`: processes, mounts, database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not (args.root / CHROOT_VENV.lstrip("/") / "bin" / "talkfarm").exists():
         log(f"no talkfarm in {args.root}{CHROOT_VENV}: run ops/arm64-check prepare first")
         return 2
@@ -213,8 +244,9 @@ def main(argv: list[str] | None = None) -> int:
                                  check=True).stdout.strip()
         log(f"worker root {args.root}: uname -m -> {machine}")
         worker_env = {**farm, "TALKFARM_DATA_DIR": "/var/lib/talkfarm-check", "HOME": "/root", "LANG": "C.UTF-8",
+                      "QEMU_CPU": QEMU_CPU,
                       "PATH": f"{CHROOT_VENV}/bin:/usr/local/bin:/usr/bin:/bin", "PYTHONUNBUFFERED": "1"}
-        with chroot_mounts(args.root):
+        with chroot_mounts(args.root, work):
             children.spawn("worker-arm64", [CHROOT, str(args.root), f"{CHROOT_VENV}/bin/talkfarm", "worker",
                                             "--tag", "cpu", "--concurrency", "1"], worker_env)
             log("waiting for the emulated worker to come online (imports run under qemu: minutes)")
@@ -227,13 +259,20 @@ def main(argv: list[str] | None = None) -> int:
             video = work / "arm64.mp4"
             log(f"submitting {SENTENCE!r} at {args.resolution}x{args.resolution}, {args.fps} fps")
             job_started = time.monotonic()
-            submitted = talkfarm(["submit", SENTENCE, "--avatar", "astronaut", "--accelerator", "cpu",
-                                  "--param", f"resolution={args.resolution}", "--param", f"fps={args.fps}",
-                                  "--wait", "--output", str(video)], client_env, args.job_timeout)
-            print(submitted.stdout, end="")
-            print(submitted.stderr, end="", file=sys.stderr)
-            job_id = next((line.split()[1] for line in submitted.stdout.splitlines()
-                           if line.startswith("submitted ")), None)
+            # `submit --wait` runs beside the farm so a dying worker ends the wait at once.
+            submit = subprocess.Popen(
+                [sys.executable, "-m", "cli.main", "submit", SENTENCE, "--avatar", "astronaut",
+                 "--accelerator", "cpu", "--param", f"resolution={args.resolution}", "--param", f"fps={args.fps}",
+                 "--wait", "--output", str(video)],
+                env=client_env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            try:
+                wait_for(lambda: submit.poll() is not None, args.job_timeout, "the job", children)
+            finally:
+                if submit.poll() is None:
+                    submit.kill()
+            output = submit.stdout.read()
+            print(output, end="")
+            job_id = next((line.split()[1] for line in output.splitlines() if line.startswith("submitted ")), None)
             if job_id is None:
                 raise RuntimeError("the job was not submitted")
             job = json.loads(talkfarm(["status", job_id], client_env, 120).stdout)
