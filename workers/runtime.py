@@ -115,6 +115,9 @@ class WorkerRuntime:
             session.merge(Worker(id=self.worker_id, hostname=socket.gethostname(), tag=self.tag,
                                  arch=platform.machine(), providers=self.providers, concurrency=self.concurrency,
                                  running=0, state=self.state, stats={}, started_at=utcnow(), heartbeat_at=utcnow()))
+        if not (self.settings.c2pa_cert and self.settings.c2pa_key):
+            log.warning("no C2PA signing key configured (TALKFARM_C2PA_CERT / TALKFARM_C2PA_KEY): "
+                        "videos get watermarks but no content credentials")
         self._thread = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         self._thread.start()
         log.info("worker %s online: pool %s, concurrency %d, providers %s", self.worker_id, self.tag,
