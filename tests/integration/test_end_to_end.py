@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import av
 import numpy as np
 import pytest
@@ -87,3 +89,42 @@ def test_script_to_mp4_over_http_on_real_services(real_settings, farm_factory, t
 
     redirect = client.get(f"/v1/jobs/{job['id']}/output", allow_redirects=False)
     assert redirect.status_code == 302 and requests.get(redirect.headers["Location"], timeout=60).content == video.read_bytes()
+
+
+def test_uploaded_narration_skips_tts_and_sets_the_length(real_settings, farm_factory, tmp_path):
+    from workers.encode.probe import probe
+    from workers.encode.wav import wav_bytes
+
+    rate = 24000
+    t = np.arange(int(3.0 * rate)) / rate
+    bursts = (np.sin(2 * np.pi * 180 * t) * (np.sin(2 * np.pi * 2.5 * t) > 0) * 0.5).astype(np.float32)
+    farm = farm_factory(real_settings)
+    client = farm.client(farm.create_key("radio"))
+    asset = client.post("/v1/assets", files={"file": ("narration.wav", wav_bytes(bursts, rate), "audio/wav")})
+    assert asset.status_code == 201, asset.text
+    assert asset.json()["kind"] == "audio" and abs(asset.json()["info"]["duration_s"] - 3.0) < 0.01
+
+    wrong = client.post("/v1/jobs", json={"audio_asset_id": asset.json()["id"], "avatar": "astronaut",
+                                          "params": {"duration": 5.0}})
+    assert wrong.status_code == 422 and wrong.json()["code"] == "duration_mismatch"
+
+    job = client.post("/v1/jobs", json={"audio_asset_id": asset.json()["id"], "avatar": "astronaut",
+                                        "params": {"duration": 3.0, "resolution": 128}}).json()
+    job = farm.wait_job(client, job["id"], timeout_s=120)
+    assert job["status"] == "succeeded", job
+    assert "tts" not in job["timings"] or job["timings"]["tts"] < 0.05  # nothing was synthesised
+    video = tmp_path / "narration.mp4"
+    video.write_bytes(requests.get(job["output"]["url"], timeout=60).content)
+    assert abs(probe(video).duration_s - 3.0) <= 1 / 25 + 0.03
+    assert "captions_vtt" not in job["output"]["files"]  # no sentence timings for narration
+
+    # the worker's batch histograms reach /metrics through its heartbeat
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        metrics = requests.get(farm.url + "/metrics", timeout=10).text
+        if "talkfarm_batch_size_bucket" in metrics:
+            break
+        time.sleep(1)
+    assert 'talkfarm_batch_size_count{pool="cpu"}' in metrics and "talkfarm_batch_fill_ratio_bucket" in metrics
+    assert 'talkfarm_render_seconds_bucket{le="+Inf",pool="cpu",stage="render"}' in metrics
+    assert 'talkfarm_jobs{state="succeeded"} 1.0' in metrics
