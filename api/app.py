@@ -77,3 +77,28 @@ def _document_problems(api: Api) -> None:
     response = {"description": "The request could not be applied; `code` says why.", "schema": ProblemSchema}
     prepare_response(response, api.spec, problems.PROBLEM_JSON)
     api.spec.components.response("Problem", response)
+    _document_webhooks(api)
+
+
+def _document_webhooks(api: Api) -> None:
+    """Webhook events, in OpenAPI 3.1's `webhooks` shape under `x-webhooks`
+    (the spec is 3.0.3): Standard Webhooks headers, one body per event."""
+    from api.schemas import BatchEventSchema, JobEventSchema
+
+    api.spec.components.schema("JobEvent", schema=JobEventSchema)
+    api.spec.components.schema("BatchEvent", schema=BatchEventSchema)
+    headers = [{"in": "header", "name": name, "required": True, "schema": {"type": "string"}, "description": doc}
+               for name, doc in (("webhook-id", "Stable event id; the same on every retry. Deduplicate on it."),
+                                 ("webhook-timestamp", "Unix seconds when this attempt was signed."),
+                                 ("webhook-signature", "Space-separated `v1,<base64 HMAC-SHA256>`; two during a secret rotation."))]
+    events = {}
+    for event, schema in (("job.succeeded", "JobEvent"), ("job.failed", "JobEvent"), ("job.canceled", "JobEvent"),
+                          ("batch.completed", "BatchEvent")):
+        events[event] = {"post": {
+            "summary": f"{event} (Standard Webhooks)", "parameters": headers,
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{schema}"}}}},
+            "responses": {"2XX": {"description": "Received."},
+                          "410": {"description": "Gone: talkfarm disables the endpoint."}},
+        }}
+    api.spec.options["x-webhooks"] = events

@@ -189,3 +189,19 @@ class HealthSchema(Schema):
     status = fields.String()
     database = fields.String()
     version = fields.String()
+
+
+class JobEventSchema(Schema):
+    """A webhook about a job: what GET /v1/jobs/{id} would show when it ended."""
+
+    type = fields.String(validate=validate.OneOf(["job.succeeded", "job.failed", "job.canceled"]))
+    timestamp = fields.String()
+    data = fields.Nested(JobSchema)
+
+
+class BatchEventSchema(Schema):
+    """A webhook when the last job of a batch ended."""
+
+    type = fields.String(validate=validate.OneOf(["batch.completed"]))
+    timestamp = fields.String()
+    data = fields.Dict(metadata={"description": "The batch as GET /v1/batches/{id} shows it."})

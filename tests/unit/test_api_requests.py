@@ -268,3 +268,17 @@ def test_metrics_count_jobs_by_state_and_pool(alpha, app):
     text = app.test_client().get("/metrics").get_data(as_text=True)
     assert 'talkfarm_jobs{state="queued"} 1.0' in text
     assert 'talkfarm_pool_jobs{pool="cpu",state="waiting"} 1.0' in text
+
+
+def test_spec_documents_every_route_error_and_webhook_event(app):
+    spec = app.test_client().get("/openapi.json").get_json()
+    documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "api-docs.openapi_json"):
+            continue
+        path = rule.rule.replace("<path:", "{").replace("<", "{").replace(">", "}")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method) in documented, f"{method} {path} is not in /openapi.json"
+    problem = spec["components"]["responses"]["DEFAULT_ERROR"]["content"]
+    assert list(problem) == ["application/problem+json"]
+    assert set(spec["x-webhooks"]) == {"job.succeeded", "job.failed", "job.canceled", "batch.completed"}
