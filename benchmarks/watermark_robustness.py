@@ -1,15 +1,27 @@
 """How well the invisible watermark survives what platforms do to videos.
 
-Makes 10-second 512x512 25 fps clips from the pictures scikit-image ships
-(the astronaut portrait first) with slow head-like motion, watermarks them,
-encodes them as the farm does (H.264 yuv420p), applies each attack with the
-ffmpeg imageio-ffmpeg ships, and prints per attack the share of clips whose
-payload came back exactly. Then it runs detection on clips and segments that
-were never watermarked and prints the false-positive rate, and times
-embedding and detection.
+Two kinds of clip, each at least 10 s of 512x512 at 25 fps:
 
-    python benchmarks/watermark_robustness.py            # 8 clips per attack, 120 clean segments
-    python benchmarks/watermark_robustness.py --quick    # 2 clips per attack, 100 clean segments
+- farm clips: what the farm really ships. A preset portrait lip-synced by
+  the built-in renderer to Piper speech, with the visible "AI-generated"
+  label, watermarked, encoded by the farm's own ``SegmentEncoder`` (x264
+  veryfast, CRF 20, yuv420p, 2 s GOPs) and muxed with the speech as AAC by
+  ``concat_and_mux``;
+- moving pictures: a stress test well beyond the farm's output. A picture
+  scikit-image ships, swaying by ±20 px and zooming by ±3% (a re-encoder's
+  motion compensation drags a static pattern along with such motion).
+
+Each watermarked clip goes through every attack below (ffmpeg from
+imageio-ffmpeg) and is read back; the table gives per attack the share of
+clips whose payload came back exactly. Then the never-watermarked version of
+every clip (whole, and cut into 2 s segments, each also downscaled to 50%)
+and every attacked clip read under a wrong key are tried for false
+positives. Last, PSNR and the cost of embedding and detecting.
+
+    python benchmarks/watermark_robustness.py          # 8 farm clips + 4 moving pictures
+    python benchmarks/watermark_robustness.py --quick  # 2 farm clips + 1 moving picture
+
+Timings are wall-clock on whatever else the machine is doing.
 """
 
 from __future__ import annotations
@@ -20,80 +32,182 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
-import imageio_ffmpeg
 import numpy as np
 import skimage
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from workers.encode.ffmpeg_binary import ffmpeg_exe  # noqa: E402
 from workers.watermark.invisible import MIN_CONFIDENCE, InvisibleWatermark, Payload  # noqa: E402
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-SIZE, FPS, SECONDS = 512, 25, 10
-#: What the farm's encoder is assumed to produce before any attack.
-FARM_ENCODE = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"]
-PICTURES = ("astronaut", "chelsea", "coffee", "motorcycle_left", "camera", "horse", "rocket", "immunohistochemistry")
+SIZE, FPS = 512, 25
+KEY, WRONG_KEY = "benchmark-key", "some-other-key"
 H264 = ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]
-
+#: name -> (ffmpeg output options, file suffix); "-an" is added to each.
 ATTACKS: dict[str, tuple[list[str], str]] = {
-    "farm output (CRF 20)": ([], ".mp4"),
+    "farm output as shipped": ([], ".mp4"),
     "H.264 CRF 23": ([*H264, "-crf", "23"], ".mp4"),
     "H.264 CRF 28": ([*H264, "-crf", "28"], ".mp4"),
     "H.264 CRF 32": ([*H264, "-crf", "32"], ".mp4"),
     "downscale 75% (CRF 23)": (["-vf", "scale=trunc(iw*0.75/2)*2:-2", *H264, "-crf", "23"], ".mp4"),
     "downscale 50% (CRF 23)": (["-vf", "scale=trunc(iw*0.5/2)*2:-2", *H264, "-crf", "23"], ".mp4"),
-    "crop 10% each edge": (["-vf", "crop=trunc(iw*0.8/2)*2:trunc(ih*0.8/2)*2", *H264, "-crf", "23"], ".mp4"),
-    "5 s cut from the middle": (["-ss", "2.5", "-t", "5", *H264, "-crf", "23"], ".mp4"),
+    "crop 10% off each edge": (["-vf", "crop=trunc(iw*0.8/2)*2:trunc(ih*0.8/2)*2", *H264, "-crf", "23"], ".mp4"),
+    "middle 5 s cut out": (["-ss", "2.5", "-t", "5", *H264, "-crf", "23"], ".mp4"),
     "30 fps": (["-vf", "fps=30", *H264, "-crf", "23"], ".mp4"),
-    "VP9 (CRF 32)": (["-c:v", "libvpx-vp9", "-crf", "32", "-b:v", "0", "-deadline", "realtime", "-cpu-used", "8"], ".webm"),
+    "VP9 (CRF 32)": (["-c:v", "libvpx-vp9", "-crf", "32", "-b:v", "0", "-deadline", "realtime", "-cpu-used", "8"],
+                     ".webm"),
 }
+HALF_SIZE = ["-vf", "scale=trunc(iw*0.5/2)*2:-2", *H264, "-crf", "23"]
+
+#: (preset, script): each script is read in about 11-14 s.
+FARM_CLIPS = [
+    ("astronaut", "The quarterly figures came in well above what analysts had expected this spring. Our correspondent "
+                  "in the capital says the new rules take effect on the first of next month, and most businesses "
+                  "say they are ready."),
+    ("cameraman", "Good evening, and welcome to the programme. Tonight we look at how small towns are rebuilding their "
+                  "high streets after a difficult decade, and at what that means for the people who live there."),
+    ("astronaut_wide", "Storms are expected along the northern coast from Thursday. Residents are advised to secure "
+                       "loose objects, to avoid unnecessary travel, and to check the latest updates before setting out."),
+    ("astronaut_offcentre", "In sport, the home side held on for a narrow win after a tense second half. The coach "
+                            "praised the defence and said the team would rest several players before the cup match."),
+    ("cameraman", "Scientists have mapped the oldest known forest, whose fossil roots were found in a quarry. They say "
+                  "the trees changed the planet's climate by drawing carbon out of the air over millions of years."),
+    ("astronaut", "The city council has approved a plan to plant ten thousand trees over the next five years. Most will "
+                  "line the busiest roads, where the summer heat and the noise are hardest to bear."),
+    ("astronaut_offcentre", "Train services between the two cities will be reduced this weekend while engineers replace "
+                            "a bridge. Passengers should allow extra time, and replacement buses will run every hour."),
+    ("astronaut_wide", "A new exhibition opens at the national gallery on Friday, bringing together paintings that have "
+                       "not been seen side by side for more than a century. Tickets are free for students."),
+]
+MOVING_PICTURES = ("chelsea", "coffee", "motorcycle_left", "ihc", "grass", "camera")
+
+
+@dataclass
+class Clip:
+    """A clip's source: frames on demand (rendered again each call), and its speech if any."""
+
+    kind: str  # "farm" or "moving"
+    name: str
+    frames: Callable[[], Iterator[np.ndarray]]
+    speech: tuple[np.ndarray, int] | None
+
+
+# --- sources -------------------------------------------------------------------
+
+class FarmRenderer:
+    """The farm's own stages, without any services: Piper speech, the built-in
+    renderer and the visible label, all as the pipeline configures them."""
+
+    def __init__(self):
+        from domain.config import Settings
+        from domain.params import with_defaults
+        from workers.render.renderer import Renderer
+        from workers.tts.voices import resolve_voice
+        from workers.watermark.visible import VisibleWatermark
+
+        settings = Settings.from_env()
+        self.params = with_defaults({"resolution": SIZE, "fps": FPS})
+        self.renderer = Renderer.for_model("builtin")
+        self.voice = resolve_voice(None, "en", settings)
+        self.label = VisibleWatermark(text=settings.watermark_text, position=settings.watermark_position,
+                                      opacity=settings.watermark_opacity).overlay_for(SIZE, SIZE)
+        self._prepared: dict[tuple[str, int], object] = {}
+
+    def speech(self, script: str) -> tuple[np.ndarray, int]:
+        from workers.encode.timing import pad_to_frames
+        from workers.tts.sentences import split_sentences
+        from workers.tts.synthesize import synthesize_sentences
+
+        speech = synthesize_sentences(split_sentences(script), self.voice, None)
+        padded, _ = pad_to_frames(speech.samples, speech.sample_rate, FPS)
+        return padded, speech.sample_rate
+
+    def prepared(self, preset: str, resolution: int = SIZE):
+        from domain.params import with_defaults
+        from domain.presets import preset_path
+        from workers.render.face import analyze_portrait
+
+        if (preset, resolution) not in self._prepared:
+            image = preset_path(preset).read_bytes()
+            params = with_defaults({"resolution": resolution, "fps": FPS})
+            self._prepared[preset, resolution] = self.renderer.prepare(image, analyze_portrait(image).to_dict(), params)
+        return self._prepared[preset, resolution]
+
+    def clip(self, preset: str, script: str) -> Clip:
+        samples, rate = self.speech(script)
+        prepared = self.prepared(preset)
+
+        def frames():
+            for frame in self.renderer.render(prepared, samples, rate, self.params, 0):
+                yield self.label.apply(frame)
+
+        return Clip("farm", preset, frames, (samples, rate))
 
 
 def picture(name: str) -> Image.Image:
     path = Path(skimage.__file__).parent / "data" / f"{name}.png"
-    if not path.exists():
-        path = Path(skimage.__file__).parent / "data" / "astronaut.png"
     img = Image.open(path).convert("RGB")
     side = min(img.size)
     left, top = (img.width - side) // 2, (img.height - side) // 2
     return img.crop((left, top, left + side, top + side)).resize((SIZE + 64, SIZE + 64), Image.BICUBIC)
 
 
-def moving_frames(name: str, seed: int, seconds: float = SECONDS):
-    """Frames of a slow, head-like sway and zoom over the picture."""
-    source = picture(name)
-    rng = np.random.default_rng(seed)
-    phase = rng.uniform(0, 2 * np.pi, 3)
-    for i in range(int(seconds * FPS)):
-        t = i / FPS
-        dx = 20 * np.sin(0.7 * t + phase[0])
-        dy = 12 * np.sin(1.1 * t + phase[1])
-        zoom = 1.0 + 0.03 * np.sin(0.5 * t + phase[2])
-        cx, cy = source.width / 2 + dx, source.height / 2 + dy
-        half = SIZE / 2 / zoom
-        box = (cx - half, cy - half, cx + half, cy + half)
-        yield np.asarray(source.transform((SIZE, SIZE), Image.EXTENT, box, Image.BILINEAR))
+def moving_clip(name: str, seed: int, seconds: float = 10.0) -> Clip:
+    """A slow sway (±20 px) and zoom (±3%) over a picture."""
+
+    def frames():
+        source = picture(name)
+        phase = np.random.default_rng(seed).uniform(0, 2 * np.pi, 3)
+        for i in range(int(seconds * FPS)):
+            t = i / FPS
+            dx = 20 * np.sin(0.7 * t + phase[0])
+            dy = 12 * np.sin(1.1 * t + phase[1])
+            zoom = 1.0 + 0.03 * np.sin(0.5 * t + phase[2])
+            cx, cy = source.width / 2 + dx, source.height / 2 + dy
+            half = SIZE / 2 / zoom
+            yield np.asarray(source.transform((SIZE, SIZE), Image.EXTENT, (cx - half, cy - half, cx + half, cy + half),
+                                              Image.BILINEAR))
+
+    return Clip("moving", name, frames, None)
 
 
-def encode(frames, path: Path, *, fps: int = FPS) -> None:
-    cmd = [FFMPEG, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-           "-s", f"{SIZE}x{SIZE}", "-r", str(fps), "-i", "-", *FARM_ENCODE, str(path)]
-    with subprocess.Popen(cmd, stdin=subprocess.PIPE) as proc:
+# --- encoding and attacks --------------------------------------------------------
+
+def ship(frames: Iterator[np.ndarray], speech: tuple[np.ndarray, int] | None, dest: Path) -> Path:
+    """Encode as the farm does: one segment by SegmentEncoder, then muxed with AAC speech."""
+    from workers.encode.mux import concat_and_mux
+    from workers.encode.video import SegmentEncoder
+    from workers.encode.wav import write_wav
+
+    segment = dest.with_name(dest.stem + "-segment.mp4")
+    with SegmentEncoder(segment, SIZE, SIZE, FPS) as encoder:
         for frame in frames:
-            proc.stdin.write(np.ascontiguousarray(frame).tobytes())
-        proc.stdin.close()
-        if proc.wait():
-            raise RuntimeError(f"ffmpeg failed writing {path}")
-
-
-def attack(src: Path, args: list[str], dest: Path) -> Path:
-    if not args:
-        return src
-    subprocess.run([FFMPEG, "-y", "-loglevel", "error", "-i", str(src), *args, "-an", str(dest)], check=True)
+            encoder.write(frame)
+    if speech is None:
+        os.replace(segment, dest)
+        return dest
+    wav = dest.with_suffix(".wav")
+    write_wav(wav, *speech)
+    concat_and_mux([segment], wav, dest)
+    segment.unlink()
+    wav.unlink()
     return dest
+
+
+def ffmpeg(src: Path, args: list[str], dest: Path, *, before_input: list[str] = ()) -> Path:
+    subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", *before_input, "-i", str(src), *args, "-an", str(dest)],
+                   check=True)
+    return dest
+
+
+def attack(src: Path, name: str, workdir: Path) -> Path:
+    args, suffix = ATTACKS[name]
+    return src if not args else ffmpeg(src, args, workdir / f"attacked{suffix}")
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -101,81 +215,138 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float(10 * np.log10(255.0**2 / mse)) if mse else float("inf")
 
 
-def run(trials: int, clean_segments: int, workdir: Path) -> None:
-    key = "benchmark-key"
-    marker = InvisibleWatermark(key)
-    recovered = {name: 0 for name in ATTACKS}
-    scores = {name: [] for name in ATTACKS}
-    psnrs, embed_ms = [], []
-    for trial in range(trials):
+# --- the run -------------------------------------------------------------------
+
+@dataclass
+class Tally:
+    recovered: int = 0
+    tried: int = 0
+    confidences: list[float] = None
+
+    def __post_init__(self):
+        self.confidences = []
+
+
+def run(farm_trials: int, moving_trials: int, min_clean: int, workdir: Path) -> None:
+    marker, wrong = InvisibleWatermark(KEY), InvisibleWatermark(WRONG_KEY)
+    farm = FarmRenderer() if farm_trials else None
+    clips = [farm.clip(*FARM_CLIPS[i % len(FARM_CLIPS)]) for i in range(farm_trials)]
+    clips += [moving_clip(MOVING_PICTURES[i % len(MOVING_PICTURES)], seed=i) for i in range(moving_trials)]
+    tallies = {(kind, name): Tally() for kind in ("farm", "moving") for name in ATTACKS}
+    psnrs: list[float] = []
+    embed_ms: list[float] = []
+    seconds: list[float] = []
+    clean = CleanTries()
+
+    for trial, clip in enumerate(clips):
         payload = Payload(job_code=(0x9E3779B97F4A * (trial + 1)) % (1 << 48), tenant_code=(trial * 7919) % 65536)
         embedder = marker.embedder(payload, SIZE, SIZE, FPS)
-        name = PICTURES[trial % len(PICTURES)]
 
         def marked():
-            for i, frame in enumerate(moving_frames(name, seed=trial)):
+            for i, frame in enumerate(clip.frames()):
                 start = time.perf_counter()
                 out = embedder.apply(frame, i)
                 embed_ms.append((time.perf_counter() - start) * 1e3)
-                if i % 50 == 0:
+                if i % 10 == 0:
                     psnrs.append(psnr(frame, out))
                 yield out
 
-        source = workdir / f"marked-{trial}.mp4"
-        encode(marked(), source)
-        for attack_name, (args, suffix) in ATTACKS.items():
-            attacked = attack(source, args, workdir / f"attacked-{trial}{suffix}")
+        source = ship(marked(), clip.speech, workdir / "marked.mp4")
+        never_marked = ship(clip.frames(), clip.speech, workdir / "clean.mp4")
+        seconds.append(clean.duration(never_marked))
+        for attack_name in ATTACKS:
+            attacked = attack(source, attack_name, workdir)
             detection = marker.detect(attacked)
-            recovered[attack_name] += detection.found and detection.payload == payload
-            scores[attack_name].append(detection.sync_score)
-            print(f"  trial {trial} {name:>22} {attack_name:<26} found={detection.found!s:<5} "
-                  f"exact={detection.payload == payload!s:<5} sync={detection.sync_score:5.1f} "
-                  f"conf={detection.confidence:.2f}", file=sys.stderr)
+            exact = detection.found and detection.payload == payload
+            tally = tallies[clip.kind, attack_name]
+            tally.tried += 1
+            tally.recovered += exact
+            tally.confidences.append(detection.confidence)
+            clean.record(wrong.detect(attacked), f"wrong key on {attack_name}")
+            print(f"  {trial:2d} {clip.kind:6s} {clip.name:20s} {attack_name:24s} exact={exact!s:5} "
+                  f"conf={detection.confidence:.2f} sync={detection.sync_score:5.1f} {' '.join(detection.notes)}",
+                  file=sys.stderr, flush=True)
+        clean.try_clean_clip(marker, never_marked, workdir)
 
-    print(f"\nInvisible watermark robustness: {trials} clips of {SECONDS} s, {SIZE}x{SIZE} {FPS} fps per attack\n")
-    print(f"| attack | recovered exactly | median sync score |")
-    print(f"| --- | --- | --- |")
+    while clean.clean_tries < min_clean:
+        extra = moving_clip(MOVING_PICTURES[clean.extra_clips % len(MOVING_PICTURES)], seed=1000 + clean.extra_clips)
+        clean.extra_clips += 1
+        clean.try_clean_clip(marker, ship(extra.frames(), None, workdir / "clean.mp4"), workdir)
+
+    farm_n, moving_n = farm_trials, moving_trials
+    print(f"\nInvisible watermark robustness: {farm_n} farm clips and {moving_n} moving pictures, "
+          f"{min(seconds):.1f}-{max(seconds):.1f} s of {SIZE}x{SIZE} at {FPS} fps\n")
+    print("| attack | farm clips recovered exactly | moving pictures recovered exactly | lowest confidence (farm / moving) |")
+    print("| --- | --- | --- | --- |")
     for attack_name in ATTACKS:
-        print(f"| {attack_name} | {recovered[attack_name]}/{trials} ({recovered[attack_name] / trials:.0%}) "
-              f"| {np.median(scores[attack_name]):.1f} |")
+        cells = []
+        for kind in ("farm", "moving"):
+            tally = tallies[kind, attack_name]
+            cells.append(f"{tally.recovered}/{tally.tried} ({tally.recovered / tally.tried:.0%})" if tally.tried else "-")
+        lows = [f"{min(tallies[k, attack_name].confidences):.2f}" if tallies[k, attack_name].tried else "-"
+                for k in ("farm", "moving")]
+        print(f"| {attack_name} | {cells[0]} | {cells[1]} | {' / '.join(lows)} |")
 
-    false_positives, tried, clean_scores, clean_confidences = false_positive_run(marker, clean_segments, workdir)
-    print(f"\nFalse positives on never-watermarked video: {false_positives}/{tried} "
-          f"(highest sync score {max(clean_scores):.1f}, highest confidence {max(clean_confidences):.2f}; "
-          f"a payload needs its CRC-16 and confidence >= {MIN_CONFIDENCE})")
-    print(f"PSNR of watermarked frames: min {min(psnrs):.2f} dB, median {np.median(psnrs):.2f} dB")
-    print(f"Embed cost per 512x512 frame: median {np.median(embed_ms):.2f} ms, p95 {np.percentile(embed_ms, 95):.2f} ms")
-    print(f"Embed cost per 1024x1024 frame: median {embed_cost_ms(marker, 1024):.2f} ms")
-    print(f"Detection on a 60 s 512x512 clip: {detection_time_s(marker, workdir):.2f} s")
-
-
-def false_positive_run(marker: InvisibleWatermark, segments: int, workdir: Path):
-    """Clean clips, cut into 2-second segments, each tried whole and as a 50% downscale."""
-    false_positives = tried = 0
-    clean_scores: list[float] = []
-    clean_confidences: list[float] = []
-    clip = 0
-    while tried < segments:
-        name = PICTURES[clip % len(PICTURES)]
-        clean = workdir / f"clean-{clip}.mp4"
-        encode(moving_frames(name, seed=1000 + clip), clean)
-        for variant_args in ([], ["-vf", "scale=trunc(iw*0.5/2)*2:-2", *H264, "-crf", "23"]):
-            video = attack(clean, variant_args, workdir / f"clean-{clip}-variant.mp4")
-            for start in range(0, SECONDS, 2):
-                segment = workdir / f"clean-{clip}-segment.mp4"
-                subprocess.run([FFMPEG, "-y", "-loglevel", "error", "-ss", str(start), "-t", "2", "-i", str(video),
-                                *H264, "-crf", "23", str(segment)], check=True)
-                detection = marker.detect(segment)
-                false_positives += detection.found
-                clean_scores.append(detection.sync_score)
-                clean_confidences.append(detection.confidence)
-                tried += 1
-        clip += 1
-    return false_positives, tried, clean_scores, clean_confidences
+    print(f"\nFalse positives: {clean.false_clean}/{clean.clean_tries} never-watermarked clips and segments, "
+          f"{clean.false_wrong_key}/{clean.wrong_key_tries} attacked clips read with a wrong key "
+          f"(highest confidence {max(clean.confidences):.2f}; a payload needs its CRC-16 and confidence >= {MIN_CONFIDENCE})")
+    print(f"PSNR of watermarked vs unwatermarked frames: min {min(psnrs):.2f} dB, median {np.median(psnrs):.2f} dB")
+    print(f"Embed cost per 512x512 frame (farm and moving frames): median {np.median(embed_ms):.2f} ms, "
+          f"p95 {np.percentile(embed_ms, 95):.2f} ms")
+    frame_1024 = farm_frame(farm, 1024) if farm else None
+    print(f"Embed cost per 1024x1024 frame: median {embed_cost_ms(marker, 1024, frame_1024):.2f} ms")
+    print(f"Detection on a 60 s 512x512 farm clip: {detection_time_s(marker, farm, workdir):.2f} s")
 
 
-def embed_cost_ms(marker: InvisibleWatermark, side: int) -> float:
-    frame = np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
+class CleanTries:
+    """False-positive tries: never-watermarked video, and watermarked video under a wrong key."""
+
+    def __init__(self):
+        self.clean_tries = self.false_clean = self.wrong_key_tries = self.false_wrong_key = 0
+        self.extra_clips = 0
+        self.confidences: list[float] = []
+
+    def record(self, detection, what: str) -> None:
+        self.confidences.append(detection.confidence)
+        if what.startswith("wrong key"):
+            self.wrong_key_tries += 1
+            self.false_wrong_key += detection.found
+        else:
+            self.clean_tries += 1
+            self.false_clean += detection.found
+        if detection.found:
+            print(f"  FALSE POSITIVE ({what}): {detection}", file=sys.stderr, flush=True)
+
+    @staticmethod
+    def duration(path: Path) -> float:
+        import av
+
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            return float(stream.frames / stream.average_rate)
+
+    def try_clean_clip(self, marker: InvisibleWatermark, clip: Path, workdir: Path) -> None:
+        """The whole clip and its 2 s segments, each as is and downscaled to 50%."""
+        for variant, args in (("as is", []), ("50%", HALF_SIZE)):
+            video = ffmpeg(clip, args, workdir / "clean-variant.mp4") if args else clip
+            self.record(marker.detect(video), f"clean clip {variant}")
+            for start in range(0, int(self.duration(video)) - 1, 2):
+                segment = ffmpeg(video, [*H264, "-crf", "23", "-t", "2"], workdir / "clean-segment.mp4",
+                                 before_input=["-ss", str(start)])
+                self.record(marker.detect(segment), f"clean segment at {start} s {variant}")
+
+
+def farm_frame(farm: FarmRenderer, side: int) -> np.ndarray:
+    from domain.params import with_defaults
+
+    params = with_defaults({"resolution": side, "fps": FPS})
+    samples = np.zeros(24000, dtype=np.float32)
+    return next(iter(farm.renderer.render(farm.prepared("astronaut", side), samples, 24000, params, 0)))
+
+
+def embed_cost_ms(marker: InvisibleWatermark, side: int, frame: np.ndarray | None) -> float:
+    if frame is None:
+        frame = np.asarray(picture("astronaut").resize((side, side)))
     embedder = marker.embedder(Payload(1, 1), side, side, FPS)
     times = []
     for i in range(100):
@@ -185,10 +356,17 @@ def embed_cost_ms(marker: InvisibleWatermark, side: int) -> float:
     return float(np.median(times))
 
 
-def detection_time_s(marker: InvisibleWatermark, workdir: Path) -> float:
+def detection_time_s(marker: InvisibleWatermark, farm: FarmRenderer | None, workdir: Path) -> float:
     embedder = marker.embedder(Payload(5, 5), SIZE, SIZE, FPS)
-    long_clip = workdir / "long.mp4"
-    encode((embedder.apply(f) for f in moving_frames("astronaut", seed=5, seconds=60)), long_clip)
+    if farm is not None:
+        samples, rate = farm.speech(FARM_CLIPS[0][1])
+        samples = np.tile(samples, int(np.ceil(60 * rate / len(samples))))[: 60 * rate]
+        prepared = farm.prepared(FARM_CLIPS[0][0])
+        frames = (farm.label.apply(f) for f in farm.renderer.render(prepared, samples, rate, farm.params, 0))
+        speech = (samples, rate)
+    else:
+        frames, speech = moving_clip("astronaut", seed=5, seconds=60).frames(), None
+    long_clip = ship((embedder.apply(f, i) for i, f in enumerate(frames)), speech, workdir / "long.mp4")
     start = time.perf_counter()
     marker.detect(long_clip)
     return time.perf_counter() - start
@@ -196,13 +374,15 @@ def detection_time_s(marker: InvisibleWatermark, workdir: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="2 clips per attack")
-    parser.add_argument("--trials", type=int, help="clips per attack (default 8, or 2 with --quick)")
-    parser.add_argument("--clean", type=int, default=100, help="never-watermarked segments to try (at least 100)")
+    parser.add_argument("--quick", action="store_true", help="2 farm clips and 1 moving picture")
+    parser.add_argument("--farm", type=int, help="farm clips (default 8, or 2 with --quick)")
+    parser.add_argument("--moving", type=int, help="moving pictures (default 4, or 1 with --quick)")
+    parser.add_argument("--clean", type=int, default=100, help="never-watermarked clips and segments to try, at least")
     args = parser.parse_args()
-    trials = args.trials or (2 if args.quick else 8)
+    farm = args.farm if args.farm is not None else (2 if args.quick else 8)
+    moving = args.moving if args.moving is not None else (1 if args.quick else 4)
     with tempfile.TemporaryDirectory(prefix="wm-bench-") as tmp:
-        run(trials, max(args.clean, 1), Path(tmp))
+        run(farm, moving, max(args.clean, 1), Path(tmp))
 
 
 if __name__ == "__main__":

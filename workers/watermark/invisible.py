@@ -15,15 +15,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from domain.errors import ProblemError
 from workers.watermark import coding
+from workers.watermark.masking import amplitude_map
 from workers.watermark.pattern import KeyedLayout, tile_side_for
-from workers.watermark.sync import candidate_periods, fold, high_pass, read_tile
+from workers.watermark.sync import (
+    TileReading,
+    aligned,
+    candidate_periods,
+    fold,
+    high_pass,
+    line_power,
+    locate,
+    read_tile,
+    soft_bits,
+)
 
-#: Pattern RMS in 8-bit luma levels; PSNR ≈ 20·log10(255/RMS) ≈ 40.5 dB (less where frames clip).
-STRENGTH = 2.4
 #: Pilot peak (over the spread noise alone would give) below which no payload is
 #: accepted. Clean videos reach about 7 (the search picks their best peak), so
 #: what keeps false positives out is the CRC together with MIN_CONFIDENCE.
@@ -34,6 +44,15 @@ DECODE_ATTEMPTS = 3
 #: it. Noise decodes to about 0.55 (Viterbi always finds some best codeword);
 #: clean videos stayed below 0.62, watermarked ones that decode sit at 0.75-0.92.
 MIN_CONFIDENCE = 0.68
+#: The period found is refined within ±3 steps of 0.1%.
+PERIOD_REFINE_STEP, PERIOD_REFINE_STEPS = 0.001, 3
+#: Frames averaged into one stretch for motion-compensated reading (0.2 s at 25 fps).
+STRETCH_FRAMES = 5
+#: Periods taken from the stretches' added spectra for motion-compensated reading.
+MOVING_PERIOD_CANDIDATES = 2
+#: A stretch counts towards the motion-compensated reading by how far its pilot
+#: peak rises above this (clean stretches peak at about 4.5).
+STRETCH_SYNC_FLOOR = 4.5
 JOB_CODE_BITS = 48
 TENANT_CODE_BITS = 16
 
@@ -76,63 +95,133 @@ class Detection:
 class WatermarkEmbedder:
     """Adds one job's watermark to frames; build once per job, ``apply`` per frame."""
 
-    def __init__(self, pattern: np.ndarray):
-        self._delta = pattern[:, :, None]  # int16, broadcast over R, G, B
-        self._buffer = np.empty(pattern.shape + (3,), dtype=np.int16)
+    def __init__(self, pattern: np.ndarray, strength: float = 1.0):
+        self._pattern = np.ascontiguousarray(pattern, dtype=np.float32)
+        self._strength = strength
 
     def apply(self, frame: np.ndarray, frame_index: int = 0) -> np.ndarray:
-        """A watermarked copy of ``frame`` (H, W, 3 uint8 RGB). The pattern does not
-        depend on ``frame_index``: it is static so it cannot flicker."""
-        if frame.shape != self._buffer.shape:
-            raise ValueError(f"frame shape {frame.shape} does not match the embedder's {self._buffer.shape}")
-        np.add(frame, self._delta, out=self._buffer, dtype=np.int16)
-        np.clip(self._buffer, 0, 255, out=self._buffer)
-        return self._buffer.astype(np.uint8)
+        """A watermarked copy of ``frame`` (H, W, 3 uint8 RGB).
+
+        The pattern is the same in every frame, so it cannot flicker; only its
+        strength follows the picture (``masking.amplitude_map``), so a still
+        picture gets a still watermark. ``frame_index`` is not used.
+        """
+        if frame.shape[:2] != self._pattern.shape or frame.ndim != 3 or frame.shape[2] != 3:
+            raise ValueError(f"frame shape {frame.shape} does not match the embedder's {self._pattern.shape + (3,)}")
+        frame = np.ascontiguousarray(frame, dtype=np.uint8)
+        # Rounded to whole levels; the same offset on R, G and B changes luma only.
+        delta = cv2.multiply(amplitude_map(frame, self._strength), self._pattern, dtype=cv2.CV_16S)
+        return cv2.add(frame, cv2.merge([delta, delta, delta]), dtype=cv2.CV_8U)
 
 
 class InvisibleWatermark:
     """The farm's invisible watermark under one secret key."""
 
-    def __init__(self, key: bytes | str, *, strength: float = STRENGTH):
+    def __init__(self, key: bytes | str, *, strength: float = 1.0):
+        """``strength`` scales the perceptual amplitude (1.0 is the farm's; the PSNR budget still caps it)."""
         self._layout = KeyedLayout.from_key(key)
         self._strength = strength
 
     def pattern(self, payload: Payload, width: int, height: int) -> np.ndarray:
-        """The int16 luma offset added to every frame of this size."""
+        """The keyed tile for this payload repeated over the frame: float32, unit RMS.
+
+        Each frame gets this times its own amplitude map."""
         coded = coding.encode(coding.message_bits(payload.to_int()))
         side = tile_side_for(width, height)
         tile = self._layout.draw_tile(self._layout.spectrum_values(coded), side)
         reps = (-(-height // side), -(-width // side))
-        full = np.tile(tile, reps)[:height, :width]
-        return np.rint(full * self._strength).astype(np.int16)
+        return np.tile(tile, reps)[:height, :width].astype(np.float32)
 
     def embedder(self, payload: Payload, width: int, height: int, fps: float | None = None) -> WatermarkEmbedder:
         """``fps`` is accepted for the render loop's convenience; the pattern is the same in every frame."""
-        return WatermarkEmbedder(self.pattern(payload, width, height))
+        return WatermarkEmbedder(self.pattern(payload, width, height), self._strength)
 
     def detect(self, video_path: str | Path, *, max_frames: int = 250) -> Detection:
         """Read the payload from a video file; only its first ``max_frames`` frames are decoded.
 
         A file PyAV cannot decode as video raises ``ProblemError("video_unreadable", …, 422)``.
         """
-        luma, frames = average_luma(video_path, max_frames)
+        stretches, frames = luma_stretches(video_path, max_frames, STRETCH_FRAMES)
         if frames == 0:
             return Detection(found=False, payload=None, confidence=0.0, notes=["no decodable video frames"])
-        return self.detect_in_luma(luma, frames_used=frames)
+        return self.detect_in_stretches(stretches, frames_used=frames)
 
     def detect_in_luma(self, luma: np.ndarray, *, frames_used: int = 1) -> Detection:
-        residual = high_pass(luma)
-        readings = [(read_tile(fold(residual, p), self._layout), p)
-                    for p in _refined(candidate_periods(residual, self._layout))]
-        if not readings:
+        """Read the payload from one picture (e.g. an average of frames)."""
+        return self.detect_in_stretches([np.asarray(luma, dtype=np.float32)], frames_used=frames_used)
+
+    def detect_in_stretches(self, stretches: list[np.ndarray], *, frames_used: int) -> Detection:
+        """Read the payload from the mean luma of consecutive stretches of a video.
+
+        The average of all of them is read first (best for the farm's nearly
+        still portraits). Then each stretch is read on its own at the period
+        found, and the stretches where the pilot stands out are moved onto one
+        offset and added, weighted by how much it stands out: a re-encoder's
+        motion compensation drags the pattern along with moving content, so
+        the plain average smears it.
+        """
+        mean_residual = high_pass(np.mean(stretches, axis=0))
+        shape = mean_residual.shape
+        readings = [self._refine_period(mean_residual, p)
+                    for p in candidate_periods(line_power(mean_residual), shape, self._layout)]
+        residuals = [high_pass(stretch) for stretch in stretches] if len(stretches) > 1 else []
+        # Where the pattern moved, the average smears it and may hide even its
+        # period; the stretches' spectra, added, show it wherever each found it.
+        moving_periods = candidate_periods(sum(line_power(r) for r in residuals), shape, self._layout,
+                                           count=MOVING_PERIOD_CANDIDATES) if residuals else []
+        if not readings and not moving_periods:
             return Detection(found=False, payload=None, confidence=0.0, frames_used=frames_used,
                              notes=["frame too small to search"])
         readings.sort(key=lambda pair: pair[0].sync_score, reverse=True)
         decisions = [self._decide(reading, period, frames_used) for reading, period in readings[:DECODE_ATTEMPTS]]
-        return next((d for d in decisions if d.found), decisions[0])
+        for period in _distinct([p for _, p in readings[:1]] + moving_periods):
+            combined = self._motion_compensated(residuals, period)
+            if combined is not None:
+                decisions.append(self._decide(combined, period, frames_used, note="motion-compensated"))
+        return max(decisions, key=lambda d: (d.found, d.confidence))
 
-    def _decide(self, reading, period: float, frames_used: int) -> Detection:
-        soft = reading.soft_bits
+    def _refine_period(self, residual: np.ndarray, period: float) -> tuple[TileReading, float]:
+        """The reading at the period near ``period`` where the pilot peaks highest.
+
+        The search's grid is coarse for folding many copies (an error of 0.3 px
+        over four copies already blurs the finest frequencies), so step finely
+        around it and fit a parabola to the best three.
+        """
+        def read(p: float) -> tuple[TileReading, float]:
+            return read_tile(fold(residual, p), self._layout), p
+
+        steps = np.arange(-PERIOD_REFINE_STEPS, PERIOD_REFINE_STEPS + 1) * PERIOD_REFINE_STEP
+        tried = [read(period * (1.0 + d)) for d in steps]
+        scores = [reading.sync_score for reading, _ in tried]
+        i = int(np.argmax(scores))
+        best = tried[i]
+        if 0 < i < len(tried) - 1:
+            a, b, c = scores[i - 1], scores[i], scores[i + 1]
+            denom = a - 2 * b + c
+            if denom < 0:
+                fitted = read(period * (1.0 + steps[i] + 0.5 * (a - c) / denom * PERIOD_REFINE_STEP))
+                if fitted[0].sync_score > best[0].sync_score:
+                    best = fitted
+        return best
+
+    def _motion_compensated(self, residuals: list[np.ndarray], period: float) -> TileReading | None:
+        """The stretches' readings at ``period``, each moved onto offset zero and
+        weighted by how far its pilot rises above what noise reaches, added."""
+        total, weights = None, 0.0
+        for residual in residuals:
+            reading = read_tile(fold(residual, period), self._layout)
+            weight = reading.sync_score - STRETCH_SYNC_FLOOR
+            if weight <= 0:
+                continue
+            part = weight * aligned(reading)
+            total = part if total is None else total + part
+            weights += weight * weight
+        if total is None:
+            return None
+        return locate(total / np.sqrt(weights), self._layout)
+
+    def _decide(self, reading: TileReading, period: float, frames_used: int, note: str | None = None) -> Detection:
+        soft = soft_bits(reading, self._layout)
         bits = coding.viterbi_decode(soft)
         codeword = coding.encode(bits)
         norm = np.linalg.norm(soft) * np.sqrt(len(codeword))
@@ -146,21 +235,24 @@ class InvisibleWatermark:
             sync_score=reading.sync_score,
             period=period,
             frames_used=frames_used,
+            notes=[note] if note else [],
         )
 
 
-def _refined(periods: list[float]) -> list[float]:
-    """Each candidate and its close neighbours: folding four copies tolerates ~0.3 px of period error."""
-    out = []
+def _distinct(periods: list[float], tolerance: float = 0.003) -> list[float]:
+    """``periods`` in order, without any within ``tolerance`` (relative) of an earlier one."""
+    kept: list[float] = []
     for p in periods:
-        out.extend(p * (1.0 + d) for d in (0.0, -0.002, 0.002))
-    return out
+        if all(abs(p - q) > tolerance * q for q in kept):
+            kept.append(p)
+    return kept
 
 
-def average_luma(video_path: str | Path, max_frames: int) -> tuple[np.ndarray, int]:
-    """Mean luma (float64) over the first ``max_frames`` decoded frames, and how many were used."""
-    total = None
-    count = 0
+def luma_stretches(video_path: str | Path, max_frames: int, stretch: int) -> tuple[list[np.ndarray], int]:
+    """Mean luma (float32) of each run of ``stretch`` consecutive frames among
+    the first ``max_frames`` decoded, and how many frames were used."""
+    stretches: list[np.ndarray] = []
+    total, in_stretch, count = None, 0, 0
     try:
         with av.open(str(video_path)) as container:
             if not container.streams.video:
@@ -168,13 +260,18 @@ def average_luma(video_path: str | Path, max_frames: int) -> tuple[np.ndarray, i
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             for frame in container.decode(stream):
-                luma = frame.to_ndarray(format="gray").astype(np.float64)
+                luma = frame.to_ndarray(format="gray").astype(np.float32)
                 total = luma if total is None else total + luma
+                in_stretch += 1
                 count += 1
+                if in_stretch == stretch:
+                    stretches.append(total / in_stretch)
+                    total, in_stretch = None, 0
                 if count >= max_frames:
                     break
     except av.FFmpegError as exc:
         raise ProblemError("video_unreadable", f"The file cannot be decoded as video: {exc}", 422) from exc
-    if total is None:
-        return np.zeros((0, 0)), 0
-    return total / count, count
+    # A short last run still counts unless a full one exists to carry it.
+    if total is not None and (in_stretch * 2 >= stretch or not stretches):
+        stretches.append(total / in_stretch)
+    return stretches, count

@@ -1,6 +1,6 @@
-"""Finding the watermark tile in a frame that may have been scaled and cropped.
+"""Finding the watermark tile in a picture that may have been scaled, cropped and moved.
 
-Steps, on the average luma of the sampled frames:
+Steps, on an average of decoded luma frames:
 1. high-pass it, so the picture's smooth shading does not swamp the pattern;
 2. measure the tile's period from where the pilot's spectral lines are (a
    repeated tile has lines at multiples of one over its period, whatever
@@ -8,21 +8,28 @@ Steps, on the average luma of the sampled frames:
 3. resample so the period is exactly the canonical tile and fold every copy of
    the tile onto one (their sum grows with the number of copies, the picture
    under them does not);
-4. find the offset by correlating with the keyed pilot, then read the data
-   frequencies with that offset removed.
-Correlations are weighted by how noisy each frequency ring is in this very
-picture, which is the matched filter for picture content as noise.
+4. express every frequency of the folded tile in units of the noise of its
+   ring (``read_tile``), find the tile's offset by correlating with the keyed
+   pilot, and read the data frequencies with that offset removed
+   (``soft_bits``).
+
+Readings of several stretches of a video can be moved onto one offset and
+added (``aligned``): a re-encoder's motion compensation drags the pattern
+along with moving content, so each stretch may find it somewhere else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
+import cv2
 import numpy as np
+import scipy.fft
 from scipy import ndimage
 
 from workers.watermark.coding import CODED_BITS
-from workers.watermark.pattern import CANONICAL_TILE, KeyedLayout
+from workers.watermark.pattern import CANONICAL_TILE, RING_HIGH, RING_LOW, KeyedLayout
 
 #: Shortest and longest tile period searched, in pixels of the video as found.
 MIN_PERIOD = 40.0
@@ -35,23 +42,42 @@ OUTLIER_LIMIT = 2.5
 #: Variance (luma levels²) added to the local picture variance: the noise
 #: compression leaves even in flat areas, so flat areas are trusted, not worshipped.
 NOISE_FLOOR = 1.0
+#: Gaussian widths (pixels) of the high-pass and of the local-strength estimate.
+DETAIL_SIGMA, STRENGTH_SIGMA = 4.0, 6.0
+#: Each pixel is weighted by its local detail variance to this power. The
+#: picture's detail is the noise the pattern must be read through, so flat
+#: areas count more; the power is below 1 because the embedder puts more of
+#: the pattern where there is texture (``masking``).
+WEIGHT_POWER = 0.75
 
 
 def high_pass(luma: np.ndarray) -> np.ndarray:
-    """The luma's fine detail, each pixel divided by the picture's local strength.
+    """The luma's fine detail (float32), each pixel weighted down where the picture is busy.
 
-    The pattern is equally strong everywhere but the picture is not: textured
-    areas bury it, flat areas show it. Weighting every pixel by the inverse of
-    the local detail makes the flat areas count more.
+    Textured areas bury the pattern and flat areas show it, so the weight is
+    the inverse of the local detail variance (to ``WEIGHT_POWER``).
     """
-    luma = luma.astype(np.float64)
-    detail = luma - ndimage.gaussian_filter(luma, 4.0, mode="reflect")
-    local = ndimage.gaussian_filter(detail**2, 6.0, mode="reflect")
-    return detail / (local + NOISE_FLOOR)
+    luma = np.asarray(luma, dtype=np.float32)
+    detail = luma - cv2.GaussianBlur(luma, (0, 0), DETAIL_SIGMA, borderType=cv2.BORDER_REFLECT)
+    local = cv2.GaussianBlur(detail * detail, (0, 0), STRENGTH_SIGMA, borderType=cv2.BORDER_REFLECT)
+    return detail * (local + NOISE_FLOOR) ** -WEIGHT_POWER
 
 
-def candidate_periods(residual: np.ndarray, layout: KeyedLayout, count: int = 3) -> list[float]:
-    """The likeliest tile periods, best first.
+def line_power(residual: np.ndarray) -> np.ndarray:
+    """The residual's power spectrum (Hann window, zero-padded to twice the size,
+    so each line's peak is sampled finely), in which the tile's lines are sought.
+
+    Spectra of several stretches of a video may be added: unlike the pictures,
+    their sum does not care where each stretch found the pattern.
+    """
+    h, w = residual.shape
+    window = np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)
+    return np.abs(scipy.fft.rfft2(residual * window, s=(2 * h, 2 * w))) ** 2
+
+
+def candidate_periods(power: np.ndarray, frame_shape: tuple[int, int], layout: KeyedLayout,
+                      count: int = 3) -> list[float]:
+    """The likeliest tile periods, best first, from a ``line_power`` spectrum.
 
     A tile repeated with period p puts spectral lines at (m/p, n/p) cycles per
     pixel for the ring's (m, n). For each candidate p the score is the mean
@@ -59,13 +85,11 @@ def candidate_periods(residual: np.ndarray, layout: KeyedLayout, count: int = 3)
     higher where the lines are. Whitening (power over its local mean) keeps the
     picture's own strong frequencies from posing as lines.
     """
-    h, w = residual.shape
+    h, w = frame_shape
     max_period = MAX_PERIOD_SHARE * min(h, w)
     if max_period <= MIN_PERIOD:
         return []
-    size_h, size_w = 2 * h, 2 * w  # zero padding samples each line's peak more finely
-    window = np.outer(np.hanning(h), np.hanning(w))
-    power = np.abs(np.fft.rfft2(residual * window, s=(size_h, size_w))) ** 2
+    size_h, size_w = 2 * h, 2 * w
     whitened = power / (ndimage.uniform_filter(power, 15, mode="wrap") + 1e-12)
     periods = MIN_PERIOD * np.exp(np.arange(0.0, np.log(max_period / MIN_PERIOD), PERIOD_STEP))
     bins = layout.pilot_bins.astype(np.float64)
@@ -77,79 +101,115 @@ def candidate_periods(residual: np.ndarray, layout: KeyedLayout, count: int = 3)
     is_peak = np.r_[False, (score[1:-1] >= score[:-2]) & (score[1:-1] > score[2:]), False]
     best = np.flatnonzero(is_peak)
     best = best[np.argsort(score[best])[::-1][:count]]
-    return [float(periods[i]) for i in best]
+    # A parabola through each peak and its neighbours places it between grid steps.
+    found = []
+    for i in best:
+        a, b, c = score[i - 1], score[i], score[i + 1]
+        offset = 0.5 * (a - c) / (a - 2 * b + c) if a - 2 * b + c < 0 else 0.0
+        found.append(float(periods[i] * np.exp(np.clip(offset, -0.5, 0.5) * PERIOD_STEP)))
+    return found
 
 
 def fold(residual: np.ndarray, period: float) -> np.ndarray:
-    """Resample so ``period`` becomes the canonical tile, then sum the copies onto one tile."""
-    scale = CANONICAL_TILE / period
-    h, w = residual.shape
-    out_h, out_w = int(h * scale), int(w * scale)
-    resampled = ndimage.affine_transform(
-        residual, [1.0 / scale, 1.0 / scale], output_shape=(out_h, out_w), order=1, mode="nearest"
-    )
+    """Resample so ``period`` becomes the canonical tile, then average the copies onto one tile."""
     t = CANONICAL_TILE
-    pad_h, pad_w = -out_h % t, -out_w % t
-    padded = np.pad(resampled, ((0, pad_h), (0, pad_w)))
-    counts = np.pad(np.ones((out_h, out_w)), ((0, pad_h), (0, pad_w)))
-    tiles = padded.reshape(padded.shape[0] // t, t, padded.shape[1] // t, t).sum(axis=(0, 2))
-    n = counts.reshape(counts.shape[0] // t, t, counts.shape[1] // t, t).sum(axis=(0, 2))
+    h, w = residual.shape
+    if abs(period - t) > 1e-6:
+        scale = t / period
+        out_h, out_w = int(h * scale), int(w * scale)
+        residual = cv2.warpAffine(np.asarray(residual, dtype=np.float32), np.float32([[1 / scale, 0, 0], [0, 1 / scale, 0]]),
+                                  (out_w, out_h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                  borderMode=cv2.BORDER_REPLICATE)
+        h, w = out_h, out_w
+    pad_h, pad_w = -h % t, -w % t
+    padded = np.pad(residual, ((0, pad_h), (0, pad_w)))
+    counts = np.pad(np.ones((h, w), dtype=np.float32), ((0, pad_h), (0, pad_w)))
+    tiles = padded.reshape(padded.shape[0] // t, t, padded.shape[1] // t, t).sum(axis=(0, 2), dtype=np.float64)
+    n = counts.reshape(counts.shape[0] // t, t, counts.shape[1] // t, t).sum(axis=(0, 2), dtype=np.float64)
     return tiles / np.maximum(n, 1.0)
 
 
 @dataclass(frozen=True)
 class TileReading:
+    """One folded tile, every frequency in units of its ring's noise."""
+
+    spectrum: np.ndarray  # (t, t) complex; about unit power per bin where there is no pattern
     sync_score: float  # pilot peak over the spread the noise alone would give
-    shift: tuple[float, float]
-    soft_bits: np.ndarray  # (CODED_BITS,), positive means +1
+    shift: tuple[float, float]  # where the tile's origin was found, in tile pixels, each in [-t/2, t/2)
 
 
-def _ring_weights(spectrum: np.ndarray) -> np.ndarray:
-    """1/σ² per frequency, σ² its ring's typical power in this spectrum."""
-    t = spectrum.shape[0]
+@lru_cache(maxsize=4)
+def _rings(t: int) -> list[np.ndarray]:
+    """Flat indices of the bins of each whole-number radius the layout uses (and one either side)."""
     k = np.fft.fftfreq(t, 1.0 / t)
-    radius = np.rint(np.hypot(k[:, None], k[None, :])).astype(np.int64)
-    power = np.abs(spectrum) ** 2
-    ring_power = np.zeros(radius.max() + 1)
-    for r in np.unique(radius):
+    radius = np.rint(np.hypot(k[:, None], k[None, :])).astype(np.int64).ravel()
+    return [np.flatnonzero(radius == r) for r in range(RING_LOW - 1, RING_HIGH + 2)]
+
+
+def normalized_spectrum(tile: np.ndarray) -> np.ndarray:
+    """The tile's spectrum, each bin divided by its ring's noise amplitude and capped.
+
+    Dividing by the noise amplitude (not its power) weights each frequency by
+    what it carries as well as by how noisy it is: re-encoding takes the most
+    from the high rings, where the picture is also weakest, so inverse-power
+    weights would trust exactly the rings the pattern has left. The cap stops a
+    few frequencies where the picture itself is strong (stripes, edges) from
+    outvoting the rest. Bins outside the layout's rings are zero.
+    """
+    t = tile.shape[0]
+    spectrum = np.fft.fft2(tile).ravel()
+    out = np.zeros_like(spectrum)
+    for idx in _rings(t):
+        power = np.abs(spectrum[idx]) ** 2
         # median/ln 2: the mean of exponentially distributed power, without its outliers
-        ring_power[r] = np.median(power[radius == r]) / np.log(2.0)
-    return 1.0 / np.maximum(ring_power[radius], 1e-12)
+        noise = np.sqrt(max(float(np.median(power)) / np.log(2.0), 1e-24))
+        values = spectrum[idx] / noise
+        magnitude = np.abs(values)
+        out[idx] = values * np.minimum(1.0, OUTLIER_LIMIT / np.maximum(magnitude, 1e-12))
+    return out.reshape(t, t)
 
 
 def read_tile(tile: np.ndarray, layout: KeyedLayout) -> TileReading:
-    t = tile.shape[0]
-    spectrum = np.fft.fft2(tile)
-    weights = _ring_weights(spectrum)
-    # Each frequency in units of its ring's noise, capped: a few frequencies
-    # where the picture itself is strong (stripes, edges) must not outvote the rest.
-    normalized = spectrum * np.sqrt(weights)
-    magnitude = np.abs(normalized)
-    normalized *= np.minimum(1.0, OUTLIER_LIMIT / np.maximum(magnitude, 1e-12))
-    matched_input = normalized * np.sqrt(weights)  # X/σ², the matched filter for noise of power σ²
+    return locate(normalized_spectrum(tile), layout)
 
+
+def locate(spectrum: np.ndarray, layout: KeyedLayout) -> TileReading:
+    """Find the tile's offset from the pilot: the peak of the correlation over all offsets."""
+    t = spectrum.shape[0]
     py, px = layout.pilot_bins[:, 0] % t, layout.pilot_bins[:, 1] % t
-    pilot_reference = layout.pilot_magnitude * layout.pilot_phase
+    reference = layout.pilot_phase
     matched = np.zeros((t, t), dtype=np.complex128)
-    matched[py, px] = matched_input[py, px] * np.conj(pilot_reference)
+    matched[py, px] = spectrum[py, px] * np.conj(reference)
     matched[-py % t, -px % t] = np.conj(matched[py, px])
     surface = np.fft.ifft2(matched).real * t * t
     peak = np.unravel_index(np.argmax(surface), surface.shape)
-    # The surface's spread if the picture held no pilot: each line adds a term
-    # of random phase whose size the ring's noise power predicts. (The
-    # surface's own spread would cap the score: 32 lines cannot stand out by
-    # more than about 8 of their own standard deviations.)
-    noise_std = 2.0 * np.sqrt(np.sum(np.abs(pilot_reference) ** 2 * weights[py, px]) / 2.0)
-    sync_score = float(surface[peak] / noise_std)
+    # Each pilot line adds a term of unit noise power and random phase; their
+    # sum over both half-planes has variance 2 × lines. (The surface's own
+    # spread would cap the score: 32 lines cannot stand out by more than about
+    # 8 of their own standard deviations.)
+    noise_std = np.sqrt(2.0 * len(py))
     shift = tuple(p + _parabolic_offset(surface, peak, axis) for axis, p in enumerate(peak))
-    # Undo the shift: the tile as found is the embedded one moved by ``shift``.
     dy, dx = ((s + t / 2) % t - t / 2 for s in shift)
+    return TileReading(spectrum=spectrum, sync_score=float(surface[peak] / noise_std), shift=(float(dy), float(dx)))
+
+
+def soft_bits(reading: TileReading, layout: KeyedLayout) -> np.ndarray:
+    """One value per coded bit (positive means +1), read with the tile's offset undone."""
+    t = reading.spectrum.shape[0]
+    dy, dx = reading.shift
     ky, kx = layout.data_bins[:, 0], layout.data_bins[:, 1]
-    aligned = matched_input[ky % t, kx % t] * np.exp(2j * np.pi * (ky * dy + kx * dx) / t)
-    slots = np.empty(2 * len(aligned))
-    slots[0::2], slots[1::2] = aligned.real, aligned.imag
-    soft = np.bincount(layout.slot_bit, weights=slots * layout.slot_sign, minlength=CODED_BITS)
-    return TileReading(sync_score=sync_score, shift=(float(dy), float(dx)), soft_bits=soft)
+    aligned_values = reading.spectrum[ky % t, kx % t] * np.exp(2j * np.pi * (ky * dy + kx * dx) / t)
+    slots = np.empty(2 * len(aligned_values))
+    slots[0::2], slots[1::2] = aligned_values.real, aligned_values.imag
+    return np.bincount(layout.slot_bit, weights=slots * layout.slot_sign, minlength=CODED_BITS)
+
+
+def aligned(reading: TileReading) -> np.ndarray:
+    """The reading's spectrum moved so the tile's origin is at offset zero."""
+    t = reading.spectrum.shape[0]
+    k = np.fft.fftfreq(t, 1.0 / t)
+    dy, dx = reading.shift
+    return reading.spectrum * np.exp(2j * np.pi * (k[:, None] * dy + k[None, :] * dx) / t)
 
 
 def _parabolic_offset(surface: np.ndarray, peak: tuple[int, int], axis: int) -> float:
