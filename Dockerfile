@@ -18,7 +18,8 @@
 
 ARG FLAVOR=cpu
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
-# CUDA 12 + cuDNN 9 is what the onnxruntime-gpu wheels on PyPI are built for.
+# CUDA 12 + cuDNN 9: what onnxruntime-gpu up to 1.26 links (1.27 on links CUDA 13,
+# which needs NVIDIA driver 580+); docker-bake.hcl pins the matching range.
 ARG CUDA_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu22.04
 # The CANN image must carry Python 3.11 on PATH (Ascend publishes -py3.11 tags).
 ARG CANN_IMAGE=ascendai/cann:8.0.0-910b-ubuntu22.04-py3.11

@@ -60,7 +60,9 @@ target "worker-gpu" {
   args = {
     FLAVOR              = "gpu"
     CUDA_IMAGE          = CUDA_IMAGE
-    ONNXRUNTIME_PACKAGE = "onnxruntime-gpu>=1.20,<2"
+    # onnxruntime-gpu up to 1.26 links CUDA 12; from 1.27 CUDA 13 (driver 580+).
+    # Move both together: CUDA_IMAGE 13.x with onnxruntime-gpu>=1.27.
+    ONNXRUNTIME_PACKAGE = "onnxruntime-gpu>=1.20,<1.27"
   }
   tags = ["${REGISTRY}/worker-gpu:${TAG}"]
 }

@@ -125,6 +125,20 @@ def test_accelerator_images_replace_onnxruntime_with_their_build():
     assert "ONNXRUNTIME_PACKAGE" not in targets["worker-cpu"]["args"]
 
 
+def test_gpu_image_pins_an_onnxruntime_gpu_built_for_its_cuda():
+    """onnxruntime-gpu <= 1.26 links libcudart.so.12, >= 1.27 libcudart.so.13 (read from the wheels)."""
+    from packaging.specifiers import SpecifierSet
+
+    with open(REPO / "docker-bake.hcl") as f:
+        text = f.read()
+    cuda_major = int(re.search(r'nvidia/cuda:(\d+)\.', text).group(1))
+    spec = SpecifierSet(bake_targets()["worker-gpu"]["args"]["ONNXRUNTIME_PACKAGE"].removeprefix("onnxruntime-gpu"))
+    built_for = {"1.26.0": 12, "1.27.0": 13}
+    for version, cuda in built_for.items():
+        if version in spec:
+            assert cuda == cuda_major, f"onnxruntime-gpu {version} needs CUDA {cuda}, image has {cuda_major}"
+
+
 def test_runtime_stage_installs_no_build_tools_and_runs_as_non_root():
     runtime = stages(DOCKERFILE.read_text())["runtime"]
     runs = " ".join(rest for keyword, rest in runtime if keyword == "RUN")
