@@ -88,8 +88,9 @@ def run(resolution: int, runs: int, fps: int) -> list[dict]:
 
 COLUMNS = [("resolution", "res", "{:>5}"), ("run", "run", "{:>5}"), ("video_s", "video s", "{:>7.1f}"),
            ("total_s", "submit→done s", "{:>13.2f}"), ("ratio", "× video", "{:>7.2f}"),
-           ("tts", "tts s", "{:>6.2f}"), ("tts_wait", "tts wait", "{:>8.2f}"), ("render", "render", "{:>6.2f}"),
-           ("watermark", "wmark", "{:>6.2f}"), ("render_encode", "seg loop", "{:>8.2f}"),
+           ("tts", "tts s", "{:>6.2f}"), ("tts_wait", "tts wait", "{:>8.2f}"),
+           ("render_cpu", "render cpu", "{:>10.2f}"), ("watermark_cpu", "wmark cpu", "{:>9.2f}"),
+           ("x264_cpu", "x264 cpu", "{:>8.2f}"), ("render_encode", "seg loop", "{:>8.2f}"),
            ("encode", "join+aac", "{:>8.2f}"), ("extras", "poster+cc", "{:>9.2f}"), ("upload", "upload", "{:>6.2f}"),
            ("peak_rss_mib", "peak MiB", "{:>8.0f}")]
 
@@ -99,8 +100,10 @@ def print_table(rows: list[dict]) -> None:
     print(" | ".join("-" * len(title) for _, title, _ in COLUMNS))
     for row in rows:
         print(" | ".join(fmt.format(row.get(key, float("nan"))) for key, _, fmt in COLUMNS))
-    print("\nseg loop = wall time of the per-segment loop: render + watermarks + x264 (in its own thread), overlapped; "
-          "tts runs ahead in another thread (tts wait = time the loop waited for it).")
+    print("\nseconds per job. tts: wall time of speech synthesis (runs one segment ahead, in its own thread; tts wait ="
+          " time the frame loop waited for it). render cpu / wmark cpu: CPU time of the renderer and of both watermarks;"
+          " x264 cpu: CPU time of the ffmpeg encoder processes. seg loop: wall time of the per-segment loop (render,"
+          " watermarks and x264 overlapped). join+aac: concatenating segments and encoding the audio.")
 
 
 def main() -> None:

@@ -232,10 +232,11 @@ class JobRun:
         from workers import inputs
         from workers.encode.timing import pad_to_frames
 
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         samples, rate, cues = inputs.speak_segment(self.rt, self.spec, plan, audio_source, self.handle)
         padded, frames = pad_to_frames(samples, rate, self.fps)
         self.clock.add("tts", time.perf_counter() - t)
+        self.clock.add("tts_cpu", time.thread_time() - c)
         return SpokenSegment(plan, padded, rate, frames, cues)
 
     def _render_setup(self, portrait):
@@ -260,6 +261,8 @@ class JobRun:
                 if frames_done % CHECK_EVERY_FRAMES == 0:
                     self.handle.check()  # stale job, or drain past its grace: give this segment up
                     self.progress.report(Stage.RENDER, (index + frames_done / spoken.frames) / total_segments)
+        if encoder.cpu_seconds is not None:
+            self.clock.add("x264_cpu", encoder.cpu_seconds)
         if frames_done != spoken.frames:
             raise JobFailure("render_failed", f"segment {index}: rendered {frames_done} frames, expected {spoken.frames}")
         self.clock.add("render_encode", time.perf_counter() - started)

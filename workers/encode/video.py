@@ -16,7 +16,9 @@ from __future__ import annotations
 import collections
 import os
 import queue
+import subprocess
 import threading
+import time
 from pathlib import Path
 
 import ffmpeg
@@ -31,6 +33,22 @@ QUEUE_FRAMES = 8
 #: Longest ffmpeg may take to finish after the last frame.
 FINISH_TIMEOUT_S = 600
 _STOP = object()
+
+
+def _reap(process, timeout_s: float) -> tuple[int, float | None]:
+    """Wait for ffmpeg like Popen.wait, but keep the CPU time it used (wait4's rusage)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        except ChildProcessError:  # reaped elsewhere: no usage to report
+            return process.wait(timeout=max(0.0, deadline - time.monotonic())), None
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return process.returncode, usage.ru_utime + usage.ru_stime
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(process.args, timeout_s)
+        time.sleep(0.005)
 
 
 class SegmentEncoder:
@@ -57,6 +75,8 @@ class SegmentEncoder:
         self.width, self.height, self.fps = int(width), int(height), int(fps)
         self.codec, self.preset = codec, preset
         self.frames_written = 0
+        #: CPU seconds ffmpeg spent on this segment (None if the OS could not say)
+        self.cpu_seconds: float | None = None
         self._options = video_codec_options(codec, preset, self.fps)
         self._process = None
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
@@ -114,7 +134,7 @@ class SegmentEncoder:
         for thread in self._threads:
             thread.join()
         try:
-            returncode = self._process.wait(timeout=FINISH_TIMEOUT_S)
+            returncode, self.cpu_seconds = _reap(self._process, FINISH_TIMEOUT_S)
         except Exception as exc:  # subprocess.TimeoutExpired
             self.abort()
             raise JobFailure("encode_failed", f"ffmpeg did not finish: {exc}", retryable=True) from exc
