@@ -49,6 +49,8 @@ def run_render_worker(settings: Settings, requested_tag: str, concurrency: int) 
     rt = worker_runtime.WorkerRuntime(settings, tag, concurrency, providers)
     worker_runtime.install(rt)
     rt.start()
+    if not settings.null_stages:
+        rt.warm_up()  # registered as "starting" meanwhile: no work is sent to it yet
 
     def _drain(**_):
         rt.drain()

@@ -123,6 +123,25 @@ class WorkerRuntime:
         log.info("worker %s online: pool %s, concurrency %d, providers %s", self.worker_id, self.tag,
                  self.concurrency, ",".join(self.providers))
 
+    def warm_up(self) -> None:
+        """Load what the first job would otherwise wait for — the default
+        voice, the face landmarker, the built-in model — before taking work."""
+        import time as _time
+
+        started = _time.monotonic()
+        try:
+            from domain.presets import DEFAULT_PRESET, preset_path
+            from workers.render.face import analyze_portrait
+            from workers.tts.engines import engine_for
+            from workers.tts.voices import resolve_voice
+
+            engine_for(resolve_voice(None, "en", self.settings)).speak("Ready.")
+            analyze_portrait(preset_path(DEFAULT_PRESET).read_bytes())
+            self.renderer("builtin")
+        except Exception:  # a cold first job is slower, not broken
+            log.warning("warm-up failed; the first job will load what it needs", exc_info=True)
+        log.info("warmed up in %.1f s", _time.monotonic() - started)
+
     def mark_ready(self) -> None:
         """The worker consumes its queue now: count it in its pool's capacity."""
         if not self.draining.is_set():
