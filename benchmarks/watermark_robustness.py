@@ -18,7 +18,7 @@ every clip (whole, and cut into 2 s segments, each also downscaled to 50%)
 and every attacked clip read under a wrong key are tried for false
 positives. Last, PSNR and the cost of embedding and detecting.
 
-    python benchmarks/watermark_robustness.py          # 8 farm clips + 4 moving pictures
+    python benchmarks/watermark_robustness.py          # 8 farm clips + 6 moving pictures
     python benchmarks/watermark_robustness.py --quick  # 2 farm clips + 1 moving picture
 
 Timings are wall-clock on whatever else the machine is doing.
@@ -376,11 +376,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="2 farm clips and 1 moving picture")
     parser.add_argument("--farm", type=int, help="farm clips (default 8, or 2 with --quick)")
-    parser.add_argument("--moving", type=int, help="moving pictures (default 4, or 1 with --quick)")
+    parser.add_argument("--moving", type=int, help="moving pictures (default 6, or 1 with --quick)")
     parser.add_argument("--clean", type=int, default=100, help="never-watermarked clips and segments to try, at least")
     args = parser.parse_args()
     farm = args.farm if args.farm is not None else (2 if args.quick else 8)
-    moving = args.moving if args.moving is not None else (1 if args.quick else 4)
+    moving = args.moving if args.moving is not None else (1 if args.quick else 6)
     with tempfile.TemporaryDirectory(prefix="wm-bench-") as tmp:
         run(farm, moving, max(args.clean, 1), Path(tmp))
 

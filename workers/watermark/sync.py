@@ -80,10 +80,13 @@ def candidate_periods(power: np.ndarray, frame_shape: tuple[int, int], layout: K
     """The likeliest tile periods, best first, from a ``line_power`` spectrum.
 
     A tile repeated with period p puts spectral lines at (m/p, n/p) cycles per
-    pixel for the ring's (m, n). For each candidate p the score is the mean
-    whitened power at those points: about 1 on a picture without the tile,
-    higher where the lines are. Whitening (power over its local mean) keeps the
-    picture's own strong frequencies from posing as lines.
+    pixel for every frequency (m, n) of the ring. For each candidate p the
+    score is the mean whitened power at those points: about 1 on a picture
+    without the tile, higher where the lines are. Whitening (power over its
+    local mean) keeps the picture's own strong frequencies from posing as
+    lines, and taking all the ring's frequencies, not only the pilot's few,
+    keeps a picture's own repeating structure (spokes, grilles, tiles) from
+    matching them at some wrong period.
     """
     h, w = frame_shape
     max_period = MAX_PERIOD_SHARE * min(h, w)
@@ -92,7 +95,7 @@ def candidate_periods(power: np.ndarray, frame_shape: tuple[int, int], layout: K
     size_h, size_w = 2 * h, 2 * w
     whitened = power / (ndimage.uniform_filter(power, 15, mode="wrap") + 1e-12)
     periods = MIN_PERIOD * np.exp(np.arange(0.0, np.log(max_period / MIN_PERIOD), PERIOD_STEP))
-    bins = layout.pilot_bins.astype(np.float64)
+    bins = layout.all_bins.astype(np.float64)
     # rfft2 keeps kx >= 0, the half-plane the ring's bins are taken from.
     rows = (bins[None, :, 0] * size_h / periods[:, None]) % size_h
     cols = bins[None, :, 1] * size_w / periods[:, None]
