@@ -50,7 +50,17 @@ def worker_peak_rss_mib(farm: Farm) -> float:
     return float("nan")
 
 
-def run(resolution: int, runs: int, fps: int) -> list[dict]:
+def long_script(minutes: float) -> str:
+    """About `minutes` of speech, each sentence different (numbered), so no TTS cache hits."""
+    sentences = [s for text in SCRIPTS for s in text.split(". ")]
+    out, i = [], 0
+    while len(" ".join(out)) < minutes * 60 * 15:  # ~15 characters a second
+        out.append(f"Item {i}: {sentences[i % len(sentences)].rstrip('.')}.")
+        i += 1
+    return " ".join(out)
+
+
+def run(resolution: int, runs: int, fps: int, long_minutes: float = 0.0) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="talkfarm-bench-") as tmp:
         settings = Settings.from_env({}, data_dir=Path(tmp) / "data")
@@ -61,8 +71,10 @@ def run(resolution: int, runs: int, fps: int) -> list[dict]:
         farm.start()
         try:
             client = farm.client(farm.create_key("bench"))
-            for i in range(runs):
+            for i in range(runs + (1 if long_minutes else 0)):
                 script = SCRIPTS[(i + resolution) % len(SCRIPTS)] + f" Bulletin {resolution}-{i}."
+                if i == runs:
+                    script = long_script(long_minutes)
                 submitted = time.perf_counter()
                 job = client.post("/v1/jobs", json={"script": script, "avatar": "astronaut",
                                                     "params": {"resolution": resolution, "fps": fps}}).json()
@@ -78,7 +90,8 @@ def run(resolution: int, runs: int, fps: int) -> list[dict]:
                 if job["status"] != "succeeded":
                     raise SystemExit(f"job failed: {job['error']}\n{farm.logs('worker-1')[-2000:]}")
                 duration = job["output"]["duration_s"]
-                rows.append({"resolution": resolution, "run": "cold" if i == 0 else "warm", "video_s": duration,
+                rows.append({"resolution": resolution, "run": "long" if i == runs else ("cold" if i == 0 else "warm"),
+                             "video_s": duration,
                              "total_s": total, "ratio": total / duration, "queued_s": (started or submitted) - submitted,
                              **job["timings"], "peak_rss_mib": worker_peak_rss_mib(farm)})
         finally:
@@ -111,10 +124,12 @@ def main() -> None:
     parser.add_argument("--resolution", type=int, nargs="+", default=[512, 1024])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--fps", type=int, default=25)
+    parser.add_argument("--long-minutes", type=float, default=0.0,
+                        help="after the runs, one job this long on the same worker (peak memory should not grow)")
     args = parser.parse_args()
     rows = []
     for resolution in args.resolution:
-        rows += run(resolution, args.runs, args.fps)
+        rows += run(resolution, args.runs, args.fps, args.long_minutes)
     print_table(rows)
 
 
