@@ -93,6 +93,8 @@ class Payload:
 
 @dataclass(frozen=True)
 class Detection:
+    """What ``detect`` read; ``payload`` is set only when ``found``."""
+
     found: bool
     payload: Payload | None
     #: Correlation of the soft bits with the decoded codeword, 0..1 (clean videos stay well below MIN_CONFIDENCE).
@@ -102,6 +104,7 @@ class Detection:
     #: Tile period found, in pixels of the video as decoded.
     period: float | None = None
     frames_used: int = 0
+    #: Which reading this is: [] for the plain average, else "motion-compensated" or "strongest stretch".
     notes: list[str] = field(default_factory=list)
 
 
@@ -190,6 +193,9 @@ class InvisibleWatermark:
         for period in _distinct([p for _, p in readings[:1]] + moving_periods):
             for reading, note in self._motion_compensated(residuals, period):
                 decisions.append(self._decide(reading, period, frames_used, note=note))
+        if not decisions:
+            return Detection(found=False, payload=None, confidence=0.0, frames_used=frames_used,
+                             notes=["no tile period found"])
         return max(decisions, key=lambda d: (d.found, d.confidence))
 
     def _refine_period(self, residual: np.ndarray, period: float) -> tuple[TileReading, float]:

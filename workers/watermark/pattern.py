@@ -11,7 +11,7 @@ both and undoes them.
 
 A few of the ring's frequencies hold a pilot (keyed phases, a quarter of the
 energy, the same for every payload) that the detector uses to find the tile's
-period and offset; every other
+offset (its period shows in all the ring's frequencies); every other
 frequency holds two coded bits, one in its real part and one in its imaginary
 part, each with a keyed sign. Everything is derived from the key with
 HMAC-SHA-256 and SHAKE-256, never numpy's generators (their streams may change
@@ -37,9 +37,9 @@ REFERENCE_SIDE = 512
 MIN_TILE = 64
 #: The ring of frequencies used, in cycles per tile.
 RING_LOW, RING_HIGH = 3, 22
-#: The pilot is a few strong lines rather than many weak ones: the period
-#: search cannot know their phases, and for such a search a given energy is
-#: found more surely in few lines than spread over many.
+#: The pilot is a few strong lines rather than many weak ones, so that it
+#: stands out of a fraction of a second of video on its own (the detector
+#: follows a pattern dragged along by motion stretch by stretch).
 PILOT_LINES = 32
 PILOT_SHARE = 0.25  # of the pattern's energy
 
