@@ -2,9 +2,9 @@
 
 Steps, on an average of decoded luma frames:
 1. high-pass it, so the picture's smooth shading does not swamp the pattern;
-2. measure the tile's period from where the pilot's spectral lines are (a
-   repeated tile has lines at multiples of one over its period, whatever
-   its offset, so cropping does not hide them);
+2. measure the tile's period from where its spectral lines are (a repeated
+   tile has lines at multiples of one over its period, whatever its offset,
+   so cropping does not hide them);
 3. resample so the period is exactly the canonical tile and fold every copy of
    the tile onto one (their sum grows with the number of copies, the picture
    under them does not);
