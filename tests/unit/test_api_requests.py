@@ -282,3 +282,14 @@ def test_spec_documents_every_route_error_and_webhook_event(app):
     problem = spec["components"]["responses"]["DEFAULT_ERROR"]["content"]
     assert list(problem) == ["application/problem+json"]
     assert set(spec["x-webhooks"]) == {"job.succeeded", "job.failed", "job.canceled", "batch.completed"}
+
+
+def test_readme_documents_every_setting_and_param():
+    from domain.config import documented_settings
+    from domain.params import PARAMS
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    missing = [name for name, _, _ in documented_settings() if f"`{name}`" not in readme]
+    missing += [p.name for p in PARAMS if f"`{p.name}`" not in readme]
+    assert not missing, f"README lacks {missing}; paste `talkfarm settings` / `talkfarm params`"
