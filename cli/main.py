@@ -57,6 +57,25 @@ def db_upgrade() -> None:
 
 
 @main.group()
+def storage() -> None:
+    """Object storage."""
+
+
+@storage.command("init")
+def storage_init() -> None:
+    """Create the bucket (S3) or folder (local) if missing, and check it can be used."""
+    from storage import open_storage
+
+    settings = _settings()
+    store = open_storage(settings)
+    ensure = getattr(store, "ensure_bucket", None)
+    if ensure is not None:
+        ensure()
+    store.check()
+    click.echo(f"storage ready: {settings.storage_url}")
+
+
+@main.group()
 def keys() -> None:
     """API keys."""
 
