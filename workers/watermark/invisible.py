@@ -54,15 +54,15 @@ DECODE_ATTEMPTS = 3
 #: Correlation between the soft bits and the decoded codeword required to accept
 #: it. Viterbi always finds some best codeword; on never-watermarked video
 #: (148 clips, segments and re-encodes of farm and moving pictures, each the best of
-#: all its readings) this reached mean 0.573, sd 0.008, max 0.596, so 0.65 is
-#: over 9 sd clear. Watermarked video that decodes sits at 0.7-0.98.
+#: all its readings) this reached mean 0.574, sd 0.010, max 0.603, so 0.65 is
+#: about 8 sd clear. Watermarked video that decodes sits at 0.7-0.98.
 MIN_CONFIDENCE = 0.65
 #: The period found is refined within ±3 steps of 0.1%.
 PERIOD_REFINE_STEP, PERIOD_REFINE_STEPS = 0.001, 3
 #: Frames averaged into one stretch for motion-compensated reading (0.2 s at 25 fps).
 STRETCH_FRAMES = 5
 #: Periods taken from the stretches' added spectra for motion-compensated reading.
-MOVING_PERIOD_CANDIDATES = 2
+MOVING_PERIOD_CANDIDATES = 3
 #: A stretch counts towards the motion-compensated reading by how far its pilot
 #: peak rises above this (clean stretches peak at about 4.5).
 STRETCH_SYNC_FLOOR = 4.5

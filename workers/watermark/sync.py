@@ -37,6 +37,8 @@ MIN_PERIOD = 40.0
 MAX_PERIOD_SHARE = 0.72
 #: Relative step of the period search; folding four copies tolerates about 0.3%.
 PERIOD_STEP = 0.002
+#: Largest whitened power one point of the spectrum adds to a period's score.
+LINE_LIMIT = 8.0
 #: Largest size, in noise standard deviations, one frequency may contribute.
 OUTLIER_LIMIT = 2.5
 #: Variance (luma levels²) added to the local picture variance: the noise
@@ -94,6 +96,8 @@ def candidate_periods(power: np.ndarray, frame_shape: tuple[int, int], layout: K
         return []
     size_h, size_w = 2 * h, 2 * w
     whitened = power / (ndimage.uniform_filter(power, 15, mode="wrap") + 1e-12)
+    # One strong line of the picture's own counts no more than LINE_LIMIT lines of noise.
+    np.minimum(whitened, LINE_LIMIT, out=whitened)
     periods = MIN_PERIOD * np.exp(np.arange(0.0, np.log(max_period / MIN_PERIOD), PERIOD_STEP))
     bins = layout.all_bins.astype(np.float64)
     # rfft2 keeps kx >= 0, the half-plane the ring's bins are taken from.
