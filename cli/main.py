@@ -117,8 +117,15 @@ def worker(tag: str, concurrency: int, webhooks: bool) -> None:
     settings = _settings()
     if webhooks:
         run_webhook_worker(settings)
-    else:
-        sys.exit(run_render_worker(settings, tag, concurrency))
+        return
+    code = run_render_worker(settings, tag, concurrency)
+    # Jobs are handed back and the worker row is offline by now. Leave without
+    # interpreter finalisation: a speech thread still inside onnxruntime would
+    # otherwise abort the process (std::terminate) and turn exit 0 into SIGABRT.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 @main.command()
