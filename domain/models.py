@@ -116,6 +116,8 @@ class Job(Base):
         sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_jobs_tenant_idempotency"),
         sa.Index("ix_jobs_pool_status_created", "pool", "status", "created_at"),
         sa.Index("ix_jobs_tenant_created", "tenant_id", "created_at"),
+        # the per-tenant limit on jobs in flight counts these on every submit
+        sa.Index("ix_jobs_tenant_status", "tenant_id", "status"),
     )
 
     id: Mapped[str] = _id("job")
