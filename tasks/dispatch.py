@@ -17,7 +17,8 @@ from __future__ import annotations
 import heapq
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,8 +43,11 @@ def live_workers(session: Session, settings: Settings, pool: str | None = None):
 
 def pool_capacity(session: Session, settings: Settings, pool: str) -> int:
     """Messages the pool's queue may hold at once (waiting in the broker or running)."""
-    workers = [w for w in live_workers(session, settings, pool) if w.state == "online"]
-    return sum(w.concurrency + 1 for w in workers)
+    cutoff = utcnow() - timedelta(seconds=settings.worker_dead_after_s)
+    return int(session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Worker.concurrency + 1), 0))
+        .where(Worker.tag == pool, Worker.state == "online", Worker.heartbeat_at >= cutoff)
+    ))
 
 
 def _in_flight_by_tenant(session: Session, pool: str) -> dict[str, int]:
@@ -55,37 +59,51 @@ def _in_flight_by_tenant(session: Session, pool: str) -> dict[str, int]:
     return {tenant: count for tenant, count in rows}
 
 
-def choose(session: Session, pool: str, slots: int) -> list[Job]:
+@dataclass(frozen=True)
+class Waiting:
+    id: str
+    tenant_id: str
+    priority: int
+    created_at: datetime
+    weight: int
+
+
+def choose(session: Session, pool: str, slots: int, in_flight: dict[str, int] | None = None) -> list[Waiting]:
     """Pick up to ``slots`` waiting jobs in weighted turns between tenants."""
     if slots <= 0:
         return []
     now = utcnow()
-    waiting = (Job.pool == pool) & (Job.status == "queued") & Job.enqueued_at.is_(None) & \
-        sa.or_(Job.not_before.is_(None), Job.not_before <= now)
-    tenants = session.scalars(sa.select(Job.tenant_id).where(waiting).distinct()).all()
-    if not tenants:
+    # Each tenant's next `slots` jobs, priority first then age, in one query.
+    rank = sa.func.row_number().over(partition_by=Job.tenant_id,
+                                     order_by=(Job.priority.desc(), Job.created_at, Job.id)).label("rank")
+    ranked = (
+        sa.select(Job.id, Job.tenant_id, Job.priority, Job.created_at, Tenant.weight, rank)
+        .join(Tenant, Tenant.id == Job.tenant_id)
+        .where(Job.pool == pool, Job.status == "queued", Job.enqueued_at.is_(None),
+               sa.or_(Job.not_before.is_(None), Job.not_before <= now))
+        .subquery()
+    )
+    rows = session.execute(sa.select(ranked).where(ranked.c.rank <= slots).order_by(ranked.c.tenant_id, ranked.c.rank)).all()
+    if not rows:
         return []
-    weights = dict(session.execute(sa.select(Tenant.id, Tenant.weight).where(Tenant.id.in_(tenants))).all())
-    in_flight = _in_flight_by_tenant(session, pool)
-    # Each tenant's next jobs, priority first then age; we never need more than `slots` from one.
-    heads: dict[str, list[Job]] = {}
-    for tenant in tenants:
-        heads[tenant] = list(session.scalars(
-            sa.select(Job).where(waiting, Job.tenant_id == tenant)
-            .order_by(Job.priority.desc(), Job.created_at, Job.id).limit(slots)
-        ).all())
+    heads: dict[str, list[Waiting]] = defaultdict(list)
+    for row in rows:
+        heads[row.tenant_id].append(Waiting(row.id, row.tenant_id, row.priority, row.created_at, max(1, row.weight)))
+    if in_flight is None:
+        in_flight = _in_flight_by_tenant(session, pool)
     # Stride scheduling: serve the tenant whose in-flight work per unit of weight is smallest.
-    turn = [((in_flight.get(t, 0)) / max(1, weights.get(t, 1)), heads[t][0].created_at, t) for t in tenants]
-    heapq.heapify(turn)
-    chosen: list[Job] = []
     counts = defaultdict(int, in_flight)
+    turn = [(counts[t] / jobs[0].weight, jobs[0].created_at, t) for t, jobs in heads.items()]
+    heapq.heapify(turn)
+    chosen: list[Waiting] = []
     while turn and len(chosen) < slots:
         _, _, tenant = heapq.heappop(turn)
         job = heads[tenant].pop(0)
         chosen.append(job)
         counts[tenant] += 1
         if heads[tenant]:
-            heapq.heappush(turn, (counts[tenant] / max(1, weights.get(tenant, 1)), heads[tenant][0].created_at, tenant))
+            nxt = heads[tenant][0]
+            heapq.heappush(turn, (counts[tenant] / nxt.weight, nxt.created_at, tenant))
     return chosen
 
 
@@ -93,29 +111,30 @@ def fill(factory: sessionmaker[Session], settings: Settings, pools: list[str] | 
     """Send as many waiting jobs as the pools have room for. Returns how many were sent."""
     sent = 0
     for pool in pools or list(settings.pools):
-        to_send: list[tuple[str, int]] = []
         with factory() as session, session.begin():
             capacity = pool_capacity(session, settings, pool)
-            in_broker_or_running = sum(_in_flight_by_tenant(session, pool).values())
-            jobs = choose(session, pool, capacity - in_broker_or_running)
-            now = utcnow()
-            for job in jobs:
-                # Conditional update: a concurrent fill that picked the same job wins once.
-                done = session.execute(
-                    sa.update(Job).where(Job.id == job.id, Job.status == "queued", Job.enqueued_at.is_(None))
-                    .values(enqueued_at=now, sends=Job.sends + 1)
-                ).rowcount
-                if done:
-                    to_send.append((job.id, job.priority))
+            if capacity <= 0:
+                continue
+            in_flight = _in_flight_by_tenant(session, pool)
+            jobs = choose(session, pool, capacity - sum(in_flight.values()), in_flight)
+            if not jobs:
+                continue
+            # Conditional: of two concurrent fills that picked the same job, one marks it.
+            marked = set(session.scalars(
+                sa.update(Job).where(Job.id.in_([j.id for j in jobs]), Job.status == "queued", Job.enqueued_at.is_(None))
+                .values(enqueued_at=utcnow(), sends=Job.sends + 1).returning(Job.id)
+            ).all())
         # Sent only after the commit above: a worker never sees a job whose row it cannot read.
         unsent = []
-        for job_id, priority in to_send:
+        for job in jobs:
+            if job.id not in marked:
+                continue
             try:
-                send(settings, pool, job_id, priority)
+                send(settings, pool, job.id, job.priority)
                 sent += 1
             except Exception as exc:  # broker down: leave the job for the next fill
-                unsent.append(job_id)
-                log.warning("could not send %s to the broker (%s); will retry", job_id, exc)
+                unsent.append(job.id)
+                log.warning("could not send %s to the broker (%s); will retry", job.id, exc)
         if unsent:
             with factory() as session, session.begin():
                 session.execute(sa.update(Job).where(Job.id.in_(unsent), Job.status == "queued").values(enqueued_at=None))
