@@ -23,13 +23,13 @@ class _Gunicorn(BaseApplication):
         return create_app(self.settings)
 
 
-def serve(settings: Settings, host: str, port: int, processes: int = 2) -> None:
+def serve(settings: Settings, host: str, port: int, processes: int = 2, threads: int = 8) -> None:
     _Gunicorn(settings, {
         "bind": f"{host}:{port}",
         "workers": processes,
         # threads let a slow upload not block polls on the same process
         "worker_class": "gthread",
-        "threads": 8,
+        "threads": threads,
         "timeout": 120,
         "graceful_timeout": 20,
         "accesslog": None,

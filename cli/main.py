@@ -97,12 +97,13 @@ def keys_create(tenant: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", "processes", default=2, show_default=True, type=int, help="gunicorn worker processes")
-def api(host: str, port: int, processes: int) -> None:
+@click.option("--threads", default=8, show_default=True, type=int, help="threads per process")
+def api(host: str, port: int, processes: int, threads: int) -> None:
     """Serve the HTTP API (gunicorn)."""
     from api.server import serve
 
     _logging()
-    serve(_settings(), host, port, processes)
+    serve(_settings(), host, port, processes, threads)
 
 
 @main.command()

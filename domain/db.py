@@ -40,6 +40,29 @@ def engine_for(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
+@functools.lru_cache(maxsize=8)
+def read_engine_for(url: str) -> sa.Engine:
+    """For hot read-only lookups (a poll answered 304): autocommit, so one
+    statement is one round trip, and no pre-ping; ``read_one`` retries once
+    on a connection a database restart left dead instead."""
+    if url.startswith("sqlite"):
+        return engine_for(url)
+    return sa.create_engine(url, pool_pre_ping=False, pool_size=10, max_overflow=20, pool_recycle=1800,
+                            isolation_level="AUTOCOMMIT")
+
+
+def read_one(url: str, statement):
+    from sqlalchemy import exc as sa_exc
+
+    for attempt in (1, 2):
+        try:
+            with read_engine_for(url).connect() as conn:
+                return conn.execute(statement).first()
+        except sa_exc.DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+
+
 def session_factory(settings: Settings) -> sessionmaker[Session]:
     return sessionmaker(engine_for(settings.database_url), expire_on_commit=False)
 
