@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import sqlalchemy as sa
@@ -55,14 +56,20 @@ def _poll_hint(job: Job) -> str | None:
     return "2" if job.status == "running" else "5"
 
 
+def _send_admitted(pool: str, admitted) -> None:
+    c = ctx()
+    try:
+        dispatch.send_admitted(c.sessions, c.settings, pool, admitted)
+    except Exception:  # the scheduler's periodic fill sends it within seconds
+        logging.getLogger(__name__).warning("could not send jobs to the broker now; the scheduler will", exc_info=True)
+
+
 def dispatch_after_commit(pool: str) -> None:
     c = ctx()
     try:
         dispatch.fill(c.sessions, c.settings, [pool])
     except Exception:  # the scheduler's periodic fill sends it within seconds
-        import logging
-
-        logging.getLogger(__name__).warning("could not send job to the broker now; the scheduler will", exc_info=True)
+        logging.getLogger(__name__).warning("could not send jobs to the broker now; the scheduler will", exc_info=True)
 
 
 @blp.route("")
@@ -91,6 +98,8 @@ class Jobs(MethodView):
             intake.check_in_flight_limit(session, c.settings, tenant)
             try:
                 job = intake.new_job(session, c.settings, tenant, checked, idempotency_key=key, body_hash=body_hash)
+                # admitted in the same transaction; sent to the broker only after the commit
+                admitted = dispatch.admit(session, c.settings, job.pool)
                 session.commit()
             except IntegrityError:
                 session.rollback()
@@ -101,7 +110,7 @@ class Jobs(MethodView):
                 raise
             document = _document(job)
         # Enqueue only after the row is committed, so a worker always finds it.
-        dispatch_after_commit(job.pool)
+        _send_admitted(job.pool, admitted)
         response = make_response(jsonify(document), 202)
         response.headers["Location"] = f"/v1/jobs/{job.id}"
         return response
@@ -187,7 +196,7 @@ def cancel_job(job_id):
         document = _document(job)
     from tasks.webhooks import announce_job
 
-    announce_job(c.sessions, c.settings, job_id)
+    announce_job(c.sessions, c.settings, job_id, c.storage)
     return document
 
 

@@ -16,6 +16,7 @@ Goal on this 2-core machine: >= 100 jobs/s, p50 <= 20 ms, p99 <= 60 ms.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -32,6 +33,27 @@ from domain.config import Settings  # noqa: E402
 from tests import services  # noqa: E402
 from tests.conftest import settings_env  # noqa: E402
 from tests.farm import Farm  # noqa: E402
+
+
+def cpu_seconds_by_kind() -> dict[str, float]:
+    """CPU seconds so far of every process on the machine, grouped: API, workers, PostgreSQL, Redis, other."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / ticks
+        kind = ("api" if "cli.main api" in cmd or "gunicorn" in cmd else
+                "workers" if "cli.main worker" in cmd else
+                "scheduler" if "cli.main scheduler" in cmd else
+                "postgres" if "postgres" in cmd else "redis" if "redis-server" in cmd else
+                "benchmark (clients)" if "benchmarks/scheduler.py" in cmd else "other")
+        out[kind] = out.get(kind, 0.0) + cpu
+    return out
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -73,6 +95,7 @@ def main() -> None:
         errors: list[str] = []
         per_client = args.jobs // args.clients
         interval = args.clients / args.rate
+        cpu_before = cpu_seconds_by_kind()
         started = time.perf_counter()
 
         def client_loop():
@@ -101,6 +124,7 @@ def main() -> None:
                 time.sleep(0.2)
                 session.expire_all()
             done_in = time.perf_counter() - started
+            cpu_after = cpu_seconds_by_kind()
             rows = session.execute(
                 sa.select(Job.created_at, JobEvent.at).join(JobEvent, JobEvent.job_id == Job.id)
                 .where(JobEvent.kind == "claimed", JobEvent.attempt == 1)).all()
@@ -117,6 +141,8 @@ def main() -> None:
         if errors:
             print("first error:", errors[0])
         print(f"(wall: all submitted after {submitted_in:.1f} s, all done after {done_in:.1f} s)")
+        print("CPU ms per job: " + ", ".join(f"{kind} {1000 * (cpu_after[kind] - cpu_before.get(kind, 0.0)) / total:.1f}"
+                                             for kind in sorted(cpu_after) if cpu_after[kind] - cpu_before.get(kind, 0.0) > 0.05))
     finally:
         farm.stop()
         from domain.db import engine_for

@@ -107,37 +107,58 @@ def choose(session: Session, pool: str, slots: int, in_flight: dict[str, int] | 
     return chosen
 
 
-def fill(factory: sessionmaker[Session], settings: Settings, pools: list[str] | None = None) -> int:
+def admit(session: Session, settings: Settings, pool: str) -> list[Waiting]:
+    """Inside the caller's transaction: mark as many waiting jobs as the pool
+    has room for. The caller sends them (``send_admitted``) once committed."""
+    capacity = pool_capacity(session, settings, pool)
+    if capacity <= 0:
+        return []
+    in_flight = _in_flight_by_tenant(session, pool)
+    jobs = choose(session, pool, capacity - sum(in_flight.values()), in_flight)
+    if not jobs:
+        return []
+    # Conditional: of two concurrent fills that picked the same job, one marks it.
+    marked = set(session.scalars(
+        sa.update(Job).where(Job.id.in_([j.id for j in jobs]), Job.status == "queued", Job.enqueued_at.is_(None))
+        .values(enqueued_at=utcnow(), sends=Job.sends + 1).returning(Job.id)
+    ).all())
+    return [job for job in jobs if job.id in marked]
+
+
+def send_admitted(factory: sessionmaker[Session], settings: Settings, pool: str, jobs: list[Waiting]) -> int:
+    """Send admitted jobs (after their commit: a worker never sees a row it cannot read).
+    A job the broker refuses is unmarked, for the next fill."""
+    sent, unsent = 0, []
+    for job in jobs:
+        try:
+            send(settings, pool, job.id, job.priority)
+            sent += 1
+        except Exception as exc:  # broker down
+            unsent.append(job.id)
+            log.warning("could not send %s to the broker (%s); will retry", job.id, exc)
+    if unsent:
+        with factory() as session, session.begin():
+            session.execute(sa.update(Job).where(Job.id.in_(unsent), Job.status == "queued").values(enqueued_at=None))
+    return sent
+
+
+def anything_waiting(session: Session, pool: str) -> bool:
+    """Whether the pool has jobs not yet sent — one indexed probe, so that a
+    worker that finishes a job refills only when there is something to send."""
+    return session.scalar(sa.select(sa.exists().where(Job.pool == pool, Job.status == "queued",
+                                                      Job.enqueued_at.is_(None)))) or False
+
+
+def fill(factory: sessionmaker[Session], settings: Settings, pools: list[str] | None = None, *,
+         only_if_waiting: bool = False) -> int:
     """Send as many waiting jobs as the pools have room for. Returns how many were sent."""
     sent = 0
     for pool in pools or list(settings.pools):
         with factory() as session, session.begin():
-            capacity = pool_capacity(session, settings, pool)
-            if capacity <= 0:
+            if only_if_waiting and not anything_waiting(session, pool):
                 continue
-            in_flight = _in_flight_by_tenant(session, pool)
-            jobs = choose(session, pool, capacity - sum(in_flight.values()), in_flight)
-            if not jobs:
-                continue
-            # Conditional: of two concurrent fills that picked the same job, one marks it.
-            marked = set(session.scalars(
-                sa.update(Job).where(Job.id.in_([j.id for j in jobs]), Job.status == "queued", Job.enqueued_at.is_(None))
-                .values(enqueued_at=utcnow(), sends=Job.sends + 1).returning(Job.id)
-            ).all())
-        # Sent only after the commit above: a worker never sees a job whose row it cannot read.
-        unsent = []
-        for job in jobs:
-            if job.id not in marked:
-                continue
-            try:
-                send(settings, pool, job.id, job.priority)
-                sent += 1
-            except Exception as exc:  # broker down: leave the job for the next fill
-                unsent.append(job.id)
-                log.warning("could not send %s to the broker (%s); will retry", job.id, exc)
-        if unsent:
-            with factory() as session, session.begin():
-                session.execute(sa.update(Job).where(Job.id.in_(unsent), Job.status == "queued").values(enqueued_at=None))
+            admitted = admit(session, settings, pool)
+        sent += send_admitted(factory, settings, pool, admitted)
     return sent
 
 

@@ -35,7 +35,7 @@ def render_job(job_id: str) -> None:
     finally:
         rt.untrack(job_id)
         try:
-            dispatch.fill(rt.sessions, rt.settings, [claim.pool])
+            dispatch.fill(rt.sessions, rt.settings, [claim.pool], only_if_waiting=True)
         except Exception:
             log.warning("could not refill pool %s; the scheduler will", claim.pool, exc_info=True)
 
@@ -47,9 +47,9 @@ def _run_attempt(rt, handle) -> None:
     started = time.monotonic()
     try:
         output, timings = run_pipeline(handle)
-        _record_success(rt, claim, output, timings)
+        deliveries = _record_success(rt, claim, output, timings)
         rt.stats.observe("render_seconds", time.monotonic() - started, "total")
-        _announce(rt, claim.job_id)
+        _send_webhooks(rt, deliveries)
     except StaleAttempt as exc:
         log.warning("%s", exc)
     except Interrupted:
@@ -69,17 +69,34 @@ def _run_attempt(rt, handle) -> None:
             _announce(rt, claim.job_id)
 
 
-def _record_success(rt, claim, output, timings) -> None:
-    """Mark the job succeeded. If the database dropped the reply to a commit
-    that went through, the retry finds the job already succeeded by this
-    very attempt: that is success, not a stale attempt."""
+def _record_success(rt, claim, output, timings) -> list[str]:
+    """Mark the job succeeded and queue its webhooks, in one transaction.
+    If the database dropped the reply to a commit that went through, the retry
+    finds the job already succeeded by this very attempt: that is success, not
+    a stale attempt (the scheduler's sweep sends anything left unsent)."""
+    from tasks.webhooks import queue_job_events
+
+    def succeed(session):
+        lifecycle.succeed(session, claim, output, timings)
+        return queue_job_events(session, rt.settings, session.get(Job, claim.job_id), rt.storage)
+
     try:
-        in_transaction(rt.sessions, lambda s: lifecycle.succeed(s, claim, output, timings))
+        return in_transaction(rt.sessions, succeed)
     except StaleAttempt:
         with rt.sessions() as session:
             job = session.get(Job, claim.job_id)
             if not (job and job.status == "succeeded" and job.attempt == claim.token):
                 raise
+        return []
+
+
+def _send_webhooks(rt, deliveries: list[str]) -> None:
+    from tasks.webhooks import send_deliveries
+
+    try:
+        send_deliveries(rt.settings, deliveries)
+    except Exception:  # queued in the database; the scheduler sends due deliveries
+        log.warning("could not hand webhooks to the queue now; the scheduler will", exc_info=True)
 
 
 def _as_failure(exc: Exception) -> JobFailure:
@@ -94,7 +111,7 @@ def _announce(rt, job_id: str) -> None:
     from tasks.webhooks import announce_job
 
     try:
-        announce_job(rt.sessions, rt.settings, job_id)
+        announce_job(rt.sessions, rt.settings, job_id, rt.storage)
     except Exception:
         log.warning("could not queue webhooks for %s; the scheduler will", job_id, exc_info=True)
 

@@ -82,23 +82,35 @@ def _queue_deliveries(session, tenant_id: str, event_id: str, event_type: str, d
     return created
 
 
-def announce_job(sessions, settings: Settings, job_id: str) -> list[str]:
-    """Queue the webhooks for a job that ended (and for its batch, if it was the last)."""
-    storage = _storage(settings)
+def queue_job_events(session, settings: Settings, job: Job, storage=None) -> list[str]:
+    """Inside the caller's transaction: a delivery per target for a job that
+    ended, and for its batch if it was the last. Returns the deliveries to send
+    once that transaction has committed."""
+    if job.status not in ("succeeded", "failed", "canceled"):
+        return []
+    event_type = f"job.{job.status}"
     created: list[str] = []
+    targets = _targets(session, job.tenant_id, event_type, job.webhook_url)
+    if targets:  # the document (and its signed links) only when someone will receive it
+        data = job_document(job, (storage or _storage(settings)) if job.status == "succeeded" else None,
+                            settings.output_url_expiry_s, settings.public_url)
+        created += _queue_deliveries(session, job.tenant_id, f"msg_{job.id}_{job.status}", event_type, data, targets)
+    if job.batch_id:
+        created += _announce_batch_if_done(session, job.batch_id)
+    return created
+
+
+def send_deliveries(settings: Settings, delivery_ids: list[str]) -> None:
+    for delivery_id in delivery_ids:
+        _send(settings, delivery_id)
+
+
+def announce_job(sessions, settings: Settings, job_id: str, storage=None) -> list[str]:
+    """Queue and send the webhooks for a job that ended (its own transaction)."""
     with sessions() as session, session.begin():
         job = session.get(Job, job_id)
-        if job is None or job.status not in ("succeeded", "failed", "canceled"):
-            return []
-        event_type = f"job.{job.status}"
-        data = job_document(job, storage if job.status == "succeeded" else None, settings.output_url_expiry_s,
-                            settings.public_url)
-        created += _queue_deliveries(session, job.tenant_id, f"msg_{job.id}_{job.status}", event_type, data,
-                                     _targets(session, job.tenant_id, event_type, job.webhook_url))
-        if job.batch_id:
-            created += _announce_batch_if_done(session, job.batch_id)
-    for delivery_id in created:
-        _send(settings, delivery_id)
+        created = queue_job_events(session, settings, job, storage) if job is not None else []
+    send_deliveries(settings, created)
     return created
 
 

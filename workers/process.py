@@ -61,6 +61,9 @@ def run_render_worker(settings: Settings, requested_tag: str, concurrency: int) 
     worker_shutting_down.connect(_drain, weak=False)
     worker_ready.connect(_ready, weak=False)
     app = celery_for(settings)
+    # one line per job from our own code is enough; Celery's received/succeeded lines double it
+    for noisy in ("celery.app.trace", "celery.worker.strategy"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     worker = app.Worker(
         pool="threads",
         concurrency=concurrency,

@@ -74,7 +74,8 @@ class WorkerRuntime:
         self.tag = tag
         self.concurrency = concurrency
         self.providers = providers
-        self.sessions = session_factory(settings)
+        # every write of a worker retries through in_transaction, so skip the per-checkout ping
+        self.sessions = session_factory(settings, pre_ping=False)
         self.storage = open_storage(settings)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(2).hex()}"
         self.draining = threading.Event()
