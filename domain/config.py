@@ -66,8 +66,9 @@ class Settings:
     # --- rendering -----------------------------------------------------------
     models: str = _setting("", "Extra render models: JSON list of {name, path, adapter, pools} or a path to such a JSON file.")
     voices: str = _setting("", "Extra Piper voices: JSON object {name: path-to-.onnx} or a path to such a JSON file.")
-    render_max_batch_size: int = _setting(8, "Frames from concurrent jobs run through the model in one call, at most this many.", int)
-    render_max_batch_delay_ms: float = _setting(4.0, "Longest a frame waits for others to fill a batch.", float)
+    render_max_batch_size: int = _setting(4, "Frames from concurrent jobs run through the model in one call, at most this "
+                                          "many (benchmarks/batching.py picked 4 on the CPU; raise it on accelerators).", int)
+    render_max_batch_delay_ms: float = _setting(2.0, "Longest a frame waits for others to fill a batch.", float)
 
     # --- watermarks and provenance -------------------------------------------
     watermark_text: str = _setting("AI-generated", "Visible watermark text.")
