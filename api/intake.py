@@ -118,6 +118,10 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
                                errors={"params": {"duration": ["Must equal the audio length."]}})
     spec["params"] = merged
     spec["watermark"] = _watermark(tenant, body.get("watermark"))
+    if (body.get("watermark") or {}).get("logo_asset_id"):
+        logo = _asset(session, tenant.id, body["watermark"]["logo_asset_id"], "watermark.logo_asset_id")
+        if logo.kind != "image":
+            raise ProblemError("watermark_invalid", "watermark.logo_asset_id must name an image asset.", 422)
 
     metadata = body.get("metadata") or {}
     if len(json.dumps(metadata)) > MAX_METADATA_BYTES:

@@ -93,6 +93,48 @@ def keys_create(tenant: str) -> None:
     click.echo(key)
 
 
+@main.group()
+def tenants() -> None:
+    """Tenants: weights, limits, watermark defaults."""
+
+
+@tenants.command("set")
+@click.argument("name")
+@click.option("--weight", type=click.IntRange(1, 100), default=None, help="Share of a pool in weighted turns.")
+@click.option("--max-in-flight", type=click.IntRange(1), default=None, help="Queued + running jobs allowed at once.")
+@click.option("--watermark-text", default=None)
+@click.option("--watermark-position", type=click.Choice(["top-left", "top-right", "bottom-left", "bottom-right"]), default=None)
+@click.option("--watermark-opacity", type=click.FloatRange(0.05, 1.0), default=None)
+@click.option("--watermark-size", type=click.FloatRange(0.02, 0.2), default=None)
+@click.option("--watermark-logo", "logo", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="PNG logo, stored as an asset of the tenant.")
+@click.option("--may-disable-watermark/--must-show-watermark", default=None,
+              help="Whether this tenant's jobs may turn the visible watermark off.")
+def tenants_set(name, weight, max_in_flight, watermark_text, watermark_position, watermark_opacity, watermark_size,
+                logo, may_disable_watermark) -> None:
+    """Create or update tenant NAME's settings."""
+    from domain.db import session_factory
+    from domain.tenants import get_or_create_tenant, set_tenant_watermark
+
+    settings = _settings()
+    with session_factory(settings)() as session, session.begin():
+        tenant = get_or_create_tenant(session, name)
+        if weight is not None:
+            tenant.weight = weight
+        if max_in_flight is not None:
+            tenant.max_in_flight = max_in_flight
+        if may_disable_watermark is not None:
+            tenant.may_disable_watermark = may_disable_watermark
+        try:
+            set_tenant_watermark(session, settings, tenant, text=watermark_text, position=watermark_position,
+                                 opacity=watermark_opacity, size=watermark_size, logo_path=logo)
+        except Exception as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(json.dumps({"id": tenant.id, "name": tenant.name, "weight": tenant.weight,
+                               "max_in_flight": tenant.max_in_flight, "watermark": tenant.watermark,
+                               "may_disable_watermark": tenant.may_disable_watermark}, indent=2))
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
