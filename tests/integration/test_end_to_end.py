@@ -119,10 +119,10 @@ def test_uploaded_narration_skips_tts_and_sets_the_length(real_settings, farm_fa
     assert "captions_vtt" not in job["output"]["files"]  # no sentence timings for narration
 
     # the worker's batch histograms reach /metrics through its heartbeat
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 20  # the next heartbeat (every 5 s) carries the job's figures
     while time.monotonic() < deadline:
         metrics = requests.get(farm.url + "/metrics", timeout=10).text
-        if "talkfarm_batch_size_bucket" in metrics:
+        if "talkfarm_batch_size_bucket" in metrics and 'stage="render"' in metrics:
             break
         time.sleep(1)
     assert 'talkfarm_batch_size_count{pool="cpu"}' in metrics and "talkfarm_batch_fill_ratio_bucket" in metrics
