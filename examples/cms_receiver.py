@@ -29,11 +29,13 @@ class Inbox:
         self.lock = threading.Lock()
         self.events: dict[str, dict] = {}
         self.deliveries = 0  # every POST that passed the signature check, duplicates included
+        self.times_seen: dict[str, int] = {}  # per webhook-id, duplicates included
         self.rejected = 0
 
     def add(self, event_id: str, event: dict) -> bool:
         with self.lock:
             self.deliveries += 1
+            self.times_seen[event_id] = self.times_seen.get(event_id, 0) + 1
             if event_id in self.events:
                 return False
             self.events[event_id] = event
