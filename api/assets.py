@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 
-from flask import g, request
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 

@@ -106,7 +106,7 @@ class Endpoints(MethodView):
         with ctx().sessions() as session, session.begin():
             endpoints = session.scalars(sa.select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == g.tenant_id)
                                         .order_by(WebhookEndpoint.created_at)).all()
-            secret = tenant_webhook_secret(session, session.get(Tenant, g.tenant_id))
+            secret = tenant_webhook_secret(session.get(Tenant, g.tenant_id))
             return {"items": [endpoint_document(e) for e in endpoints], "job_webhook_secret": secret}
 
 
@@ -162,7 +162,7 @@ def redeliver_one(endpoint_id, delivery_id):
         delivery = session.get(WebhookDelivery, delivery_id)
         if delivery is None or delivery.endpoint_id != endpoint.id:
             raise not_found("delivery")
-        redeliver(session, delivery)
+        redeliver(delivery)
         document = delivery_document(delivery)
     _send(ctx().settings, delivery_id)
     return document

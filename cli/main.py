@@ -6,12 +6,11 @@ import json
 import logging
 import os
 import sys
-import time
 from pathlib import Path
 
 import click
 
-from cli.client import ClientProblem, FarmClient, local_key_path
+from cli.client import ClientProblem, FarmClient
 from domain.config import ConfigError, Settings
 
 

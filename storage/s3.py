@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import boto3
 from boto3.s3.transfer import TransferConfig

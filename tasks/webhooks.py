@@ -42,7 +42,7 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(os.urandom(24)).decode()
 
 
-def tenant_webhook_secret(session, tenant: Tenant) -> str:
+def tenant_webhook_secret(tenant: Tenant) -> str:
     if not tenant.webhook_secret:
         tenant.webhook_secret = new_secret()
     return tenant.webhook_secret
@@ -168,7 +168,7 @@ def _secrets_for(session, delivery: WebhookDelivery) -> list[str]:
         if endpoint.previous_secret and endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > utcnow():
             secrets.append(endpoint.previous_secret)  # rotation overlap: sign with both
         return secrets
-    return [tenant_webhook_secret(session, session.get(Tenant, delivery.tenant_id))]
+    return [tenant_webhook_secret(session.get(Tenant, delivery.tenant_id))]
 
 
 def sign(secrets: list[str], msg_id: str, timestamp: datetime, body: str) -> str:
@@ -256,6 +256,6 @@ def _record(sessions, settings: Settings, delivery_id: str, response, error: str
         delivery.next_attempt_at = now + timedelta(seconds=delay)
 
 
-def redeliver(session, delivery: WebhookDelivery) -> None:
+def redeliver(delivery: WebhookDelivery) -> None:
     """Send a delivery again with the same message id (the receiver dedupes on it)."""
     delivery.status, delivery.next_attempt_at = "pending", utcnow()

@@ -33,7 +33,7 @@ def _segment_files(run, spoken) -> tuple[Path, Path]:
     return video, audio
 
 
-def assemble_and_publish(run, spoken_all, render) -> tuple[dict[str, Any], dict[str, Any]]:
+def assemble_and_publish(run, spoken_all) -> tuple[dict[str, Any], dict[str, Any]]:
     from workers.encode.captions import write_captions
     from workers.encode.mux import concat_and_mux
     from workers.encode.poster import poster

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -37,7 +36,7 @@ class AudioSource:
     sample_rate: int
 
 
-def plan_segments(rt, claim, tmp: Path):
+def plan_segments(rt, claim):
     """The job's segments, the same on every attempt (so finished ones can be reused)."""
     from workers.pipeline import SegmentPlan
 

@@ -196,7 +196,7 @@ class JobRun:
         self.progress.report(Stage.TTS, 0.0, force=True)
         with self.clock.timed("inputs"):
             portrait = storage_call(self.handle, lambda: inputs.portrait(self.rt, self.claim), "reading the portrait")
-            plans, audio_source = inputs.plan_segments(self.rt, self.claim, self.tmp)
+            plans, audio_source = inputs.plan_segments(self.rt, self.claim)
         self.handle.check(checkpoint=True)
         done = in_transaction(self.rt.sessions, lambda s: lifecycle.finished_segments(s, self.claim.job_id))
         render = self._render_setup(portrait)
@@ -217,7 +217,7 @@ class JobRun:
             speech.stop()
         self._check_duration(spoken_all)
         self.handle.check(checkpoint=True)
-        return self._finish(spoken_all, render)
+        return self._finish(spoken_all)
 
     def _await_speech(self, future: concurrent.futures.Future) -> "SpokenSegment":
         """Wait for a segment's speech; no segment is in hand meanwhile, so a
@@ -286,7 +286,7 @@ class JobRun:
             raise JobFailure("duration_mismatch",
                              f"params.duration is {float(wanted):.3f} s but the speech lasts {actual:.3f} s")
 
-    def _finish(self, spoken_all: list[SpokenSegment], render) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _finish(self, spoken_all: list[SpokenSegment]) -> tuple[dict[str, Any], dict[str, Any]]:
         from workers import finish
 
-        return finish.assemble_and_publish(self, spoken_all, render)
+        return finish.assemble_and_publish(self, spoken_all)

@@ -21,7 +21,7 @@ from workers import runtime as worker_runtime
 log = logging.getLogger(__name__)
 
 
-def resolve_tag(requested: str, settings: Settings) -> tuple[str, list[str]]:
+def resolve_tag(requested: str) -> tuple[str, list[str]]:
     """(tag, providers) the worker really serves: the hardware's tag (or the one
     asked for), unless its accelerator provider fails to load the built-in
     model, in which case the worker logs why and serves ``cpu``."""
@@ -42,7 +42,7 @@ def resolve_tag(requested: str, settings: Settings) -> tuple[str, list[str]]:
 def run_render_worker(settings: Settings, requested_tag: str, concurrency: int) -> int:
     from celery.signals import worker_ready, worker_shutting_down
 
-    tag, providers = resolve_tag(requested_tag, settings)
+    tag, providers = resolve_tag(requested_tag)
     if tag not in settings.pools:
         log.error("this worker serves pool %s, which TALKFARM_POOLS (%s) does not declare", tag, ",".join(settings.pools))
         return 2

@@ -93,7 +93,6 @@ def progress_after(sessions, moment: float) -> tuple[float | None, float | None]
 
 
 def test_no_job_lost_or_finished_twice_under_chaos(pg_url, tmp_path, farm_factory):
-    import dataclasses
 
     from domain.config import Settings
     from domain.db import session_factory, upgrade

@@ -90,7 +90,10 @@ def test_unreadable_upload_is_refused(client):
     assert_problem(response, 422, "batch_unreadable")
 
 
-def test_tenant_beyond_its_in_flight_limit_gets_429_with_retry_after(app, sqlite_settings, sessions):
+def test_tenant_beyond_its_in_flight_limit_gets_429_with_retry_after(sqlite_settings, sessions, monkeypatch):
+    from tasks import dispatch
+
+    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
     from api.app import create_app
     from domain.tenants import create_key, get_or_create_tenant
 
@@ -116,7 +119,7 @@ def test_webhooks_to_private_or_metadata_addresses_are_refused(client, url):
     assert response.get_json()["code"] in {"webhook_url_forbidden", "validation_error", "webhook_url_invalid"}
 
 
-def test_operator_allow_list_admits_a_local_receiver(sqlite_settings, sessions, monkeypatch):
+def test_operator_allow_list_admits_a_local_receiver(sqlite_settings, sessions):
     from api.app import create_app
     from domain.tenants import create_key, get_or_create_tenant
 

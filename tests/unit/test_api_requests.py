@@ -5,7 +5,6 @@ server keeps serving. Tenants never see each other's things."""
 from __future__ import annotations
 
 import io
-import json
 
 import numpy as np
 import pytest
@@ -147,7 +146,7 @@ def test_upload_without_a_file_field_is_refused(alpha, sessions, sqlite_settings
     nothing_stored(sessions, sqlite_settings)
 
 
-def test_oversized_upload_is_413(app, keys, sqlite_settings):
+def test_oversized_upload_is_413(keys, sqlite_settings):
     import dataclasses
 
     from api.app import create_app
