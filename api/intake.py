@@ -19,8 +19,8 @@ from domain.errors import ProblemError
 from domain.ids import new_wm_code
 from domain.lifecycle import add_event
 from domain.models import Asset, Job, Tenant
+from domain.poolstats import live_workers
 from domain.timeutil import utcnow
-from tasks.dispatch import live_workers
 
 #: which pools serve each accelerator request; `auto` prefers accelerators
 ACCELERATOR_POOLS = {"gpu": ["amd64-gpu"], "npu": ["arm64-npu"], "cpu": ["cpu"],

@@ -15,8 +15,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from domain.models import Job, JobAttempt
-from domain.poolstats import jobs_by_state, pool_stats
-from tasks.dispatch import live_workers
+from domain.poolstats import jobs_by_state, live_workers, pool_stats
 
 #: histograms workers report: name -> (metric, help, label name of the key)
 WORKER_HISTOGRAMS = {

@@ -40,12 +40,20 @@ class PoolStats:
         return {**asdict(self), "queue_depth": self.waiting}
 
 
+def live_workers(session: Session, settings: Settings, pool: str | None = None) -> list[Worker]:
+    """Workers that heartbeated within TALKFARM_WORKER_DEAD_AFTER_S and are not offline."""
+    cutoff = utcnow() - timedelta(seconds=settings.worker_dead_after_s)
+    query = sa.select(Worker).where(Worker.heartbeat_at >= cutoff, Worker.state != "offline")
+    if pool:
+        query = query.where(Worker.tag == pool)
+    return list(session.scalars(query).all())
+
+
 def pool_stats(session: Session, settings: Settings) -> dict[str, PoolStats]:
     now = utcnow()
     stats = {tag: PoolStats(tag) for tag in settings.pools}
-    cutoff = now - timedelta(seconds=settings.worker_dead_after_s)
     concurrency: dict[str, list[int]] = {tag: [] for tag in settings.pools}
-    for worker in session.scalars(sa.select(Worker).where(Worker.heartbeat_at >= cutoff, Worker.state != "offline")):
+    for worker in live_workers(session, settings):
         s = stats.get(worker.tag)
         if s is None:
             continue

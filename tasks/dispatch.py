@@ -25,20 +25,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.config import Settings
 from domain.models import Job, Tenant, Worker
+from domain.poolstats import live_workers
 from domain.timeutil import utcnow
 from tasks.celery_app import broker_priority, celery_for, queue_for
 
 log = logging.getLogger(__name__)
 
 RENDER_TASK = "talkfarm.render_job"
-
-
-def live_workers(session: Session, settings: Settings, pool: str | None = None):
-    cutoff = utcnow() - timedelta(seconds=settings.worker_dead_after_s)
-    query = sa.select(Worker).where(Worker.heartbeat_at >= cutoff, Worker.state != "offline")
-    if pool:
-        query = query.where(Worker.tag == pool)
-    return session.scalars(query).all()
 
 
 def pool_capacity(session: Session, settings: Settings, pool: str) -> int:

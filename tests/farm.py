@@ -63,7 +63,7 @@ class Farm:
     def wait_workers(self, n: int, timeout_s: float = 60) -> None:
         def ready():
             with self.sessions() as session:
-                from tasks.dispatch import live_workers
+                from domain.poolstats import live_workers
 
                 return len([w for w in live_workers(session, self.settings) if w.state == "online"]) >= n
 
