@@ -20,10 +20,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from api import intake
 from api.context import ctx
-from api.jobs import dispatch_after_commit
+from api.jobs import send_admitted
 from api.schemas import JobSpecSchema, StrictSchema
 from domain.errors import ProblemError, not_found
 from domain.models import Batch, Tenant
+from tasks import dispatch
 from tasks.webhooks import batch_document
 
 blp = Blueprint("batches", __name__, url_prefix="/v1/batches", description="Many jobs at once")
@@ -183,10 +184,12 @@ def create_batch():
         session.flush()
         for spec in checked:
             intake.new_job(session, c.settings, tenant, spec, batch_id=batch.id)
+        # admitted in the same transaction, as single jobs are; sent after the commit
+        admitted = {pool: dispatch.admit(session, c.settings, pool) for pool in sorted({s.pool for s in checked})}
         session.commit()
         document = batch_document(session, batch)
-    for pool in sorted({spec.pool for spec in checked}):
-        dispatch_after_commit(pool)
+    for pool, jobs in admitted.items():
+        send_admitted(pool, jobs)
     return document
 
 

@@ -56,19 +56,12 @@ def _poll_hint(job: Job) -> str | None:
     return "2" if job.status == "running" else "5"
 
 
-def _send_admitted(pool: str, admitted) -> None:
+def send_admitted(pool: str, admitted) -> None:
+    """After the commit: hand jobs admitted in the submitting transaction to the broker."""
     c = ctx()
     try:
         dispatch.send_admitted(c.sessions, c.settings, pool, admitted)
-    except Exception:  # the scheduler's periodic fill sends it within seconds
-        logging.getLogger(__name__).warning("could not send jobs to the broker now; the scheduler will", exc_info=True)
-
-
-def dispatch_after_commit(pool: str) -> None:
-    c = ctx()
-    try:
-        dispatch.fill(c.sessions, c.settings, [pool])
-    except Exception:  # the scheduler's periodic fill sends it within seconds
+    except Exception:  # the scheduler's periodic fill sends them within seconds
         logging.getLogger(__name__).warning("could not send jobs to the broker now; the scheduler will", exc_info=True)
 
 
@@ -110,7 +103,7 @@ class Jobs(MethodView):
                 raise
             document = _document(job)
         # Enqueue only after the row is committed, so a worker always finds it.
-        _send_admitted(job.pool, admitted)
+        send_admitted(job.pool, admitted)
         response = make_response(jsonify(document), 202)
         response.headers["Location"] = f"/v1/jobs/{job.id}"
         return response
