@@ -60,13 +60,10 @@ def _run_attempt(rt, handle) -> None:
         log.log(logging.WARNING if failure.retryable else logging.ERROR, "%s failed: %s: %s", claim.job_id,
                 failure.code, failure.message, exc_info=not isinstance(exc, JobFailure))
         try:
-            status = in_transaction(rt.sessions, lambda s: lifecycle.fail_attempt(
-                s, claim, failure.code, failure.message, retryable=failure.retryable,
-                max_failures=rt.settings.job_max_failures))
+            deliveries = in_transaction(rt.sessions, lambda s: _record_failure(s, rt, claim, failure))
         except StaleAttempt:
             return
-        if status == "failed":
-            _announce(rt, claim.job_id)
+        _send_webhooks(rt, deliveries)
 
 
 def _record_success(rt, claim, output, timings) -> list[str]:
@@ -90,6 +87,17 @@ def _record_success(rt, claim, output, timings) -> list[str]:
         return []
 
 
+def _record_failure(session, rt, claim, failure: JobFailure) -> list[str]:
+    """Record the failure; if it ends the job, queue its webhooks in the same transaction."""
+    from tasks.webhooks import queue_job_events
+
+    status = lifecycle.fail_attempt(session, claim, failure.code, failure.message, retryable=failure.retryable,
+                                    max_failures=rt.settings.job_max_failures)
+    if status != "failed":
+        return []  # retried later: nothing to announce yet
+    return queue_job_events(session, rt.settings, session.get(Job, claim.job_id), rt.storage)
+
+
 def _send_webhooks(rt, deliveries: list[str]) -> None:
     from tasks.webhooks import send_deliveries
 
@@ -105,15 +113,6 @@ def _as_failure(exc: Exception) -> JobFailure:
     if isinstance(exc, StorageUnavailable):
         return JobFailure("storage_unavailable", str(exc), retryable=True)
     return JobFailure("internal_error", f"{type(exc).__name__}: {exc}", retryable=True)
-
-
-def _announce(rt, job_id: str) -> None:
-    from tasks.webhooks import announce_job
-
-    try:
-        announce_job(rt.sessions, rt.settings, job_id, rt.storage)
-    except Exception:
-        log.warning("could not queue webhooks for %s; the scheduler will", job_id, exc_info=True)
 
 
 def _unsend(rt, job_id: str) -> None:

@@ -214,3 +214,39 @@ def test_schedule_runs_out_and_the_delivery_fails(sqlite_settings, sessions):
     _record(sessions, settings, delivery_id, None, "ConnectTimeout")
     with sessions() as session:
         assert session.get(WebhookDelivery, delivery_id).status == "failed"
+
+
+def test_a_final_failure_queues_job_failed_in_its_own_transaction_and_a_retry_queues_nothing(sqlite_settings, sessions):
+    from types import SimpleNamespace
+
+    from domain import lifecycle
+    from domain.errors import JobFailure
+    from domain.models import Tenant, WebhookEndpoint
+    from tasks.render import _record_failure
+
+    with sessions() as session, session.begin():
+        tenant = Tenant(name="t")
+        session.add(tenant)
+        session.flush()
+        session.add(WebhookEndpoint(tenant_id=tenant.id, url="https://cms.example.com/h", events=["job.failed"],
+                                    secret="whsec_" + "c" * 32))
+        job = Job(tenant_id=tenant.id, pool="cpu", spec={}, metadata_={"story": 7})
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    rt = SimpleNamespace(settings=sqlite_settings, storage=None)
+
+    def attempt(failure):
+        with sessions() as session, session.begin():
+            session.execute(sa.update(Job).where(Job.id == job_id).values(not_before=None))
+            claim = lifecycle.claim(session, job_id, "w1", 30)
+        with sessions() as session, session.begin():
+            return _record_failure(session, rt, claim, failure)
+
+    assert attempt(JobFailure("encode_failed", "boom", retryable=True)) == []
+    delivered = attempt(JobFailure("avatar_no_face", "no face"))
+    with sessions() as session:
+        rows = session.scalars(sa.select(WebhookDelivery)).all()
+    assert [d.id for d in rows] == delivered and rows[0].event_type == "job.failed"
+    assert rows[0].payload["data"]["error"]["code"] == "avatar_no_face"
+    assert rows[0].payload["data"]["metadata"] == {"story": 7}
