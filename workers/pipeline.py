@@ -100,17 +100,13 @@ class StageClock:
     def add(self, name: str, seconds: float) -> None:
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
+    @contextlib.contextmanager
     def timed(self, name: str):
-        clock = self
-
-        class _Timer:
-            def __enter__(self):
-                self.t = time.perf_counter()
-
-            def __exit__(self, *exc):
-                clock.add(name, time.perf_counter() - self.t)
-
-        return _Timer()
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(name, time.perf_counter() - started)
 
 
 class Progress:
