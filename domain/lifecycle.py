@@ -112,8 +112,8 @@ def report_progress(session: Session, claim: Claim, stage: Stage, progress: floa
 
 def record_segment(session: Session, claim: Claim, index: int, storage_key: str, frames: int, duration_s: float) -> None:
     """Record a finished segment, fenced: a stale attempt cannot add one."""
-    heartbeat_free_check = session.execute(sa.select(Job.id).where(_fenced(claim)).with_for_update()).first()
-    if heartbeat_free_check is None:
+    still_ours = session.execute(sa.select(Job.id).where(_fenced(claim)).with_for_update()).first()
+    if still_ours is None:
         raise StaleAttempt(f"{claim.job_id}: attempt {claim.token} no longer owns the job")
     session.add(Segment(job_id=claim.job_id, index=index, storage_key=storage_key, frames=frames,
                         duration_s=duration_s, attempt=claim.token, worker=claim.worker))
