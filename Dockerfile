@@ -65,6 +65,7 @@ COPY domain ./domain
 COPY api ./api
 COPY tasks ./tasks
 COPY workers ./workers
+COPY media ./media
 COPY storage ./storage
 COPY cli ./cli
 COPY migrations ./migrations

@@ -39,11 +39,11 @@ def _inspect(data: bytes) -> tuple[str, str, dict]:
     if fmt is not None:
         if fmt not in IMAGE_TYPES:
             raise ProblemError("asset_unsupported_type", f"{fmt} images are not accepted; send JPEG, PNG or WebP.", 415)
-        from workers.render.face import analyze_portrait
+        from media.render.face import analyze_portrait
 
         info = analyze_portrait(data).to_dict()  # raises avatar_unreadable / avatar_no_face
         return "image", IMAGE_TYPES[fmt], info
-    from workers.tts.audio_input import probe_audio
+    from media.tts.audio_input import probe_audio
 
     duration_s = probe_audio(data)  # raises asset_unreadable for anything else
     settings = ctx().settings

@@ -64,8 +64,8 @@ def _asset(session: Session, tenant_id: str, asset_id: str, field: str) -> Asset
 
 def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[str, Any]) -> Intake:
     from domain.presets import PRESETS
-    from workers.render.registry import known_models
-    from workers.tts.voices import resolve_voice
+    from media.render.registry import known_models
+    from media.tts.voices import resolve_voice
 
     script = body.get("script")
     spec: dict[str, Any] = {"model": body["model"], "language": body.get("language")}

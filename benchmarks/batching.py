@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import cv2  # noqa: E402
 
 from domain.presets import PRESETS  # noqa: E402
-from workers.render import quality  # noqa: E402
-from workers.render.batcher import DynamicBatcher  # noqa: E402
-from workers.render.face import analyze_portrait  # noqa: E402
-from workers.render.registry import BUILTIN, open_model  # noqa: E402
-from workers.render.renderer import Renderer  # noqa: E402
+from media.render import quality  # noqa: E402
+from media.render.batcher import DynamicBatcher  # noqa: E402
+from media.render.face import analyze_portrait  # noqa: E402
+from media.render.registry import BUILTIN, open_model  # noqa: E402
+from media.render.renderer import Renderer  # noqa: E402
 
 BATCH_SIZES = (1, 2, 4, 8, 16)
 DELAYS_MS = (0.0, 2.0, 4.0)

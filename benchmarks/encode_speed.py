@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from workers.encode.mux import concat_and_mux
-from workers.encode.timing import samples_for
-from workers.encode.video import SegmentEncoder
-from workers.encode.wav import write_wav
-from workers.tts.speech import SPEECH_SAMPLE_RATE
+from media.encode.mux import concat_and_mux
+from media.encode.timing import samples_for
+from media.encode.video import SegmentEncoder
+from media.encode.wav import write_wav
+from media.tts.speech import SPEECH_SAMPLE_RATE
 
 FPS = 25
 

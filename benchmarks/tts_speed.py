@@ -14,10 +14,10 @@ from pathlib import Path
 
 from domain.config import Settings
 from storage.local import LocalStorage
-from workers.tts import engines
-from workers.tts.sentences import split_sentences
-from workers.tts.synthesize import synthesize_sentences
-from workers.tts.voices import resolve_voice
+from media.tts import engines
+from media.tts.sentences import split_sentences
+from media.tts.synthesize import synthesize_sentences
+from media.tts.voices import resolve_voice
 
 # About 20 s of speech each; different words so the warm run cannot hit the cache.
 SCRIPT_A = (

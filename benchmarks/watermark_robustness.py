@@ -42,8 +42,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workers.encode.ffmpeg_binary import ffmpeg_exe  # noqa: E402
-from workers.watermark.invisible import MIN_CONFIDENCE, InvisibleWatermark, Payload  # noqa: E402
+from media.encode.ffmpeg_binary import ffmpeg_exe  # noqa: E402
+from media.watermark.invisible import MIN_CONFIDENCE, InvisibleWatermark, Payload  # noqa: E402
 
 SIZE, FPS = 512, 25
 KEY, WRONG_KEY = "benchmark-key", "some-other-key"
@@ -106,9 +106,9 @@ class FarmRenderer:
     def __init__(self):
         from domain.config import Settings
         from domain.params import with_defaults
-        from workers.render.renderer import Renderer
-        from workers.tts.voices import resolve_voice
-        from workers.watermark.visible import VisibleWatermark
+        from media.render.renderer import Renderer
+        from media.tts.voices import resolve_voice
+        from media.watermark.visible import VisibleWatermark
 
         settings = Settings.from_env()
         self.params = with_defaults({"resolution": SIZE, "fps": FPS})
@@ -119,9 +119,9 @@ class FarmRenderer:
         self._prepared: dict[tuple[str, int], object] = {}
 
     def speech(self, script: str) -> tuple[np.ndarray, int]:
-        from workers.encode.timing import pad_to_frames
-        from workers.tts.sentences import split_sentences
-        from workers.tts.synthesize import synthesize_sentences
+        from media.encode.timing import pad_to_frames
+        from media.tts.sentences import split_sentences
+        from media.tts.synthesize import synthesize_sentences
 
         speech = synthesize_sentences(split_sentences(script), self.voice, None)
         padded, _ = pad_to_frames(speech.samples, speech.sample_rate, FPS)
@@ -130,7 +130,7 @@ class FarmRenderer:
     def prepared(self, preset: str, resolution: int = SIZE):
         from domain.params import with_defaults
         from domain.presets import preset_path
-        from workers.render.face import analyze_portrait
+        from media.render.face import analyze_portrait
 
         if (preset, resolution) not in self._prepared:
             image = preset_path(preset).read_bytes()
@@ -180,9 +180,9 @@ def moving_clip(name: str, seed: int, seconds: float = 10.0) -> Clip:
 
 def ship(frames: Iterator[np.ndarray], speech: tuple[np.ndarray, int] | None, dest: Path) -> Path:
     """Encode as the farm does: one segment by SegmentEncoder, then muxed with AAC speech."""
-    from workers.encode.mux import concat_and_mux
-    from workers.encode.video import SegmentEncoder
-    from workers.encode.wav import write_wav
+    from media.encode.mux import concat_and_mux
+    from media.encode.video import SegmentEncoder
+    from media.encode.wav import write_wav
 
     segment = dest.with_name(dest.stem + "-segment.mp4")
     with SegmentEncoder(segment, SIZE, SIZE, FPS) as encoder:

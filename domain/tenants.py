@@ -51,7 +51,7 @@ def set_tenant_watermark(session: Session, settings, tenant: Tenant, *, text=Non
     from domain.ids import new_id
     from domain.models import Asset
     from storage import open_storage
-    from workers.watermark.visible import VisibleWatermark
+    from media.watermark.visible import VisibleWatermark
 
     chosen = dict(tenant.watermark or {})
     for key, value in (("text", text), ("position", position), ("opacity", opacity), ("size", size)):

@@ -96,7 +96,7 @@ class Day:
 @dataclass(frozen=True)
 class Policy:
     """The knobs of ops/k8s/40-worker-cpu.yaml (ScaledObject + HPA behavior + worker);
-    the defaults are what it ships (tests/unit/test_ops_simulate_day.py keeps them equal)."""
+    the defaults are what it ships (tests/unit/ops/test_simulate_day.py keeps them equal)."""
 
     name: str
     min_replicas: int = 0

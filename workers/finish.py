@@ -34,11 +34,11 @@ def _segment_files(run, spoken) -> tuple[Path, Path]:
 
 
 def assemble_and_publish(run, spoken_all) -> tuple[dict[str, Any], dict[str, Any]]:
-    from workers.encode.captions import write_captions
-    from workers.encode.mux import concat_and_mux
-    from workers.encode.poster import poster
-    from workers.encode.probe import probe
-    from workers.encode.wav import read_wav, write_wav
+    from media.encode.captions import write_captions
+    from media.encode.mux import concat_and_mux
+    from media.encode.poster import poster
+    from media.encode.probe import probe
+    from media.encode.wav import read_wav, write_wav
     from workers.pipeline import storage_call
 
     rt, claim, clock = run.rt, run.claim, run.clock
@@ -102,7 +102,7 @@ def sign_credentials(rt, claim, src: Path, dest: Path) -> Path:
     settings = rt.settings
     if not (settings.c2pa_cert and settings.c2pa_key):
         return src
-    from workers.watermark.c2pa_manifest import sign_mp4
+    from media.watermark.c2pa_manifest import sign_mp4
 
     spec = claim.spec
     sign_mp4(src, dest, cert_pem=Path(settings.c2pa_cert).read_bytes(), key_pem=Path(settings.c2pa_key).read_bytes(),

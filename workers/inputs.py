@@ -42,13 +42,13 @@ def plan_segments(rt, claim):
 
     spec = claim.spec
     if spec.get("script") is not None:
-        from workers.tts.sentences import group_segments, split_sentences
+        from media.tts.sentences import group_segments, split_sentences
 
         sentences = split_sentences(spec["script"], spec.get("language") or "en")
         if not sentences:
             raise JobFailure("script_empty", "the script has nothing to say")
         return [SegmentPlan(i, group) for i, group in enumerate(group_segments(sentences))], None
-    from workers.tts.audio_input import load_audio, split_at_silences
+    from media.tts.audio_input import load_audio, split_at_silences
 
     with rt.sessions() as session:
         asset = session.get(Asset, spec["audio_asset_id"])
@@ -67,8 +67,8 @@ def speak_segment(rt, spec: dict, plan, audio: AudioSource | None, handle) -> tu
         start, end = plan.audio
         return audio.samples[start:end].astype(np.float32), audio.sample_rate, []
     from workers.pipeline import storage_call
-    from workers.tts.synthesize import synthesize_sentences
-    from workers.tts.voices import resolve_voice
+    from media.tts.synthesize import synthesize_sentences
+    from media.tts.voices import resolve_voice
 
     voice = resolve_voice(spec.get("voice"), spec.get("language"), rt.settings)
     speech = storage_call(handle, lambda: synthesize_sentences(plan.texts, voice, rt.storage), "speech cache")

@@ -226,7 +226,7 @@ class JobRun:
 
     def _speak(self, plan: SegmentPlan, audio_source) -> SpokenSegment:
         from workers import inputs
-        from workers.encode.timing import pad_to_frames
+        from media.encode.timing import pad_to_frames
 
         t, c = time.perf_counter(), time.thread_time()
         samples, rate, cues = inputs.speak_segment(self.rt, self.spec, plan, audio_source, self.handle)
@@ -241,8 +241,8 @@ class JobRun:
         return RenderSetup.build(self.rt, self.claim, self.spec, portrait)
 
     def _render_segment(self, render, spoken: SpokenSegment, first_frame: int, total_segments: int) -> None:
-        from workers.encode.video import SegmentEncoder
-        from workers.encode.wav import write_wav
+        from media.encode.video import SegmentEncoder
+        from media.encode.wav import write_wav
 
         index = spoken.plan.index
         video_path = self.tmp / f"seg-{index:04d}.mp4"

@@ -27,8 +27,8 @@ def resolve_tag(requested: str) -> tuple[str, list[str]]:
     model, in which case the worker logs why and serves ``cpu``."""
     import onnxruntime
 
-    from workers.render.providers import detect_tag
-    from workers.render.registry import BUILTIN, open_model
+    from media.render.providers import detect_tag
+    from media.render.registry import BUILTIN, open_model
 
     available = onnxruntime.get_available_providers()
     tag = detect_tag(platform.machine(), available) if requested == "auto" else requested

@@ -16,7 +16,7 @@ from workers.render_stage import tenant_code, watermark_key
 
 def verify_file(settings, sessions, path: Path, tenant_id: str | None = None) -> dict[str, Any]:
     """What the clip carries. ``tenant_id`` None means an operator asking: every job may be named."""
-    from workers.watermark.invisible import InvisibleWatermark
+    from media.watermark.invisible import InvisibleWatermark
 
     key = watermark_key(settings)
     detection = InvisibleWatermark(key).detect(path)

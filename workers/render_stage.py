@@ -38,9 +38,9 @@ class RenderSetup:
 
     @classmethod
     def build(cls, rt, claim, spec: dict, portrait) -> "RenderSetup":
-        from workers.encode.codec import available_encoders, choose_video_codec
-        from workers.render.face import analyze_portrait
-        from workers.watermark.invisible import InvisibleWatermark, Payload
+        from media.encode.codec import available_encoders, choose_video_codec
+        from media.render.face import analyze_portrait
+        from media.watermark.invisible import InvisibleWatermark, Payload
 
         params = spec["params"]
         renderer = rt.renderer(spec.get("model", "builtin"))
@@ -79,7 +79,7 @@ class RenderSetup:
 
 
 def visible_overlay(rt, spec: dict, size: int):
-    from workers.watermark.visible import VisibleWatermark
+    from media.watermark.visible import VisibleWatermark
 
     options = spec.get("watermark") or {}
     if options.get("enabled") is False:

@@ -2,7 +2,7 @@
 
 One ``WorkerRuntime`` per process. Jobs run as threads of that process (the
 Celery ``threads`` pool) so that their frames can share one model call (see
-workers/render/batcher.py). The heartbeat thread keeps the worker row alive
+media/render/batcher.py). The heartbeat thread keeps the worker row alive
 and extends the lease of every attempt it runs; an attempt whose lease
 cannot be extended has lost its job and is told to stop.
 """
@@ -87,7 +87,7 @@ class WorkerRuntime:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._renderers: dict[str, object] = {}
-        from workers.render.batcher import DynamicBatcher
+        from media.render.batcher import DynamicBatcher
 
         # one batcher per process: frames of concurrent jobs share model calls
         self.batcher = DynamicBatcher(settings.render_max_batch_size, settings.render_max_batch_delay_ms,
@@ -99,7 +99,7 @@ class WorkerRuntime:
 
     def renderer(self, model: str):
         """The process-wide renderer for a model on this worker's providers."""
-        from workers.render.renderer import Renderer
+        from media.render.renderer import Renderer
 
         with self._lock:
             renderer = self._renderers.get(model)
@@ -132,9 +132,9 @@ class WorkerRuntime:
         started = _time.monotonic()
         try:
             from domain.presets import DEFAULT_PRESET, preset_path
-            from workers.render.face import analyze_portrait
-            from workers.tts.engines import engine_for
-            from workers.tts.voices import resolve_voice
+            from media.render.face import analyze_portrait
+            from media.tts.engines import engine_for
+            from media.tts.voices import resolve_voice
 
             engine_for(resolve_voice(None, "en", self.settings)).speak("Ready.")
             analyze_portrait(preset_path(DEFAULT_PRESET).read_bytes())

@@ -30,7 +30,7 @@ def decode(path):
 
 def mouth_box(frame: np.ndarray) -> tuple[int, int, int, int]:
     """The lips' bounding box, found afresh in the output frame."""
-    from workers.render.face import analyze_image
+    from media.render.face import analyze_image
 
     lips = np.array(analyze_image(frame).lips_outer)
     x0, y0 = lips.min(axis=0)
@@ -51,7 +51,7 @@ def test_script_to_mp4_over_http_on_real_services(real_settings, farm_factory, t
 
     video = tmp_path / "out.mp4"
     video.write_bytes(requests.get(output["url"], timeout=60).content)
-    from workers.encode.probe import probe
+    from media.encode.probe import probe
 
     info = probe(video)
     assert (info.video_codec, info.audio_codec, info.pix_fmt) == ("h264", "aac", "yuv420p")
@@ -92,8 +92,8 @@ def test_script_to_mp4_over_http_on_real_services(real_settings, farm_factory, t
 
 
 def test_uploaded_narration_skips_tts_and_sets_the_length(real_settings, farm_factory, tmp_path):
-    from workers.encode.probe import probe
-    from workers.encode.wav import wav_bytes
+    from media.encode.probe import probe
+    from media.encode.wav import wav_bytes
 
     rate = 24000
     t = np.arange(int(3.0 * rate)) / rate

@@ -25,7 +25,7 @@ def attack(src, dest, *vf_and_codec: str) -> None:
 
 
 def test_farm_output_is_traceable_after_platform_attacks_and_carries_credentials(real_settings, farm_factory, tmp_path):
-    from workers.watermark.c2pa_manifest import read_manifest
+    from media.watermark.c2pa_manifest import read_manifest
 
     chain, key, ca = c2pa_credentials()
     (tmp_path / "chain.pem").write_bytes(chain)

@@ -57,7 +57,7 @@ def test_up_renders_a_script_with_no_servers(up):
                     "--param", "resolution=256", "--wait", "--output", str(out))
     assert done.returncode == 0, done.stdout + done.stderr + (tmp / "up.log").read_text()[-3000:]
     assert "succeeded" in done.stdout
-    from workers.encode.probe import probe
+    from media.encode.probe import probe
 
     info = probe(out)
     assert (info.video_codec, info.audio_codec, info.width, info.height) == ("h264", "aac", 256, 256)

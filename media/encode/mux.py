@@ -1,0 +1,92 @@
+"""Join a job's segments into the final MP4 and give it its one audio track.
+
+Video: the segments are joined by the concat demuxer with stream copy, no
+re-encode. Audio: the whole job's PCM (segments' speech, each padded to its
+frames with ``pad_to_frames``) is encoded to AAC once, so there are no
+encoder restarts, priming gaps or clicks at the joins. ``-shortest`` is not
+used: it could cut speech. Instead this checks that the video covers the
+audio, which the padding rule guarantees.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import ffmpeg
+
+from domain.errors import JobFailure
+from media.encode.ffmpeg_binary import QUIET, encode_failure, ffmpeg_exe
+from media.encode.wav import read_wav
+
+#: The MP4's audio: AAC-LC, mono, 48 kHz (resampled once from the farm's 24 kHz PCM).
+AAC_SAMPLE_RATE = 48000
+AAC_BITRATE = "96k"
+
+
+def concat_and_mux(segment_paths: list[Path | str], audio_wav_path: Path | str, out_path: Path | str,
+                   *, faststart: bool = True) -> Path:
+    """Write ``out_path``: the segments' video back to back, with the WAV as AAC.
+
+    The file appears only once complete (written beside it, then renamed).
+    Raises ``JobFailure("encode_failed")`` when there are no segments, the
+    audio outlasts the video by more than one frame, or ffmpeg fails.
+    """
+    if not segment_paths:
+        raise JobFailure("encode_failed", "no segments to join")
+    segments = [Path(p).absolute() for p in segment_paths]
+    out_path = Path(out_path)
+    video_s, frame_s = _video_duration(segments)
+    samples, rate = read_wav(audio_wav_path)
+    audio_s = len(samples) / rate
+    if audio_s > video_s + frame_s:
+        raise JobFailure("encode_failed", f"the audio ({audio_s:.3f} s) outlasts the video ({video_s:.3f} s); "
+                         "pad each segment's audio with pad_to_frames and render that many frames")
+
+    partial = out_path.with_name(f"{out_path.stem}.partial{out_path.suffix}")
+    with tempfile.TemporaryDirectory(prefix="talkfarm-concat-") as tmp:
+        listing = Path(tmp) / "segments.txt"
+        listing.write_text("".join(f"file {_quote(p)}\n" for p in segments), encoding="utf-8")
+        video = ffmpeg.input(str(listing), f="concat", safe=0)
+        audio = ffmpeg.input(str(audio_wav_path))
+        options = {"vcodec": "copy", "acodec": "aac", "ar": AAC_SAMPLE_RATE, "ac": 1, "audio_bitrate": AAC_BITRATE}
+        if faststart:
+            options["movflags"] = "+faststart"
+        stream = ffmpeg.output(video.video, audio.audio, str(partial), f="mp4", **options).global_args(*QUIET)
+        args = ffmpeg.compile(stream, cmd=ffmpeg_exe(), overwrite_output=True)
+        try:
+            done = subprocess.run(args, capture_output=True, stdin=subprocess.DEVNULL)
+        except OSError as exc:
+            raise JobFailure("encode_failed", f"cannot start ffmpeg: {exc}", retryable=True) from exc
+        if done.returncode != 0:
+            partial.unlink(missing_ok=True)
+            raise encode_failure(f"joining {len(segments)} segments", done.returncode, done.stderr)
+    os.replace(partial, out_path)
+    return out_path
+
+
+def _video_duration(segments: list[Path]) -> tuple[float, float]:
+    """Total duration of the segments from their frame counts, and one frame's length."""
+    total = Fraction(0)
+    frame = Fraction(0)
+    for path in segments:
+        try:
+            with av.open(str(path)) as container:
+                stream = container.streams.video[0]
+                rate = Fraction(stream.average_rate)
+                frames = stream.frames or sum(1 for _ in container.demux(stream) if _.size)
+        except (av.FFmpegError, IndexError) as exc:
+            raise JobFailure("encode_failed", f"segment {path.name} is not a readable video: {exc}") from exc
+        total += frames / rate
+        frame = max(frame, 1 / rate)
+    return float(total), float(frame)
+
+
+def _quote(path: Path) -> str:
+    # The concat list's quoting: single quotes, with ' written as '\''.
+    return "'" + str(path).replace("'", "'\\''") + "'"
+

@@ -1,0 +1,200 @@
+"""Encode one segment's frames to H.264 as they are rendered.
+
+Frames go to ffmpeg's stdin from a writer thread fed by a small bounded
+queue: ``write`` returns as soon as the frame is queued, so the renderer
+keeps computing the next frame while x264 compresses this one (the two
+overlap on the cores), and a full queue makes a renderer that runs ahead
+wait instead of piling frames up in memory.
+
+The file appears at ``path`` only when ffmpeg finished cleanly; until then it
+is written beside it as ``<name>.partial<ext>``, so a segment on disk is a
+finished segment, which is what resuming after a crash relies on.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import queue
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import ffmpeg
+import numpy as np
+
+from domain.errors import JobFailure
+from media.encode.codec import LIBX264, video_codec_options
+from media.encode.ffmpeg_binary import QUIET, encode_failure, ffmpeg_exe
+
+#: Frames that may wait for ffmpeg; bounds memory at 3 MB each for 1024².
+QUEUE_FRAMES = 8
+#: Longest ffmpeg may take to finish after the last frame.
+FINISH_TIMEOUT_S = 600
+_STOP = object()
+
+
+def _reap(process, timeout_s: float) -> tuple[int, float | None]:
+    """Wait for ffmpeg like Popen.wait, but keep the CPU time it used (wait4's rusage)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        except ChildProcessError:  # reaped elsewhere: no usage to report
+            return process.wait(timeout=max(0.0, deadline - time.monotonic())), None
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return process.returncode, usage.ru_utime + usage.ru_stime
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(process.args, timeout_s)
+        time.sleep(0.005)
+
+
+class SegmentEncoder:
+    """Pipe RGB frames into an H.264 (yuv420p, closed GOP, video only) MP4.
+
+    Use as a context manager; leaving it normally finishes the file and
+    raises ``JobFailure("encode_failed")`` if ffmpeg failed; leaving it with
+    an exception kills ffmpeg and removes the partial file.
+
+    Parameters:
+        path: where the finished segment goes (``.mp4``).
+        width, height: frame size; even numbers (yuv420p halves chroma).
+        fps: frames per second (an integer, as the render params are).
+        codec: ``libx264`` or ``h264_nvenc`` (see ``choose_video_codec``).
+        preset: x264 preset name; mapped to NVENC's own for ``h264_nvenc``.
+    """
+
+    def __init__(self, path: Path | str, width: int, height: int, fps: int,
+                 codec: str = LIBX264, preset: str = "veryfast"):
+        if width <= 0 or height <= 0 or width % 2 or height % 2:
+            raise ValueError(f"frame size must be positive and even, got {width}x{height}")
+        self.path = Path(path)
+        self.partial_path = self.path.with_name(f"{self.path.stem}.partial{self.path.suffix}")
+        self.width, self.height, self.fps = int(width), int(height), int(fps)
+        self.codec, self.preset = codec, preset
+        self.frames_written = 0
+        #: CPU seconds ffmpeg spent on this segment (None if the OS could not say)
+        self.cpu_seconds: float | None = None
+        self._options = video_codec_options(codec, preset, self.fps)
+        self._process = None
+        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
+        self._pipe_error: BaseException | None = None
+        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=50)
+        self._threads: list[threading.Thread] = []
+
+    # --- lifecycle ----------------------------------------------------------
+    def __enter__(self) -> "SegmentEncoder":
+        self.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        stream = (
+            ffmpeg.input("pipe:", f="rawvideo", pix_fmt="rgb24", s=f"{self.width}x{self.height}", framerate=self.fps)
+            .output(str(self.partial_path), f="mp4", an=None, vf="scale=out_color_matrix=bt709:out_range=tv",
+                    video_track_timescale=self.fps * 1000, **self._options)
+            .global_args(*QUIET)
+        )
+        try:
+            self._process = ffmpeg.run_async(stream, cmd=ffmpeg_exe(), pipe_stdin=True, pipe_stderr=True,
+                                             overwrite_output=True)
+        except OSError as exc:
+            raise JobFailure("encode_failed", f"cannot start ffmpeg: {exc}", retryable=True) from exc
+        self._threads = [
+            threading.Thread(target=self._feed_ffmpeg, name=f"encode-writer:{self.path.name}", daemon=True),
+            threading.Thread(target=self._drain_stderr, name=f"encode-stderr:{self.path.name}", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def write(self, frame: np.ndarray) -> None:
+        """Queue one (height, width, 3) uint8 RGB frame; waits only while the queue is full."""
+        if self._process is None:
+            raise RuntimeError("SegmentEncoder.write before start (use it as a context manager)")
+        if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
+            raise ValueError(f"expected a ({self.height}, {self.width}, 3) uint8 frame, "
+                             f"got {frame.shape} {frame.dtype}")
+        if self._pipe_error is not None:
+            self.close()  # ffmpeg has exited: collect its status and stderr, and raise them
+        # A copy, so the renderer may reuse its buffer as soon as write returns.
+        self._queue.put(frame.tobytes())
+        self.frames_written += 1
+
+    def close(self) -> int:
+        """Finish the file; returns the number of frames in it."""
+        self._queue.put(_STOP)
+        for thread in self._threads:
+            thread.join()
+        try:
+            returncode, self.cpu_seconds = _reap(self._process, FINISH_TIMEOUT_S)
+        except Exception as exc:  # subprocess.TimeoutExpired
+            self.abort()
+            raise JobFailure("encode_failed", f"ffmpeg did not finish: {exc}", retryable=True) from exc
+        if returncode != 0 or self._pipe_error is not None:
+            self.partial_path.unlink(missing_ok=True)
+            raise self._failure(f"encoding {self.path.name}")
+        if self.frames_written == 0:
+            self.partial_path.unlink(missing_ok=True)
+            raise JobFailure("encode_failed", f"encoding {self.path.name}: no frames were written")
+        os.replace(self.partial_path, self.path)
+        return self.frames_written
+
+    def abort(self) -> None:
+        """Stop ffmpeg and throw the partial file away."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+        self._unblock_writer()
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout=10)
+        if self._process is not None:
+            self._process.wait()
+        self.partial_path.unlink(missing_ok=True)
+
+    # --- threads ------------------------------------------------------------
+    def _feed_ffmpeg(self) -> None:
+        stdin = self._process.stdin
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                break
+            if self._pipe_error is not None:
+                continue  # keep draining so a producer blocked on put() is released
+            try:
+                stdin.write(item)
+            except (BrokenPipeError, OSError, ValueError) as exc:
+                self._pipe_error = exc
+        try:
+            stdin.close()
+        except OSError:
+            pass
+
+    def _drain_stderr(self) -> None:
+        for line in iter(self._process.stderr.readline, b""):
+            self._stderr_tail.append(line.decode("utf-8", errors="replace").rstrip())
+        self._process.stderr.close()
+
+    def _unblock_writer(self) -> None:
+        if self._pipe_error is None:
+            self._pipe_error = RuntimeError("aborted")
+        try:
+            self._queue.put_nowait(_STOP)
+        except queue.Full:
+            # The writer drains without writing once _pipe_error is set; make room for the stop.
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                pass
+            self._queue.put_nowait(_STOP)
+
+    def _failure(self, what: str) -> JobFailure:
+        returncode = self._process.poll() if self._process is not None else None
+        return encode_failure(what, returncode, list(self._stderr_tail))

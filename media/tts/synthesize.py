@@ -1,0 +1,94 @@
+"""Text → speech, each sentence synthesised once for the whole farm.
+
+The cache lives in the shared ``Storage`` under ``cache/tts/<sha256>.wav``
+(16-bit PCM, ``SPEECH_SAMPLE_RATE``, already shaped). The key covers the
+text, the voice (engine version and the voice file's hash), the engine
+settings and the shaping, so changing any of them misses instead of serving
+stale audio. A hit reads one object and never loads the voice.
+
+The cache is an optimisation, not a source of truth: an unreadable entry is
+synthesised again and overwritten, and a failed write is logged. What a miss
+returns is quantised exactly as a hit would read back, so a retried job gets
+the same samples either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import unicodedata
+
+from domain.errors import JobFailure
+from storage.base import Storage, StorageError
+from media.encode.wav import quantize, read_wav, wav_bytes
+from media.tts.engines import engine_for, engine_settings, voice_identity
+from media.tts.speech import SHAPING, SPEECH_SAMPLE_RATE, Speech, concatenate, shape_speech
+from media.tts.voices import VoiceRef
+
+log = logging.getLogger(__name__)
+
+CACHE_PREFIX = "cache/tts/"
+#: Bump when the synthesis code changes what it produces for the same inputs.
+CACHE_FORMAT = 1
+
+
+def synthesize(text: str, voice: VoiceRef, storage: Storage | None = None) -> Speech:
+    """Speech for one sentence (or segment) of text, from the cache when it can be."""
+    text = normalize_text(text)
+    if not text:
+        raise JobFailure("tts_failed", "nothing to say: the text is empty")
+    key = cache_key(text, voice)
+    cached = _read_cache(storage, key) if storage is not None else None
+    if cached is not None:
+        return Speech(cached, SPEECH_SAMPLE_RATE, text)
+    raw, rate = engine_for(voice).speak(text)
+    samples = quantize(shape_speech(raw, rate))
+    if storage is not None:
+        _write_cache(storage, key, samples)
+    return Speech(samples, SPEECH_SAMPLE_RATE, text)
+
+
+def synthesize_sentences(sentences: list[str], voice: VoiceRef, storage: Storage | None = None) -> Speech:
+    """A segment's sentences one after another, each cached on its own, with
+    a cue per sentence (for captions and for the renderer's timing)."""
+    return concatenate([synthesize(sentence, voice, storage) for sentence in sentences])
+
+
+def normalize_text(text: str) -> str:
+    """The form a sentence is spoken and cached in: NFC, single spaces."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def cache_key(text: str, voice: VoiceRef) -> str:
+    identity = {
+        "format": CACHE_FORMAT,
+        "text": normalize_text(text),
+        "voice": voice_identity(voice),
+        "engine_settings": engine_settings(voice),
+        "shaping": SHAPING,
+    }
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return f"{CACHE_PREFIX}{digest.hexdigest()}.wav"
+
+
+def _read_cache(storage: Storage, key: str):
+    try:
+        data = storage.get_bytes(key)
+    except StorageError:
+        return None  # not cached yet (or storage hiccup: synthesising is the safe fallback)
+    try:
+        samples, rate = read_wav(data)
+    except ValueError:
+        log.warning("tts cache entry %s is unreadable; synthesising again", key)
+        return None
+    if rate != SPEECH_SAMPLE_RATE:
+        return None
+    return samples
+
+
+def _write_cache(storage: Storage, key: str, samples) -> None:
+    try:
+        storage.put_bytes(key, wav_bytes(samples, SPEECH_SAMPLE_RATE), content_type="audio/wav")
+    except StorageError as exc:
+        log.warning("could not store tts cache entry %s: %s", key, exc)

