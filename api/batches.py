@@ -24,6 +24,7 @@ from api.jobs import send_admitted
 from api.schemas import JobSpecSchema, StrictSchema
 from domain.errors import ProblemError, not_found
 from domain.models import Batch, Tenant
+from media.errors import MediaError
 from tasks import dispatch
 from tasks.webhooks import batch_document
 
@@ -172,7 +173,7 @@ def create_batch():
                 checked.append(intake.check_spec(session, c.settings, tenant, spec))
             except ValidationError as exc:
                 errors[str(index)] = {"code": "validation_error", "fields": exc.messages}
-            except ProblemError as exc:
+            except (ProblemError, MediaError) as exc:
                 errors[str(index)] = {"code": exc.code, "detail": exc.detail}
         if errors:
             first = min(errors, key=int)

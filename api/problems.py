@@ -9,6 +9,7 @@ from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import ProblemError
+from media.errors import MediaError
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,10 @@ def install(app: Flask) -> None:
     @app.errorhandler(ProblemError)
     def _problem(exc: ProblemError):
         return problem_response(exc)
+
+    @app.errorhandler(MediaError)
+    def _media(exc: MediaError):
+        return problem_response(ProblemError(exc.code, exc.detail, 422))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -60,9 +60,3 @@ class StaleAttempt(Exception):
 class Interrupted(Exception):
     """The worker is draining: hand the job back without counting an attempt."""
 
-
-class AvatarError(ProblemError):
-    """The portrait cannot be used; raised at upload and at render."""
-
-    def __init__(self, code: str, detail: str):
-        super().__init__(code, detail, 422)

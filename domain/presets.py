@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from domain.errors import AvatarError
+from domain.errors import ProblemError
 
 PORTRAITS_DIR = Path(__file__).with_name("presets") / "portraits"
 
@@ -32,10 +32,10 @@ DEFAULT_PRESET = "astronaut"
 
 
 def preset_path(name: str) -> Path:
-    """The portrait file of a preset; ``AvatarError('avatar_preset_unknown')`` otherwise."""
+    """The portrait file of a preset; a 422 ``avatar_preset_unknown`` otherwise."""
     try:
         return PRESETS[name]
     except KeyError:
-        raise AvatarError(
-            "avatar_preset_unknown", f"no preset portrait named {name!r}; presets are: {', '.join(sorted(PRESETS))}"
+        raise ProblemError(
+            "avatar_preset_unknown", f"no preset portrait named {name!r}; presets are: {', '.join(sorted(PRESETS))}", 422
         ) from None

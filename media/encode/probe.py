@@ -11,7 +11,7 @@ from pathlib import Path
 
 import av
 
-from domain.errors import ProblemError
+from media.errors import MediaError
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class MediaInfo:
 def probe(path: Path | str) -> MediaInfo:
     """Duration, picture, codecs, size and sha256 of a media file.
 
-    A file FFmpeg cannot read raises ``ProblemError("asset_unreadable")``
+    A file FFmpeg cannot read raises ``MediaError("asset_unreadable")``
     (422): for the pipeline's own output that is a bug, for an upload
     (``POST /v1/verify``) it is the caller's.
     """
@@ -57,7 +57,7 @@ def probe(path: Path | str) -> MediaInfo:
                 audio_sample_rate=audio.codec_context.sample_rate if audio else None,
             )
     except av.FFmpegError as exc:
-        raise ProblemError("asset_unreadable", f"{path.name} is not a media file FFmpeg can read: {exc}", 422) from exc
+        raise MediaError("asset_unreadable", f"{path.name} is not a media file FFmpeg can read: {exc}") from exc
     size, digest = _size_and_sha256(path)
     return MediaInfo(bytes=size, sha256=digest, **info)
 

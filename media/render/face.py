@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
-from domain.errors import AvatarError
+from media.errors import AvatarError
 
 #: larger photos are refused rather than decoded (about 8000 x 5000)
 MAX_PIXELS = 40_000_000

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from domain.errors import AvatarError
+from media.errors import AvatarError
 from media.render.face import PortraitInfo
 
 #: canvas border, as a share of the resolution, that head motion may reveal

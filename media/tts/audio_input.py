@@ -14,7 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from domain.errors import ProblemError
+from media.errors import MediaError
 from media.encode.timing import frames_for, samples_for
 from media.tts.speech import SPEECH_SAMPLE_RATE
 
@@ -50,7 +50,7 @@ def load_audio(source: Path | str | bytes, sample_rate: int | None = SPEECH_SAMP
         # container's duration excludes; ffmpeg itself drops it, so do we.
         samples = samples[:round(stated_s * rate)]
     if samples.size == 0:
-        raise ProblemError("asset_unreadable", "The file has an audio stream but no sound could be decoded from it.", 422)
+        raise MediaError("asset_unreadable", "The file has an audio stream but no sound could be decoded from it.")
     return np.clip(samples, -1.0, 1.0), int(rate)
 
 
@@ -66,7 +66,7 @@ def probe_audio(source: Path | str | bytes) -> float:
             stream = _audio_stream(container)
             first = next(container.decode(stream), None)  # proves the codec actually decodes
             if first is None:
-                raise ProblemError("asset_unreadable", "The audio stream holds no decodable sound.", 422)
+                raise MediaError("asset_unreadable", "The audio stream holds no decodable sound.")
             if stream.duration is not None and stream.time_base is not None:
                 return float(stream.duration * stream.time_base)
             if container.duration is not None:
@@ -156,9 +156,9 @@ def _open(source: Path | str | bytes):
 
 def _audio_stream(container):
     if not container.streams.audio:
-        raise ProblemError("asset_unreadable", "The file holds no audio stream.", 422)
+        raise MediaError("asset_unreadable", "The file holds no audio stream.")
     return container.streams.audio[0]
 
 
-def _unreadable(exc: Exception) -> ProblemError:
-    return ProblemError("asset_unreadable", f"The file is not audio that can be decoded: {exc}", 422)
+def _unreadable(exc: Exception) -> MediaError:
+    return MediaError("asset_unreadable", f"The file is not audio that can be decoded: {exc}")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from domain.config import Settings
-from domain.errors import ProblemError
+from media.errors import MediaError
 
 DEFAULT_VOICE = "joe"
 ESPEAK_PREFIX = "espeak:"
@@ -70,7 +70,7 @@ def piper_voices(settings: Settings) -> dict[str, VoiceRef]:
 def resolve_voice(voice: str | None, language: str | None, settings: Settings) -> VoiceRef:
     """The voice a job asked for, or the best one for its language.
 
-    Raises ``ProblemError`` 422: ``voice_unknown`` when no voice by that name
+    Raises ``MediaError``: ``voice_unknown`` when no voice by that name
     exists or nobody speaks the language, ``voice_language_mismatch`` when the
     named voice speaks another language than the one asked for.
     """
@@ -78,10 +78,9 @@ def resolve_voice(voice: str | None, language: str | None, settings: Settings) -
     if voice:
         ref = _named_voice(voice, settings)
         if wanted and ref.language and not _same_language(ref.language, wanted):
-            raise ProblemError(
+            raise MediaError(
                 "voice_language_mismatch",
                 f"Voice {voice!r} speaks {ref.language}, not {language}. Omit the voice to get one for {language}.",
-                422,
             )
         return ref
     if not wanted:
@@ -102,13 +101,13 @@ def _named_voice(voice: str, settings: Settings) -> VoiceRef:
         known = espeak_languages()
         if lang and lang in known:
             return _espeak_ref(known[lang])
-        raise ProblemError("voice_unknown", f"espeak-ng has no voice for {voice[len(ESPEAK_PREFIX):]!r}"
-                           f"{'' if known else ' (espeak-ng is not installed on this host)'}.", 422)
+        raise MediaError("voice_unknown", f"espeak-ng has no voice for {voice[len(ESPEAK_PREFIX):]!r}"
+                           f"{'' if known else ' (espeak-ng is not installed on this host)'}.")
     voices = piper_voices(settings)
     if voice in voices:
         return voices[voice]
-    raise ProblemError("voice_unknown", f"No voice named {voice!r}. Known: {', '.join(sorted(voices))}, "
-                       f"or espeak:<language>.", 422)
+    raise MediaError("voice_unknown", f"No voice named {voice!r}. Known: {', '.join(sorted(voices))}, "
+                     f"or espeak:<language>.")
 
 
 def _voice_for_language(wanted: str, asked: str | None, settings: Settings) -> VoiceRef:
@@ -127,7 +126,7 @@ def _voice_for_language(wanted: str, asked: str | None, settings: Settings) -> V
     if primary in known:
         return _espeak_ref(known[primary])
     hint = "" if known else " (espeak-ng is not installed on this host)"
-    raise ProblemError("voice_unknown", f"No voice speaks {asked!r}{hint}.", 422)
+    raise MediaError("voice_unknown", f"No voice speaks {asked!r}{hint}.")
 
 
 def _same_language(a: str, b: str) -> bool:

@@ -27,7 +27,7 @@ import av
 import cv2
 import numpy as np
 
-from domain.errors import ProblemError
+from media.errors import MediaError
 from media.watermark import coding
 from media.watermark.masking import amplitude_map
 from media.watermark.pattern import KeyedLayout, tile_side_for
@@ -156,7 +156,7 @@ class InvisibleWatermark:
     def detect(self, video_path: str | Path, *, max_frames: int = 250) -> Detection:
         """Read the payload from a video file; only its first ``max_frames`` frames are decoded.
 
-        A file PyAV cannot decode as video raises ``ProblemError("video_unreadable", …, 422)``.
+        A file PyAV cannot decode as video raises ``MediaError("video_unreadable", …)``.
         """
         stretches, frames = luma_stretches(video_path, max_frames, STRETCH_FRAMES)
         if frames == 0:
@@ -307,7 +307,7 @@ def luma_stretches(video_path: str | Path, max_frames: int, stretch: int) -> tup
     try:
         with av.open(str(video_path)) as container:
             if not container.streams.video:
-                raise ProblemError("video_unreadable", "The file has no video stream.", 422)
+                raise MediaError("video_unreadable", "The file has no video stream.")
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             for frame in container.decode(stream):
@@ -321,7 +321,7 @@ def luma_stretches(video_path: str | Path, max_frames: int, stretch: int) -> tup
                 if count >= max_frames:
                     break
     except av.FFmpegError as exc:
-        raise ProblemError("video_unreadable", f"The file cannot be decoded as video: {exc}", 422) from exc
+        raise MediaError("video_unreadable", f"The file cannot be decoded as video: {exc}") from exc
     # A short last run still counts unless a full one exists to carry it.
     if total is not None and (in_stretch * 2 >= stretch or not stretches):
         stretches.append(total / in_stretch)

@@ -1,7 +1,7 @@
 """Visible watermark: a text label and/or a logo in a corner of every frame.
 
 ``VisibleWatermark`` checks the settings once (a caller's mistake is a
-``ProblemError("watermark_invalid", …, 422)``); ``overlay_for(width, height)``
+``MediaError("watermark_invalid", …)``); ``overlay_for(width, height)``
 draws the overlay once per job with Pillow's bundled font (no font files to
 ship or download); ``PreparedOverlay.apply(frame)`` alpha-blends only the
 overlay's rectangle, in integer arithmetic.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from domain.errors import ProblemError
+from media.errors import MediaError
 
 POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right")
 MAX_TEXT_CHARS = 80
@@ -26,8 +26,8 @@ MARGIN = 0.5
 GAP = 0.3
 
 
-def _invalid(detail: str) -> ProblemError:
-    return ProblemError("watermark_invalid", detail, 422)
+def _invalid(detail: str) -> MediaError:
+    return MediaError("watermark_invalid", detail)
 
 
 class VisibleWatermark:
@@ -100,7 +100,7 @@ def _decode_logo(data: bytes) -> Image.Image:
         if image.format != "PNG":
             raise _invalid(f"logo must be a PNG, not {image.format}")
         image.load()
-    except ProblemError:
+    except MediaError:
         raise
     except Exception as exc:  # Pillow raises many kinds for a bad file
         raise _invalid(f"logo is not a readable PNG: {exc}") from exc

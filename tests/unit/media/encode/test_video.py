@@ -2,7 +2,8 @@ import av
 import numpy as np
 import pytest
 
-from domain.errors import JobFailure, ProblemError
+from domain.errors import JobFailure
+from media.errors import MediaError
 from media.encode.probe import probe
 from media.encode.video import SegmentEncoder
 
@@ -103,6 +104,6 @@ def test_a_segment_with_no_frames_is_encode_failed(tmp_path):
 def test_probe_refuses_a_file_that_is_not_media(tmp_path):
     path = tmp_path / "notes.mp4"
     path.write_bytes(b"this is not a video")
-    with pytest.raises(ProblemError) as caught:
+    with pytest.raises(MediaError) as caught:
         probe(path)
     assert caught.value.code == "asset_unreadable"

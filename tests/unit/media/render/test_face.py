@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from domain.errors import AvatarError
+from media.errors import AvatarError
 from domain.presets import PRESETS
 from media.render.face import PortraitInfo, analyze_image, analyze_portrait, decode_portrait
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from domain.errors import AvatarError
+from media.errors import AvatarError
 from media.render.face import EyeInfo, PortraitInfo
 from media.render.framing import frame_portrait, render_canvas
 

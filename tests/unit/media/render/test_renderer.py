@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from domain.errors import AvatarError, JobFailure
+from domain.errors import JobFailure
+from media.errors import AvatarError
 from domain.presets import PRESETS
 from media.render import quality
 from media.render.builtin import BuiltinMouth

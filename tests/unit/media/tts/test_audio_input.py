@@ -3,7 +3,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from domain.errors import ProblemError
+from media.errors import MediaError
 from media.encode.ffmpeg_binary import ffmpeg_exe
 from media.encode.wav import write_wav
 from media.tts.audio_input import load_audio, probe_audio, split_at_silences
@@ -51,9 +51,9 @@ def test_aac_end_padding_is_dropped_as_ffmpeg_does(encoded_clips):
 
 @pytest.mark.parametrize("payload", [b"definitely not audio", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, b""])
 def test_non_audio_upload_is_a_422_asset_unreadable(payload):
-    with pytest.raises(ProblemError) as caught:
+    with pytest.raises(MediaError) as caught:
         probe_audio(payload)
-    assert (caught.value.code, caught.value.status) == ("asset_unreadable", 422)
+    assert caught.value.code == "asset_unreadable"
 
 
 def test_image_with_no_audio_stream_is_asset_unreadable(tmp_path):
@@ -61,7 +61,7 @@ def test_image_with_no_audio_stream_is_asset_unreadable(tmp_path):
 
     path = tmp_path / "face.png"
     Image.new("RGB", (32, 32), "white").save(path)
-    with pytest.raises(ProblemError) as caught:
+    with pytest.raises(MediaError) as caught:
         load_audio(path)
     assert caught.value.code == "asset_unreadable"
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from domain.config import Settings
-from domain.errors import ProblemError
+from media.errors import MediaError
 from media.tts import voices
 from media.tts.voices import available_voices, parse_espeak_voices, resolve_voice
 
@@ -62,36 +62,36 @@ def test_operator_voice_resolves_by_name_with_its_config_beside_it(settings_with
 
 
 def test_unknown_voice_name_is_a_422_voice_unknown(espeak):
-    with pytest.raises(ProblemError) as caught:
+    with pytest.raises(MediaError) as caught:
         resolve_voice("nobody", None, Settings.from_env({}))
-    assert (caught.value.code, caught.value.status) == ("voice_unknown", 422)
+    assert caught.value.code == "voice_unknown"
     assert "joe" in caught.value.detail
 
 
 def test_language_nobody_speaks_is_a_422_voice_unknown(espeak):
-    with pytest.raises(ProblemError) as caught:
+    with pytest.raises(MediaError) as caught:
         resolve_voice(None, "tlh", Settings.from_env({}))
-    assert (caught.value.code, caught.value.status) == ("voice_unknown", 422)
+    assert caught.value.code == "voice_unknown"
 
 
 def test_espeak_voice_for_a_language_espeak_lacks_is_voice_unknown(espeak):
-    with pytest.raises(ProblemError) as caught:
+    with pytest.raises(MediaError) as caught:
         resolve_voice("espeak:tlh", None, Settings.from_env({}))
     assert caught.value.code == "voice_unknown"
 
 
 def test_without_espeak_ng_mandarin_is_refused_and_the_detail_says_why(monkeypatch):
     monkeypatch.setattr(voices, "espeak_languages", lambda: {})
-    with pytest.raises(ProblemError) as caught:
+    with pytest.raises(MediaError) as caught:
         resolve_voice(None, "zh", Settings.from_env({}))
     assert caught.value.code == "voice_unknown"
     assert "espeak-ng is not installed" in caught.value.detail
 
 
 def test_named_voice_in_another_language_than_asked_is_refused(espeak):
-    with pytest.raises(ProblemError) as caught:
+    with pytest.raises(MediaError) as caught:
         resolve_voice("joe", "zh", Settings.from_env({}))
-    assert (caught.value.code, caught.value.status) == ("voice_language_mismatch", 422)
+    assert caught.value.code == "voice_language_mismatch"
 
 
 def test_available_voices_lists_piper_voices_first_then_espeak_languages(espeak, settings_with_german_piper_voice):

@@ -208,12 +208,12 @@ def test_a_readable_pattern_whose_crc_does_not_match_is_refused():
 
 
 def test_a_file_that_is_not_video_is_refused_with_a_stable_code(tmp_path):
-    from domain.errors import ProblemError
+    from media.errors import MediaError
 
     junk = tmp_path / "notes.mp4"
     junk.write_bytes(b"this is not a video" * 100)
 
-    with pytest.raises(ProblemError) as problem:
+    with pytest.raises(MediaError) as problem:
         InvisibleWatermark(KEY).detect(junk)
 
-    assert problem.value.code == "video_unreadable" and problem.value.status == 422
+    assert problem.value.code == "video_unreadable"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from domain.errors import ProblemError
+from media.errors import MediaError
 from media.watermark.visible import VisibleWatermark
 
 
@@ -84,8 +84,7 @@ def test_label_wider_than_the_frame_is_shrunk_to_fit():
     dict(logo_png=b"not a png"),
 ])
 def test_bad_settings_are_refused_as_watermark_invalid(settings):
-    with pytest.raises(ProblemError) as problem:
+    with pytest.raises(MediaError) as problem:
         VisibleWatermark(**settings)
 
     assert problem.value.code == "watermark_invalid"
-    assert problem.value.status == 422

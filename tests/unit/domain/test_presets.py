@@ -2,7 +2,7 @@
 
 import pytest
 
-from domain.errors import AvatarError
+from domain.errors import ProblemError
 from domain.presets import LICENCES, PORTRAITS_DIR, PRESETS, preset_path
 
 
@@ -18,8 +18,8 @@ def test_the_astronaut_is_the_default_demo_portrait():
     assert preset_path("astronaut").name == "astronaut.png"
 
 
-def test_an_unknown_preset_is_an_avatar_error_listing_the_known_ones():
-    with pytest.raises(AvatarError) as caught:
+def test_an_unknown_preset_is_a_422_listing_the_known_ones():
+    with pytest.raises(ProblemError) as caught:
         preset_path("mona_lisa")
     assert caught.value.code == "avatar_preset_unknown"
     assert "astronaut" in caught.value.detail
