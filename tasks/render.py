@@ -11,6 +11,7 @@ from domain import lifecycle
 from domain.db import in_transaction
 from domain.errors import Interrupted, JobFailure, StaleAttempt
 from domain.models import Job
+from media.errors import MediaError
 from storage import StorageUnavailable
 from tasks import dispatch
 from workers import runtime as worker_runtime
@@ -110,6 +111,8 @@ def _send_webhooks(rt, deliveries: list[str]) -> None:
 def _as_failure(exc: Exception) -> JobFailure:
     if isinstance(exc, JobFailure):
         return exc
+    if isinstance(exc, MediaError):  # the input itself: the same attempt fails the same way again
+        return JobFailure(exc.code, exc.detail, retryable=False)
     if isinstance(exc, StorageUnavailable):
         return JobFailure("storage_unavailable", str(exc), retryable=True)
     return JobFailure("internal_error", f"{type(exc).__name__}: {exc}", retryable=True)
