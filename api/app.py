@@ -8,7 +8,7 @@ import logging
 from flask import Flask
 from flask_smorest import Api
 
-from api import auth, problems
+from api import auth, problems, request_bounds
 from api.context import ApiContext
 from domain.config import Settings
 from domain.db import session_factory
@@ -58,12 +58,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     api = ProblemApi(app)
     problems.install(app)
     app.before_request(auth.authenticate)
+    request_bounds.install(app)  # after auth: only a tenant's bodies are parsed
 
     _document_problems(api)
-    from api import assets, batches, files, jobs, pools, verify, webhooks
+    from api import assets, batches, files, jobs, keys, pools, verify, webhooks
 
     api.spec.components.schema("BatchCreate", schema=batches.BatchCreateSchema)
-    for module in (assets, jobs, batches, webhooks, verify, pools, files):
+    for module in (assets, jobs, batches, webhooks, verify, pools, files, keys):
         api.register_blueprint(module.blp)
     logging.getLogger(__name__).debug("API ready with pools %s", ",".join(settings.pools))
     return app

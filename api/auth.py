@@ -1,40 +1,60 @@
-"""Bearer API keys per tenant. Lookups are cached briefly, since polling
-clients present the same key thousands of times a minute."""
+"""Bearer API keys, each with a scope (`tenant` or `operator`).
+
+Every request looks its key up again: one indexed read, in one round trip,
+so a revoked key stops working on the very next request in every API
+process (a per-process cache could not be told of a revocation made in
+another one). The web page uses the same look-ups: ``principal_for_key`` at
+sign-in, ``principal_for_key_id`` on each request of a signed-in session.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
+from dataclasses import dataclass
 
 from flask import g, request
 
 from api.context import ctx
+from domain.db import read_one
 from domain.errors import ProblemError
-from domain.tenants import hash_key, tenant_for_key
-
-_CACHE_TTL_S = 30.0
-_cache: dict[str, tuple[float, str | None, dict]] = {}
-_lock = threading.Lock()
+from domain.tenants import hash_key, live_key_query
 
 #: paths that need no key: probes, the spec, and signed download links
 PUBLIC_PREFIXES = ("/healthz", "/metrics", "/openapi.json", "/v1/files/", "/docs")
 
 
-def _lookup(key: str) -> tuple[str | None, dict]:
-    digest = hash_key(key)
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(digest)
-        if hit and hit[0] > now:
-            return hit[1], hit[2]
-    with ctx().sessions() as session:
-        tenant = tenant_for_key(session, key)
-        found = (tenant.id, {"name": tenant.name}) if tenant else (None, {})
-    with _lock:
-        if len(_cache) > 10_000:
-            _cache.clear()
-        _cache[digest] = (now + _CACHE_TTL_S, *found)
-    return found
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key, its tenant, and what the key may do."""
+
+    key_id: str
+    tenant_id: str
+    tenant_name: str
+    scope: str
+
+    @property
+    def is_operator(self) -> bool:
+        return self.scope == "operator"
+
+
+def _principal(row) -> Principal | None:
+    if row is None:
+        return None
+    return Principal(key_id=row.id, tenant_id=row.tenant_id, tenant_name=row.name, scope=row.scope)
+
+
+def principal_for_key(key: str) -> Principal | None:
+    """The caller a key stands for, or None if it is unknown or revoked."""
+    if not key:
+        return None
+    return _principal(read_one(ctx().settings.database_url, live_key_query(key_hash=hash_key(key))))
+
+
+def principal_for_key_id(key_id: str) -> Principal | None:
+    """The same for a key known by its id (a signed-in page session keeps only the id);
+    None once the key is revoked."""
+    if not key_id:
+        return None
+    return _principal(read_one(ctx().settings.database_url, live_key_query(key_id=key_id)))
 
 
 def authenticate() -> None:
@@ -45,14 +65,27 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not key.strip():
         raise ProblemError("unauthorized", "Send your API key as `Authorization: Bearer <key>`.", 401,
                            headers={"WWW-Authenticate": 'Bearer realm="talkfarm"'})
-    tenant_id, info = _lookup(key.strip())
-    if tenant_id is None:
+    principal = principal_for_key(key.strip())
+    if principal is None:
         raise ProblemError("invalid_api_key", "That API key is not valid or was revoked.", 401,
                            headers={"WWW-Authenticate": 'Bearer realm="talkfarm", error="invalid_token"'})
-    g.tenant_id = tenant_id
-    g.tenant_name = info.get("name")
+    use_principal(principal)
 
 
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
+def use_principal(principal: Principal) -> None:
+    """Make ``principal`` the caller of this request (the page does this from its session)."""
+    g.principal = principal
+    g.tenant_id = principal.tenant_id
+    g.tenant_name = principal.tenant_name
+
+
+def current_principal() -> Principal:
+    return g.principal
+
+
+def require_operator(principal: Principal | None = None) -> Principal:
+    """403 ``forbidden_scope`` unless the caller's key has the operator scope."""
+    principal = principal or current_principal()
+    if not principal.is_operator:
+        raise ProblemError("forbidden_scope", "This needs an operator key; this key has the tenant scope.", 403)
+    return principal

@@ -7,6 +7,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from api.app_version import VERSION
+from api.auth import require_operator
 from api.context import ctx
 from api.schemas import HealthSchema, PoolsSchema
 from domain.errors import ProblemError
@@ -17,8 +18,10 @@ blp = Blueprint("pools", __name__, description="Pools, health and metrics")
 
 @blp.route("/v1/pools", methods=["GET"])
 @blp.response(200, PoolsSchema)
+@blp.alt_response(403, response="Problem")
 def pools():
-    """Per pool: workers online and draining, waiting and running jobs, and a recommended worker count."""
+    """Per pool: workers online and draining, waiting and running jobs, and a recommended worker count (operator key)."""
+    require_operator()
     with ctx().sessions() as session:
         return {"pools": {tag: s.to_dict() for tag, s in pool_stats(session, ctx().settings).items()}}
 

@@ -81,14 +81,15 @@ def keys() -> None:
 
 @keys.command("create")
 @click.option("--tenant", required=True, help="Tenant name; created if new.")
-def keys_create(tenant: str) -> None:
-    """Print a new API key for TENANT (shown once)."""
+@click.option("--operator", is_flag=True, help="Operator scope: also pools, workers, every tenant's usage and keys.")
+def keys_create(tenant: str, operator: bool) -> None:
+    """Print a new API key for TENANT (shown once). Works on the database directly, as the farm's admin."""
     from domain.db import session_factory
     from domain.tenants import create_key, get_or_create_tenant
 
     settings = _settings()
     with session_factory(settings)() as session, session.begin():
-        key = create_key(session, get_or_create_tenant(session, tenant))
+        key = create_key(session, get_or_create_tenant(session, tenant), "operator" if operator else "tenant")
     click.echo(key)
 
 
@@ -153,7 +154,7 @@ def api(host: str, port: int, processes: int, threads: int) -> None:
 @click.option("--webhooks", is_flag=True, help="Deliver webhooks instead of rendering.")
 def worker(tag: str, concurrency: int, webhooks: bool) -> None:
     """Run a worker that consumes its pool's queue."""
-    from workers.process import run_render_worker, run_webhook_worker
+    from tasks.worker_process import run_render_worker, run_webhook_worker
 
     _logging()
     settings = _settings()

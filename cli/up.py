@@ -16,11 +16,13 @@ import sys
 import time
 
 import requests
+import sqlalchemy as sa
 
 from cli.client import local_key_path
 from domain.config import Settings
 from domain.db import session_factory, upgrade
-from domain.tenants import create_key, get_or_create_tenant
+from domain.models import ApiKey
+from domain.tenants import create_key, get_or_create_tenant, hash_key
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +30,19 @@ LOCAL_TENANT = "local"
 
 
 def ensure_local_key(settings: Settings) -> str:
+    """The local tenant's key, operator-scoped: the person at this machine runs the farm,
+    so they see the operator pages too. A key kept from before scopes existed is upgraded."""
     path = local_key_path(settings)
     if path.exists():
-        return path.read_text().strip()
+        key = path.read_text().strip()
+        with session_factory(settings)() as session, session.begin():
+            kept = session.execute(sa.update(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+                                   .values(scope="operator")).rowcount
+        if kept:
+            return key
+        log.info("the local API key in %s was revoked or is unknown; making a new one", path)
     with session_factory(settings)() as session, session.begin():
-        key = create_key(session, get_or_create_tenant(session, LOCAL_TENANT))
+        key = create_key(session, get_or_create_tenant(session, LOCAL_TENANT), "operator")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:

@@ -78,6 +78,8 @@ class ApiKey(Base):
     #: sha256 of the whole key; the key itself is shown once and never stored
     key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     prefix: Mapped[str] = mapped_column(sa.String(16))
+    #: `tenant` (its own jobs, assets, usage, keys) or `operator` (also pools, workers, every tenant's usage and keys)
+    scope: Mapped[str] = mapped_column(sa.String(16), default="tenant", server_default="tenant")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
 

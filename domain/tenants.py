@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from domain.models import ApiKey, Tenant
+from domain.timeutil import utcnow
 
 KEY_PREFIX = "tfk_"
 
@@ -26,9 +27,16 @@ def get_or_create_tenant(session: Session, name: str) -> Tenant:
     return tenant
 
 
-def create_key(session: Session, tenant: Tenant) -> str:
+#: what a key may do: `tenant` acts for its tenant only; `operator` also sees
+#: pools, workers, and every tenant's usage and keys
+SCOPES = ("tenant", "operator")
+
+
+def create_key(session: Session, tenant: Tenant, scope: str = "tenant") -> str:
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiKey(tenant_id=tenant.id, key_hash=hash_key(key), prefix=key[:12]))
+    session.add(ApiKey(tenant_id=tenant.id, key_hash=hash_key(key), prefix=key[:12], scope=scope))
     session.flush()
     return key
 
@@ -39,6 +47,34 @@ def tenant_for_key(session: Session, key: str) -> Tenant | None:
         .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
     ).scalar_one_or_none()
     return row
+
+
+def live_key_query(key_hash: str | None = None, key_id: str | None = None) -> sa.Select:
+    """One round trip: the unrevoked key (by hash or id) with its tenant's name and its scope."""
+    stmt = (sa.select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.scope)
+            .join(Tenant, Tenant.id == ApiKey.tenant_id).where(ApiKey.revoked_at.is_(None)))
+    if key_hash is not None:
+        stmt = stmt.where(ApiKey.key_hash == key_hash)
+    if key_id is not None:
+        stmt = stmt.where(ApiKey.id == key_id)
+    return stmt
+
+
+def keys_of(session: Session, tenant_id: str | None) -> list[ApiKey]:
+    """Keys, newest first: one tenant's, or every tenant's when ``tenant_id`` is None."""
+    stmt = sa.select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+    if tenant_id is not None:
+        stmt = stmt.where(ApiKey.tenant_id == tenant_id)
+    return list(session.scalars(stmt).all())
+
+
+def revoke(session: Session, key: ApiKey) -> bool:
+    """Revoke a key; False if it already was. Requests with it fail from the next one on."""
+    if key.revoked_at is not None:
+        return False
+    key.revoked_at = utcnow()
+    session.flush()
+    return True
 
 
 def set_tenant_watermark(session: Session, settings, tenant: Tenant, *, text=None, position=None, opacity=None,
