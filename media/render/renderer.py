@@ -32,7 +32,7 @@ from media.render.batcher import DirectRunner
 from media.render.face import PortraitInfo, analyze_image, decode_portrait
 from media.render.framing import Framing, frame_portrait, render_canvas
 from media.render.motion import EyePatch, blink_amount, head_pose, pose_frame
-from media.render.registry import BUILTIN, ModelSpec, known_models, mouth_model, open_model
+from media.render.registry import BUILTIN, ModelSpec, known_models, open_model, render_adapter
 from media.render.speech import frame_count
 
 log = logging.getLogger(__name__)
@@ -85,14 +85,15 @@ class Renderer:
 
         ``available_providers`` defaults to ``onnxruntime.get_available_providers()``;
         ``batcher`` is the worker's ``DynamicBatcher`` (None: no cross-job batching).
-        Raises ``JobFailure('model_unknown' | 'model_unavailable')``.
+        Raises ``JobFailure('model_unknown')``, ``MediaError('model_unavailable')``,
+        ``ModelRefused`` (``model_invalid``: the file does not fit its adapter).
         """
         models = known_models(settings) if settings is not None else {BUILTIN.name: BUILTIN}
         spec = models.get(name)
         if spec is None:
             raise JobFailure("model_unknown", f"no render model named {name!r}; known: {', '.join(models)}")
         model = open_model(spec, tag, available_providers=available_providers, cpu_threads=cpu_threads)
-        return cls(spec, mouth_model(spec, model), batcher or DirectRunner(), model.effective_tag)
+        return cls(spec, render_adapter(spec, model), batcher or DirectRunner(), model.effective_tag)
 
     frame_count = staticmethod(frame_count)
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from domain.config import ConfigError, Settings
-from domain.errors import JobFailure
+from media.errors import MediaError
 from media.render.registry import BUILTIN, known_models, models_for_pool, open_model
 
 
@@ -53,7 +53,7 @@ def test_bad_registry_entries_are_config_errors_naming_the_problem(entry, compla
 
 def test_a_registered_model_missing_on_this_worker_fails_the_job(tmp_path):
     spec = known_models(settings([{"name": "gone", "path": str(tmp_path / "gone.onnx"), "adapter": "wav2lip"}]))["gone"]
-    with pytest.raises(JobFailure) as caught:
+    with pytest.raises(MediaError) as caught:
         open_model(spec, "cpu")
     assert caught.value.code == "model_unavailable"
 
@@ -62,6 +62,6 @@ def test_a_corrupt_model_file_fails_the_job(tmp_path):
     path = tmp_path / "bad.onnx"
     path.write_bytes(b"not onnx")
     spec = known_models(settings([{"name": "bad", "path": str(path), "adapter": "wav2lip"}]))["bad"]
-    with pytest.raises(JobFailure) as caught:
+    with pytest.raises(MediaError) as caught:
         open_model(spec, "cpu")
     assert caught.value.code == "model_unavailable"

@@ -15,7 +15,9 @@ from domain.presets import PRESETS
 from media.render.face import analyze_portrait
 from media.render.renderer import Renderer
 from media.render.speech import frame_count
-from media.render.wav2lip import PASTE_FROM, mel_windows, wav2lip_mel
+from media.render.audio_features import wav2lip_mel
+from media.render.face_crop import PASTE_FROM
+from media.render.wav2lip import mel_windows
 
 torch = pytest.importorskip("torch")
 SR = 16000
@@ -116,7 +118,7 @@ def test_model_output_is_pasted_in_rgb_with_the_loudness_where_it_belongs(clip):
 
 
 def test_the_adapter_feeds_the_mel_by_shape_not_by_name(renderer):
-    assert (renderer.mouth.mel_input, renderer.mouth.face_input) == ("audio_sequences", "face_sequences")
+    assert (renderer.mouth.crop.mel_input, renderer.mouth.crop.face_input) == ("audio_sequences", "face_sequences")
 
 
 def test_lip_sync_correction_finds_the_stand_in_in_sync(renderer, clip):
