@@ -11,34 +11,28 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.context import ctx
+from api.ownership import owned
 from api.schemas import AssetSchema, AssetUploadSchema
-from domain.errors import ProblemError, not_found
+from domain.documents import asset_document
+from domain.errors import ProblemError
 from domain.ids import new_id
 from domain.models import Asset
-from domain.timeutil import iso
 
 blp = Blueprint("assets", __name__, url_prefix="/v1/assets", description="Portraits and audio")
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
-def asset_document(asset: Asset) -> dict:
-    return {"id": asset.id, "kind": asset.kind, "content_type": asset.content_type, "bytes": asset.bytes,
-            "sha256": asset.sha256, "info": asset.info, "created_at": iso(asset.created_at)}
-
-
 def _inspect(data: bytes) -> tuple[str, str, dict]:
     """(kind, content_type, info) or a 422 naming what is wrong."""
-    from PIL import Image, UnidentifiedImageError
+    from media.images import check_image_size, read_image_header
 
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            fmt = probe.format
-    except (UnidentifiedImageError, OSError, ValueError):
-        fmt = None
-    if fmt is not None:
+    header = read_image_header(data)  # raises image_too_many_pixels for a declared bomb
+    if header is not None:
+        fmt = header.format
         if fmt not in IMAGE_TYPES:
             raise ProblemError("asset_unsupported_type", f"{fmt} images are not accepted; send JPEG, PNG or WebP.", 415)
+        check_image_size(header)  # before any decode: too many pixels, too small, too thin
         from media.render.face import analyze_portrait
 
         info = analyze_portrait(data).to_dict()  # raises avatar_unreadable / avatar_no_face
@@ -51,6 +45,9 @@ def _inspect(data: bytes) -> tuple[str, str, dict]:
         raise ProblemError("audio_too_long", f"The audio lasts {duration_s:.0f} s; the limit is {settings.max_audio_s:.0f} s.", 422)
     if duration_s < 0.2:
         raise ProblemError("audio_too_short", "The audio is shorter than 0.2 s.", 422)
+    from media.tts.narration_check import check_narration
+
+    check_narration(data)  # the worker's decode of the first seconds: refused now, not as a failed job later
     return "audio", _audio_content_type(data), {"duration_s": round(duration_s, 3)}
 
 
@@ -104,7 +101,4 @@ class AssetById(MethodView):
     def get(self, asset_id):
         """An asset's metadata."""
         with ctx().sessions() as session:
-            asset = session.get(Asset, asset_id)
-            if asset is None or asset.tenant_id != g.tenant_id:
-                raise not_found("asset")
-            return asset_document(asset)
+            return asset_document(owned(session, Asset, asset_id))

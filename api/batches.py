@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from typing import Any
 
@@ -19,14 +18,17 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api import intake
+from api.problems import validation_code
+from api.request_bounds import loads_bounded
 from api.context import ctx
+from api.ownership import owned
 from api.jobs import send_admitted
-from api.schemas import JobSpecSchema, StrictSchema
-from domain.errors import ProblemError, not_found
+from api.schemas import JobSpecSchema, JsonDocument, StrictSchema, Text
+from domain.documents import batch_document
+from domain.errors import ProblemError
 from domain.models import Batch, Tenant
 from media.errors import MediaError
 from tasks import dispatch
-from tasks.webhooks import batch_document
 
 blp = Blueprint("batches", __name__, url_prefix="/v1/batches", description="Many jobs at once")
 
@@ -38,9 +40,9 @@ class BatchCreateSchema(StrictSchema):
     jobs = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1),
                        metadata={"description": "Job specs (as POST /v1/jobs takes), or rows of template variables."})
     defaults = fields.Dict(load_default=dict, metadata={"description": "Settings every item shares; an item's own win."})
-    template = fields.String(load_default=None, allow_none=True,
-                             metadata={"description": "Script with {{variables}} filled from each item's `variables`."})
-    metadata = fields.Dict(load_default=dict)
+    template = Text(max_length=None, free_text=True, load_default=None, allow_none=True,
+                    metadata={"description": "Script with {{variables}} filled from each item's `variables`."})
+    metadata = JsonDocument(load_default=dict)
 
 
 class BatchSchema(Schema):
@@ -72,18 +74,38 @@ def _rows_from_upload(upload) -> list[dict[str, Any]]:
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
+            if len(rows) == MAX_ITEMS:
+                raise _too_many()
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ProblemError("batch_unreadable", f"line {number}: not JSON ({exc.msg}).", 422) from None
+                row = loads_bounded(line, what=f"line {number}")
+            except ProblemError as exc:
+                if exc.code != "json_invalid":
+                    raise  # too deep, a number or a string no database holds: its own code
+                raise ProblemError("batch_unreadable", f"line {number}: not JSON.", 422) from None
             if not isinstance(row, dict):
                 raise ProblemError("batch_unreadable", f"line {number}: each line must be a JSON object.", 422)
             rows.append(row)
         return rows
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise ProblemError("batch_unreadable", "The CSV has no header row.", 422)
-    return [_typed({k: v for k, v in row.items() if k is not None and v not in (None, "")}) for row in reader]
+    rows = []
+    try:
+        if not reader.fieldnames:
+            raise ProblemError("batch_unreadable", "The CSV has no header row.", 422)
+        for row in reader:
+            if len(rows) == MAX_ITEMS:
+                raise _too_many()
+            rows.append(_typed({k: v for k, v in row.items() if k is not None and v not in (None, "")}))
+    except csv.Error as exc:
+        # the csv module's own bound (csv.field_size_limit(), 128 KiB) is far above any usable cell
+        if "field larger than field limit" in str(exc):
+            raise ProblemError("batch_field_too_large", f"line {reader.line_num}: a cell is longer than "
+                               f"{csv.field_size_limit()} characters.", 422) from None
+        raise ProblemError("batch_unreadable", f"line {reader.line_num}: not CSV ({exc}).", 422) from None
+    return rows
+
+
+def _too_many() -> ProblemError:
+    return ProblemError("batch_too_large", f"A batch holds at most {MAX_ITEMS} jobs; this file has more.", 413)
 
 
 def _typed(row: dict[str, str]) -> dict[str, Any]:
@@ -134,8 +156,10 @@ def create_batch():
         if upload is None:
             raise ProblemError("batch_file_missing", "Send the CSV or JSONL as the multipart field `file`.", 422)
         try:
-            defaults = json.loads(request.form.get("defaults") or "{}")
-        except json.JSONDecodeError:
+            defaults = loads_bounded(request.form.get("defaults") or "{}", what="`defaults`")
+        except ProblemError as exc:
+            if exc.code != "json_invalid":
+                raise
             raise ProblemError("validation_error", "`defaults` must be a JSON object.", 422) from None
         template = request.form.get("template") or None
         items = [_as_item(row, template) for row in _rows_from_upload(upload)]
@@ -172,7 +196,7 @@ def create_batch():
                 spec = schema.load(_merge(defaults, item))
                 checked.append(intake.check_spec(session, c.settings, tenant, spec))
             except ValidationError as exc:
-                errors[str(index)] = {"code": "validation_error", "fields": exc.messages}
+                errors[str(index)] = {"code": validation_code(exc.messages), "fields": exc.messages}
             except (ProblemError, MediaError) as exc:
                 errors[str(index)] = {"code": exc.code, "detail": exc.detail}
         if errors:
@@ -200,7 +224,4 @@ def create_batch():
 def get_batch(batch_id):
     """A batch's jobs and their counts by status."""
     with ctx().sessions() as session:
-        batch = session.get(Batch, batch_id)
-        if batch is None or batch.tenant_id != g.tenant_id:
-            raise not_found("batch")
-        return batch_document(session, batch)
+        return batch_document(session, owned(session, Batch, batch_id))

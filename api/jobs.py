@@ -13,11 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from api import intake
 from api.context import ctx
+from api.ownership import owned
 from api.schemas import JobListQuerySchema, JobListSchema, JobSchema, JobSpecSchema
 from domain import lifecycle
 from domain.db import read_one
 from domain.documents import job_document
-from domain.errors import ProblemError, not_found
+from domain.errors import ProblemError
 from domain.models import Job, Tenant
 from tasks import dispatch
 
@@ -30,15 +31,13 @@ def _tenant(session) -> Tenant:
 
 
 def _own_job(session, job_id: str) -> Job:
-    job = session.get(Job, job_id)
-    if job is None or job.tenant_id != g.tenant_id:
-        raise not_found("job")
-    return job
+    return owned(session, Job, job_id)
 
 
-def _document(job: Job) -> dict:
+def job_view(job: Job) -> dict:
+    """The job as GET /v1/jobs/{id} shows it, with freshly signed links."""
     c = ctx()
-    return job_document(job, c.storage if job.status == "succeeded" else None, c.settings.output_url_expiry_s, c.base_url())
+    return job_document(job, c.storage.signed_url, c.settings.output_url_expiry_s, c.base_url())
 
 
 def _etag(job: Job) -> str:
@@ -101,7 +100,7 @@ class Jobs(MethodView):
                     if existing is not None:
                         return existing
                 raise
-            document = _document(job)
+            document = job_view(job)
         # Enqueue only after the row is committed, so a worker always finds it.
         send_admitted(job.pool, admitted)
         response = make_response(jsonify(document), 202)
@@ -122,7 +121,7 @@ class Jobs(MethodView):
             if query["cursor"]:
                 stmt = stmt.where(Job.id < query["cursor"])
             rows = session.scalars(stmt.order_by(Job.id.desc()).limit(query["limit"] + 1)).all()
-            items = [_document(j) for j in rows[: query["limit"]]]
+            items = [job_view(j) for j in rows[: query["limit"]]]
         next_cursor = rows[query["limit"] - 1].id if len(rows) > query["limit"] else None
         return {"items": items, "next_cursor": next_cursor}
 
@@ -134,7 +133,7 @@ def _replay(session, key: str, body_hash: str):
     if job.request_hash != body_hash:
         raise ProblemError("idempotency_key_reused",
                            "This Idempotency-Key was used with a different request body.", 409)
-    response = make_response(jsonify(_document(job)), 202)
+    response = make_response(jsonify(job_view(job)), 202)
     response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return response
@@ -156,7 +155,7 @@ class JobById(MethodView):
                 return _with_poll_headers(make_response("", 304), row)
         with ctx().sessions() as session:
             job = _own_job(session, job_id)
-            return _with_poll_headers(make_response(jsonify(_document(job)), 200), job)
+            return _with_poll_headers(make_response(jsonify(job_view(job)), 200), job)
 
 
 def _matches(etag: str) -> bool:
@@ -186,7 +185,7 @@ def cancel_job(job_id):
             raise ProblemError("job_finished", f"The job already ended as {job.status}.", 409)
         session.flush()
         session.refresh(job)
-        document = _document(job)
+        document = job_view(job)
     from tasks.webhooks import announce_job
 
     announce_job(c.sessions, c.settings, job_id, c.storage)

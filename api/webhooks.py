@@ -12,10 +12,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.context import ctx
-from api.schemas import EVENT_TYPES, StrictSchema
+from api.ownership import owned
+from api.schemas import EVENT_TYPES, StrictSchema, WebhookUrl
+from domain.documents import delivery_document, endpoint_document
 from domain.errors import ProblemError, not_found
 from domain.models import Tenant, WebhookDelivery, WebhookEndpoint
-from domain.timeutil import iso, utcnow
+from domain.timeutil import utcnow
 from tasks.webhook_targets import check_webhook_url
 from tasks.webhooks import _send, new_secret, redeliver, tenant_webhook_secret
 
@@ -26,7 +28,7 @@ ROTATION_OVERLAP = timedelta(hours=24)
 
 
 class EndpointCreateSchema(StrictSchema):
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    url = WebhookUrl(required=True)
     events = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), load_default=list,
                          metadata={"description": "Event types to receive; empty means all."})
 
@@ -65,24 +67,8 @@ class DeliveryListSchema(Schema):
     items = fields.List(fields.Nested(DeliverySchema))
 
 
-def endpoint_document(endpoint: WebhookEndpoint) -> dict:
-    return {"id": endpoint.id, "url": endpoint.url, "events": endpoint.events, "secret": endpoint.secret,
-            "disabled": endpoint.disabled_at is not None, "disabled_reason": endpoint.disabled_reason,
-            "created_at": iso(endpoint.created_at)}
-
-
-def delivery_document(d: WebhookDelivery) -> dict:
-    return {"id": d.id, "event_id": d.event_id, "event_type": d.event_type, "url": d.url, "status": d.status,
-            "attempts": d.attempts, "last_status_code": d.last_status_code, "last_error": d.last_error,
-            "next_attempt_at": iso(d.next_attempt_at), "delivered_at": iso(d.delivered_at), "log": d.log or [],
-            "created_at": iso(d.created_at)}
-
-
 def _own_endpoint(session, endpoint_id: str) -> WebhookEndpoint:
-    endpoint = session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None or endpoint.tenant_id != g.tenant_id:
-        raise not_found("webhook")
-    return endpoint
+    return owned(session, WebhookEndpoint, endpoint_id)
 
 
 @blp.route("")

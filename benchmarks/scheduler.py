@@ -1,7 +1,7 @@
 """The control plane's own speed: jobs through the real API (gunicorn),
-PostgreSQL, Redis and `talkfarm worker` processes, with the media stages
-replaced by a null stage (TALKFARM_NULL_STAGES, refused unless
-TALKFARM_ALLOW_NULL_STAGES is also set — a test-only switch).
+PostgreSQL, Redis and worker processes whose attempts do no media work
+(``tests.stubs.null_pipeline``, brought in from outside: production code has
+no test switch).
 
 Submits at a steady rate from several client threads and reports jobs/s
 end to end and the time from HTTP submit (the API's commit) to a worker
@@ -82,12 +82,12 @@ def main() -> None:
 
     redis.Redis.from_url(f"{redis_url}/14").flushdb()
     settings = Settings.from_env({}, data_dir=tmp / "data", database_url=database_url, broker_url=f"{redis_url}/14",
-                                 allow_null_stages=True, null_stages=True, tenant_max_in_flight=100000)
+                                 tenant_max_in_flight=100000)
     from domain.db import upgrade
 
     upgrade(settings)
     farm = Farm(settings, settings_env(settings), tmp / "logs", workers=args.workers, concurrency=args.concurrency,
-                webhooks=False, api_processes=args.api_workers)
+                webhooks=False, api_processes=args.api_workers, null_workers=True)
     farm.start()
     try:
         key = farm.create_key("bench")

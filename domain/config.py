@@ -91,8 +91,6 @@ class Settings:
     tenant_max_in_flight: int = _setting(1000, "Default limit of queued+running jobs per tenant; beyond it 429.", int)
 
     # --- testing only ---------------------------------------------------------
-    allow_null_stages: bool = _setting(False, "Test-only: allow TALKFARM_NULL_STAGES. Never set in production.", _bool)
-    null_stages: bool = _setting(False, "Test-only: replace the media stages with a no-op (needs ALLOW_NULL_STAGES).", _bool)
 
     # --- clients (CLI) --------------------------------------------------------
     api_url: str = _setting("http://127.0.0.1:8000", "Where CLI client commands reach the API.")
@@ -133,8 +131,6 @@ class Settings:
             raise ConfigError(f"{PREFIX}WATERMARK_POSITION: {self.watermark_position!r} is not a corner")
         if not 0.0 <= self.watermark_opacity <= 1.0:
             raise ConfigError(f"{PREFIX}WATERMARK_OPACITY must be within 0..1")
-        if self.null_stages and not self.allow_null_stages:
-            raise ConfigError(f"{PREFIX}NULL_STAGES is test-only and refused unless {PREFIX}ALLOW_NULL_STAGES=true")
         return dataclasses.replace(self, **changes)
 
     @property

@@ -1,25 +1,38 @@
-"""How a job looks to its tenant: the status endpoint and webhooks show the same document."""
+"""Every response document in one place: how a job, a batch, an asset, a
+webhook endpoint and a delivery look to their tenant. The status endpoints,
+the webhooks and the page show the same documents.
+
+Builders that need a signed link take a signing function (``Storage.signed_url``
+has the right shape) rather than reaching up for a storage backend.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from domain.models import Job
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from domain.models import Asset, Batch, Job, WebhookDelivery, WebhookEndpoint
+from domain.states import JobState
 from domain.timeutil import iso, utcnow
-from storage import Storage
+
+#: signs a storage key for ``expires_s`` seconds: ``sign(key, expires_s, filename=None) -> url``
+LinkSigner = Callable[..., str]
 
 
-def output_document(job: Job, storage: Storage | None, expiry_s: int, base_url: str = "") -> dict[str, Any] | None:
+def output_document(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: str = "") -> dict[str, Any] | None:
     if not job.output:
         return None
     out = {k: v for k, v in job.output.items() if k not in {"key", "files"}}
-    if storage is not None:
-        out["url"] = _absolute(storage.signed_url(job.output["key"], expiry_s, filename=f"{job.id}.mp4"), base_url)
+    if sign is not None:
+        out["url"] = _absolute(sign(job.output["key"], expiry_s, filename=f"{job.id}.mp4"), base_url)
         out["expires_at"] = iso(utcnow() + timedelta(seconds=expiry_s))
         files = {}
         for name, meta in (job.output.get("files") or {}).items():
-            files[name] = {"url": _absolute(storage.signed_url(meta["key"], expiry_s), base_url),
+            files[name] = {"url": _absolute(sign(meta["key"], expiry_s), base_url),
                            "content_type": meta.get("content_type"), "bytes": meta.get("bytes")}
         out["files"] = files
     return out
@@ -31,14 +44,16 @@ def _absolute(url: str, base_url: str) -> str:
 
 def eta_seconds(job: Job) -> float | None:
     """Remaining time of a running job, from its progress so far."""
-    if job.status != "running" or not job.started_at or job.progress <= 0.02:
+    if job.status != JobState.RUNNING or not job.started_at or job.progress <= 0.02:
         return None
     elapsed = (utcnow() - job.started_at).total_seconds()
     return round(max(0.0, elapsed * (1 - job.progress) / job.progress), 1)
 
 
-def job_document(job: Job, storage: Storage | None, expiry_s: int, base_url: str = "") -> dict[str, Any]:
-    error = {"code": job.error_code, "message": job.error_message} if job.error_code and job.status == "failed" else None
+def job_document(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: str = "") -> dict[str, Any]:
+    """A job as its status endpoint shows it; links are signed only for a succeeded job."""
+    succeeded = job.status == JobState.SUCCEEDED
+    error = {"code": job.error_code, "message": job.error_message} if job.error_code and job.status == JobState.FAILED else None
     return {
         "id": job.id,
         "status": job.status,
@@ -50,7 +65,7 @@ def job_document(job: Job, storage: Storage | None, expiry_s: int, base_url: str
         "priority": job.priority,
         "batch_id": job.batch_id,
         "error": error,
-        "output": output_document(job, storage, expiry_s, base_url) if job.status == "succeeded" else None,
+        "output": output_document(job, sign if succeeded else None, expiry_s, base_url) if succeeded else None,
         "eta_s": eta_seconds(job),
         "created_at": iso(job.created_at),
         "started_at": iso(job.started_at),
@@ -59,3 +74,31 @@ def job_document(job: Job, storage: Storage | None, expiry_s: int, base_url: str
         "spec": job.spec,
         "timings": job.timings or {},
     }
+
+
+def batch_document(session: Session, batch: Batch) -> dict[str, Any]:
+    counts = dict(session.execute(sa.select(Job.status, sa.func.count()).where(Job.batch_id == batch.id)
+                                  .group_by(Job.status)).all())
+    job_ids = session.scalars(sa.select(Job.id).where(Job.batch_id == batch.id).order_by(Job.id)).all()
+    return {"id": batch.id, "size": batch.size,
+            "counts": {s.value: counts.get(s.value, 0) for s in JobState},
+            "job_ids": list(job_ids), "metadata": batch.metadata_ or {}, "created_at": iso(batch.created_at),
+            "completed_at": iso(batch.completed_at)}
+
+
+def asset_document(asset: Asset) -> dict[str, Any]:
+    return {"id": asset.id, "kind": asset.kind, "content_type": asset.content_type, "bytes": asset.bytes,
+            "sha256": asset.sha256, "info": asset.info, "created_at": iso(asset.created_at)}
+
+
+def endpoint_document(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    return {"id": endpoint.id, "url": endpoint.url, "events": endpoint.events, "secret": endpoint.secret,
+            "disabled": endpoint.disabled_at is not None, "disabled_reason": endpoint.disabled_reason,
+            "created_at": iso(endpoint.created_at)}
+
+
+def delivery_document(d: WebhookDelivery) -> dict[str, Any]:
+    return {"id": d.id, "event_id": d.event_id, "event_type": d.event_type, "url": d.url, "status": d.status,
+            "attempts": d.attempts, "last_status_code": d.last_status_code, "last_error": d.last_error,
+            "next_attempt_at": iso(d.next_attempt_at), "delivered_at": iso(d.delivered_at), "log": d.log or [],
+            "created_at": iso(d.created_at)}

@@ -49,6 +49,15 @@ def live_workers(session: Session, settings: Settings, pool: str | None = None) 
     return list(session.scalars(query).all())
 
 
+def reap_dead_workers(session: Session, settings: Settings) -> int:
+    """Mark offline the workers that are no longer live by the definition above
+    (silent for TALKFARM_WORKER_DEAD_AFTER_S); the scheduler calls this."""
+    cutoff = utcnow() - timedelta(seconds=settings.worker_dead_after_s)
+    return session.execute(
+        sa.update(Worker).where(Worker.heartbeat_at < cutoff, Worker.state != "offline").values(state="offline")
+    ).rowcount
+
+
 def pool_stats(session: Session, settings: Settings) -> dict[str, PoolStats]:
     now = utcnow()
     stats = {tag: PoolStats(tag) for tag in settings.pools}

@@ -87,9 +87,6 @@ def make_celery(settings: Settings) -> Celery:
     )
     if settings.embedded_broker:
         app.conf.broker_transport_options = {}  # kombu would hand them to create_engine
-    from tasks import registry
-
-    registry.register(app)
     return app
 
 

@@ -25,9 +25,10 @@ from domain import lifecycle
 from domain.config import Settings
 from domain.db import session_factory
 from domain.models import Job
+from domain.poolstats import reap_dead_workers
 from domain.timeutil import utcnow
 from tasks import dispatch
-from workers.runtime import reap_dead_workers
+from tasks.webhooks import send_due_deliveries
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ class Pass:
 
 def reconcile_once(sessions, settings: Settings) -> Pass:
     result = Pass()
-    result.workers_reaped = reap_dead_workers(sessions, settings)
+    with sessions() as session, session.begin():
+        result.workers_reaped = reap_dead_workers(session, settings)
     with sessions() as session, session.begin():
         result.leases_expired = lifecycle.requeue_expired_leases(session)
     if result.leases_expired:
@@ -53,8 +55,6 @@ def reconcile_once(sessions, settings: Settings) -> Pass:
     result.resent = dispatch.release_unclaimed(sessions, settings)
     result.sent = dispatch.fill(sessions, settings)
     result.keys_expired = expire_idempotency_keys(sessions)
-    from tasks.webhooks import send_due_deliveries
-
     result.webhooks_sent = send_due_deliveries(sessions, settings)
     return result
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from celery import Celery
 
+from tasks import render_job, webhooks
+
 
 def register(app: Celery) -> None:
-    from tasks import render, webhooks
-
-    app.task(name="talkfarm.render_job", bind=False, acks_late=True, ignore_result=True)(render.render_job)
+    """Only worker processes register tasks; the API and the scheduler send them by name."""
+    app.task(name="talkfarm.render_job", bind=False, acks_late=True, ignore_result=True)(render_job.render_job)
     app.task(name="talkfarm.deliver_webhook", bind=False, acks_late=True, ignore_result=True)(webhooks.deliver)

@@ -20,9 +20,10 @@ import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook
 
 from domain.config import Settings
-from domain.documents import job_document
+from domain.documents import batch_document, job_document
 from domain.errors import ProblemError
 from domain.models import Batch, Job, Tenant, WebhookDelivery, WebhookEndpoint
+from domain.states import JobState
 from domain.timeutil import iso, utcnow
 from tasks.celery_app import WEBHOOK_QUEUE, celery_for
 from tasks.webhook_targets import check_webhook_url
@@ -92,7 +93,7 @@ def queue_job_events(session, settings: Settings, job: Job, storage=None) -> lis
     created: list[str] = []
     targets = _targets(session, job.tenant_id, event_type, job.webhook_url)
     if targets:  # the document (and its signed links) only when someone will receive it
-        data = job_document(job, (storage or _storage(settings)) if job.status == "succeeded" else None,
+        data = job_document(job, (storage or _storage(settings)).signed_url if job.status == JobState.SUCCEEDED else None,
                             settings.output_url_expiry_s, settings.public_url)
         created += _queue_deliveries(session, job.tenant_id, f"msg_{job.id}_{job.status}", event_type, data, targets)
     if job.batch_id:
@@ -112,16 +113,6 @@ def announce_job(sessions, settings: Settings, job_id: str, storage=None) -> lis
         created = queue_job_events(session, settings, job, storage) if job is not None else []
     send_deliveries(settings, created)
     return created
-
-
-def batch_document(session, batch: Batch) -> dict:
-    counts = dict(session.execute(sa.select(Job.status, sa.func.count()).where(Job.batch_id == batch.id)
-                                  .group_by(Job.status)).all())
-    job_ids = session.scalars(sa.select(Job.id).where(Job.batch_id == batch.id).order_by(Job.id)).all()
-    return {"id": batch.id, "size": batch.size,
-            "counts": {s: counts.get(s, 0) for s in ("queued", "running", "succeeded", "failed", "canceled")},
-            "job_ids": list(job_ids), "metadata": batch.metadata_ or {}, "created_at": iso(batch.created_at),
-            "completed_at": iso(batch.completed_at)}
 
 
 def _announce_batch_if_done(session, batch_id: str) -> list[str]:

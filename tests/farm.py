@@ -18,7 +18,7 @@ from tests.services import free_port, wait_for
 
 class Farm:
     def __init__(self, settings, env: dict[str, str], log_dir: Path, *, workers: int = 1, concurrency: int = 2,
-                 scheduler: bool = True, webhooks: bool = True, api_processes: int = 1):
+                 scheduler: bool = True, webhooks: bool = True, api_processes: int = 1, null_workers: bool = False):
         self.settings = settings
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -28,13 +28,15 @@ class Farm:
         self.n_workers, self.concurrency = workers, concurrency
         self.with_scheduler, self.with_webhooks = scheduler, webhooks
         self.api_processes = api_processes
+        #: workers whose attempts do no media work (tests/stubs.py), for control-plane benchmarks
+        self.null_workers = null_workers
         self.procs: dict[str, subprocess.Popen] = {}
         self._counter = 0
 
     # --- processes ------------------------------------------------------------------
-    def _spawn(self, name: str, *args: str) -> subprocess.Popen:
+    def _spawn(self, name: str, *args: str, module: str = "cli.main") -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", "cli.main", *args], env=self.env, stdout=log,
+        proc = subprocess.Popen([sys.executable, "-m", module, *args], env=self.env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.procs[name] = proc
         return proc
@@ -54,7 +56,8 @@ class Farm:
     def add_worker(self, tag: str = "cpu") -> str:
         self._counter += 1
         name = f"worker-{self._counter}"
-        self._spawn(name, "worker", "--tag", tag, "--concurrency", str(self.concurrency))
+        self._spawn(name, "worker", "--tag", tag, "--concurrency", str(self.concurrency),
+                    module="tests.stubs" if self.null_workers else "cli.main")
         return name
 
     def workers(self) -> list[str]:

@@ -11,13 +11,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from domain.models import Job
-from workers.render_stage import tenant_code, watermark_key
+from media.watermark.invisible import InvisibleWatermark
+from media.watermark.keys import tenant_code, watermark_key
 
 
 def verify_file(settings, sessions, path: Path, tenant_id: str | None = None) -> dict[str, Any]:
     """What the clip carries. ``tenant_id`` None means an operator asking: every job may be named."""
-    from media.watermark.invisible import InvisibleWatermark
-
     key = watermark_key(settings)
     detection = InvisibleWatermark(key).detect(path)
     result: dict[str, Any] = {"found": bool(detection.found), "confidence": round(float(detection.confidence), 3),

@@ -15,8 +15,8 @@ import platform
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -25,9 +25,20 @@ from domain.config import Settings
 from domain.db import session_factory
 from domain.errors import Interrupted, StaleAttempt
 from domain.models import Worker
+from domain.presets import DEFAULT_PRESET, preset_path
 from domain.timeutil import utcnow
+from media.render.batcher import DynamicBatcher
+from media.render.face import analyze_portrait
+from media.render.renderer import Renderer
+from media.tts.engines import engine_for
+from media.tts.voices import resolve_voice
 from storage import open_storage
+from workers.attempt import AttemptControl, AttemptServices
+from workers.pipeline import Outcome, run_pipeline
 from workers.stats import WorkerStats
+
+#: what runs one attempt: the media pipeline, or a stub that tests bring
+Pipeline = Callable[[AttemptControl, AttemptServices], Outcome]
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +80,10 @@ class AttemptHandle:
 
 
 class WorkerRuntime:
-    def __init__(self, settings: Settings, tag: str, concurrency: int, providers: list[str]):
+    def __init__(self, settings: Settings, tag: str, concurrency: int, providers: list[str],
+                 pipeline: Pipeline = run_pipeline):
         self.settings = settings
+        self.pipeline = pipeline
         self.tag = tag
         self.concurrency = concurrency
         self.providers = providers
@@ -86,9 +99,7 @@ class WorkerRuntime:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._renderers: dict[str, object] = {}
-        from media.render.batcher import DynamicBatcher
-
+        self._renderers: dict[str, Renderer] = {}
         # one batcher per process: frames of concurrent jobs share model calls
         self.batcher = DynamicBatcher(settings.render_max_batch_size, settings.render_max_batch_delay_ms,
                                       on_batch=self._observe_batch)
@@ -97,10 +108,11 @@ class WorkerRuntime:
         self.stats.observe("batch_size", frames)
         self.stats.observe("batch_fill", fill)
 
-    def renderer(self, model: str):
-        """The process-wide renderer for a model on this worker's providers."""
-        from media.render.renderer import Renderer
+    def observe(self, name: str, value: float, label: str | None = None) -> None:
+        self.stats.observe(name, value, label or "")
 
+    def renderer(self, model: str) -> Renderer:
+        """The process-wide renderer for a model on this worker's providers."""
         with self._lock:
             renderer = self._renderers.get(model)
             if renderer is None:
@@ -127,21 +139,14 @@ class WorkerRuntime:
     def warm_up(self) -> None:
         """Load what the first job would otherwise wait for — the default
         voice, the face landmarker, the built-in model — before taking work."""
-        import time as _time
-
-        started = _time.monotonic()
+        started = time.monotonic()
         try:
-            from domain.presets import DEFAULT_PRESET, preset_path
-            from media.render.face import analyze_portrait
-            from media.tts.engines import engine_for
-            from media.tts.voices import resolve_voice
-
             engine_for(resolve_voice(None, "en", self.settings)).speak("Ready.")
             analyze_portrait(preset_path(DEFAULT_PRESET).read_bytes())
             self.renderer("builtin")
         except Exception:  # a cold first job is slower, not broken
             log.warning("warm-up failed; the first job will load what it needs", exc_info=True)
-        log.info("warmed up in %.1f s", _time.monotonic() - started)
+        log.info("warmed up in %.1f s", time.monotonic() - started)
 
     def mark_ready(self) -> None:
         """The worker consumes its queue now: count it in its pool's capacity."""
@@ -221,11 +226,3 @@ class WorkerRuntime:
                 log.warning("job %s moved on; stopping attempt %d", handle.claim.job_id, handle.claim.token)
                 handle.stale.set()
 
-
-def reap_dead_workers(sessions, settings: Settings) -> int:
-    """Mark workers silent for too long offline (the scheduler calls this)."""
-    cutoff = utcnow() - timedelta(seconds=settings.worker_dead_after_s)
-    with sessions() as session, session.begin():
-        return session.execute(
-            sa.update(Worker).where(Worker.heartbeat_at < cutoff, Worker.state != "offline").values(state="offline")
-        ).rowcount

@@ -27,6 +27,7 @@ import numpy as np
 from domain.config import Settings
 from domain.errors import JobFailure
 from domain.params import with_defaults
+from media.phonemes import PhoneTrack
 from media.render import quality
 from media.render.batcher import DirectRunner
 from media.render.face import PortraitInfo, analyze_image, decode_portrait
@@ -142,7 +143,7 @@ class Renderer:
         return max(x0 - m, 0), max(y0 - m, 0), min(x1 - m, r), min(y1 - m, r)
 
     def render(self, prepared: PreparedPortrait, audio: np.ndarray, sample_rate: int, params: dict | None,
-               first_frame_index: int = 0) -> Iterator[np.ndarray]:
+               first_frame_index: int = 0, phones: Any = None) -> Iterator[np.ndarray]:
         """Frames for this audio segment, uint8 RGB (resolution, resolution, 3).
 
         Exhaust the iterator or ``close()`` it: while it is open the job counts
@@ -156,7 +157,10 @@ class Renderer:
         fps = params["fps"]
         n_frames = frame_count(len(audio), sample_rate, fps)
         shift = self.correction_frames(prepared, params) if params["lip_sync_correction"] else 0
-        plan = self.mouth.plan(prepared.mouth, audio, sample_rate, params, n_frames, shift)
+        if getattr(self.mouth, "uses_phones", False):
+            plan = self.mouth.plan(prepared.mouth, audio, sample_rate, params, n_frames, shift, phones=phones)
+        else:
+            plan = self.mouth.plan(prepared.mouth, audio, sample_rate, params, n_frames, shift)
         return self._frames(prepared, plan, n_frames, params, first_frame_index)
 
     def _frames(self, prepared: PreparedPortrait, plan: Any, n_frames: int, params: dict,

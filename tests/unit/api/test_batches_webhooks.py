@@ -222,7 +222,7 @@ def test_a_final_failure_queues_job_failed_in_its_own_transaction_and_a_retry_qu
     from domain import lifecycle
     from domain.errors import JobFailure
     from domain.models import Tenant, WebhookEndpoint
-    from tasks.render import _record_failure
+    from tasks.render_job import _record_failure
 
     with sessions() as session, session.begin():
         tenant = Tenant(name="t")

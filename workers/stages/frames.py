@@ -1,31 +1,28 @@
 """What a job's frames go through before the encoder: the lip-sync model, then
-the visible mark, then the invisible payload. Built once per attempt."""
+the visible mark, then the invisible payload. Set up once per attempt."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
-from domain.secrets import local_secret
-
-
-def watermark_key(settings) -> str:
-    return settings.watermark_key or local_secret(settings, "watermark-key").hex()
-
-
-def tenant_code(tenant_id: str, key: str) -> int:
-    """16 bits naming the tenant in the payload (keyed, so it reveals nothing without the key)."""
-    import hashlib
-    import hmac
-
-    return int.from_bytes(hmac.new(key.encode(), tenant_id.encode(), hashlib.sha256).digest()[:2], "big")
+from domain.models import Asset
+from media.encode.codec import available_encoders, choose_video_codec
+from media.phonemes import PhoneTrack
+from media.render.face import analyze_portrait
+from media.watermark.invisible import InvisibleWatermark, Payload
+from media.watermark.keys import tenant_code, watermark_key
+from media.watermark.visible import VisibleWatermark
+from workers.attempt import Attempt, StageClock
+from workers.stages.inputs import Portrait
 
 
 @dataclass
-class RenderSetup:
+class FrameSource:
     renderer: Any
     prepared: Any
     params: dict
@@ -37,26 +34,23 @@ class RenderSetup:
     preset: str
 
     @classmethod
-    def build(cls, rt, claim, spec: dict, portrait) -> "RenderSetup":
-        from media.encode.codec import available_encoders, choose_video_codec
-        from media.render.face import analyze_portrait
-        from media.watermark.invisible import InvisibleWatermark, Payload
-
-        params = spec["params"]
-        renderer = rt.renderer(spec.get("model", "builtin"))
+    def build(cls, attempt: Attempt, portrait: Portrait) -> FrameSource:
+        spec, params, claim = attempt.spec, attempt.params, attempt.claim
+        renderer = attempt.services.renderer(spec.get("model", "builtin"))
         info = portrait.info or analyze_portrait(portrait.image).to_dict()
         prepared = renderer.prepare(portrait.image, info, params)
         size = int(params["resolution"])
-        key = watermark_key(rt.settings)
+        key = watermark_key(attempt.settings)
         payload = Payload(job_code=claim.wm_code or 0, tenant_code=tenant_code(claim.tenant_id, key))
-        invisible = InvisibleWatermark(key).embedder(payload, size, size, int(params["fps"]))
-        return cls(renderer=renderer, prepared=prepared, params=params, visible=visible_overlay(rt, spec, size),
+        invisible = InvisibleWatermark(key).embedder(payload, size, size, attempt.fps)
+        return cls(renderer=renderer, prepared=prepared, params=params, visible=visible_overlay(attempt, size),
                    invisible=invisible, width=size, height=size,
-                   codec=choose_video_codec(rt.tag, available_encoders()), preset="veryfast")
+                   codec=choose_video_codec(attempt.services.tag, available_encoders()), preset="veryfast")
 
-    def frames(self, samples: np.ndarray, sample_rate: int, first_frame: int, clock) -> Iterator[np.ndarray]:
+    def frames(self, samples: np.ndarray, sample_rate: int, first_frame: int, clock: StageClock,
+               phones: PhoneTrack | None = None) -> Iterator[np.ndarray]:
         index = first_frame
-        stream = self.renderer.render(self.prepared, samples, sample_rate, self.params, first_frame)
+        stream = self.renderer.render(self.prepared, samples, sample_rate, self.params, first_frame, phones=phones)
         try:
             while True:
                 t0, c0 = time.perf_counter(), time.thread_time()
@@ -78,20 +72,18 @@ class RenderSetup:
             stream.close()  # leaves the batcher's client list even when the segment is abandoned
 
 
-def visible_overlay(rt, spec: dict, size: int):
-    from media.watermark.visible import VisibleWatermark
-
-    options = spec.get("watermark") or {}
+def visible_overlay(attempt: Attempt, size: int) -> Any:
+    options = attempt.spec.get("watermark") or {}
     if options.get("enabled") is False:
         return None
-    settings = rt.settings
+    settings = attempt.settings
     logo = None
     if options.get("logo_asset_id"):
-        from domain.models import Asset
-
-        with rt.sessions() as session:
+        with attempt.services.sessions() as session:
             asset = session.get(Asset, options["logo_asset_id"])
-            logo = rt.storage.get_bytes(asset.storage_key) if asset else None
+            key = asset.storage_key if asset else None
+        if key is not None:
+            logo = attempt.storage_call(lambda: attempt.storage.get_bytes(key), "reading the logo")
     mark = VisibleWatermark(text=options.get("text") or settings.watermark_text, logo_png=logo,
                             position=options.get("position") or settings.watermark_position,
                             size=options.get("size") or 0.05,

@@ -14,9 +14,18 @@ import logging
 import platform
 import socket
 
+import onnxruntime
+from celery import Celery
+from celery.signals import worker_ready, worker_shutting_down
+
 from domain.config import Settings
+from media.render.providers import detect_tag
+from media.render.registry import BUILTIN, open_model
+from tasks import registry
 from tasks.celery_app import WEBHOOK_QUEUE, celery_for, queue_for
 from workers import runtime as worker_runtime
+from workers.pipeline import run_pipeline
+from workers.runtime import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +34,6 @@ def resolve_tag(requested: str) -> tuple[str, list[str]]:
     """(tag, providers) the worker really serves: the hardware's tag (or the one
     asked for), unless its accelerator provider fails to load the built-in
     model, in which case the worker logs why and serves ``cpu``."""
-    import onnxruntime
-
-    from media.render.providers import detect_tag
-    from media.render.registry import BUILTIN, open_model
-
     available = onnxruntime.get_available_providers()
     tag = detect_tag(platform.machine(), available) if requested == "auto" else requested
     model = open_model(BUILTIN, tag, available_providers=available)
@@ -39,17 +43,26 @@ def resolve_tag(requested: str) -> tuple[str, list[str]]:
     return model.effective_tag, list(model.providers)
 
 
-def run_render_worker(settings: Settings, requested_tag: str, concurrency: int) -> int:
-    from celery.signals import worker_ready, worker_shutting_down
+def worker_app(settings: Settings) -> Celery:
+    """The Celery app with the farm's tasks registered: only workers run them."""
+    app = celery_for(settings)
+    if "talkfarm.render_job" not in app.tasks:
+        registry.register(app)
+    return app
 
+
+def run_render_worker(settings: Settings, requested_tag: str, concurrency: int,
+                      pipeline: Pipeline = run_pipeline) -> int:
+    """Serve a pool until told to stop. ``pipeline`` runs each attempt: the
+    media pipeline, or a stub that a benchmark or test brings."""
     tag, providers = resolve_tag(requested_tag)
     if tag not in settings.pools:
         log.error("this worker serves pool %s, which TALKFARM_POOLS (%s) does not declare", tag, ",".join(settings.pools))
         return 2
-    rt = worker_runtime.WorkerRuntime(settings, tag, concurrency, providers)
+    rt = worker_runtime.WorkerRuntime(settings, tag, concurrency, providers, pipeline)
     worker_runtime.install(rt)
     rt.start()
-    if not settings.null_stages:
+    if pipeline is run_pipeline:
         rt.warm_up()  # registered as "starting" meanwhile: no work is sent to it yet
 
     def _drain(**_):
@@ -60,7 +73,7 @@ def run_render_worker(settings: Settings, requested_tag: str, concurrency: int) 
 
     worker_shutting_down.connect(_drain, weak=False)
     worker_ready.connect(_ready, weak=False)
-    app = celery_for(settings)
+    app = worker_app(settings)
     # one line per job from our own code is enough; Celery's received/succeeded lines double it
     for noisy in ("celery.app.trace", "celery.worker.strategy"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -83,7 +96,7 @@ def run_render_worker(settings: Settings, requested_tag: str, concurrency: int) 
 
 def run_webhook_worker(settings: Settings, concurrency: int = 8) -> None:
     """Deliveries run on their own queue and process, so a slow receiver never holds up rendering."""
-    app = celery_for(settings)
+    app = worker_app(settings)
     app.Worker(pool="threads", concurrency=concurrency, queues=[WEBHOOK_QUEUE],
                hostname=f"webhooks@{socket.gethostname()}", loglevel="INFO",
                without_heartbeat=True, without_mingle=True, without_gossip=True).start()

@@ -1,4 +1,4 @@
-"""The render task: takes a job id, claims the job, runs the pipeline, and
+"""The render task (``talkfarm.render_job``): takes a job id, claims the job, runs the pipeline, and
 records how the attempt ended. The database decides: a duplicate message, a
 job already running elsewhere, or a finished job all end here quietly."""
 
@@ -7,14 +7,19 @@ from __future__ import annotations
 import logging
 import time
 
+import sqlalchemy as sa
+
 from domain import lifecycle
 from domain.db import in_transaction
 from domain.errors import Interrupted, JobFailure, StaleAttempt
 from domain.models import Job
+from domain.states import JobState
 from media.errors import MediaError
 from storage import StorageUnavailable
 from tasks import dispatch
+from tasks.webhooks import queue_job_events, send_deliveries
 from workers import runtime as worker_runtime
+from workers.runtime import AttemptHandle, WorkerRuntime
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +46,11 @@ def render_job(job_id: str) -> None:
             log.warning("could not refill pool %s; the scheduler will", claim.pool, exc_info=True)
 
 
-def _run_attempt(rt, handle) -> None:
-    from workers.pipeline import run_pipeline
-
+def _run_attempt(rt: WorkerRuntime, handle: AttemptHandle) -> None:
     claim = handle.claim
     started = time.monotonic()
     try:
-        output, timings = run_pipeline(handle)
+        output, timings = rt.pipeline(handle, rt)
         deliveries = _record_success(rt, claim, output, timings)
         rt.stats.observe("render_seconds", time.monotonic() - started, "total")
         _send_webhooks(rt, deliveries)
@@ -72,7 +75,6 @@ def _record_success(rt, claim, output, timings) -> list[str]:
     If the database dropped the reply to a commit that went through, the retry
     finds the job already succeeded by this very attempt: that is success, not
     a stale attempt (the scheduler's sweep sends anything left unsent)."""
-    from tasks.webhooks import queue_job_events
 
     def succeed(session):
         lifecycle.succeed(session, claim, output, timings)
@@ -83,25 +85,21 @@ def _record_success(rt, claim, output, timings) -> list[str]:
     except StaleAttempt:
         with rt.sessions() as session:
             job = session.get(Job, claim.job_id)
-            if not (job and job.status == "succeeded" and job.attempt == claim.token):
+            if not (job and job.status == JobState.SUCCEEDED and job.attempt == claim.token):
                 raise
         return []
 
 
 def _record_failure(session, rt, claim, failure: JobFailure) -> list[str]:
     """Record the failure; if it ends the job, queue its webhooks in the same transaction."""
-    from tasks.webhooks import queue_job_events
-
     status = lifecycle.fail_attempt(session, claim, failure.code, failure.message, retryable=failure.retryable,
                                     max_failures=rt.settings.job_max_failures)
-    if status != "failed":
+    if status != JobState.FAILED:
         return []  # retried later: nothing to announce yet
     return queue_job_events(session, rt.settings, session.get(Job, claim.job_id), rt.storage)
 
 
 def _send_webhooks(rt, deliveries: list[str]) -> None:
-    from tasks.webhooks import send_deliveries
-
     try:
         send_deliveries(rt.settings, deliveries)
     except Exception:  # queued in the database; the scheduler sends due deliveries
@@ -119,7 +117,5 @@ def _as_failure(exc: Exception) -> JobFailure:
 
 
 def _unsend(rt, job_id: str) -> None:
-    import sqlalchemy as sa
-
     in_transaction(rt.sessions, lambda s: s.execute(
-        sa.update(Job).where(Job.id == job_id, Job.status == "queued").values(enqueued_at=None)))
+        sa.update(Job).where(Job.id == job_id, Job.status == JobState.QUEUED.value).values(enqueued_at=None)))

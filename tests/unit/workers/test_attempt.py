@@ -1,0 +1,101 @@
+"""A whole attempt in one process: SQLite, local storage, a stub renderer
+(tests/stubs.py), and the real stages around it — narration input, segment
+plan, encode, watermarks, join, poster, upload. No broker, no worker."""
+
+from __future__ import annotations
+
+import io
+import wave
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from domain import lifecycle
+from domain.errors import Interrupted
+from domain.models import Asset, Job, Segment, Tenant
+from domain.params import with_defaults
+from storage import open_storage
+from tests.stubs import StubControl, StubServices
+from workers.attempt import Attempt
+from workers.pipeline import run_attempt
+
+RATE = 24000
+
+
+def narration(seconds: float) -> bytes:
+    """Tone bursts with pauses, as 16-bit WAV: long enough for two segments."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    voiced = (np.sin(2 * np.pi * 3 * t) > -0.2).astype(np.float32)
+    samples = 0.3 * np.sin(2 * np.pi * 220 * t) * voiced
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(RATE)
+        w.writeframes((samples * 32767).astype("<i2").tobytes())
+    return out.getvalue()
+
+
+@pytest.fixture
+def services(sqlite_settings, sessions):
+    return StubServices(settings=sqlite_settings, sessions=sessions, storage=open_storage(sqlite_settings))
+
+
+@pytest.fixture
+def job_id(services):
+    data = narration(32.0)
+    with services.sessions() as session, session.begin():
+        tenant = Tenant(name="newsroom")
+        session.add(tenant)
+        session.flush()
+        asset = Asset(id="ast_narration", tenant_id=tenant.id, kind="audio", content_type="audio/wav", bytes=len(data),
+                      sha256="0" * 64, storage_key=f"assets/{tenant.id}/ast_narration", info={})
+        session.add(asset)
+        services.storage.put_bytes(asset.storage_key, data, "audio/wav")
+        spec = {"audio_asset_id": asset.id, "avatar": {"preset": "astronaut"}, "model": "builtin",
+                "params": with_defaults({"resolution": 128, "fps": 10}), "watermark": {"enabled": False}}
+        job = Job(tenant_id=tenant.id, pool="cpu", spec=spec, wm_code=7)
+        session.add(job)
+        session.flush()
+        return job.id
+
+
+def claim(services, job_id: str) -> lifecycle.Claim:
+    with services.sessions() as session, session.begin():
+        session.execute(sa.update(Job).where(Job.id == job_id).values(not_before=None))
+        return lifecycle.claim(session, job_id, "worker-1", 60)
+
+
+def test_a_whole_attempt_renders_every_frame_and_publishes_the_output(services, job_id, tmp_path):
+    outcome, timings = run_attempt(Attempt(StubControl(claim(services, job_id)), services, tmp_path))
+
+    assert outcome["duration_s"] == pytest.approx(32.0, abs=0.2)
+    assert (outcome["width"], outcome["height"]) == (128, 128)
+    assert services.stub_renderer.rendered_frames == 320  # 32 s at 10 fps, every frame once
+    assert services.storage.exists(outcome["key"]) and "poster" in outcome["files"]
+    assert services.storage.list(f"work/{job_id}/") == []  # working segments cleared
+    with services.sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Segment).where(Segment.job_id == job_id)) == 2
+        assert session.get(Job, job_id).stage == "upload"
+    assert {"inputs", "render", "encode", "upload"} <= set(timings)
+
+
+def test_an_attempt_resumes_from_the_last_finished_segment(services, job_id, tmp_path):
+    def drain_once_a_segment_is_recorded():
+        with services.sessions() as session:
+            recorded = session.scalar(sa.select(sa.func.count()).select_from(Segment).where(Segment.job_id == job_id))
+        return Interrupted("draining") if recorded else None
+
+    first = StubControl(claim(services, job_id), stop_when=drain_once_a_segment_is_recorded)
+    with pytest.raises(Interrupted):
+        run_attempt(Attempt(first, services, tmp_path / "a"))
+    rendered_first = services.stub_renderer.rendered_frames
+    with services.sessions() as session, session.begin():
+        done = lifecycle.finished_segments(session, job_id)
+        lifecycle.hand_back(session, first.claim, "drained")
+    assert list(done) == [0] and rendered_first == done[0].frames
+
+    outcome, _ = run_attempt(Attempt(StubControl(claim(services, job_id)), services, tmp_path / "b"))
+
+    # the second attempt rendered only the segment the first had not finished
+    assert services.stub_renderer.rendered_frames - rendered_first == 320 - done[0].frames
+    assert outcome["duration_s"] == pytest.approx(32.0, abs=0.2)

@@ -1,0 +1,176 @@
+"""One attempt at one job, typed: the state every stage of the pipeline receives.
+
+An ``Attempt`` bundles what a stage needs — the claim and its spec, the
+worker's services (settings, database, storage, renderers), a scratch
+folder, the stage clock, progress reports, and storage calls that wait out
+an outage — so that imports run one way: pipeline → stages → attempt.
+
+The worker's runtime provides the services and the control (ownership
+checks, drain); tests provide stubs of both (``tests/stubs.py``), as
+Dramatiq's ``StubBroker`` stands in for a broker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+from sqlalchemy.orm import Session, sessionmaker
+
+from domain import lifecycle
+from domain.config import Settings
+from domain.db import in_transaction
+from domain.errors import JobFailure
+from domain.states import Stage, overall_progress
+from media.phonemes import PhoneTrack
+from storage import Storage, StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+#: progress is written at most this often
+PROGRESS_EVERY_S = 0.5
+
+T = TypeVar("T")
+
+
+class RendererSource(Protocol):
+    def renderer(self, model: str) -> Any: ...
+
+
+class AttemptServices(RendererSource, Protocol):
+    """What the worker process lends each attempt."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    storage: Storage
+    tag: str
+
+    def observe(self, name: str, value: float, label: str | None = None) -> None: ...
+
+
+class AttemptControl(Protocol):
+    """Whether the attempt may go on: raises ``StaleAttempt`` once the job moved
+    on, ``Interrupted`` when the worker drains (at a checkpoint, or anywhere
+    once the grace period is over)."""
+
+    claim: lifecycle.Claim
+
+    def check(self, *, checkpoint: bool = False) -> None: ...
+
+
+@dataclass
+class SegmentPlan:
+    index: int
+    texts: list[str]  # sentences, for a script job
+    audio: tuple[int, int] | None = None  # (start, end) sample range, for an audio job
+
+
+@dataclass
+class SpokenSegment:
+    plan: SegmentPlan
+    samples: np.ndarray  # padded to whole frames
+    sample_rate: int
+    frames: int
+    cues: list[tuple[float, float, str]]
+    phones: PhoneTrack | None = None
+
+
+class StageClock:
+    """Seconds spent per stage; the job's `timings` and the worker's histograms."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def add(self, name: str, seconds: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+    @contextlib.contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(name, time.perf_counter() - started)
+
+
+@dataclass
+class Attempt:
+    control: AttemptControl
+    services: AttemptServices
+    tmp: Path
+    clock: StageClock = field(default_factory=StageClock)
+    _progress_at: float = 0.0
+    _progress_stage: Stage | None = None
+
+    @property
+    def claim(self) -> lifecycle.Claim:
+        return self.control.claim
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def storage(self) -> Storage:
+        return self.services.storage
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return self.claim.spec
+
+    @property
+    def params(self) -> dict[str, Any]:
+        params: dict[str, Any] = self.spec["params"]
+        return params
+
+    @property
+    def fps(self) -> int:
+        return int(self.params["fps"])
+
+    @property
+    def work_prefix(self) -> str:
+        """Where this job's finished segments wait for the end of the job."""
+        return f"work/{self.claim.job_id}/"
+
+    def check(self, *, checkpoint: bool = False) -> None:
+        self.control.check(checkpoint=checkpoint)
+
+    def transaction(self, fn: Callable[[Session], T]) -> T:
+        result: T = in_transaction(self.services.sessions, fn)
+        return result
+
+    def report(self, stage: Stage, fraction: float, force: bool = False) -> None:
+        """Write stage and progress to the job, fenced, at most twice a second."""
+        now = time.monotonic()
+        if not force and stage == self._progress_stage and now - self._progress_at < PROGRESS_EVERY_S:
+            return
+        self._progress_stage, self._progress_at = stage, now
+        progress = overall_progress(stage, fraction)
+        self.transaction(lambda s: lifecycle.report_progress(s, self.claim, stage, progress))
+
+    def storage_call(self, fn: Callable[[], T], what: str) -> T:
+        """Call storage, waiting out an outage (backoff with jitter) up to the
+        configured limit; the attempt still stops promptly if it loses its job."""
+        limit = self.settings.storage_wait_limit_s
+        started, delay = time.monotonic(), 0.5
+        while True:
+            try:
+                return fn()
+            except StorageUnavailable as exc:
+                waited = time.monotonic() - started
+                if waited >= limit:
+                    raise JobFailure("storage_unavailable",
+                                     f"{what}: storage unreachable for {waited:.0f} s ({exc}); giving up",
+                                     retryable=True) from exc
+                if waited == 0 or delay >= 8:
+                    log.warning("%s: storage unavailable, waiting (%s)", what, exc)
+                time.sleep(min(delay, max(0.0, limit - waited)) * random.uniform(0.7, 1.3))
+                delay = min(delay * 2, 10.0)
+                self.check()

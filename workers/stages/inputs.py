@@ -1,0 +1,74 @@
+"""A job's inputs: its portrait, its segment plan, and each segment's speech."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from domain.errors import JobFailure
+from domain.models import Asset
+from domain.presets import preset_path
+from media.encode.timing import pad_to_frames
+from media.tts.audio_input import load_audio, split_at_silences
+from media.tts.sentences import group_segments, split_sentences
+from media.tts.synthesize import synthesize_sentences
+from media.tts.voices import resolve_voice
+from workers.attempt import Attempt, SegmentPlan, SpokenSegment
+
+
+@dataclass
+class Portrait:
+    image: bytes
+    info: dict | None  # analysis stored with the asset; None for presets (analysed on first use)
+
+
+@dataclass
+class AudioSource:
+    samples: np.ndarray
+    sample_rate: int
+
+
+def load_portrait(attempt: Attempt) -> Portrait:
+    avatar = attempt.spec["avatar"]
+    if "preset" in avatar:
+        return Portrait(preset_path(avatar["preset"]).read_bytes(), None)
+    with attempt.services.sessions() as session:
+        asset = session.get(Asset, avatar["asset_id"])
+        if asset is None:
+            raise JobFailure("avatar_missing", "the portrait asset no longer exists")
+        key, info = asset.storage_key, dict(asset.info)
+    return Portrait(attempt.storage_call(lambda: attempt.storage.get_bytes(key), "reading the portrait"), info)
+
+
+def plan_segments(attempt: Attempt) -> tuple[list[SegmentPlan], AudioSource | None]:
+    """The job's segments, the same on every attempt (so finished ones can be reused)."""
+    spec = attempt.spec
+    if spec.get("script") is not None:
+        sentences = split_sentences(spec["script"], spec.get("language") or "en")
+        if not sentences:
+            raise JobFailure("script_empty", "the script has nothing to say")
+        return [SegmentPlan(i, group) for i, group in enumerate(group_segments(sentences))], None
+    with attempt.services.sessions() as session:
+        asset = session.get(Asset, spec["audio_asset_id"])
+        if asset is None:
+            raise JobFailure("audio_missing", "the audio asset no longer exists")
+        key = asset.storage_key
+    data = attempt.storage_call(lambda: attempt.storage.get_bytes(key), "reading the narration")
+    samples, rate = load_audio(data)
+    cuts = split_at_silences(samples, rate, fps=attempt.fps)
+    return [SegmentPlan(i, [], (start, end)) for i, (start, end) in enumerate(cuts)], AudioSource(samples, rate)
+
+
+def speak_segment(attempt: Attempt, plan: SegmentPlan, audio: AudioSource | None) -> SpokenSegment:
+    """One segment's speech, padded to whole frames, with its caption cues."""
+    if audio is not None:
+        start, end = plan.audio or (0, 0)
+        samples, rate, cues = audio.samples[start:end].astype(np.float32), audio.sample_rate, []
+    else:
+        spec = attempt.spec
+        voice = resolve_voice(spec.get("voice"), spec.get("language"), attempt.settings)
+        speech = attempt.storage_call(lambda: synthesize_sentences(plan.texts, voice, attempt.storage), "speech cache")
+        samples, rate, cues = speech.samples, speech.sample_rate, [tuple(c) for c in speech.cues]
+    padded, frames = pad_to_frames(samples, rate, attempt.fps)
+    return SpokenSegment(plan, padded, rate, frames, cues)
