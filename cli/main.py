@@ -113,8 +113,9 @@ def tenants() -> None:
 def tenants_set(name, weight, max_in_flight, watermark_text, watermark_position, watermark_opacity, watermark_size,
                 logo, may_disable_watermark) -> None:
     """Create or update tenant NAME's settings."""
+    from api.tenant_watermark import set_tenant_watermark
     from domain.db import session_factory
-    from domain.tenants import get_or_create_tenant, set_tenant_watermark
+    from domain.tenants import get_or_create_tenant
 
     settings = _settings()
     with session_factory(settings)() as session, session.begin():
