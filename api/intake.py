@@ -25,7 +25,6 @@ from domain.timeutil import utcnow
 #: which pools serve each accelerator request; `auto` prefers accelerators
 ACCELERATOR_POOLS = {"gpu": ["amd64-gpu"], "npu": ["arm64-npu"], "cpu": ["cpu"],
                      "auto": ["amd64-gpu", "arm64-npu", "cpu"]}
-MAX_METADATA_BYTES = 16 * 1024
 
 
 @dataclass
@@ -123,9 +122,7 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
         if logo.kind != "image":
             raise ProblemError("watermark_invalid", "watermark.logo_asset_id must name an image asset.", 422)
 
-    metadata = body.get("metadata") or {}
-    if len(json.dumps(metadata)) > MAX_METADATA_BYTES:
-        raise ProblemError("metadata_too_large", f"metadata must be at most {MAX_METADATA_BYTES} bytes of JSON.", 422)
+    metadata = body.get("metadata") or {}  # bounded by the schema (api/schemas.JsonDocument)
     webhook_url = body.get("webhook_url")
     if webhook_url:
         from tasks.webhook_targets import check_webhook_url

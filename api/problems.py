@@ -8,6 +8,7 @@ import logging
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
+from api.schemas import BOUND_CODES
 from domain.errors import ProblemError
 from media.errors import MediaError
 
@@ -38,9 +39,13 @@ def problem_response(problem: ProblemError) -> Response:
     return response
 
 
-def _validation_code(messages) -> str:
-    """Name the kind of mistake: an unknown field, a render param out of range, or other."""
+def validation_code(messages) -> str:
+    """Name the kind of mistake: a bound (its own code, api/schemas.BOUND_CODES),
+    an unknown field, a render param out of range, or other."""
     flat = json.dumps(messages)
+    for code in BOUND_CODES:
+        if f'"{code}: ' in flat:
+            return code
     if "Unknown field." in flat:
         return "unknown_field"
     if isinstance(messages, dict):
@@ -82,7 +87,7 @@ def install(app: Flask) -> None:
         if messages is not None:
             # webargs / flask-smorest validation: name every field that is wrong
             body = messages.get("json", messages.get("query", messages.get("files", messages.get("form", messages))))
-            problem = ProblemError(_validation_code(messages), _detail(body), status, errors=body)
+            problem = ProblemError(validation_code(messages), _detail(body), status, errors=body)
         else:
             problem = ProblemError(_HTTP_CODES.get(status, "http_error"), exc.description or exc.name, status,
                                    title=exc.name)

@@ -3,8 +3,13 @@ generate ``/openapi.json``, so the spec cannot drift from the checks."""
 
 from __future__ import annotations
 
+import json
+import math
+import re
+
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from domain import models
 from domain.params import PARAMS
 
 ACCELERATORS = ("auto", "gpu", "npu", "cpu")
@@ -16,6 +21,153 @@ EVENT_TYPES = ("job.succeeded", "job.failed", "job.canceled", "batch.completed")
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
+
+
+# --- bounds: what a request may hold, declared once --------------------------------------
+# Strings are checked against the columns they land in (domain/models.py), so the
+# API refuses with a 4xx what the database would refuse with a 500; a test holds
+# the two together. A refused value's message starts with its stable code, which
+# api/problems.py lifts into the problem's `code`.
+
+def column_length(attribute) -> int:
+    """The declared length of a model's String column, e.g. ``column_length(Job.webhook_url)``."""
+    return attribute.property.columns[0].type.length
+
+
+#: ids (job_…, ast_…, bat_…, whe_…): the primary-key column
+ID_MAX_CHARS = column_length(models.Job.id)
+WEBHOOK_URL_MAX_CHARS = column_length(models.Job.webhook_url)
+IDEMPOTENCY_KEY_MAX_CHARS = column_length(models.Job.idempotency_key)
+#: a JSON request body, before it is parsed (a batch of 1,000 jobs of ~4,000 characters fits)
+MAX_JSON_BYTES = 4 * 1024 * 1024
+#: arrays and objects inside one another, anywhere in a JSON body, a JSONL line or a form field
+MAX_JSON_DEPTH = 32
+#: job and batch metadata, as compact JSON, and its own nesting
+MAX_METADATA_BYTES = 16 * 1024
+MAX_METADATA_DEPTH = 8
+#: integers anywhere in JSON fit a signed 64-bit column
+MAX_JSON_INT = 2**63 - 1
+
+#: stable codes of the bounds, most specific first (api/problems.py looks for them in messages)
+BOUND_CODES = ("text_invalid_character", "field_too_long", "json_too_deep", "json_number_invalid",
+               "metadata_too_large")
+
+#: NUL and UTF-16 surrogates (a lone one cannot be encoded as UTF-8; PostgreSQL refuses NUL)
+_NEVER_IN_TEXT = re.compile(r"[\x00\ud800-\udfff]")
+#: free text (scripts, watermark text) may also hold tabs and newlines, no other control characters
+_NOT_IN_FREE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+#: names, ids and URLs: no control characters at all
+_NOT_IN_NAMES = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def refusal(code: str, message: str) -> str:
+    """A validation message that carries its code."""
+    return f"{code}: {message}"
+
+
+def text_problem(value: str, *, free_text: bool = False, anything_printable: bool = False) -> str | None:
+    """Why ``value`` cannot be stored, or None. ``anything_printable`` only refuses
+    what no database or encoder can hold (NUL, surrogates): for callers' own data."""
+    pattern = _NEVER_IN_TEXT if anything_printable else (_NOT_IN_FREE_TEXT if free_text else _NOT_IN_NAMES)
+    bad = pattern.search(value)
+    if bad is None:
+        return None
+    return refusal("text_invalid_character", f"U+{ord(bad.group()):04X} at character {bad.start()} is not allowed.")
+
+
+class Text(fields.String):
+    """A string bounded by its column (``max_length``) and free of characters no
+    column can hold. ``free_text`` allows tabs and newlines (scripts); names and
+    ids allow no control characters."""
+
+    def __init__(self, *, max_length: int | None, min_length: int | None = None, free_text: bool = False, **kwargs):
+        self.max_length, self.free_text = max_length, free_text
+        if max_length is not None or min_length is not None:
+            # documents maxLength/minLength in /openapi.json; the length check itself is _deserialize's
+            kwargs["validate"] = [validate.Length(min=min_length, max=max_length), *_as_list(kwargs.get("validate"))]
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if self.max_length is not None and len(text) > self.max_length:
+            raise ValidationError(refusal("field_too_long", f"At most {self.max_length} characters; got {len(text)}."))
+        problem = text_problem(text, free_text=self.free_text)
+        if problem:
+            raise ValidationError(problem)
+        return text
+
+
+class Id(Text):
+    """An object id (``job_…``): as long as the primary key at most."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=ID_MAX_CHARS, **kwargs)
+
+
+class WebhookUrl(fields.Url):
+    """An absolute http(s) URL that fits its column; where it may point is tasks/webhook_targets' check."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("schemes", {"http", "https"})
+        kwargs.setdefault("require_tld", False)
+        super().__init__(**kwargs)
+        self.validators.insert(0, validate.Length(max=WEBHOOK_URL_MAX_CHARS))
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            if len(value) > WEBHOOK_URL_MAX_CHARS:
+                raise ValidationError(refusal("field_too_long", f"At most {WEBHOOK_URL_MAX_CHARS} characters; got {len(value)}."))
+            problem = text_problem(value)
+            if problem:
+                raise ValidationError(problem)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def json_problem(value, *, max_depth: int = MAX_JSON_DEPTH, _depth: int = 1) -> str | None:
+    """Why a parsed JSON value cannot be stored as it is: too deep, a number
+    that is not finite or too large, a key or string no database holds."""
+    if isinstance(value, dict) or isinstance(value, list):
+        if _depth > max_depth:
+            return refusal("json_too_deep", f"Nested deeper than {max_depth} levels.")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            problem = (text_problem(key, anything_printable=True) if isinstance(key, str) else None) \
+                or json_problem(item, max_depth=max_depth, _depth=_depth + 1)
+            if problem:
+                return problem
+        return None
+    if isinstance(value, str):
+        return text_problem(value, anything_printable=True)
+    if isinstance(value, float) and not math.isfinite(value):
+        return refusal("json_number_invalid", "NaN and Infinity are not JSON numbers.")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_JSON_INT:
+        return refusal("json_number_invalid", "Integers must fit in 64 bits.")
+    return None
+
+
+class JsonDocument(fields.Dict):
+    """The caller's own JSON object (metadata): any shape, within a size and a
+    nesting depth, with finite numbers and storable strings."""
+
+    def __init__(self, *, max_bytes: int = MAX_METADATA_BYTES, max_depth: int = MAX_METADATA_DEPTH, **kwargs):
+        self.max_bytes, self.max_depth = max_bytes, max_depth
+        super().__init__(keys=fields.String(), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        document = super()._deserialize(value, attr, data, **kwargs)
+        problem = json_problem(document, max_depth=self.max_depth)
+        if problem:
+            raise ValidationError(problem)
+        size = len(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode())
+        if size > self.max_bytes:
+            raise ValidationError(refusal("metadata_too_large", f"At most {self.max_bytes} bytes of JSON; got {size}."))
+        return document
+
+
+def _as_list(validators) -> list:
+    if validators is None:
+        return []
+    return list(validators) if isinstance(validators, (list, tuple)) else [validators]
 
 
 def _param_field(p):
@@ -50,31 +202,32 @@ RenderParamsSchema.Meta.unknown = RAISE  # type: ignore[attr-defined]
 class WatermarkOptionsSchema(StrictSchema):
     enabled = fields.Boolean(load_default=None, allow_none=True,
                              metadata={"description": "false turns the visible watermark off, if the tenant may."})
-    text = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
+    text = Text(max_length=80, min_length=1, load_default=None, allow_none=True)
     position = fields.String(load_default=None, allow_none=True,
                              validate=validate.OneOf(["top-left", "top-right", "bottom-left", "bottom-right"]))
     opacity = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0.05, max=1.0))
     size = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0.02, max=0.2),
                         metadata={"description": "Height of the mark as a share of the frame height."})
-    logo_asset_id = fields.String(load_default=None, allow_none=True, metadata={"description": "An image asset to use as a logo."})
+    logo_asset_id = Id(load_default=None, allow_none=True, metadata={"description": "An image asset to use as a logo."})
 
 
 class JobSpecSchema(StrictSchema):
-    script = fields.String(load_default=None, allow_none=True, metadata={"description": "Text to speak; or give audio_asset_id."})
-    audio_asset_id = fields.String(load_default=None, allow_none=True, metadata={"description": "Narration to lip-sync instead of a script."})
-    avatar = fields.String(required=True, validate=validate.Length(min=1, max=64),
+    script = Text(max_length=None, free_text=True, load_default=None, allow_none=True, metadata={"description": "Text to speak; or give audio_asset_id."})
+    audio_asset_id = Id(load_default=None, allow_none=True, metadata={"description": "Narration to lip-sync instead of a script."})
+    avatar = Text(max_length=64, min_length=1, required=True,
                            metadata={"description": "An image asset id, or a preset name such as `astronaut`."})
-    voice = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
-    language = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16),
+    voice = Text(max_length=100, load_default=None, allow_none=True)
+    language = Text(max_length=16, load_default=None, allow_none=True,
                              metadata={"description": "BCP 47-ish language code, e.g. en-US, zh; picks a voice if none given."})
-    model = fields.String(load_default="builtin", validate=validate.Length(min=1, max=100))
+    model = Text(max_length=100, min_length=1, load_default="builtin")
     params = fields.Nested(RenderParamsSchema, load_default=dict)
     accelerator = fields.String(load_default="auto", validate=validate.OneOf(ACCELERATORS))
     priority = fields.Integer(strict=True, load_default=5, validate=validate.Range(min=0, max=9),
                               metadata={"description": "0 lowest … 9 most urgent; orders work within a tenant."})
-    webhook_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False)
-    metadata = fields.Dict(keys=fields.String(), load_default=dict,
-                           metadata={"description": "Your own data, returned on the job and in webhooks (≤ 16 KB)."})
+    webhook_url = WebhookUrl(load_default=None, allow_none=True)
+    metadata = JsonDocument(load_default=dict, metadata={
+        "description": f"Your own data, returned on the job and in webhooks (at most {MAX_METADATA_BYTES // 1024} KB "
+                       f"of JSON, {MAX_METADATA_DEPTH} levels deep)."})
     watermark = fields.Nested(WatermarkOptionsSchema, load_default=None, allow_none=True)
 
     @validates_schema
@@ -148,8 +301,8 @@ class JobListSchema(Schema):
 
 class JobListQuerySchema(StrictSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(JOB_STATES))
-    batch_id = fields.String(load_default=None)
-    cursor = fields.String(load_default=None)
+    batch_id = Id(load_default=None)
+    cursor = Id(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

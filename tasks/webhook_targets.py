@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from domain.config import Settings
 from domain.errors import ProblemError
+from domain.models import WebhookEndpoint
 
 #: addresses a tenant's webhook must never reach unless allow-listed
 _METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
@@ -40,19 +41,60 @@ def _forbidden(addr: ipaddress._BaseAddress) -> bool:
 def resolve(host: str, port: int) -> list[ipaddress._BaseAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
+    except UnicodeError as exc:  # a label getaddrinfo's IDNA codec refuses (empty, over 63 characters)
+        raise ProblemError("webhook_url_invalid", f"The webhook host {host!r} is not a valid host name.", 422) from exc
+    except (socket.gaierror, OSError) as exc:
         raise ProblemError("webhook_url_unresolvable", f"The webhook host {host!r} does not resolve.", 422) from exc
     return sorted({ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}, key=str)
 
 
-def check_webhook_url(url: str, settings: Settings) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ProblemError("webhook_url_invalid", "webhook URLs must be absolute http(s) URLs.", 422)
+#: the longest URL the webhook columns hold
+MAX_URL_CHARS = WebhookEndpoint.__table__.c.url.type.length
+
+
+def _invalid(why: str) -> ProblemError:
+    return ProblemError("webhook_url_invalid", f"webhook URLs must be absolute http(s) URLs: {why}", 422)
+
+
+def parse_webhook_url(url: str) -> tuple[str, str, int]:
+    """(scheme, ASCII host, port) of a webhook URL, or ``webhook_url_invalid``.
+    Every way urlsplit, the port or IDNA can fail is a 422 here, not a 500 later."""
+    if not isinstance(url, str) or len(url) > MAX_URL_CHARS:
+        raise _invalid(f"at most {MAX_URL_CHARS} characters.")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or 0xD800 <= ord(c) <= 0xDFFF or c.isspace() for c in url):
+        raise _invalid("no spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError when not a number or outside 0..65535
+        host = parts.hostname
+    except ValueError as exc:
+        raise _invalid(str(exc)) from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise _invalid("a scheme of http or https and a host are needed.")
     if parts.username or parts.password:
         raise ProblemError("webhook_url_invalid", "webhook URLs may not carry credentials.", 422)
-    host = parts.hostname
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if port == 0:
+        raise _invalid("port 0 is not a port.")
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError as exc:
+        raise _invalid(f"the host name cannot be encoded (IDNA: {exc}).") from None
+    labels = ascii_host.rstrip(".").split(".")
+    if len(ascii_host) > 253 or any(not label or len(label) > 63 for label in labels) and not _is_ip(ascii_host):
+        raise _invalid("the host name is not a valid DNS name.")
+    return parts.scheme, ascii_host, port or (443 if parts.scheme == "https" else 80)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
+def check_webhook_url(url: str, settings: Settings) -> None:
+    _, host, port = parse_webhook_url(url)
     addresses = resolve(host, port)
     if _allowed(host, addresses, settings.webhook_allow_hosts):
         return

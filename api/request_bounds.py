@@ -1,0 +1,122 @@
+"""The edge, before any handler or parser: a JSON body is refused for its size
+and nesting *before* it is parsed (so a RecursionError can never happen
+further in), then parsed strictly once (no NaN, no Infinity, no number
+beyond 64 bits, no string a database cannot hold). Path ids, query values,
+form fields and the Idempotency-Key carry no NUL, lone surrogate or control
+character. Everything refused here is a 4xx problem with its own code; the
+limits themselves are declared in api/schemas.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import numpy as np
+from flask import Flask, request
+
+from api.schemas import (
+    IDEMPOTENCY_KEY_MAX_CHARS,
+    MAX_JSON_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_JSON_INT,
+    json_problem,
+    text_problem,
+)
+from domain.errors import ProblemError
+
+#: a JSON string literal, escapes included (unrolled, so long strings cost no backtracking)
+_STRING_LITERAL = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_OPEN, _CLOSE = np.frombuffer(b"[{", np.uint8), np.frombuffer(b"]}", np.uint8)
+#: the longest path parameter any route takes (worker ids are host names; storage keys have their own check)
+MAX_PATH_PARAM_CHARS = 200
+
+
+def nesting_depth(data: bytes) -> int:
+    """How deeply arrays and objects nest in JSON text, without parsing it
+    (brackets inside strings do not count). Linear, no recursion."""
+    stripped = np.frombuffer(_STRING_LITERAL.sub(b'""', data), np.uint8)
+    if stripped.size == 0:
+        return 0
+    steps = np.isin(stripped, _OPEN).astype(np.int32) - np.isin(stripped, _CLOSE).astype(np.int32)
+    return int(np.cumsum(steps).max(initial=0))
+
+
+def _reject_constant(name: str):
+    raise ProblemError("json_number_invalid", f"{name} is not a JSON number; send finite numbers only.", 400)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        _reject_constant(text)
+    return value
+
+
+def _int(text: str) -> int:
+    if len(text) > 20:  # more digits than 2**63 has: refused before int() spends time on it
+        raise ProblemError("json_number_invalid", "Integers must fit in 64 bits.", 400)
+    value = int(text)
+    if abs(value) > MAX_JSON_INT:
+        raise ProblemError("json_number_invalid", "Integers must fit in 64 bits.", 400)
+    return value
+
+
+def loads_bounded(data: bytes | str, *, what: str = "The JSON body", max_bytes: int = MAX_JSON_BYTES,
+                  max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON from a caller, within bounds; every refusal is a ProblemError
+    (``json_too_large`` 413, ``json_too_deep``/``json_number_invalid``/``json_invalid`` 400,
+    ``text_invalid_character`` 422)."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if len(raw) > max_bytes:
+        raise ProblemError("json_too_large", f"{what} is {len(raw)} bytes; at most {max_bytes} are accepted.", 413)
+    depth = nesting_depth(raw)
+    if depth > max_depth:
+        raise ProblemError("json_too_deep", f"{what} nests {depth} levels deep; at most {max_depth} are accepted.", 400)
+    try:
+        text = raw.decode("utf-8")
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_float, parse_int=_int)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProblemError("json_invalid", f"{what} is not valid UTF-8 JSON: {exc}", 400) from None
+    except RecursionError:  # cannot happen below MAX_JSON_DEPTH; kept as a 4xx should the limit be raised
+        raise ProblemError("json_too_deep", f"{what} nests too deeply.", 400) from None
+    problem = json_problem(value, max_depth=max_depth)
+    if problem:
+        code, _, message = problem.partition(": ")
+        raise ProblemError(code, f"{what}: {message}", 400 if code.startswith("json_") else 422)
+    return value
+
+
+def _check_text(where: str, value: str, problem: str | None) -> None:
+    if problem:
+        code, _, message = problem.partition(": ")
+        raise ProblemError(code, f"{where}: {message}", 422)
+
+
+def check_request() -> None:
+    """before_request: the bounds every route shares."""
+    for name, value in (request.view_args or {}).items():
+        if name == "key":  # a storage key behind a signed link: the signature check refuses it
+            _check_text(name, value, text_problem(value))
+            continue
+        if len(value) > MAX_PATH_PARAM_CHARS or text_problem(value):
+            raise ProblemError("id_invalid", f"{name} is not an id: too long or holds a control character.", 400)
+    for name, value in request.args.items(multi=True):
+        _check_text(f"query {name}", value, text_problem(value))
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and (len(key) > IDEMPOTENCY_KEY_MAX_CHARS or text_problem(key)):
+        raise ProblemError("idempotency_key_invalid",
+                           f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX_CHARS} printable characters.", 400)
+    if request.is_json and request.method in ("POST", "PUT", "PATCH"):
+        if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
+            raise ProblemError("json_too_large", f"JSON bodies may be at most {MAX_JSON_BYTES} bytes.", 413)
+        data = request.get_data(cache=True)
+        if data:
+            loads_bounded(data)
+    elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        for name, value in request.form.items(multi=True):
+            _check_text(f"form field {name}", value, text_problem(value, free_text=True))
+
+
+def install(app: Flask) -> None:
+    app.before_request(check_request)
