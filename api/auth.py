@@ -57,8 +57,19 @@ def principal_for_key_id(key_id: str) -> Principal | None:
     return _principal(read_one(ctx().settings.database_url, live_key_query(key_id=key_id)))
 
 
+#: environ key of a caller the web page vouches for (api/web/public_api.py); only in-process
+#: code can set an environ key without the HTTP_ prefix, so the network cannot forge it
+PAGE_PRINCIPAL_ENVIRON = "talkfarm.principal"
+
+
 def authenticate() -> None:
     if request.path.startswith(PUBLIC_PREFIXES) or request.method == "OPTIONS":
+        return
+    if request.blueprint == "page":  # the web page signs in with its own session (api/web/session.py)
+        return
+    vouched = request.environ.get(PAGE_PRINCIPAL_ENVIRON)
+    if isinstance(vouched, Principal):  # the page calling this API in-process for its signed-in caller
+        use_principal(vouched)
         return
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")

@@ -1,0 +1,78 @@
+"""The web page: server-rendered Jinja templates with htmx and Pico CSS (both
+vendored under static/vendor with their licences), served by the API's own
+process. No Node at install or run time.
+
+Every action goes through the public API, called in-process (see
+``public_api``), so the page refuses exactly what the API refuses, with the
+same codes. ``install(app)`` adds the blueprint, the session cookie, CSRF
+protection (Flask-WTF's CSRFProtect) and a Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
+
+from domain.config import Settings
+
+page = Blueprint("page", __name__, template_folder="templates", static_folder="static",
+                 static_url_path="/static")
+csrf = CSRFProtect()
+
+#: how long a signed-in page session lasts without signing in again
+SESSION_HOURS = 12
+
+
+class PageSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, marked Secure when the page is reached over TLS
+    (directly, or behind a proxy whose public URL is https)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        public_url = app.extensions["talkfarm"].settings.public_url
+        return request.is_secure or public_url.startswith("https://")
+
+
+def _storage_origins(settings: Settings) -> str:
+    """Where signed download links point, for the CSP's media-src and img-src."""
+    if not settings.storage_url.startswith("s3://"):
+        return ""
+    if settings.s3_endpoint_url:
+        parts = urlsplit(settings.s3_endpoint_url)
+        return f" {parts.scheme}://{parts.netloc}"
+    return " https://*.amazonaws.com"
+
+
+def content_security_policy(settings: Settings) -> str:
+    storage = _storage_origins(settings)
+    return ("default-src 'self'; script-src 'self'; style-src 'self'; "
+            f"img-src 'self' data: blob:{storage}; media-src 'self' blob:{storage}; connect-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def install(app: Flask) -> None:
+    from datetime import timedelta
+
+    from api.web import session as page_session
+
+    settings: Settings = app.extensions["talkfarm"].settings
+    app.config.update(
+        SECRET_KEY=page_session.secret_key(settings),
+        SESSION_COOKIE_NAME="talkfarm_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        # the API takes bearer keys, not cookies, so it needs no CSRF check; the page checks its own forms
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as the session it belongs to
+        WTF_CSRF_SSL_STRICT=False,  # the Origin-less Referer check breaks behind some proxies; SameSite covers it
+    )
+    app.session_interface = PageSessionInterface()
+    csrf.init_app(app)
+    app.extensions["talkfarm_page_csp"] = content_security_policy(settings)
+
+    from api.web import batches, jobs, operator, responses, signin, verify, webhooks  # noqa: F401  (routes register on import)
+
+    app.register_blueprint(page)

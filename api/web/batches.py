@@ -1,0 +1,104 @@
+"""Batches: a CSV (or JSONL) with an optional script template. The API checks
+every row before creating anything, so a file with a bad row shows each row's
+problem and creates nothing; then the batch's page follows its jobs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import make_response, redirect, render_template, request, url_for
+
+from api.context import ctx
+from api.web import page, public_api
+from api.web.catalog import load_catalog, params_from_form
+from api.web.public_api import ApiRefused
+from api.web.responses import field_errors, fragment_with_etag
+
+TEMPLATE_CSV = ("script,avatar,voice,priority\r\n"
+                "\"Welcome to the spring catalogue.\",astronaut,,5\r\n"
+                "\"Our stores open at nine tomorrow.\",astronaut,,5\r\n")
+FIELD_OF_CODE = {"batch_file_missing": "file", "batch_unreadable": "file", "batch_empty": "file",
+                 "batch_too_large": "file", "batch_field_too_large": "file", "asset_too_large": "file",
+                 "payload_too_large": "file"}
+
+
+def _defaults(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
+    defaults: dict[str, Any] = {}
+    if form.get("avatar"):
+        defaults["avatar"] = form["avatar"]
+    if form.get("voice"):
+        defaults["voice"] = form["voice"]
+    params = params_from_form(form, catalog)
+    if params:
+        defaults["params"] = params
+    if form.get("draft"):
+        defaults["draft"] = True
+    return defaults
+
+
+def _row_problems(errors: Any) -> list[dict[str, Any]]:
+    """The API's per-item errors as rows of the file (item 0 is line 2, under the header)."""
+    rows = []
+    for index, problem in sorted((errors or {}).items(), key=lambda kv: int(kv[0])):
+        if "fields" in problem:
+            detail = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
+                               for k, v in problem["fields"].items())
+        else:
+            detail = problem.get("detail", "")
+        rows.append({"item": int(index), "line": int(index) + 2, "code": problem.get("code"), "detail": detail})
+    return rows
+
+
+@page.route("/batches", methods=["GET", "POST"])
+def batches():
+    catalog = load_catalog()
+    form: dict[str, Any] = {"draft": "on"}
+    errors: dict[str, dict[str, str]] = {}
+    rows: list[dict[str, Any]] = []
+    if request.method == "POST":
+        form = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        upload = request.files.get("file")
+        data: dict[str, Any] = {"defaults": json.dumps(_defaults(form, catalog))}
+        if form.get("template", "").strip():
+            data["template"] = form["template"]
+        if upload is not None and upload.filename:
+            data["file"] = (upload.stream, upload.filename, upload.mimetype or "text/csv")
+        try:
+            batch = public_api.call("POST", "/v1/batches", data=data).body
+            return redirect(url_for("page.batch", batch_id=batch["id"]), 303)
+        except ApiRefused as refused:
+            if refused.code == "batch_invalid":
+                rows = _row_problems(refused.errors)
+                errors["file"] = {"code": refused.code, "message": refused.detail}
+            else:
+                errors = field_errors(refused, FIELD_OF_CODE, "file")
+    return render_template("batches.html", title="Batches", catalog=catalog, form=form, errors=errors, rows=rows,
+                           max_bytes=ctx().settings.max_asset_bytes), 422 if errors else 200
+
+
+@page.route("/batches/template.csv")
+def batch_template():
+    response = make_response(TEMPLATE_CSV)
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="talkfarm-batch-template.csv"'
+    return response
+
+
+def _batch_view(batch_id: str) -> tuple[dict, list[dict]]:
+    batch = public_api.get(f"/v1/batches/{batch_id}")
+    jobs = public_api.get("/v1/jobs", batch_id=batch_id, limit=200)["items"]
+    return batch, jobs
+
+
+@page.route("/batches/<batch_id>")
+def batch(batch_id):
+    found, jobs = _batch_view(batch_id)
+    return render_template("batch.html", title=f"Batch {batch_id}", batch=found, jobs=jobs)
+
+
+@page.route("/batches/<batch_id>/progress")
+def batch_progress(batch_id):
+    found, jobs = _batch_view(batch_id)
+    basis = (found["counts"], found.get("completed_at"), [(j["id"], j["status"], round(j["progress"], 2)) for j in jobs])
+    return fragment_with_etag("fragments/batch_progress.html", basis, batch=found, jobs=jobs)

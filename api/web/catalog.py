@@ -1,0 +1,46 @@
+"""What the new-video form offers: voices, preset portraits, models and every
+render parameter with its type, range and default, from ``GET /v1/catalog``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.web import public_api
+
+
+def _names(items: Any) -> list[dict]:
+    """Catalog entries as dicts with a `name`, whether the API lists dicts, names, or a name → entry map."""
+    if isinstance(items, dict):
+        return [{"name": k, **(v if isinstance(v, dict) else {})} for k, v in items.items()]
+    return [item if isinstance(item, dict) else {"name": str(item)} for item in items or []]
+
+
+def load_catalog() -> dict[str, Any]:
+    raw = public_api.get("/v1/catalog")
+    params = _names(raw.get("params") or raw.get("parameters"))
+    for p in params:
+        p.setdefault("type", "number")
+        p["input_type"] = "checkbox" if p["type"] in ("boolean", "bool") else "number"
+        p["step"] = p.get("multiple_of") or (1 if p["type"] in ("integer", "int") else "any")
+    return {"voices": _names(raw.get("voices")), "presets": _names(raw.get("presets") or raw.get("portraits")),
+            "models": _names(raw.get("models")), "params": params}
+
+
+def params_from_form(form: dict[str, Any], catalog: dict[str, Any]) -> dict[str, Any]:
+    """Render params the form sets (``params.<name>``); empty fields keep the default. Values go to
+    the API as typed as the form can tell; the API refuses what is out of range, naming the field."""
+    chosen: dict[str, Any] = {}
+    for p in catalog["params"]:
+        field = f"params.{p['name']}"
+        if p["input_type"] == "checkbox":
+            if f"{field}.present" in form:
+                chosen[p["name"]] = field in form
+            continue
+        raw = (form.get(field) or "").strip()
+        if not raw:
+            continue
+        try:
+            chosen[p["name"]] = int(raw) if p["type"] in ("integer", "int") else float(raw)
+        except ValueError:
+            chosen[p["name"]] = raw  # the API names what is wrong with it
+    return chosen

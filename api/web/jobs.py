@@ -1,0 +1,207 @@
+"""Jobs: the list, a new video (script, portrait, voice, render settings;
+draft first), a job's page (stage, progress, ETA, the video with captions,
+downloads, approve a draft), and the small fragments they poll."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from flask import abort, make_response, redirect, render_template, request, url_for
+
+from api.context import ctx
+from api.web import page, public_api
+from api.web.catalog import load_catalog, params_from_form
+from api.web.public_api import ApiRefused
+from api.web.responses import field_errors, fragment_with_etag
+
+FINISHED = ("succeeded", "failed", "canceled")
+#: the new-video form's field each of the API's codes concerns
+FIELD_OF_CODE = {
+    "script_empty": "script", "script_too_long": "script",
+    "avatar_unknown": "avatar", "avatar_not_image": "avatar", "asset_not_found": "avatar",
+    "avatar_no_face": "avatar", "avatar_too_small": "avatar",
+    "voice_unknown": "voice", "language_unknown": "voice", "voice_with_audio": "voice",
+    "model_unknown": "model", "no_compatible_pool": "model",
+    "duration_mismatch": "params.duration",
+}
+#: the portrait upload's codes all concern the file field
+PAGE_SIZE = 50
+
+
+# --- the list -------------------------------------------------------------------------------
+def _job_rows(status: str | None, cursor: str | None) -> dict:
+    return public_api.get("/v1/jobs", status=status or None, cursor=cursor or None, limit=PAGE_SIZE)
+
+
+def _row_basis(listing: dict) -> list:
+    return [(j["id"], j["status"], j["stage"], round(j["progress"], 2)) for j in listing["items"]]
+
+
+@page.route("/jobs")
+def jobs():
+    status = request.args.get("status") or None
+    listing = _job_rows(status, request.args.get("cursor"))
+    return render_template("jobs.html", title="Jobs", listing=listing, status=status,
+                           statuses=("queued", "running", "succeeded", "failed", "canceled"))
+
+
+@page.route("/jobs/rows")
+def job_rows():
+    status = request.args.get("status") or None
+    listing = _job_rows(status, request.args.get("cursor"))
+    return fragment_with_etag("fragments/job_rows.html", _row_basis(listing), listing=listing, status=status)
+
+
+# --- a new video ----------------------------------------------------------------------------
+def _form_values() -> dict[str, Any]:
+    return {k: v for k, v in request.form.items() if k != "csrf_token"}
+
+
+def _job_request(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
+    body: dict[str, Any] = {"script": form.get("script", "")}
+    body["avatar"] = form.get("preset") or form.get("avatar_asset_id") or ""
+    if form.get("voice"):
+        body["voice"] = form["voice"]
+    if form.get("model"):
+        body["model"] = form["model"]
+    params = params_from_form(form, catalog)
+    if params:
+        body["params"] = params
+    if form.get("draft"):
+        body["draft"] = True
+    return body
+
+
+@page.route("/jobs/new", methods=["GET", "POST"])
+def new_job():
+    catalog = load_catalog()
+    form: dict[str, Any] = {"draft": "on"}
+    errors: dict[str, dict[str, str]] = {}
+    portrait = None
+    if request.method == "POST":
+        form = _form_values()
+        try:
+            job = public_api.post("/v1/jobs", _job_request(form, catalog))
+            return redirect(url_for("page.job", job_id=job["id"]), 303)
+        except ApiRefused as refused:
+            errors = field_errors(refused, FIELD_OF_CODE, "form")
+        if form.get("avatar_asset_id"):
+            portrait = _asset_or_none(form["avatar_asset_id"])
+    status = 422 if errors else 200
+    return render_template("new_job.html", title="New video", catalog=catalog, form=form, errors=errors,
+                           portrait=portrait, settings_open=any(k.startswith(("params.", "model")) for k in errors),
+                           max_bytes=ctx().settings.max_asset_bytes,
+                           max_chars=ctx().settings.max_script_chars), status
+
+
+def _asset_or_none(asset_id: str) -> dict | None:
+    try:
+        return public_api.get(f"/v1/assets/{asset_id}")
+    except ApiRefused:
+        return None
+
+
+@page.route("/jobs/new/portrait", methods=["POST"])
+def upload_portrait():
+    """htmx: upload the chosen portrait; answer with the face the farm found, or why it cannot use it."""
+    upload = request.files.get("file")
+    errors = {}
+    asset = None
+    if upload is None or not upload.filename:
+        errors["avatar"] = {"code": "asset_empty", "message": "Choose a portrait file."}
+    else:
+        try:
+            asset = public_api.call("POST", "/v1/assets", data={
+                "file": (upload.stream, upload.filename, upload.mimetype)}).body
+            if asset["kind"] != "image":
+                errors["avatar"] = {"code": "avatar_not_image", "message": "That file is audio, not a portrait."}
+                asset = None
+        except ApiRefused as refused:
+            errors["avatar"] = {"code": refused.code, "message": refused.detail}
+    return render_template("fragments/portrait.html", portrait=asset, errors=errors)
+
+
+# --- one job --------------------------------------------------------------------------------
+def _job(job_id: str) -> dict:
+    return public_api.get(f"/v1/jobs/{job_id}")
+
+
+def _events(job_id: str) -> list[dict]:
+    try:
+        return public_api.get(f"/v1/jobs/{job_id}/events").get("items", [])
+    except ApiRefused:
+        return []
+
+
+def is_draft(job: dict) -> bool:
+    return bool(job.get("draft") or (job.get("spec") or {}).get("draft"))
+
+
+def _status_basis(job: dict) -> tuple:
+    eta = job.get("eta_s")
+    return (job["status"], job["stage"], round(job["progress"], 2), None if eta is None else round(eta / 5),
+            job.get("final_job_id"), (job.get("error") or {}).get("code"))
+
+
+@page.route("/jobs/<job_id>")
+def job(job_id):
+    found = _job(job_id)
+    return render_template("job.html", title=f"Job {job_id}", job=found, draft=is_draft(found),
+                           events=_events(job_id), finished=FINISHED)
+
+
+@page.route("/jobs/<job_id>/status")
+def job_status(job_id):
+    found = _job(job_id)
+    return fragment_with_etag("fragments/job_status.html", _status_basis(found), job=found, draft=is_draft(found),
+                              finished=FINISHED, events=_events(job_id) if found["status"] in FINISHED else None)
+
+
+@page.route("/jobs/<job_id>/approve", methods=["POST"])
+def approve(job_id):
+    try:
+        final = public_api.post(f"/v1/jobs/{job_id}/approve", {})
+    except ApiRefused as refused:
+        found = _job(job_id)
+        return render_template("job.html", title=f"Job {job_id}", job=found, draft=is_draft(found),
+                               events=_events(job_id), finished=FINISHED,
+                               errors={"approve": {"code": refused.code, "message": refused.detail}}), refused.status
+    return redirect(url_for("page.job", job_id=final["id"]), 303)
+
+
+@page.route("/jobs/<job_id>/<action>", methods=["POST"])
+def job_action(job_id, action):
+    if action not in ("cancel", "retry"):
+        abort(404)
+    try:
+        answer = public_api.post(f"/v1/jobs/{job_id}/{action}", {})
+    except ApiRefused as refused:
+        found = _job(job_id)
+        return render_template("job.html", title=f"Job {job_id}", job=found, draft=is_draft(found),
+                               events=_events(job_id), finished=FINISHED,
+                               errors={action: {"code": refused.code, "message": refused.detail}}), refused.status
+    return redirect(url_for("page.job", job_id=answer.get("id", job_id)), 303)
+
+
+@page.route("/jobs/<job_id>/captions.vtt")
+def captions(job_id):
+    """The captions track, from this origin (a <track> from another origin would need CORS on the store)."""
+    found = _job(job_id)
+    files = ((found.get("output") or {}).get("files") or {})
+    if "captions_vtt" not in files:
+        abort(404)
+    url = files["captions_vtt"]["url"]
+    base = ctx().base_url()
+    if url.startswith(base + "/"):
+        upstream = public_api.raw_get(url[len(base):])
+        body, status = upstream.get_data(), upstream.status_code
+    else:
+        fetched = requests.get(url, timeout=10)
+        body, status = fetched.content, fetched.status_code
+    if status != 200:
+        abort(502)
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/vtt; charset=utf-8"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response

@@ -1,0 +1,72 @@
+"""The page's only way to the farm: the public JSON API, called in-process.
+
+A call is a WSGI request to this same Flask app (no socket, no second
+process), carrying the signed-in caller in the environ key
+``talkfarm.principal``; only in-process code can set an environ key without
+the ``HTTP_`` prefix, so the network cannot forge it. The API authenticates,
+validates and answers as it does for curl, and its problem+json becomes an
+``ApiRefused`` the page shows next to the field concerned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, g
+from werkzeug.test import Client
+from werkzeug.wrappers import Response
+
+from api.auth import PAGE_PRINCIPAL_ENVIRON as PRINCIPAL_ENVIRON
+
+
+
+@dataclass
+class ApiRefused(Exception):
+    """A problem+json answer: status, stable code, detail, and per-field errors if any."""
+
+    status: int
+    code: str
+    detail: str
+    errors: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.detail}"
+
+
+@dataclass
+class ApiAnswer:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+def call(method: str, path: str, *, json: Any = None, data: dict | None = None, query: dict | None = None,
+         headers: dict[str, str] | None = None) -> ApiAnswer:
+    """One API request as the signed-in caller; raises ``ApiRefused`` for any 4xx/5xx."""
+    client = Client(current_app._get_current_object(), Response, use_cookies=False)
+    response = client.open(path, method=method, json=json, data=data, query_string=query, headers=headers or {},
+                           environ_overrides={PRINCIPAL_ENVIRON: g.page_principal})
+    body = response.get_json(silent=True) if response.data else None
+    answer_headers = {k: v for k, v in response.headers.items()}
+    if response.status_code >= 400:
+        body = body if isinstance(body, dict) else {}
+        raise ApiRefused(response.status_code, body.get("code") or "http_error",
+                         body.get("detail") or body.get("title") or "The request was refused.",
+                         body.get("errors"), answer_headers)
+    return ApiAnswer(response.status_code, body, answer_headers)
+
+
+def get(path: str, **query: Any) -> Any:
+    return call("GET", path, query={k: v for k, v in query.items() if v is not None}).body
+
+
+def post(path: str, json: Any = None, **kwargs: Any) -> Any:
+    return call("POST", path, json=json, **kwargs).body
+
+
+def raw_get(path: str) -> Response:
+    """A GET whose body is not JSON (a signed file link on this same host)."""
+    client = Client(current_app._get_current_object(), Response, use_cookies=False)
+    return client.get(path, environ_overrides={PRINCIPAL_ENVIRON: g.page_principal})

@@ -1,0 +1,125 @@
+"""Who is signed in to the page.
+
+The session cookie (Flask's, signed, HttpOnly, SameSite=Lax, Secure behind
+TLS) holds only the API key's *id*, never the key. Every page request looks
+the key up again, so a revoked key is signed out on its very next request.
+One-time sign-in links (``talkfarm up`` prints one) are short-lived tokens kept
+as files in the data dir; redeeming one renames its file, which only one
+process can do, so a link works once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+
+from flask import g, make_response, redirect, request, session, url_for
+
+from api.auth import Principal, principal_for_key, principal_for_key_id, use_principal
+from api.web import csrf, page
+from domain.config import Settings
+from domain.secrets import local_secret
+
+#: endpoints anyone may open: signing in, and the page's static files
+PUBLIC_ENDPOINTS = {"page.sign_in", "page.sign_in_link", "page.static"}
+#: a one-time sign-in link works this long
+LINK_TTL_S = 600
+
+
+def secret_key(settings: Settings) -> bytes:
+    """Signs the session cookie; the same for every API process sharing the data dir."""
+    return local_secret(settings, "page-session-key")
+
+
+def start_session(principal: Principal) -> None:
+    session.clear()
+    session.permanent = True
+    session["key_id"] = principal.key_id
+
+
+def end_session() -> None:
+    session.clear()
+
+
+def signed_in() -> Principal | None:
+    return g.get("page_principal")
+
+
+@page.before_request
+def check_csrf():
+    """Every form the page posts carries its session's CSRF token (Flask-WTF); htmx sends it as a header."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+
+
+@page.before_request
+def load_caller():
+    """Re-check the session's key on every request; a revoked key is signed out here."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    key_id = session.get("key_id")
+    principal = principal_for_key_id(key_id) if key_id else None
+    if principal is None:
+        reason = "revoked" if key_id else None
+        end_session()
+        target = url_for("page.sign_in", reason=reason, next=_safe_next(request.full_path))
+        if request.headers.get("HX-Request"):  # a poll: have htmx navigate the whole page
+            response = make_response("", 200)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target, 303)
+    use_principal(principal)
+    g.page_principal = principal
+    return None
+
+
+def _safe_next(path: str) -> str | None:
+    """Only a path on this site, never another host."""
+    path = path.rstrip("?")
+    if not path.startswith("/") or path.startswith("//") or path in ("/", "/sign-out"):
+        return None
+    return path
+
+
+def principal_for(key: str) -> Principal | None:
+    return principal_for_key(key.strip())
+
+
+# --- one-time sign-in links --------------------------------------------------------------
+def _links_dir(settings: Settings) -> Path:
+    return Path(settings.data_dir) / "secrets" / "sign-in-links"
+
+
+def issue_sign_in_link(settings: Settings, key: str, base_url: str, ttl_s: int = LINK_TTL_S) -> str:
+    """A link that signs the holder in as ``key`` once, within ``ttl_s`` seconds."""
+    token = secrets.token_urlsafe(24)
+    folder = _links_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / hashlib.sha256(token.encode()).hexdigest()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"key": key, "expires": time.time() + ttl_s}, fh)
+    return f"{base_url.rstrip('/')}/sign-in/link/{token}"
+
+
+def redeem_sign_in_link(settings: Settings, token: str) -> str | None:
+    """The key a link stands for, or None if it is unknown, used or expired. Works once."""
+    if not token or len(token) > 100:
+        return None
+    path = _links_dir(settings) / hashlib.sha256(token.encode()).hexdigest()
+    claimed = path.with_name(path.name + f".used-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        os.rename(path, claimed)  # atomic: of two redeemers only one finds the file
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(claimed.read_text())
+    finally:
+        claimed.unlink(missing_ok=True)
+    if time.time() > float(data.get("expires", 0)):
+        return None
+    return data.get("key")
