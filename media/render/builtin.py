@@ -1,7 +1,11 @@
-"""The built-in adapter: speech features drive the built-in motion model.
+"""The built-in adapter: phone timing (or, failing that, loudness) drives the
+built-in motion model.
 
-Frames whose mouth is at rest skip the model altogether: with ``open`` and
-``width`` at zero it moves nothing, so the canvas already is the answer.
+With phones, each frame's controls come from the visemes
+(``media.render.visemes``), scaled by loudness; without them the jaw follows
+loudness and the width the spectrum's tilt, as a last fallback. Frames whose
+mouth is at rest skip the model altogether: with every animation control at
+zero it moves nothing, so the canvas already is the answer.
 """
 
 from __future__ import annotations
@@ -10,15 +14,19 @@ from typing import Any
 
 import numpy as np
 
+from media.phonemes import PhoneTrack
 from media.render import controls as ctl
 from media.render.mouth import FieldApplier, MouthRegion, locate_mouth
-from media.render.speech import MouthTrack, mouth_track
+from media.render.speech import mouth_track
+from media.render.visemes import VisemeTrack, viseme_track
 
 Patch = tuple[int, int, np.ndarray]  # left, top, pixels: what to write into the canvas
 
 
 class BuiltinMouth:
     adapter = "builtin"
+    #: the renderer passes ``phones=`` to ``plan``
+    uses_phones = True
 
     def __init__(self, model: Any, key: str = "builtin"):
         self.model = model
@@ -32,16 +40,28 @@ class BuiltinMouth:
         return region.left, region.top, region.left + region.size, region.top + region.size
 
     def plan(self, region: MouthRegion, audio: np.ndarray, sample_rate: int, params: dict, n_frames: int,
-             shift_frames: int) -> MouthTrack:
-        track = mouth_track(
+             shift_frames: int, phones: PhoneTrack | None = None) -> VisemeTrack:
+        loud = mouth_track(
             audio, sample_rate, params["fps"], n_frames,
-            dynamic_scale=params["dynamic_scale"], smooth_motion=params["smooth_motion"],
+            dynamic_scale=1.0, smooth_motion=params["smooth_motion"],
         )
+        if phones is not None and phones.phones:
+            track = viseme_track(phones, params["fps"], n_frames, loudness=loud.open, audio_rest=loud.rest,
+                                 dynamic_scale=params["dynamic_scale"])
+        else:
+            scale = params["dynamic_scale"]
+            rest = loud.rest | (scale == 0.0)
+            zeros = np.zeros(n_frames, np.float32)
+            controls = {name: zeros for name in ctl.ANIMATION_NAMES}
+            controls["jaw"] = np.where(rest, 0.0, loud.open * scale).astype(np.float32)
+            controls["width"] = np.where(rest, 0.0, np.clip(loud.width * min(scale, 1.0), -1, 1)).astype(np.float32)
+            track = VisemeTrack(controls, rest, ("sil",) * n_frames)
         return track.shifted(shift_frames)
 
-    def draw(self, region: MouthRegion, canvas: np.ndarray, track: MouthTrack, frames: np.ndarray, runner) -> list[Patch | None]:
+    def draw(self, region: MouthRegion, canvas: np.ndarray, track: VisemeTrack, frames: np.ndarray, runner) -> list[Patch | None]:
         patches: list[Patch | None] = [None] * len(frames)
-        rows = region.controls(track.open[frames], track.width[frames])
+        animation = {name: values[frames] for name, values in track.controls.items()}
+        rows = region.controls(**animation)
         moving = np.flatnonzero(~ctl.at_rest(rows))
         if len(moving) == 0:
             return patches

@@ -27,7 +27,7 @@ DETECT_SIDE = 1024
 MESH_CONTEXT = 2.0
 MESH_SIDE = 512
 #: bumped when PortraitInfo gains or changes fields; older stored dicts are re-analysed
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 # mediapipe face-mesh landmark indices (canonical face model topology)
 LIPS_OUTER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146)
@@ -82,6 +82,9 @@ class PortraitInfo:
     lips_inner: tuple[tuple[float, float], ...]
     face_outline: tuple[tuple[float, float], ...]
     eyes: dict[str, EyeInfo]
+    #: all 478 face-mesh landmarks (x, y, depth) in image pixels; depth grows away
+    #: from the camera, in the same pixel units, relative to the head's centre
+    mesh: tuple[tuple[float, float, float], ...] = ()
     version: int = FORMAT_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -111,6 +114,7 @@ class PortraitInfo:
             lips_inner=tuple(pt(p) for p in data["lips_inner"]),
             face_outline=tuple(pt(p) for p in data["face_outline"]),
             eyes={k: EyeInfo(**{f: pt(v) for f, v in e.items()}) for k, e in data["eyes"].items()},
+            mesh=tuple((float(p[0]), float(p[1]), float(p[2])) for p in data.get("mesh", ())),
             version=int(data.get("version", FORMAT_VERSION)),
             extra=dict(data.get("extra", {})),
         )
@@ -150,7 +154,7 @@ def analyze_image(rgb: np.ndarray) -> PortraitInfo:
 
 
 def _find_landmarks(rgb: np.ndarray) -> np.ndarray | None:
-    """(478, 2) landmark pixels of the most prominent face, or None."""
+    """(478, 3) landmark pixels (x, y, depth) of the most prominent face, or None."""
     for box in _face_boxes(rgb):
         landmarks = _mesh_around(rgb, box)
         if landmarks is not None:
@@ -222,8 +226,9 @@ def _mesh(rgb: np.ndarray, offset: tuple[float, float], scale: float) -> np.ndar
     if not result.multi_face_landmarks:
         return None
     h, w = rgb.shape[:2]
-    points = np.array([(p.x * w, p.y * h) for p in result.multi_face_landmarks[0].landmark], dtype=np.float64)
-    return points / scale + np.asarray(offset, dtype=np.float64)
+    # mediapipe's depth is in the units of x (the image width).
+    points = np.array([(p.x * w, p.y * h, p.z * w) for p in result.multi_face_landmarks[0].landmark], dtype=np.float64)
+    return points / scale + np.asarray((*offset, 0.0), dtype=np.float64)
 
 
 def _resized(rgb: np.ndarray, scale: float) -> np.ndarray:
@@ -242,7 +247,7 @@ def _portrait_info(width: int, height: int, lm: np.ndarray) -> PortraitInfo:
         m = lm[list(indices)].mean(axis=0)
         return (round(float(m[0]), 2), round(float(m[1]), 2))
 
-    face = lm[:468]
+    face = lm[:468, :2]
     box = tuple(round(float(v), 2) for v in (*face.min(axis=0), *face.max(axis=0)))
     eyes = {
         key: EyeInfo(outer=pt(e["outer"]), inner=pt(e["inner"]), upper=mean(e["upper"]), lower=mean(e["lower"]), centre=pt(e["iris"]))
@@ -257,4 +262,5 @@ def _portrait_info(width: int, height: int, lm: np.ndarray) -> PortraitInfo:
         lips_inner=tuple(pt(i) for i in LIPS_INNER),
         face_outline=tuple(pt(i) for i in FACE_OUTLINE),
         eyes=eyes,
+        mesh=tuple(tuple(round(float(v), 1) for v in p) for p in lm),
     )

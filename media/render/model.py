@@ -4,25 +4,37 @@ Nothing at render time imports this module (torch is a development
 dependency): ``python -m media.render.export`` turns it into
 ``builtin_lipsync.onnx``, which onnxruntime runs.
 
-The model is a dense-motion generator for a square mouth region of the output
-frame, in the manner of the motion networks of keypoint-driven talking-head
-models, but with no learned weights: placed by the portrait's lip landmarks and
-driven by per-frame controls, it lowers the lower lip and jaw with a smooth,
-compactly supported falloff, lifts the upper lip a little, and describes the
-dark mouth cavity (with a hint of upper teeth) where the lips part.
+The model maps one frame's controls (a viseme's jaw, width, closure, tuck,
+tongue and teeth, plus the portrait's mouth geometry) to a deformation of the
+mouth region and a description of the mouth's inside. It has no learned
+weights; the motion is anatomy:
 
-It predicts smooth fields on a coarse ``GRID`` × ``GRID`` lattice; the
-renderer upsamples them to the region (linear interpolation is near exact for
-smooth fields), remaps the pixels and draws the cavity edges at full
-resolution (``media.render.mouth``). Sampling pixels inside onnxruntime is
-what a whole-frame or even a whole-region warp cannot afford on a CPU (its
-GridSample costs ~45 ns per pixel and channel here, cv2.remap ~3 ns), and the
-coarse lattice makes the model's cost independent of the output resolution, so
-every built-in frame of every job shares one batch shape.
+- the jaw rotates about the hinge axis through the ears. Seen from the front a
+  point drops in proportion to its forward distance from that axis, which the
+  portrait's mesh depth gives as ``1 - (x / hinge_reach)²`` across the face. The
+  jaw carries the lower lip, the chin and the lower cheeks (more of the cheek
+  the nearer the jaw's outline) and fades out down the neck;
+- the lips then take the viseme's shape: pressed together for m/b/p (closing
+  even a portrait's smiling gap), the lower lip up against the upper teeth for
+  f/v, narrowed and pushed out for oo, spread for ee, retracted over the teeth
+  for s;
+- inside, the upper teeth's edge is fixed to the skull, the lower teeth's edge
+  rides on the jaw, and the tongue rests on the jaw's floor, its tip raised by
+  the tongue control.
+
+The deformation is a piecewise-linear warp of a ``GRID`` × ``GRID`` triangulated
+lattice laid over the region: the model predicts the fields at the lattice's
+vertices; the renderer interpolates them across each cell, remaps the pixels
+and draws the mouth's inside at full resolution from the signed distances
+(``media.render.mouth``). Sampling pixels inside onnxruntime is what a CPU
+cannot afford (its GridSample costs ~45 ns per pixel and channel here,
+cv2.remap ~3 ns), and the fixed lattice makes the model's cost independent of
+the output resolution, so every built-in frame of every job shares one batch
+shape.
 
 Every field is built from additions, multiplications, divisions and clips (no
 transcendental functions), so a frame's result cannot depend on what else is
-in its batch, and ``open == width == 0`` yields all-zero motion.
+in its batch, and all animation controls at 0 yields all-zero motion.
 
 Input
     ``controls``  float32 ``[N, K]``, laid out as ``controls.CONTROL_NAMES``;
@@ -41,12 +53,19 @@ from torch import nn
 from media.render.controls import CONTROL_NAMES, FIELD_NAMES, GRID
 
 # Shape of the motion, in units of the mouth half-width (hw).
-JAW_DROP_PER_OPEN = 0.55  # lower lip travel at open=1
-UPPER_LIP_LIFT = 0.18  # share of the jaw drop the upper lip rises
-SPREAD_PER_WIDTH = 0.10  # horizontal stretch of the lips at width=±1
-CAVITY_FADE_PX = 2.5  # an opening this tall is fully dark; smaller ones fade in
-TEETH_HEIGHT = 0.24  # upper-teeth band height at a wide opening, in hw
-TEETH_HALF_WIDTH = 0.62  # upper-teeth band half width, in hw
+JAW_TRAVEL = 0.62  # lower lip drop at the centre for jaw = 1
+UPPER_LIP_LIFT = 0.14  # share of the jaw drop the upper lip rises
+SPREAD, ROUND = 0.07, 0.17  # horizontal stretch (width +1) and narrowing (width -1) of the lips
+JAW_NARROWING = 0.03  # an open jaw draws the corners in a little
+PUCKER = 0.10  # rounded lips push out: each lip moves off the other by this much
+TUCK_LIFT = 0.10  # f/v: the upper lip lifts off the upper teeth
+TUCK_OVERLAP = 0.03  # f/v: the lower lip covers the upper teeth's edge by this much
+TEETH_LIFT, TEETH_DROP = 0.07, 0.04  # teeth shown: lips retract off the teeth
+UPPER_SHARE = 0.4  # of a portrait's own lip gap, the share the upper lip closes
+OVERBITE = 0.05  # the lower teeth's edge sits this far above the upper teeth's, at rest
+TONGUE_REST, TONGUE_RAISED = 0.30, 0.80  # share of the opening the tongue fills, low and raised
+CAVITY_FADE_PX = 2.0  # an opening this much larger or smaller than at rest is fully drawn
+TEETH_HALF_WIDTH = 0.68  # drawn teeth reach this far towards the corners
 FEATHER_CELLS = 1.5  # the outer ring of the region, in lattice cells, never moves
 
 
@@ -76,58 +95,82 @@ class MouthMotion(nn.Module):
         x = (cells.reshape(1, 1, -1) + 0.5) * step - 0.5
         y = (cells.reshape(1, -1, 1) + 0.5) * step - 0.5
 
-        # Local frame: origin between the lips, x along the mouth, y towards the chin.
+        # Local frame: origin at the lower lip's inner edge, x along the mouth, y towards the chin.
         cos, sin = c["cos_roll"], c["sin_roll"]
         rx, ry = x - c["mouth_x"], y - c["mouth_y"]
         lx = rx * cos + ry * sin
         ly = ry * cos - rx * sin
 
         hw = c["half_width"]
-        # The lower lip's inner edge splits what the jaw carries from what stays
-        # (upper lip, and upper teeth if the portrait shows them). It bends with
-        # the smile; beyond the corners it runs straight.
+        jaw, width, close, tuck = c["jaw"], c["width"], c["close"], c["tuck"]
+        rounding, spreading = torch.clamp(-width, min=0.0), torch.clamp(width, min=0.0)
+        # The lower lip's inner edge splits what the jaw carries from what stays.
+        # It bends with the smile; beyond the corners it runs straight.
         lx_lips = torch.minimum(torch.maximum(lx, -hw), hw)
         lip_line = c["lower_curve"] * lx_lips * lx_lips
+        lips = _rounded(lx / (1.05 * hw))  # zero at the mouth corners
+        # Rounded lips part over a narrower span: the opening turns round.
+        lips_open = _rounded(lx / (1.05 * hw * (1.0 - 0.35 * rounding)))
+        gap = c["rest_gap"] * lips
+        upper_line = lip_line - gap
 
-        drop = c["open"] * (JAW_DROP_PER_OPEN * hw)
-        lips_profile = _rounded(lx / (1.05 * hw))  # zero at the mouth corners
-        jaw_profile = _bump(lx / c["jaw_half_width"])
+        # The jaw: a drop proportional to the forward distance from the hinge axis.
+        reach = c["hinge_reach"]
+        forward = torch.clamp(1.0 - (lx * lx) / (reach * reach), min=0.0)
+        drop = jaw * (JAW_TRAVEL * hw) * forward
+        jaw_edge = torch.maximum(c["chin"] - c["jaw_curve"] * lx * lx, lip_line + 0.3 * hw)
+        towards_jaw = _smoothstep((ly - lip_line) / (jaw_edge - lip_line))
+        carried = lips + (1.0 - lips) * towards_jaw  # at the lips only the lip, at the jaw's outline all
+        down_the_neck = 1.0 - _smoothstep((ly - jaw_edge) / c["chin_falloff"])
+        jaw_field = drop * carried * down_the_neck
+        lip_drop = drop * lips  # what the jaw alone does to the lower lip's edge
 
-        # Below the lips the jaw drops: a narrow profile at the lips widening to
-        # the jaw at the chin, fading out under the chin.
-        towards_chin = _smoothstep((ly - lip_line) / (c["chin"] - lip_line))
-        profile = lips_profile + (jaw_profile - lips_profile) * towards_chin
-        under_chin = 1.0 - _smoothstep((ly - c["chin"]) / c["chin_falloff"])
-        drop_field = drop * profile * under_chin
-        # Above them the upper lip rises, fading out towards the nose.
-        towards_nose = _smoothstep((lip_line - ly) / (lip_line - c["nose"]))
-        lift = UPPER_LIP_LIFT * drop * lips_profile
-        lift_field = -lift * (1.0 - towards_nose)
+        # The lips' own shape on top of the jaw, as motion of their inner edges.
+        pucker = PUCKER * hw * rounding * lips_open
+        shown = c["teeth"] * lips_open
+        upper_free = -(UPPER_LIP_LIFT * drop + TUCK_LIFT * hw * tuck) * lips_open - pucker - TEETH_LIFT * hw * shown
+        lower_free = drop * lips_open + pucker + TEETH_DROP * hw * shown
+        # f/v: the lower lip goes to just over the upper teeth's edge (never down).
+        tucked = torch.clamp(c["upper_teeth"] - TUCK_OVERLAP * hw, max=0.0) * lips
+        lower_free = lower_free + (tucked - lower_free) * tuck
+        # m/b/p: the lips meet where the portrait's gap closes, whatever the jaw does.
+        upper_move = upper_free + (UPPER_SHARE * gap - upper_free) * close
+        lower_move = lower_free + (-(1.0 - UPPER_SHARE) * gap - lower_free) * close
 
-        # The opening, in output pixels: between where the split line moves to
-        # above and below. Inside it the motion blends from lift to drop, so the
-        # field stays continuous (the cavity covers that stretch).
-        top = lip_line - lift
-        bottom = lip_line + drop * lips_profile
+        # Above the opening: the upper lip's motion, fading out towards the nose.
+        towards_nose = _smoothstep((upper_line - ly) / (upper_line - c["nose"]))
+        upper_field = upper_move * (1.0 - towards_nose)
+        # Below it: the jaw, plus the lower lip's own motion within the lip band.
+        lip_band = _bump((ly - lip_line) / c["lip_band"])
+        lower_field = jaw_field + (lower_move - lip_drop) * lip_band
+
+        # The opening, in output pixels. Inside it the motion blends from the upper
+        # field to the lower, so the warp stays continuous (the inside covers it).
+        top = upper_line + upper_move
+        bottom = lip_line + lower_move
         across = torch.clamp((ly - top) / torch.clamp(bottom - top, min=0.5), 0.0, 1.0)
-        disp_y = lift_field + (drop_field - lift_field) * across
+        disp_y = upper_field + (lower_field - upper_field) * across
 
         # Spreading (+) or rounding (-) stretches the lips sideways about the centre.
-        lip_band = _bump((ly - lip_line) / c["lip_band"])
-        disp_x = lx * (SPREAD_PER_WIDTH * c["width"]) * _bump(lx / (1.6 * hw)) * lip_band
+        stretch = SPREAD * spreading - ROUND * rounding - JAW_NARROWING * jaw
+        disp_x = lx * stretch * _bump(lx / (1.6 * hw)) * lip_band
 
         # Nothing in the outer ring of the region may move.
         ramp = torch.clamp(cells / FEATHER_CELLS, 0.0, 1.0) * torch.clamp((GRID - 1.0 - cells) / FEATHER_CELLS, 0.0, 1.0)
         feather = ramp.reshape(1, -1, 1) * ramp.reshape(1, 1, -1)
 
+        teeth_line = lip_line + c["upper_teeth"]
+        opening_change = torch.abs(lower_move - upper_move)
         fields = {
             "shift_x": (disp_x * cos - disp_y * sin) * feather,
             "shift_y": (disp_x * sin + disp_y * cos) * feather,
             "below_top": ly - top,
             "above_bottom": bottom - ly,
-            "cavity_strength": torch.clamp(drop * lips_profile / CAVITY_FADE_PX, 0.0, 1.0) * feather,
-            "above_teeth_edge": top + TEETH_HEIGHT * hw * torch.clamp(drop / (0.5 * hw), 0.0, 1.0) - ly,
-            "teeth_strength": _bump(lx / (TEETH_HALF_WIDTH * hw)) * c["teeth"],
-            "shade": 0.75 + 0.25 * (1.0 - lips_profile),
+            "cavity_strength": torch.clamp(opening_change / CAVITY_FADE_PX, 0.0, 1.0) * feather,
+            "above_upper_teeth": teeth_line - ly,
+            "below_lower_teeth": ly - (teeth_line - OVERBITE * hw + drop),
+            "teeth_strength": _bump(lx / (TEETH_HALF_WIDTH * hw)),
+            "below_tongue": ly - (bottom - (TONGUE_REST + (TONGUE_RAISED - TONGUE_REST) * c["tongue"]) * (bottom - top)),
+            "shade": 0.75 + 0.25 * (1.0 - lips),
         }
         return torch.stack([fields[name] for name in FIELD_NAMES], dim=-1)

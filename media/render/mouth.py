@@ -17,15 +17,20 @@ import numpy as np
 from media.render import controls as ctl
 from media.render.face import PortraitInfo
 
-#: inside the mouth: a dark red-brown, a tongue towards the bottom, off-white teeth;
-#: all dimmed or brightened with the face
-CAVITY_RGB = np.array([62.0, 24.0, 26.0], dtype=np.float32)
-TONGUE_RGB = np.array([150.0, 72.0, 74.0], dtype=np.float32)
-TEETH_RGB = np.array([222.0, 214.0, 200.0], dtype=np.float32)
-#: lower teeth: their height and opacity relative to the upper teeth
-LOWER_TEETH_HEIGHT, LOWER_TEETH_OPACITY = 0.45, 0.55
+#: inside the mouth: a dark red-brown, a tongue, off-white teeth; all dimmed or
+#: brightened with the face (teeth the portrait shows give their own colour)
+CAVITY_RGB = np.array([58.0, 22.0, 24.0], dtype=np.float32)
+TONGUE_RGB = np.array([160.0, 78.0, 80.0], dtype=np.float32)
+TEETH_RGB = np.array([226.0, 218.0, 204.0], dtype=np.float32)
+#: the lower teeth are a little darker than the upper ones (in the upper lip's shadow less, but further back)
+LOWER_TEETH_SHADE = 0.86
 #: extra room around the motion's support, as a share of the region side
-REGION_SLACK = 0.10
+REGION_SLACK = 0.06
+#: mesh landmarks: the hinge axis's ends (in front of the ears) and the lower face, whose depth shapes the jaw's drop
+HINGE_POINTS = (234, 454)
+LOWER_FACE_POINTS = (152, 148, 176, 149, 150, 136, 172, 377, 400, 378, 379, 365, 397, 18, 200, 199, 175, 83, 313, 32, 262)
+#: the jaw's outline below the mouth (face-outline indices into FACE_OUTLINE order is not needed: mesh ids)
+JAW_OUTLINE_POINTS = (152, 148, 176, 149, 150, 136, 172, 58, 377, 400, 378, 379, 365, 397, 288)
 
 
 @dataclass(frozen=True)
@@ -33,14 +38,17 @@ class MouthRegion:
     left: int  # canvas pixels
     top: int
     size: int
-    geometry: np.ndarray  # float32 (COUNT,): the controls row with open = width = 0
+    geometry: np.ndarray  # float32 (COUNT,): the controls row with every animation control at 0
     palette: np.ndarray  # float32 (3, 3): cavity, tongue and teeth colours, matched to the photo
-    face_mask: np.ndarray  # float32 (size, size): 1 inside the face outline; the cavity stays inside
+    face_mask: np.ndarray  # float32 (size, size): 1 inside the face outline; the inside stays inside
 
-    def controls(self, open_: np.ndarray, width: np.ndarray) -> np.ndarray:
-        rows = np.repeat(self.geometry[None, :], len(open_), axis=0)
-        rows[:, ctl.INDEX["open"]] = open_
+    def controls(self, jaw: np.ndarray, width: np.ndarray, **animation: np.ndarray) -> np.ndarray:
+        """Rows for these per-frame animation controls (``controls.ANIMATION_NAMES``; missing ones 0)."""
+        rows = np.repeat(self.geometry[None, :], len(jaw), axis=0)
+        rows[:, ctl.INDEX["jaw"]] = jaw
         rows[:, ctl.INDEX["width"]] = width
+        for name, values in animation.items():
+            rows[:, ctl.INDEX[name]] = values
         return rows
 
 
@@ -66,18 +74,29 @@ def locate_mouth(info: PortraitInfo, to_canvas, canvas: np.ndarray) -> MouthRegi
     edge = np.array([local(p) for p in to_canvas(info.lips_inner[10:] + info.lips_inner[:1])])
     x2 = np.minimum(edge[:, 0] ** 2, hw * hw)
     lower_curve = float(np.clip((x2 * edge[:, 1]).sum() / max((x2 * x2).sum(), 1e-6), -0.6 / hw, 0.6 / hw))
-    # A portrait that already shows its teeth keeps them; a closed mouth gets drawn ones.
-    gap = abs(local(point("upper_lip_inner"))[1])
-    teeth = float(np.clip(1.0 - gap / (0.15 * hw), 0.0, 1.0))
+    # A smiling portrait's lips part over its teeth; their edge sits in that gap.
+    # Behind closed lips the upper teeth's edge hides just under the lip line.
+    gap = max(-local(point("upper_lip_inner"))[1], 0.0)
+    upper_teeth = -gap + min(0.55 * gap, 0.2 * hw) if gap > 0.06 * hw else 0.05 * hw
     chin = max(local(point("chin"))[1], 0.6 * hw)
     nose = min(local(point("nose_base"))[1], -0.3 * hw)
-    jaw_span = abs(local(point("jaw_b"))[0] - local(point("jaw_a"))[0]) / 2
-    jaw_half_width = max(0.85 * jaw_span, 1.3 * hw)
-    chin_falloff = 0.45 * chin
     lip_band = 1.3 * max(local(point("lower_lip_bottom"))[1], -local(point("upper_lip_top"))[1], 0.3 * hw)
+    mesh = np.asarray(info.mesh, dtype=np.float64) if len(info.mesh) == 478 else None
+    jaw_span = abs(local(point("jaw_b"))[0] - local(point("jaw_a"))[0]) / 2
+    if mesh is not None:
+        outline = np.array([local(p) for p in to_canvas(mesh[list(JAW_OUTLINE_POINTS), :2])])
+        x2 = outline[:, 0] ** 2
+        jaw_curve = float((x2 * (chin - outline[:, 1])).sum() / max((x2 * x2).sum(), 1e-6))
+        hinge_reach = _hinge_reach(mesh, local, to_canvas, chin)
+    else:
+        jaw_curve, hinge_reach = 0.5 * chin / jaw_span ** 2, 1.3 * jaw_span
+    jaw_curve = float(np.clip(jaw_curve, 0.1 * chin / jaw_span ** 2, 2.0 * chin / jaw_span ** 2))
+    hinge_reach = float(np.clip(hinge_reach, 1.6 * hw, 1.6 * jaw_span))
+    chin_falloff = 0.35 * chin
 
     # The support of the motion, in the local frame, rotated back to canvas pixels.
-    reach_x = max(jaw_half_width, 1.6 * hw)
+    reach_x = min(hinge_reach, float(np.sqrt(max(chin + chin_falloff - nose, 1.0) / jaw_curve)) + 2.0)
+    reach_x = max(reach_x, 1.6 * hw)
     corners = [
         centre + lx * np.array([cos, sin]) + ly * np.array([-sin, cos])
         for lx in (-reach_x, reach_x)
@@ -91,30 +110,50 @@ def locate_mouth(info: PortraitInfo, to_canvas, canvas: np.ndarray) -> MouthRegi
     top = int(min(max(round(mid[1] - size / 2), 0), side - size))
 
     values = {
-        "teeth": teeth,
         "mouth_x": centre[0] - left,
         "mouth_y": centre[1] - top,
         "cos_roll": cos,
         "sin_roll": sin,
         "half_width": hw,
         "lower_curve": lower_curve,
+        "rest_gap": gap,
+        "upper_teeth": upper_teeth,
         "chin": chin,
+        "jaw_curve": jaw_curve,
         "chin_falloff": chin_falloff,
         "nose": nose,
-        "jaw_half_width": jaw_half_width,
+        "hinge_reach": hinge_reach,
         "lip_band": lip_band,
         "grid_step": size / ctl.GRID,
     }
     geometry = np.zeros(ctl.COUNT, dtype=np.float32)
     for name, value in values.items():
         geometry[ctl.INDEX[name]] = value
-    return MouthRegion(left, top, size, geometry, _palette(info, to_canvas, canvas),
+    return MouthRegion(left, top, size, geometry, _palette(info, to_canvas, canvas, gap > 0.12 * hw),
                        _face_mask(info, to_canvas, left, top, size))
 
 
-def _palette(info: PortraitInfo, to_canvas, canvas: np.ndarray) -> np.ndarray:
+def _hinge_reach(mesh: np.ndarray, local, to_canvas, chin: float) -> float:
+    """Where the jaw's drop falls to zero across the face: its lower face's
+    forward distance from the hinge axis (mesh depth) fitted as f0 (1 - x²/R²)."""
+    scale = float(np.hypot(*(to_canvas(mesh[1, :2]) - to_canvas(mesh[0, :2])))) / max(
+        float(np.hypot(*(mesh[1, :2] - mesh[0, :2]))), 1e-6)
+    hinge_depth = mesh[list(HINGE_POINTS), 2].mean()
+    points = mesh[list(LOWER_FACE_POINTS)]
+    xs = np.array([local(p)[0] for p in to_canvas(points[:, :2])])
+    forward = (hinge_depth - points[:, 2]) * scale
+    f0 = float(forward[0])  # the chin
+    x2 = xs ** 2
+    a = float((x2 * (f0 - forward)).sum() / max((x2 * x2).sum(), 1e-9))
+    if f0 <= 0 or a <= 0:
+        return 0.0  # the fit failed; the caller clips to a sane reach
+    return float(np.sqrt(f0 / a))
+
+
+def _palette(info: PortraitInfo, to_canvas, canvas: np.ndarray, shows_teeth: bool) -> np.ndarray:
     """Mouth colours lit like the face (its level relative to 170) and as
-    colourful as it (a grayscale photo gets a gray mouth)."""
+    colourful as it (a grayscale photo gets a gray mouth); the teeth are the
+    portrait's own colour where it shows them."""
     nose, cheek_a, cheek_b = (to_canvas(info.points[name]) for name in ("nose_tip", "cheek_a", "cheek_b"))
     cx, cy = np.round(nose).astype(int)
     r = max(2, int(0.1 * abs(cheek_b[0] - cheek_a[0])))
@@ -126,7 +165,17 @@ def _palette(info: PortraitInfo, to_canvas, canvas: np.ndarray) -> np.ndarray:
     colourful = float(np.clip(chroma / 30.0, 0.0, 1.0))
     palette = np.stack([CAVITY_RGB, TONGUE_RGB, TEETH_RGB]) * brightness
     gray = palette.mean(axis=1, keepdims=True)
-    return (gray + (palette - gray) * colourful).astype(np.float32)
+    palette = gray + (palette - gray) * colourful
+    if shows_teeth:
+        inner = np.round(to_canvas(info.lips_inner) * 4).astype(np.int32)
+        mask = np.zeros(canvas.shape[:2], dtype=np.uint8)
+        cv2.fillPoly(mask, [inner], 255, shift=2)
+        pixels = canvas[..., :3][mask > 0].astype(np.float32)
+        if len(pixels) >= 12:
+            luma = pixels.mean(axis=1)
+            bright = pixels[luma >= np.percentile(luma, 85)]
+            palette[2] = np.median(bright, axis=0)
+    return palette.astype(np.float32)
 
 
 def _face_mask(info: PortraitInfo, to_canvas, left: int, top: int, size: int) -> np.ndarray:
@@ -173,7 +222,9 @@ class FieldApplier:
         inner = self._window(covered)
         if inner is not None:
             cx0, cy0, cx1, cy1 = (max(inner[0], x0), max(inner[1], y0), min(inner[2], x1), min(inner[3], y1))
-            look = _upsample(np.ascontiguousarray(fields[..., 4:]), self.size, (cx0, cy0, cx1, cy1))
+            box = (cx0, cy0, cx1, cy1)
+            look = np.concatenate([_upsample(np.ascontiguousarray(fields[..., 4:8]), self.size, box),
+                                   _upsample(np.ascontiguousarray(fields[..., 8:]), self.size, box)], axis=-1)
             part = motion[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
             below_top, above_bottom = part[..., f["below_top"]], part[..., f["above_bottom"]]
             alpha = _unit(below_top + 0.5) * _unit(above_bottom + 0.5) * look[..., 0] * face_mask[cy0:cy1, cx0:cx1]
@@ -204,20 +255,20 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 def _cavity_weights(below_top: np.ndarray, above_bottom: np.ndarray, look: np.ndarray) -> np.ndarray:
     """How much of the palette's cavity, tongue and teeth colours each covered
-    pixel shows (H, W, 3): dark inside, a tongue towards the bottom, upper teeth
-    under the upper lip and a fainter row of lower teeth above the lower lip."""
-    above_teeth_edge, teeth_strength, shade = look[..., 1], look[..., 2], look[..., 3]
-    depth = _unit(below_top / np.maximum(below_top + above_bottom, 1e-3))
-    tongue = _unit((depth - 0.55) / 0.4) * 0.6
-    teeth_height = above_teeth_edge + below_top
-    upper = _unit(above_teeth_edge + 0.5) * teeth_strength
-    lower = _unit(LOWER_TEETH_HEIGHT * teeth_height - above_bottom + 0.5) * (teeth_strength * LOWER_TEETH_OPACITY)
-    # Teeth darken a little towards their edge, away from the light.
-    shading = 1.0 - 0.15 * _unit(below_top / np.maximum(teeth_height, 1e-3))
-    # Layered back to front: cavity, tongue over it, upper teeth, lower teeth.
-    behind_teeth = (1.0 - upper) * (1.0 - lower)
+    pixel shows (H, W, 3). Front to back: the upper teeth (down to their edge,
+    fixed to the skull), the lower teeth (up to theirs, riding on the jaw), the
+    tongue on the jaw's floor, and the dark cavity, darker towards the corners."""
+    above_upper, below_lower, teeth_strength, below_tongue, shade = (look[..., i] for i in range(1, 6))
+    upper = _unit(above_upper + 0.5) * teeth_strength
+    lower = _unit(below_lower + 0.5) * teeth_strength
+    tongue = _unit(below_tongue * 0.5 + 0.5)
+    # The upper lip shades the top of the teeth; the lower teeth stand further back.
+    lit = 0.85 + 0.15 * _unit(below_top / 2.0)
+    behind_upper = 1.0 - upper
+    behind_teeth = behind_upper * (1.0 - lower)
     return np.stack(
-        [shade * (1.0 - tongue) * behind_teeth, tongue * behind_teeth, shading * upper * (1.0 - lower) + 0.8 * lower],
+        [shade * (1.0 - tongue) * behind_teeth, tongue * behind_teeth * (0.75 + 0.25 * lit),
+         lit * (upper + LOWER_TEETH_SHADE * lower * behind_upper)],
         axis=-1,
     )
 

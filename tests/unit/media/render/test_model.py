@@ -18,11 +18,14 @@ def random_controls(n: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     rows = np.zeros((n, ctl.COUNT), np.float32)
     values = {
-        "open": rng.uniform(0, 1.5, n), "width": rng.uniform(-1, 1, n), "teeth": rng.uniform(0, 1, n),
+        "jaw": rng.uniform(0, 1.5, n), "width": rng.uniform(-1, 1, n), "close": rng.uniform(0, 1, n),
+        "tuck": rng.uniform(0, 1, n), "tongue": rng.uniform(0, 1, n), "teeth": rng.uniform(0, 1, n),
         "mouth_x": rng.uniform(80, 120, n), "mouth_y": rng.uniform(60, 90, n),
         "cos_roll": np.cos(rng.uniform(-0.2, 0.2, n)), "half_width": rng.uniform(30, 50, n),
-        "lower_curve": rng.uniform(-0.01, 0.002, n), "chin": rng.uniform(50, 70, n), "chin_falloff": rng.uniform(20, 30, n),
-        "nose": rng.uniform(-50, -30, n), "jaw_half_width": rng.uniform(70, 90, n), "lip_band": rng.uniform(20, 40, n),
+        "lower_curve": rng.uniform(-0.01, 0.002, n), "rest_gap": rng.uniform(0, 8, n),
+        "upper_teeth": rng.uniform(-4, 3, n), "chin": rng.uniform(50, 70, n), "jaw_curve": rng.uniform(0.003, 0.01, n),
+        "chin_falloff": rng.uniform(20, 30, n), "nose": rng.uniform(-50, -30, n),
+        "hinge_reach": rng.uniform(70, 110, n), "lip_band": rng.uniform(20, 40, n),
         "grid_step": rng.uniform(3.5, 5, n),
     }
     values["sin_roll"] = np.sqrt(1 - values["cos_roll"] ** 2)
@@ -48,8 +51,7 @@ def test_committed_onnx_computes_what_the_torch_model_defines(session):
 
 def test_a_mouth_at_rest_moves_and_covers_nothing(session):
     rows = random_controls(3)
-    rows[:, ctl.INDEX["open"]] = 0
-    rows[:, ctl.INDEX["width"]] = 0
+    rows[:, :ctl.ANIMATION_COUNT] = 0
     (fields,) = session.run(None, {"controls": rows})
     for name in ("shift_x", "shift_y", "cavity_strength"):
         assert (fields[..., ctl.FIELD_INDEX[name]] == 0).all()
@@ -58,6 +60,7 @@ def test_a_mouth_at_rest_moves_and_covers_nothing(session):
 
 def test_an_open_mouth_moves_the_lower_lip_down_and_keeps_the_region_edge_still(session):
     rows = random_controls(1)
+    rows[:, ctl.INDEX["close"]] = rows[:, ctl.INDEX["tuck"]] = 0
     (fields,) = session.run(None, {"controls": rows})
     shift_y = fields[0, ..., ctl.FIELD_INDEX["shift_y"]]
     assert shift_y.max() > 3

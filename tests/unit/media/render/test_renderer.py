@@ -137,8 +137,8 @@ def test_unknown_model_is_a_job_failure():
 class LateMouth(BuiltinMouth):
     """A model whose mouth moves two frames after the sound."""
 
-    def plan(self, region, audio, sample_rate, params, n_frames, shift_frames):
-        return super().plan(region, audio, sample_rate, params, n_frames, shift_frames - 2)
+    def plan(self, region, audio, sample_rate, params, n_frames, shift_frames, phones=None):
+        return super().plan(region, audio, sample_rate, params, n_frames, shift_frames - 2, phones=phones)
 
 
 def test_lip_sync_correction_removes_a_models_constant_offset(renderer, astronaut, speech):
