@@ -124,3 +124,21 @@ def test_the_adapter_feeds_the_mel_by_shape_not_by_name(renderer):
 def test_lip_sync_correction_finds_the_stand_in_in_sync(renderer, clip):
     prepared, _ = clip
     assert renderer.correction_frames(prepared, {"fps": 25}) in (-1, 0, 1)
+
+
+def test_a_wav2lip_model_of_the_wrong_shape_is_refused_at_load_naming_it_and_the_shape_expected(tmp_path):
+    from media.render.adapters import ModelRefused
+
+    path = tmp_path / "big.onnx"
+    torch.onnx.export(
+        LoudnessPainter(), (torch.zeros(2, 1, 80, 16), torch.zeros(2, 6, 128, 128)), str(path),
+        input_names=["audio_sequences", "face_sequences"], output_names=["out"],
+        dynamic_axes={"audio_sequences": {0: "n"}, "face_sequences": {0: "n"}, "out": {0: "n"}},
+        opset_version=17, dynamo=False,
+    )
+    settings = Settings.from_env({"TALKFARM_MODELS": json.dumps(
+        [{"name": "big", "path": str(path), "adapter": "wav2lip", "pools": ["cpu"]}])})
+    with pytest.raises(ModelRefused, match=r"model 'big' \(adapter wav2lip\): input 'face_sequences' .* has shape "
+                       r"\[n, 6, 128, 128\]; expected \[N, 6, 96, 96\]") as caught:
+        Renderer.for_model("big", settings=settings)
+    assert caught.value.code == "model_invalid"
