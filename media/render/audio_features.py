@@ -9,7 +9,7 @@ Two recipes, one per adapter kind:
   end with a fixed floor: 80 Slaney mel bands of 0..8 kHz, 16 kHz audio,
   25 ms Hann window (400 samples), hop 10 ms (100 frames per second, frame
   ``k`` centred on sample ``160 k``), ``(max(log10(power), -8) + 4) / 4``,
-  so silence is exactly -1 and full-scale speech peaks near +1. Whisper
+  so silence is exactly -1 and a full-scale tone reaches about +1.6. Whisper
   floors at 8 below the clip's loudest value instead; a fixed floor keeps a
   frame's features independent of the rest of its segment. ``log_mel_windows``
   gives each video frame the ``steps`` frames centred on its middle.
