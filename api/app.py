@@ -61,10 +61,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     request_bounds.install(app)  # after auth: only a tenant's bodies are parsed
 
     _document_problems(api)
-    from api import assets, batches, files, jobs, keys, pools, verify, webhooks
+    from api import (assets, batches, catalog, files, job_history, job_retry, jobs, keys, pools, usage, verify,
+                     webhooks, workers)
 
     api.spec.components.schema("BatchCreate", schema=batches.BatchCreateSchema)
-    for module in (assets, jobs, batches, webhooks, verify, pools, files, keys):
+    for module in (assets, jobs, job_history, job_retry, batches, webhooks, verify, pools, workers, usage, catalog,
+                   keys, files):
         api.register_blueprint(module.blp)
     logging.getLogger(__name__).debug("API ready with pools %s", ",".join(settings.pools))
     return app

@@ -200,6 +200,26 @@ def cancel(session: Session, job: Job) -> bool:
     return True
 
 
+def retry(session: Session, job: Job) -> bool:
+    """Queue a failed or canceled job again, as a new attempt with a fresh retry budget
+    and blocklist (the old ones stay in its events). Finished segments are reused."""
+    if job.status not in (JobState.FAILED.value, JobState.CANCELED.value):
+        return False
+    src, now = job.status, utcnow()
+    before = {"previous_error": job.error_code, "previous_failures": job.failures,
+              "previous_failed_on": dict(job.failed_on or {})}
+    result = session.execute(
+        sa.update(Job).where(Job.id == job.id, Job.status == src, Job.attempt == job.attempt)
+        .values(status="queued", stage=None, progress=0.0, worker=None, lease_expires_at=None, enqueued_at=None,
+                not_before=None, started_at=None, finished_at=None, error_code=None, error_message=None, failures=0,
+                failed_on={}, updated_at=now, version=Job.version + 1)
+    )
+    if result.rowcount != 1:
+        return False
+    add_event(session, job.id, "retried", from_status=src, to_status="queued", attempt=job.attempt, **before)
+    return True
+
+
 def requeue_expired_leases(session: Session, now: datetime | None = None, limit: int = 100) -> list[str]:
     """Running jobs whose worker stopped heartbeating: an interruption, not a failure."""
     now = now or utcnow()

@@ -20,13 +20,14 @@ class JobState(str, enum.Enum):
 FINISHED = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED})
 
 #: Every legal move. RUNNING -> QUEUED is a hand-back (drain, interruption or a
-#: retry after a failure); the database refuses anything else.
+#: retry after a failure); FAILED or CANCELED -> QUEUED is a retry the tenant
+#: asked for (POST /v1/jobs/{id}/retry); the database refuses anything else.
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.QUEUED: frozenset({JobState.RUNNING, JobState.CANCELED, JobState.FAILED}),
     JobState.RUNNING: frozenset({JobState.QUEUED, JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED}),
     JobState.SUCCEEDED: frozenset(),
-    JobState.FAILED: frozenset(),
-    JobState.CANCELED: frozenset(),
+    JobState.FAILED: frozenset({JobState.QUEUED}),
+    JobState.CANCELED: frozenset({JobState.QUEUED}),
 }
 
 
