@@ -14,8 +14,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from media.errors import MediaError
 from media.encode.timing import frames_for, samples_for
+from media.errors import MediaError
 from media.tts.speech import SPEECH_SAMPLE_RATE
 
 #: Analysis window and hop for finding pauses, in seconds.

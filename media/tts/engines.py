@@ -15,12 +15,15 @@ import subprocess
 import threading
 from importlib import metadata
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
 from domain.errors import JobFailure
-from media.encode.wav import read_wav
+from media.errors import MediaError
+from media.phonemes import Phone, PhoneTrack, TimingSource
+from media.tts.espeak_events import espeak_library
+from media.tts.phone_symbols import group_piper_phonemes
 from media.tts.voices import VoiceRef, espeak_binary
 
 #: Piper's noise and length settings come from each voice's config; these are
@@ -29,60 +32,82 @@ PIPER_SETTINGS = {"normalize_audio": True, "volume": 1.0}
 ESPEAK_SETTINGS = {"speed_wpm": 160}
 #: Pause Piper leaves between sentences it finds inside one piece of text.
 PIPER_SENTENCE_GAP_S = 0.2
-ESPEAK_TIMEOUT_S = 120
+
+
+class EngineSpeech(NamedTuple):
+    """What an engine says: raw mono float32 audio, its rate, and when each
+    phone sounds in it (seconds from its first sample)."""
+
+    samples: np.ndarray
+    sample_rate: int
+    phones: PhoneTrack
 
 
 class SpeechEngine(Protocol):
-    def speak(self, text: str) -> tuple[np.ndarray, int]:
-        """Raw mono float32 audio for ``text`` and its sample rate."""
+    def speak(self, text: str) -> EngineSpeech:
+        """Raw audio for ``text``, with its phone timing."""
 
 
 class PiperEngine:
+    """Piper with its own per-phoneme alignments: the voice model is patched in
+    memory to output each phoneme's sample count (needs the ``onnx`` package),
+    counts that add up exactly to the audio."""
+
     def __init__(self, ref: VoiceRef):
         from piper import PiperVoice
 
         try:
-            self.voice = PiperVoice.load(ref.model_path, config_path=ref.config_path)
+            self.voice = PiperVoice.load(ref.model_path, config_path=ref.config_path, include_alignments=True)
         except Exception as exc:  # missing file, bad JSON, not an ONNX model
             raise JobFailure("voice_unavailable", f"cannot load Piper voice {ref.name!r}: {exc}") from exc
 
-    def speak(self, text: str) -> tuple[np.ndarray, int]:
+    def speak(self, text: str) -> EngineSpeech:
         from piper import SynthesisConfig
 
         config = SynthesisConfig(**PIPER_SETTINGS)
         rate = self.voice.config.sample_rate
         gap = np.zeros(round(PIPER_SENTENCE_GAP_S * rate), np.float32)
         pieces: list[np.ndarray] = []
-        for chunk in self.voice.synthesize(text, syn_config=config):
+        phones: list[Phone] = []
+        aligned, offset = True, 0
+        for chunk in self.voice.synthesize(text, syn_config=config, include_alignments=True):
             if pieces:
                 pieces.append(gap)
-            pieces.append(np.asarray(chunk.audio_float_array, dtype=np.float32))
-        return (np.concatenate(pieces) if pieces else np.zeros(0, np.float32)), rate
+                offset += len(gap)
+            audio = np.asarray(chunk.audio_float_array, dtype=np.float32)
+            pieces.append(audio)
+            alignments = chunk.phoneme_alignments
+            if alignments is None or sum(int(a.num_samples) for a in alignments) != len(audio):
+                aligned = False  # an unpatchable model, or ids Piper could not match back
+            else:
+                grouped = group_piper_phonemes([(a.phoneme, int(a.num_samples)) for a in alignments])
+                phones += [Phone(symbol, (offset + start) / rate, (offset + end) / rate, stress)
+                           for symbol, start, end, stress in grouped]
+            offset += len(audio)
+        samples = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+        if not aligned:
+            return EngineSpeech(samples, rate, PhoneTrack(
+                TimingSource.LOUDNESS, note="Piper gave no phoneme alignments for this voice"))
+        return EngineSpeech(samples, rate, PhoneTrack(TimingSource.PIPER, tuple(phones)))
 
 
 class EspeakEngine:
+    """espeak-ng through its library: audio and phoneme events in one pass."""
+
     def __init__(self, ref: VoiceRef):
-        binary = espeak_binary()
-        if not binary:
+        self.library = espeak_library()
+        if self.library is None:
             raise JobFailure("voice_unavailable",
                              f"voice {ref.name!r} needs espeak-ng, which is not installed on this worker "
                              "(Debian package espeak-ng)")
-        self.command = [binary, "-v", ref.espeak_voice or "en", "-s", str(ESPEAK_SETTINGS["speed_wpm"]),
-                        "-b", "1", "--stdout", "--stdin"]
+        self.voice = ref.espeak_voice or "en"
 
-    def speak(self, text: str) -> tuple[np.ndarray, int]:
+    def speak(self, text: str) -> EngineSpeech:
         try:
-            done = subprocess.run(self.command, input=text.encode("utf-8"), capture_output=True,
-                                  timeout=ESPEAK_TIMEOUT_S)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise JobFailure("tts_failed", f"espeak-ng did not run: {exc}", retryable=True) from exc
-        if done.returncode != 0:
-            raise JobFailure("tts_failed", f"espeak-ng exited {done.returncode}: "
-                             f"{done.stderr.decode(errors='replace').strip()[-500:]}")
-        try:
-            return read_wav(done.stdout)
-        except ValueError as exc:
-            raise JobFailure("tts_failed", f"espeak-ng wrote no usable WAV: {exc}") from exc
+            samples, rate, phones = self.library.speak(text, self.voice, ESPEAK_SETTINGS["speed_wpm"])
+        except MediaError as exc:
+            raise JobFailure(exc.code, exc.detail) from exc
+        return EngineSpeech(samples, rate, phones)
 
 
 _ENGINES = {"piper": PiperEngine, "espeak-ng": EspeakEngine}

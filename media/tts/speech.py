@@ -16,6 +16,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.signal import resample_poly
 
+from media.phonemes import PhoneTrack, TimingSource
+
 #: The farm-wide speech rate. 24 kHz keeps all of speech's band, and is a
 #: whole number of samples per frame at every common frame rate (10, 12, 15,
 #: 16, 20, 24, 25, 30, 40, 48, 50, 60 fps), so segment joins fall on samples.
@@ -53,12 +55,14 @@ class Cue(NamedTuple):
 
 @dataclass(frozen=True)
 class Speech:
-    """Mono float32 speech in [-1, 1]; ``cues`` tell where each sentence is."""
+    """Mono float32 speech in [-1, 1]; ``cues`` tell where each sentence is,
+    ``phones`` which sound is spoken when (times from the first sample)."""
 
     samples: np.ndarray
     sample_rate: int
     text: str
     cues: tuple[Cue, ...] = field(default=())
+    phones: PhoneTrack = PhoneTrack(TimingSource.LOUDNESS)
 
     @property
     def duration_s(self) -> float:
@@ -66,20 +70,21 @@ class Speech:
 
 
 def concatenate(parts: list[Speech]) -> Speech:
-    """Sentences one after another; their cues are shifted to where each lands."""
+    """Sentences one after another; their cues and phones are shifted to where each lands."""
     if not parts:
         return Speech(np.zeros(0, np.float32), SPEECH_SAMPLE_RATE, "")
     rate = parts[0].sample_rate
     if any(p.sample_rate != rate for p in parts):
         raise ValueError("cannot concatenate speech at different sample rates")
-    cues, offset = [], 0
+    cues, tracks, offset = [], [], 0
     for part in parts:
         start = offset / rate
         inner = part.cues or (Cue(0.0, part.duration_s, part.text),)
         cues += [Cue(start + c.start_s, start + c.end_s, c.text) for c in inner]
+        tracks.append((start, part.phones))
         offset += len(part.samples)
     samples = np.concatenate([p.samples for p in parts]).astype(np.float32)
-    return Speech(samples, rate, " ".join(p.text for p in parts), tuple(cues))
+    return Speech(samples, rate, " ".join(p.text for p in parts), tuple(cues), PhoneTrack.joined(tracks))
 
 
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
@@ -95,6 +100,22 @@ def shape_speech(samples: np.ndarray, sample_rate: int) -> np.ndarray:
 
     Silent or empty input gives just the lead and tail silence.
     """
+    return _shape(samples, sample_rate)[0]
+
+
+def shape_timed_speech(samples: np.ndarray, sample_rate: int, phones: PhoneTrack) -> tuple[np.ndarray, PhoneTrack]:
+    """``shape_speech``, with the engine's phone timing carried along: moved
+    by what trimming took and the lead silence added, and cut to the sound
+    that is kept (resampling changes no time in seconds)."""
+    shaped, shift_s, kept_s = _shape(samples, sample_rate)
+    if kept_s is None:
+        return shaped, PhoneTrack(phones.source, note=phones.note)
+    return shaped, phones.shifted(shift_s).clipped(*kept_s)
+
+
+def _shape(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, float, tuple[float, float] | None]:
+    """Shaped samples, how far the engine's times moved (s), and the span of
+    kept sound in the result (s; None when there was none)."""
     margin = round(TRIM_MARGIN_S * SPEECH_SAMPLE_RATE)
     # Room for the margin even where the engine's audio starts or ends on a
     # sound, so the pause around the words is the same either way.
@@ -103,12 +124,15 @@ def shape_speech(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     tail = np.zeros(round(TAIL_SILENCE_S * SPEECH_SAMPLE_RATE), np.float32)
     loud = np.flatnonzero(np.abs(audio) > SILENCE_THRESHOLD)
     if loud.size == 0:
-        return np.concatenate([lead, tail])
-    voiced = audio[max(0, loud[0] - margin): loud[-1] + 1 + margin].astype(np.float32)
+        return np.concatenate([lead, tail]), 0.0, None
+    first = max(0, loud[0] - margin)
+    voiced = audio[first: loud[-1] + 1 + margin].astype(np.float32)
     voiced *= PEAK_LEVEL / float(np.max(np.abs(voiced)))
     fade = min(round(FADE_S * SPEECH_SAMPLE_RATE), len(voiced) // 2)
     if fade:
         ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
         voiced[:fade] *= ramp
         voiced[-fade:] *= ramp[::-1]
-    return np.concatenate([lead, voiced, tail]).astype(np.float32)
+    shift_s = (len(lead) + margin - first) / SPEECH_SAMPLE_RATE
+    kept_s = (len(lead) / SPEECH_SAMPLE_RATE, (len(lead) + len(voiced)) / SPEECH_SAMPLE_RATE)
+    return np.concatenate([lead, voiced, tail]).astype(np.float32), shift_s, kept_s

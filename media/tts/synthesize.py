@@ -1,7 +1,10 @@
 """Text → speech, each sentence synthesised once for the whole farm.
 
 The cache lives in the shared ``Storage`` under ``cache/tts/<sha256>.wav``
-(16-bit PCM, ``SPEECH_SAMPLE_RATE``, already shaped). The key covers the
+(16-bit PCM, ``SPEECH_SAMPLE_RATE``, already shaped), with the sentence's
+phone timing beside it in ``<sha256>.phones.json``; an entry is whole only
+with both (the sidecar is written first, so a WAV never stands without
+its timing for long, and a WAV without one is a miss). The key covers the
 text, the voice (engine version and the voice file's hash), the engine
 settings and the shaping, so changing any of them misses instead of serving
 stale audio. A hit reads one object and never loads the voice.
@@ -19,18 +22,23 @@ import json
 import logging
 import unicodedata
 
+import numpy as np
+
 from domain.errors import JobFailure
-from storage.base import Storage, StorageError
 from media.encode.wav import quantize, read_wav, wav_bytes
+from media.phonemes import PhoneTrack
 from media.tts.engines import engine_for, engine_settings, voice_identity
-from media.tts.speech import SHAPING, SPEECH_SAMPLE_RATE, Speech, concatenate, shape_speech
+from media.tts.speech import SHAPING, SPEECH_SAMPLE_RATE, Speech, concatenate, shape_timed_speech
 from media.tts.voices import VoiceRef
+from storage.base import Storage, StorageError
 
 log = logging.getLogger(__name__)
 
 CACHE_PREFIX = "cache/tts/"
 #: Bump when the synthesis code changes what it produces for the same inputs.
-CACHE_FORMAT = 1
+#: 2: phone timing sidecars; espeak-ng in-process (library, not the command).
+CACHE_FORMAT = 2
+PHONES_SUFFIX = ".phones.json"
 
 
 def synthesize(text: str, voice: VoiceRef, storage: Storage | None = None) -> Speech:
@@ -41,12 +49,13 @@ def synthesize(text: str, voice: VoiceRef, storage: Storage | None = None) -> Sp
     key = cache_key(text, voice)
     cached = _read_cache(storage, key) if storage is not None else None
     if cached is not None:
-        return Speech(cached, SPEECH_SAMPLE_RATE, text)
-    raw, rate = engine_for(voice).speak(text)
-    samples = quantize(shape_speech(raw, rate))
+        return Speech(cached[0], SPEECH_SAMPLE_RATE, text, phones=cached[1])
+    raw, rate, phones = engine_for(voice).speak(text)
+    shaped, phones = shape_timed_speech(raw, rate, phones)
+    samples, phones = quantize(shaped), PhoneTrack.from_dict(phones.to_dict())  # as a hit reads them back
     if storage is not None:
-        _write_cache(storage, key, samples)
-    return Speech(samples, SPEECH_SAMPLE_RATE, text)
+        _write_cache(storage, key, samples, phones)
+    return Speech(samples, SPEECH_SAMPLE_RATE, text, phones=phones)
 
 
 def synthesize_sentences(sentences: list[str], voice: VoiceRef, storage: Storage | None = None) -> Speech:
@@ -72,23 +81,32 @@ def cache_key(text: str, voice: VoiceRef) -> str:
     return f"{CACHE_PREFIX}{digest.hexdigest()}.wav"
 
 
-def _read_cache(storage: Storage, key: str):
+def phones_key(key: str) -> str:
+    """The phone-timing sidecar of the cache entry ``key``."""
+    return key.removesuffix(".wav") + PHONES_SUFFIX
+
+
+def _read_cache(storage: Storage, key: str) -> tuple[np.ndarray, PhoneTrack] | None:
     try:
         data = storage.get_bytes(key)
+        sidecar = storage.get_bytes(phones_key(key))
     except StorageError:
         return None  # not cached yet (or storage hiccup: synthesising is the safe fallback)
     try:
         samples, rate = read_wav(data)
-    except ValueError:
+        phones = PhoneTrack.from_dict(json.loads(sidecar))
+    except ValueError:  # json's decode errors are ValueErrors too
         log.warning("tts cache entry %s is unreadable; synthesising again", key)
         return None
     if rate != SPEECH_SAMPLE_RATE:
         return None
-    return samples
+    return samples, phones
 
 
-def _write_cache(storage: Storage, key: str, samples) -> None:
+def _write_cache(storage: Storage, key: str, samples, phones: PhoneTrack) -> None:
     try:
+        storage.put_bytes(phones_key(key), json.dumps(phones.to_dict(), ensure_ascii=False).encode("utf-8"),
+                          content_type="application/json")
         storage.put_bytes(key, wav_bytes(samples, SPEECH_SAMPLE_RATE), content_type="audio/wav")
     except StorageError as exc:
         log.warning("could not store tts cache entry %s: %s", key, exc)

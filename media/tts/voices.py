@@ -21,9 +21,18 @@ from pathlib import Path
 
 from domain.config import Settings
 from media.errors import MediaError
+from media.tts.language import DetectedLanguage, detect_language, language_name
 
 DEFAULT_VOICE = "joe"
 ESPEAK_PREFIX = "espeak:"
+#: espeak-ng voices that speak a language better than the one named after it.
+#: Debian's espeak-ng 1.51 ``cmn`` spells each character in pinyin and reads
+#: that as English ("jin one tian one"; upstream issues #1236, #1370);
+#: ``cmn-latn-pinyin`` speaks Mandarin phonemes with tones. Cantonese keeps
+#: ``yue``: it reads characters as Cantonese like ``yue-latn-jyutping`` does,
+#: and Latin-script words ("iPhone") as English, as Hong Kong speakers say
+#: them, where the jyutping voice spells them out as jyutping syllables.
+ESPEAK_VOICE_FOR_LANGUAGE = {"cmn": "cmn-latn-pinyin"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,37 @@ def resolve_voice(voice: str | None, language: str | None, settings: Settings) -
     return _voice_for_language(wanted, language, settings)
 
 
+def voice_for_script(script: str, voice: str | None, language: str | None,
+                     settings: Settings) -> tuple[VoiceRef, DetectedLanguage | None]:
+    """``resolve_voice`` for a script, detecting its language when the job names none.
+
+    Returns the voice and what was detected (None when the job named its
+    language, or the script's language could not be told). A named voice
+    that cannot speak the detected language is ``voice_language_mismatch``,
+    naming both; naming ``language`` overrides the detection.
+    """
+    if normalize_language(language):
+        return resolve_voice(voice, language, settings), None
+    detected = detect_language(script)
+    if detected is None:
+        return resolve_voice(voice, None, settings), None
+    if not voice:
+        try:
+            return resolve_voice(None, detected.language, settings), detected
+        except MediaError as exc:
+            raise MediaError(exc.code, f"The script is in {detected.name} ({detected.language}), as detected; "
+                             f"{exc.detail} Set language if the detection is wrong.") from exc
+    ref = _named_voice(voice, settings)
+    if ref.language and not _same_language(ref.language, detected.language):
+        raise MediaError(
+            "voice_language_mismatch",
+            f"Voice {voice!r} speaks {language_name(ref.language)} ({ref.language}), but the script is in "
+            f"{detected.name} ({detected.language}). Omit the voice to get one for {detected.language}, "
+            f"or set language if the detection is wrong.",
+        )
+    return ref, detected
+
+
 def available_voices(settings: Settings) -> list[dict[str, str | None]]:
     """Every voice a job may name: Piper voices first, then espeak-ng languages."""
     refs = list(piper_voices(settings).values())
@@ -139,7 +179,8 @@ def _piper_ref(name: str, model: Path, config: Path) -> VoiceRef:
 
 
 def _espeak_ref(language: str) -> VoiceRef:
-    return VoiceRef(name=f"{ESPEAK_PREFIX}{language}", engine="espeak-ng", language=language, espeak_voice=language)
+    return VoiceRef(name=f"{ESPEAK_PREFIX}{language}", engine="espeak-ng", language=language,
+                    espeak_voice=ESPEAK_VOICE_FOR_LANGUAGE.get(language, language))
 
 
 @functools.lru_cache(maxsize=64)

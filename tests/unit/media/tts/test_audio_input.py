@@ -3,9 +3,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from media.errors import MediaError
 from media.encode.ffmpeg_binary import ffmpeg_exe
 from media.encode.wav import write_wav
+from media.errors import MediaError
 from media.tts.audio_input import load_audio, probe_audio, split_at_silences
 
 RATE = 24000

@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from media.tts.speech import (
-    LEAD_SILENCE_S, SPEECH_SAMPLE_RATE, TAIL_SILENCE_S, Cue, Speech, concatenate, resample, shape_speech,
+    LEAD_SILENCE_S,
+    SPEECH_SAMPLE_RATE,
+    TAIL_SILENCE_S,
+    Cue,
+    Speech,
+    concatenate,
+    resample,
+    shape_speech,
 )
 
 

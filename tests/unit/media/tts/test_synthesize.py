@@ -6,16 +6,22 @@ import pytest
 
 from domain.config import Settings
 from domain.errors import JobFailure
-from storage.local import LocalStorage
 from media.encode.wav import read_wav
-from media.tts import engines, synthesize as synth_module
+from media.phonemes import Phone, PhoneTrack, TimingSource
+from media.tts import engines
+from media.tts import synthesize as synth_module
+from media.tts.engines import EngineSpeech
 from media.tts.speech import LEAD_SILENCE_S, PEAK_LEVEL, SPEECH_SAMPLE_RATE, TAIL_SILENCE_S
-from media.tts.synthesize import cache_key, synthesize, synthesize_sentences
+from media.tts.synthesize import cache_key, phones_key, synthesize, synthesize_sentences
 from media.tts.voices import VoiceRef, espeak_binary, resolve_voice
+from storage.local import LocalStorage
 
 
 class FakeEngine:
-    """Speaks a 300 Hz tone, 0.05 s per character, at Piper's 22050 Hz; counts calls."""
+    """Speaks a 300 Hz tone, 0.05 s per character, at Piper's 22050 Hz, with
+    one phone per character (its letter) after 0.2 s of silence; counts calls."""
+
+    LEAD_IN_S = 0.2
 
     def __init__(self):
         self.calls = []
@@ -23,7 +29,11 @@ class FakeEngine:
     def speak(self, text):
         self.calls.append(text)
         t = np.arange(int(0.05 * len(text) * 22050)) / 22050
-        return (0.3 * np.sin(2 * np.pi * 300 * t)).astype(np.float32), 22050
+        tone = (0.3 * np.sin(2 * np.pi * 300 * t)).astype(np.float32)
+        samples = np.concatenate([np.zeros(int(self.LEAD_IN_S * 22050), np.float32), tone])
+        phones = PhoneTrack(TimingSource.PIPER, tuple(
+            Phone(char, self.LEAD_IN_S + 0.05 * i, self.LEAD_IN_S + 0.05 * (i + 1)) for i, char in enumerate(text)))
+        return EngineSpeech(samples, 22050, phones)
 
 
 @pytest.fixture
@@ -56,8 +66,8 @@ def test_second_synthesis_of_the_same_sentence_is_served_from_storage_without_th
 
 def test_cache_is_shared_through_storage_as_16_bit_wav_at_the_farm_rate(storage, fake_engine, voice):
     speech = synthesize("Shared by every worker.", voice, storage)
-    [key] = storage.list("cache/tts/")
-    assert key == cache_key("Shared by every worker.", voice) and key.endswith(".wav")
+    key = cache_key("Shared by every worker.", voice)
+    assert sorted(storage.list("cache/tts/")) == sorted([key, phones_key(key)]) and key.endswith(".wav")
     samples, rate = read_wav(storage.get_bytes(key))
     assert rate == SPEECH_SAMPLE_RATE
     assert np.array_equal(samples, speech.samples)  # a miss returns exactly what a hit will read
@@ -141,8 +151,8 @@ def test_missing_piper_voice_file_is_voice_unavailable(tmp_path):
     assert caught.value.code == "voice_unavailable"
 
 
-def test_espeak_voice_without_the_binary_is_voice_unavailable(monkeypatch):
-    monkeypatch.setattr(engines, "espeak_binary", lambda: None)
+def test_espeak_voice_without_the_library_is_voice_unavailable(monkeypatch):
+    monkeypatch.setattr(engines, "espeak_library", lambda: None)
     engines.forget_engines()
     with pytest.raises(JobFailure) as caught:
         engines.engine_for(VoiceRef("espeak:cmn", "espeak-ng", "cmn", espeak_voice="cmn"))

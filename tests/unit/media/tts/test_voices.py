@@ -44,9 +44,14 @@ def test_espeak_listing_maps_zh_to_mandarin_by_priority(espeak):
 
 
 @pytest.mark.parametrize("language", ["zh", "zh-CN", "cmn", "zh_CN"])
-def test_mandarin_falls_back_to_espeak_ng(espeak, language):
+def test_mandarin_falls_back_to_espeak_ngs_pinyin_voice_not_the_one_that_reads_english(espeak, language):
     ref = resolve_voice(None, language, Settings.from_env({}))
-    assert (ref.name, ref.engine, ref.espeak_voice) == ("espeak:cmn", "espeak-ng", "cmn")
+    assert (ref.name, ref.engine, ref.espeak_voice) == ("espeak:cmn", "espeak-ng", "cmn-latn-pinyin")
+
+
+def test_cantonese_keeps_espeak_ngs_yue_voice(espeak):
+    ref = resolve_voice(None, "zh-yue", Settings.from_env({}))
+    assert (ref.name, ref.espeak_voice) == ("espeak:yue", "yue")
 
 
 def test_a_language_with_a_neural_voice_prefers_piper_over_espeak(espeak, settings_with_german_piper_voice):

@@ -1,0 +1,209 @@
+"""Phone timing for uploaded narration, from pocketsphinx (English model in its wheel).
+
+In order of preference:
+
+1. **aligned** — the caller sent the words (``transcript``): forced alignment
+   fits them to the audio, giving each word and phone its time.
+2. **recognized** — no transcript, or one that does not match the narration:
+   the words are recognised with pocketsphinx's English language model (they
+   make the captions), and then aligned like a transcript, which places the
+   phones better than free phone recognition does. Where even that finds
+   nothing, the phone loop (``allphone``) gives phones without words.
+3. **loudness** — pocketsphinx missing or nothing found at all: no phones;
+   the face follows loudness.
+
+When does a transcript not match? pocketsphinx scores every frame against
+the best-scoring senone of that frame, so a path's score per frame says how
+far it is from the best the model could say there. Free phone recognition
+is the best any phone sequence does; a transcript whose forced path scores
+more than ``MISMATCH_RATIO`` times worse per frame than that (or that cannot
+be fitted at all, or whose words are mostly unknown to the dictionary) is
+not what was said. On Piper speech the right words score 1.8× the phone
+loop; half the words missing 5.9×, other words 7.9×.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from media.phonemes import Phone, PhoneTrack, TimingSource, Word
+from media.tts.phone_symbols import arpabet_to_ipa
+from media.tts.speech import resample
+
+RECOGNITION_RATE = 16000
+FRAME_S = 0.01  # pocketsphinx frames
+#: A transcript scoring this many times worse per frame than free phone recognition does not match.
+MISMATCH_RATIO = 3.0
+#: More than this share of the transcript's words missing from the dictionary: it cannot be aligned.
+MAX_UNKNOWN_SHARE = 0.25
+#: Recognition runs on stretches of at most this long (the language model loses its way on longer ones).
+RECOGNITION_CHUNK_S = 30.0
+
+_TOKEN = re.compile(r"[\w'’]+")
+_NON_WORDS = {"<s>", "</s>", "<sil>", "[NOISE]", "+NSN+", "+SPN+"}
+
+
+@dataclass
+class _Fit:
+    track: PhoneTrack
+    score_per_frame: float
+
+
+class _Decoders:
+    """pocketsphinx decoders (loading the model takes ~0.6 s), one set per
+    process, used under a lock: a decoder is not safe to share between threads."""
+
+    def __init__(self):
+        from pocketsphinx import Decoder, get_model_path
+
+        model = os.path.join(get_model_path(), "en-us")
+        self.lock = threading.Lock()
+        self.align = Decoder(samprate=RECOGNITION_RATE, bestpath=False, loglevel="ERROR")
+        self.words = Decoder(samprate=RECOGNITION_RATE, loglevel="ERROR")
+        self.phones = Decoder(samprate=RECOGNITION_RATE, allphone=os.path.join(model, "en-us-phone.lm.bin"),
+                              backtrace=True, beam=1e-20, pbeam=1e-20, lw=2.0, loglevel="ERROR")
+
+
+@functools.lru_cache(maxsize=1)
+def _decoders() -> _Decoders | None:
+    try:
+        return _Decoders()
+    except ImportError:
+        return None
+
+
+def narration_timing(samples: np.ndarray, sample_rate: int, transcript: str | None = None) -> PhoneTrack:
+    """The phone (and word) timing of narration, times from its first sample.
+
+    Never fails for bad words: a transcript that does not fit falls back to
+    recognition, with ``note`` saying why.
+    """
+    decoders = _decoders()
+    if decoders is None:
+        return PhoneTrack(TimingSource.LOUDNESS, note="pocketsphinx is not installed on this worker")
+    pcm = _pcm16(samples, sample_rate)
+    if not pcm:
+        return PhoneTrack(TimingSource.LOUDNESS, note="the narration is empty")
+    with decoders.lock:
+        note = ""
+        if transcript and transcript.strip():
+            track, note = _aligned_to_transcript(decoders, pcm, transcript)
+            if track is not None:
+                return track
+        return _recognized(decoders, pcm, note)
+
+
+def _aligned_to_transcript(decoders: _Decoders, pcm: bytes, transcript: str) -> tuple[PhoneTrack | None, str]:
+    tokens = _TOKEN.findall(transcript)
+    known = [(token, token.lower().replace("’", "'")) for token in tokens
+             if decoders.align.lookup_word(token.lower().replace("’", "'"))]
+    unknown = len(tokens) - len(known)
+    if not known or unknown > MAX_UNKNOWN_SHARE * len(tokens):
+        return None, (f"the transcript could not be used ({unknown} of {len(tokens)} words are not in the "
+                      "English dictionary); the words were recognised instead")
+    fit = _align(decoders.align, pcm, [spelling for _, spelling in known], [token for token, _ in known])
+    if fit is None:
+        return None, "the transcript could not be fitted to the narration; the words were recognised instead"
+    reference = _phone_loop(decoders.phones, pcm)
+    if reference is not None and fit.score_per_frame < MISMATCH_RATIO * min(reference.score_per_frame, -1.0):
+        ratio = fit.score_per_frame / min(reference.score_per_frame, -1.0)
+        return None, (f"the transcript does not match the narration (it fits {ratio:.1f}× worse than free "
+                      f"recognition; the limit is {MISMATCH_RATIO:g}×); the words were recognised instead")
+    note = f"{unknown} transcript word(s) not in the dictionary were left unaligned" if unknown else ""
+    return PhoneTrack(TimingSource.ALIGNED, fit.track.phones, fit.track.words, note), ""
+
+
+def _recognized(decoders: _Decoders, pcm: bytes, note: str) -> PhoneTrack:
+    phones: list[Phone] = []
+    words: list[Word] = []
+    chunk = int(RECOGNITION_CHUNK_S * RECOGNITION_RATE) * 2
+    for start in range(0, len(pcm), chunk):
+        piece, offset_s = pcm[start:start + chunk], start / 2 / RECOGNITION_RATE
+        heard = _recognize_words(decoders.words, piece)
+        fit = _align(decoders.align, piece, heard, heard) if heard else None
+        if fit is None:
+            fit = _phone_loop(decoders.phones, piece)
+        if fit is not None:
+            moved = fit.track.shifted(offset_s)
+            phones += moved.phones
+            words += moved.words
+    if not phones:
+        return PhoneTrack(TimingSource.LOUDNESS, note="; ".join(filter(None, [note, "no speech was recognised"])))
+    return PhoneTrack(TimingSource.RECOGNIZED, tuple(phones), tuple(words), note)
+
+
+def _recognize_words(decoder, pcm: bytes) -> list[str]:
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    return [_bare(seg.word) for seg in decoder.seg() if _bare(seg.word) not in _NON_WORDS]
+
+
+def _align(decoder, pcm: bytes, spellings: list[str], texts: list[str]) -> _Fit | None:
+    """Forced alignment of ``spellings`` (dictionary words) to the audio; the
+    words carry ``texts`` (the caller's own spelling and case)."""
+    decoder.set_align_text(" ".join(spellings))
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    if decoder.hyp() is None:
+        return None
+    decoder.set_alignment()
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    alignment = decoder.get_alignment()
+    if alignment is None:
+        return None
+    phones, words, score, frames = [], [], 0, 0
+    remaining = iter(texts)
+    for entry in alignment:
+        score += entry.score
+        frames += entry.duration
+        if _bare(entry.name) in _NON_WORDS:
+            continue
+        start, end = entry.start * FRAME_S, (entry.start + entry.duration) * FRAME_S
+        words.append(Word(next(remaining, _bare(entry.name)), start, end))
+        for unit in entry:
+            converted = arpabet_to_ipa(unit.name)
+            if converted is not None:
+                phones.append(Phone(converted[0], unit.start * FRAME_S, (unit.start + unit.duration) * FRAME_S,
+                                    converted[1]))
+    if not words or frames == 0:
+        return None
+    return _Fit(PhoneTrack(TimingSource.ALIGNED, tuple(phones), tuple(words)), score / frames)
+
+
+def _phone_loop(decoder, pcm: bytes) -> _Fit | None:
+    """Free phone recognition: phones, no words; and its score per frame."""
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    logmath = decoder.get_logmath()
+    phones, score, frames = [], 0, 0
+    for seg in decoder.seg():
+        length = seg.end_frame - seg.start_frame + 1
+        frames += length
+        score += logmath.log(seg.ascore) if seg.ascore > 0 else 0
+        converted = arpabet_to_ipa(seg.word)
+        if converted is not None:
+            phones.append(Phone(converted[0], seg.start_frame * FRAME_S, (seg.end_frame + 1) * FRAME_S))
+    if frames == 0:
+        return None
+    return _Fit(PhoneTrack(TimingSource.RECOGNIZED, tuple(phones)), score / frames)
+
+
+def _bare(word: str) -> str:
+    """``the(2)`` → ``the``: pocketsphinx marks alternative pronunciations so."""
+    return word.split("(", 1)[0]
+
+
+def _pcm16(samples: np.ndarray, sample_rate: int) -> bytes:
+    audio = resample(np.asarray(samples, np.float32), sample_rate, RECOGNITION_RATE)
+    return (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()

@@ -1,0 +1,145 @@
+"""espeak-ng in-process: its audio and, in the same pass, when each phoneme
+and word starts.
+
+libespeak-ng (Debian's ``libespeak-ng1``) is driven through ctypes in
+synchronous mode with phoneme events on: the synth callback receives the
+samples together with events that carry each phoneme's (and word's) exact
+sample position. Phonemes arrive as espeak-ng's own IPA
+(``espeakINITIALIZE_PHONEME_IPA``), which ``phone_symbols`` tidies.
+
+The library keeps its state in globals (one voice, one callback), so every
+call holds a process-wide lock; speech runs one sentence at a time here,
+which at espeak-ng's speed (over 50× real time) costs nothing noticeable.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from media.errors import MediaError
+from media.phonemes import Phone, PhoneTrack, TimingSource, Word
+from media.tts.phone_symbols import espeak_ipa_to_symbol
+
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INITIALIZE_PHONEME_EVENTS = 0x0001
+_INITIALIZE_PHONEME_IPA = 0x0002
+_INITIALIZE_DONT_EXIT = 0x8000
+_EVENT_LIST_TERMINATED, _EVENT_WORD, _EVENT_PHONEME = 0, 1, 7
+_POS_CHARACTER = 1
+_CHARS_UTF8 = 1
+_RATE = 1
+_OK = 0
+
+
+class _EventId(ctypes.Union):
+    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint), ("text_position", ctypes.c_int),
+                ("length", ctypes.c_int), ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
+                ("user_data", ctypes.c_void_p), ("id", _EventId)]
+
+
+_Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+
+
+@dataclass
+class _Collected:
+    chunks: list
+    phonemes: list  # (sample, ipa)
+    words: list  # (sample, text_position, length)
+    total: int = 0
+
+
+class EspeakLibrary:
+    """One per process (``espeak_library()``): the loaded, initialised library."""
+
+    def __init__(self, path: str):
+        self.lib = ctypes.CDLL(path)
+        self.lib.espeak_Initialize.restype = ctypes.c_int
+        self.lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
+                                          ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        self.lock = threading.Lock()
+        self.sample_rate = self.lib.espeak_Initialize(
+            _AUDIO_OUTPUT_SYNCHRONOUS, 0, None,
+            _INITIALIZE_PHONEME_EVENTS | _INITIALIZE_PHONEME_IPA | _INITIALIZE_DONT_EXIT)
+        if self.sample_rate <= 0:
+            raise MediaError("voice_unavailable", "libespeak-ng did not initialise (is espeak-ng-data installed?)")
+        self._collected: _Collected | None = None
+        self._callback = _Callback(self._on_synth)  # kept referenced: the library holds the pointer
+        self.lib.espeak_SetSynthCallback(self._callback)
+
+    def _on_synth(self, wav, count, events) -> int:
+        got = self._collected
+        if got is None:
+            return 1  # nobody is listening: abort
+        if wav and count > 0:
+            got.chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
+        index = 0
+        while events[index].type != _EVENT_LIST_TERMINATED:
+            event = events[index]
+            if event.type == _EVENT_PHONEME:
+                raw = bytes(event.id.string).split(b"\0", 1)[0]
+                got.phonemes.append((event.sample, raw.decode("utf-8", errors="ignore")))
+            elif event.type == _EVENT_WORD:
+                got.words.append((event.sample, event.text_position, event.length))
+            index += 1
+        return 0
+
+    def speak(self, text: str, voice: str, words_per_minute: int) -> tuple[np.ndarray, int, PhoneTrack]:
+        """(float32 samples, sample rate, phone track) for ``text`` in ``voice``."""
+        data = text.encode("utf-8")
+        with self.lock:
+            if self.lib.espeak_SetVoiceByName(voice.encode()) != _OK:
+                raise MediaError("voice_unknown", f"espeak-ng has no voice {voice!r}")
+            self.lib.espeak_SetParameter(_RATE, int(words_per_minute), 0)
+            self._collected = got = _Collected([], [], [])
+            try:
+                status = self.lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+                self.lib.espeak_Synchronize()
+            finally:
+                self._collected = None
+        if status != _OK:
+            raise MediaError("tts_failed", f"espeak-ng could not speak the text (status {status})")
+        samples = (np.concatenate(got.chunks).astype(np.float32) / 32768.0) if got.chunks else np.zeros(0, np.float32)
+        return samples, self.sample_rate, _track(text, got, len(samples), self.sample_rate)
+
+
+def _track(text: str, got: _Collected, total: int, rate: int) -> PhoneTrack:
+    """Each phoneme lasts until the next event's sample; words likewise, with
+    their text cut from the input (espeak counts characters from 1)."""
+    phones = []
+    marks = got.phonemes + [(total, "")]
+    for (sample, ipa), (next_sample, _) in zip(marks, marks[1:]):
+        converted = espeak_ipa_to_symbol(ipa)
+        if converted is not None and next_sample > sample:
+            phones.append(Phone(converted[0], sample / rate, next_sample / rate, converted[1]))
+    words = []
+    for sample, position, length in got.words:
+        spoken = [p for p in phones if p.start_s >= sample / rate]
+        word_text = text[position - 1: position - 1 + length] if position > 0 else ""
+        # a word ends where its last phone does: the next word's first phone, less any pause
+        following = [w[0] for w in got.words if w[0] > sample]
+        until = (following[0] if following else total) / rate
+        inside = [p for p in spoken if p.start_s < until]
+        if word_text.strip() and inside:
+            words.append(Word(word_text, inside[0].start_s, inside[-1].end_s))
+    return PhoneTrack(TimingSource.ESPEAK, tuple(phones), tuple(words))
+
+
+@functools.lru_cache(maxsize=1)
+def espeak_library() -> EspeakLibrary | None:
+    """The process's libespeak-ng, or None when it is not installed."""
+    path = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
+    try:
+        return EspeakLibrary(path)
+    except OSError:
+        return None
