@@ -22,14 +22,13 @@ blp = Blueprint("files", __name__, url_prefix="/v1/files", description="Signed d
 def download(key):
     """Serve a stored file through a signed, expiring link."""
     storage = ctx().storage
-    verify = getattr(storage, "verify", None)
-    if verify is None:
+    if not storage.serves_downloads:
         raise ProblemError("not_found", "Downloads are served by the object store, not the API.", 404)
     try:
         expires = int(request.args.get("expires", ""))
     except ValueError:
         raise ProblemError("link_invalid", "The link is malformed.", 403) from None
-    if not verify(key, expires, request.args.get("signature", "")):
+    if not storage.verify(key, expires, request.args.get("signature", "")):
         raise ProblemError("link_expired", "The link is invalid or expired; ask the API for a fresh one.", 403)
     path = storage.local_path(key)
     if not path.is_file():

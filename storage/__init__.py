@@ -1,7 +1,8 @@
-"""Object storage behind one interface: S3 (boto3) or a local folder, chosen by
-``TALKFARM_STORAGE_URL``. Keys are derived from ids, so writing twice
-overwrites instead of duplicating."""
+"""Object storage behind one interface: S3 (boto3), a local folder, or memory
+(tests), chosen by ``TALKFARM_STORAGE_URL``'s scheme. Keys are derived from
+ids, so writing twice overwrites instead of duplicating."""
 
-from storage.base import Storage, StorageError, StorageUnavailable, open_storage
+from storage.backends import BACKENDS, open_storage
+from storage.base import Storage, StorageError, StorageUnavailable
 
-__all__ = ["Storage", "StorageError", "StorageUnavailable", "open_storage"]
+__all__ = ["BACKENDS", "Storage", "StorageError", "StorageUnavailable", "open_storage"]

@@ -1,8 +1,12 @@
+"""The storage interface: what the farm needs from object storage, and the
+default behaviour of the optional features a backend may add."""
+
 from __future__ import annotations
 
 import abc
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import ClassVar
+from urllib.parse import ParseResult
 
 from domain.config import Settings
 
@@ -20,7 +24,27 @@ class StorageUnavailable(StorageError):
 
 
 class Storage(abc.ABC):
-    """What the farm needs from object storage, nothing more."""
+    """What the farm needs from object storage, nothing more.
+
+    Every backend stores, reads, lists and deletes objects by key and signs
+    download links. Two features only some backends have come with defaults
+    here, so callers never probe for them:
+
+    - ``create_if_missing()``: make the bucket (S3); nothing to do by default.
+    - API-served downloads (``serves_downloads``): a backend whose objects have
+      no URL of their own (a local folder) hands out ``/v1/files/…`` links that
+      the API checks with ``verify`` and serves from ``local_path``. By default
+      a backend's links point at the object store, ``verify`` accepts no link
+      and ``local_path`` has no file to give.
+    """
+
+    #: the API serves this backend's downloads itself (``/v1/files``); object stores serve their own
+    serves_downloads: ClassVar[bool] = False
+
+    @classmethod
+    @abc.abstractmethod
+    def from_url(cls, url: ParseResult, settings: Settings) -> "Storage":
+        """The backend for ``TALKFARM_STORAGE_URL`` (already parsed) and the other settings."""
 
     @abc.abstractmethod
     def put_file(self, key: str, path: Path, content_type: str = "application/octet-stream") -> None: ...
@@ -53,26 +77,18 @@ class Storage(abc.ABC):
     def check(self) -> None:
         """Raise StorageUnavailable if storage cannot be used right now."""
 
+    # --- optional features, with their defaults -----------------------------
+    def create_if_missing(self) -> None:
+        """Create the bucket or folder if it does not exist (``talkfarm storage init``)."""
+
     def delete_prefix(self, prefix: str) -> None:
         for key in self.list(prefix):
             self.delete(key)
 
+    def verify(self, key: str, expires: int, signature: str) -> bool:
+        """Whether an API-served download link for ``key`` is genuine and unexpired."""
+        return False
 
-def open_storage(settings: Settings) -> Storage:
-    url = urlparse(settings.storage_url)
-    if url.scheme == "s3":
-        from storage.s3 import S3Storage
-
-        return S3Storage(
-            bucket=url.netloc,
-            prefix=url.path.lstrip("/"),
-            endpoint_url=settings.s3_endpoint_url or None,
-            region=settings.s3_region,
-            multipart_threshold=settings.s3_multipart_threshold_mb * 1024 * 1024,
-        )
-    if url.scheme == "file":
-        from domain.secrets import local_secret
-        from storage.local import LocalStorage
-
-        return LocalStorage(Path(url.path), signing_key=local_secret(settings, "download-signing"))
-    raise ValueError(f"TALKFARM_STORAGE_URL: unsupported scheme {url.scheme!r} (use s3:// or file://)")
+    def local_path(self, key: str) -> Path:
+        """The file that holds ``key``, for the API to serve (``serves_downloads`` backends)."""
+        raise StorageError(f"{type(self).__name__} keeps no local files; its links are served by the object store")

@@ -10,12 +10,20 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import ParseResult, quote
 
+from domain.config import Settings
+from domain.secrets import local_secret
 from storage.base import Storage, StorageError
 
 
 class LocalStorage(Storage):
+    serves_downloads = True
+
+    @classmethod
+    def from_url(cls, url: ParseResult, settings: Settings) -> "LocalStorage":
+        return cls(Path(url.path), signing_key=local_secret(settings, "download-signing"))
+
     def __init__(self, root: Path, signing_key: bytes):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -75,6 +83,9 @@ class LocalStorage(Storage):
     def delete(self, key):
         self._path(key).unlink(missing_ok=True)
 
+    def create_if_missing(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+
     def check(self):
         if not os.access(self.root, os.W_OK):
             raise StorageError(f"storage folder {self.root} is not writable")
@@ -88,7 +99,14 @@ class LocalStorage(Storage):
         return f"/v1/files/{quote(key)}?expires={expires}&signature={self.signature(key, expires)}"
 
     def verify(self, key: str, expires: int, signature: str) -> bool:
-        return expires >= time.time() and hmac.compare_digest(self.signature(key, expires), signature)
+        # bytes, not str: compare_digest raises on non-ASCII strings, and a link may carry anything
+        if expires < time.time():
+            return False
+        try:
+            expected = self.signature(key, expires).encode()
+        except UnicodeEncodeError:  # a lone surrogate: no stored object has such a key
+            return False
+        return hmac.compare_digest(expected, signature.encode("utf-8", "surrogatepass"))
 
     def local_path(self, key: str) -> Path:
         return self._path(key)

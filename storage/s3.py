@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import ParseResult
 
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
 
+from domain.config import ConfigError, Settings
 from storage.base import Storage, StorageError, StorageUnavailable
 
 #: S3 answers that mean "try again later" rather than "you are wrong".
@@ -43,6 +45,18 @@ def _translate(exc: Exception, what: str) -> StorageError:
 
 
 class S3Storage(Storage):
+    @classmethod
+    def from_url(cls, url: ParseResult, settings: Settings) -> "S3Storage":
+        if not url.netloc:
+            raise ConfigError("TALKFARM_STORAGE_URL: s3:// needs a bucket name (s3://bucket[/prefix])")
+        return cls(
+            bucket=url.netloc,
+            prefix=url.path.lstrip("/"),
+            endpoint_url=settings.s3_endpoint_url or None,
+            region=settings.s3_region,
+            multipart_threshold=settings.s3_multipart_threshold_mb * 1024 * 1024,
+        )
+
     def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None,
                  region: str = "us-east-1", multipart_threshold: int = 8 * 1024 * 1024):
         if not bucket:
@@ -125,7 +139,7 @@ class S3Storage(Storage):
         except Exception as exc:
             raise _translate(exc, f"bucket {self.bucket}") from exc
 
-    def ensure_bucket(self) -> None:
+    def create_if_missing(self) -> None:
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError:
