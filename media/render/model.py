@@ -53,14 +53,14 @@ from torch import nn
 from media.render.controls import CONTROL_NAMES, FIELD_NAMES, GRID
 
 # Shape of the motion, in units of the mouth half-width (hw).
-JAW_TRAVEL = 0.62  # lower lip drop at the centre for jaw = 1
-UPPER_LIP_LIFT = 0.14  # share of the jaw drop the upper lip rises
-SPREAD, ROUND = 0.07, 0.17  # horizontal stretch (width +1) and narrowing (width -1) of the lips
+JAW_TRAVEL = 0.70  # lower lip drop at the centre for jaw = 1
+UPPER_LIP_LIFT = 0.10  # share of the jaw drop the upper lip rises
+SPREAD, ROUND = 0.10, 0.26  # horizontal stretch (width +1) and narrowing (width -1) of the lips
 JAW_NARROWING = 0.03  # an open jaw draws the corners in a little
 PUCKER = 0.10  # rounded lips push out: each lip moves off the other by this much
 TUCK_LIFT = 0.10  # f/v: the upper lip lifts off the upper teeth
 TUCK_OVERLAP = 0.03  # f/v: the lower lip covers the upper teeth's edge by this much
-TEETH_LIFT, TEETH_DROP = 0.07, 0.04  # teeth shown: lips retract off the teeth
+TEETH_LIFT, TEETH_DROP = 0.05, 0.02  # teeth shown: lips retract off the teeth
 UPPER_SHARE = 0.4  # of a portrait's own lip gap, the share the upper lip closes
 OVERBITE = 0.05  # the lower teeth's edge sits this far above the upper teeth's, at rest
 TONGUE_REST, TONGUE_RAISED = 0.30, 0.80  # share of the opening the tongue fills, low and raised
@@ -153,7 +153,7 @@ class MouthMotion(nn.Module):
 
         # Spreading (+) or rounding (-) stretches the lips sideways about the centre.
         stretch = SPREAD * spreading - ROUND * rounding - JAW_NARROWING * jaw
-        disp_x = lx * stretch * _bump(lx / (1.6 * hw)) * lip_band
+        disp_x = lx * stretch * _rounded(lx / (1.8 * hw)) * lip_band
 
         # Nothing in the outer ring of the region may move.
         ramp = torch.clamp(cells / FEATHER_CELLS, 0.0, 1.0) * torch.clamp((GRID - 1.0 - cells) / FEATHER_CELLS, 0.0, 1.0)
