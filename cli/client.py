@@ -48,6 +48,13 @@ class FarmClient:
             raise ClientProblem(response.status_code, body.get("code", "error"), body.get("detail", ""), body)
         return response
 
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        """GET a document; parameters that are None are left out."""
+        return self._call("GET", path, params={k: v for k, v in params.items() if v is not None}).json()
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self._call("POST", path, json=body if body is not None else {}).json()
+
     def upload_asset(self, path: Path) -> dict[str, Any]:
         with open(path, "rb") as fh:
             return self._call("POST", "/v1/assets", files={"file": (path.name, fh)}, timeout=300).json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -11,14 +12,10 @@ from pathlib import Path
 import click
 
 from cli.client import ClientProblem, FarmClient
-from domain.config import ConfigError, Settings
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(f"config_invalid: {exc}") from exc
+from cli.console import emit_json, fail as _fail, json_option, load_settings as _settings
+from cli.jobs import jobs
+from cli.keys import keys
+from cli.reports import catalog, usage, workers
 
 
 def _logging(verbose: bool = False) -> None:
@@ -26,17 +23,13 @@ def _logging(verbose: bool = False) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def _fail(problem: ClientProblem) -> None:
-    click.echo(f"error: {problem.code}: {problem.detail}", err=True)
-    errors = problem.body.get("errors") if problem.body else None
-    if errors:
-        click.echo(json.dumps(errors, indent=2), err=True)
-    sys.exit(2 if problem.status in (0,) else 1)
-
-
 @click.group()
 def main() -> None:
     """talkfarm: a render farm for AI talking-head video."""
+
+
+for _command in (keys, jobs, catalog, workers, usage):
+    main.add_command(_command)
 
 
 # --- running the farm ------------------------------------------------------------
@@ -70,25 +63,6 @@ def storage_init() -> None:
     store.create_if_missing()
     store.check()
     click.echo(f"storage ready: {settings.storage_url}")
-
-
-@main.group()
-def keys() -> None:
-    """API keys."""
-
-
-@keys.command("create")
-@click.option("--tenant", required=True, help="Tenant name; created if new.")
-@click.option("--operator", is_flag=True, help="Operator scope: also pools, workers, every tenant's usage and keys.")
-def keys_create(tenant: str, operator: bool) -> None:
-    """Print a new API key for TENANT (shown once). Works on the database directly, as the farm's admin."""
-    from domain.db import session_factory
-    from domain.tenants import create_key, get_or_create_tenant
-
-    settings = _settings()
-    with session_factory(settings)() as session, session.begin():
-        key = create_key(session, get_or_create_tenant(session, tenant), "operator" if operator else "tenant")
-    click.echo(key)
 
 
 @main.group()
@@ -226,13 +200,16 @@ def params_table() -> None:
 @click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --wait: download the MP4 here.")
 @click.option("--idempotency-key", default=None)
-def submit(script, avatar, voice, language, params, priority, accelerator, wait, output_path, idempotency_key):
-    """Submit SCRIPT (a text file, `-` for stdin, or the text itself) to be spoken by AVATAR."""
+@json_option
+def submit(script, avatar, voice, language, params, priority, accelerator, wait, output_path, idempotency_key, as_json):
+    """Submit SCRIPT (a text file, `-` for stdin, or the text itself) to be spoken by AVATAR.
+    With --json the job's document (the final one with --wait) goes to stdout, the rest to stderr."""
     settings = _settings()
+    say = functools.partial(click.echo, err=as_json)
     try:
         client = FarmClient(settings)
         text = _script_text(script)
-        spec: dict = {"script": text, "avatar": _avatar(client, avatar)}
+        spec: dict = {"script": text, "avatar": _avatar(client, avatar, say)}
         if voice:
             spec["voice"] = voice
         if language:
@@ -244,23 +221,27 @@ def submit(script, avatar, voice, language, params, priority, accelerator, wait,
         if params:
             spec["params"] = dict(_param(p) for p in params)
         job = client.submit(spec, idempotency_key)
-        click.echo(f"submitted {job['id']} to pool {job['pool']}")
+        say(f"submitted {job['id']} to pool {job['pool']}")
         if not wait:
+            if as_json:
+                emit_json(job)
             return
         from cli.progress import follow
 
-        job = follow(client, job["id"])
+        job = follow(client, job["id"], to_stderr=as_json)
+        if as_json:
+            emit_json(job)
         if job["status"] != "succeeded":
             error = job.get("error") or {}
             click.echo(f"error: {error.get('code', job['status'])}: {error.get('message', '')}", err=True)
             sys.exit(1)
         out = job["output"]
-        click.echo(f"succeeded: {out['duration_s']:.2f} s, {out['width']}x{out['height']}, {out['bytes']} bytes")
+        say(f"succeeded: {out['duration_s']:.2f} s, {out['width']}x{out['height']}, {out['bytes']} bytes")
         if output_path:
             client.download(out["url"], output_path)
-            click.echo(f"video: {output_path.resolve()}")
+            say(f"video: {output_path.resolve()}")
         else:
-            click.echo(f"video: {out['url']}")
+            say(f"video: {out['url']}")
     except ClientProblem as problem:
         _fail(problem)
 
@@ -274,11 +255,11 @@ def _script_text(script: str) -> str:
     return script
 
 
-def _avatar(client: FarmClient, avatar: str) -> str:
+def _avatar(client: FarmClient, avatar: str, say=click.echo) -> str:
     path = Path(avatar)
     if path.is_file():
         asset = client.upload_asset(path)
-        click.echo(f"uploaded {path.name} as {asset['id']}")
+        say(f"uploaded {path.name} as {asset['id']}")
         return asset["id"]
     return avatar
 
@@ -295,8 +276,9 @@ def _param(text: str):
 
 @main.command()
 @click.argument("job_id")
-def status(job_id: str) -> None:
-    """Show a job as JSON."""
+@json_option
+def status(job_id: str, as_json: bool) -> None:
+    """Show a job: the API's JSON document (with or without --json)."""
     try:
         job, _ = FarmClient(_settings()).job(job_id)
         click.echo(json.dumps(job, indent=2))
@@ -307,8 +289,9 @@ def status(job_id: str) -> None:
 @main.command()
 @click.argument("video", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--local", is_flag=True, help="Read with this machine's key material instead of asking the API.")
-def verify(video: Path, local: bool) -> None:
-    """Read a video's invisible watermark: is it ours, and whose job made it."""
+@json_option
+def verify(video: Path, local: bool, as_json: bool) -> None:
+    """Read a video's invisible watermark: is it ours, and whose job made it (JSON, with or without --json)."""
     try:
         if local:
             from domain.db import session_factory

@@ -1,0 +1,56 @@
+"""`talkfarm keys create|list|revoke`. `create` writes to the database as the
+farm's administrator (there may be no key yet); `list` and `revoke` go
+through the API with the caller's key and see what it may see."""
+
+from __future__ import annotations
+
+import click
+
+from cli.console import emit_json, emit_table, json_option, load_settings, with_client
+
+
+@click.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.option("--tenant", required=True, help="Tenant name; created if new.")
+@click.option("--operator", is_flag=True, help="Operator scope: also pools, workers, every tenant's usage and keys.")
+def keys_create(tenant: str, operator: bool) -> None:
+    """Print a new API key for TENANT (shown once). Works on the database directly, as the farm's admin."""
+    from domain.db import session_factory
+    from domain.tenants import create_key, get_or_create_tenant
+
+    settings = load_settings()
+    with session_factory(settings)() as session, session.begin():
+        key = create_key(session, get_or_create_tenant(session, tenant), "operator" if operator else "tenant")
+    click.echo(key)
+
+
+@keys.command("list")
+@click.option("--tenant", default=None, help="Operator keys only: one tenant's keys.")
+@click.option("--active", is_flag=True, help="Leave revoked keys out.")
+@json_option
+@with_client
+def keys_list(client, tenant, active, as_json):
+    """Keys of this key's tenant; every tenant's for an operator key."""
+    page = client.get("/v1/keys", tenant=tenant, include_revoked="false" if active else None)
+    if as_json:
+        emit_json(page)
+        return
+    emit_table(page["items"], [("id", "id"), ("prefix", "prefix"), ("tenant", "tenant"), ("scope", "scope"),
+                               ("created", "created_at"), ("revoked", "revoked_at")], empty="no keys")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@json_option
+@with_client
+def keys_revoke(client, key_id, as_json):
+    """Revoke KEY_ID (see `keys list`): requests with it are refused from now on."""
+    key = client.post(f"/v1/keys/{key_id}/revoke")
+    if as_json:
+        emit_json(key)
+    else:
+        click.echo(f"revoked {key['id']} ({key['prefix']}…, tenant {key['tenant']})")

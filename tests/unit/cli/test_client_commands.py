@@ -1,0 +1,122 @@
+"""The client commands against a real HTTP server (the API app on SQLite, in a
+thread): `jobs list|events|retry|cancel`, `keys list|revoke`, `catalog`,
+`usage`, `workers`; `--json` prints the API's own document; the API's
+problems become `error: <code>` on stderr and exit 1."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from click.testing import CliRunner
+from werkzeug.serving import make_server
+
+from cli.main import main
+
+
+@pytest.fixture
+def api_url(sqlite_settings, monkeypatch):
+    from api.app import create_app
+    from tasks import dispatch
+
+    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
+    server = make_server("127.0.0.1", 0, create_app(sqlite_settings), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def keys(sessions):
+    from domain.tenants import create_key, get_or_create_tenant
+
+    with sessions() as session, session.begin():
+        return {"alpha": create_key(session, get_or_create_tenant(session, "alpha")),
+                "beta": create_key(session, get_or_create_tenant(session, "beta")),
+                "ops": create_key(session, get_or_create_tenant(session, "ops"), "operator")}
+
+
+@pytest.fixture
+def talkfarm(api_url, sqlite_settings, monkeypatch):
+    monkeypatch.setenv("TALKFARM_DATA_DIR", str(sqlite_settings.data_dir))
+    monkeypatch.setenv("TALKFARM_API_URL", api_url)
+
+    def run(key: str, *args: str):
+        return CliRunner().invoke(main, list(args), env={"TALKFARM_API_KEY": key})
+
+    return run
+
+
+def test_submit_json_then_jobs_list_cancel_events_and_retry(talkfarm, keys):
+    submitted = talkfarm(keys["alpha"], "submit", "Hello there.", "--avatar", "astronaut", "--json")
+    assert submitted.exit_code == 0, submitted.stderr
+    job = json.loads(submitted.stdout)  # stdout is the document alone; the chatter went to stderr
+    assert job["status"] == "queued" and "submitted" in submitted.stderr
+
+    listed = talkfarm(keys["alpha"], "jobs", "list", "--json")
+    assert [j["id"] for j in json.loads(listed.stdout)["items"]] == [job["id"]]
+    table = talkfarm(keys["alpha"], "jobs", "list", "--status", "queued")
+    assert job["id"] in table.stdout and "queued" in table.stdout
+    assert "no jobs" in talkfarm(keys["beta"], "jobs", "list").stdout
+
+    canceled = talkfarm(keys["alpha"], "jobs", "cancel", job["id"])
+    assert canceled.exit_code == 0 and f"{job['id']} is canceled" in canceled.stdout
+    retried = talkfarm(keys["alpha"], "jobs", "retry", job["id"], "--json")
+    assert json.loads(retried.stdout)["status"] == "queued"
+    events = talkfarm(keys["alpha"], "jobs", "events", job["id"], "--json")
+    assert [e["kind"] for e in json.loads(events.stdout)["items"]] == ["created", "canceled", "retried"]
+    assert "retried" in talkfarm(keys["alpha"], "jobs", "events", job["id"]).stdout
+
+
+@pytest.mark.parametrize("args, code", [
+    (["jobs", "retry", "job_00000000000000000000000000"], "job_not_found"),
+    (["jobs", "cancel", "job_00000000000000000000000000"], "job_not_found"),
+    (["jobs", "events", "job_00000000000000000000000000"], "job_not_found"),
+    (["keys", "revoke", "key_00000000000000000000000000"], "key_not_found"),
+    (["workers"], "forbidden_scope"),
+    (["usage", "--tenant", "beta"], "forbidden_scope"),
+    (["keys", "list", "--tenant", "beta"], "forbidden_scope"),
+])
+def test_the_apis_problems_are_printed_with_their_code_and_exit_1(talkfarm, keys, args, code):
+    result = talkfarm(keys["alpha"], *args)
+    assert result.exit_code == 1 and f"error: {code}:" in result.stderr and result.stdout == ""
+
+
+def test_retrying_a_queued_job_says_409_job_not_retryable(talkfarm, keys):
+    job = json.loads(talkfarm(keys["alpha"], "submit", "Hi.", "--avatar", "astronaut", "--json").stdout)
+    result = talkfarm(keys["alpha"], "jobs", "retry", job["id"])
+    assert result.exit_code == 1 and "job_not_retryable" in result.stderr
+
+
+def test_keys_list_and_revoke(talkfarm, keys):
+    listed = json.loads(talkfarm(keys["ops"], "keys", "list", "--json").stdout)["items"]
+    beta = next(k for k in listed if k["tenant"] == "beta")
+    revoked = talkfarm(keys["ops"], "keys", "revoke", beta["id"])
+    assert revoked.exit_code == 0 and f"revoked {beta['id']}" in revoked.stdout
+    refused = talkfarm(keys["beta"], "jobs", "list")
+    assert refused.exit_code == 1 and "invalid_api_key" in refused.stderr
+    active = json.loads(talkfarm(keys["ops"], "keys", "list", "--active", "--json").stdout)["items"]
+    assert beta["id"] not in {k["id"] for k in active}
+    table = talkfarm(keys["alpha"], "keys", "list").stdout
+    assert "alpha" in table and "beta" not in table
+
+
+def test_catalog_workers_and_usage_for_people_and_as_json(talkfarm, keys):
+    catalog = talkfarm(keys["alpha"], "catalog")
+    assert "astronaut" in catalog.stdout and "resolution" in catalog.stdout and "128–2048" in catalog.stdout
+    assert json.loads(talkfarm(keys["alpha"], "catalog", "--json").stdout)["params"]
+    assert "no workers" in talkfarm(keys["ops"], "workers").stdout
+    assert json.loads(talkfarm(keys["ops"], "workers", "--all", "--json").stdout) == {"items": []}
+    usage = talkfarm(keys["ops"], "usage", "--days", "7")
+    assert all(name in usage.stdout for name in ("alpha", "beta", "ops"))
+    assert [t["tenant"] for t in json.loads(talkfarm(keys["alpha"], "usage", "--json").stdout)["tenants"]] == ["alpha"]
+
+
+def test_no_key_and_no_farm_are_told_apart(talkfarm, sqlite_settings, monkeypatch):
+    no_key = talkfarm("", "jobs", "list")
+    assert no_key.exit_code == 2 and "no_api_key" in no_key.stderr
+    monkeypatch.setenv("TALKFARM_API_URL", "http://127.0.0.1:9")
+    down = talkfarm("tfk_x", "jobs", "list")
+    assert down.exit_code == 2 and "api_unreachable" in down.stderr
