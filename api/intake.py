@@ -20,6 +20,7 @@ from domain.ids import new_wm_code
 from domain.lifecycle import add_event
 from domain.models import Asset, Job, Tenant
 from domain.poolstats import live_workers
+from domain.states import EventType, JobState
 from domain.timeutil import utcnow
 
 #: which pools serve each accelerator request; `auto` prefers accelerators
@@ -152,7 +153,7 @@ def request_hash(body: dict[str, Any]) -> str:
 def check_in_flight_limit(session: Session, settings: Settings, tenant: Tenant, adding: int = 1) -> None:
     limit = tenant.max_in_flight or settings.tenant_max_in_flight
     in_flight = session.scalar(
-        sa.select(sa.func.count()).select_from(Job).where(Job.tenant_id == tenant.id, Job.status.in_(("queued", "running")))
+        sa.select(sa.func.count()).select_from(Job).where(Job.tenant_id == tenant.id, Job.status.in_((JobState.QUEUED, JobState.RUNNING)))
     )
     if in_flight + adding > limit:
         raise ProblemError("too_many_jobs_in_flight",
@@ -162,11 +163,11 @@ def check_in_flight_limit(session: Session, settings: Settings, tenant: Tenant, 
 
 def new_job(session: Session, settings: Settings, tenant: Tenant, intake: Intake, *, idempotency_key: str | None = None,
             body_hash: str | None = None, batch_id: str | None = None) -> Job:
-    job = Job(tenant_id=tenant.id, batch_id=batch_id, status="queued", pool=intake.pool, accelerator=intake.accelerator,
+    job = Job(tenant_id=tenant.id, batch_id=batch_id, status=JobState.QUEUED, pool=intake.pool, accelerator=intake.accelerator,
               priority=intake.priority, spec=intake.spec, metadata_=intake.metadata, webhook_url=intake.webhook_url,
               idempotency_key=idempotency_key, request_hash=body_hash, wm_code=new_wm_code(),
               idempotency_expires_at=(utcnow() + timedelta(seconds=settings.idempotency_ttl_s)) if idempotency_key else None)
     session.add(job)
     session.flush()
-    add_event(session, job, "created", to_status="queued", pool=intake.pool)
+    add_event(session, job, EventType.CREATED, to_status=JobState.QUEUED, pool=intake.pool)
     return job

@@ -20,6 +20,7 @@ from domain.db import read_one
 from domain.documents import job_document
 from domain.errors import ProblemError
 from domain.models import Job, Tenant
+from domain.states import JobState
 from tasks import dispatch
 
 blp = Blueprint("jobs", __name__, url_prefix="/v1/jobs", description="Render jobs")
@@ -44,15 +45,15 @@ def _etag(job: Job) -> str:
     # The signed output link inside the body is re-signed on every 200; the
     # ETag changes at half its lifetime so a client holding a 304'd body
     # never holds a link about to expire.
-    epoch = int(time.time() // max(1, ctx().settings.output_url_expiry_s // 2)) if job.status == "succeeded" else 0
+    epoch = int(time.time() // max(1, ctx().settings.output_url_expiry_s // 2)) if job.status == JobState.SUCCEEDED else 0
     return f'"{job.id[-12:]}-{job.version}-{epoch}"'
 
 
 def _poll_hint(job: Job) -> str | None:
     """Retry-After for a running job: often enough to see progress, no more."""
-    if job.status not in ("queued", "running"):
+    if job.status not in (JobState.QUEUED, JobState.RUNNING):
         return None
-    return "2" if job.status == "running" else "5"
+    return "2" if job.status == JobState.RUNNING else "5"
 
 
 def send_admitted(pool: str, admitted) -> None:
@@ -201,7 +202,7 @@ def job_output(job_id):
     c = ctx()
     with c.sessions() as session:
         job = _own_job(session, job_id)
-        if job.status != "succeeded" or not job.output:
+        if job.status != JobState.SUCCEEDED or not job.output:
             raise ProblemError("output_not_ready", f"The job is {job.status}; its video exists once it succeeds.", 409)
         url = c.storage.signed_url(job.output["key"], c.settings.output_url_expiry_s, filename=f"{job.id}.mp4")
     if url.startswith("/"):

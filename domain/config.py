@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 PREFIX = "TALKFARM_"
 POOL_TAGS = ("cpu", "amd64-gpu", "arm64-npu")
@@ -31,7 +32,7 @@ def _csv(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
-def _setting(default: Any, doc: str, parse: Callable[[str], Any] | None = None):
+def _setting(default: Any, doc: str, parse: Callable[[str], Any] | None = None) -> Any:
     return field(default=default, metadata={"doc": doc, "parse": parse})
 
 
@@ -97,7 +98,7 @@ class Settings:
     api_key: str = _setting("", "API key for CLI client commands; default the local key `talkfarm up` keeps.")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
@@ -138,16 +139,18 @@ class Settings:
         return self.broker_url.startswith("sqla+")
 
     def model_registry(self) -> list[dict[str, Any]]:
-        return _json_or_file(self.models, "MODELS", list)
+        registry: list[dict[str, Any]] = _json_or_file(self.models, "MODELS", list)
+        return registry
 
     def voice_registry(self) -> dict[str, str]:
-        return _json_or_file(self.voices, "VOICES", dict)
+        registry: dict[str, str] = _json_or_file(self.voices, "VOICES", dict)
+        return registry
 
     def retry_schedule(self) -> list[float]:
         return [float(s) for s in self.webhook_retry_schedule]
 
 
-def _json_or_file(raw: str, name: str, kind: type):
+def _json_or_file(raw: str, name: str, kind: type) -> Any:
     if not raw.strip():
         return kind()
     text = raw

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from domain.config import Settings
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -25,7 +32,7 @@ def engine_for(url: str, pre_ping: bool = True) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             # WAL lets the API read while a worker writes; several processes
             # share the file under `talkfarm up`.
             cur = dbapi_conn.cursor()
@@ -51,9 +58,7 @@ def read_engine_for(url: str) -> sa.Engine:
                             isolation_level="AUTOCOMMIT")
 
 
-def read_one(url: str, statement):
-    from sqlalchemy import exc as sa_exc
-
+def read_one(url: str, statement: sa.Executable) -> Any:
     for attempt in (1, 2):
         try:
             with read_engine_for(url).connect() as conn:
@@ -78,9 +83,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
             yield session
 
 
-def alembic_config(database_url: str):
-    from alembic.config import Config
-
+def alembic_config(database_url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -88,8 +91,6 @@ def alembic_config(database_url: str):
 
 
 def upgrade(settings: Settings, revision: str = "head") -> None:
-    from alembic import command
-
     cfg = alembic_config(settings.database_url)
     with engine_for(settings.database_url).begin() as connection:
         cfg.attributes["connection"] = connection
@@ -99,24 +100,26 @@ def upgrade(settings: Settings, revision: str = "head") -> None:
 #: errors after which the same transaction may well succeed: a dropped
 #: connection, a server restarting, a serialization conflict
 def is_transient(exc: BaseException) -> bool:
-    from sqlalchemy import exc as sa_exc
-
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError))
 
 
-def in_transaction(factory: sessionmaker[Session], fn, *, limit_s: float = 120.0):
+def in_transaction(factory: sessionmaker[Session], fn: Callable[[Session], T], *, limit_s: float = 120.0) -> T:
     """Run ``fn(session)`` in its own transaction, again (backoff with jitter)
     while the database has a bad minute. ``fn`` must be safe to run twice:
     every worker-side write is fenced, so a retry after a commit whose reply
     was lost finds the row already moved and says so."""
-    from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
 
     @retry(retry=retry_if_exception(is_transient), stop=stop_after_delay(limit_s),
            wait=wait_random_exponential(multiplier=0.2, max=5), reraise=True)
-    def attempt():
+    def attempt() -> T:
         with factory() as session, session.begin():
             return fn(session)
 
     return attempt()
+
+
+def rows_changed(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched (its cursor's rowcount)."""
+    return cast(sa.CursorResult[Any], result).rowcount

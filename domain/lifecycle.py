@@ -17,9 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from domain.db import rows_changed
 from domain.errors import StaleAttempt
 from domain.models import Job, JobAttempt, JobEvent, Segment
-from domain.states import AttemptOutcome, JobState, Stage, can_move
+from domain.states import AttemptOutcome, EventType, JobState, Stage, can_move
 from domain.timeutil import utcnow
 
 #: a job that failed this often on one worker is not given to it again
@@ -69,32 +70,32 @@ def claim(session: Session, job_id: str, worker: str, lease_s: float) -> Claim:
         raise ClaimRefused("backing off")
     if (job.failed_on or {}).get(worker, 0) >= BLOCK_AFTER_FAILURES_ON_WORKER:
         # hand it back to the dispatcher so another worker gets it
-        session.execute(sa.update(Job).where(Job.id == job_id, Job.status == "queued")
+        session.execute(sa.update(Job).where(Job.id == job_id, Job.status == JobState.QUEUED)
                         .values(enqueued_at=None, not_before=now + timedelta(seconds=2)))
-        add_event(session, job_id, "blocklisted", attempt=job.attempt, worker=worker)
+        add_event(session, job_id, EventType.BLOCKLISTED, attempt=job.attempt, worker=worker)
         raise ClaimRefused("worker blocklisted for this job")
     token = job.attempt + 1
     result = session.execute(
         sa.update(Job)
-        .where(Job.id == job_id, Job.status == "queued", Job.attempt == job.attempt)
-        .values(status="running", attempt=token, worker=worker, stage=None, lease_expires_at=now + timedelta(seconds=lease_s),
+        .where(Job.id == job_id, Job.status == JobState.QUEUED, Job.attempt == job.attempt)
+        .values(status=JobState.RUNNING, attempt=token, worker=worker, stage=None, lease_expires_at=now + timedelta(seconds=lease_s),
                 started_at=sa.func.coalesce(Job.started_at, now), updated_at=now, version=Job.version + 1)
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         raise ClaimRefused("another worker claimed it first")
     session.add(JobAttempt(job_id=job_id, number=token, worker=worker, outcome=AttemptOutcome.RUNNING.value, started_at=now))
-    add_event(session, job_id, "claimed", from_status="queued", to_status="running", attempt=token, worker=worker)
+    add_event(session, job_id, EventType.CLAIMED, from_status=JobState.QUEUED, to_status=JobState.RUNNING, attempt=token, worker=worker)
     return Claim(job_id, token, worker, job.tenant_id, job.pool, dict(job.spec), job.wm_code)
 
 
-def _fenced(claim: Claim):
-    return sa.and_(Job.id == claim.job_id, Job.attempt == claim.token, Job.status == "running")
+def _fenced(claim: Claim) -> sa.ColumnElement[bool]:
+    return sa.and_(Job.id == claim.job_id, Job.attempt == claim.token, Job.status == JobState.RUNNING)
 
 
 def _write(session: Session, claim: Claim, **values: Any) -> None:
     values.setdefault("updated_at", utcnow())
     result = session.execute(sa.update(Job).where(_fenced(claim)).values(**values))
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         raise StaleAttempt(f"{claim.job_id}: attempt {claim.token} no longer owns the job")
 
 
@@ -102,7 +103,7 @@ def heartbeat(session: Session, claim: Claim, lease_s: float) -> None:
     """Extend the lease; raises StaleAttempt if the job moved on."""
     now = utcnow()
     result = session.execute(sa.update(Job).where(_fenced(claim)).values(lease_expires_at=now + timedelta(seconds=lease_s)))
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         raise StaleAttempt(f"{claim.job_id}: lease lost")
 
 
@@ -117,7 +118,7 @@ def record_segment(session: Session, claim: Claim, index: int, storage_key: str,
         raise StaleAttempt(f"{claim.job_id}: attempt {claim.token} no longer owns the job")
     session.add(Segment(job_id=claim.job_id, index=index, storage_key=storage_key, frames=frames,
                         duration_s=duration_s, attempt=claim.token, worker=claim.worker))
-    add_event(session, claim.job_id, "segment", attempt=claim.token, worker=claim.worker, index=index, frames=frames)
+    add_event(session, claim.job_id, EventType.SEGMENT, attempt=claim.token, worker=claim.worker, index=index, frames=frames)
 
 
 def finished_segments(session: Session, job_id: str) -> dict[int, Segment]:
@@ -135,18 +136,18 @@ def _end_attempt(session: Session, claim: Claim, outcome: AttemptOutcome, error_
 
 def succeed(session: Session, claim: Claim, output: dict[str, Any], timings: dict[str, Any]) -> None:
     now = utcnow()
-    _write(session, claim, status="succeeded", stage=None, progress=1.0, output=output, timings=timings,
+    _write(session, claim, status=JobState.SUCCEEDED, stage=None, progress=1.0, output=output, timings=timings,
            finished_at=now, lease_expires_at=None, error_code=None, error_message=None, version=Job.version + 1)
     _end_attempt(session, claim, AttemptOutcome.SUCCEEDED)
-    add_event(session, claim.job_id, "succeeded", from_status="running", to_status="succeeded",
+    add_event(session, claim.job_id, EventType.SUCCEEDED, from_status=JobState.RUNNING, to_status=JobState.SUCCEEDED,
               attempt=claim.token, worker=claim.worker)
 
 
 def fail_attempt(session: Session, claim: Claim, code: str, message: str, *, retryable: bool,
-                 max_failures: int) -> str:
+                 max_failures: int) -> JobState:
     """Record a real failure. Returns the job's new status: queued (retry later) or failed."""
     job = session.get(Job, claim.job_id, with_for_update=True)
-    if job is None or job.attempt != claim.token or job.status != "running":
+    if job is None or job.attempt != claim.token or job.status != JobState.RUNNING:
         raise StaleAttempt(f"{claim.job_id}: attempt {claim.token} no longer owns the job")
     failed_on = dict(job.failed_on or {})
     failed_on[claim.worker] = failed_on.get(claim.worker, 0) + 1
@@ -157,26 +158,28 @@ def fail_attempt(session: Session, claim: Claim, code: str, message: str, *, ret
     if final:
         if poison and retryable and failures < max_failures:
             code, message = "job_poison", f"failed on {len(failed_on)} different workers; last error: {message}"
-        values = dict(status="failed", finished_at=now, error_code=code, error_message=message, stage=None)
+        status = JobState.FAILED
+        values: dict[str, Any] = dict(finished_at=now, error_code=code, error_message=message, stage=None)
     else:
         # exponential backoff with jitter: 5 s, 10 s, 20 s … capped at 5 min
         delay = min(300.0, 5.0 * 2 ** (failures - 1)) * random.uniform(0.8, 1.2)
-        values = dict(status="queued", enqueued_at=None, not_before=now + timedelta(seconds=delay),
+        status = JobState.QUEUED
+        values = dict(enqueued_at=None, not_before=now + timedelta(seconds=delay),
                       error_code=code, error_message=message, stage=None, progress=0.0)
     _write(session, claim, failures=failures, failed_on=failed_on, lease_expires_at=None, worker=None,
-           version=Job.version + 1, **values)
+           version=Job.version + 1, status=status, **values)
     _end_attempt(session, claim, AttemptOutcome.FAILED, code)
-    add_event(session, claim.job_id, "failed" if final else "retrying", from_status="running", to_status=values["status"],
+    add_event(session, claim.job_id, EventType.FAILED if final else EventType.RETRYING, from_status=JobState.RUNNING, to_status=status,
               attempt=claim.token, worker=claim.worker, code=code, message=message[:2000])
-    return values["status"]
+    return status
 
 
 def hand_back(session: Session, claim: Claim, reason: str) -> None:
     """The worker is going away: requeue without using up the retry budget."""
-    _write(session, claim, status="queued", enqueued_at=None, not_before=None, worker=None, lease_expires_at=None,
+    _write(session, claim, status=JobState.QUEUED, enqueued_at=None, not_before=None, worker=None, lease_expires_at=None,
            stage=None, interruptions=Job.interruptions + 1, version=Job.version + 1)
     _end_attempt(session, claim, AttemptOutcome.INTERRUPTED, reason)
-    add_event(session, claim.job_id, "requeued", from_status="running", to_status="queued", attempt=claim.token,
+    add_event(session, claim.job_id, EventType.REQUEUED, from_status=JobState.RUNNING, to_status=JobState.QUEUED, attempt=claim.token,
               worker=claim.worker, reason=reason)
 
 
@@ -188,15 +191,15 @@ def cancel(session: Session, job: Job) -> bool:
     now = utcnow()
     result = session.execute(
         sa.update(Job).where(Job.id == job.id, Job.status == src, Job.attempt == job.attempt)
-        .values(status="canceled", finished_at=now, updated_at=now, stage=None, lease_expires_at=None,
+        .values(status=JobState.CANCELED, finished_at=now, updated_at=now, stage=None, lease_expires_at=None,
                 version=Job.version + 1)
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         return False
-    if src == "running":
+    if src == JobState.RUNNING:
         session.execute(sa.update(JobAttempt).where(JobAttempt.job_id == job.id, JobAttempt.number == job.attempt)
                         .values(outcome=AttemptOutcome.SUPERSEDED.value, ended_at=now))
-    add_event(session, job.id, "canceled", from_status=src, to_status="canceled", attempt=job.attempt)
+    add_event(session, job.id, EventType.CANCELED, from_status=src, to_status=JobState.CANCELED, attempt=job.attempt)
     return True
 
 
@@ -206,17 +209,17 @@ def retry(session: Session, job: Job) -> bool:
     if job.status not in (JobState.FAILED.value, JobState.CANCELED.value):
         return False
     src, now = job.status, utcnow()
-    before = {"previous_error": job.error_code, "previous_failures": job.failures,
+    before: dict[str, Any] = {"previous_error": job.error_code, "previous_failures": job.failures,
               "previous_failed_on": dict(job.failed_on or {})}
     result = session.execute(
         sa.update(Job).where(Job.id == job.id, Job.status == src, Job.attempt == job.attempt)
-        .values(status="queued", stage=None, progress=0.0, worker=None, lease_expires_at=None, enqueued_at=None,
+        .values(status=JobState.QUEUED, stage=None, progress=0.0, worker=None, lease_expires_at=None, enqueued_at=None,
                 not_before=None, started_at=None, finished_at=None, error_code=None, error_message=None, failures=0,
                 failed_on={}, updated_at=now, version=Job.version + 1)
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         return False
-    add_event(session, job.id, "retried", from_status=src, to_status="queued", attempt=job.attempt, **before)
+    add_event(session, job.id, EventType.RETRIED, from_status=src, to_status=JobState.QUEUED, attempt=job.attempt, **before)
     return True
 
 
@@ -224,15 +227,15 @@ def requeue_expired_leases(session: Session, now: datetime | None = None, limit:
     """Running jobs whose worker stopped heartbeating: an interruption, not a failure."""
     now = now or utcnow()
     jobs = session.scalars(
-        sa.select(Job).where(Job.status == "running", Job.lease_expires_at < now).limit(limit).with_for_update(skip_locked=True)
+        sa.select(Job).where(Job.status == JobState.RUNNING, Job.lease_expires_at < now).limit(limit).with_for_update(skip_locked=True)
     ).all()
     for job in jobs:
         assert can_move(job.status, JobState.QUEUED)
         session.execute(sa.update(JobAttempt).where(JobAttempt.job_id == job.id, JobAttempt.number == job.attempt)
                         .values(outcome=AttemptOutcome.INTERRUPTED.value, error_code="worker_lost", ended_at=now))
-        add_event(session, job.id, "requeued", from_status="running", to_status="queued", attempt=job.attempt,
+        add_event(session, job.id, EventType.REQUEUED, from_status=JobState.RUNNING, to_status=JobState.QUEUED, attempt=job.attempt,
                   worker=job.worker, reason="worker_lost")
-        job.status, job.enqueued_at, job.worker, job.lease_expires_at, job.stage = "queued", None, None, None, None
+        job.status, job.enqueued_at, job.worker, job.lease_expires_at, job.stage = JobState.QUEUED, None, None, None, None
         job.interruptions += 1
         job.version += 1
         job.updated_at = now

@@ -7,31 +7,46 @@ PostgreSQL (production) and SQLite (one machine).
 
 from __future__ import annotations
 
-from datetime import datetime
+import enum
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from domain.ids import new_id
+from domain.states import AttemptOutcome, EventType, JobState, Stage
 from domain.timeutil import utcnow
 
 
-class UTCDateTime(sa.types.TypeDecorator):
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Timezone-aware datetimes on both PostgreSQL and SQLite (which drops tzinfo)."""
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            from datetime import timezone
-
             value = value.replace(tzinfo=timezone.utc)
         return value
+
+
+class EnumString(sa.types.TypeDecorator[str]):
+    """A string column that takes only the values of one ``StrEnum``: a typo in
+    a status or an event kind fails at the write, not in a report weeks later."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, values: type[enum.StrEnum], length: int):
+        super().__init__(length)
+        self.values = values
+
+    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> str | None:
+        return None if value is None else self.values(value).value
 
 
 NAMING = {
@@ -48,7 +63,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: sa.JSON(), list[Any]: sa.JSON()}
 
 
-def _id(prefix: str):
+def _id(prefix: str) -> Mapped[str]:
     return mapped_column(sa.String(40), primary_key=True, default=lambda: new_id(prefix))
 
 
@@ -125,8 +140,8 @@ class Job(Base):
     id: Mapped[str] = _id("job")
     tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"))
     batch_id: Mapped[str | None] = mapped_column(sa.ForeignKey("batches.id"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
-    stage: Mapped[str | None] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(EnumString(JobState, 16), default=JobState.QUEUED.value)
+    stage: Mapped[str | None] = mapped_column(EnumString(Stage, 16))
     progress: Mapped[float] = mapped_column(default=0.0)
     pool: Mapped[str] = mapped_column(sa.String(32))
     accelerator: Mapped[str] = mapped_column(sa.String(8), default="auto")
@@ -175,9 +190,9 @@ class JobEvent(Base):
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
     job_id: Mapped[str] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    kind: Mapped[str] = mapped_column(sa.String(32))  # created, claimed, stage, succeeded, failed, requeued, ...
-    from_status: Mapped[str | None] = mapped_column(sa.String(16))
-    to_status: Mapped[str | None] = mapped_column(sa.String(16))
+    kind: Mapped[str] = mapped_column(EnumString(EventType, 32))
+    from_status: Mapped[str | None] = mapped_column(EnumString(JobState, 16))
+    to_status: Mapped[str | None] = mapped_column(EnumString(JobState, 16))
     attempt: Mapped[int] = mapped_column(default=0)
     worker: Mapped[str | None] = mapped_column(sa.String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -191,7 +206,7 @@ class JobAttempt(Base):
     job_id: Mapped[str] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
     worker: Mapped[str] = mapped_column(sa.String(200))
-    outcome: Mapped[str] = mapped_column(sa.String(16), default="running")
+    outcome: Mapped[str] = mapped_column(EnumString(AttemptOutcome, 16), default=AttemptOutcome.RUNNING.value)
     error_code: Mapped[str | None] = mapped_column(sa.String(64))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]

@@ -7,12 +7,15 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from domain.config import Settings
+from domain.db import rows_changed
 from domain.models import Job, Worker
+from domain.states import JobState
 from domain.timeutil import utcnow
 
 #: jobs a worker runs at once when no worker of the pool is online to tell us
@@ -36,7 +39,7 @@ class PoolStats:
     def queue_depth(self) -> int:
         return self.waiting
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "queue_depth": self.waiting}
 
 
@@ -53,9 +56,9 @@ def reap_dead_workers(session: Session, settings: Settings) -> int:
     """Mark offline the workers that are no longer live by the definition above
     (silent for TALKFARM_WORKER_DEAD_AFTER_S); the scheduler calls this."""
     cutoff = utcnow() - timedelta(seconds=settings.worker_dead_after_s)
-    return session.execute(
+    return rows_changed(session.execute(
         sa.update(Worker).where(Worker.heartbeat_at < cutoff, Worker.state != "offline").values(state="offline")
-    ).rowcount
+    ))
 
 
 def pool_stats(session: Session, settings: Settings) -> dict[str, PoolStats]:
@@ -77,13 +80,13 @@ def pool_stats(session: Session, settings: Settings) -> dict[str, PoolStats]:
         s.providers = sorted(set(s.providers) | set(worker.providers or []))
     rows = session.execute(
         sa.select(Job.pool, Job.status, sa.func.count(), sa.func.min(Job.created_at))
-        .where(Job.status.in_(("queued", "running"))).group_by(Job.pool, Job.status)
+        .where(Job.status.in_((JobState.QUEUED, JobState.RUNNING))).group_by(Job.pool, Job.status)
     ).all()
     for pool, status, count, oldest in rows:
         s = stats.get(pool)
         if s is None:
             continue
-        if status == "queued":
+        if status == JobState.QUEUED:
             s.waiting = count
             if oldest is not None:
                 s.oldest_waiting_s = round(max(0.0, (now - oldest).total_seconds()), 1)
@@ -97,4 +100,4 @@ def pool_stats(session: Session, settings: Settings) -> dict[str, PoolStats]:
 
 def jobs_by_state(session: Session) -> dict[str, int]:
     counts = dict(session.execute(sa.select(Job.status, sa.func.count()).group_by(Job.status)).all())
-    return {state: counts.get(state, 0) for state in ("queued", "running", "succeeded", "failed", "canceled")}
+    return {state.value: counts.get(state.value, 0) for state in JobState}

@@ -1,11 +1,13 @@
-"""Job states and stages, and which transitions between states are legal."""
+"""The farm's vocabulary: job states and which moves between them are legal,
+stages, attempt outcomes, and the kinds of events a job records. Every other
+module, the schemas and the OpenAPI document take their lists from here."""
 
 from __future__ import annotations
 
 import enum
 
 
-class JobState(str, enum.Enum):
+class JobState(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
@@ -35,7 +37,7 @@ def can_move(src: JobState | str, dst: JobState | str) -> bool:
     return JobState(dst) in TRANSITIONS[JobState(src)]
 
 
-class Stage(str, enum.Enum):
+class Stage(enum.StrEnum):
     TTS = "tts"
     RENDER = "render"
     ENCODE = "encode"
@@ -63,7 +65,7 @@ def overall_progress(stage: Stage, fraction: float) -> float:
     return 1.0
 
 
-class AttemptOutcome(str, enum.Enum):
+class AttemptOutcome(enum.StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -71,3 +73,23 @@ class AttemptOutcome(str, enum.Enum):
     INTERRUPTED = "interrupted"
     #: the job moved on (canceled, or a newer attempt took over)
     SUPERSEDED = "superseded"
+
+
+class EventType(enum.StrEnum):
+    """What a job's event records (``GET /v1/jobs/{id}/events``)."""
+
+    CREATED = "created"
+    CLAIMED = "claimed"
+    #: a segment was rendered, stored and recorded
+    SEGMENT = "segment"
+    SUCCEEDED = "succeeded"
+    #: a failure that will be retried after a backoff
+    RETRYING = "retrying"
+    FAILED = "failed"
+    #: handed back without using up an attempt (drain, lost worker)
+    REQUEUED = "requeued"
+    #: the job will not be given to a worker it failed on twice
+    BLOCKLISTED = "blocklisted"
+    CANCELED = "canceled"
+    #: a tenant asked for a failed or canceled job again
+    RETRIED = "retried"

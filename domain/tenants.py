@@ -49,7 +49,7 @@ def tenant_for_key(session: Session, key: str) -> Tenant | None:
     return row
 
 
-def live_key_query(key_hash: str | None = None, key_id: str | None = None) -> sa.Select:
+def live_key_query(key_hash: str | None = None, key_id: str | None = None) -> sa.Select[str, str, str, str]:
     """One round trip: the unrevoked key (by hash or id) with its tenant's name and its scope."""
     stmt = (sa.select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.scope)
             .join(Tenant, Tenant.id == ApiKey.tenant_id).where(ApiKey.revoked_at.is_(None)))

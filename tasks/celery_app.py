@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 
 from celery import Celery
-from kombu import Queue
+from kombu.entity import Queue
 
 from domain.config import POOL_TAGS, Settings
 

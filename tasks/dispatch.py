@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.config import Settings
 from domain.models import Job, Tenant, Worker
 from domain.poolstats import live_workers
+from domain.states import JobState
 from domain.timeutil import utcnow
 from tasks.celery_app import broker_priority, celery_for, queue_for
 
@@ -40,13 +41,13 @@ def pool_capacity(session: Session, settings: Settings, pool: str) -> int:
     return int(session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(Worker.concurrency + 1), 0))
         .where(Worker.tag == pool, Worker.state == "online", Worker.heartbeat_at >= cutoff)
-    ))
+    ) or 0)
 
 
 def _in_flight_by_tenant(session: Session, pool: str) -> dict[str, int]:
     rows = session.execute(
         sa.select(Job.tenant_id, sa.func.count())
-        .where(Job.pool == pool, sa.or_(Job.status == "running", sa.and_(Job.status == "queued", Job.enqueued_at.is_not(None))))
+        .where(Job.pool == pool, sa.or_(Job.status == JobState.RUNNING, sa.and_(Job.status == JobState.QUEUED, Job.enqueued_at.is_not(None))))
         .group_by(Job.tenant_id)
     ).all()
     return {tenant: count for tenant, count in rows}
@@ -72,7 +73,7 @@ def choose(session: Session, pool: str, slots: int, in_flight: dict[str, int] | 
     ranked = (
         sa.select(Job.id, Job.tenant_id, Job.priority, Job.created_at, Tenant.weight, rank)
         .join(Tenant, Tenant.id == Job.tenant_id)
-        .where(Job.pool == pool, Job.status == "queued", Job.enqueued_at.is_(None),
+        .where(Job.pool == pool, Job.status == JobState.QUEUED, Job.enqueued_at.is_(None),
                sa.or_(Job.not_before.is_(None), Job.not_before <= now))
         .subquery()
     )
@@ -112,7 +113,7 @@ def admit(session: Session, settings: Settings, pool: str) -> list[Waiting]:
         return []
     # Conditional: of two concurrent fills that picked the same job, one marks it.
     marked = set(session.scalars(
-        sa.update(Job).where(Job.id.in_([j.id for j in jobs]), Job.status == "queued", Job.enqueued_at.is_(None))
+        sa.update(Job).where(Job.id.in_([j.id for j in jobs]), Job.status == JobState.QUEUED, Job.enqueued_at.is_(None))
         .values(enqueued_at=utcnow(), sends=Job.sends + 1).returning(Job.id)
     ).all())
     return [job for job in jobs if job.id in marked]
@@ -131,14 +132,14 @@ def send_admitted(factory: sessionmaker[Session], settings: Settings, pool: str,
             log.warning("could not send %s to the broker (%s); will retry", job.id, exc)
     if unsent:
         with factory() as session, session.begin():
-            session.execute(sa.update(Job).where(Job.id.in_(unsent), Job.status == "queued").values(enqueued_at=None))
+            session.execute(sa.update(Job).where(Job.id.in_(unsent), Job.status == JobState.QUEUED).values(enqueued_at=None))
     return sent
 
 
 def anything_waiting(session: Session, pool: str) -> bool:
     """Whether the pool has jobs not yet sent — one indexed probe, so that a
     worker that finishes a job refills only when there is something to send."""
-    return session.scalar(sa.select(sa.exists().where(Job.pool == pool, Job.status == "queued",
+    return session.scalar(sa.select(sa.exists().where(Job.pool == pool, Job.status == JobState.QUEUED,
                                                       Job.enqueued_at.is_(None)))) or False
 
 
@@ -174,10 +175,10 @@ def release_unclaimed(factory: sessionmaker[Session], settings: Settings) -> lis
             if not idle:
                 continue
             stale = session.scalars(
-                sa.select(Job.id).where(Job.pool == pool, Job.status == "queued", Job.enqueued_at < cutoff).limit(500)
+                sa.select(Job.id).where(Job.pool == pool, Job.status == JobState.QUEUED, Job.enqueued_at < cutoff).limit(500)
             ).all()
             if stale:
-                session.execute(sa.update(Job).where(Job.id.in_(stale), Job.status == "queued").values(enqueued_at=None))
+                session.execute(sa.update(Job).where(Job.id.in_(stale), Job.status == JobState.QUEUED).values(enqueued_at=None))
                 released.extend(stale)
     if released:
         log.warning("re-sending %d job(s) whose broker message went missing", len(released))

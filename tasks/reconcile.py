@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from domain import lifecycle
 from domain.config import Settings
-from domain.db import session_factory
+from domain.db import rows_changed, session_factory
 from domain.models import Job
 from domain.poolstats import reap_dead_workers
 from domain.timeutil import utcnow
@@ -61,10 +61,10 @@ def reconcile_once(sessions, settings: Settings) -> Pass:
 
 def expire_idempotency_keys(sessions) -> int:
     with sessions() as session, session.begin():
-        return session.execute(
+        return rows_changed(session.execute(
             sa.update(Job).where(Job.idempotency_expires_at < utcnow())
             .values(idempotency_key=None, idempotency_expires_at=None)
-        ).rowcount
+        ))
 
 
 def run_forever(settings: Settings, interval_s: float = 2.0, stop=None) -> None:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook
 
 from domain.config import Settings
+from domain.db import rows_changed
 from domain.documents import batch_document, job_document
 from domain.errors import ProblemError
 from domain.models import Batch, Job, Tenant, WebhookDelivery, WebhookEndpoint
@@ -87,7 +88,7 @@ def queue_job_events(session, settings: Settings, job: Job, storage=None) -> lis
     """Inside the caller's transaction: a delivery per target for a job that
     ended, and for its batch if it was the last. Returns the deliveries to send
     once that transaction has committed."""
-    if job.status not in ("succeeded", "failed", "canceled"):
+    if job.status not in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED):
         return []
     event_type = f"job.{job.status}"
     created: list[str] = []
@@ -117,13 +118,13 @@ def announce_job(sessions, settings: Settings, job_id: str, storage=None) -> lis
 
 def _announce_batch_if_done(session, batch_id: str) -> list[str]:
     unfinished = session.scalar(sa.select(sa.func.count()).select_from(Job)
-                                .where(Job.batch_id == batch_id, Job.status.in_(("queued", "running"))))
+                                .where(Job.batch_id == batch_id, Job.status.in_((JobState.QUEUED, JobState.RUNNING))))
     if unfinished:
         return []
     now = utcnow()
     # conditional: the last two jobs ending together announce the batch once
-    if not session.execute(sa.update(Batch).where(Batch.id == batch_id, Batch.completed_at.is_(None))
-                           .values(completed_at=now)).rowcount:
+    if not rows_changed(session.execute(sa.update(Batch).where(Batch.id == batch_id, Batch.completed_at.is_(None))
+                                        .values(completed_at=now))):
         return []
     batch = session.get(Batch, batch_id)
     session.refresh(batch)

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from domain import lifecycle
 from domain.config import Settings
-from domain.db import session_factory
+from domain.db import rows_changed, session_factory
 from domain.errors import Interrupted, StaleAttempt
 from domain.models import Worker
 from domain.presets import DEFAULT_PRESET, preset_path
@@ -208,10 +208,10 @@ class WorkerRuntime:
             handles = list(self.active.values())
         state = state or ("draining" if self.draining.is_set() else self.state)
         with self.sessions() as session, session.begin():
-            updated = session.execute(
+            updated = rows_changed(session.execute(
                 sa.update(Worker).where(Worker.id == self.worker_id)
                 .values(heartbeat_at=utcnow(), running=len(handles), state=state, stats=self.stats.snapshot())
-            ).rowcount
+            ))
             if not updated and state != "offline":
                 # our row was reaped while we were cut off: come back
                 session.merge(Worker(id=self.worker_id, hostname=socket.gethostname(), tag=self.tag,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -28,7 +29,7 @@ AAC_SAMPLE_RATE = 48000
 AAC_BITRATE = "96k"
 
 
-def concat_and_mux(segment_paths: list[Path | str], audio_wav_path: Path | str, out_path: Path | str,
+def concat_and_mux(segment_paths: Sequence[Path | str], audio_wav_path: Path | str, out_path: Path | str,
                    *, faststart: bool = True) -> Path:
     """Write ``out_path``: the segments' video back to back, with the WAV as AAC.
 

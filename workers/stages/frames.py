@@ -4,7 +4,7 @@ the visible mark, then the invisible payload. Set up once per attempt."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +48,7 @@ class FrameSource:
                    codec=choose_video_codec(attempt.services.tag, available_encoders()), preset="veryfast")
 
     def frames(self, samples: np.ndarray, sample_rate: int, first_frame: int, clock: StageClock,
-               phones: PhoneTrack | None = None) -> Iterator[np.ndarray]:
+               phones: PhoneTrack | None = None) -> Generator[np.ndarray, None, None]:
         index = first_frame
         stream = self.renderer.render(self.prepared, samples, sample_rate, self.params, first_frame, phones=phones)
         try:
@@ -84,8 +84,9 @@ def visible_overlay(attempt: Attempt, size: int) -> Any:
             key = asset.storage_key if asset else None
         if key is not None:
             logo = attempt.storage_call(lambda: attempt.storage.get_bytes(key), "reading the logo")
+    opacity = options.get("opacity")
     mark = VisibleWatermark(text=options.get("text") or settings.watermark_text, logo_png=logo,
                             position=options.get("position") or settings.watermark_position,
                             size=options.get("size") or 0.05,
-                            opacity=options.get("opacity") if options.get("opacity") is not None else settings.watermark_opacity)
+                            opacity=float(settings.watermark_opacity if opacity is None else opacity))
     return mark.overlay_for(size, size)

@@ -69,6 +69,6 @@ def speak_segment(attempt: Attempt, plan: SegmentPlan, audio: AudioSource | None
         spec = attempt.spec
         voice = resolve_voice(spec.get("voice"), spec.get("language"), attempt.settings)
         speech = attempt.storage_call(lambda: synthesize_sentences(plan.texts, voice, attempt.storage), "speech cache")
-        samples, rate, cues = speech.samples, speech.sample_rate, [tuple(c) for c in speech.cues]
+        samples, rate, cues = speech.samples, speech.sample_rate, [(c.start_s, c.end_s, c.text) for c in speech.cues]
     padded, frames = pad_to_frames(samples, rate, attempt.fps)
     return SpokenSegment(plan, padded, rate, frames, cues)
