@@ -76,7 +76,7 @@ AMPLITUDE_CONTROLS = ("jaw", "width", "teeth")
 
 def viseme_of(symbol: str) -> str:
     """The viseme of an IPA phone (diacritics and length marks ignored); unknown sounds are ``kk``-like."""
-    core = symbol.strip("ːˑ̃ʰʲʷ˞'ˈˌ").lower() or symbol
+    core = symbol.strip("ːˑ̃ʰʲʷ˞'ˈˌ").lower()
     if core in PHONE_VISEME:
         return PHONE_VISEME[core]
     if core[:1] in PHONE_VISEME:
@@ -118,9 +118,10 @@ def viseme_track(phones: PhoneTrack, fps: int, n_frames: int, *, loudness: np.nd
         return VisemeTrack({k: np.zeros(0, np.float32) for k in ANIMATION_NAMES}, np.zeros(0, bool), ())
     times = (np.arange(n)[:, None] + (np.arange(SUBSAMPLES)[None, :] + 0.5) / SUBSAMPLES) / fps + LEAD_S
     if spans:
-        weights = np.zeros((len(spans),) + times.shape)
-        targets = np.zeros((len(spans), len(ANIMATION_NAMES)))
-        for i, (start, end, viseme, stress, symbol) in enumerate(spans):
+        blend = spans + _silences(spans)
+        weights = np.zeros((len(blend),) + times.shape)
+        targets = np.zeros((len(blend), len(ANIMATION_NAMES)))
+        for i, (start, end, viseme, stress, symbol) in enumerate(blend):
             target, strength, before_s, after_s = VISEMES[viseme]
             strength *= WEAK.get(symbol.strip("ːˑ"), 1.0)
             outside = np.where(times < start, (start - times) / before_s, np.maximum(times - end, 0.0) / after_s)
@@ -128,13 +129,11 @@ def viseme_track(phones: PhoneTrack, fps: int, n_frames: int, *, loudness: np.nd
             targets[i] = target
             if viseme in ("aa", "E", "I", "O", "U"):
                 targets[i, 0] *= STRESS_GAIN.get(stress, 1.0)
-        # Silence pulls towards rest with a constant, weak dominance.
-        rest_weight = VISEMES["sil"][1] * 0.05
-        total = weights.sum(axis=0) + rest_weight
+        total = weights.sum(axis=0) + 1e-6
         blended = np.einsum("pfs,pc->fsc", weights, targets) / total[..., None]
         values = blended.mean(axis=1)
         top = weights.mean(axis=2).argmax(axis=0)
-        strongest = [spans[j][2] if weights[j, f].mean() > rest_weight else "sil" for f, j in enumerate(top)]
+        strongest = [blend[j][2] for j in top]
     gain = np.clip(LOUDNESS_GAIN[0] + 0.55 * np.asarray(loudness, dtype=np.float64)[:n], *LOUDNESS_GAIN)
     for name in AMPLITUDE_CONTROLS:
         values[:, ANIMATION_NAMES.index(name)] *= gain * dynamic_scale
@@ -148,6 +147,19 @@ def viseme_track(phones: PhoneTrack, fps: int, n_frames: int, *, loudness: np.nd
     strongest = ["sil" if r else v for r, v in zip(rest, strongest)]
     controls = {name: values[:, i].astype(np.float32) for i, name in enumerate(ANIMATION_NAMES)}
     return VisemeTrack(controls, rest, tuple(strongest))
+
+
+def _silences(spans) -> list:
+    """The gaps between phones (and before the first, after the last) as silent
+    spans: the mouth heads for rest there with silence's own dominance."""
+    ordered = sorted(spans)
+    gaps, reach = [(-1e3, ordered[0][0])], ordered[0][1]
+    for start, end, *_ in ordered[1:]:
+        if start > reach + 1e-3:
+            gaps.append((reach, start))
+        reach = max(reach, end)
+    gaps.append((reach, 1e3))
+    return [(a, b, "sil", 0, "_") for a, b in gaps]
 
 
 def _hard_rules(values: np.ndarray, strongest: list[str], spans, fps: int, n: int) -> None:

@@ -1,0 +1,52 @@
+"""Phones to mouth controls: the hard rules survive coarticulation, and pauses rest."""
+
+import numpy as np
+
+from media.phonemes import Phone, PhoneTrack, TimingSource
+from media.render.visemes import viseme_of, viseme_track
+
+FPS = 25
+
+
+def track(*phones: tuple[str, float, float], n: int = 40, dynamic_scale: float = 1.0):
+    phone_track = PhoneTrack(TimingSource.PIPER, tuple(Phone(s, a, b, 1) for s, a, b in phones))
+    return viseme_track(phone_track, FPS, n, loudness=np.full(n, 0.6), audio_rest=np.zeros(n, bool),
+                        dynamic_scale=dynamic_scale)
+
+
+def test_ipa_maps_to_oculus_visemes():
+    assert [viseme_of(s) for s in ("m", "b", "p", "f", "v", "θ", "u", "i", "ɑ", "oʊ", "tʃ", "ɹ", "ː")] == [
+        "PP", "PP", "PP", "FF", "FF", "TH", "U", "I", "aa", "O", "CH", "RR", "sil"]
+
+
+def test_a_short_p_between_open_vowels_still_closes_the_lips_for_a_frame():
+    t = track(("ɑ", 0.10, 0.30), ("p", 0.30, 0.34), ("ɑ", 0.34, 0.60))
+    assert t.controls["close"].max() == 1.0
+    closed = np.flatnonzero(t.controls["close"] == 1.0)
+    assert all(0.30 - 1 / FPS <= f / FPS <= 0.34 + 1 / FPS for f in closed)
+
+
+def test_f_puts_the_lower_lip_on_the_teeth_for_a_frame():
+    t = track(("i", 0.10, 0.30), ("f", 0.30, 0.35), ("i", 0.35, 0.60))
+    assert t.controls["tuck"].max() == 1.0
+
+
+def test_rounding_is_anticipated_before_the_vowel_sounds():
+    t = track(("s", 0.10, 0.30), ("u", 0.30, 0.60))
+    frame_before = int(0.28 * FPS)
+    assert t.controls["width"][frame_before] < 0.0
+
+
+def test_a_long_gap_between_phones_rests_exactly_and_so_does_the_segments_end():
+    t = track(("ɑ", 0.10, 0.40), ("ɑ", 1.00, 1.30), n=45)
+    gap = range(int(0.52 * FPS), int(0.90 * FPS))
+    assert all(t.rest[i] for i in gap)
+    assert all((t.controls[k][list(gap)] == 0).all() for k in t.controls)
+    assert t.rest[-1]
+    assert t.controls["jaw"][0] < 0.5 * t.controls["jaw"].max()
+
+
+def test_dynamic_scale_scales_the_jaw_and_zero_keeps_the_mouth_closed():
+    loud, soft = track(("ɑ", 0.1, 0.5)), track(("ɑ", 0.1, 0.5), dynamic_scale=0.5)
+    assert np.isclose(soft.controls["jaw"].max(), 0.5 * loud.controls["jaw"].max())
+    assert track(("ɑ", 0.1, 0.5), dynamic_scale=0.0).rest.all()
