@@ -3,29 +3,25 @@
 
 from __future__ import annotations
 
+import http
 import logging
 
 from flask import Flask
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 
 from api import auth, problems, request_bounds
+from api.app_version import VERSION
 from api.context import ApiContext
+from api.schemas import ProblemSchema
 from domain.config import Settings
 from domain.db import session_factory
-
-from api.app_version import VERSION
 
 
 class ProblemApi(Api):
     """flask-smorest, with every error response documented as problem+json."""
 
     def _register_responses(self):
-        import http
-
-        from flask_smorest.utils import prepare_response
-
-        from api.schemas import ProblemSchema
-
         for status in http.HTTPStatus:
             response = {"description": status.phrase}
             if status >= 400:
@@ -61,13 +57,30 @@ def create_app(settings: Settings | None = None) -> Flask:
     request_bounds.install(app)  # after auth: only a tenant's bodies are parsed
 
     _document_problems(api)
-    from api import (assets, batches, catalog, files, job_history, job_retry, jobs, keys, pools, usage, verify,
-                     webhooks, workers)
+    from api import (
+        assets,
+        batches,
+        catalog,
+        drafts,
+        files,
+        job_history,
+        job_retry,
+        jobs,
+        keys,
+        pools,
+        usage,
+        verify,
+        webhooks,
+        workers,
+    )
 
     api.spec.components.schema("BatchCreate", schema=batches.BatchCreateSchema)
-    for module in (assets, jobs, job_history, job_retry, batches, webhooks, verify, pools, workers, usage, catalog,
-                   keys, files):
+    for module in (assets, jobs, job_history, job_retry, drafts, batches, webhooks, verify, pools, workers, usage,
+                   catalog, keys, files):
         api.register_blueprint(module.blp)
+    from api import web
+
+    web.install(app)  # the web page, served by this same process
     logging.getLogger(__name__).debug("API ready with pools %s", ",".join(settings.pools))
     return app
 

@@ -9,7 +9,7 @@ from flask import current_app, request
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.config import Settings
-from storage import Storage
+from storage import Storage, open_storage
 
 
 @dataclasses.dataclass
@@ -19,8 +19,6 @@ class ApiContext:
 
     @functools.cached_property
     def storage(self) -> Storage:
-        from storage import open_storage
-
         return open_storage(self.settings)
 
     def base_url(self) -> str:

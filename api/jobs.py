@@ -22,6 +22,7 @@ from domain.errors import ProblemError
 from domain.models import Job, Tenant
 from domain.states import JobState
 from tasks import dispatch
+from tasks.webhooks import announce_job
 
 blp = Blueprint("jobs", __name__, url_prefix="/v1/jobs", description="Render jobs")
 
@@ -187,8 +188,6 @@ def cancel_job(job_id):
         session.flush()
         session.refresh(job)
         document = job_view(job)
-    from tasks.webhooks import announce_job
-
     announce_job(c.sessions, c.settings, job_id, c.storage)
     return document
 

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from api.app_version import VERSION
 from api.auth import require_operator
 from api.context import ctx
+from api.metrics import render_metrics
 from api.schemas import HealthSchema, PoolsSchema
 from domain.errors import ProblemError
 from domain.poolstats import pool_stats
@@ -45,7 +46,5 @@ def healthz():
 @blp.response(200, description="Prometheus text format")
 def metrics():
     """Prometheus metrics: jobs by state, per-pool waiting/running/workers, worker-reported histograms."""
-    from api.metrics import render_metrics
-
     body, content_type = render_metrics(ctx())
     return Response(body, content_type=content_type)

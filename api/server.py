@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
 
+from api.app import create_app
 from domain.config import Settings
 
 
@@ -18,8 +19,6 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from api.app import create_app
-
         return create_app(self.settings)
 
 

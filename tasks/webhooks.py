@@ -20,12 +20,13 @@ import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook
 
 from domain.config import Settings
-from domain.db import rows_changed
+from domain.db import rows_changed, session_factory
 from domain.documents import batch_document, job_document
 from domain.errors import ProblemError
 from domain.models import Batch, Job, Tenant, WebhookDelivery, WebhookEndpoint
 from domain.states import JobState
 from domain.timeutil import iso, utcnow
+from storage import Storage, open_storage
 from tasks.celery_app import WEBHOOK_QUEUE, celery_for
 from tasks.webhook_targets import check_webhook_url
 
@@ -50,9 +51,7 @@ def tenant_webhook_secret(tenant: Tenant) -> str:
     return tenant.webhook_secret
 
 
-def _storage(settings: Settings):
-    from storage import open_storage
-
+def _storage(settings: Settings) -> Storage:
     return open_storage(settings)
 
 
@@ -186,10 +185,7 @@ def _retry_after(response: requests.Response | None) -> float | None:
 
 def deliver(delivery_id: str) -> None:
     """One delivery attempt (runs on the webhooks queue)."""
-    from domain.config import Settings as _Settings
-    from domain.db import session_factory
-
-    settings = _Settings.from_env()
+    settings = Settings.from_env()
     sessions = session_factory(settings)
     with sessions() as session, session.begin():
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
