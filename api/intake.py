@@ -65,6 +65,7 @@ def _asset(session: Session, tenant_id: str, asset_id: str, field: str) -> Asset
 def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[str, Any]) -> Intake:
     from domain.presets import PRESETS
     from media.render.registry import known_models
+    from media.tts.script_check import check_script
     from media.tts.voices import resolve_voice
 
     script = body.get("script")
@@ -73,6 +74,7 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
         script = script.strip()
         if not script:
             raise ProblemError("script_empty", "The script is empty.", 422)
+        check_script(script)  # media's own refusals (text_invalid_character, script_unspeakable), as a 422 now
         if len(script) > settings.max_script_chars:
             raise ProblemError("script_too_long",
                                f"The script has {len(script)} characters; the limit is {settings.max_script_chars}.", 422)

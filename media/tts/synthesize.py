@@ -28,6 +28,7 @@ from domain.errors import JobFailure
 from media.encode.wav import quantize, read_wav, wav_bytes
 from media.phonemes import PhoneTrack
 from media.tts.engines import engine_for, engine_settings, voice_identity
+from media.tts.script_check import check_characters
 from media.tts.speech import SHAPING, SPEECH_SAMPLE_RATE, Speech, concatenate, shape_timed_speech
 from media.tts.voices import VoiceRef
 from storage.base import Storage, StorageError
@@ -43,6 +44,7 @@ PHONES_SUFFIX = ".phones.json"
 
 def synthesize(text: str, voice: VoiceRef, storage: Storage | None = None) -> Speech:
     """Speech for one sentence (or segment) of text, from the cache when it can be."""
+    check_characters(text)  # a lone surrogate would otherwise fail as internal_error, retried
     text = normalize_text(text)
     if not text:
         raise JobFailure("tts_failed", "nothing to say: the text is empty")

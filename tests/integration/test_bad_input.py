@@ -168,6 +168,7 @@ CASES = {
     "NUL in a metadata value": (post_job(metadata='{"a": ["ok", "b\\u0000"]}'), 422, "text_invalid_character"),
     "lone surrogate in the script": (post_job(script='"Hello \\ud800 world"'), 422, "text_invalid_character"),
     "lone low surrogate in metadata": (post_job(metadata='{"a": "\\udc00"}'), 422, "text_invalid_character"),
+    "script of nothing a voice can say": (post_job(script='"... !!! \\ud83d\\ude42"'), 422, "script_unspeakable"),
     "escape character in the script": (post_job(script='"Hello \\u001b[31m"'), 422, "text_invalid_character"),
     "NUL in the audio asset id": (post_job(script="null", audio_asset_id='"ast_\\u0000"'), 422, "text_invalid_character"),
     "audio asset id longer than an id": (post_job(script="null", audio_asset_id=json.dumps("ast_" + "0" * 60)),
