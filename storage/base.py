@@ -43,7 +43,7 @@ class Storage(abc.ABC):
 
     @classmethod
     @abc.abstractmethod
-    def from_url(cls, url: ParseResult, settings: Settings) -> "Storage":
+    def from_url(cls, url: ParseResult, settings: Settings) -> Storage:
         """The backend for ``TALKFARM_STORAGE_URL`` (already parsed) and the other settings."""
 
     @abc.abstractmethod
@@ -79,7 +79,9 @@ class Storage(abc.ABC):
 
     # --- optional features, with their defaults -----------------------------
     def create_if_missing(self) -> None:
-        """Create the bucket or folder if it does not exist (``talkfarm storage init``)."""
+        """Create the bucket or folder if it does not exist (``talkfarm storage init``);
+        by default there is nothing to create."""
+        return None
 
     def delete_prefix(self, prefix: str) -> None:
         for key in self.list(prefix):

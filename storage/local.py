@@ -21,7 +21,7 @@ class LocalStorage(Storage):
     serves_downloads = True
 
     @classmethod
-    def from_url(cls, url: ParseResult, settings: Settings) -> "LocalStorage":
+    def from_url(cls, url: ParseResult, settings: Settings) -> LocalStorage:
         return cls(Path(url.path), signing_key=local_secret(settings, "download-signing"))
 
     def __init__(self, root: Path, signing_key: bytes):

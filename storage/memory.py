@@ -17,7 +17,7 @@ from storage.base import Storage, StorageError
 
 class MemoryStorage(Storage):
     @classmethod
-    def from_url(cls, url: ParseResult, settings: Settings) -> "MemoryStorage":
+    def from_url(cls, url: ParseResult, settings: Settings) -> MemoryStorage:
         return cls()
 
     def __init__(self) -> None:

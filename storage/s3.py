@@ -7,7 +7,8 @@ from urllib.parse import ParseResult
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from domain.config import ConfigError, Settings
 from storage.base import Storage, StorageError, StorageUnavailable
@@ -29,8 +30,8 @@ def _root_cause(exc: BaseException) -> BaseException:
         seen = nxt
 
 
-def _translate(exc: Exception, what: str) -> StorageError:
-    exc = _root_cause(exc)
+def _translate(raised: Exception, what: str) -> StorageError:
+    exc = _root_cause(raised)
     if isinstance(exc, ClientError):
         code = str(exc.response.get("Error", {}).get("Code", ""))
         status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
@@ -46,7 +47,7 @@ def _translate(exc: Exception, what: str) -> StorageError:
 
 class S3Storage(Storage):
     @classmethod
-    def from_url(cls, url: ParseResult, settings: Settings) -> "S3Storage":
+    def from_url(cls, url: ParseResult, settings: Settings) -> S3Storage:
         if not url.netloc:
             raise ConfigError("TALKFARM_STORAGE_URL: s3:// needs a bucket name (s3://bucket[/prefix])")
         return cls(

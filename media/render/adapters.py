@@ -20,8 +20,9 @@ frames reach it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -54,22 +55,23 @@ class RenderAdapter(Protocol):
     Built by ``registry.ADAPTERS[name](model, key=<model name>, **options)``.
     """
 
-    #: frames of different jobs run through the model together only under equal keys
-    batch_key: Hashable
+    @property
+    def batch_key(self) -> Hashable:
+        """Frames of different jobs run through the model together only under equal keys."""
 
-    def locate(self, info: Any, framing: Any, canvas: np.ndarray) -> Any:
+    def locate(self, info: Any, framing: Any, canvas: np.ndarray, /) -> Any:
         """Once per job: where on the canvas (uint8 RGBA) this model draws, and what it needs of the portrait."""
 
-    def mouth_box(self, placement: Any) -> Box:
+    def mouth_box(self, placement: Any, /) -> Box:
         """The canvas pixels (x0, y0, x1, y1) the model may change."""
 
-    def plan(self, placement: Any, audio: np.ndarray, sample_rate: int, params: dict, n_frames: int,
-             shift_frames: int) -> Any:
+    def plan(self, placement: Any, audio: np.ndarray, sample_rate: int, params: dict[str, Any], n_frames: int,
+             shift_frames: int, /) -> Any:
         """Once per segment: per-frame inputs for ``n_frames`` frames, the audio
         of frame ``i + shift_frames`` driving frame ``i``."""
 
     def draw(self, placement: Any, canvas: np.ndarray, plan: Any, frames: np.ndarray,
-             runner: BatchRunner) -> list[Patch | None]:
+             runner: BatchRunner, /) -> list[Patch | None]:
         """The pixels of ``frames`` (indices into the plan), one model call through ``runner``."""
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy.signal import lfilter, resample_poly
@@ -48,13 +49,15 @@ def mel_filterbank(sample_rate: int = SAMPLE_RATE, n_fft: int = W2L_N_FFT, n_mel
     f_sp, min_log_hz = 200.0 / 3, 1000.0
     min_log_mel, logstep = min_log_hz / f_sp, math.log(6.4) / 27.0
 
-    def hz_to_mel(f):
-        f = np.asarray(f, dtype=np.float64)
-        return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-9) / min_log_hz) / logstep, f / f_sp)
+    def hz_to_mel(hz: Any) -> np.ndarray:
+        f = np.asarray(hz, dtype=np.float64)
+        mel: np.ndarray = np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-9) / min_log_hz) / logstep, f / f_sp)
+        return mel
 
-    def mel_to_hz(m):
-        m = np.asarray(m, dtype=np.float64)
-        return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
+    def mel_to_hz(mel: Any) -> np.ndarray:
+        m = np.asarray(mel, dtype=np.float64)
+        hz: np.ndarray = np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
+        return hz
 
     fft_freqs = np.linspace(0, sample_rate / 2, 1 + n_fft // 2)
     mel_freqs = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
@@ -64,7 +67,8 @@ def mel_filterbank(sample_rate: int = SAMPLE_RATE, n_fft: int = W2L_N_FFT, n_mel
     upper = ramps[2:] / fdiff[1:, None]
     weights = np.maximum(0.0, np.minimum(lower, upper))
     weights *= (2.0 / (mel_freqs[2:n_mels + 2] - mel_freqs[:n_mels]))[:, None]
-    return weights.astype(np.float32)
+    filters: np.ndarray = weights.astype(np.float32)
+    return filters
 
 
 def resampled_to_16k(audio: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -92,7 +96,8 @@ def wav2lip_mel(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     min_level = math.pow(10.0, W2L_MIN_LEVEL_DB / 20.0)
     db = 20.0 * np.log10(np.maximum(min_level, mel)) - W2L_REF_LEVEL_DB
     normalised = 2.0 * W2L_MAX_ABS * ((db - W2L_MIN_LEVEL_DB) / -W2L_MIN_LEVEL_DB) - W2L_MAX_ABS
-    return np.clip(normalised, -W2L_MAX_ABS, W2L_MAX_ABS).astype(np.float32)
+    clipped: np.ndarray = np.clip(normalised, -W2L_MAX_ABS, W2L_MAX_ABS).astype(np.float32)
+    return clipped
 
 
 def wav2lip_mel_windows(mel: np.ndarray, fps: int, n_frames: int, shift_frames: int = 0, steps: int = 16) -> np.ndarray:
@@ -112,7 +117,8 @@ def log_mel(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     power = stft_magnitude(resampled_to_16k(audio, sample_rate), LOG_MEL_N_FFT, LOG_MEL_HOP) ** 2
     mel = mel_filterbank(SAMPLE_RATE, LOG_MEL_N_FFT, N_MELS, 0.0, SAMPLE_RATE / 2) @ power
     floored = np.maximum(np.log10(np.maximum(mel, 1e-10)), LOG_MEL_FLOOR)
-    return ((floored + 4.0) / 4.0).astype(np.float32)
+    scaled: np.ndarray = ((floored + 4.0) / 4.0).astype(np.float32)
+    return scaled
 
 
 def log_mel_windows(mel: np.ndarray, fps: int, n_frames: int, steps: int, shift_frames: int = 0) -> np.ndarray:

@@ -68,7 +68,7 @@ class FaceCropAdapter:
             raise ModelRefused(key, self.crop.adapter, f"a trial batch of {TRIAL_BATCH} frames failed: {exc}") from exc
         check_output_shape(key, self.crop.adapter, outputs, output, TRIAL_BATCH)
 
-    def locate(self, info, framing, canvas: np.ndarray) -> FaceBox:
+    def locate(self, info: Any, framing: Any, canvas: np.ndarray) -> FaceBox:
         (x0, y0), (x1, y1) = framing.to_canvas([info.face_box[:2], info.face_box[2:]])
         size = int(round(BOX_GROWTH * max(x1 - x0, y1 - y0)))
         size = min(max(size, 8), canvas.shape[0])
@@ -86,7 +86,7 @@ class FaceCropAdapter:
     def mouth_box(self, box: FaceBox) -> tuple[int, int, int, int]:
         return box.left, box.top + int(PASTE_FROM * box.size), box.left + box.size, box.top + box.size
 
-    def plan(self, box: FaceBox, audio: np.ndarray, sample_rate: int, params: dict, n_frames: int,
+    def plan(self, box: FaceBox, audio: np.ndarray, sample_rate: int, params: dict[str, Any], n_frames: int,
              shift_frames: int) -> np.ndarray:
         assert n_frames == frame_count(len(audio), sample_rate, params["fps"])
         if params["dynamic_scale"] == 0.0:

@@ -77,12 +77,12 @@ def musetalk_adapter(model: Any, key: str, *, channel_order: str = "rgb") -> Fac
     return FaceCropAdapter(model, key, crop, crop.output)
 
 
-def _fixed_size(model_name: str, shape: tuple, axes: tuple[int, ...], default: int, bounds: tuple[int, int],
+def _fixed_size(model_name: str, shape: tuple[int | str | None, ...], axes: tuple[int, ...], default: int, bounds: tuple[int, int],
                 what: str) -> int:
     """A size the file fixes on one of ``axes`` (the first fixed one wins), else the default."""
     for axis in axes:
-        if len(shape) > axis and isinstance(shape[axis], int):
-            size = shape[axis]
+        size = shape[axis] if len(shape) > axis else None
+        if isinstance(size, int):
             if not bounds[0] <= size <= bounds[1]:
                 raise ModelRefused(model_name, ADAPTER, f"{what} {size} is outside {bounds[0]}..{bounds[1]}")
             return size

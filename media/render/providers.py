@@ -15,9 +15,10 @@ advertise itself honestly.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -79,11 +80,12 @@ class OnnxModel:
         return [i.name for i in self.session.get_inputs()]
 
     def run(self, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
-        return self.session.run(None, feeds)
+        outputs: list[np.ndarray] = self.session.run(None, feeds)
+        return outputs
 
 
 def load_model(path: Path | str, tag: str, *, available: Sequence[str] | None = None,
-               cpu_threads: int = CPU_THREADS, session_factory=None) -> OnnxModel:
+               cpu_threads: int = CPU_THREADS, session_factory: Callable[..., Any] | None = None) -> OnnxModel:
     """A session for ``path`` on the best providers of ``tag``, falling back to the CPU."""
     import onnxruntime as ort
 
@@ -105,7 +107,7 @@ def load_model(path: Path | str, tag: str, *, available: Sequence[str] | None = 
     return OnnxModel(Path(path), session, [CPU], "cpu", fallback_reason=reason)
 
 
-def _create_session(path: Path | str, providers: list[str], cpu_threads: int):
+def _create_session(path: Path | str, providers: list[str], cpu_threads: int) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,8 @@ _refusals: dict[tuple[str, str, str], ModelRefused] = {}
 _sessions_lock = threading.Lock()
 
 
-def open_model(spec: ModelSpec, tag: str, *, available_providers=None, cpu_threads: int = CPU_THREADS) -> OnnxModel:
+def open_model(spec: ModelSpec, tag: str, *, available_providers: Sequence[str] | None = None,
+               cpu_threads: int = CPU_THREADS) -> OnnxModel:
     """The process-wide session for this model on this pool tag (loaded once).
     ``MediaError('model_unavailable')`` if the file is missing or unreadable."""
     key = (str(spec.path), tag, cpu_threads)

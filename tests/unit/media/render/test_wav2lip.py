@@ -12,11 +12,11 @@ import pytest
 
 from domain.config import Settings
 from domain.presets import PRESETS
+from media.render.audio_features import wav2lip_mel
 from media.render.face import analyze_portrait
+from media.render.face_crop import PASTE_FROM
 from media.render.renderer import Renderer
 from media.render.speech import frame_count
-from media.render.audio_features import wav2lip_mel
-from media.render.face_crop import PASTE_FROM
 from media.render.wav2lip import mel_windows
 
 torch = pytest.importorskip("torch")
