@@ -66,10 +66,13 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
     from domain.presets import PRESETS
     from media.render.registry import known_models
     from media.tts.script_check import check_script
-    from media.tts.voices import resolve_voice
+    from media.tts.voices import voice_for_script
 
     script = body.get("script")
     spec: dict[str, Any] = {"model": body["model"], "language": body.get("language")}
+    if script is not None and body.get("transcript"):
+        raise ProblemError("transcript_with_script", "transcript applies to narration (audio_asset_id); "
+                           "a script job's words are its script.", 422)
     if script is not None:
         script = script.strip()
         if not script:
@@ -85,6 +88,12 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
         if audio.kind != "audio":
             raise ProblemError("asset_not_audio", "audio_asset_id must name an audio asset.", 422)
         spec["audio_asset_id"] = audio.id
+        transcript = (body.get("transcript") or "").strip()
+        if len(transcript) > settings.max_script_chars:
+            raise ProblemError("transcript_too_long", f"The transcript has {len(transcript)} characters; "
+                               f"the limit is {settings.max_script_chars}.", 422)
+        if transcript:
+            spec["transcript"] = transcript
         audio_duration = float(audio.info.get("duration_s") or 0)
 
     avatar = body["avatar"]
@@ -100,9 +109,11 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
                            f"avatar {avatar!r} is neither an asset id nor a preset ({', '.join(sorted(PRESETS))}).", 422)
 
     if script is not None:
-        voice = resolve_voice(body.get("voice"), body.get("language"), settings)
+        voice, detected = voice_for_script(script, body.get("voice"), body.get("language"), settings)
         spec["voice"] = voice.name
         spec["language"] = voice.language
+        if detected is not None:
+            spec["language_detected"] = {"language": detected.language, "confidence": detected.confidence}
     elif body.get("voice"):
         raise ProblemError("voice_with_audio", "voice applies to scripts; an audio job speaks with its own audio.", 422)
 

@@ -214,6 +214,9 @@ class WatermarkOptionsSchema(StrictSchema):
 class JobSpecSchema(StrictSchema):
     script = Text(max_length=None, free_text=True, load_default=None, allow_none=True, metadata={"description": "Text to speak; or give audio_asset_id."})
     audio_asset_id = Id(load_default=None, allow_none=True, metadata={"description": "Narration to lip-sync instead of a script."})
+    transcript = Text(max_length=None, free_text=True, load_default=None, allow_none=True, metadata={
+        "description": "The words of the narration (audio_asset_id), for phoneme timing and captions; without it "
+                       "they are recognised. Words that do not match the audio fall back to recognition."})
     avatar = Text(max_length=64, min_length=1, required=True,
                            metadata={"description": "An image asset id, or a preset name such as `astronaut`."})
     voice = Text(max_length=100, load_default=None, allow_none=True)

@@ -44,6 +44,8 @@ MISMATCH_RATIO = 3.0
 MAX_UNKNOWN_SHARE = 0.25
 #: Recognition runs on stretches of at most this long (the language model loses its way on longer ones).
 RECOGNITION_CHUNK_S = 30.0
+#: Narration whose loudest sample is quieter than this (dBFS) holds no speech to time.
+SILENT_BELOW_DBFS = -50.0
 
 _TOKEN = re.compile(r"[\w'’]+")
 _NON_WORDS = {"<s>", "</s>", "<sil>", "[NOISE]", "+NSN+", "+SPN+"}
@@ -87,9 +89,10 @@ def narration_timing(samples: np.ndarray, sample_rate: int, transcript: str | No
     decoders = _decoders()
     if decoders is None:
         return PhoneTrack(TimingSource.LOUDNESS, note="pocketsphinx is not installed on this worker")
+    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
+    if peak <= 10 ** (SILENT_BELOW_DBFS / 20):
+        return PhoneTrack(TimingSource.LOUDNESS, note="the narration is silent")
     pcm = _pcm16(samples, sample_rate)
-    if not pcm:
-        return PhoneTrack(TimingSource.LOUDNESS, note="the narration is empty")
     with decoders.lock:
         note = ""
         if transcript and transcript.strip():

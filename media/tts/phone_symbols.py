@@ -53,6 +53,8 @@ def arpabet_to_ipa(phone: str) -> tuple[str, int] | None:
 
 def espeak_ipa_to_symbol(ipa: str) -> tuple[str, int] | None:
     """One espeak-ng phoneme event's IPA → (symbol, stress); pauses → None."""
+    if ipa.startswith("("):
+        return None  # "(en)": a switch to another language's phonemes, not a sound
     stress = 1 if PRIMARY_STRESS in ipa else 2 if SECONDARY_STRESS in ipa else 0
     text = "".join(c for c in ipa if c not in _TONES and c not in (PRIMARY_STRESS, SECONDARY_STRESS, "_", "'", ",")).strip()
     if not text or not any(c.isalpha() for c in text):

@@ -11,7 +11,7 @@ from media.phonemes import Phone, PhoneTrack, TimingSource
 from media.tts import engines
 from media.tts import synthesize as synth_module
 from media.tts.engines import EngineSpeech
-from media.tts.speech import LEAD_SILENCE_S, PEAK_LEVEL, SPEECH_SAMPLE_RATE, TAIL_SILENCE_S
+from media.tts.speech import LEAD_SILENCE_S, PEAK_LEVEL, SPEECH_SAMPLE_RATE, TAIL_SILENCE_S, TRIM_MARGIN_S
 from media.tts.synthesize import cache_key, phones_key, synthesize, synthesize_sentences
 from media.tts.voices import VoiceRef, espeak_binary, resolve_voice
 from storage.local import LocalStorage
@@ -175,3 +175,44 @@ def test_espeak_ng_speaks_mandarin():
     voiced_s = speech.duration_s - LEAD_SILENCE_S - TAIL_SILENCE_S
     assert 0.8 < voiced_s < 5.0
     assert np.sqrt(np.mean(speech.samples ** 2)) > 0.02
+
+
+def test_phones_move_with_the_trimmed_silence_and_the_lead_pause(fake_engine, voice):
+    speech = synthesize("Hi you.", voice, None)
+    phones = speech.phones.phones
+    assert speech.phones.source == TimingSource.PIPER and [p.symbol for p in phones] == list("Hi you.")
+    # the engine's 0.2 s of silence is trimmed to the margin, after the farm's lead pause
+    assert phones[0].start_s == pytest.approx(LEAD_SILENCE_S + TRIM_MARGIN_S, abs=1e-4)
+    assert phones[-1].end_s == pytest.approx(phones[0].start_s + 0.05 * 7, abs=1e-4)
+    # and they sit on the sound: the tone starts within a millisecond of the first phone
+    first_loud = np.flatnonzero(np.abs(speech.samples) > 0.01)[0] / SPEECH_SAMPLE_RATE
+    assert abs(first_loud - phones[0].start_s) < 0.002
+
+
+def test_phones_come_back_from_the_cache_exactly_as_synthesised(storage, fake_engine, voice):
+    first = synthesize("Cached timing.", voice, storage)
+    second = synthesize("Cached timing.", voice, storage)
+    assert fake_engine.calls == ["Cached timing."]
+    assert second.phones == first.phones and len(second.phones.phones) == len("Cached timing.")
+
+
+def test_a_cached_wav_without_its_phones_sidecar_is_synthesised_again(storage, fake_engine, voice):
+    synthesize("Lost sidecar.", voice, storage)
+    storage.delete(phones_key(cache_key("Lost sidecar.", voice)))
+    speech = synthesize("Lost sidecar.", voice, storage)
+    assert fake_engine.calls == ["Lost sidecar.", "Lost sidecar."]
+    assert speech.phones.phones and storage.get_bytes(phones_key(cache_key("Lost sidecar.", voice)))
+
+
+def test_a_corrupt_phones_sidecar_is_synthesised_again(storage, fake_engine, voice):
+    synthesize("Bad sidecar.", voice, storage)
+    storage.put_bytes(phones_key(cache_key("Bad sidecar.", voice)), b'{"source": "piper", "phones": [["m"]]}')
+    assert synthesize("Bad sidecar.", voice, storage).phones.phones
+    assert len(fake_engine.calls) == 2
+
+
+def test_concatenated_sentences_carry_each_sentences_phones_at_its_offset(storage, fake_engine, voice):
+    first, second = synthesize("Ab.", voice, storage), synthesize("Cd.", voice, storage)
+    joined = synthesize_sentences(["Ab.", "Cd."], voice, storage)
+    assert joined.phones.phones[:3] == first.phones.phones
+    assert joined.phones.phones[3:] == second.phones.shifted(first.duration_s).phones

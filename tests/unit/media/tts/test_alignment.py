@@ -1,0 +1,64 @@
+"""Narration timing with pocketsphinx, on speech Piper made (so the words are known)."""
+
+import numpy as np
+import pytest
+
+from media.phonemes import TimingSource
+from media.tts.alignment import MISMATCH_RATIO, narration_timing
+from tests.unit.media.tts.conftest import BILABIAL_SENTENCE
+
+pytestmark = pytest.mark.slow
+
+SCRIPT = BILABIAL_SENTENCE + " My mom bought a big blue map."
+
+
+def test_forced_alignment_finds_every_word_of_the_transcript_in_order(piper_bilabials):
+    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT)
+    assert track.source == TimingSource.ALIGNED and track.note == ""
+    assert [w.text for w in track.words] == SCRIPT.replace(".", "").split()  # the caller's own spelling
+    assert all(a.end_s <= b.start_s + 1e-9 for a, b in zip(track.words, track.words[1:]))
+    assert [p.symbol for p in track.phones if p.symbol in ("m", "b", "p")] == list("mbbppbmpmp" + "mmmbbbmp")
+
+
+def test_aligned_bilabials_agree_with_pipers_own_timing(piper_bilabials):
+    ours = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT)
+    aligned = [(p.start_s + p.end_s) / 2 for p in ours.phones if p.symbol in ("m", "b", "p")]
+    piper = [(p.start_s + p.end_s) / 2 for p in piper_bilabials.phones.phones if p.symbol in ("m", "b", "p")]
+    assert len(aligned) == len(piper)
+    # two independent sources, one frame (40 ms at 25 fps) or so apart
+    assert np.median(np.abs(np.array(aligned) - np.array(piper))) < 0.06
+
+
+def test_a_transcript_of_other_words_falls_back_to_recognition_and_says_why(piper_bilabials):
+    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate,
+                             "The cat sat on the warm mat and went to sleep in the afternoon sun.")
+    assert track.source == TimingSource.RECOGNIZED
+    assert "does not match" in track.note or "could not be fitted" in track.note
+    assert {"maybe", "both", "people", "mom", "big", "blue"} <= {w.text for w in track.words}
+
+
+def test_a_transcript_missing_half_the_words_does_not_match(piper_bilabials):
+    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, BILABIAL_SENTENCE)
+    assert track.source == TimingSource.RECOGNIZED
+    assert f"limit is {MISMATCH_RATIO:g}" in track.note or "could not be fitted" in track.note
+
+
+def test_a_transcript_of_unknown_words_is_not_aligned(piper_bilabials):
+    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, "Zxqv blorptang 12345 qqq.")
+    assert track.source == TimingSource.RECOGNIZED and "not in the English dictionary" in track.note
+
+
+def test_without_a_transcript_the_words_are_recognised_for_captions(piper_bilabials):
+    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, None)
+    assert track.source == TimingSource.RECOGNIZED and track.note == ""
+    heard = [w.text for w in track.words]
+    # recognition of VITS speech varies from run to run (Piper samples noise): most words, not all
+    assert len({"maybe", "both", "people", "my", "mom", "big", "blue", "map"} & set(heard)) >= 6
+    assert sum(p.symbol in ("m", "b", "p") for p in track.phones) >= 12
+
+
+@pytest.mark.parametrize("samples", [np.zeros(24000, np.float32), np.zeros(0, np.float32),
+                                     np.full(24000, 1e-4, np.float32)])
+def test_silence_has_no_phones_and_the_face_follows_loudness(samples):
+    track = narration_timing(samples, 24000, "Hello there.")
+    assert track.source == TimingSource.LOUDNESS and track.phones == () and "silent" in track.note
