@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from media.errors import MediaError
+from media.phonemes import PhoneTrack
 
 #: what ``draw`` returns per frame: (left, top, pixels) to write into the canvas, or None (unchanged)
 Patch = tuple[int, int, np.ndarray]
@@ -66,9 +67,11 @@ class RenderAdapter(Protocol):
         """The canvas pixels (x0, y0, x1, y1) the model may change."""
 
     def plan(self, placement: Any, audio: np.ndarray, sample_rate: int, params: dict[str, Any], n_frames: int,
-             shift_frames: int, /) -> Any:
+             shift_frames: int, /, phones: PhoneTrack | None = None) -> Any:
         """Once per segment: per-frame inputs for ``n_frames`` frames, the audio
-        of frame ``i + shift_frames`` driving frame ``i``."""
+        of frame ``i + shift_frames`` driving frame ``i``. ``phones`` is the
+        segment's phoneme timing when the job has one; an adapter whose model
+        hears the audio itself may ignore it."""
 
     def draw(self, placement: Any, canvas: np.ndarray, plan: Any, frames: np.ndarray,
              runner: BatchRunner, /) -> list[Patch | None]:

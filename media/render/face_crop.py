@@ -87,7 +87,8 @@ class FaceCropAdapter:
         return box.left, box.top + int(PASTE_FROM * box.size), box.left + box.size, box.top + box.size
 
     def plan(self, box: FaceBox, audio: np.ndarray, sample_rate: int, params: dict[str, Any], n_frames: int,
-             shift_frames: int) -> np.ndarray:
+             shift_frames: int, phones: Any = None) -> np.ndarray:
+        """The frames' audio features; ``phones`` is not needed, the model hears the audio."""
         assert n_frames == frame_count(len(audio), sample_rate, params["fps"])
         if params["dynamic_scale"] == 0.0:
             return np.zeros((0,), np.float32)  # the mouth stays as in the portrait

@@ -157,10 +157,7 @@ class Renderer:
         fps = params["fps"]
         n_frames = frame_count(len(audio), sample_rate, fps)
         shift = self.correction_frames(prepared, params) if params["lip_sync_correction"] else 0
-        if getattr(self.mouth, "uses_phones", False):
-            plan = self.mouth.plan(prepared.mouth, audio, sample_rate, params, n_frames, shift, phones=phones)
-        else:
-            plan = self.mouth.plan(prepared.mouth, audio, sample_rate, params, n_frames, shift)
+        plan = self.mouth.plan(prepared.mouth, audio, sample_rate, params, n_frames, shift, phones=phones)
         return self._frames(prepared, plan, n_frames, params, first_frame_index)
 
     def _frames(self, prepared: PreparedPortrait, plan: Any, n_frames: int, params: dict,
