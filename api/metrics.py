@@ -43,6 +43,8 @@ class FarmCollector:
             oldest = GaugeMetricFamily("talkfarm_pool_oldest_waiting_seconds", "Age of the oldest waiting job.", labels=["pool"])
             workers = GaugeMetricFamily("talkfarm_pool_workers", "Live workers per pool.", labels=["pool", "state"])
             desired = GaugeMetricFamily("talkfarm_pool_desired_workers", "Recommended workers for waiting + running work.", labels=["pool"])
+            stranded = GaugeMetricFamily("talkfarm_pool_stranded_jobs", "Queued jobs no live worker may take "
+                                         "(they fail no_worker_available after TALKFARM_POOL_EMPTY_FAIL_AFTER_S).", labels=["pool"])
             for tag, s in stats.items():
                 pool_jobs.add_metric([tag, "waiting"], s.waiting)
                 pool_jobs.add_metric([tag, "running"], s.running)
@@ -51,7 +53,8 @@ class FarmCollector:
                 workers.add_metric([tag, "online"], s.workers_online)
                 workers.add_metric([tag, "draining"], s.workers_draining)
                 desired.add_metric([tag], s.desired_workers)
-            yield from (pool_jobs, depth, oldest, workers, desired)
+                stranded.add_metric([tag], s.stranded)
+            yield from (pool_jobs, depth, oldest, workers, desired, stranded)
 
             failures = CounterMetricFamily("talkfarm_job_failures", "Failed attempts by pool and error code.", labels=["pool", "code"])
             interruptions = CounterMetricFamily("talkfarm_job_interruptions", "Attempts ended by a worker going away.", labels=["pool"])

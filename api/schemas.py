@@ -334,6 +334,9 @@ class PoolSchema(Schema):
     queue_depth = fields.Integer(metadata={"description": "Alias of waiting."})
     oldest_waiting_s = fields.Float()
     desired_workers = fields.Integer(metadata={"description": "Recommended worker count for waiting + running work."})
+    stranded = fields.Integer(metadata={"description": "Queued jobs no live worker may take (pool empty, or every live "
+                                                      "worker blocklisted them); they fail no_worker_available after "
+                                                      "TALKFARM_POOL_EMPTY_FAIL_AFTER_S."})
     providers = fields.List(fields.String())
 
 

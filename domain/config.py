@@ -56,6 +56,8 @@ class Settings:
     drain_grace_s: float = _setting(90.0, "On SIGTERM, time a worker has to finish or checkpoint before handing jobs back.", float)
     job_max_failures: int = _setting(3, "Real failures (not interruptions) a job may have before it fails for good.", int)
     queued_resend_after_s: float = _setting(120.0, "A queued job not picked up for this long is sent to the broker again.", float)
+    pool_empty_fail_after_s: float = _setting(1800.0, "A queued job that no live worker may take (its pool is empty, or every "
+                                              "live worker blocklisted it) fails no_worker_available after this long; 0 waits forever.", float)
     idempotency_ttl_s: int = _setting(86400, "How long an Idempotency-Key is remembered.", int)
     storage_wait_limit_s: float = _setting(600.0, "While storage is unreachable a job waits this long before failing storage_unavailable.", float)
 

@@ -16,6 +16,7 @@ from domain.config import Settings
 from domain.db import rows_changed
 from domain.models import Job, Worker
 from domain.states import JobState
+from domain.stranded import stranded_jobs
 from domain.timeutil import utcnow
 
 #: jobs a worker runs at once when no worker of the pool is online to tell us
@@ -33,6 +34,8 @@ class PoolStats:
     running: int = 0
     oldest_waiting_s: float = 0.0
     desired_workers: int = 0
+    #: queued jobs no live worker may take (domain/stranded.py)
+    stranded: int = 0
     providers: list[str] = field(default_factory=list)
 
     @property
@@ -93,6 +96,7 @@ def pool_stats(session: Session, settings: Settings) -> dict[str, PoolStats]:
         else:
             s.running = count
     for tag, s in stats.items():
+        s.stranded = len(stranded_jobs(session, settings, tag))
         per_worker = max(concurrency[tag]) if concurrency[tag] else DEFAULT_WORKER_CONCURRENCY
         s.desired_workers = math.ceil((s.waiting + s.running) / per_worker)
     return stats

@@ -28,6 +28,7 @@ from domain.models import Job
 from domain.poolstats import reap_dead_workers
 from domain.timeutil import utcnow
 from tasks import dispatch
+from tasks.stranded import fail_stranded
 from tasks.webhooks import send_due_deliveries
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class Pass:
     sent: int = 0
     keys_expired: int = 0
     webhooks_sent: int = 0
+    stranded_failed: list[str] = field(default_factory=list)
 
 
 def reconcile_once(sessions, settings: Settings) -> Pass:
@@ -56,6 +58,7 @@ def reconcile_once(sessions, settings: Settings) -> Pass:
     result.sent = dispatch.fill(sessions, settings)
     result.keys_expired = expire_idempotency_keys(sessions)
     result.webhooks_sent = send_due_deliveries(sessions, settings)
+    result.stranded_failed = fail_stranded(sessions, settings)  # no job waits forever
     return result
 
 

@@ -1,0 +1,64 @@
+"""No job waits forever: the scheduler fails a queued job that no live worker
+may take once it has waited so for TALKFARM_POOL_EMPTY_FAIL_AFTER_S
+(domain/stranded.py says which), with the code ``no_worker_available`` and
+its webhooks, as any other failure."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+
+from domain.config import Settings
+from domain.db import rows_changed
+from domain.lifecycle import add_event
+from domain.models import Job
+from domain.states import JobState
+from domain.stranded import StrandedJob, overdue, stranded_jobs
+from domain.timeutil import utcnow
+from tasks.webhooks import queue_job_events, send_deliveries
+
+log = logging.getLogger(__name__)
+
+NO_WORKER = "no_worker_available"
+
+
+def _message(job: StrandedJob, settings: Settings) -> str:
+    waited = f"{settings.pool_empty_fail_after_s:.0f} s"
+    if job.reason == "blocklisted":
+        return (f"Every live worker of pool {job.pool} failed on this job twice and will not take it again; "
+                f"none other came for {waited}. Retry it once the pool has another worker.")
+    return f"Pool {job.pool} has had no live worker for {waited}; start a worker of that pool and retry the job."
+
+
+def fail_stranded(sessions, settings: Settings) -> list[str]:
+    """Fail the overdue stranded jobs of every pool; returns their ids."""
+    if settings.pool_empty_fail_after_s <= 0:
+        return []
+    failed: list[str] = []
+    deliveries: list[str] = []
+    for pool in settings.pools:
+        with sessions() as session, session.begin():
+            for stranded in overdue(stranded_jobs(session, settings, pool), settings):
+                job = session.get(Job, stranded.id)
+                now = utcnow()
+                # fenced on status and attempt: a worker that claimed it meanwhile wins
+                changed = rows_changed(session.execute(
+                    sa.update(Job).where(Job.id == job.id, Job.status == JobState.QUEUED.value, Job.attempt == job.attempt)
+                    .values(status=JobState.FAILED.value, finished_at=now, updated_at=now, stage=None, enqueued_at=None,
+                            error_code=NO_WORKER, error_message=_message(stranded, settings), version=Job.version + 1)
+                ))
+                if not changed:
+                    continue
+                add_event(session, job.id, "failed", from_status="queued", to_status="failed", attempt=job.attempt,
+                          code=NO_WORKER, reason=stranded.reason)
+                session.refresh(job)
+                deliveries += queue_job_events(session, settings, job)
+                failed.append(job.id)
+    if failed:
+        log.warning("failed %d job(s) no live worker may take (%s): %s", len(failed), NO_WORKER, ", ".join(failed[:10]))
+    try:
+        send_deliveries(settings, deliveries)
+    except Exception:  # queued in the database; the next pass sends due deliveries
+        log.warning("could not hand webhooks to the queue now; the scheduler will", exc_info=True)
+    return failed
