@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from domain import params as render_params
 from domain.config import Settings
+from domain.drafts import draft_render
 from domain.errors import ProblemError
 from domain.ids import new_wm_code
 from domain.lifecycle import add_event
@@ -130,6 +131,9 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
                                f"params.duration is {duration:.3f} s but the audio lasts {audio_duration:.3f} s.", 422,
                                errors={"params": {"duration": ["Must equal the audio length."]}})
     spec["params"] = merged
+    if body.get("draft"):  # params stay the final's: approving the draft renders them
+        spec["draft"] = True
+        spec["draft_render"] = draft_render(merged)
     spec["watermark"] = _watermark(tenant, body.get("watermark"))
     if (body.get("watermark") or {}).get("logo_asset_id"):
         logo = _asset(session, tenant.id, body["watermark"]["logo_asset_id"], "watermark.logo_asset_id")

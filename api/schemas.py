@@ -232,6 +232,9 @@ class JobSpecSchema(StrictSchema):
         "description": f"Your own data, returned on the job and in webhooks (at most {MAX_METADATA_BYTES // 1024} KB "
                        f"of JSON, {MAX_METADATA_DEPTH} levels deep)."})
     watermark = fields.Nested(WatermarkOptionsSchema, load_default=None, allow_none=True)
+    draft = fields.Boolean(load_default=False, truthy={True}, falsy={False}, metadata={
+        "description": "A cheap preview (low resolution and frame rate, fastest encode, a DRAFT mark) with the final's "
+                       "speech and timing; POST /v1/jobs/{id}/approve then renders the final."})
 
     @validates_schema
     def _one_source(self, data, **_):
@@ -285,6 +288,9 @@ class JobSchema(Schema):
     attempts = fields.Integer()
     priority = fields.Integer()
     batch_id = fields.String(allow_none=True)
+    draft = fields.Boolean(metadata={"description": "A cheap preview; approve it to render the final."})
+    draft_of = fields.String(allow_none=True, metadata={"description": "On a final job: the draft it was approved from."})
+    final_job_id = fields.String(allow_none=True, metadata={"description": "On an approved draft: its final job."})
     error = fields.Nested(JobErrorSchema, allow_none=True)
     output = fields.Nested(OutputSchema, allow_none=True)
     eta_s = fields.Float(allow_none=True, metadata={"description": "Estimated seconds until a running job finishes."})

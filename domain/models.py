@@ -140,6 +140,9 @@ class Job(Base):
     id: Mapped[str] = _id("job")
     tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"))
     batch_id: Mapped[str | None] = mapped_column(sa.ForeignKey("batches.id"), index=True)
+    #: on a final job: the draft whose approval made it; on a draft: the final its approval made
+    draft_of: Mapped[str | None] = mapped_column(sa.String(40))
+    final_job_id: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
     status: Mapped[str] = mapped_column(EnumString(JobState, 16), default=JobState.QUEUED.value)
     stage: Mapped[str | None] = mapped_column(EnumString(Stage, 16))
     progress: Mapped[float] = mapped_column(default=0.0)

@@ -10,7 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from domain.drafts import DRAFT_LABEL, drawn_frames, held_frame
+from domain.errors import JobFailure
 from domain.models import Asset
+from media.encode.timing import frames_for, samples_for
 from media.encode.codec import available_encoders, choose_video_codec
 from media.phonemes import PhoneTrack
 from media.render.face import analyze_portrait
@@ -32,10 +35,17 @@ class FrameSource:
     height: int
     codec: str
     preset: str
+    #: a draft draws fewer frames than the file has, and holds each (domain/drafts.py)
+    output_fps: int = 0
+    drawn_fps: int = 0
+    draft_mark: Any = None
 
     @classmethod
     def build(cls, attempt: Attempt, portrait: Portrait) -> FrameSource:
         spec, params, claim = attempt.spec, attempt.params, attempt.claim
+        draft = spec.get("draft_render") if spec.get("draft") else None
+        if draft:  # drawn smaller and less often; the file keeps the final's frame rate and timing
+            params = {**params, "resolution": draft["resolution"], "fps": draft["fps"]}
         renderer = attempt.services.renderer(spec.get("model", "builtin"))
         info = portrait.info or analyze_portrait(portrait.image).to_dict()
         prepared = renderer.prepare(portrait.image, info, params)
@@ -45,10 +55,46 @@ class FrameSource:
         invisible = InvisibleWatermark(key).embedder(payload, size, size, attempt.fps)
         return cls(renderer=renderer, prepared=prepared, params=params, visible=visible_overlay(attempt, size),
                    invisible=invisible, width=size, height=size,
-                   codec=choose_video_codec(attempt.services.tag, available_encoders()), preset="veryfast")
+                   codec=choose_video_codec(attempt.services.tag, available_encoders()),
+                   preset=draft["preset"] if draft else "veryfast", output_fps=attempt.fps, drawn_fps=int(params["fps"]),
+                   draft_mark=draft_overlay(size) if draft else None)
 
     def frames(self, samples: np.ndarray, sample_rate: int, first_frame: int, clock: StageClock,
                phones: PhoneTrack | None = None) -> Generator[np.ndarray, None, None]:
+        if self.draft_mark is not None:
+            return self._held_frames(samples, sample_rate, first_frame, clock, phones)
+        return self._drawn_frames(samples, sample_rate, first_frame, clock, phones)
+
+    def _held_frames(self, samples: np.ndarray, sample_rate: int, first_frame: int, clock: StageClock,
+                     phones: PhoneTrack | None) -> Generator[np.ndarray, None, None]:
+        """A draft's frames at the file's rate: each drawn frame held until the next one is due;
+        the DRAFT mark and the visible mark once per drawn frame, the invisible payload on every frame."""
+        output_frames = frames_for(len(samples), sample_rate, self.output_fps)
+        # the model rounds its frame count; trailing silence up to the frames the holds need makes it draw them all
+        wanted = samples_for(drawn_frames(output_frames, self.output_fps, self.drawn_fps), sample_rate, self.drawn_fps)
+        audio = np.concatenate([samples, np.zeros(max(0, wanted - len(samples)), dtype=samples.dtype)])
+        drawn = self._drawn_frames(audio, sample_rate, held_frame(first_frame, self.output_fps, self.drawn_fps),
+                                   clock, phones, invisible=False)
+        shown, shown_index = None, -1
+        try:
+            for j in range(output_frames):
+                wanted = held_frame(j, self.output_fps, self.drawn_fps)
+                while shown_index < wanted:
+                    frame = next(drawn, None)
+                    if frame is None:  # a model that drew fewer after all: hold the last
+                        break
+                    shown, shown_index = self.draft_mark.apply(frame), shown_index + 1
+                if shown is None:
+                    raise JobFailure("render_failed", f"the model drew no frame for a {output_frames}-frame draft segment")
+                t = time.perf_counter()
+                out = self.invisible.apply(shown, first_frame + j)
+                clock.add("watermark", time.perf_counter() - t)
+                yield out
+        finally:
+            drawn.close()
+
+    def _drawn_frames(self, samples: np.ndarray, sample_rate: int, first_frame: int, clock: StageClock,
+                      phones: PhoneTrack | None = None, *, invisible: bool = True) -> Generator[np.ndarray, None, None]:
         index = first_frame
         stream = self.renderer.render(self.prepared, samples, sample_rate, self.params, first_frame, phones=phones)
         try:
@@ -60,7 +106,8 @@ class FrameSource:
                 t1, c1 = time.perf_counter(), time.thread_time()
                 if self.visible is not None:
                     frame = self.visible.apply(frame)
-                frame = self.invisible.apply(frame, index)
+                if invisible:
+                    frame = self.invisible.apply(frame, index)
                 # wall time, and the CPU time this thread really spent (the cores are shared with x264 and TTS)
                 clock.add("render", t1 - t0)
                 clock.add("render_cpu", c1 - c0)
@@ -70,6 +117,11 @@ class FrameSource:
                 yield frame
         finally:
             stream.close()  # leaves the batcher's client list even when the segment is abandoned
+
+
+def draft_overlay(size: int) -> Any:
+    """The DRAFT label of a preview: large, in the top-left corner, away from the watermark's default corner."""
+    return VisibleWatermark(text=DRAFT_LABEL, position="top-left", size=0.12, opacity=0.85).overlay_for(size, size)
 
 
 def visible_overlay(attempt: Attempt, size: int) -> Any:

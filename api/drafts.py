@@ -1,0 +1,75 @@
+"""POST /v1/jobs/{id}/approve: a succeeded draft becomes a final job with the
+draft's speech (the same script, voice and segments, so every sentence is
+a TTS-cache hit), its params at full resolution and frame rate, and a link
+both ways (`draft_of` on the final, `final_job_id` on the draft)."""
+
+from __future__ import annotations
+
+from flask import jsonify, make_response
+from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
+
+from api import intake
+from api.auth import Principal, current_principal
+from api.context import ctx
+from api.jobs import job_view, send_admitted
+from api.ownership import owned
+from api.schemas import JobSchema
+from domain.config import Settings
+from domain.errors import ProblemError
+from domain.models import Job, Tenant
+from media.render.registry import known_models
+from tasks import dispatch
+
+blp = Blueprint("drafts", __name__, url_prefix="/v1/jobs", description="Render jobs")
+
+
+def final_spec(draft_spec: dict) -> dict:
+    """What the final renders: the draft's request without the draft."""
+    return {k: v for k, v in draft_spec.items() if k not in ("draft", "draft_render")}
+
+
+def approve_draft(session: Session, settings: Settings, principal: Principal, job_id: str) -> tuple[Job, list, bool]:
+    """Inside the caller's transaction: the final job of a succeeded draft, made now or earlier
+    (approving twice gives the same final). Returns (final, admitted work to send after the commit, created).
+    404 ``job_not_found``; 409 ``job_not_draft`` or ``draft_not_succeeded``; 429 over the in-flight limit."""
+    draft = owned(session, Job, job_id, principal.tenant_id)
+    if not (draft.spec or {}).get("draft"):
+        raise ProblemError("job_not_draft", "Only a draft can be approved; this job is a final render.", 409)
+    if draft.final_job_id:
+        return session.get(Job, draft.final_job_id), [], False
+    if draft.status != "succeeded":
+        raise ProblemError("draft_not_succeeded",
+                           f"The draft is {draft.status}; approve it once it has succeeded.", 409)
+    tenant = session.get(Tenant, draft.tenant_id)
+    intake.check_in_flight_limit(session, settings, tenant)
+    model = known_models(settings).get(draft.spec.get("model", "builtin"))
+    pool = intake.choose_pool(session, settings, draft.accelerator, model.pools if model else None)
+    final = intake.new_job(session, settings, tenant, intake.Intake(
+        spec=final_spec(draft.spec), pool=pool, priority=draft.priority, metadata=dict(draft.metadata_ or {}),
+        webhook_url=draft.webhook_url, accelerator=draft.accelerator))
+    final.draft_of = draft.id
+    draft.final_job_id = final.id
+    draft.version += 1  # its document changed: pollers holding an ETag see the link
+    admitted = dispatch.admit(session, settings, pool)
+    session.flush()
+    return final, admitted, True
+
+
+@blp.route("/<job_id>/approve", methods=["POST"])
+@blp.response(202, JobSchema, description="The final job, queued; 200 with the same job if it was approved before.")
+@blp.alt_response(200, schema=JobSchema, description="Approved before: the final job made then.")
+@blp.alt_response(404, response="Problem")
+@blp.alt_response(409, response="Problem")
+@blp.alt_response(429, response="Problem")
+def approve(job_id):
+    """Approve a succeeded draft: render the final job, at full resolution, with the draft's speech and timing."""
+    c = ctx()
+    with c.sessions() as session:
+        with session.begin():
+            final, admitted, created = approve_draft(session, c.settings, current_principal(), job_id)
+        document = job_view(final)
+    send_admitted(final.pool, admitted)
+    response = make_response(jsonify(document), 202 if created else 200)
+    response.headers["Location"] = f"/v1/jobs/{final.id}"
+    return response
