@@ -171,10 +171,20 @@ def _check_one(model_name: str, adapter: str, what: str, tensor: Any, want: Tens
         raise ModelRefused(model_name, adapter, f"{what} ({want.role}) is {tensor.type}; expected tensor(float) (float32)")
 
 
+def trial_run(model_name: str, adapter: str, model: Any, feeds: dict[str, np.ndarray], want: TensorShape) -> None:
+    """Run a small batch once at load: a file may declare symbolic sizes that
+    turn out wrong, and a job should not be the one to find out."""
+    batch = len(next(iter(feeds.values())))
+    try:
+        outputs = model.run(feeds)
+    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types for bad shapes
+        raise ModelRefused(model_name, adapter, f"a trial batch of {batch} frames failed: {exc}") from exc
+    check_output_shape(model_name, adapter, outputs, want, batch)
+
+
 def check_output_shape(model_name: str, adapter: str, outputs: Sequence[np.ndarray], want: TensorShape,
                        batch: int) -> None:
-    """A trial run's first output really has the expected shape (files may
-    declare symbolic dimensions that turn out wrong)."""
+    """A trial run's first output really has the expected shape."""
     expected = tuple(batch if i == 0 else d for i, d in enumerate(want.shape))
     got = tuple(outputs[0].shape) if outputs else ()
     if len(got) != len(expected) or any(e is not None and g != e for g, e in zip(got, expected)):

@@ -23,7 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from media.render.adapters import BatchRunner, FaceCropModel, ModelRefused, Patch, TensorShape, check_output_shape
+from media.render.adapters import BatchRunner, FaceCropModel, Patch, TensorShape, trial_run
 from media.render.speech import frame_count
 
 #: the face box is this much larger than the landmarks' box, and shifted down by this share of its side
@@ -57,16 +57,11 @@ class FaceCropAdapter:
         self._trial(key, output)
 
     def _trial(self, key: str, output: TensorShape) -> None:
-        """Run a small batch of zeros once: a file may declare symbolic sizes
-        that turn out wrong, and a job should not be the one to find out."""
+        """Silence and blank faces through the model once, at load."""
         side = self.crop.side
         silence = self.crop.audio_features(np.zeros(16000, np.float32), 16000, 25, TRIAL_BATCH, 0)
         faces = np.zeros((TRIAL_BATCH, 3, side, side), np.float32)
-        try:
-            outputs = self.model.run(self.crop.feeds(silence, faces, faces))
-        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types for bad shapes
-            raise ModelRefused(key, self.crop.adapter, f"a trial batch of {TRIAL_BATCH} frames failed: {exc}") from exc
-        check_output_shape(key, self.crop.adapter, outputs, output, TRIAL_BATCH)
+        trial_run(key, self.crop.adapter, self.model, self.crop.feeds(silence, faces, faces), output)
 
     def locate(self, info: Any, framing: Any, canvas: np.ndarray) -> FaceBox:
         (x0, y0), (x1, y1) = framing.to_canvas([info.face_box[:2], info.face_box[2:]])

@@ -30,10 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from domain.config import POOL_TAGS, ConfigError, Settings
 from media.errors import MediaError
 from media.render import controls
-from media.render.adapters import AdapterFactory, ModelRefused, RenderAdapter, TensorShape, check_tensors
+from media.render.adapters import AdapterFactory, ModelRefused, RenderAdapter, TensorShape, check_tensors, trial_run
 from media.render.builtin import BuiltinMouth
 from media.render.musetalk import musetalk_adapter
 from media.render.providers import CPU_THREADS, OnnxModel, load_model
@@ -45,9 +47,10 @@ BUILTIN_PATH = Path(__file__).with_name("builtin_lipsync.onnx")
 
 def builtin_adapter(model: OnnxModel, key: str) -> BuiltinMouth:
     """``ADAPTERS["builtin"]``: controls ``[N, K]`` in, motion fields out."""
+    fields = TensorShape("motion fields", (None, controls.GRID, controls.GRID, len(controls.FIELD_NAMES)))
     check_tensors(key, "builtin", model.session,
-                  {"controls": TensorShape("per-frame controls", (None, len(controls.CONTROL_NAMES)))},
-                  [TensorShape("motion fields", (None, controls.GRID, controls.GRID, len(controls.FIELD_NAMES)))])
+                  {"controls": TensorShape("per-frame controls", (None, len(controls.CONTROL_NAMES)))}, [fields])
+    trial_run(key, "builtin", model, {"controls": np.zeros((2, len(controls.CONTROL_NAMES)), np.float32)}, fields)
     return BuiltinMouth(model, key=key)
 
 

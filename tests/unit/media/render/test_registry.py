@@ -6,7 +6,7 @@ import pytest
 
 from domain.config import ConfigError, Settings
 from media.errors import MediaError
-from media.render.registry import BUILTIN, known_models, models_for_pool, open_model
+from media.render.registry import ADAPTERS, BUILTIN, adapter_options, known_models, models_for_pool, open_model
 
 
 def settings(models, pools="cpu,amd64-gpu"):
@@ -65,3 +65,33 @@ def test_a_corrupt_model_file_fails_the_job(tmp_path):
     with pytest.raises(MediaError) as caught:
         open_model(spec, "cpu")
     assert caught.value.code == "model_unavailable"
+
+
+def test_every_adapter_kind_in_the_map_is_accepted_by_config_with_its_own_options():
+    assert list(ADAPTERS) == ["builtin", "wav2lip", "face_crop"]
+    assert adapter_options("builtin") == () and adapter_options("wav2lip") == ("channel_order",)
+    for kind in ADAPTERS:
+        spec = known_models(settings([{"name": kind + "-model", "path": "/m.onnx", "adapter": kind}]))[kind + "-model"]
+        assert spec.adapter == kind
+
+
+def test_a_builtin_adapter_model_of_the_wrong_shape_is_refused_naming_the_shape_expected(tmp_path):
+    torch = pytest.importorskip("torch")
+    from media.render import controls
+    from media.render.adapters import ModelRefused
+    from media.render.renderer import Renderer
+
+    class TooFewFields(torch.nn.Module):
+        def forward(self, controls_):
+            return torch.zeros(controls_.shape[0], controls.GRID, controls.GRID, 3) + 0.0 * controls_.sum()
+
+    path = tmp_path / "few.onnx"
+    k = len(controls.CONTROL_NAMES)
+    torch.onnx.export(TooFewFields(), (torch.zeros(2, k),), str(path), input_names=["controls"], output_names=["fields"],
+                      dynamic_axes={"controls": {0: "n"}, "fields": {0: "n"}}, opset_version=17, dynamo=False)
+    s = settings([{"name": "few", "path": str(path), "adapter": "builtin", "pools": ["cpu"]}])
+    # torch exports this output's sizes as symbolic, so the trial run is what catches it
+    expected = rf"model 'few' \(adapter builtin\): a trial batch of 2 gave output shape \[2, {controls.GRID}, " \
+               rf"{controls.GRID}, 3\]; expected \[N, {controls.GRID}, {controls.GRID}, {len(controls.FIELD_NAMES)}\]"
+    with pytest.raises(ModelRefused, match=expected):
+        Renderer.for_model("few", settings=s)
