@@ -139,7 +139,9 @@ def test_any_csv_or_jsonl_batch_file_is_answered(api, data, name, defaults, temp
     form = {"file": (io.BytesIO(data), name)}
     for field, value in (("defaults", defaults), ("template", template)):
         if value is not None:
-            form[field] = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+            # what reaches the server: a client can send invalid UTF-8, which the form parser replaces
+            raw = value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
+            form[field] = raw.decode("utf-8", "replace")
     before = _counts(sessions)
     response = client.post("/v1/batches", data=form, content_type="multipart/form-data")
     assert_answered(response, sessions, before)
@@ -201,7 +203,8 @@ def test_any_signed_link_is_refused_cleanly(api, key, expires, signature):
     response = client.get(path, query_string={"expires": expires.encode("utf-8", "surrogatepass"),
                                               "signature": signature.encode("utf-8", "surrogatepass")})
     assert_answered(response)
-    assert response.status_code in (400, 403, 404, 405, 422), response.status_code
+    # an empty key is the folder itself: Flask redirects /v1/files to /v1/files/ (308)
+    assert response.status_code in ((308, 404) if not key else (400, 403, 404, 405, 422)), response.status_code
 
 
 @fuzz_settings(60)
