@@ -86,9 +86,10 @@ class FrameSource:
                     shown, shown_index = self.draft_mark.apply(frame), shown_index + 1
                 if shown is None:
                     raise JobFailure("render_failed", f"the model drew no frame for a {output_frames}-frame draft segment")
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.thread_time()
                 out = self.invisible.apply(shown, first_frame + j)
                 clock.add("watermark", time.perf_counter() - t)
+                clock.add("watermark_cpu", time.thread_time() - c)
                 yield out
         finally:
             drawn.close()
