@@ -18,6 +18,7 @@ import time
 import requests
 import sqlalchemy as sa
 
+from api.web.session import LINK_TTL_S, issue_sign_in_link
 from cli.client import local_key_path
 from domain.config import Settings
 from domain.db import session_factory, upgrade
@@ -53,7 +54,7 @@ def ensure_local_key(settings: Settings) -> str:
 def run_up(settings: Settings, host: str, port: int) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings)
-    ensure_local_key(settings)
+    key = ensure_local_key(settings)
     api_url = f"http://{host}:{port}"
     env = dict(os.environ, TALKFARM_DATA_DIR=str(settings.data_dir), TALKFARM_API_URL=api_url,
                TALKFARM_PUBLIC_URL=settings.public_url or api_url)
@@ -75,6 +76,9 @@ def run_up(settings: Settings, host: str, port: int) -> int:
     if _wait_healthy(api_url, children):
         print(f"talkfarm is up: API {api_url}, data in {settings.data_dir}", flush=True)
         print(f"API key for this machine: {local_key_path(settings)}", flush=True)
+        page_url = settings.public_url or api_url
+        link = issue_sign_in_link(settings, key, page_url)
+        print(f"Web page: {page_url}/ (sign in once with {link} ; it works for {LINK_TTL_S // 60} minutes)", flush=True)
     exit_code = 0
     while not stopping:
         for name, proc in children.items():

@@ -10,17 +10,16 @@ protection (Flask-WTF's CSRFProtect) and a Content-Security-Policy.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, request
+from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_wtf.csrf import CSRFProtect
 
+from api.web import batches, jobs, operator, responses, signin, verify, webhooks  # noqa: F401  (their routes)
+from api.web import session as page_session
+from api.web.blueprint import csrf, page
 from domain.config import Settings
-
-page = Blueprint("page", __name__, template_folder="templates", static_folder="static",
-                 static_url_path="/static")
-csrf = CSRFProtect()
 
 #: how long a signed-in page session lasts without signing in again
 SESSION_HOURS = 12
@@ -53,10 +52,6 @@ def content_security_policy(settings: Settings) -> str:
 
 
 def install(app: Flask) -> None:
-    from datetime import timedelta
-
-    from api.web import session as page_session
-
     settings: Settings = app.extensions["talkfarm"].settings
     app.config.update(
         SECRET_KEY=page_session.secret_key(settings),
@@ -72,7 +67,5 @@ def install(app: Flask) -> None:
     app.session_interface = PageSessionInterface()
     csrf.init_app(app)
     app.extensions["talkfarm_page_csp"] = content_security_policy(settings)
-
-    from api.web import batches, jobs, operator, responses, signin, verify, webhooks  # noqa: F401  (routes register on import)
 
     app.register_blueprint(page)

@@ -10,7 +10,8 @@ from typing import Any
 from flask import make_response, redirect, render_template, request, url_for
 
 from api.context import ctx
-from api.web import page, public_api
+from api.web import public_api
+from api.web.blueprint import page
 from api.web.catalog import load_catalog, params_from_form
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag

@@ -10,7 +10,8 @@ import requests
 from flask import abort, make_response, redirect, render_template, request, url_for
 
 from api.context import ctx
-from api.web import page, public_api
+from api.web import public_api
+from api.web.blueprint import page
 from api.web.catalog import load_catalog, params_from_form
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag
@@ -135,7 +136,7 @@ def _events(job_id: str) -> list[dict]:
 
 
 def is_draft(job: dict) -> bool:
-    return bool(job.get("draft") or (job.get("spec") or {}).get("draft"))
+    return bool(job.get("draft"))
 
 
 def _status_basis(job: dict) -> tuple:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from flask import g, render_template, request
 
-from api.web import page, public_api
+from api.web import public_api
+from api.web.blueprint import page
 from api.web.public_api import ApiRefused
-from api.web.responses import error_page, field_errors
+from api.web.responses import error_page, field_errors, fragment_with_etag
+from api.web.session import end_session
 
 
 @page.before_request
@@ -39,8 +41,6 @@ def workers():
 
 @page.route("/operator/workers/fragment")
 def workers_fragment():
-    from api.web.responses import fragment_with_etag
-
     pools = public_api.get("/v1/pools")["pools"]
     listing = _optional("/v1/workers")
     items = (listing or {}).get("items", [])
@@ -78,8 +78,6 @@ def revoke_key(key_id):
         revoked, errors = None, {key_id: {"code": refused.code, "message": refused.detail}}
     listing = public_api.get("/v1/keys")["items"] if g.page_principal.key_id != key_id else []
     if revoked is not None and g.page_principal.key_id == key_id:
-        from api.web.session import end_session
-
         end_session()  # revoked its own key: signed out, as any other page request would find
     return render_template("keys.html", title="API keys", keys=listing, created=None, errors=errors, form={},
                            revoked=revoked), 409 if errors else 200

@@ -12,7 +12,7 @@ from flask import current_app, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from api.web import page
+from api.web.blueprint import page
 from api.web.public_api import ApiRefused
 from domain.errors import ProblemError
 

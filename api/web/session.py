@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import g, make_response, redirect, request, session, url_for
 
 from api.auth import Principal, principal_for_key, principal_for_key_id, use_principal
-from api.web import csrf, page
+from api.web.blueprint import csrf, page
 from domain.config import Settings
 from domain.secrets import local_secret
 
@@ -50,13 +50,6 @@ def signed_in() -> Principal | None:
 
 
 @page.before_request
-def check_csrf():
-    """Every form the page posts carries its session's CSRF token (Flask-WTF); htmx sends it as a header."""
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
-
-
-@page.before_request
 def load_caller():
     """Re-check the session's key on every request; a revoked key is signed out here."""
     if request.endpoint in PUBLIC_ENDPOINTS:
@@ -66,7 +59,7 @@ def load_caller():
     if principal is None:
         reason = "revoked" if key_id else None
         end_session()
-        target = url_for("page.sign_in", reason=reason, next=_safe_next(request.full_path))
+        target = url_for("page.sign_in", reason=reason, next=safe_next(request.full_path))
         if request.headers.get("HX-Request"):  # a poll: have htmx navigate the whole page
             response = make_response("", 200)
             response.headers["HX-Redirect"] = target
@@ -77,7 +70,15 @@ def load_caller():
     return None
 
 
-def _safe_next(path: str) -> str | None:
+@page.before_request
+def check_csrf():
+    """Every form the page posts carries its session's CSRF token (Flask-WTF); htmx sends it as a header."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+
+
+
+def safe_next(path: str) -> str | None:
     """Only a path on this site, never another host."""
     path = path.rstrip("?")
     if not path.startswith("/") or path.startswith("//") or path in ("/", "/sign-out"):

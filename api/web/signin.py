@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from api.context import ctx
-from api.web import page
-from api.web.session import _safe_next, end_session, principal_for, redeem_sign_in_link, start_session
+from api.web.blueprint import page
+from api.web.session import safe_next, end_session, principal_for, redeem_sign_in_link, start_session
 
 REASONS = {"revoked": "You were signed out: your API key was revoked or is no longer valid."}
 
@@ -19,7 +19,7 @@ def home():
 @page.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     errors = {}
-    next_path = _safe_next(request.values.get("next") or "")
+    next_path = safe_next(request.values.get("next") or "")
     if request.method == "POST":
         key = request.form.get("api_key", "").strip()
         principal = principal_for(key) if key else None

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import render_template, request
 
 from api.context import ctx
-from api.web import page, public_api
+from api.web import public_api
+from api.web.blueprint import page
 from api.web.public_api import ApiRefused
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from api.web import page, public_api
+from api.web import public_api
+from api.web.blueprint import page
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors
 
