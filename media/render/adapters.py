@@ -144,7 +144,8 @@ def check_tensors(model_name: str, adapter: str, session: Any,
     if missing:
         wanted = ", ".join(f"{n} {s.describe()}" for n, s in inputs.items())
         found = ", ".join(f"{n} {shape_text(declared_shape(t))}" for n, t in declared.items())
-        raise ModelRefused(model_name, adapter, f"expected inputs {wanted}; the file has {found or 'none'}")
+        raise ModelRefused(model_name, adapter, f"no input {', '.join(missing)}: expected inputs {wanted}; "
+                           f"the file has {found or 'none'} (exporters drop inputs the graph does not use)")
     extra = [name for name in declared if name not in inputs]
     if extra:
         raise ModelRefused(model_name, adapter, f"unexpected input(s) {', '.join(extra)}; expected only "

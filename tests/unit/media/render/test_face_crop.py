@@ -186,7 +186,7 @@ def test_dynamic_scale_zero_leaves_the_mouth_as_in_the_portrait(renderer, clip):
         ("batch-of-two", Shaped((3, SIDE, SIDE)), GOOD_SHAPES, {"dynamic": False},
          r"fixed batch size 2; expected \[N, 80, 20\]"),
         ("renamed", Shaped((3, SIDE, SIDE)), GOOD_SHAPES, {"names": ("mel", "masked_face", "reference_face")},
-         r"expected inputs audio \[N, 80, 20\], masked_face \[N, 3, 64, 64\], reference_face \[N, 3, 64, 64\]; "
+         r"no input audio: expected inputs audio \[N, 80, 20\], masked_face \[N, 3, 64, 64\], reference_face \[N, 3, 64, 64\]; "
          r"the file has mel"),
     ],
 )
