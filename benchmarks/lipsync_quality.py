@@ -27,7 +27,9 @@ Per portrait (all scripts together) it prints:
 - ``chin_r``: correlation over the clip of the chin's drop and the lip gap (goal ≥ 0.7);
 - ``offset``: the lag (frames, + = video late) that best correlates the lip gap
   with the opening the aligned phones call for (goal within ±1);
-- ``rest``: in aligned pauses of 300 ms or more, the largest change of lip gap
+- ``rest``: in aligned pauses of 300 ms or more (less one frame at each end,
+  where the lips settle and anticipate within the ±1 frame allowed to the A/V
+  offset), the largest change of lip gap
   or mouth width from the portrait's rest, IOD (landmarks, after encoding), and
   ``rest_px``: the largest pixel change in the mouth box on those frames
   before encoding (0 = exactly at rest);
@@ -208,7 +210,9 @@ def measure_clip(decoded, audio16, script: str, fps: int) -> dict:
     for (_s0, e0), (s1, _e1) in zip(edges, edges[1:]):
         reach = max(reach, e0)
         if s1 - reach >= 0.3:
-            pause_frames[max(math.ceil(reach * fps), 0):max(math.floor(s1 * fps), 0)] = True
+            # Frames wholly inside the pause, less one at each end: the lips may settle
+            # and anticipate within the ±1 frame the A/V goal allows.
+            pause_frames[max(math.ceil(reach * fps) + 1, 0):max(math.floor(s1 * fps) - 1, 0)] = True
     rest_gap = float(np.nanmedian(m["gap"][pause_frames])) if pause_frames.any() else float(np.nanmin(m["gap"]))
     rest_width = float(np.nanmedian(m["width"][pause_frames])) if pause_frames.any() else float(np.nanmedian(m["width"]))
     rest_chin = float(np.nanmedian(m["chin"][pause_frames])) if pause_frames.any() else float(np.nanmin(m["chin"]))

@@ -53,9 +53,10 @@ FIELD_NAMES: tuple[str, ...] = (
     "cavity_strength",  # 0..1: how much of the opening is drawn (small openings fade in)
     "above_upper_teeth",  # signed distance above the upper teeth's edge, px
     "below_lower_teeth",  # signed distance below the lower teeth's edge (moves with the jaw), px
-    "teeth_strength",  # 0..1 across the mouth (incisors and canines, none at the corners)
+    "teeth_strength",  # 0..1 across the mouth: the teeth's light (the side teeth are further back, darker)
     "below_tongue",  # signed distance below the tongue's top, px
     "shade",  # cavity brightness factor (darker towards the corners)
+    "across",  # local x in mouth half-widths: where the teeth's edges fall
 )
 FIELD_INDEX = {name: i for i, name in enumerate(FIELD_NAMES)}
 

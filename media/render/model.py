@@ -55,7 +55,7 @@ from media.render.controls import CONTROL_NAMES, FIELD_NAMES, GRID
 # Shape of the motion, in units of the mouth half-width (hw).
 JAW_TRAVEL = 0.70  # lower lip drop at the centre for jaw = 1
 UPPER_LIP_LIFT = 0.10  # share of the jaw drop the upper lip rises
-SPREAD, ROUND = 0.10, 0.26  # horizontal stretch (width +1) and narrowing (width -1) of the lips
+SPREAD, ROUND = 0.16, 0.32  # horizontal stretch (width +1) and narrowing (width -1) of the lips
 JAW_NARROWING = 0.03  # an open jaw draws the corners in a little
 PUCKER = 0.10  # rounded lips push out: each lip moves off the other by this much
 TUCK_LIFT = 0.10  # f/v: the upper lip lifts off the upper teeth
@@ -63,9 +63,9 @@ TUCK_OVERLAP = 0.03  # f/v: the lower lip covers the upper teeth's edge by this 
 TEETH_LIFT, TEETH_DROP = 0.05, 0.02  # teeth shown: lips retract off the teeth
 UPPER_SHARE = 0.4  # of a portrait's own lip gap, the share the upper lip closes
 OVERBITE = 0.05  # the lower teeth's edge sits this far above the upper teeth's, at rest
-TONGUE_REST, TONGUE_RAISED = 0.30, 0.80  # share of the opening the tongue fills, low and raised
+TONGUE_REST, TONGUE_RAISED = 0.18, 0.70  # share of the opening the tongue fills, low and raised
 CAVITY_FADE_PX = 2.0  # an opening this much larger or smaller than at rest is fully drawn
-TEETH_HALF_WIDTH = 0.68  # drawn teeth reach this far towards the corners
+TEETH_HALF_WIDTH = 1.1  # the teeth's light falls off over this half width
 FEATHER_CELLS = 1.5  # the outer ring of the region, in lattice cells, never moves
 
 
@@ -172,5 +172,6 @@ class MouthMotion(nn.Module):
             "teeth_strength": _bump(lx / (TEETH_HALF_WIDTH * hw)),
             "below_tongue": ly - (bottom - (TONGUE_REST + (TONGUE_RAISED - TONGUE_REST) * c["tongue"]) * (bottom - top)),
             "shade": 0.75 + 0.25 * (1.0 - lips),
+            "across": lx / hw,
         }
         return torch.stack([fields[name] for name in FIELD_NAMES], dim=-1)

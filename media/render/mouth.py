@@ -20,10 +20,12 @@ from media.render.face import PortraitInfo
 #: inside the mouth: a dark red-brown, a tongue, off-white teeth; all dimmed or
 #: brightened with the face (teeth the portrait shows give their own colour)
 CAVITY_RGB = np.array([58.0, 22.0, 24.0], dtype=np.float32)
-TONGUE_RGB = np.array([160.0, 78.0, 80.0], dtype=np.float32)
+TONGUE_RGB = np.array([132.0, 58.0, 62.0], dtype=np.float32)
 TEETH_RGB = np.array([226.0, 218.0, 204.0], dtype=np.float32)
 #: the lower teeth are a little darker than the upper ones (in the upper lip's shadow less, but further back)
 LOWER_TEETH_SHADE = 0.86
+#: the teeth reach this far from the centre (mouth half-widths); incisors are this wide
+TEETH_REACH, TOOTH_WIDTH = 0.92, 0.24
 #: extra room around the motion's support, as a share of the region side
 REGION_SLACK = 0.06
 #: mesh landmarks: the hinge axis's ends (in front of the ears) and the lower face, whose depth shapes the jaw's drop
@@ -257,17 +259,24 @@ def _cavity_weights(below_top: np.ndarray, above_bottom: np.ndarray, look: np.nd
     """How much of the palette's cavity, tongue and teeth colours each covered
     pixel shows (H, W, 3). Front to back: the upper teeth (down to their edge,
     fixed to the skull), the lower teeth (up to theirs, riding on the jaw), the
-    tongue on the jaw's floor, and the dark cavity, darker towards the corners."""
-    above_upper, below_lower, teeth_strength, below_tongue, shade = (look[..., i] for i in range(1, 6))
-    upper = _unit(above_upper + 0.5) * teeth_strength
-    lower = _unit(below_lower + 0.5) * teeth_strength
+    tongue on the jaw's floor, and the dark cavity, darker towards the corners.
+    The teeth reach ``TEETH_REACH`` mouth half-widths from the centre, darken
+    towards the sides and show a thin line between neighbours."""
+    above_upper, below_lower, light, below_tongue, shade, across = (look[..., i] for i in range(1, 7))
+    within = _unit((TEETH_REACH - np.abs(across)) * 10.0)
+    upper = _unit(above_upper + 0.5) * within
+    lower = _unit(below_lower + 0.5) * within
     tongue = _unit(below_tongue * 0.5 + 0.5)
-    # The upper lip shades the top of the teeth; the lower teeth stand further back.
-    lit = 0.85 + 0.15 * _unit(below_top / 2.0)
+    # Lines between teeth: incisors TOOTH_WIDTH wide, one line on the centre.
+    phase = np.abs(across) / TOOTH_WIDTH
+    offset = np.abs(phase - np.rint(phase))
+    lines = 1.0 - 0.2 * _unit(1.0 - offset / 0.06)
+    # The upper lip shades the top of the teeth; the side teeth stand further back.
+    lit = (0.86 + 0.14 * _unit(below_top / 2.0)) * (0.45 + 0.55 * light) * lines
     behind_upper = 1.0 - upper
     behind_teeth = behind_upper * (1.0 - lower)
     return np.stack(
-        [shade * (1.0 - tongue) * behind_teeth, tongue * behind_teeth * (0.75 + 0.25 * lit),
+        [shade * (1.0 - tongue) * behind_teeth, tongue * behind_teeth,
          lit * (upper + LOWER_TEETH_SHADE * lower * behind_upper)],
         axis=-1,
     )

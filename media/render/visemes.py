@@ -65,6 +65,8 @@ PHONE_VISEME: dict[str, str] = {
 }
 #: the track leads the audio by this much: lips shape a sound before it is heard
 LEAD_S = 0.02
+#: a pause's rest starts this long after the last sound and ends this long before the next
+SETTLE_S = 0.02
 #: sub-samples per frame: each frame shows the mean of its interval
 SUBSAMPLES = 4
 #: amplitude: a stressed vowel opens more, an unstressed one less
@@ -144,6 +146,7 @@ def viseme_track(phones: PhoneTrack, fps: int, n_frames: int, *, loudness: np.nd
     if dynamic_scale == 0.0:
         rest[:] = True
     values[rest] = 0.0
+    _ease_into_rest(values, rest)
     strongest = ["sil" if r else v for r, v in zip(rest, strongest)]
     controls = {name: values[:, i].astype(np.float32) for i, name in enumerate(ANIMATION_NAMES)}
     return VisemeTrack(controls, rest, tuple(strongest))
@@ -182,15 +185,28 @@ def _hard_rules(values: np.ndarray, strongest: list[str], spans, fps: int, n: in
 
 
 def _phone_pauses(spans, fps: int, n: int) -> np.ndarray:
-    """Frames wholly inside a gap of REST_AFTER_S or more between phones (or before the first, after the last)."""
+    """Frames that show only the inside of a gap of REST_AFTER_S or more
+    between phones (or before the first, after the last), ``SETTLE_S`` clear of
+    the sounds on either side."""
     rest = np.zeros(n, dtype=bool)
     edges = [(-math.inf, 0.0)] + [(s, e) for s, e, *_ in sorted(spans)] + [(math.inf, math.inf)]
     reach = 0.0
-    for (_s0, e0), (s1, _e1) in zip(edges, edges[1:]):
+    for (s0, e0), (s1, _e1) in zip(edges, edges[1:]):
         reach = max(reach, e0)
         if s1 - reach >= REST_AFTER_S - 1e-9:
-            # Keep the blend's tails: rest starts a little after the last sound and ends before the next.
-            first = 0 if _s0 == -math.inf else math.ceil((reach + 0.06) * fps)
-            last = math.floor((s1 - 0.08) * fps) if s1 < math.inf else n
+            first = 0 if s0 == -math.inf else math.ceil((reach + SETTLE_S - LEAD_S) * fps - 1e-9)
+            last = math.floor((s1 - SETTLE_S - LEAD_S) * fps + 1e-9) if s1 < math.inf else n
             rest[max(first, 0):max(min(last, n), 0)] = True
     return rest
+
+
+def _ease_into_rest(values: np.ndarray, rest: np.ndarray) -> None:
+    """Halve the free controls on the frame either side of a rest run, so the
+    mouth settles into rest and leaves it over two frames rather than one;
+    closure and tuck keep their hard-rule values."""
+    beside = np.zeros(len(rest), dtype=bool)
+    beside[:-1] |= rest[1:]
+    beside[1:] |= rest[:-1]
+    beside &= ~rest
+    free = [ANIMATION_NAMES.index(name) for name in ANIMATION_NAMES if name not in ("close", "tuck")]
+    values[np.ix_(beside, free)] *= 0.5
