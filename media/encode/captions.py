@@ -1,9 +1,15 @@
-"""Subtitles from the sentence timings the pipeline already has.
+"""Subtitles from the sentence timings the pipeline already has, or, for
+narration, from its aligned or recognised words.
 
 A sentence is one cue, unless it would not fit on screen (two lines of about
 42 characters, the usual broadcast limit): then it is cut at word
 boundaries into several cues, each given a share of the sentence's time in
 proportion to its length.
+
+Narration has no sentences but timed words (``word_cues``): they are
+grouped into cues that end at sentence punctuation, at a pause, or before
+the cue would outgrow the screen or ``MAX_CUE_S``; each cue shows from its
+first word's start to its last word's end.
 """
 
 from __future__ import annotations
@@ -14,6 +20,53 @@ from typing import Iterable
 
 LINE_CHARS = 42
 MAX_LINES = 2
+#: A pause between words at least this long starts a new cue.
+CUE_BREAK_PAUSE_S = 0.5
+#: No cue of words stays up longer than this.
+MAX_CUE_S = 6.0
+_SENTENCE_END = (".", "!", "?", "…", "。", "！", "？")
+
+
+def word_cues(words: Iterable[tuple[str, float, float]]) -> list[tuple[float, float, str]]:
+    """``(start_s, end_s, text)`` cues from timed words (``media.phonemes.Word``
+    or plain ``(text, start_s, end_s)`` tuples), for ``write_captions``."""
+    cues: list[tuple[float, float, str]] = []
+    current: list[tuple[str, float, float]] = []
+
+    def close() -> None:
+        if current:
+            cues.append((current[0][1], current[-1][2], _joined(w[0] for w in current)))
+            current.clear()
+
+    for word in words:
+        text, start_s, end_s = (word.text, word.start_s, word.end_s) if hasattr(word, "text") else word
+        text = text.strip()
+        if not text:
+            continue
+        if current:
+            candidate = _joined([w[0] for w in current] + [text])
+            if (start_s - current[-1][2] >= CUE_BREAK_PAUSE_S or end_s - current[0][1] > MAX_CUE_S
+                    or len(_wrap(candidate)) > MAX_LINES):
+                close()
+        current.append((text, start_s, end_s))
+        if text.endswith(_SENTENCE_END):
+            close()
+    close()
+    return cues
+
+
+def _joined(texts) -> str:
+    """Words as a line: spaces between them, but none between Chinese or Japanese characters."""
+    out = ""
+    for text in texts:
+        if out and not (_is_cjk(out[-1]) and _is_cjk(text[0])):
+            out += " "
+        out += text
+    return out
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u3000" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or "\uff00" <= char <= "\uffef"
 
 
 def write_captions(cues: Iterable[tuple[float, float, str]], vtt_path: Path | str | None = None,

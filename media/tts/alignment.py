@@ -103,14 +103,14 @@ def narration_timing(samples: np.ndarray, sample_rate: int, transcript: str | No
 
 
 def _aligned_to_transcript(decoders: _Decoders, pcm: bytes, transcript: str) -> tuple[PhoneTrack | None, str]:
-    tokens = _TOKEN.findall(transcript)
-    known = [(token, token.lower().replace("’", "'")) for token in tokens
-             if decoders.align.lookup_word(token.lower().replace("’", "'"))]
+    tokens = transcript_words(transcript)
+    known = [(i, display, spelling) for i, (display, spelling) in enumerate(tokens)
+             if decoders.align.lookup_word(spelling)]
     unknown = len(tokens) - len(known)
     if not known or unknown > MAX_UNKNOWN_SHARE * len(tokens):
         return None, (f"the transcript could not be used ({unknown} of {len(tokens)} words are not in the "
                       "English dictionary); the words were recognised instead")
-    fit = _align(decoders.align, pcm, [spelling for _, spelling in known], [token for token, _ in known])
+    fit = _align(decoders.align, pcm, [spelling for _, _, spelling in known], [display for _, display, _ in known])
     if fit is None:
         return None, "the transcript could not be fitted to the narration; the words were recognised instead"
     reference = _phone_loop(decoders.phones, pcm)
@@ -118,8 +118,37 @@ def _aligned_to_transcript(decoders: _Decoders, pcm: bytes, transcript: str) -> 
         ratio = fit.score_per_frame / min(reference.score_per_frame, -1.0)
         return None, (f"the transcript does not match the narration (it fits {ratio:.1f}× worse than free "
                       f"recognition; the limit is {MISMATCH_RATIO:g}×); the words were recognised instead")
+    words = _with_unaligned_words(fit.track.words, [i for i, _, _ in known], [display for display, _ in tokens])
     note = f"{unknown} transcript word(s) not in the dictionary were left unaligned" if unknown else ""
-    return PhoneTrack(TimingSource.ALIGNED, fit.track.phones, fit.track.words, note), ""
+    return PhoneTrack(TimingSource.ALIGNED, fit.track.phones, words, note), ""
+
+
+def transcript_words(transcript: str) -> list[tuple[str, str]]:
+    """(as written, dictionary spelling) for each word: "evening." is shown as
+    written and aligned as ``evening``; "well-known" is two words."""
+    words = []
+    for token in transcript.split():
+        parts = _TOKEN.findall(token)
+        for n, part in enumerate(parts):
+            shown = token if len(parts) == 1 else (part + token[token.rfind(part) + len(part):] if n == len(parts) - 1
+                                                   else part)
+            words.append((shown, part.lower().replace("’", "'")))
+    return words
+
+
+def _with_unaligned_words(aligned: tuple[Word, ...], positions: list[int], shown: list[str]) -> tuple[Word, ...]:
+    """Every transcript word, for captions: those the dictionary lacked ("5",
+    names) sit, without duration, where the aligned word before them ends."""
+    timed = dict(zip(positions, aligned))
+    words, at = [], aligned[0].start_s if aligned else 0.0
+    for index, text in enumerate(shown):
+        word = timed.get(index)
+        if word is None:
+            words.append(Word(text, at, at))
+        else:
+            words.append(word)
+            at = word.end_s
+    return tuple(words)
 
 
 def _recognized(decoders: _Decoders, pcm: bytes, note: str) -> PhoneTrack:

@@ -105,12 +105,14 @@ def shape_speech(samples: np.ndarray, sample_rate: int) -> np.ndarray:
 
 def shape_timed_speech(samples: np.ndarray, sample_rate: int, phones: PhoneTrack) -> tuple[np.ndarray, PhoneTrack]:
     """``shape_speech``, with the engine's phone timing carried along: moved
-    by what trimming took and the lead silence added, and cut to the sound
-    that is kept (resampling changes no time in seconds)."""
+    by what trimming took and the lead silence added (resampling changes no
+    time in seconds). A phone whose quiet sound was trimmed (a final "p"
+    whose burst is below the silence threshold) stays, in the pause: the
+    lips still close for it."""
     shaped, shift_s, kept_s = _shape(samples, sample_rate)
     if kept_s is None:
         return shaped, PhoneTrack(phones.source, note=phones.note)
-    return shaped, phones.shifted(shift_s).clipped(*kept_s)
+    return shaped, phones.shifted(shift_s).clipped(0.0, len(shaped) / SPEECH_SAMPLE_RATE)
 
 
 def _shape(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, float, tuple[float, float] | None]:

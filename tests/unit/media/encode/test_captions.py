@@ -1,3 +1,5 @@
+import pytest
+
 from media.encode.captions import write_captions
 from media.tts.speech import Cue
 
@@ -36,3 +38,45 @@ def test_a_long_sentence_becomes_several_two_line_cues_sharing_its_time(tmp_path
 def test_chinese_without_spaces_is_wrapped_by_characters(tmp_path):
     screen = write_captions([(0.0, 4.0, "今天天气很好我们去公园吧你想去吗好的" * 3)])
     assert all(len(line) <= 21 for _, _, lines in screen for line in lines)
+
+
+def _words(text: str, start: float = 0.0, step: float = 0.3, pause_after: dict | None = None):
+    from media.phonemes import Word
+
+    words, at = [], start
+    for i, token in enumerate(text.split()):
+        words.append(Word(token, at, at + step - 0.05))
+        at += step + (pause_after or {}).get(i, 0.0)
+    return words
+
+
+def test_narration_words_become_cues_that_end_at_sentence_punctuation():
+    from media.encode.captions import word_cues
+
+    cues = word_cues(_words("Good evening. Here is the news."))
+    assert [c[2] for c in cues] == ["Good evening.", "Here is the news."]
+    assert cues[0][:2] == pytest.approx((0.0, 0.55)) and cues[1][:2] == pytest.approx((0.6, 1.75))
+
+
+def test_a_pause_in_the_narration_starts_a_new_cue():
+    from media.encode.captions import word_cues
+
+    cues = word_cues(_words("and then we waited for the bus", pause_after={2: 0.8}))
+    assert [c[2] for c in cues] == ["and then we", "waited for the bus"]
+
+
+def test_recognised_words_without_punctuation_still_fit_the_screen_and_time(tmp_path):
+    from media.encode.captions import LINE_CHARS, MAX_CUE_S, word_cues
+
+    cues = word_cues(_words(" ".join(["newsroom"] * 40)))
+    screen = write_captions(cues, tmp_path / "c.vtt", tmp_path / "c.srt")
+    assert len(screen) == len(cues) > 1  # each cue fits on screen as it is
+    assert all(len(lines) <= 2 and all(len(line) <= LINE_CHARS for line in lines) for _, _, lines in screen)
+    assert all(end - start <= MAX_CUE_S for start, end, _ in cues)
+    assert " ".join(c[2] for c in cues) == " ".join(["newsroom"] * 40)
+
+
+def test_chinese_words_join_without_spaces():
+    from media.encode.captions import word_cues
+
+    assert word_cues(_words("今 天 的 天 气 很 好 。"))[0][2] == "今天的天气很好。"

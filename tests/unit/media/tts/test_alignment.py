@@ -15,16 +15,26 @@ SCRIPT = BILABIAL_SENTENCE + " My mom bought a big blue map."
 def test_forced_alignment_finds_every_word_of_the_transcript_in_order(piper_bilabials):
     track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT)
     assert track.source == TimingSource.ALIGNED and track.note == ""
-    assert [w.text for w in track.words] == SCRIPT.replace(".", "").split()  # the caller's own spelling
+    assert [w.text for w in track.words] == SCRIPT.split()  # as the caller wrote them, for captions
     assert all(a.end_s <= b.start_s + 1e-9 for a, b in zip(track.words, track.words[1:]))
     assert [p.symbol for p in track.phones if p.symbol in ("m", "b", "p")] == list("mbbppbmpmp" + "mmmbbbmp")
+
+
+def test_a_word_the_dictionary_lacks_stays_in_the_words_without_time(piper_bilabials):
+    transcript = SCRIPT.replace("big blue", "big 3 blue")
+    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, transcript)
+    assert track.source == TimingSource.ALIGNED and "1 transcript word" in track.note
+    words = [w.text for w in track.words]
+    assert words == transcript.split()
+    three = track.words[words.index("3")]
+    assert three.start_s == three.end_s == track.words[words.index("3") - 1].end_s
 
 
 def test_aligned_bilabials_agree_with_pipers_own_timing(piper_bilabials):
     ours = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT)
     aligned = [(p.start_s + p.end_s) / 2 for p in ours.phones if p.symbol in ("m", "b", "p")]
     piper = [(p.start_s + p.end_s) / 2 for p in piper_bilabials.phones.phones if p.symbol in ("m", "b", "p")]
-    assert len(aligned) == len(piper)
+    assert len(aligned) == len(piper) == 18
     # two independent sources, one frame (40 ms at 25 fps) or so apart
     assert np.median(np.abs(np.array(aligned) - np.array(piper))) < 0.06
 
