@@ -1,0 +1,113 @@
+"""What phoneme timing costs, per second of audio, for each source.
+
+    python benchmarks/phoneme_timing.py [--repeat 3]
+
+Speech for the narration sources is Piper's (the bundled joe voice) of
+``TEXT``, so the words are known. Each row is the median of ``--repeat``
+runs, in CPU seconds of this process per second of audio (wall time is
+shown too; the machine's cores are shared). Loading (Piper's voice with its
+in-memory alignment patch, pocketsphinx's decoders, py3langid's model) is
+paid once per process and shown on its own.
+
+| row | what runs |
+| --- | --- |
+| piper, no alignments | Piper synthesis as before this timing existed |
+| piper + alignments | the same with ``include_alignments`` (the farm's script jobs) |
+| espeak-ng en / cmn | libespeak-ng with phoneme events (audio and timing in one pass) |
+| pocketsphinx aligned | transcript given: forced alignment plus the phone loop that checks it matches |
+| pocketsphinx recognized | no transcript: word recognition (for captions), then alignment to those words |
+| pocketsphinx mismatch | a wrong transcript: alignment, the check, then recognition |
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from domain.config import Settings  # noqa: E402
+from media.tts.alignment import _decoders, narration_timing  # noqa: E402
+from media.tts.engines import engine_for  # noqa: E402
+from media.tts.espeak_events import espeak_library  # noqa: E402
+from media.tts.language import _identifier, detect_language  # noqa: E402
+from media.tts.speech import SPEECH_SAMPLE_RATE, resample  # noqa: E402
+from media.tts.voices import resolve_voice  # noqa: E402
+
+TEXT = ("Good evening. Maybe both people bump a mop, and my mom bought a big blue map. "
+        "The council met on Tuesday to discuss the new bridge, which will open next spring. "
+        "Weather tomorrow: sunny in the morning, with showers moving in from the west by evening.")
+MANDARIN = "今天的天气很好。市议会星期二开会讨论新桥，新桥将于明年春天开通。明天上午晴，傍晚有阵雨。"
+WRONG = "The cat sat on the mat and went to sleep in the warm afternoon sun without a care in the world."
+
+
+def measure(fn, repeat: int):
+    walls, cpus, result = [], [], None
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    rows = []
+    loads = []
+    joe = resolve_voice("joe", None, Settings.from_env({}))
+    wall, cpu, engine = measure(lambda: engine_for(joe), 1)
+    loads.append(("Piper voice + alignment patch (onnx)", wall, cpu))
+    wall, cpu, _ = measure(_decoders, 1)
+    loads.append(("pocketsphinx decoders (align, words, phone loop)", wall, cpu))
+    wall, cpu, _ = measure(_identifier, 1)
+    loads.append(("py3langid model", wall, cpu))
+
+    from piper import SynthesisConfig
+
+    def plain_piper():
+        return [c.audio_float_array for c in engine.voice.synthesize(TEXT, syn_config=SynthesisConfig())]
+
+    wall, cpu, chunks = measure(plain_piper, args.repeat)
+    seconds = sum(len(c) for c in chunks) / engine.voice.config.sample_rate
+    rows.append(("piper, no alignments", seconds, wall, cpu, "—"))
+    wall, cpu, spoken = measure(lambda: engine.speak(TEXT), args.repeat)
+    samples, rate, track = spoken
+    rows.append(("piper + alignments", len(samples) / rate, wall, cpu, f"{len(track.phones)} phones"))
+
+    library = espeak_library()
+    if library is not None:
+        for label, text, voice in (("espeak-ng en-us", TEXT, "en-us"), ("espeak-ng cmn", MANDARIN, "cmn-latn-pinyin")):
+            wall, cpu, (e_samples, e_rate, e_track) = measure(lambda: library.speak(text, voice, 160), args.repeat)
+            rows.append((label, len(e_samples) / e_rate, wall, cpu, f"{len(e_track.phones)} phones"))
+
+    narration = resample(samples, rate, SPEECH_SAMPLE_RATE)
+    length = len(narration) / SPEECH_SAMPLE_RATE
+    for label, transcript in (("pocketsphinx aligned", TEXT), ("pocketsphinx recognized", None),
+                              ("pocketsphinx mismatch → recognized", WRONG)):
+        wall, cpu, got = measure(lambda: narration_timing(narration, SPEECH_SAMPLE_RATE, transcript), args.repeat)
+        rows.append((label, length, wall, cpu, f"{got.source.value}, {len(got.words)} words"))
+
+    wall, cpu, _ = measure(lambda: [detect_language(t) for t in (TEXT, MANDARIN) * 50], args.repeat)
+
+    print("| source | audio s | wall s | CPU s | CPU s per audio s | result |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for label, audio_s, wall_s, cpu_s, result in rows:
+        print(f"| {label} | {audio_s:.1f} | {wall_s:.2f} | {cpu_s:.2f} | {cpu_s / audio_s:.3f} | {result} |")
+    print()
+    print("| loaded once per process | wall s | CPU s |")
+    print("| --- | --- | --- |")
+    for label, wall_s, cpu_s in loads:
+        print(f"| {label} | {wall_s:.2f} | {cpu_s:.2f} |")
+    print()
+    print(f"language detection: {cpu / 100 * 1e3:.2f} ms CPU per script (median of {args.repeat} × 100 scripts)")
+
+
+if __name__ == "__main__":
+    main()
