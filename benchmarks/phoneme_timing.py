@@ -84,14 +84,15 @@ def main() -> None:
     library = espeak_library()
     if library is not None:
         for label, text, voice in (("espeak-ng en-us", TEXT, "en-us"), ("espeak-ng cmn", MANDARIN, "cmn-latn-pinyin")):
-            wall, cpu, (e_samples, e_rate, e_track) = measure(lambda: library.speak(text, voice, 160), args.repeat)
+            wall, cpu, (e_samples, e_rate, e_track) = measure(lambda text=text, voice=voice: library.speak(text, voice, 160), args.repeat)
             rows.append((label, len(e_samples) / e_rate, wall, cpu, f"{len(e_track.phones)} phones"))
 
     narration = resample(samples, rate, SPEECH_SAMPLE_RATE)
     length = len(narration) / SPEECH_SAMPLE_RATE
     for label, transcript in (("pocketsphinx aligned", TEXT), ("pocketsphinx recognized", None),
                               ("pocketsphinx mismatch → recognized", WRONG)):
-        wall, cpu, got = measure(lambda: narration_timing(narration, SPEECH_SAMPLE_RATE, transcript), args.repeat)
+        wall, cpu, got = measure(lambda transcript=transcript: narration_timing(narration, SPEECH_SAMPLE_RATE, transcript),
+                                args.repeat)
         rows.append((label, length, wall, cpu, f"{got.source.value}, {len(got.words)} words"))
 
     wall, cpu, _ = measure(lambda: [detect_language(t) for t in (TEXT, MANDARIN) * 50], args.repeat)
