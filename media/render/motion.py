@@ -178,3 +178,139 @@ class EyePatch:
         map_y = ys - shift * ux
         patch = cv2.remap(canvas, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         canvas[self.top:self.top + self.height, self.left:self.left + self.width] = patch
+
+
+#: blinks move to the nearest pause within this reach, and always fit inside their segment
+BLINK_PULL_S = 1.5
+BLINK_S = BLINK_CLOSE_S + BLINK_HOLD_S + BLINK_OPEN_S
+#: brows: lift (share of the eye's width) on a stressed vowel, rising and falling over these times
+BROW_LIFT = 0.10
+BROW_RISE_S, BROW_FALL_S = 0.10, 0.30
+#: brows are still this long after a segment starts and before it ends
+BROW_EDGE_S = 0.15
+
+
+def segment_blinks(first_frame_index: int, n_frames: int, fps: int, motion_scale: float, rest: np.ndarray) -> np.ndarray:
+    """How closed the eyelids are on each frame of a segment (0 open .. 1 shut).
+
+    The blinks are those of the job's clock (about one every BLINK_EVERY_S) whose
+    nominal start falls in this segment. Each moves to the nearest frame of a
+    pause in the mouth (``rest``) within BLINK_PULL_S, as people blink between
+    phrases, and then inside the segment, so the eyes are open at both of its
+    ends: a segment renders the same alone or after any other.
+    """
+    amount = np.zeros(n_frames)
+    if motion_scale == 0.0 or n_frames == 0 or n_frames / fps < BLINK_S + 2 / fps:
+        return amount
+    start_s, end_s = first_frame_index / fps, (first_frame_index + n_frames) / fps
+    resting = np.flatnonzero(np.asarray(rest, dtype=bool)[:n_frames])
+    k = max(0, math.floor((start_s - BLINK_FIRST_S - BLINK_JITTER_S) / BLINK_EVERY_S))
+    times = (np.arange(n_frames) + 0.5) / fps
+    while True:
+        nominal = BLINK_FIRST_S + k * BLINK_EVERY_S + BLINK_JITTER_S * (2.0 * _unit_hash(k) - 1.0)
+        k += 1
+        if nominal >= end_s:
+            break
+        if nominal < start_s:
+            continue
+        local = nominal - start_s
+        if len(resting):
+            nearest = resting[np.argmin(np.abs((resting + 0.5) / fps - local))]
+            if abs((nearest + 0.5) / fps - local) <= BLINK_PULL_S:
+                local = nearest / fps
+        local = min(max(local, 1.0 / fps), n_frames / fps - BLINK_S - 1.0 / fps)
+        amount = np.maximum(amount, [_blink_shape(t - local) for t in times])
+    return amount
+
+
+def segment_brows(phones, n_frames: int, fps: int, motion_scale: float) -> np.ndarray:
+    """How far the brows are raised on each frame (0 .. 1): a lift on every
+    primary-stressed vowel, still at the segment's ends."""
+    lift = np.zeros(n_frames)
+    if motion_scale == 0.0 or phones is None or n_frames == 0:
+        return lift
+    times = (np.arange(n_frames) + 0.5) / fps
+    for phone in phones.phones:
+        if phone.stress != 1 or phone.end_s - phone.start_s < 0.06:
+            continue
+        rise = np.clip((times - phone.start_s + BROW_RISE_S) / BROW_RISE_S, 0.0, 1.0)
+        fall = np.clip(1.0 - (times - phone.end_s) / BROW_FALL_S, 0.0, 1.0)
+        shape = np.minimum(rise, fall)
+        lift = np.maximum(lift, shape * shape * (3.0 - 2.0 * shape))
+    duration = n_frames / fps
+    edge = np.clip(np.minimum(times, duration - times) / BROW_EDGE_S - 0.5, 0.0, 1.0)
+    return lift * edge * min(motion_scale, 1.0)
+
+
+#: mesh landmarks of each brow (upper edge, subject's right then left) and the upper lid below it
+BROWS = (
+    {"brow": (70, 63, 105, 66, 107, 46, 53, 52, 65, 55), "lid": (246, 161, 160, 159, 158, 157, 173)},
+    {"brow": (300, 293, 334, 296, 336, 276, 283, 282, 295, 285), "lid": (466, 388, 387, 386, 385, 384, 398)},
+)
+
+
+@dataclass(frozen=True)
+class BrowPatch:
+    """One brow's neighbourhood in canvas pixels: the skin between the upper
+    lid and the forehead moves up, most at the brow, nothing at the lid."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+    brow_y: float  # canvas y of the brow's centre line
+    lid_y: float  # canvas y of the upper lid's crease
+    centre_x: float
+    half_width: float
+    lift: float  # canvas pixels at full lift
+
+    @classmethod
+    def around(cls, mesh, brow: tuple[int, ...], lid: tuple[int, ...], to_canvas, canvas_side: int) -> "BrowPatch":
+        points = np.asarray(mesh, dtype=np.float64)
+        b = to_canvas(points[list(brow), :2])
+        lid_pts = to_canvas(points[list(lid), :2])
+        brow_y, lid_y = float(b[:, 1].mean()), float(lid_pts[:, 1].mean())
+        x0, x1 = float(b[:, 0].min()), float(b[:, 0].max())
+        half = (x1 - x0) / 2 * 1.25
+        span = max(lid_y - brow_y, 2.0)
+        lift = BROW_LIFT * (x1 - x0)
+        left, right = max(int(x0 - 0.25 * (x1 - x0)), 0), min(int(math.ceil(x1 + 0.25 * (x1 - x0))), canvas_side)
+        top, bottom = max(int(brow_y - 1.6 * span - lift), 0), min(int(math.ceil(lid_y)) + 1, canvas_side)
+        return cls(left, top, max(right - left, 1), max(bottom - top, 1), brow_y, lid_y, (x0 + x1) / 2, half, lift)
+
+    def raise_(self, canvas: np.ndarray, amount: float) -> None:
+        """Lift the brow by ``amount`` (0..1) of its full lift, in place."""
+        ys, xs = np.mgrid[self.top:self.top + self.height, self.left:self.left + self.width].astype(np.float32)
+        span = self.lid_y - self.brow_y
+        below = np.clip((self.lid_y - ys) / max(span, 1.0), 0.0, 1.0)  # 0 at the lid, 1 at the brow
+        above = np.clip(1.0 - (self.brow_y - ys) / (1.5 * span), 0.0, 1.0)  # fades out up the forehead
+        vertical = np.where(ys > self.brow_y, below, above)
+        across = np.clip(1.0 - ((xs - self.centre_x) / self.half_width) ** 2, 0.0, 1.0)
+        weight = vertical * vertical * (3.0 - 2.0 * vertical) * across * across
+        map_y = ys + amount * self.lift * weight
+        patch = cv2.remap(canvas, xs, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        canvas[self.top:self.top + self.height, self.left:self.left + self.width] = patch
+
+
+#: a nose bridge whose strongest horizontal edges (95th percentile of |d/dy|, 0..1020) exceed this holds a glasses frame
+GLASSES_BRIDGE_EDGE = 160.0
+
+
+def wears_glasses(canvas: np.ndarray, eyes: list[EyePatch]) -> bool:
+    """Whether a glasses frame crosses the nose bridge: raised brows would bend
+    the frame, so such a portrait keeps its brows still. A heuristic: skin
+    between the eyes is smooth, a frame's bridge is a sharp horizontal edge
+    (Grace Hopper's glasses: 254; bare faces of the presets: 27-92)."""
+    if len(eyes) != 2:
+        return False
+    a, b = eyes
+    mid_x = (a.centre[0] + b.centre[0]) / 2
+    mid_y = (a.centre[1] + b.centre[1]) / 2
+    w = a.half_width
+    y0, y1 = max(int(mid_y - 0.6 * w), 0), int(mid_y + 0.2 * w) + 1
+    x0, x1 = max(int(mid_x - 0.4 * w), 0), int(mid_x + 0.4 * w) + 1
+    gray = cv2.cvtColor(np.ascontiguousarray(canvas[y0 - 1:y1 + 1, x0:x1, :3]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    if gray.size == 0:
+        return False
+    edges = np.abs(cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3))[1:-1]
+    return bool(np.percentile(edges, 95) > GLASSES_BRIDGE_EDGE)

@@ -10,7 +10,9 @@
 A segment of ``len(audio)`` samples gives exactly ``frame_count(len(audio),
 sample_rate, fps)`` frames: its duration times fps, rounded half up. Segments
 of one job are rendered separately; pass each one's ``first_frame_index`` (the
-frames before it) and head motion and blinks continue across the boundary.
+frames before it) and head motion continues across the boundary; blinks and
+brows are the segment's own and neutral at its ends, so each segment renders
+the same alone or after any other (resumable).
 Rendering is deterministic: the same inputs give the same bytes, batched or not.
 """
 
@@ -32,7 +34,7 @@ from media.render import quality
 from media.render.batcher import DirectRunner
 from media.render.face import PortraitInfo, analyze_image, decode_portrait
 from media.render.framing import Framing, frame_portrait, render_canvas
-from media.render.motion import EyePatch, blink_amount, head_pose, pose_frame
+from media.render.motion import BROWS, BrowPatch, EyePatch, head_pose, pose_frame, segment_blinks, segment_brows, wears_glasses
 from media.render.registry import BUILTIN, ModelSpec, known_models, open_model, render_adapter
 from media.render.speech import frame_count
 
@@ -58,6 +60,7 @@ class PreparedPortrait:
     canvas: np.ndarray  # uint8 RGBA (A unused), the framed photo plus the head-motion margin
     mouth: Any  # the adapter's state: where the mouth is, its geometry
     eyes: list[EyePatch]
+    brows: list[BrowPatch]  # empty when the analysis has no mesh
     pivot: tuple[float, float]  # head motion turns about the neck, canvas pixels
     framing_params: dict[str, Any]
     _lags: dict[int, int] = field(default_factory=dict, repr=False)
@@ -112,11 +115,13 @@ class Renderer:
         canvas = cv2.cvtColor(render_canvas(rgb, framing), cv2.COLOR_RGB2RGBA)
         canvas.setflags(write=False)
         eyes = [EyePatch.around(eye, framing.to_canvas, canvas.shape[0]) for eye in info.eyes.values()]
+        brows = [BrowPatch.around(info.mesh, b["brow"], b["lid"], framing.to_canvas, canvas.shape[0])
+                 for b in BROWS] if len(info.mesh) == 478 and not wears_glasses(canvas, eyes) else []
         chin = framing.to_canvas(info.points["chin"])
         pivot = (float(chin[0]), float(chin[1] + 0.35 * info.face_size * framing.scale))
         return PreparedPortrait(
             info=info, framing=framing, canvas=canvas, mouth=self.mouth.locate(info, framing, canvas),
-            eyes=eyes, pivot=pivot, framing_params={k: params[k] for k in FRAMING_PARAMS},
+            eyes=eyes, brows=brows, pivot=pivot, framing_params={k: params[k] for k in FRAMING_PARAMS},
         )
 
     @staticmethod
@@ -158,10 +163,15 @@ class Renderer:
         n_frames = frame_count(len(audio), sample_rate, fps)
         shift = self.correction_frames(prepared, params) if params["lip_sync_correction"] else 0
         plan = self.mouth.plan(prepared.mouth, audio, sample_rate, params, n_frames, shift, phones=phones)
-        return self._frames(prepared, plan, n_frames, params, first_frame_index)
+        rest = getattr(plan, "rest", None)
+        if rest is None:
+            rest = quality.pause_frames(audio, sample_rate, fps, n_frames)
+        blinks = segment_blinks(first_frame_index, n_frames, fps, params["motion_scale"], rest)
+        brows = segment_brows(phones, n_frames, fps, params["motion_scale"]) if prepared.brows else np.zeros(n_frames)
+        return self._frames(prepared, plan, n_frames, params, first_frame_index, blinks, brows)
 
     def _frames(self, prepared: PreparedPortrait, plan: Any, n_frames: int, params: dict,
-                first_frame_index: int) -> Iterator[np.ndarray]:
+                first_frame_index: int, blinks: np.ndarray, brows: np.ndarray) -> Iterator[np.ndarray]:
         fps, motion_scale = params["fps"], params["motion_scale"]
         framing = prepared.framing
         scratch = prepared.canvas.copy()  # the canvas plus this frame's mouth and eyelids
@@ -176,7 +186,11 @@ class Renderer:
                         left, top, pixels = patch
                         scratch[top:top + pixels.shape[0], left:left + pixels.shape[1], :pixels.shape[2]] = pixels
                         dirty.append((left, top, pixels.shape[1], pixels.shape[0]))
-                    blink = blink_amount(index, fps, motion_scale)
+                    if brows[i] > 0.0:
+                        for brow in prepared.brows:
+                            brow.raise_(scratch, float(brows[i]))
+                            dirty.append((brow.left, brow.top, brow.width, brow.height))
+                    blink = float(blinks[i])
                     if blink > 0.0:
                         for eye in prepared.eyes:
                             eye.close(scratch, blink)
