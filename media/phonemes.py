@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class TimingSource(str, enum.Enum):
@@ -121,7 +122,7 @@ class PhoneTrack:
             notes.append("mixed sources: " + ", ".join(sorted(s.value for s in spoken)))
         return PhoneTrack(source, tuple(phones), tuple(words), "; ".join(notes))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form (the TTS cache's sidecar, a segment's record)."""
         return {
             "source": self.source.value,
@@ -131,7 +132,7 @@ class PhoneTrack:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> PhoneTrack:
+    def from_dict(cls, data: dict[str, Any]) -> PhoneTrack:
         """The inverse of ``to_dict``; raises ``ValueError`` on anything else."""
         try:
             return cls(

@@ -15,8 +15,12 @@ first word's start to its last word's end.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
+
+from media.phonemes import Word
+
+ScreenCue = tuple[float, float, list[str]]
 
 LINE_CHARS = 42
 MAX_LINES = 2
@@ -27,7 +31,7 @@ MAX_CUE_S = 6.0
 _SENTENCE_END = (".", "!", "?", "…", "。", "！", "？")
 
 
-def word_cues(words: Iterable[tuple[str, float, float]]) -> list[tuple[float, float, str]]:
+def word_cues(words: Iterable[Word | tuple[str, float, float]]) -> list[tuple[float, float, str]]:
     """``(start_s, end_s, text)`` cues from timed words (``media.phonemes.Word``
     or plain ``(text, start_s, end_s)`` tuples), for ``write_captions``."""
     cues: list[tuple[float, float, str]] = []
@@ -39,7 +43,7 @@ def word_cues(words: Iterable[tuple[str, float, float]]) -> list[tuple[float, fl
             current.clear()
 
     for word in words:
-        text, start_s, end_s = (word.text, word.start_s, word.end_s) if hasattr(word, "text") else word
+        text, start_s, end_s = (word.text, word.start_s, word.end_s) if isinstance(word, Word) else word
         text = text.strip()
         if not text:
             continue
@@ -55,7 +59,7 @@ def word_cues(words: Iterable[tuple[str, float, float]]) -> list[tuple[float, fl
     return cues
 
 
-def _joined(texts) -> str:
+def _joined(texts: Iterable[str]) -> str:
     """Words as a line: spaces between them, but none between Chinese or Japanese characters."""
     out = ""
     for text in texts:
@@ -106,7 +110,7 @@ def _wrap(text: str) -> list[str]:
     return textwrap.wrap(text, LINE_CHARS, break_long_words=True, break_on_hyphens=False)
 
 
-def _webvtt(cues) -> str:
+def _webvtt(cues: list[ScreenCue]) -> str:
     blocks = ["WEBVTT\n"]
     for start, end, lines in cues:
         body = "\n".join(_vtt_escape(line) for line in lines)
@@ -114,7 +118,7 @@ def _webvtt(cues) -> str:
     return "\n".join(blocks)
 
 
-def _srt(cues) -> str:
+def _srt(cues: list[ScreenCue]) -> str:
     blocks = []
     for number, (start, end, lines) in enumerate(cues, start=1):
         blocks.append(f"{number}\n{_timestamp(start, ',')} --> {_timestamp(end, ',')}\n" + "\n".join(lines) + "\n")

@@ -29,6 +29,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class _Decoders:
     """pocketsphinx decoders (loading the model takes ~0.6 s), one set per
     process, used under a lock: a decoder is not safe to share between threads."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         from pocketsphinx import Decoder, get_model_path
 
         model = os.path.join(get_model_path(), "en-us")
@@ -170,14 +171,14 @@ def _recognized(decoders: _Decoders, pcm: bytes, note: str) -> PhoneTrack:
     return PhoneTrack(TimingSource.RECOGNIZED, tuple(phones), tuple(words), note)
 
 
-def _recognize_words(decoder, pcm: bytes) -> list[str]:
+def _recognize_words(decoder: Any, pcm: bytes) -> list[str]:
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()
     return [_bare(seg.word) for seg in decoder.seg() if _bare(seg.word) not in _NON_WORDS]
 
 
-def _align(decoder, pcm: bytes, spellings: list[str], texts: list[str]) -> _Fit | None:
+def _align(decoder: Any, pcm: bytes, spellings: list[str], texts: list[str]) -> _Fit | None:
     """Forced alignment of ``spellings`` (dictionary words) to the audio; the
     words carry ``texts`` (the caller's own spelling and case)."""
     decoder.set_align_text(" ".join(spellings))
@@ -212,7 +213,7 @@ def _align(decoder, pcm: bytes, spellings: list[str], texts: list[str]) -> _Fit 
     return _Fit(PhoneTrack(TimingSource.ALIGNED, tuple(phones), tuple(words)), score / frames)
 
 
-def _phone_loop(decoder, pcm: bytes) -> _Fit | None:
+def _phone_loop(decoder: Any, pcm: bytes) -> _Fit | None:
     """Free phone recognition: phones, no words; and its score per frame."""
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
@@ -238,4 +239,5 @@ def _bare(word: str) -> str:
 
 def _pcm16(samples: np.ndarray, sample_rate: int) -> bytes:
     audio = resample(np.asarray(samples, np.float32), sample_rate, RECOGNITION_RATE)
-    return (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    pcm: bytes = (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    return pcm

@@ -19,6 +19,7 @@ import ctypes.util
 import functools
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -52,9 +53,9 @@ _Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 
 @dataclass
 class _Collected:
-    chunks: list
-    phonemes: list  # (sample, ipa)
-    words: list  # (sample, text_position, length)
+    chunks: list[np.ndarray]
+    phonemes: list[tuple[int, str]]  # (sample, ipa)
+    words: list[tuple[int, int, int]]  # (sample, text_position, length)
     total: int = 0
 
 
@@ -77,7 +78,7 @@ class EspeakLibrary:
         self._callback = _Callback(self._on_synth)  # kept referenced: the library holds the pointer
         self.lib.espeak_SetSynthCallback(self._callback)
 
-    def _on_synth(self, wav, count, events) -> int:
+    def _on_synth(self, wav: Any, count: int, events: Any) -> int:
         got = self._collected
         if got is None:
             return 1  # nobody is listening: abort

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 #: Below this probability py3langid's answer is not used.
 MIN_CONFIDENCE = 0.5
@@ -97,7 +98,7 @@ def _by_unicode_script(sample: str, letters: list[str]) -> DetectedLanguage | No
 
 
 @functools.lru_cache(maxsize=1)
-def _identifier():
+def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

@@ -13,6 +13,7 @@ no tones.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 PRIMARY_STRESS = "ˈ"
 SECONDARY_STRESS = "ˌ"
@@ -74,7 +75,7 @@ def group_piper_phonemes(phonemes: list[tuple[str, int]]) -> list[tuple[str, int
     (``t``+``ʃ``, ``a``+``ɪ``) are joined. Pauses, word gaps, punctuation and
     Piper's start/end markers keep their time but make no phone.
     """
-    out: list[list] = []  # [symbol, start, end, stress]
+    out: list[list[Any]] = []  # [symbol, start, end, stress]
     position = 0
     pending_start: int | None = None  # a stress mark's samples, waiting for their sound
     pending_stress = 0
@@ -101,9 +102,8 @@ def group_piper_phonemes(phonemes: list[tuple[str, int]]) -> list[tuple[str, int
             pending_start, pending_stress, join_next = None, 0, False
             continue
         previous = out[-1] if out else None
-        joins = previous is not None and previous[2] == start and pending_start is None and (
-            join_next or (previous[0] + char) in _PAIRS)
-        if joins:
+        if previous is not None and previous[2] == start and pending_start is None and (
+                join_next or (previous[0] + char) in _PAIRS):
             previous[0] += char
             previous[2] = end
         else:

@@ -105,7 +105,7 @@ def _read_cache(storage: Storage, key: str) -> tuple[np.ndarray, PhoneTrack] | N
     return samples, phones
 
 
-def _write_cache(storage: Storage, key: str, samples, phones: PhoneTrack) -> None:
+def _write_cache(storage: Storage, key: str, samples: np.ndarray, phones: PhoneTrack) -> None:
     try:
         storage.put_bytes(phones_key(key), json.dumps(phones.to_dict(), ensure_ascii=False).encode("utf-8"),
                           content_type="application/json")
