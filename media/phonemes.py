@@ -143,3 +143,13 @@ class PhoneTrack:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a phone track: {exc}") from exc
+
+
+def timing_summary(tracks: list[PhoneTrack]) -> dict[str, str]:
+    """What a job's document says about its timing: ``source`` (a
+    ``TimingSource`` value) and, when something fell back, a ``note`` why."""
+    joined = PhoneTrack.joined([(0.0, track) for track in tracks])
+    summary = {"source": joined.source.value}
+    if joined.note:
+        summary["note"] = joined.note
+    return summary

@@ -87,20 +87,49 @@ def narration_timing(samples: np.ndarray, sample_rate: int, transcript: str | No
     Never fails for bad words: a transcript that does not fit falls back to
     recognition, with ``note`` saying why.
     """
+    note = ""
+    if transcript and transcript.strip():
+        aligned = align_transcript(samples, sample_rate, transcript)
+        if isinstance(aligned, PhoneTrack):
+            return aligned
+        note = aligned
+    return recognize_narration(samples, sample_rate, note)
+
+
+def align_transcript(samples: np.ndarray, sample_rate: int, transcript: str) -> PhoneTrack | str:
+    """The transcript's words and phones fitted to the whole narration, or
+    why they cannot be (a note for the document; then recognise instead).
+    A LOUDNESS track when there is nothing to align with or to."""
+    decoders, unusable = _ready(samples)
+    if unusable is not None:
+        return unusable
+    assert decoders is not None
+    with decoders.lock:
+        track, note = _aligned_to_transcript(decoders, _pcm16(samples, sample_rate), transcript)
+    return track if track is not None else note
+
+
+def recognize_narration(samples: np.ndarray, sample_rate: int, note: str = "") -> PhoneTrack:
+    """Words and phones recognised in narration (best on stretches up to
+    ``RECOGNITION_CHUNK_S``: a segment at a time); ``note`` says why a
+    transcript was not used, if one was given."""
+    decoders, unusable = _ready(samples)
+    if unusable is not None:
+        return PhoneTrack(unusable.source, note="; ".join(filter(None, [note, unusable.note])))
+    assert decoders is not None
+    with decoders.lock:
+        return _recognized(decoders, _pcm16(samples, sample_rate), note)
+
+
+def _ready(samples: np.ndarray) -> tuple[_Decoders | None, PhoneTrack | None]:
+    """The decoders, or the LOUDNESS track that says why there is nothing to decode."""
     decoders = _decoders()
     if decoders is None:
-        return PhoneTrack(TimingSource.LOUDNESS, note="pocketsphinx is not installed on this worker")
+        return None, PhoneTrack(TimingSource.LOUDNESS, note="pocketsphinx is not installed on this worker")
     peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
     if peak <= 10 ** (SILENT_BELOW_DBFS / 20):
-        return PhoneTrack(TimingSource.LOUDNESS, note="the narration is silent")
-    pcm = _pcm16(samples, sample_rate)
-    with decoders.lock:
-        note = ""
-        if transcript and transcript.strip():
-            track, note = _aligned_to_transcript(decoders, pcm, transcript)
-            if track is not None:
-                return track
-        return _recognized(decoders, pcm, note)
+        return None, PhoneTrack(TimingSource.LOUDNESS, note="the narration is silent")
+    return decoders, None
 
 
 def _aligned_to_transcript(decoders: _Decoders, pcm: bytes, transcript: str) -> tuple[PhoneTrack | None, str]:

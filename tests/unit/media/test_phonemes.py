@@ -35,3 +35,12 @@ def test_clipped_cuts_phones_to_the_span_and_drops_those_outside():
     clipped = _track().clipped(0.15, 0.3)
     assert clipped.phones == (Phone("m", 0.15, 0.2), Phone("a", 0.2, 0.3, 1))
     assert _track().clipped(0.5, 1.0).phones == ()
+
+
+def test_the_document_names_the_source_and_why_it_fell_back():
+    from media.phonemes import timing_summary
+
+    assert timing_summary([_track(), _track()]) == {"source": "piper"}
+    narration = PhoneTrack(TimingSource.RECOGNIZED, (Phone("m", 0.0, 0.1),), note="the transcript does not match")
+    assert timing_summary([narration, narration]) == {"source": "recognized", "note": "the transcript does not match"}
+    assert timing_summary([]) == {"source": "loudness"}

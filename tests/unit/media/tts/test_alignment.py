@@ -72,3 +72,13 @@ def test_without_a_transcript_the_words_are_recognised_for_captions(piper_bilabi
 def test_silence_has_no_phones_and_the_face_follows_loudness(samples):
     track = narration_timing(samples, 24000, "Hello there.")
     assert track.source == TimingSource.LOUDNESS and track.phones == () and "silent" in track.note
+
+
+def test_a_segment_at_a_time_recognition_carries_the_reason_the_transcript_was_not_used(piper_bilabials):
+    from media.tts.alignment import align_transcript, recognize_narration
+
+    reason = align_transcript(piper_bilabials.samples, piper_bilabials.sample_rate, "Completely other words here.")
+    assert isinstance(reason, str) and "recognised instead" in reason
+    half = len(piper_bilabials.samples) // 2
+    track = recognize_narration(piper_bilabials.samples[:half], piper_bilabials.sample_rate, reason)
+    assert track.source == TimingSource.RECOGNIZED and track.note == reason and track.words
