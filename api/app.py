@@ -10,10 +10,10 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from api import auth, problems, request_bounds
+from api import auth, openapi_nullable, problems, request_bounds
 from api.app_version import VERSION
 from api.context import ApiContext
-from api.schemas import ProblemSchema
+from api.schemas import JobSpecSchema, ProblemSchema
 from domain.config import Settings
 from domain.db import session_factory
 
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["talkfarm"] = ApiContext(settings=settings, sessions=session_factory(settings))
     api = ProblemApi(app)
+    openapi_nullable.install(api)
     problems.install(app)
     app.before_request(auth.authenticate)
     request_bounds.install(app)  # after auth: only a tenant's bodies are parsed
@@ -74,6 +75,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         workers,
     )
 
+    # The request is JobRequest: a generated client names the job's inline `spec` object JobSpec, and two
+    # schemas by one name make openapi-python-client drop Job, JobEvent and JobList.
+    api.spec.components.schema("JobRequest", schema=JobSpecSchema)
     api.spec.components.schema("BatchCreate", schema=batches.BatchCreateSchema)
     for module in (assets, jobs, job_history, job_retry, drafts, batches, webhooks, verify, pools, workers, usage,
                    catalog, keys, files):
