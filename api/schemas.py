@@ -265,6 +265,15 @@ class OutputFileSchema(Schema):
     bytes = fields.Integer()
 
 
+class TimingSchema(Schema):
+    source = fields.String(validate=validate.OneOf(["piper", "espeak", "aligned", "recognized", "loudness"]), metadata={
+        "description": "Where the phoneme timing that drives the mouth came from: piper (the voice's own alignments), "
+                       "espeak (espeak-ng's phoneme events), aligned (pocketsphinx fitted the transcript to the "
+                       "narration), recognized (pocketsphinx recognised the narration), loudness (no phonemes)."})
+    note = fields.String(metadata={"description": "Why a better source was not used, e.g. a transcript that does "
+                                                  "not match the narration."})
+
+
 class OutputSchema(Schema):
     url = fields.String(metadata={"description": "A freshly signed link to the MP4."})
     expires_at = fields.String()
@@ -276,6 +285,7 @@ class OutputSchema(Schema):
     sha256 = fields.String()
     files = fields.Dict(keys=fields.String(), values=fields.Nested(OutputFileSchema),
                         metadata={"description": "Poster and captions stored beside the video."})
+    timing = fields.Nested(TimingSchema)
 
 
 class JobSchema(Schema):
