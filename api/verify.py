@@ -1,8 +1,20 @@
-"""POST /v1/verify: does a clip carry our invisible watermark, and is it the caller's job."""
+"""POST /v1/verify: does a clip carry our invisible watermark, and is it the caller's job.
+
+Verification runs here, in the API process, as bounded work rather than as a
+worker job: the caller is waiting for a yes or no, and the detector's cost has
+a ceiling by construction (media/watermark/invisible.py: at most
+DETECT_MAX_FRAMES frames, streamed, each area-averaged to DETECT_MAX_SIDE
+pixels; about 330 MiB peak RSS whatever the clip, benchmarks/verify_memory.py).
+What would break that ceiling is refused up front: uploads over
+TALKFARM_MAX_ASSET_BYTES and frames over DETECT_MAX_FRAME_PIXELS (4096²) are a
+413, and at most VERIFY_SLOTS verifications run at once in a process (more
+are a 429 with Retry-After), so N callers cannot stack N ceilings.
+"""
 
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 
 from flask import g
@@ -12,6 +24,11 @@ from marshmallow import Schema, fields
 from api.assets import AssetUploadSchema
 from api.context import ctx
 from domain.errors import ProblemError
+from media.errors import MediaError
+
+#: verifications one API process runs at once; each holds up to the detector's memory ceiling
+VERIFY_SLOTS = 2
+_slots = threading.BoundedSemaphore(VERIFY_SLOTS)
 
 blp = Blueprint("verify", __name__, url_prefix="/v1/verify", description="Provenance")
 
@@ -30,6 +47,7 @@ class VerifySchema(Schema):
 @blp.response(200, VerifySchema)
 @blp.alt_response(413, response="Problem")
 @blp.alt_response(422, response="Problem")
+@blp.alt_response(429, response="Problem")
 def verify(files):
     """Upload a clip (any format FFmpeg reads); learn whether it is ours and, if it is yours, which job made it."""
     from workers.provenance import verify_file
@@ -44,4 +62,15 @@ def verify(files):
         if not data:
             raise ProblemError("asset_empty", "The uploaded file is empty.", 422)
         path.write_bytes(data)
-        return verify_file(c.settings, c.sessions, path, tenant_id=g.tenant_id)
+        del data
+        if not _slots.acquire(blocking=False):
+            raise ProblemError("verify_busy", f"{VERIFY_SLOTS} clips are being verified on this server; try again shortly.",
+                               429, headers={"Retry-After": "5"})
+        try:
+            return verify_file(c.settings, c.sessions, path, tenant_id=g.tenant_id)
+        except MediaError as exc:
+            if exc.code == "clip_too_large":
+                raise ProblemError(exc.code, exc.detail, 413) from None
+            raise
+        finally:
+            _slots.release()

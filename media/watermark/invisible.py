@@ -69,6 +69,17 @@ MOVING_PERIOD_CANDIDATES = 3
 STRETCH_SYNC_FLOOR = 4.5
 JOB_CODE_BITS = 48
 TENANT_CODE_BITS = 16
+#: Detection works on at most this many frames and on luma at most this many
+#: pixels on its longer side (larger frames are area-averaged down as they are
+#: decoded). The farm's tile scales with the frame (pattern.tile_side_for), so a
+#: 2048² render read at 768² looks like a 768² render. Together these set a
+#: memory ceiling that does not grow with the clip's resolution or length:
+#: ``DETECT_MAX_FRAMES / STRETCH_FRAMES`` stretches of at most DETECT_MAX_SIDE².
+DETECT_MAX_FRAMES = 100
+DETECT_MAX_SIDE = 768
+#: Frames whose header states more pixels than this are refused before any decode
+#: (``clip_too_large``): a decoder holds a few whole frames, whatever we keep.
+DETECT_MAX_FRAME_PIXELS = 4096 * 4096
 
 
 @dataclass(frozen=True)
@@ -153,12 +164,15 @@ class InvisibleWatermark:
         """``fps`` is accepted for the render loop's convenience; the pattern is the same in every frame."""
         return WatermarkEmbedder(self.pattern(payload, width, height), self._strength)
 
-    def detect(self, video_path: str | Path, *, max_frames: int = 250) -> Detection:
-        """Read the payload from a video file; only its first ``max_frames`` frames are decoded.
+    def detect(self, video_path: str | Path, *, max_frames: int = DETECT_MAX_FRAMES,
+               max_side: int | None = DETECT_MAX_SIDE) -> Detection:
+        """Read the payload from a video file; only its first ``max_frames`` frames are
+        decoded, streaming, each brought down to ``max_side`` pixels at most.
 
-        A file PyAV cannot decode as video raises ``MediaError("video_unreadable", …)``.
+        A file PyAV cannot decode as video raises ``MediaError("video_unreadable", …)``;
+        frames larger than DETECT_MAX_FRAME_PIXELS raise ``MediaError("clip_too_large", …)``.
         """
-        stretches, frames = luma_stretches(video_path, max_frames, STRETCH_FRAMES)
+        stretches, frames = luma_stretches(video_path, max_frames, STRETCH_FRAMES, max_side)
         if frames == 0:
             return Detection(found=False, payload=None, confidence=0.0, notes=["no decodable video frames"])
         return self.detect_in_stretches(stretches, frames_used=frames)
@@ -299,9 +313,37 @@ def _luma(frame: av.VideoFrame) -> np.ndarray:
     return frame.to_ndarray(format="gray")
 
 
-def luma_stretches(video_path: str | Path, max_frames: int, stretch: int) -> tuple[list[np.ndarray], int]:
+def _bounded(luma: np.ndarray, max_side: int | None) -> np.ndarray:
+    """The luma as float32, area-averaged down so its longer side is at most ``max_side``."""
+    h, w = luma.shape
+    if max_side is not None and max(h, w) > max_side:
+        scale = max_side / max(h, w)
+        luma = cv2.resize(luma, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    return luma.astype(np.float32)
+
+
+def video_frame_size(video_path: str | Path) -> tuple[int, int]:
+    """(width, height) the first video stream's header states, without decoding a frame."""
+    try:
+        with av.open(str(video_path)) as container:
+            if not container.streams.video:
+                raise MediaError("video_unreadable", "The file has no video stream.")
+            context = container.streams.video[0].codec_context
+            return int(context.width or 0), int(context.height or 0)
+    except av.FFmpegError as exc:
+        raise MediaError("video_unreadable", f"The file cannot be decoded as video: {exc}") from exc
+
+
+def luma_stretches(video_path: str | Path, max_frames: int, stretch: int,
+                   max_side: int | None = None) -> tuple[list[np.ndarray], int]:
     """Mean luma (float32) of each run of ``stretch`` consecutive frames among
-    the first ``max_frames`` decoded, and how many frames were used."""
+    the first ``max_frames`` decoded, and how many frames were used. With
+    ``max_side``, each frame is brought down to it as it is decoded, so what is
+    kept does not grow with the frame size."""
+    width, height = video_frame_size(video_path)
+    if width * height > DETECT_MAX_FRAME_PIXELS:
+        raise MediaError("clip_too_large", f"The clip's frames are {width}x{height}; "
+                         f"at most {DETECT_MAX_FRAME_PIXELS} pixels a frame are read.")
     stretches: list[np.ndarray] = []
     total, in_stretch, count = None, 0, 0
     try:
@@ -309,9 +351,10 @@ def luma_stretches(video_path: str | Path, max_frames: int, stretch: int) -> tup
             if not container.streams.video:
                 raise MediaError("video_unreadable", "The file has no video stream.")
             stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
+            # slice threads, not frame threads: frame threading holds a whole frame per thread in flight
+            stream.thread_type = "SLICE"
             for frame in container.decode(stream):
-                luma = _luma(frame).astype(np.float32)
+                luma = _bounded(_luma(frame), max_side)
                 total = luma if total is None else total + luma
                 in_stretch += 1
                 count += 1

@@ -103,6 +103,25 @@ def wav(rate: int, seconds: float, freq: float = 220.0) -> bytes:
     return out.getvalue()
 
 
+def clip(width: int, height: int, frames: int = 1) -> bytes:
+    """A flat grey H.264 clip of this size (cheap to encode at any size)."""
+    import subprocess
+    import tempfile
+
+    import imageio_ffmpeg
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = f"{tmp}/clip.mp4"
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+                        f"color=c=gray:s={width}x{height}:r=25:d={frames / 25}", "-c:v", "libx264", "-preset",
+                        "ultrafast", "-pix_fmt", "yuv420p", out], check=True)
+        return open(out, "rb").read()
+
+
+def verify(data: bytes):
+    return lambda c: c.post("/v1/verify", data={"file": (io.BytesIO(data), "clip.mp4")}, content_type="multipart/form-data")
+
+
 def post_json(path: str, body: bytes, **headers):
     return lambda c: c.post(path, data=body, content_type="application/json", headers=headers)
 
@@ -204,6 +223,9 @@ CASES = {
     "PNG declaring 9000x5000 (over our limit)": (upload(png_header_only(9_000, 5_000), "big.png"), 422, "image_too_many_pixels"),
     "PNG 20000x3 (too thin for the face detector)": (upload(png(20_000, 3), "thin.png"), 422, "image_too_small"),
     "PNG 3000x200 (aspect ratio 15)": (upload(png(3_000, 200), "banner.png"), 422, "image_aspect_ratio"),
+    # --- verify: bounded work, what would break the bound is refused
+    "verify a clip with frames over 4096x4096": (verify(clip(4112, 4112)), 413, "clip_too_large"),
+    "verify bytes that are no video": (verify(b"\x00\x00\x00\x18ftypmp42" + b"\xff" * 500), 422, "video_unreadable"),
     # --- narration that would only fail in the worker
     "WAV at 1 Hz": (upload(wav(1, 30.0, 0.25), "one-hertz.wav"), 422, "audio_sample_rate_unsupported"),
     "WAV at 8 Hz": (upload(wav(8, 10.0, 1.0), "eight-hertz.wav"), 422, "audio_sample_rate_unsupported"),
@@ -249,3 +271,20 @@ def test_bounded_strings_match_the_columns_they_land_in():
     assert EndpointCreateSchema().fields["url"].__class__ is schemas.WebhookUrl
     for name in ("cursor", "batch_id"):
         assert schemas.JobListQuerySchema().fields[name].max_length == schemas.ID_MAX_CHARS
+
+
+def test_verify_beyond_its_concurrent_slots_is_a_429_with_retry_after(farm):
+    from api import verify as verify_route
+
+    client, _, _ = farm
+    held = [verify_route._slots.acquire(blocking=False) for _ in range(verify_route.VERIFY_SLOTS)]
+    try:
+        assert all(held)
+        response = verify(clip(64, 64))(client)
+        assert response.status_code == 429 and response.get_json()["code"] == "verify_busy"
+        assert response.headers["Retry-After"]
+    finally:
+        for _ in held:
+            verify_route._slots.release()
+    response = verify(clip(64, 64))(client)  # a slot free again: answered
+    assert response.status_code == 200 and response.get_json()["found"] is False
