@@ -42,7 +42,7 @@ def test_producer_uploads_a_portrait_drafts_approves_and_downloads_the_final(pag
 
     fill_new_video(tab)
     tab.get_by_label("Upload a portrait").set_input_files(str(preset_path("astronaut")))
-    expect(tab.get_by_text("Face found:")).to_be_visible()
+    expect(tab.get_by_text("Face found:")).to_be_visible(timeout=60_000)
     expect(tab.get_by_role("img", name="The face the farm found in your portrait")).to_be_visible()
     expect(tab.get_by_label("Draft first", exact=False)).to_be_checked()
     tab.get_by_role("button", name="Submit").click()

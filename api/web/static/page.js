@@ -105,6 +105,7 @@
       ctx.strokeStyle = "#2e7d32";
       ctx.lineWidth = 2;
       ctx.strokeRect((box[0] - (cx - side / 2)) * scale, (box[1] - (cy - side / 2)) * scale, w * scale, h * scale);
+      canvas.hidden = false;
     });
   }
   document.addEventListener("DOMContentLoaded", function () {

@@ -1,0 +1,135 @@
+"""The page's session, CSRF, security headers and one-time links, on an
+in-process app (SQLite); the browser tests in tests/page drive the rest."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+
+@pytest.fixture
+def keys(sqlite_settings, sessions):
+    from domain.tenants import create_key, get_or_create_tenant
+
+    with sessions() as session, session.begin():
+        return {"tenant": create_key(session, get_or_create_tenant(session, "acme")),
+                "operator": create_key(session, get_or_create_tenant(session, "ops"), "operator")}
+
+
+def make_app(settings):
+    from api.app import create_app
+
+    return create_app(settings)
+
+
+def csrf_token(client, path="/sign-in") -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def signed_in(app, key):
+    client = app.test_client()
+    response = client.post("/sign-in", data={"api_key": key, "csrf_token": csrf_token(client)})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client, response
+
+
+def test_session_cookie_is_httponly_lax_and_holds_only_the_key_id(sqlite_settings, keys):
+    app = make_app(sqlite_settings)
+    _, response = signed_in(app, keys["tenant"])
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    value = cookie.split(";", 1)[0].split("=", 1)[1]
+    content = app.session_interface.get_signing_serializer(app).loads(value)
+    assert content["key_id"].startswith("key_") and keys["tenant"] not in repr(content)
+
+
+def test_cookie_is_secure_behind_tls(sqlite_settings, keys):
+    import dataclasses
+
+    settings = dataclasses.replace(sqlite_settings, public_url="https://farm.example.com")
+    _, response = signed_in(make_app(settings), keys["tenant"])
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_every_page_has_a_csp_without_inline_scripts(sqlite_settings, keys):
+    client, _ = signed_in(make_app(sqlite_settings), keys["tenant"])
+    response = client.get("/jobs")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(sqlite_settings, keys):
+    app = make_app(sqlite_settings)
+    client, _ = signed_in(app, keys["tenant"])
+    response = client.post("/webhooks", data={"url": "http://127.0.0.1:9/x"})
+    assert response.status_code == 400 and "csrf_invalid" in response.get_data(as_text=True)
+    assert "No endpoints yet." in client.get("/webhooks").get_data(as_text=True)
+    wrong = client.post("/webhooks", data={"url": "http://127.0.0.1:9/x", "csrf_token": "forged"})
+    assert wrong.status_code == 400
+
+
+def test_a_revoked_key_is_signed_out_at_once(sqlite_settings, keys, sessions):
+    import sqlalchemy as sa
+
+    from domain.models import ApiKey
+    from domain.tenants import hash_key, revoke
+
+    client, _ = signed_in(make_app(sqlite_settings), keys["tenant"])
+    assert client.get("/jobs").status_code == 200
+    with sessions() as session, session.begin():
+        revoke(session, session.scalars(sa.select(ApiKey).where(ApiKey.key_hash == hash_key(keys["tenant"]))).one())
+    response = client.get("/jobs")
+    assert response.status_code == 303 and "reason=revoked" in response.headers["Location"]
+    polled = client.get("/jobs/rows", headers={"HX-Request": "true"})
+    assert polled.headers.get("HX-Redirect", "").startswith("/sign-in")
+
+
+def test_operator_pages_need_an_operator_key(sqlite_settings, keys):
+    app = make_app(sqlite_settings)
+    tenant, _ = signed_in(app, keys["tenant"])
+    assert tenant.get("/operator/keys").status_code == 403
+    operator, _ = signed_in(app, keys["operator"])
+    assert operator.get("/operator/keys").status_code == 200
+
+
+def test_sign_in_link_works_once_and_expires(sqlite_settings, keys):
+    from api.web.session import issue_sign_in_link
+
+    app = make_app(sqlite_settings)
+    link = issue_sign_in_link(sqlite_settings, keys["tenant"], "http://localhost")
+    path = link.removeprefix("http://localhost")
+    assert app.test_client().get(path).status_code == 303
+    assert app.test_client().get(path).status_code == 401
+    expired = issue_sign_in_link(sqlite_settings, keys["tenant"], "http://localhost", ttl_s=-1)
+    assert app.test_client().get(expired.removeprefix("http://localhost")).status_code == 401
+    assert app.test_client().get("/sign-in/link/nonsense").status_code == 401
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example/x", "javascript:alert(1)"])
+def test_sign_in_never_redirects_off_site(sqlite_settings, keys, target):
+    app = make_app(sqlite_settings)
+    client = app.test_client()
+    response = client.post("/sign-in", data={"api_key": keys["tenant"], "csrf_token": csrf_token(client),
+                                             "next": target})
+    assert response.headers["Location"] == "/jobs"
+
+
+def test_a_fragment_answers_304_to_its_etag(sqlite_settings, keys):
+    client, _ = signed_in(make_app(sqlite_settings), keys["tenant"])
+    first = client.get("/jobs/rows")
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert client.get("/jobs/rows", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_pages_show_refusals_not_stack_traces(sqlite_settings, keys):
+    client, _ = signed_in(make_app(sqlite_settings), keys["tenant"])
+    missing = client.get("/jobs/job_doesnotexist")
+    assert missing.status_code == 404 and "job_not_found" in missing.get_data(as_text=True)
+    assert "Traceback" not in missing.get_data(as_text=True)
+    token = csrf_token(client, "/jobs/new")
+    refused = client.post("/jobs/new", data={"script": "", "preset": "astronaut", "csrf_token": token})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="script-error"' in body and "script_empty" in body
