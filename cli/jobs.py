@@ -17,7 +17,8 @@ def jobs() -> None:
 def _row(job: dict) -> dict:
     error = job.get("error") or {}
     progress = f"{100 * (job.get('progress') or 0):.0f}%" if job["status"] in ("queued", "running") else None
-    return {**job, "progress_text": progress, "error_code": error.get("code"),
+    kind = "draft" if job.get("draft") else ("final" if job.get("draft_of") else None)
+    return {**job, "kind": kind, "progress_text": progress, "error_code": error.get("code"),
             "duration": (job.get("output") or {}).get("duration_s")}
 
 
@@ -35,7 +36,7 @@ def jobs_list(client, status, batch_id, limit, cursor, as_json):
         emit_json(page)
         return
     emit_table([_row(j) for j in page["items"]],
-               [("id", "id"), ("status", "status"), ("stage", "stage"), ("progress", "progress_text"),
+               [("id", "id"), ("status", "status"), ("kind", "kind"), ("stage", "stage"), ("progress", "progress_text"),
                 ("pool", "pool"), ("attempts", "attempts"), ("seconds", "duration"), ("error", "error_code"),
                 ("created", "created_at")], empty="no jobs")
     if page.get("next_cursor"):
@@ -69,6 +70,19 @@ def jobs_retry(client, job_id, as_json):
         emit_json(job)
     else:
         click.echo(f"{job['id']} is {job['status']} again (pool {job['pool']})")
+
+
+@jobs.command("approve")
+@click.argument("job_id")
+@json_option
+@with_client
+def jobs_approve(client, job_id, as_json):
+    """Approve a succeeded draft: render its final job (same speech and timing, full size)."""
+    final = client.post(f"/v1/jobs/{job_id}/approve")
+    if as_json:
+        emit_json(final)
+    else:
+        click.echo(f"approved {job_id}: final job {final['id']} is {final['status']}")
 
 
 @jobs.command("cancel")

@@ -19,8 +19,9 @@ from cli.reports import catalog, usage, workers
 
 
 def _logging(verbose: bool = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from domain.structured_logs import configure_logging
+
+    configure_logging(_settings().log_format, verbose=verbose)  # TALKFARM_LOG_FORMAT: text (default) or json
 
 
 @click.group()
@@ -200,8 +201,11 @@ def params_table() -> None:
 @click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --wait: download the MP4 here.")
 @click.option("--idempotency-key", default=None)
+@click.option("--draft", is_flag=True, help="A cheap preview with the final's speech and timing; "
+                                            "`talkfarm jobs approve JOB` then renders the final.")
 @json_option
-def submit(script, avatar, voice, language, params, priority, accelerator, wait, output_path, idempotency_key, as_json):
+def submit(script, avatar, voice, language, params, priority, accelerator, wait, output_path, idempotency_key, draft,
+           as_json):
     """Submit SCRIPT (a text file, `-` for stdin, or the text itself) to be spoken by AVATAR.
     With --json the job's document (the final one with --wait) goes to stdout, the rest to stderr."""
     settings = _settings()
@@ -220,6 +224,8 @@ def submit(script, avatar, voice, language, params, priority, accelerator, wait,
             spec["accelerator"] = accelerator
         if params:
             spec["params"] = dict(_param(p) for p in params)
+        if draft:
+            spec["draft"] = True
         job = client.submit(spec, idempotency_key)
         say(f"submitted {job['id']} to pool {job['pool']}")
         if not wait:

@@ -120,3 +120,20 @@ def test_no_key_and_no_farm_are_told_apart(talkfarm, sqlite_settings, monkeypatc
     monkeypatch.setenv("TALKFARM_API_URL", "http://127.0.0.1:9")
     down = talkfarm("tfk_x", "jobs", "list")
     assert down.exit_code == 2 and "api_unreachable" in down.stderr
+
+
+def test_submit_draft_then_approve_it(talkfarm, keys, sessions):
+    from domain import lifecycle
+    from tests.unit.api.test_job_history_retry import claim
+
+    draft = json.loads(talkfarm(keys["alpha"], "submit", "Hi.", "--avatar", "astronaut", "--draft", "--json").stdout)
+    assert draft["draft"] is True
+    early = talkfarm(keys["alpha"], "jobs", "approve", draft["id"])
+    assert early.exit_code == 1 and "draft_not_succeeded" in early.stderr
+    token = claim(sessions, draft["id"])
+    with sessions() as session, session.begin():
+        lifecycle.succeed(session, token, {"key": "k", "duration_s": 1.0}, {})
+    approved = talkfarm(keys["alpha"], "jobs", "approve", draft["id"])
+    assert approved.exit_code == 0 and f"approved {draft['id']}: final job job_" in approved.stdout
+    table = talkfarm(keys["alpha"], "jobs", "list").stdout
+    assert "draft" in table and "final" in table
