@@ -23,8 +23,8 @@ from domain.config import Settings
 from domain.db import rows_changed, session_factory
 from domain.documents import batch_document, job_document
 from domain.errors import ProblemError
-from domain.models import Batch, Job, Tenant, WebhookDelivery, WebhookEndpoint
-from domain.states import JobState
+from domain.models import Batch, Job, JobEvent, Tenant, WebhookDelivery, WebhookEndpoint
+from domain.states import EventType, JobState
 from domain.timeutil import iso, utcnow
 from storage import Storage, open_storage
 from tasks.celery_app import WEBHOOK_QUEUE, celery_for
@@ -95,10 +95,18 @@ def queue_job_events(session, settings: Settings, job: Job, storage=None) -> lis
     if targets:  # the document (and its signed links) only when someone will receive it
         data = job_document(job, (storage or _storage(settings)).signed_url if job.status == JobState.SUCCEEDED else None,
                             settings.output_url_expiry_s, settings.public_url)
-        created += _queue_deliveries(session, job.tenant_id, f"msg_{job.id}_{job.status}", event_type, data, targets)
+        created += _queue_deliveries(session, job.tenant_id, job_event_id(session, job), event_type, data, targets)
     if job.batch_id:
         created += _announce_batch_if_done(session, job.batch_id)
     return created
+
+
+def job_event_id(session, job: Job) -> str:
+    """The Standard Webhooks id of a job's ending: the same on every redelivery, and new after each
+    retry the tenant asked for (else a job that fails again after a retry would look announced already)."""
+    retries = session.scalar(sa.select(sa.func.count()).select_from(JobEvent)
+                             .where(JobEvent.job_id == job.id, JobEvent.kind == EventType.RETRIED))
+    return f"msg_{job.id}_{job.status}" + (f"_retry{retries}" if retries else "")
 
 
 def send_deliveries(settings: Settings, delivery_ids: list[str]) -> None:

@@ -158,3 +158,27 @@ def test_a_retry_over_the_in_flight_limit_is_429_and_changes_nothing(alpha, sess
         session.execute(sa.update(Tenant).where(Tenant.name == "alpha").values(max_in_flight=1))
     assert_problem(alpha.post(f"/v1/jobs/{job_id}/retry"), 429, "too_many_jobs_in_flight")
     assert alpha.get(f"/v1/jobs/{job_id}").get_json()["status"] == "canceled"
+
+
+def test_a_job_that_fails_again_after_a_retry_is_announced_again(alpha, sessions, sqlite_settings, monkeypatch):
+    from domain.models import WebhookDelivery, WebhookEndpoint
+    from tasks import webhooks
+
+    monkeypatch.setattr(webhooks, "_send", lambda *a, **k: None)
+    job_id = submit(alpha)
+    with sessions() as session, session.begin():
+        tenant_id = session.get(Job, job_id).tenant_id
+        session.add(WebhookEndpoint(tenant_id=tenant_id, url="https://cms.example.com/hook", events=[], secret="whsec_x"))
+
+    def fail_and_announce(worker):
+        fail_for_good(sessions, job_id, worker)
+        with sessions() as session, session.begin():
+            webhooks.queue_job_events(session, sqlite_settings, session.get(Job, job_id))
+            webhooks.queue_job_events(session, sqlite_settings, session.get(Job, job_id))  # announcing twice is harmless
+
+    fail_and_announce("w1")
+    alpha.post(f"/v1/jobs/{job_id}/retry")
+    fail_and_announce("w2")
+    with sessions() as session:
+        ids = session.scalars(sa.select(WebhookDelivery.event_id).order_by(WebhookDelivery.created_at)).all()
+    assert ids == [f"msg_{job_id}_failed", f"msg_{job_id}_failed_retry1"]
