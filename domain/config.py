@@ -90,6 +90,10 @@ class Settings:
         _csv,
     )
 
+    # --- logs -----------------------------------------------------------------
+    log_format: str = _setting("text", "Log lines as plain text (text) or one JSON object per event with job, tenant, "
+                               "attempt and worker ids (json).")
+
     # --- tenants --------------------------------------------------------------
     tenant_max_in_flight: int = _setting(1000, "Default limit of queued+running jobs per tenant; beyond it 429.", int)
 
@@ -134,6 +138,8 @@ class Settings:
             raise ConfigError(f"{PREFIX}WATERMARK_POSITION: {self.watermark_position!r} is not a corner")
         if not 0.0 <= self.watermark_opacity <= 1.0:
             raise ConfigError(f"{PREFIX}WATERMARK_OPACITY must be within 0..1")
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"{PREFIX}LOG_FORMAT: {self.log_format!r} is neither text nor json")
         return dataclasses.replace(self, **changes)
 
     @property

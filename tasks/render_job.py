@@ -14,6 +14,7 @@ from domain.db import in_transaction
 from domain.errors import Interrupted, JobFailure, StaleAttempt
 from domain.models import Job
 from domain.states import JobState
+from domain.structured_logs import job_context
 from media.errors import MediaError
 from storage import StorageUnavailable
 from tasks import dispatch
@@ -35,15 +36,16 @@ def render_job(job_id: str) -> None:
         log.info("not running %s: %s", job_id, refused.reason)
         return
     handle = rt.track(claim)
-    log.info("running %s (attempt %d)", job_id, claim.token)
-    try:
-        _run_attempt(rt, handle)
-    finally:
-        rt.untrack(job_id)
+    with job_context(job_id=job_id, tenant_id=claim.tenant_id, attempt=claim.token, worker_id=rt.worker_id, pool=claim.pool):
+        log.info("running %s (attempt %d)", job_id, claim.token)
         try:
-            dispatch.fill(rt.sessions, rt.settings, [claim.pool], only_if_waiting=True)
-        except Exception:
-            log.warning("could not refill pool %s; the scheduler will", claim.pool, exc_info=True)
+            _run_attempt(rt, handle)
+        finally:
+            rt.untrack(job_id)
+            try:
+                dispatch.fill(rt.sessions, rt.settings, [claim.pool], only_if_waiting=True)
+            except Exception:
+                log.warning("could not refill pool %s; the scheduler will", claim.pool, exc_info=True)
 
 
 def _run_attempt(rt: WorkerRuntime, handle: AttemptHandle) -> None:
@@ -62,7 +64,7 @@ def _run_attempt(rt: WorkerRuntime, handle: AttemptHandle) -> None:
     except Exception as exc:  # a stage failed: record it, retry or fail the job
         failure = _as_failure(exc)
         log.log(logging.WARNING if failure.retryable else logging.ERROR, "%s failed: %s: %s", claim.job_id,
-                failure.code, failure.message, exc_info=not isinstance(exc, JobFailure))
+                failure.code, failure.message, exc_info=not isinstance(exc, JobFailure), extra={"code": failure.code})
         try:
             deliveries = in_transaction(rt.sessions, lambda s: _record_failure(s, rt, claim, failure))
         except StaleAttempt:

@@ -55,8 +55,8 @@ def fail_stranded(sessions, settings: Settings) -> list[str]:
                 session.refresh(job)
                 deliveries += queue_job_events(session, settings, job)
                 failed.append(job.id)
-    if failed:
-        log.warning("failed %d job(s) no live worker may take (%s): %s", len(failed), NO_WORKER, ", ".join(failed[:10]))
+                log.warning("%s failed: %s (%s)", job.id, NO_WORKER, stranded.reason,
+                            extra={"job_id": job.id, "tenant_id": job.tenant_id, "pool": pool, "code": NO_WORKER})
     try:
         send_deliveries(settings, deliveries)
     except Exception:  # queued in the database; the next pass sends due deliveries

@@ -1,11 +1,14 @@
 """No job waits forever, with real processes: a job that fails twice on the
 only worker of its pool is blocklisted there; while it waits, /metrics counts
 it as stranded; once TALKFARM_POOL_EMPTY_FAIL_AFTER_S has passed the
-scheduler fails it ``no_worker_available`` (before, it stayed queued for good)."""
+scheduler fails it ``no_worker_available`` (before, it stayed queued for good).
+The farm logs JSON (TALKFARM_LOG_FORMAT=json): each failure is one line
+naming its job, tenant, attempt, worker and code."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from datetime import datetime
 
@@ -30,7 +33,7 @@ def test_a_job_its_only_worker_blocklisted_ends_failed_within_the_limit(real_set
     from media.render.face import analyze_portrait
     from storage import open_storage
 
-    settings = dataclasses.replace(real_settings, pool_empty_fail_after_s=LIMIT_S, job_max_failures=5)
+    settings = dataclasses.replace(real_settings, pool_empty_fail_after_s=LIMIT_S, job_max_failures=5, log_format="json")
     farm = farm_factory(settings, workers=1, concurrency=1, webhooks=False)
     key = farm.create_key("newsroom")
 
@@ -74,3 +77,16 @@ def test_a_job_its_only_worker_blocklisted_ends_failed_within_the_limit(real_set
     ended = datetime.fromisoformat(next(e["at"] for e in events if e["kind"] == "failed"))
     assert (ended - last_retry).total_seconds() >= LIMIT_S  # it was given the whole limit to find a worker
     assert _stranded_on_metrics(farm.url) == 0.0
+
+    # the reasons are in the logs as searchable JSON events, not only in a plain-text traceback
+    worker_events = _json_events(farm.logs("worker-1"))
+    failures = [e for e in worker_events if e.get("job_id") == job_id and e.get("code") == "internal_error"]
+    assert len(failures) == 2, [e for e in worker_events if e.get("job_id") == job_id]
+    assert {e["attempt"] for e in failures} == {1, 2}
+    assert all(e["tenant_id"] == tenant_id and e["worker_id"] and "portrait_info" in e["exc"] for e in failures)
+    stranded_events = [e for e in _json_events(farm.logs("scheduler")) if e.get("code") == "no_worker_available"]
+    assert [e["job_id"] for e in stranded_events] == [job_id]
+
+
+def _json_events(log: str) -> list[dict]:
+    return [json.loads(line) for line in log.splitlines() if line.startswith("{")]
