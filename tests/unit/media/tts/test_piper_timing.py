@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from media.phonemes import TimingSource
-from media.tts.engines import engine_for
+from media.tts.engines import PIPER_SENTENCE_GAP_S, engine_for
 from media.tts.speech import LEAD_SILENCE_S, TAIL_SILENCE_S
 from media.tts.synthesize import synthesize_sentences
 from storage.local import LocalStorage
@@ -66,3 +66,13 @@ def test_piper_timing_survives_the_cache_and_concatenation(joe, tmp_path):
     later = [p for p in cached.phones.phones if p.start_s >= second_start]
     assert [p.symbol for p in later][:2] == ["p", "æ"]
     assert later[-1].end_s <= cached.duration_s
+
+
+def test_sentences_piper_finds_inside_one_text_keep_their_own_timing(joe):
+    samples, rate, track = engine_for(joe).speak("Bob came. Pam met him.")
+    assert track.source == TimingSource.PIPER
+    symbols = [p.symbol for p in track.phones]
+    second = symbols.index("p")  # Pam: the first p of the text
+    gap = track.phones[second].start_s - track.phones[second - 1].end_s
+    assert gap >= PIPER_SENTENCE_GAP_S + 0.05  # the farm's gap between Piper's sentences, and Piper's own pause
+    assert track.phones[-1].end_s <= len(samples) / rate
