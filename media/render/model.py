@@ -55,13 +55,14 @@ from media.render.controls import CONTROL_NAMES, FIELD_NAMES, GRID
 # Shape of the motion, in units of the mouth half-width (hw).
 JAW_TRAVEL = 0.70  # lower lip drop at the centre for jaw = 1
 UPPER_LIP_LIFT = 0.10  # share of the jaw drop the upper lip rises
-SPREAD, ROUND = 0.16, 0.32  # horizontal stretch (width +1) and narrowing (width -1) of the lips
-JAW_NARROWING = 0.03  # an open jaw draws the corners in a little
+SPREAD, ROUND = 0.24, 0.40  # horizontal stretch (width +1) and narrowing (width -1) of the lips
+JAW_NARROWING = 0.0  # an open jaw draws the corners in a little
 PUCKER = 0.10  # rounded lips push out: each lip moves off the other by this much
 TUCK_LIFT = 0.10  # f/v: the upper lip lifts off the upper teeth
 TUCK_OVERLAP = 0.03  # f/v: the lower lip covers the upper teeth's edge by this much
 TEETH_LIFT, TEETH_DROP = 0.05, 0.02  # teeth shown: lips retract off the teeth
 UPPER_SHARE = 0.4  # of a portrait's own lip gap, the share the upper lip closes
+PRESS = 0.04  # closed lips press on each other: each moves this much past the meeting line
 OVERBITE = 0.05  # the lower teeth's edge sits this far above the upper teeth's, at rest
 TONGUE_REST, TONGUE_RAISED = 0.18, 0.70  # share of the opening the tongue fills, low and raised
 CAVITY_FADE_PX = 2.0  # an opening this much larger or smaller than at rest is fully drawn
@@ -117,7 +118,8 @@ class MouthMotion(nn.Module):
         # The jaw: a drop proportional to the forward distance from the hinge axis.
         reach = c["hinge_reach"]
         forward = torch.clamp(1.0 - (lx * lx) / (reach * reach), min=0.0)
-        drop = jaw * (JAW_TRAVEL * hw) * forward
+        # A portrait whose teeth part at rest can also close its jaw a little (m, b, p).
+        drop = torch.maximum(jaw * (JAW_TRAVEL * hw), -(1.0 - UPPER_SHARE) * c["rest_gap"]) * forward
         jaw_edge = torch.maximum(c["chin"] - c["jaw_curve"] * lx * lx, lip_line + 0.3 * hw)
         towards_jaw = _smoothstep((ly - lip_line) / (jaw_edge - lip_line))
         carried = lips + (1.0 - lips) * towards_jaw  # at the lips only the lip, at the jaw's outline all
@@ -134,8 +136,9 @@ class MouthMotion(nn.Module):
         tucked = torch.clamp(c["upper_teeth"] - TUCK_OVERLAP * hw, max=0.0) * lips
         lower_free = lower_free + (tucked - lower_free) * tuck
         # m/b/p: the lips meet where the portrait's gap closes, whatever the jaw does.
-        upper_move = upper_free + (UPPER_SHARE * gap - upper_free) * close
-        lower_move = lower_free + (-(1.0 - UPPER_SHARE) * gap - lower_free) * close
+        press = PRESS * hw * lips
+        upper_move = upper_free + (UPPER_SHARE * gap + press - upper_free) * close
+        lower_move = lower_free + (-(1.0 - UPPER_SHARE) * gap - press - lower_free) * close
 
         # Above the opening: the upper lip's motion, fading out towards the nose.
         towards_nose = _smoothstep((upper_line - ly) / (upper_line - c["nose"]))

@@ -11,8 +11,8 @@ audio by ``LEAD_S``, as speakers' lips do.
 On top of the blend, two rules no blend may soften: the lips close fully for at
 least one frame on every m, b and p, and the lower lip meets the upper teeth
 for at least one frame on every f and v. Loudness and stress scale the
-amplitude (the jaw, the spread and the rounding), ``dynamic_scale`` scales
-it all, and in pauses of ``REST_AFTER_S`` or more every control is exactly 0.
+amplitude (the jaw and the teeth shown), ``dynamic_scale`` scales
+it all (the width up to 1), and in pauses of ``REST_AFTER_S`` or more every control is exactly 0.
 """
 
 from __future__ import annotations
@@ -30,19 +30,19 @@ from media.render.speech import REST_AFTER_S
 #: dominance strength, and how fast dominance falls before / after the phone (s)
 VISEMES: dict[str, tuple[tuple[float, float, float, float, float, float], float, float, float]] = {
     "sil": ((0.00, 0.0, 0.0, 0.0, 0.0, 0.0), 0.6, 0.05, 0.05),
-    "PP": ((0.06, 0.0, 1.0, 0.0, 0.0, 0.0), 3.0, 0.05, 0.035),
+    "PP": ((-0.30, 0.0, 1.0, 0.0, 0.0, 0.0), 3.0, 0.05, 0.035),
     "FF": ((0.08, 0.1, 0.0, 1.0, 0.0, 0.6), 2.5, 0.05, 0.035),
     "TH": ((0.22, 0.1, 0.0, 0.0, 1.0, 0.8), 1.2, 0.04, 0.035),
     "DD": ((0.22, 0.2, 0.0, 0.0, 0.7, 0.5), 0.7, 0.035, 0.03),
     "kk": ((0.30, 0.1, 0.0, 0.0, 0.0, 0.3), 0.5, 0.035, 0.03),
     "CH": ((0.16, -0.55, 0.0, 0.0, 0.2, 0.9), 1.2, 0.05, 0.035),
-    "SS": ((0.08, 0.45, 0.0, 0.0, 0.1, 1.0), 1.2, 0.04, 0.035),
+    "SS": ((0.08, 0.45, 0.0, 0.0, 0.1, 0.6), 1.2, 0.04, 0.035),
     "nn": ((0.20, 0.1, 0.0, 0.0, 0.6, 0.3), 0.6, 0.035, 0.03),
     "RR": ((0.20, -0.55, 0.0, 0.0, 0.2, 0.3), 0.9, 0.05, 0.035),
     "aa": ((1.00, 0.15, 0.0, 0.0, 0.0, 0.4), 1.0, 0.045, 0.04),
-    "E": ((0.55, 0.50, 0.0, 0.0, 0.1, 0.6), 1.0, 0.045, 0.04),
-    "I": ((0.28, 0.85, 0.0, 0.0, 0.1, 0.8), 1.0, 0.045, 0.04),
-    "O": ((0.62, -0.85, 0.0, 0.0, 0.0, 0.1), 1.6, 0.08, 0.05),
+    "E": ((0.55, 0.65, 0.0, 0.0, 0.1, 0.6), 1.0, 0.045, 0.04),
+    "I": ((0.28, 1.00, 0.0, 0.0, 0.1, 0.8), 1.0, 0.045, 0.04),
+    "O": ((0.50, -0.90, 0.0, 0.0, 0.0, 0.1), 1.6, 0.08, 0.05),
     "U": ((0.28, -1.00, 0.0, 0.0, 0.0, 0.0), 2.0, 0.09, 0.05),
 }
 #: a short neutral vowel (schwa) and h take their shape from their neighbours
@@ -73,7 +73,7 @@ SUBSAMPLES = 4
 STRESS_GAIN = {0: 0.85, 1: 1.15, 2: 1.0}
 #: loudness (speech.MouthTrack.open, ~0..1.6) maps to an amplitude in these bounds
 LOUDNESS_GAIN = (0.65, 1.2)
-AMPLITUDE_CONTROLS = ("jaw", "width", "teeth")
+AMPLITUDE_CONTROLS = ("jaw", "teeth")
 
 
 def viseme_of(symbol: str) -> str:
@@ -111,7 +111,7 @@ def viseme_track(phones: PhoneTrack, fps: int, n_frames: int, *, loudness: np.nd
     ``audio_rest`` its rest frames: the sound's own pauses keep the mouth at
     rest even where the phone timing runs on.
     """
-    spans = [(p.start_s, p.end_s, viseme_of(p.symbol), p.stress, p.symbol) for p in phones.phones if p.end_s > p.start_s]
+    spans = [span for p in phones.phones if p.end_s > p.start_s for span in _split_diphthong(p)]
     spans = [s for s in spans if s[2] != "sil"]
     n = n_frames
     values = np.zeros((n, len(ANIMATION_NAMES)), dtype=np.float64)
@@ -139,6 +139,7 @@ def viseme_track(phones: PhoneTrack, fps: int, n_frames: int, *, loudness: np.nd
     gain = np.clip(LOUDNESS_GAIN[0] + 0.55 * np.asarray(loudness, dtype=np.float64)[:n], *LOUDNESS_GAIN)
     for name in AMPLITUDE_CONTROLS:
         values[:, ANIMATION_NAMES.index(name)] *= gain * dynamic_scale
+    values[:, ANIMATION_NAMES.index("width")] *= min(dynamic_scale, 1.0)
     values[:, ANIMATION_NAMES.index("width")] = np.clip(values[:, ANIMATION_NAMES.index("width")], -1.0, 1.0)
 
     _hard_rules(values, strongest, spans, fps, n)
@@ -150,6 +151,20 @@ def viseme_track(phones: PhoneTrack, fps: int, n_frames: int, *, loudness: np.nd
     strongest = ["sil" if r else v for r, v in zip(rest, strongest)]
     controls = {name: values[:, i].astype(np.float32) for i, name in enumerate(ANIMATION_NAMES)}
     return VisemeTrack(controls, rest, tuple(strongest))
+
+
+#: diphthongs glide from one viseme to another over their span
+DIPHTHONGS = {"aɪ": ("aa", "I"), "aʊ": ("aa", "U"), "eɪ": ("E", "I"), "oʊ": ("O", "U"), "əʊ": ("E", "U"),
+              "ɔɪ": ("O", "I"), "ɪə": ("I", "E"), "ʊə": ("U", "E"), "eə": ("E", "E")}
+
+
+def _split_diphthong(phone) -> list:
+    core = phone.symbol.strip("ːˑˈˌ")
+    if core in DIPHTHONGS:
+        first, second = DIPHTHONGS[core]
+        middle = (phone.start_s + phone.end_s) / 2
+        return [(phone.start_s, middle, first, phone.stress, core[0]), (middle, phone.end_s, second, phone.stress, core[1:])]
+    return [(phone.start_s, phone.end_s, viseme_of(phone.symbol), phone.stress, phone.symbol)]
 
 
 def _silences(spans) -> list:
