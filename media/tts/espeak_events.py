@@ -5,7 +5,10 @@ libespeak-ng (Debian's ``libespeak-ng1``) is driven through ctypes in
 synchronous mode with phoneme events on: the synth callback receives the
 samples together with events that carry each phoneme's (and word's) exact
 sample position. Phonemes arrive as espeak-ng's own IPA
-(``espeakINITIALIZE_PHONEME_IPA``), which ``phone_symbols`` tidies.
+(``espeakINITIALIZE_PHONEME_IPA``), which ``phone_symbols`` tidies. The events
+carry no stress, so the same text is also spelled out in IPA
+(``espeak_TextToPhonemes``), whose stress marks are matched back onto the
+phones in order.
 
 The library keeps its state in globals (one voice, one callback), so every
 call holds a process-wide lock; speech runs one sentence at a time here,
@@ -25,7 +28,7 @@ import numpy as np
 
 from media.errors import MediaError
 from media.phonemes import Phone, PhoneTrack, TimingSource, Word
-from media.tts.phone_symbols import espeak_ipa_to_symbol
+from media.tts.phone_symbols import PRIMARY_STRESS, SECONDARY_STRESS, espeak_ipa_to_symbol
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_PHONEME_EVENTS = 0x0001
@@ -35,6 +38,7 @@ _EVENT_LIST_TERMINATED, _EVENT_WORD, _EVENT_PHONEME = 0, 1, 7
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _RATE = 1
+_IPA_PHONEMES = 0x02
 _OK = 0
 
 
@@ -68,6 +72,8 @@ class EspeakLibrary:
         self.lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
                                           ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
         self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        self.lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        self.lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
         self.lock = threading.Lock()
         self.sample_rate = self.lib.espeak_Initialize(
             _AUDIO_OUTPUT_SYNCHRONOUS, 0, None,
@@ -108,21 +114,35 @@ class EspeakLibrary:
                 self.lib.espeak_Synchronize()
             finally:
                 self._collected = None
+            spelled = self._spelled(data) if status == _OK else ""
         if status != _OK:
             raise MediaError("tts_failed", f"espeak-ng could not speak the text (status {status})")
         samples = (np.concatenate(got.chunks).astype(np.float32) / 32768.0) if got.chunks else np.zeros(0, np.float32)
-        return samples, self.sample_rate, _track(text, got, len(samples), self.sample_rate)
+        return samples, self.sample_rate, _track(text, got, len(samples), self.sample_rate, spelled)
+
+    def _spelled(self, data: bytes) -> str:
+        """The text in IPA with stress marks, clause by clause (the voice is set; the lock is held)."""
+        buffer = ctypes.create_string_buffer(data)
+        pointer = ctypes.c_void_p(ctypes.addressof(buffer))
+        clauses = []
+        while pointer.value:
+            clause = self.lib.espeak_TextToPhonemes(ctypes.byref(pointer), _CHARS_UTF8, _IPA_PHONEMES)
+            if clause is None:
+                break
+            clauses.append(clause.decode("utf-8", errors="ignore"))
+        return " ".join(clauses)
 
 
-def _track(text: str, got: _Collected, total: int, rate: int) -> PhoneTrack:
+def _track(text: str, got: _Collected, total: int, rate: int, spelled: str = "") -> PhoneTrack:
     """Each phoneme lasts until the next event's sample; words likewise, with
     their text cut from the input (espeak counts characters from 1)."""
     phones = []
     marks = got.phonemes + [(total, "")]
-    for (sample, ipa), (next_sample, _) in zip(marks, marks[1:]):
+    stresses = stresses_from_spelling([ipa for _, ipa in got.phonemes], spelled)
+    for (sample, ipa), (next_sample, _), stress in zip(marks, marks[1:], stresses):
         converted = espeak_ipa_to_symbol(ipa)
         if converted is not None and next_sample > sample:
-            phones.append(Phone(converted[0], sample / rate, next_sample / rate, converted[1]))
+            phones.append(Phone(converted[0], sample / rate, next_sample / rate, max(converted[1], stress)))
     words = []
     for sample, position, length in got.words:
         spoken = [p for p in phones if p.start_s >= sample / rate]
@@ -134,6 +154,24 @@ def _track(text: str, got: _Collected, total: int, rate: int) -> PhoneTrack:
         if word_text.strip() and inside:
             words.append(Word(word_text, inside[0].start_s, inside[-1].end_s))
     return PhoneTrack(TimingSource.ESPEAK, tuple(phones), tuple(words))
+
+
+def stresses_from_spelling(phonemes: list[str], spelled: str) -> list[int]:
+    """Each event phoneme's stress (0, 1 primary, 2 secondary), from the
+    marks in front of it in the IPA spelling of the same text: phonemes are
+    found in order, a few characters of slack at most (tone digits, word
+    gaps); one not found keeps 0 and does not move the search."""
+    stresses, cursor = [], 0
+    for ipa in phonemes:
+        core = ipa.strip()
+        at = spelled.find(core, cursor, cursor + len(core) + 6) if core else -1
+        if at < 0:
+            stresses.append(0)
+            continue
+        before = spelled[cursor:at]
+        stresses.append(1 if PRIMARY_STRESS in before else 2 if SECONDARY_STRESS in before else 0)
+        cursor = at + len(core)
+    return stresses
 
 
 @functools.lru_cache(maxsize=1)

@@ -62,3 +62,16 @@ def test_an_unknown_espeak_voice_is_refused():
     with pytest.raises(MediaError) as caught:
         espeak_library().speak("hello", "no-such-voice", 160)
     assert caught.value.code == "voice_unknown"
+
+
+def test_stressed_vowels_are_marked_from_espeaks_ipa_spelling():
+    _, _, track = espeak_library().speak("Maybe both people bump a mop.", "en-us", 160)
+    stressed = [p.symbol for p in track.phones if p.stress == 1]
+    assert stressed == ["eɪ", "oʊ", "iː", "ʌ", "ɑː"]  # mˈeɪbi bˈoʊθ pˈiːpəl bˈʌmp ɐ mˈɑːp
+
+
+def test_stress_marks_are_matched_back_in_order_past_tone_digits_and_unknown_phonemes():
+    from media.tts.espeak_events import stresses_from_spelling
+
+    assert stresses_from_spelling(["tɕ", "i", "n", "th", "iɛ", "n"], "tɕˈi5n thˈiɛ5n") == [0, 1, 0, 0, 1, 0]
+    assert stresses_from_spelling(["m", "??", "eɪ", ""], "mˌeɪ") == [0, 0, 2, 0]
