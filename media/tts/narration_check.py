@@ -28,6 +28,8 @@ def check_narration(data: bytes) -> None:
             if not container.streams.audio:
                 raise MediaError("asset_unreadable", "The file holds no audio stream.")
             stream = container.streams.audio[0]
+            if stream.codec_context is None:  # a header naming no codec FFmpeg has (found by fuzzing)
+                raise MediaError("asset_unreadable", "The audio is in a format no decoder here reads.")
             rate = stream.codec_context.sample_rate or stream.rate or 0
             if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
                 raise MediaError("audio_sample_rate_unsupported",
