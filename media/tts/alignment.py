@@ -109,16 +109,24 @@ def align_transcript(samples: np.ndarray, sample_rate: int, transcript: str) -> 
     return track if track is not None else note
 
 
-def recognize_narration(samples: np.ndarray, sample_rate: int, note: str = "") -> PhoneTrack:
+def recognize_narration(samples: np.ndarray, sample_rate: int, note: str = "", english: bool = True) -> PhoneTrack:
     """Words and phones recognised in narration (best on stretches up to
     ``RECOGNITION_CHUNK_S``: a segment at a time); ``note`` says why a
-    transcript was not used, if one was given."""
+    transcript was not used, if one was given.
+
+    pocketsphinx's model is English: narration in another language
+    (``english=False``) gets phones from the free phone loop, English phones
+    that still place lips, jaw and rounding, and no words, since English
+    words recognised in other speech would make nonsense captions.
+    """
     decoders, unusable = _ready(samples)
     if unusable is not None:
         return PhoneTrack(unusable.source, note="; ".join(filter(None, [note, unusable.note])))
     assert decoders is not None
+    if not english:
+        note = "; ".join(filter(None, [note, "English phones, no words: pocketsphinx knows English only"]))
     with decoders.lock:
-        return _recognized(decoders, _pcm16(samples, sample_rate), note)
+        return _recognized(decoders, _pcm16(samples, sample_rate), note, english)
 
 
 def _ready(samples: np.ndarray) -> tuple[_Decoders | None, PhoneTrack | None]:
@@ -181,13 +189,13 @@ def _with_unaligned_words(aligned: tuple[Word, ...], positions: list[int], shown
     return tuple(words)
 
 
-def _recognized(decoders: _Decoders, pcm: bytes, note: str) -> PhoneTrack:
+def _recognized(decoders: _Decoders, pcm: bytes, note: str, with_words: bool = True) -> PhoneTrack:
     phones: list[Phone] = []
     words: list[Word] = []
     chunk = int(RECOGNITION_CHUNK_S * RECOGNITION_RATE) * 2
     for start in range(0, len(pcm), chunk):
         piece, offset_s = pcm[start:start + chunk], start / 2 / RECOGNITION_RATE
-        heard = _recognize_words(decoders.words, piece)
+        heard = _recognize_words(decoders.words, piece) if with_words else []
         fit = _align(decoders.align, piece, heard, heard) if heard else None
         if fit is None:
             fit = _phone_loop(decoders.phones, piece)

@@ -82,3 +82,15 @@ def test_a_segment_at_a_time_recognition_carries_the_reason_the_transcript_was_n
     half = len(piper_bilabials.samples) // 2
     track = recognize_narration(piper_bilabials.samples[:half], piper_bilabials.sample_rate, reason)
     assert track.source == TimingSource.RECOGNIZED and track.note == reason and track.words
+
+
+def test_narration_in_another_language_gets_english_phones_but_no_nonsense_words():
+    from media.tts.alignment import recognize_narration
+    from media.tts.espeak_events import espeak_library
+
+    if espeak_library() is None:
+        pytest.skip("espeak-ng is not installed")
+    samples, rate, _ = espeak_library().speak("Der Bundestag hat heute ein neues Gesetz beschlossen.", "de", 160)
+    track = recognize_narration(samples, rate, english=False)
+    assert track.source == TimingSource.RECOGNIZED and track.words == () and "English only" in track.note
+    assert len(track.phones) > 15
