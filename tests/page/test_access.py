@@ -45,7 +45,8 @@ def test_a_tenant_key_cannot_open_operator_pages(page_farm, tab):
 def test_an_operator_sees_pools_and_makes_and_revokes_a_key(page_farm, tab):
     sign_in(tab, page_farm, make_key(page_farm, scope="operator"))
     tab.get_by_role("link", name="Workers").click()
-    expect(tab.get_by_role("rowheader", name="cpu")).to_be_visible()
+    expect(tab.get_by_role("rowheader", name="cpu", exact=True)).to_be_visible()
+    expect(tab.get_by_role("region", name="Workers").get_by_text("Online")).to_be_visible()
     tab.get_by_role("link", name="API keys").click()
     tab.get_by_label("Tenant", exact=True).fill("page-made-tenant")
     tab.get_by_role("button", name="Make key").click()
