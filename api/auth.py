@@ -16,7 +16,7 @@ from flask import g, request
 from api.context import ctx
 from domain.db import read_one
 from domain.errors import ProblemError
-from domain.tenants import hash_key, live_key_query
+from domain.tenants import LIVE_KEY_BY_HASH, LIVE_KEY_BY_ID, hash_key
 
 #: paths that need no key: probes, the spec, and signed download links
 PUBLIC_PREFIXES = ("/healthz", "/metrics", "/openapi.json", "/v1/files/", "/docs")
@@ -46,7 +46,7 @@ def principal_for_key(key: str) -> Principal | None:
     """The caller a key stands for, or None if it is unknown or revoked."""
     if not key:
         return None
-    return _principal(read_one(ctx().settings.database_url, live_key_query(key_hash=hash_key(key))))
+    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_HASH, {"key_hash": hash_key(key)}))
 
 
 def principal_for_key_id(key_id: str) -> Principal | None:
@@ -54,7 +54,7 @@ def principal_for_key_id(key_id: str) -> Principal | None:
     None once the key is revoked."""
     if not key_id:
         return None
-    return _principal(read_one(ctx().settings.database_url, live_key_query(key_id=key_id)))
+    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_ID, {"key_id": key_id}))
 
 
 #: environ key of a caller the web page vouches for (api/web/public_api.py); only in-process

@@ -49,15 +49,12 @@ def tenant_for_key(session: Session, key: str) -> Tenant | None:
     return row
 
 
-def live_key_query(key_hash: str | None = None, key_id: str | None = None) -> sa.Select[str, str, str, str]:
-    """One round trip: the unrevoked key (by hash or id) with its tenant's name and its scope."""
-    stmt = (sa.select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.scope)
-            .join(Tenant, Tenant.id == ApiKey.tenant_id).where(ApiKey.revoked_at.is_(None)))
-    if key_hash is not None:
-        stmt = stmt.where(ApiKey.key_hash == key_hash)
-    if key_id is not None:
-        stmt = stmt.where(ApiKey.id == key_id)
-    return stmt
+_LIVE_KEY = (sa.select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.scope)
+             .join(Tenant, Tenant.id == ApiKey.tenant_id).where(ApiKey.revoked_at.is_(None)))
+#: the unrevoked key with its tenant's name and its scope, in one round trip; built once
+#: (every API request runs one), with the key's sha256 as ``key_hash`` or its id as ``key_id``
+LIVE_KEY_BY_HASH = _LIVE_KEY.where(ApiKey.key_hash == sa.bindparam("key_hash"))
+LIVE_KEY_BY_ID = _LIVE_KEY.where(ApiKey.id == sa.bindparam("key_id"))
 
 
 def keys_of(session: Session, tenant_id: str | None) -> list[ApiKey]:
