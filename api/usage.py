@@ -26,6 +26,7 @@ OUTCOMES = ("succeeded", "failed", "canceled")
 class UsageDaySchema(Schema):
     date = fields.String(metadata={"description": "UTC day, YYYY-MM-DD."})
     rendered_s = fields.Float(metadata={"description": "Seconds of video delivered by jobs that succeeded that day."})
+    draft_s = fields.Float(metadata={"description": "The part of rendered_s that drafts delivered."})
     succeeded = fields.Integer()
     failed = fields.Integer()
     canceled = fields.Integer()
@@ -42,7 +43,8 @@ class UsageJobCountsSchema(Schema):
 class TenantUsageSchema(Schema):
     tenant_id = fields.String()
     tenant = fields.String()
-    rendered_s = fields.Float()
+    rendered_s = fields.Float(metadata={"description": "Seconds of video delivered, drafts included."})
+    draft_s = fields.Float(metadata={"description": "The part of rendered_s that drafts delivered."})
     jobs = fields.Nested(UsageJobCountsSchema)
     days = fields.List(fields.Nested(UsageDaySchema), metadata={"description": "Days with activity, oldest first."})
 
@@ -69,31 +71,34 @@ def usage(session: Session, principal: Principal, *, days: int = 30, tenant: str
         tenants = tenants.where(Tenant.name == tenant)
     elif not principal.is_operator:
         tenants = tenants.where(Tenant.id == principal.tenant_id)
-    report = {tid: {"tenant_id": tid, "tenant": name, "rendered_s": 0.0,
+    report = {tid: {"tenant_id": tid, "tenant": name, "rendered_s": 0.0, "draft_s": 0.0,
                     "jobs": {k: 0 for k in (*OUTCOMES, "queued", "running")}, "days": {}}
               for tid, name in session.execute(tenants)}
     if tenant is not None and not report:
         raise not_found("tenant")
     ids = list(report)
     finished = session.execute(
-        sa.select(Job.tenant_id, Job.status, Job.finished_at, Job.output["duration_s"].as_float())
+        sa.select(Job.tenant_id, Job.status, Job.finished_at, Job.output["duration_s"].as_float(),
+                  Job.spec["draft"].as_boolean())
         .where(Job.tenant_id.in_(ids), Job.status.in_(OUTCOMES), Job.finished_at >= since))
-    for tid, status, finished_at, duration in finished:
+    for tid, status, finished_at, duration, draft in finished:
         entry = report[tid]
-        day = entry["days"].setdefault(finished_at.date().isoformat(), {"rendered_s": 0.0, **{k: 0 for k in OUTCOMES}})
+        day = entry["days"].setdefault(finished_at.date().isoformat(),
+                                       {"rendered_s": 0.0, "draft_s": 0.0, **{k: 0 for k in OUTCOMES}})
         entry["jobs"][status] += 1
         day[status] += 1
         if status == "succeeded" and duration:
-            entry["rendered_s"] += duration
-            day["rendered_s"] += duration
+            for totals in (entry, day):
+                totals["rendered_s"] += duration
+                totals["draft_s"] += duration if draft else 0.0
     in_flight = session.execute(sa.select(Job.tenant_id, Job.status, sa.func.count())
                                 .where(Job.tenant_id.in_(ids), Job.status.in_(("queued", "running")))
                                 .group_by(Job.tenant_id, Job.status))
     for tid, status, count in in_flight:
         report[tid]["jobs"][status] = count
     for entry in report.values():
-        entry["rendered_s"] = round(entry["rendered_s"], 3)
-        entry["days"] = [{"date": date, **{k: (round(v, 3) if k == "rendered_s" else v) for k, v in day.items()}}
+        entry["rendered_s"], entry["draft_s"] = round(entry["rendered_s"], 3), round(entry["draft_s"], 3)
+        entry["days"] = [{"date": date, **{k: (round(v, 3) if isinstance(v, float) else v) for k, v in day.items()}}
                          for date, day in sorted(entry["days"].items())]
     return {"since": iso(since), "until": iso(until), "tenants": list(report.values())}
 

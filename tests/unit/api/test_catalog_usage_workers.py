@@ -136,8 +136,11 @@ def history(sessions, tenants):
     for tenant, status, when, seconds in [("alpha", "succeeded", now, 12.5), ("alpha", "succeeded", yesterday, 7.5),
                                           ("alpha", "failed", now, None), ("alpha", "canceled", yesterday, None),
                                           ("alpha", "succeeded", now - timedelta(days=60), 100.0),
-                                          ("beta", "succeeded", now, 30.0), ("beta", "running", None, None)]:
-        rows.append(Job(tenant_id=tenants[tenant][0], status=status, pool="cpu", spec={}, finished_at=when,
+                                          ("beta", "succeeded", now, 30.0), ("beta", "running", None, None),
+                                          ("beta", "succeeded", now, 4.0)]:
+        draft = seconds == 4.0
+        rows.append(Job(tenant_id=tenants[tenant][0], status=status, pool="cpu", spec={"draft": True} if draft else {},
+                        finished_at=when,
                         output={"key": "k", "duration_s": seconds} if seconds else None))
     with sessions() as session, session.begin():
         session.add_all(rows)
@@ -152,8 +155,8 @@ def test_a_tenant_sees_its_own_usage_per_day(alpha, history):
     assert mine["rendered_s"] == 20.0  # the 60-day-old job is outside the window
     assert mine["jobs"] == {"succeeded": 2, "failed": 1, "canceled": 1, "queued": 0, "running": 0}
     days = {d["date"]: d for d in mine["days"]}
-    assert days[now.date().isoformat()] == {"date": now.date().isoformat(), "rendered_s": 12.5, "succeeded": 1,
-                                            "failed": 1, "canceled": 0}
+    assert days[now.date().isoformat()] == {"date": now.date().isoformat(), "rendered_s": 12.5, "draft_s": 0.0,
+                                            "succeeded": 1, "failed": 1, "canceled": 0}
     assert days[yesterday.date().isoformat()]["canceled"] == 1
     assert alpha.get("/v1/usage?days=90").get_json()["tenants"][0]["rendered_s"] == 120.0
 
@@ -162,7 +165,8 @@ def test_an_operator_sees_every_tenant_or_one_by_name(ops, history):
     body = ops.get("/v1/usage").get_json()
     by_name = {t["tenant"]: t for t in body["tenants"]}
     assert set(by_name) == {"alpha", "beta", "ops"}
-    assert by_name["beta"]["rendered_s"] == 30.0 and by_name["beta"]["jobs"]["running"] == 1
+    assert by_name["beta"]["rendered_s"] == 34.0 and by_name["beta"]["draft_s"] == 4.0
+    assert by_name["beta"]["days"][-1]["draft_s"] == 4.0 and by_name["beta"]["jobs"]["running"] == 1
     assert [t["tenant"] for t in ops.get("/v1/usage?tenant=beta").get_json()["tenants"]] == ["beta"]
     assert_problem(ops.get("/v1/usage?tenant=nobody"), 404, "tenant_not_found")
 
