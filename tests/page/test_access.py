@@ -122,6 +122,18 @@ def test_idle_polls_of_a_fragment_are_304(page_farm, tab):
     assert again.status == 304
 
 
+def test_the_jobs_list_polls_and_the_browser_revalidates_with_its_etag(page_farm, tab):
+    """The browser asks with If-None-Match (the server's 304 then reaches the page as the cached 200;
+    test_idle_polls_of_a_fragment_are_304 checks the 304 itself)."""
+    sign_in(tab, page_farm, make_key(page_farm))
+    polls = []
+    tab.on("response", lambda r: polls.append(r) if "/jobs/rows" in r.url else None)
+    tab.wait_for_timeout(7_000)  # the list polls every 3 s
+    assert len(polls) >= 2
+    etag = polls[0].headers["etag"]
+    assert all(r.request.all_headers().get("if-none-match") == etag for r in polls[1:])
+
+
 def test_the_script_counter_and_the_apis_refusal_next_to_the_script(page_farm, tab):
     sign_in(tab, page_farm, make_key(page_farm))
     tab.get_by_role("link", name="New video", exact=True).click()
