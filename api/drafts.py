@@ -17,7 +17,9 @@ from api.ownership import owned
 from api.schemas import JobSchema
 from domain.config import Settings
 from domain.errors import ProblemError
+from domain.lifecycle import add_event
 from domain.models import Job, Tenant
+from domain.states import EventType
 from media.render.registry import known_models
 from tasks import dispatch
 
@@ -50,6 +52,7 @@ def approve_draft(session: Session, settings: Settings, principal: Principal, jo
         webhook_url=draft.webhook_url, accelerator=draft.accelerator))
     final.draft_of = draft.id
     draft.final_job_id = final.id
+    add_event(session, draft, EventType.APPROVED, attempt=draft.attempt, final_job_id=final.id)
     draft.version += 1  # its document changed: pollers holding an ETag see the link
     admitted = dispatch.admit(session, settings, pool)
     session.flush()

@@ -13,6 +13,7 @@ from api.context import ctx
 from api.ownership import owned
 from api.schemas import StrictSchema
 from domain.models import Job, JobEvent
+from domain.states import EventType
 from domain.timeutil import iso
 
 blp = Blueprint("job_history", __name__, url_prefix="/v1/jobs", description="Render jobs")
@@ -21,8 +22,8 @@ blp = Blueprint("job_history", __name__, url_prefix="/v1/jobs", description="Ren
 class JobHistoryEventSchema(Schema):
     id = fields.Integer(metadata={"description": "Increases with time; pass the last one as `after`."})
     at = fields.String()
-    kind = fields.String(metadata={"description": "created, claimed, segment, retrying, requeued, blocklisted, "
-                                                  "succeeded, failed, canceled, retried, …"})
+    kind = fields.String(validate=validate.OneOf([k.value for k in EventType]),
+                         metadata={"description": "What happened: " + ", ".join(k.value for k in EventType) + "."})
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
     attempt = fields.Integer(metadata={"description": "The attempt (fencing token) the event belongs to."})

@@ -93,3 +93,5 @@ class EventType(enum.StrEnum):
     CANCELED = "canceled"
     #: a tenant asked for a failed or canceled job again
     RETRIED = "retried"
+    #: a succeeded draft was approved; ``detail.final_job_id`` names the final it made
+    APPROVED = "approved"

@@ -77,6 +77,8 @@ def test_approving_a_succeeded_draft_makes_one_final_linked_both_ways(alpha, ses
     assert final["spec"] == {k: v for k, v in draft["spec"].items() if k not in ("draft", "draft_render")}
     assert final["priority"] == 7 and final["metadata"] == {"story": "42"}
     assert alpha.get(f"/v1/jobs/{draft['id']}").get_json()["final_job_id"] == final["id"]
+    approval = alpha.get(f"/v1/jobs/{draft['id']}/events").get_json()["items"][-1]
+    assert approval["kind"] == "approved" and approval["detail"] == {"final_job_id": final["id"]}
     again = alpha.post(f"/v1/jobs/{draft['id']}/approve")
     assert again.status_code == 200 and again.get_json()["id"] == final["id"]
     with sessions() as session:
