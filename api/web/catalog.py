@@ -7,7 +7,6 @@ from typing import Any
 
 from api.web import public_api
 
-
 #: how the form names the render parameters (the API's own names are shown in the help text)
 LABELS = {"resolution": "Resolution (pixels)", "min_resolution": "Smallest usable face area (pixels)",
           "fps": "Frames per second", "duration": "Duration (seconds)", "inference_steps": "Inference steps",

@@ -13,12 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, g
+from flask import Flask, current_app, g
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
 from api.auth import PAGE_PRINCIPAL_ENVIRON as PRINCIPAL_ENVIRON
-
 
 
 @dataclass
@@ -42,10 +41,15 @@ class ApiAnswer:
     headers: dict[str, str]
 
 
+def _this_app() -> Flask:
+    """The app behind the ``current_app`` proxy: the WSGI application the call goes to."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
 def call(method: str, path: str, *, json: Any = None, data: dict | None = None, query: dict | None = None,
          headers: dict[str, str] | None = None) -> ApiAnswer:
     """One API request as the signed-in caller; raises ``ApiRefused`` for any 4xx/5xx."""
-    client = Client(current_app._get_current_object(), Response, use_cookies=False)
+    client = Client(_this_app(), Response, use_cookies=False)
     response = client.open(path, method=method, json=json, data=data, query_string=query, headers=headers or {},
                            environ_overrides={PRINCIPAL_ENVIRON: g.page_principal})
     body = response.get_json(silent=True) if response.data else None
@@ -68,5 +72,5 @@ def post(path: str, json: Any = None, **kwargs: Any) -> Any:
 
 def raw_get(path: str) -> Response:
     """A GET whose body is not JSON (a signed file link on this same host)."""
-    client = Client(current_app._get_current_object(), Response, use_cookies=False)
+    client = Client(_this_app(), Response, use_cookies=False)
     return client.get(path, environ_overrides={PRINCIPAL_ENVIRON: g.page_principal})

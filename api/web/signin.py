@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from api.context import ctx
 from api.web.blueprint import page
-from api.web.session import safe_next, end_session, principal_for, redeem_sign_in_link, start_session
+from api.web.session import end_session, principal_for, redeem_sign_in_link, safe_next, start_session
 
 REASONS = {"revoked": "You were signed out: your API key was revoked or is no longer valid."}
 

@@ -4,7 +4,6 @@ in-process app (SQLite); the browser tests in tests/page drive the rest."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
