@@ -311,7 +311,7 @@ def main() -> int:
     return 0
 
 
-TILE = 72
+TILE = 96
 
 
 def _sheet_row(portrait: str, clips: list[dict], fps: int) -> np.ndarray:
@@ -335,9 +335,9 @@ def _sheet_row(portrait: str, clips: list[dict], fps: int) -> np.ndarray:
             frame = best[1]["decoded"][best[2]]
             side = frame.shape[0]
             # The mouth: a fixed window of the frame (the portraits are framed alike).
-            y0, y1, x0, x1 = int(0.46 * side), int(0.78 * side), int(0.34 * side), int(0.66 * side)
+            y0, y1, x0, x1 = int(0.45 * side), int(0.83 * side), int(0.31 * side), int(0.69 * side)
             tile = cv2.resize(np.ascontiguousarray(frame[y0:y1, x0:x1]), (TILE, TILE), interpolation=cv2.INTER_AREA)
-        cv2.putText(tile, name, (2, 11), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (255, 255, 0), 1, cv2.LINE_AA)
+        cv2.putText(tile, name, (3, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (255, 255, 0), 1, cv2.LINE_AA)
         tiles.append(tile)
     return np.concatenate(tiles, axis=1)
 

@@ -64,7 +64,7 @@ PHONE_VISEME: dict[str, str] = {
     **dict.fromkeys(("u", "ʊ", "w", "ʉ", "ɥ", "ʍ"), "U"),
 }
 #: the track leads the audio by this much: lips shape a sound before it is heard
-LEAD_S = 0.02
+LEAD_S = 0.04
 #: a pause's rest starts this long after the last sound and ends this long before the next
 SETTLE_S = 0.02
 #: sub-samples per frame: each frame shows the mean of its interval
@@ -182,7 +182,7 @@ def _silences(spans) -> list:
 
 def _hard_rules(values: np.ndarray, strongest: list[str], spans, fps: int, n: int) -> None:
     """Full closure on m/b/p and the lower lip on the teeth on f/v, on the frame
-    that overlaps the phone most (and every frame the phone covers half of)."""
+    that overlaps the phone most and every frame the phone covers 30 % of."""
     close, tuck = ANIMATION_NAMES.index("close"), ANIMATION_NAMES.index("tuck")
     for start, end, viseme, _stress, _symbol in spans:
         if viseme not in ("PP", "FF"):
@@ -193,7 +193,7 @@ def _hard_rules(values: np.ndarray, strongest: list[str], spans, fps: int, n: in
             continue
         frames = np.arange(first, last)
         overlap = np.minimum((frames + 1) / fps, end) - np.maximum(frames / fps, start)
-        chosen = set(frames[overlap >= 0.5 / fps].tolist()) | {int(frames[overlap.argmax()])}
+        chosen = set(frames[overlap >= 0.3 / fps].tolist()) | {int(frames[overlap.argmax()])}
         for f in chosen:
             values[f, close if viseme == "PP" else tuck] = 1.0
             strongest[f] = viseme

@@ -3,7 +3,7 @@
 import numpy as np
 
 from media.phonemes import Phone, PhoneTrack, TimingSource
-from media.render.visemes import viseme_of, viseme_track
+from media.render.visemes import LEAD_S, viseme_of, viseme_track
 
 FPS = 25
 
@@ -23,7 +23,8 @@ def test_a_short_p_between_open_vowels_still_closes_the_lips_for_a_frame():
     t = track(("ɑ", 0.10, 0.30), ("p", 0.30, 0.34), ("ɑ", 0.34, 0.60))
     assert t.controls["close"].max() == 1.0
     closed = np.flatnonzero(t.controls["close"] == 1.0)
-    assert all(0.30 - 1 / FPS <= f / FPS <= 0.34 + 1 / FPS for f in closed)
+    # Frame f shows the sound at f / FPS + LEAD_S (the lips lead the voice).
+    assert all(0.30 - 1 / FPS <= f / FPS + LEAD_S <= 0.34 + 1 / FPS for f in closed)
 
 
 def test_f_puts_the_lower_lip_on_the_teeth_for_a_frame():
