@@ -36,10 +36,15 @@ def word_cues(words: Iterable[Word | tuple[str, float, float]]) -> list[tuple[fl
     or plain ``(text, start_s, end_s)`` tuples), for ``write_captions``."""
     cues: list[tuple[float, float, str]] = []
     current: list[tuple[str, float, float]] = []
+    # recognised words come lowercase and unpunctuated: a cue after a pause starts as a sentence would
+    sentence_start = True
 
     def close() -> None:
         if current:
-            cues.append((current[0][1], current[-1][2], _joined(w[0] for w in current)))
+            text = _joined(w[0] for w in current)
+            if sentence_start and text == text.lower():
+                text = text[:1].upper() + text[1:]
+            cues.append((current[0][1], current[-1][2], text))
             current.clear()
 
     for word in words:
@@ -48,13 +53,15 @@ def word_cues(words: Iterable[Word | tuple[str, float, float]]) -> list[tuple[fl
         if not text:
             continue
         if current:
-            candidate = _joined([w[0] for w in current] + [text])
-            if (start_s - current[-1][2] >= CUE_BREAK_PAUSE_S or end_s - current[0][1] > MAX_CUE_S
-                    or len(_wrap(candidate)) > MAX_LINES):
+            paused = start_s - current[-1][2] >= CUE_BREAK_PAUSE_S
+            if (paused or end_s - current[0][1] > MAX_CUE_S
+                    or len(_wrap(_joined([w[0] for w in current] + [text]))) > MAX_LINES):
                 close()
+                sentence_start = paused
         current.append((text, start_s, end_s))
         if text.endswith(_SENTENCE_END):
             close()
+            sentence_start = True
     close()
     return cues
 

@@ -196,7 +196,7 @@ def _recognized(decoders: _Decoders, pcm: bytes, note: str, with_words: bool = T
     for start in range(0, len(pcm), chunk):
         piece, offset_s = pcm[start:start + chunk], start / 2 / RECOGNITION_RATE
         heard = _recognize_words(decoders.words, piece) if with_words else []
-        fit = _align(decoders.align, piece, heard, heard) if heard else None
+        fit = _align(decoders.align, piece, [word.lower() for word in heard], heard) if heard else None
         if fit is None:
             fit = _phone_loop(decoders.phones, piece)
         if fit is not None:
@@ -212,7 +212,8 @@ def _recognize_words(decoder: Any, pcm: bytes) -> list[str]:
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()
-    return [_bare(seg.word) for seg in decoder.seg() if _bare(seg.word) not in _NON_WORDS]
+    words = [_bare(seg.word) for seg in decoder.seg() if _bare(seg.word) not in _NON_WORDS]
+    return ["I" + word[1:] if word == "i" or word.startswith("i'") else word for word in words]
 
 
 def _align(decoder: Any, pcm: bytes, spellings: list[str], texts: list[str]) -> _Fit | None:

@@ -62,7 +62,7 @@ def test_a_pause_in_the_narration_starts_a_new_cue():
     from media.encode.captions import word_cues
 
     cues = word_cues(_words("and then we waited for the bus", pause_after={2: 0.8}))
-    assert [c[2] for c in cues] == ["and then we", "waited for the bus"]
+    assert [c[2] for c in cues] == ["And then we", "Waited for the bus"]
 
 
 def test_recognised_words_without_punctuation_still_fit_the_screen_and_time(tmp_path):
@@ -73,10 +73,17 @@ def test_recognised_words_without_punctuation_still_fit_the_screen_and_time(tmp_
     assert len(screen) == len(cues) > 1  # each cue fits on screen as it is
     assert all(len(lines) <= 2 and all(len(line) <= LINE_CHARS for line in lines) for _, _, lines in screen)
     assert all(end - start <= MAX_CUE_S for start, end, _ in cues)
-    assert " ".join(c[2] for c in cues) == " ".join(["newsroom"] * 40)
+    assert " ".join(c[2] for c in cues) == "Newsroom " + " ".join(["newsroom"] * 39)  # one sentence, cut for size
 
 
 def test_chinese_words_join_without_spaces():
     from media.encode.captions import word_cues
 
     assert word_cues(_words("今 天 的 天 气 很 好 。"))[0][2] == "今天的天气很好。"
+
+
+def test_recognised_lowercase_words_start_their_cue_capitalised_but_written_text_is_left_alone():
+    from media.encode.captions import word_cues
+
+    assert word_cues(_words("good evening here is the news"))[0][2] == "Good evening here is the news"
+    assert word_cues(_words("iPhone sales rose."))[0][2] == "iPhone sales rose."
