@@ -151,6 +151,11 @@ class Renderer:
                first_frame_index: int = 0, phones: Any = None) -> Iterator[np.ndarray]:
         """Frames for this audio segment, uint8 RGB (resolution, resolution, 3).
 
+        ``phones`` (a ``media.phonemes.PhoneTrack``, times relative to this
+        segment's first sample): what is said when; the built-in mouth shapes
+        visemes from it and the brows lift on its stressed vowels. None, or a
+        track without phones: the mouth follows loudness (the last fallback).
+
         Exhaust the iterator or ``close()`` it: while it is open the job counts
         as a batching client that others may briefly wait for.
         """

@@ -51,3 +51,14 @@ def test_dynamic_scale_scales_the_jaw_and_zero_keeps_the_mouth_closed():
     loud, soft = track(("ɑ", 0.1, 0.5)), track(("ɑ", 0.1, 0.5), dynamic_scale=0.5)
     assert np.isclose(soft.controls["jaw"].max(), 0.5 * loud.controls["jaw"].max())
     assert track(("ɑ", 0.1, 0.5), dynamic_scale=0.0).rest.all()
+
+
+def test_phones_of_no_use_leave_the_mouth_at_rest_and_never_fail():
+    odd = track(("", 0.1, 0.2), ("?", 0.3, 0.2), ("ʘ", 0.3, 0.3), ("_", 0.4, 0.9), ("ɑ", 5.0, 6.0), ("m", -2.0, -1.0))
+    assert all(np.isfinite(v).all() for v in odd.controls.values())
+    assert odd.rest[: int(0.9 * FPS)].all() or odd.controls["jaw"].max() < 0.5
+
+
+def test_an_unknown_sound_moves_the_mouth_a_little_like_a_consonant():
+    t = track(("ʘ", 0.2, 0.5))
+    assert 0.0 < t.controls["jaw"].max() < 0.5
