@@ -12,7 +12,9 @@ from pathlib import Path
 import click
 
 from cli.client import ClientProblem, FarmClient
-from cli.console import emit_json, fail as _fail, json_option, load_settings as _settings
+from cli.console import emit_json, json_option
+from cli.console import fail as _fail
+from cli.console import load_settings as _settings
 from cli.jobs import jobs
 from cli.keys import keys
 from cli.reports import catalog, usage, workers

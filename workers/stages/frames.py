@@ -13,8 +13,8 @@ import numpy as np
 from domain.drafts import DRAFT_LABEL, drawn_frames, held_frame
 from domain.errors import JobFailure
 from domain.models import Asset
-from media.encode.timing import frames_for, samples_for
 from media.encode.codec import available_encoders, choose_video_codec
+from media.encode.timing import frames_for, samples_for
 from media.phonemes import PhoneTrack
 from media.render.face import analyze_portrait
 from media.watermark.invisible import InvisibleWatermark, Payload

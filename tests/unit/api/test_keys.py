@@ -91,8 +91,9 @@ def test_an_operator_revokes_any_tenants_key(app, keys):
 
 @pytest.mark.parametrize("body", [{"scope": "operator"}, {"tenant": "beta"}])
 def test_a_tenant_key_cannot_make_operator_keys_or_keys_for_others(app, keys, sessions, body):
-    from domain.models import ApiKey
     import sqlalchemy as sa
+
+    from domain.models import ApiKey
 
     with sessions() as session:
         before = session.scalar(sa.select(sa.func.count()).select_from(ApiKey))
