@@ -41,7 +41,7 @@ _LANGUAGE_NAMES = {
 
 @dataclass(frozen=True)
 class DetectedLanguage:
-    #: a lowercase tag as ``voices.normalize_language`` gives them (``en``, ``de``, ``cmn``)
+    #: a lowercase tag (``en``, ``de``, ``cmn``, ``yue``)
     language: str
     confidence: float
     #: "script" (decided by the Unicode script) or "py3langid"
@@ -69,9 +69,8 @@ def detect_language(text: str) -> DetectedLanguage | None:
     language, confidence = _identifier().classify(sample)
     if confidence < MIN_CONFIDENCE:
         return None
-    from media.tts.voices import normalize_language
-
-    return DetectedLanguage(normalize_language(language) or language, round(float(confidence), 3), "py3langid")
+    # py3langid speaks ISO 639-1 ("de"); Chinese in Latin script is too rare to guess which one
+    return DetectedLanguage(language.lower(), round(float(confidence), 3), "py3langid")
 
 
 def _by_unicode_script(sample: str, letters: list[str]) -> DetectedLanguage | None:

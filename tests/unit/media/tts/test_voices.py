@@ -105,3 +105,21 @@ def test_available_voices_lists_piper_voices_first_then_espeak_languages(espeak,
     assert names[:2] == ["joe", "hans"]
     assert "espeak:cmn" in names and "espeak:de" in names
     assert "espeak:zh-yue" not in names and len(names) == len(set(names))  # aliases are not voices
+
+
+def test_a_named_voice_that_cannot_speak_the_detected_language_is_refused_naming_both(espeak):
+    from media.tts.voices import voice_for_script
+
+    with pytest.raises(MediaError) as caught:
+        voice_for_script("Der Bundestag hat heute ein neues Gesetz beschlossen.", "joe", None, Settings.from_env({}))
+    assert caught.value.code == "voice_language_mismatch"
+    assert "'joe'" in caught.value.detail and "en-us" in caught.value.detail and "German (de)" in caught.value.detail
+
+
+def test_a_script_without_language_gets_a_voice_for_its_detected_language(espeak):
+    from media.tts.voices import voice_for_script
+
+    ref, detected = voice_for_script("今天的天气很好。", None, None, Settings.from_env({}))
+    assert (ref.name, ref.espeak_voice, detected.language) == ("espeak:cmn", "cmn-latn-pinyin", "cmn")
+    ref, detected = voice_for_script("Kindergarten Angst Zeitgeist", "joe", "en", Settings.from_env({}))
+    assert ref.name == "joe" and detected is None  # the caller's language wins over detection
