@@ -170,6 +170,9 @@ def create_batch():
         payload = request.get_json(silent=True)
         if not isinstance(payload, dict):
             raise ProblemError("validation_error", "Send {\"jobs\": [...]} as JSON, or a CSV/JSONL file.", 422)
+        if isinstance(payload.get("jobs"), list) and len(payload["jobs"]) > MAX_ITEMS:  # before validating each
+            raise ProblemError("batch_too_large", f"A batch holds at most {MAX_ITEMS} jobs; this one has "
+                               f"{len(payload['jobs'])}.", 413)
         try:
             body = BatchCreateSchema().load(payload)
         except ValidationError as exc:

@@ -167,6 +167,8 @@ CASES = {
                            422, "batch_field_too_large"),
     "CSV of more rows than a batch holds": (batch_file(b"script,avatar\n" + b"hi,astronaut\n" * 1001, "jobs.csv"),
                                             413, "batch_too_large"),
+    "JSON batch of a million empty jobs": (post_json("/v1/batches", b'{"jobs": [' + b",".join([b"{}"] * 1_000_000) + b"]}"),
+                                           413, "batch_too_large"),
     "JSON body over 4 MiB": (post_job(metadata=json.dumps({"x": "y" * (5 * 1024 * 1024)})), 413, "json_too_large"),
     "metadata over 16 KB": (post_job(metadata=json.dumps({"x": "y" * 17_000})), 422, "metadata_too_large"),
     "script that is not valid UTF-8": (post_json("/v1/jobs", b'{"script": "\xff\xfe", "avatar": "astronaut"}'),
