@@ -39,14 +39,14 @@ def approve_draft(session: Session, settings: Settings, principal: Principal, jo
     if not (draft.spec or {}).get("draft"):
         raise ProblemError("job_not_draft", "Only a draft can be approved; this job is a final render.", 409)
     if draft.final_job_id:
-        return session.get(Job, draft.final_job_id), [], False
+        return session.get_one(Job, draft.final_job_id), [], False
     if draft.status != "succeeded":
         raise ProblemError("draft_not_succeeded",
                            f"The draft is {draft.status}; approve it once it has succeeded.", 409)
-    tenant = session.get(Tenant, draft.tenant_id)
+    tenant = session.get_one(Tenant, draft.tenant_id)
     intake.check_in_flight_limit(session, settings, tenant)
     model = known_models(settings).get(draft.spec.get("model", "builtin"))
-    pool = intake.choose_pool(session, settings, draft.accelerator, model.pools if model else None)
+    pool = intake.choose_pool(session, settings, draft.accelerator, list(model.pools) if model else None)
     final = intake.new_job(session, settings, tenant, intake.Intake(
         spec=final_spec(draft.spec), pool=pool, priority=draft.priority, metadata=dict(draft.metadata_ or {}),
         webhook_url=draft.webhook_url, accelerator=draft.accelerator))

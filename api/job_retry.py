@@ -29,7 +29,7 @@ def retry_job(session: Session, settings: Settings, principal: Principal, job_id
     if job.status not in ("failed", "canceled"):
         raise ProblemError("job_not_retryable",
                            f"The job is {job.status}; only a failed or canceled job can be retried.", 409)
-    intake.check_in_flight_limit(session, settings, session.get(Tenant, job.tenant_id))
+    intake.check_in_flight_limit(session, settings, session.get_one(Tenant, job.tenant_id))
     if not lifecycle.retry(session, job):  # it moved meanwhile
         session.refresh(job)
         raise ProblemError("job_not_retryable", f"The job is {job.status} now; it was not retried.", 409)

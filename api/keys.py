@@ -72,6 +72,7 @@ def _tenant_named(session: Session, name: str) -> Tenant:
 def list_keys(session: Session, principal: Principal, *, tenant: str | None = None,
               include_revoked: bool = True) -> list[dict]:
     """The keys this caller may see, newest first."""
+    tenant_id: str | None
     if tenant is not None:
         require_operator(principal)
         tenant_id = _tenant_named(session, tenant).id
@@ -103,7 +104,7 @@ def create_key(session: Session, principal: Principal, *, tenant: str | None = N
         raise ProblemError("validation_error", f"scope must be one of {', '.join(tenants.SCOPES)}.", 422)
     if scope == "operator" or (tenant is not None and tenant != principal.tenant_name):
         require_operator(principal)
-    owner = tenants.get_or_create_tenant(session, tenant) if tenant else session.get(Tenant, principal.tenant_id)
+    owner = tenants.get_or_create_tenant(session, tenant) if tenant else session.get_one(Tenant, principal.tenant_id)
     secret = tenants.create_key(session, owner, scope)
     key = session.scalars(sa.select(ApiKey).where(ApiKey.key_hash == tenants.hash_key(secret))).one()
     return {**key_document(key, owner.name), "key": secret}

@@ -5,6 +5,7 @@ tenant; an operator key sees every tenant."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_smorest import Blueprint
@@ -71,7 +72,7 @@ def usage(session: Session, principal: Principal, *, days: int = 30, tenant: str
         tenants = tenants.where(Tenant.name == tenant)
     elif not principal.is_operator:
         tenants = tenants.where(Tenant.id == principal.tenant_id)
-    report = {tid: {"tenant_id": tid, "tenant": name, "rendered_s": 0.0, "draft_s": 0.0,
+    report: dict[str, dict[str, Any]] = {tid: {"tenant_id": tid, "tenant": name, "rendered_s": 0.0, "draft_s": 0.0,
                     "jobs": {k: 0 for k in (*OUTCOMES, "queued", "running")}, "days": {}}
               for tid, name in session.execute(tenants)}
     if tenant is not None and not report:
@@ -83,7 +84,7 @@ def usage(session: Session, principal: Principal, *, days: int = 30, tenant: str
         .where(Job.tenant_id.in_(ids), Job.status.in_(OUTCOMES), Job.finished_at >= since))
     for tid, status, finished_at, duration, draft in finished:
         entry = report[tid]
-        day = entry["days"].setdefault(finished_at.date().isoformat(),
+        day: dict[str, Any] = entry["days"].setdefault(finished_at.date().isoformat(),
                                        {"rendered_s": 0.0, "draft_s": 0.0, **{k: 0 for k in OUTCOMES}})
         entry["jobs"][status] += 1
         day[status] += 1

@@ -61,7 +61,8 @@ def worker_list(session: Session, settings: Settings, principal: Principal, *, i
     workers = session.scalars(sa.select(Worker).order_by(Worker.tag, Worker.id)).all()
     running: dict[str, list[str]] = {}
     for job_id, worker_id in session.execute(sa.select(Job.id, Job.worker).where(Job.status == "running")):
-        running.setdefault(worker_id, []).append(job_id)
+        if worker_id is not None:
+            running.setdefault(worker_id, []).append(job_id)
     failures = dict(session.execute(sa.select(JobAttempt.worker, sa.func.count())
                                     .where(JobAttempt.outcome == "failed").group_by(JobAttempt.worker)).all())
     blocked: dict[str, list[str]] = {}
