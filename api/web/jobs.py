@@ -145,18 +145,34 @@ def _status_basis(job: dict) -> tuple:
             job.get("final_job_id"), (job.get("error") or {}).get("code"))
 
 
+def draft_cost(job: dict) -> dict | None:
+    """On a final approved from a draft: the draft's render time against the final's."""
+    if not job.get("draft_of") or job["status"] != "succeeded":
+        return None
+    try:
+        draft = _job(job["draft_of"])
+    except ApiRefused:
+        return None
+    draft_s, final_s = sum((draft.get("timings") or {}).values()), sum((job.get("timings") or {}).values())
+    if not draft_s or not final_s:
+        return None
+    return {"draft_s": round(draft_s, 1), "final_s": round(final_s, 1), "share": round(100 * draft_s / final_s)}
+
+
 @page.route("/jobs/<job_id>")
 def job(job_id):
     found = _job(job_id)
     return render_template("job.html", title=f"Job {job_id}", job=found, draft=is_draft(found),
-                           events=_events(job_id), finished=FINISHED)
+                           events=_events(job_id), finished=FINISHED, cost=draft_cost(found))
 
 
 @page.route("/jobs/<job_id>/status")
 def job_status(job_id):
     found = _job(job_id)
+    finished = found["status"] in FINISHED
     return fragment_with_etag("fragments/job_status.html", _status_basis(found), job=found, draft=is_draft(found),
-                              finished=FINISHED, events=_events(job_id) if found["status"] in FINISHED else None)
+                              finished=FINISHED, events=_events(job_id) if finished else None,
+                              cost=draft_cost(found) if finished else None)
 
 
 @page.route("/jobs/<job_id>/approve", methods=["POST"])

@@ -33,6 +33,25 @@ def video_duration(tab) -> float:
     return video.evaluate("v => v.duration")
 
 
+def test_sign_in_and_a_new_video_by_keyboard_alone(page_farm, tab):
+    tab.goto(page_farm.url + "/sign-in")
+    tab.keyboard.press("Tab")  # the skip link comes first
+    expect(tab.get_by_role("link", name="Skip to content")).to_be_focused()
+    tab.keyboard.press("Tab")
+    expect(tab.get_by_label("API key")).to_be_focused()
+    tab.keyboard.type(make_key(page_farm))
+    tab.keyboard.press("Enter")
+    expect(tab.get_by_role("heading", name="Jobs", exact=True)).to_be_visible()
+    tab.get_by_role("link", name="New video", exact=True).focus()
+    tab.keyboard.press("Enter")
+    expect(tab.get_by_role("heading", name="New video")).to_be_visible()
+    for _ in range(60):  # every control is reachable with Tab, up to the submit button
+        tab.keyboard.press("Tab")
+        if tab.evaluate("document.activeElement.textContent.trim()") == "Submit":
+            break
+    expect(tab.get_by_role("button", name="Submit")).to_be_focused()
+
+
 def test_producer_uploads_a_portrait_drafts_approves_and_downloads_the_final(page_farm, tab):
     from domain.presets import preset_path
 
@@ -74,3 +93,10 @@ def test_producer_uploads_a_portrait_drafts_approves_and_downloads_the_final(pag
     assert data[4:8] == b"ftyp" and len(data) == final["output"]["bytes"]
     captions = requests.get(final["output"]["files"]["captions_vtt"]["url"], timeout=30).text
     assert captions.startswith("WEBVTT")
+    expect(tab.get_by_text("The draft took")).to_contain_text("% of this final's")
+
+    # the integrator's check: the downloaded clip is ours, and names the job that made it
+    tab.get_by_role("link", name="Verify").click()
+    tab.get_by_label("Clip").set_input_files(str(path))
+    tab.get_by_role("button", name="Verify").click()
+    expect(tab.get_by_role("link", name=final_id)).to_be_visible(timeout=60_000)
