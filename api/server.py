@@ -34,4 +34,14 @@ def serve(settings: Settings, host: str, port: int, processes: int = 2, threads:
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
+        **_json_logs(settings),
     }).run()
+
+
+def _json_logs(settings: Settings) -> dict:
+    """TALKFARM_LOG_FORMAT=json: gunicorn's own lines as JSON too (it configures its loggers itself)."""
+    if settings.log_format != "json":
+        return {}
+    from domain.structured_logs import json_dict_config
+
+    return {"logconfig_dict": json_dict_config(("gunicorn.error",))}  # no access log, as in text

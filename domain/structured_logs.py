@@ -67,3 +67,17 @@ def configure_logging(log_format: str = "text", *, verbose: bool = False) -> Non
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
+
+
+def json_dict_config(loggers: tuple[str, ...] = (), level: str = "INFO") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` that writes JSON lines to stderr, for servers that
+    configure logging themselves (gunicorn's ``logconfig_dict``): root and ``loggers`` alike."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"json_stderr": handler},
+        "root": {"handlers": ["json_stderr"], "level": level},
+        "loggers": {name: {"handlers": ["json_stderr"], "level": level, "propagate": False} for name in loggers},
+    }
