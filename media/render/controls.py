@@ -31,6 +31,7 @@ CONTROL_NAMES: tuple[str, ...] = ANIMATION_NAMES + (
     "lower_curve",  # bend of the lower lip's inner edge: y(x) = lower_curve * x²
     "rest_gap",  # the portrait's own inner-lip gap at the centre (teeth showing), px
     "upper_teeth",  # local y of the upper incisors' edge (fixed to the skull)
+    "own_teeth",  # 0..1: the portrait shows its own upper teeth, which stay (not drawn over)
     "chin",  # local y of the chin
     "jaw_curve",  # the jaw's outline below the mouth: y(x) = chin - jaw_curve * x²
     "chin_falloff",  # distance below the jaw outline over which the motion fades (neck)
@@ -57,6 +58,14 @@ FIELD_NAMES: tuple[str, ...] = (
     "below_tongue",  # signed distance below the tongue's top, px
     "shade",  # cavity brightness factor (darker towards the corners)
     "across",  # local x in mouth half-widths: where the teeth's edges fall
+    "below_upper_rest",  # signed distance below the upper lip's edge at rest where the portrait's own teeth show, else -1000
+    # The motion above and below the opening, each continued smoothly across it: near
+    # the lips the renderer picks between them per pixel, so lips that press together
+    # meet on a sharp line rather than one smeared over a lattice cell.
+    "upper_shift_x",
+    "upper_shift_y",
+    "lower_shift_x",
+    "lower_shift_y",
 )
 FIELD_INDEX = {name: i for i, name in enumerate(FIELD_NAMES)}
 

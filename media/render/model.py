@@ -18,9 +18,9 @@ weights; the motion is anatomy:
   even a portrait's smiling gap), the lower lip up against the upper teeth for
   f/v, narrowed and pushed out for oo, spread for ee, retracted over the teeth
   for s;
-- inside, the upper teeth's edge is fixed to the skull, the lower teeth's edge
-  rides on the jaw, and the tongue rests on the jaw's floor, its tip raised by
-  the tongue control.
+- inside, the upper teeth's edge is fixed to the skull (a portrait that shows
+  its teeth keeps its own, unmoved), the lower teeth's edge rides on the jaw,
+  and the tongue rests on the jaw's floor, its tip raised by the tongue control.
 
 The deformation is a piecewise-linear warp of a ``GRID`` × ``GRID`` triangulated
 lattice laid over the region: the model predicts the fields at the lattice's
@@ -176,5 +176,12 @@ class MouthMotion(nn.Module):
             "below_tongue": ly - (bottom - (TONGUE_REST + (TONGUE_RAISED - TONGUE_REST) * c["tongue"]) * (bottom - top)),
             "shade": 0.75 + 0.25 * (1.0 - lips),
             "across": lx / hw,
+            # The portrait's own teeth show only within the (rounded lips') opening.
+            "upper_shift_x": (disp_x * cos - upper_field * sin) * feather,
+            "upper_shift_y": (disp_x * sin + upper_field * cos) * feather,
+            "lower_shift_x": (disp_x * cos - lower_field * sin) * feather,
+            "lower_shift_y": (disp_x * sin + lower_field * cos) * feather,
+            "below_upper_rest": c["own_teeth"] * (ly - upper_line) - (1.0 - c["own_teeth"]) * 1000.0
+            - 1000.0 * torch.clamp((torch.abs(lx) - 0.8 * hw * (1.0 - 0.35 * rounding)) / (0.1 * hw), 0.0, 1.0),
         }
         return torch.stack([fields[name] for name in FIELD_NAMES], dim=-1)

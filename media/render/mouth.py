@@ -24,6 +24,8 @@ TONGUE_RGB = np.array([132.0, 58.0, 62.0], dtype=np.float32)
 TEETH_RGB = np.array([226.0, 218.0, 204.0], dtype=np.float32)
 #: the lower teeth are a little darker than the upper ones (in the upper lip's shadow less, but further back)
 LOWER_TEETH_SHADE = 0.86
+#: darkness of the crease where pressed lips meet
+CREASE = 0.55
 #: the teeth reach this far from the centre (mouth half-widths); incisors are this wide
 TEETH_REACH, TOOTH_WIDTH = 0.92, 0.24
 #: extra room around the motion's support, as a share of the region side
@@ -79,7 +81,11 @@ def locate_mouth(info: PortraitInfo, to_canvas, canvas: np.ndarray) -> MouthRegi
     # A smiling portrait's lips part over its teeth; their edge sits in that gap.
     # Behind closed lips the upper teeth's edge hides just under the lip line.
     gap = max(-local(point("upper_lip_inner"))[1], 0.0)
-    upper_teeth = -gap + min(0.55 * gap, 0.2 * hw) if gap > 0.06 * hw else 0.05 * hw
+    own_teeth = float(np.clip((gap - 0.06 * hw) / (0.06 * hw), 0.0, 1.0))
+    if gap > 0.06 * hw:
+        upper_teeth = _teeth_edge(canvas, centre, (cos, sin), gap, hw)
+    else:
+        upper_teeth = 0.05 * hw
     chin = max(local(point("chin"))[1], 0.6 * hw)
     nose = min(local(point("nose_base"))[1], -0.3 * hw)
     lip_band = 1.3 * max(local(point("lower_lip_bottom"))[1], -local(point("upper_lip_top"))[1], 0.3 * hw)
@@ -120,6 +126,7 @@ def locate_mouth(info: PortraitInfo, to_canvas, canvas: np.ndarray) -> MouthRegi
         "lower_curve": lower_curve,
         "rest_gap": gap,
         "upper_teeth": upper_teeth,
+        "own_teeth": own_teeth,
         "chin": chin,
         "jaw_curve": jaw_curve,
         "chin_falloff": chin_falloff,
@@ -133,6 +140,22 @@ def locate_mouth(info: PortraitInfo, to_canvas, canvas: np.ndarray) -> MouthRegi
         geometry[ctl.INDEX[name]] = value
     return MouthRegion(left, top, size, geometry, _palette(info, to_canvas, canvas, gap > 0.12 * hw),
                        _face_mask(info, to_canvas, left, top, size))
+
+
+def _teeth_edge(canvas: np.ndarray, centre: np.ndarray, axis: tuple[float, float], gap: float, hw: float) -> float:
+    """Local y of the upper teeth's edge in a portrait that shows them: the
+    darkest line across the middle of the lips' gap (where the upper teeth end
+    over the lower ones or the dark of the mouth), between 25 % and 85 % of the
+    way down from the upper lip."""
+    cos, sin = axis
+    ys = np.linspace(-0.85 * gap, -0.25 * gap, 16)
+    xs = np.linspace(-0.3 * hw, 0.3 * hw, 9)
+    lx, ly = np.meshgrid(xs, ys)
+    px = centre[0] + lx * cos - ly * sin
+    py = centre[1] + lx * sin + ly * cos
+    gray = cv2.cvtColor(np.ascontiguousarray(canvas[..., :3]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    values = cv2.remap(gray, px.astype(np.float32), py.astype(np.float32), cv2.INTER_LINEAR)
+    return float(ys[int(np.argmin(values.mean(axis=1)))])
 
 
 def _hinge_reach(mesh: np.ndarray, local, to_canvas, chin: float) -> float:
@@ -217,20 +240,39 @@ class FieldApplier:
         x0, y0, x1, y1 = window
         # The first four fields move pixels and place the opening, the rest colour it.
         motion = _upsample(np.ascontiguousarray(fields[..., :4]), self.size, window)
-        map_x = self.xs[y0:y1, x0:x1] - motion[..., f["shift_x"]]
-        map_y = self.ys[y0:y1, x0:x1] - motion[..., f["shift_y"]]
-        pixels = cv2.remap(region, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-
         inner = self._window(covered)
         if inner is not None:
             cx0, cy0, cx1, cy1 = (max(inner[0], x0), max(inner[1], y0), min(inner[2], x1), min(inner[3], y1))
             box = (cx0, cy0, cx1, cy1)
             look = np.concatenate([_upsample(np.ascontiguousarray(fields[..., 4:8]), self.size, box),
-                                   _upsample(np.ascontiguousarray(fields[..., 8:]), self.size, box)], axis=-1)
+                                   _upsample(np.ascontiguousarray(fields[..., 8:12]), self.size, box)], axis=-1)
+            sides = _upsample(np.ascontiguousarray(fields[..., 12:16]), self.size, box)
             part = motion[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
-            below_top, above_bottom = part[..., f["below_top"]], part[..., f["above_bottom"]]
-            alpha = _unit(below_top + 0.5) * _unit(above_bottom + 0.5) * look[..., 0] * face_mask[cy0:cy1, cx0:cx1]
+            below_top, above_bottom = part[..., f["below_top"]].copy(), part[..., f["above_bottom"]].copy()
+            # Near the lips, the motion per pixel: the upper side's above the opening, the
+            # lower side's below it, blended across it (where the inside is drawn).
+            share = _unit(below_top / np.maximum(below_top + above_bottom, 0.5))
+            part[..., f["shift_x"]] = sides[..., 0] + (sides[..., 2] - sides[..., 0]) * share
+            part[..., f["shift_y"]] = sides[..., 1] + (sides[..., 3] - sides[..., 1]) * share
+            inside = _unit(below_top + 0.5) * _unit(above_bottom + 0.5)
+            # The portrait's own upper teeth, between the lip's rest edge and the teeth's
+            # edge, stay where they are: neither moved nor drawn over.
+            own = inside * _unit(look[..., 7] + 0.5) * _unit(look[..., 1] + 0.5)
+            part[..., f["shift_x"]] *= 1.0 - own
+            part[..., f["shift_y"]] *= 1.0 - own
+        map_x = self.xs[y0:y1, x0:x1] - motion[..., f["shift_x"]]
+        map_y = self.ys[y0:y1, x0:x1] - motion[..., f["shift_y"]]
+        pixels = cv2.remap(region, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+        if inner is not None:
+            fade = look[..., 0] * face_mask[cy0:cy1, cx0:cx1]
+            alpha = inside * (1.0 - own) * fade
             weights = _cavity_weights(below_top, above_bottom, look) * alpha[..., None]
+            # Lips pressed together (their edges past each other) meet in a dark crease.
+            crease = _unit(1.0 - np.abs(below_top - above_bottom) * 0.6) * _unit(-(below_top + above_bottom) * 0.5)
+            crease *= CREASE * fade * (1.0 - alpha)
+            weights[..., 0] += crease
+            alpha = alpha + crease
             # The covered colour, premultiplied by alpha: weights of (cavity, tongue, teeth) times the palette.
             colour = cv2.transform(weights, palette.T)
             target = pixels[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0, :3]
@@ -262,7 +304,7 @@ def _cavity_weights(below_top: np.ndarray, above_bottom: np.ndarray, look: np.nd
     tongue on the jaw's floor, and the dark cavity, darker towards the corners.
     The teeth reach ``TEETH_REACH`` mouth half-widths from the centre, darken
     towards the sides and show a thin line between neighbours."""
-    above_upper, below_lower, light, below_tongue, shade, across = (look[..., i] for i in range(1, 7))
+    above_upper, below_lower, light, below_tongue, shade, across = (look[..., i] for i in range(1, 7))  # 7: own teeth
     within = _unit((TEETH_REACH - np.abs(across)) * 10.0)
     upper = _unit(above_upper + 0.5) * within
     lower = _unit(below_lower + 0.5) * within
