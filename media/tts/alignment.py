@@ -45,6 +45,10 @@ MISMATCH_RATIO = 3.0
 MAX_UNKNOWN_SHARE = 0.25
 #: Recognition runs on stretches of at most this long (the language model loses its way on longer ones).
 RECOGNITION_CHUNK_S = 30.0
+#: Forced alignment's second pass (phone states) holds about 5 MB per second of audio, so longer
+#: narration is aligned in pieces of at most this long, cut where the first pass found a pause.
+ALIGN_PIECE_S = 30.0
+_BYTES_PER_FRAME = int(RECOGNITION_RATE * FRAME_S) * 2
 #: Narration whose loudest sample is quieter than this (dBFS) holds no speech to time.
 SILENT_BELOW_DBFS = -50.0
 
@@ -55,7 +59,12 @@ _NON_WORDS = {"<s>", "</s>", "<sil>", "[NOISE]", "+NSN+", "+SPN+"}
 @dataclass
 class _Fit:
     track: PhoneTrack
-    score_per_frame: float
+    score: float  # acoustic score, summed over the frames
+    frames: int
+
+    @property
+    def score_per_frame(self) -> float:
+        return self.score / self.frames
 
 
 class _Decoders:
@@ -148,10 +157,10 @@ def _aligned_to_transcript(decoders: _Decoders, pcm: bytes, transcript: str) -> 
     if not known or unknown > MAX_UNKNOWN_SHARE * len(tokens):
         return None, (f"the transcript could not be used ({unknown} of {len(tokens)} words are not in the "
                       "English dictionary); the words were recognised instead")
-    fit = _align(decoders.align, pcm, [spelling for _, _, spelling in known], [display for _, display, _ in known])
+    fit = _align_long(decoders.align, pcm, [spelling for _, _, spelling in known], [display for _, display, _ in known])
     if fit is None:
         return None, "the transcript could not be fitted to the narration; the words were recognised instead"
-    reference = _phone_loop(decoders.phones, pcm)
+    reference = _phone_loop_long(decoders.phones, pcm)
     if reference is not None and fit.score_per_frame < MISMATCH_RATIO * min(reference.score_per_frame, -1.0):
         ratio = fit.score_per_frame / min(reference.score_per_frame, -1.0)
         return None, (f"the transcript does not match the narration (it fits {ratio:.1f}× worse than free "
@@ -248,7 +257,57 @@ def _align(decoder: Any, pcm: bytes, spellings: list[str], texts: list[str]) -> 
                                     converted[1]))
     if not words or frames == 0:
         return None
-    return _Fit(PhoneTrack(TimingSource.ALIGNED, tuple(phones), tuple(words)), score / frames)
+    return _Fit(PhoneTrack(TimingSource.ALIGNED, tuple(phones), tuple(words)), score, frames)
+
+
+def _align_long(decoder: Any, pcm: bytes, spellings: list[str], texts: list[str]) -> _Fit | None:
+    """``_align`` in pieces of at most ``ALIGN_PIECE_S``: the first pass over
+    the whole narration (light) places the words; each piece's words are then
+    aligned to that piece's audio alone, which bounds the memory."""
+    limit = int(ALIGN_PIECE_S / FRAME_S)
+    total = len(pcm) // _BYTES_PER_FRAME
+    if total <= limit:
+        return _align(decoder, pcm, spellings, texts)
+    decoder.set_align_text(" ".join(spellings))
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    if decoder.hyp() is None:
+        return None
+    segments = [(_bare(s.word), s.start_frame, s.end_frame) for s in decoder.seg()]
+    word_starts = [start for word, start, _ in segments if word not in _NON_WORDS]
+    if len(word_starts) != len(spellings):
+        return None
+    pauses = [(start + end) // 2 for word, start, end in segments if word == "<sil>"]
+    cuts = _piece_cuts(total, limit, pauses, word_starts)
+    phones: list[Phone] = []
+    words: list[Word] = []
+    score, frames = 0.0, 0
+    for begin, end in zip(cuts, cuts[1:]):
+        inside = [i for i, start in enumerate(word_starts) if begin <= start < end]
+        if not inside:
+            continue  # a stretch of silence between pauses
+        piece = pcm[begin * _BYTES_PER_FRAME:end * _BYTES_PER_FRAME]
+        fit = _align(decoder, piece, spellings[inside[0]:inside[-1] + 1], texts[inside[0]:inside[-1] + 1])
+        if fit is None:
+            return None
+        moved = fit.track.shifted(begin * FRAME_S)
+        phones += moved.phones
+        words += moved.words
+        score, frames = score + fit.score, frames + fit.frames
+    return _Fit(PhoneTrack(TimingSource.ALIGNED, tuple(phones), tuple(words)), score, frames) if frames else None
+
+
+def _piece_cuts(total: int, limit: int, pauses: list[int], word_starts: list[int]) -> list[int]:
+    """Frames to cut at, from 0 to ``total``, at most ``limit`` apart: the
+    last pause in the second half of each stretch, else the last word start."""
+    cuts = [0]
+    while total - cuts[-1] > limit:
+        here = cuts[-1]
+        in_reach = [f for f in pauses if here + limit // 2 <= f <= here + limit]
+        in_reach = in_reach or [f for f in word_starts if here < f <= here + limit]
+        cuts.append(in_reach[-1] if in_reach else here + limit)
+    return cuts + [total]
 
 
 def _phone_loop(decoder: Any, pcm: bytes) -> _Fit | None:
@@ -267,7 +326,20 @@ def _phone_loop(decoder: Any, pcm: bytes) -> _Fit | None:
             phones.append(Phone(converted[0], seg.start_frame * FRAME_S, (seg.end_frame + 1) * FRAME_S))
     if frames == 0:
         return None
-    return _Fit(PhoneTrack(TimingSource.RECOGNIZED, tuple(phones)), score / frames)
+    return _Fit(PhoneTrack(TimingSource.RECOGNIZED, tuple(phones)), score, frames)
+
+
+def _phone_loop_long(decoder: Any, pcm: bytes) -> _Fit | None:
+    """``_phone_loop`` over ``RECOGNITION_CHUNK_S`` pieces, scores added up."""
+    chunk = int(RECOGNITION_CHUNK_S / FRAME_S) * _BYTES_PER_FRAME
+    phones: list[Phone] = []
+    score, frames = 0.0, 0
+    for start in range(0, len(pcm), chunk):
+        fit = _phone_loop(decoder, pcm[start:start + chunk])
+        if fit is not None:
+            phones += fit.track.shifted(start / _BYTES_PER_FRAME * FRAME_S).phones
+            score, frames = score + fit.score, frames + fit.frames
+    return _Fit(PhoneTrack(TimingSource.RECOGNIZED, tuple(phones)), score, frames) if frames else None
 
 
 def _bare(word: str) -> str:

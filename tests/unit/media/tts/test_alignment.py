@@ -94,3 +94,23 @@ def test_narration_in_another_language_gets_english_phones_but_no_nonsense_words
     track = recognize_narration(samples, rate, english=False)
     assert track.source == TimingSource.RECOGNIZED and track.words == () and "English only" in track.note
     assert len(track.phones) > 15
+
+
+def test_long_narration_is_aligned_in_pieces_with_the_same_result(piper_bilabials, monkeypatch):
+    from media.tts import alignment
+
+    whole = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT)
+    monkeypatch.setattr(alignment, "ALIGN_PIECE_S", 1.5)  # ~4 s of speech: three pieces or more
+    pieces = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT)
+    assert pieces.source == TimingSource.ALIGNED
+    assert [w.text for w in pieces.words] == [w.text for w in whole.words]
+    starts = np.array([w.start_s for w in pieces.words]) - np.array([w.start_s for w in whole.words])
+    assert np.median(np.abs(starts)) <= 0.02
+
+
+def test_pieces_are_cut_at_pauses_in_reach_else_between_words():
+    from media.tts.alignment import _piece_cuts
+
+    assert _piece_cuts(250, 100, pauses=[60, 90, 170], word_starts=[0, 40, 95, 130, 210]) == [0, 90, 170, 250]
+    assert _piece_cuts(250, 100, pauses=[], word_starts=[0, 40, 95, 130, 210]) == [0, 95, 130, 210, 250]
+    assert _piece_cuts(80, 100, pauses=[], word_starts=[0]) == [0, 80]
