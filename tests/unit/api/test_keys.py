@@ -154,3 +154,19 @@ def test_talkfarm_up_keeps_an_operator_key_and_replaces_a_revoked_one(app, sqlit
     client(app, first).post(f"/v1/keys/{key_id(app, first)}/revoke")
     second = ensure_local_key(sqlite_settings)
     assert second != first and client(app, second).get("/v1/pools").status_code == 200
+
+
+def test_a_poll_with_an_etag_checks_the_key_in_its_one_read(app, keys):
+    """GET /v1/jobs/{id} with If-None-Match checks the key in the same query as the job: still refused when revoked,
+    still a 404 for another tenant's job (never a 304 that would confirm it exists)."""
+    alpha = client(app, keys["alpha"])
+    job = alpha.post("/v1/jobs", json={"script": "Hi.", "avatar": "astronaut"})
+    job_id, etag = job.get_json()["id"], alpha.get(f"/v1/jobs/{job.get_json()['id']}").headers["ETag"]
+    assert alpha.get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}).status_code == 304
+    assert_problem(client(app, keys["beta"]).get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}), 404,
+                   "job_not_found")
+    assert_problem(client(app, "tfk_nope").get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}), 401,
+                   "invalid_api_key")
+    client(app, keys["alpha2"]).post(f"/v1/keys/{key_id(app, keys['alpha'])}/revoke")
+    assert_problem(alpha.get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}), 401, "invalid_api_key")
+    assert client(app, keys["alpha2"]).get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}).status_code == 304
