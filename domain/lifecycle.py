@@ -52,6 +52,16 @@ class ClaimRefused(Exception):
         self.reason = reason
 
 
+def try_claim(session: Session, job_id: str, worker: str, lease_s: float) -> Claim | ClaimRefused:
+    """``claim``, with the refusal returned rather than raised, so that what a
+    refusal writes (a blocklisted worker's hand-back and its event) commits
+    with the caller's transaction instead of being rolled back with it."""
+    try:
+        return claim(session, job_id, worker, lease_s)
+    except ClaimRefused as refused:
+        return refused
+
+
 def claim(session: Session, job_id: str, worker: str, lease_s: float) -> Claim:
     """Make ``worker`` the job's current attempt, or refuse.
 

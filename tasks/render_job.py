@@ -30,10 +30,9 @@ def render_job(job_id: str) -> None:
     if rt.draining.is_set():
         _unsend(rt, job_id)  # let a worker that stays take it
         return
-    try:
-        claim = in_transaction(rt.sessions, lambda s: lifecycle.claim(s, job_id, rt.worker_id, rt.lease_s))
-    except lifecycle.ClaimRefused as refused:
-        log.info("not running %s: %s", job_id, refused.reason)
+    claim = in_transaction(rt.sessions, lambda s: lifecycle.try_claim(s, job_id, rt.worker_id, rt.lease_s))
+    if isinstance(claim, lifecycle.ClaimRefused):
+        log.info("not running %s: %s", job_id, claim.reason)
         return
     handle = rt.track(claim)
     with job_context(job_id=job_id, tenant_id=claim.tenant_id, attempt=claim.token, worker_id=rt.worker_id, pool=claim.pool):

@@ -123,6 +123,20 @@ def test_worker_that_failed_a_job_twice_is_not_given_it_again(sessions):
     assert claim(sessions, job_id, "good-worker").token == 3
 
 
+def test_a_blocklisted_workers_refusal_hands_the_job_back_and_records_it(sessions):
+    from domain.db import in_transaction
+
+    job_id = make_job(sessions, failed_on={"bad-worker": 2}, enqueued_at=utcnow())
+    refused = in_transaction(sessions, lambda s: lifecycle.try_claim(s, job_id, "bad-worker", 30))
+    assert isinstance(refused, lifecycle.ClaimRefused) and "blocklisted" in refused.reason
+    with sessions() as session:
+        job = session.get(Job, job_id)
+        kinds = session.scalars(sa.select(JobEvent.kind).where(JobEvent.job_id == job_id)).all()
+    # the hand-back committed: the dispatcher may send the job to another worker, and the event says why
+    assert job.enqueued_at is None and job.status == "queued"
+    assert "blocklisted" in kinds
+
+
 def test_job_failing_on_three_different_workers_is_poison(sessions):
     job_id = make_job(sessions)
     status = None
