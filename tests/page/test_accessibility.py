@@ -28,12 +28,16 @@ def operator_key(page_farm):
 def finished_draft(page_farm, operator_key):
     """A succeeded draft of this tenant's, so the job page shows its video, downloads and approve button."""
     client = page_farm.client(operator_key)
+    endpoint = client.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/hook"}).json()
+    batch = client.post("/v1/batches", json={"jobs": [{"script": "One."}, {"script": "Two."}], "defaults": {
+        "avatar": "astronaut", "draft": True, "params": {k: int(v) for k, v in TINY.items()}}}).json()
+    for job_id in batch["job_ids"]:
+        client.post(f"/v1/jobs/{job_id}/cancel")
     job = client.post("/v1/jobs", json={"script": SHORT_SCRIPT, "avatar": "astronaut", "draft": True,
                                         "params": {k: int(v) for k, v in TINY.items()}}).json()
     done = page_farm.wait_job(client, job["id"], timeout_s=240)
     assert done["status"] == "succeeded", done
-    endpoint = client.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/hook"}).json()
-    return {"job": done, "endpoint": endpoint}
+    return {"job": done, "endpoint": endpoint, "batch": batch}
 
 
 def save_screenshot(tab, name: str) -> None:
@@ -73,6 +77,9 @@ def test_every_page_has_no_axe_violations(page_farm, browser, operator_key, fini
         tab.get_by_label("Script").fill(SHORT_SCRIPT)
         tab.get_by_label("Upload a portrait").set_input_files(str(preset_path("astronaut")))
         expect(tab.get_by_text("Face found:")).to_be_visible(timeout=60_000)
+        expect(tab.get_by_role("img", name="The face the farm found in your portrait")).to_be_visible()
+        tab.get_by_role("group", name="Portrait").scroll_into_view_if_needed()
+        tab.evaluate("window.scrollBy(0, 200)")
         check(tab, "new-video", scheme)
         tab.get_by_label("Script").fill("a" * (page_farm.settings.max_script_chars + 1))
         tab.get_by_role("button", name="Submit").click()
@@ -92,10 +99,14 @@ def test_every_page_has_no_axe_violations(page_farm, browser, operator_key, fini
         tab.get_by_role("button", name="Check and create the batch").click()
         expect(tab.get_by_role("table", name="Problems by row")).to_be_visible()
         check(tab, "batch-refused", scheme)
+        tab.goto(f"{base}/batches/{finished_draft['batch']['id']}")
+        expect(tab.get_by_role("table", name="Jobs of this batch").get_by_role("link")).to_have_count(2)
+        check(tab, "batch", scheme)
 
         tab.goto(base + "/webhooks")
         check(tab, "webhooks", scheme)
         tab.goto(f"{base}/webhooks/{finished_draft['endpoint']['id']}")
+        expect(tab.get_by_text("job.succeeded").first).to_be_visible()
         check(tab, "webhook-deliveries", scheme)
         tab.goto(base + "/verify")
         check(tab, "verify", scheme)
