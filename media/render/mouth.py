@@ -23,7 +23,7 @@ CAVITY_RGB = np.array([58.0, 22.0, 24.0], dtype=np.float32)
 TONGUE_RGB = np.array([132.0, 58.0, 62.0], dtype=np.float32)
 TEETH_RGB = np.array([226.0, 218.0, 204.0], dtype=np.float32)
 #: the lower teeth are a little darker than the upper ones (in the upper lip's shadow less, but further back)
-LOWER_TEETH_SHADE = 0.86
+LOWER_TEETH_SHADE = 0.9
 #: darkness of the crease where pressed lips meet
 CREASE = 0.55
 #: the teeth reach this far from the centre (mouth half-widths); incisors are this wide
@@ -191,6 +191,10 @@ def _palette(info: PortraitInfo, to_canvas, canvas: np.ndarray, shows_teeth: boo
     palette = np.stack([CAVITY_RGB, TONGUE_RGB, TEETH_RGB]) * brightness
     gray = palette.mean(axis=1, keepdims=True)
     palette = gray + (palette - gray) * colourful
+    # Behind closed lips, the teeth are about as bright as the whites of the eyes.
+    sclera = _sclera(info, to_canvas, canvas)
+    if sclera is not None:
+        palette[2] = np.maximum(palette[2], np.minimum(sclera * np.array([1.0, 0.98, 0.94]), 245.0))
     if shows_teeth:
         inner = np.round(to_canvas(info.lips_inner) * 4).astype(np.int32)
         mask = np.zeros(canvas.shape[:2], dtype=np.uint8)
@@ -201,6 +205,23 @@ def _palette(info: PortraitInfo, to_canvas, canvas: np.ndarray, shows_teeth: boo
             bright = pixels[luma >= np.percentile(luma, 85)]
             palette[2] = np.median(bright, axis=0)
     return palette.astype(np.float32)
+
+
+def _sclera(info: PortraitInfo, to_canvas, canvas: np.ndarray) -> np.ndarray | None:
+    """The colour of the whites of the eyes: the brightest tenth of each eye's box."""
+    found = []
+    for eye in info.eyes.values():
+        outer, inner = to_canvas(eye.outer), to_canvas(eye.inner)
+        half = abs(inner[0] - outer[0]) / 2
+        cx, cy = (outer + inner) / 2
+        box = canvas[max(int(cy - 0.2 * half), 0):int(cy + 0.2 * half) + 1,
+                     max(int(cx - 0.8 * half), 0):int(cx + 0.8 * half) + 1, :3].reshape(-1, 3).astype(np.float32)
+        if len(box) >= 10:
+            luma = box.mean(axis=1)
+            found.append(box[luma >= np.percentile(luma, 90)])
+    if not found:
+        return None
+    return np.median(np.concatenate(found), axis=0)
 
 
 def _face_mask(info: PortraitInfo, to_canvas, left: int, top: int, size: int) -> np.ndarray:
@@ -314,7 +335,7 @@ def _cavity_weights(below_top: np.ndarray, above_bottom: np.ndarray, look: np.nd
     offset = np.abs(phase - np.rint(phase))
     lines = 1.0 - 0.2 * _unit(1.0 - offset / 0.06)
     # The upper lip shades the top of the teeth; the side teeth stand further back.
-    lit = (0.86 + 0.14 * _unit(below_top / 2.0)) * (0.45 + 0.55 * light) * lines
+    lit = (0.88 + 0.12 * _unit(below_top / 2.0)) * (0.62 + 0.38 * light) * lines
     behind_upper = 1.0 - upper
     behind_teeth = behind_upper * (1.0 - lower)
     return np.stack(
