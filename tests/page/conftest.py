@@ -73,9 +73,14 @@ def context(browser):
 
 @pytest.fixture
 def tab(context):
+    """A browser tab; the test fails if the page broke its own Content-Security-Policy or threw."""
     page = context.new_page()
     page.set_default_timeout(15_000)
-    return page
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
+    yield page
+    assert problems == []
 
 
 def sign_in(tab, farm, key: str) -> None:

@@ -4,6 +4,8 @@ it succeed, play it, approve it, and download the final."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -68,7 +70,13 @@ def test_producer_uploads_a_portrait_drafts_approves_and_downloads_the_final(pag
 
     expect(tab.get_by_role("heading", name="Draft")).to_be_visible(timeout=30_000)
     draft_id = job_id_from_url(tab.url)
+    tab.evaluate("""() => { const region = document.getElementById('job-announce'); window.announced = [];
+        new MutationObserver(() => window.announced.push(region.textContent)).observe(region,
+            {childList: true, characterData: true, subtree: true}); }""")
     wait_succeeded(tab, "Draft")
+    announced = tab.evaluate("window.announced")  # status and stage changes only, never each percent
+    assert all(re.fullmatch(r"Draft (queued|running(: [a-z_]+)?|succeeded)\.", a) for a in announced), announced
+    assert all(a != b for a, b in zip(announced, announced[1:])), announced
     draft = api.get(f"/v1/jobs/{draft_id}").json()
     assert draft["status"] == "succeeded" and draft["spec"]["avatar"].get("asset_id")
     assert video_duration(tab) == pytest.approx(draft["output"]["duration_s"], abs=0.25)
@@ -94,6 +102,9 @@ def test_producer_uploads_a_portrait_drafts_approves_and_downloads_the_final(pag
     captions = requests.get(final["output"]["files"]["captions_vtt"]["url"], timeout=30).text
     assert captions.startswith("WEBVTT")
     expect(tab.get_by_text("The draft took")).to_contain_text("% of this final's")
+    tab.get_by_role("link", name=draft_id).click()  # the draft now links to its final instead of offering approval
+    expect(tab.get_by_role("link", name=final_id)).to_be_visible()
+    expect(tab.get_by_role("button", name="Approve for the final render")).to_have_count(0)
 
     # the integrator's check: the downloaded clip is ours, and names the job that made it
     tab.get_by_role("link", name="Verify").click()
