@@ -47,10 +47,11 @@ class MouthTrack:
         """Frame i takes the controls of frame i + frames (a later sound, if positive)."""
         if frames == 0:
             return self
-        return MouthTrack(_shift(self.open, frames, 0.0), _shift(self.width, frames, 0.0), _shift(self.rest, frames, True))
+        return MouthTrack(shift_track(self.open, frames, 0.0), shift_track(self.width, frames, 0.0), shift_track(self.rest, frames, True))
 
 
-def _shift(values: np.ndarray, frames: int, fill) -> np.ndarray:
+def shift_track(values: np.ndarray, frames: int, fill) -> np.ndarray:
+    """Frame i takes the value of frame i + frames; frames shifted in from outside get ``fill``."""
     out = np.full_like(values, fill)
     if frames > 0:
         out[: len(values) - frames] = values[frames:]

@@ -24,7 +24,7 @@ import numpy as np
 
 from media.phonemes import PhoneTrack
 from media.render.controls import ANIMATION_NAMES
-from media.render.speech import REST_AFTER_S
+from media.render.speech import REST_AFTER_S, shift_track
 
 #: the 15 Oculus visemes: targets (jaw, width, close, tuck, tongue, teeth),
 #: dominance strength, and how fast dominance falls before / after the phone (s)
@@ -97,10 +97,9 @@ class VisemeTrack:
     def shifted(self, frames: int) -> "VisemeTrack":
         if frames == 0:
             return self
-        from media.render.speech import _shift
-
-        return VisemeTrack({k: _shift(v, frames, 0.0) for k, v in self.controls.items()},
-                           _shift(self.rest, frames, True), self.visemes)
+        labels = shift_track(np.array(self.visemes, dtype=object), frames, "sil")
+        return VisemeTrack({k: shift_track(v, frames, 0.0) for k, v in self.controls.items()},
+                           shift_track(self.rest, frames, True), tuple(labels))
 
 
 def viseme_track(phones: PhoneTrack, fps: int, n_frames: int, *, loudness: np.ndarray, audio_rest: np.ndarray,
