@@ -164,3 +164,26 @@ def test_a_too_large_portrait_is_stopped_before_it_is_sent(page_farm, tab, tmp_p
     expect(tab.get_by_text("asset_too_large")).to_be_visible()
     tab.wait_for_timeout(500)
     assert sent == []
+
+
+def test_cancel_a_running_job_and_retry_it_from_its_page(page_farm, tab):
+    key = make_key(page_farm)
+    sign_in(tab, page_farm, key)
+    tab.get_by_role("link", name="New video", exact=True).click()
+    tab.get_by_label("Script").fill("The council met today to discuss the new transport plan for the city. " * 30)
+    tab.get_by_label("Or pick a preset portrait").select_option("astronaut")
+    tab.get_by_text("Render settings").click()
+    tab.get_by_label("Resolution (pixels)").fill(TINY["resolution"])
+    tab.get_by_label("Frames per second").fill(TINY["fps"])
+    tab.get_by_role("button", name="Submit").click()
+    tab.get_by_role("button", name="Cancel this job").click(timeout=30_000)
+    expect(tab.get_by_role("status").filter(has_text="canceled")).to_have_count(1)
+    tab.get_by_role("button", name="Retry this job").click()
+    expect(tab.get_by_role("status").filter(has_text=re.compile("queued|running"))).to_have_count(1)
+    job_id = tab.url.rsplit("/", 1)[1]
+    client = page_farm.client(key)
+    assert client.get(f"/v1/jobs/{job_id}").json()["status"] in ("queued", "running")
+    client.post(f"/v1/jobs/{job_id}/cancel")  # keep the farm free for the other tests
+    # a finished job offers no cancel; the API's refusal would show by the button, with its code
+    tab.reload()
+    expect(tab.get_by_role("button", name="Cancel this job")).to_have_count(0)
