@@ -80,6 +80,8 @@ class Settings:
     watermark_key: str = _setting("", "Secret for the invisible watermark; default a random key kept in DATA_DIR.")
     c2pa_cert: str = _setting("", "PEM certificate chain for C2PA signing; empty skips content credentials.")
     c2pa_key: str = _setting("", "PEM private key for C2PA signing.")
+    page_secret_key: str = _setting("", "Signs the web page's session cookies; default a random key kept in DATA_DIR. "
+                                    "Give every API replica the same value when they do not share DATA_DIR.")
 
     # --- webhooks -------------------------------------------------------------
     webhook_allow_hosts: tuple[str, ...] = _setting((), "Hosts or CIDRs webhooks may reach although loopback/private.", _csv)

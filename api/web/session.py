@@ -31,7 +31,10 @@ LINK_TTL_S = 600
 
 
 def secret_key(settings: Settings) -> bytes:
-    """Signs the session cookie; the same for every API process sharing the data dir."""
+    """Signs the session cookie: TALKFARM_PAGE_SECRET_KEY, else a random key every API process sharing the
+    data dir reads."""
+    if settings.page_secret_key:
+        return settings.page_secret_key.encode()
     return local_secret(settings, "page-session-key")
 
 

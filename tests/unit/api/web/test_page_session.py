@@ -132,3 +132,16 @@ def test_pages_show_refusals_not_stack_traces(sqlite_settings, keys):
     refused = client.post("/jobs/new", data={"script": "", "preset": "astronaut", "csrf_token": token})
     body = refused.get_data(as_text=True)
     assert refused.status_code == 422 and 'id="script-error"' in body and "script_empty" in body
+
+
+def test_a_set_page_secret_signs_the_same_cookie_on_every_replica(sqlite_settings, keys, tmp_path):
+    import dataclasses
+
+    first = make_app(dataclasses.replace(sqlite_settings, page_secret_key="shared-secret"))
+    other_dir = dataclasses.replace(sqlite_settings, page_secret_key="shared-secret", data_dir=tmp_path / "elsewhere")
+    second = make_app(other_dir)
+    client, _ = signed_in(first, keys["tenant"])
+    cookie = client.get_cookie("talkfarm_session").value
+    replica = second.test_client()
+    replica.set_cookie("talkfarm_session", cookie)
+    assert replica.get("/jobs").status_code == 200
