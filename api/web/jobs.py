@@ -19,14 +19,15 @@ from api.web.responses import field_errors, fragment_with_etag
 FINISHED = ("succeeded", "failed", "canceled")
 #: the new-video form's field each of the API's codes concerns
 FIELD_OF_CODE = {
-    "script_empty": "script", "script_too_long": "script",
+    "script_empty": "script", "script_too_long": "script", "script_unspeakable": "script",
+    "text_invalid_character": "script",
     "avatar_unknown": "avatar", "avatar_not_image": "avatar", "asset_not_found": "avatar",
     "avatar_no_face": "avatar", "avatar_too_small": "avatar",
-    "voice_unknown": "voice", "language_unknown": "voice", "voice_with_audio": "voice",
+    "voice_unknown": "voice", "voice_unavailable": "voice", "voice_language_mismatch": "voice",
+    "language_unknown": "voice", "voice_with_audio": "voice",
     "model_unknown": "model", "no_compatible_pool": "model",
     "duration_mismatch": "params.duration",
 }
-#: the portrait upload's codes all concern the file field
 PAGE_SIZE = 50
 
 

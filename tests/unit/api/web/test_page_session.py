@@ -145,3 +145,17 @@ def test_a_set_page_secret_signs_the_same_cookie_on_every_replica(sqlite_setting
     replica = second.test_client()
     replica.set_cookie("talkfarm_session", cookie)
     assert replica.get("/jobs").status_code == 200
+
+
+@pytest.mark.parametrize(("form", "field", "code"), [
+    ({"script": "Bonjour à tous, voici les nouvelles du soir et la météo de demain matin.", "voice": "joe",
+      "preset": "astronaut"}, "voice", "voice_language_mismatch"),
+    ({"script": "Hello.", "preset": "astronaut", "params.fps": "500"}, "params-fps", "param_out_of_range"),
+    ({"script": "Hello.", "preset": "nobody"}, "avatar", "avatar_unknown"),
+])
+def test_the_apis_refusal_sits_next_to_its_field_with_its_code(sqlite_settings, keys, form, field, code):
+    client, _ = signed_in(make_app(sqlite_settings), keys["tenant"])
+    response = client.post("/jobs/new", data={**form, "csrf_token": csrf_token(client, "/jobs/new")})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(rf'<small id="{field}-error" class="error" data-code="{code}">', body), body[-3000:]
