@@ -27,8 +27,10 @@ from domain.errors import Interrupted, StaleAttempt
 from domain.models import Worker
 from domain.presets import DEFAULT_PRESET, preset_path
 from domain.timeutil import utcnow
+from media.errors import MediaError
 from media.render.batcher import DynamicBatcher
 from media.render.face import analyze_portrait
+from media.render.registry import models_for_pool
 from media.render.renderer import Renderer
 from media.tts.engines import engine_for
 from media.tts.voices import resolve_voice
@@ -120,6 +122,21 @@ class WorkerRuntime:
                 self._renderers[model] = renderer
             return renderer
 
+    def load_models(self) -> dict[str, str]:
+        """Load every model this pool serves, so that a file which does not fit
+        its adapter is refused now, in the log, rather than by a customer's job.
+        Jobs for a refused model fail with its code (``model_invalid``,
+        ``model_unavailable``); the other models are served. Returns the
+        refusals by model name."""
+        refused: dict[str, str] = {}
+        for name in models_for_pool(self.settings, self.tag):
+            try:
+                self.renderer(name)
+            except MediaError as exc:
+                refused[name] = f"{exc.code}: {exc.detail}"
+                log.error("not serving model %s: %s", name, refused[name])
+        return refused
+
     # --- lifecycle ------------------------------------------------------------
     def start(self) -> None:
         # "starting" until the broker consumer is up (mark_ready): the dispatcher
@@ -138,12 +155,12 @@ class WorkerRuntime:
 
     def warm_up(self) -> None:
         """Load what the first job would otherwise wait for — the default
-        voice, the face landmarker, the built-in model — before taking work."""
+        voice, the face landmarker, this pool's models — before taking work."""
         started = time.monotonic()
         try:
             engine_for(resolve_voice(None, "en", self.settings)).speak("Ready.")
             analyze_portrait(preset_path(DEFAULT_PRESET).read_bytes())
-            self.renderer("builtin")
+            self.load_models()
         except Exception:  # a cold first job is slower, not broken
             log.warning("warm-up failed; the first job will load what it needs", exc_info=True)
         log.info("warmed up in %.1f s", time.monotonic() - started)
