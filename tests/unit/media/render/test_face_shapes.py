@@ -112,3 +112,14 @@ def test_the_mouth_is_exactly_at_rest_in_a_pause(rendered):
         assert np.array_equal(frames[i], still), f"frame {i} moves in the pause"
     # ... and it really moved around it, so the test can fail.
     assert any(not np.array_equal(frames[i], still) for i in range(pause.start - 4, pause.start))
+
+
+def test_nothing_outside_the_mouth_region_changes(rendered):
+    prepared, frames, _, _ = rendered
+    renderer = Renderer.for_model("builtin")
+    x0, y0, x1, y1 = renderer.mouth_box(prepared)
+    still = prepared.still_frame
+    outside = np.ones(still.shape[:2], bool)
+    outside[y0:y1, x0:x1] = False
+    assert all(np.array_equal(f[outside], still[outside]) for f in frames)
+    assert any(not np.array_equal(f, still) for f in frames)

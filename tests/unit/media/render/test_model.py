@@ -108,3 +108,27 @@ def test_a_barely_parted_mouth_fades_in_instead_of_drawing_a_dark_line(session):
 
     assert largest_change(0.01) < 40
     assert largest_change(0.8) > 100
+
+
+def test_the_jaw_drops_the_chin_most_at_the_centre_and_fades_towards_the_hinge_and_down_the_neck(session):
+    rows = random_controls(1, seed=3)
+    rows[:, :ctl.ANIMATION_COUNT] = 0
+    rows[:, ctl.INDEX["jaw"]] = 1.0
+    rows[:, ctl.INDEX["cos_roll"]], rows[:, ctl.INDEX["sin_roll"]] = 1.0, 0.0
+    (fields,) = session.run(None, {"controls": rows})
+    shift_y = fields[0, ..., ctl.FIELD_INDEX["shift_y"]]
+    step = rows[0, ctl.INDEX["grid_step"]]
+
+    def at(lx: float, ly: float) -> float:
+        j = int(round((rows[0, ctl.INDEX["mouth_x"]] + lx + 0.5) / step - 0.5))
+        i = int(round((rows[0, ctl.INDEX["mouth_y"]] + ly + 0.5) / step - 0.5))
+        return float(shift_y[i, j])
+
+    chin, curve = rows[0, ctl.INDEX["chin"]], rows[0, ctl.INDEX["jaw_curve"]]
+    reach = rows[0, ctl.INDEX["hinge_reach"]]
+    # On the jaw's outline everything is carried; halfway to the hinge a point is
+    # 1 - 0.5² as far forward of the hinge axis as the chin, and drops that much less.
+    lx = 0.5 * reach
+    assert at(lx, chin - curve * lx * lx) / at(0, chin) == pytest.approx(0.75, abs=0.05)
+    assert at(0, chin) > 10 * abs(at(0, chin + 1.2 * rows[0, ctl.INDEX["chin_falloff"]]))
+    assert at(0, -0.9 * abs(rows[0, ctl.INDEX["nose"]])) <= 0.0  # above the lips nothing drops
