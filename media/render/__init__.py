@@ -6,7 +6,8 @@ What the rest of talkfarm calls:
 - ``face.analyze_portrait(image_bytes) -> PortraitInfo`` (at upload; stored on the asset)
 - ``renderer.Renderer.for_model(name, tag=, settings=, batcher=)``, then
   ``prepare(image_bytes, portrait_info, params)`` and
-  ``render(prepared, audio, sample_rate, params, first_frame_index)``
+  ``render(prepared, audio, sample_rate, params, first_frame_index, phones=PhoneTrack | None)``
+  (the built-in face shapes visemes from the phones: ``visemes``; without them it follows loudness)
 - ``batcher.DynamicBatcher(max_batch_size, max_batch_delay_ms, on_batch=)``, one per worker
 - ``providers.detect_tag(platform.machine(), onnxruntime.get_available_providers())``
 - ``registry.known_models(settings)`` (the API refuses jobs for models no pool has)
