@@ -18,9 +18,12 @@ import zlib
 import numpy as np
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
 from PIL import Image
 
 from domain.models import Asset, Batch, Job, WebhookEndpoint
+from tests.fuzz_budget import fuzz_settings
+from tests.hostile_strategies import encode, job_bodies
 
 pytestmark = pytest.mark.integration
 
@@ -290,3 +293,18 @@ def test_verify_beyond_its_concurrent_slots_is_a_429_with_retry_after(farm):
             verify_route._slots.release()
     response = verify(clip(64, 64))(client)  # a slot free again: answered
     assert response.status_code == 200 and response.get_json()["found"] is False
+
+
+@fuzz_settings(40)
+@given(body=job_bodies)
+def test_any_job_body_is_answered_on_either_database(farm, body):
+    """The fuzzers' job bodies, on PostgreSQL too: never a 500, a refusal stores nothing."""
+    client, sessions, settings = farm
+    before = _stored(sessions, settings)
+    response = client.post("/v1/jobs", data=encode(body), content_type="application/json")
+    assert response.status_code < 500, response.get_data(as_text=True)[:2000]
+    if response.status_code >= 400:
+        assert response.mimetype == "application/problem+json" and response.get_json()["code"]
+        assert _stored(sessions, settings) == before
+    else:
+        client.post(f"/v1/jobs/{response.get_json()['id']}/cancel")
