@@ -2,7 +2,7 @@
 round after round with fresh random examples, for as long as asked, and print
 what they found.
 
-    nice -n 19 .venv/bin/python benchmarks/fuzz_edges.py --minutes 60 --examples 500
+    nice -n 19 .venv/bin/python benchmarks/fuzz_edges.py --minutes 60 --examples 500 [--with-postgres]
 
 Each round is one pytest run with ``TALKFARM_FUZZ_EXAMPLES`` examples per
 property and a new random seed; a failing example is printed by hypothesis
@@ -23,14 +23,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 FUZZ_FILES = sorted(str(p.relative_to(REPO)) for p in (REPO / "tests" / "unit").rglob("test_fuzz_*.py"))
+#: the job-body fuzzer against the API on SQLite and on PostgreSQL (127.0.0.1:5432), with --with-postgres
+POSTGRES_FUZZ = "tests/integration/test_bad_input.py::test_any_job_body_is_answered_on_either_database"
 
 
-def run_round(number: int, examples: int, log_dir: Path) -> dict[str, tuple[float, str | None]]:
+def run_round(number: int, examples: int, log_dir: Path, files: list[str]) -> dict[str, tuple[float, str | None]]:
     """One pytest run: {test: (seconds, failure text or None)}."""
     report = log_dir / f"round-{number:03d}.xml"
     env = {**os.environ, "TALKFARM_FUZZ_EXAMPLES": str(examples)}
     output = subprocess.run(
-        [sys.executable, "-m", "pytest", *FUZZ_FILES, "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
+        [sys.executable, "-m", "pytest", *files, "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
          "-o", "junit_family=xunit2"],
         cwd=REPO, env=env, capture_output=True, text=True,
     )
@@ -42,7 +44,7 @@ def run_round(number: int, examples: int, log_dir: Path) -> dict[str, tuple[floa
         failure = case.find("failure")
         if failure is None:
             failure = case.find("error")
-        name = case.get("name", "?")
+        name = case.get("name", "?").replace("test_any_job_body_is_answered_on_either_database", "job bodies on")
         results[name] = (float(case.get("time", 0)), None if failure is None else (failure.get("message") or "")[:300])
     return results
 
@@ -52,6 +54,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0, help="wall time to keep starting rounds")
     parser.add_argument("--examples", type=int, default=300, help="examples per property per round")
     parser.add_argument("--log-dir", type=Path, default=Path("/tmp/talkfarm-fuzz"), help="round logs and reports")
+    parser.add_argument("--with-postgres", action="store_true", help="also fuzz job bodies on SQLite and PostgreSQL")
     args = parser.parse_args()
     args.log_dir.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + args.minutes * 60
@@ -60,7 +63,8 @@ def main() -> None:
     started = time.monotonic()
     while time.monotonic() < deadline:
         rounds += 1
-        for name, (seconds, failure) in run_round(rounds, args.examples, args.log_dir).items():
+        files = FUZZ_FILES + ([POSTGRES_FUZZ] if args.with_postgres else [])
+        for name, (seconds, failure) in run_round(rounds, args.examples, args.log_dir, files).items():
             row = totals[name]
             row[0] += 1
             row[1] += seconds
