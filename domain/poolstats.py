@@ -16,7 +16,7 @@ from domain.config import Settings
 from domain.db import rows_changed
 from domain.models import Job, Worker
 from domain.states import JobState
-from domain.stranded import stranded_jobs
+from domain.stranded import stranded_count
 from domain.timeutil import utcnow
 
 #: jobs a worker runs at once when no worker of the pool is online to tell us
@@ -96,7 +96,7 @@ def pool_stats(session: Session, settings: Settings) -> dict[str, PoolStats]:
         else:
             s.running = count
     for tag, s in stats.items():
-        s.stranded = len(stranded_jobs(session, settings, tag))
+        s.stranded = stranded_count(session, settings, tag)
         per_worker = max(concurrency[tag]) if concurrency[tag] else DEFAULT_WORKER_CONCURRENCY
         s.desired_workers = math.ceil((s.waiting + s.running) / per_worker)
     return stats

@@ -72,6 +72,18 @@ def stranded_jobs(session: Session, settings: Settings, pool: str, limit: int = 
     return found
 
 
+def stranded_count(session: Session, settings: Settings, pool: str) -> int:
+    """How many of the pool's queued jobs no live worker may take (for /v1/pools and /metrics):
+    every queued job when no worker that takes jobs is live, else those every live one blocklisted."""
+    live_cutoff = utcnow() - timedelta(seconds=settings.worker_dead_after_s)
+    any_live = session.scalar(sa.select(sa.exists().where(Worker.tag == pool, Worker.heartbeat_at >= live_cutoff,
+                                                          Worker.state.in_(TAKING_STATES))))
+    if not any_live:
+        return int(session.scalar(sa.select(sa.func.count()).select_from(Job)
+                                  .where(Job.pool == pool, Job.status == JobState.QUEUED.value)) or 0)
+    return len(stranded_jobs(session, settings, pool))
+
+
 def overdue(stranded: list[StrandedJob], settings: Settings) -> list[StrandedJob]:
     """Those stranded for longer than TALKFARM_POOL_EMPTY_FAIL_AFTER_S (none when it is 0: wait forever)."""
     if settings.pool_empty_fail_after_s <= 0:

@@ -108,6 +108,13 @@ def test_a_fresh_job_in_an_empty_pool_gets_the_whole_limit(sessions, settings, t
     assert _status(sessions, job) == ("queued", None)
 
 
+def test_every_queued_job_of_an_empty_pool_counts_as_stranded_however_many(sessions, settings, tenant_id):
+    for _ in range(1005):
+        _job(sessions, tenant_id, queued_ago=5)
+    with sessions() as session:
+        assert pool_stats(session, settings)["cpu"].stranded == 1005
+
+
 def test_limit_zero_waits_forever(sessions, settings, tenant_id):
     job = _job(sessions, tenant_id, queued_ago=10**6)
     assert fail_stranded(sessions, dataclasses.replace(settings, pool_empty_fail_after_s=0.0)) == []
