@@ -16,6 +16,7 @@ from media.encode.mux import concat_and_mux
 from media.encode.poster import poster
 from media.encode.probe import probe
 from media.encode.wav import read_wav, write_wav
+from media.phonemes import timing_summary
 from media.watermark.c2pa_manifest import sign_mp4
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.segments import fetch_segment
@@ -77,7 +78,8 @@ def assemble_and_publish(attempt: Attempt, spoken_all: list[SpokenSegment]) -> t
 
     output = {"key": video_key, "duration_s": round(info.duration_s, 3), "width": info.width, "height": info.height,
               "fps": info.fps, "bytes": info.bytes, "sha256": info.sha256, "video_codec": info.video_codec,
-              "audio_codec": info.audio_codec, "files": stored_files}
+              "audio_codec": info.audio_codec, "files": stored_files,
+              "timing": timing_summary([s.phones for s in spoken_all if s.phones is not None])}
     timings = {name: round(seconds, 3) for name, seconds in clock.seconds.items()}
     for name, seconds in clock.seconds.items():
         attempt.services.observe("render_seconds", seconds, name)

@@ -9,7 +9,10 @@ import numpy as np
 from domain.errors import JobFailure
 from domain.models import Asset
 from domain.presets import preset_path
+from media.encode.captions import word_cues
 from media.encode.timing import pad_to_frames
+from media.phonemes import PhoneTrack
+from media.tts.alignment import align_transcript, recognize_narration
 from media.tts.audio_input import load_audio, split_at_silences
 from media.tts.sentences import group_segments, split_sentences
 from media.tts.synthesize import synthesize_sentences
@@ -27,6 +30,10 @@ class Portrait:
 class AudioSource:
     samples: np.ndarray
     sample_rate: int
+    #: the whole narration's phones and words, aligned to its transcript; None: recognise each segment
+    phones: PhoneTrack | None = None
+    #: why the transcript was not used (for the job's document), when one was given
+    timing_note: str = ""
 
 
 def load_portrait(attempt: Attempt) -> Portrait:
@@ -57,18 +64,36 @@ def plan_segments(attempt: Attempt) -> tuple[list[SegmentPlan], AudioSource | No
     data = attempt.storage_call(lambda: attempt.storage.get_bytes(key), "reading the narration")
     samples, rate = load_audio(data)
     cuts = split_at_silences(samples, rate, fps=attempt.fps)
-    return [SegmentPlan(i, [], (start, end)) for i, (start, end) in enumerate(cuts)], AudioSource(samples, rate)
+    source = AudioSource(samples, rate)
+    if spec.get("transcript"):
+        with attempt.clock.timed("alignment"):
+            aligned = align_transcript(samples, rate, spec["transcript"])
+        if isinstance(aligned, PhoneTrack):
+            source.phones = aligned
+        else:
+            source.timing_note = aligned
+    return [SegmentPlan(i, [], (start, end)) for i, (start, end) in enumerate(cuts)], source
 
 
 def speak_segment(attempt: Attempt, plan: SegmentPlan, audio: AudioSource | None) -> SpokenSegment:
-    """One segment's speech, padded to whole frames, with its caption cues."""
+    """One segment's speech, padded to whole frames, with its caption cues and
+    its phones (times from the segment's first sample; padding is silence)."""
     if audio is not None:
         start, end = plan.audio or (0, 0)
-        samples, rate, cues = audio.samples[start:end].astype(np.float32), audio.sample_rate, []
+        samples, rate = audio.samples[start:end].astype(np.float32), audio.sample_rate
+        if audio.phones is not None:
+            phones = audio.phones.window(start / rate, end / rate)
+        else:  # recognised a segment at a time, ahead of the renderer as script speech is synthesised
+            english = (attempt.spec.get("language") or "en").lower().startswith("en")
+            with attempt.clock.timed("recognition"):
+                phones = recognize_narration(samples, rate, audio.timing_note, english=english)
+        # a word belongs to the segment it starts in (cuts fall in pauses, so rarely matters)
+        cues = word_cues([w for w in phones.words if w.start_s >= 0.0])
     else:
         spec = attempt.spec
         voice = resolve_voice(spec.get("voice"), spec.get("language"), attempt.settings)
         speech = attempt.storage_call(lambda: synthesize_sentences(plan.texts, voice, attempt.storage), "speech cache")
         samples, rate, cues = speech.samples, speech.sample_rate, [(c.start_s, c.end_s, c.text) for c in speech.cues]
+        phones = speech.phones
     padded, frames = pad_to_frames(samples, rate, attempt.fps)
-    return SpokenSegment(plan, padded, rate, frames, cues)
+    return SpokenSegment(plan, padded, rate, frames, cues, phones)
