@@ -15,7 +15,8 @@ STDERR_TAIL_LINES = 12
 def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    exe: str = imageio_ffmpeg.get_ffmpeg_exe()
+    return exe
 
 
 #: Quiet ffmpeg: errors only, no progress lines, so stderr holds just what went wrong.

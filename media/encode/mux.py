@@ -78,6 +78,8 @@ def _video_duration(segments: list[Path]) -> tuple[float, float]:
         try:
             with av.open(str(path)) as container:
                 stream = container.streams.video[0]
+                # our own segments always carry a frame rate (SegmentEncoder sets it)
+                assert stream.average_rate is not None
                 rate = Fraction(stream.average_rate)
                 frames = stream.frames or sum(1 for _ in container.demux(stream) if _.size)
         except (av.FFmpegError, IndexError) as exc:

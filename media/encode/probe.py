@@ -6,7 +6,7 @@ PyAV reads the container (the imageio-ffmpeg build has no ffprobe).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import av
@@ -28,7 +28,7 @@ class MediaInfo:
     video_frames: int | None = None
     audio_sample_rate: int | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
@@ -45,7 +45,8 @@ def probe(path: Path | str) -> MediaInfo:
             video = container.streams.video[0] if container.streams.video else None
             audio = container.streams.audio[0] if container.streams.audio else None
             duration_s = container.duration / av.time_base if container.duration is not None else _stream_duration(video)
-            info = dict(
+            # size and sha256 are filled in once FFmpeg has read the file
+            info = MediaInfo(
                 duration_s=float(duration_s or 0.0),
                 width=video.codec_context.width if video else None,
                 height=video.codec_context.height if video else None,
@@ -55,14 +56,16 @@ def probe(path: Path | str) -> MediaInfo:
                 pix_fmt=video.codec_context.pix_fmt if video else None,
                 video_frames=(video.frames or None) if video else None,
                 audio_sample_rate=audio.codec_context.sample_rate if audio else None,
+                bytes=0,
+                sha256="",
             )
     except av.FFmpegError as exc:
         raise MediaError("asset_unreadable", f"{path.name} is not a media file FFmpeg can read: {exc}") from exc
     size, digest = _size_and_sha256(path)
-    return MediaInfo(bytes=size, sha256=digest, **info)
+    return replace(info, bytes=size, sha256=digest)
 
 
-def _stream_duration(stream) -> float | None:
+def _stream_duration(stream: av.VideoStream | None) -> float | None:
     if stream is None or stream.duration is None or stream.time_base is None:
         return None
     return float(stream.duration * stream.time_base)

@@ -20,6 +20,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from types import TracebackType
 
 import ffmpeg
 import numpy as np
@@ -35,7 +36,7 @@ FINISH_TIMEOUT_S = 600
 _STOP = object()
 
 
-def _reap(process, timeout_s: float) -> tuple[int, float | None]:
+def _reap(process: subprocess.Popen[bytes], timeout_s: float) -> tuple[int, float | None]:
     """Wait for ffmpeg like Popen.wait, but keep the CPU time it used (wait4's rusage)."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -78,18 +79,20 @@ class SegmentEncoder:
         #: CPU seconds ffmpeg spent on this segment (None if the OS could not say)
         self.cpu_seconds: float | None = None
         self._options = video_codec_options(codec, preset, self.fps)
-        self._process = None
-        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
+        self._process: subprocess.Popen[bytes] | None = None
+        #: frames as bytes, then _STOP
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=QUEUE_FRAMES)
         self._pipe_error: BaseException | None = None
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=50)
         self._threads: list[threading.Thread] = []
 
     # --- lifecycle ----------------------------------------------------------
-    def __enter__(self) -> "SegmentEncoder":
+    def __enter__(self) -> SegmentEncoder:
         self.start()
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if exc_type is None:
             self.close()
         else:
@@ -134,6 +137,8 @@ class SegmentEncoder:
         for thread in self._threads:
             thread.join()
         try:
+            if self._process is None:
+                raise RuntimeError("ffmpeg was never started")
             returncode, self.cpu_seconds = _reap(self._process, FINISH_TIMEOUT_S)
         except Exception as exc:  # subprocess.TimeoutExpired
             self.abort()
@@ -161,6 +166,8 @@ class SegmentEncoder:
 
     # --- threads ------------------------------------------------------------
     def _feed_ffmpeg(self) -> None:
+        # start() opened ffmpeg with a stdin pipe before starting this thread
+        assert self._process is not None and self._process.stdin is not None
         stdin = self._process.stdin
         while True:
             item = self._queue.get()
@@ -168,6 +175,7 @@ class SegmentEncoder:
                 break
             if self._pipe_error is not None:
                 continue  # keep draining so a producer blocked on put() is released
+            assert isinstance(item, bytes)
             try:
                 stdin.write(item)
             except (BrokenPipeError, OSError, ValueError) as exc:
@@ -178,9 +186,12 @@ class SegmentEncoder:
             pass
 
     def _drain_stderr(self) -> None:
-        for line in iter(self._process.stderr.readline, b""):
+        # start() opened ffmpeg with a stderr pipe before starting this thread
+        assert self._process is not None and self._process.stderr is not None
+        stderr = self._process.stderr
+        for line in iter(stderr.readline, b""):
             self._stderr_tail.append(line.decode("utf-8", errors="replace").rstrip())
-        self._process.stderr.close()
+        stderr.close()
 
     def _unblock_writer(self) -> None:
         if self._pipe_error is None:

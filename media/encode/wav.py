@@ -63,7 +63,7 @@ def read_wav(source: Path | str | bytes) -> tuple[np.ndarray, int]:
             if fmt not in (1, 0xFFFE) or bits != 16:
                 raise ValueError(f"only 16-bit PCM WAV is supported (format {fmt}, {bits} bits)")
         elif chunk_id == b"data":
-            if channels is None:
+            if channels is None or rate is None:
                 raise ValueError("WAV data before its fmt chunk")
             end = min(len(data), body + size)
             end -= (end - body) % (2 * channels)
