@@ -163,8 +163,10 @@ def draft_cost(job: dict) -> dict | None:
 @page.route("/jobs/<job_id>")
 def job(job_id):
     found = _job(job_id)
+    # the history is shown once the job has finished (the polled fragment would drop it meanwhile)
+    events = _events(job_id) if found["status"] in FINISHED else None
     return render_template("job.html", title=f"Job {job_id}", job=found, draft=is_draft(found),
-                           events=_events(job_id), finished=FINISHED, cost=draft_cost(found))
+                           events=events, finished=FINISHED, cost=draft_cost(found))
 
 
 @page.route("/jobs/<job_id>/status")

@@ -86,6 +86,15 @@ def test_every_page_has_no_axe_violations(page_farm, browser, operator_key, fini
         expect(tab.get_by_text("script_too_long")).to_be_visible()
         check(tab, "new-video-refused", scheme)
 
+        client = page_farm.client(operator_key)
+        running = client.post("/v1/jobs", json={
+            "script": "The council met today to discuss the new transport plan for the city. " * 30,
+            "avatar": "astronaut", "params": {k: int(v) for k, v in TINY.items()}}).json()
+        tab.goto(f"{base}/jobs/{running['id']}")
+        expect(tab.get_by_role("status").filter(has_text="running")).to_have_count(1, timeout=60_000)
+        check(tab, "job-running", scheme)
+        client.post(f"/v1/jobs/{running['id']}/cancel")
+
         job = finished_draft["job"]
         tab.goto(f"{base}/jobs/{job['id']}")
         video = tab.get_by_label("The rendered video")
