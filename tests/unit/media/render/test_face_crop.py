@@ -244,3 +244,42 @@ def test_a_bad_channel_order_refuses_the_model(painter_path):
                                   "adapter": "face_crop", "options": {"channel_order": "bgra"}}])})
     with pytest.raises(ModelRefused, match="channel_order must be 'bgr' or 'rgb', not 'bgra'"):
         Renderer.for_model("p", settings=settings)
+
+
+def test_frames_of_several_jobs_share_calls_and_come_out_as_they_would_alone(painter_path):
+    import threading
+
+    from media.render.batcher import DynamicBatcher
+
+    settings = settings_for({"painter": painter_path})
+    portraits = []
+    for name in ("astronaut", "astronaut_wide"):
+        data = PRESETS[name].read_bytes()
+        portraits.append((data, analyze_portrait(data)))
+    tone = 0.5 * np.sin(np.arange(SR) * 2 * np.pi * 220 / SR).astype(np.float32)
+    audio = np.concatenate([np.zeros(SR // 4, np.float32), tone])
+    alone = Renderer.for_model("painter", settings=settings)
+    expected = [[f.tobytes() for f in alone.render(alone.prepare(*p, PARAMS), audio[i * 800:], SR, PARAMS)]
+                for i, p in enumerate(portraits)]
+    batcher = DynamicBatcher(max_batch_size=16, max_batch_delay_ms=2000)
+    shared = Renderer.for_model("painter", settings=settings, batcher=batcher)
+    got: dict[int, list[bytes]] = {}
+    start = threading.Barrier(2)
+
+    def job(i):
+        prepared = shared.prepare(*portraits[i], PARAMS)
+        start.wait()
+        got[i] = [f.tobytes() for f in shared.render(prepared, audio[i * 800:], SR, PARAMS)]
+
+    threads = [threading.Thread(target=job, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert [got[i] for i in range(2)] == expected
+    assert max(batcher.stats.snapshot()["batch_sizes"]) > 8  # two jobs' chunks went through one call
+
+
+def test_lip_sync_correction_finds_the_stand_in_in_sync(renderer, clip):
+    prepared, _, _ = clip
+    assert renderer.correction_frames(prepared, {"fps": 25}) in (-1, 0, 1)
