@@ -113,7 +113,7 @@ def read_manifest(path: Path, *, trust_anchors_pem: bytes | None = None) -> dict
     state = store.get("validation_state")
     assertions = {a.get("label"): a.get("data", {}) for a in manifest.get("assertions", [])}
     actions = (assertions.get("c2pa.actions.v2") or assertions.get("c2pa.actions") or {}).get("actions", [])
-    created = next((a for a in actions if a.get("action") == "c2pa.created"), {})
+    created: dict[str, Any] = next((a for a in actions if a.get("action") == "c2pa.created"), {})
     failures = [s.get("code") for s in store.get("validation_status", []) or []]
     failures += [s.get("code") for s in _active_results(store).get("failure", [])]
     return {

@@ -89,7 +89,7 @@ class Payload:
     job_code: int
     tenant_code: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not 0 <= self.job_code < 1 << JOB_CODE_BITS:
             raise ValueError(f"job_code must fit in {JOB_CODE_BITS} bits")
         if not 0 <= self.tenant_code < 1 << TENANT_CODE_BITS:
@@ -99,7 +99,7 @@ class Payload:
         return (self.job_code << TENANT_CODE_BITS) | self.tenant_code
 
     @classmethod
-    def from_int(cls, value: int) -> "Payload":
+    def from_int(cls, value: int) -> Payload:
         return cls(job_code=value >> TENANT_CODE_BITS, tenant_code=value & ((1 << TENANT_CODE_BITS) - 1))
 
 
@@ -198,8 +198,12 @@ class InvisibleWatermark:
         residuals = [high_pass(stretch) for stretch in stretches] if len(stretches) > 1 else []
         # Where the pattern moved, the average smears it and may hide even its
         # period; the stretches' spectra, added, show it wherever each found it.
-        moving_periods = _with_doubles(candidate_periods(sum(line_power(r) for r in residuals), shape, self._layout,
-                                                         count=MOVING_PERIOD_CANDIDATES), shape) if residuals else []
+        moving_periods: list[float] = []
+        if residuals:
+            moving_power = sum(line_power(r) for r in residuals)
+            assert isinstance(moving_power, np.ndarray)  # a sum of spectra, not sum()'s empty 0
+            moving_periods = _with_doubles(candidate_periods(moving_power, shape, self._layout,
+                                                             count=MOVING_PERIOD_CANDIDATES), shape)
         if not readings and not moving_periods:
             return Detection(found=False, payload=None, confidence=0.0, frames_used=frames_used,
                              notes=["frame too small to search"])
@@ -256,6 +260,7 @@ class InvisibleWatermark:
             contributing += 1
         if total is None:
             return []
+        assert strongest is not None  # set by the first residual, which total shows was read
         combined = [(locate(total / np.sqrt(weights), self._layout), "motion-compensated")]
         return combined + [(strongest, "strongest stretch")] if contributing > 1 else combined
 
@@ -269,7 +274,7 @@ class InvisibleWatermark:
         found = value is not None and reading.sync_score >= MIN_SYNC_SCORE and confidence >= MIN_CONFIDENCE
         return Detection(
             found=found,
-            payload=Payload.from_int(value) if found else None,
+            payload=Payload.from_int(value) if found and value is not None else None,
             confidence=confidence,
             sync_score=reading.sync_score,
             period=period,
@@ -308,7 +313,8 @@ def _luma(frame: av.VideoFrame) -> np.ndarray:
     """The frame's luma as uint8 (the decoder's own plane where it has one: no conversion)."""
     if frame.format.name in _LUMA_FIRST_FORMATS:
         plane = frame.planes[0]
-        rows = np.frombuffer(plane, dtype=np.uint8).reshape(plane.height, plane.line_size)
+        # memoryview: the plane is a buffer, but numpy's stubs (for Python 3.11) list only bytes-like types
+        rows = np.frombuffer(memoryview(plane), dtype=np.uint8).reshape(plane.height, plane.line_size)
         return rows[:, : plane.width]
     return frame.to_ndarray(format="gray")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 #: Share of the luminance-adaptation threshold used in flat areas: the
 #: pattern's peaks (about 3.5 × its RMS) then stay near the threshold. Deep
@@ -45,7 +46,7 @@ def _luminance_threshold() -> np.ndarray:
 _FLAT_AMPLITUDE = np.minimum(FLAT_SHARE * _luminance_threshold(), FLAT_MAX)
 
 
-def amplitude_map(frame: np.ndarray, strength: float = 1.0) -> np.ndarray:
+def amplitude_map(frame: np.ndarray, strength: float = 1.0) -> NDArray[np.float32]:
     """The pattern's RMS amplitude at each pixel (float32, frame size), from an RGB uint8 frame."""
     h, w = frame.shape[:2]
     luma = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
@@ -65,4 +66,5 @@ def amplitude_map(frame: np.ndarray, strength: float = 1.0) -> np.ndarray:
     rms = float(np.sqrt(np.mean(amplitude * amplitude)))
     if rms > MAX_RMS:
         amplitude *= MAX_RMS / rms
-    return cv2.resize(amplitude, (w, h), interpolation=cv2.INTER_LINEAR)
+    full_size: NDArray[np.float32] = cv2.resize(amplitude, (w, h), interpolation=cv2.INTER_LINEAR)
+    return full_size

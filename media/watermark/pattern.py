@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from numpy.typing import NDArray
 
 from media.watermark.coding import CODED_BITS
 
@@ -82,7 +83,7 @@ class KeyedLayout:
     slot_sign: np.ndarray  # (2D,) ±1
 
     @classmethod
-    def from_key(cls, key: bytes | str) -> "KeyedLayout":
+    def from_key(cls, key: bytes | str) -> KeyedLayout:
         bins = ring_bins()
         n = len(bins)
         order_keys = np.frombuffer(key_stream(key, "bin-order", 8 * n), dtype="<u8")
@@ -120,11 +121,12 @@ class KeyedLayout:
         data = slots[0::2] + 1j * slots[1::2]
         return np.concatenate([self.pilot_magnitude * self.pilot_phase, data])
 
-    def draw_tile(self, values: np.ndarray, side: int) -> np.ndarray:
+    def draw_tile(self, values: np.ndarray, side: int) -> NDArray[np.float64]:
         """The tile (side × side, float64, zero mean, unit RMS) with these coefficients."""
         spectrum = np.zeros((side, side), dtype=np.complex128)
         ky, kx = self.all_bins[:, 0], self.all_bins[:, 1]
         spectrum[ky % side, kx % side] = values
         spectrum[-ky % side, -kx % side] = np.conj(values)
         tile = np.fft.ifft2(spectrum).real
-        return tile / np.sqrt(np.mean(tile**2))
+        unit_rms: NDArray[np.float64] = tile / np.sqrt(np.mean(tile**2))
+        return unit_rms

@@ -26,6 +26,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 import scipy.fft
+from numpy.typing import NDArray
 from scipy import ndimage
 
 from media.watermark.coding import CODED_BITS
@@ -53,7 +54,7 @@ DETAIL_SIGMA, STRENGTH_SIGMA = 4.0, 6.0
 WEIGHT_POWER = 0.75
 
 
-def high_pass(luma: np.ndarray) -> np.ndarray:
+def high_pass(luma: np.ndarray) -> NDArray[np.float32]:
     """The luma's fine detail (float32), each pixel weighted down where the picture is busy.
 
     Textured areas bury the pattern and flat areas show it, so the weight is
@@ -62,10 +63,11 @@ def high_pass(luma: np.ndarray) -> np.ndarray:
     luma = np.asarray(luma, dtype=np.float32)
     detail = luma - cv2.GaussianBlur(luma, (0, 0), DETAIL_SIGMA, borderType=cv2.BORDER_REFLECT)
     local = cv2.GaussianBlur(detail * detail, (0, 0), STRENGTH_SIGMA, borderType=cv2.BORDER_REFLECT)
-    return detail * (local + NOISE_FLOOR) ** -WEIGHT_POWER
+    weighted: NDArray[np.float32] = detail * (local + NOISE_FLOOR) ** -WEIGHT_POWER
+    return weighted
 
 
-def line_power(residual: np.ndarray) -> np.ndarray:
+def line_power(residual: NDArray[np.float32]) -> NDArray[np.float32]:
     """The residual's power spectrum (Hann window, zero-padded to twice the size,
     so each line's peak is sampled finely), in which the tile's lines are sought.
 
@@ -74,7 +76,9 @@ def line_power(residual: np.ndarray) -> np.ndarray:
     """
     h, w = residual.shape
     window = np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)
-    return np.abs(scipy.fft.rfft2(residual * window, s=(2 * h, 2 * w))) ** 2
+    # scipy.fft keeps single precision: the float32 residual gives a float32 spectrum
+    power: NDArray[np.float32] = np.abs(scipy.fft.rfft2(residual * window, s=(2 * h, 2 * w))) ** 2
+    return power
 
 
 def candidate_periods(power: np.ndarray, frame_shape: tuple[int, int], layout: KeyedLayout,
@@ -117,23 +121,24 @@ def candidate_periods(power: np.ndarray, frame_shape: tuple[int, int], layout: K
     return found
 
 
-def fold(residual: np.ndarray, period: float) -> np.ndarray:
+def fold(residual: np.ndarray, period: float) -> NDArray[np.float64]:
     """Resample so ``period`` becomes the canonical tile, then average the copies onto one tile."""
     t = CANONICAL_TILE
     h, w = residual.shape
     if abs(period - t) > 1e-6:
         scale = t / period
         out_h, out_w = int(h * scale), int(w * scale)
-        residual = cv2.warpAffine(np.asarray(residual, dtype=np.float32), np.float32([[1 / scale, 0, 0], [0, 1 / scale, 0]]),
-                                  (out_w, out_h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                  borderMode=cv2.BORDER_REPLICATE)
+        to_canonical = np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]], dtype=np.float32)
+        residual = cv2.warpAffine(np.asarray(residual, dtype=np.float32), to_canonical, (out_w, out_h),
+                                  flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
         h, w = out_h, out_w
     pad_h, pad_w = -h % t, -w % t
     padded = np.pad(residual, ((0, pad_h), (0, pad_w)))
     counts = np.pad(np.ones((h, w), dtype=np.float32), ((0, pad_h), (0, pad_w)))
     tiles = padded.reshape(padded.shape[0] // t, t, padded.shape[1] // t, t).sum(axis=(0, 2), dtype=np.float64)
     n = counts.reshape(counts.shape[0] // t, t, counts.shape[1] // t, t).sum(axis=(0, 2), dtype=np.float64)
-    return tiles / np.maximum(n, 1.0)
+    tile: NDArray[np.float64] = tiles / np.maximum(n, 1.0)
+    return tile
 
 
 @dataclass(frozen=True)
@@ -211,15 +216,16 @@ def soft_bits(reading: TileReading, layout: KeyedLayout) -> np.ndarray:
     return np.bincount(layout.slot_bit, weights=slots * layout.slot_sign, minlength=CODED_BITS)
 
 
-def aligned(reading: TileReading) -> np.ndarray:
+def aligned(reading: TileReading) -> NDArray[np.complex128]:
     """The reading's spectrum moved so the tile's origin is at offset zero."""
     t = reading.spectrum.shape[0]
     k = np.fft.fftfreq(t, 1.0 / t)
     dy, dx = reading.shift
-    return reading.spectrum * np.exp(2j * np.pi * (k[:, None] * dy + k[None, :] * dx) / t)
+    moved: NDArray[np.complex128] = reading.spectrum * np.exp(2j * np.pi * (k[:, None] * dy + k[None, :] * dx) / t)
+    return moved
 
 
-def _parabolic_offset(surface: np.ndarray, peak: tuple[int, int], axis: int) -> float:
+def _parabolic_offset(surface: np.ndarray, peak: tuple[np.intp, ...], axis: int) -> float:
     before, after = list(peak), list(peak)
     before[axis] = (peak[axis] - 1) % surface.shape[axis]
     after[axis] = (peak[axis] + 1) % surface.shape[axis]

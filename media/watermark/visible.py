@@ -62,7 +62,7 @@ class VisibleWatermark:
         self.opacity = float(opacity)
         self._logo = _decode_logo(logo_png) if logo_png else None
 
-    def overlay_for(self, width: int, height: int) -> "PreparedOverlay":
+    def overlay_for(self, width: int, height: int) -> PreparedOverlay:
         """The overlay for frames of this size; build once per job."""
         target_height = max(8, int(round(self.size * height)))
         label = self._draw(target_height)
@@ -70,7 +70,7 @@ class VisibleWatermark:
         margin = max(2, int(round(MARGIN * target_height)))
         room = max(1, width - 2 * margin)
         if label.width > room:
-            label = label.resize((room, max(1, round(label.height * room / label.width))), Image.LANCZOS)
+            label = label.resize((room, max(1, round(label.height * room / label.width))), Image.Resampling.LANCZOS)
         margin_y = min(margin, max(0, (height - label.height) // 2))
         x = margin if self.position.endswith("left") else width - margin - label.width
         y = margin_y if self.position.startswith("top") else height - margin_y - label.height
@@ -82,7 +82,7 @@ class VisibleWatermark:
         parts: list[Image.Image] = []
         if self._logo is not None:
             scale = target_height / self._logo.height
-            parts.append(self._logo.resize((max(1, round(self._logo.width * scale)), target_height), Image.LANCZOS))
+            parts.append(self._logo.resize((max(1, round(self._logo.width * scale)), target_height), Image.Resampling.LANCZOS))
         if self.text:
             parts.append(_text_image(self.text, target_height))
         gap = int(round(GAP * target_height)) if len(parts) == 2 else 0
@@ -114,7 +114,8 @@ def _text_image(text: str, target_height: int) -> Image.Image:
     font = ImageFont.load_default(size=max(6, int(target_height * 0.8)))
     stroke = max(1, target_height // 16)
     left, top, right, bottom = font.getbbox(text, stroke_width=stroke)
-    image = Image.new("RGBA", (right - left, bottom - top), (0, 0, 0, 0))
+    # getbbox gives whole pixels; its stub says float because of the bitmap fonts
+    image = Image.new("RGBA", (int(right - left), int(bottom - top)), (0, 0, 0, 0))
     ImageDraw.Draw(image).text((-left, -top), text, font=font, fill=(255, 255, 255, 255),
                                stroke_width=stroke, stroke_fill=(0, 0, 0, 255))
     return image
@@ -132,7 +133,7 @@ class PreparedOverlay:
     premultiplied: np.ndarray  # (h, w, 3) uint16: colour·weight
 
     @classmethod
-    def from_rgba(cls, rgba: np.ndarray, x: int, y: int, opacity: float, width: int, height: int) -> "PreparedOverlay":
+    def from_rgba(cls, rgba: np.ndarray, x: int, y: int, opacity: float, width: int, height: int) -> PreparedOverlay:
         weight = np.rint(rgba[:, :, 3:4] * (256.0 / 255.0) * opacity).astype(np.uint16)
         return cls(x=x, y=y, frame_width=width, frame_height=height, weight=weight,
                    premultiplied=(rgba[:, :, :3] * weight).astype(np.uint16))
