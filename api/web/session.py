@@ -103,6 +103,12 @@ def issue_sign_in_link(settings: Settings, key: str, base_url: str, ttl_s: int =
     token = secrets.token_urlsafe(24)
     folder = _links_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.iterdir():  # links nobody followed: gone once surely expired
+        try:
+            if stale.stat().st_mtime < time.time() - 2 * LINK_TTL_S:
+                stale.unlink()
+        except FileNotFoundError:
+            pass
     path = folder / hashlib.sha256(token.encode()).hexdigest()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:

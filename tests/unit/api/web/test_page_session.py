@@ -159,3 +159,16 @@ def test_the_apis_refusal_sits_next_to_its_field_with_its_code(sqlite_settings, 
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert re.search(rf'<small id="{field}-error" class="error" data-code="{code}">', body), body[-3000:]
+
+
+def test_unused_sign_in_links_are_swept_once_surely_expired(sqlite_settings, keys):
+    import os
+    import time
+
+    from api.web.session import LINK_TTL_S, _links_dir, issue_sign_in_link
+
+    issue_sign_in_link(sqlite_settings, keys["tenant"], "http://localhost")
+    (old,) = list(_links_dir(sqlite_settings).iterdir())
+    os.utime(old, (time.time() - 3 * LINK_TTL_S,) * 2)
+    issue_sign_in_link(sqlite_settings, keys["tenant"], "http://localhost")
+    assert not old.exists() and len(list(_links_dir(sqlite_settings).iterdir())) == 1
