@@ -60,7 +60,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 ARG ONNXRUNTIME_PACKAGE=onnxruntime
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE THIRD_PARTY_NOTICES.md ./
 COPY domain ./domain
 COPY api ./api
 COPY tasks ./tasks

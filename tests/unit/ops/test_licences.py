@@ -160,3 +160,16 @@ def test_vendored_files_sit_beside_their_licence_and_nothing_else_is_unaccounted
     assert (REPO / "ops" / "compose-spec" / "LICENSE").is_file()
     fonts = [p for p in tracked_files() if re.search(r"\.(ttf|otf|woff2?)$", p, re.IGNORECASE)]
     assert fonts == [], "a font file is vendored: give it its licence and a row in THIRD_PARTY_NOTICES.md"
+
+
+def test_the_image_build_carries_the_licence_files_the_wheel_lists():
+    """pyproject's license-files must reach the Docker build context, or the wheel build fails there."""
+    with open(REPO / "pyproject.toml", "rb") as f:
+        licence_files = tomllib.load(f)["project"]["license-files"]
+    assert {"LICENSE", "THIRD_PARTY_NOTICES.md"} <= set(licence_files)
+    copied = " ".join(line for line in (REPO / "Dockerfile").read_text().splitlines()
+                      if line.startswith("COPY ") and "--from" not in line).split()
+    allowed = {line.strip() for line in (REPO / ".dockerignore").read_text().splitlines()}
+    for name in licence_files:
+        assert name in copied, f"the Dockerfile does not copy {name} into the build"
+        assert f"!{name}" in allowed, f".dockerignore keeps {name} out of the build context"
