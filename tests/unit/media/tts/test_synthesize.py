@@ -216,3 +216,48 @@ def test_concatenated_sentences_carry_each_sentences_phones_at_its_offset(storag
     joined = synthesize_sentences(["Ab.", "Cd."], voice, storage)
     assert joined.phones.phones[:3] == first.phones.phones
     assert joined.phones.phones[3:] == second.phones.shifted(first.duration_s).phones
+
+
+class _Chunk:
+    def __init__(self, audio, alignments):
+        self.audio_float_array, self.phoneme_alignments = audio, alignments
+
+
+class _Alignment:
+    def __init__(self, phoneme, num_samples):
+        self.phoneme, self.num_samples = phoneme, num_samples
+
+
+class _FakePiperVoice:
+    """Two Piper sentences; the second's alignments as given."""
+
+    class config:
+        sample_rate = 1000
+
+    def __init__(self, second_alignments):
+        self.second = second_alignments
+
+    def synthesize(self, text, syn_config=None, include_alignments=False):
+        yield _Chunk(np.ones(300, np.float32), [_Alignment("^", 100), _Alignment("m", 100), _Alignment("a", 100)])
+        yield _Chunk(np.ones(200, np.float32), self.second)
+
+
+def _piper_engine(second_alignments):
+    engine = object.__new__(engines.PiperEngine)
+    engine.voice = _FakePiperVoice(second_alignments)
+    return engine
+
+
+def test_piper_phones_of_later_sentences_sit_after_the_gap_between_them():
+    samples, rate, track = _piper_engine([_Alignment("p", 120), _Alignment("a", 80)]).speak("Ma. Pa.")
+    gap = engines.PIPER_SENTENCE_GAP_S
+    assert len(samples) == 300 + round(gap * 1000) + 200 and track.source == TimingSource.PIPER
+    assert [(p.symbol, p.start_s, p.end_s) for p in track.phones] == [
+        ("m", 0.1, 0.2), ("a", 0.2, 0.3),
+        ("p", pytest.approx(0.3 + gap), pytest.approx(0.42 + gap)), ("a", pytest.approx(0.42 + gap), pytest.approx(0.5 + gap))]
+
+
+@pytest.mark.parametrize("second", [None, [_Alignment("p", 50)]])  # none at all, or not adding up to the audio
+def test_piper_without_usable_alignments_falls_back_to_loudness_and_says_so(second):
+    _, _, track = _piper_engine(second).speak("Ma. Pa.")
+    assert track.source == TimingSource.LOUDNESS and track.phones == () and "no phoneme alignments" in track.note
