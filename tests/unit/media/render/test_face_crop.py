@@ -20,9 +20,9 @@ from media.render.adapters import ModelRefused
 from media.render.audio_features import LOG_MEL_SILENCE, log_mel, log_mel_windows
 from media.render.batcher import DirectRunner
 from media.render.face import analyze_portrait
-from media.render.face_crop import PASTE_FROM
 from media.render.registry import known_models
 from media.render.renderer import Renderer
+from tests.unit.media.render.face_crop_regions import untouched_regions
 
 torch = pytest.importorskip("torch")
 SR = 16000
@@ -123,13 +123,8 @@ def test_the_crop_side_and_audio_window_come_from_the_model_file(renderer):
 
 def test_the_model_redraws_the_lower_face_only(clip):
     prepared, _, frames = clip
-    box, m = prepared.mouth, prepared.framing.margin
-    x0, y0, side = box.left - m, box.top - m, box.size
     still = prepared.still_frame
-    outside = np.ones(still.shape[:2], bool)
-    outside[max(y0, 0):y0 + side, max(x0, 0):x0 + side] = False
-    upper = np.zeros(still.shape[:2], bool)
-    upper[max(y0, 0):y0 + int(side * PASTE_FROM), max(x0, 0):x0 + side] = True
+    outside, upper = untouched_regions(prepared)
     assert len(frames) == 50
     for frame in frames:
         assert np.array_equal(frame[outside], still[outside])

@@ -14,10 +14,10 @@ from domain.config import Settings
 from domain.presets import PRESETS
 from media.render.audio_features import wav2lip_mel
 from media.render.face import analyze_portrait
-from media.render.face_crop import PASTE_FROM
 from media.render.renderer import Renderer
 from media.render.speech import frame_count
 from media.render.wav2lip import mel_windows
+from tests.unit.media.render.face_crop_regions import untouched_regions
 
 torch = pytest.importorskip("torch")
 SR = 16000
@@ -93,14 +93,8 @@ def test_renders_one_frame_per_frame_of_audio(clip):
 
 def test_the_model_redraws_the_lower_face_only(renderer, clip):
     prepared, frames = clip
-    box = prepared.mouth
-    m = prepared.framing.margin
-    x0, y0, side = box.left - m, box.top - m, box.size
     still = prepared.still_frame
-    outside = np.ones(still.shape[:2], bool)
-    outside[max(y0, 0):y0 + side, max(x0, 0):x0 + side] = False
-    upper = np.zeros(still.shape[:2], bool)
-    upper[max(y0, 0):y0 + int(side * PASTE_FROM), max(x0, 0):x0 + side] = True
+    outside, upper = untouched_regions(prepared)
     for frame in frames:
         assert np.array_equal(frame[outside], still[outside])
         assert np.array_equal(frame[upper], still[upper])
