@@ -121,7 +121,7 @@ class Settings:
         values.update(overrides)
         return cls(**values).resolved()
 
-    def resolved(self) -> "Settings":
+    def resolved(self) -> Settings:
         """Fill defaults that depend on other settings and check the rest."""
         data_dir = Path(self.data_dir).expanduser().absolute()
         changes: dict[str, Any] = {"data_dir": data_dir}

@@ -39,7 +39,7 @@ class StrandedJob:
     since: datetime
 
 
-def _workers_seen(session: Session, pool: str, since: datetime) -> list[tuple[str, datetime, str]]:
+def _workers_seen(session: Session, pool: str, since: datetime) -> list[sa.Row[str, datetime, str]]:
     return list(session.execute(
         sa.select(Worker.id, Worker.heartbeat_at, Worker.state).where(Worker.tag == pool, Worker.heartbeat_at >= since)
     ).all())
@@ -59,17 +59,18 @@ def stranded_jobs(session: Session, settings: Settings, pool: str, limit: int = 
     found = []
     for job_id, failed_on, queued_at in session.execute(query.order_by(Job.updated_at).limit(limit)).all():
         failed_on = failed_on or {}
-
-        def may_take(worker_id: str) -> bool:
-            return failed_on.get(worker_id, 0) < BLOCK_AFTER_FAILURES_ON_WORKER
-
-        if any(may_take(w.id) for w in live):
+        if any(_may_take(failed_on, w.id) for w in live):
             continue
         # any state: a worker that died or drained was eligible until its last heartbeat
-        eligible_seen = [w.heartbeat_at for w in seen if may_take(w.id)]
+        eligible_seen = [w.heartbeat_at for w in seen if _may_take(failed_on, w.id)]
         since = max([queued_at, *eligible_seen])
         found.append(StrandedJob(job_id, pool, "blocklisted" if live else "pool_empty", since))
     return found
+
+
+def _may_take(failed_on: dict[str, int], worker_id: str) -> bool:
+    """Whether the worker may take a job that failed on the workers in ``failed_on`` (id → failures)."""
+    return failed_on.get(worker_id, 0) < BLOCK_AFTER_FAILURES_ON_WORKER
 
 
 def stranded_count(session: Session, settings: Settings, pool: str) -> int:

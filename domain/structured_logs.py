@@ -13,15 +13,19 @@ import contextlib
 import contextvars
 import json
 import logging
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
 
 #: the fields a record may carry, in the order a JSON line lists them
 CONTEXT_FIELDS = ("job_id", "tenant_id", "attempt", "worker_id", "pool", "code")
 FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
-_context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("talkfarm_log_context", default={})
+#: read-only: job_context sets a new mapping rather than changing the one in place
+_context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
+    "talkfarm_log_context", default=MappingProxyType({}))
 
 
 @contextlib.contextmanager
@@ -39,7 +43,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         event: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
