@@ -55,7 +55,7 @@ from media.render.controls import CONTROL_NAMES, FIELD_NAMES, GRID
 # Shape of the motion, in units of the mouth half-width (hw).
 JAW_TRAVEL = 0.70  # lower lip drop at the centre for jaw = 1
 UPPER_LIP_LIFT = 0.10  # share of the jaw drop the upper lip rises
-SPREAD, ROUND = 0.24, 0.40  # horizontal stretch (width +1) and narrowing (width -1) of the lips
+SPREAD, ROUND = 0.26, 0.46  # horizontal stretch (width +1) and narrowing (width -1) of the lips
 JAW_NARROWING = 0.0  # an open jaw draws the corners in a little
 PUCKER = 0.10  # rounded lips push out: each lip moves off the other by this much
 TUCK_LIFT = 0.10  # f/v: the upper lip lifts off the upper teeth
