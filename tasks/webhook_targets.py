@@ -10,15 +10,19 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
+
 from domain.config import Settings
 from domain.errors import ProblemError
 from domain.models import WebhookEndpoint
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 #: addresses a tenant's webhook must never reach unless allow-listed
 _METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
 
 
-def _allowed(host: str, addresses: list[ipaddress._BaseAddress], allow: tuple[str, ...]) -> bool:
+def _allowed(host: str, addresses: list[IPAddress], allow: tuple[str, ...]) -> bool:
     for entry in allow:
         if entry.lower() == host.lower():
             return True
@@ -31,25 +35,28 @@ def _allowed(host: str, addresses: list[ipaddress._BaseAddress], allow: tuple[st
     return False
 
 
-def _forbidden(addr: ipaddress._BaseAddress) -> bool:
+def _forbidden(addr: IPAddress) -> bool:
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
         addr = addr.ipv4_mapped
     return (addr.is_loopback or addr.is_private or addr.is_link_local or addr.is_multicast or addr.is_reserved
             or addr.is_unspecified or (isinstance(addr, ipaddress.IPv4Address) and addr in ipaddress.ip_network("100.64.0.0/10")))
 
 
-def resolve(host: str, port: int) -> list[ipaddress._BaseAddress]:
+def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except UnicodeError as exc:  # a label getaddrinfo's IDNA codec refuses (empty, over 63 characters)
         raise ProblemError("webhook_url_invalid", f"The webhook host {host!r} is not a valid host name.", 422) from exc
     except (socket.gaierror, OSError) as exc:
         raise ProblemError("webhook_url_unresolvable", f"The webhook host {host!r} does not resolve.", 422) from exc
-    return sorted({ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}, key=str)
+    # an AF_INET or AF_INET6 sockaddr starts with the address as a string
+    return sorted({ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}, key=str)
 
 
 #: the longest URL the webhook columns hold
-MAX_URL_CHARS = WebhookEndpoint.__table__.c.url.type.length
+_URL_TYPE = WebhookEndpoint.__table__.c.url.type
+assert isinstance(_URL_TYPE, sa.String) and _URL_TYPE.length is not None  # url is a String(n) column
+MAX_URL_CHARS = _URL_TYPE.length
 
 
 def _invalid(why: str) -> ProblemError:

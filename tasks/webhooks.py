@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
 import sqlalchemy as sa
@@ -186,7 +186,7 @@ def _retry_after(response: requests.Response | None) -> float | None:
         from email.utils import parsedate_to_datetime
 
         try:
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
         except (TypeError, ValueError):
             return None
 
@@ -202,7 +202,7 @@ def deliver(delivery_id: str) -> None:
         secrets = _secrets_for(session, delivery)
         url, msg_id, payload = delivery.url, delivery.event_id, delivery.payload
     body = json.dumps(payload, separators=(",", ":"))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     headers = {"content-type": "application/json", "user-agent": "talkfarm-webhooks/1",
                "webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
                "webhook-signature": sign(secrets, msg_id, now, body)}
