@@ -10,7 +10,7 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from api import auth, openapi_nullable, problems, request_bounds
+from api import auth, openapi_shapes, problems, request_bounds
 from api.app_version import VERSION
 from api.context import ApiContext
 from api.schemas import JobSpecSchema, ProblemSchema
@@ -51,8 +51,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.extensions["talkfarm"] = ApiContext(settings=settings, sessions=session_factory(settings))
-    api = ProblemApi(app)
-    openapi_nullable.install(api)
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [openapi_shapes.ServerRefusals()]})
+    openapi_shapes.install(api)
     problems.install(app)
     app.before_request(auth.authenticate)
     request_bounds.install(app)  # after auth: only a tenant's bodies are parsed

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, current_principal, require_operator
 from api.context import ctx
-from api.schemas import StrictSchema
+from api.schemas import StrictSchema, Text
 from domain import tenants
 from domain.errors import ProblemError, not_found
 from domain.models import ApiKey, Tenant
@@ -42,15 +42,19 @@ class ApiKeyListSchema(Schema):
     items = fields.List(fields.Nested(ApiKeySchema))
 
 
+#: a tenant name in a query string: short enough that any name fits a request line (gunicorn takes 4 KB)
+TENANT_QUERY_MAX_CHARS = 100
+
+
 class ApiKeyListQuerySchema(StrictSchema):
-    tenant = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
-                           metadata={"description": "Operator only: one tenant's keys, by name."})
+    tenant = Text(max_length=TENANT_QUERY_MAX_CHARS, min_length=1, load_default=None,
+                  metadata={"description": "Operator only: one tenant's keys, by name."})
     include_revoked = fields.Boolean(load_default=True)
 
 
 class ApiKeyCreateSchema(StrictSchema):
-    tenant = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
-                           metadata={"description": "Operator only: the tenant (created if new). Default: the caller's."})
+    tenant = Text(max_length=200, min_length=1, load_default=None,
+                  metadata={"description": "Operator only: the tenant (created if new). Default: the caller's."})
     scope = fields.String(load_default="tenant", validate=validate.OneOf(tenants.SCOPES),
                           metadata={"description": "`operator` needs an operator key."})
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, current_principal, require_operator
 from api.context import ctx
-from api.schemas import StrictSchema
+from api.keys import TENANT_QUERY_MAX_CHARS
+from api.schemas import StrictSchema, Text
 from domain.errors import not_found
 from domain.models import Job, Tenant
 from domain.timeutil import iso, utcnow
@@ -58,8 +59,8 @@ class UsageSchema(Schema):
 
 class UsageQuerySchema(StrictSchema):
     days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=366))
-    tenant = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
-                           metadata={"description": "Operator only: one tenant, by name."})
+    tenant = Text(max_length=TENANT_QUERY_MAX_CHARS, min_length=1, load_default=None,
+                  metadata={"description": "Operator only: one tenant, by name."})
 
 
 def usage(session: Session, principal: Principal, *, days: int = 30, tenant: str | None = None) -> dict:

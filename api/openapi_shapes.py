@@ -1,0 +1,52 @@
+"""How /openapi.json says two things that apispec and flask-smorest leave to us.
+
+Nullable nested objects: apispec writes a nested schema that may be null as
+``anyOf: [{type: object, nullable: true}, {$ref}]``. A client generator
+(openapi-python-client, for one) then reads any object as the first, empty
+variant, so ``job.output`` and ``job.error`` came back without their fields.
+``{allOf: [{$ref}], nullable: true}`` says the same thing in the form those
+generators read as "this object, or null".
+
+Refusals before the app: gunicorn answers a request line longer than 4 KB
+itself, with a 414 in text/html, before Flask could make it problem+json.
+Every operation documents that answer, so a client (and a contract test)
+knows it can come.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import BasePlugin
+from flask_smorest import Api
+
+_NULL_OBJECT = {"type": "object", "nullable": True}
+
+
+def nullable_ref_as_all_of(self: Any, field: Any, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+    variants = ret.get("anyOf")
+    if not (getattr(field, "allow_none", False) and isinstance(variants, list) and _NULL_OBJECT in variants):
+        return {}
+    del ret["anyOf"]
+    return {"allOf": [v for v in variants if v != _NULL_OBJECT], "nullable": True}
+
+
+class ServerRefusals(BasePlugin):
+    """Documents, on every operation, what gunicorn answers before the app does."""
+
+    RESPONSES = {
+        "414": {"description": "The request line (path and query) is over 4 KB; answered by the HTTP server, "
+                               "in text/html.",
+                "content": {"text/html": {"schema": {"type": "string"}}}},
+    }
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            for status, response in self.RESPONSES.items():
+                responses.setdefault(status, response)
+
+
+def install(api: Api) -> None:
+    """Call before any blueprint is registered: the converter runs as schemas are documented."""
+    api.ma_plugin.converter.add_attribute_function(nullable_ref_as_all_of)
