@@ -120,6 +120,13 @@ class EspeakLibrary:
         samples = (np.concatenate(got.chunks).astype(np.float32) / 32768.0) if got.chunks else np.zeros(0, np.float32)
         return samples, self.sample_rate, _track(text, got, len(samples), self.sample_rate, spelled)
 
+    def spell(self, texts: list[str], voice: str) -> list[str]:
+        """Each text in IPA with stress marks (``mˈeɪbiː``), without speaking it."""
+        with self.lock:
+            if self.lib.espeak_SetVoiceByName(voice.encode()) != _OK:
+                raise MediaError("voice_unknown", f"espeak-ng has no voice {voice!r}")
+            return [self._spelled(text.encode("utf-8")) for text in texts]
+
     def _spelled(self, data: bytes) -> str:
         """The text in IPA with stress marks, clause by clause (the voice is set; the lock is held)."""
         buffer = ctypes.create_string_buffer(data)

@@ -114,3 +114,40 @@ def test_pieces_are_cut_at_pauses_in_reach_else_between_words():
     assert _piece_cuts(250, 100, pauses=[60, 90, 170], word_starts=[0, 40, 95, 130, 210]) == [0, 90, 170, 250]
     assert _piece_cuts(250, 100, pauses=[], word_starts=[0, 40, 95, 130, 210]) == [0, 95, 130, 210, 250]
     assert _piece_cuts(80, 100, pauses=[], word_starts=[0]) == [0, 80]
+
+
+def test_aligned_narration_marks_each_words_stressed_syllable(piper_bilabials):
+    from media.tts.espeak_events import espeak_library
+
+    if espeak_library() is None:
+        pytest.skip("espeak-ng is not installed")
+    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT)
+    words = {w.text: w for w in track.words}
+
+    def stressed(word):
+        span = words[word]
+        return [p.symbol for p in track.phones if span.start_s <= p.start_s < span.end_s and p.stress == 1]
+
+    assert stressed("Maybe") == ["eɪ"]  # mˈeɪbi: the first syllable, not the second
+    assert stressed("people") == ["i"]
+    assert stressed("mop.") == ["ɑ"]
+    assert stressed("a") == []  # ɐ: unstressed
+
+
+def test_vowel_nuclei_take_the_stress_mark_before_them():
+    from media.tts.alignment import _nucleus_stresses
+
+    assert _nucleus_stresses("mˈeɪbiː") == [1, 0]
+    assert _nucleus_stresses("ˌɪntəɹnˈæʃənəl") == [2, 0, 1, 0, 0]
+    assert _nucleus_stresses("ɐ") == [0]
+
+
+def test_words_are_spelled_in_context_and_one_by_one_where_a_number_becomes_several_words():
+    from media.tts.alignment import _spell_in_context
+    from media.tts.espeak_events import espeak_library
+
+    if espeak_library() is None:
+        pytest.skip("espeak-ng is not installed")
+    assert _spell_in_context(espeak_library(), ["bump", "a", "mop"]) == ["bˈʌmp", "ɐ", "mˈɑːp"]
+    spelled = _spell_in_context(espeak_library(), ["in", "2024", "a"])
+    assert len(spelled) == 3 and "θˈaʊzənd" in spelled[1]
