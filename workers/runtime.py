@@ -44,16 +44,16 @@ Pipeline = Callable[[AttemptControl, AttemptServices], Outcome]
 
 log = logging.getLogger(__name__)
 
-_current: "WorkerRuntime | None" = None
+_current: WorkerRuntime | None = None
 
 
-def current() -> "WorkerRuntime":
+def current() -> WorkerRuntime:
     if _current is None:
         raise RuntimeError("no worker runtime in this process; start it with `talkfarm worker`")
     return _current
 
 
-def install(runtime: "WorkerRuntime") -> None:
+def install(runtime: WorkerRuntime) -> None:
     global _current
     _current = runtime
 
@@ -63,7 +63,7 @@ class AttemptHandle:
     """What a running attempt checks between units of work."""
 
     claim: lifecycle.Claim
-    runtime: "WorkerRuntime"
+    runtime: WorkerRuntime
     stale: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.monotonic)
 

@@ -4,6 +4,7 @@ the output, and clear the job's working files."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,8 @@ def assemble_and_publish(attempt: Attempt, spoken_all: list[SpokenSegment]) -> t
         stored_files = {}
         for name, meta in files.items():
             key = prefix + Path(meta["path"]).name
-            attempt.storage_call(lambda: storage.put_file(key, meta["path"], meta["content_type"]), f"uploading {name}")
+            attempt.storage_call(functools.partial(storage.put_file, key, meta["path"], meta["content_type"]),
+                                 f"uploading {name}")
             stored_files[name] = {"key": key, "content_type": meta["content_type"], "bytes": Path(meta["path"]).stat().st_size}
     try:
         storage.delete_prefix(attempt.work_prefix)
