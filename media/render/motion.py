@@ -129,7 +129,7 @@ class EyePatch:
     lower: float  # local y of the lower lid edge (> 0)
 
     @classmethod
-    def around(cls, eye: EyeInfo, to_canvas, canvas_side: int) -> "EyePatch":
+    def around(cls, eye: EyeInfo, to_canvas, canvas_side: int) -> EyePatch:
         outer, inner, upper, lower = (to_canvas(p) for p in (eye.outer, eye.inner, eye.upper, eye.lower))
         axis = inner - outer
         if axis[0] < 0:
@@ -265,7 +265,7 @@ class BrowPatch:
     lift: float  # canvas pixels at full lift
 
     @classmethod
-    def around(cls, mesh, brow: tuple[int, ...], lid: tuple[int, ...], to_canvas, canvas_side: int) -> "BrowPatch":
+    def around(cls, mesh, brow: tuple[int, ...], lid: tuple[int, ...], to_canvas, canvas_side: int) -> BrowPatch:
         points = np.asarray(mesh, dtype=np.float64)
         b = to_canvas(points[list(brow), :2])
         lid_pts = to_canvas(points[list(lid), :2])

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -34,7 +35,16 @@ from media.render import quality
 from media.render.batcher import DirectRunner
 from media.render.face import PortraitInfo, analyze_image, decode_portrait
 from media.render.framing import Framing, frame_portrait, render_canvas
-from media.render.motion import BROWS, BrowPatch, EyePatch, head_pose, pose_frame, segment_blinks, segment_brows, wears_glasses
+from media.render.motion import (
+    BROWS,
+    BrowPatch,
+    EyePatch,
+    head_pose,
+    pose_frame,
+    segment_blinks,
+    segment_brows,
+    wears_glasses,
+)
 from media.render.registry import BUILTIN, ModelSpec, known_models, open_model, render_adapter
 from media.render.speech import frame_count
 
@@ -84,7 +94,7 @@ class Renderer:
     @classmethod
     def for_model(cls, name: str = "builtin", *, tag: str = "cpu", settings: Settings | None = None,
                   available_providers: Sequence[str] | None = None, batcher: Any = None,
-                  cpu_threads: int = 1) -> "Renderer":
+                  cpu_threads: int = 1) -> Renderer:
         """A renderer for a registered model on this pool's providers.
 
         ``available_providers`` defaults to ``onnxruntime.get_available_providers()``;
@@ -148,7 +158,7 @@ class Renderer:
         return max(x0 - m, 0), max(y0 - m, 0), min(x1 - m, r), min(y1 - m, r)
 
     def render(self, prepared: PreparedPortrait, audio: np.ndarray, sample_rate: int, params: dict | None,
-               first_frame_index: int = 0, phones: Any = None) -> Iterator[np.ndarray]:
+               first_frame_index: int = 0, phones: PhoneTrack | None = None) -> Iterator[np.ndarray]:
         """Frames for this audio segment, uint8 RGB (resolution, resolution, 3).
 
         ``phones`` (a ``media.phonemes.PhoneTrack``, times relative to this

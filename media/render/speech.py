@@ -43,7 +43,7 @@ class MouthTrack:
     width: np.ndarray  # float32 (n,), -1 rounded .. +1 spread
     rest: np.ndarray  # bool (n,), frames inside a pause of REST_AFTER_S or more
 
-    def shifted(self, frames: int) -> "MouthTrack":
+    def shifted(self, frames: int) -> MouthTrack:
         """Frame i takes the controls of frame i + frames (a later sound, if positive)."""
         if frames == 0:
             return self

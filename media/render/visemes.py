@@ -94,7 +94,7 @@ class VisemeTrack:
     rest: np.ndarray  # bool (n,)
     visemes: tuple[str, ...]  # per frame, the viseme with the most dominance ("sil" at rest)
 
-    def shifted(self, frames: int) -> "VisemeTrack":
+    def shifted(self, frames: int) -> VisemeTrack:
         if frames == 0:
             return self
         labels = shift_track(np.array(self.visemes, dtype=object), frames, "sil")

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from domain.errors import JobFailure
-from media.errors import AvatarError
 from domain.presets import PRESETS
+from media.errors import AvatarError
 from media.render import quality
 from media.render.builtin import BuiltinMouth
 from media.render.face import analyze_portrait
