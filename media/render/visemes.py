@@ -30,6 +30,8 @@ from media.render.speech import REST_AFTER_S, shift_track
 #: dominance strength, and how fast dominance falls before / after the phone (s)
 VISEMES: dict[str, tuple[tuple[float, float, float, float, float, float], float, float, float]] = {
     "sil": ((0.00, 0.0, 0.0, 0.0, 0.0, 0.0), 0.6, 0.05, 0.05),
+    # A negative jaw closes it a little where the portrait's teeth part at rest (the
+    # model clamps it to that gap; a closed-mouth portrait's jaw does not rise).
     "PP": ((-0.30, 0.0, 1.0, 0.0, 0.0, 0.0), 3.0, 0.05, 0.035),
     "FF": ((0.08, 0.1, 0.0, 1.0, 0.0, 0.6), 2.5, 0.05, 0.035),
     "TH": ((0.22, 0.1, 0.0, 0.0, 1.0, 0.8), 1.2, 0.04, 0.035),
