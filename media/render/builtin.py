@@ -25,8 +25,6 @@ Patch = tuple[int, int, np.ndarray]  # left, top, pixels: what to write into the
 
 class BuiltinMouth:
     adapter = "builtin"
-    #: the renderer passes ``phones=`` to ``plan``
-    uses_phones = True
 
     def __init__(self, model: Any, key: str = "builtin"):
         self.model = model
