@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from api.web.session import LINK_TTL_S, issue_sign_in_link
 from cli.client import local_key_path
 from domain.config import Settings
-from domain.db import session_factory, upgrade
+from domain.db import rows_changed, session_factory, upgrade
 from domain.models import ApiKey
 from domain.tenants import create_key, get_or_create_tenant, hash_key
 
@@ -37,8 +37,9 @@ def ensure_local_key(settings: Settings) -> str:
     if path.exists():
         key = path.read_text().strip()
         with session_factory(settings)() as session, session.begin():
-            kept = session.execute(sa.update(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-                                   .values(scope="operator")).rowcount
+            kept = rows_changed(session.execute(
+                sa.update(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+                .values(scope="operator")))
         if kept:
             return key
         log.info("the local API key in %s was revoked or is unknown; making a new one", path)
