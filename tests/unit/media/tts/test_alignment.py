@@ -151,3 +151,9 @@ def test_words_are_spelled_in_context_and_one_by_one_where_a_number_becomes_seve
     assert _spell_in_context(espeak_library(), ["bump", "a", "mop"]) == ["bˈʌmp", "ɐ", "mˈɑːp"]
     spelled = _spell_in_context(espeak_library(), ["in", "2024", "a"])
     assert len(spelled) == 3 and "θˈaʊzənd" in spelled[1]
+
+
+def test_a_transcript_with_a_word_wrong_is_still_aligned(piper_bilabials):
+    # a typo or a word the narrator changed is no reason to drop the caller's words
+    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT.replace("big", "small"))
+    assert track.source == TimingSource.ALIGNED and "small" in [w.text for w in track.words]
