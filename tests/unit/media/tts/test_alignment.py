@@ -134,25 +134,6 @@ def test_aligned_narration_marks_each_words_stressed_syllable(piper_bilabials):
     assert stressed("a") == []  # ɐ: unstressed
 
 
-def test_vowel_nuclei_take_the_stress_mark_before_them():
-    from media.tts.alignment import _nucleus_stresses
-
-    assert _nucleus_stresses("mˈeɪbiː") == [1, 0]
-    assert _nucleus_stresses("ˌɪntəɹnˈæʃənəl") == [2, 0, 1, 0, 0]
-    assert _nucleus_stresses("ɐ") == [0]
-
-
-def test_words_are_spelled_in_context_and_one_by_one_where_a_number_becomes_several_words():
-    from media.tts.alignment import _spell_in_context
-    from media.tts.espeak_events import espeak_library
-
-    if espeak_library() is None:
-        pytest.skip("espeak-ng is not installed")
-    assert _spell_in_context(espeak_library(), ["bump", "a", "mop"]) == ["bˈʌmp", "ɐ", "mˈɑːp"]
-    spelled = _spell_in_context(espeak_library(), ["in", "2024", "a"])
-    assert len(spelled) == 3 and "θˈaʊzənd" in spelled[1]
-
-
 def test_a_transcript_with_a_word_wrong_is_still_aligned(piper_bilabials):
     # a typo or a word the narrator changed is no reason to drop the caller's words
     track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT.replace("big", "small"))
