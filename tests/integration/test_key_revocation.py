@@ -18,11 +18,17 @@ def test_a_revoked_key_is_refused_by_every_api_process_at_once(real_settings, fa
         operator = create_key(session, get_or_create_tenant(session, "ops"), "operator")
     newsroom, ops = farm.client(doomed), farm.client(operator)
     close = {"Connection": "close"}  # a new connection each time, so the requests spread over the processes
+    job = newsroom.post("/v1/jobs", json={"script": "Hello.", "avatar": "astronaut"}).json()
+    etag = newsroom.get(f"/v1/jobs/{job['id']}").headers["ETag"]
+    poll = {**close, "If-None-Match": etag}  # a poll checks its key inside the job's own read
     for _ in range(30):
         assert newsroom.get("/v1/jobs", headers=close).status_code == 200
+        assert newsroom.get(f"/v1/jobs/{job['id']}", headers=poll).status_code == 304
     key_id = next(k["id"] for k in ops.get("/v1/keys", params={"tenant": "newsroom"}).json()["items"])
     assert ops.post(f"/v1/keys/{key_id}/revoke").status_code == 200
     answers = [newsroom.get("/v1/jobs", headers=close) for _ in range(30)]
+    assert {a.status_code for a in answers} == {401}
+    answers += [newsroom.get(f"/v1/jobs/{job['id']}", headers=poll) for _ in range(30)]
     assert {a.status_code for a in answers} == {401}
     assert {a.json()["code"] for a in answers} == {"invalid_api_key"}
     assert ops.get("/v1/workers").status_code == 200 and newsroom.get("/v1/workers").status_code == 401
