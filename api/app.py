@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http
 import logging
+from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
@@ -18,12 +19,12 @@ from domain.config import Settings
 from domain.db import session_factory
 
 
-class ProblemApi(Api):
+class ProblemApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints (no py.typed)
     """flask-smorest, with every error response documented as problem+json."""
 
     def _register_responses(self):
         for status in http.HTTPStatus:
-            response = {"description": status.phrase}
+            response: dict[str, Any] = {"description": status.phrase}
             if status >= 400:
                 response["schema"] = ProblemSchema
                 prepare_response(response, self.spec, problems.PROBLEM_JSON)

@@ -18,11 +18,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api import intake
+from api.context import ctx
+from api.jobs import send_admitted
+from api.ownership import owned
 from api.problems import validation_code
 from api.request_bounds import loads_bounded
-from api.context import ctx
-from api.ownership import owned
-from api.jobs import send_admitted
 from api.schemas import JobSpecSchema, JsonDocument, StrictSchema, Text
 from domain.documents import batch_document
 from domain.errors import ProblemError
@@ -70,7 +70,7 @@ def _rows_from_upload(upload) -> list[dict[str, Any]]:
         raise ProblemError("batch_unreadable", "The file must be UTF-8 CSV or JSONL.", 422) from None
     name = (upload.filename or "").lower()
     if name.endswith(".jsonl") or name.endswith(".ndjson") or text.lstrip().startswith("{"):
-        rows = []
+        rows: list[dict[str, Any]] = []
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
@@ -108,7 +108,7 @@ def _too_many() -> ProblemError:
     return ProblemError("batch_too_large", f"A batch holds at most {MAX_ITEMS} jobs; this file has more.", 413)
 
 
-def _typed(row: dict[str, str]) -> dict[str, Any]:
+def _typed(row: dict[str, Any]) -> dict[str, Any]:
     """CSV cells are text; the one numeric job field is priority."""
     if "priority" in row:
         try:
@@ -188,6 +188,7 @@ def create_batch():
     schema = JobSpecSchema()
     with c.sessions() as session:
         tenant = session.get(Tenant, g.tenant_id)
+        assert tenant is not None  # the tenant of the key this request was signed in with
         for index, item in enumerate(items):
             try:
                 item = dict(item)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -39,7 +40,7 @@ class Intake:
     accelerator: str
 
 
-def choose_pool(session: Session, settings: Settings, accelerator: str, model_pools: list[str] | None) -> str:
+def choose_pool(session: Session, settings: Settings, accelerator: str, model_pools: Collection[str] | None) -> str:
     candidates = [p for p in ACCELERATOR_POOLS[accelerator] if p in settings.pools]
     if model_pools is not None:
         candidates = [p for p in candidates if p in model_pools]
@@ -169,9 +170,9 @@ def request_hash(body: dict[str, Any]) -> str:
 
 def check_in_flight_limit(session: Session, settings: Settings, tenant: Tenant, adding: int = 1) -> None:
     limit = tenant.max_in_flight or settings.tenant_max_in_flight
-    in_flight = session.scalar(
+    in_flight = session.execute(
         sa.select(sa.func.count()).select_from(Job).where(Job.tenant_id == tenant.id, Job.status.in_((JobState.QUEUED, JobState.RUNNING)))
-    )
+    ).scalar_one()
     if in_flight + adding > limit:
         raise ProblemError("too_many_jobs_in_flight",
                            f"{in_flight} jobs are queued or running; this tenant may have {limit} at once.", 429,

@@ -7,7 +7,7 @@ and fill) come from the snapshots live workers attach to their heartbeats.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, generate_latest
@@ -83,7 +83,7 @@ def _worker_histograms(workers) -> Iterable:
         merged: dict[tuple[str, ...], dict] = {}
         for worker in workers:
             for sub, hist in ((worker.stats or {}).get(key) or {}).items():
-                labels = (worker.tag, sub) if label else (worker.tag,)
+                labels: tuple[str, ...] = (worker.tag, sub) if label else (worker.tag,)
                 into = merged.setdefault(labels, {"buckets": {}, "sum": 0.0})
                 for bound, count in hist.get("buckets", {}).items():
                     into["buckets"][bound] = into["buckets"].get(bound, 0) + count

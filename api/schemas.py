@@ -177,7 +177,7 @@ def _param_field(p):
     metadata = {"description": p.doc}
     if p.default is not None:
         metadata["default"] = p.default
-    validators = []
+    validators: list[validate.Validator] = []
     if p.minimum is not None:
         validators.append(validate.Range(min=p.minimum, max=p.maximum))
     if p.multiple_of:
@@ -196,7 +196,7 @@ class _MultipleOf(validate.Validator):
 
 
 RenderParamsSchema = Schema.from_dict({p.name: _param_field(p) for p in PARAMS}, name="RenderParams")
-RenderParamsSchema.Meta.unknown = RAISE  # type: ignore[attr-defined]
+RenderParamsSchema.Meta.unknown = RAISE
 
 
 class WatermarkOptionsSchema(StrictSchema):

@@ -8,7 +8,7 @@ from api.app import create_app
 from domain.config import Settings
 
 
-class _Gunicorn(BaseApplication):
+class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints (no py.typed)
     def __init__(self, settings: Settings, options: dict):
         self.settings = settings
         self.options = options

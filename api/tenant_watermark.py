@@ -24,9 +24,10 @@ def set_tenant_watermark(session: Session, settings: Settings, tenant: Tenant, *
             chosen[key] = value
     logo = Path(logo_path).read_bytes() if logo_path else None
     # refuse what the renderer would refuse, now rather than at every job
+    chosen_opacity = chosen.get("opacity")
     VisibleWatermark(text=chosen.get("text") or settings.watermark_text, logo_png=logo,
                      position=chosen.get("position") or settings.watermark_position, size=chosen.get("size") or 0.05,
-                     opacity=chosen.get("opacity") if chosen.get("opacity") is not None else settings.watermark_opacity
+                     opacity=chosen_opacity if chosen_opacity is not None else settings.watermark_opacity
                      ).overlay_for(512, 512)
     if logo is not None:
         asset_id = new_id("ast")

@@ -21,8 +21,8 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from api.assets import AssetUploadSchema
 from api.context import ctx
+from api.schemas import AssetUploadSchema
 from domain.errors import ProblemError
 from media.errors import MediaError
 

@@ -92,7 +92,9 @@ class Endpoints(MethodView):
         with ctx().sessions() as session, session.begin():
             endpoints = session.scalars(sa.select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == g.tenant_id)
                                         .order_by(WebhookEndpoint.created_at)).all()
-            secret = tenant_webhook_secret(session.get(Tenant, g.tenant_id))
+            tenant = session.get(Tenant, g.tenant_id)
+            assert tenant is not None  # the tenant of the key this request was signed in with
+            secret = tenant_webhook_secret(tenant)
             return {"items": [endpoint_document(e) for e in endpoints], "job_webhook_secret": secret}
 
 
