@@ -54,7 +54,7 @@ def jobs_events(client, job_id, as_json):
         emit_json(history)
         return
     rows = [{**e, "change": f"{e['from_status'] or ''} → {e['to_status']}" if e["to_status"] else None,
-             "about": e["detail"].get("code") or e["detail"].get("reason")} for e in history["items"]]
+             "about": e["detail"].get("code") or e["detail"].get("reason") or e["detail"].get("final_job_id")} for e in history["items"]]
     emit_table(rows, [("at", "at"), ("event", "kind"), ("status", "change"), ("attempt", "attempt"),
                       ("worker", "worker"), ("detail", "about")], empty="no events")
 

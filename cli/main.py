@@ -250,6 +250,8 @@ def submit(script, avatar, voice, language, params, priority, accelerator, wait,
             say(f"video: {output_path.resolve()}")
         else:
             say(f"video: {out['url']}")
+        if job.get("draft"):
+            say(f"a draft: render the final with `talkfarm jobs approve {job['id']}`")
     except ClientProblem as problem:
         _fail(problem)
 
