@@ -170,7 +170,7 @@ def test_cancel_a_running_job_and_retry_it_from_its_page(page_farm, tab):
     key = make_key(page_farm)
     sign_in(tab, page_farm, key)
     tab.get_by_role("link", name="New video", exact=True).click()
-    tab.get_by_label("Script").fill("The council met today to discuss the new transport plan for the city. " * 30)
+    tab.get_by_label("Script").fill("The council met today to discuss the new transport plan for the city. " * 8)
     tab.get_by_label("Or pick a preset portrait").select_option("astronaut")
     tab.get_by_text("Render settings").click()
     tab.get_by_label("Resolution (pixels)").fill(TINY["resolution"])

@@ -88,7 +88,7 @@ def test_every_page_has_no_axe_violations(page_farm, browser, operator_key, fini
 
         client = page_farm.client(operator_key)
         running = client.post("/v1/jobs", json={
-            "script": "The council met today to discuss the new transport plan for the city. " * 30,
+            "script": "The council met today to discuss the new transport plan for the city. " * 8,
             "avatar": "astronaut", "params": {k: int(v) for k, v in TINY.items()}}).json()
         tab.goto(f"{base}/jobs/{running['id']}")
         expect(tab.get_by_role("status").filter(has_text="running")).to_have_count(1, timeout=60_000)
