@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 from domain.config import Settings
-from storage.local import LocalStorage
 from media.tts import engines
 from media.tts.sentences import split_sentences
 from media.tts.synthesize import synthesize_sentences
 from media.tts.voices import resolve_voice
+from storage.local import LocalStorage
 
 # About 20 s of speech each; different words so the warm run cannot hit the cache.
 SCRIPT_A = (

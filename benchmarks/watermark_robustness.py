@@ -32,9 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 import skimage
@@ -242,7 +242,7 @@ def run(farm_trials: int, moving_trials: int, min_clean: int, workdir: Path) -> 
         payload = Payload(job_code=(0x9E3779B97F4A * (trial + 1)) % (1 << 48), tenant_code=(trial * 7919) % 65536)
         embedder = marker.embedder(payload, SIZE, SIZE, FPS)
 
-        def marked():
+        def marked(clip, embedder):
             for i, frame in enumerate(clip.frames()):
                 start = time.perf_counter()
                 out = embedder.apply(frame, i)
@@ -251,7 +251,7 @@ def run(farm_trials: int, moving_trials: int, min_clean: int, workdir: Path) -> 
                     psnrs.append(psnr(frame, out))
                 yield out
 
-        source = ship(marked(), clip.speech, workdir / "marked.mp4")
+        source = ship(marked(clip, embedder), clip.speech, workdir / "marked.mp4")
         never_marked = ship(clip.frames(), clip.speech, workdir / "clean.mp4")
         seconds.append(clean.duration(never_marked))
         for attack_name in ATTACKS:

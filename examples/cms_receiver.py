@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask, request
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError

@@ -128,7 +128,7 @@ def farm_factory(tmp_path):
 
     farms = []
 
-    def make(settings, **kwargs) -> "Farm":
+    def make(settings, **kwargs) -> Farm:
         farm = Farm(settings, settings_env(settings), tmp_path / f"farm-{len(farms)}", **kwargs)
         farms.append(farm)
         farm.start()

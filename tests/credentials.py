@@ -24,7 +24,7 @@ def _key_usage(*, sign: bool, ca: bool) -> x509.KeyUsage:
 
 def c2pa_credentials() -> tuple[bytes, bytes, bytes]:
     """(chain PEM, end-entity key PEM, CA PEM)."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     before, after = now - datetime.timedelta(days=1), now + datetime.timedelta(days=7)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (x509.CertificateBuilder().subject_name(_name("talkfarm test CA")).issuer_name(_name("talkfarm test CA"))

@@ -41,7 +41,7 @@ class Farm:
         self.procs[name] = proc
         return proc
 
-    def start(self) -> "Farm":
+    def start(self) -> Farm:
         self._spawn("api", "api", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.api_processes))
         for _ in range(self.n_workers):
             self.add_worker()
@@ -81,7 +81,7 @@ class Farm:
         return self.procs[name].wait(timeout=timeout_s)
 
     def stop(self) -> None:
-        for name, proc in self.procs.items():
+        for _name, proc in self.procs.items():
             if proc.poll() is None:
                 try:
                     os.killpg(proc.pid, signal.SIGKILL)

@@ -121,7 +121,7 @@ class Seaweed:
                 self.process.kill()
                 self.process.wait()
 
-    def start_again(self) -> "Seaweed":
+    def start_again(self) -> Seaweed:
         """Restart on the same ports and data (for outage tests)."""
         return start_seaweed(self.data_dir, self.ports)
 

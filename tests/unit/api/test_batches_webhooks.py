@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -151,7 +151,7 @@ def test_rotation_signs_with_both_secrets_during_the_overlap(client, sessions):
                                    payload={})
         secrets = _secrets_for(session, delivery)
     assert secrets == [new, old]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     header = sign(secrets, "msg_1", now, '{"a":1}')
     headers = {"webhook-id": "msg_1", "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": header}
     for secret in (old, new):  # a receiver on either secret accepts it

@@ -13,12 +13,14 @@ import wave
 import numpy as np
 import pytest
 import sqlalchemy as sa
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from domain.models import Asset, Batch, Job
 from tests.fuzz_budget import fuzz_settings
-from tests.hostile_strategies import any_text, encode as _encode, job_bodies, json_scalars, json_values
+from tests.hostile_strategies import any_text, job_bodies, json_values
+from tests.hostile_strategies import encode as _encode
 
 
 # --- the app on SQLite ----------------------------------------------------------------------

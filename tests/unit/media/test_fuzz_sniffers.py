@@ -8,7 +8,8 @@ import io
 import wave
 
 import numpy as np
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given
+from hypothesis import strategies as st
 from PIL import Image
 
 from media.errors import MediaError

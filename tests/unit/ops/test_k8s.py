@@ -21,7 +21,7 @@ import pytest
 import yaml
 from kubernetes_validate.utils import all_versions
 
-from domain.config import PREFIX, POOL_TAGS, Settings
+from domain.config import POOL_TAGS, PREFIX, Settings
 
 REPO = Path(__file__).resolve().parents[3]
 K8S = REPO / "ops" / "k8s"

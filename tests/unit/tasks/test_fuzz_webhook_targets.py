@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.errors import ProblemError
 from tests.fuzz_budget import fuzz_settings

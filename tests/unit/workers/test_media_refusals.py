@@ -8,7 +8,6 @@ import io
 import wave
 
 import pytest
-import sqlalchemy as sa
 
 from domain import lifecycle
 from domain.models import Asset, Job, Tenant

@@ -3,7 +3,12 @@ import shutil
 import pytest
 
 from media.encode.codec import (
-    LIBX264, NVENC, available_encoders, choose_video_codec, trial_encode, video_codec_options,
+    LIBX264,
+    NVENC,
+    available_encoders,
+    choose_video_codec,
+    trial_encode,
+    video_codec_options,
 )
 
 WITH_NVENC = {"libx264", "h264_nvenc", "aac"}

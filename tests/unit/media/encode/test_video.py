@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 from domain.errors import JobFailure
-from media.errors import MediaError
 from media.encode.probe import probe
 from media.encode.video import SegmentEncoder
+from media.errors import MediaError
 
 
 def _frames(n, width=256, height=192):

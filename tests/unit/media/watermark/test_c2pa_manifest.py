@@ -12,9 +12,10 @@ import imageio_ffmpeg
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
 from domain.errors import JobFailure
-from tests.credentials import c2pa_credentials
 from media.watermark.c2pa_manifest import read_manifest, sign_mp4
+from tests.credentials import c2pa_credentials
 
 
 @pytest.fixture(scope="module")
