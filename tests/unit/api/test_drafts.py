@@ -147,3 +147,13 @@ def test_every_output_frame_holds_a_drawn_frame_at_or_before_its_time(output_fps
         assert max(shown) < drawn_frames(output_frames, output_fps, drawn_fps)
         assert all(s / drawn_fps <= j / output_fps + 1e-9 for j, s in enumerate(shown))  # never ahead of the speech
         assert all(j / output_fps - s / drawn_fps < 1 / drawn_fps for j, s in enumerate(shown))  # at most one drawn frame behind
+
+
+def test_approving_a_draft_whose_model_was_removed_is_422(alpha, sessions):
+    draft = submit(alpha)
+    succeed(sessions, draft["id"])
+    with sessions() as session, session.begin():
+        job = session.get(Job, draft["id"])
+        job.spec = {**job.spec, "model": "retired-model"}
+    assert_problem(alpha.post(f"/v1/jobs/{draft['id']}/approve"), 422, "model_unknown")
+    assert alpha.get(f"/v1/jobs/{draft['id']}").get_json()["final_job_id"] is None
