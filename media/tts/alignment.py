@@ -220,9 +220,7 @@ def _recognized(decoders: _Decoders, pcm: bytes, note: str, with_words: bool = T
 
 
 def _recognize_words(decoder: Any, pcm: bytes) -> list[str]:
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
+    _decode(decoder, pcm)
     words = [_bare(seg.word) for seg in decoder.seg() if _bare(seg.word) not in _NON_WORDS]
     return ["I" + word[1:] if word == "i" or word.startswith("i'") else word for word in words]
 
@@ -230,16 +228,10 @@ def _recognize_words(decoder: Any, pcm: bytes) -> list[str]:
 def _align(decoder: Any, pcm: bytes, spellings: list[str], texts: list[str]) -> _Fit | None:
     """Forced alignment of ``spellings`` (dictionary words) to the audio; the
     words carry ``texts`` (the caller's own spelling and case)."""
-    decoder.set_align_text(" ".join(spellings))
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
-    if decoder.hyp() is None:
+    if not _words_fit(decoder, pcm, spellings):
         return None
     decoder.set_alignment()
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
+    _decode(decoder, pcm)
     alignment = decoder.get_alignment()
     if alignment is None:
         return None
@@ -270,11 +262,7 @@ def _align_long(decoder: Any, pcm: bytes, spellings: list[str], texts: list[str]
     total = len(pcm) // _BYTES_PER_FRAME
     if total <= limit:
         return _align(decoder, pcm, spellings, texts)
-    decoder.set_align_text(" ".join(spellings))
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
-    if decoder.hyp() is None:
+    if not _words_fit(decoder, pcm, spellings):
         return None
     segments = [(_bare(s.word), s.start_frame, s.end_frame) for s in decoder.seg()]
     word_starts = [start for word, start, _ in segments if word not in _NON_WORDS]
@@ -314,9 +302,7 @@ def _piece_cuts(total: int, limit: int, pauses: list[int], word_starts: list[int
 
 def _phone_loop(decoder: Any, pcm: bytes) -> _Fit | None:
     """Free phone recognition: phones, no words; and its score per frame."""
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
+    _decode(decoder, pcm)
     logmath = decoder.get_logmath()
     phones, score, frames = [], 0, 0
     for seg in decoder.seg():
@@ -342,6 +328,20 @@ def _phone_loop_long(decoder: Any, pcm: bytes) -> _Fit | None:
             phones += fit.track.shifted(start / _BYTES_PER_FRAME * FRAME_S).phones
             score, frames = score + fit.score, frames + fit.frames
     return _Fit(PhoneTrack(TimingSource.RECOGNIZED, tuple(phones)), score, frames) if frames else None
+
+
+def _words_fit(decoder: Any, pcm: bytes, spellings: list[str]) -> bool:
+    """Forced alignment's first pass: can these words be fitted to the audio at all."""
+    decoder.set_align_text(" ".join(spellings))
+    _decode(decoder, pcm)
+    return decoder.hyp() is not None
+
+
+def _decode(decoder: Any, pcm: bytes) -> None:
+    """One utterance, the whole of ``pcm`` (16-bit, 16 kHz)."""
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
 
 
 def _bare(word: str) -> str:
