@@ -11,10 +11,30 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from api import auth, openapi_shapes, problems, request_bounds
+from api import (
+    assets,
+    auth,
+    batches,
+    catalog,
+    drafts,
+    files,
+    job_history,
+    job_retry,
+    jobs,
+    keys,
+    openapi_shapes,
+    pools,
+    problems,
+    request_bounds,
+    usage,
+    verify,
+    web,
+    webhooks,
+    workers,
+)
 from api.app_version import VERSION
 from api.context import ApiContext
-from api.schemas import JobSpecSchema, ProblemSchema
+from api.schemas import BatchEventSchema, JobEventSchema, JobSpecSchema, ProblemSchema
 from domain.config import Settings
 from domain.db import session_factory
 
@@ -59,22 +79,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     request_bounds.install(app)  # after auth: only a tenant's bodies are parsed
 
     _document_problems(api)
-    from api import (
-        assets,
-        batches,
-        catalog,
-        drafts,
-        files,
-        job_history,
-        job_retry,
-        jobs,
-        keys,
-        pools,
-        usage,
-        verify,
-        webhooks,
-        workers,
-    )
 
     # The request is JobRequest: a generated client names the job's inline `spec` object JobSpec, and two
     # schemas by one name make openapi-python-client drop Job, JobEvent and JobList.
@@ -83,18 +87,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     for module in (assets, jobs, job_history, job_retry, drafts, batches, webhooks, verify, pools, workers, usage,
                    catalog, keys, files):
         api.register_blueprint(module.blp)
-    from api import web
-
     web.install(app)  # the web page, served by this same process
     logging.getLogger(__name__).debug("API ready with pools %s", ",".join(settings.pools))
     return app
 
 
 def _document_problems(api: Api) -> None:
-    from flask_smorest.utils import prepare_response
-
-    from api.schemas import ProblemSchema
-
     response = {"description": "The request could not be applied; `code` says why.", "schema": ProblemSchema}
     prepare_response(response, api.spec, problems.PROBLEM_JSON)
     api.spec.components.response("Problem", response)
@@ -104,8 +102,6 @@ def _document_problems(api: Api) -> None:
 def _document_webhooks(api: Api) -> None:
     """Webhook events, in OpenAPI 3.1's `webhooks` shape under `x-webhooks`
     (the spec is 3.0.3): Standard Webhooks headers, one body per event."""
-    from api.schemas import BatchEventSchema, JobEventSchema
-
     api.spec.components.schema("JobEvent", schema=JobEventSchema)
     api.spec.components.schema("BatchEvent", schema=BatchEventSchema)
     headers = [{"in": "header", "name": name, "required": True, "schema": {"type": "string"}, "description": doc}

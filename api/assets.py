@@ -17,6 +17,10 @@ from domain.documents import asset_document
 from domain.errors import ProblemError
 from domain.ids import new_id
 from domain.models import Asset
+from media.images import check_image_size, read_image_header
+from media.render.face import analyze_portrait
+from media.tts.audio_input import probe_audio
+from media.tts.narration_check import check_narration
 
 blp = Blueprint("assets", __name__, url_prefix="/v1/assets", description="Portraits and audio")
 
@@ -25,7 +29,6 @@ IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 def _inspect(data: bytes) -> tuple[str, str, dict]:
     """(kind, content_type, info) or a 422 naming what is wrong."""
-    from media.images import check_image_size, read_image_header
 
     header = read_image_header(data)  # raises image_too_many_pixels for a declared bomb
     if header is not None:
@@ -33,11 +36,9 @@ def _inspect(data: bytes) -> tuple[str, str, dict]:
         if fmt not in IMAGE_TYPES:
             raise ProblemError("asset_unsupported_type", f"{fmt} images are not accepted; send JPEG, PNG or WebP.", 415)
         check_image_size(header)  # before any decode: too many pixels, too small, too thin
-        from media.render.face import analyze_portrait
 
         info = analyze_portrait(data).to_dict()  # raises avatar_unreadable / avatar_no_face
         return "image", IMAGE_TYPES[fmt], info
-    from media.tts.audio_input import probe_audio
 
     duration_s = probe_audio(data)  # raises asset_unreadable for anything else
     settings = ctx().settings
@@ -45,7 +46,6 @@ def _inspect(data: bytes) -> tuple[str, str, dict]:
         raise ProblemError("audio_too_long", f"The audio lasts {duration_s:.0f} s; the limit is {settings.max_audio_s:.0f} s.", 422)
     if duration_s < 0.2:
         raise ProblemError("audio_too_short", "The audio is shorter than 0.2 s.", 422)
-    from media.tts.narration_check import check_narration
 
     check_narration(data)  # the worker's decode of the first seconds: refused now, not as a failed job later
     return "audio", _audio_content_type(data), {"duration_s": round(duration_s, 3)}

@@ -22,8 +22,13 @@ from domain.ids import new_wm_code
 from domain.lifecycle import add_event
 from domain.models import Asset, Job, Tenant
 from domain.poolstats import live_workers
+from domain.presets import PRESETS
 from domain.states import EventType, JobState
 from domain.timeutil import utcnow
+from media.render.registry import known_models
+from media.tts.script_check import check_script
+from media.tts.voices import voice_for_script
+from tasks.webhook_targets import check_webhook_url
 
 #: which pools serve each accelerator request; `auto` prefers accelerators
 ACCELERATOR_POOLS = {"gpu": ["amd64-gpu"], "npu": ["arm64-npu"], "cpu": ["cpu"],
@@ -65,10 +70,6 @@ def _asset(session: Session, tenant_id: str, asset_id: str, field: str) -> Asset
 
 
 def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[str, Any]) -> Intake:
-    from domain.presets import PRESETS
-    from media.render.registry import known_models
-    from media.tts.script_check import check_script
-    from media.tts.voices import voice_for_script
 
     script = body.get("script")
     spec: dict[str, Any] = {"model": body["model"], "language": body.get("language")}
@@ -144,7 +145,6 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
     metadata = body.get("metadata") or {}  # bounded by the schema (api/schemas.JsonDocument)
     webhook_url = body.get("webhook_url")
     if webhook_url:
-        from tasks.webhook_targets import check_webhook_url
 
         check_webhook_url(webhook_url, settings)
     pool = choose_pool(session, settings, body["accelerator"], model.pools)

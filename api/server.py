@@ -6,6 +6,7 @@ from gunicorn.app.base import BaseApplication
 
 from api.app import create_app
 from domain.config import Settings
+from domain.structured_logs import json_dict_config
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints (no py.typed)
@@ -42,6 +43,5 @@ def _json_logs(settings: Settings) -> dict:
     """TALKFARM_LOG_FORMAT=json: gunicorn's own lines as JSON too (it configures its loggers itself)."""
     if settings.log_format != "json":
         return {}
-    from domain.structured_logs import json_dict_config
 
     return {"logconfig_dict": json_dict_config(("gunicorn.error",))}  # no access log, as in text

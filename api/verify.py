@@ -25,6 +25,7 @@ from api.context import ctx
 from api.schemas import AssetUploadSchema
 from domain.errors import ProblemError
 from media.errors import MediaError
+from workers.provenance import verify_file
 
 #: verifications one API process runs at once; each holds up to the detector's memory ceiling
 VERIFY_SLOTS = 2
@@ -50,7 +51,6 @@ class VerifySchema(Schema):
 @blp.alt_response(429, response="Problem")
 def verify(files):
     """Upload a clip (any format FFmpeg reads); learn whether it is ours and, if it is yours, which job made it."""
-    from workers.provenance import verify_file
 
     c = ctx()
     upload = files["file"]
