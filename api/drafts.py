@@ -19,7 +19,7 @@ from domain.config import Settings
 from domain.errors import ProblemError
 from domain.lifecycle import add_event
 from domain.models import Job, Tenant
-from domain.states import EventType
+from domain.states import EventType, JobState
 from media.render.registry import known_models
 from tasks import dispatch
 
@@ -40,7 +40,7 @@ def approve_draft(session: Session, settings: Settings, principal: Principal, jo
         raise ProblemError("job_not_draft", "Only a draft can be approved; this job is a final render.", 409)
     if draft.final_job_id:
         return session.get_one(Job, draft.final_job_id), [], False
-    if draft.status != "succeeded":
+    if draft.status != JobState.SUCCEEDED:
         raise ProblemError("draft_not_succeeded",
                            f"The draft is {draft.status}; approve it once it has succeeded.", 409)
     tenant = session.get_one(Tenant, draft.tenant_id)

@@ -16,6 +16,7 @@ from domain import lifecycle
 from domain.config import Settings
 from domain.errors import ProblemError
 from domain.models import Job, Tenant
+from domain.states import JobState
 from tasks import dispatch
 
 blp = Blueprint("job_retry", __name__, url_prefix="/v1/jobs", description="Render jobs")
@@ -26,7 +27,7 @@ def retry_job(session: Session, settings: Settings, principal: Principal, job_id
     Returns the job and the admitted work, which the caller sends once committed (``send_admitted``).
     404 ``job_not_found``; 409 ``job_not_retryable`` unless it failed or was canceled; 429 over the in-flight limit."""
     job = owned(session, Job, job_id, principal.tenant_id)
-    if job.status not in ("failed", "canceled"):
+    if job.status not in (JobState.FAILED, JobState.CANCELED):
         raise ProblemError("job_not_retryable",
                            f"The job is {job.status}; only a failed or canceled job can be retried.", 409)
     intake.check_in_flight_limit(session, settings, session.get_one(Tenant, job.tenant_id))

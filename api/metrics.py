@@ -16,6 +16,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from domain.models import Job, JobAttempt
 from domain.poolstats import jobs_by_state, live_workers, pool_stats
+from domain.states import AttemptOutcome
 
 #: histograms workers report: name -> (metric, help, label name of the key)
 WORKER_HISTOGRAMS = {
@@ -61,12 +62,12 @@ class FarmCollector:
             rows = session.execute(
                 sa.select(Job.pool, JobAttempt.outcome, JobAttempt.error_code, sa.func.count())
                 .join(Job, Job.id == JobAttempt.job_id)
-                .where(JobAttempt.outcome.in_(("failed", "interrupted")))
+                .where(JobAttempt.outcome.in_((AttemptOutcome.FAILED, AttemptOutcome.INTERRUPTED)))
                 .group_by(Job.pool, JobAttempt.outcome, JobAttempt.error_code)
             ).all()
             interrupted: dict[str, int] = {tag: 0 for tag in settings.pools}
             for pool, outcome, code, count in rows:
-                if outcome == "failed":
+                if outcome == AttemptOutcome.FAILED:
                     failures.add_metric([pool, code or "unknown"], count)
                 else:
                     interrupted[pool] = interrupted.get(pool, 0) + count

@@ -11,9 +11,10 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from domain import models
 from domain.params import PARAMS
+from domain.states import JobState
 
 ACCELERATORS = ("auto", "gpu", "npu", "cpu")
-JOB_STATES = ("queued", "running", "succeeded", "failed", "canceled")
+JOB_STATES = tuple(s.value for s in JobState)
 STAGES = ("tts", "render", "encode", "watermark", "upload")
 EVENT_TYPES = ("job.succeeded", "job.failed", "job.canceled", "batch.completed")
 

@@ -18,11 +18,12 @@ from api.keys import TENANT_QUERY_MAX_CHARS
 from api.schemas import StrictSchema, Text
 from domain.errors import not_found
 from domain.models import Job, Tenant
+from domain.states import FINISHED_STATES, JobState
 from domain.timeutil import iso, utcnow
 
 blp = Blueprint("usage", __name__, url_prefix="/v1/usage", description="Usage per tenant")
 
-OUTCOMES = ("succeeded", "failed", "canceled")
+OUTCOMES = tuple(s.value for s in FINISHED_STATES)
 
 
 class UsageDaySchema(Schema):
@@ -74,7 +75,7 @@ def usage(session: Session, principal: Principal, *, days: int = 30, tenant: str
     elif not principal.is_operator:
         tenants = tenants.where(Tenant.id == principal.tenant_id)
     report: dict[str, dict[str, Any]] = {tid: {"tenant_id": tid, "tenant": name, "rendered_s": 0.0, "draft_s": 0.0,
-                    "jobs": {k: 0 for k in (*OUTCOMES, "queued", "running")}, "days": {}}
+                    "jobs": {k: 0 for k in (*OUTCOMES, JobState.QUEUED.value, JobState.RUNNING.value)}, "days": {}}
               for tid, name in session.execute(tenants)}
     if tenant is not None and not report:
         raise not_found("tenant")
@@ -89,12 +90,12 @@ def usage(session: Session, principal: Principal, *, days: int = 30, tenant: str
                                        {"rendered_s": 0.0, "draft_s": 0.0, **{k: 0 for k in OUTCOMES}})
         entry["jobs"][status] += 1
         day[status] += 1
-        if status == "succeeded" and duration:
+        if status == JobState.SUCCEEDED and duration:
             for totals in (entry, day):
                 totals["rendered_s"] += duration
                 totals["draft_s"] += duration if draft else 0.0
     in_flight = session.execute(sa.select(Job.tenant_id, Job.status, sa.func.count())
-                                .where(Job.tenant_id.in_(ids), Job.status.in_(("queued", "running")))
+                                .where(Job.tenant_id.in_(ids), Job.status.in_((JobState.QUEUED, JobState.RUNNING)))
                                 .group_by(Job.tenant_id, Job.status))
     for tid, status, count in in_flight:
         report[tid]["jobs"][status] = count

@@ -16,6 +16,7 @@ from api.schemas import StrictSchema
 from domain.config import Settings
 from domain.lifecycle import BLOCK_AFTER_FAILURES_ON_WORKER
 from domain.models import Job, JobAttempt, Worker
+from domain.states import AttemptOutcome, JobState
 from domain.timeutil import iso, utcnow
 
 blp = Blueprint("workers", __name__, url_prefix="/v1/workers", description="Workers (operator)")
@@ -60,13 +61,13 @@ def worker_list(session: Session, settings: Settings, principal: Principal, *, i
     now = utcnow()
     workers = session.scalars(sa.select(Worker).order_by(Worker.tag, Worker.id)).all()
     running: dict[str, list[str]] = {}
-    for job_id, worker_id in session.execute(sa.select(Job.id, Job.worker).where(Job.status == "running")):
+    for job_id, worker_id in session.execute(sa.select(Job.id, Job.worker).where(Job.status == JobState.RUNNING)):
         if worker_id is not None:
             running.setdefault(worker_id, []).append(job_id)
     failures = dict(session.execute(sa.select(JobAttempt.worker, sa.func.count())
-                                    .where(JobAttempt.outcome == "failed").group_by(JobAttempt.worker)).all())
+                                    .where(JobAttempt.outcome == AttemptOutcome.FAILED).group_by(JobAttempt.worker)).all())
     blocked: dict[str, list[str]] = {}
-    for job_id, failed_on in session.execute(sa.select(Job.id, Job.failed_on).where(Job.status.in_(("queued", "running")))):
+    for job_id, failed_on in session.execute(sa.select(Job.id, Job.failed_on).where(Job.status.in_((JobState.QUEUED, JobState.RUNNING)))):
         for worker_id, count in (failed_on or {}).items():
             if count >= BLOCK_AFTER_FAILURES_ON_WORKER:
                 blocked.setdefault(worker_id, []).append(job_id)

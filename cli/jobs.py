@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from cli.console import emit_json, emit_table, json_option, with_client
+from domain.states import JobState
 
-JOB_STATES = ("queued", "running", "succeeded", "failed", "canceled")
+JOB_STATES = tuple(s.value for s in JobState)
 
 
 @click.group()
@@ -16,7 +17,7 @@ def jobs() -> None:
 
 def _row(job: dict) -> dict:
     error = job.get("error") or {}
-    progress = f"{100 * (job.get('progress') or 0):.0f}%" if job["status"] in ("queued", "running") else None
+    progress = f"{100 * (job.get('progress') or 0):.0f}%" if job["status"] in (JobState.QUEUED, JobState.RUNNING) else None
     kind = "draft" if job.get("draft") else ("final" if job.get("draft_of") else None)
     return {**job, "kind": kind, "progress_text": progress, "error_code": error.get("code"),
             "duration": (job.get("output") or {}).get("duration_s")}

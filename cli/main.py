@@ -18,6 +18,7 @@ from cli.console import load_settings as _settings
 from cli.jobs import jobs
 from cli.keys import keys
 from cli.reports import catalog, usage, workers
+from domain.states import JobState
 
 
 def _logging(verbose: bool = False) -> None:
@@ -239,7 +240,7 @@ def submit(script, avatar, voice, language, params, priority, accelerator, wait,
         job = follow(client, job["id"], to_stderr=as_json)
         if as_json:
             emit_json(job)
-        if job["status"] != "succeeded":
+        if job["status"] != JobState.SUCCEEDED:
             error = job.get("error") or {}
             click.echo(f"error: {error.get('code', job['status'])}: {error.get('message', '')}", err=True)
             sys.exit(1)

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli.client import FarmClient
+from domain.states import FINISHED_STATES
 
 
 def follow(client: FarmClient, job_id: str, poll_s: float = 1.0, *, to_stderr: bool = False) -> dict:
@@ -21,7 +22,7 @@ def follow(client: FarmClient, job_id: str, poll_s: float = 1.0, *, to_stderr: b
         task = bar.add_task("job", total=1.0, status=job["status"], stage="")
         while True:
             bar.update(task, completed=job["progress"], status=job["status"], stage=job.get("stage") or "")
-            if job["status"] in ("succeeded", "failed", "canceled"):
+            if job["status"] in FINISHED_STATES:
                 return job
             time.sleep(poll_s)
             fresh, etag = client.job(job_id, etag)

@@ -19,7 +19,9 @@ class JobState(enum.StrEnum):
         return self in FINISHED
 
 
-FINISHED = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED})
+#: the states a job ends in, in the order reports list them
+FINISHED_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED)
+FINISHED = frozenset(FINISHED_STATES)
 
 #: Every legal move. RUNNING -> QUEUED is a hand-back (drain, interruption or a
 #: retry after a failure); FAILED or CANCELED -> QUEUED is a retry the tenant

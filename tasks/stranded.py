@@ -13,7 +13,7 @@ from domain.config import Settings
 from domain.db import rows_changed
 from domain.lifecycle import add_event
 from domain.models import Job
-from domain.states import JobState
+from domain.states import EventType, JobState
 from domain.stranded import StrandedJob, overdue, stranded_jobs
 from domain.timeutil import utcnow
 from tasks.webhooks import queue_job_events, send_deliveries
@@ -50,7 +50,7 @@ def fail_stranded(sessions, settings: Settings) -> list[str]:
                 ))
                 if not changed:
                     continue
-                add_event(session, job.id, "failed", from_status="queued", to_status="failed", attempt=job.attempt,
+                add_event(session, job.id, EventType.FAILED, from_status=JobState.QUEUED, to_status=JobState.FAILED, attempt=job.attempt,
                           code=NO_WORKER, reason=stranded.reason)
                 session.refresh(job)
                 deliveries += queue_job_events(session, settings, job)

@@ -15,8 +15,9 @@ from api.web.blueprint import page
 from api.web.catalog import load_catalog, params_from_form
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag
+from domain.states import FINISHED_STATES, JobState
 
-FINISHED = ("succeeded", "failed", "canceled")
+FINISHED = tuple(s.value for s in FINISHED_STATES)
 #: the new-video form's field each of the API's codes concerns
 FIELD_OF_CODE = {
     "script_empty": "script", "script_too_long": "script", "script_unspeakable": "script",
@@ -45,7 +46,7 @@ def jobs():
     status = request.args.get("status") or None
     listing = _job_rows(status, request.args.get("cursor"))
     return render_template("jobs.html", title="Jobs", listing=listing, status=status,
-                           statuses=("queued", "running", "succeeded", "failed", "canceled"))
+                           statuses=tuple(s.value for s in JobState))
 
 
 @page.route("/jobs/rows")
@@ -148,7 +149,7 @@ def _status_basis(job: dict) -> tuple:
 
 def draft_cost(job: dict) -> dict | None:
     """On a final approved from a draft: the draft's render time against the final's."""
-    if not job.get("draft_of") or job["status"] != "succeeded":
+    if not job.get("draft_of") or job["status"] != JobState.SUCCEEDED:
         return None
     try:
         draft = _job(job["draft_of"])
