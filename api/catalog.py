@@ -11,8 +11,9 @@ from marshmallow import Schema, fields
 from api.context import ctx
 from api.schemas import ACCELERATORS
 from domain.config import Settings
+from domain.documents import param_document
 from domain.errors import ProblemError
-from domain.params import PARAMS, Param
+from domain.params import PARAMS
 from domain.presets import DEFAULT_PRESET, LICENCES, PRESETS, preset_path
 from media.render.registry import known_models
 from media.tts.voices import DEFAULT_VOICE, available_voices
@@ -20,7 +21,6 @@ from media.tts.voices import DEFAULT_VOICE, available_voices
 blp = Blueprint("catalog", __name__, url_prefix="/v1/catalog", description="What a job may ask for")
 
 #: JSON Schema type names, as /openapi.json uses them
-_TYPE_NAMES = {int: "integer", float: "number", bool: "boolean"}
 
 
 class CatalogVoiceSchema(Schema):
@@ -74,11 +74,6 @@ class CatalogSchema(Schema):
 
 
 # --- service functions (the API and the page) -------------------------------------------
-def param_document(p: Param) -> dict:
-    return {"name": p.name, "type": _TYPE_NAMES[p.kind], "default": p.default, "minimum": p.minimum,
-            "maximum": p.maximum, "multiple_of": p.multiple_of, "description": p.doc, "acts": p.acts}
-
-
 def catalog(settings: Settings, base_url: str = "") -> dict:
     voices = [{**v, "default": v["name"] == DEFAULT_VOICE} for v in available_voices(settings)]
     return {

@@ -12,9 +12,9 @@ from api.auth import Principal, current_principal
 from api.context import ctx
 from api.ownership import owned
 from api.schemas import StrictSchema
+from domain.documents import event_document
 from domain.models import Job, JobEvent
 from domain.states import EventType
-from domain.timeutil import iso
 
 blp = Blueprint("job_history", __name__, url_prefix="/v1/jobs", description="Render jobs")
 
@@ -40,11 +40,6 @@ class JobHistorySchema(Schema):
 class JobHistoryQuerySchema(StrictSchema):
     after = fields.Integer(load_default=None, strict=False, validate=validate.Range(min=0, max=2**62))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
-
-
-def event_document(event: JobEvent) -> dict:
-    return {"id": event.id, "at": iso(event.at), "kind": event.kind, "from_status": event.from_status,
-            "to_status": event.to_status, "attempt": event.attempt, "worker": event.worker, "detail": event.detail or {}}
 
 
 def job_history(session: Session, principal: Principal, job_id: str, *, after: int | None = None,

@@ -17,6 +17,7 @@ from api.auth import Principal, current_principal, require_operator
 from api.context import ctx
 from api.schemas import StrictSchema, Text
 from domain import tenants
+from domain.documents import key_document
 from domain.errors import ProblemError, not_found
 from domain.models import ApiKey, Tenant
 from domain.timeutil import iso
@@ -60,12 +61,6 @@ class ApiKeyCreateSchema(StrictSchema):
 
 
 # --- service functions (the API and the page) -------------------------------------------
-def key_document(key: ApiKey, tenant_name: str | None = None) -> dict:
-    return {"id": key.id, "prefix": key.prefix, "tenant_id": key.tenant_id,
-            "tenant": tenant_name if tenant_name is not None else key.tenant.name, "scope": key.scope,
-            "created_at": iso(key.created_at), "revoked_at": iso(key.revoked_at)}
-
-
 def _tenant_named(session: Session, name: str) -> Tenant:
     tenant = session.scalars(sa.select(Tenant).where(Tenant.name == name)).one_or_none()
     if tenant is None:

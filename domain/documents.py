@@ -15,7 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from domain.models import Asset, Batch, Job, WebhookDelivery, WebhookEndpoint
+from domain.models import ApiKey, Asset, Batch, Job, JobEvent, WebhookDelivery, WebhookEndpoint
+from domain.params import Param
 from domain.states import JobState
 from domain.timeutil import iso, utcnow
 
@@ -105,3 +106,24 @@ def delivery_document(d: WebhookDelivery) -> dict[str, Any]:
             "attempts": d.attempts, "last_status_code": d.last_status_code, "last_error": d.last_error,
             "next_attempt_at": iso(d.next_attempt_at), "delivered_at": iso(d.delivered_at), "log": d.log or [],
             "created_at": iso(d.created_at)}
+
+
+def event_document(event: JobEvent) -> dict[str, Any]:
+    return {"id": event.id, "at": iso(event.at), "kind": event.kind, "from_status": event.from_status,
+            "to_status": event.to_status, "attempt": event.attempt, "worker": event.worker, "detail": event.detail or {}}
+
+
+def key_document(key: ApiKey, tenant_name: str | None = None) -> dict[str, Any]:
+    """A key as its owner or an operator sees it: never the key itself (it is shown once, at creation)."""
+    return {"id": key.id, "prefix": key.prefix, "tenant_id": key.tenant_id,
+            "tenant": tenant_name if tenant_name is not None else key.tenant.name, "scope": key.scope,
+            "created_at": iso(key.created_at), "revoked_at": iso(key.revoked_at)}
+
+
+#: JSON Schema's names for a render parameter's Python type
+_TYPE_NAMES = {int: "integer", float: "number", bool: "boolean"}
+
+
+def param_document(p: Param) -> dict[str, Any]:
+    return {"name": p.name, "type": _TYPE_NAMES[p.kind], "default": p.default, "minimum": p.minimum,
+            "maximum": p.maximum, "multiple_of": p.multiple_of, "description": p.doc, "acts": p.acts}
