@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from api.ownership import owned
 from domain import params as render_params
 from domain.config import Settings
 from domain.drafts import draft_render
@@ -63,10 +64,10 @@ def choose_pool(session: Session, settings: Settings, accelerator: str, model_po
 
 
 def _asset(session: Session, tenant_id: str, asset_id: str, field: str) -> Asset:
-    asset = session.get(Asset, asset_id)
-    if asset is None or asset.tenant_id != tenant_id:
-        raise ProblemError("asset_not_found", f"{field}: no asset {asset_id!r} for this tenant.", 404)
-    return asset
+    try:
+        return owned(session, Asset, asset_id, tenant_id)
+    except ProblemError as missing:  # the same 404, naming the field that points nowhere
+        raise ProblemError(missing.code, f"{field}: no asset {asset_id!r} for this tenant.", 404) from None
 
 
 def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[str, Any]) -> Intake:
