@@ -11,7 +11,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from domain import models
 from domain.params import PARAMS
-from domain.states import JobState
+from domain.states import JobState, Stage
 
 ACCELERATORS = ("auto", "gpu", "npu", "cpu")
 JOB_STATES = tuple(s.value for s in JobState)
@@ -292,7 +292,7 @@ class OutputSchema(Schema):
 class JobSchema(Schema):
     id = fields.String()
     status = fields.String(validate=validate.OneOf(JOB_STATES))
-    stage = fields.String(allow_none=True)
+    stage = fields.String(allow_none=True, validate=validate.OneOf([s.value for s in Stage]))
     progress = fields.Float()
     pool = fields.String()
     worker = fields.String(allow_none=True)
