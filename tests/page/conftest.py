@@ -40,14 +40,24 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def page_farm(tmp_path_factory, pg_url, redis_url, seaweed, s3_bucket):
-    """One farm for every page test; tests make their own tenants, so they do not see each other's jobs."""
+def page_farm(tmp_path_factory, pg_server, redis_url, seaweed, s3_bucket):
+    """One farm for every page test; tests make their own tenants, so they do not see each other's jobs.
+
+    It lives until the session ends, so it gets a database and a Redis database
+    of its own: its scheduler and workers must never pick up another test's jobs
+    (the chaos test truncates and refills the shared database while it runs)."""
+    import redis
+
     from domain.config import Settings
     from domain.db import upgrade
     from tests.farm import Farm
 
     tmp = tmp_path_factory.mktemp("page-farm")
-    settings = Settings.from_env({}, data_dir=tmp / "data", database_url=pg_url, broker_url=redis_url,
+    database_url = services.create_database(pg_server, f"talkfarm_page_{os.getpid()}_{uuid.uuid4().hex[:6]}")
+    server, shared_db = redis_url.rsplit("/", 1)
+    broker_url = f"{server}/{(int(shared_db) % 15) + 1}"  # the next Redis database, never the shared one
+    redis.Redis.from_url(broker_url).flushdb()
+    settings = Settings.from_env({}, data_dir=tmp / "data", database_url=database_url, broker_url=broker_url,
                                  storage_url=f"s3://{s3_bucket}/{uuid.uuid4().hex[:8]}",
                                  s3_endpoint_url=seaweed.endpoint, pools=("cpu",),
                                  webhook_allow_hosts=("127.0.0.1", "localhost"))
