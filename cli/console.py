@@ -51,6 +51,23 @@ def emit_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2))
 
 
+def post_command(group: click.Group, name: str, argument: str, path: str, help: str,
+                 summary: Callable[[str, dict], str]) -> None:
+    """Add ``group name ARGUMENT``: POST to ``path`` (ARGUMENT filled in), then print the API's
+    document (``--json``) or ``summary(argument, document)``, one line for people."""
+
+    @group.command(name, help=help)
+    @click.argument(argument)
+    @json_option
+    @with_client
+    def command(client, as_json, **arguments):
+        document = client.post(path.format(**arguments))
+        if as_json:
+            emit_json(document)
+        else:
+            click.echo(summary(arguments[argument], document))
+
+
 def emit_table(rows: Iterable[dict], columns: list[tuple[str, str]], empty: str = "nothing to show") -> None:
     """A table for people: ``columns`` are (heading, key) pairs; missing values print as -."""
     from rich.console import Console

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.console import emit_json, emit_table, json_option, with_client
+from cli.console import emit_json, emit_table, json_option, post_command, with_client
 from domain.states import JobState
 
 JOB_STATES = tuple(s.value for s in JobState)
@@ -60,40 +60,13 @@ def jobs_events(client, job_id, as_json):
                       ("worker", "worker"), ("detail", "about")], empty="no events")
 
 
-@jobs.command("retry")
-@click.argument("job_id")
-@json_option
-@with_client
-def jobs_retry(client, job_id, as_json):
-    """Queue a failed or canceled job again, as a new attempt."""
-    job = client.post(f"/v1/jobs/{job_id}/retry")
-    if as_json:
-        emit_json(job)
-    else:
-        click.echo(f"{job['id']} is {job['status']} again (pool {job['pool']})")
-
-
-@jobs.command("approve")
-@click.argument("job_id")
-@json_option
-@with_client
-def jobs_approve(client, job_id, as_json):
-    """Approve a succeeded draft: render its final job (same speech and timing, full size)."""
-    final = client.post(f"/v1/jobs/{job_id}/approve")
-    if as_json:
-        emit_json(final)
-    else:
-        click.echo(f"approved {job_id}: final job {final['id']} is {final['status']}")
-
-
-@jobs.command("cancel")
-@click.argument("job_id")
-@json_option
-@with_client
-def jobs_cancel(client, job_id, as_json):
-    """Cancel a queued or running job."""
-    job = client.post(f"/v1/jobs/{job_id}/cancel")
-    if as_json:
-        emit_json(job)
-    else:
-        click.echo(f"{job['id']} is {job['status']}")
+# a job's actions: POST /v1/jobs/JOB_ID/<action>, then the job it answers with
+for _action, _help, _summary in (
+    ("retry", "Queue a failed or canceled job again, as a new attempt.",
+     lambda job_id, job: f"{job['id']} is {job['status']} again (pool {job['pool']})"),
+    ("approve", "Approve a succeeded draft: render its final job (same speech and timing, full size).",
+     lambda job_id, final: f"approved {job_id}: final job {final['id']} is {final['status']}"),
+    ("cancel", "Cancel a queued or running job.",
+     lambda job_id, job: f"{job['id']} is {job['status']}"),
+):
+    post_command(jobs, _action, "job_id", "/v1/jobs/{job_id}/" + _action, _help, _summary)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from cli.console import emit_json, emit_table, json_option, load_settings, with_client
+from cli.console import emit_json, emit_table, json_option, load_settings, post_command, with_client
 
 
 @click.group()
@@ -43,14 +43,6 @@ def keys_list(client, tenant, active, as_json):
                                ("created", "created_at"), ("revoked", "revoked_at")], empty="no keys")
 
 
-@keys.command("revoke")
-@click.argument("key_id")
-@json_option
-@with_client
-def keys_revoke(client, key_id, as_json):
-    """Revoke KEY_ID (see `keys list`): requests with it are refused from now on."""
-    key = client.post(f"/v1/keys/{key_id}/revoke")
-    if as_json:
-        emit_json(key)
-    else:
-        click.echo(f"revoked {key['id']} ({key['prefix']}…, tenant {key['tenant']})")
+post_command(keys, "revoke", "key_id", "/v1/keys/{key_id}/revoke",
+             "Revoke KEY_ID (see `keys list`): requests with it are refused from now on.",
+             lambda key_id, key: f"revoked {key['id']} ({key['prefix']}…, tenant {key['tenant']})")
