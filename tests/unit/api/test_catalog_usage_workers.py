@@ -11,16 +11,8 @@ import pytest
 
 from domain.models import Job, JobAttempt, Worker
 from domain.timeutil import utcnow
+from tests.unit.api.bearer import client
 from tests.unit.api.test_requests import assert_problem
-
-
-@pytest.fixture
-def app(sqlite_settings, monkeypatch):
-    from api.app import create_app
-    from tasks import dispatch
-
-    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
-    return create_app(sqlite_settings)
 
 
 @pytest.fixture
@@ -31,12 +23,6 @@ def tenants(sessions):
         made = {name: get_or_create_tenant(session, name) for name in ("alpha", "beta", "ops")}
         keys = {name: create_key(session, made[name], "operator" if name == "ops" else "tenant") for name in made}
         return {name: (made[name].id, keys[name]) for name in made}
-
-
-def client(app, key):
-    c = app.test_client()
-    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
-    return c
 
 
 @pytest.fixture

@@ -10,39 +10,12 @@ import sqlalchemy as sa
 from domain import lifecycle
 from domain.drafts import draft_render, drawn_frames, held_frame
 from domain.models import Job, Tenant
+from tests.unit.api.bearer import client
 from tests.unit.api.test_job_history_retry import claim, fail_for_good
 from tests.unit.api.test_requests import assert_problem
 
 DRAFT = {"script": "Hello from the newsroom.", "avatar": "astronaut", "draft": True, "priority": 7,
          "metadata": {"story": "42"}}
-
-
-@pytest.fixture
-def app(sqlite_settings, monkeypatch):
-    from api.app import create_app
-    from tasks import dispatch
-
-    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
-    return create_app(sqlite_settings)
-
-
-def client(app, key):
-    c = app.test_client()
-    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
-    return c
-
-
-@pytest.fixture
-def keys(sessions):
-    from domain.tenants import create_key, get_or_create_tenant
-
-    with sessions() as session, session.begin():
-        return {name: create_key(session, get_or_create_tenant(session, name)) for name in ("alpha", "beta")}
-
-
-@pytest.fixture
-def alpha(app, keys):
-    return client(app, keys["alpha"])
 
 
 def submit(c, body=DRAFT) -> dict:

@@ -14,39 +14,6 @@ from tests.unit.api.test_requests import assert_problem
 JOB = {"script": "Hello from the newsroom.", "avatar": "astronaut"}
 
 
-@pytest.fixture
-def app(sqlite_settings, monkeypatch):
-    from api.app import create_app
-    from tasks import dispatch
-
-    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
-    return create_app(sqlite_settings)
-
-
-@pytest.fixture
-def keys(sessions):
-    from domain.tenants import create_key, get_or_create_tenant
-
-    with sessions() as session, session.begin():
-        return {name: create_key(session, get_or_create_tenant(session, name)) for name in ("alpha", "beta")}
-
-
-def client(app, key):
-    c = app.test_client()
-    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
-    return c
-
-
-@pytest.fixture
-def alpha(app, keys):
-    return client(app, keys["alpha"])
-
-
-@pytest.fixture
-def beta(app, keys):
-    return client(app, keys["beta"])
-
-
 def submit(c) -> str:
     response = c.post("/v1/jobs", json=JOB)
     assert response.status_code == 202, response.get_data(as_text=True)

@@ -7,16 +7,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from tests.unit.api.bearer import client
 from tests.unit.api.test_requests import assert_problem
-
-
-@pytest.fixture
-def app(sqlite_settings, monkeypatch):
-    from api.app import create_app
-    from tasks import dispatch
-
-    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
-    return create_app(sqlite_settings)
 
 
 @pytest.fixture
@@ -28,12 +20,6 @@ def keys(sessions):
                 "alpha2": create_key(session, get_or_create_tenant(session, "alpha")),
                 "beta": create_key(session, get_or_create_tenant(session, "beta")),
                 "ops": create_key(session, get_or_create_tenant(session, "ops"), "operator")}
-
-
-def client(app, key):
-    c = app.test_client()
-    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
-    return c
 
 
 def key_id(app, key) -> str:

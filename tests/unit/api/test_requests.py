@@ -12,39 +12,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from domain.models import Asset, Job
-
-
-@pytest.fixture
-def app(sqlite_settings, monkeypatch):
-    from api.app import create_app
-    from tasks import dispatch
-
-    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)  # no broker in these tests
-    return create_app(sqlite_settings)
-
-
-@pytest.fixture
-def keys(sessions):
-    from domain.tenants import create_key, get_or_create_tenant
-
-    with sessions() as session, session.begin():
-        return {name: create_key(session, get_or_create_tenant(session, name)) for name in ("alpha", "beta")}
-
-
-@pytest.fixture
-def alpha(app, keys):
-    return _client(app, keys["alpha"])
-
-
-@pytest.fixture
-def beta(app, keys):
-    return _client(app, keys["beta"])
-
-
-def _client(app, key):
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
-    return client
+from tests.unit.api.bearer import client
 
 
 def png_bytes(array: np.ndarray) -> bytes:
@@ -152,8 +120,7 @@ def test_oversized_upload_is_413(keys, sqlite_settings):
     from api.app import create_app
 
     small = create_app(dataclasses.replace(sqlite_settings, max_asset_bytes=1000))
-    client = _client(small, keys["alpha"])
-    assert_problem(upload(client, b"x" * 5000), 413, "asset_too_large")
+    assert_problem(upload(client(small, keys["alpha"]), b"x" * 5000), 413, "asset_too_large")
 
 
 # --- tenants are isolated -------------------------------------------------------------------

@@ -10,11 +10,7 @@ import pytest
 
 from media.encode.wav import wav_bytes
 from media.tts.voices import espeak_binary
-from tests.unit.api import test_requests as requests_suite
 from tests.unit.api.test_requests import JOB, assert_problem, nothing_stored
-
-# the API fixtures of the request suite: an app on embedded defaults, and tenant alpha's client
-app, keys, alpha = requests_suite.app, requests_suite.keys, requests_suite.alpha
 
 needs_espeak = pytest.mark.skipif(espeak_binary() is None, reason="espeak-ng is not installed")
 
