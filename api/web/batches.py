@@ -12,7 +12,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from api.context import ctx
 from api.web import public_api
 from api.web.blueprint import page
-from api.web.catalog import load_catalog, params_from_form
+from api.web.catalog import job_fields_from_form, load_catalog
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag
 
@@ -22,20 +22,6 @@ TEMPLATE_CSV = ("script,avatar,voice,priority\r\n"
 FIELD_OF_CODE = {"batch_file_missing": "file", "batch_unreadable": "file", "batch_empty": "file",
                  "batch_too_large": "file", "batch_field_too_large": "file", "asset_too_large": "file",
                  "payload_too_large": "file"}
-
-
-def _defaults(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
-    defaults: dict[str, Any] = {}
-    if form.get("avatar"):
-        defaults["avatar"] = form["avatar"]
-    if form.get("voice"):
-        defaults["voice"] = form["voice"]
-    params = params_from_form(form, catalog)
-    if params:
-        defaults["params"] = params
-    if form.get("draft"):
-        defaults["draft"] = True
-    return defaults
 
 
 def _row_problems(errors: Any) -> list[dict[str, Any]]:
@@ -60,7 +46,7 @@ def batches():
     if request.method == "POST":
         form = {k: v for k, v in request.form.items() if k != "csrf_token"}
         upload = request.files.get("file")
-        data: dict[str, Any] = {"defaults": json.dumps(_defaults(form, catalog))}
+        data: dict[str, Any] = {"defaults": json.dumps(job_fields_from_form(form, catalog, ("avatar", "voice")))}
         if form.get("template", "").strip():
             data["template"] = form["template"]
         if upload is not None and upload.filename:

@@ -33,6 +33,18 @@ def load_catalog() -> dict[str, Any]:
             "models": _names(raw.get("models")), "params": params}
 
 
+def job_fields_from_form(form: dict[str, Any], catalog: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """What a job form asks for: the fields ``names`` that are filled in, the render params it sets,
+    and ``draft`` when ticked; what is left empty is left out, for the API's defaults."""
+    chosen: dict[str, Any] = {name: form[name] for name in names if form.get(name)}
+    params = params_from_form(form, catalog)
+    if params:
+        chosen["params"] = params
+    if form.get("draft"):
+        chosen["draft"] = True
+    return chosen
+
+
 def params_from_form(form: dict[str, Any], catalog: dict[str, Any]) -> dict[str, Any]:
     """Render params the form sets (``params.<name>``); empty fields keep the default. Values go to
     the API as typed as the form can tell; the API refuses what is out of range, naming the field."""

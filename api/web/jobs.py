@@ -12,7 +12,7 @@ from flask import abort, make_response, redirect, render_template, request, url_
 from api.context import ctx
 from api.web import public_api
 from api.web.blueprint import page
-from api.web.catalog import load_catalog, params_from_form
+from api.web.catalog import job_fields_from_form, load_catalog
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag
 from domain.states import FINISHED_STATES, JobState
@@ -62,18 +62,8 @@ def _form_values() -> dict[str, Any]:
 
 
 def _job_request(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
-    body: dict[str, Any] = {"script": form.get("script", "")}
-    body["avatar"] = form.get("preset") or form.get("avatar_asset_id") or ""
-    if form.get("voice"):
-        body["voice"] = form["voice"]
-    if form.get("model"):
-        body["model"] = form["model"]
-    params = params_from_form(form, catalog)
-    if params:
-        body["params"] = params
-    if form.get("draft"):
-        body["draft"] = True
-    return body
+    return {"script": form.get("script", ""), "avatar": form.get("preset") or form.get("avatar_asset_id") or "",
+            **job_fields_from_form(form, catalog, ("voice", "model"))}
 
 
 @page.route("/jobs/new", methods=["GET", "POST"])
@@ -108,21 +98,10 @@ def _asset_or_none(asset_id: str) -> dict | None:
 @page.route("/jobs/new/portrait", methods=["POST"])
 def upload_portrait():
     """htmx: upload the chosen portrait; answer with the face the farm found, or why it cannot use it."""
-    upload = request.files.get("file")
-    errors = {}
-    asset = None
-    if upload is None or not upload.filename:
-        errors["avatar"] = {"code": "asset_empty", "message": "Choose a portrait file."}
-    else:
-        try:
-            asset = public_api.call("POST", "/v1/assets", data={
-                "file": (upload.stream, upload.filename, upload.mimetype)}).body
-            if asset["kind"] != "image":
-                errors["avatar"] = {"code": "avatar_not_image", "message": "That file is audio, not a portrait."}
-                asset = None
-        except ApiRefused as refused:
-            errors["avatar"] = {"code": refused.code, "message": refused.detail}
-    return render_template("fragments/portrait.html", portrait=asset, errors=errors)
+    asset, error = public_api.forward_upload("/v1/assets", "Choose a portrait file.")
+    if asset is not None and asset["kind"] != "image":
+        asset, error = None, {"code": "avatar_not_image", "message": "That file is audio, not a portrait."}
+    return render_template("fragments/portrait.html", portrait=asset, errors={"avatar": error} if error else {})
 
 
 # --- one job --------------------------------------------------------------------------------
@@ -181,20 +160,19 @@ def job_status(job_id):
 
 @page.route("/jobs/<job_id>/approve", methods=["POST"])
 def approve(job_id):
-    try:
-        final = public_api.post(f"/v1/jobs/{job_id}/approve", {})
-    except ApiRefused as refused:
-        found = _job(job_id)
-        return render_template("job.html", title=f"Job {job_id}", job=found, draft=is_draft(found),
-                               events=_events(job_id), finished=FINISHED,
-                               errors={"approve": {"code": refused.code, "message": refused.detail}}), refused.status
-    return redirect(url_for("page.job", job_id=final["id"]), 303)
+    return _post_action(job_id, "approve")
 
 
 @page.route("/jobs/<job_id>/<action>", methods=["POST"])
 def job_action(job_id, action):
     if action not in ("cancel", "retry"):
         abort(404)
+    return _post_action(job_id, action)
+
+
+def _post_action(job_id: str, action: str):
+    """POST the job's ``action`` to the API: on to the job it answers with (a draft's final for
+    approve), or back to the job's page with why not, under ``errors[action]``."""
     try:
         answer = public_api.post(f"/v1/jobs/{job_id}/{action}", {})
     except ApiRefused as refused:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
@@ -68,6 +68,18 @@ def get(path: str, **query: Any) -> Any:
 
 def post(path: str, json: Any = None, **kwargs: Any) -> Any:
     return call("POST", path, json=json, **kwargs).body
+
+
+def forward_upload(path: str, empty_message: str) -> tuple[Any, dict[str, str] | None]:
+    """The browser's ``file`` POSTed on to the API at ``path``: (the API's document, None), or
+    (None, the error to show: ``asset_empty`` with ``empty_message`` when no file was chosen)."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return None, {"code": "asset_empty", "message": empty_message}
+    try:
+        return call("POST", path, data={"file": (upload.stream, upload.filename, upload.mimetype)}).body, None
+    except ApiRefused as refused:
+        return None, {"code": refused.code, "message": refused.detail}
 
 
 def raw_get(path: str) -> Response:
