@@ -19,9 +19,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,7 @@ class BatcherStats:
     max_batch_size: int
     batches: int = 0
     frames: int = 0
-    sizes: Counter = field(default_factory=Counter)
+    sizes: Counter[int] = field(default_factory=Counter)
     waited_s: float = 0.0
 
     def snapshot(self) -> dict[str, Any]:
@@ -92,7 +93,7 @@ class DynamicBatcher:
         self.stats = BatcherStats(max_batch_size)
         self._cond = threading.Condition()
         self._open: dict[Hashable, _Batch] = {}
-        self._clients: Counter = Counter()
+        self._clients: Counter[int] = Counter()
 
     @contextmanager
     def client(self) -> Iterator[None]:
@@ -173,7 +174,7 @@ class DynamicBatcher:
 
     def _run_alone(self, key: Hashable, model: Any, feeds: dict[str, np.ndarray], frames: int) -> list[np.ndarray]:
         """A request that fills whole batches by itself: run it in max-size calls, now."""
-        parts = []
+        parts: list[list[np.ndarray]] = []
         for start in range(0, frames, self.max_batch_size):
             piece = {name: value[start:start + self.max_batch_size] for name, value in feeds.items()}
             parts.append(model.run(piece))
@@ -200,4 +201,5 @@ class DirectRunner:
         yield
 
     def run(self, key: Hashable, model: Any, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
-        return model.run(feeds)
+        outputs: list[np.ndarray] = model.run(feeds)
+        return outputs

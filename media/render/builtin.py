@@ -16,6 +16,9 @@ import numpy as np
 
 from media.phonemes import PhoneTrack
 from media.render import controls as ctl
+from media.render.adapters import BatchRunner
+from media.render.face import PortraitInfo
+from media.render.framing import Framing
 from media.render.mouth import FieldApplier, MouthRegion, locate_mouth
 from media.render.speech import mouth_track
 from media.render.visemes import VisemeTrack, viseme_track
@@ -31,13 +34,13 @@ class BuiltinMouth:
         self.batch_key = (key, ctl.GRID)
         self._appliers: dict[int, FieldApplier] = {}
 
-    def locate(self, info, framing, canvas: np.ndarray) -> MouthRegion:
+    def locate(self, info: PortraitInfo, framing: Framing, canvas: np.ndarray) -> MouthRegion:
         return locate_mouth(info, framing.to_canvas, canvas)
 
     def mouth_box(self, region: MouthRegion) -> tuple[int, int, int, int]:
         return region.left, region.top, region.left + region.size, region.top + region.size
 
-    def plan(self, region: MouthRegion, audio: np.ndarray, sample_rate: int, params: dict, n_frames: int,
+    def plan(self, region: MouthRegion, audio: np.ndarray, sample_rate: int, params: dict[str, Any], n_frames: int,
              shift_frames: int, phones: PhoneTrack | None = None) -> VisemeTrack:
         loud = mouth_track(
             audio, sample_rate, params["fps"], n_frames,
@@ -56,7 +59,8 @@ class BuiltinMouth:
             track = VisemeTrack(controls, rest, ("sil",) * n_frames)
         return track.shifted(shift_frames)
 
-    def draw(self, region: MouthRegion, canvas: np.ndarray, track: VisemeTrack, frames: np.ndarray, runner) -> list[Patch | None]:
+    def draw(self, region: MouthRegion, canvas: np.ndarray, track: VisemeTrack, frames: np.ndarray,
+             runner: BatchRunner) -> list[Patch | None]:
         patches: list[Patch | None] = [None] * len(frames)
         animation = {name: values[frames] for name, values in track.controls.items()}
         rows = region.controls(**animation)

@@ -12,6 +12,7 @@ one batch.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 #: the controls a viseme sets, in this order, all 0 at rest
 ANIMATION_NAMES: tuple[str, ...] = (
@@ -70,6 +71,7 @@ FIELD_NAMES: tuple[str, ...] = (
 FIELD_INDEX = {name: i for i, name in enumerate(FIELD_NAMES)}
 
 
-def at_rest(controls: np.ndarray) -> np.ndarray:
+def at_rest(controls: np.ndarray) -> NDArray[np.bool_]:
     """Rows whose mouth does not move: the model would return the crop unchanged."""
-    return ~np.any(controls[:, :ANIMATION_COUNT] != 0.0, axis=1)
+    still: NDArray[np.bool_] = ~np.any(controls[:, :ANIMATION_COUNT] != 0.0, axis=1)
+    return still

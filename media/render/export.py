@@ -38,7 +38,7 @@ def export_builtin() -> bytes:
     torch.onnx.export(
         MouthMotion().eval(),
         (example_controls(),),
-        buffer,
+        buffer,  # type: ignore[arg-type]  # the TorchScript exporter (dynamo=False) writes to a file object; torch annotates paths only
         input_names=["controls"],
         output_names=["fields"],
         dynamic_axes={"controls": {0: "frames"}, "fields": {0: "frames"}},
@@ -49,7 +49,8 @@ def export_builtin() -> bytes:
     model.producer_name = "talkfarm"
     model.doc_string = "talkfarm built-in lip-sync motion model; see media/render/model.py"
     onnx.checker.check_model(model)
-    return model.SerializeToString()
+    serialized: bytes = model.SerializeToString()
+    return serialized
 
 
 def main() -> None:

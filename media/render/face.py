@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -52,7 +53,15 @@ NAMED_POINTS = {
     "cheek_a": 234,
     "cheek_b": 454,
 }
-EYES = {
+class _EyeLandmarks(TypedDict):
+    outer: int
+    inner: int
+    upper: tuple[int, int, int]
+    lower: tuple[int, int, int]
+    iris: int
+
+
+EYES: dict[str, _EyeLandmarks] = {
     # one eye and the other, as the mesh names them; "a" is the subject's right
     "a": {"outer": 33, "inner": 133, "upper": (160, 159, 158), "lower": (144, 145, 153), "iris": 468},
     "b": {"outer": 263, "inner": 362, "upper": (387, 386, 385), "lower": (373, 374, 380), "iris": 473},
@@ -102,13 +111,15 @@ class PortraitInfo:
         if int(data.get("version", 0)) != FORMAT_VERSION:
             raise ValueError(f"portrait info of format {data.get('version')}, this code reads {FORMAT_VERSION}")
 
-        def pt(p) -> tuple[float, float]:
+        def pt(p: Sequence[float]) -> tuple[float, float]:
             return (float(p[0]), float(p[1]))
+
+        x0, y0, x1, y1 = (float(v) for v in data["face_box"])
 
         return cls(
             width=int(data["width"]),
             height=int(data["height"]),
-            face_box=tuple(float(v) for v in data["face_box"]),
+            face_box=(x0, y0, x1, y1),
             points={k: pt(v) for k, v in data["points"].items()},
             lips_outer=tuple(pt(p) for p in data["lips_outer"]),
             lips_inner=tuple(pt(p) for p in data["lips_inner"]),
@@ -126,12 +137,12 @@ def decode_portrait(image_bytes: bytes) -> np.ndarray:
         with Image.open(io.BytesIO(image_bytes)) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise AvatarError("avatar_unreadable", f"the image has {image.width}x{image.height} pixels; at most {MAX_PIXELS} are accepted")
-            image = ImageOps.exif_transpose(image)
-            if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-                rgba = image.convert("RGBA")
+            upright = ImageOps.exif_transpose(image)
+            if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
+                rgba = upright.convert("RGBA")
                 flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                image = Image.alpha_composite(flat, rgba)
-            rgb = np.asarray(image.convert("RGB"))
+                upright = Image.alpha_composite(flat, rgba)
+            rgb = np.asarray(upright.convert("RGB"))
     except AvatarError:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
@@ -187,7 +198,7 @@ def _face_boxes(rgb: np.ndarray) -> list[tuple[float, float, float, float]]:
     return []
 
 
-def _detect(mp, model: int, views, scale: float) -> list[tuple[float, tuple[float, float, float, float]]]:
+def _detect(mp: Any, model: int, views: Iterable[tuple[np.ndarray, float, float]], scale: float) -> list[tuple[float, tuple[float, float, float, float]]]:
     found = []
     with mp.solutions.face_detection.FaceDetection(model_selection=model, min_detection_confidence=0.5) as detector:
         for tile, left, top in views:
@@ -243,12 +254,13 @@ def _portrait_info(width: int, height: int, lm: np.ndarray) -> PortraitInfo:
     def pt(i: int) -> tuple[float, float]:
         return (round(float(lm[i, 0]), 2), round(float(lm[i, 1]), 2))
 
-    def mean(indices) -> tuple[float, float]:
+    def mean(indices: Iterable[int]) -> tuple[float, float]:
         m = lm[list(indices)].mean(axis=0)
         return (round(float(m[0]), 2), round(float(m[1]), 2))
 
     face = lm[:468, :2]
-    box = tuple(round(float(v), 2) for v in (*face.min(axis=0), *face.max(axis=0)))
+    (x0, y0), (x1, y1) = face.min(axis=0), face.max(axis=0)
+    box = (round(float(x0), 2), round(float(y0), 2), round(float(x1), 2), round(float(y1), 2))
     eyes = {
         key: EyeInfo(outer=pt(e["outer"]), inner=pt(e["inner"]), upper=mean(e["upper"]), lower=mean(e["lower"]), centre=pt(e["iris"]))
         for key, e in EYES.items()
@@ -262,5 +274,5 @@ def _portrait_info(width: int, height: int, lm: np.ndarray) -> PortraitInfo:
         lips_inner=tuple(pt(i) for i in LIPS_INNER),
         face_outline=tuple(pt(i) for i in FACE_OUTLINE),
         eyes=eyes,
-        mesh=tuple(tuple(round(float(v), 1) for v in p) for p in lm),
+        mesh=tuple((round(float(x), 1), round(float(y), 1), round(float(z), 1)) for x, y, z in lm),
     )

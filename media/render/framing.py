@@ -10,13 +10,18 @@ larger *canvas* so that head motion can sample past its edges.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from PIL import Image
 
 from media.errors import AvatarError
 from media.render.face import PortraitInfo
+
+#: a Framing's to_canvas: photo pixel coordinates (…, 2) to canvas pixel coordinates
+ToCanvas = Callable[[ArrayLike], NDArray[np.float64]]
 
 #: canvas border, as a share of the resolution, that head motion may reveal
 MOTION_MARGIN = 0.03
@@ -42,10 +47,11 @@ class Framing:
     def canvas_side(self) -> int:
         return self.resolution + 2 * self.margin
 
-    def to_canvas(self, points) -> np.ndarray:
+    def to_canvas(self, points: ArrayLike) -> NDArray[np.float64]:
         """Photo pixel coordinates (…, 2) to canvas pixel coordinates."""
         pts = np.asarray(points, dtype=np.float64)
-        return (pts - (self.left, self.top)) * self.scale + self.margin
+        canvas_points: NDArray[np.float64] = (pts - (self.left, self.top)) * self.scale + self.margin
+        return canvas_points
 
 
 def frame_portrait(info: PortraitInfo, resolution: int, expand_ratio: float, min_resolution: int) -> Framing:

@@ -10,12 +10,16 @@ the eyes open.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from media.phonemes import PhoneTrack
 from media.render.face import EyeInfo
+from media.render.framing import ToCanvas
 
 #: (share of the resolution or degrees, frequency Hz, phase) of each sinusoid
 SWAY_X = ((0.0035, 0.13, 0.4), (0.0015, 0.31, 2.1))
@@ -39,7 +43,7 @@ class HeadPose:
         return self.dx == 0.0 and self.dy == 0.0 and self.roll_deg == 0.0
 
 
-def _sway(terms, t: float, speed: float) -> float:
+def _sway(terms: Iterable[tuple[float, float, float]], t: float, speed: float) -> float:
     return sum(amplitude * math.sin(2.0 * math.pi * freq * speed * t + phase) for amplitude, freq, phase in terms)
 
 
@@ -129,7 +133,7 @@ class EyePatch:
     lower: float  # local y of the lower lid edge (> 0)
 
     @classmethod
-    def around(cls, eye: EyeInfo, to_canvas, canvas_side: int) -> EyePatch:
+    def around(cls, eye: EyeInfo, to_canvas: ToCanvas, canvas_side: int) -> EyePatch:
         outer, inner, upper, lower = (to_canvas(p) for p in (eye.outer, eye.inner, eye.upper, eye.lower))
         axis = inner - outer
         if axis[0] < 0:
@@ -138,7 +142,7 @@ class EyePatch:
         ux, uy = axis / max(span, 1e-6)
         centre = (outer + inner) / 2
 
-        def local_y(p):
+        def local_y(p: NDArray[np.float64]) -> float:
             r = p - centre
             return float(r[1] * ux - r[0] * uy)
 
@@ -223,7 +227,7 @@ def segment_blinks(first_frame_index: int, n_frames: int, fps: int, motion_scale
     return amount
 
 
-def segment_brows(phones, n_frames: int, fps: int, motion_scale: float) -> np.ndarray:
+def segment_brows(phones: PhoneTrack | None, n_frames: int, fps: int, motion_scale: float) -> np.ndarray:
     """How far the brows are raised on each frame (0 .. 1): a lift on every
     primary-stressed vowel, still at the segment's ends."""
     lift = np.zeros(n_frames)
@@ -265,7 +269,8 @@ class BrowPatch:
     lift: float  # canvas pixels at full lift
 
     @classmethod
-    def around(cls, mesh, brow: tuple[int, ...], lid: tuple[int, ...], to_canvas, canvas_side: int) -> BrowPatch:
+    def around(cls, mesh: ArrayLike, brow: tuple[int, ...], lid: tuple[int, ...], to_canvas: ToCanvas,
+               canvas_side: int) -> BrowPatch:
         points = np.asarray(mesh, dtype=np.float64)
         b = to_canvas(points[list(brow), :2])
         lid_pts = to_canvas(points[list(lid), :2])

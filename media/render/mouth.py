@@ -9,13 +9,16 @@ region is unchanged byte for byte.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from media.render import controls as ctl
 from media.render.face import PortraitInfo
+from media.render.framing import ToCanvas
 
 #: inside the mouth: a dark red-brown, a tongue, off-white teeth; all dimmed or
 #: brightened with the face (teeth the portrait shows give their own colour)
@@ -56,7 +59,7 @@ class MouthRegion:
         return rows
 
 
-def locate_mouth(info: PortraitInfo, to_canvas, canvas: np.ndarray) -> MouthRegion:
+def locate_mouth(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray) -> MouthRegion:
     """The square region the built-in model re-renders, and its geometry controls."""
     def point(name: str) -> np.ndarray:
         return to_canvas(info.points[name])
@@ -162,7 +165,8 @@ def _teeth_edge(canvas: np.ndarray, centre: np.ndarray, axis: tuple[float, float
     return float((ys[i] + ys[i + 1]) / 2)
 
 
-def _hinge_reach(mesh: np.ndarray, local, to_canvas, chin: float) -> float:
+def _hinge_reach(mesh: np.ndarray, local: Callable[[np.ndarray], tuple[float, float]], to_canvas: ToCanvas,
+                 chin: float) -> float:
     """Where the jaw's drop falls to zero across the face: its lower face's
     forward distance from the hinge axis (mesh depth) fitted as f0 (1 - x²/R²)."""
     scale = float(np.hypot(*(to_canvas(mesh[1, :2]) - to_canvas(mesh[0, :2])))) / max(
@@ -179,7 +183,7 @@ def _hinge_reach(mesh: np.ndarray, local, to_canvas, chin: float) -> float:
     return float(np.sqrt(f0 / a))
 
 
-def _palette(info: PortraitInfo, to_canvas, canvas: np.ndarray, shows_teeth: bool) -> np.ndarray:
+def _palette(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray, shows_teeth: bool) -> NDArray[np.float32]:
     """Mouth colours lit like the face (its level relative to 170) and as
     colourful as it (a grayscale photo gets a gray mouth); the teeth are the
     portrait's own colour where it shows them."""
@@ -208,10 +212,11 @@ def _palette(info: PortraitInfo, to_canvas, canvas: np.ndarray, shows_teeth: boo
             luma = pixels.mean(axis=1)
             bright = pixels[luma >= np.percentile(luma, 85)]
             palette[2] = np.median(bright, axis=0)
-    return palette.astype(np.float32)
+    colours: NDArray[np.float32] = palette.astype(np.float32)
+    return colours
 
 
-def _sclera(info: PortraitInfo, to_canvas, canvas: np.ndarray) -> np.ndarray | None:
+def _sclera(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray) -> NDArray[np.float32] | None:
     """The colour of the whites of the eyes: the brightest tenth of each eye's box."""
     found = []
     for eye in info.eyes.values():
@@ -225,10 +230,11 @@ def _sclera(info: PortraitInfo, to_canvas, canvas: np.ndarray) -> np.ndarray | N
             found.append(box[luma >= np.percentile(luma, 90)])
     if not found:
         return None
-    return np.median(np.concatenate(found), axis=0)
+    colour: NDArray[np.float32] = np.median(np.concatenate(found), axis=0)
+    return colour
 
 
-def _face_mask(info: PortraitInfo, to_canvas, left: int, top: int, size: int) -> np.ndarray:
+def _face_mask(info: PortraitInfo, to_canvas: ToCanvas, left: int, top: int, size: int) -> np.ndarray:
     outline = np.round((to_canvas(info.face_outline) - (left, top)) * 4).astype(np.int32)
     mask = np.zeros((size, size), dtype=np.uint8)
     cv2.fillPoly(mask, [outline], 255, lineType=cv2.LINE_AA, shift=2)
@@ -245,7 +251,8 @@ class FieldApplier:
         self.xs = np.broadcast_to(coords[None, :], (size, size))
         self.ys = np.broadcast_to(coords[:, None], (size, size))
 
-    def apply(self, region: np.ndarray, fields: np.ndarray, palette: np.ndarray, face_mask: np.ndarray):
+    def apply(self, region: np.ndarray, fields: np.ndarray, palette: np.ndarray,
+              face_mask: np.ndarray) -> tuple[int, int, np.ndarray] | None:
         """Re-render a region (S, S, 4) uint8 under lattice fields (GRID, GRID, C).
 
         Returns ``(x, y, pixels)``: the changed window and where it goes in the
@@ -319,7 +326,8 @@ class FieldApplier:
 
 def _unit(x: np.ndarray) -> np.ndarray:
     """Clip to 0..1 in place (x is a temporary)."""
-    return np.minimum(np.maximum(x, 0.0, out=x), 1.0, out=x)
+    clipped: np.ndarray = np.minimum(np.maximum(x, 0.0, out=x), 1.0, out=x)
+    return clipped
 
 
 def _cavity_weights(below_top: np.ndarray, above_bottom: np.ndarray, look: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ is late (the mouth moves ``offset`` frames after the sound).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
@@ -30,7 +31,7 @@ def pause_frames(audio: np.ndarray, sample_rate: int, fps: int, n_frames: int) -
     return rest_frames(pauses(levels, silence_gate_db(levels)), fps, n_frames)
 
 
-def mouth_activity(frames, reference: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+def mouth_activity(frames: Iterable[np.ndarray], reference: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """Mean absolute difference from the still portrait inside the mouth box, per frame."""
     x0, y0, x1, y1 = box
     still = reference[y0:y1, x0:x1].astype(np.int16)
@@ -70,7 +71,7 @@ def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
 
 
 @lru_cache(maxsize=4)
-def synthetic_speech(sample_rate: int = 16000, seed: int = 7, pattern: tuple | None = None) -> tuple[np.ndarray, list[tuple[float, float]]]:
+def synthetic_speech(sample_rate: int = 16000, seed: int = 7, pattern: tuple[tuple[float, float], ...] | None = None) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """A speech-like test signal: voiced syllables (a buzz through two formant
     resonances, rising and falling in loudness) separated by pauses.
 

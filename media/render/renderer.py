@@ -111,7 +111,7 @@ class Renderer:
 
     frame_count = staticmethod(frame_count)
 
-    def prepare(self, image_bytes: bytes, portrait_info: PortraitInfo | dict | None, params: dict | None) -> PreparedPortrait:
+    def prepare(self, image_bytes: bytes, portrait_info: PortraitInfo | dict[str, Any] | None, params: dict[str, Any] | None) -> PreparedPortrait:
         """Frame the portrait for these params (``AvatarError`` if it cannot be).
 
         ``portrait_info`` is what ``analyze_portrait`` returned (or its
@@ -135,15 +135,17 @@ class Renderer:
         )
 
     @staticmethod
-    def _portrait_info(rgb: np.ndarray, stored: PortraitInfo | dict | None) -> PortraitInfo:
+    def _portrait_info(rgb: np.ndarray, stored: PortraitInfo | dict[str, Any] | None) -> PortraitInfo:
         """The stored analysis, or a fresh one if there is none or it is of an older format."""
-        info = stored
+        info: PortraitInfo | None
         if isinstance(stored, dict):
             try:
                 info = PortraitInfo.from_dict(stored)
             except (ValueError, KeyError, TypeError) as exc:
                 log.info("re-analysing the portrait: %s", exc)
                 info = None
+        else:
+            info = stored
         if info is None:
             return analyze_image(rgb)
         if (rgb.shape[1], rgb.shape[0]) != (info.width, info.height):
@@ -157,7 +159,7 @@ class Renderer:
         r = prepared.framing.resolution
         return max(x0 - m, 0), max(y0 - m, 0), min(x1 - m, r), min(y1 - m, r)
 
-    def render(self, prepared: PreparedPortrait, audio: np.ndarray, sample_rate: int, params: dict | None,
+    def render(self, prepared: PreparedPortrait, audio: np.ndarray, sample_rate: int, params: dict[str, Any] | None,
                first_frame_index: int = 0, phones: PhoneTrack | None = None) -> Iterator[np.ndarray]:
         """Frames for this audio segment, uint8 RGB (resolution, resolution, 3).
 
@@ -185,7 +187,7 @@ class Renderer:
         brows = segment_brows(phones, n_frames, fps, params["motion_scale"]) if prepared.brows else np.zeros(n_frames)
         return self._frames(prepared, plan, n_frames, params, first_frame_index, blinks, brows)
 
-    def _frames(self, prepared: PreparedPortrait, plan: Any, n_frames: int, params: dict,
+    def _frames(self, prepared: PreparedPortrait, plan: Any, n_frames: int, params: dict[str, Any],
                 first_frame_index: int, blinks: np.ndarray, brows: np.ndarray) -> Iterator[np.ndarray]:
         fps, motion_scale = params["fps"], params["motion_scale"]
         framing = prepared.framing
@@ -215,7 +217,7 @@ class Renderer:
                     for left, top, w, h in dirty:
                         scratch[top:top + h, left:left + w] = prepared.canvas[top:top + h, left:left + w]
 
-    def correction_frames(self, prepared: PreparedPortrait, params: dict) -> int:
+    def correction_frames(self, prepared: PreparedPortrait, params: dict[str, Any]) -> int:
         """The model's constant audio-video offset at this fps, in frames,
         measured once per prepared portrait on a fixed synthetic probe: a mouth
         that moves ``lag`` frames late is corrected by giving frame i the audio

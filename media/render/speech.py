@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter1d
 
 #: analysis hop and window, seconds
@@ -50,7 +51,7 @@ class MouthTrack:
         return MouthTrack(shift_track(self.open, frames, 0.0), shift_track(self.width, frames, 0.0), shift_track(self.rest, frames, True))
 
 
-def shift_track(values: np.ndarray, frames: int, fill) -> np.ndarray:
+def shift_track(values: np.ndarray, frames: int, fill: float | str) -> np.ndarray:
     """Frame i takes the value of frame i + frames; frames shifted in from outside get ``fill``."""
     out = np.full_like(values, fill)
     if frames > 0:
@@ -60,7 +61,7 @@ def shift_track(values: np.ndarray, frames: int, fill) -> np.ndarray:
     return out
 
 
-def level_db(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+def level_db(audio: np.ndarray, sample_rate: int) -> NDArray[np.float64]:
     """RMS level in dBFS of a WINDOW_S window centred every HOP_S."""
     x = np.asarray(audio, dtype=np.float64)
     power = np.concatenate([[0.0], np.cumsum(x * x)])
@@ -70,7 +71,8 @@ def level_db(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     start = np.clip(np.round(centres - half).astype(np.int64), 0, len(x))
     stop = np.clip(np.round(centres + half).astype(np.int64), 0, len(x))
     energy = (power[stop] - power[start]) / np.maximum(stop - start, 1)
-    return 10.0 * np.log10(energy + 1e-12)
+    levels: NDArray[np.float64] = 10.0 * np.log10(energy + 1e-12)
+    return levels
 
 
 def silence_gate_db(levels: np.ndarray) -> float:
@@ -99,7 +101,7 @@ def rest_frames(spans: list[tuple[float, float]], fps: int, n_frames: int) -> np
     return rest
 
 
-def spectral_tilt_db(audio: np.ndarray, sample_rate: int, hops: int) -> np.ndarray:
+def spectral_tilt_db(audio: np.ndarray, sample_rate: int, hops: int) -> NDArray[np.float32]:
     """High-band over low-band energy (dB) per hop: high for "ee", low for "oo"."""
     n_fft = 1 << max(8, int(math.ceil(math.log2(WINDOW_S * sample_rate))))
     hop = HOP_S * sample_rate
@@ -110,7 +112,8 @@ def spectral_tilt_db(audio: np.ndarray, sample_rate: int, hops: int) -> np.ndarr
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
     low = spectrum[:, (freqs >= LOW_BAND_HZ[0]) & (freqs < LOW_BAND_HZ[1])].sum(axis=1)
     high = spectrum[:, (freqs >= HIGH_BAND_HZ[0]) & (freqs < HIGH_BAND_HZ[1])].sum(axis=1)
-    return 10.0 * np.log10((high + 1e-12) / (low + 1e-12))
+    tilt: NDArray[np.float32] = 10.0 * np.log10((high + 1e-12) / (low + 1e-12))
+    return tilt
 
 
 def mouth_track(audio: np.ndarray, sample_rate: int, fps: int, n_frames: int, *,
@@ -137,7 +140,7 @@ def mouth_track(audio: np.ndarray, sample_rate: int, fps: int, n_frames: int, *,
     return MouthTrack(open=open_, width=width_f, rest=rest)
 
 
-def _per_frame(track: np.ndarray, fps: int, n_frames: int) -> np.ndarray:
+def _per_frame(track: np.ndarray, fps: int, n_frames: int) -> NDArray[np.float64]:
     """Mean of the hop track over each frame's interval (a box filter, centred)."""
     if n_frames == 0:
         return np.zeros(0)
@@ -152,4 +155,5 @@ def _per_frame(track: np.ndarray, fps: int, n_frames: int) -> np.ndarray:
     beyond = np.diff(positions) <= 1e-9
     if beyond.any() and len(track):
         means[beyond] = track[-1]
-    return means
+    per_frame: NDArray[np.float64] = means
+    return per_frame

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from media.phonemes import PhoneTrack
+from media.phonemes import Phone, PhoneTrack
 from media.render.controls import ANIMATION_NAMES
 from media.render.speech import REST_AFTER_S, shift_track
 
@@ -159,7 +159,11 @@ DIPHTHONGS = {"aɪ": ("aa", "I"), "aʊ": ("aa", "U"), "eɪ": ("E", "I"), "oʊ": 
               "ɔɪ": ("O", "I"), "ɪə": ("I", "E"), "ʊə": ("U", "E"), "eə": ("E", "E")}
 
 
-def _split_diphthong(phone) -> list:
+#: (start_s, end_s, viseme, stress, symbol) of one sound, a diphthong's half or a silence
+_Span = tuple[float, float, str, int, str]
+
+
+def _split_diphthong(phone: Phone) -> list[_Span]:
     core = phone.symbol.strip("ːˑˈˌ")
     if core in DIPHTHONGS:
         first, second = DIPHTHONGS[core]
@@ -168,7 +172,7 @@ def _split_diphthong(phone) -> list:
     return [(phone.start_s, phone.end_s, viseme_of(phone.symbol), phone.stress, phone.symbol)]
 
 
-def _silences(spans) -> list:
+def _silences(spans: list[_Span]) -> list[_Span]:
     """The gaps between phones (and before the first, after the last) as silent
     spans: the mouth heads for rest there with silence's own dominance."""
     ordered = sorted(spans)
@@ -181,7 +185,7 @@ def _silences(spans) -> list:
     return [(a, b, "sil", 0, "_") for a, b in gaps]
 
 
-def _hard_rules(values: np.ndarray, strongest: list[str], spans, fps: int, n: int) -> None:
+def _hard_rules(values: np.ndarray, strongest: list[str], spans: list[_Span], fps: int, n: int) -> None:
     """Full closure on m/b/p and the lower lip on the teeth on f/v, on the frame
     that overlaps the phone most and every frame the phone covers 30 % of."""
     close, tuck = ANIMATION_NAMES.index("close"), ANIMATION_NAMES.index("tuck")
@@ -200,7 +204,7 @@ def _hard_rules(values: np.ndarray, strongest: list[str], spans, fps: int, n: in
             strongest[f] = viseme
 
 
-def _phone_pauses(spans, fps: int, n: int) -> np.ndarray:
+def _phone_pauses(spans: list[_Span], fps: int, n: int) -> np.ndarray:
     """Frames that show only the inside of a gap of REST_AFTER_S or more
     between phones (or before the first, after the last), ``SETTLE_S`` clear of
     the sounds on either side."""
@@ -224,5 +228,5 @@ def _ease_into_rest(values: np.ndarray, rest: np.ndarray) -> None:
     beside[:-1] |= rest[1:]
     beside[1:] |= rest[:-1]
     beside &= ~rest
-    free = [ANIMATION_NAMES.index(name) for name in ANIMATION_NAMES if name not in ("close", "tuck")]
+    free = np.array([ANIMATION_NAMES.index(name) for name in ANIMATION_NAMES if name not in ("close", "tuck")])
     values[np.ix_(beside, free)] *= 0.5

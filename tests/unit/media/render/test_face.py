@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from media.errors import AvatarError
 from domain.presets import PRESETS
+from media.errors import AvatarError
 from media.render.face import PortraitInfo, analyze_image, analyze_portrait, decode_portrait
 
 
