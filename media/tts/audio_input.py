@@ -13,6 +13,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from numpy.typing import NDArray
 
 from media.encode.timing import frames_for, samples_for
 from media.errors import MediaError
@@ -123,14 +124,15 @@ def _on_frame_boundary(cut: int, start: int, max_len: int, sample_rate: int, fps
     return nearest
 
 
-def _window_levels_db(samples: np.ndarray, sample_rate: int, hop: int) -> np.ndarray:
+def _window_levels_db(samples: np.ndarray, sample_rate: int, hop: int) -> NDArray[np.float64]:
     """RMS level of the window starting at each hop, in dB (full scale = 0)."""
     window = max(hop, int(_WINDOW_S * sample_rate))
     squared = np.concatenate([[0.0], np.cumsum(np.asarray(samples, np.float64) ** 2)])
     starts = np.arange(0, len(samples), hop)
     ends = np.minimum(starts + window, len(samples))
     power = (squared[ends] - squared[starts]) / np.maximum(ends - starts, 1)
-    return 10 * np.log10(power + 1e-12)
+    levels: NDArray[np.float64] = 10 * np.log10(power + 1e-12)
+    return levels
 
 
 def _best_cut(quiet: np.ndarray, level_db: np.ndarray, min_pause: int) -> int:
@@ -150,11 +152,11 @@ def _best_cut(quiet: np.ndarray, level_db: np.ndarray, min_pause: int) -> int:
     return len(level_db) - 1 - int(np.argmin(latest_first))  # the quietest moment, latest on ties
 
 
-def _open(source: Path | str | bytes):
+def _open(source: Path | str | bytes) -> av.container.InputContainer:
     return av.open(io.BytesIO(source) if isinstance(source, bytes) else str(source), mode="r")
 
 
-def _audio_stream(container):
+def _audio_stream(container: av.container.InputContainer) -> av.AudioStream:
     if not container.streams.audio:
         raise MediaError("asset_unreadable", "The file holds no audio stream.")
     return container.streams.audio[0]

@@ -13,9 +13,10 @@ import functools
 import hashlib
 import subprocess
 import threading
+from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TypedDict
 
 import numpy as np
 
@@ -26,9 +27,15 @@ from media.tts.espeak_events import espeak_library
 from media.tts.phone_symbols import group_piper_phonemes
 from media.tts.voices import VoiceRef, espeak_binary
 
+
+class PiperSettings(TypedDict):
+    normalize_audio: bool
+    volume: float
+
+
 #: Piper's noise and length settings come from each voice's config; these are
 #: the ones the farm sets itself. Part of the TTS cache key.
-PIPER_SETTINGS = {"normalize_audio": True, "volume": 1.0}
+PIPER_SETTINGS: PiperSettings = {"normalize_audio": True, "volume": 1.0}
 ESPEAK_SETTINGS = {"speed_wpm": 160}
 #: Pause Piper leaves between sentences it finds inside one piece of text.
 PIPER_SENTENCE_GAP_S = 0.2
@@ -56,6 +63,8 @@ class PiperEngine:
     def __init__(self, ref: VoiceRef):
         from piper import PiperVoice
 
+        if ref.model_path is None:  # a Piper VoiceRef always names its model
+            raise JobFailure("voice_unavailable", f"cannot load Piper voice {ref.name!r}: no model file")
         try:
             self.voice = PiperVoice.load(ref.model_path, config_path=ref.config_path, include_alignments=True)
         except Exception as exc:  # missing file, bad JSON, not an ONNX model
@@ -95,11 +104,12 @@ class EspeakEngine:
     """espeak-ng through its library: audio and phoneme events in one pass."""
 
     def __init__(self, ref: VoiceRef):
-        self.library = espeak_library()
-        if self.library is None:
+        library = espeak_library()
+        if library is None:
             raise JobFailure("voice_unavailable",
                              f"voice {ref.name!r} needs espeak-ng, which is not installed on this worker "
                              "(Debian package espeak-ng)")
+        self.library = library
         self.voice = ref.espeak_voice or "en"
 
     def speak(self, text: str) -> EngineSpeech:
@@ -110,7 +120,7 @@ class EspeakEngine:
         return EngineSpeech(samples, rate, phones)
 
 
-_ENGINES = {"piper": PiperEngine, "espeak-ng": EspeakEngine}
+_ENGINES: dict[str, Callable[[VoiceRef], SpeechEngine]] = {"piper": PiperEngine, "espeak-ng": EspeakEngine}
 _loaded: dict[VoiceRef, SpeechEngine] = {}
 _loading: dict[VoiceRef, threading.Lock] = {}
 _registry_lock = threading.Lock()
@@ -150,7 +160,7 @@ def voice_identity(ref: VoiceRef) -> dict[str, str]:
     return {"engine": f"espeak-ng {_espeak_version()}", "voice": ref.espeak_voice or ""}
 
 
-def engine_settings(ref: VoiceRef) -> dict:
+def engine_settings(ref: VoiceRef) -> Mapping[str, object]:
     return PIPER_SETTINGS if ref.engine == "piper" else ESPEAK_SETTINGS
 
 

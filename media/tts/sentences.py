@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
 #: Longest stretch of speech one segment may hold, in seconds.
 MAX_SEGMENT_S = 25.0
@@ -150,7 +151,7 @@ def _split_paragraph(paragraph: str, abbreviations: set[str]) -> list[str]:
     return pieces
 
 
-def _western_cuts(paragraph: str, abbreviations: set[str]):
+def _western_cuts(paragraph: str, abbreviations: set[str]) -> Iterator[int]:
     for match in _WESTERN_END.finditer(paragraph):
         following = match.group("next")
         if following.islower():
@@ -166,8 +167,8 @@ def _western_cuts(paragraph: str, abbreviations: set[str]):
 
 def _period_ends_sentence(word: str, rest: str, abbreviations: set[str]) -> bool:
     bare = word.rstrip(".").lower()
-    next_word = re.match(r"[\w’']+", rest)
-    next_word = next_word.group(0).lower() if next_word else ""
+    next_match = re.match(r"[\w’']+", rest)
+    next_word = next_match.group(0).lower() if next_match else ""
     if bare in _BEFORE_NUMBER and rest[:1].isdigit():
         return False
     initial = len(bare) == 1 and bare.isalpha()  # "J. Smith", "Plan B."
@@ -178,7 +179,7 @@ def _period_ends_sentence(word: str, rest: str, abbreviations: set[str]) -> bool
     return bare not in abbreviations
 
 
-def _cjk_cuts(paragraph: str):
+def _cjk_cuts(paragraph: str) -> Iterator[int]:
     for match in _CJK_END.finditer(paragraph):
         text = match.group(0)
         if text[0] in "!?" and not _IDEOGRAPH.search(paragraph[max(0, match.start() - 1):match.start()]):
@@ -199,7 +200,7 @@ def _split_long(sentence: str, max_s: float) -> list[str]:
     return _split_long(head, max_s) + _split_long(tail, max_s)
 
 
-def _middle_cut(sentence: str, pattern: re.Pattern) -> int | None:
+def _middle_cut(sentence: str, pattern: re.Pattern[str]) -> int | None:
     """The break nearest the middle (by speaking time), so halves are balanced."""
     total = estimate_speech_s(sentence)
     best, best_distance = None, None

@@ -14,6 +14,7 @@ from math import gcd
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.signal import resample_poly
 
 from media.phonemes import PhoneTrack, TimingSource
@@ -87,12 +88,13 @@ def concatenate(parts: list[Speech]) -> Speech:
     return Speech(samples, rate, " ".join(p.text for p in parts), tuple(cues), PhoneTrack.joined(tracks))
 
 
-def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> NDArray[np.float32]:
     if from_rate == to_rate:
         return np.asarray(samples, dtype=np.float32)
     divisor = gcd(int(from_rate), int(to_rate))
     out = resample_poly(np.asarray(samples, dtype=np.float64), to_rate // divisor, from_rate // divisor)
-    return out.astype(np.float32)
+    resampled: NDArray[np.float32] = out.astype(np.float32)
+    return resampled
 
 
 def shape_speech(samples: np.ndarray, sample_rate: int) -> np.ndarray:

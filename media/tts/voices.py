@@ -16,6 +16,7 @@ import functools
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,7 +158,7 @@ def _voice_for_language(wanted: str, asked: str | None, settings: Settings) -> V
         if ref.language == wanted:
             return ref
     for ref in piper:
-        if _same_language(ref.language, wanted):
+        if ref.language is not None and _same_language(ref.language, wanted):
             return ref
     known = espeak_languages()
     if wanted in known:
@@ -221,17 +222,19 @@ def parse_espeak_voices(listing: str) -> dict[str, str]:
         if len(fields) < 2 or not fields[0].isdigit():
             continue
         language = normalize_language(fields[1])
+        assert language is not None  # split() gives no blank field
         languages.setdefault(language, language)
         alias_priority.setdefault(language, -1)
-        for alias, priority in _aliases(line):
-            alias = normalize_language(alias)
+        for named, priority in _aliases(line):
+            alias = normalize_language(named)
+            assert alias is not None  # split() gives no blank field
             if alias_priority.get(alias, 99) > priority:
                 languages[alias] = language
                 alias_priority[alias] = priority
     return languages
 
 
-def _aliases(line: str):
+def _aliases(line: str) -> Iterator[tuple[str, int]]:
     start = line.find("(")
     while start != -1:
         end = line.find(")", start)
