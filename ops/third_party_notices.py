@@ -30,6 +30,7 @@ import importlib.metadata as metadata
 import re
 import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,18 +190,20 @@ def verdict(expression: str) -> str:
 
 
 def _or(tokens: list[str]) -> tuple[str, list[str]]:
-    value, tokens = _and(tokens)
-    while tokens and tokens[0].upper() == "OR":
-        other, tokens = _and(tokens[1:])
-        value = _best(value, other)
-    return value, tokens
+    return _joined(tokens, "OR", _and, _best)
 
 
 def _and(tokens: list[str]) -> tuple[str, list[str]]:
-    value, tokens = _term(tokens)
-    while tokens and tokens[0].upper() == "AND":
-        other, tokens = _term(tokens[1:])
-        value = _worst(value, other)
+    return _joined(tokens, "AND", _term, _worst)
+
+
+def _joined(tokens: list[str], word: str, operand: Callable[[list[str]], tuple[str, list[str]]],
+            combine: Callable[[str, str], str]) -> tuple[str, list[str]]:
+    """``operand (word operand)*``: the operands' verdicts folded with ``combine``, and the tokens left."""
+    value, tokens = operand(tokens)
+    while tokens and tokens[0].upper() == word:
+        other, tokens = operand(tokens[1:])
+        value = combine(value, other)
     return value, tokens
 
 
