@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.render import SCRIPTS  # noqa: E402
-from domain.config import Settings  # noqa: E402
-from tests.conftest import settings_env  # noqa: E402
-from tests.farm import Farm  # noqa: E402
+from benchmarks.render import SCRIPTS, one_worker_farm  # noqa: E402
 
 
 def wait(client, job_id: str) -> tuple[dict, float]:
@@ -49,34 +45,24 @@ def row(kind: str, job: dict, total_s: float) -> dict:
 
 def run(resolution: int, fps: int, rounds: int) -> list[dict]:
     rows = []
-    with tempfile.TemporaryDirectory(prefix="talkfarm-draft-bench-") as tmp:
-        settings = Settings.from_env({}, data_dir=Path(tmp) / "data")
-        from domain.db import upgrade
-
-        upgrade(settings)
-        farm = Farm(settings, settings_env(settings), Path(tmp) / "logs", workers=1, concurrency=1, webhooks=False)
-        farm.start()
-        try:
-            client = farm.client(farm.create_key("bench"))
-            params = {"resolution": resolution, "fps": fps}
-            # a first job loads the voice and the model: not measured
-            wait(client, client.post("/v1/jobs", json={"script": "Warming up.", "avatar": "astronaut",
-                                                       "params": params}).json()["id"])
-            for r in range(rounds):
-                a = SCRIPTS[(2 * r) % len(SCRIPTS)] + f" Round {r}."
-                b = SCRIPTS[(2 * r + 1) % len(SCRIPTS)] + f" Round {r}."
-                t0 = time.perf_counter()
-                job = client.post("/v1/jobs", json={"script": a, "avatar": "astronaut", "params": params}).json()
-                rows.append(row("final, no draft", *_timed(client, job["id"], t0)))
-                t0 = time.perf_counter()
-                draft = client.post("/v1/jobs", json={"script": b, "avatar": "astronaut", "params": params,
-                                                      "draft": True}).json()
-                rows.append(row("draft", *_timed(client, draft["id"], t0)))
-                t0 = time.perf_counter()
-                final = client.post(f"/v1/jobs/{draft['id']}/approve").json()
-                rows.append(row("final from draft", *_timed(client, final["id"], t0)))
-        finally:
-            farm.stop()
+    with one_worker_farm("talkfarm-draft-bench-") as (_, client):
+        params = {"resolution": resolution, "fps": fps}
+        # a first job loads the voice and the model: not measured
+        wait(client, client.post("/v1/jobs", json={"script": "Warming up.", "avatar": "astronaut",
+                                                   "params": params}).json()["id"])
+        for r in range(rounds):
+            a = SCRIPTS[(2 * r) % len(SCRIPTS)] + f" Round {r}."
+            b = SCRIPTS[(2 * r + 1) % len(SCRIPTS)] + f" Round {r}."
+            t0 = time.perf_counter()
+            job = client.post("/v1/jobs", json={"script": a, "avatar": "astronaut", "params": params}).json()
+            rows.append(row("final, no draft", *_timed(client, job["id"], t0)))
+            t0 = time.perf_counter()
+            draft = client.post("/v1/jobs", json={"script": b, "avatar": "astronaut", "params": params,
+                                                  "draft": True}).json()
+            rows.append(row("draft", *_timed(client, draft["id"], t0)))
+            t0 = time.perf_counter()
+            final = client.post(f"/v1/jobs/{draft['id']}/approve").json()
+            rows.append(row("final from draft", *_timed(client, final["id"], t0)))
     return rows
 
 

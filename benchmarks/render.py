@@ -17,7 +17,10 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -60,9 +63,11 @@ def long_script(minutes: float) -> str:
     return " ".join(out)
 
 
-def run(resolution: int, runs: int, fps: int, long_minutes: float = 0.0) -> list[dict]:
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="talkfarm-bench-") as tmp:
+@contextmanager
+def one_worker_farm(prefix: str) -> Iterator[tuple[Farm, Any]]:
+    """A farm of real processes (one worker, one job at a time, no webhooks) on a fresh database in a
+    temporary directory named ``prefix``…, and a client with a new key; stopped on the way out."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         settings = Settings.from_env({}, data_dir=Path(tmp) / "data")
         from domain.db import upgrade
 
@@ -70,32 +75,37 @@ def run(resolution: int, runs: int, fps: int, long_minutes: float = 0.0) -> list
         farm = Farm(settings, settings_env(settings), Path(tmp) / "logs", workers=1, concurrency=1, webhooks=False)
         farm.start()
         try:
-            client = farm.client(farm.create_key("bench"))
-            for i in range(runs + (1 if long_minutes else 0)):
-                script = SCRIPTS[(i + resolution) % len(SCRIPTS)] + f" Bulletin {resolution}-{i}."
-                if i == runs:
-                    script = long_script(long_minutes)
-                submitted = time.perf_counter()
-                job = client.post("/v1/jobs", json={"script": script, "avatar": "astronaut",
-                                                    "params": {"resolution": resolution, "fps": fps}}).json()
-                started = None
-                while True:
-                    job = client.get(f"/v1/jobs/{job['id']}").json()
-                    if started is None and job["status"] != "queued":
-                        started = time.perf_counter()
-                    if job["status"] in ("succeeded", "failed", "canceled"):
-                        break
-                    time.sleep(0.05)
-                total = time.perf_counter() - submitted
-                if job["status"] != "succeeded":
-                    raise SystemExit(f"job failed: {job['error']}\n{farm.logs('worker-1')[-2000:]}")
-                duration = job["output"]["duration_s"]
-                rows.append({"resolution": resolution, "run": "long" if i == runs else ("cold" if i == 0 else "warm"),
-                             "video_s": duration,
-                             "total_s": total, "ratio": total / duration, "queued_s": (started or submitted) - submitted,
-                             **job["timings"], "peak_rss_mib": worker_peak_rss_mib(farm)})
+            yield farm, farm.client(farm.create_key("bench"))
         finally:
             farm.stop()
+
+
+def run(resolution: int, runs: int, fps: int, long_minutes: float = 0.0) -> list[dict]:
+    rows = []
+    with one_worker_farm("talkfarm-bench-") as (farm, client):
+        for i in range(runs + (1 if long_minutes else 0)):
+            script = SCRIPTS[(i + resolution) % len(SCRIPTS)] + f" Bulletin {resolution}-{i}."
+            if i == runs:
+                script = long_script(long_minutes)
+            submitted = time.perf_counter()
+            job = client.post("/v1/jobs", json={"script": script, "avatar": "astronaut",
+                                                "params": {"resolution": resolution, "fps": fps}}).json()
+            started = None
+            while True:
+                job = client.get(f"/v1/jobs/{job['id']}").json()
+                if started is None and job["status"] != "queued":
+                    started = time.perf_counter()
+                if job["status"] in ("succeeded", "failed", "canceled"):
+                    break
+                time.sleep(0.05)
+            total = time.perf_counter() - submitted
+            if job["status"] != "succeeded":
+                raise SystemExit(f"job failed: {job['error']}\n{farm.logs('worker-1')[-2000:]}")
+            duration = job["output"]["duration_s"]
+            rows.append({"resolution": resolution, "run": "long" if i == runs else ("cold" if i == 0 else "warm"),
+                         "video_s": duration,
+                         "total_s": total, "ratio": total / duration, "queued_s": (started or submitted) - submitted,
+                         **job["timings"], "peak_rss_mib": worker_peak_rss_mib(farm)})
     return rows
 
 
