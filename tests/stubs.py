@@ -37,10 +37,8 @@ class StubControl:
     #: asked at every checkpoint (segment boundary); an exception it returns is
     #: raised there, as a worker's drain (``Interrupted``) or a lost job would be
     stop_when: Callable[[], BaseException | None] | None = None
-    checks: int = 0
 
     def check(self, *, checkpoint: bool = False) -> None:
-        self.checks += 1
         if checkpoint and self.stop_when is not None:
             failure = self.stop_when()
             if failure is not None:
