@@ -136,6 +136,26 @@ def test_embedding_saturates_at_black_and_white_instead_of_wrapping_around():
     assert marked[:, : SIDE // 2 - 8].max() < 32 and marked[:, SIDE // 2 + 8:].min() > 223
 
 
+def test_embedding_adds_the_rounded_amplitude_times_pattern_and_clips():
+    """The arithmetic itself, against a plain numpy reference: frame + round(amplitude × pattern),
+    clipped to 0..255, on a real frame and on one that saturates (amplitude tripled)."""
+    from media.watermark.masking import amplitude_map
+
+    key = InvisibleWatermark(KEY)
+    pattern = key.pattern(PAYLOAD, SIDE, SIDE)
+    frame = next(_frames())
+    for strength in (1.0, 3.0):
+        marked = key.embedder(PAYLOAD, SIDE, SIDE, FPS) if strength == 1.0 else \
+            InvisibleWatermark(KEY, strength=strength).embedder(PAYLOAD, SIDE, SIDE, FPS)
+        offset = np.rint(amplitude_map(frame, strength).astype(np.float64) * pattern)
+        expected = np.clip(frame.astype(np.float64) + offset[..., None], 0, 255).astype(np.uint8)
+        got = marked.apply(frame, 0)
+        # float32 products that land on .5 may round either way: allow one level on a few pixels
+        differs = got != expected
+        assert np.abs(got.astype(np.int16) - expected).max() <= 1
+        assert differs.mean() < 1e-3
+
+
 def test_a_pattern_dragged_along_by_motion_is_read_by_following_it():
     """A re-encoder's motion compensation carries a static pattern along with the
     content, so each stretch of the video holds it somewhere else: their plain
