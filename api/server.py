@@ -7,6 +7,7 @@ from gunicorn.app.base import BaseApplication
 from api.app import create_app
 from domain.config import Settings
 from domain.structured_logs import json_dict_config
+from media.tts import language
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints (no py.typed)
@@ -20,7 +21,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no typ
             self.cfg.set(key, value)
 
     def load(self):
-        return create_app(self.settings)
+        app = create_app(self.settings)
+        # in each server process before it takes requests: the first job without a
+        # `language` would otherwise wait for the language detector's model
+        language.preload()
+        return app
 
 
 def serve(settings: Settings, host: str, port: int, processes: int = 2, threads: int = 8) -> None:

@@ -96,6 +96,12 @@ def _by_unicode_script(sample: str, letters: list[str]) -> DetectedLanguage | No
     return DetectedLanguage("cmn", share, "script")
 
 
+def preload() -> None:
+    """Load py3langid's model now (about 0.5–1 s), so that the first script a
+    server process is sent does not wait for it."""
+    _identifier()
+
+
 @functools.lru_cache(maxsize=1)
 def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
