@@ -1,6 +1,7 @@
 """Piper speed on this machine: first load, warm synthesis, cache hits.
 
     python benchmarks/tts_speed.py
+    python benchmarks/tts_speed.py --threads    # onnxruntime threads: wall and CPU per speech second
 
 Prints a table. Real-time factor = synthesis seconds / speech seconds
 (lower is faster). Numbers are noisy when other work shares the cores.
@@ -8,6 +9,8 @@ Prints a table. Real-time factor = synthesis seconds / speech seconds
 
 from __future__ import annotations
 
+import argparse
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -38,7 +41,40 @@ def timed(fn):
     return result, time.perf_counter() - start
 
 
+def process_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def threads_table(repeat: int = 3) -> None:
+    """The voice on 1 onnxruntime thread (what the farm uses) and on onnxruntime's
+    default pool (one thread per core, spinning between operators): wall time,
+    and CPU time of the whole process (every thread), per second of speech."""
+    import os
+
+    voice = resolve_voice("joe", None, Settings.from_env({}))
+    assert voice.model_path is not None
+    print(f"{'onnxruntime threads':>20} {'speech s':>9} {'wall s':>8} {'cpu s':>7} {'wall/speech':>12} {'cpu/speech':>11}")
+    for threads in (1, 0):
+        engine = engines.PiperEngine.__new__(engines.PiperEngine)
+        engine.voice = engines.load_piper_voice(Path(voice.model_path), None, threads=threads)
+        engine.speak("Warm up.")
+        audio_s, wall, cpu = 0.0, time.perf_counter(), process_cpu_s()
+        for _ in range(repeat):
+            for text in (SCRIPT_A, SCRIPT_B):
+                speech = engine.speak(text)
+                audio_s += len(speech.samples) / speech.sample_rate
+        wall, cpu = time.perf_counter() - wall, process_cpu_s() - cpu
+        name = str(threads) if threads else f"default ({os.cpu_count()} cores)"
+        print(f"{name:>20} {audio_s:9.1f} {wall:8.2f} {cpu:7.2f} {wall / audio_s:12.3f} {cpu / audio_s:11.3f}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", action="store_true", help="compare onnxruntime thread settings instead")
+    if parser.parse_args().threads:
+        threads_table()
+        return
     voice = resolve_voice("joe", None, Settings.from_env({}))
     storage = LocalStorage(Path(tempfile.mkdtemp(prefix="tts-bench-")), signing_key=b"bench")
     engines.forget_engines()

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import NamedTuple, Protocol, TypedDict
+from typing import Any, NamedTuple, Protocol, TypedDict
 
 import numpy as np
 
@@ -58,15 +58,21 @@ class SpeechEngine(Protocol):
 class PiperEngine:
     """Piper with its own per-phoneme alignments: the voice model is patched in
     memory to output each phoneme's sample count (needs the ``onnx`` package),
-    counts that add up exactly to the audio."""
+    counts that add up exactly to the audio.
+
+    The voice runs on one onnxruntime thread. Speech is made one segment ahead
+    while the frames of the segment before are rendered and encoded on every
+    core, and onnxruntime's default pool (a thread per core, spinning between
+    operators) took 40 % more CPU for the same audio (0.100 against 0.071 CPU
+    seconds per second of speech), which the renderer and
+    x264 then lacked (``benchmarks/tts_speed.py --threads``)."""
 
     def __init__(self, ref: VoiceRef):
-        from piper import PiperVoice
-
         if ref.model_path is None:  # a Piper VoiceRef always names its model
             raise JobFailure("voice_unavailable", f"cannot load Piper voice {ref.name!r}: no model file")
         try:
-            self.voice = PiperVoice.load(ref.model_path, config_path=ref.config_path, include_alignments=True)
+            self.voice = load_piper_voice(Path(ref.model_path),
+                                          Path(ref.config_path) if ref.config_path else None)
         except Exception as exc:  # missing file, bad JSON, not an ONNX model
             raise JobFailure("voice_unavailable", f"cannot load Piper voice {ref.name!r}: {exc}") from exc
 
@@ -98,6 +104,34 @@ class PiperEngine:
             return EngineSpeech(samples, rate, PhoneTrack(
                 TimingSource.LOUDNESS, note="Piper gave no phoneme alignments for this voice"))
         return EngineSpeech(samples, rate, PhoneTrack(TimingSource.PIPER, tuple(phones)))
+
+
+#: onnxruntime threads for a Piper voice (see PiperEngine)
+PIPER_THREADS = 1
+
+
+def load_piper_voice(model_path: Path, config_path: Path | None = None, threads: int = PIPER_THREADS) -> Any:
+    """``PiperVoice.load(model_path, config_path, include_alignments=True)``, with
+    the session on ``threads`` onnxruntime threads (``load`` offers no options)."""
+    import json
+
+    import onnx
+    import onnxruntime as ort
+    from piper import PiperConfig, PiperVoice
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    config = json.loads(Path(config_path or f"{model_path}.json").read_text(encoding="utf-8"))
+    model = onnx.load(str(model_path))
+    try:
+        add_alignment_output(model)
+    except ValueError:  # already patched on disk, or no tensor to expose: as Piper's own loader does
+        pass
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(model.SerializeToString(), sess_options=options,
+                                   providers=["CPUExecutionProvider"])
+    return PiperVoice(config=PiperConfig.from_dict(config), session=session)
 
 
 class EspeakEngine:

@@ -94,19 +94,26 @@ def estimate_speech_s(text: str) -> float:
     return ideographs / IDEOGRAPHIC_CHARS_PER_S + others / ALPHABETIC_CHARS_PER_S
 
 
-def group_segments(sentences: list[str], target_s: float = 12.0, max_s: float = MAX_SEGMENT_S) -> list[list[str]]:
-    """Pack consecutive sentences into segments of about ``target_s`` seconds.
+#: The first segment is kept short: nothing is rendered until its speech is
+#: made, and a shorter first segment is spoken sooner.
+FIRST_SEGMENT_S = 4.0
 
-    A segment is closed once adding the next sentence would pass ``target_s``
+
+def group_segments(sentences: list[str], target_s: float = 12.0, max_s: float = MAX_SEGMENT_S,
+                   first_s: float = FIRST_SEGMENT_S) -> list[list[str]]:
+    """Pack consecutive sentences into segments of about ``target_s`` seconds,
+    the first one of about ``first_s``.
+
+    A segment is closed once adding the next sentence would pass its target
     (or ``max_s``); a sentence longer than that stands alone. Estimated from
     text, so the grouping is the same on every retry.
     """
     segments: list[list[str]] = []
     current: list[str] = []
     current_s = 0.0
-    limit = min(target_s, max_s)
     for sentence in sentences:
         length = estimate_speech_s(sentence)
+        limit = min(first_s if not segments else target_s, max_s)
         if current and current_s + length > limit:
             segments.append(current)
             current, current_s = [], 0.0

@@ -67,9 +67,17 @@ def test_empty_script_has_no_sentences():
 
 def test_group_segments_packs_sentences_up_to_the_target_and_keeps_order():
     sentences = [f"Sentence number {i} is about forty characters." for i in range(10)]  # ~2.9 s each
-    groups = group_segments(sentences, target_s=9.0)
+    groups = group_segments(sentences, target_s=9.0, first_s=9.0)
     assert [s for g in groups for s in g] == sentences
     assert [len(g) for g in groups] == [3, 3, 3, 1]
+
+
+def test_the_first_segment_is_short_so_that_rendering_starts_soon():
+    sentences = [f"Sentence number {i} is about forty characters." for i in range(10)]  # ~2.9 s each
+    groups = group_segments(sentences, target_s=9.0)  # the first of about 4 s: one sentence
+    assert [s for g in groups for s in g] == sentences
+    assert [len(g) for g in groups] == [1, 3, 3, 3]
+    assert group_segments(["Hello."]) == [["Hello."]]
 
 
 def test_group_segments_keeps_a_sentence_longer_than_the_target_alone():

@@ -168,6 +168,22 @@ def test_real_piper_joe_voice_speaks_a_short_sentence(storage):
     assert np.max(np.abs(speech.samples)) == pytest.approx(PEAK_LEVEL, abs=1e-3)
 
 
+@pytest.mark.slow
+def test_the_piper_voice_runs_on_one_onnxruntime_thread_and_keeps_its_alignments():
+    """One thread, so speech made ahead does not take the renderer's and x264's cores
+    (benchmarks/tts_speed.py --threads); the in-memory patch still gives every phone's time."""
+    engines.forget_engines()
+    engine = engines.engine_for(resolve_voice("joe", None, Settings.from_env({})))
+    assert isinstance(engine, engines.PiperEngine)
+    options = engine.voice.session.get_session_options()
+    assert (options.intra_op_num_threads, options.inter_op_num_threads) == (engines.PIPER_THREADS, 1) == (1, 1)
+    speech = engine.speak("Maybe the boat will move soon.")
+    assert speech.phones.source is TimingSource.PIPER
+    duration = len(speech.samples) / speech.sample_rate
+    assert speech.phones.phones[0].start_s < 0.2 and duration - 0.25 < speech.phones.phones[-1].end_s <= duration
+    assert {"m", "b"} <= {p.symbol for p in speech.phones.phones}
+
+
 @pytest.mark.skipif(espeak_binary() is None, reason="espeak-ng is not installed (apt-get install espeak-ng)")
 def test_espeak_ng_speaks_mandarin():
     voice = resolve_voice(None, "zh", Settings.from_env({}))
