@@ -193,7 +193,12 @@ def params_table() -> None:
 
 # --- talking to a farm -------------------------------------------------------------
 @main.command()
-@click.argument("script")
+@click.argument("script", required=False)
+@click.option("--audio", default=None, metavar="FILE|ASSET_ID",
+              help="Lip-sync this narration (an audio file, or the id of one uploaded before) instead of a script.")
+@click.option("--transcript", default=None, metavar="TEXT|FILE",
+              help="With --audio: the narration's words (text, a text file, or `-` for stdin), for phoneme "
+                   "timing and captions; without it the words are recognised.")
 @click.option("--avatar", required=True, help="Image file, asset id, or preset name (e.g. astronaut).")
 @click.option("--voice", default=None)
 @click.option("--language", default=None)
@@ -207,16 +212,28 @@ def params_table() -> None:
 @click.option("--draft", is_flag=True, help="A cheap preview with the final's speech and timing; "
                                             "`talkfarm jobs approve JOB` then renders the final.")
 @json_option
-def submit(script, avatar, voice, language, params, priority, accelerator, wait, output_path, idempotency_key, draft,
-           as_json):
-    """Submit SCRIPT (a text file, `-` for stdin, or the text itself) to be spoken by AVATAR.
+def submit(script, audio, transcript, avatar, voice, language, params, priority, accelerator, wait, output_path,
+           idempotency_key, draft, as_json):
+    """Submit SCRIPT (a text file, `-` for stdin, or the text itself) to be spoken by AVATAR,
+    or, with --audio, a narration for AVATAR to lip-sync.
     With --json the job's document (the final one with --wait) goes to stdout, the rest to stderr."""
+    if (script is None) == (audio is None):
+        raise click.UsageError("give a SCRIPT or --audio, not both and not neither")
+    if transcript is not None and audio is None:
+        raise click.UsageError("--transcript goes with --audio (a script is its own transcript)")
+    if script == "-" and transcript == "-":
+        raise click.UsageError("only one of SCRIPT and --transcript can be read from stdin")
     settings = _settings()
     say = functools.partial(click.echo, err=as_json)
     try:
         client = FarmClient(settings)
-        text = _script_text(script)
-        spec: dict = {"script": text, "avatar": _avatar(client, avatar, say)}
+        spec: dict = {"avatar": _asset(client, avatar, say)}
+        if audio is not None:
+            spec["audio_asset_id"] = _asset(client, audio, say)
+            if transcript is not None:
+                spec["transcript"] = _script_text(transcript)
+        else:
+            spec["script"] = _script_text(script)
         if voice:
             spec["voice"] = voice
         if language:
@@ -266,13 +283,15 @@ def _script_text(script: str) -> str:
     return script
 
 
-def _avatar(client: FarmClient, avatar: str, say=click.echo) -> str:
-    path = Path(avatar)
+def _asset(client: FarmClient, file_or_id: str, say=click.echo) -> str:
+    """A file is uploaded and its new asset id returned; anything else is taken as an
+    asset id or preset name (the API says if it is neither)."""
+    path = Path(file_or_id)
     if path.is_file():
         asset = client.upload_asset(path)
         say(f"uploaded {path.name} as {asset['id']}")
-        return asset["id"]
-    return avatar
+        return str(asset["id"])
+    return file_or_id
 
 
 def _param(text: str):

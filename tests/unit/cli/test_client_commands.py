@@ -137,3 +137,49 @@ def test_submit_draft_then_approve_it(talkfarm, keys, sessions):
     assert approved.exit_code == 0 and f"approved {draft['id']}: final job job_" in approved.stdout
     table = talkfarm(keys["alpha"], "jobs", "list").stdout
     assert "draft" in table and "final" in table
+
+
+def _narration(path):
+    import numpy as np
+
+    from media.encode.wav import wav_bytes
+
+    t = np.arange(24000 * 2) / 24000
+    path.write_bytes(wav_bytes((0.3 * np.sin(2 * np.pi * 180 * t)).astype(np.float32), 24000))
+    return path
+
+
+def test_submit_a_narration_file_with_its_transcript_from_a_file(talkfarm, keys, tmp_path, sessions):
+    from domain.models import Job
+
+    audio = _narration(tmp_path / "narration.wav")
+    words = tmp_path / "words.txt"
+    words.write_text("Good evening from the newsroom.", encoding="utf-8")
+
+    done = talkfarm(keys["alpha"], "submit", "--audio", str(audio), "--transcript", str(words),
+                    "--avatar", "astronaut", "--json")
+
+    assert done.exit_code == 0, done.stderr
+    job = json.loads(done.stdout)
+    assert "uploaded narration.wav as ast_" in done.stderr
+    with sessions() as session:
+        spec = session.get(Job, job["id"]).spec
+    assert spec["audio_asset_id"].startswith("ast_") and spec.get("script") is None
+    assert spec["transcript"] == "Good evening from the newsroom."
+
+
+def test_submit_refuses_a_script_with_audio_or_a_transcript_without_audio_before_sending_anything(
+        talkfarm, keys, tmp_path, sessions, sqlite_settings):
+    from tests.unit.api.test_requests import nothing_stored
+
+    audio = _narration(tmp_path / "narration.wav")
+    for args in (["Hello.", "--audio", str(audio)], ["Hello.", "--transcript", "Hello."], []):
+        refused = talkfarm(keys["alpha"], "submit", *args, "--avatar", "astronaut")
+        assert refused.exit_code == 2, refused.output
+        assert "SCRIPT or --audio" in refused.output or "--transcript goes with --audio" in refused.output
+    nothing_stored(sessions, sqlite_settings)
+
+
+def test_submit_narration_by_an_asset_id_that_does_not_exist_is_the_apis_problem(talkfarm, keys):
+    missing = talkfarm(keys["alpha"], "submit", "--audio", "ast_01m0000000000000000000000", "--avatar", "astronaut")
+    assert missing.exit_code == 1 and "error:" in missing.stderr
