@@ -28,7 +28,11 @@ FIELD_OF_CODE = {
     "language_unknown": "voice", "voice_with_audio": "voice",
     "model_unknown": "model", "no_compatible_pool": "model",
     "duration_mismatch": "params.duration",
+    "asset_not_audio": "narration", "audio_too_long": "narration", "audio_too_short": "narration",
+    "transcript_too_long": "transcript",
 }
+#: what the page says when "a recorded narration" is chosen and none was uploaded
+NO_NARRATION = {"code": "asset_empty", "message": "Upload the narration first."}
 PAGE_SIZE = 50
 
 
@@ -62,8 +66,11 @@ def _form_values() -> dict[str, Any]:
 
 
 def _job_request(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
-    return {"script": form.get("script", ""), "avatar": form.get("preset") or form.get("avatar_asset_id") or "",
-            **job_fields_from_form(form, catalog, ("voice", "model"))}
+    avatar = form.get("preset") or form.get("avatar_asset_id") or ""
+    if form.get("source") == "narration":  # the narration speaks for itself: no script, no voice
+        return {"audio_asset_id": form["audio_asset_id"], "transcript": form.get("transcript") or None,
+                "avatar": avatar, **job_fields_from_form(form, catalog, ("model",))}
+    return {"script": form.get("script", ""), "avatar": avatar, **job_fields_from_form(form, catalog, ("voice", "model"))}
 
 
 @page.route("/jobs/new", methods=["GET", "POST"])
@@ -71,19 +78,25 @@ def new_job():
     catalog = load_catalog()
     form: dict[str, Any] = {"draft": "on"}
     errors: dict[str, dict[str, str]] = {}
-    portrait = None
+    portrait = narration = None
     if request.method == "POST":
         form = _form_values()
-        try:
-            job = public_api.post("/v1/jobs", _job_request(form, catalog))
-            return redirect(url_for("page.job", job_id=job["id"]), 303)
-        except ApiRefused as refused:
-            errors = field_errors(refused, FIELD_OF_CODE, "form")
+        if form.get("source") == "narration" and not form.get("audio_asset_id"):
+            errors = {"narration": NO_NARRATION}
+        else:
+            try:
+                job = public_api.post("/v1/jobs", _job_request(form, catalog))
+                return redirect(url_for("page.job", job_id=job["id"]), 303)
+            except ApiRefused as refused:
+                errors = field_errors(refused, FIELD_OF_CODE, "form")
         if form.get("avatar_asset_id"):
             portrait = _asset_or_none(form["avatar_asset_id"])
+        if form.get("audio_asset_id"):
+            narration = _asset_or_none(form["audio_asset_id"])
     status = 422 if errors else 200
     return render_template("new_job.html", title="New video", catalog=catalog, form=form, errors=errors,
-                           portrait=portrait, settings_open=any(k.startswith(("params.", "model")) for k in errors),
+                           portrait=portrait, narration=narration,
+                           settings_open=any(k.startswith(("params.", "model")) for k in errors),
                            max_bytes=ctx().settings.max_asset_bytes,
                            max_chars=ctx().settings.max_script_chars), status
 
@@ -102,6 +115,15 @@ def upload_portrait():
     if asset is not None and asset["kind"] != "image":
         asset, error = None, {"code": "avatar_not_image", "message": "That file is audio, not a portrait."}
     return render_template("fragments/portrait.html", portrait=asset, errors={"avatar": error} if error else {})
+
+
+@page.route("/jobs/new/narration", methods=["POST"])
+def upload_narration():
+    """htmx: upload the chosen narration; answer with its length, or why the farm cannot use it."""
+    asset, error = public_api.forward_upload("/v1/assets", "Choose a narration file.", field="narration")
+    if asset is not None and asset["kind"] != "audio":
+        asset, error = None, {"code": "asset_not_audio", "message": "That file is a picture, not a narration."}
+    return render_template("fragments/narration.html", narration=asset, errors={"narration": error} if error else {})
 
 
 # --- one job --------------------------------------------------------------------------------

@@ -70,10 +70,10 @@ def post(path: str, json: Any = None, **kwargs: Any) -> Any:
     return call("POST", path, json=json, **kwargs).body
 
 
-def forward_upload(path: str, empty_message: str) -> tuple[Any, dict[str, str] | None]:
-    """The browser's ``file`` POSTed on to the API at ``path``: (the API's document, None), or
+def forward_upload(path: str, empty_message: str, field: str = "file") -> tuple[Any, dict[str, str] | None]:
+    """The browser's file in ``field`` POSTed on to the API at ``path``: (the API's document, None), or
     (None, the error to show: ``asset_empty`` with ``empty_message`` when no file was chosen)."""
-    upload = request.files.get("file")
+    upload = request.files.get(field)
     if upload is None or not upload.filename:
         return None, {"code": "asset_empty", "message": empty_message}
     try:
