@@ -85,11 +85,17 @@ def test_every_page_has_no_axe_violations(page_farm, browser, operator_key, fini
         tab.get_by_role("button", name="Submit").click()
         expect(tab.get_by_text("script_too_long")).to_be_visible()
         check(tab, "new-video-refused", scheme)
+        tab.get_by_label("A recorded narration", exact=False).check()
+        tab.get_by_role("button", name="Submit").click()
+        expect(tab.get_by_text("Upload the narration first.")).to_be_visible()
+        tab.get_by_role("group", name="What the face says").scroll_into_view_if_needed()
+        check(tab, "new-video-narration", scheme)
 
         client = page_farm.client(operator_key)
+        # long enough to be seen running (its own words, so no cached speech; full size), canceled below
         running = client.post("/v1/jobs", json={
-            "script": "The council met today to discuss the new transport plan for the city. " * 8,
-            "avatar": "astronaut", "params": {k: int(v) for k, v in TINY.items()}}).json()
+            "script": f"The council met today to discuss the {scheme} transport plan for the city. " * 12,
+            "avatar": "astronaut", "params": {"resolution": 512, "fps": 25}}).json()
         tab.goto(f"{base}/jobs/{running['id']}")
         expect(tab.get_by_role("status").filter(has_text="running")).to_have_count(1, timeout=60_000)
         check(tab, "job-running", scheme)

@@ -68,6 +68,7 @@ def test_no_narration_or_a_picture_as_narration_is_shown_at_the_field_and_nothin
     open_new_video_with_narration(tab, page_farm)
     tab.get_by_role("button", name="Submit").click()
     expect(tab.get_by_text("Upload the narration first.")).to_be_visible()
+    expect(tab.get_by_label("Narration", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(tab.get_by_label("A recorded narration", exact=False)).to_be_checked()  # the choice is kept
 
     tab.get_by_label("Narration", exact=True).set_input_files(str(preset_path("astronaut")))
