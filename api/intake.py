@@ -63,6 +63,18 @@ def choose_pool(session: Session, settings: Settings, accelerator: str, model_po
     return "cpu" if "cpu" in candidates else candidates[0]
 
 
+def _check_some_worker_serves(session: Session, settings: Settings, pool: str, model: str) -> None:
+    """422 ``model_unavailable`` when every live worker of the pool refused to load the model (a file
+    that does not fit its adapter, say): such a job could only fail. With no live worker, or one that
+    has not said yet (still warming up), the job is taken."""
+    workers = [w for w in live_workers(session, settings, pool) if w.state != "draining"]
+    reasons = [(w.refused_models or {}).get(model) for w in workers]
+    if workers and all(reasons):
+        raise ProblemError("model_unavailable",
+                           f"Every live worker of pool {pool!r} ({len(workers)}) refused to load model {model!r}: "
+                           f"{reasons[0]}. An operator must fix the model file or its entry in TALKFARM_MODELS.", 422)
+
+
 def _asset(session: Session, tenant_id: str, asset_id: str, field: str) -> Asset:
     try:
         return owned(session, Asset, asset_id, tenant_id)
@@ -149,6 +161,7 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
 
         check_webhook_url(webhook_url, settings)
     pool = choose_pool(session, settings, body["accelerator"], model.pools)
+    _check_some_worker_serves(session, settings, pool, model.name)
     return Intake(spec=spec, pool=pool, priority=body["priority"], metadata=metadata, webhook_url=webhook_url,
                   accelerator=body["accelerator"])
 

@@ -36,6 +36,9 @@ class WorkerSchema(Schema):
     heartbeat_age_s = fields.Float(metadata={"description": "Seconds since its last heartbeat."})
     current_jobs = fields.List(fields.String(), metadata={"description": "Jobs it is running now."})
     failures = fields.Integer(metadata={"description": "Attempts that failed on it."})
+    refused_models = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "Models of its pool it refused to load at start, by name, with the code and why; "
+                       "jobs for a model every live worker of the pool refused are refused at submit (model_unavailable)."})
     blocklisted_on = fields.List(fields.String(), metadata={
         "description": "Unfinished jobs that failed on it too often and are no longer given to it."})
 
@@ -81,7 +84,7 @@ def worker_list(session: Session, settings: Settings, principal: Principal, *, i
                       "started_at": iso(w.started_at), "heartbeat_at": iso(w.heartbeat_at),
                       "heartbeat_age_s": round(max(0.0, (now - w.heartbeat_at).total_seconds()), 1),
                       "current_jobs": sorted(running.get(w.id, [])), "failures": failures.get(w.id, 0),
-                      "blocklisted_on": sorted(blocked.get(w.id, []))})
+                      "refused_models": dict(w.refused_models or {}), "blocklisted_on": sorted(blocked.get(w.id, []))})
     return items
 
 

@@ -245,6 +245,8 @@ class Worker(Base):
     state: Mapped[str] = mapped_column(sa.String(16), default="online")  # online | draining | offline
     #: counters and histograms the worker reports with each heartbeat (batch sizes, stage seconds)
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: models this worker's pool serves that it refused to load, name → "code: why" (set at warm-up)
+    refused_models: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sa.text("'{}'"))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -95,6 +95,8 @@ class WorkerRuntime:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(2).hex()}"
         self.draining = threading.Event()
         self.state = "starting"
+        #: models of this pool it refused to load at warm-up, name → "code: why"; reported with each heartbeat
+        self.refused_models: dict[str, str] = {}
         self.drain_started: float | None = None
         self.stats = WorkerStats()
         self.active: dict[str, AttemptHandle] = {}
@@ -160,7 +162,7 @@ class WorkerRuntime:
         try:
             engine_for(resolve_voice(None, "en", self.settings)).speak("Ready.")
             analyze_portrait(preset_path(DEFAULT_PRESET).read_bytes())
-            self.load_models()
+            self.refused_models = self.load_models()
         except Exception:  # a cold first job is slower, not broken
             log.warning("warm-up failed; the first job will load what it needs", exc_info=True)
         log.info("warmed up in %.1f s", time.monotonic() - started)
@@ -227,14 +229,15 @@ class WorkerRuntime:
         with self.sessions() as session, session.begin():
             updated = rows_changed(session.execute(
                 sa.update(Worker).where(Worker.id == self.worker_id)
-                .values(heartbeat_at=utcnow(), running=len(handles), state=state, stats=self.stats.snapshot())
+                .values(heartbeat_at=utcnow(), running=len(handles), state=state, stats=self.stats.snapshot(),
+                        refused_models=self.refused_models)
             ))
             if not updated and state != "offline":
                 # our row was reaped while we were cut off: come back
                 session.merge(Worker(id=self.worker_id, hostname=socket.gethostname(), tag=self.tag,
                                      arch=platform.machine(), providers=self.providers, concurrency=self.concurrency,
                                      running=len(handles), state=state, stats=self.stats.snapshot(),
-                                     started_at=utcnow(), heartbeat_at=utcnow()))
+                                     refused_models=self.refused_models, started_at=utcnow(), heartbeat_at=utcnow()))
         for handle in handles:
             try:
                 with self.sessions() as session, session.begin():

@@ -26,7 +26,7 @@ FIELD_OF_CODE = {
     "avatar_no_face": "avatar", "avatar_too_small": "avatar",
     "voice_unknown": "voice", "voice_unavailable": "voice", "voice_language_mismatch": "voice",
     "language_unknown": "voice", "voice_with_audio": "voice",
-    "model_unknown": "model", "no_compatible_pool": "model",
+    "model_unknown": "model", "no_compatible_pool": "model", "model_unavailable": "model",
     "duration_mismatch": "params.duration",
     "asset_not_audio": "narration", "audio_too_long": "narration", "audio_too_short": "narration",
     "transcript_too_long": "transcript",

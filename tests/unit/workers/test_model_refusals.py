@@ -64,3 +64,18 @@ def test_a_job_for_the_refused_model_fails_with_its_code_and_is_not_retried(runt
     failure = _as_failure(caught.value)
     assert (failure.code, failure.retryable) == ("model_invalid", False)
     assert "'broken'" in failure.message and "expected [N, 3, 64, 64]" in failure.message
+
+
+def test_the_refusals_of_warm_up_go_out_with_the_heartbeat(runtime):
+    from domain.models import Worker
+
+    runtime.start()
+    try:
+        runtime.warm_up()
+        runtime._beat()
+        with runtime.sessions() as session:
+            row = session.get(Worker, runtime.worker_id)
+            assert row is not None and list(row.refused_models) == ["broken"]
+            assert row.refused_models["broken"].startswith("model_invalid: model 'broken'")
+    finally:
+        runtime.stop()
