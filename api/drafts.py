@@ -48,7 +48,8 @@ def approve_draft(session: Session, settings: Settings, principal: Principal, jo
     model = known_models(settings).get(draft.spec.get("model", "builtin"))
     if model is None:  # the operator removed it since the draft ran
         raise ProblemError("model_unknown", f"The draft's model {draft.spec.get('model')!r} is no longer offered.", 422)
-    pool = intake.choose_pool(session, settings, draft.accelerator, list(model.pools))
+    pool = intake.choose_pool(session, settings, draft.accelerator, list(model.pools), model.name)
+    intake.check_some_worker_serves(session, settings, pool, model.name)
     final = intake.new_job(session, settings, tenant, intake.Intake(
         spec=final_spec(draft.spec), pool=pool, priority=draft.priority, metadata=dict(draft.metadata_ or {}),
         webhook_url=draft.webhook_url, accelerator=draft.accelerator))

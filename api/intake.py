@@ -46,7 +46,10 @@ class Intake:
     accelerator: str
 
 
-def choose_pool(session: Session, settings: Settings, accelerator: str, model_pools: Collection[str] | None) -> str:
+def choose_pool(session: Session, settings: Settings, accelerator: str, model_pools: Collection[str] | None,
+                model: str | None = None) -> str:
+    """The pool for a job: the accelerator's; for ``auto``, the first of GPU, NPU, CPU with an online
+    worker that has not refused ``model``, else ``cpu``."""
     candidates = [p for p in ACCELERATOR_POOLS[accelerator] if p in settings.pools]
     if model_pools is not None:
         candidates = [p for p in candidates if p in model_pools]
@@ -56,14 +59,15 @@ def choose_pool(session: Session, settings: Settings, accelerator: str, model_po
                            f"No pool of this farm offers accelerator '{accelerator}' for this model (pools: {offered}).", 422)
     if accelerator != "auto" or len(candidates) == 1:
         return candidates[0]
-    live = {w.tag for w in live_workers(session, settings) if w.state == "online"}
+    live = {w.tag for w in live_workers(session, settings)
+            if w.state == "online" and not (model and (w.refused_models or {}).get(model))}
     for pool in candidates:  # accelerators first
         if pool in live:
             return pool
     return "cpu" if "cpu" in candidates else candidates[0]
 
 
-def _check_some_worker_serves(session: Session, settings: Settings, pool: str, model: str) -> None:
+def check_some_worker_serves(session: Session, settings: Settings, pool: str, model: str) -> None:
     """422 ``model_unavailable`` when every live worker of the pool refused to load the model (a file
     that does not fit its adapter, say): such a job could only fail. With no live worker, or one that
     has not said yet (still warming up), the job is taken."""
@@ -160,8 +164,8 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
     if webhook_url:
 
         check_webhook_url(webhook_url, settings)
-    pool = choose_pool(session, settings, body["accelerator"], model.pools)
-    _check_some_worker_serves(session, settings, pool, model.name)
+    pool = choose_pool(session, settings, body["accelerator"], model.pools, model.name)
+    check_some_worker_serves(session, settings, pool, model.name)
     return Intake(spec=spec, pool=pool, priority=body["priority"], metadata=metadata, webhook_url=webhook_url,
                   accelerator=body["accelerator"])
 

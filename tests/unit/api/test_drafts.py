@@ -130,3 +130,13 @@ def test_approving_a_draft_whose_model_was_removed_is_422(alpha, sessions):
         job.spec = {**job.spec, "model": "retired-model"}
     assert_problem(alpha.post(f"/v1/jobs/{draft['id']}/approve"), 422, "model_unknown")
     assert alpha.get(f"/v1/jobs/{draft['id']}").get_json()["final_job_id"] is None
+
+
+def test_approving_when_every_live_worker_refused_the_model_is_422_and_makes_nothing(alpha, sessions):
+    from tests.unit.api.test_refused_models import WHY, add_worker
+
+    draft = submit(alpha)
+    succeed(sessions, draft["id"])
+    add_worker(sessions, "w-refuses", {"builtin": WHY})
+    assert_problem(alpha.post(f"/v1/jobs/{draft['id']}/approve"), 422, "model_unavailable")
+    assert alpha.get(f"/v1/jobs/{draft['id']}").get_json()["final_job_id"] is None

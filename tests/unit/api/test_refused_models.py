@@ -54,3 +54,21 @@ def test_the_workers_list_shows_what_each_worker_refused(app, sessions):
     add_worker(sessions, "w1", {"builtin": WHY})
     items = {w["id"]: w for w in ops.get("/v1/workers").get_json()["items"]}
     assert items["w1"]["refused_models"] == {"builtin": WHY}
+
+
+def test_auto_passes_over_an_accelerator_pool_whose_workers_all_refused_the_model(tmp_path, monkeypatch):
+    from api.intake import choose_pool
+    from domain.config import Settings
+    from domain.db import session_factory, upgrade
+
+    settings = Settings.from_env({}, data_dir=tmp_path / "data", pools=("amd64-gpu", "cpu"))
+    upgrade(settings)
+    sessions = session_factory(settings)
+    with sessions() as session, session.begin():
+        session.add(Worker(id="gpu-1", hostname="g", tag="amd64-gpu", arch="x86_64", concurrency=1, state="online",
+                           refused_models={"musetalk": "model_invalid: wrong output shape"}, heartbeat_at=utcnow()))
+        session.add(Worker(id="cpu-1", hostname="c", tag="cpu", arch="x86_64", concurrency=1, state="online",
+                           heartbeat_at=utcnow()))
+    with sessions() as session:
+        assert choose_pool(session, settings, "auto", None, "musetalk") == "cpu"
+        assert choose_pool(session, settings, "auto", None, "builtin") == "amd64-gpu"  # accelerators first
