@@ -231,7 +231,12 @@ def _align(decoder: Any, pcm: bytes, spellings: list[str], texts: list[str]) -> 
     if not _words_fit(decoder, pcm, spellings):
         return None
     decoder.set_alignment()
-    _decode(decoder, pcm)
+    try:
+        _decode(decoder, pcm)
+    except RuntimeError:
+        # pocketsphinx's state-level pass can fail on words that passed the word-level one
+        # ("Alignment failed in frame N"): the transcript does not fit; the decoder is fine for the next
+        return None
     alignment = decoder.get_alignment()
     if alignment is None:
         return None
@@ -333,7 +338,10 @@ def _phone_loop_long(decoder: Any, pcm: bytes) -> _Fit | None:
 def _words_fit(decoder: Any, pcm: bytes, spellings: list[str]) -> bool:
     """Forced alignment's first pass: can these words be fitted to the audio at all."""
     decoder.set_align_text(" ".join(spellings))
-    _decode(decoder, pcm)
+    try:
+        _decode(decoder, pcm)
+    except RuntimeError:  # as in _align: these words cannot be fitted
+        return False
     return decoder.hyp() is not None
 
 

@@ -140,3 +140,38 @@ def test_a_transcript_with_a_near_miss_or_a_dropped_word_is_still_aligned(piper_
     transcript = SCRIPT.replace("a mop", "a map").replace("bought a", "bought")
     track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, transcript)
     assert track.source == TimingSource.ALIGNED and "map." in [w.text for w in track.words]
+
+
+class _FailingDecoder:
+    """What pocketsphinx does when its state-level pass cannot place the words
+    ("Alignment failed in frame N"): end_utt raises RuntimeError. Seen on Piper
+    speech with a wrong transcript about one run in ten."""
+
+    def __init__(self, fail_on_word_pass: bool):
+        self.fail_on_word_pass, self.aligning = fail_on_word_pass, False
+
+    def set_align_text(self, text):
+        pass
+
+    def set_alignment(self):
+        self.aligning = True
+
+    def start_utt(self):
+        pass
+
+    def process_raw(self, pcm, full_utt):
+        pass
+
+    def end_utt(self):
+        if self.aligning or self.fail_on_word_pass:
+            raise RuntimeError("Failed to stop utterance processing")
+
+    def hyp(self):
+        return object()
+
+
+@pytest.mark.parametrize("on_word_pass", [False, True])
+def test_a_pocketsphinx_alignment_failure_means_the_transcript_does_not_fit(on_word_pass):
+    from media.tts.alignment import _align
+
+    assert _align(_FailingDecoder(on_word_pass), b"\0" * 3200, ["hello"], ["Hello"]) is None
