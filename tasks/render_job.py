@@ -58,10 +58,14 @@ def _run_attempt(rt: WorkerRuntime, handle: AttemptHandle) -> None:
     except StaleAttempt as exc:
         log.warning("%s", exc)
     except Interrupted:
-        in_transaction(rt.sessions, lambda s: lifecycle.hand_back(s, claim, "drained"))
-        log.warning("handed %s back (worker draining)", claim.job_id)
+        _hand_back(rt, claim, "worker draining")
     except Exception as exc:  # a stage failed: record it, retry or fail the job
         failure = _as_failure(exc)
+        if failure.retryable and rt.draining.is_set():
+            # Stopping the host is the likeliest cause (a child process stopped with it):
+            # no failure counts against the job.
+            _hand_back(rt, claim, f"worker draining; the attempt ended with {failure.code}: {failure.message}")
+            return
         log.log(logging.WARNING if failure.retryable else logging.ERROR, "%s failed: %s: %s", claim.job_id,
                 failure.code, failure.message, exc_info=not isinstance(exc, JobFailure), extra={"code": failure.code})
         try:
@@ -69,6 +73,15 @@ def _run_attempt(rt: WorkerRuntime, handle: AttemptHandle) -> None:
         except StaleAttempt:
             return
         _send_webhooks(rt, deliveries)
+
+
+def _hand_back(rt: WorkerRuntime, claim: lifecycle.Claim, why: str) -> None:
+    try:
+        in_transaction(rt.sessions, lambda s: lifecycle.hand_back(s, claim, "drained"))
+    except StaleAttempt as exc:  # the job moved on meanwhile (canceled, lease lost): not ours to hand back
+        log.warning("%s", exc)
+        return
+    log.warning("handed %s back (%s)", claim.job_id, why)
 
 
 def _record_success(rt, claim, output, timings) -> list[str]:

@@ -11,7 +11,6 @@ audio, which the padding rule guarantees.
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from fractions import Fraction
@@ -21,7 +20,7 @@ import av
 import ffmpeg
 
 from domain.errors import JobFailure
-from media.encode.ffmpeg_binary import QUIET, encode_failure, ffmpeg_exe
+from media.encode.ffmpeg_binary import QUIET, encode_failure, ffmpeg_exe, run_ffmpeg
 from media.encode.wav import read_wav
 
 #: The MP4's audio: AAC-LC, mono, 48 kHz (resampled once from the farm's 24 kHz PCM).
@@ -60,7 +59,7 @@ def concat_and_mux(segment_paths: Sequence[Path | str], audio_wav_path: Path | s
         stream = ffmpeg.output(video.video, audio.audio, str(partial), f="mp4", **options).global_args(*QUIET)
         args = ffmpeg.compile(stream, cmd=ffmpeg_exe(), overwrite_output=True)
         try:
-            done = subprocess.run(args, capture_output=True, stdin=subprocess.DEVNULL)
+            done = run_ffmpeg(args)
         except OSError as exc:
             raise JobFailure("encode_failed", f"cannot start ffmpeg: {exc}", retryable=True) from exc
         if done.returncode != 0:

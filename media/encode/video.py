@@ -27,7 +27,7 @@ import numpy as np
 
 from domain.errors import JobFailure
 from media.encode.codec import LIBX264, video_codec_options
-from media.encode.ffmpeg_binary import QUIET, encode_failure, ffmpeg_exe
+from media.encode.ffmpeg_binary import QUIET, encode_failure, ffmpeg_exe, start_ffmpeg
 
 #: Frames that may wait for ffmpeg; bounds memory at 3 MB each for 1024².
 QUEUE_FRAMES = 8
@@ -107,8 +107,8 @@ class SegmentEncoder:
             .global_args(*QUIET)
         )
         try:
-            self._process = ffmpeg.run_async(stream, cmd=ffmpeg_exe(), pipe_stdin=True, pipe_stderr=True,
-                                             overwrite_output=True)
+            self._process = start_ffmpeg(ffmpeg.compile(stream, cmd=ffmpeg_exe(), overwrite_output=True),
+                                         stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as exc:
             raise JobFailure("encode_failed", f"cannot start ffmpeg: {exc}", retryable=True) from exc
         self._threads = [

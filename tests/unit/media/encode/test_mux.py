@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 
 from domain.errors import JobFailure
+from media.encode import mux
+from media.encode.ffmpeg_binary import run_ffmpeg
 from media.encode.mux import AAC_SAMPLE_RATE, concat_and_mux
 from media.encode.probe import probe
 from media.encode.timing import frames_for, pad_to_frames, samples_for
@@ -117,3 +119,15 @@ def test_segment_paths_with_quotes_and_spaces_are_joined(three_segments, tmp_pat
     write_wav(wav, np.zeros(samples_for(20, RATE, FPS), np.float32), RATE)
     out = concat_and_mux([odd], wav, tmp_path / "out.mp4", faststart=False)
     assert probe(out).video_frames == 20
+
+
+def test_joining_runs_ffmpeg_through_run_ffmpeg_in_a_session_of_its_own(three_segments, tmp_path, monkeypatch):
+    calls = []
+
+    def spy(args):
+        calls.append(args)
+        return run_ffmpeg(args)
+
+    monkeypatch.setattr(mux, "run_ffmpeg", spy)
+    out = mux.concat_and_mux(three_segments["segments"], three_segments["wav"], tmp_path / "out.mp4")
+    assert len(calls) == 1 and probe(out).video_frames == sum(three_segments["frames"])

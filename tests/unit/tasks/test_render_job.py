@@ -1,0 +1,81 @@
+"""How the render task records an attempt that ended early. A retryable
+failure while the worker drains is a hand-back, not a failure: stopping a
+host stops its child processes too (ffmpeg exits 255 on SIGTERM), and the
+chaos run once failed a job for good that way ("joining 3 segments: ffmpeg
+exited 255")."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from domain import lifecycle
+from domain.errors import JobFailure
+from domain.models import Job, JobAttempt, Tenant
+from domain.params import with_defaults
+from tasks.render_job import _run_attempt
+from workers.runtime import AttemptHandle, WorkerRuntime
+
+
+def _stopped_by_a_signal(handle, rt):
+    raise JobFailure("encode_failed", "joining 3 segments: ffmpeg exited 255: (stopped by a signal)", retryable=True)
+
+
+def _refused_input(handle, rt):
+    raise JobFailure("encode_failed", "joining 3 segments: ffmpeg exited 1: Invalid data", retryable=False)
+
+
+@pytest.fixture
+def running(sqlite_settings, sessions):
+    """A worker runtime (not started) and a job it has claimed."""
+
+    def make(pipeline):
+        rt = WorkerRuntime(sqlite_settings, "cpu", 1, ["CPUExecutionProvider"], pipeline=pipeline)
+        with sessions() as session, session.begin():
+            tenant = Tenant(name="newsroom")
+            session.add(tenant)
+            session.flush()
+            job = Job(tenant_id=tenant.id, pool="cpu", wm_code=7,
+                      spec={"script": "Hello.", "avatar": {"preset": "astronaut"}, "model": "builtin",
+                            "params": with_defaults({}), "watermark": {"enabled": False}})
+            session.add(job)
+            session.flush()
+            claim = lifecycle.claim(session, job.id, rt.worker_id, 60)
+        return rt, AttemptHandle(claim, rt)
+
+    return make
+
+
+def _job_and_attempt(sessions, handle):
+    with sessions() as session:
+        job = session.get(Job, handle.claim.job_id)
+        attempt = session.scalars(sa.select(JobAttempt).where(JobAttempt.job_id == handle.claim.job_id,
+                                                               JobAttempt.number == handle.claim.token)).one()
+        return job, attempt
+
+
+def test_a_retryable_failure_while_draining_hands_the_job_back_without_counting_it(running, sessions):
+    rt, handle = running(_stopped_by_a_signal)
+    rt.drain()
+    _run_attempt(rt, handle)
+    job, attempt = _job_and_attempt(sessions, handle)
+    assert (job.status, job.failures, job.interruptions) == ("queued", 0, 1)
+    assert job.error_code is None and job.not_before is None  # no back-off: any worker may take it now
+    assert (attempt.outcome, attempt.error_code) == ("interrupted", "drained")
+
+
+def test_the_same_failure_outside_a_drain_counts_and_is_retried(running, sessions):
+    rt, handle = running(_stopped_by_a_signal)
+    _run_attempt(rt, handle)
+    job, attempt = _job_and_attempt(sessions, handle)
+    assert (job.status, job.failures, job.interruptions, job.error_code) == ("queued", 1, 0, "encode_failed")
+    assert job.not_before is not None
+    assert attempt.outcome == "failed"
+
+
+def test_a_failure_that_will_not_pass_still_fails_the_job_during_a_drain(running, sessions):
+    rt, handle = running(_refused_input)
+    rt.drain()
+    _run_attempt(rt, handle)
+    job, _ = _job_and_attempt(sessions, handle)
+    assert (job.status, job.failures, job.error_code) == ("failed", 1, "encode_failed")
