@@ -7,10 +7,11 @@ variant, so ``job.output`` and ``job.error`` came back without their fields.
 ``{allOf: [{$ref}], nullable: true}`` says the same thing in the form those
 generators read as "this object, or null".
 
-Refusals before the app: gunicorn answers a request line longer than 4 KB
-itself, with a 414 in text/html, before Flask could make it problem+json.
-Every operation documents that answer, so a client (and a contract test)
-knows it can come.
+Refusals before the app: the HTTP server refuses a request line longer than
+4 KB (414) and too many or too large headers (431) before Flask sees the
+request; it answers them as problem+json too (``api/server.ProblemWorker``).
+Every operation documents those answers, so a client (and a contract test)
+knows they can come.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ def nullable_ref_as_all_of(self: Any, field: Any, ret: dict[str, Any], **_: Any)
 class ServerRefusals(BasePlugin):
     """Documents, on every operation, what gunicorn answers before the app does."""
 
+    PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     RESPONSES = {
-        "414": {"description": "The request line (path and query) is over 4 KB; answered by the HTTP server, "
-                               "in text/html.",
-                "content": {"text/html": {"schema": {"type": "string"}}}},
+        "414": {"description": "`uri_too_long`: the request line (method, path and query) is over 4 KB; "
+                               "answered by the HTTP server.", "content": PROBLEM},
+        "431": {"description": "`headers_too_large`: the request's headers are too many or too large; "
+                               "answered by the HTTP server.", "content": PROBLEM},
     }
 
     def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:

@@ -1,0 +1,99 @@
+"""What the HTTP server refuses before the app — a request line over 4 KB,
+too many or too large headers, a request it cannot parse — is answered as
+``application/problem+json`` with a stable code, like every other refusal,
+by a real `talkfarm api` under gunicorn. gunicorn's own answer is text/html."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from tests.services import free_port, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("refusals")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALKFARM_")}
+    env["TALKFARM_DATA_DIR"] = str(tmp / "data")
+    talkfarm = [sys.executable, "-m", "cli.main"]
+    subprocess.run(talkfarm + ["db", "upgrade"], env=env, check=True, capture_output=True)
+    key = subprocess.run(talkfarm + ["keys", "create", "--tenant", "refusals"], env=env, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    port = free_port()
+    process = subprocess.Popen(talkfarm + ["api", "--port", str(port), "--workers", "1"], env=env,
+                               stdout=open(tmp / "api.log", "wb"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _up(base), 60, "talkfarm api")
+        yield base, port, {"Authorization": f"Bearer {key}"}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _up(base: str) -> bool:
+    try:
+        return requests.get(base + "/healthz", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _problem(response: requests.Response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert (body["status"], body["code"], body["type"]) == (status, code, f"https://talkfarm.dev/problems/{code}")
+    assert body["title"] and body["detail"]
+    return body
+
+
+def test_a_request_line_over_4_kb_is_a_414_problem(api):
+    base, _, auth = api
+    body = _problem(requests.get(base + "/v1/jobs", params={"cursor": "x" * 5000}, headers=auth, timeout=10),
+                    414, "uri_too_long")
+    assert "4094 bytes" in body["detail"]
+    # just under the limit reaches the app, which refuses the cursor itself
+    below = requests.get(base + "/v1/jobs", params={"cursor": "x" * 3000}, headers=auth, timeout=10)
+    assert below.status_code == 422 and below.json()["code"] != "uri_too_long"
+
+
+def test_too_many_headers_and_an_oversized_header_are_431_problems(api):
+    base, _, auth = api
+    many = dict(auth, **{f"X-Extra-{i}": "1" for i in range(120)})
+    _problem(requests.get(base + "/v1/jobs", headers=many, timeout=10), 431, "headers_too_large")
+    _problem(requests.get(base + "/v1/jobs", headers=dict(auth, **{"X-Big": "y" * 9000}), timeout=10),
+             431, "headers_too_large")
+
+
+@pytest.mark.parametrize("raw", [
+    b"NOT A REQUEST\r\n\r\n",
+    b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n",
+    b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n",
+    b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+])
+def test_a_request_the_server_cannot_parse_is_a_400_problem(api, raw):
+    _, port, _ = api
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(raw)
+        reply = b""
+        while chunk := conn.recv(65536):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 Bad Request"), reply[:300]
+    assert b"\r\nContent-Type: application/problem+json" in head
+    assert b'"code": "bad_request"' in body
+
+
+def test_the_server_goes_on_answering_after_refusals(api):
+    base, _, auth = api
+    requests.get(base + "/v1/jobs", params={"cursor": "x" * 5000}, headers=auth, timeout=10)
+    assert requests.get(base + "/v1/jobs", headers=auth, timeout=10).status_code == 200
