@@ -13,6 +13,7 @@ import io
 import re
 from typing import Any
 
+import sqlalchemy as sa
 from flask import g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
@@ -23,8 +24,8 @@ from api.jobs import send_admitted
 from api.ownership import owned
 from api.problems import validation_code
 from api.request_bounds import loads_bounded
-from api.schemas import JobSpecSchema, JsonDocument, StrictSchema, Text
-from domain.documents import batch_document
+from api.schemas import Id, JobSpecSchema, JsonDocument, StrictSchema, Text
+from domain.documents import batch_document, batch_summaries
 from domain.errors import ProblemError
 from domain.models import Batch, Tenant
 from media.errors import MediaError
@@ -133,6 +134,40 @@ def _merge(defaults: dict, item: dict) -> dict:
     if isinstance(defaults.get("params"), dict) and isinstance(item.get("params"), dict):
         merged["params"] = {**defaults["params"], **item["params"]}
     return merged
+
+
+class BatchSummarySchema(Schema):
+    id = fields.String()
+    size = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    metadata = fields.Dict()
+    created_at = fields.String()
+    completed_at = fields.String(allow_none=True)
+
+
+class BatchListSchema(Schema):
+    items = fields.List(fields.Nested(BatchSummarySchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class BatchListQuerySchema(StrictSchema):
+    cursor = Id(load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(BatchListQuerySchema, location="query")
+@blp.response(200, BatchListSchema)
+def list_batches(query):
+    """List batches, newest first, with their jobs' counts by status; pass `next_cursor` back as `cursor`."""
+    with ctx().sessions() as session:
+        stmt = sa.select(Batch).where(Batch.tenant_id == g.tenant_id)
+        if query["cursor"]:
+            stmt = stmt.where(Batch.id < query["cursor"])
+        rows = list(session.scalars(stmt.order_by(Batch.id.desc()).limit(query["limit"] + 1)))
+        items = batch_summaries(session, rows[: query["limit"]])
+    next_cursor = rows[query["limit"] - 1].id if len(rows) > query["limit"] else None
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("", methods=["POST"])

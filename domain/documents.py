@@ -90,6 +90,20 @@ def batch_document(session: Session, batch: Batch) -> dict[str, Any]:
             "completed_at": iso(batch.completed_at)}
 
 
+def batch_summaries(session: Session, batches: list[Batch]) -> list[dict[str, Any]]:
+    """Batches for a listing: counts by status (one query for the whole page), no job ids."""
+    counts: dict[str, dict[str, int]] = {b.id: {} for b in batches}
+    if batches:
+        for batch_id, status, n in session.execute(
+                sa.select(Job.batch_id, Job.status, sa.func.count()).where(Job.batch_id.in_(list(counts)))
+                .group_by(Job.batch_id, Job.status)):
+            if batch_id is not None:  # the query asks for these batches' jobs only
+                counts[batch_id][status] = n
+    return [{"id": b.id, "size": b.size, "counts": {s.value: counts[b.id].get(s.value, 0) for s in JobState},
+             "metadata": b.metadata_ or {}, "created_at": iso(b.created_at), "completed_at": iso(b.completed_at)}
+            for b in batches]
+
+
 def asset_document(asset: Asset) -> dict[str, Any]:
     return {"id": asset.id, "kind": asset.kind, "content_type": asset.content_type, "bytes": asset.bytes,
             "sha256": asset.sha256, "info": asset.info, "created_at": iso(asset.created_at)}

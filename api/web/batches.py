@@ -19,6 +19,8 @@ from api.web.responses import field_errors, fragment_with_etag
 TEMPLATE_CSV = ("script,avatar,voice,priority\r\n"
                 "\"Welcome to the spring catalogue.\",astronaut,,5\r\n"
                 "\"Our stores open at nine tomorrow.\",astronaut,,5\r\n")
+#: batches listed under the form, newest first (older ones a page further)
+RECENT_BATCHES = 20
 FIELD_OF_CODE = {"batch_file_missing": "file", "batch_unreadable": "file", "batch_empty": "file",
                  "batch_too_large": "file", "batch_field_too_large": "file", "asset_too_large": "file",
                  "payload_too_large": "file"}
@@ -60,8 +62,9 @@ def batches():
                 errors["file"] = {"code": refused.code, "message": refused.detail}
             else:
                 errors = field_errors(refused, FIELD_OF_CODE, "file")
+    recent = public_api.get("/v1/batches", limit=RECENT_BATCHES, cursor=request.args.get("cursor") or None)
     return render_template("batches.html", title="Batches", catalog=catalog, form=form, errors=errors, rows=rows,
-                           max_bytes=ctx().settings.max_asset_bytes), 422 if errors else 200
+                           recent=recent, max_bytes=ctx().settings.max_asset_bytes), 422 if errors else 200
 
 
 @page.route("/batches/template.csv")

@@ -1,5 +1,6 @@
 """An editor's spreadsheet: a CSV with one bad row shows that row's problem
-and creates nothing; fixed, it creates every job, and the batch page follows them."""
+and creates nothing; fixed, it creates every job, the batch page follows them,
+and the Batches page lists the batch."""
 
 from __future__ import annotations
 
@@ -47,6 +48,18 @@ def test_a_bad_row_creates_nothing_and_the_fixed_file_creates_every_job(page_far
     assert all(j["draft"] and j["spec"]["params"]["resolution"] == int(TINY["resolution"]) for j in jobs)
     for job in jobs:  # keep the farm free for the other tests
         api.post(f"/v1/jobs/{job['id']}/cancel")
+
+    # the batch is listed on the Batches page, and its link leads back to it
+    batch_id = jobs[0]["batch_id"]
+    tab.get_by_role("link", name="Batches").click()
+    listing = tab.get_by_role("table", name="Your batches")
+    expect(listing.get_by_role("link")).to_have_count(1)  # the refused file made no batch
+    row = listing.get_by_role("row").filter(has_text=batch_id)
+    cells = row.get_by_role("cell")
+    for column, text in ((0, batch_id), (2, "3"), (3, "0"), (4, "0"), (5, "0")):  # 3 videos, all canceled
+        expect(cells.nth(column)).to_have_text(text)
+    row.get_by_role("link", name=batch_id).click()
+    expect(tab.get_by_role("heading", name=f"Batch {batch_id}")).to_be_visible()
 
 
 def test_the_csv_template_downloads(page_farm, tab):

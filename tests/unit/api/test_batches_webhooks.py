@@ -110,6 +110,38 @@ def test_tenant_beyond_its_in_flight_limit_gets_429_with_retry_after(sqlite_sett
     assert_problem(c.post("/v1/batches", json={"jobs": [JOB]}), 429, "too_many_jobs_in_flight")
 
 
+def test_batches_are_listed_newest_first_with_counts_and_a_cursor(client, app, sessions):
+    from domain.tenants import create_key, get_or_create_tenant
+
+    made = [client.post("/v1/batches", json={"jobs": [JOB] * n, "metadata": {"n": n}}).get_json()["id"]
+            for n in (1, 2, 3)]
+    with sessions() as session, session.begin():  # another tenant's batch is not listed
+        other = create_key(session, get_or_create_tenant(session, "elsewhere"))
+    stranger = app.test_client()
+    stranger.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {other}"
+    assert stranger.post("/v1/batches", json={"jobs": [JOB]}).status_code == 201
+    with sessions() as session, session.begin():  # one job of the 3-job batch has finished
+        job = session.scalars(sa.select(Job).where(Job.batch_id == made[2]).limit(1)).one()
+        job.status = "succeeded"
+
+    first = client.get("/v1/batches?limit=2").get_json()
+    assert [b["id"] for b in first["items"]] == [made[2], made[1]] and first["next_cursor"] == made[1]
+    newest = first["items"][0]
+    assert (newest["size"], newest["metadata"], newest["completed_at"]) == (3, {"n": 3}, None)
+    assert newest["counts"]["succeeded"] == 1 and sum(newest["counts"].values()) == 3
+    assert "job_ids" not in newest
+    rest = client.get(f"/v1/batches?limit=2&cursor={first['next_cursor']}").get_json()
+    assert [b["id"] for b in rest["items"]] == [made[0]] and rest["next_cursor"] is None
+    assert stranger.get("/v1/batches").get_json()["items"][0]["id"] not in made
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "limit=x", "cursor=%00"])
+def test_a_bad_batch_listing_query_is_a_problem(client, query):
+    response = client.get(f"/v1/batches?{query}")
+    assert 400 <= response.status_code < 500
+    assert response.headers["Content-Type"] == "application/problem+json"
+
+
 # --- webhooks ---------------------------------------------------------------------------
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9000/hook", "http://10.0.0.5/hook", "http://169.254.169.254/",
                                  "http://[::1]/hook", "http://localhost/hook", "ftp://example.com/hook"])

@@ -62,6 +62,22 @@ def test_a_batch_takes_the_forms_defaults_for_every_row(app: Flask, keys: Keys, 
                                   and j["spec"]["params"]["fps"] == 20 for j in jobs)
 
 
+def test_the_batches_page_lists_the_tenant_s_batches_newest_first_with_what_is_left(app: Flask, keys: Keys,
+                                                                                    page: Page) -> None:
+    browser, _ = page
+    assert "No batches yet." in browser.get("/batches").get_data(as_text=True)
+    made = [api_client(app, keys["alpha"]).post("/v1/batches", json={"jobs": [{"script": "One.", "avatar": "astronaut"}] * n})
+            .get_json()["id"] for n in (2, 3)]
+    api_client(app, keys["beta"]).post("/v1/batches", json={"jobs": [{"script": "Theirs.", "avatar": "astronaut"}]})
+    html = browser.get("/batches").get_data(as_text=True)
+    listed = re.findall(r'<a href="/batches/(bat_[0-9a-z]+)">', html)
+    assert listed == [made[1], made[0]]  # newest first, and only alpha's
+    row = html[html.index(made[1]):].split("</tr>", 1)[0]
+    assert re.findall(r"<td>(\d+)</td>", row) == ["3", "0", "0", "3"]  # videos, ready, failed, still to do
+    refused = browser.get("/batches?cursor=%00")
+    assert refused.status_code in (400, 422)
+
+
 def test_a_portrait_upload_shows_the_face_or_why_not(page: Page) -> None:
     browser, token = page
     headers = {"X-CSRFToken": token}
