@@ -129,7 +129,8 @@ def send_admitted(factory: sessionmaker[Session], settings: Settings, pool: str,
             sent += 1
         except Exception as exc:  # broker down
             unsent.append(job.id)
-            log.warning("could not send %s to the broker (%s); will retry", job.id, exc)
+            log.warning("could not send %s to the broker (%s); will retry", job.id, exc,
+                        extra={"job_id": job.id, "tenant_id": job.tenant_id, "pool": pool})
     if unsent:
         with factory() as session, session.begin():
             session.execute(sa.update(Job).where(Job.id.in_(unsent), Job.status == JobState.QUEUED).values(enqueued_at=None))

@@ -219,37 +219,60 @@ def deliver(delivery_id: str) -> None:
 
 
 def _record(sessions, settings: Settings, delivery_id: str, response, error: str | None) -> None:
-    now = utcnow()
     with sessions() as session, session.begin():
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
         if delivery is None or delivery.status != "pending":
             return
-        delivery.attempts += 1
-        code = response.status_code if response is not None else None
-        entry = {"at": iso(now), "status_code": code, "error": error}
-        delivery.log = (list(delivery.log or []) + [entry])[-MAX_LOG_ENTRIES:]
-        delivery.last_status_code = code
-        delivery.last_error = error or (None if code and 200 <= code < 300 else f"HTTP {code}")
-        if code is not None and 200 <= code < 300:
-            delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
-            return
-        if code == 410 and delivery.endpoint_id:
-            endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
-            endpoint.disabled_at, endpoint.disabled_reason = now, "receiver answered 410 Gone"
-            delivery.status, delivery.next_attempt_at = "disabled", None
-            session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id,
-                                                             WebhookDelivery.status == "pending")
-                            .values(status="disabled", next_attempt_at=None))
-            return
-        schedule = settings.retry_schedule()
-        if delivery.attempts > len(schedule):
-            delivery.status, delivery.next_attempt_at = "failed", None
-            return
-        delay = schedule[delivery.attempts - 1] * random.uniform(0.9, 1.1)
-        hinted = _retry_after(response)
-        if hinted is not None:
-            delay = max(delay, min(hinted, 24 * 3600))
-        delivery.next_attempt_at = now + timedelta(seconds=delay)
+        outcome = _apply_attempt(session, settings, delivery, response, error)
+        _log_attempt(delivery, outcome)
+
+
+def _apply_attempt(session, settings: Settings, delivery: WebhookDelivery, response, error: str | None) -> str:
+    """Record one attempt on the delivery; returns what became of it (its new status, or ``retrying``)."""
+    now = utcnow()
+    delivery.attempts += 1
+    code = response.status_code if response is not None else None
+    entry = {"at": iso(now), "status_code": code, "error": error}
+    delivery.log = (list(delivery.log or []) + [entry])[-MAX_LOG_ENTRIES:]
+    delivery.last_status_code = code
+    delivery.last_error = error or (None if code and 200 <= code < 300 else f"HTTP {code}")
+    if code is not None and 200 <= code < 300:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
+        return "delivered"
+    if code == 410 and delivery.endpoint_id:
+        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
+        endpoint.disabled_at, endpoint.disabled_reason = now, "receiver answered 410 Gone"
+        delivery.status, delivery.next_attempt_at = "disabled", None
+        session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id,
+                                                         WebhookDelivery.status == "pending")
+                        .values(status="disabled", next_attempt_at=None))
+        return "disabled"
+    schedule = settings.retry_schedule()
+    if delivery.attempts > len(schedule):
+        delivery.status, delivery.next_attempt_at = "failed", None
+        return "failed"
+    delay = schedule[delivery.attempts - 1] * random.uniform(0.9, 1.1)
+    hinted = _retry_after(response)
+    if hinted is not None:
+        delay = max(delay, min(hinted, 24 * 3600))
+    delivery.next_attempt_at = now + timedelta(seconds=delay)
+    return "retrying"
+
+
+def _log_attempt(delivery: WebhookDelivery, outcome: str) -> None:
+    """One line per attempt, carrying the job (for job events) and tenant, so an operator can
+    follow a CMS's missing notification from the job id."""
+    data = (delivery.payload or {}).get("data") or {}
+    ids = {"tenant_id": delivery.tenant_id, "job_id": data.get("id") if delivery.event_type.startswith("job.") else None}
+    what = f"webhook {delivery.id} ({delivery.event_type}) to {delivery.url}"
+    if outcome == "delivered":
+        log.info("%s delivered on attempt %d", what, delivery.attempts, extra=ids)
+    elif outcome == "retrying":
+        log.warning("%s failed on attempt %d (%s); next attempt at %s", what, delivery.attempts, delivery.last_error,
+                    iso(delivery.next_attempt_at), extra=ids)
+    else:
+        log.error("%s %s after %d attempt(s): %s", what, outcome, delivery.attempts, delivery.last_error,
+                  extra={**ids, "code": f"webhook_{outcome}"})
 
 
 def redeliver(delivery: WebhookDelivery) -> None:

@@ -248,6 +248,42 @@ def test_schedule_runs_out_and_the_delivery_fails(sqlite_settings, sessions):
         assert session.get(WebhookDelivery, delivery_id).status == "failed"
 
 
+def test_each_delivery_attempt_is_logged_with_its_job_and_tenant(sqlite_settings, sessions, caplog):
+    from domain.models import Tenant
+    from tasks.webhooks import _record
+
+    class Answer:
+        def __init__(self, code):
+            self.status_code, self.headers = code, {}
+
+    settings = dataclasses.replace(sqlite_settings, webhook_retry_schedule=("1",))
+    with sessions() as session, session.begin():
+        tenant = Tenant(name="t")
+        session.add(tenant)
+        session.flush()
+        made = [WebhookDelivery(tenant_id=tenant.id, url="https://cms.example/h", event_id=f"m{i}", event_type=kind,
+                                payload={"type": kind, "data": {"id": owner}})
+                for i, (kind, owner) in enumerate([("job.succeeded", "job_a"), ("job.failed", "job_b"),
+                                                   ("batch.completed", "bat_c")])]
+        session.add_all(made)
+        session.flush()
+        ok, failing, batch = (d.id for d in made)
+        tenant_id = tenant.id
+    caplog.set_level("INFO", logger="tasks.webhooks")
+    _record(sessions, settings, ok, Answer(204), None)
+    _record(sessions, settings, failing, Answer(500), None)
+    _record(sessions, settings, failing, None, "ConnectTimeout")
+    _record(sessions, settings, batch, Answer(200), None)
+    lines = [(r.levelname, getattr(r, "job_id", None), getattr(r, "tenant_id", None), getattr(r, "code", None),
+              r.getMessage()) for r in caplog.records if r.name == "tasks.webhooks"]
+    assert [line[:4] for line in lines] == [
+        ("INFO", "job_a", tenant_id, None), ("WARNING", "job_b", tenant_id, None),
+        ("ERROR", "job_b", tenant_id, "webhook_failed"), ("INFO", None, tenant_id, None)]
+    assert "delivered on attempt 1" in lines[0][4]
+    assert "failed on attempt 1 (HTTP 500); next attempt at" in lines[1][4]
+    assert "failed after 2 attempt(s): ConnectTimeout" in lines[2][4] and "https://cms.example/h" in lines[2][4]
+
+
 def test_a_final_failure_queues_job_failed_in_its_own_transaction_and_a_retry_queues_nothing(sqlite_settings, sessions):
     from types import SimpleNamespace
 
