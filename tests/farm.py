@@ -4,11 +4,13 @@ through the real broker, database and storage the settings name."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import requests
@@ -140,3 +142,32 @@ class _BaseUrlSession(requests.Session):
             url = self.base + url
         kwargs.setdefault("timeout", 60)
         return super().request(method, url, *args, **kwargs)
+
+
+@contextlib.contextmanager
+def lone_api(folder: Path, tenant: str, processes: int = 2) -> Iterator[tuple[str, int, str]]:
+    """A real `talkfarm api` under gunicorn on SQLite in ``folder``, nothing else running:
+    yields its base URL, its port and an API key of ``tenant``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALKFARM_")}
+    env["TALKFARM_DATA_DIR"] = str(folder / "data")
+    talkfarm = [sys.executable, "-m", "cli.main"]
+    subprocess.run(talkfarm + ["db", "upgrade"], env=env, check=True, capture_output=True)
+    key = subprocess.run(talkfarm + ["keys", "create", "--tenant", tenant], env=env, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    port = free_port()
+    api = subprocess.Popen(talkfarm + ["api", "--port", str(port), "--workers", str(processes)], env=env,
+                           stdout=open(folder / "api.log", "wb"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(base), 60, "talkfarm api")
+        yield base, port, key
+    finally:
+        api.terminate()
+        api.wait(timeout=30)
+
+
+def _answers(base: str) -> bool:
+    try:
+        return requests.get(base + "/healthz", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.services import free_port, wait_for
+from tests.farm import lone_api
 
 pytestmark = pytest.mark.integration
 
@@ -22,18 +22,7 @@ CHECKS = ",".join(["not_a_server_error", "status_code_conformance", "content_typ
 
 
 def test_schemathesis_finds_no_server_error_and_no_response_off_spec(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TALKFARM_")}
-    env["TALKFARM_DATA_DIR"] = str(tmp_path / "data")
-    talkfarm = [sys.executable, "-m", "cli.main"]
-    subprocess.run(talkfarm + ["db", "upgrade"], env=env, check=True, capture_output=True)
-    key = subprocess.run(talkfarm + ["keys", "create", "--tenant", "contract"], env=env, check=True,
-                         capture_output=True, text=True).stdout.strip()
-    port = free_port()
-    api = subprocess.Popen(talkfarm + ["api", "--port", str(port), "--workers", "2"], env=env,
-                           stdout=open(tmp_path / "api.log", "wb"), stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _up(base), 60, "talkfarm api")
+    with lone_api(tmp_path, "contract") as (base, _, key):
         # give the fuzzer something real to find: a portrait and a job
         from domain.presets import preset_path
 
@@ -41,6 +30,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_spec(tmp_path):
         requests.post(base + "/v1/assets", headers=headers, files={"file": preset_path("astronaut").open("rb")}, timeout=60)
         requests.post(base + "/v1/jobs", headers=headers, json={"script": "Hello.", "avatar": "astronaut"}, timeout=60)
         st = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TALKFARM_")}
         # one worker: schemathesis 4.32's coverage phase trips over itself with several
         run = subprocess.run([st, "run", base + "/openapi.json", "-H", f"Authorization: Bearer {key}",
                               "--checks", CHECKS, "--max-examples", "15", "--workers", "1",
@@ -48,13 +38,3 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_spec(tmp_path):
                              capture_output=True, text=True, timeout=600, env=env)
         assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
         assert " passed" in run.stdout
-    finally:
-        api.terminate()
-        api.wait(timeout=30)
-
-
-def _up(base: str) -> bool:
-    try:
-        return requests.get(base + "/healthz", timeout=1).status_code == 200
-    except requests.RequestException:
-        return False

@@ -5,45 +5,20 @@ by a real `talkfarm api` under gunicorn. gunicorn's own answer is text/html."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 
 import pytest
 import requests
 
-from tests.services import free_port, wait_for
+from tests.farm import lone_api
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("refusals")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TALKFARM_")}
-    env["TALKFARM_DATA_DIR"] = str(tmp / "data")
-    talkfarm = [sys.executable, "-m", "cli.main"]
-    subprocess.run(talkfarm + ["db", "upgrade"], env=env, check=True, capture_output=True)
-    key = subprocess.run(talkfarm + ["keys", "create", "--tenant", "refusals"], env=env, check=True,
-                         capture_output=True, text=True).stdout.strip()
-    port = free_port()
-    process = subprocess.Popen(talkfarm + ["api", "--port", str(port), "--workers", "1"], env=env,
-                               stdout=open(tmp / "api.log", "wb"), stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: _up(base), 60, "talkfarm api")
+    with lone_api(tmp_path_factory.mktemp("refusals"), "refusals", processes=1) as (base, port, key):
         yield base, port, {"Authorization": f"Bearer {key}"}
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _up(base: str) -> bool:
-    try:
-        return requests.get(base + "/healthz", timeout=1).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def _problem(response: requests.Response, status: int, code: str) -> dict:
