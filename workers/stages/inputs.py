@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import sqlalchemy as sa
 
 from domain.errors import JobFailure
 from domain.models import Asset
@@ -12,6 +13,7 @@ from domain.presets import preset_path
 from media.encode.captions import word_cues
 from media.encode.timing import pad_to_frames
 from media.phonemes import PhoneTrack
+from media.render.face import FORMAT_VERSION, analyze_portrait
 from media.tts.alignment import align_transcript, recognize_narration
 from media.tts.audio_input import load_audio, split_at_silences
 from media.tts.sentences import group_segments, split_sentences
@@ -45,7 +47,18 @@ def load_portrait(attempt: Attempt) -> Portrait:
         if asset is None:
             raise JobFailure("avatar_missing", "the portrait asset no longer exists")
         key, info = asset.storage_key, dict(asset.info)
-    return Portrait(attempt.storage_call(lambda: attempt.storage.get_bytes(key), "reading the portrait"), info)
+    image = attempt.storage_call(lambda: attempt.storage.get_bytes(key), "reading the portrait")
+    if int(info.get("version", 0)) != FORMAT_VERSION:
+        info = _analyse_again(attempt, avatar["asset_id"], image)
+    return Portrait(image, info)
+
+
+def _analyse_again(attempt: Attempt, asset_id: str, image: bytes) -> dict:
+    """A portrait analysed by an older release: analyse it now and store the new
+    analysis with the asset, so that its later jobs do not pay for it again."""
+    info = analyze_portrait(image).to_dict()  # AvatarError (a MediaError) if this release finds no face
+    attempt.transaction(lambda s: s.execute(sa.update(Asset).where(Asset.id == asset_id).values(info=info)))
+    return info
 
 
 def plan_segments(attempt: Attempt) -> tuple[list[SegmentPlan], AudioSource | None]:
