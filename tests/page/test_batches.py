@@ -56,7 +56,7 @@ def test_a_bad_row_creates_nothing_and_the_fixed_file_creates_every_job(page_far
     expect(listing.get_by_role("link")).to_have_count(1)  # the refused file made no batch
     row = listing.get_by_role("row").filter(has_text=batch_id)
     cells = row.get_by_role("cell")
-    for column, text in ((0, batch_id), (2, "3"), (3, "0"), (4, "0"), (5, "0")):  # 3 videos, all canceled
+    for column, text in ((0, batch_id), (2, "3"), (3, "0"), (4, "0"), (5, "3"), (6, "0")):  # 3 videos, all canceled
         expect(cells.nth(column)).to_have_text(text)
     row.get_by_role("link", name=batch_id).click()
     expect(tab.get_by_role("heading", name=f"Batch {batch_id}")).to_be_visible()

@@ -73,7 +73,7 @@ def test_the_batches_page_lists_the_tenant_s_batches_newest_first_with_what_is_l
     listed = re.findall(r'<a href="/batches/(bat_[0-9a-z]+)">', html)
     assert listed == [made[1], made[0]]  # newest first, and only alpha's
     row = html[html.index(made[1]):].split("</tr>", 1)[0]
-    assert re.findall(r"<td>(\d+)</td>", row) == ["3", "0", "0", "3"]  # videos, ready, failed, still to do
+    assert re.findall(r"<td>(\d+)</td>", row) == ["3", "0", "0", "0", "3"]  # videos, ready, failed, canceled, to do
     refused = browser.get("/batches?cursor=%00")
     assert refused.status_code in (400, 422)
 
