@@ -30,7 +30,7 @@ from domain.timeutil import utcnow
 from media.errors import MediaError
 from media.render.batcher import DynamicBatcher
 from media.render.face import analyze_portrait
-from media.render.registry import models_for_pool
+from media.render.registry import FileVersion, file_version, known_models, models_for_pool
 from media.render.renderer import Renderer
 from media.tts.engines import engine_for
 from media.tts.voices import resolve_voice
@@ -95,8 +95,10 @@ class WorkerRuntime:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(2).hex()}"
         self.draining = threading.Event()
         self.state = "starting"
-        #: models of this pool it refused to load at warm-up, name → "code: why"; reported with each heartbeat
+        #: models of this pool it refused to load, name → "code: why"; reported with each heartbeat
         self.refused_models: dict[str, str] = {}
+        #: each refused model's file as it was when refused, to notice a replacement
+        self._refused_files: dict[str, FileVersion | None] = {}
         self.drain_started: float | None = None
         self.stats = WorkerStats()
         self.active: dict[str, AttemptHandle] = {}
@@ -116,12 +118,23 @@ class WorkerRuntime:
         self.stats.observe(name, value, label or "")
 
     def renderer(self, model: str) -> Renderer:
-        """The process-wide renderer for a model on this worker's providers."""
+        """The process-wide renderer for a model on this worker's providers.
+        A refusal is remembered for the heartbeat to report, and forgotten once
+        the model loads (say, after the operator replaced its file)."""
         with self._lock:
             renderer = self._renderers.get(model)
             if renderer is None:
-                renderer = Renderer.for_model(model, tag=self.tag, settings=self.settings, batcher=self.batcher)
+                try:
+                    renderer = Renderer.for_model(model, tag=self.tag, settings=self.settings, batcher=self.batcher)
+                except MediaError as exc:
+                    if model in models_for_pool(self.settings, self.tag):  # not a job's unknown name
+                        self.refused_models = {**self.refused_models, model: f"{exc.code}: {exc.detail}"}
+                        self._refused_files[model] = _file_stamp(model, self.settings)
+                    raise
                 self._renderers[model] = renderer
+                if model in self.refused_models:
+                    self.refused_models = {k: v for k, v in self.refused_models.items() if k != model}
+                    log.warning("model %s loads now; serving it", model)
             return renderer
 
     def load_models(self) -> dict[str, str]:
@@ -138,6 +151,16 @@ class WorkerRuntime:
                 refused[name] = f"{exc.code}: {exc.detail}"
                 log.error("not serving model %s: %s", name, refused[name])
         return refused
+
+    def retry_changed_models(self) -> None:
+        """Load again each refused model whose file has changed since (the
+        heartbeat calls this), so that replacing a bad file is enough: no restart."""
+        for name in list(self.refused_models):
+            if _file_stamp(name, self.settings) != self._refused_files.get(name):
+                try:
+                    self.renderer(name)
+                except MediaError as exc:
+                    log.error("still not serving model %s: %s: %s", name, exc.code, exc.detail)
 
     # --- lifecycle ------------------------------------------------------------
     def start(self) -> None:
@@ -216,6 +239,7 @@ class WorkerRuntime:
     def _heartbeat_loop(self) -> None:
         while not self._stop.wait(self.settings.heartbeat_interval_s):
             try:
+                self.retry_changed_models()
                 self._beat()
             except Exception:
                 # the database may be having a bad minute; leases are long
@@ -246,3 +270,10 @@ class WorkerRuntime:
                 log.warning("job %s moved on; stopping attempt %d", handle.claim.job_id, handle.claim.token)
                 handle.stale.set()
 
+
+
+
+def _file_stamp(model: str, settings: Settings) -> FileVersion | None:
+    """Which version of a model's file is on disk; None for a model this farm does not know."""
+    spec = known_models(settings).get(model)
+    return file_version(spec.path) if spec is not None else None

@@ -130,20 +130,36 @@ def _spec(entry: Any, position: int, farm_pools: tuple[str, ...]) -> ModelSpec:
     return ModelSpec(name.strip(), Path(path).expanduser(), adapter, tuple(pools), dict(options))
 
 
-_sessions: dict[tuple[str, str, int], OnnxModel] = {}
-_refusals: dict[tuple[str, str, str], ModelRefused] = {}
+#: a model file as loaded: its path, size and mtime (ns); a replaced file is another version
+FileVersion = tuple[str, int, int]
+_sessions: dict[tuple[FileVersion, str, int], OnnxModel] = {}
+_refusals: dict[tuple[str, FileVersion, str], ModelRefused] = {}
 _sessions_lock = threading.Lock()
+
+
+def file_version(path: Path) -> FileVersion:
+    """Which version of the file at ``path`` this is (size and mtime; -1s when it is not there).
+    Sessions and refusals are kept per version, so replacing a model's file is
+    seen by the next load, without restarting the worker."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), -1, -1)
+    return (str(path), stat.st_size, stat.st_mtime_ns)
 
 
 def open_model(spec: ModelSpec, tag: str, *, available_providers: Sequence[str] | None = None,
                cpu_threads: int = CPU_THREADS) -> OnnxModel:
     """The process-wide session for this model on this pool tag (loaded once).
     ``MediaError('model_unavailable')`` if the file is missing or unreadable."""
-    key = (str(spec.path), tag, cpu_threads)
+    version = file_version(spec.path)
+    key = (version, tag, cpu_threads)
     with _sessions_lock:
         model = _sessions.get(key)
         if model is not None:
             return model
+        for stale in [k for k in _sessions if k[0][0] == version[0] and k[0] != version]:
+            del _sessions[stale]  # an older version of this file: let it go
         if not spec.path.is_file():
             raise MediaError("model_unavailable", f"model {spec.name!r}: no file at {spec.path} on this worker")
         try:
@@ -158,7 +174,7 @@ def render_adapter(spec: ModelSpec, model: OnnxModel) -> RenderAdapter:
     """The adapter that turns audio and a portrait into this model's inputs and
     its outputs into pixels; ``ModelRefused`` if the file does not fit it (the
     refusal is remembered, so later jobs for the model fail at once)."""
-    key = (spec.name, str(spec.path), model.effective_tag)
+    key = (spec.name, file_version(spec.path), model.effective_tag)
     with _sessions_lock:
         refused = _refusals.get(key)
     if refused is not None:

@@ -11,6 +11,7 @@ import pytest
 
 from domain.config import Settings
 from domain.db import upgrade
+from media.errors import MediaError
 from media.render.adapters import ModelRefused
 from tasks.render_job import _as_failure
 from workers.runtime import WorkerRuntime
@@ -79,3 +80,36 @@ def test_the_refusals_of_warm_up_go_out_with_the_heartbeat(runtime):
             assert row.refused_models["broken"].startswith("model_invalid: model 'broken'")
     finally:
         runtime.stop()
+
+
+def test_replacing_a_refused_model_s_file_serves_it_without_a_restart(runtime, tmp_path):
+    from domain.models import Worker
+
+    runtime.start()
+    try:
+        runtime.warm_up()
+        runtime.retry_changed_models()  # the file has not changed: still refused
+        assert list(runtime.refused_models) == ["broken"]
+
+        export(tmp_path / "broken.onnx", 64)  # the operator puts a file of the right shape in its place
+        runtime.retry_changed_models()  # what the next heartbeat does
+        assert runtime.refused_models == {}
+        assert runtime.renderer("broken").mouth.crop.side == 64
+        runtime._beat()
+        with runtime.sessions() as session:
+            assert session.get(Worker, runtime.worker_id).refused_models == {}
+    finally:
+        runtime.stop()
+
+
+def test_a_model_that_goes_bad_after_warm_up_is_reported_by_its_next_load(runtime, tmp_path):
+    runtime.warm_up()
+    assert list(runtime.refused_models) == ["broken"]
+    runtime._renderers.pop("good")  # as in a new worker process that loads it for its first job
+    (tmp_path / "good.onnx").write_bytes(b"not a model")
+    with pytest.raises(MediaError):
+        runtime.renderer("good")
+    assert sorted(runtime.refused_models) == ["broken", "good"]
+    with pytest.raises(MediaError):
+        runtime.renderer("elsewhere")  # another pool's model is not this worker's to report
+    assert sorted(runtime.refused_models) == ["broken", "good"]
