@@ -160,13 +160,10 @@ def _voice_for_language(wanted: str, asked: str | None, settings: Settings) -> V
     for ref in piper:
         if ref.language is not None and _same_language(ref.language, wanted):
             return ref
-    known = espeak_languages()
-    if wanted in known:
-        return _espeak_ref(known[wanted])
-    primary = wanted.split("-")[0]
-    if primary in known:
-        return _espeak_ref(known[primary])
-    hint = "" if known else " (espeak-ng is not installed on this host)"
+    espeak = espeak_voice_for(wanted)
+    if espeak is not None:
+        return espeak
+    hint = "" if espeak_languages() else " (espeak-ng is not installed on this host)"
     raise MediaError("voice_unknown", f"No voice speaks {asked!r}{hint}.")
 
 
@@ -177,6 +174,16 @@ def _same_language(a: str, b: str) -> bool:
 def _piper_ref(name: str, model: Path, config: Path) -> VoiceRef:
     return VoiceRef(name=name, engine="piper", language=_piper_language(config),
                     model_path=model, config_path=config)
+
+
+def espeak_voice_for(language: str) -> VoiceRef | None:
+    """espeak-ng's voice for a language (or for its primary tag), or None."""
+    wanted = normalize_language(language)
+    if not wanted:
+        return None
+    known = espeak_languages()
+    found = known.get(wanted) or known.get(wanted.split("-")[0])
+    return _espeak_ref(found) if found else None
 
 
 def _espeak_ref(language: str) -> VoiceRef:

@@ -16,7 +16,9 @@ from media.phonemes import PhoneTrack
 from media.render.face import FORMAT_VERSION, analyze_portrait
 from media.tts.alignment import align_transcript, recognize_narration
 from media.tts.audio_input import load_audio, split_at_silences
+from media.tts.language import detect_language
 from media.tts.sentences import group_segments, split_sentences
+from media.tts.synthesis_alignment import align_through_speech
 from media.tts.synthesize import synthesize_sentences
 from media.tts.voices import resolve_voice
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
@@ -79,13 +81,29 @@ def plan_segments(attempt: Attempt) -> tuple[list[SegmentPlan], AudioSource | No
     cuts = split_at_silences(samples, rate, fps=attempt.fps)
     source = AudioSource(samples, rate)
     if spec.get("transcript"):
+        language = narration_language(spec)
         with attempt.clock.timed("alignment"):
-            aligned = align_transcript(samples, rate, spec["transcript"])
+            if _english(language):
+                aligned = align_transcript(samples, rate, spec["transcript"])
+            else:  # pocketsphinx knows English only: espeak-ng reads the transcript, and that is warped onto it
+                aligned = align_through_speech(samples, rate, spec["transcript"], language)
         if isinstance(aligned, PhoneTrack):
             source.phones = aligned
         else:
             source.timing_note = aligned
     return [SegmentPlan(i, [], (start, end)) for i, (start, end) in enumerate(cuts)], source
+
+
+def narration_language(spec: dict) -> str:
+    """The narration's language: the job's, else its transcript's (detected), else English."""
+    if spec.get("language"):
+        return str(spec["language"]).lower()
+    detected = detect_language(spec["transcript"]) if spec.get("transcript") else None
+    return detected.language if detected is not None else "en"
+
+
+def _english(language: str) -> bool:
+    return language.split("-")[0] == "en"
 
 
 def speak_segment(attempt: Attempt, plan: SegmentPlan, audio: AudioSource | None) -> SpokenSegment:
@@ -97,7 +115,7 @@ def speak_segment(attempt: Attempt, plan: SegmentPlan, audio: AudioSource | None
         if audio.phones is not None:
             phones = audio.phones.window(start / rate, end / rate)
         else:  # recognised a segment at a time, ahead of the renderer as script speech is synthesised
-            english = (attempt.spec.get("language") or "en").lower().startswith("en")
+            english = _english(narration_language(attempt.spec))
             with attempt.clock.timed("recognition"):
                 phones = recognize_narration(samples, rate, audio.timing_note, english=english)
         # a word belongs to the segment it starts in (cuts fall in pauses, so rarely matters)

@@ -15,6 +15,7 @@ from domain.config import Settings
 from domain.models import Asset, Job, Tenant
 from domain.params import with_defaults
 from media.encode.wav import wav_bytes
+from media.tts.espeak_events import espeak_library
 from media.tts.speech import SPEECH_SAMPLE_RATE
 from media.tts.synthesize import synthesize
 from media.tts.voices import resolve_voice
@@ -121,3 +122,18 @@ def test_silent_narration_falls_back_to_loudness(services, tmp_path):
     output = _run(services, _job(services, {"transcript": "Hello."}, silence), tmp_path)
     assert output["timing"]["source"] == "loudness" and "silent" in output["timing"]["note"]
     assert "captions_vtt" not in output["files"]
+
+
+@pytest.mark.skipif(espeak_library() is None, reason="libespeak-ng is not installed")
+def test_mandarin_narration_with_its_transcript_is_aligned_through_espeak_and_captioned(services, tmp_path):
+    words = "今天的天气很好。我们明天去北京看朋友。"
+    library = espeak_library()
+    samples, rate, _ = library.speak(words, "cmn-latn-pinyin+f3", 140)
+    narration = wav_bytes(samples, rate)
+    # no `language`: the transcript says Mandarin, so pocketsphinx (English) is not asked
+    output = _run(services, _job(services, {"transcript": words}, narration), tmp_path)
+    assert output["timing"]["source"] == "aligned" and "espeak-ng" in output["timing"]["note"]
+    [(_, phones)] = services.stub_renderer.phones
+    assert len(phones.phones) > 20 and {"m", "p"} <= {p.symbol for p in phones.phones}
+    captions = _captions(services, output)
+    assert "今天" in captions and "北京" in captions
