@@ -217,7 +217,8 @@ class JobSpecSchema(StrictSchema):
     audio_asset_id = Id(load_default=None, allow_none=True, metadata={"description": "Narration to lip-sync instead of a script."})
     transcript = Text(max_length=None, free_text=True, load_default=None, allow_none=True, metadata={
         "description": "The words of the narration (audio_asset_id), for phoneme timing and captions; without it "
-                       "they are recognised. Words that do not match the audio fall back to recognition."})
+                       "they are recognised (English only). Words that do not match the audio fall back to "
+                       "recognition. Its language is the job's `language`, else detected from the transcript."})
     avatar = Text(max_length=64, min_length=1, required=True,
                            metadata={"description": "An image asset id, or a preset name such as `astronaut`."})
     voice = Text(max_length=100, load_default=None, allow_none=True)
@@ -269,8 +270,8 @@ class OutputFileSchema(Schema):
 class TimingSchema(Schema):
     source = fields.String(validate=validate.OneOf(["piper", "espeak", "aligned", "recognized", "loudness"]), metadata={
         "description": "Where the phoneme timing that drives the mouth came from: piper (the voice's own alignments), "
-                       "espeak (espeak-ng's phoneme events), aligned (pocketsphinx fitted the transcript to the "
-                       "narration), recognized (pocketsphinx recognised the narration), loudness (no phonemes)."})
+                       "espeak (espeak-ng's phoneme events), aligned (the transcript was fitted to the narration: by "
+                       "pocketsphinx in English, else through espeak-ng's reading of it), recognized (pocketsphinx recognised the narration), loudness (no phonemes)."})
     note = fields.String(metadata={"description": "Why a better source was not used, e.g. a transcript that does "
                                                   "not match the narration."})
 
