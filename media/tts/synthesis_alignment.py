@@ -45,6 +45,8 @@ RATE = 16000
 HOP_S = 0.02
 WINDOW_S = 0.04
 N_MELS, N_CEPSTRA = 26, 13
+#: frames analysed at once (bounds memory: about 12 MB a block)
+BLOCK_FRAMES = 2000
 #: coarse frames pool this many fine ones
 COARSE = 10
 #: the coarse band: this share of the longer recording either side of the straight line, at least BAND_MIN_S
@@ -121,10 +123,13 @@ def mfcc(samples: np.ndarray, sample_rate: int) -> Matrix:
         return np.zeros((0, N_CEPSTRA - 1))
     audio = np.append(audio[0], audio[1:] - 0.97 * audio[:-1])
     count = 1 + (len(audio) - window) // hop
-    frames = np.lib.stride_tricks.sliding_window_view(audio, window)[::hop][:count] * np.hamming(window)
-    power = np.abs(np.fft.rfft(frames, n=1024)) ** 2
-    energies = np.log(power @ _mel_filters(1024).T + 1e-10)
-    cepstra = dct(energies, type=2, norm="ortho", axis=1)[:, 1:N_CEPSTRA]
+    views = np.lib.stride_tricks.sliding_window_view(audio, window)[::hop][:count]
+    filters, taper = _mel_filters(1024).T, np.hamming(window)
+    cepstra = np.empty((count, N_CEPSTRA - 1))
+    for start in range(0, count, BLOCK_FRAMES):  # in blocks: 20 minutes at once would take about a gigabyte
+        power = np.abs(np.fft.rfft(views[start:start + BLOCK_FRAMES] * taper, n=1024)) ** 2
+        energies = np.log(power @ filters + 1e-10)
+        cepstra[start:start + BLOCK_FRAMES] = dct(energies, type=2, norm="ortho", axis=1)[:, 1:N_CEPSTRA]
     spread = cepstra.std(axis=0)
     normalised: Matrix = (cepstra - cepstra.mean(axis=0)) / np.where(spread > 1e-8, spread, 1.0)
     return normalised
