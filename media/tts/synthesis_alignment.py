@@ -38,14 +38,14 @@ from media.errors import MediaError
 from media.phonemes import Phone, PhoneTrack, TimingSource, Word
 from media.tts.alignment import SILENT_BELOW_DBFS
 from media.tts.engines import engine_for
-from media.tts.speech import resample
 from media.tts.voices import espeak_voice_for
 
-RATE = 16000
+#: the mel bands span 0 to this (what a 16 kHz recording holds; telephone-band audio less)
+TOP_HZ = 8000.0
 HOP_S = 0.02
 WINDOW_S = 0.04
 N_MELS, N_CEPSTRA = 26, 13
-#: frames analysed at once (bounds memory: about 12 MB a block)
+#: frames analysed at once (bounds memory to a few tens of MB)
 BLOCK_FRAMES = 2000
 #: coarse frames pool this many fine ones
 COARSE = 10
@@ -116,18 +116,23 @@ def align_by_synthesis(samples: np.ndarray, sample_rate: int, synthetic: PhoneTr
 
 
 def mfcc(samples: np.ndarray, sample_rate: int) -> Matrix:
-    """(frames, N_CEPSTRA - 1) MFCCs every HOP_S, without c0, normalised to zero mean and unit variance."""
-    audio = resample(np.asarray(samples, dtype=np.float32), sample_rate, RATE).astype(np.float64)
-    hop, window = int(RATE * HOP_S), int(RATE * WINDOW_S)
+    """(frames, N_CEPSTRA - 1) MFCCs every HOP_S, without c0, normalised to zero mean and unit variance.
+
+    Computed at the recording's own rate, over the band both recordings share
+    (up to ``TOP_HZ``), so nothing is resampled and memory stays at one block."""
+    audio = np.asarray(samples, dtype=np.float32)
+    hop, window = int(round(sample_rate * HOP_S)), int(round(sample_rate * WINDOW_S))
     if len(audio) < window:
         return np.zeros((0, N_CEPSTRA - 1))
-    audio = np.append(audio[0], audio[1:] - 0.97 * audio[:-1])
+    n_fft = 1 << (window - 1).bit_length()
     count = 1 + (len(audio) - window) // hop
     views = np.lib.stride_tricks.sliding_window_view(audio, window)[::hop][:count]
-    filters, taper = _mel_filters(1024).T, np.hamming(window)
+    filters, taper = _mel_filters(n_fft, sample_rate).T, np.hamming(window - 1)
     cepstra = np.empty((count, N_CEPSTRA - 1))
-    for start in range(0, count, BLOCK_FRAMES):  # in blocks: 20 minutes at once would take about a gigabyte
-        power = np.abs(np.fft.rfft(views[start:start + BLOCK_FRAMES] * taper, n=1024)) ** 2
+    for start in range(0, count, BLOCK_FRAMES):
+        block = views[start:start + BLOCK_FRAMES].astype(np.float64)
+        emphasised = (block[:, 1:] - 0.97 * block[:, :-1]) * taper  # pre-emphasis, frame by frame
+        power = np.abs(np.fft.rfft(emphasised, n=n_fft)) ** 2
         energies = np.log(power @ filters + 1e-10)
         cepstra[start:start + BLOCK_FRAMES] = dct(energies, type=2, norm="ortho", axis=1)[:, 1:N_CEPSTRA]
     spread = cepstra.std(axis=0)
@@ -135,12 +140,13 @@ def mfcc(samples: np.ndarray, sample_rate: int) -> Matrix:
     return normalised
 
 
-def _mel_filters(n_fft: int) -> Matrix:
+def _mel_filters(n_fft: int, sample_rate: int) -> Matrix:
     def mel(hz: Matrix | float) -> Matrix | float:
         return 2595.0 * np.log10(1.0 + np.asarray(hz) / 700.0)
 
-    edges = 700.0 * (10 ** (np.linspace(0.0, float(mel(RATE / 2)), N_MELS + 2) / 2595.0) - 1.0)
-    bins = np.fft.rfftfreq(n_fft, 1.0 / RATE)
+    top = min(TOP_HZ, sample_rate / 2)
+    edges = 700.0 * (10 ** (np.linspace(0.0, float(mel(top)), N_MELS + 2) / 2595.0) - 1.0)
+    bins = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
     filters = np.zeros((N_MELS, len(bins)))
     for k in range(N_MELS):
         left, centre, right = edges[k:k + 3]
