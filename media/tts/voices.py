@@ -188,7 +188,7 @@ def espeak_voice_for(language: str) -> VoiceRef | None:
 
 def _espeak_ref(language: str) -> VoiceRef:
     return VoiceRef(name=f"{ESPEAK_PREFIX}{language}", engine="espeak-ng", language=language,
-                    espeak_voice=ESPEAK_VOICE_FOR_LANGUAGE.get(language, language))
+                    espeak_voice=ESPEAK_VOICE_FOR_LANGUAGE.get(language) or espeak_voice_files().get(language, language))
 
 
 @functools.lru_cache(maxsize=64)
@@ -217,6 +217,33 @@ def espeak_languages() -> dict[str, str]:
     except (OSError, subprocess.SubprocessError):
         return {}
     return parse_espeak_voices(listing)
+
+
+@functools.lru_cache(maxsize=1)
+def espeak_voice_files() -> dict[str, str]:
+    """Each espeak-ng language → its voice file (``fr-fr`` → ``roa/fr``), the
+    name libespeak-ng's ``espeak_SetVoiceByName`` finds every voice by. It
+    finds ``fr-fr``, ``en-gb`` and a Cherokee voice by no other name."""
+    binary = espeak_binary()
+    if not binary:
+        return {}
+    try:
+        listing = subprocess.run([binary, "--voices"], capture_output=True, text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return parse_espeak_voice_files(listing)
+
+
+def parse_espeak_voice_files(listing: str) -> dict[str, str]:
+    """Parse ``espeak-ng --voices``: language tag → voice file (the fifth column)."""
+    files: dict[str, str] = {}
+    for line in listing.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 5 and fields[0].isdigit():
+            language = normalize_language(fields[1])
+            if language is not None:
+                files.setdefault(language, fields[4])
+    return files
 
 
 def parse_espeak_voices(listing: str) -> dict[str, str]:

@@ -137,3 +137,13 @@ def test_mandarin_narration_with_its_transcript_is_aligned_through_espeak_and_ca
     assert len(phones.phones) > 20 and {"m", "p"} <= {p.symbol for p in phones.phones}
     captions = _captions(services, output)
     assert "今天" in captions and "北京" in captions
+
+
+@pytest.mark.skipif(espeak_library() is None, reason="libespeak-ng is not installed")
+def test_a_french_script_job_speaks_with_espeak_and_its_phones(services, tmp_path):
+    # language "fr" is espeak-ng's "fr-fr", a voice its library finds only by its file (roa/fr)
+    output = _run(services, _job(services, {"script": "Bonjour à tous. Le musée ouvre ses portes demain matin.",
+                                            "language": "fr"}), tmp_path)
+    assert output["timing"] == {"source": "espeak"}
+    [(_, phones)] = services.stub_renderer.phones
+    assert {"m", "b"} <= {p.symbol for p in phones.phones}

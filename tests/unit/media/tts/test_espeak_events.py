@@ -75,3 +75,22 @@ def test_stress_marks_are_matched_back_in_order_past_tone_digits_and_unknown_pho
 
     assert stresses_from_spelling(["tɕ", "i", "n", "th", "iɛ", "n"], "tɕˈi5n thˈiɛ5n") == [0, 1, 0, 0, 1, 0]
     assert stresses_from_spelling(["m", "??", "eɪ", ""], "mˌeɪ") == [0, 0, 2, 0]
+
+
+def test_every_language_espeak_ng_lists_speaks_through_the_library():
+    """A job for any language the catalogue offers must find its voice: libespeak-ng
+    knows ``fr-fr``, ``en-gb`` and a Cherokee voice only by their voice files (these failed
+    every job, ``voice_unknown``, until the refs named the files)."""
+    from domain.config import Settings
+    from media.tts.voices import espeak_languages, resolve_voice
+
+    settings = Settings.from_env({})
+    library = espeak_library()
+    refused = []
+    for language in sorted(set(espeak_languages().values())):
+        ref = resolve_voice(f"espeak:{language}", None, settings)
+        try:
+            library.speak("a", ref.espeak_voice, 160)
+        except Exception as exc:  # noqa: BLE001 - collect them all for the message
+            refused.append(f"{language} ({ref.espeak_voice}): {exc}")
+    assert len(espeak_languages()) > 100 and refused == []
