@@ -1,6 +1,7 @@
 """What phoneme timing costs, per second of audio, for each source.
 
     python benchmarks/phoneme_timing.py [--repeat 3]
+    python benchmarks/phoneme_timing.py --long 20     # the warp on 20 minutes of narration
 
 Speech for the narration sources is Piper's (the bundled joe voice) of
 ``TEXT``, so the words are known. Each row is the median of ``--repeat``
@@ -76,6 +77,29 @@ def _warp_result(got, truth) -> str:
     return f"{result}, {bilabials_within_a_frame(got.phones, truth.phones)}" if truth is not None else result
 
 
+GERMAN = ("Der Stadtrat hat am Montag über die neue Brücke beraten, und die Busse fahren bald alle zehn Minuten. "
+          "Im Norden wird am Freitag Regen erwartet, und die Preise sind im Oktober leicht gestiegen. ")
+
+
+def long_warp(minutes: float) -> None:
+    """The warp on long narration: espeak-ng's German read in another voice at 140 wpm, repeated."""
+    import resource
+
+    library = espeak_library()
+    if library is None:
+        sys.exit("espeak-ng is not installed")
+    once, rate, _ = library.speak(GERMAN, "de+f3", 140)
+    times = int(minutes * 60 / (len(once) / rate)) + 1
+    samples = np.tile(once, times)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    wall, cpu, got = measure(lambda: align_through_speech(samples, rate, GERMAN * times, "de"), 1)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("| narration s | wall s | CPU s | peak memory before → after (MB) | result |")
+    print("| --- | --- | --- | --- | --- |")
+    result = got if isinstance(got, str) else f"{got.source.value}, {len(got.phones)} phones, {len(got.words)} words"
+    print(f"| {len(samples) / rate:.0f} | {wall:.1f} | {cpu:.1f} | {before:.0f} → {after:.0f} | {result} |")
+
+
 def measure(fn, repeat: int):
     walls, cpus, result = [], [], None
     for _ in range(repeat):
@@ -89,7 +113,12 @@ def measure(fn, repeat: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--long", type=float, metavar="MINUTES", default=0.0,
+                        help="only time the warp on this many minutes of German narration (CPU and peak memory)")
     args = parser.parse_args()
+    if args.long:
+        long_warp(args.long)
+        return
 
     rows = []
     loads = []
