@@ -54,7 +54,8 @@ _BYTES_PER_FRAME = int(RECOGNITION_RATE * FRAME_S) * 2
 SILENT_BELOW_DBFS = -50.0
 
 _TOKEN = re.compile(r"[\w'’]+")
-_NON_WORDS = {"<s>", "</s>", "<sil>", "[NOISE]", "+NSN+", "+SPN+"}
+#: non-words pocketsphinx may emit: <s>, </s>, <sil>, [NOISE], [speech], +NSN+, +SPN+
+_FILLER = re.compile(r"<[^>]*>|\[[^\]]*\]|\+[^+]*\+")
 
 
 @dataclass
@@ -221,7 +222,7 @@ def _recognized(decoders: _Decoders, pcm: bytes, note: str, with_words: bool = T
 
 def _recognize_words(decoder: Any, pcm: bytes) -> list[str]:
     _decode(decoder, pcm)
-    words = [_bare(seg.word) for seg in decoder.seg() if _bare(seg.word) not in _NON_WORDS]
+    words = [_bare(seg.word) for seg in decoder.seg() if not _filler(_bare(seg.word))]
     return ["I" + word[1:] if word == "i" or word.startswith("i'") else word for word in words]
 
 
@@ -245,7 +246,7 @@ def _align(decoder: Any, pcm: bytes, spellings: list[str], texts: list[str]) -> 
     for entry in alignment:
         score += entry.score
         frames += entry.duration
-        if _bare(entry.name) in _NON_WORDS:
+        if _filler(_bare(entry.name)):
             continue
         start, end = entry.start * FRAME_S, (entry.start + entry.duration) * FRAME_S
         words.append(Word(next(remaining, _bare(entry.name)), start, end))
@@ -270,7 +271,7 @@ def _align_long(decoder: Any, pcm: bytes, spellings: list[str], texts: list[str]
     if not _words_fit(decoder, pcm, spellings):
         return None
     segments = [(_bare(s.word), s.start_frame, s.end_frame) for s in decoder.seg()]
-    word_starts = [start for word, start, _ in segments if word not in _NON_WORDS]
+    word_starts = [start for word, start, _ in segments if not _filler(word)]
     if len(word_starts) != len(spellings):
         return None
     pauses = [(start + end) // 2 for word, start, end in segments if word == "<sil>"]
@@ -337,8 +338,9 @@ def _phone_loop_long(decoder: Any, pcm: bytes) -> _Fit | None:
 
 def _words_fit(decoder: Any, pcm: bytes, spellings: list[str]) -> bool:
     """Forced alignment's first pass: can these words be fitted to the audio at all."""
-    decoder.set_align_text(" ".join(spellings))
     try:
+        # set_align_text raises for a word it cannot build ("Failed to set up alignment of [speech]")
+        decoder.set_align_text(" ".join(spellings))
         _decode(decoder, pcm)
     except RuntimeError:  # as in _align: these words cannot be fitted
         return False
@@ -350,6 +352,12 @@ def _decode(decoder: Any, pcm: bytes) -> None:
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()
+
+
+def _filler(word: str) -> bool:
+    """Silence, noise and other non-words the recogniser may emit: ``<sil>``, ``[NOISE]``,
+    ``[speech]``, ``+SPN+`` (none of them a word to caption or to align)."""
+    return _FILLER.fullmatch(word) is not None
 
 
 def _bare(word: str) -> str:

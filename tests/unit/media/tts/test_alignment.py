@@ -175,3 +175,18 @@ def test_a_pocketsphinx_alignment_failure_means_the_transcript_does_not_fit(on_w
     from media.tts.alignment import _align
 
     assert _align(_FailingDecoder(on_word_pass), b"\0" * 3200, ["hello"], ["Hello"]) is None
+
+
+def test_non_words_the_recogniser_emits_are_neither_captioned_nor_aligned():
+    """Tone bursts were once recognised as ``[speech]``, which set_align_text cannot build
+    ("Failed to set up alignment of [speech]"): the job failed internal_error (fresh-clone CI)."""
+    from media.tts.alignment import _filler, _words_fit
+
+    assert all(_filler(w) for w in ("<s>", "</s>", "<sil>", "[NOISE]", "[speech]", "+NSN+", "+SPN+", "[laugh]"))
+    assert not any(_filler(w) for w in ("speech", "I", "don't", "b+b"))
+
+    class Refusing(_FailingDecoder):
+        def set_align_text(self, text):
+            raise RuntimeError(f"Failed to set up alignment of {text}")
+
+    assert _words_fit(Refusing(False), b"\0" * 3200, ["[speech]"]) is False
