@@ -154,6 +154,8 @@ def test_the_script_counter_and_the_apis_refusal_next_to_the_script(page_farm, t
 def test_a_too_large_portrait_is_stopped_before_it_is_sent(page_farm, tab, tmp_path):
     sign_in(tab, page_farm, make_key(page_farm))
     tab.get_by_role("link", name="New video", exact=True).click()
+    # the size check is in a deferred script: a file chosen before it runs goes unchecked (and unsent)
+    tab.wait_for_url("**/jobs/new", wait_until="domcontentloaded")
     big = tmp_path / "huge.png"
     with open(big, "wb") as fh:
         fh.truncate(page_farm.settings.max_asset_bytes + 1)
