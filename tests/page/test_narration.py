@@ -34,6 +34,7 @@ def open_new_video_with_narration(tab, page_farm) -> str:
     key = make_key(page_farm)
     sign_in(tab, page_farm, key)
     tab.get_by_role("link", name="New video", exact=True).click()
+    tab.wait_for_url("**/jobs/new", wait_until="domcontentloaded")  # its deferred scripts have run
     expect(tab.get_by_label("Narration", exact=True)).to_be_hidden()  # a script is the default
     tab.get_by_label("A recorded narration", exact=False).check()
     expect(tab.get_by_label("Script", exact=True)).to_be_hidden()

@@ -19,6 +19,7 @@ RENDER_TIMEOUT_MS = 240_000
 
 def fill_new_video(tab, script: str = SHORT_SCRIPT) -> None:
     tab.get_by_role("link", name="New video", exact=True).click()
+    tab.wait_for_url("**/jobs/new", wait_until="domcontentloaded")  # its deferred scripts have run
     tab.get_by_label("Script", exact=True).fill(script)
     tab.get_by_text("Render settings").click()
     tab.get_by_label("Resolution (pixels)").fill(TINY["resolution"])
