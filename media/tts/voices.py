@@ -206,17 +206,22 @@ def espeak_binary() -> str | None:
 
 
 @functools.lru_cache(maxsize=1)
+def _espeak_listing() -> str:
+    """``espeak-ng --voices``; empty when espeak-ng is not installed or does not answer."""
+    binary = espeak_binary()
+    if not binary:
+        return ""
+    try:
+        return subprocess.run([binary, "--voices"], capture_output=True, text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+@functools.lru_cache(maxsize=1)
 def espeak_languages() -> dict[str, str]:
     """Every tag espeak-ng answers to (its languages and their aliases) → its
     own language name; empty when espeak-ng is not installed."""
-    binary = espeak_binary()
-    if not binary:
-        return {}
-    try:
-        listing = subprocess.run([binary, "--voices"], capture_output=True, text=True, timeout=30, check=True).stdout
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    return parse_espeak_voices(listing)
+    return parse_espeak_voices(_espeak_listing())
 
 
 @functools.lru_cache(maxsize=1)
@@ -224,14 +229,7 @@ def espeak_voice_files() -> dict[str, str]:
     """Each espeak-ng language → its voice file (``fr-fr`` → ``roa/fr``), the
     name libespeak-ng's ``espeak_SetVoiceByName`` finds every voice by. It
     finds ``fr-fr``, ``en-gb`` and a Cherokee voice by no other name."""
-    binary = espeak_binary()
-    if not binary:
-        return {}
-    try:
-        listing = subprocess.run([binary, "--voices"], capture_output=True, text=True, timeout=30, check=True).stdout
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    return parse_espeak_voice_files(listing)
+    return parse_espeak_voice_files(_espeak_listing())
 
 
 def parse_espeak_voice_files(listing: str) -> dict[str, str]:
