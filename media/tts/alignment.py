@@ -141,13 +141,18 @@ def recognize_narration(samples: np.ndarray, sample_rate: int, note: str = "", e
     return with_stress(track)
 
 
+def is_silent(samples: np.ndarray) -> bool:
+    """Whether narration holds no speech to time: its loudest sample is below ``SILENT_BELOW_DBFS``."""
+    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
+    return peak <= 10 ** (SILENT_BELOW_DBFS / 20)
+
+
 def _ready(samples: np.ndarray) -> tuple[_Decoders | None, PhoneTrack | None]:
     """The decoders, or the LOUDNESS track that says why there is nothing to decode."""
     decoders = _decoders()
     if decoders is None:
         return None, PhoneTrack(TimingSource.LOUDNESS, note="pocketsphinx is not installed on this worker")
-    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-    if peak <= 10 ** (SILENT_BELOW_DBFS / 20):
+    if is_silent(samples):
         return None, PhoneTrack(TimingSource.LOUDNESS, note="the narration is silent")
     return decoders, None
 

@@ -15,13 +15,14 @@ A transcript that is not what the narration says still warps somewhere, so
 the warp's mean frame distance is compared with that of a warp onto the same
 synthetic speech played backwards (the same voices and sounds, in no order a
 sentence has). Measured on four Piper sentences against espeak-ng's reading
-of each of the four transcripts, the right transcript cost 0.87–0.91 of the
-backwards warp and every wrong one 0.95–1.04 (``MISMATCH_RATIO``). On those
-sentences the bilabials (m, b, p) landed a median 21 ms before Piper's own
-timing, 26 of 30 within a video frame (40 ms); pocketsphinx's English forced
-alignment of the same audio put 16 of 30 within a frame. That is synthetic
-speech against synthetic speech: a human narrator differs more from
-espeak-ng, and no figure for human speech was measured.
+of each of the four transcripts, and on espeak-ng narration in other voice
+variants (Mandarin, Cantonese, German), the right transcript cost 0.82–0.91
+of the backwards warp and every wrong one 0.94–1.05 (``MISMATCH_RATIO``): a
+thin margin. On Piper's English the bilabials (m, b, p) fell within a video
+frame (40 ms) of Piper's own timing as often as with pocketsphinx's forced
+alignment, or more often (``benchmarks/phoneme_timing.py``). That is
+synthetic speech against synthetic speech: a human narrator differs more
+from espeak-ng, and no figure for human speech was measured.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from scipy.fft import dct
 from domain.errors import JobFailure
 from media.errors import MediaError
 from media.phonemes import Phone, PhoneTrack, TimingSource, Word
-from media.tts.alignment import SILENT_BELOW_DBFS
+from media.tts.alignment import is_silent
 from media.tts.engines import engine_for
 from media.tts.voices import espeak_voice_for
 
@@ -78,8 +79,7 @@ def align_through_speech(samples: np.ndarray, sample_rate: int, transcript: str,
     ref = espeak_voice_for(language)
     if ref is None:
         return f"no espeak-ng voice speaks {language!r} on this worker, so the transcript could not be aligned"
-    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-    if peak <= 10 ** (SILENT_BELOW_DBFS / 20):
+    if is_silent(samples):
         return "the narration is silent"
     try:
         speech = engine_for(ref).speak(transcript)
