@@ -20,7 +20,6 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from api import intake
 from api.context import ctx
-from api.jobs import send_admitted
 from api.ownership import owned
 from api.problems import validation_code
 from api.request_bounds import loads_bounded
@@ -29,7 +28,6 @@ from domain.documents import batch_document, batch_summaries
 from domain.errors import ProblemError
 from domain.models import Batch, Tenant
 from media.errors import MediaError
-from tasks import dispatch
 
 blp = Blueprint("batches", __name__, url_prefix="/v1/batches", description="Many jobs at once")
 
@@ -249,11 +247,12 @@ def create_batch():
         for spec in checked:
             intake.new_job(session, c.settings, tenant, spec, batch_id=batch.id)
         # admitted in the same transaction, as single jobs are; sent after the commit
-        admitted = {pool: dispatch.admit(session, c.settings, pool) for pool in sorted({s.pool for s in checked})}
+        admission = c.admission()
+        for pool in sorted({s.pool for s in checked}):
+            admission.admit(session, pool)
         session.commit()
         document = batch_document(session, batch)
-    for pool, jobs in admitted.items():
-        send_admitted(pool, jobs)
+    admission.send()
     return document
 
 

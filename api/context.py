@@ -10,16 +10,24 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.config import Settings
 from storage import Storage, open_storage
+from tasks.admission import Admission
+from tasks.sending import TaskSender
 
 
 @dataclasses.dataclass
 class ApiContext:
     settings: Settings
     sessions: sessionmaker[Session]
+    #: what hands messages to the broker (Celery's; a test passes tests.stubs.RecordingSender)
+    sender: TaskSender
 
     @functools.cached_property
     def storage(self) -> Storage:
         return open_storage(self.settings)
+
+    def admission(self) -> Admission:
+        """Jobs this request admits inside its transaction, sent after its commit."""
+        return Admission(self.settings, self.sessions, self.sender)
 
     def base_url(self) -> str:
         return self.settings.public_url or request.host_url.rstrip("/")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api import intake
 from api.auth import Principal, current_principal
 from api.context import ctx
-from api.jobs import job_view, send_admitted
+from api.jobs import job_view
 from api.ownership import owned
 from api.schemas import JobSchema
 from domain.config import Settings
@@ -21,7 +21,7 @@ from domain.lifecycle import add_event
 from domain.models import Job, Tenant
 from domain.states import EventType, JobState
 from media.render.registry import known_models
-from tasks import dispatch
+from tasks.admission import Admission
 
 blp = Blueprint("drafts", __name__, url_prefix="/v1/jobs", description="Render jobs")
 
@@ -31,15 +31,16 @@ def final_spec(draft_spec: dict) -> dict:
     return {k: v for k, v in draft_spec.items() if k not in ("draft", "draft_render")}
 
 
-def approve_draft(session: Session, settings: Settings, principal: Principal, job_id: str) -> tuple[Job, list, bool]:
+def approve_draft(session: Session, settings: Settings, principal: Principal, job_id: str,
+                  admission: Admission) -> tuple[Job, bool]:
     """Inside the caller's transaction: the final job of a succeeded draft, made now or earlier
-    (approving twice gives the same final). Returns (final, admitted work to send after the commit, created).
+    (approving twice gives the same final), admitted into ``admission``. Returns (final, created).
     404 ``job_not_found``; 409 ``job_not_draft`` or ``draft_not_succeeded``; 429 over the in-flight limit."""
     draft = owned(session, Job, job_id, principal.tenant_id)
     if not (draft.spec or {}).get("draft"):
         raise ProblemError("job_not_draft", "Only a draft can be approved; this job is a final render.", 409)
     if draft.final_job_id:
-        return session.get_one(Job, draft.final_job_id), [], False
+        return session.get_one(Job, draft.final_job_id), False
     if draft.status != JobState.SUCCEEDED:
         raise ProblemError("draft_not_succeeded",
                            f"The draft is {draft.status}; approve it once it has succeeded.", 409)
@@ -57,9 +58,9 @@ def approve_draft(session: Session, settings: Settings, principal: Principal, jo
     draft.final_job_id = final.id
     add_event(session, draft, EventType.APPROVED, attempt=draft.attempt, final_job_id=final.id)
     draft.version += 1  # its document changed: pollers holding an ETag see the link
-    admitted = dispatch.admit(session, settings, pool)
+    admission.admit(session, pool)
     session.flush()
-    return final, admitted, True
+    return final, True
 
 
 @blp.route("/<job_id>/approve", methods=["POST"])
@@ -71,11 +72,12 @@ def approve_draft(session: Session, settings: Settings, principal: Principal, jo
 def approve(job_id):
     """Approve a succeeded draft: render the final job, at full resolution, with the draft's speech and timing."""
     c = ctx()
+    admission = c.admission()
     with c.sessions() as session:
         with session.begin():
-            final, admitted, created = approve_draft(session, c.settings, current_principal(), job_id)
+            final, created = approve_draft(session, c.settings, current_principal(), job_id, admission)
         document = job_view(final)
-    send_admitted(final.pool, admitted)
+    admission.send()
     response = make_response(jsonify(document), 202 if created else 200)
     response.headers["Location"] = f"/v1/jobs/{final.id}"
     return response

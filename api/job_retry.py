@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from api import intake
 from api.auth import Principal, current_principal
 from api.context import ctx
-from api.jobs import job_view, send_admitted
+from api.jobs import job_view
 from api.ownership import owned
 from api.schemas import JobSchema
 from domain import lifecycle
@@ -17,14 +17,14 @@ from domain.config import Settings
 from domain.errors import ProblemError
 from domain.models import Job, Tenant
 from domain.states import JobState
-from tasks import dispatch
+from tasks.admission import Admission
 
 blp = Blueprint("job_retry", __name__, url_prefix="/v1/jobs", description="Render jobs")
 
 
-def retry_job(session: Session, settings: Settings, principal: Principal, job_id: str) -> tuple[Job, list]:
+def retry_job(session: Session, settings: Settings, principal: Principal, job_id: str, admission: Admission) -> Job:
     """Inside the caller's transaction: queue the job again and admit what the pool has room for.
-    Returns the job and the admitted work, which the caller sends once committed (``send_admitted``).
+    Returns the job; what was admitted waits in ``admission`` for the caller to send once committed.
     404 ``job_not_found``; 409 ``job_not_retryable`` unless it failed or was canceled; 429 over the in-flight limit."""
     job = owned(session, Job, job_id, principal.tenant_id)
     if job.status not in (JobState.FAILED, JobState.CANCELED):
@@ -34,10 +34,10 @@ def retry_job(session: Session, settings: Settings, principal: Principal, job_id
     if not lifecycle.retry(session, job):  # it moved meanwhile
         session.refresh(job)
         raise ProblemError("job_not_retryable", f"The job is {job.status} now; it was not retried.", 409)
-    admitted = dispatch.admit(session, settings, job.pool)
+    admission.admit(session, job.pool)
     session.flush()
     session.refresh(job)
-    return job, admitted
+    return job
 
 
 @blp.route("/<job_id>/retry", methods=["POST"])
@@ -48,9 +48,10 @@ def retry_job(session: Session, settings: Settings, principal: Principal, job_id
 def retry(job_id):
     """Queue a failed or canceled job again, as a new attempt. Anything else is a 409."""
     c = ctx()
+    admission = c.admission()
     with c.sessions() as session:
         with session.begin():
-            job, admitted = retry_job(session, c.settings, current_principal(), job_id)
+            job = retry_job(session, c.settings, current_principal(), job_id, admission)
         document = job_view(job)
-    send_admitted(job.pool, admitted)
+    admission.send()
     return document

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
 import sqlalchemy as sa
@@ -21,7 +20,6 @@ from domain.documents import job_document
 from domain.errors import ProblemError
 from domain.models import ApiKey, Job, Tenant
 from domain.states import JobState
-from tasks import dispatch
 from tasks.webhooks import announce_job
 
 blp = Blueprint("jobs", __name__, url_prefix="/v1/jobs", description="Render jobs")
@@ -57,15 +55,6 @@ def _poll_hint(job: Job) -> str | None:
     return "2" if job.status == JobState.RUNNING else "5"
 
 
-def send_admitted(pool: str, admitted) -> None:
-    """After the commit: hand jobs admitted in the submitting transaction to the broker."""
-    c = ctx()
-    try:
-        dispatch.send_admitted(c.sessions, c.settings, pool, admitted)
-    except Exception:  # the scheduler's periodic fill sends them within seconds
-        logging.getLogger(__name__).warning("could not send jobs to the broker now; the scheduler will", exc_info=True)
-
-
 @blp.route("")
 class Jobs(MethodView):
     @blp.arguments(JobSpecSchema)
@@ -82,6 +71,7 @@ class Jobs(MethodView):
         if key is not None and not (0 < len(key) <= 255):
             raise ProblemError("idempotency_key_invalid", "Idempotency-Key must be 1 to 255 characters.", 400)
         body_hash = intake.request_hash(body)
+        admission = c.admission()
         with c.sessions() as session:
             if key:
                 existing = _replay(session, key, body_hash)
@@ -93,7 +83,7 @@ class Jobs(MethodView):
             try:
                 job = intake.new_job(session, c.settings, tenant, checked, idempotency_key=key, body_hash=body_hash)
                 # admitted in the same transaction; sent to the broker only after the commit
-                admitted = dispatch.admit(session, c.settings, job.pool)
+                admission.admit(session, job.pool)
                 session.commit()
             except IntegrityError:
                 session.rollback()
@@ -104,7 +94,7 @@ class Jobs(MethodView):
                 raise
             document = job_view(job)
         # Enqueue only after the row is committed, so a worker always finds it.
-        send_admitted(job.pool, admitted)
+        admission.send()
         response = make_response(jsonify(document), 202)
         response.headers["Location"] = f"/v1/jobs/{job.id}"
         return response
@@ -200,7 +190,7 @@ def cancel_job(job_id):
         session.flush()
         session.refresh(job)
         document = job_view(job)
-    announce_job(c.sessions, c.settings, job_id, c.storage)
+    announce_job(c.sessions, c.settings, c.sender, job_id, c.storage)
     return document
 
 

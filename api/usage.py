@@ -12,9 +12,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
+from api.api_keys import TENANT_QUERY_MAX_CHARS
 from api.auth import Principal, current_principal, require_operator
 from api.context import ctx
-from api.keys import TENANT_QUERY_MAX_CHARS
 from api.schemas import StrictSchema, Text
 from domain.errors import not_found
 from domain.models import Job, Tenant

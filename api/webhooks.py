@@ -19,7 +19,7 @@ from domain.errors import ProblemError, not_found
 from domain.models import Tenant, WebhookDelivery, WebhookEndpoint
 from domain.timeutil import utcnow
 from tasks.webhook_targets import check_webhook_url
-from tasks.webhooks import _send, new_secret, redeliver, tenant_webhook_secret
+from tasks.webhooks import new_secret, redeliver, send_deliveries, tenant_webhook_secret
 
 blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks", description="Webhook endpoints and deliveries")
 
@@ -152,5 +152,5 @@ def redeliver_one(endpoint_id, delivery_id):
             raise not_found("delivery")
         redeliver(delivery)
         document = delivery_document(delivery)
-    _send(ctx().settings, delivery_id)
+    send_deliveries(ctx().sender, [delivery_id])
     return document

@@ -2,7 +2,7 @@
 pool has blocklisted it (it failed there twice), or the pool has no live
 worker at all. /v1/pools and /metrics count them while they wait; the
 scheduler fails them ``no_worker_available`` once they have waited like that
-for longer than TALKFARM_POOL_EMPTY_FAIL_AFTER_S (tasks/stranded.py).
+for longer than TALKFARM_POOL_EMPTY_FAIL_AFTER_S (tasks/stranded_expiry.py).
 
 How long a job has been stranded is measured from the later of the moment it
 was last queued (``updated_at``: created, or requeued after a failure) and

@@ -28,12 +28,9 @@ from domain.models import Job, Tenant, Worker
 from domain.poolstats import live_workers
 from domain.states import JobState
 from domain.timeutil import utcnow
-from tasks.celery_app import broker_priority, celery_for, queue_for
+from tasks.sending import TaskSender, send_render
 
 log = logging.getLogger(__name__)
-
-RENDER_TASK = "talkfarm.render_job"
-
 
 def pool_capacity(session: Session, settings: Settings, pool: str) -> int:
     """Messages the pool's queue may hold at once (waiting in the broker or running)."""
@@ -103,7 +100,7 @@ def choose(session: Session, pool: str, slots: int, in_flight: dict[str, int] | 
 
 def admit(session: Session, settings: Settings, pool: str) -> list[Waiting]:
     """Inside the caller's transaction: mark as many waiting jobs as the pool
-    has room for. The caller sends them (``send_admitted``) once committed."""
+    has room for. The caller sends them once committed (``tasks.admission.Admission``)."""
     capacity = pool_capacity(session, settings, pool)
     if capacity <= 0:
         return []
@@ -119,13 +116,14 @@ def admit(session: Session, settings: Settings, pool: str) -> list[Waiting]:
     return [job for job in jobs if job.id in marked]
 
 
-def send_admitted(factory: sessionmaker[Session], settings: Settings, pool: str, jobs: list[Waiting]) -> int:
+def send_admitted(factory: sessionmaker[Session], settings: Settings, sender: TaskSender, pool: str,
+                  jobs: list[Waiting]) -> int:
     """Send admitted jobs (after their commit: a worker never sees a row it cannot read).
     A job the broker refuses is unmarked, for the next fill."""
     sent, unsent = 0, []
     for job in jobs:
         try:
-            send(settings, pool, job.id, job.priority)
+            send_render(sender, pool, job.id, job.priority)
             sent += 1
         except Exception as exc:  # broker down
             unsent.append(job.id)
@@ -144,7 +142,7 @@ def anything_waiting(session: Session, pool: str) -> bool:
                                                       Job.enqueued_at.is_(None)))) or False
 
 
-def fill(factory: sessionmaker[Session], settings: Settings, pools: list[str] | None = None, *,
+def fill(factory: sessionmaker[Session], settings: Settings, sender: TaskSender, pools: list[str] | None = None, *,
          only_if_waiting: bool = False) -> int:
     """Send as many waiting jobs as the pools have room for. Returns how many were sent."""
     sent = 0
@@ -153,13 +151,8 @@ def fill(factory: sessionmaker[Session], settings: Settings, pools: list[str] | 
             if only_if_waiting and not anything_waiting(session, pool):
                 continue
             admitted = admit(session, settings, pool)
-        sent += send_admitted(factory, settings, pool, admitted)
+        sent += send_admitted(factory, settings, sender, pool, admitted)
     return sent
-
-
-def send(settings: Settings, pool: str, job_id: str, priority: int) -> None:
-    celery_for(settings).send_task(RENDER_TASK, args=[job_id], queue=queue_for(pool), routing_key=queue_for(pool),
-                                   priority=broker_priority(priority))
 
 
 def release_unclaimed(factory: sessionmaker[Session], settings: Settings) -> list[str]:

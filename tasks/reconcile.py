@@ -28,7 +28,8 @@ from domain.models import Job
 from domain.poolstats import reap_dead_workers
 from domain.timeutil import utcnow
 from tasks import dispatch
-from tasks.stranded import fail_stranded
+from tasks.sending import CelerySender, TaskSender
+from tasks.stranded_expiry import fail_stranded
 from tasks.webhooks import send_due_deliveries
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ class Pass:
     stranded_failed: list[str] = field(default_factory=list)
 
 
-def reconcile_once(sessions, settings: Settings) -> Pass:
+def reconcile_once(sessions, settings: Settings, sender: TaskSender) -> Pass:
+    """One pass of every step, each in its own transaction, so one failing step does not undo the others."""
     result = Pass()
     with sessions() as session, session.begin():
         result.workers_reaped = reap_dead_workers(session, settings)
@@ -55,10 +57,10 @@ def reconcile_once(sessions, settings: Settings) -> Pass:
         log.warning("requeued %d job(s) whose worker went away: %s", len(result.leases_expired),
                     ", ".join(result.leases_expired[:10]))
     result.resent = dispatch.release_unclaimed(sessions, settings)
-    result.sent = dispatch.fill(sessions, settings)
+    result.sent = dispatch.fill(sessions, settings, sender)
     result.keys_expired = expire_idempotency_keys(sessions)
-    result.webhooks_sent = send_due_deliveries(sessions, settings)
-    result.stranded_failed = fail_stranded(sessions, settings)  # no job waits forever
+    result.webhooks_sent = send_due_deliveries(sessions, settings, sender)
+    result.stranded_failed = fail_stranded(sessions, settings, sender)  # no job waits forever
     return result
 
 
@@ -70,13 +72,15 @@ def expire_idempotency_keys(sessions) -> int:
         ))
 
 
-def run_forever(settings: Settings, interval_s: float = 2.0, stop=None) -> None:
+def run_forever(settings: Settings, interval_s: float = 2.0, stop=None, sender: TaskSender | None = None) -> None:
+    """The scheduler's loop: a pass every ``interval_s``; an outage only skips a pass."""
     sessions = session_factory(settings)
+    sender = sender or CelerySender(settings)
     log.info("scheduler running every %.1f s for pools %s", interval_s, ",".join(settings.pools))
     while stop is None or not stop.is_set():
         started = time.monotonic()
         try:
-            reconcile_once(sessions, settings)
+            reconcile_once(sessions, settings, sender)
         except Exception:
             # a database or broker outage: try again next round
             log.warning("reconcile pass failed; retrying", exc_info=True)

@@ -18,6 +18,7 @@ from domain.structured_logs import job_context
 from media.errors import MediaError
 from storage import StorageUnavailable
 from tasks import dispatch
+from tasks.sending import CelerySender, TaskSender
 from tasks.webhooks import queue_job_events, send_deliveries
 from workers import runtime as worker_runtime
 from workers.runtime import AttemptHandle, WorkerRuntime
@@ -42,7 +43,7 @@ def render_job(job_id: str) -> None:
         finally:
             rt.untrack(job_id)
             try:
-                dispatch.fill(rt.sessions, rt.settings, [claim.pool], only_if_waiting=True)
+                dispatch.fill(rt.sessions, rt.settings, _sender(rt), [claim.pool], only_if_waiting=True)
             except Exception:
                 log.warning("could not refill pool %s; the scheduler will", claim.pool, exc_info=True)
 
@@ -114,10 +115,12 @@ def _record_failure(session, rt, claim, failure: JobFailure) -> list[str]:
 
 
 def _send_webhooks(rt, deliveries: list[str]) -> None:
-    try:
-        send_deliveries(rt.settings, deliveries)
-    except Exception:  # queued in the database; the scheduler sends due deliveries
-        log.warning("could not hand webhooks to the queue now; the scheduler will", exc_info=True)
+    send_deliveries(_sender(rt), deliveries)
+
+
+def _sender(rt: WorkerRuntime) -> TaskSender:
+    """The sender the worker process was given, or Celery's."""
+    return rt.sender if rt.sender is not None else CelerySender(rt.settings)
 
 
 def _as_failure(exc: Exception) -> JobFailure:

@@ -27,12 +27,11 @@ from domain.models import Batch, Job, JobEvent, Tenant, WebhookDelivery, Webhook
 from domain.states import EventType, JobState
 from domain.timeutil import iso, utcnow
 from storage import Storage, open_storage
-from tasks.celery_app import WEBHOOK_QUEUE, celery_for
+from tasks.sending import TaskSender, send_delivery
 from tasks.webhook_targets import check_webhook_url
 
 log = logging.getLogger(__name__)
 
-DELIVER_TASK = "talkfarm.deliver_webhook"
 #: a delivery handed to the queue is not handed again for this long
 IN_FLIGHT_S = 60
 MAX_LOG_ENTRIES = 20
@@ -109,17 +108,22 @@ def job_event_id(session, job: Job) -> str:
     return f"msg_{job.id}_{job.status}" + (f"_retry{retries}" if retries else "")
 
 
-def send_deliveries(settings: Settings, delivery_ids: list[str]) -> None:
+def send_deliveries(sender: TaskSender, delivery_ids: list[str]) -> None:
+    """Hand committed deliveries to the webhook queue. Never raises: a delivery
+    the broker does not take now is due in the table, and the scheduler sends it."""
     for delivery_id in delivery_ids:
-        _send(settings, delivery_id)
+        try:
+            send_delivery(sender, delivery_id)
+        except Exception:
+            log.warning("could not queue webhook %s now; the scheduler will", delivery_id, exc_info=True)
 
 
-def announce_job(sessions, settings: Settings, job_id: str, storage=None) -> list[str]:
+def announce_job(sessions, settings: Settings, sender: TaskSender, job_id: str, storage=None) -> list[str]:
     """Queue and send the webhooks for a job that ended (its own transaction)."""
     with sessions() as session, session.begin():
         job = session.get(Job, job_id)
         created = queue_job_events(session, settings, job, storage) if job is not None else []
-    send_deliveries(settings, created)
+    send_deliveries(sender, created)
     return created
 
 
@@ -139,14 +143,7 @@ def _announce_batch_if_done(session, batch_id: str) -> list[str]:
                              batch_document(session, batch), _targets(session, batch.tenant_id, "batch.completed", None))
 
 
-def _send(settings: Settings, delivery_id: str) -> None:
-    try:
-        celery_for(settings).send_task(DELIVER_TASK, args=[delivery_id], queue=WEBHOOK_QUEUE, routing_key=WEBHOOK_QUEUE)
-    except Exception:
-        log.warning("could not queue webhook %s now; the scheduler will", delivery_id, exc_info=True)
-
-
-def send_due_deliveries(sessions, settings: Settings, limit: int = 200) -> int:
+def send_due_deliveries(sessions, settings: Settings, sender: TaskSender, limit: int = 200) -> int:
     now = utcnow()
     with sessions() as session, session.begin():
         due = session.scalars(sa.select(WebhookDelivery.id).where(WebhookDelivery.status == "pending",
@@ -155,8 +152,7 @@ def send_due_deliveries(sessions, settings: Settings, limit: int = 200) -> int:
         if due:
             session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.id.in_(due))
                             .values(next_attempt_at=now + timedelta(seconds=IN_FLIGHT_S)))
-    for delivery_id in due:
-        _send(settings, delivery_id)
+    send_deliveries(sender, due)
     return len(due)
 
 

@@ -21,8 +21,9 @@ from celery.signals import worker_ready, worker_shutting_down
 from domain.config import Settings
 from media.render.providers import detect_tag
 from media.render.registry import BUILTIN, open_model
-from tasks import registry
+from tasks import celery_tasks
 from tasks.celery_app import WEBHOOK_QUEUE, celery_for, queue_for
+from tasks.sending import CelerySender
 from workers import runtime as worker_runtime
 from workers.pipeline import run_pipeline
 from workers.runtime import Pipeline
@@ -46,8 +47,7 @@ def resolve_tag(requested: str) -> tuple[str, list[str]]:
 def worker_app(settings: Settings) -> Celery:
     """The Celery app with the farm's tasks registered: only workers run them."""
     app = celery_for(settings)
-    if "talkfarm.render_job" not in app.tasks:
-        registry.register(app)
+    celery_tasks.register(app)
     return app
 
 
@@ -59,7 +59,7 @@ def run_render_worker(settings: Settings, requested_tag: str, concurrency: int,
     if tag not in settings.pools:
         log.error("this worker serves pool %s, which TALKFARM_POOLS (%s) does not declare", tag, ",".join(settings.pools))
         return 2
-    rt = worker_runtime.WorkerRuntime(settings, tag, concurrency, providers, pipeline)
+    rt = worker_runtime.WorkerRuntime(settings, tag, concurrency, providers, pipeline, sender=CelerySender(settings))
     worker_runtime.install(rt)
     rt.start()
     if pipeline is run_pipeline:

@@ -6,6 +6,8 @@
 - ``StubControl``, ``StubServices``, ``StubRenderer``: what an ``Attempt``
   receives from a worker, for running a whole attempt in one process on
   SQLite and local storage (tests/unit/workers/).
+- ``RecordingSender``: the broker as a list; what the farm would have sent,
+  for the API, worker and scheduler code that sends after a commit.
 - ``python -m tests.stubs worker …``: ``talkfarm worker`` with the null pipeline.
 """
 
@@ -23,6 +25,32 @@ from domain import lifecycle
 from media.render.speech import frame_count
 from workers.attempt import AttemptControl, AttemptServices
 from workers.pipeline import Outcome
+
+
+@dataclass
+class SentMessage:
+    task: str
+    args: list[Any]
+    queue: str
+    priority: int | None
+
+
+@dataclass
+class RecordingSender:
+    """A ``tasks.sending.TaskSender`` that keeps what it is given instead of
+    talking to a broker. ``refuse`` makes it raise, as a broker that is down does."""
+
+    sent: list[SentMessage] = field(default_factory=list)
+    refuse: bool = False
+
+    def send(self, task: str, args: list[Any], *, queue: str, priority: int | None = None) -> None:
+        if self.refuse:
+            raise ConnectionError("the stub broker is down")
+        self.sent.append(SentMessage(task, list(args), queue, priority))
+
+    def ids(self, task: str) -> list[str]:
+        """The first argument (a job or delivery id) of each message sent for ``task``."""
+        return [str(m.args[0]) for m in self.sent if m.task == task]
 
 
 def null_pipeline(control: AttemptControl, services: AttemptServices) -> Outcome:

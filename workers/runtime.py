@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -83,8 +84,10 @@ class AttemptHandle:
 
 class WorkerRuntime:
     def __init__(self, settings: Settings, tag: str, concurrency: int, providers: list[str],
-                 pipeline: Pipeline = run_pipeline):
+                 pipeline: Pipeline = run_pipeline, sender: Any = None):
         self.settings = settings
+        #: a ``tasks.sending.TaskSender`` that the tasks above this layer send through (None: Celery's)
+        self.sender = sender
         self.pipeline = pipeline
         self.tag = tag
         self.concurrency = concurrency

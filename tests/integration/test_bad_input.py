@@ -24,6 +24,7 @@ from PIL import Image
 from domain.models import Asset, Batch, Job, WebhookEndpoint
 from tests.fuzz_budget import fuzz_settings
 from tests.hostile_strategies import encode, job_bodies
+from tests.stubs import RecordingSender
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +39,6 @@ def farm(request, tmp_path_factory):
     from domain.config import Settings
     from domain.db import session_factory, upgrade
     from domain.tenants import create_key, get_or_create_tenant
-    from tasks import dispatch
 
     data_dir = tmp_path_factory.mktemp(f"bad-input-{request.param}")
     overrides = {}
@@ -51,12 +51,9 @@ def farm(request, tmp_path_factory):
         if request.param == "postgresql":
             session.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in Job.metadata.sorted_tables) + " CASCADE"))
         key = create_key(session, get_or_create_tenant(session, f"hostile-{uuid.uuid4().hex[:6]}"))
-    patch = pytest.MonkeyPatch()
-    patch.setattr(dispatch, "send", lambda *a, **k: None)  # the database is under test here, not the broker
-    client = create_app(settings).test_client()
+    client = create_app(settings, sender=RecordingSender()).test_client()  # the database is under test, not the broker
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
     yield client, sessions, settings
-    patch.undo()
 
 
 def _stored(sessions, settings) -> tuple:

@@ -12,16 +12,21 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from domain.config import Settings
+from tests.stubs import RecordingSender
 from tests.unit.api.bearer import client
 
 
 @pytest.fixture
-def app(sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Flask:
+def app(sqlite_settings: Settings, sender: RecordingSender) -> Flask:
     from api.app import create_app
-    from tasks import dispatch
 
-    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)  # no broker in these tests
-    return create_app(sqlite_settings)
+    return create_app(sqlite_settings, sender=sender)  # no broker in these tests
+
+
+@pytest.fixture
+def sender() -> RecordingSender:
+    """What the app would have sent to the broker."""
+    return RecordingSender()
 
 
 @pytest.fixture

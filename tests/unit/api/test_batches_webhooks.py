@@ -13,19 +13,17 @@ import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook
 
 from domain.models import Batch, Job, WebhookDelivery
+from tests.stubs import RecordingSender
 from tests.unit.api.test_requests import assert_problem
 
 JOB = {"script": "Hello.", "avatar": "astronaut"}
 
 
 @pytest.fixture
-def app(sqlite_settings, monkeypatch):
+def app(sqlite_settings):
     from api.app import create_app
-    from tasks import dispatch, webhooks
 
-    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
-    monkeypatch.setattr(webhooks, "_send", lambda *a, **k: None)
-    return create_app(sqlite_settings)
+    return create_app(sqlite_settings, sender=RecordingSender())
 
 
 @pytest.fixture
@@ -90,14 +88,11 @@ def test_unreadable_upload_is_refused(client):
     assert_problem(response, 422, "batch_unreadable")
 
 
-def test_tenant_beyond_its_in_flight_limit_gets_429_with_retry_after(sqlite_settings, sessions, monkeypatch):
-    from tasks import dispatch
-
-    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
+def test_tenant_beyond_its_in_flight_limit_gets_429_with_retry_after(sqlite_settings, sessions):
     from api.app import create_app
     from domain.tenants import create_key, get_or_create_tenant
 
-    limited = create_app(dataclasses.replace(sqlite_settings, tenant_max_in_flight=3))
+    limited = create_app(dataclasses.replace(sqlite_settings, tenant_max_in_flight=3), sender=RecordingSender())
     with sessions() as session, session.begin():
         key = create_key(session, get_or_create_tenant(session, "small"))
     c = limited.test_client()

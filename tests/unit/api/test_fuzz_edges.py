@@ -21,6 +21,7 @@ from domain.models import Asset, Batch, Job
 from tests.fuzz_budget import fuzz_settings
 from tests.hostile_strategies import any_text, job_bodies, json_values
 from tests.hostile_strategies import encode as _encode
+from tests.stubs import RecordingSender
 
 
 # --- the app on SQLite ----------------------------------------------------------------------
@@ -30,19 +31,15 @@ def api(tmp_path_factory):
     from domain.config import Settings
     from domain.db import session_factory, upgrade
     from domain.tenants import create_key, get_or_create_tenant
-    from tasks import dispatch
 
     settings = Settings.from_env({}, data_dir=tmp_path_factory.mktemp("fuzz"), pools=("cpu",))
     upgrade(settings)
     sessions = session_factory(settings)
     with sessions() as session, session.begin():
         key = create_key(session, get_or_create_tenant(session, "fuzz"))
-    patch = pytest.MonkeyPatch()
-    patch.setattr(dispatch, "send", lambda *a, **k: None)
-    client = create_app(settings).test_client()
+    client = create_app(settings, sender=RecordingSender()).test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
     yield client, sessions
-    patch.undo()
 
 
 def _counts(sessions) -> tuple[int, ...]:

@@ -13,15 +13,14 @@ from click.testing import CliRunner
 from werkzeug.serving import make_server
 
 from cli.main import main
+from tests.stubs import RecordingSender
 
 
 @pytest.fixture
-def api_url(sqlite_settings, monkeypatch):
+def api_url(sqlite_settings):
     from api.app import create_app
-    from tasks import dispatch
 
-    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
-    server = make_server("127.0.0.1", 0, create_app(sqlite_settings), threaded=True)
+    server = make_server("127.0.0.1", 0, create_app(sqlite_settings, sender=RecordingSender()), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -11,18 +11,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.stubs import RecordingSender
 from tests.unit.api.test_requests import assert_problem
 
 JOB = {"script": "Hello.", "avatar": "astronaut"}
 
 
 @pytest.fixture
-def app(sqlite_settings, monkeypatch):
+def app(sqlite_settings):
     from api.app import create_app
-    from tasks import dispatch
 
-    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
-    return create_app(sqlite_settings)
+    return create_app(sqlite_settings, sender=RecordingSender())
 
 
 def client_for(app, sessions, name, **tenant):

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from domain.models import Job, Tenant, Worker
 from domain.timeutil import utcnow
 from tasks import dispatch
+from tasks.task_names import RENDER_JOB
+from tests.stubs import RecordingSender
 
 
 def tenant(sessions, name, weight=1) -> str:
@@ -90,22 +92,20 @@ def test_pool_capacity_counts_only_live_online_workers(sessions, sqlite_settings
         assert dispatch.pool_capacity(session, sqlite_settings, "cpu") == 3  # 2 slots + 1 ready-next for worker a
 
 
-def test_fill_sends_no_more_than_the_pool_can_take(sessions, sqlite_settings, monkeypatch):
-    sent = []
-    monkeypatch.setattr(dispatch, "send", lambda settings, pool, job_id, priority: sent.append(job_id))
+def test_fill_sends_no_more_than_the_pool_can_take(sessions, sqlite_settings):
+    sender = RecordingSender()
     t = tenant(sessions, "t")
     jobs(sessions, t, 10)
     with sessions() as session, session.begin():
         session.add(Worker(id="a", hostname="h", tag="cpu", arch="x86_64", concurrency=2, state="online", heartbeat_at=utcnow()))
-    assert dispatch.fill(sessions, sqlite_settings) == 3
-    assert dispatch.fill(sessions, sqlite_settings) == 0  # the queue is full until something ends
+    assert dispatch.fill(sessions, sqlite_settings, sender) == 3
+    assert dispatch.fill(sessions, sqlite_settings, sender) == 0  # the queue is full until something ends
     with sessions() as session:
         marked = session.scalars(sa.select(Job.id).where(Job.enqueued_at.is_not(None))).all()
-    assert sorted(marked) == sorted(sent)
+    assert sorted(marked) == sorted(sender.ids(RENDER_JOB))
 
 
-def test_message_lost_while_pool_idle_is_sent_again(sessions, sqlite_settings, monkeypatch):
-    monkeypatch.setattr(dispatch, "send", lambda *a: None)
+def test_message_lost_while_pool_idle_is_sent_again(sessions, sqlite_settings):
     t = tenant(sessions, "t")
     (job_id,) = jobs(sessions, t, 1)
     with sessions() as session, session.begin():
@@ -113,4 +113,4 @@ def test_message_lost_while_pool_idle_is_sent_again(sessions, sqlite_settings, m
                            heartbeat_at=utcnow()))
         session.execute(sa.update(Job).values(enqueued_at=utcnow() - timedelta(minutes=10)))
     assert dispatch.release_unclaimed(sessions, sqlite_settings) == [job_id]
-    assert dispatch.fill(sessions, sqlite_settings) == 1
+    assert dispatch.fill(sessions, sqlite_settings, RecordingSender()) == 1

@@ -14,6 +14,7 @@ from domain.errors import JobFailure
 from domain.models import Job, JobAttempt, Tenant
 from domain.params import with_defaults
 from tasks.render_job import _run_attempt
+from tests.stubs import RecordingSender
 from workers.runtime import AttemptHandle, WorkerRuntime
 
 
@@ -30,7 +31,7 @@ def running(sqlite_settings, sessions):
     """A worker runtime (not started) and a job it has claimed."""
 
     def make(pipeline):
-        rt = WorkerRuntime(sqlite_settings, "cpu", 1, ["CPUExecutionProvider"], pipeline=pipeline)
+        rt = WorkerRuntime(sqlite_settings, "cpu", 1, ["CPUExecutionProvider"], pipeline=pipeline, sender=RecordingSender())
         with sessions() as session, session.begin():
             tenant = Tenant(name="newsroom")
             session.add(tenant)

@@ -15,7 +15,8 @@ from domain.models import Job, JobEvent, Tenant, Worker
 from domain.poolstats import pool_stats
 from domain.stranded import stranded_jobs
 from domain.timeutil import utcnow
-from tasks.stranded import fail_stranded
+from tasks.stranded_expiry import fail_stranded
+from tests.stubs import RecordingSender
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_a_job_its_only_worker_blocklisted_is_counted_then_failed_after_the_limi
                                                                                      overdue: "blocklisted"}
         assert pool_stats(session, settings)["cpu"].stranded == 2
 
-    assert fail_stranded(sessions, settings) == [overdue]
+    assert fail_stranded(sessions, settings, RecordingSender()) == [overdue]
     assert _status(sessions, overdue) == ("failed", "no_worker_available")
     assert _status(sessions, waiting) == ("queued", None)  # its limit is not up yet
     with sessions() as session:
@@ -77,14 +78,14 @@ def test_another_live_worker_that_may_take_it_means_it_is_not_stranded(sessions,
     job = _job(sessions, tenant_id, queued_ago=120, failed_on={"w1": 2})
     with sessions() as session:
         assert stranded_jobs(session, settings, "cpu") == []
-    assert fail_stranded(sessions, settings) == []
+    assert fail_stranded(sessions, settings, RecordingSender()) == []
     assert _status(sessions, job) == ("queued", None)
 
 
 def test_one_failure_on_a_worker_does_not_block_it(sessions, settings, tenant_id):
     _worker(sessions, "w1")
     job = _job(sessions, tenant_id, queued_ago=120, failed_on={"w1": 1})
-    assert fail_stranded(sessions, settings) == []
+    assert fail_stranded(sessions, settings, RecordingSender()) == []
     assert _status(sessions, job) == ("queued", None)
 
 
@@ -94,17 +95,17 @@ def test_an_empty_pool_fails_a_job_only_after_the_limit_since_its_last_eligible_
     with sessions() as session:
         [stranded] = stranded_jobs(session, settings, "cpu")
         assert stranded.reason == "pool_empty"
-    assert fail_stranded(sessions, settings) == []
+    assert fail_stranded(sessions, settings, RecordingSender()) == []
 
     with sessions() as session, session.begin():
         session.execute(sa.update(Worker).values(heartbeat_at=utcnow() - timedelta(seconds=90)))
-    assert fail_stranded(sessions, settings) == [job]
+    assert fail_stranded(sessions, settings, RecordingSender()) == [job]
     assert _status(sessions, job) == ("failed", "no_worker_available")
 
 
 def test_a_fresh_job_in_an_empty_pool_gets_the_whole_limit(sessions, settings, tenant_id):
     job = _job(sessions, tenant_id, queued_ago=5)
-    assert fail_stranded(sessions, settings) == []
+    assert fail_stranded(sessions, settings, RecordingSender()) == []
     assert _status(sessions, job) == ("queued", None)
 
 
@@ -117,7 +118,7 @@ def test_every_queued_job_of_an_empty_pool_counts_as_stranded_however_many(sessi
 
 def test_limit_zero_waits_forever(sessions, settings, tenant_id):
     job = _job(sessions, tenant_id, queued_ago=10**6)
-    assert fail_stranded(sessions, dataclasses.replace(settings, pool_empty_fail_after_s=0.0)) == []
+    assert fail_stranded(sessions, dataclasses.replace(settings, pool_empty_fail_after_s=0.0), RecordingSender()) == []
     assert _status(sessions, job) == ("queued", None)
 
 
@@ -127,7 +128,7 @@ def test_failing_a_stranded_job_queues_its_job_failed_webhook(sessions, settings
     with sessions() as session, session.begin():
         session.add(WebhookEndpoint(tenant_id=tenant_id, url="http://127.0.0.1:9/hook", events=[], secret="whsec_x"))
     job = _job(sessions, tenant_id, queued_ago=600)
-    assert fail_stranded(sessions, settings) == [job]
+    assert fail_stranded(sessions, settings, RecordingSender()) == [job]
     with sessions() as session:
         delivery = session.scalars(sa.select(WebhookDelivery)).one()
         assert delivery.event_type == "job.failed" and delivery.payload["data"]["error"]["code"] == "no_worker_available"

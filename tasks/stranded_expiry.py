@@ -16,6 +16,7 @@ from domain.models import Job
 from domain.states import EventType, JobState
 from domain.stranded import StrandedJob, overdue, stranded_jobs
 from domain.timeutil import utcnow
+from tasks.sending import TaskSender
 from tasks.webhooks import queue_job_events, send_deliveries
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def _message(job: StrandedJob, settings: Settings) -> str:
     return f"Pool {job.pool} has had no live worker for {waited}; start a worker of that pool and retry the job."
 
 
-def fail_stranded(sessions, settings: Settings) -> list[str]:
+def fail_stranded(sessions, settings: Settings, sender: TaskSender) -> list[str]:
     """Fail the overdue stranded jobs of every pool; returns their ids."""
     if settings.pool_empty_fail_after_s <= 0:
         return []
@@ -57,8 +58,5 @@ def fail_stranded(sessions, settings: Settings) -> list[str]:
                 failed.append(job.id)
                 log.warning("%s failed: %s (%s)", job.id, NO_WORKER, stranded.reason,
                             extra={"job_id": job.id, "tenant_id": job.tenant_id, "pool": pool, "code": NO_WORKER})
-    try:
-        send_deliveries(settings, deliveries)
-    except Exception:  # queued in the database; the next pass sends due deliveries
-        log.warning("could not hand webhooks to the queue now; the scheduler will", exc_info=True)
+    send_deliveries(sender, deliveries)
     return failed
