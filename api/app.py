@@ -12,6 +12,8 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from api import (
+    api_keys,
+    api_reference,
     assets,
     auth,
     batches,
@@ -21,7 +23,6 @@ from api import (
     job_history,
     job_retry,
     jobs,
-    keys,
     openapi_shapes,
     pools,
     problems,
@@ -37,6 +38,7 @@ from api.context import ApiContext
 from api.schemas import BatchEventSchema, JobEventSchema, JobSpecSchema, ProblemSchema
 from domain.config import Settings
 from domain.db import session_factory
+from tasks.sending import CelerySender, TaskSender
 
 
 class ProblemApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints (no py.typed)
@@ -54,7 +56,8 @@ class ProblemApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hint
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, sender: TaskSender | None = None) -> Flask:
+    """The WSGI app. ``sender`` hands messages to the broker: Celery's unless a test brings its own."""
     settings = settings or Settings.from_env()
     app = Flask("talkfarm")
     app.config.update(
@@ -71,7 +74,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         },
         JSON_SORT_KEYS=False,
     )
-    app.extensions["talkfarm"] = ApiContext(settings=settings, sessions=session_factory(settings))
+    app.extensions["talkfarm"] = ApiContext(settings=settings, sessions=session_factory(settings),
+                                            sender=sender or CelerySender(settings))
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [openapi_shapes.ServerRefusals()]})
     openapi_shapes.install(api)
     problems.install(app)
@@ -85,8 +89,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.spec.components.schema("JobRequest", schema=JobSpecSchema)
     api.spec.components.schema("BatchCreate", schema=batches.BatchCreateSchema)
     for module in (assets, jobs, job_history, job_retry, drafts, batches, webhooks, verify, pools, workers, usage,
-                   catalog, keys, files):
+                   catalog, api_keys, files):
         api.register_blueprint(module.blp)
+    app.register_blueprint(api_reference.blp)  # /docs: the reference, drawn from /openapi.json
     web.install(app)  # the web page, served by this same process
     logging.getLogger(__name__).debug("API ready with pools %s", ",".join(settings.pools))
     return app

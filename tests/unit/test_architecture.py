@@ -1,4 +1,4 @@
-"""The layers of DESIGN.md hold: import-linter's contracts (in pyproject.toml)
+"""The layers of docs/design.md hold: import-linter's contracts (in pyproject.toml)
 pass with nothing ignored, and no project import hides inside a function
 except to load something heavy lazily."""
 
