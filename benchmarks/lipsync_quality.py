@@ -12,7 +12,7 @@ to an MP4 (H.264 + AAC) and then judged from the file alone, independently of
 the renderer's own timing:
 
 - the MP4's audio is force-aligned to the script with pocketsphinx
-  (``media.tts.alignment.narration_timing``), which gives each phone's span;
+  (``media.tts.narration.time_narration``), which gives each phone's span;
 - the MP4's frames are tracked with mediapipe's face mesh; distances are in
   units of the outer-eye-corner distance (IOD).
 
@@ -197,9 +197,9 @@ def frames_of(start_s: float, end_s: float, fps: int, n: int, pad: int = 0) -> n
 
 
 def measure_clip(decoded, audio16, script: str, fps: int) -> dict:
-    from media.tts.alignment import narration_timing
+    from media.tts.narration import time_narration
 
-    timing = narration_timing(audio16, 16000, script)
+    timing = time_narration(audio16, 16000, script, "en").whole()
     m = track_mouth(decoded)
     n = len(decoded)
     phones = [p for p in timing.phones if p.end_s > p.start_s]

@@ -42,10 +42,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from domain.config import Settings  # noqa: E402
-from media.tts.alignment import _decoders, narration_timing  # noqa: E402
+from media.tts.alignment import _decoders  # noqa: E402
 from media.tts.engines import engine_for  # noqa: E402
 from media.tts.espeak_events import espeak_library  # noqa: E402
 from media.tts.language import _identifier, detect_language  # noqa: E402
+from media.tts.narration import time_narration  # noqa: E402
 from media.tts.speech import SPEECH_SAMPLE_RATE, resample  # noqa: E402
 from media.tts.synthesis_alignment import align_through_speech  # noqa: E402
 from media.tts.voices import resolve_voice  # noqa: E402
@@ -152,7 +153,7 @@ def main() -> None:
     length = len(narration) / SPEECH_SAMPLE_RATE
     for label, transcript in (("pocketsphinx aligned", TEXT), ("pocketsphinx recognized", None),
                               ("pocketsphinx mismatch → recognized", WRONG)):
-        wall, cpu, got = measure(lambda transcript=transcript: narration_timing(narration, SPEECH_SAMPLE_RATE, transcript),
+        wall, cpu, got = measure(lambda transcript=transcript: time_narration(narration, SPEECH_SAMPLE_RATE, transcript, "en").whole(),
                                 args.repeat)
         rows.append((label, length, wall, cpu, f"{got.source.value}, {len(got.words)} words"))
 

@@ -27,10 +27,11 @@ from typing import Any
 from domain import lifecycle
 from domain.errors import JobFailure
 from domain.states import Stage
+from media.tts.narration import NarrationTiming
 from workers.attempt import Attempt, AttemptControl, AttemptServices, SegmentPlan, SpokenSegment
 from workers.stages.finish import assemble_and_publish
 from workers.stages.frames import FrameSource
-from workers.stages.inputs import AudioSource, load_portrait, plan_segments, speak_segment
+from workers.stages.inputs import load_portrait, plan_segments, speak_segment
 from workers.stages.segments import render_segment
 
 #: (output, timings) of a finished job
@@ -102,7 +103,7 @@ def run_attempt(attempt: Attempt) -> Outcome:
     return assemble_and_publish(attempt, spoken_all)
 
 
-def _timed_speech(attempt: Attempt, plan: SegmentPlan, audio_source: AudioSource | None) -> SpokenSegment:
+def _timed_speech(attempt: Attempt, plan: SegmentPlan, audio_source: NarrationTiming | None) -> SpokenSegment:
     t, c = time.perf_counter(), time.thread_time()
     spoken = speak_segment(attempt, plan, audio_source)
     attempt.clock.add("tts", time.perf_counter() - t)

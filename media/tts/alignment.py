@@ -92,21 +92,6 @@ def _decoders() -> _Decoders | None:
         return None
 
 
-def narration_timing(samples: np.ndarray, sample_rate: int, transcript: str | None = None) -> PhoneTrack:
-    """The phone (and word) timing of narration, times from its first sample.
-
-    Never fails for bad words: a transcript that does not fit falls back to
-    recognition, with ``note`` saying why.
-    """
-    note = ""
-    if transcript and transcript.strip():
-        aligned = align_transcript(samples, sample_rate, transcript)
-        if isinstance(aligned, PhoneTrack):
-            return aligned
-        note = aligned
-    return recognize_narration(samples, sample_rate, note)
-
-
 def align_transcript(samples: np.ndarray, sample_rate: int, transcript: str) -> PhoneTrack | str:
     """The transcript's words and phones fitted to the whole narration, or
     why they cannot be (a note for the document; then recognise instead).

@@ -12,13 +12,10 @@ from domain.models import Asset
 from domain.presets import preset_path
 from media.encode.captions import word_cues
 from media.encode.timing import pad_to_frames
-from media.phonemes import PhoneTrack
 from media.render.face import FORMAT_VERSION, analyze_portrait
-from media.tts.alignment import align_transcript, recognize_narration
 from media.tts.audio_input import load_audio, split_at_silences
-from media.tts.language import detect_language
+from media.tts.narration import NarrationTiming, time_narration
 from media.tts.sentences import group_segments, split_sentences
-from media.tts.synthesis_alignment import align_through_speech
 from media.tts.synthesize import synthesize_sentences
 from media.tts.voices import resolve_voice
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
@@ -28,16 +25,6 @@ from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 class Portrait:
     image: bytes
     info: dict | None  # analysis stored with the asset; None for presets (analysed on first use)
-
-
-@dataclass
-class AudioSource:
-    samples: np.ndarray
-    sample_rate: int
-    #: the whole narration's phones and words, aligned to its transcript; None: recognise each segment
-    phones: PhoneTrack | None = None
-    #: why the transcript was not used (for the job's document), when one was given
-    timing_note: str = ""
 
 
 def load_portrait(attempt: Attempt) -> Portrait:
@@ -63,7 +50,7 @@ def _analyse_again(attempt: Attempt, asset_id: str, image: bytes) -> dict:
     return info
 
 
-def plan_segments(attempt: Attempt) -> tuple[list[SegmentPlan], AudioSource | None]:
+def plan_segments(attempt: Attempt) -> tuple[list[SegmentPlan], NarrationTiming | None]:
     """The job's segments, the same on every attempt (so finished ones can be reused)."""
     spec = attempt.spec
     if spec.get("script") is not None:
@@ -79,45 +66,19 @@ def plan_segments(attempt: Attempt) -> tuple[list[SegmentPlan], AudioSource | No
     data = attempt.storage_call(lambda: attempt.storage.get_bytes(key), "reading the narration")
     samples, rate = load_audio(data)
     cuts = split_at_silences(samples, rate, fps=attempt.fps)
-    source = AudioSource(samples, rate)
-    if spec.get("transcript"):
-        language = narration_language(spec)
-        with attempt.clock.timed("alignment"):
-            if _english(language):
-                aligned = align_transcript(samples, rate, spec["transcript"])
-            else:  # pocketsphinx knows English only: espeak-ng reads the transcript, and that is warped onto it
-                aligned = align_through_speech(samples, rate, spec["transcript"], language)
-        if isinstance(aligned, PhoneTrack):
-            source.phones = aligned
-        else:
-            source.timing_note = aligned
-    return [SegmentPlan(i, [], (start, end)) for i, (start, end) in enumerate(cuts)], source
+    with attempt.clock.timed("alignment"):
+        timing = time_narration(samples, rate, spec.get("transcript"), spec.get("language"))
+    return [SegmentPlan(i, [], (start, end)) for i, (start, end) in enumerate(cuts)], timing
 
 
-def narration_language(spec: dict) -> str:
-    """The narration's language: the job's, else its transcript's (detected), else English."""
-    if spec.get("language"):
-        return str(spec["language"]).lower()
-    detected = detect_language(spec["transcript"]) if spec.get("transcript") else None
-    return detected.language if detected is not None else "en"
-
-
-def _english(language: str) -> bool:
-    return language.split("-")[0] == "en"
-
-
-def speak_segment(attempt: Attempt, plan: SegmentPlan, audio: AudioSource | None) -> SpokenSegment:
+def speak_segment(attempt: Attempt, plan: SegmentPlan, audio: NarrationTiming | None) -> SpokenSegment:
     """One segment's speech, padded to whole frames, with its caption cues and
     its phones (times from the segment's first sample; padding is silence)."""
     if audio is not None:
         start, end = plan.audio or (0, 0)
         samples, rate = audio.samples[start:end].astype(np.float32), audio.sample_rate
-        if audio.phones is not None:
-            phones = audio.phones.window(start / rate, end / rate)
-        else:  # recognised a segment at a time, ahead of the renderer as script speech is synthesised
-            english = _english(narration_language(attempt.spec))
-            with attempt.clock.timed("recognition"):
-                phones = recognize_narration(samples, rate, audio.timing_note, english=english)
+        with attempt.clock.timed("alignment" if audio.aligned is not None else "recognition"):
+            phones = audio.segment(start, end)
         # a word belongs to the segment it starts in (cuts fall in pauses, so rarely matters)
         cues = word_cues([w for w in phones.words if w.start_s >= 0.0])
     else:

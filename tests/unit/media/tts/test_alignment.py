@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from media.phonemes import TimingSource
-from media.tts.alignment import MISMATCH_RATIO, narration_timing
+from media.tts.alignment import MISMATCH_RATIO
+from media.tts.narration import time_narration
 from tests.unit.media.tts.conftest import BILABIAL_SENTENCE
 
 pytestmark = pytest.mark.slow
@@ -13,7 +14,7 @@ SCRIPT = BILABIAL_SENTENCE + " My mom bought a big blue map."
 
 
 def test_forced_alignment_finds_every_word_of_the_transcript_in_order(piper_bilabials):
-    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT)
+    track = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT, language="en").whole()
     assert track.source == TimingSource.ALIGNED and track.note == ""
     assert [w.text for w in track.words] == SCRIPT.split()  # as the caller wrote them, for captions
     assert all(a.end_s <= b.start_s + 1e-9 for a, b in zip(track.words, track.words[1:]))
@@ -22,7 +23,7 @@ def test_forced_alignment_finds_every_word_of_the_transcript_in_order(piper_bila
 
 def test_a_word_the_dictionary_lacks_stays_in_the_words_without_time(piper_bilabials):
     transcript = SCRIPT.replace("big blue", "big 3 blue")
-    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, transcript)
+    track = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate, transcript, language="en").whole()
     assert track.source == TimingSource.ALIGNED and "1 transcript word" in track.note
     words = [w.text for w in track.words]
     assert words == transcript.split()
@@ -31,7 +32,7 @@ def test_a_word_the_dictionary_lacks_stays_in_the_words_without_time(piper_bilab
 
 
 def test_aligned_bilabials_agree_with_pipers_own_timing(piper_bilabials):
-    ours = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT)
+    ours = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT, language="en").whole()
     aligned = [(p.start_s + p.end_s) / 2 for p in ours.phones if p.symbol in ("m", "b", "p")]
     piper = [(p.start_s + p.end_s) / 2 for p in piper_bilabials.phones.phones if p.symbol in ("m", "b", "p")]
     assert len(aligned) == len(piper) == 18
@@ -40,26 +41,26 @@ def test_aligned_bilabials_agree_with_pipers_own_timing(piper_bilabials):
 
 
 def test_a_transcript_of_other_words_falls_back_to_recognition_and_says_why(piper_bilabials):
-    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate,
-                             "The cat sat on the warm mat and went to sleep in the afternoon sun.")
+    track = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate,
+                           "The cat sat on the warm mat and went to sleep in the afternoon sun.", "en").whole()
     assert track.source == TimingSource.RECOGNIZED
     assert "does not match" in track.note or "could not be fitted" in track.note
     assert {"maybe", "both", "people", "mom", "big", "blue"} <= {w.text for w in track.words}
 
 
 def test_a_transcript_missing_half_the_words_does_not_match(piper_bilabials):
-    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, BILABIAL_SENTENCE)
+    track = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate, BILABIAL_SENTENCE, language="en").whole()
     assert track.source == TimingSource.RECOGNIZED
     assert f"limit is {MISMATCH_RATIO:g}" in track.note or "could not be fitted" in track.note
 
 
 def test_a_transcript_of_unknown_words_is_not_aligned(piper_bilabials):
-    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, "Zxqv blorptang 12345 qqq.")
+    track = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate, "Zxqv blorptang 12345 qqq.", language="en").whole()
     assert track.source == TimingSource.RECOGNIZED and "not in the English dictionary" in track.note
 
 
 def test_without_a_transcript_the_words_are_recognised_for_captions(piper_bilabials):
-    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, None)
+    track = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate, None, language="en").whole()
     assert track.source == TimingSource.RECOGNIZED and track.note == ""
     heard = [w.text for w in track.words]
     # recognition of VITS speech varies from run to run (Piper samples noise): most words, not all
@@ -70,7 +71,7 @@ def test_without_a_transcript_the_words_are_recognised_for_captions(piper_bilabi
 @pytest.mark.parametrize("samples", [np.zeros(24000, np.float32), np.zeros(0, np.float32),
                                      np.full(24000, 1e-4, np.float32)])
 def test_silence_has_no_phones_and_the_face_follows_loudness(samples):
-    track = narration_timing(samples, 24000, "Hello there.")
+    track = time_narration(samples, 24000, "Hello there.", language="en").whole()
     assert track.source == TimingSource.LOUDNESS and track.phones == () and "silent" in track.note
 
 
@@ -99,9 +100,9 @@ def test_narration_in_another_language_gets_english_phones_but_no_nonsense_words
 def test_long_narration_is_aligned_in_pieces_with_the_same_result(piper_bilabials, monkeypatch):
     from media.tts import alignment
 
-    whole = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT)
+    whole = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT, language="en").whole()
     monkeypatch.setattr(alignment, "ALIGN_PIECE_S", 1.5)  # ~4 s of speech: three pieces or more
-    pieces = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT)
+    pieces = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT, language="en").whole()
     assert pieces.source == TimingSource.ALIGNED
     assert [w.text for w in pieces.words] == [w.text for w in whole.words]
     starts = np.array([w.start_s for w in pieces.words]) - np.array([w.start_s for w in whole.words])
@@ -121,7 +122,7 @@ def test_aligned_narration_marks_each_words_stressed_syllable(piper_bilabials):
 
     if espeak_library() is None:
         pytest.skip("espeak-ng is not installed")
-    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT)
+    track = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate, SCRIPT, language="en").whole()
     words = {w.text: w for w in track.words}
 
     def stressed(word):
@@ -138,7 +139,7 @@ def test_a_transcript_with_a_near_miss_or_a_dropped_word_is_still_aligned(piper_
     # a typo-like slip or a word the narrator added is no reason to drop the caller's words
     # (a clearly different word in a 4 s clip, "big" → "small", scores 2.5–3.2×: on the edge)
     transcript = SCRIPT.replace("a mop", "a map").replace("bought a", "bought")
-    track = narration_timing(piper_bilabials.samples, piper_bilabials.sample_rate, transcript)
+    track = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate, transcript, language="en").whole()
     assert track.source == TimingSource.ALIGNED and "map." in [w.text for w in track.words]
 
 
