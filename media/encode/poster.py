@@ -17,7 +17,7 @@ JPEG_QUALITY = 88
 DEFAULT_POSITION = 0.25
 
 
-def poster(video_or_frame: Path | str | np.ndarray, out_jpeg: Path | str, at_s: float | None = None) -> Path:
+def write_poster(video_or_frame: Path | str | np.ndarray, out_jpeg: Path | str, at_s: float | None = None) -> Path:
     """Save a JPEG of ``video_or_frame``: an RGB frame array as is, or the
     video's frame at ``at_s`` seconds (default a quarter in)."""
     if isinstance(video_or_frame, np.ndarray):

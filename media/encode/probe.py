@@ -32,7 +32,7 @@ class MediaInfo:
         return asdict(self)
 
 
-def probe(path: Path | str) -> MediaInfo:
+def probe_video(path: Path | str) -> MediaInfo:
     """Duration, picture, codecs, size and sha256 of a media file.
 
     A file FFmpeg cannot read raises ``MediaError("asset_unreadable")``

@@ -51,9 +51,9 @@ def test_script_to_mp4_over_http_on_real_services(real_settings, farm_factory, t
 
     video = tmp_path / "out.mp4"
     video.write_bytes(requests.get(output["url"], timeout=60).content)
-    from media.encode.probe import probe
+    from media.encode.probe import probe_video
 
-    info = probe(video)
+    info = probe_video(video)
     assert (info.video_codec, info.audio_codec, info.pix_fmt) == ("h264", "aac", "yuv420p")
     assert (info.width, info.height) == (256, 256) and info.fps == pytest.approx(25)
     assert info.sha256 == output["sha256"] and info.bytes == output["bytes"]
@@ -92,7 +92,7 @@ def test_script_to_mp4_over_http_on_real_services(real_settings, farm_factory, t
 
 
 def test_uploaded_narration_skips_tts_and_sets_the_length(real_settings, farm_factory, tmp_path):
-    from media.encode.probe import probe
+    from media.encode.probe import probe_video
     from media.encode.wav import wav_bytes
 
     rate = 24000
@@ -116,7 +116,7 @@ def test_uploaded_narration_skips_tts_and_sets_the_length(real_settings, farm_fa
     assert timings.get("tts", 0.0) - timings.get("recognition", 0.0) < 0.05  # nothing was synthesised
     video = tmp_path / "narration.mp4"
     video.write_bytes(requests.get(job["output"]["url"], timeout=60).content)
-    assert abs(probe(video).duration_s - 3.0) <= 1 / 25 + 0.03
+    assert abs(probe_video(video).duration_s - 3.0) <= 1 / 25 + 0.03
     assert "captions_vtt" not in job["output"]["files"]  # tone bursts: no words recognised, so no captions
     assert job["output"]["timing"]["source"] in ("recognized", "loudness")
 

@@ -57,9 +57,9 @@ def test_up_renders_a_script_with_no_servers(up):
                     "--param", "resolution=256", "--wait", "--output", str(out))
     assert done.returncode == 0, done.stdout + done.stderr + (tmp / "up.log").read_text()[-3000:]
     assert "succeeded" in done.stdout
-    from media.encode.probe import probe
+    from media.encode.probe import probe_video
 
-    info = probe(out)
+    info = probe_video(out)
     assert (info.video_codec, info.audio_codec, info.width, info.height) == ("h264", "aac", 256, 256)
     job_id = done.stdout.split("submitted ")[1].split()[0]
 

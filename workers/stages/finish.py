@@ -14,8 +14,8 @@ import numpy as np
 from domain.states import Stage
 from media.encode.captions import write_captions
 from media.encode.mux import concat_and_mux
-from media.encode.poster import poster
-from media.encode.probe import probe
+from media.encode.poster import write_poster
+from media.encode.probe import probe_video
 from media.encode.wav import read_wav, write_wav
 from media.phonemes import timing_summary
 from media.watermark.c2pa_manifest import sign_mp4
@@ -53,7 +53,7 @@ def assemble_and_publish(attempt: Attempt, spoken_all: list[SpokenSegment]) -> t
     prefix = output_prefix(claim.tenant_id, claim.job_id)
     files: dict[str, dict[str, Any]] = {}
     with clock.timed("extras"):
-        poster_path = poster(final, attempt.tmp / "poster.jpg")
+        poster_path = write_poster(final, attempt.tmp / "poster.jpg")
         files["poster"] = {"path": poster_path, "content_type": "image/jpeg"}
         if cues:
             vtt, srt = attempt.tmp / "captions.vtt", attempt.tmp / "captions.srt"
@@ -63,7 +63,7 @@ def assemble_and_publish(attempt: Attempt, spoken_all: list[SpokenSegment]) -> t
 
     attempt.check()
     attempt.report(Stage.UPLOAD, 0.0, force=True)
-    info = probe(final)
+    info = probe_video(final)
     with clock.timed("upload"):
         video_key = prefix + "video.mp4"
         attempt.storage_call(lambda: storage.put_file(video_key, final, "video/mp4"), "uploading the video")

@@ -75,12 +75,12 @@ def test_nvenc_gets_its_own_preset_names_and_x264_keeps_the_x264_ones():
 def test_on_a_gpu_machine_nvenc_is_chosen_and_encodes_a_segment(tmp_path):
     import numpy as np
 
-    from media.encode.probe import probe
+    from media.encode.probe import probe_video
     from media.encode.video import SegmentEncoder
 
     assert choose_video_codec("amd64-gpu", available_encoders()) == NVENC
     with SegmentEncoder(tmp_path / "seg.mp4", 256, 256, 25, codec=NVENC) as encoder:
         for i in range(30):
             encoder.write(np.full((256, 256, 3), i * 8, np.uint8))
-    info = probe(tmp_path / "seg.mp4")
+    info = probe_video(tmp_path / "seg.mp4")
     assert (info.video_codec, info.pix_fmt, info.video_frames) == ("h264", "yuv420p", 30)

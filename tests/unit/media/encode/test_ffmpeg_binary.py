@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from media.encode.ffmpeg_binary import encode_failure, run_ffmpeg
-from media.encode.probe import probe
+from media.encode.probe import probe_video
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -68,7 +68,7 @@ def test_a_segment_being_encoded_survives_sigterm_to_the_worker_s_process_group(
             os.killpg(worker.pid, signal.SIGKILL)
     assert worker.returncode == 0, err
     frames = int(out.split()[-1])
-    assert frames >= 20 and probe(path).video_frames == frames
+    assert frames >= 20 and probe_video(path).video_frames == frames
 
 
 def test_run_ffmpeg_starts_its_process_in_a_session_of_its_own():

@@ -6,7 +6,7 @@ from domain.errors import JobFailure
 from media.encode import mux
 from media.encode.ffmpeg_binary import run_ffmpeg
 from media.encode.mux import AAC_SAMPLE_RATE, concat_and_mux
-from media.encode.probe import probe
+from media.encode.probe import probe_video
 from media.encode.timing import frames_for, pad_to_frames, samples_for
 from media.encode.video import SegmentEncoder
 from media.encode.wav import write_wav
@@ -60,7 +60,7 @@ def three_segments(tmp_path_factory):
 
 
 def test_final_video_is_h264_with_one_aac_track_lasting_as_long_as_the_audio(three_segments):
-    info = probe(three_segments["out"])
+    info = probe_video(three_segments["out"])
     assert (info.video_codec, info.pix_fmt, info.audio_codec) == ("h264", "yuv420p", "aac")
     assert (info.width, info.height, info.fps) == (SIZE, SIZE, FPS)
     assert info.audio_sample_rate == AAC_SAMPLE_RATE
@@ -118,7 +118,7 @@ def test_segment_paths_with_quotes_and_spaces_are_joined(three_segments, tmp_pat
     wav = tmp_path / "short.wav"
     write_wav(wav, np.zeros(samples_for(20, RATE, FPS), np.float32), RATE)
     out = concat_and_mux([odd], wav, tmp_path / "out.mp4", faststart=False)
-    assert probe(out).video_frames == 20
+    assert probe_video(out).video_frames == 20
 
 
 def test_joining_runs_ffmpeg_through_run_ffmpeg_in_a_session_of_its_own(three_segments, tmp_path, monkeypatch):
@@ -130,4 +130,4 @@ def test_joining_runs_ffmpeg_through_run_ffmpeg_in_a_session_of_its_own(three_se
 
     monkeypatch.setattr(mux, "run_ffmpeg", spy)
     out = mux.concat_and_mux(three_segments["segments"], three_segments["wav"], tmp_path / "out.mp4")
-    assert len(calls) == 1 and probe(out).video_frames == sum(three_segments["frames"])
+    assert len(calls) == 1 and probe_video(out).video_frames == sum(three_segments["frames"])

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from domain.errors import JobFailure
-from media.encode.probe import probe
+from media.encode.probe import probe_video
 from media.encode.video import SegmentEncoder
 from media.errors import MediaError
 
@@ -24,7 +24,7 @@ def test_segment_is_h264_yuv420p_at_the_requested_size_and_rate_with_every_frame
     with SegmentEncoder(path, 256, 192, 30) as encoder:
         for frame in _frames(45):
             encoder.write(frame)
-    info = probe(path)
+    info = probe_video(path)
     assert (info.video_codec, info.pix_fmt, info.width, info.height, info.fps) == ("h264", "yuv420p", 256, 192, 30.0)
     assert info.audio_codec is None
     assert info.video_frames == 45
@@ -105,5 +105,5 @@ def test_probe_refuses_a_file_that_is_not_media(tmp_path):
     path = tmp_path / "notes.mp4"
     path.write_bytes(b"this is not a video")
     with pytest.raises(MediaError) as caught:
-        probe(path)
+        probe_video(path)
     assert caught.value.code == "asset_unreadable"
