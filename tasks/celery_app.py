@@ -21,6 +21,7 @@ WEBHOOK_QUEUE = "webhooks"
 
 
 def queue_for(pool: str) -> str:
+    """The queue of pool ``pool``: a worker consumes only its own pool's queue."""
     return f"render.{pool}"
 
 
@@ -30,6 +31,7 @@ def broker_priority(priority: int) -> int:
 
 
 def make_celery(settings: Settings) -> Celery:
+    """A Celery app configured so that no accepted job is lost or run twice (see each setting's comment)."""
     broker_url = settings.broker_url
     if settings.embedded_broker:
         # SQLite as broker: kombu's SQLAlchemy transport, with options of our own
@@ -92,4 +94,5 @@ def make_celery(settings: Settings) -> Celery:
 
 @functools.lru_cache(maxsize=4)
 def celery_for(settings: Settings) -> Celery:
+    """One Celery app per settings, made on first use: its connection pool is shared by the process."""
     return make_celery(settings)

@@ -65,6 +65,7 @@ def reconcile_once(sessions, settings: Settings, sender: TaskSender) -> Pass:
 
 
 def expire_idempotency_keys(sessions) -> int:
+    """Forget idempotency keys past their lifetime, so a key may be reused for a new job."""
     with sessions() as session, session.begin():
         return rows_changed(session.execute(
             sa.update(Job).where(Job.idempotency_expires_at < utcnow())

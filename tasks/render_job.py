@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 
 def render_job(job_id: str) -> None:
+    """The render task: claim the job (the database decides; a duplicate or stale message ends here quietly), run the
+    attempt, record how it ended, then refill the pool. A draining worker unsends the job so one that stays takes
+    it.
+    """
     rt = worker_runtime.current()
     if rt.draining.is_set():
         _unsend(rt, job_id)  # let a worker that stays take it
@@ -92,6 +96,7 @@ def _record_success(rt, claim, output, timings) -> list[str]:
     a stale attempt (the scheduler's sweep sends anything left unsent)."""
 
     def succeed(session):
+        """Mark the job succeeded and queue its webhooks, both in this transaction."""
         lifecycle.succeed(session, claim, output, timings)
         return queue_job_events(session, rt.settings, session.get(Job, claim.job_id), rt.storage)
 

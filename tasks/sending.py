@@ -19,7 +19,9 @@ from tasks.celery_app import WEBHOOK_QUEUE, broker_priority, celery_for, queue_f
 class TaskSender(Protocol):
     """Puts one message on a queue; raises when the broker cannot take it."""
 
-    def send(self, task: str, args: list[Any], *, queue: str, priority: int | None = None) -> None: ...
+    def send(self, task: str, args: list[Any], *, queue: str, priority: int | None = None) -> None:
+        """Put ``task`` with ``args`` on ``queue``; raise if the broker cannot take it."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class CelerySender:
     settings: Settings
 
     def send(self, task: str, args: list[Any], *, queue: str, priority: int | None = None) -> None:
+        """Send through Celery's ``send_task``: only the task's name travels, never the function."""
         celery_for(self.settings).send_task(task, args=args, queue=queue, routing_key=queue, priority=priority)
 
 

@@ -41,7 +41,9 @@ T = TypeVar("T")
 
 
 class RendererSource(Protocol):
-    def renderer(self, model: str) -> Any: ...
+    def renderer(self, model: str) -> Any:
+        """The process-wide renderer for ``model``: one per worker, shared by its attempts so frames batch across jobs."""
+        ...
 
 
 class AttemptServices(RendererSource, Protocol):
@@ -52,7 +54,9 @@ class AttemptServices(RendererSource, Protocol):
     storage: Storage
     tag: str
 
-    def observe(self, name: str, value: float, label: str | None = None) -> None: ...
+    def observe(self, name: str, value: float, label: str | None = None) -> None:
+        """Record a figure in the worker's histograms (seconds per stage, batch sizes), reported with its heartbeat."""
+        ...
 
 
 class AttemptControl(Protocol):
@@ -62,7 +66,9 @@ class AttemptControl(Protocol):
 
     claim: lifecycle.Claim
 
-    def check(self, *, checkpoint: bool = False) -> None: ...
+    def check(self, *, checkpoint: bool = False) -> None:
+        """Raise ``StaleAttempt`` or ``Interrupted`` if the attempt must stop here (see the class)."""
+        ...
 
 
 @dataclass
@@ -89,10 +95,12 @@ class StageClock:
         self.seconds: dict[str, float] = {}
 
     def add(self, name: str, seconds: float) -> None:
+        """Count ``seconds`` more against stage ``name``."""
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
     @contextlib.contextmanager
     def timed(self, name: str) -> Iterator[None]:
+        """Count the time spent inside the block against stage ``name``, even when it raises."""
         started = time.perf_counter()
         try:
             yield
@@ -111,27 +119,33 @@ class Attempt:
 
     @property
     def claim(self) -> lifecycle.Claim:
+        """The fenced claim this attempt holds: job id, attempt token, tenant, pool and spec."""
         return self.control.claim
 
     @property
     def settings(self) -> Settings:
+        """The worker's settings (the job's own choices are in ``spec`` and ``params``)."""
         return self.services.settings
 
     @property
     def storage(self) -> Storage:
+        """Where segments, the speech cache and outputs go (S3 or a folder)."""
         return self.services.storage
 
     @property
     def spec(self) -> dict[str, Any]:
+        """The job's request as the API checked and stored it."""
         return self.claim.spec
 
     @property
     def params(self) -> dict[str, Any]:
+        """The render parameters, defaults filled in by the API."""
         params: dict[str, Any] = self.spec["params"]
         return params
 
     @property
     def fps(self) -> int:
+        """Frames per second of the output: segments are cut and padded to whole frames of it."""
         return int(self.params["fps"])
 
     @property
@@ -140,9 +154,11 @@ class Attempt:
         return f"work/{self.claim.job_id}/"
 
     def check(self, *, checkpoint: bool = False) -> None:
+        """Whether the attempt may go on; ``checkpoint`` marks a segment boundary, where a draining worker stops."""
         self.control.check(checkpoint=checkpoint)
 
     def transaction(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` in a transaction that is retried when the database drops the connection."""
         result: T = in_transaction(self.services.sessions, fn)
         return result
 

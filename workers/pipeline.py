@@ -61,10 +61,13 @@ class SpeechAhead:
                 future.set_exception(exc)
 
     def get(self, index: int) -> concurrent.futures.Future[SpokenSegment]:
+        """The future of segment ``index``'s speech; asking for it lets the thread start on the next one."""
         self._wanted.release()  # let the thread move one segment further ahead
         return self._futures[index]
 
     def stop(self) -> None:
+        """Stop speaking ahead (the attempt ended); the sentence in hand is finished by the daemon thread or dropped.
+        """
         self._stopped.set()
         self._wanted.release()
 
@@ -76,6 +79,10 @@ def run_pipeline(control: AttemptControl, services: AttemptServices) -> Outcome:
 
 
 def run_attempt(attempt: Attempt) -> Outcome:
+    """Render one attempt of a job: load the portrait, plan the segments (the same on every attempt), speak each one a
+    segment ahead of the renderer, render and store the segments an earlier attempt did not finish, then join, sign
+    and publish. Segments are the unit of resume: a drained or killed attempt loses at most the segment in hand.
+    """
     attempt.report(Stage.TTS, 0.0, force=True)
     with attempt.clock.timed("inputs"):
         portrait = load_portrait(attempt)

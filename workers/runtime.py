@@ -49,12 +49,15 @@ _current: WorkerRuntime | None = None
 
 
 def current() -> WorkerRuntime:
+    """The worker runtime of this process: Celery calls tasks with a job id only, so they find the worker's state here.
+    """
     if _current is None:
         raise RuntimeError("no worker runtime in this process; start it with `talkfarm worker`")
     return _current
 
 
 def install(runtime: WorkerRuntime) -> None:
+    """Make ``runtime`` the one ``current()`` returns (once, when the worker process starts)."""
     global _current
     _current = runtime
 
@@ -118,6 +121,7 @@ class WorkerRuntime:
         self.stats.observe("batch_fill", fill)
 
     def observe(self, name: str, value: float, label: str | None = None) -> None:
+        """Record a figure in the worker's histograms, reported with each heartbeat and on /metrics."""
         self.stats.observe(name, value, label or "")
 
     def renderer(self, model: str) -> Renderer:
@@ -169,6 +173,9 @@ class WorkerRuntime:
     def start(self) -> None:
         # "starting" until the broker consumer is up (mark_ready): the dispatcher
         # sends a pool only as much work as its consuming workers can take
+        """Register the worker as starting and begin heartbeats; it gets work only once ``mark_ready`` says it
+        consumes.
+        """
         with self.sessions() as session, session.begin():
             session.merge(Worker(id=self.worker_id, hostname=socket.gethostname(), tag=self.tag,
                                  arch=platform.machine(), providers=self.providers, concurrency=self.concurrency,
@@ -211,10 +218,16 @@ class WorkerRuntime:
 
     def grace_exceeded(self) -> bool:
         # keep a margin for handing back and uploading the checkpoint
+        """Whether the drain's grace period is nearly over (80 %): the attempt then gives up the segment in hand rather
+        than miss the hand-back.
+        """
         return self.drain_started is not None and \
             time.monotonic() - self.drain_started > self.settings.drain_grace_s * 0.8
 
     def stop(self) -> None:
+        """End heartbeats and mark the worker offline, so its pool's capacity drops at once rather than after the
+        lease.
+        """
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=5)
@@ -225,17 +238,22 @@ class WorkerRuntime:
 
     # --- attempts --------------------------------------------------------------
     def track(self, claim: lifecycle.Claim) -> AttemptHandle:
+        """Note a claimed attempt as running here: heartbeats extend its lease and a drain reaches it."""
         handle = AttemptHandle(claim, self)
         with self._lock:
             self.active[claim.job_id] = handle
         return handle
 
     def untrack(self, job_id: str) -> None:
+        """Forget an attempt that ended here (whatever way it ended)."""
         with self._lock:
             self.active.pop(job_id, None)
 
     @property
     def lease_s(self) -> float:
+        """How long a claim lasts without a heartbeat: a worker silent this long is taken for dead and its jobs
+        requeued.
+        """
         return self.settings.worker_dead_after_s
 
     # --- heartbeat -------------------------------------------------------------

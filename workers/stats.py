@@ -21,10 +21,12 @@ class Histogram:
         self.sum = 0.0
 
     def observe(self, value: float) -> None:
+        """Count ``value`` in its bucket."""
         self.counts[bisect.bisect_left(self.bounds, value)] += 1
         self.sum += value
 
     def snapshot(self) -> dict:
+        """The counts as Prometheus-style cumulative buckets, for the heartbeat and /metrics."""
         cumulative, running = {}, 0
         for bound, count in zip(self.bounds, self.counts):
             running += count
@@ -45,6 +47,7 @@ class WorkerStats:
         self._hists: dict[str, dict[str, Histogram]] = {name: {} for name in BOUNDS}
 
     def observe(self, name: str, value: float, key: str = "") -> None:
+        """Count ``value`` in its bucket."""
         with self._lock:
             hist = self._hists[name].get(key)
             if hist is None:
@@ -52,5 +55,6 @@ class WorkerStats:
             hist.observe(value)
 
     def snapshot(self) -> dict:
+        """The counts as Prometheus-style cumulative buckets, for the heartbeat and /metrics."""
         with self._lock:
             return {name: {key: h.snapshot() for key, h in hists.items()} for name, hists in self._hists.items() if hists}
