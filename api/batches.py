@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,13 +27,13 @@ from api.schemas import Id, JobSpecSchema, JsonDocument, StrictSchema, Text
 from domain.documents import batch_document, batch_summaries
 from domain.errors import ProblemError
 from domain.models import Batch, Tenant
+from domain.templates import ParsedTemplate
 from media.errors import MediaError
 from tasks import dispatch
 
 blp = Blueprint("batches", __name__, url_prefix="/v1/batches", description="Many jobs at once")
 
 MAX_ITEMS = 1000
-_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 class BatchCreateSchema(StrictSchema):
@@ -54,13 +53,6 @@ class BatchSchema(Schema):
     metadata = fields.Dict()
     created_at = fields.String()
     completed_at = fields.String(allow_none=True)
-
-
-def fill_template(template: str, variables: dict[str, Any]) -> str:
-    missing = [name for name in _VARIABLE.findall(template) if name not in variables]
-    if missing:
-        raise ProblemError("template_variable_missing", f"No value for {{{{{missing[0]}}}}}.", 422)
-    return _VARIABLE.sub(lambda m: str(variables[m.group(1)]), template)
 
 
 def _rows_from_upload(upload) -> list[dict[str, Any]]:
@@ -218,6 +210,8 @@ def create_batch():
     if not isinstance(defaults, dict):
         raise ProblemError("validation_error", "`defaults` must be a JSON object.", 422)
 
+    # parsed once, and every item's filled length known before it is built (domain/templates.py)
+    parsed = ParsedTemplate.parse(template, c.settings.max_script_chars) if template is not None else None
     errors: dict[str, Any] = {}
     checked: list[intake.Intake] = []
     schema = JobSpecSchema()
@@ -228,8 +222,11 @@ def create_batch():
             try:
                 item = dict(item)
                 variables = item.pop("variables", None)
-                if template is not None:
-                    item.setdefault("script", fill_template(template, variables or {}))
+                if variables is not None and not isinstance(variables, dict):
+                    raise ProblemError("validation_error", "`variables` must be a JSON object.", 422)
+                if parsed is not None:
+                    if "script" not in item:
+                        item["script"] = parsed.fill(variables or {})
                 elif variables is not None:
                     raise ProblemError("template_missing", "This item has variables but the batch has no template.", 422)
                 spec = schema.load(_merge(defaults, item))
