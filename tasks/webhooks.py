@@ -15,7 +15,6 @@ import logging
 import random
 from datetime import UTC, datetime, timedelta
 
-import requests
 import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook
 
@@ -28,7 +27,9 @@ from domain.states import EventType, JobState
 from domain.timeutil import iso, utcnow
 from storage import Storage, open_storage
 from tasks.celery_app import WEBHOOK_QUEUE, celery_for
-from tasks.webhook_targets import check_webhook_url
+from tasks.webhook_breaker import Admission, ReceiverLimits
+from tasks.webhook_targets import check_webhook_url, parse_webhook_url
+from tasks.webhook_transport import NoAnswer, ReceiverAnswer, post_pinned
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,13 @@ DELIVER_TASK = "talkfarm.deliver_webhook"
 #: a delivery handed to the queue is not handed again for this long
 IN_FLIGHT_S = 60
 MAX_LOG_ENTRIES = 20
+#: a delivery put back because its receiver has enough attempts in flight is tried again after this long
+BUSY_RETRY_S = 5
+#: what the tenant sees for any attempt that got no HTTP answer: one text for refused, reset, timed
+#: out or TLS failure, so the deliveries list cannot be read as a port scan (the operator's log has why)
+NO_ANSWER = "no_answer: the receiver gave no HTTP answer within {deadline:g} s."
+CIRCUIT_OPEN = ("receiver_unavailable: the last attempts to this receiver got no answer; "
+                "not tried until its circuit closes (retried on schedule).")
 
 
 def new_secret() -> str:
@@ -174,7 +182,7 @@ def sign(secrets: list[str], msg_id: str, timestamp: datetime, body: str) -> str
     return " ".join(Webhook(secret).sign(msg_id, timestamp, body) for secret in secrets)
 
 
-def _retry_after(response: requests.Response | None) -> float | None:
+def _retry_after(response: ReceiverAnswer | None) -> float | None:
     if response is None:
         return None
     value = response.headers.get("Retry-After")
@@ -191,6 +199,42 @@ def _retry_after(response: requests.Response | None) -> float | None:
             return None
 
 
+_limits: ReceiverLimits | None = None
+
+
+def receiver_limits(settings: Settings) -> ReceiverLimits:
+    """This process's per-receiver limits (tasks/webhook_breaker.py), made on first use."""
+    global _limits
+    if _limits is None:
+        _limits = ReceiverLimits(settings.webhook_receiver_in_flight, settings.webhook_breaker_failures,
+                                 settings.webhook_breaker_cooldown_s)
+    return _limits
+
+
+def receiver_of(tenant_id: str, url: str) -> str:
+    """The breaker's key: one tenant's origin. Per tenant, so that one tenant's broken path on a shared
+    host (a SaaS inbox) does not open the circuit for another tenant's endpoints there."""
+    try:
+        scheme, host, port = parse_webhook_url(url)
+    except ProblemError:
+        return f"{tenant_id} {url}"
+    return f"{tenant_id} {scheme}://{host.lower()}:{port}"
+
+
+def attempt(settings: Settings, url: str, body: bytes, headers: dict[str, str]) -> tuple[ReceiverAnswer | None, str | None]:
+    """One network attempt: check the target, connect to the very addresses that passed, all within
+    the deadline. Returns the answer, or the error the tenant sees."""
+    try:
+        addresses = check_webhook_url(url, settings)
+        return post_pinned(url, addresses, body, headers, deadline_s=settings.webhook_timeout_s,
+                           max_response_bytes=settings.webhook_max_response_bytes), None
+    except ProblemError as exc:
+        return None, f"{exc.code}: {exc.detail}"
+    except NoAnswer as exc:
+        log.info("webhook to %s got no answer: %s", url, exc.reason)
+        return None, NO_ANSWER.format(deadline=settings.webhook_timeout_s)
+
+
 def deliver(delivery_id: str) -> None:
     """One delivery attempt (runs on the webhooks queue)."""
     settings = Settings.from_env()
@@ -200,7 +244,15 @@ def deliver(delivery_id: str) -> None:
         if delivery is None or delivery.status != "pending":
             return
         secrets = _secrets_for(session, delivery)
-        url, msg_id, payload = delivery.url, delivery.event_id, delivery.payload
+        url, msg_id, payload, tenant_id = delivery.url, delivery.event_id, delivery.payload, delivery.tenant_id
+    limits, receiver = receiver_limits(settings), receiver_of(tenant_id, url)
+    admission = limits.admit(receiver)
+    if admission == Admission.BUSY:
+        _put_back(sessions, delivery_id, BUSY_RETRY_S)
+        return
+    if admission == Admission.OPEN:
+        _record(sessions, settings, delivery_id, None, CIRCUIT_OPEN)
+        return
     body = json.dumps(payload, separators=(",", ":"))
     now = datetime.now(UTC)
     headers = {"content-type": "application/json", "user-agent": "talkfarm-webhooks/1",
@@ -208,14 +260,18 @@ def deliver(delivery_id: str) -> None:
                "webhook-signature": sign(secrets, msg_id, now, body)}
     response, error = None, None
     try:
-        check_webhook_url(url, settings)
-        response = requests.post(url, data=body.encode(), headers=headers, timeout=settings.webhook_timeout_s,
-                                 allow_redirects=False)
-    except ProblemError as exc:
-        error = f"{exc.code}: {exc.detail}"
-    except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"
+        response, error = attempt(settings, url, body.encode(), headers)
+    finally:
+        limits.release(receiver, answered=not (error or "").startswith("no_answer"))
     _record(sessions, settings, delivery_id, response, error)
+
+
+def _put_back(sessions, delivery_id: str, seconds: float) -> None:
+    """Hand the delivery out again after ``seconds``, without using up an attempt."""
+    with sessions() as session, session.begin():
+        session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
+                                                         WebhookDelivery.status == "pending")
+                        .values(next_attempt_at=utcnow() + timedelta(seconds=seconds)))
 
 
 def _record(sessions, settings: Settings, delivery_id: str, response, error: str | None) -> None:
