@@ -9,6 +9,7 @@ from flask import current_app, request
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.config import Settings
+from api.metrics import MetricsCache
 from storage import Storage, open_storage
 
 
@@ -16,6 +17,10 @@ from storage import Storage, open_storage
 class ApiContext:
     settings: Settings
     sessions: sessionmaker[Session]
+
+    @functools.cached_property
+    def metrics_cache(self) -> MetricsCache:
+        return MetricsCache(self.settings.metrics_min_interval_s)
 
     @functools.cached_property
     def storage(self) -> Storage:
