@@ -20,6 +20,7 @@ from pathlib import Path
 from flask import g, make_response, redirect, request, session, url_for
 
 from api.auth import Principal, principal_for_key, principal_for_key_id, use_principal
+from api.request_bounds import check_bounds
 from api.web.blueprint import csrf, page
 from domain.config import Settings
 from domain.secrets import local_secret
@@ -54,8 +55,10 @@ def signed_in() -> Principal | None:
 
 @page.before_request
 def load_caller():
-    """Re-check the session's key on every request; a revoked key is signed out here."""
+    """Re-check the session's key on every request; a revoked key is signed out here. The body
+    bounds run after this check: a signed-out client's body is not even parsed."""
     if request.endpoint in PUBLIC_ENDPOINTS:
+        check_bounds()
         return None
     key_id = session.get("key_id")
     principal = principal_for_key_id(key_id) if key_id else None
@@ -70,6 +73,7 @@ def load_caller():
         return redirect(target, 303)
     use_principal(principal)
     g.page_principal = principal
+    check_bounds()
     return None
 
 
@@ -82,8 +86,12 @@ def check_csrf():
 
 
 def safe_next(path: str) -> str | None:
-    """Only a path on this site, never another host."""
+    """Only a path on this site, never another host. Tab, CR, LF (which browsers strip from URLs, so
+    ``/<TAB>/evil.com`` becomes ``//evil.com``), any other control character and ``\\`` (which
+    browsers read as ``/``) refuse the path outright."""
     path = path.rstrip("?")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\\" for c in path):
+        return None
     if not path.startswith("/") or path.startswith("//") or path in ("/", "/sign-out"):
         return None
     return path
