@@ -135,7 +135,8 @@ def key_document(key: ApiKey, tenant_name: str | None = None) -> dict[str, Any]:
     """A key as its owner or an operator sees it: never the key itself (it is shown once, at creation)."""
     return {"id": key.id, "prefix": key.prefix, "tenant_id": key.tenant_id,
             "tenant": tenant_name if tenant_name is not None else key.tenant.name, "scope": key.scope,
-            "created_at": iso(key.created_at), "revoked_at": iso(key.revoked_at)}
+            "created_at": iso(key.created_at), "revoked_at": iso(key.revoked_at), "expires_at": iso(key.expires_at),
+            "minted_by": key.minted_by}
 
 
 #: JSON Schema's names for a render parameter's Python type
