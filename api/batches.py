@@ -30,10 +30,13 @@ from domain.models import Batch, Tenant
 from domain.templates import ParsedTemplate
 from media.errors import MediaError
 from tasks import dispatch
+from tasks.webhook_targets import check_webhook_url, parse_webhook_url
 
 blp = Blueprint("batches", __name__, url_prefix="/v1/batches", description="Many jobs at once")
 
 MAX_ITEMS = 1000
+#: distinct webhook hosts one batch may name: each is resolved (synchronously, inside the request) once
+MAX_WEBHOOK_HOSTS = 5
 
 
 class BatchCreateSchema(StrictSchema):
@@ -119,6 +122,39 @@ def _as_item(row: dict[str, Any], template: str | None) -> dict[str, Any]:
     if template and variables:
         item["variables"] = variables
     return item
+
+
+def _webhook_checker(items: list[dict[str, Any]], defaults: dict[str, Any]):
+    """A webhook check for this batch's items that resolves each distinct host once, after refusing
+    a batch that names more than MAX_WEBHOOK_HOSTS of them (each look-up may wait on a slow DNS server
+    while it holds an API thread)."""
+    hosts: set[tuple[str, int]] = set()
+    for item in [defaults, *items]:
+        url = item.get("webhook_url") if isinstance(item, dict) else None
+        if isinstance(url, str) and url:
+            try:
+                _, host, port = parse_webhook_url(url)
+            except ProblemError:
+                continue  # the item's own check names it
+            hosts.add((host.lower(), port))
+    if len(hosts) > MAX_WEBHOOK_HOSTS:
+        raise ProblemError("batch_webhook_hosts_too_many", f"A batch may send webhooks to at most {MAX_WEBHOOK_HOSTS} "
+                           f"hosts; this one names {len(hosts)}. Register an endpoint (POST /v1/webhooks) instead.", 422)
+    verdicts: dict[tuple[str, int], ProblemError | None] = {}
+
+    def check(url: str, settings) -> None:
+        _, host, port = parse_webhook_url(url)
+        if (host.lower(), port) not in verdicts:
+            try:
+                check_webhook_url(url, settings)
+                verdicts[(host.lower(), port)] = None
+            except ProblemError as refused:
+                verdicts[(host.lower(), port)] = refused
+        refused = verdicts[(host.lower(), port)]
+        if refused is not None:
+            raise refused
+
+    return check
 
 
 def _merge(defaults: dict, item: dict) -> dict:
@@ -212,6 +248,7 @@ def create_batch():
 
     # parsed once, and every item's filled length known before it is built (domain/templates.py)
     parsed = ParsedTemplate.parse(template, c.settings.max_script_chars) if template is not None else None
+    check_webhook = _webhook_checker(items, defaults)
     errors: dict[str, Any] = {}
     checked: list[intake.Intake] = []
     schema = JobSpecSchema()
@@ -230,7 +267,7 @@ def create_batch():
                 elif variables is not None:
                     raise ProblemError("template_missing", "This item has variables but the batch has no template.", 422)
                 spec = schema.load(_merge(defaults, item))
-                checked.append(intake.check_spec(session, c.settings, tenant, spec))
+                checked.append(intake.check_spec(session, c.settings, tenant, spec, check_webhook=check_webhook))
             except ValidationError as exc:
                 errors[str(index)] = {"code": validation_code(exc.messages), "fields": exc.messages}
             except (ProblemError, MediaError) as exc:
