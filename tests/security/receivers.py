@@ -55,9 +55,11 @@ def _answer_ok(conn: socket.socket, receiver: Receiver) -> None:
 
 def _trickle(conn: socket.socket, receiver: Receiver, every_s: float = 0.05) -> None:
     """An answer one byte at a time, never finished: each read sees a byte well within any per-read timeout."""
-    head = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000_000
-    for byte in head:
-        conn.sendall(bytes([byte]))
+    head = b"HTTP/1.1 200 OK\r\nX-Slow: "
+    sent = 0
+    while True:  # the status line, then one header that never ends
+        conn.sendall(head[sent:sent + 1] if sent < len(head) else b"a")
+        sent += 1
         with receiver.lock:
             receiver.bytes_sent += 1
         time.sleep(every_s)
