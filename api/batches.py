@@ -148,11 +148,11 @@ def _webhook_checker(items: list[dict[str, Any]], defaults: dict[str, Any]):
             try:
                 check_webhook_url(url, settings)
                 verdicts[(host.lower(), port)] = None
-            except ProblemError as refused:
-                verdicts[(host.lower(), port)] = refused
-        refused = verdicts[(host.lower(), port)]
-        if refused is not None:
-            raise refused
+            except ProblemError as problem:
+                verdicts[(host.lower(), port)] = problem
+        verdict = verdicts[(host.lower(), port)]
+        if verdict is not None:
+            raise verdict
 
     return check
 

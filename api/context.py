@@ -8,8 +8,8 @@ import functools
 from flask import current_app, request
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.config import Settings
 from api.metrics import MetricsCache
+from domain.config import Settings
 from storage import Storage, open_storage
 
 

@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from email.message import Message
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -41,7 +42,7 @@ class ReceiverAnswer:
     """What a receiver answered: its status and headers (the body is read, capped, and dropped)."""
 
     status_code: int
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] | Message  # http.client's headers: case-insensitive get()
 
 
 class NoAnswer(Exception):

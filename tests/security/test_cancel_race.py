@@ -16,7 +16,7 @@ def test_a_cancel_that_read_queued_succeeds_after_a_claim_moved_the_job_to_runni
     with sessions() as session, session.begin():
         job = session.get(Job, job_id)
         assert job.status == "queued"  # what the cancel read
-        c = claim(sessions, job_id, "w1")  # a worker claims it in between, in its own transaction
+        claim(sessions, job_id, "w1")  # a worker claims it in between, in its own transaction
         assert lifecycle.cancel(session, job)
     with sessions() as session:
         job = session.get(Job, job_id)
