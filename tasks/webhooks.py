@@ -258,12 +258,12 @@ def deliver(delivery_id: str) -> None:
     headers = {"content-type": "application/json", "user-agent": "talkfarm-webhooks/1",
                "webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
                "webhook-signature": sign(secrets, msg_id, now, body)}
-    response, error = None, None
+    response, error, started = None, None, utcnow()
     try:
         response, error = attempt(settings, url, body.encode(), headers)
     finally:
         limits.release(receiver, answered=not (error or "").startswith("no_answer"))
-    _record(sessions, settings, delivery_id, response, error)
+    _record(sessions, settings, delivery_id, response, error, started_at=started)
 
 
 def _put_back(sessions, delivery_id: str, seconds: float) -> None:
@@ -274,21 +274,25 @@ def _put_back(sessions, delivery_id: str, seconds: float) -> None:
                         .values(next_attempt_at=utcnow() + timedelta(seconds=seconds)))
 
 
-def _record(sessions, settings: Settings, delivery_id: str, response, error: str | None) -> None:
+def _record(sessions, settings: Settings, delivery_id: str, response, error: str | None, *,
+            started_at: datetime | None = None) -> None:
     with sessions() as session, session.begin():
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
         if delivery is None or delivery.status != "pending":
             return
-        outcome = _apply_attempt(session, settings, delivery, response, error)
+        outcome = _apply_attempt(session, settings, delivery, response, error, started_at)
         _log_attempt(delivery, outcome)
 
 
-def _apply_attempt(session, settings: Settings, delivery: WebhookDelivery, response, error: str | None) -> str:
-    """Record one attempt on the delivery; returns what became of it (its new status, or ``retrying``)."""
+def _apply_attempt(session, settings: Settings, delivery: WebhookDelivery, response, error: str | None,
+                   started_at: datetime | None = None) -> str:
+    """Record one attempt on the delivery; returns what became of it (its new status, or ``retrying``).
+    The log entry carries the attempt's start, not its end: how long an attempt took would tell a
+    refused port (at once) from a filtered one (at the deadline)."""
     now = utcnow()
     delivery.attempts += 1
     code = response.status_code if response is not None else None
-    entry = {"at": iso(now), "status_code": code, "error": error}
+    entry = {"at": iso(started_at or now), "status_code": code, "error": error}
     delivery.log = (list(delivery.log or []) + [entry])[-MAX_LOG_ENTRIES:]
     delivery.last_status_code = code
     delivery.last_error = error or (None if code and 200 <= code < 300 else f"HTTP {code}")
@@ -311,7 +315,7 @@ def _apply_attempt(session, settings: Settings, delivery: WebhookDelivery, respo
     hinted = _retry_after(response)
     if hinted is not None:
         delay = max(delay, min(hinted, 24 * 3600))
-    delivery.next_attempt_at = now + timedelta(seconds=delay)
+    delivery.next_attempt_at = (started_at or now) + timedelta(seconds=delay)  # from the start too
     return "retrying"
 
 

@@ -10,9 +10,11 @@ import dataclasses
 import socket
 import threading
 import tracemalloc
+from datetime import datetime
 
 import pytest
 
+from domain.timeutil import utcnow
 from tasks import webhook_targets, webhooks
 from tasks.webhook_breaker import Admission, ReceiverLimits
 from tests.security.receivers import closed_port, receiver
@@ -147,3 +149,35 @@ def test_an_open_circuit_fails_the_delivery_without_touching_the_network(setting
             last = session.get(WebhookDelivery, ids[2])
             assert last.attempts == 1 and last.status == "pending"
             assert last.last_error == webhooks.CIRCUIT_OPEN
+
+
+def test_the_deliveries_list_does_not_show_how_long_an_attempt_took(settings, sessions, monkeypatch):
+    """An attempt is logged at its start, and its retry is scheduled from its start: a refused port
+    (answered at once) and a filtered one (at the deadline) leave the same trace."""
+    from domain.models import Tenant, WebhookDelivery
+
+    for name, value in (("DATA_DIR", settings.data_dir), ("DATABASE_URL", settings.database_url),
+                        ("WEBHOOK_ALLOW_HOSTS", "127.0.0.1"), ("WEBHOOK_TIMEOUT_S", "1")):
+        monkeypatch.setenv(f"TALKFARM_{name}", str(value))
+    monkeypatch.setattr(webhooks, "_limits", None)
+    traces = []
+    with receiver("silent") as silent:
+        for url in (silent.url, f"http://127.0.0.1:{closed_port()}/hook"):
+            with sessions() as session, session.begin():
+                tenant = Tenant(name=f"t{len(traces)}", webhook_secret="whsec_" + "c" * 32)
+                session.add(tenant)
+                session.flush()
+                delivery = WebhookDelivery(tenant_id=tenant.id, url=url, event_id="m", event_type="job.failed",
+                                           payload={}, status="pending")
+                session.add(delivery)
+                session.flush()
+                delivery_id = delivery.id
+            before = utcnow()
+            webhooks.deliver(delivery_id)
+            with sessions() as session:
+                d = session.get(WebhookDelivery, delivery_id)
+                at = datetime.fromisoformat(d.log[-1]["at"])
+                # logged at the start; the first retry 5 s (±10 % jitter) after it, however long the attempt took
+                traces.append((d.last_error, (at - before).total_seconds() < 0.5,
+                               4.4 <= (d.next_attempt_at - at).total_seconds() <= 5.6))
+    assert traces[0] == traces[1] == (webhooks.NO_ANSWER.format(deadline=1.0), True, True), traces
