@@ -13,6 +13,9 @@ from __future__ import annotations
 import json
 import logging
 import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as LookupTimeout
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -221,15 +224,25 @@ def receiver_of(tenant_id: str, url: str) -> str:
     return f"{tenant_id} {scheme}://{host.lower()}:{port}"
 
 
+#: name look-ups run here, so that the deadline covers them: getaddrinfo cannot be interrupted, and a
+#: slow DNS server would otherwise hold a delivery thread for as long as the system resolver waits.
+#: A look-up past the deadline is left to finish in this small pool, which no delivery waits on.
+_LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+
 def attempt(settings: Settings, url: str, body: bytes, headers: dict[str, str]) -> tuple[ReceiverAnswer | None, str | None]:
     """One network attempt: check the target, connect to the very addresses that passed, all within
-    the deadline. Returns the answer, or the error the tenant sees."""
+    the deadline (the name look-up included). Returns the answer, or the error the tenant sees."""
+    deadline = time.monotonic() + settings.webhook_timeout_s
     try:
-        addresses = check_webhook_url(url, settings)
-        return post_pinned(url, addresses, body, headers, deadline_s=settings.webhook_timeout_s,
+        addresses = _LOOKUPS.submit(check_webhook_url, url, settings).result(timeout=settings.webhook_timeout_s)
+        return post_pinned(url, addresses, body, headers, deadline_s=max(0.0, deadline - time.monotonic()),
                            max_response_bytes=settings.webhook_max_response_bytes), None
     except ProblemError as exc:
         return None, f"{exc.code}: {exc.detail}"
+    except LookupTimeout:
+        log.info("webhook to %s got no answer: the name look-up outlasted the deadline", url)
+        return None, NO_ANSWER.format(deadline=settings.webhook_timeout_s)
     except NoAnswer as exc:
         log.info("webhook to %s got no answer: %s", url, exc.reason)
         return None, NO_ANSWER.format(deadline=settings.webhook_timeout_s)

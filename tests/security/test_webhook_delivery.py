@@ -181,3 +181,20 @@ def test_the_deliveries_list_does_not_show_how_long_an_attempt_took(settings, se
                 traces.append((d.last_error, (at - before).total_seconds() < 0.5,
                                4.4 <= (d.next_attempt_at - at).total_seconds() <= 5.6))
     assert traces[0] == traces[1] == (webhooks.NO_ANSWER.format(deadline=1.0), True, True), traces
+
+
+def test_a_name_look_up_that_never_ends_holds_the_delivery_no_longer_than_the_deadline(settings, monkeypatch):
+    """The test's resolver blocks until the test lets it go, which it does only after the attempt
+    returned: an attempt that waited for the look-up would never return."""
+    release = threading.Event()
+
+    def stuck(host, port):
+        release.wait(60)
+        return [webhook_targets.ipaddress.ip_address("93.184.216.34")]
+
+    monkeypatch.setattr(webhook_targets, "resolve", stuck)
+    try:
+        answer, error = _attempt_in_thread(settings, "https://slow-dns.example/hook", join_s=20)
+    finally:
+        release.set()
+    assert answer is None and error == webhooks.NO_ANSWER.format(deadline=1.0)
