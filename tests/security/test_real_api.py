@@ -134,3 +134,35 @@ def test_a_batch_built_to_expand_is_a_422_on_postgresql(real_settings, farm_fact
     response = client.post("/v1/batches", json=body, timeout=120)
     assert response.status_code == 422 and response.json()["code"] == "batch_invalid", response.text[:300]
     assert {e["code"] for e in response.json()["errors"].values()} == {"template_too_large"}
+
+
+def test_other_tenants_webhooks_flow_while_one_receiver_trickles(real_settings, farm_factory):
+    """A real farm (API, null render workers, the webhook worker and the scheduler, each its own
+    process): tenant mallory's jobs announce to a receiver that trickles forever, tenant newsroom's
+    to one that answers. Every newsroom delivery arrives; mallory's fail with the one no-answer text."""
+    import dataclasses
+    import time
+
+    from tests.security.receivers import receiver
+
+    settings = dataclasses.replace(real_settings, webhook_timeout_s=2.0)
+    farm = farm_factory(settings, workers=1, concurrency=4, null_workers=True)
+    mallory, newsroom = farm.client(farm.create_key("mallory")), farm.client(farm.create_key("newsroom"))
+    with receiver("trickle") as slow, receiver("ok") as fast:
+        for _ in range(12):
+            for client, url in ((mallory, slow.url), (newsroom, fast.url)):
+                job = client.post("/v1/jobs", json={"script": "Hello.", "avatar": "astronaut", "webhook_url": url})
+                assert job.status_code == 202, job.text
+        deadline = time.monotonic() + 180
+        while fast.requests < 12 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert fast.requests == 12, f"newsroom got {fast.requests} of 12 while mallory's receiver trickled"
+        assert slow.requests >= 1  # the trickler was really being hit meanwhile
+    with farm.sessions() as session:
+        from domain.models import WebhookDelivery
+
+        errors = {d.last_error for d in session.query(WebhookDelivery).filter(WebhookDelivery.url == slow.url)
+                  if d.last_error}
+    assert errors <= {"no_answer: the receiver gave no HTTP answer within 2 s.",
+                      "receiver_unavailable: the last attempts to this receiver got no answer; "
+                      "not tried until its circuit closes (retried on schedule)."}, errors
