@@ -198,3 +198,20 @@ def test_a_name_look_up_that_never_ends_holds_the_delivery_no_longer_than_the_de
     finally:
         release.set()
     assert answer is None and error == webhooks.NO_ANSWER.format(deadline=1.0)
+
+
+def test_attempts_leave_no_thread_behind(settings):
+    """Each attempt's watchdog ends with it, not at its deadline: twenty answered attempts under a
+    60 s deadline leave the process with the threads it had (the receiver's own threads aside)."""
+    import time
+
+    patient = dataclasses.replace(settings, webhook_timeout_s=60.0)
+    with receiver("ok") as fast:
+        before = set(threading.enumerate())
+        for _ in range(20):
+            answer, error = _attempt_in_thread(patient, fast.url)
+            assert error is None and answer.status_code == 200
+        time.sleep(0.5)  # a cancelled watchdog's thread wakes and ends
+        lingering = [t for t in set(threading.enumerate()) - before
+                     if t.is_alive() and getattr(t, "_target", None) is None]  # receivers' threads have a target
+    assert lingering == [], lingering
