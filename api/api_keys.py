@@ -1,8 +1,11 @@
 """/v1/keys: list, create and revoke API keys.
 
-A tenant key sees and revokes its own tenant's keys, and may make more
-tenant keys for its tenant; an operator key sees, makes and revokes every
-tenant's. The functions above the routes are what the web page calls too.
+A tenant key sees, makes and revokes its own tenant's *tenant* keys only;
+operator keys are the operator's to see and manage. An operator key sees,
+makes and revokes every tenant's. A key may carry an expiry; a key minted by
+another key never outlives it, a tenant holds at most MAX_LIVE_KEYS_PER_TENANT
+live keys, and revoking a key with ``cascade`` revokes every key it minted.
+The functions above the routes are what the web page calls too.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, current_principal, require_operator
@@ -20,7 +23,7 @@ from domain import tenants
 from domain.documents import key_document
 from domain.errors import ProblemError, not_found
 from domain.models import ApiKey, Tenant
-from domain.timeutil import iso
+from domain.timeutil import iso, utcnow
 
 blp = Blueprint("keys", __name__, url_prefix="/v1/keys", description="API keys")
 
@@ -33,6 +36,12 @@ class ApiKeySchema(Schema):
     scope = fields.String(validate=validate.OneOf(tenants.SCOPES))
     created_at = fields.String()
     revoked_at = fields.String(allow_none=True)
+    expires_at = fields.String(allow_none=True, metadata={"description": "After this the key is refused; null: never."})
+    minted_by = fields.String(allow_none=True, metadata={"description": "The key that made this one, if any."})
+
+
+#: live (unrevoked, unexpired) keys a tenant may hold: a leaked key cannot mint keys without end
+MAX_LIVE_KEYS_PER_TENANT = 100
 
 
 class ApiKeyCreatedSchema(ApiKeySchema):
@@ -58,6 +67,19 @@ class ApiKeyCreateSchema(StrictSchema):
                   metadata={"description": "Operator only: the tenant (created if new). Default: the caller's."})
     scope = fields.String(load_default="tenant", validate=validate.OneOf(tenants.SCOPES),
                           metadata={"description": "`operator` needs an operator key."})
+    expires_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                      metadata={"description": "When the key stops working (ISO 8601 with a zone). "
+                                                "Never later than the expiry of the key that makes it."})
+
+    @validates("expires_at")
+    def _in_the_future(self, value, **_):
+        if value is not None and value <= utcnow():
+            raise ValidationError("Must be in the future.")
+
+
+class ApiKeyRevokeQuerySchema(StrictSchema):
+    cascade = fields.Boolean(load_default=False,
+                             metadata={"description": "Also revoke every key this key minted, and theirs."})
 
 
 # --- service functions (the API and the page) -------------------------------------------
@@ -78,33 +100,48 @@ def list_keys(session: Session, principal: Principal, *, tenant: str | None = No
     else:
         tenant_id = None if principal.is_operator else principal.tenant_id
     rows = tenants.keys_of(session, tenant_id)
-    return [key_document(k) for k in rows if include_revoked or k.revoked_at is None]
+    return [key_document(k) for k in rows if (include_revoked or k.revoked_at is None) and _manages(principal, k)]
+
+
+def _manages(principal: Principal, key: ApiKey) -> bool:
+    """An operator key manages every key; a tenant key only its own tenant's tenant-scope keys."""
+    return principal.is_operator or (key.tenant_id == principal.tenant_id and key.scope == "tenant")
 
 
 def visible_key(session: Session, principal: Principal, key_id: str) -> ApiKey:
-    """A key the caller may act on; 404 ``key_not_found`` for another tenant's (nothing leaks)."""
+    """A key the caller may act on; 404 ``key_not_found`` for another tenant's, or for an operator key
+    asked about with a tenant key (nothing leaks)."""
     key = session.get(ApiKey, key_id)
-    if key is None or not (principal.is_operator or key.tenant_id == principal.tenant_id):
+    if key is None or not _manages(principal, key):
         raise not_found("key")
     return key
 
 
-def revoke_key(session: Session, principal: Principal, key_id: str) -> dict:
-    """Revoke a key at once (the next request with it is refused); 409 ``key_revoked`` if it already was."""
+def revoke_key(session: Session, principal: Principal, key_id: str, *, cascade: bool = False) -> dict:
+    """Revoke a key at once (the next request with it is refused); 409 ``key_revoked`` if it already was
+    (unless ``cascade``, which also revokes every key it minted, and may be asked again)."""
     key = visible_key(session, principal, key_id)
-    if not tenants.revoke(session, key):
+    if not tenants.revoke(session, key, cascade=cascade) and not cascade:
         raise ProblemError("key_revoked", f"The key was already revoked at {iso(key.revoked_at)}.", 409)
     return key_document(key)
 
 
-def create_key(session: Session, principal: Principal, *, tenant: str | None = None, scope: str = "tenant") -> dict:
-    """A new key, returned with the key itself (shown this once). Tenant keys make tenant keys for their own tenant."""
+def create_key(session: Session, principal: Principal, *, tenant: str | None = None, scope: str = "tenant",
+               expires_at=None) -> dict:
+    """A new key, returned with the key itself (shown this once). Tenant keys make tenant keys for their own
+    tenant. The new key records the key that made it and never outlives it."""
     if scope not in tenants.SCOPES:
         raise ProblemError("validation_error", f"scope must be one of {', '.join(tenants.SCOPES)}.", 422)
     if scope == "operator" or (tenant is not None and tenant != principal.tenant_name):
         require_operator(principal)
     owner = tenants.get_or_create_tenant(session, tenant) if tenant else session.get_one(Tenant, principal.tenant_id)
-    secret = tenants.create_key(session, owner, scope)
+    if tenants.live_keys_count(session, owner.id) >= MAX_LIVE_KEYS_PER_TENANT:
+        raise ProblemError("too_many_keys", f"A tenant holds at most {MAX_LIVE_KEYS_PER_TENANT} live keys; "
+                           "revoke some first.", 409)
+    minter = session.get(ApiKey, principal.key_id)
+    if minter is not None and minter.expires_at is not None:
+        expires_at = minter.expires_at if expires_at is None else min(expires_at, minter.expires_at)
+    secret = tenants.create_key(session, owner, scope, expires_at=expires_at, minted_by=principal.key_id)
     key = session.scalars(sa.select(ApiKey).where(ApiKey.key_hash == tenants.hash_key(secret))).one()
     return {**key_document(key, owner.name), "key": secret}
 
@@ -128,14 +165,17 @@ class Keys(MethodView):
     def post(self, body):
         """Make a key. The response carries the key itself, this once."""
         with ctx().sessions() as session, session.begin():
-            return create_key(session, current_principal(), tenant=body["tenant"], scope=body["scope"])
+            return create_key(session, current_principal(), tenant=body["tenant"], scope=body["scope"],
+                              expires_at=body["expires_at"])
 
 
 @blp.route("/<key_id>/revoke", methods=["POST"])
+@blp.arguments(ApiKeyRevokeQuerySchema, location="query")
 @blp.response(200, ApiKeySchema)
 @blp.alt_response(404, response="Problem")
 @blp.alt_response(409, response="Problem")
-def revoke(key_id):
-    """Revoke a key: every request with it is refused from now on (401 invalid_api_key)."""
+def revoke(query, key_id):
+    """Revoke a key: every request with it is refused from now on (401 invalid_api_key).
+    `?cascade=true` also revokes every key it minted, and theirs."""
     with ctx().sessions() as session, session.begin():
-        return revoke_key(session, current_principal(), key_id)
+        return revoke_key(session, current_principal(), key_id, cascade=query["cascade"])

@@ -4,7 +4,7 @@ Every request looks its key up again: one indexed read, in one round trip,
 so a revoked key stops working on the very next request in every API
 process (a per-process cache could not be told of a revocation made in
 another one). The web page uses the same look-ups: ``principal_for_key`` at
-sign-in, ``principal_for_key_id`` on each request of a signed-in session.
+sign-in, ``principal_for_page_session`` on each request of a signed-in session.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from flask import g, request
 from api.context import ctx
 from domain.db import read_one
 from domain.errors import ProblemError
-from domain.tenants import LIVE_KEY_BY_HASH, LIVE_KEY_BY_ID, hash_key
+from domain.tenants import LIVE_KEY_BY_HASH, LIVE_KEY_BY_ID, LIVE_KEY_BY_PAGE_SESSION, hash_key
+from domain.timeutil import utcnow
 
 #: paths that need no key: probes, the spec, and signed download links
 PUBLIC_PREFIXES = ("/healthz", "/metrics", "/openapi.json", "/v1/files/", "/docs")
@@ -46,7 +47,8 @@ def principal_for_key(key: str) -> Principal | None:
     """The caller a key stands for, or None if it is unknown or revoked."""
     if not key:
         return None
-    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_HASH, {"key_hash": hash_key(key)}))
+    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_HASH,
+                               {"key_hash": hash_key(key), "now": utcnow()}))
 
 
 def principal_for_key_id(key_id: str) -> Principal | None:
@@ -54,7 +56,16 @@ def principal_for_key_id(key_id: str) -> Principal | None:
     None once the key is revoked."""
     if not key_id:
         return None
-    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_ID, {"key_id": key_id}))
+    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_ID, {"key_id": key_id, "now": utcnow()}))
+
+
+def principal_for_page_session(session_id: str) -> Principal | None:
+    """The caller of a signed-in page session, by the id its cookie carries; None once the session
+    was ended (signed out) or expired, or its key revoked or expired. One round trip."""
+    if not session_id:
+        return None
+    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_PAGE_SESSION,
+                               {"session_hash": hash_key(session_id), "now": utcnow()}))
 
 
 #: environ key of a caller the web page vouches for (api/web/public_api.py); only in-process

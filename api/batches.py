@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,12 +26,15 @@ from api.schemas import Id, JobSpecSchema, JsonDocument, StrictSchema, Text
 from domain.documents import batch_document, batch_summaries
 from domain.errors import ProblemError
 from domain.models import Batch, Tenant
+from domain.templates import ParsedTemplate
 from media.errors import MediaError
+from tasks.webhook_targets import check_webhook_url, parse_webhook_url
 
 blp = Blueprint("batches", __name__, url_prefix="/v1/batches", description="Many jobs at once")
 
 MAX_ITEMS = 1000
-_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+#: distinct webhook hosts one batch may name: each is resolved (synchronously, inside the request) once
+MAX_WEBHOOK_HOSTS = 5
 
 
 class BatchCreateSchema(StrictSchema):
@@ -52,13 +54,6 @@ class BatchSchema(Schema):
     metadata = fields.Dict()
     created_at = fields.String()
     completed_at = fields.String(allow_none=True)
-
-
-def fill_template(template: str, variables: dict[str, Any]) -> str:
-    missing = [name for name in _VARIABLE.findall(template) if name not in variables]
-    if missing:
-        raise ProblemError("template_variable_missing", f"No value for {{{{{missing[0]}}}}}.", 422)
-    return _VARIABLE.sub(lambda m: str(variables[m.group(1)]), template)
 
 
 def _rows_from_upload(upload) -> list[dict[str, Any]]:
@@ -125,6 +120,39 @@ def _as_item(row: dict[str, Any], template: str | None) -> dict[str, Any]:
     if template and variables:
         item["variables"] = variables
     return item
+
+
+def _webhook_checker(items: list[dict[str, Any]], defaults: dict[str, Any]):
+    """A webhook check for this batch's items that resolves each distinct host once, after refusing
+    a batch that names more than MAX_WEBHOOK_HOSTS of them (each look-up may wait on a slow DNS server
+    while it holds an API thread)."""
+    hosts: set[tuple[str, int]] = set()
+    for item in [defaults, *items]:
+        url = item.get("webhook_url") if isinstance(item, dict) else None
+        if isinstance(url, str) and url:
+            try:
+                _, host, port = parse_webhook_url(url)
+            except ProblemError:
+                continue  # the item's own check names it
+            hosts.add((host.lower(), port))
+    if len(hosts) > MAX_WEBHOOK_HOSTS:
+        raise ProblemError("batch_webhook_hosts_too_many", f"A batch may send webhooks to at most {MAX_WEBHOOK_HOSTS} "
+                           f"hosts; this one names {len(hosts)}. Register an endpoint (POST /v1/webhooks) instead.", 422)
+    verdicts: dict[tuple[str, int], ProblemError | None] = {}
+
+    def check(url: str, settings) -> None:
+        _, host, port = parse_webhook_url(url)
+        if (host.lower(), port) not in verdicts:
+            try:
+                check_webhook_url(url, settings)
+                verdicts[(host.lower(), port)] = None
+            except ProblemError as problem:
+                verdicts[(host.lower(), port)] = problem
+        verdict = verdicts[(host.lower(), port)]
+        if verdict is not None:
+            raise verdict
+
+    return check
 
 
 def _merge(defaults: dict, item: dict) -> dict:
@@ -216,6 +244,9 @@ def create_batch():
     if not isinstance(defaults, dict):
         raise ProblemError("validation_error", "`defaults` must be a JSON object.", 422)
 
+    # parsed once, and every item's filled length known before it is built (domain/templates.py)
+    parsed = ParsedTemplate.parse(template, c.settings.max_script_chars) if template is not None else None
+    check_webhook = _webhook_checker(items, defaults)
     errors: dict[str, Any] = {}
     checked: list[intake.Intake] = []
     schema = JobSpecSchema()
@@ -226,12 +257,15 @@ def create_batch():
             try:
                 item = dict(item)
                 variables = item.pop("variables", None)
-                if template is not None:
-                    item.setdefault("script", fill_template(template, variables or {}))
+                if variables is not None and not isinstance(variables, dict):
+                    raise ProblemError("validation_error", "`variables` must be a JSON object.", 422)
+                if parsed is not None:
+                    if "script" not in item:
+                        item["script"] = parsed.fill(variables or {})
                 elif variables is not None:
                     raise ProblemError("template_missing", "This item has variables but the batch has no template.", 422)
                 spec = schema.load(_merge(defaults, item))
-                checked.append(intake.check_spec(session, c.settings, tenant, spec))
+                checked.append(intake.check_spec(session, c.settings, tenant, spec, check_webhook=check_webhook))
             except ValidationError as exc:
                 errors[str(index)] = {"code": validation_code(exc.messages), "fields": exc.messages}
             except (ProblemError, MediaError) as exc:

@@ -8,6 +8,7 @@ import functools
 from flask import current_app, request
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.metrics import MetricsCache
 from domain.config import Settings
 from storage import Storage, open_storage
 from tasks.admission import Admission
@@ -20,6 +21,10 @@ class ApiContext:
     sessions: sessionmaker[Session]
     #: what hands messages to the broker (Celery's; a test passes tests.stubs.RecordingSender)
     sender: TaskSender
+
+    @functools.cached_property
+    def metrics_cache(self) -> MetricsCache:
+        return MetricsCache(self.settings.metrics_min_interval_s)
 
     @functools.cached_property
     def storage(self) -> Storage:

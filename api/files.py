@@ -4,6 +4,7 @@ presigned URL (``/v1/files/<key>?expires=…&signature=…``)."""
 from __future__ import annotations
 
 import mimetypes
+from pathlib import PurePosixPath
 
 from flask import request, send_file
 from flask_smorest import Blueprint
@@ -33,4 +34,15 @@ def download(key):
     path = storage.local_path(key)
     if not path.is_file():
         raise ProblemError("not_found", "No such file.", 404)
-    return send_file(path, mimetype=mimetypes.guess_type(key)[0] or "application/octet-stream", conditional=True)
+    mimetype = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    # served from the page's origin: the browser must take the type as given (captions hold the tenant's
+    # own text) and never render it as a document there; media may play inline, anything else downloads
+    playable = mimetype.split("/")[0] in ("video", "audio", "image")
+    response = send_file(path, mimetype=mimetype, conditional=True, as_attachment=not playable,
+                         download_name=PurePosixPath(key).name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if playable:
+        response.headers["Content-Disposition"] = response.headers.get("Content-Disposition") or \
+            f'inline; filename="{PurePosixPath(key).name}"'
+    return response

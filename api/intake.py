@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -86,7 +86,10 @@ def _asset(session: Session, tenant_id: str, asset_id: str, field: str) -> Asset
         raise ProblemError(missing.code, f"{field}: no asset {asset_id!r} for this tenant.", 404) from None
 
 
-def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[str, Any]) -> Intake:
+def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[str, Any], *,
+               check_webhook: Callable[[str, Settings], object] = check_webhook_url) -> Intake:
+    """Every check of one job request. ``check_webhook`` checks its webhook_url (a batch passes one
+    that resolves each host once)."""
 
     script = body.get("script")
     spec: dict[str, Any] = {"model": body["model"], "language": body.get("language")}
@@ -162,8 +165,7 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
     metadata = body.get("metadata") or {}  # bounded by the schema (api/schemas.JsonDocument)
     webhook_url = body.get("webhook_url")
     if webhook_url:
-
-        check_webhook_url(webhook_url, settings)
+        check_webhook(webhook_url, settings)
     pool = choose_pool(session, settings, body["accelerator"], model.pools, model.name)
     check_some_worker_serves(session, settings, pool, model.name)
     return Intake(spec=spec, pool=pool, priority=body["priority"], metadata=metadata, webhook_url=webhook_url,

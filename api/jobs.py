@@ -20,6 +20,8 @@ from domain.documents import job_document
 from domain.errors import ProblemError
 from domain.models import ApiKey, Job, Tenant
 from domain.states import JobState
+from domain.tenants import KEY_IS_LIVE
+from domain.timeutil import utcnow
 from tasks.webhooks import announce_job
 
 blp = Blueprint("jobs", __name__, url_prefix="/v1/jobs", description="Render jobs")
@@ -137,7 +139,7 @@ _POLL_ROW = (sa.select(ApiKey.id.label("key_id"), ApiKey.tenant_id, Tenant.name.
                        Job.id, Job.version, Job.status)
              .select_from(ApiKey).join(Tenant, Tenant.id == ApiKey.tenant_id)
              .outerjoin(Job, sa.and_(Job.id == sa.bindparam("job_id"), Job.tenant_id == ApiKey.tenant_id))
-             .where(ApiKey.key_hash == sa.bindparam("key_hash"), ApiKey.revoked_at.is_(None)))
+             .where(ApiKey.key_hash == sa.bindparam("key_hash"), KEY_IS_LIVE))
 
 
 @blp.route("/<job_id>")
@@ -151,7 +153,8 @@ class JobById(MethodView):
         key_hash = auth.take_deferred_key_hash()
         if key_hash is not None:
             # the cheap path: the key and the job in one round trip; no session, no document, no signing
-            row = read_one(ctx().settings.database_url, _POLL_ROW, {"job_id": job_id, "key_hash": key_hash})
+            row = read_one(ctx().settings.database_url, _POLL_ROW, {"job_id": job_id, "key_hash": key_hash,
+                                                                    "now": utcnow()})
             if row is None:
                 raise auth.invalid_key()
             auth.use_principal(auth.principal_from_row(row))

@@ -7,6 +7,10 @@ and fill) come from the snapshots live workers attach to their heartbeats.
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+import threading
+import time
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -100,3 +104,50 @@ def render_metrics(api_ctx) -> tuple[bytes, str]:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(FarmCollector(api_ctx))
     return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+class MetricsCache:
+    """/metrics computed at most once per ``min_interval_s`` per process, whatever the request rate.
+
+    Each computation counts every job and groups every attempt; a scraper every 15 s does not
+    notice, a client hammering the endpoint would load the database. Scrapes within the interval
+    get the last copy; scrapes arriving while it is computed wait for that one computation."""
+
+    def __init__(self, min_interval_s: float, clock=time.monotonic):
+        self.min_interval_s = min_interval_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._body: bytes | None = None
+        self._content_type = CONTENT_TYPE_LATEST
+        self._at = 0.0
+        self.computations = 0
+
+    def get(self, api_ctx) -> tuple[bytes, str]:
+        with self._lock:
+            if self._body is None or self._clock() - self._at >= self.min_interval_s:
+                self._body, self._content_type = render_metrics(api_ctx)
+                self._at = self._clock()
+                self.computations += 1
+            return self._body, self._content_type
+
+
+def may_read_metrics(settings, remote_addr: str | None, authorization: str) -> bool:
+    """Whether this caller may read /metrics: it comes from an address the operator allows
+    (TALKFARM_METRICS_ALLOW_FROM, loopback by default), or carries TALKFARM_METRICS_KEY as a bearer key."""
+    scheme, _, key = authorization.partition(" ")
+    if settings.metrics_key and scheme.lower() == "bearer" and hmac.compare_digest(key.strip().encode(),
+                                                                                     settings.metrics_key.encode()):
+        return True
+    try:
+        address = ipaddress.ip_address((remote_addr or "").split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    for entry in settings.metrics_allow_from:
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from api.app_version import VERSION
 from api.auth import require_operator
 from api.context import ctx
-from api.metrics import render_metrics
+from api.metrics import may_read_metrics
 from api.schemas import HealthSchema, PoolsSchema
 from domain.errors import ProblemError
 from domain.poolstats import pool_stats
@@ -44,7 +44,14 @@ def healthz():
 @blp.route("/metrics", methods=["GET"])
 @blp.doc(security=[])
 @blp.response(200, description="Prometheus text format")
+@blp.alt_response(403, response="Problem")
 def metrics():
-    """Prometheus metrics: jobs by state, per-pool waiting/running/workers, worker-reported histograms."""
-    body, content_type = render_metrics(ctx())
+    """Prometheus metrics: jobs by state, per-pool waiting/running/workers, worker-reported histograms.
+    Readable from the addresses in TALKFARM_METRICS_ALLOW_FROM (loopback by default) or with
+    TALKFARM_METRICS_KEY as a bearer key; computed at most once per TALKFARM_METRICS_MIN_INTERVAL_S."""
+    c = ctx()
+    if not may_read_metrics(c.settings, request.remote_addr, request.headers.get("Authorization", "")):
+        raise ProblemError("metrics_forbidden", "/metrics is open to the operator's scraper only: from an allowed "
+                           "address (TALKFARM_METRICS_ALLOW_FROM) or with TALKFARM_METRICS_KEY as a bearer key.", 403)
+    body, content_type = c.metrics_cache.get(c)
     return Response(body, content_type=content_type)

@@ -94,7 +94,15 @@ def _check_text(where: str, value: str, problem: str | None) -> None:
 
 
 def check_request() -> None:
-    """before_request: the bounds every route shares."""
+    """before_request: the bounds every route shares. The web page runs them itself, after its
+    sign-in check (api/web/session.py), so a signed-out client's body is never parsed."""
+    if request.blueprint == "page":
+        return
+    check_bounds()
+
+
+def check_bounds() -> None:
+    """The bounds every route shares: path parameters, query, Idempotency-Key, JSON and form bodies."""
     for name, value in (request.view_args or {}).items():
         if name == "key":  # a storage key behind a signed link: the signature check refuses it
             _check_text(name, value, text_problem(value))

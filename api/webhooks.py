@@ -37,7 +37,8 @@ class EndpointSchema(Schema):
     id = fields.String()
     url = fields.String()
     events = fields.List(fields.String())
-    secret = fields.String(metadata={"description": "whsec_… Standard Webhooks signing secret."})
+    secret = fields.String(metadata={"description": "whsec_… Standard Webhooks signing secret; only in the answers "
+                                                    "to create and rotate (shown once)."})
     disabled = fields.Boolean()
     disabled_reason = fields.String(allow_none=True)
     created_at = fields.String()
@@ -45,7 +46,8 @@ class EndpointSchema(Schema):
 
 class EndpointListSchema(Schema):
     items = fields.List(fields.Nested(EndpointSchema))
-    job_webhook_secret = fields.String(metadata={"description": "Signs deliveries to per-job webhook_url."})
+    job_webhook_secret = fields.String(metadata={"description": "Signs deliveries to per-job webhook_url; present "
+                                                 "only in the listing that made it (shown once)."})
 
 
 class DeliverySchema(Schema):
@@ -84,18 +86,21 @@ class Endpoints(MethodView):
                                        secret=new_secret())
             session.add(endpoint)
             session.flush()
-            return endpoint_document(endpoint)
+            return endpoint_document(endpoint, with_secret=True)
 
     @blp.response(200, EndpointListSchema)
     def get(self):
-        """The tenant's endpoints, and the secret that signs per-job webhook_url deliveries."""
+        """The tenant's endpoints, without their secrets (each is shown once, when made). The secret that
+        signs per-job webhook_url deliveries is made by the first listing and shown in that one only."""
         with ctx().sessions() as session, session.begin():
             endpoints = session.scalars(sa.select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == g.tenant_id)
                                         .order_by(WebhookEndpoint.created_at)).all()
             tenant = session.get(Tenant, g.tenant_id)
             assert tenant is not None  # the tenant of the key this request was signed in with
-            secret = tenant_webhook_secret(tenant)
-            return {"items": [endpoint_document(e) for e in endpoints], "job_webhook_secret": secret}
+            listing: dict = {"items": [endpoint_document(e) for e in endpoints]}
+            if not tenant.webhook_secret:
+                listing["job_webhook_secret"] = tenant_webhook_secret(tenant)
+            return listing
 
 
 @blp.route("/<endpoint_id>", methods=["DELETE"])
@@ -122,7 +127,7 @@ def rotate_secret(endpoint_id):
         endpoint.previous_secret = endpoint.secret
         endpoint.previous_secret_expires_at = utcnow() + ROTATION_OVERLAP
         endpoint.secret = new_secret()
-        return endpoint_document(endpoint)
+        return endpoint_document(endpoint, with_secret=True)
 
 
 @blp.route("/<endpoint_id>/deliveries", methods=["GET"])

@@ -85,12 +85,27 @@ class Settings:
 
     # --- webhooks -------------------------------------------------------------
     webhook_allow_hosts: tuple[str, ...] = _setting((), "Hosts or CIDRs webhooks may reach although loopback/private.", _csv)
-    webhook_timeout_s: float = _setting(10.0, "Timeout of one webhook delivery attempt.", float)
+    webhook_timeout_s: float = _setting(10.0, "Total deadline of one webhook delivery attempt: connecting, TLS, sending and "
+                                        "the answer together; a receiver that trickles is cut off at it.", float)
+    webhook_max_response_bytes: int = _setting(65536, "At most this much of a receiver's answer is read (the body is "
+                                               "not used); an endless body costs no more.", int)
+    webhook_receiver_in_flight: int = _setting(2, "Attempts to one receiver (a tenant's scheme, host and port) that "
+                                               "run at once in a webhook worker; more wait a few seconds.", int)
+    webhook_breaker_failures: int = _setting(5, "Attempts in a row without an HTTP answer after which a receiver's "
+                                             "circuit opens: its deliveries fail at once, without network.", int)
+    webhook_breaker_cooldown_s: float = _setting(300.0, "How long an open circuit stays open before one trial attempt.", float)
     webhook_retry_schedule: tuple[str, ...] = _setting(
         ("5", "300", "1800", "7200", "18000", "36000", "36000"),
         "Seconds between delivery attempts (Standard Webhooks' schedule).",
         _csv,
     )
+
+    # --- metrics ----------------------------------------------------------------
+    metrics_min_interval_s: float = _setting(5.0, "/metrics is computed at most once per this many seconds per API "
+                                             "process, whatever the request rate; scrapes in between get the last copy.", float)
+    metrics_key: str = _setting("", "Bearer key that opens /metrics from any address; empty: no key opens it.")
+    metrics_allow_from: tuple[str, ...] = _setting(("127.0.0.0/8", "::1"), "Addresses or CIDRs that may read /metrics "
+                                                   "without the key (a scraper on the pod network: its CIDR).", _csv)
 
     # --- logs -----------------------------------------------------------------
     log_format: str = _setting("text", "Log lines as plain text (text) or one JSON object per event with job, tenant, "
@@ -140,6 +155,9 @@ class Settings:
             raise ConfigError(f"{PREFIX}WATERMARK_POSITION: {self.watermark_position!r} is not a corner")
         if not 0.0 <= self.watermark_opacity <= 1.0:
             raise ConfigError(f"{PREFIX}WATERMARK_OPACITY must be within 0..1")
+        if not 0 < self.webhook_timeout_s <= 50:  # a delivery is handed out again after 60 s (tasks/webhooks.py)
+            raise ConfigError(f"{PREFIX}WEBHOOK_TIMEOUT_S must be within 0..50 s: a delivery still running after "
+                              "60 s would be handed out a second time")
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"{PREFIX}LOG_FORMAT: {self.log_format!r} is neither text nor json")
         return dataclasses.replace(self, **changes)

@@ -109,10 +109,14 @@ def asset_document(asset: Asset) -> dict[str, Any]:
             "sha256": asset.sha256, "info": asset.info, "created_at": iso(asset.created_at)}
 
 
-def endpoint_document(endpoint: WebhookEndpoint) -> dict[str, Any]:
-    return {"id": endpoint.id, "url": endpoint.url, "events": endpoint.events, "secret": endpoint.secret,
-            "disabled": endpoint.disabled_at is not None, "disabled_reason": endpoint.disabled_reason,
-            "created_at": iso(endpoint.created_at)}
+def endpoint_document(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> dict[str, Any]:
+    """An endpoint; its signing secret only in the answers that make one (create, rotate): shown once."""
+    document = {"id": endpoint.id, "url": endpoint.url, "events": endpoint.events,
+                "disabled": endpoint.disabled_at is not None, "disabled_reason": endpoint.disabled_reason,
+                "created_at": iso(endpoint.created_at)}
+    if with_secret:
+        document["secret"] = endpoint.secret
+    return document
 
 
 def delivery_document(d: WebhookDelivery) -> dict[str, Any]:
@@ -131,7 +135,8 @@ def key_document(key: ApiKey, tenant_name: str | None = None) -> dict[str, Any]:
     """A key as its owner or an operator sees it: never the key itself (it is shown once, at creation)."""
     return {"id": key.id, "prefix": key.prefix, "tenant_id": key.tenant_id,
             "tenant": tenant_name if tenant_name is not None else key.tenant.name, "scope": key.scope,
-            "created_at": iso(key.created_at), "revoked_at": iso(key.revoked_at)}
+            "created_at": iso(key.created_at), "revoked_at": iso(key.revoked_at), "expires_at": iso(key.expires_at),
+            "minted_by": key.minted_by}
 
 
 #: JSON Schema's names for a render parameter's Python type

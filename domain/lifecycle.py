@@ -193,24 +193,37 @@ def hand_back(session: Session, claim: Claim, reason: str) -> None:
               worker=claim.worker, reason=reason)
 
 
+#: a cancel re-reads and tries again this often when the job moved under it (claimed, handed back)
+CANCEL_TRIES = 20
+
+
 def cancel(session: Session, job: Job) -> bool:
-    """Cancel a queued or running job. A running attempt notices at its next fenced write."""
-    if JobState(job.status).finished:
-        return False
-    src = job.status
-    now = utcnow()
-    result = session.execute(
-        sa.update(Job).where(Job.id == job.id, Job.status == src, Job.attempt == job.attempt)
-        .values(status=JobState.CANCELED, finished_at=now, updated_at=now, stage=None, lease_expires_at=None,
-                version=Job.version + 1)
-    )
-    if rows_changed(result) != 1:
-        return False
-    if src == JobState.RUNNING:
-        session.execute(sa.update(JobAttempt).where(JobAttempt.job_id == job.id, JobAttempt.number == job.attempt)
-                        .values(outcome=AttemptOutcome.SUPERSEDED.value, ended_at=now))
-    add_event(session, job.id, EventType.CANCELED, from_status=src, to_status=JobState.CANCELED, attempt=job.attempt)
-    return True
+    """Cancel a queued or running job; False only when it has finished. A running attempt
+    notices at its next fenced write.
+
+    The update is conditional on the status and attempt just read. When it matches no row,
+    something moved the job in between (a worker's claim took it from queued to running, a
+    hand-back returned it to the queue): the job is read again and the cancel tried again,
+    so a cancel succeeds against any unfinished job whatever it races."""
+    for _ in range(CANCEL_TRIES):
+        if JobState(job.status).finished:
+            return False
+        src, attempt, now = job.status, job.attempt, utcnow()
+        result = session.execute(
+            sa.update(Job).where(Job.id == job.id, Job.status == src, Job.attempt == attempt)
+            .values(status=JobState.CANCELED, finished_at=now, updated_at=now, stage=None, lease_expires_at=None,
+                    version=Job.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if rows_changed(result) == 1:
+            if src == JobState.RUNNING:
+                session.execute(sa.update(JobAttempt).where(JobAttempt.job_id == job.id, JobAttempt.number == attempt)
+                                .values(outcome=AttemptOutcome.SUPERSEDED.value, ended_at=now))
+            add_event(session, job.id, EventType.CANCELED, from_status=src, to_status=JobState.CANCELED, attempt=attempt)
+            session.refresh(job)
+            return True
+        session.refresh(job)  # moved under us: read what it is now
+    raise RuntimeError(f"{job.id}: still moving after {CANCEL_TRIES} tries to cancel it")
 
 
 def retry(session: Session, job: Job) -> bool:

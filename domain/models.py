@@ -97,8 +97,27 @@ class ApiKey(Base):
     scope: Mapped[str] = mapped_column(sa.String(16), default="tenant", server_default="tenant")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    #: after this the key is refused as if revoked; None: it lasts until revoked
+    expires_at: Mapped[datetime | None]
+    #: the key that made this one through the API (None: made by the CLI); revoking that key
+    #: with ``cascade`` revokes this one too
+    minted_by: Mapped[str | None] = mapped_column(sa.String(40), index=True)
 
     tenant: Mapped[Tenant] = relationship()
+
+
+class PageSession(Base):
+    """A signed-in web page session, known to the server: the cookie carries a random id whose
+    sha256 is this row's id. Signing out ends the row, so a stolen cookie stops working at once
+    instead of living out its 12 hours."""
+
+    __tablename__ = "page_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(sa.ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
 
 
 class Asset(Base):

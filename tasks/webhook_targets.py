@@ -35,11 +35,16 @@ def _allowed(host: str, addresses: list[IPAddress], allow: tuple[str, ...]) -> b
     return False
 
 
+#: ranges the ``ipaddress`` flags miss: shared address space (CGNAT), 6to4 (2002::/16 embeds any IPv4
+#: address, private ones included) and the deprecated IPv6 site-local range (fec0::/10)
+_ALSO_FORBIDDEN = tuple(ipaddress.ip_network(n) for n in ("100.64.0.0/10", "2002::/16", "fec0::/10"))
+
+
 def _forbidden(addr: IPAddress) -> bool:
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
         addr = addr.ipv4_mapped
     return (addr.is_loopback or addr.is_private or addr.is_link_local or addr.is_multicast or addr.is_reserved
-            or addr.is_unspecified or (isinstance(addr, ipaddress.IPv4Address) and addr in ipaddress.ip_network("100.64.0.0/10")))
+            or addr.is_unspecified or any(addr.version == net.version and addr in net for net in _ALSO_FORBIDDEN))
 
 
 def resolve(host: str, port: int) -> list[IPAddress]:
@@ -100,12 +105,16 @@ def _is_ip(host: str) -> bool:
         return False
 
 
-def check_webhook_url(url: str, settings: Settings) -> None:
+def check_webhook_url(url: str, settings: Settings) -> list[IPAddress]:
+    """The addresses ``url``'s host resolves to, once all of them passed the check. A delivery
+    connects to these very addresses (tasks/webhook_transport.py) and never resolves the name
+    again, so a name that answers differently the second time (DNS rebinding) reaches nothing."""
     _, host, port = parse_webhook_url(url)
     addresses = resolve(host, port)
     if _allowed(host, addresses, settings.webhook_allow_hosts):
-        return
+        return addresses
     if host.lower() in _METADATA_HOSTS or any(_forbidden(a) for a in addresses):
         raise ProblemError("webhook_url_forbidden",
                            f"{host} resolves to a loopback, private, link-local or metadata address; "
                            "the operator can allow it with TALKFARM_WEBHOOK_ALLOW_HOSTS.", 422)
+    return addresses

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as LookupTimeout
 from datetime import UTC, datetime, timedelta
 
-import requests
 import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook
 
@@ -28,13 +30,22 @@ from domain.states import EventType, JobState
 from domain.timeutil import iso, utcnow
 from storage import Storage, open_storage
 from tasks.sending import TaskSender, send_delivery
-from tasks.webhook_targets import check_webhook_url
+from tasks.webhook_breaker import ReceiverAdmission, ReceiverLimits
+from tasks.webhook_targets import check_webhook_url, parse_webhook_url
+from tasks.webhook_transport import NoAnswer, ReceiverAnswer, post_pinned
 
 log = logging.getLogger(__name__)
 
 #: a delivery handed to the queue is not handed again for this long
 IN_FLIGHT_S = 60
 MAX_LOG_ENTRIES = 20
+#: a delivery put back because its receiver has enough attempts in flight is tried again after this long
+BUSY_RETRY_S = 5
+#: what the tenant sees for any attempt that got no HTTP answer: one text for refused, reset, timed
+#: out or TLS failure, so the deliveries list cannot be read as a port scan (the operator's log has why)
+NO_ANSWER = "no_answer: the receiver gave no HTTP answer within {deadline:g} s."
+CIRCUIT_OPEN = ("receiver_unavailable: the last attempts to this receiver got no answer; "
+                "not tried until its circuit closes (retried on schedule).")
 
 
 def new_secret() -> str:
@@ -170,7 +181,7 @@ def sign(secrets: list[str], msg_id: str, timestamp: datetime, body: str) -> str
     return " ".join(Webhook(secret).sign(msg_id, timestamp, body) for secret in secrets)
 
 
-def _retry_after(response: requests.Response | None) -> float | None:
+def _retry_after(response: ReceiverAnswer | None) -> float | None:
     if response is None:
         return None
     value = response.headers.get("Retry-After")
@@ -187,6 +198,52 @@ def _retry_after(response: requests.Response | None) -> float | None:
             return None
 
 
+_limits: ReceiverLimits | None = None
+
+
+def receiver_limits(settings: Settings) -> ReceiverLimits:
+    """This process's per-receiver limits (tasks/webhook_breaker.py), made on first use."""
+    global _limits
+    if _limits is None:
+        _limits = ReceiverLimits(settings.webhook_receiver_in_flight, settings.webhook_breaker_failures,
+                                 settings.webhook_breaker_cooldown_s)
+    return _limits
+
+
+def receiver_of(tenant_id: str, url: str) -> str:
+    """The breaker's key: one tenant's origin. Per tenant, so that one tenant's broken path on a shared
+    host (a SaaS inbox) does not open the circuit for another tenant's endpoints there."""
+    try:
+        scheme, host, port = parse_webhook_url(url)
+    except ProblemError:
+        return f"{tenant_id} {url}"
+    return f"{tenant_id} {scheme}://{host.lower()}:{port}"
+
+
+#: name look-ups run here, so that the deadline covers them: getaddrinfo cannot be interrupted, and a
+#: slow DNS server would otherwise hold a delivery thread for as long as the system resolver waits.
+#: A look-up past the deadline is left to finish in this small pool, which no delivery waits on.
+_LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+
+def attempt(settings: Settings, url: str, body: bytes, headers: dict[str, str]) -> tuple[ReceiverAnswer | None, str | None]:
+    """One network attempt: check the target, connect to the very addresses that passed, all within
+    the deadline (the name look-up included). Returns the answer, or the error the tenant sees."""
+    deadline = time.monotonic() + settings.webhook_timeout_s
+    try:
+        addresses = _LOOKUPS.submit(check_webhook_url, url, settings).result(timeout=settings.webhook_timeout_s)
+        return post_pinned(url, addresses, body, headers, deadline_s=max(0.0, deadline - time.monotonic()),
+                           max_response_bytes=settings.webhook_max_response_bytes), None
+    except ProblemError as exc:
+        return None, f"{exc.code}: {exc.detail}"
+    except LookupTimeout:
+        log.info("webhook to %s got no answer: the name look-up outlasted the deadline", url)
+        return None, NO_ANSWER.format(deadline=settings.webhook_timeout_s)
+    except NoAnswer as exc:
+        log.info("webhook to %s got no answer: %s", url, exc.reason)
+        return None, NO_ANSWER.format(deadline=settings.webhook_timeout_s)
+
+
 def deliver(delivery_id: str) -> None:
     """One delivery attempt (runs on the webhooks queue)."""
     settings = Settings.from_env()
@@ -196,39 +253,55 @@ def deliver(delivery_id: str) -> None:
         if delivery is None or delivery.status != "pending":
             return
         secrets = _secrets_for(session, delivery)
-        url, msg_id, payload = delivery.url, delivery.event_id, delivery.payload
+        url, msg_id, payload, tenant_id = delivery.url, delivery.event_id, delivery.payload, delivery.tenant_id
+    limits, receiver = receiver_limits(settings), receiver_of(tenant_id, url)
+    admission = limits.admit(receiver)
+    if admission == ReceiverAdmission.BUSY:
+        _put_back(sessions, delivery_id, BUSY_RETRY_S)
+        return
+    if admission == ReceiverAdmission.OPEN:
+        _record(sessions, settings, delivery_id, None, CIRCUIT_OPEN)
+        return
     body = json.dumps(payload, separators=(",", ":"))
     now = datetime.now(UTC)
     headers = {"content-type": "application/json", "user-agent": "talkfarm-webhooks/1",
                "webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
                "webhook-signature": sign(secrets, msg_id, now, body)}
-    response, error = None, None
+    response, error, started = None, None, utcnow()
     try:
-        check_webhook_url(url, settings)
-        response = requests.post(url, data=body.encode(), headers=headers, timeout=settings.webhook_timeout_s,
-                                 allow_redirects=False)
-    except ProblemError as exc:
-        error = f"{exc.code}: {exc.detail}"
-    except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"
-    _record(sessions, settings, delivery_id, response, error)
+        response, error = attempt(settings, url, body.encode(), headers)
+    finally:
+        limits.release(receiver, answered=not (error or "").startswith("no_answer"))
+    _record(sessions, settings, delivery_id, response, error, started_at=started)
 
 
-def _record(sessions, settings: Settings, delivery_id: str, response, error: str | None) -> None:
+def _put_back(sessions, delivery_id: str, seconds: float) -> None:
+    """Hand the delivery out again after ``seconds``, without using up an attempt."""
+    with sessions() as session, session.begin():
+        session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
+                                                         WebhookDelivery.status == "pending")
+                        .values(next_attempt_at=utcnow() + timedelta(seconds=seconds)))
+
+
+def _record(sessions, settings: Settings, delivery_id: str, response, error: str | None, *,
+            started_at: datetime | None = None) -> None:
     with sessions() as session, session.begin():
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
         if delivery is None or delivery.status != "pending":
             return
-        outcome = _apply_attempt(session, settings, delivery, response, error)
+        outcome = _apply_attempt(session, settings, delivery, response, error, started_at)
         _log_attempt(delivery, outcome)
 
 
-def _apply_attempt(session, settings: Settings, delivery: WebhookDelivery, response, error: str | None) -> str:
-    """Record one attempt on the delivery; returns what became of it (its new status, or ``retrying``)."""
+def _apply_attempt(session, settings: Settings, delivery: WebhookDelivery, response, error: str | None,
+                   started_at: datetime | None = None) -> str:
+    """Record one attempt on the delivery; returns what became of it (its new status, or ``retrying``).
+    The log entry carries the attempt's start, not its end: how long an attempt took would tell a
+    refused port (at once) from a filtered one (at the deadline)."""
     now = utcnow()
     delivery.attempts += 1
     code = response.status_code if response is not None else None
-    entry = {"at": iso(now), "status_code": code, "error": error}
+    entry = {"at": iso(started_at or now), "status_code": code, "error": error}
     delivery.log = (list(delivery.log or []) + [entry])[-MAX_LOG_ENTRIES:]
     delivery.last_status_code = code
     delivery.last_error = error or (None if code and 200 <= code < 300 else f"HTTP {code}")
@@ -251,7 +324,7 @@ def _apply_attempt(session, settings: Settings, delivery: WebhookDelivery, respo
     hinted = _retry_after(response)
     if hinted is not None:
         delay = max(delay, min(hinted, 24 * 3600))
-    delivery.next_attempt_at = now + timedelta(seconds=delay)
+    delivery.next_attempt_at = (started_at or now) + timedelta(seconds=delay)  # from the start too
     return "retrying"
 
 

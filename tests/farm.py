@@ -145,11 +145,14 @@ class _BaseUrlSession(requests.Session):
 
 
 @contextlib.contextmanager
-def lone_api(folder: Path, tenant: str, processes: int = 2) -> Iterator[tuple[str, int, str]]:
+def lone_api(folder: Path, tenant: str, processes: int = 2, *, settings: dict[str, str] | None = None,
+             pids: list[int] | None = None) -> Iterator[tuple[str, int, str]]:
     """A real `talkfarm api` under gunicorn on SQLite in ``folder``, nothing else running:
-    yields its base URL, its port and an API key of ``tenant``."""
+    yields its base URL, its port and an API key of ``tenant``. ``settings`` adds TALKFARM_*
+    variables; ``pids``, if given, receives the server's process id (to measure it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TALKFARM_")}
     env["TALKFARM_DATA_DIR"] = str(folder / "data")
+    env.update(settings or {})
     talkfarm = [sys.executable, "-m", "cli.main"]
     subprocess.run(talkfarm + ["db", "upgrade"], env=env, check=True, capture_output=True)
     key = subprocess.run(talkfarm + ["keys", "create", "--tenant", tenant], env=env, check=True,
@@ -158,6 +161,8 @@ def lone_api(folder: Path, tenant: str, processes: int = 2) -> Iterator[tuple[st
     api = subprocess.Popen(talkfarm + ["api", "--port", str(port), "--workers", str(processes)], env=env,
                            stdout=open(folder / "api.log", "wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    if pids is not None:
+        pids.append(api.pid)
     try:
         wait_for(lambda: _answers(base), 60, "talkfarm api")
         yield base, port, key

@@ -1,8 +1,11 @@
 """Who is signed in to the page.
 
 The session cookie (Flask's, signed, HttpOnly, SameSite=Lax, Secure behind
-TLS) holds only the API key's *id*, never the key. Every page request looks
-the key up again, so a revoked key is signed out on its very next request.
+TLS) holds only a random session id, never the key; the server keeps the
+session (``page_sessions``, by the id's sha256) and the key it signed in with.
+Every page request looks both up again in one round trip, so a revoked key is
+signed out on its very next request, and signing out ends the session on the
+server: a stolen copy of the cookie stops working at once.
 One-time sign-in links (``talkfarm up`` prints one) are short-lived tokens kept
 as files in the data dir; redeeming one renames its file, which only one
 process can do, so a link works once.
@@ -17,12 +20,15 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import g, make_response, redirect, request, session, url_for
+from flask import current_app, g, make_response, redirect, request, session, url_for
 
-from api.auth import Principal, principal_for_key, principal_for_key_id, use_principal
+from api.auth import Principal, principal_for_key, principal_for_page_session, use_principal
+from api.context import ctx
+from api.request_bounds import check_bounds
 from api.web.blueprint import csrf, page
 from domain.config import Settings
 from domain.secrets import local_secret
+from domain.tenants import end_page_session, start_page_session
 
 #: endpoints anyone may open: signing in, and the page's static files
 PUBLIC_ENDPOINTS = {"page.sign_in", "page.sign_in_link", "page.static"}
@@ -39,12 +45,20 @@ def secret_key(settings: Settings) -> bytes:
 
 
 def start_session(principal: Principal) -> None:
-    session.clear()
+    """Sign in: a new server-side session (any earlier one of this browser is ended first)."""
+    end_session()
+    with ctx().sessions() as db, db.begin():
+        sid = start_page_session(db, principal.key_id, current_app.permanent_session_lifetime.total_seconds())
     session.permanent = True
-    session["key_id"] = principal.key_id
+    session["sid"] = sid
 
 
 def end_session() -> None:
+    """Sign out: the server forgets the session, then the browser its cookie."""
+    sid = session.get("sid")
+    if sid:
+        with ctx().sessions() as db, db.begin():
+            end_page_session(db, sid)
     session.clear()
 
 
@@ -54,14 +68,16 @@ def signed_in() -> Principal | None:
 
 @page.before_request
 def load_caller():
-    """Re-check the session's key on every request; a revoked key is signed out here."""
+    """Re-check the session's key on every request; a revoked key is signed out here. The body
+    bounds run after this check: a signed-out client's body is not even parsed."""
     if request.endpoint in PUBLIC_ENDPOINTS:
+        check_bounds()
         return None
-    key_id = session.get("key_id")
-    principal = principal_for_key_id(key_id) if key_id else None
+    sid = session.get("sid")
+    principal = principal_for_page_session(sid) if isinstance(sid, str) else None
     if principal is None:
-        reason = "revoked" if key_id else None
-        end_session()
+        reason = "revoked" if sid else None
+        session.clear()
         target = url_for("page.sign_in", reason=reason, next=safe_next(request.full_path))
         if request.headers.get("HX-Request"):  # a poll: have htmx navigate the whole page
             response = make_response("", 200)
@@ -70,6 +86,7 @@ def load_caller():
         return redirect(target, 303)
     use_principal(principal)
     g.page_principal = principal
+    check_bounds()
     return None
 
 
@@ -82,8 +99,12 @@ def check_csrf():
 
 
 def safe_next(path: str) -> str | None:
-    """Only a path on this site, never another host."""
+    """Only a path on this site, never another host. Tab, CR, LF (which browsers strip from URLs, so
+    ``/<TAB>/evil.com`` becomes ``//evil.com``), any other control character and ``\\`` (which
+    browsers read as ``/``) refuse the path outright."""
     path = path.rstrip("?")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\\" for c in path):
+        return None
     if not path.startswith("/") or path.startswith("//") or path in ("/", "/sign-out"):
         return None
     return path

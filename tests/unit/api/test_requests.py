@@ -250,12 +250,12 @@ def test_spec_documents_every_route_error_and_webhook_event(app):
     assert set(spec["x-webhooks"]) == {"job.succeeded", "job.failed", "job.canceled", "batch.completed"}
 
 
-def test_readme_documents_every_setting_and_param():
+def test_the_configuration_page_documents_every_setting_and_param():
     from domain.config import documented_settings
     from domain.params import PARAMS
     from tests.conftest import REPO
 
-    readme = (REPO / "README.md").read_text()
+    readme = (REPO / "docs" / "configuration.md").read_text()
     missing = [name for name, _, _ in documented_settings() if f"`{name}`" not in readme]
     missing += [p.name for p in PARAMS if f"`{p.name}`" not in readme]
-    assert not missing, f"README lacks {missing}; paste `talkfarm settings` / `talkfarm params`"
+    assert not missing, f"docs/configuration.md lacks {missing}; paste `talkfarm settings` / `talkfarm params`"
