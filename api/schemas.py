@@ -9,7 +9,9 @@ import re
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from api.composition_schemas import composition_fields
 from domain import models
+from domain.composition_rules import ASSET_PURPOSES
 from domain.params import PARAMS
 from domain.states import JobState, Stage
 
@@ -219,8 +221,9 @@ class JobSpecSchema(StrictSchema):
         "description": "The words of the narration (audio_asset_id), for phoneme timing and captions; without it "
                        "they are recognised (English only). Words that do not match the audio fall back to "
                        "recognition. Its language is the job's `language`, else detected from the transcript."})
-    avatar = Text(max_length=64, min_length=1, required=True,
-                           metadata={"description": "An image asset id, or a preset name such as `astronaut`."})
+    avatar = Text(max_length=64, min_length=1, load_default=None, metadata={
+        "description": "An image asset id (purpose portrait), or a preset name such as `astronaut`. Required "
+                       "unless `scenes` gives each scene its own."})
     voice = Text(max_length=100, load_default=None, allow_none=True)
     language = Text(max_length=16, load_default=None, allow_none=True,
                              metadata={"description": "BCP 47-ish language code, e.g. en-US, zh; picks a voice if none given."})
@@ -238,8 +241,24 @@ class JobSpecSchema(StrictSchema):
         "description": "A cheap preview (low resolution and frame rate, fastest encode, a DRAFT mark) with the final's "
                        "speech and timing; POST /v1/jobs/{id}/approve then renders the final."})
 
+    # a composed video (domain/composition checks these, each refusal with its own code)
+    _composition = composition_fields(json_problem)
+    canvas = _composition["canvas"]
+    scenes = _composition["scenes"]
+    character = _composition["character"]
+    background = _composition["background"]
+    overlays = _composition["overlays"]
+    captions = _composition["captions"]
+    music = _composition["music"]
+    renditions = _composition["renditions"]
+    output_format = _composition["output_format"]
+
     @validates_schema
     def _one_source(self, data, **_):
+        if data.get("scenes") is not None:
+            return  # each scene has its source (domain/composition refuses scenes mixed with the single form)
+        if data.get("avatar") is None:
+            raise ValidationError("Missing data for required field.", "avatar")
         if bool(data.get("script") is not None) == bool(data.get("audio_asset_id")):
             raise ValidationError("Give exactly one of script or audio_asset_id.", "script")
 
@@ -276,8 +295,16 @@ class TimingSchema(Schema):
                                                   "not match the narration."})
 
 
+class RenditionOutputSchema(Schema):
+    width = fields.Integer()
+    height = fields.Integer()
+    url = fields.String(metadata={"description": "A freshly signed link to this cut, expiring with the main one."})
+    bytes = fields.Integer()
+    sha256 = fields.String()
+
+
 class OutputSchema(Schema):
-    url = fields.String(metadata={"description": "A freshly signed link to the MP4."})
+    url = fields.String(metadata={"description": "A freshly signed link to the video (MP4, or the job's output_format)."})
     expires_at = fields.String()
     duration_s = fields.Float()
     width = fields.Integer()
@@ -288,6 +315,8 @@ class OutputSchema(Schema):
     files = fields.Dict(keys=fields.String(), values=fields.Nested(OutputFileSchema),
                         metadata={"description": "Poster and captions stored beside the video."})
     timing = fields.Nested(TimingSchema)
+    renditions = fields.List(fields.Nested(RenditionOutputSchema), metadata={
+        "description": "A composed job's extra cuts (its `renditions`), in the order asked; empty otherwise."})
 
 
 class JobSchema(Schema):
@@ -329,16 +358,37 @@ class JobListQuerySchema(StrictSchema):
 
 class AssetSchema(Schema):
     id = fields.String()
-    kind = fields.String(validate=validate.OneOf(["image", "audio"]))
+    kind = fields.String(validate=validate.OneOf(["image", "audio", "video"]))
+    purpose = fields.String(validate=validate.OneOf(ASSET_PURPOSES),
+                            metadata={"description": "What jobs may use it for (given at upload)."})
     content_type = fields.String()
     bytes = fields.Integer()
     sha256 = fields.String()
-    info = fields.Dict()
+    info = fields.Dict(metadata={"description": "What inspection found: an image's size and face box, an audio "
+                                                "file's duration_s, a video's width, height, fps and duration_s."})
     created_at = fields.String()
 
 
+#: purposes, documented in the upload's multipart body; the view reads the form field (see AssetUploadSchema)
+PURPOSE_DESCRIPTION = ("What the asset is for: portrait (an image showing one face; the default for images), background "
+                       "(an image, or an MP4/WebM/MOV video: the default for videos), logo (an image, alpha kept), "
+                       "music (audio), narration (audio; the default for audio). A job may use it only for that.")
+
+
+def purpose_problem(value: str | None) -> str | None:
+    """Why a ``purpose`` form field is refused, or None."""
+    if value is None or value in ASSET_PURPOSES:
+        return None
+    return f"purpose must be one of {', '.join(ASSET_PURPOSES)}; got {value[:40]!r}."
+
+
 class AssetUploadSchema(Schema):
+    """The multipart body of POST /v1/assets. webargs loads it from the files; ``purpose`` is a plain form
+    field, which the view reads (a second `form` argument would split the body in two in /openapi.json)."""
+
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    purpose = fields.String(load_default=None, validate=validate.OneOf(ASSET_PURPOSES),
+                            metadata={"description": PURPOSE_DESCRIPTION})
 
 
 class PoolSchema(Schema):

@@ -54,7 +54,9 @@ def normalise_composition(body: Mapping[str, Any]) -> dict[str, Any] | None:
         refuse("canvas_invalid", "canvas", f"{given} composes a video: give a canvas too, e.g. "
                '{"width": 1920, "height": 1080}; a job without canvas is the square face video.')
     canvas = normalise_canvas(body["canvas"], "canvas", "canvas_invalid")
-    output_format = choice(body.get("output_format", "mp4"), "output_format", "output_format_invalid", R.OUTPUT_FORMATS)
+    asked_format = body.get("output_format")
+    output_format = choice("mp4" if asked_format is None else asked_format, "output_format", "output_format_invalid",
+                           R.OUTPUT_FORMATS)
     scenes = [normalise_scene(raw, path) for raw, path in _raw_scenes(body)]
     if output_format not in R.ALPHA_FORMATS:
         for index, scene in enumerate(scenes):
@@ -100,6 +102,7 @@ def normalise_canvas(raw: Any, path: str, code: str) -> dict[str, int]:
     given = obj(raw, path, code, ("width", "height"), required=("width", "height"))
     width = integer(given["width"], f"{path}.width", code, R.CANVAS_MIN_SIDE, R.CANVAS_MAX_SIDE)
     height = integer(given["height"], f"{path}.height", code, R.CANVAS_MIN_SIDE, R.CANVAS_MAX_SIDE)
+    assert width is not None and height is not None  # obj() required both
     if width % 2 or height % 2:
         refuse(code, path, f"Both sides must be even (video encoders need it); got {width}x{height}.")
     if width * height > R.CANVAS_MAX_PIXELS:
@@ -150,7 +153,7 @@ def _avatar(raw: Any, path: str) -> dict[str, str]:
 
 def normalise_character(raw: Any, path: str, *, matting_default: bool, code: str = "character_invalid") -> dict[str, Any]:
     given = obj(raw if raw is not None else {}, path, code, ("style", "scale", "offset", "matting", "circle_background"))
-    style = choice(given.get("style", "normal"), f"{path}.style", code, R.CHARACTER_STYLES)
+    style = choice(given.get("style", "normal"), f"{path}.style", code, R.CHARACTER_STYLES) or "normal"
     offset = obj(given.get("offset", {}), f"{path}.offset", code, ("x", "y"))
     return {
         "style": style,
@@ -202,7 +205,7 @@ _IMAGE_KEYS = ("type", "asset_id", "anchor", "scale", "start", "end")
 
 def _overlay(raw: Any, path: str) -> dict[str, Any]:
     code = "overlay_invalid"
-    kind = choice(obj(raw, path, code, None).get("type"), f"{path}.type", code, R.OVERLAY_TYPES)
+    kind = choice(obj(raw, path, code, None, required=("type",))["type"], f"{path}.type", code, R.OVERLAY_TYPES)
     given = obj(raw, path, code, _TEXT_KEYS if kind == "text" else _IMAGE_KEYS,
                 required=("text",) if kind == "text" else ("asset_id",))
     start, end = _timing(given, path)

@@ -31,7 +31,8 @@ def refuse(code: str, path: str, message: str) -> NoReturn:
 
 def obj(raw: Any, path: str, code: str, allowed: Collection[str] | None,
         required: Collection[str] = ()) -> Mapping[str, Any]:
-    """A JSON object with only ``allowed`` keys (any, when None) and every ``required`` one present and not null."""
+    """A JSON object with only ``allowed`` keys (any, when None) and every ``required`` one present and not null.
+    A null field is as if it were left out: the result holds the fields given a value."""
     if not isinstance(raw, Mapping):
         refuse(code, path, "Must be an object.")
     if allowed is not None:
@@ -41,7 +42,7 @@ def obj(raw: Any, path: str, code: str, allowed: Collection[str] | None,
     for key in required:
         if raw.get(key) is None:
             refuse(code, f"{path}.{key}", "Missing data for required field.")
-    return raw
+    return {key: value for key, value in raw.items() if value is not None}
 
 
 def integer(raw: Any, path: str, code: str, minimum: int, maximum: int) -> int | None:

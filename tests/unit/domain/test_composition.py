@@ -235,6 +235,7 @@ BAD = {
                                "renditions_invalid", "renditions[0].captions.style"),
     # output
     "output format unknown": (composed(output_format="gif"), "output_format_invalid", "output_format"),
+    "output format empty": (composed(output_format=""), "output_format_invalid", "output_format"),
     "output format a number": (composed(output_format=4), "output_format_invalid", "output_format"),
 }
 
@@ -253,3 +254,14 @@ def test_the_font_list_is_declared_once_and_every_font_is_taken():
         got = normalise_composition(composed(overlays=[{"type": "text", "text": "x", "font": name}],
                                              captions={"font": name}))
         assert got is not None and got["captions"]["font"] == name
+
+
+def test_a_null_field_is_as_if_it_were_left_out():
+    got = normalise_composition(composed(background={"type": None, "fit": None}, character={"style": None},
+                                         overlays=[{"type": "text", "text": "x", "role": None, "end": None}],
+                                         captions={"style": None}, output_format=None))
+    assert got is not None
+    scene = got["scenes"][0]
+    assert scene["background"]["type"] == "portrait" and scene["background"]["fit"] == "cover"
+    assert scene["character"]["style"] == "normal" and scene["overlays"][0]["role"] == "label"
+    assert got["captions"]["style"] == "subtitle" and got["output_format"] == "mp4"
