@@ -69,7 +69,8 @@ def read_video_header(data: bytes) -> VideoHeader:
     if header.width <= 0 or header.height <= 0:
         raise _unreadable("The header gives no frame size.")
     if header.fps <= 0 or header.duration_s <= 0:
-        raise _unreadable("The header gives no frame rate or no duration.")
+        raise _unreadable("The header gives no frame rate or no duration (a streamed or recorded WebM, say); remux it "
+                          "so that it does: ffmpeg -i in.webm -c copy out.webm.")
     return header
 
 

@@ -55,9 +55,9 @@ def _inspect(data: bytes, purpose: str | None) -> tuple[str, str, str, dict]:
         check_video_bounds(video, settings)
         return "video", purpose, video.content_type, video.to_info()
 
-    purpose = _purpose_for("audio", purpose)
     _check_bytes(data, settings.max_asset_bytes)
     duration_s = probe_audio(data)  # raises asset_unreadable for anything else
+    purpose = _purpose_for("audio", purpose)
     if duration_s > settings.max_audio_s:
         raise ProblemError("audio_too_long", f"The audio lasts {duration_s:.0f} s; the limit is {settings.max_audio_s:.0f} s.", 422)
     if duration_s < 0.2:

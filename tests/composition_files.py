@@ -36,6 +36,13 @@ def video(width: int = 320, height: int = 240, fps: str = "25", seconds: float =
                    suffix=f".{fmt}")
 
 
+@functools.cache
+def streamed_webm() -> bytes:
+    """A WebM written as a stream (as browsers record): its header states no length."""
+    return _ffmpeg("-f", "lavfi", "-i", "color=c=red:s=320x240:r=25:d=1", "-c:v", "libvpx-vp9", "-deadline",
+                   "realtime", "-cpu-used", "8", "-f", "webm", "-live", "1", suffix=".webm")
+
+
 def ten_hour_video() -> bytes:
     """36,000 s in about 10 KB: one frame a minute."""
     return video(128, 128, "1/60", 36000.0)
