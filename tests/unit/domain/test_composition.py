@@ -5,12 +5,16 @@ the path of the field."""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
+from hypothesis import given
 
 from domain import composition_rules as R
-from domain.composition import normalise_composition
+from domain.composition import is_composed, normalise_composition
 from domain.errors import ProblemError
+from tests.fuzz_budget import fuzz_settings
+from tests.hostile_strategies import composed_bodies
 
 SINGLE = {"script": "Hello from the newsroom.", "avatar": "astronaut", "canvas": {"width": 1920, "height": 1080}}
 SCENE = {"script": "Good evening.", "avatar": "astronaut"}
@@ -265,3 +269,32 @@ def test_a_null_field_is_as_if_it_were_left_out():
     assert scene["background"]["type"] == "portrait" and scene["background"]["fit"] == "cover"
     assert scene["character"]["style"] == "normal" and scene["overlays"][0]["role"] == "label"
     assert got["captions"]["style"] == "subtitle" and got["output_format"] == "mp4"
+
+
+#: every code domain/composition may refuse with (issue 18's, and today's for a scene's speech and face)
+CODES = {"canvas_invalid", "scenes_invalid", "too_many_scenes", "character_invalid", "background_invalid",
+         "overlay_invalid", "overlay_timing", "font_unknown", "captions_invalid", "music_invalid", "renditions_invalid",
+         "output_format_invalid", "transparent_needs_webm", "avatar_unknown", "voice_with_audio",
+         "transcript_with_script"}
+
+
+@fuzz_settings(300)
+@given(body=composed_bodies)
+def test_any_composed_body_is_normalised_in_full_or_refused_with_a_contract_code(body):
+    try:
+        got = normalise_composition(body)
+    except ProblemError as refused:
+        assert refused.status == 422 and refused.code in CODES, (refused.code, refused.detail)
+        assert len(refused.errors) == 1 and refused.detail.startswith(next(iter(refused.errors)))
+        return
+    if got is None:  # every composition field null: today's square job
+        assert not is_composed(body)
+        return
+    assert set(got) == {"canvas", "scenes", "captions", "music", "renditions", "output_format"}
+    for scene in got["scenes"]:
+        assert set(scene) == {"script", "audio_asset_id", "transcript", "avatar", "voice", "language", "character",
+                              "background", "overlays", "transition"}
+        assert None not in (scene["background"]["type"], scene["character"]["style"], scene["transition"]["type"])
+        for overlay in scene["overlays"]:
+            assert overlay["end"] is None or overlay["end"] > overlay["start"] >= 0
+    assert json.loads(json.dumps(got, allow_nan=False)) == got  # plain, finite JSON: what the spec column holds
