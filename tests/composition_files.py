@@ -43,6 +43,14 @@ def streamed_webm() -> bytes:
                    "realtime", "-cpu-used", "8", "-f", "webm", "-live", "1", suffix=".webm")
 
 
+def frames_as_noise(mp4: bytes) -> bytes:
+    """The same MP4 with its coded frames (the ``mdat`` payload) overwritten: a decoder finds nothing to show,
+    the header (``moov``, written after it) still says what the file claims to be."""
+    start = mp4.index(b"mdat") + 4
+    end = mp4.index(b"moov") - 4
+    return mp4[:start] + bytes(range(256)) * ((end - start) // 256) + b"\x00" * ((end - start) % 256) + mp4[end:]
+
+
 def ten_hour_video() -> bytes:
     """36,000 s in about 10 KB: one frame a minute."""
     return video(128, 128, "1/60", 36000.0)

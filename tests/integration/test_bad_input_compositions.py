@@ -164,6 +164,10 @@ CASES = {
     # --- composition assets
     "background video of 10 hours": (upload(files.ten_hour_video, "ten-hours.mp4"), 422, "video_too_long"),
     "background video of 8K": (upload(files.eight_k_video, "8k.mp4", "background"), 422, "video_too_large"),
+    "8K video of undecodable frames (judged by its header)": (upload(lambda: files.frames_as_noise(
+        files.eight_k_video()), "8k.mp4"), 422, "video_too_large"),
+    "10-hour video of undecodable frames": (upload(lambda: files.frames_as_noise(files.ten_hour_video()),
+                                                   "ten-hours.mp4"), 422, "video_too_long"),
     "background video of 120 fps": (upload(lambda: files.video(fps="120"), "fast.mp4"), 422, "video_too_large"),
     "background video in AVI": (upload(lambda: files.video(fmt="avi"), "clip.avi"), 415, "asset_unsupported_type"),
     "streamed WebM that states no length": (upload(files.streamed_webm, "recorded.webm"), 422, "video_unreadable"),
