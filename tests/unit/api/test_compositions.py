@@ -241,3 +241,19 @@ def test_the_spec_documents_every_composition_field_with_its_range_and_default(a
     assert schemas["Overlay"]["properties"]["font"]["enum"][:5] == list(FONT_NAMES)
     assert schemas["Music"]["properties"]["volume"]["default"] == 0.2
     assert "renditions" in schemas["Output"]["properties"]
+
+
+def test_a_batch_composes_every_item_from_shared_defaults_or_names_each_bad_one(alpha, sessions):
+    defaults = {"avatar": "astronaut", "canvas": {"width": 1080, "height": 1920},
+                "background": {"type": "color", "color": "#112233"}, "captions": {"burn_in": True, "style": "word"}}
+    refused = problem(alpha.post("/v1/batches", json={"defaults": defaults, "jobs": [
+        {"script": "One."}, {"script": "Two.", "overlays": [{"type": "text", "text": "x", "start": 3, "end": 1}]},
+        {"script": "Three.", "canvas": {"width": 1081, "height": 1920}}]}), 422, "batch_invalid")
+    assert refused["errors"]["1"]["code"] == "overlay_timing" and refused["errors"]["2"]["code"] == "canvas_invalid"
+    assert count_jobs(sessions) == 0
+    batch = alpha.post("/v1/batches", json={"defaults": defaults, "jobs": [{"script": "One."}, {"script": "Two."}]})
+    assert batch.status_code == 201, batch.get_data(as_text=True)
+    with sessions() as session:
+        specs = [session.get(Job, job_id).spec for job_id in batch.get_json()["job_ids"]]
+    assert [s["composition"]["scenes"][0]["script"] for s in specs] == ["One.", "Two."]
+    assert all(s["composition"]["scenes"][0]["background"]["color"] == "#112233" for s in specs)
