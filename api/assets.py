@@ -13,10 +13,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from PIL import Image
 
+from api.asset_schemas import AssetCreateSchema, AssetSchema, purpose_problem
 from api.asset_video import check_video_bounds, has_video_stream, read_video_header
 from api.context import ctx
 from api.ownership import owned
-from api.schemas import AssetSchema, AssetUploadSchema, purpose_problem
 from domain.composition_rules import DEFAULT_PURPOSE, PURPOSE_KINDS
 from domain.documents import asset_document
 from domain.errors import ProblemError
@@ -107,7 +107,7 @@ def _audio_content_type(data: bytes) -> str:
 
 @blp.route("")
 class Assets(MethodView):
-    @blp.arguments(AssetUploadSchema, location="files")
+    @blp.arguments(AssetCreateSchema, location="files")
     @blp.response(201, AssetSchema)
     @blp.alt_response(413, response="Problem")
     @blp.alt_response(415, response="Problem")

@@ -11,7 +11,6 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from api.composition_schemas import composition_fields
 from domain import models
-from domain.composition_rules import ASSET_PURPOSES
 from domain.params import PARAMS
 from domain.states import JobState, Stage
 
@@ -356,39 +355,8 @@ class JobListQuerySchema(StrictSchema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
-class AssetSchema(Schema):
-    id = fields.String()
-    kind = fields.String(validate=validate.OneOf(["image", "audio", "video"]))
-    purpose = fields.String(validate=validate.OneOf(ASSET_PURPOSES),
-                            metadata={"description": "What jobs may use it for (given at upload)."})
-    content_type = fields.String()
-    bytes = fields.Integer()
-    sha256 = fields.String()
-    info = fields.Dict(metadata={"description": "What inspection found: an image's size and face box, an audio "
-                                                "file's duration_s, a video's width, height, fps and duration_s."})
-    created_at = fields.String()
-
-
-#: purposes, documented in the upload's multipart body; the view reads the form field (see AssetUploadSchema)
-PURPOSE_DESCRIPTION = ("What the asset is for: portrait (an image showing one face; the default for images), background "
-                       "(an image, or an MP4/WebM/MOV video: the default for videos), logo (an image, alpha kept), "
-                       "music (audio), narration (audio; the default for audio). A job may use it only for that.")
-
-
-def purpose_problem(value: str | None) -> str | None:
-    """Why a ``purpose`` form field is refused, or None."""
-    if value is None or value in ASSET_PURPOSES:
-        return None
-    return f"purpose must be one of {', '.join(ASSET_PURPOSES)}; got {value[:40]!r}."
-
-
 class AssetUploadSchema(Schema):
-    """The multipart body of POST /v1/assets. webargs loads it from the files; ``purpose`` is a plain form
-    field, which the view reads (a second `form` argument would split the body in two in /openapi.json)."""
-
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
-    purpose = fields.String(load_default=None, validate=validate.OneOf(ASSET_PURPOSES),
-                            metadata={"description": PURPOSE_DESCRIPTION})
 
 
 class PoolSchema(Schema):
