@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.asset_uses import USES, asset_for_use, check_composition_assets
 from domain import params as render_params
-from domain.composition import normalise_composition
+from domain.composition import COMPOSITION_KEYS, normalise_composition
 from domain.config import Settings
 from domain.drafts import draft_render
 from domain.errors import ProblemError
@@ -224,7 +224,10 @@ def _watermark(tenant: Tenant, asked: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def request_hash(body: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    """The Idempotency-Key's fingerprint of a request. Composition fields left out do not count, so a square
+    job's fingerprint is what it was before compositions existed (a retry across the upgrade replays)."""
+    counted = {k: v for k, v in body.items() if not (k in COMPOSITION_KEYS and v is None)}
+    return hashlib.sha256(json.dumps(counted, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def check_in_flight_limit(session: Session, settings: Settings, tenant: Tenant, adding: int = 1) -> None:

@@ -257,3 +257,15 @@ def test_a_batch_composes_every_item_from_shared_defaults_or_names_each_bad_one(
         specs = [session.get(Job, job_id).spec for job_id in batch.get_json()["job_ids"]]
     assert [s["composition"]["scenes"][0]["script"] for s in specs] == ["One.", "Two."]
     assert all(s["composition"]["scenes"][0]["background"]["color"] == "#112233" for s in specs)
+
+
+def test_a_square_jobs_idempotency_fingerprint_is_what_it_was_before_compositions():
+    from api.intake import request_hash
+    from api.schemas import JobSpecSchema
+
+    loaded = JobSpecSchema().load({"script": "Hello.", "avatar": "astronaut"})
+    before = {"script": "Hello.", "audio_asset_id": None, "transcript": None, "avatar": "astronaut", "voice": None,
+              "language": None, "model": "builtin", "params": {}, "accelerator": "auto", "priority": 5,
+              "webhook_url": None, "metadata": {}, "watermark": None, "draft": False}
+    assert request_hash(loaded) == request_hash(before)
+    assert request_hash({**loaded, "canvas": CANVAS}) != request_hash(before)
