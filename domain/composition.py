@@ -57,11 +57,12 @@ def normalise_composition(body: Mapping[str, Any]) -> dict[str, Any] | None:
     asked_format = body.get("output_format")
     output_format = choice("mp4" if asked_format is None else asked_format, "output_format", "output_format_invalid",
                            R.OUTPUT_FORMATS)
-    scenes = [normalise_scene(raw, path) for raw, path in _raw_scenes(body)]
+    raw_scenes = _raw_scenes(body)
+    scenes = [normalise_scene(raw, path) for raw, path in raw_scenes]
     if output_format not in R.ALPHA_FORMATS:
-        for index, scene in enumerate(scenes):
+        for scene, (_, path) in zip(scenes, raw_scenes, strict=True):
             if scene["background"]["type"] == "transparent":
-                refuse("transparent_needs_webm", f"scenes[{index}].background.type",
+                refuse("transparent_needs_webm", _at(path, "background.type"),
                        f"A transparent background needs an alpha channel: output_format webm (or mov), "
                        f"not {output_format}.")
     cut_out = any(scene["background"]["type"] != "portrait" for scene in scenes)

@@ -174,7 +174,9 @@ BAD = {
     "play unknown": (composed(background={"type": "video", "asset_id": "ast_x", "play": "bounce"}),
                      "background_invalid", "background.play"),
     "transparent in mp4": (composed(background={"type": "transparent"}), "transparent_needs_webm",
-                           "scenes[0].background.type"),
+                           "background.type"),
+    "transparent scene in mp4": (with_scenes(SCENE, {**SCENE, "background": {"type": "transparent"}}),
+                                 "transparent_needs_webm", "scenes[1].background.type"),
     # overlays
     "overlays an object": (composed(overlays={"type": "text", "text": "x"}), "overlay_invalid", "overlays"),
     "21 overlays": (composed(overlays=[{"type": "text", "text": "x"}] * 21), "overlay_invalid", "overlays"),
