@@ -183,8 +183,9 @@ def check_speech_and_face(session: Session, settings: Settings, tenant: Tenant, 
 def check_scenes(session: Session, settings: Settings, tenant: Tenant, scenes: list[dict[str, Any]],
                  spec: dict[str, Any]) -> float | None:
     """Each scene's speech and face, checked as a square job's are and filled into the scene (voice, language,
-    the script as spoken). The top-level spec gets the first scene's. Returns the narration's length for a
-    single narrated scene (params.duration must match it), else None."""
+    the script as spoken); the scenes together are bounded as one job's script or narration is. The top-level
+    spec gets the first scene's. Returns the narration's length for a single narrated scene (params.duration
+    must match it), else None."""
     total = 0
     durations = []
     for index, scene in enumerate(scenes):
@@ -202,6 +203,10 @@ def check_scenes(session: Session, settings: Settings, tenant: Tenant, scenes: l
     if total > settings.max_script_chars:
         raise ProblemError("script_too_long", f"The scenes' scripts have {total} characters together; "
                            f"the limit is {settings.max_script_chars}.", 422)
+    narrated = sum(seconds for seconds in durations if seconds is not None)
+    if narrated > settings.max_audio_s:  # one narration may last this long; so may a job's scenes together
+        raise ProblemError("audio_too_long", f"The scenes' narration lasts {narrated:.0f} s together; the limit "
+                           f"is {settings.max_audio_s:.0f} s.", 422)
     return durations[0] if len(scenes) == 1 else None
 
 

@@ -269,3 +269,22 @@ def test_a_square_jobs_idempotency_fingerprint_is_what_it_was_before_composition
               "webhook_url": None, "metadata": {}, "watermark": None, "draft": False}
     assert request_hash(loaded) == request_hash(before)
     assert request_hash({**loaded, "canvas": CANVAS}) != request_hash(before)
+
+
+def test_scenes_share_one_jobs_bounds_of_script_and_narration(sqlite_settings, keys, monkeypatch):
+    import dataclasses
+
+    from api.app import create_app
+    from tasks import dispatch
+    from tests.unit.api.bearer import client
+
+    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
+    tight = dataclasses.replace(sqlite_settings, max_audio_s=2.0, max_script_chars=30)
+    alpha = client(create_app(tight), keys["alpha"])
+    narration = asset_id(alpha, files.narration(), "voice.wav")  # 1.5 s: within the bound on its own
+    twice = [{"audio_asset_id": narration, "avatar": "astronaut"}] * 2
+    assert alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": twice[:1]}).status_code == 202
+    problem(alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": twice}), 422, "audio_too_long")
+    scripts = [{"script": "Twenty characters ok.", "avatar": "astronaut"}] * 2
+    assert alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": scripts[:1]}).status_code == 202
+    problem(alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": scripts}), 422, "script_too_long")
