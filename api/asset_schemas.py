@@ -22,8 +22,9 @@ class AssetSchema(Schema):
 
 
 PURPOSE_DESCRIPTION = ("What the asset is for: portrait (an image showing one face; the default for images), background "
-                       "(an image, or an MP4/WebM/MOV video: the default for videos), logo (an image, alpha kept), "
-                       "music (audio), narration (audio; the default for audio). A job may use it only for that.")
+                       "(an image, or an MP4/WebM/MOV video: the default for silent videos), logo (an image, alpha "
+                       "kept), music (audio), narration (audio; the default for audio, and for a video with sound, as "
+                       "before purposes existed). A job may use it only for that.")
 
 
 def purpose_problem(value: str | None) -> str | None:

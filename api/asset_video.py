@@ -37,13 +37,15 @@ class VideoHeader:
                 "duration_s": round(self.duration_s, 3), "codec": self.codec}
 
 
-def has_video_stream(data: bytes) -> bool:
-    """Whether the file is a container holding a moving picture (a cover image in an audio file is not one)."""
+def stream_kinds(data: bytes) -> tuple[bool, bool]:
+    """(has a moving picture, has sound) for a container FFmpeg opens; (False, False) for anything else.
+    A cover image in an audio file is not a moving picture."""
     try:
         with _open(data) as container:
-            return any(not _is_cover_art(stream) for stream in container.streams.video)
+            return (any(not _is_cover_art(stream) for stream in container.streams.video),
+                    bool(container.streams.audio))
     except (av.FFmpegError, ValueError):
-        return False
+        return False, False
 
 
 def read_video_header(data: bytes) -> VideoHeader:

@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from PIL import Image
 
 from api.asset_schemas import AssetCreateSchema, AssetSchema, purpose_problem
-from api.asset_video import check_video_bounds, has_video_stream, read_video_header
+from api.asset_video import check_video_bounds, read_video_header, stream_kinds
 from api.context import ctx
 from api.ownership import owned
 from domain.composition_rules import DEFAULT_PURPOSE, PURPOSE_KINDS
@@ -49,7 +49,9 @@ def _inspect(data: bytes, purpose: str | None) -> tuple[str, str, str, dict]:
             info = _picture_info(data)
         return "image", purpose, IMAGE_TYPES[fmt], info
 
-    if has_video_stream(data) and purpose not in ("narration", "music"):
+    moving, sound = stream_kinds(data)
+    # a film with a sound track sent without a purpose is narration, as it was before purposes existed
+    if moving and purpose not in ("narration", "music") and not (purpose is None and sound):
         purpose = _purpose_for("video", purpose)
         video = read_video_header(data)  # the header only: no frame is decoded
         check_video_bounds(video, settings)

@@ -78,7 +78,7 @@ ALPHA_FORMATS = ("webm", "mov")
 # --- assets ---------------------------------------------------------------------------------------
 ASSET_PURPOSES = ("portrait", "background", "logo", "music", "narration")
 #: what an upload is for when it says nothing: as before purposes existed (images were portraits, audio
-#: was narration); a video can only be a background
+#: was narration, and so was a film with a sound track); a silent video can only be a background
 DEFAULT_PURPOSE = {"image": "portrait", "audio": "narration", "video": "background"}
 #: which kinds of file can serve each purpose
 PURPOSE_KINDS = {"portrait": ("image",), "background": ("image", "video"), "logo": ("image",),

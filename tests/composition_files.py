@@ -37,6 +37,14 @@ def video(width: int = 320, height: int = 240, fps: str = "25", seconds: float =
 
 
 @functools.cache
+def film_with_sound() -> bytes:
+    """An MP4 of picture and speech-rate sound: a newsroom's clip."""
+    return _ffmpeg("-f", "lavfi", "-i", "color=c=0x2040a0:s=320x240:r=25:d=1.5", "-f", "lavfi", "-i",
+                   "sine=f=200:d=1.5", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                   "-ar", "24000", "-shortest", suffix=".mp4")
+
+
+@functools.cache
 def streamed_webm() -> bytes:
     """A WebM written as a stream (as browsers record): its header states no length."""
     return _ffmpeg("-f", "lavfi", "-i", "color=c=red:s=320x240:r=25:d=1", "-c:v", "libvpx-vp9", "-deadline",

@@ -120,6 +120,14 @@ def test_uploads_get_their_kinds_default_purpose(alpha):
     assert clip["info"]["width"] == 320 and clip["info"]["height"] == 240 and clip["info"]["fps"] == 25
 
 
+def test_a_film_with_sound_sent_without_purpose_is_narration_as_before_and_a_background_when_asked(alpha):
+    as_before = upload(alpha, files.film_with_sound(), "clip.mp4").get_json()
+    assert (as_before["kind"], as_before["purpose"]) == ("audio", "narration")
+    background = upload(alpha, files.film_with_sound(), "clip.mp4", "background").get_json()
+    assert (background["kind"], background["purpose"]) == ("video", "background")
+    assert background["info"]["duration_s"] == pytest.approx(1.5, abs=0.1)
+
+
 def test_a_logo_keeps_its_alpha_and_a_background_picture_needs_no_face(alpha):
     logo = upload(alpha, files.logo(), "logo.png", "logo").get_json()
     assert logo["purpose"] == "logo" and logo["info"]["alpha"] is True
