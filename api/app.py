@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, sender: TaskSender | None = Non
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
-        MAX_CONTENT_LENGTH=settings.max_asset_bytes + 1024 * 1024,
+        MAX_CONTENT_LENGTH=max(settings.max_asset_bytes, settings.max_video_bytes) + 1024 * 1024,
         API_SPEC_OPTIONS={
             "info": {"description": "Scripts and portraits in; watermarked, lip-synced MP4s out.", "version": VERSION},
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},

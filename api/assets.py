@@ -1,18 +1,23 @@
-"""/v1/assets: portraits and narration. Inspected before anything is stored:
-a file we cannot use is refused with a code, and leaves nothing behind."""
+"""/v1/assets: portraits, narration, backgrounds (images and videos), logos
+and music, each uploaded with its ``purpose``. Inspected before anything is
+stored: a file we cannot use for its purpose is refused with a code, and
+leaves nothing behind. Videos are bounded from their header (api/asset_video)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 
-from flask import g
+from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from PIL import Image
 
+from api.asset_schemas import AssetCreateSchema, AssetSchema, purpose_problem
+from api.asset_video import check_video_bounds, read_video_header, stream_kinds
 from api.context import ctx
 from api.ownership import owned
-from api.schemas import AssetSchema, AssetUploadSchema
+from domain.composition_rules import DEFAULT_PURPOSE, PURPOSE_KINDS
 from domain.documents import asset_document
 from domain.errors import ProblemError
 from domain.ids import new_id
@@ -27,28 +32,67 @@ blp = Blueprint("assets", __name__, url_prefix="/v1/assets", description="Portra
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
-def _inspect(data: bytes) -> tuple[str, str, dict]:
-    """(kind, content_type, info) or a 422 naming what is wrong."""
-
+def _inspect(data: bytes, purpose: str | None) -> tuple[str, str, str, dict]:
+    """(kind, purpose, content_type, info) or a 4xx naming what is wrong."""
+    settings = ctx().settings
     header = read_image_header(data)  # raises image_too_many_pixels for a declared bomb
     if header is not None:
+        purpose = _purpose_for("image", purpose)
         fmt = header.format
         if fmt not in IMAGE_TYPES:
             raise ProblemError("asset_unsupported_type", f"{fmt} images are not accepted; send JPEG, PNG or WebP.", 415)
         check_image_size(header)  # before any decode: too many pixels, too small, too thin
+        _check_bytes(data, settings.max_asset_bytes)
+        if purpose == "portrait":
+            info = analyze_portrait(data).to_dict()  # raises avatar_unreadable / avatar_no_face
+        else:  # a background or a logo: any picture that decodes, kept as sent (a logo's alpha too)
+            info = _picture_info(data)
+        return "image", purpose, IMAGE_TYPES[fmt], info
 
-        info = analyze_portrait(data).to_dict()  # raises avatar_unreadable / avatar_no_face
-        return "image", IMAGE_TYPES[fmt], info
+    moving, sound = stream_kinds(data)
+    # a film with a sound track sent without a purpose is narration, as it was before purposes existed
+    if moving and purpose not in ("narration", "music") and not (purpose is None and sound):
+        purpose = _purpose_for("video", purpose)
+        video = read_video_header(data)  # the header only: no frame is decoded
+        check_video_bounds(video, settings)
+        return "video", purpose, video.content_type, video.to_info()
 
+    _check_bytes(data, settings.max_asset_bytes)
     duration_s = probe_audio(data)  # raises asset_unreadable for anything else
-    settings = ctx().settings
+    purpose = _purpose_for("audio", purpose)
     if duration_s > settings.max_audio_s:
         raise ProblemError("audio_too_long", f"The audio lasts {duration_s:.0f} s; the limit is {settings.max_audio_s:.0f} s.", 422)
     if duration_s < 0.2:
         raise ProblemError("audio_too_short", "The audio is shorter than 0.2 s.", 422)
 
-    check_narration(data)  # the worker's decode of the first seconds: refused now, not as a failed job later
-    return "audio", _audio_content_type(data), {"duration_s": round(duration_s, 3)}
+    if purpose == "narration":
+        check_narration(data)  # the worker's decode of the first seconds: refused now, not as a failed job later
+    return "audio", purpose, _audio_content_type(data), {"duration_s": round(duration_s, 3)}
+
+
+def _purpose_for(kind: str, asked: str | None) -> str:
+    """The purpose an upload of ``kind`` gets: the one asked, if this kind can serve it, else the kind's default."""
+    purpose = asked or DEFAULT_PURPOSE[kind]
+    if kind not in PURPOSE_KINDS[purpose]:
+        raise ProblemError("asset_purpose_invalid", f"purpose {purpose} takes {' or '.join(PURPOSE_KINDS[purpose])}; "
+                           f"this file is {'an' if kind[0] in 'aeiou' else 'a'} {kind}.", 422,
+                           errors={"purpose": [f"{purpose} cannot be {'an' if kind[0] in 'aeiou' else 'a'} {kind}"]})
+    return purpose
+
+
+def _check_bytes(data: bytes, limit: int) -> None:
+    if len(data) > limit:
+        raise ProblemError("asset_too_large", f"Images and audio may be at most {limit} bytes.", 413)
+
+
+def _picture_info(data: bytes) -> dict:
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            picture.load()
+            return {"width": picture.width, "height": picture.height,
+                    "alpha": picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info}
+    except Exception as exc:  # noqa: BLE001 — any decoder's failure on hostile bytes is "unreadable"
+        raise ProblemError("asset_unreadable", f"The picture does not decode ({type(exc).__name__}).", 422) from None
 
 
 #: container format (as FFmpeg names it) -> content type
@@ -65,25 +109,32 @@ def _audio_content_type(data: bytes) -> str:
 
 @blp.route("")
 class Assets(MethodView):
-    @blp.arguments(AssetUploadSchema, location="files")
+    @blp.arguments(AssetCreateSchema, location="files")
     @blp.response(201, AssetSchema)
     @blp.alt_response(413, response="Problem")
     @blp.alt_response(415, response="Problem")
     @blp.alt_response(422, response="Problem")
     def post(self, files):
-        """Upload a portrait (JPEG/PNG/WebP with one visible face) or narration audio."""
+        """Upload a portrait (JPEG/PNG/WebP with one visible face), narration or music audio, a background (image,
+        or MP4/MOV/WebM video within the farm's bounds of bytes, pixels, frame rate and length) or a logo."""
         c = ctx()
         upload = files["file"]
-        data = upload.read(c.settings.max_asset_bytes + 1)
-        if len(data) > c.settings.max_asset_bytes:
-            raise ProblemError("asset_too_large", f"Assets may be at most {c.settings.max_asset_bytes} bytes.", 413)
+        purpose = request.form.get("purpose")
+        problem = purpose_problem(purpose)
+        if problem:
+            raise ProblemError("asset_purpose_invalid", problem, 422, errors={"purpose": [problem]})
+        largest = max(c.settings.max_asset_bytes, c.settings.max_video_bytes)
+        data = upload.read(largest + 1)
+        if len(data) > largest:
+            raise ProblemError("asset_too_large", f"Assets may be at most {largest} bytes.", 413)
         if not data:
             raise ProblemError("asset_empty", "The uploaded file is empty.", 422)
-        kind, content_type, info = _inspect(data)
+        kind, purpose, content_type, info = _inspect(data, purpose)
         asset_id = new_id("ast")
         key = f"assets/{g.tenant_id}/{asset_id}"
         c.storage.put_bytes(key, data, content_type)
-        asset = Asset(id=asset_id, tenant_id=g.tenant_id, kind=kind, content_type=content_type, bytes=len(data),
+        asset = Asset(id=asset_id, tenant_id=g.tenant_id, kind=kind, purpose=purpose, content_type=content_type,
+                      bytes=len(data),
                       sha256=hashlib.sha256(data).hexdigest(), storage_key=key, info=info)
         try:
             with c.sessions() as session, session.begin():

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields
 
 from api.context import ctx
 from api.schemas import ACCELERATORS
+from domain import composition_rules as R
 from domain.config import Settings
 from domain.documents import param_document
 from domain.errors import ProblemError
@@ -60,6 +61,24 @@ class CatalogRangeSchema(Schema):
     default = fields.Integer()
 
 
+class CatalogCompositionSchema(Schema):
+    fonts = fields.List(fields.String(), metadata={"description": "What an overlay's or the captions' `font` names."})
+    canvas = fields.Dict(metadata={"description": "min_side, max_side, max_pixels, max_aspect; both sides even."})
+    max_scenes = fields.Integer()
+    max_overlays = fields.Integer(metadata={"description": "Per scene."})
+    max_renditions = fields.Integer()
+    character_styles = fields.List(fields.String())
+    background_types = fields.List(fields.String())
+    text_roles = fields.List(fields.String())
+    image_anchors = fields.List(fields.String())
+    transitions = fields.List(fields.String())
+    caption_styles = fields.List(fields.String())
+    caption_positions = fields.List(fields.String())
+    output_formats = fields.List(fields.String())
+    asset_purposes = fields.List(fields.String())
+    max_video = fields.Dict(metadata={"description": "Bounds of a background video: bytes, duration_s, side, pixels, fps."})
+
+
 class CatalogSchema(Schema):
     voices = fields.List(fields.Nested(CatalogVoiceSchema))
     languages = fields.List(fields.String(), metadata={"description": "Every language some voice speaks."})
@@ -71,6 +90,9 @@ class CatalogSchema(Schema):
     priority = fields.Nested(CatalogRangeSchema)
     max_script_chars = fields.Integer()
     max_asset_bytes = fields.Integer()
+    composition = fields.Nested(CatalogCompositionSchema, metadata={
+        "description": "What a composed job (one with a canvas) may ask for; every field and default is in "
+                       "/openapi.json under JobSpec."})
 
 
 # --- service functions (the API and the page) -------------------------------------------
@@ -89,6 +111,23 @@ def catalog(settings: Settings, base_url: str = "") -> dict:
         "priority": {"minimum": 0, "maximum": 9, "default": 5},
         "max_script_chars": settings.max_script_chars,
         "max_asset_bytes": settings.max_asset_bytes,
+        "composition": composition_catalog(settings),
+    }
+
+
+def composition_catalog(settings: Settings) -> dict:
+    return {
+        "fonts": list(R.FONT_NAMES),
+        "canvas": {"min_side": R.CANVAS_MIN_SIDE, "max_side": R.CANVAS_MAX_SIDE, "max_pixels": R.CANVAS_MAX_PIXELS,
+                   "max_aspect": R.CANVAS_MAX_ASPECT},
+        "max_scenes": R.MAX_SCENES, "max_overlays": R.MAX_OVERLAYS, "max_renditions": R.MAX_RENDITIONS,
+        "character_styles": list(R.CHARACTER_STYLES), "background_types": list(R.BACKGROUND_TYPES),
+        "text_roles": list(R.TEXT_ROLES), "image_anchors": list(R.IMAGE_ANCHORS),
+        "transitions": list(R.TRANSITION_TYPES), "caption_styles": list(R.CAPTION_STYLES),
+        "caption_positions": list(R.CAPTION_POSITIONS), "output_formats": list(R.OUTPUT_FORMATS),
+        "asset_purposes": list(R.ASSET_PURPOSES),
+        "max_video": {"bytes": settings.max_video_bytes, "duration_s": settings.max_video_s,
+                      "side": settings.max_video_side, "pixels": settings.max_video_pixels, "fps": settings.max_video_fps},
     }
 
 

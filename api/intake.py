@@ -14,14 +14,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from api.ownership import owned
+from api.asset_uses import USES, asset_for_use, check_composition_assets
 from domain import params as render_params
+from domain.composition import COMPOSITION_KEYS, normalise_composition
 from domain.config import Settings
 from domain.drafts import draft_render
 from domain.errors import ProblemError
 from domain.ids import new_wm_code
 from domain.lifecycle import add_event
-from domain.models import Asset, Job, Tenant
+from domain.models import Job, Tenant
 from domain.poolstats import live_workers
 from domain.presets import PRESETS
 from domain.states import EventType, JobState
@@ -79,21 +80,64 @@ def check_some_worker_serves(session: Session, settings: Settings, pool: str, mo
                            f"{reasons[0]}. An operator must fix the model file or its entry in TALKFARM_MODELS.", 422)
 
 
-def _asset(session: Session, tenant_id: str, asset_id: str, field: str) -> Asset:
-    try:
-        return owned(session, Asset, asset_id, tenant_id)
-    except ProblemError as missing:  # the same 404, naming the field that points nowhere
-        raise ProblemError(missing.code, f"{field}: no asset {asset_id!r} for this tenant.", 404) from None
-
-
 def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[str, Any], *,
                check_webhook: Callable[[str, Settings], object] = check_webhook_url) -> Intake:
     """Every check of one job request. ``check_webhook`` checks its webhook_url (a batch passes one
     that resolves each host once)."""
+    composition = normalise_composition(body)  # None for today's square job; a coded 422 for a bad field
+    spec: dict[str, Any] = {"model": body["model"]}
+    if composition is not None and body.get("scenes") is not None:
+        # the scenes form: the job's top-level speech and face are its first scene's, as a square job would have them
+        audio_duration = check_scenes(session, settings, tenant, composition["scenes"], spec)
+    else:
+        audio_duration = check_speech_and_face(session, settings, tenant, body, spec)
+        if composition is not None:
+            fill_scene(composition["scenes"][0], spec)
+    if composition is not None:
+        check_composition_assets(session, tenant.id, composition)
+        spec["composition"] = composition
 
-    script = body.get("script")
-    spec: dict[str, Any] = {"model": body["model"], "language": body.get("language")}
-    if script is not None and body.get("transcript"):
+    models = known_models(settings)
+    model = models.get(body["model"])
+    if model is None:
+        raise ProblemError("model_unknown", f"No model named {body['model']!r}; known: {', '.join(sorted(models))}.", 422)
+
+    merged = render_params.with_defaults(body.get("params"))
+    duration = merged.get("duration")
+    if duration is not None and composition is not None and len(composition["scenes"]) > 1:
+        raise ProblemError("scenes_invalid", "params.duration applies to one narration; a job of several scenes "
+                           "lasts as long as they do.", 422, errors={"params": {"duration": ["Leave it out."]}})
+    if duration is not None and audio_duration is not None:
+        if abs(duration - audio_duration) > 1.0 / merged["fps"]:
+            raise ProblemError("duration_mismatch",
+                               f"params.duration is {duration:.3f} s but the audio lasts {audio_duration:.3f} s.", 422,
+                               errors={"params": {"duration": ["Must equal the audio length."]}})
+    spec["params"] = merged
+    if body.get("draft"):  # params stay the final's: approving the draft renders them
+        spec["draft"] = True
+        spec["draft_render"] = draft_render(merged, composition["canvas"] if composition else None)
+    spec["watermark"] = _watermark(tenant, body.get("watermark"))
+    if (body.get("watermark") or {}).get("logo_asset_id"):
+        asset_for_use(session, tenant.id, body["watermark"]["logo_asset_id"], "watermark.logo_asset_id",
+                      USES["watermark_logo"])
+
+    metadata = body.get("metadata") or {}  # bounded by the schema (api/schemas.JsonDocument)
+    webhook_url = body.get("webhook_url")
+    if webhook_url:
+        check_webhook(webhook_url, settings)
+    pool = choose_pool(session, settings, body["accelerator"], model.pools, model.name)
+    check_some_worker_serves(session, settings, pool, model.name)
+    return Intake(spec=spec, pool=pool, priority=body["priority"], metadata=metadata, webhook_url=webhook_url,
+                  accelerator=body["accelerator"])
+
+
+def check_speech_and_face(session: Session, settings: Settings, tenant: Tenant, source: dict[str, Any],
+                           spec: dict[str, Any]) -> float | None:
+    """The job's (or a scene's) script or narration, avatar and voice, written into ``spec`` as a square job has
+    them; returns the narration's length, if any."""
+    script = source.get("script")
+    spec["language"] = source.get("language")
+    if script is not None and source.get("transcript"):
         raise ProblemError("transcript_with_script", "transcript applies to narration (audio_asset_id); "
                            "a script job's words are its script.", 422)
     if script is not None:
@@ -106,12 +150,10 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
                                f"The script has {len(script)} characters; the limit is {settings.max_script_chars}.", 422)
         spec["script"] = script
     audio_duration = None
-    if body.get("audio_asset_id"):
-        audio = _asset(session, tenant.id, body["audio_asset_id"], "audio_asset_id")
-        if audio.kind != "audio":
-            raise ProblemError("asset_not_audio", "audio_asset_id must name an audio asset.", 422)
+    if source.get("audio_asset_id"):
+        audio = asset_for_use(session, tenant.id, source["audio_asset_id"], "audio_asset_id", USES["narration"])
         spec["audio_asset_id"] = audio.id
-        transcript = (body.get("transcript") or "").strip()
+        transcript = (source.get("transcript") or "").strip()
         if len(transcript) > settings.max_script_chars:
             raise ProblemError("transcript_too_long", f"The transcript has {len(transcript)} characters; "
                                f"the limit is {settings.max_script_chars}.", 422)
@@ -119,11 +161,9 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
             spec["transcript"] = transcript
         audio_duration = float(audio.info.get("duration_s") or 0)
 
-    avatar = body["avatar"]
+    avatar = source["avatar"]
     if avatar.startswith("ast_"):
-        image = _asset(session, tenant.id, avatar, "avatar")
-        if image.kind != "image":
-            raise ProblemError("avatar_not_image", "avatar must name an image asset or a preset.", 422)
+        image = asset_for_use(session, tenant.id, avatar, "avatar", USES["avatar"])
         spec["avatar"] = {"asset_id": image.id}
     elif avatar in PRESETS:
         spec["avatar"] = {"preset": avatar}
@@ -132,44 +172,50 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
                            f"avatar {avatar!r} is neither an asset id nor a preset ({', '.join(sorted(PRESETS))}).", 422)
 
     if script is not None:
-        voice, detected = voice_for_script(script, body.get("voice"), body.get("language"), settings)
+        voice, detected = voice_for_script(script, source.get("voice"), source.get("language"), settings)
         spec["voice"] = voice.name
         spec["language"] = voice.language
         if detected is not None:
             spec["language_detected"] = {"language": detected.language, "confidence": detected.confidence}
-    elif body.get("voice"):
+    elif source.get("voice"):
         raise ProblemError("voice_with_audio", "voice applies to scripts; an audio job speaks with its own audio.", 422)
+    return audio_duration
 
-    models = known_models(settings)
-    model = models.get(body["model"])
-    if model is None:
-        raise ProblemError("model_unknown", f"No model named {body['model']!r}; known: {', '.join(sorted(models))}.", 422)
 
-    merged = render_params.with_defaults(body.get("params"))
-    duration = merged.get("duration")
-    if duration is not None and audio_duration is not None:
-        if abs(duration - audio_duration) > 1.0 / merged["fps"]:
-            raise ProblemError("duration_mismatch",
-                               f"params.duration is {duration:.3f} s but the audio lasts {audio_duration:.3f} s.", 422,
-                               errors={"params": {"duration": ["Must equal the audio length."]}})
-    spec["params"] = merged
-    if body.get("draft"):  # params stay the final's: approving the draft renders them
-        spec["draft"] = True
-        spec["draft_render"] = draft_render(merged)
-    spec["watermark"] = _watermark(tenant, body.get("watermark"))
-    if (body.get("watermark") or {}).get("logo_asset_id"):
-        logo = _asset(session, tenant.id, body["watermark"]["logo_asset_id"], "watermark.logo_asset_id")
-        if logo.kind != "image":
-            raise ProblemError("watermark_invalid", "watermark.logo_asset_id must name an image asset.", 422)
+def check_scenes(session: Session, settings: Settings, tenant: Tenant, scenes: list[dict[str, Any]],
+                 spec: dict[str, Any]) -> float | None:
+    """Each scene's speech and face, checked as a square job's are and filled into the scene (voice, language,
+    the script as spoken); the scenes together are bounded as one job's script or narration is. The top-level
+    spec gets the first scene's. Returns the narration's length for a single narrated scene (params.duration
+    must match it), else None."""
+    total = 0
+    durations = []
+    for index, scene in enumerate(scenes):
+        checked: dict[str, Any] = {}
+        source = {**scene, "avatar": scene["avatar"].get("asset_id") or scene["avatar"].get("preset")}
+        try:
+            durations.append(check_speech_and_face(session, settings, tenant, source, checked))
+        except ProblemError as refused:  # the same refusal, naming the scene
+            refused.detail = f"scenes[{index}]: {refused.detail}"
+            raise
+        fill_scene(scene, checked)
+        total += len(checked.get("script") or "")
+        if index == 0:
+            spec.update(checked)
+    if total > settings.max_script_chars:
+        raise ProblemError("script_too_long", f"The scenes' scripts have {total} characters together; "
+                           f"the limit is {settings.max_script_chars}.", 422)
+    narrated = sum(seconds for seconds in durations if seconds is not None)
+    if narrated > settings.max_audio_s:  # one narration may last this long; so may a job's scenes together
+        raise ProblemError("audio_too_long", f"The scenes' narration lasts {narrated:.0f} s together; the limit "
+                           f"is {settings.max_audio_s:.0f} s.", 422)
+    return durations[0] if len(scenes) == 1 else None
 
-    metadata = body.get("metadata") or {}  # bounded by the schema (api/schemas.JsonDocument)
-    webhook_url = body.get("webhook_url")
-    if webhook_url:
-        check_webhook(webhook_url, settings)
-    pool = choose_pool(session, settings, body["accelerator"], model.pools, model.name)
-    check_some_worker_serves(session, settings, pool, model.name)
-    return Intake(spec=spec, pool=pool, priority=body["priority"], metadata=metadata, webhook_url=webhook_url,
-                  accelerator=body["accelerator"])
+
+def fill_scene(scene: dict[str, Any], checked: dict[str, Any]) -> None:
+    """A scene as the worker reads it: the script as spoken, the voice and language resolved."""
+    for key in ("script", "transcript", "voice", "language"):
+        scene[key] = checked.get(key)
 
 
 def _watermark(tenant: Tenant, asked: dict[str, Any] | None) -> dict[str, Any]:
@@ -185,7 +231,10 @@ def _watermark(tenant: Tenant, asked: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def request_hash(body: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    """The Idempotency-Key's fingerprint of a request. Composition fields left out do not count, so a square
+    job's fingerprint is what it was before compositions existed (a retry across the upgrade replays)."""
+    counted = {k: v for k, v in body.items() if not (k in COMPOSITION_KEYS and v is None)}
+    return hashlib.sha256(json.dumps(counted, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def check_in_flight_limit(session: Session, settings: Settings, tenant: Tenant, adding: int = 1) -> None:

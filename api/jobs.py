@@ -16,7 +16,7 @@ from api.ownership import owned
 from api.schemas import JobListQuerySchema, JobListSchema, JobSchema, JobSpecSchema
 from domain import lifecycle
 from domain.db import read_one
-from domain.documents import job_document
+from domain.documents import job_document, output_extension
 from domain.errors import ProblemError
 from domain.models import ApiKey, Job, Tenant
 from domain.states import JobState
@@ -208,7 +208,7 @@ def job_output(job_id):
         job = _own_job(session, job_id)
         if job.status != JobState.SUCCEEDED or not job.output:
             raise ProblemError("output_not_ready", f"The job is {job.status}; its video exists once it succeeds.", 409)
-        url = c.storage.signed_url(job.output["key"], c.settings.output_url_expiry_s, filename=f"{job.id}.mp4")
+        url = c.storage.signed_url(job.output["key"], c.settings.output_url_expiry_s, filename=f"{job.id}.{output_extension(job)}")
     if url.startswith("/"):
         url = c.base_url() + url
     response = redirect(url, 302)

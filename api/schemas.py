@@ -9,6 +9,7 @@ import re
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from api.composition_schemas import composition_fields
 from domain import models
 from domain.params import PARAMS
 from domain.states import JobState, Stage
@@ -219,8 +220,9 @@ class JobSpecSchema(StrictSchema):
         "description": "The words of the narration (audio_asset_id), for phoneme timing and captions; without it "
                        "they are recognised (English only). Words that do not match the audio fall back to "
                        "recognition. Its language is the job's `language`, else detected from the transcript."})
-    avatar = Text(max_length=64, min_length=1, required=True,
-                           metadata={"description": "An image asset id, or a preset name such as `astronaut`."})
+    avatar = Text(max_length=64, min_length=1, load_default=None, metadata={
+        "description": "An image asset id (purpose portrait), or a preset name such as `astronaut`. Required "
+                       "unless `scenes` gives each scene its own."})
     voice = Text(max_length=100, load_default=None, allow_none=True)
     language = Text(max_length=16, load_default=None, allow_none=True,
                              metadata={"description": "BCP 47-ish language code, e.g. en-US, zh; picks a voice if none given."})
@@ -238,8 +240,24 @@ class JobSpecSchema(StrictSchema):
         "description": "A cheap preview (low resolution and frame rate, fastest encode, a DRAFT mark) with the final's "
                        "speech and timing; POST /v1/jobs/{id}/approve then renders the final."})
 
+    # a composed video (domain/composition checks these, each refusal with its own code)
+    _composition = composition_fields(json_problem)
+    canvas = _composition["canvas"]
+    scenes = _composition["scenes"]
+    character = _composition["character"]
+    background = _composition["background"]
+    overlays = _composition["overlays"]
+    captions = _composition["captions"]
+    music = _composition["music"]
+    renditions = _composition["renditions"]
+    output_format = _composition["output_format"]
+
     @validates_schema
     def _one_source(self, data, **_):
+        if data.get("scenes") is not None:
+            return  # each scene has its source (domain/composition refuses scenes mixed with the single form)
+        if data.get("avatar") is None:
+            raise ValidationError("Missing data for required field.", "avatar")
         if bool(data.get("script") is not None) == bool(data.get("audio_asset_id")):
             raise ValidationError("Give exactly one of script or audio_asset_id.", "script")
 
@@ -276,8 +294,16 @@ class TimingSchema(Schema):
                                                   "not match the narration."})
 
 
+class RenditionOutputSchema(Schema):
+    width = fields.Integer()
+    height = fields.Integer()
+    url = fields.String(metadata={"description": "A freshly signed link to this cut, expiring with the main one."})
+    bytes = fields.Integer()
+    sha256 = fields.String()
+
+
 class OutputSchema(Schema):
-    url = fields.String(metadata={"description": "A freshly signed link to the MP4."})
+    url = fields.String(metadata={"description": "A freshly signed link to the video (MP4, or the job's output_format)."})
     expires_at = fields.String()
     duration_s = fields.Float()
     width = fields.Integer()
@@ -288,6 +314,8 @@ class OutputSchema(Schema):
     files = fields.Dict(keys=fields.String(), values=fields.Nested(OutputFileSchema),
                         metadata={"description": "Poster and captions stored beside the video."})
     timing = fields.Nested(TimingSchema)
+    renditions = fields.List(fields.Nested(RenditionOutputSchema), metadata={
+        "description": "A composed job's extra cuts (its `renditions`), in the order asked; empty otherwise."})
 
 
 class JobSchema(Schema):
@@ -325,16 +353,6 @@ class JobListQuerySchema(StrictSchema):
     batch_id = Id(load_default=None)
     cursor = Id(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-
-
-class AssetSchema(Schema):
-    id = fields.String()
-    kind = fields.String(validate=validate.OneOf(["image", "audio"]))
-    content_type = fields.String()
-    bytes = fields.Integer()
-    sha256 = fields.String()
-    info = fields.Dict()
-    created_at = fields.String()
 
 
 class AssetUploadSchema(Schema):

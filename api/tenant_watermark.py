@@ -34,6 +34,6 @@ def set_tenant_watermark(session: Session, settings: Settings, tenant: Tenant, *
         key = f"assets/{tenant.id}/{asset_id}"
         open_storage(settings).put_bytes(key, logo, "image/png")
         session.add(Asset(id=asset_id, tenant_id=tenant.id, kind="image", content_type="image/png", bytes=len(logo),
-                          sha256=hashlib.sha256(logo).hexdigest(), storage_key=key, info={"use": "watermark_logo"}))
+                          sha256=hashlib.sha256(logo).hexdigest(), storage_key=key, purpose="logo", info={"use": "watermark_logo"}))
         chosen["logo_asset_id"] = asset_id
     tenant.watermark = chosen

@@ -55,9 +55,11 @@ class FarmClient:
     def post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         return self._call("POST", path, json=body if body is not None else {}).json()
 
-    def upload_asset(self, path: Path) -> dict[str, Any]:
+    def upload_asset(self, path: Path, purpose: str | None = None) -> dict[str, Any]:
+        """Upload a file; ``purpose`` (portrait, background, logo, music, narration) defaults by its kind."""
+        form = {"purpose": purpose} if purpose else None
         with open(path, "rb") as fh:
-            return self._call("POST", "/v1/assets", files={"file": (path.name, fh)}, timeout=300).json()
+            return self._call("POST", "/v1/assets", files={"file": (path.name, fh)}, data=form, timeout=300).json()
 
     def submit(self, spec: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}

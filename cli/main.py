@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from cli.client import ClientProblem, FarmClient
+from cli.composition import compose, read_body
 from cli.console import emit_json, json_option
 from cli.console import fail as _fail
 from cli.console import load_settings as _settings
@@ -199,7 +200,8 @@ def params_table() -> None:
 @click.option("--transcript", default=None, metavar="TEXT|FILE",
               help="With --audio: the narration's words (text, a text file, or `-` for stdin), for phoneme "
                    "timing and captions; without it the words are recognised.")
-@click.option("--avatar", required=True, help="Image file, asset id, or preset name (e.g. astronaut).")
+@click.option("--avatar", default=None, help="Image file, asset id, or preset name (e.g. astronaut); required "
+                                              "unless --body gives scenes.")
 @click.option("--voice", default=None)
 @click.option("--language", default=None)
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Render parameter, repeatable.")
@@ -211,14 +213,30 @@ def params_table() -> None:
 @click.option("--idempotency-key", default=None)
 @click.option("--draft", is_flag=True, help="A cheap preview with the final's speech and timing; "
                                             "`talkfarm jobs approve JOB` then renders the final.")
+@click.option("--canvas", default=None, metavar="WxH", help="Compose a video of this size, e.g. 1920x1080 or 1080x1920.")
+@click.option("--background", "background_choice", default=None, metavar="COLOR|FILE|ASSET|portrait|transparent",
+              help="Behind the presenter: a colour (#1f2937), an image or video (file or asset id), the portrait's "
+                   "own, or transparent (then WebM, unless --body says mov).")
+@click.option("--lower-third", default=None, metavar="TEXT", help="A name bar, e.g. 'Jane Doe, anchor'.")
+@click.option("--captions", type=click.Choice(["word", "subtitle"]), default=None,
+              help="Burn captions in: word by word (highlighted) or as subtitles.")
+@click.option("--music", default=None, metavar="FILE|ASSET", help="Background music, ducked under speech.")
+@click.option("--body", "body_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="A JSON file of POST /v1/jobs fields for the rest (scenes, overlays, renditions, output_format…); "
+                   "the flags above apply over it.")
 @json_option
 def submit(script, audio, transcript, avatar, voice, language, params, priority, accelerator, wait, output_path,
-           idempotency_key, draft, as_json):
+           idempotency_key, draft, canvas, background_choice, lower_third, captions, music, body_path, as_json):
     """Submit SCRIPT (a text file, `-` for stdin, or the text itself) to be spoken by AVATAR,
-    or, with --audio, a narration for AVATAR to lip-sync.
+    or, with --audio, a narration for AVATAR to lip-sync. With --canvas the video is composed
+    (backgrounds, titles, captions, music); --body gives any other field, e.g. scenes.
     With --json the job's document (the final one with --wait) goes to stdout, the rest to stderr."""
-    if (script is None) == (audio is None):
+    body = read_body(body_path)
+    from_body = any(body.get(key) is not None for key in ("script", "audio_asset_id", "scenes"))
+    if (script is None) == (audio is None) and not (from_body and script is None and audio is None):
         raise click.UsageError("give a SCRIPT or --audio, not both and not neither")
+    if avatar is None and body.get("avatar") is None and body.get("scenes") is None:
+        raise click.UsageError("give --avatar (an image file, asset id or preset)")
     if transcript is not None and audio is None:
         raise click.UsageError("--transcript goes with --audio (a script is its own transcript)")
     if script == "-" and transcript == "-":
@@ -227,12 +245,14 @@ def submit(script, audio, transcript, avatar, voice, language, params, priority,
     say = functools.partial(click.echo, err=as_json)
     try:
         client = FarmClient(settings)
-        spec: dict = {"avatar": _asset(client, avatar, say)}
+        spec: dict = dict(body)
+        if avatar is not None:
+            spec["avatar"] = _asset(client, avatar, say)
         if audio is not None:
             spec["audio_asset_id"] = _asset(client, audio, say)
             if transcript is not None:
                 spec["transcript"] = _script_text(transcript)
-        else:
+        elif script is not None:
             spec["script"] = _script_text(script)
         if voice:
             spec["voice"] = voice
@@ -246,6 +266,15 @@ def submit(script, audio, transcript, avatar, voice, language, params, priority,
             spec["params"] = dict(_param(p) for p in params)
         if draft:
             spec["draft"] = True
+
+        def upload(path: Path, purpose: str) -> dict:
+            asset = client.upload_asset(path, purpose)
+            say(f"uploaded {path.name} as {asset['id']} ({purpose})")
+            return asset
+
+        spec = compose(spec, canvas=canvas, background_choice=background_choice, lower_third=lower_third,
+                       captions=captions, music=music, upload=upload,
+                       lookup=lambda asset_id: client.get(f"/v1/assets/{asset_id}"))
         job = client.submit(spec, idempotency_key)
         say(f"submitted {job['id']} to pool {job['pool']}")
         if not wait:
@@ -263,6 +292,8 @@ def submit(script, audio, transcript, avatar, voice, language, params, priority,
             sys.exit(1)
         out = job["output"]
         say(f"succeeded: {out['duration_s']:.2f} s, {out['width']}x{out['height']}, {out['bytes']} bytes")
+        for cut in out.get("renditions") or []:
+            say(f"rendition {cut['width']}x{cut['height']}: {cut['url']}")
         if output_path:
             client.download(out["url"], output_path)
             say(f"video: {output_path.resolve()}")

@@ -65,6 +65,12 @@ class Settings:
     max_script_chars: int = _setting(20000, "Longest script accepted (about 20 minutes of speech).", int)
     max_asset_bytes: int = _setting(25 * 1024 * 1024, "Largest upload accepted by POST /v1/assets.", int)
     max_audio_s: float = _setting(1200.0, "Longest narration audio accepted, in seconds.", float)
+    # background videos, judged from their container header before any frame is decoded
+    max_video_bytes: int = _setting(64 * 1024 * 1024, "Largest video upload (a background) accepted by POST /v1/assets.", int)
+    max_video_s: float = _setting(600.0, "Longest background video accepted, in seconds.", float)
+    max_video_side: int = _setting(3840, "Longest side of a background video, in pixels.", int)
+    max_video_pixels: int = _setting(3840 * 2160, "Most pixels in one frame of a background video (4K UHD).", int)
+    max_video_fps: float = _setting(60.0, "Highest frame rate of a background video.", float)
 
     # --- rendering -----------------------------------------------------------
     models: str = _setting("", "Extra render models: JSON list of {name, path, adapter, pools} or a path to such a JSON file.")

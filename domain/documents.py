@@ -24,18 +24,30 @@ from domain.timeutil import iso, utcnow
 LinkSigner = Callable[..., str]
 
 
+def output_extension(job: Job) -> str:
+    """The video's file extension: a composed job's output_format, else mp4."""
+    return str(((job.spec or {}).get("composition") or {}).get("output_format") or "mp4")
+
+
 def output_document(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: str = "") -> dict[str, Any] | None:
     if not job.output:
         return None
-    out = {k: v for k, v in job.output.items() if k not in {"key", "files"}}
+    out = {k: v for k, v in job.output.items() if k not in {"key", "files", "renditions"}}
     if sign is not None:
-        out["url"] = _absolute(sign(job.output["key"], expiry_s, filename=f"{job.id}.mp4"), base_url)
+        extension = output_extension(job)
+        out["url"] = _absolute(sign(job.output["key"], expiry_s, filename=f"{job.id}.{extension}"), base_url)
         out["expires_at"] = iso(utcnow() + timedelta(seconds=expiry_s))
         files = {}
         for name, meta in (job.output.get("files") or {}).items():
             files[name] = {"url": _absolute(sign(meta["key"], expiry_s), base_url),
                            "content_type": meta.get("content_type"), "bytes": meta.get("bytes")}
         out["files"] = files
+        # a composed job's extra cuts, signed like the main video; the worker stores them with their keys
+        out["renditions"] = [
+            {**{k: v for k, v in cut.items() if k != "key"},
+             "url": _absolute(sign(cut["key"], expiry_s, filename=f"{job.id}-{cut.get('width')}x{cut.get('height')}"
+                                                                    f".{extension}"), base_url)}
+            for cut in job.output.get("renditions") or []]
     return out
 
 
@@ -105,7 +117,8 @@ def batch_summaries(session: Session, batches: list[Batch]) -> list[dict[str, An
 
 
 def asset_document(asset: Asset) -> dict[str, Any]:
-    return {"id": asset.id, "kind": asset.kind, "content_type": asset.content_type, "bytes": asset.bytes,
+    return {"id": asset.id, "kind": asset.kind, "purpose": asset.purpose, "content_type": asset.content_type,
+            "bytes": asset.bytes,
             "sha256": asset.sha256, "info": asset.info, "created_at": iso(asset.created_at)}
 
 

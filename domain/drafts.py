@@ -22,14 +22,26 @@ DRAFT_MIN_RESOLUTION = 128
 #: x264's fastest preset: the draft is looked at once, then thrown away
 DRAFT_PRESET = "ultrafast"
 DRAFT_LABEL = "DRAFT"
+#: a composed draft's canvas, at most: 640x360 for 16:9, enough to judge layout and captions
+DRAFT_MAX_CANVAS_SIDE = 640
 
 
-def draft_render(params: dict[str, Any]) -> dict[str, Any]:
-    """How a draft of a job with these (final) params is drawn."""
+def draft_render(params: dict[str, Any], canvas: dict[str, int] | None = None) -> dict[str, Any]:
+    """How a draft of a job with these (final) params is drawn; a composed job's draft composes on a
+    smaller ``canvas`` of the same shape, without the renditions (approval renders them)."""
     half = int(params["resolution"]) // 2 // 16 * 16
     resolution = max(DRAFT_MIN_RESOLUTION, min(DRAFT_MAX_RESOLUTION, half))
-    return {"resolution": min(resolution, int(params["resolution"])), "fps": min(DRAFT_FPS, int(params["fps"])),
-            "preset": DRAFT_PRESET}
+    render = {"resolution": min(resolution, int(params["resolution"])), "fps": min(DRAFT_FPS, int(params["fps"])),
+              "preset": DRAFT_PRESET}
+    if canvas is not None:
+        render["canvas"] = draft_canvas(canvas)
+    return render
+
+
+def draft_canvas(canvas: dict[str, int]) -> dict[str, int]:
+    """The final's canvas scaled so its longer side is at most ``DRAFT_MAX_CANVAS_SIDE``, both sides even."""
+    scale = min(1.0, DRAFT_MAX_CANVAS_SIDE / max(canvas["width"], canvas["height"]))
+    return {side: max(2, int(canvas[side] * scale) // 2 * 2) for side in ("width", "height")}
 
 
 def held_frame(output_index: int, output_fps: int, drawn_fps: int) -> int:

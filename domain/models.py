@@ -125,7 +125,9 @@ class Asset(Base):
 
     id: Mapped[str] = _id("ast")
     tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))  # image | audio
+    kind: Mapped[str] = mapped_column(sa.String(16))  # image | audio | video
+    #: what the asset is for (domain/composition_rules.ASSET_PURPOSES); a job may use it only for that
+    purpose: Mapped[str] = mapped_column(sa.String(16), server_default="portrait")
     content_type: Mapped[str] = mapped_column(sa.String(100))
     bytes: Mapped[int] = mapped_column(sa.BigInteger)
     sha256: Mapped[str] = mapped_column(sa.String(64))

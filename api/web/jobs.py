@@ -113,7 +113,8 @@ def upload_portrait():
     """htmx: upload the chosen portrait; answer with the face the farm found, or why it cannot use it."""
     asset, error = public_api.forward_upload("/v1/assets", "Choose a portrait file.")
     if asset is not None and asset["kind"] != "image":
-        asset, error = None, {"code": "avatar_not_image", "message": "That file is audio, not a portrait."}
+        message = f"That file is {asset['kind']}, not a portrait."
+        asset, error = None, {"code": "avatar_not_image", "message": message}
     return render_template("fragments/portrait.html", portrait=asset, errors={"avatar": error} if error else {})
 
 
@@ -122,7 +123,8 @@ def upload_narration():
     """htmx: upload the chosen narration; answer with its length, or why the farm cannot use it."""
     asset, error = public_api.forward_upload("/v1/assets", "Choose a narration file.", field="narration")
     if asset is not None and asset["kind"] != "audio":
-        asset, error = None, {"code": "asset_not_audio", "message": "That file is a picture, not a narration."}
+        message = f"That file is {'a video' if asset['kind'] == 'video' else 'a picture'}, not a narration."
+        asset, error = None, {"code": "asset_not_audio", "message": message}
     return render_template("fragments/narration.html", narration=asset, errors={"narration": error} if error else {})
 
 

@@ -70,3 +70,51 @@ def test_a_generated_client_submits_polls_and_lists_jobs(real_settings, farm_fac
     other = client_mod.AuthenticatedClient(base_url=farm.url, token=farm.create_key("other"))
     problem = read.sync(client=other, job_id=job.id)
     assert isinstance(problem, models.Problem) and problem.code == "job_not_found"
+
+
+def test_a_generated_client_composes_a_job_field_by_field(sqlite_settings, sessions, tmp_path, monkeypatch):
+    """Issue 18's fields through a client generated from /openapi.json (the API on SQLite in a thread, no worker):
+    the typed models carry canvas, scenes, overlays, captions and renditions, and a bad one comes back as a
+    typed Problem with its code."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from api.app import create_app
+    from domain.tenants import create_key, get_or_create_tenant
+    from tests.stubs import RecordingSender
+
+    with sessions() as session, session.begin():
+        key = create_key(session, get_or_create_tenant(session, "cms"))
+    server = make_server("127.0.0.1", 0, create_app(sqlite_settings, sender=RecordingSender()), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        generated = generate(base + "/openapi.json", tmp_path / "generated" / PACKAGE)
+        assert generated.returncode == 0, generated.stdout + generated.stderr
+        monkeypatch.syspath_prepend(str(tmp_path / "generated"))
+        client_mod = importlib.import_module(f"{PACKAGE}.client")
+        models = importlib.import_module(f"{PACKAGE}.models")
+        submit = importlib.import_module(f"{PACKAGE}.api.jobs.post_v1_jobs")
+        client = client_mod.AuthenticatedClient(base_url=base, token=key)
+
+        body = models.JobRequest.from_dict({
+            "canvas": {"width": 1920, "height": 1080}, "output_format": "webm",
+            "captions": {"burn_in": True, "style": "word"},
+            "renditions": [{"canvas": {"width": 1080, "height": 1920}}],
+            "scenes": [{"script": "Good evening.", "avatar": "astronaut",
+                        "background": {"type": "color", "color": "#1f2937"},
+                        "overlays": [{"type": "text", "text": "Jane Doe", "role": "lower_third", "end": 3.0}]},
+                       {"script": "And now the weather.", "avatar": "cameraman",
+                        "transition": {"type": "crossfade", "duration": 0.5}}]})
+        assert isinstance(body.scenes[0], models.Scene) and body.canvas.width == 1920
+        job = submit.sync(client=client, body=body)
+        assert isinstance(job, models.Job), job
+        composition = job.spec.to_dict()["composition"]
+        assert len(composition["scenes"]) == 2 and composition["renditions"][0]["canvas"]["height"] == 1920
+
+        odd = submit.sync(client=client, body=models.JobRequest.from_dict(
+            {"script": "Hi.", "avatar": "astronaut", "canvas": {"width": 1921, "height": 1080}}))
+        assert isinstance(odd, models.Problem) and odd.code == "canvas_invalid"
+    finally:
+        server.shutdown()

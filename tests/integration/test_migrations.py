@@ -43,3 +43,34 @@ def test_upgrade_twice_is_harmless(tmp_path):
     settings = Settings.from_env({}, data_dir=tmp_path)
     upgrade(settings)
     upgrade(settings)
+
+
+def _assets_before_purposes_get_theirs(url: str, settings: Settings) -> None:
+    """Rows written at revision 0005 (no purpose): images become portraits, audio narration, as they were used."""
+    upgrade(settings, "0005")
+    with engine_for(url).begin() as conn:
+        conn.execute(sa.text("INSERT INTO tenants (id, name, weight, watermark, may_disable_watermark, created_at) "
+                             "VALUES ('ten_old', 'old', 1, '{}', :no, CURRENT_TIMESTAMP)"), {"no": False})
+        for asset_id, kind in (("ast_old_image", "image"), ("ast_old_audio", "audio")):
+            conn.execute(sa.text(
+                "INSERT INTO assets (id, tenant_id, kind, content_type, bytes, sha256, storage_key, info, created_at) "
+                "VALUES (:id, 'ten_old', :kind, 'x', 1, 'x', 'k', '{}', CURRENT_TIMESTAMP)"), {"id": asset_id, "kind": kind})
+    upgrade(settings)
+    with engine_for(url).connect() as conn:
+        purposes = dict(conn.execute(sa.text("SELECT id, purpose FROM assets ORDER BY id")).all())
+    assert purposes == {"ast_old_audio": "narration", "ast_old_image": "portrait"}
+
+
+def test_assets_from_before_purposes_keep_their_use_on_sqlite(tmp_path):
+    settings = Settings.from_env({}, data_dir=tmp_path)
+    _assets_before_purposes_get_theirs(settings.database_url, settings)
+
+
+def test_assets_from_before_purposes_keep_their_use_on_postgres(pg_server, tmp_path):
+    name = f"talkfarm_migrate_{uuid.uuid4().hex[:8]}"
+    url = services.create_database(pg_server, name)
+    try:
+        _assets_before_purposes_get_theirs(url, Settings.from_env({}, data_dir=tmp_path, database_url=url))
+    finally:
+        engine_for(url).dispose()
+        services.drop_database(pg_server, name)

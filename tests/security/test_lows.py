@@ -53,10 +53,9 @@ def test_racing_first_starts_all_read_the_same_whole_secret(tmp_path):
 @pytest.fixture
 def local_app(sqlite_settings, monkeypatch):
     from api.app import create_app
-    from tasks import dispatch
+    from tests.stubs import RecordingSender
 
-    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
-    return create_app(sqlite_settings)
+    return create_app(sqlite_settings, sender=RecordingSender())
 
 
 @pytest.mark.parametrize("key,disposition", [("jobs/j1/captions.vtt", "attachment"), ("jobs/j1/final.mp4", "inline")])

@@ -13,11 +13,10 @@ import sqlalchemy as sa
 @pytest.fixture
 def metrics_app(sqlite_settings, monkeypatch):
     from api.app import create_app
-    from tasks import dispatch
+    from tests.stubs import RecordingSender
 
-    monkeypatch.setattr(dispatch, "send", lambda *a, **k: None)
     settings = dataclasses.replace(sqlite_settings, metrics_key="scrape-me-please", metrics_min_interval_s=3600)
-    return create_app(settings)
+    return create_app(settings, sender=RecordingSender())
 
 
 def _statements(app):

@@ -1,0 +1,44 @@
+"""The schemas of /v1/assets: an asset's document and the multipart upload with
+its ``purpose``."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from domain.composition_rules import ASSET_PURPOSES
+
+
+class AssetSchema(Schema):
+    id = fields.String()
+    kind = fields.String(validate=validate.OneOf(["image", "audio", "video"]))
+    purpose = fields.String(validate=validate.OneOf(ASSET_PURPOSES),
+                            metadata={"description": "What jobs may use it for (given at upload)."})
+    content_type = fields.String()
+    bytes = fields.Integer()
+    sha256 = fields.String()
+    info = fields.Dict(metadata={"description": "What inspection found: an image's size and face box, an audio "
+                                                "file's duration_s, a video's width, height, fps and duration_s."})
+    created_at = fields.String()
+
+
+PURPOSE_DESCRIPTION = ("What the asset is for: portrait (an image showing one face; the default for images), background "
+                       "(an image, or an MP4/WebM/MOV video: the default for silent videos), logo (an image, alpha "
+                       "kept), music (audio), narration (audio; the default for audio, and for a video with sound, as "
+                       "before purposes existed). A job may use it only for that.")
+
+
+def purpose_problem(value: str | None) -> str | None:
+    """Why a ``purpose`` form field is refused, or None."""
+    if value is None or value in ASSET_PURPOSES:
+        return None
+    return f"purpose must be one of {', '.join(ASSET_PURPOSES)}; got {value[:40]!r}."
+
+
+class AssetCreateSchema(Schema):
+    """The multipart body of POST /v1/assets. webargs loads it from the files; ``purpose`` is a plain form
+    field, which the view reads and checks with ``purpose_problem`` (a second, `form` argument would split
+    the one body in two in /openapi.json, which client generators refuse)."""
+
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    purpose = fields.String(load_default=None, validate=validate.OneOf(ASSET_PURPOSES),
+                            metadata={"description": PURPOSE_DESCRIPTION})
