@@ -27,6 +27,7 @@ from api import (
     pools,
     problems,
     request_bounds,
+    template_batches,
     templates,
     usage,
     verify,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, sender: TaskSender | None = Non
     # schemas by one name make openapi-python-client drop Job, JobEvent and JobList.
     api.spec.components.schema("JobRequest", schema=JobSpecSchema)
     api.spec.components.schema("BatchCreate", schema=batches.BatchCreateSchema)
+    api.spec.components.schema("TemplateBatchCreate", schema=template_batches.TemplateBatchCreateSchema)
     for module in (assets, jobs, job_history, job_retry, drafts, batches, webhooks, verify, pools, workers, usage,
                    catalog, api_keys, files, templates):
         api.register_blueprint(module.blp)
