@@ -40,8 +40,9 @@ class AudioSource:
     timing_note: str = ""
 
 
-def load_portrait(attempt: Attempt) -> Portrait:
-    avatar = attempt.spec["avatar"]
+def load_portrait(attempt: Attempt, spec: dict | None = None) -> Portrait:
+    """The job's portrait; ``spec``: a composed job's scene (its ``avatar``) instead of the job's."""
+    avatar = (attempt.spec if spec is None else spec)["avatar"]
     if "preset" in avatar:
         return Portrait(preset_path(avatar["preset"]).read_bytes(), None)
     with attempt.services.sessions() as session:
@@ -63,9 +64,11 @@ def _analyse_again(attempt: Attempt, asset_id: str, image: bytes) -> dict:
     return info
 
 
-def plan_segments(attempt: Attempt) -> tuple[list[SegmentPlan], AudioSource | None]:
-    """The job's segments, the same on every attempt (so finished ones can be reused)."""
-    spec = attempt.spec
+def plan_segments(attempt: Attempt, spec: dict | None = None) -> tuple[list[SegmentPlan], AudioSource | None]:
+    """The job's segments, the same on every attempt (so finished ones can be reused).
+
+    ``spec``: a composed job's scene (script or narration, voice, language) instead of the job's."""
+    spec = attempt.spec if spec is None else spec
     if spec.get("script") is not None:
         sentences = split_sentences(spec["script"], spec.get("language") or "en")
         if not sentences:
@@ -106,22 +109,23 @@ def _english(language: str) -> bool:
     return language.split("-")[0] == "en"
 
 
-def speak_segment(attempt: Attempt, plan: SegmentPlan, audio: AudioSource | None) -> SpokenSegment:
+def speak_segment(attempt: Attempt, plan: SegmentPlan, audio: AudioSource | None, spec: dict | None = None) -> SpokenSegment:
     """One segment's speech, padded to whole frames, with its caption cues and
-    its phones (times from the segment's first sample; padding is silence)."""
+    its phones (times from the segment's first sample; padding is silence).
+    ``spec``: a composed job's scene instead of the job's."""
+    spec = attempt.spec if spec is None else spec
     if audio is not None:
         start, end = plan.audio or (0, 0)
         samples, rate = audio.samples[start:end].astype(np.float32), audio.sample_rate
         if audio.phones is not None:
             phones = audio.phones.window(start / rate, end / rate)
         else:  # recognised a segment at a time, ahead of the renderer as script speech is synthesised
-            english = _english(narration_language(attempt.spec))
+            english = _english(narration_language(spec))
             with attempt.clock.timed("recognition"):
                 phones = recognize_narration(samples, rate, audio.timing_note, english=english)
         # a word belongs to the segment it starts in (cuts fall in pauses, so rarely matters)
         cues = word_cues([w for w in phones.words if w.start_s >= 0.0])
     else:
-        spec = attempt.spec
         voice = resolve_voice(spec.get("voice"), spec.get("language"), attempt.settings)
         speech = attempt.storage_call(lambda: synthesize_sentences(plan.texts, voice, attempt.storage), "speech cache")
         samples, rate, cues = speech.samples, speech.sample_rate, [(c.start_s, c.end_s, c.text) for c in speech.cues]

@@ -1,0 +1,168 @@
+"""One attempt at a composed job (``spec["composition"]``): scenes, cuts, one face render.
+
+The same shape as ``workers.pipeline``: segments planned the same on every
+attempt, speech one segment ahead of the renderer, each finished segment
+stored with a row in ``segments`` and reused by a later attempt, ownership
+checked between frames. What differs: each scene plans its own segments (a
+scene boundary is a segment boundary), and each segment's face frames —
+rendered once, RGBA with the matte — are composed onto every cut's canvas
+(the main one and each rendition) and encoded once per cut. A segment is
+recorded only when every cut's file of it is stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from domain import lifecycle
+from domain.errors import JobFailure
+from domain.states import Stage
+from media.compose import Background, ComposedEncoder, caption_track, words_from_cues
+from media.encode.codec import available_encoders, choose_video_codec
+from media.encode.wav import write_wav
+from workers.attempt import Attempt, SegmentPlan, SpokenSegment
+from workers.pipeline import Outcome, SpeechAhead, _await_speech, _check_duration
+from workers.stages.composed_finish import publish_composed
+from workers.stages.composition import Cut, Scene, job_cuts, prepare_scene, scene_specs
+from workers.stages.inputs import AudioSource, plan_segments, speak_segment
+from workers.stages.segments import CHECK_EVERY_FRAMES, _record_segment_once, segment_key
+
+
+def run_composed_attempt(attempt: Attempt) -> Outcome:
+    comp = attempt.spec["composition"]
+    output_format = comp.get("output_format") or "mp4"
+    attempt.report(Stage.TTS, 0.0, force=True)
+    scenes = [Scene(i, spec, scene) for i, (spec, scene) in enumerate(zip(scene_specs(attempt.spec), comp["scenes"]))]
+    plans: list[SegmentPlan] = []
+    sources: dict[int, AudioSource | None] = {}
+    with attempt.clock.timed("inputs"):
+        for scene in scenes:
+            scene_plans, sources[scene.index] = plan_segments(attempt, scene.spec)
+            for plan in scene_plans:
+                plans.append(SegmentPlan(len(plans), plan.texts, plan.audio, scene.index))
+        cuts = job_cuts(attempt)
+    attempt.check(checkpoint=True)
+    done = attempt.transaction(lambda s: lifecycle.finished_segments(s, attempt.claim.job_id))
+    decoded: dict[str, Background] = {}
+    codec = choose_video_codec(attempt.services.tag, available_encoders())
+    spoken_all: list[SpokenSegment] = []
+    scene_start: dict[int, int] = {}
+
+    def speak(plan: SegmentPlan) -> SpokenSegment:
+        t = time.perf_counter()
+        spoken = speak_segment(attempt, plan, sources[plan.scene], scenes[plan.scene].spec)
+        attempt.clock.add("tts", time.perf_counter() - t)
+        return spoken
+
+    speech = SpeechAhead(speak, plans)
+    try:
+        for i, plan in enumerate(plans):
+            attempt.check(checkpoint=True)
+            with attempt.clock.timed("tts_wait"):
+                spoken = _await_speech(attempt, speech.get(i))
+            first_frame = sum(s.frames for s in spoken_all)
+            scene_start.setdefault(plan.scene, first_frame)
+            spoken_all.append(spoken)
+            if i in done and done[i].frames == spoken.frames:
+                attempt.report(Stage.RENDER, (i + 1) / len(plans))
+                continue
+            scene = scenes[plan.scene]
+            if scene.prepared is None:
+                prepare_scene(attempt, scene, cuts, decoded)
+            render_composed_segment(attempt, scene, cuts, spoken, first_frame, first_frame - scene_start[plan.scene],
+                                    len(plans), output_format, codec)
+    finally:
+        speech.stop()
+    _check_duration(attempt, spoken_all)
+    attempt.check(checkpoint=True)
+    return publish_composed(attempt, cuts, spoken_all, output_format)
+
+
+def segment_words(spoken: SpokenSegment) -> list[tuple[str, float, float]]:
+    """The segment's timed words: aligned or recognised ones where the speech has them, else the cues' shared out."""
+    if spoken.phones is not None and spoken.phones.words:
+        return [(w.text, w.start_s, w.end_s) for w in spoken.phones.words]
+    return words_from_cues(spoken.cues)
+
+
+def render_composed_segment(attempt: Attempt, scene: Scene, cuts: list[Cut], spoken: SpokenSegment, first_frame: int,
+                            scene_frame: int, total_segments: int, output_format: str, codec: str) -> None:
+    index, fps = spoken.plan.index, attempt.fps
+    transparent = scene.compositors[0].transparent
+    words = segment_words(spoken)
+    tracks = [caption_track(words, cut.captions, cut.width, cut.height) if cut.captions.get("burn_in") else None
+              for cut in cuts]
+    paths = [attempt.tmp / cut.segment_name(index, output_format) for cut in cuts]
+    renderer = attempt.services.renderer(attempt.spec.get("model", "builtin"))
+    started = time.perf_counter()
+    frames = renderer.render(scene.prepared, spoken.samples, spoken.sample_rate, scene.params, first_frame,
+                             phones=spoken.phones, alpha=True)
+    done = 0
+    with contextlib.ExitStack() as stack:
+        encoders = [stack.enter_context(ComposedEncoder(path, cut.width, cut.height, fps, output_format=output_format,
+                                                        alpha=transparent, codec=codec))
+                    for cut, path in zip(cuts, paths)]
+        stack.enter_context(contextlib.closing(frames))
+        while True:
+            t0 = time.perf_counter()
+            face = next(frames, None)
+            if face is None:
+                break
+            t1 = time.perf_counter()
+            attempt.clock.add("render", t1 - t0)
+            t = done / fps
+            for cut, compositor, track, encoder in zip(cuts, scene.compositors, tracks, encoders):
+                frame = compositor.compose(face, (scene_frame + done) / fps, scene_frame + done,
+                                           track.layer_at(t) if track is not None else None)
+                encoder.write(_marked(cut, frame, first_frame + done))
+            attempt.clock.add("compose", time.perf_counter() - t1)
+            done += 1
+            if done % CHECK_EVERY_FRAMES == 0:
+                attempt.check()
+                attempt.report(Stage.RENDER, (index + done / spoken.frames) / total_segments)
+    if done != spoken.frames:
+        raise JobFailure("render_failed", f"segment {index}: rendered {done} frames, expected {spoken.frames}")
+    attempt.clock.add("render_encode", time.perf_counter() - started)
+    _store_segment(attempt, cuts, paths, spoken)
+
+
+def _marked(cut: Cut, frame: np.ndarray, index: int) -> np.ndarray:
+    """The visible mark and the invisible payload, on the cut's own frame size. On RGBA frames
+    both go on the colour planes, and the mark's own pixels become opaque so it shows over any footage."""
+    if frame.shape[2] == 3:
+        if cut.visible is not None:
+            frame = cut.visible.apply(frame, in_place=True)
+        marked: np.ndarray = cut.invisible.apply(frame, index)
+        return marked
+    rgb = np.ascontiguousarray(frame[..., :3])
+    if cut.visible is not None:
+        mark = cut.visible
+        rgb = mark.apply(rgb, in_place=True)
+        h, w = mark.weight.shape[:2]
+        opacity = np.minimum(mark.weight[..., 0].astype(np.uint32) * 255 // 256, 255).astype(np.uint8)
+        region = frame[mark.y:mark.y + h, mark.x:mark.x + w, 3]
+        np.maximum(region, opacity, out=region)
+    frame[..., :3] = cut.invisible.apply(rgb, index)
+    return frame
+
+
+def _store_segment(attempt: Attempt, cuts: list[Cut], paths: list[Path], spoken: SpokenSegment) -> None:
+    index = spoken.plan.index
+    wav = attempt.tmp / f"seg-{index:04d}.wav"
+    write_wav(wav, spoken.samples, spoken.sample_rate)
+    key = segment_key(attempt, index)
+    storage = attempt.storage
+    with attempt.clock.timed("segment_store"):
+        for path in paths:
+            attempt.storage_call(lambda p=path: storage.put_file(attempt.work_prefix + p.name, p, "video/octet-stream"),
+                                 "storing a segment")
+        attempt.storage_call(lambda: storage.put_file(key + ".wav", wav, "audio/wav"), "storing a segment")
+        attempt.storage_call(lambda: storage.put_bytes(
+            key + ".json", json.dumps({"cues": spoken.cues, "frames": spoken.frames}).encode(), "application/json"),
+            "storing a segment")
+    attempt.transaction(lambda s: _record_segment_once(s, attempt, index, key, spoken))
