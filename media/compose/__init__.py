@@ -7,7 +7,7 @@ this package knows of jobs, queues or storage.
 """
 
 from media.compose.background import Background, background_for
-from media.compose.captions import CaptionTrack, caption_track, words_from_cues
+from media.compose.captions import CaptionTrack, caption_band, caption_track, words_from_cues
 from media.compose.compositor import SceneCompositor
 from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder, join_and_mux, mix_music
 from media.compose.fonts import FONT_NAMES, font_for, load_font
@@ -31,6 +31,7 @@ __all__ = [
     "TextStyle",
     "background_for",
     "blend",
+    "caption_band",
     "caption_track",
     "circle_mask",
     "font_for",

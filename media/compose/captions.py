@@ -77,6 +77,15 @@ class CaptionTrack:
         return pixels, x, y
 
 
+def caption_band(captions: dict[str, Any], width: int, height: int) -> dict[str, int]:
+    """The room burned-in captions take at their position (two lines and their box), for other text to keep clear of."""
+    if not captions.get("burn_in"):
+        return {}
+    style = captions.get("style") or "subtitle"
+    size = int(captions.get("size") or round((0.068 if style == "word" else 0.05) * min(width, height)))
+    return {captions.get("position") or "bottom": int(size * 2.6 + 0.8 * size)}
+
+
 def caption_track(words: list[TimedWord], captions: dict[str, Any], width: int, height: int) -> CaptionTrack:
     """The pages of a segment's words for the job's ``captions`` settings on this canvas."""
     style = captions.get("style") or "subtitle"

@@ -20,6 +20,10 @@ from media.compose.overlays import Layer, blend
 from media.compose.text import hex_rgb
 
 
+#: the share of the box over which a cut-out presenter fades out at its bottom edge
+BOTTOM_FADE = 0.12
+
+
 @dataclass
 class SceneCompositor:
     """How one scene looks on one canvas (the main cut or a rendition)."""
@@ -34,6 +38,11 @@ class SceneCompositor:
 
     def __post_init__(self) -> None:
         self._circle = circle_mask(self.box.side)[..., None] if self.box.style == "circle" else None
+        # a cut-out presenter whose photo ends at the box's bottom edge fades out there instead of stopping hard
+        fade = max(2, int(BOTTOM_FADE * self.box.side))
+        ramp = np.ones(self.box.side, np.float32)
+        ramp[-fade:] = np.linspace(1.0, 0.0, fade, dtype=np.float32) ** 1.5
+        self._bottom_fade = ramp[:, None]
         self._circle_fill = np.array(hex_rgb(self.circle_background), np.float32)
 
     @property
@@ -50,6 +59,9 @@ class SceneCompositor:
         if not self.matting:
             face = face.copy()
             face[..., 3] = 255
+        elif self._circle is None and self.box.top + self.box.side < self.height:
+            face = face.copy()
+            face[..., 3] = (face[..., 3] * self._bottom_fade + 0.5).astype(np.uint8)
         if self._circle is None:
             return face
         a = face[..., 3:4].astype(np.float32) / 255.0

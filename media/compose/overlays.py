@@ -64,8 +64,11 @@ class Layer:
         return t >= self.start and (self.end is None or t < self.end)
 
 
-def text_layer(overlay: dict[str, Any], width: int, height: int) -> Layer:
-    """A ``{"type": "text", ...}`` overlay as a layer on a ``width`` × ``height`` canvas."""
+def text_layer(overlay: dict[str, Any], width: int, height: int, reserved: dict[str, int] | None = None) -> Layer:
+    """A ``{"type": "text", ...}`` overlay as a layer on a ``width`` × ``height`` canvas.
+
+    ``reserved``: pixels kept free at a ``top``/``middle``/``bottom`` position (burned-in captions
+    sit there); a text placed at that position stands above (or, at the top, below) them."""
     role = overlay.get("role") or "title"
     base = min(width, height)
     size = int(overlay.get("size") or round(ROLE_SIZE[role] * base))
@@ -81,6 +84,9 @@ def text_layer(overlay: dict[str, Any], width: int, height: int) -> Layer:
     position = overlay.get("position") or ROLE_POSITION[role]
     x = area.left if ROLE_ALIGN[role] == "left" else (width - pixels.shape[1]) // 2
     y = _vertical(position, pixels.shape[0], area, height)
+    gap = (reserved or {}).get(position, 0)
+    if gap:
+        y = y + gap if position == "top" else y - gap if position == "bottom" else y - (gap + pixels.shape[0]) // 2 - gap // 4
     return Layer(pixels, x, y, float(overlay.get("start") or 0.0), overlay.get("end"))
 
 

@@ -24,6 +24,7 @@ from media.compose import (
     Background,
     SceneCompositor,
     background_for,
+    caption_band,
     image_layer,
     matte_from_png,
     matte_png,
@@ -162,7 +163,7 @@ def asset_file(attempt: Attempt, asset_id: str, what: str, dest: Path) -> Path:
 
 def _layer(attempt: Attempt, overlay: dict[str, Any], cut: Cut) -> Any:
     if overlay["type"] == "text":
-        return text_layer(overlay, cut.width, cut.height)
+        return text_layer(overlay, cut.width, cut.height, caption_band(cut.captions, cut.width, cut.height))
     return image_layer(overlay, asset_bytes(attempt, overlay["asset_id"], "overlay image"), cut.width, cut.height)
 
 

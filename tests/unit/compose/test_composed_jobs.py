@@ -1,0 +1,168 @@
+"""Composed jobs, judged on what a viewer sees and hears: colours, where the
+face lands, the circle's corners, alpha in a transparent WebM, text read back
+by OCR, the music's level under speech and in pauses, and renditions that
+neither speak nor animate again (counted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from domain.config import Settings
+from domain.db import session_factory, upgrade
+from media.compose import presenter_box
+from media.render.face import analyze_image, decode_portrait
+from media.render.framing import frame_portrait
+from media.watermark.invisible import InvisibleWatermark
+from media.watermark.keys import watermark_key
+from storage import open_storage
+from tests.unit.compose.jobs import Services, add_asset, composition, new_tenant, run_job, scene, tone_wav
+from tests.unit.compose.viewing import audio_of, band_level_db, fetch, frame_at, ocr, rgba_frame_at
+
+LOWER_THIRD = {"type": "text", "text": "Jane Doe", "role": "lower_third", "start": 0.0, "end": None, "font": None,
+               "size": None, "color": None, "background_color": None, "position": None}
+BLUE = "#2060c0"
+MAIN_CHARACTER = {"scale": 0.6, "offset": {"x": 0.5, "y": 0.1}}
+CIRCLE = {"style": "circle", "scale": 0.5, "offset": {"x": 0.0, "y": -0.2}, "matting": True, "circle_background": "#ffffff"}
+
+
+def make_services(root: Path) -> Services:
+    settings = Settings.from_env({}, data_dir=root / "data", pools=("cpu",))
+    upgrade(settings)
+    return Services(settings, session_factory(settings), open_storage(settings))
+
+
+@pytest.fixture(scope="module")
+def english(tmp_path_factory):
+    """One English job: a cut-out presenter right of centre on blue, a lower third, word captions,
+    and a 9:16 circle rendition; speech and renders counted."""
+    import workers.composed as composed
+
+    root = tmp_path_factory.mktemp("english")
+    services = make_services(root)
+    spoken = []
+    real_speak = composed.speak_segment
+
+    def counted_speak(*args, **kwargs):
+        spoken.append(args[1].index)
+        return real_speak(*args, **kwargs)
+
+    composed.speak_segment = counted_speak
+    try:
+        comp = composition(960, 540, [scene("Good evening. Here is the news from the farm.", character=MAIN_CHARACTER,
+                                            background={"type": "color", "color": BLUE}, overlays=[LOWER_THIRD])],
+                           captions={"burn_in": True, "style": "word"},
+                           renditions=[{"canvas": {"width": 360, "height": 640}, "character": CIRCLE, "captions": None}])
+        output = run_job(services, new_tenant(services), comp, watermark=True)
+    finally:
+        composed.speak_segment = real_speak
+    main = fetch(services, output["key"], root / "main.mp4")
+    rendition = fetch(services, output["renditions"][0]["key"], root / "r1.mp4")
+    return services, output, main, rendition, spoken, root
+
+
+def test_a_colour_background_reads_as_that_colour_outside_the_person(english):
+    _, _, main, _, _, _ = english
+    frame = frame_at(main, 1.0)
+    # the left third: no presenter there (centre at 3/4 of the width), no text above the lower third
+    region = frame[40:300, 20:300].reshape(-1, 3).astype(np.float32)
+    assert np.abs(np.median(region, axis=0) - (0x20, 0x60, 0xC0)).max() < 10
+
+
+def test_the_face_lands_where_scale_and_offset_put_it(english):
+    _, _, main, _, _, _ = english
+    frame = frame_at(main, 1.0)
+    found = analyze_image(frame).face_box
+    # where the layout and the renderer's framing say it goes
+    box = presenter_box({"style": "normal", **MAIN_CHARACTER}, 960, 540)
+    portrait = analyze_image(decode_portrait(Path("domain/presets/portraits/astronaut.png").read_bytes()))
+    framing = frame_portrait(portrait, box.side, 0.5, 128)
+    (x0, y0), (x1, y1) = (np.array(portrait.face_box).reshape(2, 2) - (framing.left, framing.top)) * framing.scale
+    expected = np.array([box.left + (x0 + x1) / 2, box.top + (y0 + y1) / 2])
+    centre = np.array([(found[0] + found[2]) / 2, (found[1] + found[3]) / 2])
+    assert np.abs(centre - expected).max() < 0.03 * 540, (centre, expected)
+    assert (found[3] - found[1]) == pytest.approx((y1 - y0), rel=0.15)
+
+
+def test_the_lower_third_and_the_word_captions_read_back(english):
+    _, output, main, _, _, root = english
+    text = " ".join(ocr(frame_at(main, t), root) for t in np.linspace(0.3, output["duration_s"] - 0.2, 8))
+    assert "Jane Doe" in text
+    spoken_words = {w.lower().strip(".,") for w in text.split()}
+    assert len({"good", "evening", "here", "news", "farm"} & spoken_words) >= 3, text
+
+
+def test_a_rendition_neither_speaks_nor_animates_again(english):
+    services, output, main, rendition, spoken, _ = english
+    rendered = services.counting
+    assert (output["width"], output["height"]) == (960, 540)
+    assert [(r["width"], r["height"]) for r in output["renditions"]] == [(360, 640)]
+    assert rendition.stat().st_size == output["renditions"][0]["bytes"]
+    segments = len(spoken)
+    assert sorted(spoken) == list(range(segments))  # each segment spoken once, for both cuts
+    assert rendered.prepares == 1 and rendered.renders == segments  # one face render for both cuts
+
+
+def test_a_circle_leaves_the_corners_of_its_box_as_the_background(english):
+    _, _, _, rendition, _, _ = english
+    frame = frame_at(rendition, 1.0).astype(np.float32)
+    box = presenter_box(CIRCLE, 360, 640)
+    inset = 4
+    for x, y in ((box.left + inset, box.top + inset), (box.left + box.side - inset, box.top + inset)):
+        assert np.abs(frame[y, x] - (0x20, 0x60, 0xC0)).max() < 16, (x, y, frame[y, x])
+    # inside the circle, left of the presenter: the circle's own white
+    left_inside = frame[box.top + box.side // 2 - 20:box.top + box.side // 2, box.left + 8:box.left + 14]
+    assert left_inside.mean() > 200
+
+
+def test_every_cut_carries_the_invisible_payload(english):
+    services, _, _, rendition, _, _ = english
+    detection = InvisibleWatermark(watermark_key(services.settings)).detect(rendition)
+    assert detection.found and detection.payload.job_code == 7
+
+
+def test_a_transparent_webm_has_alpha_0_in_the_corners_and_255_on_the_face(tmp_path):
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(2.0), "audio", "audio/wav")
+    narrated = scene(None, audio_asset_id="ast_narration", background={"type": "transparent"})
+    output = run_job(services, tenant, composition(480, 270, [narrated], output_format="webm"))
+    video = fetch(services, output["key"], tmp_path / "video.webm")
+    assert output["video_codec"] == "vp9" and output["key"].endswith(".webm")
+    rgba = rgba_frame_at(video, 1.0, tmp_path)
+    assert rgba.shape == (270, 480, 4)
+    for y, x in ((3, 3), (3, 476), (266, 3), (150, 10)):
+        assert rgba[y, x, 3] == 0, (y, x)
+    face = analyze_image(np.ascontiguousarray(rgba[..., :3])).face_box
+    cx, cy = int((face[0] + face[2]) / 2), int((face[1] + face[3]) / 2)
+    assert rgba[cy - 5:cy + 5, cx - 5:cx + 5, 3].min() == 255
+
+
+def test_music_is_ducked_under_speech(tmp_path):
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    # speech: a 220 Hz voice on for 1 s, off for 1 s; music: a steady 660 Hz bed
+    add_asset(services, tenant, "ast_narration", tone_wav(6.0), "audio", "audio/wav")
+    rate = 24000
+    t = np.arange(int(4.0 * rate)) / rate
+    music = (0.5 * np.sin(2 * np.pi * 660 * t) * 32767).astype("<i2")
+    import io
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
+        w.writeframes(music.tobytes())
+    add_asset(services, tenant, "ast_music", buffer.getvalue(), "audio", "audio/wav")
+    narrated = scene(None, audio_asset_id="ast_narration")
+    comp = composition(256, 144, [narrated], music={"asset_id": "ast_music", "volume": 0.5, "ducking": True, "fade": 0.2})
+    output = run_job(services, tenant, comp)
+    audio = audio_of(fetch(services, output["key"], tmp_path / "video.mp4"), tmp_path)
+    # the narration speaks in [0, 1), [2, 3), [4, 5) s; the music loops past its 4 s
+    under_speech = np.mean([band_level_db(audio, 16000, 660, s + 0.3, s + 0.8) for s in (2.0, 4.0)])
+    in_pauses = np.mean([band_level_db(audio, 16000, 660, s + 0.4, s + 0.8) for s in (1.0, 3.0)])
+    print(f"music under speech {under_speech:.1f} dB, in pauses {in_pauses:.1f} dB")
+    assert in_pauses - under_speech > 6.0
+    assert output["duration_s"] == pytest.approx(6.0, abs=0.15)  # looped past the music's own 4 s, trimmed to speech
