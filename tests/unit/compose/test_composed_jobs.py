@@ -166,3 +166,17 @@ def test_music_is_ducked_under_speech(tmp_path):
     print(f"music under speech {under_speech:.1f} dB, in pauses {in_pauses:.1f} dB")
     assert in_pauses - under_speech > 6.0
     assert output["duration_s"] == pytest.approx(6.0, abs=0.15)  # looped past the music's own 4 s, trimmed to speech
+
+
+def test_a_chinese_lower_third_and_captions_read_back(tmp_path):
+    services = make_services(tmp_path)
+    lower_third = {**LOWER_THIRD, "text": "北京新闻"}
+    chinese = scene("今天天气很好。我们在北京。", voice=None, language="zh", overlays=[lower_third],
+                    background={"type": "color", "color": BLUE})
+    comp = composition(960, 540, [chinese], captions={"burn_in": True, "style": "subtitle"})
+    output = run_job(services, new_tenant(services), comp)
+    video = fetch(services, output["key"], tmp_path / "video.mp4")
+    read = "".join(ocr(frame_at(video, t), tmp_path, "chi_sim") for t in np.linspace(0.3, output["duration_s"] - 0.2, 6))
+    read = read.replace(" ", "")
+    assert "北京新闻" in read, read
+    assert sum(char in read for char in "今天天气很好我们在") >= 6, read
