@@ -37,42 +37,44 @@ class SceneCompositor:
     layers: list[Layer] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._circle = circle_mask(self.box.side)[..., None] if self.box.style == "circle" else None
+        self._circle = circle_mask(self.box.side) if self.box.style == "circle" else None
+        self._circle_alpha = (self._circle * 255.0 + 0.5).astype(np.uint8) if self._circle is not None else None
         # a cut-out presenter whose photo ends at the box's bottom edge fades out there instead of stopping hard
         fade = max(2, int(BOTTOM_FADE * self.box.side))
-        ramp = np.ones(self.box.side, np.float32)
-        ramp[-fade:] = np.linspace(1.0, 0.0, fade, dtype=np.float32) ** 1.5
-        self._bottom_fade = ramp[:, None]
+        self._fade = (np.linspace(1.0, 0.0, fade, dtype=np.float32) ** 1.5)[:, None]
         self._circle_fill = np.array(hex_rgb(self.circle_background), np.float32)
 
     @property
     def transparent(self) -> bool:
         return self.background.transparent
 
-    def presenter(self, face: np.ndarray) -> np.ndarray:
-        """The presenter as an RGBA picture of the box's size."""
+    def presenter(self, face: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The presenter at the box's size: its colour (a view of ``face`` when no resize is needed;
+        several cuts share one face frame, so it is never written) and its opacity (a new array)."""
         side = self.box.side
         if face.shape[0] != side:
             face = cv2.resize(face, (side, side), interpolation=cv2.INTER_AREA if face.shape[0] > side else cv2.INTER_LINEAR)
-        if face.shape[2] == 3:
-            face = np.dstack([face, np.full(face.shape[:2], 255, np.uint8)])
-        if not self.matting:
-            face = face.copy()
-            face[..., 3] = 255
-        elif self._circle is None and self.box.top + self.box.side < self.height:
-            face = face.copy()
-            face[..., 3] = (face[..., 3] * self._bottom_fade + 0.5).astype(np.uint8)
+        if not self.matting or face.shape[2] == 3:
+            alpha = np.full((side, side), 255, np.uint8)
+        else:
+            alpha = face[..., 3].copy()
+            if self._circle is None and self.box.top + self.box.side < self.height:
+                fade = len(self._fade)
+                alpha[-fade:] = (alpha[-fade:] * self._fade + 0.5).astype(np.uint8)
+        rgb = face[..., :3]
         if self._circle is None:
-            return face
-        a = face[..., 3:4].astype(np.float32) / 255.0
-        rgb = face[..., :3] * a + self._circle_fill * (1.0 - a)
-        return np.dstack([(rgb + 0.5).astype(np.uint8), (self._circle * 255.0 + 0.5).astype(np.uint8)])
+            return rgb, alpha
+        a = alpha[..., None].astype(np.float32) / 255.0
+        filled = rgb * a + self._circle_fill * (1.0 - a)
+        assert self._circle_alpha is not None
+        return (filled + 0.5).astype(np.uint8), self._circle_alpha
 
     def compose(self, face: np.ndarray, scene_time: float, background_index: int,
                 caption: tuple[np.ndarray, int, int] | None = None) -> np.ndarray:
         """The frame: RGB (H, W, 3), or RGBA (H, W, 4) on a transparent background."""
         frame = self.background.frame(background_index)
-        blend(frame, self.presenter(face), self.box.left, self.box.top)
+        rgb, alpha = self.presenter(face)
+        blend(frame, rgb, self.box.left, self.box.top, alpha)
         for layer in self.layers:
             if layer.shown_at(scene_time):
                 blend(frame, layer.pixels, layer.x, layer.y)

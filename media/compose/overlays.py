@@ -19,6 +19,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -115,20 +116,30 @@ def image_layer(overlay: dict[str, Any], image_bytes: bytes, width: int, height:
     return Layer(pixels, x, y, float(overlay.get("start") or 0.0), overlay.get("end"))
 
 
-def blend(frame: np.ndarray, layer_pixels: np.ndarray, x: int, y: int) -> None:
-    """Alpha-blend an RGBA picture onto an RGB or RGBA frame, in place (the part inside the frame)."""
+def blend(frame: np.ndarray, layer_pixels: np.ndarray, x: int, y: int, alpha: np.ndarray | None = None) -> None:
+    """Alpha-blend an RGBA picture onto an RGB or RGBA frame, in place (the part inside the frame).
+    ``alpha`` (uint8 (h, w)): the picture's opacity instead of its fourth channel (then it may be RGB).
+
+    On RGB frames: OpenCV's saturating uint8 arithmetic (src·a + dst·(255−a)) / 255, several times
+    faster than numpy's float round trip on a 1080p presenter, to within one level."""
     fh, fw = frame.shape[:2]
     h, w = layer_pixels.shape[:2]
     x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, fw), min(y + h, fh)
     if x1 <= x0 or y1 <= y0:
         return
+    if alpha is None:
+        alpha = layer_pixels[..., 3]
     src = layer_pixels[y0 - y:y1 - y, x0 - x:x1 - x]
-    a = src[..., 3:4].astype(np.float32) / 255.0
+    opacity = np.ascontiguousarray(alpha[y0 - y:y1 - y, x0 - x:x1 - x])
     dst = frame[y0:y1, x0:x1]
     if frame.shape[2] == 3:
-        dst[...] = (dst + (src[..., :3].astype(np.float32) - dst) * a + 0.5).astype(np.uint8)
+        a3 = cv2.merge([opacity, opacity, opacity])
+        front = cv2.multiply(np.ascontiguousarray(src[..., :3]), a3, scale=1.0 / 255.0)
+        back = cv2.multiply(np.ascontiguousarray(dst), cv2.bitwise_not(a3), scale=1.0 / 255.0)
+        dst[...] = cv2.add(front, back)
         return
     # "over" onto a frame with its own opacity (a transparent background)
+    a = opacity[..., None].astype(np.float32) / 255.0
     da = dst[..., 3:4].astype(np.float32) / 255.0
     out_a = a + da * (1.0 - a)
     rgb = (src[..., :3] * a + dst[..., :3] * (da * (1.0 - a))) / np.maximum(out_a, 1e-6)

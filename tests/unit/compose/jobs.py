@@ -89,6 +89,8 @@ class Services:
     storage: Any
     tag: str = "cpu"
     counting: CountingRenderer = field(default_factory=CountingRenderer)
+    #: the last job's seconds per stage
+    timings: dict[str, float] = field(default_factory=dict)
 
     def renderer(self, model: str) -> CountingRenderer:
         return self.counting
@@ -127,7 +129,7 @@ def run_job(services: Services, tenant_id: str, comp: dict[str, Any], *, fps: in
     with services.sessions() as session, session.begin():
         session.execute(sa.update(Job).where(Job.id == job_id).values(not_before=None))
         claim = lifecycle.claim(session, job_id, "worker-1", 60)
-    output, _ = run_pipeline(StubControl(claim), services)
+    output, services.timings = run_pipeline(StubControl(claim), services)
     return output
 
 
