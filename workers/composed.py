@@ -13,9 +13,11 @@ recorded only when every cut's file of it is stored.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,14 +28,14 @@ from media.compose import Background, ComposedEncoder, caption_track, words_from
 from media.encode.codec import available_encoders, choose_video_codec
 from media.encode.wav import write_wav
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
-from workers.pipeline import Outcome, SpeechAhead, _await_speech, _check_duration
+from workers.speech_ahead import SpeechAhead, await_speech, check_duration
 from workers.stages.composed_finish import publish_composed
 from workers.stages.composition import Cut, Scene, job_cuts, prepare_scene, scene_specs
 from workers.stages.inputs import AudioSource, plan_segments, speak_segment
 from workers.stages.segments import CHECK_EVERY_FRAMES, _record_segment_once, segment_key
 
 
-def run_composed_attempt(attempt: Attempt) -> Outcome:
+def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, Any]]:
     comp = attempt.spec["composition"]
     output_format = comp.get("output_format") or "mp4"
     attempt.report(Stage.TTS, 0.0, force=True)
@@ -64,7 +66,7 @@ def run_composed_attempt(attempt: Attempt) -> Outcome:
         for i, plan in enumerate(plans):
             attempt.check(checkpoint=True)
             with attempt.clock.timed("tts_wait"):
-                spoken = _await_speech(attempt, speech.get(i))
+                spoken = await_speech(attempt, speech.get(i))
             first_frame = sum(s.frames for s in spoken_all)
             scene_start.setdefault(plan.scene, first_frame)
             spoken_all.append(spoken)
@@ -78,7 +80,7 @@ def run_composed_attempt(attempt: Attempt) -> Outcome:
                                     len(plans), output_format, codec)
     finally:
         speech.stop()
-    _check_duration(attempt, spoken_all)
+    check_duration(attempt, spoken_all)
     attempt.check(checkpoint=True)
     return publish_composed(attempt, cuts, spoken_all, output_format)
 
@@ -159,8 +161,8 @@ def _store_segment(attempt: Attempt, cuts: list[Cut], paths: list[Path], spoken:
     storage = attempt.storage
     with attempt.clock.timed("segment_store"):
         for path in paths:
-            attempt.storage_call(lambda p=path: storage.put_file(attempt.work_prefix + p.name, p, "video/octet-stream"),
-                                 "storing a segment")
+            attempt.storage_call(functools.partial(storage.put_file, attempt.work_prefix + path.name, path,
+                                                   "application/octet-stream"), "storing a segment")
         attempt.storage_call(lambda: storage.put_file(key + ".wav", wav, "audio/wav"), "storing a segment")
         attempt.storage_call(lambda: storage.put_bytes(
             key + ".json", json.dumps({"cues": spoken.cues, "frames": spoken.frames}).encode(), "application/json"),

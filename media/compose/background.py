@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFilter
 
+from media.compose.text import hex_rgb
 from media.encode.ffmpeg_binary import QUIET, encode_failure, ffmpeg_exe, run_ffmpeg
 from media.errors import MediaError
-from media.compose.text import hex_rgb
 
 #: the portrait background's blur (share of the canvas's short side) and brightness
 PORTRAIT_BLUR, PORTRAIT_DIM = 0.03, 0.55

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from media.compose.overlays import safe_area
-from media.compose.text import TextStyle, hex_rgb, render_words
+from media.compose.overlays import safe_area, text_base
+from media.compose.text import TextStyle, hex_rgb, render_words, tokens
 
 TimedWord = tuple[str, float, float]  # (text, start_s, end_s)
 
@@ -82,15 +82,14 @@ def caption_band(captions: dict[str, Any], width: int, height: int) -> dict[str,
     if not captions.get("burn_in"):
         return {}
     style = captions.get("style") or "subtitle"
-    size = int(captions.get("size") or round((0.068 if style == "word" else 0.05) * min(width, height)))
+    size = int(captions.get("size") or round((0.068 if style == "word" else 0.05) * text_base(width, height)))
     return {captions.get("position") or "bottom": int(size * 2.6 + 0.8 * size)}
 
 
 def caption_track(words: list[TimedWord], captions: dict[str, Any], width: int, height: int) -> CaptionTrack:
     """The pages of a segment's words for the job's ``captions`` settings on this canvas."""
     style = captions.get("style") or "subtitle"
-    base = min(width, height)
-    size = int(captions.get("size") or round((0.068 if style == "word" else 0.05) * base))
+    size = int(captions.get("size") or round((0.068 if style == "word" else 0.05) * text_base(width, height)))
     box = (0, 0, 0, 165) if captions.get("box", True) else None
     text_style = TextStyle(size=size, colour=hex_rgb(captions.get("color") or "#ffffff"), box=box,
                            max_lines=2, font=captions.get("font"))
@@ -125,8 +124,6 @@ def _pages(words: list[TimedWord], style: str) -> list[Page]:
 
 def words_from_cues(cues: list[tuple[float, float, str]]) -> list[TimedWord]:
     """Timed words when only cue (sentence) timing is known: each cue's time shared by its words' lengths."""
-    from media.compose.text import tokens
-
     words: list[TimedWord] = []
     for start, end, text in cues:
         parts = tokens(text)

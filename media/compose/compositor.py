@@ -19,9 +19,8 @@ from media.compose.layout import PresenterBox, circle_mask
 from media.compose.overlays import Layer, blend
 from media.compose.text import hex_rgb
 
-
-#: the share of the box over which a cut-out presenter fades out at its bottom edge
-BOTTOM_FADE = 0.12
+#: the share of the box over which a cut-out presenter fades out at its bottom edge, and at the others
+BOTTOM_FADE, SIDE_FADE = 0.12, 0.06
 
 
 @dataclass
@@ -39,9 +38,21 @@ class SceneCompositor:
     def __post_init__(self) -> None:
         self._circle = circle_mask(self.box.side) if self.box.style == "circle" else None
         self._circle_alpha = (self._circle * 255.0 + 0.5).astype(np.uint8) if self._circle is not None else None
-        # a cut-out presenter whose photo ends at the box's bottom edge fades out there instead of stopping hard
-        fade = max(2, int(BOTTOM_FADE * self.box.side))
-        self._fade = (np.linspace(1.0, 0.0, fade, dtype=np.float32) ** 1.5)[:, None]
+        # a cut-out presenter whose photo ends at the box's edges (the shoulders, the body below them)
+        # fades out there instead of stopping at a straight line; not at an edge past the canvas's own
+        side = self.box.side
+
+        def ramp(share: float, fades: bool) -> np.ndarray:
+            out = np.ones(side, np.float32)
+            n = max(2, int(share * side))
+            if fades:
+                out[-n:] = np.linspace(1.0, 0.0, n, dtype=np.float32) ** 1.5
+            return out
+
+        vertical = ramp(BOTTOM_FADE, self.box.top + side < self.height) * ramp(SIDE_FADE, self.box.top > 0)[::-1]
+        horizontal = (ramp(SIDE_FADE, self.box.left + side < self.width)
+                      * ramp(SIDE_FADE, self.box.left > 0)[::-1])
+        self._edge_fade = np.rint(np.outer(vertical, horizontal) * 255.0).astype(np.uint8)
         self._circle_fill = np.array(hex_rgb(self.circle_background), np.float32)
 
     @property
@@ -54,13 +65,15 @@ class SceneCompositor:
         side = self.box.side
         if face.shape[0] != side:
             face = cv2.resize(face, (side, side), interpolation=cv2.INTER_AREA if face.shape[0] > side else cv2.INTER_LINEAR)
+        alpha: np.ndarray
         if not self.matting or face.shape[2] == 3:
             alpha = np.full((side, side), 255, np.uint8)
         else:
-            alpha = face[..., 3].copy()
-            if self._circle is None and self.box.top + self.box.side < self.height:
-                fade = len(self._fade)
-                alpha[-fade:] = (alpha[-fade:] * self._fade + 0.5).astype(np.uint8)
+            alpha = np.ascontiguousarray(face[..., 3])
+            if self._circle is None:
+                alpha = cv2.multiply(alpha, self._edge_fade, scale=1.0 / 255.0)
+            else:
+                alpha = alpha.copy()
         rgb = face[..., :3]
         if self._circle is None:
             return rgb, alpha

@@ -50,6 +50,7 @@ def _file(name: str) -> Path:
              "noto-sans-arabic": (fontpkg_noto_sans_arabic.ROOT, "NotoSansArabic["),
              "noto-sans-devanagari": (fontpkg_noto_sans_devanagari.ROOT, "NotoSansDevanagari[")}
     root, prefix = roots[name]
+    root = Path(root)
     return next(p for p in sorted((root / "files").glob("*.ttf")) if p.name.startswith(prefix))
 
 

@@ -69,7 +69,8 @@ def _segmentation(rgb: np.ndarray) -> np.ndarray:
     mask = np.asarray(mask, dtype=np.float32)
     if mask.shape != (height, width):
         mask = np.asarray(Image.fromarray(mask, mode="F").resize((width, height), Image.Resampling.BILINEAR))
-    return np.clip(mask, 0.0, 1.0)
+    clipped: np.ndarray = np.clip(mask, 0.0, 1.0)
+    return clipped
 
 
 def matte_png(matte: np.ndarray) -> bytes:

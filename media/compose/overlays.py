@@ -51,6 +51,12 @@ def safe_area(width: int, height: int) -> SafeArea:
     return SafeArea(side, top, width - side, height - bottom)
 
 
+def text_base(width: int, height: int) -> float:
+    """What text sizes are shares of: the canvas's short side, a quarter more on a vertical canvas
+    (watched full screen on a phone, where social captions run large)."""
+    return min(width, height) * (1.25 if height > width else 1.0)
+
+
 @dataclass(frozen=True)
 class Layer:
     """An RGBA picture at a canvas position, shown from ``start`` to ``end`` seconds of its scene (None: to the end)."""
@@ -71,7 +77,7 @@ def text_layer(overlay: dict[str, Any], width: int, height: int, reserved: dict[
     ``reserved``: pixels kept free at a ``top``/``middle``/``bottom`` position (burned-in captions
     sit there); a text placed at that position stands above (or, at the top, below) them."""
     role = overlay.get("role") or "title"
-    base = min(width, height)
+    base = text_base(width, height)
     size = int(overlay.get("size") or round(ROLE_SIZE[role] * base))
     colour = hex_rgb(overlay.get("color") or "#ffffff")
     box = ROLE_BOX[role]

@@ -116,13 +116,17 @@ def new_tenant(services: Services) -> str:
         return str(tenant.id)
 
 
-def run_job(services: Services, tenant_id: str, comp: dict[str, Any], *, fps: int = 10,
-            watermark: bool = False) -> dict[str, Any]:
-    """Create the job as the API would store it, claim it, run one attempt; its output."""
-    spec = {"model": "builtin", "params": with_defaults({"fps": fps, "motion_scale": 0.0}),
+def job_spec(comp: dict[str, Any], *, fps: int = 10, watermark: bool = False) -> dict[str, Any]:
+    return {"model": "builtin", "params": with_defaults({"fps": fps, "motion_scale": 0.0}),
             "watermark": {"enabled": watermark}, "composition": comp}
+
+
+def run_job(services: Services, tenant_id: str, comp: dict[str, Any], *, fps: int = 10,
+            watermark: bool = False, wm_code: int = 7) -> dict[str, Any]:
+    """Create the job as the API would store it, claim it, run one attempt; its output."""
+    spec = job_spec(comp, fps=fps, watermark=watermark)
     with services.sessions() as session, session.begin():
-        job = Job(tenant_id=tenant_id, pool="cpu", spec=spec, wm_code=7)
+        job = Job(tenant_id=tenant_id, pool="cpu", spec=spec, wm_code=wm_code)
         session.add(job)
         session.flush()
         job_id = job.id
@@ -133,5 +137,5 @@ def run_job(services: Services, tenant_id: str, comp: dict[str, Any], *, fps: in
     return output
 
 
-__all__ = ["Attempt", "CountingRenderer", "Services", "add_asset", "composition", "new_tenant", "run_job", "scene",
-           "tone_wav"]
+__all__ = ["Attempt", "CountingRenderer", "Services", "add_asset", "composition", "job_spec", "new_tenant", "run_job",
+           "scene", "tone_wav"]

@@ -180,3 +180,50 @@ def test_a_chinese_lower_third_and_captions_read_back(tmp_path):
     read = read.replace(" ", "")
     assert "北京新闻" in read, read
     assert sum(char in read for char in "今天天气很好我们在") >= 6, read
+
+
+def test_a_composed_job_resumes_from_its_last_finished_segment(tmp_path):
+    import sqlalchemy as sa
+
+    from domain import lifecycle
+    from domain.errors import Interrupted
+    from domain.models import Job, Segment
+    from tests.stubs import StubControl
+    from tests.unit.compose.jobs import job_spec
+    from workers.pipeline import run_pipeline
+
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(24.0), "audio", "audio/wav")
+    comp = composition(256, 144, [scene(None, audio_asset_id="ast_narration")],
+                       renditions=[{"canvas": {"width": 144, "height": 256}, "character": None, "captions": None}])
+    with services.sessions() as session, session.begin():
+        job = Job(tenant_id=tenant, pool="cpu", spec=job_spec(comp, fps=10), wm_code=9)
+        session.add(job)
+        session.flush()
+        job_id = job.id
+
+    def claimed():
+        with services.sessions() as session, session.begin():
+            session.execute(sa.update(Job).where(Job.id == job_id).values(not_before=None))
+            return lifecycle.claim(session, job_id, "worker-1", 60)
+
+    def recorded():
+        with services.sessions() as session:
+            return session.scalar(sa.select(sa.func.count()).select_from(Segment).where(Segment.job_id == job_id))
+
+    first = StubControl(claimed(), stop_when=lambda: Interrupted("draining") if recorded() else None)
+    with pytest.raises(Interrupted):
+        run_pipeline(first, services)
+    frames_first = services.counting.frames
+    with services.sessions() as session, session.begin():
+        done = lifecycle.finished_segments(session, job_id)
+        lifecycle.hand_back(session, first.claim, "drained")
+    assert list(done) == [0] and frames_first == done[0].frames
+
+    output, _ = run_pipeline(StubControl(claimed()), services)
+
+    total = round(24.0 * 10)
+    assert services.counting.frames - frames_first == total - done[0].frames  # only the missing segment
+    assert output["duration_s"] == pytest.approx(24.0, abs=0.15)
+    assert [(r["width"], r["height"]) for r in output["renditions"]] == [(144, 256)]
