@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from domain import lifecycle
@@ -30,7 +31,7 @@ from media.encode.wav import write_wav
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 from workers.speech_ahead import SpeechAhead, await_speech, check_duration
 from workers.stages.composed_finish import publish_composed
-from workers.stages.composition import Cut, Scene, job_cuts, prepare_scene, scene_specs
+from workers.stages.composition import Cut, Scene, encoder_preset, job_cuts, prepare_scene, scene_specs
 from workers.stages.inputs import AudioSource, plan_segments, speak_segment
 from workers.stages.segments import CHECK_EVERY_FRAMES, _record_segment_once, segment_key
 
@@ -76,13 +77,36 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
             scene = scenes[plan.scene]
             if scene.prepared is None:
                 prepare_scene(attempt, scene, cuts, decoded)
+            fade = None
+            if first_frame == scene_start[plan.scene] and plan.scene > 0:
+                fade = _crossfade_from(attempt, scenes[plan.scene - 1], scene, cuts, decoded,
+                                       first_frame - scene_start[plan.scene - 1])
             render_composed_segment(attempt, scene, cuts, spoken, first_frame, first_frame - scene_start[plan.scene],
-                                    len(plans), output_format, codec)
+                                    len(plans), output_format, codec, fade)
     finally:
         speech.stop()
     check_duration(attempt, spoken_all)
     attempt.check(checkpoint=True)
     return publish_composed(attempt, cuts, spoken_all, output_format)
+
+
+def _crossfade_from(attempt: Attempt, previous: Scene, scene: Scene, cuts: list[Cut], decoded: dict[str, Background],
+                    previous_frames: int) -> tuple[list[np.ndarray], int] | None:
+    """What a crossfade into ``scene`` starts from, per cut, and over how many frames; None for a cut.
+
+    The previous scene's last picture, drawn again rather than kept: its presenter at rest (a
+    segment ends on a closed mouth, open eyes and a neutral brow), its background and overlays as
+    at its end. So a resumed job fades from the same picture whichever attempt drew the scene before."""
+    transition = scene.composition.get("transition") or {}
+    frames = int(round(float(transition.get("duration") or 0.0) * attempt.fps))
+    if transition.get("type") != "crossfade" or frames <= 0:
+        return None
+    if previous.prepared is None:
+        prepare_scene(attempt, previous, cuts, decoded)
+    m, r = previous.prepared.framing.margin, previous.prepared.framing.resolution
+    still = previous.prepared.canvas[m:m + r, m:m + r]
+    end = previous_frames - 1
+    return [c.compose(still, end / attempt.fps, end) for c in previous.compositors], frames
 
 
 def segment_words(spoken: SpokenSegment) -> list[tuple[str, float, float]]:
@@ -93,7 +117,8 @@ def segment_words(spoken: SpokenSegment) -> list[tuple[str, float, float]]:
 
 
 def render_composed_segment(attempt: Attempt, scene: Scene, cuts: list[Cut], spoken: SpokenSegment, first_frame: int,
-                            scene_frame: int, total_segments: int, output_format: str, codec: str) -> None:
+                            scene_frame: int, total_segments: int, output_format: str, codec: str,
+                            fade: tuple[list[np.ndarray], int] | None = None) -> None:
     index, fps = spoken.plan.index, attempt.fps
     transparent = scene.compositors[0].transparent
     words = segment_words(spoken)
@@ -107,7 +132,8 @@ def render_composed_segment(attempt: Attempt, scene: Scene, cuts: list[Cut], spo
     done = 0
     with contextlib.ExitStack() as stack:
         encoders = [stack.enter_context(ComposedEncoder(path, cut.width, cut.height, fps, output_format=output_format,
-                                                        alpha=transparent, codec=codec))
+                                                        alpha=transparent, codec=codec,
+                                                        preset=encoder_preset(attempt)))
                     for cut, path in zip(cuts, paths)]
         stack.enter_context(contextlib.closing(frames))
         while True:
@@ -118,9 +144,12 @@ def render_composed_segment(attempt: Attempt, scene: Scene, cuts: list[Cut], spo
             t1 = time.perf_counter()
             attempt.clock.add("render", t1 - t0)
             t = done / fps
-            for cut, compositor, track, encoder in zip(cuts, scene.compositors, tracks, encoders):
+            for n, (cut, compositor, track, encoder) in enumerate(zip(cuts, scene.compositors, tracks, encoders)):
                 frame = compositor.compose(face, (scene_frame + done) / fps, scene_frame + done,
                                            track.layer_at(t) if track is not None else None)
+                if fade is not None and done < fade[1]:
+                    weight = (done + 1) / (fade[1] + 1)
+                    frame = cv2.addWeighted(fade[0][n], 1.0 - weight, frame, weight, 0.0)
                 encoder.write(_marked(cut, frame, first_frame + done))
             attempt.clock.add("compose", time.perf_counter() - t1)
             done += 1
@@ -136,6 +165,11 @@ def render_composed_segment(attempt: Attempt, scene: Scene, cuts: list[Cut], spo
 def _marked(cut: Cut, frame: np.ndarray, index: int) -> np.ndarray:
     """The visible mark and the invisible payload, on the cut's own frame size. On RGBA frames
     both go on the colour planes, and the mark's own pixels become opaque so it shows over any footage."""
+    if cut.draft_mark is not None:
+        if frame.shape[2] == 3:
+            frame = cut.draft_mark.apply(frame, in_place=True)
+        else:
+            frame[..., :3] = cut.draft_mark.apply(np.ascontiguousarray(frame[..., :3]), in_place=True)
     if frame.shape[2] == 3:
         if cut.visible is not None:
             frame = cut.visible.apply(frame, in_place=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from domain.drafts import DRAFT_LABEL
 from domain.errors import JobFailure
 from domain.models import Asset
 from media.compose import (
@@ -35,6 +36,7 @@ from media.compose import (
 from media.render.face import analyze_portrait, decode_portrait
 from media.watermark.invisible import InvisibleWatermark, Payload
 from media.watermark.keys import tenant_code, watermark_key
+from media.watermark.visible import VisibleWatermark
 from workers.attempt import Attempt
 from workers.stages.frames import visible_overlay
 from workers.stages.inputs import Portrait, load_portrait
@@ -54,6 +56,7 @@ class Cut:
     captions: dict[str, Any]
     visible: Any = None
     invisible: Any = None
+    draft_mark: Any = None  # the DRAFT label of a preview
 
     def segment_name(self, index: int, output_format: str) -> str:
         tail = "" if self.name == "main" else f".{self.name}"
@@ -90,9 +93,18 @@ def job_cuts(attempt: Attempt) -> list[Cut]:
     claim = attempt.claim
     payload = Payload(job_code=claim.wm_code or 0, tenant_code=tenant_code(claim.tenant_id, key))
     for cut in cuts:
+        if attempt.spec.get("draft"):
+            cut.draft_mark = VisibleWatermark(text=DRAFT_LABEL, position="top-left", size=0.12,
+                                              opacity=0.85).overlay_for(cut.width, cut.height)
         cut.visible = visible_overlay(attempt, cut.width, cut.height)
         cut.invisible = InvisibleWatermark(key).embedder(payload, cut.width, cut.height, attempt.fps)
     return cuts
+
+
+def encoder_preset(attempt: Attempt) -> str:
+    """x264's preset: the draft's (fast) for a preview, veryfast for the final."""
+    draft = attempt.spec.get("draft_render") if attempt.spec.get("draft") else None
+    return str(draft["preset"]) if draft else "veryfast"
 
 
 def _draft_scale(attempt: Attempt) -> float:

@@ -227,3 +227,52 @@ def test_a_composed_job_resumes_from_its_last_finished_segment(tmp_path):
     assert services.counting.frames - frames_first == total - done[0].frames  # only the missing segment
     assert output["duration_s"] == pytest.approx(24.0, abs=0.15)
     assert [(r["width"], r["height"]) for r in output["renditions"]] == [(144, 256)]
+
+
+def test_scenes_have_their_own_backgrounds_and_a_crossfade_between_them(tmp_path):
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(2.0), "audio", "audio/wav")
+    red = scene(None, audio_asset_id="ast_narration", background={"type": "color", "color": "#c02020"},
+                character={"offset": {"x": 0.6, "y": 0.0}, "scale": 0.5})
+    blue = scene(None, audio_asset_id="ast_narration", background={"type": "color", "color": BLUE},
+                 character={"offset": {"x": 0.6, "y": 0.0}, "scale": 0.5},
+                 transition={"type": "crossfade", "duration": 0.5})
+    output = run_job(services, tenant, composition(320, 180, [red, blue]))
+    video = fetch(services, output["key"], tmp_path / "video.mp4")
+    assert output["duration_s"] == pytest.approx(4.0, abs=0.15)
+
+    def background_at(t):
+        return np.median(frame_at(video, t)[20:160, 10:100].reshape(-1, 3), axis=0)
+
+    assert np.abs(background_at(1.5) - (0xC0, 0x20, 0x20)).max() < 12  # the first scene's red
+    halfway = background_at(2.2)  # 0.2 s into the 0.5 s fade: between the two
+    assert 0x20 + 20 < halfway[0] < 0xC0 - 20 and 0x20 + 20 < halfway[2] < 0xC0 - 20
+    assert np.abs(background_at(3.0) - (0x20, 0x60, 0xC0)).max() < 12  # then the second scene's blue
+
+
+def test_a_draft_composes_smaller_with_its_draft_label(tmp_path):
+    from domain.drafts import draft_render
+
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(2.0), "audio", "audio/wav")
+    import tests.unit.compose.jobs as jobs
+
+    comp = composition(960, 540, [scene(None, audio_asset_id="ast_narration")],
+                       renditions=[{"canvas": {"width": 540, "height": 960}, "character": None, "captions": None}])
+    real_spec = jobs.job_spec
+
+    def draft_spec(comp, **kwargs):
+        spec = real_spec(comp, **kwargs)
+        return {**spec, "draft": True, "draft_render": draft_render(spec["params"])}
+
+    jobs.job_spec = draft_spec
+    try:
+        output = run_job(services, tenant, comp)
+    finally:
+        jobs.job_spec = real_spec
+    assert (output["width"], output["height"]) == (480, 270)
+    assert [(r["width"], r["height"]) for r in output["renditions"]] == [(270, 480)]
+    video = fetch(services, output["key"], tmp_path / "video.mp4")
+    assert "DRAFT" in ocr(frame_at(video, 1.0), tmp_path)
