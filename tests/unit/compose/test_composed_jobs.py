@@ -123,14 +123,15 @@ def test_every_cut_carries_the_invisible_payload(english):
     assert detection.found and detection.payload.job_code == 7
 
 
-def test_a_transparent_webm_has_alpha_0_in_the_corners_and_255_on_the_face(tmp_path):
+@pytest.mark.parametrize(("output_format", "codec"), [("webm", "vp9"), ("mov", "prores")])
+def test_a_transparent_video_has_alpha_0_in_the_corners_and_255_on_the_face(tmp_path, output_format, codec):
     services = make_services(tmp_path)
     tenant = new_tenant(services)
     add_asset(services, tenant, "ast_narration", tone_wav(2.0), "audio", "audio/wav")
     narrated = scene(None, audio_asset_id="ast_narration", background={"type": "transparent"})
-    output = run_job(services, tenant, composition(480, 270, [narrated], output_format="webm"))
-    video = fetch(services, output["key"], tmp_path / "video.webm")
-    assert output["video_codec"] == "vp9" and output["key"].endswith(".webm")
+    output = run_job(services, tenant, composition(480, 270, [narrated], output_format=output_format))
+    video = fetch(services, output["key"], tmp_path / f"video.{output_format}")
+    assert output["video_codec"] == codec and output["key"].endswith(f".{output_format}")
     rgba = rgba_frame_at(video, 1.0, tmp_path)
     assert rgba.shape == (270, 480, 4)
     for y, x in ((3, 3), (3, 476), (266, 3), (150, 10)):
@@ -276,3 +277,26 @@ def test_a_draft_composes_smaller_with_its_draft_label(tmp_path):
     assert [(r["width"], r["height"]) for r in output["renditions"]] == [(270, 480)]
     video = fetch(services, output["key"], tmp_path / "video.mp4")
     assert "DRAFT" in ocr(frame_at(video, 1.0), tmp_path)
+
+
+@pytest.mark.parametrize("output_format", ["mp4", "mov"])
+def test_every_cut_carries_content_credentials(tmp_path, output_format):
+    from media.watermark.c2pa_manifest import read_manifest
+    from tests.credentials import c2pa_credentials
+
+    chain, key, _ = c2pa_credentials()
+    (tmp_path / "chain.pem").write_bytes(chain)
+    (tmp_path / "key.pem").write_bytes(key)
+    settings = Settings.from_env({}, data_dir=tmp_path / "data", pools=("cpu",), c2pa_cert=str(tmp_path / "chain.pem"),
+                                 c2pa_key=str(tmp_path / "key.pem"))
+    upgrade(settings)
+    services = Services(settings, session_factory(settings), open_storage(settings))
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(1.0), "audio", "audio/wav")
+    comp = composition(256, 144, [scene(None, audio_asset_id="ast_narration")], output_format=output_format,
+                       renditions=[{"canvas": {"width": 144, "height": 256}, "character": None, "captions": None}])
+    output = run_job(services, tenant, comp)
+    for n, key_name in enumerate([output["key"], output["renditions"][0]["key"]]):
+        manifest = read_manifest(fetch(services, key_name, tmp_path / f"cut{n}.{output_format}"))
+        assert manifest["present"] and manifest["signature_valid"], manifest
+        assert manifest["generation"]["job_id"].startswith("job_")

@@ -29,9 +29,10 @@ def frame_at(path: Path, seconds: float) -> np.ndarray:
 
 
 def rgba_frame_at(path: Path, seconds: float, tmp: Path) -> np.ndarray:
-    """An RGBA frame of a WebM, decoded by libvpx (ffmpeg's own VP9 decoder drops the alpha plane)."""
+    """An RGBA frame of a WebM (decoded by libvpx: ffmpeg's own VP9 decoder drops the alpha plane) or a MOV."""
     out = tmp / f"alpha-{seconds:.2f}.png"
-    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-y", "-c:v", "libvpx-vp9", "-i", str(path), "-ss", f"{seconds}",
+    decoder = ["-c:v", "libvpx-vp9"] if path.suffix == ".webm" else []
+    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-y", *decoder, "-i", str(path), "-ss", f"{seconds}",
                     "-frames:v", "1", "-pix_fmt", "rgba", str(out)], check=True)
     return np.asarray(Image.open(out).convert("RGBA"))
 
