@@ -12,6 +12,7 @@ recorded only when every cut's file of it is stored.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import json
@@ -136,22 +137,32 @@ def render_composed_segment(attempt: Attempt, scene: Scene, cuts: list[Cut], spo
                                                         preset=encoder_preset(attempt)))
                     for cut, path in zip(cuts, paths)]
         stack.enter_context(contextlib.closing(frames))
+        # each cut is composed, marked and queued for its encoder on a thread of its own while the
+        # next face frame renders (OpenCV and numpy release the GIL); a cut's frames stay in order
+        # because a frame's work is awaited before the next frame's is handed out
+        pool = stack.enter_context(concurrent.futures.ThreadPoolExecutor(len(cuts), thread_name_prefix="compose"))
+
+        def compose(n: int, face: np.ndarray, k: int) -> None:
+            track = tracks[n]
+            caption = track.layer_at(k / fps) if track is not None else None
+            frame = scene.compositors[n].compose(face, (scene_frame + k) / fps, scene_frame + k, caption)
+            if fade is not None and k < fade[1]:
+                weight = (k + 1) / (fade[1] + 1)
+                frame = cv2.addWeighted(fade[0][n], 1.0 - weight, frame, weight, 0.0)
+            encoders[n].write(_marked(cuts[n], frame, first_frame + k))
+
+        pending: list[concurrent.futures.Future[None]] = []
         while True:
             t0 = time.perf_counter()
             face = next(frames, None)
-            if face is None:
-                break
             t1 = time.perf_counter()
             attempt.clock.add("render", t1 - t0)
-            t = done / fps
-            for n, (cut, compositor, track, encoder) in enumerate(zip(cuts, scene.compositors, tracks, encoders)):
-                frame = compositor.compose(face, (scene_frame + done) / fps, scene_frame + done,
-                                           track.layer_at(t) if track is not None else None)
-                if fade is not None and done < fade[1]:
-                    weight = (done + 1) / (fade[1] + 1)
-                    frame = cv2.addWeighted(fade[0][n], 1.0 - weight, frame, weight, 0.0)
-                encoder.write(_marked(cut, frame, first_frame + done))
-            attempt.clock.add("compose", time.perf_counter() - t1)
+            for future in pending:
+                future.result()
+            attempt.clock.add("compose_wait", time.perf_counter() - t1)
+            if face is None:
+                break
+            pending = [pool.submit(compose, n, face, done) for n in range(len(cuts))]
             done += 1
             if done % CHECK_EVERY_FRAMES == 0:
                 attempt.check()
