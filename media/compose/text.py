@@ -14,6 +14,7 @@ the word being spoken.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ from PIL import Image, ImageDraw, ImageFont
 from media.compose.fonts import font_for, load_font
 
 RGB = tuple[int, int, int]
+_drawing = threading.Lock()
 #: a text may shrink to this share of its size before it takes more lines
 SHRINK_FLOOR = 0.6
 _CJK = re.compile(r"[\u1100-\u11ff\u2e80-\u2fdf\u3000-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
@@ -70,7 +72,15 @@ class TextStyle:
 
 
 def render_words(words: list[str], colours: list[RGB], style: TextStyle, max_width: int) -> np.ndarray:
-    """The words as an RGBA picture (uint8 H, W, 4) at most ``max_width`` wide."""
+    """The words as an RGBA picture (uint8 H, W, 4) at most ``max_width`` wide.
+
+    One at a time: the cached font objects (``load_font``) are shared by the threads that compose a
+    job's cuts, and a FreeType face is not safe to use from two threads at once."""
+    with _drawing:
+        return _render_words(words, colours, style, max_width)
+
+
+def _render_words(words: list[str], colours: list[RGB], style: TextStyle, max_width: int) -> np.ndarray:
     text = " ".join(words)
     font_name = font_for(text, style.font)
     rtl = bool(_RTL.search(text))
