@@ -84,7 +84,8 @@ def text_layer(overlay: dict[str, Any], width: int, height: int, reserved: dict[
     if overlay.get("background_color"):
         box = hex_rgb(overlay["background_color"]) + (235,)
     area = safe_area(width, height)
-    max_width = area.width if role == "title" else int(area.width * 0.75)
+    # a lower third or label keeps to the left three quarters of a landscape canvas; a vertical one is narrow enough
+    max_width = area.width if role == "title" or height > width else int(area.width * 0.75)
     style = TextStyle(size=size, colour=colour, box=box, align=ROLE_ALIGN[role], max_lines=2 if role != "label" else 1,
                       font=overlay.get("font"))
     pixels = render_text(str(overlay["text"]), style, max_width)
