@@ -24,6 +24,9 @@ from media.errors import MediaError
 
 #: the portrait background's blur (share of the canvas's short side) and brightness
 PORTRAIT_BLUR, PORTRAIT_DIM = 0.03, 0.55
+#: disk a decoded background video may take (raw RGB): about 30 s of 1080p at 25 fps; a longer
+#: video plays its first part and loops (or freezes) there
+DECODED_BUDGET_BYTES = 4_700_000_000
 
 
 class Background:
@@ -93,7 +96,8 @@ def from_video(path: Path, scratch: Path, width: int, height: int, fps: int, fit
         r, g, b = hex_rgb(fill)
         scale = (f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
                  f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=0x{r:02x}{g:02x}{b:02x}")
-    args = [ffmpeg_exe(), *QUIET, "-y", "-i", str(path), "-an", "-vf", f"{scale},fps={fps},setsar=1",
+    seconds = DECODED_BUDGET_BYTES / (width * height * 3 * fps)
+    args = [ffmpeg_exe(), *QUIET, "-y", "-i", str(path), "-t", f"{seconds:.3f}", "-an", "-vf", f"{scale},fps={fps},setsar=1",
             "-f", "rawvideo", "-pix_fmt", "rgb24", str(scratch)]
     result = run_ffmpeg(args)
     if result.returncode != 0:

@@ -300,3 +300,31 @@ def test_every_cut_carries_content_credentials(tmp_path, output_format):
         manifest = read_manifest(fetch(services, key_name, tmp_path / f"cut{n}.{output_format}"))
         assert manifest["present"] and manifest["signature_valid"], manifest
         assert manifest["generation"]["job_id"].startswith("job_")
+
+
+@pytest.mark.parametrize("play", ["loop", "freeze"])
+def test_a_background_video_loops_or_freezes(tmp_path, play):
+    import subprocess
+
+    from media.encode.ffmpeg_binary import ffmpeg_exe
+
+    # one second of red, then one of green: a 2 s clip under 5 s of speech
+    clip = tmp_path / "clip.mp4"
+    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=0xc02020:s=160x90:r=10:d=1",
+                    "-f", "lavfi", "-i", "color=c=0x20c020:s=160x90:r=10:d=1", "-filter_complex", "[0][1]concat=n=2",
+                    "-pix_fmt", "yuv420p", str(clip)], check=True)
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(5.0), "audio", "audio/wav")
+    add_asset(services, tenant, "ast_clip", clip.read_bytes(), "video", "video/mp4")
+    narrated = scene(None, audio_asset_id="ast_narration", character={"offset": {"x": 0.6, "y": 0.0}, "scale": 0.5},
+                     background={"type": "video", "asset_id": "ast_clip", "fit": "cover", "play": play})
+    output = run_job(services, tenant, composition(320, 180, [narrated]))
+    video = fetch(services, output["key"], tmp_path / "video.mp4")
+
+    def background_at(t):
+        return np.median(frame_at(video, t)[20:160, 10:100].reshape(-1, 3), axis=0)
+
+    red, green = np.array((0xC0, 0x20, 0x20)), np.array((0x20, 0xC0, 0x20))
+    assert np.abs(background_at(0.5) - red).max() < 16 and np.abs(background_at(1.5) - green).max() < 16
+    assert np.abs(background_at(2.5) - (red if play == "loop" else green)).max() < 16
