@@ -75,12 +75,14 @@ def test_the_face_lands_where_scale_and_offset_put_it(english):
     _, _, main, _, _, _ = english
     frame = frame_at(main, 1.0)
     found = analyze_image(frame).face_box
-    # where the layout and the renderer's framing say it goes
-    box = presenter_box({"style": "normal", **MAIN_CHARACTER}, 960, 540)
+    # the contract: the box is scale × the canvas height, centred at offset × the half-canvas (x right,
+    # y down) from the canvas centre; within it, the face where the renderer's framing puts it
+    side = 0.6 * 540
+    left, top = 480 * (1 + 0.5) - side / 2, 270 * (1 + 0.1) - side / 2
     portrait = analyze_image(decode_portrait(Path("domain/presets/portraits/astronaut.png").read_bytes()))
-    framing = frame_portrait(portrait, box.side, 0.5, 128)
+    framing = frame_portrait(portrait, int(side), 0.5, 128)
     (x0, y0), (x1, y1) = (np.array(portrait.face_box).reshape(2, 2) - (framing.left, framing.top)) * framing.scale
-    expected = np.array([box.left + (x0 + x1) / 2, box.top + (y0 + y1) / 2])
+    expected = np.array([left + (x0 + x1) / 2, top + (y0 + y1) / 2])
     centre = np.array([(found[0] + found[2]) / 2, (found[1] + found[3]) / 2])
     assert np.abs(centre - expected).max() < 0.03 * 540, (centre, expected)
     assert (found[3] - found[1]) == pytest.approx((y1 - y0), rel=0.15)
