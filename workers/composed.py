@@ -121,7 +121,10 @@ def render_composed_segment(attempt: Attempt, scene: Scene, cuts: list[Cut], spo
                             scene_frame: int, total_segments: int, output_format: str, codec: str,
                             fade: tuple[list[np.ndarray], int] | None = None) -> None:
     index, fps = spoken.plan.index, attempt.fps
-    transparent = scene.compositors[0].transparent
+    # one alpha setting for the whole job, so its segments join: a scene on an opaque background is
+    # encoded with an opaque alpha plane when another scene is transparent
+    transparent = output_format != "mp4" and any(
+        s["background"].get("type") == "transparent" for s in attempt.spec["composition"]["scenes"])
     words = segment_words(spoken)
     tracks = [caption_track(words, cut.captions, cut.width, cut.height) if cut.captions.get("burn_in") else None
               for cut in cuts]

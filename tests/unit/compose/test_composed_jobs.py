@@ -330,3 +330,17 @@ def test_a_background_video_loops_or_freezes(tmp_path, play):
     red, green = np.array((0xC0, 0x20, 0x20)), np.array((0x20, 0xC0, 0x20))
     assert np.abs(background_at(0.5) - red).max() < 16 and np.abs(background_at(1.5) - green).max() < 16
     assert np.abs(background_at(2.5) - (red if play == "loop" else green)).max() < 16
+
+
+def test_a_webm_may_mix_transparent_and_opaque_scenes(tmp_path):
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(1.0), "audio", "audio/wav")
+    clear = scene(None, audio_asset_id="ast_narration", background={"type": "transparent"})
+    blue = scene(None, audio_asset_id="ast_narration", background={"type": "color", "color": BLUE})
+    output = run_job(services, tenant, composition(256, 144, [clear, blue], output_format="webm"))
+    video = fetch(services, output["key"], tmp_path / "video.webm")
+    assert output["duration_s"] == pytest.approx(2.0, abs=0.15)
+    assert rgba_frame_at(video, 0.5, tmp_path)[3, 3, 3] == 0
+    later = rgba_frame_at(video, 1.5, tmp_path)
+    assert later[3, 3, 3] == 255 and np.abs(later[3, 3, :3].astype(int) - (0x20, 0x60, 0xC0)).max() < 16
