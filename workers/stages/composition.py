@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from domain.drafts import DRAFT_LABEL
 from domain.errors import JobFailure
@@ -126,7 +127,7 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
     boxes = [presenter_box(cut.characters[scene.index], cut.width, cut.height) for cut in cuts]
     scene.face_side = max(box.side for box in boxes)
     matting = any(bool(cut.characters[scene.index].get("matting")) for cut in cuts)
-    matte = portrait_matte_cached(attempt, portrait, rgb) if matting else None
+    matte = portrait_matte_cached(attempt, scene.spec["avatar"], portrait, rgb) if matting else None
     renderer = attempt.services.renderer(attempt.spec.get("model", "builtin"))
     scene.params = {**attempt.params, "resolution": scene.face_side}
     info = portrait.info or analyze_portrait(portrait.image).to_dict()
@@ -142,10 +143,14 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
             layers=layers))
 
 
-def portrait_matte_cached(attempt: Attempt, portrait: Portrait, rgb: np.ndarray) -> np.ndarray:
-    """The portrait's matte, made once per photo and kept in storage beside the speech cache,
-    under the photo's hash: every later job with this portrait (an asset or a preset) reads it."""
+def portrait_matte_cached(attempt: Attempt, avatar: dict[str, Any], portrait: Portrait, rgb: np.ndarray) -> np.ndarray:
+    """The portrait's matte, made once per photo. It is stored under the photo's hash (so a preset,
+    or the same photo uploaded twice, is segmented once) and, for an uploaded portrait, named in the
+    asset's analysis (``info["matte"]``) beside its face landmarks, as the face analysis is kept."""
+    recorded = (portrait.info or {}).get("matte") or {}
     key = f"cache/mattes/v{MATTE_VERSION}/{hashlib.sha256(portrait.image).hexdigest()}.png"
+    if recorded.get("version") == MATTE_VERSION and recorded.get("key"):
+        key = str(recorded["key"])
     storage = attempt.storage
     if attempt.storage_call(lambda: storage.exists(key), "reading the matte cache"):
         matte = matte_from_png(attempt.storage_call(lambda: storage.get_bytes(key), "reading the matte cache"))
@@ -155,7 +160,16 @@ def portrait_matte_cached(attempt: Attempt, portrait: Portrait, rgb: np.ndarray)
         matte = portrait_matte(rgb)
     data = matte_png(matte)
     attempt.storage_call(lambda: storage.put_bytes(key, data, "image/png"), "storing the matte")
+    asset_id = avatar.get("asset_id")
+    if asset_id and recorded.get("key") != key:
+        attempt.transaction(lambda s: _record_matte(s, str(asset_id), key))
     return matte
+
+
+def _record_matte(session: Session, asset_id: str, key: str) -> None:
+    asset = session.get(Asset, asset_id)
+    if asset is not None:
+        asset.info = {**dict(asset.info or {}), "matte": {"key": key, "version": MATTE_VERSION}}
 
 
 def asset_bytes(attempt: Attempt, asset_id: str, what: str) -> bytes:

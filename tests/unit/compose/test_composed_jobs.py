@@ -344,3 +344,29 @@ def test_a_webm_may_mix_transparent_and_opaque_scenes(tmp_path):
     assert rgba_frame_at(video, 0.5, tmp_path)[3, 3, 3] == 0
     later = rgba_frame_at(video, 1.5, tmp_path)
     assert later[3, 3, 3] == 255 and np.abs(later[3, 3, :3].astype(int) - (0x20, 0x60, 0xC0)).max() < 16
+
+
+def test_a_portrait_is_cut_out_once_and_its_matte_kept_with_its_analysis(tmp_path, monkeypatch):
+    import workers.stages.composition as composition_stage
+    from domain.models import Asset
+    from media.render.face import analyze_portrait
+
+    segmented = []
+    real = composition_stage.portrait_matte
+    monkeypatch.setattr(composition_stage, "portrait_matte", lambda rgb: segmented.append(1) or real(rgb))
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    photo = Path("domain/presets/portraits/astronaut.png").read_bytes()
+    add_asset(services, tenant, "ast_portrait", photo, "image", "image/png")
+    with services.sessions() as session, session.begin():
+        session.get(Asset, "ast_portrait").info = analyze_portrait(photo).to_dict()
+    add_asset(services, tenant, "ast_narration", tone_wav(1.0), "audio", "audio/wav")
+    job = composition(256, 144, [scene(None, audio_asset_id="ast_narration", avatar={"asset_id": "ast_portrait"})])
+
+    run_job(services, tenant, job, wm_code=21)
+    with services.sessions() as session:
+        recorded = session.get(Asset, "ast_portrait").info["matte"]
+    assert services.storage.exists(recorded["key"]) and segmented == [1]
+
+    run_job(services, tenant, job, wm_code=22)
+    assert segmented == [1]  # the second job read the kept matte
