@@ -21,10 +21,12 @@ from pathlib import Path
 
 from PIL import ImageFont
 
+from domain.composition_rules import FONT_NAMES as FONT_NAMES
+
 FONTS_DIR = Path(__file__).with_name("fonts")
 
-#: the names a job may give a text overlay or its captions (the API validates against this)
-FONT_NAMES: tuple[str, ...] = ("noto-sans", "noto-serif", "noto-sans-cjk", "noto-sans-arabic", "noto-sans-devanagari")
+# FONT_NAMES, the names a job may give a text overlay or its captions, is the contract's list, kept once in
+# domain.composition_rules (the API validates against it); tests/unit/compose checks every name draws.
 DEFAULT_FONT = "noto-sans"
 
 #: scripts by code point range, and the font that draws each
