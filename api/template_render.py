@@ -18,13 +18,13 @@ from api.asset_uses import USES, AssetUse, asset_for_use
 from api.ownership import owned
 from api.problems import validation_code
 from api.schemas import JobSpecSchema
-from api.template_fit import text_overflows
 from domain import composition_rules as R
 from domain.config import Settings
 from domain.errors import ProblemError
 from domain.models import Asset, Template, TemplateVersion, Tenant
 from domain.template_variables import WHOLE_FIELD_TYPES, resolve_values, variable_problem
 from domain.templates import ParsedBody, Path
+from media.compose import text_overflows
 from media.errors import MediaError
 from media.tts.voices import resolve_voice
 from tasks.webhook_targets import check_webhook_url
@@ -147,7 +147,8 @@ class TemplateRenderer:
             return
         for path, slot in self.parsed.slots.items():
             overlay = _overlay_at(composition, path)
-            if overlay is not None and text_overflows(overlay, composition["canvas"]):
+            canvas = composition["canvas"]
+            if overlay is not None and text_overflows(overlay, canvas["width"], canvas["height"]):
                 name = slot.names[0]
                 raise variable_problem("text_overflow", name, f"the text does not fit its {overlay['role']} overlay "
                                        f"({len(overlay['text'])} characters), even wrapped and shrunk. Shorten it.")
