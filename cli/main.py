@@ -19,6 +19,7 @@ from cli.console import load_settings as _settings
 from cli.jobs import jobs
 from cli.keys import keys
 from cli.reports import catalog, usage, workers
+from cli.templates import batch, templates
 from domain.states import JobState
 
 
@@ -33,7 +34,7 @@ def main() -> None:
     """talkfarm: a render farm for AI talking-head video."""
 
 
-for _command in (keys, jobs, catalog, workers, usage):
+for _command in (keys, jobs, catalog, workers, usage, templates, batch):
     main.add_command(_command)
 
 
