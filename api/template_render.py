@@ -75,6 +75,8 @@ class TemplateRenderer:
     row: TemplateVersion
     settings: Settings
     parsed: ParsedBody
+    #: built once: a marshmallow schema costs more to build than to load a body with
+    schema: JobSpecSchema = field(default_factory=JobSpecSchema)
     _assets: dict[tuple[str, str, AssetUse], ProblemError | None] = field(default_factory=dict)
 
     @classmethod
@@ -102,10 +104,9 @@ class TemplateRenderer:
             if variable["type"] in WHOLE_FIELD_TYPES and not values[variable["name"]]:
                 for path in self.parsed.paths_of(variable["name"]):
                     _parent(body, path)[path[-1]] = None
-        schema = JobSpecSchema()
-        body.update({k: v for k, v in overrides.items() if v is not None and k in schema.fields})
+        body.update({k: v for k, v in overrides.items() if v is not None and k in self.schema.fields})
         try:
-            spec = schema.load(body)
+            spec = self.schema.load(body)
         except ValidationError as exc:
             raise ProblemError(validation_code(exc.messages), "The job this template makes is not valid with these "
                                "values.", 422, errors=exc.messages) from None

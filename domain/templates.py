@@ -162,9 +162,9 @@ class ParsedBody:
         size = self.filled_length(variables)
         if size > self.max_chars:
             raise _too_large(size, self.max_chars)
-        filled = _copy(self.body)
+        filled: dict[str, Any] = _copy(self.body)
         for path, slot in self.slots.items():
-            parent = filled
+            parent: Any = filled
             for part in path[:-1]:
                 parent = parent[part]
             parent[path[-1]] = slot.fill(variables)
