@@ -105,6 +105,8 @@ class TemplateRenderer:
                 for path in self.parsed.paths_of(variable["name"]):
                     _parent(body, path)[path[-1]] = None
         body.update({k: v for k, v in overrides.items() if v is not None and k in self.schema.fields})
+        if self.row.brand_kit_id and "brand_kit_id" in self.schema.fields:  # once jobs take brand kits (issue 19)
+            body.setdefault("brand_kit_id", self.row.brand_kit_id)
         try:
             spec = self.schema.load(body)
         except ValidationError as exc:

@@ -56,8 +56,10 @@ def farm(data_dir: Path, database_url: str | None, room: int):
     client = create_app(settings, sender=sender).test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
     def finish_all() -> None:
+        """Every job so far finished, and the worker heard from (a run outlasts a heartbeat's lifetime)."""
         with sessions() as session, session.begin():
             session.execute(sa.update(Job).values(status="succeeded"))
+            session.execute(sa.update(Worker).values(heartbeat_at=utcnow()))
 
     return client, sender, finish_all
 
@@ -107,7 +109,7 @@ def run(count: int, runs: int, database_url: str | None) -> list[dict]:
         cpus = [c for _, c in results[name]]
         table.append({"variant": name, "rows": count, "wall_s": statistics.median(walls),
                       "cpu_s": statistics.median(cpus), "ms_per_row": 1000 * statistics.median(walls) / count,
-                      "sent": int(results[name + "#sent"][0][0])})
+                      "sent": int(min(n for n, _ in results[name + "#sent"]))})
     return table
 
 
@@ -124,7 +126,7 @@ def main() -> None:
         print(f"{r['variant']:<45} {r['rows']:>5} {r['wall_s']:>8.2f} {r['cpu_s']:>7.2f} {r['ms_per_row']:>7.2f} "
               f"{r['wall_s'] / base:>7.2f}x {r['sent']:>5}")
     print(f"median of {args.runs} runs; database: {'PostgreSQL' if args.database_url else 'SQLite'}; "
-          "sent: jobs handed to the broker by the time the 201 came back")
+          "sent: jobs handed to the broker by the time the 201 came back (fewest of the runs)")
 
 
 if __name__ == "__main__":
