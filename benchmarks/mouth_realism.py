@@ -24,9 +24,11 @@ their distance to the real mouth of the astronaut photo (scikit-image's
 - ``render``: the renderer at ``--root`` (run once on the previous commit for
   "before", once on this one for "after").
 
-It also prints the teeth's mean L*a*b* (the brightest fifth of the judged
-inside, where teeth show) and what it should match: the portrait's own teeth
-(the astronaut) or the white of its eyes (a closed-mouth portrait).
+It also prints the teeth's mean L*a*b* (the brightest tenth of the judged
+inside, where teeth show) and the white they should match, by
+``media.render.white_balance``: the portrait's own teeth (the astronaut), else
+the whites of its eyes, else its skin (Grace Hopper: her eyes show too little
+white).
 
 The validation table (``--validate``) shows the measure is steady for real
 mouths under the nuisances the renders bring (scale ×0.5..×4, JPEG, mirroring,
@@ -62,7 +64,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import math
 import sys
 from pathlib import Path
 
@@ -86,8 +87,6 @@ PORTRAITS = ("astronaut", "grace_hopper", "hopper_warm")
 OPEN_IOD = 0.05
 LIPS_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95)
 LIPS_OUTER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146)
-EYE_A = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
-EYE_B = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
 
 
 def portrait_rgb(name: str) -> np.ndarray:
@@ -143,7 +142,7 @@ def texture_of(rgb: np.ndarray, p: np.ndarray):
     return realism.mouth_texture(rgb, inner, realism.skin_level(rgb, outer, inner))
 
 
-def teeth_lab(rgb: np.ndarray, p: np.ndarray, share: float = 0.2) -> np.ndarray | None:
+def teeth_lab(rgb: np.ndarray, p: np.ndarray, share: float = 0.1) -> np.ndarray | None:
     """Mean L*a*b* of the brightest ``share`` of the inner mouth's pixels."""
     import cv2
 
@@ -157,26 +156,6 @@ def teeth_lab(rgb: np.ndarray, p: np.ndarray, share: float = 0.2) -> np.ndarray 
     lab = lab * [100 / 255, 1, 1] - [0, 128, 128]
     bright = lab[lab[:, 0] >= np.quantile(lab[:, 0], 1 - share)]
     return bright.mean(axis=0)
-
-
-def sclera_lab(rgb: np.ndarray, p: np.ndarray) -> np.ndarray | None:
-    """Mean L*a*b* of the eye whites: inside the eye openings, outside the irises,
-    the brighter half of the least saturated pixels."""
-    import cv2
-
-    mask = np.zeros(rgb.shape[:2], np.uint8)
-    for eye in (EYE_A, EYE_B):
-        cv2.fillPoly(mask, [np.round(p[list(eye)] * 4).astype(np.int32)], 255, shift=2)
-    for centre, rim in ((468, 469), (473, 474)):
-        r = np.linalg.norm(p[rim] - p[centre]) * 1.15
-        cv2.circle(mask, tuple(np.round(p[centre]).astype(int)), int(math.ceil(r)), 0, -1)
-    pixels = rgb[mask > 0]
-    if len(pixels) < 10:
-        return None
-    lab = cv2.cvtColor(pixels.reshape(-1, 1, 3), cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float64)
-    lab = lab * [100 / 255, 1, 1] - [0, 128, 128]
-    keep = lab[lab[:, 0] >= np.quantile(lab[:, 0], 0.5)]
-    return keep.mean(axis=0)
 
 
 def reference_texture():
@@ -247,17 +226,20 @@ def judge(clips, fps: int, keep_visemes: bool):
 
 
 def target_lab(prepared) -> tuple[str, np.ndarray | None]:
-    """What the teeth should look like: the portrait's own (its still frame's
-    open mouth), else the white of its eyes."""
-    still = np.ascontiguousarray(prepared.still_frame)
-    tracker = Tracker(static=True)
-    p = tracker(still)
-    tracker.close()
-    if p is None:
-        return "-", None
-    if np.linalg.norm(p[13] - p[14]) / iod(p) >= OPEN_IOD:
-        return "own teeth", teeth_lab(still, p)
-    return "eye whites", sclera_lab(still, p)
+    """What the teeth should look like, by this repository's ``white_balance``
+    (the same for every ``--root``): the portrait's own teeth, else the whites
+    of its eyes, else its skin."""
+    import cv2
+
+    balance = _load("white_balance_measure", HERE / "media/render/white_balance.py")
+    info, to_canvas = prepared.info, prepared.framing.to_canvas
+    inner = to_canvas(np.array(info.lips_inner))
+    gap = float(np.linalg.norm(to_canvas(np.array(info.points["upper_lip_inner"]))
+                               - to_canvas(np.array(info.points["lower_lip_inner"]))))
+    width = float(np.linalg.norm(inner[0] - inner[10]))
+    white, source = balance.teeth_white(info, to_canvas, prepared.canvas, gap > 0.06 * width)
+    lab = cv2.cvtColor(np.clip(white, 0, 255).astype(np.uint8).reshape(1, 1, 3), cv2.COLOR_RGB2LAB)
+    return source, lab.reshape(3).astype(np.float64) * [100 / 255, 1, 1] - [0, 128, 128]
 
 
 def fmt_lab(lab) -> str:

@@ -120,16 +120,15 @@ def mouth_texture(rgb: np.ndarray, inner_lips: np.ndarray, skin: float) -> Mouth
     pad = int(np.ceil(2 / scale)) + 2
     bx0, by0 = max(int(x0) - pad, 0), max(int(y0) - pad, 0)
     bx1, by1 = min(int(np.ceil(x1)) + pad, w), min(int(np.ceil(y1)) + pad, h)
-    gray = _luminance(rgb[by0:by1, bx0:bx1]) / max(skin, 1.0)
+    gray = np.asarray(_luminance(rgb[by0:by1, bx0:bx1]) / max(skin, 1.0), np.float32)
     if scale < 1:  # shrinking: blur first, as an area average would
-        gray = cv2.GaussianBlur(gray, (0, 0), 0.45 / scale)
+        gray = np.asarray(cv2.GaussianBlur(gray, (0, 0), 0.45 / scale), np.float32)
     matrix = np.array([[scale, 0.0, (bx0 - x0) * scale], [0.0, scale, (by0 - y0) * scale]])
     norm = cv2.warpAffine(gray, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    mask = np.zeros((out_h, out_w), np.uint8)
-    cv2.fillPoly(mask, [np.round((points - (x0, y0)) * scale * 4).astype(np.int32)], 255, shift=2)
+    polygon = np.zeros((out_h, out_w), np.uint8)
+    cv2.fillPoly(polygon, [np.round((points - (x0, y0)) * scale * 4).astype(np.int32)], 255, shift=2)
     # Leave out the two pixels of the lip line itself: the tracker's line wanders that much.
-    mask = cv2.erode(mask, np.ones((3, 3), np.uint8), iterations=1)
-    inside = mask > 0
+    inside = cv2.erode(polygon, np.ones((3, 3), np.uint8), iterations=1) > 0
     texture = MouthTexture(frames=1, pixels=int(inside.sum()))
     if texture.pixels < 20:
         texture.frames = 0
@@ -144,7 +143,7 @@ def mouth_texture(rgb: np.ndarray, inner_lips: np.ndarray, skin: float) -> Mouth
     magnitude = np.hypot(gx, gy)[inside]
     angle = (np.degrees(np.arctan2(gy, gx))[inside] % 180.0)
     bins = np.minimum((angle / (180.0 / ORIENTATION_BINS)).astype(int), ORIENTATION_BINS - 1)
-    texture.counts["orientation"] = np.bincount(bins, weights=magnitude, minlength=ORIENTATION_BINS)
+    texture.counts["orientation"] = np.bincount(bins, weights=magnitude, minlength=ORIENTATION_BINS).astype(np.float64)
     texture.counts["magnitude"] = np.histogram(magnitude, MAGNITUDE_EDGES)[0].astype(np.float64)
     texture.counts["luminance"] = np.histogram(norm[inside], LUMA_EDGES)[0].astype(np.float64)
     return texture

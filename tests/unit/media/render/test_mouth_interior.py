@@ -1,0 +1,131 @@
+"""The inside of the built-in mouth: real teeth, a shaded cavity, a tongue that
+rises, soft lip edges (issue 22). Frames are painted from the real model's
+fields on Grace Hopper's closed-mouth portrait (the teeth are drawn) and the
+regions read from the same fields."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from media.render import mouth as mouth_module
+from media.render import teeth
+from media.render.batcher import DirectRunner
+from media.render.controls import ANIMATION_NAMES
+from media.render.renderer import Renderer
+from media.render.visemes import VISEMES, VisemeTrack
+
+matplotlib_cbook = pytest.importorskip("matplotlib.cbook")
+
+
+@pytest.fixture(scope="module")
+def hopper():
+    data = Path(matplotlib_cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)).read_bytes()
+    renderer = Renderer.for_model("builtin")
+    return renderer, renderer.prepare(data, None, {"resolution": 512})
+
+
+def painted(hopper, viseme, monkeypatch, **override):
+    """The painted inside of one frame and the fields it was painted from."""
+    renderer, prepared = hopper
+    seen = {}
+    real_paint = mouth_module.paint
+
+    def spy(target, below_top, above_bottom, look, alpha, fade, animation, interior):
+        real_paint(target, below_top, above_bottom, look, alpha, fade, animation, interior)
+        seen.update(target=target.copy(), below_top=below_top, above_bottom=above_bottom, look=look.copy(),
+                    alpha=alpha * fade)
+
+    monkeypatch.setattr(mouth_module, "paint", spy)
+    target = dict(zip(ANIMATION_NAMES, VISEMES[viseme][0]))
+    target.update(override)
+    controls = {name: np.array([value], np.float32) for name, value in target.items()}
+    renderer.mouth.draw(prepared.mouth, prepared.canvas, VisemeTrack(controls, np.zeros(1, bool), (viseme,)),
+                        np.arange(1), DirectRunner())
+    return seen
+
+
+def luma(rgb):
+    return rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def test_the_cavity_is_a_dark_warm_gradient_never_flat_and_never_black(hopper, monkeypatch):
+    f = painted(hopper, "aa", monkeypatch)
+    hw = hopper[1].mouth.interior.half_width
+    above_upper, below_lower, across = f["look"][..., 1], f["look"][..., 2], f["look"][..., 6]
+    cavity = ((f["alpha"] > 0.99) & (above_upper < -2) & (below_lower < -2) & (np.abs(across) < 0.7)
+              & (f["below_top"] > 0.06 * hw) & (f["above_bottom"] > 0.35 * f["below_top"]))
+    assert cavity.sum() > 50
+    pixels = f["target"][cavity].astype(np.float32)
+    assert pixels.min(axis=0).max() >= 10 and pixels.min() >= 5, "pure black"
+    assert np.median(pixels[:, 0]) > np.median(pixels[:, 2]) + 5, "not warm"
+    light = luma(f["target"][cavity])
+    assert light.max() - light.min() > 15, "flat paint"
+    assert np.median(light) < 0.45 * float(luma(hopper[1].mouth.interior.lip[None])[0]), "not dark"
+
+
+def test_teeth_are_real_photograph_pixels_without_evenly_spaced_lines(hopper, monkeypatch):
+    f = painted(hopper, "E", monkeypatch)
+    above_upper, across = f["look"][..., 1], f["look"][..., 6]
+    band = (f["alpha"] > 0.99) & (above_upper > 1.5) & (f["below_top"] > 2.5) & (np.abs(across) < 0.6)
+    assert band.sum() > 30, "no upper teeth"
+    teeth_light = luma(f["target"][band])
+    assert np.median(teeth_light) > 1.8 * np.median(luma(f["target"][(f["alpha"] > 0.99) & (above_upper < -4)]))
+    # The teeth's light along the row, column by column: no strong single period.
+    ys, xs = np.nonzero(band)
+    profile = np.array([teeth_light[xs == x].mean() for x in range(xs.min(), xs.max() + 1) if (xs == x).any()])
+    profile = profile - np.convolve(profile, np.ones(9) / 9, mode="same")
+    spectrum = np.abs(np.fft.rfft(profile[4:-4] * np.hanning(len(profile) - 8)))[2:] ** 2
+    assert spectrum.max() / spectrum.sum() < 0.35
+
+
+def test_the_tongue_shows_on_l_and_its_tip_rises_with_the_tongue_control(hopper, monkeypatch):
+    def tongue_top(tongue: float) -> tuple[int, float]:
+        f = painted(hopper, "aa", monkeypatch, tongue=tongue)
+        rgb = f["target"].astype(np.float32)
+        centre = (np.abs(f["look"][..., 6]) < 0.15) & (f["alpha"] > 0.99) & (f["look"][..., 1] < -2)
+        reddish = centre & (rgb[..., 0] > 90) & (rgb[..., 0] > 1.6 * rgb[..., 2])
+        share = f["above_bottom"][reddish] / np.maximum(f["below_top"] + f["above_bottom"], 1)[reddish]
+        return int(reddish.sum()), float(np.max(share)) if reddish.any() else 0.0
+
+    rest_pixels, rest_top = tongue_top(0.0)
+    raised_pixels, raised_top = tongue_top(1.0)
+    assert rest_pixels > 10, "no tongue on an open vowel"
+    assert raised_top > rest_top + 0.2, "the tip does not rise"
+    nn = painted(hopper, "nn", monkeypatch)
+    rgb = nn["target"].astype(np.float32)
+    assert ((nn["alpha"] > 0.9) & (rgb[..., 0] > 90) & (rgb[..., 0] > 1.6 * rgb[..., 2])).sum() > 5, "no tongue on l/n"
+
+
+def test_the_lower_lip_covers_the_lower_teeth_unless_a_sound_bares_them(hopper, monkeypatch):
+    def lower_teeth_pixels(viseme: str, **override) -> int:
+        f = painted(hopper, viseme, monkeypatch, **override)
+        light = luma(f["target"])
+        return int(((f["alpha"] > 0.99) & (f["look"][..., 1] < -3) & (light > 120)).sum())
+
+    assert lower_teeth_pixels("aa") == 0
+    assert lower_teeth_pixels("aa", teeth=1.0) > 10
+
+
+def test_the_inner_lip_edge_fades_from_the_lips_colour(hopper, monkeypatch):
+    f = painted(hopper, "aa", monkeypatch)
+    lip = hopper[1].mouth.interior.lip
+    centre = np.abs(f["look"][..., 6]) < 0.3
+    rgb = f["target"].astype(np.float32)
+    steps = []
+    for d in (0.5, 1.5, 2.5, 3.5):
+        ring = centre & (np.abs(f["above_bottom"] - d) < 0.5) & (f["alpha"] > 0.99)
+        steps.append(np.median(rgb[ring], axis=0))
+    # Lip-coloured at the edge, then darker step by step: a falloff, not one flat band.
+    assert np.linalg.norm(steps[0] / steps[0].sum() - lip / lip.sum()) < 0.08
+    lights = [float(s.mean()) for s in steps]
+    assert all(a > b for a, b in zip(lights, lights[1:]))
+
+
+def test_the_teeth_strip_ships_and_is_matched_to_the_portraits_white():
+    strip = teeth.source_strip()
+    assert strip.shape == (teeth.ROWS, teeth.COLUMNS, 3)
+    white = np.array([200.0, 150.0, 120.0], np.float32)
+    matched = teeth.TeethStrip.for_mouth(40.0, white)
+    assert teeth.strip_white(cv2.resize(matched.pixels, (teeth.COLUMNS, teeth.ROWS))) == pytest.approx(white, abs=12)
