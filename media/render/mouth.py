@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from media.render import controls as ctl
 from media.render.face import PortraitInfo
 from media.render.framing import ToCanvas
-from media.render.mouth_interior import Interior, paint
+from media.render.mouth_interior import UPPER_DISPLAY, Interior, paint
 from media.render.teeth import TeethStrip
 from media.render.white_balance import teeth_white
 
@@ -29,6 +29,9 @@ CAVITY_RGB = np.array([58.0, 22.0, 24.0], dtype=np.float32)
 TONGUE_RGB = np.array([168.0, 78.0, 80.0], dtype=np.float32)
 #: darkness of the crease where pressed lips meet
 CREASE = 0.55
+#: the lips' edges carry the portrait's seam (its crease, or its teeth) as they part;
+#: the lip's colour is painted over this much of them (mouth half-widths)
+SEAM = 0.03
 #: extra room around the motion's support, as a share of the region side
 REGION_SLACK = 0.06
 #: mesh landmarks: the hinge axis's ends (in front of the ears) and the lower face, whose depth shapes the jaw's drop
@@ -200,8 +203,9 @@ def _interior(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray, shows
     gray = palette.mean(axis=1, keepdims=True)
     palette = (gray + (palette - gray) * colourful).astype(np.float32)
     white, source = teeth_white(info, to_canvas, canvas, shows_teeth)
+    display = 0.0 if shows_teeth else UPPER_DISPLAY * half_width
     return Interior(TeethStrip.for_mouth(half_width, white), palette[0], palette[1],
-                    _lip_colour(info, to_canvas, canvas, palette[1]), half_width, source)
+                    _lip_colour(info, to_canvas, canvas, palette[1]), half_width, display, source)
 
 
 def _lip_colour(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray,
@@ -289,7 +293,13 @@ class FieldApplier:
             if crease.any():
                 darker = target * (1.0 - crease)[..., None] + interior.cavity * crease[..., None]
                 target[...] = np.rint(darker).clip(0, 255).astype(np.uint8)
-            paint(target, below_top, above_bottom, look, inside * (1.0 - own), fade, animation, interior)
+            # Where the mouth is open the painted inside reaches SEAM over the lips, so their
+            # inner edges are the lips' colour, not the portrait's seam stretched along them.
+            band = max(SEAM * interior.half_width, 1.0)
+            reach = (_unit((below_top + band) / band) * _unit((above_bottom + band) / band)
+                     * _unit(below_top + above_bottom - 1.0))
+            paint(target, below_top, above_bottom, look, np.maximum(inside, reach) * (1.0 - own), fade, animation,
+                  interior)
         return x0, y0, pixels
 
     def _window(self, cells: np.ndarray) -> tuple[int, int, int, int] | None:

@@ -48,6 +48,9 @@ TEETH_REACH, TEETH_FADE = 0.92, 0.22
 TONGUE_REST, TONGUE_TIP, TONGUE_TIP_WIDTH, TONGUE_WIDTH = 0.26, 0.46, 0.42, 0.78
 #: the inner lip edge: the lip's colour carried this far into the opening (half-widths, at least 1.5 px)
 LIP_EDGE = 0.05
+#: drawn upper incisors show this much more below the upper lip than the model's edge
+#: (half-widths; about 1-2 mm, the display of relaxed adult lips)
+UPPER_DISPLAY = 0.05
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Interior:
     tongue: NDArray[np.float32]  # RGB
     lip: NDArray[np.float32]  # RGB, the lips' own colour
     half_width: float  # px
+    upper_display: float  # px the drawn upper teeth reach below the model's edge (0 for a portrait's own)
     white_source: str  # where the teeth's white came from (own teeth, eye whites, skin)
 
 
@@ -73,6 +77,7 @@ def paint(target: np.ndarray, below_top: np.ndarray, above_bottom: np.ndarray, l
     """
     hw = max(interior.half_width, 1.0)
     above_upper, below_lower, light, _below_tongue, shade, across = (look[..., i] for i in range(1, 7))
+    above_upper = above_upper + interior.upper_display
     u = across
     u2 = np.minimum(u * u, 1.5)
     teeth_bared = float(np.clip(animation[INDEX["teeth"]], 0.0, 1.0))
@@ -116,7 +121,7 @@ def paint(target: np.ndarray, below_top: np.ndarray, above_bottom: np.ndarray, l
     lower_v = np.maximum(lower_edge, 0.0) / (TEETH_HEIGHT * hw)
     lower = _sample(strip, u * LOWER_NARROWING, lower_v)
     lower_shade = 0.8 * sides * (0.75 + 0.25 * _smooth(above_bottom / (0.08 * hw)))
-    lower_alpha = _smooth(lower_edge / 1.2 + 0.5) * reach
+    lower_alpha = _smooth(lower_edge / 1.2 - 0.3) * reach
     colour += (lower * lower_shade[..., None] - colour) * lower_alpha[..., None]
     upper_v = np.maximum(above_upper, 0.0) / (TEETH_HEIGHT * hw)
     upper = _sample(strip, u, upper_v)
@@ -125,16 +130,30 @@ def paint(target: np.ndarray, below_top: np.ndarray, above_bottom: np.ndarray, l
     colour += (upper * (sides * under_lip)[..., None] - colour) * upper_alpha[..., None]
 
     # The lips turn inward: their colour carried into the opening, darkening as it goes.
+    # Their colour is the local one (the lip, or the skin at the corners): the pixels
+    # around the opening, away from the seam, spread inwards by a normalised blur.
     edge = max(LIP_EDGE * hw, 1.5)
+    lip = _surround(target, alpha, edge, interior.lip)
     # Over the upper teeth the lip is thin: its edge carries less of its colour.
     for distance, over in ((below_top, 0.6 * upper_alpha), (above_bottom, 0.0)):
         t = np.clip(distance / edge, 0.0, 1.0)
-        weight = (1.0 - _smooth(t)) * (1.0 - over)
-        colour += (interior.lip * (0.9 - 0.4 * t)[..., None] - colour) * weight[..., None]
+        weight = (1.0 - _smooth(t)) * (1.0 - over * (distance > 0))
+        colour += (lip * (0.95 - 0.45 * t)[..., None] - colour) * weight[..., None]
 
     a = (alpha * fade)[..., None]
     blended = target.astype(np.float32) * (1.0 - a) + colour * a
     target[...] = np.rint(blended).clip(0, 255).astype(np.uint8)
+
+
+def _surround(target: np.ndarray, alpha: np.ndarray, reach: float, fallback: np.ndarray) -> NDArray[np.float32]:
+    """The colour of the pixels around the painted area, spread over it (H, W, 3)."""
+    outside = (alpha < 0.02).astype(np.float32)
+    sigma = 0.8 * reach + 1.0
+    weight = cv2.GaussianBlur(outside, (0, 0), sigma)
+    spread = cv2.GaussianBlur(target.astype(np.float32) * outside[..., None], (0, 0), sigma)
+    known = weight > 1e-3
+    colour = np.where(known[..., None], spread / np.maximum(weight, 1e-3)[..., None], fallback)
+    return np.asarray(colour, np.float32)
 
 
 def _smooth(x: np.ndarray) -> np.ndarray:
