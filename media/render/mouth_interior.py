@@ -47,7 +47,7 @@ TEETH_REACH, TEETH_FADE = 0.92, 0.22
 #: the tongue's dome at rest, as a share of the opening; how high its tip rises (share) and how wide it is (half-widths)
 TONGUE_REST, TONGUE_TIP, TONGUE_TIP_WIDTH, TONGUE_WIDTH = 0.26, 0.46, 0.42, 0.78
 #: the inner lip edge: the lip's colour carried this far into the opening (half-widths, at least 1.5 px)
-LIP_EDGE = 0.05
+LIP_EDGE = 0.08
 #: drawn upper incisors show this much more below the upper lip than the model's edge
 #: (half-widths; about 1-2 mm, the display of relaxed adult lips)
 UPPER_DISPLAY = 0.05
@@ -137,7 +137,7 @@ def paint(target: np.ndarray, below_top: np.ndarray, above_bottom: np.ndarray, l
     # Over the upper teeth the lip is thin: its edge carries less of its colour.
     for distance, over in ((below_top, 0.6 * upper_alpha), (above_bottom, 0.0)):
         t = np.clip(distance / edge, 0.0, 1.0)
-        weight = (1.0 - _smooth(t)) * (1.0 - over * (distance > 0))
+        weight = (1.0 - t) ** 1.5 * (1.0 - over * (distance > 0))
         colour += (lip * (0.95 - 0.45 * t)[..., None] - colour) * weight[..., None]
 
     a = (alpha * fade)[..., None]
