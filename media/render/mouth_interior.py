@@ -25,6 +25,7 @@ paints the same alone or in any batch.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -51,6 +52,9 @@ LIP_EDGE = 0.08
 #: drawn upper incisors show this much more below the upper lip than the model's edge
 #: (half-widths; about 1-2 mm, the display of relaxed adult lips)
 UPPER_DISPLAY = 0.05
+#: the cavity and tongue are mottled (the palate's ridges, the tongue's surface, uneven
+#: shadow) by this much, from a fixed noise pattern that moves with the mouth
+MOTTLE = 0.14
 
 
 @dataclass(frozen=True)
@@ -96,11 +100,12 @@ def paint(target: np.ndarray, below_top: np.ndarray, above_bottom: np.ndarray, l
     depth = np.clip(np.minimum(to_top, to_bottom) / (0.5 * height), 0.0, 1.0)
     near = (1.0 - depth) ** 2
     corner = 1.0 - 0.45 * np.clip(u2, 0.0, 1.0)
-    level = (CAVITY_BACK + (CAVITY_FRONT - CAVITY_BACK) * near) * corner * (0.8 + 0.2 * shade)
+    lips_height = np.maximum(below_top + above_bottom, 1.0)
+    mottle = 1.0 + MOTTLE * _noise(u, above_bottom / hw)
+    level = (CAVITY_BACK + (CAVITY_FRONT - CAVITY_BACK) * near) * corner * (0.8 + 0.2 * shade) * mottle
     colour: NDArray[np.float32] = np.maximum(interior.cavity * level[..., None], CAVITY_FLOOR).astype(np.float32)
 
     # The tongue: a dome on the jaw's floor, its tip rising with the tongue control.
-    lips_height = np.maximum(below_top + above_bottom, 1.0)
     dome = np.sqrt(np.clip(1.0 - u2 / (TONGUE_WIDTH * TONGUE_WIDTH), 0.0, 1.0))
     tip = np.clip(1.0 - u2 / (TONGUE_TIP_WIDTH * TONGUE_TIP_WIDTH), 0.0, 1.0) ** 2
     top_share = TONGUE_REST * (0.5 + 0.5 * jaw) * dome + TONGUE_TIP * tongue_up * tip
@@ -111,7 +116,7 @@ def paint(target: np.ndarray, below_top: np.ndarray, above_bottom: np.ndarray, l
     # towards its upper contour (further back) and its sides.
     front = np.clip(below_surface / np.maximum(top_share * lips_height, 1.0), 0.0, 1.0)
     lit = (0.6 + 0.4 * front) * (1.0 - 0.45 * np.clip(u2 / (TONGUE_WIDTH * TONGUE_WIDTH), 0.0, 1.0))
-    tongue_colour = interior.tongue * lit[..., None]
+    tongue_colour = interior.tongue * (lit * mottle)[..., None]
     colour += (tongue_colour - colour) * tongue[..., None]
 
     # The teeth: the lower row (behind the lower lip), then the upper row in front.
@@ -154,6 +159,26 @@ def _surround(target: np.ndarray, alpha: np.ndarray, reach: float, fallback: np.
     known = weight > 1e-3
     colour = np.where(known[..., None], spread / np.maximum(weight, 1e-3)[..., None], fallback)
     return np.asarray(colour, np.float32)
+
+
+@lru_cache(maxsize=1)
+def _noise_pattern() -> NDArray[np.float32]:
+    """A fixed pattern of soft blotches, -1..1, 64 × 64, the same in every process."""
+    rng = np.random.default_rng(22)
+    blurred = cv2.GaussianBlur(rng.standard_normal((64, 64)).astype(np.float32), (0, 0), 2.0,
+                               borderType=cv2.BORDER_REFLECT)
+    pattern = np.asarray(blurred / max(float(np.abs(blurred).max()), 1e-6), np.float32)
+    pattern.setflags(write=False)
+    return pattern
+
+
+def _noise(u: np.ndarray, v: np.ndarray) -> NDArray[np.float32]:
+    """The pattern at (u across, v up from the lower lip), both in mouth half-widths:
+    it rides on the lips, so it moves with the mouth and does not swim."""
+    map_x = ((u + 1.2) * 24.0).astype(np.float32)
+    map_y = (v * 24.0 + 8.0).astype(np.float32)
+    sampled = cv2.remap(_noise_pattern(), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return np.asarray(sampled, np.float32)
 
 
 def _smooth(x: np.ndarray) -> np.ndarray:
