@@ -29,6 +29,8 @@ CAVITY_RGB = np.array([58.0, 22.0, 24.0], dtype=np.float32)
 TONGUE_RGB = np.array([168.0, 78.0, 80.0], dtype=np.float32)
 #: darkness of the crease where pressed lips meet
 CREASE = 0.55
+#: a portrait's own teeth fade into the drawn ones over this much of the mouth's half-width
+OWN_TEETH_FADE = 0.2
 #: the lips' edges carry the portrait's seam (its crease, or its teeth) as they part;
 #: the lip's colour is painted over this much of them (mouth half-widths)
 SEAM = 0.03
@@ -278,6 +280,10 @@ class FieldApplier:
             # The portrait's own upper teeth, between the lip's rest edge and the teeth's
             # edge, stay where they are: neither moved nor drawn over.
             own = inside * _unit(look[..., 7] + 0.5) * _unit(look[..., 1] + 0.5)
+            # Towards the sides they give way to the drawn teeth gradually, not on a vertical
+            # line where the model stops keeping them (0.8 half-widths, less for rounded lips).
+            own_reach = 0.8 * (1.0 - 0.35 * max(-float(animation[ctl.INDEX["width"]]), 0.0))
+            own *= _unit((own_reach - np.abs(look[..., 6])) / OWN_TEETH_FADE)
             part[..., f["shift_x"]] *= 1.0 - own
             part[..., f["shift_y"]] *= 1.0 - own
         map_x = self.xs[y0:y1, x0:x1] - motion[..., f["shift_x"]]

@@ -45,6 +45,9 @@ LOWER_SHOW = 0.10
 LOWER_NARROWING = 1.25
 #: the teeth reach this far from the centre (half-widths), fading out over the last FADE
 TEETH_REACH, TEETH_FADE = 0.92, 0.22
+#: drawn teeth higher than this (share of their height) repeat this row: above it the
+#: photograph shows the shadow under her upper lip, not more tooth
+TEETH_TOP = 0.45
 #: the tongue's dome at rest, as a share of the opening; how high its tip rises (share) and how wide it is (half-widths)
 TONGUE_REST, TONGUE_TIP, TONGUE_TIP_WIDTH, TONGUE_WIDTH = 0.26, 0.46, 0.42, 0.78
 #: the inner lip edge: the lip's colour carried this far into the opening (half-widths, at least 1.5 px)
@@ -130,7 +133,7 @@ def paint(target: np.ndarray, below_top: np.ndarray, above_bottom: np.ndarray, l
     colour += (lower * lower_shade[..., None] - colour) * lower_alpha[..., None]
     upper_v = np.maximum(above_upper, 0.0) / (TEETH_HEIGHT * hw)
     upper = _sample(strip, u, upper_v)
-    under_lip = 0.65 + 0.35 * _smooth(below_top / (0.12 * hw))
+    under_lip = 0.75 + 0.25 * _smooth(below_top / (0.12 * hw))
     upper_alpha = _smooth(above_upper / 1.2 + 0.5) * reach
     colour += (upper * (sides * under_lip)[..., None] - colour) * upper_alpha[..., None]
 
@@ -190,6 +193,6 @@ def _smooth(x: np.ndarray) -> np.ndarray:
 def _sample(strip: TeethStrip, u: np.ndarray, v: np.ndarray) -> NDArray[np.float32]:
     """The strip's colour at (u across, v up the teeth), bilinear, edges replicated."""
     map_x = (strip.centre + u * strip.px_per_hw).astype(np.float32)
-    map_y = (strip.edge_row - np.minimum(v, 0.6) * strip.teeth_rows).astype(np.float32)
+    map_y = (strip.edge_row - np.minimum(v, TEETH_TOP) * strip.teeth_rows).astype(np.float32)
     sampled = cv2.remap(strip.pixels, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return np.asarray(sampled, np.float32)
