@@ -44,7 +44,7 @@ LOWER_SHOW = 0.10
 #: the lower incisors are narrower: the strip is read this much faster across
 LOWER_NARROWING = 1.25
 #: the teeth reach this far from the centre (half-widths), fading out over the last FADE
-TEETH_REACH, TEETH_FADE = 0.92, 0.22
+TEETH_REACH, TEETH_FADE = 0.86, 0.25
 #: drawn teeth higher than this (share of their height) repeat this row: above it the
 #: photograph shows the shadow under her upper lip, not more tooth
 TEETH_TOP = 0.45
@@ -126,8 +126,11 @@ def paint(target: np.ndarray, below_top: np.ndarray, above_bottom: np.ndarray, l
 
     # The teeth: the lower row (behind the lower lip), then the upper row in front.
     strip = interior.strip
-    reach = _smooth((TEETH_REACH - np.abs(u)) / TEETH_FADE)
-    sides = (1.0 - 0.4 * np.clip(u2, 0.0, 1.0)) * (0.85 + 0.15 * light)
+    # Rounded, pushed-out lips narrow the opening and shade its sides sooner.
+    rounding = float(np.clip(-animation[INDEX["width"]], 0.0, 1.0))
+    reach = _smooth((TEETH_REACH * (1.0 - 0.45 * rounding) - np.abs(u)) / TEETH_FADE)
+    narrowed = np.clip(u2 / (1.0 - 0.45 * rounding) ** 2, 0.0, 1.0)
+    sides = (1.0 - 0.6 * narrowed) * (0.85 + 0.15 * light)
     lower_v = np.maximum(lower_edge, 0.0) / (TEETH_HEIGHT * hw)
     lower = _sample(strip, u * LOWER_NARROWING, lower_v)
     lower_shade = 0.8 * sides * (0.75 + 0.25 * _smooth(above_bottom / (0.08 * hw)))
