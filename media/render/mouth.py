@@ -283,6 +283,8 @@ class FieldApplier:
             # Towards the sides they give way to the drawn teeth gradually, not on a vertical
             # line where the model stops keeping them (0.8 half-widths, less for rounded lips).
             own_reach = 0.8 * (1.0 - 0.35 * max(-float(animation[ctl.INDEX["width"]]), 0.0))
+            # (The model's cut is interpolated from its lattice: it may come a cell early.)
+            own_reach -= 1.5 * self.step / max(interior.half_width, 1.0)
             own *= _unit((own_reach - np.abs(look[..., 6])) / OWN_TEETH_FADE)
             part[..., f["shift_x"]] *= 1.0 - own
             part[..., f["shift_y"]] *= 1.0 - own
