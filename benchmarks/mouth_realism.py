@@ -3,6 +3,7 @@
     python benchmarks/mouth_realism.py [--resolutions 512 1024] [--scripts 3]
                                        [--root REPO] [--save FRAMES.npz] [--speech SPEECH.pickle]
     python benchmarks/mouth_realism.py --sheet BEFORE.npz AFTER.npz --out docs/face/mouth-before-after.png
+        (writes docs/face/mouth-before-after-<portrait>.png, one per portrait)
 
 Renders Piper speech (the joe voice with Piper's phone timing, as
 ``lipsync_quality.py``) with the head still on three frontal portraits: the
@@ -38,7 +39,8 @@ recolouring) and far for drawn ones.
 phone of each viseme class; ``--sheet`` lays two such files side by side.
 The measure's module is loaded from this repository whatever ``--root`` is.
 
-Before issue 22 (commit 1f159f4, 3 scripts, 2026-12-06; ``--validate``):
+Before issue 22 (commit 1f159f4) and after, the same Piper speech (``--speech``),
+2026-12-06:
 
     validation: mouth                  distance
     real, scaled x0.5 / x2 / x4           0.055 / 0.006 / 0.006
@@ -46,18 +48,18 @@ Before issue 22 (commit 1f159f4, 3 scripts, 2026-12-06; ``--validate``):
     drawn: flat black cavity              0.635
     drawn: tiled teeth over maroon        0.385
 
-    portrait        res judged   real  render   teeth L*a*b*        target (of)
-    astronaut       512    407  0.004   0.081       94 +2 +6      95 +2 +6 own teeth
-    astronaut      1024    406  0.005   0.079       94 +2 +6      95 +2 +6 own teeth
-    grace_hopper    512    201  0.004   0.222       74 +1 +7    38 +37 +30 eye whites
-    grace_hopper   1024    200  0.005   0.246       75 +1 +7    34 +34 +28 eye whites
-    hopper_warm     512    235  0.005   0.228       61 +8 +9    26 +39 +31 eye whites
-    hopper_warm    1024    231  0.005   0.246       61 +7 +9    25 +37 +30 eye whites
+    portrait        res   real  before  after   teeth L*a*b* before / after   target
+    astronaut       512  0.003   0.080  0.071   96 +2 +5 / 96 +2 +5      95 +3 +5 own teeth
+    astronaut      1024  0.004   0.079  0.069   96 +2 +5 / 96 +2 +5      95 +3 +6 own teeth
+    grace_hopper    512  0.005   0.221  0.125   77 +0 +7 / 75 +12 +13   82 +11 +13 skin
+    grace_hopper   1024  0.005   0.244  0.126   77 +0 +7 / 75 +12 +13   82 +11 +13 skin
+    hopper_warm     512  0.005   0.226  0.141   63 +8 +9 / 58 +19 +23   64 +17 +22 skin
+    hopper_warm    1024  0.005   0.244  0.141   63 +7 +9 / 58 +19 +23   64 +16 +23 skin
 
-The drawn mouths sit 16-50x further from the real one than the real mouth
-does at any size; the astronaut's keeps her own upper teeth, so it is nearer.
-The eye-white target of Grace Hopper is skin (L* 38, a* +37): her eyes are
-narrow, behind glasses, and show almost no white.
+The drawn mouths sat 16-50x further from the real one than the real mouth does
+at any size; after, the closed-mouth portraits are about 40 % nearer. The
+old eye-white probe read Grace Hopper's skin (L* 38, a* +37); her eyes show
+too little white, so the target is now taken from her skin.
 """
 
 from __future__ import annotations
@@ -367,8 +369,8 @@ def contact_sheet(before_path: Path, after_path: Path, out: Path) -> int:
     portraits = sorted({k.split("/")[0] for k in after.files}, key=lambda n: PORTRAITS.index(n) if n in PORTRAITS else 9)
     classes = ["sil"] + list(lipsync.OCULUS)
     tracker = Tracker(static=True)
-    rows = []
     for portrait in portraits:
+        rows = []
         still = after[f"{portrait}/sil"]
         p = tracker(still)
         outer = p[list(LIPS_OUTER)]
@@ -380,8 +382,7 @@ def contact_sheet(before_path: Path, after_path: Path, out: Path) -> int:
             tiles = []
             for source in (before, after):
                 if key in source.files:
-                    frame = source[key]
-                    crop = frame[box[1]:box[3], box[0]:box[2]]
+                    crop = source[key][box[1]:box[3], box[0]:box[2]]
                     crop = cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
                 else:
                     crop = np.zeros((2 * (box[3] - box[1]), 2 * (box[2] - box[0]), 3), np.uint8)
@@ -394,14 +395,16 @@ def contact_sheet(before_path: Path, after_path: Path, out: Path) -> int:
             row = np.concatenate([label, tiles[0], gap, tiles[1]], axis=1)
             rows.append(row)
             rows.append(np.full((4, row.shape[1], 3), 255, np.uint8))
+        sheet = np.concatenate(rows, axis=0)
+        path = out.with_name(f"{out.stem}-{portrait}{out.suffix}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # One sheet per portrait, each with its own 256 dithered colours: a few MiB,
+        # and the cavity's gradient does not band as it does under one shared palette.
+        image = Image.fromarray(sheet)
+        palette = image.quantize(256, method=Image.Quantize.MEDIANCUT)
+        image.quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG).save(path, optimize=True)
+        print(f"wrote {path} ({sheet.shape[1]}x{sheet.shape[0]}, {path.stat().st_size // 1024} KiB)")
     tracker.close()
-    width = max(r.shape[1] for r in rows)
-    rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
-    sheet = np.concatenate(rows, axis=0)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # 256 colours, dithered, keep the sheet a few MiB; the mouth reads the same.
-    Image.fromarray(sheet).quantize(256, dither=Image.Dither.FLOYDSTEINBERG).save(out, optimize=True)
-    print(f"wrote {out} ({sheet.shape[1]}x{sheet.shape[0]}, {out.stat().st_size // 1024} KiB)")
     return 0
 
 
