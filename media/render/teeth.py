@@ -1,8 +1,8 @@
 """Real teeth for mouths that do not show their own: a strip of the astronaut's
 upper teeth, unrolled along her smile, and matched to each portrait's light.
 
-The strip (``teeth_astronaut.png``) is cut from scikit-image's ``astronaut()``
-(NASA, public domain; see THIRD_PARTY_NOTICES.md) by ``python -m
+The strip (``teeth_photo/teeth_astronaut.png``) is cut from scikit-image's
+``astronaut()`` (NASA, public domain; ``teeth_photo/LICENCE.md``) by ``python -m
 media.render.teeth``: each column is one place across the mouth, ``u`` in
 mouth half-widths from the centre (-1.1 .. 1.1), each row one height on the
 teeth, ``v`` from the upper lip's inner edge (row 0, v = 1) down past the
@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-STRIP_PATH = Path(__file__).with_name("teeth_astronaut.png")
+STRIP_PATH = Path(__file__).with_name("teeth_photo") / "teeth_astronaut.png"
 #: the strip's extent and sampling (see the module doc)
 U_RANGE = (-1.1, 1.1)
 COLUMNS = 176
