@@ -31,7 +31,7 @@ from domain.timeutil import utcnow
 from media.errors import MediaError
 from media.render.batcher import DynamicBatcher
 from media.render.face import analyze_portrait
-from media.render.registry import FileVersion, file_version, known_models, models_for_pool
+from media.render.model_catalog import FileVersion, file_version, known_models, models_for_pool
 from media.render.renderer import Renderer
 from media.tts.engines import engine_for
 from media.tts.voices import resolve_voice

@@ -18,8 +18,8 @@ from media.encode.timing import frames_for, samples_for
 from media.phonemes import PhoneTrack
 from media.render.face import analyze_portrait
 from media.watermark.invisible import InvisibleWatermark, Payload
-from media.watermark.keys import tenant_code, watermark_key
 from media.watermark.visible import VisibleWatermark
+from media.watermark.watermark_key import tenant_code, watermark_key
 from workers.attempt import Attempt, StageClock
 from workers.stages.inputs import Portrait
 
