@@ -26,7 +26,7 @@ from domain.template_variables import WHOLE_FIELD_TYPES, resolve_values, variabl
 from domain.templates import ParsedBody, Path
 from media.compose import text_overflows
 from media.errors import MediaError
-from media.tts.voices import resolve_voice
+from media.tts import resolve_voice
 from tasks.webhook_targets import check_webhook_url
 
 #: the fields a render request may set over the template's body
