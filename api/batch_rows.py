@@ -70,12 +70,14 @@ def _too_many() -> ProblemError:
 
 
 def _typed(row: dict[str, Any]) -> dict[str, Any]:
-    """CSV cells are text; the one numeric job field is priority."""
+    """CSV cells are text; the one numeric job field is priority, the one true-or-false field draft."""
     if "priority" in row:
         try:
             row["priority"] = int(row["priority"])
         except ValueError:
             pass  # left as text: the schema names it as the wrong type
+    if isinstance(row.get("draft"), str) and row["draft"].strip().lower() in ("true", "false"):
+        row["draft"] = row["draft"].strip().lower() == "true"
     return row
 
 

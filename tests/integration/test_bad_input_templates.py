@@ -154,6 +154,7 @@ def test_a_template_deleted_while_its_batch_runs_leaves_the_jobs_to_finish(farm)
     batch = client.post("/v1/batches", json={"template_id": made["id"], "rows": rows(3)}).get_json()
     assert client.delete(f"/v1/templates/{made['id']}").status_code == 204
     assert client.get(f"/v1/templates/{made['id']}").status_code == 404
+    assert made["id"] not in [t["id"] for t in client.get("/v1/templates?limit=200").get_json()["items"]]
     with sessions() as session:
         jobs = list(session.scalars(sa.select(Job).where(Job.batch_id == batch["id"])))
         # each job carries its filled body: the worker needs nothing from the template

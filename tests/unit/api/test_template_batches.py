@@ -37,13 +37,15 @@ def test_a_filled_csv_makes_the_batch(alpha):
     made = create(alpha)
     header = alpha.get(f"/v1/templates/{made['id']}/csv").get_data(as_text=True).strip().split(",")
     assert header == ["headline", "story", "voice", "accent"]
-    text = csv_text(header, [["Storm tonight", "Winds reach the coast.", "", "#ff0000"],
-                             ["Budget vote", "The council meets at nine.", "", ""]])
+    text = csv_text([*header, "priority", "draft"], [["Storm tonight", "Winds reach the coast.", "", "#ff0000", "8", "true"],
+                                                     ["Budget vote", "The council meets at nine.", "", "", "", ""]])
     response = upload(alpha, made["id"], text)
     assert response.status_code == 201, response.get_json()
     jobs = [alpha.get(f"/v1/jobs/{i}").get_json()["spec"] for i in response.get_json()["job_ids"]]
     colours = sorted(s["composition"]["scenes"][0]["background"]["color"] for s in jobs)
     assert colours == ["#1f2937", "#ff0000"]  # an empty cell takes the default
+    documents = [alpha.get(f"/v1/jobs/{i}").get_json() for i in response.get_json()["job_ids"]]
+    assert sorted((d["priority"], d["draft"]) for d in documents) == [(5, False), (8, True)]
 
 
 def test_row_errors_come_before_anything_is_created_each_naming_its_variable(alpha, sessions):
