@@ -27,8 +27,8 @@ from api.schemas import Id, JobSchema, JsonDocument, StrictSchema, Text, Webhook
 from api.template_render import OVERRIDES, TemplateRenderer, filled_max_chars, template_version
 from domain.errors import ProblemError
 from domain.models import Template, TemplateVersion, Tenant
-from domain.template_variables import VARIABLE_TYPES, check_declaration, csv_header, normalise_declaration
-from domain.timeutil import utcnow
+from domain.template_variables import VARIABLE_TYPES, check_declaration, csv_header
+from domain.timeutil import iso, utcnow
 
 blp = Blueprint("templates", __name__, url_prefix="/v1/templates", description="Job bodies with variables")
 
@@ -97,10 +97,6 @@ class TemplateJobRequestSchema(StrictSchema):
     title = Text(max_length=200, load_default=None, allow_none=True)
 
 
-def iso(moment) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def template_document(template: Template, row: TemplateVersion) -> dict:
     return {"id": template.id, "name": row.name, "description": row.description, "version": row.version,
             "body": row.body, "variables": row.variables, "brand_kit_id": row.brand_kit_id,
@@ -113,10 +109,10 @@ def _new_version(template: Template, number: int, body: dict) -> TemplateVersion
     if size > MAX_TEMPLATE_BODY_BYTES:
         raise ProblemError("template_too_large", f"A template's body is at most {MAX_TEMPLATE_BODY_BYTES} bytes of "
                            f"JSON; this one is {size}.", 422)
-    check_declaration(body["body"], body["variables"], filled_max_chars(ctx().settings))
+    _, declared = check_declaration(body["body"], body["variables"], filled_max_chars(ctx().settings))
     return TemplateVersion(template_id=template.id, version=number, name=body["name"],
-                           description=body["description"], body=body["body"],
-                           variables=normalise_declaration(body["variables"]), brand_kit_id=body["brand_kit_id"])
+                           description=body["description"], body=body["body"], variables=declared,
+                           brand_kit_id=body["brand_kit_id"])
 
 
 @blp.route("")

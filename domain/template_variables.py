@@ -48,8 +48,8 @@ def may_hold_placeholder(path: Path) -> bool:
     return bool(path) and isinstance(path[-1], str) and path[-1] in FIELD_TYPES and path[0] != "metadata"
 
 
-def check_declaration(body: Any, variables: Any, max_chars: int) -> ParsedBody:
-    """The template's body parsed, against its declared variables: 422 ``template_invalid`` for a bad
+def check_declaration(body: Any, variables: Any, max_chars: int) -> tuple[ParsedBody, list[dict[str, Any]]]:
+    """The template's body parsed, and its variables as stored, each against the other: 422 ``template_invalid`` for a bad
     declaration or a placeholder where none may stand, ``template_variable_unknown`` for a placeholder
     not declared, ``template_variable_unused`` for a variable no placeholder uses."""
     if not isinstance(body, Mapping):
@@ -74,7 +74,7 @@ def check_declaration(body: Any, variables: Any, max_chars: int) -> ParsedBody:
     if unused:
         raise ProblemError("template_variable_unused", f"Variable {unused[0]!r} is declared but no placeholder "
                            "uses it.", 422, errors={"variable": unused[0]})
-    return parsed
+    return parsed, declared
 
 
 def normalise_declaration(variables: Any) -> list[dict[str, Any]]:

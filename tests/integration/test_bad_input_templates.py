@@ -11,8 +11,12 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.models import Job, Template, TemplateVersion
+from tests.fuzz_budget import fuzz_settings
+from tests.hostile_strategies import any_text, json_scalars, json_values
 from tests.integration.test_bad_input import _stored, farm  # noqa: F401 — the same farm on both databases
 from tests.templates_fixtures import NEWS, csv_text, news, rows
 
@@ -163,3 +167,41 @@ def test_a_template_deleted_while_its_batch_runs_leaves_the_jobs_to_finish(farm)
         assert session.scalar(sa.select(sa.func.count()).select_from(TemplateVersion)
                               .where(TemplateVersion.template_id == made["id"])) == 1
     assert client.get(f"/v1/batches/{batch['id']}").get_json()["counts"]["queued"] == 3
+
+
+# --- fuzzed: plausible templates and values with hostile pieces ------------------------------------------
+_names = st.sampled_from(["headline", "story", "accent", "voice", "my var", "A", "_x", ""]) | any_text
+_placeholders = st.builds(lambda n: "{{" + n + "}}", _names) | st.sampled_from(["{{", "}}", "{{headline}}x", "{{}}"])
+_strings = st.lists(_placeholders | any_text, max_size=3).map("".join)
+_declared = st.lists(st.fixed_dictionaries({"name": _names, "type": st.sampled_from(
+    ["text", "image", "voice", "color", "hologram"]) | json_scalars}, optional={
+    "required": st.booleans() | json_scalars, "default": _strings | json_scalars}), max_size=4)
+_bodies = st.fixed_dictionaries({"script": _strings, "avatar": st.just("astronaut") | _strings}, optional={
+    "voice": _strings, "canvas": st.just({"width": 1280, "height": 720}) | json_values,
+    "overlays": st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": _strings}), max_size=2),
+    "params": st.fixed_dictionaries({}, optional={"fps": _strings | json_scalars}),
+    "metadata": st.dictionaries(_strings, _strings, max_size=2)})
+
+
+@fuzz_settings(30)
+@given(body=_bodies, declared=_declared, values=st.dictionaries(_names, _strings | json_values, max_size=4))
+def test_any_template_and_values_are_answered_on_either_database(farm, body, declared, values):  # noqa: F811
+    """Never a 500; a refused save or render stores nothing; what is taken can be rendered or refused cleanly."""
+    client, sessions, settings = farm
+    before = stored(sessions, settings)
+    saved = client.post("/v1/templates", json={"name": "fuzzed", "body": body, "variables": declared})
+    assert saved.status_code < 500, saved.get_data(as_text=True)[:2000]
+    if saved.status_code >= 400:
+        assert saved.mimetype == "application/problem+json" and saved.get_json()["code"]
+        assert stored(sessions, settings) == before
+        return
+    template_id = saved.get_json()["id"]
+    before = stored(sessions, settings)
+    rendered = client.post(f"/v1/templates/{template_id}/jobs", json={"variables": values})
+    assert rendered.status_code < 500, rendered.get_data(as_text=True)[:2000]
+    if rendered.status_code >= 400:
+        assert rendered.mimetype == "application/problem+json" and rendered.get_json()["code"]
+        assert stored(sessions, settings) == before
+    else:
+        client.post(f"/v1/jobs/{rendered.get_json()['id']}/cancel")
+    client.delete(f"/v1/templates/{template_id}")
