@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from cli.brand import brand
 from cli.client import ClientProblem, FarmClient
 from cli.composition import compose, read_body
 from cli.console import emit_json, json_option
@@ -33,7 +34,7 @@ def main() -> None:
     """talkfarm: a render farm for AI talking-head video."""
 
 
-for _command in (keys, jobs, catalog, workers, usage):
+for _command in (keys, jobs, catalog, workers, usage, brand):
     main.add_command(_command)
 
 
@@ -72,7 +73,7 @@ def storage_init() -> None:
 
 @main.group()
 def tenants() -> None:
-    """Tenants: weights, limits, watermark defaults."""
+    """Tenants: weights, limits, watermark defaults (kept in the tenant's default brand kit)."""
 
 
 @tenants.command("set")
