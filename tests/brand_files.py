@@ -62,3 +62,12 @@ def not_a_font() -> bytes:
 def forged_font() -> bytes:
     """The TrueType magic number and a table count, then noise: what a fuzzer sends."""
     return b"\x00\x01\x00\x00\x00\x08" + bytes(range(256)) * 8
+
+
+@functools.cache
+def sting(colour: str, seconds: float = 1.0) -> bytes:
+    """A 4:3 clip of one colour (``0xrrggbb``), as an intro or outro: the canvas it is scaled to is 16:9."""
+    from tests.composition_files import _ffmpeg
+
+    return _ffmpeg("-f", "lavfi", "-i", f"color=c={colour}:s=320x240:r=25:d={seconds}", "-c:v", "libx264", "-preset",
+                   "ultrafast", "-pix_fmt", "yuv420p", suffix=".mp4")

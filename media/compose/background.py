@@ -42,6 +42,11 @@ class Background:
         return Background(self._base, self._video, play)
 
     @property
+    def frame_count(self) -> int:
+        """How many frames a video holds (a still background: 1)."""
+        return 1 if self._video is None else int(self._video.shape[0])
+
+    @property
     def transparent(self) -> bool:
         return self._base is not None and self._base.shape[2] == 4
 

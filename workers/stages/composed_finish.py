@@ -27,6 +27,7 @@ from media.encode.wav import read_wav, write_wav
 from media.phonemes import timing_summary
 from media.watermark.c2pa_manifest import sign_mp4
 from workers.attempt import Attempt, SpokenSegment
+from workers.stages.brand_clips import make_brand_clips, pad_speech
 from workers.stages.composition import Cut, asset_file
 from workers.stages.finish import output_prefix
 from workers.stages.segments import segment_key
@@ -40,7 +41,11 @@ def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenS
     comp = attempt.spec["composition"]
     attempt.report(Stage.ENCODE, 0.0, force=True)
     with clock.timed("encode"):
-        audio_parts, cues, offset = [], [], 0.0
+        segments = {cut.name: [_fetch_cut_segment(attempt, cut, s.plan.index, output_format) for s in spoken_all]
+                    for cut in cuts}
+        with clock.timed("brand_clips"):  # the kit's intro and outro, if any, before and after the job's own
+            clips = make_brand_clips(attempt, cuts, segments, output_format)
+        audio_parts, cues, offset = [], [], clips.lead_s
         for spoken in spoken_all:
             wav = _fetch_wav(attempt, spoken.plan.index)
             samples, rate = read_wav(wav)
@@ -49,6 +54,7 @@ def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenS
             offset += len(samples) / rate
         speech = attempt.tmp / "speech.wav"
         write_wav(speech, np.concatenate(audio_parts), spoken_all[0].sample_rate)
+        speech = pad_speech(speech, clips.lead_s, clips.tail_s, attempt.tmp / "speech-padded.wav")
         music = comp.get("music")
         if music:
             with clock.timed("music"):
@@ -57,9 +63,9 @@ def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenS
                                    ducking=bool(music.get("ducking", True)), fade=float(music.get("fade", 1.0)))
         joined = {}
         for cut in cuts:
-            segments = [_fetch_cut_segment(attempt, cut, s.plan.index, output_format) for s in spoken_all]
+            parts = [*clips.before.get(cut.name, []), *segments[cut.name], *clips.after.get(cut.name, [])]
             name = "video" if cut.name == "main" else f"video-{cut.width}x{cut.height}-{cut.name}"
-            joined[cut.name] = join_and_mux(segments, speech, attempt.tmp / f"joined-{name}.{output_format}", output_format)
+            joined[cut.name] = join_and_mux(parts, speech, attempt.tmp / f"joined-{name}.{output_format}", output_format)
         attempt.report(Stage.ENCODE, 1.0)
 
     attempt.report(Stage.WATERMARK, 0.0, force=True)
