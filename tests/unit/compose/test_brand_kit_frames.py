@@ -130,15 +130,16 @@ def test_intro_and_outro_play_scaled_to_the_canvas_and_crossfade_into_the_job(re
     assert (output["width"], output["height"]) == (W, H)
     away = (slice(H // 4, H // 2), slice(W // 8, W // 4))  # clear of the logo, the presenter and the watermark
     intro = frame_at(video, 0.2)
-    assert _near(intro[away], INTRO, 12).all()  # the 4:3 clip covers the whole 16:9 canvas
-    assert _near(intro, INTRO, 12).mean() > 0.9
+    # (the invisible watermark's grain moves a few pixels by more than a few levels: shares, not every pixel)
+    assert _near(intro[away], INTRO, 16).mean() > 0.97
+    assert _near(intro, INTRO, 16).mean() > 0.9  # the 4:3 clip covers the whole 16:9 canvas
     job = frame_at(video, 2.0)[away]
-    assert _near(job, KIT_BACKGROUND, 12).all()
+    assert _near(job, KIT_BACKGROUND, 16).mean() > 0.97
     fading = frame_at(video, 0.8)[away].reshape(-1, 3).mean(axis=0)  # 3 of the 4 fade frames in: 60 % of the job's
     expected = np.array(INTRO) * 0.4 + np.array(KIT_BACKGROUND) * 0.6
     assert np.abs(fading - expected).max() < 20, (fading, expected)
     outro = frame_at(video, output["duration_s"] - 0.15)
-    assert _near(outro[away], OUTRO, 12).all()
+    assert _near(outro[away], OUTRO, 16).mean() > 0.97
     # the job's own 1 s + speech + 1 s: the clips add their length, the speech keeps its own
     audio = audio_of(video, root)
     rate = 16000
