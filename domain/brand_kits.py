@@ -24,14 +24,15 @@ Where the kit's parts go (where the issue is silent, the choice is written here)
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from domain import composition_rules as R
 from domain.composition import normalise_captions, normalise_music, normalise_transition
 from domain.composition_checks import boolean, choice, colour, integer, number, obj, refuse, text
 from domain.errors import ProblemError
 
+T = TypeVar("T")
 CODE = "brand_kit_invalid"
 #: a kit's name: shown in lists and the CLI
 NAME_MAX_CHARS = 100
@@ -108,7 +109,7 @@ def _kit_captions(raw: Any) -> dict[str, Any]:
     return {**chosen, "font": font_value} if font_value else chosen
 
 
-def _recode(check):
+def _recode(check: Callable[[], T]) -> T:
     """A composition check's refusal, under the kit's code (the field's path is kept)."""
     try:
         return check()
@@ -120,16 +121,17 @@ def _recode(check):
 def normalise_watermark(raw: Any) -> dict[str, Any]:
     """The visible watermark's settings as a tenant had them: only the fields given."""
     given = obj(raw if raw is not None else {}, "watermark", CODE, WATERMARK_KEYS)
+    words = text(given.get("text"), "watermark.text", CODE, 80)
+    if words is not None and not words.strip():
+        refuse(CODE, "watermark.text", "The watermark text may not be blank.")
     checked = {
-        "text": text(given.get("text"), "watermark.text", CODE, 80),
+        "text": words,
         "position": choice(given.get("position"), "watermark.position", CODE, WATERMARK_POSITIONS),
         "opacity": number(given.get("opacity"), "watermark.opacity", CODE, 0.05, 1.0),
         "size": number(given.get("size"), "watermark.size", CODE, 0.02, 0.2),
         "logo_asset_id": text(given.get("logo_asset_id"), "watermark.logo_asset_id", CODE, 64),
         "enabled": None if given.get("enabled") is None else boolean(given["enabled"], "watermark.enabled", CODE),
     }
-    if checked["text"] is not None and not checked["text"].strip():
-        refuse(CODE, "watermark.text", "The watermark text may not be blank.")
     return {key: value for key, value in checked.items() if value is not None}
 
 
@@ -210,7 +212,7 @@ def _caption_style(kit: Mapping[str, Any]) -> dict[str, Any]:
 def _fill(given: Any, defaults: Mapping[str, Any]) -> dict[str, Any] | None:
     """``given`` (an object of the caller's, or None) with ``defaults`` under it; None when there is nothing."""
     if given is not None and not isinstance(given, dict):
-        return given  # not an object: left for the normaliser to refuse with the job's own path
+        return given  # type: ignore[no-any-return]  # not an object: the normaliser refuses it with the job's path
     filled = dict(given or {})
     for key, value in defaults.items():
         if value is not None and filled.get(key) is None:

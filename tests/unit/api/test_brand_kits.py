@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests import brand_files, composition_files as files
+from tests import brand_files
+from tests import composition_files as files
 from tests.unit.api.bearer import client
 from tests.unit.api.test_compositions import asset_id, problem, upload
 
