@@ -13,7 +13,7 @@ from domain.config import Settings
 from domain.ids import new_id
 from domain.models import Asset, Tenant
 from domain.timeutil import utcnow
-from media.watermark.visible import VisibleWatermark
+from media.watermark import VisibleWatermark
 from storage import open_storage
 
 

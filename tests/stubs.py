@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from domain import lifecycle
-from media.render.speech import frame_count
+from media.render.loudness import frame_count
 from workers.attempt import AttemptControl, AttemptServices
 from workers.pipeline import Outcome
 

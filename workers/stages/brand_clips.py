@@ -21,8 +21,7 @@ from typing import Any
 import numpy as np
 
 from media.compose import Background, ComposedEncoder, background_for
-from media.encode.codec import available_encoders, choose_video_codec
-from media.encode.wav import read_wav, write_wav
+from media.encode import available_encoders, choose_video_codec, read_wav, write_wav
 from workers.attempt import Attempt
 from workers.stages.composition import Cut, asset_file, encoder_preset
 

@@ -13,13 +13,10 @@ import numpy as np
 from domain.drafts import DRAFT_LABEL, drawn_frames, held_frame
 from domain.errors import JobFailure
 from domain.models import Asset
-from media.encode.codec import available_encoders, choose_video_codec
-from media.encode.timing import frames_for, samples_for
+from media.encode import available_encoders, choose_video_codec, frames_for, samples_for
 from media.phonemes import PhoneTrack
-from media.render.face import analyze_portrait
-from media.watermark.invisible import InvisibleWatermark, Payload
-from media.watermark.keys import tenant_code, watermark_key
-from media.watermark.visible import VisibleWatermark
+from media.render import analyze_portrait
+from media.watermark import InvisibleWatermark, Payload, VisibleWatermark, tenant_code, watermark_key
 from workers.attempt import Attempt, StageClock
 from workers.stages.inputs import Portrait
 
@@ -42,6 +39,9 @@ class FrameSource:
 
     @classmethod
     def build(cls, attempt: Attempt, portrait: Portrait) -> FrameSource:
+        """The frame source for a job: its renderer prepared once with the portrait (at the draft's size for a draft),
+        and the visible watermark laid over every frame.
+        """
         spec, params, claim = attempt.spec, attempt.params, attempt.claim
         draft = spec.get("draft_render") if spec.get("draft") else None
         if draft:  # drawn smaller and less often; the file keeps the final's frame rate and timing
@@ -61,6 +61,9 @@ class FrameSource:
 
     def frames(self, samples: np.ndarray, sample_rate: int, first_frame: int, clock: StageClock,
                phones: PhoneTrack | None = None) -> Generator[np.ndarray, None, None]:
+        """The segment's frames, watermarked, from ``first_frame`` on: drawn by the renderer, or, for a draft, drawn
+        less often and held.
+        """
         if self.draft_mark is not None:
             return self._held_frames(samples, sample_rate, first_frame, clock, phones)
         return self._drawn_frames(samples, sample_rate, first_frame, clock, phones)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from media.watermark.visible import VisibleWatermark
+from media.watermark import VisibleWatermark
 from tests import brand_files
 from tests import composition_files as files
 from tests.stubs import RecordingSender
