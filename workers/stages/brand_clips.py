@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from media.compose import Background, ComposedEncoder, background_for
+from media.compose import Background, ComposedEncoder, background_for, video_still
 from media.encode import available_encoders, choose_video_codec, read_wav, write_wav
 from workers.attempt import Attempt
 from workers.stages.composition import Cut, asset_file, encoder_preset
@@ -58,7 +58,7 @@ def make_brand_clips(attempt: Attempt, cuts: list[Cut], segments: dict[str, list
             if not clip:
                 continue
             frames, count = _clip(attempt, clip["asset_id"], cut, part)
-            join = _job_picture(attempt, own[0] if part == "intro" else own[-1], cut, part, first=part == "intro")
+            join = _job_picture(own[0] if part == "intro" else own[-1], cut, first=part == "intro")
             fade = _fade_frames(clip.get("transition") or {}, fps, count)
             path = attempt.tmp / f"{part}.{cut.name}.{output_format}"
             _encode(attempt, cut, frames, count, join, fade, part, path, output_format, transparent, codec)
@@ -84,14 +84,9 @@ def _clip(attempt: Attempt, asset_id: str, cut: Cut, part: str) -> tuple[Backgro
     return clip, min(clip.frame_count, int(MAX_CLIP_S * attempt.fps))
 
 
-def _job_picture(attempt: Attempt, segment: Path, cut: Cut, part: str, *, first: bool) -> np.ndarray:
+def _job_picture(segment: Path, cut: Cut, *, first: bool) -> np.ndarray:
     """The job's first (or last) picture on this cut, read back from its encoded segment."""
-    scratch = attempt.tmp / f"{part}-join-{cut.name}.rgb"
-    decoded = _decoded(attempt, segment, cut, scratch)
-    picture = np.array(decoded.frame(0 if first else decoded.frame_count - 1)[..., :3])
-    del decoded
-    scratch.unlink(missing_ok=True)
-    return picture
+    return video_still(segment, cut.width, cut.height, last=not first)
 
 
 def _fade_frames(transition: dict[str, Any], fps: int, available: int) -> int:
