@@ -80,7 +80,11 @@ def check_composition_assets(session: Session, tenant_id: str, composition: dict
             elif (overlay["font"] or "").startswith("ast_"):
                 asset_for_use(session, tenant_id, overlay["font"], f"scenes[{index}].overlays[{number}].font",
                               USES["font"])
-    if (composition["captions"]["font"] or "").startswith("ast_"):
-        asset_for_use(session, tenant_id, composition["captions"]["font"], "captions.font", USES["font"])
+    captions = [("captions", composition["captions"])]
+    captions += [(f"renditions[{n}].captions", r["captions"]) for n, r in enumerate(composition["renditions"])
+                 if r["captions"] is not None]
+    for path, style in captions:  # an uploaded font is the tenant's own, wherever it is named
+        if (style["font"] or "").startswith("ast_"):
+            asset_for_use(session, tenant_id, style["font"], f"{path}.font", USES["font"])
     if composition["music"] is not None:
         asset_for_use(session, tenant_id, composition["music"]["asset_id"], "music.asset_id", USES["music"])

@@ -182,6 +182,12 @@ def test_an_uploaded_font_is_checked_and_a_kit_and_a_job_may_use_it(alpha, beta)
     spec = alpha.post("/v1/jobs", json=composed(brand_kit_id=kit["id"], overlays=[LOWER_THIRD])).get_json()["spec"]
     assert spec["composition"]["scenes"][0]["overlays"][0]["font"] == font["id"]
     problem(beta.post("/v1/brand-kits", json={"name": "x", "fonts": {"body": font["id"]}}), 404, "asset_not_found")
+    # a job may name an uploaded font itself, but only its own tenant's, wherever it names it
+    theirs = {"font": font["id"]}
+    problem(beta.post("/v1/jobs", json=composed(overlays=[{**LOWER_THIRD, **theirs}])), 404, "asset_not_found")
+    problem(beta.post("/v1/jobs", json=composed(captions=theirs)), 404, "asset_not_found")
+    problem(beta.post("/v1/jobs", json=composed(renditions=[{"canvas": {"width": 720, "height": 1280},
+                                                             "captions": theirs}])), 404, "asset_not_found")
 
 
 @pytest.mark.parametrize("data", [brand_files.not_a_font(), brand_files.truncated_font(), brand_files.forged_font(),
