@@ -19,8 +19,10 @@ from flask import g, jsonify, make_response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import Session
 
 from api import intake
+from api.brand_kit_store import kit_for_job
 from api.context import ctx
 from api.jobs import job_view
 from api.schemas import Id, JobSchema, JsonDocument, StrictSchema, Text, WebhookUrl
@@ -103,8 +105,12 @@ def template_document(template: Template, row: TemplateVersion) -> dict:
             "created_at": iso(template.created_at), "updated_at": iso(row.created_at)}
 
 
-def _new_version(template: Template, number: int, body: dict) -> TemplateVersion:
+def _new_version(session: Session, template: Template, number: int, body: dict) -> TemplateVersion:
     """The request's template, checked whole before anything is written."""
+    if body["brand_kit_id"] is not None:  # the jobs it makes follow this kit: it must be the tenant's
+        tenant = session.get(Tenant, g.tenant_id)
+        assert tenant is not None
+        kit_for_job(session, tenant, body["brand_kit_id"])
     size = len(json.dumps(body["body"], separators=(",", ":"), ensure_ascii=False).encode())
     if size > MAX_TEMPLATE_BODY_BYTES:
         raise ProblemError("template_too_large", f"A template's body is at most {MAX_TEMPLATE_BODY_BYTES} bytes of "
@@ -127,7 +133,7 @@ class Templates(MethodView):
             template = Template(tenant_id=g.tenant_id, version=1)
             session.add(template)
             session.flush()
-            row = _new_version(template, 1, body)
+            row = _new_version(session, template, 1, body)
             session.add(row)
             session.commit()
             return template_document(template, row)
@@ -169,7 +175,7 @@ class OneTemplate(MethodView):
             template, _ = template_version(session, template_id)
             # the row lock orders two saves of one template on PostgreSQL; SQLite has one writer at a time
             session.refresh(template, with_for_update=True)
-            row = _new_version(template, template.version + 1, body)
+            row = _new_version(session, template, template.version + 1, body)
             template.version, template.updated_at = row.version, utcnow()
             session.add(row)
             session.commit()

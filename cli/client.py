@@ -68,7 +68,7 @@ class FarmClient:
             return self._call("POST", "/v1/batches", files={"file": (path.name, fh)}, data=form, timeout=300).json()
 
     def upload_asset(self, path: Path, purpose: str | None = None) -> dict[str, Any]:
-        """Upload a file; ``purpose`` (portrait, background, logo, music, narration) defaults by its kind."""
+        """Upload a file; ``purpose`` (portrait, background, logo, music, narration, font) defaults by its kind."""
         form = {"purpose": purpose} if purpose else None
         with open(path, "rb") as fh:
             return self._call("POST", "/v1/assets", files={"file": (path.name, fh)}, data=form, timeout=300).json()

@@ -213,3 +213,14 @@ def test_a_deleted_template_no_longer_lists_or_renders_but_its_versions_stay(alp
     with sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(TemplateVersion)) == 1
     assert alpha.get(f"/v1/jobs/{job['id']}").get_json()["template"] == {"id": made["id"], "version": 1}
+
+
+# --- brand kits -----------------------------------------------------------------------------------------
+def test_a_templates_brand_kit_goes_on_its_jobs_and_must_be_the_tenants(alpha, beta):
+    kit = alpha.post("/v1/brand-kits", json={"name": "Evening"})
+    assert kit.status_code == 201, kit.get_json()
+    made = create(alpha, news(brand_kit_id=kit.get_json()["id"]))
+    assert made["brand_kit_id"] == kit.get_json()["id"]
+    job = render(alpha, made["id"], headline="a", story="b").get_json()
+    assert job["spec"]["brand_kit"]["id"] == kit.get_json()["id"]
+    problem(beta.post("/v1/templates", json=news(brand_kit_id=kit.get_json()["id"])), 404, "brand_kit_not_found")
