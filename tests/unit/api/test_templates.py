@@ -167,6 +167,9 @@ def test_an_asset_of_another_purpose_is_refused_naming_both(alpha):
     assert body["errors"]["purposes"] == {"given": "logo", "wanted": ["background"]}
     wrong_kind = problem(render(alpha, made["id"], headline="x", story="y", studio=music), 422, "variable_type")
     assert wrong_kind["errors"]["variable"] == "studio"
+    nowhere = problem(render(alpha, made["id"], headline="x", story="y", studio="ast_" + "0" * 26), 404,
+                      "asset_not_found")
+    assert nowhere["errors"]["variable"] == "studio"
     picture = alpha.post("/v1/assets", data={"file": (io.BytesIO(files.studio_picture()), "s.png"),
                                              "purpose": "background"}, content_type="multipart/form-data")
     ok = render(alpha, made["id"], headline="x", story="y", studio=picture.get_json()["id"])
