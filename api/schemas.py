@@ -331,6 +331,8 @@ class JobSchema(Schema):
     attempts = fields.Integer()
     priority = fields.Integer()
     batch_id = fields.String(allow_none=True)
+    template = fields.Dict(allow_none=True, metadata={
+        "description": "The template `{id, version}` this job was made from (POST /v1/templates/{id}/jobs), if any."})
     draft = fields.Boolean(metadata={"description": "A cheap preview; approve it to render the final."})
     draft_of = fields.String(allow_none=True, metadata={"description": "On a final job: the draft it was approved from."})
     final_job_id = fields.String(allow_none=True, metadata={"description": "On an approved draft: its final job."})

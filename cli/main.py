@@ -20,6 +20,7 @@ from cli.console import load_settings as _settings
 from cli.jobs import jobs
 from cli.keys import keys
 from cli.reports import catalog, usage, workers
+from cli.templates import batch, templates
 from domain.states import JobState
 
 
@@ -34,7 +35,7 @@ def main() -> None:
     """talkfarm: a render farm for AI talking-head video."""
 
 
-for _command in (keys, jobs, catalog, workers, usage, brand):
+for _command in (keys, jobs, catalog, workers, usage, brand, templates, batch):
     main.add_command(_command)
 
 

@@ -77,6 +77,7 @@ def job_document(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: str
         "attempts": job.attempt,
         "priority": job.priority,
         "batch_id": job.batch_id,
+        "template": _template_of(job),
         "draft": bool((job.spec or {}).get("draft")),
         "draft_of": job.draft_of,
         "final_job_id": job.final_job_id,
@@ -90,6 +91,12 @@ def job_document(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: str
         "spec": job.spec,
         "timings": job.timings or {},
     }
+
+
+def _template_of(job: Job) -> dict[str, Any] | None:
+    """The template and version a job was made from (its values stay in ``spec``)."""
+    made_from = (job.spec or {}).get("template")
+    return {"id": made_from["id"], "version": made_from["version"]} if made_from else None
 
 
 def batch_document(session: Session, batch: Batch) -> dict[str, Any]:
