@@ -111,6 +111,22 @@ def test_bake_targets_build_stages_and_bases_that_exist():
         assert f"base-{target['args']['FLAVOR']}" in named, f"{name}: no base for its FLAVOR"
 
 
+def test_each_flavor_builds_on_its_own_base_image():
+    """The `base` stage is FROM ${BASE_IMAGE} (buildah cannot pick a stage through
+    an ARG), so each accelerator target must name its vendor image there."""
+    base = stages(DOCKERFILE.read_text())["base"]
+    assert base[0][1].split()[0] == "${BASE_IMAGE}"
+    base_of_flavor = {"cpu": None, "gpu": "CUDA_IMAGE", "npu": "CANN_IMAGE"}
+    targets = bake_targets()
+    for name in ("api", "worker-cpu", "worker-gpu", "worker-npu"):
+        args = resolved(targets[name], targets)["args"]
+        expected = base_of_flavor[args["FLAVOR"]]
+        if expected is None:
+            assert "BASE_IMAGE" not in args, f"{name}: the cpu flavor stands on PYTHON_IMAGE (BASE_IMAGE's default)"
+        else:
+            assert args.get("BASE_IMAGE") in (expected, "${" + expected + "}"), f"{name}: BASE_IMAGE is not {expected}"
+
+
 def test_bake_targets_build_for_the_architectures_of_their_pools():
     targets = bake_targets()
     assert set(targets["worker-cpu"]["platforms"]) == {"linux/amd64", "linux/arm64"}
