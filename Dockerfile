@@ -125,7 +125,8 @@ ARG ONNXRUNTIME_PACKAGE=onnxruntime
 # the same `onnxruntime` module as onnxruntime (which piper-tts and the project
 # require by that name), so the accelerator build swaps the distribution after
 # the install. Then what the runtime never imports goes (ops/images prints
-# what is left): jax and jaxlib (mediapipe's LLM converter), sympy and mpmath
+# what is left): jax and jaxlib (mediapipe's LLM converter imports them only
+# when called), sympy and mpmath
 # (onnxruntime's model tools), the Qt/libGL OpenCV for the headless one, the
 # test folders and data that wheels ship, and pip and setuptools (the venv is
 # made without them; pip runs from its wheel, bind-mounted with the others).
@@ -142,10 +143,11 @@ RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     fi \
  && pip uninstall -y jax jaxlib sympy mpmath opencv-contrib-python \
  && pip install --no-index --no-deps --find-links=/wheels opencv-python-headless \
- && /opt/talkfarm/bin/python -c "import cv2, mediapipe, onnxruntime, piper; print(onnxruntime.get_available_providers())" \
  && site=$(/opt/talkfarm/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])") \
- && rm -rf "$site"/mediapipe/tasks/python/genai "$site"/onnx/backend/test "$site"/onnxruntime/transformers \
- && find "$site" -depth -type d -name tests -exec rm -rf {} +
+ && rm -rf "$site"/onnx/backend/test "$site"/onnxruntime/transformers \
+ && find "$site" -depth -type d -name tests -exec rm -rf {} + \
+ && /opt/talkfarm/bin/python -c "import cv2, onnx, onnxruntime, piper, scipy.signal, mediapipe.tasks.python; \
+from mediapipe.python.solutions import face_detection, face_mesh; print(onnxruntime.get_available_providers())"
 
 # The project itself: a small layer of its own, rebuilt on every code change
 # (the copied checksum is what tells every builder that the wheel changed).

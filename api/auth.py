@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask import g, request
 
 from api.context import ctx
-from domain.db import read_one
+from domain.db import DatabaseTimeouts, read_one
 from domain.errors import ProblemError
 from domain.tenants import LIVE_KEY_BY_HASH, LIVE_KEY_BY_ID, hash_key
 
@@ -46,7 +46,8 @@ def principal_for_key(key: str) -> Principal | None:
     """The caller a key stands for, or None if it is unknown or revoked."""
     if not key:
         return None
-    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_HASH, {"key_hash": hash_key(key)}))
+    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_HASH, {"key_hash": hash_key(key)},
+                                 DatabaseTimeouts.of(ctx().settings)))
 
 
 def principal_for_key_id(key_id: str) -> Principal | None:
@@ -54,7 +55,8 @@ def principal_for_key_id(key_id: str) -> Principal | None:
     None once the key is revoked."""
     if not key_id:
         return None
-    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_ID, {"key_id": key_id}))
+    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_ID, {"key_id": key_id},
+                                 DatabaseTimeouts.of(ctx().settings)))
 
 
 #: environ key of a caller the web page vouches for (api/web/public_api.py); only in-process
