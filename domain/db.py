@@ -156,14 +156,18 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError))
 
 
-def in_transaction(factory: sessionmaker[Session], fn: Callable[[Session], T], *, limit_s: float = 120.0) -> T:
+def in_transaction(factory: sessionmaker[Session], fn: Callable[[Session], T], *, limit_s: float = 120.0,
+                   between_tries: Callable[[], None] | None = None) -> T:
     """Run ``fn(session)`` in its own transaction, again (backoff with jitter)
     while the database has a bad minute. ``fn`` must be safe to run twice:
     every worker-side write is fenced, so a retry after a commit whose reply
-    was lost finds the row already moved and says so."""
+    was lost finds the row already moved and says so. ``between_tries`` runs
+    before each retry and may raise to give up at once (an attempt whose
+    lease ran out while the database could not be reached)."""
 
     @retry(retry=retry_if_exception(is_transient), stop=stop_after_delay(limit_s),
-           wait=wait_random_exponential(multiplier=0.2, max=5), reraise=True)
+           wait=wait_random_exponential(multiplier=0.2, max=5), reraise=True,
+           before_sleep=(lambda _state: between_tries()) if between_tries else None)
     def attempt() -> T:
         with factory() as session, session.begin():
             return fn(session)

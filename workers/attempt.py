@@ -143,7 +143,8 @@ class Attempt:
         self.control.check(checkpoint=checkpoint)
 
     def transaction(self, fn: Callable[[Session], T]) -> T:
-        result: T = in_transaction(self.services.sessions, fn)
+        # while the database cannot be reached, stop retrying once the lease is gone
+        result: T = in_transaction(self.services.sessions, fn, between_tries=self.check)
         return result
 
     def report(self, stage: Stage, fraction: float, force: bool = False) -> None:

@@ -128,3 +128,23 @@ def test_attempt_stops_when_its_lease_was_not_extended_before_it_runs_out():
     with pytest.raises(StaleAttempt):
         handle.check()
     assert handle.stale.is_set()
+
+
+def test_a_write_retried_while_the_database_is_unreachable_gives_up_when_the_lease_is_gone(sessions):
+    """A cut network makes every write fail as transient; the attempt's retries
+    must not outlive its lease (they would hold the job's thread for minutes)."""
+    import sqlalchemy as sa
+
+    from domain.db import in_transaction
+
+    tries = []
+
+    def unreachable(_session):
+        tries.append(time.monotonic())
+        raise sa.exc.OperationalError("UPDATE jobs", {}, OSError("connection timed out"))
+
+    handle = _handle()
+    handle.extended_at = time.monotonic() - 26.0  # the lease is gone
+    with pytest.raises(StaleAttempt):
+        in_transaction(sessions, unreachable, between_tries=handle.check)
+    assert len(tries) == 1  # no retry after the lease ran out

