@@ -66,10 +66,13 @@ def assemble_and_publish(attempt: Attempt, spoken_all: list[SpokenSegment]) -> t
     info = probe(final)
     with clock.timed("upload"):
         video_key = prefix + "video.mp4"
-        # the job's one video key: check the lease right before writing it, so an
-        # attempt frozen past its lease cannot overwrite the video of the one that took over
-        attempt.storage_call(lambda: (attempt.check(), storage.put_file(video_key, final, "video/mp4"))[1],
-                             "uploading the video")
+        def put_video() -> None:
+            # the job's one video key: check the lease right before writing it, so an
+            # attempt frozen past its lease cannot overwrite the video of the one that took over
+            attempt.check()
+            storage.put_file(video_key, final, "video/mp4")
+
+        attempt.storage_call(put_video, "uploading the video")
         stored_files = {}
         for name, meta in files.items():
             key = prefix + Path(meta["path"]).name
