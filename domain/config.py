@@ -72,6 +72,8 @@ class Settings:
                                             "(a hung query on a cut network); 0 leaves it to the kernel (minutes).", float)
     db_statement_timeout_s: float = _setting(120.0, "PostgreSQL: cancel any statement running longer (migrations excepted); 0: none.", float)
     db_lock_timeout_s: float = _setting(30.0, "PostgreSQL: give up waiting for a row or table lock after this long; 0: never.", float)
+    db_idle_in_transaction_timeout_s: float = _setting(60.0, "PostgreSQL: end a session idle inside a transaction this long "
+                                                       "(a frozen or cut-off worker's locks stall the scheduler); 0: never.", float)
     redis_connect_timeout_s: float = _setting(5.0, "Redis (broker): give up opening a connection after this long.", float)
     redis_socket_timeout_s: float = _setting(30.0, "Redis (broker): a read or write on an open connection fails after this long.", float)
     redis_health_check_interval_s: int = _setting(10, "Redis (broker): ping a connection idle this long before using it again.", int)

@@ -38,13 +38,15 @@ class DatabaseTimeouts:
     tcp_user_timeout_s: float = 10.0
     statement_timeout_s: float = 120.0
     lock_timeout_s: float = 30.0
+    idle_in_transaction_timeout_s: float = 60.0
 
     @classmethod
     def of(cls, settings: Settings) -> DatabaseTimeouts:
         return cls(connect_timeout_s=settings.db_connect_timeout_s, keepalive_idle_s=settings.db_keepalive_idle_s,
                    keepalive_interval_s=settings.db_keepalive_interval_s, keepalive_count=settings.db_keepalive_count,
                    tcp_user_timeout_s=settings.db_tcp_user_timeout_s, statement_timeout_s=settings.db_statement_timeout_s,
-                   lock_timeout_s=settings.db_lock_timeout_s)
+                   lock_timeout_s=settings.db_lock_timeout_s,
+                   idle_in_transaction_timeout_s=settings.db_idle_in_transaction_timeout_s)
 
     def connect_args(self) -> dict[str, Any]:
         """Keyword arguments for psycopg.connect (libpq connection parameters)."""
@@ -58,7 +60,8 @@ class DatabaseTimeouts:
         if self.tcp_user_timeout_s > 0:
             args["tcp_user_timeout"] = int(self.tcp_user_timeout_s * 1000)
         options = [f"-c {name}={int(seconds * 1000)}" for name, seconds in
-                   (("statement_timeout", self.statement_timeout_s), ("lock_timeout", self.lock_timeout_s)) if seconds > 0]
+                   (("statement_timeout", self.statement_timeout_s), ("lock_timeout", self.lock_timeout_s),
+                    ("idle_in_transaction_session_timeout", self.idle_in_transaction_timeout_s)) if seconds > 0]
         if options:
             args["options"] = " ".join(options)
         return args
@@ -66,7 +69,7 @@ class DatabaseTimeouts:
 
 def _for_migrations(timeouts: DatabaseTimeouts) -> DatabaseTimeouts:
     """A migration may rewrite a large table and wait for the API's locks: no statement or lock limit."""
-    return dataclasses.replace(timeouts, statement_timeout_s=0.0, lock_timeout_s=0.0)
+    return dataclasses.replace(timeouts, statement_timeout_s=0.0, lock_timeout_s=0.0, idle_in_transaction_timeout_s=0.0)
 
 
 @functools.lru_cache(maxsize=8)

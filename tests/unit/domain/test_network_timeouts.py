@@ -26,6 +26,7 @@ ENV = {
     "TALKFARM_DB_TCP_USER_TIMEOUT_S": "9.5",
     "TALKFARM_DB_STATEMENT_TIMEOUT_S": "45",
     "TALKFARM_DB_LOCK_TIMEOUT_S": "12",
+    "TALKFARM_DB_IDLE_IN_TRANSACTION_TIMEOUT_S": "50",
     "TALKFARM_REDIS_CONNECT_TIMEOUT_S": "3",
     "TALKFARM_REDIS_SOCKET_TIMEOUT_S": "21",
     "TALKFARM_REDIS_HEALTH_CHECK_INTERVAL_S": "6",
@@ -45,7 +46,8 @@ def test_postgres_connections_get_libpq_timeouts_keepalives_and_statement_limits
     assert args["connect_timeout"] == 7
     assert (args["keepalives"], args["keepalives_idle"], args["keepalives_interval"], args["keepalives_count"]) == (1, 11, 4, 5)
     assert args["tcp_user_timeout"] == 9500
-    assert args["options"] == "-c statement_timeout=45000 -c lock_timeout=12000"
+    assert args["options"] == ("-c statement_timeout=45000 -c lock_timeout=12000"
+                               " -c idle_in_transaction_session_timeout=50000")
 
 
 def test_session_factory_engine_is_built_with_the_settings_timeouts(settings):
@@ -75,6 +77,7 @@ def test_session_factory_engine_is_built_with_the_settings_timeouts(settings):
 
 def test_zero_turns_a_postgres_limit_off(tmp_path):
     settings = Settings.from_env({"TALKFARM_DB_STATEMENT_TIMEOUT_S": "0", "TALKFARM_DB_LOCK_TIMEOUT_S": "0",
+                                  "TALKFARM_DB_IDLE_IN_TRANSACTION_TIMEOUT_S": "0",
                                   "TALKFARM_DB_TCP_USER_TIMEOUT_S": "0"}, data_dir=tmp_path)
     args = DatabaseTimeouts.of(settings).connect_args()
     assert "options" not in args and "tcp_user_timeout" not in args
