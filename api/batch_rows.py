@@ -139,3 +139,16 @@ def create_jobs(session, tenant: Tenant, checked: list[intake.Intake], metadata:
     document = batch_document(session, batch)
     admission.send()
     return document
+
+
+def form_defaults(form: Any) -> dict[str, Any]:
+    """A multipart batch's ``defaults`` field: a JSON object, bounded like every body; 422 otherwise."""
+    try:
+        defaults = loads_bounded(form.get("defaults") or "{}", what="`defaults`")
+    except ProblemError as exc:
+        if exc.code != "json_invalid":
+            raise
+        raise ProblemError("validation_error", "`defaults` must be a JSON object.", 422) from None
+    if not isinstance(defaults, dict):
+        raise ProblemError("validation_error", "`defaults` must be a JSON object.", 422)
+    return defaults

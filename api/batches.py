@@ -16,11 +16,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api import intake, template_batches
-from api.batch_rows import MAX_ITEMS, create_jobs, refuse_rows, rows_and_header, webhook_checker
+from api.batch_rows import MAX_ITEMS, create_jobs, form_defaults, refuse_rows, rows_and_header, webhook_checker
 from api.context import ctx
 from api.ownership import owned
 from api.problems import validation_code
-from api.request_bounds import loads_bounded
 from api.schemas import Id, JobSpecSchema, JsonDocument, StrictSchema, Text
 from domain.documents import batch_document, batch_summaries
 from domain.errors import ProblemError
@@ -131,12 +130,7 @@ def create_batch():
         upload = request.files.get("file")
         if upload is None:
             raise ProblemError("batch_file_missing", "Send the CSV or JSONL as the multipart field `file`.", 422)
-        try:
-            defaults = loads_bounded(request.form.get("defaults") or "{}", what="`defaults`")
-        except ProblemError as exc:
-            if exc.code != "json_invalid":
-                raise
-            raise ProblemError("validation_error", "`defaults` must be a JSON object.", 422) from None
+        defaults = form_defaults(request.form)
         template = request.form.get("template") or None
         items = [_as_item(row, template) for row in rows_and_header(upload)[0]]
         metadata = {}

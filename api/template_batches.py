@@ -17,10 +17,9 @@ from flask import g, request
 from marshmallow import ValidationError, fields, validate
 
 from api import intake
-from api.batch_rows import MAX_ITEMS, create_jobs, refuse_rows, rows_and_header, webhook_checker
+from api.batch_rows import MAX_ITEMS, create_jobs, form_defaults, refuse_rows, rows_and_header, webhook_checker
 from api.context import ctx
 from api.problems import validation_code
-from api.request_bounds import loads_bounded
 from api.schemas import Id, JsonDocument, StrictSchema
 from api.template_render import TemplateRenderer, template_version
 from domain.errors import ProblemError
@@ -63,14 +62,7 @@ def from_upload() -> dict[str, Any]:
     version = request.form.get("version") or None
     if version is not None and not re.fullmatch(r"[1-9][0-9]{0,8}", version):
         raise ProblemError("validation_error", "`version` must be a version number.", 422)
-    try:
-        defaults = loads_bounded(request.form.get("defaults") or "{}", what="`defaults`")
-    except ProblemError as exc:
-        if exc.code != "json_invalid":
-            raise
-        raise ProblemError("validation_error", "`defaults` must be a JSON object.", 422) from None
-    if not isinstance(defaults, dict):
-        raise ProblemError("validation_error", "`defaults` must be a JSON object.", 422)
+    defaults = form_defaults(request.form)
     template_id = request.form["template_id"]
     rows, header = rows_and_header(upload)
     return _create(template_id, int(version) if version else None, rows, defaults, {}, header)

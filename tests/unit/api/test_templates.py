@@ -12,14 +12,7 @@ import sqlalchemy as sa
 from domain.models import Job, TemplateVersion
 from tests import composition_files as files
 from tests.templates_fixtures import NEWS, news
-
-
-def problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["code"] == code, body
-    return body
+from tests.unit.api.test_requests import assert_problem as problem
 
 
 def create(client, template=None) -> dict:
