@@ -27,6 +27,7 @@ from domain.poolstats import live_workers
 from domain.presets import PRESETS
 from domain.states import EventType, JobState
 from domain.timeutil import utcnow
+from domain.titles import job_title
 from media.render.registry import known_models
 from media.tts.script_check import check_script
 from media.tts.voices import voice_for_script
@@ -45,6 +46,7 @@ class Intake:
     metadata: dict[str, Any]
     webhook_url: str | None
     accelerator: str
+    title: str | None = None
 
 
 def choose_pool(session: Session, settings: Settings, accelerator: str, model_pools: Collection[str] | None,
@@ -128,7 +130,7 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
     pool = choose_pool(session, settings, body["accelerator"], model.pools, model.name)
     check_some_worker_serves(session, settings, pool, model.name)
     return Intake(spec=spec, pool=pool, priority=body["priority"], metadata=metadata, webhook_url=webhook_url,
-                  accelerator=body["accelerator"])
+                  accelerator=body["accelerator"], title=job_title(body.get("title"), spec))
 
 
 def check_speech_and_face(session: Session, settings: Settings, tenant: Tenant, source: dict[str, Any],
@@ -250,7 +252,7 @@ def check_in_flight_limit(session: Session, settings: Settings, tenant: Tenant, 
 
 def new_job(session: Session, settings: Settings, tenant: Tenant, intake: Intake, *, idempotency_key: str | None = None,
             body_hash: str | None = None, batch_id: str | None = None) -> Job:
-    job = Job(tenant_id=tenant.id, batch_id=batch_id, status=JobState.QUEUED, pool=intake.pool, accelerator=intake.accelerator,
+    job = Job(tenant_id=tenant.id, batch_id=batch_id, status=JobState.QUEUED, title=intake.title, pool=intake.pool, accelerator=intake.accelerator,
               priority=intake.priority, spec=intake.spec, metadata_=intake.metadata, webhook_url=intake.webhook_url,
               idempotency_key=idempotency_key, request_hash=body_hash, wm_code=new_wm_code(),
               idempotency_expires_at=(utcnow() + timedelta(seconds=settings.idempotency_ttl_s)) if idempotency_key else None)
