@@ -37,27 +37,49 @@ PAGE_SIZE = 50
 
 
 # --- the list -------------------------------------------------------------------------------
-def _job_rows(status: str | None, cursor: str | None) -> dict:
-    return public_api.get("/v1/jobs", status=status or None, cursor=cursor or None, limit=PAGE_SIZE)
+#: the list's search and filters, as the query string carries them to GET /v1/jobs
+LIST_FILTERS = ("q", "status", "template_id", "batch_id")
+
+
+def _filters() -> dict[str, str]:
+    return {k: request.args[k].strip() for k in LIST_FILTERS if (request.args.get(k) or "").strip()}
+
+
+def _job_rows(filters: dict[str, str], cursor: str | None) -> dict:
+    return public_api.get("/v1/jobs", **filters, cursor=cursor or None, limit=PAGE_SIZE)
 
 
 def _row_basis(listing: dict) -> list:
-    return [(j["id"], j["status"], j["stage"], round(j["progress"], 2)) for j in listing["items"]]
+    return [(j["id"], j["status"], j["stage"], round(j["progress"], 2), bool(j.get("poster_url")))
+            for j in listing["items"]]
+
+
+def _choices(path: str) -> list[dict]:
+    """The filter's choices (templates, recent batches); none when the API has no such list."""
+    try:
+        return list(public_api.get(path, limit=50).get("items", []))
+    except ApiRefused:
+        return []
 
 
 @page.route("/jobs")
 def jobs():
-    status = request.args.get("status") or None
-    listing = _job_rows(status, request.args.get("cursor"))
-    return render_template("jobs.html", title="Jobs", listing=listing, status=status,
-                           statuses=tuple(s.value for s in JobState))
+    filters = _filters()
+    try:
+        listing = _job_rows(filters, request.args.get("cursor"))
+        errors = {}
+    except ApiRefused as refused:
+        listing, errors = {"items": [], "next_cursor": None}, field_errors(refused, {}, "q")
+    return render_template("jobs.html", title="Jobs", listing=listing, filters=filters, errors=errors,
+                           statuses=tuple(s.value for s in JobState), templates=_choices("/v1/templates"),
+                           batches=_choices("/v1/batches")), 422 if errors else 200
 
 
 @page.route("/jobs/rows")
 def job_rows():
-    status = request.args.get("status") or None
-    listing = _job_rows(status, request.args.get("cursor"))
-    return fragment_with_etag("fragments/job_rows.html", _row_basis(listing), listing=listing, status=status)
+    filters = _filters()
+    listing = _job_rows(filters, request.args.get("cursor"))
+    return fragment_with_etag("fragments/job_rows.html", _row_basis(listing), listing=listing, filters=filters)
 
 
 # --- a new video ----------------------------------------------------------------------------
