@@ -13,6 +13,8 @@ from api.context import ctx
 from api.web import public_api
 from api.web.blueprint import page
 from api.web.catalog import job_fields_from_form, load_catalog
+from api.web.composer import ASPECTS, BACKGROUND_TYPES, CAPTION_STYLES, DEFAULT_PLACE, composition_fields
+from api.web.composer import FIELD_OF_CODE as COMPOSER_FIELDS
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag
 from domain.states import FINISHED_STATES, JobState
@@ -29,7 +31,7 @@ FIELD_OF_CODE = {
     "model_unknown": "model", "no_compatible_pool": "model", "model_unavailable": "model",
     "duration_mismatch": "params.duration",
     "asset_not_audio": "narration", "audio_too_long": "narration", "audio_too_short": "narration",
-    "transcript_too_long": "transcript",
+    "transcript_too_long": "transcript", "title_too_long": "title",
 }
 #: what the page says when "a recorded narration" is chosen and none was uploaded
 NO_NARRATION = {"code": "asset_empty", "message": "Upload the narration first."}
@@ -87,12 +89,15 @@ def _form_values() -> dict[str, Any]:
     return {k: v for k, v in request.form.items() if k != "csrf_token"}
 
 
-def _job_request(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
+def job_request(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
+    """POST /v1/jobs's body for the new-video form: its speech, portrait and settings, and the composer's fields."""
     avatar = form.get("preset") or form.get("avatar_asset_id") or ""
+    extra = {**composition_fields(form), **({"title": form["title"].strip()} if (form.get("title") or "").strip() else {})}
     if form.get("source") == "narration":  # the narration speaks for itself: no script, no voice
-        return {"audio_asset_id": form["audio_asset_id"], "transcript": form.get("transcript") or None,
-                "avatar": avatar, **job_fields_from_form(form, catalog, ("model",))}
-    return {"script": form.get("script", ""), "avatar": avatar, **job_fields_from_form(form, catalog, ("voice", "model"))}
+        return {"audio_asset_id": form.get("audio_asset_id"), "transcript": form.get("transcript") or None,
+                "avatar": avatar, **job_fields_from_form(form, catalog, ("model",)), **extra}
+    return {"script": form.get("script", ""), "avatar": avatar, **job_fields_from_form(form, catalog, ("voice", "model")),
+            **extra}
 
 
 @page.route("/jobs/new", methods=["GET", "POST"])
@@ -107,17 +112,20 @@ def new_job():
             errors = {"narration": NO_NARRATION}
         else:
             try:
-                job = public_api.post("/v1/jobs", _job_request(form, catalog))
+                job = public_api.post("/v1/jobs", job_request(form, catalog))
                 return redirect(url_for("page.job", job_id=job["id"]), 303)
             except ApiRefused as refused:
-                errors = field_errors(refused, FIELD_OF_CODE, "form")
+                errors = field_errors(refused, {**FIELD_OF_CODE, **COMPOSER_FIELDS}, "form")
         if form.get("avatar_asset_id"):
             portrait = _asset_or_none(form["avatar_asset_id"])
         if form.get("audio_asset_id"):
             narration = _asset_or_none(form["audio_asset_id"])
     status = 422 if errors else 200
     return render_template("new_job.html", title="New video", catalog=catalog, form=form, errors=errors,
-                           portrait=portrait, narration=narration,
+                           portrait=portrait, narration=narration, aspects=ASPECTS, places=DEFAULT_PLACE,
+                           caption_styles=CAPTION_STYLES, background_types=BACKGROUND_TYPES,
+                           background=_asset_or_none(form["background.asset_id"]) if form.get("background.asset_id") else None,
+                           music=_asset_or_none(form["music.asset_id"]) if form.get("music.asset_id") else None,
                            settings_open=any(k.startswith(("params.", "model")) for k in errors),
                            max_bytes=ctx().settings.max_asset_bytes,
                            max_chars=ctx().settings.max_script_chars), status
