@@ -49,6 +49,9 @@ COMPATIBLE = frozenset({
     "Apache-2.0", "PSF-2.0", "Python-2.0", "MPL-2.0", "Artistic-2.0",
     "LGPL-2.1-only", "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later",
     "GPL-2.0-or-later", "GPL-3.0-only", "GPL-3.0-or-later",
+    # fonts: data the program draws with, not code combined with it; the FSF lists the OFL as a free
+    # licence and "no problem using it for fonts with GPL-covered software" (the fontpkg-noto-* wheels)
+    "OFL-1.1",
 })
 #: identifiers known not to combine with GPL-3.0 (FSF's list), or not free at all
 INCOMPATIBLE = frozenset({
@@ -107,9 +110,14 @@ OUTSIDE_PIP = (
      "loaded by Piper in-process"),
     ("Aileron Regular subset (embedded in Pillow, ImageFont.load_default)",
      "part of Pillow's wheel; its author (dotcolon.net) releases Aileron as CC0 (not stated in the wheel itself)",
-     "draws the visible watermark's text; talkfarm ships no font file"),
+     "draws the visible watermark's text"),
     ("mediapipe face detection and face-mesh models (in mediapipe's wheel)", "Apache-2.0, as mediapipe",
      "portrait analysis at upload"),
+    ("mediapipe selfie segmentation model (in mediapipe's wheel)", "Apache-2.0, as mediapipe",
+     "cuts the presenter out of the portrait, once per portrait, for composed videos"),
+    ("Noto Sans, Noto Serif, Noto Sans Arabic, Noto Sans Devanagari (in the fontpkg-noto-* wheels)",
+     "OFL-1.1 (SIL Open Font License; the text is in each wheel's LICENSE)",
+     "titles, lower thirds and burned-in captions of composed videos"),
     ("pocketsphinx en-us acoustic model, dictionary and language models (in pocketsphinx's wheel)",
      "BSD-2-Clause style (Alpha Cephei for the acoustic model, CMU for the rest; texts in the wheel)",
      "timing of narration"),
@@ -291,6 +299,8 @@ def render(deps: list[Dependency]) -> str:
         "- `domain/presets/portraits/`: public domain (NASA) and CC0 1.0 photographs; see `ATTRIBUTION.md` there.",
         "- `api/web/static/vendor/`: htmx (0BSD) and Pico CSS (MIT), each with its LICENSE file; see `README.md` there.",
         "- `ops/compose-spec/`: the Compose Specification schema (Apache-2.0), with its LICENSE and NOTICE.",
+        "- `media/compose/fonts/NotoSansCJK-Bold-subset.otf`: Noto Sans CJK SC Bold (Adobe, OFL-1.1, from Debian's"
+        " fonts-noto-cjk), subset with fontTools to GB2312, Big5, JIS X 0208 and KS X 1001; the licence is `LICENSE-OFL.txt` there.",
         "",
     ]
     return "\n".join(lines)

@@ -76,6 +76,7 @@ class SegmentPlan:
     index: int
     texts: list[str]  # sentences, for a script job
     audio: tuple[int, int] | None = None  # (start, end) sample range, for an audio job
+    scene: int = 0  # a composed job's scene; a scene boundary is a segment boundary
 
 
 @dataclass

@@ -95,10 +95,14 @@ def _blink_shape(s: float) -> float:
     return 1.0 - smooth(s / BLINK_OPEN_S)
 
 
-def pose_frame(canvas: np.ndarray, pose: HeadPose, margin: int, resolution: int, pivot: tuple[float, float]) -> np.ndarray:
-    """The output frame, RGB: the RGBA canvas's centre square, moved by the pose about the pivot."""
+def pose_frame(canvas: np.ndarray, pose: HeadPose, margin: int, resolution: int, pivot: tuple[float, float],
+               keep_alpha: bool = False) -> np.ndarray:
+    """The output frame, RGB: the RGBA canvas's centre square, moved by the pose about the pivot.
+
+    ``keep_alpha``: RGBA instead, the canvas's alpha (a presenter's matte) moved with the head."""
     if pose.still:
-        return cv2.cvtColor(canvas[margin:margin + resolution, margin:margin + resolution], cv2.COLOR_RGBA2RGB)
+        still = canvas[margin:margin + resolution, margin:margin + resolution]
+        return still.copy() if keep_alpha else cv2.cvtColor(still, cv2.COLOR_RGBA2RGB)
     theta = math.radians(pose.roll_deg)
     cos, sin = math.cos(theta), math.sin(theta)
     px, py = pivot
@@ -115,7 +119,7 @@ def pose_frame(canvas: np.ndarray, pose: HeadPose, margin: int, resolution: int,
         canvas, inverse, (resolution, resolution),
         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE,
     )
-    return cv2.cvtColor(moved, cv2.COLOR_RGBA2RGB)
+    return moved if keep_alpha else cv2.cvtColor(moved, cv2.COLOR_RGBA2RGB)
 
 
 @dataclass(frozen=True)

@@ -111,18 +111,28 @@ class Renderer:
 
     frame_count = staticmethod(frame_count)
 
-    def prepare(self, image_bytes: bytes, portrait_info: PortraitInfo | dict[str, Any] | None, params: dict[str, Any] | None) -> PreparedPortrait:
+    def prepare(self, image_bytes: bytes, portrait_info: PortraitInfo | dict[str, Any] | None, params: dict[str, Any] | None,
+                matte: np.ndarray | None = None) -> PreparedPortrait:
         """Frame the portrait for these params (``AvatarError`` if it cannot be).
 
         ``portrait_info`` is what ``analyze_portrait`` returned (or its
         ``to_dict()``); None or an older format analyses the image again.
+        ``matte`` (uint8 (H, W), the photo's size): the presenter's opacity,
+        carried as the canvas's alpha so that ``render(alpha=True)`` moves it with the head.
         """
         params = with_defaults(params)
         rgb = decode_portrait(image_bytes)
         info = self._portrait_info(rgb, portrait_info)
         framing = frame_portrait(info, params["resolution"], params["expand_ratio"], params["min_resolution"])
         # Four channels: OpenCV's warps are several times faster on them than on three.
-        canvas = cv2.cvtColor(render_canvas(rgb, framing), cv2.COLOR_RGB2RGBA)
+        if matte is None:
+            canvas = cv2.cvtColor(render_canvas(rgb, framing), cv2.COLOR_RGB2RGBA)
+        else:
+            if matte.shape != rgb.shape[:2]:
+                raise ValueError(f"matte {matte.shape} is not the photo's size {rgb.shape[:2]}")
+            # resampled apart: PIL's RGBA resize premultiplies, which would blacken the photo where the matte is 0
+            alpha = render_canvas(np.repeat(matte[..., None], 3, axis=2), framing)[..., :1]
+            canvas = np.ascontiguousarray(np.concatenate([render_canvas(rgb, framing), alpha], axis=2))
         canvas.setflags(write=False)
         eyes = [EyePatch.around(eye, framing.to_canvas, canvas.shape[0]) for eye in info.eyes.values()]
         brows = [BrowPatch.around(info.mesh, b["brow"], b["lid"], framing.to_canvas, canvas.shape[0])
@@ -160,8 +170,9 @@ class Renderer:
         return max(x0 - m, 0), max(y0 - m, 0), min(x1 - m, r), min(y1 - m, r)
 
     def render(self, prepared: PreparedPortrait, audio: np.ndarray, sample_rate: int, params: dict[str, Any] | None,
-               first_frame_index: int = 0, phones: PhoneTrack | None = None) -> Iterator[np.ndarray]:
-        """Frames for this audio segment, uint8 RGB (resolution, resolution, 3).
+               first_frame_index: int = 0, phones: PhoneTrack | None = None, alpha: bool = False) -> Iterator[np.ndarray]:
+        """Frames for this audio segment, uint8 RGB (resolution, resolution, 3);
+        RGBA with ``alpha`` (the matte given to ``prepare``, moved with the head).
 
         ``phones`` (a ``media.phonemes.PhoneTrack``, times relative to this
         segment's first sample): what is said when; the built-in mouth shapes
@@ -185,10 +196,10 @@ class Renderer:
             rest = quality.pause_frames(audio, sample_rate, fps, n_frames)
         blinks = segment_blinks(first_frame_index, n_frames, fps, params["motion_scale"], rest)
         brows = segment_brows(phones, n_frames, fps, params["motion_scale"]) if prepared.brows else np.zeros(n_frames)
-        return self._frames(prepared, plan, n_frames, params, first_frame_index, blinks, brows)
+        return self._frames(prepared, plan, n_frames, params, first_frame_index, blinks, brows, alpha)
 
     def _frames(self, prepared: PreparedPortrait, plan: Any, n_frames: int, params: dict[str, Any],
-                first_frame_index: int, blinks: np.ndarray, brows: np.ndarray) -> Iterator[np.ndarray]:
+                first_frame_index: int, blinks: np.ndarray, brows: np.ndarray, alpha: bool = False) -> Iterator[np.ndarray]:
         fps, motion_scale = params["fps"], params["motion_scale"]
         framing = prepared.framing
         scratch = prepared.canvas.copy()  # the canvas plus this frame's mouth and eyelids
@@ -213,7 +224,7 @@ class Renderer:
                             eye.close(scratch, blink)
                             dirty.append((eye.left, eye.top, eye.width, eye.height))
                     pose = head_pose(index, fps, framing.resolution, motion_scale, params["smooth_motion"])
-                    yield pose_frame(scratch, pose, framing.margin, framing.resolution, prepared.pivot)
+                    yield pose_frame(scratch, pose, framing.margin, framing.resolution, prepared.pivot, keep_alpha=alpha)
                     for left, top, w, h in dirty:
                         scratch[top:top + h, left:left + w] = prepared.canvas[top:top + h, left:left + w]
 

@@ -63,12 +63,13 @@ def manifest_definition(*, title: str, model: str, voice: str, tenant: str, job_
 
 
 def sign_mp4(src: Path, dest: Path, *, cert_pem: bytes, key_pem: bytes, model: str, voice: str, tenant: str,
-             job_id: str) -> None:
+             job_id: str, mime: str = MP4) -> None:
     """Write ``src`` with an embedded, signed C2PA manifest to ``dest``.
 
     ``dest`` appears whole or not at all (written beside it, then renamed), so
     a retried stage overwrites instead of leaving a half-written file. Bad
     credentials or an unsupported file raise ``JobFailure("c2pa_sign_failed")``.
+    ``mime``: ``video/quicktime`` signs a MOV the same way (both are ISO BMFF).
     """
     src, dest = Path(src), Path(dest)
     definition = manifest_definition(title=dest.name, model=model, voice=voice, tenant=tenant, job_id=job_id)
@@ -77,7 +78,7 @@ def sign_mp4(src: Path, dest: Path, *, cert_pem: bytes, key_pem: bytes, model: s
         signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, cert_pem, key_pem, None))
         with signer, c2pa.Builder(definition) as builder:
             with open(src, "rb") as source, open(partial, "w+b") as target:
-                builder.sign(signer, MP4, source, target)
+                builder.sign(signer, mime, source, target)
         os.replace(partial, dest)
     except (c2pa.C2paError, ValueError) as exc:
         raise JobFailure("c2pa_sign_failed", f"could not sign content credentials: {exc}") from exc

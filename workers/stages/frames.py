@@ -125,7 +125,8 @@ def draft_overlay(size: int) -> Any:
     return VisibleWatermark(text=DRAFT_LABEL, position="top-left", size=0.12, opacity=0.85).overlay_for(size, size)
 
 
-def visible_overlay(attempt: Attempt, size: int) -> Any:
+def visible_overlay(attempt: Attempt, size: int, height: int | None = None) -> Any:
+    """The visible mark for ``size`` × ``size`` frames, or ``size`` × ``height``."""
     options = attempt.spec.get("watermark") or {}
     if options.get("enabled") is False:
         return None
@@ -142,4 +143,4 @@ def visible_overlay(attempt: Attempt, size: int) -> Any:
                             position=options.get("position") or settings.watermark_position,
                             size=options.get("size") or 0.05,
                             opacity=float(settings.watermark_opacity if opacity is None else opacity))
-    return mark.overlay_for(size, size)
+    return mark.overlay_for(size, size if height is None else height)

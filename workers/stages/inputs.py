@@ -27,8 +27,9 @@ class Portrait:
     info: dict | None  # analysis stored with the asset; None for presets (analysed on first use)
 
 
-def load_portrait(attempt: Attempt) -> Portrait:
-    avatar = attempt.spec["avatar"]
+def load_portrait(attempt: Attempt, spec: dict | None = None) -> Portrait:
+    """The job's portrait; ``spec``: a composed job's scene (its ``avatar``) instead of the job's."""
+    avatar = (attempt.spec if spec is None else spec)["avatar"]
     if "preset" in avatar:
         return Portrait(preset_path(avatar["preset"]).read_bytes(), None)
     with attempt.services.sessions() as session:
@@ -50,9 +51,11 @@ def _analyse_again(attempt: Attempt, asset_id: str, image: bytes) -> dict:
     return info
 
 
-def plan_segments(attempt: Attempt) -> tuple[list[SegmentPlan], NarrationTiming | None]:
-    """The job's segments, the same on every attempt (so finished ones can be reused)."""
-    spec = attempt.spec
+def plan_segments(attempt: Attempt, spec: dict | None = None) -> tuple[list[SegmentPlan], NarrationTiming | None]:
+    """The job's segments, the same on every attempt (so finished ones can be reused).
+
+    ``spec``: a composed job's scene (script or narration, voice, language) instead of the job's."""
+    spec = attempt.spec if spec is None else spec
     if spec.get("script") is not None:
         sentences = split_sentences(spec["script"], spec.get("language") or "en")
         if not sentences:
@@ -71,9 +74,12 @@ def plan_segments(attempt: Attempt) -> tuple[list[SegmentPlan], NarrationTiming 
     return [SegmentPlan(i, [], (start, end)) for i, (start, end) in enumerate(cuts)], timing
 
 
-def speak_segment(attempt: Attempt, plan: SegmentPlan, audio: NarrationTiming | None) -> SpokenSegment:
+def speak_segment(attempt: Attempt, plan: SegmentPlan, audio: NarrationTiming | None,
+                  spec: dict | None = None) -> SpokenSegment:
     """One segment's speech, padded to whole frames, with its caption cues and
-    its phones (times from the segment's first sample; padding is silence)."""
+    its phones (times from the segment's first sample; padding is silence).
+    ``spec``: a composed job's scene instead of the job's."""
+    spec = attempt.spec if spec is None else spec
     if audio is not None:
         start, end = plan.audio or (0, 0)
         samples, rate = audio.samples[start:end].astype(np.float32), audio.sample_rate
@@ -82,7 +88,6 @@ def speak_segment(attempt: Attempt, plan: SegmentPlan, audio: NarrationTiming | 
         # a word belongs to the segment it starts in (cuts fall in pauses, so rarely matters)
         cues = word_cues([w for w in phones.words if w.start_s >= 0.0])
     else:
-        spec = attempt.spec
         voice = resolve_voice(spec.get("voice"), spec.get("language"), attempt.settings)
         speech = attempt.storage_call(lambda: synthesize_sentences(plan.texts, voice, attempt.storage), "speech cache")
         samples, rate, cues = speech.samples, speech.sample_rate, [(c.start_s, c.end_s, c.text) for c in speech.cues]

@@ -9,9 +9,8 @@ import pytest
 from click.testing import CliRunner
 from werkzeug.serving import make_server
 
-from tests.stubs import RecordingSender
-
 from cli.main import main
+from tests.stubs import RecordingSender
 
 
 @pytest.fixture

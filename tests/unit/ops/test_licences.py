@@ -159,7 +159,9 @@ def test_vendored_files_sit_beside_their_licence_and_nothing_else_is_unaccounted
     assert not unaccounted, f"assets with no licence file beside them and not marked as talkfarm's own: {unaccounted}"
     assert (REPO / "ops" / "compose-spec" / "LICENSE").is_file()
     fonts = [p for p in tracked_files() if re.search(r"\.(ttf|otf|woff2?)$", p, re.IGNORECASE)]
-    assert fonts == [], "a font file is vendored: give it its licence and a row in THIRD_PARTY_NOTICES.md"
+    notices = (REPO / "THIRD_PARTY_NOTICES.md").read_text()
+    unlisted = [p for p in fonts if f"`{p}`" not in notices]
+    assert unlisted == [], "a font file is vendored: give it its licence and a row in THIRD_PARTY_NOTICES.md"
 
 
 def test_the_image_build_carries_the_licence_files_the_wheel_lists():

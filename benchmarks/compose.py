@@ -1,0 +1,171 @@
+"""What a composed 1080p job costs against its floor, and what a 9:16 rendition adds.
+
+    python benchmarks/compose.py [--fps 25]
+
+Job: 1920×1080, the astronaut cut out (matting) on an image background, a
+lower third and word captions, Piper speaking SCRIPT. Run whole, in this
+process, as a worker runs it (``workers.pipeline.run_pipeline``: claim to
+output, every stage — speech, matte, face render, compositing, watermarks,
+encode, join, upload to local storage), each run on a fresh data folder so
+nothing is cached (speech, matte), in a process warmed by a first small job
+(libraries, the Piper voice, the face models), as a worker's is. The floor is Piper speaking the same
+script plus x264 veryfast encoding the job's own 1080p frames (decoded
+beforehand, so only the encode is timed). Then the same job with a 9:16
+rendition (1080×1920, the presenter's box 864 px tall as in the 16:9 cut, so
+one face render serves both at their shown size): its extra cost over the first.
+Wall seconds and CPU seconds (this process and its ffmpeg children), each as a
+ratio: on a shared machine the CPU figures are the steadier. Real-time factors (seconds of work
+per second of video) beside. Numbers are noisy when other work shares the cores.
+
+Targets (issue 18): composed ≤ 1.3× the floor; a 9:16 rendition ≤ 0.5× the first cut.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SCRIPT = ("Good evening. The council approved the new bridge tonight after three years of debate. "
+          "Work starts in spring, and the first cars should cross it within two years.")
+
+
+def background_png(width: int = 1920, height: int = 1080) -> bytes:
+    y, x = np.mgrid[0:height, 0:width] / max(width, height)
+    rgb = np.stack([40 + 80 * x, 60 + 60 * y, 110 + 90 * (1 - x)], axis=-1)
+    out = io.BytesIO()
+    Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def composed_job(renditions: list[dict], script: str = SCRIPT, canvas: tuple[int, int] = (1920, 1080)) -> dict:
+    from tests.unit.compose.jobs import composition, scene
+
+    lower_third = {"type": "text", "text": "Jane Doe · City reporter", "role": "lower_third", "start": 0.0, "end": None,
+                   "font": None, "size": None, "color": None, "background_color": None, "position": None}
+    main = scene(script, character={"scale": 0.8, "offset": {"x": 0.45, "y": 0.1}, "matting": True},
+                 background={"type": "image", "asset_id": "ast_background", "fit": "cover"}, overlays=[lower_third])
+    return composition(*canvas, [main], captions={"burn_in": True, "style": "word"}, renditions=renditions)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the ffmpeg encoders)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run(folder: Path, fps: int, renditions: list[dict], script: str = SCRIPT,
+        canvas: tuple[int, int] = (1920, 1080)) -> tuple[float, dict, object]:
+    from domain.config import Settings
+    from domain.db import session_factory, upgrade
+    from storage import open_storage
+    from tests.unit.compose.jobs import Services, add_asset, new_tenant, run_job
+
+    settings = Settings.from_env({}, data_dir=folder / "data", pools=("cpu",))
+    upgrade(settings)
+    services = Services(settings, session_factory(settings), open_storage(settings))
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_background", background_png(*canvas), "image", "image/png")
+    started = time.perf_counter()
+    output = run_job(services, tenant, composed_job(renditions, script, canvas), fps=fps, watermark=True)
+    return time.perf_counter() - started, output, services
+
+
+def piper_seconds(folder: Path) -> float:
+    from domain.config import Settings
+    from media.tts.sentences import split_sentences
+    from media.tts.synthesize import synthesize_sentences
+    from media.tts.voices import resolve_voice
+    from storage import open_storage
+
+    settings = Settings.from_env({}, data_dir=folder / "tts", pools=("cpu",))
+    voice = resolve_voice("joe", "en", settings)
+    started = time.perf_counter()
+    synthesize_sentences(split_sentences(SCRIPT, "en"), voice, open_storage(settings))
+    return time.perf_counter() - started
+
+
+def x264_seconds(video: Path, folder: Path, fps: int) -> float:
+    from media.encode.video import SegmentEncoder
+
+    raw = folder / "frames.rgb"
+    count = 0
+    with av.open(str(video)) as container, raw.open("wb") as out:
+        for frame in container.decode(container.streams.video[0]):
+            out.write(frame.to_ndarray(format="rgb24").tobytes())
+            count += 1
+    frames = np.memmap(raw, dtype=np.uint8, mode="r", shape=(count, 1080, 1920, 3))
+    started = time.perf_counter()
+    with SegmentEncoder(folder / "floor.mp4", 1920, 1080, fps, preset="veryfast") as encoder:
+        for frame in frames:
+            encoder.write(np.asarray(frame))
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fps", type=int, default=25)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="talkfarm-bench-compose-") as tmp:
+        root = Path(tmp)
+        # a worker is a warm process: libraries, the Piper voice and the face models are loaded once
+        # for all its jobs; a first small job here loads them, so no row pays for it
+        run(root / "warm", 10, [], script="Warm up.", canvas=(256, 144))
+        c0 = cpu_seconds()
+        one, output, services = run(root / "one", args.fps, [])
+        c1 = cpu_seconds()
+        video = root / "one.mp4"
+        services.storage.get_file(output["key"], video)
+        duration = float(output["duration_s"])
+        c2 = cpu_seconds()
+        tts = piper_seconds(root)
+        c3 = cpu_seconds()
+        encode = x264_seconds(video, root, args.fps)
+        c4 = cpu_seconds()
+        vertical = [{"canvas": {"width": 1080, "height": 1920},
+                     "character": {"style": "normal", "scale": 0.45, "offset": {"x": 0.0, "y": 0.2}, "matting": True,
+                                   "circle_background": "#ffffff"}, "captions": None}]
+        c5 = cpu_seconds()
+        two, output2, services2 = run(root / "two", args.fps, vertical)
+        c6 = cpu_seconds()
+        cpu = {"tts": c3 - c2, "x264": c4 - c3, "one": c1 - c0, "two": c6 - c5}
+        floor = tts + encode
+        cpu_floor = cpu["tts"] + cpu["x264"]
+        rows = [
+            ("Piper, same script", tts, None, cpu["tts"], None),
+            ("x264 veryfast, same 1080p frames", encode, None, cpu["x264"], None),
+            ("floor (Piper + x264)", floor, None, cpu_floor, None),
+            ("composed 16:9 job, submit to succeeded", one, one / floor, cpu["one"], cpu["one"] / cpu_floor),
+            ("same job + 9:16 rendition", two, two / floor, cpu["two"], cpu["two"] / cpu_floor),
+            ("the 9:16 rendition's own cost", two - one, (two - one) / one, cpu["two"] - cpu["one"],
+             (cpu["two"] - cpu["one"]) / cpu["one"]),
+        ]
+        print(f"video: {duration:.2f} s at {args.fps} fps, 1920x1080 (+ 1080x1920); with the rendition: "
+              f"{services2.counting.prepares} face preparation and {services2.counting.renders} render calls "
+              f"(one per segment) for {len(output2['renditions']) + 1} cuts")
+        print("stages of the composed job (s):", ", ".join(f"{k} {v:.1f}" for k, v in services.timings.items() if v >= 0.1))
+        print(f"{'what':<42} {'wall s':>7} {'RTF':>5} {'ratio':>6} {'CPU s':>7} {'ratio':>6}  target")
+        targets = {3: "<= 1.3x floor", 5: "<= 0.5x first cut"}
+        for i, (name, seconds, ratio, cpu_s, cpu_ratio) in enumerate(rows):
+            shown = f"{ratio:6.2f}" if ratio is not None else f"{'':>6}"
+            cpu_shown = f"{cpu_ratio:6.2f}" if cpu_ratio is not None else f"{'':>6}"
+            print(f"{name:<42} {seconds:7.2f} {seconds / duration:5.2f} {shown} {cpu_s:7.2f} {cpu_shown}  "
+                  f"{targets.get(i, '')}")
+        print(f"load average while measuring: {os.getloadavg()[0]:.1f} (2 cores shared)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Composed videos: the presenter cut out and placed on a canvas, with a
+background, titles, logos, burned-in captions and a music bed.
+
+The worker renders the face once per segment (``media.render``) and hands
+each frame here to be placed on every canvas the job asks for. Nothing in
+this package knows of jobs, queues or storage.
+"""
+
+from media.compose.background import Background, background_for
+from media.compose.captions import CaptionTrack, caption_band, caption_track, words_from_cues
+from media.compose.compositor import SceneCompositor
+from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder, join_and_mux, mix_music
+from media.compose.fonts import FONT_NAMES, font_for, load_font
+from media.compose.layout import PresenterBox, circle_mask, presenter_box
+from media.compose.matte import MATTE_VERSION, guided_filter, matte_from_png, matte_png, portrait_matte
+from media.compose.overlays import Layer, SafeArea, blend, image_layer, safe_area, text_layer
+from media.compose.text import TextStyle, render_text, render_words
+
+__all__ = [
+    "CONTENT_TYPES",
+    "FONT_NAMES",
+    "MATTE_VERSION",
+    "OUTPUT_FORMATS",
+    "Background",
+    "CaptionTrack",
+    "ComposedEncoder",
+    "Layer",
+    "PresenterBox",
+    "SafeArea",
+    "SceneCompositor",
+    "TextStyle",
+    "background_for",
+    "blend",
+    "caption_band",
+    "caption_track",
+    "circle_mask",
+    "font_for",
+    "guided_filter",
+    "image_layer",
+    "join_and_mux",
+    "load_font",
+    "matte_from_png",
+    "matte_png",
+    "mix_music",
+    "portrait_matte",
+    "presenter_box",
+    "render_text",
+    "render_words",
+    "safe_area",
+    "text_layer",
+    "words_from_cues",
+]

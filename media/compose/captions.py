@@ -1,0 +1,136 @@
+"""Burned-in captions from the word timing the farm already has.
+
+``subtitle`` shows a cue at a time (up to two lines, as the VTT file does);
+``word`` shows a few words at a time — as social video does — with the one
+being spoken in the highlight colour. Pages break at sentence ends and at
+pauses, and stay up across short gaps so they do not flicker. They keep
+inside the canvas's safe area (``overlays.safe_area``), above a 9:16
+platform's buttons.
+
+Times are seconds from the start of the stretch of speech the words belong
+to (a segment); each rendered page is kept, so a page costs one drawing per
+highlighted word, not one per frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from media.compose.overlays import safe_area, text_base
+from media.compose.text import TextStyle, hex_rgb, render_words, tokens
+
+TimedWord = tuple[str, float, float]  # (text, start_s, end_s)
+
+#: a word page holds at most this many words, or this many characters
+WORDS_PER_PAGE, CHARS_PER_PAGE = 3, 18
+#: a pause at least this long starts a new page; a page stays up across shorter gaps
+PAGE_BREAK_PAUSE_S = 0.45
+_SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", ",", "，", "、", ";", ":")
+DEFAULT_HIGHLIGHT = "#facc15"
+
+
+@dataclass
+class Page:
+    words: list[TimedWord]
+    start: float
+    end: float
+
+
+@dataclass
+class CaptionTrack:
+    pages: list[Page]
+    style: str
+    text_style: TextStyle
+    highlight: tuple[int, int, int]
+    max_width: int
+    position: str
+    width: int
+    height: int
+    _cache: dict[tuple[int, int], tuple[np.ndarray, int, int]] = field(default_factory=dict)
+
+    def layer_at(self, t: float) -> tuple[np.ndarray, int, int] | None:
+        """(RGBA pixels, x, y) of what shows at ``t`` seconds, or None."""
+        for p, page in enumerate(self.pages):
+            if page.start <= t < page.end:
+                spoken = -1
+                if self.style == "word":
+                    for i, (_, start, _end) in enumerate(page.words):
+                        if start <= t:
+                            spoken = i
+                key = (p, spoken)
+                if key not in self._cache:
+                    self._cache[key] = self._draw(page, spoken)
+                return self._cache[key]
+        return None
+
+    def _draw(self, page: Page, spoken: int) -> tuple[np.ndarray, int, int]:
+        texts = [w[0] for w in page.words]
+        colours = [self.highlight if i == spoken else self.text_style.colour for i in range(len(texts))]
+        pixels = render_words(texts, colours, self.text_style, self.max_width)
+        area = safe_area(self.width, self.height)
+        x = (self.width - pixels.shape[1]) // 2
+        h = pixels.shape[0]
+        y = area.top if self.position == "top" else (self.height - h) // 2 if self.position == "middle" else area.bottom - h
+        return pixels, x, y
+
+
+def caption_band(captions: dict[str, Any], width: int, height: int) -> dict[str, int]:
+    """The room burned-in captions take at their position (two lines and their box), for other text to keep clear of."""
+    if not captions.get("burn_in"):
+        return {}
+    style = captions.get("style") or "subtitle"
+    size = int(captions.get("size") or round((0.068 if style == "word" else 0.05) * text_base(width, height)))
+    return {captions.get("position") or "bottom": int(size * 2.6 + 0.8 * size)}
+
+
+def caption_track(words: list[TimedWord], captions: dict[str, Any], width: int, height: int) -> CaptionTrack:
+    """The pages of a segment's words for the job's ``captions`` settings on this canvas."""
+    style = captions.get("style") or "subtitle"
+    size = int(captions.get("size") or round((0.068 if style == "word" else 0.05) * text_base(width, height)))
+    box = (0, 0, 0, 165) if captions.get("box", True) else None
+    text_style = TextStyle(size=size, colour=hex_rgb(captions.get("color") or "#ffffff"), box=box,
+                           max_lines=2, font=captions.get("font"))
+    area = safe_area(width, height)
+    pages = _pages(words, style)
+    return CaptionTrack(pages, style, text_style, hex_rgb(captions.get("highlight_color") or DEFAULT_HIGHLIGHT),
+                        area.width, captions.get("position") or "bottom", width, height)
+
+
+def _pages(words: list[TimedWord], style: str) -> list[Page]:
+    per_page, chars = (WORDS_PER_PAGE, CHARS_PER_PAGE) if style == "word" else (14, 70)
+    pages: list[Page] = []
+    current: list[TimedWord] = []
+    for word in words:
+        if not word[0].strip():
+            continue
+        if current and (len(current) >= per_page or word[1] - current[-1][2] >= PAGE_BREAK_PAUSE_S
+                        or sum(len(w[0]) for w in current) + len(word[0]) > chars):
+            pages.append(Page(current, current[0][1], current[-1][2]))
+            current = []
+        current.append(word)
+        if word[0].endswith(_SENTENCE_END) and style == "word":
+            pages.append(Page(current, current[0][1], current[-1][2]))
+            current = []
+    if current:
+        pages.append(Page(current, current[0][1], current[-1][2]))
+    for page, following in zip(pages, pages[1:]):  # bridge short gaps
+        if following.start - page.end < PAGE_BREAK_PAUSE_S:
+            page.end = following.start
+    return pages
+
+
+def words_from_cues(cues: list[tuple[float, float, str]]) -> list[TimedWord]:
+    """Timed words when only cue (sentence) timing is known: each cue's time shared by its words' lengths."""
+    words: list[TimedWord] = []
+    for start, end, text in cues:
+        parts = tokens(text)
+        total = sum(len(p) for p in parts) or 1
+        t = start
+        for part in parts:
+            span = (end - start) * len(part) / total
+            words.append((part, t, t + span))
+            t += span
+    return words

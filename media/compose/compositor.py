@@ -1,0 +1,96 @@
+"""One frame of a composed video: background, presenter, overlays, captions.
+
+Per frame this is numpy on the presenter's box and the overlays' rectangles
+only; the background is drawn once (or read from the decoded video) and
+copied. The presenter arrives as the renderer's RGBA frame — the matte in its
+alpha, already moved with the head — at the box's size, or is resized to it
+when a rendition shows it at another size than it was rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from media.compose.background import Background
+from media.compose.layout import PresenterBox, circle_mask
+from media.compose.overlays import Layer, blend
+from media.compose.text import hex_rgb
+
+#: the share of the box over which a cut-out presenter fades out at its bottom edge, and at the others
+BOTTOM_FADE, SIDE_FADE = 0.12, 0.06
+
+
+@dataclass
+class SceneCompositor:
+    """How one scene looks on one canvas (the main cut or a rendition)."""
+
+    width: int
+    height: int
+    background: Background
+    box: PresenterBox
+    matting: bool
+    circle_background: str = "#ffffff"
+    layers: list[Layer] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._circle = circle_mask(self.box.side) if self.box.style == "circle" else None
+        self._circle_alpha = (self._circle * 255.0 + 0.5).astype(np.uint8) if self._circle is not None else None
+        # a cut-out presenter whose photo ends at the box's edges (the shoulders, the body below them)
+        # fades out there instead of stopping at a straight line; not at an edge past the canvas's own
+        side = self.box.side
+
+        def ramp(share: float, fades: bool) -> np.ndarray:
+            out = np.ones(side, np.float32)
+            n = max(2, int(share * side))
+            if fades:
+                out[-n:] = np.linspace(1.0, 0.0, n, dtype=np.float32) ** 1.5
+            return out
+
+        vertical = ramp(BOTTOM_FADE, self.box.top + side < self.height) * ramp(SIDE_FADE, self.box.top > 0)[::-1]
+        horizontal = (ramp(SIDE_FADE, self.box.left + side < self.width)
+                      * ramp(SIDE_FADE, self.box.left > 0)[::-1])
+        self._edge_fade = np.rint(np.outer(vertical, horizontal) * 255.0).astype(np.uint8)
+        self._circle_fill = np.array(hex_rgb(self.circle_background), np.float32)
+
+    @property
+    def transparent(self) -> bool:
+        return self.background.transparent
+
+    def presenter(self, face: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The presenter at the box's size: its colour (a view of ``face`` when no resize is needed;
+        several cuts share one face frame, so it is never written) and its opacity (a new array)."""
+        side = self.box.side
+        if face.shape[0] != side:
+            face = cv2.resize(face, (side, side), interpolation=cv2.INTER_AREA if face.shape[0] > side else cv2.INTER_LINEAR)
+        alpha: np.ndarray
+        if not self.matting or face.shape[2] == 3:
+            alpha = np.full((side, side), 255, np.uint8)
+        else:
+            alpha = np.ascontiguousarray(face[..., 3])
+            if self._circle is None:
+                alpha = cv2.multiply(alpha, self._edge_fade, scale=1.0 / 255.0)
+            else:
+                alpha = alpha.copy()
+        rgb = face[..., :3]
+        if self._circle is None:
+            return rgb, alpha
+        a = alpha[..., None].astype(np.float32) / 255.0
+        filled = rgb * a + self._circle_fill * (1.0 - a)
+        assert self._circle_alpha is not None
+        return (filled + 0.5).astype(np.uint8), self._circle_alpha
+
+    def compose(self, face: np.ndarray, scene_time: float, background_index: int,
+                caption: tuple[np.ndarray, int, int] | None = None) -> np.ndarray:
+        """The frame: RGB (H, W, 3), or RGBA (H, W, 4) on a transparent background."""
+        frame = self.background.frame(background_index)
+        rgb, alpha = self.presenter(face)
+        blend(frame, rgb, self.box.left, self.box.top, alpha)
+        for layer in self.layers:
+            if layer.shown_at(scene_time):
+                blend(frame, layer.pixels, layer.x, layer.y)
+        if caption is not None:
+            blend(frame, *caption)
+        return frame

@@ -1,0 +1,130 @@
+"""Encoding composed video: per-segment files in the output format, the join, and the music bed.
+
+``mp4``: H.264 + AAC, as every job. ``webm``: VP9 + Opus; with a transparent
+background the frames keep their alpha (``yuva420p``, which VP9 stores as a
+second, alpha plane: Chrome, Firefox and ffmpeg's libvpx decoder read it).
+``mov``: ProRes 4444 (``prores_ks``, 10-bit 4:4:4 with alpha) + PCM, as
+editors want it; costly in bytes, cheap in CPU.
+
+The music bed is looped (``aloop``) or trimmed to the speech, faded in and
+out, and ducked under the voice by ``sidechaincompress`` keyed on the speech
+itself, then mixed with it. One ffmpeg run, on the whole job's audio.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from domain.errors import JobFailure
+from media.encode.ffmpeg_binary import QUIET, encode_failure, ffmpeg_exe, run_ffmpeg, start_ffmpeg
+from media.encode.mux import concat_and_mux
+from media.encode.video import SegmentEncoder
+from media.encode.wav import read_wav
+
+OUTPUT_FORMATS = ("mp4", "webm", "mov")
+CONTENT_TYPES = {"mp4": "video/mp4", "webm": "video/webm", "mov": "video/quicktime"}
+#: ducking: the music drops under speech by about this much (threshold and ratio of the compressor)
+DUCK_THRESHOLD, DUCK_RATIO = 0.015, 10
+
+
+class ComposedEncoder(SegmentEncoder):
+    """A ``SegmentEncoder`` for any output format, taking RGB or (``alpha``) RGBA frames."""
+
+    def __init__(self, path: Path | str, width: int, height: int, fps: int, *, output_format: str = "mp4",
+                 alpha: bool = False, codec: str = "libx264", preset: str = "veryfast"):
+        super().__init__(path, width, height, fps, codec=codec, preset=preset)
+        self.output_format = output_format
+        self.alpha = alpha and output_format != "mp4"
+
+    def start(self) -> None:
+        if self.output_format == "mp4":
+            super().start()
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        source = ["-f", "rawvideo", "-pix_fmt", "rgba" if self.alpha else "rgb24", "-s", f"{self.width}x{self.height}",
+                  "-framerate", str(self.fps), "-i", "pipe:"]
+        if self.output_format == "webm":
+            video = ["-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p" if self.alpha else "yuv420p", "-b:v", "0",
+                     "-crf", "32", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-g", str(self.fps * 2),
+                     "-f", "webm"]
+        else:
+            video = ["-c:v", "prores_ks", "-profile:v", "4", "-pix_fmt", "yuva444p10le" if self.alpha else "yuv444p10le",
+                     "-vendor", "apl0", "-f", "mov"]
+        args = [ffmpeg_exe(), *QUIET, "-y", *source, "-an", *video, str(self.partial_path)]
+        try:
+            self._process = start_ffmpeg(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise JobFailure("encode_failed", f"cannot start ffmpeg: {exc}", retryable=True) from exc
+        self._threads = [
+            threading.Thread(target=self._feed_ffmpeg, name=f"encode-writer:{self.path.name}", daemon=True),
+            threading.Thread(target=self._drain_stderr, name=f"encode-stderr:{self.path.name}", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def write(self, frame: np.ndarray) -> None:
+        channels = 4 if self.alpha else 3
+        if frame.ndim == 3 and frame.shape[2] != channels:
+            frame = np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)]) if channels == 4 else frame[..., :3]
+        if channels == 3:
+            super().write(np.ascontiguousarray(frame))
+            return
+        if frame.shape != (self.height, self.width, 4) or frame.dtype != np.uint8:
+            raise ValueError(f"expected a ({self.height}, {self.width}, 4) uint8 frame, got {frame.shape} {frame.dtype}")
+        if self._pipe_error is not None:
+            self.close()
+        self._queue.put(frame.tobytes())
+        self.frames_written += 1
+
+
+def segment_suffix(output_format: str) -> str:
+    return "." + output_format
+
+
+def join_and_mux(segments: list[Path], audio_wav: Path, out: Path, output_format: str) -> Path:
+    """The segments back to back (stream copy) with the job's audio, in the output format."""
+    if output_format == "mp4":
+        return concat_and_mux(segments, audio_wav, out)
+    partial = out.with_name(f"{out.stem}.partial{out.suffix}")
+    audio = ["-c:a", "libopus", "-b:a", "96k", "-ar", "48000"] if output_format == "webm" else ["-c:a", "pcm_s16le"]
+    with tempfile.TemporaryDirectory(prefix="talkfarm-concat-") as tmp:
+        listing = Path(tmp) / "segments.txt"
+        listing.write_text("".join("file '" + str(p.absolute()).replace("'", "'\\''") + "'\n" for p in segments))
+        args = [ffmpeg_exe(), *QUIET, "-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio_wav),
+                "-map", "0:v", "-map", "1:a", "-c:v", "copy", *audio, "-f", output_format, str(partial)]
+        done = run_ffmpeg(args)
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise encode_failure(f"joining {len(segments)} segments", done.returncode, done.stderr)
+    os.replace(partial, out)
+    return out
+
+
+def mix_music(speech_wav: Path, music: Path, out_wav: Path, *, volume: float, ducking: bool, fade: float) -> Path:
+    """The speech with the music under it: looped or trimmed to the speech, faded, ducked while someone speaks."""
+    samples, rate = read_wav(speech_wav)
+    duration = len(samples) / rate
+    fade = max(0.0, min(float(fade), duration / 2))
+    bed = (f"[1:a]aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts=mono,aloop=loop=-1:size=2147483647,"
+           f"atrim=0:{duration:.3f},asetpts=N/SR/TB,volume={float(volume):.4f}")
+    if fade > 0:
+        bed += f",afade=t=in:st=0:d={fade:.3f},afade=t=out:st={duration - fade:.3f}:d={fade:.3f}"
+    speech = f"[0:a]aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts=mono"
+    if ducking:
+        graph = (f"{bed}[bed];{speech},asplit=2[voice][key];"
+                 f"[bed][key]sidechaincompress=threshold={DUCK_THRESHOLD}:ratio={DUCK_RATIO}:attack=30:release=350[ducked];"
+                 "[voice][ducked]amix=inputs=2:duration=first:normalize=0[out]")
+    else:
+        graph = f"{bed}[bed];{speech}[voice];[voice][bed]amix=inputs=2:duration=first:normalize=0[out]"
+    args = [ffmpeg_exe(), *QUIET, "-y", "-i", str(speech_wav), "-i", str(music), "-filter_complex", graph,
+            "-map", "[out]", "-c:a", "pcm_s16le", "-ar", str(rate), "-ac", "1", str(out_wav)]
+    done = run_ffmpeg(args)
+    if done.returncode != 0:
+        raise encode_failure("mixing the music", done.returncode, done.stderr)
+    return out_wav

@@ -1,0 +1,87 @@
+"""The fonts composed videos write with; all Noto, under the SIL Open Font License.
+
+Latin (with Greek and Cyrillic), Arabic and Devanagari come from the
+``fontpkg-noto-*`` wheels; the CJK face (Simplified and Traditional Chinese,
+Japanese kana and kanji, Korean Hangul) is Noto Sans CJK's SC Bold face,
+subset to GB2312, Big5, JIS X 0208 and KS X 1001 (``fonts/``, 10 MB instead
+of 20). Shaping is HarfBuzz's, through Pillow's libraqm layout: Arabic joins
+and runs right to left, Devanagari forms its conjuncts.
+
+A text names a font (``FONT_NAMES``) or none; a font that lacks the text's
+script gives way to one that has it (a Chinese title asked for in
+``noto-serif`` is drawn in ``noto-sans-cjk``), since a title in boxes of
+missing glyphs is worse than one in another face. Each of the script fonts
+also carries basic Latin, so a mixed title ("Live: 北京") is drawn in one font.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from PIL import ImageFont
+
+from domain.composition_rules import FONT_NAMES as FONT_NAMES
+
+FONTS_DIR = Path(__file__).with_name("fonts")
+
+# FONT_NAMES, the names a job may give a text overlay or its captions, is the contract's list, kept once in
+# domain.composition_rules (the API validates against it); tests/unit/compose checks every name draws.
+DEFAULT_FONT = "noto-sans"
+
+#: scripts by code point range, and the font that draws each
+_SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
+    (0x0600, 0x06FF, "noto-sans-arabic"), (0x0750, 0x077F, "noto-sans-arabic"), (0x08A0, 0x08FF, "noto-sans-arabic"),
+    (0xFB50, 0xFDFF, "noto-sans-arabic"), (0xFE70, 0xFEFF, "noto-sans-arabic"),
+    (0x0900, 0x097F, "noto-sans-devanagari"), (0xA8E0, 0xA8FF, "noto-sans-devanagari"),
+    (0x1100, 0x11FF, "noto-sans-cjk"), (0x2E80, 0x2FDF, "noto-sans-cjk"), (0x3000, 0x30FF, "noto-sans-cjk"),
+    (0x3130, 0x318F, "noto-sans-cjk"), (0x3400, 0x4DBF, "noto-sans-cjk"), (0x4E00, 0x9FFF, "noto-sans-cjk"),
+    (0xAC00, 0xD7AF, "noto-sans-cjk"), (0xF900, 0xFAFF, "noto-sans-cjk"), (0xFF00, 0xFFEF, "noto-sans-cjk"),
+)
+
+
+def _file(name: str) -> Path:
+    if name == "noto-sans-cjk":
+        return FONTS_DIR / "NotoSansCJK-Bold-subset.otf"
+    import fontpkg_noto_sans
+    import fontpkg_noto_sans_arabic
+    import fontpkg_noto_sans_devanagari
+    import fontpkg_noto_serif
+
+    roots = {"noto-sans": (fontpkg_noto_sans.ROOT, "NotoSans["), "noto-serif": (fontpkg_noto_serif.ROOT, "NotoSerif["),
+             "noto-sans-arabic": (fontpkg_noto_sans_arabic.ROOT, "NotoSansArabic["),
+             "noto-sans-devanagari": (fontpkg_noto_sans_devanagari.ROOT, "NotoSansDevanagari[")}
+    root, prefix = roots[name]
+    root = Path(root)
+    return next(p for p in sorted((root / "files").glob("*.ttf")) if p.name.startswith(prefix))
+
+
+def script_font(text: str) -> str | None:
+    """The font the text's non-Latin script needs, or None for Latin (and other scripts Noto Sans has)."""
+    for char in text:
+        cp = ord(char)
+        if cp < 0x0600:
+            continue
+        for low, high, name in _SCRIPT_RANGES:
+            if low <= cp <= high:
+                return name
+    return None
+
+
+def font_for(text: str, wanted: str | None) -> str:
+    """The font to draw ``text`` in: the one asked for, unless it lacks the text's script."""
+    needed = script_font(text)
+    if needed is None:
+        return wanted if wanted in ("noto-sans", "noto-serif") else DEFAULT_FONT
+    return needed
+
+
+@functools.lru_cache(maxsize=64)
+def load_font(name: str, size: int, bold: bool = True) -> ImageFont.FreeTypeFont:
+    """The named font at ``size`` pixels, laid out by libraqm (HarfBuzz shaping, bidi)."""
+    if name not in FONT_NAMES:
+        raise ValueError(f"unknown font {name!r}; fonts: {', '.join(FONT_NAMES)}")
+    font = ImageFont.truetype(str(_file(name)), size, layout_engine=ImageFont.Layout.RAQM)
+    if name != "noto-sans-cjk":  # variable fonts: pick the weight
+        font.set_variation_by_name("Bold" if bold else "Regular")
+    return font

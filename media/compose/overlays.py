@@ -1,0 +1,154 @@
+"""Text and image overlays placed on a canvas, and the canvas's safe area.
+
+Each text role has readable defaults, sized from the canvas's short side so a
+title reads the same on 16:9, 9:16 and 1:1:
+
+- ``title``: large, bold, white with a dark outline, centred at the top;
+- ``lower_third``: white on a dark bar at the bottom left, where a name and
+  role go on television;
+- ``label``: small, white on a translucent box at the top left.
+
+Every placement keeps inside the safe area: 5 % of the width at the sides,
+and for vertical canvases (9:16) 12 % at the top and 20 % at the bottom, where
+the platforms put their buttons and descriptions (8 % otherwise).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from media.compose.text import TextStyle, hex_rgb, render_text
+
+ROLE_SIZE = {"title": 0.075, "lower_third": 0.048, "label": 0.034}
+ROLE_POSITION = {"title": "top", "lower_third": "bottom", "label": "top"}
+ROLE_ALIGN = {"title": "center", "lower_third": "left", "label": "left"}
+ROLE_BOX = {"title": None, "lower_third": (31, 41, 55, 235), "label": (0, 0, 0, 150)}
+
+
+@dataclass(frozen=True)
+class SafeArea:
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+
+def safe_area(width: int, height: int) -> SafeArea:
+    side = int(0.05 * width)
+    vertical = height > width
+    top = int((0.12 if vertical else 0.08) * height)
+    bottom = int((0.20 if vertical else 0.08) * height)
+    return SafeArea(side, top, width - side, height - bottom)
+
+
+def text_base(width: int, height: int) -> float:
+    """What text sizes are shares of: the canvas's short side, a quarter more on a vertical canvas
+    (watched full screen on a phone, where social captions run large)."""
+    return min(width, height) * (1.25 if height > width else 1.0)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """An RGBA picture at a canvas position, shown from ``start`` to ``end`` seconds of its scene (None: to the end)."""
+
+    pixels: np.ndarray  # uint8 (h, w, 4)
+    x: int
+    y: int
+    start: float = 0.0
+    end: float | None = None
+
+    def shown_at(self, t: float) -> bool:
+        return t >= self.start and (self.end is None or t < self.end)
+
+
+def text_layer(overlay: dict[str, Any], width: int, height: int, reserved: dict[str, int] | None = None) -> Layer:
+    """A ``{"type": "text", ...}`` overlay as a layer on a ``width`` × ``height`` canvas.
+
+    ``reserved``: pixels kept free at a ``top``/``middle``/``bottom`` position (burned-in captions
+    sit there); a text placed at that position stands above (or, at the top, below) them."""
+    role = overlay.get("role") or "title"
+    base = text_base(width, height)
+    size = int(overlay.get("size") or round(ROLE_SIZE[role] * base))
+    colour = hex_rgb(overlay.get("color") or "#ffffff")
+    box = ROLE_BOX[role]
+    if overlay.get("background_color"):
+        box = hex_rgb(overlay["background_color"]) + (235,)
+    area = safe_area(width, height)
+    # a lower third or label keeps to the left three quarters of a landscape canvas; a vertical one is narrow enough
+    max_width = area.width if role == "title" or height > width else int(area.width * 0.75)
+    style = TextStyle(size=size, colour=colour, box=box, align=ROLE_ALIGN[role], max_lines=2 if role != "label" else 1,
+                      font=overlay.get("font"))
+    pixels = render_text(str(overlay["text"]), style, max_width)
+    position = overlay.get("position") or ROLE_POSITION[role]
+    x = area.left if ROLE_ALIGN[role] == "left" else (width - pixels.shape[1]) // 2
+    y = _vertical(position, pixels.shape[0], area, height)
+    gap = (reserved or {}).get(position, 0)
+    if gap:
+        y = y + gap if position == "top" else y - gap if position == "bottom" else y - (gap + pixels.shape[0]) // 2 - gap // 4
+    return Layer(pixels, x, y, float(overlay.get("start") or 0.0), overlay.get("end"))
+
+
+def _vertical(position: str, h: int, area: SafeArea, height: int) -> int:
+    if position == "top":
+        return area.top
+    if position == "middle":
+        return (height - h) // 2
+    return area.bottom - h
+
+
+def image_layer(overlay: dict[str, Any], image_bytes: bytes, width: int, height: int) -> Layer:
+    """An ``{"type": "image", ...}`` overlay (a logo, alpha kept): ``scale`` is its width as a share of the canvas width."""
+    image = Image.open(io.BytesIO(image_bytes)).convert("RGBA")
+    w = max(2, int(round(float(overlay.get("scale") or 0.15) * width)))
+    h = max(2, int(round(image.height * w / image.width)))
+    pixels = np.asarray(image.resize((w, h), Image.Resampling.LANCZOS))
+    area = safe_area(width, height)
+    anchor = overlay.get("anchor") or "top_right"
+    if anchor == "center":
+        x, y = (width - w) // 2, (height - h) // 2
+    else:
+        vertical, horizontal = anchor.split("_")
+        x = area.left if horizontal == "left" else area.right - w
+        y = area.top if vertical == "top" else area.bottom - h
+    return Layer(pixels, x, y, float(overlay.get("start") or 0.0), overlay.get("end"))
+
+
+def blend(frame: np.ndarray, layer_pixels: np.ndarray, x: int, y: int, alpha: np.ndarray | None = None) -> None:
+    """Alpha-blend an RGBA picture onto an RGB or RGBA frame, in place (the part inside the frame).
+    ``alpha`` (uint8 (h, w)): the picture's opacity instead of its fourth channel (then it may be RGB).
+
+    On RGB frames: OpenCV's saturating uint8 arithmetic (src·a + dst·(255−a)) / 255, several times
+    faster than numpy's float round trip on a 1080p presenter, to within one level."""
+    fh, fw = frame.shape[:2]
+    h, w = layer_pixels.shape[:2]
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, fw), min(y + h, fh)
+    if x1 <= x0 or y1 <= y0:
+        return
+    if alpha is None:
+        alpha = layer_pixels[..., 3]
+    src = layer_pixels[y0 - y:y1 - y, x0 - x:x1 - x]
+    opacity = np.ascontiguousarray(alpha[y0 - y:y1 - y, x0 - x:x1 - x])
+    dst = frame[y0:y1, x0:x1]
+    if frame.shape[2] == 3:
+        a3 = cv2.merge([opacity, opacity, opacity])
+        front = cv2.multiply(np.ascontiguousarray(src[..., :3]), a3, scale=1.0 / 255.0)
+        back = cv2.multiply(np.ascontiguousarray(dst), cv2.bitwise_not(a3), scale=1.0 / 255.0)
+        dst[...] = cv2.add(front, back)
+        return
+    # "over" onto a frame with its own opacity (a transparent background)
+    a = opacity[..., None].astype(np.float32) / 255.0
+    da = dst[..., 3:4].astype(np.float32) / 255.0
+    out_a = a + da * (1.0 - a)
+    rgb = (src[..., :3] * a + dst[..., :3] * (da * (1.0 - a))) / np.maximum(out_a, 1e-6)
+    dst[..., :3] = (rgb + 0.5).astype(np.uint8)
+    dst[..., 3:4] = (out_a * 255.0 + 0.5).astype(np.uint8)

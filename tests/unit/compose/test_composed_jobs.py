@@ -1,0 +1,372 @@
+"""Composed jobs, judged on what a viewer sees and hears: colours, where the
+face lands, the circle's corners, alpha in a transparent WebM, text read back
+by OCR, the music's level under speech and in pauses, and renditions that
+neither speak nor animate again (counted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from domain.config import Settings
+from domain.db import session_factory, upgrade
+from media.compose import presenter_box
+from media.render.face import analyze_image, decode_portrait
+from media.render.framing import frame_portrait
+from media.watermark.invisible import InvisibleWatermark
+from media.watermark.keys import watermark_key
+from storage import open_storage
+from tests.unit.compose.jobs import Services, add_asset, composition, new_tenant, run_job, scene, tone_wav
+from tests.unit.compose.viewing import audio_of, band_level_db, fetch, frame_at, ocr, rgba_frame_at
+
+LOWER_THIRD = {"type": "text", "text": "Jane Doe", "role": "lower_third", "start": 0.0, "end": None, "font": None,
+               "size": None, "color": None, "background_color": None, "position": None}
+BLUE = "#2060c0"
+MAIN_CHARACTER = {"scale": 0.6, "offset": {"x": 0.5, "y": 0.1}}
+CIRCLE = {"style": "circle", "scale": 0.5, "offset": {"x": 0.0, "y": -0.2}, "matting": True, "circle_background": "#ffffff"}
+
+
+def make_services(root: Path) -> Services:
+    settings = Settings.from_env({}, data_dir=root / "data", pools=("cpu",))
+    upgrade(settings)
+    return Services(settings, session_factory(settings), open_storage(settings))
+
+
+@pytest.fixture(scope="module")
+def english(tmp_path_factory):
+    """One English job: a cut-out presenter right of centre on blue, a lower third, word captions,
+    and a 9:16 circle rendition; speech and renders counted."""
+    import workers.composed as composed
+
+    root = tmp_path_factory.mktemp("english")
+    services = make_services(root)
+    spoken = []
+    real_speak = composed.speak_segment
+
+    def counted_speak(*args, **kwargs):
+        spoken.append(args[1].index)
+        return real_speak(*args, **kwargs)
+
+    composed.speak_segment = counted_speak
+    try:
+        comp = composition(960, 540, [scene("Good evening. Here is the news from the farm.", character=MAIN_CHARACTER,
+                                            background={"type": "color", "color": BLUE}, overlays=[LOWER_THIRD])],
+                           captions={"burn_in": True, "style": "word"},
+                           renditions=[{"canvas": {"width": 360, "height": 640}, "character": CIRCLE, "captions": None}])
+        output = run_job(services, new_tenant(services), comp, watermark=True)
+    finally:
+        composed.speak_segment = real_speak
+    main = fetch(services, output["key"], root / "main.mp4")
+    rendition = fetch(services, output["renditions"][0]["key"], root / "r1.mp4")
+    return services, output, main, rendition, spoken, root
+
+
+def test_a_colour_background_reads_as_that_colour_outside_the_person(english):
+    _, _, main, _, _, _ = english
+    frame = frame_at(main, 1.0)
+    # the left third: no presenter there (centre at 3/4 of the width), no text above the lower third
+    region = frame[40:300, 20:300].reshape(-1, 3).astype(np.float32)
+    assert np.abs(np.median(region, axis=0) - (0x20, 0x60, 0xC0)).max() < 10
+
+
+def test_the_face_lands_where_scale_and_offset_put_it(english):
+    _, _, main, _, _, _ = english
+    frame = frame_at(main, 1.0)
+    found = analyze_image(frame).face_box
+    # the contract: the box is scale × the canvas height, centred at offset × the half-canvas (x right,
+    # y down) from the canvas centre; within it, the face where the renderer's framing puts it
+    side = 0.6 * 540
+    left, top = 480 * (1 + 0.5) - side / 2, 270 * (1 + 0.1) - side / 2
+    portrait = analyze_image(decode_portrait(Path("domain/presets/portraits/astronaut.png").read_bytes()))
+    framing = frame_portrait(portrait, int(side), 0.5, 128)
+    (x0, y0), (x1, y1) = (np.array(portrait.face_box).reshape(2, 2) - (framing.left, framing.top)) * framing.scale
+    expected = np.array([left + (x0 + x1) / 2, top + (y0 + y1) / 2])
+    centre = np.array([(found[0] + found[2]) / 2, (found[1] + found[3]) / 2])
+    assert np.abs(centre - expected).max() < 0.03 * 540, (centre, expected)
+    assert (found[3] - found[1]) == pytest.approx((y1 - y0), rel=0.15)
+
+
+def test_the_lower_third_and_the_word_captions_read_back(english):
+    _, output, main, _, _, root = english
+    text = " ".join(ocr(frame_at(main, t), root) for t in np.linspace(0.3, output["duration_s"] - 0.2, 8))
+    assert "Jane Doe" in text
+    spoken_words = {w.lower().strip(".,") for w in text.split()}
+    assert len({"good", "evening", "here", "news", "farm"} & spoken_words) >= 3, text
+
+
+def test_a_rendition_neither_speaks_nor_animates_again(english):
+    services, output, main, rendition, spoken, _ = english
+    rendered = services.counting
+    assert (output["width"], output["height"]) == (960, 540)
+    assert [(r["width"], r["height"]) for r in output["renditions"]] == [(360, 640)]
+    assert rendition.stat().st_size == output["renditions"][0]["bytes"]
+    segments = len(spoken)
+    assert sorted(spoken) == list(range(segments))  # each segment spoken once, for both cuts
+    assert rendered.prepares == 1 and rendered.renders == segments  # one face render for both cuts
+
+
+def test_a_circle_leaves_the_corners_of_its_box_as_the_background(english):
+    _, _, _, rendition, _, _ = english
+    frame = frame_at(rendition, 1.0).astype(np.float32)
+    box = presenter_box(CIRCLE, 360, 640)
+    inset = 4
+    for x, y in ((box.left + inset, box.top + inset), (box.left + box.side - inset, box.top + inset)):
+        assert np.abs(frame[y, x] - (0x20, 0x60, 0xC0)).max() < 16, (x, y, frame[y, x])
+    # inside the circle, left of the presenter: the circle's own white
+    left_inside = frame[box.top + box.side // 2 - 20:box.top + box.side // 2, box.left + 8:box.left + 14]
+    assert left_inside.mean() > 200
+
+
+def test_every_cut_carries_the_invisible_payload(english):
+    services, _, _, rendition, _, _ = english
+    detection = InvisibleWatermark(watermark_key(services.settings)).detect(rendition)
+    assert detection.found and detection.payload.job_code == 7
+
+
+@pytest.mark.parametrize(("output_format", "codec"), [("webm", "vp9"), ("mov", "prores")])
+def test_a_transparent_video_has_alpha_0_in_the_corners_and_255_on_the_face(tmp_path, output_format, codec):
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(2.0), "audio", "audio/wav")
+    narrated = scene(None, audio_asset_id="ast_narration", background={"type": "transparent"})
+    output = run_job(services, tenant, composition(480, 270, [narrated], output_format=output_format))
+    video = fetch(services, output["key"], tmp_path / f"video.{output_format}")
+    assert output["video_codec"] == codec and output["key"].endswith(f".{output_format}")
+    rgba = rgba_frame_at(video, 1.0, tmp_path)
+    assert rgba.shape == (270, 480, 4)
+    for y, x in ((3, 3), (3, 476), (266, 3), (150, 10)):
+        assert rgba[y, x, 3] == 0, (y, x)
+    face = analyze_image(np.ascontiguousarray(rgba[..., :3])).face_box
+    cx, cy = int((face[0] + face[2]) / 2), int((face[1] + face[3]) / 2)
+    assert rgba[cy - 5:cy + 5, cx - 5:cx + 5, 3].min() == 255
+
+
+def test_music_is_ducked_under_speech(tmp_path):
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    # speech: a 220 Hz voice on for 1 s, off for 1 s; music: a steady 660 Hz bed
+    add_asset(services, tenant, "ast_narration", tone_wav(6.0), "audio", "audio/wav")
+    rate = 24000
+    t = np.arange(int(4.0 * rate)) / rate
+    music = (0.5 * np.sin(2 * np.pi * 660 * t) * 32767).astype("<i2")
+    import io
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
+        w.writeframes(music.tobytes())
+    add_asset(services, tenant, "ast_music", buffer.getvalue(), "audio", "audio/wav")
+    narrated = scene(None, audio_asset_id="ast_narration")
+    comp = composition(256, 144, [narrated], music={"asset_id": "ast_music", "volume": 0.5, "ducking": True, "fade": 0.2})
+    output = run_job(services, tenant, comp)
+    audio = audio_of(fetch(services, output["key"], tmp_path / "video.mp4"), tmp_path)
+    # the narration speaks in [0, 1), [2, 3), [4, 5) s; the music loops past its 4 s
+    under_speech = np.mean([band_level_db(audio, 16000, 660, s + 0.3, s + 0.8) for s in (2.0, 4.0)])
+    in_pauses = np.mean([band_level_db(audio, 16000, 660, s + 0.4, s + 0.8) for s in (1.0, 3.0)])
+    print(f"music under speech {under_speech:.1f} dB, in pauses {in_pauses:.1f} dB")
+    assert in_pauses - under_speech > 6.0
+    assert output["duration_s"] == pytest.approx(6.0, abs=0.15)  # looped past the music's own 4 s, trimmed to speech
+
+
+def test_a_chinese_lower_third_and_captions_read_back(tmp_path):
+    services = make_services(tmp_path)
+    lower_third = {**LOWER_THIRD, "text": "北京新闻"}
+    chinese = scene("今天天气很好。我们在北京。", voice=None, language="zh", overlays=[lower_third],
+                    background={"type": "color", "color": BLUE})
+    comp = composition(960, 540, [chinese], captions={"burn_in": True, "style": "subtitle"})
+    output = run_job(services, new_tenant(services), comp)
+    video = fetch(services, output["key"], tmp_path / "video.mp4")
+    read = "".join(ocr(frame_at(video, t), tmp_path, "chi_sim") for t in np.linspace(0.3, output["duration_s"] - 0.2, 6))
+    read = read.replace(" ", "")
+    assert "北京新闻" in read, read
+    assert sum(char in read for char in "今天天气很好我们在") >= 6, read
+
+
+def test_a_composed_job_resumes_from_its_last_finished_segment(tmp_path):
+    import sqlalchemy as sa
+
+    from domain import lifecycle
+    from domain.errors import Interrupted
+    from domain.models import Job, Segment
+    from tests.stubs import StubControl
+    from tests.unit.compose.jobs import job_spec
+    from workers.pipeline import run_pipeline
+
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(24.0), "audio", "audio/wav")
+    comp = composition(256, 144, [scene(None, audio_asset_id="ast_narration")],
+                       renditions=[{"canvas": {"width": 144, "height": 256}, "character": None, "captions": None}])
+    with services.sessions() as session, session.begin():
+        job = Job(tenant_id=tenant, pool="cpu", spec=job_spec(comp, fps=10), wm_code=9)
+        session.add(job)
+        session.flush()
+        job_id = job.id
+
+    def claimed():
+        with services.sessions() as session, session.begin():
+            session.execute(sa.update(Job).where(Job.id == job_id).values(not_before=None))
+            return lifecycle.claim(session, job_id, "worker-1", 60)
+
+    def recorded():
+        with services.sessions() as session:
+            return session.scalar(sa.select(sa.func.count()).select_from(Segment).where(Segment.job_id == job_id))
+
+    first = StubControl(claimed(), stop_when=lambda: Interrupted("draining") if recorded() else None)
+    with pytest.raises(Interrupted):
+        run_pipeline(first, services)
+    frames_first = services.counting.frames
+    with services.sessions() as session, session.begin():
+        done = lifecycle.finished_segments(session, job_id)
+        lifecycle.hand_back(session, first.claim, "drained")
+    assert list(done) == [0] and frames_first == done[0].frames
+
+    output, _ = run_pipeline(StubControl(claimed()), services)
+
+    total = round(24.0 * 10)
+    assert services.counting.frames - frames_first == total - done[0].frames  # only the missing segment
+    assert output["duration_s"] == pytest.approx(24.0, abs=0.15)
+    assert [(r["width"], r["height"]) for r in output["renditions"]] == [(144, 256)]
+
+
+def test_scenes_have_their_own_backgrounds_and_a_crossfade_between_them(tmp_path):
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(2.0), "audio", "audio/wav")
+    red = scene(None, audio_asset_id="ast_narration", background={"type": "color", "color": "#c02020"},
+                character={"offset": {"x": 0.6, "y": 0.0}, "scale": 0.5})
+    blue = scene(None, audio_asset_id="ast_narration", background={"type": "color", "color": BLUE},
+                 character={"offset": {"x": 0.6, "y": 0.0}, "scale": 0.5},
+                 transition={"type": "crossfade", "duration": 0.5})
+    output = run_job(services, tenant, composition(320, 180, [red, blue]))
+    video = fetch(services, output["key"], tmp_path / "video.mp4")
+    assert output["duration_s"] == pytest.approx(4.0, abs=0.15)
+
+    def background_at(t):
+        return np.median(frame_at(video, t)[20:160, 10:100].reshape(-1, 3), axis=0)
+
+    assert np.abs(background_at(1.5) - (0xC0, 0x20, 0x20)).max() < 12  # the first scene's red
+    halfway = background_at(2.2)  # 0.2 s into the 0.5 s fade: between the two
+    assert 0x20 + 20 < halfway[0] < 0xC0 - 20 and 0x20 + 20 < halfway[2] < 0xC0 - 20
+    assert np.abs(background_at(3.0) - (0x20, 0x60, 0xC0)).max() < 12  # then the second scene's blue
+
+
+def test_a_draft_composes_smaller_with_its_draft_label(tmp_path):
+    from domain.drafts import draft_render
+
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(2.0), "audio", "audio/wav")
+    import tests.unit.compose.jobs as jobs
+
+    comp = composition(960, 540, [scene(None, audio_asset_id="ast_narration")],
+                       renditions=[{"canvas": {"width": 540, "height": 960}, "character": None, "captions": None}])
+    real_spec = jobs.job_spec
+
+    def draft_spec(comp, **kwargs):
+        spec = real_spec(comp, **kwargs)
+        return {**spec, "draft": True, "draft_render": draft_render(spec["params"])}
+
+    jobs.job_spec = draft_spec
+    try:
+        output = run_job(services, tenant, comp)
+    finally:
+        jobs.job_spec = real_spec
+    assert (output["width"], output["height"]) == (480, 270)
+    assert [(r["width"], r["height"]) for r in output["renditions"]] == [(270, 480)]
+    video = fetch(services, output["key"], tmp_path / "video.mp4")
+    assert "DRAFT" in ocr(frame_at(video, 1.0), tmp_path)
+
+
+@pytest.mark.parametrize("output_format", ["mp4", "mov"])
+def test_every_cut_carries_content_credentials(tmp_path, output_format):
+    from media.watermark.c2pa_manifest import read_manifest
+    from tests.credentials import c2pa_credentials
+
+    chain, key, _ = c2pa_credentials()
+    (tmp_path / "chain.pem").write_bytes(chain)
+    (tmp_path / "key.pem").write_bytes(key)
+    settings = Settings.from_env({}, data_dir=tmp_path / "data", pools=("cpu",), c2pa_cert=str(tmp_path / "chain.pem"),
+                                 c2pa_key=str(tmp_path / "key.pem"))
+    upgrade(settings)
+    services = Services(settings, session_factory(settings), open_storage(settings))
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(1.0), "audio", "audio/wav")
+    comp = composition(256, 144, [scene(None, audio_asset_id="ast_narration")], output_format=output_format,
+                       renditions=[{"canvas": {"width": 144, "height": 256}, "character": None, "captions": None}])
+    output = run_job(services, tenant, comp)
+    for n, key_name in enumerate([output["key"], output["renditions"][0]["key"]]):
+        manifest = read_manifest(fetch(services, key_name, tmp_path / f"cut{n}.{output_format}"))
+        assert manifest["present"] and manifest["signature_valid"], manifest
+        assert manifest["generation"]["job_id"].startswith("job_")
+
+
+@pytest.mark.parametrize("play", ["loop", "freeze"])
+def test_a_background_video_loops_or_freezes(tmp_path, play):
+    import subprocess
+
+    from media.encode.ffmpeg_binary import ffmpeg_exe
+
+    # one second of red, then one of green: a 2 s clip under 5 s of speech
+    clip = tmp_path / "clip.mp4"
+    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=0xc02020:s=160x90:r=10:d=1",
+                    "-f", "lavfi", "-i", "color=c=0x20c020:s=160x90:r=10:d=1", "-filter_complex", "[0][1]concat=n=2",
+                    "-pix_fmt", "yuv420p", str(clip)], check=True)
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(5.0), "audio", "audio/wav")
+    add_asset(services, tenant, "ast_clip", clip.read_bytes(), "video", "video/mp4")
+    narrated = scene(None, audio_asset_id="ast_narration", character={"offset": {"x": 0.6, "y": 0.0}, "scale": 0.5},
+                     background={"type": "video", "asset_id": "ast_clip", "fit": "cover", "play": play})
+    output = run_job(services, tenant, composition(320, 180, [narrated]))
+    video = fetch(services, output["key"], tmp_path / "video.mp4")
+
+    def background_at(t):
+        return np.median(frame_at(video, t)[20:160, 10:100].reshape(-1, 3), axis=0)
+
+    red, green = np.array((0xC0, 0x20, 0x20)), np.array((0x20, 0xC0, 0x20))
+    assert np.abs(background_at(0.5) - red).max() < 16 and np.abs(background_at(1.5) - green).max() < 16
+    assert np.abs(background_at(2.5) - (red if play == "loop" else green)).max() < 16
+
+
+def test_a_webm_may_mix_transparent_and_opaque_scenes(tmp_path):
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(1.0), "audio", "audio/wav")
+    clear = scene(None, audio_asset_id="ast_narration", background={"type": "transparent"})
+    blue = scene(None, audio_asset_id="ast_narration", background={"type": "color", "color": BLUE})
+    output = run_job(services, tenant, composition(256, 144, [clear, blue], output_format="webm"))
+    video = fetch(services, output["key"], tmp_path / "video.webm")
+    assert output["duration_s"] == pytest.approx(2.0, abs=0.15)
+    assert rgba_frame_at(video, 0.5, tmp_path)[3, 3, 3] == 0
+    later = rgba_frame_at(video, 1.5, tmp_path)
+    assert later[3, 3, 3] == 255 and np.abs(later[3, 3, :3].astype(int) - (0x20, 0x60, 0xC0)).max() < 16
+
+
+def test_a_portrait_is_cut_out_once_and_its_matte_kept_with_its_analysis(tmp_path, monkeypatch):
+    import workers.stages.composition as composition_stage
+    from domain.models import Asset
+    from media.render.face import analyze_portrait
+
+    segmented = []
+    real = composition_stage.portrait_matte
+    monkeypatch.setattr(composition_stage, "portrait_matte", lambda rgb: segmented.append(1) or real(rgb))
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    photo = Path("domain/presets/portraits/astronaut.png").read_bytes()
+    add_asset(services, tenant, "ast_portrait", photo, "image", "image/png")
+    with services.sessions() as session, session.begin():
+        session.get(Asset, "ast_portrait").info = analyze_portrait(photo).to_dict()
+    add_asset(services, tenant, "ast_narration", tone_wav(1.0), "audio", "audio/wav")
+    job = composition(256, 144, [scene(None, audio_asset_id="ast_narration", avatar={"asset_id": "ast_portrait"})])
+
+    run_job(services, tenant, job, wm_code=21)
+    with services.sessions() as session:
+        recorded = session.get(Asset, "ast_portrait").info["matte"]
+    assert services.storage.exists(recorded["key"]) and segmented == [1]
+
+    run_job(services, tenant, job, wm_code=22)
+    assert segmented == [1]  # the second job read the kept matte

@@ -1,0 +1,63 @@
+"""The composing pieces on their own: placement, blending, the circle, the matte's edge, caption pages."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import uniform_filter
+
+from media.compose import blend, caption_track, circle_mask, guided_filter, presenter_box
+
+
+def test_the_box_is_scale_times_the_height_centred_by_offset():
+    box = presenter_box({"style": "normal", "scale": 0.5, "offset": {"x": -1.0, "y": 0.5}}, 1920, 1080)
+    assert box.side == 540
+    assert (box.left + box.side / 2, box.top + box.side / 2) == (0.0, 810.0)  # left edge, three quarters down
+    assert box.visible(1920, 1080) is not None
+
+
+def test_blending_onto_a_transparent_frame_keeps_the_colour_and_takes_the_opacity():
+    frame = np.zeros((4, 4, 4), np.uint8)
+    picture = np.zeros((4, 4, 4), np.uint8)
+    picture[..., :3] = (200, 100, 50)
+    picture[:, :2, 3] = 255
+    picture[:, 2:, 3] = 128
+    blend(frame, picture, 0, 0)
+    assert (frame[:, :, :3] == (200, 100, 50)).all()  # not darkened by the empty frame under it
+    assert (frame[:, :2, 3] == 255).all() and (frame[:, 2:, 3] == 128).all()
+
+
+def test_blending_onto_an_opaque_frame_mixes_by_opacity():
+    frame = np.full((2, 2, 3), 100, np.uint8)
+    picture = np.zeros((2, 2, 4), np.uint8)
+    picture[..., :3], picture[..., 3] = 200, 128
+    blend(frame, picture, 1, 1)  # only the overlapping pixel changes
+    assert frame[0, 0].tolist() == [100, 100, 100]
+    assert abs(int(frame[1, 1, 0]) - 150) <= 1
+
+
+def test_the_circle_leaves_its_corners_out():
+    mask = circle_mask(64)
+    assert mask[0, 0] == 0 and mask[63, 63] == 0 and mask[32, 32] == 1
+
+
+def test_the_guided_filter_keeps_the_photo_edge_a_blur_would_smear():
+    guide = np.zeros((64, 64), np.float32)
+    guide[:, 32:] = 1.0  # the photo: a sharp edge
+    coarse = uniform_filter(guide, size=15)  # the segmenter's soft mask of it
+    refined = guided_filter(guide, coarse, 4, 1e-3)
+    def step(mask):  # how much of the way from out to in the mask goes at the photo's edge
+        return float(np.mean(mask[:, 32] - mask[:, 31]))
+
+    assert step(refined) > 4 * step(coarse)
+
+
+def test_word_captions_show_a_few_words_and_highlight_the_spoken_one():
+    words = [("one", 0.0, 0.3), ("two", 0.3, 0.6), ("three", 0.6, 0.9), ("four", 0.9, 1.2), ("five", 2.0, 2.3)]
+    track = caption_track(words, {"burn_in": True, "style": "word"}, 640, 360)
+    assert [[w[0] for w in p.words] for p in track.pages] == [["one", "two", "three"], ["four"], ["five"]]
+    first, second = track.layer_at(0.1), track.layer_at(0.4)
+    assert first is not None and second is not None
+    assert not np.array_equal(first[0], second[0])  # the highlight moved to "two"
+    assert track.layer_at(1.6) is None  # a long pause shows nothing
+    x, y = first[1], first[2]
+    assert 0 <= x and x + first[0].shape[1] <= 640 and y + first[0].shape[0] <= 360 - int(0.08 * 360)

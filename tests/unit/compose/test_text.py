@@ -1,0 +1,100 @@
+"""Text as a viewer reads it: shaped (Arabic joined right to left, Devanagari
+conjuncts), wrapped or shrunk but never cut, in every script the farm ships a
+font for, and read back by OCR."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from media.compose import FONT_NAMES, TextStyle, load_font, render_text, text_layer
+from media.compose.fonts import _file
+from tests.unit.compose.viewing import ocr
+
+WHITE_ON_DARK = TextStyle(size=40, colour=(255, 255, 255), box=(20, 20, 20, 255), align="left", max_lines=2)
+
+
+def ink(image: np.ndarray) -> np.ndarray:
+    """Where the white text is (the box is dark)."""
+    return image[..., 0] > 128
+
+
+def test_every_font_the_api_may_name_loads_and_draws():
+    samples = {"noto-sans": "News", "noto-serif": "News", "noto-sans-cjk": "新聞 新闻 ニュース 뉴스",
+               "noto-sans-arabic": "أخبار", "noto-sans-devanagari": "समाचार"}
+    assert set(samples) == set(FONT_NAMES)
+    for name, text in samples.items():
+        font = load_font(name, 32)
+        assert font.getbbox(text)[2] > 20, name
+
+
+def test_arabic_is_joined_and_runs_right_to_left():
+    word = "بيت"  # beh, yeh, teh: every letter joins
+    shaped = render_text(word, WHITE_ON_DARK, 600)
+    # the same letters in their isolated presentation forms, as an unshaped renderer would draw them,
+    # in visual order (right to left)
+    isolated = "\ufe8f\ufef1\ufe95"[::-1]
+    font = ImageFont.truetype(str(_file("noto-sans-arabic")), 40, layout_engine=ImageFont.Layout.BASIC)
+    font.set_variation_by_name("Bold")
+    unshaped_width = font.getlength(isolated)
+    shaped_width = load_font("noto-sans-arabic", 40).getlength(word)
+    assert shaped_width < 0.8 * unshaped_width  # joined forms are narrower than isolated ones
+    # right to left: the first letter (beh, a dot below) is on the right
+    text = ink(shaped)
+    cols = np.where(text.any(axis=0))[0]
+    right = text[:, (cols[0] + cols[-1]) // 2:]
+    left = text[:, :(cols[0] + cols[-1]) // 2]
+    rows = np.where(text.any(axis=1))[0]
+    baseline_low = rows[0] + int(0.75 * (rows[-1] - rows[0]))  # the dot under beh is the lowest ink
+    assert right[baseline_low:].sum() > left[baseline_low:].sum()
+
+
+def test_devanagari_forms_its_conjuncts():
+    word = "क्षत्रिय"
+    shaped = load_font("noto-sans-devanagari", 40).getlength(word)
+    font = ImageFont.truetype(str(_file("noto-sans-devanagari")), 40, layout_engine=ImageFont.Layout.BASIC)
+    font.set_variation_by_name("Bold")
+    # without shaping the virama shows as its own mark and the letters stand apart: wider
+    assert shaped < 0.9 * font.getlength(word)
+
+
+def test_a_long_title_wraps_or_shrinks_and_is_never_cut(tmp_path):
+    title = "Breaking news tonight the council approves a new bridge over the river after years of debate"
+    overlay = {"type": "text", "text": title, "role": "title", "start": 0.0, "end": None, "font": None, "size": None,
+               "color": None, "background_color": None, "position": None}
+    layer = text_layer(overlay, 640, 360)
+    assert layer.x >= 0 and layer.x + layer.pixels.shape[1] <= 640  # inside the canvas
+    frame = np.zeros((360, 640, 3), np.uint8)
+    h, w = layer.pixels.shape[:2]
+    a = layer.pixels[..., 3:4] / 255.0
+    frame[layer.y:layer.y + h, layer.x:layer.x + w] = (layer.pixels[..., :3] * a).astype(np.uint8)
+    read = ocr(frame, tmp_path).lower().split()
+    words = title.lower().split()
+    assert sum(word in read for word in words) >= len(words) - 2, read  # every line is there: first and last words too
+    assert "breaking" in read and "debate" in read
+
+
+def test_chinese_text_reads_back(tmp_path):
+    style = TextStyle(size=40, colour=(255, 255, 255), box=(20, 20, 20, 255), max_lines=2)
+    picture = render_text("北京新闻", style, 600)
+    frame = np.zeros((120, 640, 3), np.uint8)
+    frame[10:10 + picture.shape[0], 10:10 + picture.shape[1]] = picture[..., :3]
+    assert "北京新闻" in ocr(frame, tmp_path, "chi_sim").replace(" ", "")
+
+
+@pytest.mark.parametrize("text", ["مرحبا بالعالم", "नमस्ते दुनिया", "日本語 한국어 中文 繁體"])
+def test_scripts_are_drawn_with_glyphs_not_boxes(text):
+    """A missing glyph draws as the same empty box (.notdef) every time: distinct characters must look distinct."""
+    font_name = {"م": "noto-sans-arabic", "न": "noto-sans-devanagari"}.get(text[0], "noto-sans-cjk")
+    font = load_font(font_name, 32)
+    chars = [c for c in text if not c.isspace()][:4]
+    masks = []
+    for char in chars:
+        image = Image.new("L", (64, 64))
+        ImageDraw.Draw(image).text((8, 8), char, font=font, fill=255)
+        masks.append(np.asarray(image) > 0)
+    for i in range(len(masks)):
+        for j in range(i + 1, len(masks)):
+            if chars[i] != chars[j]:
+                assert (masks[i] != masks[j]).any()

@@ -1,0 +1,219 @@
+"""One attempt at a composed job (``spec["composition"]``): scenes, cuts, one face render.
+
+The same shape as ``workers.pipeline``: segments planned the same on every
+attempt, speech one segment ahead of the renderer, each finished segment
+stored with a row in ``segments`` and reused by a later attempt, ownership
+checked between frames. What differs: each scene plans its own segments (a
+scene boundary is a segment boundary), and each segment's face frames —
+rendered once, RGBA with the matte — are composed onto every cut's canvas
+(the main one and each rendition) and encoded once per cut. A segment is
+recorded only when every cut's file of it is stored.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import functools
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from domain import lifecycle
+from domain.errors import JobFailure
+from domain.states import Stage
+from media.compose import Background, ComposedEncoder, caption_track, words_from_cues
+from media.encode.codec import available_encoders, choose_video_codec
+from media.encode.wav import write_wav
+from media.tts.narration import NarrationTiming
+from workers.attempt import Attempt, SegmentPlan, SpokenSegment
+from workers.speech_ahead import SpeechAhead, await_speech, check_duration
+from workers.stages.composed_finish import publish_composed
+from workers.stages.composition import Cut, Scene, encoder_preset, job_cuts, prepare_scene, scene_specs
+from workers.stages.inputs import plan_segments, speak_segment
+from workers.stages.segments import CHECK_EVERY_FRAMES, _record_segment_once, segment_key
+
+
+def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, Any]]:
+    comp = attempt.spec["composition"]
+    output_format = comp.get("output_format") or "mp4"
+    attempt.report(Stage.TTS, 0.0, force=True)
+    scenes = [Scene(i, spec, scene) for i, (spec, scene) in enumerate(zip(scene_specs(attempt.spec), comp["scenes"]))]
+    plans: list[SegmentPlan] = []
+    sources: dict[int, NarrationTiming | None] = {}
+    with attempt.clock.timed("inputs"):
+        for scene in scenes:
+            scene_plans, sources[scene.index] = plan_segments(attempt, scene.spec)
+            for plan in scene_plans:
+                plans.append(SegmentPlan(len(plans), plan.texts, plan.audio, scene.index))
+        cuts = job_cuts(attempt)
+    attempt.check(checkpoint=True)
+    done = attempt.transaction(lambda s: lifecycle.finished_segments(s, attempt.claim.job_id))
+    decoded: dict[str, Background] = {}
+    codec = choose_video_codec(attempt.services.tag, available_encoders())
+    spoken_all: list[SpokenSegment] = []
+    scene_start: dict[int, int] = {}
+
+    def speak(plan: SegmentPlan) -> SpokenSegment:
+        t = time.perf_counter()
+        spoken = speak_segment(attempt, plan, sources[plan.scene], scenes[plan.scene].spec)
+        attempt.clock.add("tts", time.perf_counter() - t)
+        return spoken
+
+    speech = SpeechAhead(speak, plans)
+    try:
+        for i, plan in enumerate(plans):
+            attempt.check(checkpoint=True)
+            with attempt.clock.timed("tts_wait"):
+                spoken = await_speech(attempt, speech.get(i))
+            first_frame = sum(s.frames for s in spoken_all)
+            scene_start.setdefault(plan.scene, first_frame)
+            spoken_all.append(spoken)
+            if i in done and done[i].frames == spoken.frames:
+                attempt.report(Stage.RENDER, (i + 1) / len(plans))
+                continue
+            scene = scenes[plan.scene]
+            if scene.prepared is None:
+                prepare_scene(attempt, scene, cuts, decoded)
+            fade = None
+            if first_frame == scene_start[plan.scene] and plan.scene > 0:
+                fade = _crossfade_from(attempt, scenes[plan.scene - 1], scene, cuts, decoded,
+                                       first_frame - scene_start[plan.scene - 1])
+            render_composed_segment(attempt, scene, cuts, spoken, first_frame, first_frame - scene_start[plan.scene],
+                                    len(plans), output_format, codec, fade)
+    finally:
+        speech.stop()
+    check_duration(attempt, spoken_all)
+    attempt.check(checkpoint=True)
+    return publish_composed(attempt, cuts, spoken_all, output_format)
+
+
+def _crossfade_from(attempt: Attempt, previous: Scene, scene: Scene, cuts: list[Cut], decoded: dict[str, Background],
+                    previous_frames: int) -> tuple[list[np.ndarray], int] | None:
+    """What a crossfade into ``scene`` starts from, per cut, and over how many frames; None for a cut.
+
+    The previous scene's last picture, drawn again rather than kept: its presenter at rest (a
+    segment ends on a closed mouth, open eyes and a neutral brow), its background and overlays as
+    at its end. So a resumed job fades from the same picture whichever attempt drew the scene before."""
+    transition = scene.composition.get("transition") or {}
+    frames = int(round(float(transition.get("duration") or 0.0) * attempt.fps))
+    if transition.get("type") != "crossfade" or frames <= 0:
+        return None
+    if previous.prepared is None:
+        prepare_scene(attempt, previous, cuts, decoded)
+    m, r = previous.prepared.framing.margin, previous.prepared.framing.resolution
+    still = previous.prepared.canvas[m:m + r, m:m + r]
+    end = previous_frames - 1
+    return [c.compose(still, end / attempt.fps, end) for c in previous.compositors], frames
+
+
+def segment_words(spoken: SpokenSegment) -> list[tuple[str, float, float]]:
+    """The segment's timed words: aligned or recognised ones where the speech has them, else the cues' shared out."""
+    if spoken.phones is not None and spoken.phones.words:
+        return [(w.text, w.start_s, w.end_s) for w in spoken.phones.words]
+    return words_from_cues(spoken.cues)
+
+
+def render_composed_segment(attempt: Attempt, scene: Scene, cuts: list[Cut], spoken: SpokenSegment, first_frame: int,
+                            scene_frame: int, total_segments: int, output_format: str, codec: str,
+                            fade: tuple[list[np.ndarray], int] | None = None) -> None:
+    index, fps = spoken.plan.index, attempt.fps
+    # one alpha setting for the whole job, so its segments join: a scene on an opaque background is
+    # encoded with an opaque alpha plane when another scene is transparent
+    transparent = output_format != "mp4" and any(
+        s["background"].get("type") == "transparent" for s in attempt.spec["composition"]["scenes"])
+    words = segment_words(spoken)
+    tracks = [caption_track(words, cut.captions, cut.width, cut.height) if cut.captions.get("burn_in") else None
+              for cut in cuts]
+    paths = [attempt.tmp / cut.segment_name(index, output_format) for cut in cuts]
+    renderer = attempt.services.renderer(attempt.spec.get("model", "builtin"))
+    started = time.perf_counter()
+    frames = renderer.render(scene.prepared, spoken.samples, spoken.sample_rate, scene.params, first_frame,
+                             phones=spoken.phones, alpha=True)
+    done = 0
+    with contextlib.ExitStack() as stack:
+        encoders = [stack.enter_context(ComposedEncoder(path, cut.width, cut.height, fps, output_format=output_format,
+                                                        alpha=transparent, codec=codec,
+                                                        preset=encoder_preset(attempt)))
+                    for cut, path in zip(cuts, paths)]
+        stack.enter_context(contextlib.closing(frames))
+        # each cut is composed, marked and queued for its encoder on a thread of its own while the
+        # next face frame renders (OpenCV and numpy release the GIL); a cut's frames stay in order
+        # because a frame's work is awaited before the next frame's is handed out
+        pool = stack.enter_context(concurrent.futures.ThreadPoolExecutor(len(cuts), thread_name_prefix="compose"))
+
+        def compose(n: int, face: np.ndarray, k: int) -> None:
+            track = tracks[n]
+            caption = track.layer_at(k / fps) if track is not None else None
+            frame = scene.compositors[n].compose(face, (scene_frame + k) / fps, scene_frame + k, caption)
+            if fade is not None and k < fade[1]:
+                weight = (k + 1) / (fade[1] + 1)
+                frame = cv2.addWeighted(fade[0][n], 1.0 - weight, frame, weight, 0.0)
+            encoders[n].write(_marked(cuts[n], frame, first_frame + k))
+
+        pending: list[concurrent.futures.Future[None]] = []
+        while True:
+            t0 = time.perf_counter()
+            face = next(frames, None)
+            t1 = time.perf_counter()
+            attempt.clock.add("render", t1 - t0)
+            for future in pending:
+                future.result()
+            attempt.clock.add("compose_wait", time.perf_counter() - t1)
+            if face is None:
+                break
+            pending = [pool.submit(compose, n, face, done) for n in range(len(cuts))]
+            done += 1
+            if done % CHECK_EVERY_FRAMES == 0:
+                attempt.check()
+                attempt.report(Stage.RENDER, (index + done / spoken.frames) / total_segments)
+    if done != spoken.frames:
+        raise JobFailure("render_failed", f"segment {index}: rendered {done} frames, expected {spoken.frames}")
+    attempt.clock.add("render_encode", time.perf_counter() - started)
+    _store_segment(attempt, cuts, paths, spoken)
+
+
+def _marked(cut: Cut, frame: np.ndarray, index: int) -> np.ndarray:
+    """The visible mark and the invisible payload, on the cut's own frame size. On RGBA frames
+    both go on the colour planes, and the mark's own pixels become opaque so it shows over any footage."""
+    if cut.draft_mark is not None:
+        if frame.shape[2] == 3:
+            frame = cut.draft_mark.apply(frame, in_place=True)
+        else:
+            frame[..., :3] = cut.draft_mark.apply(np.ascontiguousarray(frame[..., :3]), in_place=True)
+    if frame.shape[2] == 3:
+        if cut.visible is not None:
+            frame = cut.visible.apply(frame, in_place=True)
+        marked: np.ndarray = cut.invisible.apply(frame, index)
+        return marked
+    rgb = np.ascontiguousarray(frame[..., :3])
+    if cut.visible is not None:
+        mark = cut.visible
+        rgb = mark.apply(rgb, in_place=True)
+        h, w = mark.weight.shape[:2]
+        opacity = np.minimum(mark.weight[..., 0].astype(np.uint32) * 255 // 256, 255).astype(np.uint8)
+        region = frame[mark.y:mark.y + h, mark.x:mark.x + w, 3]
+        np.maximum(region, opacity, out=region)
+    frame[..., :3] = cut.invisible.apply(rgb, index)
+    return frame
+
+
+def _store_segment(attempt: Attempt, cuts: list[Cut], paths: list[Path], spoken: SpokenSegment) -> None:
+    index = spoken.plan.index
+    wav = attempt.tmp / f"seg-{index:04d}.wav"
+    write_wav(wav, spoken.samples, spoken.sample_rate)
+    key = segment_key(attempt, index)
+    storage = attempt.storage
+    with attempt.clock.timed("segment_store"):
+        for path in paths:
+            attempt.storage_call(functools.partial(storage.put_file, attempt.work_prefix + path.name, path,
+                                                   "application/octet-stream"), "storing a segment")
+        attempt.storage_call(lambda: storage.put_file(key + ".wav", wav, "audio/wav"), "storing a segment")
+        attempt.storage_call(lambda: storage.put_bytes(
+            key + ".json", json.dumps({"cues": spoken.cues, "frames": spoken.frames}).encode(), "application/json"),
+            "storing a segment")
+    attempt.transaction(lambda s: _record_segment_once(s, attempt, index, key, spoken))

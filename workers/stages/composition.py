@@ -1,0 +1,212 @@
+"""A composed job's set-up: its cuts (the main canvas and each rendition), and
+per scene the portrait, its matte, the face prepared once at the largest size
+any cut shows it, and each cut's compositor.
+
+A rendition is another canvas over the same speech and the same face frames:
+the face is rendered once, at the largest box any cut gives it, and resized
+for the others (so no cut shows a face scaled up, and the main cut's face is
+drawn at the size it is shown).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from domain.drafts import DRAFT_LABEL
+from domain.errors import JobFailure
+from domain.models import Asset
+from media.compose import (
+    MATTE_VERSION,
+    Background,
+    SceneCompositor,
+    background_for,
+    caption_band,
+    image_layer,
+    matte_from_png,
+    matte_png,
+    portrait_matte,
+    presenter_box,
+    text_layer,
+)
+from media.render.face import analyze_portrait, decode_portrait
+from media.watermark.invisible import InvisibleWatermark, Payload
+from media.watermark.keys import tenant_code, watermark_key
+from media.watermark.visible import VisibleWatermark
+from workers.attempt import Attempt
+from workers.stages.frames import visible_overlay
+from workers.stages.inputs import Portrait, load_portrait
+
+#: scene keys that stand in for the job's own script/narration/avatar/voice/language
+SCENE_KEYS = ("script", "audio_asset_id", "transcript", "avatar", "voice", "language")
+
+
+@dataclass
+class Cut:
+    """One output file: the main canvas (``name`` "main") or a rendition ("r1", …)."""
+
+    name: str
+    width: int
+    height: int
+    characters: list[dict[str, Any]]  # per scene
+    captions: dict[str, Any]
+    visible: Any = None
+    invisible: Any = None
+    draft_mark: Any = None  # the DRAFT label of a preview
+
+    def segment_name(self, index: int, output_format: str) -> str:
+        tail = "" if self.name == "main" else f".{self.name}"
+        return f"seg-{index:04d}{tail}.{output_format}"
+
+
+@dataclass
+class Scene:
+    index: int
+    spec: dict[str, Any]  # the job's spec with this scene's script, avatar, voice… in place
+    composition: dict[str, Any]  # the scene's own dict
+    face_side: int = 0
+    prepared: Any = None
+    params: dict[str, Any] = field(default_factory=dict)
+    compositors: list[SceneCompositor] = field(default_factory=list)
+
+
+def scene_specs(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each scene as a job spec of its own (the pipeline's inputs read script, avatar, voice… from it)."""
+    base = {k: v for k, v in spec.items() if k not in SCENE_KEYS and k != "composition"}
+    return [{**base, **{k: scene.get(k) for k in SCENE_KEYS}} for scene in spec["composition"]["scenes"]]
+
+
+def job_cuts(attempt: Attempt) -> list[Cut]:
+    comp = attempt.spec["composition"]
+    scenes = comp["scenes"]
+    draft = _draft_scale(attempt)
+    cuts = [Cut("main", *_scaled(comp["canvas"], draft), [s["character"] for s in scenes], comp["captions"])]
+    for n, rendition in enumerate(comp.get("renditions") or [], start=1):
+        characters = [rendition.get("character") or s["character"] for s in scenes]
+        cuts.append(Cut(f"r{n}", *_scaled(rendition["canvas"], draft), characters,
+                        rendition.get("captions") or comp["captions"]))
+    key = watermark_key(attempt.settings)
+    claim = attempt.claim
+    payload = Payload(job_code=claim.wm_code or 0, tenant_code=tenant_code(claim.tenant_id, key))
+    for cut in cuts:
+        if attempt.spec.get("draft"):
+            cut.draft_mark = VisibleWatermark(text=DRAFT_LABEL, position="top-left", size=0.12,
+                                              opacity=0.85).overlay_for(cut.width, cut.height)
+        cut.visible = visible_overlay(attempt, cut.width, cut.height)
+        cut.invisible = InvisibleWatermark(key).embedder(payload, cut.width, cut.height, attempt.fps)
+    return cuts
+
+
+def encoder_preset(attempt: Attempt) -> str:
+    """x264's preset: the draft's (fast) for a preview, veryfast for the final."""
+    draft = attempt.spec.get("draft_render") if attempt.spec.get("draft") else None
+    return str(draft["preset"]) if draft else "veryfast"
+
+
+def _draft_scale(attempt: Attempt) -> float:
+    """A draft composes on a smaller canvas: the draft's face resolution over the final's."""
+    draft = attempt.spec.get("draft_render") if attempt.spec.get("draft") else None
+    if not draft:
+        return 1.0
+    return min(1.0, float(draft["resolution"]) / float(attempt.params["resolution"]))
+
+
+def _scaled(canvas: dict[str, Any], scale: float) -> tuple[int, int]:
+    return (max(64, int(canvas["width"] * scale) // 2 * 2), max(64, int(canvas["height"] * scale) // 2 * 2))
+
+
+def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict[str, Background]) -> None:
+    """The scene's portrait prepared at its largest shown size, and each cut's compositor (once per attempt)."""
+    portrait = load_portrait(attempt, scene.spec)
+    rgb = decode_portrait(portrait.image)
+    boxes = [presenter_box(cut.characters[scene.index], cut.width, cut.height) for cut in cuts]
+    scene.face_side = max(box.side for box in boxes)
+    matting = any(bool(cut.characters[scene.index].get("matting")) for cut in cuts)
+    matte = portrait_matte_cached(attempt, scene.spec["avatar"], portrait, rgb) if matting else None
+    renderer = attempt.services.renderer(attempt.spec.get("model", "builtin"))
+    scene.params = {**attempt.params, "resolution": scene.face_side}
+    info = portrait.info or analyze_portrait(portrait.image).to_dict()
+    with attempt.clock.timed("prepare"):
+        scene.prepared = renderer.prepare(portrait.image, info, scene.params, matte=matte)
+    background = scene.composition["background"]
+    for cut, box in zip(cuts, boxes):
+        character = cut.characters[scene.index]
+        layers = [_layer(attempt, overlay, cut) for overlay in scene.composition.get("overlays") or []]
+        scene.compositors.append(SceneCompositor(
+            width=cut.width, height=cut.height, background=_background(attempt, background, rgb, cut, decoded),
+            box=box, matting=bool(character.get("matting")), circle_background=character.get("circle_background") or "#ffffff",
+            layers=layers))
+
+
+def portrait_matte_cached(attempt: Attempt, avatar: dict[str, Any], portrait: Portrait, rgb: np.ndarray) -> np.ndarray:
+    """The portrait's matte, made once per photo. It is stored under the photo's hash (so a preset,
+    or the same photo uploaded twice, is segmented once) and, for an uploaded portrait, named in the
+    asset's analysis (``info["matte"]``) beside its face landmarks, as the face analysis is kept."""
+    recorded = (portrait.info or {}).get("matte") or {}
+    key = f"cache/mattes/v{MATTE_VERSION}/{hashlib.sha256(portrait.image).hexdigest()}.png"
+    if recorded.get("version") == MATTE_VERSION and recorded.get("key"):
+        key = str(recorded["key"])
+    storage = attempt.storage
+    if attempt.storage_call(lambda: storage.exists(key), "reading the matte cache"):
+        matte = matte_from_png(attempt.storage_call(lambda: storage.get_bytes(key), "reading the matte cache"))
+        if matte.shape == rgb.shape[:2]:
+            return matte
+    with attempt.clock.timed("matte"):
+        matte = portrait_matte(rgb)
+    data = matte_png(matte)
+    attempt.storage_call(lambda: storage.put_bytes(key, data, "image/png"), "storing the matte")
+    asset_id = avatar.get("asset_id")
+    if asset_id and recorded.get("key") != key:
+        attempt.transaction(lambda s: _record_matte(s, str(asset_id), key))
+    return matte
+
+
+def _record_matte(session: Session, asset_id: str, key: str) -> None:
+    asset = session.get(Asset, asset_id)
+    if asset is not None:
+        asset.info = {**dict(asset.info or {}), "matte": {"key": key, "version": MATTE_VERSION}}
+
+
+def asset_bytes(attempt: Attempt, asset_id: str, what: str) -> bytes:
+    with attempt.services.sessions() as session:
+        asset = session.get(Asset, asset_id)
+        if asset is None:
+            raise JobFailure("asset_missing", f"the {what} asset {asset_id} no longer exists")
+        key = asset.storage_key
+    return attempt.storage_call(lambda: attempt.storage.get_bytes(key), f"reading the {what}")
+
+
+def asset_file(attempt: Attempt, asset_id: str, what: str, dest: Path) -> Path:
+    if not dest.exists():
+        dest.write_bytes(asset_bytes(attempt, asset_id, what))
+    return dest
+
+
+def _layer(attempt: Attempt, overlay: dict[str, Any], cut: Cut) -> Any:
+    if overlay["type"] == "text":
+        return text_layer(overlay, cut.width, cut.height, caption_band(cut.captions, cut.width, cut.height))
+    return image_layer(overlay, asset_bytes(attempt, overlay["asset_id"], "overlay image"), cut.width, cut.height)
+
+
+def _background(attempt: Attempt, spec: dict[str, Any], rgb: np.ndarray, cut: Cut,
+                decoded: dict[str, Background]) -> Background:
+    kind = spec.get("type", "portrait")
+    if kind == "image":
+        return background_for(spec, cut.width, cut.height, portrait_rgb=rgb,
+                              asset_bytes=asset_bytes(attempt, spec["asset_id"], "background image"))
+    if kind == "video":
+        # decoded once per job and canvas: scenes sharing a video and canvas share the decode
+        source = asset_file(attempt, spec["asset_id"], "background video", attempt.tmp / f"bg-{spec['asset_id']}")
+        scratch = attempt.tmp / f"bg-{spec['asset_id']}-{cut.width}x{cut.height}-{spec.get('fit')}.rgb"
+        cached = decoded.get(scratch.name)
+        if cached is None:
+            cached = background_for(spec, cut.width, cut.height, portrait_rgb=rgb, video_path=source, scratch=scratch,
+                                    fps=attempt.fps)
+            decoded[scratch.name] = cached
+        return cached.playing(spec.get("play") or "loop")
+    return background_for(spec, cut.width, cut.height, portrait_rgb=rgb)
