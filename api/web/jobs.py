@@ -12,27 +12,14 @@ from flask import abort, make_response, redirect, render_template, request, url_
 from api.context import ctx
 from api.web import public_api
 from api.web.blueprint import page
-from api.web.catalog import job_fields_from_form, load_catalog
-from api.web.composer import ASPECTS, BACKGROUND_TYPES, CAPTION_STYLES, DEFAULT_PLACE, composition_fields
-from api.web.composer import FIELD_OF_CODE as COMPOSER_FIELDS
+from api.web.catalog import load_catalog
+from api.web.compose_form import ASPECTS, BACKGROUND_TYPES, CAPTION_STYLES, DEFAULT_PLACE
+from api.web.job_form import FIELD_OF_CODE, job_request
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag
 from domain.states import FINISHED_STATES, JobState
 
 FINISHED = tuple(s.value for s in FINISHED_STATES)
-#: the new-video form's field each of the API's codes concerns
-FIELD_OF_CODE = {
-    "script_empty": "script", "script_too_long": "script", "script_unspeakable": "script",
-    "text_invalid_character": "script",
-    "avatar_unknown": "avatar", "avatar_not_image": "avatar", "asset_not_found": "avatar",
-    "avatar_no_face": "avatar", "avatar_too_small": "avatar",
-    "voice_unknown": "voice", "voice_unavailable": "voice", "voice_language_mismatch": "voice",
-    "language_unknown": "voice", "voice_with_audio": "voice",
-    "model_unknown": "model", "no_compatible_pool": "model", "model_unavailable": "model",
-    "duration_mismatch": "params.duration",
-    "asset_not_audio": "narration", "audio_too_long": "narration", "audio_too_short": "narration",
-    "transcript_too_long": "transcript", "title_too_long": "title",
-}
 #: what the page says when "a recorded narration" is chosen and none was uploaded
 NO_NARRATION = {"code": "asset_empty", "message": "Upload the narration first."}
 PAGE_SIZE = 50
@@ -89,17 +76,6 @@ def _form_values() -> dict[str, Any]:
     return {k: v for k, v in request.form.items() if k != "csrf_token"}
 
 
-def job_request(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
-    """POST /v1/jobs's body for the new-video form: its speech, portrait and settings, and the composer's fields."""
-    avatar = form.get("preset") or form.get("avatar_asset_id") or ""
-    extra = {**composition_fields(form), **({"title": form["title"].strip()} if (form.get("title") or "").strip() else {})}
-    if form.get("source") == "narration":  # the narration speaks for itself: no script, no voice
-        return {"audio_asset_id": form.get("audio_asset_id"), "transcript": form.get("transcript") or None,
-                "avatar": avatar, **job_fields_from_form(form, catalog, ("model",)), **extra}
-    return {"script": form.get("script", ""), "avatar": avatar, **job_fields_from_form(form, catalog, ("voice", "model")),
-            **extra}
-
-
 @page.route("/jobs/new", methods=["GET", "POST"])
 def new_job():
     catalog = load_catalog()
@@ -115,7 +91,7 @@ def new_job():
                 job = public_api.post("/v1/jobs", job_request(form, catalog))
                 return redirect(url_for("page.job", job_id=job["id"]), 303)
             except ApiRefused as refused:
-                errors = field_errors(refused, {**FIELD_OF_CODE, **COMPOSER_FIELDS}, "form")
+                errors = field_errors(refused, FIELD_OF_CODE, "form")
         if form.get("avatar_asset_id"):
             portrait = _asset_or_none(form["avatar_asset_id"])
         if form.get("audio_asset_id"):
