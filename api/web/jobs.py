@@ -79,9 +79,8 @@ def _form_values() -> dict[str, Any]:
 @page.route("/jobs/new", methods=["GET", "POST"])
 def new_job():
     catalog = load_catalog()
-    form: dict[str, Any] = {"draft": "on"}
+    form: dict[str, Any] = {"draft": "on", "vary_script": "on", "vary_headline": "on", "vary_voice": "on"}
     errors: dict[str, dict[str, str]] = {}
-    portrait = narration = None
     if request.method == "POST":
         form = _form_values()
         if form.get("source") == "narration" and not form.get("audio_asset_id"):
@@ -92,19 +91,20 @@ def new_job():
                 return redirect(url_for("page.job", job_id=job["id"]), 303)
             except ApiRefused as refused:
                 errors = field_errors(refused, FIELD_OF_CODE, "form")
-        if form.get("avatar_asset_id"):
-            portrait = _asset_or_none(form["avatar_asset_id"])
-        if form.get("audio_asset_id"):
-            narration = _asset_or_none(form["audio_asset_id"])
-    status = 422 if errors else 200
+    return render_new_job(form, errors, catalog)
+
+
+def render_new_job(form: dict[str, Any], errors: dict[str, dict[str, str]], catalog: dict):
+    """The new-video page with the form as sent (its uploads shown again) and the errors beside their fields."""
+    asset = {k: _asset_or_none(form[k]) if form.get(k) else None
+             for k in ("avatar_asset_id", "audio_asset_id", "background.asset_id", "music.asset_id")}
+    open_settings = any(k.startswith(("params.", "model")) for k in errors)
     return render_template("new_job.html", title="New video", catalog=catalog, form=form, errors=errors,
-                           portrait=portrait, narration=narration, aspects=ASPECTS, places=DEFAULT_PLACE,
-                           caption_styles=CAPTION_STYLES, background_types=BACKGROUND_TYPES,
-                           background=_asset_or_none(form["background.asset_id"]) if form.get("background.asset_id") else None,
-                           music=_asset_or_none(form["music.asset_id"]) if form.get("music.asset_id") else None,
-                           settings_open=any(k.startswith(("params.", "model")) for k in errors),
-                           max_bytes=ctx().settings.max_asset_bytes,
-                           max_chars=ctx().settings.max_script_chars), status
+                           portrait=asset["avatar_asset_id"], narration=asset["audio_asset_id"], aspects=ASPECTS,
+                           places=DEFAULT_PLACE, caption_styles=CAPTION_STYLES, background_types=BACKGROUND_TYPES,
+                           background=asset["background.asset_id"], music=asset["music.asset_id"],
+                           settings_open=open_settings, max_bytes=ctx().settings.max_asset_bytes,
+                           max_chars=ctx().settings.max_script_chars), 422 if errors else 200
 
 
 def _asset_or_none(asset_id: str) -> dict | None:

@@ -19,8 +19,9 @@ from domain.errors import ProblemError
 
 log = logging.getLogger(__name__)
 
-TENANT_NAV = [("page.jobs", "Jobs"), ("page.new_job", "New video"), ("page.batches", "Batches"),
-              ("page.webhooks", "Webhooks"), ("page.verify", "Verify")]
+TENANT_NAV = [("page.jobs", "Jobs"), ("page.new_job", "New video"), ("page.templates", "Templates"),
+              ("page.batches", "Batches"), ("page.brand_kits", "Brand kits"), ("page.webhooks", "Webhooks"),
+              ("page.verify", "Verify")]
 OPERATOR_NAV = [("page.workers", "Workers"), ("page.usage", "Usage"), ("page.keys", "API keys")]
 
 
