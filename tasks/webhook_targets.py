@@ -48,6 +48,9 @@ def _forbidden(addr: IPAddress) -> bool:
 
 
 def resolve(host: str, port: int) -> list[IPAddress]:
+    """Every address ``host`` resolves to (a name that resolves to several is checked on all of them: one private
+    address is enough to refuse).
+    """
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except UnicodeError as exc:  # a label getaddrinfo's IDNA codec refuses (empty, over 63 characters)

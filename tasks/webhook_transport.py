@@ -75,6 +75,8 @@ class _Watchdog:
         self._timer.start()
 
     def watch(self, sock: socket.socket) -> None:
+        """Follow ``sock``: when the deadline passes, the watchdog shuts it, whatever read or write is blocked on it.
+        """
         with self._lock:
             self._fd = sock.fileno()
 
@@ -93,10 +95,12 @@ class _Watchdog:
                 shutter.detach()  # the descriptor stays the connection's to close
 
     def forget(self) -> None:
+        """Stop following the socket (closed by its owner)."""
         with self._lock:
             self._fd = None
 
     def done(self) -> None:
+        """The attempt ended in time: the watchdog stands down."""
         with self._lock:
             self._finished = True
         self._timer.cancel()
@@ -111,6 +115,9 @@ def _connection(scheme: str, host: str, port: int, address: IPAddress, timeout: 
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
 
     def pinned(_address, connect_timeout, source_address=None):
+        """http.client's connect, to the address that passed the check rather than a second look-up of the name (DNS
+        rebinding).
+        """
         sock = socket.create_connection((str(address), port), connect_timeout, source_address)
         watchdog.watch(sock)
         return sock

@@ -49,6 +49,7 @@ CIRCUIT_OPEN = ("receiver_unavailable: the last attempts to this receiver got no
 
 
 def new_secret() -> str:
+    """A Standard Webhooks signing secret (``whsec_`` + 24 random bytes)."""
     import base64
     import os
 
@@ -56,6 +57,7 @@ def new_secret() -> str:
 
 
 def tenant_webhook_secret(tenant: Tenant) -> str:
+    """The secret that signs deliveries to per-job ``webhook_url``s, made on first use."""
     if not tenant.webhook_secret:
         tenant.webhook_secret = new_secret()
     return tenant.webhook_secret
@@ -155,6 +157,9 @@ def _announce_batch_if_done(session, batch_id: str) -> list[str]:
 
 
 def send_due_deliveries(sessions, settings: Settings, sender: TaskSender, limit: int = 200) -> int:
+    """Hand deliveries whose time has come to the webhook queue, marking them in flight for ``IN_FLIGHT_S`` so the next
+    pass does not hand them again.
+    """
     now = utcnow()
     with sessions() as session, session.begin():
         due = session.scalars(sa.select(WebhookDelivery.id).where(WebhookDelivery.status == "pending",
@@ -178,6 +183,8 @@ def _secrets_for(session, delivery: WebhookDelivery) -> list[str]:
 
 
 def sign(secrets: list[str], msg_id: str, timestamp: datetime, body: str) -> str:
+    """The ``webhook-signature`` header: one signature per secret, so a receiver can verify through a secret rotation.
+    """
     return " ".join(Webhook(secret).sign(msg_id, timestamp, body) for secret in secrets)
 
 

@@ -39,6 +39,11 @@ from workers.stages.segments import CHECK_EVERY_FRAMES, _record_segment_once, se
 
 
 def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Render one attempt of a composed job: each scene plans its own segments (a scene boundary is a segment
+    boundary), speech runs a segment ahead, each segment's face is rendered once at the largest size any cut shows
+    it and composed onto every cut, and segments an earlier attempt stored are reused. Then join, mix the music,
+    sign and publish every cut.
+    """
     comp = attempt.spec["composition"]
     output_format = comp.get("output_format") or "mp4"
     attempt.report(Stage.TTS, 0.0, force=True)
@@ -59,6 +64,7 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
     scene_start: dict[int, int] = {}
 
     def speak(plan: SegmentPlan) -> SpokenSegment:
+        """One segment's speech for its scene, timed into the job's ``tts`` stage."""
         t = time.perf_counter()
         spoken = speak_segment(attempt, plan, sources[plan.scene], scenes[plan.scene].spec)
         attempt.clock.add("tts", time.perf_counter() - t)
@@ -121,6 +127,9 @@ def segment_words(spoken: SpokenSegment) -> list[tuple[str, float, float]]:
 def render_composed_segment(attempt: Attempt, scene: Scene, cuts: list[Cut], spoken: SpokenSegment, first_frame: int,
                             scene_frame: int, total_segments: int, output_format: str, codec: str,
                             fade: tuple[list[np.ndarray], int] | None = None) -> None:
+    """Render one segment onto every cut (main and renditions), each encoded once with its watermarks; the segment is
+    recorded only when every cut's file of it is stored, so a resume never mixes cuts of two attempts.
+    """
     index, fps = spoken.plan.index, attempt.fps
     # one alpha setting for the whole job, so its segments join: a scene on an opaque background is
     # encoded with an opaque alpha plane when another scene is transparent
@@ -147,6 +156,9 @@ def render_composed_segment(attempt: Attempt, scene: Scene, cuts: list[Cut], spo
         pool = stack.enter_context(concurrent.futures.ThreadPoolExecutor(len(cuts), thread_name_prefix="compose"))
 
         def compose(n: int, face: np.ndarray, k: int) -> None:
+            """Compose face frame ``k`` onto cut ``n`` (background, overlays, captions, the crossfade in) and encode
+            it.
+            """
             track = tracks[n]
             caption = track.layer_at(k / fps) if track is not None else None
             frame = scene.compositors[n].compose(face, (scene_frame + k) / fps, scene_frame + k, caption)

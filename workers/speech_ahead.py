@@ -37,10 +37,13 @@ class SpeechAhead:
                 future.set_exception(exc)
 
     def get(self, index: int) -> concurrent.futures.Future[SpokenSegment]:
+        """The future of segment ``index``'s speech; asking for it lets the thread start on the next one."""
         self._wanted.release()  # let the thread move one segment further ahead
         return self._futures[index]
 
     def stop(self) -> None:
+        """Stop speaking ahead (the attempt ended); the sentence in hand is finished by the daemon thread or dropped.
+        """
         self._stopped.set()
         self._wanted.release()
 
@@ -56,6 +59,9 @@ def await_speech(attempt: Attempt, future: concurrent.futures.Future[SpokenSegme
 
 
 def check_duration(attempt: Attempt, spoken_all: list[SpokenSegment]) -> None:
+    """Fail the job (``duration_mismatch``) when ``params.duration`` was given and the speech lasts otherwise: a client
+    that asked for a length gets it or a reason, never a silent difference.
+    """
     wanted = attempt.params.get("duration")
     if wanted is None:
         return

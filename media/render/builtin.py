@@ -71,7 +71,7 @@ class BuiltinMouth:
         applier = self._applier(region.size)
         pixels = canvas[region.top:region.top + region.size, region.left:region.left + region.size]
         for j, field in zip(moving, fields):
-            changed = applier.apply(pixels, field, region.palette, region.face_mask)
+            changed = applier.apply(pixels, field, region.interior, region.face_mask, rows[j])
             if changed is not None:
                 x, y, window = changed
                 patches[j] = (region.left + x, region.top + y, window)

@@ -19,18 +19,21 @@ from numpy.typing import NDArray
 from media.render import controls as ctl
 from media.render.face import PortraitInfo
 from media.render.framing import ToCanvas
+from media.render.mouth_interior import UPPER_DISPLAY, Interior, paint
+from media.render.teeth import TeethStrip
+from media.render.white_balance import teeth_white
 
-#: inside the mouth: a dark red-brown, a tongue, off-white teeth; all dimmed or
-#: brightened with the face (teeth the portrait shows give their own colour)
+#: inside the mouth: a dark red-brown and a tongue, dimmed or brightened with the
+#: face (``mouth_interior`` shades them; the teeth are real, ``teeth``)
 CAVITY_RGB = np.array([58.0, 22.0, 24.0], dtype=np.float32)
-TONGUE_RGB = np.array([132.0, 58.0, 62.0], dtype=np.float32)
-TEETH_RGB = np.array([226.0, 218.0, 204.0], dtype=np.float32)
-#: the lower teeth are a little darker than the upper ones (in the upper lip's shadow less, but further back)
-LOWER_TEETH_SHADE = 0.9
+TONGUE_RGB = np.array([168.0, 78.0, 80.0], dtype=np.float32)
 #: darkness of the crease where pressed lips meet
 CREASE = 0.55
-#: the teeth reach this far from the centre (mouth half-widths); incisors are this wide
-TEETH_REACH, TOOTH_WIDTH = 0.92, 0.24
+#: a portrait's own teeth fade into the drawn ones over this much of the mouth's half-width
+OWN_TEETH_FADE = 0.2
+#: the lips' edges carry the portrait's seam (its crease, or its teeth) as they part;
+#: the lip's colour is painted over this much of them (mouth half-widths)
+SEAM = 0.03
 #: extra room around the motion's support, as a share of the region side
 REGION_SLACK = 0.06
 #: mesh landmarks: the hinge axis's ends (in front of the ears) and the lower face, whose depth shapes the jaw's drop
@@ -46,7 +49,7 @@ class MouthRegion:
     top: int
     size: int
     geometry: np.ndarray  # float32 (COUNT,): the controls row with every animation control at 0
-    palette: np.ndarray  # float32 (3, 3): cavity, tongue and teeth colours, matched to the photo
+    interior: Interior  # what the inside is painted with: real teeth, cavity, tongue and lip colours
     face_mask: np.ndarray  # float32 (size, size): 1 inside the face outline; the inside stays inside
 
     def controls(self, jaw: np.ndarray, width: np.ndarray, **animation: np.ndarray) -> np.ndarray:
@@ -141,7 +144,7 @@ def locate_mouth(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray) ->
     geometry = np.zeros(ctl.COUNT, dtype=np.float32)
     for name, value in values.items():
         geometry[ctl.INDEX[name]] = value
-    return MouthRegion(left, top, size, geometry, _palette(info, to_canvas, canvas, gap > 0.12 * hw),
+    return MouthRegion(left, top, size, geometry, _interior(info, to_canvas, canvas, gap > 0.12 * hw, hw),
                        _face_mask(info, to_canvas, left, top, size))
 
 
@@ -183,10 +186,12 @@ def _hinge_reach(mesh: np.ndarray, local: Callable[[np.ndarray], tuple[float, fl
     return float(np.sqrt(f0 / a))
 
 
-def _palette(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray, shows_teeth: bool) -> NDArray[np.float32]:
-    """Mouth colours lit like the face (its level relative to 170) and as
-    colourful as it (a grayscale photo gets a gray mouth); the teeth are the
-    portrait's own colour where it shows them."""
+def _interior(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray, shows_teeth: bool,
+              half_width: float) -> Interior:
+    """The mouth's inside for this portrait: cavity and tongue lit like the face
+    (its level relative to 170) and as colourful as it (a grayscale photo gets
+    a gray mouth), the lips' own colour, and real teeth whose white is the
+    portrait's (``white_balance``)."""
     nose, cheek_a, cheek_b = (to_canvas(info.points[name]) for name in ("nose_tip", "cheek_a", "cheek_b"))
     cx, cy = np.round(nose).astype(int)
     r = max(2, int(0.1 * abs(cheek_b[0] - cheek_a[0])))
@@ -196,41 +201,25 @@ def _palette(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray, shows_
     brightness = float(np.clip(skin.mean() / 170.0, 0.4, 1.1))
     chroma = float((skin.max(axis=1) - skin.min(axis=1)).mean())
     colourful = float(np.clip(chroma / 30.0, 0.0, 1.0))
-    palette = np.stack([CAVITY_RGB, TONGUE_RGB, TEETH_RGB]) * brightness
+    palette = np.stack([CAVITY_RGB, TONGUE_RGB]) * brightness
     gray = palette.mean(axis=1, keepdims=True)
-    palette = gray + (palette - gray) * colourful
-    # Behind closed lips, the teeth are about as bright as the whites of the eyes.
-    sclera = _sclera(info, to_canvas, canvas)
-    if sclera is not None:
-        palette[2] = np.maximum(palette[2], np.minimum(sclera * np.array([1.0, 0.98, 0.94]), 245.0))
-    if shows_teeth:
-        inner = np.round(to_canvas(info.lips_inner) * 4).astype(np.int32)
-        mask = np.zeros(canvas.shape[:2], dtype=np.uint8)
-        cv2.fillPoly(mask, [inner], 255, shift=2)
-        pixels = canvas[..., :3][mask > 0].astype(np.float32)
-        if len(pixels) >= 12:
-            luma = pixels.mean(axis=1)
-            bright = pixels[luma >= np.percentile(luma, 85)]
-            palette[2] = np.median(bright, axis=0)
-    colours: NDArray[np.float32] = palette.astype(np.float32)
-    return colours
+    palette = (gray + (palette - gray) * colourful).astype(np.float32)
+    white, source = teeth_white(info, to_canvas, canvas, shows_teeth)
+    display = 0.0 if shows_teeth else UPPER_DISPLAY * half_width
+    return Interior(TeethStrip.for_mouth(half_width, white), palette[0], palette[1],
+                    _lip_colour(info, to_canvas, canvas, palette[1]), half_width, display, source)
 
 
-def _sclera(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray) -> NDArray[np.float32] | None:
-    """The colour of the whites of the eyes: the brightest tenth of each eye's box."""
-    found = []
-    for eye in info.eyes.values():
-        outer, inner = to_canvas(eye.outer), to_canvas(eye.inner)
-        half = abs(inner[0] - outer[0]) / 2
-        cx, cy = (outer + inner) / 2
-        box = canvas[max(int(cy - 0.2 * half), 0):int(cy + 0.2 * half) + 1,
-                     max(int(cx - 0.8 * half), 0):int(cx + 0.8 * half) + 1, :3].reshape(-1, 3).astype(np.float32)
-        if len(box) >= 10:
-            luma = box.mean(axis=1)
-            found.append(box[luma >= np.percentile(luma, 90)])
-    if not found:
-        return None
-    colour: NDArray[np.float32] = np.median(np.concatenate(found), axis=0)
+def _lip_colour(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray,
+                fallback: np.ndarray) -> NDArray[np.float32]:
+    """The median colour between the outer and inner lip lines."""
+    mask = np.zeros(canvas.shape[:2], dtype=np.uint8)
+    cv2.fillPoly(mask, [np.round(to_canvas(info.lips_outer) * 4).astype(np.int32)], 255, shift=2)
+    cv2.fillPoly(mask, [np.round(to_canvas(info.lips_inner) * 4).astype(np.int32)], 0, shift=2)
+    pixels = canvas[..., :3][mask > 0]
+    if len(pixels) < 12:
+        return np.asarray(fallback, np.float32)
+    colour: NDArray[np.float32] = np.median(pixels, axis=0).astype(np.float32)
     return colour
 
 
@@ -251,9 +240,10 @@ class FieldApplier:
         self.xs = np.broadcast_to(coords[None, :], (size, size))
         self.ys = np.broadcast_to(coords[:, None], (size, size))
 
-    def apply(self, region: np.ndarray, fields: np.ndarray, palette: np.ndarray,
-              face_mask: np.ndarray) -> tuple[int, int, np.ndarray] | None:
-        """Re-render a region (S, S, 4) uint8 under lattice fields (GRID, GRID, C).
+    def apply(self, region: np.ndarray, fields: np.ndarray, interior: Interior, face_mask: np.ndarray,
+              animation: np.ndarray) -> tuple[int, int, np.ndarray] | None:
+        """Re-render a region (S, S, 4) uint8 under lattice fields (GRID, GRID, C);
+        ``animation`` is the frame's controls row (the tongue and teeth shown).
 
         Returns ``(x, y, pixels)``: the changed window and where it goes in the
         region, or None if nothing changes.
@@ -290,6 +280,12 @@ class FieldApplier:
             # The portrait's own upper teeth, between the lip's rest edge and the teeth's
             # edge, stay where they are: neither moved nor drawn over.
             own = inside * _unit(look[..., 7] + 0.5) * _unit(look[..., 1] + 0.5)
+            # Towards the sides they give way to the drawn teeth gradually, not on a vertical
+            # line where the model stops keeping them (0.8 half-widths, less for rounded lips).
+            own_reach = 0.8 * (1.0 - 0.35 * max(-float(animation[ctl.INDEX["width"]]), 0.0))
+            # (The model's cut is interpolated from its lattice: it may come a cell early.)
+            own_reach -= 1.5 * self.step / max(interior.half_width, 1.0)
+            own *= _unit((own_reach - np.abs(look[..., 6])) / OWN_TEETH_FADE)
             part[..., f["shift_x"]] *= 1.0 - own
             part[..., f["shift_y"]] *= 1.0 - own
         map_x = self.xs[y0:y1, x0:x1] - motion[..., f["shift_x"]]
@@ -298,18 +294,20 @@ class FieldApplier:
 
         if inner is not None:
             fade = look[..., 0] * face_mask[cy0:cy1, cx0:cx1]
-            alpha = inside * (1.0 - own) * fade
-            weights = _cavity_weights(below_top, above_bottom, look) * alpha[..., None]
+            target = pixels[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0, :3]
             # Lips pressed together (their edges past each other) meet in a dark crease.
             crease = _unit(1.0 - np.abs(below_top - above_bottom) * 0.6) * _unit(-(below_top + above_bottom) * 0.5)
-            crease *= CREASE * fade * (1.0 - alpha)
-            weights[..., 0] += crease
-            alpha = alpha + crease
-            # The covered colour, premultiplied by alpha: weights of (cavity, tongue, teeth) times the palette.
-            colour = cv2.transform(weights, palette.T)
-            target = pixels[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0, :3]
-            blended = target.astype(np.float32) * (1.0 - alpha)[..., None] + colour
-            target[...] = np.rint(blended).clip(0, 255).astype(np.uint8)
+            crease *= CREASE * fade * (1.0 - inside)
+            if crease.any():
+                darker = target * (1.0 - crease)[..., None] + interior.cavity * crease[..., None]
+                target[...] = np.rint(darker).clip(0, 255).astype(np.uint8)
+            # Where the mouth is open the painted inside reaches SEAM over the lips, so their
+            # inner edges are the lips' colour, not the portrait's seam stretched along them.
+            band = max(SEAM * interior.half_width, 1.0)
+            reach = (_unit((below_top + band) / band) * _unit((above_bottom + band) / band)
+                     * _unit(below_top + above_bottom - 1.0))
+            paint(target, below_top, above_bottom, look, np.maximum(inside, reach) * (1.0 - own), fade, animation,
+                  interior)
         return x0, y0, pixels
 
     def _window(self, cells: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -328,33 +326,6 @@ def _unit(x: np.ndarray) -> np.ndarray:
     """Clip to 0..1 in place (x is a temporary)."""
     clipped: np.ndarray = np.minimum(np.maximum(x, 0.0, out=x), 1.0, out=x)
     return clipped
-
-
-def _cavity_weights(below_top: np.ndarray, above_bottom: np.ndarray, look: np.ndarray) -> np.ndarray:
-    """How much of the palette's cavity, tongue and teeth colours each covered
-    pixel shows (H, W, 3). Front to back: the upper teeth (down to their edge,
-    fixed to the skull), the lower teeth (up to theirs, riding on the jaw), the
-    tongue on the jaw's floor, and the dark cavity, darker towards the corners.
-    The teeth reach ``TEETH_REACH`` mouth half-widths from the centre, darken
-    towards the sides and show a thin line between neighbours."""
-    above_upper, below_lower, light, below_tongue, shade, across = (look[..., i] for i in range(1, 7))  # 7: own teeth
-    within = _unit((TEETH_REACH - np.abs(across)) * 10.0)
-    upper = _unit(above_upper + 0.5) * within
-    lower = _unit(below_lower + 0.5) * within
-    tongue = _unit(below_tongue * 0.5 + 0.5)
-    # Lines between teeth: incisors TOOTH_WIDTH wide, one line on the centre.
-    phase = np.abs(across) / TOOTH_WIDTH
-    offset = np.abs(phase - np.rint(phase))
-    lines = 1.0 - 0.2 * _unit(1.0 - offset / 0.06)
-    # The upper lip shades the top of the teeth; the side teeth stand further back.
-    lit = (0.88 + 0.12 * _unit(below_top / 2.0)) * (0.62 + 0.38 * light) * lines
-    behind_upper = 1.0 - upper
-    behind_teeth = behind_upper * (1.0 - lower)
-    return np.stack(
-        [shade * (1.0 - tongue) * behind_teeth, tongue * behind_teeth,
-         lit * (upper + LOWER_TEETH_SHADE * lower * behind_upper)],
-        axis=-1,
-    )
 
 
 def _upsample(fields: np.ndarray, size: int, window: tuple[int, int, int, int]) -> np.ndarray:

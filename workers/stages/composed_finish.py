@@ -16,19 +16,21 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from domain.states import Stage
 from media.compose import CONTENT_TYPES, join_and_mux, mix_music
-from media.encode.captions import write_captions
-from media.encode.poster import write_poster
 from media.encode.probe import probe_video
-from media.encode.wav import read_wav, write_wav
-from media.phonemes import timing_summary
 from media.watermark.c2pa_manifest import sign_mp4
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.composition import Cut, asset_file
-from workers.stages.finish import output_prefix
+from workers.stages.finish import (
+    clear_work,
+    describe_output,
+    join_speech,
+    output_prefix,
+    stage_timings,
+    upload_files,
+    write_extras,
+)
 from workers.stages.segments import segment_key
 
 log = logging.getLogger(__name__)
@@ -36,19 +38,15 @@ log = logging.getLogger(__name__)
 
 def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenSegment],
                      output_format: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The end of a composed job: join each cut's segments, mix speech and music (ducked), sign what C2PA can sign,
+    write poster and captions, upload every cut under the job's keys, and describe them in the output
+    (``renditions[]`` for the extra cuts).
+    """
     claim, clock, storage = attempt.claim, attempt.clock, attempt.storage
     comp = attempt.spec["composition"]
     attempt.report(Stage.ENCODE, 0.0, force=True)
     with clock.timed("encode"):
-        audio_parts, cues, offset = [], [], 0.0
-        for spoken in spoken_all:
-            wav = _fetch_wav(attempt, spoken.plan.index)
-            samples, rate = read_wav(wav)
-            audio_parts.append(samples)
-            cues += [(offset + start, offset + end, text) for start, end, text in spoken.cues]
-            offset += len(samples) / rate
-        speech = attempt.tmp / "speech.wav"
-        write_wav(speech, np.concatenate(audio_parts), spoken_all[0].sample_rate)
+        speech, cues = join_speech(attempt, spoken_all, [_fetch_wav(attempt, s.plan.index) for s in spoken_all])
         music = comp.get("music")
         if music:
             with clock.timed("music"):
@@ -71,14 +69,8 @@ def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenS
 
     prefix = output_prefix(claim.tenant_id, claim.job_id)
     main = finals["main"]
-    files: dict[str, dict[str, Any]] = {}
     with clock.timed("extras"):
-        files["poster"] = {"path": write_poster(main, attempt.tmp / "poster.jpg"), "content_type": "image/jpeg"}
-        if cues:
-            vtt, srt = attempt.tmp / "captions.vtt", attempt.tmp / "captions.srt"
-            write_captions(cues, vtt, srt)
-            files["captions_vtt"] = {"path": vtt, "content_type": "text/vtt"}
-            files["captions_srt"] = {"path": srt, "content_type": "application/x-subrip"}
+        files = write_extras(attempt, main, cues)
 
     attempt.check()
     attempt.report(Stage.UPLOAD, 0.0, force=True)
@@ -93,26 +85,11 @@ def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenS
                 info = probe_video(path)
                 renditions.append({"width": info.width, "height": info.height, "key": key, "bytes": info.bytes,
                                    "sha256": info.sha256, "format": output_format})
-        stored_files = {}
-        for name, meta in files.items():
-            key = prefix + Path(meta["path"]).name
-            attempt.storage_call(functools.partial(storage.put_file, key, meta["path"], meta["content_type"]),
-                                 f"uploading {name}")
-            stored_files[name] = {"key": key, "content_type": meta["content_type"], "bytes": Path(meta["path"]).stat().st_size}
-    try:
-        storage.delete_prefix(attempt.work_prefix)
-    except Exception:  # leftovers are only space; the next sweep can remove them
-        log.warning("could not clear %s", attempt.work_prefix, exc_info=True)
-    info = probe_video(main)
-    output = {"key": prefix + main.name, "duration_s": round(info.duration_s, 3), "width": info.width,
-              "height": info.height, "fps": info.fps, "bytes": info.bytes, "sha256": info.sha256,
-              "video_codec": info.video_codec, "audio_codec": info.audio_codec, "format": output_format,
-              "content_type": content_type, "files": stored_files, "renditions": renditions,
-              "timing": timing_summary([s.phones for s in spoken_all if s.phones is not None])}
-    timings = {name: round(seconds, 3) for name, seconds in clock.seconds.items()}
-    for name, seconds in clock.seconds.items():
-        attempt.services.observe("render_seconds", seconds, name)
-    return output, timings
+        stored_files = upload_files(attempt, prefix, files)
+    clear_work(attempt)
+    output = describe_output(prefix + main.name, main, stored_files, spoken_all, format=output_format,
+                             content_type=content_type, renditions=renditions)
+    return output, stage_timings(attempt)
 
 
 def _fetch_cut_segment(attempt: Attempt, cut: Cut, index: int, output_format: str) -> Path:

@@ -60,6 +60,9 @@ class Cut:
     draft_mark: Any = None  # the DRAFT label of a preview
 
     def segment_name(self, index: int, output_format: str) -> str:
+        """The file name of one segment of this cut: the main cut's keeps the square job's name, so resume logic is
+        shared.
+        """
         tail = "" if self.name == "main" else f".{self.name}"
         return f"seg-{index:04d}{tail}.{output_format}"
 
@@ -82,6 +85,9 @@ def scene_specs(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def job_cuts(attempt: Attempt) -> list[Cut]:
+    """The canvases this job renders, main first then each rendition, at draft scale for a draft; each carries its own
+    characters and captions.
+    """
     comp = attempt.spec["composition"]
     scenes = comp["scenes"]
     draft = _draft_scale(attempt)
@@ -173,6 +179,7 @@ def _record_matte(session: Session, asset_id: str, key: str) -> None:
 
 
 def asset_bytes(attempt: Attempt, asset_id: str, what: str) -> bytes:
+    """An asset's bytes from storage; ``asset_missing`` (the job cannot be done) when its row is gone."""
     with attempt.services.sessions() as session:
         asset = session.get(Asset, asset_id)
         if asset is None:
@@ -182,6 +189,7 @@ def asset_bytes(attempt: Attempt, asset_id: str, what: str) -> bytes:
 
 
 def asset_file(attempt: Attempt, asset_id: str, what: str, dest: Path) -> Path:
+    """An asset as a file in the attempt's scratch folder (ffmpeg and fonts want paths), fetched once per attempt."""
     if not dest.exists():
         dest.write_bytes(asset_bytes(attempt, asset_id, what))
     return dest

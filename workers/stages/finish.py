@@ -25,67 +25,104 @@ from workers.stages.segments import fetch_segment
 log = logging.getLogger(__name__)
 
 
+#: a caption cue: (start s, end s, text)
+Cue = tuple[float, float, str]
+
+
 def output_prefix(tenant_id: str, job_id: str) -> str:
+    """Where a job's outputs live: derived from its id, so a retry overwrites instead of duplicating."""
     return f"outputs/{tenant_id}/{job_id}/"
 
 
 def assemble_and_publish(attempt: Attempt, spoken_all: list[SpokenSegment]) -> tuple[dict[str, Any], dict[str, Any]]:
-    claim, clock, storage = attempt.claim, attempt.clock, attempt.storage
+    """The end of a square job, step by step: join the segments over the whole speech, sign the
+    credentials, write poster and captions, upload under the job's keys, and describe the output.
+    Every step is safe to run again: a retry after a crash here overwrites the same keys."""
     attempt.report(Stage.ENCODE, 0.0, force=True)
-    with clock.timed("encode"):
-        videos, audio_parts, cues, offset = [], [], [], 0.0
-        for spoken in spoken_all:
-            video, audio = fetch_segment(attempt, spoken.plan.index)
-            samples, rate = read_wav(audio)
-            videos.append(video)
-            audio_parts.append(samples)
-            cues += [(offset + start, offset + end, text) for start, end, text in spoken.cues]
-            offset += len(samples) / rate
-        full_audio = attempt.tmp / "speech.wav"
-        write_wav(full_audio, np.concatenate(audio_parts), spoken_all[0].sample_rate)
-        joined = concat_and_mux(videos, full_audio, attempt.tmp / "joined.mp4")
+    with attempt.clock.timed("encode"):
+        segments = [fetch_segment(attempt, spoken.plan.index) for spoken in spoken_all]
+        speech, cues = join_speech(attempt, spoken_all, [audio for _, audio in segments])
+        joined = concat_and_mux([video for video, _ in segments], speech, attempt.tmp / "joined.mp4")
         attempt.report(Stage.ENCODE, 1.0)
 
     attempt.report(Stage.WATERMARK, 0.0, force=True)
-    with clock.timed("credentials"):
+    with attempt.clock.timed("credentials"):
         final = sign_credentials(attempt, joined, attempt.tmp / "video.mp4")
-
-    prefix = output_prefix(claim.tenant_id, claim.job_id)
-    files: dict[str, dict[str, Any]] = {}
-    with clock.timed("extras"):
-        poster_path = write_poster(final, attempt.tmp / "poster.jpg")
-        files["poster"] = {"path": poster_path, "content_type": "image/jpeg"}
-        if cues:
-            vtt, srt = attempt.tmp / "captions.vtt", attempt.tmp / "captions.srt"
-            write_captions(cues, vtt, srt)
-            files["captions_vtt"] = {"path": vtt, "content_type": "text/vtt"}
-            files["captions_srt"] = {"path": srt, "content_type": "application/x-subrip"}
+    with attempt.clock.timed("extras"):
+        extras = write_extras(attempt, final, cues)
 
     attempt.check()
     attempt.report(Stage.UPLOAD, 0.0, force=True)
-    info = probe_video(final)
-    with clock.timed("upload"):
+    prefix = output_prefix(attempt.claim.tenant_id, attempt.claim.job_id)
+    with attempt.clock.timed("upload"):
         video_key = prefix + "video.mp4"
-        attempt.storage_call(lambda: storage.put_file(video_key, final, "video/mp4"), "uploading the video")
-        stored_files = {}
-        for name, meta in files.items():
-            key = prefix + Path(meta["path"]).name
-            attempt.storage_call(functools.partial(storage.put_file, key, meta["path"], meta["content_type"]),
-                                 f"uploading {name}")
-            stored_files[name] = {"key": key, "content_type": meta["content_type"], "bytes": Path(meta["path"]).stat().st_size}
+        attempt.storage_call(lambda: attempt.storage.put_file(video_key, final, "video/mp4"), "uploading the video")
+        stored = upload_files(attempt, prefix, extras)
+    clear_work(attempt)
+    return describe_output(video_key, final, stored, spoken_all), stage_timings(attempt)
+
+
+def join_speech(attempt: Attempt, spoken_all: list[SpokenSegment], wavs: list[Path]) -> tuple[Path, list[Cue]]:
+    """The job's whole speech as one WAV (from each segment's stored audio), and every caption cue
+    moved from its segment's time to the job's."""
+    parts, cues, offset = [], [], 0.0
+    for spoken, wav in zip(spoken_all, wavs):
+        samples, rate = read_wav(wav)
+        parts.append(samples)
+        cues += [(offset + start, offset + end, text) for start, end, text in spoken.cues]
+        offset += len(samples) / rate
+    speech = attempt.tmp / "speech.wav"
+    write_wav(speech, np.concatenate(parts), spoken_all[0].sample_rate)
+    return speech, cues
+
+
+def write_extras(attempt: Attempt, video: Path, cues: list[Cue]) -> dict[str, dict[str, Any]]:
+    """The files that go beside a video: its poster, and its captions as VTT and SRT when it speaks words."""
+    files: dict[str, dict[str, Any]] = {
+        "poster": {"path": write_poster(video, attempt.tmp / "poster.jpg"), "content_type": "image/jpeg"}}
+    if cues:
+        vtt, srt = attempt.tmp / "captions.vtt", attempt.tmp / "captions.srt"
+        write_captions(cues, vtt, srt)
+        files["captions_vtt"] = {"path": vtt, "content_type": "text/vtt"}
+        files["captions_srt"] = {"path": srt, "content_type": "application/x-subrip"}
+    return files
+
+
+def upload_files(attempt: Attempt, prefix: str, files: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Upload ``files`` under ``prefix``; returns what the job's document lists for each: key, type, size."""
+    stored = {}
+    for name, meta in files.items():
+        key = prefix + Path(meta["path"]).name
+        attempt.storage_call(functools.partial(attempt.storage.put_file, key, meta["path"], meta["content_type"]),
+                             f"uploading {name}")
+        stored[name] = {"key": key, "content_type": meta["content_type"], "bytes": Path(meta["path"]).stat().st_size}
+    return stored
+
+
+def clear_work(attempt: Attempt) -> None:
+    """Remove the job's finished segments from storage once its outputs are up; leftovers cost only space."""
     try:
-        storage.delete_prefix(attempt.work_prefix)
-    except Exception:  # leftovers are only space; the next sweep can remove them
+        attempt.storage.delete_prefix(attempt.work_prefix)
+    except Exception:  # the next sweep can remove them
         log.warning("could not clear %s", attempt.work_prefix, exc_info=True)
 
-    output = {"key": video_key, "duration_s": round(info.duration_s, 3), "width": info.width, "height": info.height,
-              "fps": info.fps, "bytes": info.bytes, "sha256": info.sha256, "video_codec": info.video_codec,
-              "audio_codec": info.audio_codec, "files": stored_files,
-              "timing": timing_summary([s.phones for s in spoken_all if s.phones is not None])}
-    timings = {name: round(seconds, 3) for name, seconds in clock.seconds.items()}
-    for name, seconds in clock.seconds.items():
+
+def describe_output(key: str, video: Path, stored: dict[str, dict[str, Any]], spoken_all: list[SpokenSegment],
+                    **extra: Any) -> dict[str, Any]:
+    """The job's ``output`` document: what the stored video is (read back from the file, not assumed),
+    its files, and how its speech was timed."""
+    info = probe_video(video)
+    return {"key": key, "duration_s": round(info.duration_s, 3), "width": info.width, "height": info.height,
+            "fps": info.fps, "bytes": info.bytes, "sha256": info.sha256, "video_codec": info.video_codec,
+            "audio_codec": info.audio_codec, **extra, "files": stored,
+            "timing": timing_summary([s.phones for s in spoken_all if s.phones is not None])}
+
+
+def stage_timings(attempt: Attempt) -> dict[str, float]:
+    """Seconds per stage for the job's ``timings``, also recorded in the worker's histograms."""
+    for name, seconds in attempt.clock.seconds.items():
         attempt.services.observe("render_seconds", seconds, name)
-    return output, timings
+    return {name: round(seconds, 3) for name, seconds in attempt.clock.seconds.items()}
 
 
 def sign_credentials(attempt: Attempt, src: Path, dest: Path) -> Path:

@@ -42,6 +42,9 @@ class FrameSource:
 
     @classmethod
     def build(cls, attempt: Attempt, portrait: Portrait) -> FrameSource:
+        """The frame source for a job: its renderer prepared once with the portrait (at the draft's size for a draft),
+        and the visible watermark laid over every frame.
+        """
         spec, params, claim = attempt.spec, attempt.params, attempt.claim
         draft = spec.get("draft_render") if spec.get("draft") else None
         if draft:  # drawn smaller and less often; the file keeps the final's frame rate and timing
@@ -61,6 +64,9 @@ class FrameSource:
 
     def frames(self, samples: np.ndarray, sample_rate: int, first_frame: int, clock: StageClock,
                phones: PhoneTrack | None = None) -> Generator[np.ndarray, None, None]:
+        """The segment's frames, watermarked, from ``first_frame`` on: drawn by the renderer, or, for a draft, drawn
+        less often and held.
+        """
         if self.draft_mark is not None:
             return self._held_frames(samples, sample_rate, first_frame, clock, phones)
         return self._drawn_frames(samples, sample_rate, first_frame, clock, phones)

@@ -23,6 +23,9 @@ CHECK_EVERY_FRAMES = 25
 
 
 def segment_key(attempt: Attempt, index: int) -> str:
+    """Where a finished segment waits in storage until the job ends: derived from the job id, so a retry overwrites
+    rather than duplicates.
+    """
     return f"{attempt.work_prefix}seg-{index:04d}"
 
 
@@ -33,6 +36,9 @@ def segment_paths(attempt: Attempt, index: int) -> tuple[Path, Path]:
 
 def render_segment(attempt: Attempt, source: FrameSource, spoken: SpokenSegment, first_frame: int,
                    total_segments: int) -> None:
+    """Render, encode and store one segment, then record it (fenced) so a later attempt resumes after it. A segment is
+    the unit of loss when a worker dies or drains.
+    """
     index = spoken.plan.index
     video_path, wav_path = segment_paths(attempt, index)
     frames_done = 0

@@ -101,8 +101,9 @@ def test_a_barely_parted_mouth_fades_in_instead_of_drawing_a_dark_line(session):
     applier = FieldApplier(region.size)
 
     def largest_change(open_: float) -> int:
-        (fields,) = session.run(None, {"controls": region.controls(np.array([open_], np.float32), np.zeros(1, np.float32))})
-        x, y, window = applier.apply(pixels, fields[0], region.palette, region.face_mask)
+        rows = region.controls(np.array([open_], np.float32), np.zeros(1, np.float32))
+        (fields,) = session.run(None, {"controls": rows})
+        x, y, window = applier.apply(pixels, fields[0], region.interior, region.face_mask, rows[0])
         before = pixels[y:y + window.shape[0], x:x + window.shape[1]].astype(int)
         return int(np.abs(window.astype(int) - before).max())
 
