@@ -111,7 +111,7 @@ def test_bad_api_key_is_shown_next_to_the_field(page_farm, tab):
     tab.get_by_label("API key").fill("tfk_not-a-key")
     tab.get_by_role("button", name="Sign in").click()
     expect(tab.get_by_label("API key")).to_have_attribute("aria-invalid", "true")
-    expect(tab.get_by_text("invalid_api_key")).to_be_visible()
+    expect(tab.locator('[data-code="invalid_api_key"]')).to_be_visible()
 
 
 def test_idle_polls_of_a_fragment_are_304(page_farm, tab):
