@@ -57,6 +57,13 @@ BY_CODE = {
     "variable_unknown": "The spreadsheet has a column the template does not use.",
     "text_overflow": "A text is too long to fit its place on the picture. Shorten it.",
     "template_variable_unused": "Every variable must appear somewhere in the design.",
+    "character_invalid": "Place the presenter with a size from 0.1 to 2, across and down from −1 to 1.",
+    "canvas_invalid": "Choose an aspect ratio.",
+    "captions_invalid": "Choose a caption style: none, subtitles or word by word.",
+    "music_invalid": "Upload the music again, or choose no music.",
+    "overlay_invalid": "The lower third takes one or two lines of text.",
+    "overlay_timing": "A text's end comes after its start.",
+    "transparent_needs_webm": "A transparent background needs a WebM video.",
 }
 #: schema codes whose detail is marshmallow's wording: the field's sentence replaces it
 SCHEMA_CODES = frozenset({"validation_error", "unknown_field", "field_too_long", "param_out_of_range"})
