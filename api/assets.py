@@ -23,9 +23,8 @@ from domain.errors import ProblemError
 from domain.ids import new_id
 from domain.models import Asset
 from media.images import check_image_size, read_image_header
-from media.render.face import analyze_portrait
-from media.tts.audio_input import probe_audio
-from media.tts.narration_check import check_narration
+from media.render import analyze_portrait
+from media.tts import check_narration, probe_audio
 
 blp = Blueprint("assets", __name__, url_prefix="/v1/assets", description="Portraits and audio")
 

@@ -16,8 +16,8 @@ from domain.documents import param_document
 from domain.errors import ProblemError
 from domain.params import PARAMS
 from domain.presets import DEFAULT_PRESET, LICENCES, PRESETS, preset_path
-from media.render.registry import known_models
-from media.tts.voices import DEFAULT_VOICE, available_voices
+from media.render import known_models
+from media.tts import DEFAULT_VOICE, available_voices
 
 blp = Blueprint("catalog", __name__, url_prefix="/v1/catalog", description="What a job may ask for")
 

@@ -20,7 +20,7 @@ from domain.errors import ProblemError
 from domain.lifecycle import add_event
 from domain.models import Job, Tenant
 from domain.states import EventType, JobState
-from media.render.registry import known_models
+from media.render import known_models
 from tasks.admission import Admission
 
 blp = Blueprint("drafts", __name__, url_prefix="/v1/jobs", description="Render jobs")

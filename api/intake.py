@@ -28,9 +28,8 @@ from domain.presets import PRESETS
 from domain.states import EventType, JobState
 from domain.timeutil import utcnow
 from domain.titles import job_title
-from media.render.registry import known_models
-from media.tts.script_check import check_script
-from media.tts.voices import voice_for_script
+from media.render import known_models
+from media.tts import check_script, voice_for_script
 from tasks.webhook_targets import check_webhook_url
 
 #: which pools serve each accelerator request; `auto` prefers accelerators

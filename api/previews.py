@@ -39,7 +39,7 @@ from domain.presets import preset_path
 from media.compose import MATTE_VERSION, matte_from_png, matte_png, portrait_matte
 from media.errors import MediaError
 from media.preview import Portrait, first_frame, png_bytes, still
-from media.render.face import FORMAT_VERSION, PortraitInfo, analyze_image, decode_portrait
+from media.render import FORMAT_VERSION, analyze_portrait, decode_portrait
 
 blp = Blueprint("previews", __name__, url_prefix="/v1/previews", description="Stills of a composed job, before it is made")
 
@@ -129,19 +129,14 @@ def _portrait(avatar: dict[str, Any], keys: dict[str, tuple[str, str, Any]], mat
             _portraits.move_to_end((digest, matting))
             return kept
     rgb = decode_portrait(image)
-    info = _info(rgb, stored)
-    portrait = Portrait(rgb, info, _matte(digest, rgb) if matting else None)
+    info = stored if isinstance(stored, dict) and int(stored.get("version", 0)) == FORMAT_VERSION \
+        else analyze_portrait(image).to_dict()
+    portrait = Portrait.of(rgb, info, _matte(digest, rgb) if matting else None)
     with _portraits_lock:
         _portraits[(digest, matting)] = portrait
         while len(_portraits) > PORTRAITS_KEPT:
             _portraits.popitem(last=False)
     return portrait
-
-
-def _info(rgb: np.ndarray, stored: Any) -> PortraitInfo:
-    if isinstance(stored, dict) and int(stored.get("version", 0)) == FORMAT_VERSION:
-        return PortraitInfo.from_dict(stored)
-    return analyze_image(rgb)
 
 
 def _matte(digest: str, rgb: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from api.problems import PROBLEM_JSON
 from domain.config import Settings
 from domain.errors import ProblemError
 from domain.structured_logs import json_dict_config
-from media.tts import language
+from media.tts import preload_language_detector
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints (no py.typed)
@@ -31,7 +31,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no typ
         app = create_app(self.settings)
         # in each server process before it takes requests: the first job without a
         # `language` would otherwise wait for the language detector's model
-        language.preload()
+        preload_language_detector()
         return app
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from domain.config import Settings
 from domain.ids import new_id
 from domain.models import Asset, Tenant
-from media.watermark.visible import VisibleWatermark
+from media.watermark import VisibleWatermark
 from storage import open_storage
 
 

@@ -33,7 +33,7 @@ from domain.presets import PRESETS  # noqa: E402
 from media.render import quality  # noqa: E402
 from media.render.batcher import DynamicBatcher  # noqa: E402
 from media.render.face import analyze_portrait  # noqa: E402
-from media.render.registry import BUILTIN, open_model  # noqa: E402
+from media.render.model_catalog import BUILTIN, open_model  # noqa: E402
 from media.render.renderer import Renderer  # noqa: E402
 
 BATCH_SIZES = (1, 2, 4, 8, 16)

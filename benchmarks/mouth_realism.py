@@ -27,7 +27,7 @@ their distance to the real mouth of the astronaut photo (scikit-image's
 
 It also prints the teeth's mean L*a*b* (the brightest tenth of the judged
 inside, where teeth show) and the white they should match, by
-``media.render.white_balance``: the portrait's own teeth (the astronaut), else
+``media.render.builtin.white_balance``: the portrait's own teeth (the astronaut), else
 the whites of its eyes, else its skin (Grace Hopper: her eyes show too little
 white).
 
@@ -234,7 +234,7 @@ def target_lab(prepared) -> tuple[str, np.ndarray | None]:
     of its eyes, else its skin."""
     import cv2
 
-    balance = _load("white_balance_measure", HERE / "media/render/white_balance.py")
+    balance = _load("white_balance_measure", HERE / "media/render/builtin/white_balance.py")
     info, to_canvas = prepared.info, prepared.framing.to_canvas
     inner = to_canvas(np.array(info.lips_inner))
     gap = float(np.linalg.norm(to_canvas(np.array(info.points["upper_lip_inner"]))

@@ -51,6 +51,11 @@ class Portrait:
     info: PortraitInfo
     matte: np.ndarray | None
 
+    @classmethod
+    def of(cls, rgb: np.ndarray, info: dict[str, Any], matte: np.ndarray | None) -> Portrait:
+        """From the analysis as stored with an asset (``PortraitInfo.to_dict``)."""
+        return cls(rgb, PortraitInfo.from_dict(info), matte)
+
 
 def face_at_rest(portrait: Portrait, side: int, params: dict[str, Any]) -> np.ndarray:
     """The renderer's first frame without motion: the framed photo at ``side`` pixels, RGBA when matted."""

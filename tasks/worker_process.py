@@ -19,8 +19,7 @@ from celery import Celery
 from celery.signals import worker_ready, worker_shutting_down
 
 from domain.config import Settings
-from media.render.providers import detect_tag
-from media.render.registry import BUILTIN, open_model
+from media.render import BUILTIN, detect_tag, open_model
 from tasks import celery_tasks
 from tasks.celery_app import WEBHOOK_QUEUE, celery_for, queue_for
 from tasks.sending import CelerySender

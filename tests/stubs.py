@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from domain import lifecycle
-from media.render.speech import frame_count
+from media.render.loudness import frame_count
 from workers.attempt import AttemptControl, AttemptServices
 from workers.pipeline import Outcome
 
@@ -51,6 +51,26 @@ class RecordingSender:
     def ids(self, task: str) -> list[str]:
         """The first argument (a job or delivery id) of each message sent for ``task``."""
         return [str(m.args[0]) for m in self.sent if m.task == task]
+
+
+def tone_wav(seconds: float, rate: int = 24000, *, bursts_hz: float = 0.5, voiced_above: float = 0.0,
+             pauses: bool = True) -> bytes:
+    """A 220 Hz tone in bursts (``bursts_hz`` on/off cycles a second) with pauses between: narration
+    a worker can cut at its silences, as 16-bit mono WAV."""
+    import io
+    import wave
+
+    t = np.arange(int(seconds * rate)) / rate
+    if pauses:
+        voiced = (np.sin(2 * np.pi * bursts_hz * t) > voiced_above).astype(np.float32)
+    else:
+        voiced = np.ones_like(t, np.float32)
+    samples = 0.3 * np.sin(2 * np.pi * 220 * t) * voiced
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
+        w.writeframes((samples * 32767).astype("<i2").tobytes())
+    return out.getvalue()
 
 
 def null_pipeline(control: AttemptControl, services: AttemptServices) -> Outcome:

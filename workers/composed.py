@@ -27,9 +27,8 @@ from domain import lifecycle
 from domain.errors import JobFailure
 from domain.states import Stage
 from media.compose import Background, ComposedEncoder, caption_track, words_from_cues
-from media.encode.codec import available_encoders, choose_video_codec
-from media.encode.wav import write_wav
-from media.tts.narration import NarrationTiming
+from media.encode import available_encoders, choose_video_codec, write_wav
+from media.tts import NarrationTiming
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 from workers.speech_ahead import SpeechAhead, await_speech, check_duration
 from workers.stages.composed_finish import publish_composed

@@ -23,7 +23,7 @@ from typing import Any
 
 from domain import lifecycle
 from domain.states import Stage
-from media.tts.narration import NarrationTiming
+from media.tts import NarrationTiming
 from workers.attempt import Attempt, AttemptControl, AttemptServices, SegmentPlan, SpokenSegment
 from workers.composed import run_composed_attempt
 from workers.speech_ahead import SpeechAhead, await_speech, check_duration

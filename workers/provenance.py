@@ -11,8 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from domain.models import Job
-from media.watermark.invisible import InvisibleWatermark
-from media.watermark.keys import tenant_code, watermark_key
+from media.watermark import InvisibleWatermark, tenant_code, watermark_key
 
 
 def verify_file(settings, sessions, path: Path, tenant_id: str | None = None) -> dict[str, Any]:

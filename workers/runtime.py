@@ -29,12 +29,16 @@ from domain.models import Worker
 from domain.presets import DEFAULT_PRESET, preset_path
 from domain.timeutil import utcnow
 from media.errors import MediaError
-from media.render.batcher import DynamicBatcher
-from media.render.face import analyze_portrait
-from media.render.registry import FileVersion, file_version, known_models, models_for_pool
-from media.render.renderer import Renderer
-from media.tts.engines import engine_for
-from media.tts.voices import resolve_voice
+from media.render import (
+    DynamicBatcher,
+    FileVersion,
+    Renderer,
+    analyze_portrait,
+    file_version,
+    known_models,
+    models_for_pool,
+)
+from media.tts import engine_for, resolve_voice
 from storage import open_storage
 from workers.attempt import AttemptControl, AttemptServices
 from workers.pipeline import Outcome, run_pipeline

@@ -14,15 +14,12 @@ itself, then mixed with it. One ffmpeg run, on the whole job's audio.
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
-import threading
 from pathlib import Path
 
 import numpy as np
 
-from domain.errors import JobFailure
-from media.encode.ffmpeg_binary import QUIET, encode_failure, ffmpeg_exe, run_ffmpeg, start_ffmpeg
+from media.encode.ffmpeg_binary import QUIET, encode_failure, ffmpeg_exe, run_ffmpeg
 from media.encode.mux import concat_and_mux
 from media.encode.video import SegmentEncoder
 from media.encode.wav import read_wav
@@ -57,16 +54,7 @@ class ComposedEncoder(SegmentEncoder):
             video = ["-c:v", "prores_ks", "-profile:v", "4", "-pix_fmt", "yuva444p10le" if self.alpha else "yuv444p10le",
                      "-vendor", "apl0", "-f", "mov"]
         args = [ffmpeg_exe(), *QUIET, "-y", *source, "-an", *video, str(self.partial_path)]
-        try:
-            self._process = start_ffmpeg(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        except OSError as exc:
-            raise JobFailure("encode_failed", f"cannot start ffmpeg: {exc}", retryable=True) from exc
-        self._threads = [
-            threading.Thread(target=self._feed_ffmpeg, name=f"encode-writer:{self.path.name}", daemon=True),
-            threading.Thread(target=self._drain_stderr, name=f"encode-stderr:{self.path.name}", daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._launch(args)
 
     def write(self, frame: np.ndarray) -> None:
         channels = 4 if self.alpha else 3

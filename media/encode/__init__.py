@@ -1,3 +1,32 @@
-"""Video out: segments encoded as frames arrive (``video.SegmentEncoder``),
-joined and given their audio (``mux.concat_and_mux``), described
-(``probe.probe``), with a poster and captions. ffmpeg is imageio-ffmpeg's."""
+"""Video out: segments encoded as frames arrive (``SegmentEncoder``), joined
+and given their audio (``concat_and_mux``), described (``probe_video``), with
+a poster (``write_poster``) and captions (``write_captions``). ffmpeg is
+imageio-ffmpeg's. Callers import from here, never from the modules.
+"""
+
+from __future__ import annotations
+
+from media.encode.captions import word_cues, write_captions
+from media.encode.codec import available_encoders, choose_video_codec
+from media.encode.mux import concat_and_mux
+from media.encode.poster import write_poster
+from media.encode.probe import probe_video
+from media.encode.timing import frames_for, pad_to_frames, samples_for
+from media.encode.video import SegmentEncoder
+from media.encode.wav import read_wav, write_wav
+
+__all__ = [
+    "SegmentEncoder",
+    "available_encoders",
+    "choose_video_codec",
+    "concat_and_mux",
+    "frames_for",
+    "pad_to_frames",
+    "probe_video",
+    "read_wav",
+    "samples_for",
+    "word_cues",
+    "write_captions",
+    "write_poster",
+    "write_wav",
+]

@@ -106,9 +106,12 @@ class SegmentEncoder:
                     video_track_timescale=self.fps * 1000, **self._options)
             .global_args(*QUIET)
         )
+        self._launch(ffmpeg.compile(stream, cmd=ffmpeg_exe(), overwrite_output=True))
+
+    def _launch(self, args: list[str]) -> None:
+        """Start ffmpeg with ``args`` reading raw frames on stdin, and the threads that feed it and read its errors."""
         try:
-            self._process = start_ffmpeg(ffmpeg.compile(stream, cmd=ffmpeg_exe(), overwrite_output=True),
-                                         stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+            self._process = start_ffmpeg(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as exc:
             raise JobFailure("encode_failed", f"cannot start ffmpeg: {exc}", retryable=True) from exc
         self._threads = [

@@ -1,25 +1,50 @@
 """The lip-sync rendering engine: portrait analysis, framing, the built-in
-model and bring-your-own adapters, execution providers and cross-job batching.
+face (``builtin/``) and bring-your-own adapters, execution providers and
+cross-job batching.
 
-What the rest of talkfarm calls:
+What the rest of talkfarm calls (from here, never from the modules):
 
-- ``face.analyze_portrait(image_bytes) -> PortraitInfo`` (at upload; stored on the asset)
-- ``renderer.Renderer.for_model(name, tag=, settings=, batcher=)``, then
+- ``analyze_portrait(image_bytes) -> PortraitInfo`` (at upload; stored on the asset)
+- ``Renderer.for_model(name, tag=, settings=, batcher=)``, then
   ``prepare(image_bytes, portrait_info, params)`` and
   ``render(prepared, audio, sample_rate, params, first_frame_index, phones=PhoneTrack | None)``
-  (the built-in face shapes visemes from the phones: ``visemes``; without them it follows loudness)
-- ``batcher.DynamicBatcher(max_batch_size, max_batch_delay_ms, on_batch=)``, one per worker
-- ``providers.detect_tag(platform.machine(), onnxruntime.get_available_providers())``
-- ``registry.known_models(settings)`` (the API refuses jobs for models no pool has),
-  ``registry.models_for_pool(settings, tag)`` (what a worker loads at warm-up)
+  (the built-in face shapes visemes from the phones; without them it follows loudness)
+- ``DynamicBatcher(max_batch_size, max_batch_delay_ms, on_batch=)``, one per worker
+- ``detect_tag(platform.machine(), onnxruntime.get_available_providers())``
+- ``known_models(settings)`` (the API refuses jobs for models no pool has),
+  ``models_for_pool(settings, tag)`` (what a worker loads at warm-up)
 
-Operators' models plug in through an adapter kind, ``registry.ADAPTERS``
-(``builtin``, ``wav2lip``, ``face_crop``): ``adapters.RenderAdapter`` is what
+Operators' models plug in through an adapter kind (``model_catalog.ADAPTERS``:
+``builtin``, ``wav2lip``, ``face_crop``): ``adapters.RenderAdapter`` is what
 the renderer calls, ``adapters.FaceCropModel`` describes a model that redraws
 the whole face crop (``face_crop.FaceCropAdapter`` cuts, batches and pastes),
 and a file that does not fit its adapter is refused at load with
 ``adapters.ModelRefused`` (``model_invalid``). docs/adapters.md has the contracts.
 
 Runtime modules need numpy, scipy, onnxruntime, OpenCV and (for analysis)
-mediapipe; only ``model`` and ``export`` import torch, a development dependency.
+mediapipe; only ``builtin.model`` and ``builtin.export`` import torch, a
+development dependency.
 """
+
+from __future__ import annotations
+
+from media.render.batcher import DynamicBatcher
+from media.render.face import FORMAT_VERSION, analyze_portrait, decode_portrait
+from media.render.model_catalog import BUILTIN, FileVersion, file_version, known_models, models_for_pool, open_model
+from media.render.providers import detect_tag
+from media.render.renderer import Renderer
+
+__all__ = [
+    "BUILTIN",
+    "DynamicBatcher",
+    "FORMAT_VERSION",
+    "FileVersion",
+    "Renderer",
+    "analyze_portrait",
+    "decode_portrait",
+    "detect_tag",
+    "file_version",
+    "known_models",
+    "models_for_pool",
+    "open_model",
+]

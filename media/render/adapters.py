@@ -6,7 +6,7 @@ only through ``RenderAdapter``; ``registry.ADAPTERS`` maps the ``adapter``
 name in an operator's config to the factory that builds one. Two families:
 
 - the built-in motion model (``builtin``): controls in, motion fields out,
-  drawn by ``media.render.mouth``;
+  drawn by ``media.render.builtin.mouth``;
 - models that draw the whole face crop (``wav2lip``, ``face_crop``): audio
   features and the portrait's face in, the redrawn face out, pasted back by
   ``face_crop.FaceCropAdapter``. Each such model is described by a

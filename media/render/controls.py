@@ -2,7 +2,7 @@
 the fields it predicts.
 
 The first six controls animate the mouth (what a viseme sets, see
-``media.render.visemes``); the rest describe this portrait's mouth and place
+``media.render.builtin.visemes``); the rest describe this portrait's mouth and place
 the motion on it (region pixels, local frame along the mouth: x towards the
 subject's left, y towards the chin, origin at the lower lip's inner edge).
 Keeping geometry in the per-frame row lets frames of different portraits share

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from media.render.adapters import BatchRunner, FaceCropModel, Patch, TensorShape, trial_run
-from media.render.speech import frame_count
+from media.render.loudness import frame_count
 
 #: the face box is this much larger than the landmarks' box, and shifted down by this share of its side
 BOX_GROWTH, BOX_SHIFT = 1.15, 0.04

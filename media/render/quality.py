@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from media.render.speech import level_db, pauses, rest_frames, silence_gate_db
+from media.render.loudness import level_db, pauses, rest_frames, silence_gate_db
 
 
 def speech_envelope(audio: np.ndarray, sample_rate: int, fps: int, n_frames: int) -> np.ndarray:

@@ -35,6 +35,8 @@ from media.render import quality
 from media.render.batcher import DirectRunner
 from media.render.face import PortraitInfo, analyze_image, decode_portrait
 from media.render.framing import Framing, frame_portrait, render_canvas
+from media.render.loudness import frame_count
+from media.render.model_catalog import BUILTIN, ModelSpec, known_models, open_model, render_adapter
 from media.render.motion import (
     BROWS,
     BrowPatch,
@@ -45,8 +47,6 @@ from media.render.motion import (
     segment_brows,
     wears_glasses,
 )
-from media.render.registry import BUILTIN, ModelSpec, known_models, open_model, render_adapter
-from media.render.speech import frame_count
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,38 @@
 """Speech: sentences from a script, a voice to speak them, cached synthesis,
-and uploaded narration. Entry points: ``sentences.split_sentences``,
-``voices.resolve_voice``, ``synthesize.synthesize_sentences``,
-``audio_input.load_audio`` / ``probe_audio`` / ``split_at_silences``."""
+and uploaded narration with its timing. Callers import from here, never from
+the modules: ``split_sentences`` and ``group_segments``, ``resolve_voice``,
+``synthesize_sentences``, ``load_audio`` / ``probe_audio`` /
+``split_at_silences``, and ``time_narration``, which decides how narration is
+timed (its language; pocketsphinx, the espeak-ng warp, or recognition).
+"""
+
+from __future__ import annotations
+
+from media.tts.audio_input import load_audio, probe_audio, split_at_silences
+from media.tts.engines import engine_for
+from media.tts.language import preload_language_detector
+from media.tts.narration import NarrationTiming, time_narration
+from media.tts.narration_check import check_narration
+from media.tts.script_check import check_script
+from media.tts.sentences import group_segments, split_sentences
+from media.tts.synthesize import synthesize_sentences
+from media.tts.voices import DEFAULT_VOICE, available_voices, resolve_voice, voice_for_script
+
+__all__ = [
+    "preload_language_detector",
+    "DEFAULT_VOICE",
+    "NarrationTiming",
+    "available_voices",
+    "check_narration",
+    "check_script",
+    "engine_for",
+    "group_segments",
+    "load_audio",
+    "probe_audio",
+    "resolve_voice",
+    "split_at_silences",
+    "split_sentences",
+    "synthesize_sentences",
+    "time_narration",
+    "voice_for_script",
+]

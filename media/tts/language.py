@@ -96,7 +96,7 @@ def _by_unicode_script(sample: str, letters: list[str]) -> DetectedLanguage | No
     return DetectedLanguage("cmn", share, "script")
 
 
-def preload() -> None:
+def preload_language_detector() -> None:
     """Load py3langid's model now (about 0.5–1 s), so that the first script a
     server process is sent does not wait for it."""
     _identifier()

@@ -15,8 +15,8 @@ from hypothesis import given
 
 from tests import composition_files as files
 from tests.fuzz_budget import fuzz_settings
-from tests.hostile_strategies import composed_bodies, encode
-from tests.integration.test_bad_input import _stored, farm  # noqa: F401 — the same farm on both databases
+from tests.hostile_strategies import composed_bodies
+from tests.integration.test_bad_input import _stored, farm, submit_hostile  # noqa: F401 — the same farm on both databases
 
 pytestmark = pytest.mark.integration
 
@@ -202,15 +202,7 @@ def test_a_bad_composition_is_a_4xx_problem_and_stores_nothing(farm, assets, cas
 @given(body=composed_bodies)
 def test_any_composed_body_is_answered_on_either_database(farm, body):  # noqa: F811
     """Plausible compositions with hostile values inside: never a 500; a refusal stores nothing."""
-    client, sessions, settings = farm
-    before = _stored(sessions, settings)
-    response = client.post("/v1/jobs", data=encode(body), content_type="application/json")
-    assert response.status_code < 500, response.get_data(as_text=True)[:2000]
-    if response.status_code >= 400:
-        assert response.mimetype == "application/problem+json" and response.get_json()["code"]
-        assert _stored(sessions, settings) == before
-    else:
-        client.post(f"/v1/jobs/{response.get_json()['id']}/cancel")
+    submit_hostile(farm, body)
 
 
 def test_a_good_composition_with_every_part_is_taken_on_either_database(farm, assets):  # noqa: F811

@@ -1,4 +1,4 @@
 """The API suites' fixtures (the app on embedded defaults, keys of tenants alpha and beta),
 shared rather than copied: tests/unit/api/conftest.py."""
 
-from tests.unit.api.conftest import alpha, app, beta, keys  # noqa: F401  (pytest fixtures)
+from tests.unit.api.conftest import alpha, app, beta, keys, sender  # noqa: F401  (pytest fixtures)

@@ -71,7 +71,7 @@ def test_a_minted_key_never_outlives_its_minter_and_cascade_revokes_what_it_mint
 
 
 def test_a_tenant_cannot_mint_keys_without_end(app, keys, monkeypatch):
-    from api import keys as keys_api
+    from api import api_keys as keys_api
 
     monkeypatch.setattr(keys_api, "MAX_LIVE_KEYS_PER_TENANT", 4)
     tenant = client(app, keys["alpha"])

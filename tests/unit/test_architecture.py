@@ -23,6 +23,8 @@ def test_import_contracts_pass_with_nothing_ignored():
     contracts = config["contracts"]
     assert [c["layers"] for c in contracts if c["type"] == "layers"] == [LAYERS]
     assert any(c["type"] == "acyclic_siblings" for c in contracts)
+    faces = [c for c in contracts if c["type"] == "forbidden" and "media.tts.*" in c.get("forbidden_modules", [])]
+    assert faces and {"api", "tasks", "workers", "cli"} <= set(faces[0]["source_modules"])  # media's faces
     assert not [c["name"] for c in contracts if c.get("ignore_imports")]
     lint = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run([str(lint), "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=300)

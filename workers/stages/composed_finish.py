@@ -18,8 +18,8 @@ from typing import Any
 
 from domain.states import Stage
 from media.compose import CONTENT_TYPES, join_and_mux, mix_music
-from media.encode.probe import probe_video
-from media.watermark.c2pa_manifest import sign_mp4
+from media.encode import probe_video
+from media.watermark import sign_mp4
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.composition import Cut, asset_file
 from workers.stages.finish import (

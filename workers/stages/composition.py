@@ -34,10 +34,8 @@ from media.compose import (
     presenter_box,
     text_layer,
 )
-from media.render.face import analyze_portrait, decode_portrait
-from media.watermark.invisible import InvisibleWatermark, Payload
-from media.watermark.keys import tenant_code, watermark_key
-from media.watermark.visible import VisibleWatermark
+from media.render import analyze_portrait, decode_portrait
+from media.watermark import InvisibleWatermark, Payload, VisibleWatermark, tenant_code, watermark_key
 from workers.attempt import Attempt
 from workers.stages.frames import visible_overlay
 from workers.stages.inputs import Portrait, load_portrait

@@ -12,13 +12,9 @@ from typing import Any
 import numpy as np
 
 from domain.states import Stage
-from media.encode.captions import write_captions
-from media.encode.mux import concat_and_mux
-from media.encode.poster import write_poster
-from media.encode.probe import probe_video
-from media.encode.wav import read_wav, write_wav
+from media.encode import concat_and_mux, probe_video, read_wav, write_captions, write_poster, write_wav
 from media.phonemes import timing_summary
-from media.watermark.c2pa_manifest import sign_mp4
+from media.watermark import sign_mp4
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.segments import fetch_segment
 

@@ -13,13 +13,10 @@ import numpy as np
 from domain.drafts import DRAFT_LABEL, drawn_frames, held_frame
 from domain.errors import JobFailure
 from domain.models import Asset
-from media.encode.codec import available_encoders, choose_video_codec
-from media.encode.timing import frames_for, samples_for
+from media.encode import available_encoders, choose_video_codec, frames_for, samples_for
 from media.phonemes import PhoneTrack
-from media.render.face import analyze_portrait
-from media.watermark.invisible import InvisibleWatermark, Payload
-from media.watermark.keys import tenant_code, watermark_key
-from media.watermark.visible import VisibleWatermark
+from media.render import analyze_portrait
+from media.watermark import InvisibleWatermark, Payload, VisibleWatermark, tenant_code, watermark_key
 from workers.attempt import Attempt, StageClock
 from workers.stages.inputs import Portrait
 

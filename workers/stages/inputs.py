@@ -10,14 +10,18 @@ import sqlalchemy as sa
 from domain.errors import JobFailure
 from domain.models import Asset
 from domain.presets import preset_path
-from media.encode.captions import word_cues
-from media.encode.timing import pad_to_frames
-from media.render.face import FORMAT_VERSION, analyze_portrait
-from media.tts.audio_input import load_audio, split_at_silences
-from media.tts.narration import NarrationTiming, time_narration
-from media.tts.sentences import group_segments, split_sentences
-from media.tts.synthesize import synthesize_sentences
-from media.tts.voices import resolve_voice
+from media.encode import pad_to_frames, word_cues
+from media.render import FORMAT_VERSION, analyze_portrait
+from media.tts import (
+    NarrationTiming,
+    group_segments,
+    load_audio,
+    resolve_voice,
+    split_at_silences,
+    split_sentences,
+    synthesize_sentences,
+    time_narration,
+)
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 
 

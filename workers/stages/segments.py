@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from domain import lifecycle
 from domain.errors import JobFailure
 from domain.states import Stage
-from media.encode.video import SegmentEncoder
-from media.encode.wav import write_wav
+from media.encode import SegmentEncoder, write_wav
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.frames import FrameSource
 

@@ -8,19 +8,16 @@ worker as a job submitted through the API would."""
 from __future__ import annotations
 
 import copy
-import io
-import wave
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import sqlalchemy as sa
 
 from domain import lifecycle
 from domain.models import Asset, Job, Tenant
 from domain.params import with_defaults
 from media.render.renderer import Renderer
-from tests.stubs import StubControl
+from tests.stubs import StubControl, StubServices, tone_wav
 from workers.attempt import Attempt
 from workers.pipeline import run_pipeline
 
@@ -50,16 +47,6 @@ def composition(width: int, height: int, scenes: list[dict[str, Any]], **over: A
     return out
 
 
-def tone_wav(seconds: float, rate: int = 24000, pauses: bool = True) -> bytes:
-    """Tone bursts with pauses, 16-bit WAV."""
-    t = np.arange(int(seconds * rate)) / rate
-    voiced = (np.sin(2 * np.pi * 0.5 * t) > 0.0).astype(np.float32) if pauses else np.ones_like(t, np.float32)
-    samples = 0.3 * np.sin(2 * np.pi * 220 * t) * voiced
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
-        w.writeframes((samples * 32767).astype("<i2").tobytes())
-    return out.getvalue()
 
 
 class CountingRenderer:
@@ -83,20 +70,15 @@ class CountingRenderer:
 
 
 @dataclass
-class Services:
-    settings: Any
-    sessions: Any
-    storage: Any
-    tag: str = "cpu"
+class Services(StubServices):
+    """The stub services with the real renderer, counted."""
+
     counting: CountingRenderer = field(default_factory=CountingRenderer)
     #: the last job's seconds per stage
     timings: dict[str, float] = field(default_factory=dict)
 
-    def renderer(self, model: str) -> CountingRenderer:
+    def renderer(self, model: str) -> CountingRenderer:  # type: ignore[override]
         return self.counting
-
-    def observe(self, name: str, value: float, label: str | None = None) -> None:
-        pass
 
 
 def add_asset(services: Services, tenant_id: str, asset_id: str, data: bytes, kind: str, content_type: str) -> str:

@@ -16,7 +16,7 @@ from media.compose import presenter_box
 from media.render.face import analyze_image, decode_portrait
 from media.render.framing import frame_portrait
 from media.watermark.invisible import InvisibleWatermark
-from media.watermark.keys import watermark_key
+from media.watermark.payload_keys import watermark_key
 from storage import open_storage
 from tests.unit.compose.jobs import Services, add_asset, composition, new_tenant, run_job, scene, tone_wav
 from tests.unit.compose.viewing import audio_of, band_level_db, fetch, frame_at, ocr, rgba_frame_at

@@ -122,7 +122,7 @@ def test_an_unknown_classifier_is_not_taken_for_a_licence():
 ASSET = re.compile(r"\.(png|jpe?g|gif|webp|svg|ico|ttf|otf|woff2?|onnx|tflite|wav|mp3|mp4|js|css)$", re.IGNORECASE)
 #: assets that are talkfarm's own work, with where that is shown
 OWN_WORK = {
-    "media/render/builtin_lipsync.onnx": "exported from media/render/model.py (no learned weights)",
+    "media/render/builtin/builtin_lipsync.onnx": "exported from media/render/builtin/model.py (no learned weights)",
     "api/web/static/page.css": "the web page's own style sheet",
     "api/web/static/page.js": "the web page's own script",
 }

@@ -4,10 +4,6 @@ plan, encode, watermarks, join, poster, upload. No broker, no worker."""
 
 from __future__ import annotations
 
-import io
-import wave
-
-import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -16,7 +12,7 @@ from domain.errors import Interrupted
 from domain.models import Asset, Job, Segment, Tenant
 from domain.params import with_defaults
 from storage import open_storage
-from tests.stubs import StubControl, StubServices
+from tests.stubs import StubControl, StubServices, tone_wav
 from workers.attempt import Attempt
 from workers.pipeline import run_attempt
 
@@ -25,14 +21,7 @@ RATE = 24000
 
 def narration(seconds: float) -> bytes:
     """Tone bursts with pauses, as 16-bit WAV: long enough for two segments."""
-    t = np.arange(int(seconds * RATE)) / RATE
-    voiced = (np.sin(2 * np.pi * 3 * t) > -0.2).astype(np.float32)
-    samples = 0.3 * np.sin(2 * np.pi * 220 * t) * voiced
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1), w.setsampwidth(2), w.setframerate(RATE)
-        w.writeframes((samples * 32767).astype("<i2").tobytes())
-    return out.getvalue()
+    return tone_wav(seconds, RATE, bursts_hz=3, voiced_above=-0.2)
 
 
 @pytest.fixture

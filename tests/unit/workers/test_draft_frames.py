@@ -9,7 +9,7 @@ import pytest
 
 from domain.drafts import held_frame
 from media.encode.timing import frames_for, samples_for
-from media.render.speech import frame_count
+from media.render.loudness import frame_count
 from workers.attempt import StageClock
 from workers.stages.frames import FrameSource, draft_overlay
 

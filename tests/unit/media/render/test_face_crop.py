@@ -20,7 +20,7 @@ from media.render.adapters import ModelRefused
 from media.render.audio_features import LOG_MEL_SILENCE, log_mel, log_mel_windows
 from media.render.batcher import DirectRunner
 from media.render.face import analyze_portrait
-from media.render.registry import known_models
+from media.render.model_catalog import known_models
 from media.render.renderer import Renderer
 from tests.unit.media.render.face_crop_regions import untouched_regions
 

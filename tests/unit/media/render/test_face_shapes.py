@@ -15,9 +15,9 @@ import pytest
 from domain.presets import PRESETS
 from media.phonemes import Phone, PhoneTrack, TimingSource
 from media.render import quality
+from media.render.builtin.visemes import viseme_of
 from media.render.face import analyze_portrait
 from media.render.renderer import Renderer
-from media.render.visemes import viseme_of
 
 SR, FPS = 16000, 25
 PARAMS = {"resolution": 512, "motion_scale": 0.0, "min_resolution": 64, "fps": FPS}

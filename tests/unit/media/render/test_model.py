@@ -9,7 +9,7 @@ import onnxruntime as ort
 import pytest
 
 from media.render import controls as ctl
-from media.render.registry import BUILTIN_PATH
+from media.render.model_catalog import BUILTIN_PATH
 
 torch = pytest.importorskip("torch")
 
@@ -40,7 +40,7 @@ def session():
 
 
 def test_committed_onnx_computes_what_the_torch_model_defines(session):
-    from media.render.model import MouthMotion
+    from media.render.builtin.model import MouthMotion
 
     rows = random_controls(6)
     expected = MouthMotion()(torch.from_numpy(rows)).numpy()
@@ -80,7 +80,7 @@ def test_rendering_does_not_import_torch():
     code = (
         "import sys, numpy as np\n"
         "from media.render.renderer import Renderer\n"
-        "from media.render import batcher, providers, registry, wav2lip, quality\n"
+        "from media.render import batcher, providers, model_catalog, wav2lip, quality\n"
         "r = Renderer.for_model('builtin')\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
@@ -89,8 +89,8 @@ def test_rendering_does_not_import_torch():
 
 def test_a_barely_parted_mouth_fades_in_instead_of_drawing_a_dark_line(session):
     from domain.presets import PRESETS
+    from media.render.builtin.mouth import FieldApplier
     from media.render.face import analyze_portrait
-    from media.render.mouth import FieldApplier
     from media.render.renderer import Renderer
 
     data = PRESETS["astronaut"].read_bytes()

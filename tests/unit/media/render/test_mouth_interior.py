@@ -9,12 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
-from media.render import mouth as mouth_module
-from media.render import teeth
 from media.render.batcher import DirectRunner
+from media.render.builtin import mouth as mouth_module
+from media.render.builtin import teeth
+from media.render.builtin.visemes import VISEMES, VisemeTrack
 from media.render.controls import ANIMATION_NAMES
 from media.render.renderer import Renderer
-from media.render.visemes import VISEMES, VisemeTrack
 
 matplotlib_cbook = pytest.importorskip("matplotlib.cbook")
 REAL_PAINT = mouth_module.paint

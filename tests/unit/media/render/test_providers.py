@@ -2,8 +2,8 @@
 
 import pytest
 
+from media.render.model_catalog import BUILTIN_PATH
 from media.render.providers import CANN, CPU, CUDA, TENSORRT, choose_providers, detect_tag, load_model
-from media.render.registry import BUILTIN_PATH
 
 # What onnxruntime.get_available_providers() reports on each kind of machine.
 GPU_BOX = [TENSORRT, CUDA, CPU]

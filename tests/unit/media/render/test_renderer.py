@@ -10,10 +10,10 @@ from domain.errors import JobFailure
 from domain.presets import PRESETS
 from media.errors import AvatarError
 from media.render import quality
-from media.render.builtin import BuiltinMouth
+from media.render.builtin.adapter import BuiltinMouth
 from media.render.face import analyze_portrait
+from media.render.loudness import frame_count
 from media.render.renderer import Renderer
-from media.render.speech import frame_count
 
 SR = 16000
 STILL = {"resolution": 256, "motion_scale": 0.0, "min_resolution": 64}

@@ -3,7 +3,7 @@
 import numpy as np
 
 from media.phonemes import Phone, PhoneTrack, TimingSource
-from media.render.visemes import LEAD_S, viseme_of, viseme_track
+from media.render.builtin.visemes import LEAD_S, viseme_of, viseme_track
 
 FPS = 25
 

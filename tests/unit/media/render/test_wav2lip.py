@@ -14,8 +14,8 @@ from domain.config import Settings
 from domain.presets import PRESETS
 from media.render.audio_features import wav2lip_mel
 from media.render.face import analyze_portrait
+from media.render.loudness import frame_count
 from media.render.renderer import Renderer
-from media.render.speech import frame_count
 from media.render.wav2lip import mel_windows
 from tests.unit.media.render.face_crop_regions import untouched_regions
 

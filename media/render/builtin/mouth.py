@@ -17,11 +17,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from media.render import controls as ctl
+from media.render.builtin.mouth_interior import UPPER_DISPLAY, Interior, paint
+from media.render.builtin.teeth import TeethStrip
+from media.render.builtin.white_balance import teeth_white
 from media.render.face import PortraitInfo
 from media.render.framing import ToCanvas
-from media.render.mouth_interior import UPPER_DISPLAY, Interior, paint
-from media.render.teeth import TeethStrip
-from media.render.white_balance import teeth_white
 
 #: inside the mouth: a dark red-brown and a tongue, dimmed or brightened with the
 #: face (``mouth_interior`` shades them; the teeth are real, ``teeth``)

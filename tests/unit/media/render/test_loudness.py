@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from media.render import quality
-from media.render.speech import frame_count, mouth_track
+from media.render.loudness import frame_count, mouth_track
 
 SR = 16000
 

@@ -31,8 +31,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from media.render.builtin.teeth import TEETH_HEIGHT, TeethStrip
 from media.render.controls import INDEX
-from media.render.teeth import TEETH_HEIGHT, TeethStrip
 
 #: the cavity next to the lips and at its deepest, relative to the palette's cavity colour
 CAVITY_FRONT, CAVITY_BACK = 1.9, 0.55

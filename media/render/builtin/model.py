@@ -1,7 +1,7 @@
 """The built-in lip-sync model, defined in torch for export to ONNX only.
 
 Nothing at render time imports this module (torch is a development
-dependency): ``python -m media.render.export`` turns it into
+dependency): ``python -m media.render.builtin.export`` turns it into
 ``builtin_lipsync.onnx``, which onnxruntime runs.
 
 The model maps one frame's controls (a viseme's jaw, width, closure, tuck,
@@ -26,7 +26,7 @@ The deformation is a piecewise-linear warp of a ``GRID`` × ``GRID`` triangulate
 lattice laid over the region: the model predicts the fields at the lattice's
 vertices; the renderer interpolates them across each cell, remaps the pixels
 and draws the mouth's inside at full resolution from the signed distances
-(``media.render.mouth``). Sampling pixels inside onnxruntime is what a CPU
+(``media.render.builtin.mouth``). Sampling pixels inside onnxruntime is what a CPU
 cannot afford (its GridSample costs ~45 ns per pixel and channel here,
 cv2.remap ~3 ns), and the fixed lattice makes the model's cost independent of
 the output resolution, so every built-in frame of every job shares one batch

@@ -36,13 +36,14 @@ from domain.config import POOL_TAGS, ConfigError, Settings
 from media.errors import MediaError
 from media.render import controls
 from media.render.adapters import AdapterFactory, ModelRefused, RenderAdapter, TensorShape, check_tensors, trial_run
-from media.render.builtin import BuiltinMouth
+from media.render.builtin import MODEL_PATH
+from media.render.builtin.adapter import BuiltinMouth
 from media.render.musetalk import musetalk_adapter
 from media.render.providers import CPU_THREADS, OnnxModel, load_model
 from media.render.wav2lip import wav2lip_adapter
 
 BUILTIN_NAME = "builtin"
-BUILTIN_PATH = Path(__file__).with_name("builtin_lipsync.onnx")
+BUILTIN_PATH = MODEL_PATH
 
 
 def builtin_adapter(model: OnnxModel, key: str) -> BuiltinMouth:

@@ -6,7 +6,7 @@ import pytest
 
 from domain.config import ConfigError, Settings
 from media.errors import MediaError
-from media.render.registry import ADAPTERS, BUILTIN, adapter_options, known_models, models_for_pool, open_model
+from media.render.model_catalog import ADAPTERS, BUILTIN, adapter_options, known_models, models_for_pool, open_model
 
 
 def settings(models, pools="cpu,amd64-gpu"):

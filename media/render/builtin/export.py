@@ -1,7 +1,7 @@
-"""Export the built-in model to ONNX: ``python -m media.render.export [PATH]``.
+"""Export the built-in model to ONNX: ``python -m media.render.builtin.export [PATH]``.
 
-Run after changing ``media/render/model.py`` and commit the result
-(``media/render/builtin_lipsync.onnx``); the unit tests check that the
+Run after changing ``media/render/builtin/model.py`` and commit the result
+(``media/render/builtin/builtin_lipsync.onnx``); the unit tests check that the
 committed file still computes what the torch definition does.
 """
 
@@ -15,9 +15,10 @@ import onnx
 import torch
 
 from media.render import controls as ctl
-from media.render.model import MouthMotion
+from media.render.builtin import MODEL_PATH
+from media.render.builtin.model import MouthMotion
 
-BUILTIN_PATH = Path(__file__).with_name("builtin_lipsync.onnx")
+BUILTIN_PATH = MODEL_PATH
 OPSET = 17
 
 
@@ -47,7 +48,7 @@ def export_builtin() -> bytes:
     )
     model = onnx.load_from_string(buffer.getvalue())
     model.producer_name = "talkfarm"
-    model.doc_string = "talkfarm built-in lip-sync motion model; see media/render/model.py"
+    model.doc_string = "talkfarm built-in lip-sync motion model; see media/render/builtin/model.py"
     onnx.checker.check_model(model)
     serialized: bytes = model.SerializeToString()
     return serialized

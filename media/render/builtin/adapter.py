@@ -2,7 +2,7 @@
 built-in motion model.
 
 With phones, each frame's controls come from the visemes
-(``media.render.visemes``), scaled by loudness; without them the jaw follows
+(``media.render.builtin.visemes``), scaled by loudness; without them the jaw follows
 loudness and the width the spectrum's tilt, as a last fallback. Frames whose
 mouth is at rest skip the model altogether: with every animation control at
 zero it moves nothing, so the canvas already is the answer.
@@ -17,11 +17,11 @@ import numpy as np
 from media.phonemes import PhoneTrack
 from media.render import controls as ctl
 from media.render.adapters import BatchRunner
+from media.render.builtin.mouth import FieldApplier, MouthRegion, locate_mouth
+from media.render.builtin.visemes import VisemeTrack, viseme_track
 from media.render.face import PortraitInfo
 from media.render.framing import Framing
-from media.render.mouth import FieldApplier, MouthRegion, locate_mouth
-from media.render.speech import mouth_track
-from media.render.visemes import VisemeTrack, viseme_track
+from media.render.loudness import mouth_track
 
 Patch = tuple[int, int, np.ndarray]  # left, top, pixels: what to write into the canvas
 

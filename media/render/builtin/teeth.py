@@ -3,7 +3,7 @@ upper teeth, unrolled along her smile, and matched to each portrait's light.
 
 The strip (``teeth_photo/teeth_astronaut.png``) is cut from scikit-image's
 ``astronaut()`` (NASA, public domain; ``teeth_photo/LICENCE.md``) by ``python -m
-media.render.teeth``: each column is one place across the mouth, ``u`` in
+media.render.builtin.teeth``: each column is one place across the mouth, ``u`` in
 mouth half-widths from the centre (-1.1 .. 1.1), each row one height on the
 teeth, ``v`` from the upper lip's inner edge (row 0, v = 1) down past the
 incisors' edge (v = 0, row ``EDGE_ROW``). Her teeth are about 30 × 5 pixels

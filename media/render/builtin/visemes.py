@@ -24,7 +24,7 @@ import numpy as np
 
 from media.phonemes import Phone, PhoneTrack
 from media.render.controls import ANIMATION_NAMES
-from media.render.speech import REST_AFTER_S, shift_track
+from media.render.loudness import REST_AFTER_S, shift_track
 
 #: the 15 Oculus visemes: targets (jaw, width, close, tuck, tongue, teeth),
 #: dominance strength, and how fast dominance falls before / after the phone (s)
@@ -108,7 +108,7 @@ def viseme_track(phones: PhoneTrack, fps: int, n_frames: int, *, loudness: np.nd
                  dynamic_scale: float = 1.0) -> VisemeTrack:
     """Per-frame controls for these phones (times relative to the segment's start).
 
-    ``loudness`` is the per-frame open track of ``speech.mouth_track`` and
+    ``loudness`` is the per-frame open track of ``loudness.mouth_track`` and
     ``audio_rest`` its rest frames: the sound's own pauses keep the mouth at
     rest even where the phone timing runs on.
     """
