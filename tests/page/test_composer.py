@@ -105,7 +105,7 @@ def test_the_composer_is_used_with_the_keyboard_alone(page_farm, browser, newsro
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_the_new_pages_have_no_axe_violations(page_farm, browser, newsroom_key, scheme):
+def test_the_new_pages_have_no_axe_violations(page_farm, browser, newsroom_key, scheme, tmp_path):
     context = browser.new_context(viewport={"width": 1100, "height": 820}, color_scheme=scheme)
     tab = context.new_page()
     tab.set_default_timeout(30_000)
@@ -144,8 +144,25 @@ def test_the_new_pages_have_no_axe_violations(page_farm, browser, newsroom_key, 
         check(tab, "jobs-search", scheme)
 
         if HAS_TEMPLATES:
+            client = page_farm.client(newsroom_key)
+            made = client.post("/v1/templates", json={
+                "name": f"Night news ({scheme})", "description": "16:9, presenter right, headline bar",
+                "body": {"script": "{{script}}", "avatar": "astronaut", "voice": "{{voice}}",
+                         "canvas": {"width": 1920, "height": 1080}, "background": {"type": "color", "color": "#1f2937"},
+                         "overlays": [{"type": "text", "role": "lower_third", "text": "{{headline}}"}]},
+                "variables": [{"name": "script", "type": "text", "required": True},
+                              {"name": "headline", "type": "text", "required": True, "label": "Headline"},
+                              {"name": "voice", "type": "voice", "required": False, "default": "joe"}]})
+            assert made.status_code == 201, made.text
             tab.goto(page_farm.url + "/templates")
             shoot(tab, "templates", scheme)
+            bad = tmp_path / "rows.csv"
+            bad.write_text("script,headline,voice\nFirst.,One,joe\nSecond.,Two,nobody-speaks-this\n")
+            tab.goto(page_farm.url + f"/templates/{made.json()['id']}")
+            tab.get_by_label("Filled spreadsheet (CSV)").set_input_files(str(bad))
+            tab.get_by_role("button", name="Check and make the videos").click()
+            expect(tab.get_by_role("table", name="Problems by row")).to_be_visible()
+            shoot(tab, "template-refused", scheme)
         if HAS_BRAND_KITS:
             tab.goto(page_farm.url + "/brand-kits/new")
             shoot(tab, "brand-kit", scheme)
