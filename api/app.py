@@ -17,6 +17,7 @@ from api import (
     assets,
     auth,
     batches,
+    brand_kits,
     catalog,
     drafts,
     files,
@@ -90,7 +91,7 @@ def create_app(settings: Settings | None = None, sender: TaskSender | None = Non
     api.spec.components.schema("JobRequest", schema=JobSpecSchema)
     api.spec.components.schema("BatchCreate", schema=batches.BatchCreateSchema)
     for module in (assets, jobs, job_history, job_retry, drafts, batches, webhooks, verify, pools, workers, usage,
-                   catalog, api_keys, files, previews):
+                   catalog, api_keys, files, brand_kits, previews):
         api.register_blueprint(module.blp)
     app.register_blueprint(api_reference.blp)  # /docs: the reference, drawn from /openapi.json
     web.install(app)  # the web page, served by this same process

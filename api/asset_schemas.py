@@ -10,7 +10,7 @@ from domain.composition_rules import ASSET_PURPOSES
 
 class AssetSchema(Schema):
     id = fields.String()
-    kind = fields.String(validate=validate.OneOf(["image", "audio", "video"]))
+    kind = fields.String(validate=validate.OneOf(["image", "audio", "video", "font"]))
     purpose = fields.String(validate=validate.OneOf(ASSET_PURPOSES),
                             metadata={"description": "What jobs may use it for (given at upload)."})
     content_type = fields.String()
@@ -24,7 +24,8 @@ class AssetSchema(Schema):
 PURPOSE_DESCRIPTION = ("What the asset is for: portrait (an image showing one face; the default for images), background "
                        "(an image, or an MP4/WebM/MOV video: the default for silent videos), logo (an image, alpha "
                        "kept), music (audio), narration (audio; the default for audio, and for a video with sound, as "
-                       "before purposes existed). A job may use it only for that.")
+                       "before purposes existed), font (a TTF/OTF, checked with fontTools: font_invalid otherwise; for brand kits, text "
+                       "overlays and captions). A job may use it only for that.")
 
 
 def purpose_problem(value: str | None) -> str | None:

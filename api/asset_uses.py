@@ -37,6 +37,8 @@ USES = {
     "background_video": AssetUse(("background",), ("video",)),
     "overlay_image": AssetUse(("logo",), ("image",)),
     "music": AssetUse(("music",), ("audio",)),
+    # an uploaded TTF/OTF (checked with fontTools at upload) for text overlays, captions and brand kits
+    "font": AssetUse(("font",), ("font",)),
 }
 
 #: the purposes there were before assets had one, as the migration gave them to older assets
@@ -75,5 +77,14 @@ def check_composition_assets(session: Session, tenant_id: str, composition: dict
             if overlay["type"] == "image":
                 asset_for_use(session, tenant_id, overlay["asset_id"], f"scenes[{index}].overlays[{number}].asset_id",
                               USES["overlay_image"])
+            elif (overlay["font"] or "").startswith("ast_"):
+                asset_for_use(session, tenant_id, overlay["font"], f"scenes[{index}].overlays[{number}].font",
+                              USES["font"])
+    captions = [("captions", composition["captions"])]
+    captions += [(f"renditions[{n}].captions", r["captions"]) for n, r in enumerate(composition["renditions"])
+                 if r["captions"] is not None]
+    for path, style in captions:  # an uploaded font is the tenant's own, wherever it is named
+        if (style["font"] or "").startswith("ast_"):
+            asset_for_use(session, tenant_id, style["font"], f"{path}.font", USES["font"])
     if composition["music"] is not None:
         asset_for_use(session, tenant_id, composition["music"]["asset_id"], "music.asset_id", USES["music"])

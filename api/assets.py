@@ -22,6 +22,7 @@ from domain.documents import asset_document
 from domain.errors import ProblemError
 from domain.ids import new_id
 from domain.models import Asset
+from media.font_files import inspect_font, looks_like_font
 from media.images import check_image_size, read_image_header
 from media.render import analyze_portrait
 from media.tts import check_narration, probe_audio
@@ -34,6 +35,10 @@ IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 def _inspect(data: bytes, purpose: str | None) -> tuple[str, str, str, dict]:
     """(kind, purpose, content_type, info) or a 4xx naming what is wrong."""
     settings = ctx().settings
+    if purpose == "font" or (purpose is None and looks_like_font(data)):
+        _check_bytes(data, settings.max_asset_bytes)
+        info = inspect_font(data)  # fontTools parses its tables, FreeType draws with it: else 422 font_invalid
+        return "font", "font", "font/otf" if info["format"] == "otf" else "font/ttf", info
     header = read_image_header(data)  # raises image_too_many_pixels for a declared bomb
     if header is not None:
         purpose = _purpose_for("image", purpose)
@@ -115,7 +120,8 @@ class Assets(MethodView):
     @blp.alt_response(422, response="Problem")
     def post(self, files):
         """Upload a portrait (JPEG/PNG/WebP with one visible face), narration or music audio, a background (image,
-        or MP4/MOV/WebM video within the farm's bounds of bytes, pixels, frame rate and length) or a logo."""
+        or MP4/MOV/WebM video within the farm's bounds of bytes, pixels, frame rate and length), a logo, or a font
+        (TTF/OTF, purpose font, for brand kits and text; a file that does not parse and draw is 422 font_invalid)."""
         c = ctx()
         upload = files["file"]
         purpose = request.form.get("purpose")

@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from api.asset_uses import USES, asset_for_use, check_composition_assets
+from api.brand_kit_store import kit_for_job, kit_values
 from domain import params as render_params
+from domain.brand_kits import apply_kit, intro_outro
 from domain.composition import COMPOSITION_KEYS, normalise_composition
 from domain.config import Settings
 from domain.drafts import draft_render
@@ -85,8 +87,17 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
                check_webhook: Callable[[str, Settings], object] = check_webhook_url) -> Intake:
     """Every check of one job request. ``check_webhook`` checks its webhook_url (a batch passes one
     that resolves each host once)."""
+    kit_row = kit_for_job(session, tenant, body.get("brand_kit_id"))  # the named kit, else the tenant's default
+    kit = kit_values(kit_row)
     composition = normalise_composition(body)  # None for today's square job; a coded 422 for a bad field
-    spec: dict[str, Any] = {"model": body["model"]}
+    if composition is not None:
+        # the kit fills what the caller left out (judged on the body as sent, not on its normalised defaults),
+        # then the whole is normalised again, so the kit's values take the same checks and derived defaults
+        body = apply_kit(kit, body)
+        composition = normalise_composition(body)
+        assert composition is not None
+        composition.update({part: clip for part, clip in intro_outro(kit).items() if clip is not None})
+    spec: dict[str, Any] = {"model": body["model"], "brand_kit": {"id": kit_row.id, "version": kit_row.version}}
     if composition is not None and body.get("scenes") is not None:
         # the scenes form: the job's top-level speech and face are its first scene's, as a square job would have them
         audio_duration = check_scenes(session, settings, tenant, composition["scenes"], spec)
@@ -117,7 +128,7 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
     if body.get("draft"):  # params stay the final's: approving the draft renders them
         spec["draft"] = True
         spec["draft_render"] = draft_render(merged, composition["canvas"] if composition else None)
-    spec["watermark"] = _watermark(tenant, body.get("watermark"))
+    spec["watermark"] = _watermark(tenant, kit["watermark"], body.get("watermark"))
     if (body.get("watermark") or {}).get("logo_asset_id"):
         asset_for_use(session, tenant.id, body["watermark"]["logo_asset_id"], "watermark.logo_asset_id",
                       USES["watermark_logo"])
@@ -219,9 +230,10 @@ def fill_scene(scene: dict[str, Any], checked: dict[str, Any]) -> None:
         scene[key] = checked.get(key)
 
 
-def _watermark(tenant: Tenant, asked: dict[str, Any] | None) -> dict[str, Any]:
-    """The job's visible watermark: the tenant's defaults, overridden by the job where allowed."""
-    chosen = {k: v for k, v in (tenant.watermark or {}).items() if v is not None}
+def _watermark(tenant: Tenant, kit_watermark: dict[str, Any], asked: dict[str, Any] | None) -> dict[str, Any]:
+    """The job's visible watermark: its brand kit's (which began as the tenant's settings), overridden by the job
+    where allowed."""
+    chosen = {k: v for k, v in kit_watermark.items() if v is not None}
     for key, value in (asked or {}).items():
         if value is not None:
             chosen[key] = value
@@ -234,7 +246,7 @@ def _watermark(tenant: Tenant, asked: dict[str, Any] | None) -> dict[str, Any]:
 def request_hash(body: dict[str, Any]) -> str:
     """The Idempotency-Key's fingerprint of a request. Composition fields left out do not count, so a square
     job's fingerprint is what it was before compositions existed (a retry across the upgrade replays)."""
-    counted = {k: v for k, v in body.items() if not (k in COMPOSITION_KEYS and v is None)}
+    counted = {k: v for k, v in body.items() if not (k in (*COMPOSITION_KEYS, "brand_kit_id") and v is None)}
     return hashlib.sha256(json.dumps(counted, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -238,6 +238,9 @@ class JobSpecSchema(StrictSchema):
         "description": f"Your own data, returned on the job and in webhooks (at most {MAX_METADATA_BYTES // 1024} KB "
                        f"of JSON, {MAX_METADATA_DEPTH} levels deep)."})
     watermark = fields.Nested(WatermarkOptionsSchema, load_default=None, allow_none=True)
+    brand_kit_id = Id(load_default=None, allow_none=True, metadata={
+        "description": "The brand kit this job follows (GET /v1/brand-kits); default: the tenant's default kit. "
+                       "Fields the job sets override the kit's."})
     draft = fields.Boolean(load_default=False, truthy={True}, falsy={False}, metadata={
         "description": "A cheap preview (low resolution and frame rate, fastest encode, a DRAFT mark) with the final's "
                        "speech and timing; POST /v1/jobs/{id}/approve then renders the final."})

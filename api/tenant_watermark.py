@@ -1,4 +1,5 @@
-"""A tenant's visible-watermark defaults, set by an operator (`talkfarm tenants set`)."""
+"""A tenant's visible-watermark defaults, set by an operator (`talkfarm tenants set`). They live in the
+tenant's default brand kit (made from the tenant's old settings on first use), which every job starts from."""
 
 from __future__ import annotations
 
@@ -7,18 +8,22 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from api.brand_kit_store import default_kit
 from domain.config import Settings
 from domain.ids import new_id
 from domain.models import Asset, Tenant
+from domain.timeutil import utcnow
 from media.watermark import VisibleWatermark
 from storage import open_storage
 
 
 def set_tenant_watermark(session: Session, settings: Settings, tenant: Tenant, *, text=None, position=None, opacity=None,
-                         size=None, logo_path=None) -> None:
-    """A tenant's visible-watermark defaults; a job's own `watermark` overrides them where allowed.
-    The logo is validated by rendering it once and kept as an asset of the tenant."""
-    chosen = dict(tenant.watermark or {})
+                         size=None, logo_path=None) -> dict:
+    """A tenant's visible-watermark defaults, written to its default brand kit (a new version); a job's own
+    `watermark` overrides them where allowed. The logo is validated by rendering it once and kept as an asset of
+    the tenant. Returns the kit's watermark settings."""
+    kit = default_kit(session, tenant)
+    chosen = dict(kit.settings.get("watermark") or {})
     for key, value in (("text", text), ("position", position), ("opacity", opacity), ("size", size)):
         if value is not None:
             chosen[key] = value
@@ -36,4 +41,8 @@ def set_tenant_watermark(session: Session, settings: Settings, tenant: Tenant, *
         session.add(Asset(id=asset_id, tenant_id=tenant.id, kind="image", content_type="image/png", bytes=len(logo),
                           sha256=hashlib.sha256(logo).hexdigest(), storage_key=key, purpose="logo", info={"use": "watermark_logo"}))
         chosen["logo_asset_id"] = asset_id
-    tenant.watermark = chosen
+    if chosen != kit.settings.get("watermark"):
+        kit.settings = {**kit.settings, "watermark": chosen}
+        kit.version += 1
+        kit.updated_at = utcnow()
+    return chosen

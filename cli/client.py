@@ -55,8 +55,11 @@ class FarmClient:
     def post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         return self._call("POST", path, json=body if body is not None else {}).json()
 
+    def put(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("PUT", path, json=body).json()
+
     def upload_asset(self, path: Path, purpose: str | None = None) -> dict[str, Any]:
-        """Upload a file; ``purpose`` (portrait, background, logo, music, narration) defaults by its kind."""
+        """Upload a file; ``purpose`` (portrait, background, logo, music, narration, font) defaults by its kind."""
         form = {"purpose": purpose} if purpose else None
         with open(path, "rb") as fh:
             return self._call("POST", "/v1/assets", files={"file": (path.name, fh)}, data=form, timeout=300).json()

@@ -32,6 +32,14 @@ def parse_canvas(text: str) -> dict[str, int]:
     return {"width": int(match.group(1)), "height": int(match.group(2))}
 
 
+def parse_colour(text: str, hint: str) -> str:
+    """``#1f2937``, ``1f2937`` or ``#fff``, as the API takes it."""
+    match = _COLOUR.fullmatch(text.strip())
+    if not match:
+        raise click.BadParameter(f"{text!r}: give a colour as #rrggbb or #rgb", param_hint=hint)
+    return "#" + match.group(1)
+
+
 def read_body(path: Path | None) -> dict[str, Any]:
     """The JSON object of ``--body``: any of POST /v1/jobs's fields."""
     if path is None:

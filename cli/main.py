@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from cli.brand import brand
 from cli.client import ClientProblem, FarmClient
 from cli.composition import compose, read_body
 from cli.console import emit_json, json_option
@@ -33,7 +34,7 @@ def main() -> None:
     """talkfarm: a render farm for AI talking-head video."""
 
 
-for _command in (keys, jobs, catalog, workers, usage):
+for _command in (keys, jobs, catalog, workers, usage, brand):
     main.add_command(_command)
 
 
@@ -72,7 +73,7 @@ def storage_init() -> None:
 
 @main.group()
 def tenants() -> None:
-    """Tenants: weights, limits, watermark defaults."""
+    """Tenants: weights, limits, watermark defaults (kept in the tenant's default brand kit)."""
 
 
 @tenants.command("set")
@@ -103,13 +104,13 @@ def tenants_set(name, weight, max_in_flight, watermark_text, watermark_position,
             tenant.max_in_flight = max_in_flight
         if may_disable_watermark is not None:
             tenant.may_disable_watermark = may_disable_watermark
-        try:
-            set_tenant_watermark(session, settings, tenant, text=watermark_text, position=watermark_position,
-                                 opacity=watermark_opacity, size=watermark_size, logo_path=logo)
+        try:  # written to the tenant's default brand kit, which every job starts from
+            watermark = set_tenant_watermark(session, settings, tenant, text=watermark_text, position=watermark_position,
+                                             opacity=watermark_opacity, size=watermark_size, logo_path=logo)
         except Exception as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(json.dumps({"id": tenant.id, "name": tenant.name, "weight": tenant.weight,
-                               "max_in_flight": tenant.max_in_flight, "watermark": tenant.watermark,
+                               "max_in_flight": tenant.max_in_flight, "watermark": watermark,
                                "may_disable_watermark": tenant.may_disable_watermark}, indent=2))
 
 

@@ -239,9 +239,11 @@ def _timing(given: Mapping[str, Any], path: str) -> tuple[float, float | None]:
 
 
 def font(raw: Any, path: str) -> str | None:
+    """A font the farm ships, by name, or an uploaded one (an asset of purpose font, by id: the API checks it)."""
     name = text(raw, path, "font_unknown", 64)
-    if name is not None and name not in R.FONT_NAMES:
-        refuse("font_unknown", path, f"No font named {name!r}; the farm ships {', '.join(R.FONT_NAMES)}.")
+    if name is not None and name not in R.FONT_NAMES and not name.startswith("ast_"):
+        refuse("font_unknown", path, f"No font named {name!r}; the farm ships {', '.join(R.FONT_NAMES)}, or give "
+               "the id of a TTF/OTF uploaded with purpose=font.")
     return name
 
 

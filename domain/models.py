@@ -125,7 +125,7 @@ class Asset(Base):
 
     id: Mapped[str] = _id("ast")
     tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))  # image | audio | video
+    kind: Mapped[str] = mapped_column(sa.String(16))  # image | audio | video | font
     #: what the asset is for (domain/composition_rules.ASSET_PURPOSES); a job may use it only for that
     purpose: Mapped[str] = mapped_column(sa.String(16), server_default="portrait")
     content_type: Mapped[str] = mapped_column(sa.String(100))
@@ -135,6 +135,26 @@ class Asset(Base):
     #: what inspection found: image size and face box, or audio duration
     info: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BrandKit(Base):
+    """A tenant's look (logo, colours, fonts, styles, intro, outro, music, visible watermark): every job of the
+    tenant follows its default kit, or the kit it names, wherever the job says nothing itself.
+    ``settings`` is the kit as domain/brand_kits.normalise_kit returns it (without name and default)."""
+
+    __tablename__ = "brand_kits"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "name", name="uq_brand_kits_tenant_name"),)
+
+    id: Mapped[str] = _id("bkt")
+    tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    #: the one kit a job of this tenant gets when it names none
+    is_default: Mapped[bool] = mapped_column(default=False)
+    settings: Mapped[dict[str, Any]]
+    #: bumped by every change; a job records the version it was made with
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Batch(Base):

@@ -6,7 +6,7 @@ each frame here to be placed on every canvas the job asks for. Nothing in
 this package knows of jobs, queues or storage.
 """
 
-from media.compose.background import Background, background_for
+from media.compose.background import Background, background_for, video_still
 from media.compose.captions import CaptionTrack, caption_band, caption_track, words_from_cues
 from media.compose.compositor import SceneCompositor
 from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder, join_and_mux, mix_music
@@ -48,5 +48,6 @@ __all__ = [
     "render_words",
     "safe_area",
     "text_layer",
+    "video_still",
     "words_from_cues",
 ]

@@ -42,6 +42,11 @@ class Background:
         return Background(self._base, self._video, play)
 
     @property
+    def frame_count(self) -> int:
+        """How many frames a video holds (a still background: 1)."""
+        return 1 if self._video is None else int(self._video.shape[0])
+
+    @property
     def transparent(self) -> bool:
         return self._base is not None and self._base.shape[2] == 4
 
@@ -107,6 +112,22 @@ def from_video(path: Path, scratch: Path, width: int, height: int, fps: int, fit
         raise MediaError("asset_unreadable", "the background video has no frames")
     video = np.memmap(scratch, dtype=np.uint8, mode="r", shape=(frames, height, width, 3))
     return Background(None, video, play)
+
+
+def video_still(path: Path, width: int, height: int, *, last: bool = False) -> np.ndarray:
+    """One picture of a video, its first or its last, scaled to cover ``width`` × ``height``: where a clip is
+    joined to it. Only the frames needed are decoded (the last from the final half second)."""
+    scale = f"scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},setsar=1"
+    seek = ["-sseof", "-0.5"] if last else []
+    count = [] if last else ["-frames:v", "1"]
+    args = [ffmpeg_exe(), *QUIET, "-y", *seek, "-i", str(path), "-an", "-vf", scale, *count, "-f", "rawvideo",
+            "-pix_fmt", "rgb24", "pipe:"]
+    result = run_ffmpeg(args)
+    size = width * height * 3
+    if result.returncode != 0 or len(result.stdout) < size:
+        raise encode_failure("reading a picture of a video", result.returncode, result.stderr)
+    frames = len(result.stdout) // size
+    return np.frombuffer(result.stdout[(frames - 1) * size:frames * size], np.uint8).reshape(height, width, 3).copy()
 
 
 def background_for(spec: dict[str, Any], width: int, height: int, *, portrait_rgb: np.ndarray,

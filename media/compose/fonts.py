@@ -7,7 +7,8 @@ subset to GB2312, Big5, JIS X 0208 and KS X 1001 (``fonts/``, 10 MB instead
 of 20). Shaping is HarfBuzz's, through Pillow's libraqm layout: Arabic joins
 and runs right to left, Devanagari forms its conjuncts.
 
-A text names a font (``FONT_NAMES``) or none; a font that lacks the text's
+A text names a font (``FONT_NAMES``), the path of an uploaded one (a brand
+kit's TTF/OTF, copied from storage by the worker), or none; a font that lacks the text's
 script gives way to one that has it (a Chinese title asked for in
 ``noto-serif`` is drawn in ``noto-sans-cjk``), since a title in boxes of
 missing glyphs is worse than one in another face. Each of the script fonts
@@ -68,8 +69,26 @@ def script_font(text: str) -> str | None:
     return None
 
 
+def is_font_file(wanted: str | None) -> bool:
+    """An uploaded font (a brand kit's TTF/OTF) is given by the path of a local copy, not by name."""
+    return bool(wanted) and wanted not in FONT_NAMES and Path(str(wanted)).is_file()
+
+
+@functools.lru_cache(maxsize=16)
+def _file_characters(path: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        return frozenset((font.getBestCmap() or {}).keys())
+
+
 def font_for(text: str, wanted: str | None) -> str:
-    """The font to draw ``text`` in: the one asked for, unless it lacks the text's script."""
+    """The font to draw ``text`` in: the one asked for, unless it lacks the text's script. An uploaded font
+    (a path) draws every text whose characters it has, and gives way to the shipped fonts otherwise."""
+    if wanted and is_font_file(wanted):
+        if all(ord(char) in _file_characters(wanted) for char in text if not char.isspace()):
+            return wanted
+        wanted = None
     needed = script_font(text)
     if needed is None:
         return wanted if wanted in ("noto-sans", "noto-serif") else DEFAULT_FONT
@@ -78,7 +97,10 @@ def font_for(text: str, wanted: str | None) -> str:
 
 @functools.lru_cache(maxsize=64)
 def load_font(name: str, size: int, bold: bool = True) -> ImageFont.FreeTypeFont:
-    """The named font at ``size`` pixels, laid out by libraqm (HarfBuzz shaping, bidi)."""
+    """The named font (or an uploaded one, by path) at ``size`` pixels, laid out by libraqm (HarfBuzz shaping,
+    bidi)."""
+    if is_font_file(name):
+        return ImageFont.truetype(name, size, layout_engine=ImageFont.Layout.RAQM)
     if name not in FONT_NAMES:
         raise ValueError(f"unknown font {name!r}; fonts: {', '.join(FONT_NAMES)}")
     font = ImageFont.truetype(str(_file(name)), size, layout_engine=ImageFont.Layout.RAQM)

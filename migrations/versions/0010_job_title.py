@@ -1,17 +1,17 @@
 """jobs: an optional title (the jobs list shows it instead of the id)
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-06
 
 Numbered after the templates (0008) and brand kits (0009) migrations of the same
-issue; it revises 0007 on this branch and is chained after 0009 when they merge.
+issue; it revises 0009 (brand kits, on main); templates' 0008 is chained before 0009 when it merges.
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -21,6 +21,7 @@ from media.compose import CONTENT_TYPES, join_and_mux, mix_music
 from media.encode import probe_video
 from media.watermark import sign_mp4
 from workers.attempt import Attempt, SpokenSegment
+from workers.stages.brand_clips import make_brand_clips, pad_speech
 from workers.stages.composition import Cut, asset_file
 from workers.stages.finish import (
     clear_work,
@@ -46,7 +47,13 @@ def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenS
     comp = attempt.spec["composition"]
     attempt.report(Stage.ENCODE, 0.0, force=True)
     with clock.timed("encode"):
+        segments = {cut.name: [_fetch_cut_segment(attempt, cut, s.plan.index, output_format) for s in spoken_all]
+                    for cut in cuts}
+        with clock.timed("brand_clips"):  # the kit's intro and outro, if any, before and after the job's own
+            clips = make_brand_clips(attempt, cuts, segments, output_format)
         speech, cues = join_speech(attempt, spoken_all, [_fetch_wav(attempt, s.plan.index) for s in spoken_all])
+        cues = [(start + clips.lead_s, end + clips.lead_s, text) for start, end, text in cues]
+        speech = pad_speech(speech, clips.lead_s, clips.tail_s, attempt.tmp / "speech-padded.wav")
         music = comp.get("music")
         if music:
             with clock.timed("music"):
@@ -55,9 +62,9 @@ def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenS
                                    ducking=bool(music.get("ducking", True)), fade=float(music.get("fade", 1.0)))
         joined = {}
         for cut in cuts:
-            segments = [_fetch_cut_segment(attempt, cut, s.plan.index, output_format) for s in spoken_all]
+            parts = [*clips.before.get(cut.name, []), *segments[cut.name], *clips.after.get(cut.name, [])]
             name = "video" if cut.name == "main" else f"video-{cut.width}x{cut.height}-{cut.name}"
-            joined[cut.name] = join_and_mux(segments, speech, attempt.tmp / f"joined-{name}.{output_format}", output_format)
+            joined[cut.name] = join_and_mux(parts, speech, attempt.tmp / f"joined-{name}.{output_format}", output_format)
         attempt.report(Stage.ENCODE, 1.0)
 
     attempt.report(Stage.WATERMARK, 0.0, force=True)

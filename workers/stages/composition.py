@@ -89,11 +89,12 @@ def job_cuts(attempt: Attempt) -> list[Cut]:
     comp = attempt.spec["composition"]
     scenes = comp["scenes"]
     draft = _draft_scale(attempt)
-    cuts = [Cut("main", *_scaled(comp["canvas"], draft), [s["character"] for s in scenes], comp["captions"])]
+    cuts = [Cut("main", *_scaled(comp["canvas"], draft), [s["character"] for s in scenes],
+                with_font_file(attempt, comp["captions"]))]
     for n, rendition in enumerate(comp.get("renditions") or [], start=1):
         characters = [rendition.get("character") or s["character"] for s in scenes]
         cuts.append(Cut(f"r{n}", *_scaled(rendition["canvas"], draft), characters,
-                        rendition.get("captions") or comp["captions"]))
+                        with_font_file(attempt, rendition.get("captions") or comp["captions"])))
     key = watermark_key(attempt.settings)
     claim = attempt.claim
     payload = Payload(job_code=claim.wm_code or 0, tenant_code=tenant_code(claim.tenant_id, key))
@@ -193,9 +194,20 @@ def asset_file(attempt: Attempt, asset_id: str, what: str, dest: Path) -> Path:
     return dest
 
 
+def with_font_file(attempt: Attempt, style: dict[str, Any]) -> dict[str, Any]:
+    """A text's or captions' style with an uploaded font (an asset id, a brand kit's TTF/OTF) as the path of a
+    local copy, which media draws with; a shipped font's name stays as it is."""
+    font = style.get("font")
+    if not (isinstance(font, str) and font.startswith("ast_")):
+        return style
+    path = asset_file(attempt, font, "font", attempt.tmp / f"font-{font}")
+    return {**style, "font": str(path)}
+
+
 def _layer(attempt: Attempt, overlay: dict[str, Any], cut: Cut) -> Any:
     if overlay["type"] == "text":
-        return text_layer(overlay, cut.width, cut.height, caption_band(cut.captions, cut.width, cut.height))
+        return text_layer(with_font_file(attempt, overlay), cut.width, cut.height,
+                          caption_band(cut.captions, cut.width, cut.height))
     return image_layer(overlay, asset_bytes(attempt, overlay["asset_id"], "overlay image"), cut.width, cut.height)
 
 

@@ -1,0 +1,225 @@
+"""/v1/brand-kits: a tenant's looks. Each tenant has one default kit (made on
+first use from its visible-watermark settings) and may keep named others; a
+job or template names one with ``brand_kit_id`` or follows the default, and
+its own fields override the kit (api/intake.py lays the kit under the job).
+
+Tenant keys manage their own tenant's kits; operator keys any tenant's (by id,
+and with ``?tenant=NAME`` for the list and for making one). The body is
+checked by domain/brand_kits, each refusal with its code and the field's path;
+the schemas here document it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.api_keys import TENANT_QUERY_MAX_CHARS
+from api.auth import current_principal, require_operator
+from api.brand_kit_store import default_kit, delete_kit, kit_document, save_kit, visible_kit
+from api.composition_schemas import CaptionsSchema, CheckedNested, MusicSchema, TransitionSchema
+from api.context import ctx
+from api.schemas import StrictSchema, Text, json_problem
+from domain import composition_rules as R
+from domain.brand_kits import WATERMARK_POSITIONS, normalise_kit
+from domain.errors import not_found
+from domain.models import BrandKit, Tenant
+
+blp = Blueprint("brand_kits", __name__, url_prefix="/v1/brand-kits",
+                description="Brand kits: a tenant's logo, colours, fonts, styles, intro, outro, music and watermark")
+
+_FONT = ("A font the farm ships (GET /v1/catalog: " + ", ".join(R.FONT_NAMES) + ") or the id of a TTF/OTF uploaded "
+         "with purpose=font.")
+
+
+def _colour(description: str) -> fields.String:
+    return fields.String(allow_none=True, validate=validate.Regexp(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"),
+                         metadata={"description": description + ' As "#rrggbb" or "#rgb".'})
+
+
+class KitLogoSchema(Schema):
+    anchor = fields.String(load_default=R.IMAGE_ANCHOR_DEFAULT, validate=validate.OneOf(R.IMAGE_ANCHORS))
+    scale = fields.Float(load_default=R.IMAGE_SCALE_DEFAULT,
+                         validate=validate.Range(min=R.IMAGE_SCALE_MIN, max=R.IMAGE_SCALE_MAX),
+                         metadata={"description": "Its size as a share of the canvas."})
+
+
+class KitColorsSchema(Schema):
+    primary = _colour("A lower third's bar.")
+    secondary = _colour("The spoken word of word captions.")
+    text = _colour("The letters of text overlays and captions.")
+    background = _colour("A scene's background when the job gives none.")
+
+
+class KitFontsSchema(Schema):
+    title = fields.String(allow_none=True, metadata={"description": "Title overlays. " + _FONT})
+    body = fields.String(allow_none=True, metadata={"description": "Lower thirds, labels and captions. " + _FONT})
+
+
+class KitLowerThirdSchema(Schema):
+    font = fields.String(allow_none=True, metadata={"description": _FONT})
+    size = fields.Integer(allow_none=True, validate=validate.Range(min=R.TEXT_SIZE_MIN, max=R.TEXT_SIZE_MAX))
+    color = _colour("The letters.")
+    background_color = _colour("The bar (above colors.primary).")
+    position = fields.String(allow_none=True, validate=validate.OneOf(R.TEXT_POSITIONS))
+
+
+class KitWatermarkSchema(Schema):
+    text = fields.String(allow_none=True, validate=validate.Length(min=1, max=80))
+    position = fields.String(allow_none=True, validate=validate.OneOf(WATERMARK_POSITIONS))
+    opacity = fields.Float(allow_none=True, validate=validate.Range(min=0.05, max=1.0))
+    size = fields.Float(allow_none=True, validate=validate.Range(min=0.02, max=0.2))
+    logo_asset_id = fields.String(allow_none=True, metadata={"description": "An asset of purpose logo."})
+    enabled = fields.Boolean(allow_none=True, metadata={"description": "false only if the tenant may turn it off."})
+
+
+def _checked(schema: Any, description: str) -> CheckedNested:
+    field = CheckedNested(schema, allow_none=True, metadata={"description": description})
+    field.json_check = json_problem
+    return field
+
+
+class BrandKitRequestSchema(StrictSchema):
+    """POST and PUT /v1/brand-kits: the whole kit (PUT replaces it). Checked by domain/brand_kits: a mistake is
+    a 422 ``brand_kit_invalid`` (``font_unknown`` for a font name) naming the field."""
+
+    name = Text(max_length=100, min_length=1, required=True)
+    default = fields.Boolean(load_default=False, metadata={
+        "description": "Make this the tenant's default kit (the one jobs follow when they name none)."})
+    logo_asset_id = Text(max_length=64, load_default=None, allow_none=True,
+                         metadata={"description": "An asset of purpose logo (alpha kept), on every scene."})
+    logo = _checked(KitLogoSchema, "Where the logo goes.")
+    colors = _checked(KitColorsSchema, "The house colours.")
+    fonts = _checked(KitFontsSchema, "The house fonts.")
+    lower_third = _checked(KitLowerThirdSchema, "Style of lower_third text overlays (above colours and fonts).")
+    captions = _checked(CaptionsSchema, "Caption style; only the fields given are the kit's.")
+    intro_asset_id = Text(max_length=64, load_default=None, allow_none=True,
+                          metadata={"description": "A video of purpose background, played before the job."})
+    outro_asset_id = Text(max_length=64, load_default=None, allow_none=True,
+                          metadata={"description": "A video of purpose background, played after the job."})
+    transition = _checked(TransitionSchema, "How intro and outro are joined (default a 0.5 s crossfade).")
+    music = _checked(MusicSchema, "Music for jobs that give none.")
+    watermark = _checked(KitWatermarkSchema, "The visible watermark every job of the tenant starts from.")
+
+
+class BrandKitSchema(Schema):
+    id = fields.String()
+    tenant_id = fields.String()
+    name = fields.String()
+    default = fields.Boolean()
+    version = fields.Integer(metadata={"description": "Bumped by every change; a job records the one it used."})
+    logo_asset_id = fields.String(allow_none=True)
+    logo = fields.Nested(KitLogoSchema)
+    colors = fields.Nested(KitColorsSchema)
+    fonts = fields.Nested(KitFontsSchema)
+    lower_third = fields.Nested(KitLowerThirdSchema)
+    captions = fields.Dict(allow_none=True)
+    intro_asset_id = fields.String(allow_none=True)
+    outro_asset_id = fields.String(allow_none=True)
+    transition = fields.Nested(TransitionSchema)
+    music = fields.Nested(MusicSchema, allow_none=True)
+    watermark = fields.Nested(KitWatermarkSchema)
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class BrandKitListSchema(Schema):
+    items = fields.List(fields.Nested(BrandKitSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TenantQuerySchema(StrictSchema):
+    tenant = Text(max_length=TENANT_QUERY_MAX_CHARS, min_length=1, load_default=None,
+                  metadata={"description": "Operator only: another tenant's kits, by its name."})
+
+
+class BrandKitListQuerySchema(TenantQuerySchema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = Text(max_length=64, load_default=None)
+
+
+def _tenant(session, name: str | None) -> Tenant:
+    """The caller's tenant, or (operator keys only) the one named."""
+    principal = current_principal()
+    if name is None or name == principal.tenant_name:
+        return session.get_one(Tenant, principal.tenant_id)
+    require_operator(principal)
+    tenant = session.scalars(sa.select(Tenant).where(Tenant.name == name)).one_or_none()
+    if tenant is None:
+        raise not_found("tenant")
+    return tenant
+
+
+def _checked_body(body: dict[str, Any]) -> dict[str, Any]:
+    return normalise_kit({key: value for key, value in body.items() if value is not None})
+
+
+@blp.route("")
+class BrandKits(MethodView):
+    @blp.arguments(BrandKitListQuerySchema, location="query")
+    @blp.response(200, BrandKitListSchema)
+    @blp.alt_response(403, response="Problem")
+    @blp.alt_response(404, response="Problem")
+    def get(self, query):
+        """The tenant's kits, default first then by name (`?tenant=NAME`: an operator's look at another tenant)."""
+        with ctx().sessions() as session, session.begin():
+            tenant = _tenant(session, query["tenant"])
+            default_kit(session, tenant)  # made on first use, so the list always shows it
+            stmt = sa.select(BrandKit).where(BrandKit.tenant_id == tenant.id)
+            if query["cursor"]:
+                stmt = stmt.where(BrandKit.id > query["cursor"])
+            rows = session.scalars(stmt.order_by(BrandKit.id).limit(query["limit"] + 1)).all()
+            page = rows[: query["limit"]]
+            items = [kit_document(row) for row in sorted(page, key=lambda r: (not r.is_default, r.name))]
+        return {"items": items, "next_cursor": page[-1].id if len(rows) > query["limit"] else None}
+
+    @blp.arguments(TenantQuerySchema, location="query")
+    @blp.arguments(BrandKitRequestSchema)
+    @blp.response(201, BrandKitSchema)
+    @blp.alt_response(403, response="Problem")
+    @blp.alt_response(404, response="Problem")
+    @blp.alt_response(409, response="Problem")
+    @blp.alt_response(422, response="Problem")
+    def post(self, query, body):
+        """Make a kit. Assets it names must be the tenant's, of their purpose (asset_purpose_mismatch)."""
+        kit = _checked_body(body)
+        with ctx().sessions() as session, session.begin():
+            return kit_document(save_kit(session, _tenant(session, query["tenant"]), kit))
+
+
+@blp.route("/<kit_id>")
+class BrandKitById(MethodView):
+    @blp.response(200, BrandKitSchema)
+    @blp.alt_response(404, response="Problem")
+    def get(self, kit_id):
+        """A kit; another tenant's is a 404 unless the key is an operator's."""
+        with ctx().sessions() as session:
+            return kit_document(visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator))
+
+    @blp.arguments(BrandKitRequestSchema)
+    @blp.response(200, BrandKitSchema)
+    @blp.alt_response(404, response="Problem")
+    @blp.alt_response(409, response="Problem")
+    @blp.alt_response(422, response="Problem")
+    def put(self, body, kit_id):
+        """Replace a kit (a new version). Jobs already made keep what they were made with."""
+        kit = _checked_body(body)
+        with ctx().sessions() as session, session.begin():
+            row = visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator)
+            return kit_document(save_kit(session, session.get_one(Tenant, row.tenant_id), kit, row))
+
+    @blp.response(204)
+    @blp.alt_response(404, response="Problem")
+    @blp.alt_response(409, response="Problem")
+    def delete(self, kit_id):
+        """Delete a named kit (the default cannot be: make another the default first). Jobs naming it are then
+        refused with brand_kit_not_found; jobs already made keep its values."""
+        with ctx().sessions() as session, session.begin():
+            delete_kit(session, visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator))
+        return None
+
