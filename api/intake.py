@@ -246,7 +246,7 @@ def _watermark(tenant: Tenant, kit_watermark: dict[str, Any], asked: dict[str, A
 def request_hash(body: dict[str, Any]) -> str:
     """The Idempotency-Key's fingerprint of a request. Composition fields left out do not count, so a square
     job's fingerprint is what it was before compositions existed (a retry across the upgrade replays)."""
-    counted = {k: v for k, v in body.items() if not (k in (*COMPOSITION_KEYS, "brand_kit_id") and v is None)}
+    counted = {k: v for k, v in body.items() if not (k in (*COMPOSITION_KEYS, "brand_kit_id", "title") and v is None)}
     return hashlib.sha256(json.dumps(counted, sort_keys=True, default=str).encode()).hexdigest()
 
 
