@@ -60,6 +60,8 @@ target "worker-gpu" {
   args = {
     FLAVOR              = "gpu"
     CUDA_IMAGE          = CUDA_IMAGE
+    # the image the flavor stands on (the Dockerfile's BASE_IMAGE, default PYTHON_IMAGE)
+    BASE_IMAGE          = CUDA_IMAGE
     # onnxruntime-gpu up to 1.26 links CUDA 12; from 1.27 CUDA 13 (driver 580+).
     # Move both together: CUDA_IMAGE 13.x with onnxruntime-gpu>=1.27.
     ONNXRUNTIME_PACKAGE = "onnxruntime-gpu>=1.20,<1.27"
@@ -74,6 +76,7 @@ target "worker-npu" {
   args = {
     FLAVOR              = "npu"
     CANN_IMAGE          = CANN_IMAGE
+    BASE_IMAGE          = CANN_IMAGE
     ONNXRUNTIME_PACKAGE = "onnxruntime-cann>=1.22,<2"
   }
   tags = ["${REGISTRY}/worker-npu:${TAG}"]

@@ -29,6 +29,8 @@ from api import (
     previews,
     problems,
     request_bounds,
+    template_batches,
+    templates,
     usage,
     verify,
     web,
@@ -90,8 +92,9 @@ def create_app(settings: Settings | None = None, sender: TaskSender | None = Non
     # schemas by one name make openapi-python-client drop Job, JobEvent and JobList.
     api.spec.components.schema("JobRequest", schema=JobSpecSchema)
     api.spec.components.schema("BatchCreate", schema=batches.BatchCreateSchema)
+    api.spec.components.schema("TemplateBatchCreate", schema=template_batches.TemplateBatchCreateSchema)
     for module in (assets, jobs, job_history, job_retry, drafts, batches, webhooks, verify, pools, workers, usage,
-                   catalog, api_keys, files, brand_kits, previews):
+                   catalog, api_keys, files, brand_kits, templates, previews):
         api.register_blueprint(module.blp)
     app.register_blueprint(api_reference.blp)  # /docs: the reference, drawn from /openapi.json
     web.install(app)  # the web page, served by this same process

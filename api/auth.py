@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask import g, request
 
 from api.context import ctx
-from domain.db import read_one
+from domain.db import DatabaseTimeouts, read_one
 from domain.errors import ProblemError
 from domain.tenants import LIVE_KEY_BY_HASH, LIVE_KEY_BY_ID, LIVE_KEY_BY_PAGE_SESSION, hash_key
 from domain.timeutil import utcnow
@@ -48,7 +48,7 @@ def principal_for_key(key: str) -> Principal | None:
     if not key:
         return None
     return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_HASH,
-                               {"key_hash": hash_key(key), "now": utcnow()}))
+                               {"key_hash": hash_key(key), "now": utcnow()}, DatabaseTimeouts.of(ctx().settings)))
 
 
 def principal_for_key_id(key_id: str) -> Principal | None:
@@ -56,7 +56,8 @@ def principal_for_key_id(key_id: str) -> Principal | None:
     None once the key is revoked."""
     if not key_id:
         return None
-    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_ID, {"key_id": key_id, "now": utcnow()}))
+    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_ID, {"key_id": key_id, "now": utcnow()},
+                               DatabaseTimeouts.of(ctx().settings)))
 
 
 def principal_for_page_session(session_id: str) -> Principal | None:
@@ -65,7 +66,8 @@ def principal_for_page_session(session_id: str) -> Principal | None:
     if not session_id:
         return None
     return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_PAGE_SESSION,
-                               {"session_hash": hash_key(session_id), "now": utcnow()}))
+                               {"session_hash": hash_key(session_id), "now": utcnow()},
+                               DatabaseTimeouts.of(ctx().settings)))
 
 
 #: environ key of a caller the web page vouches for (api/web/public_api.py); only in-process

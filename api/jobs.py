@@ -15,7 +15,7 @@ from api.context import ctx
 from api.ownership import owned
 from api.schemas import JobListQuerySchema, JobListSchema, JobSchema, JobSpecSchema
 from domain import lifecycle
-from domain.db import read_one
+from domain.db import DatabaseTimeouts, read_one
 from domain.documents import job_document, output_extension
 from domain.errors import ProblemError
 from domain.models import ApiKey, Job, Tenant
@@ -166,7 +166,8 @@ class JobById(MethodView):
         if key_hash is not None:
             # the cheap path: the key and the job in one round trip; no session, no document, no signing
             row = read_one(ctx().settings.database_url, _POLL_ROW, {"job_id": job_id, "key_hash": key_hash,
-                                                                    "now": utcnow()})
+                                                                    "now": utcnow()},
+                           DatabaseTimeouts.of(ctx().settings))
             if row is None:
                 raise auth.invalid_key()
             auth.use_principal(auth.principal_from_row(row))

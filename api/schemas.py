@@ -334,7 +334,8 @@ class JobSchema(Schema):
     priority = fields.Integer()
     batch_id = fields.String(allow_none=True)
     title = fields.String(allow_none=True, metadata={"description": "The caller's title, else the script's first words."})
-    template = fields.Dict(allow_none=True, metadata={"description": "`{id, version}` of the template the job came from."})
+    template = fields.Dict(allow_none=True, metadata={
+        "description": "The template `{id, version}` this job was made from (POST /v1/templates/{id}/jobs), if any."})
     poster_url = fields.String(allow_none=True, metadata={"description": "A signed link to the poster (JPEG), once "
                                                                          "the job has succeeded."})
     draft = fields.Boolean(metadata={"description": "A cheap preview; approve it to render the final."})

@@ -58,6 +58,15 @@ class FarmClient:
     def put(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call("PUT", path, json=body).json()
 
+    def text(self, path: str) -> str:
+        """GET a text document (a CSV header)."""
+        return self._call("GET", path).text
+
+    def upload_batch(self, path: Path, form: dict[str, str]) -> dict[str, Any]:
+        """POST /v1/batches with a CSV or JSONL file and form fields (``template_id``, ``version``, ``defaults``)."""
+        with open(path, "rb") as fh:
+            return self._call("POST", "/v1/batches", files={"file": (path.name, fh)}, data=form, timeout=300).json()
+
     def upload_asset(self, path: Path, purpose: str | None = None) -> dict[str, Any]:
         """Upload a file; ``purpose`` (portrait, background, logo, music, narration, font) defaults by its kind."""
         form = {"purpose": purpose} if purpose else None

@@ -20,6 +20,8 @@ from cli.console import load_settings as _settings
 from cli.jobs import jobs
 from cli.keys import keys
 from cli.reports import catalog, usage, workers
+from cli.templates import batch, templates
+from cli.version import version_line
 from domain.states import JobState
 
 
@@ -29,12 +31,20 @@ def _logging(verbose: bool = False) -> None:
     configure_logging(_settings().log_format, verbose=verbose)  # TALKFARM_LOG_FORMAT: text (default) or json
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(version_line())
+        ctx.exit()
+
+
 @click.group()
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and the build (git describe of the checkout), then exit.")
 def main() -> None:
     """talkfarm: a render farm for AI talking-head video."""
 
 
-for _command in (keys, jobs, catalog, workers, usage, brand):
+for _command in (keys, jobs, catalog, workers, usage, brand, templates, batch):
     main.add_command(_command)
 
 

@@ -61,6 +61,26 @@ class Settings:
     idempotency_ttl_s: int = _setting(86400, "How long an Idempotency-Key is remembered.", int)
     storage_wait_limit_s: float = _setting(600.0, "While storage is unreachable a job waits this long before failing storage_unavailable.", float)
 
+    # --- timeouts a network partition needs ---------------------------------
+    # A cut network leaves connections hanging rather than reset; without these
+    # a worker, the scheduler or the API would wait on one for many minutes.
+    db_connect_timeout_s: int = _setting(5, "PostgreSQL: give up opening a connection after this long (libpq connect_timeout).", int)
+    db_keepalive_idle_s: int = _setting(10, "PostgreSQL: TCP keepalive probes start after this long idle.", int)
+    db_keepalive_interval_s: int = _setting(3, "PostgreSQL: seconds between keepalive probes.", int)
+    db_keepalive_count: int = _setting(3, "PostgreSQL: unanswered keepalive probes before the connection is dropped.", int)
+    db_tcp_user_timeout_s: float = _setting(10.0, "PostgreSQL: drop a connection whose sent data stays unacknowledged this long "
+                                            "(a hung query on a cut network); 0 leaves it to the kernel (minutes).", float)
+    db_statement_timeout_s: float = _setting(120.0, "PostgreSQL: cancel any statement running longer (migrations excepted); 0: none.", float)
+    db_lock_timeout_s: float = _setting(30.0, "PostgreSQL: give up waiting for a row or table lock after this long; 0: never.", float)
+    db_idle_in_transaction_timeout_s: float = _setting(60.0, "PostgreSQL: end a session idle inside a transaction this long "
+                                                       "(a frozen or cut-off worker's locks stall the scheduler); 0: never.", float)
+    redis_connect_timeout_s: float = _setting(5.0, "Redis (broker): give up opening a connection after this long.", float)
+    redis_socket_timeout_s: float = _setting(30.0, "Redis (broker): a read or write on an open connection fails after this long.", float)
+    redis_health_check_interval_s: int = _setting(10, "Redis (broker): ping a connection idle this long before using it again.", int)
+    s3_connect_timeout_s: float = _setting(5.0, "S3: give up opening a connection after this long.", float)
+    s3_read_timeout_s: float = _setting(60.0, "S3: a read on an open connection fails after this long (then botocore retries).", float)
+    s3_max_attempts: int = _setting(5, "S3: attempts of one request, the first included (botocore's standard retry mode).", int)
+
     # --- limits on what callers send ----------------------------------------
     max_script_chars: int = _setting(20000, "Longest script accepted (about 20 minutes of speech).", int)
     max_asset_bytes: int = _setting(25 * 1024 * 1024, "Largest upload accepted by POST /v1/assets.", int)

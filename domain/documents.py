@@ -55,11 +55,6 @@ def _absolute(url: str, base_url: str) -> str:
     return base_url.rstrip("/") + url if url.startswith("/") else url
 
 
-def _template_ref(job: Job) -> dict[str, Any] | None:
-    template = (job.spec or {}).get("template")
-    return {"id": template.get("id"), "version": template.get("version")} if isinstance(template, dict) else None
-
-
 def _poster_url(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: str) -> str | None:
     """The poster's signed link (the jobs list's thumbnail), on a succeeded job that has one."""
     poster = ((job.output or {}).get("files") or {}).get("poster")
@@ -91,7 +86,7 @@ def job_document(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: str
         "priority": job.priority,
         "batch_id": job.batch_id,
         "title": job.title,
-        "template": _template_ref(job),
+        "template": _template_of(job),
         "poster_url": _poster_url(job, sign if succeeded else None, expiry_s, base_url),
         "draft": bool((job.spec or {}).get("draft")),
         "draft_of": job.draft_of,
@@ -106,6 +101,12 @@ def job_document(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: str
         "spec": job.spec,
         "timings": job.timings or {},
     }
+
+
+def _template_of(job: Job) -> dict[str, Any] | None:
+    """The template and version a job was made from (its values stay in ``spec``)."""
+    made_from = (job.spec or {}).get("template")
+    return {"id": made_from["id"], "version": made_from["version"]} if made_from else None
 
 
 def batch_document(session: Session, batch: Batch) -> dict[str, Any]:

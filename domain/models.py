@@ -168,6 +168,42 @@ class Batch(Base):
     completed_at: Mapped[datetime | None]
 
 
+class Template(Base):
+    """A job body with ``{{variables}}``, as its tenant last saved it. Every save is a new
+    ``TemplateVersion``; deleting sets ``deleted_at`` and keeps the versions, which the jobs
+    made from them name."""
+
+    __tablename__ = "templates"
+    __table_args__ = (sa.Index("ix_templates_tenant_id_deleted", "tenant_id", "id", "deleted_at"),)
+
+    id: Mapped[str] = _id("tpl")
+    tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
+    #: the newest version's number (1 on creation)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+
+class TemplateVersion(Base):
+    """One saved state of a template: what it was called, its body and its variables."""
+
+    __tablename__ = "template_versions"
+    __table_args__ = (sa.UniqueConstraint("template_id", "version", name="uq_template_versions_template_version"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
+    template_id: Mapped[str] = mapped_column(sa.ForeignKey("templates.id"), index=True)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    body: Mapped[dict[str, Any]]
+    #: the declared variables: [{name, type, required, default, label}]
+    variables: Mapped[list[Any]]
+    #: the brand kit the template names (issue 19's brand kits); None: the tenant's default
+    brand_kit_id: Mapped[str | None] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (

@@ -84,3 +84,97 @@ def _text(value: Any) -> str:
 def expand_template(template: str, variables: Mapping[str, Any], max_chars: int) -> str:
     """``template`` filled with ``variables``, refused (422) if it would exceed ``max_chars``."""
     return ParsedTemplate.parse(template, max_chars).fill(variables)
+
+
+# --- a whole job body ------------------------------------------------------------------------------
+#: a ``{{`` … ``}}`` that is not a placeholder (``{{ my name }}``, ``{{1}}``): a typo in a template, refused
+_BRACED = re.compile(r"\{\{[^{}]*\}\}")
+Path = tuple[str | int, ...]
+
+
+def path_text(path: Path) -> str:
+    """``("scenes", 0, "overlays", 1, "text")`` as ``scenes[0].overlays[1].text``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def template_invalid(path: Path | str, detail: str) -> ProblemError:
+    where = path if isinstance(path, str) else path_text(path)
+    return ProblemError("template_invalid", f"{where}: {detail}", 422, errors={where or "body": [detail]})
+
+
+@dataclass(frozen=True)
+class ParsedBody:
+    """A JSON job body whose string fields hold placeholders: each such string parsed once
+    (``slots``, by path), and the whole filled body's placeholder text bounded by ``max_chars``,
+    checked on lengths before anything is built. A value is placed as it is: a ``{{`` inside a
+    value stays literal, because filled text is never parsed again."""
+
+    body: Mapping[str, Any]
+    slots: Mapping[Path, ParsedTemplate]
+    max_chars: int
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any], max_chars: int, may_hold: Any = None) -> ParsedBody:
+        """Find every placeholder. ``may_hold(path) -> bool`` says whether a string at ``path`` may hold
+        one; a placeholder in a key, or in a string that may not hold one, is 422 ``template_invalid``."""
+        slots: dict[Path, ParsedTemplate] = {}
+        stack: list[tuple[Path, Any]] = [((), body)]
+        while stack:  # no recursion: the body's depth is bounded at the edge, but need not be trusted
+            path, node = stack.pop()
+            if isinstance(node, Mapping):
+                for key, value in node.items():
+                    if "{{" in str(key):
+                        raise template_invalid(path, f"a placeholder may not stand in a key ({str(key)[:40]!r}).")
+                    stack.append(((*path, key), value))
+            elif isinstance(node, list):
+                stack.extend(((*path, index), value) for index, value in enumerate(node))
+            elif isinstance(node, str) and "{{" in node:
+                stray = next((m.group() for m in _BRACED.finditer(node) if not PLACEHOLDER.fullmatch(m.group())), None)
+                if stray is not None:
+                    raise template_invalid(path, f"{stray[:40]!r} is not a placeholder: a name is a-z, 0-9 and _.")
+                if not PLACEHOLDER.search(node):
+                    continue  # a lone "{{" is text
+                if may_hold is not None and not may_hold(path):
+                    raise template_invalid(path, "placeholders may stand only in text, asset, voice and colour fields.")
+                slots[path] = ParsedTemplate.parse(node, max_chars)
+        return cls(body, slots, max_chars)
+
+    @property
+    def names(self) -> set[str]:
+        return {name for slot in self.slots.values() for name in slot.names}
+
+    def paths_of(self, name: str) -> list[Path]:
+        """Where the variable ``name`` is placed."""
+        return [path for path, slot in self.slots.items() if name in slot.uses]
+
+    def filled_length(self, variables: Mapping[str, Any]) -> int:
+        return sum(slot.filled_length(variables) for slot in self.slots.values())
+
+    def fill(self, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """The body with every placeholder filled (a new object; the template is not changed).
+        422 ``template_too_large`` before anything is built when the filled text would pass the bound."""
+        missing = sorted(self.names - set(variables))
+        if missing:
+            raise ProblemError("template_variable_missing", f"No value for {{{{{missing[0]}}}}}.", 422)
+        size = self.filled_length(variables)
+        if size > self.max_chars:
+            raise _too_large(size, self.max_chars)
+        filled: dict[str, Any] = _copy(self.body)
+        for path, slot in self.slots.items():
+            parent: Any = filled
+            for part in path[:-1]:
+                parent = parent[part]
+            parent[path[-1]] = slot.fill(variables)
+        return filled
+
+
+def _copy(node: Any) -> Any:
+    """A copy of a JSON document's containers (strings and numbers are immutable, shared)."""
+    if isinstance(node, Mapping):
+        return {key: _copy(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_copy(value) for value in node]
+    return node

@@ -56,18 +56,24 @@ class S3Storage(Storage):
             endpoint_url=settings.s3_endpoint_url or None,
             region=settings.s3_region,
             multipart_threshold=settings.s3_multipart_threshold_mb * 1024 * 1024,
+            connect_timeout_s=settings.s3_connect_timeout_s,
+            read_timeout_s=settings.s3_read_timeout_s,
+            max_attempts=settings.s3_max_attempts,
         )
 
     def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None,
-                 region: str = "us-east-1", multipart_threshold: int = 8 * 1024 * 1024):
+                 region: str = "us-east-1", multipart_threshold: int = 8 * 1024 * 1024,
+                 connect_timeout_s: float = 5.0, read_timeout_s: float = 60.0, max_attempts: int = 5):
         if not bucket:
             raise ValueError("TALKFARM_STORAGE_URL: s3:// needs a bucket name")
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         # botocore's "standard" mode already retries throttling and 5xx a few
         # times with backoff; longer outages surface as StorageUnavailable and
-        # the job waits (see workers/pipeline.py).
-        config = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=5, read_timeout=60,
+        # the job waits (see workers/pipeline.py). The timeouts and keepalives
+        # turn a connection hung by a cut network into such an error.
+        config = Config(retries={"total_max_attempts": max_attempts, "mode": "standard"}, connect_timeout=connect_timeout_s,
+                        read_timeout=read_timeout_s, tcp_keepalive=True,
                         signature_version="s3v4", s3={"addressing_style": "path"})
         self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
         self.transfer = TransferConfig(multipart_threshold=multipart_threshold,

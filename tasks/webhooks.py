@@ -87,8 +87,13 @@ def _queue_deliveries(session, tenant_id: str, event_id: str, event_type: str, d
                                                                     WebhookDelivery.url == url))
         if exists:
             continue  # announced already (a retried announcement is harmless)
+        # Sent right after the commit (send_deliveries); the scheduler's sweep is the
+        # fallback for a send that got lost, so it waits as for one in flight. Due at
+        # once, the sweep could send it too, and two deliveries of one message running
+        # together both post it (the compose chaos run saw it twice in 32 jobs).
         delivery = WebhookDelivery(tenant_id=tenant_id, endpoint_id=endpoint_id, url=url, event_id=event_id,
-                                   event_type=event_type, payload=payload, status="pending", next_attempt_at=utcnow())
+                                   event_type=event_type, payload=payload, status="pending",
+                                   next_attempt_at=utcnow() + timedelta(seconds=IN_FLIGHT_S))
         session.add(delivery)
         session.flush()
         created.append(delivery.id)

@@ -109,3 +109,11 @@ def portrait() -> bytes:
     from domain.presets import preset_path
 
     return preset_path("astronaut").read_bytes()
+
+
+def upload(client, data: bytes, name: str, purpose: str | None = None):
+    """POST /v1/assets with ``data`` as ``name``, and a purpose when given."""
+    form = {"file": (io.BytesIO(data), name)}
+    if purpose:
+        form["purpose"] = purpose
+    return client.post("/v1/assets", data=form, content_type="multipart/form-data")

@@ -159,8 +159,9 @@ class Attempt:
         self.control.check(checkpoint=checkpoint)
 
     def transaction(self, fn: Callable[[Session], T]) -> T:
-        """Run ``fn`` in a transaction that is retried when the database drops the connection."""
-        result: T = in_transaction(self.services.sessions, fn)
+        """Run ``fn`` in a transaction that is retried when the database drops the connection; while it
+        cannot be reached, retrying stops once the lease is gone (``check`` raises)."""
+        result: T = in_transaction(self.services.sessions, fn, between_tries=self.check)
         return result
 
     def report(self, stage: Stage, fraction: float, force: bool = False) -> None:

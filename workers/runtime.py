@@ -74,14 +74,28 @@ class AttemptHandle:
     runtime: WorkerRuntime
     stale: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.monotonic)
+    #: when the lease was last extended (monotonic); the claim itself set the first
+    extended_at: float = field(default_factory=time.monotonic)
+
+    def lease_left_s(self) -> float:
+        """Seconds of lease this worker can still count on: the database's lease
+        less one heartbeat interval, so that a worker cut off from the database
+        (a network partition, a freeze) stops before anyone may take its job over."""
+        settings = self.runtime.settings
+        return self.extended_at + self.runtime.lease_s - settings.heartbeat_interval_s - time.monotonic()
 
     def check(self, *, checkpoint: bool = False) -> None:
         """Raise if this attempt must stop now.
 
-        StaleAttempt: the job moved on (canceled, lease lost) — stop, write nothing.
+        StaleAttempt: the job moved on (canceled, lease lost), or the lease
+        could not be extended in time — stop, write nothing.
         Interrupted: the worker drains — at a checkpoint (a segment boundary),
         or anywhere once the grace period is over.
         """
+        if not self.stale.is_set() and self.lease_left_s() <= 0:
+            log.warning("job %s: lease not extended for %.0f s (database unreachable?); stopping attempt %d",
+                        self.claim.job_id, time.monotonic() - self.extended_at, self.claim.token)
+            self.stale.set()
         if self.stale.is_set():
             raise StaleAttempt(f"{self.claim.job_id}: attempt {self.claim.token} lost its job")
         rt = self.runtime
@@ -289,8 +303,11 @@ class WorkerRuntime:
                                      refused_models=self.refused_models, started_at=utcnow(), heartbeat_at=utcnow()))
         for handle in handles:
             try:
+                beat_started = time.monotonic()
                 with self.sessions() as session, session.begin():
                     lifecycle.heartbeat(session, handle.claim, self.lease_s)
+                # the lease runs from when the database took the update, no earlier than this
+                handle.extended_at = beat_started
             except StaleAttempt:
                 log.warning("job %s moved on; stopping attempt %d", handle.claim.job_id, handle.claim.token)
                 handle.stale.set()

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from media.compose.text import TextStyle, hex_rgb, render_text
+from media.compose.text import TextStyle, hex_rgb, overflows, render_text
 
 ROLE_SIZE = {"title": 0.075, "lower_third": 0.048, "label": 0.034}
 ROLE_POSITION = {"title": "top", "lower_third": "bottom", "label": "top"}
@@ -77,8 +77,29 @@ def text_layer(overlay: dict[str, Any], width: int, height: int, reserved: dict[
     ``reserved``: pixels kept free at a ``top``/``middle``/``bottom`` position (burned-in captions
     sit there); a text placed at that position stands above (or, at the top, below) them."""
     role = overlay.get("role") or "title"
-    base = text_base(width, height)
-    size = int(overlay.get("size") or round(ROLE_SIZE[role] * base))
+    style, max_width = _text_style(overlay, width, height)
+    area = safe_area(width, height)
+    pixels = render_text(str(overlay["text"]), style, max_width)
+    position = overlay.get("position") or ROLE_POSITION[role]
+    x = area.left if ROLE_ALIGN[role] == "left" else (width - pixels.shape[1]) // 2
+    y = _vertical(position, pixels.shape[0], area, height)
+    gap = (reserved or {}).get(position, 0)
+    if gap:
+        y = y + gap if position == "top" else y - gap if position == "bottom" else y - (gap + pixels.shape[0]) // 2 - gap // 4
+    return Layer(pixels, x, y, float(overlay.get("start") or 0.0), overlay.get("end"))
+
+
+def text_overflows(overlay: dict[str, Any], width: int, height: int) -> bool:
+    """Whether a text overlay needs more lines than its role allows even shrunk to the floor (``text_layer``
+    would then take more lines rather than cut it). A template's render refuses such a text before a job exists."""
+    style, max_width = _text_style(overlay, width, height)
+    return overflows(str(overlay["text"]), style, max_width)
+
+
+def _text_style(overlay: dict[str, Any], width: int, height: int) -> tuple[TextStyle, int]:
+    """A text overlay's style and the width it may take on a ``width`` × ``height`` canvas."""
+    role = overlay.get("role") or "title"
+    size = int(overlay.get("size") or round(ROLE_SIZE[role] * text_base(width, height)))
     colour = hex_rgb(overlay.get("color") or "#ffffff")
     box = ROLE_BOX[role]
     if overlay.get("background_color"):
@@ -88,14 +109,7 @@ def text_layer(overlay: dict[str, Any], width: int, height: int, reserved: dict[
     max_width = area.width if role == "title" or height > width else int(area.width * 0.75)
     style = TextStyle(size=size, colour=colour, box=box, align=ROLE_ALIGN[role], max_lines=2 if role != "label" else 1,
                       font=overlay.get("font"))
-    pixels = render_text(str(overlay["text"]), style, max_width)
-    position = overlay.get("position") or ROLE_POSITION[role]
-    x = area.left if ROLE_ALIGN[role] == "left" else (width - pixels.shape[1]) // 2
-    y = _vertical(position, pixels.shape[0], area, height)
-    gap = (reserved or {}).get(position, 0)
-    if gap:
-        y = y + gap if position == "top" else y - gap if position == "bottom" else y - (gap + pixels.shape[0]) // 2 - gap // 4
-    return Layer(pixels, x, y, float(overlay.get("start") or 0.0), overlay.get("end"))
+    return style, max_width
 
 
 def _vertical(position: str, h: int, area: SafeArea, height: int) -> int:

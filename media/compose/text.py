@@ -100,6 +100,18 @@ def _render_words(words: list[str], colours: list[RGB], style: TextStyle, max_wi
     return _draw(words, colours, lines, font, size, style, rtl)
 
 
+def overflows(text: str, style: TextStyle, max_width: int) -> bool:
+    """Whether ``text`` needs more than ``style.max_lines`` lines even at the floor size, wrapped as
+    ``render_words`` wraps it (the floor is where it stops shrinking and takes more lines instead)."""
+    words = tokens(text)
+    if not words:
+        return False
+    floor = max(1, int(style.size * SHRINK_FLOOR))
+    with _drawing:
+        font = load_font(font_for(" ".join(words), style.font), floor)
+        return len(_wrap(words, font, max_width - 2 * _padding(floor))) > style.max_lines
+
+
 def _padding(size: int) -> int:
     return max(2, int(round(size * 0.35)))
 

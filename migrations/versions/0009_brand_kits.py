@@ -1,16 +1,14 @@
 """brand kits: a tenant's default look and named others
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06
-
-(Numbered after the templates branch's 0008; until both land, it follows 0007. The lead renumbers.)
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

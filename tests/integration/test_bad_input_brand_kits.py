@@ -5,24 +5,16 @@ uploaded font is taken and followed by a job right after."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 import sqlalchemy as sa
 
 from domain.models import BrandKit
 from tests import brand_files
 from tests import composition_files as files
+from tests.composition_files import upload as _upload
 from tests.integration.test_bad_input import _stored, farm  # noqa: F401 — the same farm on both databases
 
 pytestmark = pytest.mark.integration
-
-
-def _upload(client, data: bytes, name: str, purpose: str | None = None):
-    form = {"file": (io.BytesIO(data), name)}
-    if purpose:
-        form["purpose"] = purpose
-    return client.post("/v1/assets", data=form, content_type="multipart/form-data")
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ right after."""
 from __future__ import annotations
 
 import copy
-import io
 import json
 
 import pytest
 from hypothesis import given
 
 from tests import composition_files as files
+from tests.composition_files import upload as _upload
 from tests.fuzz_budget import fuzz_settings
 from tests.hostile_strategies import composed_bodies
 from tests.integration.test_bad_input import _stored, farm, submit_hostile  # noqa: F401 — the same farm on both databases
@@ -23,13 +23,6 @@ pytestmark = pytest.mark.integration
 CANVAS = {"width": 1920, "height": 1080}
 SINGLE = {"script": "Good evening from the newsroom.", "avatar": "astronaut", "canvas": CANVAS}
 SCENE = {"script": "Good evening.", "avatar": "astronaut"}
-
-
-def _upload(client, data: bytes, name: str, purpose: str | None = None):
-    form = {"file": (io.BytesIO(data), name)}
-    if purpose:
-        form["purpose"] = purpose
-    return client.post("/v1/assets", data=form, content_type="multipart/form-data")
 
 
 @pytest.fixture(scope="module")

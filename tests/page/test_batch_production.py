@@ -6,7 +6,6 @@ headline (read back from a frame by OCR)."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import os
 
@@ -17,12 +16,7 @@ from playwright.sync_api import expect
 from tests.page.conftest import make_key, sign_in
 from tests.unit.compose.viewing import frame_at, ocr
 
-pytestmark = [
-    pytest.mark.integration, pytest.mark.slow,
-    pytest.mark.skipif(importlib.util.find_spec("api.templates") is None,
-                       reason="needs templates (POST /v1/templates, batches from a template: branch templates), "
-                              "not yet merged into main"),
-]
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 HEADLINES = ("Bridge closed", "Markets rise", "Council votes")
 

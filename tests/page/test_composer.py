@@ -5,7 +5,6 @@ TALKFARM_PAGE_SCREENSHOTS=<folder> it saves the screenshots docs/page/ holds."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 from pathlib import Path
@@ -19,8 +18,6 @@ from tests.page.test_accessibility import SCREENSHOTS, check
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PREVIEW = "The frame as the video will show it, with the presenter at rest"
-HAS_TEMPLATES = importlib.util.find_spec("api.templates") is not None
-HAS_BRAND_KITS = importlib.util.find_spec("api.brand_kits") is not None
 
 
 @pytest.fixture(scope="module")
@@ -143,28 +140,26 @@ def test_the_new_pages_have_no_axe_violations(page_farm, browser, newsroom_key, 
         expect(tab.get_by_role("link", name="Markets close higher after a quiet week.")).to_have_count(0)
         check(tab, "jobs-search", scheme)
 
-        if HAS_TEMPLATES:
-            client = page_farm.client(newsroom_key)
-            made = client.post("/v1/templates", json={
-                "name": f"Night news ({scheme})", "description": "16:9, presenter right, headline bar",
-                "body": {"script": "{{script}}", "avatar": "astronaut", "voice": "{{voice}}",
-                         "canvas": {"width": 1920, "height": 1080}, "background": {"type": "color", "color": "#1f2937"},
-                         "overlays": [{"type": "text", "role": "lower_third", "text": "{{headline}}"}]},
-                "variables": [{"name": "script", "type": "text", "required": True},
-                              {"name": "headline", "type": "text", "required": True, "label": "Headline"},
-                              {"name": "voice", "type": "voice", "required": False, "default": "joe"}]})
-            assert made.status_code == 201, made.text
-            tab.goto(page_farm.url + "/templates")
-            shoot(tab, "templates", scheme)
-            bad = tmp_path / "rows.csv"
-            bad.write_text("script,headline,voice\nFirst.,One,joe\nSecond.,Two,nobody-speaks-this\n")
-            tab.goto(page_farm.url + f"/templates/{made.json()['id']}")
-            tab.get_by_label("Filled spreadsheet (CSV)").set_input_files(str(bad))
-            tab.get_by_role("button", name="Check and make the videos").click()
-            expect(tab.get_by_role("table", name="Problems by row")).to_be_visible()
-            shoot(tab, "template-refused", scheme)
-        if HAS_BRAND_KITS:
-            tab.goto(page_farm.url + "/brand-kits/new")
-            shoot(tab, "brand-kit", scheme)
+        client = page_farm.client(newsroom_key)
+        made = client.post("/v1/templates", json={
+            "name": f"Night news ({scheme})", "description": "16:9, presenter right, headline bar",
+            "body": {"script": "{{script}}", "avatar": "astronaut", "voice": "{{voice}}",
+                     "canvas": {"width": 1920, "height": 1080}, "background": {"type": "color", "color": "#1f2937"},
+                     "overlays": [{"type": "text", "role": "lower_third", "text": "{{headline}}"}]},
+            "variables": [{"name": "script", "type": "text", "required": True},
+                          {"name": "headline", "type": "text", "required": True, "label": "Headline"},
+                          {"name": "voice", "type": "voice", "required": False, "default": "joe"}]})
+        assert made.status_code == 201, made.text
+        tab.goto(page_farm.url + "/templates")
+        shoot(tab, "templates", scheme)
+        bad = tmp_path / "rows.csv"
+        bad.write_text("script,headline,voice\nFirst.,One,joe\nSecond.,Two,nobody-speaks-this\n")
+        tab.goto(page_farm.url + f"/templates/{made.json()['id']}")
+        tab.get_by_label("Filled spreadsheet (CSV)").set_input_files(str(bad))
+        tab.get_by_role("button", name="Check and make the videos").click()
+        expect(tab.get_by_role("table", name="Problems by row")).to_be_visible()
+        shoot(tab, "template-refused", scheme)
+        tab.goto(page_farm.url + "/brand-kits/new")
+        shoot(tab, "brand-kit", scheme)
     finally:
         context.close()

@@ -11,7 +11,6 @@ invisible payload are in the frames whatever the container.
 
 from __future__ import annotations
 
-import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from workers.stages.finish import (
     describe_output,
     join_speech,
     output_prefix,
+    put_output,
     stage_timings,
     upload_files,
     write_extras,
@@ -43,7 +43,7 @@ def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenS
     write poster and captions, upload every cut under the job's keys, and describe them in the output
     (``renditions[]`` for the extra cuts).
     """
-    claim, clock, storage = attempt.claim, attempt.clock, attempt.storage
+    claim, clock = attempt.claim, attempt.clock
     comp = attempt.spec["composition"]
     attempt.report(Stage.ENCODE, 0.0, force=True)
     with clock.timed("encode"):
@@ -87,7 +87,7 @@ def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenS
         for cut in cuts:
             path = finals[cut.name]
             key = prefix + path.name
-            attempt.storage_call(functools.partial(storage.put_file, key, path, content_type), f"uploading {path.name}")
+            put_output(attempt, key, path, content_type, f"uploading {path.name}")
             if cut.name != "main":
                 info = probe_video(path)
                 renditions.append({"width": info.width, "height": info.height, "key": key, "bytes": info.bytes,

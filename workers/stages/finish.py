@@ -52,7 +52,7 @@ def assemble_and_publish(attempt: Attempt, spoken_all: list[SpokenSegment]) -> t
     prefix = output_prefix(attempt.claim.tenant_id, attempt.claim.job_id)
     with attempt.clock.timed("upload"):
         video_key = prefix + "video.mp4"
-        attempt.storage_call(lambda: attempt.storage.put_file(video_key, final, "video/mp4"), "uploading the video")
+        put_output(attempt, video_key, final, "video/mp4", "uploading the video")
         stored = upload_files(attempt, prefix, extras)
     clear_work(attempt)
     return describe_output(video_key, final, stored, spoken_all), stage_timings(attempt)
@@ -82,6 +82,17 @@ def write_extras(attempt: Attempt, video: Path, cues: list[Cue]) -> dict[str, di
         files["captions_vtt"] = {"path": vtt, "content_type": "text/vtt"}
         files["captions_srt"] = {"path": srt, "content_type": "application/x-subrip"}
     return files
+
+
+def put_output(attempt: Attempt, key: str, path: Path, content_type: str, what: str) -> None:
+    """Store one of the job's videos under its key. The lease is checked right before the write, so an
+    attempt frozen past its lease cannot overwrite the video of the attempt that took the job over."""
+
+    def put() -> None:
+        attempt.check()
+        attempt.storage.put_file(key, path, content_type)
+
+    attempt.storage_call(put, what)
 
 
 def upload_files(attempt: Attempt, prefix: str, files: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

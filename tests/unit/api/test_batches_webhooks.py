@@ -313,3 +313,29 @@ def test_a_final_failure_queues_job_failed_in_its_own_transaction_and_a_retry_qu
     assert [d.id for d in rows] == delivered and rows[0].event_type == "job.failed"
     assert rows[0].payload["data"]["error"]["code"] == "avatar_no_face"
     assert rows[0].payload["data"]["metadata"] == {"story": 7}
+
+
+def test_a_new_delivery_is_sent_once_after_commit_and_swept_only_if_that_send_was_lost(sqlite_settings, sessions):
+    """The after-commit send and the scheduler's sweep must not both send a fresh
+    delivery: two deliveries of one message running together both post it."""
+    from datetime import timedelta
+
+    from domain.models import Tenant
+    from tasks import webhooks
+    from tasks.task_names import DELIVER_WEBHOOK
+
+    sender = RecordingSender()
+    with sessions() as session, session.begin():
+        tenant = Tenant(name="t")
+        session.add(tenant)
+        session.flush()
+        created = webhooks._queue_deliveries(session, tenant.id, "msg_job_x_succeeded", "job.succeeded", {},
+                                             [(None, "https://x.example/h")])
+    webhooks.send_deliveries(sender, created)
+    assert webhooks.send_due_deliveries(sessions, sqlite_settings, sender) == 0  # in flight: not swept
+    assert sender.ids(DELIVER_WEBHOOK) == created
+    with sessions() as session, session.begin():  # that send was lost, and its time is up
+        delivery = session.get(WebhookDelivery, created[0])
+        delivery.next_attempt_at -= timedelta(seconds=webhooks.IN_FLIGHT_S + 1)
+    assert webhooks.send_due_deliveries(sessions, sqlite_settings, sender) == 1
+    assert sender.ids(DELIVER_WEBHOOK) == created * 2

@@ -15,6 +15,7 @@ from domain.composition_rules import FONT_NAMES
 from domain.models import Asset, Job
 from domain.states import JobState
 from tests import composition_files as files
+from tests.unit.api.test_requests import assert_problem as problem
 
 CANVAS = {"width": 1920, "height": 1080}
 
@@ -31,13 +32,6 @@ def asset_id(client, data: bytes, name: str, purpose: str | None = None) -> str:
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()["id"]
 
-
-def problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["code"] == code, body
-    return body
 
 
 def count_jobs(sessions) -> int:

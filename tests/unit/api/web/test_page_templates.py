@@ -1,26 +1,16 @@
 """Templates and brand kits on the page: save the composer's design as a template, download its CSV, start a
-batch from a filled one (row problems first, nothing made), render one; make and edit a brand kit.
-
-These need the templates and brand-kits APIs (branches ``templates`` and ``brandkits`` of issue 19); until
-both are on main the tests are skipped, saying so."""
+batch from a filled one (row problems first, nothing made), render one; make and edit a brand kit."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
 
-import pytest
 from flask import Flask
 
 from tests.unit.api.bearer import client as api_client
 from tests.unit.api.web.test_page_composer import LAYOUT
 from tests.unit.api.web.test_page_forms import Keys, Page, page  # noqa: F401  (the signed-in fixture)
-
-needs_templates = pytest.mark.skipif(importlib.util.find_spec("api.templates") is None,
-                                     reason="needs POST /v1/templates (branch templates), not yet merged into main")
-needs_brand_kits = pytest.mark.skipif(importlib.util.find_spec("api.brand_kits") is None,
-                                      reason="needs /v1/brand-kits (branch brandkits), not yet merged into main")
 
 
 def saved_template(browser, token: str) -> str:
@@ -31,7 +21,6 @@ def saved_template(browser, token: str) -> str:
     return response.headers["Location"].rsplit("/", 1)[1]
 
 
-@needs_templates
 def test_save_as_template_makes_the_rows_parts_variables(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
     browser, token = page
     template_id = saved_template(browser, token)
@@ -45,7 +34,6 @@ def test_save_as_template_makes_the_rows_parts_variables(app: Flask, keys: Keys,
     assert "Night news" in browser.get("/templates").get_data(as_text=True)
 
 
-@needs_templates
 def test_a_template_without_a_name_is_refused_beside_the_name(page: Page) -> None:  # noqa: F811
     browser, token = page
     response = browser.post("/templates/save", data={**LAYOUT, "template_name": "", "vary_script": "on",
@@ -54,7 +42,6 @@ def test_a_template_without_a_name_is_refused_beside_the_name(page: Page) -> Non
     assert re.search(r'<small id="template_name-error" class="error"', response.get_data(as_text=True))
 
 
-@needs_templates
 def test_csv_then_a_batch_with_a_bad_row_then_fixed(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
     browser, token = page
     template_id = saved_template(browser, token)
@@ -85,7 +72,6 @@ def test_csv_then_a_batch_with_a_bad_row_then_fixed(app: Flask, keys: Keys, page
     assert headlines == ["One", "Three", "Two"]
 
 
-@needs_templates
 def test_render_one_from_the_template_page(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
     browser, token = page
     template_id = saved_template(browser, token)
@@ -96,7 +82,6 @@ def test_render_one_from_the_template_page(app: Flask, keys: Keys, page: Page) -
     assert job["template"]["id"] == template_id and job["spec"]["script"] == "Tonight only."
 
 
-@needs_brand_kits
 def test_a_brand_kit_is_made_and_edited_from_the_page(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
     browser, token = page
     made = browser.post("/brand-kits/new", data={

@@ -1,0 +1,124 @@
+"""Batches from a stored template: POST /v1/batches with ``template_id`` and
+rows of values, as JSON ``{"rows": [...]}`` or an uploaded CSV whose columns
+are the template's variables (GET /v1/templates/{id}/csv gives the header).
+
+The version is parsed once and rendered for every row; every row is checked
+before anything is created, and the refusals come back by row index, each
+naming its variable. The jobs are admitted as any batch's are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask import g, request
+from marshmallow import ValidationError, fields, validate
+
+from api import intake
+from api.batch_rows import MAX_ITEMS, create_jobs, form_defaults, refuse_rows, rows_and_header, webhook_checker
+from api.context import ctx
+from api.problems import validation_code
+from api.schemas import Id, JsonDocument, StrictSchema
+from api.template_render import TemplateRenderer, template_version
+from domain.errors import ProblemError
+from domain.models import Tenant
+from media.errors import MediaError
+
+#: a row's own job fields, beside its variables (a variable of the same name wins)
+ROW_FIELDS = ("priority", "draft", "webhook_url", "title", "metadata")
+
+
+class TemplateBatchCreateSchema(StrictSchema):
+    template_id = Id(required=True)
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                             metadata={"description": "The template's version (default: its newest)."})
+    rows = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1), metadata={
+        "description": "One object per job: variable name → value (plus, optionally, priority, draft, "
+                       "webhook_url, title, metadata)."})
+    defaults = fields.Dict(load_default=dict, metadata={
+        "description": "priority, draft, webhook_url, title or metadata every row shares; a row's own win."})
+    metadata = JsonDocument(load_default=dict, metadata={"description": "The batch's own metadata."})
+
+
+def from_rows(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON ``{template_id, version?, rows, defaults?, metadata?}``."""
+    if isinstance(payload.get("rows"), list) and len(payload["rows"]) > MAX_ITEMS:  # before validating each
+        raise ProblemError("batch_too_large", f"A batch holds at most {MAX_ITEMS} jobs; this one has "
+                           f"{len(payload['rows'])}.", 413)
+    try:
+        body = TemplateBatchCreateSchema().load(payload)
+    except ValidationError as exc:
+        raise ProblemError(validation_code(exc.messages), "The batch is not valid.", 422, errors=exc.messages) from None
+    return _create(body["template_id"], body["version"], body["rows"], body["defaults"], body["metadata"], None)
+
+
+def from_upload() -> dict[str, Any]:
+    """Multipart: ``file`` (CSV or JSONL), ``template_id``, and optionally ``version`` and ``defaults`` (JSON)."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ProblemError("batch_file_missing", "Send the CSV or JSONL as the multipart field `file`.", 422)
+    version = request.form.get("version") or None
+    if version is not None and not re.fullmatch(r"[1-9][0-9]{0,8}", version):
+        raise ProblemError("validation_error", "`version` must be a version number.", 422)
+    defaults = form_defaults(request.form)
+    template_id = request.form["template_id"]
+    rows, header = rows_and_header(upload)
+    return _create(template_id, int(version) if version else None, rows, defaults, {}, header)
+
+
+def _create(template_id: str, version: int | None, rows: list[dict[str, Any]], defaults: dict[str, Any],
+            metadata: dict[str, Any], header: list[str] | None) -> dict[str, Any]:
+    c = ctx()
+    with c.sessions() as session:
+        _, row = template_version(session, template_id, version)
+        names = [v["name"] for v in row.variables]
+        if header is not None:
+            _check_header(header, names)
+        if not rows:
+            raise ProblemError("batch_empty", "The file has no rows.", 422)
+        unknown_defaults = sorted(set(defaults) - set(ROW_FIELDS))
+        if unknown_defaults:
+            raise ProblemError("validation_error", f"`defaults` may set {', '.join(ROW_FIELDS)}; not "
+                               f"{unknown_defaults[0][:64]!r}.", 422)
+        tenant = session.get(Tenant, g.tenant_id)
+        assert tenant is not None
+        renderer = TemplateRenderer.prepare(row, c.settings)
+        check_webhook = webhook_checker(rows, defaults)
+        errors: dict[str, Any] = {}
+        checked: list[intake.Intake] = []
+        for index, values in enumerate(rows):
+            variables = {k: v for k, v in values.items() if k in names or k not in ROW_FIELDS}
+            overrides = {**defaults, **{k: v for k, v in values.items() if k in ROW_FIELDS and k not in names}}
+            try:
+                checked.append(renderer.render(session, tenant, variables, overrides, check_webhook=check_webhook))
+            except (ProblemError, MediaError) as exc:
+                errors[str(index)] = _row_error(exc)
+        refuse_rows(errors, len(rows))
+        return create_jobs(session, tenant, checked, metadata)
+
+
+def _check_header(header: list[str], names: list[str]) -> None:
+    """A CSV's columns name the template's variables (GET /v1/templates/{id}/csv): one that names none of
+    them, or a column that is neither a variable nor a row field, is refused before any row is read."""
+    expected = ", ".join(names)
+    unknown = [column for column in header if column not in names and column not in ROW_FIELDS]
+    if unknown:
+        raise ProblemError("batch_header_invalid", f"Column {unknown[0][:64]!r} is not a variable of this template "
+                           f"({expected}).", 422, errors={"unknown_columns": [u[:64] for u in unknown[:20]],
+                                                          "variables": names})
+    if not any(column in names for column in header):
+        raise ProblemError("batch_header_invalid", f"The header names none of this template's variables ({expected}); "
+                           "GET /v1/templates/{id}/csv gives the header to fill.", 422,
+                           errors={"variables": names})
+
+
+def _row_error(exc: ProblemError | MediaError) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": exc.code, "detail": exc.detail}
+    extra = getattr(exc, "errors", None)
+    if isinstance(extra, dict) and "variable" in extra:
+        error["variable"] = extra["variable"]
+    elif extra is not None:
+        error["fields"] = extra
+    return error

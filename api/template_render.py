@@ -1,0 +1,175 @@
+"""Rendering a template: values checked (each refusal naming its variable),
+the body filled by the one bounded expander (domain/templates.py), then the
+same intake as POST /v1/jobs. Used by POST /v1/templates/{id}/jobs and by
+batches made from a template, which prepare a version once and render it
+for every row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+
+from api import intake
+from api.asset_uses import USES, AssetUse, asset_for_use
+from api.ownership import owned
+from api.problems import validation_code
+from api.schemas import JobSpecSchema
+from domain import composition_rules as R
+from domain.config import Settings
+from domain.errors import ProblemError
+from domain.models import Asset, Template, TemplateVersion, Tenant
+from domain.template_variables import WHOLE_FIELD_TYPES, resolve_values, variable_problem
+from domain.templates import ParsedBody, Path
+from media.compose import text_overflows
+from media.errors import MediaError
+from media.tts import resolve_voice
+from tasks.webhook_targets import check_webhook_url
+
+#: the fields a render request may set over the template's body
+OVERRIDES = ("draft", "priority", "metadata", "webhook_url", "title")
+_BACKGROUND = AssetUse(("background",), ("image", "video"))
+
+
+def filled_max_chars(settings: Settings) -> int:
+    """The bound on a filled body's placeholder text: a whole script and every overlay text a job may hold."""
+    return settings.max_script_chars + R.MAX_SCENES * R.MAX_OVERLAYS * R.OVERLAY_TEXT_MAX_CHARS
+
+
+def asset_use(path: Path) -> AssetUse:
+    """What the asset field at ``path`` of a job body is for."""
+    key, parent = path[-1], (path[-2] if len(path) > 1 else None)
+    if key == "avatar":
+        return USES["avatar"]
+    if key == "audio_asset_id":
+        return USES["narration"]
+    if key == "logo_asset_id":
+        return USES["watermark_logo"]
+    if parent == "music":
+        return USES["music"]
+    if parent == "background":
+        return _BACKGROUND
+    return USES["overlay_image"]
+
+
+def template_version(session: Session, template_id: str, version: int | None = None) -> tuple[Template, TemplateVersion]:
+    """The tenant's live template and one of its versions (the newest unless named); 404 otherwise."""
+    template = owned(session, Template, template_id)
+    if template.deleted_at is not None:
+        raise ProblemError("template_not_found", "No template with that id for this tenant.", 404)
+    number = template.version if version is None else version
+    row = session.query(TemplateVersion).filter_by(template_id=template.id, version=number).one_or_none()
+    if row is None:
+        raise ProblemError("template_version_not_found", f"Template {template.id} has no version {number} "
+                           f"(its newest is {template.version}).", 404)
+    return template, row
+
+
+@dataclass
+class TemplateRenderer:
+    """One template version, parsed once, rendered for as many value sets as a batch has rows."""
+
+    row: TemplateVersion
+    settings: Settings
+    parsed: ParsedBody
+    #: built once: a marshmallow schema costs more to build than to load a body with
+    schema: JobSpecSchema = field(default_factory=JobSpecSchema)
+    _assets: dict[tuple[str, str, AssetUse], ProblemError | None] = field(default_factory=dict)
+
+    @classmethod
+    def prepare(cls, row: TemplateVersion, settings: Settings) -> TemplateRenderer:
+        return cls(row, settings, ParsedBody.parse(row.body, filled_max_chars(settings)))
+
+    def render(self, session: Session, tenant: Tenant, given: Any, overrides: Mapping[str, Any], *,
+               check_webhook: Callable[[str, Settings], object] = check_webhook_url) -> intake.Intake:
+        """The job these values make, checked as POST /v1/jobs checks one; ``spec["template"]`` records where
+        it came from. Every refusal of a value names its variable."""
+        declared = self.row.variables
+        values = resolve_values(declared, given)
+        for variable in declared:
+            value = values[variable["name"]]
+            if value and variable["type"] in ("image", "video", "audio"):
+                for path in self.parsed.paths_of(variable["name"]):
+                    self._check_asset(session, tenant, variable, value, path)
+            elif value and variable["type"] == "voice":
+                try:
+                    resolve_voice(value, None, self.settings)
+                except MediaError as unknown:
+                    raise variable_problem("variable_type", variable["name"], unknown.detail) from None
+        body = self.parsed.fill(values)
+        for variable in declared:  # an optional asset, voice or colour left empty: the field is left out
+            if variable["type"] in WHOLE_FIELD_TYPES and not values[variable["name"]]:
+                for path in self.parsed.paths_of(variable["name"]):
+                    _parent(body, path)[path[-1]] = None
+        body.update({k: v for k, v in overrides.items() if v is not None and k in self.schema.fields})
+        if self.row.brand_kit_id and "brand_kit_id" in self.schema.fields:  # once jobs take brand kits (issue 19)
+            body.setdefault("brand_kit_id", self.row.brand_kit_id)
+        try:
+            spec = self.schema.load(body)
+        except ValidationError as exc:
+            raise ProblemError(validation_code(exc.messages), "The job this template makes is not valid with these "
+                               "values.", 422, errors=exc.messages) from None
+        checked = intake.check_spec(session, self.settings, tenant, spec, check_webhook=check_webhook)
+        self._check_fit(checked.spec.get("composition"), values)
+        checked.spec["template"] = {"id": self.row.template_id, "version": self.row.version, "variables": values}
+        return checked
+
+    def _check_asset(self, session: Session, tenant: Tenant, variable: Mapping[str, Any], value: str,
+                     path: Path) -> None:
+        use = asset_use(path)
+        key = (value, variable["name"], use)
+        if key not in self._assets:
+            self._assets[key] = self._asset_verdict(session, tenant, variable, value, use)
+        verdict = self._assets[key]
+        if verdict is not None:
+            raise verdict
+
+    @staticmethod
+    def _asset_verdict(session: Session, tenant: Tenant, variable: Mapping[str, Any], value: str,
+                       use: AssetUse) -> ProblemError | None:
+        name = variable["name"]
+        try:
+            asset = owned(session, Asset, value, tenant.id)
+        except ProblemError:
+            return variable_problem("asset_not_found", name, f"no asset {value!r} for this tenant.", 404)
+        if asset.kind != variable["type"]:
+            return variable_problem("variable_type", name, f"an {variable['type']} variable; {asset.id} is "
+                                    f"{'an' if asset.kind[0] in 'aeiou' else 'a'} {asset.kind}.")
+        try:
+            asset_for_use(session, tenant.id, value, f"variable {name!r}", use)
+        except ProblemError as refused:
+            return variable_problem(refused.code, name, refused.detail, refused.status,
+                                    purposes={"given": asset.purpose, "wanted": list(use.purposes)})
+        return None
+
+    def _check_fit(self, composition: dict[str, Any] | None, values: Mapping[str, str]) -> None:
+        if composition is None:
+            return
+        for path, slot in self.parsed.slots.items():
+            overlay = _overlay_at(composition, path)
+            canvas = composition["canvas"]
+            if overlay is not None and text_overflows(overlay, canvas["width"], canvas["height"]):
+                name = slot.names[0]
+                raise variable_problem("text_overflow", name, f"the text does not fit its {overlay['role']} overlay "
+                                       f"({len(overlay['text'])} characters), even wrapped and shrunk. Shorten it.")
+
+
+def _overlay_at(composition: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    """The normalised text overlay a body path's text became, if the path is an overlay's text."""
+    if path[-1] != "text" or len(path) < 3 or path[-3] != "overlays":
+        return None
+    scene = path[1] if path[0] == "scenes" and len(path) == 5 else 0
+    try:
+        overlay = composition["scenes"][scene]["overlays"][path[-2]]
+    except (IndexError, KeyError, TypeError):
+        return None
+    return overlay if overlay.get("type") == "text" else None
+
+
+def _parent(body: Any, path: Path) -> Any:
+    for part in path[:-1]:
+        body = body[part]
+    return body

@@ -1,0 +1,115 @@
+"""Batches from a stored template on SQLite: JSON rows or a CSV whose columns are
+the variables, every row checked before anything is made (errors by row index,
+each naming its variable), the 1,000-row bound, admission as any batch, and a
+template deleted while its batch runs."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+
+from domain.models import Job, Worker
+from domain.timeutil import utcnow
+from tasks.task_names import RENDER_JOB
+from tests.templates_fixtures import NEWS, csv_text, rows
+from tests.unit.api.test_templates import count_jobs, create, problem
+
+
+def upload(client, template_id: str, text: str, **form):
+    data = {"file": (io.BytesIO(text.encode()), "rows.csv"), "template_id": template_id, **form}
+    return client.post("/v1/batches", data=data, content_type="multipart/form-data")
+
+
+def test_json_rows_make_one_job_each_from_the_template(alpha):
+    made = create(alpha)
+    response = alpha.post("/v1/batches", json={"template_id": made["id"], "rows": rows(3),
+                                               "defaults": {"priority": 7}, "metadata": {"night": "sunday"}})
+    assert response.status_code == 201, response.get_json()
+    batch = response.get_json()
+    assert batch["size"] == 3 and batch["metadata"] == {"night": "sunday"}
+    jobs = [alpha.get(f"/v1/jobs/{job_id}").get_json() for job_id in batch["job_ids"]]
+    assert sorted(j["spec"]["script"] for j in jobs) == [f"Story {i}. Tonight, story number {i}." for i in range(3)]
+    assert all(j["template"] == {"id": made["id"], "version": 1} and j["priority"] == 7 for j in jobs)
+
+
+def test_a_filled_csv_makes_the_batch(alpha):
+    made = create(alpha)
+    header = alpha.get(f"/v1/templates/{made['id']}/csv").get_data(as_text=True).strip().split(",")
+    assert header == ["headline", "story", "voice", "accent"]
+    text = csv_text([*header, "priority", "draft"], [["Storm tonight", "Winds reach the coast.", "", "#ff0000", "8", "true"],
+                                                     ["Budget vote", "The council meets at nine.", "", "", "", ""]])
+    response = upload(alpha, made["id"], text)
+    assert response.status_code == 201, response.get_json()
+    jobs = [alpha.get(f"/v1/jobs/{i}").get_json()["spec"] for i in response.get_json()["job_ids"]]
+    colours = sorted(s["composition"]["scenes"][0]["background"]["color"] for s in jobs)
+    assert colours == ["#1f2937", "#ff0000"]  # an empty cell takes the default
+    documents = [alpha.get(f"/v1/jobs/{i}").get_json() for i in response.get_json()["job_ids"]]
+    assert sorted((d["priority"], d["draft"]) for d in documents) == [(5, False), (8, True)]
+
+
+def test_row_errors_come_before_anything_is_created_each_naming_its_variable(alpha, sessions):
+    made = create(alpha)
+    bad = rows(4)
+    bad[1]["voice"] = "no-such-voice"
+    del bad[3]["story"]
+    response = alpha.post("/v1/batches", json={"template_id": made["id"], "rows": bad})
+    body = problem(response, 422, "batch_invalid")
+    assert body["errors"] == {"1": {"code": "variable_type", "variable": "voice", "detail": body["errors"]["1"]["detail"]},
+                              "3": {"code": "variable_missing", "variable": "story",
+                                    "detail": body["errors"]["3"]["detail"]}}
+    assert count_jobs(sessions) == 0
+    text = csv_text(["headline", "story", "voice"], [["a", "b", ""], ["c", "d", "no-such-voice"]])
+    csv_body = problem(upload(alpha, made["id"], text), 422, "batch_invalid")
+    assert list(csv_body["errors"]) == ["1"] and csv_body["errors"]["1"]["variable"] == "voice"
+    assert count_jobs(sessions) == 0
+
+
+def test_a_header_naming_no_variables_is_refused(alpha, sessions):
+    made = create(alpha)
+    body = problem(upload(alpha, made["id"], csv_text(["priority"], [["5"]])), 422, "batch_header_invalid")
+    assert body["errors"]["variables"] == [v["name"] for v in NEWS["variables"]]
+    problem(upload(alpha, made["id"], csv_text(["headline", "stroy"], [["a", "b"]])), 422, "batch_header_invalid")
+    assert count_jobs(sessions) == 0
+
+
+def test_a_thousand_and_one_rows_are_too_many(alpha, sessions):
+    made = create(alpha)
+    problem(alpha.post("/v1/batches", json={"template_id": made["id"], "rows": rows(1001)}), 413, "batch_too_large")
+    text = csv_text(["headline", "story"], [[r["headline"], r["story"]] for r in rows(1001)])
+    problem(upload(alpha, made["id"], text), 413, "batch_too_large")
+    assert count_jobs(sessions) == 0
+
+
+def test_a_template_batch_is_admitted_as_much_as_the_pool_has_room_for(alpha, sessions, sender):
+    with sessions() as session, session.begin():
+        session.add(Worker(id="w", hostname="h", tag="cpu", arch="x86_64", concurrency=1, state="online",
+                           heartbeat_at=utcnow()))
+    made = create(alpha)
+    response = alpha.post("/v1/batches", json={"template_id": made["id"], "rows": rows(5)})
+    assert response.status_code == 201
+    assert len(sender.ids(RENDER_JOB)) == 2  # one running, one ready next: the rest wait their turn
+    assert set(sender.ids(RENDER_JOB)) <= set(response.get_json()["job_ids"])
+
+
+def test_a_template_deleted_while_its_batch_runs_leaves_its_jobs_whole(alpha, sessions):
+    made = create(alpha)
+    batch = alpha.post("/v1/batches", json={"template_id": made["id"], "rows": rows(2)}).get_json()
+    assert alpha.delete(f"/v1/templates/{made['id']}").status_code == 204
+    problem(alpha.post("/v1/batches", json={"template_id": made["id"], "rows": rows(1)}), 404, "template_not_found")
+    # the worker reads a job's spec alone: a template job's is what the same body sent to POST /v1/jobs makes
+    plain = alpha.post("/v1/jobs", json={**NEWS["body"], "script": "Story 0. Tonight, story number 0.", "voice": None,
+                                        "background": {"type": "color", "color": "#1f2937"},
+                                        "overlays": [{"type": "text", "text": "Story 0", "role": "lower_third"}]})
+    with sessions() as session:
+        specs = [j.spec for j in session.scalars(sa.select(Job).where(Job.batch_id == batch["id"]))]
+        first = dict(next(s for s in specs if s["template"]["variables"]["headline"] == "Story 0"))
+        assert first.pop("template") == {"id": made["id"], "version": 1,
+                                         "variables": {**rows(1)[0], "voice": "", "accent": "#1f2937"}}
+        expected = dict(session.get_one(Job, plain.get_json()["id"]).spec)
+    assert first == expected
+
+
+def test_an_unknown_template_id_is_not_found(alpha):
+    problem(alpha.post("/v1/batches", json={"template_id": "tpl_nothing", "rows": rows(1)}), 404,
+            "template_not_found")
