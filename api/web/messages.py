@@ -53,6 +53,7 @@ BY_CODE = {
     "too_many_jobs_in_flight": "Too many videos are being made at once. Wait for some to finish, then submit again.",
     "batch_file_missing": "Choose the filled spreadsheet (CSV) to upload.",
     "batch_empty": "The spreadsheet has no rows under its header.",
+    "batch_invalid": "Some rows have problems, listed below by their line in the file; nothing was made.",
     "variable_missing": "Fill in every required column.",
     "variable_unknown": "The spreadsheet has a column the template does not use.",
     "text_overflow": "A text is too long to fit its place on the picture. Shorten it.",

@@ -22,6 +22,7 @@ from api.web.blueprint import page
 from api.web.catalog import load_catalog
 from api.web.job_form import job_request
 from api.web.jobs import render_new_job
+from api.web.messages import sentence
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors
 
@@ -163,7 +164,8 @@ def batch_from_template(template_id):
         batch = public_api.call("POST", "/v1/batches", data=data).body
     except ApiRefused as refused:
         if refused.code == "batch_invalid":
-            return _template_page(template_id, {"file": {"code": refused.code, "message": refused.detail}},
+            message = sentence(refused.code, "file", refused.detail)
+            return _template_page(template_id, {"file": {"code": refused.code, "message": message}},
                                   rows=_row_problems(refused.errors), status=422)
         return _template_page(template_id, field_errors(refused, FIELD_OF_CODE, "file"), status=refused.status)
     return redirect(url_for("page.batch", batch_id=batch["id"]), 303)
