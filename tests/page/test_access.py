@@ -101,7 +101,7 @@ def test_the_one_time_sign_in_link_works_once(page_farm, browser):
     try:
         tab = second.new_page()
         assert tab.goto(link).status == 401
-        expect(tab.get_by_text("sign_in_link_invalid")).to_be_visible()
+        expect(tab.locator('[data-code="sign_in_link_invalid"]')).to_be_visible()
     finally:
         second.close()
 
