@@ -26,6 +26,7 @@ from api import (
     jobs,
     openapi_shapes,
     pools,
+    previews,
     problems,
     request_bounds,
     template_batches,
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None, sender: TaskSender | None = Non
     api.spec.components.schema("BatchCreate", schema=batches.BatchCreateSchema)
     api.spec.components.schema("TemplateBatchCreate", schema=template_batches.TemplateBatchCreateSchema)
     for module in (assets, jobs, job_history, job_retry, drafts, batches, webhooks, verify, pools, workers, usage,
-                   catalog, api_keys, files, brand_kits, templates):
+                   catalog, api_keys, files, brand_kits, templates, previews):
         api.register_blueprint(module.blp)
     app.register_blueprint(api_reference.blp)  # /docs: the reference, drawn from /openapi.json
     web.install(app)  # the web page, served by this same process

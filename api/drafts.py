@@ -53,7 +53,7 @@ def approve_draft(session: Session, settings: Settings, principal: Principal, jo
     intake.check_some_worker_serves(session, settings, pool, model.name)
     final = intake.new_job(session, settings, tenant, intake.Intake(
         spec=final_spec(draft.spec), pool=pool, priority=draft.priority, metadata=dict(draft.metadata_ or {}),
-        webhook_url=draft.webhook_url, accelerator=draft.accelerator))
+        webhook_url=draft.webhook_url, accelerator=draft.accelerator, title=draft.title))
     final.draft_of = draft.id
     draft.final_job_id = final.id
     add_event(session, draft, EventType.APPROVED, attempt=draft.attempt, final_job_id=final.id)

@@ -29,6 +29,7 @@ from domain.poolstats import live_workers
 from domain.presets import PRESETS
 from domain.states import EventType, JobState
 from domain.timeutil import utcnow
+from domain.titles import job_title
 from media.render import known_models
 from media.tts import check_script, voice_for_script
 from tasks.webhook_targets import check_webhook_url
@@ -46,6 +47,7 @@ class Intake:
     metadata: dict[str, Any]
     webhook_url: str | None
     accelerator: str
+    title: str | None = None
 
 
 def choose_pool(session: Session, settings: Settings, accelerator: str, model_pools: Collection[str] | None,
@@ -138,7 +140,7 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
     pool = choose_pool(session, settings, body["accelerator"], model.pools, model.name)
     check_some_worker_serves(session, settings, pool, model.name)
     return Intake(spec=spec, pool=pool, priority=body["priority"], metadata=metadata, webhook_url=webhook_url,
-                  accelerator=body["accelerator"])
+                  accelerator=body["accelerator"], title=job_title(body.get("title"), spec))
 
 
 def check_speech_and_face(session: Session, settings: Settings, tenant: Tenant, source: dict[str, Any],
@@ -244,7 +246,7 @@ def _watermark(tenant: Tenant, kit_watermark: dict[str, Any], asked: dict[str, A
 def request_hash(body: dict[str, Any]) -> str:
     """The Idempotency-Key's fingerprint of a request. Composition fields left out do not count, so a square
     job's fingerprint is what it was before compositions existed (a retry across the upgrade replays)."""
-    counted = {k: v for k, v in body.items() if not (k in (*COMPOSITION_KEYS, "brand_kit_id") and v is None)}
+    counted = {k: v for k, v in body.items() if not (k in (*COMPOSITION_KEYS, "brand_kit_id", "title") and v is None)}
     return hashlib.sha256(json.dumps(counted, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -261,7 +263,7 @@ def check_in_flight_limit(session: Session, settings: Settings, tenant: Tenant, 
 
 def new_job(session: Session, settings: Settings, tenant: Tenant, intake: Intake, *, idempotency_key: str | None = None,
             body_hash: str | None = None, batch_id: str | None = None) -> Job:
-    job = Job(tenant_id=tenant.id, batch_id=batch_id, status=JobState.QUEUED, pool=intake.pool, accelerator=intake.accelerator,
+    job = Job(tenant_id=tenant.id, batch_id=batch_id, status=JobState.QUEUED, title=intake.title, pool=intake.pool, accelerator=intake.accelerator,
               priority=intake.priority, spec=intake.spec, metadata_=intake.metadata, webhook_url=intake.webhook_url,
               idempotency_key=idempotency_key, request_hash=body_hash, wm_code=new_wm_code(),
               idempotency_expires_at=(utcnow() + timedelta(seconds=settings.idempotency_ttl_s)) if idempotency_key else None)

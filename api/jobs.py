@@ -57,6 +57,14 @@ def _poll_hint(job: Job) -> str | None:
     return "2" if job.status == JobState.RUNNING else "5"
 
 
+def _matching(q: str) -> sa.ColumnElement[bool]:
+    """Title or metadata containing ``q``, case-insensitively, the same on PostgreSQL and SQLite: the
+    metadata is searched as its JSON text (so a key matches too), with LIKE's wildcards escaped."""
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return sa.or_(Job.title.ilike(pattern, escape="\\"),
+                  sa.cast(Job.metadata_, sa.Text).ilike(pattern, escape="\\"))
+
+
 @blp.route("")
 class Jobs(MethodView):
     @blp.arguments(JobSpecSchema)
@@ -112,6 +120,10 @@ class Jobs(MethodView):
                 stmt = stmt.where(Job.status == query["status"])
             if query["batch_id"]:
                 stmt = stmt.where(Job.batch_id == query["batch_id"])
+            if query["template_id"]:
+                stmt = stmt.where(Job.spec["template"]["id"].as_string() == query["template_id"])
+            if query["q"]:
+                stmt = stmt.where(_matching(query["q"]))
             if query["cursor"]:
                 stmt = stmt.where(Job.id < query["cursor"])
             rows = session.scalars(stmt.order_by(Job.id.desc()).limit(query["limit"] + 1)).all()

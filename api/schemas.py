@@ -227,6 +227,8 @@ class JobSpecSchema(StrictSchema):
     language = Text(max_length=16, load_default=None, allow_none=True,
                              metadata={"description": "BCP 47-ish language code, e.g. en-US, zh; picks a voice if none given."})
     model = Text(max_length=100, min_length=1, load_default="builtin")
+    title = Text(max_length=200, load_default=None, allow_none=True, metadata={
+        "description": "What the jobs list shows; default: the script's first words."})
     params = fields.Nested(RenderParamsSchema, load_default=dict)
     accelerator = fields.String(load_default="auto", validate=validate.OneOf(ACCELERATORS))
     priority = fields.Integer(strict=True, load_default=5, validate=validate.Range(min=0, max=9),
@@ -331,8 +333,11 @@ class JobSchema(Schema):
     attempts = fields.Integer()
     priority = fields.Integer()
     batch_id = fields.String(allow_none=True)
+    title = fields.String(allow_none=True, metadata={"description": "The caller's title, else the script's first words."})
     template = fields.Dict(allow_none=True, metadata={
         "description": "The template `{id, version}` this job was made from (POST /v1/templates/{id}/jobs), if any."})
+    poster_url = fields.String(allow_none=True, metadata={"description": "A signed link to the poster (JPEG), once "
+                                                                         "the job has succeeded."})
     draft = fields.Boolean(metadata={"description": "A cheap preview; approve it to render the final."})
     draft_of = fields.String(allow_none=True, metadata={"description": "On a final job: the draft it was approved from."})
     final_job_id = fields.String(allow_none=True, metadata={"description": "On an approved draft: its final job."})
@@ -356,6 +361,9 @@ class JobListSchema(Schema):
 class JobListQuerySchema(StrictSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(JOB_STATES))
     batch_id = Id(load_default=None)
+    template_id = Id(load_default=None)
+    q = Text(max_length=200, load_default=None, metadata={
+        "description": "Jobs whose title or metadata contains this text (case-insensitive)."})
     cursor = Id(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 

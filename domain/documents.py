@@ -55,6 +55,14 @@ def _absolute(url: str, base_url: str) -> str:
     return base_url.rstrip("/") + url if url.startswith("/") else url
 
 
+def _poster_url(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: str) -> str | None:
+    """The poster's signed link (the jobs list's thumbnail), on a succeeded job that has one."""
+    poster = ((job.output or {}).get("files") or {}).get("poster")
+    if sign is None or not poster:
+        return None
+    return _absolute(sign(poster["key"], expiry_s), base_url)
+
+
 def eta_seconds(job: Job) -> float | None:
     """Remaining time of a running job, from its progress so far."""
     if job.status != JobState.RUNNING or not job.started_at or job.progress <= 0.02:
@@ -77,7 +85,9 @@ def job_document(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: str
         "attempts": job.attempt,
         "priority": job.priority,
         "batch_id": job.batch_id,
+        "title": job.title,
         "template": _template_of(job),
+        "poster_url": _poster_url(job, sign if succeeded else None, expiry_s, base_url),
         "draft": bool((job.spec or {}).get("draft")),
         "draft_of": job.draft_of,
         "final_job_id": job.final_job_id,

@@ -221,6 +221,8 @@ class Job(Base):
     draft_of: Mapped[str | None] = mapped_column(sa.String(40))
     final_job_id: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
     status: Mapped[str] = mapped_column(EnumString(JobState, 16), default=JobState.QUEUED.value)
+    #: what the jobs list shows: the caller's, else the script's first words (domain/titles)
+    title: Mapped[str | None] = mapped_column(sa.String(200))
     stage: Mapped[str | None] = mapped_column(EnumString(Stage, 16))
     progress: Mapped[float] = mapped_column(default=0.0)
     pool: Mapped[str] = mapped_column(sa.String(32))

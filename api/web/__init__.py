@@ -16,7 +16,18 @@ from urllib.parse import urlsplit
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 
-from api.web import batches, jobs, operator, responses, signin, verify, webhooks  # noqa: F401  (their routes)
+from api.web import (  # noqa: F401  (their routes)
+    batches,
+    brand_kit_pages,
+    composer,
+    jobs,
+    operator,
+    responses,
+    signin,
+    template_pages,
+    verify,
+    webhooks,
+)
 from api.web import session as page_session
 from api.web.blueprint import csrf, page
 from domain.config import Settings

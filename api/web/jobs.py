@@ -12,52 +12,63 @@ from flask import abort, make_response, redirect, render_template, request, url_
 from api.context import ctx
 from api.web import public_api
 from api.web.blueprint import page
-from api.web.catalog import job_fields_from_form, load_catalog
+from api.web.catalog import load_catalog
+from api.web.compose_form import ASPECTS, BACKGROUND_TYPES, CAPTION_STYLES, DEFAULT_PLACE
+from api.web.job_form import FIELD_OF_CODE, job_request
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag
 from domain.states import FINISHED_STATES, JobState
 
 FINISHED = tuple(s.value for s in FINISHED_STATES)
-#: the new-video form's field each of the API's codes concerns
-FIELD_OF_CODE = {
-    "script_empty": "script", "script_too_long": "script", "script_unspeakable": "script",
-    "text_invalid_character": "script",
-    "avatar_unknown": "avatar", "avatar_not_image": "avatar", "asset_not_found": "avatar",
-    "avatar_no_face": "avatar", "avatar_too_small": "avatar",
-    "voice_unknown": "voice", "voice_unavailable": "voice", "voice_language_mismatch": "voice",
-    "language_unknown": "voice", "voice_with_audio": "voice",
-    "model_unknown": "model", "no_compatible_pool": "model", "model_unavailable": "model",
-    "duration_mismatch": "params.duration",
-    "asset_not_audio": "narration", "audio_too_long": "narration", "audio_too_short": "narration",
-    "transcript_too_long": "transcript",
-}
 #: what the page says when "a recorded narration" is chosen and none was uploaded
 NO_NARRATION = {"code": "asset_empty", "message": "Upload the narration first."}
 PAGE_SIZE = 50
 
 
 # --- the list -------------------------------------------------------------------------------
-def _job_rows(status: str | None, cursor: str | None) -> dict:
-    return public_api.get("/v1/jobs", status=status or None, cursor=cursor or None, limit=PAGE_SIZE)
+#: the list's search and filters, as the query string carries them to GET /v1/jobs
+LIST_FILTERS = ("q", "status", "template_id", "batch_id")
+
+
+def _filters() -> dict[str, str]:
+    return {k: request.args[k].strip() for k in LIST_FILTERS if (request.args.get(k) or "").strip()}
+
+
+def _job_rows(filters: dict[str, str], cursor: str | None) -> dict:
+    return public_api.get("/v1/jobs", **filters, cursor=cursor or None, limit=PAGE_SIZE)
 
 
 def _row_basis(listing: dict) -> list:
-    return [(j["id"], j["status"], j["stage"], round(j["progress"], 2)) for j in listing["items"]]
+    return [(j["id"], j["status"], j["stage"], round(j["progress"], 2), bool(j.get("poster_url")))
+            for j in listing["items"]]
+
+
+def _choices(path: str) -> list[dict]:
+    """The filter's choices (templates, recent batches); none when the API has no such list."""
+    try:
+        return list(public_api.get(path, limit=50).get("items", []))
+    except ApiRefused:
+        return []
 
 
 @page.route("/jobs")
 def jobs():
-    status = request.args.get("status") or None
-    listing = _job_rows(status, request.args.get("cursor"))
-    return render_template("jobs.html", title="Jobs", listing=listing, status=status,
-                           statuses=tuple(s.value for s in JobState))
+    filters = _filters()
+    try:
+        listing = _job_rows(filters, request.args.get("cursor"))
+        errors = {}
+    except ApiRefused as refused:
+        listing, errors = {"items": [], "next_cursor": None}, field_errors(refused, {}, "q")
+    return render_template("jobs.html", title="Jobs", listing=listing, filters=filters, errors=errors,
+                           statuses=tuple(s.value for s in JobState), templates=_choices("/v1/templates"),
+                           batches=_choices("/v1/batches")), 422 if errors else 200
 
 
 @page.route("/jobs/rows")
 def job_rows():
-    status = request.args.get("status") or None
-    listing = _job_rows(status, request.args.get("cursor"))
-    return fragment_with_etag("fragments/job_rows.html", _row_basis(listing), listing=listing, status=status)
+    filters = _filters()
+    listing = _job_rows(filters, request.args.get("cursor"))
+    return fragment_with_etag("fragments/job_rows.html", _row_basis(listing), listing=listing, filters=filters)
 
 
 # --- a new video ----------------------------------------------------------------------------
@@ -65,40 +76,35 @@ def _form_values() -> dict[str, Any]:
     return {k: v for k, v in request.form.items() if k != "csrf_token"}
 
 
-def _job_request(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
-    avatar = form.get("preset") or form.get("avatar_asset_id") or ""
-    if form.get("source") == "narration":  # the narration speaks for itself: no script, no voice
-        return {"audio_asset_id": form["audio_asset_id"], "transcript": form.get("transcript") or None,
-                "avatar": avatar, **job_fields_from_form(form, catalog, ("model",))}
-    return {"script": form.get("script", ""), "avatar": avatar, **job_fields_from_form(form, catalog, ("voice", "model"))}
-
-
 @page.route("/jobs/new", methods=["GET", "POST"])
 def new_job():
     catalog = load_catalog()
-    form: dict[str, Any] = {"draft": "on"}
+    form: dict[str, Any] = {"draft": "on", "vary_script": "on", "vary_headline": "on", "vary_voice": "on"}
     errors: dict[str, dict[str, str]] = {}
-    portrait = narration = None
     if request.method == "POST":
         form = _form_values()
         if form.get("source") == "narration" and not form.get("audio_asset_id"):
             errors = {"narration": NO_NARRATION}
         else:
             try:
-                job = public_api.post("/v1/jobs", _job_request(form, catalog))
+                job = public_api.post("/v1/jobs", job_request(form, catalog))
                 return redirect(url_for("page.job", job_id=job["id"]), 303)
             except ApiRefused as refused:
                 errors = field_errors(refused, FIELD_OF_CODE, "form")
-        if form.get("avatar_asset_id"):
-            portrait = _asset_or_none(form["avatar_asset_id"])
-        if form.get("audio_asset_id"):
-            narration = _asset_or_none(form["audio_asset_id"])
-    status = 422 if errors else 200
+    return render_new_job(form, errors, catalog)
+
+
+def render_new_job(form: dict[str, Any], errors: dict[str, dict[str, str]], catalog: dict):
+    """The new-video page with the form as sent (its uploads shown again) and the errors beside their fields."""
+    asset = {k: _asset_or_none(form[k]) if form.get(k) else None
+             for k in ("avatar_asset_id", "audio_asset_id", "background.asset_id", "music.asset_id")}
+    open_settings = any(k.startswith(("params.", "model")) for k in errors)
     return render_template("new_job.html", title="New video", catalog=catalog, form=form, errors=errors,
-                           portrait=portrait, narration=narration,
-                           settings_open=any(k.startswith(("params.", "model")) for k in errors),
-                           max_bytes=ctx().settings.max_asset_bytes,
-                           max_chars=ctx().settings.max_script_chars), status
+                           portrait=asset["avatar_asset_id"], narration=asset["audio_asset_id"], aspects=ASPECTS,
+                           places=DEFAULT_PLACE, caption_styles=CAPTION_STYLES, background_types=BACKGROUND_TYPES,
+                           background=asset["background.asset_id"], music=asset["music.asset_id"],
+                           settings_open=open_settings, max_bytes=ctx().settings.max_asset_bytes,
+                           max_chars=ctx().settings.max_script_chars), 422 if errors else 200
 
 
 def _asset_or_none(asset_id: str) -> dict | None:

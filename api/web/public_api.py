@@ -39,6 +39,7 @@ class ApiAnswer:
     status: int
     body: Any
     headers: dict[str, str]
+    raw: bytes = b""  # the body's bytes, for an answer that is not JSON (a preview's PNG)
 
 
 def _this_app() -> Flask:
@@ -59,7 +60,7 @@ def call(method: str, path: str, *, json: Any = None, data: dict | None = None, 
         raise ApiRefused(response.status_code, body.get("code") or "http_error",
                          body.get("detail") or body.get("title") or "The request was refused.",
                          body.get("errors"), answer_headers)
-    return ApiAnswer(response.status_code, body, answer_headers)
+    return ApiAnswer(response.status_code, body, answer_headers, response.data)
 
 
 def get(path: str, **query: Any) -> Any:
@@ -70,14 +71,19 @@ def post(path: str, json: Any = None, **kwargs: Any) -> Any:
     return call("POST", path, json=json, **kwargs).body
 
 
-def forward_upload(path: str, empty_message: str, field: str = "file") -> tuple[Any, dict[str, str] | None]:
-    """The browser's file in ``field`` POSTed on to the API at ``path``: (the API's document, None), or
-    (None, the error to show: ``asset_empty`` with ``empty_message`` when no file was chosen)."""
+def forward_upload(path: str, empty_message: str, field: str = "file",
+                   purpose: str | None = None) -> tuple[Any, dict[str, str] | None]:
+    """The browser's file in ``field`` POSTed on to the API at ``path`` (with the asset's ``purpose``, if
+    given): (the API's document, None), or (None, the error to show: ``asset_empty`` with ``empty_message``
+    when no file was chosen)."""
     upload = request.files.get(field)
     if upload is None or not upload.filename:
         return None, {"code": "asset_empty", "message": empty_message}
+    data: dict[str, Any] = {"file": (upload.stream, upload.filename, upload.mimetype)}
+    if purpose:
+        data["purpose"] = purpose
     try:
-        return call("POST", path, data={"file": (upload.stream, upload.filename, upload.mimetype)}).body, None
+        return call("POST", path, data=data).body, None
     except ApiRefused as refused:
         return None, {"code": refused.code, "message": refused.detail}
 

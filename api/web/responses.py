@@ -13,13 +13,15 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from api.web.blueprint import page
+from api.web.messages import SCHEMA_CODES, sentence
 from api.web.public_api import ApiRefused
 from domain.errors import ProblemError
 
 log = logging.getLogger(__name__)
 
-TENANT_NAV = [("page.jobs", "Jobs"), ("page.new_job", "New video"), ("page.batches", "Batches"),
-              ("page.webhooks", "Webhooks"), ("page.verify", "Verify")]
+TENANT_NAV = [("page.jobs", "Jobs"), ("page.new_job", "New video"), ("page.templates", "Templates"),
+              ("page.batches", "Batches"), ("page.brand_kits", "Brand kits"), ("page.webhooks", "Webhooks"),
+              ("page.verify", "Verify")]
 OPERATOR_NAV = [("page.workers", "Workers"), ("page.usage", "Usage"), ("page.keys", "API keys")]
 
 
@@ -45,7 +47,8 @@ def field_errors(refused: ApiRefused, field_of_code: dict[str, str], default: st
     API names fields, else the field the code concerns (``field_of_code``), else ``default``."""
     found: dict[str, dict[str, str]] = {}
     if refused.code in field_of_code:
-        found[field_of_code[refused.code]] = {"code": refused.code, "message": refused.detail}
+        name = field_of_code[refused.code]
+        found[name] = {"code": refused.code, "message": sentence(refused.code, name, refused.detail)}
         return found
 
     def walk(prefix: str, value: Any) -> None:
@@ -53,14 +56,14 @@ def field_errors(refused: ApiRefused, field_of_code: dict[str, str], default: st
             for key, sub in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), sub)
         elif isinstance(value, list):
-            found[prefix] = {"code": refused.code, "message": " ".join(str(v) for v in value)}
+            found[prefix] = {"code": refused.code, "message": sentence(refused.code, prefix, " ".join(map(str, value)))}
         else:
-            found[prefix] = {"code": refused.code, "message": str(value)}
+            found[prefix] = {"code": refused.code, "message": sentence(refused.code, prefix, str(value))}
 
-    if isinstance(refused.errors, dict) and refused.code in ("validation_error", "unknown_field", "param_out_of_range"):
+    if isinstance(refused.errors, dict) and refused.code in SCHEMA_CODES:
         walk("", refused.errors)
     if not found:
-        found[default] = {"code": refused.code, "message": refused.detail}
+        found[default] = {"code": refused.code, "message": sentence(refused.code, default, refused.detail)}
     return found
 
 

@@ -101,7 +101,7 @@ def test_the_one_time_sign_in_link_works_once(page_farm, browser):
     try:
         tab = second.new_page()
         assert tab.goto(link).status == 401
-        expect(tab.get_by_text("sign_in_link_invalid")).to_be_visible()
+        expect(tab.locator('[data-code="sign_in_link_invalid"]')).to_be_visible()
     finally:
         second.close()
 
@@ -111,7 +111,7 @@ def test_bad_api_key_is_shown_next_to_the_field(page_farm, tab):
     tab.get_by_label("API key").fill("tfk_not-a-key")
     tab.get_by_role("button", name="Sign in").click()
     expect(tab.get_by_label("API key")).to_have_attribute("aria-invalid", "true")
-    expect(tab.get_by_text("invalid_api_key")).to_be_visible()
+    expect(tab.locator('[data-code="invalid_api_key"]')).to_be_visible()
 
 
 def test_idle_polls_of_a_fragment_are_304(page_farm, tab):
@@ -143,12 +143,12 @@ def test_the_script_counter_and_the_apis_refusal_next_to_the_script(page_farm, t
     tab.get_by_label("Or pick a preset portrait").select_option("astronaut")
     tab.get_by_role("button", name="Submit").click()
     expect(tab.get_by_label("Script", exact=True)).to_have_attribute("aria-invalid", "true")
-    expect(tab.get_by_text("script_too_long")).to_be_visible()
+    expect(tab.locator('[data-code="script_too_long"]')).to_have_text(f"The script has {limit + 5} characters; the limit is {limit}.")
     # a script but no portrait: the API's refusal sits by the portrait
     tab.get_by_label("Script", exact=True).fill("Short.")
     tab.get_by_label("Or pick a preset portrait").select_option("")
     tab.get_by_role("button", name="Submit").click()
-    expect(tab.get_by_role("group", name="Portrait").get_by_text(re.compile("avatar|validation_error"))).to_be_visible()
+    expect(tab.get_by_role("group", name="Portrait").get_by_text("Choose a portrait or a preset.")).to_be_visible()
 
 
 def test_a_too_large_portrait_is_stopped_before_it_is_sent(page_farm, tab, tmp_path):

@@ -83,7 +83,7 @@ def test_every_page_has_no_axe_violations(page_farm, browser, operator_key, fini
         check(tab, "new-video", scheme)
         tab.get_by_label("Script", exact=True).fill("a" * (page_farm.settings.max_script_chars + 1))
         tab.get_by_role("button", name="Submit").click()
-        expect(tab.get_by_text("script_too_long")).to_be_visible()
+        expect(tab.locator('[data-code="script_too_long"]')).to_be_visible()
         check(tab, "new-video-refused", scheme)
         tab.get_by_label("A recorded narration", exact=False).check()
         tab.get_by_role("button", name="Submit").click()

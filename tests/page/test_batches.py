@@ -35,7 +35,7 @@ def test_a_bad_row_creates_nothing_and_the_fixed_file_creates_every_job(page_far
     expect(problems.get_by_role("row")).to_have_count(2)  # the header and the one bad row
     expect(problems.get_by_role("rowheader", name="Row 3")).to_be_visible()  # line 3 of the file
     expect(problems).to_contain_text("avatar_unknown")
-    expect(tab.get_by_text("batch_invalid")).to_be_visible()
+    expect(tab.locator('[data-code="batch_invalid"]')).to_be_visible()
     assert api.get("/v1/jobs").json()["items"] == []
 
     fixed = tmp_path / "fixed.csv"

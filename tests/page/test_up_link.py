@@ -51,6 +51,6 @@ def test_talkfarm_up_prints_the_page_and_a_link_that_signs_in_once(up_log, brows
                 expect(tab.get_by_role("heading", name="Jobs", exact=True)).to_be_visible()
                 expect(tab.get_by_role("link", name="Workers")).to_be_visible()
             else:
-                expect(tab.get_by_text("sign_in_link_invalid")).to_be_visible()
+                expect(tab.locator('[data-code="sign_in_link_invalid"]')).to_be_visible()
         finally:
             context.close()

@@ -112,3 +112,92 @@
     document.querySelectorAll("textarea[data-max-chars]").forEach(updateCounter);
   });
 })();
+
+// --- the composer: the presenter on a small stage, dragged or moved with the keys -------------
+(function () {
+  "use strict";
+  var STEP = 0.05;
+  function el(id) { return document.getElementById(id); }
+  function value(input) {
+    var v = parseFloat(input.value !== "" ? input.value : input.placeholder);
+    return isNaN(v) ? 0 : v;
+  }
+  function clamp(v, lo, hi) { return Math.min(hi, Math.max(lo, v)); }
+  function round(v) { return Math.round(v * 100) / 100; }
+  function aspect() {
+    var select = el("aspect");
+    return select && select.value ? select.value : "16:9";
+  }
+  function ratio() {  // width over height of the chosen canvas
+    var parts = aspect().split(":");
+    return parseFloat(parts[0]) / parseFloat(parts[1]);
+  }
+  // the presenter's box on the stage, as the farm places it: side = scale x height, centre at offset
+  function draw() {
+    var handle = el("stage-presenter"), stage = el("stage");
+    if (!handle || !stage) return;
+    stage.dataset.aspect = aspect();
+    var scale = value(el("character.scale")), x = value(el("character.x")), y = value(el("character.y"));
+    var w = scale / ratio(), h = scale;  // shares of the stage's width and height
+    handle.style.width = (w * 100) + "%";
+    handle.style.height = (h * 100) + "%";
+    handle.style.left = (((1 + x) / 2 - w / 2) * 100) + "%";
+    handle.style.top = (((1 + y) / 2 - h / 2) * 100) + "%";
+  }
+  function set(input, v) {
+    input.value = round(v);
+    draw();
+  }
+  function changed(input) { input.dispatchEvent(new Event("change", { bubbles: true })); }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var handle = el("stage-presenter"), stage = el("stage"), select = el("aspect");
+    if (!handle || !stage) return;
+    var places = JSON.parse(select.dataset.places);
+    select.addEventListener("change", function () {
+      var place = places[aspect()];
+      if (place) {
+        el("character.x").placeholder = place[0];
+        el("character.y").placeholder = place[1];
+        el("character.scale").placeholder = place[2];
+      }
+      draw();
+    });
+    ["character.scale", "character.x", "character.y"].forEach(function (id) { el(id).addEventListener("input", draw); });
+    var dragging = false;
+    function moveTo(evt) {
+      var box = stage.getBoundingClientRect();
+      set(el("character.x"), clamp(((evt.clientX - box.left) / box.width) * 2 - 1, -1, 1));
+      set(el("character.y"), clamp(((evt.clientY - box.top) / box.height) * 2 - 1, -1, 1));
+    }
+    handle.addEventListener("pointerdown", function (evt) {
+      dragging = true;
+      handle.setPointerCapture(evt.pointerId);
+      evt.preventDefault();
+    });
+    handle.addEventListener("pointermove", function (evt) { if (dragging) moveTo(evt); });
+    handle.addEventListener("pointerup", function () {
+      if (!dragging) return;
+      dragging = false;
+      changed(el("character.x"));
+    });
+    handle.addEventListener("keydown", function (evt) {
+      var x = el("character.x"), y = el("character.y"), s = el("character.scale"), target = null;
+      if (evt.key === "ArrowLeft") { set(x, clamp(value(x) - STEP, -1, 1)); target = x; }
+      else if (evt.key === "ArrowRight") { set(x, clamp(value(x) + STEP, -1, 1)); target = x; }
+      else if (evt.key === "ArrowUp") { set(y, clamp(value(y) - STEP, -1, 1)); target = y; }
+      else if (evt.key === "ArrowDown") { set(y, clamp(value(y) + STEP, -1, 1)); target = y; }
+      else if (evt.key === "+" || evt.key === "=") { set(s, clamp(value(s) + STEP, 0.1, 2)); target = s; }
+      else if (evt.key === "-" || evt.key === "_") { set(s, clamp(value(s) - STEP, 0.1, 2)); target = s; }
+      if (target) { evt.preventDefault(); changed(target); }
+    });
+    draw();
+  });
+  // an upload that chose a background or music (or a portrait) changes the preview too
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var id = evt.detail.target && evt.detail.target.id;
+    if (id === "background-result" || id === "music-result" || id === "portrait-result") {
+      document.body.dispatchEvent(new Event("composer-changed"));
+    }
+  });
+})();

@@ -1,0 +1,152 @@
+"""/v1/previews: the still of a job body's frame at a moment, as a PNG.
+
+The body is checked exactly as POST /v1/jobs checks it (``intake.check_spec``:
+the same 4xx with the same codes), nothing is stored and no job is made; then
+``media.preview`` draws the frame from the checked ``spec["composition"]``. A
+job without canvas (the square face video) previews as its framed portrait.
+
+The work is CPU in the API's own process, so it is bounded: the canvas by the
+job limits (at most 3840×2160), and the previews drawn at once by
+``PREVIEWS_AT_ONCE`` (another caller waits briefly, then gets a 503
+``preview_busy`` with Retry-After). The portrait's analysis and matte are kept
+in memory by the photo's hash (the matte also in storage, under the key the
+worker's matte cache uses, so a preview pays for a photo's matte once for
+every later job too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+from flask import Response, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from api import intake
+from api.context import ctx
+from api.ownership import owned
+from api.schemas import JobSpecSchema
+from domain.composition_rules import MAX_OVERLAY_TIME_S
+from domain.errors import ProblemError
+from domain.models import Asset, Tenant
+from domain.presets import preset_path
+from media.compose import MATTE_VERSION, matte_from_png, matte_png, portrait_matte
+from media.errors import MediaError
+from media.preview import Portrait, first_frame, png_bytes, still
+from media.render import FORMAT_VERSION, analyze_portrait, decode_portrait
+
+blp = Blueprint("previews", __name__, url_prefix="/v1/previews", description="Stills of a composed job, before it is made")
+
+#: previews drawn at once in one API process; more wait up to BUSY_WAIT_S, then 503
+PREVIEWS_AT_ONCE, BUSY_WAIT_S = 2, 5.0
+#: photos whose decoded pixels, analysis and matte are kept in memory (a composer changes other fields)
+PORTRAITS_KEPT = 8
+
+_slots = threading.BoundedSemaphore(PREVIEWS_AT_ONCE)
+_portraits: OrderedDict[tuple[str, bool], Portrait] = OrderedDict()
+_portraits_lock = threading.Lock()
+
+
+class PreviewRequestSchema(JobSpecSchema):
+    at_s = fields.Float(load_default=0.0, validate=validate.Range(min=0.0, max=MAX_OVERLAY_TIME_S), metadata={
+        "description": "The moment shown, in seconds from the first scene's start: the overlays shown then."})
+
+
+def square_composition(spec: dict[str, Any]) -> dict[str, Any]:
+    """A square job as a composition: the framed portrait filling a canvas of the render's resolution."""
+    side = int(spec["params"]["resolution"])
+    return {"canvas": {"width": side, "height": side}, "captions": {},
+            "scenes": [{"avatar": spec["avatar"], "script": spec.get("script"), "overlays": [],
+                        "background": {"type": "portrait"},
+                        "character": {"style": "normal", "scale": 2.0, "offset": {"x": 0.0, "y": 0.0}, "matting": False}}]}
+
+
+@blp.route("")
+class Previews(MethodView):
+    @blp.arguments(PreviewRequestSchema)
+    @blp.response(200, description="The frame (PNG; with alpha on a transparent background)", content_type="image/png")
+    @blp.alt_response(422, response="Problem")
+    @blp.alt_response(503, response="Problem")
+    def post(self, body):
+        """The still of a job body's frame at `at_s`: presenter at rest, background, overlays, a sample caption."""
+        at_s = float(body.pop("at_s"))
+        c = ctx()
+        with c.sessions() as session:
+            tenant = session.get_one(Tenant, g.tenant_id)
+            checked = intake.check_spec(session, c.settings, tenant, body)
+            spec = checked.spec
+            composition = spec.get("composition") or square_composition(spec)
+            scene = composition["scenes"][0]
+            keys = {a.id: (a.storage_key, a.kind, a.info) for a in _assets(session, composition)}
+        if not _slots.acquire(timeout=BUSY_WAIT_S):
+            raise ProblemError("preview_busy", "Other previews are being drawn; try again in a moment.", 503,
+                               headers={"Retry-After": "2"})
+        try:
+            portrait = _portrait(scene["avatar"], keys, bool(scene["character"].get("matting")))
+            frame = still(composition, portrait, spec["params"], at_s, lambda asset_id: _image_bytes(keys[asset_id]))
+        except MediaError as exc:
+            raise ProblemError(exc.code, exc.detail, 422) from exc
+        finally:
+            _slots.release()
+        return Response(png_bytes(frame), mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+def _assets(session, composition: dict[str, Any]) -> list[Asset]:
+    """The assets the first scene shows (checked for ownership and purpose by ``check_spec`` already)."""
+    scene = composition["scenes"][0]
+    ids = [scene["avatar"].get("asset_id"), (scene.get("background") or {}).get("asset_id"),
+           *(o.get("asset_id") for o in scene.get("overlays") or [])]
+    return [owned(session, Asset, asset_id) for asset_id in ids if asset_id]
+
+
+def _image_bytes(asset: tuple[str, str, Any]) -> bytes:
+    key, kind, _ = asset
+    data = ctx().storage.get_bytes(key)
+    if kind != "video":
+        return data
+    with tempfile.NamedTemporaryFile(suffix=".video") as video:
+        video.write(data)
+        video.flush()
+        return first_frame(video.name)
+
+
+def _portrait(avatar: dict[str, Any], keys: dict[str, tuple[str, str, Any]], matting: bool) -> Portrait:
+    if "preset" in avatar:
+        image, stored = preset_path(avatar["preset"]).read_bytes(), None
+    else:
+        key, _, stored = keys[avatar["asset_id"]]
+        image = ctx().storage.get_bytes(key)
+    digest = hashlib.sha256(image).hexdigest()
+    with _portraits_lock:
+        kept = _portraits.get((digest, matting))
+        if kept is not None:
+            _portraits.move_to_end((digest, matting))
+            return kept
+    rgb = decode_portrait(image)
+    info = stored if isinstance(stored, dict) and int(stored.get("version", 0)) == FORMAT_VERSION \
+        else analyze_portrait(image).to_dict()
+    portrait = Portrait.of(rgb, info, _matte(digest, rgb) if matting else None)
+    with _portraits_lock:
+        _portraits[(digest, matting)] = portrait
+        while len(_portraits) > PORTRAITS_KEPT:
+            _portraits.popitem(last=False)
+    return portrait
+
+
+def _matte(digest: str, rgb: np.ndarray) -> np.ndarray:
+    """The photo's matte from the worker's cache in storage, or made now and put there."""
+    storage = ctx().storage
+    key = f"cache/mattes/v{MATTE_VERSION}/{digest}.png"
+    if storage.exists(key):
+        matte = matte_from_png(storage.get_bytes(key))
+        if matte.shape == rgb.shape[:2]:
+            return matte
+    matte = portrait_matte(rgb)
+    storage.put_bytes(key, matte_png(matte), "image/png")
+    return matte

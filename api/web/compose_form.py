@@ -1,0 +1,75 @@
+"""The composer's form: the compositions fields as a person sets
+them (an aspect ratio, where the presenter stands, a background, a lower
+third, a caption style, music), turned into the compositions contract of
+POST /v1/jobs, and a still preview of the frame (POST /v1/previews) that
+follows the fields as they change.
+
+The form's names are flat (``character.scale``, ``background.type``…): a
+person types numbers and picks choices; this module builds the JSON. Anything
+it cannot read (a number that is not one) is passed on as typed, so the API
+refuses it with its own code and the page says so next to the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: the aspect ratios offered, as canvases (the farm's 1080p cuts)
+ASPECTS = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}
+CAPTION_STYLES = ("none", "subtitle", "word")
+BACKGROUND_TYPES = ("portrait", "color", "image", "transparent")
+#: where a new composition puts the presenter: to the right on a landscape canvas (the lower third keeps the left),
+#: centred otherwise
+DEFAULT_PLACE = {"16:9": ("0.5", "0.2", "0.8"), "9:16": ("0", "0.25", "0.6"), "1:1": ("0", "0.15", "0.8")}
+#: the composer's fields each of the API's composition codes concerns
+FIELD_OF_CODE = {
+    "canvas_invalid": "aspect", "character_invalid": "character", "background_invalid": "background",
+    "transparent_needs_webm": "background", "overlay_invalid": "lower_third", "overlay_timing": "lower_third",
+    "font_unknown": "lower_third", "captions_invalid": "captions", "music_invalid": "music",
+}
+
+
+def _number(form: dict[str, Any], name: str, default: str) -> Any:
+    raw = (form.get(name) or "").strip() or default
+    try:
+        return float(raw)
+    except ValueError:
+        return raw  # the API refuses it, naming the field
+
+
+def composition_fields(form: dict[str, Any]) -> dict[str, Any]:
+    """The compositions part of a job body for the composer's fields; {} for the square face video."""
+    aspect = form.get("aspect") or ""
+    if aspect not in ASPECTS:
+        return {}
+    width, height = ASPECTS[aspect]
+    x, y, scale = DEFAULT_PLACE[aspect]
+    body: dict[str, Any] = {
+        "canvas": {"width": width, "height": height},
+        "character": {"style": form.get("character.style") or "normal", "scale": _number(form, "character.scale", scale),
+                      "offset": {"x": _number(form, "character.x", x), "y": _number(form, "character.y", y)}},
+    }
+    kind = form.get("background.type") or "portrait"
+    background: dict[str, Any] = {"type": kind}
+    if kind == "color":
+        background["color"] = form.get("background.color") or "#1f2937"
+    elif kind == "image":
+        background["asset_id"] = form.get("background.asset_id") or None
+    elif kind == "transparent":
+        body["output_format"] = "webm"  # the format that carries the alpha channel and plays in a browser
+    body["background"] = background
+    lower_third = (form.get("lower_third") or "").strip()
+    if lower_third:
+        body["overlays"] = [{"type": "text", "role": "lower_third", "text": lower_third}]
+    style = form.get("captions.style") or "none"
+    body["captions"] = {"burn_in": False} if style == "none" else {"burn_in": True, "style": style}
+    if form.get("music.asset_id"):
+        body["music"] = {"asset_id": form["music.asset_id"]}
+    return body
+
+
+def preview_at(form: dict[str, Any]) -> float:
+    try:
+        return max(0.0, float(form.get("preview_at") or 0))
+    except ValueError:
+        return 0.0

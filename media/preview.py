@@ -1,0 +1,125 @@
+"""A composed job's still: the frame at one moment, before anything is rendered.
+
+The composer on the page shows what a design will look like while it is being
+made, so this must be quick (well under two seconds at 1080p) and must look as
+the video will. It uses media.compose's own parts, so the preview and the video
+cannot disagree on where things go: the presenter's box (``presenter_box``),
+the background (``background_for``), the overlays and their times
+(``text_layer``/``image_layer``), the caption band and its style
+(``caption_track``) and the compositor that blends them. What it leaves out is
+time: the presenter is the portrait at rest (framed as the renderer frames it,
+its matte in the alpha, no motion, no speech), a video background shows its
+first frame, and the captions show the script's first words as a sample line.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from media.compose import (
+    SceneCompositor,
+    background_for,
+    caption_band,
+    caption_track,
+    image_layer,
+    presenter_box,
+    text_layer,
+)
+from media.encode.ffmpeg_binary import QUIET, ffmpeg_exe, run_ffmpeg
+from media.errors import MediaError
+from media.render.face import PortraitInfo
+from media.render.framing import frame_portrait, render_canvas
+
+#: the sample caption: this many of the script's first words, spoken this many seconds apart
+SAMPLE_WORDS, SAMPLE_WORD_S = 6, 0.3
+#: the caption shown when a scene has no words yet (a narration without transcript)
+SAMPLE_TEXT = "Your captions appear here"
+
+
+@dataclass(frozen=True)
+class Portrait:
+    """The scene's photo as the renderer sees it: RGB, its analysis, and its matte (None: not cut out)."""
+
+    rgb: np.ndarray
+    info: PortraitInfo
+    matte: np.ndarray | None
+
+    @classmethod
+    def of(cls, rgb: np.ndarray, info: dict[str, Any], matte: np.ndarray | None) -> Portrait:
+        """From the analysis as stored with an asset (``PortraitInfo.to_dict``)."""
+        return cls(rgb, PortraitInfo.from_dict(info), matte)
+
+
+def face_at_rest(portrait: Portrait, side: int, params: dict[str, Any]) -> np.ndarray:
+    """The renderer's first frame without motion: the framed photo at ``side`` pixels, RGBA when matted."""
+    framing = frame_portrait(portrait.info, side, float(params["expand_ratio"]), int(params["min_resolution"]))
+    m = framing.margin
+    rgb = render_canvas(portrait.rgb, framing)[m:m + side, m:m + side]
+    if portrait.matte is None:
+        return np.ascontiguousarray(rgb)
+    alpha = render_canvas(np.repeat(portrait.matte[..., None], 3, axis=2), framing)[m:m + side, m:m + side, :1]
+    return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
+
+
+def sample_words(scene: dict[str, Any], at_s: float) -> list[tuple[str, float, float]]:
+    """The caption's sample: the scene's first words, the first spoken at ``at_s`` (so a word caption highlights it)."""
+    text = scene.get("script") or scene.get("transcript") or SAMPLE_TEXT
+    words = text.split()[:SAMPLE_WORDS]
+    return [(w, at_s + i * SAMPLE_WORD_S, at_s + (i + 1) * SAMPLE_WORD_S) for i, w in enumerate(words)]
+
+
+def still(composition: dict[str, Any], portrait: Portrait, params: dict[str, Any], at_s: float,
+          asset_bytes: Callable[[str], bytes], scene_index: int = 0) -> np.ndarray:
+    """The frame of scene ``scene_index`` at ``at_s`` seconds from its start: RGB, or RGBA on a transparent
+    background. ``asset_bytes(asset_id)`` reads an image the scene names (a background, a logo); a video
+    background is handed over as its first frame, already an image."""
+    width, height = int(composition["canvas"]["width"]), int(composition["canvas"]["height"])
+    scene = composition["scenes"][scene_index]
+    character = scene["character"]
+    captions = composition.get("captions") or {}
+    box = presenter_box(character, width, height)
+    background_spec = dict(scene["background"])
+    data = None
+    if background_spec.get("type") in ("image", "video"):
+        data = asset_bytes(background_spec["asset_id"])
+        background_spec["type"] = "image"  # a video's first frame
+    background = background_for(background_spec, width, height, portrait_rgb=portrait.rgb, asset_bytes=data)
+    band = caption_band(captions, width, height)
+    layers = [text_layer(o, width, height, band) if o["type"] == "text"
+              else image_layer(o, asset_bytes(o["asset_id"]), width, height)
+              for o in scene.get("overlays") or []]
+    compositor = SceneCompositor(width=width, height=height, background=background, box=box,
+                                 matting=bool(character.get("matting")),
+                                 circle_background=character.get("circle_background") or "#ffffff", layers=layers)
+    caption = None
+    if captions.get("burn_in"):
+        caption = caption_track(sample_words(scene, at_s), captions, width, height).layer_at(at_s)
+    face = face_at_rest(portrait, box.side, params)
+    return compositor.compose(face, at_s, 0, caption)
+
+
+def first_frame(video: str) -> bytes:
+    """A video file's first frame as PNG (a video background's still in the preview)."""
+    result = run_ffmpeg([ffmpeg_exe(), *QUIET, "-i", video, "-frames:v", "1", "-an", "-f", "image2pipe", "-vcodec", "png",
+                         "-"])
+    if result.returncode != 0 or not result.stdout:
+        raise MediaError("asset_unreadable", "the background video has no frame to show")
+    return bytes(result.stdout)
+
+
+def png_bytes(frame: np.ndarray) -> bytes:
+    """The frame as PNG, compressed lightly: a preview is looked at once, so encoding time counts more than size."""
+    code = cv2.COLOR_RGBA2BGRA if frame.shape[2] == 4 else cv2.COLOR_RGB2BGR
+    ok, data = cv2.imencode(".png", cv2.cvtColor(frame, code), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:  # pragma: no cover - OpenCV encodes any uint8 image
+        out = io.BytesIO()
+        Image.fromarray(frame).save(out, format="PNG")
+        return out.getvalue()
+    return data.tobytes()

@@ -1,0 +1,165 @@
+"""The composer, the jobs list at narrow widths, and the template and brand-kit pages in Chromium:
+keyboard-only use of the composer (the presenter moved with the arrow keys, the preview following),
+axe-core finding no violations in light and dark, no table cut off at 768 or 390 px. With
+TALKFARM_PAGE_SCREENSHOTS=<folder> it saves the screenshots docs/page/ holds."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.page.conftest import make_key, sign_in
+from tests.page.test_accessibility import SCREENSHOTS, check
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+PREVIEW = "The frame as the video will show it, with the presenter at rest"
+
+
+@pytest.fixture(scope="module")
+def newsroom_key(page_farm):
+    key = make_key(page_farm, tenant=f"composer-{os.getpid()}")
+    client = page_farm.client(key)
+    for title, meta in (("Flood warning for the valley tonight", {"desk": "weather"}),
+                        ("Markets close higher after a quiet week", {"desk": "business"}),
+                        ("Council approves the new transport plan", {"desk": "city"})):
+        job = client.post("/v1/jobs", json={"script": title + ".", "avatar": "astronaut", "metadata": meta,
+                                            "draft": True, "params": {"resolution": 256, "fps": 12}}).json()
+        client.post(f"/v1/jobs/{job['id']}/cancel")
+    return key
+
+
+def save_screenshot(tab, name: str) -> None:
+    """As test_accessibility's, with 256 colours: the preview is a photograph."""
+    from PIL import Image
+
+    folder = Path(SCREENSHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    image = Image.open(io.BytesIO(tab.screenshot(full_page=False)))
+    image = image.resize((image.width * 7 // 10, image.height * 7 // 10), Image.LANCZOS)
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(folder / f"{name}.png", optimize=True)
+
+
+def shoot(tab, name: str, scheme: str) -> None:
+    check(tab, name, scheme)
+    if SCREENSHOTS:
+        save_screenshot(tab, f"{name}-{scheme}")
+
+
+def focus_by_tab(tab, name: str, limit: int = 60) -> None:
+    """Press Tab until the element called ``name`` has the focus (as a keyboard user reaches it)."""
+    for _ in range(limit):
+        tab.keyboard.press("Tab")
+        if tab.evaluate("document.activeElement && (document.activeElement.textContent.trim() || "
+                        "document.activeElement.labels?.[0]?.textContent.trim() || '')").startswith(name):
+            return
+    raise AssertionError(f"{name!r} is not reachable with the Tab key")
+
+
+def test_the_composer_is_used_with_the_keyboard_alone(page_farm, browser, newsroom_key):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    try:
+        sign_in(tab, page_farm, newsroom_key)
+        tab.goto(page_farm.url + "/jobs/new")
+        tab.get_by_label("Script", exact=True).focus()
+        tab.keyboard.type("Tonight: the river rose two metres and the old bridge is closed.")
+        tab.get_by_label("Or pick a preset portrait").focus()
+        tab.keyboard.press("ArrowDown")  # the first preset
+        tab.get_by_label("Aspect ratio").focus()
+        tab.keyboard.press("ArrowDown")  # 16:9
+        expect(tab.get_by_label("Aspect ratio")).to_have_value("16:9")
+        preview = tab.get_by_role("img", name=PREVIEW)
+        expect(preview).to_be_visible()
+        first = preview.get_attribute("src")
+        focus_by_tab(tab, "Presenter")
+        for _ in range(4):
+            tab.keyboard.press("ArrowRight")
+        tab.keyboard.press("+")
+        expect(tab.get_by_label("Across")).to_have_value("0.7")
+        expect(tab.get_by_label("Size")).to_have_value("0.85")
+        # the preview follows: a new frame replaces the first
+        expect(preview).not_to_have_attribute("src", first)
+        focus_by_tab(tab, "Lower third")
+        tab.keyboard.type("Flood warning")
+        tab.keyboard.press("Tab")
+        expect(tab.get_by_role("img", name=PREVIEW)).to_be_visible()
+        focus_by_tab(tab, "Submit")
+        tab.keyboard.press("Enter")
+        tab.wait_for_url("**/jobs/job_*")
+        job_id = tab.url.rsplit("/", 1)[1]
+        spec = page_farm.client(newsroom_key).get(f"/v1/jobs/{job_id}").json()["spec"]
+        character = spec["composition"]["scenes"][0]["character"]
+        assert character["offset"]["x"] == pytest.approx(0.7) and character["scale"] == pytest.approx(0.85)
+        page_farm.client(newsroom_key).post(f"/v1/jobs/{job_id}/cancel")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_new_pages_have_no_axe_violations(page_farm, browser, newsroom_key, scheme, tmp_path):
+    context = browser.new_context(viewport={"width": 1100, "height": 820}, color_scheme=scheme)
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    try:
+        sign_in(tab, page_farm, newsroom_key)
+        tab.goto(page_farm.url + "/jobs/new")
+        tab.get_by_label("Script", exact=True).fill("Tonight: the river rose two metres and the old bridge is closed.")
+        tab.get_by_label("Or pick a preset portrait").select_option("astronaut")
+        tab.get_by_label("Aspect ratio").select_option("16:9")
+        tab.get_by_label("A colour").check()
+        tab.get_by_label("Lower third", exact=True).fill("Flood warning: the valley")
+        tab.get_by_label("Captions in the picture").select_option("word")
+        tab.get_by_label("Lower third", exact=True).press("Tab")
+        expect(tab.get_by_role("img", name=PREVIEW)).to_be_visible()
+        tab.get_by_role("group", name="Layout").evaluate("e => e.scrollIntoView({block: 'start'})")
+        shoot(tab, "composer", scheme)
+        if SCREENSHOTS:
+            tab.get_by_role("region", name="Preview").screenshot(path=str(Path(SCREENSHOTS) / f"preview-{scheme}.png"))
+        tab.get_by_label("Size").fill("5")
+        tab.get_by_role("button", name="Submit").click()
+        expect(tab.locator("#character-error")).to_have_text(
+            "Place the presenter with a size from 0.1 to 2, across and down from −1 to 1.")
+        check(tab, "composer-refused", scheme)
+
+        for width in (768, 390):
+            tab.set_viewport_size({"width": width, "height": 820})
+            tab.goto(page_farm.url + "/jobs")
+            expect(tab.get_by_role("link", name="Flood warning for the valley tonight.")).to_be_visible()
+            # no table runs past the screen's edge: nothing is cut off on the right
+            assert tab.evaluate("document.documentElement.scrollWidth") <= width
+            shoot(tab, f"jobs-{width}", scheme)
+        tab.set_viewport_size({"width": 1100, "height": 820})
+        tab.goto(page_farm.url + "/jobs?q=weather")
+        expect(tab.get_by_role("link", name="Flood warning for the valley tonight.")).to_be_visible()
+        expect(tab.get_by_role("link", name="Markets close higher after a quiet week.")).to_have_count(0)
+        check(tab, "jobs-search", scheme)
+
+        client = page_farm.client(newsroom_key)
+        made = client.post("/v1/templates", json={
+            "name": f"Night news ({scheme})", "description": "16:9, presenter right, headline bar",
+            "body": {"script": "{{script}}", "avatar": "astronaut", "voice": "{{voice}}",
+                     "canvas": {"width": 1920, "height": 1080}, "background": {"type": "color", "color": "#1f2937"},
+                     "overlays": [{"type": "text", "role": "lower_third", "text": "{{headline}}"}]},
+            "variables": [{"name": "script", "type": "text", "required": True},
+                          {"name": "headline", "type": "text", "required": True, "label": "Headline"},
+                          {"name": "voice", "type": "voice", "required": False, "default": "joe"}]})
+        assert made.status_code == 201, made.text
+        tab.goto(page_farm.url + "/templates")
+        shoot(tab, "templates", scheme)
+        bad = tmp_path / "rows.csv"
+        bad.write_text("script,headline,voice\nFirst.,One,joe\nSecond.,Two,nobody-speaks-this\n")
+        tab.goto(page_farm.url + f"/templates/{made.json()['id']}")
+        tab.get_by_label("Filled spreadsheet (CSV)").set_input_files(str(bad))
+        tab.get_by_role("button", name="Check and make the videos").click()
+        expect(tab.get_by_role("table", name="Problems by row")).to_be_visible()
+        shoot(tab, "template-refused", scheme)
+        tab.goto(page_farm.url + "/brand-kits/new")
+        shoot(tab, "brand-kit", scheme)
+    finally:
+        context.close()

@@ -1,0 +1,101 @@
+"""POST /v1/previews: a job body's frame as a PNG, checked as POST /v1/jobs checks it, storing nothing."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from domain.models import Job
+from tests.unit.api.test_requests import assert_problem, png_bytes
+
+COMPOSED = {"script": "Tonight: the river rose two metres.", "avatar": "astronaut",
+            "canvas": {"width": 640, "height": 360},
+            "character": {"scale": 0.8, "offset": {"x": -0.55, "y": 0.1}},
+            "background": {"type": "color", "color": "#0000ff"},
+            "overlays": [{"type": "text", "role": "lower_third", "text": "Flood warning", "background_color": "#ff0000",
+                          "start": 1.0, "end": 4.0}],
+            "captions": {"burn_in": True, "style": "subtitle"}}
+
+
+def frame_of(response) -> np.ndarray:
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    assert response.mimetype == "image/png"
+    return np.asarray(Image.open(io.BytesIO(response.data)))
+
+
+def share(frame: np.ndarray, rgb: tuple[int, int, int], region=np.s_[:, :], within: int = 12) -> float:
+    """The share of ``region``'s pixels within ``within`` levels of ``rgb``."""
+    near = np.all(np.abs(frame[region][..., :3].astype(int) - rgb) < within, axis=-1)
+    return float(near.mean())
+
+
+def test_the_frame_has_the_canvas_background_presenter_overlay_and_caption(alpha, sessions):
+    frame = frame_of(alpha.post("/v1/previews", json={**COMPOSED, "at_s": 2.0}))
+    assert frame.shape == (360, 640, 3)
+    # the background colour around, the presenter at the left (not blue there), nothing at the right edge
+    assert share(frame, (0, 0, 255), np.s_[:, 560:]) > 0.6
+    left, right = frame[60:300, 60:200], frame[60:300, 440:580]
+    assert share(left, (0, 0, 255)) < 0.5 < share(right, (0, 0, 255))
+    # the lower third's red bar is shown at 2 s ...
+    assert share(frame, (255, 0, 0), within=40) > 0.01
+    # ... and not at 0 s (it starts at 1 s)
+    assert share(frame_of(alpha.post("/v1/previews", json={**COMPOSED, "at_s": 0.0})), (255, 0, 0), within=40) < 0.001
+    with sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+
+
+def test_the_caption_is_a_sample_line_of_the_script(alpha):
+    with_caption = frame_of(alpha.post("/v1/previews", json=COMPOSED))
+    without = frame_of(alpha.post("/v1/previews", json={**COMPOSED, "captions": {"burn_in": False}}))
+    changed = np.any(with_caption != without, axis=-1)
+    rows = np.nonzero(changed.any(axis=1))[0]
+    assert rows.size and rows.min() > 360 * 0.6  # the caption band, at the bottom
+
+
+def test_a_transparent_background_previews_with_alpha(alpha):
+    frame = frame_of(alpha.post("/v1/previews", json={**COMPOSED, "background": {"type": "transparent"},
+                                                      "output_format": "webm"}))
+    assert frame.shape[2] == 4 and frame[5, 630, 3] == 0 and frame[200, 130, 3] > 200
+
+
+def test_an_uploaded_background_image_is_used(alpha):
+    green = np.zeros((90, 160, 3), np.uint8)
+    green[..., 1] = 255
+    asset = alpha.post("/v1/assets", data={"file": (io.BytesIO(png_bytes(green)), "bg.png"), "purpose": "background"},
+                       content_type="multipart/form-data").get_json()
+    frame = frame_of(alpha.post("/v1/previews", json={**COMPOSED, "background": {"type": "image", "asset_id": asset["id"]}}))
+    assert share(frame, (0, 255, 0), np.s_[:, 560:]) > 0.6
+
+
+def test_a_square_job_previews_as_its_framed_portrait(alpha):
+    frame = frame_of(alpha.post("/v1/previews", json={"script": "Hello.", "avatar": "astronaut", "params": {"resolution": 256}}))
+    assert frame.shape == (256, 256, 3)
+
+
+@pytest.mark.parametrize(("change", "status", "code"), [
+    ({"canvas": {"width": 641, "height": 360}}, 422, "canvas_invalid"),
+    ({"avatar": "nobody"}, 422, "avatar_unknown"),
+    ({"background": {"type": "image", "asset_id": "ast_missing"}}, 404, "asset_not_found"),
+    ({"overlays": [{"type": "text", "text": "x", "start": 3, "end": 1}]}, 422, "overlay_timing"),
+    ({"at_s": -1}, 422, "validation_error"),
+    ({"surprise": 1}, 422, "unknown_field"),
+])
+def test_refusals_are_those_of_post_jobs(alpha, sessions, change, status, code):
+    body = {**COMPOSED, **change}
+    assert_problem(alpha.post("/v1/previews", json=body), status, code)
+    job_body = {k: v for k, v in body.items() if k != "at_s"}
+    if "at_s" not in change:
+        assert_problem(alpha.post("/v1/jobs", json=job_body), status, code)
+    with sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+
+
+def test_another_tenants_asset_is_not_found(alpha, beta):
+    logo = alpha.post("/v1/assets", data={"file": (io.BytesIO(png_bytes(np.zeros((40, 40, 3), np.uint8))), "l.png"),
+                                          "purpose": "background"}, content_type="multipart/form-data").get_json()
+    body = {**COMPOSED, "background": {"type": "image", "asset_id": logo["id"]}}
+    assert_problem(beta.post("/v1/previews", json=body), 404, "asset_not_found")
