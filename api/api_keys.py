@@ -57,19 +57,35 @@ TENANT_QUERY_MAX_CHARS = 100
 
 
 class ApiKeyListQuerySchema(StrictSchema):
-    tenant = Text(max_length=TENANT_QUERY_MAX_CHARS, min_length=1, load_default=None,
-                  metadata={"description": "Operator only: one tenant's keys, by name."})
+    tenant = Text(
+        max_length=TENANT_QUERY_MAX_CHARS,
+        min_length=1,
+        load_default=None,
+        metadata={"description": "Operator only: one tenant's keys, by name."},
+    )
     include_revoked = fields.Boolean(load_default=True)
 
 
 class ApiKeyCreateSchema(StrictSchema):
-    tenant = Text(max_length=200, min_length=1, load_default=None,
-                  metadata={"description": "Operator only: the tenant (created if new). Default: the caller's."})
-    scope = fields.String(load_default="tenant", validate=validate.OneOf(tenants.SCOPES),
-                          metadata={"description": "`operator` needs an operator key."})
-    expires_at = fields.AwareDateTime(load_default=None, allow_none=True,
-                                      metadata={"description": "When the key stops working (ISO 8601 with a zone). "
-                                                "Never later than the expiry of the key that makes it."})
+    tenant = Text(
+        max_length=200,
+        min_length=1,
+        load_default=None,
+        metadata={"description": "Operator only: the tenant (created if new). Default: the caller's."},
+    )
+    scope = fields.String(
+        load_default="tenant",
+        validate=validate.OneOf(tenants.SCOPES),
+        metadata={"description": "`operator` needs an operator key."},
+    )
+    expires_at = fields.AwareDateTime(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "When the key stops working (ISO 8601 with a zone). "
+            "Never later than the expiry of the key that makes it."
+        },
+    )
 
     @validates("expires_at")
     def _in_the_future(self, value, **_):
@@ -78,8 +94,9 @@ class ApiKeyCreateSchema(StrictSchema):
 
 
 class ApiKeyRevokeQuerySchema(StrictSchema):
-    cascade = fields.Boolean(load_default=False,
-                             metadata={"description": "Also revoke every key this key minted, and theirs."})
+    cascade = fields.Boolean(
+        load_default=False, metadata={"description": "Also revoke every key this key minted, and theirs."}
+    )
 
 
 # --- service functions (the API and the page) -------------------------------------------
@@ -90,8 +107,9 @@ def _tenant_named(session: Session, name: str) -> Tenant:
     return tenant
 
 
-def list_keys(session: Session, principal: Principal, *, tenant: str | None = None,
-              include_revoked: bool = True) -> list[dict]:
+def list_keys(
+    session: Session, principal: Principal, *, tenant: str | None = None, include_revoked: bool = True
+) -> list[dict]:
     """The keys this caller may see, newest first."""
     tenant_id: str | None
     if tenant is not None:
@@ -126,8 +144,9 @@ def revoke_key(session: Session, principal: Principal, key_id: str, *, cascade: 
     return key_document(key)
 
 
-def create_key(session: Session, principal: Principal, *, tenant: str | None = None, scope: str = "tenant",
-               expires_at=None) -> dict:
+def create_key(
+    session: Session, principal: Principal, *, tenant: str | None = None, scope: str = "tenant", expires_at=None
+) -> dict:
     """A new key, returned with the key itself (shown this once). Tenant keys make tenant keys for their own
     tenant. The new key records the key that made it and never outlives it."""
     if scope not in tenants.SCOPES:
@@ -136,8 +155,9 @@ def create_key(session: Session, principal: Principal, *, tenant: str | None = N
         require_operator(principal)
     owner = tenants.get_or_create_tenant(session, tenant) if tenant else session.get_one(Tenant, principal.tenant_id)
     if tenants.live_keys_count(session, owner.id) >= MAX_LIVE_KEYS_PER_TENANT:
-        raise ProblemError("too_many_keys", f"A tenant holds at most {MAX_LIVE_KEYS_PER_TENANT} live keys; "
-                           "revoke some first.", 409)
+        raise ProblemError(
+            "too_many_keys", f"A tenant holds at most {MAX_LIVE_KEYS_PER_TENANT} live keys; revoke some first.", 409
+        )
     minter = session.get(ApiKey, principal.key_id)
     if minter is not None and minter.expires_at is not None:
         expires_at = minter.expires_at if expires_at is None else min(expires_at, minter.expires_at)
@@ -156,8 +176,11 @@ class Keys(MethodView):
     def get(self, query):
         """Keys: the tenant's own, or every tenant's for an operator key."""
         with ctx().sessions() as session:
-            return {"items": list_keys(session, current_principal(), tenant=query["tenant"],
-                                       include_revoked=query["include_revoked"])}
+            return {
+                "items": list_keys(
+                    session, current_principal(), tenant=query["tenant"], include_revoked=query["include_revoked"]
+                )
+            }
 
     @blp.arguments(ApiKeyCreateSchema)
     @blp.response(201, ApiKeyCreatedSchema)
@@ -165,8 +188,9 @@ class Keys(MethodView):
     def post(self, body):
         """Make a key. The response carries the key itself, this once."""
         with ctx().sessions() as session, session.begin():
-            return create_key(session, current_principal(), tenant=body["tenant"], scope=body["scope"],
-                              expires_at=body["expires_at"])
+            return create_key(
+                session, current_principal(), tenant=body["tenant"], scope=body["scope"], expires_at=body["expires_at"]
+            )
 
 
 @blp.route("/<key_id>/revoke", methods=["POST"])

@@ -11,9 +11,11 @@ from api.app_version import VERSION
 
 blp = Blueprint("api_reference", __name__, template_folder="web/templates")
 
-REFERENCE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                 "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
-                 "base-uri 'self'; form-action 'none'; frame-ancestors 'none'")
+REFERENCE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'none'; frame-ancestors 'none'"
+)
 
 
 @blp.route("/docs", methods=["GET"])

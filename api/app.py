@@ -78,8 +78,9 @@ def create_app(settings: Settings | None = None, sender: TaskSender | None = Non
         },
         JSON_SORT_KEYS=False,
     )
-    app.extensions["talkfarm"] = ApiContext(settings=settings, sessions=session_factory(settings),
-                                            sender=sender or CelerySender(settings))
+    app.extensions["talkfarm"] = ApiContext(
+        settings=settings, sessions=session_factory(settings), sender=sender or CelerySender(settings)
+    )
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [openapi_shapes.ServerRefusals()]})
     openapi_shapes.install(api)
     problems.install(app)
@@ -93,8 +94,25 @@ def create_app(settings: Settings | None = None, sender: TaskSender | None = Non
     api.spec.components.schema("JobRequest", schema=JobSpecSchema)
     api.spec.components.schema("BatchCreate", schema=batches.BatchCreateSchema)
     api.spec.components.schema("TemplateBatchCreate", schema=template_batches.TemplateBatchCreateSchema)
-    for module in (assets, jobs, job_history, job_retry, drafts, batches, webhooks, verify, pools, workers, usage,
-                   catalog, api_keys, files, brand_kits, templates, previews):
+    for module in (
+        assets,
+        jobs,
+        job_history,
+        job_retry,
+        drafts,
+        batches,
+        webhooks,
+        verify,
+        pools,
+        workers,
+        usage,
+        catalog,
+        api_keys,
+        files,
+        brand_kits,
+        templates,
+        previews,
+    ):
         api.register_blueprint(module.blp)
     app.register_blueprint(api_reference.blp)  # /docs: the reference, drawn from /openapi.json
     web.install(app)  # the web page, served by this same process
@@ -114,18 +132,33 @@ def _document_webhooks(api: Api) -> None:
     (the spec is 3.0.3): Standard Webhooks headers, one body per event."""
     api.spec.components.schema("JobEvent", schema=JobEventSchema)
     api.spec.components.schema("BatchEvent", schema=BatchEventSchema)
-    headers = [{"in": "header", "name": name, "required": True, "schema": {"type": "string"}, "description": doc}
-               for name, doc in (("webhook-id", "Stable event id; the same on every retry. Deduplicate on it."),
-                                 ("webhook-timestamp", "Unix seconds when this attempt was signed."),
-                                 ("webhook-signature", "Space-separated `v1,<base64 HMAC-SHA256>`; two during a secret rotation."))]
+    headers = [
+        {"in": "header", "name": name, "required": True, "schema": {"type": "string"}, "description": doc}
+        for name, doc in (
+            ("webhook-id", "Stable event id; the same on every retry. Deduplicate on it."),
+            ("webhook-timestamp", "Unix seconds when this attempt was signed."),
+            ("webhook-signature", "Space-separated `v1,<base64 HMAC-SHA256>`; two during a secret rotation."),
+        )
+    ]
     events = {}
-    for event, schema in (("job.succeeded", "JobEvent"), ("job.failed", "JobEvent"), ("job.canceled", "JobEvent"),
-                          ("batch.completed", "BatchEvent")):
-        events[event] = {"post": {
-            "summary": f"{event} (Standard Webhooks)", "parameters": headers,
-            "requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"$ref": f"#/components/schemas/{schema}"}}}},
-            "responses": {"2XX": {"description": "Received."},
-                          "410": {"description": "Gone: talkfarm disables the endpoint."}},
-        }}
+    for event, schema in (
+        ("job.succeeded", "JobEvent"),
+        ("job.failed", "JobEvent"),
+        ("job.canceled", "JobEvent"),
+        ("batch.completed", "BatchEvent"),
+    ):
+        events[event] = {
+            "post": {
+                "summary": f"{event} (Standard Webhooks)",
+                "parameters": headers,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+                },
+                "responses": {
+                    "2XX": {"description": "Received."},
+                    "410": {"description": "Gone: talkfarm disables the endpoint."},
+                },
+            }
+        }
     api.spec.options["x-webhooks"] = events

@@ -11,21 +11,28 @@ from domain.composition_rules import ASSET_PURPOSES
 class AssetSchema(Schema):
     id = fields.String()
     kind = fields.String(validate=validate.OneOf(["image", "audio", "video", "font"]))
-    purpose = fields.String(validate=validate.OneOf(ASSET_PURPOSES),
-                            metadata={"description": "What jobs may use it for (given at upload)."})
+    purpose = fields.String(
+        validate=validate.OneOf(ASSET_PURPOSES), metadata={"description": "What jobs may use it for (given at upload)."}
+    )
     content_type = fields.String()
     bytes = fields.Integer()
     sha256 = fields.String()
-    info = fields.Dict(metadata={"description": "What inspection found: an image's size and face box, an audio "
-                                                "file's duration_s, a video's width, height, fps and duration_s."})
+    info = fields.Dict(
+        metadata={
+            "description": "What inspection found: an image's size and face box, an audio "
+            "file's duration_s, a video's width, height, fps and duration_s."
+        }
+    )
     created_at = fields.String()
 
 
-PURPOSE_DESCRIPTION = ("What the asset is for: portrait (an image showing one face; the default for images), background "
-                       "(an image, or an MP4/WebM/MOV video: the default for silent videos), logo (an image, alpha "
-                       "kept), music (audio), narration (audio; the default for audio, and for a video with sound, as "
-                       "before purposes existed), font (a TTF/OTF, checked with fontTools: font_invalid otherwise; for brand kits, text "
-                       "overlays and captions). A job may use it only for that.")
+PURPOSE_DESCRIPTION = (
+    "What the asset is for: portrait (an image showing one face; the default for images), background "
+    "(an image, or an MP4/WebM/MOV video: the default for silent videos), logo (an image, alpha "
+    "kept), music (audio), narration (audio; the default for audio, and for a video with sound, as "
+    "before purposes existed), font (a TTF/OTF, checked with fontTools: font_invalid otherwise; for brand kits, text "
+    "overlays and captions). A job may use it only for that."
+)
 
 
 def purpose_problem(value: str | None) -> str | None:
@@ -41,5 +48,6 @@ class AssetCreateSchema(Schema):
     the one body in two in /openapi.json, which client generators refuse)."""
 
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
-    purpose = fields.String(load_default=None, validate=validate.OneOf(ASSET_PURPOSES),
-                            metadata={"description": PURPOSE_DESCRIPTION})
+    purpose = fields.String(
+        load_default=None, validate=validate.OneOf(ASSET_PURPOSES), metadata={"description": PURPOSE_DESCRIPTION}
+    )

@@ -31,8 +31,9 @@ USES = {
     "avatar": AssetUse(("portrait",), ("image",), "avatar_not_image", "avatar must name an image asset or a preset."),
     "narration": AssetUse(("narration",), ("audio",), "asset_not_audio", "audio_asset_id must name an audio asset."),
     # a logo uploaded before purposes existed was inspected as a portrait: it keeps working
-    "watermark_logo": AssetUse(("logo", "portrait"), ("image",), "watermark_invalid",
-                               "watermark.logo_asset_id must name an image asset."),
+    "watermark_logo": AssetUse(
+        ("logo", "portrait"), ("image",), "watermark_invalid", "watermark.logo_asset_id must name an image asset."
+    ),
     "background_image": AssetUse(("background",), ("image",)),
     "background_video": AssetUse(("background",), ("video",)),
     "overlay_image": AssetUse(("logo",), ("image",)),
@@ -54,14 +55,20 @@ def asset_for_use(session: Session, tenant_id: str, asset_id: str, field: str, u
     if use.legacy_code and asset.kind not in use.kinds and asset.purpose in _FIRST_PURPOSES:
         raise ProblemError(use.legacy_code, use.legacy_message, 422)
     if asset.purpose not in use.purposes:
-        raise ProblemError("asset_purpose_mismatch",
-                           f"{field} takes an asset of purpose {' or '.join(use.purposes)}; {asset.id} was uploaded "
-                           f"with purpose {asset.purpose}. Upload the file again with purpose={use.purposes[0]}.", 422,
-                           errors={field: [f"purpose {asset.purpose}, not {' or '.join(use.purposes)}"]})
+        raise ProblemError(
+            "asset_purpose_mismatch",
+            f"{field} takes an asset of purpose {' or '.join(use.purposes)}; {asset.id} was uploaded "
+            f"with purpose {asset.purpose}. Upload the file again with purpose={use.purposes[0]}.",
+            422,
+            errors={field: [f"purpose {asset.purpose}, not {' or '.join(use.purposes)}"]},
+        )
     if asset.kind not in use.kinds:
-        raise ProblemError("background_invalid" if field.endswith("background.asset_id") else "asset_purpose_mismatch",
-                           f"{field}: {asset.id} is of kind {asset.kind}; this use takes {' or '.join(use.kinds)}.",
-                           422, errors={field: [f"kind {asset.kind}, not {' or '.join(use.kinds)}"]})
+        raise ProblemError(
+            "background_invalid" if field.endswith("background.asset_id") else "asset_purpose_mismatch",
+            f"{field}: {asset.id} is of kind {asset.kind}; this use takes {' or '.join(use.kinds)}.",
+            422,
+            errors={field: [f"kind {asset.kind}, not {' or '.join(use.kinds)}"]},
+        )
     return asset
 
 
@@ -75,14 +82,23 @@ def check_composition_assets(session: Session, tenant_id: str, composition: dict
             asset_for_use(session, tenant_id, background["asset_id"], f"scenes[{index}].background.asset_id", use)
         for number, overlay in enumerate(scene["overlays"]):
             if overlay["type"] == "image":
-                asset_for_use(session, tenant_id, overlay["asset_id"], f"scenes[{index}].overlays[{number}].asset_id",
-                              USES["overlay_image"])
+                asset_for_use(
+                    session,
+                    tenant_id,
+                    overlay["asset_id"],
+                    f"scenes[{index}].overlays[{number}].asset_id",
+                    USES["overlay_image"],
+                )
             elif (overlay["font"] or "").startswith("ast_"):
-                asset_for_use(session, tenant_id, overlay["font"], f"scenes[{index}].overlays[{number}].font",
-                              USES["font"])
+                asset_for_use(
+                    session, tenant_id, overlay["font"], f"scenes[{index}].overlays[{number}].font", USES["font"]
+                )
     captions = [("captions", composition["captions"])]
-    captions += [(f"renditions[{n}].captions", r["captions"]) for n, r in enumerate(composition["renditions"])
-                 if r["captions"] is not None]
+    captions += [
+        (f"renditions[{n}].captions", r["captions"])
+        for n, r in enumerate(composition["renditions"])
+        if r["captions"] is not None
+    ]
     for path, style in captions:  # an uploaded font is the tenant's own, wherever it is named
         if (style["font"] or "").startswith("ast_"):
             asset_for_use(session, tenant_id, style["font"], f"{path}.font", USES["font"])

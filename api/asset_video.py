@@ -33,8 +33,13 @@ class VideoHeader:
     codec: str
 
     def to_info(self) -> dict[str, float | int | str]:
-        return {"width": self.width, "height": self.height, "fps": round(self.fps, 3),
-                "duration_s": round(self.duration_s, 3), "codec": self.codec}
+        return {
+            "width": self.width,
+            "height": self.height,
+            "fps": round(self.fps, 3),
+            "duration_s": round(self.duration_s, 3),
+            "codec": self.codec,
+        }
 
 
 def stream_kinds(data: bytes) -> tuple[bool, bool]:
@@ -42,8 +47,7 @@ def stream_kinds(data: bytes) -> tuple[bool, bool]:
     A cover image in an audio file is not a moving picture."""
     try:
         with _open(data) as container:
-            return (any(not _is_cover_art(stream) for stream in container.streams.video),
-                    bool(container.streams.audio))
+            return (any(not _is_cover_art(stream) for stream in container.streams.video), bool(container.streams.audio))
     except (av.FFmpegError, ValueError):
         return False, False
 
@@ -64,30 +68,51 @@ def read_video_header(data: bytes) -> VideoHeader:
                 duration_s = container.duration / av.time_base
             else:
                 duration_s = 0.0
-            header = VideoHeader(content_type, int(stream.width or 0), int(stream.height or 0),
-                                 float(rate) if rate else 0.0, duration_s, stream.codec_context.name)
+            header = VideoHeader(
+                content_type,
+                int(stream.width or 0),
+                int(stream.height or 0),
+                float(rate) if rate else 0.0,
+                duration_s,
+                stream.codec_context.name,
+            )
     except av.FFmpegError as exc:
         raise _unreadable(f"FFmpeg cannot read it as a video ({type(exc).__name__}).") from exc
     if header.width <= 0 or header.height <= 0:
         raise _unreadable("The header gives no frame size.")
     if header.fps <= 0 or header.duration_s <= 0:
-        raise _unreadable("The header gives no frame rate or no duration (a streamed or recorded WebM, say); remux it "
-                          "so that it does: ffmpeg -i in.webm -c copy out.webm.")
+        raise _unreadable(
+            "The header gives no frame rate or no duration (a streamed or recorded WebM, say); remux it "
+            "so that it does: ffmpeg -i in.webm -c copy out.webm."
+        )
     return header
 
 
 def check_video_bounds(header: VideoHeader, settings: Settings) -> None:
     """422 ``video_too_long`` or ``video_too_large`` (pixels, side or frame rate)."""
     if header.duration_s > settings.max_video_s:
-        raise ProblemError("video_too_long", f"The video lasts {header.duration_s:.0f} s; a background may last "
-                           f"{settings.max_video_s:.0f} s at most.", 422)
-    if max(header.width, header.height) > settings.max_video_side or \
-            header.width * header.height > settings.max_video_pixels:
-        raise ProblemError("video_too_large", f"The video is {header.width}x{header.height}; a background may have "
-                           f"{settings.max_video_pixels} pixels and sides of {settings.max_video_side} at most.", 422)
+        raise ProblemError(
+            "video_too_long",
+            f"The video lasts {header.duration_s:.0f} s; a background may last {settings.max_video_s:.0f} s at most.",
+            422,
+        )
+    if (
+        max(header.width, header.height) > settings.max_video_side
+        or header.width * header.height > settings.max_video_pixels
+    ):
+        raise ProblemError(
+            "video_too_large",
+            f"The video is {header.width}x{header.height}; a background may have "
+            f"{settings.max_video_pixels} pixels and sides of {settings.max_video_side} at most.",
+            422,
+        )
     if header.fps > settings.max_video_fps:
-        raise ProblemError("video_too_large", f"The video runs at {header.fps:g} frames a second; a background may "
-                           f"run at {settings.max_video_fps:g} at most.", 422)
+        raise ProblemError(
+            "video_too_large",
+            f"The video runs at {header.fps:g} frames a second; a background may "
+            f"run at {settings.max_video_fps:g} at most.",
+            422,
+        )
 
 
 def _open(data: bytes):
@@ -102,8 +127,12 @@ def _is_cover_art(stream) -> bool:
 def _content_type(container, stream) -> str:
     fmt = container.format.name
     if fmt not in VIDEO_CONTAINERS or stream.codec_context.name not in VIDEO_CODECS:
-        raise ProblemError("asset_unsupported_type", f"A {fmt} video in {stream.codec_context.name} is not accepted; "
-                           "send MP4, MOV or WebM (H.264, HEVC, VP8, VP9, AV1 or ProRes).", 415)
+        raise ProblemError(
+            "asset_unsupported_type",
+            f"A {fmt} video in {stream.codec_context.name} is not accepted; "
+            "send MP4, MOV or WebM (H.264, HEVC, VP8, VP9, AV1 or ProRes).",
+            415,
+        )
     if fmt.startswith("mov") and str(container.metadata.get("major_brand", "")).strip() == "qt":
         return "video/quicktime"
     return VIDEO_CONTAINERS[fmt]

@@ -65,7 +65,9 @@ def _inspect(data: bytes, purpose: str | None) -> tuple[str, str, str, dict]:
     duration_s = probe_audio(data)  # raises asset_unreadable for anything else
     purpose = _purpose_for("audio", purpose)
     if duration_s > settings.max_audio_s:
-        raise ProblemError("audio_too_long", f"The audio lasts {duration_s:.0f} s; the limit is {settings.max_audio_s:.0f} s.", 422)
+        raise ProblemError(
+            "audio_too_long", f"The audio lasts {duration_s:.0f} s; the limit is {settings.max_audio_s:.0f} s.", 422
+        )
     if duration_s < 0.2:
         raise ProblemError("audio_too_short", "The audio is shorter than 0.2 s.", 422)
 
@@ -78,9 +80,13 @@ def _purpose_for(kind: str, asked: str | None) -> str:
     """The purpose an upload of ``kind`` gets: the one asked, if this kind can serve it, else the kind's default."""
     purpose = asked or DEFAULT_PURPOSE[kind]
     if kind not in PURPOSE_KINDS[purpose]:
-        raise ProblemError("asset_purpose_invalid", f"purpose {purpose} takes {' or '.join(PURPOSE_KINDS[purpose])}; "
-                           f"this file is {'an' if kind[0] in 'aeiou' else 'a'} {kind}.", 422,
-                           errors={"purpose": [f"{purpose} cannot be {'an' if kind[0] in 'aeiou' else 'a'} {kind}"]})
+        raise ProblemError(
+            "asset_purpose_invalid",
+            f"purpose {purpose} takes {' or '.join(PURPOSE_KINDS[purpose])}; "
+            f"this file is {'an' if kind[0] in 'aeiou' else 'a'} {kind}.",
+            422,
+            errors={"purpose": [f"{purpose} cannot be {'an' if kind[0] in 'aeiou' else 'a'} {kind}"]},
+        )
     return purpose
 
 
@@ -93,15 +99,25 @@ def _picture_info(data: bytes) -> dict:
     try:
         with Image.open(io.BytesIO(data)) as picture:
             picture.load()
-            return {"width": picture.width, "height": picture.height,
-                    "alpha": picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info}
+            return {
+                "width": picture.width,
+                "height": picture.height,
+                "alpha": picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info,
+            }
     except Exception as exc:  # noqa: BLE001 — any decoder's failure on hostile bytes is "unreadable"
         raise ProblemError("asset_unreadable", f"The picture does not decode ({type(exc).__name__}).", 422) from None
 
 
 #: container format (as FFmpeg names it) -> content type
-AUDIO_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "flac": "audio/flac",
-               "mov,mp4,m4a,3gp,3g2,mj2": "audio/mp4", "matroska,webm": "audio/webm", "aac": "audio/aac"}
+AUDIO_TYPES = {
+    "wav": "audio/wav",
+    "mp3": "audio/mpeg",
+    "ogg": "audio/ogg",
+    "flac": "audio/flac",
+    "mov,mp4,m4a,3gp,3g2,mj2": "audio/mp4",
+    "matroska,webm": "audio/webm",
+    "aac": "audio/aac",
+}
 
 
 def _audio_content_type(data: bytes) -> str:
@@ -138,9 +154,17 @@ class Assets(MethodView):
         asset_id = new_id("ast")
         key = f"assets/{g.tenant_id}/{asset_id}"
         c.storage.put_bytes(key, data, content_type)
-        asset = Asset(id=asset_id, tenant_id=g.tenant_id, kind=kind, purpose=purpose, content_type=content_type,
-                      bytes=len(data),
-                      sha256=hashlib.sha256(data).hexdigest(), storage_key=key, info=info)
+        asset = Asset(
+            id=asset_id,
+            tenant_id=g.tenant_id,
+            kind=kind,
+            purpose=purpose,
+            content_type=content_type,
+            bytes=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            storage_key=key,
+            info=info,
+        )
         try:
             with c.sessions() as session, session.begin():
                 session.add(asset)

@@ -47,8 +47,14 @@ def principal_for_key(key: str) -> Principal | None:
     """The caller a key stands for, or None if it is unknown or revoked."""
     if not key:
         return None
-    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_HASH,
-                               {"key_hash": hash_key(key), "now": utcnow()}, DatabaseTimeouts.of(ctx().settings)))
+    return _principal(
+        read_one(
+            ctx().settings.database_url,
+            LIVE_KEY_BY_HASH,
+            {"key_hash": hash_key(key), "now": utcnow()},
+            DatabaseTimeouts.of(ctx().settings),
+        )
+    )
 
 
 def principal_for_key_id(key_id: str) -> Principal | None:
@@ -56,8 +62,14 @@ def principal_for_key_id(key_id: str) -> Principal | None:
     None once the key is revoked."""
     if not key_id:
         return None
-    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_ID, {"key_id": key_id, "now": utcnow()},
-                               DatabaseTimeouts.of(ctx().settings)))
+    return _principal(
+        read_one(
+            ctx().settings.database_url,
+            LIVE_KEY_BY_ID,
+            {"key_id": key_id, "now": utcnow()},
+            DatabaseTimeouts.of(ctx().settings),
+        )
+    )
 
 
 def principal_for_page_session(session_id: str) -> Principal | None:
@@ -65,9 +77,14 @@ def principal_for_page_session(session_id: str) -> Principal | None:
     was ended (signed out) or expired, or its key revoked or expired. One round trip."""
     if not session_id:
         return None
-    return _principal(read_one(ctx().settings.database_url, LIVE_KEY_BY_PAGE_SESSION,
-                               {"session_hash": hash_key(session_id), "now": utcnow()},
-                               DatabaseTimeouts.of(ctx().settings)))
+    return _principal(
+        read_one(
+            ctx().settings.database_url,
+            LIVE_KEY_BY_PAGE_SESSION,
+            {"session_hash": hash_key(session_id), "now": utcnow()},
+            DatabaseTimeouts.of(ctx().settings),
+        )
+    )
 
 
 #: environ key of a caller the web page vouches for (api/web/public_api.py); only in-process
@@ -87,8 +104,12 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
-        raise ProblemError("unauthorized", "Send your API key as `Authorization: Bearer <key>`.", 401,
-                           headers={"WWW-Authenticate": 'Bearer realm="talkfarm"'})
+        raise ProblemError(
+            "unauthorized",
+            "Send your API key as `Authorization: Bearer <key>`.",
+            401,
+            headers={"WWW-Authenticate": 'Bearer realm="talkfarm"'},
+        )
     if request.method == "GET" and request.endpoint in CHECKED_WITH_THEIR_READ and request.if_none_match:
         g.deferred_key_hash = hash_key(key.strip())  # the view checks it in its own first (and only) read
         return
@@ -109,8 +130,12 @@ def take_deferred_key_hash() -> str | None:
 
 
 def invalid_key() -> ProblemError:
-    return ProblemError("invalid_api_key", "That API key is not valid or was revoked.", 401,
-                        headers={"WWW-Authenticate": 'Bearer realm="talkfarm", error="invalid_token"'})
+    return ProblemError(
+        "invalid_api_key",
+        "That API key is not valid or was revoked.",
+        401,
+        headers={"WWW-Authenticate": 'Bearer realm="talkfarm", error="invalid_token"'},
+    )
 
 
 def principal_from_row(row) -> Principal:

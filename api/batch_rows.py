@@ -59,8 +59,11 @@ def rows_and_header(upload) -> tuple[list[dict[str, Any]], list[str] | None]:
     except csv.Error as exc:
         # the csv module's own bound (csv.field_size_limit(), 128 KiB) is far above any usable cell
         if "field larger than field limit" in str(exc):
-            raise ProblemError("batch_field_too_large", f"line {reader.line_num}: a cell is longer than "
-                               f"{csv.field_size_limit()} characters.", 422) from None
+            raise ProblemError(
+                "batch_field_too_large",
+                f"line {reader.line_num}: a cell is longer than {csv.field_size_limit()} characters.",
+                422,
+            ) from None
         raise ProblemError("batch_unreadable", f"line {reader.line_num}: not CSV ({exc}).", 422) from None
     return rows, list(reader.fieldnames)
 
@@ -95,8 +98,12 @@ def webhook_checker(items: list[dict[str, Any]], defaults: dict[str, Any]):
                 continue  # the item's own check names it
             hosts.add((host.lower(), port))
     if len(hosts) > MAX_WEBHOOK_HOSTS:
-        raise ProblemError("batch_webhook_hosts_too_many", f"A batch may send webhooks to at most {MAX_WEBHOOK_HOSTS} "
-                           f"hosts; this one names {len(hosts)}. Register an endpoint (POST /v1/webhooks) instead.", 422)
+        raise ProblemError(
+            "batch_webhook_hosts_too_many",
+            f"A batch may send webhooks to at most {MAX_WEBHOOK_HOSTS} "
+            f"hosts; this one names {len(hosts)}. Register an endpoint (POST /v1/webhooks) instead.",
+            422,
+        )
     verdicts: dict[tuple[str, int], ProblemError | None] = {}
 
     def check(url: str, settings) -> None:
@@ -118,8 +125,12 @@ def refuse_rows(errors: dict[str, Any], total: int) -> None:
     """422 ``batch_invalid`` listing every bad item by index, when there is one: nothing is created."""
     if errors:
         first = min(errors, key=int)
-        raise ProblemError("batch_invalid", f"{len(errors)} of {total} items are invalid (first: item {first}); "
-                           "nothing was created.", 422, errors=errors)
+        raise ProblemError(
+            "batch_invalid",
+            f"{len(errors)} of {total} items are invalid (first: item {first}); nothing was created.",
+            422,
+            errors=errors,
+        )
 
 
 def create_jobs(session, tenant: Tenant, checked: list[intake.Intake], metadata: dict[str, Any]) -> dict[str, Any]:

@@ -30,13 +30,23 @@ from media.errors import MediaError
 blp = Blueprint("batches", __name__, url_prefix="/v1/batches", description="Many jobs at once")
 
 
-
 class BatchCreateSchema(StrictSchema):
-    jobs = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1),
-                       metadata={"description": "Job specs (as POST /v1/jobs takes), or rows of template variables."})
-    defaults = fields.Dict(load_default=dict, metadata={"description": "Settings every item shares; an item's own win."})
-    template = Text(max_length=None, free_text=True, load_default=None, allow_none=True,
-                    metadata={"description": "Script with {{variables}} filled from each item's `variables`."})
+    jobs = fields.List(
+        fields.Dict(),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "Job specs (as POST /v1/jobs takes), or rows of template variables."},
+    )
+    defaults = fields.Dict(
+        load_default=dict, metadata={"description": "Settings every item shares; an item's own win."}
+    )
+    template = Text(
+        max_length=None,
+        free_text=True,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Script with {{variables}} filled from each item's `variables`."},
+    )
     metadata = JsonDocument(load_default=dict)
 
 
@@ -102,16 +112,37 @@ def list_batches(query):
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(requestBody={"required": True, "content": {
-    "application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/BatchCreate"},
-                                              {"$ref": "#/components/schemas/TemplateBatchCreate"}]}},
-    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary"},
-        "defaults": {"type": "string", "description": "JSON object of shared settings"},
-        "template": {"type": "string"},
-        "template_id": {"type": "string", "description": "A stored template: the file's columns are its variables"},
-        "version": {"type": "integer"}}}},
-}})
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/BatchCreate"},
+                        {"$ref": "#/components/schemas/TemplateBatchCreate"},
+                    ]
+                }
+            },
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "defaults": {"type": "string", "description": "JSON object of shared settings"},
+                        "template": {"type": "string"},
+                        "template_id": {
+                            "type": "string",
+                            "description": "A stored template: the file's columns are its variables",
+                        },
+                        "version": {"type": "integer"},
+                    },
+                }
+            },
+        },
+    }
+)
 @blp.response(201, BatchSchema)
 @blp.alt_response(413, response="Problem")
 @blp.alt_response(422, response="Problem", description="Some items are invalid: `errors` lists them by index")
@@ -123,8 +154,11 @@ def create_batch():
     c = ctx()
     if request.mimetype == "multipart/form-data" and request.form.get("template_id"):
         return template_batches.from_upload()
-    if request.mimetype != "multipart/form-data" and isinstance(payload := request.get_json(silent=True), dict) \
-            and "template_id" in payload:
+    if (
+        request.mimetype != "multipart/form-data"
+        and isinstance(payload := request.get_json(silent=True), dict)
+        and "template_id" in payload
+    ):
         return template_batches.from_rows(payload)
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
@@ -139,17 +173,20 @@ def create_batch():
     else:
         payload = request.get_json(silent=True)
         if not isinstance(payload, dict):
-            raise ProblemError("validation_error", "Send {\"jobs\": [...]} as JSON, or a CSV/JSONL file.", 422)
+            raise ProblemError("validation_error", 'Send {"jobs": [...]} as JSON, or a CSV/JSONL file.', 422)
         if isinstance(payload.get("jobs"), list) and len(payload["jobs"]) > MAX_ITEMS:  # before validating each
-            raise ProblemError("batch_too_large", f"A batch holds at most {MAX_ITEMS} jobs; this one has "
-                               f"{len(payload['jobs'])}.", 413)
+            raise ProblemError(
+                "batch_too_large", f"A batch holds at most {MAX_ITEMS} jobs; this one has {len(payload['jobs'])}.", 413
+            )
         try:
             body = BatchCreateSchema().load(payload)
         except ValidationError as exc:
             raise ProblemError("validation_error", "The batch is not valid.", 422, errors=exc.messages) from None
         items, defaults, template, metadata = body["jobs"], body["defaults"], body["template"], body["metadata"]
     if len(items) > MAX_ITEMS:
-        raise ProblemError("batch_too_large", f"A batch holds at most {MAX_ITEMS} jobs; this one has {len(items)}.", 413)
+        raise ProblemError(
+            "batch_too_large", f"A batch holds at most {MAX_ITEMS} jobs; this one has {len(items)}.", 413
+        )
     if not isinstance(defaults, dict):
         raise ProblemError("validation_error", "`defaults` must be a JSON object.", 422)
 
@@ -172,7 +209,9 @@ def create_batch():
                     if "script" not in item:
                         item["script"] = parsed.fill(variables or {})
                 elif variables is not None:
-                    raise ProblemError("template_missing", "This item has variables but the batch has no template.", 422)
+                    raise ProblemError(
+                        "template_missing", "This item has variables but the batch has no template.", 422
+                    )
                 spec = schema.load(_merge(defaults, item))
                 checked.append(intake.check_spec(session, c.settings, tenant, spec, check_webhook=check_webhook))
             except ValidationError as exc:

@@ -47,15 +47,17 @@ def default_kit(session: Session, tenant: Tenant) -> BrandKit:
     except IntegrityError:
         row = _default_row(session, tenant.id)
         if row is None:  # a kit named "default" that is not the default: cannot happen once one was made
-            raise ProblemError("brand_kit_conflict", "The tenant's default kit could not be made; try again.",
-                               409) from None
+            raise ProblemError(
+                "brand_kit_conflict", "The tenant's default kit could not be made; try again.", 409
+            ) from None
         return row
     return made
 
 
 def _default_row(session: Session, tenant_id: str) -> BrandKit | None:
-    return session.scalars(sa.select(BrandKit).where(BrandKit.tenant_id == tenant_id,
-                                                     BrandKit.is_default.is_(True))).first()
+    return session.scalars(
+        sa.select(BrandKit).where(BrandKit.tenant_id == tenant_id, BrandKit.is_default.is_(True))
+    ).first()
 
 
 def kit_for_job(session: Session, tenant: Tenant, kit_id: str | None) -> BrandKit:
@@ -66,8 +68,9 @@ def kit_for_job(session: Session, tenant: Tenant, kit_id: str | None) -> BrandKi
     try:
         return owned(session, BrandKit, kit_id, tenant.id)
     except ProblemError:
-        raise ProblemError("brand_kit_not_found", f"brand_kit_id: no brand kit {kit_id!r} for this tenant.",
-                           404) from None
+        raise ProblemError(
+            "brand_kit_not_found", f"brand_kit_id: no brand kit {kit_id!r} for this tenant.", 404
+        ) from None
 
 
 def visible_kit(session: Session, kit_id: str, tenant_id: str, operator: bool) -> BrandKit:
@@ -86,8 +89,11 @@ def check_kit(session: Session, tenant: Tenant, kit: dict[str, Any]) -> None:
     for field, asset_id, use in kit_assets(kit):
         asset_for_use(session, tenant.id, asset_id, field, USES[use])
     if kit["watermark"].get("enabled") is False and not tenant.may_disable_watermark:
-        raise ProblemError("watermark_required", "watermark.enabled: this tenant may not turn the visible watermark "
-                           "off; ask the operator to allow it.", 403)
+        raise ProblemError(
+            "watermark_required",
+            "watermark.enabled: this tenant may not turn the visible watermark off; ask the operator to allow it.",
+            403,
+        )
 
 
 def save_kit(session: Session, tenant: Tenant, kit: dict[str, Any], row: BrandKit | None = None) -> BrandKit:
@@ -96,14 +102,19 @@ def save_kit(session: Session, tenant: Tenant, kit: dict[str, Any], row: BrandKi
     check_kit(session, tenant, kit)
     current = default_kit(session, tenant)
     if row is None:
-        count = session.execute(sa.select(sa.func.count()).select_from(BrandKit)
-                                .where(BrandKit.tenant_id == tenant.id)).scalar_one()
+        count = session.execute(
+            sa.select(sa.func.count()).select_from(BrandKit).where(BrandKit.tenant_id == tenant.id)
+        ).scalar_one()
         if count >= MAX_KITS_PER_TENANT:
             raise ProblemError("too_many_brand_kits", f"A tenant keeps at most {MAX_KITS_PER_TENANT} brand kits.", 409)
         row = BrandKit(tenant_id=tenant.id, version=0)
     elif row.is_default and not kit["default"]:
-        raise ProblemError("brand_kit_default_required", "This is the tenant's default kit; make another kit the "
-                           "default (default: true) instead of un-defaulting this one.", 409)
+        raise ProblemError(
+            "brand_kit_default_required",
+            "This is the tenant's default kit; make another kit the "
+            "default (default: true) instead of un-defaulting this one.",
+            409,
+        )
     if kit["default"] and current is not row:
         current.is_default = False
         session.flush()
@@ -116,23 +127,38 @@ def save_kit(session: Session, tenant: Tenant, kit: dict[str, Any], row: BrandKi
         with session.begin_nested():
             session.add(row)
     except IntegrityError:
-        raise ProblemError("brand_kit_name_taken", f"name: this tenant has a kit named {kit['name']!r} already.", 409,
-                           errors={"name": ["taken"]}) from None
+        raise ProblemError(
+            "brand_kit_name_taken",
+            f"name: this tenant has a kit named {kit['name']!r} already.",
+            409,
+            errors={"name": ["taken"]},
+        ) from None
     return row
 
 
 def delete_kit(session: Session, row: BrandKit) -> None:
     """Jobs already made keep the kit's values (merged into their spec at intake); the default stays."""
     if row.is_default:
-        raise ProblemError("brand_kit_default_required", "This is the tenant's default kit; make another kit the "
-                           "default before deleting this one.", 409)
+        raise ProblemError(
+            "brand_kit_default_required",
+            "This is the tenant's default kit; make another kit the default before deleting this one.",
+            409,
+        )
     session.delete(row)
 
 
 def kit_document(row: BrandKit, tenant_name: str | None = None) -> dict[str, Any]:
-    return {"id": row.id, "tenant_id": row.tenant_id, **({"tenant": tenant_name} if tenant_name else {}),
-            "name": row.name, "default": row.is_default, "version": row.version, **row.settings,
-            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at)}
+    return {
+        "id": row.id,
+        "tenant_id": row.tenant_id,
+        **({"tenant": tenant_name} if tenant_name else {}),
+        "name": row.name,
+        "default": row.is_default,
+        "version": row.version,
+        **row.settings,
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+    }
 
 
 def kit_values(row: BrandKit) -> dict[str, Any]:

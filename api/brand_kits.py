@@ -30,23 +30,34 @@ from domain.brand_kits import WATERMARK_POSITIONS, normalise_kit
 from domain.errors import not_found
 from domain.models import BrandKit, Tenant
 
-blp = Blueprint("brand_kits", __name__, url_prefix="/v1/brand-kits",
-                description="Brand kits: a tenant's logo, colours, fonts, styles, intro, outro, music and watermark")
+blp = Blueprint(
+    "brand_kits",
+    __name__,
+    url_prefix="/v1/brand-kits",
+    description="Brand kits: a tenant's logo, colours, fonts, styles, intro, outro, music and watermark",
+)
 
-_FONT = ("A font the farm ships (GET /v1/catalog: " + ", ".join(R.FONT_NAMES) + ") or the id of a TTF/OTF uploaded "
-         "with purpose=font.")
+_FONT = (
+    "A font the farm ships (GET /v1/catalog: " + ", ".join(R.FONT_NAMES) + ") or the id of a TTF/OTF uploaded "
+    "with purpose=font."
+)
 
 
 def _colour(description: str) -> fields.String:
-    return fields.String(allow_none=True, validate=validate.Regexp(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"),
-                         metadata={"description": description + ' As "#rrggbb" or "#rgb".'})
+    return fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"),
+        metadata={"description": description + ' As "#rrggbb" or "#rgb".'},
+    )
 
 
 class KitLogoSchema(Schema):
     anchor = fields.String(load_default=R.IMAGE_ANCHOR_DEFAULT, validate=validate.OneOf(R.IMAGE_ANCHORS))
-    scale = fields.Float(load_default=R.IMAGE_SCALE_DEFAULT,
-                         validate=validate.Range(min=R.IMAGE_SCALE_MIN, max=R.IMAGE_SCALE_MAX),
-                         metadata={"description": "Its size as a share of the canvas."})
+    scale = fields.Float(
+        load_default=R.IMAGE_SCALE_DEFAULT,
+        validate=validate.Range(min=R.IMAGE_SCALE_MIN, max=R.IMAGE_SCALE_MAX),
+        metadata={"description": "Its size as a share of the canvas."},
+    )
 
 
 class KitColorsSchema(Schema):
@@ -89,19 +100,33 @@ class BrandKitRequestSchema(StrictSchema):
     a 422 ``brand_kit_invalid`` (``font_unknown`` for a font name) naming the field."""
 
     name = Text(max_length=100, min_length=1, required=True)
-    default = fields.Boolean(load_default=False, metadata={
-        "description": "Make this the tenant's default kit (the one jobs follow when they name none)."})
-    logo_asset_id = Text(max_length=64, load_default=None, allow_none=True,
-                         metadata={"description": "An asset of purpose logo (alpha kept), on every scene."})
+    default = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Make this the tenant's default kit (the one jobs follow when they name none)."},
+    )
+    logo_asset_id = Text(
+        max_length=64,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "An asset of purpose logo (alpha kept), on every scene."},
+    )
     logo = _checked(KitLogoSchema, "Where the logo goes.")
     colors = _checked(KitColorsSchema, "The house colours.")
     fonts = _checked(KitFontsSchema, "The house fonts.")
     lower_third = _checked(KitLowerThirdSchema, "Style of lower_third text overlays (above colours and fonts).")
     captions = _checked(CaptionsSchema, "Caption style; only the fields given are the kit's.")
-    intro_asset_id = Text(max_length=64, load_default=None, allow_none=True,
-                          metadata={"description": "A video of purpose background, played before the job."})
-    outro_asset_id = Text(max_length=64, load_default=None, allow_none=True,
-                          metadata={"description": "A video of purpose background, played after the job."})
+    intro_asset_id = Text(
+        max_length=64,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "A video of purpose background, played before the job."},
+    )
+    outro_asset_id = Text(
+        max_length=64,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "A video of purpose background, played after the job."},
+    )
     transition = _checked(TransitionSchema, "How intro and outro are joined (default a 0.5 s crossfade).")
     music = _checked(MusicSchema, "Music for jobs that give none.")
     watermark = _checked(KitWatermarkSchema, "The visible watermark every job of the tenant starts from.")
@@ -134,8 +159,12 @@ class BrandKitListSchema(Schema):
 
 
 class TenantQuerySchema(StrictSchema):
-    tenant = Text(max_length=TENANT_QUERY_MAX_CHARS, min_length=1, load_default=None,
-                  metadata={"description": "Operator only: another tenant's kits, by its name."})
+    tenant = Text(
+        max_length=TENANT_QUERY_MAX_CHARS,
+        min_length=1,
+        load_default=None,
+        metadata={"description": "Operator only: another tenant's kits, by its name."},
+    )
 
 
 class BrandKitListQuerySchema(TenantQuerySchema):
@@ -222,4 +251,3 @@ class BrandKitById(MethodView):
         with ctx().sessions() as session, session.begin():
             delete_kit(session, visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator))
         return None
-

@@ -76,7 +76,9 @@ class CatalogCompositionSchema(Schema):
     caption_positions = fields.List(fields.String())
     output_formats = fields.List(fields.String())
     asset_purposes = fields.List(fields.String())
-    max_video = fields.Dict(metadata={"description": "Bounds of a background video: bytes, duration_s, side, pixels, fps."})
+    max_video = fields.Dict(
+        metadata={"description": "Bounds of a background video: bytes, duration_s, side, pixels, fps."}
+    )
 
 
 class CatalogSchema(Schema):
@@ -90,9 +92,13 @@ class CatalogSchema(Schema):
     priority = fields.Nested(CatalogRangeSchema)
     max_script_chars = fields.Integer()
     max_asset_bytes = fields.Integer()
-    composition = fields.Nested(CatalogCompositionSchema, metadata={
-        "description": "What a composed job (one with a canvas) may ask for; every field and default is in "
-                       "/openapi.json under JobSpec."})
+    composition = fields.Nested(
+        CatalogCompositionSchema,
+        metadata={
+            "description": "What a composed job (one with a canvas) may ask for; every field and default is in "
+            "/openapi.json under JobSpec."
+        },
+    )
 
 
 # --- service functions (the API and the page) -------------------------------------------
@@ -101,10 +107,19 @@ def catalog(settings: Settings, base_url: str = "") -> dict:
     return {
         "voices": voices,
         "languages": sorted({v["language"] for v in voices if v["language"]}),
-        "presets": [{"name": name, "licence": LICENCES.get(name, ""), "default": name == DEFAULT_PRESET,
-                     "image_url": f"{base_url}/v1/catalog/presets/{name}"} for name in PRESETS],
-        "models": [{"name": m.name, "adapter": m.adapter, "pools": [p for p in m.pools if p in settings.pools]}
-                   for m in known_models(settings).values()],
+        "presets": [
+            {
+                "name": name,
+                "licence": LICENCES.get(name, ""),
+                "default": name == DEFAULT_PRESET,
+                "image_url": f"{base_url}/v1/catalog/presets/{name}",
+            }
+            for name in PRESETS
+        ],
+        "models": [
+            {"name": m.name, "adapter": m.adapter, "pools": [p for p in m.pools if p in settings.pools]}
+            for m in known_models(settings).values()
+        ],
         "params": [param_document(p) for p in PARAMS],
         "accelerators": list(ACCELERATORS),
         "pools": list(settings.pools),
@@ -118,16 +133,31 @@ def catalog(settings: Settings, base_url: str = "") -> dict:
 def composition_catalog(settings: Settings) -> dict:
     return {
         "fonts": list(R.FONT_NAMES),
-        "canvas": {"min_side": R.CANVAS_MIN_SIDE, "max_side": R.CANVAS_MAX_SIDE, "max_pixels": R.CANVAS_MAX_PIXELS,
-                   "max_aspect": R.CANVAS_MAX_ASPECT},
-        "max_scenes": R.MAX_SCENES, "max_overlays": R.MAX_OVERLAYS, "max_renditions": R.MAX_RENDITIONS,
-        "character_styles": list(R.CHARACTER_STYLES), "background_types": list(R.BACKGROUND_TYPES),
-        "text_roles": list(R.TEXT_ROLES), "image_anchors": list(R.IMAGE_ANCHORS),
-        "transitions": list(R.TRANSITION_TYPES), "caption_styles": list(R.CAPTION_STYLES),
-        "caption_positions": list(R.CAPTION_POSITIONS), "output_formats": list(R.OUTPUT_FORMATS),
+        "canvas": {
+            "min_side": R.CANVAS_MIN_SIDE,
+            "max_side": R.CANVAS_MAX_SIDE,
+            "max_pixels": R.CANVAS_MAX_PIXELS,
+            "max_aspect": R.CANVAS_MAX_ASPECT,
+        },
+        "max_scenes": R.MAX_SCENES,
+        "max_overlays": R.MAX_OVERLAYS,
+        "max_renditions": R.MAX_RENDITIONS,
+        "character_styles": list(R.CHARACTER_STYLES),
+        "background_types": list(R.BACKGROUND_TYPES),
+        "text_roles": list(R.TEXT_ROLES),
+        "image_anchors": list(R.IMAGE_ANCHORS),
+        "transitions": list(R.TRANSITION_TYPES),
+        "caption_styles": list(R.CAPTION_STYLES),
+        "caption_positions": list(R.CAPTION_POSITIONS),
+        "output_formats": list(R.OUTPUT_FORMATS),
         "asset_purposes": list(R.ASSET_PURPOSES),
-        "max_video": {"bytes": settings.max_video_bytes, "duration_s": settings.max_video_s,
-                      "side": settings.max_video_side, "pixels": settings.max_video_pixels, "fps": settings.max_video_fps},
+        "max_video": {
+            "bytes": settings.max_video_bytes,
+            "duration_s": settings.max_video_s,
+            "side": settings.max_video_side,
+            "pixels": settings.max_video_pixels,
+            "fps": settings.max_video_fps,
+        },
     }
 
 

@@ -31,8 +31,9 @@ def final_spec(draft_spec: dict) -> dict:
     return {k: v for k, v in draft_spec.items() if k not in ("draft", "draft_render")}
 
 
-def approve_draft(session: Session, settings: Settings, principal: Principal, job_id: str,
-                  admission: Admission) -> tuple[Job, bool]:
+def approve_draft(
+    session: Session, settings: Settings, principal: Principal, job_id: str, admission: Admission
+) -> tuple[Job, bool]:
     """Inside the caller's transaction: the final job of a succeeded draft, made now or earlier
     (approving twice gives the same final), admitted into ``admission``. Returns (final, created).
     404 ``job_not_found``; 409 ``job_not_draft`` or ``draft_not_succeeded``; 429 over the in-flight limit."""
@@ -42,8 +43,9 @@ def approve_draft(session: Session, settings: Settings, principal: Principal, jo
     if draft.final_job_id:
         return session.get_one(Job, draft.final_job_id), False
     if draft.status != JobState.SUCCEEDED:
-        raise ProblemError("draft_not_succeeded",
-                           f"The draft is {draft.status}; approve it once it has succeeded.", 409)
+        raise ProblemError(
+            "draft_not_succeeded", f"The draft is {draft.status}; approve it once it has succeeded.", 409
+        )
     tenant = session.get_one(Tenant, draft.tenant_id)
     intake.check_in_flight_limit(session, settings, tenant)
     model = known_models(settings).get(draft.spec.get("model", "builtin"))
@@ -51,9 +53,20 @@ def approve_draft(session: Session, settings: Settings, principal: Principal, jo
         raise ProblemError("model_unknown", f"The draft's model {draft.spec.get('model')!r} is no longer offered.", 422)
     pool = intake.choose_pool(session, settings, draft.accelerator, list(model.pools), model.name)
     intake.check_some_worker_serves(session, settings, pool, model.name)
-    final = intake.new_job(session, settings, tenant, intake.Intake(
-        spec=final_spec(draft.spec), pool=pool, priority=draft.priority, metadata=dict(draft.metadata_ or {}),
-        webhook_url=draft.webhook_url, accelerator=draft.accelerator, title=draft.title))
+    final = intake.new_job(
+        session,
+        settings,
+        tenant,
+        intake.Intake(
+            spec=final_spec(draft.spec),
+            pool=pool,
+            priority=draft.priority,
+            metadata=dict(draft.metadata_ or {}),
+            webhook_url=draft.webhook_url,
+            accelerator=draft.accelerator,
+            title=draft.title,
+        ),
+    )
     final.draft_of = draft.id
     draft.final_job_id = final.id
     add_event(session, draft, EventType.APPROVED, attempt=draft.attempt, final_job_id=final.id)

@@ -38,11 +38,13 @@ def download(key):
     # served from the page's origin: the browser must take the type as given (captions hold the tenant's
     # own text) and never render it as a document there; media may play inline, anything else downloads
     playable = mimetype.split("/")[0] in ("video", "audio", "image")
-    response = send_file(path, mimetype=mimetype, conditional=True, as_attachment=not playable,
-                         download_name=PurePosixPath(key).name)
+    response = send_file(
+        path, mimetype=mimetype, conditional=True, as_attachment=not playable, download_name=PurePosixPath(key).name
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     if playable:
-        response.headers["Content-Disposition"] = response.headers.get("Content-Disposition") or \
-            f'inline; filename="{PurePosixPath(key).name}"'
+        response.headers["Content-Disposition"] = (
+            response.headers.get("Content-Disposition") or f'inline; filename="{PurePosixPath(key).name}"'
+        )
     return response

@@ -35,8 +35,12 @@ from media.tts import check_script, voice_for_script
 from tasks.webhook_targets import check_webhook_url
 
 #: which pools serve each accelerator request; `auto` prefers accelerators
-ACCELERATOR_POOLS = {"gpu": ["amd64-gpu"], "npu": ["arm64-npu"], "cpu": ["cpu"],
-                     "auto": ["amd64-gpu", "arm64-npu", "cpu"]}
+ACCELERATOR_POOLS = {
+    "gpu": ["amd64-gpu"],
+    "npu": ["arm64-npu"],
+    "cpu": ["cpu"],
+    "auto": ["amd64-gpu", "arm64-npu", "cpu"],
+}
 
 
 @dataclass
@@ -50,8 +54,13 @@ class Intake:
     title: str | None = None
 
 
-def choose_pool(session: Session, settings: Settings, accelerator: str, model_pools: Collection[str] | None,
-                model: str | None = None) -> str:
+def choose_pool(
+    session: Session,
+    settings: Settings,
+    accelerator: str,
+    model_pools: Collection[str] | None,
+    model: str | None = None,
+) -> str:
     """The pool for a job: the accelerator's; for ``auto``, the first of GPU, NPU, CPU with an online
     worker that has not refused ``model``, else ``cpu``."""
     candidates = [p for p in ACCELERATOR_POOLS[accelerator] if p in settings.pools]
@@ -59,12 +68,18 @@ def choose_pool(session: Session, settings: Settings, accelerator: str, model_po
         candidates = [p for p in candidates if p in model_pools]
     if not candidates:
         offered = ", ".join(settings.pools)
-        raise ProblemError("no_compatible_pool",
-                           f"No pool of this farm offers accelerator '{accelerator}' for this model (pools: {offered}).", 422)
+        raise ProblemError(
+            "no_compatible_pool",
+            f"No pool of this farm offers accelerator '{accelerator}' for this model (pools: {offered}).",
+            422,
+        )
     if accelerator != "auto" or len(candidates) == 1:
         return candidates[0]
-    live = {w.tag for w in live_workers(session, settings)
-            if w.state == "online" and not (model and (w.refused_models or {}).get(model))}
+    live = {
+        w.tag
+        for w in live_workers(session, settings)
+        if w.state == "online" and not (model and (w.refused_models or {}).get(model))
+    }
     for pool in candidates:  # accelerators first
         if pool in live:
             return pool
@@ -78,13 +93,22 @@ def check_some_worker_serves(session: Session, settings: Settings, pool: str, mo
     workers = [w for w in live_workers(session, settings, pool) if w.state != "draining"]
     reasons = [(w.refused_models or {}).get(model) for w in workers]
     if workers and all(reasons):
-        raise ProblemError("model_unavailable",
-                           f"Every live worker of pool {pool!r} ({len(workers)}) refused to load model {model!r}: "
-                           f"{reasons[0]}. An operator must fix the model file or its entry in TALKFARM_MODELS.", 422)
+        raise ProblemError(
+            "model_unavailable",
+            f"Every live worker of pool {pool!r} ({len(workers)}) refused to load model {model!r}: "
+            f"{reasons[0]}. An operator must fix the model file or its entry in TALKFARM_MODELS.",
+            422,
+        )
 
 
-def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[str, Any], *,
-               check_webhook: Callable[[str, Settings], object] = check_webhook_url) -> Intake:
+def check_spec(
+    session: Session,
+    settings: Settings,
+    tenant: Tenant,
+    body: dict[str, Any],
+    *,
+    check_webhook: Callable[[str, Settings], object] = check_webhook_url,
+) -> Intake:
     """Every check of one job request. ``check_webhook`` checks its webhook_url (a batch passes one
     that resolves each host once)."""
     kit_row = kit_for_job(session, tenant, body.get("brand_kit_id"))  # the named kit, else the tenant's default
@@ -112,26 +136,36 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
     models = known_models(settings)
     model = models.get(body["model"])
     if model is None:
-        raise ProblemError("model_unknown", f"No model named {body['model']!r}; known: {', '.join(sorted(models))}.", 422)
+        raise ProblemError(
+            "model_unknown", f"No model named {body['model']!r}; known: {', '.join(sorted(models))}.", 422
+        )
 
     merged = render_params.with_defaults(body.get("params"))
     duration = merged.get("duration")
     if duration is not None and composition is not None and len(composition["scenes"]) > 1:
-        raise ProblemError("scenes_invalid", "params.duration applies to one narration; a job of several scenes "
-                           "lasts as long as they do.", 422, errors={"params": {"duration": ["Leave it out."]}})
+        raise ProblemError(
+            "scenes_invalid",
+            "params.duration applies to one narration; a job of several scenes lasts as long as they do.",
+            422,
+            errors={"params": {"duration": ["Leave it out."]}},
+        )
     if duration is not None and audio_duration is not None:
         if abs(duration - audio_duration) > 1.0 / merged["fps"]:
-            raise ProblemError("duration_mismatch",
-                               f"params.duration is {duration:.3f} s but the audio lasts {audio_duration:.3f} s.", 422,
-                               errors={"params": {"duration": ["Must equal the audio length."]}})
+            raise ProblemError(
+                "duration_mismatch",
+                f"params.duration is {duration:.3f} s but the audio lasts {audio_duration:.3f} s.",
+                422,
+                errors={"params": {"duration": ["Must equal the audio length."]}},
+            )
     spec["params"] = merged
     if body.get("draft"):  # params stay the final's: approving the draft renders them
         spec["draft"] = True
         spec["draft_render"] = draft_render(merged, composition["canvas"] if composition else None)
     spec["watermark"] = _watermark(tenant, kit["watermark"], body.get("watermark"))
     if (body.get("watermark") or {}).get("logo_asset_id"):
-        asset_for_use(session, tenant.id, body["watermark"]["logo_asset_id"], "watermark.logo_asset_id",
-                      USES["watermark_logo"])
+        asset_for_use(
+            session, tenant.id, body["watermark"]["logo_asset_id"], "watermark.logo_asset_id", USES["watermark_logo"]
+        )
 
     metadata = body.get("metadata") or {}  # bounded by the schema (api/schemas.JsonDocument)
     webhook_url = body.get("webhook_url")
@@ -139,27 +173,41 @@ def check_spec(session: Session, settings: Settings, tenant: Tenant, body: dict[
         check_webhook(webhook_url, settings)
     pool = choose_pool(session, settings, body["accelerator"], model.pools, model.name)
     check_some_worker_serves(session, settings, pool, model.name)
-    return Intake(spec=spec, pool=pool, priority=body["priority"], metadata=metadata, webhook_url=webhook_url,
-                  accelerator=body["accelerator"], title=job_title(body.get("title"), spec))
+    return Intake(
+        spec=spec,
+        pool=pool,
+        priority=body["priority"],
+        metadata=metadata,
+        webhook_url=webhook_url,
+        accelerator=body["accelerator"],
+        title=job_title(body.get("title"), spec),
+    )
 
 
-def check_speech_and_face(session: Session, settings: Settings, tenant: Tenant, source: dict[str, Any],
-                           spec: dict[str, Any]) -> float | None:
+def check_speech_and_face(
+    session: Session, settings: Settings, tenant: Tenant, source: dict[str, Any], spec: dict[str, Any]
+) -> float | None:
     """The job's (or a scene's) script or narration, avatar and voice, written into ``spec`` as a square job has
     them; returns the narration's length, if any."""
     script = source.get("script")
     spec["language"] = source.get("language")
     if script is not None and source.get("transcript"):
-        raise ProblemError("transcript_with_script", "transcript applies to narration (audio_asset_id); "
-                           "a script job's words are its script.", 422)
+        raise ProblemError(
+            "transcript_with_script",
+            "transcript applies to narration (audio_asset_id); a script job's words are its script.",
+            422,
+        )
     if script is not None:
         script = script.strip()
         if not script:
             raise ProblemError("script_empty", "The script is empty.", 422)
         check_script(script)  # media's own refusals (text_invalid_character, script_unspeakable), as a 422 now
         if len(script) > settings.max_script_chars:
-            raise ProblemError("script_too_long",
-                               f"The script has {len(script)} characters; the limit is {settings.max_script_chars}.", 422)
+            raise ProblemError(
+                "script_too_long",
+                f"The script has {len(script)} characters; the limit is {settings.max_script_chars}.",
+                422,
+            )
         spec["script"] = script
     audio_duration = None
     if source.get("audio_asset_id"):
@@ -167,8 +215,11 @@ def check_speech_and_face(session: Session, settings: Settings, tenant: Tenant, 
         spec["audio_asset_id"] = audio.id
         transcript = (source.get("transcript") or "").strip()
         if len(transcript) > settings.max_script_chars:
-            raise ProblemError("transcript_too_long", f"The transcript has {len(transcript)} characters; "
-                               f"the limit is {settings.max_script_chars}.", 422)
+            raise ProblemError(
+                "transcript_too_long",
+                f"The transcript has {len(transcript)} characters; the limit is {settings.max_script_chars}.",
+                422,
+            )
         if transcript:
             spec["transcript"] = transcript
         audio_duration = float(audio.info.get("duration_s") or 0)
@@ -180,8 +231,11 @@ def check_speech_and_face(session: Session, settings: Settings, tenant: Tenant, 
     elif avatar in PRESETS:
         spec["avatar"] = {"preset": avatar}
     else:
-        raise ProblemError("avatar_unknown",
-                           f"avatar {avatar!r} is neither an asset id nor a preset ({', '.join(sorted(PRESETS))}).", 422)
+        raise ProblemError(
+            "avatar_unknown",
+            f"avatar {avatar!r} is neither an asset id nor a preset ({', '.join(sorted(PRESETS))}).",
+            422,
+        )
 
     if script is not None:
         voice, detected = voice_for_script(script, source.get("voice"), source.get("language"), settings)
@@ -194,8 +248,9 @@ def check_speech_and_face(session: Session, settings: Settings, tenant: Tenant, 
     return audio_duration
 
 
-def check_scenes(session: Session, settings: Settings, tenant: Tenant, scenes: list[dict[str, Any]],
-                 spec: dict[str, Any]) -> float | None:
+def check_scenes(
+    session: Session, settings: Settings, tenant: Tenant, scenes: list[dict[str, Any]], spec: dict[str, Any]
+) -> float | None:
     """Each scene's speech and face, checked as a square job's are and filled into the scene (voice, language,
     the script as spoken); the scenes together are bounded as one job's script or narration is. The top-level
     spec gets the first scene's. Returns the narration's length for a single narrated scene (params.duration
@@ -215,12 +270,18 @@ def check_scenes(session: Session, settings: Settings, tenant: Tenant, scenes: l
         if index == 0:
             spec.update(checked)
     if total > settings.max_script_chars:
-        raise ProblemError("script_too_long", f"The scenes' scripts have {total} characters together; "
-                           f"the limit is {settings.max_script_chars}.", 422)
+        raise ProblemError(
+            "script_too_long",
+            f"The scenes' scripts have {total} characters together; the limit is {settings.max_script_chars}.",
+            422,
+        )
     narrated = sum(seconds for seconds in durations if seconds is not None)
     if narrated > settings.max_audio_s:  # one narration may last this long; so may a job's scenes together
-        raise ProblemError("audio_too_long", f"The scenes' narration lasts {narrated:.0f} s together; the limit "
-                           f"is {settings.max_audio_s:.0f} s.", 422)
+        raise ProblemError(
+            "audio_too_long",
+            f"The scenes' narration lasts {narrated:.0f} s together; the limit is {settings.max_audio_s:.0f} s.",
+            422,
+        )
     return durations[0] if len(scenes) == 1 else None
 
 
@@ -238,8 +299,11 @@ def _watermark(tenant: Tenant, kit_watermark: dict[str, Any], asked: dict[str, A
         if value is not None:
             chosen[key] = value
     if chosen.get("enabled") is False and not tenant.may_disable_watermark:
-        raise ProblemError("watermark_required",
-                           "This tenant may not turn the visible watermark off; ask the operator to allow it.", 403)
+        raise ProblemError(
+            "watermark_required",
+            "This tenant may not turn the visible watermark off; ask the operator to allow it.",
+            403,
+        )
     return chosen
 
 
@@ -253,20 +317,45 @@ def request_hash(body: dict[str, Any]) -> str:
 def check_in_flight_limit(session: Session, settings: Settings, tenant: Tenant, adding: int = 1) -> None:
     limit = tenant.max_in_flight or settings.tenant_max_in_flight
     in_flight = session.execute(
-        sa.select(sa.func.count()).select_from(Job).where(Job.tenant_id == tenant.id, Job.status.in_((JobState.QUEUED, JobState.RUNNING)))
+        sa.select(sa.func.count())
+        .select_from(Job)
+        .where(Job.tenant_id == tenant.id, Job.status.in_((JobState.QUEUED, JobState.RUNNING)))
     ).scalar_one()
     if in_flight + adding > limit:
-        raise ProblemError("too_many_jobs_in_flight",
-                           f"{in_flight} jobs are queued or running; this tenant may have {limit} at once.", 429,
-                           headers={"Retry-After": "30"})
+        raise ProblemError(
+            "too_many_jobs_in_flight",
+            f"{in_flight} jobs are queued or running; this tenant may have {limit} at once.",
+            429,
+            headers={"Retry-After": "30"},
+        )
 
 
-def new_job(session: Session, settings: Settings, tenant: Tenant, intake: Intake, *, idempotency_key: str | None = None,
-            body_hash: str | None = None, batch_id: str | None = None) -> Job:
-    job = Job(tenant_id=tenant.id, batch_id=batch_id, status=JobState.QUEUED, title=intake.title, pool=intake.pool, accelerator=intake.accelerator,
-              priority=intake.priority, spec=intake.spec, metadata_=intake.metadata, webhook_url=intake.webhook_url,
-              idempotency_key=idempotency_key, request_hash=body_hash, wm_code=new_wm_code(),
-              idempotency_expires_at=(utcnow() + timedelta(seconds=settings.idempotency_ttl_s)) if idempotency_key else None)
+def new_job(
+    session: Session,
+    settings: Settings,
+    tenant: Tenant,
+    intake: Intake,
+    *,
+    idempotency_key: str | None = None,
+    body_hash: str | None = None,
+    batch_id: str | None = None,
+) -> Job:
+    job = Job(
+        tenant_id=tenant.id,
+        batch_id=batch_id,
+        status=JobState.QUEUED,
+        title=intake.title,
+        pool=intake.pool,
+        accelerator=intake.accelerator,
+        priority=intake.priority,
+        spec=intake.spec,
+        metadata_=intake.metadata,
+        webhook_url=intake.webhook_url,
+        idempotency_key=idempotency_key,
+        request_hash=body_hash,
+        wm_code=new_wm_code(),
+        idempotency_expires_at=(utcnow() + timedelta(seconds=settings.idempotency_ttl_s)) if idempotency_key else None,
+    )
     session.add(job)
     session.flush()
     add_event(session, job, EventType.CREATED, to_status=JobState.QUEUED, pool=intake.pool)

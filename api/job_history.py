@@ -22,13 +22,17 @@ blp = Blueprint("job_history", __name__, url_prefix="/v1/jobs", description="Ren
 class JobHistoryEventSchema(Schema):
     id = fields.Integer(metadata={"description": "Increases with time; pass the last one as `after`."})
     at = fields.String()
-    kind = fields.String(validate=validate.OneOf([k.value for k in EventType]),
-                         metadata={"description": "What happened: " + ", ".join(k.value for k in EventType) + "."})
+    kind = fields.String(
+        validate=validate.OneOf([k.value for k in EventType]),
+        metadata={"description": "What happened: " + ", ".join(k.value for k in EventType) + "."},
+    )
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
     attempt = fields.Integer(metadata={"description": "The attempt (fencing token) the event belongs to."})
     worker = fields.String(allow_none=True)
-    detail = fields.Dict(metadata={"description": "What else the event knows: error code and message, segment, reason."})
+    detail = fields.Dict(
+        metadata={"description": "What else the event knows: error code and message, segment, reason."}
+    )
 
 
 class JobHistorySchema(Schema):
@@ -42,8 +46,9 @@ class JobHistoryQuerySchema(StrictSchema):
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
 
 
-def job_history(session: Session, principal: Principal, job_id: str, *, after: int | None = None,
-                limit: int = 500) -> dict:
+def job_history(
+    session: Session, principal: Principal, job_id: str, *, after: int | None = None, limit: int = 500
+) -> dict:
     """The job's events, oldest first; 404 ``job_not_found`` for another tenant's job."""
     owned(session, Job, job_id, principal.tenant_id)
     stmt = sa.select(JobEvent).where(JobEvent.job_id == job_id)

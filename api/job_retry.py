@@ -28,8 +28,9 @@ def retry_job(session: Session, settings: Settings, principal: Principal, job_id
     404 ``job_not_found``; 409 ``job_not_retryable`` unless it failed or was canceled; 429 over the in-flight limit."""
     job = owned(session, Job, job_id, principal.tenant_id)
     if job.status not in (JobState.FAILED, JobState.CANCELED):
-        raise ProblemError("job_not_retryable",
-                           f"The job is {job.status}; only a failed or canceled job can be retried.", 409)
+        raise ProblemError(
+            "job_not_retryable", f"The job is {job.status}; only a failed or canceled job can be retried.", 409
+        )
     intake.check_in_flight_limit(session, settings, session.get_one(Tenant, job.tenant_id))
     if not lifecycle.retry(session, job):  # it moved meanwhile
         session.refresh(job)

@@ -27,7 +27,6 @@ from tasks.webhooks import announce_job
 blp = Blueprint("jobs", __name__, url_prefix="/v1/jobs", description="Render jobs")
 
 
-
 def _tenant(session) -> Tenant:
     return session.get(Tenant, g.tenant_id)
 
@@ -46,7 +45,9 @@ def _etag(job: Job) -> str:
     # The signed output link inside the body is re-signed on every 200; the
     # ETag changes at half its lifetime so a client holding a 304'd body
     # never holds a link about to expire.
-    epoch = int(time.time() // max(1, ctx().settings.output_url_expiry_s // 2)) if job.status == JobState.SUCCEEDED else 0
+    epoch = (
+        int(time.time() // max(1, ctx().settings.output_url_expiry_s // 2)) if job.status == JobState.SUCCEEDED else 0
+    )
     return f'"{job.id[-12:]}-{job.version}-{epoch}"'
 
 
@@ -61,8 +62,7 @@ def _matching(q: str) -> sa.ColumnElement[bool]:
     """Title or metadata containing ``q``, case-insensitively, the same on PostgreSQL and SQLite: the
     metadata is searched as its JSON text (so a key matches too), with LIKE's wildcards escaped."""
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return sa.or_(Job.title.ilike(pattern, escape="\\"),
-                  sa.cast(Job.metadata_, sa.Text).ilike(pattern, escape="\\"))
+    return sa.or_(Job.title.ilike(pattern, escape="\\"), sa.cast(Job.metadata_, sa.Text).ilike(pattern, escape="\\"))
 
 
 @blp.route("")
@@ -72,8 +72,16 @@ class Jobs(MethodView):
     @blp.alt_response(409, response="Problem", description="Idempotency-Key reused with a different body")
     @blp.alt_response(422, response="Problem")
     @blp.alt_response(429, response="Problem")
-    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 255},
-                          "description": "Same key and body returns the same job; same key with another body is a 409."}])
+    @blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "schema": {"type": "string", "maxLength": 255},
+                "description": "Same key and body returns the same job; same key with another body is a 409.",
+            }
+        ]
+    )
     def post(self, body):
         """Submit a job."""
         c = ctx()
@@ -137,8 +145,9 @@ def _replay(session, key: str, body_hash: str):
     if job is None:
         return None
     if job.request_hash != body_hash:
-        raise ProblemError("idempotency_key_reused",
-                           "This Idempotency-Key was used with a different request body.", 409)
+        raise ProblemError(
+            "idempotency_key_reused", "This Idempotency-Key was used with a different request body.", 409
+        )
     response = make_response(jsonify(job_view(job)), 202)
     response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/v1/jobs/{job.id}"
@@ -147,11 +156,21 @@ def _replay(session, key: str, body_hash: str):
 
 #: What a poll with If-None-Match reads, in one round trip: the caller's key (unrevoked), and the job if the key's
 #: tenant owns it. Built once: a select built per request costs more CPU than its round trip.
-_POLL_ROW = (sa.select(ApiKey.id.label("key_id"), ApiKey.tenant_id, Tenant.name.label("tenant_name"), ApiKey.scope,
-                       Job.id, Job.version, Job.status)
-             .select_from(ApiKey).join(Tenant, Tenant.id == ApiKey.tenant_id)
-             .outerjoin(Job, sa.and_(Job.id == sa.bindparam("job_id"), Job.tenant_id == ApiKey.tenant_id))
-             .where(ApiKey.key_hash == sa.bindparam("key_hash"), KEY_IS_LIVE))
+_POLL_ROW = (
+    sa.select(
+        ApiKey.id.label("key_id"),
+        ApiKey.tenant_id,
+        Tenant.name.label("tenant_name"),
+        ApiKey.scope,
+        Job.id,
+        Job.version,
+        Job.status,
+    )
+    .select_from(ApiKey)
+    .join(Tenant, Tenant.id == ApiKey.tenant_id)
+    .outerjoin(Job, sa.and_(Job.id == sa.bindparam("job_id"), Job.tenant_id == ApiKey.tenant_id))
+    .where(ApiKey.key_hash == sa.bindparam("key_hash"), KEY_IS_LIVE)
+)
 
 
 @blp.route("/<job_id>")
@@ -165,9 +184,12 @@ class JobById(MethodView):
         key_hash = auth.take_deferred_key_hash()
         if key_hash is not None:
             # the cheap path: the key and the job in one round trip; no session, no document, no signing
-            row = read_one(ctx().settings.database_url, _POLL_ROW, {"job_id": job_id, "key_hash": key_hash,
-                                                                    "now": utcnow()},
-                           DatabaseTimeouts.of(ctx().settings))
+            row = read_one(
+                ctx().settings.database_url,
+                _POLL_ROW,
+                {"job_id": job_id, "key_hash": key_hash, "now": utcnow()},
+                DatabaseTimeouts.of(ctx().settings),
+            )
             if row is None:
                 raise auth.invalid_key()
             auth.use_principal(auth.principal_from_row(row))
@@ -221,7 +243,9 @@ def job_output(job_id):
         job = _own_job(session, job_id)
         if job.status != JobState.SUCCEEDED or not job.output:
             raise ProblemError("output_not_ready", f"The job is {job.status}; its video exists once it succeeds.", 409)
-        url = c.storage.signed_url(job.output["key"], c.settings.output_url_expiry_s, filename=f"{job.id}.{output_extension(job)}")
+        url = c.storage.signed_url(
+            job.output["key"], c.settings.output_url_expiry_s, filename=f"{job.id}.{output_extension(job)}"
+        )
     if url.startswith("/"):
         url = c.base_url() + url
     response = redirect(url, 302)

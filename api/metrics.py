@@ -43,13 +43,23 @@ class FarmCollector:
             yield jobs
 
             stats = pool_stats(session, settings)
-            pool_jobs = GaugeMetricFamily("talkfarm_pool_jobs", "Jobs waiting and running per pool.", labels=["pool", "state"])
+            pool_jobs = GaugeMetricFamily(
+                "talkfarm_pool_jobs", "Jobs waiting and running per pool.", labels=["pool", "state"]
+            )
             depth = GaugeMetricFamily("talkfarm_queue_depth", "Jobs waiting per pool.", labels=["pool"])
-            oldest = GaugeMetricFamily("talkfarm_pool_oldest_waiting_seconds", "Age of the oldest waiting job.", labels=["pool"])
+            oldest = GaugeMetricFamily(
+                "talkfarm_pool_oldest_waiting_seconds", "Age of the oldest waiting job.", labels=["pool"]
+            )
             workers = GaugeMetricFamily("talkfarm_pool_workers", "Live workers per pool.", labels=["pool", "state"])
-            desired = GaugeMetricFamily("talkfarm_pool_desired_workers", "Recommended workers for waiting + running work.", labels=["pool"])
-            stranded = GaugeMetricFamily("talkfarm_pool_stranded_jobs", "Queued jobs no live worker may take "
-                                         "(they fail no_worker_available after TALKFARM_POOL_EMPTY_FAIL_AFTER_S).", labels=["pool"])
+            desired = GaugeMetricFamily(
+                "talkfarm_pool_desired_workers", "Recommended workers for waiting + running work.", labels=["pool"]
+            )
+            stranded = GaugeMetricFamily(
+                "talkfarm_pool_stranded_jobs",
+                "Queued jobs no live worker may take "
+                "(they fail no_worker_available after TALKFARM_POOL_EMPTY_FAIL_AFTER_S).",
+                labels=["pool"],
+            )
             for tag, s in stats.items():
                 pool_jobs.add_metric([tag, "waiting"], s.waiting)
                 pool_jobs.add_metric([tag, "running"], s.running)
@@ -61,8 +71,12 @@ class FarmCollector:
                 stranded.add_metric([tag], s.stranded)
             yield from (pool_jobs, depth, oldest, workers, desired, stranded)
 
-            failures = CounterMetricFamily("talkfarm_job_failures", "Failed attempts by pool and error code.", labels=["pool", "code"])
-            interruptions = CounterMetricFamily("talkfarm_job_interruptions", "Attempts ended by a worker going away.", labels=["pool"])
+            failures = CounterMetricFamily(
+                "talkfarm_job_failures", "Failed attempts by pool and error code.", labels=["pool", "code"]
+            )
+            interruptions = CounterMetricFamily(
+                "talkfarm_job_interruptions", "Attempts ended by a worker going away.", labels=["pool"]
+            )
             rows = session.execute(
                 sa.select(Job.pool, JobAttempt.outcome, JobAttempt.error_code, sa.func.count())
                 .join(Job, Job.id == JobAttempt.job_id)
@@ -135,8 +149,11 @@ def may_read_metrics(settings, remote_addr: str | None, authorization: str) -> b
     """Whether this caller may read /metrics: it comes from an address the operator allows
     (TALKFARM_METRICS_ALLOW_FROM, loopback by default), or carries TALKFARM_METRICS_KEY as a bearer key."""
     scheme, _, key = authorization.partition(" ")
-    if settings.metrics_key and scheme.lower() == "bearer" and hmac.compare_digest(key.strip().encode(),
-                                                                                     settings.metrics_key.encode()):
+    if (
+        settings.metrics_key
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(key.strip().encode(), settings.metrics_key.encode())
+    ):
         return True
     try:
         address = ipaddress.ip_address((remote_addr or "").split("%")[0])

@@ -37,10 +37,16 @@ class ServerRefusals(BasePlugin):
 
     PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     RESPONSES = {
-        "414": {"description": "`uri_too_long`: the request line (method, path and query) is over 4 KB; "
-                               "answered by the HTTP server.", "content": PROBLEM},
-        "431": {"description": "`headers_too_large`: the request's headers are too many or too large; "
-                               "answered by the HTTP server.", "content": PROBLEM},
+        "414": {
+            "description": "`uri_too_long`: the request line (method, path and query) is over 4 KB; "
+            "answered by the HTTP server.",
+            "content": PROBLEM,
+        },
+        "431": {
+            "description": "`headers_too_large`: the request's headers are too many or too large; "
+            "answered by the HTTP server.",
+            "content": PROBLEM,
+        },
     }
 
     def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:

@@ -12,8 +12,15 @@ from domain.errors import not_found
 from domain.models import ApiKey, Asset, Batch, BrandKit, Job, Template, WebhookEndpoint
 
 #: what a 404 calls each kind of row (its problem code is ``<name>_not_found``)
-NAMES: dict[type, str] = {Job: "job", Asset: "asset", Batch: "batch", WebhookEndpoint: "webhook", ApiKey: "key",
-                          BrandKit: "brand_kit", Template: "template"}
+NAMES: dict[type, str] = {
+    Job: "job",
+    Asset: "asset",
+    Batch: "batch",
+    WebhookEndpoint: "webhook",
+    ApiKey: "key",
+    BrandKit: "brand_kit",
+    Template: "template",
+}
 
 M = TypeVar("M")
 

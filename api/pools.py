@@ -37,7 +37,9 @@ def healthz():
         with ctx().sessions() as session:
             session.execute(sa.text("SELECT 1"))
     except Exception as exc:
-        raise ProblemError("database_unavailable", f"The database cannot be reached: {type(exc).__name__}", 503) from exc
+        raise ProblemError(
+            "database_unavailable", f"The database cannot be reached: {type(exc).__name__}", 503
+        ) from exc
     return {"status": "ok", "database": "ok", "version": VERSION}
 
 
@@ -51,7 +53,11 @@ def metrics():
     TALKFARM_METRICS_KEY as a bearer key; computed at most once per TALKFARM_METRICS_MIN_INTERVAL_S."""
     c = ctx()
     if not may_read_metrics(c.settings, request.remote_addr, request.headers.get("Authorization", "")):
-        raise ProblemError("metrics_forbidden", "/metrics is open to the operator's scraper only: from an allowed "
-                           "address (TALKFARM_METRICS_ALLOW_FROM) or with TALKFARM_METRICS_KEY as a bearer key.", 403)
+        raise ProblemError(
+            "metrics_forbidden",
+            "/metrics is open to the operator's scraper only: from an allowed "
+            "address (TALKFARM_METRICS_ALLOW_FROM) or with TALKFARM_METRICS_KEY as a bearer key.",
+            403,
+        )
     body, content_type = c.metrics_cache.get(c)
     return Response(body, content_type=content_type)

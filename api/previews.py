@@ -41,7 +41,9 @@ from media.errors import MediaError
 from media.preview import Portrait, first_frame, png_bytes, still
 from media.render import FORMAT_VERSION, analyze_portrait, decode_portrait
 
-blp = Blueprint("previews", __name__, url_prefix="/v1/previews", description="Stills of a composed job, before it is made")
+blp = Blueprint(
+    "previews", __name__, url_prefix="/v1/previews", description="Stills of a composed job, before it is made"
+)
 
 #: previews drawn at once in one API process; more wait up to BUSY_WAIT_S, then 503
 PREVIEWS_AT_ONCE, BUSY_WAIT_S = 2, 5.0
@@ -54,17 +56,29 @@ _portraits_lock = threading.Lock()
 
 
 class PreviewRequestSchema(JobSpecSchema):
-    at_s = fields.Float(load_default=0.0, validate=validate.Range(min=0.0, max=MAX_OVERLAY_TIME_S), metadata={
-        "description": "The moment shown, in seconds from the first scene's start: the overlays shown then."})
+    at_s = fields.Float(
+        load_default=0.0,
+        validate=validate.Range(min=0.0, max=MAX_OVERLAY_TIME_S),
+        metadata={"description": "The moment shown, in seconds from the first scene's start: the overlays shown then."},
+    )
 
 
 def square_composition(spec: dict[str, Any]) -> dict[str, Any]:
     """A square job as a composition: the framed portrait filling a canvas of the render's resolution."""
     side = int(spec["params"]["resolution"])
-    return {"canvas": {"width": side, "height": side}, "captions": {},
-            "scenes": [{"avatar": spec["avatar"], "script": spec.get("script"), "overlays": [],
-                        "background": {"type": "portrait"},
-                        "character": {"style": "normal", "scale": 2.0, "offset": {"x": 0.0, "y": 0.0}, "matting": False}}]}
+    return {
+        "canvas": {"width": side, "height": side},
+        "captions": {},
+        "scenes": [
+            {
+                "avatar": spec["avatar"],
+                "script": spec.get("script"),
+                "overlays": [],
+                "background": {"type": "portrait"},
+                "character": {"style": "normal", "scale": 2.0, "offset": {"x": 0.0, "y": 0.0}, "matting": False},
+            }
+        ],
+    }
 
 
 @blp.route("")
@@ -85,8 +99,12 @@ class Previews(MethodView):
             scene = composition["scenes"][0]
             keys = {a.id: (a.storage_key, a.kind, a.info) for a in _assets(session, composition)}
         if not _slots.acquire(timeout=BUSY_WAIT_S):
-            raise ProblemError("preview_busy", "Other previews are being drawn; try again in a moment.", 503,
-                               headers={"Retry-After": "2"})
+            raise ProblemError(
+                "preview_busy",
+                "Other previews are being drawn; try again in a moment.",
+                503,
+                headers={"Retry-After": "2"},
+            )
         try:
             portrait = _portrait(scene["avatar"], keys, bool(scene["character"].get("matting")))
             frame = still(composition, portrait, spec["params"], at_s, lambda asset_id: _image_bytes(keys[asset_id]))
@@ -100,8 +118,11 @@ class Previews(MethodView):
 def _assets(session, composition: dict[str, Any]) -> list[Asset]:
     """The assets the first scene shows (checked for ownership and purpose by ``check_spec`` already)."""
     scene = composition["scenes"][0]
-    ids = [scene["avatar"].get("asset_id"), (scene.get("background") or {}).get("asset_id"),
-           *(o.get("asset_id") for o in scene.get("overlays") or [])]
+    ids = [
+        scene["avatar"].get("asset_id"),
+        (scene.get("background") or {}).get("asset_id"),
+        *(o.get("asset_id") for o in scene.get("overlays") or []),
+    ]
     return [owned(session, Asset, asset_id) for asset_id in ids if asset_id]
 
 
@@ -129,8 +150,11 @@ def _portrait(avatar: dict[str, Any], keys: dict[str, tuple[str, str, Any]], mat
             _portraits.move_to_end((digest, matting))
             return kept
     rgb = decode_portrait(image)
-    info = stored if isinstance(stored, dict) and int(stored.get("version", 0)) == FORMAT_VERSION \
+    info = (
+        stored
+        if isinstance(stored, dict) and int(stored.get("version", 0)) == FORMAT_VERSION
         else analyze_portrait(image).to_dict()
+    )
     portrait = Portrait.of(rgb, info, _matte(digest, rgb) if matting else None)
     with _portraits_lock:
         _portraits[(digest, matting)] = portrait

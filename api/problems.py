@@ -89,8 +89,9 @@ def install(app: Flask) -> None:
             body = messages.get("json", messages.get("query", messages.get("files", messages.get("form", messages))))
             problem = ProblemError(validation_code(messages), _detail(body), status, errors=body)
         else:
-            problem = ProblemError(_HTTP_CODES.get(status, "http_error"), exc.description or exc.name, status,
-                                   title=exc.name)
+            problem = ProblemError(
+                _HTTP_CODES.get(status, "http_error"), exc.description or exc.name, status, title=exc.name
+            )
         return problem_response(problem)
 
     @app.errorhandler(Exception)

@@ -62,8 +62,9 @@ def _int(text: str) -> int:
     return value
 
 
-def loads_bounded(data: bytes | str, *, what: str = "The JSON body", max_bytes: int = MAX_JSON_BYTES,
-                  max_depth: int = MAX_JSON_DEPTH) -> Any:
+def loads_bounded(
+    data: bytes | str, *, what: str = "The JSON body", max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH
+) -> Any:
     """Parse JSON from a caller, within bounds; every refusal is a ProblemError
     (``json_too_large`` 413, ``json_too_deep``/``json_number_invalid``/``json_invalid`` 400,
     ``text_invalid_character`` 422)."""
@@ -113,8 +114,11 @@ def check_bounds() -> None:
         _check_text(f"query {name}", value, text_problem(value))
     key = request.headers.get("Idempotency-Key")
     if key is not None and (len(key) > IDEMPOTENCY_KEY_MAX_CHARS or text_problem(key)):
-        raise ProblemError("idempotency_key_invalid",
-                           f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX_CHARS} printable characters.", 400)
+        raise ProblemError(
+            "idempotency_key_invalid",
+            f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX_CHARS} printable characters.",
+            400,
+        )
     if request.is_json and request.method in ("POST", "PUT", "PATCH"):
         if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
             raise ProblemError("json_too_large", f"JSON bodies may be at most {MAX_JSON_BYTES} bytes.", 413)

@@ -31,6 +31,7 @@ class StrictSchema(Schema):
 # the two together. A refused value's message starts with its stable code, which
 # api/problems.py lifts into the problem's `code`.
 
+
 def column_length(attribute) -> int:
     """The declared length of a model's String column, e.g. ``column_length(Job.webhook_url)``."""
     return attribute.property.columns[0].type.length
@@ -51,8 +52,7 @@ MAX_METADATA_DEPTH = 8
 MAX_JSON_INT = 2**63 - 1
 
 #: stable codes of the bounds, most specific first (api/problems.py looks for them in messages)
-BOUND_CODES = ("text_invalid_character", "field_too_long", "json_too_deep", "json_number_invalid",
-               "metadata_too_large")
+BOUND_CODES = ("text_invalid_character", "field_too_long", "json_too_deep", "json_number_invalid", "metadata_too_large")
 
 #: NUL and UTF-16 surrogates (a lone one cannot be encoded as UTF-8; PostgreSQL refuses NUL)
 _NEVER_IN_TEXT = re.compile(r"[\x00\ud800-\udfff]")
@@ -118,7 +118,9 @@ class WebhookUrl(fields.Url):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
             if len(value) > WEBHOOK_URL_MAX_CHARS:
-                raise ValidationError(refusal("field_too_long", f"At most {WEBHOOK_URL_MAX_CHARS} characters; got {len(value)}."))
+                raise ValidationError(
+                    refusal("field_too_long", f"At most {WEBHOOK_URL_MAX_CHARS} characters; got {len(value)}.")
+                )
             problem = text_problem(value)
             if problem:
                 raise ValidationError(problem)
@@ -133,8 +135,9 @@ def json_problem(value, *, max_depth: int = MAX_JSON_DEPTH, _depth: int = 1) -> 
             return refusal("json_too_deep", f"Nested deeper than {max_depth} levels.")
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in items:
-            problem = (text_problem(key, anything_printable=True) if isinstance(key, str) else None) \
-                or json_problem(item, max_depth=max_depth, _depth=_depth + 1)
+            problem = (text_problem(key, anything_printable=True) if isinstance(key, str) else None) or json_problem(
+                item, max_depth=max_depth, _depth=_depth + 1
+            )
             if problem:
                 return problem
         return None
@@ -202,48 +205,106 @@ RenderParamsSchema.Meta.unknown = RAISE
 
 
 class WatermarkOptionsSchema(StrictSchema):
-    enabled = fields.Boolean(load_default=None, allow_none=True,
-                             metadata={"description": "false turns the visible watermark off, if the tenant may."})
+    enabled = fields.Boolean(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "false turns the visible watermark off, if the tenant may."},
+    )
     text = Text(max_length=80, min_length=1, load_default=None, allow_none=True)
-    position = fields.String(load_default=None, allow_none=True,
-                             validate=validate.OneOf(["top-left", "top-right", "bottom-left", "bottom-right"]))
+    position = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(["top-left", "top-right", "bottom-left", "bottom-right"]),
+    )
     opacity = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0.05, max=1.0))
-    size = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0.02, max=0.2),
-                        metadata={"description": "Height of the mark as a share of the frame height."})
+    size = fields.Float(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0.02, max=0.2),
+        metadata={"description": "Height of the mark as a share of the frame height."},
+    )
     logo_asset_id = Id(load_default=None, allow_none=True, metadata={"description": "An image asset to use as a logo."})
 
 
 class JobSpecSchema(StrictSchema):
-    script = Text(max_length=None, free_text=True, load_default=None, allow_none=True, metadata={"description": "Text to speak; or give audio_asset_id."})
-    audio_asset_id = Id(load_default=None, allow_none=True, metadata={"description": "Narration to lip-sync instead of a script."})
-    transcript = Text(max_length=None, free_text=True, load_default=None, allow_none=True, metadata={
-        "description": "The words of the narration (audio_asset_id), for phoneme timing and captions; without it "
-                       "they are recognised (English only). Words that do not match the audio fall back to "
-                       "recognition. Its language is the job's `language`, else detected from the transcript."})
-    avatar = Text(max_length=64, min_length=1, load_default=None, metadata={
-        "description": "An image asset id (purpose portrait), or a preset name such as `astronaut`. Required "
-                       "unless `scenes` gives each scene its own."})
+    script = Text(
+        max_length=None,
+        free_text=True,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Text to speak; or give audio_asset_id."},
+    )
+    audio_asset_id = Id(
+        load_default=None, allow_none=True, metadata={"description": "Narration to lip-sync instead of a script."}
+    )
+    transcript = Text(
+        max_length=None,
+        free_text=True,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The words of the narration (audio_asset_id), for phoneme timing and captions; without it "
+            "they are recognised (English only). Words that do not match the audio fall back to "
+            "recognition. Its language is the job's `language`, else detected from the transcript."
+        },
+    )
+    avatar = Text(
+        max_length=64,
+        min_length=1,
+        load_default=None,
+        metadata={
+            "description": "An image asset id (purpose portrait), or a preset name such as `astronaut`. Required "
+            "unless `scenes` gives each scene its own."
+        },
+    )
     voice = Text(max_length=100, load_default=None, allow_none=True)
-    language = Text(max_length=16, load_default=None, allow_none=True,
-                             metadata={"description": "BCP 47-ish language code, e.g. en-US, zh; picks a voice if none given."})
+    language = Text(
+        max_length=16,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "BCP 47-ish language code, e.g. en-US, zh; picks a voice if none given."},
+    )
     model = Text(max_length=100, min_length=1, load_default="builtin")
-    title = Text(max_length=200, load_default=None, allow_none=True, metadata={
-        "description": "What the jobs list shows; default: the script's first words."})
+    title = Text(
+        max_length=200,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "What the jobs list shows; default: the script's first words."},
+    )
     params = fields.Nested(RenderParamsSchema, load_default=dict)
     accelerator = fields.String(load_default="auto", validate=validate.OneOf(ACCELERATORS))
-    priority = fields.Integer(strict=True, load_default=5, validate=validate.Range(min=0, max=9),
-                              metadata={"description": "0 lowest … 9 most urgent; orders work within a tenant."})
+    priority = fields.Integer(
+        strict=True,
+        load_default=5,
+        validate=validate.Range(min=0, max=9),
+        metadata={"description": "0 lowest … 9 most urgent; orders work within a tenant."},
+    )
     webhook_url = WebhookUrl(load_default=None, allow_none=True)
-    metadata = JsonDocument(load_default=dict, metadata={
-        "description": f"Your own data, returned on the job and in webhooks (at most {MAX_METADATA_BYTES // 1024} KB "
-                       f"of JSON, {MAX_METADATA_DEPTH} levels deep)."})
+    metadata = JsonDocument(
+        load_default=dict,
+        metadata={
+            "description": f"Your own data, returned on the job and in webhooks (at most {MAX_METADATA_BYTES // 1024} KB "
+            f"of JSON, {MAX_METADATA_DEPTH} levels deep)."
+        },
+    )
     watermark = fields.Nested(WatermarkOptionsSchema, load_default=None, allow_none=True)
-    brand_kit_id = Id(load_default=None, allow_none=True, metadata={
-        "description": "The brand kit this job follows (GET /v1/brand-kits); default: the tenant's default kit. "
-                       "Fields the job sets override the kit's."})
-    draft = fields.Boolean(load_default=False, truthy={True}, falsy={False}, metadata={
-        "description": "A cheap preview (low resolution and frame rate, fastest encode, a DRAFT mark) with the final's "
-                       "speech and timing; POST /v1/jobs/{id}/approve then renders the final."})
+    brand_kit_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The brand kit this job follows (GET /v1/brand-kits); default: the tenant's default kit. "
+            "Fields the job sets override the kit's."
+        },
+    )
+    draft = fields.Boolean(
+        load_default=False,
+        truthy={True},
+        falsy={False},
+        metadata={
+            "description": "A cheap preview (low resolution and frame rate, fastest encode, a DRAFT mark) with the final's "
+            "speech and timing; POST /v1/jobs/{id}/approve then renders the final."
+        },
+    )
 
     # a composed video (domain/composition checks these, each refusal with its own code)
     _composition = composition_fields(json_problem)
@@ -291,12 +352,19 @@ class OutputFileSchema(Schema):
 
 
 class TimingSchema(Schema):
-    source = fields.String(validate=validate.OneOf(["piper", "espeak", "aligned", "recognized", "loudness"]), metadata={
-        "description": "Where the phoneme timing that drives the mouth came from: piper (the voice's own alignments), "
-                       "espeak (espeak-ng's phoneme events), aligned (the transcript was fitted to the narration: by "
-                       "pocketsphinx in English, else through espeak-ng's reading of it), recognized (pocketsphinx recognised the narration), loudness (no phonemes)."})
-    note = fields.String(metadata={"description": "Why a better source was not used, e.g. a transcript that does "
-                                                  "not match the narration."})
+    source = fields.String(
+        validate=validate.OneOf(["piper", "espeak", "aligned", "recognized", "loudness"]),
+        metadata={
+            "description": "Where the phoneme timing that drives the mouth came from: piper (the voice's own alignments), "
+            "espeak (espeak-ng's phoneme events), aligned (the transcript was fitted to the narration: by "
+            "pocketsphinx in English, else through espeak-ng's reading of it), recognized (pocketsphinx recognised the narration), loudness (no phonemes)."
+        },
+    )
+    note = fields.String(
+        metadata={
+            "description": "Why a better source was not used, e.g. a transcript that does not match the narration."
+        }
+    )
 
 
 class RenditionOutputSchema(Schema):
@@ -308,7 +376,9 @@ class RenditionOutputSchema(Schema):
 
 
 class OutputSchema(Schema):
-    url = fields.String(metadata={"description": "A freshly signed link to the video (MP4, or the job's output_format)."})
+    url = fields.String(
+        metadata={"description": "A freshly signed link to the video (MP4, or the job's output_format)."}
+    )
     expires_at = fields.String()
     duration_s = fields.Float()
     width = fields.Integer()
@@ -316,11 +386,18 @@ class OutputSchema(Schema):
     fps = fields.Float()
     bytes = fields.Integer()
     sha256 = fields.String()
-    files = fields.Dict(keys=fields.String(), values=fields.Nested(OutputFileSchema),
-                        metadata={"description": "Poster and captions stored beside the video."})
+    files = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(OutputFileSchema),
+        metadata={"description": "Poster and captions stored beside the video."},
+    )
     timing = fields.Nested(TimingSchema)
-    renditions = fields.List(fields.Nested(RenditionOutputSchema), metadata={
-        "description": "A composed job's extra cuts (its `renditions`), in the order asked; empty otherwise."})
+    renditions = fields.List(
+        fields.Nested(RenditionOutputSchema),
+        metadata={
+            "description": "A composed job's extra cuts (its `renditions`), in the order asked; empty otherwise."
+        },
+    )
 
 
 class JobSchema(Schema):
@@ -333,13 +410,22 @@ class JobSchema(Schema):
     attempts = fields.Integer()
     priority = fields.Integer()
     batch_id = fields.String(allow_none=True)
-    title = fields.String(allow_none=True, metadata={"description": "The caller's title, else the script's first words."})
-    template = fields.Dict(allow_none=True, metadata={
-        "description": "The template `{id, version}` this job was made from (POST /v1/templates/{id}/jobs), if any."})
-    poster_url = fields.String(allow_none=True, metadata={"description": "A signed link to the poster (JPEG), once "
-                                                                         "the job has succeeded."})
+    title = fields.String(
+        allow_none=True, metadata={"description": "The caller's title, else the script's first words."}
+    )
+    template = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "The template `{id, version}` this job was made from (POST /v1/templates/{id}/jobs), if any."
+        },
+    )
+    poster_url = fields.String(
+        allow_none=True, metadata={"description": "A signed link to the poster (JPEG), once the job has succeeded."}
+    )
     draft = fields.Boolean(metadata={"description": "A cheap preview; approve it to render the final."})
-    draft_of = fields.String(allow_none=True, metadata={"description": "On a final job: the draft it was approved from."})
+    draft_of = fields.String(
+        allow_none=True, metadata={"description": "On a final job: the draft it was approved from."}
+    )
     final_job_id = fields.String(allow_none=True, metadata={"description": "On an approved draft: its final job."})
     error = fields.Nested(JobErrorSchema, allow_none=True)
     output = fields.Nested(OutputSchema, allow_none=True)
@@ -349,8 +435,11 @@ class JobSchema(Schema):
     finished_at = fields.String(allow_none=True)
     metadata = fields.Dict()
     spec = fields.Dict(metadata={"description": "What was asked for, with defaults filled in."})
-    timings = fields.Dict(keys=fields.String(), values=fields.Float(),
-                          metadata={"description": "Seconds the last attempt spent per stage."})
+    timings = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        metadata={"description": "Seconds the last attempt spent per stage."},
+    )
 
 
 class JobListSchema(Schema):
@@ -362,8 +451,11 @@ class JobListQuerySchema(StrictSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(JOB_STATES))
     batch_id = Id(load_default=None)
     template_id = Id(load_default=None)
-    q = Text(max_length=200, load_default=None, metadata={
-        "description": "Jobs whose title or metadata contains this text (case-insensitive)."})
+    q = Text(
+        max_length=200,
+        load_default=None,
+        metadata={"description": "Jobs whose title or metadata contains this text (case-insensitive)."},
+    )
     cursor = Id(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -383,9 +475,13 @@ class PoolSchema(Schema):
     queue_depth = fields.Integer(metadata={"description": "Alias of waiting."})
     oldest_waiting_s = fields.Float()
     desired_workers = fields.Integer(metadata={"description": "Recommended worker count for waiting + running work."})
-    stranded = fields.Integer(metadata={"description": "Queued jobs no live worker may take (pool empty, or every live "
-                                                      "worker blocklisted them); they fail no_worker_available after "
-                                                      "TALKFARM_POOL_EMPTY_FAIL_AFTER_S."})
+    stranded = fields.Integer(
+        metadata={
+            "description": "Queued jobs no live worker may take (pool empty, or every live "
+            "worker blocklisted them); they fail no_worker_available after "
+            "TALKFARM_POOL_EMPTY_FAIL_AFTER_S."
+        }
+    )
     providers = fields.List(fields.String())
 
 

@@ -47,8 +47,10 @@ class ProblemWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no ty
             return super().handle_error(req, client, addr, exc)
         status, reason, body = refusal
         self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
-        head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: {PROBLEM_JSON}\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n")
+        head = (
+            f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: {PROBLEM_JSON}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
         try:
             gunicorn_util.write_nonblock(client, head.encode("latin-1") + body)
         except Exception:  # the client has gone: nothing to tell it
@@ -59,14 +61,17 @@ def server_refusal(exc: BaseException, limit_request_line: int) -> tuple[int, st
     """Status, reason and problem document for a request gunicorn refused to
     parse; None when the fault is not the caller's (a response header the app
     made, a server misconfiguration)."""
-    if not isinstance(exc, http_errors.ParseException) or isinstance(exc, (
-            http_errors.InvalidResponseHeader, http_errors.InvalidResponseHeaderName,
-            http_errors.ConfigurationProblem)):
+    if not isinstance(exc, http_errors.ParseException) or isinstance(
+        exc,
+        (http_errors.InvalidResponseHeader, http_errors.InvalidResponseHeaderName, http_errors.ConfigurationProblem),
+    ):
         return None
     if isinstance(exc, http_errors.LimitRequestLine):
         status, reason, code = 414, "URI Too Long", "uri_too_long"
-        detail = (f"The request line (method, path and query) is over {limit_request_line} bytes. "
-                  "Send long values in a JSON body, or page through a listing with its cursor.")
+        detail = (
+            f"The request line (method, path and query) is over {limit_request_line} bytes. "
+            "Send long values in a JSON body, or page through a listing with its cursor."
+        )
     elif isinstance(exc, http_errors.LimitRequestHeaders):
         status, reason, code = 431, "Request Header Fields Too Large", "headers_too_large"
         detail = f"The request's headers are too many or too large: {exc}."
@@ -83,19 +88,22 @@ def server_refusal(exc: BaseException, limit_request_line: int) -> tuple[int, st
 
 
 def serve(settings: Settings, host: str, port: int, processes: int = 2, threads: int = 8) -> None:
-    _Gunicorn(settings, {
-        "bind": f"{host}:{port}",
-        "workers": processes,
-        # threads let a slow upload not block polls on the same process
-        "worker_class": ProblemWorker,
-        "threads": threads,
-        "timeout": 120,
-        "graceful_timeout": 20,
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "info",
-        **_json_logs(settings),
-    }).run()
+    _Gunicorn(
+        settings,
+        {
+            "bind": f"{host}:{port}",
+            "workers": processes,
+            # threads let a slow upload not block polls on the same process
+            "worker_class": ProblemWorker,
+            "threads": threads,
+            "timeout": 120,
+            "graceful_timeout": 20,
+            "accesslog": None,
+            "errorlog": "-",
+            "loglevel": "info",
+            **_json_logs(settings),
+        },
+    ).run()
 
 
 def _json_logs(settings: Settings) -> dict:

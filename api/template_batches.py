@@ -32,21 +32,33 @@ ROW_FIELDS = ("priority", "draft", "webhook_url", "title", "metadata")
 
 class TemplateBatchCreateSchema(StrictSchema):
     template_id = Id(required=True)
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1),
-                             metadata={"description": "The template's version (default: its newest)."})
-    rows = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1), metadata={
-        "description": "One object per job: variable name → value (plus, optionally, priority, draft, "
-                       "webhook_url, title, metadata)."})
-    defaults = fields.Dict(load_default=dict, metadata={
-        "description": "priority, draft, webhook_url, title or metadata every row shares; a row's own win."})
+    version = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "The template's version (default: its newest)."},
+    )
+    rows = fields.List(
+        fields.Dict(),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={
+            "description": "One object per job: variable name → value (plus, optionally, priority, draft, "
+            "webhook_url, title, metadata)."
+        },
+    )
+    defaults = fields.Dict(
+        load_default=dict,
+        metadata={"description": "priority, draft, webhook_url, title or metadata every row shares; a row's own win."},
+    )
     metadata = JsonDocument(load_default=dict, metadata={"description": "The batch's own metadata."})
 
 
 def from_rows(payload: Mapping[str, Any]) -> dict[str, Any]:
     """JSON ``{template_id, version?, rows, defaults?, metadata?}``."""
     if isinstance(payload.get("rows"), list) and len(payload["rows"]) > MAX_ITEMS:  # before validating each
-        raise ProblemError("batch_too_large", f"A batch holds at most {MAX_ITEMS} jobs; this one has "
-                           f"{len(payload['rows'])}.", 413)
+        raise ProblemError(
+            "batch_too_large", f"A batch holds at most {MAX_ITEMS} jobs; this one has {len(payload['rows'])}.", 413
+        )
     try:
         body = TemplateBatchCreateSchema().load(payload)
     except ValidationError as exc:
@@ -68,8 +80,14 @@ def from_upload() -> dict[str, Any]:
     return _create(template_id, int(version) if version else None, rows, defaults, {}, header)
 
 
-def _create(template_id: str, version: int | None, rows: list[dict[str, Any]], defaults: dict[str, Any],
-            metadata: dict[str, Any], header: list[str] | None) -> dict[str, Any]:
+def _create(
+    template_id: str,
+    version: int | None,
+    rows: list[dict[str, Any]],
+    defaults: dict[str, Any],
+    metadata: dict[str, Any],
+    header: list[str] | None,
+) -> dict[str, Any]:
     c = ctx()
     with c.sessions() as session:
         _, row = template_version(session, template_id, version)
@@ -80,8 +98,11 @@ def _create(template_id: str, version: int | None, rows: list[dict[str, Any]], d
             raise ProblemError("batch_empty", "The file has no rows.", 422)
         unknown_defaults = sorted(set(defaults) - set(ROW_FIELDS))
         if unknown_defaults:
-            raise ProblemError("validation_error", f"`defaults` may set {', '.join(ROW_FIELDS)}; not "
-                               f"{unknown_defaults[0][:64]!r}.", 422)
+            raise ProblemError(
+                "validation_error",
+                f"`defaults` may set {', '.join(ROW_FIELDS)}; not {unknown_defaults[0][:64]!r}.",
+                422,
+            )
         tenant = session.get(Tenant, g.tenant_id)
         assert tenant is not None
         renderer = TemplateRenderer.prepare(row, c.settings)
@@ -105,13 +126,20 @@ def _check_header(header: list[str], names: list[str]) -> None:
     expected = ", ".join(names)
     unknown = [column for column in header if column not in names and column not in ROW_FIELDS]
     if unknown:
-        raise ProblemError("batch_header_invalid", f"Column {unknown[0][:64]!r} is not a variable of this template "
-                           f"({expected}).", 422, errors={"unknown_columns": [u[:64] for u in unknown[:20]],
-                                                          "variables": names})
+        raise ProblemError(
+            "batch_header_invalid",
+            f"Column {unknown[0][:64]!r} is not a variable of this template ({expected}).",
+            422,
+            errors={"unknown_columns": [u[:64] for u in unknown[:20]], "variables": names},
+        )
     if not any(column in names for column in header):
-        raise ProblemError("batch_header_invalid", f"The header names none of this template's variables ({expected}); "
-                           "GET /v1/templates/{id}/csv gives the header to fill.", 422,
-                           errors={"variables": names})
+        raise ProblemError(
+            "batch_header_invalid",
+            f"The header names none of this template's variables ({expected}); "
+            "GET /v1/templates/{id}/csv gives the header to fill.",
+            422,
+            errors={"variables": names},
+        )
 
 
 def _row_error(exc: ProblemError | MediaError) -> dict[str, Any]:

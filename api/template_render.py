@@ -55,7 +55,9 @@ def asset_use(path: Path) -> AssetUse:
     return USES["overlay_image"]
 
 
-def template_version(session: Session, template_id: str, version: int | None = None) -> tuple[Template, TemplateVersion]:
+def template_version(
+    session: Session, template_id: str, version: int | None = None
+) -> tuple[Template, TemplateVersion]:
     """The tenant's live template and one of its versions (the newest unless named); 404 otherwise."""
     template = owned(session, Template, template_id)
     if template.deleted_at is not None:
@@ -63,8 +65,11 @@ def template_version(session: Session, template_id: str, version: int | None = N
     number = template.version if version is None else version
     row = session.query(TemplateVersion).filter_by(template_id=template.id, version=number).one_or_none()
     if row is None:
-        raise ProblemError("template_version_not_found", f"Template {template.id} has no version {number} "
-                           f"(its newest is {template.version}).", 404)
+        raise ProblemError(
+            "template_version_not_found",
+            f"Template {template.id} has no version {number} (its newest is {template.version}).",
+            404,
+        )
     return template, row
 
 
@@ -83,8 +88,15 @@ class TemplateRenderer:
     def prepare(cls, row: TemplateVersion, settings: Settings) -> TemplateRenderer:
         return cls(row, settings, ParsedBody.parse(row.body, filled_max_chars(settings)))
 
-    def render(self, session: Session, tenant: Tenant, given: Any, overrides: Mapping[str, Any], *,
-               check_webhook: Callable[[str, Settings], object] = check_webhook_url) -> intake.Intake:
+    def render(
+        self,
+        session: Session,
+        tenant: Tenant,
+        given: Any,
+        overrides: Mapping[str, Any],
+        *,
+        check_webhook: Callable[[str, Settings], object] = check_webhook_url,
+    ) -> intake.Intake:
         """The job these values make, checked as POST /v1/jobs checks one; ``spec["template"]`` records where
         it came from. Every refusal of a value names its variable."""
         declared = self.row.variables
@@ -110,15 +122,20 @@ class TemplateRenderer:
         try:
             spec = self.schema.load(body)
         except ValidationError as exc:
-            raise ProblemError(validation_code(exc.messages), "The job this template makes is not valid with these "
-                               "values.", 422, errors=exc.messages) from None
+            raise ProblemError(
+                validation_code(exc.messages),
+                "The job this template makes is not valid with these values.",
+                422,
+                errors=exc.messages,
+            ) from None
         checked = intake.check_spec(session, self.settings, tenant, spec, check_webhook=check_webhook)
         self._check_fit(checked.spec.get("composition"), values)
         checked.spec["template"] = {"id": self.row.template_id, "version": self.row.version, "variables": values}
         return checked
 
-    def _check_asset(self, session: Session, tenant: Tenant, variable: Mapping[str, Any], value: str,
-                     path: Path) -> None:
+    def _check_asset(
+        self, session: Session, tenant: Tenant, variable: Mapping[str, Any], value: str, path: Path
+    ) -> None:
         use = asset_use(path)
         key = (value, variable["name"], use)
         if key not in self._assets:
@@ -128,21 +145,31 @@ class TemplateRenderer:
             raise verdict
 
     @staticmethod
-    def _asset_verdict(session: Session, tenant: Tenant, variable: Mapping[str, Any], value: str,
-                       use: AssetUse) -> ProblemError | None:
+    def _asset_verdict(
+        session: Session, tenant: Tenant, variable: Mapping[str, Any], value: str, use: AssetUse
+    ) -> ProblemError | None:
         name = variable["name"]
         try:
             asset = owned(session, Asset, value, tenant.id)
         except ProblemError:
             return variable_problem("asset_not_found", name, f"no asset {value!r} for this tenant.", 404)
         if asset.kind != variable["type"]:
-            return variable_problem("variable_type", name, f"an {variable['type']} variable; {asset.id} is "
-                                    f"{'an' if asset.kind[0] in 'aeiou' else 'a'} {asset.kind}.")
+            return variable_problem(
+                "variable_type",
+                name,
+                f"an {variable['type']} variable; {asset.id} is "
+                f"{'an' if asset.kind[0] in 'aeiou' else 'a'} {asset.kind}.",
+            )
         try:
             asset_for_use(session, tenant.id, value, f"variable {name!r}", use)
         except ProblemError as refused:
-            return variable_problem(refused.code, name, refused.detail, refused.status,
-                                    purposes={"given": asset.purpose, "wanted": list(use.purposes)})
+            return variable_problem(
+                refused.code,
+                name,
+                refused.detail,
+                refused.status,
+                purposes={"given": asset.purpose, "wanted": list(use.purposes)},
+            )
         return None
 
     def _check_fit(self, composition: dict[str, Any] | None, values: Mapping[str, str]) -> None:
@@ -153,8 +180,12 @@ class TemplateRenderer:
             canvas = composition["canvas"]
             if overlay is not None and text_overflows(overlay, canvas["width"], canvas["height"]):
                 name = slot.names[0]
-                raise variable_problem("text_overflow", name, f"the text does not fit its {overlay['role']} overlay "
-                                       f"({len(overlay['text'])} characters), even wrapped and shrunk. Shorten it.")
+                raise variable_problem(
+                    "text_overflow",
+                    name,
+                    f"the text does not fit its {overlay['role']} overlay "
+                    f"({len(overlay['text'])} characters), even wrapped and shrunk. Shorten it.",
+                )
 
 
 def _overlay_at(composition: dict[str, Any], path: Path) -> dict[str, Any] | None:

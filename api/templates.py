@@ -49,12 +49,19 @@ class VariableSchema(StrictSchema):
 class TemplateCreateSchema(StrictSchema):
     name = Text(max_length=200, min_length=1, required=True)
     description = Text(max_length=2000, free_text=True, load_default=None, allow_none=True)
-    body = fields.Dict(required=True, metadata={
-        "description": "A job body (as POST /v1/jobs takes) whose script, transcript, overlay text, title, language, "
-                       "voice, asset id and colour fields may hold `{{name}}` placeholders."})
+    body = fields.Dict(
+        required=True,
+        metadata={
+            "description": "A job body (as POST /v1/jobs takes) whose script, transcript, overlay text, title, language, "
+            "voice, asset id and colour fields may hold `{{name}}` placeholders."
+        },
+    )
     # declared loosely here: domain/template_variables checks each and names the one at fault (template_invalid)
-    variables = fields.List(fields.Dict(), required=True, metadata={
-        "description": "[{name, type (text|image|video|audio|voice|color), required, default?, label?}]"})
+    variables = fields.List(
+        fields.Dict(),
+        required=True,
+        metadata={"description": "[{name, type (text|image|video|audio|voice|color), required, default?, label?}]"},
+    )
     brand_kit_id = Id(load_default=None, allow_none=True)
 
 
@@ -90,8 +97,11 @@ class TemplateVersionsSchema(Schema):
 
 class TemplateJobRequestSchema(StrictSchema):
     variables = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "name → value."})
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1),
-                             metadata={"description": "Render this version (default: the newest)."})
+    version = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "Render this version (default: the newest)."},
+    )
     draft = fields.Boolean(load_default=None, allow_none=True)
     priority = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0, max=9))
     metadata = JsonDocument(load_default=None, allow_none=True)
@@ -100,9 +110,17 @@ class TemplateJobRequestSchema(StrictSchema):
 
 
 def template_document(template: Template, row: TemplateVersion) -> dict:
-    return {"id": template.id, "name": row.name, "description": row.description, "version": row.version,
-            "body": row.body, "variables": row.variables, "brand_kit_id": row.brand_kit_id,
-            "created_at": iso(template.created_at), "updated_at": iso(row.created_at)}
+    return {
+        "id": template.id,
+        "name": row.name,
+        "description": row.description,
+        "version": row.version,
+        "body": row.body,
+        "variables": row.variables,
+        "brand_kit_id": row.brand_kit_id,
+        "created_at": iso(template.created_at),
+        "updated_at": iso(row.created_at),
+    }
 
 
 def _new_version(session: Session, template: Template, number: int, body: dict) -> TemplateVersion:
@@ -113,20 +131,32 @@ def _new_version(session: Session, template: Template, number: int, body: dict) 
         kit_for_job(session, tenant, body["brand_kit_id"])
     size = len(json.dumps(body["body"], separators=(",", ":"), ensure_ascii=False).encode())
     if size > MAX_TEMPLATE_BODY_BYTES:
-        raise ProblemError("template_too_large", f"A template's body is at most {MAX_TEMPLATE_BODY_BYTES} bytes of "
-                           f"JSON; this one is {size}.", 422)
+        raise ProblemError(
+            "template_too_large",
+            f"A template's body is at most {MAX_TEMPLATE_BODY_BYTES} bytes of JSON; this one is {size}.",
+            422,
+        )
     _, declared = check_declaration(body["body"], body["variables"], filled_max_chars(ctx().settings))
-    return TemplateVersion(template_id=template.id, version=number, name=body["name"],
-                           description=body["description"], body=body["body"], variables=declared,
-                           brand_kit_id=body["brand_kit_id"])
+    return TemplateVersion(
+        template_id=template.id,
+        version=number,
+        name=body["name"],
+        description=body["description"],
+        body=body["body"],
+        variables=declared,
+        brand_kit_id=body["brand_kit_id"],
+    )
 
 
 @blp.route("")
 class Templates(MethodView):
     @blp.arguments(TemplateCreateSchema)
     @blp.response(201, TemplateSchema)
-    @blp.alt_response(422, response="Problem", description="`template_invalid`, `template_variable_unknown`, "
-                      "`template_variable_unused`, `template_too_large`")
+    @blp.alt_response(
+        422,
+        response="Problem",
+        description="`template_invalid`, `template_variable_unknown`, `template_variable_unused`, `template_too_large`",
+    )
     def post(self, body):
         """Save a template (version 1)."""
         with ctx().sessions() as session:
@@ -148,9 +178,20 @@ class Templates(MethodView):
                 stmt = stmt.where(Template.id < query["cursor"])
             rows = list(session.scalars(stmt.order_by(Template.id.desc()).limit(query["limit"] + 1)))
             page = rows[: query["limit"]]
-            versions = {(v.template_id, v.version): v for v in session.scalars(sa.select(TemplateVersion).where(
-                sa.tuple_(TemplateVersion.template_id, TemplateVersion.version).in_([(t.id, t.version) for t in page])))
-            } if page else {}
+            versions = (
+                {
+                    (v.template_id, v.version): v
+                    for v in session.scalars(
+                        sa.select(TemplateVersion).where(
+                            sa.tuple_(TemplateVersion.template_id, TemplateVersion.version).in_(
+                                [(t.id, t.version) for t in page]
+                            )
+                        )
+                    )
+                }
+                if page
+                else {}
+            )
             items = [template_document(t, versions[(t.id, t.version)]) for t in page]
         return {"items": items, "next_cursor": page[-1].id if len(rows) > query["limit"] else None}
 
@@ -200,14 +241,16 @@ def template_versions(template_id):
     """Every saved version of a template, oldest first."""
     with ctx().sessions() as session:
         template, _ = template_version(session, template_id)
-        rows = session.execute(sa.select(TemplateVersion.version, TemplateVersion.created_at)
-                               .where(TemplateVersion.template_id == template.id).order_by(TemplateVersion.version))
+        rows = session.execute(
+            sa.select(TemplateVersion.version, TemplateVersion.created_at)
+            .where(TemplateVersion.template_id == template.id)
+            .order_by(TemplateVersion.version)
+        )
         return {"items": [{"version": number, "created_at": iso(at)} for number, at in rows]}
 
 
 @blp.route("/<template_id>/csv")
-@blp.response(200, description="A header row of the variable names, required first.",
-              content_type="text/csv")
+@blp.response(200, description="A header row of the variable names, required first.", content_type="text/csv")
 @blp.alt_response(404, response="Problem")
 def template_csv(template_id):
     """The CSV to fill for a batch (POST /v1/batches with `template_id`): one header row."""
@@ -225,9 +268,13 @@ def template_csv(template_id):
 @blp.arguments(TemplateJobRequestSchema)
 @blp.response(202, JobSchema)
 @blp.alt_response(404, response="Problem")
-@blp.alt_response(422, response="Problem", description="`variable_missing`, `variable_unknown`, `variable_type`, "
-                  "`asset_purpose_mismatch`, `text_overflow` (each naming the variable in `errors.variable`), "
-                  "or any refusal of POST /v1/jobs")
+@blp.alt_response(
+    422,
+    response="Problem",
+    description="`variable_missing`, `variable_unknown`, `variable_type`, "
+    "`asset_purpose_mismatch`, `text_overflow` (each naming the variable in `errors.variable`), "
+    "or any refusal of POST /v1/jobs",
+)
 @blp.alt_response(429, response="Problem")
 def render_template(body, template_id):
     """Render a template with values: one job, made and admitted as POST /v1/jobs makes one. Values are data:
@@ -239,7 +286,8 @@ def render_template(body, template_id):
         tenant = session.get(Tenant, g.tenant_id)
         assert tenant is not None
         checked = TemplateRenderer.prepare(row, c.settings).render(
-            session, tenant, body["variables"], {k: body.get(k) for k in OVERRIDES})
+            session, tenant, body["variables"], {k: body.get(k) for k in OVERRIDES}
+        )
         intake.check_in_flight_limit(session, c.settings, tenant)
         job = intake.new_job(session, c.settings, tenant, checked)
         admission.admit(session, job.pool)
@@ -249,4 +297,3 @@ def render_template(body, template_id):
     response = make_response(jsonify(document), 202)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return response
-

@@ -17,8 +17,17 @@ from media.watermark import VisibleWatermark
 from storage import open_storage
 
 
-def set_tenant_watermark(session: Session, settings: Settings, tenant: Tenant, *, text=None, position=None, opacity=None,
-                         size=None, logo_path=None) -> dict:
+def set_tenant_watermark(
+    session: Session,
+    settings: Settings,
+    tenant: Tenant,
+    *,
+    text=None,
+    position=None,
+    opacity=None,
+    size=None,
+    logo_path=None,
+) -> dict:
     """A tenant's visible-watermark defaults, written to its default brand kit (a new version); a job's own
     `watermark` overrides them where allowed. The logo is validated by rendering it once and kept as an asset of
     the tenant. Returns the kit's watermark settings."""
@@ -30,16 +39,30 @@ def set_tenant_watermark(session: Session, settings: Settings, tenant: Tenant, *
     logo = Path(logo_path).read_bytes() if logo_path else None
     # refuse what the renderer would refuse, now rather than at every job
     chosen_opacity = chosen.get("opacity")
-    VisibleWatermark(text=chosen.get("text") or settings.watermark_text, logo_png=logo,
-                     position=chosen.get("position") or settings.watermark_position, size=chosen.get("size") or 0.05,
-                     opacity=chosen_opacity if chosen_opacity is not None else settings.watermark_opacity
-                     ).overlay_for(512, 512)
+    VisibleWatermark(
+        text=chosen.get("text") or settings.watermark_text,
+        logo_png=logo,
+        position=chosen.get("position") or settings.watermark_position,
+        size=chosen.get("size") or 0.05,
+        opacity=chosen_opacity if chosen_opacity is not None else settings.watermark_opacity,
+    ).overlay_for(512, 512)
     if logo is not None:
         asset_id = new_id("ast")
         key = f"assets/{tenant.id}/{asset_id}"
         open_storage(settings).put_bytes(key, logo, "image/png")
-        session.add(Asset(id=asset_id, tenant_id=tenant.id, kind="image", content_type="image/png", bytes=len(logo),
-                          sha256=hashlib.sha256(logo).hexdigest(), storage_key=key, purpose="logo", info={"use": "watermark_logo"}))
+        session.add(
+            Asset(
+                id=asset_id,
+                tenant_id=tenant.id,
+                kind="image",
+                content_type="image/png",
+                bytes=len(logo),
+                sha256=hashlib.sha256(logo).hexdigest(),
+                storage_key=key,
+                purpose="logo",
+                info={"use": "watermark_logo"},
+            )
+        )
         chosen["logo_asset_id"] = asset_id
     if chosen != kit.settings.get("watermark"):
         kit.settings = {**kit.settings, "watermark": chosen}

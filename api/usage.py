@@ -60,8 +60,12 @@ class UsageSchema(Schema):
 
 class UsageQuerySchema(StrictSchema):
     days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=366))
-    tenant = Text(max_length=TENANT_QUERY_MAX_CHARS, min_length=1, load_default=None,
-                  metadata={"description": "Operator only: one tenant, by name."})
+    tenant = Text(
+        max_length=TENANT_QUERY_MAX_CHARS,
+        min_length=1,
+        load_default=None,
+        metadata={"description": "Operator only: one tenant, by name."},
+    )
 
 
 def usage(session: Session, principal: Principal, *, days: int = 30, tenant: str | None = None) -> dict:
@@ -74,35 +78,53 @@ def usage(session: Session, principal: Principal, *, days: int = 30, tenant: str
         tenants = tenants.where(Tenant.name == tenant)
     elif not principal.is_operator:
         tenants = tenants.where(Tenant.id == principal.tenant_id)
-    report: dict[str, dict[str, Any]] = {tid: {"tenant_id": tid, "tenant": name, "rendered_s": 0.0, "draft_s": 0.0,
-                    "jobs": {k: 0 for k in (*OUTCOMES, JobState.QUEUED.value, JobState.RUNNING.value)}, "days": {}}
-              for tid, name in session.execute(tenants)}
+    report: dict[str, dict[str, Any]] = {
+        tid: {
+            "tenant_id": tid,
+            "tenant": name,
+            "rendered_s": 0.0,
+            "draft_s": 0.0,
+            "jobs": {k: 0 for k in (*OUTCOMES, JobState.QUEUED.value, JobState.RUNNING.value)},
+            "days": {},
+        }
+        for tid, name in session.execute(tenants)
+    }
     if tenant is not None and not report:
         raise not_found("tenant")
     ids = list(report)
     finished = session.execute(
-        sa.select(Job.tenant_id, Job.status, Job.finished_at, Job.output["duration_s"].as_float(),
-                  Job.spec["draft"].as_boolean())
-        .where(Job.tenant_id.in_(ids), Job.status.in_(OUTCOMES), Job.finished_at >= since))
+        sa.select(
+            Job.tenant_id,
+            Job.status,
+            Job.finished_at,
+            Job.output["duration_s"].as_float(),
+            Job.spec["draft"].as_boolean(),
+        ).where(Job.tenant_id.in_(ids), Job.status.in_(OUTCOMES), Job.finished_at >= since)
+    )
     for tid, status, finished_at, duration, draft in finished:
         entry = report[tid]
-        day: dict[str, Any] = entry["days"].setdefault(finished_at.date().isoformat(),
-                                       {"rendered_s": 0.0, "draft_s": 0.0, **{k: 0 for k in OUTCOMES}})
+        day: dict[str, Any] = entry["days"].setdefault(
+            finished_at.date().isoformat(), {"rendered_s": 0.0, "draft_s": 0.0, **{k: 0 for k in OUTCOMES}}
+        )
         entry["jobs"][status] += 1
         day[status] += 1
         if status == JobState.SUCCEEDED and duration:
             for totals in (entry, day):
                 totals["rendered_s"] += duration
                 totals["draft_s"] += duration if draft else 0.0
-    in_flight = session.execute(sa.select(Job.tenant_id, Job.status, sa.func.count())
-                                .where(Job.tenant_id.in_(ids), Job.status.in_((JobState.QUEUED, JobState.RUNNING)))
-                                .group_by(Job.tenant_id, Job.status))
+    in_flight = session.execute(
+        sa.select(Job.tenant_id, Job.status, sa.func.count())
+        .where(Job.tenant_id.in_(ids), Job.status.in_((JobState.QUEUED, JobState.RUNNING)))
+        .group_by(Job.tenant_id, Job.status)
+    )
     for tid, status, count in in_flight:
         report[tid]["jobs"][status] = count
     for entry in report.values():
         entry["rendered_s"], entry["draft_s"] = round(entry["rendered_s"], 3), round(entry["draft_s"], 3)
-        entry["days"] = [{"date": date, **{k: (round(v, 3) if isinstance(v, float) else v) for k, v in day.items()}}
-                         for date, day in sorted(entry["days"].items())]
+        entry["days"] = [
+            {"date": date, **{k: (round(v, 3) if isinstance(v, float) else v) for k, v in day.items()}}
+            for date, day in sorted(entry["days"].items())
+        ]
     return {"since": iso(since), "until": iso(until), "tenants": list(report.values())}
 
 

@@ -64,8 +64,12 @@ def verify(files):
         path.write_bytes(data)
         del data
         if not _slots.acquire(blocking=False):
-            raise ProblemError("verify_busy", f"{VERIFY_SLOTS} clips are being verified on this server; try again shortly.",
-                               429, headers={"Retry-After": "5"})
+            raise ProblemError(
+                "verify_busy",
+                f"{VERIFY_SLOTS} clips are being verified on this server; try again shortly.",
+                429,
+                headers={"Retry-After": "5"},
+            )
         try:
             return verify_file(c.settings, c.sessions, path, tenant_id=g.tenant_id)
         except MediaError as exc:

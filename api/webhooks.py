@@ -29,16 +29,23 @@ ROTATION_OVERLAP = timedelta(hours=24)
 
 class EndpointCreateSchema(StrictSchema):
     url = WebhookUrl(required=True)
-    events = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), load_default=list,
-                         metadata={"description": "Event types to receive; empty means all."})
+    events = fields.List(
+        fields.String(validate=validate.OneOf(EVENT_TYPES)),
+        load_default=list,
+        metadata={"description": "Event types to receive; empty means all."},
+    )
 
 
 class EndpointSchema(Schema):
     id = fields.String()
     url = fields.String()
     events = fields.List(fields.String())
-    secret = fields.String(metadata={"description": "whsec_… Standard Webhooks signing secret; only in the answers "
-                                                    "to create and rotate (shown once)."})
+    secret = fields.String(
+        metadata={
+            "description": "whsec_… Standard Webhooks signing secret; only in the answers "
+            "to create and rotate (shown once)."
+        }
+    )
     disabled = fields.Boolean()
     disabled_reason = fields.String(allow_none=True)
     created_at = fields.String()
@@ -46,8 +53,12 @@ class EndpointSchema(Schema):
 
 class EndpointListSchema(Schema):
     items = fields.List(fields.Nested(EndpointSchema))
-    job_webhook_secret = fields.String(metadata={"description": "Signs deliveries to per-job webhook_url; present "
-                                                 "only in the listing that made it (shown once)."})
+    job_webhook_secret = fields.String(
+        metadata={
+            "description": "Signs deliveries to per-job webhook_url; present "
+            "only in the listing that made it (shown once)."
+        }
+    )
 
 
 class DeliverySchema(Schema):
@@ -82,8 +93,9 @@ class Endpoints(MethodView):
         """Register an endpoint; the response carries its signing secret."""
         check_webhook_url(body["url"], ctx().settings)
         with ctx().sessions() as session, session.begin():
-            endpoint = WebhookEndpoint(tenant_id=g.tenant_id, url=body["url"], events=sorted(set(body["events"])),
-                                       secret=new_secret())
+            endpoint = WebhookEndpoint(
+                tenant_id=g.tenant_id, url=body["url"], events=sorted(set(body["events"])), secret=new_secret()
+            )
             session.add(endpoint)
             session.flush()
             return endpoint_document(endpoint, with_secret=True)
@@ -93,8 +105,11 @@ class Endpoints(MethodView):
         """The tenant's endpoints, without their secrets (each is shown once, when made). The secret that
         signs per-job webhook_url deliveries is made by the first listing and shown in that one only."""
         with ctx().sessions() as session, session.begin():
-            endpoints = session.scalars(sa.select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == g.tenant_id)
-                                        .order_by(WebhookEndpoint.created_at)).all()
+            endpoints = session.scalars(
+                sa.select(WebhookEndpoint)
+                .where(WebhookEndpoint.tenant_id == g.tenant_id)
+                .order_by(WebhookEndpoint.created_at)
+            ).all()
             tenant = session.get(Tenant, g.tenant_id)
             assert tenant is not None  # the tenant of the key this request was signed in with
             listing: dict = {"items": [endpoint_document(e) for e in endpoints]}
@@ -111,9 +126,11 @@ def delete_endpoint(endpoint_id):
     with ctx().sessions() as session, session.begin():
         endpoint = _own_endpoint(session, endpoint_id)
         endpoint.disabled_at, endpoint.disabled_reason = utcnow(), "deleted"
-        session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id,
-                                                         WebhookDelivery.status == "pending")
-                        .values(status="disabled", next_attempt_at=None))
+        session.execute(
+            sa.update(WebhookDelivery)
+            .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
+            .values(status="disabled", next_attempt_at=None)
+        )
     return ""
 
 
@@ -137,8 +154,12 @@ def deliveries(endpoint_id):
     """The endpoint's delivery log, newest first."""
     with ctx().sessions() as session:
         _own_endpoint(session, endpoint_id)
-        rows = session.scalars(sa.select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
-                               .order_by(WebhookDelivery.created_at.desc()).limit(200)).all()
+        rows = session.scalars(
+            sa.select(WebhookDelivery)
+            .where(WebhookDelivery.endpoint_id == endpoint_id)
+            .order_by(WebhookDelivery.created_at.desc())
+            .limit(200)
+        ).all()
         return {"items": [delivery_document(d) for d in rows]}
 
 

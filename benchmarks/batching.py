@@ -78,7 +78,7 @@ def concurrent_renders(resolution: int, jobs: int, seconds: float, max_batch_siz
 
     def job(i: int) -> None:
         start.wait()
-        for _ in renderer.render(prepared[i], audio[i * 400:], SR, params, first_frame_index=i):
+        for _ in renderer.render(prepared[i], audio[i * 400 :], SR, params, first_frame_index=i):
             counts[i] += 1
 
     threads = [threading.Thread(target=job, args=(i,)) for i in range(jobs)]
@@ -112,15 +112,19 @@ def main() -> int:
     results = {}
     for size in BATCH_SIZES:
         for delay in DELAYS_MS if size > 1 else (0.0,):
-            runs = sorted(concurrent_renders(args.resolution, args.jobs, args.seconds, size, delay) for _ in range(REPEATS))
+            runs = sorted(
+                concurrent_renders(args.resolution, args.jobs, args.seconds, size, delay) for _ in range(REPEATS)
+            )
             fps, per_cpu, mean_batch, fill = runs[REPEATS // 2]  # the median run (by wall-clock frames/s)
             results[(size, delay)] = per_cpu
             print(f"{size:>9} {delay:>8.1f} {fps:>9.0f} {per_cpu:>9.0f} {mean_batch:>10.1f} {fill:>5.2f}")
     best = max(results.values())
     pick = min((k for k, v in results.items() if v >= 0.95 * best), key=lambda k: (k[0], k[1]))
     print()
-    print(f"recommended: TALKFARM_RENDER_MAX_BATCH_SIZE={pick[0]} TALKFARM_RENDER_MAX_BATCH_DELAY_MS={pick[1]:g} "
-          f"(within 5% of the best, {best:.0f} frames per CPU-second, on this CPU)")
+    print(
+        f"recommended: TALKFARM_RENDER_MAX_BATCH_SIZE={pick[0]} TALKFARM_RENDER_MAX_BATCH_DELAY_MS={pick[1]:g} "
+        f"(within 5% of the best, {best:.0f} frames per CPU-second, on this CPU)"
+    )
     return 0
 
 

@@ -48,23 +48,37 @@ def main() -> None:
     upgrade(settings)
     services = Services(settings, session_factory(settings), open_storage(settings))
     with services.sessions() as session, session.begin():
-        api = client(create_app(settings, sender=RecordingSender()),
-                     create_key(session, get_or_create_tenant(session, "bench")))
+        api = client(
+            create_app(settings, sender=RecordingSender()), create_key(session, get_or_create_tenant(session, "bench"))
+        )
 
     def upload(data: bytes, name: str) -> str:
-        response = api.post("/v1/assets", data={"file": (io.BytesIO(data), name), "purpose": "background"},
-                            content_type="multipart/form-data")
+        response = api.post(
+            "/v1/assets",
+            data={"file": (io.BytesIO(data), name), "purpose": "background"},
+            content_type="multipart/form-data",
+        )
         return str(response.get_json()["id"])
 
-    kit = api.post("/v1/brand-kits", json={
-        "name": "clips", "intro_asset_id": upload(brand_files.sting("0xc02020", 2.0), "intro.mp4"),
-        "outro_asset_id": upload(brand_files.sting("0xe0c020", 2.0), "outro.mp4"),
-        "transition": {"type": "crossfade", "duration": 0.5}}).get_json()
+    kit = api.post(
+        "/v1/brand-kits",
+        json={
+            "name": "clips",
+            "intro_asset_id": upload(brand_files.sting("0xc02020", 2.0), "intro.mp4"),
+            "outro_asset_id": upload(brand_files.sting("0xe0c020", 2.0), "outro.mp4"),
+            "transition": {"type": "crossfade", "duration": 0.5},
+        },
+    ).get_json()
 
     def run(kit_id: str | None) -> tuple[float, dict, dict]:
-        body = {"script": SCRIPT, "avatar": "astronaut", "canvas": {"width": width, "height": height},
-                "background": {"type": "color", "color": "#1f2937"}, "params": {"fps": args.fps},
-                **({"brand_kit_id": kit_id} if kit_id else {})}
+        body = {
+            "script": SCRIPT,
+            "avatar": "astronaut",
+            "canvas": {"width": width, "height": height},
+            "background": {"type": "color", "color": "#1f2937"},
+            "params": {"fps": args.fps},
+            **({"brand_kit_id": kit_id} if kit_id else {}),
+        }
         job_id = api.post("/v1/jobs", json=body).get_json()["id"]
         with services.sessions() as session, session.begin():
             session.get(Job, job_id).not_before = None
@@ -78,8 +92,10 @@ def main() -> None:
     print(f"{width}x{height} at {args.fps} fps, {Path('/proc/cpuinfo').read_text().count('processor')} cores")
     print(f"{'job':<26}{'wall s':>8}{'clips s':>9}{'encode s':>10}{'video s':>9}")
     for name, wall, output, timings in rows:
-        print(f"{name:<26}{wall:>8.2f}{timings.get('brand_clips', 0.0):>9.2f}{timings.get('encode', 0.0):>10.2f}"
-              f"{output['duration_s']:>9.2f}")
+        print(
+            f"{name:<26}{wall:>8.2f}{timings.get('brand_clips', 0.0):>9.2f}{timings.get('encode', 0.0):>10.2f}"
+            f"{output['duration_s']:>9.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,10 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SCRIPT = ("Good evening. The council approved the new bridge tonight after three years of debate. "
-          "Work starts in spring, and the first cars should cross it within two years.")
+SCRIPT = (
+    "Good evening. The council approved the new bridge tonight after three years of debate. "
+    "Work starts in spring, and the first cars should cross it within two years."
+)
 
 
 def background_png(width: int = 1920, height: int = 1080) -> bytes:
@@ -53,10 +55,24 @@ def background_png(width: int = 1920, height: int = 1080) -> bytes:
 def composed_job(renditions: list[dict], script: str = SCRIPT, canvas: tuple[int, int] = (1920, 1080)) -> dict:
     from tests.unit.compose.jobs import composition, scene
 
-    lower_third = {"type": "text", "text": "Jane Doe · City reporter", "role": "lower_third", "start": 0.0, "end": None,
-                   "font": None, "size": None, "color": None, "background_color": None, "position": None}
-    main = scene(script, character={"scale": 0.8, "offset": {"x": 0.45, "y": 0.1}, "matting": True},
-                 background={"type": "image", "asset_id": "ast_background", "fit": "cover"}, overlays=[lower_third])
+    lower_third = {
+        "type": "text",
+        "text": "Jane Doe · City reporter",
+        "role": "lower_third",
+        "start": 0.0,
+        "end": None,
+        "font": None,
+        "size": None,
+        "color": None,
+        "background_color": None,
+        "position": None,
+    }
+    main = scene(
+        script,
+        character={"scale": 0.8, "offset": {"x": 0.45, "y": 0.1}, "matting": True},
+        background={"type": "image", "asset_id": "ast_background", "fit": "cover"},
+        overlays=[lower_third],
+    )
     return composition(*canvas, [main], captions={"burn_in": True, "style": "word"}, renditions=renditions)
 
 
@@ -66,8 +82,9 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def run(folder: Path, fps: int, renditions: list[dict], script: str = SCRIPT,
-        canvas: tuple[int, int] = (1920, 1080)) -> tuple[float, dict, object]:
+def run(
+    folder: Path, fps: int, renditions: list[dict], script: str = SCRIPT, canvas: tuple[int, int] = (1920, 1080)
+) -> tuple[float, dict, object]:
     from domain.config import Settings
     from domain.db import session_factory, upgrade
     from storage import open_storage
@@ -134,9 +151,19 @@ def main() -> int:
         c3 = cpu_seconds()
         encode = x264_seconds(video, root, args.fps)
         c4 = cpu_seconds()
-        vertical = [{"canvas": {"width": 1080, "height": 1920},
-                     "character": {"style": "normal", "scale": 0.45, "offset": {"x": 0.0, "y": 0.2}, "matting": True,
-                                   "circle_background": "#ffffff"}, "captions": None}]
+        vertical = [
+            {
+                "canvas": {"width": 1080, "height": 1920},
+                "character": {
+                    "style": "normal",
+                    "scale": 0.45,
+                    "offset": {"x": 0.0, "y": 0.2},
+                    "matting": True,
+                    "circle_background": "#ffffff",
+                },
+                "captions": None,
+            }
+        ]
         c5 = cpu_seconds()
         two, output2, services2 = run(root / "two", args.fps, vertical)
         c6 = cpu_seconds()
@@ -149,20 +176,32 @@ def main() -> int:
             ("floor (Piper + x264)", floor, None, cpu_floor, None),
             ("composed 16:9 job, submit to succeeded", one, one / floor, cpu["one"], cpu["one"] / cpu_floor),
             ("same job + 9:16 rendition", two, two / floor, cpu["two"], cpu["two"] / cpu_floor),
-            ("the 9:16 rendition's own cost", two - one, (two - one) / one, cpu["two"] - cpu["one"],
-             (cpu["two"] - cpu["one"]) / cpu["one"]),
+            (
+                "the 9:16 rendition's own cost",
+                two - one,
+                (two - one) / one,
+                cpu["two"] - cpu["one"],
+                (cpu["two"] - cpu["one"]) / cpu["one"],
+            ),
         ]
-        print(f"video: {duration:.2f} s at {args.fps} fps, 1920x1080 (+ 1080x1920); with the rendition: "
-              f"{services2.counting.prepares} face preparation and {services2.counting.renders} render calls "
-              f"(one per segment) for {len(output2['renditions']) + 1} cuts")
-        print("stages of the composed job (s):", ", ".join(f"{k} {v:.1f}" for k, v in services.timings.items() if v >= 0.1))
+        print(
+            f"video: {duration:.2f} s at {args.fps} fps, 1920x1080 (+ 1080x1920); with the rendition: "
+            f"{services2.counting.prepares} face preparation and {services2.counting.renders} render calls "
+            f"(one per segment) for {len(output2['renditions']) + 1} cuts"
+        )
+        print(
+            "stages of the composed job (s):",
+            ", ".join(f"{k} {v:.1f}" for k, v in services.timings.items() if v >= 0.1),
+        )
         print(f"{'what':<42} {'wall s':>7} {'RTF':>5} {'ratio':>6} {'CPU s':>7} {'ratio':>6}  target")
         targets = {3: "<= 1.3x floor", 5: "<= 0.5x first cut"}
         for i, (name, seconds, ratio, cpu_s, cpu_ratio) in enumerate(rows):
             shown = f"{ratio:6.2f}" if ratio is not None else f"{'':>6}"
             cpu_shown = f"{cpu_ratio:6.2f}" if cpu_ratio is not None else f"{'':>6}"
-            print(f"{name:<42} {seconds:7.2f} {seconds / duration:5.2f} {shown} {cpu_s:7.2f} {cpu_shown}  "
-                  f"{targets.get(i, '')}")
+            print(
+                f"{name:<42} {seconds:7.2f} {seconds / duration:5.2f} {shown} {cpu_s:7.2f} {cpu_shown}  "
+                f"{targets.get(i, '')}"
+            )
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} (2 cores shared)")
     return 0
 

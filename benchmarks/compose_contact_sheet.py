@@ -21,14 +21,28 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SCRIPTS = {"astronaut": "Good evening. The council approved the new bridge tonight after years of debate.",
-           "cameraman": "From the river bank, here is how the crossing will look when it opens."}
+SCRIPTS = {
+    "astronaut": "Good evening. The council approved the new bridge tonight after years of debate.",
+    "cameraman": "From the river bank, here is how the crossing will look when it opens.",
+}
 NAMES = {"astronaut": "Jane Doe · City reporter", "cameraman": "Ravi Kumar · Camera"}
 CUTS = [("16:9", None), ("9:16", {"width": 720, "height": 1280}), ("1:1", {"width": 720, "height": 720})]
-CHARACTERS = {"9:16": {"style": "normal", "scale": 0.5, "offset": {"x": 0.0, "y": -0.2}, "matting": True,
-                       "circle_background": "#ffffff"},
-              "1:1": {"style": "normal", "scale": 0.75, "offset": {"x": 0.0, "y": 0.1}, "matting": True,
-                      "circle_background": "#ffffff"}}
+CHARACTERS = {
+    "9:16": {
+        "style": "normal",
+        "scale": 0.5,
+        "offset": {"x": 0.0, "y": -0.2},
+        "matting": True,
+        "circle_background": "#ffffff",
+    },
+    "1:1": {
+        "style": "normal",
+        "scale": 0.75,
+        "offset": {"x": 0.0, "y": 0.1},
+        "matting": True,
+        "circle_background": "#ffffff",
+    },
+}
 
 
 def main() -> int:
@@ -53,14 +67,35 @@ def main() -> int:
         tenant = new_tenant(services)
         add_asset(services, tenant, "ast_background", background_png(1280, 720), "image", "image/png")
         for n, (portrait, script) in enumerate(SCRIPTS.items()):
-            background = ({"type": "image", "asset_id": "ast_background", "fit": "cover"} if portrait == "astronaut"
-                          else {"type": "color", "color": "#0f766e"})
-            lower_third = {"type": "text", "text": NAMES[portrait], "role": "lower_third", "start": 0.0, "end": None,
-                           "font": None, "size": None, "color": None, "background_color": None, "position": None}
-            main = scene(script, avatar={"preset": portrait}, background=background, overlays=[lower_third],
-                         character={"scale": 0.8, "offset": {"x": 0.4, "y": 0.1}})
-            renditions = [{"canvas": canvas, "character": CHARACTERS[name], "captions": None}
-                          for name, canvas in CUTS if canvas is not None]
+            background = (
+                {"type": "image", "asset_id": "ast_background", "fit": "cover"}
+                if portrait == "astronaut"
+                else {"type": "color", "color": "#0f766e"}
+            )
+            lower_third = {
+                "type": "text",
+                "text": NAMES[portrait],
+                "role": "lower_third",
+                "start": 0.0,
+                "end": None,
+                "font": None,
+                "size": None,
+                "color": None,
+                "background_color": None,
+                "position": None,
+            }
+            main = scene(
+                script,
+                avatar={"preset": portrait},
+                background=background,
+                overlays=[lower_third],
+                character={"scale": 0.8, "offset": {"x": 0.4, "y": 0.1}},
+            )
+            renditions = [
+                {"canvas": canvas, "character": CHARACTERS[name], "captions": None}
+                for name, canvas in CUTS
+                if canvas is not None
+            ]
             comp = composition(1280, 720, [main], captions={"burn_in": True, "style": "word"}, renditions=renditions)
             output = run_job(services, tenant, comp, fps=10, watermark=True, wm_code=100 + n)
             keys = [output["key"]] + [r["key"] for r in output["renditions"]]
@@ -78,9 +113,17 @@ def main() -> int:
 def _grid(tiles: list[tuple[str, np.ndarray]], font: object) -> Image.Image:
     """Each portrait a row: its 16:9, 9:16 and 1:1 frames at one height, labelled."""
     height, gap, label = 400, 16, 34
-    rows = [tiles[i:i + 3] for i in range(0, len(tiles), 3)]
-    scaled = [[(name, Image.fromarray(f).resize((round(f.shape[1] * height / f.shape[0]), height), Image.Resampling.LANCZOS))
-               for name, f in row] for row in rows]
+    rows = [tiles[i : i + 3] for i in range(0, len(tiles), 3)]
+    scaled = [
+        [
+            (
+                name,
+                Image.fromarray(f).resize((round(f.shape[1] * height / f.shape[0]), height), Image.Resampling.LANCZOS),
+            )
+            for name, f in row
+        ]
+        for row in rows
+    ]
     width = max(sum(im.width for _, im in row) + gap * (len(row) + 1) for row in scaled)
     sheet = Image.new("RGB", (width, len(scaled) * (height + label + gap) + gap), (245, 245, 245))
     draw = ImageDraw.Draw(sheet)

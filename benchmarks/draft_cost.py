@@ -38,9 +38,17 @@ def row(kind: str, job: dict, total_s: float) -> dict:
     out, drawn = job["output"], (job["spec"].get("draft_render") or {})
     timings = job["timings"]
     cpu = sum(timings.get(k, 0.0) for k in ("tts_cpu", "render_cpu", "watermark_cpu", "x264_cpu"))
-    return {"kind": kind, "size": f"{out['width']}²", "drawn_fps": drawn.get("fps", round(out["fps"])),
-            "video_s": out["duration_s"], "total_s": total_s, "ratio": total_s / out["duration_s"], "cpu_s": cpu,
-            "mib": out["bytes"] / 2**20, **timings}
+    return {
+        "kind": kind,
+        "size": f"{out['width']}²",
+        "drawn_fps": drawn.get("fps", round(out["fps"])),
+        "video_s": out["duration_s"],
+        "total_s": total_s,
+        "ratio": total_s / out["duration_s"],
+        "cpu_s": cpu,
+        "mib": out["bytes"] / 2**20,
+        **timings,
+    }
 
 
 def run(resolution: int, fps: int, rounds: int) -> list[dict]:
@@ -48,8 +56,12 @@ def run(resolution: int, fps: int, rounds: int) -> list[dict]:
     with one_worker_farm("talkfarm-draft-bench-") as (_, client):
         params = {"resolution": resolution, "fps": fps}
         # a first job loads the voice and the model: not measured
-        wait(client, client.post("/v1/jobs", json={"script": "Warming up.", "avatar": "astronaut",
-                                                   "params": params}).json()["id"])
+        wait(
+            client,
+            client.post("/v1/jobs", json={"script": "Warming up.", "avatar": "astronaut", "params": params}).json()[
+                "id"
+            ],
+        )
         for r in range(rounds):
             a = SCRIPTS[(2 * r) % len(SCRIPTS)] + f" Round {r}."
             b = SCRIPTS[(2 * r + 1) % len(SCRIPTS)] + f" Round {r}."
@@ -57,8 +69,9 @@ def run(resolution: int, fps: int, rounds: int) -> list[dict]:
             job = client.post("/v1/jobs", json={"script": a, "avatar": "astronaut", "params": params}).json()
             rows.append(row("final, no draft", *_timed(client, job["id"], t0)))
             t0 = time.perf_counter()
-            draft = client.post("/v1/jobs", json={"script": b, "avatar": "astronaut", "params": params,
-                                                  "draft": True}).json()
+            draft = client.post(
+                "/v1/jobs", json={"script": b, "avatar": "astronaut", "params": params, "draft": True}
+            ).json()
             rows.append(row("draft", *_timed(client, draft["id"], t0)))
             t0 = time.perf_counter()
             final = client.post(f"/v1/jobs/{draft['id']}/approve").json()
@@ -71,11 +84,22 @@ def _timed(client, job_id: str, t0: float) -> tuple[dict, float]:
     return job, time.perf_counter() - t0
 
 
-COLUMNS = [("kind", "job", "{:<16}"), ("size", "size", "{:>5}"), ("drawn_fps", "drawn fps", "{:>9}"),
-           ("video_s", "video s", "{:>7.1f}"), ("total_s", "submit→done s", "{:>13.2f}"), ("ratio", "× video", "{:>7.2f}"),
-           ("cpu_s", "cpu s", "{:>6.1f}"), ("tts", "tts s", "{:>6.2f}"), ("render_cpu", "render cpu", "{:>10.2f}"),
-           ("watermark_cpu", "wmark cpu", "{:>9.2f}"), ("x264_cpu", "x264 cpu", "{:>8.2f}"),
-           ("render_encode", "seg loop", "{:>8.2f}"), ("encode", "join+aac", "{:>8.2f}"), ("mib", "MiB", "{:>5.2f}")]
+COLUMNS = [
+    ("kind", "job", "{:<16}"),
+    ("size", "size", "{:>5}"),
+    ("drawn_fps", "drawn fps", "{:>9}"),
+    ("video_s", "video s", "{:>7.1f}"),
+    ("total_s", "submit→done s", "{:>13.2f}"),
+    ("ratio", "× video", "{:>7.2f}"),
+    ("cpu_s", "cpu s", "{:>6.1f}"),
+    ("tts", "tts s", "{:>6.2f}"),
+    ("render_cpu", "render cpu", "{:>10.2f}"),
+    ("watermark_cpu", "wmark cpu", "{:>9.2f}"),
+    ("x264_cpu", "x264 cpu", "{:>8.2f}"),
+    ("render_encode", "seg loop", "{:>8.2f}"),
+    ("encode", "join+aac", "{:>8.2f}"),
+    ("mib", "MiB", "{:>5.2f}"),
+]
 
 
 def print_table(rows: list[dict]) -> None:
@@ -90,11 +114,13 @@ def print_table(rows: list[dict]) -> None:
     def mean(rs, key):
         return sum(r[key] / r["video_s"] for r in rs) / len(rs)
 
-    print(f"\nper second of video: draft {mean(drafts, 'total_s'):.2f} s wall, {mean(drafts, 'cpu_s'):.2f} s CPU; "
-          f"final {mean(finals, 'total_s'):.2f} s wall, {mean(finals, 'cpu_s'):.2f} s CPU; "
-          f"draft / final = {mean(drafts, 'total_s') / mean(finals, 'total_s'):.0%} wall, "
-          f"{mean(drafts, 'cpu_s') / mean(finals, 'cpu_s'):.0%} CPU. A final from an approved draft: "
-          f"{mean(approved, 'total_s'):.2f} s wall per second of video (its speech is a TTS-cache hit).")
+    print(
+        f"\nper second of video: draft {mean(drafts, 'total_s'):.2f} s wall, {mean(drafts, 'cpu_s'):.2f} s CPU; "
+        f"final {mean(finals, 'total_s'):.2f} s wall, {mean(finals, 'cpu_s'):.2f} s CPU; "
+        f"draft / final = {mean(drafts, 'total_s') / mean(finals, 'total_s'):.0%} wall, "
+        f"{mean(drafts, 'cpu_s') / mean(finals, 'cpu_s'):.0%} CPU. A final from an approved draft: "
+        f"{mean(approved, 'total_s'):.2f} s wall per second of video (its speech is a TTS-cache hit)."
+    )
     print("cpu s: TTS + renderer + watermarks + x264, CPU seconds. tts s: wall time of speech synthesis.")
 
 

@@ -36,7 +36,7 @@ def talking_head_frames(size: int, count: int):
     for i in range(count):
         frame = base.copy()
         opening = int(h * (0.5 + 0.5 * np.sin(i * 0.9)))
-        frame[mouth_y:mouth_y + opening, mouth_x:mouth_x + w] = (90, 30, 40)
+        frame[mouth_y : mouth_y + opening, mouth_x : mouth_x + w] = (90, 30, 40)
         yield frame
 
 

@@ -58,9 +58,16 @@ def export_stand_in(folder: Path, side: int) -> Path:
 
     path = folder / "stand_in.onnx"
     names = ["audio", "masked_face", "reference_face"]
-    torch.onnx.export(Reference(), (torch.zeros(2, 80, 20), torch.zeros(2, 3, side, side), torch.zeros(2, 3, side, side)),
-                      str(path), input_names=names, output_names=["face"],
-                      dynamic_axes={n: {0: "n"} for n in names + ["face"]}, opset_version=17, dynamo=False)
+    torch.onnx.export(
+        Reference(),
+        (torch.zeros(2, 80, 20), torch.zeros(2, 3, side, side), torch.zeros(2, 3, side, side)),
+        str(path),
+        input_names=names,
+        output_names=["face"],
+        dynamic_axes={n: {0: "n"} for n in names + ["face"]},
+        opset_version=17,
+        dynamo=False,
+    )
     return path
 
 
@@ -74,8 +81,13 @@ def measure(renderer: Renderer, audio: np.ndarray) -> dict[str, float]:
     cpu, wall = time.process_time(), time.perf_counter()
     frames = sum(1 for _ in renderer.render(prepared, audio, SR, PARAMS))
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return {"frames": frames, "fps": frames / wall, "cpu_ms": 1000 * cpu / frames,
-            "model_ms": 1000 * runner.model_s / frames, "adapter_ms": 1000 * (cpu - runner.model_s) / frames}
+    return {
+        "frames": frames,
+        "fps": frames / wall,
+        "cpu_ms": 1000 * cpu / frames,
+        "model_ms": 1000 * runner.model_s / frames,
+        "adapter_ms": 1000 * (cpu - runner.model_s) / frames,
+    }
 
 
 def main() -> None:
@@ -89,15 +101,24 @@ def main() -> None:
     audio = np.tile(speech, int(np.ceil(args.seconds * SR / len(speech))))[: int(args.seconds * SR)]
     with tempfile.TemporaryDirectory() as tmp:
         path = export_stand_in(Path(tmp), args.side)
-        settings = Settings.from_env({"TALKFARM_MODELS": json.dumps(
-            [{"name": "stand-in", "path": str(path), "adapter": "face_crop", "pools": ["cpu"]}])})
-        rows = [("builtin", measure(Renderer.for_model("builtin", settings=settings), audio)),
-                (f"face_crop stand-in, S={args.side}", measure(Renderer.for_model("stand-in", settings=settings), audio))]
+        settings = Settings.from_env(
+            {
+                "TALKFARM_MODELS": json.dumps(
+                    [{"name": "stand-in", "path": str(path), "adapter": "face_crop", "pools": ["cpu"]}]
+                )
+            }
+        )
+        rows = [
+            ("builtin", measure(Renderer.for_model("builtin", settings=settings), audio)),
+            (f"face_crop stand-in, S={args.side}", measure(Renderer.for_model("stand-in", settings=settings), audio)),
+        ]
     print(f"512², 25 fps, {args.seconds:g} s of synthetic speech, 1 thread; ms are CPU per frame")
     print("| model | frames | frames/s (wall) | CPU ms/frame | model call ms | adapter + frame ms |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name, r in rows:
-        print(f"| {name} | {r['frames']} | {r['fps']:.0f} | {r['cpu_ms']:.2f} | {r['model_ms']:.2f} | {r['adapter_ms']:.2f} |")
+        print(
+            f"| {name} | {r['frames']} | {r['fps']:.0f} | {r['cpu_ms']:.2f} | {r['model_ms']:.2f} | {r['adapter_ms']:.2f} |"
+        )
 
 
 if __name__ == "__main__":

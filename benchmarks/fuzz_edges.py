@@ -32,9 +32,22 @@ def run_round(number: int, examples: int, log_dir: Path, files: list[str]) -> di
     report = log_dir / f"round-{number:03d}.xml"
     env = {**os.environ, "TALKFARM_FUZZ_EXAMPLES": str(examples)}
     output = subprocess.run(
-        [sys.executable, "-m", "pytest", *files, "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
-         "-o", "junit_family=xunit2"],
-        cwd=REPO, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *files,
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={report}",
+            "-o",
+            "junit_family=xunit2",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     (log_dir / f"round-{number:03d}.log").write_text(output.stdout + output.stderr)
     results: dict[str, tuple[float, str | None]] = {}
@@ -72,10 +85,14 @@ def main() -> None:
                 row[2] += 1
                 row[3].append(f"round {rounds}: {failure}")
         failed = sum(row[2] for row in totals.values())
-        print(f"round {rounds} done after {(time.monotonic() - started) / 60:.1f} min; failures so far: {failed}",
-              flush=True)
-    print(f"\n{rounds} rounds, {args.examples} examples per property per round, "
-          f"{(time.monotonic() - started) / 60:.1f} min wall; logs in {args.log_dir}\n")
+        print(
+            f"round {rounds} done after {(time.monotonic() - started) / 60:.1f} min; failures so far: {failed}",
+            flush=True,
+        )
+    print(
+        f"\n{rounds} rounds, {args.examples} examples per property per round, "
+        f"{(time.monotonic() - started) / 60:.1f} min wall; logs in {args.log_dir}\n"
+    )
     print(f"| {'property':<78} | rounds | examples (at most) | seconds | failures |")
     print(f"| {'-' * 78} | -----: | ----------------: | ------: | -------: |")
     for name in sorted(totals):

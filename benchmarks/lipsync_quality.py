@@ -85,10 +85,23 @@ SPREAD = {"i", "ɪ", "eɪ", "e"}
 OPEN = {"ɑ", "æ", "ɔ", "aʊ", "a"}
 # The 15 Oculus classes, for the contact sheet only (the benchmark's own table, not the renderer's).
 OCULUS = {
-    "PP": {"m", "b", "p"}, "FF": {"f", "v"}, "TH": {"θ", "ð"}, "DD": {"t", "d"}, "kk": {"k", "g", "ŋ"},
-    "CH": {"tʃ", "dʒ", "ʃ", "ʒ"}, "SS": {"s", "z"}, "nn": {"n", "l"}, "RR": {"ɹ", "ɝ", "ɚ"},
-    "aa": {"ɑ", "æ", "aɪ", "aʊ", "ʌ"}, "E": {"ɛ", "eɪ"}, "I": {"i", "ɪ"}, "O": {"ɔ", "oʊ", "ɔɪ"}, "U": {"u", "ʊ", "w"},
+    "PP": {"m", "b", "p"},
+    "FF": {"f", "v"},
+    "TH": {"θ", "ð"},
+    "DD": {"t", "d"},
+    "kk": {"k", "g", "ŋ"},
+    "CH": {"tʃ", "dʒ", "ʃ", "ʒ"},
+    "SS": {"s", "z"},
+    "nn": {"n", "l"},
+    "RR": {"ɹ", "ɝ", "ɚ"},
+    "aa": {"ɑ", "æ", "aɪ", "aʊ", "ʌ"},
+    "E": {"ɛ", "eɪ"},
+    "I": {"i", "ɪ"},
+    "O": {"ɔ", "oʊ", "ɔɪ"},
+    "U": {"u", "ʊ", "w"},
 }
+
+
 # Lip opening each phone calls for, for the A/V offset (0 closed .. 1 open).
 def expected_opening(symbol: str) -> float:
     if symbol in BILABIAL:
@@ -125,8 +138,10 @@ def synthesize(voice, text: str):
         track = None
         if group_piper_phonemes is not None and chunk.phoneme_alignments:
             grouped = group_piper_phonemes([(a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments])
-            track = PhoneTrack(TimingSource.PIPER, tuple(
-                Phone(symbol, start / rate, end / rate, stress) for symbol, start, end, stress in grouped))
+            track = PhoneTrack(
+                TimingSource.PIPER,
+                tuple(Phone(symbol, start / rate, end / rate, stress) for symbol, start, end, stress in grouped),
+            )
         pause = np.zeros(int(SENTENCE_PAUSE_S * rate), dtype=np.float32)
         segments.append((np.concatenate([audio, pause]), track))
     return segments, rate
@@ -156,9 +171,16 @@ def encode_and_decode(frames, audio: np.ndarray, rate: int, fps: int):
             w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
             w.writeframes((np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes())
         side = frames[0].shape[0]
-        writer = imageio_ffmpeg.write_frames(str(mp4_path), (side, side), fps=fps, codec="libx264", quality=None,
-                                             output_params=["-crf", "18", "-preset", "veryfast", "-shortest"],
-                                             audio_path=str(wav_path), audio_codec="aac")
+        writer = imageio_ffmpeg.write_frames(
+            str(mp4_path),
+            (side, side),
+            fps=fps,
+            codec="libx264",
+            quality=None,
+            output_params=["-crf", "18", "-preset", "veryfast", "-shortest"],
+            audio_path=str(wav_path),
+            audio_codec="aac",
+        )
         writer.send(None)
         for f in frames:
             writer.send(np.ascontiguousarray(f))
@@ -166,8 +188,24 @@ def encode_and_decode(frames, audio: np.ndarray, rate: int, fps: int):
         reader = imageio_ffmpeg.read_frames(str(mp4_path))
         meta = next(reader)
         decoded = [np.frombuffer(b, np.uint8).reshape(meta["size"][1], meta["size"][0], 3) for b in reader]
-        pcm = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(mp4_path), "-ac", "1",
-                              "-ar", "16000", "-f", "s16le", "-"], capture_output=True, check=True).stdout
+        pcm = subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-v",
+                "error",
+                "-i",
+                str(mp4_path),
+                "-ac",
+                "1",
+                "-ar",
+                "16000",
+                "-f",
+                "s16le",
+                "-",
+            ],
+            capture_output=True,
+            check=True,
+        ).stdout
     return decoded, np.frombuffer(pcm, np.int16).astype(np.float32) / 32768.0
 
 
@@ -212,28 +250,47 @@ def measure_clip(decoded, audio16, script: str, fps: int) -> dict:
         if s1 - reach >= 0.3:
             # Frames wholly inside the pause, less one at each end: the lips may settle
             # and anticipate within the ±1 frame the A/V goal allows.
-            pause_frames[max(math.ceil(reach * fps) + 1, 0):max(math.floor(s1 * fps) - 1, 0)] = True
+            pause_frames[max(math.ceil(reach * fps) + 1, 0) : max(math.floor(s1 * fps) - 1, 0)] = True
     rest_gap = float(np.nanmedian(m["gap"][pause_frames])) if pause_frames.any() else float(np.nanmin(m["gap"]))
-    rest_width = float(np.nanmedian(m["width"][pause_frames])) if pause_frames.any() else float(np.nanmedian(m["width"]))
+    rest_width = (
+        float(np.nanmedian(m["width"][pause_frames])) if pause_frames.any() else float(np.nanmedian(m["width"]))
+    )
     rest_chin = float(np.nanmedian(m["chin"][pause_frames])) if pause_frames.any() else float(np.nanmin(m["chin"]))
 
     def centre_value(series, p):
         return series[min(int((p.start_s + p.end_s) / 2 * fps), n - 1)]
 
-    mbp_min = [float(np.nanmin(m["gap"][frames_of(p.start_s, p.end_s, fps, n, pad=1)])) for p in phones if p.symbol in BILABIAL]
-    open_max = [float(np.nanmax(m["gap"][frames_of(p.start_s, p.end_s, fps, n)])) for p in phones
-                if p.symbol in OPEN and len(frames_of(p.start_s, p.end_s, fps, n))]
+    mbp_min = [
+        float(np.nanmin(m["gap"][frames_of(p.start_s, p.end_s, fps, n, pad=1)])) for p in phones if p.symbol in BILABIAL
+    ]
+    open_max = [
+        float(np.nanmax(m["gap"][frames_of(p.start_s, p.end_s, fps, n)]))
+        for p in phones
+        if p.symbol in OPEN and len(frames_of(p.start_s, p.end_s, fps, n))
+    ]
     rounded = [centre_value(m["width"], p) for p in phones if p.symbol in ROUNDED]
     spread = [centre_value(m["width"], p) for p in phones if p.symbol in SPREAD]
     expected = np.zeros(n)
     for p in phones:
         expected[frames_of(p.start_s, p.end_s, fps, n)] = expected_opening(p.symbol)
     return {
-        "mbp_min": mbp_min, "open_max": open_max, "rounded": rounded, "spread": spread,
-        "gap": m["gap"], "chin_drop": m["chin"] - rest_chin, "expected": expected,
-        "rest_dev": float(np.nanmax(np.maximum(np.abs(m["gap"][pause_frames] - rest_gap),
-                                               np.abs(m["width"][pause_frames] - rest_width)))) if pause_frames.any() else 0.0,
-        "pause_frames": pause_frames, "phones": phones, "source": timing.source.value,
+        "mbp_min": mbp_min,
+        "open_max": open_max,
+        "rounded": rounded,
+        "spread": spread,
+        "gap": m["gap"],
+        "chin_drop": m["chin"] - rest_chin,
+        "expected": expected,
+        "rest_dev": float(
+            np.nanmax(
+                np.maximum(np.abs(m["gap"][pause_frames] - rest_gap), np.abs(m["width"][pause_frames] - rest_width))
+            )
+        )
+        if pause_frames.any()
+        else 0.0,
+        "pause_frames": pause_frames,
+        "phones": phones,
+        "source": timing.source.value,
     }
 
 
@@ -252,8 +309,10 @@ def main() -> int:
     params = {"resolution": args.resolution, "fps": args.fps, "motion_scale": 0.0, "min_resolution": 64}
     fps = args.fps
 
-    header = (f"{'portrait':<13} {'frames':>6} {'mbp_met':>8} {'round/spread':>12} {'open':>6} {'open/mbp':>8} "
-              f"{'chin_r':>6} {'offset':>6} {'rest':>6} {'rest_px':>7} {'out_px':>6} {'fps':>5}")
+    header = (
+        f"{'portrait':<13} {'frames':>6} {'mbp_met':>8} {'round/spread':>12} {'open':>6} {'open/mbp':>8} "
+        f"{'chin_r':>6} {'offset':>6} {'rest':>6} {'rest_px':>7} {'out_px':>6} {'fps':>5}"
+    )
     print(header)
     print("-" * len(header))
     sheets = []
@@ -263,7 +322,7 @@ def main() -> int:
         box = renderer.mouth_box(prepared)
         still = prepared.still_frame
         outside = np.ones(still.shape[:2], bool)
-        outside[box[1]:box[3], box[0]:box[2]] = False
+        outside[box[1] : box[3], box[0] : box[2]] = False
         clips, total_frames, total_s = [], 0, 0.0
         rest_px = out_px = 0
         for script, (segments, rate) in speech.items():
@@ -274,8 +333,8 @@ def main() -> int:
             audio = np.concatenate([a for a, _ in segments])
             decoded, audio16 = encode_and_decode(frames, audio, rate, fps)
             clip = measure_clip(decoded, audio16, scripts[script], fps)
-            raw_pauses = np.flatnonzero(clip["pause_frames"][:len(frames)])
-            rest_px = max([rest_px] + [int(diff[i][box[1]:box[3], box[0]:box[2]].max()) for i in raw_pauses])
+            raw_pauses = np.flatnonzero(clip["pause_frames"][: len(frames)])
+            rest_px = max([rest_px] + [int(diff[i][box[1] : box[3], box[0] : box[2]].max()) for i in raw_pauses])
             clip["decoded"] = decoded
             clips.append(clip)
         mbp = np.concatenate([c["mbp_min"] for c in clips])
@@ -291,9 +350,11 @@ def main() -> int:
         ratio = float(np.nanmedian(rounded) / np.nanmedian(spread))
         open_median, mbp_median = float(np.nanmedian(opened)), float(np.nanmedian(mbp))
         rest = max(c["rest_dev"] for c in clips)
-        print(f"{portrait:<13} {total_frames:>6} {mbp_met:>7.0%} {ratio:>12.2f} {open_median:>6.3f} "
-              f"{open_median / max(mbp_median, 1e-3):>8.1f} {chin_r:>6.2f} {lag:>+6d} {rest:>6.3f} {rest_px:>7d} "
-              f"{out_px:>6d} {total_frames / total_s:>5.0f}")
+        print(
+            f"{portrait:<13} {total_frames:>6} {mbp_met:>7.0%} {ratio:>12.2f} {open_median:>6.3f} "
+            f"{open_median / max(mbp_median, 1e-3):>8.1f} {chin_r:>6.2f} {lag:>+6d} {rest:>6.3f} {rest_px:>7d} "
+            f"{out_px:>6d} {total_frames / total_s:>5.0f}"
+        )
         if args.contact_sheet:
             sheets.append(_sheet_row(portrait, clips, fps))
     print()
@@ -306,7 +367,9 @@ def main() -> int:
         args.contact_sheet.mkdir(parents=True, exist_ok=True)
         path = args.contact_sheet / f"contact_{args.label}.png"
         # 192 colours keep the PNG small enough to commit (~60 KiB).
-        Image.fromarray(np.concatenate(sheets, axis=0)).quantize(192, dither=Image.Dither.NONE).save(path, optimize=True)
+        Image.fromarray(np.concatenate(sheets, axis=0)).quantize(192, dither=Image.Dither.NONE).save(
+            path, optimize=True
+        )
         print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")
     return 0
 

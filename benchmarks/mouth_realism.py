@@ -100,7 +100,7 @@ def portrait_rgb(name: str) -> np.ndarray:
     if name == "hopper_warm":
         rgb = portrait_rgb("grace_hopper")[:, ::-1]
         h, w = rgb.shape[:2]
-        rgb = rgb[int(0.04 * h):int(0.92 * h), int(0.06 * w):int(0.94 * w)]
+        rgb = rgb[int(0.04 * h) : int(0.92 * h), int(0.06 * w) : int(0.94 * w)]
         # Darker and warmer: a gamma on the light and a warm cast.
         x = (rgb.astype(np.float32) / 255.0) ** 1.35 * np.array([1.0, 0.86, 0.72], np.float32)
         return np.ascontiguousarray(np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8))
@@ -237,8 +237,11 @@ def target_lab(prepared) -> tuple[str, np.ndarray | None]:
     balance = _load("white_balance_measure", HERE / "media/render/builtin/white_balance.py")
     info, to_canvas = prepared.info, prepared.framing.to_canvas
     inner = to_canvas(np.array(info.lips_inner))
-    gap = float(np.linalg.norm(to_canvas(np.array(info.points["upper_lip_inner"]))
-                               - to_canvas(np.array(info.points["lower_lip_inner"]))))
+    gap = float(
+        np.linalg.norm(
+            to_canvas(np.array(info.points["upper_lip_inner"])) - to_canvas(np.array(info.points["lower_lip_inner"]))
+        )
+    )
     width = float(np.linalg.norm(inner[0] - inner[10]))
     white, source = balance.teeth_white(info, to_canvas, prepared.canvas, gap > 0.06 * width)
     lab = cv2.cvtColor(np.clip(white, 0, 255).astype(np.uint8).reshape(1, 1, 3), cv2.COLOR_RGB2LAB)
@@ -269,8 +272,10 @@ def validate(photo: np.ndarray, p: np.ndarray, reference) -> None:
     print(f"{'validation: mouth':<34} {'distance':>8}   " + " ".join(f"{f:>11}" for f in realism.FAMILIES))
     for label, texture in rows:
         parts = realism.family_distances(reference, texture)
-        print(f"{label:<34} {realism.distance(reference, texture):>8.3f}   "
-              + " ".join(f"{parts[f]:>11.3f}" for f in realism.FAMILIES))
+        print(
+            f"{label:<34} {realism.distance(reference, texture):>8.3f}   "
+            + " ".join(f"{parts[f]:>11.3f}" for f in realism.FAMILIES)
+        )
     print()
 
 
@@ -289,7 +294,7 @@ def _drawn_mouths(photo: np.ndarray, p: np.ndarray):
     tiles[mask > 0] = (58, 22, 24)
     ys, xs = np.nonzero(mask)
     top = ys.min()
-    band = (ys < top + 0.55 * (ys.max() - top))
+    band = ys < top + 0.55 * (ys.max() - top)
     colour = np.where(((xs[band] - xs.min()) % 6) == 0, 170, 215)
     tiles[ys[band], xs[band]] = np.stack([colour, colour * 0.97, colour * 0.92], axis=1).astype(np.uint8)
     yield "drawn: tiled teeth over maroon", tiles
@@ -334,8 +339,10 @@ def main() -> int:
                 pickle.dump(speech, f)
     renderer = Renderer.for_model("builtin")
     print(f"renderer: {args.root.resolve()}")
-    header = (f"{'portrait':<13} {'res':>5} {'judged':>6} {'real':>6} {'render':>7}  "
-              f"{'teeth L*a*b*':>13} {'target':>13} {'(of)':<10}")
+    header = (
+        f"{'portrait':<13} {'res':>5} {'judged':>6} {'real':>6} {'render':>7}  "
+        f"{'teeth L*a*b*':>13} {'target':>13} {'(of)':<10}"
+    )
     print(header)
     print("-" * len(header))
     saved = {}
@@ -346,9 +353,11 @@ def main() -> int:
             texture, teeth, width, kept = judge(clips, args.fps, keep)
             real = real_at_size(photo, p, width)
             of, target = target_lab(prepared)
-            print(f"{name:<13} {resolution:>5} {texture.frames:>6} {realism.distance(reference, real):>6.3f} "
-                  f"{realism.distance(reference, texture):>7.3f}  {fmt_lab(teeth):>13} {fmt_lab(target):>13} {of:<10}",
-                  flush=True)
+            print(
+                f"{name:<13} {resolution:>5} {texture.frames:>6} {realism.distance(reference, real):>6.3f} "
+                f"{realism.distance(reference, texture):>7.3f}  {fmt_lab(teeth):>13} {fmt_lab(target):>13} {of:<10}",
+                flush=True,
+            )
             if keep:
                 saved[name] = kept
                 saved[name]["sil"] = np.ascontiguousarray(prepared.still_frame)
@@ -366,7 +375,9 @@ def contact_sheet(before_path: Path, after_path: Path, out: Path) -> int:
     from PIL import Image
 
     before, after = np.load(before_path), np.load(after_path)
-    portraits = sorted({k.split("/")[0] for k in after.files}, key=lambda n: PORTRAITS.index(n) if n in PORTRAITS else 9)
+    portraits = sorted(
+        {k.split("/")[0] for k in after.files}, key=lambda n: PORTRAITS.index(n) if n in PORTRAITS else 9
+    )
     classes = ["sil"] + list(lipsync.OCULUS)
     tracker = Tracker(static=True)
     for portrait in portraits:
@@ -382,7 +393,7 @@ def contact_sheet(before_path: Path, after_path: Path, out: Path) -> int:
             tiles = []
             for source in (before, after):
                 if key in source.files:
-                    crop = source[key][box[1]:box[3], box[0]:box[2]]
+                    crop = source[key][box[1] : box[3], box[0] : box[2]]
                     crop = cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
                 else:
                     crop = np.zeros((2 * (box[3] - box[1]), 2 * (box[2] - box[0]), 3), np.uint8)
@@ -390,7 +401,9 @@ def contact_sheet(before_path: Path, after_path: Path, out: Path) -> int:
             label = np.full((tiles[0].shape[0], 150, 3), 24, np.uint8)
             cv2.putText(label, portrait, (6, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1, cv2.LINE_AA)
             cv2.putText(label, cls, (6, 70), cv2.FONT_HERSHEY_SIMPLEX, 1.1, (255, 255, 0), 2, cv2.LINE_AA)
-            cv2.putText(label, "before | after", (6, 110), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (200, 200, 200), 1, cv2.LINE_AA)
+            cv2.putText(
+                label, "before | after", (6, 110), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (200, 200, 200), 1, cv2.LINE_AA
+            )
             gap = np.full((tiles[0].shape[0], 6, 3), 255, np.uint8)
             row = np.concatenate([label, tiles[0], gap, tiles[1]], axis=1)
             rows.append(row)

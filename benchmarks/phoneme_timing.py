@@ -51,9 +51,11 @@ from media.tts.speech import SPEECH_SAMPLE_RATE, resample  # noqa: E402
 from media.tts.synthesis_alignment import align_through_speech  # noqa: E402
 from media.tts.voices import resolve_voice  # noqa: E402
 
-TEXT = ("Good evening. Maybe both people bump a mop, and my mom bought a big blue map. "
-        "The council met on Tuesday to discuss the new bridge, which will open next spring. "
-        "Weather tomorrow: sunny in the morning, with showers moving in from the west by evening.")
+TEXT = (
+    "Good evening. Maybe both people bump a mop, and my mom bought a big blue map. "
+    "The council met on Tuesday to discuss the new bridge, which will open next spring. "
+    "Weather tomorrow: sunny in the morning, with showers moving in from the west by evening."
+)
 MANDARIN = "今天的天气很好。市议会星期二开会讨论新桥，新桥将于明年春天开通。明天上午晴，傍晚有阵雨。"
 WRONG = "The cat sat on the mat and went to sleep in the warm afternoon sun without a care in the world."
 
@@ -63,6 +65,7 @@ WRONG_MANDARIN = "这个博物馆在周末不开门，请大家下个月再来�
 
 def bilabials_within_a_frame(phones, truth) -> str:
     """How many true m/b/p have an aligned m/b/p whose centre is within 40 ms of theirs."""
+
     def centres(track):
         return [0.5 * (p.start_s + p.end_s) for p in track if p.symbol in ("m", "b", "p")]
 
@@ -78,8 +81,10 @@ def _warp_result(got, truth) -> str:
     return f"{result}, {bilabials_within_a_frame(got.phones, truth.phones)}" if truth is not None else result
 
 
-GERMAN = ("Der Stadtrat hat am Montag über die neue Brücke beraten, und die Busse fahren bald alle zehn Minuten. "
-          "Im Norden wird am Freitag Regen erwartet, und die Preise sind im Oktober leicht gestiegen. ")
+GERMAN = (
+    "Der Stadtrat hat am Montag über die neue Brücke beraten, und die Busse fahren bald alle zehn Minuten. "
+    "Im Norden wird am Freitag Regen erwartet, und die Preise sind im Oktober leicht gestiegen. "
+)
 
 
 def long_warp(minutes: float) -> None:
@@ -114,8 +119,13 @@ def measure(fn, repeat: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--long", type=float, metavar="MINUTES", default=0.0,
-                        help="only time the warp on this many minutes of German narration (CPU and peak memory)")
+    parser.add_argument(
+        "--long",
+        type=float,
+        metavar="MINUTES",
+        default=0.0,
+        help="only time the warp on this many minutes of German narration (CPU and peak memory)",
+    )
     args = parser.parse_args()
     if args.long:
         long_warp(args.long)
@@ -146,15 +156,22 @@ def main() -> None:
     library = espeak_library()
     if library is not None:
         for label, text, voice in (("espeak-ng en-us", TEXT, "en-us"), ("espeak-ng cmn", MANDARIN, "cmn-latn-pinyin")):
-            wall, cpu, (e_samples, e_rate, e_track) = measure(lambda text=text, voice=voice: library.speak(text, voice, 160), args.repeat)
+            wall, cpu, (e_samples, e_rate, e_track) = measure(
+                lambda text=text, voice=voice: library.speak(text, voice, 160), args.repeat
+            )
             rows.append((label, len(e_samples) / e_rate, wall, cpu, f"{len(e_track.phones)} phones"))
 
     narration = resample(samples, rate, SPEECH_SAMPLE_RATE)
     length = len(narration) / SPEECH_SAMPLE_RATE
-    for label, transcript in (("pocketsphinx aligned", TEXT), ("pocketsphinx recognized", None),
-                              ("pocketsphinx mismatch → recognized", WRONG)):
-        wall, cpu, got = measure(lambda transcript=transcript: time_narration(narration, SPEECH_SAMPLE_RATE, transcript, "en").whole(),
-                                args.repeat)
+    for label, transcript in (
+        ("pocketsphinx aligned", TEXT),
+        ("pocketsphinx recognized", None),
+        ("pocketsphinx mismatch → recognized", WRONG),
+    ):
+        wall, cpu, got = measure(
+            lambda transcript=transcript: time_narration(narration, SPEECH_SAMPLE_RATE, transcript, "en").whole(),
+            args.repeat,
+        )
         rows.append((label, length, wall, cpu, f"{got.source.value}, {len(got.words)} words"))
 
         if label == "pocketsphinx aligned":
@@ -167,12 +184,28 @@ def main() -> None:
         wall, cpu, got = measure(lambda: align_through_speech(m_samples, m_rate, MANDARIN, "cmn"), args.repeat)
         rows.append(("espeak-ng reading + warp (cmn)", len(m_samples) / m_rate, wall, cpu, _warp_result(got, m_truth)))
         long_narration = np.tile(narration, 20)
-        wall, cpu, got = measure(lambda: align_through_speech(long_narration, SPEECH_SAMPLE_RATE, " ".join([TEXT] * 20), "en"), 1)
-        rows.append(("espeak-ng reading + warp, 20 × the English (en)", len(long_narration) / SPEECH_SAMPLE_RATE, wall, cpu,
-                     _warp_result(got, None)))
+        wall, cpu, got = measure(
+            lambda: align_through_speech(long_narration, SPEECH_SAMPLE_RATE, " ".join([TEXT] * 20), "en"), 1
+        )
+        rows.append(
+            (
+                "espeak-ng reading + warp, 20 × the English (en)",
+                len(long_narration) / SPEECH_SAMPLE_RATE,
+                wall,
+                cpu,
+                _warp_result(got, None),
+            )
+        )
         wall, cpu, got = measure(lambda: align_through_speech(m_samples, m_rate, WRONG_MANDARIN, "cmn"), args.repeat)
-        rows.append(("espeak-ng reading + warp, wrong transcript (cmn)", len(m_samples) / m_rate, wall, cpu,
-                     got if isinstance(got, str) else "accepted"))
+        rows.append(
+            (
+                "espeak-ng reading + warp, wrong transcript (cmn)",
+                len(m_samples) / m_rate,
+                wall,
+                cpu,
+                got if isinstance(got, str) else "accepted",
+            )
+        )
 
     wall, cpu, _ = measure(lambda: [detect_language(t) for t in (TEXT, MANDARIN) * 50], args.repeat)
 

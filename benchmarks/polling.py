@@ -89,8 +89,9 @@ def main() -> None:
     parser.add_argument("--api-workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--api-threads", type=int, default=8, help="threads per gunicorn process")
     parser.add_argument("--etag", choices=["on", "off"], default="on")
-    parser.add_argument("--rate", type=float, default=0.0,
-                        help="offered polls/s in all (0: as fast as the server answers)")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="offered polls/s in all (0: as fast as the server answers)"
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
     server = services.ensure_postgres()
@@ -105,34 +106,68 @@ def main() -> None:
     api = None
     try:
         subprocess.run(talkfarm + ["db", "upgrade"], env=env, check=True, capture_output=True)
-        key = subprocess.run(talkfarm + ["keys", "create", "--tenant", "poller"], env=env, check=True,
-                             capture_output=True, text=True).stdout.strip()
+        key = subprocess.run(
+            talkfarm + ["keys", "create", "--tenant", "poller"], env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
         port = services.free_port()
-        api = subprocess.Popen(talkfarm + ["api", "--port", str(port), "--workers", str(args.api_workers),
-                                          "--threads", str(args.api_threads)], env=env,
-                               stdout=open(tmp / "api.log", "wb"), stderr=subprocess.STDOUT)
+        api = subprocess.Popen(
+            talkfarm
+            + ["api", "--port", str(port), "--workers", str(args.api_workers), "--threads", str(args.api_threads)],
+            env=env,
+            stdout=open(tmp / "api.log", "wb"),
+            stderr=subprocess.STDOUT,
+        )
         base = f"http://127.0.0.1:{port}"
         services.wait_for(lambda: _up(base), 60, "api")
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {key}"
-        ids = [session.post(base + "/v1/jobs", json={"script": f"Poll me {i}.", "avatar": "astronaut"}).json()["id"]
-               for i in range(args.jobs)]
+        ids = [
+            session.post(base + "/v1/jobs", json={"script": f"Poll me {i}.", "avatar": "astronaut"}).json()["id"]
+            for i in range(args.jobs)
+        ]
         (tmp / "ids.txt").write_text("\n".join(ids) + "\n")
         rows = []
         for connections in args.connections:
             # --rate: each connection waits between polls so that all together offer that many per second
             pause_ms = int(connections * 1000 / args.rate) if args.rate else 0
-            (tmp / "poll.lua").write_text(LUA % ("true" if args.etag == "on" else "false", tmp / "ids.txt", key, pause_ms))
+            (tmp / "poll.lua").write_text(
+                LUA % ("true" if args.etag == "on" else "false", tmp / "ids.txt", key, pause_ms)
+            )
             threads = min(2, connections)
-            out = subprocess.run([wrk, "-t", str(threads), "-c", str(connections), "-d", f"{args.seconds}s",
-                                  "--latency", "-s", str(tmp / "poll.lua"), base], capture_output=True, text=True)
+            out = subprocess.run(
+                [
+                    wrk,
+                    "-t",
+                    str(threads),
+                    "-c",
+                    str(connections),
+                    "-d",
+                    f"{args.seconds}s",
+                    "--latency",
+                    "-s",
+                    str(tmp / "poll.lua"),
+                    base,
+                ],
+                capture_output=True,
+                text=True,
+            )
             result = json.loads(re.search(r"^JSON (.*)$", out.stdout, re.M).group(1))
             share = result["not_modified"] / max(1, result["not_modified"] + result["full"])
-            rows.append((connections, result["requests"] / (result["duration_us"] / 1e6), result["p50_us"] / 1000,
-                         result["p99_us"] / 1000, share, result["non2xx3xx"] + result["errors"]))
+            rows.append(
+                (
+                    connections,
+                    result["requests"] / (result["duration_us"] / 1e6),
+                    result["p50_us"] / 1000,
+                    result["p99_us"] / 1000,
+                    share,
+                    result["non2xx3xx"] + result["errors"],
+                )
+            )
         offered = f"offered {args.rate:.0f} polls/s" if args.rate else "closed loop (each poller asks again at once)"
-        print(f"GET /v1/jobs/{{id}}, ETag {args.etag}, gunicorn {args.api_workers} processes x {args.api_threads} threads, "
-              f"PostgreSQL, {args.jobs} jobs, wrk {args.seconds} s per row, {offered}")
+        print(
+            f"GET /v1/jobs/{{id}}, ETag {args.etag}, gunicorn {args.api_workers} processes x {args.api_threads} threads, "
+            f"PostgreSQL, {args.jobs} jobs, wrk {args.seconds} s per row, {offered}"
+        )
         print("connections | polls/s | p50 ms | p99 ms | answered 304 | errors")
         print("----------- | ------- | ------ | ------ | ------------ | ------")
         for c, rps, p50, p99, share, errors in rows:

@@ -21,18 +21,27 @@ sys.path.insert(0, str(ROOT))
 
 CASES = {
     "16:9 1920x1080, colour, lower third, word captions": {
-        "canvas": {"width": 1920, "height": 1080}, "character": {"scale": 0.8, "offset": {"x": -0.5, "y": 0.2}},
+        "canvas": {"width": 1920, "height": 1080},
+        "character": {"scale": 0.8, "offset": {"x": -0.5, "y": 0.2}},
         "background": {"type": "color", "color": "#1f2937"},
         "overlays": [{"type": "text", "role": "lower_third", "text": "Flood warning: the valley"}],
-        "captions": {"burn_in": True, "style": "word"}},
+        "captions": {"burn_in": True, "style": "word"},
+    },
     "16:9 1920x1080, portrait background (blurred)": {
-        "canvas": {"width": 1920, "height": 1080}, "background": {"type": "portrait"},
-        "captions": {"burn_in": True, "style": "subtitle"}},
+        "canvas": {"width": 1920, "height": 1080},
+        "background": {"type": "portrait"},
+        "captions": {"burn_in": True, "style": "subtitle"},
+    },
     "9:16 1080x1920, transparent (webm)": {
-        "canvas": {"width": 1080, "height": 1920}, "background": {"type": "transparent"}, "output_format": "webm"},
+        "canvas": {"width": 1080, "height": 1920},
+        "background": {"type": "transparent"},
+        "output_format": "webm",
+    },
     "16:9 3840x2160, colour, lower third": {
-        "canvas": {"width": 3840, "height": 2160}, "background": {"type": "color", "color": "#1f2937"},
-        "overlays": [{"type": "text", "role": "lower_third", "text": "Flood warning: the valley"}]},
+        "canvas": {"width": 3840, "height": 2160},
+        "background": {"type": "color", "color": "#1f2937"},
+        "overlays": [{"type": "text", "role": "lower_third", "text": "Flood warning: the valley"}],
+    },
 }
 
 
@@ -65,16 +74,20 @@ def main(runs: int) -> None:
         return time.perf_counter() - wall, time.process_time() - cpu, len(response.data)
 
     first = once(CASES[next(iter(CASES))])  # the portrait's analysis and matte, once
-    print(f"POST /v1/previews, {runs} runs per row after one warm-up; first request of the portrait "
-          f"(analysis and matte): {first[0] * 1000:.0f} ms wall\n")
+    print(
+        f"POST /v1/previews, {runs} runs per row after one warm-up; first request of the portrait "
+        f"(analysis and matte): {first[0] * 1000:.0f} ms wall\n"
+    )
     print("| body | p50 wall ms | p95 wall ms | p50 CPU ms | PNG KB |")
     print("|---|---:|---:|---:|---:|")
     for name, body in CASES.items():
         once(body)
         samples = [once(body) for _ in range(runs)]
         walls, cpus = [s[0] * 1000 for s in samples], [s[1] * 1000 for s in samples]
-        print(f"| {name} | {statistics.median(walls):.0f} | {pct(walls, 0.95):.0f} | {statistics.median(cpus):.0f} "
-              f"| {samples[-1][2] / 1024:.0f} |")
+        print(
+            f"| {name} | {statistics.median(walls):.0f} | {pct(walls, 0.95):.0f} | {statistics.median(cpus):.0f} "
+            f"| {samples[-1][2] / 1024:.0f} |"
+        )
 
 
 if __name__ == "__main__":

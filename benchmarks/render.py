@@ -88,8 +88,10 @@ def run(resolution: int, runs: int, fps: int, long_minutes: float = 0.0) -> list
             if i == runs:
                 script = long_script(long_minutes)
             submitted = time.perf_counter()
-            job = client.post("/v1/jobs", json={"script": script, "avatar": "astronaut",
-                                                "params": {"resolution": resolution, "fps": fps}}).json()
+            job = client.post(
+                "/v1/jobs",
+                json={"script": script, "avatar": "astronaut", "params": {"resolution": resolution, "fps": fps}},
+            ).json()
             started = None
             while True:
                 job = client.get(f"/v1/jobs/{job['id']}").json()
@@ -102,20 +104,38 @@ def run(resolution: int, runs: int, fps: int, long_minutes: float = 0.0) -> list
             if job["status"] != "succeeded":
                 raise SystemExit(f"job failed: {job['error']}\n{farm.logs('worker-1')[-2000:]}")
             duration = job["output"]["duration_s"]
-            rows.append({"resolution": resolution, "run": "long" if i == runs else ("cold" if i == 0 else "warm"),
-                         "video_s": duration,
-                         "total_s": total, "ratio": total / duration, "queued_s": (started or submitted) - submitted,
-                         **job["timings"], "peak_rss_mib": worker_peak_rss_mib(farm)})
+            rows.append(
+                {
+                    "resolution": resolution,
+                    "run": "long" if i == runs else ("cold" if i == 0 else "warm"),
+                    "video_s": duration,
+                    "total_s": total,
+                    "ratio": total / duration,
+                    "queued_s": (started or submitted) - submitted,
+                    **job["timings"],
+                    "peak_rss_mib": worker_peak_rss_mib(farm),
+                }
+            )
     return rows
 
 
-COLUMNS = [("resolution", "res", "{:>5}"), ("run", "run", "{:>5}"), ("video_s", "video s", "{:>7.1f}"),
-           ("total_s", "submit→done s", "{:>13.2f}"), ("ratio", "× video", "{:>7.2f}"),
-           ("tts", "tts s", "{:>6.2f}"), ("tts_wait", "tts wait", "{:>8.2f}"),
-           ("render_cpu", "render cpu", "{:>10.2f}"), ("watermark_cpu", "wmark cpu", "{:>9.2f}"),
-           ("x264_cpu", "x264 cpu", "{:>8.2f}"), ("render_encode", "seg loop", "{:>8.2f}"),
-           ("encode", "join+aac", "{:>8.2f}"), ("extras", "poster+cc", "{:>9.2f}"), ("upload", "upload", "{:>6.2f}"),
-           ("peak_rss_mib", "peak MiB", "{:>8.0f}")]
+COLUMNS = [
+    ("resolution", "res", "{:>5}"),
+    ("run", "run", "{:>5}"),
+    ("video_s", "video s", "{:>7.1f}"),
+    ("total_s", "submit→done s", "{:>13.2f}"),
+    ("ratio", "× video", "{:>7.2f}"),
+    ("tts", "tts s", "{:>6.2f}"),
+    ("tts_wait", "tts wait", "{:>8.2f}"),
+    ("render_cpu", "render cpu", "{:>10.2f}"),
+    ("watermark_cpu", "wmark cpu", "{:>9.2f}"),
+    ("x264_cpu", "x264 cpu", "{:>8.2f}"),
+    ("render_encode", "seg loop", "{:>8.2f}"),
+    ("encode", "join+aac", "{:>8.2f}"),
+    ("extras", "poster+cc", "{:>9.2f}"),
+    ("upload", "upload", "{:>6.2f}"),
+    ("peak_rss_mib", "peak MiB", "{:>8.0f}"),
+]
 
 
 def print_table(rows: list[dict]) -> None:
@@ -123,10 +143,12 @@ def print_table(rows: list[dict]) -> None:
     print(" | ".join("-" * len(title) for _, title, _ in COLUMNS))
     for row in rows:
         print(" | ".join(fmt.format(row.get(key, float("nan"))) for key, _, fmt in COLUMNS))
-    print("\nseconds per job. tts: wall time of speech synthesis (runs one segment ahead, in its own thread; tts wait ="
-          " time the frame loop waited for it). render cpu / wmark cpu: CPU time of the renderer and of both watermarks;"
-          " x264 cpu: CPU time of the ffmpeg encoder processes. seg loop: wall time of the per-segment loop (render,"
-          " watermarks and x264 overlapped). join+aac: concatenating segments and encoding the audio.")
+    print(
+        "\nseconds per job. tts: wall time of speech synthesis (runs one segment ahead, in its own thread; tts wait ="
+        " time the frame loop waited for it). render cpu / wmark cpu: CPU time of the renderer and of both watermarks;"
+        " x264 cpu: CPU time of the ffmpeg encoder processes. seg loop: wall time of the per-segment loop (render,"
+        " watermarks and x264 overlapped). join+aac: concatenating segments and encoding the audio."
+    )
 
 
 def main() -> None:
@@ -134,8 +156,12 @@ def main() -> None:
     parser.add_argument("--resolution", type=int, nargs="+", default=[512, 1024])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--fps", type=int, default=25)
-    parser.add_argument("--long-minutes", type=float, default=0.0,
-                        help="after the runs, one job this long on the same worker (peak memory should not grow)")
+    parser.add_argument(
+        "--long-minutes",
+        type=float,
+        default=0.0,
+        help="after the runs, one job this long on the same worker (peak memory should not grow)",
+    )
     args = parser.parse_args()
     rows = []
     for resolution in args.resolution:

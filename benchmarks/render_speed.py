@@ -73,17 +73,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds of speech per run")
     args = parser.parse_args()
-    print(f"{'resolution':>10} {'motion':>6} {'frames':>6} {'frames/s':>9} {'per_cpu_s':>9} {'cpu_ms':>6} {'peak_MiB':>8}")
+    print(
+        f"{'resolution':>10} {'motion':>6} {'frames':>6} {'frames/s':>9} {'per_cpu_s':>9} {'cpu_ms':>6} {'peak_MiB':>8}"
+    )
     for resolution in (512, 1024):
         for motion in (0.0, 1.0):
             env = {"OMP_NUM_THREADS": "1"}
             out = subprocess.run(
                 [sys.executable, "-c", ONE_RUN, str(ROOT), str(resolution), str(motion), str(args.seconds)],
-                capture_output=True, text=True, check=True, env={**_environ(), **env},
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**_environ(), **env},
             )
             r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"{resolution:>10} {motion:>6.1f} {r['frames']:>6} {r['wall_fps']:>9.0f} {r['cpu_fps']:>9.0f} {1000 / r['cpu_fps']:>6.2f} {r['peak_mib']:>8.0f}")
-    print("\ncpu_ms is CPU milliseconds per frame (goal at 512²: <= 12); per_cpu_s is frames per CPU-second of the rendering process (one ORT and one OpenCV thread);")
+            print(
+                f"{resolution:>10} {motion:>6.1f} {r['frames']:>6} {r['wall_fps']:>9.0f} {r['cpu_fps']:>9.0f} {1000 / r['cpu_fps']:>6.2f} {r['peak_mib']:>8.0f}"
+            )
+    print(
+        "\ncpu_ms is CPU milliseconds per frame (goal at 512²: <= 12); per_cpu_s is frames per CPU-second of the rendering process (one ORT and one OpenCV thread);"
+    )
     print("peak_MiB includes Python, onnxruntime and the Piper voice used to make the audio.")
     return 0
 

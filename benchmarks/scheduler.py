@@ -47,11 +47,21 @@ def cpu_seconds_by_kind() -> dict[str, float]:
             continue
         fields = stat.rsplit(")", 1)[1].split()
         cpu = (int(fields[11]) + int(fields[12])) / ticks
-        kind = ("api" if "cli.main api" in cmd or "gunicorn" in cmd else
-                "workers" if "cli.main worker" in cmd else
-                "scheduler" if "cli.main scheduler" in cmd else
-                "postgres" if "postgres" in cmd else "redis" if "redis-server" in cmd else
-                "benchmark (clients)" if "benchmarks/scheduler.py" in cmd else "other")
+        kind = (
+            "api"
+            if "cli.main api" in cmd or "gunicorn" in cmd
+            else "workers"
+            if "cli.main worker" in cmd
+            else "scheduler"
+            if "cli.main scheduler" in cmd
+            else "postgres"
+            if "postgres" in cmd
+            else "redis"
+            if "redis-server" in cmd
+            else "benchmark (clients)"
+            if "benchmarks/scheduler.py" in cmd
+            else "other"
+        )
         out[kind] = out.get(kind, 0.0) + cpu
     return out
 
@@ -81,13 +91,22 @@ def main() -> None:
     import redis
 
     redis.Redis.from_url(f"{redis_url}/14").flushdb()
-    settings = Settings.from_env({}, data_dir=tmp / "data", database_url=database_url, broker_url=f"{redis_url}/14",
-                                 tenant_max_in_flight=100000)
+    settings = Settings.from_env(
+        {}, data_dir=tmp / "data", database_url=database_url, broker_url=f"{redis_url}/14", tenant_max_in_flight=100000
+    )
     from domain.db import upgrade
 
     upgrade(settings)
-    farm = Farm(settings, settings_env(settings), tmp / "logs", workers=args.workers, concurrency=args.concurrency,
-                webhooks=False, api_processes=args.api_workers, null_workers=True)
+    farm = Farm(
+        settings,
+        settings_env(settings),
+        tmp / "logs",
+        workers=args.workers,
+        concurrency=args.concurrency,
+        webhooks=False,
+        api_processes=args.api_workers,
+        null_workers=True,
+    )
     farm.start()
     try:
         key = farm.create_key("bench")
@@ -108,7 +127,9 @@ def main() -> None:
                 next_at += interval
                 time.sleep(max(0.0, next_at - time.perf_counter()))
 
-        threads = [threading.Thread(target=client_loop, args=(i * interval / args.clients,)) for i in range(args.clients)]
+        threads = [
+            threading.Thread(target=client_loop, args=(i * interval / args.clients,)) for i in range(args.clients)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -126,24 +147,40 @@ def main() -> None:
             done_in = time.perf_counter() - started
             cpu_after = cpu_seconds_by_kind()
             rows = session.execute(
-                sa.select(Job.created_at, JobEvent.at).join(JobEvent, JobEvent.job_id == Job.id)
-                .where(JobEvent.kind == "claimed", JobEvent.attempt == 1)).all()
+                sa.select(Job.created_at, JobEvent.at)
+                .join(JobEvent, JobEvent.job_id == Job.id)
+                .where(JobEvent.kind == "claimed", JobEvent.attempt == 1)
+            ).all()
             first_created = session.scalar(sa.select(sa.func.min(Job.created_at)))
             last_finished = session.scalar(sa.select(sa.func.max(Job.finished_at)))
         to_start_ms = [(claimed - created).total_seconds() * 1000 for created, claimed in rows]
         span = (last_finished - first_created).total_seconds()
-        print(f"{total} jobs, null stages; API gunicorn {args.api_workers} processes; {args.workers} workers x "
-              f"{args.concurrency} threads; PostgreSQL, Redis; offered {args.rate:.0f}/s from {args.clients} clients")
-        print("submitted/s | jobs/s (first submit → last done) | submit→claim p50 ms | p95 ms | p99 ms | max ms | errors")
-        print("----------- | --------------------------------- | ------------------- | ------ | ------ | ------ | ------")
-        print(f"{total / submitted_in:>11.0f} | {total / span:>33.0f} | {statistics.median(to_start_ms):>19.1f} | "
-              f"{percentile(to_start_ms, 0.95):>6.1f} | {percentile(to_start_ms, 0.99):>6.1f} | {max(to_start_ms):>6.0f} | "
-              f"{len(errors):>6}")
+        print(
+            f"{total} jobs, null stages; API gunicorn {args.api_workers} processes; {args.workers} workers x "
+            f"{args.concurrency} threads; PostgreSQL, Redis; offered {args.rate:.0f}/s from {args.clients} clients"
+        )
+        print(
+            "submitted/s | jobs/s (first submit → last done) | submit→claim p50 ms | p95 ms | p99 ms | max ms | errors"
+        )
+        print(
+            "----------- | --------------------------------- | ------------------- | ------ | ------ | ------ | ------"
+        )
+        print(
+            f"{total / submitted_in:>11.0f} | {total / span:>33.0f} | {statistics.median(to_start_ms):>19.1f} | "
+            f"{percentile(to_start_ms, 0.95):>6.1f} | {percentile(to_start_ms, 0.99):>6.1f} | {max(to_start_ms):>6.0f} | "
+            f"{len(errors):>6}"
+        )
         if errors:
             print("first error:", errors[0])
         print(f"(wall: all submitted after {submitted_in:.1f} s, all done after {done_in:.1f} s)")
-        print("CPU ms per job: " + ", ".join(f"{kind} {1000 * (cpu_after[kind] - cpu_before.get(kind, 0.0)) / total:.1f}"
-                                             for kind in sorted(cpu_after) if cpu_after[kind] - cpu_before.get(kind, 0.0) > 0.05))
+        print(
+            "CPU ms per job: "
+            + ", ".join(
+                f"{kind} {1000 * (cpu_after[kind] - cpu_before.get(kind, 0.0)) / total:.1f}"
+                for kind in sorted(cpu_after)
+                if cpu_after[kind] - cpu_before.get(kind, 0.0) > 0.05
+            )
+        )
     finally:
         farm.stop()
         from domain.db import engine_for

@@ -50,11 +50,21 @@ def farm(data_dir: Path, database_url: str | None, room: int):
         tenant = get_or_create_tenant(session, "newsroom")
         tenant.max_in_flight = 100_000
         key = create_key(session, tenant)
-        session.add(Worker(id="bench", hostname="h", tag="cpu", arch="x86_64", concurrency=room, state="online",
-                           heartbeat_at=utcnow()))
+        session.add(
+            Worker(
+                id="bench",
+                hostname="h",
+                tag="cpu",
+                arch="x86_64",
+                concurrency=room,
+                state="online",
+                heartbeat_at=utcnow(),
+            )
+        )
     sender = RecordingSender()
     client = create_app(settings, sender=sender).test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+
     def finish_all() -> None:
         """Every job so far finished, and the worker heard from (a run outlasts a heartbeat's lifetime)."""
         with sessions() as session, session.begin():
@@ -66,9 +76,13 @@ def farm(data_dir: Path, database_url: str | None, room: int):
 
 def filled(row: dict) -> dict:
     """The job a row of the template makes, written out by hand: the baseline without templating."""
-    return {**NEWS["body"], "script": f"{row['headline']}. {row['story']}", "voice": None,
-            "background": {"type": "color", "color": "#1f2937"},
-            "overlays": [{"type": "text", "text": row["headline"], "role": "lower_third"}]}
+    return {
+        **NEWS["body"],
+        "script": f"{row['headline']}. {row['story']}",
+        "voice": None,
+        "background": {"type": "color", "color": "#1f2937"},
+        "overlays": [{"type": "text", "text": row["headline"], "role": "lower_third"}],
+    }
 
 
 def timed(send) -> tuple[float, float, object]:
@@ -86,11 +100,14 @@ def run(count: int, runs: int, database_url: str | None) -> list[dict]:
         text = csv_text(["headline", "story"], [[r["headline"], r["story"]] for r in data])
         variants = {
             "plain batch, bodies written out (baseline)": lambda: client.post(
-                "/v1/batches", json={"jobs": [filled(r) for r in data]}),
+                "/v1/batches", json={"jobs": [filled(r) for r in data]}
+            ),
             "template, JSON rows": lambda: client.post("/v1/batches", json={"template_id": template_id, "rows": data}),
-            "template, CSV upload": lambda: client.post("/v1/batches", data={
-                "file": (io.BytesIO(text.encode()), "rows.csv"), "template_id": template_id},
-                content_type="multipart/form-data"),
+            "template, CSV upload": lambda: client.post(
+                "/v1/batches",
+                data={"file": (io.BytesIO(text.encode()), "rows.csv"), "template_id": template_id},
+                content_type="multipart/form-data",
+            ),
         }
         client.post("/v1/batches", json={"template_id": template_id, "rows": data[:5]})  # warm: voices, fonts
         finish_all()
@@ -107,9 +124,16 @@ def run(count: int, runs: int, database_url: str | None) -> list[dict]:
     for name in variants:
         walls = [w for w, _ in results[name]]
         cpus = [c for _, c in results[name]]
-        table.append({"variant": name, "rows": count, "wall_s": statistics.median(walls),
-                      "cpu_s": statistics.median(cpus), "ms_per_row": 1000 * statistics.median(walls) / count,
-                      "sent": int(min(n for n, _ in results[name + "#sent"]))})
+        table.append(
+            {
+                "variant": name,
+                "rows": count,
+                "wall_s": statistics.median(walls),
+                "cpu_s": statistics.median(cpus),
+                "ms_per_row": 1000 * statistics.median(walls) / count,
+                "sent": int(min(n for n, _ in results[name + "#sent"])),
+            }
+        )
     return table
 
 
@@ -123,10 +147,14 @@ def main() -> None:
     base = table[0]["wall_s"]
     print(f"{'variant':<45} {'rows':>5} {'wall s':>8} {'cpu s':>7} {'ms/row':>7} {'vs base':>8} {'sent':>5}")
     for r in table:
-        print(f"{r['variant']:<45} {r['rows']:>5} {r['wall_s']:>8.2f} {r['cpu_s']:>7.2f} {r['ms_per_row']:>7.2f} "
-              f"{r['wall_s'] / base:>7.2f}x {r['sent']:>5}")
-    print(f"median of {args.runs} runs; database: {'PostgreSQL' if args.database_url else 'SQLite'}; "
-          "sent: jobs handed to the broker by the time the 201 came back (fewest of the runs)")
+        print(
+            f"{r['variant']:<45} {r['rows']:>5} {r['wall_s']:>8.2f} {r['cpu_s']:>7.2f} {r['ms_per_row']:>7.2f} "
+            f"{r['wall_s'] / base:>7.2f}x {r['sent']:>5}"
+        )
+    print(
+        f"median of {args.runs} runs; database: {'PostgreSQL' if args.database_url else 'SQLite'}; "
+        "sent: jobs handed to the broker by the time the 201 came back (fewest of the runs)"
+    )
 
 
 if __name__ == "__main__":

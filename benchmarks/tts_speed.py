@@ -54,7 +54,9 @@ def threads_table(repeat: int = 3) -> None:
 
     voice = resolve_voice("joe", None, Settings.from_env({}))
     assert voice.model_path is not None
-    print(f"{'onnxruntime threads':>20} {'speech s':>9} {'wall s':>8} {'cpu s':>7} {'wall/speech':>12} {'cpu/speech':>11}")
+    print(
+        f"{'onnxruntime threads':>20} {'speech s':>9} {'wall s':>8} {'cpu s':>7} {'wall/speech':>12} {'cpu/speech':>11}"
+    )
     for threads in (1, 0):
         engine = engines.PiperEngine.__new__(engines.PiperEngine)
         engine.voice = engines.load_piper_voice(Path(voice.model_path), None, threads=threads)

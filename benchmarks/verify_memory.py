@@ -40,11 +40,36 @@ def make_clip(side: int, frames: int, path: Path) -> Path:
     from media.watermark.invisible import InvisibleWatermark, Payload
 
     portrait = Image.open(preset_path("astronaut")).convert("RGB").resize((side, side), Image.BICUBIC)
-    marked = InvisibleWatermark(KEY).embedder(Payload(job_code=123456789, tenant_code=42), side, side).apply(
-        np.asarray(portrait))
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-           "-s", f"{side}x{side}", "-r", str(FPS), "-i", "-", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18",
-           "-pix_fmt", "yuv420p", str(path)]
+    marked = (
+        InvisibleWatermark(KEY)
+        .embedder(Payload(job_code=123456789, tenant_code=42), side, side)
+        .apply(np.asarray(portrait))
+    )
+    cmd = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-loglevel",
+        "error",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{side}x{side}",
+        "-r",
+        str(FPS),
+        "-i",
+        "-",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-crf",
+        "18",
+        "-pix_fmt",
+        "yuv420p",
+        str(path),
+    ]
     with subprocess.Popen(cmd, stdin=subprocess.PIPE) as ffmpeg:
         for _ in range(frames):
             ffmpeg.stdin.write(marked.tobytes())
@@ -67,12 +92,16 @@ def _measure(path: str, unbounded: bool, baseline: bool) -> None:
     started = time.perf_counter()
     result = {}
     if not baseline:
-        detection = InvisibleWatermark(KEY).detect(path, max_side=None if unbounded else DETECT_MAX_SIDE,
-                                                   max_frames=DETECT_MAX_FRAMES)
-        result = {"found": detection.found, "payload_ok": bool(detection.payload and detection.payload.job_code == 123456789),
-                  "frames": detection.frames_used, "confidence": round(detection.confidence, 3)}
-    result.update(seconds=round(time.perf_counter() - started, 2),
-                  peak_mib=round(_peak_rss_mib(), 1))
+        detection = InvisibleWatermark(KEY).detect(
+            path, max_side=None if unbounded else DETECT_MAX_SIDE, max_frames=DETECT_MAX_FRAMES
+        )
+        result = {
+            "found": detection.found,
+            "payload_ok": bool(detection.payload and detection.payload.job_code == 123456789),
+            "frames": detection.frames_used,
+            "confidence": round(detection.confidence, 3),
+        }
+    result.update(seconds=round(time.perf_counter() - started, 2), peak_mib=round(_peak_rss_mib(), 1))
     print(json.dumps(result))
 
 
@@ -101,8 +130,10 @@ def main() -> None:
     from media.watermark.invisible import DETECT_MAX_FRAME_PIXELS, DETECT_MAX_FRAMES, DETECT_MAX_SIDE
 
     base = measure(None)
-    print(f"detector bounds: {DETECT_MAX_FRAMES} frames, luma at most {DETECT_MAX_SIDE} px a side, "
-          f"frames over {DETECT_MAX_FRAME_PIXELS} px refused; clips of {args.frames} frames at {FPS} fps")
+    print(
+        f"detector bounds: {DETECT_MAX_FRAMES} frames, luma at most {DETECT_MAX_SIDE} px a side, "
+        f"frames over {DETECT_MAX_FRAME_PIXELS} px refused; clips of {args.frames} frames at {FPS} fps"
+    )
     print(f"baseline (imports only): peak RSS {base['peak_mib']} MiB\n")
     print("| clip | file MiB | mode | peak RSS MiB | over baseline MiB | seconds | frames read | payload read |")
     print("| ---- | -------: | ---- | -----------: | ----------------: | ------: | ----------: | ------------ |")
@@ -116,8 +147,11 @@ def main() -> None:
                 if "error" in r:
                     print(f"| {side}² | {size_mib:.1f} | {mode} | error: {r['error']} | | | | |")
                     continue
-                print(f"| {side}² | {size_mib:.1f} | {mode} | {r['peak_mib']:.0f} | {r['peak_mib'] - base['peak_mib']:.0f} "
-                      f"| {r['seconds']:.1f} | {r['frames']} | {'yes' if r['payload_ok'] else 'NO'} |", flush=True)
+                print(
+                    f"| {side}² | {size_mib:.1f} | {mode} | {r['peak_mib']:.0f} | {r['peak_mib'] - base['peak_mib']:.0f} "
+                    f"| {r['seconds']:.1f} | {r['frames']} | {'yes' if r['payload_ok'] else 'NO'} |",
+                    flush=True,
+                )
             clip.unlink()
 
 

@@ -42,16 +42,26 @@ print(json.dumps({"said": said, "ms": took * 1000,
 def main() -> None:
     from tests import composition_files as files
 
-    cases = {"8K, 0.2 s (99 KB)": files.eight_k_video(), "10 hours at 1/60 fps (10 KB)": files.ten_hour_video(),
-             "320x240 WebM, 1 s": files.video(fmt="webm"), "1920x1080, 2 s": files.video(1920, 1080, "25", 2.0)}
+    cases = {
+        "8K, 0.2 s (99 KB)": files.eight_k_video(),
+        "10 hours at 1/60 fps (10 KB)": files.ten_hour_video(),
+        "320x240 WebM, 1 s": files.video(fmt="webm"),
+        "1920x1080, 2 s": files.video(1920, 1080, "25", 2.0),
+    }
     print("| file | header says | way | ms | peak RSS growth (MB) |\n| --- | --- | --- | ---: | ---: |")
     with tempfile.TemporaryDirectory() as folder:
         for name, data in cases.items():
             path = Path(folder) / "clip"
             path.write_bytes(data)
             for way in ("header", "plain av.open"):
-                run = subprocess.run([sys.executable, "-c", PROBE, str(path), way.split()[0]], capture_output=True,
-                                     text=True, check=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
+                run = subprocess.run(
+                    [sys.executable, "-c", PROBE, str(path), way.split()[0]],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    cwd=ROOT,
+                    env={"PYTHONPATH": str(ROOT)},
+                )
                 got = json.loads(run.stdout)
                 print(f"| {name} | {got['said']} | {way} | {got['ms']:.1f} | {got['rss_mb']:.1f} |")
 

@@ -59,30 +59,56 @@ ATTACKS: dict[str, tuple[list[str], str]] = {
     "crop 10% off each edge": (["-vf", "crop=trunc(iw*0.8/2)*2:trunc(ih*0.8/2)*2", *H264, "-crf", "23"], ".mp4"),
     "middle 5 s cut out": (["-ss", "2.5", "-t", "5", *H264, "-crf", "23"], ".mp4"),
     "30 fps": (["-vf", "fps=30", *H264, "-crf", "23"], ".mp4"),
-    "VP9 (CRF 32)": (["-c:v", "libvpx-vp9", "-crf", "32", "-b:v", "0", "-deadline", "realtime", "-cpu-used", "8"],
-                     ".webm"),
+    "VP9 (CRF 32)": (
+        ["-c:v", "libvpx-vp9", "-crf", "32", "-b:v", "0", "-deadline", "realtime", "-cpu-used", "8"],
+        ".webm",
+    ),
 }
 HALF_SIZE = ["-vf", "scale=trunc(iw*0.5/2)*2:-2", *H264, "-crf", "23"]
 
 #: (preset, script): each script is read in about 11-14 s.
 FARM_CLIPS = [
-    ("astronaut", "The quarterly figures came in well above what analysts had expected this spring. Our correspondent "
-                  "in the capital says the new rules take effect on the first of next month, and most businesses "
-                  "say they are ready."),
-    ("cameraman", "Good evening, and welcome to the programme. Tonight we look at how small towns are rebuilding their "
-                  "high streets after a difficult decade, and at what that means for the people who live there."),
-    ("astronaut_wide", "Storms are expected along the northern coast from Thursday. Residents are advised to secure "
-                       "loose objects, to avoid unnecessary travel, and to check the latest updates before setting out."),
-    ("astronaut_offcentre", "In sport, the home side held on for a narrow win after a tense second half. The coach "
-                            "praised the defence and said the team would rest several players before the cup match."),
-    ("cameraman", "Scientists have mapped the oldest known forest, whose fossil roots were found in a quarry. They say "
-                  "the trees changed the planet's climate by drawing carbon out of the air over millions of years."),
-    ("astronaut", "The city council has approved a plan to plant ten thousand trees over the next five years. Most will "
-                  "line the busiest roads, where the summer heat and the noise are hardest to bear."),
-    ("astronaut_offcentre", "Train services between the two cities will be reduced this weekend while engineers replace "
-                            "a bridge. Passengers should allow extra time, and replacement buses will run every hour."),
-    ("astronaut_wide", "A new exhibition opens at the national gallery on Friday, bringing together paintings that have "
-                       "not been seen side by side for more than a century. Tickets are free for students."),
+    (
+        "astronaut",
+        "The quarterly figures came in well above what analysts had expected this spring. Our correspondent "
+        "in the capital says the new rules take effect on the first of next month, and most businesses "
+        "say they are ready.",
+    ),
+    (
+        "cameraman",
+        "Good evening, and welcome to the programme. Tonight we look at how small towns are rebuilding their "
+        "high streets after a difficult decade, and at what that means for the people who live there.",
+    ),
+    (
+        "astronaut_wide",
+        "Storms are expected along the northern coast from Thursday. Residents are advised to secure "
+        "loose objects, to avoid unnecessary travel, and to check the latest updates before setting out.",
+    ),
+    (
+        "astronaut_offcentre",
+        "In sport, the home side held on for a narrow win after a tense second half. The coach "
+        "praised the defence and said the team would rest several players before the cup match.",
+    ),
+    (
+        "cameraman",
+        "Scientists have mapped the oldest known forest, whose fossil roots were found in a quarry. They say "
+        "the trees changed the planet's climate by drawing carbon out of the air over millions of years.",
+    ),
+    (
+        "astronaut",
+        "The city council has approved a plan to plant ten thousand trees over the next five years. Most will "
+        "line the busiest roads, where the summer heat and the noise are hardest to bear.",
+    ),
+    (
+        "astronaut_offcentre",
+        "Train services between the two cities will be reduced this weekend while engineers replace "
+        "a bridge. Passengers should allow extra time, and replacement buses will run every hour.",
+    ),
+    (
+        "astronaut_wide",
+        "A new exhibition opens at the national gallery on Friday, bringing together paintings that have "
+        "not been seen side by side for more than a century. Tickets are free for students.",
+    ),
 ]
 MOVING_PICTURES = ("chelsea", "coffee", "motorcycle_left", "ihc", "grass", "camera")
 
@@ -99,6 +125,7 @@ class Clip:
 
 # --- sources -------------------------------------------------------------------
 
+
 class FarmRenderer:
     """The farm's own stages, without any services: Piper speech, the built-in
     renderer and the visible label, all as the pipeline configures them."""
@@ -114,8 +141,9 @@ class FarmRenderer:
         self.params = with_defaults({"resolution": SIZE, "fps": FPS})
         self.renderer = Renderer.for_model("builtin")
         self.voice = resolve_voice(None, "en", settings)
-        self.label = VisibleWatermark(text=settings.watermark_text, position=settings.watermark_position,
-                                      opacity=settings.watermark_opacity).overlay_for(SIZE, SIZE)
+        self.label = VisibleWatermark(
+            text=settings.watermark_text, position=settings.watermark_position, opacity=settings.watermark_opacity
+        ).overlay_for(SIZE, SIZE)
         self._prepared: dict[tuple[str, int], object] = {}
 
     def speech(self, script: str) -> tuple[np.ndarray, int]:
@@ -170,13 +198,17 @@ def moving_clip(name: str, seed: int, seconds: float = 10.0) -> Clip:
             zoom = 1.0 + 0.03 * np.sin(0.5 * t + phase[2])
             cx, cy = source.width / 2 + dx, source.height / 2 + dy
             half = SIZE / 2 / zoom
-            yield np.asarray(source.transform((SIZE, SIZE), Image.EXTENT, (cx - half, cy - half, cx + half, cy + half),
-                                              Image.BILINEAR))
+            yield np.asarray(
+                source.transform(
+                    (SIZE, SIZE), Image.EXTENT, (cx - half, cy - half, cx + half, cy + half), Image.BILINEAR
+                )
+            )
 
     return Clip("moving", name, frames, None)
 
 
 # --- encoding and attacks --------------------------------------------------------
+
 
 def ship(frames: Iterator[np.ndarray], speech: tuple[np.ndarray, int] | None, dest: Path) -> Path:
     """Encode as the farm does: one segment by SegmentEncoder, then muxed with AAC speech."""
@@ -200,8 +232,9 @@ def ship(frames: Iterator[np.ndarray], speech: tuple[np.ndarray, int] | None, de
 
 
 def ffmpeg(src: Path, args: list[str], dest: Path, *, before_input: list[str] = ()) -> Path:
-    subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", *before_input, "-i", str(src), *args, "-an", str(dest)],
-                   check=True)
+    subprocess.run(
+        [ffmpeg_exe(), "-y", "-loglevel", "error", *before_input, "-i", str(src), *args, "-an", str(dest)], check=True
+    )
     return dest
 
 
@@ -216,6 +249,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 # --- the run -------------------------------------------------------------------
+
 
 @dataclass
 class Tally:
@@ -263,9 +297,12 @@ def run(farm_trials: int, moving_trials: int, min_clean: int, workdir: Path) -> 
             tally.recovered += exact
             tally.confidences.append(detection.confidence)
             clean.record(wrong.detect(attacked), f"wrong key on {attack_name}")
-            print(f"  {trial:2d} {clip.kind:6s} {clip.name:20s} {attack_name:24s} exact={exact!s:5} "
-                  f"conf={detection.confidence:.2f} sync={detection.sync_score:5.1f} {' '.join(detection.notes)}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  {trial:2d} {clip.kind:6s} {clip.name:20s} {attack_name:24s} exact={exact!s:5} "
+                f"conf={detection.confidence:.2f} sync={detection.sync_score:5.1f} {' '.join(detection.notes)}",
+                file=sys.stderr,
+                flush=True,
+            )
         clean.try_clean_clip(marker, never_marked, workdir)
 
     while clean.clean_tries < min_clean:
@@ -274,25 +311,37 @@ def run(farm_trials: int, moving_trials: int, min_clean: int, workdir: Path) -> 
         clean.try_clean_clip(marker, ship(extra.frames(), None, workdir / "clean.mp4"), workdir)
 
     farm_n, moving_n = farm_trials, moving_trials
-    print(f"\nInvisible watermark robustness: {farm_n} farm clips and {moving_n} moving pictures, "
-          f"{min(seconds):.1f}-{max(seconds):.1f} s of {SIZE}x{SIZE} at {FPS} fps\n")
-    print("| attack | farm clips recovered exactly | moving pictures recovered exactly | lowest confidence (farm / moving) |")
+    print(
+        f"\nInvisible watermark robustness: {farm_n} farm clips and {moving_n} moving pictures, "
+        f"{min(seconds):.1f}-{max(seconds):.1f} s of {SIZE}x{SIZE} at {FPS} fps\n"
+    )
+    print(
+        "| attack | farm clips recovered exactly | moving pictures recovered exactly | lowest confidence (farm / moving) |"
+    )
     print("| --- | --- | --- | --- |")
     for attack_name in ATTACKS:
         cells = []
         for kind in ("farm", "moving"):
             tally = tallies[kind, attack_name]
-            cells.append(f"{tally.recovered}/{tally.tried} ({tally.recovered / tally.tried:.0%})" if tally.tried else "-")
-        lows = [f"{min(tallies[k, attack_name].confidences):.2f}" if tallies[k, attack_name].tried else "-"
-                for k in ("farm", "moving")]
+            cells.append(
+                f"{tally.recovered}/{tally.tried} ({tally.recovered / tally.tried:.0%})" if tally.tried else "-"
+            )
+        lows = [
+            f"{min(tallies[k, attack_name].confidences):.2f}" if tallies[k, attack_name].tried else "-"
+            for k in ("farm", "moving")
+        ]
         print(f"| {attack_name} | {cells[0]} | {cells[1]} | {' / '.join(lows)} |")
 
-    print(f"\nFalse positives: {clean.false_clean}/{clean.clean_tries} never-watermarked clips and segments, "
-          f"{clean.false_wrong_key}/{clean.wrong_key_tries} attacked clips read with a wrong key "
-          f"(highest confidence {max(clean.confidences):.2f}; a payload needs its CRC-16 and confidence >= {MIN_CONFIDENCE})")
+    print(
+        f"\nFalse positives: {clean.false_clean}/{clean.clean_tries} never-watermarked clips and segments, "
+        f"{clean.false_wrong_key}/{clean.wrong_key_tries} attacked clips read with a wrong key "
+        f"(highest confidence {max(clean.confidences):.2f}; a payload needs its CRC-16 and confidence >= {MIN_CONFIDENCE})"
+    )
     print(f"PSNR of watermarked vs unwatermarked frames: min {min(psnrs):.2f} dB, median {np.median(psnrs):.2f} dB")
-    print(f"Embed cost per 512x512 frame (farm and moving frames): median {np.median(embed_ms):.2f} ms, "
-          f"p95 {np.percentile(embed_ms, 95):.2f} ms")
+    print(
+        f"Embed cost per 512x512 frame (farm and moving frames): median {np.median(embed_ms):.2f} ms, "
+        f"p95 {np.percentile(embed_ms, 95):.2f} ms"
+    )
     frame_1024 = farm_frame(farm, 1024) if farm else None
     print(f"Embed cost per 1024x1024 frame: median {embed_cost_ms(marker, 1024, frame_1024):.2f} ms")
     print(f"Detection on a 60 s 512x512 farm clip: {detection_time_s(marker, farm, workdir):.2f} s")
@@ -331,8 +380,12 @@ class CleanTries:
             video = ffmpeg(clip, args, workdir / "clean-variant.mp4") if args else clip
             self.record(marker.detect(video), f"clean clip {variant}")
             for start in range(0, int(self.duration(video)) - 1, 2):
-                segment = ffmpeg(video, [*H264, "-crf", "23", "-t", "2"], workdir / "clean-segment.mp4",
-                                 before_input=["-ss", str(start)])
+                segment = ffmpeg(
+                    video,
+                    [*H264, "-crf", "23", "-t", "2"],
+                    workdir / "clean-segment.mp4",
+                    before_input=["-ss", str(start)],
+                )
                 self.record(marker.detect(segment), f"clean segment at {start} s {variant}")
 
 

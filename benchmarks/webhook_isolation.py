@@ -47,8 +47,12 @@ from tests.security.receivers import receiver  # noqa: E402
 
 
 def run(config: str, args, folder: Path) -> dict:
-    env = {"TALKFARM_DATA_DIR": str(folder), "TALKFARM_DATABASE_URL": f"sqlite:///{folder}/bench.db",
-           "TALKFARM_WEBHOOK_ALLOW_HOSTS": "127.0.0.1", "TALKFARM_WEBHOOK_TIMEOUT_S": str(args.deadline)}
+    env = {
+        "TALKFARM_DATA_DIR": str(folder),
+        "TALKFARM_DATABASE_URL": f"sqlite:///{folder}/bench.db",
+        "TALKFARM_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
+        "TALKFARM_WEBHOOK_TIMEOUT_S": str(args.deadline),
+    }
     if config == "deadline only":
         env.update(TALKFARM_WEBHOOK_RECEIVER_IN_FLIGHT="1000", TALKFARM_WEBHOOK_BREAKER_FAILURES="1000000")
     os.environ.update(env)
@@ -77,8 +81,14 @@ def run(config: str, args, folder: Path) -> dict:
                 session.add(tenants[name])
             session.flush()
             for n, (name, url) in enumerate(plan):
-                d = WebhookDelivery(tenant_id=tenants[name].id, url=url, event_id=f"msg_{n}", event_type="job.succeeded",
-                                    payload={"type": "job.succeeded", "data": {"id": n}}, status="pending")
+                d = WebhookDelivery(
+                    tenant_id=tenants[name].id,
+                    url=url,
+                    event_id=f"msg_{n}",
+                    event_type="job.succeeded",
+                    payload={"type": "job.succeeded", "data": {"id": n}},
+                    status="pending",
+                )
                 session.add(d)
                 session.flush()
                 ids.append((name, d.id))
@@ -120,9 +130,16 @@ def run(config: str, args, folder: Path) -> dict:
         webhooks.attempt = network_attempt
         delivered = sum(g.requests for g in goods)
     ordered = sorted(latencies)
-    return {"config": config, "good/s": args.good / good_done, "p50": statistics.median(ordered),
-            "p95": ordered[int(0.95 * (len(ordered) - 1))], "max": ordered[-1], "held": most_held,
-            "delivered": delivered, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
+    return {
+        "config": config,
+        "good/s": args.good / good_done,
+        "p50": statistics.median(ordered),
+        "p95": ordered[int(0.95 * (len(ordered) - 1))],
+        "max": ordered[-1],
+        "held": most_held,
+        "delivered": delivered,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+    }
 
 
 def main() -> None:
@@ -137,13 +154,19 @@ def main() -> None:
     for config in ("no bad receiver", "limits on", "deadline only"):
         with tempfile.TemporaryDirectory() as folder:
             rows.append(run(config, args, Path(folder)))
-    print(f"\n8 delivery threads; {args.good} good deliveries (4 tenants), {args.bad} to one trickling receiver; "
-          f"deadline {args.deadline:g} s\n")
-    print("| configuration | good delivered | good/s | p50 s | p95 s | max s | threads the trickler held | peak RSS MiB |")
+    print(
+        f"\n8 delivery threads; {args.good} good deliveries (4 tenants), {args.bad} to one trickling receiver; "
+        f"deadline {args.deadline:g} s\n"
+    )
+    print(
+        "| configuration | good delivered | good/s | p50 s | p95 s | max s | threads the trickler held | peak RSS MiB |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| {r['config']} | {r['delivered']} | {r['good/s']:.1f} | {r['p50']:.3f} | {r['p95']:.3f} | "
-              f"{r['max']:.3f} | {r['held']} | {r['peak_mib']} |")
+        print(
+            f"| {r['config']} | {r['delivered']} | {r['good/s']:.1f} | {r['p50']:.3f} | {r['p95']:.3f} | "
+            f"{r['max']:.3f} | {r['held']} | {r['peak_mib']} |"
+        )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,21 @@ from cli.composition import parse_colour
 from cli.console import emit_json, emit_table, json_option, with_client
 
 #: the document's fields that a PUT takes back (the rest the API makes)
-KIT_FIELDS = ("name", "default", "logo_asset_id", "logo", "colors", "fonts", "lower_third", "captions", "intro_asset_id",
-              "outro_asset_id", "transition", "music", "watermark")
+KIT_FIELDS = (
+    "name",
+    "default",
+    "logo_asset_id",
+    "logo",
+    "colors",
+    "fonts",
+    "lower_third",
+    "captions",
+    "intro_asset_id",
+    "outro_asset_id",
+    "transition",
+    "music",
+    "watermark",
+)
 ANCHORS = ("top_left", "top_right", "bottom_left", "bottom_right", "center")
 
 
@@ -57,7 +70,9 @@ def _transition(value: str) -> dict[str, Any]:
     try:
         return {"type": kind, **({"duration": float(seconds)} if seconds else {})}
     except ValueError:
-        raise click.BadParameter(f"{value!r}: give cut, crossfade or crossfade:SECONDS", param_hint="--transition") from None
+        raise click.BadParameter(
+            f"{value!r}: give cut, crossfade or crossfade:SECONDS", param_hint="--transition"
+        ) from None
 
 
 def _set(kit: dict[str, Any], part: str, key: str, value: Any) -> None:
@@ -77,20 +92,43 @@ def _set(kit: dict[str, Any], part: str, key: str, value: Any) -> None:
 @click.option("--background", default=None, help="Scene background when a job gives none.")
 @click.option("--title-font", default=None, help="A catalogue font name, or a TTF/OTF file.")
 @click.option("--body-font", default=None, help="A catalogue font name, or a TTF/OTF file.")
-@click.option("--captions", type=click.Choice(["subtitle", "word"]), default=None, help="Burn in captions of this style.")
+@click.option(
+    "--captions", type=click.Choice(["subtitle", "word"]), default=None, help="Burn in captions of this style."
+)
 @click.option("--intro", default=None, help="A video file (or background asset id) played before each video.")
 @click.option("--outro", default=None, help="A video file (or background asset id) played after each video.")
 @click.option("--transition", default=None, help="How intro and outro join: cut, crossfade or crossfade:SECONDS.")
 @click.option("--music", default=None, help="An audio file (or music asset id) under videos that give none.")
 @click.option("--music-volume", type=click.FloatRange(0.0, 1.0), default=None)
 @click.option("--watermark-text", default=None)
-@click.option("--watermark-position", type=click.Choice(["top-left", "top-right", "bottom-left", "bottom-right"]),
-              default=None)
+@click.option(
+    "--watermark-position", type=click.Choice(["top-left", "top-right", "bottom-left", "bottom-right"]), default=None
+)
 @json_option
 @with_client
-def brand_set(client, name, make_default, logo, logo_anchor, logo_scale, primary, secondary, text_colour, background,
-              title_font, body_font, captions, intro, outro, transition, music, music_volume, watermark_text,
-              watermark_position, as_json):
+def brand_set(
+    client,
+    name,
+    make_default,
+    logo,
+    logo_anchor,
+    logo_scale,
+    primary,
+    secondary,
+    text_colour,
+    background,
+    title_font,
+    body_font,
+    captions,
+    intro,
+    outro,
+    transition,
+    music,
+    music_volume,
+    watermark_text,
+    watermark_position,
+    as_json,
+):
     """Change a kit's parts (only those given), or make a kit."""
     found = _find(client, name)
     kit: dict[str, Any] = {key: found[key] for key in KIT_FIELDS if key in found} if found else {"name": name}
@@ -99,8 +137,12 @@ def brand_set(client, name, make_default, logo, logo_anchor, logo_scale, primary
     kit["logo_asset_id"] = _upload(client, logo, "logo") or kit.get("logo_asset_id")
     _set(kit, "logo", "anchor", logo_anchor)
     _set(kit, "logo", "scale", logo_scale)
-    for key, value in (("primary", primary), ("secondary", secondary), ("text", text_colour),
-                       ("background", background)):
+    for key, value in (
+        ("primary", primary),
+        ("secondary", secondary),
+        ("text", text_colour),
+        ("background", background),
+    ):
         _set(kit, "colors", key, None if value is None else parse_colour(value, f"--{key}"))
     _set(kit, "fonts", "title", _font(client, title_font))
     _set(kit, "fonts", "body", _font(client, body_font))
@@ -123,8 +165,10 @@ def brand_set(client, name, make_default, logo, logo_anchor, logo_scale, primary
     if as_json:
         emit_json(saved)
     else:
-        click.echo(f"{saved['name']} ({saved['id']}) is at version {saved['version']}"
-                   + (", the default kit" if saved["default"] else ""))
+        click.echo(
+            f"{saved['name']} ({saved['id']}) is at version {saved['version']}"
+            + (", the default kit" if saved["default"] else "")
+        )
 
 
 @brand.command("show")
@@ -159,7 +203,25 @@ def brand_list(client, as_json):
     if as_json:
         emit_json(page)
         return
-    rows = [{**kit, "primary": (kit.get("colors") or {}).get("primary"), "is_default": "yes" if kit["default"] else None,
-             "intro": kit.get("intro_asset_id")} for kit in page["items"]]
-    emit_table(rows, [("id", "id"), ("name", "name"), ("default", "is_default"), ("version", "version"),
-                      ("primary", "primary"), ("logo", "logo_asset_id"), ("intro", "intro")], empty="no kits")
+    rows = [
+        {
+            **kit,
+            "primary": (kit.get("colors") or {}).get("primary"),
+            "is_default": "yes" if kit["default"] else None,
+            "intro": kit.get("intro_asset_id"),
+        }
+        for kit in page["items"]
+    ]
+    emit_table(
+        rows,
+        [
+            ("id", "id"),
+            ("name", "name"),
+            ("default", "is_default"),
+            ("version", "version"),
+            ("primary", "primary"),
+            ("logo", "logo_asset_id"),
+            ("intro", "intro"),
+        ],
+        empty="no kits",
+    )

@@ -30,8 +30,11 @@ class FarmClient:
             if path.exists():
                 key = path.read_text().strip()
         if not key:
-            raise ClientProblem(0, "no_api_key",
-                                f"No API key: set TALKFARM_API_KEY, or run `talkfarm up` once to create {local_key_path(settings)}.")
+            raise ClientProblem(
+                0,
+                "no_api_key",
+                f"No API key: set TALKFARM_API_KEY, or run `talkfarm up` once to create {local_key_path(settings)}.",
+            )
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {key}"
 
@@ -39,7 +42,9 @@ class FarmClient:
         try:
             response = self.session.request(method, self.base + path, timeout=kwargs.pop("timeout", 60), **kwargs)
         except requests.ConnectionError as exc:
-            raise ClientProblem(0, "api_unreachable", f"Cannot reach the API at {self.base}: is `talkfarm up` running?") from exc
+            raise ClientProblem(
+                0, "api_unreachable", f"Cannot reach the API at {self.base}: is `talkfarm up` running?"
+            ) from exc
         if response.status_code >= 400:
             try:
                 body = response.json()
@@ -87,7 +92,11 @@ class FarmClient:
     def download(self, url: str, dest: Path) -> None:
         with requests.get(url, stream=True, timeout=300) as response:
             if response.status_code >= 400:
-                raise ClientProblem(response.status_code, "download_failed", f"Downloading the video failed: HTTP {response.status_code}")
+                raise ClientProblem(
+                    response.status_code,
+                    "download_failed",
+                    f"Downloading the video failed: HTTP {response.status_code}",
+                )
             dest.parent.mkdir(parents=True, exist_ok=True)
             with open(dest, "wb") as fh:
                 for chunk in response.iter_content(1024 * 1024):

@@ -70,8 +70,9 @@ def background(choice: str, upload: Uploader, lookup: AssetLookup) -> dict[str, 
     colour = _COLOUR.fullmatch(choice)
     if colour:
         return {"type": "color", "color": "#" + colour.group(1)}
-    raise click.BadParameter(f"{choice!r} is not portrait, transparent, a colour (#1f2937) or a file",
-                             param_hint="--background")
+    raise click.BadParameter(
+        f"{choice!r} is not portrait, transparent, a colour (#1f2937) or a file", param_hint="--background"
+    )
 
 
 def asset_or_file(value: str, purpose: str, upload: Uploader) -> str:
@@ -79,8 +80,17 @@ def asset_or_file(value: str, purpose: str, upload: Uploader) -> str:
     return str(upload(path, purpose)["id"]) if path.is_file() else value
 
 
-def compose(body: dict[str, Any], *, canvas: str | None, background_choice: str | None, lower_third: str | None,
-            captions: str | None, music: str | None, upload: Uploader, lookup: AssetLookup) -> dict[str, Any]:
+def compose(
+    body: dict[str, Any],
+    *,
+    canvas: str | None,
+    background_choice: str | None,
+    lower_third: str | None,
+    captions: str | None,
+    music: str | None,
+    upload: Uploader,
+    lookup: AssetLookup,
+) -> dict[str, Any]:
     """The request with the flags applied over ``--body``'s fields. The flags dress the single form's one scene;
     a body with ``scenes`` dresses its scenes itself."""
     flags = {"--background": background_choice, "--lower-third": lower_third}

@@ -51,8 +51,9 @@ def emit_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2))
 
 
-def post_command(group: click.Group, name: str, argument: str, path: str, help: str,
-                 summary: Callable[[str, dict], str]) -> None:
+def post_command(
+    group: click.Group, name: str, argument: str, path: str, help: str, summary: Callable[[str, dict], str]
+) -> None:
     """Add ``group name ARGUMENT``: POST to ``path`` (ARGUMENT filled in), then print the API's
     document (``--json``) or ``summary(argument, document)``, one line for people."""
 

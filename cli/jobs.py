@@ -17,10 +17,17 @@ def jobs() -> None:
 
 def _row(job: dict) -> dict:
     error = job.get("error") or {}
-    progress = f"{100 * (job.get('progress') or 0):.0f}%" if job["status"] in (JobState.QUEUED, JobState.RUNNING) else None
+    progress = (
+        f"{100 * (job.get('progress') or 0):.0f}%" if job["status"] in (JobState.QUEUED, JobState.RUNNING) else None
+    )
     kind = "draft" if job.get("draft") else ("final" if job.get("draft_of") else None)
-    return {**job, "kind": kind, "progress_text": progress, "error_code": error.get("code"),
-            "duration": (job.get("output") or {}).get("duration_s")}
+    return {
+        **job,
+        "kind": kind,
+        "progress_text": progress,
+        "error_code": error.get("code"),
+        "duration": (job.get("output") or {}).get("duration_s"),
+    }
 
 
 @jobs.command("list")
@@ -36,10 +43,22 @@ def jobs_list(client, status, batch_id, limit, cursor, as_json):
     if as_json:
         emit_json(page)
         return
-    emit_table([_row(j) for j in page["items"]],
-               [("id", "id"), ("status", "status"), ("kind", "kind"), ("stage", "stage"), ("progress", "progress_text"),
-                ("pool", "pool"), ("attempts", "attempts"), ("seconds", "duration"), ("error", "error_code"),
-                ("created", "created_at")], empty="no jobs")
+    emit_table(
+        [_row(j) for j in page["items"]],
+        [
+            ("id", "id"),
+            ("status", "status"),
+            ("kind", "kind"),
+            ("stage", "stage"),
+            ("progress", "progress_text"),
+            ("pool", "pool"),
+            ("attempts", "attempts"),
+            ("seconds", "duration"),
+            ("error", "error_code"),
+            ("created", "created_at"),
+        ],
+        empty="no jobs",
+    )
     if page.get("next_cursor"):
         click.echo(f"more: talkfarm jobs list --cursor {page['next_cursor']}")
 
@@ -54,19 +73,40 @@ def jobs_events(client, job_id, as_json):
     if as_json:
         emit_json(history)
         return
-    rows = [{**e, "change": f"{e['from_status'] or ''} → {e['to_status']}" if e["to_status"] else None,
-             "about": e["detail"].get("code") or e["detail"].get("reason") or e["detail"].get("final_job_id")} for e in history["items"]]
-    emit_table(rows, [("at", "at"), ("event", "kind"), ("status", "change"), ("attempt", "attempt"),
-                      ("worker", "worker"), ("detail", "about")], empty="no events")
+    rows = [
+        {
+            **e,
+            "change": f"{e['from_status'] or ''} → {e['to_status']}" if e["to_status"] else None,
+            "about": e["detail"].get("code") or e["detail"].get("reason") or e["detail"].get("final_job_id"),
+        }
+        for e in history["items"]
+    ]
+    emit_table(
+        rows,
+        [
+            ("at", "at"),
+            ("event", "kind"),
+            ("status", "change"),
+            ("attempt", "attempt"),
+            ("worker", "worker"),
+            ("detail", "about"),
+        ],
+        empty="no events",
+    )
 
 
 # a job's actions: POST /v1/jobs/JOB_ID/<action>, then the job it answers with
 for _action, _help, _summary in (
-    ("retry", "Queue a failed or canceled job again, as a new attempt.",
-     lambda job_id, job: f"{job['id']} is {job['status']} again (pool {job['pool']})"),
-    ("approve", "Approve a succeeded draft: render its final job (same speech and timing, full size).",
-     lambda job_id, final: f"approved {job_id}: final job {final['id']} is {final['status']}"),
-    ("cancel", "Cancel a queued or running job.",
-     lambda job_id, job: f"{job['id']} is {job['status']}"),
+    (
+        "retry",
+        "Queue a failed or canceled job again, as a new attempt.",
+        lambda job_id, job: f"{job['id']} is {job['status']} again (pool {job['pool']})",
+    ),
+    (
+        "approve",
+        "Approve a succeeded draft: render its final job (same speech and timing, full size).",
+        lambda job_id, final: f"approved {job_id}: final job {final['id']} is {final['status']}",
+    ),
+    ("cancel", "Cancel a queued or running job.", lambda job_id, job: f"{job['id']} is {job['status']}"),
 ):
     post_command(jobs, _action, "job_id", "/v1/jobs/{job_id}/" + _action, _help, _summary)

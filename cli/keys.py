@@ -39,10 +39,25 @@ def keys_list(client, tenant, active, as_json):
     if as_json:
         emit_json(page)
         return
-    emit_table(page["items"], [("id", "id"), ("prefix", "prefix"), ("tenant", "tenant"), ("scope", "scope"),
-                               ("created", "created_at"), ("revoked", "revoked_at")], empty="no keys")
+    emit_table(
+        page["items"],
+        [
+            ("id", "id"),
+            ("prefix", "prefix"),
+            ("tenant", "tenant"),
+            ("scope", "scope"),
+            ("created", "created_at"),
+            ("revoked", "revoked_at"),
+        ],
+        empty="no keys",
+    )
 
 
-post_command(keys, "revoke", "key_id", "/v1/keys/{key_id}/revoke",
-             "Revoke KEY_ID (see `keys list`): requests with it are refused from now on.",
-             lambda key_id, key: f"revoked {key['id']} ({key['prefix']}…, tenant {key['tenant']})")
+post_command(
+    keys,
+    "revoke",
+    "key_id",
+    "/v1/keys/{key_id}/revoke",
+    "Revoke KEY_ID (see `keys list`): requests with it are refused from now on.",
+    lambda key_id, key: f"revoked {key['id']} ({key['prefix']}…, tenant {key['tenant']})",
+)

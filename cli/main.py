@@ -38,8 +38,14 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 
 @click.group()
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
-              help="Show the version and the build (git describe of the checkout), then exit.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the build (git describe of the checkout), then exit.",
+)
 def main() -> None:
     """talkfarm: a render farm for AI talking-head video."""
 
@@ -91,15 +97,34 @@ def tenants() -> None:
 @click.option("--weight", type=click.IntRange(1, 100), default=None, help="Share of a pool in weighted turns.")
 @click.option("--max-in-flight", type=click.IntRange(1), default=None, help="Queued + running jobs allowed at once.")
 @click.option("--watermark-text", default=None)
-@click.option("--watermark-position", type=click.Choice(["top-left", "top-right", "bottom-left", "bottom-right"]), default=None)
+@click.option(
+    "--watermark-position", type=click.Choice(["top-left", "top-right", "bottom-left", "bottom-right"]), default=None
+)
 @click.option("--watermark-opacity", type=click.FloatRange(0.05, 1.0), default=None)
 @click.option("--watermark-size", type=click.FloatRange(0.02, 0.2), default=None)
-@click.option("--watermark-logo", "logo", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="PNG logo, stored as an asset of the tenant.")
-@click.option("--may-disable-watermark/--must-show-watermark", default=None,
-              help="Whether this tenant's jobs may turn the visible watermark off.")
-def tenants_set(name, weight, max_in_flight, watermark_text, watermark_position, watermark_opacity, watermark_size,
-                logo, may_disable_watermark) -> None:
+@click.option(
+    "--watermark-logo",
+    "logo",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="PNG logo, stored as an asset of the tenant.",
+)
+@click.option(
+    "--may-disable-watermark/--must-show-watermark",
+    default=None,
+    help="Whether this tenant's jobs may turn the visible watermark off.",
+)
+def tenants_set(
+    name,
+    weight,
+    max_in_flight,
+    watermark_text,
+    watermark_position,
+    watermark_opacity,
+    watermark_size,
+    logo,
+    may_disable_watermark,
+) -> None:
     """Create or update tenant NAME's settings."""
     from api.tenant_watermark import set_tenant_watermark
     from domain.db import session_factory
@@ -115,13 +140,31 @@ def tenants_set(name, weight, max_in_flight, watermark_text, watermark_position,
         if may_disable_watermark is not None:
             tenant.may_disable_watermark = may_disable_watermark
         try:  # written to the tenant's default brand kit, which every job starts from
-            watermark = set_tenant_watermark(session, settings, tenant, text=watermark_text, position=watermark_position,
-                                             opacity=watermark_opacity, size=watermark_size, logo_path=logo)
+            watermark = set_tenant_watermark(
+                session,
+                settings,
+                tenant,
+                text=watermark_text,
+                position=watermark_position,
+                opacity=watermark_opacity,
+                size=watermark_size,
+                logo_path=logo,
+            )
         except Exception as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(json.dumps({"id": tenant.id, "name": tenant.name, "weight": tenant.weight,
-                               "max_in_flight": tenant.max_in_flight, "watermark": watermark,
-                               "may_disable_watermark": tenant.may_disable_watermark}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "id": tenant.id,
+                    "name": tenant.name,
+                    "weight": tenant.weight,
+                    "max_in_flight": tenant.max_in_flight,
+                    "watermark": watermark,
+                    "may_disable_watermark": tenant.may_disable_watermark,
+                },
+                indent=2,
+            )
+        )
 
 
 @main.command()
@@ -196,48 +239,111 @@ def params_table() -> None:
     """Print the render parameters with their ranges (markdown)."""
     from domain.params import PARAMS
 
-    click.echo("| param | type | default | range | built-in renderer | meaning |\n| --- | --- | --- | --- | --- | --- |")
+    click.echo(
+        "| param | type | default | range | built-in renderer | meaning |\n| --- | --- | --- | --- | --- | --- |"
+    )
     for p in PARAMS:
-        rng = "true/false" if p.kind is bool else f"{p.minimum}–{p.maximum}" + (f", multiple of {p.multiple_of}" if p.multiple_of else "")
+        rng = (
+            "true/false"
+            if p.kind is bool
+            else f"{p.minimum}–{p.maximum}" + (f", multiple of {p.multiple_of}" if p.multiple_of else "")
+        )
         acts = "acts" if p.acts else "accepted, no effect"
-        click.echo(f"| `{p.name}` | {p.kind.__name__} | {p.default if p.default is not None else '—'} | {rng} | {acts} | {p.doc} |")
+        click.echo(
+            f"| `{p.name}` | {p.kind.__name__} | {p.default if p.default is not None else '—'} | {rng} | {acts} | {p.doc} |"
+        )
 
 
 # --- talking to a farm -------------------------------------------------------------
 @main.command()
 @click.argument("script", required=False)
-@click.option("--audio", default=None, metavar="FILE|ASSET_ID",
-              help="Lip-sync this narration (an audio file, or the id of one uploaded before) instead of a script.")
-@click.option("--transcript", default=None, metavar="TEXT|FILE",
-              help="With --audio: the narration's words (text, a text file, or `-` for stdin), for phoneme "
-                   "timing and captions; without it the words are recognised.")
-@click.option("--avatar", default=None, help="Image file, asset id, or preset name (e.g. astronaut); required "
-                                              "unless --body gives scenes.")
+@click.option(
+    "--audio",
+    default=None,
+    metavar="FILE|ASSET_ID",
+    help="Lip-sync this narration (an audio file, or the id of one uploaded before) instead of a script.",
+)
+@click.option(
+    "--transcript",
+    default=None,
+    metavar="TEXT|FILE",
+    help="With --audio: the narration's words (text, a text file, or `-` for stdin), for phoneme "
+    "timing and captions; without it the words are recognised.",
+)
+@click.option(
+    "--avatar",
+    default=None,
+    help="Image file, asset id, or preset name (e.g. astronaut); required unless --body gives scenes.",
+)
 @click.option("--voice", default=None)
 @click.option("--language", default=None)
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Render parameter, repeatable.")
 @click.option("--priority", type=int, default=None)
 @click.option("--accelerator", type=click.Choice(["auto", "gpu", "npu", "cpu"]), default=None)
 @click.option("--wait", is_flag=True, help="Follow the job with a progress bar until it ends.")
-@click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="With --wait: download the MP4 here.")
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --wait: download the MP4 here.",
+)
 @click.option("--idempotency-key", default=None)
-@click.option("--draft", is_flag=True, help="A cheap preview with the final's speech and timing; "
-                                            "`talkfarm jobs approve JOB` then renders the final.")
-@click.option("--canvas", default=None, metavar="WxH", help="Compose a video of this size, e.g. 1920x1080 or 1080x1920.")
-@click.option("--background", "background_choice", default=None, metavar="COLOR|FILE|ASSET|portrait|transparent",
-              help="Behind the presenter: a colour (#1f2937), an image or video (file or asset id), the portrait's "
-                   "own, or transparent (then WebM, unless --body says mov).")
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="A cheap preview with the final's speech and timing; `talkfarm jobs approve JOB` then renders the final.",
+)
+@click.option(
+    "--canvas", default=None, metavar="WxH", help="Compose a video of this size, e.g. 1920x1080 or 1080x1920."
+)
+@click.option(
+    "--background",
+    "background_choice",
+    default=None,
+    metavar="COLOR|FILE|ASSET|portrait|transparent",
+    help="Behind the presenter: a colour (#1f2937), an image or video (file or asset id), the portrait's "
+    "own, or transparent (then WebM, unless --body says mov).",
+)
 @click.option("--lower-third", default=None, metavar="TEXT", help="A name bar, e.g. 'Jane Doe, anchor'.")
-@click.option("--captions", type=click.Choice(["word", "subtitle"]), default=None,
-              help="Burn captions in: word by word (highlighted) or as subtitles.")
+@click.option(
+    "--captions",
+    type=click.Choice(["word", "subtitle"]),
+    default=None,
+    help="Burn captions in: word by word (highlighted) or as subtitles.",
+)
 @click.option("--music", default=None, metavar="FILE|ASSET", help="Background music, ducked under speech.")
-@click.option("--body", "body_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="A JSON file of POST /v1/jobs fields for the rest (scenes, overlays, renditions, output_format…); "
-                   "the flags above apply over it.")
+@click.option(
+    "--body",
+    "body_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="A JSON file of POST /v1/jobs fields for the rest (scenes, overlays, renditions, output_format…); "
+    "the flags above apply over it.",
+)
 @json_option
-def submit(script, audio, transcript, avatar, voice, language, params, priority, accelerator, wait, output_path,
-           idempotency_key, draft, canvas, background_choice, lower_third, captions, music, body_path, as_json):
+def submit(
+    script,
+    audio,
+    transcript,
+    avatar,
+    voice,
+    language,
+    params,
+    priority,
+    accelerator,
+    wait,
+    output_path,
+    idempotency_key,
+    draft,
+    canvas,
+    background_choice,
+    lower_third,
+    captions,
+    music,
+    body_path,
+    as_json,
+):
     """Submit SCRIPT (a text file, `-` for stdin, or the text itself) to be spoken by AVATAR,
     or, with --audio, a narration for AVATAR to lip-sync. With --canvas the video is composed
     (backgrounds, titles, captions, music); --body gives any other field, e.g. scenes.
@@ -283,9 +389,16 @@ def submit(script, audio, transcript, avatar, voice, language, params, priority,
             say(f"uploaded {path.name} as {asset['id']} ({purpose})")
             return asset
 
-        spec = compose(spec, canvas=canvas, background_choice=background_choice, lower_third=lower_third,
-                       captions=captions, music=music, upload=upload,
-                       lookup=lambda asset_id: client.get(f"/v1/assets/{asset_id}"))
+        spec = compose(
+            spec,
+            canvas=canvas,
+            background_choice=background_choice,
+            lower_third=lower_third,
+            captions=captions,
+            music=music,
+            upload=upload,
+            lookup=lambda asset_id: client.get(f"/v1/assets/{asset_id}"),
+        )
         job = client.submit(spec, idempotency_key)
         say(f"submitted {job['id']} to pool {job['pool']}")
         if not wait:

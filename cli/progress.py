@@ -16,9 +16,14 @@ def follow(client: FarmClient, job_id: str, poll_s: float = 1.0, *, to_stderr: b
     """Poll until the job ends; the bar goes to stderr when stdout carries a JSON document."""
     job, etag = client.job(job_id)
     assert job is not None  # a 304 answers only an If-None-Match, and this first request sends none
-    with Progress(TextColumn("[bold]{task.fields[status]}[/] {task.fields[stage]}"), BarColumn(),
-                  TextColumn("{task.percentage:>5.1f}%"), TimeElapsedColumn(), transient=False,
-                  console=Console(stderr=to_stderr)) as bar:
+    with Progress(
+        TextColumn("[bold]{task.fields[status]}[/] {task.fields[stage]}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>5.1f}%"),
+        TimeElapsedColumn(),
+        transient=False,
+        console=Console(stderr=to_stderr),
+    ) as bar:
         task = bar.add_task("job", total=1.0, status=job["status"], stage="")
         while True:
             bar.update(task, completed=job["progress"], status=job["status"], stage=job.get("stage") or "")

@@ -21,7 +21,9 @@ def catalog(client, as_json):
     click.echo(f"models: {', '.join(m['name'] for m in doc['models'])}")
     piper = [v["name"] for v in doc["voices"] if v["engine"] == "piper"]
     click.echo(f"voices: {', '.join(piper)} (+{len(doc['voices']) - len(piper)} espeak-ng voices; --json lists them)")
-    rows = [{**p, "range": None if p["type"] == "boolean" else f"{p['minimum']:g}–{p['maximum']:g}"} for p in doc["params"]]
+    rows = [
+        {**p, "range": None if p["type"] == "boolean" else f"{p['minimum']:g}–{p['maximum']:g}"} for p in doc["params"]
+    ]
     emit_table(rows, [("param", "name"), ("type", "type"), ("default", "default"), ("range", "range")])
 
 
@@ -35,9 +37,19 @@ def workers(client, include_offline, as_json):
     if as_json:
         emit_json(doc)
         return
-    emit_table(doc["items"], [("id", "id"), ("pool", "tag"), ("state", "state"), ("heartbeat s ago", "heartbeat_age_s"),
-                              ("running", "current_jobs"), ("failures", "failures"),
-                              ("blocklisted on", "blocklisted_on")], empty="no workers")
+    emit_table(
+        doc["items"],
+        [
+            ("id", "id"),
+            ("pool", "tag"),
+            ("state", "state"),
+            ("heartbeat s ago", "heartbeat_age_s"),
+            ("running", "current_jobs"),
+            ("failures", "failures"),
+            ("blocklisted on", "blocklisted_on"),
+        ],
+        empty="no workers",
+    )
 
 
 @click.command()
@@ -51,8 +63,21 @@ def usage(client, days, tenant, as_json):
     if as_json:
         emit_json(doc)
         return
-    rows = [{"tenant": t["tenant"], "rendered_s": t["rendered_s"], **t["jobs"], "active_days": len(t["days"])}
-            for t in doc["tenants"]]
-    emit_table(rows, [("tenant", "tenant"), ("rendered s", "rendered_s"), ("succeeded", "succeeded"),
-                      ("failed", "failed"), ("canceled", "canceled"), ("queued", "queued"), ("running", "running"),
-                      ("days active", "active_days")], empty="no tenants")
+    rows = [
+        {"tenant": t["tenant"], "rendered_s": t["rendered_s"], **t["jobs"], "active_days": len(t["days"])}
+        for t in doc["tenants"]
+    ]
+    emit_table(
+        rows,
+        [
+            ("tenant", "tenant"),
+            ("rendered s", "rendered_s"),
+            ("succeeded", "succeeded"),
+            ("failed", "failed"),
+            ("canceled", "canceled"),
+            ("queued", "queued"),
+            ("running", "running"),
+            ("days active", "active_days"),
+        ],
+        empty="no tenants",
+    )

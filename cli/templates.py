@@ -56,9 +56,11 @@ def templates_list(client, limit, cursor, as_json):
     if as_json:
         emit_json(page)
         return
-    emit_table([{**t, "vars": _variables(t)} for t in page["items"]],
-               [("id", "id"), ("name", "name"), ("version", "version"), ("variables", "vars"),
-                ("updated", "updated_at")], empty="no templates")
+    emit_table(
+        [{**t, "vars": _variables(t)} for t in page["items"]],
+        [("id", "id"), ("name", "name"), ("version", "version"), ("variables", "vars"), ("updated", "updated_at")],
+        empty="no templates",
+    )
     if page.get("next_cursor"):
         click.echo(f"more: talkfarm templates list --cursor {page['next_cursor']}")
 
@@ -77,8 +79,11 @@ def templates_show(client, template_id, version, as_json):
     click.echo(f"{template['id']} version {template['version']}: {template['name']}")
     if template.get("description"):
         click.echo(template["description"])
-    emit_table(template["variables"], [("variable", "name"), ("type", "type"), ("required", "required"),
-                                       ("default", "default"), ("label", "label")], empty="no variables")
+    emit_table(
+        template["variables"],
+        [("variable", "name"), ("type", "type"), ("required", "required"), ("default", "default"), ("label", "label")],
+        empty="no variables",
+    )
     click.echo(json.dumps(template["body"], indent=2))
 
 
@@ -107,13 +112,20 @@ def templates_render(client, template_id, variables, version, draft, priority, a
     if as_json:
         emit_json(job)
     else:
-        click.echo(f"{job['id']} {job['status']} (template {job['template']['id']} version {job['template']['version']})")
+        click.echo(
+            f"{job['id']} {job['status']} (template {job['template']['id']} version {job['template']['version']})"
+        )
 
 
 @templates.command("csv")
 @click.argument("template_id")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the header to this file instead of printing it.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the header to this file instead of printing it.",
+)
 @json_option
 @with_client
 def templates_csv(client, template_id, output, as_json):
@@ -143,4 +155,6 @@ def batch(client, file, template_id, version, defaults, as_json):
     if as_json:
         emit_json(made)
     else:
-        click.echo(f"{made['id']}: {made['size']} jobs ({', '.join(f'{n} {s}' for s, n in made['counts'].items() if n)})")
+        click.echo(
+            f"{made['id']}: {made['size']} jobs ({', '.join(f'{n} {s}' for s, n in made['counts'].items() if n)})"
+        )

@@ -37,9 +37,13 @@ def ensure_local_key(settings: Settings) -> str:
     if path.exists():
         key = path.read_text().strip()
         with session_factory(settings)() as session, session.begin():
-            kept = rows_changed(session.execute(
-                sa.update(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-                .values(scope="operator")))
+            kept = rows_changed(
+                session.execute(
+                    sa.update(ApiKey)
+                    .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+                    .values(scope="operator")
+                )
+            )
         if kept:
             return key
         log.info("the local API key in %s was revoked or is unknown; making a new one", path)
@@ -57,8 +61,12 @@ def run_up(settings: Settings, host: str, port: int) -> int:
     upgrade(settings)
     key = ensure_local_key(settings)
     api_url = f"http://{host}:{port}"
-    env = dict(os.environ, TALKFARM_DATA_DIR=str(settings.data_dir), TALKFARM_API_URL=api_url,
-               TALKFARM_PUBLIC_URL=settings.public_url or api_url)
+    env = dict(
+        os.environ,
+        TALKFARM_DATA_DIR=str(settings.data_dir),
+        TALKFARM_API_URL=api_url,
+        TALKFARM_PUBLIC_URL=settings.public_url or api_url,
+    )
     me = [sys.executable, "-m", "cli.main"]
     children = {
         "api": subprocess.Popen(me + ["api", "--host", host, "--port", str(port), "--workers", "2"], env=env),

@@ -36,8 +36,21 @@ T = TypeVar("T")
 CODE = "brand_kit_invalid"
 #: a kit's name: shown in lists and the CLI
 NAME_MAX_CHARS = 100
-KIT_KEYS = ("name", "default", "logo_asset_id", "logo", "colors", "fonts", "lower_third", "captions", "intro_asset_id",
-            "outro_asset_id", "transition", "music", "watermark")
+KIT_KEYS = (
+    "name",
+    "default",
+    "logo_asset_id",
+    "logo",
+    "colors",
+    "fonts",
+    "lower_third",
+    "captions",
+    "intro_asset_id",
+    "outro_asset_id",
+    "transition",
+    "music",
+    "watermark",
+)
 COLOR_KEYS = ("primary", "secondary", "text", "background")
 FONT_KEYS = ("title", "body")
 LOWER_THIRD_KEYS = ("font", "size", "color", "background_color", "position")
@@ -57,8 +70,12 @@ def kit_font(raw: Any, path: str) -> str | None:
     """A font the farm ships (by name) or an uploaded font asset (by id; its purpose is checked with the database)."""
     name = text(raw, path, CODE, 64)
     if name is not None and not is_asset_id(name) and name not in R.FONT_NAMES:
-        refuse("font_unknown", path, f"No font named {name!r}; the farm ships {', '.join(R.FONT_NAMES)}, "
-               "or upload a TTF/OTF with purpose=font and give its asset id.")
+        refuse(
+            "font_unknown",
+            path,
+            f"No font named {name!r}; the farm ships {', '.join(R.FONT_NAMES)}, "
+            "or upload a TTF/OTF with purpose=font and give its asset id.",
+        )
     return name
 
 
@@ -78,9 +95,12 @@ def normalise_kit(body: Mapping[str, Any]) -> dict[str, Any]:
         "name": name.strip() if name else name,
         "default": boolean(given.get("default", False), "default", CODE),
         "logo_asset_id": text(given.get("logo_asset_id"), "logo_asset_id", CODE, 64),
-        "logo": {"anchor": choice(logo.get("anchor", R.IMAGE_ANCHOR_DEFAULT), "logo.anchor", CODE, R.IMAGE_ANCHORS),
-                 "scale": number(logo.get("scale", R.IMAGE_SCALE_DEFAULT), "logo.scale", CODE,
-                                 R.IMAGE_SCALE_MIN, R.IMAGE_SCALE_MAX)},
+        "logo": {
+            "anchor": choice(logo.get("anchor", R.IMAGE_ANCHOR_DEFAULT), "logo.anchor", CODE, R.IMAGE_ANCHORS),
+            "scale": number(
+                logo.get("scale", R.IMAGE_SCALE_DEFAULT), "logo.scale", CODE, R.IMAGE_SCALE_MIN, R.IMAGE_SCALE_MAX
+            ),
+        },
         "colors": {key: colour(colors.get(key), f"colors.{key}", CODE) for key in COLOR_KEYS},
         "fonts": {key: kit_font(fonts.get(key), f"fonts.{key}") for key in FONT_KEYS},
         "lower_third": {
@@ -88,13 +108,15 @@ def normalise_kit(body: Mapping[str, Any]) -> dict[str, Any]:
             "size": integer(lower.get("size"), "lower_third.size", CODE, R.TEXT_SIZE_MIN, R.TEXT_SIZE_MAX),
             "color": colour(lower.get("color"), "lower_third.color", CODE),
             "background_color": colour(lower.get("background_color"), "lower_third.background_color", CODE),
-            "position": choice(lower.get("position"), "lower_third.position", CODE, R.TEXT_POSITIONS)},
+            "position": choice(lower.get("position"), "lower_third.position", CODE, R.TEXT_POSITIONS),
+        },
         # only what the kit gives: a job's captions fill the rest from their own defaults
         "captions": None if captions is None else _kit_captions(captions),
         "intro_asset_id": text(given.get("intro_asset_id"), "intro_asset_id", CODE, 64),
         "outro_asset_id": text(given.get("outro_asset_id"), "outro_asset_id", CODE, 64),
-        "transition": _recode(lambda: normalise_transition(
-            KIT_TRANSITION_DEFAULT if transition is None else transition, "transition")),
+        "transition": _recode(
+            lambda: normalise_transition(KIT_TRANSITION_DEFAULT if transition is None else transition, "transition")
+        ),
         "music": _recode(lambda: normalise_music(given.get("music"))),
         "watermark": normalise_watermark(given.get("watermark")),
     }
@@ -137,21 +159,30 @@ def normalise_watermark(raw: Any) -> dict[str, Any]:
 
 def kit_from_watermark(watermark: Mapping[str, Any] | None) -> dict[str, Any]:
     """A tenant's first default kit: its visible watermark settings, nothing else, so jobs look as before."""
-    return normalise_kit({"name": DEFAULT_KIT_NAME, "default": True,
-                          "watermark": {k: v for k, v in (watermark or {}).items() if k in WATERMARK_KEYS}})
+    return normalise_kit(
+        {
+            "name": DEFAULT_KIT_NAME,
+            "default": True,
+            "watermark": {k: v for k, v in (watermark or {}).items() if k in WATERMARK_KEYS},
+        }
+    )
 
 
 def kit_assets(kit: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """(field, asset id, use) for every asset a kit names; the API checks each against its purpose."""
-    named = [("logo_asset_id", kit["logo_asset_id"], "overlay_image"),
-             ("intro_asset_id", kit["intro_asset_id"], "background_video"),
-             ("outro_asset_id", kit["outro_asset_id"], "background_video"),
-             ("watermark.logo_asset_id", kit["watermark"].get("logo_asset_id"), "watermark_logo")]
+    named = [
+        ("logo_asset_id", kit["logo_asset_id"], "overlay_image"),
+        ("intro_asset_id", kit["intro_asset_id"], "background_video"),
+        ("outro_asset_id", kit["outro_asset_id"], "background_video"),
+        ("watermark.logo_asset_id", kit["watermark"].get("logo_asset_id"), "watermark_logo"),
+    ]
     if kit["music"] is not None:
         named.append(("music.asset_id", kit["music"]["asset_id"], "music"))
-    for path, value in (*((f"fonts.{k}", v) for k, v in kit["fonts"].items()),
-                        ("lower_third.font", kit["lower_third"]["font"]),
-                        ("captions.font", (kit["captions"] or {}).get("font"))):
+    for path, value in (
+        *((f"fonts.{k}", v) for k, v in kit["fonts"].items()),
+        ("lower_third.font", kit["lower_third"]["font"]),
+        ("captions.font", (kit["captions"] or {}).get("font")),
+    ):
         if is_asset_id(value):
             named.append((path, value, "font"))
     return [(field, value, use) for field, value, use in named if value is not None]
@@ -222,5 +253,11 @@ def _fill(given: Any, defaults: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def intro_outro(kit: Mapping[str, Any]) -> dict[str, Any]:
     """``spec["composition"]["intro"|"outro"]``: the clip and how it is joined, or None."""
-    return {part: ({"asset_id": kit[f"{part}_asset_id"], "transition": dict(kit["transition"])}
-                   if kit[f"{part}_asset_id"] else None) for part in ("intro", "outro")}
+    return {
+        part: (
+            {"asset_id": kit[f"{part}_asset_id"], "transition": dict(kit["transition"])}
+            if kit[f"{part}_asset_id"]
+            else None
+        )
+        for part in ("intro", "outro")
+    }

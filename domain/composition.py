@@ -32,8 +32,17 @@ from domain.composition_checks import (
 from domain.presets import PRESETS
 
 #: body keys that make a job a composed one; each needs a canvas
-COMPOSITION_KEYS = ("canvas", "scenes", "captions", "music", "renditions", "output_format", "character",
-                    "background", "overlays")
+COMPOSITION_KEYS = (
+    "canvas",
+    "scenes",
+    "captions",
+    "music",
+    "renditions",
+    "output_format",
+    "character",
+    "background",
+    "overlays",
+)
 #: the single form's keys, which ``scenes`` replaces
 SINGLE_FORM_KEYS = ("script", "audio_asset_id", "transcript", "avatar", "voice", "language")
 #: keys the single form may give for its one scene
@@ -51,20 +60,28 @@ def normalise_composition(body: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     if body.get("canvas") is None:
         given = next(key for key in COMPOSITION_KEYS if body.get(key) is not None)
-        refuse("canvas_invalid", "canvas", f"{given} composes a video: give a canvas too, e.g. "
-               '{"width": 1920, "height": 1080}; a job without canvas is the square face video.')
+        refuse(
+            "canvas_invalid",
+            "canvas",
+            f"{given} composes a video: give a canvas too, e.g. "
+            '{"width": 1920, "height": 1080}; a job without canvas is the square face video.',
+        )
     canvas = normalise_canvas(body["canvas"], "canvas", "canvas_invalid")
     asked_format = body.get("output_format")
-    output_format = choice("mp4" if asked_format is None else asked_format, "output_format", "output_format_invalid",
-                           R.OUTPUT_FORMATS)
+    output_format = choice(
+        "mp4" if asked_format is None else asked_format, "output_format", "output_format_invalid", R.OUTPUT_FORMATS
+    )
     raw_scenes = _raw_scenes(body)
     scenes = [normalise_scene(raw, path) for raw, path in raw_scenes]
     if output_format not in R.ALPHA_FORMATS:
         for scene, (_, path) in zip(scenes, raw_scenes, strict=True):
             if scene["background"]["type"] == "transparent":
-                refuse("transparent_needs_webm", _at(path, "background.type"),
-                       f"A transparent background needs an alpha channel: output_format webm (or mov), "
-                       f"not {output_format}.")
+                refuse(
+                    "transparent_needs_webm",
+                    _at(path, "background.type"),
+                    f"A transparent background needs an alpha channel: output_format webm (or mov), "
+                    f"not {output_format}.",
+                )
     cut_out = any(scene["background"]["type"] != "portrait" for scene in scenes)
     return {
         "canvas": canvas,
@@ -79,12 +96,15 @@ def normalise_composition(body: Mapping[str, Any]) -> dict[str, Any] | None:
 def _raw_scenes(body: Mapping[str, Any]) -> list[tuple[Any, str]]:
     raw = body.get("scenes")
     if raw is None:  # the single form: one scene from the top-level fields
-        return [({key: body[key] for key in (*SINGLE_FORM_KEYS, *SCENE_PART_KEYS) if body.get(key) is not None},
-                 "")]
+        return [({key: body[key] for key in (*SINGLE_FORM_KEYS, *SCENE_PART_KEYS) if body.get(key) is not None}, "")]
     mixed = [key for key in (*SINGLE_FORM_KEYS, *SCENE_PART_KEYS) if body.get(key) is not None]
     if mixed:
-        refuse("scenes_invalid", mixed[0], f"Give either scenes or the top-level {', '.join(mixed)}, not both: "
-               "each scene carries its own script or audio, avatar, voice, character, background and overlays.")
+        refuse(
+            "scenes_invalid",
+            mixed[0],
+            f"Give either scenes or the top-level {', '.join(mixed)}, not both: "
+            "each scene carries its own script or audio, avatar, voice, character, background and overlays.",
+        )
     if not isinstance(raw, list):
         refuse("scenes_invalid", "scenes", "scenes must be a list of scene objects.")
     if len(raw) < R.MIN_SCENES:
@@ -120,8 +140,11 @@ def normalise_scene(raw: Any, path: str) -> dict[str, Any]:
     if has_script == has_audio:
         refuse("scenes_invalid", _at(path, "script"), "Give exactly one of script or audio_asset_id.")
     if has_script and scene.get("transcript") is not None:
-        refuse("transcript_with_script", _at(path, "transcript"),
-               "transcript applies to narration (audio_asset_id); a script job's words are its script.")
+        refuse(
+            "transcript_with_script",
+            _at(path, "transcript"),
+            "transcript applies to narration (audio_asset_id); a script job's words are its script.",
+        )
     if has_audio and scene.get("voice") is not None:
         refuse("voice_with_audio", _at(path, "voice"), "voice applies to scripts; narration speaks with its own audio.")
     if scene.get("avatar") is None:
@@ -134,8 +157,9 @@ def normalise_scene(raw: Any, path: str) -> dict[str, Any]:
         "avatar": _avatar(scene["avatar"], _at(path, "avatar")),
         "voice": text(scene.get("voice"), _at(path, "voice"), "scenes_invalid", 100),
         "language": text(scene.get("language"), _at(path, "language"), "scenes_invalid", 16),
-        "character": normalise_character(scene.get("character"), _at(path, "character"),
-                                         matting_default=background["type"] != "portrait"),
+        "character": normalise_character(
+            scene.get("character"), _at(path, "character"), matting_default=background["type"] != "portrait"
+        ),
         "background": background,
         "overlays": normalise_overlays(scene.get("overlays"), _at(path, "overlays")),
         "transition": normalise_transition(scene.get("transition"), _at(path, "transition")),
@@ -149,22 +173,36 @@ def _avatar(raw: Any, path: str) -> dict[str, str]:
         return {"asset_id": name}
     if name in PRESETS:
         return {"preset": name}
-    refuse("avatar_unknown", path, f"avatar {name!r} is neither an asset id nor a preset ({', '.join(sorted(PRESETS))}).")
+    refuse(
+        "avatar_unknown", path, f"avatar {name!r} is neither an asset id nor a preset ({', '.join(sorted(PRESETS))})."
+    )
 
 
-def normalise_character(raw: Any, path: str, *, matting_default: bool, code: str = "character_invalid") -> dict[str, Any]:
-    given = obj(raw if raw is not None else {}, path, code, ("style", "scale", "offset", "matting", "circle_background"))
+def normalise_character(
+    raw: Any, path: str, *, matting_default: bool, code: str = "character_invalid"
+) -> dict[str, Any]:
+    given = obj(
+        raw if raw is not None else {}, path, code, ("style", "scale", "offset", "matting", "circle_background")
+    )
     style = choice(given.get("style", "normal"), f"{path}.style", code, R.CHARACTER_STYLES) or "normal"
     offset = obj(given.get("offset", {}), f"{path}.offset", code, ("x", "y"))
     return {
         "style": style,
-        "scale": number(given.get("scale", R.CHARACTER_SCALE_DEFAULT[style]), f"{path}.scale", code,
-                        R.CHARACTER_SCALE_MIN, R.CHARACTER_SCALE_MAX),
-        "offset": {axis: number(offset.get(axis, 0.0), f"{path}.offset.{axis}", code, R.OFFSET_MIN, R.OFFSET_MAX)
-                   for axis in ("x", "y")},
+        "scale": number(
+            given.get("scale", R.CHARACTER_SCALE_DEFAULT[style]),
+            f"{path}.scale",
+            code,
+            R.CHARACTER_SCALE_MIN,
+            R.CHARACTER_SCALE_MAX,
+        ),
+        "offset": {
+            axis: number(offset.get(axis, 0.0), f"{path}.offset.{axis}", code, R.OFFSET_MIN, R.OFFSET_MAX)
+            for axis in ("x", "y")
+        },
         "matting": boolean(given.get("matting", matting_default), f"{path}.matting", code),
-        "circle_background": colour(given.get("circle_background", R.CIRCLE_BACKGROUND_DEFAULT),
-                                    f"{path}.circle_background", code),
+        "circle_background": colour(
+            given.get("circle_background", R.CIRCLE_BACKGROUND_DEFAULT), f"{path}.circle_background", code
+        ),
     }
 
 
@@ -207,25 +245,40 @@ _IMAGE_KEYS = ("type", "asset_id", "anchor", "scale", "start", "end")
 def _overlay(raw: Any, path: str) -> dict[str, Any]:
     code = "overlay_invalid"
     kind = choice(obj(raw, path, code, None, required=("type",))["type"], f"{path}.type", code, R.OVERLAY_TYPES)
-    given = obj(raw, path, code, _TEXT_KEYS if kind == "text" else _IMAGE_KEYS,
-                required=("text",) if kind == "text" else ("asset_id",))
+    given = obj(
+        raw,
+        path,
+        code,
+        _TEXT_KEYS if kind == "text" else _IMAGE_KEYS,
+        required=("text",) if kind == "text" else ("asset_id",),
+    )
     start, end = _timing(given, path)
     if kind == "image":
-        return {"type": "image", "asset_id": text(given["asset_id"], f"{path}.asset_id", code, 64),
-                "anchor": choice(given.get("anchor", R.IMAGE_ANCHOR_DEFAULT), f"{path}.anchor", code, R.IMAGE_ANCHORS),
-                "scale": number(given.get("scale", R.IMAGE_SCALE_DEFAULT), f"{path}.scale", code,
-                                R.IMAGE_SCALE_MIN, R.IMAGE_SCALE_MAX),
-                "start": start, "end": end}
+        return {
+            "type": "image",
+            "asset_id": text(given["asset_id"], f"{path}.asset_id", code, 64),
+            "anchor": choice(given.get("anchor", R.IMAGE_ANCHOR_DEFAULT), f"{path}.anchor", code, R.IMAGE_ANCHORS),
+            "scale": number(
+                given.get("scale", R.IMAGE_SCALE_DEFAULT), f"{path}.scale", code, R.IMAGE_SCALE_MIN, R.IMAGE_SCALE_MAX
+            ),
+            "start": start,
+            "end": end,
+        }
     words = text(given["text"], f"{path}.text", code, R.OVERLAY_TEXT_MAX_CHARS, free=True)
     if not (words or "").strip():
         refuse(code, f"{path}.text", "A text overlay needs some text.")
-    return {"type": "text", "text": words, "role": choice(given.get("role", R.TEXT_ROLE_DEFAULT), f"{path}.role", code,
-                                                          R.TEXT_ROLES),
-            "start": start, "end": end, "font": font(given.get("font"), f"{path}.font"),
-            "size": integer(given.get("size"), f"{path}.size", code, R.TEXT_SIZE_MIN, R.TEXT_SIZE_MAX),
-            "color": colour(given.get("color"), f"{path}.color", code),
-            "background_color": colour(given.get("background_color"), f"{path}.background_color", code),
-            "position": choice(given.get("position"), f"{path}.position", code, R.TEXT_POSITIONS)}
+    return {
+        "type": "text",
+        "text": words,
+        "role": choice(given.get("role", R.TEXT_ROLE_DEFAULT), f"{path}.role", code, R.TEXT_ROLES),
+        "start": start,
+        "end": end,
+        "font": font(given.get("font"), f"{path}.font"),
+        "size": integer(given.get("size"), f"{path}.size", code, R.TEXT_SIZE_MIN, R.TEXT_SIZE_MAX),
+        "color": colour(given.get("color"), f"{path}.color", code),
+        "background_color": colour(given.get("background_color"), f"{path}.background_color", code),
+        "position": choice(given.get("position"), f"{path}.position", code, R.TEXT_POSITIONS),
+    }
 
 
 def _timing(given: Mapping[str, Any], path: str) -> tuple[float, float | None]:
@@ -242,8 +295,12 @@ def font(raw: Any, path: str) -> str | None:
     """A font the farm ships, by name, or an uploaded one (an asset of purpose font, by id: the API checks it)."""
     name = text(raw, path, "font_unknown", 64)
     if name is not None and name not in R.FONT_NAMES and not name.startswith("ast_"):
-        refuse("font_unknown", path, f"No font named {name!r}; the farm ships {', '.join(R.FONT_NAMES)}, or give "
-               "the id of a TTF/OTF uploaded with purpose=font.")
+        refuse(
+            "font_unknown",
+            path,
+            f"No font named {name!r}; the farm ships {', '.join(R.FONT_NAMES)}, or give "
+            "the id of a TTF/OTF uploaded with purpose=font.",
+        )
     return name
 
 
@@ -254,14 +311,19 @@ def normalise_transition(raw: Any, path: str) -> dict[str, Any]:
     if kind == "cut":
         duration = number(given.get("duration", 0.0), f"{path}.duration", code, 0.0, 0.0)
     else:
-        duration = number(given.get("duration", R.CROSSFADE_DEFAULT_S), f"{path}.duration", code,
-                          R.CROSSFADE_MIN_S, R.CROSSFADE_MAX_S)
+        duration = number(
+            given.get("duration", R.CROSSFADE_DEFAULT_S), f"{path}.duration", code, R.CROSSFADE_MIN_S, R.CROSSFADE_MAX_S
+        )
     return {"type": kind, "duration": duration}
 
 
 def normalise_captions(raw: Any, path: str, code: str = "captions_invalid") -> dict[str, Any]:
-    given = obj(raw if raw is not None else {}, path, code,
-                ("burn_in", "style", "position", "font", "size", "color", "highlight_color", "box"))
+    given = obj(
+        raw if raw is not None else {},
+        path,
+        code,
+        ("burn_in", "style", "position", "font", "size", "color", "highlight_color", "box"),
+    )
     return {
         "burn_in": boolean(given.get("burn_in", False), f"{path}.burn_in", code),
         "style": choice(given.get("style", "subtitle"), f"{path}.style", code, R.CAPTION_STYLES),
@@ -281,11 +343,13 @@ def normalise_music(raw: Any) -> dict[str, Any] | None:
     given = obj(raw, path, code, ("asset_id", "volume", "ducking", "fade"), required=("asset_id",))
     return {
         "asset_id": text(given["asset_id"], f"{path}.asset_id", code, 64),
-        "volume": number(given.get("volume", R.MUSIC_VOLUME_DEFAULT), f"{path}.volume", code,
-                         R.MUSIC_VOLUME_MIN, R.MUSIC_VOLUME_MAX),
+        "volume": number(
+            given.get("volume", R.MUSIC_VOLUME_DEFAULT), f"{path}.volume", code, R.MUSIC_VOLUME_MIN, R.MUSIC_VOLUME_MAX
+        ),
         "ducking": boolean(given.get("ducking", True), f"{path}.ducking", code),
-        "fade": number(given.get("fade", R.MUSIC_FADE_DEFAULT_S), f"{path}.fade", code,
-                       R.MUSIC_FADE_MIN_S, R.MUSIC_FADE_MAX_S),
+        "fade": number(
+            given.get("fade", R.MUSIC_FADE_DEFAULT_S), f"{path}.fade", code, R.MUSIC_FADE_MIN_S, R.MUSIC_FADE_MAX_S
+        ),
     }
 
 
@@ -311,11 +375,13 @@ def normalise_renditions(raw: Any, canvas: dict[str, int], cut_out: bool) -> lis
         seen.append((size["width"], size["height"]))
         character = given.get("character")
         captions = given.get("captions")
-        renditions.append({
-            "canvas": size,
-            "character": None if character is None else _restyled(character, f"{path}.character", cut_out),
-            "captions": None if captions is None else normalise_captions(captions, f"{path}.captions", code),
-        })
+        renditions.append(
+            {
+                "canvas": size,
+                "character": None if character is None else _restyled(character, f"{path}.character", cut_out),
+                "captions": None if captions is None else normalise_captions(captions, f"{path}.captions", code),
+            }
+        )
     return renditions
 
 

@@ -29,8 +29,9 @@ def refuse(code: str, path: str, message: str) -> NoReturn:
     raise ProblemError(code, f"{path}: {message}", 422, errors={path: [message]})
 
 
-def obj(raw: Any, path: str, code: str, allowed: Collection[str] | None,
-        required: Collection[str] = ()) -> Mapping[str, Any]:
+def obj(
+    raw: Any, path: str, code: str, allowed: Collection[str] | None, required: Collection[str] = ()
+) -> Mapping[str, Any]:
     """A JSON object with only ``allowed`` keys (any, when None) and every ``required`` one present and not null.
     A null field is as if it were left out: the result holds the fields given a value."""
     if not isinstance(raw, Mapping):

@@ -81,7 +81,13 @@ ASSET_PURPOSES = ("portrait", "background", "logo", "music", "narration", "font"
 #: was narration, and so was a film with a sound track); a silent video can only be a background
 DEFAULT_PURPOSE = {"image": "portrait", "audio": "narration", "video": "background"}
 #: which kinds of file can serve each purpose
-PURPOSE_KINDS = {"portrait": ("image",), "background": ("image", "video"), "logo": ("image",),
-                 "music": ("audio",), "narration": ("audio",), "font": ("font",)}
+PURPOSE_KINDS = {
+    "portrait": ("image",),
+    "background": ("image", "video"),
+    "logo": ("image",),
+    "music": ("audio",),
+    "narration": ("audio",),
+    "font": ("font",),
+}
 #: container formats a video asset may come in, as FFmpeg names them -> content type
 VIDEO_CONTAINERS = {"mov,mp4,m4a,3gp,3g2,mj2": "video/mp4", "matroska,webm": "video/webm"}

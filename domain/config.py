@@ -39,87 +39,169 @@ def _setting(default: Any, doc: str, parse: Callable[[str], Any] | None = None) 
 @dataclass(frozen=True)
 class Settings:
     # --- where things live -------------------------------------------------
-    data_dir: Path = _setting(Path("./talkfarm-data"), "Folder for the embedded database, broker, storage and local keys.", Path)
-    database_url: str = _setting("", "SQLAlchemy URL; default a SQLite file in DATA_DIR. postgresql+psycopg://… in production.")
-    broker_url: str = _setting("", "Celery broker; default an embedded SQLite broker in DATA_DIR. redis://… in production.")
+    data_dir: Path = _setting(
+        Path("./talkfarm-data"), "Folder for the embedded database, broker, storage and local keys.", Path
+    )
+    database_url: str = _setting(
+        "", "SQLAlchemy URL; default a SQLite file in DATA_DIR. postgresql+psycopg://… in production."
+    )
+    broker_url: str = _setting(
+        "", "Celery broker; default an embedded SQLite broker in DATA_DIR. redis://… in production."
+    )
     storage_url: str = _setting("", "file:///path or s3://bucket[/prefix]; default a folder in DATA_DIR.")
-    s3_endpoint_url: str = _setting("", "S3 endpoint for SeaweedFS/MinIO; empty means AWS. Credentials come from boto3's usual chain.")
+    s3_endpoint_url: str = _setting(
+        "", "S3 endpoint for SeaweedFS/MinIO; empty means AWS. Credentials come from boto3's usual chain."
+    )
     s3_region: str = _setting("us-east-1", "Region name passed to boto3.")
     s3_multipart_threshold_mb: int = _setting(8, "Uploads above this size use S3 multipart upload.", int)
-    public_url: str = _setting("", "Base URL clients reach the API at; used for local-storage download links. Default: the request's host.")
+    public_url: str = _setting(
+        "", "Base URL clients reach the API at; used for local-storage download links. Default: the request's host."
+    )
     output_url_expiry_s: int = _setting(3600, "Lifetime of a signed output link, in seconds.", int)
 
     # --- pools and workers -------------------------------------------------
-    pools: tuple[str, ...] = _setting(("cpu",), "Pool tags this farm has, comma-separated: cpu, amd64-gpu, arm64-npu.", _csv)
+    pools: tuple[str, ...] = _setting(
+        ("cpu",), "Pool tags this farm has, comma-separated: cpu, amd64-gpu, arm64-npu.", _csv
+    )
     heartbeat_interval_s: float = _setting(5.0, "How often workers and running attempts heartbeat.", float)
     worker_dead_after_s: float = _setting(30.0, "A worker or attempt silent for this long is considered gone.", float)
-    drain_grace_s: float = _setting(90.0, "On SIGTERM, time a worker has to finish or checkpoint before handing jobs back.", float)
-    job_max_failures: int = _setting(3, "Real failures (not interruptions) a job may have before it fails for good.", int)
-    queued_resend_after_s: float = _setting(120.0, "A queued job not picked up for this long is sent to the broker again.", float)
-    pool_empty_fail_after_s: float = _setting(1800.0, "A queued job that no live worker may take (its pool is empty, or every "
-                                              "live worker blocklisted it) fails no_worker_available after this long; 0 waits forever.", float)
+    drain_grace_s: float = _setting(
+        90.0, "On SIGTERM, time a worker has to finish or checkpoint before handing jobs back.", float
+    )
+    job_max_failures: int = _setting(
+        3, "Real failures (not interruptions) a job may have before it fails for good.", int
+    )
+    queued_resend_after_s: float = _setting(
+        120.0, "A queued job not picked up for this long is sent to the broker again.", float
+    )
+    pool_empty_fail_after_s: float = _setting(
+        1800.0,
+        "A queued job that no live worker may take (its pool is empty, or every "
+        "live worker blocklisted it) fails no_worker_available after this long; 0 waits forever.",
+        float,
+    )
     idempotency_ttl_s: int = _setting(86400, "How long an Idempotency-Key is remembered.", int)
-    storage_wait_limit_s: float = _setting(600.0, "While storage is unreachable a job waits this long before failing storage_unavailable.", float)
+    storage_wait_limit_s: float = _setting(
+        600.0, "While storage is unreachable a job waits this long before failing storage_unavailable.", float
+    )
 
     # --- timeouts a network partition needs ---------------------------------
     # A cut network leaves connections hanging rather than reset; without these
     # a worker, the scheduler or the API would wait on one for many minutes.
-    db_connect_timeout_s: int = _setting(5, "PostgreSQL: give up opening a connection after this long (libpq connect_timeout).", int)
+    db_connect_timeout_s: int = _setting(
+        5, "PostgreSQL: give up opening a connection after this long (libpq connect_timeout).", int
+    )
     db_keepalive_idle_s: int = _setting(10, "PostgreSQL: TCP keepalive probes start after this long idle.", int)
     db_keepalive_interval_s: int = _setting(3, "PostgreSQL: seconds between keepalive probes.", int)
-    db_keepalive_count: int = _setting(3, "PostgreSQL: unanswered keepalive probes before the connection is dropped.", int)
-    db_tcp_user_timeout_s: float = _setting(10.0, "PostgreSQL: drop a connection whose sent data stays unacknowledged this long "
-                                            "(a hung query on a cut network); 0 leaves it to the kernel (minutes).", float)
-    db_statement_timeout_s: float = _setting(120.0, "PostgreSQL: cancel any statement running longer (migrations excepted); 0: none.", float)
-    db_lock_timeout_s: float = _setting(30.0, "PostgreSQL: give up waiting for a row or table lock after this long; 0: never.", float)
-    db_idle_in_transaction_timeout_s: float = _setting(60.0, "PostgreSQL: end a session idle inside a transaction this long "
-                                                       "(a frozen or cut-off worker's locks stall the scheduler); 0: never.", float)
-    redis_connect_timeout_s: float = _setting(5.0, "Redis (broker): give up opening a connection after this long.", float)
-    redis_socket_timeout_s: float = _setting(30.0, "Redis (broker): a read or write on an open connection fails after this long.", float)
-    redis_health_check_interval_s: int = _setting(10, "Redis (broker): ping a connection idle this long before using it again.", int)
+    db_keepalive_count: int = _setting(
+        3, "PostgreSQL: unanswered keepalive probes before the connection is dropped.", int
+    )
+    db_tcp_user_timeout_s: float = _setting(
+        10.0,
+        "PostgreSQL: drop a connection whose sent data stays unacknowledged this long "
+        "(a hung query on a cut network); 0 leaves it to the kernel (minutes).",
+        float,
+    )
+    db_statement_timeout_s: float = _setting(
+        120.0, "PostgreSQL: cancel any statement running longer (migrations excepted); 0: none.", float
+    )
+    db_lock_timeout_s: float = _setting(
+        30.0, "PostgreSQL: give up waiting for a row or table lock after this long; 0: never.", float
+    )
+    db_idle_in_transaction_timeout_s: float = _setting(
+        60.0,
+        "PostgreSQL: end a session idle inside a transaction this long "
+        "(a frozen or cut-off worker's locks stall the scheduler); 0: never.",
+        float,
+    )
+    redis_connect_timeout_s: float = _setting(
+        5.0, "Redis (broker): give up opening a connection after this long.", float
+    )
+    redis_socket_timeout_s: float = _setting(
+        30.0, "Redis (broker): a read or write on an open connection fails after this long.", float
+    )
+    redis_health_check_interval_s: int = _setting(
+        10, "Redis (broker): ping a connection idle this long before using it again.", int
+    )
     s3_connect_timeout_s: float = _setting(5.0, "S3: give up opening a connection after this long.", float)
-    s3_read_timeout_s: float = _setting(60.0, "S3: a read on an open connection fails after this long (then botocore retries).", float)
-    s3_max_attempts: int = _setting(5, "S3: attempts of one request, the first included (botocore's standard retry mode).", int)
+    s3_read_timeout_s: float = _setting(
+        60.0, "S3: a read on an open connection fails after this long (then botocore retries).", float
+    )
+    s3_max_attempts: int = _setting(
+        5, "S3: attempts of one request, the first included (botocore's standard retry mode).", int
+    )
 
     # --- limits on what callers send ----------------------------------------
     max_script_chars: int = _setting(20000, "Longest script accepted (about 20 minutes of speech).", int)
     max_asset_bytes: int = _setting(25 * 1024 * 1024, "Largest upload accepted by POST /v1/assets.", int)
     max_audio_s: float = _setting(1200.0, "Longest narration audio accepted, in seconds.", float)
     # background videos, judged from their container header before any frame is decoded
-    max_video_bytes: int = _setting(64 * 1024 * 1024, "Largest video upload (a background) accepted by POST /v1/assets.", int)
+    max_video_bytes: int = _setting(
+        64 * 1024 * 1024, "Largest video upload (a background) accepted by POST /v1/assets.", int
+    )
     max_video_s: float = _setting(600.0, "Longest background video accepted, in seconds.", float)
     max_video_side: int = _setting(3840, "Longest side of a background video, in pixels.", int)
     max_video_pixels: int = _setting(3840 * 2160, "Most pixels in one frame of a background video (4K UHD).", int)
     max_video_fps: float = _setting(60.0, "Highest frame rate of a background video.", float)
 
     # --- rendering -----------------------------------------------------------
-    models: str = _setting("", "Extra render models: JSON list of {name, path, adapter, pools} or a path to such a JSON file.")
+    models: str = _setting(
+        "", "Extra render models: JSON list of {name, path, adapter, pools} or a path to such a JSON file."
+    )
     voices: str = _setting("", "Extra Piper voices: JSON object {name: path-to-.onnx} or a path to such a JSON file.")
-    render_max_batch_size: int = _setting(4, "Frames from concurrent jobs run through the model in one call, at most this "
-                                          "many (benchmarks/batching.py picked 4 on the CPU; raise it on accelerators).", int)
+    render_max_batch_size: int = _setting(
+        4,
+        "Frames from concurrent jobs run through the model in one call, at most this "
+        "many (benchmarks/batching.py picked 4 on the CPU; raise it on accelerators).",
+        int,
+    )
     render_max_batch_delay_ms: float = _setting(2.0, "Longest a frame waits for others to fill a batch.", float)
 
     # --- watermarks and provenance -------------------------------------------
     watermark_text: str = _setting("AI-generated", "Visible watermark text.")
-    watermark_position: str = _setting("bottom-right", "Visible watermark corner: top-left, top-right, bottom-left, bottom-right.")
+    watermark_position: str = _setting(
+        "bottom-right", "Visible watermark corner: top-left, top-right, bottom-left, bottom-right."
+    )
     watermark_opacity: float = _setting(0.6, "Visible watermark opacity, 0..1.", float)
     watermark_key: str = _setting("", "Secret for the invisible watermark; default a random key kept in DATA_DIR.")
     c2pa_cert: str = _setting("", "PEM certificate chain for C2PA signing; empty skips content credentials.")
     c2pa_key: str = _setting("", "PEM private key for C2PA signing.")
-    page_secret_key: str = _setting("", "Signs the web page's session cookies; default a random key kept in DATA_DIR. "
-                                    "Give every API replica the same value when they do not share DATA_DIR.")
+    page_secret_key: str = _setting(
+        "",
+        "Signs the web page's session cookies; default a random key kept in DATA_DIR. "
+        "Give every API replica the same value when they do not share DATA_DIR.",
+    )
 
     # --- webhooks -------------------------------------------------------------
-    webhook_allow_hosts: tuple[str, ...] = _setting((), "Hosts or CIDRs webhooks may reach although loopback/private.", _csv)
-    webhook_timeout_s: float = _setting(10.0, "Total deadline of one webhook delivery attempt: connecting, TLS, sending and "
-                                        "the answer together; a receiver that trickles is cut off at it.", float)
-    webhook_max_response_bytes: int = _setting(65536, "At most this much of a receiver's answer is read (the body is "
-                                               "not used); an endless body costs no more.", int)
-    webhook_receiver_in_flight: int = _setting(2, "Attempts to one receiver (a tenant's scheme, host and port) that "
-                                               "run at once in a webhook worker; more wait a few seconds.", int)
-    webhook_breaker_failures: int = _setting(5, "Attempts in a row without an HTTP answer after which a receiver's "
-                                             "circuit opens: its deliveries fail at once, without network.", int)
-    webhook_breaker_cooldown_s: float = _setting(300.0, "How long an open circuit stays open before one trial attempt.", float)
+    webhook_allow_hosts: tuple[str, ...] = _setting(
+        (), "Hosts or CIDRs webhooks may reach although loopback/private.", _csv
+    )
+    webhook_timeout_s: float = _setting(
+        10.0,
+        "Total deadline of one webhook delivery attempt: connecting, TLS, sending and "
+        "the answer together; a receiver that trickles is cut off at it.",
+        float,
+    )
+    webhook_max_response_bytes: int = _setting(
+        65536,
+        "At most this much of a receiver's answer is read (the body is not used); an endless body costs no more.",
+        int,
+    )
+    webhook_receiver_in_flight: int = _setting(
+        2,
+        "Attempts to one receiver (a tenant's scheme, host and port) that "
+        "run at once in a webhook worker; more wait a few seconds.",
+        int,
+    )
+    webhook_breaker_failures: int = _setting(
+        5,
+        "Attempts in a row without an HTTP answer after which a receiver's "
+        "circuit opens: its deliveries fail at once, without network.",
+        int,
+    )
+    webhook_breaker_cooldown_s: float = _setting(
+        300.0, "How long an open circuit stays open before one trial attempt.", float
+    )
     webhook_retry_schedule: tuple[str, ...] = _setting(
         ("5", "300", "1800", "7200", "18000", "36000", "36000"),
         "Seconds between delivery attempts (Standard Webhooks' schedule).",
@@ -127,15 +209,24 @@ class Settings:
     )
 
     # --- metrics ----------------------------------------------------------------
-    metrics_min_interval_s: float = _setting(5.0, "/metrics is computed at most once per this many seconds per API "
-                                             "process, whatever the request rate; scrapes in between get the last copy.", float)
+    metrics_min_interval_s: float = _setting(
+        5.0,
+        "/metrics is computed at most once per this many seconds per API "
+        "process, whatever the request rate; scrapes in between get the last copy.",
+        float,
+    )
     metrics_key: str = _setting("", "Bearer key that opens /metrics from any address; empty: no key opens it.")
-    metrics_allow_from: tuple[str, ...] = _setting(("127.0.0.0/8", "::1"), "Addresses or CIDRs that may read /metrics "
-                                                   "without the key (a scraper on the pod network: its CIDR).", _csv)
+    metrics_allow_from: tuple[str, ...] = _setting(
+        ("127.0.0.0/8", "::1"),
+        "Addresses or CIDRs that may read /metrics without the key (a scraper on the pod network: its CIDR).",
+        _csv,
+    )
 
     # --- logs -----------------------------------------------------------------
-    log_format: str = _setting("text", "Log lines as plain text (text) or one JSON object per event with job, tenant, "
-                               "attempt and worker ids (json).")
+    log_format: str = _setting(
+        "text",
+        "Log lines as plain text (text) or one JSON object per event with job, tenant, attempt and worker ids (json).",
+    )
 
     # --- tenants --------------------------------------------------------------
     tenant_max_in_flight: int = _setting(1000, "Default limit of queued+running jobs per tenant; beyond it 429.", int)
@@ -182,8 +273,10 @@ class Settings:
         if not 0.0 <= self.watermark_opacity <= 1.0:
             raise ConfigError(f"{PREFIX}WATERMARK_OPACITY must be within 0..1")
         if not 0 < self.webhook_timeout_s <= 50:  # a delivery is handed out again after 60 s (tasks/webhooks.py)
-            raise ConfigError(f"{PREFIX}WEBHOOK_TIMEOUT_S must be within 0..50 s: a delivery still running after "
-                              "60 s would be handed out a second time")
+            raise ConfigError(
+                f"{PREFIX}WEBHOOK_TIMEOUT_S must be within 0..50 s: a delivery still running after "
+                "60 s would be handed out a second time"
+            )
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"{PREFIX}LOG_FORMAT: {self.log_format!r} is neither text nor json")
         return dataclasses.replace(self, **changes)

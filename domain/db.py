@@ -42,11 +42,16 @@ class DatabaseTimeouts:
 
     @classmethod
     def of(cls, settings: Settings) -> DatabaseTimeouts:
-        return cls(connect_timeout_s=settings.db_connect_timeout_s, keepalive_idle_s=settings.db_keepalive_idle_s,
-                   keepalive_interval_s=settings.db_keepalive_interval_s, keepalive_count=settings.db_keepalive_count,
-                   tcp_user_timeout_s=settings.db_tcp_user_timeout_s, statement_timeout_s=settings.db_statement_timeout_s,
-                   lock_timeout_s=settings.db_lock_timeout_s,
-                   idle_in_transaction_timeout_s=settings.db_idle_in_transaction_timeout_s)
+        return cls(
+            connect_timeout_s=settings.db_connect_timeout_s,
+            keepalive_idle_s=settings.db_keepalive_idle_s,
+            keepalive_interval_s=settings.db_keepalive_interval_s,
+            keepalive_count=settings.db_keepalive_count,
+            tcp_user_timeout_s=settings.db_tcp_user_timeout_s,
+            statement_timeout_s=settings.db_statement_timeout_s,
+            lock_timeout_s=settings.db_lock_timeout_s,
+            idle_in_transaction_timeout_s=settings.db_idle_in_transaction_timeout_s,
+        )
 
     def connect_args(self) -> dict[str, Any]:
         """Keyword arguments for psycopg.connect (libpq connection parameters)."""
@@ -59,9 +64,15 @@ class DatabaseTimeouts:
         }
         if self.tcp_user_timeout_s > 0:
             args["tcp_user_timeout"] = int(self.tcp_user_timeout_s * 1000)
-        options = [f"-c {name}={int(seconds * 1000)}" for name, seconds in
-                   (("statement_timeout", self.statement_timeout_s), ("lock_timeout", self.lock_timeout_s),
-                    ("idle_in_transaction_session_timeout", self.idle_in_transaction_timeout_s)) if seconds > 0]
+        options = [
+            f"-c {name}={int(seconds * 1000)}"
+            for name, seconds in (
+                ("statement_timeout", self.statement_timeout_s),
+                ("lock_timeout", self.lock_timeout_s),
+                ("idle_in_transaction_session_timeout", self.idle_in_transaction_timeout_s),
+            )
+            if seconds > 0
+        ]
         if options:
             args["options"] = " ".join(options)
         return args
@@ -93,8 +104,14 @@ def engine_for(url: str, pre_ping: bool = True, timeouts: DatabaseTimeouts = Dat
         return engine
     # pre_ping replaces connections a PostgreSQL restart or a dropped
     # connection left dead, instead of failing the next request with them.
-    return sa.create_engine(url, pool_pre_ping=pre_ping, pool_size=10, max_overflow=20, pool_recycle=1800,
-                            connect_args=timeouts.connect_args())
+    return sa.create_engine(
+        url,
+        pool_pre_ping=pre_ping,
+        pool_size=10,
+        max_overflow=20,
+        pool_recycle=1800,
+        connect_args=timeouts.connect_args(),
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -104,12 +121,23 @@ def read_engine_for(url: str, timeouts: DatabaseTimeouts = DatabaseTimeouts()) -
     on a connection a database restart left dead instead."""
     if url.startswith("sqlite"):
         return engine_for(url)
-    return sa.create_engine(url, pool_pre_ping=False, pool_size=10, max_overflow=20, pool_recycle=1800,
-                            isolation_level="AUTOCOMMIT", connect_args=timeouts.connect_args())
+    return sa.create_engine(
+        url,
+        pool_pre_ping=False,
+        pool_size=10,
+        max_overflow=20,
+        pool_recycle=1800,
+        isolation_level="AUTOCOMMIT",
+        connect_args=timeouts.connect_args(),
+    )
 
 
-def read_one(url: str, statement: sa.Executable, params: dict[str, Any] | None = None,
-             timeouts: DatabaseTimeouts = DatabaseTimeouts()) -> Any:
+def read_one(
+    url: str,
+    statement: sa.Executable,
+    params: dict[str, Any] | None = None,
+    timeouts: DatabaseTimeouts = DatabaseTimeouts(),
+) -> Any:
     """The first row of ``statement``. A hot caller passes a statement built once, with bind
     parameters in ``params``: building a joined select costs more CPU than the round trip."""
     for attempt in (1, 2):
@@ -125,7 +153,9 @@ def session_factory(settings: Settings, *, pre_ping: bool = True) -> sessionmake
     """Sessions for these settings. ``pre_ping=False`` saves a round trip per
     transaction, for callers whose writes go through ``in_transaction`` (which
     retries on a connection a database restart left dead)."""
-    return sessionmaker(engine_for(settings.database_url, pre_ping, DatabaseTimeouts.of(settings)), expire_on_commit=False)
+    return sessionmaker(
+        engine_for(settings.database_url, pre_ping, DatabaseTimeouts.of(settings)), expire_on_commit=False
+    )
 
 
 @contextlib.contextmanager
@@ -159,8 +189,13 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError))
 
 
-def in_transaction(factory: sessionmaker[Session], fn: Callable[[Session], T], *, limit_s: float = 120.0,
-                   between_tries: Callable[[], None] | None = None) -> T:
+def in_transaction(
+    factory: sessionmaker[Session],
+    fn: Callable[[Session], T],
+    *,
+    limit_s: float = 120.0,
+    between_tries: Callable[[], None] | None = None,
+) -> T:
     """Run ``fn(session)`` in its own transaction, again (backoff with jitter)
     while the database has a bad minute. ``fn`` must be safe to run twice:
     every worker-side write is fenced, so a retry after a commit whose reply
@@ -168,9 +203,13 @@ def in_transaction(factory: sessionmaker[Session], fn: Callable[[Session], T], *
     before each retry and may raise to give up at once (an attempt whose
     lease ran out while the database could not be reached)."""
 
-    @retry(retry=retry_if_exception(is_transient), stop=stop_after_delay(limit_s),
-           wait=wait_random_exponential(multiplier=0.2, max=5), reraise=True,
-           before_sleep=(lambda _state: between_tries()) if between_tries else None)
+    @retry(
+        retry=retry_if_exception(is_transient),
+        stop=stop_after_delay(limit_s),
+        wait=wait_random_exponential(multiplier=0.2, max=5),
+        reraise=True,
+        before_sleep=(lambda _state: between_tries()) if between_tries else None,
+    )
     def attempt() -> T:
         with factory() as session, session.begin():
             return fn(session)

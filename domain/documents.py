@@ -39,15 +39,23 @@ def output_document(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: 
         out["expires_at"] = iso(utcnow() + timedelta(seconds=expiry_s))
         files = {}
         for name, meta in (job.output.get("files") or {}).items():
-            files[name] = {"url": _absolute(sign(meta["key"], expiry_s), base_url),
-                           "content_type": meta.get("content_type"), "bytes": meta.get("bytes")}
+            files[name] = {
+                "url": _absolute(sign(meta["key"], expiry_s), base_url),
+                "content_type": meta.get("content_type"),
+                "bytes": meta.get("bytes"),
+            }
         out["files"] = files
         # a composed job's extra cuts, signed like the main video; the worker stores them with their keys
         out["renditions"] = [
-            {**{k: v for k, v in cut.items() if k != "key"},
-             "url": _absolute(sign(cut["key"], expiry_s, filename=f"{job.id}-{cut.get('width')}x{cut.get('height')}"
-                                                                    f".{extension}"), base_url)}
-            for cut in job.output.get("renditions") or []]
+            {
+                **{k: v for k, v in cut.items() if k != "key"},
+                "url": _absolute(
+                    sign(cut["key"], expiry_s, filename=f"{job.id}-{cut.get('width')}x{cut.get('height')}.{extension}"),
+                    base_url,
+                ),
+            }
+            for cut in job.output.get("renditions") or []
+        ]
     return out
 
 
@@ -74,7 +82,11 @@ def eta_seconds(job: Job) -> float | None:
 def job_document(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: str = "") -> dict[str, Any]:
     """A job as its status endpoint shows it; links are signed only for a succeeded job."""
     succeeded = job.status == JobState.SUCCEEDED
-    error = {"code": job.error_code, "message": job.error_message} if job.error_code and job.status == JobState.FAILED else None
+    error = (
+        {"code": job.error_code, "message": job.error_message}
+        if job.error_code and job.status == JobState.FAILED
+        else None
+    )
     return {
         "id": job.id,
         "status": job.status,
@@ -110,13 +122,21 @@ def _template_of(job: Job) -> dict[str, Any] | None:
 
 
 def batch_document(session: Session, batch: Batch) -> dict[str, Any]:
-    counts = dict(session.execute(sa.select(Job.status, sa.func.count()).where(Job.batch_id == batch.id)
-                                  .group_by(Job.status)).all())
+    counts = dict(
+        session.execute(
+            sa.select(Job.status, sa.func.count()).where(Job.batch_id == batch.id).group_by(Job.status)
+        ).all()
+    )
     job_ids = session.scalars(sa.select(Job.id).where(Job.batch_id == batch.id).order_by(Job.id)).all()
-    return {"id": batch.id, "size": batch.size,
-            "counts": {s.value: counts.get(s.value, 0) for s in JobState},
-            "job_ids": list(job_ids), "metadata": batch.metadata_ or {}, "created_at": iso(batch.created_at),
-            "completed_at": iso(batch.completed_at)}
+    return {
+        "id": batch.id,
+        "size": batch.size,
+        "counts": {s.value: counts.get(s.value, 0) for s in JobState},
+        "job_ids": list(job_ids),
+        "metadata": batch.metadata_ or {},
+        "created_at": iso(batch.created_at),
+        "completed_at": iso(batch.completed_at),
+    }
 
 
 def batch_summaries(session: Session, batches: list[Batch]) -> list[dict[str, Any]]:
@@ -124,49 +144,96 @@ def batch_summaries(session: Session, batches: list[Batch]) -> list[dict[str, An
     counts: dict[str, dict[str, int]] = {b.id: {} for b in batches}
     if batches:
         for batch_id, status, n in session.execute(
-                sa.select(Job.batch_id, Job.status, sa.func.count()).where(Job.batch_id.in_(list(counts)))
-                .group_by(Job.batch_id, Job.status)):
+            sa.select(Job.batch_id, Job.status, sa.func.count())
+            .where(Job.batch_id.in_(list(counts)))
+            .group_by(Job.batch_id, Job.status)
+        ):
             if batch_id is not None:  # the query asks for these batches' jobs only
                 counts[batch_id][status] = n
-    return [{"id": b.id, "size": b.size, "counts": {s.value: counts[b.id].get(s.value, 0) for s in JobState},
-             "metadata": b.metadata_ or {}, "created_at": iso(b.created_at), "completed_at": iso(b.completed_at)}
-            for b in batches]
+    return [
+        {
+            "id": b.id,
+            "size": b.size,
+            "counts": {s.value: counts[b.id].get(s.value, 0) for s in JobState},
+            "metadata": b.metadata_ or {},
+            "created_at": iso(b.created_at),
+            "completed_at": iso(b.completed_at),
+        }
+        for b in batches
+    ]
 
 
 def asset_document(asset: Asset) -> dict[str, Any]:
-    return {"id": asset.id, "kind": asset.kind, "purpose": asset.purpose, "content_type": asset.content_type,
-            "bytes": asset.bytes,
-            "sha256": asset.sha256, "info": asset.info, "created_at": iso(asset.created_at)}
+    return {
+        "id": asset.id,
+        "kind": asset.kind,
+        "purpose": asset.purpose,
+        "content_type": asset.content_type,
+        "bytes": asset.bytes,
+        "sha256": asset.sha256,
+        "info": asset.info,
+        "created_at": iso(asset.created_at),
+    }
 
 
 def endpoint_document(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> dict[str, Any]:
     """An endpoint; its signing secret only in the answers that make one (create, rotate): shown once."""
-    document = {"id": endpoint.id, "url": endpoint.url, "events": endpoint.events,
-                "disabled": endpoint.disabled_at is not None, "disabled_reason": endpoint.disabled_reason,
-                "created_at": iso(endpoint.created_at)}
+    document = {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "events": endpoint.events,
+        "disabled": endpoint.disabled_at is not None,
+        "disabled_reason": endpoint.disabled_reason,
+        "created_at": iso(endpoint.created_at),
+    }
     if with_secret:
         document["secret"] = endpoint.secret
     return document
 
 
 def delivery_document(d: WebhookDelivery) -> dict[str, Any]:
-    return {"id": d.id, "event_id": d.event_id, "event_type": d.event_type, "url": d.url, "status": d.status,
-            "attempts": d.attempts, "last_status_code": d.last_status_code, "last_error": d.last_error,
-            "next_attempt_at": iso(d.next_attempt_at), "delivered_at": iso(d.delivered_at), "log": d.log or [],
-            "created_at": iso(d.created_at)}
+    return {
+        "id": d.id,
+        "event_id": d.event_id,
+        "event_type": d.event_type,
+        "url": d.url,
+        "status": d.status,
+        "attempts": d.attempts,
+        "last_status_code": d.last_status_code,
+        "last_error": d.last_error,
+        "next_attempt_at": iso(d.next_attempt_at),
+        "delivered_at": iso(d.delivered_at),
+        "log": d.log or [],
+        "created_at": iso(d.created_at),
+    }
 
 
 def event_document(event: JobEvent) -> dict[str, Any]:
-    return {"id": event.id, "at": iso(event.at), "kind": event.kind, "from_status": event.from_status,
-            "to_status": event.to_status, "attempt": event.attempt, "worker": event.worker, "detail": event.detail or {}}
+    return {
+        "id": event.id,
+        "at": iso(event.at),
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "attempt": event.attempt,
+        "worker": event.worker,
+        "detail": event.detail or {},
+    }
 
 
 def key_document(key: ApiKey, tenant_name: str | None = None) -> dict[str, Any]:
     """A key as its owner or an operator sees it: never the key itself (it is shown once, at creation)."""
-    return {"id": key.id, "prefix": key.prefix, "tenant_id": key.tenant_id,
-            "tenant": tenant_name if tenant_name is not None else key.tenant.name, "scope": key.scope,
-            "created_at": iso(key.created_at), "revoked_at": iso(key.revoked_at), "expires_at": iso(key.expires_at),
-            "minted_by": key.minted_by}
+    return {
+        "id": key.id,
+        "prefix": key.prefix,
+        "tenant_id": key.tenant_id,
+        "tenant": tenant_name if tenant_name is not None else key.tenant.name,
+        "scope": key.scope,
+        "created_at": iso(key.created_at),
+        "revoked_at": iso(key.revoked_at),
+        "expires_at": iso(key.expires_at),
+        "minted_by": key.minted_by,
+    }
 
 
 #: JSON Schema's names for a render parameter's Python type
@@ -174,5 +241,13 @@ _TYPE_NAMES = {int: "integer", float: "number", bool: "boolean"}
 
 
 def param_document(p: Param) -> dict[str, Any]:
-    return {"name": p.name, "type": _TYPE_NAMES[p.kind], "default": p.default, "minimum": p.minimum,
-            "maximum": p.maximum, "multiple_of": p.multiple_of, "description": p.doc, "acts": p.acts}
+    return {
+        "name": p.name,
+        "type": _TYPE_NAMES[p.kind],
+        "default": p.default,
+        "minimum": p.minimum,
+        "maximum": p.maximum,
+        "multiple_of": p.multiple_of,
+        "description": p.doc,
+        "acts": p.acts,
+    }

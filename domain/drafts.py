@@ -31,8 +31,11 @@ def draft_render(params: dict[str, Any], canvas: dict[str, int] | None = None) -
     smaller ``canvas`` of the same shape, without the renditions (approval renders them)."""
     half = int(params["resolution"]) // 2 // 16 * 16
     resolution = max(DRAFT_MIN_RESOLUTION, min(DRAFT_MAX_RESOLUTION, half))
-    render = {"resolution": min(resolution, int(params["resolution"])), "fps": min(DRAFT_FPS, int(params["fps"])),
-              "preset": DRAFT_PRESET}
+    render = {
+        "resolution": min(resolution, int(params["resolution"])),
+        "fps": min(DRAFT_FPS, int(params["fps"])),
+        "preset": DRAFT_PRESET,
+    }
     if canvas is not None:
         render["canvas"] = draft_canvas(canvas)
     return render

@@ -15,8 +15,16 @@ class ProblemError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, detail: str, status: int | None = None, *, title: str | None = None,
-                 errors: Any = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        code: str,
+        detail: str,
+        status: int | None = None,
+        *,
+        title: str | None = None,
+        errors: Any = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(detail)
         self.code = code
         self.detail = detail
@@ -59,4 +67,3 @@ class StaleAttempt(Exception):
 
 class Interrupted(Exception):
     """The worker is draining: hand the job back without counting an attempt."""
-

@@ -29,10 +29,28 @@ BLOCK_AFTER_FAILURES_ON_WORKER = 2
 POISON_AFTER_WORKERS = 3
 
 
-def add_event(session: Session, job: Job | str, kind: str, *, from_status: str | None = None,
-              to_status: str | None = None, attempt: int = 0, worker: str | None = None, **detail: Any) -> None:
-    session.add(JobEvent(job_id=job if isinstance(job, str) else job.id, kind=kind, from_status=from_status,
-                         to_status=to_status, attempt=attempt, worker=worker, detail=detail))
+def add_event(
+    session: Session,
+    job: Job | str,
+    kind: str,
+    *,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    attempt: int = 0,
+    worker: str | None = None,
+    **detail: Any,
+) -> None:
+    session.add(
+        JobEvent(
+            job_id=job if isinstance(job, str) else job.id,
+            kind=kind,
+            from_status=from_status,
+            to_status=to_status,
+            attempt=attempt,
+            worker=worker,
+            detail=detail,
+        )
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,21 +98,42 @@ def claim(session: Session, job_id: str, worker: str, lease_s: float) -> Claim:
         raise ClaimRefused("backing off")
     if (job.failed_on or {}).get(worker, 0) >= BLOCK_AFTER_FAILURES_ON_WORKER:
         # hand it back to the dispatcher so another worker gets it
-        session.execute(sa.update(Job).where(Job.id == job_id, Job.status == JobState.QUEUED)
-                        .values(enqueued_at=None, not_before=now + timedelta(seconds=2)))
+        session.execute(
+            sa.update(Job)
+            .where(Job.id == job_id, Job.status == JobState.QUEUED)
+            .values(enqueued_at=None, not_before=now + timedelta(seconds=2))
+        )
         add_event(session, job_id, EventType.BLOCKLISTED, attempt=job.attempt, worker=worker)
         raise ClaimRefused("worker blocklisted for this job")
     token = job.attempt + 1
     result = session.execute(
         sa.update(Job)
         .where(Job.id == job_id, Job.status == JobState.QUEUED, Job.attempt == job.attempt)
-        .values(status=JobState.RUNNING, attempt=token, worker=worker, stage=None, lease_expires_at=now + timedelta(seconds=lease_s),
-                started_at=sa.func.coalesce(Job.started_at, now), updated_at=now, version=Job.version + 1)
+        .values(
+            status=JobState.RUNNING,
+            attempt=token,
+            worker=worker,
+            stage=None,
+            lease_expires_at=now + timedelta(seconds=lease_s),
+            started_at=sa.func.coalesce(Job.started_at, now),
+            updated_at=now,
+            version=Job.version + 1,
+        )
     )
     if rows_changed(result) != 1:
         raise ClaimRefused("another worker claimed it first")
-    session.add(JobAttempt(job_id=job_id, number=token, worker=worker, outcome=AttemptOutcome.RUNNING.value, started_at=now))
-    add_event(session, job_id, EventType.CLAIMED, from_status=JobState.QUEUED, to_status=JobState.RUNNING, attempt=token, worker=worker)
+    session.add(
+        JobAttempt(job_id=job_id, number=token, worker=worker, outcome=AttemptOutcome.RUNNING.value, started_at=now)
+    )
+    add_event(
+        session,
+        job_id,
+        EventType.CLAIMED,
+        from_status=JobState.QUEUED,
+        to_status=JobState.RUNNING,
+        attempt=token,
+        worker=worker,
+    )
     return Claim(job_id, token, worker, job.tenant_id, job.pool, dict(job.spec), job.wm_code)
 
 
@@ -112,7 +151,9 @@ def _write(session: Session, claim: Claim, **values: Any) -> None:
 def heartbeat(session: Session, claim: Claim, lease_s: float) -> None:
     """Extend the lease; raises StaleAttempt if the job moved on."""
     now = utcnow()
-    result = session.execute(sa.update(Job).where(_fenced(claim)).values(lease_expires_at=now + timedelta(seconds=lease_s)))
+    result = session.execute(
+        sa.update(Job).where(_fenced(claim)).values(lease_expires_at=now + timedelta(seconds=lease_s))
+    )
     if rows_changed(result) != 1:
         raise StaleAttempt(f"{claim.job_id}: lease lost")
 
@@ -121,14 +162,27 @@ def report_progress(session: Session, claim: Claim, stage: Stage, progress: floa
     _write(session, claim, stage=stage.value, progress=progress, version=Job.version + 1)
 
 
-def record_segment(session: Session, claim: Claim, index: int, storage_key: str, frames: int, duration_s: float) -> None:
+def record_segment(
+    session: Session, claim: Claim, index: int, storage_key: str, frames: int, duration_s: float
+) -> None:
     """Record a finished segment, fenced: a stale attempt cannot add one."""
     still_ours = session.execute(sa.select(Job.id).where(_fenced(claim)).with_for_update()).first()
     if still_ours is None:
         raise StaleAttempt(f"{claim.job_id}: attempt {claim.token} no longer owns the job")
-    session.add(Segment(job_id=claim.job_id, index=index, storage_key=storage_key, frames=frames,
-                        duration_s=duration_s, attempt=claim.token, worker=claim.worker))
-    add_event(session, claim.job_id, EventType.SEGMENT, attempt=claim.token, worker=claim.worker, index=index, frames=frames)
+    session.add(
+        Segment(
+            job_id=claim.job_id,
+            index=index,
+            storage_key=storage_key,
+            frames=frames,
+            duration_s=duration_s,
+            attempt=claim.token,
+            worker=claim.worker,
+        )
+    )
+    add_event(
+        session, claim.job_id, EventType.SEGMENT, attempt=claim.token, worker=claim.worker, index=index, frames=frames
+    )
 
 
 def finished_segments(session: Session, job_id: str) -> dict[int, Segment]:
@@ -146,15 +200,35 @@ def _end_attempt(session: Session, claim: Claim, outcome: AttemptOutcome, error_
 
 def succeed(session: Session, claim: Claim, output: dict[str, Any], timings: dict[str, Any]) -> None:
     now = utcnow()
-    _write(session, claim, status=JobState.SUCCEEDED, stage=None, progress=1.0, output=output, timings=timings,
-           finished_at=now, lease_expires_at=None, error_code=None, error_message=None, version=Job.version + 1)
+    _write(
+        session,
+        claim,
+        status=JobState.SUCCEEDED,
+        stage=None,
+        progress=1.0,
+        output=output,
+        timings=timings,
+        finished_at=now,
+        lease_expires_at=None,
+        error_code=None,
+        error_message=None,
+        version=Job.version + 1,
+    )
     _end_attempt(session, claim, AttemptOutcome.SUCCEEDED)
-    add_event(session, claim.job_id, EventType.SUCCEEDED, from_status=JobState.RUNNING, to_status=JobState.SUCCEEDED,
-              attempt=claim.token, worker=claim.worker)
+    add_event(
+        session,
+        claim.job_id,
+        EventType.SUCCEEDED,
+        from_status=JobState.RUNNING,
+        to_status=JobState.SUCCEEDED,
+        attempt=claim.token,
+        worker=claim.worker,
+    )
 
 
-def fail_attempt(session: Session, claim: Claim, code: str, message: str, *, retryable: bool,
-                 max_failures: int) -> JobState:
+def fail_attempt(
+    session: Session, claim: Claim, code: str, message: str, *, retryable: bool, max_failures: int
+) -> JobState:
     """Record a real failure. Returns the job's new status: queued (retry later) or failed."""
     job = session.get(Job, claim.job_id, with_for_update=True)
     if job is None or job.attempt != claim.token or job.status != JobState.RUNNING:
@@ -174,23 +248,65 @@ def fail_attempt(session: Session, claim: Claim, code: str, message: str, *, ret
         # exponential backoff with jitter: 5 s, 10 s, 20 s … capped at 5 min
         delay = min(300.0, 5.0 * 2 ** (failures - 1)) * random.uniform(0.8, 1.2)
         status = JobState.QUEUED
-        values = dict(enqueued_at=None, not_before=now + timedelta(seconds=delay),
-                      error_code=code, error_message=message, stage=None, progress=0.0)
-    _write(session, claim, failures=failures, failed_on=failed_on, lease_expires_at=None, worker=None,
-           version=Job.version + 1, status=status, **values)
+        values = dict(
+            enqueued_at=None,
+            not_before=now + timedelta(seconds=delay),
+            error_code=code,
+            error_message=message,
+            stage=None,
+            progress=0.0,
+        )
+    _write(
+        session,
+        claim,
+        failures=failures,
+        failed_on=failed_on,
+        lease_expires_at=None,
+        worker=None,
+        version=Job.version + 1,
+        status=status,
+        **values,
+    )
     _end_attempt(session, claim, AttemptOutcome.FAILED, code)
-    add_event(session, claim.job_id, EventType.FAILED if final else EventType.RETRYING, from_status=JobState.RUNNING, to_status=status,
-              attempt=claim.token, worker=claim.worker, code=code, message=message[:2000])
+    add_event(
+        session,
+        claim.job_id,
+        EventType.FAILED if final else EventType.RETRYING,
+        from_status=JobState.RUNNING,
+        to_status=status,
+        attempt=claim.token,
+        worker=claim.worker,
+        code=code,
+        message=message[:2000],
+    )
     return status
 
 
 def hand_back(session: Session, claim: Claim, reason: str) -> None:
     """The worker is going away: requeue without using up the retry budget."""
-    _write(session, claim, status=JobState.QUEUED, enqueued_at=None, not_before=None, worker=None, lease_expires_at=None,
-           stage=None, interruptions=Job.interruptions + 1, version=Job.version + 1)
+    _write(
+        session,
+        claim,
+        status=JobState.QUEUED,
+        enqueued_at=None,
+        not_before=None,
+        worker=None,
+        lease_expires_at=None,
+        stage=None,
+        interruptions=Job.interruptions + 1,
+        version=Job.version + 1,
+    )
     _end_attempt(session, claim, AttemptOutcome.INTERRUPTED, reason)
-    add_event(session, claim.job_id, EventType.REQUEUED, from_status=JobState.RUNNING, to_status=JobState.QUEUED, attempt=claim.token,
-              worker=claim.worker, reason=reason)
+    add_event(
+        session,
+        claim.job_id,
+        EventType.REQUEUED,
+        from_status=JobState.RUNNING,
+        to_status=JobState.QUEUED,
+        attempt=claim.token,
+        worker=claim.worker,
+        reason=reason,
+    )
 
 
 #: a cancel re-reads and tries again this often when the job moved under it (claimed, handed back)
@@ -210,16 +326,28 @@ def cancel(session: Session, job: Job) -> bool:
             return False
         src, attempt, now = job.status, job.attempt, utcnow()
         result = session.execute(
-            sa.update(Job).where(Job.id == job.id, Job.status == src, Job.attempt == attempt)
-            .values(status=JobState.CANCELED, finished_at=now, updated_at=now, stage=None, lease_expires_at=None,
-                    version=Job.version + 1)
+            sa.update(Job)
+            .where(Job.id == job.id, Job.status == src, Job.attempt == attempt)
+            .values(
+                status=JobState.CANCELED,
+                finished_at=now,
+                updated_at=now,
+                stage=None,
+                lease_expires_at=None,
+                version=Job.version + 1,
+            )
             .execution_options(synchronize_session=False)
         )
         if rows_changed(result) == 1:
             if src == JobState.RUNNING:
-                session.execute(sa.update(JobAttempt).where(JobAttempt.job_id == job.id, JobAttempt.number == attempt)
-                                .values(outcome=AttemptOutcome.SUPERSEDED.value, ended_at=now))
-            add_event(session, job.id, EventType.CANCELED, from_status=src, to_status=JobState.CANCELED, attempt=attempt)
+                session.execute(
+                    sa.update(JobAttempt)
+                    .where(JobAttempt.job_id == job.id, JobAttempt.number == attempt)
+                    .values(outcome=AttemptOutcome.SUPERSEDED.value, ended_at=now)
+                )
+            add_event(
+                session, job.id, EventType.CANCELED, from_status=src, to_status=JobState.CANCELED, attempt=attempt
+            )
             session.refresh(job)
             return True
         session.refresh(job)  # moved under us: read what it is now
@@ -232,17 +360,37 @@ def retry(session: Session, job: Job) -> bool:
     if job.status not in (JobState.FAILED.value, JobState.CANCELED.value):
         return False
     src, now = job.status, utcnow()
-    before: dict[str, Any] = {"previous_error": job.error_code, "previous_failures": job.failures,
-              "previous_failed_on": dict(job.failed_on or {})}
+    before: dict[str, Any] = {
+        "previous_error": job.error_code,
+        "previous_failures": job.failures,
+        "previous_failed_on": dict(job.failed_on or {}),
+    }
     result = session.execute(
-        sa.update(Job).where(Job.id == job.id, Job.status == src, Job.attempt == job.attempt)
-        .values(status=JobState.QUEUED, stage=None, progress=0.0, worker=None, lease_expires_at=None, enqueued_at=None,
-                not_before=None, started_at=None, finished_at=None, error_code=None, error_message=None, failures=0,
-                failed_on={}, updated_at=now, version=Job.version + 1)
+        sa.update(Job)
+        .where(Job.id == job.id, Job.status == src, Job.attempt == job.attempt)
+        .values(
+            status=JobState.QUEUED,
+            stage=None,
+            progress=0.0,
+            worker=None,
+            lease_expires_at=None,
+            enqueued_at=None,
+            not_before=None,
+            started_at=None,
+            finished_at=None,
+            error_code=None,
+            error_message=None,
+            failures=0,
+            failed_on={},
+            updated_at=now,
+            version=Job.version + 1,
+        )
     )
     if rows_changed(result) != 1:
         return False
-    add_event(session, job.id, EventType.RETRIED, from_status=src, to_status=JobState.QUEUED, attempt=job.attempt, **before)
+    add_event(
+        session, job.id, EventType.RETRIED, from_status=src, to_status=JobState.QUEUED, attempt=job.attempt, **before
+    )
     return True
 
 
@@ -250,15 +398,35 @@ def requeue_expired_leases(session: Session, now: datetime | None = None, limit:
     """Running jobs whose worker stopped heartbeating: an interruption, not a failure."""
     now = now or utcnow()
     jobs = session.scalars(
-        sa.select(Job).where(Job.status == JobState.RUNNING, Job.lease_expires_at < now).limit(limit).with_for_update(skip_locked=True)
+        sa.select(Job)
+        .where(Job.status == JobState.RUNNING, Job.lease_expires_at < now)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     ).all()
     for job in jobs:
         assert can_move(job.status, JobState.QUEUED)
-        session.execute(sa.update(JobAttempt).where(JobAttempt.job_id == job.id, JobAttempt.number == job.attempt)
-                        .values(outcome=AttemptOutcome.INTERRUPTED.value, error_code="worker_lost", ended_at=now))
-        add_event(session, job.id, EventType.REQUEUED, from_status=JobState.RUNNING, to_status=JobState.QUEUED, attempt=job.attempt,
-                  worker=job.worker, reason="worker_lost")
-        job.status, job.enqueued_at, job.worker, job.lease_expires_at, job.stage = JobState.QUEUED, None, None, None, None
+        session.execute(
+            sa.update(JobAttempt)
+            .where(JobAttempt.job_id == job.id, JobAttempt.number == job.attempt)
+            .values(outcome=AttemptOutcome.INTERRUPTED.value, error_code="worker_lost", ended_at=now)
+        )
+        add_event(
+            session,
+            job.id,
+            EventType.REQUEUED,
+            from_status=JobState.RUNNING,
+            to_status=JobState.QUEUED,
+            attempt=job.attempt,
+            worker=job.worker,
+            reason="worker_lost",
+        )
+        job.status, job.enqueued_at, job.worker, job.lease_expires_at, job.stage = (
+            JobState.QUEUED,
+            None,
+            None,
+            None,
+            None,
+        )
         job.interruptions += 1
         job.version += 1
         job.updated_at = now

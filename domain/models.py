@@ -191,7 +191,9 @@ class TemplateVersion(Base):
     __tablename__ = "template_versions"
     __table_args__ = (sa.UniqueConstraint("template_id", "version", name="uq_template_versions_template_version"),)
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     template_id: Mapped[str] = mapped_column(sa.ForeignKey("templates.id"), index=True)
     version: Mapped[int]
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -269,7 +271,9 @@ class JobEvent(Base):
 
     __tablename__ = "job_events"
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     job_id: Mapped[str] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(EnumString(EventType, 32))
@@ -284,7 +288,9 @@ class JobAttempt(Base):
     __tablename__ = "job_attempts"
     __table_args__ = (sa.UniqueConstraint("job_id", "number", name="uq_job_attempts_job_number"),)
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     job_id: Mapped[str] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
     worker: Mapped[str] = mapped_column(sa.String(200))
@@ -300,7 +306,9 @@ class Segment(Base):
     __tablename__ = "segments"
     __table_args__ = (sa.UniqueConstraint("job_id", "index", name="uq_segments_job_index"),)
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     job_id: Mapped[str] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     index: Mapped[int]
     storage_key: Mapped[str] = mapped_column(sa.String(300))

@@ -59,9 +59,11 @@ def reap_dead_workers(session: Session, settings: Settings) -> int:
     """Mark offline the workers that are no longer live by the definition above
     (silent for TALKFARM_WORKER_DEAD_AFTER_S); the scheduler calls this."""
     cutoff = utcnow() - timedelta(seconds=settings.worker_dead_after_s)
-    return rows_changed(session.execute(
-        sa.update(Worker).where(Worker.heartbeat_at < cutoff, Worker.state != "offline").values(state="offline")
-    ))
+    return rows_changed(
+        session.execute(
+            sa.update(Worker).where(Worker.heartbeat_at < cutoff, Worker.state != "offline").values(state="offline")
+        )
+    )
 
 
 def pool_stats(session: Session, settings: Settings) -> dict[str, PoolStats]:
@@ -83,7 +85,8 @@ def pool_stats(session: Session, settings: Settings) -> dict[str, PoolStats]:
         s.providers = sorted(set(s.providers) | set(worker.providers or []))
     rows = session.execute(
         sa.select(Job.pool, Job.status, sa.func.count(), sa.func.min(Job.created_at))
-        .where(Job.status.in_((JobState.QUEUED, JobState.RUNNING))).group_by(Job.pool, Job.status)
+        .where(Job.status.in_((JobState.QUEUED, JobState.RUNNING)))
+        .group_by(Job.pool, Job.status)
     ).all()
     for pool, status, count, oldest in rows:
         s = stats.get(pool)

@@ -37,5 +37,7 @@ def preset_path(name: str) -> Path:
         return PRESETS[name]
     except KeyError:
         raise ProblemError(
-            "avatar_preset_unknown", f"no preset portrait named {name!r}; presets are: {', '.join(sorted(PRESETS))}", 422
+            "avatar_preset_unknown",
+            f"no preset portrait named {name!r}; presets are: {', '.join(sorted(PRESETS))}",
+            422,
         ) from None

@@ -40,9 +40,13 @@ class StrandedJob:
 
 
 def _workers_seen(session: Session, pool: str, since: datetime) -> list[sa.Row[str, datetime, str]]:
-    return list(session.execute(
-        sa.select(Worker.id, Worker.heartbeat_at, Worker.state).where(Worker.tag == pool, Worker.heartbeat_at >= since)
-    ).all())
+    return list(
+        session.execute(
+            sa.select(Worker.id, Worker.heartbeat_at, Worker.state).where(
+                Worker.tag == pool, Worker.heartbeat_at >= since
+            )
+        ).all()
+    )
 
 
 def stranded_jobs(session: Session, settings: Settings, pool: str, limit: int = 1000) -> list[StrandedJob]:
@@ -52,7 +56,9 @@ def stranded_jobs(session: Session, settings: Settings, pool: str, limit: int = 
     recent_cutoff = now - timedelta(seconds=max(settings.pool_empty_fail_after_s, settings.worker_dead_after_s))
     seen = _workers_seen(session, pool, recent_cutoff)
     live = [w for w in seen if w.heartbeat_at >= live_cutoff and w.state in TAKING_STATES]
-    query = sa.select(Job.id, Job.failed_on, Job.updated_at).where(Job.pool == pool, Job.status == JobState.QUEUED.value)
+    query = sa.select(Job.id, Job.failed_on, Job.updated_at).where(
+        Job.pool == pool, Job.status == JobState.QUEUED.value
+    )
     if live:
         # with a live worker, only a job that failed on it (twice) can be refused by it
         query = query.where(Job.failures >= BLOCK_AFTER_FAILURES_ON_WORKER)
@@ -77,11 +83,18 @@ def stranded_count(session: Session, settings: Settings, pool: str) -> int:
     """How many of the pool's queued jobs no live worker may take (for /v1/pools and /metrics):
     every queued job when no worker that takes jobs is live, else those every live one blocklisted."""
     live_cutoff = utcnow() - timedelta(seconds=settings.worker_dead_after_s)
-    any_live = session.scalar(sa.select(sa.exists().where(Worker.tag == pool, Worker.heartbeat_at >= live_cutoff,
-                                                          Worker.state.in_(TAKING_STATES))))
+    any_live = session.scalar(
+        sa.select(
+            sa.exists().where(Worker.tag == pool, Worker.heartbeat_at >= live_cutoff, Worker.state.in_(TAKING_STATES))
+        )
+    )
     if not any_live:
-        return int(session.scalar(sa.select(sa.func.count()).select_from(Job)
-                                  .where(Job.pool == pool, Job.status == JobState.QUEUED.value)) or 0)
+        return int(
+            session.scalar(
+                sa.select(sa.func.count()).select_from(Job).where(Job.pool == pool, Job.status == JobState.QUEUED.value)
+            )
+            or 0
+        )
     return len(stranded_jobs(session, settings, pool))
 
 

@@ -25,7 +25,8 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 #: read-only: job_context sets a new mapping rather than changing the one in place
 _context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
-    "talkfarm_log_context", default=MappingProxyType({}))
+    "talkfarm_log_context", default=MappingProxyType({})
+)
 
 
 @contextlib.contextmanager

@@ -33,11 +33,19 @@ _ASSET_ID = re.compile(r"ast_[0-9a-z]{1,60}")
 
 #: the field (a string's key) a placeholder may stand in -> the variable types it takes
 FIELD_TYPES: dict[str, tuple[str, ...]] = {
-    "script": ("text",), "transcript": ("text",), "text": ("text",), "language": ("text",), "title": ("text",),
+    "script": ("text",),
+    "transcript": ("text",),
+    "text": ("text",),
+    "language": ("text",),
+    "title": ("text",),
     "voice": ("voice",),
-    "avatar": ("image",), "audio_asset_id": ("audio",), "logo_asset_id": ("image",),
+    "avatar": ("image",),
+    "audio_asset_id": ("audio",),
+    "logo_asset_id": ("image",),
     "asset_id": ("image", "video", "audio"),
-    "color": ("color",), "background_color": ("color",), "highlight_color": ("color",),
+    "color": ("color",),
+    "background_color": ("color",),
+    "highlight_color": ("color",),
 }
 #: types whose placeholder must be the whole field
 WHOLE_FIELD_TYPES = ("image", "video", "audio", "voice", "color")
@@ -61,19 +69,28 @@ def check_declaration(body: Any, variables: Any, max_chars: int) -> tuple[Parsed
         field = str(path[-1])
         for name in slot.uses:
             if name not in by_name:
-                raise ProblemError("template_variable_unknown", f"{path_text(path)}: {{{{{name}}}}} is not declared "
-                                   "in `variables`.", 422, errors={"variable": name})
+                raise ProblemError(
+                    "template_variable_unknown",
+                    f"{path_text(path)}: {{{{{name}}}}} is not declared in `variables`.",
+                    422,
+                    errors={"variable": name},
+                )
             kind = by_name[name]["type"]
             if kind not in FIELD_TYPES[field]:
-                raise template_invalid(path, f"{{{{{name}}}}} is a {kind} variable; {field} takes "
-                                       f"{' or '.join(FIELD_TYPES[field])}.")
+                raise template_invalid(
+                    path, f"{{{{{name}}}}} is a {kind} variable; {field} takes {' or '.join(FIELD_TYPES[field])}."
+                )
             if kind in WHOLE_FIELD_TYPES and (len(slot.names) != 1 or any(slot.pieces)):
                 raise template_invalid(path, f"a {kind} placeholder must be the whole field ({{{{{name}}}}}).")
     used = parsed.names
     unused = [v["name"] for v in declared if v["name"] not in used]
     if unused:
-        raise ProblemError("template_variable_unused", f"Variable {unused[0]!r} is declared but no placeholder "
-                           "uses it.", 422, errors={"variable": unused[0]})
+        raise ProblemError(
+            "template_variable_unused",
+            f"Variable {unused[0]!r} is declared but no placeholder uses it.",
+            422,
+            errors={"variable": unused[0]},
+        )
     return parsed, declared
 
 
@@ -88,9 +105,14 @@ def normalise_declaration(variables: Any) -> list[dict[str, Any]]:
             raise template_invalid(where, "a variable is {name, type, required, default?, label?}.")
         name = raw.get("name")
         if not isinstance(name, str) or not VARIABLE_NAME.fullmatch(name):
-            shown = repr(name[:40]) + ("…" if len(name) > 40 else "") if isinstance(name, str) else repr(type(name).__name__)
-            raise template_invalid(f"{where}.name", f"{shown} is not a variable name: 1 to 64 of a-z, 0-9 and _, "
-                                   "starting with a letter.")
+            shown = (
+                repr(name[:40]) + ("…" if len(name) > 40 else "")
+                if isinstance(name, str)
+                else repr(type(name).__name__)
+            )
+            raise template_invalid(
+                f"{where}.name", f"{shown} is not a variable name: 1 to 64 of a-z, 0-9 and _, starting with a letter."
+            )
         if any(v["name"] == name for v in out):
             raise template_invalid(f"{where}.name", f"{name!r} is declared twice.")
         kind = raw.get("type")
@@ -124,7 +146,9 @@ def check_value(variable: Mapping[str, Any], value: Any) -> str:
     if kind == "color" and not _COLOUR.fullmatch(value):
         raise variable_problem("variable_type", name, f'a color is "#rrggbb" or "#rgb"; got {value[:40]!r}.')
     if kind in ("image", "video", "audio") and not _ASSET_ID.fullmatch(value):
-        raise variable_problem("variable_type", name, f"an {kind} variable takes an asset id (ast_…); got {value[:40]!r}.")
+        raise variable_problem(
+            "variable_type", name, f"an {kind} variable takes an asset id (ast_…); got {value[:40]!r}."
+        )
     if kind == "voice" and not (0 < len(value) <= 100):
         raise variable_problem("variable_type", name, "a voice is a name from GET /v1/catalog.")
     return value
@@ -138,8 +162,9 @@ def resolve_values(declared: list[Mapping[str, Any]], given: Any) -> dict[str, s
     by_name = {v["name"]: v for v in declared}
     unknown = [name for name in given if name not in by_name]
     if unknown:
-        raise variable_problem("variable_unknown", str(unknown[0])[:64], f"this template's variables are "
-                               f"{', '.join(by_name) or 'none'}.")
+        raise variable_problem(
+            "variable_unknown", str(unknown[0])[:64], f"this template's variables are {', '.join(by_name) or 'none'}."
+        )
     values: dict[str, str] = {}
     for variable in declared:
         name = variable["name"]

@@ -26,8 +26,9 @@ PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 def _too_large(size: int, max_chars: int) -> ProblemError:
-    return ProblemError("template_too_large", f"The template would fill to {size} characters; "
-                        f"the limit is {max_chars}.", 422)
+    return ProblemError(
+        "template_too_large", f"The template would fill to {size} characters; the limit is {max_chars}.", 422
+    )
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class ParsedTemplate:
         """Parse ``template``; 422 ``template_too_large`` at once if its literal text alone is too long."""
         pieces, names, start = [], [], 0
         for match in PLACEHOLDER.finditer(template):
-            pieces.append(template[start:match.start()])
+            pieces.append(template[start : match.start()])
             names.append(match.group(1))
             start = match.end()
         pieces.append(template[start:])

@@ -33,45 +33,77 @@ def get_or_create_tenant(session: Session, name: str) -> Tenant:
 SCOPES = ("tenant", "operator")
 
 
-def create_key(session: Session, tenant: Tenant, scope: str = "tenant", *, expires_at: datetime | None = None,
-               minted_by: str | None = None) -> str:
+def create_key(
+    session: Session,
+    tenant: Tenant,
+    scope: str = "tenant",
+    *,
+    expires_at: datetime | None = None,
+    minted_by: str | None = None,
+) -> str:
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiKey(tenant_id=tenant.id, key_hash=hash_key(key), prefix=key[:12], scope=scope,
-                       expires_at=expires_at, minted_by=minted_by))
+    session.add(
+        ApiKey(
+            tenant_id=tenant.id,
+            key_hash=hash_key(key),
+            prefix=key[:12],
+            scope=scope,
+            expires_at=expires_at,
+            minted_by=minted_by,
+        )
+    )
     session.flush()
     return key
 
 
 def live_keys_count(session: Session, tenant_id: str) -> int:
     """The tenant's keys that still work (not revoked, not expired)."""
-    return session.scalar(sa.select(sa.func.count()).select_from(ApiKey).where(
-        ApiKey.tenant_id == tenant_id, ApiKey.revoked_at.is_(None),
-        sa.or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > utcnow()))) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ApiKey)
+            .where(
+                ApiKey.tenant_id == tenant_id,
+                ApiKey.revoked_at.is_(None),
+                sa.or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > utcnow()),
+            )
+        )
+        or 0
+    )
 
 
 def tenant_for_key(session: Session, key: str) -> Tenant | None:
     row = session.execute(
-        sa.select(Tenant).join(ApiKey, ApiKey.tenant_id == Tenant.id)
-        .where(ApiKey.key_hash == hash_key(key), KEY_IS_LIVE), {"now": utcnow()}
+        sa.select(Tenant)
+        .join(ApiKey, ApiKey.tenant_id == Tenant.id)
+        .where(ApiKey.key_hash == hash_key(key), KEY_IS_LIVE),
+        {"now": utcnow()},
     ).scalar_one_or_none()
     return row
 
 
 #: a key that works: not revoked, and not past its expiry at the bound parameter ``now``
-KEY_IS_LIVE = sa.and_(ApiKey.revoked_at.is_(None),
-                      sa.or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > sa.bindparam("now", type_=UTCDateTime())))
-_LIVE_KEY = (sa.select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.scope)
-             .join(Tenant, Tenant.id == ApiKey.tenant_id).where(KEY_IS_LIVE))
+KEY_IS_LIVE = sa.and_(
+    ApiKey.revoked_at.is_(None),
+    sa.or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > sa.bindparam("now", type_=UTCDateTime())),
+)
+_LIVE_KEY = (
+    sa.select(ApiKey.id, ApiKey.tenant_id, Tenant.name, ApiKey.scope)
+    .join(Tenant, Tenant.id == ApiKey.tenant_id)
+    .where(KEY_IS_LIVE)
+)
 #: the live key with its tenant's name and its scope, in one round trip; built once
 #: (every API request runs one), with the key's sha256 as ``key_hash`` or its id as ``key_id``, and ``now``
 LIVE_KEY_BY_HASH = _LIVE_KEY.where(ApiKey.key_hash == sa.bindparam("key_hash"))
 LIVE_KEY_BY_ID = _LIVE_KEY.where(ApiKey.id == sa.bindparam("key_id"))
 #: the same for a page session: its id's sha256 as ``session_hash``; the session not ended nor expired
-LIVE_KEY_BY_PAGE_SESSION = (_LIVE_KEY.join(PageSession, PageSession.key_id == ApiKey.id)
-                            .where(PageSession.id == sa.bindparam("session_hash"), PageSession.ended_at.is_(None),
-                                   PageSession.expires_at > sa.bindparam("now", type_=UTCDateTime())))
+LIVE_KEY_BY_PAGE_SESSION = _LIVE_KEY.join(PageSession, PageSession.key_id == ApiKey.id).where(
+    PageSession.id == sa.bindparam("session_hash"),
+    PageSession.ended_at.is_(None),
+    PageSession.expires_at > sa.bindparam("now", type_=UTCDateTime()),
+)
 
 
 def keys_of(session: Session, tenant_id: str | None) -> list[ApiKey]:
@@ -107,12 +139,17 @@ def start_page_session(session: Session, key_id: str, lifetime_s: float) -> str:
     """A new page session for ``key_id``; returns the id the cookie carries (only its sha256 is kept)."""
     sid = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(PageSession(id=hash_key(sid), key_id=key_id, created_at=now, expires_at=now + timedelta(seconds=lifetime_s)))
+    session.add(
+        PageSession(id=hash_key(sid), key_id=key_id, created_at=now, expires_at=now + timedelta(seconds=lifetime_s))
+    )
     session.flush()
     return sid
 
 
 def end_page_session(session: Session, sid: str) -> None:
     """Sign-out: the server forgets the session, whoever holds its cookie."""
-    session.execute(sa.update(PageSession).where(PageSession.id == hash_key(sid), PageSession.ended_at.is_(None))
-                    .values(ended_at=utcnow()))
+    session.execute(
+        sa.update(PageSession)
+        .where(PageSession.id == hash_key(sid), PageSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )

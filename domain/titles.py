@@ -28,8 +28,12 @@ def first_words(text: str, limit: int = DEFAULT_TITLE_CHARS) -> str:
 def default_title(spec: dict[str, Any]) -> str | None:
     """The title a job without one gets: its words, or None when it has none yet (a narration without transcript)."""
     scenes = ((spec.get("composition") or {}).get("scenes")) or []
-    for text in (spec.get("script"), spec.get("transcript"),
-                 *(s.get("script") for s in scenes), *(s.get("transcript") for s in scenes)):
+    for text in (
+        spec.get("script"),
+        spec.get("transcript"),
+        *(s.get("script") for s in scenes),
+        *(s.get("transcript") for s in scenes),
+    ):
         if isinstance(text, str) and text.strip():
             return first_words(text)
     return None

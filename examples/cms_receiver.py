@@ -42,8 +42,12 @@ class Inbox:
             return True
 
 
-def make_app(secrets: list[str], inbox: Inbox, on_event: Callable[[dict], None] | None = None,
-             fail_while: Callable[[], bool] = lambda: False) -> Flask:
+def make_app(
+    secrets: list[str],
+    inbox: Inbox,
+    on_event: Callable[[dict], None] | None = None,
+    fail_while: Callable[[], bool] = lambda: False,
+) -> Flask:
     app = Flask("cms_receiver")
     verifiers = [Webhook(secret) for secret in secrets]
 
@@ -78,8 +82,17 @@ def main() -> None:
 
     def show(event: dict) -> None:
         data = event["data"]
-        print(json.dumps({"type": event["type"], "id": data.get("id"), "status": data.get("status"),
-                          "url": (data.get("output") or {}).get("url")}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "type": event["type"],
+                    "id": data.get("id"),
+                    "status": data.get("status"),
+                    "url": (data.get("output") or {}).get("url"),
+                }
+            ),
+            flush=True,
+        )
 
     make_app(args.secret, Inbox(), show).run(host="0.0.0.0", port=args.port)
 

@@ -33,8 +33,11 @@ def inspect_font(data: bytes) -> dict[str, Any]:
     if len(data) > MAX_FONT_BYTES:
         raise MediaError("font_invalid", f"A font may be at most {MAX_FONT_BYTES // (1024 * 1024)} MB.")
     if not looks_like_font(data):
-        raise MediaError("font_invalid", "This is not a TrueType or OpenType font (TTF/OTF); collections (TTC), "
-                                         "WOFF and other formats are not accepted.")
+        raise MediaError(
+            "font_invalid",
+            "This is not a TrueType or OpenType font (TTF/OTF); collections (TTC), "
+            "WOFF and other formats are not accepted.",
+        )
     try:
         font = TTFont(io.BytesIO(data), lazy=False)
         missing = [tag for tag in REQUIRED_TABLES if tag not in font]

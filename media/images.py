@@ -43,8 +43,9 @@ def read_image_header(data: bytes) -> ImageHeader | None:
             with Image.open(io.BytesIO(data)) as probe:
                 return ImageHeader(probe.format or "", int(probe.width), int(probe.height))
     except Image.DecompressionBombError as exc:
-        raise MediaError("image_too_many_pixels", f"The picture declares too many pixels ({exc}); "
-                         f"at most {MAX_PIXELS} are accepted.") from None
+        raise MediaError(
+            "image_too_many_pixels", f"The picture declares too many pixels ({exc}); at most {MAX_PIXELS} are accepted."
+        ) from None
     except Exception as exc:  # noqa: BLE001 — any plugin's failure on hostile bytes means "not a picture we read"
         log.debug("not a picture: %s: %s", type(exc).__name__, exc)
         return None
@@ -54,11 +55,17 @@ def check_image_size(header: ImageHeader) -> None:
     """Refuse, from the header alone, a picture too large, too small or too thin to decode and search for a face."""
     width, height = header.width, header.height
     if width * height > MAX_PIXELS:
-        raise MediaError("image_too_many_pixels",
-                         f"The picture is {width}x{height} pixels; at most {MAX_PIXELS} pixels are accepted.")
+        raise MediaError(
+            "image_too_many_pixels",
+            f"The picture is {width}x{height} pixels; at most {MAX_PIXELS} pixels are accepted.",
+        )
     if min(width, height) < MIN_SIDE:
-        raise MediaError("image_too_small", f"The picture is {width}x{height} pixels; each side needs {MIN_SIDE} or more.")
+        raise MediaError(
+            "image_too_small", f"The picture is {width}x{height} pixels; each side needs {MIN_SIDE} or more."
+        )
     if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
-        raise MediaError("image_aspect_ratio",
-                         f"The picture is {width}x{height} pixels; its long side may be at most "
-                         f"{MAX_ASPECT_RATIO:g} times its short side.")
+        raise MediaError(
+            "image_aspect_ratio",
+            f"The picture is {width}x{height} pixels; its long side may be at most "
+            f"{MAX_ASPECT_RATIO:g} times its short side.",
+        )

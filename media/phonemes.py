@@ -79,10 +79,16 @@ class PhoneTrack:
         """The phones overlapping [start_s, end_s), re-timed to start at 0."""
         return PhoneTrack(
             self.source,
-            tuple(Phone(p.symbol, p.start_s - start_s, p.end_s - start_s, p.stress)
-                  for p in self.phones if p.end_s > start_s and p.start_s < end_s),
-            tuple(Word(w.text, w.start_s - start_s, w.end_s - start_s)
-                  for w in self.words if w.end_s > start_s and w.start_s < end_s),
+            tuple(
+                Phone(p.symbol, p.start_s - start_s, p.end_s - start_s, p.stress)
+                for p in self.phones
+                if p.end_s > start_s and p.start_s < end_s
+            ),
+            tuple(
+                Word(w.text, w.start_s - start_s, w.end_s - start_s)
+                for w in self.words
+                if w.end_s > start_s and w.start_s < end_s
+            ),
             self.note,
         )
 
@@ -90,10 +96,16 @@ class PhoneTrack:
         """Only what lies inside [start_s, end_s), cut to it; times unchanged."""
         return PhoneTrack(
             self.source,
-            tuple(Phone(p.symbol, max(p.start_s, start_s), min(p.end_s, end_s), p.stress)
-                  for p in self.phones if p.end_s > start_s and p.start_s < end_s),
-            tuple(Word(w.text, max(w.start_s, start_s), min(w.end_s, end_s))
-                  for w in self.words if w.end_s > start_s and w.start_s < end_s),
+            tuple(
+                Phone(p.symbol, max(p.start_s, start_s), min(p.end_s, end_s), p.stress)
+                for p in self.phones
+                if p.end_s > start_s and p.start_s < end_s
+            ),
+            tuple(
+                Word(w.text, max(w.start_s, start_s), min(w.end_s, end_s))
+                for w in self.words
+                if w.end_s > start_s and w.start_s < end_s
+            ),
             self.note,
         )
 

@@ -61,10 +61,10 @@ def face_at_rest(portrait: Portrait, side: int, params: dict[str, Any]) -> np.nd
     """The renderer's first frame without motion: the framed photo at ``side`` pixels, RGBA when matted."""
     framing = frame_portrait(portrait.info, side, float(params["expand_ratio"]), int(params["min_resolution"]))
     m = framing.margin
-    rgb = render_canvas(portrait.rgb, framing)[m:m + side, m:m + side]
+    rgb = render_canvas(portrait.rgb, framing)[m : m + side, m : m + side]
     if portrait.matte is None:
         return np.ascontiguousarray(rgb)
-    alpha = render_canvas(np.repeat(portrait.matte[..., None], 3, axis=2), framing)[m:m + side, m:m + side, :1]
+    alpha = render_canvas(np.repeat(portrait.matte[..., None], 3, axis=2), framing)[m : m + side, m : m + side, :1]
     return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
 
 
@@ -75,8 +75,14 @@ def sample_words(scene: dict[str, Any], at_s: float) -> list[tuple[str, float, f
     return [(w, at_s + i * SAMPLE_WORD_S, at_s + (i + 1) * SAMPLE_WORD_S) for i, w in enumerate(words)]
 
 
-def still(composition: dict[str, Any], portrait: Portrait, params: dict[str, Any], at_s: float,
-          asset_bytes: Callable[[str], bytes], scene_index: int = 0) -> np.ndarray:
+def still(
+    composition: dict[str, Any],
+    portrait: Portrait,
+    params: dict[str, Any],
+    at_s: float,
+    asset_bytes: Callable[[str], bytes],
+    scene_index: int = 0,
+) -> np.ndarray:
     """The frame of scene ``scene_index`` at ``at_s`` seconds from its start: RGB, or RGBA on a transparent
     background. ``asset_bytes(asset_id)`` reads an image the scene names (a background, a logo); a video
     background is handed over as its first frame, already an image."""
@@ -92,12 +98,21 @@ def still(composition: dict[str, Any], portrait: Portrait, params: dict[str, Any
         background_spec["type"] = "image"  # a video's first frame
     background = background_for(background_spec, width, height, portrait_rgb=portrait.rgb, asset_bytes=data)
     band = caption_band(captions, width, height)
-    layers = [text_layer(o, width, height, band) if o["type"] == "text"
-              else image_layer(o, asset_bytes(o["asset_id"]), width, height)
-              for o in scene.get("overlays") or []]
-    compositor = SceneCompositor(width=width, height=height, background=background, box=box,
-                                 matting=bool(character.get("matting")),
-                                 circle_background=character.get("circle_background") or "#ffffff", layers=layers)
+    layers = [
+        text_layer(o, width, height, band)
+        if o["type"] == "text"
+        else image_layer(o, asset_bytes(o["asset_id"]), width, height)
+        for o in scene.get("overlays") or []
+    ]
+    compositor = SceneCompositor(
+        width=width,
+        height=height,
+        background=background,
+        box=box,
+        matting=bool(character.get("matting")),
+        circle_background=character.get("circle_background") or "#ffffff",
+        layers=layers,
+    )
     caption = None
     if captions.get("burn_in"):
         caption = caption_track(sample_words(scene, at_s), captions, width, height).layer_at(at_s)
@@ -107,8 +122,9 @@ def still(composition: dict[str, Any], portrait: Portrait, params: dict[str, Any
 
 def first_frame(video: str) -> bytes:
     """A video file's first frame as PNG (a video background's still in the preview)."""
-    result = run_ffmpeg([ffmpeg_exe(), *QUIET, "-i", video, "-frames:v", "1", "-an", "-f", "image2pipe", "-vcodec", "png",
-                         "-"])
+    result = run_ffmpeg(
+        [ffmpeg_exe(), *QUIET, "-i", video, "-frames:v", "1", "-an", "-f", "image2pipe", "-vcodec", "png", "-"]
+    )
     if result.returncode != 0 or not result.stdout:
         raise MediaError("asset_unreadable", "the background video has no frame to show")
     return bytes(result.stdout)

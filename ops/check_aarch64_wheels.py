@@ -64,7 +64,7 @@ class ResolvedWheel:
     @property
     def platform_tag(self) -> str:
         # name-version(-build)?-python-abi-platform.whl
-        return self.filename[:-len(".whl")].split("-")[-1] if self.filename.endswith(".whl") else "sdist"
+        return self.filename[: -len(".whl")].split("-")[-1] if self.filename.endswith(".whl") else "sdist"
 
 
 def runtime_requirements(pyproject: Path) -> list[str]:
@@ -81,9 +81,21 @@ def aarch64_platform_tags(glibc: tuple[int, int] = DEFAULT_GLIBC) -> list[str]:
 
 def pip_command(requirements: list[str], report: Path, platforms: list[str]) -> list[str]:
     command = [
-        sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
-        "--report", str(report),
-        "--python-version", PYTHON_VERSION, "--implementation", "cp", "--abi", "cp311",
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--dry-run",
+        "--ignore-installed",
+        "--quiet",
+        "--report",
+        str(report),
+        "--python-version",
+        PYTHON_VERSION,
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp311",
         "--only-binary=:all:",
     ]
     for tag in platforms:
@@ -93,8 +105,10 @@ def pip_command(requirements: list[str], report: Path, platforms: list[str]) -> 
 
 _NO_MATCH = re.compile(r"No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)")
 _NO_VERSION = re.compile(r"Could not find a version that satisfies the requirement ([A-Za-z0-9][A-Za-z0-9._-]*)")
-_NETWORK = re.compile(r"(NewConnectionError|Max retries exceeded|Temporary failure in name resolution|"
-                      r"Network is unreachable|CERTIFICATE_VERIFY_FAILED|ReadTimeoutError)")
+_NETWORK = re.compile(
+    r"(NewConnectionError|Max retries exceeded|Temporary failure in name resolution|"
+    r"Network is unreachable|CERTIFICATE_VERIFY_FAILED|ReadTimeoutError)"
+)
 
 
 def classify_pip_failure(stderr: str) -> Exception:
@@ -112,8 +126,9 @@ def classify_pip_failure(stderr: str) -> Exception:
     return ResolutionError(stderr.strip()[-2000:] or "pip failed without output")
 
 
-def resolve(requirements: list[str], *, glibc: tuple[int, int] = DEFAULT_GLIBC,
-            timeout_s: float = 900) -> list[ResolvedWheel]:
+def resolve(
+    requirements: list[str], *, glibc: tuple[int, int] = DEFAULT_GLIBC, timeout_s: float = 900
+) -> list[ResolvedWheel]:
     """Resolve requirements (and their requirements) to aarch64 wheels, as pip would."""
     with tempfile.TemporaryDirectory(prefix="talkfarm-aarch64-") as tmp:
         report = Path(tmp) / "report.json"
@@ -170,11 +185,15 @@ def default_cache_dir() -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pyproject", type=Path, default=REPO / "pyproject.toml")
-    parser.add_argument("--glibc", default=".".join(map(str, DEFAULT_GLIBC)),
-                        help="glibc of the arm64 runtime image (default: bookworm's)")
+    parser.add_argument(
+        "--glibc",
+        default=".".join(map(str, DEFAULT_GLIBC)),
+        help="glibc of the arm64 runtime image (default: bookworm's)",
+    )
     parser.add_argument("--cache-dir", type=Path, default=default_cache_dir())
-    parser.add_argument("--max-age-hours", type=float, default=12.0,
-                        help="reuse a passing verdict for the same requirements this long")
+    parser.add_argument(
+        "--max-age-hours", type=float, default=12.0, help="reuse a passing verdict for the same requirements this long"
+    )
     parser.add_argument("--fresh", action="store_true", help="ignore any cached verdict")
     parser.add_argument("requirement", nargs="*", help="check these instead of pyproject's dependencies")
     args = parser.parse_args(argv)
@@ -202,8 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'package':<{width}}  {'version':<12}  wheel platform")
     for wheel in wheels:
         print(f"{wheel.name:<{width}}  {wheel.version:<12}  {wheel.platform_tag}")
-    print(f"{len(wheels)} distributions resolve to CPython {PYTHON_VERSION} aarch64 wheels "
-          f"(glibc {args.glibc}); {how}")
+    print(f"{len(wheels)} distributions resolve to CPython {PYTHON_VERSION} aarch64 wheels (glibc {args.glibc}); {how}")
     return EXIT_OK
 
 

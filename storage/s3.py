@@ -61,9 +61,17 @@ class S3Storage(Storage):
             max_attempts=settings.s3_max_attempts,
         )
 
-    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None,
-                 region: str = "us-east-1", multipart_threshold: int = 8 * 1024 * 1024,
-                 connect_timeout_s: float = 5.0, read_timeout_s: float = 60.0, max_attempts: int = 5):
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        endpoint_url: str | None = None,
+        region: str = "us-east-1",
+        multipart_threshold: int = 8 * 1024 * 1024,
+        connect_timeout_s: float = 5.0,
+        read_timeout_s: float = 60.0,
+        max_attempts: int = 5,
+    ):
         if not bucket:
             raise ValueError("TALKFARM_STORAGE_URL: s3:// needs a bucket name")
         self.bucket = bucket
@@ -72,20 +80,27 @@ class S3Storage(Storage):
         # times with backoff; longer outages surface as StorageUnavailable and
         # the job waits (see workers/pipeline.py). The timeouts and keepalives
         # turn a connection hung by a cut network into such an error.
-        config = Config(retries={"total_max_attempts": max_attempts, "mode": "standard"}, connect_timeout=connect_timeout_s,
-                        read_timeout=read_timeout_s, tcp_keepalive=True,
-                        signature_version="s3v4", s3={"addressing_style": "path"})
+        config = Config(
+            retries={"total_max_attempts": max_attempts, "mode": "standard"},
+            connect_timeout=connect_timeout_s,
+            read_timeout=read_timeout_s,
+            tcp_keepalive=True,
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+        )
         self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
-        self.transfer = TransferConfig(multipart_threshold=multipart_threshold,
-                                       multipart_chunksize=max(multipart_threshold, 8 * 1024 * 1024))
+        self.transfer = TransferConfig(
+            multipart_threshold=multipart_threshold, multipart_chunksize=max(multipart_threshold, 8 * 1024 * 1024)
+        )
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def put_file(self, key, path, content_type="application/octet-stream"):
         try:
-            self.client.upload_file(str(path), self.bucket, self._key(key), Config=self.transfer,
-                                    ExtraArgs={"ContentType": content_type})
+            self.client.upload_file(
+                str(path), self.bucket, self._key(key), Config=self.transfer, ExtraArgs={"ContentType": content_type}
+            )
         except Exception as exc:  # boto3's transfer wraps errors in its own types
             raise _translate(exc, f"upload {key}") from exc
 
@@ -122,7 +137,9 @@ class S3Storage(Storage):
         keys: list[str] = []
         strip = len(self.prefix) + 1 if self.prefix else 0
         try:
-            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+            for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self._key(prefix)
+            ):
                 keys.extend(obj["Key"][strip:] for obj in page.get("Contents", []))
         except Exception as exc:
             raise _translate(exc, f"list {prefix}") from exc

@@ -41,7 +41,9 @@ def make_celery(settings: Settings) -> Celery:
         TRANSPORT_ALIASES.setdefault("tfsqla", "tasks.embedded_broker:Transport")
         broker_url = "tfsqla+" + broker_url.split("+", 1)[1]
     app = Celery("talkfarm", broker=broker_url, set_as_current=False)
-    queues = [Queue(queue_for(tag), routing_key=queue_for(tag), queue_arguments={"x-max-priority": 10}) for tag in POOL_TAGS]
+    queues = [
+        Queue(queue_for(tag), routing_key=queue_for(tag), queue_arguments={"x-max-priority": 10}) for tag in POOL_TAGS
+    ]
     queues.append(Queue(WEBHOOK_QUEUE, routing_key=WEBHOOK_QUEUE))
     transport_options: dict = {
         # A message a worker took but did not ack comes back after this long.

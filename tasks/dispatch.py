@@ -32,19 +32,29 @@ from tasks.sending import TaskSender, send_render
 
 log = logging.getLogger(__name__)
 
+
 def pool_capacity(session: Session, settings: Settings, pool: str) -> int:
     """Messages the pool's queue may hold at once (waiting in the broker or running)."""
     cutoff = utcnow() - timedelta(seconds=settings.worker_dead_after_s)
-    return int(session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Worker.concurrency + 1), 0))
-        .where(Worker.tag == pool, Worker.state == "online", Worker.heartbeat_at >= cutoff)
-    ) or 0)
+    return int(
+        session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Worker.concurrency + 1), 0)).where(
+                Worker.tag == pool, Worker.state == "online", Worker.heartbeat_at >= cutoff
+            )
+        )
+        or 0
+    )
 
 
 def _in_flight_by_tenant(session: Session, pool: str) -> dict[str, int]:
     rows = session.execute(
         sa.select(Job.tenant_id, sa.func.count())
-        .where(Job.pool == pool, sa.or_(Job.status == JobState.RUNNING, sa.and_(Job.status == JobState.QUEUED, Job.enqueued_at.is_not(None))))
+        .where(
+            Job.pool == pool,
+            sa.or_(
+                Job.status == JobState.RUNNING, sa.and_(Job.status == JobState.QUEUED, Job.enqueued_at.is_not(None))
+            ),
+        )
         .group_by(Job.tenant_id)
     ).all()
     return {tenant: count for tenant, count in rows}
@@ -65,16 +75,25 @@ def choose(session: Session, pool: str, slots: int, in_flight: dict[str, int] | 
         return []
     now = utcnow()
     # Each tenant's next `slots` jobs, priority first then age, in one query.
-    rank = sa.func.row_number().over(partition_by=Job.tenant_id,
-                                     order_by=(Job.priority.desc(), Job.created_at, Job.id)).label("rank")
+    rank = (
+        sa.func.row_number()
+        .over(partition_by=Job.tenant_id, order_by=(Job.priority.desc(), Job.created_at, Job.id))
+        .label("rank")
+    )
     ranked = (
         sa.select(Job.id, Job.tenant_id, Job.priority, Job.created_at, Tenant.weight, rank)
         .join(Tenant, Tenant.id == Job.tenant_id)
-        .where(Job.pool == pool, Job.status == JobState.QUEUED, Job.enqueued_at.is_(None),
-               sa.or_(Job.not_before.is_(None), Job.not_before <= now))
+        .where(
+            Job.pool == pool,
+            Job.status == JobState.QUEUED,
+            Job.enqueued_at.is_(None),
+            sa.or_(Job.not_before.is_(None), Job.not_before <= now),
+        )
         .subquery()
     )
-    rows = session.execute(sa.select(ranked).where(ranked.c.rank <= slots).order_by(ranked.c.tenant_id, ranked.c.rank)).all()
+    rows = session.execute(
+        sa.select(ranked).where(ranked.c.rank <= slots).order_by(ranked.c.tenant_id, ranked.c.rank)
+    ).all()
     if not rows:
         return []
     heads: dict[str, list[Waiting]] = defaultdict(list)
@@ -109,15 +128,20 @@ def admit(session: Session, settings: Settings, pool: str) -> list[Waiting]:
     if not jobs:
         return []
     # Conditional: of two concurrent fills that picked the same job, one marks it.
-    marked = set(session.scalars(
-        sa.update(Job).where(Job.id.in_([j.id for j in jobs]), Job.status == JobState.QUEUED, Job.enqueued_at.is_(None))
-        .values(enqueued_at=utcnow(), sends=Job.sends + 1).returning(Job.id)
-    ).all())
+    marked = set(
+        session.scalars(
+            sa.update(Job)
+            .where(Job.id.in_([j.id for j in jobs]), Job.status == JobState.QUEUED, Job.enqueued_at.is_(None))
+            .values(enqueued_at=utcnow(), sends=Job.sends + 1)
+            .returning(Job.id)
+        ).all()
+    )
     return [job for job in jobs if job.id in marked]
 
 
-def send_admitted(factory: sessionmaker[Session], settings: Settings, sender: TaskSender, pool: str,
-                  jobs: list[Waiting]) -> int:
+def send_admitted(
+    factory: sessionmaker[Session], settings: Settings, sender: TaskSender, pool: str, jobs: list[Waiting]
+) -> int:
     """Send admitted jobs (after their commit: a worker never sees a row it cannot read).
     A job the broker refuses is unmarked, for the next fill."""
     sent, unsent = 0, []
@@ -127,23 +151,39 @@ def send_admitted(factory: sessionmaker[Session], settings: Settings, sender: Ta
             sent += 1
         except Exception as exc:  # broker down
             unsent.append(job.id)
-            log.warning("could not send %s to the broker (%s); will retry", job.id, exc,
-                        extra={"job_id": job.id, "tenant_id": job.tenant_id, "pool": pool})
+            log.warning(
+                "could not send %s to the broker (%s); will retry",
+                job.id,
+                exc,
+                extra={"job_id": job.id, "tenant_id": job.tenant_id, "pool": pool},
+            )
     if unsent:
         with factory() as session, session.begin():
-            session.execute(sa.update(Job).where(Job.id.in_(unsent), Job.status == JobState.QUEUED).values(enqueued_at=None))
+            session.execute(
+                sa.update(Job).where(Job.id.in_(unsent), Job.status == JobState.QUEUED).values(enqueued_at=None)
+            )
     return sent
 
 
 def anything_waiting(session: Session, pool: str) -> bool:
     """Whether the pool has jobs not yet sent — one indexed probe, so that a
     worker that finishes a job refills only when there is something to send."""
-    return session.scalar(sa.select(sa.exists().where(Job.pool == pool, Job.status == JobState.QUEUED,
-                                                      Job.enqueued_at.is_(None)))) or False
+    return (
+        session.scalar(
+            sa.select(sa.exists().where(Job.pool == pool, Job.status == JobState.QUEUED, Job.enqueued_at.is_(None)))
+        )
+        or False
+    )
 
 
-def fill(factory: sessionmaker[Session], settings: Settings, sender: TaskSender, pools: list[str] | None = None, *,
-         only_if_waiting: bool = False) -> int:
+def fill(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    sender: TaskSender,
+    pools: list[str] | None = None,
+    *,
+    only_if_waiting: bool = False,
+) -> int:
     """Send as many waiting jobs as the pools have room for. Returns how many were sent."""
     sent = 0
     for pool in pools or list(settings.pools):
@@ -169,10 +209,14 @@ def release_unclaimed(factory: sessionmaker[Session], settings: Settings) -> lis
             if not idle:
                 continue
             stale = session.scalars(
-                sa.select(Job.id).where(Job.pool == pool, Job.status == JobState.QUEUED, Job.enqueued_at < cutoff).limit(500)
+                sa.select(Job.id)
+                .where(Job.pool == pool, Job.status == JobState.QUEUED, Job.enqueued_at < cutoff)
+                .limit(500)
             ).all()
             if stale:
-                session.execute(sa.update(Job).where(Job.id.in_(stale), Job.status == JobState.QUEUED).values(enqueued_at=None))
+                session.execute(
+                    sa.update(Job).where(Job.id.in_(stale), Job.status == JobState.QUEUED).values(enqueued_at=None)
+                )
                 released.extend(stale)
     if released:
         log.warning("re-sending %d job(s) whose broker message went missing", len(released))

@@ -54,8 +54,11 @@ def reconcile_once(sessions, settings: Settings, sender: TaskSender) -> Pass:
     with sessions() as session, session.begin():
         result.leases_expired = lifecycle.requeue_expired_leases(session)
     if result.leases_expired:
-        log.warning("requeued %d job(s) whose worker went away: %s", len(result.leases_expired),
-                    ", ".join(result.leases_expired[:10]))
+        log.warning(
+            "requeued %d job(s) whose worker went away: %s",
+            len(result.leases_expired),
+            ", ".join(result.leases_expired[:10]),
+        )
     result.resent = dispatch.release_unclaimed(sessions, settings)
     result.sent = dispatch.fill(sessions, settings, sender)
     result.keys_expired = expire_idempotency_keys(sessions)
@@ -67,10 +70,13 @@ def reconcile_once(sessions, settings: Settings, sender: TaskSender) -> Pass:
 def expire_idempotency_keys(sessions) -> int:
     """Forget idempotency keys past their lifetime, so a key may be reused for a new job."""
     with sessions() as session, session.begin():
-        return rows_changed(session.execute(
-            sa.update(Job).where(Job.idempotency_expires_at < utcnow())
-            .values(idempotency_key=None, idempotency_expires_at=None)
-        ))
+        return rows_changed(
+            session.execute(
+                sa.update(Job)
+                .where(Job.idempotency_expires_at < utcnow())
+                .values(idempotency_key=None, idempotency_expires_at=None)
+            )
+        )
 
 
 def run_forever(settings: Settings, interval_s: float = 2.0, stop=None, sender: TaskSender | None = None) -> None:

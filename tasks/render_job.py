@@ -40,7 +40,9 @@ def render_job(job_id: str) -> None:
         log.info("not running %s: %s", job_id, claim.reason)
         return
     handle = rt.track(claim)
-    with job_context(job_id=job_id, tenant_id=claim.tenant_id, attempt=claim.token, worker_id=rt.worker_id, pool=claim.pool):
+    with job_context(
+        job_id=job_id, tenant_id=claim.tenant_id, attempt=claim.token, worker_id=rt.worker_id, pool=claim.pool
+    ):
         log.info("running %s (attempt %d)", job_id, claim.token)
         try:
             _run_attempt(rt, handle)
@@ -71,8 +73,15 @@ def _run_attempt(rt: WorkerRuntime, handle: AttemptHandle) -> None:
             # no failure counts against the job.
             _hand_back(rt, claim, f"worker draining; the attempt ended with {failure.code}: {failure.message}")
             return
-        log.log(logging.WARNING if failure.retryable else logging.ERROR, "%s failed: %s: %s", claim.job_id,
-                failure.code, failure.message, exc_info=not isinstance(exc, JobFailure), extra={"code": failure.code})
+        log.log(
+            logging.WARNING if failure.retryable else logging.ERROR,
+            "%s failed: %s: %s",
+            claim.job_id,
+            failure.code,
+            failure.message,
+            exc_info=not isinstance(exc, JobFailure),
+            extra={"code": failure.code},
+        )
         try:
             deliveries = in_transaction(rt.sessions, lambda s: _record_failure(s, rt, claim, failure))
         except StaleAttempt:
@@ -112,8 +121,14 @@ def _record_success(rt, claim, output, timings) -> list[str]:
 
 def _record_failure(session, rt, claim, failure: JobFailure) -> list[str]:
     """Record the failure; if it ends the job, queue its webhooks in the same transaction."""
-    status = lifecycle.fail_attempt(session, claim, failure.code, failure.message, retryable=failure.retryable,
-                                    max_failures=rt.settings.job_max_failures)
+    status = lifecycle.fail_attempt(
+        session,
+        claim,
+        failure.code,
+        failure.message,
+        retryable=failure.retryable,
+        max_failures=rt.settings.job_max_failures,
+    )
     if status != JobState.FAILED:
         return []  # retried later: nothing to announce yet
     return queue_job_events(session, rt.settings, session.get(Job, claim.job_id), rt.storage)
@@ -139,5 +154,9 @@ def _as_failure(exc: Exception) -> JobFailure:
 
 
 def _unsend(rt, job_id: str) -> None:
-    in_transaction(rt.sessions, lambda s: s.execute(
-        sa.update(Job).where(Job.id == job_id, Job.status == JobState.QUEUED.value).values(enqueued_at=None)))
+    in_transaction(
+        rt.sessions,
+        lambda s: s.execute(
+            sa.update(Job).where(Job.id == job_id, Job.status == JobState.QUEUED.value).values(enqueued_at=None)
+        ),
+    )

@@ -27,8 +27,10 @@ NO_WORKER = "no_worker_available"
 def _message(job: StrandedJob, settings: Settings) -> str:
     waited = f"{settings.pool_empty_fail_after_s:.0f} s"
     if job.reason == "blocklisted":
-        return (f"Every live worker of pool {job.pool} failed on this job twice and will not take it again; "
-                f"none other came for {waited}. Retry it once the pool has another worker.")
+        return (
+            f"Every live worker of pool {job.pool} failed on this job twice and will not take it again; "
+            f"none other came for {waited}. Retry it once the pool has another worker."
+        )
     return f"Pool {job.pool} has had no live worker for {waited}; start a worker of that pool and retry the job."
 
 
@@ -44,19 +46,43 @@ def fail_stranded(sessions, settings: Settings, sender: TaskSender) -> list[str]
                 job = session.get(Job, stranded.id)
                 now = utcnow()
                 # fenced on status and attempt: a worker that claimed it meanwhile wins
-                changed = rows_changed(session.execute(
-                    sa.update(Job).where(Job.id == job.id, Job.status == JobState.QUEUED.value, Job.attempt == job.attempt)
-                    .values(status=JobState.FAILED.value, finished_at=now, updated_at=now, stage=None, enqueued_at=None,
-                            error_code=NO_WORKER, error_message=_message(stranded, settings), version=Job.version + 1)
-                ))
+                changed = rows_changed(
+                    session.execute(
+                        sa.update(Job)
+                        .where(Job.id == job.id, Job.status == JobState.QUEUED.value, Job.attempt == job.attempt)
+                        .values(
+                            status=JobState.FAILED.value,
+                            finished_at=now,
+                            updated_at=now,
+                            stage=None,
+                            enqueued_at=None,
+                            error_code=NO_WORKER,
+                            error_message=_message(stranded, settings),
+                            version=Job.version + 1,
+                        )
+                    )
+                )
                 if not changed:
                     continue
-                add_event(session, job.id, EventType.FAILED, from_status=JobState.QUEUED, to_status=JobState.FAILED, attempt=job.attempt,
-                          code=NO_WORKER, reason=stranded.reason)
+                add_event(
+                    session,
+                    job.id,
+                    EventType.FAILED,
+                    from_status=JobState.QUEUED,
+                    to_status=JobState.FAILED,
+                    attempt=job.attempt,
+                    code=NO_WORKER,
+                    reason=stranded.reason,
+                )
                 session.refresh(job)
                 deliveries += queue_job_events(session, settings, job)
                 failed.append(job.id)
-                log.warning("%s failed: %s (%s)", job.id, NO_WORKER, stranded.reason,
-                            extra={"job_id": job.id, "tenant_id": job.tenant_id, "pool": pool, "code": NO_WORKER})
+                log.warning(
+                    "%s failed: %s (%s)",
+                    job.id,
+                    NO_WORKER,
+                    stranded.reason,
+                    extra={"job_id": job.id, "tenant_id": job.tenant_id, "pool": pool, "code": NO_WORKER},
+                )
     send_deliveries(sender, deliveries)
     return failed

@@ -82,8 +82,7 @@ class ReceiverLimits:
                 state.open_until = self._now() + self.cooldown_s
 
     def is_open(self, receiver: str) -> bool:
-        """Whether the receiver's circuit is open now: its deliveries then fail at once, without touching the network.
-        """
+        """Whether the receiver's circuit is open now: its deliveries then fail at once, without touching the network."""
         with self._lock:
             state = self._receivers.get(receiver)
             return bool(state and state.open_until and self._now() < state.open_until)

@@ -43,8 +43,15 @@ _ALSO_FORBIDDEN = tuple(ipaddress.ip_network(n) for n in ("100.64.0.0/10", "2002
 def _forbidden(addr: IPAddress) -> bool:
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
         addr = addr.ipv4_mapped
-    return (addr.is_loopback or addr.is_private or addr.is_link_local or addr.is_multicast or addr.is_reserved
-            or addr.is_unspecified or any(addr.version == net.version and addr in net for net in _ALSO_FORBIDDEN))
+    return (
+        addr.is_loopback
+        or addr.is_private
+        or addr.is_link_local
+        or addr.is_multicast
+        or addr.is_reserved
+        or addr.is_unspecified
+        or any(addr.version == net.version and addr in net for net in _ALSO_FORBIDDEN)
+    )
 
 
 def resolve(host: str, port: int) -> list[IPAddress]:
@@ -117,7 +124,10 @@ def check_webhook_url(url: str, settings: Settings) -> list[IPAddress]:
     if _allowed(host, addresses, settings.webhook_allow_hosts):
         return addresses
     if host.lower() in _METADATA_HOSTS or any(_forbidden(a) for a in addresses):
-        raise ProblemError("webhook_url_forbidden",
-                           f"{host} resolves to a loopback, private, link-local or metadata address; "
-                           "the operator can allow it with TALKFARM_WEBHOOK_ALLOW_HOSTS.", 422)
+        raise ProblemError(
+            "webhook_url_forbidden",
+            f"{host} resolves to a loopback, private, link-local or metadata address; "
+            "the operator can allow it with TALKFARM_WEBHOOK_ALLOW_HOSTS.",
+            422,
+        )
     return addresses

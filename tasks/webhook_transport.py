@@ -75,8 +75,7 @@ class _Watchdog:
         self._timer.start()
 
     def watch(self, sock: socket.socket) -> None:
-        """Follow ``sock``: when the deadline passes, the watchdog shuts it, whatever read or write is blocked on it.
-        """
+        """Follow ``sock``: when the deadline passes, the watchdog shuts it, whatever read or write is blocked on it."""
         with self._lock:
             self._fd = sock.fileno()
 
@@ -106,8 +105,9 @@ class _Watchdog:
         self._timer.cancel()
 
 
-def _connection(scheme: str, host: str, port: int, address: IPAddress, timeout: float,
-                watchdog: _Watchdog) -> http.client.HTTPConnection:
+def _connection(
+    scheme: str, host: str, port: int, address: IPAddress, timeout: float, watchdog: _Watchdog
+) -> http.client.HTTPConnection:
     conn: http.client.HTTPConnection
     if scheme == "https":
         conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=_tls_context())
@@ -126,8 +126,15 @@ def _connection(scheme: str, host: str, port: int, address: IPAddress, timeout: 
     return conn
 
 
-def post_pinned(url: str, addresses: Sequence[IPAddress], body: bytes, headers: Mapping[str, str], *,
-                deadline_s: float, max_response_bytes: int) -> ReceiverAnswer:
+def post_pinned(
+    url: str,
+    addresses: Sequence[IPAddress],
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    deadline_s: float,
+    max_response_bytes: int,
+) -> ReceiverAnswer:
     """POST ``body`` to ``url``, connecting only to ``addresses`` (in order, IPv4 first), all within
     ``deadline_s``. Raises ``NoAnswer`` when no HTTP answer came in time."""
     parts = urlsplit(url)

@@ -44,8 +44,10 @@ BUSY_RETRY_S = 5
 #: what the tenant sees for any attempt that got no HTTP answer: one text for refused, reset, timed
 #: out or TLS failure, so the deliveries list cannot be read as a port scan (the operator's log has why)
 NO_ANSWER = "no_answer: the receiver gave no HTTP answer within {deadline:g} s."
-CIRCUIT_OPEN = ("receiver_unavailable: the last attempts to this receiver got no answer; "
-                "not tried until its circuit closes (retried on schedule).")
+CIRCUIT_OPEN = (
+    "receiver_unavailable: the last attempts to this receiver got no answer; "
+    "not tried until its circuit closes (retried on schedule)."
+)
 
 
 def new_secret() -> str:
@@ -71,8 +73,9 @@ def _targets(session, tenant_id: str, event_type: str, job_url: str | None) -> l
     targets: list[tuple[str | None, str]] = []
     if job_url:
         targets.append((None, job_url))
-    endpoints = session.scalars(sa.select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == tenant_id,
-                                                                 WebhookEndpoint.disabled_at.is_(None))).all()
+    endpoints = session.scalars(
+        sa.select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.disabled_at.is_(None))
+    ).all()
     for endpoint in endpoints:
         if not endpoint.events or event_type in endpoint.events:
             targets.append((endpoint.id, endpoint.url))
@@ -83,17 +86,25 @@ def _queue_deliveries(session, tenant_id: str, event_id: str, event_type: str, d
     payload = {"type": event_type, "timestamp": iso(utcnow()), "data": data}
     created = []
     for endpoint_id, url in targets:
-        exists = session.scalar(sa.select(WebhookDelivery.id).where(WebhookDelivery.event_id == event_id,
-                                                                    WebhookDelivery.url == url))
+        exists = session.scalar(
+            sa.select(WebhookDelivery.id).where(WebhookDelivery.event_id == event_id, WebhookDelivery.url == url)
+        )
         if exists:
             continue  # announced already (a retried announcement is harmless)
         # Sent right after the commit (send_deliveries); the scheduler's sweep is the
         # fallback for a send that got lost, so it waits as for one in flight. Due at
         # once, the sweep could send it too, and two deliveries of one message running
         # together both post it (the compose chaos run saw it twice in 32 jobs).
-        delivery = WebhookDelivery(tenant_id=tenant_id, endpoint_id=endpoint_id, url=url, event_id=event_id,
-                                   event_type=event_type, payload=payload, status="pending",
-                                   next_attempt_at=utcnow() + timedelta(seconds=IN_FLIGHT_S))
+        delivery = WebhookDelivery(
+            tenant_id=tenant_id,
+            endpoint_id=endpoint_id,
+            url=url,
+            event_id=event_id,
+            event_type=event_type,
+            payload=payload,
+            status="pending",
+            next_attempt_at=utcnow() + timedelta(seconds=IN_FLIGHT_S),
+        )
         session.add(delivery)
         session.flush()
         created.append(delivery.id)
@@ -110,8 +121,12 @@ def queue_job_events(session, settings: Settings, job: Job, storage=None) -> lis
     created: list[str] = []
     targets = _targets(session, job.tenant_id, event_type, job.webhook_url)
     if targets:  # the document (and its signed links) only when someone will receive it
-        data = job_document(job, (storage or _storage(settings)).signed_url if job.status == JobState.SUCCEEDED else None,
-                            settings.output_url_expiry_s, settings.public_url)
+        data = job_document(
+            job,
+            (storage or _storage(settings)).signed_url if job.status == JobState.SUCCEEDED else None,
+            settings.output_url_expiry_s,
+            settings.public_url,
+        )
         created += _queue_deliveries(session, job.tenant_id, job_event_id(session, job), event_type, data, targets)
     if job.batch_id:
         created += _announce_batch_if_done(session, job.batch_id)
@@ -121,8 +136,11 @@ def queue_job_events(session, settings: Settings, job: Job, storage=None) -> lis
 def job_event_id(session, job: Job) -> str:
     """The Standard Webhooks id of a job's ending: the same on every redelivery, and new after each
     retry the tenant asked for (else a job that fails again after a retry would look announced already)."""
-    retries = session.scalar(sa.select(sa.func.count()).select_from(JobEvent)
-                             .where(JobEvent.job_id == job.id, JobEvent.kind == EventType.RETRIED))
+    retries = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(JobEvent)
+        .where(JobEvent.job_id == job.id, JobEvent.kind == EventType.RETRIED)
+    )
     return f"msg_{job.id}_{job.status}" + (f"_retry{retries}" if retries else "")
 
 
@@ -146,19 +164,31 @@ def announce_job(sessions, settings: Settings, sender: TaskSender, job_id: str, 
 
 
 def _announce_batch_if_done(session, batch_id: str) -> list[str]:
-    unfinished = session.scalar(sa.select(sa.func.count()).select_from(Job)
-                                .where(Job.batch_id == batch_id, Job.status.in_((JobState.QUEUED, JobState.RUNNING))))
+    unfinished = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Job)
+        .where(Job.batch_id == batch_id, Job.status.in_((JobState.QUEUED, JobState.RUNNING)))
+    )
     if unfinished:
         return []
     now = utcnow()
     # conditional: the last two jobs ending together announce the batch once
-    if not rows_changed(session.execute(sa.update(Batch).where(Batch.id == batch_id, Batch.completed_at.is_(None))
-                                        .values(completed_at=now))):
+    if not rows_changed(
+        session.execute(
+            sa.update(Batch).where(Batch.id == batch_id, Batch.completed_at.is_(None)).values(completed_at=now)
+        )
+    ):
         return []
     batch = session.get(Batch, batch_id)
     session.refresh(batch)
-    return _queue_deliveries(session, batch.tenant_id, f"msg_{batch.id}_completed", "batch.completed",
-                             batch_document(session, batch), _targets(session, batch.tenant_id, "batch.completed", None))
+    return _queue_deliveries(
+        session,
+        batch.tenant_id,
+        f"msg_{batch.id}_completed",
+        "batch.completed",
+        batch_document(session, batch),
+        _targets(session, batch.tenant_id, "batch.completed", None),
+    )
 
 
 def send_due_deliveries(sessions, settings: Settings, sender: TaskSender, limit: int = 200) -> int:
@@ -167,12 +197,18 @@ def send_due_deliveries(sessions, settings: Settings, sender: TaskSender, limit:
     """
     now = utcnow()
     with sessions() as session, session.begin():
-        due = session.scalars(sa.select(WebhookDelivery.id).where(WebhookDelivery.status == "pending",
-                                                                  WebhookDelivery.next_attempt_at <= now)
-                              .order_by(WebhookDelivery.next_attempt_at).limit(limit)).all()
+        due = session.scalars(
+            sa.select(WebhookDelivery.id)
+            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+            .order_by(WebhookDelivery.next_attempt_at)
+            .limit(limit)
+        ).all()
         if due:
-            session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.id.in_(due))
-                            .values(next_attempt_at=now + timedelta(seconds=IN_FLIGHT_S)))
+            session.execute(
+                sa.update(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(due))
+                .values(next_attempt_at=now + timedelta(seconds=IN_FLIGHT_S))
+            )
     send_deliveries(sender, due)
     return len(due)
 
@@ -181,15 +217,18 @@ def _secrets_for(session, delivery: WebhookDelivery) -> list[str]:
     if delivery.endpoint_id:
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
         secrets = [endpoint.secret]
-        if endpoint.previous_secret and endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > utcnow():
+        if (
+            endpoint.previous_secret
+            and endpoint.previous_secret_expires_at
+            and endpoint.previous_secret_expires_at > utcnow()
+        ):
             secrets.append(endpoint.previous_secret)  # rotation overlap: sign with both
         return secrets
     return [tenant_webhook_secret(session.get(Tenant, delivery.tenant_id))]
 
 
 def sign(secrets: list[str], msg_id: str, timestamp: datetime, body: str) -> str:
-    """The ``webhook-signature`` header: one signature per secret, so a receiver can verify through a secret rotation.
-    """
+    """The ``webhook-signature`` header: one signature per secret, so a receiver can verify through a secret rotation."""
     return " ".join(Webhook(secret).sign(msg_id, timestamp, body) for secret in secrets)
 
 
@@ -217,8 +256,9 @@ def receiver_limits(settings: Settings) -> ReceiverLimits:
     """This process's per-receiver limits (tasks/webhook_breaker.py), made on first use."""
     global _limits
     if _limits is None:
-        _limits = ReceiverLimits(settings.webhook_receiver_in_flight, settings.webhook_breaker_failures,
-                                 settings.webhook_breaker_cooldown_s)
+        _limits = ReceiverLimits(
+            settings.webhook_receiver_in_flight, settings.webhook_breaker_failures, settings.webhook_breaker_cooldown_s
+        )
     return _limits
 
 
@@ -238,14 +278,22 @@ def receiver_of(tenant_id: str, url: str) -> str:
 _LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
 
 
-def attempt(settings: Settings, url: str, body: bytes, headers: dict[str, str]) -> tuple[ReceiverAnswer | None, str | None]:
+def attempt(
+    settings: Settings, url: str, body: bytes, headers: dict[str, str]
+) -> tuple[ReceiverAnswer | None, str | None]:
     """One network attempt: check the target, connect to the very addresses that passed, all within
     the deadline (the name look-up included). Returns the answer, or the error the tenant sees."""
     deadline = time.monotonic() + settings.webhook_timeout_s
     try:
         addresses = _LOOKUPS.submit(check_webhook_url, url, settings).result(timeout=settings.webhook_timeout_s)
-        return post_pinned(url, addresses, body, headers, deadline_s=max(0.0, deadline - time.monotonic()),
-                           max_response_bytes=settings.webhook_max_response_bytes), None
+        return post_pinned(
+            url,
+            addresses,
+            body,
+            headers,
+            deadline_s=max(0.0, deadline - time.monotonic()),
+            max_response_bytes=settings.webhook_max_response_bytes,
+        ), None
     except ProblemError as exc:
         return None, f"{exc.code}: {exc.detail}"
     except LookupTimeout:
@@ -276,9 +324,13 @@ def deliver(delivery_id: str) -> None:
         return
     body = json.dumps(payload, separators=(",", ":"))
     now = datetime.now(UTC)
-    headers = {"content-type": "application/json", "user-agent": "talkfarm-webhooks/1",
-               "webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
-               "webhook-signature": sign(secrets, msg_id, now, body)}
+    headers = {
+        "content-type": "application/json",
+        "user-agent": "talkfarm-webhooks/1",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": sign(secrets, msg_id, now, body),
+    }
     response, error, started = None, None, utcnow()
     try:
         response, error = attempt(settings, url, body.encode(), headers)
@@ -290,13 +342,16 @@ def deliver(delivery_id: str) -> None:
 def _put_back(sessions, delivery_id: str, seconds: float) -> None:
     """Hand the delivery out again after ``seconds``, without using up an attempt."""
     with sessions() as session, session.begin():
-        session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
-                                                         WebhookDelivery.status == "pending")
-                        .values(next_attempt_at=utcnow() + timedelta(seconds=seconds)))
+        session.execute(
+            sa.update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending")
+            .values(next_attempt_at=utcnow() + timedelta(seconds=seconds))
+        )
 
 
-def _record(sessions, settings: Settings, delivery_id: str, response, error: str | None, *,
-            started_at: datetime | None = None) -> None:
+def _record(
+    sessions, settings: Settings, delivery_id: str, response, error: str | None, *, started_at: datetime | None = None
+) -> None:
     with sessions() as session, session.begin():
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
         if delivery is None or delivery.status != "pending":
@@ -305,8 +360,14 @@ def _record(sessions, settings: Settings, delivery_id: str, response, error: str
         _log_attempt(delivery, outcome)
 
 
-def _apply_attempt(session, settings: Settings, delivery: WebhookDelivery, response, error: str | None,
-                   started_at: datetime | None = None) -> str:
+def _apply_attempt(
+    session,
+    settings: Settings,
+    delivery: WebhookDelivery,
+    response,
+    error: str | None,
+    started_at: datetime | None = None,
+) -> str:
     """Record one attempt on the delivery; returns what became of it (its new status, or ``retrying``).
     The log entry carries the attempt's start, not its end: how long an attempt took would tell a
     refused port (at once) from a filtered one (at the deadline)."""
@@ -324,9 +385,11 @@ def _apply_attempt(session, settings: Settings, delivery: WebhookDelivery, respo
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
         endpoint.disabled_at, endpoint.disabled_reason = now, "receiver answered 410 Gone"
         delivery.status, delivery.next_attempt_at = "disabled", None
-        session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id,
-                                                         WebhookDelivery.status == "pending")
-                        .values(status="disabled", next_attempt_at=None))
+        session.execute(
+            sa.update(WebhookDelivery)
+            .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
+            .values(status="disabled", next_attempt_at=None)
+        )
         return "disabled"
     schedule = settings.retry_schedule()
     if delivery.attempts > len(schedule):
@@ -344,16 +407,31 @@ def _log_attempt(delivery: WebhookDelivery, outcome: str) -> None:
     """One line per attempt, carrying the job (for job events) and tenant, so an operator can
     follow a CMS's missing notification from the job id."""
     data = (delivery.payload or {}).get("data") or {}
-    ids = {"tenant_id": delivery.tenant_id, "job_id": data.get("id") if delivery.event_type.startswith("job.") else None}
+    ids = {
+        "tenant_id": delivery.tenant_id,
+        "job_id": data.get("id") if delivery.event_type.startswith("job.") else None,
+    }
     what = f"webhook {delivery.id} ({delivery.event_type}) to {delivery.url}"
     if outcome == "delivered":
         log.info("%s delivered on attempt %d", what, delivery.attempts, extra=ids)
     elif outcome == "retrying":
-        log.warning("%s failed on attempt %d (%s); next attempt at %s", what, delivery.attempts, delivery.last_error,
-                    iso(delivery.next_attempt_at), extra=ids)
+        log.warning(
+            "%s failed on attempt %d (%s); next attempt at %s",
+            what,
+            delivery.attempts,
+            delivery.last_error,
+            iso(delivery.next_attempt_at),
+            extra=ids,
+        )
     else:
-        log.error("%s %s after %d attempt(s): %s", what, outcome, delivery.attempts, delivery.last_error,
-                  extra={**ids, "code": f"webhook_{outcome}"})
+        log.error(
+            "%s %s after %d attempt(s): %s",
+            what,
+            outcome,
+            delivery.attempts,
+            delivery.last_error,
+            extra={**ids, "code": f"webhook_{outcome}"},
+        )
 
 
 def redeliver(delivery: WebhookDelivery) -> None:

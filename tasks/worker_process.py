@@ -38,8 +38,13 @@ def resolve_tag(requested: str) -> tuple[str, list[str]]:
     tag = detect_tag(platform.machine(), available) if requested == "auto" else requested
     model = open_model(BUILTIN, tag, available_providers=available)
     if model.effective_tag != tag:
-        log.warning("asked to serve %s, but the model runs on %s only (%s): serving %s", tag, model.providers,
-                    model.fallback_reason or "no accelerator provider", model.effective_tag)
+        log.warning(
+            "asked to serve %s, but the model runs on %s only (%s): serving %s",
+            tag,
+            model.providers,
+            model.fallback_reason or "no accelerator provider",
+            model.effective_tag,
+        )
     return model.effective_tag, list(model.providers)
 
 
@@ -50,13 +55,16 @@ def worker_app(settings: Settings) -> Celery:
     return app
 
 
-def run_render_worker(settings: Settings, requested_tag: str, concurrency: int,
-                      pipeline: Pipeline = run_pipeline) -> int:
+def run_render_worker(
+    settings: Settings, requested_tag: str, concurrency: int, pipeline: Pipeline = run_pipeline
+) -> int:
     """Serve a pool until told to stop. ``pipeline`` runs each attempt: the
     media pipeline, or a stub that a benchmark or test brings."""
     tag, providers = resolve_tag(requested_tag)
     if tag not in settings.pools:
-        log.error("this worker serves pool %s, which TALKFARM_POOLS (%s) does not declare", tag, ",".join(settings.pools))
+        log.error(
+            "this worker serves pool %s, which TALKFARM_POOLS (%s) does not declare", tag, ",".join(settings.pools)
+        )
         return 2
     rt = worker_runtime.WorkerRuntime(settings, tag, concurrency, providers, pipeline, sender=CelerySender(settings))
     worker_runtime.install(rt)
@@ -96,6 +104,13 @@ def run_render_worker(settings: Settings, requested_tag: str, concurrency: int,
 def run_webhook_worker(settings: Settings, concurrency: int = 8) -> None:
     """Deliveries run on their own queue and process, so a slow receiver never holds up rendering."""
     app = worker_app(settings)
-    app.Worker(pool="threads", concurrency=concurrency, queues=[WEBHOOK_QUEUE],
-               hostname=f"webhooks@{socket.gethostname()}", loglevel="INFO",
-               without_heartbeat=True, without_mingle=True, without_gossip=True).start()
+    app.Worker(
+        pool="threads",
+        concurrency=concurrency,
+        queues=[WEBHOOK_QUEUE],
+        hostname=f"webhooks@{socket.gethostname()}",
+        loglevel="INFO",
+        without_heartbeat=True,
+        without_mingle=True,
+        without_gossip=True,
+    ).start()

@@ -69,5 +69,16 @@ def sting(colour: str, seconds: float = 1.0) -> bytes:
     """A 4:3 clip of one colour (``0xrrggbb``), as an intro or outro: the canvas it is scaled to is 16:9."""
     from tests.composition_files import _ffmpeg
 
-    return _ffmpeg("-f", "lavfi", "-i", f"color=c={colour}:s=320x240:r=25:d={seconds}", "-c:v", "libx264", "-preset",
-                   "ultrafast", "-pix_fmt", "yuv420p", suffix=".mp4")
+    return _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"color=c={colour}:s=320x240:r=25:d={seconds}",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        suffix=".mp4",
+    )

@@ -20,35 +20,75 @@ def _ffmpeg(*args: str, suffix: str) -> bytes:
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"clip{suffix}"
-        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *args, "-y", str(out)],
-                       check=True, timeout=120)
+        subprocess.run(
+            [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *args, "-y", str(out)],
+            check=True,
+            timeout=120,
+        )
         return out.read_bytes()
 
 
 @functools.cache
 def video(width: int = 320, height: int = 240, fps: str = "25", seconds: float = 1.0, fmt: str = "mp4") -> bytes:
     """A real clip of a plain colour: cheap to encode at any size or length, so the header says what we want."""
-    codec = {"mp4": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
-             "webm": ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"],
-             "mov": ["-c:v", "prores_ks", "-profile:v", "4444"],
-             "avi": ["-c:v", "mjpeg"]}[fmt]
-    return _ffmpeg("-f", "lavfi", "-i", f"color=c=0x2040a0:s={width}x{height}:r={fps}:d={seconds}", *codec,
-                   suffix=f".{fmt}")
+    codec = {
+        "mp4": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+        "webm": ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"],
+        "mov": ["-c:v", "prores_ks", "-profile:v", "4444"],
+        "avi": ["-c:v", "mjpeg"],
+    }[fmt]
+    return _ffmpeg(
+        "-f", "lavfi", "-i", f"color=c=0x2040a0:s={width}x{height}:r={fps}:d={seconds}", *codec, suffix=f".{fmt}"
+    )
 
 
 @functools.cache
 def film_with_sound() -> bytes:
     """An MP4 of picture and speech-rate sound: a newsroom's clip."""
-    return _ffmpeg("-f", "lavfi", "-i", "color=c=0x2040a0:s=320x240:r=25:d=1.5", "-f", "lavfi", "-i",
-                   "sine=f=200:d=1.5", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                   "-ar", "24000", "-shortest", suffix=".mp4")
+    return _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0x2040a0:s=320x240:r=25:d=1.5",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=200:d=1.5",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-ar",
+        "24000",
+        "-shortest",
+        suffix=".mp4",
+    )
 
 
 @functools.cache
 def streamed_webm() -> bytes:
     """A WebM written as a stream (as browsers record): its header states no length."""
-    return _ffmpeg("-f", "lavfi", "-i", "color=c=red:s=320x240:r=25:d=1", "-c:v", "libvpx-vp9", "-deadline",
-                   "realtime", "-cpu-used", "8", "-f", "webm", "-live", "1", suffix=".webm")
+    return _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=red:s=320x240:r=25:d=1",
+        "-c:v",
+        "libvpx-vp9",
+        "-deadline",
+        "realtime",
+        "-cpu-used",
+        "8",
+        "-f",
+        "webm",
+        "-live",
+        "1",
+        suffix=".webm",
+    )
 
 
 def frames_as_noise(mp4: bytes) -> bytes:
@@ -71,8 +111,21 @@ def eight_k_video() -> bytes:
 @functools.cache
 def music() -> bytes:
     """Two seconds of a chord, as music is: loud throughout."""
-    return _ffmpeg("-f", "lavfi", "-i", "sine=f=220:d=2", "-f", "lavfi", "-i", "sine=f=330:d=2",
-                   "-filter_complex", "amix=inputs=2", "-ar", "44100", suffix=".wav")
+    return _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=220:d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=330:d=2",
+        "-filter_complex",
+        "amix=inputs=2",
+        "-ar",
+        "44100",
+        suffix=".wav",
+    )
 
 
 @functools.cache
@@ -93,7 +146,7 @@ def logo() -> bytes:
     yy, xx = np.mgrid[:64, :64]
     rgba = np.zeros((64, 64, 4), np.uint8)
     rgba[..., 0] = 220
-    rgba[..., 3] = np.where((yy - 32) ** 2 + (xx - 32) ** 2 < 28 ** 2, 255, 0)
+    rgba[..., 3] = np.where((yy - 32) ** 2 + (xx - 32) ** 2 < 28**2, 255, 0)
     return _png(Image.fromarray(rgba, "RGBA"))
 
 

@@ -91,10 +91,16 @@ def real_settings(tmp_path, pg_url, redis_url, seaweed, s3_bucket):
     from domain.db import session_factory, upgrade
     from domain.models import Base
 
-    settings = Settings.from_env({}, data_dir=tmp_path / "data", database_url=pg_url, broker_url=redis_url,
-                                 storage_url=f"s3://{s3_bucket}/{uuid.uuid4().hex[:8]}",
-                                 s3_endpoint_url=seaweed.endpoint, pools=("cpu",),
-                                 webhook_allow_hosts=("127.0.0.1", "localhost"))
+    settings = Settings.from_env(
+        {},
+        data_dir=tmp_path / "data",
+        database_url=pg_url,
+        broker_url=redis_url,
+        storage_url=f"s3://{s3_bucket}/{uuid.uuid4().hex[:8]}",
+        s3_endpoint_url=seaweed.endpoint,
+        pools=("cpu",),
+        webhook_allow_hosts=("127.0.0.1", "localhost"),
+    )
     upgrade(settings)
     with session_factory(settings)() as session, session.begin():
         tables = ", ".join(t.name for t in Base.metadata.sorted_tables)

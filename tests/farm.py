@@ -19,8 +19,19 @@ from tests.services import free_port, wait_for
 
 
 class Farm:
-    def __init__(self, settings, env: dict[str, str], log_dir: Path, *, workers: int = 1, concurrency: int = 2,
-                 scheduler: bool = True, webhooks: bool = True, api_processes: int = 1, null_workers: bool = False):
+    def __init__(
+        self,
+        settings,
+        env: dict[str, str],
+        log_dir: Path,
+        *,
+        workers: int = 1,
+        concurrency: int = 2,
+        scheduler: bool = True,
+        webhooks: bool = True,
+        api_processes: int = 1,
+        null_workers: bool = False,
+    ):
         self.settings = settings
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -38,8 +49,13 @@ class Farm:
     # --- processes ------------------------------------------------------------------
     def _spawn(self, name: str, *args: str, module: str = "cli.main") -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", module, *args], env=self.env, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.procs[name] = proc
         return proc
 
@@ -58,8 +74,15 @@ class Farm:
     def add_worker(self, tag: str = "cpu") -> str:
         self._counter += 1
         name = f"worker-{self._counter}"
-        self._spawn(name, "worker", "--tag", tag, "--concurrency", str(self.concurrency),
-                    module="tests.stubs" if self.null_workers else "cli.main")
+        self._spawn(
+            name,
+            "worker",
+            "--tag",
+            tag,
+            "--concurrency",
+            str(self.concurrency),
+            module="tests.stubs" if self.null_workers else "cli.main",
+        )
         return name
 
     def workers(self) -> list[str]:
@@ -145,8 +168,14 @@ class _BaseUrlSession(requests.Session):
 
 
 @contextlib.contextmanager
-def lone_api(folder: Path, tenant: str, processes: int = 2, *, settings: dict[str, str] | None = None,
-             pids: list[int] | None = None) -> Iterator[tuple[str, int, str]]:
+def lone_api(
+    folder: Path,
+    tenant: str,
+    processes: int = 2,
+    *,
+    settings: dict[str, str] | None = None,
+    pids: list[int] | None = None,
+) -> Iterator[tuple[str, int, str]]:
     """A real `talkfarm api` under gunicorn on SQLite in ``folder``, nothing else running:
     yields its base URL, its port and an API key of ``tenant``. ``settings`` adds TALKFARM_*
     variables; ``pids``, if given, receives the server's process id (to measure it)."""
@@ -155,11 +184,16 @@ def lone_api(folder: Path, tenant: str, processes: int = 2, *, settings: dict[st
     env.update(settings or {})
     talkfarm = [sys.executable, "-m", "cli.main"]
     subprocess.run(talkfarm + ["db", "upgrade"], env=env, check=True, capture_output=True)
-    key = subprocess.run(talkfarm + ["keys", "create", "--tenant", tenant], env=env, check=True,
-                         capture_output=True, text=True).stdout.strip()
+    key = subprocess.run(
+        talkfarm + ["keys", "create", "--tenant", tenant], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
     port = free_port()
-    api = subprocess.Popen(talkfarm + ["api", "--port", str(port), "--workers", str(processes)], env=env,
-                           stdout=open(folder / "api.log", "wb"), stderr=subprocess.STDOUT)
+    api = subprocess.Popen(
+        talkfarm + ["api", "--port", str(port), "--workers", str(processes)],
+        env=env,
+        stdout=open(folder / "api.log", "wb"),
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     if pids is not None:
         pids.append(api.pid)

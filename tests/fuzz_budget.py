@@ -22,7 +22,11 @@ def fuzz_settings(suite_examples: int) -> settings:
         deadline=None,  # tests never assert wall time; a slow example is not a failure
         derandomize=not LONG_EXAMPLES,
         database=None,  # nothing written into the working tree
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                               HealthCheck.data_too_large, HealthCheck.filter_too_much],
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
         print_blob=True,
     )

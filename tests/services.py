@@ -60,8 +60,23 @@ def ensure_redis() -> str | None:
         binary = shutil.which("redis-server")
         if binary is None:
             return None
-        subprocess.run([binary, "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(REDIS_PORT),
-                        "--save", "", "--appendonly", "no"], check=False, capture_output=True)
+        subprocess.run(
+            [
+                binary,
+                "--daemonize",
+                "yes",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(REDIS_PORT),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            check=False,
+            capture_output=True,
+        )
         try:
             wait_for(lambda: port_open(REDIS_PORT), 15, "redis")
         except TimeoutError:
@@ -76,7 +91,9 @@ def ensure_postgres() -> str | None:
         versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
         if ctl is None or not versions:
             return None
-        subprocess.run([ctl, "--skip-systemctl-redirect", versions[-1], "main", "start"], check=False, capture_output=True)
+        subprocess.run(
+            [ctl, "--skip-systemctl-redirect", versions[-1], "main", "start"], check=False, capture_output=True
+        )
         try:
             wait_for(lambda: port_open(PG_PORT), 30, "postgresql")
         except TimeoutError:
@@ -137,18 +154,34 @@ def start_seaweed(data_dir: Path | None = None, ports: dict | None = None) -> Se
         return None
     data_dir = Path(data_dir or tempfile.mkdtemp(prefix="talkfarm-weed-"))
     # every listener on a port of its own (weed would put gRPC at port + 10000, which may be taken or invalid)
-    ports = ports or {name: free_port() for name in ("s3", "master", "volume", "filer", "s3.grpc", "master.grpc",
-                                                     "volume.grpc", "filer.grpc")}
+    ports = ports or {
+        name: free_port()
+        for name in ("s3", "master", "volume", "filer", "s3.grpc", "master.grpc", "volume.grpc", "filer.grpc")
+    }
     log = open(data_dir / "weed.log", "ab")
     process = subprocess.Popen(
-        [binary, "server", f"-dir={data_dir}", "-s3", f"-s3.port={ports['s3']}", f"-master.port={ports['master']}",
-         f"-volume.port={ports['volume']}", f"-filer.port={ports['filer']}",
-         *(f"-{name.replace('.grpc', '.port.grpc')}={ports[name]}" for name in ports if name.endswith(".grpc")),
-         "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-         "-volume.max=20", "-master.volumeSizeLimitMB=64",
-         # no side listeners on fixed ports, so several servers can run at once; no phoning home
-         "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            binary,
+            "server",
+            f"-dir={data_dir}",
+            "-s3",
+            f"-s3.port={ports['s3']}",
+            f"-master.port={ports['master']}",
+            f"-volume.port={ports['volume']}",
+            f"-filer.port={ports['filer']}",
+            *(f"-{name.replace('.grpc', '.port.grpc')}={ports[name]}" for name in ports if name.endswith(".grpc")),
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-volume.max=20",
+            "-master.volumeSizeLimitMB=64",
+            # no side listeners on fixed ports, so several servers can run at once; no phoning home
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            "-master.telemetry=false",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     endpoint = f"http://127.0.0.1:{ports['s3']}"
     try:
@@ -164,9 +197,14 @@ def _s3_ready(endpoint: str) -> bool:
     from botocore.config import Config
 
     try:
-        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                              aws_access_key_id="talkfarm", aws_secret_access_key="talkfarm",
-                              config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=3))
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="talkfarm",
+            aws_secret_access_key="talkfarm",
+            config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=3),
+        )
         client.list_buckets()
         return True
     except Exception:
@@ -177,8 +215,13 @@ def make_bucket(endpoint: str, name: str | None = None) -> str:
     import boto3
 
     name = name or f"tf-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="talkfarm", aws_secret_access_key="talkfarm")
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="talkfarm",
+        aws_secret_access_key="talkfarm",
+    )
     deadline = time.monotonic() + 30
     while True:
         try:

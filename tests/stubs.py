@@ -53,8 +53,9 @@ class RecordingSender:
         return [str(m.args[0]) for m in self.sent if m.task == task]
 
 
-def tone_wav(seconds: float, rate: int = 24000, *, bursts_hz: float = 0.5, voiced_above: float = 0.0,
-             pauses: bool = True) -> bytes:
+def tone_wav(
+    seconds: float, rate: int = 24000, *, bursts_hz: float = 0.5, voiced_above: float = 0.0, pauses: bool = True
+) -> bytes:
     """A 220 Hz tone in bursts (``bursts_hz`` on/off cycles a second) with pauses between: narration
     a worker can cut at its silences, as 16-bit mono WAV."""
     import io
@@ -75,8 +76,19 @@ def tone_wav(seconds: float, rate: int = 24000, *, bursts_hz: float = 0.5, voice
 
 def null_pipeline(control: AttemptControl, services: AttemptServices) -> Outcome:
     control.check()
-    return ({"key": f"null/{control.claim.job_id}", "duration_s": 0.0, "width": 0, "height": 0, "fps": 0.0,
-             "bytes": 0, "sha256": "", "files": {}}, {})
+    return (
+        {
+            "key": f"null/{control.claim.job_id}",
+            "duration_s": 0.0,
+            "width": 0,
+            "height": 0,
+            "fps": 0.0,
+            "bytes": 0,
+            "sha256": "",
+            "files": {},
+        },
+        {},
+    )
 
 
 @dataclass
@@ -110,8 +122,15 @@ class StubRenderer:
         size = int(params["resolution"])
         return StubPrepared(size, np.full((size, size, 3), 96, np.uint8))
 
-    def render(self, prepared: StubPrepared, audio: np.ndarray, sample_rate: int, params: dict,
-               first_frame_index: int = 0, phones: Any = None) -> Iterator[np.ndarray]:
+    def render(
+        self,
+        prepared: StubPrepared,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: dict,
+        first_frame_index: int = 0,
+        phones: Any = None,
+    ) -> Iterator[np.ndarray]:
         for i in range(frame_count(len(audio), sample_rate, int(params["fps"]))):
             self.rendered_frames += 1
             yield np.full_like(prepared.portrait, 64 + (first_frame_index + i) % 128)

@@ -32,7 +32,7 @@ def news(**changes: Any) -> dict[str, Any]:
     template = copy.deepcopy(NEWS)
     for key, value in changes.items():
         if key.startswith("body__"):
-            template["body"][key[len("body__"):]] = value
+            template["body"][key[len("body__") :]] = value
         else:
             template[key] = value
     return template

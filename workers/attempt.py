@@ -184,9 +184,11 @@ class Attempt:
             except StorageUnavailable as exc:
                 waited = time.monotonic() - started
                 if waited >= limit:
-                    raise JobFailure("storage_unavailable",
-                                     f"{what}: storage unreachable for {waited:.0f} s ({exc}); giving up",
-                                     retryable=True) from exc
+                    raise JobFailure(
+                        "storage_unavailable",
+                        f"{what}: storage unreachable for {waited:.0f} s ({exc}); giving up",
+                        retryable=True,
+                    ) from exc
                 if waited == 0 or delay >= 8:
                     log.warning("%s: storage unavailable, waiting (%s)", what, exc)
                 time.sleep(min(delay, max(0.0, limit - waited)) * random.uniform(0.7, 1.3))

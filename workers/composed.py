@@ -86,10 +86,21 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
                 prepare_scene(attempt, scene, cuts, decoded)
             fade = None
             if first_frame == scene_start[plan.scene] and plan.scene > 0:
-                fade = _crossfade_from(attempt, scenes[plan.scene - 1], scene, cuts, decoded,
-                                       first_frame - scene_start[plan.scene - 1])
-            render_composed_segment(attempt, scene, cuts, spoken, first_frame, first_frame - scene_start[plan.scene],
-                                    len(plans), output_format, codec, fade)
+                fade = _crossfade_from(
+                    attempt, scenes[plan.scene - 1], scene, cuts, decoded, first_frame - scene_start[plan.scene - 1]
+                )
+            render_composed_segment(
+                attempt,
+                scene,
+                cuts,
+                spoken,
+                first_frame,
+                first_frame - scene_start[plan.scene],
+                len(plans),
+                output_format,
+                codec,
+                fade,
+            )
     finally:
         speech.stop()
     check_duration(attempt, spoken_all)
@@ -97,8 +108,14 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
     return publish_composed(attempt, cuts, spoken_all, output_format)
 
 
-def _crossfade_from(attempt: Attempt, previous: Scene, scene: Scene, cuts: list[Cut], decoded: dict[str, Background],
-                    previous_frames: int) -> tuple[list[np.ndarray], int] | None:
+def _crossfade_from(
+    attempt: Attempt,
+    previous: Scene,
+    scene: Scene,
+    cuts: list[Cut],
+    decoded: dict[str, Background],
+    previous_frames: int,
+) -> tuple[list[np.ndarray], int] | None:
     """What a crossfade into ``scene`` starts from, per cut, and over how many frames; None for a cut.
 
     The previous scene's last picture, drawn again rather than kept: its presenter at rest (a
@@ -111,7 +128,7 @@ def _crossfade_from(attempt: Attempt, previous: Scene, scene: Scene, cuts: list[
     if previous.prepared is None:
         prepare_scene(attempt, previous, cuts, decoded)
     m, r = previous.prepared.framing.margin, previous.prepared.framing.resolution
-    still = previous.prepared.canvas[m:m + r, m:m + r]
+    still = previous.prepared.canvas[m : m + r, m : m + r]
     end = previous_frames - 1
     return [c.compose(still, end / attempt.fps, end) for c in previous.compositors], frames
 
@@ -123,9 +140,18 @@ def segment_words(spoken: SpokenSegment) -> list[tuple[str, float, float]]:
     return words_from_cues(spoken.cues)
 
 
-def render_composed_segment(attempt: Attempt, scene: Scene, cuts: list[Cut], spoken: SpokenSegment, first_frame: int,
-                            scene_frame: int, total_segments: int, output_format: str, codec: str,
-                            fade: tuple[list[np.ndarray], int] | None = None) -> None:
+def render_composed_segment(
+    attempt: Attempt,
+    scene: Scene,
+    cuts: list[Cut],
+    spoken: SpokenSegment,
+    first_frame: int,
+    scene_frame: int,
+    total_segments: int,
+    output_format: str,
+    codec: str,
+    fade: tuple[list[np.ndarray], int] | None = None,
+) -> None:
     """Render one segment onto every cut (main and renditions), each encoded once with its watermarks; the segment is
     recorded only when every cut's file of it is stored, so a resume never mixes cuts of two attempts.
     """
@@ -133,21 +159,36 @@ def render_composed_segment(attempt: Attempt, scene: Scene, cuts: list[Cut], spo
     # one alpha setting for the whole job, so its segments join: a scene on an opaque background is
     # encoded with an opaque alpha plane when another scene is transparent
     transparent = output_format != "mp4" and any(
-        s["background"].get("type") == "transparent" for s in attempt.spec["composition"]["scenes"])
+        s["background"].get("type") == "transparent" for s in attempt.spec["composition"]["scenes"]
+    )
     words = segment_words(spoken)
-    tracks = [caption_track(words, cut.captions, cut.width, cut.height) if cut.captions.get("burn_in") else None
-              for cut in cuts]
+    tracks = [
+        caption_track(words, cut.captions, cut.width, cut.height) if cut.captions.get("burn_in") else None
+        for cut in cuts
+    ]
     paths = [attempt.tmp / cut.segment_name(index, output_format) for cut in cuts]
     renderer = attempt.services.renderer(attempt.spec.get("model", "builtin"))
     started = time.perf_counter()
-    frames = renderer.render(scene.prepared, spoken.samples, spoken.sample_rate, scene.params, first_frame,
-                             phones=spoken.phones, alpha=True)
+    frames = renderer.render(
+        scene.prepared, spoken.samples, spoken.sample_rate, scene.params, first_frame, phones=spoken.phones, alpha=True
+    )
     done = 0
     with contextlib.ExitStack() as stack:
-        encoders = [stack.enter_context(ComposedEncoder(path, cut.width, cut.height, fps, output_format=output_format,
-                                                        alpha=transparent, codec=codec,
-                                                        preset=encoder_preset(attempt)))
-                    for cut, path in zip(cuts, paths)]
+        encoders = [
+            stack.enter_context(
+                ComposedEncoder(
+                    path,
+                    cut.width,
+                    cut.height,
+                    fps,
+                    output_format=output_format,
+                    alpha=transparent,
+                    codec=codec,
+                    preset=encoder_preset(attempt),
+                )
+            )
+            for cut, path in zip(cuts, paths)
+        ]
         stack.enter_context(contextlib.closing(frames))
         # each cut is composed, marked and queued for its encoder on a thread of its own while the
         # next face frame renders (OpenCV and numpy release the GIL); a cut's frames stay in order
@@ -207,7 +248,7 @@ def _marked(cut: Cut, frame: np.ndarray, index: int) -> np.ndarray:
         rgb = mark.apply(rgb, in_place=True)
         h, w = mark.weight.shape[:2]
         opacity = np.minimum(mark.weight[..., 0].astype(np.uint32) * 255 // 256, 255).astype(np.uint8)
-        region = frame[mark.y:mark.y + h, mark.x:mark.x + w, 3]
+        region = frame[mark.y : mark.y + h, mark.x : mark.x + w, 3]
         np.maximum(region, opacity, out=region)
     frame[..., :3] = cut.invisible.apply(rgb, index)
     return frame
@@ -221,10 +262,15 @@ def _store_segment(attempt: Attempt, cuts: list[Cut], paths: list[Path], spoken:
     storage = attempt.storage
     with attempt.clock.timed("segment_store"):
         for path in paths:
-            attempt.storage_call(functools.partial(storage.put_file, attempt.work_prefix + path.name, path,
-                                                   "application/octet-stream"), "storing a segment")
+            attempt.storage_call(
+                functools.partial(storage.put_file, attempt.work_prefix + path.name, path, "application/octet-stream"),
+                "storing a segment",
+            )
         attempt.storage_call(lambda: storage.put_file(key + ".wav", wav, "audio/wav"), "storing a segment")
-        attempt.storage_call(lambda: storage.put_bytes(
-            key + ".json", json.dumps({"cues": spoken.cues, "frames": spoken.frames}).encode(), "application/json"),
-            "storing a segment")
+        attempt.storage_call(
+            lambda: storage.put_bytes(
+                key + ".json", json.dumps({"cues": spoken.cues, "frames": spoken.frames}).encode(), "application/json"
+            ),
+            "storing a segment",
+        )
     attempt.transaction(lambda s: _record_segment_once(s, attempt, index, key, spoken))

@@ -83,5 +83,3 @@ def _timed_speech(attempt: Attempt, plan: SegmentPlan, audio_source: NarrationTi
     attempt.clock.add("tts", time.perf_counter() - t)
     attempt.clock.add("tts_cpu", time.thread_time() - c)
     return spoken
-
-

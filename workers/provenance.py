@@ -18,8 +18,13 @@ def verify_file(settings, sessions, path: Path, tenant_id: str | None = None) ->
     """What the clip carries. ``tenant_id`` None means an operator asking: every job may be named."""
     key = watermark_key(settings)
     detection = InvisibleWatermark(key).detect(path)
-    result: dict[str, Any] = {"found": bool(detection.found), "confidence": round(float(detection.confidence), 3),
-                              "ours": False, "job_id": None, "your_job": False}
+    result: dict[str, Any] = {
+        "found": bool(detection.found),
+        "confidence": round(float(detection.confidence), 3),
+        "ours": False,
+        "job_id": None,
+        "your_job": False,
+    }
     if not detection.found or detection.payload is None:
         return result
     with sessions() as session:

@@ -53,8 +53,7 @@ _current: WorkerRuntime | None = None
 
 
 def current() -> WorkerRuntime:
-    """The worker runtime of this process: Celery calls tasks with a job id only, so they find the worker's state here.
-    """
+    """The worker runtime of this process: Celery calls tasks with a job id only, so they find the worker's state here."""
     if _current is None:
         raise RuntimeError("no worker runtime in this process; start it with `talkfarm worker`")
     return _current
@@ -93,8 +92,12 @@ class AttemptHandle:
         or anywhere once the grace period is over.
         """
         if not self.stale.is_set() and self.lease_left_s() <= 0:
-            log.warning("job %s: lease not extended for %.0f s (database unreachable?); stopping attempt %d",
-                        self.claim.job_id, time.monotonic() - self.extended_at, self.claim.token)
+            log.warning(
+                "job %s: lease not extended for %.0f s (database unreachable?); stopping attempt %d",
+                self.claim.job_id,
+                time.monotonic() - self.extended_at,
+                self.claim.token,
+            )
             self.stale.set()
         if self.stale.is_set():
             raise StaleAttempt(f"{self.claim.job_id}: attempt {self.claim.token} lost its job")
@@ -104,8 +107,15 @@ class AttemptHandle:
 
 
 class WorkerRuntime:
-    def __init__(self, settings: Settings, tag: str, concurrency: int, providers: list[str],
-                 pipeline: Pipeline = run_pipeline, sender: Any = None):
+    def __init__(
+        self,
+        settings: Settings,
+        tag: str,
+        concurrency: int,
+        providers: list[str],
+        pipeline: Pipeline = run_pipeline,
+        sender: Any = None,
+    ):
         self.settings = settings
         #: a ``tasks.sending.TaskSender`` that the tasks above this layer send through (None: Celery's)
         self.sender = sender
@@ -131,8 +141,9 @@ class WorkerRuntime:
         self._thread: threading.Thread | None = None
         self._renderers: dict[str, Renderer] = {}
         # one batcher per process: frames of concurrent jobs share model calls
-        self.batcher = DynamicBatcher(settings.render_max_batch_size, settings.render_max_batch_delay_ms,
-                                      on_batch=self._observe_batch)
+        self.batcher = DynamicBatcher(
+            settings.render_max_batch_size, settings.render_max_batch_delay_ms, on_batch=self._observe_batch
+        )
 
     def _observe_batch(self, _key, frames: int, fill: float) -> None:
         self.stats.observe("batch_size", frames)
@@ -195,16 +206,35 @@ class WorkerRuntime:
         consumes.
         """
         with self.sessions() as session, session.begin():
-            session.merge(Worker(id=self.worker_id, hostname=socket.gethostname(), tag=self.tag,
-                                 arch=platform.machine(), providers=self.providers, concurrency=self.concurrency,
-                                 running=0, state=self.state, stats={}, started_at=utcnow(), heartbeat_at=utcnow()))
+            session.merge(
+                Worker(
+                    id=self.worker_id,
+                    hostname=socket.gethostname(),
+                    tag=self.tag,
+                    arch=platform.machine(),
+                    providers=self.providers,
+                    concurrency=self.concurrency,
+                    running=0,
+                    state=self.state,
+                    stats={},
+                    started_at=utcnow(),
+                    heartbeat_at=utcnow(),
+                )
+            )
         if not (self.settings.c2pa_cert and self.settings.c2pa_key):
-            log.warning("no C2PA signing key configured (TALKFARM_C2PA_CERT / TALKFARM_C2PA_KEY): "
-                        "videos get watermarks but no content credentials")
+            log.warning(
+                "no C2PA signing key configured (TALKFARM_C2PA_CERT / TALKFARM_C2PA_KEY): "
+                "videos get watermarks but no content credentials"
+            )
         self._thread = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         self._thread.start()
-        log.info("worker %s online: pool %s, concurrency %d, providers %s", self.worker_id, self.tag,
-                 self.concurrency, ",".join(self.providers))
+        log.info(
+            "worker %s online: pool %s, concurrency %d, providers %s",
+            self.worker_id,
+            self.tag,
+            self.concurrency,
+            ",".join(self.providers),
+        )
 
     def warm_up(self) -> None:
         """Load what the first job would otherwise wait for — the default
@@ -230,8 +260,11 @@ class WorkerRuntime:
             return
         self.drain_started = time.monotonic()
         self.draining.set()
-        log.warning("draining: %d job(s) will checkpoint and be handed back within %.0f s",
-                    len(self.active), self.settings.drain_grace_s)
+        log.warning(
+            "draining: %d job(s) will checkpoint and be handed back within %.0f s",
+            len(self.active),
+            self.settings.drain_grace_s,
+        )
         self._beat(state="draining")
 
     def grace_exceeded(self) -> bool:
@@ -239,8 +272,9 @@ class WorkerRuntime:
         """Whether the drain's grace period is nearly over (80 %): the attempt then gives up the segment in hand rather
         than miss the hand-back.
         """
-        return self.drain_started is not None and \
-            time.monotonic() - self.drain_started > self.settings.drain_grace_s * 0.8
+        return (
+            self.drain_started is not None and time.monotonic() - self.drain_started > self.settings.drain_grace_s * 0.8
+        )
 
     def stop(self) -> None:
         """End heartbeats and mark the worker offline, so its pool's capacity drops at once rather than after the
@@ -290,17 +324,37 @@ class WorkerRuntime:
             handles = list(self.active.values())
         state = state or ("draining" if self.draining.is_set() else self.state)
         with self.sessions() as session, session.begin():
-            updated = rows_changed(session.execute(
-                sa.update(Worker).where(Worker.id == self.worker_id)
-                .values(heartbeat_at=utcnow(), running=len(handles), state=state, stats=self.stats.snapshot(),
-                        refused_models=self.refused_models)
-            ))
+            updated = rows_changed(
+                session.execute(
+                    sa.update(Worker)
+                    .where(Worker.id == self.worker_id)
+                    .values(
+                        heartbeat_at=utcnow(),
+                        running=len(handles),
+                        state=state,
+                        stats=self.stats.snapshot(),
+                        refused_models=self.refused_models,
+                    )
+                )
+            )
             if not updated and state != "offline":
                 # our row was reaped while we were cut off: come back
-                session.merge(Worker(id=self.worker_id, hostname=socket.gethostname(), tag=self.tag,
-                                     arch=platform.machine(), providers=self.providers, concurrency=self.concurrency,
-                                     running=len(handles), state=state, stats=self.stats.snapshot(),
-                                     refused_models=self.refused_models, started_at=utcnow(), heartbeat_at=utcnow()))
+                session.merge(
+                    Worker(
+                        id=self.worker_id,
+                        hostname=socket.gethostname(),
+                        tag=self.tag,
+                        arch=platform.machine(),
+                        providers=self.providers,
+                        concurrency=self.concurrency,
+                        running=len(handles),
+                        state=state,
+                        stats=self.stats.snapshot(),
+                        refused_models=self.refused_models,
+                        started_at=utcnow(),
+                        heartbeat_at=utcnow(),
+                    )
+                )
         for handle in handles:
             try:
                 beat_started = time.monotonic()
@@ -311,8 +365,6 @@ class WorkerRuntime:
             except StaleAttempt:
                 log.warning("job %s moved on; stopping attempt %d", handle.claim.job_id, handle.claim.token)
                 handle.stale.set()
-
-
 
 
 def _file_stamp(model: str, settings: Settings) -> FileVersion | None:

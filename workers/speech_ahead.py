@@ -42,8 +42,7 @@ class SpeechAhead:
         return self._futures[index]
 
     def stop(self) -> None:
-        """Stop speaking ahead (the attempt ended); the sentence in hand is finished by the daemon thread or dropped.
-        """
+        """Stop speaking ahead (the attempt ended); the sentence in hand is finished by the daemon thread or dropped."""
         self._stopped.set()
         self._wanted.release()
 
@@ -67,5 +66,6 @@ def check_duration(attempt: Attempt, spoken_all: list[SpokenSegment]) -> None:
         return
     actual = sum(len(s.samples) / s.sample_rate for s in spoken_all)
     if abs(actual - float(wanted)) > 1.0 / attempt.fps:
-        raise JobFailure("duration_mismatch",
-                         f"params.duration is {float(wanted):.3f} s but the speech lasts {actual:.3f} s")
+        raise JobFailure(
+            "duration_mismatch", f"params.duration is {float(wanted):.3f} s but the speech lasts {actual:.3f} s"
+        )

@@ -57,4 +57,6 @@ class WorkerStats:
     def snapshot(self) -> dict:
         """The counts as Prometheus-style cumulative buckets, for the heartbeat and /metrics."""
         with self._lock:
-            return {name: {key: h.snapshot() for key, h in hists.items()} for name, hists in self._hists.items() if hists}
+            return {
+                name: {key: h.snapshot() for key, h in hists.items()} for name, hists in self._hists.items() if hists
+            }

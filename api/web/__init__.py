@@ -57,9 +57,11 @@ def _storage_origins(settings: Settings) -> str:
 
 def content_security_policy(settings: Settings) -> str:
     storage = _storage_origins(settings)
-    return ("default-src 'self'; script-src 'self'; style-src 'self'; "
-            f"img-src 'self' data: blob:{storage}; media-src 'self' blob:{storage}; connect-src 'self'; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: blob:{storage}; media-src 'self' blob:{storage}; connect-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
 
 
 def install(app: Flask) -> None:

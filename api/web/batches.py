@@ -16,14 +16,22 @@ from api.web.catalog import job_fields_from_form, load_catalog
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag
 
-TEMPLATE_CSV = ("script,avatar,voice,priority\r\n"
-                "\"Welcome to the spring catalogue.\",astronaut,,5\r\n"
-                "\"Our stores open at nine tomorrow.\",astronaut,,5\r\n")
+TEMPLATE_CSV = (
+    "script,avatar,voice,priority\r\n"
+    '"Welcome to the spring catalogue.",astronaut,,5\r\n'
+    '"Our stores open at nine tomorrow.",astronaut,,5\r\n'
+)
 #: batches listed under the form, newest first (older ones a page further)
 RECENT_BATCHES = 20
-FIELD_OF_CODE = {"batch_file_missing": "file", "batch_unreadable": "file", "batch_empty": "file",
-                 "batch_too_large": "file", "batch_field_too_large": "file", "asset_too_large": "file",
-                 "payload_too_large": "file"}
+FIELD_OF_CODE = {
+    "batch_file_missing": "file",
+    "batch_unreadable": "file",
+    "batch_empty": "file",
+    "batch_too_large": "file",
+    "batch_field_too_large": "file",
+    "asset_too_large": "file",
+    "payload_too_large": "file",
+}
 
 
 def _row_problems(errors: Any) -> list[dict[str, Any]]:
@@ -31,8 +39,9 @@ def _row_problems(errors: Any) -> list[dict[str, Any]]:
     rows = []
     for index, problem in sorted((errors or {}).items(), key=lambda kv: int(kv[0])):
         if "fields" in problem:
-            detail = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
-                               for k, v in problem["fields"].items())
+            detail = "; ".join(
+                f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in problem["fields"].items()
+            )
         else:
             detail = problem.get("detail", "")
         rows.append({"item": int(index), "line": int(index) + 2, "code": problem.get("code"), "detail": detail})
@@ -63,8 +72,16 @@ def batches():
             else:
                 errors = field_errors(refused, FIELD_OF_CODE, "file")
     recent = public_api.get("/v1/batches", limit=RECENT_BATCHES, cursor=request.args.get("cursor") or None)
-    return render_template("batches.html", title="Batches", catalog=catalog, form=form, errors=errors, rows=rows,
-                           recent=recent, max_bytes=ctx().settings.max_asset_bytes), 422 if errors else 200
+    return render_template(
+        "batches.html",
+        title="Batches",
+        catalog=catalog,
+        form=form,
+        errors=errors,
+        rows=rows,
+        recent=recent,
+        max_bytes=ctx().settings.max_asset_bytes,
+    ), 422 if errors else 200
 
 
 @page.route("/batches/template.csv")
@@ -90,5 +107,9 @@ def batch(batch_id):
 @page.route("/batches/<batch_id>/progress")
 def batch_progress(batch_id):
     found, jobs = _batch_view(batch_id)
-    basis = (found["counts"], found.get("completed_at"), [(j["id"], j["status"], round(j["progress"], 2)) for j in jobs])
+    basis = (
+        found["counts"],
+        found.get("completed_at"),
+        [(j["id"], j["status"], round(j["progress"], 2)) for j in jobs],
+    )
     return fragment_with_etag("fragments/batch_progress.html", basis, batch=found, jobs=jobs)

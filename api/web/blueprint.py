@@ -5,6 +5,5 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_wtf.csrf import CSRFProtect
 
-page = Blueprint("page", __name__, template_folder="templates", static_folder="static",
-                 static_url_path="/page-static")
+page = Blueprint("page", __name__, template_folder="templates", static_folder="static", static_url_path="/page-static")
 csrf = CSRFProtect()

@@ -22,21 +22,35 @@ from api.web.public_api import ApiRefused
 from api.web.responses import field_errors
 from domain.composition_rules import FONT_NAMES, IMAGE_ANCHORS, TEXT_POSITIONS
 
-COLOURS = (("primary", "Bars (lower thirds)", "#1d4ed8"), ("secondary", "The spoken word in captions", "#facc15"),
-           ("text", "Letters", "#ffffff"), ("background", "Background when a video gives none", "#1f2937"))
+COLOURS = (
+    ("primary", "Bars (lower thirds)", "#1d4ed8"),
+    ("secondary", "The spoken word in captions", "#facc15"),
+    ("text", "Letters", "#ffffff"),
+    ("background", "Background when a video gives none", "#1f2937"),
+)
 #: the kit's files: (form file field, the kit's field, asset purpose, what it is)
-FILES = (("logo_file", "logo_asset_id", "logo", "Logo"), ("intro_file", "intro_asset_id", "background", "Intro clip"),
-         ("outro_file", "outro_asset_id", "background", "Outro clip"), ("music_file", "music", "music", "Music"),
-         ("font_file", "fonts.body", "font", "Font for lower thirds and captions"))
-FIELD_OF_CODE = {"font_invalid": "font_file", "font_unknown": "fonts.body", "asset_purpose_mismatch": "form",
-                 "brand_kit_invalid": "form", "brand_kit_not_found": "form"}
+FILES = (
+    ("logo_file", "logo_asset_id", "logo", "Logo"),
+    ("intro_file", "intro_asset_id", "background", "Intro clip"),
+    ("outro_file", "outro_asset_id", "background", "Outro clip"),
+    ("music_file", "music", "music", "Music"),
+    ("font_file", "fonts.body", "font", "Font for lower thirds and captions"),
+)
+FIELD_OF_CODE = {
+    "font_invalid": "font_file",
+    "font_unknown": "fonts.body",
+    "asset_purpose_mismatch": "form",
+    "brand_kit_invalid": "form",
+    "brand_kit_not_found": "form",
+}
 
 
 def _kit_body(form: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
     """The kit as POST/PUT /v1/brand-kits takes it, from the form (and the kit's files as they were)."""
     current = current or {}
     body: dict[str, Any] = {
-        "name": form.get("name", "").strip(), "default": bool(form.get("default")),
+        "name": form.get("name", "").strip(),
+        "default": bool(form.get("default")),
         "colors": {key: form.get(f"colors.{key}") or None for key, _, _ in COLOURS},
         "fonts": {"title": form.get("fonts.title") or None, "body": form.get("fonts.body") or None},
         "lower_third": {"position": form.get("lower_third.position") or None},
@@ -69,16 +83,29 @@ def _upload_files(form: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 
 def _kit_page(kit: dict[str, Any] | None, form: dict[str, Any], errors: dict, status: int = 200):
-    return render_template("brand_kit.html", title=kit["name"] if kit else "New brand kit", kit=kit, form=form,
-                           errors=errors, colours=COLOURS, files=FILES, fonts=FONT_NAMES, anchors=IMAGE_ANCHORS,
-                           positions=TEXT_POSITIONS), status
+    return render_template(
+        "brand_kit.html",
+        title=kit["name"] if kit else "New brand kit",
+        kit=kit,
+        form=form,
+        errors=errors,
+        colours=COLOURS,
+        files=FILES,
+        fonts=FONT_NAMES,
+        anchors=IMAGE_ANCHORS,
+        positions=TEXT_POSITIONS,
+    ), status
 
 
 def _form_of(kit: dict[str, Any]) -> dict[str, Any]:
-    form = {"name": kit["name"], "default": kit.get("default"), "logo.anchor": (kit.get("logo") or {}).get("anchor"),
-            "logo.scale": (kit.get("logo") or {}).get("scale"),
-            "lower_third.position": (kit.get("lower_third") or {}).get("position"),
-            "watermark.text": (kit.get("watermark") or {}).get("text") or ""}
+    form = {
+        "name": kit["name"],
+        "default": kit.get("default"),
+        "logo.anchor": (kit.get("logo") or {}).get("anchor"),
+        "logo.scale": (kit.get("logo") or {}).get("scale"),
+        "lower_third.position": (kit.get("lower_third") or {}).get("position"),
+        "watermark.text": (kit.get("watermark") or {}).get("text") or "",
+    }
     for key, _, _ in COLOURS:
         form[f"colors.{key}"] = (kit.get("colors") or {}).get(key)
     for role in ("title", "body"):
@@ -115,8 +142,12 @@ def _save(kit: dict[str, Any] | None):
     try:
         body = _kit_body(form, kit)
     except ValueError:
-        return _kit_page(kit, form, {"logo.scale": {"code": "validation_error",
-                                                    "message": "The logo's size is a number, like 0.15."}}, 422)
+        return _kit_page(
+            kit,
+            form,
+            {"logo.scale": {"code": "validation_error", "message": "The logo's size is a number, like 0.15."}},
+            422,
+        )
     try:
         if kit is None:
             saved = public_api.post("/v1/brand-kits", body)

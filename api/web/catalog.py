@@ -8,10 +8,18 @@ from typing import Any
 from api.web import public_api
 
 #: how the form names the render parameters (the API's own names are shown in the help text)
-LABELS = {"resolution": "Resolution (pixels)", "min_resolution": "Smallest usable face area (pixels)",
-          "fps": "Frames per second", "duration": "Duration (seconds)", "inference_steps": "Inference steps",
-          "dynamic_scale": "Mouth movement", "motion_scale": "Head motion", "expand_ratio": "Margin around the face",
-          "lip_sync_correction": "Lip-sync correction", "smooth_motion": "Motion smoothing"}
+LABELS = {
+    "resolution": "Resolution (pixels)",
+    "min_resolution": "Smallest usable face area (pixels)",
+    "fps": "Frames per second",
+    "duration": "Duration (seconds)",
+    "inference_steps": "Inference steps",
+    "dynamic_scale": "Mouth movement",
+    "motion_scale": "Head motion",
+    "expand_ratio": "Margin around the face",
+    "lip_sync_correction": "Lip-sync correction",
+    "smooth_motion": "Motion smoothing",
+}
 
 
 def _names(items: Any) -> list[dict]:
@@ -29,8 +37,12 @@ def load_catalog() -> dict[str, Any]:
         p["input_type"] = "checkbox" if p["type"] in ("boolean", "bool") else "number"
         p["label"] = LABELS.get(p["name"], p["name"].replace("_", " ").capitalize())
         p["step"] = p.get("multiple_of") or (1 if p["type"] in ("integer", "int") else "any")
-    return {"voices": _names(raw.get("voices")), "presets": _names(raw.get("presets") or raw.get("portraits")),
-            "models": _names(raw.get("models")), "params": params}
+    return {
+        "voices": _names(raw.get("voices")),
+        "presets": _names(raw.get("presets") or raw.get("portraits")),
+        "models": _names(raw.get("models")),
+        "params": params,
+    }
 
 
 def job_fields_from_form(form: dict[str, Any], catalog: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:

@@ -23,9 +23,15 @@ BACKGROUND_TYPES = ("portrait", "color", "image", "transparent")
 DEFAULT_PLACE = {"16:9": ("0.5", "0.2", "0.8"), "9:16": ("0", "0.25", "0.6"), "1:1": ("0", "0.15", "0.8")}
 #: the composer's fields each of the API's composition codes concerns
 FIELD_OF_CODE = {
-    "canvas_invalid": "aspect", "character_invalid": "character", "background_invalid": "background",
-    "transparent_needs_webm": "background", "overlay_invalid": "lower_third", "overlay_timing": "lower_third",
-    "font_unknown": "lower_third", "captions_invalid": "captions", "music_invalid": "music",
+    "canvas_invalid": "aspect",
+    "character_invalid": "character",
+    "background_invalid": "background",
+    "transparent_needs_webm": "background",
+    "overlay_invalid": "lower_third",
+    "overlay_timing": "lower_third",
+    "font_unknown": "lower_third",
+    "captions_invalid": "captions",
+    "music_invalid": "music",
 }
 
 
@@ -46,8 +52,11 @@ def composition_fields(form: dict[str, Any]) -> dict[str, Any]:
     x, y, scale = DEFAULT_PLACE[aspect]
     body: dict[str, Any] = {
         "canvas": {"width": width, "height": height},
-        "character": {"style": form.get("character.style") or "normal", "scale": _number(form, "character.scale", scale),
-                      "offset": {"x": _number(form, "character.x", x), "y": _number(form, "character.y", y)}},
+        "character": {
+            "style": form.get("character.style") or "normal",
+            "scale": _number(form, "character.scale", scale),
+            "offset": {"x": _number(form, "character.x", x), "y": _number(form, "character.y", y)},
+        },
     }
     kind = form.get("background.type") or "portrait"
     background: dict[str, Any] = {"type": kind}

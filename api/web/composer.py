@@ -28,8 +28,9 @@ def composer_preview():
     try:
         answer = public_api.call("POST", "/v1/previews", json=body)
     except ApiRefused as refused:
-        return render_template("fragments/preview.html", image=None,
-                               errors=field_errors(refused, FIELD_OF_CODE, "preview"))
+        return render_template(
+            "fragments/preview.html", image=None, errors=field_errors(refused, FIELD_OF_CODE, "preview")
+        )
     image = base64.b64encode(answer.raw).decode("ascii")
     return render_template("fragments/preview.html", image=image, errors={})
 
@@ -37,17 +38,23 @@ def composer_preview():
 @page.route("/jobs/new/background", methods=["POST"])
 def upload_background():
     """htmx: upload a background picture; answer with it chosen, or why the farm cannot use it."""
-    asset, error = public_api.forward_upload("/v1/assets", "Choose a picture.", field="background_file",
-                                             purpose="background")
+    asset, error = public_api.forward_upload(
+        "/v1/assets", "Choose a picture.", field="background_file", purpose="background"
+    )
     if asset is not None and asset["kind"] != "image":
-        asset, error = None, {"code": "background_invalid", "message": "A background here is a picture (JPEG, PNG or WebP)."}
-    return render_template("fragments/composer_upload.html", slot="background", asset=asset,
-                           errors={"background": error} if error else {})
+        asset, error = (
+            None,
+            {"code": "background_invalid", "message": "A background here is a picture (JPEG, PNG or WebP)."},
+        )
+    return render_template(
+        "fragments/composer_upload.html", slot="background", asset=asset, errors={"background": error} if error else {}
+    )
 
 
 @page.route("/jobs/new/music", methods=["POST"])
 def upload_music():
     """htmx: upload the music bed; answer with its length, or why the farm cannot use it."""
     asset, error = public_api.forward_upload("/v1/assets", "Choose a music file.", field="music_file", purpose="music")
-    return render_template("fragments/composer_upload.html", slot="music", asset=asset,
-                           errors={"music": error} if error else {})
+    return render_template(
+        "fragments/composer_upload.html", slot="music", asset=asset, errors={"music": error} if error else {}
+    )

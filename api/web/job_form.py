@@ -11,16 +11,29 @@ from api.web.compose_form import composition_fields
 
 #: the new-video form's field each of the API's codes concerns
 FIELD_OF_CODE = {
-    "script_empty": "script", "script_too_long": "script", "script_unspeakable": "script",
+    "script_empty": "script",
+    "script_too_long": "script",
+    "script_unspeakable": "script",
     "text_invalid_character": "script",
-    "avatar_unknown": "avatar", "avatar_not_image": "avatar", "asset_not_found": "avatar",
-    "avatar_no_face": "avatar", "avatar_too_small": "avatar",
-    "voice_unknown": "voice", "voice_unavailable": "voice", "voice_language_mismatch": "voice",
-    "language_unknown": "voice", "voice_with_audio": "voice",
-    "model_unknown": "model", "no_compatible_pool": "model", "model_unavailable": "model",
+    "avatar_unknown": "avatar",
+    "avatar_not_image": "avatar",
+    "asset_not_found": "avatar",
+    "avatar_no_face": "avatar",
+    "avatar_too_small": "avatar",
+    "voice_unknown": "voice",
+    "voice_unavailable": "voice",
+    "voice_language_mismatch": "voice",
+    "language_unknown": "voice",
+    "voice_with_audio": "voice",
+    "model_unknown": "model",
+    "no_compatible_pool": "model",
+    "model_unavailable": "model",
     "duration_mismatch": "params.duration",
-    "asset_not_audio": "narration", "audio_too_long": "narration", "audio_too_short": "narration",
-    "transcript_too_long": "transcript", "title_too_long": "title",
+    "asset_not_audio": "narration",
+    "audio_too_long": "narration",
+    "audio_too_short": "narration",
+    "transcript_too_long": "transcript",
+    "title_too_long": "title",
     **COMPOSER_FIELDS,
 }
 
@@ -28,9 +41,21 @@ FIELD_OF_CODE = {
 def job_request(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
     """POST /v1/jobs's body for the new-video form: its speech, portrait and settings, and the composer's fields."""
     avatar = form.get("preset") or form.get("avatar_asset_id") or ""
-    extra = {**composition_fields(form), **({"title": form["title"].strip()} if (form.get("title") or "").strip() else {})}
+    extra = {
+        **composition_fields(form),
+        **({"title": form["title"].strip()} if (form.get("title") or "").strip() else {}),
+    }
     if form.get("source") == "narration":  # the narration speaks for itself: no script, no voice
-        return {"audio_asset_id": form.get("audio_asset_id"), "transcript": form.get("transcript") or None,
-                "avatar": avatar, **job_fields_from_form(form, catalog, ("model",)), **extra}
-    return {"script": form.get("script", ""), "avatar": avatar, **job_fields_from_form(form, catalog, ("voice", "model")),
-            **extra}
+        return {
+            "audio_asset_id": form.get("audio_asset_id"),
+            "transcript": form.get("transcript") or None,
+            "avatar": avatar,
+            **job_fields_from_form(form, catalog, ("model",)),
+            **extra,
+        }
+    return {
+        "script": form.get("script", ""),
+        "avatar": avatar,
+        **job_fields_from_form(form, catalog, ("voice", "model")),
+        **extra,
+    }

@@ -39,8 +39,9 @@ def _job_rows(filters: dict[str, str], cursor: str | None) -> dict:
 
 
 def _row_basis(listing: dict) -> list:
-    return [(j["id"], j["status"], j["stage"], round(j["progress"], 2), bool(j.get("poster_url")))
-            for j in listing["items"]]
+    return [
+        (j["id"], j["status"], j["stage"], round(j["progress"], 2), bool(j.get("poster_url"))) for j in listing["items"]
+    ]
 
 
 def _choices(path: str) -> list[dict]:
@@ -59,9 +60,16 @@ def jobs():
         errors = {}
     except ApiRefused as refused:
         listing, errors = {"items": [], "next_cursor": None}, field_errors(refused, {}, "q")
-    return render_template("jobs.html", title="Jobs", listing=listing, filters=filters, errors=errors,
-                           statuses=tuple(s.value for s in JobState), templates=_choices("/v1/templates"),
-                           batches=_choices("/v1/batches")), 422 if errors else 200
+    return render_template(
+        "jobs.html",
+        title="Jobs",
+        listing=listing,
+        filters=filters,
+        errors=errors,
+        statuses=tuple(s.value for s in JobState),
+        templates=_choices("/v1/templates"),
+        batches=_choices("/v1/batches"),
+    ), 422 if errors else 200
 
 
 @page.route("/jobs/rows")
@@ -96,15 +104,29 @@ def new_job():
 
 def render_new_job(form: dict[str, Any], errors: dict[str, dict[str, str]], catalog: dict):
     """The new-video page with the form as sent (its uploads shown again) and the errors beside their fields."""
-    asset = {k: _asset_or_none(form[k]) if form.get(k) else None
-             for k in ("avatar_asset_id", "audio_asset_id", "background.asset_id", "music.asset_id")}
+    asset = {
+        k: _asset_or_none(form[k]) if form.get(k) else None
+        for k in ("avatar_asset_id", "audio_asset_id", "background.asset_id", "music.asset_id")
+    }
     open_settings = any(k.startswith(("params.", "model")) for k in errors)
-    return render_template("new_job.html", title="New video", catalog=catalog, form=form, errors=errors,
-                           portrait=asset["avatar_asset_id"], narration=asset["audio_asset_id"], aspects=ASPECTS,
-                           places=DEFAULT_PLACE, caption_styles=CAPTION_STYLES, background_types=BACKGROUND_TYPES,
-                           background=asset["background.asset_id"], music=asset["music.asset_id"],
-                           settings_open=open_settings, max_bytes=ctx().settings.max_asset_bytes,
-                           max_chars=ctx().settings.max_script_chars), 422 if errors else 200
+    return render_template(
+        "new_job.html",
+        title="New video",
+        catalog=catalog,
+        form=form,
+        errors=errors,
+        portrait=asset["avatar_asset_id"],
+        narration=asset["audio_asset_id"],
+        aspects=ASPECTS,
+        places=DEFAULT_PLACE,
+        caption_styles=CAPTION_STYLES,
+        background_types=BACKGROUND_TYPES,
+        background=asset["background.asset_id"],
+        music=asset["music.asset_id"],
+        settings_open=open_settings,
+        max_bytes=ctx().settings.max_asset_bytes,
+        max_chars=ctx().settings.max_script_chars,
+    ), 422 if errors else 200
 
 
 def _asset_or_none(asset_id: str) -> dict | None:
@@ -152,8 +174,14 @@ def is_draft(job: dict) -> bool:
 
 def _status_basis(job: dict) -> tuple:
     eta = job.get("eta_s")
-    return (job["status"], job["stage"], round(job["progress"], 2), None if eta is None else round(eta / 5),
-            job.get("final_job_id"), (job.get("error") or {}).get("code"))
+    return (
+        job["status"],
+        job["stage"],
+        round(job["progress"], 2),
+        None if eta is None else round(eta / 5),
+        job.get("final_job_id"),
+        (job.get("error") or {}).get("code"),
+    )
 
 
 def draft_cost(job: dict) -> dict | None:
@@ -175,17 +203,30 @@ def job(job_id):
     found = _job(job_id)
     # the history is shown once the job has finished (the polled fragment would drop it meanwhile)
     events = _events(job_id) if found["status"] in FINISHED else None
-    return render_template("job.html", title=f"Job {job_id}", job=found, draft=is_draft(found),
-                           events=events, finished=FINISHED, cost=draft_cost(found))
+    return render_template(
+        "job.html",
+        title=f"Job {job_id}",
+        job=found,
+        draft=is_draft(found),
+        events=events,
+        finished=FINISHED,
+        cost=draft_cost(found),
+    )
 
 
 @page.route("/jobs/<job_id>/status")
 def job_status(job_id):
     found = _job(job_id)
     finished = found["status"] in FINISHED
-    return fragment_with_etag("fragments/job_status.html", _status_basis(found), job=found, draft=is_draft(found),
-                              finished=FINISHED, events=_events(job_id) if finished else None,
-                              cost=draft_cost(found) if finished else None)
+    return fragment_with_etag(
+        "fragments/job_status.html",
+        _status_basis(found),
+        job=found,
+        draft=is_draft(found),
+        finished=FINISHED,
+        events=_events(job_id) if finished else None,
+        cost=draft_cost(found) if finished else None,
+    )
 
 
 @page.route("/jobs/<job_id>/approve", methods=["POST"])
@@ -207,9 +248,15 @@ def _post_action(job_id: str, action: str):
         answer = public_api.post(f"/v1/jobs/{job_id}/{action}", {})
     except ApiRefused as refused:
         found = _job(job_id)
-        return render_template("job.html", title=f"Job {job_id}", job=found, draft=is_draft(found),
-                               events=_events(job_id), finished=FINISHED,
-                               errors={action: {"code": refused.code, "message": refused.detail}}), refused.status
+        return render_template(
+            "job.html",
+            title=f"Job {job_id}",
+            job=found,
+            draft=is_draft(found),
+            events=_events(job_id),
+            finished=FINISHED,
+            errors={action: {"code": refused.code, "message": refused.detail}},
+        ), refused.status
     return redirect(url_for("page.job", job_id=answer.get("id", job_id)), 303)
 
 
@@ -217,13 +264,13 @@ def _post_action(job_id: str, action: str):
 def captions(job_id):
     """The captions track, from this origin (a <track> from another origin would need CORS on the store)."""
     found = _job(job_id)
-    files = ((found.get("output") or {}).get("files") or {})
+    files = (found.get("output") or {}).get("files") or {}
     if "captions_vtt" not in files:
         abort(404)
     url = files["captions_vtt"]["url"]
     base = ctx().base_url()
     if url.startswith(base + "/"):
-        upstream = public_api.raw_get(url[len(base):])
+        upstream = public_api.raw_get(url[len(base) :])
         body, status = upstream.get_data(), upstream.status_code
     else:
         fetched = requests.get(url, timeout=10)

@@ -41,7 +41,7 @@ BY_CODE = {
     "voice_unknown": "Choose a voice from the list.",
     "voice_unavailable": "That voice is not installed on this farm. Choose another.",
     "voice_language_mismatch": "That voice speaks another language than the script. Choose a voice for the "
-                               "script's language, or leave the default.",
+    "script's language, or leave the default.",
     "language_unknown": "The farm has no voice for the script's language.",
     "voice_with_audio": "A narration speaks for itself: leave the voice on the default.",
     "model_unknown": "Choose a model from the list.",

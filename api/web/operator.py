@@ -15,8 +15,11 @@ from api.web.session import end_session
 
 @page.before_request
 def _operators_only():
-    if (request.endpoint or "") in OPERATOR_ENDPOINTS and g.get("page_principal") is not None \
-            and not g.page_principal.is_operator:
+    if (
+        (request.endpoint or "") in OPERATOR_ENDPOINTS
+        and g.get("page_principal") is not None
+        and not g.page_principal.is_operator
+    ):
         return error_page(403, "forbidden_scope", "This page needs an operator key; you signed in with a tenant key.")
     return None
 
@@ -35,8 +38,9 @@ def _optional(path: str, **query) -> dict | None:
 def workers():
     pools = public_api.get("/v1/pools")["pools"]
     listing = _optional("/v1/workers")
-    return render_template("workers.html", title="Pools and workers", pools=pools,
-                           workers=(listing or {}).get("items", []))
+    return render_template(
+        "workers.html", title="Pools and workers", pools=pools, workers=(listing or {}).get("items", [])
+    )
 
 
 @page.route("/operator/workers/fragment")
@@ -65,8 +69,9 @@ def keys():
         except ApiRefused as refused:
             errors = field_errors(refused, {"forbidden_scope": "scope", "tenant_not_found": "tenant"}, "tenant")
     listing = public_api.get("/v1/keys")["items"]
-    return render_template("keys.html", title="API keys", keys=listing, created=created, errors=errors,
-                           form=form), 422 if errors else (201 if created else 200)
+    return render_template(
+        "keys.html", title="API keys", keys=listing, created=created, errors=errors, form=form
+    ), 422 if errors else (201 if created else 200)
 
 
 @page.route("/operator/keys/<key_id>/revoke", methods=["POST"])
@@ -79,8 +84,9 @@ def revoke_key(key_id):
     listing = public_api.get("/v1/keys")["items"] if g.page_principal.key_id != key_id else []
     if revoked is not None and g.page_principal.key_id == key_id:
         end_session()  # revoked its own key: signed out, as any other page request would find
-    return render_template("keys.html", title="API keys", keys=listing, created=None, errors=errors, form={},
-                           revoked=revoked), 409 if errors else 200
+    return render_template(
+        "keys.html", title="API keys", keys=listing, created=None, errors=errors, form={}, revoked=revoked
+    ), 409 if errors else 200
 
 
 OPERATOR_ENDPOINTS = {"page.workers", "page.workers_fragment", "page.usage", "page.keys", "page.revoke_key"}

@@ -47,19 +47,37 @@ def _this_app() -> Flask:
     return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
-def call(method: str, path: str, *, json: Any = None, data: dict | None = None, query: dict | None = None,
-         headers: dict[str, str] | None = None) -> ApiAnswer:
+def call(
+    method: str,
+    path: str,
+    *,
+    json: Any = None,
+    data: dict | None = None,
+    query: dict | None = None,
+    headers: dict[str, str] | None = None,
+) -> ApiAnswer:
     """One API request as the signed-in caller; raises ``ApiRefused`` for any 4xx/5xx."""
     client = Client(_this_app(), Response, use_cookies=False)
-    response = client.open(path, method=method, json=json, data=data, query_string=query, headers=headers or {},
-                           environ_overrides={PRINCIPAL_ENVIRON: g.page_principal})
+    response = client.open(
+        path,
+        method=method,
+        json=json,
+        data=data,
+        query_string=query,
+        headers=headers or {},
+        environ_overrides={PRINCIPAL_ENVIRON: g.page_principal},
+    )
     body = response.get_json(silent=True) if response.data else None
     answer_headers = {k: v for k, v in response.headers.items()}
     if response.status_code >= 400:
         body = body if isinstance(body, dict) else {}
-        raise ApiRefused(response.status_code, body.get("code") or "http_error",
-                         body.get("detail") or body.get("title") or "The request was refused.",
-                         body.get("errors"), answer_headers)
+        raise ApiRefused(
+            response.status_code,
+            body.get("code") or "http_error",
+            body.get("detail") or body.get("title") or "The request was refused.",
+            body.get("errors"),
+            answer_headers,
+        )
     return ApiAnswer(response.status_code, body, answer_headers, response.data)
 
 
@@ -71,8 +89,9 @@ def post(path: str, json: Any = None, **kwargs: Any) -> Any:
     return call("POST", path, json=json, **kwargs).body
 
 
-def forward_upload(path: str, empty_message: str, field: str = "file",
-                   purpose: str | None = None) -> tuple[Any, dict[str, str] | None]:
+def forward_upload(
+    path: str, empty_message: str, field: str = "file", purpose: str | None = None
+) -> tuple[Any, dict[str, str] | None]:
     """The browser's file in ``field`` POSTed on to the API at ``path`` (with the asset's ``purpose``, if
     given): (the API's document, None), or (None, the error to show: ``asset_empty`` with ``empty_message``
     when no file was chosen)."""

@@ -19,9 +19,15 @@ from domain.errors import ProblemError
 
 log = logging.getLogger(__name__)
 
-TENANT_NAV = [("page.jobs", "Jobs"), ("page.new_job", "New video"), ("page.templates", "Templates"),
-              ("page.batches", "Batches"), ("page.brand_kits", "Brand kits"), ("page.webhooks", "Webhooks"),
-              ("page.verify", "Verify")]
+TENANT_NAV = [
+    ("page.jobs", "Jobs"),
+    ("page.new_job", "New video"),
+    ("page.templates", "Templates"),
+    ("page.batches", "Batches"),
+    ("page.brand_kits", "Brand kits"),
+    ("page.webhooks", "Webhooks"),
+    ("page.verify", "Verify"),
+]
 OPERATOR_NAV = [("page.workers", "Workers"), ("page.usage", "Usage"), ("page.keys", "API keys")]
 
 
@@ -80,8 +86,16 @@ def fragment_with_etag(template: str, basis: Any, **context: Any):
 
 
 def error_page(status: int, code: str, detail: str):
-    return make_response(render_template("error.html", title="Something went wrong" if status >= 500 else "Refused",
-                                         status=status, code=code, detail=detail), status)
+    return make_response(
+        render_template(
+            "error.html",
+            title="Something went wrong" if status >= 500 else "Refused",
+            status=status,
+            code=code,
+            detail=detail,
+        ),
+        status,
+    )
 
 
 @page.errorhandler(ApiRefused)
@@ -98,7 +112,9 @@ def _problem(exc: ProblemError):
 
 @page.errorhandler(CSRFError)
 def _csrf(exc: CSRFError):
-    return error_page(400, "csrf_invalid", "The form was sent without a valid CSRF token; reload the page and try again.")
+    return error_page(
+        400, "csrf_invalid", "The form was sent without a valid CSRF token; reload the page and try again."
+    )
 
 
 @page.errorhandler(HTTPException)

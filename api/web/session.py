@@ -97,7 +97,6 @@ def check_csrf():
         csrf.protect()
 
 
-
 def safe_next(path: str) -> str | None:
     """Only a path on this site, never another host. Tab, CR, LF (which browsers strip from URLs, so
     ``/<TAB>/evil.com`` becomes ``//evil.com``), any other control character and ``\\`` (which

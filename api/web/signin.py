@@ -26,11 +26,19 @@ def sign_in():
         if principal is not None:
             start_session(principal)
             return redirect(next_path or url_for("page.jobs"), 303)
-        errors["api_key"] = ({"code": "api_key_missing", "message": "Paste your API key."} if not key else
-                             {"code": "invalid_api_key", "message": "That API key is not valid or was revoked."})
+        errors["api_key"] = (
+            {"code": "api_key_missing", "message": "Paste your API key."}
+            if not key
+            else {"code": "invalid_api_key", "message": "That API key is not valid or was revoked."}
+        )
     status = 401 if errors else 200
-    return render_template("sign_in.html", title="Sign in", errors=errors, next=next_path,
-                           reason=REASONS.get(request.args.get("reason", ""))), status
+    return render_template(
+        "sign_in.html",
+        title="Sign in",
+        errors=errors,
+        next=next_path,
+        reason=REASONS.get(request.args.get("reason", "")),
+    ), status
 
 
 @page.route("/sign-in/link/<token>")
@@ -38,10 +46,18 @@ def sign_in_link(token):
     key = redeem_sign_in_link(ctx().settings, token)
     principal = principal_for(key) if key else None
     if principal is None:
-        return render_template("sign_in.html", title="Sign in", errors={"api_key": {
-            "code": "sign_in_link_invalid",
-            "message": "That sign-in link was already used or has expired; paste an API key instead."}},
-            next=None, reason=None), 401
+        return render_template(
+            "sign_in.html",
+            title="Sign in",
+            errors={
+                "api_key": {
+                    "code": "sign_in_link_invalid",
+                    "message": "That sign-in link was already used or has expired; paste an API key instead.",
+                }
+            },
+            next=None,
+            reason=None,
+        ), 401
     start_session(principal)
     return redirect(url_for("page.jobs"), 303)
 

@@ -27,15 +27,30 @@ from api.web.public_api import ApiRefused
 from api.web.responses import field_errors
 
 #: the parts of a design a row may change, as (form checkbox, variable, type, label)
-ROW_PARTS = (("vary_script", "script", "text", "Script"), ("vary_headline", "headline", "text", "Headline"),
-             ("vary_voice", "voice", "voice", "Voice"))
+ROW_PARTS = (
+    ("vary_script", "script", "text", "Script"),
+    ("vary_headline", "headline", "text", "Headline"),
+    ("vary_voice", "voice", "voice", "Voice"),
+)
 #: the template forms' fields each of the API's codes concerns
-FIELD_OF_CODE = {"template_invalid": "body", "template_variable_unknown": "variables",
-                 "template_variable_unused": "variables", "template_too_large": "body", "template_not_found": "form",
-                 "variable_missing": "variables", "variable_unknown": "variables", "variable_type": "variables",
-                 "asset_purpose_mismatch": "variables", "text_overflow": "variables", "voice_unknown": "variables",
-                 "batch_file_missing": "file", "batch_unreadable": "file", "batch_empty": "file",
-                 "batch_too_large": "file", "payload_too_large": "file"}
+FIELD_OF_CODE = {
+    "template_invalid": "body",
+    "template_variable_unknown": "variables",
+    "template_variable_unused": "variables",
+    "template_too_large": "body",
+    "template_not_found": "form",
+    "variable_missing": "variables",
+    "variable_unknown": "variables",
+    "variable_type": "variables",
+    "asset_purpose_mismatch": "variables",
+    "text_overflow": "variables",
+    "voice_unknown": "variables",
+    "batch_file_missing": "file",
+    "batch_unreadable": "file",
+    "batch_empty": "file",
+    "batch_too_large": "file",
+    "payload_too_large": "file",
+}
 
 
 def template_from_form(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
@@ -49,8 +64,9 @@ def template_from_form(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
         body["script"] = "{{script}}"
     overlays = body.get("overlays") or []
     if form.get("vary_headline") and overlays:
-        variables.append({"name": "headline", "type": "text", "required": True, "label": "Headline",
-                          "default": overlays[0]["text"]})
+        variables.append(
+            {"name": "headline", "type": "text", "required": True, "label": "Headline", "default": overlays[0]["text"]}
+        )
         overlays[0]["text"] = "{{headline}}"
     if form.get("vary_voice") and body.get("audio_asset_id") is None:
         voice = body.get("voice") or _first_voice(catalog)
@@ -58,8 +74,12 @@ def template_from_form(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
             variables.append({"name": "voice", "type": "voice", "required": False, "label": "Voice", "default": voice})
             body["voice"] = "{{voice}}"
     name = (form.get("template_name") or "").strip()
-    return {"name": name, "description": (form.get("template_description") or "").strip() or None,
-            "body": body, "variables": variables}
+    return {
+        "name": name,
+        "description": (form.get("template_description") or "").strip() or None,
+        "body": body,
+        "variables": variables,
+    }
 
 
 def _first_voice(catalog: dict) -> str | None:
@@ -86,16 +106,28 @@ def templates():
     return render_template("templates.html", title="Templates", listing=listing)
 
 
-def _template_page(template_id: str, errors: dict | None = None, rows: list | None = None, status: int = 200,
-                   form: dict | None = None):
+def _template_page(
+    template_id: str, errors: dict | None = None, rows: list | None = None, status: int = 200, form: dict | None = None
+):
     version = request.args.get("version", type=int)
     found = public_api.get(f"/v1/templates/{template_id}", version=version)
     versions = public_api.get(f"/v1/templates/{template_id}/versions").get("items", [])
-    edit = form or {"name": found["name"], "description": found.get("description") or "",
-                    "body": json.dumps(found["body"], indent=2, ensure_ascii=False),
-                    "variables": json.dumps(found["variables"], indent=2, ensure_ascii=False)}
-    return render_template("template.html", title=f"Template {found['name']}", template=found, versions=versions,
-                           errors=errors or {}, rows=rows or [], edit=edit, catalog=load_catalog()), status
+    edit = form or {
+        "name": found["name"],
+        "description": found.get("description") or "",
+        "body": json.dumps(found["body"], indent=2, ensure_ascii=False),
+        "variables": json.dumps(found["variables"], indent=2, ensure_ascii=False),
+    }
+    return render_template(
+        "template.html",
+        title=f"Template {found['name']}",
+        template=found,
+        versions=versions,
+        errors=errors or {},
+        rows=rows or [],
+        edit=edit,
+        catalog=load_catalog(),
+    ), status
 
 
 @page.route("/templates/<template_id>")
@@ -111,14 +143,26 @@ def edit_template(template_id):
         body, variables = json.loads(form["body"]), json.loads(form["variables"])
     except ValueError as exc:
         message = f"The body and the variables are JSON; this is not: {exc}."
-        return _template_page(template_id, {"body": {"code": "json_invalid", "message": message}}, status=422, form=form)
+        return _template_page(
+            template_id, {"body": {"code": "json_invalid", "message": message}}, status=422, form=form
+        )
     current = public_api.get(f"/v1/templates/{template_id}")
     try:
-        public_api.call("PUT", f"/v1/templates/{template_id}", json={
-            "name": form["name"], "description": form["description"] or None, "body": body, "variables": variables,
-            **({"brand_kit_id": current["brand_kit_id"]} if current.get("brand_kit_id") else {})})
+        public_api.call(
+            "PUT",
+            f"/v1/templates/{template_id}",
+            json={
+                "name": form["name"],
+                "description": form["description"] or None,
+                "body": body,
+                "variables": variables,
+                **({"brand_kit_id": current["brand_kit_id"]} if current.get("brand_kit_id") else {}),
+            },
+        )
     except ApiRefused as refused:
-        return _template_page(template_id, field_errors(refused, FIELD_OF_CODE, "body"), status=refused.status, form=form)
+        return _template_page(
+            template_id, field_errors(refused, FIELD_OF_CODE, "body"), status=refused.status, form=form
+        )
     return redirect(url_for("page.template", template_id=template_id), 303)
 
 
@@ -137,15 +181,16 @@ def template_csv(template_id):
 @page.route("/templates/<template_id>/render", methods=["POST"])
 def render_from_template(template_id):
     """One video from the template with the values typed in its form."""
-    values = {k[len("var."):]: v for k, v in request.form.items() if k.startswith("var.") and v.strip()}
+    values = {k[len("var.") :]: v for k, v in request.form.items() if k.startswith("var.") and v.strip()}
     body: dict[str, Any] = {"variables": values, "draft": bool(request.form.get("draft"))}
     if request.form.get("version"):
         body["version"] = int(request.form["version"])
     try:
         job = public_api.post(f"/v1/templates/{template_id}/jobs", body)
     except ApiRefused as refused:
-        return _template_page(template_id, {"render": {"code": refused.code, "message": refused.detail}},
-                              status=refused.status)
+        return _template_page(
+            template_id, {"render": {"code": refused.code, "message": refused.detail}}, status=refused.status
+        )
     return redirect(url_for("page.job", job_id=job["id"]), 303)
 
 
@@ -154,9 +199,11 @@ def batch_from_template(template_id):
     """A batch from the filled CSV: every row checked first; the problems by row, or on to the batch."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _template_page(template_id, {"file": {"code": "batch_file_missing",
-                                                     "message": "Choose the filled spreadsheet (CSV) to upload."}},
-                              status=422)
+        return _template_page(
+            template_id,
+            {"file": {"code": "batch_file_missing", "message": "Choose the filled spreadsheet (CSV) to upload."}},
+            status=422,
+        )
     data: dict[str, Any] = {"file": (upload.stream, upload.filename, upload.mimetype), "template_id": template_id}
     if request.form.get("draft"):
         data["defaults"] = json.dumps({"draft": True})
@@ -165,8 +212,12 @@ def batch_from_template(template_id):
     except ApiRefused as refused:
         if refused.code == "batch_invalid":
             message = sentence(refused.code, "file", refused.detail)
-            return _template_page(template_id, {"file": {"code": refused.code, "message": message}},
-                                  rows=_row_problems(refused.errors), status=422)
+            return _template_page(
+                template_id,
+                {"file": {"code": refused.code, "message": message}},
+                rows=_row_problems(refused.errors),
+                status=422,
+            )
         return _template_page(template_id, field_errors(refused, FIELD_OF_CODE, "file"), status=refused.status)
     return redirect(url_for("page.batch", batch_id=batch["id"]), 303)
 

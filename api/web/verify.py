@@ -16,5 +16,6 @@ def verify():
         result, error = public_api.forward_upload("/v1/verify", "Choose a clip to check.")
         if error:
             errors["file"] = error
-    return render_template("verify.html", title="Verify a clip", errors=errors, result=result,
-                           max_bytes=ctx().settings.max_asset_bytes), 422 if errors else 200
+    return render_template(
+        "verify.html", title="Verify a clip", errors=errors, result=result, max_bytes=ctx().settings.max_asset_bytes
+    ), 422 if errors else 200

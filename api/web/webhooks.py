@@ -28,15 +28,30 @@ def webhooks():
             form = {}
         except ApiRefused as refused:
             errors = field_errors(refused, FIELD_OF_CODE, "url")
-    return render_template("webhooks.html", title="Webhooks", endpoints=_endpoints(), errors=errors, form=form,
-                           secret_for=created, event_types=EVENT_TYPES), 422 if errors else (201 if created else 200)
+    return render_template(
+        "webhooks.html",
+        title="Webhooks",
+        endpoints=_endpoints(),
+        errors=errors,
+        form=form,
+        secret_for=created,
+        event_types=EVENT_TYPES,
+    ), 422 if errors else (201 if created else 200)
 
 
 @page.route("/webhooks/<endpoint_id>/rotate", methods=["POST"])
 def rotate_webhook(endpoint_id):
     rotated = public_api.post(f"/v1/webhooks/{endpoint_id}/rotate", {})
-    return render_template("webhooks.html", title="Webhooks", endpoints=_endpoints(), errors={}, form={},
-                           secret_for=rotated, rotated=True, event_types=EVENT_TYPES)
+    return render_template(
+        "webhooks.html",
+        title="Webhooks",
+        endpoints=_endpoints(),
+        errors={},
+        form={},
+        secret_for=rotated,
+        rotated=True,
+        event_types=EVENT_TYPES,
+    )
 
 
 @page.route("/webhooks/<endpoint_id>/delete", methods=["POST"])
@@ -50,8 +65,13 @@ def delete_webhook(endpoint_id):
 def webhook_deliveries(endpoint_id):
     endpoint = next((e for e in _endpoints() if e["id"] == endpoint_id), None)
     deliveries = public_api.get(f"/v1/webhooks/{endpoint_id}/deliveries")["items"]
-    return render_template("webhook_deliveries.html", title="Deliveries", endpoint=endpoint or {"id": endpoint_id},
-                           deliveries=deliveries, errors={})
+    return render_template(
+        "webhook_deliveries.html",
+        title="Deliveries",
+        endpoint=endpoint or {"id": endpoint_id},
+        deliveries=deliveries,
+        errors={},
+    )
 
 
 @page.route("/webhooks/<endpoint_id>/deliveries/<delivery_id>/redeliver", methods=["POST"])
@@ -61,7 +81,12 @@ def redeliver(endpoint_id, delivery_id):
     except ApiRefused as refused:
         endpoint = next((e for e in _endpoints() if e["id"] == endpoint_id), {"id": endpoint_id})
         deliveries = public_api.get(f"/v1/webhooks/{endpoint_id}/deliveries")["items"]
-        return render_template("webhook_deliveries.html", title="Deliveries", endpoint=endpoint, deliveries=deliveries,
-                               errors={delivery_id: {"code": refused.code, "message": refused.detail}}), refused.status
+        return render_template(
+            "webhook_deliveries.html",
+            title="Deliveries",
+            endpoint=endpoint,
+            deliveries=deliveries,
+            errors={delivery_id: {"code": refused.code, "message": refused.detail}},
+        ), refused.status
     flash(f"Delivery {delivery_id} is being sent again, with the same event id.")
     return redirect(url_for("page.webhook_deliveries", endpoint_id=endpoint_id), 303)

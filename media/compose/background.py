@@ -93,17 +93,36 @@ def from_portrait(rgb: np.ndarray, width: int, height: int) -> Background:
     return Background((np.asarray(blurred).astype(np.float32) * PORTRAIT_DIM).astype(np.uint8))
 
 
-def from_video(path: Path, scratch: Path, width: int, height: int, fps: int, fit: str, fill: str, play: str) -> Background:
+def from_video(
+    path: Path, scratch: Path, width: int, height: int, fps: int, fit: str, fill: str, play: str
+) -> Background:
     """Decode the whole video once, at the canvas's size and the job's frame rate, into ``scratch`` (raw RGB)."""
     if fit == "cover":
         scale = f"scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height}"
     else:
         r, g, b = hex_rgb(fill)
-        scale = (f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
-                 f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=0x{r:02x}{g:02x}{b:02x}")
+        scale = (
+            f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=0x{r:02x}{g:02x}{b:02x}"
+        )
     seconds = DECODED_BUDGET_BYTES / (width * height * 3 * fps)
-    args = [ffmpeg_exe(), *QUIET, "-y", "-i", str(path), "-t", f"{seconds:.3f}", "-an", "-vf", f"{scale},fps={fps},setsar=1",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", str(scratch)]
+    args = [
+        ffmpeg_exe(),
+        *QUIET,
+        "-y",
+        "-i",
+        str(path),
+        "-t",
+        f"{seconds:.3f}",
+        "-an",
+        "-vf",
+        f"{scale},fps={fps},setsar=1",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        str(scratch),
+    ]
     result = run_ffmpeg(args)
     if result.returncode != 0:
         raise encode_failure("decoding the background video", result.returncode, result.stderr)
@@ -120,19 +139,42 @@ def video_still(path: Path, width: int, height: int, *, last: bool = False) -> n
     scale = f"scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},setsar=1"
     seek = ["-sseof", "-0.5"] if last else []
     count = [] if last else ["-frames:v", "1"]
-    args = [ffmpeg_exe(), *QUIET, "-y", *seek, "-i", str(path), "-an", "-vf", scale, *count, "-f", "rawvideo",
-            "-pix_fmt", "rgb24", "pipe:"]
+    args = [
+        ffmpeg_exe(),
+        *QUIET,
+        "-y",
+        *seek,
+        "-i",
+        str(path),
+        "-an",
+        "-vf",
+        scale,
+        *count,
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "pipe:",
+    ]
     result = run_ffmpeg(args)
     size = width * height * 3
     if result.returncode != 0 or len(result.stdout) < size:
         raise encode_failure("reading a picture of a video", result.returncode, result.stderr)
     frames = len(result.stdout) // size
-    return np.frombuffer(result.stdout[(frames - 1) * size:frames * size], np.uint8).reshape(height, width, 3).copy()
+    return np.frombuffer(result.stdout[(frames - 1) * size : frames * size], np.uint8).reshape(height, width, 3).copy()
 
 
-def background_for(spec: dict[str, Any], width: int, height: int, *, portrait_rgb: np.ndarray,
-                   asset_bytes: bytes | None = None, video_path: Path | None = None, scratch: Path | None = None,
-                   fps: int = 25) -> Background:
+def background_for(
+    spec: dict[str, Any],
+    width: int,
+    height: int,
+    *,
+    portrait_rgb: np.ndarray,
+    asset_bytes: bytes | None = None,
+    video_path: Path | None = None,
+    scratch: Path | None = None,
+    fps: int = 25,
+) -> Background:
     """The background a scene's ``background`` dict asks for on this canvas."""
     kind = spec.get("type", "portrait")
     colour = spec.get("color") or "#1f2937"
@@ -145,6 +187,7 @@ def background_for(spec: dict[str, Any], width: int, height: int, *, portrait_rg
         return from_image(asset_bytes, width, height, spec.get("fit") or "cover", colour)
     if kind == "video":
         assert video_path is not None and scratch is not None
-        return from_video(video_path, scratch, width, height, fps, spec.get("fit") or "cover", colour,
-                          spec.get("play") or "loop")
+        return from_video(
+            video_path, scratch, width, height, fps, spec.get("fit") or "cover", colour, spec.get("play") or "loop"
+        )
     return from_portrait(portrait_rgb, width, height)

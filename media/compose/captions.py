@@ -73,7 +73,13 @@ class CaptionTrack:
         area = safe_area(self.width, self.height)
         x = (self.width - pixels.shape[1]) // 2
         h = pixels.shape[0]
-        y = area.top if self.position == "top" else (self.height - h) // 2 if self.position == "middle" else area.bottom - h
+        y = (
+            area.top
+            if self.position == "top"
+            else (self.height - h) // 2
+            if self.position == "middle"
+            else area.bottom - h
+        )
         return pixels, x, y
 
 
@@ -91,12 +97,21 @@ def caption_track(words: list[TimedWord], captions: dict[str, Any], width: int, 
     style = captions.get("style") or "subtitle"
     size = int(captions.get("size") or round((0.068 if style == "word" else 0.05) * text_base(width, height)))
     box = (0, 0, 0, 165) if captions.get("box", True) else None
-    text_style = TextStyle(size=size, colour=hex_rgb(captions.get("color") or "#ffffff"), box=box,
-                           max_lines=2, font=captions.get("font"))
+    text_style = TextStyle(
+        size=size, colour=hex_rgb(captions.get("color") or "#ffffff"), box=box, max_lines=2, font=captions.get("font")
+    )
     area = safe_area(width, height)
     pages = _pages(words, style)
-    return CaptionTrack(pages, style, text_style, hex_rgb(captions.get("highlight_color") or DEFAULT_HIGHLIGHT),
-                        area.width, captions.get("position") or "bottom", width, height)
+    return CaptionTrack(
+        pages,
+        style,
+        text_style,
+        hex_rgb(captions.get("highlight_color") or DEFAULT_HIGHLIGHT),
+        area.width,
+        captions.get("position") or "bottom",
+        width,
+        height,
+    )
 
 
 def _pages(words: list[TimedWord], style: str) -> list[Page]:
@@ -106,8 +121,11 @@ def _pages(words: list[TimedWord], style: str) -> list[Page]:
     for word in words:
         if not word[0].strip():
             continue
-        if current and (len(current) >= per_page or word[1] - current[-1][2] >= PAGE_BREAK_PAUSE_S
-                        or sum(len(w[0]) for w in current) + len(word[0]) > chars):
+        if current and (
+            len(current) >= per_page
+            or word[1] - current[-1][2] >= PAGE_BREAK_PAUSE_S
+            or sum(len(w[0]) for w in current) + len(word[0]) > chars
+        ):
             pages.append(Page(current, current[0][1], current[-1][2]))
             current = []
         current.append(word)

@@ -50,8 +50,7 @@ class SceneCompositor:
             return out
 
         vertical = ramp(BOTTOM_FADE, self.box.top + side < self.height) * ramp(SIDE_FADE, self.box.top > 0)[::-1]
-        horizontal = (ramp(SIDE_FADE, self.box.left + side < self.width)
-                      * ramp(SIDE_FADE, self.box.left > 0)[::-1])
+        horizontal = ramp(SIDE_FADE, self.box.left + side < self.width) * ramp(SIDE_FADE, self.box.left > 0)[::-1]
         self._edge_fade = np.rint(np.outer(vertical, horizontal) * 255.0).astype(np.uint8)
         self._circle_fill = np.array(hex_rgb(self.circle_background), np.float32)
 
@@ -64,7 +63,9 @@ class SceneCompositor:
         several cuts share one face frame, so it is never written) and its opacity (a new array)."""
         side = self.box.side
         if face.shape[0] != side:
-            face = cv2.resize(face, (side, side), interpolation=cv2.INTER_AREA if face.shape[0] > side else cv2.INTER_LINEAR)
+            face = cv2.resize(
+                face, (side, side), interpolation=cv2.INTER_AREA if face.shape[0] > side else cv2.INTER_LINEAR
+            )
         alpha: np.ndarray
         if not self.matting or face.shape[2] == 3:
             alpha = np.full((side, side), 255, np.uint8)
@@ -82,8 +83,13 @@ class SceneCompositor:
         assert self._circle_alpha is not None
         return (filled + 0.5).astype(np.uint8), self._circle_alpha
 
-    def compose(self, face: np.ndarray, scene_time: float, background_index: int,
-                caption: tuple[np.ndarray, int, int] | None = None) -> np.ndarray:
+    def compose(
+        self,
+        face: np.ndarray,
+        scene_time: float,
+        background_index: int,
+        caption: tuple[np.ndarray, int, int] | None = None,
+    ) -> np.ndarray:
         """The frame: RGB (H, W, 3), or RGBA (H, W, 4) on a transparent background."""
         frame = self.background.frame(background_index)
         rgb, alpha = self.presenter(face)

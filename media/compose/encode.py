@@ -33,8 +33,18 @@ DUCK_THRESHOLD, DUCK_RATIO = 0.015, 10
 class ComposedEncoder(SegmentEncoder):
     """A ``SegmentEncoder`` for any output format, taking RGB or (``alpha``) RGBA frames."""
 
-    def __init__(self, path: Path | str, width: int, height: int, fps: int, *, output_format: str = "mp4",
-                 alpha: bool = False, codec: str = "libx264", preset: str = "veryfast"):
+    def __init__(
+        self,
+        path: Path | str,
+        width: int,
+        height: int,
+        fps: int,
+        *,
+        output_format: str = "mp4",
+        alpha: bool = False,
+        codec: str = "libx264",
+        preset: str = "veryfast",
+    ):
         super().__init__(path, width, height, fps, codec=codec, preset=preset)
         self.output_format = output_format
         self.alpha = alpha and output_format != "mp4"
@@ -44,15 +54,52 @@ class ComposedEncoder(SegmentEncoder):
             super().start()
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        source = ["-f", "rawvideo", "-pix_fmt", "rgba" if self.alpha else "rgb24", "-s", f"{self.width}x{self.height}",
-                  "-framerate", str(self.fps), "-i", "pipe:"]
+        source = [
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgba" if self.alpha else "rgb24",
+            "-s",
+            f"{self.width}x{self.height}",
+            "-framerate",
+            str(self.fps),
+            "-i",
+            "pipe:",
+        ]
         if self.output_format == "webm":
-            video = ["-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p" if self.alpha else "yuv420p", "-b:v", "0",
-                     "-crf", "32", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-g", str(self.fps * 2),
-                     "-f", "webm"]
+            video = [
+                "-c:v",
+                "libvpx-vp9",
+                "-pix_fmt",
+                "yuva420p" if self.alpha else "yuv420p",
+                "-b:v",
+                "0",
+                "-crf",
+                "32",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+                "-row-mt",
+                "1",
+                "-g",
+                str(self.fps * 2),
+                "-f",
+                "webm",
+            ]
         else:
-            video = ["-c:v", "prores_ks", "-profile:v", "4", "-pix_fmt", "yuva444p10le" if self.alpha else "yuv444p10le",
-                     "-vendor", "apl0", "-f", "mov"]
+            video = [
+                "-c:v",
+                "prores_ks",
+                "-profile:v",
+                "4",
+                "-pix_fmt",
+                "yuva444p10le" if self.alpha else "yuv444p10le",
+                "-vendor",
+                "apl0",
+                "-f",
+                "mov",
+            ]
         args = [ffmpeg_exe(), *QUIET, "-y", *source, "-an", *video, str(self.partial_path)]
         self._launch(args)
 
@@ -64,7 +111,9 @@ class ComposedEncoder(SegmentEncoder):
             super().write(np.ascontiguousarray(frame))
             return
         if frame.shape != (self.height, self.width, 4) or frame.dtype != np.uint8:
-            raise ValueError(f"expected a ({self.height}, {self.width}, 4) uint8 frame, got {frame.shape} {frame.dtype}")
+            raise ValueError(
+                f"expected a ({self.height}, {self.width}, 4) uint8 frame, got {frame.shape} {frame.dtype}"
+            )
         if self._pipe_error is not None:
             self.close()
         self._queue.put(frame.tobytes())
@@ -84,8 +133,29 @@ def join_and_mux(segments: list[Path], audio_wav: Path, out: Path, output_format
     with tempfile.TemporaryDirectory(prefix="talkfarm-concat-") as tmp:
         listing = Path(tmp) / "segments.txt"
         listing.write_text("".join("file '" + str(p.absolute()).replace("'", "'\\''") + "'\n" for p in segments))
-        args = [ffmpeg_exe(), *QUIET, "-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio_wav),
-                "-map", "0:v", "-map", "1:a", "-c:v", "copy", *audio, "-f", output_format, str(partial)]
+        args = [
+            ffmpeg_exe(),
+            *QUIET,
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-i",
+            str(audio_wav),
+            "-map",
+            "0:v",
+            "-map",
+            "1:a",
+            "-c:v",
+            "copy",
+            *audio,
+            "-f",
+            output_format,
+            str(partial),
+        ]
         done = run_ffmpeg(args)
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
@@ -99,19 +169,41 @@ def mix_music(speech_wav: Path, music: Path, out_wav: Path, *, volume: float, du
     samples, rate = read_wav(speech_wav)
     duration = len(samples) / rate
     fade = max(0.0, min(float(fade), duration / 2))
-    bed = (f"[1:a]aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts=mono,aloop=loop=-1:size=2147483647,"
-           f"atrim=0:{duration:.3f},asetpts=N/SR/TB,volume={float(volume):.4f}")
+    bed = (
+        f"[1:a]aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts=mono,aloop=loop=-1:size=2147483647,"
+        f"atrim=0:{duration:.3f},asetpts=N/SR/TB,volume={float(volume):.4f}"
+    )
     if fade > 0:
         bed += f",afade=t=in:st=0:d={fade:.3f},afade=t=out:st={duration - fade:.3f}:d={fade:.3f}"
     speech = f"[0:a]aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts=mono"
     if ducking:
-        graph = (f"{bed}[bed];{speech},asplit=2[voice][key];"
-                 f"[bed][key]sidechaincompress=threshold={DUCK_THRESHOLD}:ratio={DUCK_RATIO}:attack=30:release=350[ducked];"
-                 "[voice][ducked]amix=inputs=2:duration=first:normalize=0[out]")
+        graph = (
+            f"{bed}[bed];{speech},asplit=2[voice][key];"
+            f"[bed][key]sidechaincompress=threshold={DUCK_THRESHOLD}:ratio={DUCK_RATIO}:attack=30:release=350[ducked];"
+            "[voice][ducked]amix=inputs=2:duration=first:normalize=0[out]"
+        )
     else:
         graph = f"{bed}[bed];{speech}[voice];[voice][bed]amix=inputs=2:duration=first:normalize=0[out]"
-    args = [ffmpeg_exe(), *QUIET, "-y", "-i", str(speech_wav), "-i", str(music), "-filter_complex", graph,
-            "-map", "[out]", "-c:a", "pcm_s16le", "-ar", str(rate), "-ac", "1", str(out_wav)]
+    args = [
+        ffmpeg_exe(),
+        *QUIET,
+        "-y",
+        "-i",
+        str(speech_wav),
+        "-i",
+        str(music),
+        "-filter_complex",
+        graph,
+        "-map",
+        "[out]",
+        "-c:a",
+        "pcm_s16le",
+        "-ar",
+        str(rate),
+        "-ac",
+        "1",
+        str(out_wav),
+    ]
     done = run_ffmpeg(args)
     if done.returncode != 0:
         raise encode_failure("mixing the music", done.returncode, done.stderr)

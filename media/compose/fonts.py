@@ -32,12 +32,22 @@ DEFAULT_FONT = "noto-sans"
 
 #: scripts by code point range, and the font that draws each
 _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
-    (0x0600, 0x06FF, "noto-sans-arabic"), (0x0750, 0x077F, "noto-sans-arabic"), (0x08A0, 0x08FF, "noto-sans-arabic"),
-    (0xFB50, 0xFDFF, "noto-sans-arabic"), (0xFE70, 0xFEFF, "noto-sans-arabic"),
-    (0x0900, 0x097F, "noto-sans-devanagari"), (0xA8E0, 0xA8FF, "noto-sans-devanagari"),
-    (0x1100, 0x11FF, "noto-sans-cjk"), (0x2E80, 0x2FDF, "noto-sans-cjk"), (0x3000, 0x30FF, "noto-sans-cjk"),
-    (0x3130, 0x318F, "noto-sans-cjk"), (0x3400, 0x4DBF, "noto-sans-cjk"), (0x4E00, 0x9FFF, "noto-sans-cjk"),
-    (0xAC00, 0xD7AF, "noto-sans-cjk"), (0xF900, 0xFAFF, "noto-sans-cjk"), (0xFF00, 0xFFEF, "noto-sans-cjk"),
+    (0x0600, 0x06FF, "noto-sans-arabic"),
+    (0x0750, 0x077F, "noto-sans-arabic"),
+    (0x08A0, 0x08FF, "noto-sans-arabic"),
+    (0xFB50, 0xFDFF, "noto-sans-arabic"),
+    (0xFE70, 0xFEFF, "noto-sans-arabic"),
+    (0x0900, 0x097F, "noto-sans-devanagari"),
+    (0xA8E0, 0xA8FF, "noto-sans-devanagari"),
+    (0x1100, 0x11FF, "noto-sans-cjk"),
+    (0x2E80, 0x2FDF, "noto-sans-cjk"),
+    (0x3000, 0x30FF, "noto-sans-cjk"),
+    (0x3130, 0x318F, "noto-sans-cjk"),
+    (0x3400, 0x4DBF, "noto-sans-cjk"),
+    (0x4E00, 0x9FFF, "noto-sans-cjk"),
+    (0xAC00, 0xD7AF, "noto-sans-cjk"),
+    (0xF900, 0xFAFF, "noto-sans-cjk"),
+    (0xFF00, 0xFFEF, "noto-sans-cjk"),
 )
 
 
@@ -49,9 +59,12 @@ def _file(name: str) -> Path:
     import fontpkg_noto_sans_devanagari
     import fontpkg_noto_serif
 
-    roots = {"noto-sans": (fontpkg_noto_sans.ROOT, "NotoSans["), "noto-serif": (fontpkg_noto_serif.ROOT, "NotoSerif["),
-             "noto-sans-arabic": (fontpkg_noto_sans_arabic.ROOT, "NotoSansArabic["),
-             "noto-sans-devanagari": (fontpkg_noto_sans_devanagari.ROOT, "NotoSansDevanagari[")}
+    roots = {
+        "noto-sans": (fontpkg_noto_sans.ROOT, "NotoSans["),
+        "noto-serif": (fontpkg_noto_serif.ROOT, "NotoSerif["),
+        "noto-sans-arabic": (fontpkg_noto_sans_arabic.ROOT, "NotoSansArabic["),
+        "noto-sans-devanagari": (fontpkg_noto_sans_devanagari.ROOT, "NotoSansDevanagari["),
+    }
     root, prefix = roots[name]
     root = Path(root)
     return next(p for p in sorted((root / "files").glob("*.ttf")) if p.name.startswith(prefix))

@@ -38,7 +38,12 @@ class PresenterBox:
         x1, y1 = min(self.left + self.side, width), min(self.top + self.side, height)
         if x1 <= x0 or y1 <= y0:
             return None
-        return (slice(y0, y1), slice(x0, x1), slice(y0 - self.top, y1 - self.top), slice(x0 - self.left, x1 - self.left))
+        return (
+            slice(y0, y1),
+            slice(x0, x1),
+            slice(y0 - self.top, y1 - self.top),
+            slice(x0 - self.left, x1 - self.left),
+        )
 
 
 def presenter_box(character: dict[str, Any], width: int, height: int) -> PresenterBox:
@@ -48,8 +53,12 @@ def presenter_box(character: dict[str, Any], width: int, height: int) -> Present
     offset = character.get("offset") or {"x": 0.0, "y": 0.0}
     cx = width / 2.0 * (1.0 + float(offset["x"]))
     cy = height / 2.0 * (1.0 + float(offset["y"]))
-    return PresenterBox(left=int(round(cx - side / 2.0)), top=int(round(cy - side / 2.0)), side=side,
-                        style=str(character.get("style", "normal")))
+    return PresenterBox(
+        left=int(round(cx - side / 2.0)),
+        top=int(round(cy - side / 2.0)),
+        side=side,
+        style=str(character.get("style", "normal")),
+    )
 
 
 def circle_mask(side: int) -> np.ndarray:

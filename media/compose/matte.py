@@ -64,7 +64,10 @@ def _segmentation(rgb: np.ndarray) -> np.ndarray:
 
     height, width = rgb.shape[:2]
     landscape = width > height * 1.2
-    with _segment_lock, mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=1 if landscape else 0) as seg:
+    with (
+        _segment_lock,
+        mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=1 if landscape else 0) as seg,
+    ):
         mask = seg.process(np.ascontiguousarray(rgb)).segmentation_mask
     mask = np.asarray(mask, dtype=np.float32)
     if mask.shape != (height, width):

@@ -85,7 +85,13 @@ def text_layer(overlay: dict[str, Any], width: int, height: int, reserved: dict[
     y = _vertical(position, pixels.shape[0], area, height)
     gap = (reserved or {}).get(position, 0)
     if gap:
-        y = y + gap if position == "top" else y - gap if position == "bottom" else y - (gap + pixels.shape[0]) // 2 - gap // 4
+        y = (
+            y + gap
+            if position == "top"
+            else y - gap
+            if position == "bottom"
+            else y - (gap + pixels.shape[0]) // 2 - gap // 4
+        )
     return Layer(pixels, x, y, float(overlay.get("start") or 0.0), overlay.get("end"))
 
 
@@ -107,8 +113,14 @@ def _text_style(overlay: dict[str, Any], width: int, height: int) -> tuple[TextS
     area = safe_area(width, height)
     # a lower third or label keeps to the left three quarters of a landscape canvas; a vertical one is narrow enough
     max_width = area.width if role == "title" or height > width else int(area.width * 0.75)
-    style = TextStyle(size=size, colour=colour, box=box, align=ROLE_ALIGN[role], max_lines=2 if role != "label" else 1,
-                      font=overlay.get("font"))
+    style = TextStyle(
+        size=size,
+        colour=colour,
+        box=box,
+        align=ROLE_ALIGN[role],
+        max_lines=2 if role != "label" else 1,
+        font=overlay.get("font"),
+    )
     return style, max_width
 
 
@@ -150,8 +162,8 @@ def blend(frame: np.ndarray, layer_pixels: np.ndarray, x: int, y: int, alpha: np
         return
     if alpha is None:
         alpha = layer_pixels[..., 3]
-    src = layer_pixels[y0 - y:y1 - y, x0 - x:x1 - x]
-    opacity = np.ascontiguousarray(alpha[y0 - y:y1 - y, x0 - x:x1 - x])
+    src = layer_pixels[y0 - y : y1 - y, x0 - x : x1 - x]
+    opacity = np.ascontiguousarray(alpha[y0 - y : y1 - y, x0 - x : x1 - x])
     dst = frame[y0:y1, x0:x1]
     if frame.shape[2] == 3:
         a3 = cv2.merge([opacity, opacity, opacity])

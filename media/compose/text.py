@@ -26,7 +26,9 @@ RGB = tuple[int, int, int]
 _drawing = threading.Lock()
 #: a text may shrink to this share of its size before it takes more lines
 SHRINK_FLOOR = 0.6
-_CJK = re.compile(r"[\u1100-\u11ff\u2e80-\u2fdf\u3000-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+_CJK = re.compile(
+    r"[\u1100-\u11ff\u2e80-\u2fdf\u3000-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
+)
 _RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 _SPACELESS = re.compile(r"[\u2e80-\u2fdf\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
@@ -136,8 +138,15 @@ def _wrap(words: list[str], font: ImageFont.FreeTypeFont, width: float) -> list[
     return lines
 
 
-def _draw(words: list[str], colours: list[RGB], lines: list[list[int]], font: ImageFont.FreeTypeFont, size: int,
-          style: TextStyle, rtl: bool) -> np.ndarray:
+def _draw(
+    words: list[str],
+    colours: list[RGB],
+    lines: list[list[int]],
+    font: ImageFont.FreeTypeFont,
+    size: int,
+    style: TextStyle,
+    rtl: bool,
+) -> np.ndarray:
     pad = _padding(size)
     ascent, descent = font.getmetrics()
     line_height = int(round((ascent + descent) * 1.12))
@@ -162,8 +171,9 @@ def _draw(words: list[str], colours: list[RGB], lines: list[list[int]], font: Im
         for k, i in enumerate(order):
             if k:
                 x += _gap(words[order[k - 1]], words[i], space)
-            draw.text((x, y), words[i], font=font, fill=colours[i] + (255,), stroke_width=stroke,
-                      stroke_fill=(0, 0, 0, 255))
+            draw.text(
+                (x, y), words[i], font=font, fill=colours[i] + (255,), stroke_width=stroke, stroke_fill=(0, 0, 0, 255)
+            )
             x += font.getlength(words[i])
     return np.asarray(image)
 

@@ -54,8 +54,11 @@ def word_cues(words: Iterable[Word | tuple[str, float, float]]) -> list[tuple[fl
             continue
         if current:
             paused = start_s - current[-1][2] >= CUE_BREAK_PAUSE_S
-            if (paused or end_s - current[0][1] > MAX_CUE_S
-                    or len(_wrap(_joined([w[0] for w in current] + [text]))) > MAX_LINES):
+            if (
+                paused
+                or end_s - current[0][1] > MAX_CUE_S
+                or len(_wrap(_joined([w[0] for w in current] + [text]))) > MAX_LINES
+            ):
                 close()
                 sentence_start = paused
         current.append((text, start_s, end_s))
@@ -80,8 +83,9 @@ def _is_cjk(char: str) -> bool:
     return "\u3000" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or "\uff00" <= char <= "\uffef"
 
 
-def write_captions(cues: Iterable[tuple[float, float, str]], vtt_path: Path | str | None = None,
-                   srt_path: Path | str | None = None) -> list[tuple[float, float, list[str]]]:
+def write_captions(
+    cues: Iterable[tuple[float, float, str]], vtt_path: Path | str | None = None, srt_path: Path | str | None = None
+) -> list[tuple[float, float, list[str]]]:
     """Write WebVTT and/or SRT for ``(start_s, end_s, text)`` cues; returns the
     screen cues written (start, end, lines)."""
     screen = [piece for cue in cues for piece in _screen_cues(*cue)]
@@ -96,7 +100,7 @@ def _screen_cues(start_s: float, end_s: float, text: str) -> list[tuple[float, f
     lines = _wrap(text)
     if not lines:
         return []
-    pages = [lines[i:i + MAX_LINES] for i in range(0, len(lines), MAX_LINES)]
+    pages = [lines[i : i + MAX_LINES] for i in range(0, len(lines), MAX_LINES)]
     weights = [sum(len(line) for line in page) for page in pages]
     total = sum(weights) or 1
     cues, at = [], start_s
@@ -113,7 +117,7 @@ def _wrap(text: str) -> list[str]:
     if " " not in text and len(text) > LINE_CHARS:
         # No spaces to wrap at (Chinese, Japanese): cut by characters, shorter lines.
         width = LINE_CHARS // 2
-        return [text[i:i + width] for i in range(0, len(text), width)]
+        return [text[i : i + width] for i in range(0, len(text), width)]
     return textwrap.wrap(text, LINE_CHARS, break_long_words=True, break_on_hyphens=False)
 
 

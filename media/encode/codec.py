@@ -29,13 +29,19 @@ TRIAL_TIMEOUT_S = 60
 
 # NVENC has its own preset names; these give a similar speed/quality trade.
 _NVENC_PRESETS = {
-    "ultrafast": "p1", "superfast": "p2", "veryfast": "p3", "faster": "p4", "fast": "p4",
-    "medium": "p5", "slow": "p6", "slower": "p7", "veryslow": "p7",
+    "ultrafast": "p1",
+    "superfast": "p2",
+    "veryfast": "p3",
+    "faster": "p4",
+    "fast": "p4",
+    "medium": "p5",
+    "slow": "p6",
+    "slower": "p7",
+    "veryslow": "p7",
 }
 
 
-def choose_video_codec(tag: str, ffmpeg_encoders: Iterable[str],
-                       trial: Callable[[str], bool] | None = None) -> str:
+def choose_video_codec(tag: str, ffmpeg_encoders: Iterable[str], trial: Callable[[str], bool] | None = None) -> str:
     """``h264_nvenc`` for the GPU pool when ffmpeg lists it and ``trial``
     (default: a real 10-frame encode, run once per process) succeeds;
     otherwise ``libx264``."""
@@ -67,8 +73,12 @@ def trial_encode(codec: str) -> bool:
         .global_args(*QUIET)
     )
     try:
-        done = subprocess.run(ffmpeg.compile(stream, cmd=ffmpeg_exe()), capture_output=True,
-                              stdin=subprocess.DEVNULL, timeout=TRIAL_TIMEOUT_S)
+        done = subprocess.run(
+            ffmpeg.compile(stream, cmd=ffmpeg_exe()),
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=TRIAL_TIMEOUT_S,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0
@@ -86,11 +96,21 @@ def video_codec_options(codec: str, preset: str, fps: int) -> dict[str, object]:
         "pix_fmt": "yuv420p",
         "g": max(1, round(GOP_S * fps)),
         "flags": "+cgop",
-        "colorspace": "bt709", "color_primaries": "bt709", "color_trc": "bt709", "color_range": "tv",
+        "colorspace": "bt709",
+        "color_primaries": "bt709",
+        "color_trc": "bt709",
+        "color_range": "tv",
     }
     if codec == NVENC:
-        return {**common, "preset": _NVENC_PRESETS.get(preset, preset), "rc": "vbr", "cq": NVENC_CQ,
-                "b:v": 0, "forced-idr": 1, "profile:v": "high"}
+        return {
+            **common,
+            "preset": _NVENC_PRESETS.get(preset, preset),
+            "rc": "vbr",
+            "cq": NVENC_CQ,
+            "b:v": 0,
+            "forced-idr": 1,
+            "profile:v": "high",
+        }
     if codec == LIBX264:
         return {**common, "preset": preset, "crf": X264_CRF, "profile:v": "high"}
     raise ValueError(f"unsupported video codec {codec!r} (use {LIBX264} or {NVENC})")

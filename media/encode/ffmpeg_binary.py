@@ -63,5 +63,6 @@ def encode_failure(what: str, returncode: int | None, stderr: bytes | str | list
     signalled = returncode is not None and (returncode < 0 or returncode == SIGNALLED_EXIT)
     if signalled and not tail:
         tail = "(stopped by a signal)"
-    return JobFailure("encode_failed", f"{what}: ffmpeg exited {returncode}: {tail or '(no output)'}",
-                      retryable=signalled)
+    return JobFailure(
+        "encode_failed", f"{what}: ffmpeg exited {returncode}: {tail or '(no output)'}", retryable=signalled
+    )

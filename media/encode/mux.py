@@ -28,8 +28,9 @@ AAC_SAMPLE_RATE = 48000
 AAC_BITRATE = "96k"
 
 
-def concat_and_mux(segment_paths: Sequence[Path | str], audio_wav_path: Path | str, out_path: Path | str,
-                   *, faststart: bool = True) -> Path:
+def concat_and_mux(
+    segment_paths: Sequence[Path | str], audio_wav_path: Path | str, out_path: Path | str, *, faststart: bool = True
+) -> Path:
     """Write ``out_path``: the segments' video back to back, with the WAV as AAC.
 
     The file appears only once complete (written beside it, then renamed).
@@ -44,8 +45,11 @@ def concat_and_mux(segment_paths: Sequence[Path | str], audio_wav_path: Path | s
     samples, rate = read_wav(audio_wav_path)
     audio_s = len(samples) / rate
     if audio_s > video_s + frame_s:
-        raise JobFailure("encode_failed", f"the audio ({audio_s:.3f} s) outlasts the video ({video_s:.3f} s); "
-                         "pad each segment's audio with pad_to_frames and render that many frames")
+        raise JobFailure(
+            "encode_failed",
+            f"the audio ({audio_s:.3f} s) outlasts the video ({video_s:.3f} s); "
+            "pad each segment's audio with pad_to_frames and render that many frames",
+        )
 
     partial = out_path.with_name(f"{out_path.stem}.partial{out_path.suffix}")
     with tempfile.TemporaryDirectory(prefix="talkfarm-concat-") as tmp:
@@ -91,4 +95,3 @@ def _video_duration(segments: list[Path]) -> tuple[float, float]:
 def _quote(path: Path) -> str:
     # The concat list's quoting: single quotes, with ' written as '\''.
     return "'" + str(path).replace("'", "'\\''") + "'"
-

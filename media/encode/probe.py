@@ -44,7 +44,9 @@ def probe_video(path: Path | str) -> MediaInfo:
         with av.open(str(path)) as container:
             video = container.streams.video[0] if container.streams.video else None
             audio = container.streams.audio[0] if container.streams.audio else None
-            duration_s = container.duration / av.time_base if container.duration is not None else _stream_duration(video)
+            duration_s = (
+                container.duration / av.time_base if container.duration is not None else _stream_duration(video)
+            )
             # size and sha256 are filled in once FFmpeg has read the file
             info = MediaInfo(
                 duration_s=float(duration_s or 0.0),

@@ -67,8 +67,9 @@ class SegmentEncoder:
         preset: x264 preset name; mapped to NVENC's own for ``h264_nvenc``.
     """
 
-    def __init__(self, path: Path | str, width: int, height: int, fps: int,
-                 codec: str = LIBX264, preset: str = "veryfast"):
+    def __init__(
+        self, path: Path | str, width: int, height: int, fps: int, codec: str = LIBX264, preset: str = "veryfast"
+    ):
         if width <= 0 or height <= 0 or width % 2 or height % 2:
             raise ValueError(f"frame size must be positive and even, got {width}x{height}")
         self.path = Path(path)
@@ -91,8 +92,9 @@ class SegmentEncoder:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is None:
             self.close()
         else:
@@ -102,8 +104,14 @@ class SegmentEncoder:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         stream = (
             ffmpeg.input("pipe:", f="rawvideo", pix_fmt="rgb24", s=f"{self.width}x{self.height}", framerate=self.fps)
-            .output(str(self.partial_path), f="mp4", an=None, vf="scale=out_color_matrix=bt709:out_range=tv",
-                    video_track_timescale=self.fps * 1000, **self._options)
+            .output(
+                str(self.partial_path),
+                f="mp4",
+                an=None,
+                vf="scale=out_color_matrix=bt709:out_range=tv",
+                video_track_timescale=self.fps * 1000,
+                **self._options,
+            )
             .global_args(*QUIET)
         )
         self._launch(ffmpeg.compile(stream, cmd=ffmpeg_exe(), overwrite_output=True))
@@ -126,8 +134,9 @@ class SegmentEncoder:
         if self._process is None:
             raise RuntimeError("SegmentEncoder.write before start (use it as a context manager)")
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
-            raise ValueError(f"expected a ({self.height}, {self.width}, 3) uint8 frame, "
-                             f"got {frame.shape} {frame.dtype}")
+            raise ValueError(
+                f"expected a ({self.height}, {self.width}, 3) uint8 frame, got {frame.shape} {frame.dtype}"
+            )
         if self._pipe_error is not None:
             self.close()  # ffmpeg has exited: collect its status and stderr, and raise them
         # A copy, so the renderer may reuse its buffer as soon as write returns.

@@ -55,11 +55,11 @@ def read_wav(source: Path | str | bytes) -> tuple[np.ndarray, int]:
         raise ValueError("not a RIFF/WAVE file")
     offset, channels, rate, bits = 12, None, None, None
     while offset + 8 <= len(data):
-        chunk_id, size = data[offset:offset + 4], struct.unpack("<I", data[offset + 4:offset + 8])[0]
+        chunk_id, size = data[offset : offset + 4], struct.unpack("<I", data[offset + 4 : offset + 8])[0]
         body = offset + 8
         if chunk_id == b"fmt ":
-            fmt, channels, rate = struct.unpack("<HHI", data[body:body + 8])
-            bits = struct.unpack("<H", data[body + 14:body + 16])[0]
+            fmt, channels, rate = struct.unpack("<HHI", data[body : body + 8])
+            bits = struct.unpack("<H", data[body + 14 : body + 16])[0]
             if fmt not in (1, 0xFFFE) or bits != 16:
                 raise ValueError(f"only 16-bit PCM WAV is supported (format {fmt}, {bits} bits)")
         elif chunk_id == b"data":

@@ -66,15 +66,25 @@ class RenderAdapter(Protocol):
     def mouth_box(self, placement: Any, /) -> Box:
         """The canvas pixels (x0, y0, x1, y1) the model may change."""
 
-    def plan(self, placement: Any, audio: np.ndarray, sample_rate: int, params: dict[str, Any], n_frames: int,
-             shift_frames: int, /, phones: PhoneTrack | None = None) -> Any:
+    def plan(
+        self,
+        placement: Any,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: dict[str, Any],
+        n_frames: int,
+        shift_frames: int,
+        /,
+        phones: PhoneTrack | None = None,
+    ) -> Any:
         """Once per segment: per-frame inputs for ``n_frames`` frames, the audio
         of frame ``i + shift_frames`` driving frame ``i``. ``phones`` is the
         segment's phoneme timing when the job has one; an adapter whose model
         hears the audio itself may ignore it."""
 
-    def draw(self, placement: Any, canvas: np.ndarray, plan: Any, frames: np.ndarray,
-             runner: BatchRunner, /) -> list[Patch | None]:
+    def draw(
+        self, placement: Any, canvas: np.ndarray, plan: Any, frames: np.ndarray, runner: BatchRunner, /
+    ) -> list[Patch | None]:
         """The pixels of ``frames`` (indices into the plan), one model call through ``runner``."""
 
 
@@ -95,8 +105,9 @@ class FaceCropModel(Protocol):
     #: "rgb" or "bgr": the channel order the model reads and writes
     channel_order: str
 
-    def audio_features(self, audio: np.ndarray, sample_rate: int, fps: int, n_frames: int,
-                       shift_frames: int) -> np.ndarray:
+    def audio_features(
+        self, audio: np.ndarray, sample_rate: int, fps: int, n_frames: int, shift_frames: int
+    ) -> np.ndarray:
         """One row per video frame, ``[n_frames, ...]``, float32."""
 
     def feeds(self, features: np.ndarray, masked: np.ndarray, reference: np.ndarray) -> dict[str, np.ndarray]:
@@ -114,8 +125,13 @@ class TensorShape:
     batch_dynamic: bool = True
 
     def describe(self) -> str:
-        return "[" + ", ".join("N" if i == 0 and d is None else ("*" if d is None else str(d))
-                               for i, d in enumerate(self.shape)) + "]"
+        return (
+            "["
+            + ", ".join(
+                "N" if i == 0 and d is None else ("*" if d is None else str(d)) for i, d in enumerate(self.shape)
+            )
+            + "]"
+        )
 
 
 def declared_shape(tensor: Any) -> tuple[int | str | None, ...]:
@@ -135,8 +151,9 @@ def fits(declared: Sequence[int | str | None], expected: TensorShape) -> bool:
     return all(not isinstance(d, int) or e is None or d == e for d, e in zip(declared, expected.shape))
 
 
-def check_tensors(model_name: str, adapter: str, session: Any,
-                  inputs: dict[str, TensorShape], outputs: Sequence[TensorShape]) -> None:
+def check_tensors(
+    model_name: str, adapter: str, session: Any, inputs: dict[str, TensorShape], outputs: Sequence[TensorShape]
+) -> None:
     """Refuse a model whose named inputs or first outputs do not fit: names,
     ranks, fixed sizes, a dynamic batch dimension and float32 throughout."""
     declared = {t.name: t for t in session.get_inputs()}
@@ -144,18 +161,31 @@ def check_tensors(model_name: str, adapter: str, session: Any,
     if missing:
         wanted = ", ".join(f"{n} {s.describe()}" for n, s in inputs.items())
         found = ", ".join(f"{n} {shape_text(declared_shape(t))}" for n, t in declared.items())
-        raise ModelRefused(model_name, adapter, f"no input {', '.join(missing)}: expected inputs {wanted}; "
-                           f"the file has {found or 'none'} (exporters drop inputs the graph does not use)")
+        raise ModelRefused(
+            model_name,
+            adapter,
+            f"no input {', '.join(missing)}: expected inputs {wanted}; "
+            f"the file has {found or 'none'} (exporters drop inputs the graph does not use)",
+        )
     extra = [name for name in declared if name not in inputs]
     if extra:
-        raise ModelRefused(model_name, adapter, f"unexpected input(s) {', '.join(extra)}; expected only "
-                           + ", ".join(f"{n} {s.describe()}" for n, s in inputs.items()))
+        raise ModelRefused(
+            model_name,
+            adapter,
+            f"unexpected input(s) {', '.join(extra)}; expected only "
+            + ", ".join(f"{n} {s.describe()}" for n, s in inputs.items()),
+        )
     for name, want in inputs.items():
         _check_one(model_name, adapter, f"input {name!r}", declared[name], want)
     outs = list(session.get_outputs())
     if len(outs) < len(outputs):
-        raise ModelRefused(model_name, adapter, f"expected {len(outputs)} output(s) "
-                           + ", ".join(o.describe() for o in outputs) + f"; the file has {len(outs)}")
+        raise ModelRefused(
+            model_name,
+            adapter,
+            f"expected {len(outputs)} output(s) "
+            + ", ".join(o.describe() for o in outputs)
+            + f"; the file has {len(outs)}",
+        )
     for tensor, want in zip(outs, outputs):
         _check_one(model_name, adapter, f"output {tensor.name!r}", tensor, want)
 
@@ -163,13 +193,20 @@ def check_tensors(model_name: str, adapter: str, session: Any,
 def _check_one(model_name: str, adapter: str, what: str, tensor: Any, want: TensorShape) -> None:
     shape = declared_shape(tensor)
     if not fits(shape, want):
-        raise ModelRefused(model_name, adapter, f"{what} ({want.role}) has shape {shape_text(shape)}; "
-                           f"expected {want.describe()}")
+        raise ModelRefused(
+            model_name, adapter, f"{what} ({want.role}) has shape {shape_text(shape)}; expected {want.describe()}"
+        )
     if want.batch_dynamic and shape and isinstance(shape[0], int):
-        raise ModelRefused(model_name, adapter, f"{what} ({want.role}) has a fixed batch size {shape[0]}; "
-                           f"expected {want.describe()} with a dynamic first dimension (export with dynamic axes)")
+        raise ModelRefused(
+            model_name,
+            adapter,
+            f"{what} ({want.role}) has a fixed batch size {shape[0]}; "
+            f"expected {want.describe()} with a dynamic first dimension (export with dynamic axes)",
+        )
     if tensor.type != "tensor(float)":
-        raise ModelRefused(model_name, adapter, f"{what} ({want.role}) is {tensor.type}; expected tensor(float) (float32)")
+        raise ModelRefused(
+            model_name, adapter, f"{what} ({want.role}) is {tensor.type}; expected tensor(float) (float32)"
+        )
 
 
 def trial_run(model_name: str, adapter: str, model: Any, feeds: dict[str, np.ndarray], want: TensorShape) -> None:
@@ -183,11 +220,15 @@ def trial_run(model_name: str, adapter: str, model: Any, feeds: dict[str, np.nda
     check_output_shape(model_name, adapter, outputs, want, batch)
 
 
-def check_output_shape(model_name: str, adapter: str, outputs: Sequence[np.ndarray], want: TensorShape,
-                       batch: int) -> None:
+def check_output_shape(
+    model_name: str, adapter: str, outputs: Sequence[np.ndarray], want: TensorShape, batch: int
+) -> None:
     """A trial run's first output really has the expected shape."""
     expected = tuple(batch if i == 0 else d for i, d in enumerate(want.shape))
     got = tuple(outputs[0].shape) if outputs else ()
     if len(got) != len(expected) or any(e is not None and g != e for g, e in zip(got, expected)):
-        raise ModelRefused(model_name, adapter, f"a trial batch of {batch} gave output shape {shape_text(got)}; "
-                           f"expected {want.describe()} ({want.role})")
+        raise ModelRefused(
+            model_name,
+            adapter,
+            f"a trial batch of {batch} gave output shape {shape_text(got)}; expected {want.describe()} ({want.role})",
+        )

@@ -43,15 +43,22 @@ LOG_MEL_SILENCE = (LOG_MEL_FLOOR + 4.0) / 4.0
 
 
 @lru_cache(maxsize=4)
-def mel_filterbank(sample_rate: int = SAMPLE_RATE, n_fft: int = W2L_N_FFT, n_mels: int = N_MELS,
-                   fmin: float = W2L_FMIN, fmax: float = W2L_FMAX) -> np.ndarray:
+def mel_filterbank(
+    sample_rate: int = SAMPLE_RATE,
+    n_fft: int = W2L_N_FFT,
+    n_mels: int = N_MELS,
+    fmin: float = W2L_FMIN,
+    fmax: float = W2L_FMAX,
+) -> np.ndarray:
     """Slaney-style mel filters, as librosa.filters.mel(htk=False, norm='slaney') builds them."""
     f_sp, min_log_hz = 200.0 / 3, 1000.0
     min_log_mel, logstep = min_log_hz / f_sp, math.log(6.4) / 27.0
 
     def hz_to_mel(hz: Any) -> np.ndarray:
         f = np.asarray(hz, dtype=np.float64)
-        mel: np.ndarray = np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-9) / min_log_hz) / logstep, f / f_sp)
+        mel: np.ndarray = np.where(
+            f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-9) / min_log_hz) / logstep, f / f_sp
+        )
         return mel
 
     def mel_to_hz(mel: Any) -> np.ndarray:
@@ -66,7 +73,7 @@ def mel_filterbank(sample_rate: int = SAMPLE_RATE, n_fft: int = W2L_N_FFT, n_mel
     lower = -ramps[:-2] / fdiff[:-1, None]
     upper = ramps[2:] / fdiff[1:, None]
     weights = np.maximum(0.0, np.minimum(lower, upper))
-    weights *= (2.0 / (mel_freqs[2:n_mels + 2] - mel_freqs[:n_mels]))[:, None]
+    weights *= (2.0 / (mel_freqs[2 : n_mels + 2] - mel_freqs[:n_mels]))[:, None]
     filters: np.ndarray = weights.astype(np.float32)
     return filters
 
@@ -109,7 +116,7 @@ def wav2lip_mel_windows(mel: np.ndarray, fps: int, n_frames: int, shift_frames: 
     starts = [min(max(int((i + shift_frames) * W2L_MEL_PER_SECOND / fps), 0), last) for i in range(n_frames)]
     if not n_frames:
         return np.zeros((0, 1, mel.shape[0], steps), np.float32)
-    return np.stack([mel[:, s:s + steps] for s in starts])[:, None, :, :].astype(np.float32)
+    return np.stack([mel[:, s : s + steps] for s in starts])[:, None, :, :].astype(np.float32)
 
 
 def log_mel(audio: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -132,5 +139,5 @@ def log_mel_windows(mel: np.ndarray, fps: int, n_frames: int, steps: int, shift_
     for i in range(n_frames):
         start = int(math.floor((i + shift_frames + 0.5) * LOG_MEL_PER_SECOND / fps + 0.5)) - steps // 2
         start = min(max(start + pad, 0), padded.shape[1] - steps)
-        out[i] = padded[:, start:start + steps]
+        out[i] = padded[:, start : start + steps]
     return out

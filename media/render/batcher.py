@@ -83,8 +83,12 @@ class DynamicBatcher:
             e.g. to feed Prometheus histograms.
     """
 
-    def __init__(self, max_batch_size: int = 8, max_batch_delay_ms: float = 4.0,
-                 on_batch: Callable[[Hashable, int, float], None] | None = None):
+    def __init__(
+        self,
+        max_batch_size: int = 8,
+        max_batch_delay_ms: float = 4.0,
+        on_batch: Callable[[Hashable, int, float], None] | None = None,
+    ):
         if max_batch_size < 1:
             raise ValueError("max_batch_size must be at least 1")
         self.max_batch_size = max_batch_size
@@ -130,8 +134,11 @@ class DynamicBatcher:
             while True:
                 if batch.done:
                     break
-                if not batch.closed and (batch.frames >= self.max_batch_size or self._everyone_in(batch)
-                                         or time.monotonic() >= batch.deadline):
+                if not batch.closed and (
+                    batch.frames >= self.max_batch_size
+                    or self._everyone_in(batch)
+                    or time.monotonic() >= batch.deadline
+                ):
                     self._close(batch)
                 if batch.closed and not batch.taken:
                     batch.taken = True
@@ -162,7 +169,7 @@ class DynamicBatcher:
             outputs = batch.model.run(stacked)
             start = 0
             for r in requests:
-                r.outputs = [out[start:start + r.frames] for out in outputs]
+                r.outputs = [out[start : start + r.frames] for out in outputs]
                 start += r.frames
         except BaseException as exc:  # noqa: BLE001 - every caller of the batch sees the failure
             for r in requests:
@@ -176,7 +183,7 @@ class DynamicBatcher:
         """A request that fills whole batches by itself: run it in max-size calls, now."""
         parts: list[list[np.ndarray]] = []
         for start in range(0, frames, self.max_batch_size):
-            piece = {name: value[start:start + self.max_batch_size] for name, value in feeds.items()}
+            piece = {name: value[start : start + self.max_batch_size] for name, value in feeds.items()}
             parts.append(model.run(piece))
             self._record(key, len(next(iter(piece.values()))), 0.0)
         if len(parts) == 1:

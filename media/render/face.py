@@ -32,8 +32,44 @@ FORMAT_VERSION = 3
 
 # mediapipe face-mesh landmark indices (canonical face model topology)
 LIPS_OUTER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146)
-FACE_OUTLINE = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
-                152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
+FACE_OUTLINE = (
+    10,
+    338,
+    297,
+    332,
+    284,
+    251,
+    389,
+    356,
+    454,
+    323,
+    361,
+    288,
+    397,
+    365,
+    379,
+    378,
+    400,
+    377,
+    152,
+    148,
+    176,
+    149,
+    150,
+    136,
+    172,
+    58,
+    132,
+    93,
+    234,
+    127,
+    162,
+    21,
+    54,
+    103,
+    67,
+    109,
+)
 LIPS_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95)
 NAMED_POINTS = {
     "mouth_corner_a": 61,  # corners of the outer lip line
@@ -53,6 +89,8 @@ NAMED_POINTS = {
     "cheek_a": 234,
     "cheek_b": 454,
 }
+
+
 class _EyeLandmarks(TypedDict):
     outer: int
     inner: int
@@ -136,7 +174,10 @@ def decode_portrait(image_bytes: bytes) -> np.ndarray:
     try:
         with Image.open(io.BytesIO(image_bytes)) as image:
             if image.width * image.height > MAX_PIXELS:
-                raise AvatarError("avatar_unreadable", f"the image has {image.width}x{image.height} pixels; at most {MAX_PIXELS} are accepted")
+                raise AvatarError(
+                    "avatar_unreadable",
+                    f"the image has {image.width}x{image.height} pixels; at most {MAX_PIXELS} are accepted",
+                )
             upright = ImageOps.exif_transpose(image)
             if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
                 rgba = upright.convert("RGBA")
@@ -184,7 +225,7 @@ def _face_boxes(rgb: np.ndarray) -> list[tuple[float, float, float, float]]:
     # Small faces: if the whole image shows none, look at overlapping halves.
     vh, vw = view.shape[:2]
     tiles = [
-        (np.ascontiguousarray(view[top:top + vh // 2, left:left + vw // 2]), float(left), float(top))
+        (np.ascontiguousarray(view[top : top + vh // 2, left : left + vw // 2]), float(left), float(top))
         for top in (0, vh // 4, vh - vh // 2)
         for left in (0, vw // 4, vw - vw // 2)
     ]
@@ -198,7 +239,9 @@ def _face_boxes(rgb: np.ndarray) -> list[tuple[float, float, float, float]]:
     return []
 
 
-def _detect(mp: Any, model: int, views: Iterable[tuple[np.ndarray, float, float]], scale: float) -> list[tuple[float, tuple[float, float, float, float]]]:
+def _detect(
+    mp: Any, model: int, views: Iterable[tuple[np.ndarray, float, float]], scale: float
+) -> list[tuple[float, tuple[float, float, float, float]]]:
     found = []
     with mp.solutions.face_detection.FaceDetection(model_selection=model, min_detection_confidence=0.5) as detector:
         for tile, left, top in views:
@@ -230,9 +273,12 @@ def _mesh_around(rgb: np.ndarray, box: tuple[float, float, float, float]) -> np.
 def _mesh(rgb: np.ndarray, offset: tuple[float, float], scale: float) -> np.ndarray | None:
     import mediapipe as mp
 
-    with _mesh_lock, mp.solutions.face_mesh.FaceMesh(
-        static_image_mode=True, max_num_faces=1, refine_landmarks=True, min_detection_confidence=0.5
-    ) as mesh:
+    with (
+        _mesh_lock,
+        mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=True, max_num_faces=1, refine_landmarks=True, min_detection_confidence=0.5
+        ) as mesh,
+    ):
         result = mesh.process(np.ascontiguousarray(rgb))
     if not result.multi_face_landmarks:
         return None
@@ -247,7 +293,9 @@ def _resized(rgb: np.ndarray, scale: float) -> np.ndarray:
         return np.ascontiguousarray(rgb)
     h, w = rgb.shape[:2]
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR if scale > 1 else Image.Resampling.BOX))
+    return np.asarray(
+        Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR if scale > 1 else Image.Resampling.BOX)
+    )
 
 
 def _portrait_info(width: int, height: int, lm: np.ndarray) -> PortraitInfo:
@@ -262,7 +310,13 @@ def _portrait_info(width: int, height: int, lm: np.ndarray) -> PortraitInfo:
     (x0, y0), (x1, y1) = face.min(axis=0), face.max(axis=0)
     box = (round(float(x0), 2), round(float(y0), 2), round(float(x1), 2), round(float(y1), 2))
     eyes = {
-        key: EyeInfo(outer=pt(e["outer"]), inner=pt(e["inner"]), upper=mean(e["upper"]), lower=mean(e["lower"]), centre=pt(e["iris"]))
+        key: EyeInfo(
+            outer=pt(e["outer"]),
+            inner=pt(e["inner"]),
+            upper=mean(e["upper"]),
+            lower=mean(e["lower"]),
+            centre=pt(e["iris"]),
+        )
         for key, e in EYES.items()
     }
     return PortraitInfo(

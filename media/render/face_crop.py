@@ -70,33 +70,42 @@ class FaceCropAdapter:
         left = int(min(max(round((x0 + x1) / 2 - size / 2), 0), canvas.shape[1] - size))
         top = int(min(max(round((y0 + y1) / 2 - size / 2 + BOX_SHIFT * size), 0), canvas.shape[0] - size))
         side = self.crop.side
-        face = cv2.resize(canvas[top:top + size, left:left + size, :3], (side, side), interpolation=cv2.INTER_AREA)
+        face = cv2.resize(canvas[top : top + size, left : left + size, :3], (side, side), interpolation=cv2.INTER_AREA)
         if self.crop.channel_order == "bgr":
             face = face[..., ::-1]
         reference = face.astype(np.float32).transpose(2, 0, 1) / 255.0
         masked = reference.copy()
-        masked[:, side // 2:, :] = 0.0
+        masked[:, side // 2 :, :] = 0.0
         return FaceBox(left, top, size, masked, reference, paste_mask(size))
 
     def mouth_box(self, box: FaceBox) -> tuple[int, int, int, int]:
         return box.left, box.top + int(PASTE_FROM * box.size), box.left + box.size, box.top + box.size
 
-    def plan(self, box: FaceBox, audio: np.ndarray, sample_rate: int, params: dict[str, Any], n_frames: int,
-             shift_frames: int, phones: Any = None) -> np.ndarray:
+    def plan(
+        self,
+        box: FaceBox,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: dict[str, Any],
+        n_frames: int,
+        shift_frames: int,
+        phones: Any = None,
+    ) -> np.ndarray:
         """The frames' audio features; ``phones`` is not needed, the model hears the audio."""
         assert n_frames == frame_count(len(audio), sample_rate, params["fps"])
         if params["dynamic_scale"] == 0.0:
             return np.zeros((0,), np.float32)  # the mouth stays as in the portrait
         return self.crop.audio_features(audio, sample_rate, params["fps"], n_frames, shift_frames)
 
-    def draw(self, box: FaceBox, canvas: np.ndarray, features: np.ndarray, frames: np.ndarray,
-             runner: BatchRunner) -> list[Patch | None]:
+    def draw(
+        self, box: FaceBox, canvas: np.ndarray, features: np.ndarray, frames: np.ndarray, runner: BatchRunner
+    ) -> list[Patch | None]:
         if len(features) == 0:
             return [None] * len(frames)
         masked = np.repeat(box.masked[None], len(frames), axis=0)
         reference = np.repeat(box.reference[None], len(frames), axis=0)
         out = runner.run(self.batch_key, self.model, self.crop.feeds(features[frames], masked, reference))[0]
-        region = canvas[box.top:box.top + box.size, box.left:box.left + box.size, :3].astype(np.float32)
+        region = canvas[box.top : box.top + box.size, box.left : box.left + box.size, :3].astype(np.float32)
         patches: list[Patch | None] = []
         for face in out:
             rgb = np.clip(face.transpose(1, 2, 0) * 255.0, 0, 255).astype(np.float32)

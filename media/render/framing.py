@@ -76,13 +76,18 @@ def frame_portrait(info: PortraitInfo, resolution: int, expand_ratio: float, min
 def render_canvas(rgb: np.ndarray, framing: Framing) -> np.ndarray:
     """The framed photo with its motion margin, uint8 (canvas_side, canvas_side, 3)."""
     pad_photo = framing.margin / framing.scale
-    box = (framing.left - pad_photo, framing.top - pad_photo, framing.left + framing.side + pad_photo, framing.top + framing.side + pad_photo)
+    box = (
+        framing.left - pad_photo,
+        framing.top - pad_photo,
+        framing.left + framing.side + pad_photo,
+        framing.top + framing.side + pad_photo,
+    )
     # Cut a little more than the box (whole pixels), repeating edge pixels where
     # the margin runs past the photo, then resample exactly the box.
     ix0, iy0 = math.floor(box[0]) - 2, math.floor(box[1]) - 2
     ix1, iy1 = math.ceil(box[2]) + 2, math.ceil(box[3]) + 2
     height, width = rgb.shape[:2]
-    region = rgb[max(iy0, 0):min(iy1, height), max(ix0, 0):min(ix1, width)]
+    region = rgb[max(iy0, 0) : min(iy1, height), max(ix0, 0) : min(ix1, width)]
     pads = ((max(0, -iy0), max(0, iy1 - height)), (max(0, -ix0), max(0, ix1 - width)), (0, 0))
     if any(p for pair in pads[:2] for p in pair):
         region = np.pad(region, pads, mode="edge")

@@ -48,7 +48,11 @@ class MouthTrack:
         """Frame i takes the controls of frame i + frames (a later sound, if positive)."""
         if frames == 0:
             return self
-        return MouthTrack(shift_track(self.open, frames, 0.0), shift_track(self.width, frames, 0.0), shift_track(self.rest, frames, True))
+        return MouthTrack(
+            shift_track(self.open, frames, 0.0),
+            shift_track(self.width, frames, 0.0),
+            shift_track(self.rest, frames, True),
+        )
 
 
 def shift_track(values: np.ndarray, frames: int, fill: float | str) -> np.ndarray:
@@ -97,7 +101,7 @@ def rest_frames(spans: list[tuple[float, float]], fps: int, n_frames: int) -> np
     for start_s, end_s in spans:
         first = math.ceil(start_s * fps - 1e-9)
         last = math.floor(end_s * fps + 1e-9)  # exclusive: frame last-1 ends at last/fps
-        rest[max(first, 0):max(min(last, n_frames), 0)] = True
+        rest[max(first, 0) : max(min(last, n_frames), 0)] = True
     return rest
 
 
@@ -116,8 +120,15 @@ def spectral_tilt_db(audio: np.ndarray, sample_rate: int, hops: int) -> NDArray[
     return tilt
 
 
-def mouth_track(audio: np.ndarray, sample_rate: int, fps: int, n_frames: int, *,
-                dynamic_scale: float = 1.0, smooth_motion: float = 0.5) -> MouthTrack:
+def mouth_track(
+    audio: np.ndarray,
+    sample_rate: int,
+    fps: int,
+    n_frames: int,
+    *,
+    dynamic_scale: float = 1.0,
+    smooth_motion: float = 0.5,
+) -> MouthTrack:
     """Per-frame mouth controls for this audio (exactly ``n_frames``)."""
     audio = np.asarray(audio, dtype=np.float32).reshape(-1)
     levels = level_db(audio, sample_rate)

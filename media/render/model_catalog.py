@@ -49,8 +49,13 @@ BUILTIN_PATH = MODEL_PATH
 def builtin_adapter(model: OnnxModel, key: str) -> BuiltinMouth:
     """``ADAPTERS["builtin"]``: controls ``[N, K]`` in, motion fields out."""
     fields = TensorShape("motion fields", (None, controls.GRID, controls.GRID, len(controls.FIELD_NAMES)))
-    check_tensors(key, "builtin", model.session,
-                  {"controls": TensorShape("per-frame controls", (None, len(controls.CONTROL_NAMES)))}, [fields])
+    check_tensors(
+        key,
+        "builtin",
+        model.session,
+        {"controls": TensorShape("per-frame controls", (None, len(controls.CONTROL_NAMES)))},
+        [fields],
+    )
     trial_run(key, "builtin", model, {"controls": np.zeros((2, len(controls.CONTROL_NAMES)), np.float32)}, fields)
     return BuiltinMouth(model, key=key)
 
@@ -149,8 +154,9 @@ def file_version(path: Path) -> FileVersion:
     return (str(path), stat.st_size, stat.st_mtime_ns)
 
 
-def open_model(spec: ModelSpec, tag: str, *, available_providers: Sequence[str] | None = None,
-               cpu_threads: int = CPU_THREADS) -> OnnxModel:
+def open_model(
+    spec: ModelSpec, tag: str, *, available_providers: Sequence[str] | None = None, cpu_threads: int = CPU_THREADS
+) -> OnnxModel:
     """The process-wide session for this model on this pool tag (loaded once).
     ``MediaError('model_unavailable')`` if the file is missing or unreadable."""
     version = file_version(spec.path)

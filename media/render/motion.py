@@ -95,13 +95,19 @@ def _blink_shape(s: float) -> float:
     return 1.0 - smooth(s / BLINK_OPEN_S)
 
 
-def pose_frame(canvas: np.ndarray, pose: HeadPose, margin: int, resolution: int, pivot: tuple[float, float],
-               keep_alpha: bool = False) -> np.ndarray:
+def pose_frame(
+    canvas: np.ndarray,
+    pose: HeadPose,
+    margin: int,
+    resolution: int,
+    pivot: tuple[float, float],
+    keep_alpha: bool = False,
+) -> np.ndarray:
     """The output frame, RGB: the RGBA canvas's centre square, moved by the pose about the pivot.
 
     ``keep_alpha``: RGBA instead, the canvas's alpha (a presenter's matte) moved with the head."""
     if pose.still:
-        still = canvas[margin:margin + resolution, margin:margin + resolution]
+        still = canvas[margin : margin + resolution, margin : margin + resolution]
         return still.copy() if keep_alpha else cv2.cvtColor(still, cv2.COLOR_RGBA2RGB)
     theta = math.radians(pose.roll_deg)
     cos, sin = math.cos(theta), math.sin(theta)
@@ -116,8 +122,11 @@ def pose_frame(canvas: np.ndarray, pose: HeadPose, margin: int, resolution: int,
         dtype=np.float64,
     )
     moved = cv2.warpAffine(
-        canvas, inverse, (resolution, resolution),
-        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE,
+        canvas,
+        inverse,
+        (resolution, resolution),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
     )
     return moved if keep_alpha else cv2.cvtColor(moved, cv2.COLOR_RGBA2RGB)
 
@@ -161,12 +170,21 @@ class EyePatch:
         xs, ys = [c[0] for c in corners], [c[1] for c in corners]
         left, top = max(int(math.floor(min(xs))), 0), max(int(math.floor(min(ys))), 0)
         right, bottom = min(int(math.ceil(max(xs))) + 1, canvas_side), min(int(math.ceil(max(ys))) + 1, canvas_side)
-        return cls(left, top, max(right - left, 1), max(bottom - top, 1), (float(centre[0]), float(centre[1])),
-                   (float(ux), float(uy)), half, up, low)
+        return cls(
+            left,
+            top,
+            max(right - left, 1),
+            max(bottom - top, 1),
+            (float(centre[0]), float(centre[1])),
+            (float(ux), float(uy)),
+            half,
+            up,
+            low,
+        )
 
     def close(self, canvas: np.ndarray, amount: float) -> None:
         """Lower the upper lid by ``amount`` (0..1) of the eye's opening, in place."""
-        ys, xs = np.mgrid[self.top:self.top + self.height, self.left:self.left + self.width].astype(np.float32)
+        ys, xs = np.mgrid[self.top : self.top + self.height, self.left : self.left + self.width].astype(np.float32)
         ux, uy = self.axis
         rx, ry = xs - self.centre[0], ys - self.centre[1]
         lx = rx * ux + ry * uy
@@ -185,7 +203,7 @@ class EyePatch:
         map_x = xs + shift * uy
         map_y = ys - shift * ux
         patch = cv2.remap(canvas, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        canvas[self.top:self.top + self.height, self.left:self.left + self.width] = patch
+        canvas[self.top : self.top + self.height, self.left : self.left + self.width] = patch
 
 
 #: blinks move to the nearest pause within this reach, and always fit inside their segment
@@ -198,7 +216,9 @@ BROW_RISE_S, BROW_FALL_S = 0.10, 0.30
 BROW_EDGE_S = 0.15
 
 
-def segment_blinks(first_frame_index: int, n_frames: int, fps: int, motion_scale: float, rest: np.ndarray) -> np.ndarray:
+def segment_blinks(
+    first_frame_index: int, n_frames: int, fps: int, motion_scale: float, rest: np.ndarray
+) -> np.ndarray:
     """How closed the eyelids are on each frame of a segment (0 open .. 1 shut).
 
     The blinks are those of the job's clock (about one every BLINK_EVERY_S) whose
@@ -273,8 +293,9 @@ class BrowPatch:
     lift: float  # canvas pixels at full lift
 
     @classmethod
-    def around(cls, mesh: ArrayLike, brow: tuple[int, ...], lid: tuple[int, ...], to_canvas: ToCanvas,
-               canvas_side: int) -> BrowPatch:
+    def around(
+        cls, mesh: ArrayLike, brow: tuple[int, ...], lid: tuple[int, ...], to_canvas: ToCanvas, canvas_side: int
+    ) -> BrowPatch:
         points = np.asarray(mesh, dtype=np.float64)
         b = to_canvas(points[list(brow), :2])
         lid_pts = to_canvas(points[list(lid), :2])
@@ -289,7 +310,7 @@ class BrowPatch:
 
     def raise_(self, canvas: np.ndarray, amount: float) -> None:
         """Lift the brow by ``amount`` (0..1) of its full lift, in place."""
-        ys, xs = np.mgrid[self.top:self.top + self.height, self.left:self.left + self.width].astype(np.float32)
+        ys, xs = np.mgrid[self.top : self.top + self.height, self.left : self.left + self.width].astype(np.float32)
         span = self.lid_y - self.brow_y
         below = np.clip((self.lid_y - ys) / max(span, 1.0), 0.0, 1.0)  # 0 at the lid, 1 at the brow
         above = np.clip(1.0 - (self.brow_y - ys) / (1.5 * span), 0.0, 1.0)  # fades out up the forehead
@@ -298,7 +319,7 @@ class BrowPatch:
         weight = vertical * vertical * (3.0 - 2.0 * vertical) * across * across
         map_y = ys + amount * self.lift * weight
         patch = cv2.remap(canvas, xs, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        canvas[self.top:self.top + self.height, self.left:self.left + self.width] = patch
+        canvas[self.top : self.top + self.height, self.left : self.left + self.width] = patch
 
 
 #: a nose bridge whose strongest horizontal edges (95th percentile of |d/dy|, 0..1020) exceed this holds a glasses frame
@@ -318,7 +339,7 @@ def wears_glasses(canvas: np.ndarray, eyes: list[EyePatch]) -> bool:
     w = a.half_width
     y0, y1 = max(int(mid_y - 0.6 * w), 0), int(mid_y + 0.2 * w) + 1
     x0, x1 = max(int(mid_x - 0.4 * w), 0), int(mid_x + 0.4 * w) + 1
-    gray = cv2.cvtColor(np.ascontiguousarray(canvas[y0 - 1:y1 + 1, x0:x1, :3]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    gray = cv2.cvtColor(np.ascontiguousarray(canvas[y0 - 1 : y1 + 1, x0:x1, :3]), cv2.COLOR_RGB2GRAY).astype(np.float32)
     if gray.size == 0:
         return False
     edges = np.abs(cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3))[1:-1]

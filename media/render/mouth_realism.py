@@ -132,16 +132,23 @@ def mouth_texture(rgb: np.ndarray, inner_lips: np.ndarray, skin: float) -> Mouth
     texture = MouthTexture(frames=1, pixels=int(inside.sum()))
     if texture.pixels < 20:
         texture.frames = 0
-        texture.counts = {name: np.zeros(n) for name, n in (
-            ("lbp1", 10), ("lbp2", 10), ("orientation", ORIENTATION_BINS),
-            ("magnitude", len(MAGNITUDE_EDGES) - 1), ("luminance", len(LUMA_EDGES) - 1))}
+        texture.counts = {
+            name: np.zeros(n)
+            for name, n in (
+                ("lbp1", 10),
+                ("lbp2", 10),
+                ("orientation", ORIENTATION_BINS),
+                ("magnitude", len(MAGNITUDE_EDGES) - 1),
+                ("luminance", len(LUMA_EDGES) - 1),
+            )
+        }
         return texture
     texture.counts["lbp1"] = np.bincount(_lbp_riu2(norm, 1)[inside], minlength=10).astype(np.float64)
     texture.counts["lbp2"] = np.bincount(_lbp_riu2(norm, 2)[inside], minlength=10).astype(np.float64)
     gx = cv2.Sobel(norm, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     gy = cv2.Sobel(norm, cv2.CV_32F, 0, 1, ksize=3) / 8.0
     magnitude = np.hypot(gx, gy)[inside]
-    angle = (np.degrees(np.arctan2(gy, gx))[inside] % 180.0)
+    angle = np.degrees(np.arctan2(gy, gx))[inside] % 180.0
     bins = np.minimum((angle / (180.0 / ORIENTATION_BINS)).astype(int), ORIENTATION_BINS - 1)
     texture.counts["orientation"] = np.bincount(bins, weights=magnitude, minlength=ORIENTATION_BINS).astype(np.float64)
     texture.counts["magnitude"] = np.histogram(magnitude, MAGNITUDE_EDGES)[0].astype(np.float64)

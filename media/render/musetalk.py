@@ -52,15 +52,19 @@ class MuseTalkCrop:
     def __init__(self, session: Any, model_name: str, channel_order: str):
         self.channel_order = channel_order
         declared = {t.name: declared_shape(t) for t in session.get_inputs()}
-        self.side = _fixed_size(model_name, declared.get(MASKED_INPUT, ()), (3, 2), DEFAULT_SIDE, SIDE_RANGE, "crop side")
-        self.steps = _fixed_size(model_name, declared.get(AUDIO_INPUT, ()), (2,), DEFAULT_STEPS, STEPS_RANGE,
-                                 "audio window")
+        self.side = _fixed_size(
+            model_name, declared.get(MASKED_INPUT, ()), (3, 2), DEFAULT_SIDE, SIDE_RANGE, "crop side"
+        )
+        self.steps = _fixed_size(
+            model_name, declared.get(AUDIO_INPUT, ()), (2,), DEFAULT_STEPS, STEPS_RANGE, "audio window"
+        )
         inputs, output = contract(self.side, self.steps)
         check_tensors(model_name, ADAPTER, session, inputs, [output])
         self.output = output
 
-    def audio_features(self, audio: np.ndarray, sample_rate: int, fps: int, n_frames: int,
-                       shift_frames: int) -> np.ndarray:
+    def audio_features(
+        self, audio: np.ndarray, sample_rate: int, fps: int, n_frames: int, shift_frames: int
+    ) -> np.ndarray:
         return log_mel_windows(log_mel(audio, sample_rate), fps, n_frames, self.steps, shift_frames)
 
     def feeds(self, features: np.ndarray, masked: np.ndarray, reference: np.ndarray) -> dict[str, np.ndarray]:
@@ -77,8 +81,14 @@ def musetalk_adapter(model: Any, key: str, *, channel_order: str = "rgb") -> Fac
     return FaceCropAdapter(model, key, crop, crop.output)
 
 
-def _fixed_size(model_name: str, shape: tuple[int | str | None, ...], axes: tuple[int, ...], default: int, bounds: tuple[int, int],
-                what: str) -> int:
+def _fixed_size(
+    model_name: str,
+    shape: tuple[int | str | None, ...],
+    axes: tuple[int, ...],
+    default: int,
+    bounds: tuple[int, int],
+    what: str,
+) -> int:
     """A size the file fixes on one of ``axes`` (the first fixed one wins), else the default."""
     for axis in axes:
         size = shape[axis] if len(shape) > axis else None

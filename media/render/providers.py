@@ -84,8 +84,14 @@ class OnnxModel:
         return outputs
 
 
-def load_model(path: Path | str, tag: str, *, available: Sequence[str] | None = None,
-               cpu_threads: int = CPU_THREADS, session_factory: Callable[..., Any] | None = None) -> OnnxModel:
+def load_model(
+    path: Path | str,
+    tag: str,
+    *,
+    available: Sequence[str] | None = None,
+    cpu_threads: int = CPU_THREADS,
+    session_factory: Callable[..., Any] | None = None,
+) -> OnnxModel:
     """A session for ``path`` on the best providers of ``tag``, falling back to the CPU."""
     import onnxruntime as ort
 

@@ -50,9 +50,9 @@ def av_offset(video_signal: np.ndarray, audio_signal: np.ndarray, max_lag: int =
     best_lag, best = 0, -math.inf
     for lag in range(-max_lag, max_lag + 1):
         if lag >= 0:
-            vv, aa = v[lag:], a[:n - lag]
+            vv, aa = v[lag:], a[: n - lag]
         else:
-            vv, aa = v[:n + lag], a[-lag:]
+            vv, aa = v[: n + lag], a[-lag:]
         denom = math.sqrt(float((vv * vv).sum()) * float((aa * aa).sum()))
         corr = float((vv * aa).sum()) / denom if denom > 0 else 0.0
         # Prefer the smaller lag on ties, so a flat signal reads as in sync.
@@ -67,11 +67,13 @@ def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
     if mask is not None:
         diff = diff[mask]
     mse = float((diff * diff).mean()) if diff.size else 0.0
-    return math.inf if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
+    return math.inf if mse == 0 else 10.0 * math.log10(255.0**2 / mse)
 
 
 @lru_cache(maxsize=4)
-def synthetic_speech(sample_rate: int = 16000, seed: int = 7, pattern: tuple[tuple[float, float], ...] | None = None) -> tuple[np.ndarray, list[tuple[float, float]]]:
+def synthetic_speech(
+    sample_rate: int = 16000, seed: int = 7, pattern: tuple[tuple[float, float], ...] | None = None
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """A speech-like test signal: voiced syllables (a buzz through two formant
     resonances, rising and falling in loudness) separated by pauses.
 
@@ -82,8 +84,19 @@ def synthetic_speech(sample_rate: int = 16000, seed: int = 7, pattern: tuple[tup
 
     rng = np.random.default_rng(seed)
     if pattern is None:
-        pattern = ((0.20, 0.18), (0.10, 0.25), (0.08, 0.12), (0.10, 0.30), (0.55, 0.22), (0.09, 0.16),
-                   (0.10, 0.28), (0.45, 0.20), (0.12, 0.14), (0.08, 0.26), (0.30, 0.0))
+        pattern = (
+            (0.20, 0.18),
+            (0.10, 0.25),
+            (0.08, 0.12),
+            (0.10, 0.30),
+            (0.55, 0.22),
+            (0.09, 0.16),
+            (0.10, 0.28),
+            (0.45, 0.20),
+            (0.12, 0.14),
+            (0.08, 0.26),
+            (0.30, 0.0),
+        )
     total = sum(g + d for g, d in pattern)
     audio = np.zeros(int(total * sample_rate), dtype=np.float64)
     syllables, t = [], 0.0
@@ -100,7 +113,7 @@ def synthetic_speech(sample_rate: int = 16000, seed: int = 7, pattern: tuple[tup
                 buzz = lfilter([1 - r], [1, -2 * r * math.cos(theta), r * r], buzz)
             shape = np.sin(np.linspace(0, np.pi, n)) ** 0.7
             start = int(t * sample_rate)
-            audio[start:start + n] += buzz / (np.abs(buzz).max() + 1e-9) * 0.5 * shape
+            audio[start : start + n] += buzz / (np.abs(buzz).max() + 1e-9) * 0.5 * shape
             syllables.append((t, t + duration))
         t += duration
     audio = audio.astype(np.float32)

@@ -80,7 +80,7 @@ class PreparedPortrait:
     def still_frame(self) -> np.ndarray:
         """The output frame with the mouth at rest and the head still."""
         m, r = self.framing.margin, self.framing.resolution
-        return self.canvas[m:m + r, m:m + r, :3]
+        return self.canvas[m : m + r, m : m + r, :3]
 
 
 class Renderer:
@@ -92,9 +92,16 @@ class Renderer:
         self.effective_tag = effective_tag
 
     @classmethod
-    def for_model(cls, name: str = "builtin", *, tag: str = "cpu", settings: Settings | None = None,
-                  available_providers: Sequence[str] | None = None, batcher: Any = None,
-                  cpu_threads: int = 1) -> Renderer:
+    def for_model(
+        cls,
+        name: str = "builtin",
+        *,
+        tag: str = "cpu",
+        settings: Settings | None = None,
+        available_providers: Sequence[str] | None = None,
+        batcher: Any = None,
+        cpu_threads: int = 1,
+    ) -> Renderer:
         """A renderer for a registered model on this pool's providers.
 
         ``available_providers`` defaults to ``onnxruntime.get_available_providers()``;
@@ -111,8 +118,13 @@ class Renderer:
 
     frame_count = staticmethod(frame_count)
 
-    def prepare(self, image_bytes: bytes, portrait_info: PortraitInfo | dict[str, Any] | None, params: dict[str, Any] | None,
-                matte: np.ndarray | None = None) -> PreparedPortrait:
+    def prepare(
+        self,
+        image_bytes: bytes,
+        portrait_info: PortraitInfo | dict[str, Any] | None,
+        params: dict[str, Any] | None,
+        matte: np.ndarray | None = None,
+    ) -> PreparedPortrait:
         """Frame the portrait for these params (``AvatarError`` if it cannot be).
 
         ``portrait_info`` is what ``analyze_portrait`` returned (or its
@@ -135,13 +147,22 @@ class Renderer:
             canvas = np.ascontiguousarray(np.concatenate([render_canvas(rgb, framing), alpha], axis=2))
         canvas.setflags(write=False)
         eyes = [EyePatch.around(eye, framing.to_canvas, canvas.shape[0]) for eye in info.eyes.values()]
-        brows = [BrowPatch.around(info.mesh, b["brow"], b["lid"], framing.to_canvas, canvas.shape[0])
-                 for b in BROWS] if len(info.mesh) == 478 and not wears_glasses(canvas, eyes) else []
+        brows = (
+            [BrowPatch.around(info.mesh, b["brow"], b["lid"], framing.to_canvas, canvas.shape[0]) for b in BROWS]
+            if len(info.mesh) == 478 and not wears_glasses(canvas, eyes)
+            else []
+        )
         chin = framing.to_canvas(info.points["chin"])
         pivot = (float(chin[0]), float(chin[1] + 0.35 * info.face_size * framing.scale))
         return PreparedPortrait(
-            info=info, framing=framing, canvas=canvas, mouth=self.mouth.locate(info, framing, canvas),
-            eyes=eyes, brows=brows, pivot=pivot, framing_params={k: params[k] for k in FRAMING_PARAMS},
+            info=info,
+            framing=framing,
+            canvas=canvas,
+            mouth=self.mouth.locate(info, framing, canvas),
+            eyes=eyes,
+            brows=brows,
+            pivot=pivot,
+            framing_params={k: params[k] for k in FRAMING_PARAMS},
         )
 
     @staticmethod
@@ -169,8 +190,16 @@ class Renderer:
         r = prepared.framing.resolution
         return max(x0 - m, 0), max(y0 - m, 0), min(x1 - m, r), min(y1 - m, r)
 
-    def render(self, prepared: PreparedPortrait, audio: np.ndarray, sample_rate: int, params: dict[str, Any] | None,
-               first_frame_index: int = 0, phones: PhoneTrack | None = None, alpha: bool = False) -> Iterator[np.ndarray]:
+    def render(
+        self,
+        prepared: PreparedPortrait,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: dict[str, Any] | None,
+        first_frame_index: int = 0,
+        phones: PhoneTrack | None = None,
+        alpha: bool = False,
+    ) -> Iterator[np.ndarray]:
         """Frames for this audio segment, uint8 RGB (resolution, resolution, 3);
         RGBA with ``alpha`` (the matte given to ``prepare``, moved with the head).
 
@@ -198,8 +227,17 @@ class Renderer:
         brows = segment_brows(phones, n_frames, fps, params["motion_scale"]) if prepared.brows else np.zeros(n_frames)
         return self._frames(prepared, plan, n_frames, params, first_frame_index, blinks, brows, alpha)
 
-    def _frames(self, prepared: PreparedPortrait, plan: Any, n_frames: int, params: dict[str, Any],
-                first_frame_index: int, blinks: np.ndarray, brows: np.ndarray, alpha: bool = False) -> Iterator[np.ndarray]:
+    def _frames(
+        self,
+        prepared: PreparedPortrait,
+        plan: Any,
+        n_frames: int,
+        params: dict[str, Any],
+        first_frame_index: int,
+        blinks: np.ndarray,
+        brows: np.ndarray,
+        alpha: bool = False,
+    ) -> Iterator[np.ndarray]:
         fps, motion_scale = params["fps"], params["motion_scale"]
         framing = prepared.framing
         scratch = prepared.canvas.copy()  # the canvas plus this frame's mouth and eyelids
@@ -212,7 +250,7 @@ class Renderer:
                     dirty = []
                     if patch is not None:
                         left, top, pixels = patch
-                        scratch[top:top + pixels.shape[0], left:left + pixels.shape[1], :pixels.shape[2]] = pixels
+                        scratch[top : top + pixels.shape[0], left : left + pixels.shape[1], : pixels.shape[2]] = pixels
                         dirty.append((left, top, pixels.shape[1], pixels.shape[0]))
                     if brows[i] > 0.0:
                         for brow in prepared.brows:
@@ -224,9 +262,11 @@ class Renderer:
                             eye.close(scratch, blink)
                             dirty.append((eye.left, eye.top, eye.width, eye.height))
                     pose = head_pose(index, fps, framing.resolution, motion_scale, params["smooth_motion"])
-                    yield pose_frame(scratch, pose, framing.margin, framing.resolution, prepared.pivot, keep_alpha=alpha)
+                    yield pose_frame(
+                        scratch, pose, framing.margin, framing.resolution, prepared.pivot, keep_alpha=alpha
+                    )
                     for left, top, w, h in dirty:
-                        scratch[top:top + h, left:left + w] = prepared.canvas[top:top + h, left:left + w]
+                        scratch[top : top + h, left : left + w] = prepared.canvas[top : top + h, left : left + w]
 
     def correction_frames(self, prepared: PreparedPortrait, params: dict[str, Any]) -> int:
         """The model's constant audio-video offset at this fps, in frames,
@@ -242,8 +282,9 @@ class Renderer:
     def _probe_lag(self, prepared: PreparedPortrait, fps: int) -> int:
         sample_rate = 16000
         audio, _ = quality.synthetic_speech(sample_rate)
-        probe_params = with_defaults({**prepared.framing_params, "fps": fps, "motion_scale": 0.0,
-                                      "lip_sync_correction": False})
+        probe_params = with_defaults(
+            {**prepared.framing_params, "fps": fps, "motion_scale": 0.0, "lip_sync_correction": False}
+        )
         frames = list(self.render(prepared, audio, sample_rate, probe_params))
         activity = quality.mouth_activity(frames, prepared.still_frame, self.mouth_box(prepared))
         envelope = quality.speech_envelope(audio, sample_rate, fps, len(frames))

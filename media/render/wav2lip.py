@@ -46,8 +46,9 @@ class Wav2LipCrop:
         self.mel_input, self.face_input = _input_names(session, model_name)
         check_tensors(model_name, ADAPTER, session, {self.mel_input: MEL, self.face_input: FACES}, [OUTPUT])
 
-    def audio_features(self, audio: np.ndarray, sample_rate: int, fps: int, n_frames: int,
-                       shift_frames: int) -> np.ndarray:
+    def audio_features(
+        self, audio: np.ndarray, sample_rate: int, fps: int, n_frames: int, shift_frames: int
+    ) -> np.ndarray:
         return mel_windows(wav2lip_mel(audio, sample_rate), fps, n_frames, shift_frames)
 
     def feeds(self, features: np.ndarray, masked: np.ndarray, reference: np.ndarray) -> dict[str, np.ndarray]:
@@ -70,8 +71,11 @@ def _input_names(session: Any, model_name: str) -> tuple[str, str]:
     inputs = session.get_inputs()
     if len(inputs) != 2:
         found = ", ".join(f"{i.name} {shape_text(declared_shape(i))}" for i in inputs)
-        raise ModelRefused(model_name, ADAPTER, f"expected 2 inputs, mel {MEL.describe()} and face "
-                           f"{FACES.describe()}; the file has {len(inputs)}: {found}")
+        raise ModelRefused(
+            model_name,
+            ADAPTER,
+            f"expected 2 inputs, mel {MEL.describe()} and face {FACES.describe()}; the file has {len(inputs)}: {found}",
+        )
     by_channels = {i.shape[1]: i.name for i in inputs if len(declared_shape(i)) == 4}
     if 1 in by_channels and 6 in by_channels:
         return by_channels[1], by_channels[6]

@@ -80,8 +80,15 @@ class _Decoders:
         self.lock = threading.Lock()
         self.align = Decoder(samprate=RECOGNITION_RATE, bestpath=False, loglevel="ERROR")
         self.words = Decoder(samprate=RECOGNITION_RATE, loglevel="ERROR")
-        self.phones = Decoder(samprate=RECOGNITION_RATE, allphone=os.path.join(model, "en-us-phone.lm.bin"),
-                              backtrace=True, beam=1e-20, pbeam=1e-20, lw=2.0, loglevel="ERROR")
+        self.phones = Decoder(
+            samprate=RECOGNITION_RATE,
+            allphone=os.path.join(model, "en-us-phone.lm.bin"),
+            backtrace=True,
+            beam=1e-20,
+            pbeam=1e-20,
+            lw=2.0,
+            loglevel="ERROR",
+        )
 
 
 @functools.lru_cache(maxsize=1)
@@ -144,20 +151,25 @@ def _ready(samples: np.ndarray) -> tuple[_Decoders | None, PhoneTrack | None]:
 
 def _aligned_to_transcript(decoders: _Decoders, pcm: bytes, transcript: str) -> tuple[PhoneTrack | None, str]:
     tokens = transcript_words(transcript)
-    known = [(i, display, spelling) for i, (display, spelling) in enumerate(tokens)
-             if decoders.align.lookup_word(spelling)]
+    known = [
+        (i, display, spelling) for i, (display, spelling) in enumerate(tokens) if decoders.align.lookup_word(spelling)
+    ]
     unknown = len(tokens) - len(known)
     if not known or unknown > MAX_UNKNOWN_SHARE * len(tokens):
-        return None, (f"the transcript could not be used ({unknown} of {len(tokens)} words are not in the "
-                      "English dictionary); the words were recognised instead")
+        return None, (
+            f"the transcript could not be used ({unknown} of {len(tokens)} words are not in the "
+            "English dictionary); the words were recognised instead"
+        )
     fit = _align_long(decoders.align, pcm, [spelling for _, _, spelling in known], [display for _, display, _ in known])
     if fit is None:
         return None, "the transcript could not be fitted to the narration; the words were recognised instead"
     reference = _phone_loop_long(decoders.phones, pcm)
     if reference is not None and fit.score_per_frame < MISMATCH_RATIO * min(reference.score_per_frame, -1.0):
         ratio = fit.score_per_frame / min(reference.score_per_frame, -1.0)
-        return None, (f"the transcript does not match the narration (it fits {ratio:.1f}× worse than free "
-                      f"recognition; the limit is {MISMATCH_RATIO:g}×); the words were recognised instead")
+        return None, (
+            f"the transcript does not match the narration (it fits {ratio:.1f}× worse than free "
+            f"recognition; the limit is {MISMATCH_RATIO:g}×); the words were recognised instead"
+        )
     words = _with_unaligned_words(fit.track.words, [i for i, _, _ in known], [display for display, _ in tokens])
     note = f"{unknown} transcript word(s) not in the dictionary were left unaligned" if unknown else ""
     return PhoneTrack(TimingSource.ALIGNED, fit.track.phones, words, note), ""
@@ -170,8 +182,11 @@ def transcript_words(transcript: str) -> list[tuple[str, str]]:
     for token in transcript.split():
         parts = _TOKEN.findall(token)
         for n, part in enumerate(parts):
-            shown = token if len(parts) == 1 else (part + token[token.rfind(part) + len(part):] if n == len(parts) - 1
-                                                   else part)
+            shown = (
+                token
+                if len(parts) == 1
+                else (part + token[token.rfind(part) + len(part) :] if n == len(parts) - 1 else part)
+            )
             words.append((shown, part.lower().replace("’", "'")))
     return words
 
@@ -196,7 +211,7 @@ def _recognized(decoders: _Decoders, pcm: bytes, note: str, with_words: bool = T
     words: list[Word] = []
     chunk = int(RECOGNITION_CHUNK_S * RECOGNITION_RATE) * 2
     for start in range(0, len(pcm), chunk):
-        piece, offset_s = pcm[start:start + chunk], start / 2 / RECOGNITION_RATE
+        piece, offset_s = pcm[start : start + chunk], start / 2 / RECOGNITION_RATE
         heard = _recognize_words(decoders.words, piece) if with_words else []
         fit = _align(decoders.align, piece, [word.lower() for word in heard], heard) if heard else None
         if fit is None:
@@ -243,8 +258,9 @@ def _align(decoder: Any, pcm: bytes, spellings: list[str], texts: list[str]) -> 
         for unit in entry:
             converted = arpabet_to_ipa(unit.name)
             if converted is not None:
-                phones.append(Phone(converted[0], unit.start * FRAME_S, (unit.start + unit.duration) * FRAME_S,
-                                    converted[1]))
+                phones.append(
+                    Phone(converted[0], unit.start * FRAME_S, (unit.start + unit.duration) * FRAME_S, converted[1])
+                )
     if not words or frames == 0:
         return None
     return _Fit(PhoneTrack(TimingSource.ALIGNED, tuple(phones), tuple(words)), score, frames)
@@ -273,8 +289,8 @@ def _align_long(decoder: Any, pcm: bytes, spellings: list[str], texts: list[str]
         inside = [i for i, start in enumerate(word_starts) if begin <= start < end]
         if not inside:
             continue  # a stretch of silence between pauses
-        piece = pcm[begin * _BYTES_PER_FRAME:end * _BYTES_PER_FRAME]
-        fit = _align(decoder, piece, spellings[inside[0]:inside[-1] + 1], texts[inside[0]:inside[-1] + 1])
+        piece = pcm[begin * _BYTES_PER_FRAME : end * _BYTES_PER_FRAME]
+        fit = _align(decoder, piece, spellings[inside[0] : inside[-1] + 1], texts[inside[0] : inside[-1] + 1])
         if fit is None:
             return None
         moved = fit.track.shifted(begin * FRAME_S)
@@ -319,7 +335,7 @@ def _phone_loop_long(decoder: Any, pcm: bytes) -> _Fit | None:
     phones: list[Phone] = []
     score, frames = 0.0, 0
     for start in range(0, len(pcm), chunk):
-        fit = _phone_loop(decoder, pcm[start:start + chunk])
+        fit = _phone_loop(decoder, pcm[start : start + chunk])
         if fit is not None:
             phones += fit.track.shifted(start / _BYTES_PER_FRAME * FRAME_S).phones
             score, frames = score + fit.score, frames + fit.frames

@@ -49,7 +49,7 @@ def load_audio(source: Path | str | bytes, sample_rate: int | None = SPEECH_SAMP
     if stated_s is not None and 0 < len(samples) - stated_s * rate <= _CODEC_PADDING_S * rate:
         # PyAV hands over the encoder's end padding (AAC, Opus) that the
         # container's duration excludes; ffmpeg itself drops it, so do we.
-        samples = samples[:round(stated_s * rate)]
+        samples = samples[: round(stated_s * rate)]
     if samples.size == 0:
         raise MediaError("asset_unreadable", "The file has an audio stream but no sound could be decoded from it.")
     return np.clip(samples, -1.0, 1.0), int(rate)
@@ -78,8 +78,9 @@ def probe_audio(source: Path | str | bytes) -> float:
         raise _unreadable(exc) from exc
 
 
-def split_at_silences(samples: np.ndarray, sample_rate: int, max_s: float = 25.0,
-                      min_s: float | None = None, fps: int | None = None) -> list[tuple[int, int]]:
+def split_at_silences(
+    samples: np.ndarray, sample_rate: int, max_s: float = 25.0, min_s: float | None = None, fps: int | None = None
+) -> list[tuple[int, int]]:
     """Cut narration into spans of at most ``max_s`` seconds, at its pauses.
 
     Returns ``(start, end)`` sample indices that cover the audio end to end,

@@ -71,8 +71,7 @@ class PiperEngine:
         if ref.model_path is None:  # a Piper VoiceRef always names its model
             raise JobFailure("voice_unavailable", f"cannot load Piper voice {ref.name!r}: no model file")
         try:
-            self.voice = load_piper_voice(Path(ref.model_path),
-                                          Path(ref.config_path) if ref.config_path else None)
+            self.voice = load_piper_voice(Path(ref.model_path), Path(ref.config_path) if ref.config_path else None)
         except Exception as exc:  # missing file, bad JSON, not an ONNX model
             raise JobFailure("voice_unavailable", f"cannot load Piper voice {ref.name!r}: {exc}") from exc
 
@@ -96,13 +95,16 @@ class PiperEngine:
                 aligned = False  # an unpatchable model, or ids Piper could not match back
             else:
                 grouped = group_piper_phonemes([(a.phoneme, int(a.num_samples)) for a in alignments])
-                phones += [Phone(symbol, (offset + start) / rate, (offset + end) / rate, stress)
-                           for symbol, start, end, stress in grouped]
+                phones += [
+                    Phone(symbol, (offset + start) / rate, (offset + end) / rate, stress)
+                    for symbol, start, end, stress in grouped
+                ]
             offset += len(audio)
         samples = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
         if not aligned:
-            return EngineSpeech(samples, rate, PhoneTrack(
-                TimingSource.LOUDNESS, note="Piper gave no phoneme alignments for this voice"))
+            return EngineSpeech(
+                samples, rate, PhoneTrack(TimingSource.LOUDNESS, note="Piper gave no phoneme alignments for this voice")
+            )
         return EngineSpeech(samples, rate, PhoneTrack(TimingSource.PIPER, tuple(phones)))
 
 
@@ -129,8 +131,7 @@ def load_piper_voice(model_path: Path, config_path: Path | None = None, threads:
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    session = ort.InferenceSession(model.SerializeToString(), sess_options=options,
-                                   providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(model.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"])
     return PiperVoice(config=PiperConfig.from_dict(config), session=session)
 
 
@@ -140,9 +141,10 @@ class EspeakEngine:
     def __init__(self, ref: VoiceRef):
         library = espeak_library()
         if library is None:
-            raise JobFailure("voice_unavailable",
-                             f"voice {ref.name!r} needs espeak-ng, which is not installed on this worker "
-                             "(Debian package espeak-ng)")
+            raise JobFailure(
+                "voice_unavailable",
+                f"voice {ref.name!r} needs espeak-ng, which is not installed on this worker (Debian package espeak-ng)",
+            )
         self.library = library
         self.voice = ref.espeak_voice or "en"
 

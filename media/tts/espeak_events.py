@@ -47,9 +47,16 @@ class _EventId(ctypes.Union):
 
 
 class _Event(ctypes.Structure):
-    _fields_ = [("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint), ("text_position", ctypes.c_int),
-                ("length", ctypes.c_int), ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
-                ("user_data", ctypes.c_void_p), ("id", _EventId)]
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", _EventId),
+    ]
 
 
 _Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
@@ -69,15 +76,26 @@ class EspeakLibrary:
     def __init__(self, path: str):
         self.lib = ctypes.CDLL(path)
         self.lib.espeak_Initialize.restype = ctypes.c_int
-        self.lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
-                                          ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        self.lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
         self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         self.lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
         self.lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
         self.lock = threading.Lock()
         self.sample_rate = self.lib.espeak_Initialize(
-            _AUDIO_OUTPUT_SYNCHRONOUS, 0, None,
-            _INITIALIZE_PHONEME_EVENTS | _INITIALIZE_PHONEME_IPA | _INITIALIZE_DONT_EXIT)
+            _AUDIO_OUTPUT_SYNCHRONOUS,
+            0,
+            None,
+            _INITIALIZE_PHONEME_EVENTS | _INITIALIZE_PHONEME_IPA | _INITIALIZE_DONT_EXIT,
+        )
         if self.sample_rate <= 0:
             raise MediaError("voice_unavailable", "libespeak-ng did not initialise (is espeak-ng-data installed?)")
         self._collected: _Collected | None = None
@@ -153,7 +171,7 @@ def _track(text: str, got: _Collected, total: int, rate: int, spelled: str = "")
     words = []
     for sample, position, length in got.words:
         spoken = [p for p in phones if p.start_s >= sample / rate]
-        word_text = text[position - 1: position - 1 + length] if position > 0 else ""
+        word_text = text[position - 1 : position - 1 + length] if position > 0 else ""
         # a word ends where its last phone does: the next word's first phone, less any pause
         following = [w[0] for w in got.words if w[0] > sample]
         until = (following[0] if following else total) / rate

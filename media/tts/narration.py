@@ -63,8 +63,9 @@ def narration_language(transcript: str | None, language: str | None) -> str:
     return detected.language if detected is not None else "en"
 
 
-def time_narration(samples: np.ndarray, sample_rate: int, transcript: str | None = None,
-                   language: str | None = None) -> NarrationTiming:
+def time_narration(
+    samples: np.ndarray, sample_rate: int, transcript: str | None = None, language: str | None = None
+) -> NarrationTiming:
     """Decide how ``samples`` are timed, and align the transcript now if there is one.
     Never fails for bad words: a transcript that does not fit means recognition, with a note."""
     timing = NarrationTiming(samples, sample_rate, narration_language(transcript, language))

@@ -32,11 +32,15 @@ def check_narration(data: bytes) -> None:
                 raise MediaError("asset_unreadable", "The audio is in a format no decoder here reads.")
             rate = stream.codec_context.sample_rate or stream.rate or 0
             if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
-                raise MediaError("audio_sample_rate_unsupported",
-                                 f"The audio is sampled at {rate} Hz; speech needs {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz.")
+                raise MediaError(
+                    "audio_sample_rate_unsupported",
+                    f"The audio is sampled at {rate} Hz; speech needs {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz.",
+                )
             channels = stream.codec_context.channels or 0
             if channels > MAX_CHANNELS:
-                raise MediaError("audio_undecodable", f"The audio has {channels} channels; at most {MAX_CHANNELS} are read.")
+                raise MediaError(
+                    "audio_undecodable", f"The audio has {channels} channels; at most {MAX_CHANNELS} are read."
+                )
             resampler = av.AudioResampler(format="flt", layout="mono", rate=SPEECH_SAMPLE_RATE)
             wanted = int(DECODE_SECONDS * SPEECH_SAMPLE_RATE)
             decoded, peak = 0, 0.0

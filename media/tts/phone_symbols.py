@@ -24,18 +24,78 @@ _TIE_BARS = {"\u0361", "\u035c"}
 _TONES = set("˥˦˧˨˩꜒꜓꜔꜕꜖0123456789")
 #: Two letters that make one segment: affricates and the common diphthongs.
 _PAIRS = {
-    "tʃ", "dʒ", "ts", "dz", "tɕ", "dʑ", "ʈʂ", "ɖʐ", "tʂ", "dʐ",
-    "eɪ", "aɪ", "ɔɪ", "aʊ", "oʊ", "əʊ", "ɑʊ", "ɑu", "au", "ai", "ei", "ou", "iɛ", "uo", "ɪə", "eə", "ʊə",
+    "tʃ",
+    "dʒ",
+    "ts",
+    "dz",
+    "tɕ",
+    "dʑ",
+    "ʈʂ",
+    "ɖʐ",
+    "tʂ",
+    "dʐ",
+    "eɪ",
+    "aɪ",
+    "ɔɪ",
+    "aʊ",
+    "oʊ",
+    "əʊ",
+    "ɑʊ",
+    "ɑu",
+    "au",
+    "ai",
+    "ei",
+    "ou",
+    "iɛ",
+    "uo",
+    "ɪə",
+    "eə",
+    "ʊə",
 }
 #: What Piper's phoneme alphabet uses for things that are not sounds.
 PIPER_NON_PHONES = {"^", "$", "_", " "}
 
 ARPABET_TO_IPA = {
-    "AA": "ɑ", "AE": "æ", "AH": "ʌ", "AO": "ɔ", "AW": "aʊ", "AX": "ə", "AY": "aɪ", "B": "b", "CH": "tʃ",
-    "D": "d", "DH": "ð", "EH": "ɛ", "ER": "ɝ", "EY": "eɪ", "F": "f", "G": "ɡ", "HH": "h", "IH": "ɪ",
-    "IY": "i", "JH": "dʒ", "K": "k", "L": "l", "M": "m", "N": "n", "NG": "ŋ", "OW": "oʊ", "OY": "ɔɪ",
-    "P": "p", "R": "ɹ", "S": "s", "SH": "ʃ", "T": "t", "TH": "θ", "UH": "ʊ", "UW": "u", "V": "v",
-    "W": "w", "Y": "j", "Z": "z", "ZH": "ʒ",
+    "AA": "ɑ",
+    "AE": "æ",
+    "AH": "ʌ",
+    "AO": "ɔ",
+    "AW": "aʊ",
+    "AX": "ə",
+    "AY": "aɪ",
+    "B": "b",
+    "CH": "tʃ",
+    "D": "d",
+    "DH": "ð",
+    "EH": "ɛ",
+    "ER": "ɝ",
+    "EY": "eɪ",
+    "F": "f",
+    "G": "ɡ",
+    "HH": "h",
+    "IH": "ɪ",
+    "IY": "i",
+    "JH": "dʒ",
+    "K": "k",
+    "L": "l",
+    "M": "m",
+    "N": "n",
+    "NG": "ŋ",
+    "OW": "oʊ",
+    "OY": "ɔɪ",
+    "P": "p",
+    "R": "ɹ",
+    "S": "s",
+    "SH": "ʃ",
+    "T": "t",
+    "TH": "θ",
+    "UH": "ʊ",
+    "UW": "u",
+    "V": "v",
+    "W": "w",
+    "Y": "j",
+    "Z": "z",
+    "ZH": "ʒ",
 }
 #: Plosives and affricates that espeak-ng aspirates with a plain "h".
 _ASPIRABLE = ("tɕ", "ts", "tʂ", "tʃ", "p", "t", "k", "c", "q")
@@ -57,7 +117,9 @@ def espeak_ipa_to_symbol(ipa: str) -> tuple[str, int] | None:
     if ipa.startswith("("):
         return None  # "(en)": a switch to another language's phonemes, not a sound
     stress = 1 if PRIMARY_STRESS in ipa else 2 if SECONDARY_STRESS in ipa else 0
-    text = "".join(c for c in ipa if c not in _TONES and c not in (PRIMARY_STRESS, SECONDARY_STRESS, "_", "'", ",")).strip()
+    text = "".join(
+        c for c in ipa if c not in _TONES and c not in (PRIMARY_STRESS, SECONDARY_STRESS, "_", "'", ",")
+    ).strip()
     if not text or not any(c.isalpha() for c in text):
         return None
     for stop in _ASPIRABLE:
@@ -102,8 +164,12 @@ def group_piper_phonemes(phonemes: list[tuple[str, int]]) -> list[tuple[str, int
             pending_start, pending_stress, join_next = None, 0, False
             continue
         previous = out[-1] if out else None
-        if previous is not None and previous[2] == start and pending_start is None and (
-                join_next or (previous[0] + char) in _PAIRS):
+        if (
+            previous is not None
+            and previous[2] == start
+            and pending_start is None
+            and (join_next or (previous[0] + char) in _PAIRS)
+        ):
             previous[0] += char
             previous[2] = end
         else:

@@ -17,13 +17,16 @@ def check_characters(text: str) -> None:
     """``text_invalid_character`` for a character no voice (nor UTF-8) takes; run on each sentence before synthesis."""
     bad = _UNSPEAKABLE_CHARACTERS.search(text)
     if bad is not None:
-        raise MediaError("text_invalid_character",
-                         f"The script holds U+{ord(bad.group()):04X} at character {bad.start()}; remove it and submit again.")
+        raise MediaError(
+            "text_invalid_character",
+            f"The script holds U+{ord(bad.group()):04X} at character {bad.start()}; remove it and submit again.",
+        )
 
 
 def check_script(text: str) -> None:
     """A whole script: ``check_characters``, and ``script_unspeakable`` if it has no letter or digit in any writing system."""
     check_characters(text)
     if not any(ch.isalnum() for ch in text):
-        raise MediaError("script_unspeakable",
-                         "The script holds no letters or digits, so a voice has nothing to say; write words.")
+        raise MediaError(
+            "script_unspeakable", "The script holds no letters or digits, so a voice has nothing to say; write words."
+        )

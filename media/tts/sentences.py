@@ -30,15 +30,101 @@ IDEOGRAPHIC_CHARS_PER_S = 5.0
 # Words that end with a period without ending the sentence. Lowercase, no dot.
 _ABBREVIATIONS = {
     "en": {
-        "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "vs", "etc",
-        "gen", "col", "capt", "sgt", "lt", "cmdr", "adm", "gov", "sen", "rep", "rev",
-        "hon", "pres", "inc", "ltd", "co", "corp", "dept", "univ", "assn", "bros",
-        "approx", "est", "fig", "figs", "vol", "vols", "ch", "sec", "p", "pp", "ed",
-        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-        "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
-        "ave", "blvd", "rd", "hwy", "min", "max", "cf", "al",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "mt",
+        "ft",
+        "vs",
+        "etc",
+        "gen",
+        "col",
+        "capt",
+        "sgt",
+        "lt",
+        "cmdr",
+        "adm",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "hon",
+        "pres",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "dept",
+        "univ",
+        "assn",
+        "bros",
+        "approx",
+        "est",
+        "fig",
+        "figs",
+        "vol",
+        "vols",
+        "ch",
+        "sec",
+        "p",
+        "pp",
+        "ed",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+        "ave",
+        "blvd",
+        "rd",
+        "hwy",
+        "min",
+        "max",
+        "cf",
+        "al",
     },
-    "de": {"z", "b", "bzw", "usw", "ca", "nr", "str", "dr", "prof", "hr", "fr", "vgl", "bzgl", "evtl", "inkl", "ggf", "d", "h"},
+    "de": {
+        "z",
+        "b",
+        "bzw",
+        "usw",
+        "ca",
+        "nr",
+        "str",
+        "dr",
+        "prof",
+        "hr",
+        "fr",
+        "vgl",
+        "bzgl",
+        "evtl",
+        "inkl",
+        "ggf",
+        "d",
+        "h",
+    },
     "fr": {"m", "mme", "mlle", "dr", "pr", "st", "ste", "etc", "cf", "env", "av", "bd"},
     "es": {"sr", "sra", "srta", "dr", "dra", "ud", "uds", "etc", "av", "pág", "núm"},
 }
@@ -49,15 +135,55 @@ _BEFORE_NUMBER = {"no", "nos", "nr", "art", "vol", "p", "pp", "fig", "ch", "sec"
 # After a dotted acronym ("U.S.") or "etc." the period usually does not end the
 # sentence ("the U.S. Army"), unless a word that typically starts a sentence follows.
 _SENTENCE_STARTERS = {
-    "the", "a", "an", "it", "its", "he", "she", "we", "they", "i", "you", "this", "that",
-    "these", "those", "there", "then", "but", "and", "so", "yet", "or", "in", "on", "at",
-    "for", "if", "when", "while", "after", "before", "since", "as", "our", "my", "his",
-    "her", "their", "what", "why", "how", "who", "where", "today", "now", "however",
+    "the",
+    "a",
+    "an",
+    "it",
+    "its",
+    "he",
+    "she",
+    "we",
+    "they",
+    "i",
+    "you",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "then",
+    "but",
+    "and",
+    "so",
+    "yet",
+    "or",
+    "in",
+    "on",
+    "at",
+    "for",
+    "if",
+    "when",
+    "while",
+    "after",
+    "before",
+    "since",
+    "as",
+    "our",
+    "my",
+    "his",
+    "her",
+    "their",
+    "what",
+    "why",
+    "how",
+    "who",
+    "where",
+    "today",
+    "now",
+    "however",
 }
 
-_WESTERN_END = re.compile(
-    r"(?P<punct>(?:\.{2,}|…|[.!?])+)(?P<close>[\"'”’»)\]]*)(?P<space>\s+)(?=(?P<next>\S))"
-)
+_WESTERN_END = re.compile(r"(?P<punct>(?:\.{2,}|…|[.!?])+)(?P<close>[\"'”’»)\]]*)(?P<space>\s+)(?=(?P<next>\S))")
 _CJK_END = re.compile(r"[。！？!?]+[”’」』）)》]*")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.'’-]+)$")
@@ -99,8 +225,9 @@ def estimate_speech_s(text: str) -> float:
 FIRST_SEGMENT_S = 4.0
 
 
-def group_segments(sentences: list[str], target_s: float = 12.0, max_s: float = MAX_SEGMENT_S,
-                   first_s: float = FIRST_SEGMENT_S) -> list[list[str]]:
+def group_segments(
+    sentences: list[str], target_s: float = 12.0, max_s: float = MAX_SEGMENT_S, first_s: float = FIRST_SEGMENT_S
+) -> list[list[str]]:
     """Pack consecutive sentences into segments of about ``target_s`` seconds,
     the first one of about ``first_s``.
 
@@ -167,7 +294,7 @@ def _western_cuts(paragraph: str, abbreviations: set[str]) -> Iterator[int]:
         if punct == "." and not match.group("close"):
             word_match = _WORD_BEFORE.search(paragraph, 0, match.start())
             word = (word_match.group(1) if word_match else "") + "."
-            if not _period_ends_sentence(word, paragraph[match.end():], abbreviations):
+            if not _period_ends_sentence(word, paragraph[match.end() :], abbreviations):
                 continue
         yield match.end("close")
 
@@ -189,7 +316,7 @@ def _period_ends_sentence(word: str, rest: str, abbreviations: set[str]) -> bool
 def _cjk_cuts(paragraph: str) -> Iterator[int]:
     for match in _CJK_END.finditer(paragraph):
         text = match.group(0)
-        if text[0] in "!?" and not _IDEOGRAPH.search(paragraph[max(0, match.start() - 1):match.start()]):
+        if text[0] in "!?" and not _IDEOGRAPH.search(paragraph[max(0, match.start() - 1) : match.start()]):
             continue  # ASCII !/? after Latin text are the western rule's business
         yield match.end()
 
@@ -213,7 +340,7 @@ def _middle_cut(sentence: str, pattern: re.Pattern[str]) -> int | None:
     best, best_distance = None, None
     for match in pattern.finditer(sentence):
         cut = match.end()
-        if cut <= 0 or cut >= len(sentence) or not sentence[:match.start()].strip():
+        if cut <= 0 or cut >= len(sentence) or not sentence[: match.start()].strip():
             continue
         distance = abs(estimate_speech_s(sentence[:cut]) - total / 2)
         if best_distance is None or distance < best_distance:

@@ -40,8 +40,13 @@ PEAK_LEVEL = 0.9
 
 #: Everything that changes the samples above; part of the TTS cache key.
 SHAPING = {
-    "sample_rate": SPEECH_SAMPLE_RATE, "lead_s": LEAD_SILENCE_S, "tail_s": TAIL_SILENCE_S,
-    "threshold": SILENCE_THRESHOLD, "margin_s": TRIM_MARGIN_S, "fade_s": FADE_S, "peak": PEAK_LEVEL,
+    "sample_rate": SPEECH_SAMPLE_RATE,
+    "lead_s": LEAD_SILENCE_S,
+    "tail_s": TAIL_SILENCE_S,
+    "threshold": SILENCE_THRESHOLD,
+    "margin_s": TRIM_MARGIN_S,
+    "fade_s": FADE_S,
+    "peak": PEAK_LEVEL,
 }
 
 
@@ -130,7 +135,7 @@ def _shape(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, float, tu
     if loud.size == 0:
         return np.concatenate([lead, tail]), 0.0, None
     first = max(0, loud[0] - margin)
-    voiced = audio[first: loud[-1] + 1 + margin].astype(np.float32)
+    voiced = audio[first : loud[-1] + 1 + margin].astype(np.float32)
     voiced *= PEAK_LEVEL / float(np.max(np.abs(voiced)))
     fade = min(round(FADE_S * SPEECH_SAMPLE_RATE), len(voiced) // 2)
     if fade:

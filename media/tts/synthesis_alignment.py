@@ -88,8 +88,9 @@ def align_through_speech(samples: np.ndarray, sample_rate: int, transcript: str,
     return align_by_synthesis(samples, sample_rate, speech.phones, speech.samples, speech.sample_rate)
 
 
-def align_by_synthesis(samples: np.ndarray, sample_rate: int, synthetic: PhoneTrack, synthetic_samples: np.ndarray,
-                       synthetic_rate: int) -> PhoneTrack | str:
+def align_by_synthesis(
+    samples: np.ndarray, sample_rate: int, synthetic: PhoneTrack, synthetic_samples: np.ndarray, synthetic_rate: int
+) -> PhoneTrack | str:
     """``synthetic`` (espeak-ng's phones and words for the transcript, timed in
     ``synthetic_samples``) moved onto the narration's clock; or why not (a note)."""
     narration = mfcc(samples, sample_rate)
@@ -100,8 +101,10 @@ def align_by_synthesis(samples: np.ndarray, sample_rate: int, synthetic: PhoneTr
     backwards = warp_frames(narration, spoken[::-1].copy())
     ratio = warp.cost_per_step / max(backwards.cost_per_step, 1e-9)
     if ratio > MISMATCH_RATIO:
-        return (f"the transcript does not match the narration (read aloud by espeak-ng, it fits the narration "
-                f"at {ratio:.2f} of the cost of the same speech backwards; the limit is {MISMATCH_RATIO:g})")
+        return (
+            f"the transcript does not match the narration (read aloud by espeak-ng, it fits the narration "
+            f"at {ratio:.2f} of the cost of the same speech backwards; the limit is {MISMATCH_RATIO:g})"
+        )
     phones = []
     for phone in synthetic.phones:
         start, end = warp.narration_time(phone.start_s), warp.narration_time(phone.end_s)
@@ -111,8 +114,12 @@ def align_by_synthesis(samples: np.ndarray, sample_rate: int, synthetic: PhoneTr
     for word in synthetic.words:
         start, end = warp.narration_time(word.start_s), warp.narration_time(word.end_s)
         words.append(Word(word.text, start, max(end, start + HOP_S)))
-    return PhoneTrack(TimingSource.ALIGNED, tuple(phones), tuple(words),
-                      "aligned through espeak-ng speech of the transcript (dynamic time warping)")
+    return PhoneTrack(
+        TimingSource.ALIGNED,
+        tuple(phones),
+        tuple(words),
+        "aligned through espeak-ng speech of the transcript (dynamic time warping)",
+    )
 
 
 def mfcc(samples: np.ndarray, sample_rate: int) -> Matrix:
@@ -130,11 +137,11 @@ def mfcc(samples: np.ndarray, sample_rate: int) -> Matrix:
     filters, taper = _mel_filters(n_fft, sample_rate).T, np.hamming(window - 1)
     cepstra = np.empty((count, N_CEPSTRA - 1))
     for start in range(0, count, BLOCK_FRAMES):
-        block = views[start:start + BLOCK_FRAMES].astype(np.float64)
+        block = views[start : start + BLOCK_FRAMES].astype(np.float64)
         emphasised = (block[:, 1:] - 0.97 * block[:, :-1]) * taper  # pre-emphasis, frame by frame
         power = np.abs(np.fft.rfft(emphasised, n=n_fft)) ** 2
         energies = np.log(power @ filters + 1e-10)
-        cepstra[start:start + BLOCK_FRAMES] = dct(energies, type=2, norm="ortho", axis=1)[:, 1:N_CEPSTRA]
+        cepstra[start : start + BLOCK_FRAMES] = dct(energies, type=2, norm="ortho", axis=1)[:, 1:N_CEPSTRA]
     spread = cepstra.std(axis=0)
     normalised: Matrix = (cepstra - cepstra.mean(axis=0)) / np.where(spread > 1e-8, spread, 1.0)
     return normalised
@@ -149,7 +156,7 @@ def _mel_filters(n_fft: int, sample_rate: int) -> Matrix:
     bins = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
     filters = np.zeros((N_MELS, len(bins)))
     for k in range(N_MELS):
-        left, centre, right = edges[k:k + 3]
+        left, centre, right = edges[k : k + 3]
         rising = (bins - left) / (centre - left)
         falling = (right - bins) / (right - centre)
         filters[k] = np.maximum(0.0, np.minimum(rising, falling))
@@ -187,8 +194,11 @@ def warp_frames(narration: Matrix, spoken: Matrix) -> Warp:
 
 def _pool(features: Matrix) -> Matrix:
     count = max(1, len(features) // COARSE)
-    pooled: Matrix = features[:count * COARSE].reshape(count, COARSE, -1).mean(axis=1) \
-        if len(features) >= COARSE else features.mean(axis=0, keepdims=True)
+    pooled: Matrix = (
+        features[: count * COARSE].reshape(count, COARSE, -1).mean(axis=1)
+        if len(features) >= COARSE
+        else features.mean(axis=0, keepdims=True)
+    )
     return pooled
 
 
@@ -211,8 +221,9 @@ def _monotone(lo: NDArray[np.int64], hi: NDArray[np.int64], m: int) -> tuple[NDA
     return lo, hi
 
 
-def banded_dtw(cost_row: Callable[[int, int, int], Matrix], n: int, m: int,
-               window: tuple[NDArray[np.int64], NDArray[np.int64]]) -> tuple[list[tuple[int, int]], float]:
+def banded_dtw(
+    cost_row: Callable[[int, int, int], Matrix], n: int, m: int, window: tuple[NDArray[np.int64], NDArray[np.int64]]
+) -> tuple[list[tuple[int, int]], float]:
     """The cheapest monotone path from (0, 0) to (n-1, m-1) through cells
     ``window[0][i] <= j < window[1][i]`` of row i, with steps right, down and
     diagonal; returns it (from the start) and its total cost.
@@ -266,5 +277,5 @@ def _take(row: Matrix, row_lo: int, a: int, b: int) -> Matrix:
     out = np.full(b - a, _INF)
     start, stop = max(a, row_lo), min(b, row_lo + len(row))
     if stop > start:
-        out[start - a:stop - a] = row[start - row_lo:stop - row_lo]
+        out[start - a : stop - a] = row[start - row_lo : stop - row_lo]
     return out

@@ -107,8 +107,11 @@ def _read_cache(storage: Storage, key: str) -> tuple[np.ndarray, PhoneTrack] | N
 
 def _write_cache(storage: Storage, key: str, samples: np.ndarray, phones: PhoneTrack) -> None:
     try:
-        storage.put_bytes(phones_key(key), json.dumps(phones.to_dict(), ensure_ascii=False).encode("utf-8"),
-                          content_type="application/json")
+        storage.put_bytes(
+            phones_key(key),
+            json.dumps(phones.to_dict(), ensure_ascii=False).encode("utf-8"),
+            content_type="application/json",
+        )
         storage.put_bytes(key, wav_bytes(samples, SPEECH_SAMPLE_RATE), content_type="audio/wav")
     except StorageError as exc:
         log.warning("could not store tts cache entry %s: %s", key, exc)

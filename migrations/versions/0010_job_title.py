@@ -7,6 +7,7 @@ Create Date: 2026-12-06
 Numbered after the templates (0008) and brand kits (0009) migrations of the same
 issue; it revises 0009 (brand kits, on main); templates' 0008 is chained before 0009 when it merges.
 """
+
 import sqlalchemy as sa
 from alembic import op
 

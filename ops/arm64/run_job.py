@@ -141,8 +141,9 @@ def wait_for(predicate, timeout_s: float, what: str, children: Children) -> None
 
 
 def talkfarm(args: list[str], env: dict[str, str], timeout_s: float) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, cwd=REPO, capture_output=True,
-                          text=True, timeout=timeout_s)
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout_s
+    )
 
 
 def worker_arches(env: dict[str, str], online_only: bool = True) -> dict[str, str]:
@@ -169,7 +170,8 @@ def probe_video(path: Path) -> dict:
         video = container.streams.video[0]
         audio = container.streams.audio[0] if container.streams.audio else None
         return {
-            "video_codec": video.codec_context.name, "width": video.codec_context.width,
+            "video_codec": video.codec_context.name,
+            "width": video.codec_context.width,
             "height": video.codec_context.height,
             "audio_codec": audio.codec_context.name if audio else None,
             "duration_s": round(float(container.duration or 0) / 1e6, 2),
@@ -199,8 +201,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # --- services on the host, on loopback ----------------------------------------
         redis_port = services.free_port()
-        children.spawn("redis", [shutil.which("redis-server") or "redis-server", "--port", str(redis_port),
-                                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], dict(os.environ))
+        children.spawn(
+            "redis",
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            dict(os.environ),
+        )
         wait_for(lambda: services.port_open(redis_port), 30, "redis", children)
         pg_server = services.ensure_postgres()
         if pg_server is None:
@@ -233,25 +248,42 @@ def main(argv: list[str] | None = None) -> int:
         if result.returncode:
             raise RuntimeError(f"db upgrade failed: {result.stderr}")
         key = talkfarm(["keys", "create", "--tenant", "arm64-check"], host_env, 120).stdout.strip().splitlines()[-1]
-        children.spawn("api", [sys.executable, "-m", "cli.main", "api", "--host", "127.0.0.1", "--port",
-                               str(api_port), "--workers", "1"], host_env)
+        children.spawn(
+            "api",
+            [sys.executable, "-m", "cli.main", "api", "--host", "127.0.0.1", "--port", str(api_port), "--workers", "1"],
+            host_env,
+        )
         children.spawn("scheduler", [sys.executable, "-m", "cli.main", "scheduler"], host_env)
         wait_for(lambda: services.port_open(api_port), 120, "talkfarm api", children)
         log(f"host services up: api {api_url}, redis :{redis_port}, postgres db {database}, s3 {weed.endpoint}")
 
         # --- the arm64 worker -------------------------------------------------------------
-        machine = subprocess.run([CHROOT, str(args.root), "uname", "-m"], capture_output=True, text=True,
-                                 check=True).stdout.strip()
+        machine = subprocess.run(
+            [CHROOT, str(args.root), "uname", "-m"], capture_output=True, text=True, check=True
+        ).stdout.strip()
         log(f"worker root {args.root}: uname -m -> {machine}")
-        worker_env = {**farm, "TALKFARM_DATA_DIR": "/var/lib/talkfarm-check", "HOME": "/root", "LANG": "C.UTF-8",
-                      "QEMU_CPU": QEMU_CPU,
-                      "PATH": f"{CHROOT_VENV}/bin:/usr/local/bin:/usr/bin:/bin", "PYTHONUNBUFFERED": "1"}
+        worker_env = {
+            **farm,
+            "TALKFARM_DATA_DIR": "/var/lib/talkfarm-check",
+            "HOME": "/root",
+            "LANG": "C.UTF-8",
+            "QEMU_CPU": QEMU_CPU,
+            "PATH": f"{CHROOT_VENV}/bin:/usr/local/bin:/usr/bin:/bin",
+            "PYTHONUNBUFFERED": "1",
+        }
         with chroot_mounts(args.root, work):
-            children.spawn("worker-arm64", [CHROOT, str(args.root), f"{CHROOT_VENV}/bin/talkfarm", "worker",
-                                            "--tag", "cpu", "--concurrency", "1"], worker_env)
+            children.spawn(
+                "worker-arm64",
+                [CHROOT, str(args.root), f"{CHROOT_VENV}/bin/talkfarm", "worker", "--tag", "cpu", "--concurrency", "1"],
+                worker_env,
+            )
             log("waiting for the emulated worker to come online (imports run under qemu: minutes)")
-            wait_for(lambda: "aarch64" in worker_arches(host_env).values(), args.worker_timeout,
-                     "an aarch64 worker online", children)
+            wait_for(
+                lambda: "aarch64" in worker_arches(host_env).values(),
+                args.worker_timeout,
+                "an aarch64 worker online",
+                children,
+            )
             log(f"online after {time.monotonic() - started:.0f} s: {worker_arches(host_env)}")
 
             # --- one job -----------------------------------------------------------------------
@@ -261,10 +293,30 @@ def main(argv: list[str] | None = None) -> int:
             job_started = time.monotonic()
             # `submit --wait` runs beside the farm so a dying worker ends the wait at once.
             submit = subprocess.Popen(
-                [sys.executable, "-m", "cli.main", "submit", SENTENCE, "--avatar", "astronaut",
-                 "--accelerator", "cpu", "--param", f"resolution={args.resolution}", "--param", f"fps={args.fps}",
-                 "--wait", "--output", str(video)],
-                env=client_env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "cli.main",
+                    "submit",
+                    SENTENCE,
+                    "--avatar",
+                    "astronaut",
+                    "--accelerator",
+                    "cpu",
+                    "--param",
+                    f"resolution={args.resolution}",
+                    "--param",
+                    f"fps={args.fps}",
+                    "--wait",
+                    "--output",
+                    str(video),
+                ],
+                env=client_env,
+                cwd=REPO,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
             try:
                 wait_for(lambda: submit.poll() is not None, args.job_timeout, "the job", children)
             finally:
@@ -278,13 +330,27 @@ def main(argv: list[str] | None = None) -> int:
             job = json.loads(talkfarm(["status", job_id], client_env, 120).stdout)
             arches = worker_arches(host_env, online_only=False)
         worker_arch = arches.get(job.get("worker") or "", "unknown")
-        log(f"job {job_id}: {job['status']} in {time.monotonic() - job_started:.0f} s on worker "
-            f"{job.get('worker')} ({worker_arch})")
-        print(json.dumps({"job": job, "worker_uname_m": machine, "worker_arch": worker_arch,
-                          "video": probe_video(video) if video.exists() else None}, indent=2))
+        log(
+            f"job {job_id}: {job['status']} in {time.monotonic() - job_started:.0f} s on worker "
+            f"{job.get('worker')} ({worker_arch})"
+        )
+        print(
+            json.dumps(
+                {
+                    "job": job,
+                    "worker_uname_m": machine,
+                    "worker_arch": worker_arch,
+                    "video": probe_video(video) if video.exists() else None,
+                },
+                indent=2,
+            )
+        )
         ok = job["status"] == "succeeded" and worker_arch == "aarch64" and machine == "aarch64"
-        log(("PASS" if ok else "FAIL") + f": total {time.monotonic() - started:.0f} s"
-            + (f"; logs and video in {work}" if args.keep or not ok else ""))
+        log(
+            ("PASS" if ok else "FAIL")
+            + f": total {time.monotonic() - started:.0f} s"
+            + (f"; logs and video in {work}" if args.keep or not ok else "")
+        )
         return 0 if ok else 1
     except (RuntimeError, TimeoutError, subprocess.TimeoutExpired) as exc:
         log(f"FAIL: {exc}; logs in {work}")

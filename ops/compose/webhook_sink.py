@@ -18,8 +18,12 @@ _lock = threading.Lock()
 class Sink(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        record = {"received_at": time.time(), "path": self.path,
-                  "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body.decode("utf-8", "replace")}
+        record = {
+            "received_at": time.time(),
+            "path": self.path,
+            "headers": {k.lower(): v for k, v in self.headers.items()},
+            "body": body.decode("utf-8", "replace"),
+        }
         with _lock, open(SINK_FILE, "a") as out:
             out.write(json.dumps(record) + "\n")
         self.send_response(204)

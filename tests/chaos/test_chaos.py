@@ -33,10 +33,18 @@ N_JOBS = 30
 WORKERS = 3
 TIMEOUT_S = 600
 SENTENCES = [
-    "The council met on Monday evening.", "Buses will run every ten minutes.", "The bridge reopens in spring.",
-    "Tickets go on sale next week.", "Rain is expected on Friday.", "The museum extends its opening hours.",
-    "A new school opens in the north.", "The river is cleaner than it was.", "Traffic was light this morning.",
-    "The mayor thanked the volunteers.", "Prices rose slightly in October.", "The library adds a reading room.",
+    "The council met on Monday evening.",
+    "Buses will run every ten minutes.",
+    "The bridge reopens in spring.",
+    "Tickets go on sale next week.",
+    "Rain is expected on Friday.",
+    "The museum extends its opening hours.",
+    "A new school opens in the north.",
+    "The river is cleaner than it was.",
+    "Traffic was light this morning.",
+    "The mayor thanked the volunteers.",
+    "Prices rose slightly in October.",
+    "The library adds a reading room.",
 ]
 
 
@@ -51,8 +59,11 @@ class OwnRedis:
         binary = shutil.which("redis-server")
         if binary is None:
             services.unavailable("redis-server binary not found")
-        self.proc = subprocess.Popen([binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         services.wait_for(lambda: services.port_open(self.port), 15, "chaos redis")
         return self
 
@@ -85,10 +96,12 @@ def progress_after(sessions, moment: float) -> tuple[float | None, float | None]
 
     since = sa.func.to_timestamp(moment)
     with sessions() as session:
-        work = session.scalar(sa.select(sa.func.min(JobEvent.at)).where(
-            JobEvent.kind.in_(("segment", "succeeded")), JobEvent.at > since))
-        done = session.scalar(sa.select(sa.func.min(Job.finished_at)).where(
-            Job.status == "succeeded", Job.finished_at > since))
+        work = session.scalar(
+            sa.select(sa.func.min(JobEvent.at)).where(JobEvent.kind.in_(("segment", "succeeded")), JobEvent.at > since)
+        )
+        done = session.scalar(
+            sa.select(sa.func.min(Job.finished_at)).where(Job.status == "succeeded", Job.finished_at > since)
+        )
     return tuple(t.timestamp() - moment if t else None for t in (work, done))
 
 
@@ -103,10 +116,20 @@ def test_no_job_lost_or_finished_twice_under_chaos(pg_url, tmp_path, farm_factor
     if weed is None:
         services.unavailable("SeaweedFS could not be started")
     bucket = services.make_bucket(weed.endpoint)
-    settings = Settings.from_env({}, data_dir=tmp_path / "data", database_url=pg_url, broker_url=redis.url,
-                                 storage_url=f"s3://{bucket}/chaos-{uuid.uuid4().hex[:6]}", s3_endpoint_url=weed.endpoint,
-                                 heartbeat_interval_s=1.0, worker_dead_after_s=6.0, queued_resend_after_s=4.0,
-                                 drain_grace_s=20.0, storage_wait_limit_s=180.0, job_max_failures=3)
+    settings = Settings.from_env(
+        {},
+        data_dir=tmp_path / "data",
+        database_url=pg_url,
+        broker_url=redis.url,
+        storage_url=f"s3://{bucket}/chaos-{uuid.uuid4().hex[:6]}",
+        s3_endpoint_url=weed.endpoint,
+        heartbeat_interval_s=1.0,
+        worker_dead_after_s=6.0,
+        queued_resend_after_s=4.0,
+        drain_grace_s=20.0,
+        storage_wait_limit_s=180.0,
+        job_max_failures=3,
+    )
     upgrade(settings)
     sessions = session_factory(settings)
     with sessions() as session, session.begin():
@@ -118,15 +141,17 @@ def test_no_job_lost_or_finished_twice_under_chaos(pg_url, tmp_path, farm_factor
     try:
         job_ids = []
         for i in range(N_JOBS):
-            response = client.post("/v1/jobs", json={"script": script(i), "avatar": "astronaut",
-                                                      "params": {"resolution": 128, "fps": 15}})
+            response = client.post(
+                "/v1/jobs", json={"script": script(i), "avatar": "astronaut", "params": {"resolution": 128, "fps": 15}}
+            )
             assert response.status_code == 202, response.text
             job_ids.append(response.json()["id"])
 
         def unfinished() -> int:
             with sessions() as session:
-                return session.scalar(sa.select(sa.func.count()).select_from(Job)
-                                      .where(Job.status.in_(("queued", "running"))))
+                return session.scalar(
+                    sa.select(sa.func.count()).select_from(Job).where(Job.status.in_(("queued", "running")))
+                )
 
         stop = threading.Event()
         storage_back = threading.Event()
@@ -165,9 +190,13 @@ def test_no_job_lost_or_finished_twice_under_chaos(pg_url, tmp_path, farm_factor
                 elif fault == "postgres":
                     admin = sa.create_engine(pg_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
                     with admin.connect() as conn:
-                        dropped = conn.execute(sa.text(
-                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                            "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": pg_url.rsplit("/", 1)[1]}).scalar()
+                        dropped = conn.execute(
+                            sa.text(
+                                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                "WHERE datname = :db AND pid <> pg_backend_pid()"
+                            ),
+                            {"db": pg_url.rsplit("/", 1)[1]},
+                        ).scalar()
                     admin.dispose()
                     figures.faults[f"postgres dropped {dropped} connections"] = time.time()
             if time.time() >= next_kill and farm.workers():
@@ -185,11 +214,15 @@ def test_no_job_lost_or_finished_twice_under_chaos(pg_url, tmp_path, farm_factor
         with sessions() as session:
             jobs = {j.id: j for j in session.scalars(sa.select(Job)).all()}
             statuses = {j.status for j in jobs.values()}
-            assert all(j.status == "succeeded" for j in jobs.values()), \
-                {j.id: (j.status, j.error_code, j.error_message) for j in jobs.values() if j.status != "succeeded"}
+            assert all(j.status == "succeeded" for j in jobs.values()), {
+                j.id: (j.status, j.error_code, j.error_message) for j in jobs.values() if j.status != "succeeded"
+            }
 
-            wins = session.execute(sa.select(JobAttempt.job_id, sa.func.count()).where(JobAttempt.outcome == "succeeded")
-                                   .group_by(JobAttempt.job_id)).all()
+            wins = session.execute(
+                sa.select(JobAttempt.job_id, sa.func.count())
+                .where(JobAttempt.outcome == "succeeded")
+                .group_by(JobAttempt.job_id)
+            ).all()
             assert sorted(jid for jid, n in wins if n == 1) == sorted(jobs), "a job had two successful attempts"
 
             events = defaultdict(list)
@@ -202,9 +235,13 @@ def test_no_job_lost_or_finished_twice_under_chaos(pg_url, tmp_path, farm_factor
                 for e in evs:
                     if e.kind == "segment":
                         segment_events[(job_id, e.detail["index"])].append(e.attempt)
-            assert all(len(attempts) == 1 for attempts in segment_events.values()), "a recorded segment was rendered twice"
+            assert all(len(attempts) == 1 for attempts in segment_events.values()), (
+                "a recorded segment was rendered twice"
+            )
             drained = drained_resumes(events)
-            attempts = session.execute(sa.select(JobAttempt.outcome, sa.func.count()).group_by(JobAttempt.outcome)).all()
+            attempts = session.execute(
+                sa.select(JobAttempt.outcome, sa.func.count()).group_by(JobAttempt.outcome)
+            ).all()
 
         from storage import open_storage
 
@@ -217,8 +254,10 @@ def test_no_job_lost_or_finished_twice_under_chaos(pg_url, tmp_path, farm_factor
         assert all(ok for _, ok in drained), f"a job resumed after a drain re-rendered a finished segment: {drained}"
 
         recover = {name: progress_after(sessions, at) for name, at in figures.faults.items()}
-        print(f"\nchaos: {len(jobs)} jobs, all {statuses} in {elapsed:.0f} s; {figures.kills} SIGKILLs, "
-              f"{len(figures.drains)} SIGTERM drain(s) {figures.drains}, {figures.restarts} worker restarts")
+        print(
+            f"\nchaos: {len(jobs)} jobs, all {statuses} in {elapsed:.0f} s; {figures.kills} SIGKILLs, "
+            f"{len(figures.drains)} SIGTERM drain(s) {figures.drains}, {figures.restarts} worker restarts"
+        )
         print("  attempts by outcome:", dict(attempts))
         with sessions() as session:
             finished = sorted(j.finished_at.timestamp() - started for j in session.scalars(sa.select(Job)))
@@ -227,10 +266,14 @@ def test_no_job_lost_or_finished_twice_under_chaos(pg_url, tmp_path, farm_factor
             timeline[int(t // 10) * 10] += 1
         print("  jobs finished per 10 s from the start:", dict(sorted(timeline.items())))
         print("  faults at (s from start):", {k: round(v - started, 1) for k, v in figures.faults.items()})
-        print("  recovery, from each fault's end to the next stored segment / next finished job:",
-              {k: " / ".join(f"{v:.1f} s" if v is not None else "none" for v in pair) for k, pair in recover.items()})
-        print(f"  segments recorded: {len(segment_events)}, re-rendered after being recorded: 0; "
-              f"jobs resumed after a drain: {len(drained)}")
+        print(
+            "  recovery, from each fault's end to the next stored segment / next finished job:",
+            {k: " / ".join(f"{v:.1f} s" if v is not None else "none" for v in pair) for k, pair in recover.items()},
+        )
+        print(
+            f"  segments recorded: {len(segment_events)}, re-rendered after being recorded: 0; "
+            f"jobs resumed after a drain: {len(drained)}"
+        )
     finally:
         for proc in list(farm.procs.values()):
             if proc.poll() is None:

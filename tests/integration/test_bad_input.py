@@ -78,6 +78,7 @@ def nested(depth: int) -> str:
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that declares a size and holds a single empty scanline: a bomb's header."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
@@ -112,14 +113,33 @@ def clip(width: int, height: int, frames: int = 1) -> bytes:
 
     with tempfile.TemporaryDirectory() as tmp:
         out = f"{tmp}/clip.mp4"
-        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i",
-                        f"color=c=gray:s={width}x{height}:r=25:d={frames / 25}", "-c:v", "libx264", "-preset",
-                        "ultrafast", "-pix_fmt", "yuv420p", out], check=True)
+        subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-y",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                f"color=c=gray:s={width}x{height}:r=25:d={frames / 25}",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+                out,
+            ],
+            check=True,
+        )
         return open(out, "rb").read()
 
 
 def verify(data: bytes):
-    return lambda c: c.post("/v1/verify", data={"file": (io.BytesIO(data), "clip.mp4")}, content_type="multipart/form-data")
+    return lambda c: c.post(
+        "/v1/verify", data={"file": (io.BytesIO(data), "clip.mp4")}, content_type="multipart/form-data"
+    )
 
 
 def post_json(path: str, body: bytes, **headers):
@@ -135,8 +155,9 @@ def upload(data: bytes, name: str = "file.bin"):
 
 
 def batch_file(data: bytes, name: str, **form):
-    return lambda c: c.post("/v1/batches", data={"file": (io.BytesIO(data), name), **form},
-                            content_type="multipart/form-data")
+    return lambda c: c.post(
+        "/v1/batches", data={"file": (io.BytesIO(data), name), **form}, content_type="multipart/form-data"
+    )
 
 
 def get(path: str, **query):
@@ -154,25 +175,51 @@ LONG_LABEL_HOST = "http://" + "ä" * 60 + ".example/"
 CASES = {
     # --- nesting and sizes that outrun the parsers
     "job body nested 5000 deep": (post_job(metadata=nested(5000)), 400, "json_too_deep"),
-    "job body nested 100 000 deep (arrays)": (post_job(metadata='{"x": ' + "[" * 100_000 + "]" * 100_000 + "}"),
-                                              400, "json_too_deep"),
+    "job body nested 100 000 deep (arrays)": (
+        post_job(metadata='{"x": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        400,
+        "json_too_deep",
+    ),
     "metadata nested past its own limit": (post_job(metadata=nested(12)), 422, "json_too_deep"),
-    "batch defaults nested deep (JSON)": (post_json("/v1/batches", b'{"jobs": [{}], "defaults": ' + nested(3000).encode() + b"}"),
-                                          400, "json_too_deep"),
-    "batch defaults nested deep (form)": (batch_file(b"script,avatar\nhi,astronaut\n", "jobs.csv", defaults=nested(3000)),
-                                          400, "json_too_deep"),
-    "JSONL line nested deep": (batch_file(('{"avatar": "astronaut", "script": "hi", "metadata": ' + nested(3000) + "}\n").encode(),
-                                          "jobs.jsonl"), 400, "json_too_deep"),
-    "CSV cell of 300 KB": (batch_file(b"script,avatar\n" + b"x" * 300_000 + b",astronaut\n", "jobs.csv"),
-                           422, "batch_field_too_large"),
-    "CSV of more rows than a batch holds": (batch_file(b"script,avatar\n" + b"hi,astronaut\n" * 1001, "jobs.csv"),
-                                            413, "batch_too_large"),
-    "JSON batch of a million empty jobs": (post_json("/v1/batches", b'{"jobs": [' + b",".join([b"{}"] * 1_000_000) + b"]}"),
-                                           413, "batch_too_large"),
+    "batch defaults nested deep (JSON)": (
+        post_json("/v1/batches", b'{"jobs": [{}], "defaults": ' + nested(3000).encode() + b"}"),
+        400,
+        "json_too_deep",
+    ),
+    "batch defaults nested deep (form)": (
+        batch_file(b"script,avatar\nhi,astronaut\n", "jobs.csv", defaults=nested(3000)),
+        400,
+        "json_too_deep",
+    ),
+    "JSONL line nested deep": (
+        batch_file(
+            ('{"avatar": "astronaut", "script": "hi", "metadata": ' + nested(3000) + "}\n").encode(), "jobs.jsonl"
+        ),
+        400,
+        "json_too_deep",
+    ),
+    "CSV cell of 300 KB": (
+        batch_file(b"script,avatar\n" + b"x" * 300_000 + b",astronaut\n", "jobs.csv"),
+        422,
+        "batch_field_too_large",
+    ),
+    "CSV of more rows than a batch holds": (
+        batch_file(b"script,avatar\n" + b"hi,astronaut\n" * 1001, "jobs.csv"),
+        413,
+        "batch_too_large",
+    ),
+    "JSON batch of a million empty jobs": (
+        post_json("/v1/batches", b'{"jobs": [' + b",".join([b"{}"] * 1_000_000) + b"]}"),
+        413,
+        "batch_too_large",
+    ),
     "JSON body over 4 MiB": (post_job(metadata=json.dumps({"x": "y" * (5 * 1024 * 1024)})), 413, "json_too_large"),
     "metadata over 16 KB": (post_job(metadata=json.dumps({"x": "y" * 17_000})), 422, "metadata_too_large"),
-    "script that is not valid UTF-8": (post_json("/v1/jobs", b'{"script": "\xff\xfe", "avatar": "astronaut"}'),
-                                       400, "json_invalid"),
+    "script that is not valid UTF-8": (
+        post_json("/v1/jobs", b'{"script": "\xff\xfe", "avatar": "astronaut"}'),
+        400,
+        "json_invalid",
+    ),
     # --- values the database cannot hold
     "webhook_url longer than its column": (post_job(webhook_url=json.dumps(LONG_URL)), 422, "field_too_long"),
     "webhook endpoint URL longer than its column": (webhook(LONG_URL), 422, "field_too_long"),
@@ -191,9 +238,16 @@ CASES = {
     "lone low surrogate in metadata": (post_job(metadata='{"a": "\\udc00"}'), 422, "text_invalid_character"),
     "script of nothing a voice can say": (post_job(script='"... !!! \\ud83d\\ude42"'), 422, "script_unspeakable"),
     "escape character in the script": (post_job(script='"Hello \\u001b[31m"'), 422, "text_invalid_character"),
-    "NUL in the audio asset id": (post_job(script="null", audio_asset_id='"ast_\\u0000"'), 422, "text_invalid_character"),
-    "audio asset id longer than an id": (post_job(script="null", audio_asset_id=json.dumps("ast_" + "0" * 60)),
-                                         422, "field_too_long"),
+    "NUL in the audio asset id": (
+        post_job(script="null", audio_asset_id='"ast_\\u0000"'),
+        422,
+        "text_invalid_character",
+    ),
+    "audio asset id longer than an id": (
+        post_job(script="null", audio_asset_id=json.dumps("ast_" + "0" * 60)),
+        422,
+        "field_too_long",
+    ),
     "watermark text over 80 characters": (post_job(watermark=json.dumps({"text": "w" * 81})), 422, "field_too_long"),
     "voice over 100 characters": (post_job(voice=json.dumps("v" * 101)), 422, "field_too_long"),
     "NUL in a job id in the path": (get("/v1/jobs/job_%00abc"), 400, "id_invalid"),
@@ -205,27 +259,57 @@ CASES = {
     "NUL in the batch list cursor": (get("/v1/batches", cursor="bat_\x00"), 422, "text_invalid_character"),
     "batch list cursor of 300 characters": (get("/v1/batches", cursor="b" * 300), 422, "field_too_long"),
     "batch list limit of 0": (get("/v1/batches", limit="0"), 422, "validation_error"),
-    "NUL in the Idempotency-Key": (post_json("/v1/jobs", raw_job(), **{"Idempotency-Key": "k\x00ey"}),
-                                   400, "idempotency_key_invalid"),
-    "NUL in a CSV script": (batch_file(b"script,avatar\nhi\x00there,astronaut\n", "jobs.csv"), 422,
-                            "batch_invalid/text_invalid_character"),
-    "lone surrogate in a JSON batch item": (post_json("/v1/batches", b'{"jobs": [{"avatar": "astronaut", "script": "a\\udfff"}]}'),
-                                            422, "text_invalid_character"),
-    "NUL in a batch template (form)": (batch_file(b"name\nAda\n", "rows.csv", template="Hi \x00{{name}}"),
-                                       422, "text_invalid_character"),
-    "NaN in a JSONL line": (batch_file(b'{"avatar": "astronaut", "script": "hi", "metadata": {"x": NaN}}\n', "jobs.jsonl"),
-                            400, "json_number_invalid"),
+    "NUL in the Idempotency-Key": (
+        post_json("/v1/jobs", raw_job(), **{"Idempotency-Key": "k\x00ey"}),
+        400,
+        "idempotency_key_invalid",
+    ),
+    "NUL in a CSV script": (
+        batch_file(b"script,avatar\nhi\x00there,astronaut\n", "jobs.csv"),
+        422,
+        "batch_invalid/text_invalid_character",
+    ),
+    "lone surrogate in a JSON batch item": (
+        post_json("/v1/batches", b'{"jobs": [{"avatar": "astronaut", "script": "a\\udfff"}]}'),
+        422,
+        "text_invalid_character",
+    ),
+    "NUL in a batch template (form)": (
+        batch_file(b"name\nAda\n", "rows.csv", template="Hi \x00{{name}}"),
+        422,
+        "text_invalid_character",
+    ),
+    "NaN in a JSONL line": (
+        batch_file(b'{"avatar": "astronaut", "script": "hi", "metadata": {"x": NaN}}\n', "jobs.jsonl"),
+        400,
+        "json_number_invalid",
+    ),
     # --- URL parsing
-    "webhook_url port out of range": (post_job(webhook_url='"http://example.com:99999/hook"'), 422, "webhook_url_invalid"),
+    "webhook_url port out of range": (
+        post_job(webhook_url='"http://example.com:99999/hook"'),
+        422,
+        "webhook_url_invalid",
+    ),
     "webhook endpoint port out of range": (webhook("https://example.com:70000/hook"), 422, "webhook_url_invalid"),
     "webhook endpoint port 0": (webhook("https://example.com:0/hook"), 422, "webhook_url_invalid"),
     "webhook host failing IDNA": (webhook(LONG_LABEL_HOST), 422, "webhook_url_invalid"),
     "webhook_url host failing IDNA": (post_job(webhook_url=json.dumps(LONG_LABEL_HOST)), 422, "webhook_url_invalid"),
-    "webhook host longer than DNS allows": (webhook("http://" + ".".join(["a" * 60] * 5) + "/"), 422, "webhook_url_invalid"),
+    "webhook host longer than DNS allows": (
+        webhook("http://" + ".".join(["a" * 60] * 5) + "/"),
+        422,
+        "webhook_url_invalid",
+    ),
     # --- pictures refused from their header
-    "PNG declaring 20000x20000 (Pillow's bomb)": (upload(png_header_only(20_000, 20_000), "bomb.png"),
-                                                  422, "image_too_many_pixels"),
-    "PNG declaring 9000x5000 (over our limit)": (upload(png_header_only(9_000, 5_000), "big.png"), 422, "image_too_many_pixels"),
+    "PNG declaring 20000x20000 (Pillow's bomb)": (
+        upload(png_header_only(20_000, 20_000), "bomb.png"),
+        422,
+        "image_too_many_pixels",
+    ),
+    "PNG declaring 9000x5000 (over our limit)": (
+        upload(png_header_only(9_000, 5_000), "big.png"),
+        422,
+        "image_too_many_pixels",
+    ),
     "PNG 20000x3 (too thin for the face detector)": (upload(png(20_000, 3), "thin.png"), 422, "image_too_small"),
     "PNG 3000x200 (aspect ratio 15)": (upload(png(3_000, 200), "banner.png"), 422, "image_aspect_ratio"),
     # --- verify: bounded work, what would break the bound is refused

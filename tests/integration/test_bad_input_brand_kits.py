@@ -23,9 +23,11 @@ def made(farm):  # noqa: F811
     from domain.tenants import get_or_create_tenant
 
     client, sessions, _ = farm
-    ids = {"portrait": _upload(client, files.portrait(), "face.png", "portrait").get_json()["id"],
-           "logo": _upload(client, files.logo(), "logo.png", "logo").get_json()["id"],
-           "kit": client.post("/v1/brand-kits", json={"name": "Taken"}).get_json()["id"]}
+    ids = {
+        "portrait": _upload(client, files.portrait(), "face.png", "portrait").get_json()["id"],
+        "logo": _upload(client, files.logo(), "logo.png", "logo").get_json()["id"],
+        "kit": client.post("/v1/brand-kits", json={"name": "Taken"}).get_json()["id"],
+    }
     ids["default"] = next(k["id"] for k in client.get("/v1/brand-kits").get_json()["items"] if k["default"])
     with sessions() as session, session.begin():
         other = BrandKit(tenant_id=get_or_create_tenant(session, "someone-else").id, name="theirs", settings={})
@@ -55,28 +57,43 @@ CASES = {
     "name with a NUL": (kit(name="News\x00"), 422, "text_invalid_character"),
     "unknown part": (kit(sparkles=True), 422, "unknown_field"),
     "font name unknown": (kit(fonts={"title": "comic-sans"}), 422, "font_unknown"),
-    "logo that is a portrait": (lambda c, m: c.post("/v1/brand-kits", json={"name": "Bad",
-                                                                         "logo_asset_id": m["portrait"]}),
-                                422, "asset_purpose_mismatch"),
-    "font that is a logo": (lambda c, m: c.post("/v1/brand-kits", json={"name": "Bad", "fonts": {"body": m["logo"]}}),
-                            422, "asset_purpose_mismatch"),
+    "logo that is a portrait": (
+        lambda c, m: c.post("/v1/brand-kits", json={"name": "Bad", "logo_asset_id": m["portrait"]}),
+        422,
+        "asset_purpose_mismatch",
+    ),
+    "font that is a logo": (
+        lambda c, m: c.post("/v1/brand-kits", json={"name": "Bad", "fonts": {"body": m["logo"]}}),
+        422,
+        "asset_purpose_mismatch",
+    ),
     "logo that does not exist": (kit(logo_asset_id="ast_nothing"), 404, "asset_not_found"),
     "a name already taken": (kit(name="Taken"), 409, "brand_kit_name_taken"),
-    "deleting the default": (lambda c, m: c.delete(f"/v1/brand-kits/{m['default']}"), 409,
-                             "brand_kit_default_required"),
+    "deleting the default": (
+        lambda c, m: c.delete(f"/v1/brand-kits/{m['default']}"),
+        409,
+        "brand_kit_default_required",
+    ),
     "another tenant's kit": (lambda c, m: c.get(f"/v1/brand-kits/{m['other']}"), 404, "brand_kit_not_found"),
-    "replacing another tenant's kit": (lambda c, m: c.put(f"/v1/brand-kits/{m['other']}", json={"name": "x"}), 404,
-                                       "brand_kit_not_found"),
-    "a job naming another tenant's kit": (lambda c, m: c.post("/v1/jobs", json={
-        "script": "Hi.", "avatar": "astronaut", "brand_kit_id": m["other"]}), 404, "brand_kit_not_found"),
+    "replacing another tenant's kit": (
+        lambda c, m: c.put(f"/v1/brand-kits/{m['other']}", json={"name": "x"}),
+        404,
+        "brand_kit_not_found",
+    ),
+    "a job naming another tenant's kit": (
+        lambda c, m: c.post("/v1/jobs", json={"script": "Hi.", "avatar": "astronaut", "brand_kit_id": m["other"]}),
+        404,
+        "brand_kit_not_found",
+    ),
     "a kit id with a NUL": (lambda c, m: c.get("/v1/brand-kits/bkt_%00"), 400, "id_invalid"),
 }
 
 
 def _kits(sessions) -> list:
     with sessions() as session:
-        return session.execute(sa.select(BrandKit.id, BrandKit.version, BrandKit.is_default)
-                               .order_by(BrandKit.id)).all()
+        return session.execute(
+            sa.select(BrandKit.id, BrandKit.version, BrandKit.is_default).order_by(BrandKit.id)
+        ).all()
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -95,13 +112,27 @@ def test_a_good_kit_with_an_uploaded_font_is_followed_on_either_database(farm, m
     client = farm[0]
     font = _upload(client, brand_files.block_font(), "block.ttf", "font")
     assert font.status_code == 201, font.get_data(as_text=True)
-    response = client.post("/v1/brand-kits", json={
-        "name": "Good", "logo_asset_id": made["logo"], "colors": {"primary": "#C8102E"},
-        "fonts": {"body": font.get_json()["id"]}, "watermark": {"text": "Good TV"}})
+    response = client.post(
+        "/v1/brand-kits",
+        json={
+            "name": "Good",
+            "logo_asset_id": made["logo"],
+            "colors": {"primary": "#C8102E"},
+            "fonts": {"body": font.get_json()["id"]},
+            "watermark": {"text": "Good TV"},
+        },
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
-    job = client.post("/v1/jobs", json={"script": "Hi.", "avatar": "astronaut", "canvas": {"width": 640, "height": 360},
-                                        "overlays": [{"type": "text", "text": "Name", "role": "lower_third"}],
-                                        "brand_kit_id": response.get_json()["id"]})
+    job = client.post(
+        "/v1/jobs",
+        json={
+            "script": "Hi.",
+            "avatar": "astronaut",
+            "canvas": {"width": 640, "height": 360},
+            "overlays": [{"type": "text", "text": "Name", "role": "lower_third"}],
+            "brand_kit_id": response.get_json()["id"],
+        },
+    )
     assert job.status_code == 202, job.get_data(as_text=True)
     spec = job.get_json()["spec"]
     lower = spec["composition"]["scenes"][0]["overlays"][0]

@@ -30,11 +30,13 @@ def assets(farm):  # noqa: F811
     """One asset of each purpose in the farm's tenant, made before any case counts rows."""
     client = farm[0]
     made = {}
-    for name, data, filename, purpose in (("music", files.music(), "bed.wav", "music"),
-                                          ("narration", files.narration(), "voice.wav", None),
-                                          ("picture", files.studio_picture(), "studio.png", "background"),
-                                          ("video", files.video(fmt="webm"), "loop.webm", None),
-                                          ("logo", files.logo(), "logo.png", "logo")):
+    for name, data, filename, purpose in (
+        ("music", files.music(), "bed.wav", "music"),
+        ("narration", files.narration(), "voice.wav", None),
+        ("picture", files.studio_picture(), "studio.png", "background"),
+        ("video", files.video(fmt="webm"), "loop.webm", None),
+        ("logo", files.logo(), "logo.png", "logo"),
+    ):
         response = _upload(client, data, filename, purpose)
         assert response.status_code == 201, response.get_data(as_text=True)
         made[name] = response.get_json()["id"]
@@ -73,27 +75,44 @@ CASES = {
     "sliver of 5:1": (job(canvas={"width": 1280, "height": 256}), 422, "canvas_invalid"),
     "zero-sized canvas": (job(canvas={"width": 0, "height": 0}), 422, "canvas_invalid"),
     "negative canvas": (job(canvas={"width": -1920, "height": 1080}), 422, "canvas_invalid"),
-    "canvas past 64 bits": (raw('{"script": "Hi.", "avatar": "astronaut", "canvas": {"width": 1e400, "height": 2}}'),
-                            400, "json_number_invalid"),
+    "canvas past 64 bits": (
+        raw('{"script": "Hi.", "avatar": "astronaut", "canvas": {"width": 1e400, "height": 2}}'),
+        400,
+        "json_number_invalid",
+    ),
     "canvas as a string": (job(canvas="1920x1080"), 422, "canvas_invalid"),
-    "renditions without a canvas": (job_with(lambda a: {**SCENE, "renditions": [{"canvas": CANVAS}]}), 422,
-                                    "canvas_invalid"),
+    "renditions without a canvas": (
+        job_with(lambda a: {**SCENE, "renditions": [{"canvas": CANVAS}]}),
+        422,
+        "canvas_invalid",
+    ),
     # --- scenes
     "no scenes": (scenes(), 422, "scenes_invalid"),
     "51 scenes": (scenes(*[SCENE] * 51), 422, "too_many_scenes"),
     "scenes beside a top-level script": (job_with(lambda a: {**SINGLE, "scenes": [SCENE]}), 422, "scenes_invalid"),
-    "scene with both script and audio": (scenes({**SCENE, "audio_asset_id": "ast_x"}), 422,
-                                         "scenes_invalid"),
+    "scene with both script and audio": (scenes({**SCENE, "audio_asset_id": "ast_x"}), 422, "scenes_invalid"),
     "scene of an empty script": (scenes(SCENE, {**SCENE, "script": " \n "}), 422, "script_empty"),
     "scene NUL in the script": (scenes({**SCENE, "script": "Hi\x00"}), 422, "text_invalid_character"),
-    "scene narrated by music": (job_with(lambda a: {"canvas": CANVAS, "scenes": [
-        {"audio_asset_id": a["music"], "avatar": "astronaut"}]}), 422, "asset_purpose_mismatch"),
-    "scene avatar of another kind": (job_with(lambda a: {"canvas": CANVAS, "scenes": [
-        {**SCENE, "avatar": a["video"]}]}), 422, "asset_purpose_mismatch"),
-    "scene avatar that does not exist": (scenes({**SCENE, "avatar": "ast_01m0000000000000000000000"}), 404,
-                                         "asset_not_found"),
-    "crossfade of ten seconds": (scenes(SCENE, {**SCENE, "transition": {"type": "crossfade", "duration": 10}}), 422,
-                                 "scenes_invalid"),
+    "scene narrated by music": (
+        job_with(lambda a: {"canvas": CANVAS, "scenes": [{"audio_asset_id": a["music"], "avatar": "astronaut"}]}),
+        422,
+        "asset_purpose_mismatch",
+    ),
+    "scene avatar of another kind": (
+        job_with(lambda a: {"canvas": CANVAS, "scenes": [{**SCENE, "avatar": a["video"]}]}),
+        422,
+        "asset_purpose_mismatch",
+    ),
+    "scene avatar that does not exist": (
+        scenes({**SCENE, "avatar": "ast_01m0000000000000000000000"}),
+        404,
+        "asset_not_found",
+    ),
+    "crossfade of ten seconds": (
+        scenes(SCENE, {**SCENE, "transition": {"type": "crossfade", "duration": 10}}),
+        422,
+        "scenes_invalid",
+    ),
     # --- character
     "presenter scale of 50": (job(character={"scale": 50}), 422, "character_invalid"),
     "presenter offset out of range": (job(character={"offset": {"x": 3, "y": 0}}), 422, "character_invalid"),
@@ -103,31 +122,57 @@ CASES = {
     "background colour of words": (job(background={"type": "color", "color": "blue-ish"}), 422, "background_invalid"),
     "background colour of 4 digits": (job(background={"type": "color", "color": "#1234"}), 422, "background_invalid"),
     "transparent background in mp4": (job(background={"type": "transparent"}), 422, "transparent_needs_webm"),
-    "transparent background, mp4 said": (job(background={"type": "transparent"}, output_format="mp4"), 422,
-                                         "transparent_needs_webm"),
+    "transparent background, mp4 said": (
+        job(background={"type": "transparent"}, output_format="mp4"),
+        422,
+        "transparent_needs_webm",
+    ),
     "background image without an asset": (job(background={"type": "image"}), 422, "background_invalid"),
-    "background video that is a picture": (job_with(lambda a: {**SINGLE, "background": {
-        "type": "video", "asset_id": a["picture"]}}), 422, "background_invalid"),
-    "background of music": (job_with(lambda a: {**SINGLE, "background": {"type": "image", "asset_id": a["music"]}}),
-                            422, "asset_purpose_mismatch"),
-    "background of a logo": (job_with(lambda a: {**SINGLE, "background": {"type": "image", "asset_id": a["logo"]}}),
-                             422, "asset_purpose_mismatch"),
+    "background video that is a picture": (
+        job_with(lambda a: {**SINGLE, "background": {"type": "video", "asset_id": a["picture"]}}),
+        422,
+        "background_invalid",
+    ),
+    "background of music": (
+        job_with(lambda a: {**SINGLE, "background": {"type": "image", "asset_id": a["music"]}}),
+        422,
+        "asset_purpose_mismatch",
+    ),
+    "background of a logo": (
+        job_with(lambda a: {**SINGLE, "background": {"type": "image", "asset_id": a["logo"]}}),
+        422,
+        "asset_purpose_mismatch",
+    ),
     # --- overlays
-    "overlay ending before it starts": (job(overlays=[{"type": "text", "text": "Jane", "start": 4, "end": 1}]), 422,
-                                        "overlay_timing"),
-    "overlay starting before its scene": (job(overlays=[{"type": "text", "text": "Jane", "start": -2}]), 422,
-                                          "overlay_timing"),
+    "overlay ending before it starts": (
+        job(overlays=[{"type": "text", "text": "Jane", "start": 4, "end": 1}]),
+        422,
+        "overlay_timing",
+    ),
+    "overlay starting before its scene": (
+        job(overlays=[{"type": "text", "text": "Jane", "start": -2}]),
+        422,
+        "overlay_timing",
+    ),
     "overlay of 2 hours": (job(overlays=[{"type": "text", "text": "Jane", "end": 7200}]), 422, "overlay_timing"),
-    "overlay in an unknown font": (job(overlays=[{"type": "text", "text": "Jane", "font": "Comic Sans MS"}]), 422,
-                                   "font_unknown"),
+    "overlay in an unknown font": (
+        job(overlays=[{"type": "text", "text": "Jane", "font": "Comic Sans MS"}]),
+        422,
+        "font_unknown",
+    ),
     "overlay NUL in the text": (job(overlays=[{"type": "text", "text": "Ja\x00ne"}]), 422, "text_invalid_character"),
     "overlay of 100 000 characters": (job(overlays=[{"type": "text", "text": "x" * 100_000}]), 422, "overlay_invalid"),
-    "overlay text colour bad": (job(overlays=[{"type": "text", "text": "x", "color": "#ggg"}]), 422,
-                                "overlay_invalid"),
-    "logo overlay that does not exist": (job(overlays=[{"type": "image", "asset_id": "ast_01m0000000000000000000000"}]),
-                                   404, "asset_not_found"),
-    "logo overlay of a background picture": (job_with(lambda a: {**SINGLE, "overlays": [
-        {"type": "image", "asset_id": a["picture"]}]}), 422, "asset_purpose_mismatch"),
+    "overlay text colour bad": (job(overlays=[{"type": "text", "text": "x", "color": "#ggg"}]), 422, "overlay_invalid"),
+    "logo overlay that does not exist": (
+        job(overlays=[{"type": "image", "asset_id": "ast_01m0000000000000000000000"}]),
+        404,
+        "asset_not_found",
+    ),
+    "logo overlay of a background picture": (
+        job_with(lambda a: {**SINGLE, "overlays": [{"type": "image", "asset_id": a["picture"]}]}),
+        422,
+        "asset_purpose_mismatch",
+    ),
     "a thousand overlays": (job(overlays=[{"type": "text", "text": "x"}] * 1000), 422, "overlay_invalid"),
     # --- captions
     "captions in an unknown font": (job(captions={"burn_in": True, "font": "papyrus"}), 422, "font_unknown"),
@@ -135,39 +180,78 @@ CASES = {
     "captions colour bad": (job(captions={"color": "white"}), 422, "captions_invalid"),
     "captions size of zero": (job(captions={"size": 0}), 422, "captions_invalid"),
     # --- music
-    "music asset used as a portrait": (job_with(lambda a: {"script": "Hi.", "avatar": a["music"]}), 422,
-                                       "asset_purpose_mismatch"),
-    "narration used as music": (job_with(lambda a: {**SINGLE, "music": {"asset_id": a["narration"]}}), 422,
-                                "asset_purpose_mismatch"),
-    "music louder than full": (job_with(lambda a: {**SINGLE, "music": {"asset_id": a["music"], "volume": 2}}), 422,
-                               "music_invalid"),
-    "music NaN volume": (raw('{"script": "Hi.", "avatar": "astronaut", "canvas": {"width": 640, "height": 360}, '
-                             '"music": {"asset_id": "ast_x", "volume": NaN}}'), 400, "json_number_invalid"),
+    "music asset used as a portrait": (
+        job_with(lambda a: {"script": "Hi.", "avatar": a["music"]}),
+        422,
+        "asset_purpose_mismatch",
+    ),
+    "narration used as music": (
+        job_with(lambda a: {**SINGLE, "music": {"asset_id": a["narration"]}}),
+        422,
+        "asset_purpose_mismatch",
+    ),
+    "music louder than full": (
+        job_with(lambda a: {**SINGLE, "music": {"asset_id": a["music"], "volume": 2}}),
+        422,
+        "music_invalid",
+    ),
+    "music NaN volume": (
+        raw(
+            '{"script": "Hi.", "avatar": "astronaut", "canvas": {"width": 640, "height": 360}, '
+            '"music": {"asset_id": "ast_x", "volume": NaN}}'
+        ),
+        400,
+        "json_number_invalid",
+    ),
     # --- renditions and output
-    "rendition of an odd canvas": (job(renditions=[{"canvas": {"width": 1081, "height": 1920}}]), 422,
-                                   "renditions_invalid"),
-    "rendition of an 8K canvas": (job(renditions=[{"canvas": {"width": 7680, "height": 4320}}]), 422,
-                                  "renditions_invalid"),
+    "rendition of an odd canvas": (
+        job(renditions=[{"canvas": {"width": 1081, "height": 1920}}]),
+        422,
+        "renditions_invalid",
+    ),
+    "rendition of an 8K canvas": (
+        job(renditions=[{"canvas": {"width": 7680, "height": 4320}}]),
+        422,
+        "renditions_invalid",
+    ),
     "rendition of the job's own canvas": (job(renditions=[{"canvas": CANVAS}]), 422, "renditions_invalid"),
-    "five renditions": (job(renditions=[{"canvas": {"width": 256 * k, "height": 256}} for k in range(1, 6)]), 422,
-                        "renditions_invalid"),
+    "five renditions": (
+        job(renditions=[{"canvas": {"width": 256 * k, "height": 256}} for k in range(1, 6)]),
+        422,
+        "renditions_invalid",
+    ),
     "output as a GIF": (job(output_format="gif"), 422, "output_format_invalid"),
-    "composition nested 5000 deep": (raw('{"script": "Hi.", "avatar": "astronaut", "canvas": '
-                                         + '{"a": ' * 5000 + "1" + "}" * 5000 + "}"), 400, "json_too_deep"),
+    "composition nested 5000 deep": (
+        raw('{"script": "Hi.", "avatar": "astronaut", "canvas": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}"),
+        400,
+        "json_too_deep",
+    ),
     # --- composition assets
     "background video of 10 hours": (upload(files.ten_hour_video, "ten-hours.mp4"), 422, "video_too_long"),
     "background video of 8K": (upload(files.eight_k_video, "8k.mp4", "background"), 422, "video_too_large"),
-    "8K video of undecodable frames (judged by its header)": (upload(lambda: files.frames_as_noise(
-        files.eight_k_video()), "8k.mp4"), 422, "video_too_large"),
-    "10-hour video of undecodable frames": (upload(lambda: files.frames_as_noise(files.ten_hour_video()),
-                                                   "ten-hours.mp4"), 422, "video_too_long"),
+    "8K video of undecodable frames (judged by its header)": (
+        upload(lambda: files.frames_as_noise(files.eight_k_video()), "8k.mp4"),
+        422,
+        "video_too_large",
+    ),
+    "10-hour video of undecodable frames": (
+        upload(lambda: files.frames_as_noise(files.ten_hour_video()), "ten-hours.mp4"),
+        422,
+        "video_too_long",
+    ),
     "background video of 120 fps": (upload(lambda: files.video(fps="120"), "fast.mp4"), 422, "video_too_large"),
     "background video in AVI": (upload(lambda: files.video(fmt="avi"), "clip.avi"), 415, "asset_unsupported_type"),
     "streamed WebM that states no length": (upload(files.streamed_webm, "recorded.webm"), 422, "video_unreadable"),
-    "half a video": (upload(lambda: files.video()[: len(files.video()) // 2], "half.mp4", "background"), 422,
-                     "asset_unreadable"),
-    "video uploaded as a logo": (upload(lambda: files.video(fmt="webm"), "clip.webm", "logo"), 422,
-                                 "asset_purpose_invalid"),
+    "half a video": (
+        upload(lambda: files.video()[: len(files.video()) // 2], "half.mp4", "background"),
+        422,
+        "asset_unreadable",
+    ),
+    "video uploaded as a logo": (
+        upload(lambda: files.video(fmt="webm"), "clip.webm", "logo"),
+        422,
+        "asset_purpose_invalid",
+    ),
     "music uploaded as a portrait": (upload(files.music, "bed.wav", "portrait"), 422, "asset_purpose_invalid"),
     "picture uploaded as music": (upload(files.logo, "logo.png", "music"), 422, "asset_purpose_invalid"),
     "purpose unknown": (upload(files.logo, "logo.png", "wallpaper"), 422, "asset_purpose_invalid"),
@@ -200,16 +284,29 @@ def test_any_composed_body_is_answered_on_either_database(farm, body):  # noqa: 
 
 def test_a_good_composition_with_every_part_is_taken_on_either_database(farm, assets):  # noqa: F811
     client = farm[0]
-    body = {"canvas": CANVAS, "output_format": "webm", "captions": {"burn_in": True, "style": "word"},
-            "music": {"asset_id": assets["music"], "volume": 0.3},
-            "renditions": [{"canvas": {"width": 1080, "height": 1920}, "character": {"scale": 0.6}}],
-            "scenes": [
-                {**SCENE, "background": {"type": "video", "asset_id": assets["video"]},
-                 "overlays": [{"type": "text", "text": "Jane Doe, anchor", "role": "lower_third", "end": 4},
-                              {"type": "image", "asset_id": assets["logo"]}]},
-                {"audio_asset_id": assets["narration"], "avatar": "cameraman",
-                 "background": {"type": "image", "asset_id": assets["picture"]}},
-                {**SCENE, "background": {"type": "transparent"}, "transition": {"type": "crossfade"}}]}
+    body = {
+        "canvas": CANVAS,
+        "output_format": "webm",
+        "captions": {"burn_in": True, "style": "word"},
+        "music": {"asset_id": assets["music"], "volume": 0.3},
+        "renditions": [{"canvas": {"width": 1080, "height": 1920}, "character": {"scale": 0.6}}],
+        "scenes": [
+            {
+                **SCENE,
+                "background": {"type": "video", "asset_id": assets["video"]},
+                "overlays": [
+                    {"type": "text", "text": "Jane Doe, anchor", "role": "lower_third", "end": 4},
+                    {"type": "image", "asset_id": assets["logo"]},
+                ],
+            },
+            {
+                "audio_asset_id": assets["narration"],
+                "avatar": "cameraman",
+                "background": {"type": "image", "asset_id": assets["picture"]},
+            },
+            {**SCENE, "background": {"type": "transparent"}, "transition": {"type": "crossfade"}},
+        ],
+    }
     response = client.post("/v1/jobs", json=body)
     assert response.status_code == 202, response.get_data(as_text=True)
     stored = response.get_json()["spec"]["composition"]

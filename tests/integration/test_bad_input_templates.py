@@ -25,7 +25,9 @@ pytestmark = pytest.mark.integration
 
 def stored(sessions, settings) -> tuple:
     with sessions() as session:
-        templates = tuple(session.scalar(sa.select(sa.func.count()).select_from(t)) for t in (Template, TemplateVersion))
+        templates = tuple(
+            session.scalar(sa.select(sa.func.count()).select_from(t)) for t in (Template, TemplateVersion)
+        )
     return _stored(sessions, settings), templates
 
 
@@ -49,8 +51,11 @@ def render(variables):
 
 
 def batch_csv(text: str):
-    return lambda c, t: c.post("/v1/batches", data={"file": (io.BytesIO(text.encode()), "rows.csv"), "template_id": t},
-                               content_type="multipart/form-data")
+    return lambda c, t: c.post(
+        "/v1/batches",
+        data={"file": (io.BytesIO(text.encode()), "rows.csv"), "template_id": t},
+        content_type="multipart/form-data",
+    )
 
 
 def batch_rows(items):
@@ -70,28 +75,55 @@ CASES = {
     "placeholder in a number field": (save(news(body__params={"fps": "{{fps}}"})), 422, "template_invalid"),
     "placeholder in the canvas": (save(news(body__canvas={"width": "{{w}}", "height": 1080})), 422, "template_invalid"),
     "placeholder in a key": (save(news(body__metadata={"{{headline}}": "x"})), 422, "template_invalid"),
-    "placeholder in the overlay type": (save(news(body__overlays=[{"type": "{{t}}", "text": "{{headline}}"}])), 422,
-                                        "template_invalid"),
+    "placeholder in the overlay type": (
+        save(news(body__overlays=[{"type": "{{t}}", "text": "{{headline}}"}])),
+        422,
+        "template_invalid",
+    ),
     "placeholder in a list of strings": (save(news(body__renditions=["{{headline}}"])), 422, "template_invalid"),
-    "half an asset id": (save(news(body__avatar="ast_{{face}}", variables=variables({"name": "face", "type": "image"}))),
-                         422, "template_invalid"),
+    "half an asset id": (
+        save(news(body__avatar="ast_{{face}}", variables=variables({"name": "face", "type": "image"}))),
+        422,
+        "template_invalid",
+    ),
     "a new version with a placeholder in a number": (resave(news(body__priority="{{p}}")), 422, "template_invalid"),
     # variable names
-    "variable name with spaces": (save(news(variables=variables({"name": "my headline", "type": "text"}))), 422,
-                                  "template_invalid"),
-    "variable name of 10 KB": (save(news(variables=variables({"name": "v" * 10240, "type": "text"}))), 422,
-                               "template_invalid"),
-    "variable name with a NUL": (save(news(variables=variables({"name": "a\x00b", "type": "text"}))), 422,
-                                 "text_invalid_character"),
-    "placeholder with spaces inside": (save(news(body__script="{{ my headline }} {{headline}} {{story}}")), 422,
-                                       "template_invalid"),
-    "variable of an unknown type": (save(news(variables=variables({"name": "x", "type": "hologram"}))), 422,
-                                    "template_invalid"),
+    "variable name with spaces": (
+        save(news(variables=variables({"name": "my headline", "type": "text"}))),
+        422,
+        "template_invalid",
+    ),
+    "variable name of 10 KB": (
+        save(news(variables=variables({"name": "v" * 10240, "type": "text"}))),
+        422,
+        "template_invalid",
+    ),
+    "variable name with a NUL": (
+        save(news(variables=variables({"name": "a\x00b", "type": "text"}))),
+        422,
+        "text_invalid_character",
+    ),
+    "placeholder with spaces inside": (
+        save(news(body__script="{{ my headline }} {{headline}} {{story}}")),
+        422,
+        "template_invalid",
+    ),
+    "variable of an unknown type": (
+        save(news(variables=variables({"name": "x", "type": "hologram"}))),
+        422,
+        "template_invalid",
+    ),
     "variable declared twice": (save(news(variables=variables(NEWS["variables"][0]))), 422, "template_invalid"),
-    "placeholder not declared": (save(news(body__script="{{headline}} {{story}} {{nope}}")), 422,
-                                 "template_variable_unknown"),
-    "variable never used": (save(news(variables=variables({"name": "unused", "type": "text"}))), 422,
-                            "template_variable_unused"),
+    "placeholder not declared": (
+        save(news(body__script="{{headline}} {{story}} {{nope}}")),
+        422,
+        "template_variable_unknown",
+    ),
+    "variable never used": (
+        save(news(variables=variables({"name": "unused", "type": "text"}))),
+        422,
+        "template_variable_unused",
+    ),
     BIG: (lambda c, t: _render_big(c), 422, "template_too_large"),
     # values
     "value for no variable": (render({"headline": "a", "story": "b", "extra": "c"}), 422, "variable_unknown"),
@@ -99,16 +131,22 @@ CASES = {
     "colour of words": (render({"headline": "a", "story": "b", "accent": "blue-ish"}), 422, "variable_type"),
     "voice not in the catalogue": (render({"headline": "a", "story": "b", "voice": "HAL 9000"}), 422, "variable_type"),
     "value that is an object": (render({"headline": {"a": 1}, "story": "b"}), 422, "variable_type"),
-    "headline that overflows its lower third": (render({"headline": "Flooding " * 40, "story": "b"}), 422,
-                                                "text_overflow"),
+    "headline that overflows its lower third": (
+        render({"headline": "Flooding " * 40, "story": "b"}),
+        422,
+        "text_overflow",
+    ),
     # batches
     "CSV header naming no variables": (batch_csv(csv_text(["priority"], [["5"]])), 422, "batch_header_invalid"),
     "CSV header with a typo": (batch_csv(csv_text(["headline", "stroy"], [["a", "b"]])), 422, "batch_header_invalid"),
     "CSV of 1,001 rows": (batch_csv(csv_text(["headline", "story"], [["a", "b"]] * 1001)), 413, "batch_too_large"),
     "JSON of 1,001 rows": (batch_rows(rows(1001)), 413, "batch_too_large"),
     "one bad row in three": (batch_rows([*rows(2), {"headline": "a"}]), 422, "batch_invalid"),
-    "rows from no template": (lambda c, t: c.post("/v1/batches", json={"template_id": "tpl_" + "0" * 26,
-                                                                       "rows": rows(1)}), 404, "template_not_found"),
+    "rows from no template": (
+        lambda c, t: c.post("/v1/batches", json={"template_id": "tpl_" + "0" * 26, "rows": rows(1)}),
+        404,
+        "template_not_found",
+    ),
 }
 
 
@@ -116,8 +154,9 @@ def _render_big(client):
     made = client.post("/v1/templates", json=news(body__script="{{headline}}" * 20_000 + " {{story}}"))
     assert made.status_code == 201, made.get_data(as_text=True)
     template_id = made.get_json()["id"]
-    response = client.post(f"/v1/templates/{template_id}/jobs", json={"variables": {"headline": "x" * 20_000,
-                                                                                    "story": "b"}})
+    response = client.post(
+        f"/v1/templates/{template_id}/jobs", json={"variables": {"headline": "x" * 20_000, "story": "b"}}
+    )
     client.delete(f"/v1/templates/{template_id}")
     return response
 
@@ -143,8 +182,10 @@ def test_a_hostile_template_is_a_4xx_problem_and_stores_nothing(farm, template_i
 
 def test_braces_in_values_stay_literal_on_either_database(farm, template_id):  # noqa: F811
     client = farm[0]
-    response = client.post("/v1/batches", json={"template_id": template_id, "rows": [
-        {"headline": "{{story}}", "story": "{{headline}} {{ nope }} {{"}]})
+    response = client.post(
+        "/v1/batches",
+        json={"template_id": template_id, "rows": [{"headline": "{{story}}", "story": "{{headline}} {{ nope }} {{"}]},
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     job = client.get(f"/v1/jobs/{response.get_json()['job_ids'][0]}").get_json()
     assert job["spec"]["script"] == "{{story}}. {{headline}} {{ nope }} {{"
@@ -164,8 +205,12 @@ def test_a_template_deleted_while_its_batch_runs_leaves_the_jobs_to_finish(farm)
         # each job carries its filled body: the worker needs nothing from the template
         assert sorted(j.spec["script"] for j in jobs) == sorted(f"{r['headline']}. {r['story']}" for r in rows(3))
         assert all(j.status == "queued" and j.spec["template"]["version"] == 1 for j in jobs)
-        assert session.scalar(sa.select(sa.func.count()).select_from(TemplateVersion)
-                              .where(TemplateVersion.template_id == made["id"])) == 1
+        assert (
+            session.scalar(
+                sa.select(sa.func.count()).select_from(TemplateVersion).where(TemplateVersion.template_id == made["id"])
+            )
+            == 1
+        )
     assert client.get(f"/v1/batches/{batch['id']}").get_json()["counts"]["queued"] == 3
 
 
@@ -173,14 +218,23 @@ def test_a_template_deleted_while_its_batch_runs_leaves_the_jobs_to_finish(farm)
 _names = st.sampled_from(["headline", "story", "accent", "voice", "my var", "A", "_x", ""]) | any_text
 _placeholders = st.builds(lambda n: "{{" + n + "}}", _names) | st.sampled_from(["{{", "}}", "{{headline}}x", "{{}}"])
 _strings = st.lists(_placeholders | any_text, max_size=3).map("".join)
-_declared = st.lists(st.fixed_dictionaries({"name": _names, "type": st.sampled_from(
-    ["text", "image", "voice", "color", "hologram"]) | json_scalars}, optional={
-    "required": st.booleans() | json_scalars, "default": _strings | json_scalars}), max_size=4)
-_bodies = st.fixed_dictionaries({"script": _strings, "avatar": st.just("astronaut") | _strings}, optional={
-    "voice": _strings, "canvas": st.just({"width": 1280, "height": 720}) | json_values,
-    "overlays": st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": _strings}), max_size=2),
-    "params": st.fixed_dictionaries({}, optional={"fps": _strings | json_scalars}),
-    "metadata": st.dictionaries(_strings, _strings, max_size=2)})
+_declared = st.lists(
+    st.fixed_dictionaries(
+        {"name": _names, "type": st.sampled_from(["text", "image", "voice", "color", "hologram"]) | json_scalars},
+        optional={"required": st.booleans() | json_scalars, "default": _strings | json_scalars},
+    ),
+    max_size=4,
+)
+_bodies = st.fixed_dictionaries(
+    {"script": _strings, "avatar": st.just("astronaut") | _strings},
+    optional={
+        "voice": _strings,
+        "canvas": st.just({"width": 1280, "height": 720}) | json_values,
+        "overlays": st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": _strings}), max_size=2),
+        "params": st.fixed_dictionaries({}, optional={"fps": _strings | json_scalars}),
+        "metadata": st.dictionaries(_strings, _strings, max_size=2),
+    },
+)
 
 
 @fuzz_settings(30)

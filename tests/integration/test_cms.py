@@ -62,15 +62,21 @@ def test_cms_gets_every_event_once_through_outages_and_polls_cheaply(real_settin
         state["secrets"].append(created.json()["secret"])
 
     shared = {"avatar": "astronaut", "params": {"resolution": 128, "fps": 15}}
-    daily = clients["daily"].post("/v1/batches", json={
-        "template": "Good morning, {{city}}. Today's top story is {{story}}.",
-        "defaults": {**shared, "metadata": {"desk": "daily"}},
-        "jobs": [{"variables": {"city": f"City {i}", "story": f"story number {i}"}} for i in range(N_PER_TENANT)],
-    })
+    daily = clients["daily"].post(
+        "/v1/batches",
+        json={
+            "template": "Good morning, {{city}}. Today's top story is {{story}}.",
+            "defaults": {**shared, "metadata": {"desk": "daily"}},
+            "jobs": [{"variables": {"city": f"City {i}", "story": f"story number {i}"}} for i in range(N_PER_TENANT)],
+        },
+    )
     assert daily.status_code == 201, daily.text
     csv = "script,priority\n" + "".join(f"Weekly bulletin number {i}.,{i % 10}\n" for i in range(N_PER_TENANT))
-    weekly = clients["weekly"].post("/v1/batches", files={"file": ("scripts.csv", csv.encode())},
-                                    data={"defaults": '{"avatar": "astronaut", "params": {"resolution": 128, "fps": 15}}'})
+    weekly = clients["weekly"].post(
+        "/v1/batches",
+        files={"file": ("scripts.csv", csv.encode())},
+        data={"defaults": '{"avatar": "astronaut", "params": {"resolution": 128, "fps": 15}}'},
+    )
     assert weekly.status_code == 201, weekly.text
     batches = {"daily": daily.json(), "weekly": weekly.json()}
     assert all(len(b["job_ids"]) == N_PER_TENANT for b in batches.values())
@@ -106,8 +112,11 @@ def test_cms_gets_every_event_once_through_outages_and_polls_cheaply(real_settin
     assert inbox.rejected == 0 and state["failures"] > 0
 
     # each event once in the inbox; retried deliveries carried the same webhook-id
-    daily_events = [e for e in inbox.events.values() if e["type"] == "job.succeeded"
-                    and e["data"]["id"] in batches["daily"]["job_ids"]]
+    daily_events = [
+        e
+        for e in inbox.events.values()
+        if e["type"] == "job.succeeded" and e["data"]["id"] in batches["daily"]["job_ids"]
+    ]
     assert all(e["data"]["metadata"] == {"desk": "daily"} for e in daily_events)
     assert all(e["data"]["output"]["url"] for e in daily_events)
     log = clients["daily"].get(f"/v1/webhooks/{endpoints['daily']['id']}/deliveries").json()["items"]

@@ -48,7 +48,10 @@ def test_a_draft_is_approved_into_a_final_with_the_same_speech_and_timing(real_s
     assert client.get(f"/v1/jobs/{draft['id']}").json()["final_job_id"] == final["id"]
     assert (final["output"]["width"], final["output"]["height"]) == (256, 256)
 
-    draft_mp4, final_mp4 = download(client, draft, tmp_path / "draft.mp4"), download(client, final, tmp_path / "final.mp4")
+    draft_mp4, final_mp4 = (
+        download(client, draft, tmp_path / "draft.mp4"),
+        download(client, final, tmp_path / "final.mp4"),
+    )
     assert draft["output"]["duration_s"] == pytest.approx(final["output"]["duration_s"], abs=0.001)
     a, b = audio_of(draft_mp4), audio_of(final_mp4)
     assert len(a) == len(b) and np.corrcoef(a, b)[0, 1] > 0.99  # the same speech, to the sample

@@ -41,8 +41,10 @@ def mouth_box(frame: np.ndarray) -> tuple[int, int, int, int]:
 def test_script_to_mp4_over_http_on_real_services(real_settings, farm_factory, tmp_path):
     farm = farm_factory(real_settings)
     client = farm.client(farm.create_key("newsroom"))
-    response = client.post("/v1/jobs", json={"script": SCRIPT, "avatar": "astronaut",
-                                              "params": {"resolution": 256, "fps": 25, "motion_scale": 0}})
+    response = client.post(
+        "/v1/jobs",
+        json={"script": SCRIPT, "avatar": "astronaut", "params": {"resolution": 256, "fps": 25, "motion_scale": 0}},
+    )
     assert response.status_code == 202, response.text
     job = farm.wait_job(client, response.json()["id"], timeout_s=240)
     assert job["status"] == "succeeded", (job, farm.logs("worker-1")[-3000:])
@@ -71,9 +73,9 @@ def test_script_to_mp4_over_http_on_real_services(real_settings, farm_factory, t
     change = np.abs(np.diff(stack, axis=0)).mean(axis=(0, 3))
     x0, y0, x1, y1 = mouth_box(frames[0])
     pad = int(0.6 * (x1 - x0))
-    inside = change[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad]
+    inside = change[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad]
     outside = change.copy()
-    outside[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad] = 0
+    outside[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad] = 0
     assert inside.mean() > 0.5, "the mouth hardly moves"
     assert inside.mean() > 8 * outside.mean(), "movement is not concentrated at the mouth"
 
@@ -83,12 +85,17 @@ def test_script_to_mp4_over_http_on_real_services(real_settings, farm_factory, t
 
         from domain.models import JobEvent
 
-        kinds = session.scalars(sa.select(JobEvent.kind).where(JobEvent.job_id == job["id"]).order_by(JobEvent.id)).all()
+        kinds = session.scalars(
+            sa.select(JobEvent.kind).where(JobEvent.job_id == job["id"]).order_by(JobEvent.id)
+        ).all()
     assert kinds[0] == "created" and kinds[1] == "claimed" and kinds[-1] == "succeeded"
     assert job["attempts"] == 1 and set(job["output"]["files"]) >= {"poster", "captions_vtt", "captions_srt"}
 
     redirect = client.get(f"/v1/jobs/{job['id']}/output", allow_redirects=False)
-    assert redirect.status_code == 302 and requests.get(redirect.headers["Location"], timeout=60).content == video.read_bytes()
+    assert (
+        redirect.status_code == 302
+        and requests.get(redirect.headers["Location"], timeout=60).content == video.read_bytes()
+    )
 
 
 def test_uploaded_narration_skips_tts_and_sets_the_length(real_settings, farm_factory, tmp_path):
@@ -104,12 +111,19 @@ def test_uploaded_narration_skips_tts_and_sets_the_length(real_settings, farm_fa
     assert asset.status_code == 201, asset.text
     assert asset.json()["kind"] == "audio" and abs(asset.json()["info"]["duration_s"] - 3.0) < 0.01
 
-    wrong = client.post("/v1/jobs", json={"audio_asset_id": asset.json()["id"], "avatar": "astronaut",
-                                          "params": {"duration": 5.0}})
+    wrong = client.post(
+        "/v1/jobs", json={"audio_asset_id": asset.json()["id"], "avatar": "astronaut", "params": {"duration": 5.0}}
+    )
     assert wrong.status_code == 422 and wrong.json()["code"] == "duration_mismatch"
 
-    job = client.post("/v1/jobs", json={"audio_asset_id": asset.json()["id"], "avatar": "astronaut",
-                                        "params": {"duration": 3.0, "resolution": 128}}).json()
+    job = client.post(
+        "/v1/jobs",
+        json={
+            "audio_asset_id": asset.json()["id"],
+            "avatar": "astronaut",
+            "params": {"duration": 3.0, "resolution": 128},
+        },
+    ).json()
     job = farm.wait_job(client, job["id"], timeout_s=120)
     assert job["status"] == "succeeded", job
     timings = job["timings"]  # recognising the narration's words runs, and is timed, inside the tts stage

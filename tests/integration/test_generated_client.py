@@ -27,8 +27,12 @@ def generate(spec_url: str, dest: Path) -> subprocess.CompletedProcess:
     config = dest.parent / "openapi-client.yaml"
     config.write_text(f"project_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\npost_hooks: []\n")
     tool = shutil.which("openapi-python-client", path=str(Path(sys.executable).parent)) or "openapi-python-client"
-    return subprocess.run([tool, "generate", "--path", str(spec), "--output-path", str(dest), "--config", str(config),
-                           "--meta", "none"], capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [tool, "generate", "--path", str(spec), "--output-path", str(dest), "--config", str(config), "--meta", "none"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_a_generated_client_submits_polls_and_lists_jobs(real_settings, farm_factory, tmp_path, monkeypatch):
@@ -47,8 +51,9 @@ def test_a_generated_client_submits_polls_and_lists_jobs(real_settings, farm_fac
     listing = importlib.import_module(f"{PACKAGE}.api.jobs.get_v1_jobs")
     client = client_mod.AuthenticatedClient(base_url=farm.url, token=key, raise_on_unexpected_status=True)
 
-    body = models.JobRequest.from_dict({"script": "Hello from a generated client.", "avatar": "astronaut",
-                                        "params": {"resolution": 128, "fps": 25}})
+    body = models.JobRequest.from_dict(
+        {"script": "Hello from a generated client.", "avatar": "astronaut", "params": {"resolution": 128, "fps": 25}}
+    )
     job = submit.sync(client=client, body=body)
     assert isinstance(job, models.Job), job
     assert job.status == models.JobStatus.QUEUED and job.id.startswith("job_")
@@ -98,23 +103,39 @@ def test_a_generated_client_composes_a_job_field_by_field(sqlite_settings, sessi
         submit = importlib.import_module(f"{PACKAGE}.api.jobs.post_v1_jobs")
         client = client_mod.AuthenticatedClient(base_url=base, token=key)
 
-        body = models.JobRequest.from_dict({
-            "canvas": {"width": 1920, "height": 1080}, "output_format": "webm",
-            "captions": {"burn_in": True, "style": "word"},
-            "renditions": [{"canvas": {"width": 1080, "height": 1920}}],
-            "scenes": [{"script": "Good evening.", "avatar": "astronaut",
+        body = models.JobRequest.from_dict(
+            {
+                "canvas": {"width": 1920, "height": 1080},
+                "output_format": "webm",
+                "captions": {"burn_in": True, "style": "word"},
+                "renditions": [{"canvas": {"width": 1080, "height": 1920}}],
+                "scenes": [
+                    {
+                        "script": "Good evening.",
+                        "avatar": "astronaut",
                         "background": {"type": "color", "color": "#1f2937"},
-                        "overlays": [{"type": "text", "text": "Jane Doe", "role": "lower_third", "end": 3.0}]},
-                       {"script": "And now the weather.", "avatar": "cameraman",
-                        "transition": {"type": "crossfade", "duration": 0.5}}]})
+                        "overlays": [{"type": "text", "text": "Jane Doe", "role": "lower_third", "end": 3.0}],
+                    },
+                    {
+                        "script": "And now the weather.",
+                        "avatar": "cameraman",
+                        "transition": {"type": "crossfade", "duration": 0.5},
+                    },
+                ],
+            }
+        )
         assert isinstance(body.scenes[0], models.Scene) and body.canvas.width == 1920
         job = submit.sync(client=client, body=body)
         assert isinstance(job, models.Job), job
         composition = job.spec.to_dict()["composition"]
         assert len(composition["scenes"]) == 2 and composition["renditions"][0]["canvas"]["height"] == 1920
 
-        odd = submit.sync(client=client, body=models.JobRequest.from_dict(
-            {"script": "Hi.", "avatar": "astronaut", "canvas": {"width": 1921, "height": 1080}}))
+        odd = submit.sync(
+            client=client,
+            body=models.JobRequest.from_dict(
+                {"script": "Hi.", "avatar": "astronaut", "canvas": {"width": 1921, "height": 1080}}
+            ),
+        )
         assert isinstance(odd, models.Problem) and odd.code == "canvas_invalid"
     finally:
         server.shutdown()

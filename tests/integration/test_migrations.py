@@ -49,12 +49,21 @@ def _assets_before_purposes_get_theirs(url: str, settings: Settings) -> None:
     """Rows written at revision 0005 (no purpose): images become portraits, audio narration, as they were used."""
     upgrade(settings, "0005")
     with engine_for(url).begin() as conn:
-        conn.execute(sa.text("INSERT INTO tenants (id, name, weight, watermark, may_disable_watermark, created_at) "
-                             "VALUES ('ten_old', 'old', 1, '{}', :no, CURRENT_TIMESTAMP)"), {"no": False})
+        conn.execute(
+            sa.text(
+                "INSERT INTO tenants (id, name, weight, watermark, may_disable_watermark, created_at) "
+                "VALUES ('ten_old', 'old', 1, '{}', :no, CURRENT_TIMESTAMP)"
+            ),
+            {"no": False},
+        )
         for asset_id, kind in (("ast_old_image", "image"), ("ast_old_audio", "audio")):
-            conn.execute(sa.text(
-                "INSERT INTO assets (id, tenant_id, kind, content_type, bytes, sha256, storage_key, info, created_at) "
-                "VALUES (:id, 'ten_old', :kind, 'x', 1, 'x', 'k', '{}', CURRENT_TIMESTAMP)"), {"id": asset_id, "kind": kind})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO assets (id, tenant_id, kind, content_type, bytes, sha256, storage_key, info, created_at) "
+                    "VALUES (:id, 'ten_old', :kind, 'x', 1, 'x', 'k', '{}', CURRENT_TIMESTAMP)"
+                ),
+                {"id": asset_id, "kind": kind},
+            )
     upgrade(settings)
     with engine_for(url).connect() as conn:
         purposes = dict(conn.execute(sa.text("SELECT id, purpose FROM assets ORDER BY id")).all())

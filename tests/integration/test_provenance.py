@@ -15,13 +15,17 @@ from tests.credentials import c2pa_credentials
 
 pytestmark = pytest.mark.integration
 
-SCRIPT = ("Tonight on the programme: the harbour reopens after the storm, the orchestra plays in the park, "
-          "and a new bakery wins the city's bread prize. Stay with us.")
+SCRIPT = (
+    "Tonight on the programme: the harbour reopens after the storm, the orchestra plays in the park, "
+    "and a new bakery wins the city's bread prize. Stay with us."
+)
 
 
 def attack(src, dest, *vf_and_codec: str) -> None:
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(src), *vf_and_codec,
-                    str(dest)], check=True)
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(src), *vf_and_codec, str(dest)],
+        check=True,
+    )
 
 
 def test_farm_output_is_traceable_after_platform_attacks_and_carries_credentials(real_settings, farm_factory, tmp_path):
@@ -30,7 +34,9 @@ def test_farm_output_is_traceable_after_platform_attacks_and_carries_credentials
     chain, key, ca = c2pa_credentials()
     (tmp_path / "chain.pem").write_bytes(chain)
     (tmp_path / "key.pem").write_bytes(key)
-    settings = dataclasses.replace(real_settings, c2pa_cert=str(tmp_path / "chain.pem"), c2pa_key=str(tmp_path / "key.pem"))
+    settings = dataclasses.replace(
+        real_settings, c2pa_cert=str(tmp_path / "chain.pem"), c2pa_key=str(tmp_path / "key.pem")
+    )
     farm = farm_factory(settings)
     owner = farm.client(farm.create_key("owner"))
     stranger = farm.client(farm.create_key("stranger"))
@@ -58,4 +64,7 @@ def test_farm_output_is_traceable_after_platform_attacks_and_carries_credentials
         assert mine["found"] and mine["your_job"] and mine["job_id"] == job["id"], (name, mine)
         with open(clip, "rb") as fh:
             theirs = stranger.post("/v1/verify", files={"file": (clip.name, fh)}).json()
-        assert theirs["found"] and theirs["ours"] and theirs["job_id"] is None and not theirs["your_job"], (name, theirs)
+        assert theirs["found"] and theirs["ours"] and theirs["job_id"] is None and not theirs["your_job"], (
+            name,
+            theirs,
+        )

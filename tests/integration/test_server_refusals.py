@@ -32,8 +32,9 @@ def _problem(response: requests.Response, status: int, code: str) -> dict:
 
 def test_a_request_line_over_4_kb_is_a_414_problem(api):
     base, _, auth = api
-    body = _problem(requests.get(base + "/v1/jobs", params={"cursor": "x" * 5000}, headers=auth, timeout=10),
-                    414, "uri_too_long")
+    body = _problem(
+        requests.get(base + "/v1/jobs", params={"cursor": "x" * 5000}, headers=auth, timeout=10), 414, "uri_too_long"
+    )
     assert "4094 bytes" in body["detail"]
     # just under the limit reaches the app, which refuses the cursor itself
     below = requests.get(base + "/v1/jobs", params={"cursor": "x" * 3000}, headers=auth, timeout=10)
@@ -44,17 +45,23 @@ def test_too_many_headers_and_an_oversized_header_are_431_problems(api):
     base, _, auth = api
     many = dict(auth, **{f"X-Extra-{i}": "1" for i in range(120)})
     _problem(requests.get(base + "/v1/jobs", headers=many, timeout=10), 431, "headers_too_large")
-    _problem(requests.get(base + "/v1/jobs", headers=dict(auth, **{"X-Big": "y" * 9000}), timeout=10),
-             431, "headers_too_large")
+    _problem(
+        requests.get(base + "/v1/jobs", headers=dict(auth, **{"X-Big": "y" * 9000}), timeout=10),
+        431,
+        "headers_too_large",
+    )
 
 
-@pytest.mark.parametrize("raw", [
-    b"NOT A REQUEST\r\n\r\n",
-    b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n",
-    b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n",
-    b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n",
-    b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"NOT A REQUEST\r\n\r\n",
+        b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n",
+        b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n",
+        b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+    ],
+)
 def test_a_request_the_server_cannot_parse_is_a_400_problem(api, raw):
     _, port, _ = api
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:

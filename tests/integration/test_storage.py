@@ -24,8 +24,13 @@ def store(request, tmp_path):
     else:
         weed = request.getfixturevalue("seaweed")
         bucket = request.getfixturevalue("s3_bucket")
-        settings = Settings.from_env({}, data_dir=tmp_path, storage_url=f"s3://{bucket}/{uuid.uuid4().hex[:8]}",
-                                     s3_endpoint_url=weed.endpoint, s3_multipart_threshold_mb=5)
+        settings = Settings.from_env(
+            {},
+            data_dir=tmp_path,
+            storage_url=f"s3://{bucket}/{uuid.uuid4().hex[:8]}",
+            s3_endpoint_url=weed.endpoint,
+            s3_multipart_threshold_mb=5,
+        )
     return open_storage(settings)
 
 
@@ -50,8 +55,9 @@ def test_objects_round_trip_list_and_delete(store, tmp_path):
 
 
 def test_signed_link_serves_the_object_until_it_expires_on_s3(seaweed, s3_bucket, tmp_path):
-    settings = Settings.from_env({}, data_dir=tmp_path, storage_url=f"s3://{s3_bucket}/links",
-                                 s3_endpoint_url=seaweed.endpoint)
+    settings = Settings.from_env(
+        {}, data_dir=tmp_path, storage_url=f"s3://{s3_bucket}/links", s3_endpoint_url=seaweed.endpoint
+    )
     store = open_storage(settings)
     store.put_bytes("x.mp4", b"video", "video/mp4")
     url = store.signed_url("x.mp4", 60, filename="x.mp4")
@@ -60,8 +66,12 @@ def test_signed_link_serves_the_object_until_it_expires_on_s3(seaweed, s3_bucket
 
 
 def test_an_unreachable_s3_is_unavailable_not_a_permanent_error(tmp_path):
-    settings = Settings.from_env({}, data_dir=tmp_path, storage_url="s3://nobody-home",
-                                 s3_endpoint_url=f"http://127.0.0.1:{services.free_port()}")
+    settings = Settings.from_env(
+        {},
+        data_dir=tmp_path,
+        storage_url="s3://nobody-home",
+        s3_endpoint_url=f"http://127.0.0.1:{services.free_port()}",
+    )
     store = open_storage(settings)
     with pytest.raises(StorageUnavailable):
         store.put_bytes("k", b"v")
@@ -72,9 +82,14 @@ def test_an_unreachable_s3_is_unavailable_not_a_permanent_error(tmp_path):
 def test_storage_init_creates_the_bucket(seaweed, tmp_path):
     bucket = f"tf-init-{uuid.uuid4().hex[:8]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TALKFARM_")}
-    env.update(TALKFARM_DATA_DIR=str(tmp_path), TALKFARM_STORAGE_URL=f"s3://{bucket}",
-               TALKFARM_S3_ENDPOINT_URL=seaweed.endpoint)
-    done = subprocess.run([sys.executable, "-m", "cli.main", "storage", "init"], env=env, capture_output=True, text=True)
+    env.update(
+        TALKFARM_DATA_DIR=str(tmp_path),
+        TALKFARM_STORAGE_URL=f"s3://{bucket}",
+        TALKFARM_S3_ENDPOINT_URL=seaweed.endpoint,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "storage", "init"], env=env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     settings = Settings.from_env({}, data_dir=tmp_path, storage_url=f"s3://{bucket}", s3_endpoint_url=seaweed.endpoint)
     open_storage(settings).check()

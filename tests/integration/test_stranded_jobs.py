@@ -35,7 +35,9 @@ def test_a_job_its_only_worker_blocklisted_ends_failed_within_the_limit(real_set
     from media.render.face import analyze_portrait
     from storage import open_storage
 
-    settings = dataclasses.replace(real_settings, pool_empty_fail_after_s=LIMIT_S, job_max_failures=5, log_format="json")
+    settings = dataclasses.replace(
+        real_settings, pool_empty_fail_after_s=LIMIT_S, job_max_failures=5, log_format="json"
+    )
     farm = farm_factory(settings, workers=1, concurrency=1, webhooks=False)
     key = farm.create_key("newsroom")
 
@@ -46,8 +48,15 @@ def test_a_job_its_only_worker_blocklisted_ends_failed_within_the_limit(real_set
     info = {**analyze_portrait(image).to_dict(), "width": 17}
     with farm.sessions() as session, session.begin():
         tenant_id = session.query(Tenant).filter_by(name="newsroom").one().id
-        asset = Asset(tenant_id=tenant_id, kind="image", content_type="image/png", bytes=len(image), sha256="0" * 64,
-                      storage_key=f"assets/{tenant_id}/mismatched", info=info)
+        asset = Asset(
+            tenant_id=tenant_id,
+            kind="image",
+            content_type="image/png",
+            bytes=len(image),
+            sha256="0" * 64,
+            storage_key=f"assets/{tenant_id}/mismatched",
+            info=info,
+        )
         session.add(asset)
         session.flush()
         asset_id = asset.id

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.integration
 
 
 def talkfarm(env, *args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture
@@ -28,8 +29,13 @@ def up(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TALKFARM_")}
     env.update(TALKFARM_DATA_DIR=str(tmp_path / "data"), TALKFARM_API_URL=f"http://127.0.0.1:{port}")
     log = open(tmp_path / "up.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "up", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "up", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
     def healthy():
         try:
@@ -53,8 +59,18 @@ def up(tmp_path):
 def test_up_renders_a_script_with_no_servers(up):
     env, proc, tmp = up
     out = tmp / "hello.mp4"
-    done = talkfarm(env, "submit", "Hello from one machine. No servers were harmed.", "--avatar", "astronaut",
-                    "--param", "resolution=256", "--wait", "--output", str(out))
+    done = talkfarm(
+        env,
+        "submit",
+        "Hello from one machine. No servers were harmed.",
+        "--avatar",
+        "astronaut",
+        "--param",
+        "resolution=256",
+        "--wait",
+        "--output",
+        str(out),
+    )
     assert done.returncode == 0, done.stdout + done.stderr + (tmp / "up.log").read_text()[-3000:]
     assert "succeeded" in done.stdout
     from media.encode.probe import probe_video

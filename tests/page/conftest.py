@@ -18,8 +18,15 @@ from tests.conftest import settings_env
 pytestmark = pytest.mark.integration
 
 CHROMIUM = Path(os.environ.get("TALKFARM_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 #: render settings small enough to keep the browser tests quick
 TINY = {"resolution": "256", "fps": "12"}
 SHORT_SCRIPT = "Hello from the page."
@@ -57,10 +64,16 @@ def page_farm(tmp_path_factory, pg_server, redis_url, seaweed, s3_bucket):
     server, shared_db = redis_url.rsplit("/", 1)
     broker_url = f"{server}/{(int(shared_db) % 15) + 1}"  # the next Redis database, never the shared one
     redis.Redis.from_url(broker_url).flushdb()
-    settings = Settings.from_env({}, data_dir=tmp / "data", database_url=database_url, broker_url=broker_url,
-                                 storage_url=f"s3://{s3_bucket}/{uuid.uuid4().hex[:8]}",
-                                 s3_endpoint_url=seaweed.endpoint, pools=("cpu",),
-                                 webhook_allow_hosts=("127.0.0.1", "localhost"))
+    settings = Settings.from_env(
+        {},
+        data_dir=tmp / "data",
+        database_url=database_url,
+        broker_url=broker_url,
+        storage_url=f"s3://{s3_bucket}/{uuid.uuid4().hex[:8]}",
+        s3_endpoint_url=seaweed.endpoint,
+        pools=("cpu",),
+        webhook_allow_hosts=("127.0.0.1", "localhost"),
+    )
     upgrade(settings)
     farm = Farm(settings, settings_env(settings), tmp / "logs", concurrency=2).start()
     yield farm

@@ -17,8 +17,14 @@ pytestmark = pytest.mark.integration
 def submit_quiet_job(farm, key: str) -> str:
     """A job of another tenant, canceled at once (nothing here needs it rendered)."""
     client = farm.client(key)
-    job = client.post("/v1/jobs", json={"script": "Another tenant's video.", "avatar": "astronaut",
-                                        "params": {k: int(v) for k, v in TINY.items()}}).json()
+    job = client.post(
+        "/v1/jobs",
+        json={
+            "script": "Another tenant's video.",
+            "avatar": "astronaut",
+            "params": {k: int(v) for k, v in TINY.items()},
+        },
+    ).json()
     client.post(f"/v1/jobs/{job['id']}/cancel")
     return job["id"]
 
@@ -143,7 +149,9 @@ def test_the_script_counter_and_the_apis_refusal_next_to_the_script(page_farm, t
     tab.get_by_label("Or pick a preset portrait").select_option("astronaut")
     tab.get_by_role("button", name="Submit").click()
     expect(tab.get_by_label("Script", exact=True)).to_have_attribute("aria-invalid", "true")
-    expect(tab.locator('[data-code="script_too_long"]')).to_have_text(f"The script has {limit + 5} characters; the limit is {limit}.")
+    expect(tab.locator('[data-code="script_too_long"]')).to_have_text(
+        f"The script has {limit + 5} characters; the limit is {limit}."
+    )
     # a script but no portrait: the API's refusal sits by the portrait
     tab.get_by_label("Script", exact=True).fill("Short.")
     tab.get_by_label("Or pick a preset portrait").select_option("")
@@ -173,7 +181,9 @@ def test_cancel_a_running_job_and_retry_it_from_its_page(page_farm, tab):
     sign_in(tab, page_farm, key)
     tab.get_by_role("link", name="New video", exact=True).click()
     # long enough to be caught running: words of its own (no cached speech) at full size; canceled below
-    tab.get_by_label("Script", exact=True).fill(f"The council met today to discuss transport plan {key[-6:]} for the city. " * 12)
+    tab.get_by_label("Script", exact=True).fill(
+        f"The council met today to discuss transport plan {key[-6:]} for the city. " * 12
+    )
     tab.get_by_label("Or pick a preset portrait").select_option("astronaut")
     tab.get_by_label("Draft first", exact=False).uncheck()
     tab.get_by_role("button", name="Submit").click()

@@ -29,12 +29,24 @@ def finished_draft(page_farm, operator_key):
     """A succeeded draft of this tenant's, so the job page shows its video, downloads and approve button."""
     client = page_farm.client(operator_key)
     endpoint = client.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/hook"}).json()
-    batch = client.post("/v1/batches", json={"jobs": [{"script": "One."}, {"script": "Two."}], "defaults": {
-        "avatar": "astronaut", "draft": True, "params": {k: int(v) for k, v in TINY.items()}}}).json()
+    batch = client.post(
+        "/v1/batches",
+        json={
+            "jobs": [{"script": "One."}, {"script": "Two."}],
+            "defaults": {"avatar": "astronaut", "draft": True, "params": {k: int(v) for k, v in TINY.items()}},
+        },
+    ).json()
     for job_id in batch["job_ids"]:
         client.post(f"/v1/jobs/{job_id}/cancel")
-    job = client.post("/v1/jobs", json={"script": SHORT_SCRIPT, "avatar": "astronaut", "draft": True,
-                                        "params": {k: int(v) for k, v in TINY.items()}}).json()
+    job = client.post(
+        "/v1/jobs",
+        json={
+            "script": SHORT_SCRIPT,
+            "avatar": "astronaut",
+            "draft": True,
+            "params": {k: int(v) for k, v in TINY.items()},
+        },
+    ).json()
     done = page_farm.wait_job(client, job["id"], timeout_s=240)
     assert done["status"] == "succeeded", done
     return {"job": done, "endpoint": endpoint, "batch": batch}
@@ -93,9 +105,14 @@ def test_every_page_has_no_axe_violations(page_farm, browser, operator_key, fini
 
         client = page_farm.client(operator_key)
         # long enough to be seen running (its own words, so no cached speech; full size), canceled below
-        running = client.post("/v1/jobs", json={
-            "script": f"The council met today to discuss the {scheme} transport plan for the city. " * 12,
-            "avatar": "astronaut", "params": {"resolution": 512, "fps": 25}}).json()
+        running = client.post(
+            "/v1/jobs",
+            json={
+                "script": f"The council met today to discuss the {scheme} transport plan for the city. " * 12,
+                "avatar": "astronaut",
+                "params": {"resolution": 512, "fps": 25},
+            },
+        ).json()
         tab.goto(f"{base}/jobs/{running['id']}")
         expect(tab.get_by_role("status").filter(has_text="running")).to_have_count(1, timeout=60_000)
         check(tab, "job-running", scheme)

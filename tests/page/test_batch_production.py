@@ -39,7 +39,9 @@ def test_a_producer_designs_saves_and_fills_a_look_from_a_spreadsheet(page_farm,
         tab.get_by_label("A colour").check()
         tab.get_by_label("Lower third", exact=True).fill("Headline here")
         tab.get_by_label("Lower third", exact=True).press("Tab")
-        expect(tab.get_by_role("img", name="The frame as the video will show it, with the presenter at rest")).to_be_visible()
+        expect(
+            tab.get_by_role("img", name="The frame as the video will show it, with the presenter at rest")
+        ).to_be_visible()
 
         # save it as a template: the script, the headline and the voice vary by row
         tab.locator("summary", has_text="Save as template").click()

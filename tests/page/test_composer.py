@@ -24,11 +24,21 @@ PREVIEW = "The frame as the video will show it, with the presenter at rest"
 def newsroom_key(page_farm):
     key = make_key(page_farm, tenant=f"composer-{os.getpid()}")
     client = page_farm.client(key)
-    for title, meta in (("Flood warning for the valley tonight", {"desk": "weather"}),
-                        ("Markets close higher after a quiet week", {"desk": "business"}),
-                        ("Council approves the new transport plan", {"desk": "city"})):
-        job = client.post("/v1/jobs", json={"script": title + ".", "avatar": "astronaut", "metadata": meta,
-                                            "draft": True, "params": {"resolution": 256, "fps": 12}}).json()
+    for title, meta in (
+        ("Flood warning for the valley tonight", {"desk": "weather"}),
+        ("Markets close higher after a quiet week", {"desk": "business"}),
+        ("Council approves the new transport plan", {"desk": "city"}),
+    ):
+        job = client.post(
+            "/v1/jobs",
+            json={
+                "script": title + ".",
+                "avatar": "astronaut",
+                "metadata": meta,
+                "draft": True,
+                "params": {"resolution": 256, "fps": 12},
+            },
+        ).json()
         client.post(f"/v1/jobs/{job['id']}/cancel")
     return key
 
@@ -54,8 +64,10 @@ def focus_by_tab(tab, name: str, limit: int = 60) -> None:
     """Press Tab until the element called ``name`` has the focus (as a keyboard user reaches it)."""
     for _ in range(limit):
         tab.keyboard.press("Tab")
-        if tab.evaluate("document.activeElement && (document.activeElement.textContent.trim() || "
-                        "document.activeElement.labels?.[0]?.textContent.trim() || '')").startswith(name):
+        if tab.evaluate(
+            "document.activeElement && (document.activeElement.textContent.trim() || "
+            "document.activeElement.labels?.[0]?.textContent.trim() || '')"
+        ).startswith(name):
             return
     raise AssertionError(f"{name!r} is not reachable with the Tab key")
 
@@ -124,7 +136,8 @@ def test_the_new_pages_have_no_axe_violations(page_farm, browser, newsroom_key, 
         tab.get_by_label("Size").fill("5")
         tab.get_by_role("button", name="Submit").click()
         expect(tab.locator("#character-error")).to_have_text(
-            "Place the presenter with a size from 0.1 to 2, across and down from −1 to 1.")
+            "Place the presenter with a size from 0.1 to 2, across and down from −1 to 1."
+        )
         check(tab, "composer-refused", scheme)
 
         for width in (768, 390):
@@ -141,14 +154,26 @@ def test_the_new_pages_have_no_axe_violations(page_farm, browser, newsroom_key, 
         check(tab, "jobs-search", scheme)
 
         client = page_farm.client(newsroom_key)
-        made = client.post("/v1/templates", json={
-            "name": f"Night news ({scheme})", "description": "16:9, presenter right, headline bar",
-            "body": {"script": "{{script}}", "avatar": "astronaut", "voice": "{{voice}}",
-                     "canvas": {"width": 1920, "height": 1080}, "background": {"type": "color", "color": "#1f2937"},
-                     "overlays": [{"type": "text", "role": "lower_third", "text": "{{headline}}"}]},
-            "variables": [{"name": "script", "type": "text", "required": True},
-                          {"name": "headline", "type": "text", "required": True, "label": "Headline"},
-                          {"name": "voice", "type": "voice", "required": False, "default": "joe"}]})
+        made = client.post(
+            "/v1/templates",
+            json={
+                "name": f"Night news ({scheme})",
+                "description": "16:9, presenter right, headline bar",
+                "body": {
+                    "script": "{{script}}",
+                    "avatar": "astronaut",
+                    "voice": "{{voice}}",
+                    "canvas": {"width": 1920, "height": 1080},
+                    "background": {"type": "color", "color": "#1f2937"},
+                    "overlays": [{"type": "text", "role": "lower_third", "text": "{{headline}}"}],
+                },
+                "variables": [
+                    {"name": "script", "type": "text", "required": True},
+                    {"name": "headline", "type": "text", "required": True, "label": "Headline"},
+                    {"name": "voice", "type": "voice", "required": False, "default": "joe"},
+                ],
+            },
+        )
         assert made.status_code == 201, made.text
         tab.goto(page_farm.url + "/templates")
         shoot(tab, "templates", scheme)

@@ -30,8 +30,15 @@ def test_webhook_secret_once_rotate_delivery_log_and_redeliver(page_farm, tab):
     assert second_secret.startswith("whsec_") and second_secret != first_secret
 
     client = page_farm.client(key)
-    job = client.post("/v1/jobs", json={"script": "For the CMS.", "avatar": "astronaut", "draft": True,
-                                        "params": {k: int(v) for k, v in TINY.items()}}).json()
+    job = client.post(
+        "/v1/jobs",
+        json={
+            "script": "For the CMS.",
+            "avatar": "astronaut",
+            "draft": True,
+            "params": {k: int(v) for k, v in TINY.items()},
+        },
+    ).json()
     assert page_farm.wait_job(client, job["id"], timeout_s=240)["status"] == "succeeded"
     tab.get_by_role("link", name="http://127.0.0.1:9/cms-hook").click()
     expect(tab.get_by_role("heading", name="Deliveries")).to_be_visible()

@@ -24,11 +24,19 @@ def up_log(tmp_path):
     env.update(TALKFARM_DATA_DIR=str(tmp_path / "data"), TALKFARM_API_URL=f"http://127.0.0.1:{port}")
     log_path = tmp_path / "up.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "up", "--port", str(port)], env=env, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "up", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
-        wait_for(lambda: "Web page:" in log_path.read_text(errors="replace") or proc.poll() is not None, 120,
-                 "talkfarm up to print the page")
+        wait_for(
+            lambda: "Web page:" in log_path.read_text(errors="replace") or proc.poll() is not None,
+            120,
+            "talkfarm up to print the page",
+        )
         assert proc.poll() is None, log_path.read_text()
         yield log_path.read_text(errors="replace"), port
     finally:

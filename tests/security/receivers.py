@@ -58,7 +58,7 @@ def _trickle(conn: socket.socket, receiver: Receiver, every_s: float = 0.05) -> 
     head = b"HTTP/1.1 200 OK\r\nX-Slow: "
     sent = 0
     while True:  # the status line, then one header that never ends
-        conn.sendall(head[sent:sent + 1] if sent < len(head) else b"a")
+        conn.sendall(head[sent : sent + 1] if sent < len(head) else b"a")
         sent += 1
         with receiver.lock:
             receiver.bytes_sent += 1

@@ -27,16 +27,20 @@ def lookups(monkeypatch):
 
 
 def test_hundreds_of_items_to_one_host_resolve_it_once(app, keys, lookups):
-    jobs = [{"script": "Hello.", "avatar": "astronaut", "webhook_url": f"https://cms.example.com/hook/{i}"}
-            for i in range(300)]
+    jobs = [
+        {"script": "Hello.", "avatar": "astronaut", "webhook_url": f"https://cms.example.com/hook/{i}"}
+        for i in range(300)
+    ]
     response = bearer_client(app, keys["alpha"]).post("/v1/batches", json={"jobs": jobs})
     assert response.status_code == 201, response.get_json()
     assert lookups == ["cms.example.com"]
 
 
 def test_a_batch_naming_many_webhook_hosts_is_refused_before_resolving_any(app, keys, lookups):
-    jobs = [{"script": "Hello.", "avatar": "astronaut", "webhook_url": f"https://h{i}.example.com/hook"}
-            for i in range(50)]
-    assert_problem(bearer_client(app, keys["alpha"]).post("/v1/batches", json={"jobs": jobs}),
-                   422, "batch_webhook_hosts_too_many")
+    jobs = [
+        {"script": "Hello.", "avatar": "astronaut", "webhook_url": f"https://h{i}.example.com/hook"} for i in range(50)
+    ]
+    assert_problem(
+        bearer_client(app, keys["alpha"]).post("/v1/batches", json={"jobs": jobs}), 422, "batch_webhook_hosts_too_many"
+    )
     assert lookups == []

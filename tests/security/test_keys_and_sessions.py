@@ -23,12 +23,17 @@ def keys(sessions):
 
     with sessions() as session, session.begin():
         alpha = get_or_create_tenant(session, "alpha")
-        return {"alpha": create_key(session, alpha), "alpha_ops": create_key(session, alpha, "operator"),
-                "ops": create_key(session, get_or_create_tenant(session, "ops"), "operator")}
+        return {
+            "alpha": create_key(session, alpha),
+            "alpha_ops": create_key(session, alpha, "operator"),
+            "ops": create_key(session, get_or_create_tenant(session, "ops"), "operator"),
+        }
 
 
 def _id_of(app, operator_key, key) -> str:
-    return next(k["id"] for k in client(app, operator_key).get("/v1/keys").get_json()["items"] if key.startswith(k["prefix"]))
+    return next(
+        k["id"] for k in client(app, operator_key).get("/v1/keys").get_json()["items"] if key.startswith(k["prefix"])
+    )
 
 
 def test_a_tenant_key_neither_sees_nor_revokes_its_tenants_operator_keys(app, keys):
@@ -48,8 +53,11 @@ def test_an_expired_key_is_refused(app, keys, sessions):
     fresh = made.get_json()["key"]
     assert client(app, fresh).get("/v1/jobs").status_code == 200
     with sessions() as session, session.begin():
-        session.execute(sa.update(ApiKey).where(ApiKey.id == made.get_json()["id"])
-                        .values(expires_at=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            sa.update(ApiKey)
+            .where(ApiKey.id == made.get_json()["id"])
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
     assert_problem(client(app, fresh).get("/v1/jobs"), 401, "invalid_api_key")
 
 
@@ -59,7 +67,9 @@ def test_an_expiry_in_the_past_is_a_422(app, keys):
 
 
 def test_a_minted_key_never_outlives_its_minter_and_cascade_revokes_what_it_minted(app, keys):
-    parent = client(app, keys["alpha"]).post("/v1/keys", json={"expires_at": iso(utcnow() + timedelta(hours=1))}).get_json()
+    parent = (
+        client(app, keys["alpha"]).post("/v1/keys", json={"expires_at": iso(utcnow() + timedelta(hours=1))}).get_json()
+    )
     child = client(app, parent["key"]).post("/v1/keys", json={}).get_json()  # asked for no expiry
     assert child["minted_by"] == parent["id"] and child["expires_at"] == parent["expires_at"]
     grandchild = client(app, child["key"]).post("/v1/keys", json={}).get_json()

@@ -14,8 +14,9 @@ from api.web.session import safe_next
 from domain.config import Settings
 
 
-@pytest.mark.parametrize("path", ["/\t/evil.com", "/\r/evil.com", "/\n/evil.com", "/\\evil.com", "/\\/evil.com",
-                                  "/jobs\x00", "/jobs\x7f"])
+@pytest.mark.parametrize(
+    "path", ["/\t/evil.com", "/\r/evil.com", "/\n/evil.com", "/\\evil.com", "/\\/evil.com", "/jobs\x00", "/jobs\x7f"]
+)
 def test_safe_next_refuses_tab_cr_lf_backslash_and_control_characters(path):
     assert safe_next(path) is None
 
@@ -38,8 +39,10 @@ def test_racing_first_starts_all_read_the_same_whole_secret(tmp_path):
     context = multiprocessing.get_context("fork")
     for round_ in range(15):
         start, out = context.Event(), context.Queue()
-        procs = [context.Process(target=_read_secret, args=(str(tmp_path / f"d{round_}"), "download-signing", start, out))
-                 for _ in range(8)]
+        procs = [
+            context.Process(target=_read_secret, args=(str(tmp_path / f"d{round_}"), "download-signing", start, out))
+            for _ in range(8)
+        ]
         for p in procs:
             p.start()
         start.set()
@@ -75,7 +78,9 @@ def test_webhook_secrets_are_shown_once_and_never_listed(local_app, sessions, mo
     from tasks import webhook_targets
     from tests.unit.api.bearer import client
 
-    monkeypatch.setattr(webhook_targets, "resolve", lambda host, port: [webhook_targets.ipaddress.ip_address("93.184.216.34")])
+    monkeypatch.setattr(
+        webhook_targets, "resolve", lambda host, port: [webhook_targets.ipaddress.ip_address("93.184.216.34")]
+    )
     with sessions() as session, session.begin():
         key = create_key(session, get_or_create_tenant(session, "t"))
     c = client(local_app, key)

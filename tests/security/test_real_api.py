@@ -38,17 +38,25 @@ def _status(pid: int, field: str) -> int:
 def usage(pid: int) -> dict[str, int]:
     """Peak resident memory (MiB, the largest process) and threads (all processes) of the server."""
     pids = _tree(pid)
-    return {"peak_mib": max(_status(p, "VmHWM") for p in pids) // 1024,
-            "threads": sum(_status(p, "Threads") for p in pids)}
+    return {
+        "peak_mib": max(_status(p, "VmHWM") for p in pids) // 1024,
+        "threads": sum(_status(p, "Threads") for p in pids),
+    }
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
     pids: list[int] = []
-    settings = {"TALKFARM_METRICS_KEY": METRICS_KEY, "TALKFARM_METRICS_ALLOW_FROM": "192.0.2.0/24",
-                "TALKFARM_WEBHOOK_ALLOW_HOSTS": "127.0.0.1"}
+    settings = {
+        "TALKFARM_METRICS_KEY": METRICS_KEY,
+        "TALKFARM_METRICS_ALLOW_FROM": "192.0.2.0/24",
+        "TALKFARM_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
+    }
     with lone_api(tmp_path_factory.mktemp("security"), "mallory", processes=1, settings=settings, pids=pids) as (
-            base, _, key):
+        base,
+        _,
+        key,
+    ):
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {key}"
         yield base, session, pids[0]
@@ -58,16 +66,21 @@ def test_a_batch_built_to_expand_to_gigabytes_is_a_422_and_the_server_stays_smal
     base, tenant, pid = api
     before = usage(pid)
     # 500 KB of template and 100 items of 30 KB: 3 GB per item once filled; the body is 3.5 MB
-    body = {"template": "{{a}}" * 100_000, "defaults": {"avatar": "astronaut"},
-            "jobs": [{"variables": {"a": "y" * 30_000}} for _ in range(100)]}
+    body = {
+        "template": "{{a}}" * 100_000,
+        "defaults": {"avatar": "astronaut"},
+        "jobs": [{"variables": {"a": "y" * 30_000}} for _ in range(100)],
+    }
     response = tenant.post(base + "/v1/batches", json=body, timeout=120)
     assert response.status_code == 422, response.text[:300]
     problem = response.json()
     assert problem["code"] == "batch_invalid"
     assert {e["code"] for e in problem["errors"].values()} == {"template_too_large"}
     after = usage(pid)
-    print(f"batch bomb: peak RSS {before['peak_mib']} -> {after['peak_mib']} MiB, "
-          f"threads {before['threads']} -> {after['threads']}")
+    print(
+        f"batch bomb: peak RSS {before['peak_mib']} -> {after['peak_mib']} MiB, "
+        f"threads {before['threads']} -> {after['threads']}"
+    )
     assert after["peak_mib"] - before["peak_mib"] < 300  # parsing a 3.5 MB body, not filling 300 GB
     assert after["threads"] <= before["threads"] + 4
 
@@ -76,8 +89,12 @@ def test_a_csv_upload_built_to_expand_is_refused_the_same_way(api):
     base, tenant, pid = api
     before = usage(pid)
     rows = "a\n" + "\n".join("z" * 30_000 for _ in range(100)) + "\n"
-    response = tenant.post(base + "/v1/batches", files={"file": ("rows.csv", rows.encode())},
-                           data={"template": "{{a}}" * 100_000, "defaults": '{"avatar": "astronaut"}'}, timeout=120)
+    response = tenant.post(
+        base + "/v1/batches",
+        files={"file": ("rows.csv", rows.encode())},
+        data={"template": "{{a}}" * 100_000, "defaults": '{"avatar": "astronaut"}'},
+        timeout=120,
+    )
     assert response.status_code == 422 and response.json()["code"] == "batch_invalid", response.text[:300]
     assert usage(pid)["peak_mib"] - before["peak_mib"] < 300
 
@@ -87,8 +104,10 @@ def test_metrics_need_the_key_from_an_address_the_operator_did_not_allow(api):
     refused = requests.get(base + "/metrics", timeout=10)
     assert refused.status_code == 403 and refused.json()["code"] == "metrics_forbidden"
     before = usage(pid)
-    keyed = [requests.get(base + "/metrics", headers={"Authorization": f"Bearer {METRICS_KEY}"}, timeout=10)
-             for _ in range(200)]
+    keyed = [
+        requests.get(base + "/metrics", headers={"Authorization": f"Bearer {METRICS_KEY}"}, timeout=10)
+        for _ in range(200)
+    ]
     assert all(r.status_code == 200 and "talkfarm_jobs" in r.text for r in keyed)
     assert len({r.text for r in keyed}) == 1  # one computation served them all (within the 5 s interval)
     assert usage(pid)["threads"] <= before["threads"] + 4
@@ -106,8 +125,9 @@ def test_webhook_listing_shows_no_secret(api):
 def test_a_signed_out_page_post_is_redirected_without_its_body_parsed(api):
     base, _, _ = api
     deep = b"[" * 1_500_000 + b"]" * 1_500_000
-    response = requests.post(base + "/jobs/new", data=deep, headers={"Content-Type": "application/json"},
-                             allow_redirects=False, timeout=30)
+    response = requests.post(
+        base + "/jobs/new", data=deep, headers={"Content-Type": "application/json"}, allow_redirects=False, timeout=30
+    )
     assert response.status_code == 303 and "/sign-in" in response.headers["Location"]
 
 
@@ -116,8 +136,12 @@ def test_signing_out_makes_a_stolen_cookie_worthless(api):
     key = tenant.headers["Authorization"].split()[1]
     browser = requests.Session()
     token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get(base + "/sign-in", timeout=10).text).group(1)
-    assert browser.post(base + "/sign-in", data={"api_key": key, "csrf_token": token}, allow_redirects=False,
-                        timeout=10).status_code == 303
+    assert (
+        browser.post(
+            base + "/sign-in", data={"api_key": key, "csrf_token": token}, allow_redirects=False, timeout=10
+        ).status_code
+        == 303
+    )
     thief = requests.Session()
     thief.cookies.set("talkfarm_session", browser.cookies["talkfarm_session"])
     assert thief.get(base + "/jobs", allow_redirects=False, timeout=10).status_code == 200
@@ -129,8 +153,11 @@ def test_signing_out_makes_a_stolen_cookie_worthless(api):
 def test_a_batch_built_to_expand_is_a_422_on_postgresql(real_settings, farm_factory):
     farm = farm_factory(real_settings, workers=0, scheduler=False, webhooks=False)
     client = farm.client(farm.create_key("mallory"))
-    body = {"template": "{{a}}" * 100_000, "defaults": {"avatar": "astronaut"},
-            "jobs": [{"variables": {"a": "y" * 30_000}} for _ in range(20)]}
+    body = {
+        "template": "{{a}}" * 100_000,
+        "defaults": {"avatar": "astronaut"},
+        "jobs": [{"variables": {"a": "y" * 30_000}} for _ in range(20)],
+    }
     response = client.post("/v1/batches", json=body, timeout=120)
     assert response.status_code == 422 and response.json()["code"] == "batch_invalid", response.text[:300]
     assert {e["code"] for e in response.json()["errors"].values()} == {"template_too_large"}
@@ -161,8 +188,11 @@ def test_other_tenants_webhooks_flow_while_one_receiver_trickles(real_settings, 
     with farm.sessions() as session:
         from domain.models import WebhookDelivery
 
-        errors = {d.last_error for d in session.query(WebhookDelivery).filter(WebhookDelivery.url == slow.url)
-                  if d.last_error}
-    assert errors <= {"no_answer: the receiver gave no HTTP answer within 2 s.",
-                      "receiver_unavailable: the last attempts to this receiver got no answer; "
-                      "not tried until its circuit closes (retried on schedule)."}, errors
+        errors = {
+            d.last_error for d in session.query(WebhookDelivery).filter(WebhookDelivery.url == slow.url) if d.last_error
+        }
+    assert errors <= {
+        "no_answer: the receiver gave no HTTP answer within 2 s.",
+        "receiver_unavailable: the last attempts to this receiver got no answer; "
+        "not tried until its circuit closes (retried on schedule).",
+    }, errors

@@ -55,8 +55,11 @@ def client(app, keys):
 
 
 def test_a_json_batch_built_to_expand_to_gigabytes_is_a_422_before_it_allocates(client):
-    body = {"template": "{{a}}" * 100_000, "defaults": {"avatar": "astronaut"},
-            "jobs": [{"variables": {"a": "y" * 30_000}} for _ in range(3)]}
+    body = {
+        "template": "{{a}}" * 100_000,
+        "defaults": {"avatar": "astronaut"},
+        "jobs": [{"variables": {"a": "y" * 30_000}} for _ in range(3)],
+    }
     tracemalloc.start()
     try:
         response = client.post("/v1/batches", json=body)
@@ -70,14 +73,26 @@ def test_a_json_batch_built_to_expand_to_gigabytes_is_a_422_before_it_allocates(
 
 def test_a_csv_upload_built_to_expand_is_refused_the_same_way(client):
     csv_text = "a\n" + "\n".join("z" * 30_000 for _ in range(3)) + "\n"
-    response = client.post("/v1/batches", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(csv_text.encode()), "rows.csv"), "template": "{{a}}" * 100_000,
-        "defaults": '{"avatar": "astronaut"}'})
+    response = client.post(
+        "/v1/batches",
+        content_type="multipart/form-data",
+        data={
+            "file": (io.BytesIO(csv_text.encode()), "rows.csv"),
+            "template": "{{a}}" * 100_000,
+            "defaults": '{"avatar": "astronaut"}',
+        },
+    )
     problem = assert_problem(response, 422, "batch_invalid")
     assert {e["code"] for e in problem["errors"].values()} == {"template_too_large"}
 
 
 def test_a_template_within_bounds_still_fills_each_script(client):
-    response = client.post("/v1/batches", json={"template": "Hello {{name}}.", "defaults": {"avatar": "astronaut"},
-                                                "jobs": [{"variables": {"name": "Ada"}}]})
+    response = client.post(
+        "/v1/batches",
+        json={
+            "template": "Hello {{name}}.",
+            "defaults": {"avatar": "astronaut"},
+            "jobs": [{"variables": {"name": "Ada"}}],
+        },
+    )
     assert response.status_code == 201, response.get_json()

@@ -24,8 +24,9 @@ BODY = b'{"type":"job.succeeded"}'
 
 @pytest.fixture
 def settings(sqlite_settings):
-    return dataclasses.replace(sqlite_settings, webhook_allow_hosts=("127.0.0.1",), webhook_timeout_s=1.0,
-                               webhook_max_response_bytes=65536)
+    return dataclasses.replace(
+        sqlite_settings, webhook_allow_hosts=("127.0.0.1",), webhook_timeout_s=1.0, webhook_max_response_bytes=65536
+    )
 
 
 def _attempt_in_thread(settings, url, join_s=30.0):
@@ -106,7 +107,9 @@ def test_the_circuit_opens_after_failures_in_a_row_and_a_trial_closes_it():
         assert limits.admit("t1 http://a:80") == ReceiverAdmission.GO
         limits.release("t1 http://a:80", answered=False)
     assert limits.admit("t1 http://a:80") == ReceiverAdmission.OPEN
-    assert limits.admit("t2 http://a:80") == ReceiverAdmission.GO  # another tenant's endpoint on the host is not affected
+    assert (
+        limits.admit("t2 http://a:80") == ReceiverAdmission.GO
+    )  # another tenant's endpoint on the host is not affected
     now[0] = 61.0
     assert limits.admit("t1 http://a:80") == ReceiverAdmission.GO  # the one trial
     assert limits.admit("t1 http://a:80") == ReceiverAdmission.OPEN  # while it runs, others still fail fast
@@ -116,7 +119,11 @@ def test_the_circuit_opens_after_failures_in_a_row_and_a_trial_closes_it():
 
 def test_one_receiver_holds_at_most_its_in_flight_limit_of_attempts():
     limits = ReceiverLimits(per_receiver_in_flight=2, failures_to_open=5, cooldown_s=60)
-    assert [limits.admit("t1 http://slow:80") for _ in range(3)] == [ReceiverAdmission.GO, ReceiverAdmission.GO, ReceiverAdmission.BUSY]
+    assert [limits.admit("t1 http://slow:80") for _ in range(3)] == [
+        ReceiverAdmission.GO,
+        ReceiverAdmission.GO,
+        ReceiverAdmission.BUSY,
+    ]
     assert limits.admit("t2 http://fast:80") == ReceiverAdmission.GO
 
 
@@ -125,9 +132,13 @@ def test_an_open_circuit_fails_the_delivery_without_touching_the_network(setting
     and the delivery records an attempt on its schedule."""
     from domain.models import Tenant, WebhookDelivery
 
-    for name, value in (("DATA_DIR", settings.data_dir), ("DATABASE_URL", settings.database_url),
-                        ("WEBHOOK_ALLOW_HOSTS", "127.0.0.1"), ("WEBHOOK_TIMEOUT_S", "0.5"),
-                        ("WEBHOOK_BREAKER_FAILURES", "2")):
+    for name, value in (
+        ("DATA_DIR", settings.data_dir),
+        ("DATABASE_URL", settings.database_url),
+        ("WEBHOOK_ALLOW_HOSTS", "127.0.0.1"),
+        ("WEBHOOK_TIMEOUT_S", "0.5"),
+        ("WEBHOOK_BREAKER_FAILURES", "2"),
+    ):
         monkeypatch.setenv(f"TALKFARM_{name}", str(value))
     monkeypatch.setattr(webhooks, "_limits", None)
     with receiver("silent") as silent:
@@ -137,8 +148,14 @@ def test_an_open_circuit_fails_the_delivery_without_touching_the_network(setting
             session.add(tenant)
             session.flush()
             for i in range(3):
-                d = WebhookDelivery(tenant_id=tenant.id, url=silent.url, event_id=f"m{i}", event_type="job.failed",
-                                    payload={}, status="pending")
+                d = WebhookDelivery(
+                    tenant_id=tenant.id,
+                    url=silent.url,
+                    event_id=f"m{i}",
+                    event_type="job.failed",
+                    payload={},
+                    status="pending",
+                )
                 session.add(d)
                 session.flush()
                 ids.append(d.id)
@@ -156,8 +173,12 @@ def test_the_deliveries_list_does_not_show_how_long_an_attempt_took(settings, se
     (answered at once) and a filtered one (at the deadline) leave the same trace."""
     from domain.models import Tenant, WebhookDelivery
 
-    for name, value in (("DATA_DIR", settings.data_dir), ("DATABASE_URL", settings.database_url),
-                        ("WEBHOOK_ALLOW_HOSTS", "127.0.0.1"), ("WEBHOOK_TIMEOUT_S", "1")):
+    for name, value in (
+        ("DATA_DIR", settings.data_dir),
+        ("DATABASE_URL", settings.database_url),
+        ("WEBHOOK_ALLOW_HOSTS", "127.0.0.1"),
+        ("WEBHOOK_TIMEOUT_S", "1"),
+    ):
         monkeypatch.setenv(f"TALKFARM_{name}", str(value))
     monkeypatch.setattr(webhooks, "_limits", None)
     traces = []
@@ -167,8 +188,9 @@ def test_the_deliveries_list_does_not_show_how_long_an_attempt_took(settings, se
                 tenant = Tenant(name=f"t{len(traces)}", webhook_secret="whsec_" + "c" * 32)
                 session.add(tenant)
                 session.flush()
-                delivery = WebhookDelivery(tenant_id=tenant.id, url=url, event_id="m", event_type="job.failed",
-                                           payload={}, status="pending")
+                delivery = WebhookDelivery(
+                    tenant_id=tenant.id, url=url, event_id="m", event_type="job.failed", payload={}, status="pending"
+                )
                 session.add(delivery)
                 session.flush()
                 delivery_id = delivery.id
@@ -178,8 +200,13 @@ def test_the_deliveries_list_does_not_show_how_long_an_attempt_took(settings, se
                 d = session.get(WebhookDelivery, delivery_id)
                 at = datetime.fromisoformat(d.log[-1]["at"])
                 # logged at the start; the first retry 5 s (±10 % jitter) after it, however long the attempt took
-                traces.append((d.last_error, (at - before).total_seconds() < 0.5,
-                               4.4 <= (d.next_attempt_at - at).total_seconds() <= 5.6))
+                traces.append(
+                    (
+                        d.last_error,
+                        (at - before).total_seconds() < 0.5,
+                        4.4 <= (d.next_attempt_at - at).total_seconds() <= 5.6,
+                    )
+                )
     assert traces[0] == traces[1] == (webhooks.NO_ANSWER.format(deadline=1.0), True, True), traces
 
 
@@ -212,6 +239,7 @@ def test_attempts_leave_no_thread_behind(settings):
             answer, error = _attempt_in_thread(patient, fast.url)
             assert error is None and answer.status_code == 200
         time.sleep(0.5)  # a cancelled watchdog's thread wakes and ends
-        lingering = [t for t in set(threading.enumerate()) - before
-                     if t.is_alive() and getattr(t, "_target", None) is None]  # receivers' threads have a target
+        lingering = [
+            t for t in set(threading.enumerate()) - before if t.is_alive() and getattr(t, "_target", None) is None
+        ]  # receivers' threads have a target
     assert lingering == [], lingering

@@ -44,8 +44,11 @@ def test_project_imports_inside_functions_are_only_lazy_loads_of_heavy_code():
                 for node in ast.walk(func):
                     module = node.module if isinstance(node, ast.ImportFrom) and node.level == 0 else None
                     names = [a.name for a in node.names] if isinstance(node, ast.Import) else [module or ""]
-                    found += [f"{path.relative_to(REPO)}:{node.lineno} {n}" for n in names
-                              if n.split(".")[0] in LAYERS and isinstance(node, ast.Import | ast.ImportFrom)]
+                    found += [
+                        f"{path.relative_to(REPO)}:{node.lineno} {n}"
+                        for n in names
+                        if n.split(".")[0] in LAYERS and isinstance(node, ast.Import | ast.ImportFrom)
+                    ]
     assert len(found) <= ALLOWED_INNER_IMPORTS, "\n".join(found)
 
 

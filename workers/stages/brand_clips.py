@@ -40,8 +40,9 @@ class BrandClips:
     tail_s: float = 0.0
 
 
-def make_brand_clips(attempt: Attempt, cuts: list[Cut], segments: dict[str, list[Path]],
-                     output_format: str) -> BrandClips:
+def make_brand_clips(
+    attempt: Attempt, cuts: list[Cut], segments: dict[str, list[Path]], output_format: str
+) -> BrandClips:
     """The intro and outro segments of every cut (none when the job's kit has no clips)."""
     comp = attempt.spec["composition"]
     clips = BrandClips()
@@ -50,8 +51,7 @@ def make_brand_clips(attempt: Attempt, cuts: list[Cut], segments: dict[str, list
         return clips
     fps = attempt.fps
     codec = choose_video_codec(attempt.services.tag, available_encoders())
-    transparent = output_format != "mp4" and any(
-        s["background"].get("type") == "transparent" for s in comp["scenes"])
+    transparent = output_format != "mp4" and any(s["background"].get("type") == "transparent" for s in comp["scenes"])
     for cut in cuts:
         own = segments[cut.name]
         for part, clip in (("intro", intro), ("outro", outro)):
@@ -74,8 +74,15 @@ def make_brand_clips(attempt: Attempt, cuts: list[Cut], segments: dict[str, list
 
 def _decoded(attempt: Attempt, video: Path, cut: Cut, scratch: Path) -> Background:
     """A video's frames at the cut's size (covering it) and the job's frame rate, read by memory map."""
-    return background_for(_COVER, cut.width, cut.height, portrait_rgb=np.zeros((2, 2, 3), np.uint8),
-                          video_path=video, scratch=scratch, fps=attempt.fps)
+    return background_for(
+        _COVER,
+        cut.width,
+        cut.height,
+        portrait_rgb=np.zeros((2, 2, 3), np.uint8),
+        video_path=video,
+        scratch=scratch,
+        fps=attempt.fps,
+    )
 
 
 def _clip(attempt: Attempt, asset_id: str, cut: Cut, part: str) -> tuple[Background, int]:
@@ -95,18 +102,38 @@ def _fade_frames(transition: dict[str, Any], fps: int, available: int) -> int:
     return max(0, min(available, int(round(float(transition.get("duration") or 0.0) * fps))))
 
 
-def _encode(attempt: Attempt, cut: Cut, frames: Background, count: int, join: np.ndarray, fade: int, part: str,
-            path: Path, output_format: str, transparent: bool, codec: str) -> None:
-    with ComposedEncoder(path, cut.width, cut.height, attempt.fps, output_format=output_format, alpha=transparent,
-                         codec=codec, preset=encoder_preset(attempt)) as encoder:
+def _encode(
+    attempt: Attempt,
+    cut: Cut,
+    frames: Background,
+    count: int,
+    join: np.ndarray,
+    fade: int,
+    part: str,
+    path: Path,
+    output_format: str,
+    transparent: bool,
+    codec: str,
+) -> None:
+    with ComposedEncoder(
+        path,
+        cut.width,
+        cut.height,
+        attempt.fps,
+        output_format=output_format,
+        alpha=transparent,
+        codec=codec,
+        preset=encoder_preset(attempt),
+    ) as encoder:
         for k in range(count):
             frame = np.ascontiguousarray(frames.frame(k)[..., :3])
             # intro: its last `fade` frames move towards the job's first picture; outro: its first from the last
             step = k - (count - fade) + 1 if part == "intro" else fade - k
             if fade and 0 < step <= fade:
                 weight = step / (fade + 1)
-                frame = (frame.astype(np.float32) * (1.0 - weight) + join.astype(np.float32) * weight + 0.5
-                         ).astype(np.uint8)
+                frame = (frame.astype(np.float32) * (1.0 - weight) + join.astype(np.float32) * weight + 0.5).astype(
+                    np.uint8
+                )
             frame = _marked(cut, frame, k)
             if transparent:
                 frame = np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)])

@@ -37,8 +37,9 @@ from workers.stages.segments import segment_key
 log = logging.getLogger(__name__)
 
 
-def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenSegment],
-                     output_format: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def publish_composed(
+    attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenSegment], output_format: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The end of a composed job: join each cut's segments, mix speech and music (ducked), sign what C2PA can sign,
     write poster and captions, upload every cut under the job's keys, and describe them in the output
     (``renditions[]`` for the extra cuts).
@@ -47,8 +48,10 @@ def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenS
     comp = attempt.spec["composition"]
     attempt.report(Stage.ENCODE, 0.0, force=True)
     with clock.timed("encode"):
-        segments = {cut.name: [_fetch_cut_segment(attempt, cut, s.plan.index, output_format) for s in spoken_all]
-                    for cut in cuts}
+        segments = {
+            cut.name: [_fetch_cut_segment(attempt, cut, s.plan.index, output_format) for s in spoken_all]
+            for cut in cuts
+        }
         with clock.timed("brand_clips"):  # the kit's intro and outro, if any, before and after the job's own
             clips = make_brand_clips(attempt, cuts, segments, output_format)
         speech, cues = join_speech(attempt, spoken_all, [_fetch_wav(attempt, s.plan.index) for s in spoken_all])
@@ -58,13 +61,21 @@ def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenS
         if music:
             with clock.timed("music"):
                 source = asset_file(attempt, music["asset_id"], "music", attempt.tmp / "music.src")
-                speech = mix_music(speech, source, attempt.tmp / "mixed.wav", volume=float(music.get("volume", 0.2)),
-                                   ducking=bool(music.get("ducking", True)), fade=float(music.get("fade", 1.0)))
+                speech = mix_music(
+                    speech,
+                    source,
+                    attempt.tmp / "mixed.wav",
+                    volume=float(music.get("volume", 0.2)),
+                    ducking=bool(music.get("ducking", True)),
+                    fade=float(music.get("fade", 1.0)),
+                )
         joined = {}
         for cut in cuts:
             parts = [*clips.before.get(cut.name, []), *segments[cut.name], *clips.after.get(cut.name, [])]
             name = "video" if cut.name == "main" else f"video-{cut.width}x{cut.height}-{cut.name}"
-            joined[cut.name] = join_and_mux(parts, speech, attempt.tmp / f"joined-{name}.{output_format}", output_format)
+            joined[cut.name] = join_and_mux(
+                parts, speech, attempt.tmp / f"joined-{name}.{output_format}", output_format
+            )
         attempt.report(Stage.ENCODE, 1.0)
 
     attempt.report(Stage.WATERMARK, 0.0, force=True)
@@ -90,12 +101,27 @@ def publish_composed(attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenS
             put_output(attempt, key, path, content_type, f"uploading {path.name}")
             if cut.name != "main":
                 info = probe_video(path)
-                renditions.append({"width": info.width, "height": info.height, "key": key, "bytes": info.bytes,
-                                   "sha256": info.sha256, "format": output_format})
+                renditions.append(
+                    {
+                        "width": info.width,
+                        "height": info.height,
+                        "key": key,
+                        "bytes": info.bytes,
+                        "sha256": info.sha256,
+                        "format": output_format,
+                    }
+                )
         stored_files = upload_files(attempt, prefix, files)
     clear_work(attempt)
-    output = describe_output(prefix + main.name, main, stored_files, spoken_all, format=output_format,
-                             content_type=content_type, renditions=renditions)
+    output = describe_output(
+        prefix + main.name,
+        main,
+        stored_files,
+        spoken_all,
+        format=output_format,
+        content_type=content_type,
+        renditions=renditions,
+    )
     return output, stage_timings(attempt)
 
 
@@ -121,7 +147,15 @@ def _sign(attempt: Attempt, src: Path, dest: Path, output_format: str) -> Path:
         return src if src.name == dest.name else src.rename(dest)
     spec = claim.spec
     voice = spec["composition"]["scenes"][0].get("voice") or "narration"
-    sign_mp4(src, dest, cert_pem=Path(settings.c2pa_cert).read_bytes(), key_pem=Path(settings.c2pa_key).read_bytes(),
-             model=spec.get("model", "builtin"), voice=voice, tenant=claim.tenant_id, job_id=claim.job_id,
-             mime="video/quicktime" if output_format == "mov" else "video/mp4")
+    sign_mp4(
+        src,
+        dest,
+        cert_pem=Path(settings.c2pa_cert).read_bytes(),
+        key_pem=Path(settings.c2pa_key).read_bytes(),
+        model=spec.get("model", "builtin"),
+        voice=voice,
+        tenant=claim.tenant_id,
+        job_id=claim.job_id,
+        mime="video/quicktime" if output_format == "mov" else "video/mp4",
+    )
     return dest

@@ -89,19 +89,32 @@ def job_cuts(attempt: Attempt) -> list[Cut]:
     comp = attempt.spec["composition"]
     scenes = comp["scenes"]
     draft = _draft_scale(attempt)
-    cuts = [Cut("main", *_scaled(comp["canvas"], draft), [s["character"] for s in scenes],
-                with_font_file(attempt, comp["captions"]))]
+    cuts = [
+        Cut(
+            "main",
+            *_scaled(comp["canvas"], draft),
+            [s["character"] for s in scenes],
+            with_font_file(attempt, comp["captions"]),
+        )
+    ]
     for n, rendition in enumerate(comp.get("renditions") or [], start=1):
         characters = [rendition.get("character") or s["character"] for s in scenes]
-        cuts.append(Cut(f"r{n}", *_scaled(rendition["canvas"], draft), characters,
-                        with_font_file(attempt, rendition.get("captions") or comp["captions"])))
+        cuts.append(
+            Cut(
+                f"r{n}",
+                *_scaled(rendition["canvas"], draft),
+                characters,
+                with_font_file(attempt, rendition.get("captions") or comp["captions"]),
+            )
+        )
     key = watermark_key(attempt.settings)
     claim = attempt.claim
     payload = Payload(job_code=claim.wm_code or 0, tenant_code=tenant_code(claim.tenant_id, key))
     for cut in cuts:
         if attempt.spec.get("draft"):
-            cut.draft_mark = VisibleWatermark(text=DRAFT_LABEL, position="top-left", size=0.12,
-                                              opacity=0.85).overlay_for(cut.width, cut.height)
+            cut.draft_mark = VisibleWatermark(
+                text=DRAFT_LABEL, position="top-left", size=0.12, opacity=0.85
+            ).overlay_for(cut.width, cut.height)
         cut.visible = visible_overlay(attempt, cut.width, cut.height)
         cut.invisible = InvisibleWatermark(key).embedder(payload, cut.width, cut.height, attempt.fps)
     return cuts
@@ -142,10 +155,17 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
     for cut, box in zip(cuts, boxes):
         character = cut.characters[scene.index]
         layers = [_layer(attempt, overlay, cut) for overlay in scene.composition.get("overlays") or []]
-        scene.compositors.append(SceneCompositor(
-            width=cut.width, height=cut.height, background=_background(attempt, background, rgb, cut, decoded),
-            box=box, matting=bool(character.get("matting")), circle_background=character.get("circle_background") or "#ffffff",
-            layers=layers))
+        scene.compositors.append(
+            SceneCompositor(
+                width=cut.width,
+                height=cut.height,
+                background=_background(attempt, background, rgb, cut, decoded),
+                box=box,
+                matting=bool(character.get("matting")),
+                circle_background=character.get("circle_background") or "#ffffff",
+                layers=layers,
+            )
+        )
 
 
 def portrait_matte_cached(attempt: Attempt, avatar: dict[str, Any], portrait: Portrait, rgb: np.ndarray) -> np.ndarray:
@@ -206,25 +226,33 @@ def with_font_file(attempt: Attempt, style: dict[str, Any]) -> dict[str, Any]:
 
 def _layer(attempt: Attempt, overlay: dict[str, Any], cut: Cut) -> Any:
     if overlay["type"] == "text":
-        return text_layer(with_font_file(attempt, overlay), cut.width, cut.height,
-                          caption_band(cut.captions, cut.width, cut.height))
+        return text_layer(
+            with_font_file(attempt, overlay), cut.width, cut.height, caption_band(cut.captions, cut.width, cut.height)
+        )
     return image_layer(overlay, asset_bytes(attempt, overlay["asset_id"], "overlay image"), cut.width, cut.height)
 
 
-def _background(attempt: Attempt, spec: dict[str, Any], rgb: np.ndarray, cut: Cut,
-                decoded: dict[str, Background]) -> Background:
+def _background(
+    attempt: Attempt, spec: dict[str, Any], rgb: np.ndarray, cut: Cut, decoded: dict[str, Background]
+) -> Background:
     kind = spec.get("type", "portrait")
     if kind == "image":
-        return background_for(spec, cut.width, cut.height, portrait_rgb=rgb,
-                              asset_bytes=asset_bytes(attempt, spec["asset_id"], "background image"))
+        return background_for(
+            spec,
+            cut.width,
+            cut.height,
+            portrait_rgb=rgb,
+            asset_bytes=asset_bytes(attempt, spec["asset_id"], "background image"),
+        )
     if kind == "video":
         # decoded once per job and canvas: scenes sharing a video and canvas share the decode
         source = asset_file(attempt, spec["asset_id"], "background video", attempt.tmp / f"bg-{spec['asset_id']}")
         scratch = attempt.tmp / f"bg-{spec['asset_id']}-{cut.width}x{cut.height}-{spec.get('fit')}.rgb"
         cached = decoded.get(scratch.name)
         if cached is None:
-            cached = background_for(spec, cut.width, cut.height, portrait_rgb=rgb, video_path=source, scratch=scratch,
-                                    fps=attempt.fps)
+            cached = background_for(
+                spec, cut.width, cut.height, portrait_rgb=rgb, video_path=source, scratch=scratch, fps=attempt.fps
+            )
             decoded[scratch.name] = cached
         return cached.playing(spec.get("play") or "loop")
     return background_for(spec, cut.width, cut.height, portrait_rgb=rgb)

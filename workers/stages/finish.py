@@ -75,7 +75,8 @@ def join_speech(attempt: Attempt, spoken_all: list[SpokenSegment], wavs: list[Pa
 def write_extras(attempt: Attempt, video: Path, cues: list[Cue]) -> dict[str, dict[str, Any]]:
     """The files that go beside a video: its poster, and its captions as VTT and SRT when it speaks words."""
     files: dict[str, dict[str, Any]] = {
-        "poster": {"path": write_poster(video, attempt.tmp / "poster.jpg"), "content_type": "image/jpeg"}}
+        "poster": {"path": write_poster(video, attempt.tmp / "poster.jpg"), "content_type": "image/jpeg"}
+    }
     if cues:
         vtt, srt = attempt.tmp / "captions.vtt", attempt.tmp / "captions.srt"
         write_captions(cues, vtt, srt)
@@ -89,6 +90,7 @@ def put_output(attempt: Attempt, key: str, path: Path, content_type: str, what: 
     attempt frozen past its lease cannot overwrite the video of the attempt that took the job over."""
 
     def put() -> None:
+        """Check the lease, then write: a stale attempt raises before touching the key."""
         attempt.check()
         attempt.storage.put_file(key, path, content_type)
 
@@ -100,8 +102,9 @@ def upload_files(attempt: Attempt, prefix: str, files: dict[str, dict[str, Any]]
     stored = {}
     for name, meta in files.items():
         key = prefix + Path(meta["path"]).name
-        attempt.storage_call(functools.partial(attempt.storage.put_file, key, meta["path"], meta["content_type"]),
-                             f"uploading {name}")
+        attempt.storage_call(
+            functools.partial(attempt.storage.put_file, key, meta["path"], meta["content_type"]), f"uploading {name}"
+        )
         stored[name] = {"key": key, "content_type": meta["content_type"], "bytes": Path(meta["path"]).stat().st_size}
     return stored
 
@@ -114,15 +117,26 @@ def clear_work(attempt: Attempt) -> None:
         log.warning("could not clear %s", attempt.work_prefix, exc_info=True)
 
 
-def describe_output(key: str, video: Path, stored: dict[str, dict[str, Any]], spoken_all: list[SpokenSegment],
-                    **extra: Any) -> dict[str, Any]:
+def describe_output(
+    key: str, video: Path, stored: dict[str, dict[str, Any]], spoken_all: list[SpokenSegment], **extra: Any
+) -> dict[str, Any]:
     """The job's ``output`` document: what the stored video is (read back from the file, not assumed),
     its files, and how its speech was timed."""
     info = probe_video(video)
-    return {"key": key, "duration_s": round(info.duration_s, 3), "width": info.width, "height": info.height,
-            "fps": info.fps, "bytes": info.bytes, "sha256": info.sha256, "video_codec": info.video_codec,
-            "audio_codec": info.audio_codec, **extra, "files": stored,
-            "timing": timing_summary([s.phones for s in spoken_all if s.phones is not None])}
+    return {
+        "key": key,
+        "duration_s": round(info.duration_s, 3),
+        "width": info.width,
+        "height": info.height,
+        "fps": info.fps,
+        "bytes": info.bytes,
+        "sha256": info.sha256,
+        "video_codec": info.video_codec,
+        "audio_codec": info.audio_codec,
+        **extra,
+        "files": stored,
+        "timing": timing_summary([s.phones for s in spoken_all if s.phones is not None]),
+    }
 
 
 def stage_timings(attempt: Attempt) -> dict[str, float]:
@@ -138,7 +152,14 @@ def sign_credentials(attempt: Attempt, src: Path, dest: Path) -> Path:
     if not (settings.c2pa_cert and settings.c2pa_key):
         return src
     spec = claim.spec
-    sign_mp4(src, dest, cert_pem=Path(settings.c2pa_cert).read_bytes(), key_pem=Path(settings.c2pa_key).read_bytes(),
-             model=spec.get("model", "builtin"), voice=spec.get("voice") or "narration", tenant=claim.tenant_id,
-             job_id=claim.job_id)
+    sign_mp4(
+        src,
+        dest,
+        cert_pem=Path(settings.c2pa_cert).read_bytes(),
+        key_pem=Path(settings.c2pa_key).read_bytes(),
+        model=spec.get("model", "builtin"),
+        voice=spec.get("voice") or "narration",
+        tenant=claim.tenant_id,
+        job_id=claim.job_id,
+    )
     return dest

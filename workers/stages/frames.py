@@ -53,14 +53,29 @@ class FrameSource:
         key = watermark_key(attempt.settings)
         payload = Payload(job_code=claim.wm_code or 0, tenant_code=tenant_code(claim.tenant_id, key))
         invisible = InvisibleWatermark(key).embedder(payload, size, size, attempt.fps)
-        return cls(renderer=renderer, prepared=prepared, params=params, visible=visible_overlay(attempt, size),
-                   invisible=invisible, width=size, height=size,
-                   codec=choose_video_codec(attempt.services.tag, available_encoders()),
-                   preset=draft["preset"] if draft else "veryfast", output_fps=attempt.fps, drawn_fps=int(params["fps"]),
-                   draft_mark=draft_overlay(size) if draft else None)
+        return cls(
+            renderer=renderer,
+            prepared=prepared,
+            params=params,
+            visible=visible_overlay(attempt, size),
+            invisible=invisible,
+            width=size,
+            height=size,
+            codec=choose_video_codec(attempt.services.tag, available_encoders()),
+            preset=draft["preset"] if draft else "veryfast",
+            output_fps=attempt.fps,
+            drawn_fps=int(params["fps"]),
+            draft_mark=draft_overlay(size) if draft else None,
+        )
 
-    def frames(self, samples: np.ndarray, sample_rate: int, first_frame: int, clock: StageClock,
-               phones: PhoneTrack | None = None) -> Generator[np.ndarray, None, None]:
+    def frames(
+        self,
+        samples: np.ndarray,
+        sample_rate: int,
+        first_frame: int,
+        clock: StageClock,
+        phones: PhoneTrack | None = None,
+    ) -> Generator[np.ndarray, None, None]:
         """The segment's frames, watermarked, from ``first_frame`` on: drawn by the renderer, or, for a draft, drawn
         less often and held.
         """
@@ -68,16 +83,18 @@ class FrameSource:
             return self._held_frames(samples, sample_rate, first_frame, clock, phones)
         return self._drawn_frames(samples, sample_rate, first_frame, clock, phones)
 
-    def _held_frames(self, samples: np.ndarray, sample_rate: int, first_frame: int, clock: StageClock,
-                     phones: PhoneTrack | None) -> Generator[np.ndarray, None, None]:
+    def _held_frames(
+        self, samples: np.ndarray, sample_rate: int, first_frame: int, clock: StageClock, phones: PhoneTrack | None
+    ) -> Generator[np.ndarray, None, None]:
         """A draft's frames at the file's rate: each drawn frame held until the next one is due;
         the DRAFT mark and the visible mark once per drawn frame, the invisible payload on every frame."""
         output_frames = frames_for(len(samples), sample_rate, self.output_fps)
         # the model rounds its frame count; trailing silence up to the frames the holds need makes it draw them all
         wanted = samples_for(drawn_frames(output_frames, self.output_fps, self.drawn_fps), sample_rate, self.drawn_fps)
         audio = np.concatenate([samples, np.zeros(max(0, wanted - len(samples)), dtype=samples.dtype)])
-        drawn = self._drawn_frames(audio, sample_rate, held_frame(first_frame, self.output_fps, self.drawn_fps),
-                                   clock, phones, invisible=False)
+        drawn = self._drawn_frames(
+            audio, sample_rate, held_frame(first_frame, self.output_fps, self.drawn_fps), clock, phones, invisible=False
+        )
         shown, shown_index = None, -1
         try:
             for j in range(output_frames):
@@ -88,7 +105,9 @@ class FrameSource:
                         break
                     shown, shown_index = self.draft_mark.apply(frame), shown_index + 1
                 if shown is None:
-                    raise JobFailure("render_failed", f"the model drew no frame for a {output_frames}-frame draft segment")
+                    raise JobFailure(
+                        "render_failed", f"the model drew no frame for a {output_frames}-frame draft segment"
+                    )
                 t, c = time.perf_counter(), time.thread_time()
                 out = self.invisible.apply(shown, first_frame + j)
                 clock.add("watermark", time.perf_counter() - t)
@@ -97,8 +116,16 @@ class FrameSource:
         finally:
             drawn.close()
 
-    def _drawn_frames(self, samples: np.ndarray, sample_rate: int, first_frame: int, clock: StageClock,
-                      phones: PhoneTrack | None = None, *, invisible: bool = True) -> Generator[np.ndarray, None, None]:
+    def _drawn_frames(
+        self,
+        samples: np.ndarray,
+        sample_rate: int,
+        first_frame: int,
+        clock: StageClock,
+        phones: PhoneTrack | None = None,
+        *,
+        invisible: bool = True,
+    ) -> Generator[np.ndarray, None, None]:
         index = first_frame
         stream = self.renderer.render(self.prepared, samples, sample_rate, self.params, first_frame, phones=phones)
         try:
@@ -142,8 +169,11 @@ def visible_overlay(attempt: Attempt, size: int, height: int | None = None) -> A
         if key is not None:
             logo = attempt.storage_call(lambda: attempt.storage.get_bytes(key), "reading the logo")
     opacity = options.get("opacity")
-    mark = VisibleWatermark(text=options.get("text") or settings.watermark_text, logo_png=logo,
-                            position=options.get("position") or settings.watermark_position,
-                            size=options.get("size") or 0.05,
-                            opacity=float(settings.watermark_opacity if opacity is None else opacity))
+    mark = VisibleWatermark(
+        text=options.get("text") or settings.watermark_text,
+        logo_png=logo,
+        position=options.get("position") or settings.watermark_position,
+        size=options.get("size") or 0.05,
+        opacity=float(settings.watermark_opacity if opacity is None else opacity),
+    )
     return mark.overlay_for(size, size if height is None else height)

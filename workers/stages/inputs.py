@@ -78,8 +78,9 @@ def plan_segments(attempt: Attempt, spec: dict | None = None) -> tuple[list[Segm
     return [SegmentPlan(i, [], (start, end)) for i, (start, end) in enumerate(cuts)], timing
 
 
-def speak_segment(attempt: Attempt, plan: SegmentPlan, audio: NarrationTiming | None,
-                  spec: dict | None = None) -> SpokenSegment:
+def speak_segment(
+    attempt: Attempt, plan: SegmentPlan, audio: NarrationTiming | None, spec: dict | None = None
+) -> SpokenSegment:
     """One segment's speech, padded to whole frames, with its caption cues and
     its phones (times from the segment's first sample; padding is silence).
     ``spec``: a composed job's scene instead of the job's."""

@@ -33,8 +33,9 @@ def segment_paths(attempt: Attempt, index: int) -> tuple[Path, Path]:
     return attempt.tmp / f"seg-{index:04d}.mp4", attempt.tmp / f"seg-{index:04d}.wav"
 
 
-def render_segment(attempt: Attempt, source: FrameSource, spoken: SpokenSegment, first_frame: int,
-                   total_segments: int) -> None:
+def render_segment(
+    attempt: Attempt, source: FrameSource, spoken: SpokenSegment, first_frame: int, total_segments: int
+) -> None:
     """Render, encode and store one segment, then record it (fenced) so a later attempt resumes after it. A segment is
     the unit of loss when a worker dies or drains.
     """
@@ -43,8 +44,12 @@ def render_segment(attempt: Attempt, source: FrameSource, spoken: SpokenSegment,
     frames_done = 0
     started = time.perf_counter()
     frames = source.frames(spoken.samples, spoken.sample_rate, first_frame, attempt.clock, spoken.phones)
-    with SegmentEncoder(video_path, source.width, source.height, attempt.fps, codec=source.codec,
-                        preset=source.preset) as encoder, contextlib.closing(frames):
+    with (
+        SegmentEncoder(
+            video_path, source.width, source.height, attempt.fps, codec=source.codec, preset=source.preset
+        ) as encoder,
+        contextlib.closing(frames),
+    ):
         for frame in frames:
             encoder.write(frame)
             frames_done += 1
@@ -62,9 +67,12 @@ def render_segment(attempt: Attempt, source: FrameSource, spoken: SpokenSegment,
     with attempt.clock.timed("segment_store"):
         attempt.storage_call(lambda: storage.put_file(key + ".mp4", video_path, "video/mp4"), "storing a segment")
         attempt.storage_call(lambda: storage.put_file(key + ".wav", wav_path, "audio/wav"), "storing a segment")
-        attempt.storage_call(lambda: storage.put_bytes(
-            key + ".json", json.dumps({"cues": spoken.cues, "frames": spoken.frames}).encode(), "application/json"),
-            "storing a segment")
+        attempt.storage_call(
+            lambda: storage.put_bytes(
+                key + ".json", json.dumps({"cues": spoken.cues, "frames": spoken.frames}).encode(), "application/json"
+            ),
+            "storing a segment",
+        )
     attempt.transaction(lambda s: _record_segment_once(s, attempt, index, key, spoken))
 
 

@@ -40,15 +40,33 @@ class BuiltinMouth:
     def mouth_box(self, region: MouthRegion) -> tuple[int, int, int, int]:
         return region.left, region.top, region.left + region.size, region.top + region.size
 
-    def plan(self, region: MouthRegion, audio: np.ndarray, sample_rate: int, params: dict[str, Any], n_frames: int,
-             shift_frames: int, phones: PhoneTrack | None = None) -> VisemeTrack:
+    def plan(
+        self,
+        region: MouthRegion,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: dict[str, Any],
+        n_frames: int,
+        shift_frames: int,
+        phones: PhoneTrack | None = None,
+    ) -> VisemeTrack:
         loud = mouth_track(
-            audio, sample_rate, params["fps"], n_frames,
-            dynamic_scale=1.0, smooth_motion=params["smooth_motion"],
+            audio,
+            sample_rate,
+            params["fps"],
+            n_frames,
+            dynamic_scale=1.0,
+            smooth_motion=params["smooth_motion"],
         )
         if phones is not None and phones.phones:
-            track = viseme_track(phones, params["fps"], n_frames, loudness=loud.open, audio_rest=loud.rest,
-                                 dynamic_scale=params["dynamic_scale"])
+            track = viseme_track(
+                phones,
+                params["fps"],
+                n_frames,
+                loudness=loud.open,
+                audio_rest=loud.rest,
+                dynamic_scale=params["dynamic_scale"],
+            )
         else:
             scale = params["dynamic_scale"]
             rest = loud.rest | (scale == 0.0)
@@ -59,8 +77,9 @@ class BuiltinMouth:
             track = VisemeTrack(controls, rest, ("sil",) * n_frames)
         return track.shifted(shift_frames)
 
-    def draw(self, region: MouthRegion, canvas: np.ndarray, track: VisemeTrack, frames: np.ndarray,
-             runner: BatchRunner) -> list[Patch | None]:
+    def draw(
+        self, region: MouthRegion, canvas: np.ndarray, track: VisemeTrack, frames: np.ndarray, runner: BatchRunner
+    ) -> list[Patch | None]:
         patches: list[Patch | None] = [None] * len(frames)
         animation = {name: values[frames] for name, values in track.controls.items()}
         rows = region.controls(**animation)
@@ -69,7 +88,7 @@ class BuiltinMouth:
             return patches
         (fields,) = runner.run(self.batch_key, self.model, {"controls": rows[moving]})
         applier = self._applier(region.size)
-        pixels = canvas[region.top:region.top + region.size, region.left:region.left + region.size]
+        pixels = canvas[region.top : region.top + region.size, region.left : region.left + region.size]
         for j, field in zip(moving, fields):
             changed = applier.apply(pixels, field, region.interior, region.face_mask, rows[j])
             if changed is not None:

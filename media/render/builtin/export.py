@@ -24,10 +24,28 @@ OPSET = 17
 
 def example_controls(n: int = 2) -> torch.Tensor:
     values = {
-        "jaw": 0.6, "width": 0.2, "close": 0.0, "tuck": 0.0, "tongue": 0.3, "teeth": 0.5,
-        "mouth_x": 96.0, "mouth_y": 70.0, "cos_roll": 1.0, "sin_roll": 0.0, "half_width": 40.0,
-        "lower_curve": -0.004, "rest_gap": 3.0, "upper_teeth": 2.0, "own_teeth": 0.0, "chin": 70.0, "jaw_curve": 0.004,
-        "chin_falloff": 25.0, "nose": -35.0, "hinge_reach": 110.0, "lip_band": 30.0, "grid_step": 4.0,
+        "jaw": 0.6,
+        "width": 0.2,
+        "close": 0.0,
+        "tuck": 0.0,
+        "tongue": 0.3,
+        "teeth": 0.5,
+        "mouth_x": 96.0,
+        "mouth_y": 70.0,
+        "cos_roll": 1.0,
+        "sin_roll": 0.0,
+        "half_width": 40.0,
+        "lower_curve": -0.004,
+        "rest_gap": 3.0,
+        "upper_teeth": 2.0,
+        "own_teeth": 0.0,
+        "chin": 70.0,
+        "jaw_curve": 0.004,
+        "chin_falloff": 25.0,
+        "nose": -35.0,
+        "hinge_reach": 110.0,
+        "lip_band": 30.0,
+        "grid_step": 4.0,
     }
     row = torch.tensor([values[name] for name in ctl.CONTROL_NAMES], dtype=torch.float32)
     return row.repeat(n, 1)

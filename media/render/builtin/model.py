@@ -159,7 +159,9 @@ class MouthMotion(nn.Module):
         disp_x = lx * stretch * _rounded(lx / (1.8 * hw)) * lip_band
 
         # Nothing in the outer ring of the region may move.
-        ramp = torch.clamp(cells / FEATHER_CELLS, 0.0, 1.0) * torch.clamp((GRID - 1.0 - cells) / FEATHER_CELLS, 0.0, 1.0)
+        ramp = torch.clamp(cells / FEATHER_CELLS, 0.0, 1.0) * torch.clamp(
+            (GRID - 1.0 - cells) / FEATHER_CELLS, 0.0, 1.0
+        )
         feather = ramp.reshape(1, -1, 1) * ramp.reshape(1, 1, -1)
 
         teeth_line = lip_line + c["upper_teeth"]
@@ -173,7 +175,8 @@ class MouthMotion(nn.Module):
             "above_upper_teeth": teeth_line - ly,
             "below_lower_teeth": ly - (teeth_line - OVERBITE * hw + drop),
             "teeth_strength": _bump(lx / (TEETH_HALF_WIDTH * hw)),
-            "below_tongue": ly - (bottom - (TONGUE_REST + (TONGUE_RAISED - TONGUE_REST) * c["tongue"]) * (bottom - top)),
+            "below_tongue": ly
+            - (bottom - (TONGUE_REST + (TONGUE_RAISED - TONGUE_REST) * c["tongue"]) * (bottom - top)),
             "shade": 0.75 + 0.25 * (1.0 - lips),
             "across": lx / hw,
             # The portrait's own teeth show only within the (rounded lips') opening.
@@ -181,7 +184,8 @@ class MouthMotion(nn.Module):
             "upper_shift_y": (disp_x * sin + upper_field * cos) * feather,
             "lower_shift_x": (disp_x * cos - lower_field * sin) * feather,
             "lower_shift_y": (disp_x * sin + lower_field * cos) * feather,
-            "below_upper_rest": c["own_teeth"] * (ly - upper_line) - (1.0 - c["own_teeth"]) * 1000.0
+            "below_upper_rest": c["own_teeth"] * (ly - upper_line)
+            - (1.0 - c["own_teeth"]) * 1000.0
             - 1000.0 * torch.clamp((torch.abs(lx) - 0.8 * hw * (1.0 - 0.35 * rounding)) / (0.1 * hw), 0.0, 1.0),
         }
         return torch.stack([fields[name] for name in FIELD_NAMES], dim=-1)

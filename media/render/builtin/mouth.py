@@ -38,7 +38,29 @@ SEAM = 0.03
 REGION_SLACK = 0.06
 #: mesh landmarks: the hinge axis's ends (in front of the ears) and the lower face, whose depth shapes the jaw's drop
 HINGE_POINTS = (234, 454)
-LOWER_FACE_POINTS = (152, 148, 176, 149, 150, 136, 172, 377, 400, 378, 379, 365, 397, 18, 200, 199, 175, 83, 313, 32, 262)
+LOWER_FACE_POINTS = (
+    152,
+    148,
+    176,
+    149,
+    150,
+    136,
+    172,
+    377,
+    400,
+    378,
+    379,
+    365,
+    397,
+    18,
+    200,
+    199,
+    175,
+    83,
+    313,
+    32,
+    262,
+)
 #: the jaw's outline below the mouth (face-outline indices into FACE_OUTLINE order is not needed: mesh ids)
 JAW_OUTLINE_POINTS = (152, 148, 176, 149, 150, 136, 172, 58, 377, 400, 378, 379, 365, 397, 288)
 
@@ -64,6 +86,7 @@ class MouthRegion:
 
 def locate_mouth(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray) -> MouthRegion:
     """The square region the built-in model re-renders, and its geometry controls."""
+
     def point(name: str) -> np.ndarray:
         return to_canvas(info.points[name])
 
@@ -103,8 +126,8 @@ def locate_mouth(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray) ->
         jaw_curve = float((x2 * (chin - outline[:, 1])).sum() / max((x2 * x2).sum(), 1e-6))
         hinge_reach = _hinge_reach(mesh, local, to_canvas, chin)
     else:
-        jaw_curve, hinge_reach = 0.5 * chin / jaw_span ** 2, 1.3 * jaw_span
-    jaw_curve = float(np.clip(jaw_curve, 0.1 * chin / jaw_span ** 2, 2.0 * chin / jaw_span ** 2))
+        jaw_curve, hinge_reach = 0.5 * chin / jaw_span**2, 1.3 * jaw_span
+    jaw_curve = float(np.clip(jaw_curve, 0.1 * chin / jaw_span**2, 2.0 * chin / jaw_span**2))
     hinge_reach = float(np.clip(hinge_reach, 1.6 * hw, 1.6 * jaw_span))
     chin_falloff = 0.35 * chin
 
@@ -144,8 +167,14 @@ def locate_mouth(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray) ->
     geometry = np.zeros(ctl.COUNT, dtype=np.float32)
     for name, value in values.items():
         geometry[ctl.INDEX[name]] = value
-    return MouthRegion(left, top, size, geometry, _interior(info, to_canvas, canvas, gap > 0.12 * hw, hw),
-                       _face_mask(info, to_canvas, left, top, size))
+    return MouthRegion(
+        left,
+        top,
+        size,
+        geometry,
+        _interior(info, to_canvas, canvas, gap > 0.12 * hw, hw),
+        _face_mask(info, to_canvas, left, top, size),
+    )
 
 
 def _teeth_edge(canvas: np.ndarray, centre: np.ndarray, axis: tuple[float, float], gap: float, hw: float) -> float:
@@ -168,26 +197,29 @@ def _teeth_edge(canvas: np.ndarray, centre: np.ndarray, axis: tuple[float, float
     return float((ys[i] + ys[i + 1]) / 2)
 
 
-def _hinge_reach(mesh: np.ndarray, local: Callable[[np.ndarray], tuple[float, float]], to_canvas: ToCanvas,
-                 chin: float) -> float:
+def _hinge_reach(
+    mesh: np.ndarray, local: Callable[[np.ndarray], tuple[float, float]], to_canvas: ToCanvas, chin: float
+) -> float:
     """Where the jaw's drop falls to zero across the face: its lower face's
     forward distance from the hinge axis (mesh depth) fitted as f0 (1 - x²/R²)."""
     scale = float(np.hypot(*(to_canvas(mesh[1, :2]) - to_canvas(mesh[0, :2])))) / max(
-        float(np.hypot(*(mesh[1, :2] - mesh[0, :2]))), 1e-6)
+        float(np.hypot(*(mesh[1, :2] - mesh[0, :2]))), 1e-6
+    )
     hinge_depth = mesh[list(HINGE_POINTS), 2].mean()
     points = mesh[list(LOWER_FACE_POINTS)]
     xs = np.array([local(p)[0] for p in to_canvas(points[:, :2])])
     forward = (hinge_depth - points[:, 2]) * scale
     f0 = float(forward[0])  # the chin
-    x2 = xs ** 2
+    x2 = xs**2
     a = float((x2 * (f0 - forward)).sum() / max((x2 * x2).sum(), 1e-9))
     if f0 <= 0 or a <= 0:
         return 0.0  # the fit failed; the caller clips to a sane reach
     return float(np.sqrt(f0 / a))
 
 
-def _interior(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray, shows_teeth: bool,
-              half_width: float) -> Interior:
+def _interior(
+    info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray, shows_teeth: bool, half_width: float
+) -> Interior:
     """The mouth's inside for this portrait: cavity and tongue lit like the face
     (its level relative to 170) and as colourful as it (a grayscale photo gets
     a gray mouth), the lips' own colour, and real teeth whose white is the
@@ -195,7 +227,7 @@ def _interior(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray, shows
     nose, cheek_a, cheek_b = (to_canvas(info.points[name]) for name in ("nose_tip", "cheek_a", "cheek_b"))
     cx, cy = np.round(nose).astype(int)
     r = max(2, int(0.1 * abs(cheek_b[0] - cheek_a[0])))
-    skin = canvas[max(cy - r, 0):cy + r, max(cx - r, 0):cx + r, :3].reshape(-1, 3).astype(np.float32)
+    skin = canvas[max(cy - r, 0) : cy + r, max(cx - r, 0) : cx + r, :3].reshape(-1, 3).astype(np.float32)
     if len(skin) == 0:
         skin = np.full((1, 3), 170.0, dtype=np.float32)
     brightness = float(np.clip(skin.mean() / 170.0, 0.4, 1.1))
@@ -206,12 +238,20 @@ def _interior(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray, shows
     palette = (gray + (palette - gray) * colourful).astype(np.float32)
     white, source = teeth_white(info, to_canvas, canvas, shows_teeth)
     display = 0.0 if shows_teeth else UPPER_DISPLAY * half_width
-    return Interior(TeethStrip.for_mouth(half_width, white), palette[0], palette[1],
-                    _lip_colour(info, to_canvas, canvas, palette[1]), half_width, display, source)
+    return Interior(
+        TeethStrip.for_mouth(half_width, white),
+        palette[0],
+        palette[1],
+        _lip_colour(info, to_canvas, canvas, palette[1]),
+        half_width,
+        display,
+        source,
+    )
 
 
-def _lip_colour(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray,
-                fallback: np.ndarray) -> NDArray[np.float32]:
+def _lip_colour(
+    info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray, fallback: np.ndarray
+) -> NDArray[np.float32]:
     """The median colour between the outer and inner lip lines."""
     mask = np.zeros(canvas.shape[:2], dtype=np.uint8)
     cv2.fillPoly(mask, [np.round(to_canvas(info.lips_outer) * 4).astype(np.int32)], 255, shift=2)
@@ -227,7 +267,7 @@ def _face_mask(info: PortraitInfo, to_canvas: ToCanvas, left: int, top: int, siz
     outline = np.round((to_canvas(info.face_outline) - (left, top)) * 4).astype(np.int32)
     mask = np.zeros((size, size), dtype=np.uint8)
     cv2.fillPoly(mask, [outline], 255, lineType=cv2.LINE_AA, shift=2)
-    return (cv2.GaussianBlur(mask, (0, 0), 1.0).astype(np.float32) / 255.0)
+    return cv2.GaussianBlur(mask, (0, 0), 1.0).astype(np.float32) / 255.0
 
 
 class FieldApplier:
@@ -240,8 +280,9 @@ class FieldApplier:
         self.xs = np.broadcast_to(coords[None, :], (size, size))
         self.ys = np.broadcast_to(coords[:, None], (size, size))
 
-    def apply(self, region: np.ndarray, fields: np.ndarray, interior: Interior, face_mask: np.ndarray,
-              animation: np.ndarray) -> tuple[int, int, np.ndarray] | None:
+    def apply(
+        self, region: np.ndarray, fields: np.ndarray, interior: Interior, face_mask: np.ndarray, animation: np.ndarray
+    ) -> tuple[int, int, np.ndarray] | None:
         """Re-render a region (S, S, 4) uint8 under lattice fields (GRID, GRID, C);
         ``animation`` is the frame's controls row (the tongue and teeth shown).
 
@@ -266,10 +307,15 @@ class FieldApplier:
         if inner is not None:
             cx0, cy0, cx1, cy1 = (max(inner[0], x0), max(inner[1], y0), min(inner[2], x1), min(inner[3], y1))
             box = (cx0, cy0, cx1, cy1)
-            look = np.concatenate([_upsample(np.ascontiguousarray(fields[..., 4:8]), self.size, box),
-                                   _upsample(np.ascontiguousarray(fields[..., 8:12]), self.size, box)], axis=-1)
+            look = np.concatenate(
+                [
+                    _upsample(np.ascontiguousarray(fields[..., 4:8]), self.size, box),
+                    _upsample(np.ascontiguousarray(fields[..., 8:12]), self.size, box),
+                ],
+                axis=-1,
+            )
             sides = _upsample(np.ascontiguousarray(fields[..., 12:16]), self.size, box)
-            part = motion[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
+            part = motion[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
             below_top, above_bottom = part[..., f["below_top"]].copy(), part[..., f["above_bottom"]].copy()
             # Near the lips, the motion per pixel: the upper side's above the opening, the
             # lower side's below it, blended across it (where the inside is drawn).
@@ -294,7 +340,7 @@ class FieldApplier:
 
         if inner is not None:
             fade = look[..., 0] * face_mask[cy0:cy1, cx0:cx1]
-            target = pixels[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0, :3]
+            target = pixels[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0, :3]
             # Lips pressed together (their edges past each other) meet in a dark crease.
             crease = _unit(1.0 - np.abs(below_top - above_bottom) * 0.6) * _unit(-(below_top + above_bottom) * 0.5)
             crease *= CREASE * fade * (1.0 - inside)
@@ -304,10 +350,21 @@ class FieldApplier:
             # Where the mouth is open the painted inside reaches SEAM over the lips, so their
             # inner edges are the lips' colour, not the portrait's seam stretched along them.
             band = max(SEAM * interior.half_width, 1.0)
-            reach = (_unit((below_top + band) / band) * _unit((above_bottom + band) / band)
-                     * _unit(below_top + above_bottom - 1.0))
-            paint(target, below_top, above_bottom, look, np.maximum(inside, reach) * (1.0 - own), fade, animation,
-                  interior)
+            reach = (
+                _unit((below_top + band) / band)
+                * _unit((above_bottom + band) / band)
+                * _unit(below_top + above_bottom - 1.0)
+            )
+            paint(
+                target,
+                below_top,
+                above_bottom,
+                look,
+                np.maximum(inside, reach) * (1.0 - own),
+                fade,
+                animation,
+                interior,
+            )
         return x0, y0, pixels
 
     def _window(self, cells: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -317,8 +374,10 @@ class FieldApplier:
             return None
         step, size = self.step, self.size
         return (
-            max(int((cols[0] - 1) * step), 0), max(int((rows[0] - 1) * step), 0),
-            min(int(math.ceil((cols[-1] + 2) * step)), size), min(int(math.ceil((rows[-1] + 2) * step)), size),
+            max(int((cols[0] - 1) * step), 0),
+            max(int((rows[0] - 1) * step), 0),
+            min(int(math.ceil((cols[-1] + 2) * step)), size),
+            min(int(math.ceil((rows[-1] + 2) * step)), size),
         )
 
 
@@ -335,6 +394,13 @@ def _upsample(fields: np.ndarray, size: int, window: tuple[int, int, int, int]) 
     x0, y0, x1, y1 = window
     scale = fields.shape[0] / size
     # Output pixel p samples the lattice at (p + 0.5) * scale - 0.5, as cv2.resize does.
-    matrix = np.array([[scale, 0.0, (x0 + 0.5) * scale - 0.5], [0.0, scale, (y0 + 0.5) * scale - 0.5]], dtype=np.float64)
-    return cv2.warpAffine(fields, matrix, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_REPLICATE)
+    matrix = np.array(
+        [[scale, 0.0, (x0 + 0.5) * scale - 0.5], [0.0, scale, (y0 + 0.5) * scale - 0.5]], dtype=np.float64
+    )
+    return cv2.warpAffine(
+        fields,
+        matrix,
+        (x1 - x0, y1 - y0),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )

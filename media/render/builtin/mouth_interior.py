@@ -75,8 +75,16 @@ class Interior:
     white_source: str  # where the teeth's white came from (own teeth, eye whites, skin)
 
 
-def paint(target: np.ndarray, below_top: np.ndarray, above_bottom: np.ndarray, look: np.ndarray,
-          alpha: np.ndarray, fade: np.ndarray, animation: np.ndarray, interior: Interior) -> None:
+def paint(
+    target: np.ndarray,
+    below_top: np.ndarray,
+    above_bottom: np.ndarray,
+    look: np.ndarray,
+    alpha: np.ndarray,
+    fade: np.ndarray,
+    animation: np.ndarray,
+    interior: Interior,
+) -> None:
     """Paint the mouth's inside over ``target`` (H, W, 3 uint8, in place).
 
     ``below_top``/``above_bottom``: signed distances to the opening's edges (px);
@@ -176,8 +184,9 @@ def _surround(target: np.ndarray, alpha: np.ndarray, reach: float, fallback: np.
 def _noise_pattern() -> NDArray[np.float32]:
     """A fixed pattern of soft blotches, -1..1, 64 × 64, the same in every process."""
     rng = np.random.default_rng(22)
-    blurred = cv2.GaussianBlur(rng.standard_normal((64, 64)).astype(np.float32), (0, 0), 2.0,
-                               borderType=cv2.BORDER_REFLECT)
+    blurred = cv2.GaussianBlur(
+        rng.standard_normal((64, 64)).astype(np.float32), (0, 0), 2.0, borderType=cv2.BORDER_REFLECT
+    )
     pattern = np.asarray(blurred / max(float(np.abs(blurred).max()), 1e-6), np.float32)
     pattern.setflags(write=False)
     return pattern

@@ -53,7 +53,7 @@ def source_strip() -> NDArray[np.float32]:
 
 def strip_white(strip: np.ndarray) -> NDArray[np.float32]:
     """The teeth's white in a strip: the median of the brightest quarter of its central teeth."""
-    centre = strip[: int(EDGE_ROW), COLUMNS // 4: 3 * COLUMNS // 4].reshape(-1, 3)
+    centre = strip[: int(EDGE_ROW), COLUMNS // 4 : 3 * COLUMNS // 4].reshape(-1, 3)
     luma = centre.mean(axis=1)
     white: NDArray[np.float32] = np.median(centre[luma >= np.percentile(luma, 75)], axis=0).astype(np.float32)
     return white

@@ -100,12 +100,22 @@ class VisemeTrack:
         if frames == 0:
             return self
         labels = shift_track(np.array(self.visemes, dtype=object), frames, "sil")
-        return VisemeTrack({k: shift_track(v, frames, 0.0) for k, v in self.controls.items()},
-                           shift_track(self.rest, frames, True), tuple(labels))
+        return VisemeTrack(
+            {k: shift_track(v, frames, 0.0) for k, v in self.controls.items()},
+            shift_track(self.rest, frames, True),
+            tuple(labels),
+        )
 
 
-def viseme_track(phones: PhoneTrack, fps: int, n_frames: int, *, loudness: np.ndarray, audio_rest: np.ndarray,
-                 dynamic_scale: float = 1.0) -> VisemeTrack:
+def viseme_track(
+    phones: PhoneTrack,
+    fps: int,
+    n_frames: int,
+    *,
+    loudness: np.ndarray,
+    audio_rest: np.ndarray,
+    dynamic_scale: float = 1.0,
+) -> VisemeTrack:
     """Per-frame controls for these phones (times relative to the segment's start).
 
     ``loudness`` is the per-frame open track of ``loudness.mouth_track`` and
@@ -155,8 +165,17 @@ def viseme_track(phones: PhoneTrack, fps: int, n_frames: int, *, loudness: np.nd
 
 
 #: diphthongs glide from one viseme to another over their span
-DIPHTHONGS = {"aɪ": ("aa", "I"), "aʊ": ("aa", "U"), "eɪ": ("E", "I"), "oʊ": ("O", "U"), "əʊ": ("E", "U"),
-              "ɔɪ": ("O", "I"), "ɪə": ("I", "E"), "ʊə": ("U", "E"), "eə": ("E", "E")}
+DIPHTHONGS = {
+    "aɪ": ("aa", "I"),
+    "aʊ": ("aa", "U"),
+    "eɪ": ("E", "I"),
+    "oʊ": ("O", "U"),
+    "əʊ": ("E", "U"),
+    "ɔɪ": ("O", "I"),
+    "ɪə": ("I", "E"),
+    "ʊə": ("U", "E"),
+    "eə": ("E", "E"),
+}
 
 
 #: (start_s, end_s, viseme, stress, symbol) of one sound, a diphthong's half or a silence
@@ -168,7 +187,10 @@ def _split_diphthong(phone: Phone) -> list[_Span]:
     if core in DIPHTHONGS:
         first, second = DIPHTHONGS[core]
         middle = (phone.start_s + phone.end_s) / 2
-        return [(phone.start_s, middle, first, phone.stress, core[0]), (middle, phone.end_s, second, phone.stress, core[1:])]
+        return [
+            (phone.start_s, middle, first, phone.stress, core[0]),
+            (middle, phone.end_s, second, phone.stress, core[1:]),
+        ]
     return [(phone.start_s, phone.end_s, viseme_of(phone.symbol), phone.stress, phone.symbol)]
 
 
@@ -216,7 +238,7 @@ def _phone_pauses(spans: list[_Span], fps: int, n: int) -> np.ndarray:
         if s1 - reach >= REST_AFTER_S - 1e-9:
             first = 0 if s0 == -math.inf else math.ceil((reach + SETTLE_S - LEAD_S) * fps - 1e-9)
             last = math.floor((s1 - SETTLE_S - LEAD_S) * fps + 1e-9) if s1 < math.inf else n
-            rest[max(first, 0):max(min(last, n), 0)] = True
+            rest[max(first, 0) : max(min(last, n), 0)] = True
     return rest
 
 

@@ -45,15 +45,16 @@ def skin_colour(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray) -> 
     nose, cheek_a, cheek_b = (to_canvas(info.points[name]) for name in ("nose_tip", "cheek_a", "cheek_b"))
     cx, cy = np.round(nose).astype(int)
     r = max(2, int(0.1 * abs(cheek_b[0] - cheek_a[0])))
-    skin = canvas[max(cy - r, 0):cy + r, max(cx - r, 0):cx + r, :3].reshape(-1, 3).astype(np.float32)
+    skin = canvas[max(cy - r, 0) : cy + r, max(cx - r, 0) : cx + r, :3].reshape(-1, 3).astype(np.float32)
     if len(skin) == 0:
         return np.full(3, 170.0, np.float32)
     mean: NDArray[np.float32] = skin.mean(axis=0)
     return mean
 
 
-def sclera_colour(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray,
-                  skin: np.ndarray) -> NDArray[np.float32] | None:
+def sclera_colour(
+    info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray, skin: np.ndarray
+) -> NDArray[np.float32] | None:
     """The whites of the eyes, or None where the portrait shows too little of them."""
     if len(info.mesh) != 478:
         return None
@@ -97,8 +98,9 @@ def own_teeth_colour(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray
     return colour
 
 
-def teeth_white(info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray,
-                shows_teeth: bool) -> tuple[NDArray[np.float32], str]:
+def teeth_white(
+    info: PortraitInfo, to_canvas: ToCanvas, canvas: np.ndarray, shows_teeth: bool
+) -> tuple[NDArray[np.float32], str]:
     """The teeth's white (RGB float) and where it came from: ``own teeth``, ``eye whites`` or ``skin``."""
     if shows_teeth:
         own = own_teeth_colour(info, to_canvas, canvas)

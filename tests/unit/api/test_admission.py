@@ -16,8 +16,17 @@ JOB = {"script": "Hello from the newsroom.", "avatar": "astronaut"}
 
 def _online_worker(sessions, concurrency: int = 4) -> None:
     with sessions() as session, session.begin():
-        session.add(Worker(id="w", hostname="h", tag="cpu", arch="x86_64", concurrency=concurrency, state="online",
-                           heartbeat_at=utcnow()))
+        session.add(
+            Worker(
+                id="w",
+                hostname="h",
+                tag="cpu",
+                arch="x86_64",
+                concurrency=concurrency,
+                state="online",
+                heartbeat_at=utcnow(),
+            )
+        )
 
 
 def _committed_when_sent(sessions, sender: RecordingSender) -> None:

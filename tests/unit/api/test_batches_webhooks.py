@@ -44,8 +44,9 @@ def count(sessions, model) -> int:
 
 # --- batches ---------------------------------------------------------------------------
 def test_one_bad_item_refuses_the_whole_batch_with_errors_by_index(client, sessions):
-    response = client.post("/v1/batches", json={"jobs": [JOB, {**JOB, "params": {"fps": 999}}, JOB,
-                                                         {"avatar": "nobody", "script": "x"}]})
+    response = client.post(
+        "/v1/batches", json={"jobs": [JOB, {**JOB, "params": {"fps": 999}}, JOB, {"avatar": "nobody", "script": "x"}]}
+    )
     body = assert_problem(response, 422, "batch_invalid")
     assert set(body["errors"]) == {"1", "3"}
     assert body["errors"]["3"]["code"] == "avatar_unknown"
@@ -54,21 +55,34 @@ def test_one_bad_item_refuses_the_whole_batch_with_errors_by_index(client, sessi
 
 
 def test_template_fills_each_script_and_a_missing_variable_is_an_item_error(client, sessions):
-    ok = client.post("/v1/batches", json={"template": "Hello {{name}}!", "defaults": {"avatar": "astronaut"},
-                                          "jobs": [{"variables": {"name": "Ada"}}, {"variables": {"name": "Bo"}}]})
+    ok = client.post(
+        "/v1/batches",
+        json={
+            "template": "Hello {{name}}!",
+            "defaults": {"avatar": "astronaut"},
+            "jobs": [{"variables": {"name": "Ada"}}, {"variables": {"name": "Bo"}}],
+        },
+    )
     assert ok.status_code == 201, ok.get_data(as_text=True)
     with sessions() as session:
         scripts = sorted(j.spec["script"] for j in session.scalars(sa.select(Job)))
     assert scripts == ["Hello Ada!", "Hello Bo!"]
-    bad = client.post("/v1/batches", json={"template": "Hello {{name}}!", "defaults": {"avatar": "astronaut"},
-                                           "jobs": [{"variables": {"nom": "Ada"}}]})
+    bad = client.post(
+        "/v1/batches",
+        json={
+            "template": "Hello {{name}}!",
+            "defaults": {"avatar": "astronaut"},
+            "jobs": [{"variables": {"nom": "Ada"}}],
+        },
+    )
     assert assert_problem(bad, 422, "batch_invalid")["errors"]["0"]["code"] == "template_variable_missing"
 
 
 def test_jsonl_upload_makes_a_batch_and_reports_counts(client):
     lines = "\n".join(json.dumps({**JOB, "script": f"Line {i}."}) for i in range(3))
-    response = client.post("/v1/batches", data={"file": (io.BytesIO(lines.encode()), "jobs.jsonl")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/v1/batches", data={"file": (io.BytesIO(lines.encode()), "jobs.jsonl")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     batch = response.get_json()
     assert batch["size"] == 3 and batch["counts"]["queued"] == 3
@@ -83,8 +97,9 @@ def test_batch_above_the_limit_is_413_and_creates_nothing(client, sessions):
 
 
 def test_unreadable_upload_is_refused(client):
-    response = client.post("/v1/batches", data={"file": (io.BytesIO(b"{not json\n"), "jobs.jsonl")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/v1/batches", data={"file": (io.BytesIO(b"{not json\n"), "jobs.jsonl")}, content_type="multipart/form-data"
+    )
     assert_problem(response, 422, "batch_unreadable")
 
 
@@ -108,8 +123,9 @@ def test_tenant_beyond_its_in_flight_limit_gets_429_with_retry_after(sqlite_sett
 def test_batches_are_listed_newest_first_with_counts_and_a_cursor(client, app, sessions):
     from domain.tenants import create_key, get_or_create_tenant
 
-    made = [client.post("/v1/batches", json={"jobs": [JOB] * n, "metadata": {"n": n}}).get_json()["id"]
-            for n in (1, 2, 3)]
+    made = [
+        client.post("/v1/batches", json={"jobs": [JOB] * n, "metadata": {"n": n}}).get_json()["id"] for n in (1, 2, 3)
+    ]
     with sessions() as session, session.begin():  # another tenant's batch is not listed
         other = create_key(session, get_or_create_tenant(session, "elsewhere"))
     stranger = app.test_client()
@@ -138,8 +154,17 @@ def test_a_bad_batch_listing_query_is_a_problem(client, query):
 
 
 # --- webhooks ---------------------------------------------------------------------------
-@pytest.mark.parametrize("url", ["http://127.0.0.1:9000/hook", "http://10.0.0.5/hook", "http://169.254.169.254/",
-                                 "http://[::1]/hook", "http://localhost/hook", "ftp://example.com/hook"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9000/hook",
+        "http://10.0.0.5/hook",
+        "http://169.254.169.254/",
+        "http://[::1]/hook",
+        "http://localhost/hook",
+        "ftp://example.com/hook",
+    ],
+)
 def test_webhooks_to_private_or_metadata_addresses_are_refused(client, url):
     response = client.post("/v1/webhooks", json={"url": url})
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
@@ -153,8 +178,9 @@ def test_operator_allow_list_admits_a_local_receiver(sqlite_settings, sessions):
     app = create_app(dataclasses.replace(sqlite_settings, webhook_allow_hosts=("127.0.0.0/8",)))
     with sessions() as session, session.begin():
         key = create_key(session, get_or_create_tenant(session, "t"))
-    response = app.test_client().post("/v1/webhooks", json={"url": "http://127.0.0.1:9000/hook"},
-                                      headers={"Authorization": f"Bearer {key}"})
+    response = app.test_client().post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9000/hook"}, headers={"Authorization": f"Bearer {key}"}
+    )
     assert response.status_code == 201 and response.get_json()["secret"].startswith("whsec_")
 
 
@@ -165,8 +191,9 @@ def test_rotation_signs_with_both_secrets_during_the_overlap(client, sessions):
         from domain.models import Tenant, WebhookEndpoint
 
         tenant = session.scalars(sa.select(Tenant)).first()
-        endpoint = WebhookEndpoint(tenant_id=tenant.id, url="https://cms.example.com/hook", events=[],
-                                   secret="whsec_" + "a" * 32)
+        endpoint = WebhookEndpoint(
+            tenant_id=tenant.id, url="https://cms.example.com/hook", events=[], secret="whsec_" + "a" * 32
+        )
         session.add(endpoint)
         session.flush()
         endpoint_id, old = endpoint.id, endpoint.secret
@@ -174,8 +201,9 @@ def test_rotation_signs_with_both_secrets_during_the_overlap(client, sessions):
     new = rotated["secret"]
     assert new != old
     with sessions() as session:
-        delivery = WebhookDelivery(tenant_id="x", endpoint_id=endpoint_id, url="u", event_id="msg_1", event_type="job.succeeded",
-                                   payload={})
+        delivery = WebhookDelivery(
+            tenant_id="x", endpoint_id=endpoint_id, url="u", event_id="msg_1", event_type="job.succeeded", payload={}
+        )
         secrets = _secrets_for(session, delivery)
     assert secrets == [new, old]
     now = datetime.now(UTC)
@@ -199,11 +227,19 @@ def test_failed_delivery_retries_on_schedule_and_410_disables_the_endpoint(sqlit
         tenant = Tenant(name="t")
         session.add(tenant)
         session.flush()
-        endpoint = WebhookEndpoint(tenant_id=tenant.id, url="https://x.example/h", events=[], secret="whsec_" + "b" * 32)
+        endpoint = WebhookEndpoint(
+            tenant_id=tenant.id, url="https://x.example/h", events=[], secret="whsec_" + "b" * 32
+        )
         session.add(endpoint)
         session.flush()
-        delivery = WebhookDelivery(tenant_id=tenant.id, endpoint_id=endpoint.id, url=endpoint.url, event_id="msg_x",
-                                   event_type="job.failed", payload={})
+        delivery = WebhookDelivery(
+            tenant_id=tenant.id,
+            endpoint_id=endpoint.id,
+            url=endpoint.url,
+            event_id="msg_x",
+            event_type="job.failed",
+            payload={},
+        )
         session.add(delivery)
         session.flush()
         ids = delivery.id, endpoint.id
@@ -232,8 +268,9 @@ def test_schedule_runs_out_and_the_delivery_fails(sqlite_settings, sessions):
         tenant = Tenant(name="t")
         session.add(tenant)
         session.flush()
-        delivery = WebhookDelivery(tenant_id=tenant.id, url="https://x.example/h", event_id="m", event_type="job.failed",
-                                   payload={})
+        delivery = WebhookDelivery(
+            tenant_id=tenant.id, url="https://x.example/h", event_id="m", event_type="job.failed", payload={}
+        )
         session.add(delivery)
         session.flush()
         delivery_id = delivery.id
@@ -256,10 +293,18 @@ def test_each_delivery_attempt_is_logged_with_its_job_and_tenant(sqlite_settings
         tenant = Tenant(name="t")
         session.add(tenant)
         session.flush()
-        made = [WebhookDelivery(tenant_id=tenant.id, url="https://cms.example/h", event_id=f"m{i}", event_type=kind,
-                                payload={"type": kind, "data": {"id": owner}})
-                for i, (kind, owner) in enumerate([("job.succeeded", "job_a"), ("job.failed", "job_b"),
-                                                   ("batch.completed", "bat_c")])]
+        made = [
+            WebhookDelivery(
+                tenant_id=tenant.id,
+                url="https://cms.example/h",
+                event_id=f"m{i}",
+                event_type=kind,
+                payload={"type": kind, "data": {"id": owner}},
+            )
+            for i, (kind, owner) in enumerate(
+                [("job.succeeded", "job_a"), ("job.failed", "job_b"), ("batch.completed", "bat_c")]
+            )
+        ]
         session.add_all(made)
         session.flush()
         ok, failing, batch = (d.id for d in made)
@@ -269,11 +314,23 @@ def test_each_delivery_attempt_is_logged_with_its_job_and_tenant(sqlite_settings
     _record(sessions, settings, failing, Answer(500), None)
     _record(sessions, settings, failing, None, "ConnectTimeout")
     _record(sessions, settings, batch, Answer(200), None)
-    lines = [(r.levelname, getattr(r, "job_id", None), getattr(r, "tenant_id", None), getattr(r, "code", None),
-              r.getMessage()) for r in caplog.records if r.name == "tasks.webhooks"]
+    lines = [
+        (
+            r.levelname,
+            getattr(r, "job_id", None),
+            getattr(r, "tenant_id", None),
+            getattr(r, "code", None),
+            r.getMessage(),
+        )
+        for r in caplog.records
+        if r.name == "tasks.webhooks"
+    ]
     assert [line[:4] for line in lines] == [
-        ("INFO", "job_a", tenant_id, None), ("WARNING", "job_b", tenant_id, None),
-        ("ERROR", "job_b", tenant_id, "webhook_failed"), ("INFO", None, tenant_id, None)]
+        ("INFO", "job_a", tenant_id, None),
+        ("WARNING", "job_b", tenant_id, None),
+        ("ERROR", "job_b", tenant_id, "webhook_failed"),
+        ("INFO", None, tenant_id, None),
+    ]
     assert "delivered on attempt 1" in lines[0][4]
     assert "failed on attempt 1 (HTTP 500); next attempt at" in lines[1][4]
     assert "failed after 2 attempt(s): ConnectTimeout" in lines[2][4] and "https://cms.example/h" in lines[2][4]
@@ -291,8 +348,11 @@ def test_a_final_failure_queues_job_failed_in_its_own_transaction_and_a_retry_qu
         tenant = Tenant(name="t")
         session.add(tenant)
         session.flush()
-        session.add(WebhookEndpoint(tenant_id=tenant.id, url="https://cms.example.com/h", events=["job.failed"],
-                                    secret="whsec_" + "c" * 32))
+        session.add(
+            WebhookEndpoint(
+                tenant_id=tenant.id, url="https://cms.example.com/h", events=["job.failed"], secret="whsec_" + "c" * 32
+            )
+        )
         job = Job(tenant_id=tenant.id, pool="cpu", spec={}, metadata_={"story": 7})
         session.add(job)
         session.flush()
@@ -329,8 +389,9 @@ def test_a_new_delivery_is_sent_once_after_commit_and_swept_only_if_that_send_wa
         tenant = Tenant(name="t")
         session.add(tenant)
         session.flush()
-        created = webhooks._queue_deliveries(session, tenant.id, "msg_job_x_succeeded", "job.succeeded", {},
-                                             [(None, "https://x.example/h")])
+        created = webhooks._queue_deliveries(
+            session, tenant.id, "msg_job_x_succeeded", "job.succeeded", {}, [(None, "https://x.example/h")]
+        )
     webhooks.send_deliveries(sender, created)
     assert webhooks.send_due_deliveries(sessions, sqlite_settings, sender) == 0  # in flight: not swept
     assert sender.ids(DELIVER_WEBHOOK) == created

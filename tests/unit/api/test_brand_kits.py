@@ -62,12 +62,14 @@ def test_tenants_set_watermark_writes_the_default_kit(app, sessions, sqlite_sett
     from domain.tenants import get_or_create_tenant
 
     with sessions() as session, session.begin():
-        set_tenant_watermark(session, sqlite_settings, get_or_create_tenant(session, "alpha"), text="Alpha TV",
-                             position="bottom-left")
+        set_tenant_watermark(
+            session, sqlite_settings, get_or_create_tenant(session, "alpha"), text="Alpha TV", position="bottom-left"
+        )
     kit = the_default(alpha)
     assert kit["watermark"] == {"text": "Alpha TV", "position": "bottom-left"} and kit["version"] == 2
-    job = alpha.post("/v1/jobs", json={"script": "Hello.", "avatar": "astronaut",
-                                       "watermark": {"position": "top-right"}}).get_json()
+    job = alpha.post(
+        "/v1/jobs", json={"script": "Hello.", "avatar": "astronaut", "watermark": {"position": "top-right"}}
+    ).get_json()
     assert job["spec"]["watermark"] == {"text": "Alpha TV", "position": "top-right"}  # the job's own field wins
 
 
@@ -90,8 +92,11 @@ def test_a_kit_is_made_read_replaced_listed_and_deleted(alpha):
 def test_a_tenant_always_has_one_default_kit(alpha):
     old = the_default(alpha)
     problem(alpha.delete(f"/v1/brand-kits/{old['id']}"), 409, "brand_kit_default_required")
-    problem(alpha.put(f"/v1/brand-kits/{old['id']}", json={"name": "default", "default": False}), 409,
-            "brand_kit_default_required")
+    problem(
+        alpha.put(f"/v1/brand-kits/{old['id']}", json={"name": "default", "default": False}),
+        409,
+        "brand_kit_default_required",
+    )
     new = make_kit(alpha, default=True, colors={"background": "#112233"})
     defaults = [k["id"] for k in alpha.get("/v1/brand-kits").get_json()["items"] if k["default"]]
     assert defaults == [new["id"]]
@@ -119,29 +124,52 @@ def test_another_tenants_kit_is_a_404_and_an_operator_manages_any(alpha, beta, o
 def test_a_kit_fills_what_a_composed_job_leaves_out_and_the_jobs_own_fields_win(alpha):
     logo = asset_id(alpha, files.logo(), "logo.png", "logo")
     music = asset_id(alpha, files.music(), "bed.wav", "music")
-    kit = make_kit(alpha, default=True, logo_asset_id=logo, logo={"anchor": "top_left", "scale": 0.1}, colors=HOUSE,
-                   fonts={"title": "noto-serif", "body": "noto-sans"}, lower_third={"size": 40},
-                   captions={"burn_in": True, "style": "word"}, music={"asset_id": music, "volume": 0.3})
-    spec = alpha.post("/v1/jobs", json=composed(overlays=[LOWER_THIRD, {"type": "text", "text": "Live",
-                                                                        "role": "title"}])).get_json()["spec"]
+    kit = make_kit(
+        alpha,
+        default=True,
+        logo_asset_id=logo,
+        logo={"anchor": "top_left", "scale": 0.1},
+        colors=HOUSE,
+        fonts={"title": "noto-serif", "body": "noto-sans"},
+        lower_third={"size": 40},
+        captions={"burn_in": True, "style": "word"},
+        music={"asset_id": music, "volume": 0.3},
+    )
+    spec = alpha.post(
+        "/v1/jobs", json=composed(overlays=[LOWER_THIRD, {"type": "text", "text": "Live", "role": "title"}])
+    ).get_json()["spec"]
     assert spec["brand_kit"] == {"id": kit["id"], "version": 1}
     composition = spec["composition"]
     (scene,) = composition["scenes"]
     lower, title, image = scene["overlays"]
-    assert (lower["background_color"], lower["color"], lower["font"], lower["size"]) == ("#c8102e", "#ffffff",
-                                                                                        "noto-sans", 40)
+    assert (lower["background_color"], lower["color"], lower["font"], lower["size"]) == (
+        "#c8102e",
+        "#ffffff",
+        "noto-sans",
+        40,
+    )
     assert (title["font"], title["background_color"]) == ("noto-serif", None)
     assert image == {"type": "image", "asset_id": logo, "anchor": "top_left", "scale": 0.1, "start": 0.0, "end": None}
-    assert scene["background"] == {"type": "color", "color": "#0b1f3a", "asset_id": None, "fit": "cover",
-                                   "play": "loop"}
+    assert scene["background"] == {
+        "type": "color",
+        "color": "#0b1f3a",
+        "asset_id": None,
+        "fit": "cover",
+        "play": "loop",
+    }
     assert scene["character"]["matting"] is True  # the kit's colour background cuts the presenter out, as a job's would
     assert composition["captions"]["burn_in"] is True and composition["captions"]["highlight_color"] == "#ffd100"
     assert composition["music"]["asset_id"] == music and composition["music"]["volume"] == 0.3
 
-    own = alpha.post("/v1/jobs", json=composed(
-        overlays=[{**LOWER_THIRD, "background_color": "#0000FF", "size": 30}],
-        background={"type": "portrait"}, captions={"style": "subtitle", "burn_in": False},
-        music={"asset_id": music, "volume": 0.05})).get_json()["spec"]["composition"]
+    own = alpha.post(
+        "/v1/jobs",
+        json=composed(
+            overlays=[{**LOWER_THIRD, "background_color": "#0000FF", "size": 30}],
+            background={"type": "portrait"},
+            captions={"style": "subtitle", "burn_in": False},
+            music={"asset_id": music, "volume": 0.05},
+        ),
+    ).get_json()["spec"]["composition"]
     (scene,) = own["scenes"]
     assert scene["overlays"][0]["background_color"] == "#0000ff" and scene["overlays"][0]["size"] == 30
     assert scene["overlays"][0]["color"] == "#ffffff"  # what the job left out still comes from the kit
@@ -154,9 +182,16 @@ def test_a_scene_with_its_own_image_overlay_keeps_it_and_gets_no_kit_logo(alpha)
     kit_logo = asset_id(alpha, files.logo(), "logo.png", "logo")
     own_logo = asset_id(alpha, files.logo(), "own.png", "logo")
     make_kit(alpha, default=True, logo_asset_id=kit_logo)
-    spec = alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": [
-        {"script": "One.", "avatar": "astronaut", "overlays": [{"type": "image", "asset_id": own_logo}]},
-        {"script": "Two.", "avatar": "astronaut"}]}).get_json()["spec"]
+    spec = alpha.post(
+        "/v1/jobs",
+        json={
+            "canvas": CANVAS,
+            "scenes": [
+                {"script": "One.", "avatar": "astronaut", "overlays": [{"type": "image", "asset_id": own_logo}]},
+                {"script": "Two.", "avatar": "astronaut"},
+            ],
+        },
+    ).get_json()["spec"]
     first, second = spec["composition"]["scenes"]
     assert [o["asset_id"] for o in first["overlays"]] == [own_logo]
     assert [o["asset_id"] for o in second["overlays"]] == [kit_logo]
@@ -186,12 +221,20 @@ def test_an_uploaded_font_is_checked_and_a_kit_and_a_job_may_use_it(alpha, beta)
     theirs = {"font": font["id"]}
     problem(beta.post("/v1/jobs", json=composed(overlays=[{**LOWER_THIRD, **theirs}])), 404, "asset_not_found")
     problem(beta.post("/v1/jobs", json=composed(captions=theirs)), 404, "asset_not_found")
-    problem(beta.post("/v1/jobs", json=composed(renditions=[{"canvas": {"width": 720, "height": 1280},
-                                                             "captions": theirs}])), 404, "asset_not_found")
+    problem(
+        beta.post(
+            "/v1/jobs", json=composed(renditions=[{"canvas": {"width": 720, "height": 1280}, "captions": theirs}])
+        ),
+        404,
+        "asset_not_found",
+    )
 
 
-@pytest.mark.parametrize("data", [brand_files.not_a_font(), brand_files.truncated_font(), brand_files.forged_font(),
-                                  files.logo()], ids=["text", "truncated", "forged", "png"])
+@pytest.mark.parametrize(
+    "data",
+    [brand_files.not_a_font(), brand_files.truncated_font(), brand_files.forged_font(), files.logo()],
+    ids=["text", "truncated", "forged", "png"],
+)
 def test_a_file_that_is_not_a_usable_font_is_refused_as_font_invalid(alpha, sessions, data):
     from domain.models import Asset
 
@@ -201,17 +244,20 @@ def test_a_file_that_is_not_a_usable_font_is_refused_as_font_invalid(alpha, sess
 
 
 # --- refusals ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("body", "status", "code", "field"), [
-    ({"colors": {"primary": "red"}}, 422, "brand_kit_invalid", "colors.primary"),
-    ({"colors": {"primary": "#12345"}}, 422, "brand_kit_invalid", "colors.primary"),
-    ({"colors": {"tint": "#123456"}}, 422, "brand_kit_invalid", "colors.tint"),
-    ({"fonts": {"title": "comic-sans"}}, 422, "font_unknown", "fonts.title"),
-    ({"logo": {"anchor": "left"}}, 422, "brand_kit_invalid", "logo.anchor"),
-    ({"transition": {"type": "wipe"}}, 422, "brand_kit_invalid", "transition.type"),
-    ({"watermark": {"opacity": 3}}, 422, "brand_kit_invalid", "watermark.opacity"),
-    ({"captions": {"style": "karaoke"}}, 422, "brand_kit_invalid", "captions.style"),
-    ({"name": " "}, 422, "brand_kit_invalid", "name"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "code", "field"),
+    [
+        ({"colors": {"primary": "red"}}, 422, "brand_kit_invalid", "colors.primary"),
+        ({"colors": {"primary": "#12345"}}, 422, "brand_kit_invalid", "colors.primary"),
+        ({"colors": {"tint": "#123456"}}, 422, "brand_kit_invalid", "colors.tint"),
+        ({"fonts": {"title": "comic-sans"}}, 422, "font_unknown", "fonts.title"),
+        ({"logo": {"anchor": "left"}}, 422, "brand_kit_invalid", "logo.anchor"),
+        ({"transition": {"type": "wipe"}}, 422, "brand_kit_invalid", "transition.type"),
+        ({"watermark": {"opacity": 3}}, 422, "brand_kit_invalid", "watermark.opacity"),
+        ({"captions": {"style": "karaoke"}}, 422, "brand_kit_invalid", "captions.style"),
+        ({"name": " "}, 422, "brand_kit_invalid", "name"),
+    ],
+)
 def test_a_bad_kit_is_refused_naming_its_field(alpha, body, status, code, field):
     refused = problem(alpha.post("/v1/brand-kits", json={"name": "Bad", **body}), status, code)
     assert field in refused["errors"]
@@ -220,14 +266,17 @@ def test_a_bad_kit_is_refused_naming_its_field(alpha, body, status, code, field)
 def test_assets_of_the_wrong_purpose_are_refused_naming_both(alpha):
     portrait = asset_id(alpha, files.portrait(), "face.png", "portrait")
     picture = asset_id(alpha, files.studio_picture(), "studio.png", "background")
-    refused = problem(alpha.post("/v1/brand-kits", json={"name": "x", "logo_asset_id": portrait}), 422,
-                      "asset_purpose_mismatch")
+    refused = problem(
+        alpha.post("/v1/brand-kits", json={"name": "x", "logo_asset_id": portrait}), 422, "asset_purpose_mismatch"
+    )
     assert "logo" in refused["detail"] and "portrait" in refused["detail"]
     problem(alpha.post("/v1/brand-kits", json={"name": "x", "intro_asset_id": picture}), 422, "asset_purpose_mismatch")
-    problem(alpha.post("/v1/brand-kits", json={"name": "x", "fonts": {"body": portrait}}), 422,
-            "asset_purpose_mismatch")
+    problem(
+        alpha.post("/v1/brand-kits", json={"name": "x", "fonts": {"body": portrait}}), 422, "asset_purpose_mismatch"
+    )
 
 
 def test_a_kit_may_not_turn_off_a_watermark_its_tenant_must_show(alpha):
-    problem(alpha.post("/v1/brand-kits", json={"name": "x", "watermark": {"enabled": False}}), 403,
-            "watermark_required")
+    problem(
+        alpha.post("/v1/brand-kits", json={"name": "x", "watermark": {"enabled": False}}), 403, "watermark_required"
+    )

@@ -42,8 +42,14 @@ def test_catalog_lists_every_param_with_type_range_and_default(alpha):
     body = alpha.get("/v1/catalog").get_json()
     params = {p["name"]: p for p in body["params"]}
     assert set(params) == {p.name for p in PARAMS}
-    assert params["resolution"] == {**params["resolution"], "type": "integer", "default": 512, "minimum": 128,
-                                    "maximum": 2048, "multiple_of": 16}
+    assert params["resolution"] == {
+        **params["resolution"],
+        "type": "integer",
+        "default": 512,
+        "minimum": 128,
+        "maximum": 2048,
+        "multiple_of": 16,
+    }
     assert params["lip_sync_correction"]["type"] == "boolean" and params["dynamic_scale"]["type"] == "number"
     assert params["duration"]["default"] is None
 
@@ -76,21 +82,67 @@ def farm_state(sessions, tenants):
     now = utcnow()
     alpha_id = tenants["alpha"][0]
     with sessions() as session, session.begin():
-        session.add_all([
-            Worker(id="w-busy", hostname="h1", tag="cpu", arch="x86_64", providers=["CPUExecutionProvider"],
-                   concurrency=2, running=1, state="online", heartbeat_at=now),
-            Worker(id="w-gone", hostname="h2", tag="cpu", arch="x86_64", concurrency=2, state="online",
-                   heartbeat_at=now - timedelta(hours=1)),
-            Worker(id="w-bye", hostname="h3", tag="cpu", arch="x86_64", concurrency=2, state="offline", heartbeat_at=now),
-        ])
-        session.add_all([
-            Job(id="job_running", tenant_id=alpha_id, status="running", pool="cpu", spec={}, worker="w-busy", attempt=1),
-            Job(id="job_blocked", tenant_id=alpha_id, status="queued", pool="cpu", spec={},
-                failed_on={"w-busy": 2, "w-gone": 1}, failures=3, attempt=3),
-        ])
+        session.add_all(
+            [
+                Worker(
+                    id="w-busy",
+                    hostname="h1",
+                    tag="cpu",
+                    arch="x86_64",
+                    providers=["CPUExecutionProvider"],
+                    concurrency=2,
+                    running=1,
+                    state="online",
+                    heartbeat_at=now,
+                ),
+                Worker(
+                    id="w-gone",
+                    hostname="h2",
+                    tag="cpu",
+                    arch="x86_64",
+                    concurrency=2,
+                    state="online",
+                    heartbeat_at=now - timedelta(hours=1),
+                ),
+                Worker(
+                    id="w-bye",
+                    hostname="h3",
+                    tag="cpu",
+                    arch="x86_64",
+                    concurrency=2,
+                    state="offline",
+                    heartbeat_at=now,
+                ),
+            ]
+        )
+        session.add_all(
+            [
+                Job(
+                    id="job_running",
+                    tenant_id=alpha_id,
+                    status="running",
+                    pool="cpu",
+                    spec={},
+                    worker="w-busy",
+                    attempt=1,
+                ),
+                Job(
+                    id="job_blocked",
+                    tenant_id=alpha_id,
+                    status="queued",
+                    pool="cpu",
+                    spec={},
+                    failed_on={"w-busy": 2, "w-gone": 1},
+                    failures=3,
+                    attempt=3,
+                ),
+            ]
+        )
         session.flush()
-        session.add_all([JobAttempt(job_id="job_blocked", number=n, worker="w-busy", outcome="failed") for n in (1, 2)]
-                        + [JobAttempt(job_id="job_blocked", number=3, worker="w-gone", outcome="failed")])
+        session.add_all(
+            [JobAttempt(job_id="job_blocked", number=n, worker="w-busy", outcome="failed") for n in (1, 2)]
+            + [JobAttempt(job_id="job_blocked", number=3, worker="w-gone", outcome="failed")]
+        )
 
 
 def test_workers_show_state_heartbeat_jobs_failures_and_blocklists(ops, farm_state):
@@ -98,7 +150,9 @@ def test_workers_show_state_heartbeat_jobs_failures_and_blocklists(ops, farm_sta
     assert set(items) == {"w-busy"}
     busy = items["w-busy"]
     assert busy["state"] == "online" and busy["tag"] == "cpu" and busy["heartbeat_age_s"] < 60
-    assert busy["current_jobs"] == ["job_running"] and busy["failures"] == 2 and busy["blocklisted_on"] == ["job_blocked"]
+    assert (
+        busy["current_jobs"] == ["job_running"] and busy["failures"] == 2 and busy["blocklisted_on"] == ["job_blocked"]
+    )
     everyone = {w["id"]: w for w in ops.get("/v1/workers?include_offline=true").get_json()["items"]}
     assert everyone["w-gone"]["state"] == "lost" and everyone["w-gone"]["blocklisted_on"] == []
     assert everyone["w-gone"]["failures"] == 1 and everyone["w-bye"]["state"] == "offline"
@@ -119,15 +173,27 @@ def history(sessions, tenants):
     now = utcnow()
     yesterday = now - timedelta(days=1)
     rows = []
-    for tenant, status, when, seconds in [("alpha", "succeeded", now, 12.5), ("alpha", "succeeded", yesterday, 7.5),
-                                          ("alpha", "failed", now, None), ("alpha", "canceled", yesterday, None),
-                                          ("alpha", "succeeded", now - timedelta(days=60), 100.0),
-                                          ("beta", "succeeded", now, 30.0), ("beta", "running", None, None),
-                                          ("beta", "succeeded", now, 4.0)]:
+    for tenant, status, when, seconds in [
+        ("alpha", "succeeded", now, 12.5),
+        ("alpha", "succeeded", yesterday, 7.5),
+        ("alpha", "failed", now, None),
+        ("alpha", "canceled", yesterday, None),
+        ("alpha", "succeeded", now - timedelta(days=60), 100.0),
+        ("beta", "succeeded", now, 30.0),
+        ("beta", "running", None, None),
+        ("beta", "succeeded", now, 4.0),
+    ]:
         draft = seconds == 4.0
-        rows.append(Job(tenant_id=tenants[tenant][0], status=status, pool="cpu", spec={"draft": True} if draft else {},
-                        finished_at=when,
-                        output={"key": "k", "duration_s": seconds} if seconds else None))
+        rows.append(
+            Job(
+                tenant_id=tenants[tenant][0],
+                status=status,
+                pool="cpu",
+                spec={"draft": True} if draft else {},
+                finished_at=when,
+                output={"key": "k", "duration_s": seconds} if seconds else None,
+            )
+        )
     with sessions() as session, session.begin():
         session.add_all(rows)
     return now, yesterday
@@ -141,8 +207,14 @@ def test_a_tenant_sees_its_own_usage_per_day(alpha, history):
     assert mine["rendered_s"] == 20.0  # the 60-day-old job is outside the window
     assert mine["jobs"] == {"succeeded": 2, "failed": 1, "canceled": 1, "queued": 0, "running": 0}
     days = {d["date"]: d for d in mine["days"]}
-    assert days[now.date().isoformat()] == {"date": now.date().isoformat(), "rendered_s": 12.5, "draft_s": 0.0,
-                                            "succeeded": 1, "failed": 1, "canceled": 0}
+    assert days[now.date().isoformat()] == {
+        "date": now.date().isoformat(),
+        "rendered_s": 12.5,
+        "draft_s": 0.0,
+        "succeeded": 1,
+        "failed": 1,
+        "canceled": 0,
+    }
     assert days[yesterday.date().isoformat()]["canceled"] == 1
     assert alpha.get("/v1/usage?days=90").get_json()["tenants"][0]["rendered_s"] == 120.0
 
@@ -157,8 +229,10 @@ def test_an_operator_sees_every_tenant_or_one_by_name(ops, history):
     assert_problem(ops.get("/v1/usage?tenant=nobody"), 404, "tenant_not_found")
 
 
-@pytest.mark.parametrize("query, status, code", [("tenant=beta", 403, "forbidden_scope"), ("days=0", 422, None),
-                                                 ("days=1000", 422, None), ("days=x", 422, None)])
+@pytest.mark.parametrize(
+    "query, status, code",
+    [("tenant=beta", 403, "forbidden_scope"), ("days=0", 422, None), ("days=1000", 422, None), ("days=x", 422, None)],
+)
 def test_bad_usage_queries(alpha, history, query, status, code):
     response = alpha.get(f"/v1/usage?{query}")
     if code:

@@ -33,7 +33,6 @@ def asset_id(client, data: bytes, name: str, purpose: str | None = None) -> str:
     return response.get_json()["id"]
 
 
-
 def count_jobs(sessions) -> int:
     with sessions() as session:
         return session.scalar(sa.select(sa.func.count()).select_from(Job))
@@ -48,11 +47,18 @@ def test_a_job_without_canvas_is_todays_square_job(alpha):
 
 
 def test_a_single_form_job_with_a_canvas_stores_one_scene_with_its_voice_resolved(alpha):
-    response = alpha.post("/v1/jobs", json={
-        "script": "  Good evening.  ", "avatar": "astronaut", "canvas": CANVAS,
-        "background": {"type": "color", "color": "#1F2937"},
-        "overlays": [{"type": "text", "text": "Jane Doe, anchor", "role": "lower_third"}],
-        "captions": {"burn_in": True, "style": "word"}, "output_format": "webm"})
+    response = alpha.post(
+        "/v1/jobs",
+        json={
+            "script": "  Good evening.  ",
+            "avatar": "astronaut",
+            "canvas": CANVAS,
+            "background": {"type": "color", "color": "#1F2937"},
+            "overlays": [{"type": "text", "text": "Jane Doe, anchor", "role": "lower_third"}],
+            "captions": {"burn_in": True, "style": "word"},
+            "output_format": "webm",
+        },
+    )
     assert response.status_code == 202, response.get_data(as_text=True)
     spec = response.get_json()["spec"]
     composition = spec["composition"]
@@ -65,11 +71,21 @@ def test_a_single_form_job_with_a_canvas_stores_one_scene_with_its_voice_resolve
 
 
 def test_scenes_each_speak_with_their_own_voice_and_the_first_is_the_jobs(alpha):
-    response = alpha.post("/v1/jobs", json={"canvas": {"width": 1080, "height": 1920}, "scenes": [
-        {"script": "Good evening and welcome.", "avatar": "astronaut"},
-        {"script": "Guten Abend und willkommen.", "avatar": "cameraman", "language": "de",
-         "transition": {"type": "crossfade"}},
-    ]})
+    response = alpha.post(
+        "/v1/jobs",
+        json={
+            "canvas": {"width": 1080, "height": 1920},
+            "scenes": [
+                {"script": "Good evening and welcome.", "avatar": "astronaut"},
+                {
+                    "script": "Guten Abend und willkommen.",
+                    "avatar": "cameraman",
+                    "language": "de",
+                    "transition": {"type": "crossfade"},
+                },
+            ],
+        },
+    )
     assert response.status_code == 202, response.get_data(as_text=True)
     spec = response.get_json()["spec"]
     first, second = spec["composition"]["scenes"]
@@ -79,24 +95,37 @@ def test_scenes_each_speak_with_their_own_voice_and_the_first_is_the_jobs(alpha)
 
 
 def test_a_bad_scene_is_refused_naming_the_scene_and_nothing_is_written(alpha, sessions):
-    response = alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": [
-        {"script": "Fine.", "avatar": "astronaut"}, {"script": "   ", "avatar": "astronaut"}]})
+    response = alpha.post(
+        "/v1/jobs",
+        json={
+            "canvas": CANVAS,
+            "scenes": [{"script": "Fine.", "avatar": "astronaut"}, {"script": "   ", "avatar": "astronaut"}],
+        },
+    )
     body = problem(response, 422, "script_empty")
     assert body["detail"].startswith("scenes[1]: ")
     assert count_jobs(sessions) == 0
 
 
 def test_a_job_of_several_scenes_refuses_a_duration(alpha):
-    response = alpha.post("/v1/jobs", json={"canvas": CANVAS, "params": {"duration": 2.0}, "scenes": [
-        {"script": "One.", "avatar": "astronaut"}, {"script": "Two.", "avatar": "astronaut"}]})
+    response = alpha.post(
+        "/v1/jobs",
+        json={
+            "canvas": CANVAS,
+            "params": {"duration": 2.0},
+            "scenes": [{"script": "One.", "avatar": "astronaut"}, {"script": "Two.", "avatar": "astronaut"}],
+        },
+    )
     problem(response, 422, "scenes_invalid")
 
 
 def test_a_bad_field_is_a_problem_with_its_code_and_stores_no_job(alpha, sessions):
-    cases = [({"canvas": {"width": 1921, "height": 1080}}, "canvas_invalid"),
-             ({"canvas": CANVAS, "background": {"type": "transparent"}}, "transparent_needs_webm"),
-             ({"canvas": CANVAS, "overlays": [{"type": "text", "text": "x", "font": "comic-sans"}]}, "font_unknown"),
-             ({"output_format": "webm"}, "canvas_invalid")]
+    cases = [
+        ({"canvas": {"width": 1921, "height": 1080}}, "canvas_invalid"),
+        ({"canvas": CANVAS, "background": {"type": "transparent"}}, "transparent_needs_webm"),
+        ({"canvas": CANVAS, "overlays": [{"type": "text", "text": "x", "font": "comic-sans"}]}, "font_unknown"),
+        ({"output_format": "webm"}, "canvas_invalid"),
+    ]
     for fields, code in cases:
         body = problem(alpha.post("/v1/jobs", json={"script": "Hi.", "avatar": "astronaut", **fields}), 422, code)
         assert body["errors"]
@@ -131,18 +160,22 @@ def test_a_logo_keeps_its_alpha_and_a_background_picture_needs_no_face(alpha):
     problem(upload(alpha, files.studio_picture(), "studio.png"), 422, "avatar_no_face")
 
 
-@pytest.mark.parametrize("data, name, purpose, status, code", [
-    (files.music, "music.wav", "portrait", 422, "asset_purpose_invalid"),
-    (files.logo, "logo.png", "music", 422, "asset_purpose_invalid"),
-    (files.video, "clip.mp4", "logo", 422, "asset_purpose_invalid"),
-    (files.logo, "logo.png", "wallpaper", 422, "asset_purpose_invalid"),
-    (files.ten_hour_video, "ten-hours.mp4", "background", 422, "video_too_long"),
-    (files.eight_k_video, "8k.mp4", None, 422, "video_too_large"),
-    (lambda: files.video(fps="120"), "fast.mp4", None, 422, "video_too_large"),
-    (lambda: files.video(fmt="avi"), "clip.avi", None, 415, "asset_unsupported_type"),
-])
-def test_an_upload_that_cannot_serve_its_purpose_is_refused_and_stores_nothing(alpha, sessions, data, name, purpose,
-                                                                               status, code):
+@pytest.mark.parametrize(
+    "data, name, purpose, status, code",
+    [
+        (files.music, "music.wav", "portrait", 422, "asset_purpose_invalid"),
+        (files.logo, "logo.png", "music", 422, "asset_purpose_invalid"),
+        (files.video, "clip.mp4", "logo", 422, "asset_purpose_invalid"),
+        (files.logo, "logo.png", "wallpaper", 422, "asset_purpose_invalid"),
+        (files.ten_hour_video, "ten-hours.mp4", "background", 422, "video_too_long"),
+        (files.eight_k_video, "8k.mp4", None, 422, "video_too_large"),
+        (lambda: files.video(fps="120"), "fast.mp4", None, 422, "video_too_large"),
+        (lambda: files.video(fmt="avi"), "clip.avi", None, 415, "asset_unsupported_type"),
+    ],
+)
+def test_an_upload_that_cannot_serve_its_purpose_is_refused_and_stores_nothing(
+    alpha, sessions, data, name, purpose, status, code
+):
     problem(upload(alpha, data(), name, purpose), status, code)
     with sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Asset)) == 0
@@ -151,15 +184,32 @@ def test_an_upload_that_cannot_serve_its_purpose_is_refused_and_stores_nothing(a
 def test_an_asset_used_against_its_purpose_is_refused_naming_both(alpha):
     music = asset_id(alpha, files.music(), "music.wav", "music")
     background = asset_id(alpha, files.studio_picture(), "studio.png", "background")
-    as_portrait = problem(alpha.post("/v1/jobs", json={"script": "Hi.", "avatar": music}), 422,
-                          "asset_purpose_mismatch")
+    as_portrait = problem(
+        alpha.post("/v1/jobs", json={"script": "Hi.", "avatar": music}), 422, "asset_purpose_mismatch"
+    )
     assert "purpose portrait" in as_portrait["detail"] and "purpose music" in as_portrait["detail"]
-    as_music = problem(alpha.post("/v1/jobs", json={"script": "Hi.", "avatar": "astronaut", "canvas": CANVAS,
-                                                    "music": {"asset_id": background}}), 422, "asset_purpose_mismatch")
+    as_music = problem(
+        alpha.post(
+            "/v1/jobs",
+            json={"script": "Hi.", "avatar": "astronaut", "canvas": CANVAS, "music": {"asset_id": background}},
+        ),
+        422,
+        "asset_purpose_mismatch",
+    )
     assert "music" in as_music["detail"] and "background" in as_music["detail"]
-    as_logo = problem(alpha.post("/v1/jobs", json={"script": "Hi.", "avatar": "astronaut", "canvas": CANVAS,
-                                                   "overlays": [{"type": "image", "asset_id": background}]}),
-                      422, "asset_purpose_mismatch")
+    as_logo = problem(
+        alpha.post(
+            "/v1/jobs",
+            json={
+                "script": "Hi.",
+                "avatar": "astronaut",
+                "canvas": CANVAS,
+                "overlays": [{"type": "image", "asset_id": background}],
+            },
+        ),
+        422,
+        "asset_purpose_mismatch",
+    )
     assert as_logo["errors"] == {"scenes[0].overlays[0].asset_id": ["purpose background, not logo"]}
 
 
@@ -173,26 +223,56 @@ def test_a_job_uses_its_backgrounds_logo_and_music_by_purpose(alpha):
     picture = asset_id(alpha, files.studio_picture(), "studio.png", "background")
     logo = asset_id(alpha, files.logo(), "logo.png", "logo")
     music = asset_id(alpha, files.music(), "music.wav", "music")
-    response = alpha.post("/v1/jobs", json={"canvas": CANVAS, "music": {"asset_id": music}, "scenes": [
-        {"script": "One.", "avatar": "astronaut", "background": {"type": "video", "asset_id": clip, "play": "freeze"},
-         "overlays": [{"type": "image", "asset_id": logo, "anchor": "bottom_left"}]},
-        {"script": "Two.", "avatar": "astronaut", "background": {"type": "image", "asset_id": picture, "fit": "contain"}},
-    ]})
+    response = alpha.post(
+        "/v1/jobs",
+        json={
+            "canvas": CANVAS,
+            "music": {"asset_id": music},
+            "scenes": [
+                {
+                    "script": "One.",
+                    "avatar": "astronaut",
+                    "background": {"type": "video", "asset_id": clip, "play": "freeze"},
+                    "overlays": [{"type": "image", "asset_id": logo, "anchor": "bottom_left"}],
+                },
+                {
+                    "script": "Two.",
+                    "avatar": "astronaut",
+                    "background": {"type": "image", "asset_id": picture, "fit": "contain"},
+                },
+            ],
+        },
+    )
     assert response.status_code == 202, response.get_data(as_text=True)
     composition = response.get_json()["spec"]["composition"]
     assert composition["output_format"] == "mp4"  # the default
     assert composition["music"] == {"asset_id": music, "volume": 0.2, "ducking": True, "fade": 1.0}
     assert composition["scenes"][0]["background"]["asset_id"] == clip
     # a picture is not a video background
-    problem(alpha.post("/v1/jobs", json={"script": "Hi.", "avatar": "astronaut", "canvas": CANVAS,
-                                         "background": {"type": "video", "asset_id": picture}}),
-            422, "background_invalid")
+    problem(
+        alpha.post(
+            "/v1/jobs",
+            json={
+                "script": "Hi.",
+                "avatar": "astronaut",
+                "canvas": CANVAS,
+                "background": {"type": "video", "asset_id": picture},
+            },
+        ),
+        422,
+        "background_invalid",
+    )
 
 
 # --- drafts and renditions ------------------------------------------------------------------------
 def test_a_composed_draft_composes_small_and_its_approval_keeps_every_rendition(alpha, sessions):
-    body = {"script": "Hello.", "avatar": "astronaut", "canvas": CANVAS, "draft": True,
-            "renditions": [{"canvas": {"width": 1080, "height": 1920}}]}
+    body = {
+        "script": "Hello.",
+        "avatar": "astronaut",
+        "canvas": CANVAS,
+        "draft": True,
+        "renditions": [{"canvas": {"width": 1080, "height": 1920}}],
+    }
     draft = alpha.post("/v1/jobs", json=body).get_json()
     assert draft["spec"]["draft_render"]["canvas"] == {"width": 640, "height": 360}
     with sessions() as session, session.begin():
@@ -204,15 +284,28 @@ def test_a_composed_draft_composes_small_and_its_approval_keeps_every_rendition(
 
 
 def test_renditions_are_listed_with_freshly_signed_links_and_no_storage_keys(alpha, sessions):
-    job_id = alpha.post("/v1/jobs", json={"script": "Hello.", "avatar": "astronaut", "canvas": CANVAS,
-                                          "output_format": "webm",
-                                          "renditions": [{"canvas": {"width": 1080, "height": 1920}}]}).get_json()["id"]
+    job_id = alpha.post(
+        "/v1/jobs",
+        json={
+            "script": "Hello.",
+            "avatar": "astronaut",
+            "canvas": CANVAS,
+            "output_format": "webm",
+            "renditions": [{"canvas": {"width": 1080, "height": 1920}}],
+        },
+    ).get_json()["id"]
     cut = {"width": 1080, "height": 1920, "bytes": 1234, "sha256": "ab" * 32, "key": f"outputs/{job_id}/1080x1920.webm"}
     with sessions() as session, session.begin():
         job = session.get(Job, job_id)
         job.status = JobState.SUCCEEDED
-        job.output = {"key": f"outputs/{job_id}/video.webm", "width": 1920, "height": 1080, "bytes": 9,
-                      "sha256": "cd" * 32, "renditions": [cut]}
+        job.output = {
+            "key": f"outputs/{job_id}/video.webm",
+            "width": 1920,
+            "height": 1080,
+            "bytes": 9,
+            "sha256": "cd" * 32,
+            "renditions": [cut],
+        }
     output = alpha.get(f"/v1/jobs/{job_id}").get_json()["output"]
     (listed,) = output["renditions"]
     assert "key" not in listed and listed["width"] == 1080 and listed["height"] == 1920
@@ -246,11 +339,27 @@ def test_the_spec_documents_every_composition_field_with_its_range_and_default(a
 
 
 def test_a_batch_composes_every_item_from_shared_defaults_or_names_each_bad_one(alpha, sessions):
-    defaults = {"avatar": "astronaut", "canvas": {"width": 1080, "height": 1920},
-                "background": {"type": "color", "color": "#112233"}, "captions": {"burn_in": True, "style": "word"}}
-    refused = problem(alpha.post("/v1/batches", json={"defaults": defaults, "jobs": [
-        {"script": "One."}, {"script": "Two.", "overlays": [{"type": "text", "text": "x", "start": 3, "end": 1}]},
-        {"script": "Three.", "canvas": {"width": 1081, "height": 1920}}]}), 422, "batch_invalid")
+    defaults = {
+        "avatar": "astronaut",
+        "canvas": {"width": 1080, "height": 1920},
+        "background": {"type": "color", "color": "#112233"},
+        "captions": {"burn_in": True, "style": "word"},
+    }
+    refused = problem(
+        alpha.post(
+            "/v1/batches",
+            json={
+                "defaults": defaults,
+                "jobs": [
+                    {"script": "One."},
+                    {"script": "Two.", "overlays": [{"type": "text", "text": "x", "start": 3, "end": 1}]},
+                    {"script": "Three.", "canvas": {"width": 1081, "height": 1920}},
+                ],
+            },
+        ),
+        422,
+        "batch_invalid",
+    )
     assert refused["errors"]["1"]["code"] == "overlay_timing" and refused["errors"]["2"]["code"] == "canvas_invalid"
     assert count_jobs(sessions) == 0
     batch = alpha.post("/v1/batches", json={"defaults": defaults, "jobs": [{"script": "One."}, {"script": "Two."}]})
@@ -266,9 +375,22 @@ def test_a_square_jobs_idempotency_fingerprint_is_what_it_was_before_composition
     from api.schemas import JobSpecSchema
 
     loaded = JobSpecSchema().load({"script": "Hello.", "avatar": "astronaut"})
-    before = {"script": "Hello.", "audio_asset_id": None, "transcript": None, "avatar": "astronaut", "voice": None,
-              "language": None, "model": "builtin", "params": {}, "accelerator": "auto", "priority": 5,
-              "webhook_url": None, "metadata": {}, "watermark": None, "draft": False}
+    before = {
+        "script": "Hello.",
+        "audio_asset_id": None,
+        "transcript": None,
+        "avatar": "astronaut",
+        "voice": None,
+        "language": None,
+        "model": "builtin",
+        "params": {},
+        "accelerator": "auto",
+        "priority": 5,
+        "webhook_url": None,
+        "metadata": {},
+        "watermark": None,
+        "draft": False,
+    }
     assert request_hash(loaded) == request_hash(before)
     assert request_hash({**loaded, "canvas": CANVAS}) != request_hash(before)
 

@@ -14,8 +14,13 @@ from tests.unit.api.bearer import client
 from tests.unit.api.test_job_history_retry import claim, fail_for_good
 from tests.unit.api.test_requests import assert_problem
 
-DRAFT = {"script": "Hello from the newsroom.", "avatar": "astronaut", "draft": True, "priority": 7,
-         "metadata": {"story": "42"}}
+DRAFT = {
+    "script": "Hello from the newsroom.",
+    "avatar": "astronaut",
+    "draft": True,
+    "priority": 7,
+    "metadata": {"story": "42"},
+}
 
 
 def submit(c, body=DRAFT) -> dict:
@@ -105,8 +110,10 @@ def test_a_draft_flag_that_is_not_a_boolean_is_422(alpha, value):
 
 
 # --- how a draft is drawn ------------------------------------------------------------------
-@pytest.mark.parametrize("resolution, fps, drawn", [(512, 25, (256, 12)), (128, 25, (128, 12)), (2048, 60, (256, 12)),
-                                                    (256, 10, (128, 10)), (144, 30, (128, 12))])
+@pytest.mark.parametrize(
+    "resolution, fps, drawn",
+    [(512, 25, (256, 12)), (128, 25, (128, 12)), (2048, 60, (256, 12)), (256, 10, (128, 10)), (144, 30, (128, 12))],
+)
 def test_draft_render_is_smaller_and_slower_never_below_the_minimum(resolution, fps, drawn):
     render = draft_render({"resolution": resolution, "fps": fps})
     assert (render["resolution"], render["fps"]) == drawn and render["resolution"] % 16 == 0
@@ -119,7 +126,9 @@ def test_every_output_frame_holds_a_drawn_frame_at_or_before_its_time(output_fps
         assert shown[0] == 0 and shown == sorted(shown)
         assert max(shown) < drawn_frames(output_frames, output_fps, drawn_fps)
         assert all(s / drawn_fps <= j / output_fps + 1e-9 for j, s in enumerate(shown))  # never ahead of the speech
-        assert all(j / output_fps - s / drawn_fps < 1 / drawn_fps for j, s in enumerate(shown))  # at most one drawn frame behind
+        assert all(
+            j / output_fps - s / drawn_fps < 1 / drawn_fps for j, s in enumerate(shown)
+        )  # at most one drawn frame behind
 
 
 def test_approving_a_draft_whose_model_was_removed_is_422(alpha, sessions):

@@ -79,9 +79,12 @@ def test_any_bytes_as_a_json_body_are_answered(api, data):
 
 
 @fuzz_settings(40)
-@given(body=st.fixed_dictionaries({"jobs": st.lists(job_bodies, max_size=3) | json_values},
-                                  optional={"defaults": json_values, "template": any_text | json_values,
-                                            "metadata": json_values}))
+@given(
+    body=st.fixed_dictionaries(
+        {"jobs": st.lists(job_bodies, max_size=3) | json_values},
+        optional={"defaults": json_values, "template": any_text | json_values, "metadata": json_values},
+    )
+)
 def test_any_json_batch_is_answered(api, body):
     client, sessions = api
     before = _counts(sessions)
@@ -91,17 +94,30 @@ def test_any_json_batch_is_answered(api, body):
         client.post(f"/v1/jobs/{job_id}/cancel")
 
 
-csv_cells = st.one_of(any_text, st.sampled_from(["astronaut", "Hello.", "5", "", '"', "\n", "\r\n", ",", "x" * 200_000]))
-csv_files = st.builds(lambda header, rows: "\n".join(",".join(r) for r in [header, *rows]).encode("utf-8", "surrogatepass"),
-                      st.lists(st.sampled_from(["script", "avatar", "priority", "name", "voice", "metadata"]) | any_text,
-                               min_size=1, max_size=4),
-                      st.lists(st.lists(csv_cells, max_size=5), max_size=4))
-jsonl_files = st.builds(lambda lines: b"\n".join(_encode(line) for line in lines), st.lists(job_bodies | json_values, max_size=4))
+csv_cells = st.one_of(
+    any_text, st.sampled_from(["astronaut", "Hello.", "5", "", '"', "\n", "\r\n", ",", "x" * 200_000])
+)
+csv_files = st.builds(
+    lambda header, rows: "\n".join(",".join(r) for r in [header, *rows]).encode("utf-8", "surrogatepass"),
+    st.lists(
+        st.sampled_from(["script", "avatar", "priority", "name", "voice", "metadata"]) | any_text,
+        min_size=1,
+        max_size=4,
+    ),
+    st.lists(st.lists(csv_cells, max_size=5), max_size=4),
+)
+jsonl_files = st.builds(
+    lambda lines: b"\n".join(_encode(line) for line in lines), st.lists(job_bodies | json_values, max_size=4)
+)
 
 
 @fuzz_settings(40)
-@given(data=csv_files | jsonl_files | st.binary(max_size=400), name=st.sampled_from(["jobs.csv", "jobs.jsonl", "x"]),
-       defaults=st.none() | any_text | st.builds(_encode, json_values), template=st.none() | any_text)
+@given(
+    data=csv_files | jsonl_files | st.binary(max_size=400),
+    name=st.sampled_from(["jobs.csv", "jobs.jsonl", "x"]),
+    defaults=st.none() | any_text | st.builds(_encode, json_values),
+    template=st.none() | any_text,
+)
 def test_any_csv_or_jsonl_batch_file_is_answered(api, data, name, defaults, template):
     client, sessions = api
     form = {"file": (io.BytesIO(data), name)}
@@ -143,9 +159,12 @@ def _mutated(seed: bytes, edits: list[tuple[int, int]], cut: int) -> bytes:
     return bytes(data[: max(1, cut)])
 
 
-uploads = (st.builds(_mutated, st.sampled_from(SEEDS), st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)),
-                                                                 max_size=6), st.integers(1, 200_000))
-           | st.binary(min_size=1, max_size=200))
+uploads = st.builds(
+    _mutated,
+    st.sampled_from(SEEDS),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=6),
+    st.integers(1, 200_000),
+) | st.binary(min_size=1, max_size=200)
 
 
 @fuzz_settings(30)
@@ -168,8 +187,13 @@ def test_any_signed_link_is_refused_cleanly(api, key, expires, signature):
     from urllib.parse import quote
 
     path = "/v1/files/" + quote(key.encode("utf-8", "surrogatepass"), safe="")
-    response = client.get(path, query_string={"expires": expires.encode("utf-8", "surrogatepass"),
-                                              "signature": signature.encode("utf-8", "surrogatepass")})
+    response = client.get(
+        path,
+        query_string={
+            "expires": expires.encode("utf-8", "surrogatepass"),
+            "signature": signature.encode("utf-8", "surrogatepass"),
+        },
+    )
     assert_answered(response)
     # never served without a valid signature; a 308 is Flask merging slashes (an empty key, "%2F" in it)
     assert response.status_code in (308, 400, 403, 404, 405, 422), response.status_code

@@ -29,8 +29,12 @@ def claim(sessions, job_id: str, worker: str = "w1") -> lifecycle.Claim:
 def fail_for_good(sessions, job_id: str, worker: str = "w1") -> None:
     token = claim(sessions, job_id, worker)
     with sessions() as session, session.begin():
-        assert lifecycle.fail_attempt(session, token, "render_failed", "the model fell over", retryable=False,
-                                      max_failures=3) == "failed"
+        assert (
+            lifecycle.fail_attempt(
+                session, token, "render_failed", "the model fell over", retryable=False, max_failures=3
+            )
+            == "failed"
+        )
 
 
 def test_events_show_each_state_change_with_worker_and_attempt(alpha, sessions):
@@ -134,13 +138,17 @@ def test_a_job_that_fails_again_after_a_retry_is_announced_again(alpha, sessions
     job_id = submit(alpha)
     with sessions() as session, session.begin():
         tenant_id = session.get(Job, job_id).tenant_id
-        session.add(WebhookEndpoint(tenant_id=tenant_id, url="https://cms.example.com/hook", events=[], secret="whsec_x"))
+        session.add(
+            WebhookEndpoint(tenant_id=tenant_id, url="https://cms.example.com/hook", events=[], secret="whsec_x")
+        )
 
     def fail_and_announce(worker):
         fail_for_good(sessions, job_id, worker)
         with sessions() as session, session.begin():
             webhooks.queue_job_events(session, sqlite_settings, session.get(Job, job_id))
-            webhooks.queue_job_events(session, sqlite_settings, session.get(Job, job_id))  # announcing twice is harmless
+            webhooks.queue_job_events(
+                session, sqlite_settings, session.get(Job, job_id)
+            )  # announcing twice is harmless
 
     fail_and_announce("w1")
     alpha.post(f"/v1/jobs/{job_id}/retry")

@@ -25,8 +25,9 @@ def test_a_given_title_is_kept_on_one_line(alpha):
 
 
 def test_a_title_too_long_is_refused_naming_the_field(alpha, sessions):
-    body = assert_problem(alpha.post("/v1/jobs", json={**JOB, "title": "x" * (MAX_TITLE_CHARS + 1)}), 422,
-                          "field_too_long")
+    body = assert_problem(
+        alpha.post("/v1/jobs", json={**JOB, "title": "x" * (MAX_TITLE_CHARS + 1)}), 422, "field_too_long"
+    )
     assert "title" in body["errors"]
     with sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
@@ -34,7 +35,9 @@ def test_a_title_too_long_is_refused_naming_the_field(alpha, sessions):
 
 def test_search_finds_titles_and_metadata_values_case_insensitively(alpha, beta):
     flood = alpha.post("/v1/jobs", json={**JOB, "title": "Flood warning"}).get_json()["id"]
-    tagged = alpha.post("/v1/jobs", json={**JOB, "title": "Sport", "metadata": {"desk": "Weather_Desk"}}).get_json()["id"]
+    tagged = alpha.post("/v1/jobs", json={**JOB, "title": "Sport", "metadata": {"desk": "Weather_Desk"}}).get_json()[
+        "id"
+    ]
     alpha.post("/v1/jobs", json={**JOB, "title": "Markets"})
     beta.post("/v1/jobs", json={**JOB, "title": "Flood in another newsroom"})
 

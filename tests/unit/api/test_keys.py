@@ -16,10 +16,12 @@ def keys(sessions):
     from domain.tenants import create_key, get_or_create_tenant
 
     with sessions() as session, session.begin():
-        return {"alpha": create_key(session, get_or_create_tenant(session, "alpha")),
-                "alpha2": create_key(session, get_or_create_tenant(session, "alpha")),
-                "beta": create_key(session, get_or_create_tenant(session, "beta")),
-                "ops": create_key(session, get_or_create_tenant(session, "ops"), "operator")}
+        return {
+            "alpha": create_key(session, get_or_create_tenant(session, "alpha")),
+            "alpha2": create_key(session, get_or_create_tenant(session, "alpha")),
+            "beta": create_key(session, get_or_create_tenant(session, "beta")),
+            "ops": create_key(session, get_or_create_tenant(session, "ops"), "operator"),
+        }
 
 
 def key_id(app, key) -> str:
@@ -88,8 +90,10 @@ def test_a_tenant_key_cannot_make_operator_keys_or_keys_for_others(app, keys, se
         assert session.scalar(sa.select(sa.func.count()).select_from(ApiKey)) == before
 
 
-@pytest.mark.parametrize("body, code", [({"scope": "root"}, "validation_error"), ({"colour": "x"}, "unknown_field"),
-                                        ({"tenant": ""}, "validation_error")])
+@pytest.mark.parametrize(
+    "body, code",
+    [({"scope": "root"}, "validation_error"), ({"colour": "x"}, "unknown_field"), ({"tenant": ""}, "validation_error")],
+)
 def test_bad_key_requests_are_422(app, keys, body, code):
     assert_problem(client(app, keys["ops"]).post("/v1/keys", json=body), 422, code)
 
@@ -149,10 +153,12 @@ def test_a_poll_with_an_etag_checks_the_key_in_its_one_read(app, keys):
     job = alpha.post("/v1/jobs", json={"script": "Hi.", "avatar": "astronaut"})
     job_id, etag = job.get_json()["id"], alpha.get(f"/v1/jobs/{job.get_json()['id']}").headers["ETag"]
     assert alpha.get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}).status_code == 304
-    assert_problem(client(app, keys["beta"]).get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}), 404,
-                   "job_not_found")
-    assert_problem(client(app, "tfk_nope").get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}), 401,
-                   "invalid_api_key")
+    assert_problem(
+        client(app, keys["beta"]).get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}), 404, "job_not_found"
+    )
+    assert_problem(
+        client(app, "tfk_nope").get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}), 401, "invalid_api_key"
+    )
     client(app, keys["alpha2"]).post(f"/v1/keys/{key_id(app, keys['alpha'])}/revoke")
     assert_problem(alpha.get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}), 401, "invalid_api_key")
     assert client(app, keys["alpha2"]).get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}).status_code == 304

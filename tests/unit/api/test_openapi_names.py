@@ -31,8 +31,9 @@ def test_no_inline_object_takes_the_name_of_a_schema(spec):
     clashes = []
     for name, schema in schemas.items():
         for prop, value in (schema.get("properties") or {}).items():
-            inline = value.get("type") == "object" or (value.get("type") == "array" and
-                                                       (value.get("items") or {}).get("type") == "object")
+            inline = value.get("type") == "object" or (
+                value.get("type") == "array" and (value.get("items") or {}).get("type") == "object"
+            )
             generated = name + _pascal(prop) + ("Item" if value.get("type") == "array" else "")
             if inline and generated in schemas:
                 clashes.append(f"{name}.{prop} -> {generated}")

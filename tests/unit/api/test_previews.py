@@ -12,13 +12,24 @@ from PIL import Image
 from domain.models import Job
 from tests.unit.api.test_requests import assert_problem, png_bytes
 
-COMPOSED = {"script": "Tonight: the river rose two metres.", "avatar": "astronaut",
-            "canvas": {"width": 640, "height": 360},
-            "character": {"scale": 0.8, "offset": {"x": -0.55, "y": 0.1}},
-            "background": {"type": "color", "color": "#0000ff"},
-            "overlays": [{"type": "text", "role": "lower_third", "text": "Flood warning", "background_color": "#ff0000",
-                          "start": 1.0, "end": 4.0}],
-            "captions": {"burn_in": True, "style": "subtitle"}}
+COMPOSED = {
+    "script": "Tonight: the river rose two metres.",
+    "avatar": "astronaut",
+    "canvas": {"width": 640, "height": 360},
+    "character": {"scale": 0.8, "offset": {"x": -0.55, "y": 0.1}},
+    "background": {"type": "color", "color": "#0000ff"},
+    "overlays": [
+        {
+            "type": "text",
+            "role": "lower_third",
+            "text": "Flood warning",
+            "background_color": "#ff0000",
+            "start": 1.0,
+            "end": 4.0,
+        }
+    ],
+    "captions": {"burn_in": True, "style": "subtitle"},
+}
 
 
 def frame_of(response) -> np.ndarray:
@@ -57,33 +68,44 @@ def test_the_caption_is_a_sample_line_of_the_script(alpha):
 
 
 def test_a_transparent_background_previews_with_alpha(alpha):
-    frame = frame_of(alpha.post("/v1/previews", json={**COMPOSED, "background": {"type": "transparent"},
-                                                      "output_format": "webm"}))
+    frame = frame_of(
+        alpha.post("/v1/previews", json={**COMPOSED, "background": {"type": "transparent"}, "output_format": "webm"})
+    )
     assert frame.shape[2] == 4 and frame[5, 630, 3] == 0 and frame[200, 130, 3] > 200
 
 
 def test_an_uploaded_background_image_is_used(alpha):
     green = np.zeros((90, 160, 3), np.uint8)
     green[..., 1] = 255
-    asset = alpha.post("/v1/assets", data={"file": (io.BytesIO(png_bytes(green)), "bg.png"), "purpose": "background"},
-                       content_type="multipart/form-data").get_json()
-    frame = frame_of(alpha.post("/v1/previews", json={**COMPOSED, "background": {"type": "image", "asset_id": asset["id"]}}))
+    asset = alpha.post(
+        "/v1/assets",
+        data={"file": (io.BytesIO(png_bytes(green)), "bg.png"), "purpose": "background"},
+        content_type="multipart/form-data",
+    ).get_json()
+    frame = frame_of(
+        alpha.post("/v1/previews", json={**COMPOSED, "background": {"type": "image", "asset_id": asset["id"]}})
+    )
     assert share(frame, (0, 255, 0), np.s_[:, 560:]) > 0.6
 
 
 def test_a_square_job_previews_as_its_framed_portrait(alpha):
-    frame = frame_of(alpha.post("/v1/previews", json={"script": "Hello.", "avatar": "astronaut", "params": {"resolution": 256}}))
+    frame = frame_of(
+        alpha.post("/v1/previews", json={"script": "Hello.", "avatar": "astronaut", "params": {"resolution": 256}})
+    )
     assert frame.shape == (256, 256, 3)
 
 
-@pytest.mark.parametrize(("change", "status", "code"), [
-    ({"canvas": {"width": 641, "height": 360}}, 422, "canvas_invalid"),
-    ({"avatar": "nobody"}, 422, "avatar_unknown"),
-    ({"background": {"type": "image", "asset_id": "ast_missing"}}, 404, "asset_not_found"),
-    ({"overlays": [{"type": "text", "text": "x", "start": 3, "end": 1}]}, 422, "overlay_timing"),
-    ({"at_s": -1}, 422, "validation_error"),
-    ({"surprise": 1}, 422, "unknown_field"),
-])
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ({"canvas": {"width": 641, "height": 360}}, 422, "canvas_invalid"),
+        ({"avatar": "nobody"}, 422, "avatar_unknown"),
+        ({"background": {"type": "image", "asset_id": "ast_missing"}}, 404, "asset_not_found"),
+        ({"overlays": [{"type": "text", "text": "x", "start": 3, "end": 1}]}, 422, "overlay_timing"),
+        ({"at_s": -1}, 422, "validation_error"),
+        ({"surprise": 1}, 422, "unknown_field"),
+    ],
+)
 def test_refusals_are_those_of_post_jobs(alpha, sessions, change, status, code):
     body = {**COMPOSED, **change}
     assert_problem(alpha.post("/v1/previews", json=body), status, code)
@@ -95,7 +117,10 @@ def test_refusals_are_those_of_post_jobs(alpha, sessions, change, status, code):
 
 
 def test_another_tenants_asset_is_not_found(alpha, beta):
-    logo = alpha.post("/v1/assets", data={"file": (io.BytesIO(png_bytes(np.zeros((40, 40, 3), np.uint8))), "l.png"),
-                                          "purpose": "background"}, content_type="multipart/form-data").get_json()
+    logo = alpha.post(
+        "/v1/assets",
+        data={"file": (io.BytesIO(png_bytes(np.zeros((40, 40, 3), np.uint8))), "l.png"), "purpose": "background"},
+        content_type="multipart/form-data",
+    ).get_json()
     body = {**COMPOSED, "background": {"type": "image", "asset_id": logo["id"]}}
     assert_problem(beta.post("/v1/previews", json=body), 404, "asset_not_found")

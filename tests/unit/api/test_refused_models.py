@@ -18,11 +18,23 @@ WHY = "model_invalid: model 'builtin' (adapter builtin): output 'fields' has sha
 
 def add_worker(sessions, worker_id: str, refused: dict[str, str], *, state: str = "online", age_s: float = 0.0):
     with sessions() as session, session.begin():
-        session.add(Worker(id=worker_id, hostname=worker_id, tag="cpu", arch="x86_64", concurrency=1, state=state,
-                           refused_models=refused, heartbeat_at=utcnow() - timedelta(seconds=age_s)))
+        session.add(
+            Worker(
+                id=worker_id,
+                hostname=worker_id,
+                tag="cpu",
+                arch="x86_64",
+                concurrency=1,
+                state=state,
+                refused_models=refused,
+                heartbeat_at=utcnow() - timedelta(seconds=age_s),
+            )
+        )
 
 
-def test_every_live_worker_refused_the_model_is_a_422_naming_why_and_nothing_is_stored(alpha, sessions, sqlite_settings):
+def test_every_live_worker_refused_the_model_is_a_422_naming_why_and_nothing_is_stored(
+    alpha, sessions, sqlite_settings
+):
     add_worker(sessions, "w1", {"builtin": WHY})
     add_worker(sessions, "w2", {"builtin": WHY})
     add_worker(sessions, "w-dead", {}, age_s=3600)  # long silent: not counted as serving it
@@ -30,7 +42,9 @@ def test_every_live_worker_refused_the_model_is_a_422_naming_why_and_nothing_is_
 
     body = assert_problem(alpha.post("/v1/jobs", json=JOB), 422, "model_unavailable")
 
-    assert "'cpu' (2)" in body["detail"] and "'builtin'" in body["detail"] and "expected [N, 48, 48, 16]" in body["detail"]
+    assert (
+        "'cpu' (2)" in body["detail"] and "'builtin'" in body["detail"] and "expected [N, 48, 48, 16]" in body["detail"]
+    )
     nothing_stored(sessions, sqlite_settings)
 
 
@@ -65,10 +79,23 @@ def test_auto_passes_over_an_accelerator_pool_whose_workers_all_refused_the_mode
     upgrade(settings)
     sessions = session_factory(settings)
     with sessions() as session, session.begin():
-        session.add(Worker(id="gpu-1", hostname="g", tag="amd64-gpu", arch="x86_64", concurrency=1, state="online",
-                           refused_models={"musetalk": "model_invalid: wrong output shape"}, heartbeat_at=utcnow()))
-        session.add(Worker(id="cpu-1", hostname="c", tag="cpu", arch="x86_64", concurrency=1, state="online",
-                           heartbeat_at=utcnow()))
+        session.add(
+            Worker(
+                id="gpu-1",
+                hostname="g",
+                tag="amd64-gpu",
+                arch="x86_64",
+                concurrency=1,
+                state="online",
+                refused_models={"musetalk": "model_invalid: wrong output shape"},
+                heartbeat_at=utcnow(),
+            )
+        )
+        session.add(
+            Worker(
+                id="cpu-1", hostname="c", tag="cpu", arch="x86_64", concurrency=1, state="online", heartbeat_at=utcnow()
+            )
+        )
     with sessions() as session:
         assert choose_pool(session, settings, "auto", None, "musetalk") == "cpu"
         assert choose_pool(session, settings, "auto", None, "builtin") == "amd64-gpu"  # accelerators first

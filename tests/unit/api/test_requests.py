@@ -51,35 +51,41 @@ JOB = {"script": "Hello from the newsroom.", "avatar": "astronaut"}
 
 
 # --- bad input ----------------------------------------------------------------------
-@pytest.mark.parametrize("headers, code", [
-    ({}, "unauthorized"),
-    ({"Authorization": "Bearer tfk_not_a_real_key"}, "invalid_api_key"),
-    ({"Authorization": "Basic dXNlcjpwYXNz"}, "unauthorized"),
-])
+@pytest.mark.parametrize(
+    "headers, code",
+    [
+        ({}, "unauthorized"),
+        ({"Authorization": "Bearer tfk_not_a_real_key"}, "invalid_api_key"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, "unauthorized"),
+    ],
+)
 def test_missing_or_wrong_api_key_is_401(app, headers, code):
     response = app.test_client().post("/v1/jobs", json=JOB, headers=headers)
     assert_problem(response, 401, code)
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({**JOB, "script": "   "}, 422, "script_empty"),
-    ({**JOB, "script": "word " * 5000}, 422, "script_too_long"),
-    ({"avatar": "astronaut"}, 422, "validation_error"),
-    ({**JOB, "audio_asset_id": "ast_x"}, 422, "validation_error"),
-    ({**JOB, "colour": "blue"}, 422, "unknown_field"),
-    ({**JOB, "params": {"fps": 500}}, 422, "param_out_of_range"),
-    ({**JOB, "params": {"resolution": 500}}, 422, "param_out_of_range"),
-    ({**JOB, "params": {"dynamic_scale": -1}}, 422, "param_out_of_range"),
-    ({**JOB, "params": {"warp_speed": 9}}, 422, "unknown_field"),
-    ({**JOB, "priority": 10}, 422, "validation_error"),
-    ({**JOB, "accelerator": "tpu"}, 422, "validation_error"),
-    ({**JOB, "accelerator": "gpu"}, 422, "no_compatible_pool"),
-    ({**JOB, "avatar": "nobody"}, 422, "avatar_unknown"),
-    ({**JOB, "avatar": "ast_00000000000000000000000000"}, 404, "asset_not_found"),
-    ({**JOB, "voice": "no-such-voice"}, 422, "voice_unknown"),
-    ({**JOB, "model": "no-such-model"}, 422, "model_unknown"),
-    ({**JOB, "webhook_url": "http://169.254.169.254/latest/meta-data"}, 422, "webhook_url_forbidden"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({**JOB, "script": "   "}, 422, "script_empty"),
+        ({**JOB, "script": "word " * 5000}, 422, "script_too_long"),
+        ({"avatar": "astronaut"}, 422, "validation_error"),
+        ({**JOB, "audio_asset_id": "ast_x"}, 422, "validation_error"),
+        ({**JOB, "colour": "blue"}, 422, "unknown_field"),
+        ({**JOB, "params": {"fps": 500}}, 422, "param_out_of_range"),
+        ({**JOB, "params": {"resolution": 500}}, 422, "param_out_of_range"),
+        ({**JOB, "params": {"dynamic_scale": -1}}, 422, "param_out_of_range"),
+        ({**JOB, "params": {"warp_speed": 9}}, 422, "unknown_field"),
+        ({**JOB, "priority": 10}, 422, "validation_error"),
+        ({**JOB, "accelerator": "tpu"}, 422, "validation_error"),
+        ({**JOB, "accelerator": "gpu"}, 422, "no_compatible_pool"),
+        ({**JOB, "avatar": "nobody"}, 422, "avatar_unknown"),
+        ({**JOB, "avatar": "ast_00000000000000000000000000"}, 404, "asset_not_found"),
+        ({**JOB, "voice": "no-such-voice"}, 422, "voice_unknown"),
+        ({**JOB, "model": "no-such-model"}, 422, "model_unknown"),
+        ({**JOB, "webhook_url": "http://169.254.169.254/latest/meta-data"}, 422, "webhook_url_forbidden"),
+    ],
+)
 def test_bad_job_requests_are_refused_and_create_nothing(alpha, sessions, sqlite_settings, body, status, code):
     assert_problem(alpha.post("/v1/jobs", json=body), status, code)
     nothing_stored(sessions, sqlite_settings)
@@ -87,7 +93,9 @@ def test_bad_job_requests_are_refused_and_create_nothing(alpha, sessions, sqlite
 
 
 def test_out_of_range_param_names_the_field(alpha):
-    body = assert_problem(alpha.post("/v1/jobs", json={**JOB, "params": {"motion_scale": 7}}), 422, "param_out_of_range")
+    body = assert_problem(
+        alpha.post("/v1/jobs", json={**JOB, "params": {"motion_scale": 7}}), 422, "param_out_of_range"
+    )
     assert "motion_scale" in body["errors"]["params"]
     assert "motion_scale" in body["detail"]
 
@@ -98,11 +106,14 @@ def test_body_that_is_not_json_is_refused(alpha):
     assert response.mimetype == "application/problem+json"
 
 
-@pytest.mark.parametrize("data, status, code", [
-    (b"", 422, "asset_empty"),
-    (b"this is not an image, nor audio" * 10, 422, "asset_unreadable"),
-    (png_bytes(np.full((256, 256, 3), 128, np.uint8)), 422, "avatar_no_face"),
-])
+@pytest.mark.parametrize(
+    "data, status, code",
+    [
+        (b"", 422, "asset_empty"),
+        (b"this is not an image, nor audio" * 10, 422, "asset_unreadable"),
+        (png_bytes(np.full((256, 256, 3), 128, np.uint8)), 422, "avatar_no_face"),
+    ],
+)
 def test_unusable_uploads_are_refused_and_store_nothing(alpha, sessions, sqlite_settings, data, status, code):
     assert_problem(upload(alpha, data), status, code)
     nothing_stored(sessions, sqlite_settings)
@@ -240,8 +251,11 @@ def test_spec_documents_every_route_error_and_webhook_event(app):
     spec = app.test_client().get("/openapi.json").get_json()
     documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in ("static", "api-docs.openapi_json", "api_reference.api_reference") \
-                or rule.endpoint.startswith("page."):
+        if rule.endpoint in (
+            "static",
+            "api-docs.openapi_json",
+            "api_reference.api_reference",
+        ) or rule.endpoint.startswith("page."):
             continue  # the web page (api/web) and the reference (/docs) are HTML for people, not part of the API
         path = rule.rule.replace("<path:", "{").replace("<", "{").replace(">", "}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:

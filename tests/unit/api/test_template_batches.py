@@ -23,8 +23,10 @@ def upload(client, template_id: str, text: str, **form):
 
 def test_json_rows_make_one_job_each_from_the_template(alpha):
     made = create(alpha)
-    response = alpha.post("/v1/batches", json={"template_id": made["id"], "rows": rows(3),
-                                               "defaults": {"priority": 7}, "metadata": {"night": "sunday"}})
+    response = alpha.post(
+        "/v1/batches",
+        json={"template_id": made["id"], "rows": rows(3), "defaults": {"priority": 7}, "metadata": {"night": "sunday"}},
+    )
     assert response.status_code == 201, response.get_json()
     batch = response.get_json()
     assert batch["size"] == 3 and batch["metadata"] == {"night": "sunday"}
@@ -37,8 +39,13 @@ def test_a_filled_csv_makes_the_batch(alpha):
     made = create(alpha)
     header = alpha.get(f"/v1/templates/{made['id']}/csv").get_data(as_text=True).strip().split(",")
     assert header == ["headline", "story", "voice", "accent"]
-    text = csv_text([*header, "priority", "draft"], [["Storm tonight", "Winds reach the coast.", "", "#ff0000", "8", "true"],
-                                                     ["Budget vote", "The council meets at nine.", "", "", "", ""]])
+    text = csv_text(
+        [*header, "priority", "draft"],
+        [
+            ["Storm tonight", "Winds reach the coast.", "", "#ff0000", "8", "true"],
+            ["Budget vote", "The council meets at nine.", "", "", "", ""],
+        ],
+    )
     response = upload(alpha, made["id"], text)
     assert response.status_code == 201, response.get_json()
     jobs = [alpha.get(f"/v1/jobs/{i}").get_json()["spec"] for i in response.get_json()["job_ids"]]
@@ -55,9 +62,10 @@ def test_row_errors_come_before_anything_is_created_each_naming_its_variable(alp
     del bad[3]["story"]
     response = alpha.post("/v1/batches", json={"template_id": made["id"], "rows": bad})
     body = problem(response, 422, "batch_invalid")
-    assert body["errors"] == {"1": {"code": "variable_type", "variable": "voice", "detail": body["errors"]["1"]["detail"]},
-                              "3": {"code": "variable_missing", "variable": "story",
-                                    "detail": body["errors"]["3"]["detail"]}}
+    assert body["errors"] == {
+        "1": {"code": "variable_type", "variable": "voice", "detail": body["errors"]["1"]["detail"]},
+        "3": {"code": "variable_missing", "variable": "story", "detail": body["errors"]["3"]["detail"]},
+    }
     assert count_jobs(sessions) == 0
     text = csv_text(["headline", "story", "voice"], [["a", "b", ""], ["c", "d", "no-such-voice"]])
     csv_body = problem(upload(alpha, made["id"], text), 422, "batch_invalid")
@@ -83,8 +91,9 @@ def test_a_thousand_and_one_rows_are_too_many(alpha, sessions):
 
 def test_a_template_batch_is_admitted_as_much_as_the_pool_has_room_for(alpha, sessions, sender):
     with sessions() as session, session.begin():
-        session.add(Worker(id="w", hostname="h", tag="cpu", arch="x86_64", concurrency=1, state="online",
-                           heartbeat_at=utcnow()))
+        session.add(
+            Worker(id="w", hostname="h", tag="cpu", arch="x86_64", concurrency=1, state="online", heartbeat_at=utcnow())
+        )
     made = create(alpha)
     response = alpha.post("/v1/batches", json={"template_id": made["id"], "rows": rows(5)})
     assert response.status_code == 201
@@ -98,18 +107,27 @@ def test_a_template_deleted_while_its_batch_runs_leaves_its_jobs_whole(alpha, se
     assert alpha.delete(f"/v1/templates/{made['id']}").status_code == 204
     problem(alpha.post("/v1/batches", json={"template_id": made["id"], "rows": rows(1)}), 404, "template_not_found")
     # the worker reads a job's spec alone: a template job's is what the same body sent to POST /v1/jobs makes
-    plain = alpha.post("/v1/jobs", json={**NEWS["body"], "script": "Story 0. Tonight, story number 0.", "voice": None,
-                                        "background": {"type": "color", "color": "#1f2937"},
-                                        "overlays": [{"type": "text", "text": "Story 0", "role": "lower_third"}]})
+    plain = alpha.post(
+        "/v1/jobs",
+        json={
+            **NEWS["body"],
+            "script": "Story 0. Tonight, story number 0.",
+            "voice": None,
+            "background": {"type": "color", "color": "#1f2937"},
+            "overlays": [{"type": "text", "text": "Story 0", "role": "lower_third"}],
+        },
+    )
     with sessions() as session:
         specs = [j.spec for j in session.scalars(sa.select(Job).where(Job.batch_id == batch["id"]))]
         first = dict(next(s for s in specs if s["template"]["variables"]["headline"] == "Story 0"))
-        assert first.pop("template") == {"id": made["id"], "version": 1,
-                                         "variables": {**rows(1)[0], "voice": "", "accent": "#1f2937"}}
+        assert first.pop("template") == {
+            "id": made["id"],
+            "version": 1,
+            "variables": {**rows(1)[0], "voice": "", "accent": "#1f2937"},
+        }
         expected = dict(session.get_one(Job, plain.get_json()["id"]).spec)
     assert first == expected
 
 
 def test_an_unknown_template_id_is_not_found(alpha):
-    problem(alpha.post("/v1/batches", json={"template_id": "tpl_nothing", "rows": rows(1)}), 404,
-            "template_not_found")
+    problem(alpha.post("/v1/batches", json={"template_id": "tpl_nothing", "rows": rows(1)}), 404, "template_not_found")

@@ -68,8 +68,9 @@ def test_another_tenants_template_is_not_found(alpha, beta):
 
 
 def test_the_csv_header_lists_required_variables_first(alpha):
-    made = create(alpha, news(variables=[{"name": "accent", "type": "color", "required": False},
-                                         *NEWS["variables"][:3]]))
+    made = create(
+        alpha, news(variables=[{"name": "accent", "type": "color", "required": False}, *NEWS["variables"][:3]])
+    )
     response = alpha.get(f"/v1/templates/{made['id']}/csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.get_data(as_text=True) == "headline,story,accent,voice\r\n"
@@ -77,41 +78,61 @@ def test_the_csv_header_lists_required_variables_first(alpha):
 
 # --- what a template may declare ----------------------------------------------------------------------
 def test_a_placeholder_in_a_key_or_a_non_text_field_is_template_invalid(alpha):
-    for body_change in ({"body__params": {"fps": "{{fps}}"}},  # a number's field
-                        {"body__canvas": {"width": "{{w}}", "height": 1080}},
-                        {"body__metadata": {"{{headline}}": 1}},  # a key
-                        {"body__metadata": {"note": "{{headline}}"}},  # the caller's own data
-                        {"body__overlays": [{"type": "{{kind}}", "text": "{{headline}}"}]}):
+    for body_change in (
+        {"body__params": {"fps": "{{fps}}"}},  # a number's field
+        {"body__canvas": {"width": "{{w}}", "height": 1080}},
+        {"body__metadata": {"{{headline}}": 1}},  # a key
+        {"body__metadata": {"note": "{{headline}}"}},  # the caller's own data
+        {"body__overlays": [{"type": "{{kind}}", "text": "{{headline}}"}]},
+    ):
         body = problem(alpha.post("/v1/templates", json=news(**body_change)), 422, "template_invalid")
         assert body["errors"]
 
 
 def test_bad_variable_names_are_refused_naming_them(alpha):
-    spaced = problem(alpha.post("/v1/templates", json=news(variables=[*NEWS["variables"], {"name": "my var",
-                                                                                          "type": "text"}])),
-                     422, "template_invalid")
+    spaced = problem(
+        alpha.post("/v1/templates", json=news(variables=[*NEWS["variables"], {"name": "my var", "type": "text"}])),
+        422,
+        "template_invalid",
+    )
     assert "'my var'" in spaced["detail"]
-    long = problem(alpha.post("/v1/templates", json=news(variables=[{"name": "a" * 10240, "type": "text"}])),
-                   422, "template_invalid")
+    long = problem(
+        alpha.post("/v1/templates", json=news(variables=[{"name": "a" * 10240, "type": "text"}])),
+        422,
+        "template_invalid",
+    )
     assert len(long["detail"]) < 400  # the name is shown cut short, not echoed whole
     problem(alpha.post("/v1/templates", json=news(body__script="{{ my var }}")), 422, "template_invalid")
 
 
 def test_every_placeholder_declared_and_every_variable_used(alpha):
-    unknown = problem(alpha.post("/v1/templates", json=news(body__script="{{headline}} {{story}} {{sign_off}}")),
-                      422, "template_variable_unknown")
+    unknown = problem(
+        alpha.post("/v1/templates", json=news(body__script="{{headline}} {{story}} {{sign_off}}")),
+        422,
+        "template_variable_unknown",
+    )
     assert unknown["errors"]["variable"] == "sign_off"
-    unused = problem(alpha.post("/v1/templates", json=news(body__script="{{headline}}")), 422,
-                     "template_variable_unused")
+    unused = problem(
+        alpha.post("/v1/templates", json=news(body__script="{{headline}}")), 422, "template_variable_unused"
+    )
     assert unused["errors"]["variable"] == "story"
 
 
 def test_a_placeholder_must_fit_its_field(alpha):
     # an asset is the whole field; a colour variable cannot be a script
-    problem(alpha.post("/v1/templates", json=news(body__avatar="ast_{{face}}", variables=[
-        *NEWS["variables"], {"name": "face", "type": "image"}])), 422, "template_invalid")
-    problem(alpha.post("/v1/templates", json=news(body__script="{{accent}} {{headline}} {{story}}")), 422,
-            "template_invalid")
+    problem(
+        alpha.post(
+            "/v1/templates",
+            json=news(body__avatar="ast_{{face}}", variables=[*NEWS["variables"], {"name": "face", "type": "image"}]),
+        ),
+        422,
+        "template_invalid",
+    )
+    problem(
+        alpha.post("/v1/templates", json=news(body__script="{{accent}} {{headline}} {{story}}")),
+        422,
+        "template_invalid",
+    )
 
 
 # --- rendering ----------------------------------------------------------------------------------------
@@ -122,8 +143,12 @@ def test_a_render_makes_a_job_that_records_its_template(alpha, sender):
     job = response.get_json()
     assert job["template"] == {"id": made["id"], "version": 1}
     assert job["spec"]["script"] == "Storm tonight. Winds reach the coast."
-    assert job["spec"]["template"]["variables"] == {"headline": "Storm tonight", "story": "Winds reach the coast.",
-                                                    "voice": "", "accent": "#1f2937"}
+    assert job["spec"]["template"]["variables"] == {
+        "headline": "Storm tonight",
+        "story": "Winds reach the coast.",
+        "voice": "",
+        "accent": "#1f2937",
+    }
     scene = job["spec"]["composition"]["scenes"][0]
     assert scene["overlays"][0]["text"] == "Storm tonight" and scene["background"]["color"] == "#1f2937"
     assert alpha.get(f"/v1/jobs/{job['id']}").get_json()["template"] == {"id": made["id"], "version": 1}
@@ -149,22 +174,37 @@ def test_each_value_refusal_names_its_variable(alpha):
 
 
 def test_an_asset_of_another_purpose_is_refused_naming_both(alpha):
-    made = create(alpha, news(body__background={"type": "image", "asset_id": "{{studio}}"},
-                              variables=[*NEWS["variables"][:3], {"name": "studio", "type": "image"}]))
-    logo = alpha.post("/v1/assets", data={"file": (io.BytesIO(files.logo()), "logo.png"), "purpose": "logo"},
-                      content_type="multipart/form-data").get_json()["id"]
-    music = alpha.post("/v1/assets", data={"file": (io.BytesIO(files.music()), "bed.wav"), "purpose": "music"},
-                       content_type="multipart/form-data").get_json()["id"]
+    made = create(
+        alpha,
+        news(
+            body__background={"type": "image", "asset_id": "{{studio}}"},
+            variables=[*NEWS["variables"][:3], {"name": "studio", "type": "image"}],
+        ),
+    )
+    logo = alpha.post(
+        "/v1/assets",
+        data={"file": (io.BytesIO(files.logo()), "logo.png"), "purpose": "logo"},
+        content_type="multipart/form-data",
+    ).get_json()["id"]
+    music = alpha.post(
+        "/v1/assets",
+        data={"file": (io.BytesIO(files.music()), "bed.wav"), "purpose": "music"},
+        content_type="multipart/form-data",
+    ).get_json()["id"]
     body = problem(render(alpha, made["id"], headline="x", story="y", studio=logo), 422, "asset_purpose_mismatch")
     assert body["errors"]["variable"] == "studio"
     assert body["errors"]["purposes"] == {"given": "logo", "wanted": ["background"]}
     wrong_kind = problem(render(alpha, made["id"], headline="x", story="y", studio=music), 422, "variable_type")
     assert wrong_kind["errors"]["variable"] == "studio"
-    nowhere = problem(render(alpha, made["id"], headline="x", story="y", studio="ast_" + "0" * 26), 404,
-                      "asset_not_found")
+    nowhere = problem(
+        render(alpha, made["id"], headline="x", story="y", studio="ast_" + "0" * 26), 404, "asset_not_found"
+    )
     assert nowhere["errors"]["variable"] == "studio"
-    picture = alpha.post("/v1/assets", data={"file": (io.BytesIO(files.studio_picture()), "s.png"),
-                                             "purpose": "background"}, content_type="multipart/form-data")
+    picture = alpha.post(
+        "/v1/assets",
+        data={"file": (io.BytesIO(files.studio_picture()), "s.png"), "purpose": "background"},
+        content_type="multipart/form-data",
+    )
     ok = render(alpha, made["id"], headline="x", story="y", studio=picture.get_json()["id"])
     assert ok.status_code == 202, ok.get_json()
 
@@ -182,8 +222,9 @@ def test_a_headline_too_long_for_its_lower_third_is_text_overflow(alpha, session
 def test_an_old_version_renders_again(alpha):
     made = create(alpha)
     alpha.put(f"/v1/templates/{made['id']}", json=news(body__script="Breaking: {{headline}}. {{story}}"))
-    old = alpha.post(f"/v1/templates/{made['id']}/jobs", json={"version": 1, "variables": {"headline": "a",
-                                                                                          "story": "b"}}).get_json()
+    old = alpha.post(
+        f"/v1/templates/{made['id']}/jobs", json={"version": 1, "variables": {"headline": "a", "story": "b"}}
+    ).get_json()
     assert old["template"]["version"] == 1 and old["spec"]["script"] == "a. b"
     new = render(alpha, made["id"], headline="a", story="b").get_json()
     assert new["template"]["version"] == 2 and new["spec"]["script"] == "Breaking: a. b"
@@ -191,9 +232,15 @@ def test_an_old_version_renders_again(alpha):
 
 def test_render_takes_the_usual_job_fields(alpha):
     made = create(alpha)
-    job = alpha.post(f"/v1/templates/{made['id']}/jobs", json={
-        "variables": {"headline": "a", "story": "b"}, "priority": 8, "metadata": {"desk": "sport"},
-        "draft": True}).get_json()
+    job = alpha.post(
+        f"/v1/templates/{made['id']}/jobs",
+        json={
+            "variables": {"headline": "a", "story": "b"},
+            "priority": 8,
+            "metadata": {"desk": "sport"},
+            "draft": True,
+        },
+    ).get_json()
     assert job["priority"] == 8 and job["metadata"] == {"desk": "sport"} and job["draft"] is True
 
 

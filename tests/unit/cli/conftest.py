@@ -16,6 +16,7 @@ from tests.stubs import RecordingSender
 @pytest.fixture
 def api_url(sqlite_settings, monkeypatch):
     from api.app import create_app
+
     server = make_server("127.0.0.1", 0, create_app(sqlite_settings, sender=RecordingSender()), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -28,9 +29,11 @@ def keys(sessions):
     from domain.tenants import create_key, get_or_create_tenant
 
     with sessions() as session, session.begin():
-        return {"alpha": create_key(session, get_or_create_tenant(session, "alpha")),
-                "beta": create_key(session, get_or_create_tenant(session, "beta")),
-                "ops": create_key(session, get_or_create_tenant(session, "ops"), "operator")}
+        return {
+            "alpha": create_key(session, get_or_create_tenant(session, "alpha")),
+            "beta": create_key(session, get_or_create_tenant(session, "beta")),
+            "ops": create_key(session, get_or_create_tenant(session, "ops"), "operator"),
+        }
 
 
 @pytest.fixture

@@ -15,8 +15,24 @@ def test_brand_set_uploads_files_and_changes_only_what_it_names(talkfarm, keys, 
     logo.write_bytes(files.logo())
     font.write_bytes(brand_files.block_font())
     intro.write_bytes(files.video())
-    done = talkfarm(keys["alpha"], "brand", "set", "--logo", str(logo), "--primary", "C8102E", "--body-font", str(font),
-                    "--intro", str(intro), "--transition", "crossfade:1", "--watermark-text", "Alpha TV", "--json")
+    done = talkfarm(
+        keys["alpha"],
+        "brand",
+        "set",
+        "--logo",
+        str(logo),
+        "--primary",
+        "C8102E",
+        "--body-font",
+        str(font),
+        "--intro",
+        str(intro),
+        "--transition",
+        "crossfade:1",
+        "--watermark-text",
+        "Alpha TV",
+        "--json",
+    )
     assert done.exit_code == 0, done.output
     kit = json.loads(done.stdout)
     assert kit["default"] is True and kit["name"] == "default" and kit["version"] == 2

@@ -31,15 +31,18 @@ def test_submit_json_then_jobs_list_cancel_events_and_retry(talkfarm, keys):
     assert "retried" in talkfarm(keys["alpha"], "jobs", "events", job["id"]).stdout
 
 
-@pytest.mark.parametrize("args, code", [
-    (["jobs", "retry", "job_00000000000000000000000000"], "job_not_found"),
-    (["jobs", "cancel", "job_00000000000000000000000000"], "job_not_found"),
-    (["jobs", "events", "job_00000000000000000000000000"], "job_not_found"),
-    (["keys", "revoke", "key_00000000000000000000000000"], "key_not_found"),
-    (["workers"], "forbidden_scope"),
-    (["usage", "--tenant", "beta"], "forbidden_scope"),
-    (["keys", "list", "--tenant", "beta"], "forbidden_scope"),
-])
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (["jobs", "retry", "job_00000000000000000000000000"], "job_not_found"),
+        (["jobs", "cancel", "job_00000000000000000000000000"], "job_not_found"),
+        (["jobs", "events", "job_00000000000000000000000000"], "job_not_found"),
+        (["keys", "revoke", "key_00000000000000000000000000"], "key_not_found"),
+        (["workers"], "forbidden_scope"),
+        (["usage", "--tenant", "beta"], "forbidden_scope"),
+        (["keys", "list", "--tenant", "beta"], "forbidden_scope"),
+    ],
+)
 def test_the_apis_problems_are_printed_with_their_code_and_exit_1(talkfarm, keys, args, code):
     result = talkfarm(keys["alpha"], *args)
     assert result.exit_code == 1 and f"error: {code}:" in result.stderr and result.stdout == ""
@@ -117,8 +120,9 @@ def test_submit_a_narration_file_with_its_transcript_from_a_file(talkfarm, keys,
     words = tmp_path / "words.txt"
     words.write_text("Good evening from the newsroom.", encoding="utf-8")
 
-    done = talkfarm(keys["alpha"], "submit", "--audio", str(audio), "--transcript", str(words),
-                    "--avatar", "astronaut", "--json")
+    done = talkfarm(
+        keys["alpha"], "submit", "--audio", str(audio), "--transcript", str(words), "--avatar", "astronaut", "--json"
+    )
 
     assert done.exit_code == 0, done.stderr
     job = json.loads(done.stdout)
@@ -130,7 +134,8 @@ def test_submit_a_narration_file_with_its_transcript_from_a_file(talkfarm, keys,
 
 
 def test_submit_refuses_a_script_with_audio_or_a_transcript_without_audio_before_sending_anything(
-        talkfarm, keys, tmp_path, sessions, sqlite_settings):
+    talkfarm, keys, tmp_path, sessions, sqlite_settings
+):
     from tests.unit.api.test_requests import nothing_stored
 
     audio = _narration(tmp_path / "narration.wav")

@@ -19,9 +19,24 @@ def _spec(sessions, stdout: str) -> dict:
 def test_flags_compose_a_single_script(talkfarm, keys, sessions, tmp_path):
     music = tmp_path / "bed.wav"
     music.write_bytes(files.music())
-    done = talkfarm(keys["alpha"], "submit", "Good evening.", "--avatar", "astronaut", "--canvas", "1920x1080",
-                    "--background", "#1F2937", "--lower-third", "Jane Doe, anchor", "--captions", "word",
-                    "--music", str(music), "--json")
+    done = talkfarm(
+        keys["alpha"],
+        "submit",
+        "Good evening.",
+        "--avatar",
+        "astronaut",
+        "--canvas",
+        "1920x1080",
+        "--background",
+        "#1F2937",
+        "--lower-third",
+        "Jane Doe, anchor",
+        "--captions",
+        "word",
+        "--music",
+        str(music),
+        "--json",
+    )
     assert done.exit_code == 0, done.stderr
     assert "uploaded bed.wav as ast_" in done.stderr and "(music)" in done.stderr
     composition = _spec(sessions, done.stdout)["composition"]
@@ -34,32 +49,69 @@ def test_flags_compose_a_single_script(talkfarm, keys, sessions, tmp_path):
 
 
 def test_a_background_video_file_is_uploaded_as_a_background_and_transparent_picks_webm(
-        talkfarm, keys, sessions, tmp_path):
+    talkfarm, keys, sessions, tmp_path
+):
     clip = tmp_path / "loop.webm"
     clip.write_bytes(files.video(fmt="webm"))
-    video = talkfarm(keys["alpha"], "submit", "Hi.", "--avatar", "astronaut", "--canvas", "1080x1920",
-                     "--background", str(clip), "--json")
+    video = talkfarm(
+        keys["alpha"],
+        "submit",
+        "Hi.",
+        "--avatar",
+        "astronaut",
+        "--canvas",
+        "1080x1920",
+        "--background",
+        str(clip),
+        "--json",
+    )
     assert video.exit_code == 0, video.stderr
     background = _spec(sessions, video.stdout)["composition"]["scenes"][0]["background"]
     assert background["type"] == "video" and background["asset_id"].startswith("ast_")
-    by_id = talkfarm(keys["alpha"], "submit", "Hi.", "--avatar", "astronaut", "--canvas", "1080x1920",
-                     "--background", background["asset_id"], "--json")
+    by_id = talkfarm(
+        keys["alpha"],
+        "submit",
+        "Hi.",
+        "--avatar",
+        "astronaut",
+        "--canvas",
+        "1080x1920",
+        "--background",
+        background["asset_id"],
+        "--json",
+    )
     assert by_id.exit_code == 0, by_id.stderr
     assert _spec(sessions, by_id.stdout)["composition"]["scenes"][0]["background"] == background
 
-    clear = talkfarm(keys["alpha"], "submit", "Hi.", "--avatar", "astronaut", "--canvas", "1280x720",
-                     "--background", "transparent", "--json")
+    clear = talkfarm(
+        keys["alpha"],
+        "submit",
+        "Hi.",
+        "--avatar",
+        "astronaut",
+        "--canvas",
+        "1280x720",
+        "--background",
+        "transparent",
+        "--json",
+    )
     assert clear.exit_code == 0, clear.stderr
     assert _spec(sessions, clear.stdout)["composition"]["output_format"] == "webm"
 
 
 def test_a_body_file_gives_scenes_and_renditions(talkfarm, keys, sessions, tmp_path):
     body = tmp_path / "job.json"
-    body.write_text(json.dumps({"scenes": [{"script": "One.", "avatar": "astronaut"},
-                                           {"script": "Two.", "avatar": "cameraman"}],
-                                "renditions": [{"canvas": {"width": 1080, "height": 1920}}]}))
-    done = talkfarm(keys["alpha"], "submit", "--canvas", "1920x1080", "--captions", "subtitle", "--body", str(body),
-                    "--json")
+    body.write_text(
+        json.dumps(
+            {
+                "scenes": [{"script": "One.", "avatar": "astronaut"}, {"script": "Two.", "avatar": "cameraman"}],
+                "renditions": [{"canvas": {"width": 1080, "height": 1920}}],
+            }
+        )
+    )
+    done = talkfarm(
+        keys["alpha"], "submit", "--canvas", "1920x1080", "--captions", "subtitle", "--body", str(body), "--json"
+    )
     assert done.exit_code == 0, done.stderr
     composition = _spec(sessions, done.stdout)["composition"]
     assert [s["script"] for s in composition["scenes"]] == ["One.", "Two."]
@@ -69,10 +121,12 @@ def test_a_body_file_gives_scenes_and_renditions(talkfarm, keys, sessions, tmp_p
 def test_mistakes_are_refused_before_sending_or_named_by_the_api(talkfarm, keys, sessions, tmp_path):
     body = tmp_path / "job.json"
     body.write_text(json.dumps({"scenes": [{"script": "One.", "avatar": "astronaut"}]}))
-    for args, words in ((["Hi.", "--avatar", "astronaut", "--canvas", "wide"], "WIDTHxHEIGHT"),
-                        (["Hi.", "--avatar", "astronaut", "--lower-third", "Jane"], "give --canvas"),
-                        (["Hi.", "--avatar", "astronaut", "--canvas", "640x360", "--background", "plaid"], "colour"),
-                        (["--canvas", "640x360", "--background", "#000", "--body", str(body)], "each scene")):
+    for args, words in (
+        (["Hi.", "--avatar", "astronaut", "--canvas", "wide"], "WIDTHxHEIGHT"),
+        (["Hi.", "--avatar", "astronaut", "--lower-third", "Jane"], "give --canvas"),
+        (["Hi.", "--avatar", "astronaut", "--canvas", "640x360", "--background", "plaid"], "colour"),
+        (["--canvas", "640x360", "--background", "#000", "--body", str(body)], "each scene"),
+    ):
         refused = talkfarm(keys["alpha"], "submit", *args)
         assert refused.exit_code == 2 and words in refused.output, refused.output
     with sessions() as session:

@@ -34,8 +34,17 @@ def test_create_list_show_and_a_new_version(talkfarm, keys, tmp_path):
 
 def test_render_with_vars_and_its_refusal_naming_the_variable(talkfarm, keys, tmp_path):
     made = _created(talkfarm, keys["alpha"], tmp_path)
-    rendered = talkfarm(keys["alpha"], "templates", "render", made["id"], "--var", "headline=Storm tonight",
-                        "--var", "story=Winds {{rise}}.", "--json")
+    rendered = talkfarm(
+        keys["alpha"],
+        "templates",
+        "render",
+        made["id"],
+        "--var",
+        "headline=Storm tonight",
+        "--var",
+        "story=Winds {{rise}}.",
+        "--json",
+    )
     assert rendered.exit_code == 0, rendered.output
     job = json.loads(rendered.stdout)
     assert job["spec"]["script"] == "Storm tonight. Winds {{rise}}." and job["template"]["version"] == 1
@@ -48,7 +57,11 @@ def test_csv_then_batch_from_the_filled_file(talkfarm, keys, tmp_path):
     header = tmp_path / "rows.csv"
     assert talkfarm(keys["alpha"], "templates", "csv", made["id"], "-o", str(header)).exit_code == 0
     assert json.loads(talkfarm(keys["alpha"], "templates", "csv", made["id"], "--json").stdout)["columns"] == [
-        "headline", "story", "voice", "accent"]
+        "headline",
+        "story",
+        "voice",
+        "accent",
+    ]
     header.write_text(header.read_text() + "Storm,Winds rise.,,\r\nVote,The council meets.,,#ff0000\r\n")
     made_batch = talkfarm(keys["alpha"], "batch", "--template", made["id"], str(header), "--json")
     assert made_batch.exit_code == 0, made_batch.output

@@ -25,8 +25,9 @@ def test_version_in_a_checkout_is_its_git_describe(monkeypatch):
     if shutil.which("git") is None or not (CHECKOUT / ".git").exists():
         pytest.skip("not a git checkout")
     monkeypatch.delenv("TALKFARM_BUILD", raising=False)
-    described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=CHECKOUT,
-                               capture_output=True, text=True, check=True).stdout.strip()
+    described = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=CHECKOUT, capture_output=True, text=True, check=True
+    ).stdout.strip()
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip().endswith(f"(build {described})")

@@ -21,18 +21,37 @@ from tests.stubs import StubControl, StubServices, tone_wav
 from workers.attempt import Attempt
 from workers.pipeline import run_pipeline
 
-CHARACTER = {"style": "normal", "scale": 0.8, "offset": {"x": 0.0, "y": 0.0}, "matting": True,
-             "circle_background": "#ffffff"}
-CAPTIONS = {"burn_in": False, "style": "subtitle", "position": "bottom", "font": None, "size": None, "color": None,
-            "highlight_color": None, "box": True}
+CHARACTER = {
+    "style": "normal",
+    "scale": 0.8,
+    "offset": {"x": 0.0, "y": 0.0},
+    "matting": True,
+    "circle_background": "#ffffff",
+}
+CAPTIONS = {
+    "burn_in": False,
+    "style": "subtitle",
+    "position": "bottom",
+    "font": None,
+    "size": None,
+    "color": None,
+    "highlight_color": None,
+    "box": True,
+}
 
 
 def scene(script: str | None = "Hello from the farm.", **over: Any) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "script": script, "audio_asset_id": None, "transcript": None, "avatar": {"preset": "astronaut"},
-        "voice": "joe", "language": "en", "character": copy.deepcopy(CHARACTER),
+        "script": script,
+        "audio_asset_id": None,
+        "transcript": None,
+        "avatar": {"preset": "astronaut"},
+        "voice": "joe",
+        "language": "en",
+        "character": copy.deepcopy(CHARACTER),
         "background": {"type": "color", "color": "#1f2937", "asset_id": None, "fit": "cover", "play": "loop"},
-        "overlays": [], "transition": {"type": "cut", "duration": 0.0},
+        "overlays": [],
+        "transition": {"type": "cut", "duration": 0.0},
     }
     for key, value in over.items():
         out[key] = {**out[key], **value} if isinstance(out.get(key), dict) and isinstance(value, dict) else value
@@ -40,13 +59,17 @@ def scene(script: str | None = "Hello from the farm.", **over: Any) -> dict[str,
 
 
 def composition(width: int, height: int, scenes: list[dict[str, Any]], **over: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"canvas": {"width": width, "height": height}, "scenes": scenes,
-                           "captions": copy.deepcopy(CAPTIONS), "music": None, "renditions": [], "output_format": "mp4"}
+    out: dict[str, Any] = {
+        "canvas": {"width": width, "height": height},
+        "scenes": scenes,
+        "captions": copy.deepcopy(CAPTIONS),
+        "music": None,
+        "renditions": [],
+        "output_format": "mp4",
+    }
     for key, value in over.items():
         out[key] = {**out[key], **value} if isinstance(out.get(key), dict) and isinstance(value, dict) else value
     return out
-
-
 
 
 class CountingRenderer:
@@ -83,8 +106,16 @@ class Services(StubServices):
 
 def add_asset(services: Services, tenant_id: str, asset_id: str, data: bytes, kind: str, content_type: str) -> str:
     with services.sessions() as session, session.begin():
-        asset = Asset(id=asset_id, tenant_id=tenant_id, kind=kind, content_type=content_type, bytes=len(data),
-                      sha256="0" * 64, storage_key=f"assets/{tenant_id}/{asset_id}", info={})
+        asset = Asset(
+            id=asset_id,
+            tenant_id=tenant_id,
+            kind=kind,
+            content_type=content_type,
+            bytes=len(data),
+            sha256="0" * 64,
+            storage_key=f"assets/{tenant_id}/{asset_id}",
+            info={},
+        )
         session.add(asset)
         services.storage.put_bytes(asset.storage_key, data, content_type)
     return asset_id
@@ -99,12 +130,23 @@ def new_tenant(services: Services) -> str:
 
 
 def job_spec(comp: dict[str, Any], *, fps: int = 10, watermark: bool = False) -> dict[str, Any]:
-    return {"model": "builtin", "params": with_defaults({"fps": fps, "motion_scale": 0.0}),
-            "watermark": {"enabled": watermark}, "composition": comp}
+    return {
+        "model": "builtin",
+        "params": with_defaults({"fps": fps, "motion_scale": 0.0}),
+        "watermark": {"enabled": watermark},
+        "composition": comp,
+    }
 
 
-def run_job(services: Services, tenant_id: str, comp: dict[str, Any], *, fps: int = 10,
-            watermark: bool = False, wm_code: int = 7) -> dict[str, Any]:
+def run_job(
+    services: Services,
+    tenant_id: str,
+    comp: dict[str, Any],
+    *,
+    fps: int = 10,
+    watermark: bool = False,
+    wm_code: int = 7,
+) -> dict[str, Any]:
     """Create the job as the API would store it, claim it, run one attempt; its output."""
     spec = job_spec(comp, fps=fps, watermark=watermark)
     with services.sessions() as session, session.begin():
@@ -119,5 +161,15 @@ def run_job(services: Services, tenant_id: str, comp: dict[str, Any], *, fps: in
     return output
 
 
-__all__ = ["Attempt", "CountingRenderer", "Services", "add_asset", "composition", "job_spec", "new_tenant", "run_job",
-           "scene", "tone_wav"]
+__all__ = [
+    "Attempt",
+    "CountingRenderer",
+    "Services",
+    "add_asset",
+    "composition",
+    "job_spec",
+    "new_tenant",
+    "run_job",
+    "scene",
+    "tone_wav",
+]

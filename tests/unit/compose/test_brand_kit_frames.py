@@ -45,30 +45,46 @@ def rendered(tmp_path_factory):
     root = tmp_path_factory.mktemp("brand")
     services = make_services(root)
     with services.sessions() as session, session.begin():
-        api = client(create_app(services.settings, sender=RecordingSender()),
-                     create_key(session, get_or_create_tenant(session, "newsroom")))
+        api = client(
+            create_app(services.settings, sender=RecordingSender()),
+            create_key(session, get_or_create_tenant(session, "newsroom")),
+        )
 
     def upload(data: bytes, name: str, purpose: str) -> str:
         import io
 
-        response = api.post("/v1/assets", data={"file": (io.BytesIO(data), name), "purpose": purpose},
-                            content_type="multipart/form-data")
+        response = api.post(
+            "/v1/assets",
+            data={"file": (io.BytesIO(data), name), "purpose": purpose},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 201, response.get_data(as_text=True)
         return str(response.get_json()["id"])
 
-    kit = api.post("/v1/brand-kits", json={
-        "name": "Evening news", "default": True,
-        "logo_asset_id": upload(files.logo(), "logo.png", "logo"), "logo": {"anchor": "top_left", "scale": 0.1},
-        "colors": {"primary": _hex(PRIMARY), "text": "#ffffff", "background": _hex(KIT_BACKGROUND)},
-        "fonts": {"body": upload(brand_files.block_font(), "block.ttf", "font")},
-        "intro_asset_id": upload(brand_files.sting("0x" + _hex(INTRO)[1:]), "intro.mp4", "background"),
-        "outro_asset_id": upload(brand_files.sting("0x" + _hex(OUTRO)[1:]), "outro.mp4", "background"),
-        "transition": {"type": "crossfade", "duration": 0.4}})
+    kit = api.post(
+        "/v1/brand-kits",
+        json={
+            "name": "Evening news",
+            "default": True,
+            "logo_asset_id": upload(files.logo(), "logo.png", "logo"),
+            "logo": {"anchor": "top_left", "scale": 0.1},
+            "colors": {"primary": _hex(PRIMARY), "text": "#ffffff", "background": _hex(KIT_BACKGROUND)},
+            "fonts": {"body": upload(brand_files.block_font(), "block.ttf", "font")},
+            "intro_asset_id": upload(brand_files.sting("0x" + _hex(INTRO)[1:]), "intro.mp4", "background"),
+            "outro_asset_id": upload(brand_files.sting("0x" + _hex(OUTRO)[1:]), "outro.mp4", "background"),
+            "transition": {"type": "crossfade", "duration": 0.4},
+        },
+    )
     assert kit.status_code == 201, kit.get_data(as_text=True)
 
     def render(name: str, overlay: dict) -> tuple[dict, Path]:
-        body = {"script": "Good evening, here is the news.", "avatar": "astronaut", "canvas": {"width": W, "height": H},
-                "overlays": [overlay], "params": {"fps": FPS, "motion_scale": 0.0}}
+        body = {
+            "script": "Good evening, here is the news.",
+            "avatar": "astronaut",
+            "canvas": {"width": W, "height": H},
+            "overlays": [overlay],
+            "params": {"fps": FPS, "motion_scale": 0.0},
+        }
         submitted = api.post("/v1/jobs", json=body)
         assert submitted.status_code == 202, submitted.get_data(as_text=True)
         with services.sessions() as session, session.begin():
@@ -93,7 +109,7 @@ def _bar(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
 
 def _lower_left(frame: np.ndarray) -> np.ndarray:
     """Where a lower third sits on a 640×360 canvas (left of the presenter, above the bottom safe margin)."""
-    return frame[int(0.62 * H):int(0.93 * H), int(0.03 * W):int(0.26 * W)]
+    return frame[int(0.62 * H) : int(0.93 * H), int(0.03 * W) : int(0.26 * W)]
 
 
 def test_the_lower_third_bar_is_the_kits_primary_unless_the_job_gives_its_own(rendered):
@@ -118,10 +134,10 @@ def test_the_kits_logo_sits_at_its_anchor(rendered):
     frame = frame_at(kit_video, 2.0)
     # top_left inside the safe area (5 % of the width, 8 % of the height), 10 % of the width wide: the red disc
     top, left, side = int(0.08 * H), int(0.05 * W), int(0.1 * W)
-    corner = frame[top:top + side, left:left + side]
+    corner = frame[top : top + side, left : left + side]
     red = (corner[..., 0] > 150) & (corner[..., 1] < 90) & (corner[..., 2] < 90)
     assert red.sum() > 0.5 * side * side * 0.6  # the disc covers about 60 % of its square
-    elsewhere = frame[top:top + side, W // 2 - side:W // 2 - side // 2]
+    elsewhere = frame[top : top + side, W // 2 - side : W // 2 - side // 2]
     assert ((elsewhere[..., 0] > 150) & (elsewhere[..., 1] < 90)).sum() == 0
 
 
@@ -144,15 +160,19 @@ def test_intro_and_outro_play_scaled_to_the_canvas_and_crossfade_into_the_job(re
     audio = audio_of(video, root)
     rate = 16000
     assert np.sqrt(np.mean(audio[: int(0.8 * rate)] ** 2)) < 0.003  # silence under the intro
-    assert np.sqrt(np.mean(audio[int(1.1 * rate): int((output["duration_s"] - 1.1) * rate)] ** 2)) > 0.01
+    assert np.sqrt(np.mean(audio[int(1.1 * rate) : int((output["duration_s"] - 1.1) * rate)] ** 2)) > 0.01
 
 
 def test_the_intro_carries_the_visible_watermark(rendered):
     services, (_, video), _, _ = rendered
     settings = services.settings
-    mark = VisibleWatermark(text=settings.watermark_text, position=settings.watermark_position, size=0.05,
-                            opacity=settings.watermark_opacity).overlay_for(W, H)
+    mark = VisibleWatermark(
+        text=settings.watermark_text,
+        position=settings.watermark_position,
+        size=0.05,
+        opacity=settings.watermark_opacity,
+    ).overlay_for(W, H)
     h, w = mark.weight.shape[:2]
     intro = frame_at(video, 0.2)
-    region = intro[mark.y:mark.y + h, mark.x:mark.x + w]
+    region = intro[mark.y : mark.y + h, mark.x : mark.x + w]
     assert (~_near(region, INTRO, 40)).sum() > 0.05 * h * w  # the mark's letters, over the intro's colour

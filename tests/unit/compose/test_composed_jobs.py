@@ -21,11 +21,27 @@ from storage import open_storage
 from tests.unit.compose.jobs import Services, add_asset, composition, new_tenant, run_job, scene, tone_wav
 from tests.unit.compose.viewing import audio_of, band_level_db, fetch, frame_at, ocr, rgba_frame_at
 
-LOWER_THIRD = {"type": "text", "text": "Jane Doe", "role": "lower_third", "start": 0.0, "end": None, "font": None,
-               "size": None, "color": None, "background_color": None, "position": None}
+LOWER_THIRD = {
+    "type": "text",
+    "text": "Jane Doe",
+    "role": "lower_third",
+    "start": 0.0,
+    "end": None,
+    "font": None,
+    "size": None,
+    "color": None,
+    "background_color": None,
+    "position": None,
+}
 BLUE = "#2060c0"
 MAIN_CHARACTER = {"scale": 0.6, "offset": {"x": 0.5, "y": 0.1}}
-CIRCLE = {"style": "circle", "scale": 0.5, "offset": {"x": 0.0, "y": -0.2}, "matting": True, "circle_background": "#ffffff"}
+CIRCLE = {
+    "style": "circle",
+    "scale": 0.5,
+    "offset": {"x": 0.0, "y": -0.2},
+    "matting": True,
+    "circle_background": "#ffffff",
+}
 
 
 def make_services(root: Path) -> Services:
@@ -51,10 +67,20 @@ def english(tmp_path_factory):
 
     composed.speak_segment = counted_speak
     try:
-        comp = composition(960, 540, [scene("Good evening. Here is the news from the farm.", character=MAIN_CHARACTER,
-                                            background={"type": "color", "color": BLUE}, overlays=[LOWER_THIRD])],
-                           captions={"burn_in": True, "style": "word"},
-                           renditions=[{"canvas": {"width": 360, "height": 640}, "character": CIRCLE, "captions": None}])
+        comp = composition(
+            960,
+            540,
+            [
+                scene(
+                    "Good evening. Here is the news from the farm.",
+                    character=MAIN_CHARACTER,
+                    background={"type": "color", "color": BLUE},
+                    overlays=[LOWER_THIRD],
+                )
+            ],
+            captions={"burn_in": True, "style": "word"},
+            renditions=[{"canvas": {"width": 360, "height": 640}, "character": CIRCLE, "captions": None}],
+        )
         output = run_job(services, new_tenant(services), comp, watermark=True)
     finally:
         composed.speak_segment = real_speak
@@ -115,7 +141,7 @@ def test_a_circle_leaves_the_corners_of_its_box_as_the_background(english):
     for x, y in ((box.left + inset, box.top + inset), (box.left + box.side - inset, box.top + inset)):
         assert np.abs(frame[y, x] - (0x20, 0x60, 0xC0)).max() < 16, (x, y, frame[y, x])
     # inside the circle, left of the presenter: the circle's own white
-    left_inside = frame[box.top + box.side // 2 - 20:box.top + box.side // 2, box.left + 8:box.left + 14]
+    left_inside = frame[box.top + box.side // 2 - 20 : box.top + box.side // 2, box.left + 8 : box.left + 14]
     assert left_inside.mean() > 200
 
 
@@ -140,7 +166,7 @@ def test_a_transparent_video_has_alpha_0_in_the_corners_and_255_on_the_face(tmp_
         assert rgba[y, x, 3] == 0, (y, x)
     face = analyze_image(np.ascontiguousarray(rgba[..., :3])).face_box
     cx, cy = int((face[0] + face[2]) / 2), int((face[1] + face[3]) / 2)
-    assert rgba[cy - 5:cy + 5, cx - 5:cx + 5, 3].min() == 255
+    assert rgba[cy - 5 : cy + 5, cx - 5 : cx + 5, 3].min() == 255
 
 
 def test_music_is_ducked_under_speech(tmp_path):
@@ -160,7 +186,9 @@ def test_music_is_ducked_under_speech(tmp_path):
         w.writeframes(music.tobytes())
     add_asset(services, tenant, "ast_music", buffer.getvalue(), "audio", "audio/wav")
     narrated = scene(None, audio_asset_id="ast_narration")
-    comp = composition(256, 144, [narrated], music={"asset_id": "ast_music", "volume": 0.5, "ducking": True, "fade": 0.2})
+    comp = composition(
+        256, 144, [narrated], music={"asset_id": "ast_music", "volume": 0.5, "ducking": True, "fade": 0.2}
+    )
     output = run_job(services, tenant, comp)
     audio = audio_of(fetch(services, output["key"], tmp_path / "video.mp4"), tmp_path)
     # the narration speaks in [0, 1), [2, 3), [4, 5) s; the music loops past its 4 s
@@ -174,12 +202,19 @@ def test_music_is_ducked_under_speech(tmp_path):
 def test_a_chinese_lower_third_and_captions_read_back(tmp_path):
     services = make_services(tmp_path)
     lower_third = {**LOWER_THIRD, "text": "北京新闻"}
-    chinese = scene("今天天气很好。我们在北京。", voice=None, language="zh", overlays=[lower_third],
-                    background={"type": "color", "color": BLUE})
+    chinese = scene(
+        "今天天气很好。我们在北京。",
+        voice=None,
+        language="zh",
+        overlays=[lower_third],
+        background={"type": "color", "color": BLUE},
+    )
     comp = composition(960, 540, [chinese], captions={"burn_in": True, "style": "subtitle"})
     output = run_job(services, new_tenant(services), comp)
     video = fetch(services, output["key"], tmp_path / "video.mp4")
-    read = "".join(ocr(frame_at(video, t), tmp_path, "chi_sim") for t in np.linspace(0.3, output["duration_s"] - 0.2, 6))
+    read = "".join(
+        ocr(frame_at(video, t), tmp_path, "chi_sim") for t in np.linspace(0.3, output["duration_s"] - 0.2, 6)
+    )
     read = read.replace(" ", "")
     assert "北京新闻" in read, read
     assert sum(char in read for char in "今天天气很好我们在") >= 6, read
@@ -198,8 +233,12 @@ def test_a_composed_job_resumes_from_its_last_finished_segment(tmp_path):
     services = make_services(tmp_path)
     tenant = new_tenant(services)
     add_asset(services, tenant, "ast_narration", tone_wav(24.0), "audio", "audio/wav")
-    comp = composition(256, 144, [scene(None, audio_asset_id="ast_narration")],
-                       renditions=[{"canvas": {"width": 144, "height": 256}, "character": None, "captions": None}])
+    comp = composition(
+        256,
+        144,
+        [scene(None, audio_asset_id="ast_narration")],
+        renditions=[{"canvas": {"width": 144, "height": 256}, "character": None, "captions": None}],
+    )
     with services.sessions() as session, session.begin():
         job = Job(tenant_id=tenant, pool="cpu", spec=job_spec(comp, fps=10), wm_code=9)
         session.add(job)
@@ -236,11 +275,19 @@ def test_scenes_have_their_own_backgrounds_and_a_crossfade_between_them(tmp_path
     services = make_services(tmp_path)
     tenant = new_tenant(services)
     add_asset(services, tenant, "ast_narration", tone_wav(2.0), "audio", "audio/wav")
-    red = scene(None, audio_asset_id="ast_narration", background={"type": "color", "color": "#c02020"},
-                character={"offset": {"x": 0.6, "y": 0.0}, "scale": 0.5})
-    blue = scene(None, audio_asset_id="ast_narration", background={"type": "color", "color": BLUE},
-                 character={"offset": {"x": 0.6, "y": 0.0}, "scale": 0.5},
-                 transition={"type": "crossfade", "duration": 0.5})
+    red = scene(
+        None,
+        audio_asset_id="ast_narration",
+        background={"type": "color", "color": "#c02020"},
+        character={"offset": {"x": 0.6, "y": 0.0}, "scale": 0.5},
+    )
+    blue = scene(
+        None,
+        audio_asset_id="ast_narration",
+        background={"type": "color", "color": BLUE},
+        character={"offset": {"x": 0.6, "y": 0.0}, "scale": 0.5},
+        transition={"type": "crossfade", "duration": 0.5},
+    )
     output = run_job(services, tenant, composition(320, 180, [red, blue]))
     video = fetch(services, output["key"], tmp_path / "video.mp4")
     assert output["duration_s"] == pytest.approx(4.0, abs=0.15)
@@ -262,8 +309,12 @@ def test_a_draft_composes_smaller_with_its_draft_label(tmp_path):
     add_asset(services, tenant, "ast_narration", tone_wav(2.0), "audio", "audio/wav")
     import tests.unit.compose.jobs as jobs
 
-    comp = composition(960, 540, [scene(None, audio_asset_id="ast_narration")],
-                       renditions=[{"canvas": {"width": 540, "height": 960}, "character": None, "captions": None}])
+    comp = composition(
+        960,
+        540,
+        [scene(None, audio_asset_id="ast_narration")],
+        renditions=[{"canvas": {"width": 540, "height": 960}, "character": None, "captions": None}],
+    )
     real_spec = jobs.job_spec
 
     def draft_spec(comp, **kwargs):
@@ -289,14 +340,24 @@ def test_every_cut_carries_content_credentials(tmp_path, output_format):
     chain, key, _ = c2pa_credentials()
     (tmp_path / "chain.pem").write_bytes(chain)
     (tmp_path / "key.pem").write_bytes(key)
-    settings = Settings.from_env({}, data_dir=tmp_path / "data", pools=("cpu",), c2pa_cert=str(tmp_path / "chain.pem"),
-                                 c2pa_key=str(tmp_path / "key.pem"))
+    settings = Settings.from_env(
+        {},
+        data_dir=tmp_path / "data",
+        pools=("cpu",),
+        c2pa_cert=str(tmp_path / "chain.pem"),
+        c2pa_key=str(tmp_path / "key.pem"),
+    )
     upgrade(settings)
     services = Services(settings, session_factory(settings), open_storage(settings))
     tenant = new_tenant(services)
     add_asset(services, tenant, "ast_narration", tone_wav(1.0), "audio", "audio/wav")
-    comp = composition(256, 144, [scene(None, audio_asset_id="ast_narration")], output_format=output_format,
-                       renditions=[{"canvas": {"width": 144, "height": 256}, "character": None, "captions": None}])
+    comp = composition(
+        256,
+        144,
+        [scene(None, audio_asset_id="ast_narration")],
+        output_format=output_format,
+        renditions=[{"canvas": {"width": 144, "height": 256}, "character": None, "captions": None}],
+    )
     output = run_job(services, tenant, comp)
     for n, key_name in enumerate([output["key"], output["renditions"][0]["key"]]):
         manifest = read_manifest(fetch(services, key_name, tmp_path / f"cut{n}.{output_format}"))
@@ -312,15 +373,38 @@ def test_a_background_video_loops_or_freezes(tmp_path, play):
 
     # one second of red, then one of green: a 2 s clip under 5 s of speech
     clip = tmp_path / "clip.mp4"
-    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=0xc02020:s=160x90:r=10:d=1",
-                    "-f", "lavfi", "-i", "color=c=0x20c020:s=160x90:r=10:d=1", "-filter_complex", "[0][1]concat=n=2",
-                    "-pix_fmt", "yuv420p", str(clip)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0xc02020:s=160x90:r=10:d=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x20c020:s=160x90:r=10:d=1",
+            "-filter_complex",
+            "[0][1]concat=n=2",
+            "-pix_fmt",
+            "yuv420p",
+            str(clip),
+        ],
+        check=True,
+    )
     services = make_services(tmp_path)
     tenant = new_tenant(services)
     add_asset(services, tenant, "ast_narration", tone_wav(5.0), "audio", "audio/wav")
     add_asset(services, tenant, "ast_clip", clip.read_bytes(), "video", "video/mp4")
-    narrated = scene(None, audio_asset_id="ast_narration", character={"offset": {"x": 0.6, "y": 0.0}, "scale": 0.5},
-                     background={"type": "video", "asset_id": "ast_clip", "fit": "cover", "play": play})
+    narrated = scene(
+        None,
+        audio_asset_id="ast_narration",
+        character={"offset": {"x": 0.6, "y": 0.0}, "scale": 0.5},
+        background={"type": "video", "asset_id": "ast_clip", "fit": "cover", "play": play},
+    )
     output = run_job(services, tenant, composition(320, 180, [narrated]))
     video = fetch(services, output["key"], tmp_path / "video.mp4")
 

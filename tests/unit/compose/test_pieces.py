@@ -45,6 +45,7 @@ def test_the_guided_filter_keeps_the_photo_edge_a_blur_would_smear():
     guide[:, 32:] = 1.0  # the photo: a sharp edge
     coarse = uniform_filter(guide, size=15)  # the segmenter's soft mask of it
     refined = guided_filter(guide, coarse, 4, 1e-3)
+
     def step(mask):  # how much of the way from out to in the mask goes at the photo's edge
         return float(np.mean(mask[:, 32] - mask[:, 31]))
 

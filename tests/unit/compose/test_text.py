@@ -21,8 +21,13 @@ def ink(image: np.ndarray) -> np.ndarray:
 
 
 def test_every_font_the_api_may_name_loads_and_draws():
-    samples = {"noto-sans": "News", "noto-serif": "News", "noto-sans-cjk": "新聞 新闻 ニュース 뉴스",
-               "noto-sans-arabic": "أخبار", "noto-sans-devanagari": "समाचार"}
+    samples = {
+        "noto-sans": "News",
+        "noto-serif": "News",
+        "noto-sans-cjk": "新聞 新闻 ニュース 뉴스",
+        "noto-sans-arabic": "أخبار",
+        "noto-sans-devanagari": "समाचार",
+    }
     assert set(samples) == set(FONT_NAMES)
     for name, text in samples.items():
         font = load_font(name, 32)
@@ -43,8 +48,8 @@ def test_arabic_is_joined_and_runs_right_to_left():
     # right to left: the first letter (beh, a dot below) is on the right
     text = ink(shaped)
     cols = np.where(text.any(axis=0))[0]
-    right = text[:, (cols[0] + cols[-1]) // 2:]
-    left = text[:, :(cols[0] + cols[-1]) // 2]
+    right = text[:, (cols[0] + cols[-1]) // 2 :]
+    left = text[:, : (cols[0] + cols[-1]) // 2]
     rows = np.where(text.any(axis=1))[0]
     baseline_low = rows[0] + int(0.75 * (rows[-1] - rows[0]))  # the dot under beh is the lowest ink
     assert right[baseline_low:].sum() > left[baseline_low:].sum()
@@ -61,14 +66,24 @@ def test_devanagari_forms_its_conjuncts():
 
 def test_a_long_title_wraps_or_shrinks_and_is_never_cut(tmp_path):
     title = "Breaking news tonight the council approves a new bridge over the river after years of debate"
-    overlay = {"type": "text", "text": title, "role": "title", "start": 0.0, "end": None, "font": None, "size": None,
-               "color": None, "background_color": None, "position": None}
+    overlay = {
+        "type": "text",
+        "text": title,
+        "role": "title",
+        "start": 0.0,
+        "end": None,
+        "font": None,
+        "size": None,
+        "color": None,
+        "background_color": None,
+        "position": None,
+    }
     layer = text_layer(overlay, 640, 360)
     assert layer.x >= 0 and layer.x + layer.pixels.shape[1] <= 640  # inside the canvas
     frame = np.zeros((360, 640, 3), np.uint8)
     h, w = layer.pixels.shape[:2]
     a = layer.pixels[..., 3:4] / 255.0
-    frame[layer.y:layer.y + h, layer.x:layer.x + w] = (layer.pixels[..., :3] * a).astype(np.uint8)
+    frame[layer.y : layer.y + h, layer.x : layer.x + w] = (layer.pixels[..., :3] * a).astype(np.uint8)
     read = ocr(frame, tmp_path).lower().split()
     words = title.lower().split()
     assert sum(word in read for word in words) >= len(words) - 2, read  # every line is there: first and last words too
@@ -79,7 +94,7 @@ def test_chinese_text_reads_back(tmp_path):
     style = TextStyle(size=40, colour=(255, 255, 255), box=(20, 20, 20, 255), max_lines=2)
     picture = render_text("北京新闻", style, 600)
     frame = np.zeros((120, 640, 3), np.uint8)
-    frame[10:10 + picture.shape[0], 10:10 + picture.shape[1]] = picture[..., :3]
+    frame[10 : 10 + picture.shape[0], 10 : 10 + picture.shape[1]] = picture[..., :3]
     assert "北京新闻" in ocr(frame, tmp_path, "chi_sim").replace(" ", "")
 
 

@@ -8,8 +8,9 @@ from media.compose import text_layer, text_overflows
 
 def _overflowing_from(role: str, word: str = "Flooding") -> int:
     """How many words first overflow a ``role`` overlay on a 1080p canvas; every count after it overflows too."""
-    verdicts = [text_overflows({"type": "text", "text": " ".join([word] * n), "role": role}, 1920, 1080)
-                for n in range(1, 80)]
+    verdicts = [
+        text_overflows({"type": "text", "text": " ".join([word] * n), "role": role}, 1920, 1080) for n in range(1, 80)
+    ]
     first = verdicts.index(True)
     assert all(verdicts[first:]) and not any(verdicts[:first])
     return first + 1

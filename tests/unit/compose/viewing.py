@@ -32,15 +32,49 @@ def rgba_frame_at(path: Path, seconds: float, tmp: Path) -> np.ndarray:
     """An RGBA frame of a WebM (decoded by libvpx: ffmpeg's own VP9 decoder drops the alpha plane) or a MOV."""
     out = tmp / f"alpha-{seconds:.2f}.png"
     decoder = ["-c:v", "libvpx-vp9"] if path.suffix == ".webm" else []
-    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-y", *decoder, "-i", str(path), "-ss", f"{seconds}",
-                    "-frames:v", "1", "-pix_fmt", "rgba", str(out)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-y",
+            *decoder,
+            "-i",
+            str(path),
+            "-ss",
+            f"{seconds}",
+            "-frames:v",
+            "1",
+            "-pix_fmt",
+            "rgba",
+            str(out),
+        ],
+        check=True,
+    )
     return np.asarray(Image.open(out).convert("RGBA"))
 
 
 def audio_of(path: Path, tmp: Path, rate: int = 16000) -> np.ndarray:
     wav = tmp / "audio.raw"
-    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(path), "-vn", "-ac", "1", "-ar", str(rate),
-                    "-f", "s16le", str(wav)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(path),
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            str(rate),
+            "-f",
+            "s16le",
+            str(wav),
+        ],
+        check=True,
+    )
     return np.frombuffer(wav.read_bytes(), dtype="<i2").astype(np.float32) / 32768.0
 
 
@@ -49,20 +83,23 @@ def ocr(image: np.ndarray, tmp: Path, language: str = "eng") -> str:
     highlight) on darker boxes: the light pixels become black ink on white paper, twice the size,
     which is how tesseract reads best."""
     if shutil.which("tesseract") is None:
-        raise AssertionError("tesseract is not installed (./run-tests installs tesseract-ocr and tesseract-ocr-chi-sim)")
+        raise AssertionError(
+            "tesseract is not installed (./run-tests installs tesseract-ocr and tesseract-ocr-chi-sim)"
+        )
     src = tmp / "ocr.png"
     light = (image[..., 0] > 180) & (image[..., 1] > 160)
     picture = Image.fromarray(np.where(light, 0, 255).astype(np.uint8))
     picture.resize((picture.width * 2, picture.height * 2), Image.Resampling.LANCZOS).save(src)
-    done = subprocess.run(["tesseract", str(src), "stdout", "-l", language, "--psm", "11"], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        ["tesseract", str(src), "stdout", "-l", language, "--psm", "11"], capture_output=True, text=True, check=True
+    )
     return done.stdout
 
 
 def band_level_db(samples: np.ndarray, rate: int, freq: float, start: float, end: float) -> float:
     """The level of one frequency (±15 Hz) in a stretch of audio, in dB."""
-    part = samples[int(start * rate):int(end * rate)]
+    part = samples[int(start * rate) : int(end * rate)]
     spectrum = np.abs(np.fft.rfft(part * np.hanning(len(part))))
     freqs = np.fft.rfftfreq(len(part), 1.0 / rate)
     band = spectrum[(freqs > freq - 15) & (freqs < freq + 15)]
-    return float(20 * np.log10(np.sqrt(np.mean(band ** 2)) + 1e-9))
+    return float(20 * np.log10(np.sqrt(np.mean(band**2)) + 1e-9))

@@ -59,8 +59,9 @@ def test_stale_attempt_cannot_write_after_job_was_requeued_and_reclaimed(session
     with sessions() as session:
         job = session.get(Job, job_id)
         assert job.status == "succeeded" and job.interruptions == 1 and job.failures == 0
-        outcomes = session.scalars(sa.select(JobAttempt.outcome).where(JobAttempt.job_id == job_id)
-                                   .order_by(JobAttempt.number)).all()
+        outcomes = session.scalars(
+            sa.select(JobAttempt.outcome).where(JobAttempt.job_id == job_id).order_by(JobAttempt.number)
+        ).all()
         assert outcomes == ["interrupted", "succeeded"]
 
 
@@ -83,7 +84,9 @@ def test_real_failures_retry_with_backoff_then_fail_with_the_last_error(sessions
             session.execute(sa.update(Job).where(Job.id == job_id).values(not_before=None))
         c = claim(sessions, job_id, f"w{n % 2}")
         with sessions() as session, session.begin():
-            statuses.append(lifecycle.fail_attempt(session, c, "encode_failed", f"boom {n}", retryable=True, max_failures=3))
+            statuses.append(
+                lifecycle.fail_attempt(session, c, "encode_failed", f"boom {n}", retryable=True, max_failures=3)
+            )
     assert statuses == ["queued", "queued", "failed"]
     with sessions() as session:
         job = session.get(Job, job_id)
@@ -103,7 +106,9 @@ def test_permanent_failure_ends_the_job_at_once(sessions):
     job_id = make_job(sessions)
     c = claim(sessions, job_id)
     with sessions() as session, session.begin():
-        assert lifecycle.fail_attempt(session, c, "avatar_no_face", "no face", retryable=False, max_failures=3) == "failed"
+        assert (
+            lifecycle.fail_attempt(session, c, "avatar_no_face", "no face", retryable=False, max_failures=3) == "failed"
+        )
 
 
 def test_worker_that_failed_a_job_twice_is_not_given_it_again(sessions):

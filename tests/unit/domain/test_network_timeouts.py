@@ -44,10 +44,16 @@ def settings(tmp_path) -> Settings:
 def test_postgres_connections_get_libpq_timeouts_keepalives_and_statement_limits(settings):
     args = DatabaseTimeouts.of(settings).connect_args()
     assert args["connect_timeout"] == 7
-    assert (args["keepalives"], args["keepalives_idle"], args["keepalives_interval"], args["keepalives_count"]) == (1, 11, 4, 5)
+    assert (args["keepalives"], args["keepalives_idle"], args["keepalives_interval"], args["keepalives_count"]) == (
+        1,
+        11,
+        4,
+        5,
+    )
     assert args["tcp_user_timeout"] == 9500
-    assert args["options"] == ("-c statement_timeout=45000 -c lock_timeout=12000"
-                               " -c idle_in_transaction_session_timeout=50000")
+    assert args["options"] == (
+        "-c statement_timeout=45000 -c lock_timeout=12000 -c idle_in_transaction_session_timeout=50000"
+    )
 
 
 def test_session_factory_engine_is_built_with_the_settings_timeouts(settings):
@@ -76,9 +82,15 @@ def test_session_factory_engine_is_built_with_the_settings_timeouts(settings):
 
 
 def test_zero_turns_a_postgres_limit_off(tmp_path):
-    settings = Settings.from_env({"TALKFARM_DB_STATEMENT_TIMEOUT_S": "0", "TALKFARM_DB_LOCK_TIMEOUT_S": "0",
-                                  "TALKFARM_DB_IDLE_IN_TRANSACTION_TIMEOUT_S": "0",
-                                  "TALKFARM_DB_TCP_USER_TIMEOUT_S": "0"}, data_dir=tmp_path)
+    settings = Settings.from_env(
+        {
+            "TALKFARM_DB_STATEMENT_TIMEOUT_S": "0",
+            "TALKFARM_DB_LOCK_TIMEOUT_S": "0",
+            "TALKFARM_DB_IDLE_IN_TRANSACTION_TIMEOUT_S": "0",
+            "TALKFARM_DB_TCP_USER_TIMEOUT_S": "0",
+        },
+        data_dir=tmp_path,
+    )
     args = DatabaseTimeouts.of(settings).connect_args()
     assert "options" not in args and "tcp_user_timeout" not in args
 
@@ -102,8 +114,9 @@ def test_redis_broker_connections_get_socket_timeouts_keepalives_and_a_health_pr
 def test_s3_client_gets_connect_and_read_timeouts_retries_and_keepalive(settings):
     from storage.s3 import S3Storage
 
-    s3_settings = Settings.from_env(ENV, data_dir=settings.data_dir, storage_url="s3://bucket",
-                                    s3_endpoint_url="http://127.0.0.1:1")
+    s3_settings = Settings.from_env(
+        ENV, data_dir=settings.data_dir, storage_url="s3://bucket", s3_endpoint_url="http://127.0.0.1:1"
+    )
     from storage import open_storage
 
     storage = open_storage(s3_settings)
@@ -117,8 +130,12 @@ def test_s3_client_gets_connect_and_read_timeouts_retries_and_keepalive(settings
 def _handle(lease_s: float = 30.0, heartbeat_s: float = 5.0):
     from workers.runtime import AttemptHandle
 
-    runtime = SimpleNamespace(settings=SimpleNamespace(heartbeat_interval_s=heartbeat_s), lease_s=lease_s,
-                              draining=SimpleNamespace(is_set=lambda: False), grace_exceeded=lambda: False)
+    runtime = SimpleNamespace(
+        settings=SimpleNamespace(heartbeat_interval_s=heartbeat_s),
+        lease_s=lease_s,
+        draining=SimpleNamespace(is_set=lambda: False),
+        grace_exceeded=lambda: False,
+    )
     return AttemptHandle(claim=SimpleNamespace(job_id="job-1", token=1), runtime=runtime)  # type: ignore[arg-type]
 
 

@@ -58,10 +58,14 @@ def test_a_logo_must_be_the_tenants_own_image(app, sessions):
     other = client_for(app, sessions, "other")
     from domain.presets import preset_path
 
-    portrait = owner.post("/v1/assets", data={"file": (io.BytesIO(preset_path("astronaut").read_bytes()), "p.png")},
-                          content_type="multipart/form-data").get_json()
-    assert_problem(other.post("/v1/jobs", json={**JOB, "watermark": {"logo_asset_id": portrait["id"]}}), 404,
-                   "asset_not_found")
+    portrait = owner.post(
+        "/v1/assets",
+        data={"file": (io.BytesIO(preset_path("astronaut").read_bytes()), "p.png")},
+        content_type="multipart/form-data",
+    ).get_json()
+    assert_problem(
+        other.post("/v1/jobs", json={**JOB, "watermark": {"logo_asset_id": portrait["id"]}}), 404, "asset_not_found"
+    )
     assert owner.post("/v1/jobs", json={**JOB, "watermark": {"logo_asset_id": portrait["id"]}}).status_code == 202
 
 
@@ -70,8 +74,12 @@ def test_tenants_set_stores_defaults_and_refuses_a_broken_logo(sqlite_settings, 
 
     env = settings_env(sqlite_settings)
     talkfarm = [sys.executable, "-m", "cli.main", "tenants", "set", "brand"]
-    done = subprocess.run(talkfarm + ["--watermark-text", "Brand", "--watermark-opacity", "0.4", "--weight", "3"],
-                          env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        talkfarm + ["--watermark-text", "Brand", "--watermark-opacity", "0.4", "--weight", "3"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert '"text": "Brand"' in done.stdout and '"weight": 3' in done.stdout
     bad = tmp_path / "logo.png"

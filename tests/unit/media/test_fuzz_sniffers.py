@@ -32,12 +32,20 @@ def _wav(rate: int, seconds: float, width: int = 2) -> bytes:
     return out.getvalue()
 
 
-PICTURES = [_picture("PNG", 40, 30), _picture("JPEG", 40, 30), _picture("WEBP", 40, 30), _picture("GIF", 20, 20),
-            _picture("BMP", 20, 20), _picture("TIFF", 20, 20)]
+PICTURES = [
+    _picture("PNG", 40, 30),
+    _picture("JPEG", 40, 30),
+    _picture("WEBP", 40, 30),
+    _picture("GIF", 20, 20),
+    _picture("BMP", 20, 20),
+    _picture("TIFF", 20, 20),
+]
 SOUNDS = [_wav(16000, 0.3), _wav(8000, 0.5, 1), _wav(44100, 0.1)]
 #: found by the long run: a WAV header whose format has no decoder (codec_context is None)
-NO_DECODER_WAV = (b"RIFF\xa4%\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80>\x00\x00\x00}\x00\x00"
-                  b"\x02\x00\x00\x00data\x80%\x00\x00")
+NO_DECODER_WAV = (
+    b"RIFF\xa4%\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80>\x00\x00\x00}\x00\x00"
+    b"\x02\x00\x00\x00data\x80%\x00\x00"
+)
 
 
 def _mutated(seed: bytes, edits: list[tuple[int, int]], cut: int) -> bytes:
@@ -48,8 +56,12 @@ def _mutated(seed: bytes, edits: list[tuple[int, int]], cut: int) -> bytes:
 
 
 def mutations(seeds: list[bytes]):
-    return st.builds(_mutated, st.sampled_from(seeds),
-                     st.lists(st.tuples(st.integers(0, 10**5), st.integers(0, 255)), max_size=8), st.integers(1, 10**5))
+    return st.builds(
+        _mutated,
+        st.sampled_from(seeds),
+        st.lists(st.tuples(st.integers(0, 10**5), st.integers(0, 255)), max_size=8),
+        st.integers(1, 10**5),
+    )
 
 
 @fuzz_settings(200)
@@ -92,10 +104,16 @@ def test_declared_sizes_are_judged_from_the_header_alone(width, height):
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    data = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IEND", b""))
-    acceptable = (width * height <= MAX_PIXELS and min(width, height) >= MIN_SIDE
-                  and max(width, height) <= MAX_ASPECT_RATIO * min(width, height))
+    data = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IEND", b"")
+    )
+    acceptable = (
+        width * height <= MAX_PIXELS
+        and min(width, height) >= MIN_SIDE
+        and max(width, height) <= MAX_ASPECT_RATIO * min(width, height)
+    )
     try:
         check_image_size(read_image_header(data))
         assert acceptable

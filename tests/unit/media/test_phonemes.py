@@ -21,7 +21,12 @@ def test_anything_else_is_not_read_as_a_track():
 
 def test_joined_tracks_land_at_their_offsets():
     joined = PhoneTrack.joined([(0.0, _track()), (1.0, _track())])
-    assert [(p.symbol, p.start_s) for p in joined.phones] == [("m", 0.1), ("a", 0.2), ("m", 1.1), ("a", pytest.approx(1.2))]
+    assert [(p.symbol, p.start_s) for p in joined.phones] == [
+        ("m", 0.1),
+        ("a", 0.2),
+        ("m", 1.1),
+        ("a", pytest.approx(1.2)),
+    ]
     assert joined.words[1] == Word("ma", 1.1, 1.4) and joined.source == TimingSource.PIPER and joined.note == ""
 
 

@@ -90,5 +90,7 @@ def test_pip_network_failure_is_not_blamed_on_a_package():
 
 
 def test_wheel_platform_tag_is_read_from_the_filename():
-    wheel = check.ResolvedWheel("numpy", "2.4.6", "numpy-2.4.6-cp311-cp311-manylinux_2_27_aarch64.manylinux_2_28_aarch64.whl")
+    wheel = check.ResolvedWheel(
+        "numpy", "2.4.6", "numpy-2.4.6-cp311-cp311-manylinux_2_27_aarch64.manylinux_2_28_aarch64.whl"
+    )
     assert wheel.platform_tag == "manylinux_2_27_aarch64.manylinux_2_28_aarch64"

@@ -99,6 +99,8 @@ def test_docker_compose_accepts_the_file():
         pytest.skip("the docker compose plugin is not installed")
     result = subprocess.run(
         [docker, "compose", "-f", str(COMPOSE_FILE), "config", "--quiet"],
-        capture_output=True, text=True, cwd=REPO,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     )
     assert result.returncode == 0, result.stderr

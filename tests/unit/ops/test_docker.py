@@ -162,7 +162,7 @@ def test_gpu_image_pins_an_onnxruntime_gpu_built_for_its_cuda():
 
     with open(REPO / "docker-bake.hcl") as f:
         text = f.read()
-    cuda_major = int(re.search(r'nvidia/cuda:(\d+)\.', text).group(1))
+    cuda_major = int(re.search(r"nvidia/cuda:(\d+)\.", text).group(1))
     spec = SpecifierSet(bake_targets()["worker-gpu"]["args"]["ONNXRUNTIME_PACKAGE"].removeprefix("onnxruntime-gpu"))
     built_for = {"1.26.0": 12, "1.27.0": 13}
     for version, cuda in built_for.items():
@@ -199,7 +199,8 @@ def test_every_package_the_project_installs_is_copied_into_the_build_context():
 
 def test_dockerignore_lets_through_everything_the_dockerfile_copies():
     patterns = [
-        line.strip() for line in (REPO / ".dockerignore").read_text().splitlines()
+        line.strip()
+        for line in (REPO / ".dockerignore").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
 

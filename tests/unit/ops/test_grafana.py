@@ -23,9 +23,35 @@ EXPORTED = {
     "talkfarm_job_interruptions_total",
 }
 PROMQL_WORDS = {
-    "sum", "max", "min", "avg", "count", "by", "without", "rate", "increase", "irate", "histogram_quantile",
-    "label_values", "le", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "offset",
-    "bool", "topk", "bottomk", "clamp_min", "clamp_max", "time", "vector", "scalar",
+    "sum",
+    "max",
+    "min",
+    "avg",
+    "count",
+    "by",
+    "without",
+    "rate",
+    "increase",
+    "irate",
+    "histogram_quantile",
+    "label_values",
+    "le",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "and",
+    "or",
+    "unless",
+    "offset",
+    "bool",
+    "topk",
+    "bottomk",
+    "clamp_min",
+    "clamp_max",
+    "time",
+    "vector",
+    "scalar",
 }
 
 
@@ -44,14 +70,14 @@ def panels() -> list[dict]:
 def metric_names(expr: str) -> set[str]:
     """Series names in a PromQL expression: identifiers that are not functions,
     keywords, label names (inside braces or by/without lists) or strings."""
-    expr = re.sub(r'"[^"]*"', '""', expr)            # label values
-    expr = re.sub(r"\{[^}]*\}", "{}", expr)          # label matchers
+    expr = re.sub(r'"[^"]*"', '""', expr)  # label values
+    expr = re.sub(r"\{[^}]*\}", "{}", expr)  # label matchers
     expr = re.sub(r"\b(by|without|on|ignoring)\s*\([^)]*\)", "", expr)
-    expr = re.sub(r"\[[^\]]*\]", "", expr)           # range selectors
+    expr = re.sub(r"\[[^\]]*\]", "", expr)  # range selectors
     names = set()
     for match in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", expr):
         word = match.group(0)
-        following = expr[match.end():].lstrip()[:1]
+        following = expr[match.end() :].lstrip()[:1]
         if word in PROMQL_WORDS or following == "(" or word.startswith("__"):
             continue
         names.add(word)

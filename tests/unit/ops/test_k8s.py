@@ -31,21 +31,62 @@ ACCELERATOR_OF_POOL = {"amd64-gpu": "nvidia.com/gpu", "arm64-npu": "huawei.com/A
 ARCH_OF_POOL = {"amd64-gpu": "amd64", "arm64-npu": "arm64"}
 
 SCALED_OBJECT_SPEC = {
-    "scaleTargetRef", "pollingInterval", "cooldownPeriod", "initialCooldownPeriod", "idleReplicaCount",
-    "minReplicaCount", "maxReplicaCount", "fallback", "advanced", "triggers",
+    "scaleTargetRef",
+    "pollingInterval",
+    "cooldownPeriod",
+    "initialCooldownPeriod",
+    "idleReplicaCount",
+    "minReplicaCount",
+    "maxReplicaCount",
+    "fallback",
+    "advanced",
+    "triggers",
 }
 TRIGGER_FIELDS = {"type", "name", "metadata", "authenticationRef", "metricType", "useCachedMetrics"}
 #: trigger type -> (required metadata, allowed metadata), from KEDA's scaler docs
 TRIGGER_METADATA = {
-    "metrics-api": ({"url", "valueLocation", "targetValue"},
-                    {"url", "valueLocation", "targetValue", "activationTargetValue", "format", "method",
-                     "authMode", "unsafeSsl", "aggregateFromKubeServiceEndpoints", "aggregationType"}),
-    "prometheus": ({"serverAddress", "query", "threshold"},
-                   {"serverAddress", "query", "threshold", "activationThreshold", "namespace", "authModes",
-                    "ignoreNullValues", "unsafeSsl", "customHeaders", "queryParameters"}),
+    "metrics-api": (
+        {"url", "valueLocation", "targetValue"},
+        {
+            "url",
+            "valueLocation",
+            "targetValue",
+            "activationTargetValue",
+            "format",
+            "method",
+            "authMode",
+            "unsafeSsl",
+            "aggregateFromKubeServiceEndpoints",
+            "aggregationType",
+        },
+    ),
+    "prometheus": (
+        {"serverAddress", "query", "threshold"},
+        {
+            "serverAddress",
+            "query",
+            "threshold",
+            "activationThreshold",
+            "namespace",
+            "authModes",
+            "ignoreNullValues",
+            "unsafeSsl",
+            "customHeaders",
+            "queryParameters",
+        },
+    ),
 }
-TRIGGER_AUTH_SPEC = {"secretTargetRef", "env", "configMapTargetRef", "podIdentity", "hashiCorpVault",
-                     "azureKeyVault", "awsSecretManager", "gcpSecretManager", "boundServiceAccountToken"}
+TRIGGER_AUTH_SPEC = {
+    "secretTargetRef",
+    "env",
+    "configMapTargetRef",
+    "podIdentity",
+    "hashiCorpVault",
+    "azureKeyVault",
+    "awsSecretManager",
+    "gcpSecretManager",
+    "boundServiceAccountToken",
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -135,13 +176,18 @@ def test_cpu_pool_runs_on_either_architecture():
     (term,) = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     (arch,) = term["matchExpressions"]
     assert arch["key"] == "kubernetes.io/arch" and set(arch["values"]) == {"amd64", "arm64"}
-    assert not any(key.endswith("/gpu") or "Ascend" in key
-                   for key in container(worker("cpu"))["resources"].get("limits", {}))
+    assert not any(
+        key.endswith("/gpu") or "Ascend" in key for key in container(worker("cpu"))["resources"].get("limits", {})
+    )
 
 
 def test_workers_prefer_spot_capacity_of_each_provider_and_tolerate_its_taints():
-    providers = {"karpenter.sh/capacity-type", "eks.amazonaws.com/capacityType", "cloud.google.com/gke-spot",
-                 "kubernetes.azure.com/scalesetpriority"}
+    providers = {
+        "karpenter.sh/capacity-type",
+        "eks.amazonaws.com/capacityType",
+        "cloud.google.com/gke-spot",
+        "kubernetes.azure.com/scalesetpriority",
+    }
     for pool in POOL_TAGS:
         spec = worker(pool)["spec"]["template"]["spec"]
         preferred = spec["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
@@ -194,8 +240,11 @@ def test_keda_objects_use_only_fields_keda_knows():
         assert scaled["apiVersion"] == "keda.sh/v1alpha1"
         spec = scaled["spec"]
         assert set(spec) <= SCALED_OBJECT_SPEC, f"{name}: unknown {set(spec) - SCALED_OBJECT_SPEC}"
-        assert set(spec["advanced"]) <= {"horizontalPodAutoscalerConfig", "restoreToOriginalReplicaCount",
-                                         "scalingModifiers"}
+        assert set(spec["advanced"]) <= {
+            "horizontalPodAutoscalerConfig",
+            "restoreToOriginalReplicaCount",
+            "scalingModifiers",
+        }
         assert set(spec["fallback"]) <= {"failureThreshold", "replicas", "behavior"}
         for trigger in spec["triggers"]:
             assert set(trigger) <= TRIGGER_FIELDS, f"{name}: unknown {set(trigger) - TRIGGER_FIELDS}"
@@ -209,11 +258,14 @@ def test_keda_objects_use_only_fields_keda_knows():
                 assert trigger["authenticationRef"]["name"] in auths
         # The behavior block is copied verbatim into the HPA KEDA creates.
         hpa = {
-            "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
             "metadata": {"name": name},
-            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
-                     "maxReplicas": spec["maxReplicaCount"],
-                     "behavior": spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                "maxReplicas": spec["maxReplicaCount"],
+                "behavior": spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"],
+            },
         }
         kubernetes_validate.validate(hpa, all_versions()[-1], strict=True)
     for name, auth in auths.items():
@@ -237,8 +289,9 @@ def test_config_names_only_real_settings():
 def _probe(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     script = tmp_path / "worker_alive.py"
     script.write_text(of_kind("ConfigMap")["talkfarm-probes"]["data"]["worker_alive.py"])
-    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **env}, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, env={**os.environ, **env}, cwd=REPO
+    )
 
 
 @pytest.fixture
@@ -259,9 +312,21 @@ def _register(sessions, heartbeat_age_s: float, state: str = "online") -> None:
     from domain.timeutil import utcnow
 
     with sessions() as session, session.begin():
-        session.add(Worker(id=f"{socket.gethostname()}:1:abcd", hostname=socket.gethostname(), tag="cpu",
-                           arch="x86_64", providers=[], concurrency=2, running=0, state=state, stats={},
-                           started_at=utcnow(), heartbeat_at=utcnow() - timedelta(seconds=heartbeat_age_s)))
+        session.add(
+            Worker(
+                id=f"{socket.gethostname()}:1:abcd",
+                hostname=socket.gethostname(),
+                tag="cpu",
+                arch="x86_64",
+                providers=[],
+                concurrency=2,
+                running=0,
+                state=state,
+                stats={},
+                started_at=utcnow(),
+                heartbeat_at=utcnow() - timedelta(seconds=heartbeat_age_s),
+            )
+        )
 
 
 def test_worker_probe_passes_while_this_hosts_worker_heartbeats(tmp_path, worker_database):

@@ -39,11 +39,16 @@ def test_every_runtime_dependency_may_be_combined_with_gpl_3_or_later(runtime_de
     names = {d.name for d in runtime_dependencies}
     assert {"piper-tts", "onnxruntime", "celery", "mediapipe"} <= names  # the closure, not just the top level
     assert {"certifi", "kombu", "botocore"} <= names
-    refused = [f"{d.name} {d.version}: {d.licence or 'no licence found'} ({d.source}) is {d.verdict}"
-               for d in runtime_dependencies if d.verdict != "compatible"]
-    assert not refused, ("runtime dependencies whose licence is not known to be compatible with GPL-3.0-or-later "
-                         "(review it and add it to REVIEWED in ops/third_party_notices.py with a reason, or drop it):\n"
-                         + "\n".join(refused))
+    refused = [
+        f"{d.name} {d.version}: {d.licence or 'no licence found'} ({d.source}) is {d.verdict}"
+        for d in runtime_dependencies
+        if d.verdict != "compatible"
+    ]
+    assert not refused, (
+        "runtime dependencies whose licence is not known to be compatible with GPL-3.0-or-later "
+        "(review it and add it to REVIEWED in ops/third_party_notices.py with a reason, or drop it):\n"
+        + "\n".join(refused)
+    )
 
 
 def test_third_party_notices_lists_every_runtime_dependency(runtime_dependencies):
@@ -52,25 +57,28 @@ def test_third_party_notices_lists_every_runtime_dependency(runtime_dependencies
     assert not missing, f"THIRD_PARTY_NOTICES.md lacks {missing}: run python ops/third_party_notices.py"
 
 
-@pytest.mark.parametrize("expression, expected", [
-    ("MIT", "compatible"),
-    ("Apache-2.0 OR BSD-3-Clause", "compatible"),
-    ("BSD-3-Clause AND 0BSD AND MIT AND Zlib AND CC0-1.0", "compatible"),
-    ("LGPL-3.0-only", "compatible"),
-    ("MPL-2.0", "compatible"),
-    ("GPL-2.0+", "compatible"),
-    ("Apache-2.0 WITH LLVM-exception", "compatible"),
-    ("(MIT OR GPL-2.0-only) AND BSD-2-Clause", "compatible"),
-    ("GPL-2.0-only", "incompatible"),
-    ("MIT AND GPL-2.0-only", "incompatible"),
-    ("CC-BY-NC-4.0", "incompatible"),
-    ("Apache-1.1", "incompatible"),
-    ("LicenseRef-Custom", "unknown"),
-    ("MIT AND LicenseRef-Custom", "unknown"),
-    ("GPL-2.0-only OR LicenseRef-Custom", "unknown"),
-    ("(MIT", "unknown"),
-    ("", "unknown"),
-])
+@pytest.mark.parametrize(
+    "expression, expected",
+    [
+        ("MIT", "compatible"),
+        ("Apache-2.0 OR BSD-3-Clause", "compatible"),
+        ("BSD-3-Clause AND 0BSD AND MIT AND Zlib AND CC0-1.0", "compatible"),
+        ("LGPL-3.0-only", "compatible"),
+        ("MPL-2.0", "compatible"),
+        ("GPL-2.0+", "compatible"),
+        ("Apache-2.0 WITH LLVM-exception", "compatible"),
+        ("(MIT OR GPL-2.0-only) AND BSD-2-Clause", "compatible"),
+        ("GPL-2.0-only", "incompatible"),
+        ("MIT AND GPL-2.0-only", "incompatible"),
+        ("CC-BY-NC-4.0", "incompatible"),
+        ("Apache-1.1", "incompatible"),
+        ("LicenseRef-Custom", "unknown"),
+        ("MIT AND LicenseRef-Custom", "unknown"),
+        ("GPL-2.0-only OR LicenseRef-Custom", "unknown"),
+        ("(MIT", "unknown"),
+        ("", "unknown"),
+    ],
+)
 def test_spdx_expressions_are_judged_by_and_or_with(expression, expected):
     assert notices.verdict(expression) == expected
 
@@ -87,18 +95,38 @@ class FakeDistribution:
             self.metadata["Classifier"] = classifier
 
 
-@pytest.mark.parametrize("dist, expected", [
-    (FakeDistribution("a", license_expression="MIT OR Apache-2.0", classifiers=["License :: OSI Approved :: BSD License"]),
-     ("MIT OR Apache-2.0", "License-Expression")),
-    (FakeDistribution("b", license="3-Clause BSD License"), ("BSD-3-Clause", "License: 3-Clause BSD License")),
-    (FakeDistribution("c", license="Copyright (c) 2001 Somebody\nAll rights reserved...",
-                      classifiers=["License :: OSI Approved", "License :: OSI Approved :: BSD License"]),
-     ("BSD-OSI", "classifiers")),
-    (FakeDistribution("d", license="Dual License", classifiers=["License :: OSI Approved :: Apache Software License",
-                                                                "License :: OSI Approved :: BSD License"]),
-     ("Apache-2.0 AND BSD-OSI", "classifiers")),
-    (FakeDistribution("e", license="UNKNOWN"), ("", "nothing usable in the metadata")),
-])
+@pytest.mark.parametrize(
+    "dist, expected",
+    [
+        (
+            FakeDistribution(
+                "a", license_expression="MIT OR Apache-2.0", classifiers=["License :: OSI Approved :: BSD License"]
+            ),
+            ("MIT OR Apache-2.0", "License-Expression"),
+        ),
+        (FakeDistribution("b", license="3-Clause BSD License"), ("BSD-3-Clause", "License: 3-Clause BSD License")),
+        (
+            FakeDistribution(
+                "c",
+                license="Copyright (c) 2001 Somebody\nAll rights reserved...",
+                classifiers=["License :: OSI Approved", "License :: OSI Approved :: BSD License"],
+            ),
+            ("BSD-OSI", "classifiers"),
+        ),
+        (
+            FakeDistribution(
+                "d",
+                license="Dual License",
+                classifiers=[
+                    "License :: OSI Approved :: Apache Software License",
+                    "License :: OSI Approved :: BSD License",
+                ],
+            ),
+            ("Apache-2.0 AND BSD-OSI", "classifiers"),
+        ),
+        (FakeDistribution("e", license="UNKNOWN"), ("", "nothing usable in the metadata")),
+    ],
+)
 def test_a_licence_is_read_from_the_expression_then_the_licence_field_then_the_classifiers(dist, expected):
     assert notices.licence_of(dist) == expected
 
@@ -169,8 +197,11 @@ def test_the_image_build_carries_the_licence_files_the_wheel_lists():
     with open(REPO / "pyproject.toml", "rb") as f:
         licence_files = tomllib.load(f)["project"]["license-files"]
     assert {"LICENSE", "THIRD_PARTY_NOTICES.md"} <= set(licence_files)
-    copied = " ".join(line for line in (REPO / "Dockerfile").read_text().splitlines()
-                      if line.startswith("COPY ") and "--from" not in line).split()
+    copied = " ".join(
+        line
+        for line in (REPO / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ") and "--from" not in line
+    ).split()
     allowed = {line.strip() for line in (REPO / ".dockerignore").read_text().splitlines()}
     for name in licence_files:
         assert name in copied, f"the Dockerfile does not copy {name} into the build"

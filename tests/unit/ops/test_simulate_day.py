@@ -16,8 +16,9 @@ sys.modules[spec.name] = sim
 spec.loader.exec_module(sim)
 
 #: a small day keeps each run well under a second
-SMALL_DAY = sim.Day(morning_burst=60, evening_burst=30, trickle_per_hour=4, trickle_from_s=8 * 3600,
-                    trickle_until_s=19 * 3600)
+SMALL_DAY = sim.Day(
+    morning_burst=60, evening_burst=30, trickle_per_hour=4, trickle_from_s=8 * 3600, trickle_until_s=19 * 3600
+)
 
 
 def run(policy=sim.SHIPPED, rate=0.1, seed=3):
@@ -90,9 +91,15 @@ def test_shipped_policy_is_the_one_the_manifests_ship():
 
 
 def test_table_lists_every_policy_and_pool():
-    results = sim.simulate_day(sim.SHIPPED, day=SMALL_DAY, seed=1,
-                               pools=(sim.Pool("cpu", sim.StageTimes(), 0.5),
-                                      sim.Pool("amd64-gpu", sim.StageTimes(render=0.02, encode=0.05), 0.5, 2.0)))
+    results = sim.simulate_day(
+        sim.SHIPPED,
+        day=SMALL_DAY,
+        seed=1,
+        pools=(
+            sim.Pool("cpu", sim.StageTimes(), 0.5),
+            sim.Pool("amd64-gpu", sim.StageTimes(render=0.02, encode=0.05), 0.5, 2.0),
+        ),
+    )
     table = sim.format_table(results)
     assert {r.pool for r in results} == {"cpu", "amd64-gpu"}
     assert "worker-min" in table and "amd64-gpu" in table

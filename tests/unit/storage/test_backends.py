@@ -30,11 +30,14 @@ def test_the_default_storage_is_a_folder_in_the_data_dir(tmp_path):
     assert isinstance(store, LocalStorage) and store.root == tmp_path / "data" / "storage"
 
 
-@pytest.mark.parametrize("url, complaint", [
-    ("gs://bucket", r"unsupported scheme 'gs' \(use one of file://, s3://, memory://\)"),
-    ("/just/a/path", r"unsupported scheme ''"),
-    ("s3:///no-bucket", "s3:// needs a bucket name"),
-])
+@pytest.mark.parametrize(
+    "url, complaint",
+    [
+        ("gs://bucket", r"unsupported scheme 'gs' \(use one of file://, s3://, memory://\)"),
+        ("/just/a/path", r"unsupported scheme ''"),
+        ("s3:///no-bucket", "s3:// needs a bucket name"),
+    ],
+)
 def test_an_unusable_storage_url_is_a_config_error_naming_the_setting(tmp_path, url, complaint):
     with pytest.raises(ConfigError, match=complaint) as caught:
         open_storage(settings_for(tmp_path, url))

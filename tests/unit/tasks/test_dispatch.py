@@ -82,12 +82,23 @@ def test_jobs_waiting_out_a_backoff_are_not_sent(sessions):
 def test_pool_capacity_counts_only_live_online_workers(sessions, sqlite_settings):
     now = utcnow()
     with sessions() as session, session.begin():
-        session.add_all([
-            Worker(id="a", hostname="h", tag="cpu", arch="x86_64", concurrency=2, state="online", heartbeat_at=now),
-            Worker(id="b", hostname="h", tag="cpu", arch="x86_64", concurrency=2, state="draining", heartbeat_at=now),
-            Worker(id="c", hostname="h", tag="cpu", arch="x86_64", concurrency=2, state="online",
-                   heartbeat_at=now - timedelta(minutes=5)),
-        ])
+        session.add_all(
+            [
+                Worker(id="a", hostname="h", tag="cpu", arch="x86_64", concurrency=2, state="online", heartbeat_at=now),
+                Worker(
+                    id="b", hostname="h", tag="cpu", arch="x86_64", concurrency=2, state="draining", heartbeat_at=now
+                ),
+                Worker(
+                    id="c",
+                    hostname="h",
+                    tag="cpu",
+                    arch="x86_64",
+                    concurrency=2,
+                    state="online",
+                    heartbeat_at=now - timedelta(minutes=5),
+                ),
+            ]
+        )
     with sessions() as session:
         assert dispatch.pool_capacity(session, sqlite_settings, "cpu") == 3  # 2 slots + 1 ready-next for worker a
 
@@ -97,7 +108,9 @@ def test_fill_sends_no_more_than_the_pool_can_take(sessions, sqlite_settings):
     t = tenant(sessions, "t")
     jobs(sessions, t, 10)
     with sessions() as session, session.begin():
-        session.add(Worker(id="a", hostname="h", tag="cpu", arch="x86_64", concurrency=2, state="online", heartbeat_at=utcnow()))
+        session.add(
+            Worker(id="a", hostname="h", tag="cpu", arch="x86_64", concurrency=2, state="online", heartbeat_at=utcnow())
+        )
     assert dispatch.fill(sessions, sqlite_settings, sender) == 3
     assert dispatch.fill(sessions, sqlite_settings, sender) == 0  # the queue is full until something ends
     with sessions() as session:
@@ -109,8 +122,18 @@ def test_message_lost_while_pool_idle_is_sent_again(sessions, sqlite_settings):
     t = tenant(sessions, "t")
     (job_id,) = jobs(sessions, t, 1)
     with sessions() as session, session.begin():
-        session.add(Worker(id="a", hostname="h", tag="cpu", arch="x86_64", concurrency=2, running=0, state="online",
-                           heartbeat_at=utcnow()))
+        session.add(
+            Worker(
+                id="a",
+                hostname="h",
+                tag="cpu",
+                arch="x86_64",
+                concurrency=2,
+                running=0,
+                state="online",
+                heartbeat_at=utcnow(),
+            )
+        )
         session.execute(sa.update(Job).values(enqueued_at=utcnow() - timedelta(minutes=10)))
     assert dispatch.release_unclaimed(sessions, sqlite_settings) == [job_id]
     assert dispatch.fill(sessions, sqlite_settings, RecordingSender()) == 1

@@ -15,15 +15,37 @@ from domain.errors import ProblemError
 from tests.fuzz_budget import fuzz_settings
 
 any_text = st.text(st.characters(exclude_categories=()), max_size=60)
-hosts = st.one_of(any_text, st.sampled_from(["example.com", "127.0.0.1", "[::1]", "ä" * 60 + ".de", "a..b", "xn--",
-                                             "169.254.169.254", "metadata", "[fe80::1%eth0]", "." * 5]),
-                  st.from_regex(r"[a-z0-9\-\.]{1,300}", fullmatch=True))
+hosts = st.one_of(
+    any_text,
+    st.sampled_from(
+        [
+            "example.com",
+            "127.0.0.1",
+            "[::1]",
+            "ä" * 60 + ".de",
+            "a..b",
+            "xn--",
+            "169.254.169.254",
+            "metadata",
+            "[fe80::1%eth0]",
+            "." * 5,
+        ]
+    ),
+    st.from_regex(r"[a-z0-9\-\.]{1,300}", fullmatch=True),
+)
 ports = st.one_of(st.integers(-10, 10**6).map(str), any_text, st.just(""))
 urls = st.one_of(
     any_text,
-    st.builds(lambda scheme, user, host, port, path: f"{scheme}://{user}{host}{':' + port if port is not None else ''}/{path}",
-              st.sampled_from(["http", "https", "ftp", "HTTP", ""]), st.sampled_from(["", "u:p@", "@", "u@"]),
-              hosts, st.none() | ports, any_text),
+    st.builds(
+        lambda scheme, user, host, port, path: (
+            f"{scheme}://{user}{host}{':' + port if port is not None else ''}/{path}"
+        ),
+        st.sampled_from(["http", "https", "ftp", "HTTP", ""]),
+        st.sampled_from(["", "u:p@", "@", "u@"]),
+        hosts,
+        st.none() | ports,
+        any_text,
+    ),
 )
 
 

@@ -31,14 +31,25 @@ def running(sqlite_settings, sessions):
     """A worker runtime (not started) and a job it has claimed."""
 
     def make(pipeline):
-        rt = WorkerRuntime(sqlite_settings, "cpu", 1, ["CPUExecutionProvider"], pipeline=pipeline, sender=RecordingSender())
+        rt = WorkerRuntime(
+            sqlite_settings, "cpu", 1, ["CPUExecutionProvider"], pipeline=pipeline, sender=RecordingSender()
+        )
         with sessions() as session, session.begin():
             tenant = Tenant(name="newsroom")
             session.add(tenant)
             session.flush()
-            job = Job(tenant_id=tenant.id, pool="cpu", wm_code=7,
-                      spec={"script": "Hello.", "avatar": {"preset": "astronaut"}, "model": "builtin",
-                            "params": with_defaults({}), "watermark": {"enabled": False}})
+            job = Job(
+                tenant_id=tenant.id,
+                pool="cpu",
+                wm_code=7,
+                spec={
+                    "script": "Hello.",
+                    "avatar": {"preset": "astronaut"},
+                    "model": "builtin",
+                    "params": with_defaults({}),
+                    "watermark": {"enabled": False},
+                },
+            )
             session.add(job)
             session.flush()
             claim = lifecycle.claim(session, job.id, rt.worker_id, 60)
@@ -50,8 +61,11 @@ def running(sqlite_settings, sessions):
 def _job_and_attempt(sessions, handle):
     with sessions() as session:
         job = session.get(Job, handle.claim.job_id)
-        attempt = session.scalars(sa.select(JobAttempt).where(JobAttempt.job_id == handle.claim.job_id,
-                                                               JobAttempt.number == handle.claim.token)).one()
+        attempt = session.scalars(
+            sa.select(JobAttempt).where(
+                JobAttempt.job_id == handle.claim.job_id, JobAttempt.number == handle.claim.token
+            )
+        ).one()
         return job, attempt
 
 

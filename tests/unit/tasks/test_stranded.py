@@ -35,14 +35,29 @@ def tenant_id(sessions):
 
 def _worker(sessions, worker_id: str, seconds_ago: float = 0.0, state: str = "online") -> None:
     with sessions() as session, session.begin():
-        session.add(Worker(id=worker_id, hostname="h", tag="cpu", arch="x86_64", state=state,
-                           heartbeat_at=utcnow() - timedelta(seconds=seconds_ago)))
+        session.add(
+            Worker(
+                id=worker_id,
+                hostname="h",
+                tag="cpu",
+                arch="x86_64",
+                state=state,
+                heartbeat_at=utcnow() - timedelta(seconds=seconds_ago),
+            )
+        )
 
 
 def _job(sessions, tenant_id, *, queued_ago: float, failed_on: dict | None = None) -> str:
     with sessions() as session, session.begin():
-        job = Job(tenant_id=tenant_id, pool="cpu", spec={}, status="queued", failed_on=failed_on or {},
-                  failures=sum((failed_on or {}).values()), updated_at=utcnow() - timedelta(seconds=queued_ago))
+        job = Job(
+            tenant_id=tenant_id,
+            pool="cpu",
+            spec={},
+            status="queued",
+            failed_on=failed_on or {},
+            failures=sum((failed_on or {}).values()),
+            updated_at=utcnow() - timedelta(seconds=queued_ago),
+        )
         session.add(job)
         session.flush()
         return job.id
@@ -59,8 +74,10 @@ def test_a_job_its_only_worker_blocklisted_is_counted_then_failed_after_the_limi
     waiting = _job(sessions, tenant_id, queued_ago=10, failed_on={"w1": 2})
     overdue = _job(sessions, tenant_id, queued_ago=120, failed_on={"w1": 2})
     with sessions() as session:
-        assert {j.id: j.reason for j in stranded_jobs(session, settings, "cpu")} == {waiting: "blocklisted",
-                                                                                     overdue: "blocklisted"}
+        assert {j.id: j.reason for j in stranded_jobs(session, settings, "cpu")} == {
+            waiting: "blocklisted",
+            overdue: "blocklisted",
+        }
         assert pool_stats(session, settings)["cpu"].stranded == 2
 
     assert fail_stranded(sessions, settings, RecordingSender()) == [overdue]
@@ -131,4 +148,6 @@ def test_failing_a_stranded_job_queues_its_job_failed_webhook(sessions, settings
     assert fail_stranded(sessions, settings, RecordingSender()) == [job]
     with sessions() as session:
         delivery = session.scalars(sa.select(WebhookDelivery)).one()
-        assert delivery.event_type == "job.failed" and delivery.payload["data"]["error"]["code"] == "no_worker_available"
+        assert (
+            delivery.event_type == "job.failed" and delivery.payload["data"]["error"]["code"] == "no_worker_available"
+        )

@@ -36,12 +36,25 @@ def job_id(services):
         tenant = Tenant(name="newsroom")
         session.add(tenant)
         session.flush()
-        asset = Asset(id="ast_narration", tenant_id=tenant.id, kind="audio", content_type="audio/wav", bytes=len(data),
-                      sha256="0" * 64, storage_key=f"assets/{tenant.id}/ast_narration", info={})
+        asset = Asset(
+            id="ast_narration",
+            tenant_id=tenant.id,
+            kind="audio",
+            content_type="audio/wav",
+            bytes=len(data),
+            sha256="0" * 64,
+            storage_key=f"assets/{tenant.id}/ast_narration",
+            info={},
+        )
         session.add(asset)
         services.storage.put_bytes(asset.storage_key, data, "audio/wav")
-        spec = {"audio_asset_id": asset.id, "avatar": {"preset": "astronaut"}, "model": "builtin",
-                "params": with_defaults({"resolution": 128, "fps": 10}), "watermark": {"enabled": False}}
+        spec = {
+            "audio_asset_id": asset.id,
+            "avatar": {"preset": "astronaut"},
+            "model": "builtin",
+            "params": with_defaults({"resolution": 128, "fps": 10}),
+            "watermark": {"enabled": False},
+        }
         job = Job(tenant_id=tenant.id, pool="cpu", spec=spec, wm_code=7)
         session.add(job)
         session.flush()

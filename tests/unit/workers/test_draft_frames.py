@@ -45,9 +45,20 @@ class CornerMark:
 
 
 def draft_source(renderer, payload, output_fps=25, drawn_fps=12) -> FrameSource:
-    return FrameSource(renderer=renderer, prepared=None, params={"fps": drawn_fps}, visible=None, invisible=payload,
-                       width=64, height=64, codec="libx264", preset="ultrafast", output_fps=output_fps,
-                       drawn_fps=drawn_fps, draft_mark=CornerMark())
+    return FrameSource(
+        renderer=renderer,
+        prepared=None,
+        params={"fps": drawn_fps},
+        visible=None,
+        invisible=payload,
+        width=64,
+        height=64,
+        codec="libx264",
+        preset="ultrafast",
+        output_fps=output_fps,
+        drawn_fps=drawn_fps,
+        draft_mark=CornerMark(),
+    )
 
 
 @pytest.mark.parametrize("output_frames", [1, 2, 25, 76, 251])

@@ -32,13 +32,28 @@ def _job(services, **source) -> str:
         session.flush()
         if "narration" in source:
             data = source.pop("narration")
-            asset = Asset(id="ast_narration", tenant_id=tenant.id, kind="audio", content_type="audio/wav",
-                          bytes=len(data), sha256="0" * 64, storage_key=f"assets/{tenant.id}/ast_narration", info={})
+            asset = Asset(
+                id="ast_narration",
+                tenant_id=tenant.id,
+                kind="audio",
+                content_type="audio/wav",
+                bytes=len(data),
+                sha256="0" * 64,
+                storage_key=f"assets/{tenant.id}/ast_narration",
+                info={},
+            )
             session.add(asset)
             services.storage.put_bytes(asset.storage_key, data, "audio/wav")
             source["audio_asset_id"] = asset.id
-        spec = {**source, "avatar": {"preset": "astronaut"}, "model": "builtin", "voice": "joe", "language": "en",
-                "params": with_defaults({"resolution": 128, "fps": 10}), "watermark": {"enabled": False}}
+        spec = {
+            **source,
+            "avatar": {"preset": "astronaut"},
+            "model": "builtin",
+            "voice": "joe",
+            "language": "en",
+            "params": with_defaults({"resolution": 128, "fps": 10}),
+            "watermark": {"enabled": False},
+        }
         job = Job(tenant_id=tenant.id, pool="cpu", spec=spec, wm_code=11)
         session.add(job)
         session.flush()
@@ -52,8 +67,9 @@ def _run_and_record(services, job_id, tmp_path) -> Job:
         run_attempt(Attempt(StubControl(claim), services, tmp_path))
     failure = _as_failure(refused.value)
     with services.sessions() as session, session.begin():
-        status = lifecycle.fail_attempt(session, claim, failure.code, failure.message, retryable=failure.retryable,
-                                        max_failures=3)
+        status = lifecycle.fail_attempt(
+            session, claim, failure.code, failure.message, retryable=failure.retryable, max_failures=3
+        )
     assert status == "failed"
     with services.sessions() as session:
         return session.get(Job, job_id)
@@ -78,8 +94,11 @@ def test_narration_that_decodes_to_nothing_fails_once_with_its_code(services, tm
 def test_the_api_refuses_what_the_media_would_refuse_at_run_time():
     from media.tts.script_check import check_script
 
-    for script, code in (("Hello \ud800", "text_invalid_character"), ("a\x00b", "text_invalid_character"),
-                         ("... !!! 🙂", "script_unspeakable")):
+    for script, code in (
+        ("Hello \ud800", "text_invalid_character"),
+        ("a\x00b", "text_invalid_character"),
+        ("... !!! 🙂", "script_unspeakable"),
+    ):
         with pytest.raises(MediaError) as refused:
             check_script(script)
         assert refused.value.code == code

@@ -31,19 +31,29 @@ class Reference(torch.nn.Module):
 
 
 def export(path, out_side):
-    torch.onnx.export(Reference(out_side), (torch.zeros(2, 80, 20), torch.zeros(2, 3, 64, 64), torch.zeros(2, 3, 64, 64)),
-                      str(path), input_names=NAMES, output_names=["face"],
-                      dynamic_axes={n: {0: "n"} for n in NAMES + ["face"]}, opset_version=17, dynamo=False)
+    torch.onnx.export(
+        Reference(out_side),
+        (torch.zeros(2, 80, 20), torch.zeros(2, 3, 64, 64), torch.zeros(2, 3, 64, 64)),
+        str(path),
+        input_names=NAMES,
+        output_names=["face"],
+        dynamic_axes={n: {0: "n"} for n in NAMES + ["face"]},
+        opset_version=17,
+        dynamo=False,
+    )
     return path
 
 
 @pytest.fixture
 def runtime(tmp_path):
-    models = [{"name": "good", "path": str(export(tmp_path / "good.onnx", 64)), "adapter": "face_crop"},
-              {"name": "broken", "path": str(export(tmp_path / "broken.onnx", 32)), "adapter": "face_crop"},
-              {"name": "elsewhere", "path": str(tmp_path / "absent.onnx"), "adapter": "wav2lip", "pools": ["amd64-gpu"]}]
-    settings = Settings.from_env({"TALKFARM_MODELS": json.dumps(models)}, data_dir=tmp_path / "data",
-                                 pools=("cpu", "amd64-gpu"))
+    models = [
+        {"name": "good", "path": str(export(tmp_path / "good.onnx", 64)), "adapter": "face_crop"},
+        {"name": "broken", "path": str(export(tmp_path / "broken.onnx", 32)), "adapter": "face_crop"},
+        {"name": "elsewhere", "path": str(tmp_path / "absent.onnx"), "adapter": "wav2lip", "pools": ["amd64-gpu"]},
+    ]
+    settings = Settings.from_env(
+        {"TALKFARM_MODELS": json.dumps(models)}, data_dir=tmp_path / "data", pools=("cpu", "amd64-gpu")
+    )
     upgrade(settings)
     return WorkerRuntime(settings, "cpu", 1, ["CPUExecutionProvider"])
 

@@ -47,8 +47,12 @@ def piper_narration() -> bytes:
 
 @pytest.fixture
 def services(sqlite_settings, sessions):
-    return StubServices(settings=sqlite_settings, sessions=sessions, storage=open_storage(sqlite_settings),
-                        stub_renderer=RecordingRenderer())
+    return StubServices(
+        settings=sqlite_settings,
+        sessions=sessions,
+        storage=open_storage(sqlite_settings),
+        stub_renderer=RecordingRenderer(),
+    )
 
 
 def _job(services, spec: dict, narration: bytes | None = None) -> str:
@@ -57,13 +61,26 @@ def _job(services, spec: dict, narration: bytes | None = None) -> str:
         session.add(tenant)
         session.flush()
         if narration is not None:
-            asset = Asset(id="ast_narration", tenant_id=tenant.id, kind="audio", content_type="audio/wav",
-                          bytes=len(narration), sha256="0" * 64, storage_key=f"assets/{tenant.id}/ast_narration", info={})
+            asset = Asset(
+                id="ast_narration",
+                tenant_id=tenant.id,
+                kind="audio",
+                content_type="audio/wav",
+                bytes=len(narration),
+                sha256="0" * 64,
+                storage_key=f"assets/{tenant.id}/ast_narration",
+                info={},
+            )
             session.add(asset)
             services.storage.put_bytes(asset.storage_key, narration, "audio/wav")
             spec = {**spec, "audio_asset_id": asset.id}
-        spec = {"avatar": {"preset": "astronaut"}, "model": "builtin", "watermark": {"enabled": False},
-                "params": with_defaults({"resolution": 64, "fps": 10}), **spec}
+        spec = {
+            "avatar": {"preset": "astronaut"},
+            "model": "builtin",
+            "watermark": {"enabled": False},
+            "params": with_defaults({"resolution": 64, "fps": 10}),
+            **spec,
+        }
         job = Job(tenant_id=tenant.id, pool="cpu", spec=spec, wm_code=7)
         session.add(job)
         session.flush()
@@ -101,9 +118,13 @@ def test_narration_with_its_transcript_is_aligned_and_captioned_with_its_words(s
 
 
 def test_a_transcript_that_does_not_match_still_renders_recognised_and_the_document_says_so(
-        services, piper_narration, tmp_path):
-    output = _run(services, _job(services, {"transcript": "The cat sat on the warm mat all afternoon long."},
-                                 piper_narration), tmp_path)
+    services, piper_narration, tmp_path
+):
+    output = _run(
+        services,
+        _job(services, {"transcript": "The cat sat on the warm mat all afternoon long."}, piper_narration),
+        tmp_path,
+    )
     assert output["timing"]["source"] == "recognized"
     assert "recognised instead" in output["timing"]["note"]
     assert output["duration_s"] == pytest.approx(len(piper_narration[44:]) / 2 / SPEECH_SAMPLE_RATE, abs=0.15)
@@ -142,8 +163,11 @@ def test_mandarin_narration_with_its_transcript_is_aligned_through_espeak_and_ca
 @pytest.mark.skipif(espeak_library() is None, reason="libespeak-ng is not installed")
 def test_a_french_script_job_speaks_with_espeak_and_its_phones(services, tmp_path):
     # language "fr" is espeak-ng's "fr-fr", a voice its library finds only by its file (roa/fr)
-    output = _run(services, _job(services, {"script": "Bonjour à tous. Le musée ouvre ses portes demain matin.",
-                                            "language": "fr"}), tmp_path)
+    output = _run(
+        services,
+        _job(services, {"script": "Bonjour à tous. Le musée ouvre ses portes demain matin.", "language": "fr"}),
+        tmp_path,
+    )
     assert output["timing"] == {"source": "espeak"}
     [(_, phones)] = services.stub_renderer.phones
     assert {"m", "b"} <= {p.symbol for p in phones.phones}

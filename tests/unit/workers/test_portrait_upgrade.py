@@ -30,13 +30,30 @@ def _attempt(services, tmp_path, info: dict) -> Attempt:
         tenant = Tenant(name="newsroom")
         session.add(tenant)
         session.flush()
-        asset = Asset(id="ast_portrait", tenant_id=tenant.id, kind="image", content_type="image/png", bytes=len(image),
-                      sha256="0" * 64, storage_key=f"assets/{tenant.id}/ast_portrait", info=info)
+        asset = Asset(
+            id="ast_portrait",
+            tenant_id=tenant.id,
+            kind="image",
+            content_type="image/png",
+            bytes=len(image),
+            sha256="0" * 64,
+            storage_key=f"assets/{tenant.id}/ast_portrait",
+            info=info,
+        )
         session.add(asset)
         services.storage.put_bytes(asset.storage_key, image, "image/png")
-        job = Job(tenant_id=tenant.id, pool="cpu", wm_code=5, spec={
-            "script": "Hello.", "avatar": {"asset_id": asset.id}, "model": "builtin",
-            "params": with_defaults({"resolution": 128}), "watermark": {"enabled": False}})
+        job = Job(
+            tenant_id=tenant.id,
+            pool="cpu",
+            wm_code=5,
+            spec={
+                "script": "Hello.",
+                "avatar": {"asset_id": asset.id},
+                "model": "builtin",
+                "params": with_defaults({"resolution": 128}),
+                "watermark": {"enabled": False},
+            },
+        )
         session.add(job)
         session.flush()
         claim = lifecycle.claim(session, job.id, "worker-1", 60)

@@ -13,10 +13,20 @@ from PIL import Image
 
 from tests.unit.api.web.test_page_forms import Keys, Page, job_of, page  # noqa: F401  (the signed-in fixture)
 
-LAYOUT = {"script": "Tonight: the river rose two metres.", "preset": "astronaut", "aspect": "16:9",
-          "character.scale": "0.7", "character.x": "-0.5", "character.y": "0.2", "character.style": "normal",
-          "background.type": "color", "background.color": "#0044aa", "lower_third": "Flood warning",
-          "captions.style": "word", "title": "Flood"}
+LAYOUT = {
+    "script": "Tonight: the river rose two metres.",
+    "preset": "astronaut",
+    "aspect": "16:9",
+    "character.scale": "0.7",
+    "character.x": "-0.5",
+    "character.y": "0.2",
+    "character.style": "normal",
+    "background.type": "color",
+    "background.color": "#0044aa",
+    "lower_third": "Flood warning",
+    "captions.style": "word",
+    "title": "Flood",
+}
 
 
 def test_the_composer_submits_the_compositions_contract(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
@@ -41,7 +51,9 @@ def test_without_an_aspect_the_video_is_the_square_face_as_before(app: Flask, ke
 def test_transparent_backgrounds_are_webm_and_vertical_places_centre(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
     browser, token = page
     form = {**LAYOUT, "aspect": "9:16", "background.type": "transparent", "character.x": "", "character.y": ""}
-    composition = job_of(app, keys, browser.post("/jobs/new", data={**form, "csrf_token": token}))["spec"]["composition"]
+    composition = job_of(app, keys, browser.post("/jobs/new", data={**form, "csrf_token": token}))["spec"][
+        "composition"
+    ]
     assert composition["canvas"] == {"width": 1080, "height": 1920} and composition["output_format"] == "webm"
     assert composition["scenes"][0]["character"]["offset"]["x"] == 0.0
 
@@ -63,8 +75,9 @@ def test_the_preview_fragment_shows_the_frame(page: Page) -> None:  # noqa: F811
     frame = np.asarray(Image.open(io.BytesIO(base64.b64decode(found.group(1)))))
     assert frame.shape == (1080, 1920, 3)
     assert np.abs(frame[20, 1900].astype(int) - (0, 0x44, 0xAA)).max() < 8  # the chosen colour, top right
-    nothing = browser.post("/jobs/new/preview", data={**LAYOUT, "preset": "", "preview_at": "1"},
-                           headers={"X-CSRFToken": token}).get_data(as_text=True)
+    nothing = browser.post(
+        "/jobs/new/preview", data={**LAYOUT, "preset": "", "preview_at": "1"}, headers={"X-CSRFToken": token}
+    ).get_data(as_text=True)
     assert "Choose a portrait or a preset." in nothing and "data:image/png" not in nothing
 
 

@@ -39,40 +39,75 @@ def job_of(app: Flask, keys: Keys, response: TestResponse) -> dict[str, Any]:
     return job
 
 
-def test_a_new_video_sends_voice_params_and_draft_and_leaves_empty_fields_out(app: Flask, keys: Keys, page: Page) -> None:
+def test_a_new_video_sends_voice_params_and_draft_and_leaves_empty_fields_out(
+    app: Flask, keys: Keys, page: Page
+) -> None:
     browser, token = page
-    job = job_of(app, keys, browser.post("/jobs/new", data={
-        "script": "Hello from the newsroom.", "preset": "astronaut", "voice": "", "model": "",
-        "params.fps": "20", "draft": "on", "csrf_token": token}))
+    job = job_of(
+        app,
+        keys,
+        browser.post(
+            "/jobs/new",
+            data={
+                "script": "Hello from the newsroom.",
+                "preset": "astronaut",
+                "voice": "",
+                "model": "",
+                "params.fps": "20",
+                "draft": "on",
+                "csrf_token": token,
+            },
+        ),
+    )
     assert job["draft"] is True and job["spec"]["params"]["fps"] == 20
-    final = job_of(app, keys, browser.post("/jobs/new", data={
-        "script": "Hello from the newsroom.", "preset": "astronaut", "csrf_token": token}))
+    final = job_of(
+        app,
+        keys,
+        browser.post(
+            "/jobs/new", data={"script": "Hello from the newsroom.", "preset": "astronaut", "csrf_token": token}
+        ),
+    )
     assert not final["draft"]
 
 
 def test_a_batch_takes_the_forms_defaults_for_every_row(app: Flask, keys: Keys, page: Page) -> None:
     browser, token = page
     csv = b"script\r\nFirst story.\r\nSecond story.\r\n"
-    response = browser.post("/batches", data={"avatar": "astronaut", "voice": "", "params.fps": "20", "draft": "on", "csrf_token": token,
-                                              "file": (io.BytesIO(csv), "rows.csv", "text/csv")})
+    response = browser.post(
+        "/batches",
+        data={
+            "avatar": "astronaut",
+            "voice": "",
+            "params.fps": "20",
+            "draft": "on",
+            "csrf_token": token,
+            "file": (io.BytesIO(csv), "rows.csv", "text/csv"),
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[-2000:]
     batch_id = response.headers["Location"].rsplit("/", 1)[1]
     jobs = api_client(app, keys["alpha"]).get(f"/v1/jobs?batch_id={batch_id}").get_json()["items"]
-    assert len(jobs) == 2 and all(j["draft"] and j["spec"]["avatar"] == {"preset": "astronaut"}
-                                  and j["spec"]["params"]["fps"] == 20 for j in jobs)
+    assert len(jobs) == 2 and all(
+        j["draft"] and j["spec"]["avatar"] == {"preset": "astronaut"} and j["spec"]["params"]["fps"] == 20 for j in jobs
+    )
 
 
-def test_the_batches_page_lists_the_tenant_s_batches_newest_first_with_what_is_left(app: Flask, keys: Keys,
-                                                                                    page: Page) -> None:
+def test_the_batches_page_lists_the_tenant_s_batches_newest_first_with_what_is_left(
+    app: Flask, keys: Keys, page: Page
+) -> None:
     browser, _ = page
     assert "No batches yet." in browser.get("/batches").get_data(as_text=True)
-    made = [api_client(app, keys["alpha"]).post("/v1/batches", json={"jobs": [{"script": "One.", "avatar": "astronaut"}] * n})
-            .get_json()["id"] for n in (2, 3)]
+    made = [
+        api_client(app, keys["alpha"])
+        .post("/v1/batches", json={"jobs": [{"script": "One.", "avatar": "astronaut"}] * n})
+        .get_json()["id"]
+        for n in (2, 3)
+    ]
     api_client(app, keys["beta"]).post("/v1/batches", json={"jobs": [{"script": "Theirs.", "avatar": "astronaut"}]})
     html = browser.get("/batches").get_data(as_text=True)
     listed = re.findall(r'<a href="/batches/(bat_[0-9a-z]+)">', html)
     assert listed == [made[1], made[0]]  # newest first, and only alpha's
-    row = html[html.index(made[1]):].split("</tr>", 1)[0]
+    row = html[html.index(made[1]) :].split("</tr>", 1)[0]
     assert re.findall(r"<td>(\d+)</td>", row) == ["3", "0", "0", "0", "3"]  # videos, ready, failed, canceled, to do
     refused = browser.get("/batches?cursor=%00")
     assert refused.status_code in (400, 422)
@@ -84,11 +119,13 @@ def test_a_portrait_upload_shows_the_face_or_why_not(page: Page) -> None:
     empty = browser.post("/jobs/new/portrait", data={}, headers=headers).get_data(as_text=True)
     assert "asset_empty" in empty and "Choose a portrait file." in empty
     audio = wav_bytes(np.zeros(16000, dtype=np.int16), 16000)
-    sound = browser.post("/jobs/new/portrait", data={"file": (io.BytesIO(audio), "voice.wav", "audio/wav")},
-                         headers=headers).get_data(as_text=True)
+    sound = browser.post(
+        "/jobs/new/portrait", data={"file": (io.BytesIO(audio), "voice.wav", "audio/wav")}, headers=headers
+    ).get_data(as_text=True)
     assert "avatar_not_image" in sound
-    face = browser.post("/jobs/new/portrait", data={"file": (io.BytesIO(demo_portrait()), "me.png", "image/png")},
-                        headers=headers)
+    face = browser.post(
+        "/jobs/new/portrait", data={"file": (io.BytesIO(demo_portrait()), "me.png", "image/png")}, headers=headers
+    )
     assert face.status_code == 200 and "avatar_not_image" not in face.get_data(as_text=True)
     assert re.search(r"asset_[0-9a-z]+", face.get_data(as_text=True))
 
@@ -103,8 +140,13 @@ def test_verify_without_a_clip_or_with_a_broken_one_is_a_422_naming_the_code(pag
 
 def test_a_jobs_actions_go_on_to_the_job_or_show_the_apis_refusal(app: Flask, keys: Keys, page: Page) -> None:
     browser, token = page
-    job = job_of(app, keys, browser.post("/jobs/new", data={
-        "script": "Hello from the newsroom.", "preset": "astronaut", "csrf_token": token}))
+    job = job_of(
+        app,
+        keys,
+        browser.post(
+            "/jobs/new", data={"script": "Hello from the newsroom.", "preset": "astronaut", "csrf_token": token}
+        ),
+    )
     refused = browser.post(f"/jobs/{job['id']}/approve", data={"csrf_token": token})
     assert refused.status_code == 409 and job["id"] in refused.get_data(as_text=True)
     canceled = browser.post(f"/jobs/{job['id']}/cancel", data={"csrf_token": token})

@@ -30,6 +30,9 @@ def test_a_refusal_speaks_to_a_person_and_keeps_its_code_on_the_element(page: Pa
     response = browser.post("/jobs/new", data={"script": "Hello.", "preset": "", "csrf_token": token})
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert re.search(r'<small id="avatar-error" class="error" data-code="validation_error">Choose a portrait or a '
-                     r'preset.</small>', body), body[-3000:]
+    assert re.search(
+        r'<small id="avatar-error" class="error" data-code="validation_error">Choose a portrait or a '
+        r"preset.</small>",
+        body,
+    ), body[-3000:]
     assert "Length must be" not in body

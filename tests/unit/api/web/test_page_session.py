@@ -13,8 +13,10 @@ def keys(sqlite_settings, sessions):
     from domain.tenants import create_key, get_or_create_tenant
 
     with sessions() as session, session.begin():
-        return {"tenant": create_key(session, get_or_create_tenant(session, "acme")),
-                "operator": create_key(session, get_or_create_tenant(session, "ops"), "operator")}
+        return {
+            "tenant": create_key(session, get_or_create_tenant(session, "acme")),
+            "operator": create_key(session, get_or_create_tenant(session, "ops"), "operator"),
+        }
 
 
 def make_app(settings):
@@ -111,8 +113,9 @@ def test_sign_in_link_works_once_and_expires(sqlite_settings, keys):
 def test_sign_in_never_redirects_off_site(sqlite_settings, keys, target):
     app = make_app(sqlite_settings)
     client = app.test_client()
-    response = client.post("/sign-in", data={"api_key": keys["tenant"], "csrf_token": csrf_token(client),
-                                             "next": target})
+    response = client.post(
+        "/sign-in", data={"api_key": keys["tenant"], "csrf_token": csrf_token(client), "next": target}
+    )
     assert response.headers["Location"] == "/jobs"
 
 
@@ -147,12 +150,22 @@ def test_a_set_page_secret_signs_the_same_cookie_on_every_replica(sqlite_setting
     assert replica.get("/jobs").status_code == 200
 
 
-@pytest.mark.parametrize(("form", "field", "code"), [
-    ({"script": "Bonjour à tous, voici les nouvelles du soir et la météo de demain matin.", "voice": "joe",
-      "preset": "astronaut"}, "voice", "voice_language_mismatch"),
-    ({"script": "Hello.", "preset": "astronaut", "params.fps": "500"}, "params-fps", "param_out_of_range"),
-    ({"script": "Hello.", "preset": "nobody"}, "avatar", "avatar_unknown"),
-])
+@pytest.mark.parametrize(
+    ("form", "field", "code"),
+    [
+        (
+            {
+                "script": "Bonjour à tous, voici les nouvelles du soir et la météo de demain matin.",
+                "voice": "joe",
+                "preset": "astronaut",
+            },
+            "voice",
+            "voice_language_mismatch",
+        ),
+        ({"script": "Hello.", "preset": "astronaut", "params.fps": "500"}, "params-fps", "param_out_of_range"),
+        ({"script": "Hello.", "preset": "nobody"}, "avatar", "avatar_unknown"),
+    ],
+)
 def test_the_apis_refusal_sits_next_to_its_field_with_its_code(sqlite_settings, keys, form, field, code):
     client, _ = signed_in(make_app(sqlite_settings), keys["tenant"])
     response = client.post("/jobs/new", data={**form, "csrf_token": csrf_token(client, "/jobs/new")})

@@ -8,13 +8,10 @@ def test_webvtt_and_srt_carry_the_sentence_timings(tmp_path):
     cues = [(0.0, 1.5, "Hello there."), Cue(1.5, 3725.25, "Second sentence.")]
     write_captions(cues, tmp_path / "c.vtt", tmp_path / "c.srt")
     assert (tmp_path / "c.vtt").read_text() == (
-        "WEBVTT\n\n"
-        "00:00:00.000 --> 00:00:01.500\nHello there.\n\n"
-        "00:00:01.500 --> 01:02:05.250\nSecond sentence.\n"
+        "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello there.\n\n00:00:01.500 --> 01:02:05.250\nSecond sentence.\n"
     )
     assert (tmp_path / "c.srt").read_text() == (
-        "1\n00:00:00,000 --> 00:00:01,500\nHello there.\n\n"
-        "2\n00:00:01,500 --> 01:02:05,250\nSecond sentence.\n"
+        "1\n00:00:00,000 --> 00:00:01,500\nHello there.\n\n2\n00:00:01,500 --> 01:02:05,250\nSecond sentence.\n"
     )
 
 

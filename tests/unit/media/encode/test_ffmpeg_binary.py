@@ -42,12 +42,15 @@ print("closed", encoder.frames_written, flush=True)
 """
 
 
-@pytest.mark.parametrize(("returncode", "retryable", "says"), [
-    (255, True, "(stopped by a signal)"),  # ffmpeg caught SIGINT/SIGTERM and quit
-    (-9, True, "(stopped by a signal)"),   # killed outright (OOM killer)
-    (1, False, "(no output)"),             # ffmpeg refused the input itself
-    (None, False, "(no output)"),
-])
+@pytest.mark.parametrize(
+    ("returncode", "retryable", "says"),
+    [
+        (255, True, "(stopped by a signal)"),  # ffmpeg caught SIGINT/SIGTERM and quit
+        (-9, True, "(stopped by a signal)"),  # killed outright (OOM killer)
+        (1, False, "(no output)"),  # ffmpeg refused the input itself
+        (None, False, "(no output)"),
+    ],
+)
 def test_a_signalled_ffmpeg_is_retried_and_an_ffmpeg_error_is_not(returncode, retryable, says):
     failure = encode_failure("joining 3 segments", returncode, b"")
     assert failure.code == "encode_failed" and failure.retryable is retryable
@@ -57,8 +60,14 @@ def test_a_signalled_ffmpeg_is_retried_and_an_ffmpeg_error_is_not(returncode, re
 
 def test_a_segment_being_encoded_survives_sigterm_to_the_worker_s_process_group(tmp_path):
     path = tmp_path / "seg.mp4"
-    worker = subprocess.Popen([sys.executable, "-c", ENCODE_THROUGH_SIGTERM, str(path)], cwd=ROOT,
-                              start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", ENCODE_THROUGH_SIGTERM, str(path)],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
         os.killpg(worker.pid, signal.SIGTERM)  # the whole group, as `kill -TERM -<pgid>` or systemd would
@@ -75,4 +84,3 @@ def test_run_ffmpeg_starts_its_process_in_a_session_of_its_own():
     done = run_ffmpeg([sys.executable, "-c", "import os; print(os.getsid(0))"])
     assert done.returncode == 0
     assert int(done.stdout) != os.getsid(0)
-

@@ -15,14 +15,17 @@ from media.tts.audio_input import load_audio
 RATE, FPS, SIZE = 24000, 25, 128
 
 
-@pytest.mark.parametrize(("n_samples", "rate", "fps", "frames", "padded"), [
-    (24000, 24000, 25, 25, 24000),      # exactly one second: no padding
-    (24001, 24000, 25, 26, 24960),      # one sample over: one more frame, padded to it
-    (1, 24000, 25, 1, 960),
-    (0, 24000, 25, 1, 960),             # even nothing gets one frame
-    (22050, 22050, 24, 24, 22050),
-    (22051, 22050, 24, 25, 22968),      # 25 frames span 22968.75 samples: rounded down
-])
+@pytest.mark.parametrize(
+    ("n_samples", "rate", "fps", "frames", "padded"),
+    [
+        (24000, 24000, 25, 25, 24000),  # exactly one second: no padding
+        (24001, 24000, 25, 26, 24960),  # one sample over: one more frame, padded to it
+        (1, 24000, 25, 1, 960),
+        (0, 24000, 25, 1, 960),  # even nothing gets one frame
+        (22050, 22050, 24, 24, 22050),
+        (22051, 22050, 24, 25, 22968),  # 25 frames span 22968.75 samples: rounded down
+    ],
+)
 def test_pad_to_frames_pads_to_the_first_whole_frame_that_covers_the_audio(n_samples, rate, fps, frames, padded):
     samples = np.full(n_samples, 0.5, np.float32)
     out, n_frames = pad_to_frames(samples, rate, fps)
@@ -85,7 +88,7 @@ def test_audio_is_continuous_across_segment_joins(three_segments):
     joins = np.cumsum(three_segments["frames"])[:-1] / FPS
     for join_s in joins:
         centre = int(join_s * rate)
-        around = decoded[centre - 20 * window: centre + 20 * window]
+        around = decoded[centre - 20 * window : centre + 20 * window]
         rms = np.sqrt(np.mean(around.reshape(-1, window) ** 2, axis=1))
         assert rms.min() > 0.9 * expected_rms, f"dip in the audio at the join at {join_s:.2f} s"
         assert np.abs(np.diff(around)).max() < 0.1, f"click at the join at {join_s:.2f} s"
@@ -94,7 +97,7 @@ def test_audio_is_continuous_across_segment_joins(three_segments):
 def test_audio_starts_with_the_video_not_after_it(three_segments):
     decoded, rate = load_audio(three_segments["out"], sample_rate=AAC_SAMPLE_RATE)
     first_10ms = decoded[: int(0.01 * rate)]
-    assert np.sqrt(np.mean(first_10ms ** 2)) > 0.2
+    assert np.sqrt(np.mean(first_10ms**2)) > 0.2
 
 
 def test_audio_longer_than_the_video_is_refused_rather_than_cut(three_segments, tmp_path):

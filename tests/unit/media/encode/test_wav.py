@@ -26,7 +26,9 @@ def test_streaming_header_with_placeholder_sizes_is_read_to_the_end():
 
 
 def test_stereo_is_averaged_to_mono():
-    header = b"RIFF" + struct.pack("<I", 36 + 8) + b"WAVE" + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 2, 8000, 32000, 4, 16)
+    header = (
+        b"RIFF" + struct.pack("<I", 36 + 8) + b"WAVE" + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 2, 8000, 32000, 4, 16)
+    )
     data = struct.pack("<hhhh", 32767, -32767, 16384, 16384)
     samples, rate = read_wav(header + b"data" + struct.pack("<I", len(data)) + data)
     assert rate == 8000 and np.allclose(samples, [0.0, 0.5], atol=1e-4)

@@ -12,7 +12,7 @@ def untouched_regions(prepared) -> tuple[np.ndarray, np.ndarray]:
     x0, y0, side = box.left - m, box.top - m, box.size
     shape = prepared.still_frame.shape[:2]
     outside = np.ones(shape, bool)
-    outside[max(y0, 0):y0 + side, max(x0, 0):x0 + side] = False
+    outside[max(y0, 0) : y0 + side, max(x0, 0) : x0 + side] = False
     upper = np.zeros(shape, bool)
-    upper[max(y0, 0):y0 + int(side * PASTE_FROM), max(x0, 0):x0 + side] = True
+    upper[max(y0, 0) : y0 + int(side * PASTE_FROM), max(x0, 0) : x0 + side] = True
     return outside, upper

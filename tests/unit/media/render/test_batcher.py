@@ -37,8 +37,10 @@ def run_clients(batcher, model, requests_per_client, clients=3, key="k"):
         try:
             with batcher.client():
                 start.wait()
-                results[c] = [batcher.run(key, model, {"x": np.full((n, 2), 100 * c + i, np.float32)})[0]
-                              for i, n in enumerate(requests_per_client)]
+                results[c] = [
+                    batcher.run(key, model, {"x": np.full((n, 2), 100 * c + i, np.float32)})[0]
+                    for i, n in enumerate(requests_per_client)
+                ]
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -68,7 +70,9 @@ def test_no_call_exceeds_max_batch_size():
     batcher = DynamicBatcher(max_batch_size=5, max_batch_delay_ms=2000)
     results = run_clients(batcher, model, [3, 3, 2, 12, 4, 1])
     assert max(model.calls) <= 5 and sum(model.calls) == 3 * 25
-    assert all(out.shape == (12, 2) and (out == 2 * (100 * c + 3)).all() for c, outs in results.items() for out in outs[3:4])
+    assert all(
+        out.shape == (12, 2) and (out == 2 * (100 * c + 3)).all() for c, outs in results.items() for out in outs[3:4]
+    )
 
 
 def test_a_lone_job_never_waits_for_company():
@@ -124,7 +128,9 @@ def test_batched_rendering_is_byte_identical_to_unbatched():
     expected = []
     for i, p in enumerate(portraits):
         prepared = plain.prepare(*p, params)
-        expected.append([f.tobytes() for f in plain.render(prepared, audio[i * 800:], SR, params, first_frame_index=i)])
+        expected.append(
+            [f.tobytes() for f in plain.render(prepared, audio[i * 800 :], SR, params, first_frame_index=i)]
+        )
 
     batcher = DynamicBatcher(max_batch_size=24, max_batch_delay_ms=2000)
     batched = Renderer.for_model("builtin", batcher=batcher)
@@ -135,7 +141,7 @@ def test_batched_rendering_is_byte_identical_to_unbatched():
         prepared = batched.prepare(*portraits[i], params)
         batched.correction_frames(prepared, params | {"fps": 25})
         start.wait()
-        got[i] = [f.tobytes() for f in batched.render(prepared, audio[i * 800:], SR, params, first_frame_index=i)]
+        got[i] = [f.tobytes() for f in batched.render(prepared, audio[i * 800 :], SR, params, first_frame_index=i)]
 
     threads = [threading.Thread(target=job, args=(i,)) for i in range(3)]
     for t in threads:

@@ -48,20 +48,38 @@ class Shaped(torch.nn.Module):
 
     def forward(self, audio, masked_face, reference_face):
         n = masked_face.shape[0]
-        return torch.zeros((n, *self.out_shape)) + 0.0 * masked_face.mean() + 0.0 * audio.mean() + 0.0 * reference_face.mean()
+        return (
+            torch.zeros((n, *self.out_shape))
+            + 0.0 * masked_face.mean()
+            + 0.0 * audio.mean()
+            + 0.0 * reference_face.mean()
+        )
 
 
 def export(module, path, shapes, names=("audio", "masked_face", "reference_face"), dynamic=True):
     inputs = tuple(torch.zeros(2, *s) for s in shapes)
     axes = {n: {0: "n"} for n in (*names, "face")} if dynamic else None
-    torch.onnx.export(module, inputs, str(path), input_names=list(names), output_names=["face"],
-                      dynamic_axes=axes, opset_version=17, dynamo=False)
+    torch.onnx.export(
+        module,
+        inputs,
+        str(path),
+        input_names=list(names),
+        output_names=["face"],
+        dynamic_axes=axes,
+        opset_version=17,
+        dynamo=False,
+    )
     return path
 
 
 def settings_for(models):
-    return Settings.from_env({"TALKFARM_MODELS": json.dumps(
-        [{"name": n, "path": str(p), "adapter": "face_crop", "pools": ["cpu"]} for n, p in models.items()])})
+    return Settings.from_env(
+        {
+            "TALKFARM_MODELS": json.dumps(
+                [{"name": n, "path": str(p), "adapter": "face_crop", "pools": ["cpu"]} for n, p in models.items()]
+            )
+        }
+    )
 
 
 GOOD_SHAPES = [(80, STEPS), (3, SIDE, SIDE), (3, SIDE, SIDE)]
@@ -170,23 +188,48 @@ def test_dynamic_scale_zero_leaves_the_mouth_as_in_the_portrait(renderer, clip):
 @pytest.mark.parametrize(
     "name, module, shapes, kwargs, expected",
     [
-        ("forty-bands", Shaped((3, SIDE, SIDE)), [(40, STEPS), (3, SIDE, SIDE), (3, SIDE, SIDE)], {},
-         r"input 'audio' .* has shape \[n, 40, 20\]; expected \[N, 80, 20\]"),
-        ("small-output", Shaped((3, 32, 32)), GOOD_SHAPES, {},
-         r"3, 32, 32\]; expected \[N, 3, 64, 64\]"),
-        ("not-square", Shaped((3, SIDE, SIDE)), [(80, STEPS), (3, SIDE, 48), (3, SIDE, 48)], {},
-         r"input 'masked_face' .* has shape \[n, 3, 64, 48\]; expected \[N, 3, 48, 48\]"),
-        ("grey-faces", Shaped((3, SIDE, SIDE)), [(80, STEPS), (1, SIDE, SIDE), (1, SIDE, SIDE)], {},
-         r"input 'masked_face' .* expected \[N, 3, 64, 64\]"),
-        ("batch-of-two", Shaped((3, SIDE, SIDE)), GOOD_SHAPES, {"dynamic": False},
-         r"fixed batch size 2; expected \[N, 80, 20\]"),
-        ("renamed", Shaped((3, SIDE, SIDE)), GOOD_SHAPES, {"names": ("mel", "masked_face", "reference_face")},
-         r"no input audio: expected inputs audio \[N, 80, 20\], masked_face \[N, 3, 64, 64\], reference_face \[N, 3, 64, 64\]; "
-         r"the file has mel"),
+        (
+            "forty-bands",
+            Shaped((3, SIDE, SIDE)),
+            [(40, STEPS), (3, SIDE, SIDE), (3, SIDE, SIDE)],
+            {},
+            r"input 'audio' .* has shape \[n, 40, 20\]; expected \[N, 80, 20\]",
+        ),
+        ("small-output", Shaped((3, 32, 32)), GOOD_SHAPES, {}, r"3, 32, 32\]; expected \[N, 3, 64, 64\]"),
+        (
+            "not-square",
+            Shaped((3, SIDE, SIDE)),
+            [(80, STEPS), (3, SIDE, 48), (3, SIDE, 48)],
+            {},
+            r"input 'masked_face' .* has shape \[n, 3, 64, 48\]; expected \[N, 3, 48, 48\]",
+        ),
+        (
+            "grey-faces",
+            Shaped((3, SIDE, SIDE)),
+            [(80, STEPS), (1, SIDE, SIDE), (1, SIDE, SIDE)],
+            {},
+            r"input 'masked_face' .* expected \[N, 3, 64, 64\]",
+        ),
+        (
+            "batch-of-two",
+            Shaped((3, SIDE, SIDE)),
+            GOOD_SHAPES,
+            {"dynamic": False},
+            r"fixed batch size 2; expected \[N, 80, 20\]",
+        ),
+        (
+            "renamed",
+            Shaped((3, SIDE, SIDE)),
+            GOOD_SHAPES,
+            {"names": ("mel", "masked_face", "reference_face")},
+            r"no input audio: expected inputs audio \[N, 80, 20\], masked_face \[N, 3, 64, 64\], reference_face \[N, 3, 64, 64\]; "
+            r"the file has mel",
+        ),
     ],
 )
 def test_a_model_of_the_wrong_shape_is_refused_at_load_naming_it_and_the_shape_expected(
-        model_dir, name, module, shapes, kwargs, expected):
+    model_dir, name, module, shapes, kwargs, expected
+):
     path = export(module, model_dir / f"{name}.onnx", shapes, **kwargs)
     with pytest.raises(ModelRefused, match=expected) as caught:
         Renderer.for_model(name, settings=settings_for({name: path}))
@@ -197,14 +240,25 @@ def test_a_model_whose_declared_shapes_lie_is_caught_by_the_trial_run(model_dir)
     class Flattened(torch.nn.Module):
         def forward(self, audio, masked_face, reference_face):
             unused = 0.0 * (audio.mean() + masked_face.mean())
-            return reference_face[:, :, : reference_face.shape[2] // 2, :] + unused  # half the crop, symbolic in the file
+            return (
+                reference_face[:, :, : reference_face.shape[2] // 2, :] + unused
+            )  # half the crop, symbolic in the file
 
     path = model_dir / "liar.onnx"
     names = ["audio", "masked_face", "reference_face"]
-    torch.onnx.export(Flattened(), tuple(torch.zeros(2, *s) for s in GOOD_SHAPES), str(path), input_names=names,
-                      output_names=["face"], dynamic_axes={**{n: {0: "n"} for n in names}, "face": {0: "n", 2: "h"}},
-                      opset_version=17, dynamo=False)
-    with pytest.raises(ModelRefused, match=r"a trial batch of 2 gave output shape \[2, 3, 32, 64\]; expected \[N, 3, 64, 64\]"):
+    torch.onnx.export(
+        Flattened(),
+        tuple(torch.zeros(2, *s) for s in GOOD_SHAPES),
+        str(path),
+        input_names=names,
+        output_names=["face"],
+        dynamic_axes={**{n: {0: "n"} for n in names}, "face": {0: "n", 2: "h"}},
+        opset_version=17,
+        dynamo=False,
+    )
+    with pytest.raises(
+        ModelRefused, match=r"a trial batch of 2 gave output shape \[2, 3, 32, 64\]; expected \[N, 3, 64, 64\]"
+    ):
         Renderer.for_model("liar", settings=settings_for({"liar": path}))
 
 
@@ -222,10 +276,14 @@ def test_a_refused_model_stays_refused_and_the_other_models_keep_rendering(model
 @pytest.mark.parametrize(
     "entry, complaint",
     [
-        ({"name": "x", "path": "/m.onnx", "adapter": "face_crop", "options": {"side": 256}},
-         "unknown option.*side for adapter face_crop; it takes channel_order"),
-        ({"name": "x", "path": "/m.onnx", "adapter": "builtin", "options": {"channel_order": "rgb"}},
-         "unknown option.*channel_order for adapter builtin; it takes none"),
+        (
+            {"name": "x", "path": "/m.onnx", "adapter": "face_crop", "options": {"side": 256}},
+            "unknown option.*side for adapter face_crop; it takes channel_order",
+        ),
+        (
+            {"name": "x", "path": "/m.onnx", "adapter": "builtin", "options": {"channel_order": "rgb"}},
+            "unknown option.*channel_order for adapter builtin; it takes none",
+        ),
         ({"name": "x", "path": "/m.onnx"}, "adapter is required, one of builtin, wav2lip, face_crop"),
     ],
 )
@@ -235,8 +293,13 @@ def test_face_crop_config_errors_name_the_problem(entry, complaint):
 
 
 def test_a_bad_channel_order_refuses_the_model(painter_path):
-    settings = Settings.from_env({"TALKFARM_MODELS": json.dumps([{"name": "p", "path": str(painter_path),
-                                  "adapter": "face_crop", "options": {"channel_order": "bgra"}}])})
+    settings = Settings.from_env(
+        {
+            "TALKFARM_MODELS": json.dumps(
+                [{"name": "p", "path": str(painter_path), "adapter": "face_crop", "options": {"channel_order": "bgra"}}]
+            )
+        }
+    )
     with pytest.raises(ModelRefused, match="channel_order must be 'bgr' or 'rgb', not 'bgra'"):
         Renderer.for_model("p", settings=settings)
 
@@ -254,8 +317,10 @@ def test_frames_of_several_jobs_share_calls_and_come_out_as_they_would_alone(pai
     tone = 0.5 * np.sin(np.arange(SR) * 2 * np.pi * 220 / SR).astype(np.float32)
     audio = np.concatenate([np.zeros(SR // 4, np.float32), tone])
     alone = Renderer.for_model("painter", settings=settings)
-    expected = [[f.tobytes() for f in alone.render(alone.prepare(*p, PARAMS), audio[i * 800:], SR, PARAMS)]
-                for i, p in enumerate(portraits)]
+    expected = [
+        [f.tobytes() for f in alone.render(alone.prepare(*p, PARAMS), audio[i * 800 :], SR, PARAMS)]
+        for i, p in enumerate(portraits)
+    ]
     batcher = DynamicBatcher(max_batch_size=16, max_batch_delay_ms=2000)
     shared = Renderer.for_model("painter", settings=settings, batcher=batcher)
     got: dict[int, list[bytes]] = {}
@@ -267,7 +332,7 @@ def test_frames_of_several_jobs_share_calls_and_come_out_as_they_would_alone(pai
         # first could finish alone before the second registers (a slow start, on a busy machine)
         with batcher.client():
             start.wait()
-            got[i] = [f.tobytes() for f in shared.render(prepared, audio[i * 800:], SR, PARAMS)]
+            got[i] = [f.tobytes() for f in shared.render(prepared, audio[i * 800 :], SR, PARAMS)]
 
     threads = [threading.Thread(target=job, args=(i,)) for i in range(2)]
     for t in threads:

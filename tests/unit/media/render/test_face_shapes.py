@@ -85,8 +85,11 @@ def test_rounded_oo_is_narrower_than_spread_ee(rendered):
     _, frames, phones, m = rendered
 
     def width_at(symbol: str) -> float:
-        return float(np.median([m["width"][1:][int((p.start_s + p.end_s) / 2 * FPS)]
-                                for p in phones.phones if p.symbol == symbol]))
+        return float(
+            np.median(
+                [m["width"][1:][int((p.start_s + p.end_s) / 2 * FPS)] for p in phones.phones if p.symbol == symbol]
+            )
+        )
 
     assert width_at("u") / width_at("i") <= 0.90
 

@@ -15,7 +15,9 @@ def speech():
     return np.array(audio), syllables
 
 
-@pytest.mark.parametrize("samples, fps, frames", [(16000, 25, 25), (16320, 25, 26), (16319, 25, 25), (0, 25, 0), (8000, 30, 15)])
+@pytest.mark.parametrize(
+    "samples, fps, frames", [(16000, 25, 25), (16320, 25, 26), (16319, 25, 25), (0, 25, 0), (8000, 30, 15)]
+)
 def test_frame_count_is_duration_times_fps_rounded_half_up(samples, fps, frames):
     assert frame_count(samples, SR, fps) == frames
 

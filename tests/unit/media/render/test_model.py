@@ -18,14 +18,25 @@ def random_controls(n: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     rows = np.zeros((n, ctl.COUNT), np.float32)
     values = {
-        "jaw": rng.uniform(0, 1.5, n), "width": rng.uniform(-1, 1, n), "close": rng.uniform(0, 1, n),
-        "tuck": rng.uniform(0, 1, n), "tongue": rng.uniform(0, 1, n), "teeth": rng.uniform(0, 1, n),
-        "mouth_x": rng.uniform(80, 120, n), "mouth_y": rng.uniform(60, 90, n),
-        "cos_roll": np.cos(rng.uniform(-0.2, 0.2, n)), "half_width": rng.uniform(30, 50, n),
-        "lower_curve": rng.uniform(-0.01, 0.002, n), "rest_gap": rng.uniform(0, 8, n),
-        "upper_teeth": rng.uniform(-4, 3, n), "chin": rng.uniform(50, 70, n), "jaw_curve": rng.uniform(0.003, 0.01, n),
-        "chin_falloff": rng.uniform(20, 30, n), "nose": rng.uniform(-50, -30, n),
-        "hinge_reach": rng.uniform(70, 110, n), "lip_band": rng.uniform(20, 40, n),
+        "jaw": rng.uniform(0, 1.5, n),
+        "width": rng.uniform(-1, 1, n),
+        "close": rng.uniform(0, 1, n),
+        "tuck": rng.uniform(0, 1, n),
+        "tongue": rng.uniform(0, 1, n),
+        "teeth": rng.uniform(0, 1, n),
+        "mouth_x": rng.uniform(80, 120, n),
+        "mouth_y": rng.uniform(60, 90, n),
+        "cos_roll": np.cos(rng.uniform(-0.2, 0.2, n)),
+        "half_width": rng.uniform(30, 50, n),
+        "lower_curve": rng.uniform(-0.01, 0.002, n),
+        "rest_gap": rng.uniform(0, 8, n),
+        "upper_teeth": rng.uniform(-4, 3, n),
+        "chin": rng.uniform(50, 70, n),
+        "jaw_curve": rng.uniform(0.003, 0.01, n),
+        "chin_falloff": rng.uniform(20, 30, n),
+        "nose": rng.uniform(-50, -30, n),
+        "hinge_reach": rng.uniform(70, 110, n),
+        "lip_band": rng.uniform(20, 40, n),
         "grid_step": rng.uniform(3.5, 5, n),
     }
     values["sin_roll"] = np.sqrt(1 - values["cos_roll"] ** 2)
@@ -51,7 +62,7 @@ def test_committed_onnx_computes_what_the_torch_model_defines(session):
 
 def test_a_mouth_at_rest_moves_and_covers_nothing(session):
     rows = random_controls(3)
-    rows[:, :ctl.ANIMATION_COUNT] = 0
+    rows[:, : ctl.ANIMATION_COUNT] = 0
     (fields,) = session.run(None, {"controls": rows})
     for name in ("shift_x", "shift_y", "cavity_strength"):
         assert (fields[..., ctl.FIELD_INDEX[name]] == 0).all()
@@ -72,7 +83,7 @@ def test_a_row_gives_the_same_bytes_whatever_it_is_batched_with(session):
     rows = random_controls(16, seed=5)
     (together,) = session.run(None, {"controls": rows})
     for i in (0, 7, 15):
-        (alone,) = session.run(None, {"controls": rows[i:i + 1]})
+        (alone,) = session.run(None, {"controls": rows[i : i + 1]})
         assert alone[0].tobytes() == together[i].tobytes()
 
 
@@ -97,14 +108,14 @@ def test_a_barely_parted_mouth_fades_in_instead_of_drawing_a_dark_line(session):
     renderer = Renderer.for_model("builtin")
     prepared = renderer.prepare(data, analyze_portrait(data), {"resolution": 512})
     region = prepared.mouth
-    pixels = prepared.canvas[region.top:region.top + region.size, region.left:region.left + region.size]
+    pixels = prepared.canvas[region.top : region.top + region.size, region.left : region.left + region.size]
     applier = FieldApplier(region.size)
 
     def largest_change(open_: float) -> int:
         rows = region.controls(np.array([open_], np.float32), np.zeros(1, np.float32))
         (fields,) = session.run(None, {"controls": rows})
         x, y, window = applier.apply(pixels, fields[0], region.interior, region.face_mask, rows[0])
-        before = pixels[y:y + window.shape[0], x:x + window.shape[1]].astype(int)
+        before = pixels[y : y + window.shape[0], x : x + window.shape[1]].astype(int)
         return int(np.abs(window.astype(int) - before).max())
 
     assert largest_change(0.01) < 40
@@ -113,7 +124,7 @@ def test_a_barely_parted_mouth_fades_in_instead_of_drawing_a_dark_line(session):
 
 def test_the_jaw_drops_the_chin_most_at_the_centre_and_fades_towards_the_hinge_and_down_the_neck(session):
     rows = random_controls(1, seed=3)
-    rows[:, :ctl.ANIMATION_COUNT] = 0
+    rows[:, : ctl.ANIMATION_COUNT] = 0
     rows[:, ctl.INDEX["jaw"]] = 1.0
     rows[:, ctl.INDEX["cos_roll"]], rows[:, ctl.INDEX["sin_roll"]] = 1.0, 0.0
     (fields,) = session.run(None, {"controls": rows})

@@ -20,11 +20,20 @@ def test_the_built_in_model_is_always_known_and_runs_everywhere():
 
 
 def test_registered_models_are_known_with_their_pools(tmp_path):
-    models = known_models(settings([
-        {"name": "w2l", "path": str(tmp_path / "w.onnx"), "adapter": "wav2lip", "pools": ["amd64-gpu"],
-         "options": {"channel_order": "rgb"}},
-        {"name": "mine", "path": "/models/mine.onnx", "adapter": "builtin"},
-    ]))
+    models = known_models(
+        settings(
+            [
+                {
+                    "name": "w2l",
+                    "path": str(tmp_path / "w.onnx"),
+                    "adapter": "wav2lip",
+                    "pools": ["amd64-gpu"],
+                    "options": {"channel_order": "rgb"},
+                },
+                {"name": "mine", "path": "/models/mine.onnx", "adapter": "builtin"},
+            ]
+        )
+    )
     assert models["w2l"].adapter == "wav2lip" and models["w2l"].pools == ("amd64-gpu",)
     assert models["w2l"].options == {"channel_order": "rgb"}
     assert models["mine"].pools == ("cpu", "amd64-gpu")  # default: every pool of the farm
@@ -87,11 +96,21 @@ def test_a_builtin_adapter_model_of_the_wrong_shape_is_refused_naming_the_shape_
 
     path = tmp_path / "few.onnx"
     k = len(controls.CONTROL_NAMES)
-    torch.onnx.export(TooFewFields(), (torch.zeros(2, k),), str(path), input_names=["controls"], output_names=["fields"],
-                      dynamic_axes={"controls": {0: "n"}, "fields": {0: "n"}}, opset_version=17, dynamo=False)
+    torch.onnx.export(
+        TooFewFields(),
+        (torch.zeros(2, k),),
+        str(path),
+        input_names=["controls"],
+        output_names=["fields"],
+        dynamic_axes={"controls": {0: "n"}, "fields": {0: "n"}},
+        opset_version=17,
+        dynamo=False,
+    )
     s = settings([{"name": "few", "path": str(path), "adapter": "builtin", "pools": ["cpu"]}])
     # torch exports this output's sizes as symbolic, so the trial run is what catches it
-    expected = rf"model 'few' \(adapter builtin\): a trial batch of 2 gave output shape \[2, {controls.GRID}, " \
-               rf"{controls.GRID}, 3\]; expected \[N, {controls.GRID}, {controls.GRID}, {len(controls.FIELD_NAMES)}\]"
+    expected = (
+        rf"model 'few' \(adapter builtin\): a trial batch of 2 gave output shape \[2, {controls.GRID}, "
+        rf"{controls.GRID}, 3\]; expected \[N, {controls.GRID}, {controls.GRID}, {len(controls.FIELD_NAMES)}\]"
+    )
     with pytest.raises(ModelRefused, match=expected):
         Renderer.for_model("few", settings=s)

@@ -34,15 +34,21 @@ def painted(hopper, viseme, monkeypatch, **override):
 
     def spy(target, below_top, above_bottom, look, alpha, fade, animation, interior):
         REAL_PAINT(target, below_top, above_bottom, look, alpha, fade, animation, interior)
-        seen.update(target=target.copy(), below_top=below_top, above_bottom=above_bottom, look=look.copy(),
-                    alpha=alpha * fade)
+        seen.update(
+            target=target.copy(), below_top=below_top, above_bottom=above_bottom, look=look.copy(), alpha=alpha * fade
+        )
 
     monkeypatch.setattr(mouth_module, "paint", spy)
     target = dict(zip(ANIMATION_NAMES, VISEMES[viseme][0]))
     target.update(override)
     controls = {name: np.array([value], np.float32) for name, value in target.items()}
-    renderer.mouth.draw(prepared.mouth, prepared.canvas, VisemeTrack(controls, np.zeros(1, bool), (viseme,)),
-                        np.arange(1), DirectRunner())
+    renderer.mouth.draw(
+        prepared.mouth,
+        prepared.canvas,
+        VisemeTrack(controls, np.zeros(1, bool), (viseme,)),
+        np.arange(1),
+        DirectRunner(),
+    )
     return seen
 
 
@@ -56,8 +62,13 @@ def test_the_cavity_is_a_dark_warm_gradient_never_flat_and_never_black(hopper, m
     hw = interior.half_width
     below_teeth = -(f["look"][..., 1] + interior.upper_display)  # px below the upper teeth's edge
     share = f["above_bottom"] / np.maximum(f["below_top"] + f["above_bottom"], 1.0)
-    cavity = ((f["alpha"] > 0.99) & (np.abs(f["look"][..., 6]) < 0.5) & (f["look"][..., 2] < -2)
-              & (share > 0.4) & (f["below_top"] > 0.08 * hw))  # above the tongue, off the lips and teeth
+    cavity = (
+        (f["alpha"] > 0.99)
+        & (np.abs(f["look"][..., 6]) < 0.5)
+        & (f["look"][..., 2] < -2)
+        & (share > 0.4)
+        & (f["below_top"] > 0.08 * hw)
+    )  # above the tongue, off the lips and teeth
     near = cavity & (below_teeth > 1.0) & (below_teeth < 0.06 * hw)
     deep = cavity & (below_teeth > 0.15 * hw) & (share < 0.65)
     assert near.sum() > 10 and deep.sum() > 10
@@ -86,8 +97,9 @@ def test_teeth_are_the_photographs_not_drawn_bars(hopper, monkeypatch):
     for x in np.unique(xs):
         at = xs == x
         painted_profile.append(light[at].mean())
-        photo_profile.append(np.interp(strip.centre + across[ys[at], x].mean() * strip.px_per_hw,
-                                       np.arange(len(columns)), columns))
+        photo_profile.append(
+            np.interp(strip.centre + across[ys[at], x].mean() * strip.px_per_hw, np.arange(len(columns)), columns)
+        )
     assert np.corrcoef(painted_profile, photo_profile)[0, 1] > 0.6
 
 
@@ -97,8 +109,13 @@ def test_the_tongue_shows_on_open_vowels_and_l_and_its_tip_rises_with_the_tongue
     def regions(f):
         height = np.maximum(f["below_top"] + f["above_bottom"], 1.0)
         share = f["above_bottom"] / height  # 0 at the lower lip .. 1 at the upper
-        centre = ((np.abs(f["look"][..., 6]) < 0.2) & (f["alpha"] > 0.99) & (f["look"][..., 1] < -2)
-                  & (f["below_top"] > 0.08 * hw) & (f["above_bottom"] > 0.08 * hw))  # away from the lips' edges
+        centre = (
+            (np.abs(f["look"][..., 6]) < 0.2)
+            & (f["alpha"] > 0.99)
+            & (f["look"][..., 1] < -2)
+            & (f["below_top"] > 0.08 * hw)
+            & (f["above_bottom"] > 0.08 * hw)
+        )  # away from the lips' edges
         return share, centre
 
     rest = painted(hopper, "aa", monkeypatch, tongue=0.0)

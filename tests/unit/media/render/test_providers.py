@@ -59,7 +59,9 @@ class FakeSession:
 
 
 def test_accelerator_session_is_used_when_it_can_be_created():
-    model = load_model(BUILTIN_PATH, "amd64-gpu", available=GPU_BOX, session_factory=lambda p, prov, t: FakeSession(prov))
+    model = load_model(
+        BUILTIN_PATH, "amd64-gpu", available=GPU_BOX, session_factory=lambda p, prov, t: FakeSession(prov)
+    )
     assert model.effective_tag == "amd64-gpu" and model.providers[0] == TENSORRT
 
 
@@ -75,7 +77,9 @@ def test_a_failing_accelerator_falls_back_to_cpu_and_says_so():
 
 
 def test_a_session_that_silently_lands_on_cpu_reports_cpu():
-    model = load_model(BUILTIN_PATH, "arm64-npu", available=NPU_BOX, session_factory=lambda p, prov, t: FakeSession([CPU]))
+    model = load_model(
+        BUILTIN_PATH, "arm64-npu", available=NPU_BOX, session_factory=lambda p, prov, t: FakeSession([CPU])
+    )
     assert model.effective_tag == "cpu"
 
 

@@ -51,4 +51,4 @@ def test_synthetic_speech_has_pauses_the_renderer_must_rest_on():
     pauses = quality.pause_frames(audio, 16000, 25, n)
     assert pauses.sum() >= 15
     for start, end in syllables:
-        assert not pauses[int(start * 25) + 1:int(end * 25)].any()
+        assert not pauses[int(start * 25) + 1 : int(end * 25)].any()

@@ -62,8 +62,14 @@ def test_nothing_outside_the_mouth_region_changes_when_the_head_is_still(rendere
     outside = np.ones((256, 256), bool)
     outside[y0:y1, x0:x1] = False
     still = prepared.still_frame
-    assert quality.psnr(np.stack(frames), np.broadcast_to(still, (len(frames), *still.shape)),
-                        np.broadcast_to(outside, (len(frames), 256, 256))) == math.inf
+    assert (
+        quality.psnr(
+            np.stack(frames),
+            np.broadcast_to(still, (len(frames), *still.shape)),
+            np.broadcast_to(outside, (len(frames), 256, 256)),
+        )
+        == math.inf
+    )
     moved = [f for f in frames if not np.array_equal(f, still)]
     assert len(moved) > len(frames) // 3
 
@@ -88,7 +94,10 @@ def test_rendering_is_deterministic(renderer, astronaut, speech):
     params = {"resolution": 256, "motion_scale": 1.0, "min_resolution": 64}
     prepared = renderer.prepare(*astronaut, params)
     first = [f.tobytes() for f in renderer.render(prepared, speech, SR, params, first_frame_index=40)]
-    again = [f.tobytes() for f in renderer.render(renderer.prepare(*astronaut, params), speech, SR, params, first_frame_index=40)]
+    again = [
+        f.tobytes()
+        for f in renderer.render(renderer.prepare(*astronaut, params), speech, SR, params, first_frame_index=40)
+    ]
     assert first == again
 
 
@@ -98,8 +107,8 @@ def test_head_motion_and_blinks_continue_across_segment_boundaries(renderer, ast
     silence = np.zeros(4 * SR, np.float32)  # long enough to hold a blink
     whole = list(renderer.render(prepared, silence, SR, params))
     cut = 37
-    parts = list(renderer.render(prepared, silence[:cut * SR // 25], SR, params)) + list(
-        renderer.render(prepared, silence[cut * SR // 25:], SR, params, first_frame_index=cut)
+    parts = list(renderer.render(prepared, silence[: cut * SR // 25], SR, params)) + list(
+        renderer.render(prepared, silence[cut * SR // 25 :], SR, params, first_frame_index=cut)
     )
     assert len(parts) == len(whole) == 100
     assert all(np.array_equal(a, b) for a, b in zip(whole, parts))

@@ -19,7 +19,7 @@ def test_a_blink_moves_into_the_nearest_pause():
     assert segment_blinks(0, n, FPS, 1.0, speaking).max() == 1.0
     nominal = int(np.argmax(segment_blinks(0, n, FPS, 1.0, speaking)))
     pause = np.zeros(n, bool)
-    pause[nominal + 12:nominal + 22] = True
+    pause[nominal + 12 : nominal + 22] = True
     assert (12 / FPS) < BLINK_PULL_S
     moved = segment_blinks(0, n, FPS, 1.0, pause)
     assert pause[int(np.argmax(moved))]
@@ -38,8 +38,16 @@ def test_no_blinks_without_motion():
 
 
 def test_brows_lift_on_a_stressed_vowel_and_rest_at_the_segments_ends():
-    phones = PhoneTrack(TimingSource.PIPER, (Phone("h", 0.0, 0.1), Phone("ɑ", 0.1, 0.4, 1), Phone("t", 0.4, 0.5),
-                                             Phone("ə", 0.6, 0.8, 0), Phone("i", 1.0, 1.2, 1)))
+    phones = PhoneTrack(
+        TimingSource.PIPER,
+        (
+            Phone("h", 0.0, 0.1),
+            Phone("ɑ", 0.1, 0.4, 1),
+            Phone("t", 0.4, 0.5),
+            Phone("ə", 0.6, 0.8, 0),
+            Phone("i", 1.0, 1.2, 1),
+        ),
+    )
     brows = segment_brows(phones, 40, FPS, 1.0)
     assert brows[0] == 0.0 and brows[-1] == 0.0
     assert brows[int(0.3 * FPS)] > 0.8
@@ -57,7 +65,7 @@ def test_a_raised_brow_moves_its_patch_and_nothing_else():
     brow.raise_(canvas, 1.0)
     changed = np.abs(canvas.astype(int) - prepared.canvas).max(axis=2) > 0
     inside = np.zeros_like(changed)
-    inside[brow.top:brow.top + brow.height, brow.left:brow.left + brow.width] = True
+    inside[brow.top : brow.top + brow.height, brow.left : brow.left + brow.width] = True
     assert changed[inside].sum() > 50
     assert not changed[~inside].any()
 

@@ -10,13 +10,27 @@ FPS = 25
 
 def track(*phones: tuple[str, float, float], n: int = 40, dynamic_scale: float = 1.0):
     phone_track = PhoneTrack(TimingSource.PIPER, tuple(Phone(s, a, b, 1) for s, a, b in phones))
-    return viseme_track(phone_track, FPS, n, loudness=np.full(n, 0.6), audio_rest=np.zeros(n, bool),
-                        dynamic_scale=dynamic_scale)
+    return viseme_track(
+        phone_track, FPS, n, loudness=np.full(n, 0.6), audio_rest=np.zeros(n, bool), dynamic_scale=dynamic_scale
+    )
 
 
 def test_ipa_maps_to_oculus_visemes():
     assert [viseme_of(s) for s in ("m", "b", "p", "f", "v", "θ", "u", "i", "ɑ", "oʊ", "tʃ", "ɹ", "ː")] == [
-        "PP", "PP", "PP", "FF", "FF", "TH", "U", "I", "aa", "O", "CH", "RR", "sil"]
+        "PP",
+        "PP",
+        "PP",
+        "FF",
+        "FF",
+        "TH",
+        "U",
+        "I",
+        "aa",
+        "O",
+        "CH",
+        "RR",
+        "sil",
+    ]
 
 
 def test_a_short_p_between_open_vowels_still_closes_the_lips_for_a_frame():

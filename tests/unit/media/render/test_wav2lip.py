@@ -34,18 +34,27 @@ class LoudnessPainter(torch.nn.Module):
 def model_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("models") / "painter.onnx"
     torch.onnx.export(
-        LoudnessPainter(), (torch.zeros(2, 1, 80, 16), torch.zeros(2, 6, 96, 96)), str(path),
-        input_names=["audio_sequences", "face_sequences"], output_names=["out"],
+        LoudnessPainter(),
+        (torch.zeros(2, 1, 80, 16), torch.zeros(2, 6, 96, 96)),
+        str(path),
+        input_names=["audio_sequences", "face_sequences"],
+        output_names=["out"],
         dynamic_axes={"audio_sequences": {0: "n"}, "face_sequences": {0: "n"}, "out": {0: "n"}},
-        opset_version=17, dynamo=False,
+        opset_version=17,
+        dynamo=False,
     )
     return path
 
 
 @pytest.fixture(scope="module")
 def renderer(model_path):
-    settings = Settings.from_env({"TALKFARM_MODELS": json.dumps(
-        [{"name": "painter", "path": str(model_path), "adapter": "wav2lip", "pools": ["cpu"]}])})
+    settings = Settings.from_env(
+        {
+            "TALKFARM_MODELS": json.dumps(
+                [{"name": "painter", "path": str(model_path), "adapter": "wav2lip", "pools": ["cpu"]}]
+            )
+        }
+    )
     return Renderer.for_model("painter", settings=settings)
 
 
@@ -54,8 +63,13 @@ def clip(renderer):
     data = PRESETS["astronaut"].read_bytes()
     params = {"resolution": 256, "motion_scale": 0.0, "min_resolution": 64, "lip_sync_correction": False}
     prepared = renderer.prepare(data, analyze_portrait(data), params)
-    audio = np.concatenate([np.zeros(SR // 2, np.float32), 0.5 * np.sin(np.arange(SR) * 2 * np.pi * 220 / SR).astype(np.float32),
-                            np.zeros(SR // 2, np.float32)])
+    audio = np.concatenate(
+        [
+            np.zeros(SR // 2, np.float32),
+            0.5 * np.sin(np.arange(SR) * 2 * np.pi * 220 / SR).astype(np.float32),
+            np.zeros(SR // 2, np.float32),
+        ]
+    )
     return prepared, list(renderer.render(prepared, audio, SR, params))
 
 
@@ -125,14 +139,22 @@ def test_a_wav2lip_model_of_the_wrong_shape_is_refused_at_load_naming_it_and_the
 
     path = tmp_path / "big.onnx"
     torch.onnx.export(
-        LoudnessPainter(), (torch.zeros(2, 1, 80, 16), torch.zeros(2, 6, 128, 128)), str(path),
-        input_names=["audio_sequences", "face_sequences"], output_names=["out"],
+        LoudnessPainter(),
+        (torch.zeros(2, 1, 80, 16), torch.zeros(2, 6, 128, 128)),
+        str(path),
+        input_names=["audio_sequences", "face_sequences"],
+        output_names=["out"],
         dynamic_axes={"audio_sequences": {0: "n"}, "face_sequences": {0: "n"}, "out": {0: "n"}},
-        opset_version=17, dynamo=False,
+        opset_version=17,
+        dynamo=False,
     )
-    settings = Settings.from_env({"TALKFARM_MODELS": json.dumps(
-        [{"name": "big", "path": str(path), "adapter": "wav2lip", "pools": ["cpu"]}])})
-    with pytest.raises(ModelRefused, match=r"model 'big' \(adapter wav2lip\): input 'face_sequences' .* has shape "
-                       r"\[n, 6, 128, 128\]; expected \[N, 6, 96, 96\]") as caught:
+    settings = Settings.from_env(
+        {"TALKFARM_MODELS": json.dumps([{"name": "big", "path": str(path), "adapter": "wav2lip", "pools": ["cpu"]}])}
+    )
+    with pytest.raises(
+        ModelRefused,
+        match=r"model 'big' \(adapter wav2lip\): input 'face_sequences' .* has shape "
+        r"\[n, 6, 128, 128\]; expected \[N, 6, 96, 96\]",
+    ) as caught:
         Renderer.for_model("big", settings=settings)
     assert caught.value.code == "model_invalid"

@@ -21,5 +21,5 @@ def piper_bilabials(joe):
 
 
 def rms(samples: np.ndarray, rate: int, start_s: float, end_s: float) -> float:
-    piece = samples[int(start_s * rate):int(end_s * rate)]
+    piece = samples[int(start_s * rate) : int(end_s * rate)]
     return float(np.sqrt(np.mean(piece.astype(np.float64) ** 2))) if len(piece) else 0.0

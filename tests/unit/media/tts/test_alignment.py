@@ -41,21 +41,29 @@ def test_aligned_bilabials_agree_with_pipers_own_timing(piper_bilabials):
 
 
 def test_a_transcript_of_other_words_falls_back_to_recognition_and_says_why(piper_bilabials):
-    track = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate,
-                           "The cat sat on the warm mat and went to sleep in the afternoon sun.", "en").whole()
+    track = time_narration(
+        piper_bilabials.samples,
+        piper_bilabials.sample_rate,
+        "The cat sat on the warm mat and went to sleep in the afternoon sun.",
+        "en",
+    ).whole()
     assert track.source == TimingSource.RECOGNIZED
     assert "does not match" in track.note or "could not be fitted" in track.note
     assert {"maybe", "both", "people", "mom", "big", "blue"} <= {w.text for w in track.words}
 
 
 def test_a_transcript_missing_half_the_words_does_not_match(piper_bilabials):
-    track = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate, BILABIAL_SENTENCE, language="en").whole()
+    track = time_narration(
+        piper_bilabials.samples, piper_bilabials.sample_rate, BILABIAL_SENTENCE, language="en"
+    ).whole()
     assert track.source == TimingSource.RECOGNIZED
     assert f"limit is {MISMATCH_RATIO:g}" in track.note or "could not be fitted" in track.note
 
 
 def test_a_transcript_of_unknown_words_is_not_aligned(piper_bilabials):
-    track = time_narration(piper_bilabials.samples, piper_bilabials.sample_rate, "Zxqv blorptang 12345 qqq.", language="en").whole()
+    track = time_narration(
+        piper_bilabials.samples, piper_bilabials.sample_rate, "Zxqv blorptang 12345 qqq.", language="en"
+    ).whole()
     assert track.source == TimingSource.RECOGNIZED and "not in the English dictionary" in track.note
 
 
@@ -68,8 +76,9 @@ def test_without_a_transcript_the_words_are_recognised_for_captions(piper_bilabi
     assert sum(p.symbol in ("m", "b", "p") for p in track.phones) >= 12
 
 
-@pytest.mark.parametrize("samples", [np.zeros(24000, np.float32), np.zeros(0, np.float32),
-                                     np.full(24000, 1e-4, np.float32)])
+@pytest.mark.parametrize(
+    "samples", [np.zeros(24000, np.float32), np.zeros(0, np.float32), np.full(24000, 1e-4, np.float32)]
+)
 def test_silence_has_no_phones_and_the_face_follows_loudness(samples):
     track = time_narration(samples, 24000, "Hello there.", language="en").whole()
     assert track.source == TimingSource.LOUDNESS and track.phones == () and "silent" in track.note

@@ -21,11 +21,32 @@ def encoded_clips(tmp_path_factory):
     """The same 1.5 s tone as wav, mp3, m4a, ogg/opus and flac (44.1 kHz stereo source)."""
     folder = tmp_path_factory.mktemp("clips")
     clips = {}
-    for ext, codec in [("wav", "pcm_s16le"), ("mp3", "libmp3lame"), ("m4a", "aac"), ("ogg", "libopus"), ("flac", "flac")]:
+    for ext, codec in [
+        ("wav", "pcm_s16le"),
+        ("mp3", "libmp3lame"),
+        ("m4a", "aac"),
+        ("ogg", "libopus"),
+        ("flac", "flac"),
+    ]:
         path = folder / f"tone.{ext}"
-        subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-                        "sine=frequency=440:duration=1.5:sample_rate=44100", "-ac", "2", "-c:a", codec, str(path)],
-                       check=True)
+        subprocess.run(
+            [
+                ffmpeg_exe(),
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:duration=1.5:sample_rate=44100",
+                "-ac",
+                "2",
+                "-c:a",
+                codec,
+                str(path),
+            ],
+            check=True,
+        )
         clips[ext] = path
     return clips
 

@@ -6,8 +6,9 @@ from media.phonemes import TimingSource
 from media.tts.espeak_events import espeak_library
 from media.tts.voices import ESPEAK_VOICE_FOR_LANGUAGE
 
-pytestmark = pytest.mark.skipif(espeak_library() is None,
-                                reason="libespeak-ng is not installed (apt-get install espeak-ng)")
+pytestmark = pytest.mark.skipif(
+    espeak_library() is None, reason="libespeak-ng is not installed (apt-get install espeak-ng)"
+)
 
 #: English number words the broken Debian ``cmn`` voice reads tone digits as.
 ENGLISH_DIGIT_PHONES = [["w", "ʌ", "n"], ["w", "ɒ", "n"], ["f", "aɪ", "v"], ["θ", "ɹ", "iː"]]
@@ -18,7 +19,7 @@ def _symbols(track):
 
 
 def _contains(symbols, run):
-    return any(symbols[i:i + len(run)] == run for i in range(len(symbols)))
+    return any(symbols[i : i + len(run)] == run for i in range(len(symbols)))
 
 
 def test_english_phonemes_arrive_with_their_sample_positions():

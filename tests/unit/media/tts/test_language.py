@@ -3,15 +3,18 @@ import pytest
 from media.tts.language import detect_language
 
 
-@pytest.mark.parametrize("script, language", [
-    ("Good evening. Here is the news from the coast, where the storm has passed.", "en"),
-    ("Der Bundestag hat heute ein neues Gesetz zum Klimaschutz beschlossen.", "de"),
-    ("Le conseil municipal a voté hier soir le nouveau budget de la ville.", "fr"),
-    ("今天的天气很好。我们下午去公园散步吧。", "cmn"),
-    ("佢哋今日喺度食緊飯，你嚟唔嚟？", "yue"),  # written Cantonese: 佢哋, 喺, 嚟, 唔
-    ("東京の天気は晴れです。", "ja"),  # kanji with kana is Japanese, not Chinese
-    ("오늘 날씨가 좋습니다.", "ko"),
-])
+@pytest.mark.parametrize(
+    "script, language",
+    [
+        ("Good evening. Here is the news from the coast, where the storm has passed.", "en"),
+        ("Der Bundestag hat heute ein neues Gesetz zum Klimaschutz beschlossen.", "de"),
+        ("Le conseil municipal a voté hier soir le nouveau budget de la ville.", "fr"),
+        ("今天的天气很好。我们下午去公园散步吧。", "cmn"),
+        ("佢哋今日喺度食緊飯，你嚟唔嚟？", "yue"),  # written Cantonese: 佢哋, 喺, 嚟, 唔
+        ("東京の天気は晴れです。", "ja"),  # kanji with kana is Japanese, not Chinese
+        ("오늘 날씨가 좋습니다.", "ko"),
+    ],
+)
 def test_a_scripts_language_is_detected(script, language):
     assert detect_language(script).language == language
 

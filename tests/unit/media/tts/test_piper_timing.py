@@ -38,7 +38,7 @@ def test_bilabials_fall_where_the_audio_goes_quiet_for_the_closure(piper_bilabia
             continue
         quarter = (phone.end_s - phone.start_s) / 4
         closure = rms(speech.samples, speech.sample_rate, phone.start_s + quarter, phone.end_s - quarter)
-        vowels = [q for q in phones[max(0, i - 2):i + 3] if VOWELS & set(q.symbol)]
+        vowels = [q for q in phones[max(0, i - 2) : i + 3] if VOWELS & set(q.symbol)]
         vowel = np.mean([rms(speech.samples, speech.sample_rate, q.start_s, q.end_s) for q in vowels])
         ratios.append(closure / vowel)
     assert len(ratios) >= 15

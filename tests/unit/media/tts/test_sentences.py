@@ -6,15 +6,21 @@ from media.tts.sentences import MAX_SEGMENT_S, estimate_speech_s, group_segments
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Dr. Smith went to Washington. He arrived at 3.5 p.m. on Monday.",
-         ["Dr. Smith went to Washington.", "He arrived at 3.5 p.m. on Monday."]),
+        (
+            "Dr. Smith went to Washington. He arrived at 3.5 p.m. on Monday.",
+            ["Dr. Smith went to Washington.", "He arrived at 3.5 p.m. on Monday."],
+        ),
         ("I moved to the U.S. The U.S. Army is big.", ["I moved to the U.S.", "The U.S. Army is big."]),
         ('He said "Stop." Then he left! Did he?', ['He said "Stop."', "Then he left!", "Did he?"]),
         ("Wait... what? Yes... Then silence.", ["Wait... what?", "Yes...", "Then silence."]),
-        ("See No. 5 and Fig. 3 for details. J. R. R. Tolkien wrote it.",
-         ["See No. 5 and Fig. 3 for details.", "J. R. R. Tolkien wrote it."]),
-        ("Apples, pears, etc. are fruit. We like them, etc. The end.",
-         ["Apples, pears, etc. are fruit.", "We like them, etc.", "The end."]),
+        (
+            "See No. 5 and Fig. 3 for details. J. R. R. Tolkien wrote it.",
+            ["See No. 5 and Fig. 3 for details.", "J. R. R. Tolkien wrote it."],
+        ),
+        (
+            "Apples, pears, etc. are fruit. We like them, etc. The end.",
+            ["Apples, pears, etc. are fruit.", "We like them, etc.", "The end."],
+        ),
         ("Mr. and Mrs. Jones came at 10.30 today.", ["Mr. and Mrs. Jones came at 10.30 today."]),
     ],
 )
@@ -25,13 +31,19 @@ def test_sentences_end_at_terminal_punctuation_but_not_at_abbreviations_numbers_
 def test_newlines_break_paragraphs_and_titles_but_not_hard_wrapped_lines():
     text = "Welcome\nThis line was wrapped\nin the middle. Next one.\n\nLast paragraph without a period"
     assert split_sentences(text, "en") == [
-        "Welcome", "This line was wrapped in the middle.", "Next one.", "Last paragraph without a period",
+        "Welcome",
+        "This line was wrapped in the middle.",
+        "Next one.",
+        "Last paragraph without a period",
     ]
 
 
 def test_chinese_splits_at_full_width_terminators_without_spaces():
     assert split_sentences("今天天气很好。我们去公园吧！你想去吗？好的。", "zh") == [
-        "今天天气很好。", "我们去公园吧！", "你想去吗？", "好的。",
+        "今天天气很好。",
+        "我们去公园吧！",
+        "你想去吗？",
+        "好的。",
     ]
 
 

@@ -54,7 +54,7 @@ def test_a_band_keeps_the_path_inside_it_and_costs_what_the_banded_recurrence_do
     hi = np.clip(np.arange(n) + 4, None, m).astype(np.int64)
     outside = np.ones_like(cost, dtype=bool)
     for i in range(n):
-        outside[i, lo[i]:hi[i]] = False
+        outside[i, lo[i] : hi[i]] = False
     path, total = banded_dtw(lambda i, a, b: cost[i, a:b], n, m, (lo, hi))
     assert all(lo[i] <= j < hi[i] for i, j in path)
     assert total == pytest.approx(_full_dtw(np.where(outside, 1e6, cost)))
@@ -67,8 +67,10 @@ def _spoken(text: str, voice: str, words_per_minute: int):
 
 
 @needs_espeak
-@pytest.mark.parametrize(("language", "voice", "text"), [
-    ("cmn", "cmn-latn-pinyin", MANDARIN), ("yue", "yue", CANTONESE), ("de", "de", GERMAN)])
+@pytest.mark.parametrize(
+    ("language", "voice", "text"),
+    [("cmn", "cmn-latn-pinyin", MANDARIN), ("yue", "yue", CANTONESE), ("de", "de", GERMAN)],
+)
 def test_narration_in_another_voice_and_pace_is_timed_within_a_frame(language, voice, text):
     samples, rate, truth = _spoken(text, f"{voice}+f3", 140)  # slower and higher than the reading it is fitted to
     track = align_through_speech(samples, rate, text, language)
@@ -76,7 +78,9 @@ def test_narration_in_another_voice_and_pace_is_timed_within_a_frame(language, v
     assert track.source == TimingSource.ALIGNED and "espeak-ng" in track.note
     # a phone the warp squeezes to nothing is left out; the rest keep their order
     matcher = SequenceMatcher(None, [p.symbol for p in track.phones], [p.symbol for p in truth.phones], autojunk=False)
-    pairs = [(track.phones[b.a + k], truth.phones[b.b + k]) for b in matcher.get_matching_blocks() for k in range(b.size)]
+    pairs = [
+        (track.phones[b.a + k], truth.phones[b.b + k]) for b in matcher.get_matching_blocks() for k in range(b.size)
+    ]
     assert len(pairs) == len(track.phones) >= 0.95 * len(truth.phones)
     errors = np.abs([a.start_s - b.start_s for a, b in pairs])
     assert np.median(errors) <= 0.03 and np.percentile(errors, 90) <= 0.06  # a video frame is 0.04 s

@@ -31,8 +31,12 @@ class FakeEngine:
         t = np.arange(int(0.05 * len(text) * 22050)) / 22050
         tone = (0.3 * np.sin(2 * np.pi * 300 * t)).astype(np.float32)
         samples = np.concatenate([np.zeros(int(self.LEAD_IN_S * 22050), np.float32), tone])
-        phones = PhoneTrack(TimingSource.PIPER, tuple(
-            Phone(char, self.LEAD_IN_S + 0.05 * i, self.LEAD_IN_S + 0.05 * (i + 1)) for i, char in enumerate(text)))
+        phones = PhoneTrack(
+            TimingSource.PIPER,
+            tuple(
+                Phone(char, self.LEAD_IN_S + 0.05 * i, self.LEAD_IN_S + 0.05 * (i + 1)) for i, char in enumerate(text)
+            ),
+        )
         return EngineSpeech(samples, 22050, phones)
 
 
@@ -105,7 +109,7 @@ def test_speech_begins_and_ends_with_the_same_short_silence_and_is_normalised(fa
     assert speech.samples[lead:-tail].any()
     assert np.max(np.abs(speech.samples)) == pytest.approx(PEAK_LEVEL, abs=1e-3)
     # faded in: the first voiced samples are tiny, so sentences join without a click
-    assert np.max(np.abs(speech.samples[lead:lead + 10])) < 0.05
+    assert np.max(np.abs(speech.samples[lead : lead + 10])) < 0.05
 
 
 def test_empty_text_is_a_tts_failure(fake_engine, voice):
@@ -190,7 +194,7 @@ def test_espeak_ng_speaks_mandarin():
     speech = synthesize("今天天气很好。", voice, None)
     voiced_s = speech.duration_s - LEAD_SILENCE_S - TAIL_SILENCE_S
     assert 0.8 < voiced_s < 5.0
-    assert np.sqrt(np.mean(speech.samples ** 2)) > 0.02
+    assert np.sqrt(np.mean(speech.samples**2)) > 0.02
 
 
 def test_phones_move_with_the_trimmed_silence_and_the_lead_pause(fake_engine, voice):
@@ -269,8 +273,11 @@ def test_piper_phones_of_later_sentences_sit_after_the_gap_between_them():
     gap = engines.PIPER_SENTENCE_GAP_S
     assert len(samples) == 300 + round(gap * 1000) + 200 and track.source == TimingSource.PIPER
     assert [(p.symbol, p.start_s, p.end_s) for p in track.phones] == [
-        ("m", 0.1, 0.2), ("a", 0.2, 0.3),
-        ("p", pytest.approx(0.3 + gap), pytest.approx(0.42 + gap)), ("a", pytest.approx(0.42 + gap), pytest.approx(0.5 + gap))]
+        ("m", 0.1, 0.2),
+        ("a", 0.2, 0.3),
+        ("p", pytest.approx(0.3 + gap), pytest.approx(0.42 + gap)),
+        ("a", pytest.approx(0.42 + gap), pytest.approx(0.5 + gap)),
+    ]
 
 
 @pytest.mark.parametrize("second", [None, [_Alignment("p", 50)]])  # none at all, or not adding up to the audio

@@ -28,16 +28,32 @@ def credentials():
 def video(tmp_path_factory):
     """A one-second H.264 MP4 with its index first, as the farm writes them."""
     path = tmp_path_factory.mktemp("c2pa") / "plain.mp4"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi",
-                    "-i", "testsrc=size=96x96:rate=25:duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                    "-movflags", "+faststart", str(path)], check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=96x96:rate=25:duration=1",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "+faststart",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
 def _sign(video, dest, credentials):
     chain, key, _ = credentials
-    sign_mp4(video, dest, cert_pem=chain, key_pem=key, model="builtin", voice="joe", tenant="acme",
-             job_id="job_123")
+    sign_mp4(video, dest, cert_pem=chain, key_pem=key, model="builtin", voice="joe", tenant="acme", job_id="job_123")
 
 
 def test_signed_video_says_it_was_made_by_a_trained_algorithm_and_by_whom(video, tmp_path, credentials):
@@ -83,7 +99,8 @@ def test_video_without_credentials_reads_as_absent(video):
 def test_key_not_matching_the_certificate_fails_the_job_with_a_stable_code(video, tmp_path, credentials):
     chain, _, _ = credentials
     stranger = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     dest = tmp_path / "signed.mp4"
 
     with pytest.raises(JobFailure) as failure:

@@ -41,8 +41,26 @@ def _frames(seed: int = 0):
 
 
 def _encode(frames, path: Path) -> Path:
-    cmd = [FFMPEG, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{SIDE}x{SIDE}",
-           "-r", str(FPS), "-i", "-", *H264, "-crf", "20", str(path)]
+    cmd = [
+        FFMPEG,
+        "-y",
+        "-loglevel",
+        "error",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{SIDE}x{SIDE}",
+        "-r",
+        str(FPS),
+        "-i",
+        "-",
+        *H264,
+        "-crf",
+        "20",
+        str(path),
+    ]
     subprocess.run(cmd, input=b"".join(np.ascontiguousarray(f).tobytes() for f in frames), check=True)
     return path
 
@@ -129,11 +147,11 @@ def test_embedding_changes_luma_only_and_is_the_same_in_every_frame():
 def test_embedding_saturates_at_black_and_white_instead_of_wrapping_around():
     embedder = InvisibleWatermark(KEY).embedder(PAYLOAD, SIDE, SIDE, FPS)
     frame = np.zeros((SIDE, SIDE, 3), dtype=np.uint8)
-    frame[:, SIDE // 2:] = 255
+    frame[:, SIDE // 2 :] = 255
 
     marked = embedder.apply(frame, 0).astype(np.int16)
 
-    assert marked[:, : SIDE // 2 - 8].max() < 32 and marked[:, SIDE // 2 + 8:].min() > 223
+    assert marked[:, : SIDE // 2 - 8].max() < 32 and marked[:, SIDE // 2 + 8 :].min() > 223
 
 
 def test_embedding_adds_the_rounded_amplitude_times_pattern_and_clips():
@@ -145,8 +163,11 @@ def test_embedding_adds_the_rounded_amplitude_times_pattern_and_clips():
     pattern = key.pattern(PAYLOAD, SIDE, SIDE)
     frame = next(_frames())
     for strength in (1.0, 3.0):
-        marked = key.embedder(PAYLOAD, SIDE, SIDE, FPS) if strength == 1.0 else \
-            InvisibleWatermark(KEY, strength=strength).embedder(PAYLOAD, SIDE, SIDE, FPS)
+        marked = (
+            key.embedder(PAYLOAD, SIDE, SIDE, FPS)
+            if strength == 1.0
+            else InvisibleWatermark(KEY, strength=strength).embedder(PAYLOAD, SIDE, SIDE, FPS)
+        )
         offset = np.rint(amplitude_map(frame, strength).astype(np.float64) * pattern)
         expected = np.clip(frame.astype(np.float64) + offset[..., None], 0, 255).astype(np.uint8)
         got = marked.apply(frame, 0)
@@ -167,7 +188,7 @@ def test_a_pattern_dragged_along_by_motion_is_read_by_following_it():
     stretches = []
     for i in range(10):  # 3 px of drag per stretch, as a slow sway gives
         dy, dx = 3 * i, -2 * i
-        dragged = pattern[32 + dy:32 + dy + SIDE, 32 + dx:32 + dx + SIDE]
+        dragged = pattern[32 + dy : 32 + dy + SIDE, 32 + dx : 32 + dx + SIDE]
         stretches.append(luma + 1.5 * dragged + noise.normal(0, 8, (SIDE, SIDE)).astype(np.float32))
 
     smeared = marker.detect_in_luma(np.mean(stretches, axis=0))

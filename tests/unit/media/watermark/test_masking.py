@@ -21,11 +21,11 @@ def _grey(level: int) -> np.ndarray:
 
 def test_texture_carries_more_of_the_pattern_than_a_smooth_area_of_the_same_brightness():
     frame = _grey(128)
-    frame[:, SIDE // 2:] = np.clip(np.random.default_rng(0).normal(128, 30, (SIDE, SIDE // 2, 1)), 0, 255)
+    frame[:, SIDE // 2 :] = np.clip(np.random.default_rng(0).normal(128, 30, (SIDE, SIDE // 2, 1)), 0, 255)
 
     amplitude = amplitude_map(frame)
 
-    smooth, textured = amplitude[:, 16:SIDE // 2 - 16].mean(), amplitude[:, SIDE // 2 + 16:-16].mean()
+    smooth, textured = amplitude[:, 16 : SIDE // 2 - 16].mean(), amplitude[:, SIDE // 2 + 16 : -16].mean()
     assert textured > 1.5 * smooth
 
 

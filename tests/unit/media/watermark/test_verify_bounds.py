@@ -25,9 +25,31 @@ def _clip(path, side: int, frames: int, key: str | None = KEY):
     image = np.asarray(Image.open(preset_path("astronaut")).convert("RGB").resize((side, side), Image.BICUBIC))
     if key:
         image = InvisibleWatermark(key).embedder(PAYLOAD, side, side).apply(image)
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-           "-s", f"{side}x{side}", "-r", "25", "-i", "-", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18",
-           "-pix_fmt", "yuv420p", str(path)]
+    cmd = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-loglevel",
+        "error",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{side}x{side}",
+        "-r",
+        "25",
+        "-i",
+        "-",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-crf",
+        "18",
+        "-pix_fmt",
+        "yuv420p",
+        str(path),
+    ]
     subprocess.run(cmd, input=image.tobytes() * frames, check=True)
     return path
 

@@ -24,7 +24,11 @@ def _changed_box(before, after):
 @pytest.mark.parametrize("position", ["top-left", "top-right", "bottom-left", "bottom-right"])
 def test_label_lands_in_the_corner_asked_for_and_nowhere_else(position):
     frame = _grey()
-    out = VisibleWatermark(text="AI-generated", position=position, size=0.08, opacity=0.8).overlay_for(320, 240).apply(frame)
+    out = (
+        VisibleWatermark(text="AI-generated", position=position, size=0.08, opacity=0.8)
+        .overlay_for(320, 240)
+        .apply(frame)
+    )
 
     top, bottom, left, right = _changed_box(frame, out)
     assert (bottom < 120) == position.startswith("top") and (top >= 120) == position.startswith("bottom")
@@ -59,7 +63,11 @@ def test_logo_is_drawn_beside_the_text():
     buffer = io.BytesIO()
     red.save(buffer, "PNG")
 
-    out = VisibleWatermark(text="AI", logo_png=buffer.getvalue(), size=0.1, opacity=1.0).overlay_for(320, 240).apply(_grey())
+    out = (
+        VisibleWatermark(text="AI", logo_png=buffer.getvalue(), size=0.1, opacity=1.0)
+        .overlay_for(320, 240)
+        .apply(_grey())
+    )
 
     reddish = (out[:, :, 0] == 255) & (out[:, :, 1] == 0)
     assert reddish.sum() >= 0.8 * 24 * 24
@@ -72,17 +80,20 @@ def test_label_wider_than_the_frame_is_shrunk_to_fit():
     overlay.apply(_grey(160, 120))
 
 
-@pytest.mark.parametrize("settings", [
-    dict(position="middle"),
-    dict(size=0),
-    dict(size=0.5),
-    dict(opacity=1.5),
-    dict(opacity=-0.1),
-    dict(text="", logo_png=None),
-    dict(text="x" * 81),
-    dict(text="two\nlines"),
-    dict(logo_png=b"not a png"),
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(position="middle"),
+        dict(size=0),
+        dict(size=0.5),
+        dict(opacity=1.5),
+        dict(opacity=-0.1),
+        dict(text="", logo_png=None),
+        dict(text="x" * 81),
+        dict(text="two\nlines"),
+        dict(logo_png=b"not a png"),
+    ],
+)
 def test_bad_settings_are_refused_as_watermark_invalid(settings):
     with pytest.raises(MediaError) as problem:
         VisibleWatermark(**settings)
