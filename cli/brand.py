@@ -16,23 +16,8 @@ import click
 from cli.client import FarmClient
 from cli.composition import parse_colour
 from cli.console import emit_json, emit_table, json_option, with_client
+from domain.brand_kits import KIT_KEYS as KIT_FIELDS  # the document's fields that a PUT takes back
 
-#: the document's fields that a PUT takes back (the rest the API makes)
-KIT_FIELDS = (
-    "name",
-    "default",
-    "logo_asset_id",
-    "logo",
-    "colors",
-    "fonts",
-    "lower_third",
-    "captions",
-    "intro_asset_id",
-    "outro_asset_id",
-    "transition",
-    "music",
-    "watermark",
-)
 ANCHORS = ("top_left", "top_right", "bottom_left", "bottom_right", "center")
 
 

@@ -18,7 +18,6 @@ from typing import Any
 from domain.states import Stage
 from media.compose import CONTENT_TYPES, join_and_mux, mix_music
 from media.encode import probe_video
-from media.watermark import sign_mp4
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.brand_clips import make_brand_clips, pad_speech
 from workers.stages.composition import Cut, asset_file
@@ -28,6 +27,7 @@ from workers.stages.finish import (
     join_speech,
     output_prefix,
     put_output,
+    sign_credentials,
     stage_timings,
     upload_files,
     write_extras,
@@ -142,20 +142,10 @@ def _fetch_wav(attempt: Attempt, index: int) -> Path:
 
 
 def _sign(attempt: Attempt, src: Path, dest: Path, output_format: str) -> Path:
-    settings, claim = attempt.settings, attempt.claim
+    settings = attempt.settings
     if not (settings.c2pa_cert and settings.c2pa_key) or output_format == "webm":
         return src if src.name == dest.name else src.rename(dest)
-    spec = claim.spec
-    voice = spec["composition"]["scenes"][0].get("voice") or "narration"
-    sign_mp4(
-        src,
-        dest,
-        cert_pem=Path(settings.c2pa_cert).read_bytes(),
-        key_pem=Path(settings.c2pa_key).read_bytes(),
-        model=spec.get("model", "builtin"),
-        voice=voice,
-        tenant=claim.tenant_id,
-        job_id=claim.job_id,
-        mime="video/quicktime" if output_format == "mov" else "video/mp4",
+    voice = attempt.spec["composition"]["scenes"][0].get("voice")
+    return sign_credentials(
+        attempt, src, dest, voice=voice, mime="video/quicktime" if output_format == "mov" else "video/mp4"
     )
-    return dest

@@ -146,8 +146,11 @@ def stage_timings(attempt: Attempt) -> dict[str, float]:
     return {name: round(seconds, 3) for name, seconds in attempt.clock.seconds.items()}
 
 
-def sign_credentials(attempt: Attempt, src: Path, dest: Path) -> Path:
-    """Embed the C2PA manifest when a signing key is configured; otherwise the video goes out unsigned."""
+def sign_credentials(
+    attempt: Attempt, src: Path, dest: Path, *, voice: str | None = None, mime: str = "video/mp4"
+) -> Path:
+    """Embed the C2PA manifest when a signing key is configured; otherwise the video goes out unsigned.
+    ``voice``: the voice named in the manifest (a composed job's first scene's); ``mime``: MP4 or MOV."""
     settings, claim = attempt.settings, attempt.claim
     if not (settings.c2pa_cert and settings.c2pa_key):
         return src
@@ -158,8 +161,9 @@ def sign_credentials(attempt: Attempt, src: Path, dest: Path) -> Path:
         cert_pem=Path(settings.c2pa_cert).read_bytes(),
         key_pem=Path(settings.c2pa_key).read_bytes(),
         model=spec.get("model", "builtin"),
-        voice=spec.get("voice") or "narration",
+        voice=voice or spec.get("voice") or "narration",
         tenant=claim.tenant_id,
         job_id=claim.job_id,
+        mime=mime,
     )
     return dest
