@@ -7,6 +7,7 @@ index inserts local.
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -20,9 +21,21 @@ def _b32(value: int, length: int) -> str:
     return "".join(reversed(out))
 
 
+_last = [0, 0]  # the (millis, random part) of this process's last id
+_lock = threading.Lock()
+
+
 def new_id(prefix: str) -> str:
+    """A new id, greater than every id this process made before (ULID's monotonic rule: within one
+    millisecond the random part counts up), so rows made in one request sort in the order they were
+    made: a batch's ``job_ids`` follow its items."""
     millis = int(time.time() * 1000)
-    rand = int.from_bytes(os.urandom(10), "big")
+    with _lock:
+        if millis <= _last[0]:
+            millis, rand = _last[0], _last[1] + 1
+        else:
+            rand = int.from_bytes(os.urandom(10), "big") >> 1  # headroom for counting up
+        _last[0], _last[1] = millis, rand
     return f"{prefix}_{_b32(millis, 10)}{_b32(rand, 16)}"
 
 
