@@ -4,6 +4,9 @@ through the API with the caller's key and see what it may see."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+
 import click
 
 from cli.console import emit_json, emit_table, json_option, load_settings, post_command, with_client
@@ -14,17 +17,57 @@ def keys() -> None:
     """API keys."""
 
 
+#: ``--expires``: a lifetime (``90d``, ``12h``, ``30m``) or a moment (``2027-03-01``, ``2027-03-01T18:00:00+01:00``)
+_LIFETIME = re.compile(r"^(\d{1,5})([dhm])$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+class Expiry(click.ParamType):
+    """When a key stops working: a lifetime from now or an ISO 8601 date or time (UTC when it names no zone);
+    never in the past."""
+
+    name = "lifetime|date"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, datetime):
+            return value
+        now = datetime.now(UTC)
+        text = str(value).strip()
+        lifetime = _LIFETIME.match(text)
+        if lifetime:
+            when = now + timedelta(**{_UNITS[lifetime.group(2)]: int(lifetime.group(1))})
+        else:
+            try:
+                when = datetime.fromisoformat(text)
+            except ValueError:
+                self.fail(f"{value!r} is neither a lifetime such as 90d, 12h or 30m nor an ISO date such as 2027-03-01")
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+        if when <= now:
+            self.fail(f"{value!r} is already past")
+        return when
+
+
 @keys.command("create")
 @click.option("--tenant", required=True, help="Tenant name; created if new.")
 @click.option("--operator", is_flag=True, help="Operator scope: also pools, workers, every tenant's usage and keys.")
-def keys_create(tenant: str, operator: bool) -> None:
+@click.option(
+    "--expires",
+    type=Expiry(),
+    default=None,
+    help="When the key stops working: a lifetime (90d, 12h, 30m) or an ISO date or time (UTC unless it says). "
+    "Default: never.",
+)
+def keys_create(tenant: str, operator: bool, expires: datetime | None) -> None:
     """Print a new API key for TENANT (shown once). Works on the database directly, as the farm's admin."""
     from domain.db import session_factory
     from domain.tenants import create_key, get_or_create_tenant
 
     settings = load_settings()
     with session_factory(settings)() as session, session.begin():
-        key = create_key(session, get_or_create_tenant(session, tenant), "operator" if operator else "tenant")
+        key = create_key(
+            session, get_or_create_tenant(session, tenant), "operator" if operator else "tenant", expires_at=expires
+        )
     click.echo(key)
 
 

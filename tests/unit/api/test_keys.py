@@ -4,6 +4,8 @@ see, and a revoked key is refused on the very next request."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from click.testing import CliRunner
 
@@ -162,3 +164,30 @@ def test_a_poll_with_an_etag_checks_the_key_in_its_one_read(app, keys):
     client(app, keys["alpha2"]).post(f"/v1/keys/{key_id(app, keys['alpha'])}/revoke")
     assert_problem(alpha.get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}), 401, "invalid_api_key")
     assert client(app, keys["alpha2"]).get(f"/v1/jobs/{job_id}", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_cli_keys_create_expires_takes_a_lifetime_or_a_date_and_refuses_the_past(app, sqlite_settings, monkeypatch):
+    """`talkfarm keys create --expires`: the key works until then and is refused after; nonsense and past moments are
+    refused before any key is made."""
+    from datetime import datetime, timedelta
+
+    from cli.main import main
+    from domain.db import session_factory
+    from domain.models import ApiKey
+
+    monkeypatch.setenv("TALKFARM_DATA_DIR", str(sqlite_settings.data_dir))
+    runner = CliRunner()
+    before = datetime.now(UTC)
+    short = runner.invoke(main, ["keys", "create", "--tenant", "temp", "--expires", "12h"]).output.strip()
+    runner.invoke(main, ["keys", "create", "--tenant", "temp", "--expires", "2099-03-01"])
+    assert client(app, short).get("/v1/jobs").status_code == 200
+    with session_factory(sqlite_settings)() as session:
+        expiries = {k.expires_at.replace(tzinfo=UTC) for k in session.query(ApiKey).all() if k.expires_at}
+    assert len(expiries) == 2
+    assert any(abs(e - (before + timedelta(hours=12))) < timedelta(minutes=5) for e in expiries)
+    assert datetime(2099, 3, 1, tzinfo=UTC) in expiries
+    for bad in ("yesterday", "12x", "2001-01-01", "0m"):
+        refused = runner.invoke(main, ["keys", "create", "--tenant", "temp", "--expires", bad])
+        assert refused.exit_code == 2, (bad, refused.output)
+    with session_factory(sqlite_settings)() as session:
+        assert session.query(ApiKey).count() == 2
