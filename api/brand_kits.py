@@ -95,6 +95,11 @@ def _checked(schema: Any, description: str) -> CheckedNested:
     return field
 
 
+def _asset_id(description: str) -> Text:
+    """An optional asset id the kit names; domain/brand_kits checks its purpose."""
+    return Text(max_length=64, load_default=None, allow_none=True, metadata={"description": description})
+
+
 class BrandKitRequestSchema(StrictSchema):
     """POST and PUT /v1/brand-kits: the whole kit (PUT replaces it). Checked by domain/brand_kits: a mistake is
     a 422 ``brand_kit_invalid`` (``font_unknown`` for a font name) naming the field."""
@@ -104,29 +109,14 @@ class BrandKitRequestSchema(StrictSchema):
         load_default=False,
         metadata={"description": "Make this the tenant's default kit (the one jobs follow when they name none)."},
     )
-    logo_asset_id = Text(
-        max_length=64,
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "An asset of purpose logo (alpha kept), on every scene."},
-    )
+    logo_asset_id = _asset_id("An asset of purpose logo (alpha kept), on every scene.")
     logo = _checked(KitLogoSchema, "Where the logo goes.")
     colors = _checked(KitColorsSchema, "The house colours.")
     fonts = _checked(KitFontsSchema, "The house fonts.")
     lower_third = _checked(KitLowerThirdSchema, "Style of lower_third text overlays (above colours and fonts).")
     captions = _checked(CaptionsSchema, "Caption style; only the fields given are the kit's.")
-    intro_asset_id = Text(
-        max_length=64,
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "A video of purpose background, played before the job."},
-    )
-    outro_asset_id = Text(
-        max_length=64,
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "A video of purpose background, played after the job."},
-    )
+    intro_asset_id = _asset_id("A video of purpose background, played before the job.")
+    outro_asset_id = _asset_id("A video of purpose background, played after the job.")
     transition = _checked(TransitionSchema, "How intro and outro are joined (default a 0.5 s crossfade).")
     music = _checked(MusicSchema, "Music for jobs that give none.")
     watermark = _checked(KitWatermarkSchema, "The visible watermark every job of the tenant starts from.")
