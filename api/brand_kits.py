@@ -22,7 +22,14 @@ from marshmallow import Schema, fields, validate
 from api.api_keys import TENANT_QUERY_MAX_CHARS
 from api.auth import current_principal, require_operator
 from api.brand_kit_store import default_kit, delete_kit, kit_document, save_kit, visible_kit
-from api.composition_schemas import CaptionsSchema, CheckedNested, MusicSchema, TransitionSchema
+from api.composition_schemas import (
+    CaptionsSchema,
+    CheckedNested,
+    MusicSchema,
+    TransitionSchema,
+    image_anchor,
+    image_scale,
+)
 from api.context import ctx
 from api.schemas import StrictSchema, Text, json_problem
 from domain import composition_rules as R
@@ -52,12 +59,8 @@ def _colour(description: str) -> fields.String:
 
 
 class KitLogoSchema(Schema):
-    anchor = fields.String(load_default=R.IMAGE_ANCHOR_DEFAULT, validate=validate.OneOf(R.IMAGE_ANCHORS))
-    scale = fields.Float(
-        load_default=R.IMAGE_SCALE_DEFAULT,
-        validate=validate.Range(min=R.IMAGE_SCALE_MIN, max=R.IMAGE_SCALE_MAX),
-        metadata={"description": "Its size as a share of the canvas."},
-    )
+    anchor = image_anchor()
+    scale = image_scale("Its size as a share of the canvas.")
 
 
 class KitColorsSchema(Schema):
