@@ -177,6 +177,11 @@ def _tenant(session, name: str | None) -> Tenant:
     return tenant
 
 
+def _visible(session, kit_id: str) -> BrandKit:
+    """The kit if the caller may see it: its own tenant's, or any for an operator key; else a 404."""
+    return visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator)
+
+
 def _checked_body(body: dict[str, Any]) -> dict[str, Any]:
     return normalise_kit({key: value for key, value in body.items() if value is not None})
 
@@ -221,7 +226,7 @@ class BrandKitById(MethodView):
     def get(self, kit_id):
         """A kit; another tenant's is a 404 unless the key is an operator's."""
         with ctx().sessions() as session:
-            return kit_document(visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator))
+            return kit_document(_visible(session, kit_id))
 
     @blp.arguments(BrandKitRequestSchema)
     @blp.response(200, BrandKitSchema)
@@ -232,7 +237,7 @@ class BrandKitById(MethodView):
         """Replace a kit (a new version). Jobs already made keep what they were made with."""
         kit = _checked_body(body)
         with ctx().sessions() as session, session.begin():
-            row = visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator)
+            row = _visible(session, kit_id)
             return kit_document(save_kit(session, session.get_one(Tenant, row.tenant_id), kit, row))
 
     @blp.response(204)
@@ -242,5 +247,5 @@ class BrandKitById(MethodView):
         """Delete a named kit (the default cannot be: make another the default first). Jobs naming it are then
         refused with brand_kit_not_found; jobs already made keep its values."""
         with ctx().sessions() as session, session.begin():
-            delete_kit(session, visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator))
+            delete_kit(session, _visible(session, kit_id))
         return None
