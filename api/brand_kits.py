@@ -22,7 +22,14 @@ from marshmallow import Schema, fields, validate
 from api.api_keys import TENANT_QUERY_MAX_CHARS
 from api.auth import current_principal, require_operator
 from api.brand_kit_store import default_kit, delete_kit, kit_document, save_kit, visible_kit
-from api.composition_schemas import CaptionsSchema, CheckedNested, MusicSchema, TransitionSchema
+from api.composition_schemas import (
+    CaptionsSchema,
+    CheckedNested,
+    MusicSchema,
+    TransitionSchema,
+    image_anchor,
+    image_scale,
+)
 from api.context import ctx
 from api.schemas import StrictSchema, Text, json_problem
 from domain import composition_rules as R
@@ -52,12 +59,8 @@ def _colour(description: str) -> fields.String:
 
 
 class KitLogoSchema(Schema):
-    anchor = fields.String(load_default=R.IMAGE_ANCHOR_DEFAULT, validate=validate.OneOf(R.IMAGE_ANCHORS))
-    scale = fields.Float(
-        load_default=R.IMAGE_SCALE_DEFAULT,
-        validate=validate.Range(min=R.IMAGE_SCALE_MIN, max=R.IMAGE_SCALE_MAX),
-        metadata={"description": "Its size as a share of the canvas."},
-    )
+    anchor = image_anchor()
+    scale = image_scale("Its size as a share of the canvas.")
 
 
 class KitColorsSchema(Schema):
@@ -95,6 +98,11 @@ def _checked(schema: Any, description: str) -> CheckedNested:
     return field
 
 
+def _asset_id(description: str) -> Text:
+    """An optional asset id the kit names; domain/brand_kits checks its purpose."""
+    return Text(max_length=64, load_default=None, allow_none=True, metadata={"description": description})
+
+
 class BrandKitRequestSchema(StrictSchema):
     """POST and PUT /v1/brand-kits: the whole kit (PUT replaces it). Checked by domain/brand_kits: a mistake is
     a 422 ``brand_kit_invalid`` (``font_unknown`` for a font name) naming the field."""
@@ -104,29 +112,14 @@ class BrandKitRequestSchema(StrictSchema):
         load_default=False,
         metadata={"description": "Make this the tenant's default kit (the one jobs follow when they name none)."},
     )
-    logo_asset_id = Text(
-        max_length=64,
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "An asset of purpose logo (alpha kept), on every scene."},
-    )
+    logo_asset_id = _asset_id("An asset of purpose logo (alpha kept), on every scene.")
     logo = _checked(KitLogoSchema, "Where the logo goes.")
     colors = _checked(KitColorsSchema, "The house colours.")
     fonts = _checked(KitFontsSchema, "The house fonts.")
     lower_third = _checked(KitLowerThirdSchema, "Style of lower_third text overlays (above colours and fonts).")
     captions = _checked(CaptionsSchema, "Caption style; only the fields given are the kit's.")
-    intro_asset_id = Text(
-        max_length=64,
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "A video of purpose background, played before the job."},
-    )
-    outro_asset_id = Text(
-        max_length=64,
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "A video of purpose background, played after the job."},
-    )
+    intro_asset_id = _asset_id("A video of purpose background, played before the job.")
+    outro_asset_id = _asset_id("A video of purpose background, played after the job.")
     transition = _checked(TransitionSchema, "How intro and outro are joined (default a 0.5 s crossfade).")
     music = _checked(MusicSchema, "Music for jobs that give none.")
     watermark = _checked(KitWatermarkSchema, "The visible watermark every job of the tenant starts from.")
@@ -184,6 +177,11 @@ def _tenant(session, name: str | None) -> Tenant:
     return tenant
 
 
+def _visible(session, kit_id: str) -> BrandKit:
+    """The kit if the caller may see it: its own tenant's, or any for an operator key; else a 404."""
+    return visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator)
+
+
 def _checked_body(body: dict[str, Any]) -> dict[str, Any]:
     return normalise_kit({key: value for key, value in body.items() if value is not None})
 
@@ -228,7 +226,7 @@ class BrandKitById(MethodView):
     def get(self, kit_id):
         """A kit; another tenant's is a 404 unless the key is an operator's."""
         with ctx().sessions() as session:
-            return kit_document(visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator))
+            return kit_document(_visible(session, kit_id))
 
     @blp.arguments(BrandKitRequestSchema)
     @blp.response(200, BrandKitSchema)
@@ -239,7 +237,7 @@ class BrandKitById(MethodView):
         """Replace a kit (a new version). Jobs already made keep what they were made with."""
         kit = _checked_body(body)
         with ctx().sessions() as session, session.begin():
-            row = visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator)
+            row = _visible(session, kit_id)
             return kit_document(save_kit(session, session.get_one(Tenant, row.tenant_id), kit, row))
 
     @blp.response(204)
@@ -249,5 +247,5 @@ class BrandKitById(MethodView):
         """Delete a named kit (the default cannot be: make another the default first). Jobs naming it are then
         refused with brand_kit_not_found; jobs already made keep its values."""
         with ctx().sessions() as session, session.begin():
-            delete_kit(session, visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator))
+            delete_kit(session, _visible(session, kit_id))
         return None

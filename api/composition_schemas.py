@@ -11,7 +11,7 @@ they pass the caller's JSON through after the bounds every JSON value has
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, missing, validate
@@ -48,6 +48,34 @@ class CheckedString(DomainChecked, fields.String):
     pass
 
 
+def _described(description: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    if description is not None:
+        kwargs["metadata"] = {**kwargs.get("metadata", {}), "description": description}
+    return kwargs
+
+
+def one_of(choices: Sequence[str], description: str | None = None, **kwargs: Any) -> fields.String:
+    """A string from ``choices``: an enum in /openapi.json, with its description."""
+    return fields.String(validate=validate.OneOf(choices), **_described(description, kwargs))
+
+
+def in_range(
+    kind: type[fields.Number], low: float, high: float, description: str | None = None, **kwargs: Any
+) -> fields.Number:
+    """A number of ``kind`` (Integer, Float) from ``low`` to ``high``: its bounds in /openapi.json."""
+    return kind(validate=validate.Range(min=low, max=high), **_described(description, kwargs))
+
+
+def image_anchor(description: str | None = None) -> fields.String:
+    """Where an image (an overlay, a kit's logo) is placed."""
+    return one_of(R.IMAGE_ANCHORS, description, load_default=R.IMAGE_ANCHOR_DEFAULT)
+
+
+def image_scale(description: str) -> fields.Number:
+    """An image's size as a share of the canvas."""
+    return in_range(fields.Float, R.IMAGE_SCALE_MIN, R.IMAGE_SCALE_MAX, description, load_default=R.IMAGE_SCALE_DEFAULT)
+
+
 def _colour(description: str, **kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Regexp(COLOUR_PATTERN), metadata={"description": description}, **kwargs)
 
@@ -64,17 +92,20 @@ def _font(description: str) -> fields.String:
     )
 
 
+def _side() -> fields.Number:
+    return in_range(
+        fields.Integer,
+        R.CANVAS_MIN_SIDE,
+        R.CANVAS_MAX_SIDE,
+        "Even, in pixels.",
+        required=True,
+        metadata={"multipleOf": 2},
+    )
+
+
 class CanvasSchema(Schema):
-    width = fields.Integer(
-        required=True,
-        validate=validate.Range(min=R.CANVAS_MIN_SIDE, max=R.CANVAS_MAX_SIDE),
-        metadata={"multipleOf": 2, "description": "Even, in pixels."},
-    )
-    height = fields.Integer(
-        required=True,
-        validate=validate.Range(min=R.CANVAS_MIN_SIDE, max=R.CANVAS_MAX_SIDE),
-        metadata={"multipleOf": 2, "description": "Even, in pixels."},
-    )
+    width = _side()
+    height = _side()
 
     class Meta:
         description = (
@@ -85,31 +116,25 @@ class CanvasSchema(Schema):
 
 
 class OffsetSchema(Schema):
-    x = fields.Float(
-        load_default=0.0,
-        validate=validate.Range(min=R.OFFSET_MIN, max=R.OFFSET_MAX),
-        metadata={"description": "-1 the left edge, 0 the centre, 1 the right edge."},
+    x = in_range(
+        fields.Float, R.OFFSET_MIN, R.OFFSET_MAX, "-1 the left edge, 0 the centre, 1 the right edge.", load_default=0.0
     )
-    y = fields.Float(
-        load_default=0.0,
-        validate=validate.Range(min=R.OFFSET_MIN, max=R.OFFSET_MAX),
-        metadata={"description": "-1 the top edge, 0 the centre, 1 the bottom edge."},
+    y = in_range(
+        fields.Float, R.OFFSET_MIN, R.OFFSET_MAX, "-1 the top edge, 0 the centre, 1 the bottom edge.", load_default=0.0
     )
 
 
 class CharacterSchema(Schema):
-    style = fields.String(
+    style = one_of(
+        R.CHARACTER_STYLES,
+        "normal: the presenter to the waist; close_up: head and shoulders; circle: the face in a disc.",
         load_default="normal",
-        validate=validate.OneOf(R.CHARACTER_STYLES),
-        metadata={
-            "description": "normal: the presenter to the waist; close_up: head and shoulders; circle: the face in a disc."
-        },
     )
-    scale = fields.Float(
-        validate=validate.Range(min=R.CHARACTER_SCALE_MIN, max=R.CHARACTER_SCALE_MAX),
-        metadata={
-            "description": "The presenter's height as a share of the canvas height. Default 0.8; 1.2 for close_up."
-        },
+    scale = in_range(
+        fields.Float,
+        R.CHARACTER_SCALE_MIN,
+        R.CHARACTER_SCALE_MAX,
+        "The presenter's height as a share of the canvas height. Default 0.8; 1.2 for close_up.",
     )
     offset = fields.Nested(OffsetSchema, metadata={"description": "The presenter's centre, -1..1 of the half-canvas."})
     matting = fields.Boolean(
@@ -126,25 +151,19 @@ class CharacterSchema(Schema):
 
 
 class BackgroundSchema(Schema):
-    type = fields.String(
+    type = one_of(
+        R.BACKGROUND_TYPES,
+        "portrait: the photo's own; color; image or video: an asset of purpose background; "
+        "transparent: an alpha channel (output_format webm or mov, else transparent_needs_webm).",
         load_default=R.BACKGROUND_DEFAULT_TYPE,
-        validate=validate.OneOf(R.BACKGROUND_TYPES),
-        metadata={
-            "description": "portrait: the photo's own; color; image or video: an asset of purpose background; "
-            "transparent: an alpha channel (output_format webm or mov, else transparent_needs_webm)."
-        },
     )
     color = _colour("For type color (required there).")
     asset_id = fields.String(metadata={"description": "For type image or video: an asset of purpose background."})
-    fit = fields.String(
-        load_default="cover",
-        validate=validate.OneOf(R.BACKGROUND_FITS),
-        metadata={"description": "cover fills the canvas, cropping; contain shows it whole."},
-    )
-    play = fields.String(
+    fit = one_of(R.BACKGROUND_FITS, "cover fills the canvas, cropping; contain shows it whole.", load_default="cover")
+    play = one_of(
+        R.BACKGROUND_PLAYS,
+        "A video background shorter than its scene loops or holds its last frame.",
         load_default="loop",
-        validate=validate.OneOf(R.BACKGROUND_PLAYS),
-        metadata={"description": "A video background shorter than its scene loops or holds its last frame."},
     )
 
     class Meta:
@@ -152,55 +171,39 @@ class BackgroundSchema(Schema):
 
 
 class OverlaySchema(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(R.OVERLAY_TYPES))
+    type = one_of(R.OVERLAY_TYPES, required=True)
     text = fields.String(
         validate=validate.Length(min=1, max=R.OVERLAY_TEXT_MAX_CHARS),
         metadata={"description": "type text: the words; long titles wrap or shrink, never cut."},
     )
-    role = fields.String(
+    role = one_of(
+        R.TEXT_ROLES,
+        "type text: title (large, top), lower_third (a name bar, bottom left), label (small); "
+        "each has readable defaults for the style fields.",
         load_default=R.TEXT_ROLE_DEFAULT,
-        validate=validate.OneOf(R.TEXT_ROLES),
-        metadata={
-            "description": "type text: title (large, top), lower_third (a name bar, bottom left), label (small); "
-            "each has readable defaults for the style fields."
-        },
     )
-    start = fields.Float(
-        load_default=0.0,
-        validate=validate.Range(min=0, max=R.MAX_OVERLAY_TIME_S),
-        metadata={"description": "Seconds from the scene's start."},
-    )
-    end = fields.Float(
+    start = in_range(fields.Float, 0, R.MAX_OVERLAY_TIME_S, "Seconds from the scene's start.", load_default=0.0)
+    end = in_range(
+        fields.Float,
+        0,
+        R.MAX_OVERLAY_TIME_S,
+        "Seconds from the scene's start, after start (overlay_timing); null: to the scene's end.",
         allow_none=True,
-        validate=validate.Range(min=0, max=R.MAX_OVERLAY_TIME_S),
-        metadata={
-            "description": "Seconds from the scene's start, after start (overlay_timing); null: to the scene's end."
-        },
     )
     font = _font("type text.")
-    size = fields.Integer(
+    size = in_range(
+        fields.Integer,
+        R.TEXT_SIZE_MIN,
+        R.TEXT_SIZE_MAX,
+        "type text: letter height in canvas pixels; null: the role's.",
         allow_none=True,
-        validate=validate.Range(min=R.TEXT_SIZE_MIN, max=R.TEXT_SIZE_MAX),
-        metadata={"description": "type text: letter height in canvas pixels; null: the role's."},
     )
     color = _colour("type text: the letters; null: the role's.", allow_none=True)
     background_color = _colour("type text: a bar behind the letters; null: the role's.", allow_none=True)
-    position = fields.String(
-        allow_none=True,
-        validate=validate.OneOf(R.TEXT_POSITIONS),
-        metadata={"description": "type text: where it sits; null: the role's place."},
-    )
+    position = one_of(R.TEXT_POSITIONS, "type text: where it sits; null: the role's place.", allow_none=True)
     asset_id = fields.String(metadata={"description": "type image: an asset of purpose logo (alpha kept)."})
-    anchor = fields.String(
-        load_default=R.IMAGE_ANCHOR_DEFAULT,
-        validate=validate.OneOf(R.IMAGE_ANCHORS),
-        metadata={"description": "type image: the corner or centre it is placed at."},
-    )
-    scale = fields.Float(
-        load_default=R.IMAGE_SCALE_DEFAULT,
-        validate=validate.Range(min=R.IMAGE_SCALE_MIN, max=R.IMAGE_SCALE_MAX),
-        metadata={"description": "type image: its height as a share of the canvas height."},
-    )
+    anchor = image_anchor("type image: the corner or centre it is placed at.")
+    scale = image_scale("type image: its height as a share of the canvas height.")
 
     class Meta:
         description = (
@@ -210,13 +213,13 @@ class OverlaySchema(Schema):
 
 
 class TransitionSchema(Schema):
-    type = fields.String(load_default="cut", validate=validate.OneOf(R.TRANSITION_TYPES))
-    duration = fields.Float(
-        validate=validate.Range(min=0, max=R.CROSSFADE_MAX_S),
-        metadata={
-            "description": f"Seconds; 0 for a cut, {R.CROSSFADE_MIN_S:g} to {R.CROSSFADE_MAX_S:g} for a crossfade "
-            f"(default {R.CROSSFADE_DEFAULT_S:g})."
-        },
+    type = one_of(R.TRANSITION_TYPES, load_default="cut")
+    duration = in_range(
+        fields.Float,
+        0,
+        R.CROSSFADE_MAX_S,
+        f"Seconds; 0 for a cut, {R.CROSSFADE_MIN_S:g} to {R.CROSSFADE_MAX_S:g} for a crossfade "
+        f"(default {R.CROSSFADE_DEFAULT_S:g}).",
     )
 
     class Meta:
@@ -244,21 +247,19 @@ class CaptionsSchema(Schema):
         load_default=False,
         metadata={"description": "Draw the captions into the video. VTT and SRT files are made either way."},
     )
-    style = fields.String(
+    style = one_of(
+        R.CAPTION_STYLES,
+        "subtitle: a line or two at a time; word: a few words, the spoken one highlighted.",
         load_default="subtitle",
-        validate=validate.OneOf(R.CAPTION_STYLES),
-        metadata={"description": "subtitle: a line or two at a time; word: a few words, the spoken one highlighted."},
     )
-    position = fields.String(
-        load_default="bottom",
-        validate=validate.OneOf(R.CAPTION_POSITIONS),
-        metadata={"description": "Inside the canvas's safe area (9:16 too)."},
-    )
+    position = one_of(R.CAPTION_POSITIONS, "Inside the canvas's safe area (9:16 too).", load_default="bottom")
     font = _font("")
-    size = fields.Integer(
+    size = in_range(
+        fields.Integer,
+        R.CAPTION_SIZE_MIN,
+        R.CAPTION_SIZE_MAX,
+        "Letter height in canvas pixels; null: scaled to the canvas.",
         allow_none=True,
-        validate=validate.Range(min=R.CAPTION_SIZE_MIN, max=R.CAPTION_SIZE_MAX),
-        metadata={"description": "Letter height in canvas pixels; null: scaled to the canvas."},
     )
     color = _colour("The letters; null: white.", allow_none=True)
     highlight_color = _colour("style word: the spoken word; null: yellow.", allow_none=True)
@@ -270,16 +271,20 @@ class CaptionsSchema(Schema):
 
 class MusicSchema(Schema):
     asset_id = fields.String(required=True, metadata={"description": "An asset of purpose music."})
-    volume = fields.Float(
+    volume = in_range(
+        fields.Float,
+        R.MUSIC_VOLUME_MIN,
+        R.MUSIC_VOLUME_MAX,
+        "Gain of the music, 0..1.",
         load_default=R.MUSIC_VOLUME_DEFAULT,
-        validate=validate.Range(min=R.MUSIC_VOLUME_MIN, max=R.MUSIC_VOLUME_MAX),
-        metadata={"description": "Gain of the music, 0..1."},
     )
     ducking = fields.Boolean(load_default=True, metadata={"description": "Lower the music under speech."})
-    fade = fields.Float(
+    fade = in_range(
+        fields.Float,
+        R.MUSIC_FADE_MIN_S,
+        R.MUSIC_FADE_MAX_S,
+        "Seconds of fade in and out.",
         load_default=R.MUSIC_FADE_DEFAULT_S,
-        validate=validate.Range(min=R.MUSIC_FADE_MIN_S, max=R.MUSIC_FADE_MAX_S),
-        metadata={"description": "Seconds of fade in and out."},
     )
 
     class Meta:

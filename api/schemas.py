@@ -373,6 +373,11 @@ class RenditionOutputSchema(Schema):
     url = fields.String(metadata={"description": "A freshly signed link to this cut, expiring with the main one."})
     bytes = fields.Integer()
     sha256 = fields.String()
+    files = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(OutputFileSchema),
+        metadata={"description": "A WebM cut's C2PA manifest store (`content_credentials`); empty otherwise."},
+    )
 
 
 class OutputSchema(Schema):
@@ -389,7 +394,11 @@ class OutputSchema(Schema):
     files = fields.Dict(
         keys=fields.String(),
         values=fields.Nested(OutputFileSchema),
-        metadata={"description": "Poster and captions stored beside the video."},
+        metadata={
+            "description": "Files stored beside the video: `poster` (JPEG), `captions_vtt` and `captions_srt` "
+            "when it speaks words, and for a WebM `content_credentials`, its C2PA manifest store "
+            "(`application/c2pa`, bound to the video's bytes; MP4 and MOV embed theirs)."
+        },
     )
     timing = fields.Nested(TimingSchema)
     renditions = fields.List(

@@ -37,26 +37,34 @@ def output_document(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: 
         extension = output_extension(job)
         out["url"] = _absolute(sign(job.output["key"], expiry_s, filename=f"{job.id}.{extension}"), base_url)
         out["expires_at"] = iso(utcnow() + timedelta(seconds=expiry_s))
-        files = {}
-        for name, meta in (job.output.get("files") or {}).items():
-            files[name] = {
-                "url": _absolute(sign(meta["key"], expiry_s), base_url),
-                "content_type": meta.get("content_type"),
-                "bytes": meta.get("bytes"),
-            }
-        out["files"] = files
+        out["files"] = _signed_files(job.output.get("files"), sign, expiry_s, base_url)
         # a composed job's extra cuts, signed like the main video; the worker stores them with their keys
         out["renditions"] = [
             {
-                **{k: v for k, v in cut.items() if k != "key"},
+                **{k: v for k, v in cut.items() if k not in {"key", "files"}},
                 "url": _absolute(
                     sign(cut["key"], expiry_s, filename=f"{job.id}-{cut.get('width')}x{cut.get('height')}.{extension}"),
                     base_url,
                 ),
+                "files": _signed_files(cut.get("files"), sign, expiry_s, base_url),
             }
             for cut in job.output.get("renditions") or []
         ]
     return out
+
+
+def _signed_files(
+    files: dict[str, Any] | None, sign: LinkSigner, expiry_s: int, base_url: str
+) -> dict[str, dict[str, Any]]:
+    """The files stored beside a video (poster, captions, a WebM's C2PA manifest store) with signed links."""
+    return {
+        name: {
+            "url": _absolute(sign(meta["key"], expiry_s), base_url),
+            "content_type": meta.get("content_type"),
+            "bytes": meta.get("bytes"),
+        }
+        for name, meta in (files or {}).items()
+    }
 
 
 def _absolute(url: str, base_url: str) -> str:

@@ -309,6 +309,49 @@ def hand_back(session: Session, claim: Claim, reason: str) -> None:
     )
 
 
+def _finish_as_read(
+    session: Session, job_id: str, status: str, attempt: int, to: JobState, now: datetime, **values: Any
+) -> bool:
+    """Finish a job (``to``: failed, canceled) only if it is still as it was read, ``status`` at ``attempt``:
+    whatever moved it in between (a worker's claim, a hand-back, another finish) wins, and this changes no row.
+    Returns whether it did."""
+    result = session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.status == status, Job.attempt == attempt)
+        .values(status=to, finished_at=now, updated_at=now, stage=None, version=Job.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return rows_changed(result) == 1
+
+
+def fail_queued(session: Session, job: Job, code: str, message: str, **detail: Any) -> bool:
+    """Fail a job still queued as read (no worker holds it), with its event; False if a worker claimed it or
+    something else moved it meanwhile. ``detail`` goes into the event beside the code."""
+    if not _finish_as_read(
+        session,
+        job.id,
+        JobState.QUEUED.value,
+        job.attempt,
+        JobState.FAILED,
+        utcnow(),
+        enqueued_at=None,
+        error_code=code,
+        error_message=message,
+    ):
+        return False
+    add_event(
+        session,
+        job.id,
+        EventType.FAILED,
+        from_status=JobState.QUEUED,
+        to_status=JobState.FAILED,
+        attempt=job.attempt,
+        code=code,
+        **detail,
+    )
+    return True
+
+
 #: a cancel re-reads and tries again this often when the job moved under it (claimed, handed back)
 CANCEL_TRIES = 20
 
@@ -325,20 +368,7 @@ def cancel(session: Session, job: Job) -> bool:
         if JobState(job.status).finished:
             return False
         src, attempt, now = job.status, job.attempt, utcnow()
-        result = session.execute(
-            sa.update(Job)
-            .where(Job.id == job.id, Job.status == src, Job.attempt == attempt)
-            .values(
-                status=JobState.CANCELED,
-                finished_at=now,
-                updated_at=now,
-                stage=None,
-                lease_expires_at=None,
-                version=Job.version + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if rows_changed(result) == 1:
+        if _finish_as_read(session, job.id, src, attempt, JobState.CANCELED, now, lease_expires_at=None):
             if src == JobState.RUNNING:
                 session.execute(
                     sa.update(JobAttempt)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from domain.db import rows_changed
 from domain.models import ApiKey, PageSession, Tenant, UTCDateTime
 from domain.timeutil import utcnow
 
@@ -153,3 +154,19 @@ def end_page_session(session: Session, sid: str) -> None:
         .where(PageSession.id == hash_key(sid), PageSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )
+
+
+def prune_page_sessions(session: Session, now: datetime, limit: int) -> int:
+    """Delete at most ``limit`` page sessions that can never sign anyone in again (expired, or ended by
+    signing out); returns how many. Bounded so that a backlog drains over several short transactions
+    instead of one long DELETE; on PostgreSQL rows another pruner holds are skipped, not waited for."""
+    dead = (
+        sa.select(PageSession.id)
+        .where(sa.or_(PageSession.expires_at <= now, PageSession.ended_at.is_not(None)))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    deleted = session.execute(
+        sa.delete(PageSession).where(PageSession.id.in_(dead)).execution_options(synchronize_session=False)
+    )
+    return rows_changed(deleted)

@@ -8,6 +8,8 @@ the database, every few seconds.
   their message lost (a Redis restart): they are sent again;
 - waiting jobs are sent as pools gain room (tasks/dispatch.py);
 - idempotency keys past their lifetime are forgotten;
+- the web page's sessions that expired or were signed out are deleted, a
+  bounded batch at a time;
 - webhook deliveries that are due are handed to the webhook queue.
 
 Every step is idempotent, so two schedulers running at once are safe.
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from domain import lifecycle
+from domain import lifecycle, tenants
 from domain.config import Settings
 from domain.db import rows_changed, session_factory
 from domain.models import Job
@@ -44,6 +46,7 @@ class Pass:
     keys_expired: int = 0
     webhooks_sent: int = 0
     stranded_failed: list[str] = field(default_factory=list)
+    page_sessions_pruned: int = 0
 
 
 def reconcile_once(sessions, settings: Settings, sender: TaskSender) -> Pass:
@@ -62,6 +65,7 @@ def reconcile_once(sessions, settings: Settings, sender: TaskSender) -> Pass:
     result.resent = dispatch.release_unclaimed(sessions, settings)
     result.sent = dispatch.fill(sessions, settings, sender)
     result.keys_expired = expire_idempotency_keys(sessions)
+    result.page_sessions_pruned = prune_page_sessions(sessions)
     result.webhooks_sent = send_due_deliveries(sessions, settings, sender)
     result.stranded_failed = fail_stranded(sessions, settings, sender)  # no job waits forever
     return result
@@ -77,6 +81,24 @@ def expire_idempotency_keys(sessions) -> int:
                 .values(idempotency_key=None, idempotency_expires_at=None)
             )
         )
+
+
+#: dead page sessions deleted per transaction, and transactions per pass: a backlog drains over
+#: passes (2,000 rows every few seconds), never in one DELETE that holds the table
+PAGE_SESSION_BATCH = 500
+PAGE_SESSION_BATCHES_PER_PASS = 4
+
+
+def prune_page_sessions(sessions, batch: int = PAGE_SESSION_BATCH, batches: int = PAGE_SESSION_BATCHES_PER_PASS) -> int:
+    """Delete the web page's dead sessions (expired or signed out), at most ``batch * batches`` a pass."""
+    pruned = 0
+    for _ in range(batches):
+        with sessions() as session, session.begin():
+            deleted = tenants.prune_page_sessions(session, utcnow(), batch)
+        pruned += deleted
+        if deleted < batch:
+            break
+    return pruned
 
 
 def run_forever(settings: Settings, interval_s: float = 2.0, stop=None, sender: TaskSender | None = None) -> None:

@@ -7,15 +7,10 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
-
 from domain.config import Settings
-from domain.db import rows_changed
-from domain.lifecycle import add_event
+from domain.lifecycle import fail_queued
 from domain.models import Job
-from domain.states import EventType, JobState
 from domain.stranded import StrandedJob, overdue, stranded_jobs
-from domain.timeutil import utcnow
 from tasks.sending import TaskSender
 from tasks.webhooks import queue_job_events, send_deliveries
 
@@ -44,36 +39,11 @@ def fail_stranded(sessions, settings: Settings, sender: TaskSender) -> list[str]
         with sessions() as session, session.begin():
             for stranded in overdue(stranded_jobs(session, settings, pool), settings):
                 job = session.get(Job, stranded.id)
-                now = utcnow()
                 # fenced on status and attempt: a worker that claimed it meanwhile wins
-                changed = rows_changed(
-                    session.execute(
-                        sa.update(Job)
-                        .where(Job.id == job.id, Job.status == JobState.QUEUED.value, Job.attempt == job.attempt)
-                        .values(
-                            status=JobState.FAILED.value,
-                            finished_at=now,
-                            updated_at=now,
-                            stage=None,
-                            enqueued_at=None,
-                            error_code=NO_WORKER,
-                            error_message=_message(stranded, settings),
-                            version=Job.version + 1,
-                        )
-                    )
-                )
-                if not changed:
+                if job is None or not fail_queued(
+                    session, job, NO_WORKER, _message(stranded, settings), reason=stranded.reason
+                ):
                     continue
-                add_event(
-                    session,
-                    job.id,
-                    EventType.FAILED,
-                    from_status=JobState.QUEUED,
-                    to_status=JobState.FAILED,
-                    attempt=job.attempt,
-                    code=NO_WORKER,
-                    reason=stranded.reason,
-                )
                 session.refresh(job)
                 deliveries += queue_job_events(session, settings, job)
                 failed.append(job.id)

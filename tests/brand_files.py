@@ -11,6 +11,8 @@ import string
 from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 
+from tests.composition_files import video
+
 UNITS = 1000
 #: the block letters' advance and the block inside it, in font units
 ADVANCE, BLOCK_LEFT, BLOCK_RIGHT, BLOCK_TOP = 700, 50, 650, 700
@@ -64,21 +66,6 @@ def forged_font() -> bytes:
     return b"\x00\x01\x00\x00\x00\x08" + bytes(range(256)) * 8
 
 
-@functools.cache
 def sting(colour: str, seconds: float = 1.0) -> bytes:
     """A 4:3 clip of one colour (``0xrrggbb``), as an intro or outro: the canvas it is scaled to is 16:9."""
-    from tests.composition_files import _ffmpeg
-
-    return _ffmpeg(
-        "-f",
-        "lavfi",
-        "-i",
-        f"color=c={colour}:s=320x240:r=25:d={seconds}",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        suffix=".mp4",
-    )
+    return video(320, 240, "25", seconds, "mp4", colour)

@@ -28,38 +28,43 @@ def _ffmpeg(*args: str, suffix: str) -> bytes:
         return out.read_bytes()
 
 
+#: ffmpeg's fastest video encoder settings for each container a test clip comes in
+VIDEO_CODECS = {
+    "mp4": ("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
+    "webm": ("-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"),
+    "mov": ("-c:v", "prores_ks", "-profile:v", "4444"),
+    "avi": ("-c:v", "mjpeg"),
+}
+
+
+def _plain(colour: str, width: int, height: int, fps: str, seconds: float) -> tuple[str, ...]:
+    """ffmpeg's input arguments for a plain ``colour`` picture (a name or ``0xrrggbb``)."""
+    return ("-f", "lavfi", "-i", f"color=c={colour}:s={width}x{height}:r={fps}:d={seconds}")
+
+
 @functools.cache
-def video(width: int = 320, height: int = 240, fps: str = "25", seconds: float = 1.0, fmt: str = "mp4") -> bytes:
+def video(
+    width: int = 320,
+    height: int = 240,
+    fps: str = "25",
+    seconds: float = 1.0,
+    fmt: str = "mp4",
+    colour: str = "0x2040a0",
+) -> bytes:
     """A real clip of a plain colour: cheap to encode at any size or length, so the header says what we want."""
-    codec = {
-        "mp4": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
-        "webm": ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"],
-        "mov": ["-c:v", "prores_ks", "-profile:v", "4444"],
-        "avi": ["-c:v", "mjpeg"],
-    }[fmt]
-    return _ffmpeg(
-        "-f", "lavfi", "-i", f"color=c=0x2040a0:s={width}x{height}:r={fps}:d={seconds}", *codec, suffix=f".{fmt}"
-    )
+    return _ffmpeg(*_plain(colour, width, height, fps, seconds), *VIDEO_CODECS[fmt], suffix=f".{fmt}")
 
 
 @functools.cache
 def film_with_sound() -> bytes:
     """An MP4 of picture and speech-rate sound: a newsroom's clip."""
     return _ffmpeg(
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=0x2040a0:s=320x240:r=25:d=1.5",
+        *_plain("0x2040a0", 320, 240, "25", 1.5),
         "-f",
         "lavfi",
         "-i",
         "sine=f=200:d=1.5",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
+        *VIDEO_CODECS["mp4"],
         "-c:a",
         "aac",
         "-ar",
@@ -73,16 +78,8 @@ def film_with_sound() -> bytes:
 def streamed_webm() -> bytes:
     """A WebM written as a stream (as browsers record): its header states no length."""
     return _ffmpeg(
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=red:s=320x240:r=25:d=1",
-        "-c:v",
-        "libvpx-vp9",
-        "-deadline",
-        "realtime",
-        "-cpu-used",
-        "8",
+        *_plain("red", 320, 240, "25", 1),
+        *VIDEO_CODECS["webm"],
         "-f",
         "webm",
         "-live",

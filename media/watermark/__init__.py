@@ -5,21 +5,24 @@
   ``tenant_code`` make its key and the tenant's part of the payload.
 - ``VisibleWatermark``: a text or logo overlay in a corner.
 - ``sign_mp4``: signed C2PA content credentials saying the video was made by a
-  trained algorithm.
+  trained algorithm; ``sign_sidecar`` the same beside a WebM, as a ``.c2pa``
+  manifest store bound to the video's bytes (``MANIFEST_STORE`` its type).
 """
 
 from __future__ import annotations
 
-from media.watermark.c2pa_manifest import sign_mp4
+from media.watermark.c2pa_manifest import MANIFEST_STORE, sign_mp4, sign_sidecar
 from media.watermark.invisible import InvisibleWatermark, Payload
 from media.watermark.payload_keys import tenant_code, watermark_key
 from media.watermark.visible import VisibleWatermark
 
 __all__ = [
+    "MANIFEST_STORE",
     "InvisibleWatermark",
     "Payload",
     "VisibleWatermark",
     "sign_mp4",
+    "sign_sidecar",
     "tenant_code",
     "watermark_key",
 ]

@@ -6,6 +6,11 @@ trained algorithm (IPTC digital source type ``trainedAlgorithmicMedia`` on a
 ``dev.talkfarm.generation`` assertion). ``read_manifest`` reads it back and says
 whether the signature and the hashes of the video still validate.
 
+The library cannot embed a manifest in WebM. ``sign_sidecar`` writes the same
+manifest as an external manifest store (C2PA's "sidecar", ``<name>.c2pa``)
+that binds to the video by a hash of its every byte (``c2pa.hash.data``), the
+video itself untouched; ``read_manifest(video, sidecar=...)`` checks the pair.
+
 Signing uses c2pa-python's ``Signer.from_info`` with an ES256 certificate
 chain (end-entity first, then intermediates) and its PEM private key; no
 timestamp authority is contacted, so nothing here needs the network.
@@ -26,6 +31,9 @@ from domain.errors import JobFailure
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 GENERATION_ASSERTION = "dev.talkfarm.generation"
 MP4 = "video/mp4"
+WEBM = "video/webm"
+#: the media type of a C2PA manifest store on its own (a sidecar)
+MANIFEST_STORE = "application/c2pa"
 
 
 def _talkfarm_version() -> str:
@@ -35,11 +43,13 @@ def _talkfarm_version() -> str:
         return "unknown"
 
 
-def manifest_definition(*, title: str, model: str, voice: str, tenant: str, job_id: str) -> dict[str, Any]:
+def manifest_definition(
+    *, title: str, model: str, voice: str, tenant: str, job_id: str, mime: str = MP4
+) -> dict[str, Any]:
     return {
         "claim_generator_info": [{"name": "talkfarm", "version": _talkfarm_version()}],
         "title": title,
-        "format": MP4,
+        "format": mime,
         "assertions": [
             {
                 "label": "c2pa.actions",
@@ -82,22 +92,66 @@ def sign_mp4(
     ``mime``: ``video/quicktime`` signs a MOV the same way (both are ISO BMFF).
     """
     src, dest = Path(src), Path(dest)
-    definition = manifest_definition(title=dest.name, model=model, voice=voice, tenant=tenant, job_id=job_id)
+    definition = manifest_definition(title=dest.name, model=model, voice=voice, tenant=tenant, job_id=job_id, mime=mime)
     partial = dest.with_name(f".{dest.name}.c2pa-partial")
     try:
-        signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, cert_pem, key_pem, None))
-        with signer, c2pa.Builder(definition) as builder:
-            with open(src, "rb") as source, open(partial, "w+b") as target:
-                builder.sign(signer, mime, source, target)
+        _sign(src, partial, definition, cert_pem, key_pem, mime, embed=True)
         os.replace(partial, dest)
-    except (c2pa.C2paError, ValueError) as exc:
-        raise JobFailure("c2pa_sign_failed", f"could not sign content credentials: {exc}") from exc
     finally:
         partial.unlink(missing_ok=True)
 
 
-def read_manifest(path: Path, *, trust_anchors_pem: bytes | None = None) -> dict[str, Any]:
+def sign_sidecar(
+    video: Path,
+    sidecar: Path,
+    *,
+    cert_pem: bytes,
+    key_pem: bytes,
+    model: str,
+    voice: str,
+    tenant: str,
+    job_id: str,
+    mime: str = WEBM,
+) -> None:
+    """Write the signed manifest of ``video`` to ``sidecar`` (a ``.c2pa`` manifest store), leaving the video as
+    it is: for containers the library cannot embed into (WebM). The manifest's hard binding is a hash of the
+    whole file, so the sidecar holds for these bytes only. Atomic and failing as ``sign_mp4``."""
+    video, sidecar = Path(video), Path(sidecar)
+    definition = manifest_definition(
+        title=video.name, model=model, voice=voice, tenant=tenant, job_id=job_id, mime=mime
+    )
+    copy = sidecar.with_name(f".{sidecar.name}.asset-partial")  # the library writes the asset out again; unused
+    partial = sidecar.with_name(f".{sidecar.name}.partial")
+    try:
+        partial.write_bytes(_sign(video, copy, definition, cert_pem, key_pem, mime, embed=False))
+        os.replace(partial, sidecar)
+    finally:
+        copy.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
+
+
+def _sign(
+    src: Path, dest: Path, definition: dict[str, Any], cert_pem: bytes, key_pem: bytes, mime: str, *, embed: bool
+) -> bytes:
+    """Sign ``src`` into ``dest``; returns the manifest store's bytes. ``embed=False``: ``dest`` is a plain copy."""
+    try:
+        signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, cert_pem, key_pem, None))
+        with signer, c2pa.Builder(definition) as builder:
+            if not embed:
+                builder.set_no_embed()
+            with open(src, "rb") as source, open(dest, "w+b") as target:
+                return bytes(builder.sign(signer, mime, source, target))
+    except (c2pa.C2paError, ValueError) as exc:
+        raise JobFailure("c2pa_sign_failed", f"could not sign content credentials: {exc}") from exc
+
+
+def read_manifest(
+    path: Path, *, trust_anchors_pem: bytes | None = None, sidecar: Path | None = None, mime: str = MP4
+) -> dict[str, Any]:
     """What the video's content credentials say, and whether they hold.
+
+    ``sidecar``: read the manifest from this ``.c2pa`` file instead of the video, and check that it binds to
+    the video's bytes (``mime``: the video's type, e.g. ``video/webm``).
 
     Returns ``{"present": False}`` for a video without credentials; otherwise
     ``present``, ``signature_valid`` (signature and every hash check out:
@@ -112,7 +166,8 @@ def read_manifest(path: Path, *, trust_anchors_pem: bytes | None = None) -> dict
         context = c2pa.Context(settings=settings)
     try:
         with open(path, "rb") as stream:
-            reader = c2pa.Reader.try_create(MP4, stream, context=context)
+            manifest_data = Path(sidecar).read_bytes() if sidecar is not None else None
+            reader = c2pa.Reader.try_create(mime, stream, manifest_data, context=context)
             if reader is None:
                 return {"present": False}
             with reader:

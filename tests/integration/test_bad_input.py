@@ -22,6 +22,7 @@ from hypothesis import given
 from PIL import Image
 
 from domain.models import Asset, Batch, Job, WebhookEndpoint
+from tests.composition_files import video
 from tests.fuzz_budget import fuzz_settings
 from tests.hostile_strategies import encode, job_bodies
 from tests.stubs import RecordingSender
@@ -106,34 +107,7 @@ def wav(rate: int, seconds: float, freq: float = 220.0) -> bytes:
 
 def clip(width: int, height: int, frames: int = 1) -> bytes:
     """A flat grey H.264 clip of this size (cheap to encode at any size)."""
-    import subprocess
-    import tempfile
-
-    import imageio_ffmpeg
-
-    with tempfile.TemporaryDirectory() as tmp:
-        out = f"{tmp}/clip.mp4"
-        subprocess.run(
-            [
-                imageio_ffmpeg.get_ffmpeg_exe(),
-                "-y",
-                "-loglevel",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                f"color=c=gray:s={width}x{height}:r=25:d={frames / 25}",
-                "-c:v",
-                "libx264",
-                "-preset",
-                "ultrafast",
-                "-pix_fmt",
-                "yuv420p",
-                out,
-            ],
-            check=True,
-        )
-        return open(out, "rb").read()
+    return video(width, height, "25", frames / 25, "mp4", "gray")
 
 
 def verify(data: bytes):

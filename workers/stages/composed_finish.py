@@ -4,8 +4,10 @@ content credentials, upload; the main cut is the job's output and the others
 are ``output["renditions"]``.
 
 Content credentials: MP4 and MOV carry an embedded C2PA manifest. The C2PA
-library cannot embed one in WebM, so a WebM's credentials go beside it as a
-sidecar (``video.c2pa``) when it can make one; the visible mark and the
+library cannot embed one in WebM, so each WebM cut's manifest goes beside it
+as a sidecar (``video.c2pa``, ``video-WxH-NAME.c2pa``), bound to the cut's
+bytes by a hash of the whole file, and listed in the output's ``files`` (a
+rendition's in its own) as ``content_credentials``; the visible mark and the
 invisible payload are in the frames whatever the container.
 """
 
@@ -28,6 +30,7 @@ from workers.stages.finish import (
     output_prefix,
     put_output,
     sign_credentials,
+    sign_sidecar_credentials,
     stage_timings,
     upload_files,
     write_extras,
@@ -80,15 +83,17 @@ def publish_composed(
 
     attempt.report(Stage.WATERMARK, 0.0, force=True)
     finals: dict[str, Path] = {}
+    sidecars: dict[str, dict[str, dict[str, Any]]] = {}  # per cut, the files its credentials add
     with clock.timed("credentials"):
         for cut in cuts:
             name = "video" if cut.name == "main" else f"video-{cut.width}x{cut.height}-{cut.name}"
-            finals[cut.name] = _sign(attempt, joined[cut.name], attempt.tmp / f"{name}.{output_format}", output_format)
+            dest = attempt.tmp / f"{name}.{output_format}"
+            finals[cut.name], sidecars[cut.name] = _sign(attempt, joined[cut.name], dest, output_format)
 
     prefix = output_prefix(claim.tenant_id, claim.job_id)
     main = finals["main"]
     with clock.timed("extras"):
-        files = write_extras(attempt, main, cues)
+        files = {**write_extras(attempt, main, cues), **sidecars["main"]}
 
     attempt.check()
     attempt.report(Stage.UPLOAD, 0.0, force=True)
@@ -109,6 +114,7 @@ def publish_composed(
                         "bytes": info.bytes,
                         "sha256": info.sha256,
                         "format": output_format,
+                        "files": upload_files(attempt, prefix, sidecars[cut.name]),
                     }
                 )
         stored_files = upload_files(attempt, prefix, files)
@@ -141,11 +147,17 @@ def _fetch_wav(attempt: Attempt, index: int) -> Path:
     return path
 
 
-def _sign(attempt: Attempt, src: Path, dest: Path, output_format: str) -> Path:
-    settings = attempt.settings
-    if not (settings.c2pa_cert and settings.c2pa_key) or output_format == "webm":
-        return src if src.name == dest.name else src.rename(dest)
+def _sign(attempt: Attempt, src: Path, dest: Path, output_format: str) -> tuple[Path, dict[str, dict[str, Any]]]:
+    """A cut's final file at ``dest`` and the extra files its credentials make: an MP4 or MOV embeds the manifest
+    (none), a WebM gets its sidecar (``content_credentials``). Unsigned, and none, without a signing key."""
     voice = attempt.spec["composition"]["scenes"][0].get("voice")
-    return sign_credentials(
-        attempt, src, dest, voice=voice, mime="video/quicktime" if output_format == "mov" else "video/mp4"
-    )
+    if output_format == "webm":
+        final = _moved(src, dest)
+        sidecar = sign_sidecar_credentials(attempt, final, voice=voice)
+        return final, {"content_credentials": sidecar} if sidecar else {}
+    mime = "video/quicktime" if output_format == "mov" else "video/mp4"
+    return _moved(sign_credentials(attempt, src, dest, voice=voice, mime=mime), dest), {}
+
+
+def _moved(path: Path, dest: Path) -> Path:
+    return path if path.name == dest.name else path.rename(dest)

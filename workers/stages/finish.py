@@ -14,7 +14,7 @@ import numpy as np
 from domain.states import Stage
 from media.encode import concat_and_mux, probe_video, read_wav, write_captions, write_poster, write_wav
 from media.phonemes import timing_summary
-from media.watermark import sign_mp4
+from media.watermark import MANIFEST_STORE, sign_mp4, sign_sidecar
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.segments import fetch_segment
 
@@ -146,24 +146,41 @@ def stage_timings(attempt: Attempt) -> dict[str, float]:
     return {name: round(seconds, 3) for name, seconds in attempt.clock.seconds.items()}
 
 
+def _manifest_args(attempt: Attempt, voice: str | None) -> dict[str, Any] | None:
+    """The signing key and what the manifest says of the job; None when no signing key is configured."""
+    settings, claim = attempt.settings, attempt.claim
+    if not (settings.c2pa_cert and settings.c2pa_key):
+        return None
+    return {
+        "cert_pem": Path(settings.c2pa_cert).read_bytes(),
+        "key_pem": Path(settings.c2pa_key).read_bytes(),
+        "model": claim.spec.get("model", "builtin"),
+        "voice": voice or claim.spec.get("voice") or "narration",
+        "tenant": claim.tenant_id,
+        "job_id": claim.job_id,
+    }
+
+
 def sign_credentials(
     attempt: Attempt, src: Path, dest: Path, *, voice: str | None = None, mime: str = "video/mp4"
 ) -> Path:
     """Embed the C2PA manifest when a signing key is configured; otherwise the video goes out unsigned.
     ``voice``: the voice named in the manifest (a composed job's first scene's); ``mime``: MP4 or MOV."""
-    settings, claim = attempt.settings, attempt.claim
-    if not (settings.c2pa_cert and settings.c2pa_key):
+    args = _manifest_args(attempt, voice)
+    if args is None:
         return src
-    spec = claim.spec
-    sign_mp4(
-        src,
-        dest,
-        cert_pem=Path(settings.c2pa_cert).read_bytes(),
-        key_pem=Path(settings.c2pa_key).read_bytes(),
-        model=spec.get("model", "builtin"),
-        voice=voice or spec.get("voice") or "narration",
-        tenant=claim.tenant_id,
-        job_id=claim.job_id,
-        mime=mime,
-    )
+    sign_mp4(src, dest, mime=mime, **args)
     return dest
+
+
+def sign_sidecar_credentials(
+    attempt: Attempt, video: Path, *, voice: str | None = None, mime: str = "video/webm"
+) -> dict[str, Any] | None:
+    """The C2PA manifest of a video it cannot be embedded in (WebM), as ``<name>.c2pa`` beside it: an extra
+    file (``content_credentials``) for ``upload_files``; None when no signing key is configured."""
+    args = _manifest_args(attempt, voice)
+    if args is None:
+        return None
+    sidecar = video.with_suffix(".c2pa")
+    sign_sidecar(video, sidecar, mime=mime, **args)
+    return {"path": sidecar, "content_type": MANIFEST_STORE}

@@ -283,7 +283,7 @@ def test_a_composed_draft_composes_small_and_its_approval_keeps_every_rendition(
     assert final["spec"]["composition"]["renditions"][0]["canvas"] == {"width": 1080, "height": 1920}
 
 
-def test_renditions_are_listed_with_freshly_signed_links_and_no_storage_keys(alpha, sessions):
+def test_renditions_and_their_c2pa_sidecars_are_listed_with_freshly_signed_links_and_no_storage_keys(alpha, sessions):
     job_id = alpha.post(
         "/v1/jobs",
         json={
@@ -294,7 +294,14 @@ def test_renditions_are_listed_with_freshly_signed_links_and_no_storage_keys(alp
             "renditions": [{"canvas": {"width": 1080, "height": 1920}}],
         },
     ).get_json()["id"]
+
+    def sidecar(name: str) -> dict:
+        return {
+            "content_credentials": {"key": f"outputs/{job_id}/{name}", "content_type": "application/c2pa", "bytes": 7}
+        }
+
     cut = {"width": 1080, "height": 1920, "bytes": 1234, "sha256": "ab" * 32, "key": f"outputs/{job_id}/1080x1920.webm"}
+    cut["files"] = sidecar("video-1080x1920-r1.c2pa")
     with sessions() as session, session.begin():
         job = session.get(Job, job_id)
         job.status = JobState.SUCCEEDED
@@ -305,12 +312,17 @@ def test_renditions_are_listed_with_freshly_signed_links_and_no_storage_keys(alp
             "bytes": 9,
             "sha256": "cd" * 32,
             "renditions": [cut],
+            "files": sidecar("video.c2pa"),
         }
     output = alpha.get(f"/v1/jobs/{job_id}").get_json()["output"]
     (listed,) = output["renditions"]
     assert "key" not in listed and listed["width"] == 1080 and listed["height"] == 1920
     assert listed["bytes"] == 1234 and listed["sha256"] == "ab" * 32
     assert listed["url"] != output["url"] and "1080x1920" in listed["url"]
+    for beside, name in [(output["files"], "video.c2pa"), (listed["files"], "video-1080x1920-r1.c2pa")]:
+        credentials = beside["content_credentials"]
+        assert "key" not in credentials and credentials["content_type"] == "application/c2pa"
+        assert name in credentials["url"] and credentials["url"] not in (output["url"], listed["url"])
     redirect = alpha.get(f"/v1/jobs/{job_id}/output")
     assert redirect.status_code == 302 and ".webm" in redirect.headers["Location"]
 

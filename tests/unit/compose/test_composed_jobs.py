@@ -332,12 +332,11 @@ def test_a_draft_composes_smaller_with_its_draft_label(tmp_path):
     assert "DRAFT" in ocr(frame_at(video, 1.0), tmp_path)
 
 
-@pytest.mark.parametrize("output_format", ["mp4", "mov"])
-def test_every_cut_carries_content_credentials(tmp_path, output_format):
-    from media.watermark.c2pa_manifest import read_manifest
+def _signed_job(tmp_path: Path, output_format: str) -> tuple[Services, dict, bytes]:
+    """A composed job with a 9:16 rendition, run by a worker that has a C2PA signing key; and the key's CA."""
     from tests.credentials import c2pa_credentials
 
-    chain, key, _ = c2pa_credentials()
+    chain, key, ca = c2pa_credentials()
     (tmp_path / "chain.pem").write_bytes(chain)
     (tmp_path / "key.pem").write_bytes(key)
     settings = Settings.from_env(
@@ -358,11 +357,49 @@ def test_every_cut_carries_content_credentials(tmp_path, output_format):
         output_format=output_format,
         renditions=[{"canvas": {"width": 144, "height": 256}, "character": None, "captions": None}],
     )
-    output = run_job(services, tenant, comp)
+    return services, run_job(services, tenant, comp), ca
+
+
+@pytest.mark.parametrize("output_format", ["mp4", "mov"])
+def test_every_cut_carries_content_credentials(tmp_path, output_format):
+    from media.watermark.c2pa_manifest import read_manifest
+
+    services, output, _ = _signed_job(tmp_path, output_format)
     for n, key_name in enumerate([output["key"], output["renditions"][0]["key"]]):
         manifest = read_manifest(fetch(services, key_name, tmp_path / f"cut{n}.{output_format}"))
         assert manifest["present"] and manifest["signature_valid"], manifest
         assert manifest["generation"]["job_id"].startswith("job_")
+
+
+def test_every_webm_cut_has_a_c2pa_sidecar_that_binds_to_its_bytes_only(tmp_path):
+    import json
+
+    import c2pa
+
+    services, output, ca = _signed_job(tmp_path, "webm")
+    trust = c2pa.Context(settings=c2pa.Settings.from_dict({"trust": {"trust_anchors": ca.decode()}}))
+
+    def store(video: Path, sidecar: Path) -> dict:
+        """What c2pa-python's Reader makes of ``video`` with ``sidecar`` as its manifest store."""
+        with open(video, "rb") as stream, c2pa.Reader("video/webm", stream, sidecar.read_bytes(), context=trust) as r:
+            return json.loads(r.json())
+
+    cuts = []
+    for n, cut in enumerate([output, output["renditions"][0]]):
+        listed = cut["files"]["content_credentials"]
+        assert listed["content_type"] == "application/c2pa" and listed["key"].endswith(".c2pa")
+        video = fetch(services, cut["key"], tmp_path / f"cut{n}.webm")
+        cuts.append((video, fetch(services, listed["key"], tmp_path / f"cut{n}.c2pa")))
+    for video, sidecar in cuts:
+        found = store(video, sidecar)
+        assert found["validation_state"] == "Trusted", found.get("validation_status")
+        assertions = {a["label"]: a["data"] for a in found["manifests"][found["active_manifest"]]["assertions"]}
+        assert assertions["dev.talkfarm.generation"]["job_id"].startswith("job_")
+    (main, main_sidecar), (rendition, rendition_sidecar) = cuts
+    for video, sidecar in [(main, rendition_sidecar), (rendition, main_sidecar)]:
+        found = store(video, sidecar)
+        assert found["validation_state"] == "Invalid"
+        assert "assertion.dataHash.mismatch" in [s["code"] for s in found["validation_status"]]
 
 
 @pytest.mark.parametrize("play", ["loop", "freeze"])

@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from domain.errors import JobFailure
-from media.watermark.c2pa_manifest import read_manifest, sign_mp4
+from media.watermark.c2pa_manifest import WEBM, read_manifest, sign_mp4, sign_sidecar
+from tests.composition_files import video as clip
 from tests.credentials import c2pa_credentials
 
 
@@ -108,4 +109,66 @@ def test_key_not_matching_the_certificate_fails_the_job_with_a_stable_code(video
 
     assert failure.value.code == "c2pa_sign_failed"
     assert not dest.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def webm(tmp_path_factory):
+    """A one-second VP9 WebM: a container the C2PA library cannot embed a manifest in."""
+    path = tmp_path_factory.mktemp("c2pa") / "video.webm"
+    path.write_bytes(clip(96, 96, "25", 1.0, "webm"))
+    return path
+
+
+def _sign_sidecar(video, sidecar, credentials, **kwargs):
+    chain, key, _ = credentials
+    args = {"model": "builtin", "voice": "joe", "tenant": "acme", "job_id": "job_123", **kwargs}
+    sign_sidecar(video, sidecar, cert_pem=chain, key_pem=key, **args)
+
+
+def test_a_webm_gets_a_sidecar_manifest_bound_to_its_bytes_and_is_left_as_it_was(webm, tmp_path, credentials):
+    before = webm.read_bytes()
+    sidecar = tmp_path / "video.c2pa"
+    _sign_sidecar(webm, sidecar, credentials)
+
+    manifest = read_manifest(webm, sidecar=sidecar, mime=WEBM, trust_anchors_pem=credentials[2])
+
+    assert webm.read_bytes() == before
+    assert manifest["signature_valid"] and manifest["trusted"], manifest["failures"]
+    assert manifest["digital_source_type"] == "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+    assert manifest["generation"] == {"model": "builtin", "voice": "joe", "tenant": "acme", "job_id": "job_123"}
+    assert sorted(tmp_path.iterdir()) == [sidecar]  # no partial or copied file left beside it
+
+
+def test_a_sidecar_does_not_hold_for_a_changed_or_another_video(webm, tmp_path, credentials):
+    sidecar = tmp_path / "video.c2pa"
+    _sign_sidecar(webm, sidecar, credentials)
+    changed = bytearray(webm.read_bytes())
+    changed[len(changed) // 2] ^= 0xFF  # one byte of the coded video
+    (tmp_path / "changed.webm").write_bytes(bytes(changed))
+    (tmp_path / "other.webm").write_bytes(clip(96, 96, "25", 2.0, "webm"))
+
+    for name in ("changed.webm", "other.webm"):
+        manifest = read_manifest(tmp_path / name, sidecar=sidecar, mime=WEBM)
+        assert manifest["signature_valid"] is False, name
+        assert "assertion.dataHash.mismatch" in manifest["failures"], manifest["failures"]
+
+
+def test_a_sidecar_signed_with_a_wrong_key_fails_with_a_stable_code_and_leaves_nothing(webm, tmp_path, credentials):
+    stranger = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    with pytest.raises(JobFailure) as failure:
+        sign_sidecar(
+            webm,
+            tmp_path / "video.c2pa",
+            cert_pem=credentials[0],
+            key_pem=stranger,
+            model="m",
+            voice="v",
+            tenant="t",
+            job_id="j",
+        )
+
+    assert failure.value.code == "c2pa_sign_failed"
     assert list(tmp_path.iterdir()) == []
