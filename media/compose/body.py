@@ -27,7 +27,7 @@ from media.render.framing import photo_region
 
 #: where the photo ends inside the canvas, the person fades out over this share of the box's side: at the bottom
 #: (a chest cut by the photo's edge), and at the other edges
-BOTTOM_FADE, SIDE_FADE = 0.12, 0.06
+BOTTOM_FADE, SIDE_FADE = 0.22, 0.08
 #: the band inside the square's edges over which the rendered square hands over to the still body
 SEAM_BAND = 0.04
 

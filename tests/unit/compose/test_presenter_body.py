@@ -179,3 +179,26 @@ def test_the_preview_shows_the_body_as_the_video_does(presenter):
     box = presenter_box(CHARACTER, WIDTH, HEIGHT)
     below = preview[box.top + box.side + 3 :, box.left : box.left + box.side].reshape(-1, 3).astype(np.float32)
     assert (np.abs(below - TEAL).max(axis=1) > 30).mean() > 0.3
+
+
+def test_where_the_photo_ends_above_the_canvas_bottom_the_person_fades_out(presenter):
+    _, rgb, info, matte = presenter
+    width, height = 360, 640  # 9:16: the astronaut's photo ends at her chest, above the canvas's bottom
+    character = {"style": "normal", "scale": 0.5, "offset": {"x": 0.0, "y": -0.2}, "matting": True}
+    composition = {
+        "canvas": {"width": width, "height": height},
+        "scenes": [{"script": "Hi.", "character": character, "background": {"type": "color", "color": "#0f766e"}}],
+        "captions": {},
+    }
+    frame = still(composition, Portrait(rgb, info, matte), with_defaults({}), 0.0, lambda _: b"")
+    box = presenter_box(character, width, height)
+    middle = frame[:, box.left + box.side // 3 : box.left + 2 * box.side // 3].astype(np.float32)
+    # how far each row is from the background, under the person's middle
+    profile = np.abs(middle - TEAL).max(axis=2).mean(axis=1)
+    bottom = box.top + box.side
+    assert profile[bottom : bottom + 20].mean() > 60  # the suit goes on below the face's box
+    assert profile[-40:].max() < 3  # the canvas's bottom is the background
+    ends = bottom + int(np.argmax(profile[bottom:] < 3))
+    # a fade, not a cut: no row takes more than a fifth of the step from the person to the background
+    steps = np.abs(np.diff(profile[bottom + 20 : ends + 1]))
+    assert steps.max() < 0.2 * profile[bottom : bottom + 20].mean(), steps.max()
