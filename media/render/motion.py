@@ -29,6 +29,10 @@ ROLL_DEG = ((0.9, 0.09, 0.7), (0.4, 0.23, 3.3))
 #: a cut-out presenter drawn with a still body: how much more the head sways (motion_scale still governs it). The
 #: square's edges stay put (``NeckTaper``), so neither the shoulders nor the background drag with the head any more
 BODY_SWAY = 1.4
+#: the share of the square at its top and sides that holds still under a NeckTaper, and the spacing (output
+#: pixels) of the grid its displacement field is worked out on
+EDGE_HOLD = 0.06
+FIELD_STEP = 8
 #: blinks: about one every BLINK_EVERY_S seconds, jittered by ±BLINK_JITTER_S
 BLINK_FIRST_S, BLINK_EVERY_S, BLINK_JITTER_S = 1.8, 4.2, 1.4
 BLINK_CLOSE_S, BLINK_HOLD_S, BLINK_OPEN_S = 0.09, 0.04, 0.14
@@ -140,7 +144,8 @@ class NeckTaper:
         pixel, times its share, added to where the pixel is at rest.
 
         The displacement is smooth, so it is worked out on a coarse grid and spread by a linear resize: a few
-        times cheaper than per pixel, and off by well under a tenth of a pixel."""
+        times cheaper than per pixel, and off by well under a tenth of a pixel. The maps are this thread's own and
+        are overwritten by its next call: use them before."""
         r, at = self.resolution, self.at
         full = np.arange(r, dtype=np.float32) + margin
         maps = getattr(self._scratch, "maps", None)
@@ -155,12 +160,6 @@ class NeckTaper:
             cv2.resize(coarse, (r, r), dst=shift, interpolation=cv2.INTER_LINEAR)
             shift += full[None, :] if axis == 0 else full[:, None]
         return maps
-
-
-#: the share of the square at its top and sides that holds still under a NeckTaper, and the spacing (output
-#: pixels) of the grid its displacement field is worked out on
-EDGE_HOLD = 0.06
-FIELD_STEP = 8
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
