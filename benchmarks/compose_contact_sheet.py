@@ -26,6 +26,12 @@ SCRIPTS = {
     "cameraman": "From the river bank, here is how the crossing will look when it opens.",
 }
 NAMES = {"astronaut": "Jane Doe · City reporter", "cameraman": "Ravi Kumar · Camera"}
+#: the 16:9 cut's presenter: the cameraman's photo shows much more of him around a smaller face, so a
+#: newsroom would place him smaller to show his upper body
+MAIN_CHARACTERS = {
+    "astronaut": {"scale": 0.8, "offset": {"x": 0.4, "y": 0.1}},
+    "cameraman": {"scale": 0.5, "offset": {"x": 0.45, "y": -0.1}},
+}
 CUTS = [("16:9", None), ("9:16", {"width": 720, "height": 1280}), ("1:1", {"width": 720, "height": 720})]
 CHARACTERS = {
     "9:16": {
@@ -89,7 +95,7 @@ def main() -> int:
                 avatar={"preset": portrait},
                 background=background,
                 overlays=[lower_third],
-                character={"scale": 0.8, "offset": {"x": 0.4, "y": 0.1}},
+                character=MAIN_CHARACTERS[portrait],
             )
             renditions = [
                 {"canvas": canvas, "character": CHARACTERS[name], "captions": None}

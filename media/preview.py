@@ -8,7 +8,8 @@ the background (``background_for``), the overlays and their times
 (``text_layer``/``image_layer``), the caption band and its style
 (``caption_track``) and the compositor that blends them. What it leaves out is
 time: the presenter is the portrait at rest (framed as the renderer frames it,
-its matte in the alpha, no motion, no speech), a video background shows its
+its matte in the alpha, no motion, no speech; a cut-out presenter with the rest
+of its body from the photo, as in the video), a video background shows its
 first frame, and the captions show the script's first words as a sample line.
 """
 
@@ -24,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from media.compose import (
+    PhotoPerson,
     SceneCompositor,
     background_for,
     caption_band,
@@ -66,6 +68,14 @@ def face_at_rest(portrait: Portrait, side: int, params: dict[str, Any]) -> np.nd
         return np.ascontiguousarray(rgb)
     alpha = render_canvas(np.repeat(portrait.matte[..., None], 3, axis=2), framing)[m : m + side, m : m + side, :1]
     return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
+
+
+def photo_person(portrait: Portrait, side: int, params: dict[str, Any]) -> PhotoPerson | None:
+    """The photo, its matte and the renderer's square in it: what a cut-out presenter's body is drawn from."""
+    if portrait.matte is None:
+        return None
+    framing = frame_portrait(portrait.info, side, float(params["expand_ratio"]), int(params["min_resolution"]))
+    return PhotoPerson(portrait.rgb, portrait.matte, (framing.left, framing.top, framing.side))
 
 
 def sample_words(scene: dict[str, Any], at_s: float) -> list[tuple[str, float, float]]:
@@ -112,6 +122,7 @@ def still(
         matting=bool(character.get("matting")),
         circle_background=character.get("circle_background") or "#ffffff",
         layers=layers,
+        person=photo_person(portrait, box.side, params),
     )
     caption = None
     if captions.get("burn_in"):

@@ -7,6 +7,7 @@ this package knows of jobs, queues or storage.
 """
 
 from media.compose.background import Background, background_for, video_still
+from media.compose.body import PhotoPerson, PresenterBody, presenter_body
 from media.compose.captions import CaptionTrack, caption_band, caption_track, words_from_cues
 from media.compose.compositor import SceneCompositor
 from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder, join_and_mux, mix_music
@@ -25,6 +26,8 @@ __all__ = [
     "CaptionTrack",
     "ComposedEncoder",
     "Layer",
+    "PhotoPerson",
+    "PresenterBody",
     "PresenterBox",
     "SafeArea",
     "SceneCompositor",
@@ -43,6 +46,7 @@ __all__ = [
     "matte_png",
     "mix_music",
     "portrait_matte",
+    "presenter_body",
     "presenter_box",
     "render_text",
     "render_words",

@@ -47,6 +47,11 @@ class Background:
         return 1 if self._video is None else int(self._video.shape[0])
 
     @property
+    def still(self) -> bool:
+        """Whether every frame is the same picture (not a video): what is drawn on it may be drawn once."""
+        return self._video is None
+
+    @property
     def transparent(self) -> bool:
         return self._base is not None and self._base.shape[2] == 4
 

@@ -5,6 +5,11 @@ only; the background is drawn once (or read from the decoded video) and
 copied. The presenter arrives as the renderer's RGBA frame — the matte in its
 alpha, already moved with the head — at the box's size, or is resized to it
 when a rendition shows it at another size than it was rendered.
+
+A cut-out presenter given its photo (``person``) also shows the rest of its
+body from the still photo (``media.compose.body``): on a still background it
+is drawn into the background once, so a frame still costs only the square's
+blend; over a video it is blended per frame, on its own rectangle only.
 """
 
 from __future__ import annotations
@@ -15,12 +20,10 @@ import cv2
 import numpy as np
 
 from media.compose.background import Background
+from media.compose.body import BOTTOM_FADE, SIDE_FADE, PhotoPerson, PresenterBody, presenter_body
 from media.compose.layout import PresenterBox, circle_mask
 from media.compose.overlays import Layer, blend
 from media.compose.text import hex_rgb
-
-#: the share of the box over which a cut-out presenter fades out at its bottom edge, and at the others
-BOTTOM_FADE, SIDE_FADE = 0.12, 0.06
 
 
 @dataclass
@@ -34,12 +37,28 @@ class SceneCompositor:
     matting: bool
     circle_background: str = "#ffffff"
     layers: list[Layer] = field(default_factory=list)
+    #: the photo the presenter is cut from: given, a cut-out (not circle) presenter shows its body from it
+    person: PhotoPerson | None = None
 
     def __post_init__(self) -> None:
         self._circle = circle_mask(self.box.side) if self.box.style == "circle" else None
         self._circle_alpha = (self._circle * 255.0 + 0.5).astype(np.uint8) if self._circle is not None else None
-        # a cut-out presenter whose photo ends at the box's edges (the shoulders, the body below them)
-        # fades out there instead of stopping at a straight line; not at an edge past the canvas's own
+        self._edge_fade = self._square_fade()
+        self._moving_body: PresenterBody | None = None
+        if self.person is not None and self.shows_body:
+            body = presenter_body(self.person, self.box, self.width, self.height)
+            self._edge_fade = body.square_alpha
+            if not body.empty and self.background.still:
+                base = self.background.frame(0)
+                blend(base, body.rgb, body.x, body.y, body.alpha)
+                self.background = Background(base)
+            elif not body.empty:
+                self._moving_body = body
+        self._circle_fill = np.array(hex_rgb(self.circle_background), np.float32)
+
+    def _square_fade(self) -> np.ndarray:
+        """Without its photo, a cut-out presenter fades out at the box's edges (where the shoulders and the body
+        below them are cut), instead of stopping at a straight line; not at an edge past the canvas's own."""
         side = self.box.side
 
         def ramp(share: float, fades: bool) -> np.ndarray:
@@ -51,8 +70,12 @@ class SceneCompositor:
 
         vertical = ramp(BOTTOM_FADE, self.box.top + side < self.height) * ramp(SIDE_FADE, self.box.top > 0)[::-1]
         horizontal = ramp(SIDE_FADE, self.box.left + side < self.width) * ramp(SIDE_FADE, self.box.left > 0)[::-1]
-        self._edge_fade = np.rint(np.outer(vertical, horizontal) * 255.0).astype(np.uint8)
-        self._circle_fill = np.array(hex_rgb(self.circle_background), np.float32)
+        return np.rint(np.outer(vertical, horizontal) * 255.0).astype(np.uint8)
+
+    @property
+    def shows_body(self) -> bool:
+        """Whether the presenter is cut out with its body (given its photo): matted, and not in a circle."""
+        return self.matting and self.box.style != "circle"
 
     @property
     def transparent(self) -> bool:
@@ -92,6 +115,9 @@ class SceneCompositor:
     ) -> np.ndarray:
         """The frame: RGB (H, W, 3), or RGBA (H, W, 4) on a transparent background."""
         frame = self.background.frame(background_index)
+        body = self._moving_body
+        if body is not None:
+            blend(frame, body.rgb, body.x, body.y, body.alpha)
         rgb, alpha = self.presenter(face)
         blend(frame, rgb, self.box.left, self.box.top, alpha)
         for layer in self.layers:

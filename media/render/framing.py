@@ -82,20 +82,24 @@ def render_canvas(rgb: np.ndarray, framing: Framing) -> np.ndarray:
         framing.left + framing.side + pad_photo,
         framing.top + framing.side + pad_photo,
     )
-    # Cut a little more than the box (whole pixels), repeating edge pixels where
-    # the margin runs past the photo, then resample exactly the box.
+    return photo_region(rgb, box, (framing.canvas_side, framing.canvas_side))
+
+
+def photo_region(image: np.ndarray, box: tuple[float, float, float, float], size: tuple[int, int]) -> np.ndarray:
+    """The photo's ``box`` (left, top, right, bottom in photo pixels, fractions allowed) resampled to ``size``
+    (width, height) by Lanczos, repeating edge pixels where the box runs past the photo. The renderer's square and
+    a cut-out presenter's body are both cut this way, so they agree where they meet. (H, W) or (H, W, C) uint8."""
+    # Cut a little more than the box (whole pixels), then resample exactly the box.
     ix0, iy0 = math.floor(box[0]) - 2, math.floor(box[1]) - 2
     ix1, iy1 = math.ceil(box[2]) + 2, math.ceil(box[3]) + 2
-    height, width = rgb.shape[:2]
-    region = rgb[max(iy0, 0) : min(iy1, height), max(ix0, 0) : min(ix1, width)]
-    pads = ((max(0, -iy0), max(0, iy1 - height)), (max(0, -ix0), max(0, ix1 - width)), (0, 0))
+    height, width = image.shape[:2]
+    region = image[max(iy0, 0) : min(iy1, height), max(ix0, 0) : min(ix1, width)]
+    pads = ((max(0, -iy0), max(0, iy1 - height)), (max(0, -ix0), max(0, ix1 - width)), (0, 0))[: image.ndim]
     if any(p for pair in pads[:2] for p in pair):
         region = np.pad(region, pads, mode="edge")
-    image = Image.fromarray(np.ascontiguousarray(region))
-    size = framing.canvas_side
-    canvas = image.resize(
-        (size, size),
+    resized = Image.fromarray(np.ascontiguousarray(region)).resize(
+        size,
         Image.Resampling.LANCZOS,
         box=(box[0] - ix0, box[1] - iy0, box[2] - ix0, box[3] - iy0),
     )
-    return np.ascontiguousarray(np.asarray(canvas))
+    return np.ascontiguousarray(np.asarray(resized))

@@ -10,8 +10,9 @@ the eyes open.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -25,6 +26,13 @@ from media.render.framing import ToCanvas
 SWAY_X = ((0.0035, 0.13, 0.4), (0.0015, 0.31, 2.1))
 SWAY_Y = ((0.0025, 0.11, 1.3), (0.0010, 0.27, 4.0))
 ROLL_DEG = ((0.9, 0.09, 0.7), (0.4, 0.23, 3.3))
+#: a cut-out presenter drawn with a still body: how much more the head sways (motion_scale still governs it). The
+#: square's edges stay put (``NeckTaper``), so neither the shoulders nor the background drag with the head any more
+BODY_SWAY = 1.4
+#: the share of the square at its top and sides that holds still under a NeckTaper, and the spacing (output
+#: pixels) of the grid its displacement field is worked out on
+EDGE_HOLD = 0.06
+FIELD_STEP = 8
 #: blinks: about one every BLINK_EVERY_S seconds, jittered by ±BLINK_JITTER_S
 BLINK_FIRST_S, BLINK_EVERY_S, BLINK_JITTER_S = 1.8, 4.2, 1.4
 BLINK_CLOSE_S, BLINK_HOLD_S, BLINK_OPEN_S = 0.09, 0.04, 0.14
@@ -95,6 +103,71 @@ def _blink_shape(s: float) -> float:
     return 1.0 - smooth(s / BLINK_OPEN_S)
 
 
+@dataclass(frozen=True)
+class NeckTaper:
+    """How much of the head's motion each pixel of the output square takes: all of it on the head, none at the
+    square's edges and below the neck.
+
+    A cut-out presenter is drawn over a still body (the rest of the photo's person, around and below the square):
+    the square's border must then not move, or its bottom edge would slide against the shoulders. So the pose is
+    applied as a displacement field, full above the chin and across the head, easing to zero towards the neck's
+    base and the square's sides and top: the head sways on its neck and the shoulders stay."""
+
+    resolution: int
+    at: np.ndarray  # float64 (n,): the output coordinates the field is worked out at, every FIELD_STEP pixels
+    rows: np.ndarray  # float64 (n,): the share of the motion there, by row
+    cols: np.ndarray  # float64 (n,): by column
+    #: per thread, the two maps' memory, reused frame after frame: a fresh 864² float map costs more in page faults
+    #: than in arithmetic
+    _scratch: threading.local = field(default_factory=threading.local, repr=False, compare=False)
+
+    @classmethod
+    def around(cls, resolution: int, head: tuple[float, float], chin_y: float, neck_y: float) -> NeckTaper:
+        """For a square of ``resolution`` whose head spans columns ``head`` (left, right), chin at row ``chin_y``
+        and neck's base (the pivot) at ``neck_y``; all in output pixels."""
+        n = max(2, -(-resolution // FIELD_STEP))
+        # where cv2.resize (n -> resolution, linear) takes its samples from: so the field it spreads is exact there
+        at = (np.arange(n, dtype=np.float64) + 0.5) * resolution / n - 0.5
+        edge = max(2.0, EDGE_HOLD * resolution)
+        v = at + 0.5  # from the square's edge
+        neck_y = min(neck_y, float(resolution))
+        chin_y = min(chin_y, neck_y - 1.0)
+        rows = _smoothstep(v / edge) * (1.0 - _smoothstep((v - chin_y) / (neck_y - chin_y)))
+        rows *= _smoothstep((resolution - v) / edge)
+        left, right = min(max(head[0], edge), resolution / 2), max(min(head[1], resolution - edge), resolution / 2)
+        cols = _smoothstep(v / left) * _smoothstep((resolution - v) / (resolution - right))
+        # shares too small to see are 0: float32 denormals would slow the resize tenfold
+        return cls(resolution, at, np.where(rows < 1e-4, 0.0, rows), np.where(cols < 1e-4, 0.0, cols))
+
+    def source_maps(self, inverse: np.ndarray, margin: int) -> tuple[np.ndarray, np.ndarray]:
+        """The remap's source coordinates for the pose's inverse map (2×3): the pose's own displacement of each
+        pixel, times its share, added to where the pixel is at rest.
+
+        The displacement is smooth, so it is worked out on a coarse grid and spread by a linear resize: a few
+        times cheaper than per pixel, and off by well under a tenth of a pixel. The maps are this thread's own and
+        are overwritten by its next call: use them before."""
+        r, at = self.resolution, self.at
+        full = np.arange(r, dtype=np.float32) + margin
+        maps = getattr(self._scratch, "maps", None)
+        if maps is None:
+            maps = self._scratch.maps = (np.empty((r, r), np.float32), np.empty((r, r), np.float32))
+        for axis, shift in enumerate(maps):
+            a, b, c = inverse[axis]
+            # inverse(u, v) - (u, v) - margin is affine: a column part plus a row part
+            by_col = (a - (axis == 0)) * at
+            by_row = (b - (axis == 1)) * at + (c - margin)
+            coarse = (np.add.outer(by_row, by_col) * np.outer(self.rows, self.cols)).astype(np.float32)
+            cv2.resize(coarse, (r, r), dst=shift, interpolation=cv2.INTER_LINEAR)
+            shift += full[None, :] if axis == 0 else full[:, None]
+        return maps
+
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    out: np.ndarray = x * x * (3.0 - 2.0 * x)
+    return out
+
+
 def pose_frame(
     canvas: np.ndarray,
     pose: HeadPose,
@@ -102,10 +175,12 @@ def pose_frame(
     resolution: int,
     pivot: tuple[float, float],
     keep_alpha: bool = False,
+    taper: NeckTaper | None = None,
 ) -> np.ndarray:
     """The output frame, RGB: the RGBA canvas's centre square, moved by the pose about the pivot.
 
-    ``keep_alpha``: RGBA instead, the canvas's alpha (a presenter's matte) moved with the head."""
+    ``keep_alpha``: RGBA instead, the canvas's alpha (a presenter's matte) moved with the head.
+    ``taper``: the head moves on the neck, the square's edges stay where they are at rest."""
     if pose.still:
         still = canvas[margin : margin + resolution, margin : margin + resolution]
         return still.copy() if keep_alpha else cv2.cvtColor(still, cv2.COLOR_RGBA2RGB)
@@ -121,13 +196,17 @@ def pose_frame(
         ],
         dtype=np.float64,
     )
-    moved = cv2.warpAffine(
-        canvas,
-        inverse,
-        (resolution, resolution),
-        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
+    if taper is not None:
+        map_x, map_y = taper.source_maps(inverse, margin)
+        moved = cv2.remap(canvas, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    else:
+        moved = cv2.warpAffine(
+            canvas,
+            inverse,
+            (resolution, resolution),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
     return moved if keep_alpha else cv2.cvtColor(moved, cv2.COLOR_RGBA2RGB)
 
 

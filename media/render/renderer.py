@@ -38,9 +38,11 @@ from media.render.framing import Framing, frame_portrait, render_canvas
 from media.render.loudness import frame_count
 from media.render.model_catalog import BUILTIN, ModelSpec, known_models, open_model, render_adapter
 from media.render.motion import (
+    BODY_SWAY,
     BROWS,
     BrowPatch,
     EyePatch,
+    NeckTaper,
     head_pose,
     pose_frame,
     segment_blinks,
@@ -57,6 +59,8 @@ FRAMING_PARAMS = ("resolution", "expand_ratio", "min_resolution")
 #: lip_sync_correction: lags the probe may find, and the correlation it needs to trust one
 MAX_CORRECTION_FRAMES = 4
 MIN_PROBE_CORRELATION = 0.3
+#: a NeckTaper's head: the face box widened by this many face sizes each side (hair, ears)
+HEAD_WIDER = 0.25
 
 __all__ = ["Renderer", "PreparedPortrait", "frame_count"]
 
@@ -73,6 +77,8 @@ class PreparedPortrait:
     brows: list[BrowPatch]  # empty when the analysis has no mesh
     pivot: tuple[float, float]  # head motion turns about the neck, canvas pixels
     framing_params: dict[str, Any]
+    #: set for a presenter drawn over a still body: the square's edges hold still, the head sways on the neck
+    taper: NeckTaper | None = None
     _lags: dict[int, int] = field(default_factory=dict, repr=False)
     _lag_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -124,6 +130,7 @@ class Renderer:
         portrait_info: PortraitInfo | dict[str, Any] | None,
         params: dict[str, Any] | None,
         matte: np.ndarray | None = None,
+        still_body: bool = False,
     ) -> PreparedPortrait:
         """Frame the portrait for these params (``AvatarError`` if it cannot be).
 
@@ -131,6 +138,9 @@ class Renderer:
         ``to_dict()``); None or an older format analyses the image again.
         ``matte`` (uint8 (H, W), the photo's size): the presenter's opacity,
         carried as the canvas's alpha so that ``render(alpha=True)`` moves it with the head.
+        ``still_body``: the frame is shown over the rest of the photo's person, held still (a composed
+        video's cut-out presenter): its edges then stay put, the head sways on the neck (``NeckTaper``),
+        a little more than a square's whole frame does (``BODY_SWAY``).
         """
         params = with_defaults(params)
         rgb = decode_portrait(image_bytes)
@@ -154,6 +164,16 @@ class Renderer:
         )
         chin = framing.to_canvas(info.points["chin"])
         pivot = (float(chin[0]), float(chin[1] + 0.35 * info.face_size * framing.scale))
+        taper = None
+        if still_body:
+            face_left, _, face_right, _ = info.face_box
+            hair = HEAD_WIDER * info.face_size
+            head = (
+                (face_left - hair - framing.left) * framing.scale,
+                (face_right + hair - framing.left) * framing.scale,
+            )
+            m = framing.margin
+            taper = NeckTaper.around(framing.resolution, head, float(chin[1]) - m, pivot[1] - m)
         return PreparedPortrait(
             info=info,
             framing=framing,
@@ -163,6 +183,7 @@ class Renderer:
             brows=brows,
             pivot=pivot,
             framing_params={k: params[k] for k in FRAMING_PARAMS},
+            taper=taper,
         )
 
     @staticmethod
@@ -239,6 +260,7 @@ class Renderer:
         alpha: bool = False,
     ) -> Iterator[np.ndarray]:
         fps, motion_scale = params["fps"], params["motion_scale"]
+        sway = motion_scale * (BODY_SWAY if prepared.taper is not None else 1.0)
         framing = prepared.framing
         scratch = prepared.canvas.copy()  # the canvas plus this frame's mouth and eyelids
         with self.runner.client():
@@ -261,9 +283,15 @@ class Renderer:
                         for eye in prepared.eyes:
                             eye.close(scratch, blink)
                             dirty.append((eye.left, eye.top, eye.width, eye.height))
-                    pose = head_pose(index, fps, framing.resolution, motion_scale, params["smooth_motion"])
+                    pose = head_pose(index, fps, framing.resolution, sway, params["smooth_motion"])
                     yield pose_frame(
-                        scratch, pose, framing.margin, framing.resolution, prepared.pivot, keep_alpha=alpha
+                        scratch,
+                        pose,
+                        framing.margin,
+                        framing.resolution,
+                        prepared.pivot,
+                        keep_alpha=alpha,
+                        taper=prepared.taper,
                     )
                     for left, top, w, h in dirty:
                         scratch[top : top + h, left : left + w] = prepared.canvas[top : top + h, left : left + w]

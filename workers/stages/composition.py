@@ -24,6 +24,7 @@ from domain.models import Asset
 from media.compose import (
     MATTE_VERSION,
     Background,
+    PhotoPerson,
     SceneCompositor,
     background_for,
     caption_band,
@@ -149,8 +150,15 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
     renderer = attempt.services.renderer(attempt.spec.get("model", "builtin"))
     scene.params = {**attempt.params, "resolution": scene.face_side}
     info = portrait.info or analyze_portrait(portrait.image).to_dict()
+    # a cut-out presenter (not in a circle) is shown over the rest of its body, held still: the renderer keeps the
+    # square's edges still to meet it
+    body = matte is not None and any(
+        cut.characters[scene.index].get("matting") and box.style != "circle" for cut, box in zip(cuts, boxes)
+    )
     with attempt.clock.timed("prepare"):
-        scene.prepared = renderer.prepare(portrait.image, info, scene.params, matte=matte)
+        scene.prepared = renderer.prepare(portrait.image, info, scene.params, matte=matte, still_body=body)
+    framing = scene.prepared.framing
+    person = PhotoPerson(rgb, matte, (framing.left, framing.top, framing.side)) if matte is not None else None
     background = scene.composition["background"]
     for cut, box in zip(cuts, boxes):
         character = cut.characters[scene.index]
@@ -164,6 +172,7 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
                 matting=bool(character.get("matting")),
                 circle_background=character.get("circle_background") or "#ffffff",
                 layers=layers,
+                person=person,
             )
         )
 

@@ -491,3 +491,15 @@ def test_a_portrait_is_cut_out_once_and_its_matte_kept_with_its_analysis(tmp_pat
 
     run_job(services, tenant, job, wm_code=22)
     assert segmented == [1]  # the second job read the kept matte
+
+
+def test_a_cut_out_presenter_shows_its_body_below_its_box(english):
+    _, _, main, _, _, _ = english
+    frame = frame_at(main, 1.0)
+    box = presenter_box({**MAIN_CHARACTER, "style": "normal"}, 960, 540)
+    # below the face's box, under its middle half (the astronaut's suit, the photo's own person): not the background
+    below = frame[
+        box.top + box.side + 6 : box.top + box.side + 40, box.left + box.side // 4 : box.left + 3 * box.side // 4
+    ]
+    person = np.abs(below.reshape(-1, 3).astype(np.float32) - (0x20, 0x60, 0xC0)).max(axis=1) > 40
+    assert person.mean() > 0.9, person.mean()
