@@ -18,10 +18,12 @@ on its first preview, and kept for the process's life.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -57,6 +59,9 @@ _portraits: OrderedDict[tuple[str, bool], Portrait] = OrderedDict()
 _portraits_lock = threading.Lock()
 #: the presets' portraits by (name, matting), made once per process (four small photos: never let go)
 _presets: dict[tuple[str, bool], Portrait] = {}
+#: locks for portraits being made, one per stripe of (photo hash or preset name, matting): bounded, and two photos
+#: rarely share one
+_making_locks = tuple(threading.Lock() for _ in range(16))
 
 
 class PreviewRequestSchema(JobSpecSchema):
@@ -149,17 +154,18 @@ def preload_presets() -> None:
 
 
 def _preset(name: str, matting: bool) -> Portrait:
-    with _portraits_lock:
-        kept = _presets.get((name, matting))
-    if kept is not None:
-        return kept
-    image = preset_path(name).read_bytes()
-    rgb = decode_portrait(image)
-    info = analyze_portrait(image).to_dict()
-    made = {False: Portrait.of(rgb, info, None), True: Portrait.of(rgb, info, portrait_matte(rgb))}
-    with _portraits_lock:
-        _presets[(name, False)], _presets[(name, True)] = made[False], made[True]
-    return made[matting]
+    with _making((name, matting)):
+        with _portraits_lock:
+            kept = _presets.get((name, matting))
+        if kept is not None:
+            return kept
+        image = preset_path(name).read_bytes()
+        rgb = decode_portrait(image)
+        info = analyze_portrait(image).to_dict()
+        made = {False: Portrait.of(rgb, info, None), True: Portrait.of(rgb, info, portrait_matte(rgb))}
+        with _portraits_lock:
+            _presets[(name, False)], _presets[(name, True)] = made[False], made[True]
+        return made[matting]
 
 
 def _portrait(avatar: dict[str, Any], keys: dict[str, tuple[str, str, Any]], matting: bool) -> Portrait:
@@ -168,23 +174,33 @@ def _portrait(avatar: dict[str, Any], keys: dict[str, tuple[str, str, Any]], mat
     key, _, stored = keys[avatar["asset_id"]]
     image = ctx().storage.get_bytes(key)
     digest = hashlib.sha256(image).hexdigest()
-    with _portraits_lock:
-        kept = _portraits.get((digest, matting))
-        if kept is not None:
-            _portraits.move_to_end((digest, matting))
-            return kept
-    rgb = decode_portrait(image)
-    info = (
-        stored
-        if isinstance(stored, dict) and int(stored.get("version", 0)) == FORMAT_VERSION
-        else analyze_portrait(image).to_dict()
-    )
-    portrait = Portrait.of(rgb, info, _matte(digest, rgb) if matting else None)
-    with _portraits_lock:
-        _portraits[(digest, matting)] = portrait
-        while len(_portraits) > PORTRAITS_KEPT:
-            _portraits.popitem(last=False)
-    return portrait
+    with _making((digest, matting)):
+        with _portraits_lock:
+            kept = _portraits.get((digest, matting))
+            if kept is not None:
+                _portraits.move_to_end((digest, matting))
+                return kept
+        rgb = decode_portrait(image)
+        info = (
+            stored
+            if isinstance(stored, dict) and int(stored.get("version", 0)) == FORMAT_VERSION
+            else analyze_portrait(image).to_dict()
+        )
+        portrait = Portrait.of(rgb, info, _matte(digest, rgb) if matting else None)
+        with _portraits_lock:
+            _portraits[(digest, matting)] = portrait
+            while len(_portraits) > PORTRAITS_KEPT:
+                _portraits.popitem(last=False)
+        return portrait
+
+
+@contextlib.contextmanager
+def _making(key: tuple[str, bool]) -> Iterator[None]:
+    """One thread makes a portrait's analysis and matte; the composer's other previews of it, sent as a person
+    changes field after field, wait for that one instead of each making it again (on a loaded machine, side by
+    side, they took long enough to hold both slots past ``BUSY_WAIT_S``)."""
+    with _making_locks[hash(key) % len(_making_locks)]:
+        yield
 
 
 def _matte(digest: str, rgb: np.ndarray) -> np.ndarray:

@@ -60,10 +60,11 @@ def portrait_matte(rgb: np.ndarray) -> np.ndarray:
     b = (b - np.float32(0.5)) * gain + np.float32(0.5 * 255.0 + 0.5)  # + 0.5: the cast below then rounds
     if step > 1:
         a, b = _enlarged(a, width, height), _enlarged(b, width, height)
-    alpha = a * grey
+    alpha: np.ndarray = a * grey
     alpha += b
     np.clip(alpha, 0.0, 255.0, out=alpha)
-    return alpha.astype(np.uint8)
+    opacity: np.ndarray = alpha.astype(np.uint8)
+    return opacity
 
 
 def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> np.ndarray:
