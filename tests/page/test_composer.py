@@ -125,6 +125,37 @@ def test_the_composer_is_used_with_the_keyboard_alone(page_farm, browser, newsro
         context.close()
 
 
+def test_a_preview_the_busy_farm_refused_is_asked_for_again(page_farm, browser, newsroom_key):
+    """The farm answers preview_busy (503) when two previews are being drawn; the page asks again by itself."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    refused = []
+
+    def first_one_busy(route):
+        if not refused:  # as the page's own route answers a preview_busy refusal
+            refused.append(route.request.url)
+            busy = (
+                '<p class="error" data-code="preview_busy">Other previews are being drawn; try again in a moment.</p>'
+            )
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=busy)
+        else:
+            route.continue_()
+
+    try:
+        sign_in(tab, page_farm, newsroom_key)
+        tab.goto(page_farm.url + "/jobs/new")
+        tab.get_by_label("Script", exact=True).fill("Tonight: the river rose two metres.")
+        tab.get_by_label("Or pick a preset portrait").select_option("astronaut")
+        tab.route("**/jobs/new/preview", first_one_busy)
+        tab.get_by_label("Aspect ratio").select_option("16:9")
+        expect(tab.locator('#preview [data-code="preview_busy"]')).to_be_visible()
+        settled_preview(tab)  # asked again, without another change
+        assert len(refused) == 1
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_new_pages_have_no_axe_violations(page_farm, browser, newsroom_key, scheme, tmp_path):
     context = browser.new_context(viewport={"width": 1100, "height": 820}, color_scheme=scheme)

@@ -41,3 +41,12 @@ def test_a_small_photo_is_filtered_at_its_own_size():
     rgb = np.asarray(Image.open("domain/presets/portraits/astronaut.png").convert("RGB"))
     matte = portrait_matte(rgb)
     assert matte.shape == rgb.shape[:2] and matte.min() == 0 and matte.max() == 255
+
+
+def test_one_segmentation_graph_serves_every_portrait():
+    """The process keeps one mediapipe graph: a photo's matte does not depend on the photos cut out before it."""
+    first = np.asarray(Image.open("domain/presets/portraits/astronaut.png").convert("RGB"))
+    other = np.asarray(Image.open("domain/presets/portraits/cameraman.png").convert("RGB"))
+    before = portrait_matte(first)
+    portrait_matte(other)
+    assert np.array_equal(portrait_matte(first), before)
