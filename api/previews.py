@@ -154,9 +154,11 @@ def preload_presets() -> None:
 
 
 def _preset(name: str, matting: bool) -> Portrait:
+    kept = _presets.get((name, matting))  # a dict read is atomic; entries are only ever added
+    if kept is not None:
+        return kept
     with _making((name, matting)):
-        with _portraits_lock:
-            kept = _presets.get((name, matting))
+        kept = _presets.get((name, matting))  # made while this thread waited
         if kept is not None:
             return kept
         image = preset_path(name).read_bytes()
@@ -174,12 +176,13 @@ def _portrait(avatar: dict[str, Any], keys: dict[str, tuple[str, str, Any]], mat
     key, _, stored = keys[avatar["asset_id"]]
     image = ctx().storage.get_bytes(key)
     digest = hashlib.sha256(image).hexdigest()
+    kept = _kept((digest, matting))
+    if kept is not None:
+        return kept
     with _making((digest, matting)):
-        with _portraits_lock:
-            kept = _portraits.get((digest, matting))
-            if kept is not None:
-                _portraits.move_to_end((digest, matting))
-                return kept
+        kept = _kept((digest, matting))  # made while this thread waited
+        if kept is not None:
+            return kept
         rgb = decode_portrait(image)
         info = (
             stored
@@ -192,6 +195,14 @@ def _portrait(avatar: dict[str, Any], keys: dict[str, tuple[str, str, Any]], mat
             while len(_portraits) > PORTRAITS_KEPT:
                 _portraits.popitem(last=False)
         return portrait
+
+
+def _kept(key: tuple[str, bool]) -> Portrait | None:
+    with _portraits_lock:
+        kept = _portraits.get(key)
+        if kept is not None:
+            _portraits.move_to_end(key)
+        return kept
 
 
 @contextlib.contextmanager

@@ -159,3 +159,39 @@ def test_a_preloaded_preset_is_previewed_without_being_analysed_again(alpha, mon
     for name in ("astronaut", "cameraman"):
         frame = frame_of(alpha.post("/v1/previews", json={**COMPOSED, "avatar": name}))
         assert share(frame[60:300, 60:200], (0, 0, 255)) < 0.5  # the presenter, cut out on the blue
+
+
+def test_previews_sent_together_make_a_new_portrait_once(alpha, app, keys, monkeypatch):
+    import threading
+    import time
+
+    import api.previews
+    from tests.unit.api.bearer import client
+
+    photo = np.asarray(Image.open("domain/presets/portraits/astronaut_offcentre.png").convert("RGB"))
+    asset = alpha.post(
+        "/v1/assets",
+        data={"file": (io.BytesIO(png_bytes(photo)), "me.png"), "purpose": "portrait"},
+        content_type="multipart/form-data",
+    ).get_json()
+    decoded = []
+    real = api.previews.decode_portrait
+
+    def slow_decode(image):  # slow enough that the two requests overlap
+        decoded.append(1)
+        time.sleep(0.5)
+        return real(image)
+
+    monkeypatch.setattr(api.previews, "decode_portrait", slow_decode)
+    statuses = []
+    body = {**COMPOSED, "avatar": asset["id"]}
+
+    def preview():
+        statuses.append(client(app, keys["alpha"]).post("/v1/previews", json=body).status_code)
+
+    threads = [threading.Thread(target=preview) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200, 200] and decoded == [1]
