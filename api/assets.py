@@ -1,12 +1,20 @@
 """/v1/assets: portraits, narration, backgrounds (images and videos), logos
 and music, each uploaded with its ``purpose``. Inspected before anything is
 stored: a file we cannot use for its purpose is refused with a code, and
-leaves nothing behind. Videos are bounded from their header (api/asset_video)."""
+leaves nothing behind. Videos are bounded from their header (api/asset_video).
+
+A portrait is analysed here (its face landmarks) and cut out (its matte, kept
+in storage under the key the worker's and the previews' matte cache read, and
+named in ``info["matte"]``): the matte costs ~10 ms for a small photo and
+~0.15 s of CPU for a 12-megapixel one, so the upload pays for it in the
+request rather than a background task, and the composer's first preview of
+the new portrait, and its first job, find it made."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 
 from flask import g, request
 from flask.views import MethodView
@@ -22,12 +30,15 @@ from domain.documents import asset_document
 from domain.errors import ProblemError
 from domain.ids import new_id
 from domain.models import Asset
+from media.compose import MATTE_VERSION, matte_key, matte_png, portrait_matte
 from media.font_files import inspect_font, looks_like_font
 from media.images import check_image_size, read_image_header
-from media.render import analyze_portrait
+from media.render import analyze_image, decode_portrait
 from media.tts import check_narration, probe_audio
 
 blp = Blueprint("assets", __name__, url_prefix="/v1/assets", description="Portraits and audio")
+
+log = logging.getLogger(__name__)
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
@@ -48,7 +59,7 @@ def _inspect(data: bytes, purpose: str | None) -> tuple[str, str, str, dict]:
         check_image_size(header)  # before any decode: too many pixels, too small, too thin
         _check_bytes(data, settings.max_asset_bytes)
         if purpose == "portrait":
-            info = analyze_portrait(data).to_dict()  # raises avatar_unreadable / avatar_no_face
+            info = _portrait_info(data)  # raises avatar_unreadable / avatar_no_face
         else:  # a background or a logo: any picture that decodes, kept as sent (a logo's alpha too)
             info = _picture_info(data)
         return "image", purpose, IMAGE_TYPES[fmt], info
@@ -93,6 +104,24 @@ def _purpose_for(kind: str, asked: str | None) -> str:
 def _check_bytes(data: bytes, limit: int) -> None:
     if len(data) > limit:
         raise ProblemError("asset_too_large", f"Images and audio may be at most {limit} bytes.", 413)
+
+
+def _portrait_info(data: bytes) -> dict:
+    """The portrait's face analysis, and its matte made and stored (``info["matte"]``) if this photo has none yet.
+
+    The matte is a content-addressed cache entry (shared by every upload of the same photo, and by the worker):
+    it is written once the face is found, and is left in place if the asset's row then fails."""
+    rgb = decode_portrait(data)  # once, for both
+    info = analyze_image(rgb).to_dict()
+    storage = ctx().storage
+    key = matte_key(hashlib.sha256(data).hexdigest())
+    try:
+        if not storage.exists(key):
+            storage.put_bytes(key, matte_png(portrait_matte(rgb)), "image/png")
+    except Exception:  # noqa: BLE001 — the matte is a head start: the preview or the worker makes it otherwise
+        log.warning("portrait matte not made at upload", exc_info=True)
+        return info
+    return {**info, "matte": {"key": key, "version": MATTE_VERSION}}
 
 
 def _picture_info(data: bytes) -> dict:

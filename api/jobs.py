@@ -12,6 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from api import auth, intake
 from api.context import ctx
+from api.job_origins import with_template_names
+from api.job_search import matching
 from api.ownership import owned
 from api.schemas import JobListQuerySchema, JobListSchema, JobSchema, JobSpecSchema
 from domain import lifecycle
@@ -56,13 +58,6 @@ def _poll_hint(job: Job) -> str | None:
     if job.status not in (JobState.QUEUED, JobState.RUNNING):
         return None
     return "2" if job.status == JobState.RUNNING else "5"
-
-
-def _matching(q: str) -> sa.ColumnElement[bool]:
-    """Title or metadata containing ``q``, case-insensitively, the same on PostgreSQL and SQLite: the
-    metadata is searched as its JSON text (so a key matches too), with LIKE's wildcards escaped."""
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return sa.or_(Job.title.ilike(pattern, escape="\\"), sa.cast(Job.metadata_, sa.Text).ilike(pattern, escape="\\"))
 
 
 @blp.route("")
@@ -131,11 +126,11 @@ class Jobs(MethodView):
             if query["template_id"]:
                 stmt = stmt.where(Job.spec["template"]["id"].as_string() == query["template_id"])
             if query["q"]:
-                stmt = stmt.where(_matching(query["q"]))
+                stmt = stmt.where(matching(query["q"], session.get_bind().dialect.name))
             if query["cursor"]:
                 stmt = stmt.where(Job.id < query["cursor"])
             rows = session.scalars(stmt.order_by(Job.id.desc()).limit(query["limit"] + 1)).all()
-            items = [job_view(j) for j in rows[: query["limit"]]]
+            items = with_template_names(session, g.tenant_id, [job_view(j) for j in rows[: query["limit"]]])
         next_cursor = rows[query["limit"] - 1].id if len(rows) > query["limit"] else None
         return {"items": items, "next_cursor": next_cursor}
 
@@ -197,7 +192,8 @@ class JobById(MethodView):
                 return _with_poll_headers(make_response("", 304), row)
         with ctx().sessions() as session:
             job = _own_job(session, job_id)
-            return _with_poll_headers(make_response(jsonify(job_view(job)), 200), job)
+            document = with_template_names(session, g.tenant_id, [job_view(job)])[0]
+            return _with_poll_headers(make_response(jsonify(document), 200), job)
 
 
 def _matches(etag: str) -> bool:

@@ -9,17 +9,21 @@ The work is CPU in the API's own process, so it is bounded: the canvas by the
 job limits (at most 3840×2160), and the previews drawn at once by
 ``PREVIEWS_AT_ONCE`` (another caller waits briefly, then gets a 503
 ``preview_busy`` with Retry-After). The portrait's analysis and matte are kept
-in memory by the photo's hash (the matte also in storage, under the key the
-worker's matte cache uses, so a preview pays for a photo's matte once for
-every later job too).
+in memory by the photo's hash. An uploaded portrait brings both from its
+upload (``info``, and the matte in storage under the key the worker's matte
+cache uses); a preset's are made by ``preload_presets`` when a server process
+starts (with mediapipe's import, most of a cold process's first preview), or
+on its first preview, and kept for the process's life.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -35,8 +39,8 @@ from api.schemas import JobSpecSchema
 from domain.composition_rules import MAX_OVERLAY_TIME_S
 from domain.errors import ProblemError
 from domain.models import Asset, Tenant
-from domain.presets import preset_path
-from media.compose import MATTE_VERSION, matte_from_png, matte_png, portrait_matte
+from domain.presets import PRESETS, preset_path
+from media.compose import matte_from_png, matte_key, matte_png, portrait_matte
 from media.errors import MediaError
 from media.preview import Portrait, first_frame, png_bytes, still
 from media.render import FORMAT_VERSION, analyze_portrait, decode_portrait
@@ -53,6 +57,11 @@ PORTRAITS_KEPT = 8
 _slots = threading.BoundedSemaphore(PREVIEWS_AT_ONCE)
 _portraits: OrderedDict[tuple[str, bool], Portrait] = OrderedDict()
 _portraits_lock = threading.Lock()
+#: the presets' portraits by (name, matting), made once per process (four small photos: never let go)
+_presets: dict[tuple[str, bool], Portrait] = {}
+#: locks for portraits being made, one per stripe of (photo hash or preset name, matting): bounded, and two photos
+#: rarely share one
+_making_locks = tuple(threading.Lock() for _ in range(16))
 
 
 class PreviewRequestSchema(JobSpecSchema):
@@ -137,36 +146,78 @@ def _image_bytes(asset: tuple[str, str, Any]) -> bytes:
         return first_frame(video.name)
 
 
+def preload_presets() -> None:
+    """Analyse and cut out every preset portrait now (and import mediapipe with it), so that no caller's first
+    preview waits for them: a server process runs this before it takes requests."""
+    for name in PRESETS:
+        _preset(name, True)
+
+
+def _preset(name: str, matting: bool) -> Portrait:
+    kept = _presets.get((name, matting))  # a dict read is atomic; entries are only ever added
+    if kept is not None:
+        return kept
+    with _making((name, matting)):
+        kept = _presets.get((name, matting))  # made while this thread waited
+        if kept is not None:
+            return kept
+        image = preset_path(name).read_bytes()
+        rgb = decode_portrait(image)
+        info = analyze_portrait(image).to_dict()
+        made = {False: Portrait.of(rgb, info, None), True: Portrait.of(rgb, info, portrait_matte(rgb))}
+        with _portraits_lock:
+            _presets[(name, False)], _presets[(name, True)] = made[False], made[True]
+        return made[matting]
+
+
 def _portrait(avatar: dict[str, Any], keys: dict[str, tuple[str, str, Any]], matting: bool) -> Portrait:
     if "preset" in avatar:
-        image, stored = preset_path(avatar["preset"]).read_bytes(), None
-    else:
-        key, _, stored = keys[avatar["asset_id"]]
-        image = ctx().storage.get_bytes(key)
+        return _preset(avatar["preset"], matting)
+    key, _, stored = keys[avatar["asset_id"]]
+    image = ctx().storage.get_bytes(key)
     digest = hashlib.sha256(image).hexdigest()
-    with _portraits_lock:
-        kept = _portraits.get((digest, matting))
+    kept = _kept((digest, matting))
+    if kept is not None:
+        return kept
+    with _making((digest, matting)):
+        kept = _kept((digest, matting))  # made while this thread waited
         if kept is not None:
-            _portraits.move_to_end((digest, matting))
             return kept
-    rgb = decode_portrait(image)
-    info = (
-        stored
-        if isinstance(stored, dict) and int(stored.get("version", 0)) == FORMAT_VERSION
-        else analyze_portrait(image).to_dict()
-    )
-    portrait = Portrait.of(rgb, info, _matte(digest, rgb) if matting else None)
+        rgb = decode_portrait(image)
+        info = (
+            stored
+            if isinstance(stored, dict) and int(stored.get("version", 0)) == FORMAT_VERSION
+            else analyze_portrait(image).to_dict()
+        )
+        portrait = Portrait.of(rgb, info, _matte(digest, rgb) if matting else None)
+        with _portraits_lock:
+            _portraits[(digest, matting)] = portrait
+            while len(_portraits) > PORTRAITS_KEPT:
+                _portraits.popitem(last=False)
+        return portrait
+
+
+def _kept(key: tuple[str, bool]) -> Portrait | None:
     with _portraits_lock:
-        _portraits[(digest, matting)] = portrait
-        while len(_portraits) > PORTRAITS_KEPT:
-            _portraits.popitem(last=False)
-    return portrait
+        kept = _portraits.get(key)
+        if kept is not None:
+            _portraits.move_to_end(key)
+        return kept
+
+
+@contextlib.contextmanager
+def _making(key: tuple[str, bool]) -> Iterator[None]:
+    """One thread makes a portrait's analysis and matte; the composer's other previews of it, sent as a person
+    changes field after field, wait for that one instead of each making it again (on a loaded machine, side by
+    side, they took long enough to hold both slots past ``BUSY_WAIT_S``)."""
+    with _making_locks[hash(key) % len(_making_locks)]:
+        yield
 
 
 def _matte(digest: str, rgb: np.ndarray) -> np.ndarray:
-    """The photo's matte from the worker's cache in storage, or made now and put there."""
+    """The photo's matte from storage (made at its upload, or by a worker), or made now and put there."""
     storage = ctx().storage
-    key = f"cache/mattes/v{MATTE_VERSION}/{digest}.png"
+    key = matte_key(digest)
     if storage.exists(key):
         matte = matte_from_png(storage.get_bytes(key))
         if matte.shape == rgb.shape[:2]:

@@ -425,7 +425,8 @@ class JobSchema(Schema):
     template = fields.Dict(
         allow_none=True,
         metadata={
-            "description": "The template `{id, version}` this job was made from (POST /v1/templates/{id}/jobs), if any."
+            "description": "The template `{id, version}` this job was made from (POST /v1/templates/{id}/jobs), if any; "
+            "GET /v1/jobs and GET /v1/jobs/{id} add `name` (the template's name at that version) and `deleted`."
         },
     )
     poster_url = fields.String(

@@ -10,6 +10,7 @@ from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import ThreadWorker
 
 from api.app import create_app
+from api.previews import preload_presets
 from api.problems import PROBLEM_JSON
 from domain.config import Settings
 from domain.errors import ProblemError
@@ -32,6 +33,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no typ
         # in each server process before it takes requests: the first job without a
         # `language` would otherwise wait for the language detector's model
         preload_language_detector()
+        # and the composer's first preview of a preset would wait for mediapipe's import and the presets' analyses
+        preload_presets()
         return app
 
 

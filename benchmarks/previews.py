@@ -1,16 +1,21 @@
 """What POST /v1/previews costs: the still of a composed 1080p (and 9:16, and 4K) job body, through the
 whole API (authentication, the checks of POST /v1/jobs, the drawing, the PNG), on SQLite with local storage.
 
-    python benchmarks/previews.py [runs]
+    python benchmarks/previews.py [runs]    (--cold: only a new process's first preview; the script runs it itself)
 
-The first request of a portrait pays for its analysis and matte (kept in memory, and the matte in storage);
-the composer's later requests, as a person changes other fields, are the warm ones. Prints a table of
-p50/p95 over the runs, wall and CPU (the machine's other load shows in wall, not in CPU).
+First the first requests, each once: of a process that has drawn nothing yet (mediapipe's import and the
+language detector's model are in it), the server's start-up (``preload_language_detector`` and
+``preload_presets``, as ``talkfarm api`` runs them before it takes requests), then a preset's first preview,
+and the upload and first preview of a new portrait, 512 px and 3000×4000 (its analysis and matte are made by
+the upload). Then the composer's later requests, as a person changes other fields: a table of p50/p95 over
+the runs, wall and CPU (the machine's other load shows in wall, not in CPU).
 """
 
 from __future__ import annotations
 
+import io
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -50,7 +55,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def main(runs: int) -> None:
+def main(runs: int, cold: bool = False) -> None:
     from api.app import create_app
     from domain.config import Settings
     from domain.db import session_factory, upgrade
@@ -65,19 +70,55 @@ def main(runs: int) -> None:
         key = create_key(session, get_or_create_tenant(session, "bench"))
     client = app.test_client()
     headers = {"Authorization": f"Bearer {key}"}
-    base = {"script": "Tonight: the river rose two metres and the old bridge is closed.", "avatar": "astronaut"}
+    base = {"script": "Tonight: the river rose two metres and the old bridge is closed.", "avatar": "cameraman"}
+
+    def timed(call) -> tuple[float, float, object]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        response = call()
+        assert response.status_code in (200, 201), response.get_data(as_text=True)
+        return time.perf_counter() - wall, time.process_time() - cpu, response
 
     def once(body: dict) -> tuple[float, float, int]:
-        wall, cpu = time.perf_counter(), time.process_time()
-        response = client.post("/v1/previews", json={**base, **body, "at_s": 1.0}, headers=headers)
-        assert response.status_code == 200, response.get_data(as_text=True)
-        return time.perf_counter() - wall, time.process_time() - cpu, len(response.data)
+        wall, cpu, response = timed(
+            lambda: client.post("/v1/previews", json={**base, **body, "at_s": 1.0}, headers=headers)
+        )
+        return wall, cpu, len(response.data)
 
-    first = once(CASES[next(iter(CASES))])  # the portrait's analysis and matte, once
-    print(
-        f"POST /v1/previews, {runs} runs per row after one warm-up; first request of the portrait "
-        f"(analysis and matte): {first[0] * 1000:.0f} ms wall\n"
+    def upload(photo: bytes) -> tuple[float, float, str]:
+        form = {"file": (io.BytesIO(photo), "portrait.jpg"), "purpose": "portrait"}
+        wall, cpu, response = timed(lambda: client.post("/v1/assets", data=form, headers=headers))
+        return wall, cpu, response.get_json()["id"]
+
+    def row(what: str, wall: float, cpu: float) -> None:
+        print(f"| {what} | {wall * 1000:.0f} | {cpu * 1000:.0f} |")
+
+    from api.previews import preload_presets
+    from media.tts import preload_language_detector
+
+    first = CASES[next(iter(CASES))]
+    if cold:  # only the first preview of a process that has drawn nothing yet, as a row of the parent's table
+        row("a new process's first preview, without the start-up below (preset `cameraman`)", *once(first)[:2])
+        return
+    print("First requests, once each (16:9 1920x1080, colour background: the presenter cut out)\n")
+    print("| request | wall ms | CPU ms |")
+    print("|---|---:|---:|")
+    sys.stdout.flush()
+    subprocess.run([sys.executable, __file__, "1", "--cold"], check=True, stderr=subprocess.DEVNULL)
+    wall, cpu = time.perf_counter(), time.process_time()
+    preload_language_detector()
+    preload_presets()
+    row(
+        "server start-up: `preload_language_detector` + `preload_presets`",
+        time.perf_counter() - wall,
+        time.process_time() - cpu,
     )
+    row("a preset's first preview after start-up (`cameraman`)", *once(first)[:2])
+    for name, photo in portraits():
+        wall, cpu, asset_id = upload(photo)
+        row(f"upload of a new portrait, {name} (analysis and matte)", wall, cpu)
+        row(f"its first preview, {name}", *once({**first, "avatar": asset_id})[:2])
+        row(f"its second preview, {name}", *once({**first, "avatar": asset_id})[:2])
+    print(f"\n{runs} runs per row after one warm-up (preset `cameraman`)\n")
     print("| body | p50 wall ms | p95 wall ms | p50 CPU ms | PNG KB |")
     print("|---|---:|---:|---:|---:|")
     for name, body in CASES.items():
@@ -90,5 +131,20 @@ def main(runs: int) -> None:
         )
 
 
+def portraits() -> list[tuple[str, bytes]]:
+    """New uploads: a preset photo as a JPEG (512 px), and the same enlarged to a phone's 3000×4000."""
+    from PIL import Image
+
+    from domain.presets import preset_path
+
+    photo = Image.open(preset_path("cameraman")).convert("RGB")
+    out = []
+    for name, size in (("512x512", photo.size), ("3000x4000", (3000, 4000))):
+        buffer = io.BytesIO()
+        photo.resize(size, Image.Resampling.BICUBIC).save(buffer, format="JPEG", quality=90)
+        out.append((name, buffer.getvalue()))
+    return out
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20, "--cold" in sys.argv)

@@ -40,8 +40,13 @@ def _job_rows(filters: dict[str, str], cursor: str | None) -> dict:
 
 def _row_basis(listing: dict) -> list:
     return [
-        (j["id"], j["status"], j["stage"], round(j["progress"], 2), bool(j.get("poster_url"))) for j in listing["items"]
+        (j["id"], j["status"], j["stage"], round(j["progress"], 2), bool(j.get("poster_url")), _deleted(j))
+        for j in listing["items"]
     ]
+
+
+def _deleted(job: dict) -> bool:
+    return bool((job.get("template") or {}).get("deleted"))
 
 
 def _choices(path: str) -> list[dict]:

@@ -3,46 +3,84 @@
 mediapipe's selfie segmentation (its model ships inside the mediapipe 0.10.14
 wheel, Apache-2.0) sees the photo at 256×256 (or 144×256 landscape), so its
 mask is soft and blocky at full resolution. A guided filter (He et al.,
-2010) on the full-resolution photo snaps that coarse mask to the photo's own
-edges — hair, collar, shoulders — without a second model. The matte is a
-still image, like the photo; the renderer carries it through the same warp as
-the face (the canvas's alpha channel), so head motion moves its edge too.
+2010) on the photo snaps that coarse mask to the photo's own edges — hair,
+collar, shoulders — without a second model. The matte is a still image, like
+the photo; the renderer carries it through the same warp as the face (the
+canvas's alpha channel), so head motion moves its edge too.
+
+A large upload is filtered as He and Sun's *fast* guided filter (2015,
+arXiv:1505.00996): the filter's coefficients are worked out on the photo
+shrunk to about ``GUIDE_WORK_SIDE`` pixels on its short side, then enlarged
+and applied to the full-resolution photo, so a 12-megapixel portrait costs
+little more than a small one. The coefficients vary slowly (they are box
+means), so enlarging them loses little; the edge itself still comes from the
+full-resolution guide. The segmenter sees that same shrunk photo: it works at
+256 pixels anyway.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import threading
+from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image
 from scipy.ndimage import uniform_filter
 
 #: bumped when the matte's recipe changes; cached mattes of another version are made again
-MATTE_VERSION = 1
+MATTE_VERSION = 2
 #: the guided filter's window radius as a share of the photo's short side, and its regulariser
 GUIDE_RADIUS_SHARE = 0.012
 GUIDE_EPS = 1e-3
+#: the short side the filter's coefficients are computed at (a photo this small or smaller is not shrunk)
+GUIDE_WORK_SIDE = 512
 
 _segment_lock = threading.Lock()
+#: one selfie-segmentation graph per model (0 general, 1 landscape) per process, used under ``_segment_lock``
+_segmenters: dict[int, Any] = {}
 
 
 def portrait_matte(rgb: np.ndarray) -> np.ndarray:
     """The person's opacity, uint8 (H, W): 255 on the person, 0 on the photo's background."""
-    coarse = _segmentation(rgb)
-    guide = rgb.astype(np.float32).mean(axis=2) / 255.0
-    radius = max(2, round(GUIDE_RADIUS_SHARE * min(rgb.shape[:2])))
-    refined = guided_filter(guide, coarse, radius, GUIDE_EPS)
-    # a little contrast: the segmenter's 0.5 is the edge; far from it, fully in or out
-    alpha = np.clip((refined - 0.5) * 1.6 + 0.5, 0.0, 1.0)
-    return np.rint(alpha * 255.0).astype(np.uint8)
+    height, width = rgb.shape[:2]
+    step = max(1, math.ceil(min(height, width) / GUIDE_WORK_SIDE))
+    grey = _grey(rgb)  # 0..255
+    small_rgb, small_grey = (rgb, grey) if step == 1 else (_shrunk(rgb, step), _shrunk(grey, step))
+    coarse = _segmentation(small_rgb)
+    radius = max(2, round(GUIDE_RADIUS_SHARE * min(height, width)))
+    guide = small_grey.astype(np.float32) * np.float32(1.0 / 255.0)
+    a, b = guided_coefficients(guide, coarse, max(1, round(radius / step)), GUIDE_EPS)
+    # a little contrast: the segmenter's 0.5 is the edge; far from it, fully in or out. Folded into a and b
+    # (alpha = ((a·I + b) − 0.5)·1.6 + 0.5, I = grey / 255, alpha × 255) so full resolution is one multiply-add.
+    gain = np.float32(1.6 * 255.0)
+    a = a * (gain / np.float32(255.0))
+    b = (b - np.float32(0.5)) * gain + np.float32(0.5 * 255.0 + 0.5)  # + 0.5: the cast below then rounds
+    if step > 1:
+        a, b = _enlarged(a, width, height), _enlarged(b, width, height)
+    alpha: np.ndarray = a * grey
+    alpha += b
+    np.clip(alpha, 0.0, 255.0, out=alpha)
+    opacity: np.ndarray = alpha.astype(np.uint8)
+    return opacity
 
 
 def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> np.ndarray:
     """He's guided filter with a grey guide: ``src`` smoothed, but keeping ``guide``'s edges.
 
+    float32 (H, W) in, float32 (H, W) out."""
+    a, b = guided_coefficients(guide, src, radius, eps)
+    result: np.ndarray = a * guide + b
+    return result.astype(np.float32)
+
+
+def guided_coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """The guided filter's mean coefficients (ā, b̄), so that the output is ``ā·guide + b̄``.
+
     Box means by ``scipy.ndimage.uniform_filter`` (O(1) per pixel whatever the
-    radius); float32 (H, W) in, float32 (H, W) out."""
+    radius). Apart from the last step so the fast filter can enlarge them."""
     size = 2 * radius + 1
 
     def mean(x: np.ndarray) -> np.ndarray:
@@ -54,26 +92,56 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -
     var_i = mean(guide * guide) - mean_i * mean_i
     a = cov_ip / (var_i + eps)
     b = mean_p - a * mean_i
-    result: np.ndarray = mean(a) * guide + mean(b)
-    return result.astype(np.float32)
+    return mean(a).astype(np.float32), mean(b).astype(np.float32)
+
+
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    """The guide: the mean of R, G and B, uint8 (H, W)."""
+    grey: np.ndarray = cv2.transform(rgb, np.full((1, 3), 1.0 / 3.0, np.float32))
+    return grey
+
+
+def _shrunk(image: np.ndarray, step: int) -> np.ndarray:
+    """An image at 1/``step`` of its size (averaged over areas: no aliasing on fine hair or fabric)."""
+    height, width = image.shape[:2]
+    size = (max(1, round(width / step)), max(1, round(height / step)))
+    shrunk: np.ndarray = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return shrunk
+
+
+def _enlarged(plane: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A float32 plane enlarged to ``width``×``height``, bilinear."""
+    enlarged: np.ndarray = cv2.resize(plane, (width, height), interpolation=cv2.INTER_LINEAR)
+    return enlarged
 
 
 def _segmentation(rgb: np.ndarray) -> np.ndarray:
     """mediapipe's person mask at the photo's size, float32 0..1 (bilinear from the model's grid)."""
-    import mediapipe as mp
-
     height, width = rgb.shape[:2]
-    landscape = width > height * 1.2
-    with (
-        _segment_lock,
-        mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=1 if landscape else 0) as seg,
-    ):
-        mask = seg.process(np.ascontiguousarray(rgb)).segmentation_mask
+    model = 1 if width > height * 1.2 else 0  # landscape
+    with _segment_lock:
+        mask = _segmenter(model).process(np.ascontiguousarray(rgb)).segmentation_mask
     mask = np.asarray(mask, dtype=np.float32)
     if mask.shape != (height, width):
         mask = np.asarray(Image.fromarray(mask, mode="F").resize((width, height), Image.Resampling.BILINEAR))
     clipped: np.ndarray = np.clip(mask, 0.0, 1.0)
     return clipped
+
+
+def _segmenter(model: int) -> Any:
+    """The process's graph for ``model``, made on first use (call under ``_segment_lock``). The graph keeps no
+    state between photos (no tracking, no smoothing), so one serves every portrait."""
+    if model not in _segmenters:
+        import mediapipe as mp
+
+        _segmenters[model] = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=model)
+    return _segmenters[model]
+
+
+def matte_key(photo_sha256: str) -> str:
+    """Where a photo's matte is kept in storage: by the photo's hash (a preset, or the same photo uploaded twice, is
+    segmented once) and this recipe's version (a new recipe makes them again)."""
+    return f"cache/mattes/v{MATTE_VERSION}/{photo_sha256}.png"
 
 
 def matte_png(matte: np.ndarray) -> bytes:

@@ -4,7 +4,8 @@ cross-job batching.
 
 What the rest of talkfarm calls (from here, never from the modules):
 
-- ``analyze_portrait(image_bytes) -> PortraitInfo`` (at upload; stored on the asset)
+- ``analyze_portrait(image_bytes) -> PortraitInfo`` (at upload; stored on the asset), or
+  ``analyze_image(rgb)`` on a photo already decoded by ``decode_portrait``
 - ``Renderer.for_model(name, tag=, settings=, batcher=)``, then
   ``prepare(image_bytes, portrait_info, params)`` and
   ``render(prepared, audio, sample_rate, params, first_frame_index, phones=PhoneTrack | None)``
@@ -29,7 +30,7 @@ development dependency.
 from __future__ import annotations
 
 from media.render.batcher import DynamicBatcher
-from media.render.face import FORMAT_VERSION, analyze_portrait, decode_portrait
+from media.render.face import FORMAT_VERSION, analyze_image, analyze_portrait, decode_portrait
 from media.render.model_catalog import BUILTIN, FileVersion, file_version, known_models, models_for_pool, open_model
 from media.render.providers import detect_tag
 from media.render.renderer import Renderer
@@ -40,6 +41,7 @@ __all__ = [
     "FORMAT_VERSION",
     "FileVersion",
     "Renderer",
+    "analyze_image",
     "analyze_portrait",
     "decode_portrait",
     "detect_tag",

@@ -18,6 +18,19 @@ from tests.page.test_accessibility import SCREENSHOTS, check
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PREVIEW = "The frame as the video will show it, with the presenter at rest"
+#: how long a preview may take on a loaded machine (the farm's worker and other test runs share two cores), as
+#: test_accessibility gives the portrait's analysis
+PREVIEW_WAIT_MS = 60_000
+
+
+def settled_preview(tab):
+    """The preview once no request for it is in flight: the page marks it aria-busy while one is, and asks again by
+    itself when a busy farm refused one (preview_busy), so this waits for the frame of the fields as they are now
+    rather than for whichever answer came first."""
+    expect(tab.locator("#preview")).to_have_attribute("aria-busy", "false", timeout=PREVIEW_WAIT_MS)
+    preview = tab.get_by_role("img", name=PREVIEW)
+    expect(preview).to_be_visible(timeout=PREVIEW_WAIT_MS)
+    return preview
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +99,7 @@ def test_the_composer_is_used_with_the_keyboard_alone(page_farm, browser, newsro
         tab.get_by_label("Aspect ratio").focus()
         tab.keyboard.press("ArrowDown")  # 16:9
         expect(tab.get_by_label("Aspect ratio")).to_have_value("16:9")
-        preview = tab.get_by_role("img", name=PREVIEW)
-        expect(preview).to_be_visible()
+        preview = settled_preview(tab)
         first = preview.get_attribute("src")
         focus_by_tab(tab, "Presenter")
         for _ in range(4):
@@ -96,11 +108,11 @@ def test_the_composer_is_used_with_the_keyboard_alone(page_farm, browser, newsro
         expect(tab.get_by_label("Across")).to_have_value("0.7")
         expect(tab.get_by_label("Size")).to_have_value("0.85")
         # the preview follows: a new frame replaces the first
-        expect(preview).not_to_have_attribute("src", first)
+        expect(preview).not_to_have_attribute("src", first, timeout=PREVIEW_WAIT_MS)
         focus_by_tab(tab, "Lower third")
         tab.keyboard.type("Flood warning")
         tab.keyboard.press("Tab")
-        expect(tab.get_by_role("img", name=PREVIEW)).to_be_visible()
+        settled_preview(tab)
         focus_by_tab(tab, "Submit")
         tab.keyboard.press("Enter")
         tab.wait_for_url("**/jobs/job_*")
@@ -109,6 +121,37 @@ def test_the_composer_is_used_with_the_keyboard_alone(page_farm, browser, newsro
         character = spec["composition"]["scenes"][0]["character"]
         assert character["offset"]["x"] == pytest.approx(0.7) and character["scale"] == pytest.approx(0.85)
         page_farm.client(newsroom_key).post(f"/v1/jobs/{job_id}/cancel")
+    finally:
+        context.close()
+
+
+def test_a_preview_the_busy_farm_refused_is_asked_for_again(page_farm, browser, newsroom_key):
+    """The farm answers preview_busy (503) when two previews are being drawn; the page asks again by itself."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    refused = []
+
+    def first_one_busy(route):
+        if not refused:  # as the page's own route answers a preview_busy refusal
+            refused.append(route.request.url)
+            busy = (
+                '<p class="error" data-code="preview_busy">Other previews are being drawn; try again in a moment.</p>'
+            )
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=busy)
+        else:
+            route.continue_()
+
+    try:
+        sign_in(tab, page_farm, newsroom_key)
+        tab.goto(page_farm.url + "/jobs/new")
+        tab.get_by_label("Script", exact=True).fill("Tonight: the river rose two metres.")
+        tab.get_by_label("Or pick a preset portrait").select_option("astronaut")
+        tab.route("**/jobs/new/preview", first_one_busy)
+        tab.get_by_label("Aspect ratio").select_option("16:9")
+        expect(tab.locator('#preview [data-code="preview_busy"]')).to_be_visible()
+        settled_preview(tab)  # asked again, without another change
+        assert len(refused) == 1
     finally:
         context.close()
 
@@ -128,7 +171,7 @@ def test_the_new_pages_have_no_axe_violations(page_farm, browser, newsroom_key, 
         tab.get_by_label("Lower third", exact=True).fill("Flood warning: the valley")
         tab.get_by_label("Captions in the picture").select_option("word")
         tab.get_by_label("Lower third", exact=True).press("Tab")
-        expect(tab.get_by_role("img", name=PREVIEW)).to_be_visible()
+        settled_preview(tab)
         tab.get_by_role("group", name="Layout").evaluate("e => e.scrollIntoView({block: 'start'})")
         shoot(tab, "composer", scheme)
         if SCREENSHOTS:
@@ -186,5 +229,65 @@ def test_the_new_pages_have_no_axe_violations(page_farm, browser, newsroom_key, 
         shoot(tab, "template-refused", scheme)
         tab.goto(page_farm.url + "/brand-kits/new")
         shoot(tab, "brand-kit", scheme)
+    finally:
+        context.close()
+
+
+def test_the_jobs_list_names_each_videos_template_and_batch(page_farm, browser):
+    key = make_key(page_farm)
+    client = page_farm.client(key)
+    body = {
+        "script": "{{headline}}.",
+        "avatar": "astronaut",
+        "canvas": {"width": 640, "height": 360},
+        "background": {"type": "color", "color": "#1f2937"},
+        "overlays": [{"type": "text", "role": "lower_third", "text": "{{headline}}"}],
+        "params": {"resolution": 256, "fps": 12},
+    }
+    variables = [{"name": "headline", "type": "text", "required": True}]
+    made = client.post("/v1/templates", json={"name": "Evening bulletin", "body": body, "variables": variables})
+    assert made.status_code == 201, made.text
+    template_id = made.json()["id"]
+    single = client.post(
+        f"/v1/templates/{template_id}/jobs", json={"variables": {"headline": "Storm"}, "title": "Storm", "draft": True}
+    ).json()
+    renamed = client.put(
+        f"/v1/templates/{template_id}", json={"name": "Late bulletin", "body": body, "variables": variables}
+    )
+    assert renamed.status_code == 200, renamed.text
+    batch = client.post(
+        "/v1/batches",
+        json={
+            "template_id": template_id,
+            "rows": [{"headline": "Floods", "title": "Floods"}],
+            "defaults": {"draft": True},
+        },
+    ).json()
+    for job_id in (single["id"], *batch["job_ids"]):
+        client.post(f"/v1/jobs/{job_id}/cancel")  # the list is under test, not the render
+
+    context = browser.new_context(viewport={"width": 1100, "height": 820})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    try:
+        sign_in(tab, page_farm, key)
+        for width in (1100, 390):  # the table, and the cards a phone shows
+            tab.set_viewport_size({"width": width, "height": 820})
+            tab.goto(page_farm.url + "/jobs")
+            storm = tab.locator("#job-rows tr").filter(has=tab.get_by_role("link", name="Storm", exact=True))
+            floods = tab.locator("#job-rows tr").filter(has=tab.get_by_role("link", name="Floods", exact=True))
+            # each names the template as it was called when the job was made, and its version
+            expect(storm.get_by_role("link", name="Evening bulletin")).to_have_attribute(
+                "href", f"/templates/{template_id}"
+            )
+            expect(storm).to_contain_text("Evening bulletin v1")
+            expect(floods).to_contain_text("Late bulletin v2")
+            expect(floods.get_by_role("link", name=batch["id"])).to_have_attribute("href", f"/batches/{batch['id']}")
+            expect(storm).not_to_contain_text("Batch")
+            expect(tab.get_by_text(template_id)).to_have_count(0)  # a name, not an id
+        tab.locator("#job-rows tr").filter(has_text="Evening bulletin").get_by_role(
+            "link", name="Evening bulletin"
+        ).click()
+        expect(tab.get_by_role("heading", name="Late bulletin")).to_be_visible()
     finally:
         context.close()

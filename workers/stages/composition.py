@@ -30,6 +30,7 @@ from media.compose import (
     caption_band,
     image_layer,
     matte_from_png,
+    matte_key,
     matte_png,
     portrait_matte,
     presenter_box,
@@ -182,7 +183,7 @@ def portrait_matte_cached(attempt: Attempt, avatar: dict[str, Any], portrait: Po
     or the same photo uploaded twice, is segmented once) and, for an uploaded portrait, named in the
     asset's analysis (``info["matte"]``) beside its face landmarks, as the face analysis is kept."""
     recorded = (portrait.info or {}).get("matte") or {}
-    key = f"cache/mattes/v{MATTE_VERSION}/{hashlib.sha256(portrait.image).hexdigest()}.png"
+    key = matte_key(hashlib.sha256(portrait.image).hexdigest())
     if recorded.get("version") == MATTE_VERSION and recorded.get("key"):
         key = str(recorded["key"])
     storage = attempt.storage

@@ -194,10 +194,22 @@
     draw();
   });
   // an upload that chose a background or music (or a portrait) changes the preview too
+  var BUSY_RETRY_MS = 2000; // the API's Retry-After for preview_busy
   document.addEventListener("htmx:afterSwap", function (evt) {
     var id = evt.detail.target && evt.detail.target.id;
     if (id === "background-result" || id === "music-result" || id === "portrait-result") {
       document.body.dispatchEvent(new Event("composer-changed"));
     }
+    // a busy farm drew other previews: ask again for this one, rather than leave the old frame or a refusal
+    if (id === "preview" && evt.detail.target.querySelector('[data-code="preview_busy"]')) {
+      setTimeout(function () { document.body.dispatchEvent(new Event("composer-changed")); }, BUSY_RETRY_MS);
+    }
+  });
+  // the preview says when a new frame is on its way (a screen reader waits; so can a test)
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    if (evt.detail.elt && evt.detail.elt.id === "preview") evt.detail.elt.setAttribute("aria-busy", "true");
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    if (evt.detail.elt && evt.detail.elt.id === "preview") evt.detail.elt.setAttribute("aria-busy", "false");
   });
 })();

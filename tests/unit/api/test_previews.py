@@ -124,3 +124,74 @@ def test_another_tenants_asset_is_not_found(alpha, beta):
     ).get_json()
     body = {**COMPOSED, "background": {"type": "image", "asset_id": logo["id"]}}
     assert_problem(beta.post("/v1/previews", json=body), 404, "asset_not_found")
+
+
+def test_an_uploaded_portrait_is_cut_out_at_upload_and_its_first_preview_shows_that_matte(alpha, sqlite_settings):
+    from storage import open_storage
+
+    storage = open_storage(sqlite_settings)
+    photo = Image.open("domain/presets/portraits/cameraman.png").convert("RGB")
+    asset = alpha.post(
+        "/v1/assets",
+        data={"file": (io.BytesIO(png_bytes(np.asarray(photo))), "me.png"), "purpose": "portrait"},
+        content_type="multipart/form-data",
+    ).get_json()
+    recorded = asset["info"]["matte"]
+    matte = np.asarray(Image.open(io.BytesIO(storage.get_bytes(recorded["key"]))))
+    assert matte.shape == (photo.height, photo.width) and 0.1 < (matte > 127).mean() < 0.9  # a person, cut out
+    # the preview draws the upload's matte (not one of its own): a matte emptied in storage empties the presenter
+    storage.put_bytes(recorded["key"], png_bytes(np.zeros_like(matte)), "image/png")
+    body = {**COMPOSED, "avatar": asset["id"], "background": {"type": "transparent"}, "output_format": "webm"}
+    frame = frame_of(alpha.post("/v1/previews", json={**body, "captions": {"burn_in": False}, "overlays": []}))
+    assert frame.shape[2] == 4 and frame[..., 3].max() == 0
+
+
+def test_a_preloaded_preset_is_previewed_without_being_analysed_again(alpha, monkeypatch):
+    import api.previews
+
+    api.previews.preload_presets()
+
+    def analysed_again(*args):
+        raise AssertionError("the preset was analysed again")
+
+    monkeypatch.setattr(api.previews, "analyze_portrait", analysed_again)
+    monkeypatch.setattr(api.previews, "portrait_matte", analysed_again)
+    for name in ("astronaut", "cameraman"):
+        frame = frame_of(alpha.post("/v1/previews", json={**COMPOSED, "avatar": name}))
+        assert share(frame[60:300, 60:200], (0, 0, 255)) < 0.5  # the presenter, cut out on the blue
+
+
+def test_previews_sent_together_make_a_new_portrait_once(alpha, app, keys, monkeypatch):
+    import threading
+    import time
+
+    import api.previews
+    from tests.unit.api.bearer import client
+
+    photo = np.asarray(Image.open("domain/presets/portraits/astronaut_offcentre.png").convert("RGB"))
+    asset = alpha.post(
+        "/v1/assets",
+        data={"file": (io.BytesIO(png_bytes(photo)), "me.png"), "purpose": "portrait"},
+        content_type="multipart/form-data",
+    ).get_json()
+    decoded = []
+    real = api.previews.decode_portrait
+
+    def slow_decode(image):  # slow enough that the two requests overlap
+        decoded.append(1)
+        time.sleep(0.5)
+        return real(image)
+
+    monkeypatch.setattr(api.previews, "decode_portrait", slow_decode)
+    statuses = []
+    body = {**COMPOSED, "avatar": asset["id"]}
+
+    def preview():
+        statuses.append(client(app, keys["alpha"]).post("/v1/previews", json=body).status_code)
+
+    threads = [threading.Thread(target=preview) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200, 200] and decoded == [1]

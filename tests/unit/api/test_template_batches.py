@@ -32,7 +32,7 @@ def test_json_rows_make_one_job_each_from_the_template(alpha):
     assert batch["size"] == 3 and batch["metadata"] == {"night": "sunday"}
     jobs = [alpha.get(f"/v1/jobs/{job_id}").get_json() for job_id in batch["job_ids"]]
     assert sorted(j["spec"]["script"] for j in jobs) == [f"Story {i}. Tonight, story number {i}." for i in range(3)]
-    assert all(j["template"] == {"id": made["id"], "version": 1} and j["priority"] == 7 for j in jobs)
+    assert all(j["template"]["id"] == made["id"] and j["template"]["version"] == 1 and j["priority"] == 7 for j in jobs)
 
 
 def test_a_filled_csv_makes_the_batch(alpha):

@@ -151,7 +151,9 @@ def test_a_render_makes_a_job_that_records_its_template(alpha, sender):
     }
     scene = job["spec"]["composition"]["scenes"][0]
     assert scene["overlays"][0]["text"] == "Storm tonight" and scene["background"]["color"] == "#1f2937"
-    assert alpha.get(f"/v1/jobs/{job['id']}").get_json()["template"] == {"id": made["id"], "version": 1}
+    # read back, the job names its template as it was called at that version
+    shown = alpha.get(f"/v1/jobs/{job['id']}").get_json()["template"]
+    assert shown == {"id": made["id"], "version": 1, "name": made["name"], "deleted": False}
 
 
 def test_braces_in_a_value_stay_literal(alpha):
@@ -255,7 +257,9 @@ def test_a_deleted_template_no_longer_lists_or_renders_but_its_versions_stay(alp
     assert alpha.get("/v1/templates").get_json()["items"] == []
     with sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(TemplateVersion)) == 1
-    assert alpha.get(f"/v1/jobs/{job['id']}").get_json()["template"] == {"id": made["id"], "version": 1}
+    # its job still names it, and says it is gone
+    shown = alpha.get(f"/v1/jobs/{job['id']}").get_json()["template"]
+    assert shown == {"id": made["id"], "version": 1, "name": made["name"], "deleted": True}
 
 
 # --- brand kits -----------------------------------------------------------------------------------------
