@@ -9,13 +9,16 @@ look-up past its deadline is left to finish on the pool.
 A slow look-up still holds its pool thread after its request has answered, so the pool could be
 filled by one tenant naming hosts whose DNS never answers. Each tenant may therefore hold at most
 ``TALKFARM_WEBHOOK_LOOKUP_PER_TENANT`` running look-ups and as many API threads waiting on one;
-beyond either, its request is a 503 ``webhook_lookup_busy`` at once, so a hostile tenant's extra
-requests cost nothing and the other tenants keep the rest of the pool and of the API's threads. Only
-when enough tenants hold their whole share to fill the pool does anyone else see the 503.
+beyond either, its request is a 503 ``webhook_lookup_busy`` (at once, or after at most
+``QUICK_LOOKUP_S`` when it names a host already being looked up), so a hostile tenant's extra
+requests cost next to nothing and the other tenants keep the rest of the pool and of the API's
+threads. Only when enough tenants hold their whole share to fill the pool does anyone else see the
+503: a pool-wide limit alone would let one tenant turn every tenant's webhook into a 503.
 
 Requests naming a host already being looked up wait on that look-up instead of starting another
-(a client posting many jobs to one receiver takes one pool thread), and a look-up that has already
-outlasted a deadline is not waited on again: the request is a 422 at once.
+(a client posting many jobs in parallel to one receiver takes one pool thread, and its requests
+beyond its share are answered when that quick look-up is), and a look-up that has already outlasted
+a deadline is not waited on again: the request is a 422 at once.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ from tasks.webhook_targets import IPAddress, check_webhook_url
 
 #: what a shed request is told to wait: a held thread is freed when the system resolver gives up
 BUSY_RETRY_AFTER_S = 10
+#: how long a request beyond its tenant's share of waiting threads may still wait on a look-up already
+#: running (a client posting jobs in parallel to one receiver): a healthy look-up answers well within it
+QUICK_LOOKUP_S = 0.25
 
 
 class LookupBusy(ProblemError):
@@ -75,6 +81,7 @@ class LookupPool:
         self._running: dict[tuple[str, int], _Lookup] = {}
         self._started_by: Counter[str] = Counter()  # running look-ups per tenant, slow ones past their request included
         self._waiting: Counter[str] = Counter()  # API threads per tenant waiting on a look-up
+        self.beyond_share = 0  # requests waiting briefly beyond their tenant's share (QUICK_LOOKUP_S)
 
     def resolve(self, tenant_id: str, host: str, port: int, deadline: float) -> list[IPAddress]:
         """``host``'s addresses, or a 422 at ``deadline`` (time.monotonic()), or a 503 at once when the
@@ -85,13 +92,12 @@ class LookupPool:
         key = (host.lower(), port)
         started = False
         with self._lock:
-            if self._waiting[tenant_id] >= self.per_tenant:
-                raise LookupBusy("this account's share")
             lookup = self._running.get(key)
             if lookup is not None and now - lookup.started >= self.timeout_s:
                 raise too_late(host, self.timeout_s)  # it outlasted an earlier request's deadline already
+            within_share = self._waiting[tenant_id] < self.per_tenant
             if lookup is None:
-                if self._started_by[tenant_id] >= self.per_tenant:
+                if not within_share or self._started_by[tenant_id] >= self.per_tenant:
                     raise LookupBusy("this account's share")
                 if sum(self._started_by.values()) >= self.threads:
                     raise LookupBusy("every look-up thread")
@@ -99,16 +105,28 @@ class LookupPool:
                 self._running[key] = lookup
                 self._started_by[tenant_id] += 1
                 started = True
-            self._waiting[tenant_id] += 1
+            if within_share:
+                self._waiting[tenant_id] += 1
+                wait_until = deadline
+            else:  # beyond the share, a request waits only as long as a healthy look-up takes
+                wait_until = min(deadline, lookup.started + QUICK_LOOKUP_S)
+                if wait_until <= now:
+                    raise LookupBusy("this account's share")
+                self.beyond_share += 1
         if started:  # outside the lock: a look-up already done runs its callback here, at once
             lookup.future.add_done_callback(lambda _: self._finished(key, tenant_id))
         try:
-            return lookup.future.result(timeout=max(0.0, deadline - time.monotonic()))
+            return lookup.future.result(timeout=max(0.0, wait_until - time.monotonic()))
         except FutureTimeout:
-            raise too_late(host, self.timeout_s) from None
+            if within_share or wait_until >= deadline:
+                raise too_late(host, self.timeout_s) from None
+            raise LookupBusy("this account's share") from None
         finally:
             with self._lock:
-                self._drop(self._waiting, tenant_id)
+                if within_share:
+                    self._drop(self._waiting, tenant_id)
+                else:
+                    self.beyond_share -= 1
 
     def _finished(self, key: tuple[str, int], tenant_id: str) -> None:
         with self._lock:
