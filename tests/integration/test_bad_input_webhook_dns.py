@@ -212,3 +212,48 @@ def test_many_requests_naming_one_stuck_host_share_one_look_up(dns_farm, tenant,
         assert_problem(response, 422, "webhook_url_unresolvable")
     _still_stuck(resolver)
     assert resolver.asked == ["same.stuck.example"]
+
+
+def _hold_share(client, settings, name: str) -> None:
+    """The tenant's whole share held by look-ups still stuck after their requests answered."""
+    for i in range(settings.webhook_lookup_per_tenant):
+        response = client.post("/v1/jobs", json={**JOB, "webhook_url": f"https://{name}{i}.stuck.example/"})
+        assert_problem(response, 422, "webhook_url_unresolvable")
+
+
+def test_a_batch_beyond_the_tenants_share_is_a_503_as_a_whole(dns_farm, tenant, resolver):
+    """Not batch_invalid: the items are not at fault, and the client should simply try again later."""
+    _, sessions, settings = dns_farm
+    client = tenant()
+    _hold_share(client, settings, "share")
+    before = _stored(sessions, settings)
+    jobs = [{**JOB, "webhook_url": GOOD}, {**JOB, "webhook_url": "https://d.stuck.example/hook"}]
+    response = client.post("/v1/batches", json={"jobs": jobs})
+    assert_problem(response, 503, "webhook_lookup_busy")
+    assert response.headers["Retry-After"]
+    _still_stuck(resolver)
+    assert _stored(sessions, settings) == before
+
+
+def test_template_renders_and_template_batches_take_the_same_deadline(dns_farm, tenant, resolver):
+    from tests.templates_fixtures import NEWS, rows
+
+    _, sessions, settings = dns_farm
+    client = tenant()
+    template = client.post("/v1/templates", json=NEWS)
+    assert template.status_code == 201, template.get_json()
+    template_id = template.get_json()["id"]
+    before = _stored(sessions, settings)
+    one = client.post(
+        f"/v1/templates/{template_id}/jobs",
+        json={"variables": rows(1)[0], "webhook_url": "https://e.stuck.example/hook"},
+    )
+    assert_problem(one, 422, "webhook_url_unresolvable")
+    many = client.post(
+        "/v1/batches",
+        json={"template_id": template_id, "rows": [{**r, "webhook_url": "https://f.stuck.example/"} for r in rows(3)]},
+    )
+    body = assert_problem(many, 422, "batch_invalid")
+    assert {e["code"] for e in body["errors"].values()} == {"webhook_url_unresolvable"}
+    _still_stuck(resolver)
+    assert _stored(sessions, settings) == before
