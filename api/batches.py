@@ -148,6 +148,11 @@ def list_batches(query):
 @blp.alt_response(413, response="Problem")
 @blp.alt_response(422, response="Problem", description="Some items are invalid: `errors` lists them by index")
 @blp.alt_response(429, response="Problem")
+@blp.alt_response(
+    503,
+    response="Problem",
+    description="`webhook_lookup_busy`: webhook host look-ups of this tenant (or all of them) are stuck on DNS",
+)
 def create_batch():
     """Create up to 1,000 jobs at once. JSON body, or multipart `file` (CSV/JSONL) with form fields
     `defaults` (JSON) and `template`. From a stored template: JSON `{template_id, version?, rows}`, or the

@@ -89,6 +89,11 @@ class Endpoints(MethodView):
     @blp.arguments(EndpointCreateSchema)
     @blp.response(201, EndpointSchema)
     @blp.alt_response(422, response="Problem")
+    @blp.alt_response(
+        503,
+        response="Problem",
+        description="`webhook_lookup_busy`: webhook host look-ups of this tenant (or all of them) are stuck on DNS",
+    )
     def post(self, body):
         """Register an endpoint; the response carries its signing secret."""
         check_in_time(body["url"], ctx().settings, g.tenant_id)
