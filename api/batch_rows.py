@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from typing import Any
 
 from api import intake
@@ -15,10 +16,11 @@ from api.request_bounds import loads_bounded
 from domain.documents import batch_document
 from domain.errors import ProblemError
 from domain.models import Batch, Tenant
-from tasks.webhook_targets import check_webhook_url, parse_webhook_url
+from tasks.webhook_lookups import LookupBusy, check_in_time
+from tasks.webhook_targets import parse_webhook_url
 
 MAX_ITEMS = 1000
-#: distinct webhook hosts one batch may name: each is resolved (synchronously, inside the request) once
+#: distinct webhook hosts one batch may name: each is resolved (inside the request, all within one deadline) once
 MAX_WEBHOOK_HOSTS = 5
 
 
@@ -84,10 +86,12 @@ def _typed(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def webhook_checker(items: list[dict[str, Any]], defaults: dict[str, Any]):
+def webhook_checker(items: list[dict[str, Any]], defaults: dict[str, Any], tenant_id: str):
     """A webhook check for this batch's items that resolves each distinct host once, after refusing
-    a batch that names more than MAX_WEBHOOK_HOSTS of them (each look-up may wait on a slow DNS server
-    while it holds an API thread)."""
+    a batch that names more than MAX_WEBHOOK_HOSTS of them. The look-ups share one deadline,
+    TALKFARM_WEBHOOK_LOOKUP_TIMEOUT_S from the first: a host left when it has passed is refused
+    unresolved (the batch is refused anyway), so the batch holds its API thread no longer than one
+    single job would. A 503 webhook_lookup_busy is not an item's fault and refuses the whole batch."""
     hosts: set[tuple[str, int]] = set()
     for item in [defaults, *items]:
         url = item.get("webhook_url") if isinstance(item, dict) else None
@@ -105,13 +109,18 @@ def webhook_checker(items: list[dict[str, Any]], defaults: dict[str, Any]):
             422,
         )
     verdicts: dict[tuple[str, int], ProblemError | None] = {}
+    deadline: list[float] = []  # set by the first look-up
 
     def check(url: str, settings) -> None:
         _, host, port = parse_webhook_url(url)
         if (host.lower(), port) not in verdicts:
+            if not deadline:
+                deadline.append(time.monotonic() + settings.webhook_lookup_timeout_s)
             try:
-                check_webhook_url(url, settings)
+                check_in_time(url, settings, tenant_id, deadline=deadline[0])
                 verdicts[(host.lower(), port)] = None
+            except LookupBusy:
+                raise  # not the item's verdict: the request's
             except ProblemError as problem:
                 verdicts[(host.lower(), port)] = problem
         verdict = verdicts[(host.lower(), port)]

@@ -26,6 +26,7 @@ from domain.errors import ProblemError
 from domain.models import Batch, Tenant
 from domain.templates import ParsedTemplate
 from media.errors import MediaError
+from tasks.webhook_lookups import LookupBusy
 
 blp = Blueprint("batches", __name__, url_prefix="/v1/batches", description="Many jobs at once")
 
@@ -147,6 +148,11 @@ def list_batches(query):
 @blp.alt_response(413, response="Problem")
 @blp.alt_response(422, response="Problem", description="Some items are invalid: `errors` lists them by index")
 @blp.alt_response(429, response="Problem")
+@blp.alt_response(
+    503,
+    response="Problem",
+    description="`webhook_lookup_busy`: webhook host look-ups of this tenant (or all of them) are stuck on DNS",
+)
 def create_batch():
     """Create up to 1,000 jobs at once. JSON body, or multipart `file` (CSV/JSONL) with form fields
     `defaults` (JSON) and `template`. From a stored template: JSON `{template_id, version?, rows}`, or the
@@ -192,7 +198,7 @@ def create_batch():
 
     # parsed once, and every item's filled length known before it is built (domain/templates.py)
     parsed = ParsedTemplate.parse(template, c.settings.max_script_chars) if template is not None else None
-    check_webhook = webhook_checker(items, defaults)
+    check_webhook = webhook_checker(items, defaults, g.tenant_id)
     errors: dict[str, Any] = {}
     checked: list[intake.Intake] = []
     schema = JobSpecSchema()
@@ -216,6 +222,8 @@ def create_batch():
                 checked.append(intake.check_spec(session, c.settings, tenant, spec, check_webhook=check_webhook))
             except ValidationError as exc:
                 errors[str(index)] = {"code": validation_code(exc.messages), "fields": exc.messages}
+            except LookupBusy:
+                raise  # the whole batch's 503, not this item's fault
             except (ProblemError, MediaError) as exc:
                 errors[str(index)] = {"code": exc.code, "detail": exc.detail}
         refuse_rows(errors, len(items))

@@ -32,7 +32,7 @@ from domain.timeutil import utcnow
 from domain.titles import job_title
 from media.render import known_models
 from media.tts import check_script, voice_for_script
-from tasks.webhook_targets import check_webhook_url
+from tasks.webhook_lookups import request_checker
 
 #: which pools serve each accelerator request; `auto` prefers accelerators
 ACCELERATOR_POOLS = {
@@ -107,10 +107,11 @@ def check_spec(
     tenant: Tenant,
     body: dict[str, Any],
     *,
-    check_webhook: Callable[[str, Settings], object] = check_webhook_url,
+    check_webhook: Callable[[str, Settings], object] | None = None,
 ) -> Intake:
-    """Every check of one job request. ``check_webhook`` checks its webhook_url (a batch passes one
-    that resolves each host once)."""
+    """Every check of one job request. ``check_webhook`` checks its webhook_url: by default within the
+    look-up deadline and the tenant's share (tasks/webhook_lookups.py); a batch passes one that resolves
+    each host once."""
     kit_row = kit_for_job(session, tenant, body.get("brand_kit_id"))  # the named kit, else the tenant's default
     kit = kit_values(kit_row)
     composition = normalise_composition(body)  # None for today's square job; a coded 422 for a bad field
@@ -170,7 +171,7 @@ def check_spec(
     metadata = body.get("metadata") or {}  # bounded by the schema (api/schemas.JsonDocument)
     webhook_url = body.get("webhook_url")
     if webhook_url:
-        check_webhook(webhook_url, settings)
+        (check_webhook or request_checker(tenant.id))(webhook_url, settings)
     pool = choose_pool(session, settings, body["accelerator"], model.pools, model.name)
     check_some_worker_serves(session, settings, pool, model.name)
     return Intake(

@@ -67,6 +67,11 @@ class Jobs(MethodView):
     @blp.alt_response(409, response="Problem", description="Idempotency-Key reused with a different body")
     @blp.alt_response(422, response="Problem")
     @blp.alt_response(429, response="Problem")
+    @blp.alt_response(
+        503,
+        response="Problem",
+        description="`webhook_lookup_busy`: webhook host look-ups of this tenant (or all of them) are stuck on DNS",
+    )
     @blp.doc(
         parameters=[
             {

@@ -25,6 +25,7 @@ from api.template_render import TemplateRenderer, template_version
 from domain.errors import ProblemError
 from domain.models import Tenant
 from media.errors import MediaError
+from tasks.webhook_lookups import LookupBusy
 
 #: a row's own job fields, beside its variables (a variable of the same name wins)
 ROW_FIELDS = ("priority", "draft", "webhook_url", "title", "metadata")
@@ -106,7 +107,7 @@ def _create(
         tenant = session.get(Tenant, g.tenant_id)
         assert tenant is not None
         renderer = TemplateRenderer.prepare(row, c.settings)
-        check_webhook = webhook_checker(rows, defaults)
+        check_webhook = webhook_checker(rows, defaults, tenant.id)
         errors: dict[str, Any] = {}
         checked: list[intake.Intake] = []
         for index, values in enumerate(rows):
@@ -114,6 +115,8 @@ def _create(
             overrides = {**defaults, **{k: v for k, v in values.items() if k in ROW_FIELDS and k not in names}}
             try:
                 checked.append(renderer.render(session, tenant, variables, overrides, check_webhook=check_webhook))
+            except LookupBusy:
+                raise  # the whole batch's 503, not this row's fault
             except (ProblemError, MediaError) as exc:
                 errors[str(index)] = _row_error(exc)
         refuse_rows(errors, len(rows))

@@ -276,6 +276,11 @@ def template_csv(template_id):
     "or any refusal of POST /v1/jobs",
 )
 @blp.alt_response(429, response="Problem")
+@blp.alt_response(
+    503,
+    response="Problem",
+    description="`webhook_lookup_busy`: webhook host look-ups of this tenant (or all of them) are stuck on DNS",
+)
 def render_template(body, template_id):
     """Render a template with values: one job, made and admitted as POST /v1/jobs makes one. Values are data:
     a `{{` inside a value stays as it is."""

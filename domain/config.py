@@ -176,6 +176,24 @@ class Settings:
     webhook_allow_hosts: tuple[str, ...] = _setting(
         (), "Hosts or CIDRs webhooks may reach although loopback/private.", _csv
     )
+    webhook_lookup_timeout_s: float = _setting(
+        2.0,
+        "Deadline of a webhook URL's name look-up while a request waits (jobs, batches, templates, endpoints; "
+        "a batch's look-ups share one); a host that does not answer in time is a 422.",
+        float,
+    )
+    webhook_lookup_threads: int = _setting(
+        16,
+        "Request-time webhook name look-ups that run at once per API process, slow ones included; "
+        "when all are held, a new look-up is a 503 webhook_lookup_busy.",
+        int,
+    )
+    webhook_lookup_per_tenant: int = _setting(
+        2,
+        "Of those look-ups, and of the API threads waiting on one, what one tenant may hold; "
+        "beyond it that tenant's requests are a 503 webhook_lookup_busy at once.",
+        int,
+    )
     webhook_timeout_s: float = _setting(
         10.0,
         "Total deadline of one webhook delivery attempt: connecting, TLS, sending and "
@@ -276,6 +294,12 @@ class Settings:
             raise ConfigError(
                 f"{PREFIX}WEBHOOK_TIMEOUT_S must be within 0..50 s: a delivery still running after "
                 "60 s would be handed out a second time"
+            )
+        if not 0 < self.webhook_lookup_timeout_s <= 30:  # a request waits for it: it must stay short
+            raise ConfigError(f"{PREFIX}WEBHOOK_LOOKUP_TIMEOUT_S must be within 0..30 s")
+        if not 1 <= self.webhook_lookup_per_tenant <= self.webhook_lookup_threads:
+            raise ConfigError(
+                f"{PREFIX}WEBHOOK_LOOKUP_PER_TENANT must be at least 1 and at most {PREFIX}WEBHOOK_LOOKUP_THREADS"
             )
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"{PREFIX}LOG_FORMAT: {self.log_format!r} is neither text nor json")

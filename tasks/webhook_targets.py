@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -102,12 +103,12 @@ def parse_webhook_url(url: str) -> tuple[str, str, int]:
     except UnicodeError as exc:
         raise _invalid(f"the host name cannot be encoded (IDNA: {exc}).") from None
     labels = ascii_host.rstrip(".").split(".")
-    if len(ascii_host) > 253 or any(not label or len(label) > 63 for label in labels) and not _is_ip(ascii_host):
+    if len(ascii_host) > 253 or any(not label or len(label) > 63 for label in labels) and not is_ip(ascii_host):
         raise _invalid("the host name is not a valid DNS name.")
     return parts.scheme, ascii_host, port or (443 if parts.scheme == "https" else 80)
 
 
-def _is_ip(host: str) -> bool:
+def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
         return True
@@ -115,12 +116,15 @@ def _is_ip(host: str) -> bool:
         return False
 
 
-def check_webhook_url(url: str, settings: Settings) -> list[IPAddress]:
+def check_webhook_url(
+    url: str, settings: Settings, *, lookup: Callable[[str, int], list[IPAddress]] | None = None
+) -> list[IPAddress]:
     """The addresses ``url``'s host resolves to, once all of them passed the check. A delivery
     connects to these very addresses (tasks/webhook_transport.py) and never resolves the name
-    again, so a name that answers differently the second time (DNS rebinding) reaches nothing."""
+    again, so a name that answers differently the second time (DNS rebinding) reaches nothing.
+    ``lookup`` replaces ``resolve`` where the look-up needs a deadline (tasks/webhook_lookups.py)."""
     _, host, port = parse_webhook_url(url)
-    addresses = resolve(host, port)
+    addresses = (lookup or resolve)(host, port)
     if _allowed(host, addresses, settings.webhook_allow_hosts):
         return addresses
     if host.lower() in _METADATA_HOSTS or any(_forbidden(a) for a in addresses):
