@@ -28,7 +28,7 @@ class Expiry(click.ParamType):
 
     name = "lifetime|date"
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
         if isinstance(value, datetime):
             return value
         now = datetime.now(UTC)
