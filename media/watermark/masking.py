@@ -82,14 +82,14 @@ def _cap(amplitude: np.ndarray) -> float:
 
 def _capped(amplitude: NDArray[np.float32]) -> NDArray[np.float32]:
     factor = _cap(amplitude)
-    if factor != 1.0:
-        amplitude = amplitude * factor
-    return amplitude
+    if factor == 1.0:
+        return amplitude
+    capped: NDArray[np.float32] = amplitude * factor
+    return capped
 
 
 def _full_size(amplitude: np.ndarray, w: int, h: int) -> NDArray[np.float32]:
-    full_size: NDArray[np.float32] = cv2.resize(amplitude, (w, h), interpolation=cv2.INTER_LINEAR)
-    return full_size
+    return np.asarray(cv2.resize(amplitude, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.float32)
 
 
 #: How far (half-resolution pixels) a change in the luma reaches into the map: the 3×3 blur or Sobel,
