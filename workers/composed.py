@@ -27,7 +27,7 @@ from domain import lifecycle
 from domain.errors import JobFailure
 from domain.states import Stage
 from media.compose import Background, ComposedEncoder, caption_track, words_from_cues
-from media.encode import available_encoders, choose_video_codec, write_wav
+from media.encode import LUMA_SCALE, available_encoders, choose_video_codec, luma_plane, rgb_to_yuv420, write_wav
 from media.tts import NarrationTiming
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 from workers.speech_ahead import SpeechAhead, await_speech, check_duration
@@ -167,6 +167,9 @@ def render_composed_segment(
         for cut in cuts
     ]
     paths = [attempt.tmp / cut.segment_name(index, output_format) for cut in cuts]
+    # an MP4's frames go to ffmpeg as x264's own yuv420p, converted on the compose threads: cheaper than
+    # ffmpeg's conversion, and the invisible mark then goes on the luma plane alone
+    input_format = "yuv420p" if output_format == "mp4" else "rgb24"
     renderer = attempt.services.renderer(attempt.spec.get("model", "builtin"))
     started = time.perf_counter()
     frames = renderer.render(
@@ -185,6 +188,7 @@ def render_composed_segment(
                     alpha=transparent,
                     codec=codec,
                     preset=encoder_preset(attempt),
+                    input_format=input_format,
                 )
             )
             for cut, path in zip(cuts, paths)
@@ -205,7 +209,7 @@ def render_composed_segment(
             if fade is not None and k < fade[1]:
                 weight = (k + 1) / (fade[1] + 1)
                 frame = cv2.addWeighted(fade[0][n], 1.0 - weight, frame, weight, 0.0)
-            encoders[n].write(_marked(cuts[n], frame, first_frame + k))
+            encoders[n].write(_marked(cuts[n], frame, first_frame + k, yuv=input_format == "yuv420p"))
 
         pending: list[concurrent.futures.Future[None]] = []
         while True:
@@ -229,9 +233,10 @@ def render_composed_segment(
     _store_segment(attempt, cuts, paths, spoken)
 
 
-def _marked(cut: Cut, frame: np.ndarray, index: int) -> np.ndarray:
+def _marked(cut: Cut, frame: np.ndarray, index: int, yuv: bool = False) -> np.ndarray:
     """The visible mark and the invisible payload, on the cut's own frame size. On RGBA frames
-    both go on the colour planes, and the mark's own pixels become opaque so it shows over any footage."""
+    both go on the colour planes, and the mark's own pixels become opaque so it shows over any footage.
+    With ``yuv`` (RGB frames only) the frame comes back as the encoder's yuv420p, the payload in its luma."""
     if cut.draft_mark is not None:
         if frame.shape[2] == 3:
             frame = cut.draft_mark.apply(frame, in_place=True)
@@ -240,6 +245,10 @@ def _marked(cut: Cut, frame: np.ndarray, index: int) -> np.ndarray:
     if frame.shape[2] == 3:
         if cut.visible is not None:
             frame = cut.visible.apply(frame, in_place=True)
+        if yuv:
+            planes = rgb_to_yuv420(frame)
+            cut.invisible.apply_to_luma(frame, luma_plane(planes), LUMA_SCALE)
+            return planes
         marked: np.ndarray = cut.invisible.apply(frame, index)
         return marked
     rgb = np.ascontiguousarray(frame[..., :3])

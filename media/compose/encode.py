@@ -31,7 +31,8 @@ DUCK_THRESHOLD, DUCK_RATIO = 0.015, 10
 
 
 class ComposedEncoder(SegmentEncoder):
-    """A ``SegmentEncoder`` for any output format, taking RGB or (``alpha``) RGBA frames."""
+    """A ``SegmentEncoder`` for any output format, taking RGB or (``alpha``) RGBA frames, or for ``mp4`` the
+    encoder's own yuv420p (``input_format``)."""
 
     def __init__(
         self,
@@ -44,8 +45,11 @@ class ComposedEncoder(SegmentEncoder):
         alpha: bool = False,
         codec: str = "libx264",
         preset: str = "veryfast",
+        input_format: str = "rgb24",
     ):
-        super().__init__(path, width, height, fps, codec=codec, preset=preset)
+        if input_format != "rgb24" and output_format != "mp4":
+            raise ValueError(f"{output_format} takes RGB frames, not {input_format}")
+        super().__init__(path, width, height, fps, codec=codec, preset=preset, input_format=input_format)
         self.output_format = output_format
         self.alpha = alpha and output_format != "mp4"
 
@@ -104,6 +108,9 @@ class ComposedEncoder(SegmentEncoder):
         self._launch(args)
 
     def write(self, frame: np.ndarray) -> None:
+        if self.input_format != "rgb24":
+            super().write(frame)
+            return
         channels = 4 if self.alpha else 3
         if frame.ndim == 3 and frame.shape[2] != channels:
             frame = np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)]) if channels == 4 else frame[..., :3]

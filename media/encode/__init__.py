@@ -1,6 +1,7 @@
 """Video out: segments encoded as frames arrive (``SegmentEncoder``), joined
 and given their audio (``concat_and_mux``), described (``probe_video``), with
-a poster (``write_poster``) and captions (``write_captions``). ffmpeg is
+a poster (``write_poster``) and captions (``write_captions``); frames may come
+as the encoder's own yuv420p (``rgb_to_yuv420``). ffmpeg is
 imageio-ffmpeg's. Callers import from here, never from the modules.
 """
 
@@ -14,16 +15,20 @@ from media.encode.probe import probe_video
 from media.encode.timing import frames_for, pad_to_frames, samples_for
 from media.encode.video import SegmentEncoder
 from media.encode.wav import read_wav, write_wav
+from media.encode.yuv import LUMA_SCALE, luma_plane, rgb_to_yuv420
 
 __all__ = [
+    "LUMA_SCALE",
     "SegmentEncoder",
     "available_encoders",
     "choose_video_codec",
     "concat_and_mux",
     "frames_for",
+    "luma_plane",
     "pad_to_frames",
     "probe_video",
     "read_wav",
+    "rgb_to_yuv420",
     "samples_for",
     "word_cues",
     "write_captions",

@@ -21,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 import ffmpeg
 import numpy as np
@@ -52,8 +53,34 @@ def _reap(process: subprocess.Popen[bytes], timeout_s: float) -> tuple[int, floa
         time.sleep(0.005)
 
 
+#: what ``write`` takes: RGB frames (ffmpeg converts them), or frames already in the encoder's own
+#: yuv420p (BT.709, limited range; ``rgb_to_yuv420``), which costs ffmpeg no conversion
+INPUT_FORMATS = ("rgb24", "yuv420p")
+#: tags frames given as yuv420p with what they are, so ffmpeg leaves them as they are
+_YUV_TAGS = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
+
+
+#: Linux's fcntl that sizes a pipe, and the size asked for (an unprivileged process's ceiling by default)
+F_SETPIPE_SZ, PIPE_BYTES = 1031, 1 << 20
+
+
+def _widen_pipe(pipe: IO[bytes] | None) -> None:
+    """Let the pipe to ffmpeg hold 1 MiB where the system allows it, not the default 64 KiB: a 1080p frame
+    (3–6 MB) then crosses in a few hand-offs between our writer thread and ffmpeg's reader instead of dozens,
+    each a wake-up and a context switch on the same two cores the renderer and x264 share. In a two-cut
+    1080p composed job that was about 2.5 CPU-s of 20 (docs/benchmarks.md). Elsewhere it stays as it is."""
+    if pipe is None:
+        return
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
+    except (OSError, ImportError):
+        pass
+
+
 class SegmentEncoder:
-    """Pipe RGB frames into an H.264 (yuv420p, closed GOP, video only) MP4.
+    """Pipe RGB (or yuv420p) frames into an H.264 (yuv420p, closed GOP, video only) MP4.
 
     Use as a context manager; leaving it normally finishes the file and
     raises ``JobFailure("encode_failed")`` if ffmpeg failed; leaving it with
@@ -65,13 +92,24 @@ class SegmentEncoder:
         fps: frames per second (an integer, as the render params are).
         codec: ``libx264`` or ``h264_nvenc`` (see ``choose_video_codec``).
         preset: x264 preset name; mapped to NVENC's own for ``h264_nvenc``.
+        input_format: ``rgb24`` ((H, W, 3) frames) or ``yuv420p`` ((H·3/2, W) frames from ``rgb_to_yuv420``).
     """
 
     def __init__(
-        self, path: Path | str, width: int, height: int, fps: int, codec: str = LIBX264, preset: str = "veryfast"
+        self,
+        path: Path | str,
+        width: int,
+        height: int,
+        fps: int,
+        codec: str = LIBX264,
+        preset: str = "veryfast",
+        input_format: str = "rgb24",
     ):
         if width <= 0 or height <= 0 or width % 2 or height % 2:
             raise ValueError(f"frame size must be positive and even, got {width}x{height}")
+        if input_format not in INPUT_FORMATS:
+            raise ValueError(f"input_format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
+        self.input_format = input_format
         self.path = Path(path)
         self.partial_path = self.path.with_name(f"{self.path.stem}.partial{self.path.suffix}")
         self.width, self.height, self.fps = int(width), int(height), int(fps)
@@ -102,13 +140,16 @@ class SegmentEncoder:
 
     def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        yuv = self.input_format == "yuv420p"
         stream = (
-            ffmpeg.input("pipe:", f="rawvideo", pix_fmt="rgb24", s=f"{self.width}x{self.height}", framerate=self.fps)
+            ffmpeg.input(
+                "pipe:", f="rawvideo", pix_fmt=self.input_format, s=f"{self.width}x{self.height}", framerate=self.fps
+            )
             .output(
                 str(self.partial_path),
                 f="mp4",
                 an=None,
-                vf="scale=out_color_matrix=bt709:out_range=tv",
+                vf=_YUV_TAGS if yuv else "scale=out_color_matrix=bt709:out_range=tv",
                 video_track_timescale=self.fps * 1000,
                 **self._options,
             )
@@ -122,6 +163,7 @@ class SegmentEncoder:
             self._process = start_ffmpeg(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as exc:
             raise JobFailure("encode_failed", f"cannot start ffmpeg: {exc}", retryable=True) from exc
+        _widen_pipe(self._process.stdin)
         self._threads = [
             threading.Thread(target=self._feed_ffmpeg, name=f"encode-writer:{self.path.name}", daemon=True),
             threading.Thread(target=self._drain_stderr, name=f"encode-stderr:{self.path.name}", daemon=True),
@@ -130,13 +172,13 @@ class SegmentEncoder:
             thread.start()
 
     def write(self, frame: np.ndarray) -> None:
-        """Queue one (height, width, 3) uint8 RGB frame; waits only while the queue is full."""
+        """Queue one uint8 frame, (height, width, 3) RGB or (height·3/2, width) yuv420p as ``input_format`` says;
+        waits only while the queue is full."""
         if self._process is None:
             raise RuntimeError("SegmentEncoder.write before start (use it as a context manager)")
-        if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
-            raise ValueError(
-                f"expected a ({self.height}, {self.width}, 3) uint8 frame, got {frame.shape} {frame.dtype}"
-            )
+        shape = (self.height * 3 // 2, self.width) if self.input_format == "yuv420p" else (self.height, self.width, 3)
+        if frame.shape != shape or frame.dtype != np.uint8:
+            raise ValueError(f"expected a {shape} uint8 frame, got {frame.shape} {frame.dtype}")
         if self._pipe_error is not None:
             self.close()  # ffmpeg has exited: collect its status and stderr, and raise them
         # A copy, so the renderer may reuse its buffer as soon as write returns.

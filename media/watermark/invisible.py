@@ -8,7 +8,9 @@ spread with keyed signs over the data frequencies of one keyed tile
 Embedding adds the tile, repeated over the frame and the same in every frame,
 times a per-frame strength map that follows what the eye forgives
 (``masking``), to R, G and B alike: luma changes, colour does not. It costs
-about a millisecond per 512² frame.
+about a millisecond per 512² frame. A frame the worker converts to the
+encoder's yuv420p itself gets the same offset on its luma plane alone
+(``apply_to_luma``).
 
 Detection decodes up to ``max_frames`` frames into stretches of a few frames,
 re-finds the tile's period (undoing scaling) and offset (undoing cropping) on
@@ -29,7 +31,7 @@ import numpy as np
 
 from media.errors import MediaError
 from media.watermark import coding
-from media.watermark.masking import amplitude_map
+from media.watermark.masking import AmplitudeMaps, amplitude_map
 from media.watermark.pattern import KeyedLayout, tile_side_for
 from media.watermark.sync import (
     MAX_PERIOD_SHARE,
@@ -121,12 +123,18 @@ class Detection:
 
 
 class WatermarkEmbedder:
-    """Adds one job's watermark to frames; build once per job, ``apply`` per frame."""
+    """Adds one job's watermark to frames; build once per job, ``apply`` (or ``apply_to_luma``) per frame."""
 
     def __init__(self, pattern: np.ndarray, strength: float = 1.0):
         self._pattern = np.ascontiguousarray(pattern, dtype=np.float32)
         self._negated = -self._pattern
         self._strength = strength
+        self._scaled: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+        self._maps = AmplitudeMaps(strength)
+
+    def _check(self, frame: np.ndarray) -> None:
+        if frame.shape[:2] != self._pattern.shape or frame.ndim != 3 or frame.shape[2] != 3:
+            raise ValueError(f"frame shape {frame.shape} does not match the embedder's {self._pattern.shape + (3,)}")
 
     def apply(self, frame: np.ndarray, frame_index: int = 0) -> np.ndarray:
         """A watermarked copy of ``frame`` (H, W, 3 uint8 RGB).
@@ -135,8 +143,7 @@ class WatermarkEmbedder:
         strength follows the picture (``masking.amplitude_map``), so a still
         picture gets a still watermark. ``frame_index`` is not used.
         """
-        if frame.shape[:2] != self._pattern.shape or frame.ndim != 3 or frame.shape[2] != 3:
-            raise ValueError(f"frame shape {frame.shape} does not match the embedder's {self._pattern.shape + (3,)}")
+        self._check(frame)
         frame = np.ascontiguousarray(frame, dtype=np.uint8)
         # Rounded to whole levels; the same offset on R, G and B changes luma only.
         # The offset's positive and negative parts, each as uint8 (saturated), added
@@ -146,6 +153,31 @@ class WatermarkEmbedder:
         up = cv2.multiply(amplitude, self._pattern, dtype=cv2.CV_8U)
         down = cv2.multiply(amplitude, self._negated, dtype=cv2.CV_8U)
         return cv2.subtract(cv2.add(frame, cv2.merge([up, up, up])), cv2.merge([down, down, down]))
+
+    def apply_to_luma(self, frame: np.ndarray, luma: np.ndarray, levels: float) -> None:
+        """Add the watermark ``apply`` would add to ``frame`` (H, W, 3 uint8 RGB) straight to its luma plane
+        ``luma`` (H, W uint8, changed in place), for a frame already converted to the encoder's yuv420p.
+
+        ``apply`` adds the same offset to R, G and B, which moves luma alone, by the offset times ``levels``
+        (luma levels per RGB level: 219/255 in the limited range); here that move is made on the one plane,
+        so the detector reads the same pattern at the same strength, for a third of the work and no RGB
+        copy. The strength map is the same (from ``frame``; computed again only where the frame changed since the
+        last one given here, ``masking.AmplitudeMaps``, so give one stream's frames in order to one embedder); only
+        the rounding differs (to whole luma levels instead of whole RGB levels), and luma never clips, where R, G or
+        B alone could.
+        """
+        self._check(frame)
+        if luma.shape != self._pattern.shape or luma.dtype != np.uint8:
+            raise ValueError(
+                f"luma plane {luma.shape} {luma.dtype} does not match the embedder's {self._pattern.shape}"
+            )
+        if levels not in self._scaled:
+            scaled = self._pattern * np.float32(levels)
+            self._scaled[levels] = (scaled, -scaled)
+        pattern, negated = self._scaled[levels]
+        amplitude = self._maps(np.ascontiguousarray(frame, dtype=np.uint8))
+        cv2.add(luma, cv2.multiply(amplitude, pattern, dtype=cv2.CV_8U), dst=luma)
+        cv2.subtract(luma, cv2.multiply(amplitude, negated, dtype=cv2.CV_8U), dst=luma)
 
 
 class InvisibleWatermark:

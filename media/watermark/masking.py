@@ -10,7 +10,9 @@ little more, and a frame's total stays within a PSNR budget.
 
 The map is computed at half resolution (it only needs to be smooth) from
 each frame itself, so it is the same wherever the frame is rendered, moves
-with the content, and costs well under a millisecond at 512².
+with the content, and costs well under a millisecond at 512². Over a video
+whose frames change only in part (a presenter on a still background),
+``AmplitudeMaps`` computes again only around what changed.
 """
 
 from __future__ import annotations
@@ -50,6 +52,12 @@ def amplitude_map(frame: np.ndarray, strength: float = 1.0) -> NDArray[np.float3
     """The pattern's RMS amplitude at each pixel (float32, frame size), from an RGB uint8 frame."""
     h, w = frame.shape[:2]
     luma = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    return _full_size(_capped(_half_size_map(luma, strength)), w, h)
+
+
+def _half_size_map(luma: np.ndarray, strength: float) -> NDArray[np.float32]:
+    """The amplitude at half resolution, before the PSNR cap, from (a part of) the luma; even sides."""
+    h, w = luma.shape[:2]
     small = cv2.resize(luma, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
     background = cv2.blur(small, (3, 3))
     detail = small.astype(np.float32)
@@ -60,11 +68,83 @@ def amplitude_map(frame: np.ndarray, strength: float = 1.0) -> NDArray[np.float3
     texture = np.minimum(gradient * TEXTURE_GAIN, TEXTURE_MAX)
     amplitude = cv2.add(texture, cv2.LUT(background, _FLAT_AMPLITUDE))
     headroom = np.minimum(background, 255 - background).astype(np.float32) * HEADROOM_SHARE + 0.5
-    amplitude = cv2.GaussianBlur(np.minimum(amplitude, headroom), (0, 0), 1.5) * strength
+    blurred: NDArray[np.float32] = cv2.GaussianBlur(np.minimum(amplitude, headroom), (0, 0), 1.5) * strength
+    return blurred
+
+
+def _cap(amplitude: np.ndarray) -> float:
+    """The factor that keeps the frame's watermark within the PSNR budget (1.0 when it already is)."""
     # The pattern has unit RMS and is unrelated to the picture, so the frame's
     # watermark RMS is the RMS of this map.
     rms = float(np.sqrt(np.mean(amplitude * amplitude)))
-    if rms > MAX_RMS:
-        amplitude *= MAX_RMS / rms
-    full_size: NDArray[np.float32] = cv2.resize(amplitude, (w, h), interpolation=cv2.INTER_LINEAR)
-    return full_size
+    return MAX_RMS / rms if rms > MAX_RMS else 1.0
+
+
+def _capped(amplitude: NDArray[np.float32]) -> NDArray[np.float32]:
+    factor = _cap(amplitude)
+    if factor == 1.0:
+        return amplitude
+    capped: NDArray[np.float32] = amplitude * factor
+    return capped
+
+
+def _full_size(amplitude: np.ndarray, w: int, h: int) -> NDArray[np.float32]:
+    return np.asarray(cv2.resize(amplitude, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.float32)
+
+
+#: How far (half-resolution pixels) a change in the luma reaches into the map: the 3×3 blur or Sobel,
+#: the 4×4 blur and the Gaussian's 13 taps (9 in all), rounded up.
+REACH = 12
+
+
+class AmplitudeMaps:
+    """``amplitude_map`` for a run of frames of one size, as in a video: the same maps, but where a frame
+    differs from the one before only in a part (a presenter moving over a still background, a caption
+    changing), only that part's neighbourhood is computed again.
+
+    The map is local but for the PSNR cap, which is taken over the whole map each frame; a part is
+    recomputed with a margin wide enough (``REACH``, twice) that its filters see what they see on the whole
+    frame, so the maps are the ones ``amplitude_map`` gives (``tests/unit/media/watermark/test_masking.py``).
+    One instance per stream of frames; not for several threads at once. ``__call__`` returns an array it
+    keeps and changes on the next call."""
+
+    def __init__(self, strength: float = 1.0):
+        self._strength = strength
+        self._luma: np.ndarray | None = None
+        self._half: NDArray[np.float32] | None = None
+        self._factor = 1.0
+        self._full: NDArray[np.float32] | None = None
+
+    def __call__(self, frame: np.ndarray) -> NDArray[np.float32]:
+        h, w = frame.shape[:2]
+        luma = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        previous, self._luma = self._luma, luma
+        if previous is None or previous.shape != luma.shape or self._half is None or self._full is None or (h | w) % 2:
+            self._half = _half_size_map(luma, self._strength)
+            self._factor = _cap(self._half)
+            self._full = _full_size(self._half * self._factor if self._factor != 1.0 else self._half, w, h)
+            return self._full
+        x, y, dw, dh = cv2.boundingRect(cv2.absdiff(luma, previous))
+        if dw == 0:
+            return self._full
+        half, full = self._half, self._full
+        hh, hw = half.shape
+        # the half-size pixels the change reaches, and the part of the frame that sees all they see
+        ox0, oy0 = max(x // 2 - REACH, 0), max(y // 2 - REACH, 0)
+        ox1, oy1 = min(-(-(x + dw) // 2) + REACH, hw), min(-(-(y + dh) // 2) + REACH, hh)
+        ix0, iy0 = max(ox0 - REACH, 0), max(oy0 - REACH, 0)
+        ix1, iy1 = min(ox1 + REACH, hw), min(oy1 + REACH, hh)
+        part = _half_size_map(luma[2 * iy0 : 2 * iy1, 2 * ix0 : 2 * ix1], self._strength)
+        half[oy0:oy1, ox0:ox1] = part[oy0 - iy0 : oy1 - iy0, ox0 - ix0 : ox1 - ix0]
+        factor = _cap(half)
+        if factor != self._factor:
+            self._factor = factor
+            self._full = _full_size(half * factor if factor != 1.0 else half, w, h)
+            return self._full
+        # the full-size map from the changed half-size pixels, with a pixel of context around them
+        cx0, cy0, cx1, cy1 = max(ox0 - 2, 0), max(oy0 - 2, 0), min(ox1 + 2, hw), min(oy1 + 2, hh)
+        source = half[cy0:cy1, cx0:cx1]
+        scaled = _full_size(source * factor if factor != 1.0 else source, 2 * (cx1 - cx0), 2 * (cy1 - cy0))
+        top, left = 2 * (oy0 - cy0), 2 * (ox0 - cx0)
+        full[2 * oy0 : 2 * oy1, 2 * ox0 : 2 * ox1] = scaled[top : top + 2 * (oy1 - oy0), left : left + 2 * (ox1 - ox0)]
+        return full

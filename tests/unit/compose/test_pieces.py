@@ -62,3 +62,26 @@ def test_word_captions_show_a_few_words_and_highlight_the_spoken_one():
     assert track.layer_at(1.6) is None  # a long pause shows nothing
     x, y = first[1], first[2]
     assert 0 <= x and x + first[0].shape[1] <= 640 and y + first[0].shape[0] <= 360 - int(0.08 * 360)
+
+
+def test_a_presenter_given_as_the_colour_view_of_its_rgba_frame_blends_as_its_copy_does():
+    """The presenter arrives as ``face[..., :3]`` with its alpha apart; blending reads that view (cheaply) and
+    gives the same pixels as a packed copy, wherever the box is cut by the frame's edges."""
+    rng = np.random.default_rng(3)
+    face = rng.integers(0, 256, (40, 30, 4), dtype=np.uint8)
+    alpha = np.ascontiguousarray(face[..., 3])
+    background = rng.integers(0, 256, (50, 60, 3), dtype=np.uint8)
+    for x, y in ((5, 5), (-7, 3), (40, 20), (0, -10)):
+        viewed, copied = background.copy(), background.copy()
+        blend(viewed, face[..., :3], x, y, alpha)
+        blend(copied, face[..., :3].copy(), x, y, alpha)
+        assert np.array_equal(viewed, copied)
+        assert not np.array_equal(viewed, background)
+    # an RGBA layer (its own alpha) and a view whose fourth byte lies outside what it was cut from
+    layer = background.copy()
+    blend(layer, face, 10, 10)
+    assert np.array_equal(layer[10:50, 10:40][alpha == 255], face[..., :3][alpha == 255])
+    tail, expected = background.copy(), background.copy()
+    blend(tail, face[..., 1:4], 2, 2, alpha)
+    blend(expected, face[..., 1:4].copy(), 2, 2, alpha)
+    assert np.array_equal(tail, expected)

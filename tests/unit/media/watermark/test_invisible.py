@@ -258,3 +258,32 @@ def test_a_file_that_is_not_video_is_refused_with_a_stable_code(tmp_path):
         InvisibleWatermark(KEY).detect(junk)
 
     assert problem.value.code == "video_unreadable"
+
+
+def test_marking_the_luma_plane_puts_the_same_pattern_where_the_detector_reads_it(tmp_path):
+    """The composed path converts frames to yuv420p itself and adds the payload to the luma plane
+    (``apply_to_luma``) instead of to R, G and B (``apply``). What the detector reads — the luma — must
+    carry the same pattern at the same strength, and the payload must survive a re-encode as before."""
+    from media.encode import LUMA_SCALE, SegmentEncoder, luma_plane, rgb_to_yuv420
+
+    frames = list(_frames())
+    rgb_marker = InvisibleWatermark(KEY).embedder(PAYLOAD, SIDE, SIDE, FPS)
+    luma_marker = InvisibleWatermark(KEY).embedder(PAYLOAD, SIDE, SIDE, FPS)
+    path = tmp_path / "luma.mp4"
+    with SegmentEncoder(path, SIDE, SIDE, FPS, input_format="yuv420p") as encoder:
+        for i, frame in enumerate(frames):
+            plain = luma_plane(rgb_to_yuv420(frame)).astype(np.float64)
+            via_rgb = luma_plane(rgb_to_yuv420(rgb_marker.apply(frame, i))).astype(np.float64) - plain
+            planes = rgb_to_yuv420(frame)
+            luma_marker.apply_to_luma(frame, luma_plane(planes), LUMA_SCALE)
+            via_luma = luma_plane(planes).astype(np.float64) - plain
+            assert np.corrcoef(via_rgb.ravel(), via_luma.ravel())[0, 1] > 0.95
+            assert np.std(via_luma) == pytest.approx(np.std(via_rgb), rel=0.05)
+            assert np.array_equal(planes[SIDE:], rgb_to_yuv420(frame)[SIDE:])  # colour untouched
+            encoder.write(planes)
+    video = _transcode(path, tmp_path / "crf23.mp4", *H264, "-crf", "23")
+
+    detection = InvisibleWatermark(KEY).detect(video)
+
+    assert detection.found and detection.payload == PAYLOAD
+    assert not InvisibleWatermark("some other key").detect(video).found

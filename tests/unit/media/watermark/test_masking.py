@@ -4,6 +4,7 @@ more on texture and in shadow, never past the PSNR budget."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from media.watermark.invisible import InvisibleWatermark, Payload
 from media.watermark.masking import MAX_RMS, amplitude_map
@@ -48,3 +49,41 @@ def test_the_busiest_frames_stay_within_the_psnr_budget():
     for frame in (busy, shadowy):
         assert np.sqrt(np.mean(amplitude_map(frame) ** 2)) <= MAX_RMS + 1e-3
         assert _psnr(embedder.apply(frame, 0), frame) >= 40.0
+
+
+def test_maps_over_a_video_computed_again_only_where_it_changed_are_the_whole_frame_maps():
+    """``AmplitudeMaps`` recomputes only around what changed since the last frame; every map must still be
+    the one ``amplitude_map`` gives for that frame: a presenter moving on a still background, a change at
+    the frame's edge and corner, nothing changing, a new picture everywhere, and frames busy enough that
+    the PSNR cap scales the whole map."""
+    from media.watermark.masking import AmplitudeMaps
+
+    rng = np.random.default_rng(4)
+    h, w = 240, 320
+    y, x = np.mgrid[0:h, 0:w] / w
+    still = np.clip(np.stack([40 + 80 * x, 60 + 60 * y, 110 + 90 * (1 - x)], -1), 0, 255).astype(np.uint8)
+    still[10:40, 10:90] = rng.integers(0, 256, (30, 80, 3), dtype=np.uint8)
+    presenter = rng.integers(90, 170, (130, 130, 3), dtype=np.uint8)
+    maps = AmplitudeMaps()
+    recomputed_in_part = 0
+    for k in range(24):
+        frame = still.copy()
+        dx = int(round(5 * np.sin(k / 2)))
+        frame[100 : 100 + 120, 180 + dx : 180 + dx + 120] = presenter[:120, :120]
+        if k % 6 == 2:
+            frame[150:160, 0:3] = 255  # at the left edge
+        if k % 6 == 3:
+            frame[0:2, w - 6 : w] = 0  # in the corner
+        if k == 9:
+            frame = rng.integers(0, 256, frame.shape, dtype=np.uint8)  # a new picture everywhere
+        if k >= 18:
+            frame = np.clip(frame.astype(np.int16) * 4 - 300, 0, 255).astype(np.uint8)  # busy: the cap acts
+        expected = amplitude_map(frame)
+        got = maps(frame)
+        assert got.shape == expected.shape
+        # equal but for float rounding (OpenCV's threads may split a filter differently)
+        assert np.abs(got - expected).max() <= 1e-5 * max(1.0, float(expected.max())), k
+        recomputed_in_part += k > 0 and k != 9
+    assert recomputed_in_part
+    busy = np.clip(still.astype(np.int16) * 4 - 300, 0, 255).astype(np.uint8)
+    assert np.sqrt(np.mean(amplitude_map(busy) ** 2)) == pytest.approx(MAX_RMS, rel=1e-3)  # the cap did act
