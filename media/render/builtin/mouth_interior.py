@@ -119,7 +119,7 @@ def _colour(
     animation: np.ndarray,
     interior: Interior,
 ) -> NDArray[np.float32]:
-    """The painted colour (N, 3) of N pixels, from their fields (N,), (N, 12 - 4) and surround colour (N, 3)."""
+    """The painted colour (N, 3) of N pixels, from their fields (N,), their ``look`` (N, 8) and surround colour (N, 3)."""
     hw = max(interior.half_width, 1.0)
     above_upper, below_lower, light, _below_tongue, shade, across = (
         np.ascontiguousarray(look[:, i]) for i in range(1, 7)
