@@ -1,6 +1,6 @@
 """Render speed and memory of the built-in renderer, one job on one core.
 
-    python benchmarks/render_speed.py [--seconds 20]
+    python benchmarks/render_speed.py [--seconds 20] [--resolution 512 1024]
 
 Renders Piper speech (the joe voice, with Piper's phone timing driving the
 visemes) on the astronaut at 512² and 1024²,
@@ -72,11 +72,12 @@ print(json.dumps({"frames": frames, "wall_fps": frames / wall, "cpu_fps": frames
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds of speech per run")
+    parser.add_argument("--resolution", type=int, nargs="+", default=[512, 1024], help="square sides to render")
     args = parser.parse_args()
     print(
         f"{'resolution':>10} {'motion':>6} {'frames':>6} {'frames/s':>9} {'per_cpu_s':>9} {'cpu_ms':>6} {'peak_MiB':>8}"
     )
-    for resolution in (512, 1024):
+    for resolution in args.resolution:
         for motion in (0.0, 1.0):
             env = {"OMP_NUM_THREADS": "1"}
             out = subprocess.run(
