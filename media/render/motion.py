@@ -13,6 +13,7 @@ import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -263,6 +264,19 @@ class EyePatch:
 
     def close(self, canvas: np.ndarray, amount: float) -> None:
         """Lower the upper lid by ``amount`` (0..1) of the eye's opening, in place."""
+        ys, xs, opening, weight = self._lid_fields
+        ux, uy = self.axis
+        travel = amount * opening
+        shift = travel * weight
+        map_x = xs + shift * uy
+        map_y = ys - shift * ux
+        patch = cv2.remap(canvas, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        canvas[self.top : self.top + self.height, self.left : self.left + self.width] = patch
+
+    @cached_property
+    def _lid_fields(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What a blink's every frame shares (worked out once per portrait): the patch's pixel rows and
+        columns, the lids' distance apart, and how much each pixel follows the upper lid."""
         ys, xs = np.mgrid[self.top : self.top + self.height, self.left : self.left + self.width].astype(np.float32)
         ux, uy = self.axis
         rx, ry = xs - self.centre[0], ys - self.centre[1]
@@ -271,18 +285,13 @@ class EyePatch:
         across = np.clip(1.0 - (lx / (1.1 * self.half_width)) ** 2, 0.0, 1.0)
         upper_lid = self.upper * across
         lower_lid = self.lower * across
-        travel = amount * (lower_lid - upper_lid)
         reach = LID_REACH * self.half_width * 2
         # The skin above the lid stretches down, up to below the brow; nothing
         # below the lower lid moves.
         weight = np.clip((ly - (upper_lid - reach)) / reach, 0.0, 1.0)
         weight = weight * weight * (3.0 - 2.0 * weight)
         weight *= np.clip(lower_lid - ly + 0.5, 0.0, 1.0)
-        shift = travel * weight
-        map_x = xs + shift * uy
-        map_y = ys - shift * ux
-        patch = cv2.remap(canvas, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        canvas[self.top : self.top + self.height, self.left : self.left + self.width] = patch
+        return ys, xs, lower_lid - upper_lid, weight
 
 
 #: blinks move to the nearest pause within this reach, and always fit inside their segment
@@ -389,6 +398,14 @@ class BrowPatch:
 
     def raise_(self, canvas: np.ndarray, amount: float) -> None:
         """Lift the brow by ``amount`` (0..1) of its full lift, in place."""
+        ys, xs, weight = self._lift_fields
+        map_y = ys + amount * self.lift * weight
+        patch = cv2.remap(canvas, xs, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        canvas[self.top : self.top + self.height, self.left : self.left + self.width] = patch
+
+    @cached_property
+    def _lift_fields(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The patch's pixel rows and columns and how much each moves with the brow (once per portrait)."""
         ys, xs = np.mgrid[self.top : self.top + self.height, self.left : self.left + self.width].astype(np.float32)
         span = self.lid_y - self.brow_y
         below = np.clip((self.lid_y - ys) / max(span, 1.0), 0.0, 1.0)  # 0 at the lid, 1 at the brow
@@ -396,9 +413,7 @@ class BrowPatch:
         vertical = np.where(ys > self.brow_y, below, above)
         across = np.clip(1.0 - ((xs - self.centre_x) / self.half_width) ** 2, 0.0, 1.0)
         weight = vertical * vertical * (3.0 - 2.0 * vertical) * across * across
-        map_y = ys + amount * self.lift * weight
-        patch = cv2.remap(canvas, xs, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        canvas[self.top : self.top + self.height, self.left : self.left + self.width] = patch
+        return ys, xs, weight
 
 
 #: a nose bridge whose strongest horizontal edges (95th percentile of |d/dy|, 0..1020) exceed this holds a glasses frame

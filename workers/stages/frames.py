@@ -1,5 +1,9 @@
 """What a job's frames go through before the encoder: the lip-sync model, then
-the visible mark, then the invisible payload. Set up once per attempt."""
+the visible mark, then the invisible payload. Set up once per attempt.
+
+Frames leave as x264's own yuv420p (``media.encode.rgb_to_yuv420``): converted
+here, cheaper than ffmpeg's swscale, and the invisible payload then goes on the
+luma plane alone (``apply_to_luma``), where its detector reads it."""
 
 from __future__ import annotations
 
@@ -13,7 +17,15 @@ import numpy as np
 from domain.drafts import DRAFT_LABEL, drawn_frames, held_frame
 from domain.errors import JobFailure
 from domain.models import Asset
-from media.encode import available_encoders, choose_video_codec, frames_for, samples_for
+from media.encode import (
+    LUMA_SCALE,
+    available_encoders,
+    choose_video_codec,
+    frames_for,
+    luma_plane,
+    rgb_to_yuv420,
+    samples_for,
+)
 from media.phonemes import PhoneTrack
 from media.render import analyze_portrait
 from media.watermark import InvisibleWatermark, Payload, VisibleWatermark, tenant_code, watermark_key
@@ -36,6 +48,8 @@ class FrameSource:
     output_fps: int = 0
     drawn_fps: int = 0
     draft_mark: Any = None
+    #: what ``frames`` yields and the encoder reads: ``yuv420p`` (H·3/2, W) planes, or ``rgb24`` (H, W, 3)
+    input_format: str = "rgb24"
 
     @classmethod
     def build(cls, attempt: Attempt, portrait: Portrait) -> FrameSource:
@@ -66,6 +80,7 @@ class FrameSource:
             output_fps=attempt.fps,
             drawn_fps=int(params["fps"]),
             draft_mark=draft_overlay(size) if draft else None,
+            input_format="yuv420p",
         )
 
     def frames(
@@ -77,7 +92,7 @@ class FrameSource:
         phones: PhoneTrack | None = None,
     ) -> Generator[np.ndarray, None, None]:
         """The segment's frames, watermarked, from ``first_frame`` on: drawn by the renderer, or, for a draft, drawn
-        less often and held.
+        less often and held; as ``input_format`` says.
         """
         if self.draft_mark is not None:
             return self._held_frames(samples, sample_rate, first_frame, clock, phones)
@@ -109,7 +124,7 @@ class FrameSource:
                         "render_failed", f"the model drew no frame for a {output_frames}-frame draft segment"
                     )
                 t, c = time.perf_counter(), time.thread_time()
-                out = self.invisible.apply(shown, first_frame + j)
+                out = self._invisible(shown, first_frame + j)
                 clock.add("watermark", time.perf_counter() - t)
                 clock.add("watermark_cpu", time.thread_time() - c)
                 yield out
@@ -136,9 +151,9 @@ class FrameSource:
                     return
                 t1, c1 = time.perf_counter(), time.thread_time()
                 if self.visible is not None:
-                    frame = self.visible.apply(frame)
+                    frame = self.visible.apply(frame, in_place=True)  # the renderer gives each frame anew
                 if invisible:
-                    frame = self.invisible.apply(frame, index)
+                    frame = self._invisible(frame, index)
                 # wall time, and the CPU time this thread really spent (the cores are shared with x264 and TTS)
                 clock.add("render", t1 - t0)
                 clock.add("render_cpu", c1 - c0)
@@ -148,6 +163,16 @@ class FrameSource:
                 yield frame
         finally:
             stream.close()  # leaves the batcher's client list even when the segment is abandoned
+
+    def _invisible(self, frame: np.ndarray, index: int) -> np.ndarray:
+        """The payload on an RGB frame; for ``yuv420p``, the frame converted and the payload added to its luma
+        (the same pattern at the same strength as on R, G and B, for a third of the work)."""
+        if self.input_format != "yuv420p":
+            marked: np.ndarray = self.invisible.apply(frame, index)
+            return marked
+        planes = rgb_to_yuv420(frame)
+        self.invisible.apply_to_luma(frame, luma_plane(planes), LUMA_SCALE)
+        return planes
 
 
 def draft_overlay(size: int) -> Any:

@@ -46,7 +46,13 @@ def render_segment(
     frames = source.frames(spoken.samples, spoken.sample_rate, first_frame, attempt.clock, spoken.phones)
     with (
         SegmentEncoder(
-            video_path, source.width, source.height, attempt.fps, codec=source.codec, preset=source.preset
+            video_path,
+            source.width,
+            source.height,
+            attempt.fps,
+            codec=source.codec,
+            preset=source.preset,
+            input_format=source.input_format,
         ) as encoder,
         contextlib.closing(frames),
     ):

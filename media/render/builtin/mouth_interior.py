@@ -60,6 +60,8 @@ UPPER_DISPLAY = 0.05
 #: the cavity and tongue are mottled (the palate's ridges, the tongue's surface, uneven
 #: shadow) by this much, from a fixed noise pattern that moves with the mouth
 MOTTLE = 0.14
+#: flat remaps are laid out in rows this long (see ``_remap_flat``)
+REMAP_ROW = 1024
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,37 @@ def paint(
     ``look``: the fields from ``cavity_strength`` on (``controls.FIELD_NAMES`` 4..11);
     ``alpha``: how much of each pixel is inside and not the portrait's own teeth;
     ``fade``: the opening's fade-in; ``animation``: the frame's controls row.
+
+    Only the pixels the paint reaches (``alpha * fade > 0``, typically a fifth of
+    the box) are computed: they are gathered into flat arrays, coloured, and
+    written back. Every step is per pixel except the lips' surround, a blur,
+    which runs on those pixels' bounding box widened by its kernel's reach.
     """
+    a = alpha * fade
+    reached = a > 0
+    if not reached.any():
+        return
+    edge = max(LIP_EDGE * max(interior.half_width, 1.0), 1.5)
+    lip = _surround_at(target, alpha, edge, interior.lip, reached)
+    colour = _colour(below_top[reached], above_bottom[reached], look[reached], lip, edge, animation, interior)
+    blended = target[reached].astype(np.float32) * (1.0 - a[reached])[:, None] + colour * a[reached][:, None]
+    target[reached] = np.rint(blended).clip(0, 255).astype(np.uint8)
+
+
+def _colour(
+    below_top: np.ndarray,
+    above_bottom: np.ndarray,
+    look: np.ndarray,
+    lip: np.ndarray,
+    edge: float,
+    animation: np.ndarray,
+    interior: Interior,
+) -> NDArray[np.float32]:
+    """The painted colour (N, 3) of N pixels, from their fields (N,), their ``look`` (N, 8) and surround colour (N, 3)."""
     hw = max(interior.half_width, 1.0)
-    above_upper, below_lower, light, _below_tongue, shade, across = (look[..., i] for i in range(1, 7))
+    above_upper, below_lower, light, _below_tongue, shade, across = (
+        np.ascontiguousarray(look[:, i]) for i in range(1, 7)
+    )
     above_upper = above_upper + interior.upper_display
     u = across
     u2 = np.minimum(u * u, 1.5)
@@ -147,8 +177,6 @@ def paint(
     upper_v = np.maximum(above_upper, 0.0) / (TEETH_HEIGHT * hw)
     upper = _sample(strip, u, upper_v)
     # Where the upper lip lifts past the teeth's height, the gum shows: the lip's colour, darker.
-    edge = max(LIP_EDGE * hw, 1.5)
-    lip = _surround(target, alpha, edge, interior.lip)
     gum = _smooth((upper_v - GUM_FROM) / 0.3)[..., None]
     upper += (lip * 0.8 - upper) * gum
     under_lip = 0.75 + 0.25 * _smooth(below_top / (0.12 * hw))
@@ -163,21 +191,33 @@ def paint(
         t = np.clip(distance / edge, 0.0, 1.0)
         weight = (1.0 - t) ** 1.5 * (1.0 - over * (distance > 0))
         colour += (lip * (0.95 - 0.45 * t)[..., None] - colour) * weight[..., None]
-
-    a = (alpha * fade)[..., None]
-    blended = target.astype(np.float32) * (1.0 - a) + colour * a
-    target[...] = np.rint(blended).clip(0, 255).astype(np.uint8)
+    return colour
 
 
-def _surround(target: np.ndarray, alpha: np.ndarray, reach: float, fallback: np.ndarray) -> NDArray[np.float32]:
-    """The colour of the pixels around the painted area, spread over it (H, W, 3)."""
-    outside = (alpha < 0.02).astype(np.float32)
+def _surround_at(
+    target: np.ndarray, alpha: np.ndarray, reach: float, fallback: np.ndarray, at: np.ndarray
+) -> NDArray[np.float32]:
+    """The colour of the pixels around the painted area (``alpha`` under 0.02), spread over
+    it by a normalised blur, at the pixels ``at`` (N, 3); ``fallback`` where nothing is near.
+
+    Only those pixels' bounding box and the blur's reach around it are blurred (cut at the
+    target's edges, where the border rule then applies as on the whole target)."""
+    rows, cols = np.flatnonzero(at.any(axis=1)), np.flatnonzero(at.any(axis=0))
     sigma = 0.8 * reach + 1.0
-    weight = cv2.GaussianBlur(outside, (0, 0), sigma)
-    spread = cv2.GaussianBlur(target.astype(np.float32) * outside[..., None], (0, 0), sigma)
-    known = weight > 1e-3
-    colour = np.where(known[..., None], spread / np.maximum(weight, 1e-3)[..., None], fallback)
+    margin = _blur_reach(sigma) + 1
+    y0, x0 = max(int(rows[0]) - margin, 0), max(int(cols[0]) - margin, 0)
+    y1, x1 = min(int(rows[-1]) + 1 + margin, at.shape[0]), min(int(cols[-1]) + 1 + margin, at.shape[1])
+    outside = (alpha[y0:y1, x0:x1] < 0.02).astype(np.float32)
+    inner = at[y0:y1, x0:x1]
+    weight = cv2.GaussianBlur(outside, (0, 0), sigma)[inner]
+    spread = cv2.GaussianBlur(target[y0:y1, x0:x1].astype(np.float32) * outside[..., None], (0, 0), sigma)[inner]
+    colour = np.where((weight > 1e-3)[:, None], spread / np.maximum(weight, 1e-3)[:, None], fallback)
     return np.asarray(colour, np.float32)
+
+
+def _blur_reach(sigma: float) -> int:
+    """How far OpenCV's GaussianBlur on float32 looks for ``ksize=(0, 0)``: half its kernel, ``round(8 sigma + 1) | 1``."""
+    return (int(round(sigma * 8 + 1)) | 1) // 2
 
 
 @lru_cache(maxsize=1)
@@ -197,8 +237,7 @@ def _noise(u: np.ndarray, v: np.ndarray) -> NDArray[np.float32]:
     it rides on the lips, so it moves with the mouth and does not swim."""
     map_x = ((u + 1.2) * 24.0).astype(np.float32)
     map_y = (v * 24.0 + 8.0).astype(np.float32)
-    sampled = cv2.remap(_noise_pattern(), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    return np.asarray(sampled, np.float32)
+    return _remap_flat(_noise_pattern(), map_x, map_y, cv2.BORDER_REFLECT)
 
 
 def _smooth(x: np.ndarray) -> np.ndarray:
@@ -211,5 +250,17 @@ def _sample(strip: TeethStrip, u: np.ndarray, v: np.ndarray) -> NDArray[np.float
     """The strip's colour at (u across, v up the teeth), bilinear, edges replicated."""
     map_x = (strip.centre + u * strip.px_per_hw).astype(np.float32)
     map_y = (strip.edge_row - np.minimum(v, TEETH_TOP) * strip.teeth_rows).astype(np.float32)
-    sampled = cv2.remap(strip.pixels, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return np.asarray(sampled, np.float32)
+    return _remap_flat(strip.pixels, map_x, map_y, cv2.BORDER_REPLICATE)
+
+
+def _remap_flat(source: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, border: int) -> NDArray[np.float32]:
+    """``cv2.remap`` at N points given as flat maps (N,): laid out in rows of REMAP_ROW, as OpenCV
+    refuses maps 32767 or more wide or tall."""
+    n = len(map_x)
+    rows = -(-n // REMAP_ROW)
+    grid_x, grid_y = np.zeros(rows * REMAP_ROW, np.float32), np.zeros(rows * REMAP_ROW, np.float32)
+    grid_x[:n], grid_y[:n] = map_x, map_y
+    shape = (rows, REMAP_ROW)
+    sampled = cv2.remap(source, grid_x.reshape(shape), grid_y.reshape(shape), cv2.INTER_LINEAR, borderMode=border)
+    flat = sampled.reshape(rows * REMAP_ROW, *source.shape[2:])[:n]
+    return np.asarray(flat, np.float32)

@@ -33,6 +33,7 @@ def painted(hopper, viseme, monkeypatch, **override):
     seen = {}
 
     def spy(target, below_top, above_bottom, look, alpha, fade, animation, interior):
+        seen.update(before=target.copy())
         REAL_PAINT(target, below_top, above_bottom, look, alpha, fade, animation, interior)
         seen.update(
             target=target.copy(), below_top=below_top, above_bottom=above_bottom, look=look.copy(), alpha=alpha * fade
@@ -168,3 +169,30 @@ def test_the_teeth_strip_ships_and_is_matched_to_the_portraits_white():
     white = np.array([200.0, 150.0, 120.0], np.float32)
     matched = teeth.TeethStrip.for_mouth(40.0, white)
     assert teeth.strip_white(cv2.resize(matched.pixels, (teeth.COLUMNS, teeth.ROWS))) == pytest.approx(white, abs=12)
+
+
+def test_the_lips_surround_is_the_whole_boxs_normalised_blur_at_the_painted_pixels():
+    """Only the painted pixels' neighbourhood is blurred (a speed-up): the colours there are the
+    ones a blur of the whole box gives, near its edges too."""
+    from media.render.builtin.mouth_interior import _surround_at
+
+    rng = np.random.default_rng(3)
+    target = rng.integers(0, 256, (90, 120, 3), dtype=np.uint8)
+    alpha = np.zeros((90, 120), np.float32)
+    alpha[30:60, 2:50] = rng.random((30, 48), dtype=np.float32)  # one side touches the box's edge
+    at = alpha > 0.3
+    fallback = np.array([1.0, 2.0, 3.0], np.float32)
+    outside = (alpha < 0.02).astype(np.float32)
+    weight = cv2.GaussianBlur(outside, (0, 0), 0.8 * 4.0 + 1.0)
+    spread = cv2.GaussianBlur(target.astype(np.float32) * outside[..., None], (0, 0), 0.8 * 4.0 + 1.0)
+    whole = np.where((weight > 1e-3)[..., None], spread / np.maximum(weight, 1e-3)[..., None], fallback)
+    assert np.abs(_surround_at(target, alpha, 4.0, fallback, at) - whole[at]).max() < 1e-3
+
+
+def test_paint_changes_only_the_pixels_it_reaches(hopper, monkeypatch):
+    f = painted(hopper, "aa", monkeypatch)
+    untouched = f["alpha"] <= 0
+    assert untouched.any()
+    np.testing.assert_array_equal(f["target"][untouched], f["before"][untouched])
+    changed = np.abs(f["target"].astype(int) - f["before"].astype(int)).max(axis=-1) > 0
+    assert changed[~untouched].mean() > 0.5
