@@ -114,6 +114,9 @@ class AmplitudeMaps:
         self._half: NDArray[np.float32] | None = None
         self._factor = 1.0
         self._full: NDArray[np.float32] | None = None
+        #: where the last call's map differs from the one before: (x0, y0, x1, y1), the whole frame after a
+        #: recompute, None when unchanged
+        self.changed: tuple[int, int, int, int] | None = None
 
     def __call__(self, frame: np.ndarray) -> NDArray[np.float32]:
         h, w = frame.shape[:2]
@@ -123,9 +126,11 @@ class AmplitudeMaps:
             self._half = _half_size_map(luma, self._strength)
             self._factor = _cap(self._half)
             self._full = _full_size(self._half * self._factor if self._factor != 1.0 else self._half, w, h)
+            self.changed = (0, 0, w, h)
             return self._full
         x, y, dw, dh = cv2.boundingRect(cv2.absdiff(luma, previous))
         if dw == 0:
+            self.changed = None
             return self._full
         half, full = self._half, self._full
         hh, hw = half.shape
@@ -140,6 +145,7 @@ class AmplitudeMaps:
         if factor != self._factor:
             self._factor = factor
             self._full = _full_size(half * factor if factor != 1.0 else half, w, h)
+            self.changed = (0, 0, w, h)
             return self._full
         # the full-size map from the changed half-size pixels, with a pixel of context around them
         cx0, cy0, cx1, cy1 = max(ox0 - 2, 0), max(oy0 - 2, 0), min(ox1 + 2, hw), min(oy1 + 2, hh)
@@ -147,4 +153,5 @@ class AmplitudeMaps:
         scaled = _full_size(source * factor if factor != 1.0 else source, 2 * (cx1 - cx0), 2 * (cy1 - cy0))
         top, left = 2 * (oy0 - cy0), 2 * (ox0 - cx0)
         full[2 * oy0 : 2 * oy1, 2 * ox0 : 2 * ox1] = scaled[top : top + 2 * (oy1 - oy0), left : left + 2 * (ox1 - ox0)]
+        self.changed = (2 * ox0, 2 * oy0, 2 * ox1, 2 * oy1)
         return full
