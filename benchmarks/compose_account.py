@@ -96,6 +96,7 @@ def instrument() -> None:
     import workers.composed as composed
     import workers.stages.composed_finish as finish
     import workers.stages.composition as composition
+    import workers.stages.marked_stream as marked_stream
     from media.compose.background import Background
     from media.compose.captions import CaptionTrack
     from media.encode.video import SegmentEncoder
@@ -119,14 +120,17 @@ def instrument() -> None:
     # per frame
     patch(CountingRenderer, "render", "frame: face render", generator=True)
     patch(compositor.SceneCompositor, "compose", "frame: compose (rest)")
+    patch(compositor.SceneCompositor, "compose_reused", "frame: compose (rest)")
     patch(Background, "frame", "frame: background copy")
     patch(compositor.SceneCompositor, "presenter", "frame: presenter alpha")
     patch(compositor, "blend", "frame: blend (presenter, layers, captions)")
     patch(CaptionTrack, "layer_at", "frame: caption layer")
     patch(composed, "_marked", "frame: marks (rest)")
-    patch(composed, "rgb_to_yuv420", "frame: RGB->YUV")
+    patch(marked_stream.MarkedStream, "marked", "frame: marks (rest)")
+    patch(marked_stream, "rgb_to_yuv420_into", "frame: RGB->YUV")
     patch(PreparedOverlay, "apply", "frame: visible mark")
     patch(WatermarkEmbedder, "apply_to_luma", "frame: invisible mark (luma add)")
+    patch(WatermarkEmbedder, "apply_to_luma_in", "frame: invisible mark (luma add)")
     patch(AmplitudeMaps, "__call__", "frame: invisible mark (amplitude map)")
     patch(SegmentEncoder, "write", "frame: hand-off to encoder queue")
     patch(SegmentEncoder, "_feed_ffmpeg", "frame: pipe writer threads")

@@ -21,6 +21,7 @@ import numpy as np
 
 from media.compose.background import Background
 from media.compose.body import BOTTOM_FADE, SIDE_FADE, PhotoPerson, PresenterBody, presenter_body
+from media.compose.canvas import Drawing, ReusedCanvas
 from media.compose.layout import PresenterBox, circle_mask
 from media.compose.overlays import Layer, blend
 from media.compose.text import hex_rgb
@@ -56,10 +57,7 @@ class SceneCompositor:
             elif not body.empty:
                 self._moving_body = body
         self._circle_fill = np.array(hex_rgb(self.circle_background), np.float32)
-        # compose_reused's state: the still background, the canvas drawn on, and what was drawn on it last
-        self._clean: np.ndarray | None = None
-        self._canvas: np.ndarray | None = None
-        self._drawn: list[Rect] = []
+        self._canvas: ReusedCanvas | None = None  # compose_reused's
 
     def _square_fade(self) -> np.ndarray:
         """Without its photo, a cut-out presenter fades out at the box's edges (where the shoulders and the body
@@ -124,40 +122,21 @@ class SceneCompositor:
         caption: tuple[np.ndarray, int, int] | None = None,
         drawn_after: tuple[Rect, ...] = (),
     ) -> tuple[np.ndarray, list[Rect] | None]:
-        """``compose``'s frame drawn on one canvas kept from call to call, and where it differs from the last
-        call's: (frame, rectangles), None for anywhere (the first frame, or a background that is not still).
-
-        On a still background only what is drawn over it changes, so instead of a fresh copy of the whole
-        background per frame, the rectangles drawn last time are put back from it and the frame is drawn
-        again in full order: the same pixels as ``compose``. The frame is this compositor's own, valid until the
-        next call; ``drawn_after`` names rectangles the caller draws over it after this call (a watermark), put
-        back on the next call too. One caller (thread) at a time."""
+        """``compose``'s frame, and where it differs from the last call's: (frame, rectangles), None for
+        anywhere. On a still background the frame is one canvas kept from call to call and redrawn only where
+        it changed (``media.compose.canvas``), valid until the next call; ``drawn_after`` names rectangles the
+        caller draws over it after this call (a watermark). Otherwise a fresh frame, changed anywhere."""
         if not self.reuses_canvas:
             return self.compose(face, scene_time, background_index, caption), None
-        first = self._canvas is None
-        if self._clean is None or self._canvas is None:
-            self._clean = self.background.frame(0)
-            self._canvas = self._clean.copy()
-        canvas, clean = self._canvas, self._clean
-        for x0, y0, x1, y1 in self._drawn:
-            canvas[y0:y1, x0:x1] = clean[y0:y1, x0:x1]
+        if self._canvas is None:
+            self._canvas = ReusedCanvas(self.background.frame(0))
         rgb, alpha = self.presenter(face)
-        drawn = [self._draw(canvas, rgb, self.box.left, self.box.top, alpha)]
-        for layer in self.layers:
-            if layer.shown_at(scene_time):
-                drawn.append(self._draw(canvas, layer.pixels, layer.x, layer.y))
+        layers: list[Drawing] = [
+            (layer.pixels, layer.x, layer.y, None) for layer in self.layers if layer.shown_at(scene_time)
+        ]
         if caption is not None:
-            drawn.append(self._draw(canvas, *caption))
-        drawn.extend(drawn_after)
-        changed = None if first else [*self._drawn, *drawn]
-        self._drawn = [r for r in drawn if r[2] > r[0] and r[3] > r[1]]
-        return canvas, changed
-
-    def _draw(self, canvas: np.ndarray, pixels: np.ndarray, x: int, y: int, alpha: np.ndarray | None = None) -> Rect:
-        """``blend`` onto the canvas; the rectangle it may have changed, clipped to the canvas."""
-        blend(canvas, pixels, x, y, alpha)
-        h, w = pixels.shape[:2]
-        return max(x, 0), max(y, 0), min(x + w, self.width), min(y + h, self.height)
+            layers.append((*caption, None))
+        return self._canvas.draw(face, (rgb, self.box.left, self.box.top, alpha), layers, drawn_after)
 
     def compose(
         self,

@@ -15,7 +15,7 @@ from media.encode.probe import probe_video
 from media.encode.timing import frames_for, pad_to_frames, samples_for
 from media.encode.video import SegmentEncoder
 from media.encode.wav import read_wav, write_wav
-from media.encode.yuv import LUMA_SCALE, Rect, even_rect, luma_plane, rgb_to_yuv420, rgb_to_yuv420_into
+from media.encode.yuv import LUMA_SCALE, Rect, covering_rects, even_rect, luma_plane, rgb_to_yuv420, rgb_to_yuv420_into
 
 __all__ = [
     "LUMA_SCALE",
@@ -24,6 +24,7 @@ __all__ = [
     "available_encoders",
     "choose_video_codec",
     "concat_and_mux",
+    "covering_rects",
     "even_rect",
     "frames_for",
     "luma_plane",

@@ -75,6 +75,17 @@ def even_rect(rect: Rect, width: int, height: int) -> Rect | None:
     return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
 
 
+def covering_rects(rects: list[Rect]) -> list[Rect]:
+    """``rects`` without repeats and without those inside another: the same pixels, each drawn once fewer
+    times (a presenter's box is both where the last frame drew and where this one draws)."""
+    unique = sorted(set(rects), key=lambda r: (r[2] - r[0]) * (r[3] - r[1]), reverse=True)
+    kept: list[Rect] = []
+    for x0, y0, x1, y1 in unique:
+        if not any(k[0] <= x0 and k[1] <= y0 and x1 <= k[2] and y1 <= k[3] for k in kept):
+            kept.append((x0, y0, x1, y1))
+    return kept
+
+
 def rgb_to_yuv420_into(rgb: np.ndarray, out: np.ndarray, rects: list[Rect] | None = None) -> None:
     """``rgb_to_yuv420(rgb)`` written into ``out`` (an earlier frame's yuv420p), but only in ``rects``
     (all of it when None): when a frame differs from the one before only there (a presenter over a still

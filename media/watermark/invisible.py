@@ -202,7 +202,7 @@ class WatermarkEmbedder:
         changed = self._maps.changed
         regions = [(0, 0, width, height)] if rects is None or changed == (0, 0, width, height) else list(rects)
         if changed is not None and rects is not None:
-            regions.append(changed)
+            regions = _covering([*regions, changed])
         if levels not in self._scaled:
             scaled = self._pattern * np.float32(levels)
             self._scaled[levels] = (scaled, -scaled)
@@ -458,3 +458,13 @@ def luma_stretches(
     if total is not None and (in_stretch * 2 >= stretch or not stretches):
         stretches.append(total / in_stretch)
     return stretches, count
+
+
+def _covering(rects: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """``rects`` without repeats and without those inside another."""
+    unique = sorted(set(rects), key=lambda r: (r[2] - r[0]) * (r[3] - r[1]), reverse=True)
+    kept: list[tuple[int, int, int, int]] = []
+    for x0, y0, x1, y1 in unique:
+        if not any(k[0] <= x0 and k[1] <= y0 and x1 <= k[2] and y1 <= k[3] for k in kept):
+            kept.append((x0, y0, x1, y1))
+    return kept

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from media.encode import LUMA_SCALE, Rect, even_rect, luma_plane, rgb_to_yuv420_into
+from media.encode import LUMA_SCALE, Rect, covering_rects, even_rect, luma_plane, rgb_to_yuv420_into
 from workers.stages.composition import Cut
 
 
@@ -49,7 +49,7 @@ class MarkedStream:
             self._planes = np.empty((height * 3 // 2, width), np.uint8)
             self._clean = np.empty((height, width), np.uint8)
             changed = None
-        rects = None if changed is None else [r for r in (even_rect(c, width, height) for c in changed) if r]
+        rects = None if changed is None else covering_rects([r for c in changed if (r := even_rect(c, width, height))])
         rgb_to_yuv420_into(frame, self._planes, rects)
         luma = luma_plane(self._planes)
         for x0, y0, x1, y1 in rects if rects is not None else [(0, 0, width, height)]:
