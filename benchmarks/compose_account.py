@@ -92,6 +92,7 @@ def patch(owner: Any, attr: str, name: str, generator: bool = False) -> None:
 
 
 def instrument() -> None:
+    import media.compose.canvas as canvas
     import media.compose.compositor as compositor
     import workers.composed as composed
     import workers.stages.composed_finish as finish
@@ -124,6 +125,8 @@ def instrument() -> None:
     patch(Background, "frame", "frame: background copy")
     patch(compositor.SceneCompositor, "presenter", "frame: presenter alpha")
     patch(compositor, "blend", "frame: blend (presenter, layers, captions)")
+    patch(canvas, "blend", "frame: blend (presenter, layers, captions)")
+    patch(canvas.ReusedCanvas, "_presenter_change", "frame: where the face changed")
     patch(CaptionTrack, "layer_at", "frame: caption layer")
     patch(composed, "_marked", "frame: marks (rest)")
     patch(marked_stream.MarkedStream, "marked", "frame: marks (rest)")

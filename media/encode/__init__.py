@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from media.encode.captions import word_cues, write_captions
 from media.encode.codec import available_encoders, choose_video_codec
-from media.encode.mux import concat_and_mux
+from media.encode.mux import concat_and_mux, encode_aac
 from media.encode.poster import write_poster
 from media.encode.probe import probe_video
 from media.encode.timing import frames_for, pad_to_frames, samples_for
@@ -25,6 +25,7 @@ __all__ = [
     "choose_video_codec",
     "concat_and_mux",
     "covering_rects",
+    "encode_aac",
     "even_rect",
     "frames_for",
     "luma_plane",
