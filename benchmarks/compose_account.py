@@ -87,17 +87,28 @@ def timed_generator(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def patch(owner: Any, attr: str, name: str, generator: bool = False) -> None:
-    original = getattr(owner, attr)
+    """Count ``owner.attr`` under ``name``; skipped where the code has no such name (an older checkout)."""
+    original = getattr(owner, attr, None)
+    if original is None:
+        return
     setattr(owner, attr, (timed_generator if generator else timed)(name, original))
 
 
 def instrument() -> None:
-    import media.compose.canvas as canvas
+    import importlib
+
     import media.compose.compositor as compositor
     import workers.composed as composed
     import workers.stages.composed_finish as finish
     import workers.stages.composition as composition
-    import workers.stages.marked_stream as marked_stream
+
+    def optional(module: str) -> Any:
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            return None
+
+    canvas, marked_stream = optional("media.compose.canvas"), optional("workers.stages.marked_stream")
     from media.compose.background import Background
     from media.compose.captions import CaptionTrack
     from media.encode.video import SegmentEncoder
@@ -126,10 +137,11 @@ def instrument() -> None:
     patch(compositor.SceneCompositor, "presenter", "frame: presenter alpha")
     patch(compositor, "blend", "frame: blend (presenter, layers, captions)")
     patch(canvas, "blend", "frame: blend (presenter, layers, captions)")
-    patch(canvas.ReusedCanvas, "_presenter_change", "frame: where the face changed")
+    patch(getattr(canvas, "ReusedCanvas", None), "_presenter_change", "frame: where the face changed")
     patch(CaptionTrack, "layer_at", "frame: caption layer")
     patch(composed, "_marked", "frame: marks (rest)")
-    patch(marked_stream.MarkedStream, "marked", "frame: marks (rest)")
+    patch(composed, "rgb_to_yuv420", "frame: RGB->YUV")
+    patch(getattr(marked_stream, "MarkedStream", None), "marked", "frame: marks (rest)")
     patch(marked_stream, "rgb_to_yuv420_into", "frame: RGB->YUV")
     patch(PreparedOverlay, "apply", "frame: visible mark")
     patch(WatermarkEmbedder, "apply_to_luma", "frame: invisible mark (luma add)")

@@ -197,7 +197,7 @@ class WatermarkEmbedder:
             raise ValueError(
                 f"luma planes {clean.shape}, {luma.shape} do not match the embedder's {self._pattern.shape}"
             )
-        amplitude = self._maps(np.ascontiguousarray(frame, dtype=np.uint8))
+        amplitude = self._maps(np.ascontiguousarray(frame, dtype=np.uint8), rects)
         height, width = luma.shape
         changed = self._maps.changed
         regions = [(0, 0, width, height)] if rects is None or changed == (0, 0, width, height) else list(rects)
