@@ -160,6 +160,7 @@ def instrument() -> None:
     patch(finish, "pad_speech", "finish: pad speech")
     patch(finish, "mix_music", "finish: music mix")
     patch(finish, "join_and_mux", "finish: join + AAC")
+    patch(finish, "encode_aac", "finish: join + AAC")
     patch(finish, "sign_credentials", "finish: C2PA sign")
     patch(finish, "sign_sidecar_credentials", "finish: C2PA sign")
     patch(finish, "write_extras", "finish: poster + captions")
