@@ -6,7 +6,8 @@ says where (``SceneCompositor.compose_reused``). The frame's conversion to
 yuv420p and its invisible mark are then redone there alone — and where the
 mark's strength map changed — on planes kept from the frame before, instead
 of over the whole 1080p frame each time. Each pixel comes out as the whole
-frame's conversion and mark give it (``tests/unit/compose/test_reused_canvas.py``).
+frame's conversion and mark give it, but for the mark's float rounding, which
+varies from run to run as well (``tests/unit/compose/test_reused_canvas.py``).
 """
 
 from __future__ import annotations
