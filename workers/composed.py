@@ -26,14 +26,15 @@ import numpy as np
 from domain import lifecycle
 from domain.errors import JobFailure
 from domain.states import Stage
-from media.compose import Background, ComposedEncoder, caption_track, words_from_cues
-from media.encode import LUMA_SCALE, available_encoders, choose_video_codec, luma_plane, rgb_to_yuv420, write_wav
+from media.compose import Background, ComposedEncoder, SceneCompositor, caption_track, words_from_cues
+from media.encode import Rect, available_encoders, choose_video_codec, write_wav
 from media.tts import NarrationTiming
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 from workers.speech_ahead import SpeechAhead, await_speech, check_duration
 from workers.stages.composed_finish import publish_composed
 from workers.stages.composition import Cut, Scene, encoder_preset, job_cuts, prepare_scene, scene_specs
 from workers.stages.inputs import plan_segments, speak_segment
+from workers.stages.marked_stream import MarkedStream
 from workers.stages.segments import CHECK_EVERY_FRAMES, _record_segment_once, segment_key
 
 
@@ -168,7 +169,7 @@ def render_composed_segment(
     ]
     paths = [attempt.tmp / cut.segment_name(index, output_format) for cut in cuts]
     # an MP4's frames go to ffmpeg as x264's own yuv420p, converted on the compose threads: cheaper than
-    # ffmpeg's conversion, and the invisible mark then goes on the luma plane alone
+    # ffmpeg's conversion, and the invisible mark then goes on the luma plane alone (MarkedStream)
     input_format = "yuv420p" if output_format == "mp4" else "rgb24"
     renderer = attempt.services.renderer(attempt.spec.get("model", "builtin"))
     started = time.perf_counter()
@@ -198,18 +199,29 @@ def render_composed_segment(
         # next face frame renders (OpenCV and numpy release the GIL); a cut's frames stay in order
         # because a frame's work is awaited before the next frame's is handed out
         pool = stack.enter_context(concurrent.futures.ThreadPoolExecutor(len(cuts), thread_name_prefix="compose"))
+        # an MP4 cut's frames are redrawn, converted and marked only where they change (on a still background)
+        streams = [MarkedStream(cut) if input_format == "yuv420p" else None for cut in cuts]
 
         def compose(n: int, face: np.ndarray, k: int) -> None:
             """Compose face frame ``k`` onto cut ``n`` (background, overlays, captions, the crossfade in) and encode
             it.
             """
-            track = tracks[n]
+            track, stream, compositor = tracks[n], streams[n], scene.compositors[n]
             caption = track.layer_at(k / fps) if track is not None else None
-            frame = scene.compositors[n].compose(face, (scene_frame + k) / fps, scene_frame + k, caption)
+            at, index = (scene_frame + k) / fps, scene_frame + k
+            source: SceneCompositor | None = compositor
+            changed: list[Rect] | None = None
+            if stream is not None:
+                frame, changed = compositor.compose_reused(face, at, index, caption, stream.mark_rects)
+            else:
+                frame = compositor.compose(face, at, index, caption)
             if fade is not None and k < fade[1]:
                 weight = (k + 1) / (fade[1] + 1)
-                frame = cv2.addWeighted(fade[0][n], 1.0 - weight, frame, weight, 0.0)
-            encoders[n].write(_marked(cuts[n], frame, first_frame + k, yuv=input_format == "yuv420p"))
+                frame, source = cv2.addWeighted(fade[0][n], 1.0 - weight, frame, weight, 0.0), None
+            if stream is not None:
+                encoders[n].write(stream.marked(frame, source, changed))
+            else:
+                encoders[n].write(_marked(cuts[n], frame, first_frame + k))
 
         pending: list[concurrent.futures.Future[None]] = []
         while True:
@@ -233,10 +245,10 @@ def render_composed_segment(
     _store_segment(attempt, cuts, paths, spoken)
 
 
-def _marked(cut: Cut, frame: np.ndarray, index: int, yuv: bool = False) -> np.ndarray:
-    """The visible mark and the invisible payload, on the cut's own frame size. On RGBA frames
-    both go on the colour planes, and the mark's own pixels become opaque so it shows over any footage.
-    With ``yuv`` (RGB frames only) the frame comes back as the encoder's yuv420p, the payload in its luma."""
+def _marked(cut: Cut, frame: np.ndarray, index: int) -> np.ndarray:
+    """The visible mark and the invisible payload, on the cut's own frame size (RGB or RGBA; an MP4's
+    yuv420p frames are marked by ``MarkedStream``). On RGBA frames both go on the colour planes, and the
+    mark's own pixels become opaque so it shows over any footage."""
     if cut.draft_mark is not None:
         if frame.shape[2] == 3:
             frame = cut.draft_mark.apply(frame, in_place=True)
@@ -245,10 +257,6 @@ def _marked(cut: Cut, frame: np.ndarray, index: int, yuv: bool = False) -> np.nd
     if frame.shape[2] == 3:
         if cut.visible is not None:
             frame = cut.visible.apply(frame, in_place=True)
-        if yuv:
-            planes = rgb_to_yuv420(frame)
-            cut.invisible.apply_to_luma(frame, luma_plane(planes), LUMA_SCALE)
-            return planes
         marked: np.ndarray = cut.invisible.apply(frame, index)
         return marked
     rgb = np.ascontiguousarray(frame[..., :3])

@@ -21,9 +21,11 @@ import numpy as np
 
 from media.compose.background import Background
 from media.compose.body import BOTTOM_FADE, SIDE_FADE, PhotoPerson, PresenterBody, presenter_body
+from media.compose.canvas import Drawing, ReusedCanvas
 from media.compose.layout import PresenterBox, circle_mask
 from media.compose.overlays import Layer, blend
 from media.compose.text import hex_rgb
+from media.encode.yuv import Rect
 
 
 @dataclass
@@ -55,6 +57,7 @@ class SceneCompositor:
             elif not body.empty:
                 self._moving_body = body
         self._circle_fill = np.array(hex_rgb(self.circle_background), np.float32)
+        self._canvas: ReusedCanvas | None = None  # compose_reused's
 
     def _square_fade(self) -> np.ndarray:
         """Without its photo, a cut-out presenter fades out at the box's edges (where the shoulders and the body
@@ -105,6 +108,35 @@ class SceneCompositor:
         filled = rgb * a + self._circle_fill * (1.0 - a)
         assert self._circle_alpha is not None
         return (filled + 0.5).astype(np.uint8), self._circle_alpha
+
+    @property
+    def reuses_canvas(self) -> bool:
+        """Whether ``compose_reused`` redraws only what changed: an opaque still background, no moving body."""
+        return self.background.still and not self.transparent and self._moving_body is None
+
+    def compose_reused(
+        self,
+        face: np.ndarray,
+        scene_time: float,
+        background_index: int,
+        caption: tuple[np.ndarray, int, int] | None = None,
+        drawn_after: tuple[Rect, ...] = (),
+    ) -> tuple[np.ndarray, list[Rect] | None]:
+        """``compose``'s frame, and where it differs from the last call's: (frame, rectangles), None for
+        anywhere. On a still background the frame is one canvas kept from call to call and redrawn only where
+        it changed (``media.compose.canvas``), valid until the next call; ``drawn_after`` names rectangles the
+        caller draws over it after this call (a watermark). Otherwise a fresh frame, changed anywhere."""
+        if not self.reuses_canvas:
+            return self.compose(face, scene_time, background_index, caption), None
+        if self._canvas is None:
+            self._canvas = ReusedCanvas(self.background.frame(0))
+        rgb, alpha = self.presenter(face)
+        layers: list[Drawing] = [
+            (layer.pixels, layer.x, layer.y, None) for layer in self.layers if layer.shown_at(scene_time)
+        ]
+        if caption is not None:
+            layers.append((*caption, None))
+        return self._canvas.draw(face, (rgb, self.box.left, self.box.top, alpha), layers, drawn_after)
 
     def compose(
         self,

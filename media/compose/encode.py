@@ -131,10 +131,11 @@ def segment_suffix(output_format: str) -> str:
     return "." + output_format
 
 
-def join_and_mux(segments: list[Path], audio_wav: Path, out: Path, output_format: str) -> Path:
-    """The segments back to back (stream copy) with the job's audio, in the output format."""
+def join_and_mux(segments: list[Path], audio_wav: Path, out: Path, output_format: str, aac: Path | None = None) -> Path:
+    """The segments back to back (stream copy) with the job's audio, in the output format (an MP4's
+    ``aac``: that audio already encoded, ``encode_aac``, which every cut then copies)."""
     if output_format == "mp4":
-        return concat_and_mux(segments, audio_wav, out)
+        return concat_and_mux(segments, audio_wav, out, aac=aac)
     partial = out.with_name(f"{out.stem}.partial{out.suffix}")
     audio = ["-c:a", "libopus", "-b:a", "96k", "-ar", "48000"] if output_format == "webm" else ["-c:a", "pcm_s16le"]
     with tempfile.TemporaryDirectory(prefix="talkfarm-concat-") as tmp:

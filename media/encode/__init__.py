@@ -9,26 +9,31 @@ from __future__ import annotations
 
 from media.encode.captions import word_cues, write_captions
 from media.encode.codec import available_encoders, choose_video_codec
-from media.encode.mux import concat_and_mux
+from media.encode.mux import concat_and_mux, encode_aac
 from media.encode.poster import write_poster
 from media.encode.probe import probe_video
 from media.encode.timing import frames_for, pad_to_frames, samples_for
 from media.encode.video import SegmentEncoder
 from media.encode.wav import read_wav, write_wav
-from media.encode.yuv import LUMA_SCALE, luma_plane, rgb_to_yuv420
+from media.encode.yuv import LUMA_SCALE, Rect, covering_rects, even_rect, luma_plane, rgb_to_yuv420, rgb_to_yuv420_into
 
 __all__ = [
     "LUMA_SCALE",
+    "Rect",
     "SegmentEncoder",
     "available_encoders",
     "choose_video_codec",
     "concat_and_mux",
+    "covering_rects",
+    "encode_aac",
+    "even_rect",
     "frames_for",
     "luma_plane",
     "pad_to_frames",
     "probe_video",
     "read_wav",
     "rgb_to_yuv420",
+    "rgb_to_yuv420_into",
     "samples_for",
     "word_cues",
     "write_captions",

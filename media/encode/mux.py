@@ -28,10 +28,32 @@ AAC_SAMPLE_RATE = 48000
 AAC_BITRATE = "96k"
 
 
+def encode_aac(audio_wav_path: Path | str, out_path: Path | str) -> Path:
+    """The WAV as the AAC ``concat_and_mux`` gives it, once, in an M4A: several files over the same audio (a
+    job's cuts) then copy it (``concat_and_mux(..., aac=)``) instead of each encoding it again; the joined
+    files are the same, byte for byte (``tests/unit/media/encode/test_mux.py``)."""
+    out_path = Path(out_path)
+    partial = out_path.with_name(f"{out_path.stem}.partial{out_path.suffix}")
+    options = {"acodec": "aac", "ar": AAC_SAMPLE_RATE, "ac": 1, "audio_bitrate": AAC_BITRATE}
+    stream = ffmpeg.output(ffmpeg.input(str(audio_wav_path)).audio, str(partial), f="ipod", **options)
+    done = run_ffmpeg(ffmpeg.compile(stream.global_args(*QUIET), cmd=ffmpeg_exe(), overwrite_output=True))
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise encode_failure("encoding the audio", done.returncode, done.stderr)
+    os.replace(partial, out_path)
+    return out_path
+
+
 def concat_and_mux(
-    segment_paths: Sequence[Path | str], audio_wav_path: Path | str, out_path: Path | str, *, faststart: bool = True
+    segment_paths: Sequence[Path | str],
+    audio_wav_path: Path | str,
+    out_path: Path | str,
+    *,
+    faststart: bool = True,
+    aac: Path | str | None = None,
 ) -> Path:
-    """Write ``out_path``: the segments' video back to back, with the WAV as AAC.
+    """Write ``out_path``: the segments' video back to back, with the WAV as AAC (``aac``: that WAV already
+    encoded by ``encode_aac``, copied).
 
     The file appears only once complete (written beside it, then renamed).
     Raises ``JobFailure("encode_failed")`` when there are no segments, the
@@ -56,8 +78,10 @@ def concat_and_mux(
         listing = Path(tmp) / "segments.txt"
         listing.write_text("".join(f"file {_quote(p)}\n" for p in segments), encoding="utf-8")
         video = ffmpeg.input(str(listing), f="concat", safe=0)
-        audio = ffmpeg.input(str(audio_wav_path))
-        options = {"vcodec": "copy", "acodec": "aac", "ar": AAC_SAMPLE_RATE, "ac": 1, "audio_bitrate": AAC_BITRATE}
+        audio = ffmpeg.input(str(aac or audio_wav_path))
+        options: dict[str, object] = {"vcodec": "copy", "acodec": "copy"}
+        if aac is None:
+            options.update(acodec="aac", ar=AAC_SAMPLE_RATE, ac=1, audio_bitrate=AAC_BITRATE)
         if faststart:
             options["movflags"] = "+faststart"
         stream = ffmpeg.output(video.video, audio.audio, str(partial), f="mp4", **options).global_args(*QUIET)

@@ -179,6 +179,42 @@ class WatermarkEmbedder:
         cv2.add(luma, cv2.multiply(amplitude, pattern, dtype=cv2.CV_8U), dst=luma)
         cv2.subtract(luma, cv2.multiply(amplitude, negated, dtype=cv2.CV_8U), dst=luma)
 
+    def apply_to_luma_in(
+        self,
+        frame: np.ndarray,
+        clean: np.ndarray,
+        luma: np.ndarray,
+        levels: float,
+        rects: list[tuple[int, int, int, int]] | None,
+    ) -> None:
+        """``apply_to_luma`` for a stream whose frames change in parts: ``luma`` holds the last frame's marked
+        plane and is brought up to date where it can differ — in ``rects`` (where ``frame`` differs from the
+        last frame given here; None: anywhere) and where the strength map changed — from ``clean``, the
+        frame's unmarked luma. The same plane ``apply_to_luma`` gives on ``clean``, for the changed parts'
+        work: each pixel's mark depends on its own strength and pattern value only."""
+        self._check(frame)
+        if luma.shape != self._pattern.shape or clean.shape != luma.shape:
+            raise ValueError(
+                f"luma planes {clean.shape}, {luma.shape} do not match the embedder's {self._pattern.shape}"
+            )
+        amplitude = self._maps(np.ascontiguousarray(frame, dtype=np.uint8), rects)
+        height, width = luma.shape
+        changed = self._maps.changed
+        regions = [(0, 0, width, height)] if rects is None or changed == (0, 0, width, height) else list(rects)
+        if changed is not None and rects is not None:
+            regions = _covering([*regions, changed])
+        if levels not in self._scaled:
+            scaled = self._pattern * np.float32(levels)
+            self._scaled[levels] = (scaled, -scaled)
+        pattern, negated = self._scaled[levels]
+        for x0, y0, x1, y1 in regions:
+            if x1 <= x0 or y1 <= y0:
+                continue
+            part = (slice(y0, y1), slice(x0, x1))
+            up = cv2.multiply(amplitude[part], pattern[part], dtype=cv2.CV_8U)
+            down = cv2.multiply(amplitude[part], negated[part], dtype=cv2.CV_8U)
+            luma[part] = cv2.subtract(cv2.add(clean[part], up), down)
+
 
 class InvisibleWatermark:
     """The farm's invisible watermark under one secret key."""
@@ -422,3 +458,13 @@ def luma_stretches(
     if total is not None and (in_stretch * 2 >= stretch or not stretches):
         stretches.append(total / in_stretch)
     return stretches, count
+
+
+def _covering(rects: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """``rects`` without repeats and without those inside another."""
+    unique = sorted(set(rects), key=lambda r: (r[2] - r[0]) * (r[3] - r[1]), reverse=True)
+    kept: list[tuple[int, int, int, int]] = []
+    for x0, y0, x1, y1 in unique:
+        if not any(k[0] <= x0 and k[1] <= y0 and x1 <= k[2] and y1 <= k[3] for k in kept):
+            kept.append((x0, y0, x1, y1))
+    return kept

@@ -114,18 +114,33 @@ class AmplitudeMaps:
         self._half: NDArray[np.float32] | None = None
         self._factor = 1.0
         self._full: NDArray[np.float32] | None = None
+        #: where the last call's map differs from the one before: (x0, y0, x1, y1), the whole frame after a
+        #: recompute, None when unchanged
+        self.changed: tuple[int, int, int, int] | None = None
 
-    def __call__(self, frame: np.ndarray) -> NDArray[np.float32]:
+    def __call__(
+        self, frame: np.ndarray, changed: list[tuple[int, int, int, int]] | None = None
+    ) -> NDArray[np.float32]:
+        """The frame's map. ``changed``: rectangles (x0, y0, x1, y1) outside which the frame is the last one given
+        (None: it may differ anywhere); only they are read to find what changed, instead of the whole frame."""
         h, w = frame.shape[:2]
-        luma = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-        previous, self._luma = self._luma, luma
+        previous = self._luma
+        x = y = dw = dh = 0
+        if changed is not None and previous is not None and previous.shape == (h, w):
+            luma, (x, y, dw, dh) = previous, self._update_luma(frame, changed)
+        else:
+            luma = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+            self._luma = luma
+            if previous is not None and previous.shape == luma.shape:
+                x, y, dw, dh = cv2.boundingRect(cv2.absdiff(luma, previous))
         if previous is None or previous.shape != luma.shape or self._half is None or self._full is None or (h | w) % 2:
             self._half = _half_size_map(luma, self._strength)
             self._factor = _cap(self._half)
             self._full = _full_size(self._half * self._factor if self._factor != 1.0 else self._half, w, h)
+            self.changed = (0, 0, w, h)
             return self._full
-        x, y, dw, dh = cv2.boundingRect(cv2.absdiff(luma, previous))
         if dw == 0:
+            self.changed = None
             return self._full
         half, full = self._half, self._full
         hh, hw = half.shape
@@ -140,6 +155,7 @@ class AmplitudeMaps:
         if factor != self._factor:
             self._factor = factor
             self._full = _full_size(half * factor if factor != 1.0 else half, w, h)
+            self.changed = (0, 0, w, h)
             return self._full
         # the full-size map from the changed half-size pixels, with a pixel of context around them
         cx0, cy0, cx1, cy1 = max(ox0 - 2, 0), max(oy0 - 2, 0), min(ox1 + 2, hw), min(oy1 + 2, hh)
@@ -147,4 +163,22 @@ class AmplitudeMaps:
         scaled = _full_size(source * factor if factor != 1.0 else source, 2 * (cx1 - cx0), 2 * (cy1 - cy0))
         top, left = 2 * (oy0 - cy0), 2 * (ox0 - cx0)
         full[2 * oy0 : 2 * oy1, 2 * ox0 : 2 * ox1] = scaled[top : top + 2 * (oy1 - oy0), left : left + 2 * (ox1 - ox0)]
+        self.changed = (2 * ox0, 2 * oy0, 2 * ox1, 2 * oy1)
         return full
+
+    def _update_luma(self, frame: np.ndarray, changed: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+        """The kept luma brought up to ``frame`` in ``changed``; the bounding box (x, y, w, h) of what differed
+        from the last frame's, as the whole frame's difference gives it (nothing differs outside ``changed``)."""
+        assert self._luma is not None
+        luma = self._luma
+        x0 = y0 = 1 << 30
+        x1 = y1 = -1
+        for rx0, ry0, rx1, ry1 in changed:
+            if rx1 <= rx0 or ry1 <= ry0:
+                continue
+            part = cv2.cvtColor(np.ascontiguousarray(frame[ry0:ry1, rx0:rx1]), cv2.COLOR_RGB2GRAY)
+            x, y, dw, dh = cv2.boundingRect(cv2.absdiff(part, luma[ry0:ry1, rx0:rx1]))
+            luma[ry0:ry1, rx0:rx1] = part
+            if dw:
+                x0, y0, x1, y1 = min(x0, rx0 + x), min(y0, ry0 + y), max(x1, rx0 + x + dw), max(y1, ry0 + y + dh)
+        return (x0, y0, x1 - x0, y1 - y0) if x1 >= 0 else (0, 0, 0, 0)

@@ -19,7 +19,7 @@ from typing import Any
 
 from domain.states import Stage
 from media.compose import CONTENT_TYPES, join_and_mux, mix_music
-from media.encode import probe_video
+from media.encode import encode_aac, probe_video
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.brand_clips import make_brand_clips, pad_speech
 from workers.stages.composition import Cut, asset_file
@@ -72,12 +72,14 @@ def publish_composed(
                     ducking=bool(music.get("ducking", True)),
                     fade=float(music.get("fade", 1.0)),
                 )
+        # several MP4 cuts share one AAC encode of the audio (the same files as each encoding it)
+        aac = encode_aac(speech, attempt.tmp / "audio.m4a") if output_format == "mp4" and len(cuts) > 1 else None
         joined = {}
         for cut in cuts:
             parts = [*clips.before.get(cut.name, []), *segments[cut.name], *clips.after.get(cut.name, [])]
             name = "video" if cut.name == "main" else f"video-{cut.width}x{cut.height}-{cut.name}"
             joined[cut.name] = join_and_mux(
-                parts, speech, attempt.tmp / f"joined-{name}.{output_format}", output_format
+                parts, speech, attempt.tmp / f"joined-{name}.{output_format}", output_format, aac
             )
         attempt.report(Stage.ENCODE, 1.0)
 

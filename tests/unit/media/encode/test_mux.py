@@ -134,3 +134,11 @@ def test_joining_runs_ffmpeg_through_run_ffmpeg_in_a_session_of_its_own(three_se
     monkeypatch.setattr(mux, "run_ffmpeg", spy)
     out = mux.concat_and_mux(three_segments["segments"], three_segments["wav"], tmp_path / "out.mp4")
     assert len(calls) == 1 and probe_video(out).video_frames == sum(three_segments["frames"])
+
+
+def test_a_join_copying_audio_encoded_once_is_the_join_that_encodes_it(three_segments, tmp_path):
+    """Cuts of one job share one AAC encode of its audio (``encode_aac``): each joined file is the one
+    that encoding the audio in the join gives, byte for byte."""
+    aac = mux.encode_aac(three_segments["wav"], tmp_path / "audio.m4a")
+    shared = concat_and_mux(three_segments["segments"], three_segments["wav"], tmp_path / "shared.mp4", aac=aac)
+    assert shared.read_bytes() == three_segments["out"].read_bytes()

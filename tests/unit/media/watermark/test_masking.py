@@ -87,3 +87,28 @@ def test_maps_over_a_video_computed_again_only_where_it_changed_are_the_whole_fr
     assert recomputed_in_part
     busy = np.clip(still.astype(np.int16) * 4 - 300, 0, 255).astype(np.uint8)
     assert np.sqrt(np.mean(amplitude_map(busy) ** 2)) == pytest.approx(MAX_RMS, rel=1e-3)  # the cap did act
+
+
+def test_maps_told_where_a_frame_changed_are_the_maps_that_find_it_themselves():
+    """Given the rectangles outside which a frame is the last one (a compositor knows them), ``AmplitudeMaps``
+    reads only those to find the change: the same maps and the same changed part."""
+    from media.watermark.masking import AmplitudeMaps
+
+    rng = np.random.default_rng(5)
+    h, w = 240, 320
+    still = rng.integers(60, 200, (h, w, 3), dtype=np.uint8)
+    presenter = rng.integers(0, 256, (100, 100, 3), dtype=np.uint8)
+    finding, told = AmplitudeMaps(), AmplitudeMaps()
+    last: tuple[int, int, int, int] | None = None
+    for k in range(12):
+        frame = still.copy()
+        dx = 3 * k
+        frame[80:180, 40 + dx : 140 + dx] = presenter if k % 4 else presenter[::-1]
+        box = (40 + dx, 80, 140 + dx, 180)
+        rects = None if last is None else [last, box, (0, 0, 8, 8)]
+        expected = finding(frame)
+        got = told(frame, rects)
+        # equal but for float rounding (OpenCV's filters round differently with a buffer's alignment)
+        assert np.abs(got - expected).max() <= 1e-5 * max(1.0, float(expected.max())), k
+        assert told.changed == finding.changed, k
+        last = box

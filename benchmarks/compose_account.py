@@ -1,0 +1,224 @@
+"""Where a composed 1080p job's CPU seconds go: every stage, each thread's own share, and ffmpeg's.
+
+    python benchmarks/compose_account.py [--fps 25] [--rendition]
+
+The same job as ``benchmarks/compose.py`` (16:9, cut-out presenter on an image
+background, a lower third, word captions, Piper), run whole in this process
+after a small warm-up job. The job's functions are wrapped (nothing else
+changes) so each call's CPU time is taken on the thread that runs it
+(``time.thread_time``), and each row shows its own seconds only: a wrapped call
+inside another is not counted twice. ffmpeg's CPU (``RUSAGE_CHILDREN``, counted
+when a child is reaped, so on the main thread) goes to the wrapped call that
+reaped it: the segment encoders to "segment: render + encode", the join to
+"finish: join + AAC", and so on. What no row holds — threads this script cannot
+see into (onnxruntime's own pools, the encoders' pipe writers' C side) and the
+interpreter between calls — is the last row, so the rows sum to the job's CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import resource
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.compose import run  # noqa: E402
+
+_own: dict[str, float] = defaultdict(float)
+_ffmpeg: dict[str, float] = defaultdict(float)
+_calls: dict[str, int] = defaultdict(int)
+_local = threading.local()
+
+
+def _children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` counted under ``name``: its thread's CPU and the children it reaped, less what wrapped calls inside it
+    counted."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        stack = _local.__dict__.setdefault("stack", [])
+        main = threading.current_thread() is threading.main_thread()
+        stack.append([0.0, 0.0])
+        cpu, kids = time.thread_time(), _children() if main else 0.0
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent, reaped = time.thread_time() - cpu, (_children() - kids) if main else 0.0
+            inner, inner_kids = stack.pop()
+            _own[name] += spent - inner
+            _ffmpeg[name] += reaped - inner_kids
+            _calls[name] += 1
+            if stack:
+                stack[-1][0] += spent
+                stack[-1][1] += reaped
+
+    return wrapper
+
+
+def timed_generator(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A generator function counted under ``name`` while it produces each item (not while its consumer works)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        items = fn(*args, **kwargs)
+        step = timed(name, lambda: next(items, StopIteration))
+        try:
+            while (item := step()) is not StopIteration:
+                yield item
+        finally:
+            items.close()
+
+    return wrapper
+
+
+def patch(owner: Any, attr: str, name: str, generator: bool = False) -> None:
+    """Count ``owner.attr`` under ``name``; skipped where the code has no such name (an older checkout)."""
+    original = getattr(owner, attr, None)
+    if original is None:
+        return
+    setattr(owner, attr, (timed_generator if generator else timed)(name, original))
+
+
+def instrument() -> None:
+    import importlib
+
+    import media.compose.compositor as compositor
+    import workers.composed as composed
+    import workers.stages.composed_finish as finish
+    import workers.stages.composition as composition
+
+    def optional(module: str) -> Any:
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            return None
+
+    canvas, marked_stream = optional("media.compose.canvas"), optional("workers.stages.marked_stream")
+    from media.compose.background import Background
+    from media.compose.captions import CaptionTrack
+    from media.encode.video import SegmentEncoder
+    from media.watermark.invisible import WatermarkEmbedder
+    from media.watermark.masking import AmplitudeMaps
+    from media.watermark.visible import PreparedOverlay
+    from tests.unit.compose.jobs import CountingRenderer
+
+    # set-up, once per scene
+    patch(composition, "load_portrait", "setup: portrait load")
+    patch(composition, "decode_portrait", "setup: portrait decode")
+    patch(composition, "portrait_matte_cached", "setup: matte (segmentation, cache)")
+    patch(CountingRenderer, "prepare", "setup: face prepare")
+    patch(composition, "_background", "setup: background decode")
+    patch(composition, "_layer", "setup: overlay layers drawn")
+    patch(compositor.SceneCompositor, "__post_init__", "setup: compositor (body drawn)")
+    patch(composed, "job_cuts", "setup: cuts (watermark set-up)")
+    patch(composed, "plan_segments", "setup: segment plans")
+    # speech, on the speech-ahead thread
+    patch(composed, "speak_segment", "Piper (speech-ahead thread)")
+    # per frame
+    patch(CountingRenderer, "render", "frame: face render", generator=True)
+    patch(compositor.SceneCompositor, "compose", "frame: compose (rest)")
+    patch(compositor.SceneCompositor, "compose_reused", "frame: compose (rest)")
+    patch(Background, "frame", "frame: background copy")
+    patch(compositor.SceneCompositor, "presenter", "frame: presenter alpha")
+    patch(compositor, "blend", "frame: blend (presenter, layers, captions)")
+    patch(canvas, "blend", "frame: blend (presenter, layers, captions)")
+    patch(getattr(canvas, "ReusedCanvas", None), "_presenter_change", "frame: where the face changed")
+    patch(CaptionTrack, "layer_at", "frame: caption layer")
+    patch(composed, "_marked", "frame: marks (rest)")
+    patch(composed, "rgb_to_yuv420", "frame: RGB->YUV")
+    patch(getattr(marked_stream, "MarkedStream", None), "marked", "frame: marks (rest)")
+    patch(marked_stream, "rgb_to_yuv420_into", "frame: RGB->YUV")
+    patch(PreparedOverlay, "apply", "frame: visible mark")
+    patch(WatermarkEmbedder, "apply_to_luma", "frame: invisible mark (luma add)")
+    patch(WatermarkEmbedder, "apply_to_luma_in", "frame: invisible mark (luma add)")
+    patch(AmplitudeMaps, "__call__", "frame: invisible mark (amplitude map)")
+    patch(SegmentEncoder, "write", "frame: hand-off to encoder queue")
+    patch(SegmentEncoder, "_feed_ffmpeg", "frame: pipe writer threads")
+    patch(composed, "render_composed_segment", "segment: render + encode (x264)")
+    patch(composed, "caption_track", "segment: caption track")
+    patch(composed, "_store_segment", "segment: store (wav, files)")
+    # the finish
+    patch(finish, "_fetch_cut_segment", "finish: fetch segments")
+    patch(finish, "_fetch_wav", "finish: fetch wavs")
+    patch(finish, "make_brand_clips", "finish: brand clips")
+    patch(finish, "join_speech", "finish: join speech")
+    patch(finish, "pad_speech", "finish: pad speech")
+    patch(finish, "mix_music", "finish: music mix")
+    patch(finish, "join_and_mux", "finish: join + AAC")
+    patch(finish, "encode_aac", "finish: join + AAC")
+    patch(finish, "sign_credentials", "finish: C2PA sign")
+    patch(finish, "sign_sidecar_credentials", "finish: C2PA sign")
+    patch(finish, "write_extras", "finish: poster + captions")
+    patch(finish, "put_output", "finish: upload")
+    patch(finish, "upload_files", "finish: upload")
+    patch(finish, "probe_video", "finish: probe + describe")
+    patch(finish, "describe_output", "finish: probe + describe")
+    patch(finish, "clear_work", "finish: clear work")
+    patch(composed, "publish_composed", "finish: rest")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fps", type=int, default=25)
+    parser.add_argument("--rendition", action="store_true", help="with the 9:16 rendition of benchmarks/compose.py")
+    args = parser.parse_args()
+    import workers.composed as composed
+
+    instrument()
+    attempt = timed("main thread: the rest", composed.run_composed_attempt)
+    composed.run_composed_attempt = attempt
+    import workers.pipeline as pipeline
+
+    if hasattr(pipeline, "run_composed_attempt"):
+        pipeline.run_composed_attempt = attempt
+    renditions = []
+    if args.rendition:
+        renditions = [
+            {
+                "canvas": {"width": 1080, "height": 1920},
+                "character": {
+                    "style": "normal",
+                    "scale": 0.45,
+                    "offset": {"x": 0.0, "y": 0.2},
+                    "matting": True,
+                    "circle_background": "#ffffff",
+                },
+                "captions": None,
+            }
+        ]
+    with tempfile.TemporaryDirectory(prefix="talkfarm-bench-account-") as tmp:
+        run(Path(tmp) / "warm", 10, [], script="Warm up.", canvas=(256, 144))
+        _own.clear(), _ffmpeg.clear(), _calls.clear()
+        wall, cpu, output, _ = run(Path(tmp) / "job", args.fps, renditions)
+    duration = float(output["duration_s"])
+    rows = sorted(set(_own) | set(_ffmpeg), key=lambda k: (k.split(":")[0], -(_own[k] + _ffmpeg[k])))
+    accounted = sum(_own.values()) + sum(_ffmpeg.values())
+    print(f"video {duration:.2f} s at {args.fps} fps; job: {wall:.1f} s wall, {cpu:.1f} CPU s")
+    print(f"{'where':<44} {'calls':>6} {'own CPU s':>9} {'ffmpeg s':>9} {'total':>7} {'share':>6}")
+    for name in rows:
+        total = _own[name] + _ffmpeg[name]
+        print(f"{name:<44} {_calls[name]:6d} {_own[name]:9.2f} {_ffmpeg[name]:9.2f} {total:7.2f} {total / cpu:6.1%}")
+    rest = cpu - accounted
+    print(
+        f"{'unseen threads (onnxruntime pools) + between':<44} {'':>6} {rest:9.2f} {'':>9} {rest:7.2f} {rest / cpu:6.1%}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
