@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.compose import run  # noqa: E402
+from benchmarks.compose import VERTICAL, run  # noqa: E402
 
 _own: dict[str, float] = defaultdict(float)
 _ffmpeg: dict[str, float] = defaultdict(float)
@@ -188,19 +188,7 @@ def main() -> int:
         pipeline.run_composed_attempt = attempt
     renditions = []
     if args.rendition:
-        renditions = [
-            {
-                "canvas": {"width": 1080, "height": 1920},
-                "character": {
-                    "style": "normal",
-                    "scale": 0.45,
-                    "offset": {"x": 0.0, "y": 0.2},
-                    "matting": True,
-                    "circle_background": "#ffffff",
-                },
-                "captions": None,
-            }
-        ]
+        renditions = [VERTICAL]
     with tempfile.TemporaryDirectory(prefix="talkfarm-bench-account-") as tmp:
         run(Path(tmp) / "warm", 10, [], script="Warm up.", canvas=(256, 144))
         _own.clear(), _ffmpeg.clear(), _calls.clear()
