@@ -43,7 +43,7 @@ from domain.presets import PRESETS, preset_path
 from media.compose import matte_from_png, matte_key, matte_png, portrait_matte
 from media.errors import MediaError
 from media.preview import Portrait, first_frame, png_bytes, still
-from media.render import FORMAT_VERSION, analyze_portrait, decode_portrait
+from media.render import FORMAT_VERSION, analyze_image, decode_portrait
 
 blp = Blueprint(
     "previews", __name__, url_prefix="/v1/previews", description="Stills of a composed job, before it is made"
@@ -163,7 +163,7 @@ def _preset(name: str, matting: bool) -> Portrait:
             return kept
         image = preset_path(name).read_bytes()
         rgb = decode_portrait(image)
-        info = analyze_portrait(image).to_dict()
+        info = analyze_image(rgb).to_dict()
         made = {False: Portrait.of(rgb, info, None), True: Portrait.of(rgb, info, portrait_matte(rgb))}
         with _portraits_lock:
             _presets[(name, False)], _presets[(name, True)] = made[False], made[True]
@@ -187,7 +187,7 @@ def _portrait(avatar: dict[str, Any], keys: dict[str, tuple[str, str, Any]], mat
         info = (
             stored
             if isinstance(stored, dict) and int(stored.get("version", 0)) == FORMAT_VERSION
-            else analyze_portrait(image).to_dict()
+            else analyze_image(rgb).to_dict()
         )
         portrait = Portrait.of(rgb, info, _matte(digest, rgb) if matting else None)
         with _portraits_lock:

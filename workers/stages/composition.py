@@ -36,7 +36,7 @@ from media.compose import (
     presenter_box,
     text_layer,
 )
-from media.render import analyze_portrait, decode_portrait
+from media.render import analyze_image, decode_portrait
 from media.watermark import InvisibleWatermark, Payload, VisibleWatermark, tenant_code, watermark_key
 from workers.attempt import Attempt
 from workers.stages.frames import visible_overlay
@@ -150,7 +150,7 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
     matte = portrait_matte_cached(attempt, scene.spec["avatar"], portrait, rgb) if matting else None
     renderer = attempt.services.renderer(attempt.spec.get("model", "builtin"))
     scene.params = {**attempt.params, "resolution": scene.face_side}
-    info = portrait.info or analyze_portrait(portrait.image).to_dict()
+    info = portrait.info or analyze_image(rgb).to_dict()
     # a cut-out presenter (not in a circle) is shown over the rest of its body, held still: the renderer keeps the
     # square's edges still to meet it
     body = matte is not None and any(

@@ -154,7 +154,7 @@ def test_a_preloaded_preset_is_previewed_without_being_analysed_again(alpha, mon
     def analysed_again(*args):
         raise AssertionError("the preset was analysed again")
 
-    monkeypatch.setattr(api.previews, "analyze_portrait", analysed_again)
+    monkeypatch.setattr(api.previews, "analyze_image", analysed_again)
     monkeypatch.setattr(api.previews, "portrait_matte", analysed_again)
     for name in ("astronaut", "cameraman"):
         frame = frame_of(alpha.post("/v1/previews", json={**COMPOSED, "avatar": name}))
