@@ -168,7 +168,6 @@ def instrument() -> None:
     patch(finish, "upload_files", "finish: upload")
     patch(finish, "probe_video", "finish: probe + describe")
     patch(finish, "describe_output", "finish: probe + describe")
-    patch(finish, "clear_work", "finish: clear work")
     patch(composed, "publish_composed", "finish: rest")
 
 

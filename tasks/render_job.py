@@ -21,6 +21,7 @@ from tasks import dispatch
 from tasks.sending import CelerySender, TaskSender
 from tasks.webhooks import queue_job_events, send_deliveries
 from workers import runtime as worker_runtime
+from workers.attempt import work_prefix
 from workers.runtime import AttemptHandle, WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def _run_attempt(rt: WorkerRuntime, handle: AttemptHandle) -> None:
     try:
         output, timings = rt.pipeline(handle, rt)
         deliveries = _record_success(rt, claim, output, timings)
+        _clear_work(rt, claim.job_id)
         rt.stats.observe("render_seconds", time.monotonic() - started, "total")
         _send_webhooks(rt, deliveries)
     except StaleAttempt as exc:
@@ -117,6 +119,16 @@ def _record_success(rt, claim, output, timings) -> list[str]:
             if not (job and job.status == JobState.SUCCEEDED and job.attempt == claim.token):
                 raise
         return []
+
+
+def _clear_work(rt: WorkerRuntime, job_id: str) -> None:
+    """Remove the job's finished segments, only once its success is committed: an attempt killed before that
+    commit leaves them to the attempt that takes the job over. Leftovers cost only space."""
+    prefix = work_prefix(job_id)
+    try:
+        rt.storage.delete_prefix(prefix)
+    except Exception:
+        log.warning("could not clear %s", prefix, exc_info=True)
 
 
 def _record_failure(session, rt, claim, failure: JobFailure) -> list[str]:

@@ -40,6 +40,11 @@ PROGRESS_EVERY_S = 0.5
 T = TypeVar("T")
 
 
+def work_prefix(job_id: str) -> str:
+    """Where a job's finished segments wait in storage until its success is recorded."""
+    return f"work/{job_id}/"
+
+
 class RendererSource(Protocol):
     def renderer(self, model: str) -> Any:
         """The process-wide renderer for ``model``: one per worker, shared by its attempts so frames batch across jobs."""
@@ -152,7 +157,7 @@ class Attempt:
     @property
     def work_prefix(self) -> str:
         """Where this job's finished segments wait for the end of the job."""
-        return f"work/{self.claim.job_id}/"
+        return work_prefix(self.claim.job_id)
 
     def check(self, *, checkpoint: bool = False) -> None:
         """Whether the attempt may go on; ``checkpoint`` marks a segment boundary, where a draining worker stops."""

@@ -35,7 +35,7 @@ from workers.stages.composed_finish import publish_composed
 from workers.stages.composition import Cut, Scene, encoder_preset, job_cuts, prepare_scene, scene_specs
 from workers.stages.inputs import plan_segments, speak_segment
 from workers.stages.marked_stream import MarkedStream
-from workers.stages.segments import CHECK_EVERY_FRAMES, _record_segment_once, segment_key
+from workers.stages.segments import CHECK_EVERY_FRAMES, _record_segment_once, resumable_segments, segment_key
 
 
 def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -57,7 +57,12 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
                 plans.append(SegmentPlan(len(plans), plan.texts, plan.audio, scene.index))
         cuts = job_cuts(attempt)
     attempt.check(checkpoint=True)
-    done = attempt.transaction(lambda s: lifecycle.finished_segments(s, attempt.claim.job_id))
+    recorded = attempt.transaction(lambda s: lifecycle.finished_segments(s, attempt.claim.job_id))
+    done = resumable_segments(
+        attempt,
+        recorded,
+        lambda i: [cut.segment_name(i, output_format) for cut in cuts] + [f"seg-{i:04d}.wav"],
+    )
     decoded: dict[str, Background] = {}
     codec = choose_video_codec(attempt.services.tag, available_encoders())
     spoken_all: list[SpokenSegment] = []

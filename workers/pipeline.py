@@ -30,7 +30,7 @@ from workers.speech_ahead import SpeechAhead, await_speech, check_duration
 from workers.stages.finish import assemble_and_publish
 from workers.stages.frames import FrameSource
 from workers.stages.inputs import load_portrait, plan_segments, speak_segment
-from workers.stages.segments import render_segment
+from workers.stages.segments import render_segment, resumable_segments, segment_files
 
 #: (output, timings) of a finished job
 Outcome = tuple[dict[str, Any], dict[str, Any]]
@@ -55,7 +55,8 @@ def run_attempt(attempt: Attempt) -> Outcome:
         portrait = load_portrait(attempt)
         plans, audio_source = plan_segments(attempt)
     attempt.check(checkpoint=True)
-    done = attempt.transaction(lambda s: lifecycle.finished_segments(s, attempt.claim.job_id))
+    recorded = attempt.transaction(lambda s: lifecycle.finished_segments(s, attempt.claim.job_id))
+    done = resumable_segments(attempt, recorded, segment_files)
     source = FrameSource.build(attempt, portrait)
     spoken_all: list[SpokenSegment] = []
     speech = SpeechAhead(lambda plan: _timed_speech(attempt, plan, audio_source), plans)

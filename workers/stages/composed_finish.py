@@ -24,7 +24,6 @@ from workers.attempt import Attempt, SpokenSegment
 from workers.stages.brand_clips import make_brand_clips, pad_speech
 from workers.stages.composition import Cut, asset_file
 from workers.stages.finish import (
-    clear_work,
     describe_output,
     join_speech,
     output_prefix,
@@ -120,7 +119,6 @@ def publish_composed(
                     }
                 )
         stored_files = upload_files(attempt, prefix, files)
-    clear_work(attempt)
     output = describe_output(
         prefix + main.name,
         main,

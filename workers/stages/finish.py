@@ -1,6 +1,7 @@
 """The end of a job: join the segments, sign the content credentials, write the
-poster and captions, upload everything under the job's own keys, describe
-the output, and clear the job's working files."""
+poster and captions, upload everything under the job's own keys, and describe
+the output. The job's working files stay until its success is recorded (``tasks.render_job``): an attempt
+killed between the upload and that commit leaves its successor segments to resume from."""
 
 from __future__ import annotations
 
@@ -54,7 +55,6 @@ def assemble_and_publish(attempt: Attempt, spoken_all: list[SpokenSegment]) -> t
         video_key = prefix + "video.mp4"
         put_output(attempt, video_key, final, "video/mp4", "uploading the video")
         stored = upload_files(attempt, prefix, extras)
-    clear_work(attempt)
     return describe_output(video_key, final, stored, spoken_all), stage_timings(attempt)
 
 
@@ -107,14 +107,6 @@ def upload_files(attempt: Attempt, prefix: str, files: dict[str, dict[str, Any]]
         )
         stored[name] = {"key": key, "content_type": meta["content_type"], "bytes": Path(meta["path"]).stat().st_size}
     return stored
-
-
-def clear_work(attempt: Attempt) -> None:
-    """Remove the job's finished segments from storage once its outputs are up; leftovers cost only space."""
-    try:
-        attempt.storage.delete_prefix(attempt.work_prefix)
-    except Exception:  # the next sweep can remove them
-        log.warning("could not clear %s", attempt.work_prefix, exc_info=True)
 
 
 def describe_output(

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from domain import lifecycle
 from domain.errors import JobFailure
+from domain.models import Segment
 from domain.states import Stage
 from media.encode import SegmentEncoder, write_wav
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.frames import FrameSource
+
+log = logging.getLogger(__name__)
 
 #: frames between ownership checks and progress reports
 CHECK_EVERY_FRAMES = 25
@@ -31,6 +36,32 @@ def segment_key(attempt: Attempt, index: int) -> str:
 def segment_paths(attempt: Attempt, index: int) -> tuple[Path, Path]:
     """The segment's video and audio in this attempt's scratch folder."""
     return attempt.tmp / f"seg-{index:04d}.mp4", attempt.tmp / f"seg-{index:04d}.wav"
+
+
+def segment_files(index: int) -> list[str]:
+    """A square job's finished segment in storage, as names under the job's work prefix."""
+    return [f"seg-{index:04d}.mp4", f"seg-{index:04d}.wav"]
+
+
+def resumable_segments(
+    attempt: Attempt, recorded: dict[int, Segment], files: Callable[[int], list[str]]
+) -> dict[int, Segment]:
+    """The recorded segments an attempt may skip: those whose ``files`` are all still in storage. A segment
+    recorded but gone (its work cleared by an attempt that died before recording success, or lost by storage)
+    is rendered again, not fetched and failed on at the end.
+    """
+    if not recorded:
+        return recorded
+    prefix = attempt.work_prefix
+    present = set(attempt.storage_call(lambda: attempt.storage.list(prefix), "listing finished segments"))
+    kept = {i: row for i, row in recorded.items() if all(prefix + name in present for name in files(i))}
+    if len(kept) < len(recorded):
+        log.warning(
+            "%s: segments %s are recorded but not in storage; rendering them again",
+            attempt.claim.job_id,
+            sorted(set(recorded) - set(kept)),
+        )
+    return kept
 
 
 def render_segment(

@@ -14,7 +14,7 @@ from domain.errors import JobFailure
 from domain.models import Job, JobAttempt, Tenant
 from domain.params import with_defaults
 from tasks.render_job import _run_attempt
-from tests.stubs import RecordingSender
+from tests.stubs import RecordingSender, null_pipeline
 from workers.runtime import AttemptHandle, WorkerRuntime
 
 
@@ -94,3 +94,37 @@ def test_a_failure_that_will_not_pass_still_fails_the_job_during_a_drain(running
     _run_attempt(rt, handle)
     job, _ = _job_and_attempt(sessions, handle)
     assert (job.status, job.failures, job.error_code) == ("failed", 1, "encode_failed")
+
+
+def _leaves_work_then(after):
+    """A pipeline that stores a finished segment, as a real attempt does, runs ``after``, then succeeds."""
+
+    def pipeline(handle, rt):
+        rt.storage.put_bytes(f"work/{handle.claim.job_id}/seg-0000.mp4", b"segment", "video/mp4")
+        after(handle, rt)
+        return null_pipeline(handle, rt)
+
+    return pipeline
+
+
+def test_the_work_is_cleared_once_success_is_recorded(running, sessions):
+    rt, handle = running(_leaves_work_then(lambda handle, rt: None))
+    _run_attempt(rt, handle)
+    job, attempt = _job_and_attempt(sessions, handle)
+    assert (job.status, attempt.outcome) == ("succeeded", "succeeded")
+    assert rt.storage.list(f"work/{job.id}/") == []
+
+
+def test_the_work_stays_when_success_cannot_be_recorded(running, sessions):
+    """An attempt that loses its job between the upload and the success commit must leave the segments to the
+    attempt that took the job over: clearing them first failed a job for good in the chaos run."""
+
+    def taken_over(handle, rt):
+        with sessions() as session, session.begin():
+            session.execute(sa.update(Job).where(Job.id == handle.claim.job_id).values(attempt=Job.attempt + 1))
+
+    rt, handle = running(_leaves_work_then(taken_over))
+    _run_attempt(rt, handle)
+    job, _ = _job_and_attempt(sessions, handle)
+    assert job.status == "running"
+    assert rt.storage.list(f"work/{job.id}/") == [f"work/{job.id}/seg-0000.mp4"]

@@ -74,7 +74,10 @@ def test_a_whole_attempt_renders_every_frame_and_publishes_the_output(services, 
     assert (outcome["width"], outcome["height"]) == (128, 128)
     assert services.stub_renderer.rendered_frames == 320  # 32 s at 10 fps, every frame once
     assert services.storage.exists(outcome["key"]) and "poster" in outcome["files"]
-    assert services.storage.list(f"work/{job_id}/") == []  # working segments cleared
+    # the segments stay until the task records success (tasks/render_job.py clears them after that commit)
+    assert services.storage.list(f"work/{job_id}/") == [
+        f"work/{job_id}/seg-{i:04d}.{ext}" for i in range(2) for ext in ("json", "mp4", "wav")
+    ]
     with services.sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Segment).where(Segment.job_id == job_id)) == 2
         assert session.get(Job, job_id).stage == "upload"
@@ -100,4 +103,27 @@ def test_an_attempt_resumes_from_the_last_finished_segment(services, job_id, tmp
 
     # the second attempt rendered only the segment the first had not finished
     assert services.stub_renderer.rendered_frames - rendered_first == 320 - done[0].frames
+    assert outcome["duration_s"] == pytest.approx(32.0, abs=0.2)
+
+
+def test_a_segment_recorded_but_gone_from_storage_is_rendered_again(services, job_id, tmp_path):
+    """The chaos run once failed a job for good: an attempt cleared the job's work, was killed before its success
+    was committed, and each attempt after it tried to fetch the recorded segment 0 ("no such object")."""
+
+    def drain_once_a_segment_is_recorded():
+        with services.sessions() as session:
+            recorded = session.scalar(sa.select(sa.func.count()).select_from(Segment).where(Segment.job_id == job_id))
+        return Interrupted("draining") if recorded else None
+
+    first = StubControl(claim(services, job_id), stop_when=drain_once_a_segment_is_recorded)
+    with pytest.raises(Interrupted):
+        run_attempt(Attempt(first, services, tmp_path / "a"))
+    rendered_first = services.stub_renderer.rendered_frames
+    with services.sessions() as session, session.begin():
+        lifecycle.hand_back(session, first.claim, "drained")
+    services.storage.delete_prefix(f"work/{job_id}/")
+
+    outcome, _ = run_attempt(Attempt(StubControl(claim(services, job_id)), services, tmp_path / "b"))
+
+    assert services.stub_renderer.rendered_frames - rendered_first == 320  # segment 0 again, then segment 1
     assert outcome["duration_s"] == pytest.approx(32.0, abs=0.2)
