@@ -92,6 +92,23 @@ def _full_size(amplitude: np.ndarray, w: int, h: int) -> NDArray[np.float32]:
     return np.asarray(cv2.resize(amplitude, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.float32)
 
 
+#: The cap's factor over a video is held from frame to frame while the frame stays within its budget under it
+#: and its mark is at most HOLD_SLACK weaker than the budget allows; when it must move, it moves to HOLD_MARGIN
+#: under what the frame allows, so the small motions of a presenter do not move it again at once. A held factor
+#: leaves the mark of a frame's unchanged part bit-identical to the last frame's: only the changed part is marked
+#: again, and the encoder finds the rest unchanged. (A factor that followed every frame rescaled the whole map,
+#: and so the mark on every pixel, as a presenter's face moved the frame's total by a few tenths of a per cent.)
+HOLD_MARGIN, HOLD_SLACK = 0.004, 0.012
+
+
+def _held(held: float | None, allowed: float) -> float:
+    """The factor to use: ``held`` while it keeps the frame within budget (``allowed`` is the largest that does)
+    and is within HOLD_SLACK of it; else a fresh one a margin under ``allowed`` (1.0 when the cap does not act)."""
+    if held is not None and held <= allowed <= held * (1 + HOLD_SLACK):
+        return held
+    return 1.0 if allowed >= 1.0 else allowed * (1 - HOLD_MARGIN)
+
+
 #: How far (half-resolution pixels) a change in the luma reaches into the map: the 3×3 blur or Sobel,
 #: the 4×4 blur and the Gaussian's 13 taps (9 in all), rounded up.
 REACH = 12
@@ -102,9 +119,11 @@ class AmplitudeMaps:
     differs from the one before only in a part (a presenter moving over a still background, a caption
     changing), only that part's neighbourhood is computed again.
 
-    The map is local but for the PSNR cap, which is taken over the whole map each frame; a part is
-    recomputed with a margin wide enough (``REACH``, twice) that its filters see what they see on the whole
-    frame, so the maps are the ones ``amplitude_map`` gives (``tests/unit/media/watermark/test_masking.py``).
+    The map is local but for the PSNR cap, which is taken over the whole map each frame and whose factor is
+    held while it may be (``HOLD_MARGIN``, ``HOLD_SLACK``); a part is recomputed with a margin wide enough
+    (``REACH``, twice) that its filters see what they see on the whole frame, so each map is the one
+    ``amplitude_map`` gives, scaled by at most HOLD_SLACK less and never more
+    (``tests/unit/media/watermark/test_masking.py``).
     One instance per stream of frames; not for several threads at once. ``__call__`` returns an array it
     keeps and changes on the next call."""
 
@@ -135,7 +154,7 @@ class AmplitudeMaps:
                 x, y, dw, dh = cv2.boundingRect(cv2.absdiff(luma, previous))
         if previous is None or previous.shape != luma.shape or self._half is None or self._full is None or (h | w) % 2:
             self._half = _half_size_map(luma, self._strength)
-            self._factor = _cap(self._half)
+            self._factor = _held(None, _cap(self._half))
             self._full = _full_size(self._half * self._factor if self._factor != 1.0 else self._half, w, h)
             self.changed = (0, 0, w, h)
             return self._full
@@ -151,7 +170,7 @@ class AmplitudeMaps:
         ix1, iy1 = min(ox1 + REACH, hw), min(oy1 + REACH, hh)
         part = _half_size_map(luma[2 * iy0 : 2 * iy1, 2 * ix0 : 2 * ix1], self._strength)
         half[oy0:oy1, ox0:ox1] = part[oy0 - iy0 : oy1 - iy0, ox0 - ix0 : ox1 - ix0]
-        factor = _cap(half)
+        factor = _held(self._factor, _cap(half))
         if factor != self._factor:
             self._factor = factor
             self._full = _full_size(half * factor if factor != 1.0 else half, w, h)

@@ -53,9 +53,10 @@ def test_the_busiest_frames_stay_within_the_psnr_budget():
 
 def test_maps_over_a_video_computed_again_only_where_it_changed_are_the_whole_frame_maps():
     """``AmplitudeMaps`` recomputes only around what changed since the last frame; every map must still be
-    the one ``amplitude_map`` gives for that frame: a presenter moving on a still background, a change at
-    the frame's edge and corner, nothing changing, a new picture everywhere, and frames busy enough that
-    the PSNR cap scales the whole map."""
+    the one ``amplitude_map`` gives for that frame, but for the cap's held factor (never stronger, at most
+    ``HOLD_SLACK`` weaker): a presenter moving on a still background, a change at the frame's edge and
+    corner, nothing changing, a new picture everywhere, and frames busy enough that the PSNR cap scales the
+    whole map."""
     from media.watermark.masking import AmplitudeMaps
 
     rng = np.random.default_rng(4)
@@ -81,12 +82,51 @@ def test_maps_over_a_video_computed_again_only_where_it_changed_are_the_whole_fr
         expected = amplitude_map(frame)
         got = maps(frame)
         assert got.shape == expected.shape
-        # equal but for float rounding (OpenCV's threads may split a filter differently)
-        assert np.abs(got - expected).max() <= 1e-5 * max(1.0, float(expected.max())), k
+        held = _held_share(got, expected)
+        if np.sqrt(np.mean(expected**2)) < MAX_RMS * 0.95:
+            assert held == pytest.approx(1.0, abs=1e-6), k  # no cap: no factor
+        # equal but for the held factor and float rounding (OpenCV's threads may split a filter differently)
+        assert np.abs(got - held * expected).max() <= 1e-5 * max(1.0, float(expected.max())), k
+        assert np.sqrt(np.mean(got.astype(np.float64) ** 2)) <= MAX_RMS * (1 + 1e-5), k
         recomputed_in_part += k > 0 and k != 9
     assert recomputed_in_part
     busy = np.clip(still.astype(np.int16) * 4 - 300, 0, 255).astype(np.uint8)
     assert np.sqrt(np.mean(amplitude_map(busy) ** 2)) == pytest.approx(MAX_RMS, rel=1e-3)  # the cap did act
+
+
+def _held_share(got: np.ndarray, expected: np.ndarray) -> float:
+    """The factor ``got`` is of ``expected`` (least squares), checked to be one a held cap may give."""
+    from media.watermark.masking import HOLD_MARGIN, HOLD_SLACK
+
+    share = float(np.sum(got.astype(np.float64) * expected) / np.sum(expected.astype(np.float64) ** 2))
+    assert min(1 - HOLD_MARGIN, 1 / (1 + HOLD_SLACK)) - 1e-6 <= share <= 1 + 1e-6
+    return share
+
+
+def test_a_capped_frame_whose_presenter_moves_is_marked_again_only_where_it_moved():
+    """On a busy still background the PSNR cap acts on every frame, and a moving presenter moves the frame's
+    total a little: the held factor keeps the map, and so the mark, unchanged outside the presenter's part,
+    and the frame still within its budget."""
+    from media.watermark.masking import AmplitudeMaps
+
+    rng = np.random.default_rng(6)
+    h, w = 240, 320
+    still = rng.integers(20, 80, (h, w, 3), dtype=np.uint8)  # dark texture everywhere: the cap acts
+    presenter = np.full((90, 90, 3), 120, dtype=np.uint8)
+    presenter[20:70, 20:70] = rng.integers(100, 140, (50, 50, 3), dtype=np.uint8)
+    maps = AmplitudeMaps()
+    for k in range(16):
+        frame = still.copy()
+        dx = int(round(6 * np.sin(k / 2)))
+        frame[120:210, 150 + dx : 240 + dx] = presenter
+        got = maps(frame)
+        rms = float(np.sqrt(np.mean(got.astype(np.float64) ** 2)))
+        assert rms <= MAX_RMS * (1 + 1e-5), k
+        assert rms >= MAX_RMS * (1 - 0.02), k  # the cap acts, and holds the mark near the budget
+        if k:
+            assert maps.changed is None or maps.changed != (0, 0, w, h), k
+            x0, y0, x1, y1 = maps.changed or (0, 0, 0, 0)
+            assert (x1 - x0) * (y1 - y0) < 0.5 * w * h, k
 
 
 def test_maps_told_where_a_frame_changed_are_the_maps_that_find_it_themselves():
