@@ -84,6 +84,12 @@ class Settings:
     storage_wait_limit_s: float = _setting(
         600.0, "While storage is unreachable a job waits this long before failing storage_unavailable.", float
     )
+    work_retention_h: float = _setting(
+        168.0,
+        "A failed or canceled job's finished segments are kept this long for a retry to resume from, then removed "
+        "(a succeeded job's at once; the scheduler sweeps what a worker that died left).",
+        float,
+    )
 
     # --- timeouts a network partition needs ---------------------------------
     # A cut network leaves connections hanging rather than reset; without these
@@ -288,6 +294,8 @@ class Settings:
             raise ConfigError(f"{PREFIX}POOLS: at least one pool is needed")
         if self.watermark_position not in {"top-left", "top-right", "bottom-left", "bottom-right"}:
             raise ConfigError(f"{PREFIX}WATERMARK_POSITION: {self.watermark_position!r} is not a corner")
+        if not 0.0 <= self.work_retention_h <= 24 * 365:
+            raise ConfigError(f"{PREFIX}WORK_RETENTION_H must be within 0..8760 hours")
         if not 0.0 <= self.watermark_opacity <= 1.0:
             raise ConfigError(f"{PREFIX}WATERMARK_OPACITY must be within 0..1")
         if not 0 < self.webhook_timeout_s <= 50:  # a delivery is handed out again after 60 s (tasks/webhooks.py)

@@ -10,7 +10,9 @@ the database, every few seconds.
 - idempotency keys past their lifetime are forgotten;
 - the web page's sessions that expired or were signed out are deleted, a
   bounded batch at a time;
-- webhook deliveries that are due are handed to the webhook queue.
+- webhook deliveries that are due are handed to the webhook queue;
+- finished jobs' working files that nobody needs any more are removed
+  (tasks/work_sweep.py).
 
 Every step is idempotent, so two schedulers running at once are safe.
 """
@@ -29,10 +31,12 @@ from domain.db import rows_changed, session_factory
 from domain.models import Job
 from domain.poolstats import reap_dead_workers
 from domain.timeutil import utcnow
+from storage import Storage, open_storage
 from tasks import dispatch
 from tasks.sending import CelerySender, TaskSender
 from tasks.stranded_expiry import fail_stranded
 from tasks.webhooks import send_due_deliveries
+from tasks.work_sweep import sweep_finished_work
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +51,12 @@ class Pass:
     webhooks_sent: int = 0
     stranded_failed: list[str] = field(default_factory=list)
     page_sessions_pruned: int = 0
+    work_swept: list[str] = field(default_factory=list)
 
 
-def reconcile_once(sessions, settings: Settings, sender: TaskSender) -> Pass:
-    """One pass of every step, each in its own transaction, so one failing step does not undo the others."""
+def reconcile_once(sessions, settings: Settings, sender: TaskSender, storage: Storage | None = None) -> Pass:
+    """One pass of every step, each in its own transaction, so one failing step does not undo the others.
+    Without ``storage`` no working files are swept."""
     result = Pass()
     with sessions() as session, session.begin():
         result.workers_reaped = reap_dead_workers(session, settings)
@@ -68,6 +74,11 @@ def reconcile_once(sessions, settings: Settings, sender: TaskSender) -> Pass:
     result.page_sessions_pruned = prune_page_sessions(sessions)
     result.webhooks_sent = send_due_deliveries(sessions, settings, sender)
     result.stranded_failed = fail_stranded(sessions, settings, sender)  # no job waits forever
+    if storage is not None:
+        try:
+            result.work_swept = sweep_finished_work(sessions, settings, storage)
+        except Exception:  # storage away: the files wait for a later pass, and nothing else does
+            log.warning("could not sweep finished jobs' working files; will retry", exc_info=True)
     return result
 
 
@@ -105,11 +116,12 @@ def run_forever(settings: Settings, interval_s: float = 2.0, stop=None, sender: 
     """The scheduler's loop: a pass every ``interval_s``; an outage only skips a pass."""
     sessions = session_factory(settings)
     sender = sender or CelerySender(settings)
+    storage = open_storage(settings)
     log.info("scheduler running every %.1f s for pools %s", interval_s, ",".join(settings.pools))
     while stop is None or not stop.is_set():
         started = time.monotonic()
         try:
-            reconcile_once(sessions, settings, sender)
+            reconcile_once(sessions, settings, sender, storage)
         except Exception:
             # a database or broker outage: try again next round
             log.warning("reconcile pass failed; retrying", exc_info=True)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from domain import lifecycle
 from domain.db import in_transaction
 from domain.errors import Interrupted, JobFailure, StaleAttempt
-from domain.models import Job
+from domain.models import Job, Segment
 from domain.states import JobState
 from domain.structured_logs import job_context
 from media.errors import MediaError
@@ -122,13 +122,15 @@ def _record_success(rt, claim, output, timings) -> list[str]:
 
 
 def _clear_work(rt: WorkerRuntime, job_id: str) -> None:
-    """Remove the job's finished segments, only once its success is committed: an attempt killed before that
-    commit leaves them to the attempt that takes the job over. Leftovers cost only space."""
+    """Remove the job's finished segments, files then rows, only once its success is committed: an attempt killed
+    before that commit leaves them to the attempt that takes the job over. What this leaves (a storage outage, a
+    worker killed here) the scheduler sweeps (``tasks.work_sweep``)."""
     prefix = work_prefix(job_id)
     try:
         rt.storage.delete_prefix(prefix)
+        in_transaction(rt.sessions, lambda s: s.execute(sa.delete(Segment).where(Segment.job_id == job_id)))
     except Exception:
-        log.warning("could not clear %s", prefix, exc_info=True)
+        log.warning("could not clear %s; the scheduler will", prefix, exc_info=True)
 
 
 def _record_failure(session, rt, claim, failure: JobFailure) -> list[str]:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from domain import lifecycle
 from domain.errors import JobFailure
-from domain.models import Job, JobAttempt, Tenant
+from domain.models import Job, JobAttempt, Segment, Tenant
 from domain.params import with_defaults
 from tasks.render_job import _run_attempt
 from tests.stubs import RecordingSender, null_pipeline
@@ -100,7 +100,10 @@ def _leaves_work_then(after):
     """A pipeline that stores a finished segment, as a real attempt does, runs ``after``, then succeeds."""
 
     def pipeline(handle, rt):
-        rt.storage.put_bytes(f"work/{handle.claim.job_id}/seg-0000.mp4", b"segment", "video/mp4")
+        key = f"work/{handle.claim.job_id}/seg-0000"
+        rt.storage.put_bytes(key + ".mp4", b"segment", "video/mp4")
+        with rt.sessions() as session, session.begin():
+            lifecycle.record_segment(session, handle.claim, 0, key, 25, 1.0)
         after(handle, rt)
         return null_pipeline(handle, rt)
 
@@ -113,6 +116,7 @@ def test_the_work_is_cleared_once_success_is_recorded(running, sessions):
     job, attempt = _job_and_attempt(sessions, handle)
     assert (job.status, attempt.outcome) == ("succeeded", "succeeded")
     assert rt.storage.list(f"work/{job.id}/") == []
+    assert _segment_rows(sessions, job.id) == 0
 
 
 def test_the_work_stays_when_success_cannot_be_recorded(running, sessions):
@@ -128,3 +132,9 @@ def test_the_work_stays_when_success_cannot_be_recorded(running, sessions):
     job, _ = _job_and_attempt(sessions, handle)
     assert job.status == "running"
     assert rt.storage.list(f"work/{job.id}/") == [f"work/{job.id}/seg-0000.mp4"]
+    assert _segment_rows(sessions, job.id) == 1
+
+
+def _segment_rows(sessions, job_id: str) -> int:
+    with sessions() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(Segment).where(Segment.job_id == job_id))
