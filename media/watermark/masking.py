@@ -98,6 +98,8 @@ def _full_size(amplitude: np.ndarray, w: int, h: int) -> NDArray[np.float32]:
 #: leaves the mark of a frame's unchanged part bit-identical to the last frame's: only the changed part is marked
 #: again, and the encoder finds the rest unchanged. (A factor that followed every frame rescaled the whole map,
 #: and so the mark on every pixel, as a presenter's face moved the frame's total by a few tenths of a per cent.)
+#: A frame that changed everywhere (a square video whose head moves, a moving picture) gains nothing from a
+#: held factor, and is scaled exactly, as ``amplitude_map`` scales it.
 HOLD_MARGIN, HOLD_SLACK = 0.004, 0.012
 
 
@@ -154,7 +156,7 @@ class AmplitudeMaps:
                 x, y, dw, dh = cv2.boundingRect(cv2.absdiff(luma, previous))
         if previous is None or previous.shape != luma.shape or self._half is None or self._full is None or (h | w) % 2:
             self._half = _half_size_map(luma, self._strength)
-            self._factor = _held(None, _cap(self._half))
+            self._factor = _cap(self._half)
             self._full = _full_size(self._half * self._factor if self._factor != 1.0 else self._half, w, h)
             self.changed = (0, 0, w, h)
             return self._full
@@ -170,7 +172,9 @@ class AmplitudeMaps:
         ix1, iy1 = min(ox1 + REACH, hw), min(oy1 + REACH, hh)
         part = _half_size_map(luma[2 * iy0 : 2 * iy1, 2 * ix0 : 2 * ix1], self._strength)
         half[oy0:oy1, ox0:ox1] = part[oy0 - iy0 : oy1 - iy0, ox0 - ix0 : ox1 - ix0]
-        factor = _held(self._factor, _cap(half))
+        # held only where holding it saves work: a frame changed everywhere is scaled exactly, as amplitude_map does
+        everywhere = ox0 == 0 and oy0 == 0 and ox1 == hw and oy1 == hh
+        factor = _cap(half) if everywhere else _held(self._factor, _cap(half))
         if factor != self._factor:
             self._factor = factor
             self._full = _full_size(half * factor if factor != 1.0 else half, w, h)
