@@ -291,3 +291,49 @@ def test_the_jobs_list_names_each_videos_template_and_batch(page_farm, browser):
         expect(tab.get_by_role("heading", name="Late bulletin")).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_composed_job_s_page_offers_each_cut_in_its_own_container(page_farm, browser):
+    """A WebM job with a 9:16 rendition: its page offers both cuts as WebM (not as an ".mp4"), each with its
+    content credentials when the farm signs, and each downloads as the file the job's document describes."""
+    key = make_key(page_farm)
+    client = page_farm.client(key)
+    made = client.post(
+        "/v1/jobs",
+        json={
+            "script": "Good evening.",
+            "avatar": "astronaut",
+            "canvas": {"width": 320, "height": 180},
+            "background": {"type": "color", "color": "#1f2937"},
+            "output_format": "webm",
+            "renditions": [{"canvas": {"width": 180, "height": 320}}],
+            "params": {"resolution": 128, "fps": 10},
+        },
+    )
+    assert made.status_code == 202, made.text
+    job = page_farm.wait_job(client, made.json()["id"])
+    assert job["status"] == "succeeded", job
+    cut = job["output"]["renditions"][0]
+    signed = "content_credentials" in job["output"]["files"]
+
+    context = browser.new_context(viewport={"width": 1100, "height": 820})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    try:
+        sign_in(tab, page_farm, key)
+        tab.goto(f"{page_farm.url}/jobs/{job['id']}")
+        downloads = tab.locator("ul.downloads")
+        expect(downloads.get_by_role("link", name="Download the MP4")).to_have_count(0)
+        for name, document in (("Download the WebM", job["output"]), ("Download the 180×320 WebM", cut)):
+            with tab.expect_download() as downloading:
+                downloads.get_by_role("link", name=name, exact=True).click()
+            data = Path(downloading.value.path()).read_bytes()
+            assert downloading.value.suggested_filename.endswith(".webm"), name
+            assert data[:4] == b"\x1a\x45\xdf\xa3" and len(data) == document["bytes"], name  # a whole WebM
+        credentials = downloads.get_by_role("link", name="content credentials (C2PA)", exact=False)
+        expect(credentials).to_have_count(2 if signed else 0)
+        if SCREENSHOTS:
+            downloads.scroll_into_view_if_needed()
+            save_screenshot(tab, "job-composed-light")
+    finally:
+        context.close()
