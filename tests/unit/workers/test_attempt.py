@@ -84,7 +84,10 @@ def test_a_whole_attempt_renders_every_frame_and_publishes_the_output(services, 
     assert {"inputs", "render", "encode", "upload"} <= set(timings)
 
 
-def test_an_attempt_resumes_from_the_last_finished_segment(services, job_id, tmp_path):
+def drained_after_one_segment(services, job_id: str, scratch) -> dict:
+    """Run a first attempt until it has recorded a segment, drain it there and hand the job back; the segments
+    it recorded."""
+
     def drain_once_a_segment_is_recorded():
         with services.sessions() as session:
             recorded = session.scalar(sa.select(sa.func.count()).select_from(Segment).where(Segment.job_id == job_id))
@@ -92,11 +95,16 @@ def test_an_attempt_resumes_from_the_last_finished_segment(services, job_id, tmp
 
     first = StubControl(claim(services, job_id), stop_when=drain_once_a_segment_is_recorded)
     with pytest.raises(Interrupted):
-        run_attempt(Attempt(first, services, tmp_path / "a"))
-    rendered_first = services.stub_renderer.rendered_frames
+        run_attempt(Attempt(first, services, scratch))
     with services.sessions() as session, session.begin():
         done = lifecycle.finished_segments(session, job_id)
         lifecycle.hand_back(session, first.claim, "drained")
+    return done
+
+
+def test_an_attempt_resumes_from_the_last_finished_segment(services, job_id, tmp_path):
+    done = drained_after_one_segment(services, job_id, tmp_path / "a")
+    rendered_first = services.stub_renderer.rendered_frames
     assert list(done) == [0] and rendered_first == done[0].frames
 
     outcome, _ = run_attempt(Attempt(StubControl(claim(services, job_id)), services, tmp_path / "b"))
@@ -109,18 +117,8 @@ def test_an_attempt_resumes_from_the_last_finished_segment(services, job_id, tmp
 def test_a_segment_recorded_but_gone_from_storage_is_rendered_again(services, job_id, tmp_path):
     """The chaos run once failed a job for good: an attempt cleared the job's work, was killed before its success
     was committed, and each attempt after it tried to fetch the recorded segment 0 ("no such object")."""
-
-    def drain_once_a_segment_is_recorded():
-        with services.sessions() as session:
-            recorded = session.scalar(sa.select(sa.func.count()).select_from(Segment).where(Segment.job_id == job_id))
-        return Interrupted("draining") if recorded else None
-
-    first = StubControl(claim(services, job_id), stop_when=drain_once_a_segment_is_recorded)
-    with pytest.raises(Interrupted):
-        run_attempt(Attempt(first, services, tmp_path / "a"))
+    assert list(drained_after_one_segment(services, job_id, tmp_path / "a")) == [0]
     rendered_first = services.stub_renderer.rendered_frames
-    with services.sessions() as session, session.begin():
-        lifecycle.hand_back(session, first.claim, "drained")
     services.storage.delete_prefix(f"work/{job_id}/")
 
     outcome, _ = run_attempt(Attempt(StubControl(claim(services, job_id)), services, tmp_path / "b"))
