@@ -21,6 +21,10 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from domain.models import Job, JobAttempt
 from domain.poolstats import jobs_by_state, live_workers, pool_stats
 from domain.states import AttemptOutcome
+from tasks.webhook_lookups import lookup_snapshot
+
+#: why a webhook URL's request-time look-up refused a request (tasks/webhook_lookups.py)
+LOOKUP_REFUSALS = ("deadline", "tenant_share", "all_threads")
 
 #: histograms workers report: name -> (metric, help, label name of the key)
 WORKER_HISTOGRAMS = {
@@ -95,6 +99,26 @@ class FarmCollector:
             yield interruptions
 
             yield from _worker_histograms(live_workers(session, settings))
+        yield from _lookup_metrics()
+
+
+def _lookup_metrics() -> Iterable:
+    """This API process's webhook look-ups: running now, and requests refused since it started, by why."""
+    running, refused = lookup_snapshot() or (0, {})
+    now = GaugeMetricFamily(
+        "talkfarm_webhook_lookups_running",
+        "Request-time webhook name look-ups running in this API process, slow ones past their request included.",
+    )
+    now.add_metric([], running)
+    counts = CounterMetricFamily(
+        "talkfarm_webhook_lookups_refused",
+        "Requests this API process refused over a webhook name look-up: deadline (422 webhook_url_unresolvable), "
+        "tenant_share or all_threads (503 webhook_lookup_busy).",
+        labels=["reason"],
+    )
+    for reason in LOOKUP_REFUSALS:
+        counts.add_metric([reason], refused.get(reason, 0))
+    yield from (now, counts)
 
 
 def _worker_histograms(workers) -> Iterable:

@@ -82,25 +82,29 @@ class LookupPool:
         self._started_by: Counter[str] = Counter()  # running look-ups per tenant, slow ones past their request included
         self._waiting: Counter[str] = Counter()  # API threads per tenant waiting on a look-up
         self.beyond_share = 0  # requests waiting briefly beyond their tenant's share (QUICK_LOOKUP_S)
+        #: requests refused since the process started, by why: ``deadline`` (422 webhook_url_unresolvable),
+        #: ``tenant_share`` and ``all_threads`` (503 webhook_lookup_busy); /metrics shows them
+        self.refused: Counter[str] = Counter()
 
     def resolve(self, tenant_id: str, host: str, port: int, deadline: float) -> list[IPAddress]:
         """``host``'s addresses, or a 422 at ``deadline`` (time.monotonic()), or a 503 at once when the
         tenant's share or the pool is held."""
         now = time.monotonic()
         if now >= deadline:
-            raise too_late(host, self.timeout_s)
+            raise self._refused("deadline", too_late(host, self.timeout_s))
         key = (host.lower(), port)
         started = False
         with self._lock:
             lookup = self._running.get(key)
             if lookup is not None and now - lookup.started >= self.timeout_s:
-                raise too_late(host, self.timeout_s)  # it outlasted an earlier request's deadline already
+                # it outlasted an earlier request's deadline already
+                raise self._count("deadline", too_late(host, self.timeout_s))
             within_share = self._waiting[tenant_id] < self.per_tenant
             if lookup is None:
                 if not within_share or self._started_by[tenant_id] >= self.per_tenant:
-                    raise LookupBusy("this account's share")
+                    raise self._count("tenant_share", LookupBusy("this account's share"))
                 if sum(self._started_by.values()) >= self.threads:
-                    raise LookupBusy("every look-up thread")
+                    raise self._count("all_threads", LookupBusy("every look-up thread"))
                 lookup = _Lookup(self._executor.submit(webhook_targets.resolve, host, port), now)
                 self._running[key] = lookup
                 self._started_by[tenant_id] += 1
@@ -111,7 +115,7 @@ class LookupPool:
             else:  # beyond the share, a request waits only as long as a healthy look-up takes
                 wait_until = min(deadline, lookup.started + QUICK_LOOKUP_S)
                 if wait_until <= now:
-                    raise LookupBusy("this account's share")
+                    raise self._count("tenant_share", LookupBusy("this account's share"))
                 self.beyond_share += 1
         if started:  # outside the lock: a look-up already done runs its callback here, at once
             lookup.future.add_done_callback(lambda _: self._finished(key, tenant_id))
@@ -119,14 +123,29 @@ class LookupPool:
             return lookup.future.result(timeout=max(0.0, wait_until - time.monotonic()))
         except FutureTimeout:
             if within_share or wait_until >= deadline:
-                raise too_late(host, self.timeout_s) from None
-            raise LookupBusy("this account's share") from None
+                raise self._refused("deadline", too_late(host, self.timeout_s)) from None
+            raise self._refused("tenant_share", LookupBusy("this account's share")) from None
         finally:
             with self._lock:
                 if within_share:
                     self._drop(self._waiting, tenant_id)
                 else:
                     self.beyond_share -= 1
+
+    def _count(self, reason: str, problem: ProblemError) -> ProblemError:
+        """``problem``, counted under ``reason``; the caller holds the lock."""
+        self.refused[reason] += 1
+        return problem
+
+    def _refused(self, reason: str, problem: ProblemError) -> ProblemError:
+        """``problem``, counted under ``reason``."""
+        with self._lock:
+            return self._count(reason, problem)
+
+    def snapshot(self) -> tuple[int, dict[str, int]]:
+        """Look-ups running now (slow ones past their request included), and the requests refused so far by why."""
+        with self._lock:
+            return len(self._running), dict(self.refused)
 
     def _finished(self, key: tuple[str, int], tenant_id: str) -> None:
         with self._lock:
@@ -152,6 +171,13 @@ def lookup_pool(settings: Settings) -> LookupPool:
         if _pool is None or (_pool.threads, _pool.per_tenant, _pool.timeout_s) != shape:
             _pool = LookupPool(*shape)
         return _pool
+
+
+def lookup_snapshot() -> tuple[int, dict[str, int]] | None:
+    """This process's pool's ``snapshot``, or None before its first look-up."""
+    with _pool_lock:
+        pool = _pool
+    return pool.snapshot() if pool is not None else None
 
 
 def check_in_time(url: str, settings: Settings, tenant_id: str, *, deadline: float | None = None) -> list[IPAddress]:

@@ -202,6 +202,12 @@ def test_when_every_look_up_thread_is_stuck_others_are_shed_but_address_literals
     literal = third.post("/v1/jobs", json={**JOB, "webhook_url": f"https://{PUBLIC}/hook"})
     assert literal.status_code == 202, literal.get_json()
     assert PUBLIC not in resolver.asked
+    # an operator sees it on /metrics: the look-ups still held, and why requests were refused
+    metrics = third.get("/metrics").get_data(as_text=True)
+    held = 2 * settings.webhook_lookup_per_tenant
+    assert f"talkfarm_webhook_lookups_running {held}.0" in metrics
+    assert f'talkfarm_webhook_lookups_refused_total{{reason="deadline"}} {held}.0' in metrics
+    assert 'talkfarm_webhook_lookups_refused_total{reason="all_threads"} 1.0' in metrics
 
 
 def test_many_requests_naming_one_stuck_host_share_one_look_up(dns_farm, tenant, resolver):

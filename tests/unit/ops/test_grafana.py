@@ -21,6 +21,9 @@ EXPORTED = {
     "talkfarm_batch_size_bucket",
     "talkfarm_job_failures_total",
     "talkfarm_job_interruptions_total",
+    "talkfarm_pool_stranded_jobs",
+    "talkfarm_webhook_lookups_running",
+    "talkfarm_webhook_lookups_refused_total",
 }
 PROMQL_WORDS = {
     "sum",

@@ -83,6 +83,7 @@ def test_beyond_its_share_a_tenant_waits_on_a_stuck_look_up_only_briefly(gate, m
         with pytest.raises(LookupBusy):  # a new host would need a new thread: shed at once
             pool.resolve("hostile", "other.stuck.example", 443, deadline)
         assert not opened.is_set() and not any(h.done() for h in held)
+        assert pool.snapshot() == (1, {"tenant_share": 2})  # what /metrics shows an operator
         opened.set()
         assert [h.result() for h in held] == [[PUBLIC], [PUBLIC]]
     assert asked == ["stuck.example"]
@@ -101,7 +102,9 @@ def test_a_look_up_past_its_deadline_holds_its_thread_until_the_resolver_returns
     assert _ask(pool, "c", "good.example", 5) == "webhook_lookup_busy"
     # and the same stuck host asked again is refused at once, without another look-up
     assert _ask(pool, "c", "a.stuck.example", 5) == "webhook_url_unresolvable"
+    assert pool.snapshot() == (2, {"deadline": 3, "all_threads": 1})
     opened.set()
     _until(lambda: not pool._running)
     assert _ask(pool, "c", "good.example", 5) == [PUBLIC]
     assert asked == ["a.stuck.example", "b.stuck.example", "good.example"]
+    assert pool.snapshot() == (0, {"deadline": 3, "all_threads": 1})
