@@ -137,7 +137,8 @@ def instrument() -> None:
     patch(compositor.SceneCompositor, "presenter", "frame: presenter alpha")
     patch(compositor, "blend", "frame: blend (presenter, layers, captions)")
     patch(canvas, "blend", "frame: blend (presenter, layers, captions)")
-    patch(getattr(canvas, "ReusedCanvas", None), "_presenter_change", "frame: where the face changed")
+    patch(getattr(canvas, "ReusedCanvas", None), "_presenter_change", "frame: where the face changed")  # before
+    patch(getattr(canvas, "FaceChanges", None), "of", "frame: where the face changed")
     patch(CaptionTrack, "layer_at", "frame: caption layer")
     patch(composed, "_marked", "frame: marks (rest)")
     patch(composed, "rgb_to_yuv420", "frame: RGB->YUV")

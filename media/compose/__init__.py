@@ -8,6 +8,7 @@ this package knows of jobs, queues or storage.
 
 from media.compose.background import Background, background_for, video_still
 from media.compose.body import PhotoPerson, PresenterBody, presenter_body
+from media.compose.canvas import FaceChanges
 from media.compose.captions import CaptionTrack, caption_band, caption_track, words_from_cues
 from media.compose.compositor import SceneCompositor
 from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder, join_and_mux, mix_music
@@ -25,6 +26,7 @@ __all__ = [
     "Background",
     "CaptionTrack",
     "ComposedEncoder",
+    "FaceChanges",
     "Layer",
     "PhotoPerson",
     "PresenterBody",

@@ -18,6 +18,7 @@ mark can be redone there alone (``workers.stages.marked_stream``).
 from __future__ import annotations
 
 import math
+import threading
 
 import cv2
 import numpy as np
@@ -32,13 +33,14 @@ Drawing = tuple[np.ndarray, int, int, np.ndarray | None]
 class ReusedCanvas:
     """One scene's frames on one still background, for one caller (thread) at a time."""
 
-    def __init__(self, background: np.ndarray):
+    def __init__(self, background: np.ndarray, face_changes: FaceChanges | None = None):
         self._clean = background
         self._canvas = background.copy()
         self._fresh = True
         self._layers: list[tuple[np.ndarray, int, int]] = []  # last frame's layers (held, so compared by identity)
         self._after: tuple[Rect, ...] = ()
-        self._face: np.ndarray | None = None  # a copy of the last face frame
+        #: where each face frame changed: shared by the canvases of a job's cuts, which draw the same frames
+        self._face_changes = face_changes or FaceChanges()
 
     def draw(
         self, face: np.ndarray, presenter: Drawing, layers: list[Drawing], drawn_after: tuple[Rect, ...] = ()
@@ -49,12 +51,13 @@ class ReusedCanvas:
         canvas after this call; they are put back and redrawn on the next."""
         canvas, height, width = self._canvas, self._canvas.shape[0], self._canvas.shape[1]
         drawings = [presenter, *layers]
+        face_box = self._face_changes.of(face)  # asked on every frame, so the next frame's is against this one
         if self._fresh:
             for pixels, x, y, alpha in drawings:
                 blend(canvas, pixels, x, y, alpha)
             changed: list[Rect] | None = None
         else:
-            dirty = [*self._after, *drawn_after, *self._presenter_change(face, presenter)]
+            dirty = [*self._after, *drawn_after, *_presenter_change(face, face_box, presenter)]
             now = [(pixels, x, y) for pixels, x, y, _ in layers]
             dirty += [_rect(p, x, y) for p, x, y in self._layers if not any(_same((p, x, y), n) for n in now)]
             dirty += [_rect(p, x, y) for p, x, y in now if not any(_same((p, x, y), o) for o in self._layers)]
@@ -67,34 +70,60 @@ class ReusedCanvas:
         self._fresh = False
         self._layers = [(pixels, x, y) for pixels, x, y, _ in layers]
         self._after = drawn_after
-        if self._face is None or self._face.shape != face.shape:
-            self._face = np.empty_like(face)
-        np.copyto(self._face, face)
         return canvas, changed
 
-    def _presenter_change(self, face: np.ndarray, presenter: Drawing) -> list[Rect]:
-        """Where the presenter's drawing can differ from the last frame's: the part of the face frame that
-        changed, scaled to the box with a margin for the resize's reach (a rendition's smaller box)."""
-        pixels, left, top, _ = presenter
-        side = pixels.shape[0]
-        if self._face is None or self._face.shape != face.shape:
-            return [(left, top, left + side, top + side)]
-        diff = cv2.absdiff(np.ascontiguousarray(face), self._face)
-        x, y, w, h = cv2.boundingRect(diff.reshape(face.shape[0], -1))
-        if w == 0:
-            return []
-        channels = face.shape[2] if face.ndim == 3 else 1
-        x0, x1 = x // channels, -(-(x + w) // channels)
-        scale = side / face.shape[0]
-        reach = 2 + math.ceil(scale)
-        return [
-            (
-                left + math.floor(x0 * scale) - reach,
-                top + math.floor(y * scale) - reach,
-                left + math.ceil(x1 * scale) + reach,
-                top + math.ceil((y + h) * scale) + reach,
-            )
-        ]
+
+class FaceChanges:
+    """Where each face frame differs from the frame before it, found once a frame for every canvas that draws it
+    (a job's cuts share one face render), instead of once a canvas. Frames are given in order; the canvases of
+    one frame may ask from threads of their own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._face: np.ndarray | None = None  # the frame last asked about (held, so compared by identity)
+        self._box: Rect | None = None  # and its answer
+        self._copy: np.ndarray | None = None  # a copy of it, to compare the next frame with
+
+    def of(self, face: np.ndarray) -> Rect | None:
+        """Where ``face`` differs from the frame given before it, (x0, y0, x1, y1) in face pixels ((0, 0, 0, 0):
+        nowhere); None for the first frame or one of another size (everywhere)."""
+        with self._lock:
+            if face is self._face:
+                return self._box
+            box: Rect | None = None
+            if self._copy is not None and self._copy.shape == face.shape:
+                diff = cv2.absdiff(np.ascontiguousarray(face), self._copy)
+                x, y, w, h = cv2.boundingRect(diff.reshape(face.shape[0], -1))
+                channels = face.shape[2] if face.ndim == 3 else 1
+                box = (x // channels, y, -(-(x + w) // channels), y + h) if w else (0, 0, 0, 0)
+            else:
+                self._copy = np.empty_like(face)
+            np.copyto(self._copy, face)
+            self._face, self._box = face, box
+            return box
+
+
+def _presenter_change(face: np.ndarray, face_box: Rect | None, presenter: Drawing) -> list[Rect]:
+    """Where the presenter's drawing can differ from the last frame's: the part of the face frame that changed
+    (``face_box``, None: all of it), scaled to the box with a margin for the resize's reach (a rendition's smaller
+    box)."""
+    pixels, left, top, _ = presenter
+    side = pixels.shape[0]
+    if face_box is None:
+        return [(left, top, left + side, top + side)]
+    x0, y0, x1, y1 = face_box
+    if x1 <= x0:
+        return []
+    scale = side / face.shape[0]
+    reach = 2 + math.ceil(scale)
+    return [
+        (
+            left + math.floor(x0 * scale) - reach,
+            top + math.floor(y0 * scale) - reach,
+            left + math.ceil(x1 * scale) + reach,
+            top + math.ceil(y1 * scale) + reach,
+        )
+    ]
 
 
 def _same(a: tuple[np.ndarray, int, int], b: tuple[np.ndarray, int, int]) -> bool:

@@ -21,7 +21,7 @@ import numpy as np
 
 from media.compose.background import Background
 from media.compose.body import BOTTOM_FADE, SIDE_FADE, PhotoPerson, PresenterBody, presenter_body
-from media.compose.canvas import Drawing, ReusedCanvas
+from media.compose.canvas import Drawing, FaceChanges, ReusedCanvas
 from media.compose.layout import PresenterBox, circle_mask
 from media.compose.overlays import Layer, blend
 from media.compose.text import hex_rgb
@@ -41,6 +41,8 @@ class SceneCompositor:
     layers: list[Layer] = field(default_factory=list)
     #: the photo the presenter is cut from: given, a cut-out (not circle) presenter shows its body from it
     person: PhotoPerson | None = None
+    #: where each face frame changed, shared by the compositors of one scene's cuts (they draw the same frames)
+    face_changes: FaceChanges = field(default_factory=FaceChanges)
 
     def __post_init__(self) -> None:
         self._circle = circle_mask(self.box.side) if self.box.style == "circle" else None
@@ -129,7 +131,7 @@ class SceneCompositor:
         if not self.reuses_canvas:
             return self.compose(face, scene_time, background_index, caption), None
         if self._canvas is None:
-            self._canvas = ReusedCanvas(self.background.frame(0))
+            self._canvas = ReusedCanvas(self.background.frame(0), self.face_changes)
         rgb, alpha = self.presenter(face)
         layers: list[Drawing] = [
             (layer.pixels, layer.x, layer.y, None) for layer in self.layers if layer.shown_at(scene_time)

@@ -24,6 +24,7 @@ from domain.models import Asset
 from media.compose import (
     MATTE_VERSION,
     Background,
+    FaceChanges,
     PhotoPerson,
     SceneCompositor,
     background_for,
@@ -161,6 +162,7 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
     framing = scene.prepared.framing
     person = PhotoPerson(rgb, matte, (framing.left, framing.top, framing.side)) if matte is not None else None
     background = scene.composition["background"]
+    face_changes = FaceChanges()  # the cuts draw the same face frames: where each changed is found once
     for cut, box in zip(cuts, boxes):
         character = cut.characters[scene.index]
         layers = [_layer(attempt, overlay, cut) for overlay in scene.composition.get("overlays") or []]
@@ -174,6 +176,7 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
                 circle_background=character.get("circle_background") or "#ffffff",
                 layers=layers,
                 person=person,
+                face_changes=face_changes,
             )
         )
 

@@ -125,3 +125,26 @@ def test_frames_redrawn_where_they_change_are_the_whole_frames(tmp_path, monkeyp
             assert diff.max() <= 1 and np.count_nonzero(diff) <= 1e-4 * diff.size, f"{name}: frame {i} differs"
     # and the frames were redrawn in part: all but each segment's first and the crossfade's
     assert sum(partial) >= 0.7 * len(partial)
+
+
+def test_where_the_face_changed_is_found_once_a_frame_for_every_cut(monkeypatch):
+    """A job's cuts draw the same face frames: ``FaceChanges`` compares each frame with the one before once,
+    however many canvases ask (the whole-frame equality of every cut is the test above)."""
+    import cv2
+
+    from media.compose import FaceChanges
+
+    compared = []
+    absdiff = cv2.absdiff
+    monkeypatch.setattr(cv2, "absdiff", lambda a, b: compared.append(a.shape) or absdiff(a, b))
+    rng = np.random.default_rng(3)
+    first = rng.integers(0, 256, (40, 40, 4), dtype=np.uint8)
+    moved = first.copy()
+    moved[10:20, 5:9] = 255 - moved[10:20, 5:9]  # the mouth opens
+    still = moved.copy()  # a new frame, the same picture
+    changes = FaceChanges()
+
+    answers = [[changes.of(face) for _cut in range(3)] for face in (first, moved, still)]
+
+    assert answers == [[None] * 3, [(5, 10, 9, 20)] * 3, [(0, 0, 0, 0)] * 3]
+    assert len(compared) == 2  # one comparison a frame after the first, not one a cut
