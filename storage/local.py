@@ -74,15 +74,28 @@ class LocalStorage(Storage):
         return self._path(key).is_file()
 
     def list(self, prefix):
-        base = self.root
-        return sorted(
-            str(p.relative_to(base))
-            for p in base.rglob("*")
-            if p.is_file() and not p.name.startswith(".partial-") and str(p.relative_to(base)).startswith(prefix)
-        )
+        # only the folder the prefix names is walked, not the whole store (a job's work, among every output)
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        start = self._path(folder) if folder else self.root
+        if not start.is_dir():
+            return []
+        keys = (str(p.relative_to(self.root)) for p in start.rglob("*") if p.is_file())
+        return sorted(k for k in keys if k.startswith(prefix) and not k.rsplit("/", 1)[-1].startswith(".partial-"))
 
     def delete(self, key):
         self._path(key).unlink(missing_ok=True)
+
+    def delete_prefix(self, prefix):
+        """As every backend, and the folders left empty under a prefix that names one (``work/<job>/``)."""
+        super().delete_prefix(prefix)
+        if not prefix.endswith("/") or prefix.strip("/") == "":
+            return
+        folder = self._path(prefix.rstrip("/"))
+        for path in sorted((p for p in [folder, *folder.rglob("*")] if p.is_dir()), key=lambda p: -len(p.parts)):
+            try:
+                path.rmdir()
+            except OSError:  # not empty (a file written meanwhile), or gone
+                pass
 
     def create_if_missing(self):
         self.root.mkdir(parents=True, exist_ok=True)

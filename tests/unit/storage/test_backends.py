@@ -95,3 +95,25 @@ def test_create_if_missing_makes_a_removed_local_folder_again(tmp_path):
     store.create_if_missing()
     store.check()
     assert (tmp_path / "objects").is_dir()
+
+
+def test_a_local_folder_lists_only_under_its_prefix_and_leaves_no_empty_folder(tmp_path):
+    from storage.local import LocalStorage
+
+    store = LocalStorage(tmp_path / "store", signing_key=b"k" * 32)
+    for key in ("work/job_a/seg-0000.mp4", "work/job_a/seg-0000.wav", "work/job_ab/seg-0000.mp4", "outputs/t/v.mp4"):
+        store.put_bytes(key, b"x")
+    (tmp_path / "store" / "work" / "job_a" / ".partial-1").write_bytes(b"half")
+
+    assert store.list("work/job_a/") == ["work/job_a/seg-0000.mp4", "work/job_a/seg-0000.wav"]
+    assert store.list("work/job_a") == [
+        "work/job_a/seg-0000.mp4",
+        "work/job_a/seg-0000.wav",
+        "work/job_ab/seg-0000.mp4",
+    ]
+    assert store.list("out") == ["outputs/t/v.mp4"] and store.list("nothing/") == []
+
+    (tmp_path / "store" / "work" / "job_a" / ".partial-1").unlink()
+    store.delete_prefix("work/job_a/")
+    assert not (tmp_path / "store" / "work" / "job_a").exists()
+    assert store.list("work/") == ["work/job_ab/seg-0000.mp4"]
