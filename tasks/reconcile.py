@@ -112,16 +112,26 @@ def prune_page_sessions(sessions, batch: int = PAGE_SESSION_BATCH, batches: int 
     return pruned
 
 
+#: how often the scheduler sweeps finished jobs' working segments (tasks/work_sweep.py)
+WORK_SWEEP_EVERY_S = 60.0
+
+
 def run_forever(settings: Settings, interval_s: float = 2.0, stop=None, sender: TaskSender | None = None) -> None:
     """The scheduler's loop: a pass every ``interval_s``; an outage only skips a pass."""
     sessions = session_factory(settings)
     sender = sender or CelerySender(settings)
     storage = open_storage(settings)
     log.info("scheduler running every %.1f s for pools %s", interval_s, ",".join(settings.pools))
+    next_sweep = 0.0
     while stop is None or not stop.is_set():
         started = time.monotonic()
+        # leftover segments are not urgent, and in a storage outage a sweep waits out its calls' timeouts:
+        # one pass a minute sweeps, so an outage slows the other steps only that once
+        sweep = storage if started >= next_sweep else None
+        if sweep is not None:
+            next_sweep = started + WORK_SWEEP_EVERY_S
         try:
-            reconcile_once(sessions, settings, sender, storage)
+            reconcile_once(sessions, settings, sender, sweep)
         except Exception:
             # a database or broker outage: try again next round
             log.warning("reconcile pass failed; retrying", exc_info=True)

@@ -6,6 +6,7 @@ success clears them at once (``tasks.render_job``); a failed or canceled job kee
 again. This sweep removes what is left: a succeeded job's segments whose worker died between recording the
 success and clearing them, and a failed or canceled job's once its retention has passed.
 
+The scheduler sweeps once a minute (``tasks.reconcile.WORK_SWEEP_EVERY_S``), ``BATCH`` jobs at a time.
 A job's rows in ``segments`` say that its work is there; the sweep removes the files first and the rows
 after, so a sweep stopped halfway (a storage outage, a restart) is finished by the next one. A retry that
 races the sweep loses nothing: an attempt renders again any recorded segment whose files are gone
