@@ -26,6 +26,8 @@ from media.encode.wav import read_wav
 #: The MP4's audio: AAC-LC, mono, 48 kHz (resampled once from the farm's 24 kHz PCM).
 AAC_SAMPLE_RATE = 48000
 AAC_BITRATE = "96k"
+#: ffmpeg's options for the job's audio as AAC: mono, 48 kHz
+_AAC = {"acodec": "aac", "ar": AAC_SAMPLE_RATE, "ac": 1, "audio_bitrate": AAC_BITRATE}
 
 
 def encode_aac(audio_wav_path: Path | str, out_path: Path | str) -> Path:
@@ -34,8 +36,7 @@ def encode_aac(audio_wav_path: Path | str, out_path: Path | str) -> Path:
     files are the same, byte for byte (``tests/unit/media/encode/test_mux.py``)."""
     out_path = Path(out_path)
     partial = out_path.with_name(f"{out_path.stem}.partial{out_path.suffix}")
-    options = {"acodec": "aac", "ar": AAC_SAMPLE_RATE, "ac": 1, "audio_bitrate": AAC_BITRATE}
-    stream = ffmpeg.output(ffmpeg.input(str(audio_wav_path)).audio, str(partial), f="ipod", **options)
+    stream = ffmpeg.output(ffmpeg.input(str(audio_wav_path)).audio, str(partial), f="ipod", **_AAC)
     done = run_ffmpeg(ffmpeg.compile(stream.global_args(*QUIET), cmd=ffmpeg_exe(), overwrite_output=True))
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
@@ -81,7 +82,7 @@ def concat_and_mux(
         audio = ffmpeg.input(str(aac or audio_wav_path))
         options: dict[str, object] = {"vcodec": "copy", "acodec": "copy"}
         if aac is None:
-            options.update(acodec="aac", ar=AAC_SAMPLE_RATE, ac=1, audio_bitrate=AAC_BITRATE)
+            options.update(_AAC)
         if faststart:
             options["movflags"] = "+faststart"
         stream = ffmpeg.output(video.video, audio.audio, str(partial), f="mp4", **options).global_args(*QUIET)

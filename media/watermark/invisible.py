@@ -29,6 +29,7 @@ import av
 import cv2
 import numpy as np
 
+from media.encode.yuv import Rect, covering_rects
 from media.errors import MediaError
 from media.watermark import coding
 from media.watermark.masking import AmplitudeMaps, amplitude_map
@@ -154,6 +155,13 @@ class WatermarkEmbedder:
         down = cv2.multiply(amplitude, self._negated, dtype=cv2.CV_8U)
         return cv2.subtract(cv2.add(frame, cv2.merge([up, up, up])), cv2.merge([down, down, down]))
 
+    def _luma_pattern(self, levels: float) -> tuple[np.ndarray, np.ndarray]:
+        """The pattern and its negation in luma levels (``levels`` per RGB level), made once per scale."""
+        if levels not in self._scaled:
+            scaled = self._pattern * np.float32(levels)
+            self._scaled[levels] = (scaled, -scaled)
+        return self._scaled[levels]
+
     def apply_to_luma(self, frame: np.ndarray, luma: np.ndarray, levels: float) -> None:
         """Add the watermark ``apply`` would add to ``frame`` (H, W, 3 uint8 RGB) straight to its luma plane
         ``luma`` (H, W uint8, changed in place), for a frame already converted to the encoder's yuv420p.
@@ -171,10 +179,7 @@ class WatermarkEmbedder:
             raise ValueError(
                 f"luma plane {luma.shape} {luma.dtype} does not match the embedder's {self._pattern.shape}"
             )
-        if levels not in self._scaled:
-            scaled = self._pattern * np.float32(levels)
-            self._scaled[levels] = (scaled, -scaled)
-        pattern, negated = self._scaled[levels]
+        pattern, negated = self._luma_pattern(levels)
         amplitude = self._maps(np.ascontiguousarray(frame, dtype=np.uint8))
         cv2.add(luma, cv2.multiply(amplitude, pattern, dtype=cv2.CV_8U), dst=luma)
         cv2.subtract(luma, cv2.multiply(amplitude, negated, dtype=cv2.CV_8U), dst=luma)
@@ -185,7 +190,7 @@ class WatermarkEmbedder:
         clean: np.ndarray,
         luma: np.ndarray,
         levels: float,
-        rects: list[tuple[int, int, int, int]] | None,
+        rects: list[Rect] | None,
     ) -> None:
         """``apply_to_luma`` for a stream whose frames change in parts: ``luma`` holds the last frame's marked
         plane and is brought up to date where it can differ — in ``rects`` (where ``frame`` differs from the
@@ -202,11 +207,8 @@ class WatermarkEmbedder:
         changed = self._maps.changed
         regions = [(0, 0, width, height)] if rects is None or changed == (0, 0, width, height) else list(rects)
         if changed is not None and rects is not None:
-            regions = _covering([*regions, changed])
-        if levels not in self._scaled:
-            scaled = self._pattern * np.float32(levels)
-            self._scaled[levels] = (scaled, -scaled)
-        pattern, negated = self._scaled[levels]
+            regions = covering_rects([*regions, changed])
+        pattern, negated = self._luma_pattern(levels)
         for x0, y0, x1, y1 in regions:
             if x1 <= x0 or y1 <= y0:
                 continue
@@ -458,13 +460,3 @@ def luma_stretches(
     if total is not None and (in_stretch * 2 >= stretch or not stretches):
         stretches.append(total / in_stretch)
     return stretches, count
-
-
-def _covering(rects: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """``rects`` without repeats and without those inside another."""
-    unique = sorted(set(rects), key=lambda r: (r[2] - r[0]) * (r[3] - r[1]), reverse=True)
-    kept: list[tuple[int, int, int, int]] = []
-    for x0, y0, x1, y1 in unique:
-        if not any(k[0] <= x0 and k[1] <= y0 and x1 <= k[2] and y1 <= k[3] for k in kept):
-            kept.append((x0, y0, x1, y1))
-    return kept
