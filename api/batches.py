@@ -26,7 +26,7 @@ from domain.errors import ProblemError
 from domain.models import Batch, Tenant
 from domain.templates import ParsedTemplate
 from media.errors import MediaError
-from tasks.webhook_lookups import LookupBusy
+from tasks.webhook_lookups import BUSY_DOC, LookupBusy
 
 blp = Blueprint("batches", __name__, url_prefix="/v1/batches", description="Many jobs at once")
 
@@ -148,11 +148,7 @@ def list_batches(query):
 @blp.alt_response(413, response="Problem")
 @blp.alt_response(422, response="Problem", description="Some items are invalid: `errors` lists them by index")
 @blp.alt_response(429, response="Problem")
-@blp.alt_response(
-    503,
-    response="Problem",
-    description="`webhook_lookup_busy`: webhook host look-ups of this tenant (or all of them) are stuck on DNS",
-)
+@blp.alt_response(503, response="Problem", description=BUSY_DOC)
 def create_batch():
     """Create up to 1,000 jobs at once. JSON body, or multipart `file` (CSV/JSONL) with form fields
     `defaults` (JSON) and `template`. From a stored template: JSON `{template_id, version?, rows}`, or the

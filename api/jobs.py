@@ -24,6 +24,7 @@ from domain.models import ApiKey, Job, Tenant
 from domain.states import JobState
 from domain.tenants import KEY_IS_LIVE
 from domain.timeutil import utcnow
+from tasks.webhook_lookups import BUSY_DOC
 from tasks.webhooks import announce_job
 
 blp = Blueprint("jobs", __name__, url_prefix="/v1/jobs", description="Render jobs")
@@ -67,11 +68,7 @@ class Jobs(MethodView):
     @blp.alt_response(409, response="Problem", description="Idempotency-Key reused with a different body")
     @blp.alt_response(422, response="Problem")
     @blp.alt_response(429, response="Problem")
-    @blp.alt_response(
-        503,
-        response="Problem",
-        description="`webhook_lookup_busy`: webhook host look-ups of this tenant (or all of them) are stuck on DNS",
-    )
+    @blp.alt_response(503, response="Problem", description=BUSY_DOC)
     @blp.doc(
         parameters=[
             {

@@ -31,6 +31,7 @@ from domain.errors import ProblemError
 from domain.models import Template, TemplateVersion, Tenant
 from domain.template_variables import VARIABLE_TYPES, check_declaration, csv_header
 from domain.timeutil import iso, utcnow
+from tasks.webhook_lookups import BUSY_DOC
 
 blp = Blueprint("templates", __name__, url_prefix="/v1/templates", description="Job bodies with variables")
 
@@ -276,11 +277,7 @@ def template_csv(template_id):
     "or any refusal of POST /v1/jobs",
 )
 @blp.alt_response(429, response="Problem")
-@blp.alt_response(
-    503,
-    response="Problem",
-    description="`webhook_lookup_busy`: webhook host look-ups of this tenant (or all of them) are stuck on DNS",
-)
+@blp.alt_response(503, response="Problem", description=BUSY_DOC)
 def render_template(body, template_id):
     """Render a template with values: one job, made and admitted as POST /v1/jobs makes one. Values are data:
     a `{{` inside a value stays as it is."""

@@ -18,7 +18,7 @@ from domain.documents import delivery_document, endpoint_document
 from domain.errors import ProblemError, not_found
 from domain.models import Tenant, WebhookDelivery, WebhookEndpoint
 from domain.timeutil import utcnow
-from tasks.webhook_lookups import check_in_time
+from tasks.webhook_lookups import BUSY_DOC, check_in_time
 from tasks.webhooks import new_secret, redeliver, send_deliveries, tenant_webhook_secret
 
 blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks", description="Webhook endpoints and deliveries")
@@ -89,11 +89,7 @@ class Endpoints(MethodView):
     @blp.arguments(EndpointCreateSchema)
     @blp.response(201, EndpointSchema)
     @blp.alt_response(422, response="Problem")
-    @blp.alt_response(
-        503,
-        response="Problem",
-        description="`webhook_lookup_busy`: webhook host look-ups of this tenant (or all of them) are stuck on DNS",
-    )
+    @blp.alt_response(503, response="Problem", description=BUSY_DOC)
     def post(self, body):
         """Register an endpoint; the response carries its signing secret."""
         check_in_time(body["url"], ctx().settings, g.tenant_id)

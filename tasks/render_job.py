@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from domain import lifecycle
 from domain.db import in_transaction
 from domain.errors import Interrupted, JobFailure, StaleAttempt
-from domain.models import Job, Segment
+from domain.models import Job
 from domain.states import JobState
 from domain.structured_logs import job_context
 from media.errors import MediaError
@@ -20,8 +20,8 @@ from storage import StorageUnavailable
 from tasks import dispatch
 from tasks.sending import CelerySender, TaskSender
 from tasks.webhooks import queue_job_events, send_deliveries
+from tasks.work_sweep import clear_work
 from workers import runtime as worker_runtime
-from workers.attempt import work_prefix
 from workers.runtime import AttemptHandle, WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -61,9 +61,9 @@ def _run_attempt(rt: WorkerRuntime, handle: AttemptHandle) -> None:
     try:
         output, timings = rt.pipeline(handle, rt)
         deliveries = _record_success(rt, claim, output, timings)
-        _clear_work(rt, claim.job_id)
         rt.stats.observe("render_seconds", time.monotonic() - started, "total")
         _send_webhooks(rt, deliveries)
+        _clear_work(rt, claim.job_id)  # after the webhooks: a storage outage here must not hold them up
     except StaleAttempt as exc:
         log.warning("%s", exc)
     except Interrupted:
@@ -125,12 +125,10 @@ def _clear_work(rt: WorkerRuntime, job_id: str) -> None:
     """Remove the job's finished segments, files then rows, only once its success is committed: an attempt killed
     before that commit leaves them to the attempt that takes the job over. What this leaves (a storage outage, a
     worker killed here) the scheduler sweeps (``tasks.work_sweep``)."""
-    prefix = work_prefix(job_id)
     try:
-        rt.storage.delete_prefix(prefix)
-        in_transaction(rt.sessions, lambda s: s.execute(sa.delete(Segment).where(Segment.job_id == job_id)))
+        clear_work(rt.sessions, rt.storage, job_id, Job.status == JobState.SUCCEEDED.value)
     except Exception:
-        log.warning("could not clear %s; the scheduler will", prefix, exc_info=True)
+        log.warning("could not clear the work of %s; the scheduler will", job_id, exc_info=True)
 
 
 def _record_failure(session, rt, claim, failure: JobFailure) -> list[str]:

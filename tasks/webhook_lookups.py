@@ -38,6 +38,8 @@ from tasks.webhook_targets import IPAddress, check_webhook_url
 
 #: what a shed request is told to wait: a held thread is freed when the system resolver gives up
 BUSY_RETRY_AFTER_S = 10
+#: how the API's reference describes the 503 of a request that names a webhook host
+BUSY_DOC = "`webhook_lookup_busy`: webhook host look-ups of this tenant (or all of them) are stuck on DNS"
 #: how long a request beyond its tenant's share of waiting threads may still wait on a look-up already
 #: running (a client posting jobs in parallel to one receiver): a healthy look-up answers well within it
 QUICK_LOOKUP_S = 0.25

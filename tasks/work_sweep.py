@@ -57,11 +57,18 @@ def sweep_finished_work(sessions, settings: Settings, storage: Storage, batch: i
         )
     swept = []
     for job_id in job_ids:
-        storage.delete_prefix(work_prefix(job_id))  # files first: a pass that stops here is redone by the next
-        with sessions() as session, session.begin():
-            still_finished = sa.select(Job.id).where(Job.id == job_id, no_longer_needed)
-            session.execute(sa.delete(Segment).where(Segment.job_id.in_(still_finished)))
+        clear_work(sessions, storage, job_id, no_longer_needed)
         swept.append(job_id)
     if swept:
         log.info("removed the working files of %d finished job(s): %s", len(swept), ", ".join(swept[:10]))
     return swept
+
+
+def clear_work(sessions, storage: Storage, job_id: str, while_: sa.ColumnElement[bool]) -> None:
+    """Remove a finished job's segments: the files first, then the rows, the rows only while the job still meets
+    ``while_`` (a condition on ``Job``: a retry may have taken it up meanwhile). A clear stopped between the two
+    leaves the rows, and the next sweep finishes it."""
+    storage.delete_prefix(work_prefix(job_id))
+    with sessions() as session, session.begin():
+        still = sa.select(Job.id).where(Job.id == job_id, while_)
+        session.execute(sa.delete(Segment).where(Segment.job_id.in_(still)))

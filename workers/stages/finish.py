@@ -6,7 +6,6 @@ killed between the upload and that commit leaves its successor segments to resum
 from __future__ import annotations
 
 import functools
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,6 @@ from media.phonemes import timing_summary
 from media.watermark import MANIFEST_STORE, sign_mp4, sign_sidecar
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.segments import fetch_segment
-
-log = logging.getLogger(__name__)
-
 
 #: a caption cue: (start s, end s, text)
 Cue = tuple[float, float, str]

@@ -35,7 +35,8 @@ def segment_key(attempt: Attempt, index: int) -> str:
 
 def segment_paths(attempt: Attempt, index: int) -> tuple[Path, Path]:
     """The segment's video and audio in this attempt's scratch folder."""
-    return attempt.tmp / f"seg-{index:04d}.mp4", attempt.tmp / f"seg-{index:04d}.wav"
+    video, audio = segment_files(index)
+    return attempt.tmp / video, attempt.tmp / audio
 
 
 def segment_files(index: int) -> list[str]:
