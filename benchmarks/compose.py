@@ -8,7 +8,8 @@ process, as a worker runs it (``workers.pipeline.run_pipeline``: claim to
 output, every stage — speech, matte, face render, compositing, watermarks,
 encode, join, upload to local storage), each run on a fresh data folder so
 nothing is cached (speech, matte), in a process warmed by a first small job
-(libraries, the Piper voice, the face models), as a worker's is. The floor is Piper speaking the same
+(libraries, the Piper voice, the face models), as a worker's is, with OpenCV's thread pool off as a worker's
+(``workers.runtime.limit_library_threads``). The floor is Piper speaking the same
 script plus x264 veryfast encoding the job's own 1080p frames (decoded
 beforehand, so only the encode is timed). Then the same job with a 9:16
 rendition (1080×1920, the presenter's box 864 px tall as in the 16:9 cut, so
@@ -156,6 +157,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fps", type=int, default=25)
     args = parser.parse_args()
+    from workers.runtime import limit_library_threads
+
+    limit_library_threads()  # as a worker process does when it starts
     with tempfile.TemporaryDirectory(prefix="talkfarm-bench-compose-") as tmp:
         root = Path(tmp)
         # a worker is a warm process: libraries, the Piper voice and the face models are loaded once

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import sqlalchemy as sa
 
 from domain import lifecycle
@@ -104,6 +105,16 @@ class AttemptHandle:
         rt = self.runtime
         if rt.draining.is_set() and (checkpoint or rt.grace_exceeded()):
             raise Interrupted("worker is draining")
+
+
+def limit_library_threads() -> None:
+    """Run OpenCV's functions on the threads that call them, with no pool of its own.
+
+    An attempt already keeps the cores busy with threads of its own: speech a segment ahead, the face render, each
+    cut's composing, and x264's. On two cores, OpenCV's pool on top of them cost a 9 s composed 1080p job about
+    0.5 CPU-s and 0.3 s of wall time in handing work between threads (``benchmarks/compose.py``). Process-wide: a
+    worker process calls it as it starts."""
+    cv2.setNumThreads(0)
 
 
 class WorkerRuntime:
@@ -205,6 +216,7 @@ class WorkerRuntime:
         """Register the worker as starting and begin heartbeats; it gets work only once ``mark_ready`` says it
         consumes.
         """
+        limit_library_threads()
         with self.sessions() as session, session.begin():
             session.merge(
                 Worker(
