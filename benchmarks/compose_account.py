@@ -101,6 +101,7 @@ def instrument() -> None:
     import workers.composed as composed
     import workers.stages.composed_finish as finish
     import workers.stages.composition as composition
+    import workers.stages.segments as segments
 
     def optional(module: str) -> Any:
         try:
@@ -152,7 +153,7 @@ def instrument() -> None:
     patch(SegmentEncoder, "_feed_ffmpeg", "frame: pipe writer threads")
     patch(composed, "render_composed_segment", "segment: render + encode (x264)")
     patch(composed, "caption_track", "segment: caption track")
-    patch(composed, "_store_segment", "segment: store (wav, files)")
+    patch(segments, "store_segment", "segment: store (wav, files)")
     # the finish
     patch(finish, "_fetch_cut_segment", "finish: fetch segments")
     patch(finish, "_fetch_wav", "finish: fetch wavs")
@@ -178,7 +179,9 @@ def main() -> int:
     parser.add_argument("--rendition", action="store_true", help="with the 9:16 rendition of benchmarks/compose.py")
     args = parser.parse_args()
     import workers.composed as composed
+    from workers.runtime import limit_library_threads
 
+    limit_library_threads()  # as a worker process does when it starts
     instrument()
     attempt = timed("main thread: the rest", composed.run_composed_attempt)
     composed.run_composed_attempt = attempt
@@ -203,7 +206,7 @@ def main() -> int:
         print(f"{name:<44} {_calls[name]:6d} {_own[name]:9.2f} {_ffmpeg[name]:9.2f} {total:7.2f} {total / cpu:6.1%}")
     rest = cpu - accounted
     print(
-        f"{'unseen threads (onnxruntime pools) + between':<44} {'':>6} {rest:9.2f} {'':>9} {rest:7.2f} {rest / cpu:6.1%}"
+        f"{'unseen threads and the interpreter between':<44} {'':>6} {rest:9.2f} {'':>9} {rest:7.2f} {rest / cpu:6.1%}"
     )
     return 0
 

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import functools
-import json
 import time
-from pathlib import Path
 from typing import Any
 
 import cv2
@@ -27,7 +24,7 @@ from domain import lifecycle
 from domain.errors import JobFailure
 from domain.states import Stage
 from media.compose import Background, ComposedEncoder, SceneCompositor, caption_track, words_from_cues
-from media.encode import Rect, available_encoders, choose_video_codec, write_wav
+from media.encode import Rect, available_encoders, choose_video_codec
 from media.tts import NarrationTiming
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 from workers.speech_ahead import SpeechAhead, await_speech, check_duration
@@ -35,7 +32,7 @@ from workers.stages.composed_finish import publish_composed
 from workers.stages.composition import Cut, Scene, encoder_preset, job_cuts, prepare_scene, scene_specs
 from workers.stages.inputs import plan_segments, speak_segment
 from workers.stages.marked_stream import MarkedStream
-from workers.stages.segments import CHECK_EVERY_FRAMES, _record_segment_once, resumable_segments, segment_key
+from workers.stages.segments import CHECK_EVERY_FRAMES, SegmentCloser, resumable_segments
 
 
 def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -77,36 +74,38 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
 
     speech = SpeechAhead(speak, plans)
     try:
-        for i, plan in enumerate(plans):
-            attempt.check(checkpoint=True)
-            with attempt.clock.timed("tts_wait"):
-                spoken = await_speech(attempt, speech.get(i))
-            first_frame = sum(s.frames for s in spoken_all)
-            scene_start.setdefault(plan.scene, first_frame)
-            spoken_all.append(spoken)
-            if i in done and done[i].frames == spoken.frames:
-                attempt.report(Stage.RENDER, (i + 1) / len(plans))
-                continue
-            scene = scenes[plan.scene]
-            if scene.prepared is None:
-                prepare_scene(attempt, scene, cuts, decoded)
-            fade = None
-            if first_frame == scene_start[plan.scene] and plan.scene > 0:
-                fade = _crossfade_from(
-                    attempt, scenes[plan.scene - 1], scene, cuts, decoded, first_frame - scene_start[plan.scene - 1]
+        with SegmentCloser(attempt) as closer:  # stores each segment while the next one renders
+            for i, plan in enumerate(plans):
+                attempt.check(checkpoint=True)
+                with attempt.clock.timed("tts_wait"):
+                    spoken = await_speech(attempt, speech.get(i))
+                first_frame = sum(s.frames for s in spoken_all)
+                scene_start.setdefault(plan.scene, first_frame)
+                spoken_all.append(spoken)
+                if i in done and done[i].frames == spoken.frames:
+                    attempt.report(Stage.RENDER, (i + 1) / len(plans))
+                    continue
+                scene = scenes[plan.scene]
+                if scene.prepared is None:
+                    prepare_scene(attempt, scene, cuts, decoded)
+                fade = None
+                if first_frame == scene_start[plan.scene] and plan.scene > 0:
+                    fade = _crossfade_from(
+                        attempt, scenes[plan.scene - 1], scene, cuts, decoded, first_frame - scene_start[plan.scene - 1]
+                    )
+                render_composed_segment(
+                    attempt,
+                    scene,
+                    cuts,
+                    spoken,
+                    first_frame,
+                    first_frame - scene_start[plan.scene],
+                    len(plans),
+                    output_format,
+                    codec,
+                    closer,
+                    fade,
                 )
-            render_composed_segment(
-                attempt,
-                scene,
-                cuts,
-                spoken,
-                first_frame,
-                first_frame - scene_start[plan.scene],
-                len(plans),
-                output_format,
-                codec,
-                fade,
-            )
     finally:
         speech.stop()
     check_duration(attempt, spoken_all)
@@ -156,10 +155,12 @@ def render_composed_segment(
     total_segments: int,
     output_format: str,
     codec: str,
+    closer: SegmentCloser,
     fade: tuple[list[np.ndarray], int] | None = None,
 ) -> None:
-    """Render one segment onto every cut (main and renditions), each encoded once with its watermarks; the segment is
-    recorded only when every cut's file of it is stored, so a resume never mixes cuts of two attempts.
+    """Render one segment onto every cut (main and renditions), each encoded once with its watermarks, and hand it to
+    ``closer``: the segment is recorded only when every cut's file of it is stored, so a resume never mixes cuts of
+    two attempts.
     """
     index, fps = spoken.plan.index, attempt.fps
     # one alpha setting for the whole job, so its segments join: a scene on an opaque background is
@@ -182,9 +183,9 @@ def render_composed_segment(
         scene.prepared, spoken.samples, spoken.sample_rate, scene.params, first_frame, phones=spoken.phones, alpha=True
     )
     done = 0
-    with contextlib.ExitStack() as stack:
+    with contextlib.ExitStack() as owned, contextlib.ExitStack() as stack:
         encoders = [
-            stack.enter_context(
+            owned.enter_context(
                 ComposedEncoder(
                     path,
                     cut.width,
@@ -244,10 +245,9 @@ def render_composed_segment(
             if done % CHECK_EVERY_FRAMES == 0:
                 attempt.check()
                 attempt.report(Stage.RENDER, (index + done / spoken.frames) / total_segments)
-    if done != spoken.frames:
-        raise JobFailure("render_failed", f"segment {index}: rendered {done} frames, expected {spoken.frames}")
-    attempt.clock.add("render_encode", time.perf_counter() - started)
-    _store_segment(attempt, cuts, paths, spoken)
+        if done != spoken.frames:
+            raise JobFailure("render_failed", f"segment {index}: rendered {done} frames, expected {spoken.frames}")
+        closer.hand_over(owned.pop_all(), encoders, spoken, started)
 
 
 def _marked(cut: Cut, frame: np.ndarray, index: int) -> np.ndarray:
@@ -274,25 +274,3 @@ def _marked(cut: Cut, frame: np.ndarray, index: int) -> np.ndarray:
         np.maximum(region, opacity, out=region)
     frame[..., :3] = cut.invisible.apply(rgb, index)
     return frame
-
-
-def _store_segment(attempt: Attempt, cuts: list[Cut], paths: list[Path], spoken: SpokenSegment) -> None:
-    index = spoken.plan.index
-    wav = attempt.tmp / f"seg-{index:04d}.wav"
-    write_wav(wav, spoken.samples, spoken.sample_rate)
-    key = segment_key(attempt, index)
-    storage = attempt.storage
-    with attempt.clock.timed("segment_store"):
-        for path in paths:
-            attempt.storage_call(
-                functools.partial(storage.put_file, attempt.work_prefix + path.name, path, "application/octet-stream"),
-                "storing a segment",
-            )
-        attempt.storage_call(lambda: storage.put_file(key + ".wav", wav, "audio/wav"), "storing a segment")
-        attempt.storage_call(
-            lambda: storage.put_bytes(
-                key + ".json", json.dumps({"cues": spoken.cues, "frames": spoken.frames}).encode(), "application/json"
-            ),
-            "storing a segment",
-        )
-    attempt.transaction(lambda s: _record_segment_once(s, attempt, index, key, spoken))

@@ -30,7 +30,7 @@ from workers.speech_ahead import SpeechAhead, await_speech, check_duration
 from workers.stages.finish import assemble_and_publish
 from workers.stages.frames import FrameSource
 from workers.stages.inputs import load_portrait, plan_segments, speak_segment
-from workers.stages.segments import render_segment, resumable_segments, segment_files
+from workers.stages.segments import SegmentCloser, render_segment, resumable_segments, segment_files
 
 #: (output, timings) of a finished job
 Outcome = tuple[dict[str, Any], dict[str, Any]]
@@ -61,16 +61,17 @@ def run_attempt(attempt: Attempt) -> Outcome:
     spoken_all: list[SpokenSegment] = []
     speech = SpeechAhead(lambda plan: _timed_speech(attempt, plan, audio_source), plans)
     try:
-        for i in range(len(plans)):
-            attempt.check(checkpoint=True)
-            with attempt.clock.timed("tts_wait"):
-                spoken = await_speech(attempt, speech.get(i))
-            first_frame = sum(s.frames for s in spoken_all)
-            spoken_all.append(spoken)
-            if i in done and done[i].frames == spoken.frames:
-                attempt.report(Stage.RENDER, (i + 1) / len(plans))
-                continue  # finished by an earlier attempt
-            render_segment(attempt, source, spoken, first_frame=first_frame, total_segments=len(plans))
+        with SegmentCloser(attempt) as closer:  # stores each segment while the next one renders
+            for i in range(len(plans)):
+                attempt.check(checkpoint=True)
+                with attempt.clock.timed("tts_wait"):
+                    spoken = await_speech(attempt, speech.get(i))
+                first_frame = sum(s.frames for s in spoken_all)
+                spoken_all.append(spoken)
+                if i in done and done[i].frames == spoken.frames:
+                    attempt.report(Stage.RENDER, (i + 1) / len(plans))
+                    continue  # finished by an earlier attempt
+                render_segment(attempt, source, spoken, first_frame, len(plans), closer)
     finally:
         speech.stop()
     check_duration(attempt, spoken_all)

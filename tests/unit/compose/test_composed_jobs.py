@@ -225,7 +225,7 @@ def test_a_composed_job_resumes_from_its_last_finished_segment(tmp_path):
 
     from domain import lifecycle
     from domain.errors import Interrupted
-    from domain.models import Job, Segment
+    from domain.models import Job
     from tests.stubs import StubControl
     from tests.unit.compose.jobs import job_spec
     from workers.pipeline import run_pipeline
@@ -250,11 +250,8 @@ def test_a_composed_job_resumes_from_its_last_finished_segment(tmp_path):
             session.execute(sa.update(Job).where(Job.id == job_id).values(not_before=None))
             return lifecycle.claim(session, job_id, "worker-1", 60)
 
-    def recorded():
-        with services.sessions() as session:
-            return session.scalar(sa.select(sa.func.count()).select_from(Segment).where(Segment.job_id == job_id))
-
-    first = StubControl(claimed(), stop_when=lambda: Interrupted("draining") if recorded() else None)
+    # drained at the boundary after the first segment, while it is still being stored in the background
+    first = StubControl(claimed(), stop_when=lambda: Interrupted("draining") if services.counting.frames else None)
     with pytest.raises(Interrupted):
         run_pipeline(first, services)
     frames_first = services.counting.frames

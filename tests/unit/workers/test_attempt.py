@@ -4,13 +4,16 @@ plan, encode, watermarks, join, poster, upload. No broker, no worker."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 
 from domain import lifecycle
-from domain.errors import Interrupted
+from domain.errors import Interrupted, JobFailure
 from domain.models import Asset, Job, Segment, Tenant
 from domain.params import with_defaults
+from media.encode import SegmentEncoder
 from storage import open_storage
 from tests.stubs import StubControl, StubServices, tone_wav
 from workers.attempt import Attempt
@@ -85,15 +88,14 @@ def test_a_whole_attempt_renders_every_frame_and_publishes_the_output(services, 
 
 
 def drained_after_one_segment(services, job_id: str, scratch) -> dict:
-    """Run a first attempt until it has recorded a segment, drain it there and hand the job back; the segments
-    it recorded."""
+    """Run a first attempt until it has rendered a segment, drain it at the next segment boundary and hand the job
+    back; the segments it recorded. The drain comes while the segment is still being closed and stored in the
+    background (``SegmentCloser``): the attempt must still record it on its way out."""
 
-    def drain_once_a_segment_is_recorded():
-        with services.sessions() as session:
-            recorded = session.scalar(sa.select(sa.func.count()).select_from(Segment).where(Segment.job_id == job_id))
-        return Interrupted("draining") if recorded else None
+    def drain_once_a_segment_is_rendered():
+        return Interrupted("draining") if services.stub_renderer.rendered_frames else None
 
-    first = StubControl(claim(services, job_id), stop_when=drain_once_a_segment_is_recorded)
+    first = StubControl(claim(services, job_id), stop_when=drain_once_a_segment_is_rendered)
     with pytest.raises(Interrupted):
         run_attempt(Attempt(first, services, scratch))
     with services.sessions() as session, session.begin():
@@ -125,3 +127,53 @@ def test_a_segment_recorded_but_gone_from_storage_is_rendered_again(services, jo
 
     assert services.stub_renderer.rendered_frames - rendered_first == 320  # segment 0 again, then segment 1
     assert outcome["duration_s"] == pytest.approx(32.0, abs=0.2)
+
+
+def test_the_next_segment_renders_while_the_last_one_is_being_closed(services, job_id, tmp_path, monkeypatch):
+    """x264 takes a few tenths of a second to finish a segment; the renderer goes on meanwhile (``SegmentCloser``)."""
+    close = SegmentEncoder.close
+    seen_while_closing: list[int] = []
+
+    def slow_close(encoder):
+        if encoder.path.name == "seg-0000.mp4":
+            first = encoder.frames_written
+            deadline = time.monotonic() + 20
+            while services.stub_renderer.rendered_frames <= first and time.monotonic() < deadline:
+                time.sleep(0.01)
+            seen_while_closing.append(services.stub_renderer.rendered_frames - first)
+        return close(encoder)
+
+    monkeypatch.setattr(SegmentEncoder, "close", slow_close)
+    outcome, _ = run_attempt(Attempt(StubControl(claim(services, job_id)), services, tmp_path))
+
+    assert seen_while_closing and seen_while_closing[0] > 0  # segment 1 rendered before segment 0 was closed
+    assert outcome["duration_s"] == pytest.approx(32.0, abs=0.2)
+    with services.sessions() as session:
+        assert sorted(lifecycle.finished_segments(session, job_id)) == [0, 1]
+
+
+def test_a_segment_that_fails_to_close_fails_the_attempt_and_stops_the_next_encoder(
+    services, job_id, tmp_path, monkeypatch
+):
+    close, abort = SegmentEncoder.close, SegmentEncoder.abort
+    aborted: list[str] = []
+
+    def failing_close(encoder):
+        if encoder.path.name == "seg-0000.mp4":
+            encoder.abort()
+            raise JobFailure("encode_failed", "ffmpeg exited with 1")
+        return close(encoder)
+
+    def counted_abort(encoder):
+        aborted.append(encoder.path.name)
+        return abort(encoder)
+
+    monkeypatch.setattr(SegmentEncoder, "close", failing_close)
+    monkeypatch.setattr(SegmentEncoder, "abort", counted_abort)
+    with pytest.raises(JobFailure) as failure:
+        run_attempt(Attempt(StubControl(claim(services, job_id)), services, tmp_path))
+
+    assert failure.value.code == "encode_failed"
+    assert "seg-0001.mp4" in aborted  # the segment rendering when the failure came out: its ffmpeg is stopped
+    with services.sessions() as session:
+        assert lifecycle.finished_segments(session, job_id) == {}
