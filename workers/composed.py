@@ -77,8 +77,12 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
         with SegmentCloser(attempt) as closer:  # stores each segment while the next one renders
             for i, plan in enumerate(plans):
                 attempt.check(checkpoint=True)
+                spoken_ahead = speech.get(i)
+                if i not in done and scenes[plan.scene].prepared is None:
+                    # a scene is prepared while its first segment is spoken
+                    prepare_scene(attempt, scenes[plan.scene], cuts, decoded)
                 with attempt.clock.timed("tts_wait"):
-                    spoken = await_speech(attempt, speech.get(i))
+                    spoken = await_speech(attempt, spoken_ahead)
                 first_frame = sum(s.frames for s in spoken_all)
                 scene_start.setdefault(plan.scene, first_frame)
                 spoken_all.append(spoken)

@@ -5,6 +5,7 @@ neither speak nor animate again (counted)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -500,3 +501,30 @@ def test_a_cut_out_presenter_shows_its_body_below_its_box(english):
     ]
     person = np.abs(below.reshape(-1, 3).astype(np.float32) - (0x20, 0x60, 0xC0)).max(axis=1) > 40
     assert person.mean() > 0.9, person.mean()
+
+
+def test_a_scene_is_prepared_while_its_first_segment_is_spoken(tmp_path, monkeypatch):
+    """The portrait's framing, the background and the layers are made while Piper speaks, not after."""
+    import workers.composed as composed
+
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    prepared = threading.Event()
+    prepare, speak = composed.prepare_scene, composed.speak_segment
+    waited_for_preparing: list[bool] = []
+
+    def counted_prepare(*args, **kwargs):
+        prepare(*args, **kwargs)
+        prepared.set()
+
+    def speak_once_prepared(attempt, plan, *args):
+        if plan.index == 0:
+            waited_for_preparing.append(prepared.wait(timeout=20))
+        return speak(attempt, plan, *args)
+
+    monkeypatch.setattr(composed, "prepare_scene", counted_prepare)
+    monkeypatch.setattr(composed, "speak_segment", speak_once_prepared)
+    output = run_job(services, tenant, composition(256, 144, [scene("Good evening.")]), fps=10)
+
+    assert waited_for_preparing == [True]
+    assert output["duration_s"] > 0.5
