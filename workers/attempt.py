@@ -126,6 +126,9 @@ class Attempt:
     _progress_at: float = 0.0
     _progress_stage: Stage | None = None
 
+    def __post_init__(self) -> None:
+        self.tmp.mkdir(parents=True, exist_ok=True)  # the stages' threads write their files there in any order
+
     @property
     def claim(self) -> lifecycle.Claim:
         """The fenced claim this attempt holds: job id, attempt token, tenant, pool and spec."""

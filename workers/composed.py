@@ -28,8 +28,9 @@ from media.encode import Rect, available_encoders, choose_video_codec
 from media.tts import NarrationTiming
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 from workers.speech_ahead import SpeechAhead, await_speech, check_duration
-from workers.stages.composed_finish import publish_composed
+from workers.stages.composed_finish import audio_made_ahead, composed_audio, publish_composed
 from workers.stages.composition import Cut, Scene, encoder_preset, job_cuts, prepare_scene, scene_specs
+from workers.stages.finish import AudioAhead
 from workers.stages.inputs import plan_segments, speak_segment
 from workers.stages.marked_stream import MarkedStream
 from workers.stages.segments import CHECK_EVERY_FRAMES, SegmentCloser, resumable_segments
@@ -73,8 +74,13 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
         return spoken
 
     speech = SpeechAhead(speak, plans)
+    audio_ahead: AudioAhead = None
     try:
-        with SegmentCloser(attempt) as closer:  # stores each segment while the next one renders
+        # each segment is stored while the next one renders, and the sound track made while the last one does
+        with (
+            SegmentCloser(attempt) as closer,
+            concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="audio-ahead") as beside,
+        ):
             for i, plan in enumerate(plans):
                 attempt.check(checkpoint=True)
                 spoken_ahead = speech.get(i)
@@ -86,6 +92,8 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
                 first_frame = sum(s.frames for s in spoken_all)
                 scene_start.setdefault(plan.scene, first_frame)
                 spoken_all.append(spoken)
+                if len(spoken_all) == len(plans) and audio_made_ahead(attempt):
+                    audio_ahead = beside.submit(composed_audio, attempt, list(spoken_all), output_format)
                 if i in done and done[i].frames == spoken.frames:
                     attempt.report(Stage.RENDER, (i + 1) / len(plans))
                     continue
@@ -114,7 +122,7 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
         speech.stop()
     check_duration(attempt, spoken_all)
     attempt.check(checkpoint=True)
-    return publish_composed(attempt, cuts, spoken_all, output_format)
+    return publish_composed(attempt, cuts, spoken_all, output_format, audio_ahead)
 
 
 def _crossfade_from(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from media.tts import NarrationTiming
 from workers.attempt import Attempt, AttemptControl, AttemptServices, SegmentPlan, SpokenSegment
 from workers.composed import run_composed_attempt
 from workers.speech_ahead import SpeechAhead, await_speech, check_duration
-from workers.stages.finish import assemble_and_publish
+from workers.stages.finish import AudioAhead, assemble_and_publish, square_audio
 from workers.stages.frames import FrameSource
 from workers.stages.inputs import load_portrait, plan_segments, speak_segment
 from workers.stages.segments import SegmentCloser, render_segment, resumable_segments, segment_files
@@ -60,14 +61,18 @@ def run_attempt(attempt: Attempt) -> Outcome:
     source = FrameSource.build(attempt, portrait)
     spoken_all: list[SpokenSegment] = []
     speech = SpeechAhead(lambda plan: _timed_speech(attempt, plan, audio_source), plans)
+    audio_ahead: AudioAhead = None
     try:
-        with SegmentCloser(attempt) as closer:  # stores each segment while the next one renders
+        # each segment is stored while the next one renders, and the sound track made while the last one does
+        with SegmentCloser(attempt) as closer, ThreadPoolExecutor(1, thread_name_prefix="audio-ahead") as beside:
             for i in range(len(plans)):
                 attempt.check(checkpoint=True)
                 with attempt.clock.timed("tts_wait"):
                     spoken = await_speech(attempt, speech.get(i))
                 first_frame = sum(s.frames for s in spoken_all)
                 spoken_all.append(spoken)
+                if len(spoken_all) == len(plans):
+                    audio_ahead = beside.submit(square_audio, attempt, list(spoken_all))
                 if i in done and done[i].frames == spoken.frames:
                     attempt.report(Stage.RENDER, (i + 1) / len(plans))
                     continue  # finished by an earlier attempt
@@ -76,7 +81,7 @@ def run_attempt(attempt: Attempt) -> Outcome:
         speech.stop()
     check_duration(attempt, spoken_all)
     attempt.check(checkpoint=True)
-    return assemble_and_publish(attempt, spoken_all)
+    return assemble_and_publish(attempt, spoken_all, audio_ahead)
 
 
 def _timed_speech(attempt: Attempt, plan: SegmentPlan, audio_source: NarrationTiming | None) -> SpokenSegment:

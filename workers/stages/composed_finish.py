@@ -24,30 +24,65 @@ from workers.attempt import Attempt, SpokenSegment
 from workers.stages.brand_clips import make_brand_clips, pad_speech
 from workers.stages.composition import Cut, asset_file
 from workers.stages.finish import (
+    AudioAhead,
+    JobAudio,
     describe_output,
-    join_speech,
     output_prefix,
     put_output,
     sign_credentials,
     sign_sidecar_credentials,
+    speech_track,
     stage_timings,
     upload_files,
     write_extras,
 )
-from workers.stages.segments import segment_key
 
 log = logging.getLogger(__name__)
 
 
+def composed_audio(
+    attempt: Attempt, spoken_all: list[SpokenSegment], output_format: str, lead_s: float = 0.0, tail_s: float = 0.0
+) -> JobAudio:
+    """A composed job's sound track: its speech, with silence under a brand kit's intro (``lead_s``) and outro
+    (``tail_s``), the music bed mixed under it all (ducked); for an MP4, also as the AAC every cut copies."""
+    speech, cues = speech_track(attempt, spoken_all)
+    cues = [(start + lead_s, end + lead_s, text) for start, end, text in cues]
+    speech = pad_speech(speech, lead_s, tail_s, attempt.tmp / "speech-padded.wav")
+    music = attempt.spec["composition"].get("music")
+    if music:
+        with attempt.clock.timed("music"):
+            source = asset_file(attempt, music["asset_id"], "music", attempt.tmp / "music.src")
+            speech = mix_music(
+                speech,
+                source,
+                attempt.tmp / "mixed.wav",
+                volume=float(music.get("volume", 0.2)),
+                ducking=bool(music.get("ducking", True)),
+                fade=float(music.get("fade", 1.0)),
+            )
+    aac = encode_aac(speech, attempt.tmp / "audio.m4a") if output_format == "mp4" else None
+    return JobAudio(speech, cues, aac)
+
+
+def audio_made_ahead(attempt: Attempt) -> bool:
+    """Whether the sound track can be made before the video is joined: not with a brand kit's intro or outro,
+    whose length is known only once they are decoded at the end."""
+    comp = attempt.spec["composition"]
+    return not comp.get("intro") and not comp.get("outro")
+
+
 def publish_composed(
-    attempt: Attempt, cuts: list[Cut], spoken_all: list[SpokenSegment], output_format: str
+    attempt: Attempt,
+    cuts: list[Cut],
+    spoken_all: list[SpokenSegment],
+    output_format: str,
+    audio_ahead: AudioAhead = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The end of a composed job: join each cut's segments, mix speech and music (ducked), sign what C2PA can sign,
-    write poster and captions, upload every cut under the job's keys, and describe them in the output
-    (``renditions[]`` for the extra cuts).
+    """The end of a composed job: join each cut's segments, mix speech and music (ducked; ``audio_ahead``: that
+    sound track, made while the last segment rendered), sign what C2PA can sign, write poster and captions, upload
+    every cut under the job's keys, and describe them in the output (``renditions[]`` for the extra cuts).
     """
     claim, clock = attempt.claim, attempt.clock
-    comp = attempt.spec["composition"]
     attempt.report(Stage.ENCODE, 0.0, force=True)
     with clock.timed("encode"):
         segments = {
@@ -56,29 +91,16 @@ def publish_composed(
         }
         with clock.timed("brand_clips"):  # the kit's intro and outro, if any, before and after the job's own
             clips = make_brand_clips(attempt, cuts, segments, output_format)
-        speech, cues = join_speech(attempt, spoken_all, [_fetch_wav(attempt, s.plan.index) for s in spoken_all])
-        cues = [(start + clips.lead_s, end + clips.lead_s, text) for start, end, text in cues]
-        speech = pad_speech(speech, clips.lead_s, clips.tail_s, attempt.tmp / "speech-padded.wav")
-        music = comp.get("music")
-        if music:
-            with clock.timed("music"):
-                source = asset_file(attempt, music["asset_id"], "music", attempt.tmp / "music.src")
-                speech = mix_music(
-                    speech,
-                    source,
-                    attempt.tmp / "mixed.wav",
-                    volume=float(music.get("volume", 0.2)),
-                    ducking=bool(music.get("ducking", True)),
-                    fade=float(music.get("fade", 1.0)),
-                )
-        # several MP4 cuts share one AAC encode of the audio (the same files as each encoding it)
-        aac = encode_aac(speech, attempt.tmp / "audio.m4a") if output_format == "mp4" and len(cuts) > 1 else None
+        if audio_ahead is not None:
+            audio = audio_ahead.result()
+        else:
+            audio = composed_audio(attempt, spoken_all, output_format, clips.lead_s, clips.tail_s)
         joined = {}
         for cut in cuts:
             parts = [*clips.before.get(cut.name, []), *segments[cut.name], *clips.after.get(cut.name, [])]
             name = "video" if cut.name == "main" else f"video-{cut.width}x{cut.height}-{cut.name}"
             joined[cut.name] = join_and_mux(
-                parts, speech, attempt.tmp / f"joined-{name}.{output_format}", output_format, aac
+                parts, audio.wav, attempt.tmp / f"joined-{name}.{output_format}", output_format, audio.aac
             )
         attempt.report(Stage.ENCODE, 1.0)
 
@@ -94,7 +116,7 @@ def publish_composed(
     prefix = output_prefix(claim.tenant_id, claim.job_id)
     main = finals["main"]
     with clock.timed("extras"):
-        files = {**write_extras(attempt, main, cues), **sidecars["main"]}
+        files = {**write_extras(attempt, main, audio.cues), **sidecars["main"]}
 
     attempt.check()
     attempt.report(Stage.UPLOAD, 0.0, force=True)
@@ -135,14 +157,6 @@ def _fetch_cut_segment(attempt: Attempt, cut: Cut, index: int, output_format: st
     path = attempt.tmp / cut.segment_name(index, output_format)
     if not path.exists():
         key = attempt.work_prefix + path.name
-        attempt.storage_call(lambda: attempt.storage.get_file(key, path), "reading a finished segment")
-    return path
-
-
-def _fetch_wav(attempt: Attempt, index: int) -> Path:
-    path = attempt.tmp / f"seg-{index:04d}.wav"
-    if not path.exists():
-        key = segment_key(attempt, index) + ".wav"
         attempt.storage_call(lambda: attempt.storage.get_file(key, path), "reading a finished segment")
     return path
 

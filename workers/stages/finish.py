@@ -5,14 +5,16 @@ killed between the upload and that commit leaves its successor segments to resum
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from domain.states import Stage
-from media.encode import concat_and_mux, probe_video, read_wav, write_captions, write_poster, write_wav
+from media.encode import concat_and_mux, encode_aac, probe_video, write_captions, write_poster, write_wav
 from media.phonemes import timing_summary
 from media.watermark import MANIFEST_STORE, sign_mp4, sign_sidecar
 from workers.attempt import Attempt, SpokenSegment
@@ -27,22 +29,60 @@ def output_prefix(tenant_id: str, job_id: str) -> str:
     return f"outputs/{tenant_id}/{job_id}/"
 
 
-def assemble_and_publish(attempt: Attempt, spoken_all: list[SpokenSegment]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The end of a square job, step by step: join the segments over the whole speech, sign the
-    credentials, write poster and captions, upload under the job's keys, and describe the output.
-    Every step is safe to run again: a retry after a crash here overwrites the same keys."""
+@dataclass(frozen=True)
+class JobAudio:
+    """A job's sound track: the WAV, the caption cues on the job's time, and for an MP4 the WAV as AAC, encoded once
+    for every cut to copy (``concat_and_mux(..., aac=)``)."""
+
+    wav: Path
+    cues: list[Cue]
+    aac: Path | None
+
+
+#: the sound track, made on a thread of its own once the last segment is spoken (``speech_track``), or None: made
+#: at the end
+AudioAhead = concurrent.futures.Future[JobAudio] | None
+
+
+def speech_track(attempt: Attempt, spoken_all: list[SpokenSegment], name: str = "speech.wav") -> tuple[Path, list[Cue]]:
+    """The job's whole speech as one WAV, each segment's speech back to back, and every caption cue moved from its
+    segment's time to the job's. From the speech this attempt holds: every segment is spoken on every attempt (a
+    resumed one's from the speech cache), and its stored WAV is written from the same samples."""
+    parts, cues, offset = [], [], 0.0
+    for spoken in spoken_all:
+        parts.append(np.asarray(spoken.samples, dtype=np.float32).reshape(-1))
+        cues += [(offset + start, offset + end, text) for start, end, text in spoken.cues]
+        offset += len(parts[-1]) / spoken.sample_rate
+    speech = attempt.tmp / name
+    write_wav(speech, np.concatenate(parts), spoken_all[0].sample_rate)
+    return speech, cues
+
+
+def square_audio(attempt: Attempt, spoken_all: list[SpokenSegment]) -> JobAudio:
+    """A square job's sound track: its speech, and that speech as AAC."""
+    speech, cues = speech_track(attempt, spoken_all)
+    return JobAudio(speech, cues, encode_aac(speech, attempt.tmp / "audio.m4a"))
+
+
+def assemble_and_publish(
+    attempt: Attempt, spoken_all: list[SpokenSegment], audio_ahead: AudioAhead = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The end of a square job, step by step: join the segments over the whole speech (``audio_ahead``: its sound
+    track, made while the last segment rendered), sign the credentials, write poster and captions, upload under the
+    job's keys, and describe the output. Every step is safe to run again: a retry after a crash here overwrites the
+    same keys."""
     attempt.report(Stage.ENCODE, 0.0, force=True)
     with attempt.clock.timed("encode"):
-        segments = [fetch_segment(attempt, spoken.plan.index) for spoken in spoken_all]
-        speech, cues = join_speech(attempt, spoken_all, [audio for _, audio in segments])
-        joined = concat_and_mux([video for video, _ in segments], speech, attempt.tmp / "joined.mp4")
+        videos = [fetch_segment(attempt, spoken.plan.index) for spoken in spoken_all]
+        audio = audio_ahead.result() if audio_ahead is not None else square_audio(attempt, spoken_all)
+        joined = concat_and_mux(videos, audio.wav, attempt.tmp / "joined.mp4", aac=audio.aac)
         attempt.report(Stage.ENCODE, 1.0)
 
     attempt.report(Stage.WATERMARK, 0.0, force=True)
     with attempt.clock.timed("credentials"):
         final = sign_credentials(attempt, joined, attempt.tmp / "video.mp4")
     with attempt.clock.timed("extras"):
-        extras = write_extras(attempt, final, cues)
+        extras = write_extras(attempt, final, audio.cues)
 
     attempt.check()
     attempt.report(Stage.UPLOAD, 0.0, force=True)
@@ -52,20 +92,6 @@ def assemble_and_publish(attempt: Attempt, spoken_all: list[SpokenSegment]) -> t
         put_output(attempt, video_key, final, "video/mp4", "uploading the video")
         stored = upload_files(attempt, prefix, extras)
     return describe_output(video_key, final, stored, spoken_all), stage_timings(attempt)
-
-
-def join_speech(attempt: Attempt, spoken_all: list[SpokenSegment], wavs: list[Path]) -> tuple[Path, list[Cue]]:
-    """The job's whole speech as one WAV (from each segment's stored audio), and every caption cue
-    moved from its segment's time to the job's."""
-    parts, cues, offset = [], [], 0.0
-    for spoken, wav in zip(spoken_all, wavs):
-        samples, rate = read_wav(wav)
-        parts.append(samples)
-        cues += [(offset + start, offset + end, text) for start, end, text in spoken.cues]
-        offset += len(samples) / rate
-    speech = attempt.tmp / "speech.wav"
-    write_wav(speech, np.concatenate(parts), spoken_all[0].sample_rate)
-    return speech, cues
 
 
 def write_extras(attempt: Attempt, video: Path, cues: list[Cue]) -> dict[str, dict[str, Any]]:

@@ -211,12 +211,10 @@ def _record_segment_once(session: Session, attempt: Attempt, index: int, key: st
     lifecycle.record_segment(session, claim, index, key, spoken.frames, len(spoken.samples) / spoken.sample_rate)
 
 
-def fetch_segment(attempt: Attempt, index: int) -> tuple[Path, Path]:
-    """The segment's video and audio: from this attempt's scratch folder, or from storage."""
-    video, audio = segment_paths(attempt, index)
-    key = segment_key(attempt, index)
+def fetch_segment(attempt: Attempt, index: int) -> Path:
+    """The segment's video: from this attempt's scratch folder, or from storage."""
+    video, _ = segment_paths(attempt, index)
     if not video.exists():
-        attempt.storage_call(lambda: attempt.storage.get_file(key + ".mp4", video), "reading a finished segment")
-    if not audio.exists():
-        attempt.storage_call(lambda: attempt.storage.get_file(key + ".wav", audio), "reading a finished segment")
-    return video, audio
+        key = segment_key(attempt, index) + ".mp4"
+        attempt.storage_call(lambda: attempt.storage.get_file(key, video), "reading a finished segment")
+    return video
