@@ -4,6 +4,7 @@ plan, encode, watermarks, join, poster, upload. No broker, no worker."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -177,3 +178,34 @@ def test_a_segment_that_fails_to_close_fails_the_attempt_and_stops_the_next_enco
     assert "seg-0001.mp4" in aborted  # the segment rendering when the failure came out: its ffmpeg is stopped
     with services.sessions() as session:
         assert lifecycle.finished_segments(session, job_id) == {}
+
+
+def test_the_sound_track_is_made_while_the_last_segment_renders(services, job_id, tmp_path, monkeypatch):
+    """Speech joined and encoded to AAC beside the renderer, so the finish only copies it into the MP4."""
+    import workers.pipeline as pipeline
+
+    made = threading.Event()
+    make = pipeline.square_audio
+
+    def audio_then_flag(*args):
+        audio = make(*args)
+        made.set()
+        return audio
+
+    renderer, render = services.stub_renderer, services.stub_renderer.render
+    made_before_the_last_frame: list[bool] = []
+
+    def render_waiting_at_the_last_frame(prepared, audio, sample_rate, params, first_frame_index=0, phones=None):
+        frames = list(render(prepared, audio, sample_rate, params, first_frame_index, phones))
+        yield from frames[:-1]
+        if first_frame_index + len(frames) == 320:  # the job's last frame
+            made_before_the_last_frame.append(made.wait(timeout=20))
+        yield frames[-1]
+
+    monkeypatch.setattr(pipeline, "square_audio", audio_then_flag)
+    monkeypatch.setattr(renderer, "render", render_waiting_at_the_last_frame)
+    outcome, _ = run_attempt(Attempt(StubControl(claim(services, job_id)), services, tmp_path))
+
+    assert made_before_the_last_frame == [True]
+    assert outcome["duration_s"] == pytest.approx(32.0, abs=0.2)
+    assert outcome["audio_codec"] == "aac"
