@@ -8,9 +8,12 @@ after a small warm-up job. The job's functions are wrapped (nothing else
 changes) so each call's CPU time is taken on the thread that runs it
 (``time.thread_time``), and each row shows its own seconds only: a wrapped call
 inside another is not counted twice. ffmpeg's CPU (``RUSAGE_CHILDREN``, counted
-when a child is reaped, so on the main thread) goes to the wrapped call that
-reaped it: the segment encoders to "segment: render + encode", the join to
-"finish: join + AAC", and so on. What no row holds — threads this script cannot
+when a child is reaped) goes to the calls that reap ffmpeg processes: the
+segment encoders to the segment closer's row, the AAC to its own, the join to
+"finish: join". Two of those running at once on different threads (the closer
+and the sound track, made beside the last segment) both count a child that ends
+while both run: the AAC's row then holds some x264, and the last row goes below
+zero by as much. What no row holds — threads this script cannot
 see into (onnxruntime's own pools, the encoders' pipe writers' C side) and the
 interpreter between calls — is the last row, so the rows sum to the job's CPU.
 """
@@ -45,20 +48,19 @@ def _children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn`` counted under ``name``: its thread's CPU and the children it reaped, less what wrapped calls inside it
-    counted."""
+def timed(name: str, fn: Callable[..., Any], reaps: bool = False) -> Callable[..., Any]:
+    """``fn`` counted under ``name``: its thread's CPU, and with ``reaps`` the ffmpeg children that ended meanwhile,
+    less what wrapped calls inside it counted."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         stack = _local.__dict__.setdefault("stack", [])
-        main = threading.current_thread() is threading.main_thread()
         stack.append([0.0, 0.0])
-        cpu, kids = time.thread_time(), _children() if main else 0.0
+        cpu, kids = time.thread_time(), _children() if reaps else 0.0
         try:
             return fn(*args, **kwargs)
         finally:
-            spent, reaped = time.thread_time() - cpu, (_children() - kids) if main else 0.0
+            spent, reaped = time.thread_time() - cpu, (_children() - kids) if reaps else 0.0
             inner, inner_kids = stack.pop()
             _own[name] += spent - inner
             _ffmpeg[name] += reaped - inner_kids
@@ -86,12 +88,13 @@ def timed_generator(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def patch(owner: Any, attr: str, name: str, generator: bool = False) -> None:
-    """Count ``owner.attr`` under ``name``; skipped where the code has no such name (an older checkout)."""
+def patch(owner: Any, attr: str, name: str, generator: bool = False, reaps: bool = False) -> None:
+    """Count ``owner.attr`` under ``name`` (``reaps``: with the ffmpeg processes that end meanwhile); skipped where
+    the code has no such name (an older checkout)."""
     original = getattr(owner, attr, None)
     if original is None:
         return
-    setattr(owner, attr, (timed_generator if generator else timed)(name, original))
+    setattr(owner, attr, timed_generator(name, original) if generator else timed(name, original, reaps))
 
 
 def instrument() -> None:
@@ -151,18 +154,20 @@ def instrument() -> None:
     patch(AmplitudeMaps, "__call__", "frame: invisible mark (amplitude map)")
     patch(SegmentEncoder, "write", "frame: hand-off to encoder queue")
     patch(SegmentEncoder, "_feed_ffmpeg", "frame: pipe writer threads")
-    patch(composed, "render_composed_segment", "segment: render + encode (x264)")
+    patch(composed, "render_composed_segment", "segment: render loop (main thread)")
     patch(composed, "caption_track", "segment: caption track")
     patch(segments, "store_segment", "segment: store (wav, files)")
     # the finish
     patch(finish, "_fetch_cut_segment", "finish: fetch segments")
     patch(finish, "_fetch_wav", "finish: fetch wavs")
-    patch(finish, "make_brand_clips", "finish: brand clips")
-    patch(finish, "join_speech", "finish: join speech")
+    patch(finish, "make_brand_clips", "finish: brand clips", reaps=True)
+    patch(finish, "speech_track", "finish: join speech")
     patch(finish, "pad_speech", "finish: pad speech")
-    patch(finish, "mix_music", "finish: music mix")
-    patch(finish, "join_and_mux", "finish: join + AAC")
-    patch(finish, "encode_aac", "finish: join + AAC")
+    patch(finish, "mix_music", "finish: music mix", reaps=True)
+    patch(finish, "join_and_mux", "finish: join", reaps=True)
+    patch(finish, "encode_aac", "finish: AAC", reaps=True)
+    patch(composed, "composed_audio", "finish: sound track (beside the last segment)", reaps=True)
+    patch(segments.SegmentCloser, "_finish", "segment: x264 (reaped by the closer thread)", reaps=True)
     patch(finish, "sign_credentials", "finish: C2PA sign")
     patch(finish, "sign_sidecar_credentials", "finish: C2PA sign")
     patch(finish, "write_extras", "finish: poster + captions")
