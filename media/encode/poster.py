@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import av
@@ -27,6 +28,21 @@ def write_poster(video_or_frame: Path | str | np.ndarray, out_jpeg: Path | str, 
     out_jpeg = Path(out_jpeg)
     Image.fromarray(np.ascontiguousarray(frame, dtype=np.uint8), "RGB").save(out_jpeg, "JPEG", quality=JPEG_QUALITY)
     return out_jpeg
+
+
+def write_poster_from_parts(parts: Sequence[tuple[Path | str, float]], out_jpeg: Path | str) -> Path:
+    """The poster of the video that ``parts`` (each a file and its seconds) make back to back, taken as
+    ``write_poster`` takes it from the whole video (a quarter in), from the one part it falls in: a join by stream
+    copy has the parts' frames, so the poster can be made before, or beside, the join."""
+    if not parts:
+        raise JobFailure("encode_failed", "no video for a poster")
+    target = DEFAULT_POSITION * sum(seconds for _, seconds in parts)
+    start = 0.0
+    for video, seconds in parts[:-1]:
+        if target < start + seconds:
+            return write_poster(Path(video), out_jpeg, at_s=target - start)
+        start += seconds
+    return write_poster(Path(parts[-1][0]), out_jpeg, at_s=max(0.0, target - start))
 
 
 def _frame_at(video: Path, at_s: float | None) -> np.ndarray:

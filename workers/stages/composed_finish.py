@@ -13,13 +13,14 @@ invisible payload are in the frames whatever the container.
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 from pathlib import Path
 from typing import Any
 
 from domain.states import Stage
 from media.compose import CONTENT_TYPES, join_and_mux, mix_music
-from media.encode import encode_aac, probe_video
+from media.encode import encode_aac, probe_video, write_poster_from_parts
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.brand_clips import make_brand_clips, pad_speech
 from workers.stages.composition import Cut, asset_file
@@ -83,40 +84,48 @@ def publish_composed(
     every cut under the job's keys, and describe them in the output (``renditions[]`` for the extra cuts).
     """
     claim, clock = attempt.claim, attempt.clock
-    attempt.report(Stage.ENCODE, 0.0, force=True)
-    with clock.timed("encode"):
-        segments = {
-            cut.name: [_fetch_cut_segment(attempt, cut, s.plan.index, output_format) for s in spoken_all]
-            for cut in cuts
-        }
-        with clock.timed("brand_clips"):  # the kit's intro and outro, if any, before and after the job's own
-            clips = make_brand_clips(attempt, cuts, segments, output_format)
-        if audio_ahead is not None:
-            audio = audio_ahead.result()
-        else:
-            audio = composed_audio(attempt, spoken_all, output_format, clips.lead_s, clips.tail_s)
-        joined = {}
-        for cut in cuts:
-            parts = [*clips.before.get(cut.name, []), *segments[cut.name], *clips.after.get(cut.name, [])]
-            name = "video" if cut.name == "main" else f"video-{cut.width}x{cut.height}-{cut.name}"
-            joined[cut.name] = join_and_mux(
-                parts, audio.wav, attempt.tmp / f"joined-{name}.{output_format}", output_format, audio.aac
-            )
-        attempt.report(Stage.ENCODE, 1.0)
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="poster") as beside:
+        attempt.report(Stage.ENCODE, 0.0, force=True)
+        with clock.timed("encode"):
+            segments = {
+                cut.name: [_fetch_cut_segment(attempt, cut, s.plan.index, output_format) for s in spoken_all]
+                for cut in cuts
+            }
+            with clock.timed("brand_clips"):  # the kit's intro and outro, if any, before and after the job's own
+                clips = make_brand_clips(attempt, cuts, segments, output_format)
+            # the poster from the main cut's parts, beside the joins (they copy those frames)
+            main_parts = [
+                *[(path, clips.lead_s) for path in clips.before.get("main", [])],
+                *[(path, s.frames / attempt.fps) for path, s in zip(segments["main"], spoken_all)],
+                *[(path, clips.tail_s) for path in clips.after.get("main", [])],
+            ]
+            poster = beside.submit(write_poster_from_parts, main_parts, attempt.tmp / "poster.jpg")
+            if audio_ahead is not None:
+                audio = audio_ahead.result()
+            else:
+                audio = composed_audio(attempt, spoken_all, output_format, clips.lead_s, clips.tail_s)
+            joined = {}
+            for cut in cuts:
+                parts = [*clips.before.get(cut.name, []), *segments[cut.name], *clips.after.get(cut.name, [])]
+                name = "video" if cut.name == "main" else f"video-{cut.width}x{cut.height}-{cut.name}"
+                joined[cut.name] = join_and_mux(
+                    parts, audio.wav, attempt.tmp / f"joined-{name}.{output_format}", output_format, audio.aac
+                )
+            attempt.report(Stage.ENCODE, 1.0)
 
-    attempt.report(Stage.WATERMARK, 0.0, force=True)
-    finals: dict[str, Path] = {}
-    sidecars: dict[str, dict[str, dict[str, Any]]] = {}  # per cut, the files its credentials add
-    with clock.timed("credentials"):
-        for cut in cuts:
-            name = "video" if cut.name == "main" else f"video-{cut.width}x{cut.height}-{cut.name}"
-            dest = attempt.tmp / f"{name}.{output_format}"
-            finals[cut.name], sidecars[cut.name] = _sign(attempt, joined[cut.name], dest, output_format)
+        attempt.report(Stage.WATERMARK, 0.0, force=True)
+        finals: dict[str, Path] = {}
+        sidecars: dict[str, dict[str, dict[str, Any]]] = {}  # per cut, the files its credentials add
+        with clock.timed("credentials"):
+            for cut in cuts:
+                name = "video" if cut.name == "main" else f"video-{cut.width}x{cut.height}-{cut.name}"
+                dest = attempt.tmp / f"{name}.{output_format}"
+                finals[cut.name], sidecars[cut.name] = _sign(attempt, joined[cut.name], dest, output_format)
 
-    prefix = output_prefix(claim.tenant_id, claim.job_id)
-    main = finals["main"]
-    with clock.timed("extras"):
-        files = {**write_extras(attempt, main, audio.cues), **sidecars["main"]}
+        prefix = output_prefix(claim.tenant_id, claim.job_id)
+        main = finals["main"]
+        with clock.timed("extras"):
+            files = {**write_extras(attempt, main, audio.cues, poster), **sidecars["main"]}
 
     attempt.check()
     attempt.report(Stage.UPLOAD, 0.0, force=True)

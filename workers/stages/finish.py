@@ -14,7 +14,15 @@ from typing import Any
 import numpy as np
 
 from domain.states import Stage
-from media.encode import concat_and_mux, encode_aac, probe_video, write_captions, write_poster, write_wav
+from media.encode import (
+    concat_and_mux,
+    encode_aac,
+    probe_video,
+    write_captions,
+    write_poster,
+    write_poster_from_parts,
+    write_wav,
+)
 from media.phonemes import timing_summary
 from media.watermark import MANIFEST_STORE, sign_mp4, sign_sidecar
 from workers.attempt import Attempt, SpokenSegment
@@ -72,17 +80,19 @@ def assemble_and_publish(
     job's keys, and describe the output. Every step is safe to run again: a retry after a crash here overwrites the
     same keys."""
     attempt.report(Stage.ENCODE, 0.0, force=True)
-    with attempt.clock.timed("encode"):
-        videos = [fetch_segment(attempt, spoken.plan.index) for spoken in spoken_all]
-        audio = audio_ahead.result() if audio_ahead is not None else square_audio(attempt, spoken_all)
-        joined = concat_and_mux(videos, audio.wav, attempt.tmp / "joined.mp4", aac=audio.aac)
-        attempt.report(Stage.ENCODE, 1.0)
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="poster") as beside:
+        with attempt.clock.timed("encode"):
+            videos = [fetch_segment(attempt, spoken.plan.index) for spoken in spoken_all]
+            poster = beside.submit(poster_from_segments, attempt, videos, spoken_all)  # made beside the join
+            audio = audio_ahead.result() if audio_ahead is not None else square_audio(attempt, spoken_all)
+            joined = concat_and_mux(videos, audio.wav, attempt.tmp / "joined.mp4", aac=audio.aac)
+            attempt.report(Stage.ENCODE, 1.0)
 
-    attempt.report(Stage.WATERMARK, 0.0, force=True)
-    with attempt.clock.timed("credentials"):
-        final = sign_credentials(attempt, joined, attempt.tmp / "video.mp4")
-    with attempt.clock.timed("extras"):
-        extras = write_extras(attempt, final, audio.cues)
+        attempt.report(Stage.WATERMARK, 0.0, force=True)
+        with attempt.clock.timed("credentials"):
+            final = sign_credentials(attempt, joined, attempt.tmp / "video.mp4")
+        with attempt.clock.timed("extras"):
+            extras = write_extras(attempt, final, audio.cues, poster)
 
     attempt.check()
     attempt.report(Stage.UPLOAD, 0.0, force=True)
@@ -94,11 +104,20 @@ def assemble_and_publish(
     return describe_output(video_key, final, stored, spoken_all), stage_timings(attempt)
 
 
-def write_extras(attempt: Attempt, video: Path, cues: list[Cue]) -> dict[str, dict[str, Any]]:
-    """The files that go beside a video: its poster, and its captions as VTT and SRT when it speaks words."""
-    files: dict[str, dict[str, Any]] = {
-        "poster": {"path": write_poster(video, attempt.tmp / "poster.jpg"), "content_type": "image/jpeg"}
-    }
+def poster_from_segments(attempt: Attempt, videos: list[Path], spoken_all: list[SpokenSegment]) -> Path:
+    """The job's poster from its segments' videos, the frame the joined video has a quarter in (``write_poster``'s
+    choice): the join is a stream copy of those frames, so the poster is made beside it rather than after."""
+    parts = [(video, spoken.frames / attempt.fps) for video, spoken in zip(videos, spoken_all)]
+    return write_poster_from_parts(parts, attempt.tmp / "poster.jpg")
+
+
+def write_extras(
+    attempt: Attempt, video: Path, cues: list[Cue], poster: concurrent.futures.Future[Path] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The files that go beside a video: its poster (``poster``: made already, else taken from ``video``), and its
+    captions as VTT and SRT when it speaks words."""
+    path = poster.result() if poster is not None else write_poster(video, attempt.tmp / "poster.jpg")
+    files: dict[str, dict[str, Any]] = {"poster": {"path": path, "content_type": "image/jpeg"}}
     if cues:
         vtt, srt = attempt.tmp / "captions.vtt", attempt.tmp / "captions.srt"
         write_captions(cues, vtt, srt)

@@ -7,14 +7,16 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from domain import lifecycle
 from domain.errors import Interrupted, JobFailure
 from domain.models import Asset, Job, Segment, Tenant
 from domain.params import with_defaults
-from media.encode import SegmentEncoder
+from media.encode import SegmentEncoder, write_poster
 from storage import open_storage
 from tests.stubs import StubControl, StubServices, tone_wav
 from workers.attempt import Attempt
@@ -209,3 +211,34 @@ def test_the_sound_track_is_made_while_the_last_segment_renders(services, job_id
     assert made_before_the_last_frame == [True]
     assert outcome["duration_s"] == pytest.approx(32.0, abs=0.2)
     assert outcome["audio_codec"] == "aac"
+
+
+def test_the_poster_is_made_beside_the_join(services, job_id, tmp_path, monkeypatch):
+    """From the segments, the frame the joined video has a quarter in: the join copies those frames."""
+    import workers.stages.finish as finish
+
+    made = threading.Event()
+    make, join = finish.poster_from_segments, finish.concat_and_mux
+    made_during_the_join: list[bool] = []
+
+    def poster_then_flag(*args):
+        poster = make(*args)
+        made.set()
+        return poster
+
+    def join_waiting_for_the_poster(*args, **kwargs):
+        made_during_the_join.append(made.wait(timeout=20))
+        return join(*args, **kwargs)
+
+    monkeypatch.setattr(finish, "poster_from_segments", poster_then_flag)
+    monkeypatch.setattr(finish, "concat_and_mux", join_waiting_for_the_poster)
+    outcome, _ = run_attempt(Attempt(StubControl(claim(services, job_id)), services, tmp_path))
+
+    assert made_during_the_join == [True]
+    # the frame the published video has a quarter in (the stub renderer's frames brighten by a level a frame)
+    video = tmp_path / "published.mp4"
+    services.storage.get_file(outcome["key"], video)
+    poster, expected = tmp_path / "poster.jpg", write_poster(video, tmp_path / "expected.jpg")
+    services.storage.get_file(outcome["files"]["poster"]["key"], poster)
+    with Image.open(poster) as made_image, Image.open(expected) as expected_image:
+        assert abs(np.asarray(made_image).mean() - np.asarray(expected_image).mean()) < 1.5
