@@ -63,11 +63,12 @@ def timed(name: str, fn: Callable[..., Any], reaps: bool = False) -> Callable[..
             spent, reaped = time.thread_time() - cpu, (_children() - kids) if reaps else 0.0
             inner, inner_kids = stack.pop()
             _own[name] += spent - inner
-            _ffmpeg[name] += reaped - inner_kids
+            if reaps:  # a call that does not count children leaves those of the calls inside it to them
+                _ffmpeg[name] += reaped - inner_kids
             _calls[name] += 1
             if stack:
                 stack[-1][0] += spent
-                stack[-1][1] += reaped
+                stack[-1][1] += reaped if reaps else inner_kids
 
     return wrapper
 
@@ -170,7 +171,8 @@ def instrument() -> None:
     patch(segments.SegmentCloser, "_finish", "segment: x264 (reaped by the closer thread)", reaps=True)
     patch(finish, "sign_credentials", "finish: C2PA sign")
     patch(finish, "sign_sidecar_credentials", "finish: C2PA sign")
-    patch(finish, "write_extras", "finish: poster + captions")
+    patch(finish, "write_extras", "finish: captions")
+    patch(finish, "poster_from_segments", "finish: poster (beside the join)")
     patch(finish, "put_output", "finish: upload")
     patch(finish, "upload_files", "finish: upload")
     patch(finish, "probe_video", "finish: probe + describe")

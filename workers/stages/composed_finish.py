@@ -20,7 +20,7 @@ from typing import Any
 
 from domain.states import Stage
 from media.compose import CONTENT_TYPES, join_and_mux, mix_music
-from media.encode import encode_aac, probe_video, write_poster_from_parts
+from media.encode import encode_aac, probe_video
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.brand_clips import make_brand_clips, pad_speech
 from workers.stages.composition import Cut, asset_file
@@ -29,6 +29,7 @@ from workers.stages.finish import (
     JobAudio,
     describe_output,
     output_prefix,
+    poster_from_segments,
     put_output,
     sign_credentials,
     sign_sidecar_credentials,
@@ -94,12 +95,14 @@ def publish_composed(
             with clock.timed("brand_clips"):  # the kit's intro and outro, if any, before and after the job's own
                 clips = make_brand_clips(attempt, cuts, segments, output_format)
             # the poster from the main cut's parts, beside the joins (they copy those frames)
-            main_parts = [
-                *[(path, clips.lead_s) for path in clips.before.get("main", [])],
-                *[(path, s.frames / attempt.fps) for path, s in zip(segments["main"], spoken_all)],
-                *[(path, clips.tail_s) for path in clips.after.get("main", [])],
-            ]
-            poster = beside.submit(write_poster_from_parts, main_parts, attempt.tmp / "poster.jpg")
+            poster = beside.submit(
+                poster_from_segments,
+                attempt,
+                segments["main"],
+                spoken_all,
+                [(path, clips.lead_s) for path in clips.before.get("main", [])],
+                [(path, clips.tail_s) for path in clips.after.get("main", [])],
+            )
             if audio_ahead is not None:
                 audio = audio_ahead.result()
             else:
@@ -125,7 +128,7 @@ def publish_composed(
         prefix = output_prefix(claim.tenant_id, claim.job_id)
         main = finals["main"]
         with clock.timed("extras"):
-            files = {**write_extras(attempt, main, audio.cues, poster), **sidecars["main"]}
+            files = {**write_extras(attempt, poster.result(), audio.cues), **sidecars["main"]}
 
     attempt.check()
     attempt.report(Stage.UPLOAD, 0.0, force=True)

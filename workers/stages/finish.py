@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,6 @@ from media.encode import (
     encode_aac,
     probe_video,
     write_captions,
-    write_poster,
     write_poster_from_parts,
     write_wav,
 )
@@ -52,7 +52,7 @@ class JobAudio:
 AudioAhead = concurrent.futures.Future[JobAudio] | None
 
 
-def speech_track(attempt: Attempt, spoken_all: list[SpokenSegment], name: str = "speech.wav") -> tuple[Path, list[Cue]]:
+def speech_track(attempt: Attempt, spoken_all: list[SpokenSegment]) -> tuple[Path, list[Cue]]:
     """The job's whole speech as one WAV, each segment's speech back to back, and every caption cue moved from its
     segment's time to the job's. From the speech this attempt holds: every segment is spoken on every attempt (a
     resumed one's from the speech cache), and its stored WAV is written from the same samples."""
@@ -61,7 +61,7 @@ def speech_track(attempt: Attempt, spoken_all: list[SpokenSegment], name: str = 
         parts.append(np.asarray(spoken.samples, dtype=np.float32).reshape(-1))
         cues += [(offset + start, offset + end, text) for start, end, text in spoken.cues]
         offset += len(parts[-1]) / spoken.sample_rate
-    speech = attempt.tmp / name
+    speech = attempt.tmp / "speech.wav"
     write_wav(speech, np.concatenate(parts), spoken_all[0].sample_rate)
     return speech, cues
 
@@ -92,7 +92,7 @@ def assemble_and_publish(
         with attempt.clock.timed("credentials"):
             final = sign_credentials(attempt, joined, attempt.tmp / "video.mp4")
         with attempt.clock.timed("extras"):
-            extras = write_extras(attempt, final, audio.cues, poster)
+            extras = write_extras(attempt, poster.result(), audio.cues)
 
     attempt.check()
     attempt.report(Stage.UPLOAD, 0.0, force=True)
@@ -104,20 +104,24 @@ def assemble_and_publish(
     return describe_output(video_key, final, stored, spoken_all), stage_timings(attempt)
 
 
-def poster_from_segments(attempt: Attempt, videos: list[Path], spoken_all: list[SpokenSegment]) -> Path:
-    """The job's poster from its segments' videos, the frame the joined video has a quarter in (``write_poster``'s
-    choice): the join is a stream copy of those frames, so the poster is made beside it rather than after."""
+def poster_from_segments(
+    attempt: Attempt,
+    videos: list[Path],
+    spoken_all: list[SpokenSegment],
+    before: Sequence[tuple[Path, float]] = (),
+    after: Sequence[tuple[Path, float]] = (),
+) -> Path:
+    """The job's poster from its segments' videos (and the clips joined ``before`` and ``after`` them, each with its
+    seconds), the frame the joined video has a quarter in (``write_poster``'s choice): the join is a stream copy of
+    those frames, so the poster is made beside it rather than after."""
     parts = [(video, spoken.frames / attempt.fps) for video, spoken in zip(videos, spoken_all)]
-    return write_poster_from_parts(parts, attempt.tmp / "poster.jpg")
+    return write_poster_from_parts([*before, *parts, *after], attempt.tmp / "poster.jpg")
 
 
-def write_extras(
-    attempt: Attempt, video: Path, cues: list[Cue], poster: concurrent.futures.Future[Path] | None = None
-) -> dict[str, dict[str, Any]]:
-    """The files that go beside a video: its poster (``poster``: made already, else taken from ``video``), and its
-    captions as VTT and SRT when it speaks words."""
-    path = poster.result() if poster is not None else write_poster(video, attempt.tmp / "poster.jpg")
-    files: dict[str, dict[str, Any]] = {"poster": {"path": path, "content_type": "image/jpeg"}}
+def write_extras(attempt: Attempt, poster: Path, cues: list[Cue]) -> dict[str, dict[str, Any]]:
+    """The files that go beside a video: its poster (``poster_from_segments``), and its captions as VTT and SRT when
+    it speaks words."""
+    files: dict[str, dict[str, Any]] = {"poster": {"path": poster, "content_type": "image/jpeg"}}
     if cues:
         vtt, srt = attempt.tmp / "captions.vtt", attempt.tmp / "captions.srt"
         write_captions(cues, vtt, srt)

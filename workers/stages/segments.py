@@ -182,7 +182,7 @@ def store_segment(attempt: Attempt, videos: Sequence[Path], spoken: SpokenSegmen
     """Store a finished segment's videos (every cut's, each under its own name), its speech and its timing, then record
     it: a segment is recorded only when all its files are stored."""
     index = spoken.plan.index
-    wav = attempt.tmp / f"seg-{index:04d}.wav"
+    _, wav = segment_paths(attempt, index)
     write_wav(wav, spoken.samples, spoken.sample_rate)
     key = segment_key(attempt, index)
     storage = attempt.storage
