@@ -1,9 +1,12 @@
 """What a composed 1080p job costs against its floor, and what a 9:16 rendition adds.
 
-    python benchmarks/compose.py [--fps 25]
+    python benchmarks/compose.py [--fps 25] [--motion-scale 1.0]
 
 Job: 1920×1080, the astronaut cut out (matting) on an image background, a
-lower third and word captions, Piper speaking SCRIPT. Run whole, in this
+lower third and word captions, Piper speaking SCRIPT, with the API's default
+parameters: the head sways and blinks as a user's does (``--motion-scale 0``
+holds it still, as the tests do; figures before 2026-12-06's fifth session were
+taken so, and understated the job). Run whole, in this
 process, as a worker runs it (``workers.pipeline.run_pipeline``: claim to
 output, every stage — speech, matte, face render, compositing, watermarks,
 encode, join, upload to local storage), each run on a fresh data folder so
@@ -98,8 +101,20 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def default_motion() -> float:
+    """The head motion a job gets when its request does not say (the API's default)."""
+    from domain.params import with_defaults
+
+    return float(with_defaults({})["motion_scale"])
+
+
 def run(
-    folder: Path, fps: int, renditions: list[dict], script: str = SCRIPT, canvas: tuple[int, int] = (1920, 1080)
+    folder: Path,
+    fps: int,
+    renditions: list[dict],
+    script: str = SCRIPT,
+    canvas: tuple[int, int] = (1920, 1080),
+    motion_scale: float | None = None,
 ) -> tuple[float, float, dict, object]:
     """Wall and CPU seconds of one job from claim to output (its data folder, tenant and assets are made
     beforehand and not counted), its output, and its services."""
@@ -115,7 +130,8 @@ def run(
     add_asset(services, tenant, "ast_background", background_png(*canvas), "image", "image/png")
     job = composed_job(renditions, script, canvas)
     cpu, started = cpu_seconds(), time.perf_counter()
-    output = run_job(services, tenant, job, fps=fps, watermark=True)
+    motion = default_motion() if motion_scale is None else motion_scale
+    output = run_job(services, tenant, job, fps=fps, watermark=True, motion_scale=motion)
     return time.perf_counter() - started, cpu_seconds() - cpu, output, services
 
 
@@ -156,7 +172,11 @@ def x264_seconds(video: Path, folder: Path, fps: int) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fps", type=int, default=25)
+    parser.add_argument(
+        "--motion-scale", type=float, default=None, help="head motion (default: the API's, as a user's job gets)"
+    )
     args = parser.parse_args()
+    motion = default_motion() if args.motion_scale is None else args.motion_scale
     from workers.runtime import limit_library_threads
 
     limit_library_threads()  # as a worker process does when it starts
@@ -165,7 +185,7 @@ def main() -> int:
         # a worker is a warm process: libraries, the Piper voice and the face models are loaded once
         # for all its jobs; a first small job here loads them, so no row pays for it
         run(root / "warm", 10, [], script="Warm up.", canvas=(256, 144))
-        one, one_cpu, output, services = run(root / "one", args.fps, [])
+        one, one_cpu, output, services = run(root / "one", args.fps, [], motion_scale=motion)
         video = root / "one.mp4"
         services.storage.get_file(output["key"], video)
         duration = float(output["duration_s"])
@@ -174,7 +194,7 @@ def main() -> int:
         c3 = cpu_seconds()
         encode, encode_cpu = x264_seconds(video, root, args.fps)
         vertical = [VERTICAL]
-        two, two_cpu, output2, services2 = run(root / "two", args.fps, vertical)
+        two, two_cpu, output2, services2 = run(root / "two", args.fps, vertical, motion_scale=motion)
         cpu = {"tts": c3 - c2, "x264": encode_cpu, "one": one_cpu, "two": two_cpu}
         floor = tts + encode
         cpu_floor = cpu["tts"] + cpu["x264"]
@@ -193,7 +213,8 @@ def main() -> int:
             ),
         ]
         print(
-            f"video: {duration:.2f} s at {args.fps} fps, 1920x1080 (+ 1080x1920); with the rendition: "
+            f"video: {duration:.2f} s at {args.fps} fps, 1920x1080 (+ 1080x1920), motion_scale {motion:g}; "
+            "with the rendition: "
             f"{services2.counting.prepares} face preparation and {services2.counting.renders} render calls "
             f"(one per segment) for {len(output2['renditions']) + 1} cuts"
         )

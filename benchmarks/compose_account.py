@@ -1,10 +1,10 @@
 """Where a composed 1080p job's CPU seconds go: every stage, each thread's own share, and ffmpeg's.
 
-    python benchmarks/compose_account.py [--fps 25] [--rendition]
+    python benchmarks/compose_account.py [--fps 25] [--rendition] [--motion-scale 1.0]
 
 The same job as ``benchmarks/compose.py`` (16:9, cut-out presenter on an image
-background, a lower third, word captions, Piper), run whole in this process
-after a small warm-up job. The job's functions are wrapped (nothing else
+background, a lower third, word captions, Piper; the head moving as the API's
+default has it), run whole in this process after a small warm-up job. The job's functions are wrapped (nothing else
 changes) so each call's CPU time is taken on the thread that runs it
 (``time.thread_time``), and each row shows its own seconds only: a wrapped call
 inside another is not counted twice. ffmpeg's CPU (``RUSAGE_CHILDREN``, counted
@@ -35,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.compose import VERTICAL, run  # noqa: E402
+from benchmarks.compose import VERTICAL, default_motion, run  # noqa: E402
 
 _own: dict[str, float] = defaultdict(float)
 _ffmpeg: dict[str, float] = defaultdict(float)
@@ -114,6 +114,9 @@ def instrument() -> None:
             return None
 
     canvas, marked_stream = optional("media.compose.canvas"), optional("workers.stages.marked_stream")
+    import media.render.builtin.mouth as mouth
+    import media.render.motion as motion
+    import media.render.renderer as renderer
     from media.compose.background import Background
     from media.compose.captions import CaptionTrack
     from media.encode.video import SegmentEncoder
@@ -135,7 +138,10 @@ def instrument() -> None:
     # speech, on the speech-ahead thread
     patch(composed, "speak_segment", "Piper (speech-ahead thread)")
     # per frame
-    patch(CountingRenderer, "render", "frame: face render", generator=True)
+    patch(CountingRenderer, "render", "frame: face render (rest)", generator=True)
+    patch(renderer, "pose_frame", "frame: face render, head pose (warp)")
+    patch(motion.NeckTaper, "source_maps", "frame: face render, head pose (neck taper maps)")
+    patch(mouth.FieldApplier, "apply", "frame: face render, mouth drawing")
     patch(compositor.SceneCompositor, "compose", "frame: compose (rest)")
     patch(compositor.SceneCompositor, "compose_reused", "frame: compose (rest)")
     patch(Background, "frame", "frame: background copy")
@@ -184,6 +190,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--rendition", action="store_true", help="with the 9:16 rendition of benchmarks/compose.py")
+    parser.add_argument(
+        "--motion-scale", type=float, default=None, help="head motion (default: the API's, as a user's job gets)"
+    )
     args = parser.parse_args()
     import workers.composed as composed
     from workers.runtime import limit_library_threads
@@ -202,11 +211,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="talkfarm-bench-account-") as tmp:
         run(Path(tmp) / "warm", 10, [], script="Warm up.", canvas=(256, 144))
         _own.clear(), _ffmpeg.clear(), _calls.clear()
-        wall, cpu, output, _ = run(Path(tmp) / "job", args.fps, renditions)
+        wall, cpu, output, _ = run(Path(tmp) / "job", args.fps, renditions, motion_scale=args.motion_scale)
     duration = float(output["duration_s"])
     rows = sorted(set(_own) | set(_ffmpeg), key=lambda k: (k.split(":")[0], -(_own[k] + _ffmpeg[k])))
     accounted = sum(_own.values()) + sum(_ffmpeg.values())
-    print(f"video {duration:.2f} s at {args.fps} fps; job: {wall:.1f} s wall, {cpu:.1f} CPU s")
+    motion = default_motion() if args.motion_scale is None else args.motion_scale
+    print(f"video {duration:.2f} s at {args.fps} fps, motion_scale {motion:g}; job: {wall:.1f} s wall, {cpu:.1f} CPU s")
     print(f"{'where':<44} {'calls':>6} {'own CPU s':>9} {'ffmpeg s':>9} {'total':>7} {'share':>6}")
     for name in rows:
         total = _own[name] + _ffmpeg[name]

@@ -129,10 +129,14 @@ def new_tenant(services: Services) -> str:
         return str(tenant.id)
 
 
-def job_spec(comp: dict[str, Any], *, fps: int = 10, watermark: bool = False) -> dict[str, Any]:
+def job_spec(
+    comp: dict[str, Any], *, fps: int = 10, watermark: bool = False, motion_scale: float = 0.0
+) -> dict[str, Any]:
+    """The job as the API stores it. Tests hold the head still (``motion_scale`` 0) so frames compare exactly;
+    a benchmark passes the API's default (1.0), the motion a user gets."""
     return {
         "model": "builtin",
-        "params": with_defaults({"fps": fps, "motion_scale": 0.0}),
+        "params": with_defaults({"fps": fps, "motion_scale": motion_scale}),
         "watermark": {"enabled": watermark},
         "composition": comp,
     }
@@ -146,9 +150,10 @@ def run_job(
     fps: int = 10,
     watermark: bool = False,
     wm_code: int = 7,
+    motion_scale: float = 0.0,
 ) -> dict[str, Any]:
     """Create the job as the API would store it, claim it, run one attempt; its output."""
-    spec = job_spec(comp, fps=fps, watermark=watermark)
+    spec = job_spec(comp, fps=fps, watermark=watermark, motion_scale=motion_scale)
     with services.sessions() as session, session.begin():
         job = Job(tenant_id=tenant_id, pool="cpu", spec=spec, wm_code=wm_code)
         session.add(job)
