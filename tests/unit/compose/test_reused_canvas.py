@@ -1,7 +1,8 @@
 """A composed MP4's frames, redrawn, converted and marked only where they change, are the frames the
 whole-frame way gives: the same job run both ways hands its encoders the same bytes (but for a luma level
 the float strength map may round differently, as it may from run to run), every frame of every cut (an image background and a colour one, the presenter moving, a lower third, word captions changing,
-a crossfade between scenes, a circle rendition, the visible and the invisible mark)."""
+a crossfade between scenes, a circle rendition, the visible and the invisible mark), with the head still and with it
+swaying as a user's does."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import io
 from collections import defaultdict
 
 import numpy as np
+import pytest
 import sqlalchemy as sa
 from PIL import Image
 
@@ -40,7 +42,9 @@ def gradient_png(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def encoded_frames(services: Services, tenant: str, monkeypatch) -> dict[str, list[np.ndarray]]:
+def encoded_frames(
+    services: Services, tenant: str, monkeypatch, motion_scale: float = 0.0
+) -> dict[str, list[np.ndarray]]:
     """Each segment file's frames as handed to its encoder (yuv420p, in order), for one run of the job."""
     frames: dict[str, list[np.ndarray]] = defaultdict(list)
     real_write = SEGMENT_WRITE
@@ -74,11 +78,14 @@ def encoded_frames(services: Services, tenant: str, monkeypatch) -> dict[str, li
         captions={"burn_in": True, "style": "word"},
         renditions=[{"canvas": {"width": 270, "height": 480}, "character": CIRCLE, "captions": None}],
     )
-    run_job(services, tenant, comp, watermark=True)
+    run_job(services, tenant, comp, watermark=True, motion_scale=motion_scale)
     return frames
 
 
-def test_frames_redrawn_where_they_change_are_the_whole_frames(tmp_path, monkeypatch):
+# a still head (only the mouth, eyes and brows change) and the head swaying as the API's default has it (the face
+# frame changes over most of its box, and under the matte's transparent parts, where no cut shows it)
+@pytest.mark.parametrize("motion_scale", [0.0, 1.0])
+def test_frames_redrawn_where_they_change_are_the_whole_frames(tmp_path, monkeypatch, motion_scale):
     partial = []
     real_into = marked_stream.rgb_to_yuv420_into
 
@@ -92,7 +99,7 @@ def test_frames_redrawn_where_they_change_are_the_whole_frames(tmp_path, monkeyp
     tenant = new_tenant(services)
     add_asset(services, tenant, "ast_narration", tone_wav(2.0), "audio", "audio/wav")
     add_asset(services, tenant, "ast_background", gradient_png(480, 270), "image", "image/png")
-    after = encoded_frames(services, tenant, monkeypatch)
+    after = encoded_frames(services, tenant, monkeypatch, motion_scale)
 
     # before: a fresh copy of the background per frame, the whole frame converted and marked
     def whole(self, face, scene_time, background_index, caption=None, drawn_after=()):
@@ -112,7 +119,7 @@ def test_frames_redrawn_where_they_change_are_the_whole_frames(tmp_path, monkeyp
         session.execute(sa.update(Job).values(wm_code=8))
     monkeypatch.setattr(SceneCompositor, "compose_reused", whole)
     monkeypatch.setattr(marked_stream.MarkedStream, "marked", whole_marked)
-    before = encoded_frames(services, tenant, monkeypatch)
+    before = encoded_frames(services, tenant, monkeypatch, motion_scale)
 
     assert sorted(after) == sorted(before) and len(after) == 4  # two segments (scenes), two cuts
     for name in before:
