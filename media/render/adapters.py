@@ -60,6 +60,11 @@ class RenderAdapter(Protocol):
     def batch_key(self) -> Hashable:
         """Frames of different jobs run through the model together only under equal keys."""
 
+    @property
+    def known_lag_frames(self) -> int | None:
+        """The model's constant audio-video offset in frames when it is known by construction, so the renderer need
+        not measure it; None: measure it (``Renderer.correction_frames``'s probe)."""
+
     def locate(self, info: Any, framing: Any, canvas: np.ndarray, /) -> Any:
         """Once per job: where on the canvas (uint8 RGBA) this model draws, and what it needs of the portrait."""
 

@@ -49,6 +49,9 @@ class FaceBox:
 class FaceCropAdapter:
     """A ``RenderAdapter`` around a ``FaceCropModel``; one per model and worker."""
 
+    #: a model that hears the audio may answer late; the renderer measures it (``Renderer.correction_frames``)
+    known_lag_frames: int | None = None
+
     def __init__(self, model: Any, key: str, crop: FaceCropModel, output: TensorShape):
         self.model = model
         self.crop = crop

@@ -28,6 +28,10 @@ Patch = tuple[int, int, np.ndarray]  # left, top, pixels: what to write into the
 
 class BuiltinMouth:
     adapter = "builtin"
+    #: never late: the model hears no audio. Each frame's motion comes from that frame's controls, worked out
+    #: from the phones and loudness at that frame's own time, so there is no offset for a probe to find (and
+    #: ``tests/unit/media/render/test_renderer.py`` checks that the probe finds none)
+    known_lag_frames: int | None = 0
 
     def __init__(self, model: Any, key: str = "builtin"):
         self.model = model

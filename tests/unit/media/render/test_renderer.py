@@ -144,7 +144,10 @@ def test_unknown_model_is_a_job_failure():
 
 
 class LateMouth(BuiltinMouth):
-    """A model whose mouth moves two frames after the sound."""
+    """A model whose mouth moves two frames after the sound, and which does not say so (as a model that hears the
+    audio does not): the renderer must measure it."""
+
+    known_lag_frames = None
 
     def plan(self, region, audio, sample_rate, params, n_frames, shift_frames, phones=None):
         return super().plan(region, audio, sample_rate, params, n_frames, shift_frames - 2, phones=phones)
@@ -162,9 +165,23 @@ def test_lip_sync_correction_removes_a_models_constant_offset(renderer, astronau
     assert measured == {False: 2, True: 0}
 
 
-def test_the_built_in_model_needs_no_correction(renderer, astronaut):
-    prepared = renderer.prepare(*astronaut, STILL)
+@pytest.mark.parametrize("preset", ["astronaut", "cameraman"])
+def test_the_built_in_mouth_is_never_late_so_its_jobs_skip_the_probe(renderer, preset, monkeypatch):
+    """The built-in mouth declares its offset (0) so a job does not render the probe (0.4 s of CPU at 864²); the
+    probe itself, run here at three frame rates, finds it so."""
+    data = PRESETS[preset].read_bytes()
+    prepared = renderer.prepare(data, analyze_portrait(data), STILL)
+    assert renderer.mouth.known_lag_frames == 0
+    assert [renderer._probe_lag(prepared, fps) for fps in (10, 25, 30)] == [0, 0, 0]
+
+    def probe(*_args):
+        raise AssertionError("the probe ran for a model whose offset is known")
+
+    monkeypatch.setattr(Renderer, "_probe_lag", probe)
     assert renderer.correction_frames(prepared, {"fps": 25}) == 0
+    late = Renderer(renderer.spec, LateMouth(renderer.mouth.model), renderer.runner, "cpu")
+    with pytest.raises(AssertionError, match="the probe ran"):
+        late.correction_frames(late.prepare(data, analyze_portrait(data), STILL), {"fps": 25})
 
 
 def test_a_stored_analysis_of_an_older_format_is_redone_not_trusted(renderer, astronaut):
