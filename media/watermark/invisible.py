@@ -29,7 +29,7 @@ import av
 import cv2
 import numpy as np
 
-from media.encode.yuv import Rect, covering_rects
+from media.encode.yuv import Rect
 from media.errors import MediaError
 from media.watermark import coding
 from media.watermark.masking import AmplitudeMaps, amplitude_map
@@ -132,6 +132,7 @@ class WatermarkEmbedder:
         self._strength = strength
         self._scaled: dict[float, tuple[np.ndarray, np.ndarray]] = {}
         self._maps = AmplitudeMaps(strength)
+        self._signs: tuple[float, tuple[np.ndarray, np.ndarray]] | None = None
 
     def _check(self, frame: np.ndarray) -> None:
         if frame.shape[:2] != self._pattern.shape or frame.ndim != 3 or frame.shape[2] != 3:
@@ -207,15 +208,28 @@ class WatermarkEmbedder:
         changed = self._maps.changed
         regions = [(0, 0, width, height)] if rects is None or changed == (0, 0, width, height) else list(rects)
         if changed is not None and rects is not None:
-            regions = covering_rects([*regions, changed])
-        pattern, negated = self._luma_pattern(levels)
-        for x0, y0, x1, y1 in regions:
-            if x1 <= x0 or y1 <= y0:
-                continue
+            regions.append(changed)
+        magnitude, negative = self._luma_pattern_signs(levels)
+        # each pixel once (the rectangles overlap: the last and this frame's presenter, the map's changed part)
+        for x0, y0, x1, y1 in _disjoint(regions):
             part = (slice(y0, y1), slice(x0, x1))
-            up = cv2.multiply(amplitude[part], pattern[part], dtype=cv2.CV_8U)
-            down = cv2.multiply(amplitude[part], negated[part], dtype=cv2.CV_8U)
-            luma[part] = cv2.subtract(cv2.add(clean[part], up), down)
+            # The step, round(amplitude × |pattern|) saturated, is what multiplying the amplitude (positive) by
+            # the pattern where it is positive, or by its negation where it is negative, gives: rounding to even
+            # is symmetric. Added where the pattern is positive; where it is negative, subtracted as
+            # 255 - ((255 - clean) + step), both with saturation: clean - step, saturated, as apply_to_luma's
+            # add and subtract give it. 255 - v is v ^ 255, so three passes over the part after the product.
+            step = cv2.multiply(amplitude[part], magnitude[part], dtype=cv2.CV_8U)
+            out, flip = luma[part], negative[part]
+            cv2.bitwise_xor(clean[part], flip, dst=out)
+            cv2.add(out, step, dst=out)
+            cv2.bitwise_xor(out, flip, dst=out)
+
+    def _luma_pattern_signs(self, levels: float) -> tuple[np.ndarray, np.ndarray]:
+        """|pattern| in luma levels (float32), and where the pattern is negative (uint8: 255 there, else 0)."""
+        if self._signs is None or self._signs[0] != levels:
+            pattern, _ = self._luma_pattern(levels)
+            self._signs = (levels, (np.abs(pattern), np.where(pattern < 0, 255, 0).astype(np.uint8)))
+        return self._signs[1]
 
 
 class InvisibleWatermark:
@@ -362,6 +376,30 @@ class InvisibleWatermark:
             frames_used=frames_used,
             notes=[note] if note else [],
         )
+
+
+def _disjoint(rects: list[Rect]) -> list[Rect]:
+    """Rectangles that cover the pixels of ``rects`` (x0, y0, x1, y1) once each: the union cut into bands
+    between the rectangles' top and bottom edges, each band's overlapping spans merged (and a span that
+    continues the one of the band above joined to it)."""
+    rects = [r for r in rects if r[2] > r[0] and r[3] > r[1]]
+    edges = sorted({y for r in rects for y in (r[1], r[3])})
+    out: list[Rect] = []
+    for top, bottom in zip(edges, edges[1:]):
+        spans: list[list[int]] = []
+        for x0, _, x1, _ in sorted(r for r in rects if r[1] <= top and bottom <= r[3]):
+            if spans and x0 <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], x1)
+            else:
+                spans.append([x0, x1])
+        above = {(r[0], r[2]): i for i, r in enumerate(out) if r[3] == top}
+        for x0, x1 in spans:
+            i = above.get((x0, x1))
+            if i is None:
+                out.append((x0, top, x1, bottom))
+            else:
+                out[i] = (x0, out[i][1], x1, bottom)
+    return out
 
 
 def _with_doubles(periods: list[float], shape: tuple[int, int]) -> list[float]:

@@ -3,6 +3,7 @@ more on texture and in shadow, never past the PSNR budget."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -154,3 +155,90 @@ def test_maps_told_where_a_frame_changed_are_the_maps_that_find_it_themselves():
         assert np.abs(got - expected).max() <= 1e-5 * max(1.0, float(expected.max())), k
         assert told.changed == finding.changed, k
         last = box
+
+
+class _KeptMaps:
+    """An embedder's ``AmplitudeMaps`` that keeps the last map it gave (the one the frame was marked with)."""
+
+    def __init__(self, maps):
+        self.maps, self.last = maps, None
+
+    @property
+    def changed(self):
+        return self.maps.changed
+
+    def __call__(self, frame, changed=None):
+        self.last = self.maps(frame, changed)
+        return self.last
+
+
+def test_a_stream_marked_in_parts_is_on_every_frame_the_plain_mark_of_the_whole_plane():
+    """``apply_to_luma_in`` marks again only where the frame or its strength map changed, on the plane kept from
+    the frame before: on every frame the whole plane must still be clean + round(map × pattern), clipped — the
+    plain formula, to the bit — with the map the frame was marked with. A presenter moving over a still
+    background (the old and the new box overlap, and the map changes a margin beyond them), a caption box that
+    comes and goes, a frame changed everywhere, frames dark and bright enough to saturate, and the PSNR cap
+    acting on a busy background."""
+    from media.encode import LUMA_SCALE
+
+    rng = np.random.default_rng(7)
+    h, w = 240, 320
+    key = InvisibleWatermark("masking-test")
+    pattern = key.pattern(Payload(7, 7), w, h) * np.float32(LUMA_SCALE)
+    y, x = np.mgrid[0:h, 0:w] / w
+    smooth = np.clip(np.stack([40 + 80 * x, 60 + 60 * y, 110 + 90 * (1 - x)], -1), 0, 255).astype(np.uint8)
+    busy = rng.integers(0, 60, (h, w, 3), dtype=np.uint8)  # dark texture everywhere: the cap acts
+    presenter = rng.integers(0, 256, (110, 100, 3), dtype=np.uint8)
+    presenter[:20] = 255  # saturates white
+    presenter[-20:] = 0  # and black
+    for still in (smooth, busy):
+        embedder = key.embedder(Payload(7, 7), w, h)
+        kept = _KeptMaps(embedder._maps)
+        embedder._maps = kept
+        clean = np.empty((h, w), np.uint8)
+        luma = np.empty((h, w), np.uint8)
+        last: list[tuple[int, int, int, int]] | None = None
+        for k in range(20):
+            frame = still.copy()
+            dx, dy = int(round(9 * np.sin(k / 2))), int(round(4 * np.cos(k / 3)))
+            box = (150 + dx, 60 + dy, 250 + dx, 170 + dy)
+            frame[box[1] : box[3], box[0] : box[2]] = presenter
+            drawn = [box]
+            if k % 5 in (1, 2):
+                caption = (20, 200, 140, 228)
+                frame[caption[1] : caption[3], caption[0] : caption[2]] = 230
+                drawn.append(caption)
+            if k == 12:
+                frame = rng.integers(0, 256, frame.shape, dtype=np.uint8)  # a new picture everywhere
+            rects = None if last is None or k in (12, 13) else [*last, *drawn]
+            grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)  # the frame's clean luma, updated where it changed
+            for x0, y0, x1, y1 in rects if rects is not None else [(0, 0, w, h)]:
+                clean[y0:y1, x0:x1] = grey[y0:y1, x0:x1]
+                luma[y0:y1, x0:x1] = grey[y0:y1, x0:x1]
+
+            embedder.apply_to_luma_in(frame, clean, luma, LUMA_SCALE, rects)
+
+            offset = np.rint(kept.last * pattern)  # float32 product, rounded half to even, as OpenCV rounds it
+            expected = np.clip(clean + offset, 0, 255).astype(np.uint8)
+            assert np.array_equal(luma, expected), (k, int(np.count_nonzero(luma != expected)))
+            last = drawn
+
+
+def test_disjoint_rectangles_cover_each_pixel_of_the_union_once():
+    from media.watermark.invisible import _disjoint
+
+    rng = np.random.default_rng(8)
+    for _ in range(500):
+        rects = []
+        for _ in range(rng.integers(0, 6)):
+            x0, y0 = (int(v) for v in rng.integers(0, 40, 2))
+            rects.append((x0, y0, x0 + int(rng.integers(-3, 30)), y0 + int(rng.integers(-3, 30))))
+        union, covered = np.zeros((80, 80), int), np.zeros((80, 80), int)
+        for x0, y0, x1, y1 in rects:
+            if x1 > x0 and y1 > y0:
+                union[y0:y1, x0:x1] = 1
+        pieces = _disjoint(rects)
+        for x0, y0, x1, y1 in pieces:
+            assert x1 > x0 and y1 > y0
+            covered[y0:y1, x0:x1] += 1
+        assert np.array_equal(covered, union), rects
