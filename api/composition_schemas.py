@@ -294,7 +294,15 @@ class MusicSchema(Schema):
 class RenditionSchema(Schema):
     canvas = fields.Nested(CanvasSchema, required=True)
     character = fields.Nested(
-        CharacterSchema, allow_none=True, metadata={"description": "The presenter in this cut; null: as in each scene."}
+        CharacterSchema,
+        allow_none=True,
+        metadata={
+            "description": (
+                "The presenter in this cut; null: each scene's, as placed there when this canvas has the job's "
+                "shape, else laid out again for this shape: centred across, y -0.2 on a portrait canvas (0.1 on "
+                "any other), the box keeping its share of the canvas's shorter side."
+            )
+        },
     )
     captions = fields.Nested(
         CaptionsSchema, allow_none=True, metadata={"description": "Captions in this cut; null: the job's."}

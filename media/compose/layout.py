@@ -10,6 +10,12 @@ rendered at the box's size: a 1080-line canvas at scale 0.8 renders an
 Styles: ``normal`` (the box), ``close_up`` (the same box, larger: scale 1.2
 by default, so the canvas crops it), ``circle`` (the box cut to its inscribed
 circle, filled with ``circle_background`` behind the presenter).
+
+A rendition that gives no ``character`` of its own shows each scene's
+presenter (``rendition_character``): as placed there when its canvas has the
+job's shape, else laid out again for its shape, since a 16:9 placement (large,
+right of centre) would crop the face off a 9:16 canvas and put the lower third
+over its mouth.
 """
 
 from __future__ import annotations
@@ -21,6 +27,13 @@ import numpy as np
 
 #: the renderer's smallest and largest square (its params' range)
 MIN_FACE_SIDE, MAX_FACE_SIDE = 128, 2048
+#: a rendition's canvas has the job's shape when their aspects differ by less than this share
+SAME_SHAPE = 0.01
+#: a presenter laid out again for a rendition of another shape sits across the middle, its box's centre this far
+#: from the canvas's centre (a share of the half-canvas, down): in the upper half of a portrait canvas, clear of
+#: the lower third and the captions below it, as vertical social video has it; a little low on any other, the
+#: body running off the bottom edge
+RELAID_OFFSET_Y_PORTRAIT, RELAID_OFFSET_Y = -0.2, 0.1
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,28 @@ def presenter_box(character: dict[str, Any], width: int, height: int) -> Present
         side=side,
         style=str(character.get("style", "normal")),
     )
+
+
+def rendition_character(
+    character: dict[str, Any], canvas: tuple[int, int], rendition: tuple[int, int]
+) -> dict[str, Any]:
+    """The presenter a rendition shows when it gives none: the scene's ``character`` (for the job's ``canvas``,
+    width × height) unchanged when the rendition's canvas has the same shape; else centred across it, at
+    ``RELAID_OFFSET_Y_PORTRAIT`` or ``RELAID_OFFSET_Y``, its box keeping its share of the canvas's shorter side
+    (16:9 at scale 0.8 on 1920×1080 gives an 864-pixel box; so does 9:16 on 1080×1920, at scale 0.45), so one
+    face render serves both cuts at the size each shows it. Style, matting and circle colour are the scene's."""
+    (width, height), (r_width, r_height) = canvas, rendition
+    aspect, r_aspect = width / height, r_width / r_height
+    if abs(r_aspect - aspect) <= SAME_SHAPE * aspect:
+        return character
+    share = float(character["scale"]) * height / min(width, height)
+    scale = share * min(r_width, r_height) / r_height
+    portrait = r_height > r_width
+    return {
+        **character,
+        "scale": round(scale, 4),
+        "offset": {"x": 0.0, "y": RELAID_OFFSET_Y_PORTRAIT if portrait else RELAID_OFFSET_Y},
+    }
 
 
 def circle_mask(side: int) -> np.ndarray:

@@ -35,6 +35,7 @@ from media.compose import (
     matte_png,
     portrait_matte,
     presenter_box,
+    rendition_character,
     text_layer,
 )
 from media.render import analyze_image, decode_portrait
@@ -100,8 +101,10 @@ def job_cuts(attempt: Attempt) -> list[Cut]:
             with_font_file(attempt, comp["captions"]),
         )
     ]
+    canvas = (comp["canvas"]["width"], comp["canvas"]["height"])
     for n, rendition in enumerate(comp.get("renditions") or [], start=1):
-        characters = [rendition.get("character") or s["character"] for s in scenes]
+        size = (rendition["canvas"]["width"], rendition["canvas"]["height"])
+        characters = [rendition.get("character") or rendition_character(s["character"], canvas, size) for s in scenes]
         cuts.append(
             Cut(
                 f"r{n}",

@@ -134,6 +134,34 @@ def test_a_rendition_neither_speaks_nor_animates_again(english):
     assert rendered.prepares == 1 and rendered.renders == segments  # one face render for both cuts
 
 
+def test_a_vertical_rendition_without_a_character_shows_the_face_centred_in_its_upper_half(tmp_path):
+    """The same script as a landscape and a vertical cut, the vertical one given only its canvas: its face is
+    centred across and in the upper half, whole, where the landscape placement (large, right of centre) would
+    have cut it off at the right edge and put the lower third over its mouth."""
+    services = make_services(tmp_path)
+    comp = composition(
+        640,
+        360,
+        [
+            scene(
+                "Good evening from the farm.",
+                character={"scale": 0.8, "offset": {"x": 0.45, "y": 0.1}},
+                background={"type": "color", "color": BLUE},
+                overlays=[LOWER_THIRD],
+            )
+        ],
+        renditions=[{"canvas": {"width": 360, "height": 640}, "character": None, "captions": None}],
+    )
+    output = run_job(services, new_tenant(services), comp)
+    vertical = fetch(services, output["renditions"][0]["key"], tmp_path / "vertical.mp4")
+    x0, y0, x1, y1 = analyze_image(frame_at(vertical, 0.8)).face_box
+    assert abs((x0 + x1) / 2 - 180) < 0.05 * 360, (x0, x1)  # centred across
+    assert 0 < x0 and x1 < 360 and 0 < y0, (x0, y0, x1, y1)  # whole
+    # its centre in the upper half, the chin above the lower third (its bar begins at 0.56 of the height)
+    assert (y0 + y1) / 2 < 320 and y1 < 0.55 * 640, (y0, y1)
+    assert services.counting.renders == 1  # one face render for both cuts
+
+
 def test_a_circle_leaves_the_corners_of_its_box_as_the_background(english):
     _, _, _, rendition, _, _ = english
     frame = frame_at(rendition, 1.0).astype(np.float32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import uniform_filter
 
-from media.compose import blend, caption_track, circle_mask, guided_filter, presenter_box
+from media.compose import blend, caption_track, circle_mask, guided_filter, presenter_box, rendition_character
 
 
 def test_the_box_is_scale_times_the_height_centred_by_offset():
@@ -13,6 +13,26 @@ def test_the_box_is_scale_times_the_height_centred_by_offset():
     assert box.side == 540
     assert (box.left + box.side / 2, box.top + box.side / 2) == (0.0, 810.0)  # left edge, three quarters down
     assert box.visible(1920, 1080) is not None
+
+
+def test_a_rendition_without_a_character_lays_the_presenter_out_again_for_its_shape():
+    right = {"style": "normal", "scale": 0.8, "offset": {"x": 0.45, "y": 0.1}, "matting": True}
+    # the job's shape (1280×720 is 16:9 too): the scene's placement, unchanged
+    assert rendition_character(right, (1920, 1080), (1280, 720)) is right
+    # 9:16: centred across, the face in the upper half, the box as many pixels as in the 16:9 cut (one face
+    # render serves both at the size each shows it)
+    vertical = rendition_character(right, (1920, 1080), (1080, 1920))
+    assert vertical == {**right, "scale": 0.45, "offset": {"x": 0.0, "y": -0.2}}
+    box, main = presenter_box(vertical, 1080, 1920), presenter_box(right, 1920, 1080)
+    assert box.side == main.side == 864
+    assert box.left == (1080 - 864) // 2 and box.top + box.side / 2 < 1920 / 2  # centred across, above the middle
+    # 1:1 and a portrait job's landscape cut: centred, a little low; the box keeps its share of the shorter side
+    square = rendition_character(right, (1920, 1080), (1080, 1080))
+    assert square["offset"] == {"x": 0.0, "y": 0.1} and presenter_box(square, 1080, 1080).side == 864
+    upright = {"style": "circle", "scale": 0.45, "offset": {"x": 0.0, "y": -0.2}, "matting": False}
+    wide = rendition_character(upright, (1080, 1920), (1920, 1080))
+    assert wide["style"] == "circle" and not wide["matting"]
+    assert presenter_box(wide, 1920, 1080).side == 864 and wide["offset"] == {"x": 0.0, "y": 0.1}
 
 
 def test_blending_onto_a_transparent_frame_keeps_the_colour_and_takes_the_opacity():
