@@ -1,6 +1,7 @@
 """`talkfarm submit`'s composition flags: ``--canvas 1920x1080``, ``--background``,
-``--lower-third``, ``--captions``, ``--music`` and ``--body FILE.json`` for
-everything else (scenes, overlays, renditions, output_format, ...). The flags
+``--lower-third``, ``--captions``, ``--music``, ``--rendition 1080x1920`` and
+``--body FILE.json`` for everything else (scenes, overlays, a rendition's own
+presenter or captions, output_format, ...). The flags
 shape the request; the API checks it and names what is wrong.
 """
 
@@ -25,10 +26,10 @@ _COLOUR = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _BACKGROUND_TYPES = ("portrait", "transparent")
 
 
-def parse_canvas(text: str) -> dict[str, int]:
+def parse_canvas(text: str, hint: str = "--canvas") -> dict[str, int]:
     match = _CANVAS.fullmatch(text.strip())
     if not match:
-        raise click.BadParameter(f"{text!r}: give WIDTHxHEIGHT, e.g. 1920x1080 or 1080x1920", param_hint="--canvas")
+        raise click.BadParameter(f"{text!r}: give WIDTHxHEIGHT, e.g. 1920x1080 or 1080x1920", param_hint=hint)
     return {"width": int(match.group(1)), "height": int(match.group(2))}
 
 
@@ -90,6 +91,7 @@ def compose(
     music: str | None,
     upload: Uploader,
     lookup: AssetLookup,
+    renditions: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The request with the flags applied over ``--body``'s fields. The flags dress the single form's one scene;
     a body with ``scenes`` dresses its scenes itself."""
@@ -111,7 +113,15 @@ def compose(
         composed["captions"] = {**(composed.get("captions") or {}), "burn_in": True, "style": captions}
     if music is not None:
         composed["music"] = {**(composed.get("music") or {}), "asset_id": asset_or_file(music, "music", upload)}
-    uses_canvas = [name for name, value in (*flags.items(), ("--captions", captions), ("--music", music)) if value]
+    if renditions:
+        # each cut gets only its canvas: the farm lays the presenter out again for its shape
+        extra = [{"canvas": parse_canvas(size, "--rendition")} for size in renditions]
+        composed["renditions"] = [*(composed.get("renditions") or []), *extra]
+    uses_canvas = [
+        name
+        for name, value in (*flags.items(), ("--captions", captions), ("--music", music), ("--rendition", renditions))
+        if value
+    ]
     if uses_canvas and "canvas" not in composed:
         raise click.UsageError(f"{uses_canvas[0]} composes a video: give --canvas too (e.g. 1920x1080)")
     return composed

@@ -314,6 +314,14 @@ def params_table() -> None:
 )
 @click.option("--music", default=None, metavar="FILE|ASSET", help="Background music, ducked under speech.")
 @click.option(
+    "--rendition",
+    "renditions",
+    multiple=True,
+    metavar="WxH",
+    help="One more cut of the same speech and face, e.g. 1080x1920 beside a 1920x1080 --canvas; repeatable. "
+    "The presenter is laid out again for its shape.",
+)
+@click.option(
     "--body",
     "body_path",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -341,6 +349,7 @@ def submit(
     lower_third,
     captions,
     music,
+    renditions,
     body_path,
     as_json,
 ):
@@ -396,6 +405,7 @@ def submit(
             lower_third=lower_third,
             captions=captions,
             music=music,
+            renditions=renditions,
             upload=upload,
             lookup=lambda asset_id: client.get(f"/v1/assets/{asset_id}"),
         )

@@ -118,6 +118,35 @@ def test_a_body_file_gives_scenes_and_renditions(talkfarm, keys, sessions, tmp_p
     assert composition["renditions"][0]["canvas"] == {"width": 1080, "height": 1920}
 
 
+def test_rendition_flags_add_cuts_after_those_of_the_body_file(talkfarm, keys, sessions, tmp_path):
+    body = tmp_path / "job.json"
+    body.write_text(json.dumps({"renditions": [{"canvas": {"width": 1080, "height": 1080}, "captions": None}]}))
+    done = talkfarm(
+        keys["alpha"],
+        "submit",
+        "Good evening.",
+        "--avatar",
+        "astronaut",
+        "--canvas",
+        "1920x1080",
+        "--rendition",
+        "1080x1920",
+        "--rendition",
+        "720×1280",
+        "--body",
+        str(body),
+        "--json",
+    )
+    assert done.exit_code == 0, done.stderr
+    renditions = _spec(sessions, done.stdout)["composition"]["renditions"]
+    assert [(r["canvas"]["width"], r["canvas"]["height"]) for r in renditions] == [
+        (1080, 1080),
+        (1080, 1920),
+        (720, 1280),
+    ]
+    assert all(r["character"] is None for r in renditions)  # the farm lays each out for its shape
+
+
 def test_mistakes_are_refused_before_sending_or_named_by_the_api(talkfarm, keys, sessions, tmp_path):
     body = tmp_path / "job.json"
     body.write_text(json.dumps({"scenes": [{"script": "One.", "avatar": "astronaut"}]}))
@@ -126,6 +155,8 @@ def test_mistakes_are_refused_before_sending_or_named_by_the_api(talkfarm, keys,
         (["Hi.", "--avatar", "astronaut", "--lower-third", "Jane"], "give --canvas"),
         (["Hi.", "--avatar", "astronaut", "--canvas", "640x360", "--background", "plaid"], "colour"),
         (["--canvas", "640x360", "--background", "#000", "--body", str(body)], "each scene"),
+        (["Hi.", "--avatar", "astronaut", "--rendition", "1080x1920"], "give --canvas"),
+        (["Hi.", "--avatar", "astronaut", "--canvas", "640x360", "--rendition", "tall"], "--rendition"),
     ):
         refused = talkfarm(keys["alpha"], "submit", *args)
         assert refused.exit_code == 2 and words in refused.output, refused.output
