@@ -1,6 +1,6 @@
 """The composer's form: the compositions fields as a person sets
 them (an aspect ratio, where the presenter stands, a background, a lower
-third, a caption style, music), turned into the compositions contract of
+third, a caption style, music, other shapes to deliver as well), turned into the compositions contract of
 POST /v1/jobs, and a still preview of the frame (POST /v1/previews) that
 follows the fields as they change.
 
@@ -32,6 +32,7 @@ FIELD_OF_CODE = {
     "font_unknown": "lower_third",
     "captions_invalid": "captions",
     "music_invalid": "music",
+    "renditions_invalid": "also",
 }
 
 
@@ -74,6 +75,11 @@ def composition_fields(form: dict[str, Any]) -> dict[str, Any]:
     body["captions"] = {"burn_in": False} if style == "none" else {"burn_in": True, "style": style}
     if form.get("music.asset_id"):
         body["music"] = {"asset_id": form["music.asset_id"]}
+    # "also deliver": a rendition per other shape ticked, given its canvas alone (the farm lays the presenter
+    # out again for its shape); the main shape's own box, if ticked too, adds nothing
+    also = [ASPECTS[name] for name in ASPECTS if name != aspect and form.get(f"also.{name}")]
+    if also:
+        body["renditions"] = [{"canvas": {"width": w, "height": h}} for w, h in also]
     return body
 
 

@@ -113,6 +113,12 @@ def test_the_composer_is_used_with_the_keyboard_alone(page_farm, browser, newsro
         tab.keyboard.type("Flood warning")
         tab.keyboard.press("Tab")
         settled_preview(tab)
+        focus_by_tab(tab, "9:16 vertical (1080 × 1920)")  # also deliver a vertical cut
+        tab.keyboard.press("Space")
+        expect(tab.get_by_label("9:16 vertical (1080 × 1920)")).to_be_checked()
+        if SCREENSHOTS:
+            tab.get_by_role("group", name="Also deliver").scroll_into_view_if_needed()
+            save_screenshot(tab, "composer-also-light")
         focus_by_tab(tab, "Submit")
         tab.keyboard.press("Enter")
         tab.wait_for_url("**/jobs/job_*")
@@ -120,6 +126,7 @@ def test_the_composer_is_used_with_the_keyboard_alone(page_farm, browser, newsro
         spec = page_farm.client(newsroom_key).get(f"/v1/jobs/{job_id}").json()["spec"]
         character = spec["composition"]["scenes"][0]["character"]
         assert character["offset"]["x"] == pytest.approx(0.7) and character["scale"] == pytest.approx(0.85)
+        assert [r["canvas"] for r in spec["composition"]["renditions"]] == [{"width": 1080, "height": 1920}]
         page_farm.client(newsroom_key).post(f"/v1/jobs/{job_id}/cancel")
     finally:
         context.close()

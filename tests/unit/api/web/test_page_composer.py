@@ -42,6 +42,17 @@ def test_the_composer_submits_the_compositions_contract(app: Flask, keys: Keys, 
     assert job["title"] == "Flood"
 
 
+def test_also_deliver_asks_for_a_cut_of_each_other_shape_ticked(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
+    browser, token = page
+    ticked = {"also.9:16": "on", "also.1:1": "on", "also.16:9": "on"}  # 16:9 is the main shape: no cut of its own
+    job = job_of(app, keys, browser.post("/jobs/new", data={**LAYOUT, **ticked, "csrf_token": token}))
+    renditions = job["spec"]["composition"]["renditions"]
+    assert [r["canvas"] for r in renditions] == [{"width": 1080, "height": 1920}, {"width": 1080, "height": 1080}]
+    assert all(r["character"] is None for r in renditions)  # laid out again by the farm for each shape
+    plain = job_of(app, keys, browser.post("/jobs/new", data={**LAYOUT, "csrf_token": token}))
+    assert plain["spec"]["composition"]["renditions"] == []
+
+
 def test_without_an_aspect_the_video_is_the_square_face_as_before(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
     browser, token = page
     job = job_of(app, keys, browser.post("/jobs/new", data={**LAYOUT, "aspect": "", "csrf_token": token}))
