@@ -43,6 +43,24 @@ def test_save_as_template_makes_the_rows_parts_variables(app: Flask, keys: Keys,
     assert "Night news" in browser.get("/templates").get_data(as_text=True)
 
 
+def test_a_template_keeps_the_shapes_to_deliver_as_well(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
+    browser, token = page
+    response = browser.post(
+        "/templates/save",
+        data={
+            **LAYOUT,
+            "voice": "joe",
+            "template_name": "Night news, two cuts",
+            "also.9:16": "on",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[-3000:]
+    template_id = response.headers["Location"].rsplit("/", 1)[1]
+    stored = api_client(app, keys["alpha"]).get(f"/v1/templates/{template_id}").get_json()
+    assert [r["canvas"] for r in stored["body"]["renditions"]] == [{"width": 1080, "height": 1920}]
+
+
 def test_a_template_without_a_name_is_refused_beside_the_name(page: Page) -> None:  # noqa: F811
     browser, token = page
     response = browser.post(
