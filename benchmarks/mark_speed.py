@@ -6,13 +6,13 @@ Captures the real arguments of ``WatermarkEmbedder.apply_to_luma_in`` — the fr
 luma plane it is given, the rectangles — for the first ``--calls`` frames of the 16:9 cut of
 ``benchmarks/compose.py``'s job (1920×1080, ``motion_scale`` 1.0: the head sways as a user's does), by running
 that job once in this process (``--cache`` keeps them in a file for the next run). Then replays them, single
-threaded (OpenCV's pool off, as in a worker), through a frozen copy of the code before 2026-12-06's mark
-speed-up (``_Old*`` below) and through the code now, alternated ``--repeats`` times: ms per call of
-``AmplitudeMaps.__call__`` and of the rest of ``apply_to_luma_in``, and how far the new maps and marked planes
-are from the old ones. The old code run twice is compared with itself too: ``cv2.magnitude`` rounds a last bit
-differently with its buffers' addresses, so the old maps vary from run to run by that much (and a marked
-plane, rarely, by a level where a product sits on a rounding edge); with it made exact in both, old and new
-must agree bit for bit.
+threaded (OpenCV's pool off, as in a worker), through a frozen copy of ``apply_to_luma_in`` before 2026-12-06's mark
+speed-up (``_OldEmbedder`` below; ``AmplitudeMaps`` did not change, so both sides use it) and through the code
+now, alternated ``--repeats`` times: ms per call of ``AmplitudeMaps.__call__`` and of the rest of
+``apply_to_luma_in``, and how far the new maps and marked planes are from the old ones. The old code run twice
+is compared with itself too: ``cv2.magnitude`` rounds a last bit differently with its buffers' addresses, so the
+maps vary from run to run by that much (and a marked plane, rarely, by a level where a product sits on a
+rounding edge); with it made exact in both, old and new must agree bit for bit.
 
 Tried on ``AmplitudeMaps`` and dropped, as no gain showed here or in ``compose_account.py`` (within ±5 %,
 the noise): its steps writing into buffers kept between frames, the cap's squares into a kept buffer, the
@@ -32,127 +32,22 @@ from typing import Any
 
 import cv2
 import numpy as np
-from numpy.typing import NDArray
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from media.encode.yuv import Rect, covering_rects  # noqa: E402
-from media.watermark import masking  # noqa: E402
 from media.watermark.invisible import WatermarkEmbedder  # noqa: E402
-from media.watermark.masking import (  # noqa: E402
-    _FLAT_AMPLITUDE,
-    HEADROOM_SHARE,
-    REACH,
-    TEXTURE_GAIN,
-    TEXTURE_MAX,
-    _held,
-)
 
 Call = tuple[np.ndarray, np.ndarray, np.ndarray, float, list[Rect] | None]
 
 
-# --- the code before, frozen (media/watermark/masking.py and invisible.py at ba2499d) ---
-
-
-def _old_half_size_map(luma: np.ndarray, strength: float) -> NDArray[np.float32]:
-    h, w = luma.shape[:2]
-    small = cv2.resize(luma, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    background = cv2.blur(small, (3, 3))
-    detail = small.astype(np.float32)
-    gx = cv2.Sobel(detail, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
-    gy = cv2.Sobel(detail, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
-    gradient = cv2.blur(cv2.magnitude(gx, gy), (4, 4))
-    texture = np.minimum(gradient * TEXTURE_GAIN, TEXTURE_MAX)
-    amplitude = cv2.add(texture, cv2.LUT(background, _FLAT_AMPLITUDE))
-    headroom = np.minimum(background, 255 - background).astype(np.float32) * HEADROOM_SHARE + 0.5
-    blurred: NDArray[np.float32] = cv2.GaussianBlur(np.minimum(amplitude, headroom), (0, 0), 1.5) * strength
-    return blurred
-
-
-def _old_cap(amplitude: np.ndarray) -> float:
-    rms = float(np.sqrt(np.mean(amplitude * amplitude)))
-    return masking.MAX_RMS / rms if rms > masking.MAX_RMS else 1.0
-
-
-def _old_full_size(amplitude: np.ndarray, w: int, h: int) -> NDArray[np.float32]:
-    return np.asarray(cv2.resize(amplitude, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.float32)
-
-
-class _OldAmplitudeMaps:
-    def __init__(self, strength: float = 1.0):
-        self._strength = strength
-        self._luma: np.ndarray | None = None
-        self._half: NDArray[np.float32] | None = None
-        self._factor = 1.0
-        self._full: NDArray[np.float32] | None = None
-        self.changed: tuple[int, int, int, int] | None = None
-
-    def __call__(self, frame: np.ndarray, changed: list[Rect] | None = None) -> NDArray[np.float32]:
-        h, w = frame.shape[:2]
-        previous = self._luma
-        x = y = dw = dh = 0
-        if changed is not None and previous is not None and previous.shape == (h, w):
-            luma, (x, y, dw, dh) = previous, self._update_luma(frame, changed)
-        else:
-            luma = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-            self._luma = luma
-            if previous is not None and previous.shape == luma.shape:
-                x, y, dw, dh = cv2.boundingRect(cv2.absdiff(luma, previous))
-        if previous is None or previous.shape != luma.shape or self._half is None or self._full is None or (h | w) % 2:
-            self._half = _old_half_size_map(luma, self._strength)
-            self._factor = _old_cap(self._half)
-            self._full = _old_full_size(self._half * self._factor if self._factor != 1.0 else self._half, w, h)
-            self.changed = (0, 0, w, h)
-            return self._full
-        if dw == 0:
-            self.changed = None
-            return self._full
-        half, full = self._half, self._full
-        hh, hw = half.shape
-        ox0, oy0 = max(x // 2 - REACH, 0), max(y // 2 - REACH, 0)
-        ox1, oy1 = min(-(-(x + dw) // 2) + REACH, hw), min(-(-(y + dh) // 2) + REACH, hh)
-        ix0, iy0 = max(ox0 - REACH, 0), max(oy0 - REACH, 0)
-        ix1, iy1 = min(ox1 + REACH, hw), min(oy1 + REACH, hh)
-        part = _old_half_size_map(luma[2 * iy0 : 2 * iy1, 2 * ix0 : 2 * ix1], self._strength)
-        half[oy0:oy1, ox0:ox1] = part[oy0 - iy0 : oy1 - iy0, ox0 - ix0 : ox1 - ix0]
-        everywhere = ox0 == 0 and oy0 == 0 and ox1 == hw and oy1 == hh
-        factor = _old_cap(half) if everywhere else _held(self._factor, _old_cap(half))
-        if factor != self._factor:
-            self._factor = factor
-            self._full = _old_full_size(half * factor if factor != 1.0 else half, w, h)
-            self.changed = (0, 0, w, h)
-            return self._full
-        cx0, cy0, cx1, cy1 = max(ox0 - 2, 0), max(oy0 - 2, 0), min(ox1 + 2, hw), min(oy1 + 2, hh)
-        source = half[cy0:cy1, cx0:cx1]
-        scaled = _old_full_size(source * factor if factor != 1.0 else source, 2 * (cx1 - cx0), 2 * (cy1 - cy0))
-        top, left = 2 * (oy0 - cy0), 2 * (ox0 - cx0)
-        full[2 * oy0 : 2 * oy1, 2 * ox0 : 2 * ox1] = scaled[top : top + 2 * (oy1 - oy0), left : left + 2 * (ox1 - ox0)]
-        self.changed = (2 * ox0, 2 * oy0, 2 * ox1, 2 * oy1)
-        return full
-
-    def _update_luma(self, frame: np.ndarray, changed: list[Rect]) -> tuple[int, int, int, int]:
-        assert self._luma is not None
-        luma = self._luma
-        x0 = y0 = 1 << 30
-        x1 = y1 = -1
-        for rx0, ry0, rx1, ry1 in changed:
-            if rx1 <= rx0 or ry1 <= ry0:
-                continue
-            part = cv2.cvtColor(np.ascontiguousarray(frame[ry0:ry1, rx0:rx1]), cv2.COLOR_RGB2GRAY)
-            x, y, dw, dh = cv2.boundingRect(cv2.absdiff(part, luma[ry0:ry1, rx0:rx1]))
-            luma[ry0:ry1, rx0:rx1] = part
-            if dw:
-                x0, y0, x1, y1 = min(x0, rx0 + x), min(y0, ry0 + y), max(x1, rx0 + x + dw), max(y1, ry0 + y + dh)
-        return (x0, y0, x1 - x0, y1 - y0) if x1 >= 0 else (0, 0, 0, 0)
+# --- the code before, frozen (media/watermark/invisible.py at ba2499d; AmplitudeMaps did not change, so both sides
+# use media/watermark/masking.py's) ---
 
 
 class _OldEmbedder(WatermarkEmbedder):
-    """``WatermarkEmbedder`` with the old ``AmplitudeMaps`` and the old ``apply_to_luma_in``."""
-
-    def __init__(self, pattern: np.ndarray, strength: float = 1.0):
-        super().__init__(pattern, strength)
-        self._maps = _OldAmplitudeMaps(strength)  # type: ignore[assignment]
+    """``WatermarkEmbedder`` with the old ``apply_to_luma_in``."""
 
     def apply_to_luma_in(
         self, frame: np.ndarray, clean: np.ndarray, luma: np.ndarray, levels: float, rects: list[Rect] | None
