@@ -1,4 +1,5 @@
-"""The portrait's matte: a large photo's (the fast guided filter) is the exact filter's, edge for edge."""
+"""The portrait's matte: a large photo's (the fast guided filter) is the exact filter's, edge for edge; the person
+is cut out whole, half-opaque only at their edges."""
 
 from __future__ import annotations
 
@@ -24,16 +25,18 @@ def test_a_large_photos_matte_keeps_the_exact_filters_edges(monkeypatch):
     photo = Image.open("domain/presets/portraits/cameraman.png").convert("RGB")
     rgb = np.asarray(photo.resize((2000, 2000), Image.Resampling.BICUBIC))
     seen = []
-    real = matte._segmentation
-    monkeypatch.setattr(matte, "_segmentation", lambda image: seen.append(real(image)) or seen[-1])
+    real = matte.person_mask
+    monkeypatch.setattr(matte, "person_mask", lambda image: seen.append(real(image)) or seen[-1])
 
     fast = portrait_matte(rgb).astype(int)
     assert fast.shape == (2000, 2000) and seen[0].shape[0] < 1000  # the segmenter saw the photo shrunk
-    exact = exact_matte(rgb, matte.fill_small_holes(seen[0])).astype(int)
+    exact = exact_matte(rgb, seen[0]).astype(int)
     edge = ((exact > 10) & (exact < 245)) | ((fast > 10) & (fast < 245))
     assert edge.mean() > 0.005  # there is an edge to compare
-    # (a matte made on the shrunk photo and enlarged, without the full-resolution guide, is off by ~5 at its edge)
-    assert np.abs(fast - exact).mean() < 0.2 and np.abs(fast - exact)[edge].mean() < 3
+    # at its edge, the fast filter is off by 3.9 levels on average; a matte made on the shrunk photo and enlarged,
+    # without the full-resolution guide, by 12.6 (the person decided by GrabCut has steeper edges than the
+    # segmenter's soft mask, on which these were 2.6 and ~5)
+    assert np.abs(fast - exact).mean() < 0.2 and np.abs(fast - exact)[edge].mean() < 6
     assert 0.2 < (fast > 127).mean() < 0.6 and abs((fast > 127).mean() - (exact > 127).mean()) < 0.002
 
 
@@ -79,3 +82,88 @@ def test_the_cameramans_collar_is_part_of_him():
     # before the fill, letting the canvas show through his shirt
     collar = matte[145:210, 160:195]
     assert (collar < 128).sum() == 0 and collar.mean() > 245
+
+
+def stray_partial_share(matte: np.ndarray, reach: float) -> float:
+    """The share of the person's area that is neither opaque nor clear (17..239) farther than ``reach`` pixels from
+    the matte's edge (where it crosses half opacity): an area the canvas shows through, not a soft edge."""
+    import cv2
+
+    person = (matte >= 128).astype(np.uint8) * 255
+    distance = cv2.distanceTransform(255 - cv2.Canny(person, 100, 200), cv2.DIST_L2, 5)
+    partial = (matte > 16) & (matte < 240)
+    return float((partial & (distance > reach)).sum() / max(1, int((matte >= 128).sum())))
+
+
+def test_the_person_is_opaque_or_clear_away_from_their_edges():
+    """Where mediapipe is unsure (the cameraman's coat at the photo's edge and his camera, the badge and the arm of
+    the off-centre astronaut), the matte decides: before GrabCut, 5.6 % and 5.2 % of those people were half opaque
+    more than two filter radii from any edge, and the canvas showed through their coats."""
+    from domain.presets import PORTRAITS_DIR
+
+    for name in ("cameraman", "astronaut_offcentre", "astronaut_wide", "astronaut"):
+        rgb = np.asarray(Image.open(PORTRAITS_DIR / f"{name}.png").convert("RGB"))
+        matte = portrait_matte(rgb)
+        reach = 2 * max(2, round(GUIDE_RADIUS_SHARE * min(rgb.shape[:2])))
+        assert stray_partial_share(matte, reach) < 0.001, name
+        assert 0.3 < (matte >= 128).mean() < 0.7, name  # the person, not everything or nothing
+
+
+def test_the_matte_is_the_photos_whatever_was_cut_out_before_in_the_thread():
+    """GrabCut's k-means draws random numbers from OpenCV's generator for the thread: seeded for each photo, so a
+    photo's matte (cached by its hash) does not depend on what the process did before."""
+    import cv2
+
+    from domain.presets import PORTRAITS_DIR
+
+    rgb = np.asarray(Image.open(PORTRAITS_DIR / "cameraman.png").convert("RGB"))
+    first = portrait_matte(rgb)
+    cv2.setRNGSeed(12345)
+    cv2.kmeans(
+        np.random.default_rng(1).random((500, 3), np.float32),
+        4,
+        None,
+        (cv2.TERM_CRITERIA_MAX_ITER, 5, 0),
+        2,
+        cv2.KMEANS_PP_CENTERS,
+    )
+    assert np.array_equal(portrait_matte(rgb), first)
+
+
+def test_a_photo_the_segmenter_is_sure_of_everywhere_is_not_given_to_grabcut(monkeypatch):
+    """No unsure pixel, or too few of one side for GrabCut's colour models: the segmenter's mask as it is."""
+    import cv2
+
+    import media.compose.matte as matte
+
+    called = []
+    monkeypatch.setattr(cv2, "grabCut", lambda *a: called.append(1))
+    sure = np.zeros((64, 64), np.float32)
+    sure[16:48, 16:48] = 1.0
+    monkeypatch.setattr(matte, "_segmentation", lambda rgb: sure.copy())
+    assert np.array_equal(matte.person_mask(np.zeros((64, 64, 3), np.uint8)), sure)
+    nearly_all = np.full((64, 64), 0.95, np.float32)
+    nearly_all[0, :10] = 0.3  # unsure, but 10 background pixels are too few to model its colours
+    monkeypatch.setattr(matte, "_segmentation", lambda rgb: nearly_all.copy())
+    assert np.array_equal(matte.person_mask(np.zeros((64, 64, 3), np.uint8)), nearly_all)
+    assert called == []
+
+
+def test_a_long_photo_is_decided_on_at_most_grabcuts_pixels(monkeypatch):
+    """A 512 × 2048 portrait (the longest allowed at its width): GrabCut works on a copy of at most
+    ``GRABCUT_PIXELS``, and its decision, enlarged, changes only the pixels the segmenter was unsure of."""
+    import cv2
+
+    import media.compose.matte as matte
+    from domain.presets import PORTRAITS_DIR
+
+    rgb = np.asarray(Image.open(PORTRAITS_DIR / "cameraman.png").convert("RGB").resize((512, 2048)))
+    seen, real = [], cv2.grabCut
+    monkeypatch.setattr(cv2, "grabCut", lambda image, *rest: seen.append(image.shape) or real(image, *rest))
+    coarse = matte.fill_small_holes(matte._segmentation(rgb))
+    person = matte.person_mask(rgb)
+    assert len(seen) == 1 and seen[0][0] * seen[0][1] <= matte.GRABCUT_PIXELS
+    assert person.shape == coarse.shape
+    sure = (coarse <= matte.SURE_BACKGROUND) | (coarse >= matte.SURE_PERSON)
+    assert np.array_equal(person[sure], (coarse[sure] >= matte.SURE_PERSON).astype(np.float32))
+    assert ((person == 1.0) != (coarse >= 0.5))[~sure].any()  # GrabCut did decide some of the unsure ones
