@@ -100,7 +100,7 @@ def person_mask(rgb: np.ndarray) -> np.ndarray:
     person = coarse >= 0.5
     if not unsure.any() or min(int(person.sum()), int((~person).sum())) < GRABCUT_LEAST:
         return coarse
-    labels = np.where(person, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
+    labels: np.ndarray = np.where(person, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
     labels[coarse >= SURE_PERSON] = cv2.GC_FGD
     labels[coarse <= SURE_BACKGROUND] = cv2.GC_BGD
     height, width = coarse.shape
@@ -115,7 +115,7 @@ def person_mask(rgb: np.ndarray) -> np.ndarray:
     cv2.grabCut(
         np.ascontiguousarray(work[..., ::-1]),
         labels,
-        None,
+        (0, 0, 0, 0),  # no rectangle: the labels say what is what (GC_INIT_WITH_MASK)
         np.zeros((1, 65), np.float64),
         np.zeros((1, 65), np.float64),
         GRABCUT_ROUNDS,
