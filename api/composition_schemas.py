@@ -117,10 +117,14 @@ class CanvasSchema(Schema):
 
 class OffsetSchema(Schema):
     x = in_range(
-        fields.Float, R.OFFSET_MIN, R.OFFSET_MAX, "-1 the left edge, 0 the centre, 1 the right edge.", load_default=0.0
+        fields.Float, R.OFFSET_MIN, R.OFFSET_MAX, "-1 the left edge, 0 the centre, 1 the right edge. Default 0."
     )
     y = in_range(
-        fields.Float, R.OFFSET_MIN, R.OFFSET_MAX, "-1 the top edge, 0 the centre, 1 the bottom edge.", load_default=0.0
+        fields.Float,
+        R.OFFSET_MIN,
+        R.OFFSET_MAX,
+        "-1 the top edge, 0 the centre, 1 the bottom edge. Default 0; on a portrait canvas (taller than wide) "
+        f"{R.PORTRAIT_OFFSET_Y_DEFAULT:g}: the face in the upper half, above the lower third and the captions.",
     )
 
 
@@ -134,7 +138,9 @@ class CharacterSchema(Schema):
         fields.Float,
         R.CHARACTER_SCALE_MIN,
         R.CHARACTER_SCALE_MAX,
-        "The presenter's height as a share of the canvas height. Default 0.8; 1.2 for close_up.",
+        "The presenter's height as a share of the canvas height. Default 0.8; 1.2 for close_up. On a portrait "
+        "canvas (taller than wide) the defaults are shares of its width: 0.45 on 9:16 (1080x1920), the same "
+        "864-pixel box 0.8 gives on 16:9 (1920x1080).",
     )
     offset = fields.Nested(OffsetSchema, metadata={"description": "The presenter's centre, -1..1 of the half-canvas."})
     matting = fields.Boolean(

@@ -72,7 +72,7 @@ def normalise_composition(body: Mapping[str, Any]) -> dict[str, Any] | None:
         "mp4" if asked_format is None else asked_format, "output_format", "output_format_invalid", R.OUTPUT_FORMATS
     )
     raw_scenes = _raw_scenes(body)
-    scenes = [normalise_scene(raw, path) for raw, path in raw_scenes]
+    scenes = [normalise_scene(raw, path, canvas) for raw, path in raw_scenes]
     if output_format not in R.ALPHA_FORMATS:
         for scene, (_, path) in zip(scenes, raw_scenes, strict=True):
             if scene["background"]["type"] == "transparent":
@@ -133,7 +133,7 @@ def normalise_canvas(raw: Any, path: str, code: str) -> dict[str, int]:
     return {"width": width, "height": height}
 
 
-def normalise_scene(raw: Any, path: str) -> dict[str, Any]:
+def normalise_scene(raw: Any, path: str, canvas: dict[str, int]) -> dict[str, Any]:
     where = path or "body"
     scene = obj(raw, where, "scenes_invalid", SCENE_KEYS)
     has_script, has_audio = scene.get("script") is not None, scene.get("audio_asset_id") is not None
@@ -158,7 +158,10 @@ def normalise_scene(raw: Any, path: str) -> dict[str, Any]:
         "voice": text(scene.get("voice"), _at(path, "voice"), "scenes_invalid", 100),
         "language": text(scene.get("language"), _at(path, "language"), "scenes_invalid", 16),
         "character": normalise_character(
-            scene.get("character"), _at(path, "character"), matting_default=background["type"] != "portrait"
+            scene.get("character"),
+            _at(path, "character"),
+            canvas,
+            matting_default=background["type"] != "portrait",
         ),
         "background": background,
         "overlays": normalise_overlays(scene.get("overlays"), _at(path, "overlays")),
@@ -179,24 +182,29 @@ def _avatar(raw: Any, path: str) -> dict[str, str]:
 
 
 def normalise_character(
-    raw: Any, path: str, *, matting_default: bool, code: str = "character_invalid"
+    raw: Any, path: str, canvas: dict[str, int], *, matting_default: bool, code: str = "character_invalid"
 ) -> dict[str, Any]:
+    """The presenter on ``canvas``; what it leaves out is the default for the canvas's shape
+    (``PORTRAIT_OFFSET_Y_DEFAULT``)."""
     given = obj(
         raw if raw is not None else {}, path, code, ("style", "scale", "offset", "matting", "circle_background")
     )
     style = choice(given.get("style", "normal"), f"{path}.style", code, R.CHARACTER_STYLES) or "normal"
     offset = obj(given.get("offset", {}), f"{path}.offset", code, ("x", "y"))
+    width, height = canvas["width"], canvas["height"]
+    portrait = height > width
+    at_rest = {"x": 0.0, "y": R.PORTRAIT_OFFSET_Y_DEFAULT if portrait else 0.0}
     return {
         "style": style,
         "scale": number(
-            given.get("scale", R.CHARACTER_SCALE_DEFAULT[style]),
+            given.get("scale", round(R.CHARACTER_SCALE_DEFAULT[style] * min(width, height) / height, 4)),
             f"{path}.scale",
             code,
             R.CHARACTER_SCALE_MIN,
             R.CHARACTER_SCALE_MAX,
         ),
         "offset": {
-            axis: number(offset.get(axis, 0.0), f"{path}.offset.{axis}", code, R.OFFSET_MIN, R.OFFSET_MAX)
+            axis: number(offset.get(axis, at_rest[axis]), f"{path}.offset.{axis}", code, R.OFFSET_MIN, R.OFFSET_MAX)
             for axis in ("x", "y")
         },
         "matting": boolean(given.get("matting", matting_default), f"{path}.matting", code),
@@ -378,12 +386,12 @@ def normalise_renditions(raw: Any, canvas: dict[str, int], cut_out: bool) -> lis
         renditions.append(
             {
                 "canvas": size,
-                "character": None if character is None else _restyled(character, f"{path}.character", cut_out),
+                "character": None if character is None else _restyled(character, f"{path}.character", size, cut_out),
                 "captions": None if captions is None else normalise_captions(captions, f"{path}.captions", code),
             }
         )
     return renditions
 
 
-def _restyled(raw: Any, path: str, cut_out: bool) -> dict[str, Any]:
-    return normalise_character(raw, path, matting_default=cut_out, code="renditions_invalid")
+def _restyled(raw: Any, path: str, canvas: dict[str, int], cut_out: bool) -> dict[str, Any]:
+    return normalise_character(raw, path, canvas, matting_default=cut_out, code="renditions_invalid")

@@ -34,6 +34,11 @@ MAX_OVERLAY_TIME_S = 1200.0
 CHARACTER_STYLES = ("normal", "close_up", "circle")
 #: the presenter's height as a share of the canvas height, per style when the job leaves it out
 CHARACTER_SCALE_DEFAULT = {"normal": 0.8, "close_up": 1.2, "circle": 0.8}
+#: On a portrait canvas (taller than wide) those defaults are shares of its width, not its height: 9:16 at 1080×1920
+#: gets the 864-pixel box 16:9 at 1920×1080 gets, not one wider than the canvas. And the box's centre is this far up
+#: from the canvas's centre (a share of the half-canvas): the face in the upper half, clear of the lower third and
+#: the captions below it, as vertical social video has it. A rendition of another shape is laid out the same way.
+PORTRAIT_OFFSET_Y_DEFAULT = -0.2
 CHARACTER_SCALE_MIN, CHARACTER_SCALE_MAX = 0.1, 2.0
 #: the presenter's centre, -1..1 of the half-canvas (0 is the centre, 1 the right or bottom edge)
 OFFSET_MIN, OFFSET_MAX = -1.0, 1.0

@@ -19,8 +19,9 @@ ASPECTS = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}
 CAPTION_STYLES = ("none", "subtitle", "word")
 BACKGROUND_TYPES = ("portrait", "color", "image", "transparent")
 #: where a new composition puts the presenter: to the right on a landscape canvas (the lower third keeps the left),
-#: centred otherwise
-DEFAULT_PLACE = {"16:9": ("0.5", "0.2", "0.8"), "9:16": ("0", "0.25", "0.6"), "1:1": ("0", "0.15", "0.8")}
+#: centred across otherwise; on 9:16 where the API puts it by default (the face in the upper half, above the lower
+#: third and the captions: ``domain.composition_rules.PORTRAIT_OFFSET_Y_DEFAULT``)
+DEFAULT_PLACE = {"16:9": ("0.5", "0.2", "0.8"), "9:16": ("0", "-0.2", "0.45"), "1:1": ("0", "0.15", "0.8")}
 #: the composer's fields each of the API's composition codes concerns
 FIELD_OF_CODE = {
     "canvas_invalid": "aspect",

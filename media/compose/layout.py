@@ -25,15 +25,17 @@ from typing import Any
 
 import numpy as np
 
+from domain.composition_rules import PORTRAIT_OFFSET_Y_DEFAULT
+
 #: the renderer's smallest and largest square (its params' range)
 MIN_FACE_SIDE, MAX_FACE_SIDE = 128, 2048
 #: a rendition's canvas has the job's shape when their aspects differ by less than this share
 SAME_SHAPE = 0.01
 #: a presenter laid out again for a rendition of another shape sits across the middle, its box's centre this far
 #: from the canvas's centre (a share of the half-canvas, down): in the upper half of a portrait canvas, clear of
-#: the lower third and the captions below it, as vertical social video has it; a little low on any other, the
-#: body running off the bottom edge
-RELAID_OFFSET_Y_PORTRAIT, RELAID_OFFSET_Y = -0.2, 0.1
+#: the lower third and the captions below it, as vertical social video has it (where a portrait job's presenter
+#: is by default); a little low on any other, the body running off the bottom edge
+RELAID_OFFSET_Y_PORTRAIT, RELAID_OFFSET_Y = PORTRAIT_OFFSET_Y_DEFAULT, 0.1
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,29 @@ def test_a_vertical_rendition_without_a_character_shows_the_face_centred_in_its_
     assert services.counting.renders == 1  # one face render for both cuts
 
 
+def test_a_vertical_job_that_leaves_out_its_presenter_shows_the_whole_face_above_the_lower_third(tmp_path):
+    """A 9:16 job body that gives no character, as the CLI's ``--canvas 1080x1920`` sends it: the face whole,
+    centred across and in the upper half, its chin above the lower third. (The default was 0.8 of the height: a
+    box wider than the canvas, the face in the middle and the lower third over its mouth.)"""
+    from domain.composition import normalise_composition
+
+    body = {
+        "script": "Good evening from the farm.",
+        "avatar": "astronaut",
+        "canvas": {"width": 360, "height": 640},
+        "background": {"type": "color", "color": BLUE},
+        "overlays": [{"type": "text", "text": "Jane Doe", "role": "lower_third"}],
+    }
+    comp = normalise_composition(body)
+    assert comp is not None
+    comp["scenes"][0] |= {"voice": "joe", "language": "en"}  # what intake resolves
+    services = make_services(tmp_path)
+    output = run_job(services, new_tenant(services), comp)
+    x0, y0, x1, y1 = analyze_image(frame_at(fetch(services, output["key"], tmp_path / "v.mp4"), 0.8)).face_box
+    assert abs((x0 + x1) / 2 - 180) < 0.05 * 360 and 0 < x0 and x1 < 360 and 0 < y0, (x0, y0, x1, y1)
+    assert (y0 + y1) / 2 < 320 and y1 < 0.55 * 640, (y0, y1)  # the lower third's bar begins at 0.56
+
+
 def test_a_circle_leaves_the_corners_of_its_box_as_the_background(english):
     _, _, _, rendition, _, _ = english
     frame = frame_at(rendition, 1.0).astype(np.float32)

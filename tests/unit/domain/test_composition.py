@@ -86,7 +86,8 @@ def test_defaults_follow_the_choices_made():
     assert got is not None
     first, second = got["scenes"]
     assert first["background"]["color"] == "#1f2937"
-    assert first["character"]["scale"] == 1.2 and first["character"]["matting"] is True  # cut out onto a colour
+    # close_up's 1.2, of the 9:16 canvas's width; cut out onto a colour
+    assert first["character"]["scale"] == 0.675 and first["character"]["matting"] is True
     assert second["avatar"] == {"asset_id": "ast_abc"}
     assert second["transition"] == {"type": "crossfade", "duration": 0.5}
     image, words = second["overlays"]
@@ -99,6 +100,36 @@ def test_defaults_follow_the_choices_made():
         "end": None,
     }
     assert words["role"] == "label" and words["start"] == 0.0 and words["end"] == 4.0
+
+
+def test_a_portrait_canvas_gets_the_box_a_landscape_one_does_with_the_face_in_its_upper_half():
+    """Left out, the presenter's size is a share of the shorter side (an 864-pixel box on 1920x1080 and on 1080x1920,
+    not a 1536-pixel one wider than the vertical canvas), and on a portrait canvas its centre is up a fifth of the
+    half-canvas, each axis defaulting alone; whatever the job gives is kept."""
+
+    def character(canvas, given=None):
+        body = {**SINGLE, "canvas": canvas, **({"character": given} if given is not None else {})}
+        got = normalise_composition(body)
+        assert got is not None
+        return got["scenes"][0]["character"]
+
+    landscape, vertical, square = (
+        {"width": 1920, "height": 1080},
+        {"width": 1080, "height": 1920},
+        {"width": 1080, "height": 1080},
+    )
+    assert (character(landscape)["scale"], character(landscape)["offset"]) == (0.8, {"x": 0.0, "y": 0.0})
+    assert (character(square)["scale"], character(square)["offset"]) == (0.8, {"x": 0.0, "y": 0.0})
+    assert (character(vertical)["scale"], character(vertical)["offset"]) == (0.45, {"x": 0.0, "y": -0.2})
+    assert character(vertical)["scale"] * 1920 == character(landscape)["scale"] * 1080 == 864
+    assert character({"width": 1080, "height": 1350})["scale"] == 0.64  # 4:5: an 864-pixel box too
+    assert character(vertical, {"style": "circle"})["scale"] == 0.45
+    assert character(vertical, {"offset": {"x": 0.3}})["offset"] == {"x": 0.3, "y": -0.2}
+    given = character(vertical, {"scale": 0.7, "offset": {"y": 0.25}})
+    assert (given["scale"], given["offset"]) == (0.7, {"x": 0.0, "y": 0.25})
+    got = normalise_composition({**SINGLE, "renditions": [{"canvas": vertical, "character": {"style": "normal"}}]})
+    assert got is not None and got["renditions"][0]["character"]["scale"] == 0.45
+    assert got["renditions"][0]["character"]["offset"] == {"x": 0.0, "y": -0.2}
 
 
 def test_short_colours_are_spelled_out_in_lowercase():
