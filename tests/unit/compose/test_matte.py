@@ -8,6 +8,7 @@ from PIL import Image
 
 from media.compose import guided_filter, portrait_matte
 from media.compose.matte import GUIDE_EPS, GUIDE_RADIUS_SHARE
+from tests.unit.compose.viewing import stray_partial_share
 
 
 def exact_matte(rgb: np.ndarray, coarse: np.ndarray) -> np.ndarray:
@@ -82,17 +83,6 @@ def test_the_cameramans_collar_is_part_of_him():
     # before the fill, letting the canvas show through his shirt
     collar = matte[145:210, 160:195]
     assert (collar < 128).sum() == 0 and collar.mean() > 245
-
-
-def stray_partial_share(matte: np.ndarray, reach: float) -> float:
-    """The share of the person's area that is neither opaque nor clear (17..239) farther than ``reach`` pixels from
-    the matte's edge (where it crosses half opacity): an area the canvas shows through, not a soft edge."""
-    import cv2
-
-    person = (matte >= 128).astype(np.uint8) * 255
-    distance = cv2.distanceTransform(255 - cv2.Canny(person, 100, 200), cv2.DIST_L2, 5)
-    partial = (matte > 16) & (matte < 240)
-    return float((partial & (distance > reach)).sum() / max(1, int((matte >= 128).sum())))
 
 
 def test_the_person_is_opaque_or_clear_away_from_their_edges():

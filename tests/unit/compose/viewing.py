@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -103,3 +104,12 @@ def band_level_db(samples: np.ndarray, rate: int, freq: float, start: float, end
     freqs = np.fft.rfftfreq(len(part), 1.0 / rate)
     band = spectrum[(freqs > freq - 15) & (freqs < freq + 15)]
     return float(20 * np.log10(np.sqrt(np.mean(band**2)) + 1e-9))
+
+
+def stray_partial_share(matte: np.ndarray, reach: float) -> float:
+    """The share of the person's area that is neither opaque nor clear (17..239) farther than ``reach`` pixels from
+    the matte's edge (where it crosses half opacity): an area the canvas shows through, not a soft edge."""
+    person = (matte >= 128).astype(np.uint8) * 255
+    distance = cv2.distanceTransform(255 - cv2.Canny(person, 100, 200), cv2.DIST_L2, 5)
+    partial = (matte > 16) & (matte < 240)
+    return float((partial & (distance > reach)).sum() / max(1, int((matte >= 128).sum())))
