@@ -99,6 +99,15 @@ def test_the_composer_is_used_with_the_keyboard_alone(page_farm, browser, newsro
         tab.get_by_label("Aspect ratio").focus()
         tab.keyboard.press("ArrowDown")  # 16:9
         expect(tab.get_by_label("Aspect ratio")).to_have_value("16:9")
+        # the chosen shape is delivered anyway: its Also-deliver box is ticked and fixed, the others free
+        landscape, square = (
+            tab.get_by_label("16:9 landscape (1920 × 1080)"),
+            tab.get_by_label("1:1 square (1080 × 1080)"),
+        )
+        expect(landscape).to_be_checked()
+        expect(landscape).to_be_disabled()
+        expect(square).to_be_enabled()
+        expect(square).not_to_be_checked()
         preview = settled_preview(tab)
         first = preview.get_attribute("src")
         focus_by_tab(tab, "Presenter")
@@ -128,6 +137,33 @@ def test_the_composer_is_used_with_the_keyboard_alone(page_farm, browser, newsro
         assert character["offset"]["x"] == pytest.approx(0.7) and character["scale"] == pytest.approx(0.85)
         assert [r["canvas"] for r in spec["composition"]["renditions"]] == [{"width": 1080, "height": 1920}]
         page_farm.client(newsroom_key).post(f"/v1/jobs/{job_id}/cancel")
+    finally:
+        context.close()
+
+
+def test_choosing_another_shape_frees_the_last_ones_box_and_keeps_what_was_ticked(page_farm, browser, newsroom_key):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    try:
+        sign_in(tab, page_farm, newsroom_key)
+        tab.goto(page_farm.url + "/jobs/new")
+        shape = tab.get_by_label("Aspect ratio")
+        landscape, square = (
+            tab.get_by_label("16:9 landscape (1920 × 1080)"),
+            tab.get_by_label("1:1 square (1080 × 1080)"),
+        )
+        shape.select_option("16:9")
+        square.check()
+        shape.select_option("1:1")  # the ticked square is now the main shape: fixed, ticked
+        expect(square).to_be_disabled()
+        expect(square).to_be_checked()
+        expect(landscape).to_be_enabled()
+        expect(landscape).not_to_be_checked()
+        shape.select_option("16:9")  # back: the square is free again, and still ticked as the person left it
+        expect(square).to_be_enabled()
+        expect(square).to_be_checked()
+        expect(landscape).to_be_disabled()
     finally:
         context.close()
 

@@ -154,6 +154,21 @@
     var handle = el("stage-presenter"), stage = el("stage"), select = el("aspect");
     if (!handle || !stage) return;
     var places = JSON.parse(select.dataset.places);
+    // "Also deliver": the shape chosen above is delivered anyway, so its box is ticked and disabled; a box the
+    // person had ticked gets its own state back when another shape is chosen
+    function chosenDelivered() {
+      document.querySelectorAll('input[name^="also."]').forEach(function (box) {
+        var chosen = select.value !== "" && box.name === "also." + select.value;
+        if (chosen && !box.disabled) {
+          box.dataset.ticked = box.checked ? "yes" : "";
+          box.checked = true;
+          box.disabled = true;
+        } else if (!chosen && box.disabled) {
+          box.checked = box.dataset.ticked === "yes";
+          box.disabled = false;
+        }
+      });
+    }
     select.addEventListener("change", function () {
       var place = places[aspect()];
       if (place) {
@@ -161,6 +176,7 @@
         el("character.y").placeholder = place[1];
         el("character.scale").placeholder = place[2];
       }
+      chosenDelivered();
       draw();
     });
     ["character.scale", "character.x", "character.y"].forEach(function (id) { el(id).addEventListener("input", draw); });

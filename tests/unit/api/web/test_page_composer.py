@@ -66,7 +66,21 @@ def test_transparent_backgrounds_are_webm_and_vertical_places_centre(app: Flask,
         "composition"
     ]
     assert composition["canvas"] == {"width": 1080, "height": 1920} and composition["output_format"] == "webm"
-    assert composition["scenes"][0]["character"]["offset"]["x"] == 0.0
+    # left empty, the composer's 9:16 place is the API's own: the face in the upper half, above the lower third
+    assert composition["scenes"][0]["character"]["offset"] == {"x": 0.0, "y": -0.2}
+
+
+def test_the_shape_chosen_above_is_ticked_and_fixed_among_the_also_deliver_boxes(page: Page) -> None:  # noqa: F811
+    """It is delivered anyway: its box shows that, and cannot be unticked; the other shapes' boxes are free. A
+    refused form comes back so too."""
+    browser, token = page
+    body = browser.post(
+        "/jobs/new", data={**LAYOUT, "aspect": "9:16", "character.scale": "big", "csrf_token": token}
+    ).get_data(as_text=True)
+    boxes = dict(re.findall(r'<input type="checkbox" id="also-\d" name="also\.([0-9:]+)"([^>]*)>', body))
+    assert set(boxes) == {"16:9", "9:16", "1:1"}, body[-3000:]
+    assert "checked" in boxes["9:16"] and "disabled" in boxes["9:16"]
+    assert "disabled" not in boxes["16:9"] and "checked" not in boxes["16:9"] and "disabled" not in boxes["1:1"]
 
 
 def test_a_number_that_is_not_one_is_refused_in_a_sentence_by_the_presenter(page: Page) -> None:  # noqa: F811
