@@ -305,8 +305,9 @@ class RenditionSchema(Schema):
         metadata={
             "description": (
                 "The presenter in this cut; null: each scene's, as placed there when this canvas has the job's "
-                "shape, else laid out again for this shape: centred across, y -0.2 on a portrait canvas (0.1 on "
-                "any other), the box keeping its share of the canvas's shorter side."
+                "shape, else laid out again for this shape: centred across, y "
+                f"{R.PORTRAIT_OFFSET_Y_DEFAULT:g} on a portrait canvas (0.1 on any other), the box keeping its "
+                "share of the canvas's shorter side."
             )
         },
     )

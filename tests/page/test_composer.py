@@ -141,31 +141,22 @@ def test_the_composer_is_used_with_the_keyboard_alone(page_farm, browser, newsro
         context.close()
 
 
-def test_choosing_another_shape_frees_the_last_ones_box_and_keeps_what_was_ticked(page_farm, browser, newsroom_key):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    tab.set_default_timeout(30_000)
-    try:
-        sign_in(tab, page_farm, newsroom_key)
-        tab.goto(page_farm.url + "/jobs/new")
-        shape = tab.get_by_label("Aspect ratio")
-        landscape, square = (
-            tab.get_by_label("16:9 landscape (1920 × 1080)"),
-            tab.get_by_label("1:1 square (1080 × 1080)"),
-        )
-        shape.select_option("16:9")
-        square.check()
-        shape.select_option("1:1")  # the ticked square is now the main shape: fixed, ticked
-        expect(square).to_be_disabled()
-        expect(square).to_be_checked()
-        expect(landscape).to_be_enabled()
-        expect(landscape).not_to_be_checked()
-        shape.select_option("16:9")  # back: the square is free again, and still ticked as the person left it
-        expect(square).to_be_enabled()
-        expect(square).to_be_checked()
-        expect(landscape).to_be_disabled()
-    finally:
-        context.close()
+def test_choosing_another_shape_frees_the_last_ones_box_and_keeps_what_was_ticked(page_farm, tab, newsroom_key):
+    sign_in(tab, page_farm, newsroom_key)
+    tab.goto(page_farm.url + "/jobs/new")
+    shape = tab.get_by_label("Aspect ratio")
+    landscape, square = tab.get_by_label("16:9 landscape (1920 × 1080)"), tab.get_by_label("1:1 square (1080 × 1080)")
+    shape.select_option("16:9")
+    square.check()
+    shape.select_option("1:1")  # the ticked square is now the main shape: fixed, ticked
+    expect(square).to_be_disabled()
+    expect(square).to_be_checked()
+    expect(landscape).to_be_enabled()
+    expect(landscape).not_to_be_checked()
+    shape.select_option("16:9")  # back: the square is free again, and still ticked as the person left it
+    expect(square).to_be_enabled()
+    expect(square).to_be_checked()
+    expect(landscape).to_be_disabled()
 
 
 def test_a_preview_the_busy_farm_refused_is_asked_for_again(page_farm, browser, newsroom_key):
