@@ -49,7 +49,11 @@ def test_a_transcript_of_other_words_falls_back_to_recognition_and_says_why(pipe
     ).whole()
     assert track.source == TimingSource.RECOGNIZED
     assert "does not match" in track.note or "could not be fitted" in track.note
-    assert {"maybe", "both", "people", "mom", "big", "blue"} <= {w.text for w in track.words}
+    heard = {w.text for w in track.words}
+    # the words are what was said, not the transcript's; recognition of VITS speech varies from run
+    # to run (Piper samples noise), so most of them, as in the test without a transcript below
+    assert len({"maybe", "both", "people", "mom", "big", "blue"} & heard) >= 5
+    assert not {"cat", "warm", "sleep", "afternoon", "sun"} & heard
 
 
 def test_a_transcript_missing_half_the_words_does_not_match(piper_bilabials):
