@@ -4,6 +4,7 @@ downloads, approve a draft), and the small fragments they poll."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -189,6 +190,18 @@ def _status_basis(job: dict) -> tuple:
     )
 
 
+def render_seconds(job: dict) -> float | None:
+    """How long a finished job took from its first attempt's start to its end, in seconds; None if it never
+    started. Not the sum of its ``timings``: those are stages that run beside and inside one another (the
+    render inside ``render_encode``, x264's CPU seconds across both cores), and add up to two or three times
+    the time the job took."""
+    started, finished = job.get("started_at"), job.get("finished_at")
+    if not started or not finished:
+        return None
+    seconds = (datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds()
+    return max(seconds, 0.0)
+
+
 def draft_cost(job: dict) -> dict | None:
     """On a final approved from a draft: the draft's render time against the final's."""
     if not job.get("draft_of") or job["status"] != JobState.SUCCEEDED:
@@ -197,7 +210,7 @@ def draft_cost(job: dict) -> dict | None:
         draft = _job(job["draft_of"])
     except ApiRefused:
         return None
-    draft_s, final_s = sum((draft.get("timings") or {}).values()), sum((job.get("timings") or {}).values())
+    draft_s, final_s = render_seconds(draft), render_seconds(job)
     if not draft_s or not final_s:
         return None
     return {"draft_s": round(draft_s, 1), "final_s": round(final_s, 1), "share": round(100 * draft_s / final_s)}
@@ -216,6 +229,7 @@ def job(job_id):
         events=events,
         finished=FINISHED,
         cost=draft_cost(found),
+        rendered_s=render_seconds(found),
     )
 
 
@@ -231,6 +245,7 @@ def job_status(job_id):
         finished=FINISHED,
         events=_events(job_id) if finished else None,
         cost=draft_cost(found) if finished else None,
+        rendered_s=render_seconds(found) if finished else None,
     )
 
 
@@ -260,6 +275,7 @@ def _post_action(job_id: str, action: str):
             draft=is_draft(found),
             events=_events(job_id),
             finished=FINISHED,
+            rendered_s=render_seconds(found),
             errors={action: {"code": refused.code, "message": refused.detail}},
         ), refused.status
     return redirect(url_for("page.job", job_id=answer.get("id", job_id)), 303)
