@@ -95,6 +95,37 @@ def _file_characters(path: str) -> frozenset[int]:
         return frozenset((font.getBestCmap() or {}).keys())
 
 
+#: where a text's font lacks a word's characters (a middle dot or a degree sign in a Chinese title, a ± in an
+#: Arabic one), the word is drawn in the first of these that has them all
+FALLBACK_FONTS = ("noto-sans", "noto-sans-cjk", "noto-sans-arabic", "noto-sans-devanagari")
+
+
+@functools.lru_cache(maxsize=32)
+def characters(name: str) -> frozenset[int]:
+    """The code points a font (a shipped one by name, an uploaded one by path) has glyphs for."""
+    return _file_characters(name if is_font_file(name) else str(_file(name)))
+
+
+def word_font(word: str, font: str) -> str:
+    """The font to draw ``word`` in, within a text drawn in ``font``: ``font`` itself when it has every character
+    of the word; otherwise the first of ``FALLBACK_FONTS`` that has them all, or, if none has, the one that has
+    the most (``font`` on a tie): a missing glyph is drawn as a box."""
+    wanted = {ord(char) for char in word if not char.isspace()}
+    have = characters(font)
+    if wanted <= have:
+        return font
+    best, best_count = font, len(wanted & have)
+    for name in FALLBACK_FONTS:
+        if name == font:
+            continue
+        count = len(wanted & characters(name))
+        if count == len(wanted):
+            return name
+        if count > best_count:
+            best, best_count = name, count
+    return best
+
+
 def font_for(text: str, wanted: str | None) -> str:
     """The font to draw ``text`` in: the one asked for, unless it lacks the text's script. An uploaded font
     (a path) draws every text whose characters it has, and gives way to the shipped fonts otherwise."""

@@ -9,6 +9,11 @@ between any two characters, with no spaces added.
 
 Each word may have its own colour: that is how a ``word`` caption highlights
 the word being spoken.
+
+A text is drawn in one font (``fonts.font_for``), but a word with a character
+that font lacks is drawn in a shipped font that has them all
+(``fonts.word_font``: the middle dot of "北京 · 上海" in Noto Sans), on the
+same baseline, instead of as boxes.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from media.compose.fonts import font_for, load_font
+from media.compose.fonts import font_for, load_font, word_font
 
 RGB = tuple[int, int, int]
 _drawing = threading.Lock()
@@ -59,8 +64,21 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def _gap(left: str, right: str, space: float) -> float:
-    return 0.0 if _SPACELESS.search(left[-1:]) or _SPACELESS.search(right[:1]) else space
+def spaced_as_written(text: str) -> list[bool]:
+    """For each of ``tokens(text)``, whether the text has a space before it: "北京 · 上海" keeps the spaces its
+    writer put around the dot, and "北京新闻" stays without any."""
+    out: list[bool] = []
+    for word in text.split():
+        out.extend([bool(out)] + [False] * (len(tokens(word)) - 1))
+    return out
+
+
+def _spaced_by_script(words: list[str]) -> list[bool]:
+    """Words given one by one (a caption's): a space between two, except beside Chinese or Japanese."""
+    return [
+        i > 0 and not (_SPACELESS.search(words[i - 1][-1:]) or _SPACELESS.search(words[i][:1]))
+        for i in range(len(words))
+    ]
 
 
 @dataclass(frozen=True)
@@ -73,33 +91,58 @@ class TextStyle:
     font: str | None = None
 
 
-def render_words(words: list[str], colours: list[RGB], style: TextStyle, max_width: int) -> np.ndarray:
-    """The words as an RGBA picture (uint8 H, W, 4) at most ``max_width`` wide.
+class _Faces:
+    """A text's font at one size, and for each word the font that draws it (the text's own, or a fallback)."""
+
+    def __init__(self, name: str, size: int):
+        self.name = name
+        self.main = load_font(name, size)
+        self._of_word: dict[str, ImageFont.FreeTypeFont] = {}
+
+    def of(self, word: str) -> ImageFont.FreeTypeFont:
+        font = self._of_word.get(word)
+        if font is None:
+            chosen = word_font(word, self.name)
+            font = self.main if chosen == self.name else load_font(chosen, self.main.size)
+            self._of_word[word] = font
+        return font
+
+    def length(self, word: str) -> float:
+        return float(self.of(word).getlength(word))
+
+
+def render_words(
+    words: list[str], colours: list[RGB], style: TextStyle, max_width: int, spaced: list[bool] | None = None
+) -> np.ndarray:
+    """The words as an RGBA picture (uint8 H, W, 4) at most ``max_width`` wide; ``spaced[i]``: whether a space
+    goes before word i (by default, between any two but beside Chinese and Japanese).
 
     One at a time: the cached font objects (``load_font``) are shared by the threads that compose a
     job's cuts, and a FreeType face is not safe to use from two threads at once."""
     with _drawing:
-        return _render_words(words, colours, style, max_width)
+        return _render_words(words, colours, style, max_width, spaced or _spaced_by_script(words))
 
 
-def _render_words(words: list[str], colours: list[RGB], style: TextStyle, max_width: int) -> np.ndarray:
+def _render_words(
+    words: list[str], colours: list[RGB], style: TextStyle, max_width: int, spaced: list[bool]
+) -> np.ndarray:
     text = " ".join(words)
     font_name = font_for(text, style.font)
     rtl = bool(_RTL.search(text))
     size = style.size
     while True:
-        font = load_font(font_name, size)
-        lines = _wrap(words, font, max_width - 2 * _padding(size))
+        faces = _Faces(font_name, size)
+        lines = _wrap(words, spaced, faces, max_width - 2 * _padding(size))
         if len(lines) <= style.max_lines or size <= style.size * SHRINK_FLOOR:
             break
         size = max(int(size * 0.9), int(style.size * SHRINK_FLOOR))
-    if any(_width(font, [words[i] for i in line]) > max_width - 2 * _padding(size) for line in lines):
+    if any(_width(faces, words, spaced, line) > max_width - 2 * _padding(size) for line in lines):
         # one word wider than the space: shrink until the widest word fits
-        widest = max(font.getlength(w) for w in words)
+        widest = max(faces.length(w) for w in words)
         size = max(8, int(size * (max_width - 2 * _padding(size)) / widest))
-        font = load_font(font_name, size)
-        lines = _wrap(words, font, max_width - 2 * _padding(size))
-    return _draw(words, colours, lines, font, size, style, rtl)
+        faces = _Faces(font_name, size)
+        lines = _wrap(words, spaced, faces, max_width - 2 * _padding(size))
+    return _draw(words, spaced, colours, lines, faces, size, style, rtl)
 
 
 def overflows(text: str, style: TextStyle, max_width: int) -> bool:
@@ -110,29 +153,24 @@ def overflows(text: str, style: TextStyle, max_width: int) -> bool:
         return False
     floor = max(1, int(style.size * SHRINK_FLOOR))
     with _drawing:
-        font = load_font(font_for(" ".join(words), style.font), floor)
-        return len(_wrap(words, font, max_width - 2 * _padding(floor))) > style.max_lines
+        faces = _Faces(font_for(" ".join(words), style.font), floor)
+        return len(_wrap(words, spaced_as_written(text), faces, max_width - 2 * _padding(floor))) > style.max_lines
 
 
 def _padding(size: int) -> int:
     return max(2, int(round(size * 0.35)))
 
 
-def _width(font: ImageFont.FreeTypeFont, words: list[str]) -> float:
-    space = font.getlength(" ")
-    total = 0.0
-    for i, word in enumerate(words):
-        if i:
-            total += _gap(words[i - 1], word, space)
-        total += font.getlength(word)
-    return total
+def _width(faces: _Faces, words: list[str], spaced: list[bool], line: list[int]) -> float:
+    """The width of the words ``line`` names (indices, in order), with a space before each spaced one but the first."""
+    space = faces.main.getlength(" ")
+    return sum(faces.length(words[i]) for i in line) + space * sum(spaced[i] for i in line[1:])
 
 
-def _wrap(words: list[str], font: ImageFont.FreeTypeFont, width: float) -> list[list[int]]:
+def _wrap(words: list[str], spaced: list[bool], faces: _Faces, width: float) -> list[list[int]]:
     lines: list[list[int]] = [[]]
-    for i, word in enumerate(words):
-        candidate = [words[j] for j in lines[-1]] + [word]
-        if lines[-1] and _width(font, candidate) > width:
+    for i in range(len(words)):
+        if lines[-1] and _width(faces, words, spaced, lines[-1] + [i]) > width:
             lines.append([])
         lines[-1].append(i)
     return lines
@@ -140,18 +178,19 @@ def _wrap(words: list[str], font: ImageFont.FreeTypeFont, width: float) -> list[
 
 def _draw(
     words: list[str],
+    spaced: list[bool],
     colours: list[RGB],
     lines: list[list[int]],
-    font: ImageFont.FreeTypeFont,
+    faces: _Faces,
     size: int,
     style: TextStyle,
     rtl: bool,
 ) -> np.ndarray:
     pad = _padding(size)
-    ascent, descent = font.getmetrics()
+    ascent, descent = faces.main.getmetrics()
     line_height = int(round((ascent + descent) * 1.12))
-    space = font.getlength(" ")
-    widths = [_width(font, [words[i] for i in line]) for line in lines]
+    space = faces.main.getlength(" ")
+    widths = [_width(faces, words, spaced, line) for line in lines]
     inner = int(np.ceil(max(widths)))
     stroke = 0 if style.box else max(1, size // 12)
     width, height = inner + 2 * pad + 2 * stroke, line_height * len(lines) + 2 * pad - (line_height - ascent - descent)
@@ -166,18 +205,26 @@ def _draw(
             x = float(width - pad - stroke - line_width)
         else:
             x = (width - line_width) / 2.0
-        y = pad + row * line_height
+        baseline = pad + row * line_height + ascent  # every word on the text font's baseline, whatever its font
         order = list(reversed(line)) if rtl else line
         for k, i in enumerate(order):
-            if k:
-                x += _gap(words[order[k - 1]], words[i], space)
+            if k and spaced[max(order[k - 1], i)]:  # the space before the later of the two in reading order
+                x += space
+            font = faces.of(words[i])
             draw.text(
-                (x, y), words[i], font=font, fill=colours[i] + (255,), stroke_width=stroke, stroke_fill=(0, 0, 0, 255)
+                (x, baseline),
+                words[i],
+                font=font,
+                anchor="ls",
+                fill=colours[i] + (255,),
+                stroke_width=stroke,
+                stroke_fill=(0, 0, 0, 255),
             )
             x += font.getlength(words[i])
     return np.asarray(image)
 
 
 def render_text(text: str, style: TextStyle, max_width: int) -> np.ndarray:
+    """``text`` as an RGBA picture, with the spaces between its words where its writer put them."""
     words = tokens(text)
-    return render_words(words, [style.colour] * len(words), style, max_width)
+    return render_words(words, [style.colour] * len(words), style, max_width, spaced_as_written(text))

@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from media.compose import FONT_NAMES, TextStyle, load_font, render_text, text_layer
 from media.compose.fonts import _file
+from media.compose.text import render_words
 from tests.unit.compose.viewing import ocr
 
 WHITE_ON_DARK = TextStyle(size=40, colour=(255, 255, 255), box=(20, 20, 20, 255), align="left", max_lines=2)
@@ -113,3 +114,49 @@ def test_scripts_are_drawn_with_glyphs_not_boxes(text):
         for j in range(i + 1, len(masks)):
             if chars[i] != chars[j]:
                 assert (masks[i] != masks[j]).any()
+
+
+#: no shipped font has a glyph for a private-use character: it is drawn as the box (.notdef)
+NO_GLYPH = "\ue000"
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [("北京", "上海"), ("东京", "大阪"), ("درجة", "الحرارة"), ("नगर", "परिषद")],
+)
+def test_a_symbol_the_texts_font_lacks_is_drawn_from_a_font_that_has_it_not_as_a_box(before, after):
+    """A Chinese title's middle dot or degree sign (Noto Sans CJK's subset has neither), an Arabic or a Hindi
+    one's ±: each is drawn in a font that has it. Drawn as a box, it would be drawn exactly as a character no
+    font has."""
+    style = TextStyle(size=48, colour=(255, 255, 255), box=None, max_lines=1)
+    boxed = render_text(f"{before} {NO_GLYPH} {after}", style, 4000)
+    for symbol in "·°€£¥×±©®":
+        drawn = render_text(f"{before} {symbol} {after}", style, 4000)
+        assert drawn.shape != boxed.shape or not np.array_equal(drawn, boxed), symbol
+
+
+def test_a_word_takes_a_fallback_font_only_for_what_its_texts_font_lacks():
+    from media.compose.fonts import word_font
+
+    assert word_font("北京", "noto-sans-cjk") == "noto-sans-cjk"
+    assert word_font("·", "noto-sans-cjk") == "noto-sans"
+    assert word_font("25°C", "noto-sans-cjk") == "noto-sans"
+    assert word_font("±2", "noto-sans-arabic") == "noto-sans"
+    assert word_font("News", "noto-serif") == "noto-serif"
+    # no font has it all: the one with the most of it, the text's own on a tie
+    assert word_font(f"北{NO_GLYPH}", "noto-sans") == "noto-sans-cjk"
+    assert word_font(NO_GLYPH, "noto-sans-cjk") == "noto-sans-cjk"
+
+
+def test_beside_chinese_the_spaces_a_text_was_written_with_are_kept_and_none_are_added():
+    style = TextStyle(size=48, colour=(255, 255, 255), box=None, max_lines=1)
+    space = load_font("noto-sans-cjk", 48).getlength(" ")
+
+    def width(text: str) -> int:
+        return int(render_text(text, style, 4000).shape[1])
+
+    assert width("北京 · 上海") - width("北京·上海") == pytest.approx(2 * space, abs=1.5)
+    assert width("北京 25°C") - width("北京25°C") == pytest.approx(space, abs=1.5)
+    # a caption's words, given one by one, join beside Chinese as the text written without spaces does
+    words = ["北京", "新闻"]
+    assert render_words(words, [(255, 255, 255)] * 2, style, 4000).shape == render_text("北京新闻", style, 4000).shape
