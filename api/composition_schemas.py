@@ -214,7 +214,7 @@ class OverlaySchema(Schema):
     class Meta:
         description = (
             f"A text or image shown over the scene from start to end; at most {R.MAX_OVERLAYS} per scene "
-            "(overlay_invalid, overlay_timing, font_unknown)."
+            "(overlay_invalid, overlay_timing, font_unknown, text_undrawable)."
         )
 
 

@@ -19,6 +19,7 @@ from api.brand_kit_store import kit_for_job, kit_values
 from domain import params as render_params
 from domain.brand_kits import apply_kit, intro_outro
 from domain.composition import COMPOSITION_KEYS, normalise_composition
+from domain.composition_checks import refuse
 from domain.config import Settings
 from domain.drafts import draft_render
 from domain.errors import ProblemError
@@ -30,6 +31,7 @@ from domain.presets import PRESETS
 from domain.states import EventType, JobState
 from domain.timeutil import utcnow
 from domain.titles import job_title
+from media.compose import undrawable
 from media.render import known_models
 from media.tts import check_script, voice_for_script
 from tasks.webhook_lookups import request_checker
@@ -101,6 +103,26 @@ def check_some_worker_serves(session: Session, settings: Settings, pool: str, mo
         )
 
 
+def check_overlay_glyphs(composition: dict[str, Any]) -> None:
+    """A text overlay with characters no shipped font draws (emoji, Hebrew, arrows) is a 422 ``text_undrawable``
+    naming them: drawn, they would be boxes. An overlay in an uploaded font is the tenant's to vouch for (its
+    characters are read only when the worker draws it; ones it lacks are drawn in the shipped fonts)."""
+    for index, scene in enumerate(composition["scenes"]):
+        for number, overlay in enumerate(scene["overlays"]):
+            if overlay["type"] != "text" or (overlay["font"] or "").startswith("ast_"):
+                continue
+            missing = undrawable(overlay["text"])
+            if missing:
+                shown = ", ".join(repr(char) for char in missing[:10])
+                refuse(
+                    "text_undrawable",
+                    f"scenes[{index}].overlays[{number}].text",
+                    f"No font the farm ships draws {shown}: they would show as boxes. The shipped fonts draw "
+                    "Latin, Greek, Cyrillic, Chinese, Japanese, Korean, Arabic and Devanagari; take them out, or "
+                    "name an uploaded font (purpose=font) that has them.",
+                )
+
+
 def check_spec(
     session: Session,
     settings: Settings,
@@ -132,6 +154,7 @@ def check_spec(
             fill_scene(composition["scenes"][0], spec)
     if composition is not None:
         check_composition_assets(session, tenant.id, composition)
+        check_overlay_glyphs(composition)
         spec["composition"] = composition
 
     models = known_models(settings)

@@ -31,6 +31,7 @@ FIELD_OF_CODE = {
     "overlay_invalid": "lower_third",
     "overlay_timing": "lower_third",
     "font_unknown": "lower_third",
+    "text_undrawable": "lower_third",
     "captions_invalid": "captions",
     "music_invalid": "music",
     "renditions_invalid": "also",

@@ -12,7 +12,7 @@ from media.compose.canvas import FaceChanges
 from media.compose.captions import CaptionTrack, caption_band, caption_track, words_from_cues
 from media.compose.compositor import SceneCompositor
 from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder, join_and_mux, mix_music
-from media.compose.fonts import FONT_NAMES, font_for, load_font
+from media.compose.fonts import FONT_NAMES, font_for, load_font, undrawable
 from media.compose.layout import PresenterBox, circle_mask, presenter_box, rendition_character
 from media.compose.matte import MATTE_VERSION, guided_filter, matte_from_png, matte_key, matte_png, portrait_matte
 from media.compose.overlays import Layer, SafeArea, blend, image_layer, safe_area, text_layer, text_overflows
@@ -57,6 +57,7 @@ __all__ = [
     "safe_area",
     "text_layer",
     "text_overflows",
+    "undrawable",
     "video_still",
     "words_from_cues",
 ]

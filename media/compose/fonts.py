@@ -18,6 +18,7 @@ also carries basic Latin, so a mixed title ("Live: 北京") is drawn in one font
 from __future__ import annotations
 
 import functools
+import unicodedata
 from pathlib import Path
 
 from PIL import ImageFont
@@ -124,6 +125,21 @@ def word_font(word: str, font: str) -> str:
         if count > best_count:
             best, best_count = name, count
     return best
+
+
+def undrawable(text: str) -> list[str]:
+    """The characters of ``text`` no shipped font has a glyph for (they would be drawn as boxes), each once, in
+    order; spaces, format characters (joiners, direction marks) and variation selectors, which the shaper uses
+    but draws nothing for, are not counted."""
+    shipped = frozenset().union(*(characters(name) for name in FONT_NAMES))
+    seen: list[str] = []
+    for char in text:
+        ignored = char.isspace() or unicodedata.category(char) == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F
+        if ignored or ord(char) in shipped:
+            continue
+        if char not in seen:
+            seen.append(char)
+    return seen
 
 
 def font_for(text: str, wanted: str | None) -> str:

@@ -132,6 +132,23 @@ def test_a_bad_field_is_a_problem_with_its_code_and_stores_no_job(alpha, session
     assert count_jobs(sessions) == 0
 
 
+def test_a_text_overlay_no_shipped_font_draws_is_refused_naming_its_characters(alpha, sessions):
+    """Drawn, an emoji, an arrow or a Hebrew word would be boxes on the picture: the caller is told which."""
+    scenes = [
+        {"script": "One.", "avatar": "astronaut", "overlays": [{"type": "text", "text": "北京 · 25°C · €3"}]},
+        {"script": "Two.", "avatar": "astronaut", "overlays": [{"type": "text", "text": "🔴 LIVE → Paris"}]},
+    ]
+    body = problem(alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": scenes}), 422, "text_undrawable")
+    assert list(body["errors"]) == ["scenes[1].overlays[0].text"]
+    assert "'🔴', '→'" in body["detail"]
+    hebrew = {"script": "Hi.", "avatar": "astronaut", "canvas": CANVAS, "overlays": [{"type": "text", "text": "שלום"}]}
+    problem(alpha.post("/v1/jobs", json=hebrew), 422, "text_undrawable")
+    assert count_jobs(sessions) == 0
+    # what the shipped fonts draw between them, symbols in a Chinese title included, is taken
+    scenes[1]["overlays"] = [{"type": "text", "text": "LIVE · Paris", "role": "title"}]
+    assert alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": scenes}).status_code == 202
+
+
 # --- asset purposes -------------------------------------------------------------------------------
 def test_uploads_get_their_kinds_default_purpose(alpha):
     portrait = upload(alpha, files.portrait(), "face.png").get_json()

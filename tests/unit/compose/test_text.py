@@ -160,3 +160,13 @@ def test_beside_chinese_the_spaces_a_text_was_written_with_are_kept_and_none_are
     # a caption's words, given one by one, join beside Chinese as the text written without spaces does
     words = ["北京", "新闻"]
     assert render_words(words, [(255, 255, 255)] * 2, style, 4000).shape == render_text("北京新闻", style, 4000).shape
+
+
+def test_what_no_shipped_font_draws_is_named_once_each_and_joiners_are_not():
+    from media.compose.fonts import undrawable
+
+    assert undrawable("Jane Doe · City reporter · 25°C · €3 · Ünïcödé · Привет · Γειά") == []
+    assert undrawable("北京 · 東京 · 서울 · مرحبا · नमस्ते · न\u200dम") == []
+    assert undrawable("🔴 LIVE → Paris → ★ 🔴") == ["🔴", "→", "★"]
+    assert undrawable("❤\ufe0f") == ["❤"]  # the variation selector draws nothing of its own
+    assert undrawable("שלום") == list("שלום")
