@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
@@ -103,24 +104,38 @@ def check_some_worker_serves(session: Session, settings: Settings, pool: str, mo
         )
 
 
-def check_overlay_glyphs(composition: dict[str, Any]) -> None:
-    """A text overlay with characters no shipped font draws (emoji, Hebrew, arrows) is a 422 ``text_undrawable``
-    naming them: drawn, they would be boxes. An overlay in an uploaded font is the tenant's to vouch for (its
-    characters are read only when the worker draws it; ones it lacks are drawn in the shipped fonts)."""
+def check_text_drawable(composition: dict[str, Any], single: bool) -> None:
+    """Text no shipped font draws would show as boxes on the picture: a 422 ``text_undrawable`` naming the
+    characters and the field (``single``: the body's single form, whose scene's fields are at its top level).
+
+    - A text overlay's characters, emoji and arrows included, unless it names an uploaded font (the tenant's to
+      vouch for: its characters are read only when the worker draws it, and ones it lacks fall back to ours).
+    - With burned-in captions, the letters of a scene's script or transcript (Hebrew, Thai): symbols there (an
+      emoji, an arrow) are not speech, and are left out of the burned-in captions instead."""
+    burned = [composition["captions"]] + [r["captions"] for r in composition["renditions"] if r["captions"]]
+    caption_font_uploaded = any((c["font"] or "").startswith("ast_") for c in burned if c["burn_in"])
+    burns_in = any(c["burn_in"] for c in burned)
     for index, scene in enumerate(composition["scenes"]):
+        at = "" if single else f"scenes[{index}]."
         for number, overlay in enumerate(scene["overlays"]):
-            if overlay["type"] != "text" or (overlay["font"] or "").startswith("ast_"):
-                continue
-            missing = undrawable(overlay["text"])
-            if missing:
-                shown = ", ".join(repr(char) for char in missing[:10])
-                refuse(
-                    "text_undrawable",
-                    f"scenes[{index}].overlays[{number}].text",
-                    f"No font the farm ships draws {shown}: they would show as boxes. The shipped fonts draw "
-                    "Latin, Greek, Cyrillic, Chinese, Japanese, Korean, Arabic and Devanagari; take them out, or "
-                    "name an uploaded font (purpose=font) that has them.",
-                )
+            if overlay["type"] == "text" and not (overlay["font"] or "").startswith("ast_"):
+                _refuse_undrawable(undrawable(overlay["text"]), f"{at}overlays[{number}].text")
+        if burns_in and not caption_font_uploaded:
+            for field in ("script", "transcript"):
+                letters = [c for c in undrawable(scene.get(field) or "") if unicodedata.category(c).startswith("L")]
+                _refuse_undrawable(letters, f"{at}{field}", "burned-in captions of ")
+
+
+def _refuse_undrawable(missing: list[str], path: str, what: str = "") -> None:
+    if missing:
+        shown = ", ".join(repr(char) for char in missing[:10])
+        refuse(
+            "text_undrawable",
+            path,
+            f"No font the farm ships draws {shown} ({what}this text would show them as boxes). The shipped fonts "
+            "draw Latin, Greek, Cyrillic, Chinese, Japanese, Korean, Arabic and Devanagari; take them out, or "
+            "name an uploaded font (purpose=font) that has them.",
+        )
 
 
 def check_spec(
@@ -154,7 +169,7 @@ def check_spec(
             fill_scene(composition["scenes"][0], spec)
     if composition is not None:
         check_composition_assets(session, tenant.id, composition)
-        check_overlay_glyphs(composition)
+        check_text_drawable(composition, single=body.get("scenes") is None)
         spec["composition"] = composition
 
     models = known_models(settings)

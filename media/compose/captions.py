@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from media.compose.fonts import without_undrawable
 from media.compose.overlays import safe_area, text_base
 from media.compose.text import TextStyle, hex_rgb, render_words, tokens
 
@@ -101,7 +102,10 @@ def caption_track(words: list[TimedWord], captions: dict[str, Any], width: int, 
         size=size, colour=hex_rgb(captions.get("color") or "#ffffff"), box=box, max_lines=2, font=captions.get("font")
     )
     area = safe_area(width, height)
-    pages = _pages(words, style)
+    # a symbol no font draws (an emoji, an arrow) is left out of the picture rather than drawn as a box; the
+    # caption files keep it. The API refuses burned-in captions of letters no font draws.
+    font = captions.get("font")
+    pages = _pages([(without_undrawable(text, font), start, end) for text, start, end in words], style)
     return CaptionTrack(
         pages,
         style,

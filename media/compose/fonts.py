@@ -142,6 +142,14 @@ def undrawable(text: str) -> list[str]:
     return seen
 
 
+def without_undrawable(text: str, font: str | None = None) -> str:
+    """``text`` less the characters no shipped font (nor ``font``, an uploaded one's path) draws."""
+    missing = set(undrawable(text))
+    if missing and font and is_font_file(font):
+        missing -= {char for char in missing if ord(char) in characters(font)}
+    return "".join(char for char in text if char not in missing) if missing else text
+
+
 def font_for(text: str, wanted: str | None) -> str:
     """The font to draw ``text`` in: the one asked for, unless it lacks the text's script. An uploaded font
     (a path) draws every text whose characters it has, and gives way to the shipped fonts otherwise."""

@@ -142,8 +142,13 @@ def test_a_text_overlay_no_shipped_font_draws_is_refused_naming_its_characters(a
     assert list(body["errors"]) == ["scenes[1].overlays[0].text"]
     assert "'🔴', '→'" in body["detail"]
     hebrew = {"script": "Hi.", "avatar": "astronaut", "canvas": CANVAS, "overlays": [{"type": "text", "text": "שלום"}]}
-    problem(alpha.post("/v1/jobs", json=hebrew), 422, "text_undrawable")
+    assert list(problem(alpha.post("/v1/jobs", json=hebrew), 422, "text_undrawable")["errors"]) == ["overlays[0].text"]
+    # burned-in captions of a script in letters no font draws; its symbols are only left out of the picture
+    captioned = {"script": "שלום עולם.", "avatar": "astronaut", "canvas": CANVAS, "captions": {"burn_in": True}}
+    assert list(problem(alpha.post("/v1/jobs", json=captioned), 422, "text_undrawable")["errors"]) == ["script"]
     assert count_jobs(sessions) == 0
+    captioned["script"] = "Breaking news 🔴 tonight → live."
+    assert alpha.post("/v1/jobs", json=captioned).status_code == 202
     # what the shipped fonts draw between them, symbols in a Chinese title included, is taken
     scenes[1]["overlays"] = [{"type": "text", "text": "LIVE · Paris", "role": "title"}]
     assert alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": scenes}).status_code == 202

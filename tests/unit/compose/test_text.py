@@ -170,3 +170,12 @@ def test_what_no_shipped_font_draws_is_named_once_each_and_joiners_are_not():
     assert undrawable("🔴 LIVE → Paris → ★ 🔴") == ["🔴", "→", "★"]
     assert undrawable("❤\ufe0f") == ["❤"]  # the variation selector draws nothing of its own
     assert undrawable("שלום") == list("שלום")
+
+
+def test_burned_in_captions_leave_out_symbols_no_font_draws_instead_of_drawing_boxes():
+    from media.compose import caption_track
+
+    words = [("Breaking", 0.0, 0.4), ("🔴", 0.4, 0.5), ("news→", 0.5, 0.9), ("tonight.", 0.9, 1.3)]
+    track = caption_track(words, {"burn_in": True, "style": "subtitle"}, 1280, 720)
+    assert [w[0] for page in track.pages for w in page.words] == ["Breaking", "news", "tonight."]
+    assert track.layer_at(0.2) is not None
