@@ -98,6 +98,7 @@ class _Faces:
         self.name = name
         self.main = load_font(name, size)
         self._of_word: dict[str, ImageFont.FreeTypeFont] = {}
+        self._lengths: dict[str, float] = {}  # wrapping measures each word once per line it might end
 
     def of(self, word: str) -> ImageFont.FreeTypeFont:
         font = self._of_word.get(word)
@@ -108,7 +109,10 @@ class _Faces:
         return font
 
     def length(self, word: str) -> float:
-        return float(self.of(word).getlength(word))
+        length = self._lengths.get(word)
+        if length is None:
+            length = self._lengths[word] = float(self.of(word).getlength(word))
+        return length
 
 
 def render_words(
