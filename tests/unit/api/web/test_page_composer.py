@@ -91,6 +91,15 @@ def test_a_number_that_is_not_one_is_refused_in_a_sentence_by_the_presenter(page
     assert re.search(r'<small id="character-error" class="error" data-code="character_invalid">', body), body[-3000:]
 
 
+def test_a_lower_third_the_farm_has_no_font_for_is_refused_by_it_in_a_sentence(page: Page) -> None:  # noqa: F811
+    browser, token = page
+    response = browser.post("/jobs/new", data={**LAYOUT, "lower_third": "🔴 LIVE", "csrf_token": token})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(r'<small id="lower_third-error" class="error" data-code="text_undrawable">([^<]*)<', body)
+    assert error and "no font for" in error.group(1), body[-3000:]
+
+
 def test_the_preview_fragment_shows_the_frame(page: Page) -> None:  # noqa: F811
     browser, token = page
     answer = browser.post("/jobs/new/preview", data={**LAYOUT, "preview_at": "1"}, headers={"X-CSRFToken": token})
