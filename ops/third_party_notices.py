@@ -405,6 +405,15 @@ def render(deps: list[Dependency]) -> str:
         "- `ops/compose-spec/`: the Compose Specification schema (Apache-2.0), with its LICENSE and NOTICE.",
         "- `media/compose/fonts/NotoSansCJK-Bold-subset.otf`: Noto Sans CJK SC Bold (Adobe, OFL-1.1, from Debian's"
         " fonts-noto-cjk), subset with fontTools to GB2312, Big5, JIS X 0208 and KS X 1001; the licence is `LICENSE-OFL.txt` there.",
+        "- `media/compose/fonts/NotoSansCJK-Bold-symbols.otf`: the same face's symbols (arrows, geometric shapes,"
+        " miscellaneous symbols, dingbats, enclosed alphanumerics), subset with fontTools by `ops/subset_symbols_font.py`;"
+        " OFL-1.1, the licence is `LICENSE-OFL.txt` there.",
+        "- `media/render/builtin/teeth_photo/teeth_astronaut.png`: a 176×46 strip of the upper teeth in scikit-image's"
+        " `astronaut()`\n  photograph of Eileen Collins (NASA; a work of the US government, public domain, scikit-image"
+        '\n  documents it as "No known copyright restrictions"), unrolled along her smile by'
+        "\n  `python -m media.render.builtin.teeth` (resampled, not retouched). The built-in renderer draws teeth from it"
+        "\n  where a portrait shows none of its own; `LICENCE.md` beside it. NASA asks that its imagery not be"
+        "\n  used to imply endorsement.",
         "",
     ]
     return "\n".join(lines)

@@ -64,7 +64,7 @@ BY_CODE = {
     "music_invalid": "Upload the music again, or choose no music.",
     "overlay_invalid": "The lower third takes one or two lines of text.",
     "overlay_timing": "A text's end comes after its start.",
-    "text_undrawable": "The lower third has characters the farm has no font for (emoji, arrows, Hebrew…): they "
+    "text_undrawable": "The lower third has characters the farm has no font for (emoji, Hebrew, Thai…): they "
     "would show as boxes. Take them out.",
     "transparent_needs_webm": "A transparent background needs a WebM video.",
 }

@@ -102,7 +102,7 @@ def caption_track(words: list[TimedWord], captions: dict[str, Any], width: int, 
         size=size, colour=hex_rgb(captions.get("color") or "#ffffff"), box=box, max_lines=2, font=captions.get("font")
     )
     area = safe_area(width, height)
-    # a symbol no font draws (an emoji, an arrow) is left out of the picture rather than drawn as a box; the
+    # a symbol no font draws (an emoji) is left out of the picture rather than drawn as a box; the
     # caption files keep it. The API refuses burned-in captions of letters no font draws.
     font = captions.get("font")
     pages = _pages([(without_undrawable(text, font), start, end) for text, start, end in words], style)

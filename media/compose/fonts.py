@@ -13,11 +13,15 @@ script gives way to one that has it (a Chinese title asked for in
 ``noto-serif`` is drawn in ``noto-sans-cjk``), since a title in boxes of
 missing glyphs is worse than one in another face. Each of the script fonts
 also carries basic Latin, so a mixed title ("Live: 北京") is drawn in one font.
+A word with a character its text's font lacks takes a font that has it
+(``word_font``), the last of them a symbols face cut from the same CJK font
+(arrows, ▲ ▼, ★, ☀, ①; ``fonts/NotoSansCJK-Bold-symbols.otf``, 60 KB).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from pathlib import Path
 
@@ -52,9 +56,18 @@ _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
 )
 
 
+#: a font that only stands in for symbols other fonts lack (arrows, ▲ ▼, ★, ☀, ①): not one a text may name
+SYMBOLS_FONT = "noto-sans-symbols"
+
+
+_RIGHT_TO_LEFT = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
 def _file(name: str) -> Path:
     if name == "noto-sans-cjk":
         return FONTS_DIR / "NotoSansCJK-Bold-subset.otf"
+    if name == SYMBOLS_FONT:  # cut from Noto Sans CJK SC Bold by ops/subset_symbols_font.py
+        return FONTS_DIR / "NotoSansCJK-Bold-symbols.otf"
     import fontpkg_noto_sans
     import fontpkg_noto_sans_arabic
     import fontpkg_noto_sans_devanagari
@@ -97,8 +110,8 @@ def _file_characters(path: str) -> frozenset[int]:
 
 
 #: where a text's font lacks a word's characters (a middle dot or a degree sign in a Chinese title, a ± in an
-#: Arabic one), the word is drawn in the first of these that has them all
-FALLBACK_FONTS = ("noto-sans", "noto-sans-cjk", "noto-sans-arabic", "noto-sans-devanagari")
+#: Arabic one, an arrow in any), the word is drawn in the first of these that has them all
+FALLBACK_FONTS = ("noto-sans", "noto-sans-cjk", "noto-sans-arabic", "noto-sans-devanagari", SYMBOLS_FONT)
 
 
 @functools.lru_cache(maxsize=32)
@@ -127,11 +140,32 @@ def word_font(word: str, font: str) -> str:
     return best
 
 
+def word_runs(word: str, font: str) -> list[tuple[str, str]]:
+    """``word`` as (text, font) runs to draw one after another: one run in ``word_font``'s font when a single font
+    has every character (always so for right-to-left words, which are shaped whole); otherwise each character
+    in ``font`` if it has it, else in the first fallback that does ("▲北京": the triangle from the symbols face,
+    the rest in the CJK one), neighbours in the same font joined."""
+    whole = word_font(word, font)
+    have = characters(whole)
+    if all(ord(char) in have for char in word if not char.isspace()) or _RIGHT_TO_LEFT.search(word):
+        return [(word, whole)]
+    runs: list[tuple[str, str]] = []
+    for char in word:
+        chosen = font
+        if ord(char) not in characters(font):
+            chosen = next((name for name in FALLBACK_FONTS if ord(char) in characters(name)), font)
+        if runs and runs[-1][1] == chosen:
+            runs[-1] = (runs[-1][0] + char, chosen)
+        else:
+            runs.append((char, chosen))
+    return runs
+
+
 def undrawable(text: str) -> list[str]:
     """The characters of ``text`` no shipped font has a glyph for (they would be drawn as boxes), each once, in
     order; spaces, format characters (joiners, direction marks) and variation selectors, which the shaper uses
     but draws nothing for, are not counted."""
-    shipped = frozenset().union(*(characters(name) for name in FONT_NAMES))
+    shipped = frozenset().union(*(characters(name) for name in (*FONT_NAMES, SYMBOLS_FONT)))
     seen: list[str] = []
     for char in text:
         ignored = char.isspace() or unicodedata.category(char) == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F
@@ -169,9 +203,9 @@ def load_font(name: str, size: int, bold: bool = True) -> ImageFont.FreeTypeFont
     bidi)."""
     if is_font_file(name):
         return ImageFont.truetype(name, size, layout_engine=ImageFont.Layout.RAQM)
-    if name not in FONT_NAMES:
+    if name not in FONT_NAMES and name != SYMBOLS_FONT:
         raise ValueError(f"unknown font {name!r}; fonts: {', '.join(FONT_NAMES)}")
     font = ImageFont.truetype(str(_file(name)), size, layout_engine=ImageFont.Layout.RAQM)
-    if name != "noto-sans-cjk":  # variable fonts: pick the weight
+    if name not in ("noto-sans-cjk", SYMBOLS_FONT):  # variable fonts: pick the weight
         font.set_variation_by_name("Bold" if bold else "Regular")
     return font

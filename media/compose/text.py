@@ -12,8 +12,9 @@ the word being spoken.
 
 A text is drawn in one font (``fonts.font_for``), but a word with a character
 that font lacks is drawn in a shipped font that has them all
-(``fonts.word_font``: the middle dot of "北京 · 上海" in Noto Sans), on the
-same baseline, instead of as boxes.
+(``fonts.word_font``: the middle dot of "北京 · 上海" in Noto Sans), or, where
+no one font has them all, a run of characters at a time (``fonts.word_runs``),
+on the same baseline, instead of as boxes.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from media.compose.fonts import font_for, load_font, word_font
+from media.compose.fonts import font_for, load_font, word_runs
 
 RGB = tuple[int, int, int]
 _drawing = threading.Lock()
@@ -92,26 +93,28 @@ class TextStyle:
 
 
 class _Faces:
-    """A text's font at one size, and for each word the font that draws it (the text's own, or a fallback)."""
+    """A text's font at one size, and for each word the fonts that draw it: the text's own, a fallback that has
+    all of the word, or, where no one font has it all, one per run of its characters (``fonts.word_runs``)."""
 
     def __init__(self, name: str, size: int):
         self.name = name
         self.main = load_font(name, size)
-        self._of_word: dict[str, ImageFont.FreeTypeFont] = {}
+        self._runs: dict[str, list[tuple[str, ImageFont.FreeTypeFont]]] = {}
         self._lengths: dict[str, float] = {}  # wrapping measures each word once per line it might end
 
-    def of(self, word: str) -> ImageFont.FreeTypeFont:
-        font = self._of_word.get(word)
-        if font is None:
-            chosen = word_font(word, self.name)
-            font = self.main if chosen == self.name else load_font(chosen, self.main.size)
-            self._of_word[word] = font
-        return font
+    def runs(self, word: str) -> list[tuple[str, ImageFont.FreeTypeFont]]:
+        runs = self._runs.get(word)
+        if runs is None:
+            runs = self._runs[word] = [
+                (text, self.main if font == self.name else load_font(font, self.main.size))
+                for text, font in word_runs(word, self.name)
+            ]
+        return runs
 
     def length(self, word: str) -> float:
         length = self._lengths.get(word)
         if length is None:
-            length = self._lengths[word] = float(self.of(word).getlength(word))
+            length = self._lengths[word] = sum(float(font.getlength(text)) for text, font in self.runs(word))
         return length
 
 
@@ -214,17 +217,17 @@ def _draw(
         for k, i in enumerate(order):
             if k and spaced[max(order[k - 1], i)]:  # the space before the later of the two in reading order
                 x += space
-            font = faces.of(words[i])
-            draw.text(
-                (x, baseline),
-                words[i],
-                font=font,
-                anchor="ls",
-                fill=colours[i] + (255,),
-                stroke_width=stroke,
-                stroke_fill=(0, 0, 0, 255),
-            )
-            x += font.getlength(words[i])
+            for text, font in faces.runs(words[i]):
+                draw.text(
+                    (x, baseline),
+                    text,
+                    font=font,
+                    anchor="ls",
+                    fill=colours[i] + (255,),
+                    stroke_width=stroke,
+                    stroke_fill=(0, 0, 0, 255),
+                )
+                x += font.getlength(text)
     return np.asarray(image)
 
 

@@ -136,21 +136,21 @@ def test_a_text_overlay_no_shipped_font_draws_is_refused_naming_its_characters(a
     """Drawn, an emoji, an arrow or a Hebrew word would be boxes on the picture: the caller is told which."""
     scenes = [
         {"script": "One.", "avatar": "astronaut", "overlays": [{"type": "text", "text": "北京 · 25°C · €3"}]},
-        {"script": "Two.", "avatar": "astronaut", "overlays": [{"type": "text", "text": "🔴 LIVE → Paris"}]},
+        {"script": "Two.", "avatar": "astronaut", "overlays": [{"type": "text", "text": "🔴 LIVE ✈ Paris"}]},
     ]
     body = problem(alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": scenes}), 422, "text_undrawable")
     assert list(body["errors"]) == ["scenes[1].overlays[0].text"]
-    assert "'🔴', '→'" in body["detail"]
+    assert "'🔴', '✈'" in body["detail"]
     hebrew = {"script": "Hi.", "avatar": "astronaut", "canvas": CANVAS, "overlays": [{"type": "text", "text": "שלום"}]}
     assert list(problem(alpha.post("/v1/jobs", json=hebrew), 422, "text_undrawable")["errors"]) == ["overlays[0].text"]
     # burned-in captions of a script in letters no font draws; its symbols are only left out of the picture
     captioned = {"script": "שלום עולם.", "avatar": "astronaut", "canvas": CANVAS, "captions": {"burn_in": True}}
     assert list(problem(alpha.post("/v1/jobs", json=captioned), 422, "text_undrawable")["errors"]) == ["script"]
     assert count_jobs(sessions) == 0
-    captioned["script"] = "Breaking news 🔴 tonight → live."
+    captioned["script"] = "Breaking news 🔴 tonight ✈ live."
     assert alpha.post("/v1/jobs", json=captioned).status_code == 202
-    # what the shipped fonts draw between them, symbols in a Chinese title included, is taken
-    scenes[1]["overlays"] = [{"type": "text", "text": "LIVE · Paris", "role": "title"}]
+    # what the shipped fonts draw between them, symbols in a Chinese title and arrows included, is taken
+    scenes[1]["overlays"] = [{"type": "text", "text": "LIVE · Paris → Lyon ▲ 2%", "role": "title"}]
     assert alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": scenes}).status_code == 202
 
 

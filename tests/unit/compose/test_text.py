@@ -122,15 +122,15 @@ NO_GLYPH = "\ue000"
 
 @pytest.mark.parametrize(
     "before, after",
-    [("北京", "上海"), ("东京", "大阪"), ("درجة", "الحرارة"), ("नगर", "परिषद")],
+    [("北京", "上海"), ("东京", "大阪"), ("درجة", "الحرارة"), ("नगर", "परिषद"), ("Markets", "today")],
 )
 def test_a_symbol_the_texts_font_lacks_is_drawn_from_a_font_that_has_it_not_as_a_box(before, after):
     """A Chinese title's middle dot or degree sign (Noto Sans CJK's subset has neither), an Arabic or a Hindi
-    one's ±: each is drawn in a font that has it. Drawn as a box, it would be drawn exactly as a character no
-    font has."""
+    one's ±, an arrow or a market's ▲ in any: each is drawn in a font that has it. Drawn as a box, it would be
+    drawn exactly as a character no font has."""
     style = TextStyle(size=48, colour=(255, 255, 255), box=None, max_lines=1)
     boxed = render_text(f"{before} {NO_GLYPH} {after}", style, 4000)
-    for symbol in "·°€£¥×±©®":
+    for symbol in "·°€£¥×±©®→↑▲▼●★☀♪①":
         drawn = render_text(f"{before} {symbol} {after}", style, 4000)
         assert drawn.shape != boxed.shape or not np.array_equal(drawn, boxed), symbol
 
@@ -143,9 +143,24 @@ def test_a_word_takes_a_fallback_font_only_for_what_its_texts_font_lacks():
     assert word_font("25°C", "noto-sans-cjk") == "noto-sans"
     assert word_font("±2", "noto-sans-arabic") == "noto-sans"
     assert word_font("News", "noto-serif") == "noto-serif"
+    assert word_font("→", "noto-sans") == word_font("▲", "noto-sans-arabic") == "noto-sans-symbols"
     # no font has it all: the one with the most of it, the text's own on a tie
     assert word_font(f"北{NO_GLYPH}", "noto-sans") == "noto-sans-cjk"
     assert word_font(NO_GLYPH, "noto-sans-cjk") == "noto-sans-cjk"
+
+
+def test_a_word_no_one_font_has_is_drawn_a_run_of_characters_at_a_time():
+    from media.compose.fonts import word_runs
+
+    assert word_runs("北京", "noto-sans-cjk") == [("北京", "noto-sans-cjk")]
+    assert word_runs("25°C", "noto-sans-cjk") == [("25°C", "noto-sans")]
+    assert word_runs("▲2%", "noto-sans") == [("▲", "noto-sans-symbols"), ("2%", "noto-sans")]
+    assert word_runs("▲北京", "noto-sans-cjk") == [("▲", "noto-sans-symbols"), ("北京", "noto-sans-cjk")]
+    style = TextStyle(size=48, colour=(255, 255, 255), box=None, max_lines=1)
+    for text in ("▲北京 上海", "Markets ▲2% today"):
+        drawn = render_text(text, style, 4000)
+        boxed = render_text(text.replace("▲", NO_GLYPH), style, 4000)
+        assert drawn.shape != boxed.shape or not np.array_equal(drawn, boxed), text
 
 
 def test_beside_chinese_the_spaces_a_text_was_written_with_are_kept_and_none_are_added():
@@ -167,7 +182,8 @@ def test_what_no_shipped_font_draws_is_named_once_each_and_joiners_are_not():
 
     assert undrawable("Jane Doe · City reporter · 25°C · €3 · Ünïcödé · Привет · Γειά") == []
     assert undrawable("北京 · 東京 · 서울 · مرحبا · नमस्ते · न\u200dम") == []
-    assert undrawable("🔴 LIVE → Paris → ★ 🔴") == ["🔴", "→", "★"]
+    assert undrawable("→ ↑ ▲ ▼ ● ★ ☀ ♪ ✓ ① ℃ ™") == []
+    assert undrawable("🔴 LIVE ✈ Paris ✈ ❄ 🔴") == ["🔴", "✈", "❄"]
     assert undrawable("❤\ufe0f") == ["❤"]  # the variation selector draws nothing of its own
     assert undrawable("שלום") == list("שלום")
 
@@ -175,7 +191,7 @@ def test_what_no_shipped_font_draws_is_named_once_each_and_joiners_are_not():
 def test_burned_in_captions_leave_out_symbols_no_font_draws_instead_of_drawing_boxes():
     from media.compose import caption_track
 
-    words = [("Breaking", 0.0, 0.4), ("🔴", 0.4, 0.5), ("news→", 0.5, 0.9), ("tonight.", 0.9, 1.3)]
+    words = [("Breaking", 0.0, 0.4), ("🔴", 0.4, 0.5), ("news✈", 0.5, 0.9), ("tonight→", 0.9, 1.3)]
     track = caption_track(words, {"burn_in": True, "style": "subtitle"}, 1280, 720)
-    assert [w[0] for page in track.pages for w in page.words] == ["Breaking", "news", "tonight."]
+    assert [w[0] for page in track.pages for w in page.words] == ["Breaking", "news", "tonight→"]
     assert track.layer_at(0.2) is not None
