@@ -6,7 +6,8 @@ A title at 1080p's title size (57 px, on a box, up to 1,500 px wide), in Latin, 
 CJK subset lacks (drawn from Noto Sans since 2026-12-06's seventh session), in Arabic and in Devanagari. Each row
 is the best of ``--repeat`` runs of ``--draws`` draws, after one draw to load the fonts. A composed job draws a
 text once per change (a caption page, a word's highlight), not once per frame. To compare with older code, run
-this script from a checkout of it (``PYTHONPATH=<checkout> python benchmarks/text_draw.py``).
+this script from a checkout of it (``PYTHONPATH=<checkout> python benchmarks/text_draw.py``). Last, the API's
+check for characters no font draws, on the longest script with none drawable.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] or Path(__file__).resolve().parents[1])
 sys.path.insert(0, str(ROOT))
 
-from media.compose import TextStyle, render_text  # noqa: E402
+from media.compose import TextStyle, render_text, undrawable  # noqa: E402
 
 TITLES = {
     "Latin": "Breaking: council approves the river bridge after a long debate",
@@ -47,6 +48,13 @@ def main() -> None:
                 render_text(title, style, 1500)
             best = min(best, (time.process_time() - started) / args.draws)
         print(f"{name:<24}{best * 1000:>12.2f}")
+    # the API's check of a script with burned-in captions: the longest script, every character one no font has
+    hostile = "".join(chr(0xE000 + i % 6400) for i in range(20_000))
+    undrawable("x")
+    started = time.process_time()
+    found = undrawable(hostile)
+    spent = time.process_time() - started
+    print(f"undrawable() on 20,000 characters ({len(found):,} distinct, none drawable): {spent * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

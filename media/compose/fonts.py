@@ -60,7 +60,8 @@ _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
 SYMBOLS_FONT = "noto-sans-symbols"
 
 
-_RIGHT_TO_LEFT = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+#: Hebrew and Arabic letters: a text with any runs right to left, and a word with any is shaped whole
+RIGHT_TO_LEFT = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
 
 def _file(name: str) -> Path:
@@ -147,7 +148,7 @@ def word_runs(word: str, font: str) -> list[tuple[str, str]]:
     the rest in the CJK one), neighbours in the same font joined."""
     whole = word_font(word, font)
     have = characters(whole)
-    if all(ord(char) in have for char in word if not char.isspace()) or _RIGHT_TO_LEFT.search(word):
+    if all(ord(char) in have for char in word if not char.isspace()) or RIGHT_TO_LEFT.search(word):
         return [(word, whole)]
     runs: list[tuple[str, str]] = []
     for char in word:
@@ -165,15 +166,19 @@ def undrawable(text: str) -> list[str]:
     """The characters of ``text`` no shipped font has a glyph for (they would be drawn as boxes), each once, in
     order; spaces, format characters (joiners, direction marks) and variation selectors, which the shaper uses
     but draws nothing for, are not counted."""
-    shipped = frozenset().union(*(characters(name) for name in (*FONT_NAMES, SYMBOLS_FONT)))
-    seen: list[str] = []
+    shipped = _shipped_characters()
+    seen: dict[str, None] = {}  # ordered, and a lookup in it costs the same however many it holds
     for char in text:
         ignored = char.isspace() or unicodedata.category(char) == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F
-        if ignored or ord(char) in shipped:
-            continue
-        if char not in seen:
-            seen.append(char)
-    return seen
+        if not ignored and ord(char) not in shipped:
+            seen[char] = None
+    return list(seen)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_characters() -> frozenset[int]:
+    """Every code point some shipped font draws (made once: a caption track asks for each of its words)."""
+    return frozenset().union(*(characters(name) for name in (*FONT_NAMES, SYMBOLS_FONT)))
 
 
 def without_undrawable(text: str, font: str | None = None) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from media.compose.fonts import font_for, load_font, word_runs
+from media.compose.fonts import RIGHT_TO_LEFT, font_for, load_font, word_runs
 
 RGB = tuple[int, int, int]
 _drawing = threading.Lock()
@@ -35,7 +35,6 @@ SHRINK_FLOOR = 0.6
 _CJK = re.compile(
     r"[\u1100-\u11ff\u2e80-\u2fdf\u3000-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
 )
-_RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 _SPACELESS = re.compile(r"[\u2e80-\u2fdf\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -135,7 +134,7 @@ def _render_words(
 ) -> np.ndarray:
     text = " ".join(words)
     font_name = font_for(text, style.font)
-    rtl = bool(_RTL.search(text))
+    rtl = bool(RIGHT_TO_LEFT.search(text))
     size = style.size
     while True:
         faces = _Faces(font_name, size)
