@@ -36,7 +36,10 @@ class PiperSettings(TypedDict):
 #: Piper's noise and length settings come from each voice's config; these are
 #: the ones the farm sets itself. Part of the TTS cache key.
 PIPER_SETTINGS: PiperSettings = {"normalize_audio": True, "volume": 1.0}
-ESPEAK_SETTINGS = {"speed_wpm": 160}
+#: espeak-ng's, part of the cache key too: its sentences are cached with their words, which are now the text's as
+#: written ("«Hola»,", "C'est"; before, cut at espeak-ng's word lengths: "Hola" missing, "C"). Piper's are unchanged.
+ESPEAK_WPM = 160
+ESPEAK_SETTINGS = {"speed_wpm": ESPEAK_WPM, "words": "as written"}
 #: Pause Piper leaves between sentences it finds inside one piece of text.
 PIPER_SENTENCE_GAP_S = 0.2
 
@@ -150,7 +153,7 @@ class EspeakEngine:
 
     def speak(self, text: str) -> EngineSpeech:
         try:
-            samples, rate, phones = self.library.speak(text, self.voice, ESPEAK_SETTINGS["speed_wpm"])
+            samples, rate, phones = self.library.speak(text, self.voice, ESPEAK_WPM)
         except MediaError as exc:
             raise JobFailure(exc.code, exc.detail) from exc
         return EngineSpeech(samples, rate, phones)

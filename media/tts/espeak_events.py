@@ -29,6 +29,7 @@ import numpy as np
 from media.errors import MediaError
 from media.phonemes import Phone, PhoneTrack, TimingSource, Word
 from media.tts.phone_symbols import PRIMARY_STRESS, SECONDARY_STRESS, espeak_ipa_to_symbol
+from media.tts.written_words import word_at, written_words
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_PHONEME_EVENTS = 0x0001
@@ -159,8 +160,10 @@ class EspeakLibrary:
 
 
 def _track(text: str, got: _Collected, total: int, rate: int, spelled: str = "") -> PhoneTrack:
-    """Each phoneme lasts until the next event's sample; words likewise, with
-    their text cut from the input (espeak counts characters from 1)."""
+    """Each phoneme lasts until the next event's sample. The words are the text's as written
+    (``written_words``), each timed by the word events espeak-ng places in it: from the first phone of its
+    first event to the last phone before the next word's (less any pause). A written word no event falls in
+    ("12,5" read as one) sits, without duration, where the word before it ends."""
     phones = []
     marks = got.phonemes + [(total, "")]
     stresses = stresses_from_spelling([ipa for _, ipa in got.phonemes], spelled)
@@ -168,17 +171,38 @@ def _track(text: str, got: _Collected, total: int, rate: int, spelled: str = "")
         converted = espeak_ipa_to_symbol(ipa)
         if converted is not None and next_sample > sample:
             phones.append(Phone(converted[0], sample / rate, next_sample / rate, max(converted[1], stress)))
-    words = []
-    for sample, position, length in got.words:
-        spoken = [p for p in phones if p.start_s >= sample / rate]
-        word_text = text[position - 1 : position - 1 + length] if position > 0 else ""
-        # a word ends where its last phone does: the next word's first phone, less any pause
-        following = [w[0] for w in got.words if w[0] > sample]
-        until = (following[0] if following else total) / rate
-        inside = [p for p in spoken if p.start_s < until]
-        if word_text.strip() and inside:
-            words.append(Word(word_text, inside[0].start_s, inside[-1].end_s))
-    return PhoneTrack(TimingSource.ESPEAK, tuple(phones), tuple(words))
+    return PhoneTrack(TimingSource.ESPEAK, tuple(phones), _words(text, got.words, phones, total, rate))
+
+
+def _words(
+    text: str, events: list[tuple[int, int, int]], phones: list[Phone], total: int, rate: int
+) -> tuple[Word, ...]:
+    spans = written_words(text)
+    # at a clause boundary espeak-ng sends two events for one word, one with a position from further back (or 0)
+    furthest: dict[int, int] = {}
+    for sample, position, _length in events:
+        furthest[sample] = max(furthest.get(sample, 0), position)
+    ordered = sorted(furthest.items())
+    timed: dict[int, tuple[float, float]] = {}
+    word = 0
+    for k, (sample, position) in enumerate(ordered):
+        if position > 0:
+            word = max(word, word_at(spans, position - 1))  # espeak-ng counts characters from 1; words only advance
+        until = (ordered[k + 1][0] if k + 1 < len(ordered) else total) / rate
+        inside = [p for p in phones if sample / rate <= p.start_s < until]
+        if spans and inside:
+            start = timed[word][0] if word in timed else inside[0].start_s
+            timed[word] = (start, inside[-1].end_s)
+    if not timed:
+        return ()
+    words, at = [], timed[min(timed)][0]
+    for n, (start, end) in enumerate(spans):
+        if n in timed:
+            at = timed[n][1]
+            words.append(Word(" ".join(text[start:end].split()), *timed[n]))
+        else:
+            words.append(Word(" ".join(text[start:end].split()), at, at))
+    return tuple(words)
 
 
 def stresses_from_spelling(phonemes: list[str], spelled: str) -> list[int]:

@@ -28,7 +28,7 @@ def test_english_phonemes_arrive_with_their_sample_positions():
     assert [s for s in _symbols(track) if s in ("m", "b", "p")] == list("mbbppbmpmp")
     assert all(p.start_s < p.end_s <= q.start_s for p, q in zip(track.phones, track.phones[1:]))
     assert track.phones[-1].end_s <= len(samples) / rate
-    assert [w.text for w in track.words] == ["Maybe", "both", "people", "bump", "a", "mop"]
+    assert [w.text for w in track.words] == ["Maybe", "both", "people", "bump", "a", "mop."]
     assert track.words[3].start_s == track.phones[_symbols(track).index("ʌ") - 1].start_s  # "bump" starts at its b
 
 
@@ -40,6 +40,36 @@ def test_mandarin_is_spoken_in_mandarin_phonemes_not_english_digits():
     assert symbols[:6] == ["tɕ", "i", "n", "tʰ", "iɛ", "n"]
     assert not any(_contains(symbols, run) for run in ENGLISH_DIGIT_PHONES)
     assert [w.text for w in track.words][:4] == ["今", "天", "的", "天"]
+
+
+@pytest.mark.parametrize(
+    ("voice", "text", "written"),
+    [
+        # espeak-ng's own word lengths: "Qué", "tal", "", "dijo", "ayer" (the quoted word is length 0)
+        ("es", "¿Qué tal? «Hola», dijo (ayer).", ["¿Qué", "tal?", "«Hola»,", "dijo", "(ayer)."]),
+        # "C'est" is "C", and its repeated event at the clause boundary points back at "le"
+        ("fr", "Bonjour, le monde ! C'est « bien ».", ["Bonjour,", "le", "monde !", "C'est", "« bien »."]),
+        ("de", "Er sagte: „Guten Tag“ – und ging.", ["Er", "sagte:", "„Guten", "Tag“ –", "und", "ging."]),
+        ("en-us", "It's 5 o'clock, Dr. Smith.", ["It's", "5", "o'clock,", "Dr.", "Smith."]),
+        ("hi", "नमस्ते, यह खबर है। पुल खुला।", ["नमस्ते,", "यह", "खबर", "है।", "पुल", "खुला।"]),
+        ("ar", "مرحبا بكم. المجلس وافق، على الجسر؟", ["مرحبا", "بكم.", "المجلس", "وافق،", "على", "الجسر؟"]),
+        ("es", "Cuesta 12,5 euros — o 1.200 pesos.", ["Cuesta", "12,5", "euros —", "o", "1.200", "pesos."]),
+    ],
+)
+def test_words_are_the_texts_as_written_with_their_punctuation(voice, text, written):
+    # captions and their files show these words: none left out, none cut at an apostrophe or a quote
+    _, _, track = espeak_library().speak(text, voice, 175)
+    assert [w.text for w in track.words] == written
+    assert all(w.start_s < w.end_s for w in track.words)  # each was spoken, so each has a duration
+    assert all(a.end_s <= b.start_s + 1e-9 for a, b in zip(track.words, track.words[1:]))
+
+
+def test_chinese_characters_are_words_with_their_punctuation_beside_them():
+    voice = ESPEAK_VOICE_FOR_LANGUAGE["cmn"]
+    _, _, track = espeak_library().speak("你好，世界。今天（星期一）很好！北京25°C", voice, 160)
+    assert [w.text for w in track.words] == [
+        *["你", "好，", "世", "界。", "今", "天", "（星", "期", "一）", "很", "好！", "北", "京", "25°C"]
+    ]
 
 
 def test_the_voice_debian_calls_cmn_really_reads_tone_digits_as_english():

@@ -87,6 +87,16 @@ def test_other_text_or_a_changed_voice_file_misses_the_cache(storage, fake_engin
     assert fake_engine.calls == ["One.", "Two.", "One."]
 
 
+def test_an_espeak_sentence_cached_with_its_words_cut_short_is_not_served(storage, monkeypatch):
+    # before, espeak-ng's words were cut at its own word lengths ("«Hola»," was left out); a sentence cached then
+    # must be spoken again, or its captions would keep missing words. Piper's entries are not touched.
+    voice = VoiceRef("espeak:es", "espeak-ng", "es", espeak_voice="es")
+    monkeypatch.setattr(engines, "ESPEAK_SETTINGS", {"speed_wpm": engines.ESPEAK_WPM})
+    old_key = cache_key("¿Qué tal? «Hola», dijo.", voice)
+    monkeypatch.undo()
+    assert cache_key("¿Qué tal? «Hola», dijo.", voice) != old_key
+
+
 def test_unreadable_cache_entry_is_synthesised_again_and_replaced(storage, fake_engine, voice):
     key = cache_key("Broken.", voice)
     storage.put_bytes(key, b"RIFF garbage")
