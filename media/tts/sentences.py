@@ -4,8 +4,9 @@ Segments are the unit the farm renders, stores and resumes from, so the cut
 must be the same on every retry: everything here is a pure function of the
 text and the language, with no model and no randomness.
 
-A sentence ends at ``.``, ``!``, ``?`` or ``…`` (with any closing quotes or
-brackets after it) followed by a space and something that does not start with
+A sentence ends at ``.``, ``!``, ``?`` or ``…`` (and Arabic's ``؟``, Urdu's
+``۔``, Devanagari's ``।`` and ``॥``), with any closing quotes or
+brackets after it, followed by a space and something that does not start with
 a lowercase letter; at Chinese/Japanese ``。！？`` with no space needed; and at
 every paragraph break. A sentence too long to speak in one go (over
 ``MAX_SEGMENT_S`` of estimated speech) is cut again at semicolons, then
@@ -183,7 +184,7 @@ _SENTENCE_STARTERS = {
     "however",
 }
 
-_WESTERN_END = re.compile(r"(?P<punct>(?:\.{2,}|…|[.!?])+)(?P<close>[\"'”’»)\]]*)(?P<space>\s+)(?=(?P<next>\S))")
+_WESTERN_END = re.compile(r"(?P<punct>(?:\.{2,}|…|[.!?؟۔।॥])+)(?P<close>[\"'”’»)\]]*)(?P<space>\s+)(?=(?P<next>\S))")
 _CJK_END = re.compile(r"[。！？!?]+[”’」』）)》]*")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.'’-]+)$")

@@ -28,6 +28,18 @@ def test_sentences_end_at_terminal_punctuation_but_not_at_abbreviations_numbers_
     assert split_sentences(text, "en") == expected
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("hi", "नमस्ते, यह आज की खबर है। पुल को मंजूरी मिल गई।", ["नमस्ते, यह आज की खबर है।", "पुल को मंजूरी मिल गई।"]),
+        ("ur", "پل کھل گیا۔ لوگ خوش ہیں۔", ["پل کھل گیا۔", "لوگ خوش ہیں۔"]),
+        ("ar", "هل وافق المجلس؟ نعم، وافق.", ["هل وافق المجلس؟", "نعم، وافق."]),
+    ],
+)
+def test_arabic_urdu_and_devanagari_sentences_end_at_their_own_marks(language, text, expected):
+    assert split_sentences(text, language) == expected
+
+
 def test_newlines_break_paragraphs_and_titles_but_not_hard_wrapped_lines():
     text = "Welcome\nThis line was wrapped\nin the middle. Next one.\n\nLast paragraph without a period"
     assert split_sentences(text, "en") == [
