@@ -182,7 +182,9 @@ def render_composed_segment(
     )
     words = segment_words(spoken)
     tracks = [
-        caption_track(words, cut.captions, cut.width, cut.height) if cut.captions.get("burn_in") else None
+        caption_track(words, cut.captions, cut.width, cut.height, [cue[0] for cue in spoken.cues])
+        if cut.captions.get("burn_in")
+        else None
         for cut in cuts
     ]
     paths = [attempt.tmp / cut.segment_name(index, output_format) for cut in cuts]

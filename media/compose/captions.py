@@ -14,6 +14,7 @@ highlighted word, not one per frame.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ import numpy as np
 from media.compose.fonts import without_undrawable
 from media.compose.overlays import safe_area, text_base
 from media.compose.text import TextStyle, hex_rgb, render_words, tokens
+from media.encode.captions import ends_sentence
 
 TimedWord = tuple[str, float, float]  # (text, start_s, end_s)
 
@@ -29,7 +31,8 @@ TimedWord = tuple[str, float, float]  # (text, start_s, end_s)
 WORDS_PER_PAGE, CHARS_PER_PAGE = 3, 18
 #: a pause at least this long starts a new page; a page stays up across shorter gaps
 PAGE_BREAK_PAUSE_S = 0.45
-_SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", ",", "，", "、", ";", ":")
+#: a word this far before its sentence's start still counts as in it (times are rounded to samples and frames)
+SENTENCE_SLACK_S = 0.05
 DEFAULT_HIGHLIGHT = "#facc15"
 
 
@@ -93,8 +96,15 @@ def caption_band(captions: dict[str, Any], width: int, height: int) -> dict[str,
     return {captions.get("position") or "bottom": int(size * 2.6 + 0.8 * size)}
 
 
-def caption_track(words: list[TimedWord], captions: dict[str, Any], width: int, height: int) -> CaptionTrack:
-    """The pages of a segment's words for the job's ``captions`` settings on this canvas."""
+def caption_track(
+    words: list[TimedWord],
+    captions: dict[str, Any],
+    width: int,
+    height: int,
+    sentence_starts: Sequence[float] = (),
+) -> CaptionTrack:
+    """The pages of a segment's words for the job's ``captions`` settings on this canvas. A page never runs
+    across the start of a sentence (``sentence_starts``, seconds, as the caption files' cues start)."""
     style = captions.get("style") or "subtitle"
     size = int(captions.get("size") or round((0.068 if style == "word" else 0.05) * text_base(width, height)))
     box = (0, 0, 0, 165) if captions.get("box", True) else None
@@ -105,7 +115,7 @@ def caption_track(words: list[TimedWord], captions: dict[str, Any], width: int, 
     # a symbol no font draws (an emoji) is left out of the picture rather than drawn as a box; the
     # caption files keep it. The API refuses burned-in captions of letters no font draws.
     font = captions.get("font")
-    pages = _pages([(without_undrawable(text, font), start, end) for text, start, end in words], style)
+    pages = _pages([(without_undrawable(text, font), start, end) for text, start, end in words], style, sentence_starts)
     return CaptionTrack(
         pages,
         style,
@@ -118,22 +128,29 @@ def caption_track(words: list[TimedWord], captions: dict[str, Any], width: int, 
     )
 
 
-def _pages(words: list[TimedWord], style: str) -> list[Page]:
+def _pages(words: list[TimedWord], style: str, sentence_starts: Sequence[float] = ()) -> list[Page]:
     per_page, chars = (WORDS_PER_PAGE, CHARS_PER_PAGE) if style == "word" else (14, 70)
+    starts = sorted(sentence_starts)
+    passed = 0  # sentences started by the words so far
     pages: list[Page] = []
     current: list[TimedWord] = []
     for word in words:
         if not word[0].strip():
             continue
+        sentence = passed
+        while sentence < len(starts) and starts[sentence] <= word[1] + SENTENCE_SLACK_S:
+            sentence += 1
         if current and (
             len(current) >= per_page
+            or sentence > passed
             or word[1] - current[-1][2] >= PAGE_BREAK_PAUSE_S
             or sum(len(w[0]) for w in current) + len(word[0]) > chars
         ):
             pages.append(Page(current, current[0][1], current[-1][2]))
             current = []
+        passed = sentence
         current.append(word)
-        if word[0].endswith(_SENTENCE_END) and style == "word":
+        if style == "word" and ends_sentence(word[0], or_clause=True):
             pages.append(Page(current, current[0][1], current[-1][2]))
             current = []
     if current:

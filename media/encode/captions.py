@@ -28,7 +28,18 @@ MAX_LINES = 2
 CUE_BREAK_PAUSE_S = 0.5
 #: No cue of words stays up longer than this.
 MAX_CUE_S = 6.0
-_SENTENCE_END = (".", "!", "?", "…", "。", "！", "？")
+#: what ends a sentence, in the scripts the farm speaks (Arabic's question mark and Urdu's full stop, Devanagari's
+#: danda), and what ends a clause besides
+SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", "؟", "۔", "।", "॥")
+CLAUSE_END = (",", "，", "、", ";", "；", ":", "：", "،", "؛")
+#: closing quotes and brackets, which may follow a sentence's end: «Hola.» “Yes.”
+_CLOSING = "\"')]}»”’›」』）】〉》"
+
+
+def ends_sentence(word: str, or_clause: bool = False) -> bool:
+    """Whether ``word`` (as written) ends a sentence, or with ``or_clause`` a clause, past any closing quotes."""
+    bare = word.rstrip(_CLOSING)
+    return bare.endswith(SENTENCE_END + CLAUSE_END if or_clause else SENTENCE_END)
 
 
 def word_cues(words: Iterable[Word | tuple[str, float, float]]) -> list[tuple[float, float, str]]:
@@ -62,7 +73,7 @@ def word_cues(words: Iterable[Word | tuple[str, float, float]]) -> list[tuple[fl
                 close()
                 sentence_start = paused
         current.append((text, start_s, end_s))
-        if text.endswith(_SENTENCE_END):
+        if ends_sentence(text):
             close()
             sentence_start = True
     close()

@@ -84,6 +84,22 @@ def test_word_captions_show_a_few_words_and_highlight_the_spoken_one():
     assert 0 <= x and x + first[0].shape[1] <= 640 and y + first[0].shape[0] <= 360 - int(0.08 * 360)
 
 
+def test_a_subtitle_page_never_runs_across_a_sentence_start():
+    # two short sentences spoken without a pause: the caption file has a cue each, and so does the picture
+    words = [("مرحبا", 0.0, 0.5), ("بكم.", 0.5, 0.9), ("المجلس", 1.0, 1.5), ("وافق.", 1.5, 2.0)]
+    sentences = [0.0, 0.98]
+    subtitle = caption_track(words, {"burn_in": True, "style": "subtitle"}, 640, 360, sentences)
+    assert [[w[0] for w in p.words] for p in subtitle.pages] == [["مرحبا", "بكم."], ["المجلس", "وافق."]]
+    assert len(caption_track(words, {"burn_in": True, "style": "subtitle"}, 640, 360).pages) == 1  # without them
+
+
+def test_word_pages_end_at_the_clause_marks_of_every_script_the_farm_speaks():
+    style = {"burn_in": True, "style": "word"}
+    for first, second in (("नमस्ते।", "दोस्तो"), ("مرحبا،", "بكم"), ("Yes?»", "he"), ("好，", "世"), ("«Hola.»", "Dijo")):
+        track = caption_track([(first, 0.0, 0.3), (second, 0.3, 0.6)], style, 640, 360)
+        assert [[w[0] for w in p.words] for p in track.pages] == [[first], [second]]
+
+
 def test_a_presenter_given_as_the_colour_view_of_its_rgba_frame_blends_as_its_copy_does():
     """The presenter arrives as ``face[..., :3]`` with its alpha apart; blending reads that view (cheaply) and
     gives the same pixels as a packed copy, wherever the box is cut by the frame's edges."""

@@ -55,6 +55,14 @@ def test_narration_words_become_cues_that_end_at_sentence_punctuation():
     assert cues[0][:2] == pytest.approx((0.0, 0.55)) and cues[1][:2] == pytest.approx((0.6, 1.75))
 
 
+def test_narration_cues_end_at_arabic_and_devanagari_sentence_marks_and_past_closing_quotes():
+    from media.encode.captions import word_cues
+
+    assert [c[2] for c in word_cues(_words("هل وافق؟ نعم وافق."))] == ["هل وافق؟", "نعم وافق."]
+    assert [c[2] for c in word_cues(_words("पुल खुला। लोग खुश।"))] == ["पुल खुला।", "लोग खुश।"]
+    assert [c[2] for c in word_cues(_words("«Está abierto.» Dijo ella."))] == ["«Está abierto.»", "Dijo ella."]
+
+
 def test_a_pause_in_the_narration_starts_a_new_cue():
     from media.encode.captions import word_cues
 
