@@ -90,6 +90,15 @@ def test_narration_in_another_voice_and_pace_is_timed_within_a_frame(language, v
 
 
 @needs_espeak
+def test_narrations_caption_words_are_its_transcripts_as_written():
+    text = "¿Qué tal? «Hola», dijo el alcalde. C'est la vie, dijo otro."
+    samples, rate, _ = _spoken(text, "es+f3", 150)
+    track = align_through_speech(samples, rate, text, "es")
+    assert not isinstance(track, str), track
+    assert [w.text for w in track.words] == text.split()
+
+
+@needs_espeak
 def test_a_transcript_of_other_words_is_refused_with_a_note():
     samples, rate, _ = _spoken(MANDARIN, "cmn-latn-pinyin+f3", 140)
     note = align_through_speech(samples, rate, "这个博物馆在周末不开门，请大家下个月再来参观。", "cmn")
