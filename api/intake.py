@@ -33,6 +33,7 @@ from domain.states import EventType, JobState
 from domain.timeutil import utcnow
 from domain.titles import job_title
 from media.compose import undrawable
+from media.errors import MediaError
 from media.render import known_models
 from media.tts import check_script, voice_for_script
 from tasks.webhook_lookups import request_checker
@@ -304,6 +305,8 @@ def check_scenes(
         except ProblemError as refused:  # the same refusal, naming the scene
             refused.detail = f"scenes[{index}]: {refused.detail}"
             raise
+        except MediaError as refused:  # media's own (a voice, the script's characters), a 422 naming the scene
+            raise ProblemError(refused.code, f"scenes[{index}]: {refused.detail}", 422) from refused
         fill_scene(scene, checked)
         total += len(checked.get("script") or "")
         if index == 0:

@@ -14,6 +14,7 @@ FIELD_OF_CODE = {
     "script_empty": "script",
     "script_too_long": "script",
     "script_unspeakable": "script",
+    "script_unreadable": "script",
     "text_invalid_character": "script",
     "avatar_unknown": "avatar",
     "avatar_not_image": "avatar",

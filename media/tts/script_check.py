@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from media.errors import MediaError
+from media.tts.language import language_name
 
 #: NUL, control characters other than tab/newline/return, and UTF-16 surrogates (not encodable as UTF-8)
 _UNSPEAKABLE_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -29,4 +30,57 @@ def check_script(text: str) -> None:
     if not any(ch.isalnum() for ch in text):
         raise MediaError(
             "script_unspeakable", "The script holds no letters or digits, so a voice has nothing to say; write words."
+        )
+
+
+#: Writing systems espeak-ng (and so Piper, which reads through it) reads only in these languages' voices (primary
+#: tags). Any other voice names each character instead ("Chinese letter", "Arabic meem", "símbolo chino"), and a
+#: video must not say that. Latin, Greek, Devanagari and Hangul it reads in any voice, switching to a language that
+#: has them; scripts not listed are not checked. ``test_script_check`` holds the table to espeak-ng itself.
+READERS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
+    "Chinese characters": (
+        re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"),
+        ("zh", "cmn", "yue"),
+    ),
+    "Japanese kana": (re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]"), ("ja",)),
+    "Cyrillic letters": (
+        re.compile(r"[\u0400-\u052f]"),
+        tuple("ru uk bg sr mk be kk ky tt ba cv uz bs hr ka lv ltg nog lfn".split()),
+    ),
+    "Arabic letters": (
+        re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]"),
+        ("ar", "fa", "ur", "sd"),
+    ),
+    "Hebrew letters": (re.compile(r"[\u0590-\u05ff\ufb1d-\ufb4f]"), ("he",)),
+    "Thai letters": (re.compile(r"[\u0e00-\u0e7f]"), ("th",)),
+}
+#: characters of a script, and languages that read it, named in the refusal (the commonest languages first)
+NAMED_CHARACTERS, NAMED_LANGUAGES = 8, 4
+
+
+def check_readable(text: str, language: str | None, voice: str) -> None:
+    """``script_unreadable`` when ``text`` has letters the ``voice`` (speaking ``language``) would name rather than
+    say: Japanese kanji in the Japanese voice, "北京" or "Москва" in an English one."""
+    if not language:
+        return  # an operator's voice whose language is unknown here: nothing to hold it to
+    primary = language.split("-")[0]
+    for writing, (pattern, readers) in READERS.items():
+        if primary in readers:
+            continue
+        found = list(dict.fromkeys(c for c in pattern.findall(text) if c.isalpha()))
+        if not found:
+            continue
+        named = " ".join(found[:NAMED_CHARACTERS]) + (" …" if len(found) > NAMED_CHARACTERS else "")
+        if primary == "ja" and writing == "Chinese characters":
+            advice = "espeak-ng's Japanese voice reads kana only: write the kanji in kana"
+        else:
+            advice = (
+                f"set language to one that reads them ({', '.join(readers[:NAMED_LANGUAGES])}"
+                f"{', …' if len(readers) > NAMED_LANGUAGES else ''}), or write them in Latin letters"
+            )
+        raise MediaError(
+            "script_unreadable",
+            f"The voice {voice!r} ({language_name(primary)}) cannot read {writing} ({named}): it would say the name "
+            f"of each one instead. To speak this script, {advice}; or upload it spoken as narration (audio_asset_id) "
+            "with this text as its transcript.",
         )

@@ -23,6 +23,7 @@ from pathlib import Path
 from domain.config import Settings
 from media.errors import MediaError
 from media.tts.language import DetectedLanguage, detect_language, language_name
+from media.tts.script_check import check_readable
 
 DEFAULT_VOICE = "joe"
 ESPEAK_PREFIX = "espeak:"
@@ -109,8 +110,17 @@ def voice_for_script(
     Returns the voice and what was detected (None when the job named its
     language, or the script's language could not be told). A named voice
     that cannot speak the detected language is ``voice_language_mismatch``,
-    naming both; naming ``language`` overrides the detection.
+    naming both; naming ``language`` overrides the detection. A script with
+    letters the voice would name rather than say is ``script_unreadable``.
     """
+    ref, detected = _voice_for_script(script, voice, language, settings)
+    check_readable(script, ref.language, ref.name)
+    return ref, detected
+
+
+def _voice_for_script(
+    script: str, voice: str | None, language: str | None, settings: Settings
+) -> tuple[VoiceRef, DetectedLanguage | None]:
     if normalize_language(language):
         return resolve_voice(voice, language, settings), None
     detected = detect_language(script)

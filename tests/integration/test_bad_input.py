@@ -211,6 +211,11 @@ CASES = {
     "lone surrogate in the script": (post_job(script='"Hello \\ud800 world"'), 422, "text_invalid_character"),
     "lone low surrogate in metadata": (post_job(metadata='{"a": "\\udc00"}'), 422, "text_invalid_character"),
     "script of nothing a voice can say": (post_job(script='"... !!! \\ud83d\\ude42"'), 422, "script_unspeakable"),
+    "Japanese in kanji, which no voice reads": (
+        post_job(script='"東京の新しい橋が開通しました。"', language='"ja"'),
+        422,
+        "script_unreadable",
+    ),
     "escape character in the script": (post_job(script='"Hello \\u001b[31m"'), 422, "text_invalid_character"),
     "NUL in the audio asset id": (
         post_job(script="null", audio_asset_id='"ast_\\u0000"'),

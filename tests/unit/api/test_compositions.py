@@ -107,6 +107,14 @@ def test_a_bad_scene_is_refused_naming_the_scene_and_nothing_is_written(alpha, s
     assert count_jobs(sessions) == 0
 
 
+def test_a_scene_its_voice_would_spell_out_is_refused_naming_the_scene(alpha, sessions):
+    scenes = [{"script": "Fine.", "avatar": "astronaut"}, {"script": "The mayor of 北京 spoke.", "avatar": "astronaut"}]
+    response = alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": scenes})
+    body = problem(response, 422, "script_unreadable")
+    assert body["detail"].startswith("scenes[1]: The voice 'joe' (English) cannot read Chinese characters (北 京)")
+    assert count_jobs(sessions) == 0
+
+
 def test_a_job_of_several_scenes_refuses_a_duration(alpha):
     response = alpha.post(
         "/v1/jobs",
