@@ -43,6 +43,13 @@ def hex_rgb(colour: str) -> RGB:
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
 
+def one_character_word(word: str) -> bool:
+    """Whether ``word`` is a Chinese or Japanese character (with any punctuation beside it), as speech timing
+    gives those scripts' words: a character at a time."""
+    letters = [c for c in word if c.isalnum()]
+    return len(letters) == 1 and _SPACELESS.match(letters[0]) is not None
+
+
 def tokens(text: str) -> list[str]:
     """Words to lay out: split at spaces; Chinese and Japanese characters are each a token (they wrap anywhere)."""
     out: list[str] = []

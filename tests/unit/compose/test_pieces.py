@@ -100,6 +100,16 @@ def test_word_pages_end_at_the_clause_marks_of_every_script_the_farm_speaks():
         assert [[w[0] for w in p.words] for p in track.pages] == [[first], [second]]
 
 
+def test_chinese_word_pages_hold_a_phrase_not_three_characters():
+    # speech times Chinese a character at a time: three "words" a page split 北京 and flashed by
+    chars = ["今", "天", "（星", "期", "一）", "北", "京", "的", "新", "桥", "开", "通", "了。", "市", "长", "说："]
+    words = [(c, 0.2 * i, 0.2 * i + 0.2) for i, c in enumerate(chars)]
+    track = caption_track(words, {"burn_in": True, "style": "word"}, 1080, 1080)
+    assert ["".join(w[0] for w in p.words) for p in track.pages] == ["今天（星期一）北京的", "新桥开通了。", "市长说："]
+    pixels, x, _ = track.layer_at(0.1)
+    assert x >= 0 and pixels.shape[1] <= 1080  # eight characters fit across the canvas
+
+
 def test_a_presenter_given_as_the_colour_view_of_its_rgba_frame_blends_as_its_copy_does():
     """The presenter arrives as ``face[..., :3]`` with its alpha apart; blending reads that view (cheaply) and
     gives the same pixels as a packed copy, wherever the box is cut by the frame's edges."""
