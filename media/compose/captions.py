@@ -22,15 +22,15 @@ import numpy as np
 
 from media.compose.fonts import without_undrawable
 from media.compose.overlays import safe_area, text_base
-from media.compose.text import TextStyle, hex_rgb, one_character_word, render_words, tokens
+from media.compose.text import TextStyle, cjk_cells, hex_rgb, render_words, tokens
 from media.encode.captions import ends_sentence
 
 TimedWord = tuple[str, float, float]  # (text, start_s, end_s)
 
-#: a word page holds at most this many words, or this many characters; in Chinese and Japanese, timed a
-#: character at a time, up to CJK_CHARS_PER_PAGE characters (a short phrase, not three characters that split
-#: its words)
-WORDS_PER_PAGE, CHARS_PER_PAGE, CJK_CHARS_PER_PAGE = 3, 18, 8
+#: a word page holds at most this many words, or this many characters; in Chinese and Japanese, up to
+#: CJK_CHARS_PER_PAGE character cells (a short phrase: three words might be three characters), which stay on one
+#: line even on a vertical canvas
+WORDS_PER_PAGE, CHARS_PER_PAGE, CJK_CHARS_PER_PAGE = 3, 18, 9
 #: a pause at least this long starts a new page; a page stays up across shorter gaps
 PAGE_BREAK_PAUSE_S = 0.45
 #: a word this far before its sentence's start still counts as in it (times are rounded to samples and frames)
@@ -134,7 +134,8 @@ def _pages(words: list[TimedWord], style: str, sentence_starts: Sequence[float] 
     per_page, chars = (WORDS_PER_PAGE, CHARS_PER_PAGE) if style == "word" else (14, 70)
 
     def share(word: str) -> float:  # of a page's words
-        return WORDS_PER_PAGE / CJK_CHARS_PER_PAGE if style == "word" and one_character_word(word) else 1.0
+        cells = cjk_cells(word) if style == "word" else 0
+        return WORDS_PER_PAGE * cells / CJK_CHARS_PER_PAGE if cells else 1.0
 
     starts = sorted(sentence_starts)
     passed = 0  # sentences started by the words so far

@@ -43,11 +43,13 @@ def hex_rgb(colour: str) -> RGB:
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
 
-def one_character_word(word: str) -> bool:
-    """Whether ``word`` is a Chinese or Japanese character (with any punctuation beside it), as speech timing
-    gives those scripts' words: a character at a time."""
+def cjk_cells(word: str) -> int:
+    """How many character cells a Chinese or Japanese word takes (its characters, full-width punctuation
+    included); 0 for a word in any other script."""
     letters = [c for c in word if c.isalnum()]
-    return len(letters) == 1 and _SPACELESS.match(letters[0]) is not None
+    if not letters or not all(_SPACELESS.match(c) for c in letters):
+        return 0
+    return len(word.strip())
 
 
 def tokens(text: str) -> list[str]:

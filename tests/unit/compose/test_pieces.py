@@ -100,14 +100,17 @@ def test_word_pages_end_at_the_clause_marks_of_every_script_the_farm_speaks():
         assert [[w[0] for w in p.words] for p in track.pages] == [[first], [second]]
 
 
-def test_chinese_word_pages_hold_a_phrase_not_three_characters():
-    # speech times Chinese a character at a time: three "words" a page split 北京 and flashed by
+def test_chinese_word_pages_hold_a_phrase_on_one_line_not_three_characters():
+    # speech times Chinese a character at a time (its words as espeak-ng gives them): three "words" a page split
+    # 北京 and changed about every 0.6 s
     chars = ["今", "天", "（星", "期", "一）", "北", "京", "的", "新", "桥", "开", "通", "了。", "市", "长", "说："]
-    words = [(c, 0.2 * i, 0.2 * i + 0.2) for i, c in enumerate(chars)]
-    track = caption_track(words, {"burn_in": True, "style": "word"}, 1080, 1080)
-    assert ["".join(w[0] for w in p.words) for p in track.pages] == ["今天（星期一）北京的", "新桥开通了。", "市长说："]
-    pixels, x, _ = track.layer_at(0.1)
-    assert x >= 0 and pixels.shape[1] <= 1080  # eight characters fit across the canvas
+    timed = [(c, 0.2 * i, 0.2 * i + 0.2) for i, c in enumerate(chars)]
+    for width, height in ((1080, 1920), (1920, 1080)):
+        track = caption_track(timed, {"burn_in": True, "style": "word"}, width, height)
+        pages = ["".join(w[0] for w in p.words) for p in track.pages]
+        assert pages == ["今天（星期一）北京", "的新桥开通了。", "市长说："]
+        one_line = caption_track(timed[:1], {"burn_in": True, "style": "word"}, width, height).layer_at(0.1)[0]
+        assert track.layer_at(0.1)[0].shape[0] == one_line.shape[0]  # the longest page is one line high
 
 
 def test_a_presenter_given_as_the_colour_view_of_its_rgba_frame_blends_as_its_copy_does():
