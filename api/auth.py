@@ -97,6 +97,8 @@ def authenticate() -> None:
         return
     if request.blueprint == "page":  # the web page signs in with its own session (api/web/session.py)
         return
+    if request.url_rule is None and not request.path.startswith("/v1/"):
+        return  # an address nothing serves, outside the API: a 404 for anyone (a browser gets the page's)
     vouched = request.environ.get(PAGE_PRINCIPAL_ENVIRON)
     if isinstance(vouched, Principal):  # the page calling this API in-process for its signed-in caller
         use_principal(vouched)

@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import NotFound
 
+from api.problems import PROBLEM_JSON, problem_response
 from api.web import (  # noqa: F401  (their routes)
     batches,
     brand_kit_pages,
@@ -30,7 +32,9 @@ from api.web import (  # noqa: F401  (their routes)
 )
 from api.web import session as page_session
 from api.web.blueprint import csrf, page
+from api.web.responses import error_page
 from domain.config import Settings
+from domain.errors import ProblemError
 
 #: how long a signed-in page session lasts without signing in again
 SESSION_HOURS = 12
@@ -82,3 +86,13 @@ def install(app: Flask) -> None:
     app.extensions["talkfarm_page_csp"] = content_security_policy(settings)
 
     app.register_blueprint(page)
+    app.register_error_handler(NotFound, _not_found)
+
+
+def _not_found(exc: NotFound):
+    """An address nothing serves: the page's "not found" for a browser outside the API (a mistyped or old link
+    to the page), the API's problem for anything else."""
+    wanted = request.accept_mimetypes.best_match([PROBLEM_JSON, "application/json", "text/html"])
+    if request.path.startswith("/v1/") or wanted != "text/html":
+        return problem_response(ProblemError("not_found", exc.description or "Not Found", 404, title="Not Found"))
+    return error_page(404, "not_found", "Nothing is at this address. The list of jobs is at /jobs.")

@@ -137,6 +137,23 @@ def test_pages_show_refusals_not_stack_traces(sqlite_settings, keys):
     assert refused.status_code == 422 and 'id="script-error"' in body and "script_empty" in body
 
 
+def test_an_address_nothing_serves_is_not_found_for_a_browser_and_a_problem_for_the_api(sqlite_settings, keys):
+    # before, a signed-in browser that mistyped /jobs/new as /new got the API's JSON "Send your API key"
+    app = make_app(sqlite_settings)
+    client, _ = signed_in(app, keys["tenant"])
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    mistyped = client.get("/new", headers=browser)
+    assert mistyped.status_code == 404 and mistyped.mimetype == "text/html"
+    assert "Nothing is at this address" in mistyped.get_data(as_text=True)
+    assert app.test_client().get("/new", headers=browser).status_code == 404  # signed out alike: nothing is there
+    anonymous = app.test_client().get("/new")  # curl and API clients: the problem, as before a key would get
+    assert anonymous.status_code == 404 and anonymous.get_json()["code"] == "not_found"
+    api = app.test_client()
+    assert api.get("/v1/nope").status_code == 401  # the API's own addresses still ask for a key first
+    keyed = api.get("/v1/nope", headers={"Authorization": f"Bearer {keys['tenant']}", **browser})
+    assert keyed.status_code == 404 and keyed.get_json()["code"] == "not_found"
+
+
 def test_a_set_page_secret_signs_the_same_cookie_on_every_replica(sqlite_settings, keys, tmp_path):
     import dataclasses
 
