@@ -75,12 +75,12 @@ def check_readable(text: str, language: str | None, voice: str) -> None:
             advice = "espeak-ng's Japanese voice reads kana only: write the kanji in kana"
         else:
             advice = (
-                f"set language to one that reads them ({', '.join(readers[:NAMED_LANGUAGES])}"
+                f"choose a language that reads them ({', '.join(readers[:NAMED_LANGUAGES])}"
                 f"{', …' if len(readers) > NAMED_LANGUAGES else ''}), or write them in Latin letters"
             )
         raise MediaError(
             "script_unreadable",
             f"The voice {voice!r} ({language_name(primary)}) cannot read {writing} ({named}): it would say the name "
-            f"of each one instead. To speak this script, {advice}; or upload it spoken as narration (audio_asset_id) "
-            "with this text as its transcript.",
+            f"of each one instead. To speak this script, {advice}; or upload it spoken, as a narration with this text "
+            "as its transcript.",
         )
