@@ -7,7 +7,8 @@ CJK subset lacks (drawn from Noto Sans since 2026-12-06's seventh session), in A
 is the best of ``--repeat`` runs of ``--draws`` draws, after one draw to load the fonts. A composed job draws a
 text once per change (a caption page, a word's highlight), not once per frame. To compare with older code, run
 this script from a checkout of it (``PYTHONPATH=<checkout> python benchmarks/text_draw.py``). Last, the API's
-check for characters no font draws, on the longest script with none drawable.
+checks of a script: for characters no font draws, on the longest script with none drawable, and for letters its
+voice would read out by name, on the longest script of Chinese characters given to the English voice.
 """
 
 from __future__ import annotations
@@ -55,6 +56,17 @@ def main() -> None:
     found = undrawable(hostile)
     spent = time.process_time() - started
     print(f"undrawable() on 20,000 characters ({len(found):,} distinct, none drawable): {spent * 1000:.1f} ms")
+    from media.errors import MediaError
+    from media.tts.script_check import check_readable
+
+    chinese = "".join(chr(0x4E00 + i) for i in range(20_000))
+    started = time.process_time()
+    try:
+        check_readable(chinese, "en-us", "joe")
+    except MediaError:
+        pass
+    spent = time.process_time() - started
+    print(f"check_readable() on 20,000 Chinese characters for the English voice: {spent * 1000:.1f} ms")
 
 
 if __name__ == "__main__":
