@@ -84,3 +84,23 @@ def check_readable(text: str, language: str | None, voice: str) -> None:
             f"of each one instead. To speak this script, {advice}; or upload it spoken, as a narration with this text "
             "as its transcript.",
         )
+
+
+#: pictures among the letters: emoji (with their skin tones, variation selectors, joiners and flags), arrows,
+#: shapes, dingbats and other pictographs. A voice reads each by its name ("red circle", "police car light",
+#: "thumbs medium", "family man woman girl", "right arrow"), which is not what a script with 🔴 means; they are
+#: left out of the speech, as they are of burned-in captions. Symbols that are words (° % € © ™) stay.
+_PICTURE = (
+    "\u2190-\u21ff\u2300-\u23ff\u2500-\u27bf\u2900-\u297f\u2b00-\u2bff\u3030\u303d\u3297\u3299\U0001f000-\U0001faff"
+)
+_ONE_PICTURE = (
+    f"[{_PICTURE}][\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff]*(?:\u200d[{_PICTURE}][\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]*)*"
+)
+#: pictures with the space before them, when punctuation or the end follows ("hi 🙂!" is "hi!")
+_PICTURES_BEFORE_PUNCTUATION = re.compile(f"\\s*(?:{_ONE_PICTURE})+(?=\\s*(?:[!?.,;:…。！？，、]|$))")
+_PICTURES = re.compile(f"(?:{_ONE_PICTURE})+|[\ufe0e\ufe0f\u20e3]")
+
+
+def without_pictures(text: str) -> str:
+    """``text`` as a voice should say it: its pictures (``_PICTURES``) left out, spaces tidied."""
+    return " ".join(_PICTURES.sub(" ", _PICTURES_BEFORE_PUNCTUATION.sub("", text)).split())

@@ -39,6 +39,7 @@ from media.errors import MediaError
 from media.phonemes import Phone, PhoneTrack, TimingSource, Word
 from media.tts.alignment import is_silent
 from media.tts.engines import engine_for
+from media.tts.script_check import without_pictures
 from media.tts.voices import espeak_voice_for
 
 #: the mel bands span 0 to this (what a 16 kHz recording holds; telephone-band audio less)
@@ -82,7 +83,7 @@ def align_through_speech(samples: np.ndarray, sample_rate: int, transcript: str,
     if is_silent(samples):
         return "the narration is silent"
     try:
-        speech = engine_for(ref).speak(transcript)
+        speech = engine_for(ref).speak(without_pictures(transcript))  # a narrator does not say "red circle"
     except (JobFailure, MediaError) as exc:
         return f"espeak-ng could not read the transcript aloud ({exc}), so it could not be aligned"
     return align_by_synthesis(samples, sample_rate, speech.phones, speech.samples, speech.sample_rate)

@@ -26,9 +26,9 @@ import numpy as np
 
 from domain.errors import JobFailure
 from media.encode.wav import quantize, read_wav, wav_bytes
-from media.phonemes import PhoneTrack
+from media.phonemes import PhoneTrack, TimingSource
 from media.tts.engines import engine_for, engine_settings, voice_identity
-from media.tts.script_check import check_characters
+from media.tts.script_check import check_characters, without_pictures
 from media.tts.speech import SHAPING, SPEECH_SAMPLE_RATE, Speech, concatenate, shape_timed_speech
 from media.tts.voices import VoiceRef
 from storage.base import Storage, StorageError
@@ -40,6 +40,8 @@ CACHE_PREFIX = "cache/tts/"
 #: 2: phone timing sidecars; espeak-ng in-process (library, not the command).
 CACHE_FORMAT = 2
 PHONES_SUFFIX = ".phones.json"
+#: how long a sentence of pictures alone ("🎉") lasts: a short pause, not silence of no length
+PICTURES_ALONE_S = 0.3
 
 
 def synthesize(text: str, voice: VoiceRef, storage: Storage | None = None) -> Speech:
@@ -48,16 +50,25 @@ def synthesize(text: str, voice: VoiceRef, storage: Storage | None = None) -> Sp
     text = normalize_text(text)
     if not text:
         raise JobFailure("tts_failed", "nothing to say: the text is empty")
-    key = cache_key(text, voice)
+    # the voice says the text without its pictures (🔴 is not "red circle"); the text, as its cue, keeps them
+    spoken = without_pictures(text)
+    if not any(c.isalnum() for c in spoken):  # a sentence of emoji alone: a pause where it stands
+        pause = np.zeros(int(PICTURES_ALONE_S * SPEECH_SAMPLE_RATE), np.float32)
+        return Speech(pause, SPEECH_SAMPLE_RATE, text, phones=PhoneTrack(_source(voice)))
+    key = cache_key(spoken, voice)
     cached = _read_cache(storage, key) if storage is not None else None
     if cached is not None:
         return Speech(cached[0], SPEECH_SAMPLE_RATE, text, phones=cached[1])
-    raw, rate, phones = engine_for(voice).speak(text)
+    raw, rate, phones = engine_for(voice).speak(spoken)
     shaped, phones = shape_timed_speech(raw, rate, phones)
     samples, phones = quantize(shaped), PhoneTrack.from_dict(phones.to_dict())  # as a hit reads them back
     if storage is not None:
         _write_cache(storage, key, samples, phones)
     return Speech(samples, SPEECH_SAMPLE_RATE, text, phones=phones)
+
+
+def _source(voice: VoiceRef) -> TimingSource:
+    return TimingSource.PIPER if voice.engine == "piper" else TimingSource.ESPEAK
 
 
 def synthesize_sentences(sentences: list[str], voice: VoiceRef, storage: Storage | None = None) -> Speech:

@@ -11,7 +11,7 @@ import pytest
 from domain.config import Settings
 from media.errors import MediaError
 from media.tts.espeak_events import espeak_library
-from media.tts.script_check import READERS, check_readable
+from media.tts.script_check import READERS, check_readable, without_pictures
 from media.tts.voices import _espeak_ref, espeak_languages, voice_for_script
 
 needs_espeak = pytest.mark.skipif(espeak_library() is None, reason="libespeak-ng is not installed")
@@ -101,3 +101,19 @@ def test_punctuation_and_digits_of_a_writing_system_are_not_letters_to_refuse():
 
 def test_a_voice_of_unknown_language_is_not_held_to_the_table():
     check_readable("北京", None, "operator-voice")
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("Breaking news 🔴 tonight 🚨", "Breaking news tonight"),
+        ("thumbs 👍🏽 up, family 👨‍👩‍👧 ok, flag 🇺🇸 here", "thumbs up, family ok, flag here"),
+        ("hi ☺️! press 1️⃣ now", "hi! press 1 now"),
+        ("Paris → Lyon ▲2% ★★★☆ ☀ 25°C © Brand™ €5", "Paris Lyon 2% 25°C © Brand™ €5"),
+        ("今天很好🎉。Bonjour le monde ! 🎉", "今天很好。Bonjour le monde !"),
+        ("क्‍ष", "क्‍ष"),  # a joiner between letters is writing, not an emoji's
+        ("🎉", ""),
+    ],
+)
+def test_pictures_are_left_out_of_what_a_voice_says_and_words_that_are_symbols_stay(text, spoken):
+    assert without_pictures(text) == spoken

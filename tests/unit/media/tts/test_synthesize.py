@@ -97,6 +97,31 @@ def test_an_espeak_sentence_cached_with_its_words_cut_short_is_not_served(storag
     assert cache_key("¿Qué tal? «Hola», dijo.", voice) != old_key
 
 
+def test_the_voice_is_given_the_sentence_without_its_pictures_and_the_cue_keeps_them(storage, fake_engine, voice):
+    # a voice reads 🔴 as "red circle" and 🚨 as "police car light"
+    speech = synthesize_sentences(["Breaking news 🔴 tonight 🚨.", "Hi 👋🏽!"], voice, storage)
+    assert fake_engine.calls == ["Breaking news tonight.", "Hi!"]
+    assert [c.text for c in speech.cues] == ["Breaking news 🔴 tonight 🚨.", "Hi 👋🏽!"]  # the caption files keep them
+    synthesize("Breaking news tonight.", voice, storage)
+    assert len(fake_engine.calls) == 2  # the same words: the same cache entry
+
+
+def test_a_sentence_of_pictures_alone_is_a_short_pause_not_a_failure(storage, fake_engine, voice):
+    speech = synthesize_sentences(["Hello there.", "🎉🎉"], voice, storage)
+    assert fake_engine.calls == ["Hello there."]
+    pause = speech.cues[1]
+    assert pause.text == "🎉🎉" and pause.end_s - pause.start_s == pytest.approx(synth_module.PICTURES_ALONE_S)
+
+
+@pytest.mark.skipif(espeak_binary() is None, reason="espeak-ng is not installed (apt-get install espeak-ng)")
+def test_espeak_ng_says_a_sentence_with_emoji_as_it_says_the_words_alone():
+    voice = resolve_voice(None, "de", Settings())
+    with_emoji = synthesize("Eilmeldung 🔴 heute 👍🏽 in Berlin → Paris.", voice)
+    plain = synthesize("Eilmeldung heute in Berlin Paris.", voice)
+    assert [p.symbol for p in with_emoji.phones.phones] == [p.symbol for p in plain.phones.phones]
+    assert [w.text for w in with_emoji.phones.words] == ["Eilmeldung", "heute", "in", "Berlin", "Paris."]
+
+
 def test_unreadable_cache_entry_is_synthesised_again_and_replaced(storage, fake_engine, voice):
     key = cache_key("Broken.", voice)
     storage.put_bytes(key, b"RIFF garbage")
