@@ -30,7 +30,7 @@ def fail(problem: ClientProblem) -> None:
     click.echo(f"error: {problem.code}: {problem.detail}", err=True)
     errors = problem.body.get("errors") if problem.body else None
     if errors:
-        click.echo(json.dumps(errors, indent=2), err=True)
+        click.echo(json.dumps(errors, indent=2, ensure_ascii=False), err=True)
     sys.exit(2 if problem.status == 0 else 1)
 
 
@@ -48,7 +48,7 @@ def with_client(command: Callable) -> Callable:
 
 
 def emit_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2))
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 def post_command(
