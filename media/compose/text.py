@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from media.compose.fonts import RIGHT_TO_LEFT, font_for, load_font, word_runs
+from media.compose.bidi import right_to_left, visual_order
+from media.compose.fonts import font_for, load_font, word_runs
 
 RGB = tuple[int, int, int]
 _drawing = threading.Lock()
@@ -143,7 +144,7 @@ def _render_words(
 ) -> np.ndarray:
     text = " ".join(words)
     font_name = font_for(text, style.font)
-    rtl = bool(RIGHT_TO_LEFT.search(text))
+    rtl = right_to_left(words)
     size = style.size
     while True:
         faces = _Faces(font_name, size)
@@ -199,7 +200,7 @@ def _draw(
     faces: _Faces,
     size: int,
     style: TextStyle,
-    rtl: bool,
+    rtl: bool,  # the paragraph's direction: its first strong character's
 ) -> np.ndarray:
     pad = _padding(size)
     ascent, descent = faces.main.getmetrics()
@@ -221,7 +222,7 @@ def _draw(
         else:
             x = (width - line_width) / 2.0
         baseline = pad + row * line_height + ascent  # every word on the text font's baseline, whatever its font
-        order = list(reversed(line)) if rtl else line
+        order = [line[j] for j in visual_order([words[i] for i in line], rtl)]
         for k, i in enumerate(order):
             if k and spaced[max(order[k - 1], i)]:  # the space before the later of the two in reading order
                 x += space

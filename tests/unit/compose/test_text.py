@@ -56,6 +56,31 @@ def test_arabic_is_joined_and_runs_right_to_left():
     assert right[baseline_low:].sum() > left[baseline_low:].sum()
 
 
+def _centre_of(picture: np.ndarray, colour: tuple[int, int, int]) -> float:
+    """The mean column of the pixels drawn in ``colour``."""
+    hit = np.all(np.abs(picture[..., :3].astype(int) - colour) < 40, axis=-1) & (picture[..., 3] > 200)
+    return float(np.where(hit)[1].mean())
+
+
+@pytest.mark.parametrize(
+    ("words", "left_to_right"),
+    [
+        # an Arabic line with an English name and a year: the English reads left to right inside it
+        (["مباشر:", "BBC", "News", "2025"], ["BBC", "2025", "مباشر:"]),
+        # an English line with an Arabic name: the name reads right to left inside it
+        (["Interview", "with", "مرحبا", "بكم", "today"], ["with", "بكم", "مرحبا", "today"]),
+        # numbers in Arabic: each where it stands, right to left
+        (["المجلس", "يوافق", "على", "3", "جسور"], ["جسور", "3", "على"]),
+    ],
+)
+def test_words_of_mixed_direction_are_shown_in_the_bidirectional_algorithms_order(words, left_to_right):
+    palette = [(255, 60, 60), (60, 255, 60), (60, 120, 255), (255, 255, 60), (255, 60, 255)]
+    colours = [palette[i] for i in range(len(words))]
+    picture = render_words(words, colours, TextStyle(size=40, colour=(255, 255, 255), box=(0, 0, 0, 255)), 1400)
+    centres = [_centre_of(picture, colours[words.index(w)]) for w in left_to_right]
+    assert centres == sorted(centres)
+
+
 def test_devanagari_forms_its_conjuncts():
     word = "क्षत्रिय"
     shaped = load_font("noto-sans-devanagari", 40).getlength(word)
