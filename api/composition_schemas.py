@@ -184,7 +184,7 @@ class OverlaySchema(Schema):
     )
     role = one_of(
         R.TEXT_ROLES,
-        "type text: title (large, top), lower_third (a name bar, bottom left), label (small); "
+        "type text: title (large, top), lower_third (a name bar, bottom left; bottom right for text that reads right to left), label (small); "
         "each has readable defaults for the style fields.",
         load_default=R.TEXT_ROLE_DEFAULT,
     )

@@ -5,8 +5,8 @@ title reads the same on 16:9, 9:16 and 1:1:
 
 - ``title``: large, bold, white with a dark outline, centred at the top;
 - ``lower_third``: white on a dark bar at the bottom left, where a name and
-  role go on television;
-- ``label``: small, white on a translucent box at the top left.
+  role go on television (bottom right for a text that reads right to left);
+- ``label``: small, white on a translucent box at the top left (right, likewise).
 
 Every placement keeps inside the safe area: 5 % of the width at the sides,
 and for vertical canvases (9:16) 12 % at the top and 20 % at the bottom, where
@@ -24,7 +24,8 @@ import numpy as np
 from numpy.lib.array_utils import byte_bounds
 from PIL import Image
 
-from media.compose.text import TextStyle, hex_rgb, overflows, render_text
+from media.compose.bidi import right_to_left
+from media.compose.text import TextStyle, hex_rgb, overflows, render_text, tokens
 
 ROLE_SIZE = {"title": 0.075, "lower_third": 0.048, "label": 0.034}
 ROLE_POSITION = {"title": "top", "lower_third": "bottom", "label": "top"}
@@ -83,6 +84,8 @@ def text_layer(overlay: dict[str, Any], width: int, height: int, reserved: dict[
     pixels = render_text(str(overlay["text"]), style, max_width)
     position = overlay.get("position") or ROLE_POSITION[role]
     x = area.left if ROLE_ALIGN[role] == "left" else (width - pixels.shape[1]) // 2
+    if ROLE_ALIGN[role] == "left" and right_to_left(tokens(str(overlay["text"]))):
+        x = area.right - pixels.shape[1]  # a lower third or label in Arabic starts on the right, as it reads
     y = _vertical(position, pixels.shape[0], area, height)
     gap = (reserved or {}).get(position, 0)
     if gap:

@@ -96,7 +96,8 @@ class TextStyle:
     size: int  # pixels, before any shrinking
     colour: RGB
     box: tuple[int, int, int, int] | None  # RGBA of the box behind the text, None: an outline instead
-    align: str = "center"  # left | center | right (of each line within the block)
+    align: str = "center"  # left | center | right (of each line within the block); left is the start side, so
+    # a right-to-left text given "left" aligns its lines right
     max_lines: int = 2
     font: str | None = None
 
@@ -215,9 +216,10 @@ def _draw(
     if style.box:
         draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=pad, fill=style.box)
     for row, (line, line_width) in enumerate(zip(lines, widths)):
-        if style.align == "left":
+        align = "right" if rtl and style.align == "left" else style.align
+        if align == "left":
             x = float(pad + stroke)
-        elif style.align == "right":
+        elif align == "right":
             x = float(width - pad - stroke - line_width)
         else:
             x = (width - line_width) / 2.0

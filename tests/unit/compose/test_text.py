@@ -220,3 +220,36 @@ def test_burned_in_captions_leave_out_symbols_no_font_draws_instead_of_drawing_b
     track = caption_track(words, {"burn_in": True, "style": "subtitle"}, 1280, 720)
     assert [w[0] for page in track.pages for w in page.words] == ["Breaking", "news", "tonight→"]
     assert track.layer_at(0.2) is not None
+
+
+def test_a_lower_third_that_reads_right_to_left_starts_on_the_right_and_aligns_its_lines_right():
+    from media.compose.overlays import safe_area
+
+    area = safe_area(1920, 1080)
+    english = text_layer({"type": "text", "text": "Jane Doe · City reporter", "role": "lower_third"}, 1920, 1080)
+    arabic = text_layer({"type": "text", "text": "سارة أحمد · مراسلة المدينة", "role": "lower_third"}, 1920, 1080)
+    assert english.x == area.left
+    assert arabic.x + arabic.pixels.shape[1] == area.right
+    # two lines in a box: each line ends at the box's right edge, the shorter one's ragged edge on the left
+    two_lines = render_text("مراسلة المدينة في القاهرة منذ عشر سنوات · سارة أحمد", TWO_LINE_STYLE, 520)
+    ink_cols = [np.where(ink(two_lines)[rows].any(axis=0))[0] for rows in _line_rows(two_lines)]
+    assert len(ink_cols) == 2
+    assert abs(int(ink_cols[0][-1]) - int(ink_cols[1][-1])) <= 6  # right edges agree
+    assert abs(int(ink_cols[0][0]) - int(ink_cols[1][0])) > 20  # left edges do not
+
+
+TWO_LINE_STYLE = TextStyle(size=40, colour=(255, 255, 255), box=(31, 41, 55, 235), align="left", max_lines=2)
+
+
+def _line_rows(picture: np.ndarray) -> list[slice]:
+    """Each line of ink's rows, found as the bands of rows with ink between empty ones."""
+    rows = ink(picture).any(axis=1)
+    bands, start = [], None
+    for y, inked in enumerate(list(rows) + [False]):
+        if inked and start is None:
+            start = y
+        elif not inked and start is not None:
+            if y - start > 10:
+                bands.append(slice(start, y))
+            start = None
+    return bands
