@@ -57,11 +57,16 @@ class VoiceRef:
 
 
 def normalize_language(language: str | None) -> str | None:
-    """``en_US`` / ``EN-us`` → ``en-us``; ``zh`` and ``zh-CN`` mean Mandarin (``cmn``)."""
+    """``en_US`` / ``EN-us`` → ``en-us``. Chinese by region and script: ``zh``, ``zh-CN``, ``zh-TW``, ``zh-Hant``
+    mean Mandarin (``cmn``, whose voice reads both scripts); ``zh-HK`` and ``zh-MO`` mean Cantonese (``yue``), as
+    spoken there. ``zh-yue`` is espeak-ng's own name for Cantonese and stays."""
     if not language or not language.strip():
         return None
     tag = language.strip().replace("_", "-").lower()
-    if tag in {"zh", "zh-cn", "zh-hans", "zh-sg", "zh-cmn", "cmn-cn", "cmn-hans"}:
+    parts = tag.split("-")
+    if parts[0] == "zh" and tag != "zh-yue":
+        return "yue" if {"hk", "mo"} & set(parts[1:]) else "cmn"
+    if parts[0] == "cmn" and set(parts[1:]) <= {"cn", "tw", "sg", "hans", "hant"}:
         return "cmn"
     return tag
 

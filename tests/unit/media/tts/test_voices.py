@@ -43,10 +43,16 @@ def test_espeak_listing_maps_zh_to_mandarin_by_priority(espeak):
     assert espeak["en"] == "en-gb"
 
 
-@pytest.mark.parametrize("language", ["zh", "zh-CN", "cmn", "zh_CN"])
+@pytest.mark.parametrize("language", ["zh", "zh-CN", "cmn", "zh_CN", "zh-TW", "zh-Hant", "zh-Hant-TW", "cmn-TW"])
 def test_mandarin_falls_back_to_espeak_ngs_pinyin_voice_not_the_one_that_reads_english(espeak, language):
     ref = resolve_voice(None, language, Settings.from_env({}))
     assert (ref.name, ref.engine, ref.espeak_voice) == ("espeak:cmn", "espeak-ng", "cmn-latn-pinyin")
+
+
+@pytest.mark.parametrize("language", ["zh-HK", "zh-Hant-HK", "zh-MO", "yue"])
+def test_hong_kong_and_macau_chinese_is_spoken_in_cantonese(espeak, language):
+    # before, "zh-HK" and "zh-TW" (standard tags a CMS sends) were refused: "No voice speaks 'zh-TW'"
+    assert resolve_voice(None, language, Settings.from_env({})).name == "espeak:yue"
 
 
 def test_cantonese_keeps_espeak_ngs_yue_voice(espeak):
