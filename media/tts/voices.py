@@ -56,6 +56,10 @@ class VoiceRef:
         return {"name": self.name, "engine": self.engine, "language": self.language}
 
 
+#: ISO 639 codes withdrawn in 1989 and their replacements (BCP 47 canonical form)
+_DEPRECATED_CODES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv"}
+
+
 def normalize_language(language: str | None) -> str | None:
     """``en_US`` / ``EN-us`` → ``en-us``. Chinese by region and script: ``zh``, ``zh-CN``, ``zh-TW``, ``zh-Hant``
     mean Mandarin (``cmn``, whose voice reads both scripts); ``zh-HK`` and ``zh-MO`` mean Cantonese (``yue``), as
@@ -64,6 +68,9 @@ def normalize_language(language: str | None) -> str | None:
         return None
     tag = language.strip().replace("_", "-").lower()
     parts = tag.split("-")
+    if parts[0] in _DEPRECATED_CODES:  # what Java's and Android's locales still send
+        parts[0] = _DEPRECATED_CODES[parts[0]]
+        tag = "-".join(parts)
     if parts[0] == "zh" and tag != "zh-yue":
         return "yue" if {"hk", "mo"} & set(parts[1:]) else "cmn"
     if parts[0] == "cmn" and set(parts[1:]) <= {"cn", "tw", "sg", "hans", "hant"}:

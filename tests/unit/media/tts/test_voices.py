@@ -55,6 +55,13 @@ def test_hong_kong_and_macau_chinese_is_spoken_in_cantonese(espeak, language):
     assert resolve_voice(None, language, Settings.from_env({})).name == "espeak:yue"
 
 
+@pytest.mark.parametrize(("language", "voice"), [("iw", "espeak:he"), ("iw-IL", "espeak:he"), ("in-ID", "espeak:id")])
+def test_the_withdrawn_codes_java_and_android_still_send_are_their_replacements(language, voice):
+    if not voices.espeak_languages():
+        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+    assert resolve_voice(None, language, Settings.from_env({})).name == voice
+
+
 def test_cantonese_keeps_espeak_ngs_yue_voice(espeak):
     ref = resolve_voice(None, "zh-yue", Settings.from_env({}))
     assert ref.name == "espeak:yue" and ref.espeak_voice.split("/")[-1] == "yue"  # sit/yue, not the jyutping voice
