@@ -17,6 +17,7 @@ which at espeak-ng's speed (over 50× real time) costs nothing noticeable.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import ctypes.util
 import functools
@@ -178,6 +179,8 @@ def _words(
     text: str, events: list[tuple[int, int, int]], phones: list[Phone], total: int, rate: int
 ) -> tuple[Word, ...]:
     spans = written_words(text)
+    ends = [end for _, end in spans]
+    starts = [p.start_s for p in phones]  # in order: each phone ends where the next begins
     # at a clause boundary espeak-ng sends two events for one word, one with a position from further back (or 0)
     furthest: dict[int, int] = {}
     for sample, position, _length in events:
@@ -186,10 +189,10 @@ def _words(
     timed: dict[int, tuple[float, float]] = {}
     word = 0
     for k, (sample, position) in enumerate(ordered):
-        if position > 0:
-            word = max(word, word_at(spans, position - 1))  # espeak-ng counts characters from 1; words only advance
+        if position > 0:  # espeak-ng counts characters from 1; words only advance
+            word = max(word, word_at(ends, position - 1))
         until = (ordered[k + 1][0] if k + 1 < len(ordered) else total) / rate
-        inside = [p for p in phones if sample / rate <= p.start_s < until]
+        inside = phones[bisect.bisect_left(starts, sample / rate) : bisect.bisect_left(starts, until)]
         if spans and inside:
             start = timed[word][0] if word in timed else inside[0].start_s
             timed[word] = (start, inside[-1].end_s)

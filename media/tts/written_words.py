@@ -16,6 +16,7 @@ before it, and opening punctuation ("« bien", "（星期一") to the word after
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 
@@ -49,13 +50,10 @@ def written_words(text: str) -> list[tuple[int, int]]:
     return [(start, end) for start, end in words]
 
 
-def word_at(spans: list[tuple[int, int]], index: int) -> int:
-    """Which of ``spans`` holds the character at ``index``: the span around it, else the first after it, else the
-    last."""
-    for n, (_, end) in enumerate(spans):
-        if index < end:
-            return n
-    return len(spans) - 1
+def word_at(ends: list[int], index: int) -> int:
+    """Which word holds the character at ``index``, given the words' span ends in order: the word around it, else
+    the first after it, else the last."""
+    return min(bisect.bisect_right(ends, index), len(ends) - 1)
 
 
 def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -27,7 +27,8 @@ def test_words_keep_their_punctuation(text, words):
 
 
 def test_a_position_between_words_belongs_to_the_word_after_it():
-    spans = written_words("It's 5 o'clock, Dr. Smith.")
-    assert word_at(spans, 0) == 0
-    assert word_at(spans, 4) == 1  # the space before "5"
-    assert word_at(spans, 100) == len(spans) - 1
+    ends = [end for _, end in written_words("It's 5 o'clock, Dr. Smith.")]
+    assert word_at(ends, 0) == 0 and word_at(ends, 3) == 0
+    assert word_at(ends, 4) == 1  # the space before "5"
+    assert word_at(ends, 5) == 1
+    assert word_at(ends, 100) == len(ends) - 1
