@@ -30,7 +30,7 @@ import numpy as np
 from media.errors import MediaError
 from media.phonemes import Phone, PhoneTrack, TimingSource, Word
 from media.tts.phone_symbols import PRIMARY_STRESS, SECONDARY_STRESS, espeak_ipa_to_symbol
-from media.tts.written_words import word_at, written_words
+from media.tts.written_words import spoken_ends, word_at, written_words
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_PHONEME_EVENTS = 0x0001
@@ -179,7 +179,7 @@ def _words(
     text: str, events: list[tuple[int, int, int]], phones: list[Phone], total: int, rate: int
 ) -> tuple[Word, ...]:
     spans = written_words(text)
-    ends = [end for _, end in spans]
+    ends = spoken_ends(text, spans)
     starts = [p.start_s for p in phones]  # in order: each phone ends where the next begins
     # at a clause boundary espeak-ng sends two events for one word, one with a position from further back (or 0)
     furthest: dict[int, int] = {}

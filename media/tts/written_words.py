@@ -50,9 +50,21 @@ def written_words(text: str) -> list[tuple[int, int]]:
     return [(start, end) for start, end in words]
 
 
+def spoken_ends(text: str, spans: list[tuple[int, int]]) -> list[int]:
+    """Where each word's spoken part ends: after its last letter or digit. espeak-ng places a word after a dash at
+    the dash ("Hello -- world": "world" at the first "-"), and the dash belongs to the word before it."""
+    ends = []
+    for start, end in spans:
+        last = end
+        while last > start and not text[last - 1].isalnum():
+            last -= 1
+        ends.append(last if last > start else end)
+    return ends
+
+
 def word_at(ends: list[int], index: int) -> int:
-    """Which word holds the character at ``index``, given the words' span ends in order: the word around it, else
-    the first after it, else the last."""
+    """Which word the character at ``index`` is spoken in, given ``spoken_ends``: the word it is in, else the first
+    after it, else the last."""
     return min(bisect.bisect_right(ends, index), len(ends) - 1)
 
 

@@ -54,6 +54,9 @@ def test_mandarin_is_spoken_in_mandarin_phonemes_not_english_digits():
         ("hi", "नमस्ते, यह खबर है। पुल खुला।", ["नमस्ते,", "यह", "खबर", "है।", "पुल", "खुला।"]),
         ("ar", "مرحبا بكم. المجلس وافق، على الجسر؟", ["مرحبا", "بكم.", "المجلس", "وافق،", "على", "الجسر؟"]),
         ("es", "Cuesta 12,5 euros — o 1.200 pesos.", ["Cuesta", "12,5", "euros —", "o", "1.200", "pesos."]),
+        # an ASCII hyphen as a dash: espeak-ng places the next word at the hyphen
+        ("en-us", "yes -- no -- maybe so.", ["yes --", "no --", "maybe", "so."]),
+        ("es", "Hola - dijo él.", ["Hola -", "dijo", "él."]),
     ],
 )
 def test_words_are_the_texts_as_written_with_their_punctuation(voice, text, written):

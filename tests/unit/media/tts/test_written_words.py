@@ -2,7 +2,7 @@
 
 import pytest
 
-from media.tts.written_words import word_at, written_words
+from media.tts.written_words import spoken_ends, word_at, written_words
 
 
 def _words(text):
@@ -27,8 +27,16 @@ def test_words_keep_their_punctuation(text, words):
 
 
 def test_a_position_between_words_belongs_to_the_word_after_it():
-    ends = [end for _, end in written_words("It's 5 o'clock, Dr. Smith.")]
+    text = "It's 5 o'clock, Dr. Smith."
+    ends = spoken_ends(text, written_words(text))
     assert word_at(ends, 0) == 0 and word_at(ends, 3) == 0
     assert word_at(ends, 4) == 1  # the space before "5"
     assert word_at(ends, 5) == 1
     assert word_at(ends, 100) == len(ends) - 1
+
+
+def test_a_dash_standing_alone_is_written_with_the_word_before_and_spoken_before_the_word_after():
+    text = "Hello -- world"
+    spans = written_words(text)
+    assert [text[a:b] for a, b in spans] == ["Hello --", "world"]
+    assert word_at(spoken_ends(text, spans), text.index("-")) == 1  # espeak-ng places "world" at the dash
