@@ -43,10 +43,21 @@ def right_to_left(words: list[str]) -> bool:
     return False
 
 
+def mostly_right_to_left(words: list[str]) -> bool:
+    """Whether more of ``words`` read right to left than left to right: the direction of speech's captions, whose
+    pages may each begin with an English name ("Apple") in an Arabic sentence."""
+    kinds = [word_type(w) for w in words]
+    return kinds.count("R") > kinds.count("L")
+
+
 def visual_order(words: list[str], paragraph_rtl: bool) -> list[int]:
-    """The indices of one line's ``words`` (in reading order) from left to right as shown."""
-    if not words:
-        return []
+    """The indices of ``words`` (one line, in reading order) from left to right as shown."""
+    return line_order(list(range(len(words))), *levels(words, paragraph_rtl))
+
+
+def levels(words: list[str], paragraph_rtl: bool) -> tuple[list[int], list[int]]:
+    """Each word's embedding level, and each gap's (``gaps[i]`` is the space before word ``i``), resolved over
+    the whole paragraph (rules W7, N1, N2, I1, I2) before it is cut into lines."""
     base = "R" if paragraph_rtl else "L"
     kinds = [word_type(w) for w in words]
     strong = base  # W7: a European number takes L after left-to-right text (or at the start of an L paragraph)
@@ -55,18 +66,27 @@ def visual_order(words: list[str], paragraph_rtl: bool) -> list[int]:
             strong = kind
         elif kind == "EN" and strong == "L":
             kinds[i] = "L"
-    # the line as words and the gaps between them, each with its level
+    word_levels = [
+        _neutral_level(kinds, i, base) if kind == "N" else _level(kind, base) for i, kind in enumerate(kinds)
+    ]
+    gaps = [_level(base, base)] + [_neutral_level(kinds, i - 0.5, base) for i in range(1, len(words))]
+    return word_levels, gaps
+
+
+def line_order(line: list[int], word_levels: list[int], gaps: list[int]) -> list[int]:
+    """L2 for one line (``line``: consecutive word indices): its words from left to right as shown."""
+    if not line:
+        return []
     items: list[tuple[int | None, int]] = []
-    for i, kind in enumerate(kinds):
-        if i:
-            items.append((None, _neutral_level(kinds, i - 0.5, base)))
-        level = _neutral_level(kinds, i, base) if kind == "N" else _level(kind, base)
-        items.append((i, level))
-    # L2: from the highest level down to the lowest odd one, reverse every run at that level or above
-    levels = [level for _, level in items]
-    lowest_odd = min((level for level in levels if level % 2), default=None)
+    for k, i in enumerate(line):
+        if k:
+            items.append((None, gaps[i]))
+        items.append((i, word_levels[i]))
+    # from the highest level down to the lowest odd one, reverse every run at that level or above
+    found = [level for _, level in items]
+    lowest_odd = min((level for level in found if level % 2), default=None)
     if lowest_odd is not None:
-        for level in range(max(levels), lowest_odd - 1, -1):
+        for level in range(max(found), lowest_odd - 1, -1):
             start = None
             for k in range(len(items) + 1):
                 inside = k < len(items) and items[k][1] >= level

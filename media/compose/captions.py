@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from media.compose.bidi import mostly_right_to_left
 from media.compose.fonts import without_undrawable
 from media.compose.overlays import safe_area, text_base
 from media.compose.text import TextStyle, cjk_cells, hex_rgb, render_words, tokens
@@ -55,6 +56,9 @@ class CaptionTrack:
     position: str
     width: int
     height: int
+    #: whether the speech's words read right to left (most of them do), so that a page of an Arabic sentence that
+    #: begins with "Apple" still reads right to left
+    rtl: bool = False
     _cache: dict[tuple[int, int], tuple[np.ndarray, int, int]] = field(default_factory=dict)
 
     def layer_at(self, t: float) -> tuple[np.ndarray, int, int] | None:
@@ -75,7 +79,7 @@ class CaptionTrack:
     def _draw(self, page: Page, spoken: int) -> tuple[np.ndarray, int, int]:
         texts = [w[0] for w in page.words]
         colours = [self.highlight if i == spoken else self.text_style.colour for i in range(len(texts))]
-        pixels = render_words(texts, colours, self.text_style, self.max_width)
+        pixels = render_words(texts, colours, self.text_style, self.max_width, rtl=self.rtl)
         area = safe_area(self.width, self.height)
         x = (self.width - pixels.shape[1]) // 2
         h = pixels.shape[0]
@@ -127,6 +131,7 @@ def caption_track(
         captions.get("position") or "bottom",
         width,
         height,
+        mostly_right_to_left([text for text, _, _ in words]),
     )
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from media.compose.bidi import right_to_left, visual_order
+from media.compose.bidi import levels, line_order, right_to_left
 from media.compose.fonts import font_for, load_font, word_runs
 
 RGB = tuple[int, int, int]
@@ -129,23 +129,36 @@ class _Faces:
 
 
 def render_words(
-    words: list[str], colours: list[RGB], style: TextStyle, max_width: int, spaced: list[bool] | None = None
+    words: list[str],
+    colours: list[RGB],
+    style: TextStyle,
+    max_width: int,
+    spaced: list[bool] | None = None,
+    rtl: bool | None = None,
 ) -> np.ndarray:
     """The words as an RGBA picture (uint8 H, W, 4) at most ``max_width`` wide; ``spaced[i]``: whether a space
-    goes before word i (by default, between any two but beside Chinese and Japanese).
+    goes before word i (by default, between any two but beside Chinese and Japanese); ``rtl``: whether the
+    paragraph they come from reads right to left (by default, whether they do: their first strong letter's
+    direction), for a caption page cut from a sentence.
 
     One at a time: the cached font objects (``load_font``) are shared by the threads that compose a
     job's cuts, and a FreeType face is not safe to use from two threads at once."""
     with _drawing:
-        return _render_words(words, colours, style, max_width, spaced or _spaced_by_script(words))
+        return _render_words(
+            words,
+            colours,
+            style,
+            max_width,
+            spaced or _spaced_by_script(words),
+            right_to_left(words) if rtl is None else rtl,
+        )
 
 
 def _render_words(
-    words: list[str], colours: list[RGB], style: TextStyle, max_width: int, spaced: list[bool]
+    words: list[str], colours: list[RGB], style: TextStyle, max_width: int, spaced: list[bool], rtl: bool
 ) -> np.ndarray:
     text = " ".join(words)
     font_name = font_for(text, style.font)
-    rtl = right_to_left(words)
     size = style.size
     while True:
         faces = _Faces(font_name, size)
@@ -201,13 +214,14 @@ def _draw(
     faces: _Faces,
     size: int,
     style: TextStyle,
-    rtl: bool,  # the paragraph's direction: its first strong character's
+    rtl: bool,  # the paragraph's direction
 ) -> np.ndarray:
     pad = _padding(size)
     ascent, descent = faces.main.getmetrics()
     line_height = int(round((ascent + descent) * 1.12))
     space = faces.main.getlength(" ")
     widths = [_width(faces, words, spaced, line) for line in lines]
+    word_levels, gaps = levels(words, rtl)  # resolved over the whole text, then ordered line by line
     inner = int(np.ceil(max(widths)))
     stroke = 0 if style.box else max(1, size // 12)
     width, height = inner + 2 * pad + 2 * stroke, line_height * len(lines) + 2 * pad - (line_height - ascent - descent)
@@ -224,7 +238,7 @@ def _draw(
         else:
             x = (width - line_width) / 2.0
         baseline = pad + row * line_height + ascent  # every word on the text font's baseline, whatever its font
-        order = [line[j] for j in visual_order([words[i] for i in line], rtl)]
+        order = line_order(line, word_levels, gaps)
         for k, i in enumerate(order):
             if k and spaced[max(order[k - 1], i)]:  # the space before the later of the two in reading order
                 x += space

@@ -3,7 +3,7 @@ the algorithm gives character by character."""
 
 import pytest
 
-from media.compose.bidi import right_to_left, visual_order
+from media.compose.bidi import levels, line_order, right_to_left, visual_order
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,12 @@ def test_a_lines_words_are_shown_in_the_algorithms_order(text, shown):
 def test_the_paragraphs_direction_is_its_first_strong_characters():
     assert right_to_left(["2025", "مباشر"]) and not right_to_left(["2025", "BBC", "مباشر"])
     assert not right_to_left(["...", "2025"])
+
+
+def test_levels_are_resolved_over_the_paragraph_before_it_is_cut_into_lines():
+    # an English paragraph wrapped after an Arabic word: the next line's "2025" follows Arabic, so it is
+    # right to left there (W7 finds no English before it), and shows after the Arabic word it precedes
+    words = ["Report", "from", "علي", "2025", "علي"]
+    word_levels, gaps = levels(words, paragraph_rtl=False)
+    second_line = [3, 4]
+    assert [words[i] for i in line_order(second_line, word_levels, gaps)] == ["علي", "2025"]

@@ -59,6 +59,7 @@ def test_arabic_is_joined_and_runs_right_to_left():
 def _centre_of(picture: np.ndarray, colour: tuple[int, int, int]) -> float:
     """The mean column of the pixels drawn in ``colour``."""
     hit = np.all(np.abs(picture[..., :3].astype(int) - colour) < 40, axis=-1) & (picture[..., 3] > 200)
+    assert hit.sum() > 20, f"nothing drawn in {colour}"
     return float(np.where(hit)[1].mean())
 
 
@@ -253,3 +254,14 @@ def _line_rows(picture: np.ndarray) -> list[slice]:
                 bands.append(slice(start, y))
             start = None
     return bands
+
+
+def test_a_caption_page_of_an_arabic_sentence_that_begins_with_an_english_name_reads_right_to_left():
+    from media.compose import caption_track
+
+    words = [("Apple", 0.0, 0.3), ("اليوم", 0.3, 0.6), ("عن", 0.6, 0.9), ("آيفون", 0.9, 1.2), ("جديد", 1.2, 1.5)]
+    track = caption_track(words, {"burn_in": True, "style": "word", "highlight_color": "#ff0000"}, 1280, 720)
+    first = track.layer_at(0.1)[0]  # "Apple" highlighted, the first page "Apple اليوم عن"
+    assert [w[0] for w in track.pages[0].words] == ["Apple", "اليوم", "عن"]
+    red = np.all(np.abs(first[..., :3].astype(int) - (255, 0, 0)) < 40, axis=-1) & (first[..., 3] > 200)
+    assert np.where(red)[1].mean() > 0.6 * first.shape[1]  # read first, so on the right
