@@ -58,11 +58,9 @@ def word_cues(words: Iterable[Word | tuple[str, float, float]]) -> list[tuple[fl
             cues.append((current[0][1], current[-1][2], text))
             current.clear()
 
-    for word in words:
-        text, start_s, end_s = (word.text, word.start_s, word.end_s) if isinstance(word, Word) else word
-        text = text.strip()
-        if not text:
-            continue
+    timed = [(w.text, w.start_s, w.end_s) if isinstance(w, Word) else w for w in words]
+    timed = [(text.strip(), start_s, end_s) for text, start_s, end_s in timed if text.strip()]
+    for n, (text, start_s, end_s) in enumerate(timed):
         if current:
             paused = start_s - current[-1][2] >= CUE_BREAK_PAUSE_S
             if (
@@ -73,7 +71,8 @@ def word_cues(words: Iterable[Word | tuple[str, float, float]]) -> list[tuple[fl
                 close()
                 sentence_start = paused
         current.append((text, start_s, end_s))
-        if ends_sentence(text):
+        following = timed[n + 1][0] if n + 1 < len(timed) else ""
+        if ends_sentence(text) and not following[:1].islower():  # '"Stop!" she said.' is one sentence
             close()
             sentence_start = True
     close()

@@ -61,6 +61,11 @@ def test_narration_cues_end_at_arabic_and_devanagari_sentence_marks_and_past_clo
     assert [c[2] for c in word_cues(_words("هل وافق؟ نعم وافق."))] == ["هل وافق؟", "نعم وافق."]
     assert [c[2] for c in word_cues(_words("पुल खुला। लोग खुश।"))] == ["पुल खुला।", "लोग खुश।"]
     assert [c[2] for c in word_cues(_words("«Está abierto.» Dijo ella."))] == ["«Está abierto.»", "Dijo ella."]
+    # as sentences are cut: a quotation's mark followed by a lowercase word does not end the sentence
+    assert [c[2] for c in word_cues(_words('"Stop!" she said. Then silence.'))] == [
+        '"Stop!" she said.',
+        "Then silence.",
+    ]
 
 
 def test_a_pause_in_the_narration_starts_a_new_cue():
