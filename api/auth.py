@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g, request
+from werkzeug.exceptions import NotFound
 
 from api.context import ctx
 from domain.db import DatabaseTimeouts, read_one
@@ -98,7 +99,9 @@ def authenticate() -> None:
     if request.blueprint == "page":  # the web page signs in with its own session (api/web/session.py)
         return
     if request.url_rule is None and not request.path.startswith("/v1/"):
-        return  # an address nothing serves, outside the API: a 404 for anyone (a browser gets the page's)
+        # an address nothing serves, outside the API: a 404 for anyone (a browser gets the page's), raised here so
+        # that no hook after this one reads an unknown caller's body
+        raise NotFound()
     vouched = request.environ.get(PAGE_PRINCIPAL_ENVIRON)
     if isinstance(vouched, Principal):  # the page calling this API in-process for its signed-in caller
         use_principal(vouched)

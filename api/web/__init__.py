@@ -92,6 +92,8 @@ def install(app: Flask) -> None:
 def _not_found(exc: NotFound):
     """An address nothing serves: the page's "not found" for a browser outside the API (a mistyped or old link
     to the page), the API's problem for anything else."""
+    if request.blueprint == "page":  # a page's own 404 (a job that is not there), as its other refusals show
+        return error_page(404, "not_found", exc.description or "Not Found")
     wanted = request.accept_mimetypes.best_match([PROBLEM_JSON, "application/json", "text/html"])
     if request.path.startswith("/v1/") or wanted != "text/html":
         return problem_response(ProblemError("not_found", exc.description or "Not Found", 404, title="Not Found"))

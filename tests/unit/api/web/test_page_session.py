@@ -152,6 +152,12 @@ def test_an_address_nothing_serves_is_not_found_for_a_browser_and_a_problem_for_
     assert api.get("/v1/nope").status_code == 401  # the API's own addresses still ask for a key first
     keyed = api.get("/v1/nope", headers={"Authorization": f"Bearer {keys['tenant']}", **browser})
     assert keyed.status_code == 404 and keyed.get_json()["code"] == "not_found"
+    # an unknown caller's body is not read on the way to a 404: JSON the bounds would refuse (400) is never looked at
+    deep = '{"a": ' * 500 + "1" + "}" * 500
+    assert app.test_client().post("/nope", data=deep, content_type="application/json").status_code == 404
+    # a page's own 404 (a <track> asking for a missing job's captions with Accept */*) is still the page's
+    track = client.get("/jobs/job_doesnotexist/captions.vtt", headers={"Accept": "*/*"})
+    assert track.status_code == 404 and track.mimetype == "text/html"
 
 
 def test_a_set_page_secret_signs_the_same_cookie_on_every_replica(sqlite_settings, keys, tmp_path):
