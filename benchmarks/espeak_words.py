@@ -5,7 +5,8 @@
 A narration in a language other than English is timed by having espeak-ng read its whole transcript (up to
 20,000 characters) and fitting that reading to the narration. This reads a 20,000-character Spanish transcript
 whose every sentence has a quoted word (which espeak-ng's own word lengths left out before 2026-12-06's eighth
-session), and prints the seconds (best of ``--repeat``) and the words found. To compare with older code, run it
+session), and prints the seconds (best of ``--repeat``) and the words found; then what leaving the pictures out of
+a transcript costs on the costliest ones. To compare with older code, run it
 from a checkout of it (``PYTHONPATH=<checkout> python benchmarks/espeak_words.py``).
 """
 
@@ -41,9 +42,15 @@ def main() -> None:
         best = min(best, time.perf_counter() - started)
         words = len(track.words)
     print(f"code: {ROOT}")
-    print(
-        f"{len(transcript):,} characters, {len(samples) / rate:.0f} s of speech: {best:.2f} s, {words:,} of {written:,} words"
-    )
+    speech_s = len(samples) / rate
+    print(f"{len(transcript):,} characters, {speech_s:.0f} s of speech: {best:.2f} s, {words:,} of {written:,} words")
+    # what the voice is given is the transcript without its pictures: the costliest transcripts for that step
+    from media.tts.script_check import without_pictures
+
+    for name, hostile in (("20,000 emoji", "🔴" * 20_000 + "a"), ("20,000 spaces", "a" + " " * 20_000 + "b")):
+        started = time.perf_counter()
+        without_pictures(hostile)
+        print(f"without_pictures() on {name}: {(time.perf_counter() - started) * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -93,14 +93,23 @@ def check_readable(text: str, language: str | None, voice: str) -> None:
 _PICTURE = (
     "\u2190-\u21ff\u2300-\u23ff\u2500-\u27bf\u2900-\u297f\u2b00-\u2bff\u3030\u303d\u3297\u3299\U0001f000-\U0001faff"
 )
-_ONE_PICTURE = (
-    f"[{_PICTURE}][\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff]*(?:\u200d[{_PICTURE}][\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]*)*"
-)
-#: pictures with the space before them, when punctuation or the end follows ("hi 🙂!" is "hi!")
-_PICTURES_BEFORE_PUNCTUATION = re.compile(f"\\s*(?:{_ONE_PICTURE})+(?=\\s*(?:[!?.,;:…。！？，、]|$))")
-_PICTURES = re.compile(f"(?:{_ONE_PICTURE})+|[\ufe0e\ufe0f\u20e3]")
+#: what may follow a picture as part of it: variation selectors, a keycap, skin tones, the tags of a subdivision flag
+_MODIFIER = "\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
+_PICTURES = re.compile(f"(?:[{_PICTURE}][{_MODIFIER}]*(?:\u200d[{_PICTURE}][{_MODIFIER}]*)*)+|[{_MODIFIER}]+")
+#: punctuation (or the end) after pictures: they go with the space before them ("hi 🙂!" is "hi!")
+_PUNCTUATION_NEXT = re.compile(r"\s*(?:[!?.,;:…。！？，、]|$)")
 
 
 def without_pictures(text: str) -> str:
-    """``text`` as a voice should say it: its pictures (``_PICTURES``) left out, spaces tidied."""
-    return " ".join(_PICTURES.sub(" ", _PICTURES_BEFORE_PUNCTUATION.sub("", text)).split())
+    """``text`` as a voice should say it: its pictures (``_PICTURES``) left out, spaces tidied. One pass: each run
+    of pictures is found once, and what follows it looked at once."""
+    pieces, at = [], 0
+    for found in _PICTURES.finditer(text):
+        before = text[at : found.start()]
+        if _PUNCTUATION_NEXT.match(text, found.end()):
+            pieces.append(before.rstrip())
+        else:
+            pieces += [before, " "]
+        at = found.end()
+    pieces.append(text[at:])
+    return " ".join("".join(pieces).split())

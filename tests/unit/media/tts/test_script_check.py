@@ -113,6 +113,7 @@ def test_a_voice_of_unknown_language_is_not_held_to_the_table():
         ("今天很好🎉。Bonjour le monde ! 🎉", "今天很好。Bonjour le monde !"),
         ("क्‍ष", "क्‍ष"),  # a joiner between letters is writing, not an emoji's
         ("🎉", ""),
+        ("Go 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f team", "Go team"),  # its tags too
     ],
 )
 def test_pictures_are_left_out_of_what_a_voice_says_and_words_that_are_symbols_stay(text, spoken):
