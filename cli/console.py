@@ -48,7 +48,7 @@ def with_client(command: Callable) -> Callable:
 
 
 def emit_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    click.echo(json.dumps(document, indent=2))  # machine-read: ASCII, whatever the terminal's encoding
 
 
 def post_command(

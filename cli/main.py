@@ -476,7 +476,7 @@ def status(job_id: str, as_json: bool) -> None:
     """Show a job: the API's JSON document (with or without --json)."""
     try:
         job, _ = FarmClient(_settings()).job(job_id)
-        click.echo(json.dumps(job, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(job, indent=2))
     except ClientProblem as problem:
         _fail(problem)
 
@@ -496,7 +496,7 @@ def verify(video: Path, local: bool, as_json: bool) -> None:
             result = verify_file(settings, session_factory(settings), video)
         else:
             result = FarmClient(_settings()).verify(video)
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result, indent=2))
         sys.exit(0 if result.get("found") else 3)
     except ClientProblem as problem:
         _fail(problem)

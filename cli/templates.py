@@ -84,7 +84,7 @@ def templates_show(client, template_id, version, as_json):
         [("variable", "name"), ("type", "type"), ("required", "required"), ("default", "default"), ("label", "label")],
         empty="no variables",
     )
-    click.echo(json.dumps(template["body"], indent=2, ensure_ascii=False))
+    click.echo(json.dumps(template["body"], indent=2))
 
 
 def _pairs(values: tuple[str, ...]) -> dict[str, str]:
