@@ -12,7 +12,15 @@ from __future__ import annotations
 #: The fonts a text overlay or captions may name. The media side (``media.compose``) ships the font
 #: files and owns this list; it is repeated here, once, so the API can refuse an unknown font by name
 #: before a job exists. The lead keeps the two equal when the branches meet.
-FONT_NAMES: tuple[str, ...] = ("noto-sans", "noto-serif", "noto-sans-cjk", "noto-sans-arabic", "noto-sans-devanagari")
+FONT_NAMES: tuple[str, ...] = (
+    "noto-sans",
+    "noto-serif",
+    "noto-sans-cjk",
+    "noto-sans-arabic",
+    "noto-sans-devanagari",
+    "noto-sans-tamil",
+    "noto-sans-telugu",
+)
 
 # --- canvas ---------------------------------------------------------------------------------------
 CANVAS_MIN_SIDE = 128

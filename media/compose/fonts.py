@@ -1,11 +1,11 @@
 """The fonts composed videos write with; all Noto, under the SIL Open Font License.
 
-Latin (with Greek and Cyrillic), Arabic and Devanagari come from the
-``fontpkg-noto-*`` wheels; the CJK face (Simplified and Traditional Chinese,
+Latin (with Greek and Cyrillic), Arabic, Devanagari, Tamil and Telugu come
+from the ``fontpkg-noto-*`` wheels; the CJK face (Simplified and Traditional Chinese,
 Japanese kana and kanji, Korean Hangul) is Noto Sans CJK's SC Bold face,
 subset to GB2312, Big5, JIS X 0208 and KS X 1001 (``fonts/``, 10 MB instead
 of 20). Shaping is HarfBuzz's, through Pillow's libraqm layout: Arabic joins
-and runs right to left, Devanagari forms its conjuncts.
+and runs right to left, Devanagari, Tamil and Telugu form their conjuncts.
 
 A text names a font (``FONT_NAMES``), the path of an uploaded one (a brand
 kit's TTF/OTF, copied from storage by the worker), or none; a font that lacks the text's
@@ -44,6 +44,8 @@ _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
     (0xFE70, 0xFEFF, "noto-sans-arabic"),
     (0x0900, 0x097F, "noto-sans-devanagari"),
     (0xA8E0, 0xA8FF, "noto-sans-devanagari"),
+    (0x0B80, 0x0BFF, "noto-sans-tamil"),
+    (0x0C00, 0x0C7F, "noto-sans-telugu"),
     (0x1100, 0x11FF, "noto-sans-cjk"),
     (0x2E80, 0x2FDF, "noto-sans-cjk"),
     (0x3000, 0x30FF, "noto-sans-cjk"),
@@ -72,6 +74,8 @@ def _file(name: str) -> Path:
     import fontpkg_noto_sans
     import fontpkg_noto_sans_arabic
     import fontpkg_noto_sans_devanagari
+    import fontpkg_noto_sans_tamil
+    import fontpkg_noto_sans_telugu
     import fontpkg_noto_serif
 
     roots = {
@@ -79,6 +83,8 @@ def _file(name: str) -> Path:
         "noto-serif": (fontpkg_noto_serif.ROOT, "NotoSerif["),
         "noto-sans-arabic": (fontpkg_noto_sans_arabic.ROOT, "NotoSansArabic["),
         "noto-sans-devanagari": (fontpkg_noto_sans_devanagari.ROOT, "NotoSansDevanagari["),
+        "noto-sans-tamil": (fontpkg_noto_sans_tamil.ROOT, "NotoSansTamil["),
+        "noto-sans-telugu": (fontpkg_noto_sans_telugu.ROOT, "NotoSansTelugu["),
     }
     root, prefix = roots[name]
     root = Path(root)
@@ -112,7 +118,15 @@ def _file_characters(path: str) -> frozenset[int]:
 
 #: where a text's font lacks a word's characters (a middle dot or a degree sign in a Chinese title, a ± in an
 #: Arabic one, an arrow in any), the word is drawn in the first of these that has them all
-FALLBACK_FONTS = ("noto-sans", "noto-sans-cjk", "noto-sans-arabic", "noto-sans-devanagari", SYMBOLS_FONT)
+FALLBACK_FONTS = (
+    "noto-sans",
+    "noto-sans-cjk",
+    "noto-sans-arabic",
+    "noto-sans-devanagari",
+    "noto-sans-tamil",
+    "noto-sans-telugu",
+    SYMBOLS_FONT,
+)
 
 
 @functools.lru_cache(maxsize=32)

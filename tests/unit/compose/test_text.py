@@ -28,6 +28,8 @@ def test_every_font_the_api_may_name_loads_and_draws():
         "noto-sans-cjk": "新聞 新闻 ニュース 뉴스",
         "noto-sans-arabic": "أخبار",
         "noto-sans-devanagari": "समाचार",
+        "noto-sans-tamil": "செய்திகள்",
+        "noto-sans-telugu": "వార్తలు",
     }
     assert set(samples) == set(FONT_NAMES)
     for name, text in samples.items():
@@ -89,6 +91,21 @@ def test_devanagari_forms_its_conjuncts():
     font.set_variation_by_name("Bold")
     # without shaping the virama shows as its own mark and the letters stand apart: wider
     assert shaped < 0.9 * font.getlength(word)
+
+
+@pytest.mark.parametrize(("name", "word"), [("noto-sans-tamil", "ஸ்ரீ"), ("noto-sans-telugu", "ప్రారంభం")])
+def test_tamil_and_telugu_form_their_conjuncts(name, word):
+    shaped = load_font(name, 40).getlength(word)
+    font = ImageFont.truetype(str(_file(name)), 40, layout_engine=ImageFont.Layout.BASIC)
+    font.set_variation_by_name("Bold")
+    # unshaped, every virama and vowel sign stands apart as its own mark beside the letters: wider
+    assert shaped < 0.9 * font.getlength(word)
+
+
+def test_tamil_and_telugu_titles_are_drawn_not_refused():
+    from media.compose import undrawable
+
+    assert undrawable("சென்னை: புதிய பாலம் · హైదరాబాద్: కొత్త వంతెన") == []
 
 
 def test_a_long_title_wraps_or_shrinks_and_is_never_cut(tmp_path):
