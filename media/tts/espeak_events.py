@@ -179,6 +179,8 @@ def _words(
     text: str, events: list[tuple[int, int, int]], phones: list[Phone], total: int, rate: int
 ) -> tuple[Word, ...]:
     spans = written_words(text)
+    if not spans:
+        return ()
     ends = spoken_ends(text, spans)
     starts = [p.start_s for p in phones]  # in order: each phone ends where the next begins
     # at a clause boundary espeak-ng sends two events for one word, one with a position from further back (or 0)
@@ -193,7 +195,7 @@ def _words(
             word = max(word, word_at(ends, position - 1))
         until = (ordered[k + 1][0] if k + 1 < len(ordered) else total) / rate
         inside = phones[bisect.bisect_left(starts, sample / rate) : bisect.bisect_left(starts, until)]
-        if spans and inside:
+        if inside:
             start = timed[word][0] if word in timed else inside[0].start_s
             timed[word] = (start, inside[-1].end_s)
     if not timed:
