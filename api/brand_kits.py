@@ -60,7 +60,9 @@ def _colour(description: str) -> fields.String:
 
 class KitLogoSchema(Schema):
     anchor = image_anchor()
-    scale = image_scale("Its size as a share of the canvas.")
+    scale = image_scale(
+        "Its height as a share of the canvas height (of the width on a portrait canvas), as an image overlay's."
+    )
 
 
 class KitColorsSchema(Schema):

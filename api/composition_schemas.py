@@ -209,7 +209,10 @@ class OverlaySchema(Schema):
     position = one_of(R.TEXT_POSITIONS, "type text: where it sits; null: the role's place.", allow_none=True)
     asset_id = fields.String(metadata={"description": "type image: an asset of purpose logo (alpha kept)."})
     anchor = image_anchor("type image: the corner or centre it is placed at.")
-    scale = image_scale("type image: its height as a share of the canvas height.")
+    scale = image_scale(
+        "type image: its height as a share of the canvas height (of the width on a portrait canvas, as the "
+        "presenter and text are sized), at most the safe area's width across."
+    )
 
     class Meta:
         description = (

@@ -137,12 +137,16 @@ def _vertical(position: str, h: int, area: SafeArea, height: int) -> int:
 
 
 def image_layer(overlay: dict[str, Any], image_bytes: bytes, width: int, height: int) -> Layer:
-    """An ``{"type": "image", ...}`` overlay (a logo, alpha kept): ``scale`` is its width as a share of the canvas width."""
+    """An ``{"type": "image", ...}`` overlay (a logo, alpha kept): ``scale`` is its height as a share of the
+    canvas's shorter side (its height on a landscape or square canvas, its width on a portrait one, where the
+    presenter and the text are sized from the width too), at most the safe area's width across."""
     image = Image.open(io.BytesIO(image_bytes)).convert("RGBA")
-    w = max(2, int(round(float(overlay.get("scale") or 0.15) * width)))
-    h = max(2, int(round(image.height * w / image.width)))
-    pixels = np.asarray(image.resize((w, h), Image.Resampling.LANCZOS))
     area = safe_area(width, height)
+    h = float(overlay.get("scale") or 0.15) * min(width, height)
+    w = min(h * image.width / image.height, float(area.width))
+    h = w * image.height / image.width
+    w, h = max(2, int(round(w))), max(2, int(round(h)))
+    pixels = np.asarray(image.resize((w, h), Image.Resampling.LANCZOS))
     anchor = overlay.get("anchor") or "top_right"
     if anchor == "center":
         x, y = (width - w) // 2, (height - h) // 2

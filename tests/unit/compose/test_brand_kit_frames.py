@@ -132,8 +132,8 @@ def test_the_lower_third_is_drawn_in_the_kits_uploaded_font_unless_the_job_names
 def test_the_kits_logo_sits_at_its_anchor(rendered):
     _, (_, kit_video), _, _ = rendered
     frame = frame_at(kit_video, 2.0)
-    # top_left inside the safe area (5 % of the width, 8 % of the height), 10 % of the width wide: the red disc
-    top, left, side = int(0.08 * H), int(0.05 * W), int(0.1 * W)
+    # top_left inside the safe area (5 % of the width, 8 % of the height), 10 % of the height tall: the red disc
+    top, left, side = int(0.08 * H), int(0.05 * W), int(0.1 * H)
     corner = frame[top : top + side, left : left + side]
     red = (corner[..., 0] > 150) & (corner[..., 1] < 90) & (corner[..., 2] < 90)
     assert red.sum() > 0.5 * side * side * 0.6  # the disc covers about 60 % of its square
