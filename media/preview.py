@@ -107,7 +107,7 @@ def still(
         data = asset_bytes(background_spec["asset_id"])
         background_spec["type"] = "image"  # a video's first frame
     background = background_for(background_spec, width, height, portrait_rgb=portrait.rgb, asset_bytes=data)
-    band = caption_band(captions, width, height)
+    band = caption_band(captions, width, height, str(scene.get("script") or scene.get("transcript") or ""))
     layers = [
         text_layer(o, width, height, band)
         if o["type"] == "text"

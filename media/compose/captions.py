@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from media.compose.bidi import mostly_right_to_left
-from media.compose.fonts import without_undrawable
+from media.compose.fonts import font_for, without_undrawable
 from media.compose.overlays import safe_area, text_base
-from media.compose.text import TextStyle, cjk_cells, hex_rgb, render_words, tokens
+from media.compose.text import TextStyle, block_height, cjk_cells, hex_rgb, render_words, tokens
 from media.encode.captions import ends_sentence
 
 TimedWord = tuple[str, float, float]  # (text, start_s, end_s)
@@ -93,13 +93,25 @@ class CaptionTrack:
         return pixels, x, y
 
 
-def caption_band(captions: dict[str, Any], width: int, height: int) -> dict[str, int]:
-    """The room burned-in captions take at their position (two lines and their box), for other text to keep clear of."""
+#: between burned-in captions and a text kept clear of them, a share of the captions' size
+BAND_GAP = 0.3
+
+
+def _caption_size(captions: dict[str, Any], width: int, height: int) -> int:
+    style = captions.get("style") or "subtitle"
+    return int(captions.get("size") or round((0.068 if style == "word" else 0.05) * text_base(width, height)))
+
+
+def caption_band(captions: dict[str, Any], width: int, height: int, text: str = "") -> dict[str, int]:
+    """The room burned-in captions take at their position, for other text to keep clear of: two lines and their
+    box in the font the captions of ``text`` (the scene's words, when known) are drawn in, and a gap."""
     if not captions.get("burn_in"):
         return {}
-    style = captions.get("style") or "subtitle"
-    size = int(captions.get("size") or round((0.068 if style == "word" else 0.05) * text_base(width, height)))
-    return {captions.get("position") or "bottom": int(size * 2.6 + 0.8 * size)}
+    size = _caption_size(captions, width, height)
+    wanted = captions.get("font")
+    fonts = {font_for(without_undrawable(word, wanted), wanted) for word in {"", *text.split()}}
+    tallest = max(block_height(font, size, 2) for font in fonts)
+    return {captions.get("position") or "bottom": tallest + int(round(BAND_GAP * size))}
 
 
 def caption_track(
@@ -112,7 +124,7 @@ def caption_track(
     """The pages of a segment's words for the job's ``captions`` settings on this canvas. A page never runs
     across the start of a sentence (``sentence_starts``, seconds, as the caption files' cues start)."""
     style = captions.get("style") or "subtitle"
-    size = int(captions.get("size") or round((0.068 if style == "word" else 0.05) * text_base(width, height)))
+    size = _caption_size(captions, width, height)
     box = (0, 0, 0, 165) if captions.get("box", True) else None
     text_style = TextStyle(
         size=size, colour=hex_rgb(captions.get("color") or "#ffffff"), box=box, max_lines=2, font=captions.get("font")

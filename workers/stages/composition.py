@@ -168,7 +168,8 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
     face_changes = FaceChanges()  # the cuts draw the same face frames: where each changed is found once
     for cut, box in zip(cuts, boxes):
         character = cut.characters[scene.index]
-        layers = [_layer(attempt, overlay, cut) for overlay in scene.composition.get("overlays") or []]
+        band = caption_band(cut.captions, cut.width, cut.height, scene_text(scene.spec))
+        layers = [_layer(attempt, overlay, cut, band) for overlay in scene.composition.get("overlays") or []]
         scene.compositors.append(
             SceneCompositor(
                 width=cut.width,
@@ -240,11 +241,14 @@ def with_font_file(attempt: Attempt, style: dict[str, Any]) -> dict[str, Any]:
     return {**style, "font": str(path)}
 
 
-def _layer(attempt: Attempt, overlay: dict[str, Any], cut: Cut) -> Any:
+def scene_text(spec: dict[str, Any]) -> str:
+    """What a scene says, when it is written down (its script, or its narration's transcript)."""
+    return str(spec.get("script") or spec.get("transcript") or "")
+
+
+def _layer(attempt: Attempt, overlay: dict[str, Any], cut: Cut, band: dict[str, int]) -> Any:
     if overlay["type"] == "text":
-        return text_layer(
-            with_font_file(attempt, overlay), cut.width, cut.height, caption_band(cut.captions, cut.width, cut.height)
-        )
+        return text_layer(with_font_file(attempt, overlay), cut.width, cut.height, band)
     return image_layer(overlay, asset_bytes(attempt, overlay["asset_id"], "overlay image"), cut.width, cut.height)
 
 

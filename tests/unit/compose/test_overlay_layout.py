@@ -44,3 +44,52 @@ def test_a_logo_never_runs_past_the_safe_area():
     assert layer.pixels.shape[0] == pytest.approx(area.width / 10, abs=1)
     assert layer.x >= area.left and layer.x + layer.pixels.shape[1] <= area.right
     assert np.all(layer.pixels[..., 3] == 255)
+
+
+#: a sentence in each script the shipped fonts draw; their line heights differ by up to 1.6 times (Arabic's tallest)
+SENTENCES = {
+    "latin": "The council approved the new bridge tonight after three years of debate and many meetings",
+    "arabic": "وافق المجلس على الجسر الجديد الليلة بعد ثلاث سنوات من النقاش والاجتماعات الكثيرة",
+    "chinese": "市议会今晚批准了新大桥的建设计划经过三年的辩论和许多次会议",
+    "devanagari": "परिषद ने तीन साल की बहस के बाद आज रात नए पुल को मंजूरी दी और काम शुरू होगा",
+    "tamil": "மூன்று ஆண்டு விவாதத்திற்குப் பிறகு இன்றிரவு புதிய பாலத்திற்கு சபை ஒப்புதல் அளித்தது",
+    "telugu": "మూడు సంవత్సరాల చర్చ తర్వాత ఈ రాత్రి కొత్త వంతెనకు కౌన్సిల్ ఆమోదం తెలిపింది",
+}
+
+
+def _rows(pixels: np.ndarray, y: int) -> tuple[int, int]:
+    """The canvas rows a layer's visible pixels cover."""
+    shown = np.flatnonzero(pixels[..., 3].any(axis=1))
+    return y + int(shown[0]), y + int(shown[-1]) + 1
+
+
+@pytest.mark.parametrize("script", sorted(SENTENCES))
+@pytest.mark.parametrize("canvas", [(1920, 1080), (720, 1280), (1080, 1920)])
+@pytest.mark.parametrize("style", ["subtitle", "word"])
+def test_a_lower_third_stands_clear_above_two_lines_of_captions_in_every_script(script, canvas, style):
+    """The room kept for burned-in captions is two lines in the font they are drawn in: it was two lines of Latin
+    text, so a lower third over Arabic captions covered their top line, and on a 9:16 cut the bar touched
+    two-line English captions."""
+    from media.compose import caption_band, caption_track, text_layer
+
+    width, height = canvas
+    text = SENTENCES[script]
+    words = text.split() if script != "chinese" else list(text)
+    timed = [(w, 0.1 * i, 0.1 * i + 0.1) for i, w in enumerate(words)]
+    captions = {"burn_in": True, "style": style, "position": "bottom"}
+    track = caption_track(timed, captions, width, height)
+    band = caption_band(captions, width, height, text)
+    lower = text_layer({"type": "text", "text": text[:24], "role": "lower_third"}, width, height, band)
+    lower_bottom = _rows(lower.pixels, lower.y)[1]
+    tallest = 0
+    for page in track.pages:
+        drawn = track.layer_at(page.start)
+        assert drawn is not None
+        pixels, _, y = drawn
+        top, bottom = _rows(pixels, y)
+        if bottom - top <= tallest:
+            continue
+        tallest = bottom - top
+        assert lower_bottom <= top, (lower_bottom, top, pixels.shape)
+    # a two-line page was among them: the check met the case it is for
+    assert any(len(p.words) > 1 for p in track.pages)
