@@ -30,6 +30,7 @@ from media.compose import (
     background_for,
     caption_band,
     caption_track,
+    face_on_canvas,
     image_layer,
     presenter_box,
     text_layer,
@@ -108,8 +109,10 @@ def still(
         background_spec["type"] = "image"  # a video's first frame
     background = background_for(background_spec, width, height, portrait_rgb=portrait.rgb, asset_bytes=data)
     band = caption_band(captions, width, height, str(scene.get("script") or scene.get("transcript") or ""))
+    framing = frame_portrait(portrait.info, box.side, float(params["expand_ratio"]), int(params["min_resolution"]))
+    face_area = face_on_canvas(portrait.info.face_box, (framing.left, framing.top, framing.side), box)
     layers = [
-        text_layer(o, width, height, band)
+        text_layer(o, width, height, band, face_area)
         if o["type"] == "text"
         else image_layer(o, asset_bytes(o["asset_id"]), width, height)
         for o in scene.get("overlays") or []

@@ -13,7 +13,7 @@ from media.compose.captions import CaptionTrack, caption_band, caption_track, wo
 from media.compose.compositor import SceneCompositor
 from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder, join_and_mux, mix_music
 from media.compose.fonts import FONT_NAMES, font_for, load_font, undrawable
-from media.compose.layout import PresenterBox, circle_mask, presenter_box, rendition_character
+from media.compose.layout import PresenterBox, circle_mask, face_on_canvas, presenter_box, rendition_character
 from media.compose.matte import MATTE_VERSION, guided_filter, matte_from_png, matte_key, matte_png, portrait_matte
 from media.compose.overlays import Layer, SafeArea, blend, image_layer, safe_area, text_layer, text_overflows
 from media.compose.text import TextStyle, render_text, render_words
@@ -50,6 +50,7 @@ __all__ = [
     "mix_music",
     "portrait_matte",
     "presenter_body",
+    "face_on_canvas",
     "presenter_box",
     "rendition_character",
     "render_text",

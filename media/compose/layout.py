@@ -61,6 +61,28 @@ class PresenterBox:
         )
 
 
+#: above the face's landmarks (forehead to chin), the share of its height kept clear of text too: the hairline
+FACE_CLEAR_ABOVE = 0.15
+
+
+def face_on_canvas(
+    face_box: tuple[float, float, float, float], square: tuple[float, float, float], box: PresenterBox
+) -> tuple[int, int, int, int]:
+    """Where the presenter's face shows on the canvas (x0, y0, x1, y1), from its landmarks' box in the photo
+    (``face_box``) and the renderer's square in the photo (``square``: left, top, side), which ``box`` shows:
+    what a title must not cover. The top runs ``FACE_CLEAR_ABOVE`` higher, to the hairline."""
+    left, top, side = square
+    x0, y0, x1, y1 = face_box
+    y0 -= FACE_CLEAR_ABOVE * (y1 - y0)
+    k = box.side / side
+    return (
+        int(box.left + (x0 - left) * k),
+        int(box.top + (y0 - top) * k),
+        int(np.ceil(box.left + (x1 - left) * k)),
+        int(np.ceil(box.top + (y1 - top) * k)),
+    )
+
+
 def presenter_box(character: dict[str, Any], width: int, height: int) -> PresenterBox:
     """The box for a scene's ``character`` on a ``width`` × ``height`` canvas."""
     side = int(round(float(character["scale"]) * height / 2.0)) * 2  # even: the renderer and yuv420p like it

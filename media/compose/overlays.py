@@ -16,7 +16,7 @@ the platforms put their buttons and descriptions (8 % otherwise).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
@@ -25,7 +25,7 @@ from numpy.lib.array_utils import byte_bounds
 from PIL import Image
 
 from media.compose.bidi import right_to_left
-from media.compose.text import TextStyle, hex_rgb, overflows, render_text, tokens
+from media.compose.text import SHRINK_FLOOR, TextStyle, hex_rgb, overflows, render_text, tokens
 
 ROLE_SIZE = {"title": 0.075, "lower_third": 0.048, "label": 0.034}
 ROLE_POSITION = {"title": "top", "lower_third": "bottom", "label": "top"}
@@ -73,21 +73,44 @@ class Layer:
         return t >= self.start and (self.end is None or t < self.end)
 
 
-def text_layer(overlay: dict[str, Any], width: int, height: int, reserved: dict[str, int] | None = None) -> Layer:
+def text_layer(
+    overlay: dict[str, Any],
+    width: int,
+    height: int,
+    reserved: dict[str, int] | None = None,
+    face: tuple[int, int, int, int] | None = None,
+) -> Layer:
     """A ``{"type": "text", ...}`` overlay as a layer on a ``width`` × ``height`` canvas.
 
     ``reserved``: pixels kept free at a ``top``/``middle``/``bottom`` position (burned-in captions
-    sit there); a text placed at that position stands above (or, at the top, below) them."""
+    sit there); a text placed at that position stands above (or, at the top, below) them.
+    ``face``: where the presenter's face shows (x0, y0, x1, y1); a text at the top that would reach down over
+    it is drawn smaller, down to ``SHRINK_FLOOR`` of its size, until it stands clear above it (a two-line title
+    on a 9:16 cut covered the presenter's hair and forehead)."""
     role = overlay.get("role") or "title"
+    text = str(overlay["text"])
     style, max_width = _text_style(overlay, width, height)
-    area = safe_area(width, height)
-    pixels = render_text(str(overlay["text"]), style, max_width)
     position = overlay.get("position") or ROLE_POSITION[role]
+    pixels = render_text(text, style, max_width)
+    x, y = _place(pixels, role, position, text, width, height, reserved or {})
+    floor = max(1, int(style.size * SHRINK_FLOOR))
+    while face is not None and position == "top" and _over(pixels, x, y, face) and style.size > floor:
+        style = replace(style, size=max(int(style.size * 0.9), floor))
+        pixels = render_text(text, style, max_width)
+        x, y = _place(pixels, role, position, text, width, height, reserved or {})
+    return Layer(pixels, x, y, float(overlay.get("start") or 0.0), overlay.get("end"))
+
+
+def _place(
+    pixels: np.ndarray, role: str, position: str, text: str, width: int, height: int, reserved: dict[str, int]
+) -> tuple[int, int]:
+    """Where a text's picture goes: its role's side of the safe area, clear of the room ``reserved`` for captions."""
+    area = safe_area(width, height)
     x = area.left if ROLE_ALIGN[role] == "left" else (width - pixels.shape[1]) // 2
-    if ROLE_ALIGN[role] == "left" and right_to_left(tokens(str(overlay["text"]))):
+    if ROLE_ALIGN[role] == "left" and right_to_left(tokens(text)):
         x = area.right - pixels.shape[1]  # a lower third or label in Arabic starts on the right, as it reads
     y = _vertical(position, pixels.shape[0], area, height)
-    gap = (reserved or {}).get(position, 0)
+    gap = reserved.get(position, 0)
     if gap:
         y = (
             y + gap
@@ -96,7 +119,13 @@ def text_layer(overlay: dict[str, Any], width: int, height: int, reserved: dict[
             if position == "bottom"
             else y - (gap + pixels.shape[0]) // 2 - gap // 4
         )
-    return Layer(pixels, x, y, float(overlay.get("start") or 0.0), overlay.get("end"))
+    return x, y
+
+
+def _over(pixels: np.ndarray, x: int, y: int, face: tuple[int, int, int, int]) -> bool:
+    """Whether a picture at (x, y) reaches down over the face (x0, y0, x1, y1) below it, in columns they share."""
+    x0, y0, x1, _ = face
+    return y + pixels.shape[0] > y0 and x < x1 and x0 < x + pixels.shape[1]
 
 
 def text_overflows(overlay: dict[str, Any], width: int, height: int) -> bool:

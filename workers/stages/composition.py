@@ -29,6 +29,7 @@ from media.compose import (
     SceneCompositor,
     background_for,
     caption_band,
+    face_on_canvas,
     image_layer,
     matte_from_png,
     matte_key,
@@ -169,7 +170,8 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
     for cut, box in zip(cuts, boxes):
         character = cut.characters[scene.index]
         band = caption_band(cut.captions, cut.width, cut.height, scene_text(scene.spec))
-        layers = [_layer(attempt, overlay, cut, band) for overlay in scene.composition.get("overlays") or []]
+        face = face_on_canvas(tuple(info["face_box"]), (framing.left, framing.top, framing.side), box)
+        layers = [_layer(attempt, overlay, cut, band, face) for overlay in scene.composition.get("overlays") or []]
         scene.compositors.append(
             SceneCompositor(
                 width=cut.width,
@@ -246,9 +248,11 @@ def scene_text(spec: dict[str, Any]) -> str:
     return str(spec.get("script") or spec.get("transcript") or "")
 
 
-def _layer(attempt: Attempt, overlay: dict[str, Any], cut: Cut, band: dict[str, int]) -> Any:
+def _layer(
+    attempt: Attempt, overlay: dict[str, Any], cut: Cut, band: dict[str, int], face: tuple[int, int, int, int]
+) -> Any:
     if overlay["type"] == "text":
-        return text_layer(with_font_file(attempt, overlay), cut.width, cut.height, band)
+        return text_layer(with_font_file(attempt, overlay), cut.width, cut.height, band, face)
     return image_layer(overlay, asset_bytes(attempt, overlay["asset_id"], "overlay image"), cut.width, cut.height)
 
 

@@ -93,3 +93,58 @@ def test_a_lower_third_stands_clear_above_two_lines_of_captions_in_every_script(
         assert lower_bottom <= top, (lower_bottom, top, pixels.shape)
     # a two-line page was among them: the check met the case it is for
     assert any(len(p.words) > 1 for p in track.pages)
+
+
+def _preview(canvas: tuple[int, int], overlays: list[dict], portrait) -> np.ndarray:
+    from domain.params import with_defaults
+    from media.preview import still
+
+    width, height = canvas
+    composition = {
+        "canvas": {"width": width, "height": height},
+        "scenes": [
+            {
+                "script": "Good evening.",
+                # the API's default presenter on a portrait canvas: the face in the upper half
+                "character": {"style": "normal", "scale": 0.45, "offset": {"x": 0.0, "y": -0.2}, "matting": True},
+                "background": {"type": "color", "color": "#0f766e"},
+                "overlays": overlays,
+            }
+        ],
+        "captions": {},
+    }
+    return still(composition, portrait, with_defaults({}), 0.0, lambda _: b"")
+
+
+@pytest.fixture(scope="module")
+def astronaut():
+    from pathlib import Path
+
+    from media.compose import portrait_matte
+    from media.preview import Portrait
+    from media.render import analyze_portrait, decode_portrait
+
+    image = Path("domain/presets/portraits/astronaut.png").read_bytes()
+    rgb = decode_portrait(image)
+    return Portrait(rgb, analyze_portrait(image), portrait_matte(rgb))
+
+
+@pytest.mark.parametrize("canvas", [(720, 1280), (1080, 1920)])
+def test_a_two_line_title_on_a_vertical_cut_stands_above_the_presenters_face(canvas, astronaut):
+    """Judged on the frame: the face mesh finds the face in the composed picture, and the title's pixels (where
+    the frame differs from the same frame without it) all lie above the face's top, the hairline included.
+    Before, at its full size the title's second line lay over the presenter's hair and forehead."""
+    from media.render import analyze_image
+
+    title = {"type": "text", "role": "title", "text": "Bridge vote tonight: the council decides", "start": 0}
+    with_title = _preview(canvas, [title], astronaut)
+    without = _preview(canvas, [], astronaut)
+    face = analyze_image(np.ascontiguousarray(without[..., :3]))
+    x0, y0, x1, y1 = face.face_box
+    hairline = y0 - 0.1 * (y1 - y0)
+    drawn = np.abs(with_title.astype(np.int16) - without.astype(np.int16)).max(axis=2) > 8
+    rows = np.flatnonzero(drawn.any(axis=1))
+    assert rows.size, "the title was drawn"
+    assert rows[-1] < hairline, (rows[-1], hairline)
+    # still a title: two lines of letters, at least 0.6 of the role's size (0.075 of 1.25 x the width)
+    assert rows[-1] - rows[0] > 2 * 0.6 * 0.075 * 1.25 * canvas[0]
