@@ -31,9 +31,8 @@ from media.compose import (
     caption_band,
     caption_track,
     face_on_canvas,
-    image_layer,
     presenter_box,
-    text_layer,
+    scene_layers,
 )
 from media.encode.ffmpeg_binary import QUIET, ffmpeg_exe, run_ffmpeg
 from media.errors import MediaError
@@ -111,12 +110,9 @@ def still(
     band = caption_band(captions, width, height, str(scene.get("script") or scene.get("transcript") or ""))
     framing = frame_portrait(portrait.info, box.side, float(params["expand_ratio"]), int(params["min_resolution"]))
     face_area = face_on_canvas(portrait.info.face_box, (framing.left, framing.top, framing.side), box)
-    layers = [
-        text_layer(o, width, height, band, face_area)
-        if o["type"] == "text"
-        else image_layer(o, asset_bytes(o["asset_id"]), width, height)
-        for o in scene.get("overlays") or []
-    ]
+    layers = scene_layers(
+        scene.get("overlays") or [], width, height, lambda o: asset_bytes(o["asset_id"]), band, face_area
+    )
     compositor = SceneCompositor(
         width=width,
         height=height,

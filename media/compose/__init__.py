@@ -15,7 +15,16 @@ from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder,
 from media.compose.fonts import FONT_NAMES, font_for, load_font, undrawable
 from media.compose.layout import PresenterBox, circle_mask, face_on_canvas, presenter_box, rendition_character
 from media.compose.matte import MATTE_VERSION, guided_filter, matte_from_png, matte_key, matte_png, portrait_matte
-from media.compose.overlays import Layer, SafeArea, blend, image_layer, safe_area, text_layer, text_overflows
+from media.compose.overlays import (
+    Layer,
+    SafeArea,
+    blend,
+    image_layer,
+    safe_area,
+    scene_layers,
+    text_layer,
+    text_overflows,
+)
 from media.compose.text import TextStyle, render_text, render_words
 
 __all__ = [
@@ -56,6 +65,7 @@ __all__ = [
     "render_text",
     "render_words",
     "safe_area",
+    "scene_layers",
     "text_layer",
     "text_overflows",
     "undrawable",

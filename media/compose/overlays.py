@@ -16,6 +16,7 @@ the platforms put their buttons and descriptions (8 % otherwise).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -69,6 +70,10 @@ class Layer:
     start: float = 0.0
     end: float | None = None
 
+    @property
+    def until(self) -> float:
+        return self.end if self.end is not None else float("inf")
+
     def shown_at(self, t: float) -> bool:
         return t >= self.start and (self.end is None or t < self.end)
 
@@ -79,6 +84,7 @@ def text_layer(
     height: int,
     reserved: dict[str, int] | None = None,
     face: tuple[int, int, int, int] | None = None,
+    beside: list[Layer] | None = None,
 ) -> Layer:
     """A ``{"type": "text", ...}`` overlay as a layer on a ``width`` × ``height`` canvas.
 
@@ -86,19 +92,56 @@ def text_layer(
     sit there); a text placed at that position stands above (or, at the top, below) them.
     ``face``: where the presenter's face shows (x0, y0, x1, y1); a text at the top that would reach down over
     it is drawn smaller, down to ``SHRINK_FLOOR`` of its size, until it stands clear above it (a two-line title
-    on a 9:16 cut covered the presenter's hair and forehead)."""
+    on a 9:16 cut covered the presenter's hair and forehead).
+    ``beside``: pictures shown with it (the scene's logos); a text at the top stands below one it would
+    overlap, a text at the bottom above it."""
     role = overlay.get("role") or "title"
     text = str(overlay["text"])
     style, max_width = _text_style(overlay, width, height)
     position = overlay.get("position") or ROLE_POSITION[role]
+    start, end = float(overlay.get("start") or 0.0), overlay.get("end")
+    pictures = [p for p in beside or [] if p.start < (end if end is not None else float("inf")) and start < p.until]
     pixels = render_text(text, style, max_width)
-    x, y = _place(pixels, role, position, text, width, height, reserved or {})
+    x, y = _clear_of(pictures, pixels, *_place(pixels, role, position, text, width, height, reserved or {}), position)
     floor = max(1, int(style.size * SHRINK_FLOOR))
     while face is not None and position == "top" and _over(pixels, x, y, face) and style.size > floor:
         style = replace(style, size=max(int(style.size * 0.9), floor))
         pixels = render_text(text, style, max_width)
-        x, y = _place(pixels, role, position, text, width, height, reserved or {})
-    return Layer(pixels, x, y, float(overlay.get("start") or 0.0), overlay.get("end"))
+        x, y = _clear_of(
+            pictures, pixels, *_place(pixels, role, position, text, width, height, reserved or {}), position
+        )
+    return Layer(pixels, x, y, start, end)
+
+
+def _clear_of(pictures: list[Layer], pixels: np.ndarray, x: int, y: int, position: str) -> tuple[int, int]:
+    """(x, y) moved down below (at the top) or up above (at the bottom) each picture the text would overlap."""
+    if position == "middle":
+        return x, y
+    h, w = pixels.shape[:2]
+    for picture in sorted(pictures, key=lambda p: p.y if position == "top" else -p.y):
+        ph, pw = picture.pixels.shape[:2]
+        if x < picture.x + pw and picture.x < x + w and y < picture.y + ph and picture.y < y + h:
+            gap = max(4, ph // 8)
+            y = picture.y + ph + gap if position == "top" else picture.y - h - gap
+    return x, y
+
+
+def scene_layers(
+    overlays: list[dict[str, Any]],
+    width: int,
+    height: int,
+    image_bytes: Callable[[dict[str, Any]], bytes],
+    reserved: dict[str, int] | None = None,
+    face: tuple[int, int, int, int] | None = None,
+) -> list[Layer]:
+    """A scene's overlays as layers, in their order: pictures first placed at their anchors, then texts placed
+    clear of the captions' room, the face and the pictures shown with them (``text_layer``).
+    ``image_bytes(overlay)``: an image overlay's file."""
+    pictures = {i: image_layer(o, image_bytes(o), width, height) for i, o in enumerate(overlays) if o["type"] != "text"}
+    return [
+        pictures[i] if i in pictures else text_layer(o, width, height, reserved, face, list(pictures.values()))
+        for i, o in enumerate(overlays)
+    ]
 
 
 def _place(

@@ -30,14 +30,13 @@ from media.compose import (
     background_for,
     caption_band,
     face_on_canvas,
-    image_layer,
     matte_from_png,
     matte_key,
     matte_png,
     portrait_matte,
     presenter_box,
     rendition_character,
-    text_layer,
+    scene_layers,
 )
 from media.render import analyze_image, decode_portrait
 from media.watermark import InvisibleWatermark, Payload, VisibleWatermark, tenant_code, watermark_key
@@ -171,7 +170,14 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
         character = cut.characters[scene.index]
         band = caption_band(cut.captions, cut.width, cut.height, scene_text(scene.spec))
         face = face_on_canvas(tuple(info["face_box"]), (framing.left, framing.top, framing.side), box)
-        layers = [_layer(attempt, overlay, cut, band, face) for overlay in scene.composition.get("overlays") or []]
+        layers = scene_layers(
+            [with_font_file(attempt, o) for o in scene.composition.get("overlays") or []],
+            cut.width,
+            cut.height,
+            lambda o: asset_bytes(attempt, o["asset_id"], "overlay image"),
+            band,
+            face,
+        )
         scene.compositors.append(
             SceneCompositor(
                 width=cut.width,
@@ -246,14 +252,6 @@ def with_font_file(attempt: Attempt, style: dict[str, Any]) -> dict[str, Any]:
 def scene_text(spec: dict[str, Any]) -> str:
     """What a scene says, when it is written down (its script, or its narration's transcript)."""
     return str(spec.get("script") or spec.get("transcript") or "")
-
-
-def _layer(
-    attempt: Attempt, overlay: dict[str, Any], cut: Cut, band: dict[str, int], face: tuple[int, int, int, int]
-) -> Any:
-    if overlay["type"] == "text":
-        return text_layer(with_font_file(attempt, overlay), cut.width, cut.height, band, face)
-    return image_layer(overlay, asset_bytes(attempt, overlay["asset_id"], "overlay image"), cut.width, cut.height)
 
 
 def _background(

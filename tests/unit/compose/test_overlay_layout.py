@@ -148,3 +148,62 @@ def test_a_two_line_title_on_a_vertical_cut_stands_above_the_presenters_face(can
     assert rows[-1] < hairline, (rows[-1], hairline)
     # still a title: two lines of letters, at least 0.6 of the role's size (0.075 of 1.25 x the width)
     assert rows[-1] - rows[0] > 2 * 0.6 * 0.075 * 1.25 * canvas[0]
+
+
+def _drawn(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Where two frames differ: what one overlay drew."""
+    return np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=2) > 8
+
+
+def _bounds(mask: np.ndarray) -> tuple[int, int, int, int]:
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
+@pytest.mark.parametrize(
+    ("role", "anchor"), [("title", "top_left"), ("label", "top_left"), ("lower_third", "bottom_left")]
+)
+def test_a_text_stands_clear_of_a_logo_shown_with_it(role, anchor, astronaut):
+    """On a 9:16 canvas a top-left logo and a centred title share the top of the safe area: the text now stands
+    below the logo (above it at the bottom), judged on the frame."""
+    from media.preview import still
+
+    logo = {"type": "image", "asset_id": "ast_logo", "anchor": anchor, "scale": 0.12, "start": 0}
+    text = {"type": "text", "role": role, "text": "Bridge vote tonight", "start": 0}
+
+    def frame(overlays):
+        composition = {
+            "canvas": {"width": 720, "height": 1280},
+            "scenes": [
+                {
+                    "script": "Good evening.",
+                    "character": {"style": "normal", "scale": 0.45, "offset": {"x": 0.0, "y": -0.2}, "matting": True},
+                    "background": {"type": "color", "color": "#0f766e"},
+                    "overlays": overlays,
+                }
+            ],
+            "captions": {},
+        }
+        from domain.params import with_defaults
+
+        return still(composition, astronaut, with_defaults({}), 0.0, lambda _: png(400, 160))
+
+    bare, with_logo, both = frame([]), frame([logo]), frame([logo, text])
+    lx0, ly0, lx1, ly1 = _bounds(_drawn(with_logo, bare))
+    words = _drawn(both, with_logo)
+    assert words.any()
+    assert not words[ly0:ly1, lx0:lx1].any(), "the text is drawn over the logo"
+    tx0, ty0, tx1, ty1 = _bounds(words)
+    assert ty0 >= ly1 if anchor.startswith("top") else ty1 <= ly0
+
+
+def test_a_text_keeps_its_place_beside_a_logo_shown_at_another_time():
+    from media.compose import scene_layers
+
+    title = {"type": "text", "role": "title", "text": "Bridge vote tonight", "start": 0.0, "end": 3.0}
+    logo = {"type": "image", "asset_id": "ast_logo", "anchor": "top_left", "scale": 0.12}
+    later = scene_layers([title, {**logo, "start": 3.0, "end": None}], 720, 1280, lambda _: png(400, 160))
+    together = scene_layers([title, {**logo, "start": 1.0, "end": None}], 720, 1280, lambda _: png(400, 160))
+    assert later[0].y == safe_area(720, 1280).top
+    assert together[0].y >= together[1].y + together[1].pixels.shape[0]
+    assert later[1].pixels.shape[:2] == (86, 216)  # in the overlays' own order: the logo second
