@@ -145,7 +145,8 @@ class CharacterSchema(Schema):
     offset = fields.Nested(OffsetSchema, metadata={"description": "The presenter's centre, -1..1 of the half-canvas."})
     matting = fields.Boolean(
         metadata={
-            "description": "Cut the presenter out of the photo. Default: true unless the background is the portrait's own."
+            "description": "Cut the presenter out of the photo (the rest of the person shown from it). Default: true, "
+            "on every background: on the portrait's own, the person stands sharp over the photo blurred."
         }
     )
     circle_background = _colour(

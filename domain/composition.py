@@ -161,7 +161,7 @@ def normalise_scene(raw: Any, path: str, canvas: dict[str, int]) -> dict[str, An
             scene.get("character"),
             _at(path, "character"),
             canvas,
-            matting_default=background["type"] != "portrait",
+            matting_default=True,
         ),
         "background": background,
         "overlays": normalise_overlays(scene.get("overlays"), _at(path, "overlays")),

@@ -173,7 +173,7 @@ def test_a_kit_fills_what_a_composed_job_leaves_out_and_the_jobs_own_fields_win(
     (scene,) = own["scenes"]
     assert scene["overlays"][0]["background_color"] == "#0000ff" and scene["overlays"][0]["size"] == 30
     assert scene["overlays"][0]["color"] == "#ffffff"  # what the job left out still comes from the kit
-    assert scene["background"]["type"] == "portrait" and scene["character"]["matting"] is False
+    assert scene["background"]["type"] == "portrait" and scene["character"]["matting"] is True
     assert own["captions"]["style"] == "subtitle" and own["captions"]["burn_in"] is False
     assert own["music"]["volume"] == 0.05
 

@@ -207,3 +207,44 @@ def test_a_text_keeps_its_place_beside_a_logo_shown_at_another_time():
     assert later[0].y == safe_area(720, 1280).top
     assert together[0].y >= together[1].y + together[1].pixels.shape[0]
     assert later[1].pixels.shape[:2] == (86, 216)  # in the overlays' own order: the logo second
+
+
+@pytest.mark.parametrize("canvas", [(1080, 1920), (1920, 1080)])
+def test_a_job_that_names_no_background_shows_a_person_not_a_square_pasted_on_its_blurred_photo(canvas):
+    """A composed job with nothing but a canvas (``talkfarm submit … --canvas 1080x1920``): the portrait's own
+    background, and by default the presenter cut out, so the sharp person stands over the photo blurred. Before,
+    on that background the presenter was not cut out: a sharp square of the photo over its blurred, dimmed copy,
+    with a step in brightness all along the square's edges. Judged on the frame: across the presenter's box's
+    side edges, the picture runs on as it does a few pixels further in."""
+    from pathlib import Path
+
+    from domain.composition import normalise_composition
+    from domain.params import with_defaults
+    from media.compose import portrait_matte, presenter_box
+    from media.preview import Portrait, still
+    from media.render import analyze_portrait, decode_portrait
+
+    width, height = canvas
+    body = {
+        "script": "Two ships collided at dawn.",
+        "avatar": "cameraman",
+        "canvas": {"width": width, "height": height},
+    }
+    composition = normalise_composition(body)
+    character = composition["scenes"][0]["character"]
+    image = Path("domain/presets/portraits/cameraman.png").read_bytes()
+    rgb = decode_portrait(image)
+    matte = portrait_matte(rgb) if character["matting"] else None
+    frame = still(composition, Portrait(rgb, analyze_portrait(image), matte), with_defaults({}), 0.0, lambda _: b"")
+    box = presenter_box(character, width, height)
+    rows = slice(max(box.top, 0) + 8, min(box.top + box.side, height) - 8)
+    picture = frame[..., :3].astype(np.float32)
+
+    def step(x: int, inward: int) -> float:
+        """Mean brightness change from column x - inward to x (across an edge when x is the box's edge)."""
+        return float(np.abs(picture[rows, x].mean(axis=1) - picture[rows, x - inward].mean(axis=1)).mean())
+
+    right = box.left + box.side
+    across = [step(box.left, 2), step(right, -2)]
+    inside = [step(box.left + 12, 2), step(right - 12, -2)]
+    assert max(across) < 2.0 * max(inside) + 2.0, (across, inside)

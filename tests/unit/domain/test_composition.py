@@ -60,12 +60,12 @@ def test_the_single_form_becomes_one_scene_with_every_default_filled():
     (scene,) = got["scenes"]
     assert scene["script"] == "Hello from the newsroom." and scene["avatar"] == {"preset": "astronaut"}
     assert scene["background"] == {"type": "portrait", "color": None, "asset_id": None, "fit": "cover", "play": "loop"}
-    # on its own photo the presenter needs no cut-out
+    # on its own photo too the presenter is cut out, and stands sharp over the photo blurred
     assert scene["character"] == {
         "style": "normal",
         "scale": 0.8,
         "offset": {"x": 0.0, "y": 0.0},
-        "matting": False,
+        "matting": True,
         "circle_background": "#ffffff",
     }
     assert scene["overlays"] == [] and scene["transition"] == {"type": "cut", "duration": 0.0}
