@@ -14,6 +14,7 @@ highlighted word, not one per frame.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ import numpy as np
 from media.compose.bidi import mostly_right_to_left
 from media.compose.fonts import font_for, without_undrawable
 from media.compose.overlays import safe_area, text_base
-from media.compose.text import TextStyle, block_height, cjk_cells, hex_rgb, render_words, tokens
+from media.compose.text import TextStyle, block_height, cjk_cells, hex_rgb, render_words, tokens, widest_page_lines
 from media.encode.captions import ends_sentence
 
 TimedWord = tuple[str, float, float]  # (text, start_s, end_s)
@@ -32,6 +33,8 @@ TimedWord = tuple[str, float, float]  # (text, start_s, end_s)
 #: CJK_CHARS_PER_PAGE character cells (a short phrase: three words might be three characters), which stay on one
 #: line even on a vertical canvas
 WORDS_PER_PAGE, CHARS_PER_PAGE, CJK_CHARS_PER_PAGE = 3, 18, 9
+#: a subtitle page: at most this many words and characters
+SUBTITLE_WORDS, SUBTITLE_CHARS = 14, 70
 #: a pause at least this long starts a new page; a page stays up across shorter gaps
 PAGE_BREAK_PAUSE_S = 0.45
 #: a word this far before its sentence's start still counts as in it (times are rounded to samples and frames)
@@ -103,15 +106,42 @@ def _caption_size(captions: dict[str, Any], width: int, height: int) -> int:
 
 
 def caption_band(captions: dict[str, Any], width: int, height: int, text: str = "") -> dict[str, int]:
-    """The room burned-in captions take at their position, for other text to keep clear of: two lines and their
-    box in the font the captions of ``text`` (the scene's words, when known) are drawn in, and a gap."""
+    """The room burned-in captions take at their position, for other text to keep clear of: their box in the
+    font the captions of ``text`` (the scene's words, when known) are drawn in, and a gap. Two lines, or one
+    when every page the words could make fits on one (word captions, mostly: three short words)."""
     if not captions.get("burn_in"):
         return {}
     size = _caption_size(captions, width, height)
     wanted = captions.get("font")
-    fonts = {font_for(without_undrawable(word, wanted), wanted) for word in {"", *text.split()}}
-    tallest = max(block_height(font, size, 2) for font in fonts)
+    words = tokens(without_undrawable(text, wanted))
+    fonts = {font_for(word, wanted) for word in {"", *words}}
+    style = TextStyle(size=size, colour=(255, 255, 255), box=(0, 0, 0, 0), max_lines=2, font=wanted)
+    lines = (
+        widest_page_lines(
+            _widest_pages(words, captions.get("style") or "subtitle"), style, safe_area(width, height).width
+        )
+        if words
+        else 2
+    )
+    tallest = max(block_height(font, size, lines) for font in fonts)
     return {captions.get("position") or "bottom": tallest + int(round(BAND_GAP * size))}
+
+
+def _widest_pages(words: list[str], style: str) -> list[list[str]]:
+    """For each word, the most that could follow it onto a page (as ``_pages`` fills them, before any break at a
+    pause or a sentence), each once: every page the words can make lies within one of these."""
+    per_page, chars = (WORDS_PER_PAGE, CHARS_PER_PAGE) if style == "word" else (SUBTITLE_WORDS, SUBTITLE_CHARS)
+    pages: dict[tuple[str, ...], None] = {}
+    for i in range(len(words)):
+        j, shares, length = i, 0.0, 0
+        while j < len(words):
+            shares += _share(words[j], style)
+            length += len(words[j])
+            if j > i and (shares > per_page + 1e-9 or length > chars):
+                break
+            j += 1
+        pages[tuple(words[i:j])] = None
+    return [list(page) for page in pages]
 
 
 def caption_track(
@@ -147,12 +177,15 @@ def caption_track(
     )
 
 
-def _pages(words: list[TimedWord], style: str, sentence_starts: Sequence[float] = ()) -> list[Page]:
-    per_page, chars = (WORDS_PER_PAGE, CHARS_PER_PAGE) if style == "word" else (14, 70)
+def _share(word: str, style: str) -> float:
+    """What a word takes of a page's words: a Chinese or Japanese character, a share of a word page's cells."""
+    cells = cjk_cells(word) if style == "word" else 0
+    return WORDS_PER_PAGE * cells / CJK_CHARS_PER_PAGE if cells else 1.0
 
-    def share(word: str) -> float:  # of a page's words
-        cells = cjk_cells(word) if style == "word" else 0
-        return WORDS_PER_PAGE * cells / CJK_CHARS_PER_PAGE if cells else 1.0
+
+def _pages(words: list[TimedWord], style: str, sentence_starts: Sequence[float] = ()) -> list[Page]:
+    per_page, chars = (WORDS_PER_PAGE, CHARS_PER_PAGE) if style == "word" else (SUBTITLE_WORDS, SUBTITLE_CHARS)
+    share = functools.partial(_share, style=style)
 
     starts = sorted(sentence_starts)
     passed = 0  # sentences started by the words so far

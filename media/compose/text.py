@@ -187,6 +187,24 @@ def overflows(text: str, style: TextStyle, max_width: int) -> bool:
         return len(_wrap(words, spaced_as_written(text), faces, max_width - 2 * _padding(floor))) > style.max_lines
 
 
+def widest_page_lines(pages: list[list[str]], style: TextStyle, max_width: int) -> int:
+    """How many lines the widest of ``pages`` (each a caption page's words, given one by one) takes at the
+    style's size, as ``render_words`` wraps it (at most ``style.max_lines``: beyond, it shrinks)."""
+    lines = 1
+    with _drawing:
+        faces: dict[str, _Faces] = {}
+        for words in pages:
+            if not words:
+                continue
+            name = font_for(" ".join(words), style.font)
+            face = faces.get(name) or faces.setdefault(name, _Faces(name, style.size))
+            wrapped = _wrap(words, _spaced_by_script(words), face, max_width - 2 * _padding(style.size))
+            lines = max(lines, min(len(wrapped), style.max_lines))
+            if lines == style.max_lines:
+                break
+    return lines
+
+
 def _padding(size: int) -> int:
     return max(2, int(round(size * 0.35)))
 

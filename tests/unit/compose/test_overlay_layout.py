@@ -248,3 +248,24 @@ def test_a_job_that_names_no_background_shows_a_person_not_a_square_pasted_on_it
     across = [step(box.left, 2), step(right, -2)]
     inside = [step(box.left + 12, 2), step(right - 12, -2)]
     assert max(across) < 2.0 * max(inside) + 2.0, (across, inside)
+
+
+def test_word_captions_keep_the_room_of_the_lines_their_pages_take():
+    """Three short words fit on one line: the lower third stands one caption line lower (it stood over the
+    presenter's chin on a 1:1 cut, above two lines of room that word captions never used). A page that wraps
+    (three wide capitalised words on a 9:16 cut) keeps two lines' room; one word too long for a line shrinks
+    on it rather than wrap."""
+    from media.compose import caption_band
+    from media.compose.text import block_height
+
+    word = {"burn_in": True, "style": "word"}
+    short = caption_band(word, 1080, 1080, "Two ships collided at dawn in the harbour this morning.")["bottom"]
+    size = round(0.068 * 1080)
+    assert short == block_height("noto-sans", size, 1) + round(0.3 * size)
+    vertical = round(0.068 * 1350)
+    wide = caption_band(word, 1080, 1920, "MAJOR WORKS AHEAD")["bottom"]
+    assert wide == block_height("noto-sans", vertical, 2) + round(0.3 * vertical)
+    one = caption_band(word, 1080, 1920, "Donaudampfschifffahrtsgesellschaftskapitän")["bottom"]
+    assert one == block_height("noto-sans", vertical, 1) + round(0.3 * vertical)
+    subtitle = caption_band({"burn_in": True, "style": "subtitle"}, 1080, 1080, "Two ships collided at dawn.")
+    assert subtitle["bottom"] == block_height("noto-sans", 54, 1) + round(0.3 * 54)
