@@ -109,7 +109,7 @@ def still(
     background = background_for(background_spec, width, height, portrait_rgb=portrait.rgb, asset_bytes=data)
     band = caption_band(captions, width, height, str(scene.get("script") or scene.get("transcript") or ""))
     framing = frame_portrait(portrait.info, box.side, float(params["expand_ratio"]), int(params["min_resolution"]))
-    face_area = face_on_canvas(portrait.info.face_box, (framing.left, framing.top, framing.side), box)
+    face_area = face_on_canvas(portrait.info.face_outline, (framing.left, framing.top, framing.side), box)
     layers = scene_layers(
         scene.get("overlays") or [], width, height, lambda o: asset_bytes(o["asset_id"]), band, face_area
     )

@@ -20,9 +20,11 @@ over its mouth.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from domain.composition_rules import PORTRAIT_OFFSET_Y_DEFAULT
@@ -61,26 +63,50 @@ class PresenterBox:
         )
 
 
-#: above the face's landmarks (forehead to chin), the share of its height kept clear of text too: the hairline
+#: above the face's outline (forehead to chin), the share of its height kept clear of text too: the hairline
 FACE_CLEAR_ABOVE = 0.15
 
 
+@dataclass(frozen=True)
+class FaceArea:
+    """Where the presenter's face shows on the canvas, row by row: what text must not cover. Row ``top + i``
+    holds the face from column ``lefts[i]`` to ``rights[i]`` (exclusive); an empty row has ``lefts > rights``."""
+
+    top: int
+    lefts: np.ndarray
+    rights: np.ndarray
+
+    def covers(self, x0: int, y0: int, x1: int, y1: int) -> bool:
+        """Whether the rectangle [x0, x1) × [y0, y1) reaches over the face."""
+        a, b = max(y0 - self.top, 0), min(y1 - self.top, len(self.lefts))
+        if a >= b:
+            return False
+        lefts, rights = self.lefts[a:b], self.rights[a:b]
+        return bool(np.any((lefts < x1) & (rights > x0) & (lefts < rights)))
+
+
 def face_on_canvas(
-    face_box: tuple[float, float, float, float], square: tuple[float, float, float], box: PresenterBox
-) -> tuple[int, int, int, int]:
-    """Where the presenter's face shows on the canvas (x0, y0, x1, y1), from its landmarks' box in the photo
-    (``face_box``) and the renderer's square in the photo (``square``: left, top, side), which ``box`` shows:
-    what a title must not cover. The top runs ``FACE_CLEAR_ABOVE`` higher, to the hairline."""
+    outline: Sequence[Sequence[float]], square: tuple[float, float, float], box: PresenterBox
+) -> FaceArea:
+    """Where the presenter's face shows on the canvas, from its outline in the photo (the face mesh's oval,
+    forehead to chin) and the renderer's square in the photo (``square``: left, top, side), which ``box``
+    shows. Above the outline, ``FACE_CLEAR_ABOVE`` of its height as wide as its upper quarter: the hairline."""
     left, top, side = square
-    x0, y0, x1, y1 = face_box
-    y0 -= FACE_CLEAR_ABOVE * (y1 - y0)
     k = box.side / side
-    return (
-        int(box.left + (x0 - left) * k),
-        int(box.top + (y0 - top) * k),
-        int(np.ceil(box.left + (x1 - left) * k)),
-        int(np.ceil(box.top + (y1 - top) * k)),
-    )
+    points = (np.asarray(outline, np.float64)[:, :2] - (left, top)) * k + (box.left, box.top)
+    x0, y0 = np.floor(points.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(points.max(axis=0)).astype(int) + 1
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(mask, [np.rint(points - (x0, y0)).astype(np.int32)], 1)
+    filled = mask.any(axis=1)
+    lefts = np.where(filled, mask.argmax(axis=1), x1 - x0) + x0
+    rights = np.where(filled, mask.shape[1] - mask[:, ::-1].argmax(axis=1), 0) + x0
+    first = int(np.argmax(filled))
+    quarter = slice(first, first + max(1, (y1 - y0) // 4))
+    above = int(round(FACE_CLEAR_ABOVE * (y1 - y0))) + first
+    lefts = np.concatenate([np.full(above, lefts[quarter].min()), lefts[first:]])
+    rights = np.concatenate([np.full(above, rights[quarter].max()), rights[first:]])
+    return FaceArea(y0 + first - above, lefts, rights)
 
 
 def presenter_box(character: dict[str, Any], width: int, height: int) -> PresenterBox:

@@ -26,6 +26,7 @@ from numpy.lib.array_utils import byte_bounds
 from PIL import Image
 
 from media.compose.bidi import right_to_left
+from media.compose.layout import FaceArea
 from media.compose.text import SHRINK_FLOOR, TextStyle, hex_rgb, overflows, render_text, tokens
 
 ROLE_SIZE = {"title": 0.075, "lower_third": 0.048, "label": 0.034}
@@ -83,16 +84,17 @@ def text_layer(
     width: int,
     height: int,
     reserved: dict[str, int] | None = None,
-    face: tuple[int, int, int, int] | None = None,
+    face: FaceArea | None = None,
     beside: list[Layer] | None = None,
 ) -> Layer:
     """A ``{"type": "text", ...}`` overlay as a layer on a ``width`` × ``height`` canvas.
 
     ``reserved``: pixels kept free at a ``top``/``middle``/``bottom`` position (burned-in captions
     sit there); a text placed at that position stands above (or, at the top, below) them.
-    ``face``: where the presenter's face shows (x0, y0, x1, y1); a text at the top that would reach down over
-    it is drawn smaller, down to ``SHRINK_FLOOR`` of its size, until it stands clear above it (a two-line title
-    on a 9:16 cut covered the presenter's hair and forehead).
+    ``face``: where the presenter's face shows; a text at the top that would reach down over
+    it, or at the bottom up over it, is drawn smaller, down to ``SHRINK_FLOOR`` of its size, until it stands
+    clear of it (a two-line title on a 9:16 cut covered the presenter's hair and forehead, a two-line lower
+    third on a 1:1 cut the mouth and chin).
     ``beside``: pictures shown with it (the scene's logos); a text at the top stands below one it would
     overlap, a text at the bottom above it."""
     role = overlay.get("role") or "title"
@@ -104,7 +106,7 @@ def text_layer(
     pixels = render_text(text, style, max_width)
     x, y = _clear_of(pictures, pixels, *_place(pixels, role, position, text, width, height, reserved or {}), position)
     floor = max(1, int(style.size * SHRINK_FLOOR))
-    while face is not None and position == "top" and _over(pixels, x, y, face) and style.size > floor:
+    while face is not None and _over(pixels, x, y, face, position) and style.size > floor:
         style = replace(style, size=max(int(style.size * 0.9), floor))
         pixels = render_text(text, style, max_width)
         x, y = _clear_of(
@@ -132,7 +134,7 @@ def scene_layers(
     height: int,
     image_bytes: Callable[[dict[str, Any]], bytes],
     reserved: dict[str, int] | None = None,
-    face: tuple[int, int, int, int] | None = None,
+    face: FaceArea | None = None,
 ) -> list[Layer]:
     """A scene's overlays as layers, in their order: pictures first placed at their anchors, then texts placed
     clear of the captions' room, the face and the pictures shown with them (``text_layer``).
@@ -165,10 +167,10 @@ def _place(
     return x, y
 
 
-def _over(pixels: np.ndarray, x: int, y: int, face: tuple[int, int, int, int]) -> bool:
-    """Whether a picture at (x, y) reaches down over the face (x0, y0, x1, y1) below it, in columns they share."""
-    x0, y0, x1, _ = face
-    return y + pixels.shape[0] > y0 and x < x1 and x0 < x + pixels.shape[1]
+def _over(pixels: np.ndarray, x: int, y: int, face: FaceArea, position: str) -> bool:
+    """Whether a text at (x, y), at the top or the bottom, reaches over the face (a text in the middle is
+    where it was asked to be)."""
+    return position != "middle" and face.covers(x, y, x + pixels.shape[1], y + pixels.shape[0])
 
 
 def text_overflows(overlay: dict[str, Any], width: int, height: int) -> bool:

@@ -269,3 +269,52 @@ def test_word_captions_keep_the_room_of_the_lines_their_pages_take():
     assert one == block_height("noto-sans", vertical, 1) + round(0.3 * vertical)
     subtitle = caption_band({"burn_in": True, "style": "subtitle"}, 1080, 1080, "Two ships collided at dawn.")
     assert subtitle["bottom"] == block_height("noto-sans", 54, 1) + round(0.3 * 54)
+
+
+@pytest.mark.parametrize("avatar", ["astronaut", "cameraman"])
+@pytest.mark.parametrize("canvas", [(1920, 1080), (1080, 1920), (1080, 1080)])
+def test_with_every_default_no_text_covers_the_presenters_eyes_or_mouth(avatar, canvas):
+    """A job that gives a canvas, a title, a lower third and word captions and leaves everything else to the
+    farm: on every shape the face mesh, run on the frame without text, finds eyes, nose, mouth and chin, and the
+    frame with the text is the same picture there. (Before this session, on 9:16 the title lay over the
+    forehead; on 1:1 the lower third over the chin.)"""
+    from pathlib import Path
+
+    from domain.composition import normalise_composition
+    from domain.params import with_defaults
+    from media.compose import portrait_matte
+    from media.preview import Portrait, still
+    from media.render import analyze_image, analyze_portrait, decode_portrait
+
+    width, height = canvas
+    image = Path(f"domain/presets/portraits/{avatar}.png").read_bytes()
+    rgb = decode_portrait(image)
+    portrait = Portrait(rgb, analyze_portrait(image), portrait_matte(rgb))
+    texts = [
+        {"type": "text", "role": "title", "text": "Harbour closed after collision"},
+        {"type": "text", "role": "lower_third", "text": "Ravi Kumar, harbour reporter"},
+    ]
+
+    def frame(overlays, captions):
+        body = {
+            "script": "Two ships collided at dawn in the harbour this morning.",
+            "avatar": avatar,
+            "canvas": {"width": width, "height": height},
+            "overlays": overlays,
+            "captions": captions,
+        }
+        return still(normalise_composition(body), portrait, with_defaults({}), 0.3, lambda _: b"")[..., :3]
+
+    bare = frame([], {"burn_in": False})
+    dressed = frame(texts, {"burn_in": True, "style": "word"})
+    face = analyze_image(np.ascontiguousarray(bare))
+    points = [*(e.centre for e in face.eyes.values()), *(e.outer for e in face.eyes.values())]
+    points += [face.points[name] for name in ("nose_tip", "upper_lip_top", "lower_lip_bottom", "chin")]
+    points += [face.points[name] for name in ("mouth_corner_a", "mouth_corner_b")]
+    changed = np.abs(dressed.astype(np.int16) - bare.astype(np.int16)).max(axis=2) > 12
+    covered = [
+        (round(x), round(y))
+        for x, y in points
+        if changed[round(y) - 3 : round(y) + 4, round(x) - 3 : round(x) + 4].any()
+    ]
+    assert not covered, covered
