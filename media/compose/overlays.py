@@ -101,31 +101,32 @@ def text_layer(
     text = str(overlay["text"])
     style, max_width = _text_style(overlay, width, height)
     position = overlay.get("position") or ROLE_POSITION[role]
-    start, end = float(overlay.get("start") or 0.0), overlay.get("end")
-    pictures = [p for p in beside or [] if p.start < (end if end is not None else float("inf")) and start < p.until]
-    pixels = render_text(text, style, max_width)
-    x, y = _clear_of(pictures, pixels, *_place(pixels, role, position, text, width, height, reserved or {}), position)
+    layer = Layer(np.zeros((0, 0, 4), np.uint8), 0, 0, float(overlay.get("start") or 0.0), overlay.get("end"))
+    pictures = [p for p in beside or [] if p.start < layer.until and layer.start < p.until]
+
+    def placed(pixels: np.ndarray) -> Layer:
+        x, y = _place(pixels, role, position, text, width, height, reserved or {})
+        at = replace(layer, pixels=pixels, x=x, y=y)
+        return at if position == "middle" else _clear_of(pictures, at, position)
+
+    layer = placed(render_text(text, style, max_width))
     floor = max(1, int(style.size * SHRINK_FLOOR))
-    while face is not None and _over(pixels, x, y, face, position) and style.size > floor:
+    while face is not None and _over(layer, face, position) and style.size > floor:
         style = replace(style, size=max(int(style.size * 0.9), floor))
-        pixels = render_text(text, style, max_width)
-        x, y = _clear_of(
-            pictures, pixels, *_place(pixels, role, position, text, width, height, reserved or {}), position
-        )
-    return Layer(pixels, x, y, start, end)
+        layer = placed(render_text(text, style, max_width))
+    return layer
 
 
-def _clear_of(pictures: list[Layer], pixels: np.ndarray, x: int, y: int, position: str) -> tuple[int, int]:
-    """(x, y) moved down below (at the top) or up above (at the bottom) each picture the text would overlap."""
-    if position == "middle":
-        return x, y
-    h, w = pixels.shape[:2]
+def _clear_of(pictures: list[Layer], text: Layer, position: str) -> Layer:
+    """The text moved down below (at the top) or up above (at the bottom) each picture it would overlap."""
+    h, w = text.pixels.shape[:2]
+    y = text.y
     for picture in sorted(pictures, key=lambda p: p.y if position == "top" else -p.y):
         ph, pw = picture.pixels.shape[:2]
-        if x < picture.x + pw and picture.x < x + w and y < picture.y + ph and picture.y < y + h:
+        if text.x < picture.x + pw and picture.x < text.x + w and y < picture.y + ph and picture.y < y + h:
             gap = max(4, ph // 8)
             y = picture.y + ph + gap if position == "top" else picture.y - h - gap
-    return x, y
+    return replace(text, y=y)
 
 
 def scene_layers(
@@ -167,10 +168,11 @@ def _place(
     return x, y
 
 
-def _over(pixels: np.ndarray, x: int, y: int, face: FaceArea, position: str) -> bool:
-    """Whether a text at (x, y), at the top or the bottom, reaches over the face (a text in the middle is
-    where it was asked to be)."""
-    return position != "middle" and face.covers(x, y, x + pixels.shape[1], y + pixels.shape[0])
+def _over(text: Layer, face: FaceArea, position: str) -> bool:
+    """Whether a text at the top or the bottom reaches over the face (one in the middle is where it was asked
+    to be)."""
+    h, w = text.pixels.shape[:2]
+    return position != "middle" and face.covers(text.x, text.y, text.x + w, text.y + h)
 
 
 def text_overflows(overlay: dict[str, Any], width: int, height: int) -> bool:
