@@ -170,9 +170,17 @@ def _place(
 
 def _over(text: Layer, face: FaceArea, position: str) -> bool:
     """Whether a text at the top or the bottom reaches over the face (one in the middle is where it was asked
-    to be)."""
-    h, w = text.pixels.shape[:2]
-    return position != "middle" and face.covers(text.x, text.y, text.x + w, text.y + h)
+    to be): its ink, not its picture's empty margins (an outlined Arabic title's line box is twice its size
+    tall, most of it clear)."""
+    if position == "middle":
+        return False
+    inked = text.pixels[..., 3] > 0
+    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    if not rows.size:
+        return False
+    return face.covers(
+        text.x + int(cols[0]), text.y + int(rows[0]), text.x + int(cols[-1]) + 1, text.y + int(rows[-1]) + 1
+    )
 
 
 def text_overflows(overlay: dict[str, Any], width: int, height: int) -> bool:
