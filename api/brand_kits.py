@@ -61,7 +61,8 @@ def _colour(description: str) -> fields.String:
 class KitLogoSchema(Schema):
     anchor = image_anchor()
     scale = image_scale(
-        "Its height as a share of the canvas height (of the width on a portrait canvas), as an image overlay's."
+        "Its height as a share of the canvas height (on a portrait canvas, of 1.25 times its width), as an "
+        "image overlay's."
     )
 
 

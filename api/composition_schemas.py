@@ -211,8 +211,8 @@ class OverlaySchema(Schema):
     asset_id = fields.String(metadata={"description": "type image: an asset of purpose logo (alpha kept)."})
     anchor = image_anchor("type image: the corner or centre it is placed at.")
     scale = image_scale(
-        "type image: its height as a share of the canvas height (of the width on a portrait canvas, as the "
-        "presenter and text are sized), at most the safe area's width across."
+        "type image: its height as a share of the canvas height (on a portrait canvas, of 1.25 times its "
+        "width, as text is sized there), at most the safe area's width across."
     )
 
     class Meta:

@@ -3,7 +3,7 @@
     python benchmarks/compose_contact_sheet.py [--out docs/compose/contact-sheet.png]
 
 Two jobs (the astronaut on an image background, the cameraman on a colour),
-each with a lower third, word captions and two renditions (9:16 and 1:1), run
+each with a logo, a title, a lower third, word captions and two renditions (9:16 and 1:1), run
 whole as a worker runs them; one frame of each cut, taken mid-sentence, laid
 out in a grid with its label.
 """
@@ -26,6 +26,7 @@ SCRIPTS = {
     "cameraman": "From the river bank, here is how the crossing will look when it opens.",
 }
 NAMES = {"astronaut": "Jane Doe · City reporter", "cameraman": "Ravi Kumar · Camera"}
+TITLES = {"astronaut": "Bridge approved after three years", "cameraman": "The new river crossing"}
 #: the 16:9 cut's presenter: the cameraman's photo shows much more of him around a smaller face, so a
 #: newsroom would place him smaller to show his upper body
 MAIN_CHARACTERS = {
@@ -72,6 +73,7 @@ def main() -> int:
         services = Services(settings, session_factory(settings), open_storage(settings))
         tenant = new_tenant(services)
         add_asset(services, tenant, "ast_background", background_png(1280, 720), "image", "image/png")
+        add_asset(services, tenant, "ast_logo", logo_png(), "image", "image/png")
         for n, (portrait, script) in enumerate(SCRIPTS.items()):
             background = (
                 {"type": "image", "asset_id": "ast_background", "fit": "cover"}
@@ -90,11 +92,20 @@ def main() -> int:
                 "background_color": None,
                 "position": None,
             }
+            title = {**lower_third, "text": TITLES[portrait], "role": "title"}
+            logo = {
+                "type": "image",
+                "asset_id": "ast_logo",
+                "anchor": "top_left",
+                "scale": 0.08,
+                "start": 0.0,
+                "end": None,
+            }
             main = scene(
                 script,
                 avatar={"preset": portrait},
                 background=background,
-                overlays=[lower_third],
+                overlays=[logo, title, lower_third],
                 character=MAIN_CHARACTERS[portrait],
             )
             renditions = [
@@ -114,6 +125,21 @@ def main() -> int:
     sheet.save(args.out, optimize=True)
     print(f"wrote {args.out} ({sheet.width}x{sheet.height})")
     return 0
+
+
+def logo_png() -> bytes:
+    """A newsroom's wordmark: white letters on a red rounded bar, transparent around it."""
+    import io
+
+    from media.compose import load_font
+
+    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, 299, 99), 18, fill=(200, 30, 40, 255))
+    draw.text((150, 50), "CITY NEWS", fill=(255, 255, 255, 255), font=load_font("noto-sans", 40), anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _grid(tiles: list[tuple[str, np.ndarray]], font: object) -> Image.Image:

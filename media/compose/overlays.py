@@ -221,12 +221,13 @@ def _vertical(position: str, h: int, area: SafeArea, height: int) -> int:
 
 
 def image_layer(overlay: dict[str, Any], image_bytes: bytes, width: int, height: int) -> Layer:
-    """An ``{"type": "image", ...}`` overlay (a logo, alpha kept): ``scale`` is its height as a share of the
-    canvas's shorter side (its height on a landscape or square canvas, its width on a portrait one, where the
-    presenter and the text are sized from the width too), at most the safe area's width across."""
+    """An ``{"type": "image", ...}`` overlay (a logo, alpha kept): ``scale`` is its height as a share of what
+    text sizes are shares of (``text_base``: the canvas height on a landscape or square canvas; on a portrait
+    one, a quarter more than its width), so a logo keeps its size beside the text on every cut; at most the
+    safe area's width across."""
     image = Image.open(io.BytesIO(image_bytes)).convert("RGBA")
     area = safe_area(width, height)
-    h = float(overlay.get("scale") or 0.15) * min(width, height)
+    h = float(overlay.get("scale") or 0.15) * text_base(width, height)
     w = min(h * image.width / image.height, float(area.width))
     h = w * image.height / image.width
     w, h = max(2, int(round(w))), max(2, int(round(h)))

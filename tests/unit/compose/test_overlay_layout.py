@@ -27,13 +27,14 @@ def test_a_logos_scale_is_its_height_as_a_share_of_the_canvas_height(canvas):
     assert layer.pixels.shape[1] == round(0.1 * height * 400 / 160)
 
 
-def test_a_logo_on_a_vertical_cut_is_the_size_it_is_on_the_landscape_one():
-    """On a portrait canvas the share is of the width (the shorter side, as the presenter and text are sized), so
-    a 9:16 rendition shows the logo as large as its 16:9 cut does, not a 72-pixel sliver beside large text."""
+def test_a_logo_on_a_vertical_cut_keeps_its_size_beside_the_text():
+    """On a portrait canvas the share is of what text is sized from there (the width, a quarter larger), so a
+    9:16 rendition shows the logo as the text beside it is, not a 72-pixel sliver beside large text."""
     logo = {"type": "image", "scale": 0.1, "anchor": "top_left"}
     landscape = image_layer(logo, png(400, 160), 1920, 1080)
     vertical = image_layer(logo, png(400, 160), 1080, 1920)
-    assert vertical.pixels.shape == landscape.pixels.shape
+    assert landscape.pixels.shape[:2] == (108, 270)
+    assert vertical.pixels.shape[:2] == (135, 338)  # 1.25 x: as a title is on 9:16 against 16:9
 
 
 def test_a_logo_never_runs_past_the_safe_area():
@@ -206,7 +207,7 @@ def test_a_text_keeps_its_place_beside_a_logo_shown_at_another_time():
     together = scene_layers([title, {**logo, "start": 1.0, "end": None}], 720, 1280, lambda _: png(400, 160))
     assert later[0].y == safe_area(720, 1280).top
     assert together[0].y >= together[1].y + together[1].pixels.shape[0]
-    assert later[1].pixels.shape[:2] == (86, 216)  # in the overlays' own order: the logo second
+    assert later[1].pixels.shape[:2] == (108, 270)  # in the overlays' own order: the logo second
 
 
 @pytest.mark.parametrize("canvas", [(1080, 1920), (1920, 1080)])
