@@ -82,13 +82,12 @@ def normalise_composition(body: Mapping[str, Any]) -> dict[str, Any] | None:
                     f"A transparent background needs an alpha channel: output_format webm (or mov), "
                     f"not {output_format}.",
                 )
-    cut_out = any(scene["background"]["type"] != "portrait" for scene in scenes)
     return {
         "canvas": canvas,
         "scenes": scenes,
         "captions": normalise_captions(body.get("captions"), "captions"),
         "music": normalise_music(body.get("music")),
-        "renditions": normalise_renditions(body.get("renditions"), canvas, cut_out),
+        "renditions": normalise_renditions(body.get("renditions"), canvas),
         "output_format": output_format,
     }
 
@@ -161,7 +160,6 @@ def normalise_scene(raw: Any, path: str, canvas: dict[str, int]) -> dict[str, An
             scene.get("character"),
             _at(path, "character"),
             canvas,
-            matting_default=True,
         ),
         "background": background,
         "overlays": normalise_overlays(scene.get("overlays"), _at(path, "overlays")),
@@ -182,7 +180,7 @@ def _avatar(raw: Any, path: str) -> dict[str, str]:
 
 
 def normalise_character(
-    raw: Any, path: str, canvas: dict[str, int], *, matting_default: bool, code: str = "character_invalid"
+    raw: Any, path: str, canvas: dict[str, int], *, code: str = "character_invalid"
 ) -> dict[str, Any]:
     """The presenter on ``canvas``; what it leaves out is the default for the canvas's shape
     (``PORTRAIT_OFFSET_Y_DEFAULT``)."""
@@ -207,7 +205,7 @@ def normalise_character(
             axis: number(offset.get(axis, at_rest[axis]), f"{path}.offset.{axis}", code, R.OFFSET_MIN, R.OFFSET_MAX)
             for axis in ("x", "y")
         },
-        "matting": boolean(given.get("matting", matting_default), f"{path}.matting", code),
+        "matting": boolean(given.get("matting", True), f"{path}.matting", code),
         "circle_background": colour(
             given.get("circle_background", R.CIRCLE_BACKGROUND_DEFAULT), f"{path}.circle_background", code
         ),
@@ -361,10 +359,10 @@ def normalise_music(raw: Any) -> dict[str, Any] | None:
     }
 
 
-def normalise_renditions(raw: Any, canvas: dict[str, int], cut_out: bool) -> list[dict[str, Any]]:
+def normalise_renditions(raw: Any, canvas: dict[str, int]) -> list[dict[str, Any]]:
     """Extra cuts: each a canvas of its own (not the main one, no two alike), with the presenter and captions
-    restyled or, when left out (None), as the job's. ``cut_out``: some scene's background is not the portrait,
-    so a restyled presenter is matted unless it says otherwise."""
+    restyled or, when left out (None), as the job's. A restyled presenter is matted unless it says otherwise, as
+    a scene's is."""
     code = "renditions_invalid"
     if raw is None:
         return []
@@ -386,12 +384,12 @@ def normalise_renditions(raw: Any, canvas: dict[str, int], cut_out: bool) -> lis
         renditions.append(
             {
                 "canvas": size,
-                "character": None if character is None else _restyled(character, f"{path}.character", size, cut_out),
+                "character": None if character is None else _restyled(character, f"{path}.character", size),
                 "captions": None if captions is None else normalise_captions(captions, f"{path}.captions", code),
             }
         )
     return renditions
 
 
-def _restyled(raw: Any, path: str, canvas: dict[str, int], cut_out: bool) -> dict[str, Any]:
-    return normalise_character(raw, path, canvas, matting_default=cut_out, code="renditions_invalid")
+def _restyled(raw: Any, path: str, canvas: dict[str, int]) -> dict[str, Any]:
+    return normalise_character(raw, path, canvas, code="renditions_invalid")

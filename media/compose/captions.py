@@ -26,6 +26,7 @@ from media.compose.fonts import font_for, without_undrawable
 from media.compose.overlays import safe_area, text_base
 from media.compose.text import TextStyle, block_height, cjk_cells, hex_rgb, render_words, tokens, widest_page_lines
 from media.encode.captions import ends_sentence
+from media.tts.written_words import written_words
 
 TimedWord = tuple[str, float, float]  # (text, start_s, end_s)
 
@@ -113,7 +114,7 @@ def caption_band(captions: dict[str, Any], width: int, height: int, text: str = 
         return {}
     size = _caption_size(captions, width, height)
     wanted = captions.get("font")
-    words = tokens(without_undrawable(text, wanted))
+    words = caption_words(without_undrawable(text, wanted))
     fonts = {font_for(word, wanted) for word in {"", *words}}
     style = TextStyle(size=size, colour=(255, 255, 255), box=(0, 0, 0, 0), max_lines=2, font=wanted)
     lines = (
@@ -125,6 +126,16 @@ def caption_band(captions: dict[str, Any], width: int, height: int, text: str = 
     )
     tallest = max(block_height(font, size, lines) for font in fonts)
     return {captions.get("position") or "bottom": tallest + int(round(BAND_GAP * size))}
+
+
+def caption_words(text: str) -> list[str]:
+    """A text's words as its captions show them: written words (punctuation standing alone joins a word:
+    "« MAXIMUM »" is one), Chinese and Japanese a character at a time."""
+    words: list[str] = []
+    for start, end in written_words(text):
+        word = text[start:end]
+        words.extend(tokens(word) if cjk_cells(word) else [word])
+    return words
 
 
 def _widest_pages(words: list[str], style: str) -> list[list[str]]:

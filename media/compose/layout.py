@@ -63,8 +63,9 @@ class PresenterBox:
         )
 
 
-#: above the face's outline (forehead to chin), the share of its height kept clear of text too: the hairline
-FACE_CLEAR_ABOVE = 0.15
+#: above the face's outline (forehead to chin), the share of its height kept clear of text too: the hairline;
+#: below it, the chin's travel when the jaw drops on an open vowel
+FACE_CLEAR_ABOVE, FACE_CLEAR_BELOW = 0.15, 0.1
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,15 @@ class FaceArea:
     top: int
     lefts: np.ndarray
     rights: np.ndarray
+    #: rows of margin above (the hairline) and below (the chin's travel) the face's own outline
+    above: int = 0
+    below: int = 0
 
-    def covers(self, x0: int, y0: int, x1: int, y1: int) -> bool:
-        """Whether the rectangle [x0, x1) × [y0, y1) reaches over the face."""
-        a, b = max(y0 - self.top, 0), min(y1 - self.top, len(self.lefts))
+    def covers(self, x0: int, y0: int, x1: int, y1: int, margins: bool = True) -> bool:
+        """Whether the rectangle [x0, x1) × [y0, y1) reaches over the face (``margins``: or the rows above and
+        below it kept clear too)."""
+        first, end = (0, len(self.lefts)) if margins else (self.above, len(self.lefts) - self.below)
+        a, b = max(y0 - self.top, first), min(y1 - self.top, end)
         if a >= b:
             return False
         lefts, rights = self.lefts[a:b], self.rights[a:b]
@@ -90,7 +96,8 @@ def face_on_canvas(
 ) -> FaceArea:
     """Where the presenter's face shows on the canvas, from its outline in the photo (the face mesh's oval,
     forehead to chin) and the renderer's square in the photo (``square``: left, top, side), which ``box``
-    shows. Above the outline, ``FACE_CLEAR_ABOVE`` of its height as wide as its upper quarter: the hairline."""
+    shows. Above the outline, ``FACE_CLEAR_ABOVE`` of its height as wide as its upper quarter (the hairline);
+    below it, ``FACE_CLEAR_BELOW`` as wide as its lowest eighth (the chin, as the jaw drops)."""
     left, top, side = square
     k = box.side / side
     points = (np.asarray(outline, np.float64)[:, :2] - (left, top)) * k + (box.left, box.top)
@@ -98,15 +105,17 @@ def face_on_canvas(
     x1, y1 = np.ceil(points.max(axis=0)).astype(int) + 1
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     cv2.fillPoly(mask, [np.rint(points - (x0, y0)).astype(np.int32)], 1)
-    filled = mask.any(axis=1)
+    filled = np.asarray(mask.any(axis=1), bool)
     lefts = np.where(filled, mask.argmax(axis=1), x1 - x0) + x0
     rights = np.where(filled, mask.shape[1] - mask[:, ::-1].argmax(axis=1), 0) + x0
-    first = int(np.argmax(filled))
-    quarter = slice(first, first + max(1, (y1 - y0) // 4))
-    above = int(round(FACE_CLEAR_ABOVE * (y1 - y0))) + first
-    lefts = np.concatenate([np.full(above, lefts[quarter].min()), lefts[first:]])
-    rights = np.concatenate([np.full(above, rights[quarter].max()), rights[first:]])
-    return FaceArea(y0 + first - above, lefts, rights)
+    first, last = int(np.argmax(filled)), len(filled) - int(np.argmax(filled[::-1]))
+    quarter, chin = slice(first, first + max(1, (y1 - y0) // 4)), slice(max(first, last - max(1, (y1 - y0) // 8)), last)
+    above, below = int(round(FACE_CLEAR_ABOVE * (y1 - y0))), int(round(FACE_CLEAR_BELOW * (y1 - y0)))
+    lefts = np.concatenate([np.full(above, lefts[quarter].min()), lefts[first:last], np.full(below, lefts[chin].min())])
+    rights = np.concatenate(
+        [np.full(above, rights[quarter].max()), rights[first:last], np.full(below, rights[chin].max())]
+    )
+    return FaceArea(y0 + first - above, lefts, rights, above, below)
 
 
 def presenter_box(character: dict[str, Any], width: int, height: int) -> PresenterBox:

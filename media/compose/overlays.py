@@ -27,7 +27,7 @@ from PIL import Image
 
 from media.compose.bidi import right_to_left
 from media.compose.layout import FaceArea
-from media.compose.text import SHRINK_FLOOR, TextStyle, hex_rgb, overflows, render_text, tokens
+from media.compose.text import TextStyle, hex_rgb, overflows, render_text, tokens
 
 ROLE_SIZE = {"title": 0.075, "lower_third": 0.048, "label": 0.034}
 ROLE_POSITION = {"title": "top", "lower_third": "bottom", "label": "top"}
@@ -92,9 +92,10 @@ def text_layer(
     ``reserved``: pixels kept free at a ``top``/``middle``/``bottom`` position (burned-in captions
     sit there); a text placed at that position stands above (or, at the top, below) them.
     ``face``: where the presenter's face shows; a text at the top that would reach down over
-    it, or at the bottom up over it, is drawn smaller, down to ``SHRINK_FLOOR`` of its size, until it stands
+    it, or at the bottom up over it, is drawn smaller, down to ``text.SHRINK_FLOOR`` of its size, until it stands
     clear of it (a two-line title on a 9:16 cut covered the presenter's hair and forehead, a two-line lower
-    third on a 1:1 cut the mouth and chin).
+    third on a 1:1 cut the mouth and chin); when no size it may take would clear it (a close-up), it keeps its
+    size.
     ``beside``: pictures shown with it (the scene's logos); a text at the top stands below one it would
     overlap, a text at the bottom above it."""
     role = overlay.get("role") or "title"
@@ -107,21 +108,33 @@ def text_layer(
     def placed(pixels: np.ndarray) -> Layer:
         x, y = _place(pixels, role, position, text, width, height, reserved or {})
         at = replace(layer, pixels=pixels, x=x, y=y)
-        return at if position == "middle" else _clear_of(pictures, at, position)
+        return at if position == "middle" else _clear_of(pictures, at, position, height)
 
     layer = placed(render_text(text, style, max_width))
-    floor = max(1, int(style.size * SHRINK_FLOOR))
-    while face is not None and _over(layer, face, position) and style.size > floor:
-        style = replace(style, size=max(int(style.size * 0.9), floor))
+    if face is None or not _over(layer, face, position):
+        return layer
+    # drawn smaller, it keeps the floor of the size it was asked for (it never shrinks twice over)
+    floor = replace(style, size=style.smallest, floor=style.smallest)
+    at_floor = placed(render_text(text, floor, max_width))
+    # clear of the face and its margins if the floor is; else of the face itself; else (a close-up) no size it
+    # may take helps, and smaller would only be harder to read
+    margins = not _over(at_floor, face, position)
+    if not margins and _over(at_floor, face, position, margins=False):
+        return layer
+    while _over(layer, face, position, margins) and style.size > floor.size:
+        style = replace(style, size=max(int(style.size * 0.9), floor.size), floor=floor.size)
         layer = placed(render_text(text, style, max_width))
     return layer
 
 
-def _clear_of(pictures: list[Layer], text: Layer, position: str) -> Layer:
-    """The text moved down below (at the top) or up above (at the bottom) each picture it would overlap."""
+def _clear_of(pictures: list[Layer], text: Layer, position: str, height: int) -> Layer:
+    """The text moved down below (at the top) or up above (at the bottom) each picture at its own edge of the
+    canvas that it would overlap (a logo in the middle leaves it where it is, rather than push it off)."""
     h, w = text.pixels.shape[:2]
     y = text.y
-    for picture in sorted(pictures, key=lambda p: p.y if position == "top" else -p.y):
+    side = -1 if position == "top" else 1  # the half of the canvas the text's edge is in
+    at_edge = [p for p in pictures if side * (p.y + p.pixels.shape[0] / 2 - height / 2) > 1]
+    for picture in sorted(at_edge, key=lambda p: p.y if position == "top" else -p.y):
         ph, pw = picture.pixels.shape[:2]
         if text.x < picture.x + pw and picture.x < text.x + w and y < picture.y + ph and picture.y < y + h:
             gap = max(4, ph // 8)
@@ -168,7 +181,7 @@ def _place(
     return x, y
 
 
-def _over(text: Layer, face: FaceArea, position: str) -> bool:
+def _over(text: Layer, face: FaceArea, position: str, margins: bool = True) -> bool:
     """Whether a text at the top or the bottom reaches over the face (one in the middle is where it was asked
     to be): its ink, not its picture's empty margins (an outlined Arabic title's line box is twice its size
     tall, most of it clear)."""
@@ -178,9 +191,8 @@ def _over(text: Layer, face: FaceArea, position: str) -> bool:
     rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
     if not rows.size:
         return False
-    return face.covers(
-        text.x + int(cols[0]), text.y + int(rows[0]), text.x + int(cols[-1]) + 1, text.y + int(rows[-1]) + 1
-    )
+    x0, y0 = text.x + int(cols[0]), text.y + int(rows[0])
+    return face.covers(x0, y0, text.x + int(cols[-1]) + 1, text.y + int(rows[-1]) + 1, margins)
 
 
 def text_overflows(overlay: dict[str, Any], width: int, height: int) -> bool:

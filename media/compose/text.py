@@ -100,6 +100,13 @@ class TextStyle:
     # a right-to-left text given "left" aligns its lines right
     max_lines: int = 2
     font: str | None = None
+    #: the size it may shrink to before it takes more lines (None: ``SHRINK_FLOOR`` of ``size``); a text already
+    #: drawn smaller than it was asked for keeps the floor of the size it was asked for
+    floor: int | None = None
+
+    @property
+    def smallest(self) -> int:
+        return max(1, min(self.size, self.floor if self.floor is not None else int(self.size * SHRINK_FLOOR)))
 
 
 class _Faces:
@@ -163,9 +170,9 @@ def _render_words(
     while True:
         faces = _Faces(font_name, size)
         lines = _wrap(words, spaced, faces, max_width - 2 * _padding(size))
-        if len(lines) <= style.max_lines or size <= style.size * SHRINK_FLOOR:
+        if len(lines) <= style.max_lines or size <= style.smallest:
             break
-        size = max(int(size * 0.9), int(style.size * SHRINK_FLOOR))
+        size = max(int(size * 0.9), style.smallest)
     if any(_width(faces, words, spaced, line) > max_width - 2 * _padding(size) for line in lines):
         # one word wider than the space: shrink until the widest word fits
         widest = max(faces.length(w) for w in words)
@@ -217,6 +224,11 @@ def block_height(font: str, size: int, lines: int) -> int:
     """The height of a picture ``render_words`` draws of ``lines`` lines in ``font`` at ``size``, its box or
     outline included: what other text must keep clear of (the fonts' line heights differ by up to 1.6 times:
     Arabic's is the tallest)."""
+    with _drawing:
+        return _block_height(font, size, lines)
+
+
+def _block_height(font: str, size: int, lines: int) -> int:
     ascent, descent = load_font(font, size).getmetrics()
     line_height = _line_height(ascent, descent)
     return line_height * lines + 2 * _padding(size) - (line_height - ascent - descent)
@@ -255,7 +267,7 @@ def _draw(
     word_levels, gaps = levels(words, rtl)  # resolved over the whole text, then ordered line by line
     inner = int(np.ceil(max(widths)))
     stroke = 0 if style.box else max(1, size // 12)
-    width, height = inner + 2 * pad + 2 * stroke, block_height(faces.name, size, len(lines))
+    width, height = inner + 2 * pad + 2 * stroke, _block_height(faces.name, size, len(lines))
     image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     if style.box:

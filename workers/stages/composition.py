@@ -169,7 +169,7 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
     for cut, box in zip(cuts, boxes):
         character = cut.characters[scene.index]
         band = caption_band(cut.captions, cut.width, cut.height, scene_text(scene.spec))
-        face = face_on_canvas(info["face_outline"], (framing.left, framing.top, framing.side), box)
+        face = face_on_canvas(scene.prepared.info.face_outline, (framing.left, framing.top, framing.side), box)
         layers = scene_layers(
             [with_font_file(attempt, o) for o in scene.composition.get("overlays") or []],
             cut.width,

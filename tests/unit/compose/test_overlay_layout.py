@@ -55,6 +55,8 @@ SENTENCES = {
     "devanagari": "परिषद ने तीन साल की बहस के बाद आज रात नए पुल को मंजूरी दी और काम शुरू होगा",
     "tamil": "மூன்று ஆண்டு விவாதத்திற்குப் பிறகு இன்றிரவு புதிய பாலத்திற்கு சபை ஒப்புதல் அளித்தது",
     "telugu": "మూడు సంవత్సరాల చర్చ తర్వాత ఈ రాత్రి కొత్త వంతెనకు కౌన్సిల్ ఆమోదం తెలిపింది",
+    # punctuation standing alone joins a word in the captions: "« MAXIMUM »" is one, wider than its letters
+    "french": "LE MOT « MAXIMUM » SUFFIT POUR LE PONT « NEUF » DE LA VILLE",
 }
 
 
@@ -72,10 +74,11 @@ def test_a_lower_third_stands_clear_above_two_lines_of_captions_in_every_script(
     text, so a lower third over Arabic captions covered their top line, and on a 9:16 cut the bar touched
     two-line English captions."""
     from media.compose import caption_band, caption_track, text_layer
+    from media.compose.captions import caption_words
 
     width, height = canvas
     text = SENTENCES[script]
-    words = text.split() if script != "chinese" else list(text)
+    words = caption_words(text)  # as the speech's written words give them
     timed = [(w, 0.1 * i, 0.1 * i + 0.1) for i, w in enumerate(words)]
     captions = {"burn_in": True, "style": style, "position": "bottom"}
     track = caption_track(timed, captions, width, height)
@@ -340,3 +343,61 @@ def test_a_title_is_kept_clear_of_the_face_by_its_ink_not_its_pictures_margins(a
     cols = np.flatnonzero(beside_face.pixels[..., 3].any(axis=0))
     x0, y0 = beside_face.x + cols[0], beside_face.y + ink[0]
     assert not face.covers(int(x0), int(y0), int(beside_face.x + cols[-1] + 1), int(beside_face.y + ink[-1] + 1))
+
+
+def _everywhere(width: int, height: int):
+    """A face over the whole canvas (a close-up, or a tiny draft's presenter)."""
+    from media.compose.layout import FaceArea
+
+    return FaceArea(0, np.zeros(height, int), np.full(height, width))
+
+
+def test_a_text_no_size_can_clear_of_the_face_keeps_its_size():
+    """A close-up's face fills the canvas: drawn smaller the title would cover it all the same, only harder to
+    read; it keeps its size. On a 64x64 draft a long lower third does the same, and does not fail (its size
+    once reached 0: "font size must be greater than 0")."""
+    from media.compose import text_layer
+
+    title = {"type": "text", "role": "title", "text": "Bridge approved after three years"}
+    assert (
+        text_layer(title, 1920, 1080, face=_everywhere(1920, 1080)).pixels.shape
+        == text_layer(title, 1920, 1080).pixels.shape
+    )
+    long = {"type": "text", "role": "lower_third", "text": "A very long name and role " * 8}
+    for role in ("lower_third", "label"):
+        layer = text_layer({**long, "role": role}, 64, 64, face=_everywhere(64, 64))
+        assert layer.pixels.shape[0] > 0
+
+
+def test_a_text_drawn_smaller_keeps_the_floor_of_the_size_it_was_asked_for():
+    """A long title shrunk to stand clear of the face must not shrink again below 60 % of its own size to fit two
+    lines (it reached 36 %): it takes more lines instead."""
+    from media.compose.text import TextStyle, render_text
+
+    text = "The council approved the new bridge tonight after three long years of debate"
+    free = render_text(text, TextStyle(size=60, colour=(255, 255, 255), box=None), 600)
+    kept = render_text(text, TextStyle(size=60, colour=(255, 255, 255), box=None, floor=60), 600)
+    assert kept.shape[0] > free.shape[0]  # more lines at 60 px, where the free one shrank to 36 px on two
+
+
+def test_a_logo_in_the_middle_does_not_push_a_title_off_the_canvas():
+    from media.compose import scene_layers
+
+    title = {"type": "text", "role": "title", "text": "Bridge vote tonight: the council decides"}
+    logo = {"type": "image", "asset_id": "ast_logo", "anchor": "center", "scale": 0.8}
+    text, picture = scene_layers([title, logo], 1920, 1080, lambda _: png(400, 400))
+    assert text.y == safe_area(1920, 1080).top
+    assert text.y + text.pixels.shape[0] <= 1080
+
+
+def test_the_face_keeps_room_below_the_chin_for_the_jaw_to_drop():
+    from media.compose import face_on_canvas, presenter_box
+
+    outline = [(40, 0), (60, 0), (100, 50), (60, 100), (40, 100), (0, 50)]  # a hexagon, chin row 100
+    box = presenter_box({"style": "normal", "scale": 0.5, "offset": {"x": 0, "y": 0}}, 400, 400)
+    face = face_on_canvas(outline, (0.0, 0.0, 100.0), box)
+    k = box.side / 100
+    chin = box.top + int(100 * k)
+    assert face.covers(box.left + int(45 * k), chin + 5, box.left + int(55 * k), chin + 10)
+    assert not face.covers(box.left + int(45 * k), chin + 5, box.left + int(55 * k), chin + 10, margins=False)
+    assert not face.covers(box.left, chin + int(0.12 * 100 * k), box.left + box.side, chin + int(0.2 * 100 * k))

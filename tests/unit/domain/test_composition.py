@@ -510,3 +510,10 @@ def test_any_composed_body_is_normalised_in_full_or_refused_with_a_contract_code
         for overlay in scene["overlays"]:
             assert overlay["end"] is None or overlay["end"] > overlay["start"] >= 0
     assert json.loads(json.dumps(got, allow_nan=False)) == got  # plain, finite JSON: what the spec column holds
+
+
+def test_a_rendition_that_restyles_its_presenter_cuts_it_out_as_a_scene_does():
+    """On the portrait's own background too: the rendition's presenter is not the square its main cut left."""
+    got = normalise_composition(composed(renditions=[{"canvas": {"width": 1080, "height": 1920}, "character": {}}]))
+    assert got["scenes"][0]["character"]["matting"] is True
+    assert got["renditions"][0]["character"]["matting"] is True
