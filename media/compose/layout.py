@@ -83,12 +83,16 @@ class FaceArea:
     def covers(self, x0: int, y0: int, x1: int, y1: int, margins: bool = True) -> bool:
         """Whether the rectangle [x0, x1) × [y0, y1) reaches over the face (``margins``: or the rows above and
         below it kept clear too)."""
+        return self.rows_covered(x0, y0, x1, y1, margins) > 0
+
+    def rows_covered(self, x0: int, y0: int, x1: int, y1: int, margins: bool = True) -> int:
+        """How many of the face's rows the rectangle [x0, x1) × [y0, y1) reaches over."""
         first, end = (0, len(self.lefts)) if margins else (self.above, len(self.lefts) - self.below)
         a, b = max(y0 - self.top, first), min(y1 - self.top, end)
         if a >= b:
-            return False
+            return 0
         lefts, rights = self.lefts[a:b], self.rights[a:b]
-        return bool(np.any((lefts < x1) & (rights > x0) & (lefts < rights)))
+        return int(np.count_nonzero((lefts < x1) & (rights > x0) & (lefts < rights)))
 
 
 def face_on_canvas(

@@ -116,12 +116,10 @@ def text_layer(
     # drawn smaller, it keeps the floor of the size it was asked for (it never shrinks twice over)
     floor = replace(style, size=style.smallest, floor=style.smallest)
     at_floor = placed(render_text(text, floor, max_width))
-    # clear of the face and its margins if the floor is; else of the face itself; else (a close-up) no size it
-    # may take helps, and smaller would only be harder to read
-    margins = not _over(at_floor, face, position)
-    if not margins and _over(at_floor, face, position, margins=False):
-        return layer
-    while _over(layer, face, position, margins) and style.size > floor.size:
+    if 2 * _covered(at_floor, face, position) > _covered(layer, face, position):
+        return layer  # smaller, it would cover the face nearly as much (a close-up), only harder to read
+    # clear of the face and its margins (the hairline, the chin's travel), or as near as the floor comes
+    while _over(layer, face, position) and style.size > floor.size:
         style = replace(style, size=max(int(style.size * 0.9), floor.size), floor=floor.size)
         layer = placed(render_text(text, style, max_width))
     return layer
@@ -181,18 +179,23 @@ def _place(
     return x, y
 
 
-def _over(text: Layer, face: FaceArea, position: str, margins: bool = True) -> bool:
-    """Whether a text at the top or the bottom reaches over the face (one in the middle is where it was asked
-    to be): its ink, not its picture's empty margins (an outlined Arabic title's line box is twice its size
-    tall, most of it clear)."""
+def _over(text: Layer, face: FaceArea, position: str) -> bool:
+    """Whether a text at the top or the bottom reaches over the face or its margins (one in the middle is where
+    it was asked to be): its ink, not its picture's empty margins (an outlined Arabic title's line box is twice
+    its size tall, most of it clear)."""
+    return _covered(text, face, position, margins=True) > 0
+
+
+def _covered(text: Layer, face: FaceArea, position: str, margins: bool = False) -> int:
+    """How many of the face's rows (``margins``: with the hairline's and the chin's) a text's ink reaches over."""
     if position == "middle":
-        return False
+        return 0
     inked = text.pixels[..., 3] > 0
     rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
     if not rows.size:
-        return False
+        return 0
     x0, y0 = text.x + int(cols[0]), text.y + int(rows[0])
-    return face.covers(x0, y0, text.x + int(cols[-1]) + 1, text.y + int(rows[-1]) + 1, margins)
+    return face.rows_covered(x0, y0, text.x + int(cols[-1]) + 1, text.y + int(rows[-1]) + 1, margins)
 
 
 def text_overflows(overlay: dict[str, Any], width: int, height: int) -> bool:
