@@ -99,7 +99,9 @@ def test_a_lower_third_stands_clear_above_two_lines_of_captions_in_every_script(
     assert any(len(p.words) > 1 for p in track.pages)
 
 
-def _preview(canvas: tuple[int, int], overlays: list[dict], portrait) -> np.ndarray:
+def _preview(canvas: tuple[int, int], overlays: list[dict], portrait, asset_bytes=lambda _: b"") -> np.ndarray:
+    """The preview's frame of a scene with these overlays, the presenter where the API puts it on a portrait
+    canvas, on a colour; ``asset_bytes(asset_id)``: a logo's file."""
     from domain.params import with_defaults
     from media.preview import still
 
@@ -117,7 +119,7 @@ def _preview(canvas: tuple[int, int], overlays: list[dict], portrait) -> np.ndar
         ],
         "captions": {},
     }
-    return still(composition, portrait, with_defaults({}), 0.0, lambda _: b"")
+    return still(composition, portrait, with_defaults({}), 0.0, asset_bytes)
 
 
 @pytest.fixture(scope="module")
@@ -146,17 +148,16 @@ def test_a_two_line_title_on_a_vertical_cut_stands_above_the_presenters_face(can
     face = analyze_image(np.ascontiguousarray(without[..., :3]))
     x0, y0, x1, y1 = face.face_box
     hairline = y0 - 0.1 * (y1 - y0)
-    drawn = np.abs(with_title.astype(np.int16) - without.astype(np.int16)).max(axis=2) > 8
-    rows = np.flatnonzero(drawn.any(axis=1))
+    rows = np.flatnonzero(_drawn(with_title, without).any(axis=1))
     assert rows.size, "the title was drawn"
     assert rows[-1] < hairline, (rows[-1], hairline)
     # still a title: two lines of letters, at least 0.6 of the role's size (0.075 of 1.25 x the width)
     assert rows[-1] - rows[0] > 2 * 0.6 * 0.075 * 1.25 * canvas[0]
 
 
-def _drawn(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Where two frames differ: what one overlay drew."""
-    return np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=2) > 8
+def _drawn(a: np.ndarray, b: np.ndarray, above: int = 8) -> np.ndarray:
+    """Where two frames differ by more than ``above`` levels: what one overlay drew."""
+    return np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=2) > above
 
 
 def _bounds(mask: np.ndarray) -> tuple[int, int, int, int]:
@@ -170,27 +171,11 @@ def _bounds(mask: np.ndarray) -> tuple[int, int, int, int]:
 def test_a_text_stands_clear_of_a_logo_shown_with_it(role, anchor, astronaut):
     """On a 9:16 canvas a top-left logo and a centred title share the top of the safe area: the text now stands
     below the logo (above it at the bottom), judged on the frame."""
-    from media.preview import still
-
     logo = {"type": "image", "asset_id": "ast_logo", "anchor": anchor, "scale": 0.12, "start": 0}
     text = {"type": "text", "role": role, "text": "Bridge vote tonight", "start": 0}
 
     def frame(overlays):
-        composition = {
-            "canvas": {"width": 720, "height": 1280},
-            "scenes": [
-                {
-                    "script": "Good evening.",
-                    "character": {"style": "normal", "scale": 0.45, "offset": {"x": 0.0, "y": -0.2}, "matting": True},
-                    "background": {"type": "color", "color": "#0f766e"},
-                    "overlays": overlays,
-                }
-            ],
-            "captions": {},
-        }
-        from domain.params import with_defaults
-
-        return still(composition, astronaut, with_defaults({}), 0.0, lambda _: png(400, 160))
+        return _preview((720, 1280), overlays, astronaut, lambda _: png(400, 160))
 
     bare, with_logo, both = frame([]), frame([logo]), frame([logo, text])
     lx0, ly0, lx1, ly1 = _bounds(_drawn(with_logo, bare))
@@ -315,7 +300,7 @@ def test_with_every_default_no_text_covers_the_presenters_eyes_or_mouth(avatar, 
     points = [*(e.centre for e in face.eyes.values()), *(e.outer for e in face.eyes.values())]
     points += [face.points[name] for name in ("nose_tip", "upper_lip_top", "lower_lip_bottom", "chin")]
     points += [face.points[name] for name in ("mouth_corner_a", "mouth_corner_b")]
-    changed = np.abs(dressed.astype(np.int16) - bare.astype(np.int16)).max(axis=2) > 12
+    changed = _drawn(dressed, bare, 12)
     covered = [
         (round(x), round(y))
         for x, y in points
