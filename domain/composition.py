@@ -54,6 +54,11 @@ def is_composed(body: Mapping[str, Any]) -> bool:
     return any(body.get(key) is not None for key in COMPOSITION_KEYS)
 
 
+def scene_text(scene: Mapping[str, Any]) -> str:
+    """What a scene says, when it is written down (its script, or its narration's transcript); "" otherwise."""
+    return str(scene.get("script") or scene.get("transcript") or "")
+
+
 def normalise_composition(body: Mapping[str, Any]) -> dict[str, Any] | None:
     """``spec["composition"]`` for a job body, or None when it has none of the composition keys."""
     if not is_composed(body):

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from domain.composition import scene_text
 from media.compose import (
     PhotoPerson,
     SceneCompositor,
@@ -37,7 +38,7 @@ from media.compose import (
 from media.encode.ffmpeg_binary import QUIET, ffmpeg_exe, run_ffmpeg
 from media.errors import MediaError
 from media.render.face import PortraitInfo
-from media.render.framing import frame_portrait, render_canvas
+from media.render.framing import Framing, frame_portrait, render_canvas
 
 #: the sample caption: this many of the script's first words, spoken this many seconds apart
 SAMPLE_WORDS, SAMPLE_WORD_S = 6, 0.3
@@ -59,10 +60,9 @@ class Portrait:
         return cls(rgb, PortraitInfo.from_dict(info), matte)
 
 
-def face_at_rest(portrait: Portrait, side: int, params: dict[str, Any]) -> np.ndarray:
-    """The renderer's first frame without motion: the framed photo at ``side`` pixels, RGBA when matted."""
-    framing = frame_portrait(portrait.info, side, float(params["expand_ratio"]), int(params["min_resolution"]))
-    m = framing.margin
+def face_at_rest(portrait: Portrait, framing: Framing) -> np.ndarray:
+    """The renderer's first frame without motion: the framed photo at its ``framing``, RGBA when matted."""
+    m, side = framing.margin, framing.resolution
     rgb = render_canvas(portrait.rgb, framing)[m : m + side, m : m + side]
     if portrait.matte is None:
         return np.ascontiguousarray(rgb)
@@ -70,17 +70,16 @@ def face_at_rest(portrait: Portrait, side: int, params: dict[str, Any]) -> np.nd
     return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
 
 
-def photo_person(portrait: Portrait, side: int, params: dict[str, Any]) -> PhotoPerson | None:
+def photo_person(portrait: Portrait, framing: Framing) -> PhotoPerson | None:
     """The photo, its matte and the renderer's square in it: what a cut-out presenter's body is drawn from."""
     if portrait.matte is None:
         return None
-    framing = frame_portrait(portrait.info, side, float(params["expand_ratio"]), int(params["min_resolution"]))
     return PhotoPerson(portrait.rgb, portrait.matte, (framing.left, framing.top, framing.side))
 
 
 def sample_words(scene: dict[str, Any], at_s: float) -> list[tuple[str, float, float]]:
     """The caption's sample: the scene's first words, the first spoken at ``at_s`` (so a word caption highlights it)."""
-    text = scene.get("script") or scene.get("transcript") or SAMPLE_TEXT
+    text = scene_text(scene) or SAMPLE_TEXT
     words = text.split()[:SAMPLE_WORDS]
     return [(w, at_s + i * SAMPLE_WORD_S, at_s + (i + 1) * SAMPLE_WORD_S) for i, w in enumerate(words)]
 
@@ -107,7 +106,7 @@ def still(
         data = asset_bytes(background_spec["asset_id"])
         background_spec["type"] = "image"  # a video's first frame
     background = background_for(background_spec, width, height, portrait_rgb=portrait.rgb, asset_bytes=data)
-    band = caption_band(captions, width, height, str(scene.get("script") or scene.get("transcript") or ""))
+    band = caption_band(captions, width, height, scene_text(scene))
     framing = frame_portrait(portrait.info, box.side, float(params["expand_ratio"]), int(params["min_resolution"]))
     face_area = face_on_canvas(portrait.info.face_outline, (framing.left, framing.top, framing.side), box)
     layers = scene_layers(
@@ -121,12 +120,12 @@ def still(
         matting=bool(character.get("matting")),
         circle_background=character.get("circle_background") or "#ffffff",
         layers=layers,
-        person=photo_person(portrait, box.side, params),
+        person=photo_person(portrait, framing),
     )
     caption = None
     if captions.get("burn_in"):
         caption = caption_track(sample_words(scene, at_s), captions, width, height).layer_at(at_s)
-    face = face_at_rest(portrait, box.side, params)
+    face = face_at_rest(portrait, framing)
     return compositor.compose(face, at_s, 0, caption)
 
 

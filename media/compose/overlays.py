@@ -76,7 +76,7 @@ class Layer:
         return self.end if self.end is not None else float("inf")
 
     def shown_at(self, t: float) -> bool:
-        return t >= self.start and (self.end is None or t < self.end)
+        return self.start <= t < self.until
 
 
 def text_layer(

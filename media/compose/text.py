@@ -188,7 +188,7 @@ def overflows(text: str, style: TextStyle, max_width: int) -> bool:
     words = tokens(text)
     if not words:
         return False
-    floor = max(1, int(style.size * SHRINK_FLOOR))
+    floor = style.smallest
     with _drawing:
         faces = _Faces(font_for(" ".join(words), style.font), floor)
         return len(_wrap(words, spaced_as_written(text), faces, max_width - 2 * _padding(floor))) > style.max_lines

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from domain.composition import scene_text
 from domain.drafts import DRAFT_LABEL
 from domain.errors import JobFailure
 from domain.models import Asset
@@ -247,11 +248,6 @@ def with_font_file(attempt: Attempt, style: dict[str, Any]) -> dict[str, Any]:
         return style
     path = asset_file(attempt, font, "font", attempt.tmp / f"font-{font}")
     return {**style, "font": str(path)}
-
-
-def scene_text(spec: dict[str, Any]) -> str:
-    """What a scene says, when it is written down (its script, or its narration's transcript)."""
-    return str(spec.get("script") or spec.get("transcript") or "")
 
 
 def _background(
