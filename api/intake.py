@@ -111,7 +111,7 @@ def check_text_drawable(composition: dict[str, Any], single: bool) -> None:
 
     - A text overlay's characters, emoji included, unless it names an uploaded font (the tenant's to
       vouch for: its characters are read only when the worker draws it, and ones it lacks fall back to ours).
-    - With burned-in captions, the letters of a scene's script or transcript (Hebrew, Thai): symbols there (an
+    - With burned-in captions, the letters of a scene's script or transcript (Khmer, say): symbols there (an
       emoji) are not speech, and are left out of the burned-in captions instead."""
     burned = [composition["captions"]] + [r["captions"] for r in composition["renditions"] if r["captions"]]
     caption_font_uploaded = any((c["font"] or "").startswith("ast_") for c in burned if c["burn_in"])

@@ -20,6 +20,19 @@ FONT_NAMES: tuple[str, ...] = (
     "noto-sans-devanagari",
     "noto-sans-tamil",
     "noto-sans-telugu",
+    "noto-sans-hebrew",
+    "noto-sans-thai",
+    "noto-sans-bengali",
+    "noto-sans-gurmukhi",
+    "noto-sans-gujarati",
+    "noto-sans-oriya",
+    "noto-sans-kannada",
+    "noto-sans-malayalam",
+    "noto-sans-sinhala",
+    "noto-sans-myanmar",
+    "noto-sans-georgian",
+    "noto-sans-armenian",
+    "noto-sans-ethiopic",
 )
 
 # --- canvas ---------------------------------------------------------------------------------------

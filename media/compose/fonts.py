@@ -1,7 +1,10 @@
 """The fonts composed videos write with; all Noto, under the SIL Open Font License.
 
 Latin (with Greek and Cyrillic), Arabic, Devanagari, Tamil and Telugu come
-from the ``fontpkg-noto-*`` wheels; the CJK face (Simplified and Traditional Chinese,
+from the ``fontpkg-noto-*`` wheels. Hebrew, Thai, Bengali, Gurmukhi, Gujarati, Oriya,
+Kannada, Malayalam, Sinhala, Myanmar, Georgian, Armenian and Ethiopic, every other
+script espeak-ng speaks, are Noto Sans's Bold faces from Debian's fonts-noto-core,
+shipped in ``fonts/`` (1.9 MB; no wheel on PyPI carries them). The CJK face (Simplified and Traditional Chinese,
 Japanese kana and kanji, Korean Hangul) is Noto Sans CJK's SC Bold face,
 subset to GB2312, Big5, JIS X 0208 and KS X 1001 (``fonts/``, 10 MB instead
 of 20). Shaping is HarfBuzz's, through Pillow's libraqm layout: Arabic joins
@@ -28,6 +31,7 @@ from pathlib import Path
 from PIL import ImageFont
 
 from domain.composition_rules import FONT_NAMES as FONT_NAMES
+from media.compose.bidi import visual_order, word_type
 
 FONTS_DIR = Path(__file__).with_name("fonts")
 
@@ -37,6 +41,8 @@ DEFAULT_FONT = "noto-sans"
 
 #: scripts by code point range, and the font that draws each
 _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
+    (0x0530, 0x058F, "noto-sans-armenian"),
+    (0x0590, 0x05FF, "noto-sans-hebrew"),
     (0x0600, 0x06FF, "noto-sans-arabic"),
     (0x0750, 0x077F, "noto-sans-arabic"),
     (0x08A0, 0x08FF, "noto-sans-arabic"),
@@ -44,8 +50,22 @@ _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
     (0xFE70, 0xFEFF, "noto-sans-arabic"),
     (0x0900, 0x097F, "noto-sans-devanagari"),
     (0xA8E0, 0xA8FF, "noto-sans-devanagari"),
+    (0x0980, 0x09FF, "noto-sans-bengali"),
+    (0x0A00, 0x0A7F, "noto-sans-gurmukhi"),
+    (0x0A80, 0x0AFF, "noto-sans-gujarati"),
+    (0x0B00, 0x0B7F, "noto-sans-oriya"),
     (0x0B80, 0x0BFF, "noto-sans-tamil"),
     (0x0C00, 0x0C7F, "noto-sans-telugu"),
+    (0x0C80, 0x0CFF, "noto-sans-kannada"),
+    (0x0D00, 0x0D7F, "noto-sans-malayalam"),
+    (0x0D80, 0x0DFF, "noto-sans-sinhala"),
+    (0x0E00, 0x0E7F, "noto-sans-thai"),
+    (0x1000, 0x109F, "noto-sans-myanmar"),
+    (0x10A0, 0x10FF, "noto-sans-georgian"),
+    (0x1200, 0x139F, "noto-sans-ethiopic"),
+    (0x1C90, 0x1CBF, "noto-sans-georgian"),
+    (0x2D00, 0x2D2F, "noto-sans-georgian"),
+    (0x2D80, 0x2DDF, "noto-sans-ethiopic"),
     (0x1100, 0x11FF, "noto-sans-cjk"),
     (0x2E80, 0x2FDF, "noto-sans-cjk"),
     (0x3000, 0x30FF, "noto-sans-cjk"),
@@ -53,9 +73,33 @@ _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
     (0x3400, 0x4DBF, "noto-sans-cjk"),
     (0x4E00, 0x9FFF, "noto-sans-cjk"),
     (0xAC00, 0xD7AF, "noto-sans-cjk"),
+    (0xA9E0, 0xA9FF, "noto-sans-myanmar"),
+    (0xAA60, 0xAA7F, "noto-sans-myanmar"),
+    (0xAB00, 0xAB2F, "noto-sans-ethiopic"),
     (0xF900, 0xFAFF, "noto-sans-cjk"),
+    (0xFB13, 0xFB17, "noto-sans-armenian"),
+    (0xFB1D, 0xFB4F, "noto-sans-hebrew"),
     (0xFF00, 0xFFEF, "noto-sans-cjk"),
 )
+#: static Bold faces shipped in ``fonts/`` (Noto Sans, from Debian's fonts-noto-core 20201225), by name
+_STATIC_FILES = {
+    name: f"NotoSans{script}-Bold.ttf"
+    for name, script in (
+        ("noto-sans-hebrew", "Hebrew"),
+        ("noto-sans-thai", "Thai"),
+        ("noto-sans-bengali", "Bengali"),
+        ("noto-sans-gurmukhi", "Gurmukhi"),
+        ("noto-sans-gujarati", "Gujarati"),
+        ("noto-sans-oriya", "Oriya"),
+        ("noto-sans-kannada", "Kannada"),
+        ("noto-sans-malayalam", "Malayalam"),
+        ("noto-sans-sinhala", "Sinhala"),
+        ("noto-sans-myanmar", "Myanmar"),
+        ("noto-sans-georgian", "Georgian"),
+        ("noto-sans-armenian", "Armenian"),
+        ("noto-sans-ethiopic", "Ethiopic"),
+    )
+}
 
 
 #: a font that only stands in for symbols other fonts lack (arrows, ▲ ▼, ★, ☀, ①): not one a text may name
@@ -71,6 +115,8 @@ def _file(name: str) -> Path:
         return FONTS_DIR / "NotoSansCJK-Bold-subset.otf"
     if name == SYMBOLS_FONT:  # cut from Noto Sans CJK SC Bold by ops/subset_symbols_font.py
         return FONTS_DIR / "NotoSansCJK-Bold-symbols.otf"
+    if name in _STATIC_FILES:
+        return FONTS_DIR / _STATIC_FILES[name]
     import fontpkg_noto_sans
     import fontpkg_noto_sans_arabic
     import fontpkg_noto_sans_devanagari
@@ -95,7 +141,7 @@ def script_font(text: str) -> str | None:
     """The font the text's non-Latin script needs, or None for Latin (and other scripts Noto Sans has)."""
     for char in text:
         cp = ord(char)
-        if cp < 0x0600:
+        if cp < 0x0530:  # Latin, Greek and Cyrillic: Noto Sans
             continue
         for low, high, name in _SCRIPT_RANGES:
             if low <= cp <= high:
@@ -125,6 +171,7 @@ FALLBACK_FONTS = (
     "noto-sans-devanagari",
     "noto-sans-tamil",
     "noto-sans-telugu",
+    *_STATIC_FILES,
     SYMBOLS_FONT,
 )
 
@@ -156,23 +203,33 @@ def word_font(word: str, font: str) -> str:
 
 
 def word_runs(word: str, font: str) -> list[tuple[str, str]]:
-    """``word`` as (text, font) runs to draw one after another: one run in ``word_font``'s font when a single font
-    has every character (always so for right-to-left words, which are shaped whole); otherwise each character
-    in ``font`` if it has it, else in the first fallback that does ("▲北京": the triangle from the symbols face,
-    the rest in the CJK one), neighbours in the same font joined."""
+    """``word`` as (text, font) runs to draw one after another, left to right: one run in ``word_font``'s font when
+    a single font has every character; otherwise each character in ``font`` if it has it, else in the first
+    fallback that does ("▲北京": the triangle from the symbols face, the rest in the CJK one), neighbours in the
+    same font joined. A word with right-to-left letters split so ("חדשות:": the Hebrew face has no colon) is
+    also cut where the direction changes, and its runs are put in the order they show in (":" then "חדשות", the
+    colon on the left; "ב-2025" as "2025", "-", "ב"), by the same bidirectional rules as a line's words."""
     whole = word_font(word, font)
     have = characters(whole)
-    if all(ord(char) in have for char in word if not char.isspace()) or RIGHT_TO_LEFT.search(word):
+    if all(ord(char) in have for char in word if not char.isspace()):
         return [(word, whole)]
+    rtl = bool(RIGHT_TO_LEFT.search(word))
     runs: list[tuple[str, str]] = []
+    kinds: list[str] = []
     for char in word:
         chosen = font
         if ord(char) not in characters(font):
             chosen = next((name for name in FALLBACK_FONTS if ord(char) in characters(name)), font)
-        if runs and runs[-1][1] == chosen:
+        # a mark or a joiner stays with the letter before it; otherwise, in a right-to-left word, a change of
+        # direction (a letter's, a number's, or neither) starts a run too
+        kind = word_type(char) if rtl and unicodedata.category(char)[0] not in "MC" else (kinds[-1] if kinds else "")
+        if runs and runs[-1][1] == chosen and kinds[-1] == kind:
             runs[-1] = (runs[-1][0] + char, chosen)
         else:
             runs.append((char, chosen))
+            kinds.append(kind)
+    if rtl:
+        runs = [runs[i] for i in visual_order([text for text, _ in runs], paragraph_rtl=True)]
     return runs
 
 
@@ -225,6 +282,6 @@ def load_font(name: str, size: int, bold: bool = True) -> ImageFont.FreeTypeFont
     if name not in FONT_NAMES and name != SYMBOLS_FONT:
         raise ValueError(f"unknown font {name!r}; fonts: {', '.join(FONT_NAMES)}")
     font = ImageFont.truetype(str(_file(name)), size, layout_engine=ImageFont.Layout.RAQM)
-    if name not in ("noto-sans-cjk", SYMBOLS_FONT):  # variable fonts: pick the weight
+    if name not in ("noto-sans-cjk", SYMBOLS_FONT, *_STATIC_FILES):  # variable fonts: pick the weight
         font.set_variation_by_name("Bold" if bold else "Regular")
     return font

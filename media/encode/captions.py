@@ -28,10 +28,11 @@ MAX_LINES = 2
 CUE_BREAK_PAUSE_S = 0.5
 #: No cue of words stays up longer than this.
 MAX_CUE_S = 6.0
-#: what ends a sentence, in the scripts the farm speaks (Arabic's question mark and Urdu's full stop, Devanagari's
-#: danda), and what ends a clause besides
-SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", "؟", "۔", "।", "॥")
-CLAUSE_END = (",", "，", "、", ";", "；", ":", "：", "،", "؛")
+#: what ends a sentence, in the scripts the farm speaks (Arabic's question mark and Urdu's full stop, the Indic
+#: scripts' danda, Myanmar's and Ethiopic's full stops, Ethiopic's question mark, Armenian's full stop), and what
+#: ends a clause besides (Myanmar's and Ethiopic's commas, Ethiopic's semicolon and colons)
+SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", "؟", "۔", "।", "॥", "။", "።", "፧", "։")
+CLAUSE_END = (",", "，", "、", ";", "；", ":", "：", "،", "؛", "၊", "፣", "፤", "፥", "፦")
 #: closing quotes and brackets, which may follow a sentence's end: «Hola.» “Yes.”
 _CLOSING = "\"')]}»”’›」』）】〉》"
 

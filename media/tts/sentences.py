@@ -5,7 +5,8 @@ must be the same on every retry: everything here is a pure function of the
 text and the language, with no model and no randomness.
 
 A sentence ends at ``.``, ``!``, ``?`` or ``…`` (and Arabic's ``؟``, Urdu's
-``۔``, Devanagari's ``।`` and ``॥``), with any closing quotes or
+``۔``, the danda ``।`` and ``॥`` of Devanagari, Bengali and the other Indic
+scripts, Myanmar's ``။``, Ethiopic's ``።`` and ``፧``, Armenian's ``։``), with any closing quotes or
 brackets after it, followed by a space and something that does not start with
 a lowercase letter; at Chinese/Japanese ``。！？`` with no space needed; and at
 every paragraph break. A sentence too long to speak in one go (over
@@ -184,7 +185,9 @@ _SENTENCE_STARTERS = {
     "however",
 }
 
-_WESTERN_END = re.compile(r"(?P<punct>(?:\.{2,}|…|[.!?؟۔।॥])+)(?P<close>[\"'”’»)\]]*)(?P<space>\s+)(?=(?P<next>\S))")
+_WESTERN_END = re.compile(
+    r"(?P<punct>(?:\.{2,}|…|[.!?؟۔।॥။።፧։])+)(?P<close>[\"'”’»)\]]*)(?P<space>\s+)(?=(?P<next>\S))"
+)
 _CJK_END = re.compile(r"[。！？!?]+[”’」』）)》]*")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.'’-]+)$")
@@ -193,8 +196,8 @@ _IDEOGRAPH = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\
 
 # Where a too-long sentence may be cut, best first.
 _SOFT_BREAKS = (
-    re.compile(r"[;；:：—–]\s*"),
-    re.compile(r"[,，、]\s*"),
+    re.compile(r"[;；:：—–፤፥፦]\s*"),
+    re.compile(r"[,，、،၊፣]\s*"),
     re.compile(r"\s+"),
 )
 

@@ -141,7 +141,7 @@ def test_a_bad_field_is_a_problem_with_its_code_and_stores_no_job(alpha, session
 
 
 def test_a_text_overlay_no_shipped_font_draws_is_refused_naming_its_characters(alpha, sessions):
-    """Drawn, an emoji, an arrow or a Hebrew word would be boxes on the picture: the caller is told which."""
+    """Drawn, an emoji, an arrow or a Khmer word would be boxes on the picture: the caller is told which."""
     scenes = [
         {"script": "One.", "avatar": "astronaut", "overlays": [{"type": "text", "text": "北京 · 25°C · €3"}]},
         {"script": "Two.", "avatar": "astronaut", "overlays": [{"type": "text", "text": "🔴 LIVE ✈ Paris"}]},
@@ -149,12 +149,20 @@ def test_a_text_overlay_no_shipped_font_draws_is_refused_naming_its_characters(a
     body = problem(alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": scenes}), 422, "text_undrawable")
     assert list(body["errors"]) == ["scenes[1].overlays[0].text"]
     assert "'🔴', '✈'" in body["detail"]
-    hebrew = {"script": "Hi.", "avatar": "astronaut", "canvas": CANVAS, "overlays": [{"type": "text", "text": "שלום"}]}
-    assert list(problem(alpha.post("/v1/jobs", json=hebrew), 422, "text_undrawable")["errors"]) == ["overlays[0].text"]
-    # burned-in captions of a script in letters no font draws; its symbols are only left out of the picture
-    captioned = {"script": "שלום עולם.", "avatar": "astronaut", "canvas": CANVAS, "captions": {"burn_in": True}}
-    assert list(problem(alpha.post("/v1/jobs", json=captioned), 422, "text_undrawable")["errors"]) == ["script"]
+    khmer = {"script": "Hi.", "avatar": "astronaut", "canvas": CANVAS, "overlays": [{"type": "text", "text": "ខ្មែរ"}]}
+    assert list(problem(alpha.post("/v1/jobs", json=khmer), 422, "text_undrawable")["errors"]) == ["overlays[0].text"]
+    # burned-in captions of words in letters no font draws (a narration's transcript: no voice speaks Khmer)
+    narration = upload(alpha, files.narration(), "voice.wav").get_json()["id"]
+    spoken = {"audio_asset_id": narration, "transcript": "ខ្មែរ ភាសា", "avatar": "astronaut", "canvas": CANVAS}
+    spoken["captions"] = {"burn_in": True}
+    assert list(problem(alpha.post("/v1/jobs", json=spoken), 422, "text_undrawable")["errors"]) == ["transcript"]
     assert count_jobs(sessions) == 0
+    # a script's symbols are only left out of the picture
+    captioned = {"script": "Hi.", "avatar": "astronaut", "canvas": CANVAS, "captions": {"burn_in": True}}
+    # every script a voice speaks is drawn: a Hebrew title over Hebrew captions, a Bengali one, a Georgian one
+    for script, title in (("שלום עולם.", "חדשות: היום"), ("শুভ সন্ধ্যা।", "আজকের সংবাদ"), ("გამარჯობა.", "ამბები")):
+        body = {**captioned, "script": script, "overlays": [{"type": "text", "text": title, "role": "title"}]}
+        assert alpha.post("/v1/jobs", json=body).status_code == 202, script
     captioned["script"] = "Breaking news 🔴 tonight ✈ live."
     assert alpha.post("/v1/jobs", json=captioned).status_code == 202
     # what the shipped fonts draw between them, symbols in a Chinese title and arrows included, is taken

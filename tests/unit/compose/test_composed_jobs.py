@@ -272,6 +272,27 @@ def test_a_chinese_lower_third_and_captions_read_back(tmp_path):
     assert sum(char in read for char in "今天天气很好我们在") >= 6, read
 
 
+def test_a_hebrew_lower_third_and_word_captions_read_back(tmp_path):
+    """Hebrew, spoken by espeak-ng, was refused before the farm shipped a font for it: now its lower third and its
+    word captions are drawn, right to left, and tesseract reads them back."""
+    services = make_services(tmp_path)
+    lower_third = {**LOWER_THIRD, "text": "חדשות הערב"}
+    hebrew = scene(
+        "שלום לכולם. ראש הממשלה נאם היום בירושלים.",
+        voice=None,
+        language="he",
+        overlays=[lower_third],
+        background={"type": "color", "color": BLUE},
+    )
+    comp = composition(960, 540, [hebrew], captions={"burn_in": True, "style": "word"})
+    output = run_job(services, new_tenant(services), comp)
+    video = fetch(services, output["key"], tmp_path / "video.mp4")
+    read = " ".join(ocr(frame_at(video, t), tmp_path, "heb") for t in np.linspace(0.3, output["duration_s"] - 0.2, 8))
+    assert "חדשות" in read and "הערב" in read, read
+    spoken = ["שלום", "לכולם", "ראש", "הממשלה", "נאם", "היום", "בירושלים"]
+    assert sum(word in read for word in spoken) >= 5, read
+
+
 def test_a_composed_job_resumes_from_its_last_finished_segment(tmp_path):
     import sqlalchemy as sa
 

@@ -95,7 +95,9 @@ def test_a_subtitle_page_never_runs_across_a_sentence_start():
 
 def test_word_pages_end_at_the_clause_marks_of_every_script_the_farm_speaks():
     style = {"burn_in": True, "style": "word"}
-    for first, second in (("नमस्ते।", "दोस्तो"), ("مرحبا،", "بكم"), ("Yes?»", "he"), ("好，", "世"), ("«Hola.»", "Dijo")):
+    pairs = [("नमस्ते।", "दोस्तो"), ("مرحبا،", "بكم"), ("Yes?»", "he"), ("好，", "世"), ("«Hola.»", "Dijo")]
+    pairs += [("မင်္ဂလာပါ။", "ဒီနေ့"), ("ရန်ကုန်၊", "မန္တလေး"), ("ሰላም።", "ዝናብ"), ("ዝናብ፣", "ነፋስ"), ("ձեզ։", "Այսօր")]
+    for first, second in pairs:
         track = caption_track([(first, 0.0, 0.3), (second, 0.3, 0.6)], style, 640, 360)
         assert [[w[0] for w in p.words] for p in track.pages] == [[first], [second]]
 

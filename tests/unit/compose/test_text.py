@@ -30,6 +30,7 @@ def test_every_font_the_api_may_name_loads_and_draws():
         "noto-sans-devanagari": "समाचार",
         "noto-sans-tamil": "செய்திகள்",
         "noto-sans-telugu": "వార్తలు",
+        **{name: word for name, (_, _, word) in NEWS_IN.items()},
     }
     assert set(samples) == set(FONT_NAMES)
     for name, text in samples.items():
@@ -100,6 +101,77 @@ def test_tamil_and_telugu_form_their_conjuncts(name, word):
     font.set_variation_by_name("Bold")
     # unshaped, every virama and vowel sign stands apart as its own mark beside the letters: wider
     assert shaped < 0.9 * font.getlength(word)
+
+
+#: every other script espeak-ng speaks, with the font that draws it: a language it speaks, a headline as a newsroom
+#: writes it (its punctuation and digits, which most of these fonts lack), and a word
+NEWS_IN = {
+    "noto-sans-hebrew": ("he", "חדשות: ראש הממשלה נאם היום, ב-2025.", "חדשות"),
+    "noto-sans-thai": ("th", "ข่าวด่วน: ฝนตกที่กรุงเทพ 25 มม.", "ข่าว"),
+    "noto-sans-bengali": ("bn", "আজকের সংবাদ: ঢাকায় বৃষ্টি, ২৫ মিমি।", "সংবাদ"),
+    "noto-sans-gurmukhi": ("pa", "ਅੱਜ ਦੀਆਂ ਖ਼ਬਰਾਂ: ਮੀਂਹ, 25 ਮਿਮੀ।", "ਖ਼ਬਰਾਂ"),
+    "noto-sans-gujarati": ("gu", "આજના સમાચાર: વરસાદ, 25 મીમી.", "સમાચાર"),
+    "noto-sans-oriya": ("or", "ଆଜିର ଖବର: ବର୍ଷା, 25 ମିମି।", "ଖବର"),
+    "noto-sans-kannada": ("kn", "ಇಂದಿನ ಸುದ್ದಿ: ಮಳೆ, 25 ಮಿಮೀ.", "ಸುದ್ದಿ"),
+    "noto-sans-malayalam": ("ml", "ഇന്നത്തെ വാർത്ത: മഴ, 25 മിമീ.", "വാർത്ത"),
+    "noto-sans-sinhala": ("si", "අද පුවත්: වැසි, මි.මී. 25.", "පුවත්"),
+    "noto-sans-myanmar": ("my", "ယနေ့ သတင်း: မိုး၊ ၂၅ မီလီမီတာ။", "သတင်း"),
+    "noto-sans-georgian": ("ka", "დღევანდელი ამბები: წვიმა, 25 მმ.", "ამბები"),
+    "noto-sans-armenian": ("hy", "Այսօրվա լուրեր. անձրև, 25 մմ:", "լուրեր"),
+    "noto-sans-ethiopic": ("am", "የዛሬ ዜናዎች፡ ዝናብ፣ 25 ሚሜ።", "ዜናዎች"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEWS_IN))
+def test_every_script_a_voice_speaks_is_drawn_in_its_own_font_without_a_box(name):
+    from media.compose.fonts import characters, font_for, undrawable, word_runs
+    from media.compose.text import tokens
+    from media.tts.voices import espeak_languages
+
+    language, headline, _ = NEWS_IN[name]
+    assert language in espeak_languages().values()  # a voice speaks it, so a newsroom will title it
+    assert undrawable(headline) == []  # the API takes it
+    assert font_for(headline, None) == name
+    for word in tokens(headline):
+        for text, font in word_runs(word, name):  # each piece in a font that has all of it: no box anywhere
+            assert all(ord(char) in characters(font) for char in text), (word, text, font)
+
+
+def test_a_hebrew_words_punctuation_from_another_font_stands_where_it_is_read():
+    """The Hebrew face has no colon, comma or digits; they come from Noto Sans and still read right to left: the
+    colon that ends "חדשות:" is drawn on its left."""
+    from media.compose.fonts import word_runs
+
+    assert word_runs("חדשות:", "noto-sans-hebrew") == [(":", "noto-sans"), ("חדשות", "noto-sans-hebrew")]
+    assert [text for text, _ in word_runs("ב-2025,", "noto-sans-hebrew")] == [",", "2025", "-", "ב"]
+    text = ink(render_text("חדשות:", WHITE_ON_DARK, 600))
+    columns = np.flatnonzero(text.any(axis=0))
+    gaps = np.flatnonzero(np.diff(columns) > 1)
+    leftmost = text[:, columns[0] : columns[gaps[0]] + 1]  # the first glyph from the left
+    rows = np.flatnonzero(leftmost.any(axis=1))
+    assert leftmost.shape[1] < 0.3 * WHITE_ON_DARK.size  # narrow
+    assert (np.diff(rows) > 1).sum() == 1  # two dots, one above the other: the colon
+
+
+@pytest.mark.parametrize(
+    ("name", "word"),
+    [("noto-sans-bengali", "ক্ষমতা"), ("noto-sans-gurmukhi", "ਪ੍ਰਧਾਨ"), ("noto-sans-kannada", "ಸ್ಪರ್ಧೆ")],
+)
+def test_bengali_gurmukhi_and_kannada_form_their_conjuncts(name, word):
+    shaped = load_font(name, 40).getlength(word)
+    unshaped = ImageFont.truetype(str(_file(name)), 40, layout_engine=ImageFont.Layout.BASIC).getlength(word)
+    assert shaped < 0.9 * unshaped
+
+
+@pytest.mark.parametrize(("name", "language"), [("noto-sans-hebrew", "heb"), ("noto-sans-bengali", "ben")])
+def test_hebrew_and_bengali_titles_read_back(name, language, tmp_path):
+    headline = NEWS_IN[name][1]
+    picture = render_text(headline, TextStyle(size=44, colour=(255, 255, 255), box=(20, 20, 20, 255)), 1200)
+    frame = np.zeros((picture.shape[0] + 40, 1240, 3), np.uint8)
+    frame[20 : 20 + picture.shape[0], 20 : 20 + picture.shape[1]] = picture[..., :3]
+    read = ocr(frame, tmp_path, language)
+    words = [w.strip(":,.।") for w in headline.split() if not any(c.isdigit() for c in w)]
+    assert sum(word in read for word in words) >= len(words) - 1, read
 
 
 def test_tamil_and_telugu_titles_are_drawn_not_refused():
@@ -228,7 +300,7 @@ def test_what_no_shipped_font_draws_is_named_once_each_and_joiners_are_not():
     assert undrawable("→ ↑ ▲ ▼ ● ★ ☀ ♪ ✓ ① ℃ ™") == []
     assert undrawable("🔴 LIVE ✈ Paris ✈ ❄ 🔴") == ["🔴", "✈", "❄"]
     assert undrawable("❤\ufe0f") == ["❤"]  # the variation selector draws nothing of its own
-    assert undrawable("שלום") == list("שלום")
+    assert undrawable("ខ្មែរ") == list("ខ្មែរ")  # Khmer: no voice speaks it, no font is shipped for it
 
 
 def test_burned_in_captions_leave_out_symbols_no_font_draws_instead_of_drawing_boxes():

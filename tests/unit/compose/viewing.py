@@ -84,9 +84,7 @@ def ocr(image: np.ndarray, tmp: Path, language: str = "eng") -> str:
     highlight) on darker boxes: the light pixels become black ink on white paper, twice the size,
     which is how tesseract reads best."""
     if shutil.which("tesseract") is None:
-        raise AssertionError(
-            "tesseract is not installed (./run-tests installs tesseract-ocr and tesseract-ocr-chi-sim)"
-        )
+        raise AssertionError("tesseract is not installed (./run-tests installs tesseract-ocr, -chi-sim, -heb and -ben)")
     src = tmp / "ocr.png"
     light = (image[..., 0] > 180) & (image[..., 1] > 160)
     picture = Image.fromarray(np.where(light, 0, 255).astype(np.uint8))
