@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from media.encode.captions import word_cues, write_captions
 from media.encode.codec import available_encoders, choose_video_codec
-from media.encode.mux import concat_and_mux, encode_aac
+from media.encode.mux import concat_and_mux, encode_aac, encode_pcm
 from media.encode.poster import write_poster, write_poster_from_parts
 from media.encode.probe import probe_video
 from media.encode.timing import frames_for, pad_to_frames, samples_for
@@ -26,6 +26,7 @@ __all__ = [
     "concat_and_mux",
     "covering_rects",
     "encode_aac",
+    "encode_pcm",
     "even_rect",
     "frames_for",
     "luma_plane",

@@ -23,8 +23,10 @@ from domain.errors import JobFailure
 from media.encode.ffmpeg_binary import QUIET, encode_failure, ffmpeg_exe, run_ffmpeg
 from media.encode.wav import read_wav
 
-#: The MP4's audio: AAC-LC, mono, 48 kHz (resampled once from the farm's 24 kHz PCM).
-AAC_SAMPLE_RATE = 48000
+#: Every delivered file's sound is 48 kHz, as broadcast ingest expects (resampled once from the farm's 24 kHz PCM).
+OUTPUT_SAMPLE_RATE = 48000
+#: The MP4's audio: AAC-LC, mono, 48 kHz.
+AAC_SAMPLE_RATE = OUTPUT_SAMPLE_RATE
 AAC_BITRATE = "96k"
 #: ffmpeg's options for the job's audio as AAC: mono, 48 kHz
 _AAC = {"acodec": "aac", "ar": AAC_SAMPLE_RATE, "ac": 1, "audio_bitrate": AAC_BITRATE}
@@ -41,6 +43,21 @@ def encode_aac(audio_wav_path: Path | str, out_path: Path | str) -> Path:
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
         raise encode_failure("encoding the audio", done.returncode, done.stderr)
+    os.replace(partial, out_path)
+    return out_path
+
+
+def encode_pcm(audio_wav_path: Path | str, out_path: Path | str) -> Path:
+    """The WAV as a MOV carries it: 16-bit mono PCM at 48 kHz, once, for every cut to copy (the farm speaks at
+    24 kHz, and a MOV's PCM keeps whatever rate it is given)."""
+    out_path = Path(out_path)
+    partial = out_path.with_name(f"{out_path.stem}.partial{out_path.suffix}")
+    options = {"acodec": "pcm_s16le", "ar": OUTPUT_SAMPLE_RATE, "ac": 1}
+    stream = ffmpeg.output(ffmpeg.input(str(audio_wav_path)).audio, str(partial), f="wav", **options)
+    done = run_ffmpeg(ffmpeg.compile(stream.global_args(*QUIET), cmd=ffmpeg_exe(), overwrite_output=True))
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise encode_failure("resampling the audio", done.returncode, done.stderr)
     os.replace(partial, out_path)
     return out_path
 

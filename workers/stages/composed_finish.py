@@ -20,7 +20,7 @@ from typing import Any
 
 from domain.states import Stage
 from media.compose import CONTENT_TYPES, join_and_mux, mix_music
-from media.encode import encode_aac, probe_video
+from media.encode import encode_aac, encode_pcm, probe_video
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.brand_clips import make_brand_clips, pad_speech
 from workers.stages.composition import Cut, asset_file
@@ -46,7 +46,8 @@ def composed_audio(
     attempt: Attempt, spoken_all: list[SpokenSegment], output_format: str, lead_s: float = 0.0, tail_s: float = 0.0
 ) -> JobAudio:
     """A composed job's sound track: its speech, with silence under a brand kit's intro (``lead_s``) and outro
-    (``tail_s``), the music bed mixed under it all (ducked); for an MP4, also as the AAC every cut copies."""
+    (``tail_s``), the music bed mixed under it all (ducked); for an MP4, also as the AAC every cut copies; for a
+    MOV, as the 48 kHz PCM every cut copies (broadcast ingest takes nothing less)."""
     speech, cues = speech_track(attempt, spoken_all)
     cues = [(start + lead_s, end + lead_s, text) for start, end, text in cues]
     speech = pad_speech(speech, lead_s, tail_s, attempt.tmp / "speech-padded.wav")
@@ -63,6 +64,8 @@ def composed_audio(
                 fade=float(music.get("fade", 1.0)),
             )
     aac = encode_aac(speech, attempt.tmp / "audio.m4a") if output_format == "mp4" else None
+    if output_format == "mov":
+        speech = encode_pcm(speech, attempt.tmp / "audio-48k.wav")
     return JobAudio(speech, cues, aac)
 
 

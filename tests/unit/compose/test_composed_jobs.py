@@ -221,6 +221,20 @@ def test_a_transparent_video_has_alpha_0_in_the_corners_and_255_on_the_face(tmp_
     assert rgba[cy - 5 : cy + 5, cx - 5 : cx + 5, 3].min() == 255
 
 
+@pytest.mark.parametrize(("output_format", "codec"), [("mp4", "aac"), ("webm", "opus"), ("mov", "pcm_s16le")])
+def test_every_output_format_carries_its_sound_at_48_khz(tmp_path, output_format, codec):
+    import av
+
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(1.0), "audio", "audio/wav")
+    narrated = scene(None, audio_asset_id="ast_narration")
+    output = run_job(services, tenant, composition(256, 144, [narrated], output_format=output_format))
+    with av.open(str(fetch(services, output["key"], tmp_path / f"video.{output_format}"))) as container:
+        sound = container.streams.audio[0].codec_context
+        assert (sound.name, sound.sample_rate, sound.channels) == (codec, 48000, 1)
+
+
 def test_music_is_ducked_under_speech(tmp_path):
     services = make_services(tmp_path)
     tenant = new_tenant(services)
