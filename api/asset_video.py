@@ -42,6 +42,16 @@ class VideoHeader:
         }
 
 
+#: the first bytes of the containers a background comes in: MP4 and MOV atoms (at offset 4), Matroska/WebM's EBML
+_ATOMS = (b"ftyp", b"moov", b"mdat", b"wide", b"free")
+_EBML = b"\x1a\x45\xdf\xa3"
+
+
+def looks_like_video(data: bytes) -> bool:
+    """Whether the bytes begin as an MP4, MOV or WebM does, whether or not FFmpeg can open the rest."""
+    return data[4:8] in _ATOMS or data[:4] == _EBML
+
+
 def stream_kinds(data: bytes) -> tuple[bool, bool]:
     """(has a moving picture, has sound) for a container FFmpeg opens; (False, False) for anything else.
     A cover image in an audio file is not a moving picture."""

@@ -22,7 +22,7 @@ from flask_smorest import Blueprint
 from PIL import Image
 
 from api.asset_schemas import AssetCreateSchema, AssetSchema, purpose_problem
-from api.asset_video import check_video_bounds, read_video_header, stream_kinds
+from api.asset_video import check_video_bounds, looks_like_video, read_video_header, stream_kinds
 from api.context import ctx
 from api.ownership import owned
 from domain.composition_rules import DEFAULT_PURPOSE, PURPOSE_KINDS
@@ -50,6 +50,8 @@ def _inspect(data: bytes, purpose: str | None) -> tuple[str, str, str, dict]:
         _check_bytes(data, settings.max_asset_bytes)
         info = inspect_font(data)  # fontTools parses its tables, FreeType draws with it: else 422 font_invalid
         return "font", "font", "font/otf" if info["format"] == "otf" else "font/ttf", info
+    if looks_like_font(data):
+        _purpose_for("font", purpose)  # a font sent as a logo: refused for what it is
     header = read_image_header(data)  # raises image_too_many_pixels for a declared bomb
     if header is not None:
         purpose = _purpose_for("image", purpose)
@@ -72,6 +74,13 @@ def _inspect(data: bytes, purpose: str | None) -> tuple[str, str, str, dict]:
         check_video_bounds(video, settings)
         return "video", purpose, video.content_type, video.to_info()
 
+    if purpose is not None and "audio" not in PURPOSE_KINDS[purpose]:
+        if sound:
+            _purpose_for("audio", purpose)  # music sent as a logo: refused for what it is
+        if "video" in PURPOSE_KINDS[purpose] and looks_like_video(data):
+            raise ProblemError("asset_unreadable", "The video does not open: it is cut short or damaged.", 422)
+        # neither a picture nor a video (a PDF, a document): say what the purpose takes, not what FFmpeg made of it
+        raise _purpose_refused(purpose, "this file is none of those")
     _check_bytes(data, settings.max_asset_bytes)
     duration_s = probe_audio(data)  # raises asset_unreadable for anything else
     purpose = _purpose_for("audio", purpose)
@@ -87,18 +96,34 @@ def _inspect(data: bytes, purpose: str | None) -> tuple[str, str, str, dict]:
     return "audio", purpose, _audio_content_type(data), {"duration_s": round(duration_s, 3)}
 
 
+#: what each purpose takes, as a refusal says it
+PURPOSE_TAKES = {
+    "portrait": "A portrait is a JPEG, PNG or WebP photo of one face",
+    "background": "A background is a JPEG, PNG or WebP image, or an MP4, MOV or WebM video",
+    "logo": "A logo is a PNG, JPEG or WebP image",
+    "music": "Music is audio (WAV, MP3, M4A, Ogg or FLAC)",
+    "narration": "Narration is audio (WAV, MP3, M4A, Ogg or FLAC)",
+    "font": "A font is a TTF or OTF file",
+}
+KIND_NOUNS = {"image": "an image", "video": "a video", "audio": "audio", "font": "a font"}
+
+
 def _purpose_for(kind: str, asked: str | None) -> str:
     """The purpose an upload of ``kind`` gets: the one asked, if this kind can serve it, else the kind's default."""
     purpose = asked or DEFAULT_PURPOSE[kind]
     if kind not in PURPOSE_KINDS[purpose]:
-        raise ProblemError(
-            "asset_purpose_invalid",
-            f"purpose {purpose} takes {' or '.join(PURPOSE_KINDS[purpose])}; "
-            f"this file is {'an' if kind[0] in 'aeiou' else 'a'} {kind}.",
-            422,
-            errors={"purpose": [f"{purpose} cannot be {'an' if kind[0] in 'aeiou' else 'a'} {kind}"]},
-        )
+        raise _purpose_refused(purpose, f"this file is {KIND_NOUNS[kind]}")
     return purpose
+
+
+def _purpose_refused(purpose: str, found: str) -> ProblemError:
+    """422 ``asset_purpose_invalid``: what the purpose takes, and what the file is instead."""
+    return ProblemError(
+        "asset_purpose_invalid",
+        f"{PURPOSE_TAKES[purpose]}; {found}.",
+        422,
+        errors={"purpose": [f"{PURPOSE_TAKES[purpose]}; {found}"]},
+    )
 
 
 def _check_bytes(data: bytes, limit: int) -> None:

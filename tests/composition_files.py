@@ -155,6 +155,11 @@ def studio_picture() -> bytes:
     return _png(Image.fromarray(rgb, "RGB"))
 
 
+def document() -> bytes:
+    """The start of a one-page PDF, as a press office sends one: not a picture, a video or audio."""
+    return b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" + b"%%EOF\n" * 40
+
+
 def portrait() -> bytes:
     from domain.presets import preset_path
 

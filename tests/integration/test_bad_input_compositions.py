@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 
 from tests import composition_files as files
+from tests.brand_files import block_font
 from tests.composition_files import upload as _upload
 from tests.fuzz_budget import fuzz_settings
 from tests.hostile_strategies import composed_bodies
@@ -254,6 +255,9 @@ CASES = {
         "asset_purpose_invalid",
     ),
     "music uploaded as a portrait": (upload(files.music, "bed.wav", "portrait"), 422, "asset_purpose_invalid"),
+    "PDF uploaded as a logo": (upload(files.document, "doc.pdf", "logo"), 422, "asset_purpose_invalid"),
+    "PDF uploaded as a background": (upload(files.document, "doc.pdf", "background"), 422, "asset_purpose_invalid"),
+    "font uploaded as a logo": (upload(block_font, "brand.ttf", "logo"), 422, "asset_purpose_invalid"),
     "picture uploaded as music": (upload(files.logo, "logo.png", "music"), 422, "asset_purpose_invalid"),
     "purpose unknown": (upload(files.logo, "logo.png", "wallpaper"), 422, "asset_purpose_invalid"),
     "purpose with a NUL": (upload(files.logo, "logo.png", "logo\x00"), 422, "text_invalid_character"),

@@ -15,6 +15,7 @@ from domain.composition_rules import FONT_NAMES
 from domain.models import Asset, Job
 from domain.states import JobState
 from tests import composition_files as files
+from tests.brand_files import block_font
 from tests.unit.api.test_requests import assert_problem as problem
 
 CANVAS = {"width": 1920, "height": 1080}
@@ -217,6 +218,27 @@ def test_an_upload_that_cannot_serve_its_purpose_is_refused_and_stores_nothing(
     problem(upload(alpha, data(), name, purpose), status, code)
     with sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Asset)) == 0
+
+
+@pytest.mark.parametrize(
+    "data, name, purpose, takes",
+    [
+        (files.document, "doc.pdf", "logo", "A logo is a PNG, JPEG or WebP image; this file is none of those."),
+        (block_font, "brand.ttf", "logo", "A logo is a PNG, JPEG or WebP image; this file is a font."),
+        (files.document, "doc.pdf", "background", "A background is a JPEG, PNG or WebP image, or an MP4, MOV or WebM"),
+        (files.document, "doc.pdf", "portrait", "A portrait is a JPEG, PNG or WebP photo of one face"),
+        (files.music, "bed.wav", "logo", "A logo is a PNG, JPEG or WebP image; this file is audio."),
+    ],
+)
+def test_a_file_that_is_not_what_its_purpose_takes_is_refused_saying_what_it_takes(
+    alpha, sessions, sqlite_settings, data, name, purpose, takes
+):
+    refused = problem(upload(alpha, data(), name, purpose), 422, "asset_purpose_invalid")
+    assert takes in refused["detail"]
+    assert not any(word in refused["detail"] for word in ("Errno", "FFmpeg", "Invalid data", "audio that"))
+    with sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Asset)) == 0
+    assert not any(p.is_file() for p in sqlite_settings.data_dir.rglob("assets/**/*"))
 
 
 def test_an_asset_used_against_its_purpose_is_refused_naming_both(alpha):
