@@ -113,6 +113,16 @@ def text_layer(
     layer = placed(render_text(text, style, max_width))
     if face is None or not _over(layer, face, position):
         return layer
+    # beside what it would cover, at its size: a title at the top of a 9:16 cut beside the logo it was pushed
+    # below, onto the presenter's hair; a lower third in the column left of a presenter standing right
+    logos = [p for p in pictures if _at_edge(p, position, height)]
+    tries = [logos] + ([[*logos, _face_span(face)]] if ROLE_ALIGN[role] == "left" else [])
+    for obstacles in tries:
+        aside = _beside(
+            obstacles, pictures, layer, text, style, role, position, (width, height, max_width), reserved, face
+        )
+        if aside is not None:
+            return aside
     # drawn smaller, it keeps the floor of the size it was asked for (it never shrinks twice over)
     floor = replace(style, size=style.smallest, floor=style.smallest)
     at_floor = placed(render_text(text, floor, max_width))
@@ -125,13 +135,85 @@ def text_layer(
     return layer
 
 
+def _at_edge(picture: Layer, position: str, height: int) -> bool:
+    """Whether a picture is in the half of the canvas a text at ``position`` (top or bottom) stands at the edge of."""
+    side = -1 if position == "top" else 1
+    return side * (picture.y + picture.pixels.shape[0] / 2 - height / 2) > 1
+
+
+def _face_span(face: FaceArea) -> Layer:
+    """The columns the face (with its margins) takes, as an obstacle to a text's width: a layer as tall as the
+    canvas that stands for it (only its ``x`` and width are read)."""
+    shown = face.lefts < face.rights
+    left, right = int(face.lefts[shown].min()), int(face.rights[shown].max())
+    return Layer(np.zeros((1, max(1, right - left), 4), np.uint8), left, 0)
+
+
+#: a text goes beside what it would cover only where that leaves it this share of the width it may take
+BESIDE_MIN_SHARE = 0.35
+
+
+def _beside(
+    obstacles: list[Layer],
+    pictures: list[Layer],
+    shown: Layer,
+    text: str,
+    style: TextStyle,
+    role: str,
+    position: str,
+    canvas: tuple[int, int, int],
+    reserved: dict[str, int] | None,
+    face: FaceArea,
+) -> Layer | None:
+    """The text at its edge, in the safe area's span left free by ``obstacles``' columns (on its start side for a
+    lower third or label, whose start must be free; the widest span for a centred title), at its size or, in
+    steps, down to its floor, until it stands clear of the face. None where the span is narrower than
+    ``BESIDE_MIN_SHARE`` of the width it may take, where it would meet one of ``pictures``, or where even at its
+    floor it would cover the face. ``canvas``: its width and height, and the width the text may take on it;
+    ``shown``: the text as placed before (its times are kept)."""
+    if not obstacles or position == "middle":
+        return None
+    width, height, max_width = canvas
+    area = safe_area(width, height)
+    gap = max(4, style.size // 2)
+    spans = [(area.left, area.right)]
+    for obstacle in obstacles:
+        x0, x1 = obstacle.x - gap, obstacle.x + obstacle.pixels.shape[1] + gap
+        spans = [piece for a, b in spans for piece in ((a, min(b, x0)), (max(a, x1), b)) if piece[1] > piece[0]]
+    rtl = right_to_left(tokens(text))
+    if ROLE_ALIGN[role] == "left":
+        anchor = area.right if rtl else area.left
+        spans = [span for span in spans if span[0] <= anchor <= span[1]]
+    if not spans:
+        return None
+    left, right = max(spans, key=lambda span: span[1] - span[0])
+    if right - left < BESIDE_MIN_SHARE * max_width:
+        return None
+    floor = style.smallest
+    while True:
+        pixels = render_text(text, replace(style, floor=floor), min(max_width, right - left))
+        h, w = pixels.shape[:2]
+        x = (right - w if rtl else left) if ROLE_ALIGN[role] == "left" else left + (right - left - w) // 2
+        _, y = _place(pixels, role, position, text, width, height, reserved or {})
+        if any(
+            p.x < x + w and x < p.x + p.pixels.shape[1] and p.y < y + h and y < p.y + p.pixels.shape[0]
+            for p in pictures
+        ):
+            return None
+        layer = replace(shown, pixels=pixels, x=x, y=y)
+        if not _over(layer, face, position):
+            return layer
+        if style.size <= floor:
+            return None
+        style = replace(style, size=max(int(style.size * 0.9), floor))
+
+
 def _clear_of(pictures: list[Layer], text: Layer, position: str, height: int) -> Layer:
     """The text moved down below (at the top) or up above (at the bottom) each picture at its own edge of the
     canvas that it would overlap (a logo in the middle leaves it where it is, rather than push it off)."""
     h, w = text.pixels.shape[:2]
     y = text.y
-    side = -1 if position == "top" else 1  # the half of the canvas the text's edge is in
-    at_edge = [p for p in pictures if side * (p.y + p.pixels.shape[0] / 2 - height / 2) > 1]
+    at_edge = [p for p in pictures if _at_edge(p, position, height)]
     for picture in sorted(at_edge, key=lambda p: p.y if position == "top" else -p.y):
         ph, pw = picture.pixels.shape[:2]
         if text.x < picture.x + pw and picture.x < text.x + w and y < picture.y + ph and picture.y < y + h:

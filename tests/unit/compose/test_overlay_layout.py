@@ -170,7 +170,8 @@ def _bounds(mask: np.ndarray) -> tuple[int, int, int, int]:
 )
 def test_a_text_stands_clear_of_a_logo_shown_with_it(role, anchor, astronaut):
     """On a 9:16 canvas a top-left logo and a centred title share the top of the safe area: the text now stands
-    below the logo (above it at the bottom), judged on the frame."""
+    below the logo (above it at the bottom), or beside it where below it would cover the face, judged on the
+    frame."""
     logo = {"type": "image", "asset_id": "ast_logo", "anchor": anchor, "scale": 0.12, "start": 0}
     text = {"type": "text", "role": role, "text": "Bridge vote tonight", "start": 0}
 
@@ -183,7 +184,57 @@ def test_a_text_stands_clear_of_a_logo_shown_with_it(role, anchor, astronaut):
     assert words.any()
     assert not words[ly0:ly1, lx0:lx1].any(), "the text is drawn over the logo"
     tx0, ty0, tx1, ty1 = _bounds(words)
-    assert ty0 >= ly1 if anchor.startswith("top") else ty1 <= ly0
+    beside = tx0 >= lx1
+    assert beside or (ty0 >= ly1 if anchor.startswith("top") else ty1 <= ly0)
+
+
+def test_a_title_below_a_logo_would_cover_the_face_so_it_stands_beside_the_logo(astronaut):
+    """A brand kit's logo at the top left of a 9:16 cut (0.15 of the height) pushed the title below it, onto the
+    presenter's hair and forehead, however small it was drawn. It now stands at the top, right of the logo:
+    judged on the frame, clear of the logo and above the hairline the face mesh finds."""
+    from media.render import analyze_image
+
+    logo = {"type": "image", "asset_id": "ast_logo", "anchor": "top_left", "scale": 0.15, "start": 0}
+    title = {"type": "text", "role": "title", "text": "Late News", "start": 0}
+
+    def frame(overlays):
+        return _preview((720, 1280), overlays, astronaut, lambda _: png(400, 160))
+
+    with_logo, both = frame([logo]), frame([logo, title])
+    face = analyze_image(np.ascontiguousarray(with_logo[..., :3]))
+    x0, y0, x1, y1 = face.face_box
+    hairline = y0 - 0.1 * (y1 - y0)
+    lx0, ly0, lx1, ly1 = _bounds(_drawn(with_logo, frame([])))
+    tx0, ty0, tx1, ty1 = _bounds(_drawn(both, with_logo))
+    assert tx0 >= lx1 and ty0 < ly1  # beside the logo, at the top
+    assert ty1 < hairline, (ty1, hairline)
+    assert ty1 - ty0 > 0.6 * 0.075 * 1.25 * 720  # still a title's size
+
+
+def test_a_lower_third_beside_a_presenter_standing_right_wraps_in_the_column_left_of_the_face():
+    """With the presenter right of centre on 16:9 (the page's default layout), a lower third that reached over
+    the face was shrunk until it cleared it: a 57-character headline came out as one small line, a 56-character
+    one at full size, and a longer one over the cheek. Each now wraps, at its size, in the column left of the
+    face: equal sizes for near-equal lengths, none over the face."""
+    from media.compose import text_layer
+    from media.compose.layout import FaceArea
+
+    width, height = 1920, 1080
+    face = FaceArea(300, np.full(600, 1250), np.full(600, 1600))  # rows 300-900, right of centre
+    headlines = [
+        "Storm reaches the coast tonight: winds of 90 mph expected",
+        "Jane Doe, weather editor, reporting live from the harbour",
+        "A very long headline that goes on and on about the storm reaching the coast tonight with winds of ninety "
+        "miles an hour and more rain expected",
+    ]
+    layers = [
+        text_layer({"type": "text", "role": "lower_third", "text": t}, width, height, {}, face) for t in headlines
+    ]
+    for layer in layers:
+        h, w = layer.pixels.shape[:2]
+        assert not face.covers(layer.x, layer.y, layer.x + w, layer.y + h), (layer.x, w)
+    heights = [layer.pixels.shape[0] for layer in layers]
+    assert heights[0] == heights[1]  # the same size, the same two lines
 
 
 def test_a_text_keeps_its_place_beside_a_logo_shown_at_another_time():
