@@ -68,6 +68,25 @@ BY_CODE = {
     "would show as boxes. Take them out.",
     "transparent_needs_webm": "A transparent background needs a WebM video.",
 }
+#: a template's value refused, said beside the value's own field (so "this" is the field)
+BY_VALUE_CODE = {
+    "variable_missing": "Fill this in: the template has no default for it.",
+    "text_undrawable": "This has characters the farm has no font for (emoji, Hebrew, Thai…): they would show as "
+    "boxes. Take them out.",
+    "text_overflow": "This is too long to fit its place on the picture. Shorten it.",
+    "script_empty": "Write what the presenter says.",
+    "voice_language_mismatch": "That voice speaks another language than the script. Choose a voice for the "
+    "script's language, or leave the default.",
+}
+#: a value of the wrong kind (``variable_type``), by the variable's type
+BY_VALUE_TYPE = {
+    "voice": "Choose a voice from the list.",
+    "color": "A colour is written like #1f2937.",
+    "image": "Give the id (ast_…) of an uploaded picture.",
+    "video": "Give the id (ast_…) of an uploaded video.",
+    "audio": "Give the id (ast_…) of an uploaded sound file.",
+    "text": "Write it as text.",
+}
 #: schema codes whose detail is marshmallow's wording: the field's sentence replaces it
 SCHEMA_CODES = frozenset({"validation_error", "unknown_field", "field_too_long", "param_out_of_range"})
 
@@ -81,3 +100,14 @@ def sentence(code: str, field: str, detail: str) -> str:
     if code in BY_CODE:
         return BY_CODE[code]
     return detail
+
+
+def value_sentence(code: str, variable: dict | None, detail: str) -> str:
+    """What to tell a person beside a template's value field (``variable``; None: the form as a whole) about
+    ``code``; ``detail`` is the API's wording, with no field path left in it."""
+    if variable is not None:
+        if code == "variable_type" and variable.get("type") in BY_VALUE_TYPE:
+            return BY_VALUE_TYPE[variable["type"]]
+        if code in BY_VALUE_CODE:
+            return BY_VALUE_CODE[code]
+    return sentence(code, variable["name"] if variable else "render", detail)

@@ -25,6 +25,7 @@ from api.web.jobs import render_new_job
 from api.web.messages import sentence
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors
+from api.web.template_values import value_errors
 
 #: the parts of a design a row may change, as (form checkbox, variable, type, label)
 ROW_PARTS = (
@@ -107,9 +108,16 @@ def templates():
 
 
 def _template_page(
-    template_id: str, errors: dict | None = None, rows: list | None = None, status: int = 200, form: dict | None = None
+    template_id: str,
+    errors: dict | None = None,
+    rows: list | None = None,
+    status: int = 200,
+    form: dict | None = None,
+    typed: dict | None = None,
+    version: int | None = None,
 ):
-    version = request.args.get("version", type=int)
+    """The template's page; ``typed``: the "Make one video" form as sent, shown again (else the defaults)."""
+    version = version or request.args.get("version", type=int)
     found = public_api.get(f"/v1/templates/{template_id}", version=version)
     versions = public_api.get(f"/v1/templates/{template_id}/versions").get("items", [])
     edit = form or {
@@ -126,6 +134,7 @@ def _template_page(
         errors=errors or {},
         rows=rows or [],
         edit=edit,
+        typed=typed,
         catalog=load_catalog(),
     ), status
 
@@ -180,16 +189,23 @@ def template_csv(template_id):
 
 @page.route("/templates/<template_id>/render", methods=["POST"])
 def render_from_template(template_id):
-    """One video from the template with the values typed in its form."""
-    values = {k[len("var.") :]: v for k, v in request.form.items() if k.startswith("var.") and v.strip()}
-    body: dict[str, Any] = {"variables": values, "draft": bool(request.form.get("draft"))}
-    if request.form.get("version"):
-        body["version"] = int(request.form["version"])
+    """One video from the template with the values typed in its form; refused, the form comes back as typed,
+    the reason beside the value it concerns."""
+    typed = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    version = request.form.get("version", type=int)
+    body: dict[str, Any] = {
+        # a value left empty: the variable's default
+        "variables": {k[len("var.") :]: v for k, v in typed.items() if k.startswith("var.") and v.strip()},
+        "draft": bool(request.form.get("draft")),
+    }
+    if version:
+        body["version"] = version
     try:
         job = public_api.post(f"/v1/templates/{template_id}/jobs", body)
     except ApiRefused as refused:
+        template = public_api.get(f"/v1/templates/{template_id}", version=version)
         return _template_page(
-            template_id, {"render": {"code": refused.code, "message": refused.detail}}, status=refused.status
+            template_id, value_errors(refused, template), status=refused.status, typed=typed, version=version
         )
     return redirect(url_for("page.job", job_id=job["id"]), 303)
 

@@ -1,0 +1,78 @@
+"""A producer's "Make one video" on a template's page: refused, the form keeps what was typed and says why
+beside the value concerned, in words for a person (never the job's field path)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.page.conftest import TINY, make_key, sign_in
+from tests.page.test_accessibility import SCREENSHOTS
+
+pytestmark = pytest.mark.integration
+
+BODY = {
+    "script": "{{script}}",
+    "avatar": "astronaut",
+    "voice": "{{voice}}",
+    "canvas": {"width": 640, "height": 360},
+    "background": {"type": "color", "color": "#1f2937"},
+    "overlays": [{"type": "text", "role": "lower_third", "text": "{{headline}}"}],
+    "params": {"resolution": int(TINY["resolution"]), "fps": int(TINY["fps"])},
+}
+VARIABLES = [
+    {"name": "script", "type": "text", "required": True, "label": "Script"},
+    {"name": "headline", "type": "text", "required": True, "label": "Headline", "default": "Storm warning"},
+    {"name": "voice", "type": "voice", "required": False, "label": "Voice"},
+]
+
+
+@pytest.fixture
+def template_page(page_farm, tab):
+    """A signed-in producer on the page of a template with a script, a headline and a voice to fill."""
+    key = make_key(page_farm)
+    made = page_farm.client(key).post(
+        "/v1/templates", json={"name": "Night news", "body": BODY, "variables": VARIABLES}
+    )
+    assert made.status_code == 201, made.text
+    sign_in(tab, page_farm, key)
+    tab.goto(f"{page_farm.url}/templates/{made.json()['id']}")
+    return tab
+
+
+def shot(tab, name: str) -> None:
+    if SCREENSHOTS:
+        tab.screenshot(path=f"{SCREENSHOTS}/{name}.png", full_page=True)
+
+
+def test_an_emoji_in_the_headline_is_refused_beside_it_and_what_was_typed_stays(template_page):
+    tab = template_page
+    script, headline = tab.get_by_label("Script", exact=True), tab.get_by_label("Headline", exact=True)
+    script.fill("Hello there.")
+    headline.fill("Storm 🌪️ warning")
+    tab.get_by_role("button", name="Make the video", exact=True).click()
+
+    expect(headline).to_have_accessible_description(
+        "This has characters the farm has no font for (emoji, Hebrew, Thai…): they would show as boxes. Take them out."
+    )
+    expect(headline).to_have_attribute("aria-invalid", "true")
+    expect(headline).to_have_value("Storm 🌪️ warning")
+    expect(script).to_have_value("Hello there.")
+    expect(tab.get_by_label("Voice (optional)")).not_to_have_attribute("aria-invalid", "true")
+    expect(tab.get_by_text("overlays[")).to_have_count(0)
+    shot(tab, "template-emoji-headline")
+
+
+def test_an_empty_script_is_refused_beside_the_script_and_the_headline_stays(template_page):
+    tab = template_page
+    script, headline = tab.get_by_label("Script", exact=True), tab.get_by_label("Headline", exact=True)
+    headline.fill("Floods in the valley")
+    tab.get_by_label("Draft first").uncheck()
+    tab.get_by_role("button", name="Make the video", exact=True).click()
+
+    expect(script).to_have_accessible_description("Fill this in: the template has no default for it.")
+    expect(headline).to_have_value("Floods in the valley")
+    expect(headline).not_to_have_attribute("aria-invalid", "true")
+    expect(tab.get_by_label("Draft first")).not_to_be_checked()
+    expect(tab.get_by_text("Variable 'script'")).to_have_count(0)
+    shot(tab, "template-empty-script")
