@@ -28,7 +28,7 @@ DRAFT_MAX_CANVAS_SIDE = 640
 
 def draft_render(params: dict[str, Any], canvas: dict[str, int] | None = None) -> dict[str, Any]:
     """How a draft of a job with these (final) params is drawn; a composed job's draft composes on a
-    smaller ``canvas`` of the same shape, without the renditions (approval renders them)."""
+    smaller ``canvas`` of the same shape, and its renditions scaled alike (approval renders them at full size)."""
     half = int(params["resolution"]) // 2 // 16 * 16
     resolution = max(DRAFT_MIN_RESOLUTION, min(DRAFT_MAX_RESOLUTION, half))
     render = {

@@ -134,10 +134,14 @@ def encoder_preset(attempt: Attempt) -> str:
 
 
 def _draft_scale(attempt: Attempt) -> float:
-    """A draft composes on a smaller canvas: the draft's face resolution over the final's."""
+    """A draft composes every cut on a smaller canvas: the one its spec records for the main cut
+    (``domain.drafts.draft_canvas``: 640 px on the longer side), and each rendition scaled alike. A draft recorded
+    without one (before it was recorded) scales by its face resolution over the final's."""
     draft = attempt.spec.get("draft_render") if attempt.spec.get("draft") else None
     if not draft:
         return 1.0
+    if draft.get("canvas"):
+        return min(1.0, float(draft["canvas"]["width"]) / float(attempt.spec["composition"]["canvas"]["width"]))
     return min(1.0, float(draft["resolution"]) / float(attempt.params["resolution"]))
 
 

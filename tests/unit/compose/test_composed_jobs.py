@@ -403,15 +403,18 @@ def test_a_draft_composes_smaller_with_its_draft_label(tmp_path):
 
     def draft_spec(comp, **kwargs):
         spec = real_spec(comp, **kwargs)
-        return {**spec, "draft": True, "draft_render": draft_render(spec["params"])}
+        return {**spec, "draft": True, "draft_render": draft_render(spec["params"], comp["canvas"])}
 
     jobs.job_spec = draft_spec
     try:
         output = run_job(services, tenant, comp)
     finally:
         jobs.job_spec = real_spec
-    assert (output["width"], output["height"]) == (480, 270)
-    assert [(r["width"], r["height"]) for r in output["renditions"]] == [(270, 480)]
+    # the canvas the draft's spec records (640 px on the longer side), not another: it was 480x270 here while the
+    # spec said 640x360, and a 1920x1080 draft came out 960x540; every rendition is drawn too, scaled alike, so
+    # its layout can be checked before approval
+    assert (output["width"], output["height"]) == (640, 360)
+    assert [(r["width"], r["height"]) for r in output["renditions"]] == [(360, 640)]
     video = fetch(services, output["key"], tmp_path / "video.mp4")
     assert "DRAFT" in ocr(frame_at(video, 1.0), tmp_path)
 
