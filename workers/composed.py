@@ -23,7 +23,7 @@ import numpy as np
 from domain import lifecycle
 from domain.errors import JobFailure
 from domain.states import Stage
-from media.compose import Background, ComposedEncoder, SceneCompositor, caption_track, words_from_cues
+from media.compose import Background, ComposedEncoder, SceneCompositor, blend, caption_track, words_from_cues
 from media.encode import Rect, available_encoders, choose_video_codec
 from media.tts import NarrationTiming
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
@@ -231,13 +231,16 @@ def render_composed_segment(
             at, index = (scene_frame + k) / fps, scene_frame + k
             source: SceneCompositor | None = compositor
             changed: list[Rect] | None = None
-            if stream is not None:
+            fading = fade is not None and k < fade[1]
+            if stream is not None and not fading:
                 frame, changed = compositor.compose_reused(face, at, index, caption, stream.mark_rects)
             else:
-                frame = compositor.compose(face, at, index, caption)
-            if fade is not None and k < fade[1]:
+                frame = compositor.compose(face, at, index, None if fading else caption)
+            if fade is not None and fading:
                 weight = (k + 1) / (fade[1] + 1)
                 frame, source = cv2.addWeighted(fade[0][n], 1.0 - weight, frame, weight, 0.0), None
+                if caption is not None:  # captions follow the speech, not the pictures: whole over the dissolve
+                    blend(frame, *caption)
             if stream is not None:
                 encoders[n].write(stream.marked(frame, source, changed))
             else:

@@ -138,7 +138,7 @@ def text_layer(
 def _at_edge(picture: Layer, position: str, height: int) -> bool:
     """Whether a picture is in the half of the canvas a text at ``position`` (top or bottom) stands at the edge of."""
     side = -1 if position == "top" else 1
-    return side * (picture.y + picture.pixels.shape[0] / 2 - height / 2) > 1
+    return bool(side * (picture.y + picture.pixels.shape[0] / 2 - height / 2) > 1)
 
 
 def _face_span(face: FaceArea) -> Layer:

@@ -20,7 +20,7 @@ from media.watermark.invisible import InvisibleWatermark
 from media.watermark.payload_keys import watermark_key
 from storage import open_storage
 from tests.unit.compose.jobs import Services, add_asset, composition, new_tenant, run_job, scene, tone_wav
-from tests.unit.compose.viewing import audio_of, band_level_db, fetch, frame_at, ocr, rgba_frame_at
+from tests.unit.compose.viewing import audio_of, band_level_db, fetch, frame_at, frames_of, ocr, rgba_frame_at
 
 LOWER_THIRD = {
     "type": "text",
@@ -383,6 +383,32 @@ def test_scenes_have_their_own_backgrounds_and_a_crossfade_between_them(tmp_path
     halfway = background_at(2.2)  # 0.2 s into the 0.5 s fade: between the two
     assert 0x20 + 20 < halfway[0] < 0xC0 - 20 and 0x20 + 20 < halfway[2] < 0xC0 - 20
     assert np.abs(background_at(3.0) - (0x20, 0x60, 0xC0)).max() < 12  # then the second scene's blue
+
+
+def test_captions_stay_whole_through_a_crossfade(tmp_path):
+    """A crossfade dissolves the pictures, not the words being spoken: the second scene's first captions were drawn
+    into its picture and faded in with it, hard to read for the length of the fade."""
+    services = make_services(tmp_path)
+    red = (0xC0, 0x20, 0x20)
+    first = scene("Good evening.", background={"type": "color", "color": "#c02020"})
+    second = scene(
+        "Now over to our reporter in the harbour.",
+        background={"type": "color", "color": BLUE},
+        transition={"type": "crossfade", "duration": 1.2},
+    )
+    comp = composition(480, 270, [first, second], captions={"burn_in": True, "style": "subtitle"})
+    output = run_job(services, new_tenant(services), comp)
+    frames = frames_of(fetch(services, output["key"], tmp_path / "video.mp4"))
+
+    def white_letters(frame: np.ndarray) -> int:
+        return int((frame[180:].astype(np.int16).min(axis=2) > 225).sum())  # in the captions' room, at the bottom
+
+    # the fade begins where the corner stops being the first scene's red
+    start = next(t for t, f in frames if np.abs(np.median(f[5:40, 5:60].reshape(-1, 3), axis=0) - red).max() > 12)
+    during = [white_letters(f) for t, f in frames if start + 0.3 <= t <= start + 0.8]  # well inside the 1.2 s fade
+    after = [white_letters(f) for t, f in frames if start + 1.4 <= t <= start + 1.9]
+    assert during and min(after) > 40
+    assert min(during) > 0.5 * np.median(after), (during, after)
 
 
 def test_a_draft_composes_smaller_with_its_draft_label(tmp_path):

@@ -29,6 +29,14 @@ def frame_at(path: Path, seconds: float) -> np.ndarray:
     raise AssertionError(f"no frame at {seconds} s in {path}")
 
 
+def frames_of(path: Path) -> list[tuple[float, np.ndarray]]:
+    """Every frame of the video, with the time it is shown at (RGB)."""
+    with av.open(str(path)) as container:
+        return [
+            (float(f.time or 0.0), f.to_ndarray(format="rgb24")) for f in container.decode(container.streams.video[0])
+        ]
+
+
 def rgba_frame_at(path: Path, seconds: float, tmp: Path) -> np.ndarray:
     """An RGBA frame of a WebM (decoded by libvpx: ffmpeg's own VP9 decoder drops the alpha plane) or a MOV."""
     out = tmp / f"alpha-{seconds:.2f}.png"
