@@ -70,10 +70,11 @@ def template_from_form(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
         )
         overlays[0]["text"] = "{{headline}}"
     if form.get("vary_voice") and body.get("audio_asset_id") is None:
-        voice = body.get("voice") or _first_voice(catalog)
-        if voice:
-            variables.append({"name": "voice", "type": "voice", "required": False, "label": "Voice", "default": voice})
-            body["voice"] = "{{voice}}"
+        # a voice chosen is the default; "the default voice for the script's language" pins none, so a row
+        # that leaves it empty gets the voice for its own script's language
+        chosen = {"default": body["voice"]} if body.get("voice") else {}
+        variables.append({"name": "voice", "type": "voice", "required": False, "label": "Voice", **chosen})
+        body["voice"] = "{{voice}}"
     name = (form.get("template_name") or "").strip()
     return {
         "name": name,
@@ -81,11 +82,6 @@ def template_from_form(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
         "body": body,
         "variables": variables,
     }
-
-
-def _first_voice(catalog: dict) -> str | None:
-    voices = catalog.get("voices") or []
-    return voices[0]["name"] if voices else None
 
 
 @page.route("/templates/save", methods=["POST"])

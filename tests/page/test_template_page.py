@@ -76,3 +76,40 @@ def test_an_empty_script_is_refused_beside_the_script_and_the_headline_stays(tem
     expect(tab.get_by_label("Draft first")).not_to_be_checked()
     expect(tab.get_by_text("Variable 'script'")).to_have_count(0)
     shot(tab, "template-empty-script")
+
+
+def test_a_template_saved_with_the_default_voice_lets_each_rows_language_pick_its_voice(page_farm, tab, tmp_path):
+    key = make_key(page_farm)
+    api = page_farm.client(key)
+    sign_in(tab, page_farm, key)
+    tab.goto(page_farm.url + "/jobs/new")
+    tab.get_by_label("Script", exact=True).fill("Good evening.")
+    tab.get_by_label("Or pick a preset portrait").select_option("astronaut")
+    expect(tab.get_by_label("Voice", exact=True)).to_have_value("")  # "The default voice for the script's language"
+    tab.get_by_label("Aspect ratio").select_option("16:9")
+    tab.get_by_label("Lower third", exact=True).fill("Headline here")
+    tab.locator("summary", has_text="Save as template").click()
+    tab.get_by_label("Template name").fill("Every language")
+    tab.get_by_role("button", name="Save as template").click()
+    expect(tab.get_by_role("heading", name="Every language")).to_be_visible()
+
+    template_id = tab.url.rsplit("/", 1)[1]
+    voice = next(v for v in api.get(f"/v1/templates/{template_id}").json()["variables"] if v["name"] == "voice")
+    assert "default" not in voice or voice["default"] is None, voice
+    expect(tab.get_by_label("Voice (optional)").locator("option").first).to_have_text(
+        "The default voice for the script's language"
+    )
+
+    # a French row and an English one, each with its voice cell empty: each gets a voice for its language
+    rows = tmp_path / "rows.csv"
+    rows.write_text("script,headline,voice\nBonsoir à tous. Voici les nouvelles.,Météo,\nGood evening.,Weather,\n")
+    tab.get_by_label("Filled spreadsheet (CSV)").set_input_files(str(rows))
+    tab.get_by_label("Drafts first (fast previews to approve)").check()
+    tab.get_by_role("button", name="Check and make the videos").click()
+    expect(tab.get_by_role("heading", name="Batch")).to_be_visible()
+    jobs = api.get("/v1/jobs", params={"template_id": template_id}).json()["items"]
+    for job in jobs:  # keep the farm free for the other tests
+        api.post(f"/v1/jobs/{job['id']}/cancel")
+    voices = {job["spec"]["script"]: job["spec"]["voice"] for job in jobs}
+    assert voices["Good evening."] == "joe"
+    assert voices["Bonsoir à tous. Voici les nouvelles."].startswith("espeak:fr"), voices
