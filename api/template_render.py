@@ -6,6 +6,8 @@ for every row."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,8 +25,8 @@ from domain.config import Settings
 from domain.errors import ProblemError
 from domain.models import Asset, Template, TemplateVersion, Tenant
 from domain.template_variables import WHOLE_FIELD_TYPES, resolve_values, variable_problem
-from domain.templates import ParsedBody, Path
-from media.compose import text_overflows
+from domain.templates import ParsedBody, Path, path_text
+from media.compose import text_overflows, undrawable
 from media.errors import MediaError
 from media.tts import resolve_voice
 
@@ -110,8 +112,24 @@ class TemplateRenderer:
                     resolve_voice(value, None, self.settings)
                 except MediaError as unknown:
                     raise variable_problem("variable_type", variable["name"], unknown.detail) from None
+        try:
+            checked = self._job(session, tenant, values, overrides, check_webhook)
+        except (ProblemError, MediaError) as refused:
+            raise self._named(refused, session, tenant, values, overrides) from None
+        checked.spec["template"] = {"id": self.row.template_id, "version": self.row.version, "variables": values}
+        return checked
+
+    def _job(
+        self,
+        session: Session,
+        tenant: Tenant,
+        values: Mapping[str, str],
+        overrides: Mapping[str, Any],
+        check_webhook: Callable[[str, Settings], object] | None,
+    ) -> intake.Intake:
+        """The body filled with ``values`` and checked as POST /v1/jobs checks one."""
         body = self.parsed.fill(values)
-        for variable in declared:  # an optional asset, voice or colour left empty: the field is left out
+        for variable in self.row.variables:  # an optional asset, voice or colour left empty: the field is left out
             if variable["type"] in WHOLE_FIELD_TYPES and not values[variable["name"]]:
                 for path in self.parsed.paths_of(variable["name"]):
                     _parent(body, path)[path[-1]] = None
@@ -129,8 +147,55 @@ class TemplateRenderer:
             ) from None
         checked = intake.check_spec(session, self.settings, tenant, spec, check_webhook=check_webhook)
         self._check_fit(checked.spec.get("composition"), values)
-        checked.spec["template"] = {"id": self.row.template_id, "version": self.row.version, "variables": values}
         return checked
+
+    def _named(
+        self,
+        refused: ProblemError | MediaError,
+        session: Session,
+        tenant: Tenant,
+        values: Mapping[str, str],
+        overrides: Mapping[str, Any],
+    ) -> ProblemError | MediaError:
+        """A refusal of the filled job, naming the variable whose value the refused field came from (in ``detail``
+        and ``errors.variable``; ``errors.variables`` when several are to blame), with advice for the one who fills
+        the template. A field several variables fill blames those without whose value the job is taken. A
+        refusal of a field no variable fills (the body's own, an override's) is returned as it is."""
+        errors = getattr(refused, "errors", None)
+        if isinstance(errors, Mapping) and "variable" in errors:
+            return refused
+        fields, prefix = _refused_fields(refused)
+        slots = [path for path in self.parsed.slots if path_text(path) in fields]
+        names = [name for path in slots for name in self.parsed.slots[path].names if values.get(name)]
+        candidates = list(dict.fromkeys(names))
+        if not candidates:
+            return refused
+        if len(candidates) > 1:
+            blamed = [
+                name
+                for name in candidates
+                if self._refusal_code(session, tenant, {**values, name: ""}, overrides) is None
+            ]
+            candidates = blamed or candidates
+        name = candidates[0]
+        where = next(path_text(path) for path in slots if name in self.parsed.slots[path].uses)
+        detail = _undrawable_advice(values[name], where) if refused.code == "text_undrawable" else None
+        if detail is None:
+            detail = refused.detail.removeprefix(prefix)
+        extra: dict[str, Any] = {"field": where}
+        if len(candidates) > 1:
+            extra["variables"] = candidates
+        return variable_problem(refused.code, name, detail, getattr(refused, "status", 422), **extra)
+
+    def _refusal_code(
+        self, session: Session, tenant: Tenant, values: Mapping[str, str], overrides: Mapping[str, Any]
+    ) -> str | None:
+        """The code the job these values make is refused with, or None (its webhook is not looked up again)."""
+        try:
+            self._job(session, tenant, values, overrides, lambda url, settings: None)
+        except (ProblemError, MediaError) as refused:
+            return refused.code
+        return None
 
     def _check_asset(
         self, session: Session, tenant: Tenant, variable: Mapping[str, Any], value: str, path: Path
@@ -185,6 +250,64 @@ class TemplateRenderer:
                     f"the text does not fit its {overlay['role']} overlay "
                     f"({len(overlay['text'])} characters), even wrapped and shrunk. Shorten it.",
                 )
+
+
+#: refusals of a job's speech that name no field: the fields of its (or its scene's) speech they come from
+SPEECH_CODES = (
+    "script_empty",
+    "script_unspeakable",
+    "script_too_long",
+    "script_unreadable",
+    "text_invalid_character",
+    "transcript_too_long",
+    "voice_unknown",
+    "voice_language_mismatch",
+)
+SPEECH_FIELDS = ("script", "transcript", "voice", "language")
+_SCENE = re.compile(r"scenes\[(\d+)\]: ")
+
+
+def _refused_fields(refused: ProblemError | MediaError) -> tuple[set[str], str]:
+    """The body fields (as ``path_text`` writes them) a refusal is about, and the prefix its detail names them
+    with: those in its ``errors``, else, for a refusal of speech, the speech fields of the scene it names."""
+    errors = getattr(refused, "errors", None)
+    if isinstance(errors, Mapping) and errors:
+        paths = set(_error_paths(errors))
+        named = next((path for path in paths if refused.detail.startswith(f"{path}: ")), None)
+        return paths, f"{named}: " if named else ""
+    if refused.code not in SPEECH_CODES:
+        return set(), ""
+    scene = _SCENE.match(refused.detail)
+    at = f"scenes[{scene.group(1)}]." if scene else ""
+    return {at + field for field in SPEECH_FIELDS}, scene.group(0) if scene else ""
+
+
+def _error_paths(errors: Mapping[Any, Any], at: Path = ()) -> list[str]:
+    """Every field an ``errors`` document names: its keys, and a schema's nested ones
+    (``{"overlays": {0: {"text": [...]}}}`` names ``overlays[0].text``)."""
+    out = []
+    for key, value in errors.items():
+        if isinstance(key, (str, int)) and not isinstance(key, bool):
+            out.append(path_text((*at, key)))
+            if isinstance(value, Mapping):
+                out += _error_paths(value, (*at, key))
+    return out
+
+
+def _undrawable_advice(value: str, where: str) -> str | None:
+    """``text_undrawable`` for a value: the characters no shipped font draws (only letters, in a script's
+    burned-in captions, which leave symbols out), and what the one filling the template can do about it."""
+    spoken = where.endswith(("script", "transcript"))
+    missing = [c for c in undrawable(value) if not spoken or unicodedata.category(c).startswith("L")]
+    if not missing:
+        return None
+    shown = ", ".join(repr(char) for char in missing[:10])
+    what = "its burned-in captions" if spoken else "the video"
+    return (
+        f"no font the farm ships draws {shown}, so {what} would show them as boxes. The shipped fonts draw Latin, "
+        "Greek, Cyrillic, Chinese, Japanese, Korean, Arabic, Hebrew, Devanagari and other scripts, and common "
+        "symbols, but not emoji: take them out of this value."
+    )
 
 
 def _overlay_at(composition: dict[str, Any], path: Path) -> dict[str, Any] | None:

@@ -180,6 +180,30 @@ def test_a_hostile_template_is_a_4xx_problem_and_stores_nothing(farm, template_i
     assert client.post(f"/v1/jobs/{good.get_json()['id']}/cancel").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("send", "code", "variable"),
+    [
+        (render({"headline": "Storm 🌪️ tonight", "story": "b"}), "text_undrawable", "headline"),
+        (render({"headline": "Storm", "story": "The storm reaches 北京 at dawn."}), "script_unreadable", "story"),
+        (batch_rows([*rows(2), {"headline": "Storm 🌪️ tonight", "story": "b"}]), "text_undrawable", "headline"),
+    ],
+    ids=["render, emoji in the lower third", "render, kanji in the story", "batch, emoji in row 2"],
+)
+def test_a_value_the_job_refuses_names_its_variable_on_either_database(farm, template_id, send, code, variable):  # noqa: F811
+    client, sessions, settings = farm
+    before = stored(sessions, settings)
+    response = send(client, template_id)
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    body = response.get_json()
+    if body["code"] == "batch_invalid":  # by row: the third's
+        named, detail = (body["errors"]["2"]["code"], body["errors"]["2"]["variable"]), body["errors"]["2"]["detail"]
+    else:
+        named, detail = (body["code"], body["errors"]["variable"]), body["detail"]
+    assert named == (code, variable)
+    assert detail.startswith(f"Variable {variable!r}: ") and "purpose=font" not in detail
+    assert stored(sessions, settings) == before
+
+
 def test_braces_in_values_stay_literal_on_either_database(farm, template_id):  # noqa: F811
     client = farm[0]
     response = client.post(

@@ -73,6 +73,18 @@ def test_row_errors_come_before_anything_is_created_each_naming_its_variable(alp
     assert count_jobs(sessions) == 0
 
 
+def test_a_row_whose_text_the_job_refuses_names_its_row_and_variable(alpha, sessions):
+    made = create(alpha)
+    bad = rows(3)
+    bad[2]["headline"] = "Storm 🌪️ tonight"
+    body = problem(alpha.post("/v1/batches", json={"template_id": made["id"], "rows": bad}), 422, "batch_invalid")
+    assert list(body["errors"]) == ["2"]
+    row = body["errors"]["2"]
+    assert (row["code"], row["variable"]) == ("text_undrawable", "headline")
+    assert row["detail"].startswith("Variable 'headline': ") and "purpose=font" not in row["detail"]
+    assert count_jobs(sessions) == 0
+
+
 def test_a_header_naming_no_variables_is_refused(alpha, sessions):
     made = create(alpha)
     body = problem(upload(alpha, made["id"], csv_text(["priority"], [["5"]])), 422, "batch_header_invalid")

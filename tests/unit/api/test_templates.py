@@ -11,8 +11,11 @@ import sqlalchemy as sa
 
 from domain.models import Job, TemplateVersion
 from tests import composition_files as files
-from tests.templates_fixtures import NEWS, news
+from tests.templates_fixtures import CANVAS, NEWS, news
 from tests.unit.api.test_requests import assert_problem as problem
+
+#: the news template's two text variables
+TEXTS = NEWS["variables"][:2]
 
 
 def create(client, template=None) -> dict:
@@ -219,6 +222,48 @@ def test_a_headline_too_long_for_its_lower_third_is_text_overflow(alpha, session
     body = problem(render(alpha, made["id"], headline=long, story="y"), 422, "text_overflow")
     assert body["errors"]["variable"] == "headline"
     assert count_jobs(sessions) == 1
+
+
+def test_a_value_the_job_refuses_is_refused_naming_its_variable(alpha, sessions):
+    made = create(alpha)
+    storm = problem(render(alpha, made["id"], headline="Storm 🌪️ tonight", story="Winds."), 422, "text_undrawable")
+    assert storm["errors"]["variable"] == "headline" and storm["detail"].startswith("Variable 'headline': ")
+    assert "'🌪'" in storm["detail"] and "purpose=font" not in storm["detail"] and "overlays[0]" not in storm["detail"]
+    assert storm["errors"]["field"] == "overlays[0].text"
+    # the script holds both headline and story: the story is the one whose value the voice cannot read
+    unreadable = problem(
+        render(alpha, made["id"], headline="Storm tonight", story="The storm reaches 北京 at dawn."),
+        422,
+        "script_unreadable",
+    )
+    assert unreadable["errors"]["variable"] == "story" and unreadable["detail"].startswith("Variable 'story': ")
+    mismatch = problem(
+        render(
+            alpha,
+            made["id"],
+            headline="La tempête arrive ce soir",
+            story="Les vents atteignent la côte pendant la nuit, et les écoles resteront fermées demain.",
+            voice="joe",
+        ),
+        422,
+        "voice_language_mismatch",
+    )
+    assert mismatch["errors"]["variable"] == "voice" and "'voice'" in mismatch["detail"]
+    assert count_jobs(sessions) == 0
+
+
+def test_a_scenes_value_the_job_refuses_names_its_variable_not_its_scene(alpha):
+    second = {
+        "script": "{{story}}",
+        "avatar": "astronaut",
+        "overlays": [{"type": "text", "text": "{{headline}}", "role": "lower_third"}],
+    }
+    scenes = [{"script": "Good evening.", "avatar": "astronaut"}, second]
+    made = create(alpha, {"name": "Two scenes", "body": {"canvas": CANVAS, "scenes": scenes}, "variables": TEXTS})
+    unreadable = problem(render(alpha, made["id"], headline="Storm", story="Rain in 北京."), 422, "script_unreadable")
+    assert unreadable["errors"]["variable"] == "story" and unreadable["detail"].startswith("Variable 'story': The ")
+    storm = problem(render(alpha, made["id"], headline="Storm 🌪️", story="Rain."), 422, "text_undrawable")
+    assert storm["errors"] == {"variable": "headline", "field": "scenes[1].overlays[0].text"}
 
 
 def test_an_old_version_renders_again(alpha):
