@@ -113,19 +113,24 @@ def text_layer(
     layer = placed(render_text(text, style, max_width))
     if face is None or not _over(layer, face, position):
         return layer
-    # beside what it would cover, at its size: a title at the top of a 9:16 cut beside the logo it was pushed
-    # below, onto the presenter's hair; a lower third in the column left of a presenter standing right
+    # where it would cover the face: first beside what put it there, at its size (a title at the top of a 9:16 cut
+    # beside the logo it was pushed below, onto the presenter's hair; a lower third in the column left of a
+    # presenter standing right); then smaller where it is, down to its floor; then beside them, smaller
     logos = [p for p in pictures if _at_edge(p, position, height)]
     tries = [logos] + ([[*logos, _face_span(face)]] if ROLE_ALIGN[role] == "left" else [])
+    canvas = (width, height, max_width)
     for obstacles in tries:
-        aside = _beside(
-            obstacles, pictures, layer, text, style, role, position, (width, height, max_width), reserved, face
-        )
+        aside = _beside(obstacles, pictures, layer, text, style, role, position, canvas, reserved, face, style.size)
         if aside is not None:
             return aside
     # drawn smaller, it keeps the floor of the size it was asked for (it never shrinks twice over)
     floor = replace(style, size=style.smallest, floor=style.smallest)
     at_floor = placed(render_text(text, floor, max_width))
+    if _over(at_floor, face, position):
+        for obstacles in tries:
+            aside = _beside(obstacles, pictures, layer, text, style, role, position, canvas, reserved, face, floor.size)
+            if aside is not None:
+                return aside
     if 2 * _covered(at_floor, face, position) > _covered(layer, face, position):
         return layer  # smaller, it would cover the face nearly as much (a close-up), only harder to read
     # clear of the face and its margins (the hairline, the chin's travel), or as near as the floor comes
@@ -164,12 +169,13 @@ def _beside(
     canvas: tuple[int, int, int],
     reserved: dict[str, int] | None,
     face: FaceArea,
+    smallest: int,
 ) -> Layer | None:
     """The text at its edge, in the safe area's span left free by ``obstacles``' columns (on its start side for a
     lower third or label, whose start must be free; the widest span for a centred title), at its size or, in
-    steps, down to its floor, until it stands clear of the face. None where the span is narrower than
-    ``BESIDE_MIN_SHARE`` of the width it may take, where it would meet one of ``pictures``, or where even at its
-    floor it would cover the face. ``canvas``: its width and height, and the width the text may take on it;
+    steps, down to ``smallest``, in at most its lines, until it stands clear of the face. None where the span is
+    narrower than ``BESIDE_MIN_SHARE`` of the width it may take, where it would meet one of ``pictures``, or where
+    no such size clears the face. ``canvas``: its width and height, and the width the text may take on it;
     ``shown``: the text as placed before (its times are kept)."""
     if not obstacles or position == "middle":
         return None
@@ -189,9 +195,13 @@ def _beside(
     left, right = max(spans, key=lambda span: span[1] - span[0])
     if right - left < BESIDE_MIN_SHARE * max_width:
         return None
-    floor = style.smallest
+    span, size, only_full = min(max_width, right - left), style.size, smallest >= style.size
     while True:
-        pixels = render_text(text, replace(style, floor=floor), min(max_width, right - left))
+        # at its full size only, it may not shrink to fit its lines; smaller, it keeps its own floor
+        sized = replace(style, size=size, floor=size if only_full else style.smallest)
+        if only_full and overflows(text, sized, span):
+            return None  # at its size it would take more lines here than its role's
+        pixels = render_text(text, sized, span)
         h, w = pixels.shape[:2]
         x = (right - w if rtl else left) if ROLE_ALIGN[role] == "left" else left + (right - left - w) // 2
         _, y = _place(pixels, role, position, text, width, height, reserved or {})
@@ -203,9 +213,9 @@ def _beside(
         layer = replace(shown, pixels=pixels, x=x, y=y)
         if not _over(layer, face, position):
             return layer
-        if style.size <= floor:
+        if size <= smallest:
             return None
-        style = replace(style, size=max(int(style.size * 0.9), floor))
+        size = max(int(size * 0.9), smallest)
 
 
 def _clear_of(pictures: list[Layer], text: Layer, position: str, height: int) -> Layer:
