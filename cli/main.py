@@ -23,6 +23,8 @@ from cli.reports import catalog, usage, workers
 from cli.templates import batch, templates
 from cli.version import version_line
 from domain.states import JobState
+from media.errors import MediaError
+from media.images import read_image_header
 
 
 def _logging(verbose: bool = False) -> None:
@@ -367,15 +369,17 @@ def submit(
         raise click.UsageError("--transcript goes with --audio (a script is its own transcript)")
     if script == "-" and transcript == "-":
         raise click.UsageError("only one of SCRIPT and --transcript can be read from stdin")
+    if avatar is not None and Path(avatar).is_file():
+        _check_portrait_file(Path(avatar))
     settings = _settings()
     say = functools.partial(click.echo, err=as_json)
     try:
         client = FarmClient(settings)
         spec: dict = dict(body)
         if avatar is not None:
-            spec["avatar"] = _asset(client, avatar, say)
+            spec["avatar"] = _asset(client, avatar, "portrait", say)
         if audio is not None:
-            spec["audio_asset_id"] = _asset(client, audio, say)
+            spec["audio_asset_id"] = _asset(client, audio, "narration", say)
             if transcript is not None:
                 spec["transcript"] = _script_text(transcript)
         elif script is not None:
@@ -448,15 +452,32 @@ def _script_text(script: str) -> str:
     return script
 
 
-def _asset(client: FarmClient, file_or_id: str, say=click.echo) -> str:
-    """A file is uploaded and its new asset id returned; anything else is taken as an
-    asset id or preset name (the API says if it is neither)."""
+def _asset(client: FarmClient, file_or_id: str, purpose: str, say=click.echo) -> str:
+    """A file is uploaded for ``purpose`` and its new asset id returned (the API refuses a file that cannot serve
+    it, and stores nothing); anything else is taken as an asset id or preset name (the API says if it is neither)."""
     path = Path(file_or_id)
     if path.is_file():
-        asset = client.upload_asset(path)
+        asset = client.upload_asset(path, purpose)
         say(f"uploaded {path.name} as {asset['id']}")
         return str(asset["id"])
     return file_or_id
+
+
+def _check_portrait_file(path: Path) -> None:
+    """An ``--avatar`` file that is no picture at all (a WAV, a PDF) is refused before any of it is sent, by the
+    sniffer the API reads its header with; a picture the API would refuse (no face, too large) it refuses itself."""
+    try:
+        picture = read_image_header(path.read_bytes())
+    except MediaError:  # a picture, of too many pixels: the API's refusal says so
+        return
+    except OSError as exc:
+        raise click.BadParameter(f"{path}: {exc.strerror}", param_hint="--avatar") from None
+    if picture is None:
+        raise click.BadParameter(
+            f"{path.name} is not a picture: an avatar is a JPEG, PNG or WebP photo of one face, "
+            "an asset id or a preset (talkfarm catalog). Nothing was uploaded.",
+            param_hint="--avatar",
+        )
 
 
 def _param(text: str):

@@ -146,6 +146,31 @@ def test_submit_refuses_a_script_with_audio_or_a_transcript_without_audio_before
     nothing_stored(sessions, sqlite_settings)
 
 
+def test_submit_refuses_an_avatar_file_that_is_no_picture_before_uploading_it(
+    talkfarm, keys, tmp_path, sessions, sqlite_settings
+):
+    from tests.unit.api.test_requests import nothing_stored
+
+    tone = _narration(tmp_path / "tone.wav")
+    refused = talkfarm(keys["alpha"], "submit", "Hi.", "--avatar", str(tone), "--canvas", "1280x720")
+    assert refused.exit_code == 2, refused.output
+    assert "tone.wav is not a picture" in refused.output and "uploaded tone.wav" not in refused.output
+    nothing_stored(sessions, sqlite_settings)
+
+
+def test_submit_uploads_audio_as_narration_so_a_picture_is_refused_and_not_kept(
+    talkfarm, keys, tmp_path, sessions, sqlite_settings
+):
+    from tests import composition_files as files
+    from tests.unit.api.test_requests import nothing_stored
+
+    picture = tmp_path / "face.png"
+    picture.write_bytes(files.portrait())
+    refused = talkfarm(keys["alpha"], "submit", "--audio", str(picture), "--avatar", "astronaut")
+    assert refused.exit_code == 1 and "error: asset_purpose_invalid: Narration is audio" in refused.stderr
+    nothing_stored(sessions, sqlite_settings)
+
+
 def test_submit_narration_by_an_asset_id_that_does_not_exist_is_the_apis_problem(talkfarm, keys):
     missing = talkfarm(keys["alpha"], "submit", "--audio", "ast_01m0000000000000000000000", "--avatar", "astronaut")
     assert missing.exit_code == 1 and "error:" in missing.stderr
