@@ -22,11 +22,14 @@ from api.web.public_api import ApiRefused
 from api.web.responses import field_errors
 from domain.composition_rules import FONT_NAMES, IMAGE_ANCHORS, TEXT_POSITIONS
 
+#: the kit's colours: (key, what it colours, the picker's colour until one is set, what a colour not set leaves).
+#: A colour picker always sends a colour, so each has a "not set" box beside it, ticked until the producer
+#: sets one: a kit stores only the colours set (a background stored would hide every portrait's own)
 COLOURS = (
-    ("primary", "Bars (lower thirds)", "#1d4ed8"),
-    ("secondary", "The spoken word in captions", "#facc15"),
-    ("text", "Letters", "#ffffff"),
-    ("background", "Background when a video gives none", "#1f2937"),
+    ("primary", "Bars (lower thirds)", "#1d4ed8", "Not set: the farm's own"),
+    ("secondary", "The spoken word in captions", "#facc15", "Not set: the farm's own"),
+    ("text", "Letters", "#ffffff", "Not set: the farm's own"),
+    ("background", "Background when a video gives none", "#1f2937", "Not set: the portrait's own, blurred"),
 )
 #: the kit's files: (form file field, the kit's field, asset purpose, what it is)
 FILES = (
@@ -51,7 +54,9 @@ def _kit_body(form: dict[str, Any], current: dict[str, Any] | None) -> dict[str,
     body: dict[str, Any] = {
         "name": form.get("name", "").strip(),
         "default": bool(form.get("default")),
-        "colors": {key: form.get(f"colors.{key}") or None for key, _, _ in COLOURS},
+        "colors": {
+            key: None if form.get(f"colors.{key}.unset") else form.get(f"colors.{key}") or None for key, *_ in COLOURS
+        },
         "fonts": {"title": form.get("fonts.title") or None, "body": form.get("fonts.body") or None},
         "lower_third": {"position": form.get("lower_third.position") or None},
         "logo_asset_id": form.get("logo_asset_id") or current.get("logo_asset_id"),
@@ -106,8 +111,11 @@ def _form_of(kit: dict[str, Any]) -> dict[str, Any]:
         "lower_third.position": (kit.get("lower_third") or {}).get("position"),
         "watermark.text": (kit.get("watermark") or {}).get("text") or "",
     }
-    for key, _, _ in COLOURS:
-        form[f"colors.{key}"] = (kit.get("colors") or {}).get(key)
+    for key, _, shown, _ in COLOURS:
+        colour = (kit.get("colors") or {}).get(key)
+        form[f"colors.{key}"] = colour or shown
+        if not colour:
+            form[f"colors.{key}.unset"] = "on"
     for role in ("title", "body"):
         form[f"fonts.{role}"] = (kit.get("fonts") or {}).get(role)
     return form
@@ -122,7 +130,7 @@ def brand_kits():
 @page.route("/brand-kits/new", methods=["GET", "POST"])
 def new_brand_kit():
     if request.method == "GET":
-        return _kit_page(None, {f"colors.{k}": d for k, _, d in COLOURS}, {})
+        return _kit_page(None, _form_of({"name": ""}), {})
     return _save(None)
 
 

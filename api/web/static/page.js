@@ -68,6 +68,14 @@
     }
   }, true);
 
+  // --- a brand kit's colour: choosing one sets it (its "not set" box is unticked) -------------
+  document.addEventListener("input", function (evt) {
+    var picker = evt.target;
+    if (!picker.matches || !picker.matches("input[type=color][data-unset-box]")) return;
+    var box = document.getElementById(picker.dataset.unsetBox);
+    if (box) box.checked = false;
+  });
+
   // --- polled fragments: no re-render when nothing changed; status changes are announced ----
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var target = evt.detail.target;
