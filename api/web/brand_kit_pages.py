@@ -73,7 +73,9 @@ def _kit_body(form: dict[str, Any], current: dict[str, Any] | None) -> dict[str,
 
 
 def _upload_files(form: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Each chosen file uploaded with its purpose; its asset id put in the form under the kit's field."""
+    """Each chosen file uploaded with its purpose; its asset id put in the form under the kit's field, and its
+    name under ``<file field>.kept``: a browser cannot refill a file input, so a form that comes back refused
+    carries the uploaded file's id instead, and says it is kept."""
     errors: dict[str, dict[str, str]] = {}
     for file_field, kit_field, purpose, _ in FILES:
         upload = request.files.get(file_field)
@@ -82,8 +84,10 @@ def _upload_files(form: dict[str, Any]) -> dict[str, dict[str, str]]:
         asset, error = public_api.forward_upload("/v1/assets", "", field=file_field, purpose=purpose)
         if error:
             errors[file_field] = error
+            form.pop(f"{file_field}.kept", None)
         else:
             form[kit_field] = asset["id"]
+            form[f"{file_field}.kept"] = upload.filename
     return errors
 
 
