@@ -32,7 +32,7 @@ from domain.presets import PRESETS
 from domain.states import EventType, JobState
 from domain.timeutil import utcnow
 from domain.titles import job_title
-from media.compose import undrawable
+from media.compose import DRAWN_SCRIPTS, undrawable
 from media.errors import MediaError
 from media.render import known_models
 from media.tts import check_script, voice_for_script
@@ -134,8 +134,8 @@ def _refuse_undrawable(missing: list[str], path: str, what: str = "") -> None:
             "text_undrawable",
             path,
             f"No font the farm ships draws {shown} ({what}this text would show them as boxes). The shipped fonts "
-            "draw Latin, Greek, Cyrillic, Chinese, Japanese, Korean, Arabic, Devanagari and common symbols; take "
-            "them out, or name an uploaded font (purpose=font) that has them.",
+            f"draw {DRAWN_SCRIPTS} and common symbols; take them out, or name an uploaded font (purpose=font) that "
+            "has them.",
         )
 
 

@@ -26,7 +26,7 @@ from domain.errors import ProblemError
 from domain.models import Asset, Template, TemplateVersion, Tenant
 from domain.template_variables import WHOLE_FIELD_TYPES, resolve_values, variable_problem
 from domain.templates import ParsedBody, Path, path_text
-from media.compose import text_overflows, undrawable
+from media.compose import DRAWN_SCRIPTS, text_overflows, undrawable
 from media.errors import MediaError
 from media.tts import resolve_voice
 
@@ -304,9 +304,8 @@ def _undrawable_advice(value: str, where: str) -> str | None:
     shown = ", ".join(repr(char) for char in missing[:10])
     what = "its burned-in captions" if spoken else "the video"
     return (
-        f"no font the farm ships draws {shown}, so {what} would show them as boxes. The shipped fonts draw Latin, "
-        "Greek, Cyrillic, Chinese, Japanese, Korean, Arabic, Hebrew, Devanagari and other scripts, and common "
-        "symbols, but not emoji: take them out of this value."
+        f"no font the farm ships draws {shown}, so {what} would show them as boxes. The shipped fonts draw "
+        f"{DRAWN_SCRIPTS} and common symbols, but not emoji: take them out of this value."
     )
 
 

@@ -12,7 +12,7 @@ from media.compose.canvas import FaceChanges
 from media.compose.captions import CaptionTrack, caption_band, caption_track, words_from_cues
 from media.compose.compositor import SceneCompositor
 from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder, join_and_mux, mix_music
-from media.compose.fonts import FONT_NAMES, font_for, load_font, undrawable
+from media.compose.fonts import DRAWN_SCRIPTS, FONT_NAMES, font_for, load_font, undrawable
 from media.compose.layout import PresenterBox, circle_mask, face_on_canvas, presenter_box, rendition_character
 from media.compose.matte import MATTE_VERSION, guided_filter, matte_from_png, matte_key, matte_png, portrait_matte
 from media.compose.overlays import (
@@ -28,6 +28,7 @@ from media.compose.overlays import (
 from media.compose.text import TextStyle, render_text, render_words
 
 __all__ = [
+    "DRAWN_SCRIPTS",
     "CONTENT_TYPES",
     "FONT_NAMES",
     "MATTE_VERSION",

@@ -102,6 +102,13 @@ _STATIC_FILES = {
 }
 
 
+#: the writing systems the shipped fonts draw between them, as a refusal names them to a person
+DRAWN_SCRIPTS = (
+    "Latin, Greek, Cyrillic, Chinese, Japanese, Korean, Arabic, Hebrew, Devanagari, Bengali, Gurmukhi, Gujarati, "
+    "Oriya, Tamil, Telugu, Kannada, Malayalam, Sinhala, Thai, Myanmar, Georgian, Armenian, Ethiopic"
+)
+
+
 #: a font that only stands in for symbols other fonts lack (arrows, ▲ ▼, ★, ☀, ①): not one a text may name
 SYMBOLS_FONT = "noto-sans-symbols"
 

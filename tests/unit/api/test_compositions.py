@@ -150,6 +150,9 @@ def test_a_text_overlay_no_shipped_font_draws_is_refused_naming_its_characters(a
     body = problem(alpha.post("/v1/jobs", json={"canvas": CANVAS, "scenes": scenes}), 422, "text_undrawable")
     assert list(body["errors"]) == ["scenes[1].overlays[0].text"]
     assert "'🔴', '✈'" in body["detail"]
+    assert all(
+        script in body["detail"] for script in ("Tamil", "Telugu", "Hebrew", "Bengali", "Thai")
+    )  # it says what is
     khmer = {"script": "Hi.", "avatar": "astronaut", "canvas": CANVAS, "overlays": [{"type": "text", "text": "ខ្មែរ"}]}
     assert list(problem(alpha.post("/v1/jobs", json=khmer), 422, "text_undrawable")["errors"]) == ["overlays[0].text"]
     # burned-in captions of words in letters no font draws (a narration's transcript: no voice speaks Khmer)

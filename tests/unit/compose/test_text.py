@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from media.compose import FONT_NAMES, TextStyle, load_font, render_text, text_layer
+from media.compose import DRAWN_SCRIPTS, FONT_NAMES, TextStyle, load_font, render_text, text_layer
 from media.compose.fonts import _file
 from media.compose.text import render_words
 from tests.unit.compose.viewing import ocr
@@ -131,6 +131,7 @@ def test_every_script_a_voice_speaks_is_drawn_in_its_own_font_without_a_box(name
     language, headline, _ = NEWS_IN[name]
     assert language in espeak_languages().values()  # a voice speaks it, so a newsroom will title it
     assert undrawable(headline) == []  # the API takes it
+    assert name.removeprefix("noto-sans-").capitalize() in DRAWN_SCRIPTS  # and a refusal names it among those drawn
     assert font_for(headline, None) == name
     for word in tokens(headline):
         for text, font in word_runs(word, name):  # each piece in a font that has all of it: no box anywhere
