@@ -408,9 +408,14 @@ def render(deps: list[Dependency]) -> str:
         "- `media/compose/fonts/NotoSansCJK-Bold-symbols.otf`: the same face's symbols (arrows, geometric shapes,"
         " miscellaneous symbols, dingbats, enclosed alphanumerics), subset with fontTools by `ops/subset_symbols_font.py`;"
         " OFL-1.1, the licence is `LICENSE-OFL.txt` there.",
-        "- `media/compose/fonts/NotoSans*-Bold.ttf`: Noto Sans Hebrew, Thai, Bengali, Gurmukhi, Gujarati, Oriya, Kannada,"
-        " Malayalam, Sinhala, Myanmar, Georgian, Armenian and Ethiopic, Bold (Google, OFL-1.1, unmodified from Debian's"
-        " fonts-noto-core 20201225-1); the licence is `LICENSE-OFL.txt` there.",
+        "- "
+        + ", ".join(
+            f"`media/compose/fonts/NotoSans{script}-Bold.ttf`"
+            for script in "Hebrew Thai Bengali Gurmukhi Gujarati Oriya Kannada Malayalam Sinhala Myanmar Georgian"
+            " Armenian Ethiopic".split()
+        )
+        + ": Noto Sans's Bold faces of those scripts (Google, OFL-1.1, unmodified from Debian's fonts-noto-core"
+        " 20201225-1); the licence is `LICENSE-OFL.txt` there.",
         "- `media/render/builtin/teeth_photo/teeth_astronaut.png`: a 176×46 strip of the upper teeth in scikit-image's"
         " `astronaut()`\n  photograph of Eileen Collins (NASA; a work of the US government, public domain, scikit-image"
         '\n  documents it as "No known copyright restrictions"), unrolled along her smile by'

@@ -39,6 +39,46 @@ _CJK = re.compile(
 _SPACELESS = re.compile(r"[\u2e80-\u2fdf\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
+#: scripts written without spaces between words, which only a dictionary can break into lines: Thai, Lao, Myanmar,
+#: Khmer (and the locale whose dictionary ICU uses for each)
+_DICTIONARY_BROKEN = (
+    (re.compile(r"[\u0e00-\u0e7f]"), "th"),
+    (re.compile(r"[\u0e80-\u0eff]"), "lo"),
+    (re.compile(r"[\u1000-\u109f\uaa60-\uaa7f\ua9e0-\ua9ff]"), "my"),
+    (re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]"), "km"),
+)
+
+
+def line_pieces(word: str) -> list[str]:
+    """Where a line may break inside ``word``: a Thai, Lao, Myanmar or Khmer word (a phrase, since these scripts
+    put no spaces between words) in the pieces ICU's line breaker finds with its dictionary (UAX #14):
+    "ข่าวด่วนนายกรัฐมนตรี" is ข่าว|ด่วน|นายก|รัฐมนตรี. Any other word whole. Without this a long Thai title had no
+    place to wrap, and shrank to a third of its size on a 9:16 cut."""
+    for script, locale in _DICTIONARY_BROKEN:
+        if script.search(word):
+            from icu4py.breakers import LineBreaker
+
+            pieces = [piece for piece in LineBreaker(word, locale) if piece]
+            return pieces or [word]
+    return [word]
+
+
+def _breakable(
+    words: list[str], spaced: list[bool], colours: list[RGB] | None = None
+) -> tuple[list[str], list[bool], list[RGB]]:
+    """The words cut into ``line_pieces`` (no space between the pieces of one word; each piece in its word's
+    colour), so that wrapping may break inside a Thai phrase as it does between words."""
+    out_words: list[str] = []
+    out_spaced: list[bool] = []
+    out_colours: list[RGB] = []
+    for i, word in enumerate(words):
+        pieces = line_pieces(word)
+        out_words += pieces
+        out_spaced += [spaced[i]] + [False] * (len(pieces) - 1)
+        out_colours += [colours[i] if colours else (255, 255, 255)] * len(pieces)
+    return out_words, out_spaced, out_colours
+
+
 def hex_rgb(colour: str) -> RGB:
     value = colour.lstrip("#")
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
@@ -164,6 +204,7 @@ def render_words(
 def _render_words(
     words: list[str], colours: list[RGB], style: TextStyle, max_width: int, spaced: list[bool], rtl: bool
 ) -> np.ndarray:
+    words, spaced, colours = _breakable(words, spaced, colours)
     text = " ".join(words)
     font_name = font_for(text, style.font)
     size = style.size
@@ -189,9 +230,10 @@ def overflows(text: str, style: TextStyle, max_width: int) -> bool:
     if not words:
         return False
     floor = style.smallest
+    words, spaced, _ = _breakable(words, spaced_as_written(text))
     with _drawing:
         faces = _Faces(font_for(" ".join(words), style.font), floor)
-        return len(_wrap(words, spaced_as_written(text), faces, max_width - 2 * _padding(floor))) > style.max_lines
+        return len(_wrap(words, spaced, faces, max_width - 2 * _padding(floor))) > style.max_lines
 
 
 def widest_page_lines(pages: list[list[str]], style: TextStyle, max_width: int) -> int:
@@ -205,7 +247,8 @@ def widest_page_lines(pages: list[list[str]], style: TextStyle, max_width: int) 
                 continue
             name = font_for(" ".join(words), style.font)
             face = faces.get(name) or faces.setdefault(name, _Faces(name, style.size))
-            wrapped = _wrap(words, _spaced_by_script(words), face, max_width - 2 * _padding(style.size))
+            pieces, spaced, _ = _breakable(words, _spaced_by_script(words))
+            wrapped = _wrap(pieces, spaced, face, max_width - 2 * _padding(style.size))
             lines = max(lines, min(len(wrapped), style.max_lines))
             if lines == style.max_lines:
                 break

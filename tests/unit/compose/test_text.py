@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from media.compose import DRAWN_SCRIPTS, FONT_NAMES, TextStyle, load_font, render_text, text_layer
 from media.compose.fonts import _file
-from media.compose.text import render_words
+from media.compose.text import block_height, render_words
 from tests.unit.compose.viewing import ocr
 
 WHITE_ON_DARK = TextStyle(size=40, colour=(255, 255, 255), box=(20, 20, 20, 255), align="left", max_lines=2)
@@ -152,6 +152,22 @@ def test_a_hebrew_words_punctuation_from_another_font_stands_where_it_is_read():
     rows = np.flatnonzero(leftmost.any(axis=1))
     assert leftmost.shape[1] < 0.3 * WHITE_ON_DARK.size  # narrow
     assert (np.diff(rows) > 1).sum() == 1  # two dots, one above the other: the colon
+
+
+def test_thai_and_myanmar_break_lines_between_their_words_not_only_at_spaces():
+    """Thai and Myanmar put no spaces between words: a long Thai title had nowhere to wrap, and shrank to a third of
+    its size on a 9:16 cut. ICU's line breaker finds the words with its dictionary."""
+    from media.compose.text import line_pieces
+
+    assert line_pieces("ข่าวด่วนนายกรัฐมนตรี") == ["ข่าว", "ด่วน", "นายก", "รัฐมนตรี"]
+    assert "".join(line_pieces("ဒီနေ့ရန်ကုန်မှာမိုးရွာတယ်")) == "ဒီနေ့ရန်ကုန်မှာမိုးရွာတယ်"
+    assert len(line_pieces("ဒီနေ့ရန်ကုန်မှာမိုးရွာတယ်")) > 3
+    assert line_pieces("Bridge") == ["Bridge"] and line_pieces("北京") == ["北京"]  # others as they were
+    title = "ข่าวด่วนนายกรัฐมนตรีแถลงข่าววันนี้เรื่องน้ำท่วมภาคเหนือและภาคกลาง"
+    style = TextStyle(size=101, colour=(255, 255, 255), box=(20, 20, 20, 255), max_lines=2)
+    picture = render_text(title, style, 950)
+    # as tall as two lines at the 60 % floor at least: it was one line shrunk to about 35 px
+    assert picture.shape[0] >= block_height("noto-sans-thai", style.smallest, 2), picture.shape
 
 
 @pytest.mark.parametrize(
