@@ -94,7 +94,7 @@ def _create(
         _, row = template_version(session, template_id, version)
         names = [v["name"] for v in row.variables]
         if header is not None:
-            _check_header(header, names)
+            _check_header(header, row.variables, template_id)
         if not rows:
             raise ProblemError("batch_empty", "The file has no rows.", 422)
         unknown_defaults = sorted(set(defaults) - set(ROW_FIELDS))
@@ -123,26 +123,36 @@ def _create(
         return create_jobs(session, tenant, checked, metadata)
 
 
-def _check_header(header: list[str], names: list[str]) -> None:
-    """A CSV's columns name the template's variables (GET /v1/templates/{id}/csv): one that names none of
-    them, or a column that is neither a variable nor a row field, is refused before any row is read."""
-    expected = ", ".join(names)
+def _check_header(header: list[str], variables: list[dict[str, Any]], template_id: str) -> None:
+    """A CSV's columns name the template's variables (GET /v1/templates/{id}/csv). The header is refused,
+    once and before any row is read, for a column that is neither a variable nor a row field, or for a
+    required variable (one without a default) it has no column for: a person fixes the header, not every row."""
+    names = [v["name"] for v in variables]
     unknown = [column for column in header if column not in names and column not in ROW_FIELDS]
+    missing = [v["name"] for v in variables if v["required"] and v["default"] is None and v["name"] not in header]
+    if not unknown and not missing and any(column in names for column in header):
+        return
+    faults = []
     if unknown:
-        raise ProblemError(
-            "batch_header_invalid",
-            f"Column {unknown[0][:64]!r} is not a variable of this template ({expected}).",
-            422,
-            errors={"unknown_columns": [u[:64] for u in unknown[:20]], "variables": names},
-        )
-    if not any(column in names for column in header):
-        raise ProblemError(
-            "batch_header_invalid",
-            f"The header names none of this template's variables ({expected}); "
-            "GET /v1/templates/{id}/csv gives the header to fill.",
-            422,
-            errors={"variables": names},
-        )
+        faults.append(f"Column {unknown[0][:64]!r} is not a variable of this template ({', '.join(names)}).")
+    if missing:
+        faults.append(f"The header lacks the {_listed(missing)} that every row needs (required, with no default).")
+    if not faults:  # every variable optional, and none named
+        faults.append(f"The header names none of this template's variables ({', '.join(names)}).")
+    faults.append(f"GET /v1/templates/{template_id}/csv gives the header to fill.")
+    errors: dict[str, Any] = {"variables": names, "columns": [c[:64] for c in header[:60]]}
+    if unknown:
+        errors["unknown_columns"] = [u[:64] for u in unknown[:20]]
+    if missing:
+        errors["missing_columns"] = missing
+    raise ProblemError("batch_header_invalid", " ".join(faults), 422, errors=errors)
+
+
+def _listed(names: list[str]) -> str:
+    """'headline', or 'headline' and 'story', or 'a', 'b' and 'c' (columns, as a refusal names them)."""
+    quoted = [repr(n) for n in names]
+    noun = "column" if len(names) == 1 else "columns"
+    return f"{noun} {quoted[0]}" if len(quoted) == 1 else f"{noun} {', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 def _row_error(exc: ProblemError | MediaError) -> dict[str, Any]:

@@ -139,6 +139,11 @@ CASES = {
     # batches
     "CSV header naming no variables": (batch_csv(csv_text(["priority"], [["5"]])), 422, "batch_header_invalid"),
     "CSV header with a typo": (batch_csv(csv_text(["headline", "stroy"], [["a", "b"]])), 422, "batch_header_invalid"),
+    "CSV with no column for a required variable": (
+        batch_csv(csv_text(["headline"], [[f"Story {i}"] for i in range(200)])),
+        422,
+        "batch_header_invalid",
+    ),
     "CSV of 1,001 rows": (batch_csv(csv_text(["headline", "story"], [["a", "b"]] * 1001)), 413, "batch_too_large"),
     "JSON of 1,001 rows": (batch_rows(rows(1001)), 413, "batch_too_large"),
     "one bad row in three": (batch_rows([*rows(2), {"headline": "a"}]), 422, "batch_invalid"),

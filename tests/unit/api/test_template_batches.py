@@ -93,6 +93,24 @@ def test_a_header_naming_no_variables_is_refused(alpha, sessions):
     assert count_jobs(sessions) == 0
 
 
+def test_a_header_without_a_required_column_is_refused_once_naming_it(alpha, sessions):
+    made = create(alpha)
+    text = csv_text(["headline", "voice"], [[f"Story {i}", ""] for i in range(200)])
+    body = problem(upload(alpha, made["id"], text), 422, "batch_header_invalid")
+    assert body["errors"]["missing_columns"] == ["story"]  # once, not one variable_missing per row
+    assert body["errors"]["columns"] == ["headline", "voice"]
+    assert body["detail"].count("'story'") == 1 and "required" in body["detail"]
+    # a misspelt column is named beside the column it leaves out, so one edit of the header fixes both
+    typo = problem(
+        upload(alpha, made["id"], csv_text(["headline", "stroy"], [["a", "b"]])), 422, "batch_header_invalid"
+    )
+    assert typo["errors"]["unknown_columns"] == ["stroy"] and typo["errors"]["missing_columns"] == ["story"]
+    assert "'stroy'" in typo["detail"] and "'story'" in typo["detail"]
+    # an optional variable (voice) or one with a default (accent) may be left out
+    assert upload(alpha, made["id"], csv_text(["headline", "story"], [["a", "b"]])).status_code == 201
+    assert count_jobs(sessions) == 1
+
+
 def test_a_thousand_and_one_rows_are_too_many(alpha, sessions):
     made = create(alpha)
     problem(alpha.post("/v1/batches", json={"template_id": made["id"], "rows": rows(1001)}), 413, "batch_too_large")
