@@ -10,7 +10,10 @@ from tests.unit.api.web.test_page_job_downloads import _downloads, _output, _suc
 
 
 def test_a_prores_job_shows_its_poster_and_offers_the_mov_instead_of_a_player(
-    app: Flask, keys: Keys, sessions, page: Page  # noqa: F811
+    app: Flask,
+    keys: Keys,
+    sessions,
+    page: Page,  # noqa: F811
 ):
     browser, _ = page
     job_id = _succeeded(app, keys, sessions, _output("mov", "outputs/t/m/", sidecars=False))
