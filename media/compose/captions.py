@@ -15,6 +15,7 @@ highlighted word, not one per frame.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,7 +175,8 @@ def caption_track(
     # a symbol no font draws (an emoji) is left out of the picture rather than drawn as a box; the
     # caption files keep it. The API refuses burned-in captions of letters no font draws.
     font = captions.get("font")
-    pages = _pages([(without_undrawable(text, font), start, end) for text, start, end in words], style, sentence_starts)
+    drawable = [(without_undrawable(text, font), start, end) for text, start, end in words]
+    pages = _pages(whole_words(drawable), style, sentence_starts)
     return CaptionTrack(
         pages,
         style,
@@ -186,6 +188,48 @@ def caption_track(
         height,
         mostly_right_to_left([text for text, _, _ in words]),
     )
+
+
+#: kana: a run of Chinese or Japanese characters with any is Japanese, for the dictionary that finds its words
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+def whole_words(words: list[TimedWord]) -> list[TimedWord]:
+    """Chinese and Japanese timed a character at a time (as speech times them) joined into their words, as ICU's
+    word breaker finds them with its dictionary, each word timed from its first character's start to its last's
+    end: a page then never ends inside a word (北|京 across two pages), and a word page lights up 北京 whole. A
+    run of characters is cut only where one of its timed pieces ends and a dictionary word ends too; words of
+    other scripts are left as they are."""
+    out: list[TimedWord] = []
+    run: list[TimedWord] = []
+
+    def flush() -> None:
+        if len(run) > 1:
+            text = "".join(w[0] for w in run)
+            from icu4py.breakers import WordBreaker
+
+            ends = {end for _, end in WordBreaker(text, "ja" if _KANA.search(text) else "zh").segments()}
+            at, group = 0, []
+            for word in run:
+                group.append(word)
+                at += len(word[0])
+                if at in ends:
+                    out.append(("".join(w[0] for w in group), group[0][1], group[-1][2]))
+                    group = []
+            if group:
+                out.append(("".join(w[0] for w in group), group[0][1], group[-1][2]))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for word in words:
+        if cjk_cells(word[0]):
+            run.append(word)
+        else:
+            flush()
+            out.append(word)
+    flush()
+    return out
 
 
 def _share(word: str, style: str) -> float:

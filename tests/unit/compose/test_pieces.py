@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.ndimage import uniform_filter
 
 from media.compose import blend, caption_track, circle_mask, guided_filter, presenter_box, rendition_character
@@ -113,6 +114,20 @@ def test_chinese_word_pages_hold_a_phrase_on_one_line_not_three_characters():
         assert pages == ["今天（星期一）北京", "的新桥开通了。", "市长说："]
         one_line = caption_track(timed[:1], {"burn_in": True, "style": "word"}, width, height).layer_at(0.1)[0]
         assert track.layer_at(0.1)[0].shape[0] == one_line.shape[0]  # the longest page is one line high
+
+
+def test_chinese_word_pages_end_between_words_and_light_up_a_word_whole():
+    """Nine character cells a page cut 我们 in two (我 | 们在公园) and lit 北 then 京: the characters, timed one by one,
+    are joined into the words ICU's dictionary finds, each timed from its first character to its last."""
+    chars = list("今天北京天气很好我们在公园")
+    timed = [(c, 0.2 * i, 0.2 * i + 0.2) for i, c in enumerate(chars)]
+    track = caption_track(timed, {"burn_in": True, "style": "word"}, 1920, 1080)
+    assert ["".join(w[0] for w in p.words) for p in track.pages] == ["今天北京天气很好", "我们在公园"]
+    beijing = next(w for p in track.pages for w in p.words if "北" in w[0])
+    assert beijing == ("北京", pytest.approx(0.4), pytest.approx(0.8))
+    # Latin words around them are left as they are
+    mixed = caption_track([("BBC", 0.0, 0.3), ("北", 0.3, 0.5), ("京", 0.5, 0.7)], {"burn_in": True}, 1920, 1080)
+    assert [w[0] for p in mixed.pages for w in p.words] == ["BBC", "北京"]
 
 
 def test_a_presenter_given_as_the_colour_view_of_its_rgba_frame_blends_as_its_copy_does():
