@@ -86,6 +86,12 @@ def _typed(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def with_columns(rows: list[dict[str, Any]], columns: dict[str, str]) -> list[dict[str, Any]]:
+    """CSV rows keyed by the names their columns fill (a header matched to a template's variables),
+    their cells typed as those names take them (a "Priority" column's cells are numbers too)."""
+    return [_typed({columns.get(column, column): cell for column, cell in row.items()}) for row in rows]
+
+
 def webhook_checker(items: list[dict[str, Any]], defaults: dict[str, Any], tenant_id: str):
     """A webhook check for this batch's items that resolves each distinct host once, after refusing
     a batch that names more than MAX_WEBHOOK_HOSTS of them. The look-ups share one deadline,

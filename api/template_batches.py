@@ -17,7 +17,15 @@ from flask import g, request
 from marshmallow import ValidationError, fields, validate
 
 from api import intake
-from api.batch_rows import MAX_ITEMS, create_jobs, form_defaults, refuse_rows, rows_and_header, webhook_checker
+from api.batch_rows import (
+    MAX_ITEMS,
+    create_jobs,
+    form_defaults,
+    refuse_rows,
+    rows_and_header,
+    webhook_checker,
+    with_columns,
+)
 from api.context import ctx
 from api.problems import validation_code
 from api.schemas import Id, JsonDocument, StrictSchema
@@ -94,7 +102,7 @@ def _create(
         _, row = template_version(session, template_id, version)
         names = [v["name"] for v in row.variables]
         if header is not None:
-            _check_header(header, row.variables, template_id)
+            rows = with_columns(rows, _header_columns(header, row.variables, template_id))
         if not rows:
             raise ProblemError("batch_empty", "The file has no rows.", 422)
         unknown_defaults = sorted(set(defaults) - set(ROW_FIELDS))
@@ -123,18 +131,34 @@ def _create(
         return create_jobs(session, tenant, checked, metadata)
 
 
-def _check_header(header: list[str], variables: list[dict[str, Any]], template_id: str) -> None:
-    """A CSV's columns name the template's variables (GET /v1/templates/{id}/csv). The header is refused,
-    once and before any row is read, for a column that is neither a variable nor a row field, or for a
+def _header_columns(header: list[str], variables: list[dict[str, Any]], template_id: str) -> dict[str, str]:
+    """Each column of a CSV's header -> the variable or row field it fills (GET /v1/templates/{id}/csv gives
+    the header). A column matches a name ignoring case and surrounding spaces, as spreadsheets written by
+    people head them ("Script", " Headline "). The header is refused, once and before any row is read, for
+    a column that is neither a variable nor a row field, two columns that then fill the same name, or a
     required variable (one without a default) it has no column for: a person fixes the header, not every row."""
     names = [v["name"] for v in variables]
-    unknown = [column for column in header if column not in names and column not in ROW_FIELDS]
-    missing = [v["name"] for v in variables if v["required"] and v["default"] is None and v["name"] not in header]
-    if not unknown and not missing and any(column in names for column in header):
-        return
+    filling: dict[str, list[str]] = {}  # name -> the columns that fill it
+    unknown: list[str] = []
+    for column in header:
+        name = _folded(column)
+        if name in names or name in ROW_FIELDS:
+            filling.setdefault(name, []).append(column)
+        else:
+            unknown.append(column)
+    twice = {name: columns for name, columns in filling.items() if len(columns) > 1}
+    missing = [v["name"] for v in variables if v["required"] and v["default"] is None and v["name"] not in filling]
+    if not unknown and not twice and not missing and any(name in names for name in filling):
+        return {columns[0]: name for name, columns in filling.items()}
     faults = []
     if unknown:
         faults.append(f"Column {unknown[0][:64]!r} is not a variable of this template ({', '.join(names)}).")
+    for name, columns in twice.items():
+        if len(set(columns)) == 1:
+            faults.append(f"The column {columns[0][:64]!r} is there {len(columns)} times: keep one.")
+        else:
+            both = "both" if len(columns) == 2 else "all"
+            faults.append(f"The {_listed([c[:64] for c in columns])} {both} fill {name!r}: keep one.")
     if missing:
         faults.append(f"The header lacks the {_listed(missing)} that every row needs (required, with no default).")
     if not faults:  # every variable optional, and none named
@@ -143,9 +167,18 @@ def _check_header(header: list[str], variables: list[dict[str, Any]], template_i
     errors: dict[str, Any] = {"variables": names, "columns": [c[:64] for c in header[:60]]}
     if unknown:
         errors["unknown_columns"] = [u[:64] for u in unknown[:20]]
+    if twice:
+        errors["duplicate_columns"] = {name: [c[:64] for c in columns] for name, columns in twice.items()}
     if missing:
         errors["missing_columns"] = missing
     raise ProblemError("batch_header_invalid", " ".join(faults), 422, errors=errors)
+
+
+def _folded(column: str) -> str:
+    """A column as the name it may spell: without surrounding spaces, and in lower case if it is ASCII (a
+    variable name is; folding other letters could make one, as the Kelvin sign K lowers to k)."""
+    column = column.strip()
+    return column.lower() if column.isascii() else column
 
 
 def _listed(names: list[str]) -> str:

@@ -144,6 +144,11 @@ CASES = {
         422,
         "batch_header_invalid",
     ),
+    "CSV header naming one variable twice, in two cases": (
+        batch_csv(csv_text(["headline", "Headline", "story"], [["a", "b", "c"]])),
+        422,
+        "batch_header_invalid",
+    ),
     "CSV of 1,001 rows": (batch_csv(csv_text(["headline", "story"], [["a", "b"]] * 1001)), 413, "batch_too_large"),
     "JSON of 1,001 rows": (batch_rows(rows(1001)), 413, "batch_too_large"),
     "one bad row in three": (batch_rows([*rows(2), {"headline": "a"}]), 422, "batch_invalid"),
@@ -219,6 +224,20 @@ def test_braces_in_values_stay_literal_on_either_database(farm, template_id):  #
     job = client.get(f"/v1/jobs/{response.get_json()['job_ids'][0]}").get_json()
     assert job["spec"]["script"] == "{{story}}. {{headline}} {{ nope }} {{"
     assert job["spec"]["composition"]["scenes"][0]["overlays"][0]["text"] == "{{story}}"
+    client.post(f"/v1/jobs/{job['id']}/cancel")
+
+
+def test_a_csv_header_is_matched_ignoring_case_and_spaces_on_either_database(farm, template_id):  # noqa: F811
+    client, sessions, settings = farm
+    before = stored(sessions, settings)
+    twice = batch_csv(csv_text(["headline", " Headline ", "story"], [["a", "b", "c"]]))(client, template_id)
+    assert twice.status_code == 422 and twice.mimetype == "application/problem+json"
+    assert twice.get_json()["errors"]["duplicate_columns"] == {"headline": ["headline", " Headline "]}
+    assert stored(sessions, settings) == before
+    taken = batch_csv(csv_text(["Headline", " Story ", "Priority"], [["Storm", "Winds.", "7"]]))(client, template_id)
+    assert taken.status_code == 201, taken.get_data(as_text=True)
+    job = client.get(f"/v1/jobs/{taken.get_json()['job_ids'][0]}").get_json()
+    assert (job["spec"]["script"], job["priority"]) == ("Storm. Winds.", 7)
     client.post(f"/v1/jobs/{job['id']}/cancel")
 
 

@@ -111,6 +111,33 @@ def test_a_header_without_a_required_column_is_refused_once_naming_it(alpha, ses
     assert count_jobs(sessions) == 1
 
 
+def test_a_header_as_people_write_it_matches_its_variables_ignoring_case_and_spaces(alpha):
+    made = create(alpha)
+    text = csv_text(["Headline", " Story ", "ACCENT", "Priority"], [["Storm tonight", "Winds.", "#ff0000", "8"]])
+    response = upload(alpha, made["id"], text)
+    assert response.status_code == 201, response.get_json()
+    job = alpha.get(f"/v1/jobs/{response.get_json()['job_ids'][0]}").get_json()
+    assert job["spec"]["template"]["variables"]["headline"] == "Storm tonight"
+    assert job["spec"]["template"]["variables"]["story"] == "Winds."
+    assert job["spec"]["composition"]["scenes"][0]["background"]["color"] == "#ff0000"
+    assert job["priority"] == 8  # a "Priority" column is the row's priority, a number as "priority"'s is
+
+
+def test_two_columns_that_name_one_variable_once_case_is_ignored_are_refused_naming_both(alpha, sessions):
+    made = create(alpha)
+    text = csv_text(["headline", " Headline ", "story"], [["a", "b", "c"]])
+    body = problem(upload(alpha, made["id"], text), 422, "batch_header_invalid")
+    assert body["errors"]["duplicate_columns"] == {"headline": ["headline", " Headline "]}
+    assert "'headline' and ' Headline '" in body["detail"]
+    twice = problem(
+        upload(alpha, made["id"], csv_text(["story", "story", "headline"], [["a", "b", "c"]])),
+        422,
+        "batch_header_invalid",
+    )
+    assert twice["errors"]["duplicate_columns"] == {"story": ["story", "story"]}
+    assert count_jobs(sessions) == 0
+
+
 def test_a_thousand_and_one_rows_are_too_many(alpha, sessions):
     made = create(alpha)
     problem(alpha.post("/v1/batches", json={"template_id": made["id"], "rows": rows(1001)}), 413, "batch_too_large")
