@@ -53,7 +53,8 @@ def test_an_emoji_in_the_headline_is_refused_beside_it_and_what_was_typed_stays(
     tab.get_by_role("button", name="Make the video", exact=True).click()
 
     expect(headline).to_have_accessible_description(
-        "This has characters the farm has no font for (emoji, Hebrew, Thai…): they would show as boxes. Take them out."
+        "This has characters the farm has no font for (emoji, or a script such as Khmer or Tibetan): they would show"
+        " as boxes. Take them out."
     )
     expect(headline).to_have_attribute("aria-invalid", "true")
     expect(headline).to_have_value("Storm 🌪️ warning")
