@@ -72,6 +72,12 @@ def _kit_body(form: dict[str, Any], current: dict[str, Any] | None) -> dict[str,
     return body
 
 
+def kit_choices() -> list[dict[str, Any]]:
+    """The tenant's kits for a "Brand kit" choice, the default first (as the API lists them; a tenant keeps at
+    most 100)."""
+    return list(public_api.get("/v1/brand-kits", limit=100).get("items", []))
+
+
 def _upload_files(form: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Each chosen file uploaded with its purpose; its asset id put in the form under the kit's field, and its
     name under ``<file field>.kept``: a browser cannot refill a file input, so a form that comes back refused

@@ -35,6 +35,7 @@ FIELD_OF_CODE = {
     "audio_too_short": "narration",
     "transcript_too_long": "transcript",
     "title_too_long": "title",
+    "brand_kit_not_found": "brand_kit_id",
     **COMPOSER_FIELDS,
 }
 
@@ -45,6 +46,8 @@ def job_request(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
     extra = {
         **composition_fields(form),
         **({"title": form["title"].strip()} if (form.get("title") or "").strip() else {}),
+        # the kit chosen; none sent (an old form) is the tenant's default, as the API has it
+        **({"brand_kit_id": form["brand_kit_id"]} if form.get("brand_kit_id") else {}),
     }
     if form.get("source") == "narration":  # the narration speaks for itself: no script, no voice
         return {

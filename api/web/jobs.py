@@ -13,6 +13,7 @@ from flask import abort, make_response, redirect, render_template, request, url_
 from api.context import ctx
 from api.web import public_api
 from api.web.blueprint import page
+from api.web.brand_kit_pages import kit_choices
 from api.web.catalog import load_catalog
 from api.web.compose_form import ASPECTS, BACKGROUND_TYPES, CAPTION_STYLES, DEFAULT_PLACE
 from api.web.job_form import FIELD_OF_CODE, job_request
@@ -119,6 +120,7 @@ def render_new_job(form: dict[str, Any], errors: dict[str, dict[str, str]], cata
         "new_job.html",
         title="New video",
         catalog=catalog,
+        kits=kit_choices(),
         form=form,
         errors=errors,
         portrait=asset["avatar_asset_id"],

@@ -19,6 +19,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from api.web import public_api
 from api.web.batches import _row_problems
 from api.web.blueprint import page
+from api.web.brand_kit_pages import kit_choices
 from api.web.catalog import load_catalog
 from api.web.job_form import job_request
 from api.web.jobs import render_new_job
@@ -59,6 +60,7 @@ def template_from_form(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
     body = job_request(form, catalog)
     body.pop("draft", None)
     body.pop("title", None)
+    brand_kit_id = body.pop("brand_kit_id", None)  # the template's own field: each video it makes follows the kit
     variables: list[dict[str, Any]] = []
     if form.get("vary_script") and body.get("script") is not None:
         variables.append({"name": "script", "type": "text", "required": True, "label": "Script"})
@@ -81,6 +83,7 @@ def template_from_form(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
         "description": (form.get("template_description") or "").strip() or None,
         "body": body,
         "variables": variables,
+        "brand_kit_id": brand_kit_id,
     }
 
 
@@ -132,6 +135,7 @@ def _template_page(
         edit=edit,
         typed=typed,
         catalog=load_catalog(),
+        kits=kit_choices(),
     ), status
 
 
@@ -168,6 +172,25 @@ def edit_template(template_id):
         return _template_page(
             template_id, field_errors(refused, FIELD_OF_CODE, "body"), status=refused.status, form=form
         )
+    return redirect(url_for("page.template", template_id=template_id), 303)
+
+
+@page.route("/templates/<template_id>/brand-kit", methods=["POST"])
+def change_template_kit(template_id):
+    """The kit the template's videos follow (a new version); none chosen: the tenant's default when each video
+    is made."""
+    current = public_api.get(f"/v1/templates/{template_id}")
+    try:
+        public_api.call(
+            "PUT",
+            f"/v1/templates/{template_id}",
+            json={
+                **{k: current[k] for k in ("name", "description", "body", "variables")},
+                "brand_kit_id": request.form.get("brand_kit_id") or None,
+            },
+        )
+    except ApiRefused as refused:
+        return _template_page(template_id, field_errors(refused, {}, "brand_kit_id"), status=refused.status)
     return redirect(url_for("page.template", template_id=template_id), 303)
 
 
