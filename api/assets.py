@@ -24,6 +24,7 @@ from PIL import Image
 from api.asset_schemas import AssetCreateSchema, AssetSchema, purpose_problem
 from api.asset_video import check_video_bounds, looks_like_video, read_video_header, stream_kinds
 from api.context import ctx
+from api.file_kinds import file_kind
 from api.ownership import owned
 from domain.composition_rules import DEFAULT_PURPOSE, PURPOSE_KINDS
 from domain.documents import asset_document
@@ -34,7 +35,7 @@ from media.compose import MATTE_VERSION, matte_key, matte_png, portrait_matte
 from media.font_files import inspect_font, looks_like_font
 from media.images import check_image_size, read_image_header
 from media.render import analyze_image, decode_portrait
-from media.tts import check_narration, probe_audio
+from media.tts import NotAudio, check_narration, probe_audio
 
 blp = Blueprint("assets", __name__, url_prefix="/v1/assets", description="Portraits and audio")
 
@@ -82,7 +83,10 @@ def _inspect(data: bytes, purpose: str | None) -> tuple[str, str, str, dict]:
         # neither a picture nor a video (a PDF, a document): say what the purpose takes, not what FFmpeg made of it
         raise _purpose_refused(purpose, "this file is none of those")
     _check_bytes(data, settings.max_asset_bytes)
-    duration_s = probe_audio(data)  # raises asset_unreadable for anything else
+    try:
+        duration_s = probe_audio(data)  # asset_unreadable for audio cut short or damaged
+    except NotAudio:
+        raise _not_audio(data, purpose, moving) from None
     purpose = _purpose_for("audio", purpose)
     if duration_s > settings.max_audio_s:
         raise ProblemError(
@@ -106,6 +110,11 @@ PURPOSE_TAKES = {
     "font": "A font is a TTF or OTF file",
 }
 KIND_NOUNS = {"image": "an image", "video": "a video", "audio": "audio", "font": "a font"}
+#: what an upload without a purpose may be, as a refusal says it
+ANY_UPLOAD_TAKES = (
+    "An upload without a purpose is a picture (JPEG, PNG or WebP), a video (MP4, MOV or WebM), "
+    "audio (WAV, MP3, M4A, Ogg or FLAC) or a font (TTF or OTF)"
+)
 
 
 def _purpose_for(kind: str, asked: str | None) -> str:
@@ -124,6 +133,17 @@ def _purpose_refused(purpose: str, found: str) -> ProblemError:
         422,
         errors={"purpose": [f"{PURPOSE_TAKES[purpose]}; {found}"]},
     )
+
+
+def _not_audio(data: bytes, purpose: str | None, moving: bool) -> ProblemError:
+    """A file tried as audio that is none (a PDF as narration, or sent with no purpose), refused saying what it
+    is rather than what FFmpeg made of it: 422 ``asset_purpose_invalid`` for narration or music, 415
+    ``asset_unsupported_type`` without a purpose (no purpose takes it)."""
+    kind = "a video without sound" if moving else file_kind(data)
+    found = f"this file is {kind}" if kind else "this file is none of those"
+    if purpose is None:
+        return ProblemError("asset_unsupported_type", f"{ANY_UPLOAD_TAKES}; {found}.", 415)
+    return _purpose_refused(purpose, found)
 
 
 def _check_bytes(data: bytes, limit: int) -> None:

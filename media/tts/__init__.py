@@ -8,7 +8,7 @@ timed (its language; pocketsphinx, the espeak-ng warp, or recognition).
 
 from __future__ import annotations
 
-from media.tts.audio_input import load_audio, probe_audio, split_at_silences
+from media.tts.audio_input import NotAudio, load_audio, probe_audio, split_at_silences
 from media.tts.engines import engine_for
 from media.tts.language import preload_language_detector
 from media.tts.narration import NarrationTiming, time_narration
@@ -22,6 +22,7 @@ __all__ = [
     "preload_language_detector",
     "DEFAULT_VOICE",
     "NarrationTiming",
+    "NotAudio",
     "available_voices",
     "check_narration",
     "check_script",

@@ -28,6 +28,16 @@ _PAUSE_BELOW_PEAK_DB = 30.0
 _MIN_PAUSE_S = 0.15
 #: Decoded audio longer than the container says by at most this is codec padding.
 _CODEC_PADDING_S = 0.05
+#: what a refusal says of audio that opens but does not decode (FFmpeg's words stay on the error's __cause__)
+UNDECODABLE = "The audio does not decode: the file is cut short or damaged."
+
+
+class NotAudio(MediaError):
+    """``asset_unreadable``: the bytes begin as no container FFmpeg knows (a PDF, a text), or hold no sound
+    track. The API words it by what the upload was for ("Narration is audio …; this file is a PDF document")."""
+
+    def __init__(self, detail: str = "The file is not audio (WAV, MP3, M4A, Ogg or FLAC).") -> None:
+        super().__init__("asset_unreadable", detail)
 
 
 def load_audio(source: Path | str | bytes, sample_rate: int | None = SPEECH_SAMPLE_RATE) -> tuple[np.ndarray, int]:
@@ -44,7 +54,7 @@ def load_audio(source: Path | str | bytes, sample_rate: int | None = SPEECH_SAMP
             chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
             stated_s = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
     except av.FFmpegError as exc:
-        raise _unreadable(exc) from exc
+        raise MediaError("asset_unreadable", UNDECODABLE) from exc
     samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
     if stated_s is not None and 0 < len(samples) - stated_s * rate <= _CODEC_PADDING_S * rate:
         # PyAV hands over the encoder's end padding (AAC, Opus) that the
@@ -56,8 +66,8 @@ def load_audio(source: Path | str | bytes, sample_rate: int | None = SPEECH_SAMP
 
 
 def probe_audio(source: Path | str | bytes) -> float:
-    """Duration in seconds of an uploaded audio file; ``asset_unreadable``
-    (422) when it is not audio FFmpeg can decode.
+    """Duration in seconds of an uploaded audio file; ``NotAudio`` when it is
+    no audio at all, ``asset_unreadable`` (422) when its audio does not decode.
 
     Uses the container's stated duration when it has one; otherwise (raw
     streams, some mp3s) decodes to count the samples.
@@ -75,7 +85,7 @@ def probe_audio(source: Path | str | bytes) -> float:
             samples = first.samples + sum(frame.samples for frame in container.decode(stream))
             return samples / (first.sample_rate or stream.codec_context.sample_rate)
     except av.FFmpegError as exc:
-        raise _unreadable(exc) from exc
+        raise MediaError("asset_unreadable", UNDECODABLE) from exc
 
 
 def split_at_silences(
@@ -154,14 +164,13 @@ def _best_cut(quiet: np.ndarray, level_db: np.ndarray, min_pause: int) -> int:
 
 
 def _open(source: Path | str | bytes) -> av.container.InputContainer:
-    return av.open(io.BytesIO(source) if isinstance(source, bytes) else str(source), mode="r")
+    try:
+        return av.open(io.BytesIO(source) if isinstance(source, bytes) else str(source), mode="r")
+    except av.FFmpegError as exc:  # no container FFmpeg knows begins these bytes
+        raise NotAudio() from exc
 
 
 def _audio_stream(container: av.container.InputContainer) -> av.AudioStream:
     if not container.streams.audio:
-        raise MediaError("asset_unreadable", "The file holds no audio stream.")
+        raise NotAudio("The file holds no sound track.")
     return container.streams.audio[0]
-
-
-def _unreadable(exc: Exception) -> MediaError:
-    return MediaError("asset_unreadable", f"The file is not audio that can be decoded: {exc}")

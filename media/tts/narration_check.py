@@ -11,6 +11,7 @@ import av
 import numpy as np
 
 from media.errors import MediaError
+from media.tts.audio_input import UNDECODABLE, NotAudio
 from media.tts.speech import SPEECH_SAMPLE_RATE
 
 #: audio decoded at upload, from the start
@@ -26,7 +27,7 @@ def check_narration(data: bytes) -> None:
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             if not container.streams.audio:
-                raise MediaError("asset_unreadable", "The file holds no audio stream.")
+                raise NotAudio("The file holds no sound track.")
             stream = container.streams.audio[0]
             if stream.codec_context is None:  # a header naming no codec FFmpeg has (found by fuzzing)
                 raise MediaError("asset_unreadable", "The audio is in a format no decoder here reads.")
@@ -58,7 +59,7 @@ def check_narration(data: bytes) -> None:
     except MediaError:
         raise
     except (av.FFmpegError, ValueError, OverflowError) as exc:
-        raise MediaError("asset_unreadable", f"The file is not audio that can be decoded: {exc}") from exc
+        raise MediaError("asset_unreadable", UNDECODABLE) from exc
     if decoded == 0:
         raise MediaError("audio_undecodable", "The audio stream decodes to no sound at all.")
     if not np.isfinite(peak):

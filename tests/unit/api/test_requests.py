@@ -110,7 +110,7 @@ def test_body_that_is_not_json_is_refused(alpha):
     "data, status, code",
     [
         (b"", 422, "asset_empty"),
-        (b"this is not an image, nor audio" * 10, 422, "asset_unreadable"),
+        (b"this is not an image, nor audio" * 10, 415, "asset_unsupported_type"),
         (png_bytes(np.full((256, 256, 3), 128, np.uint8)), 422, "avatar_no_face"),
     ],
 )

@@ -6,7 +6,7 @@ import pytest
 from media.encode.ffmpeg_binary import ffmpeg_exe
 from media.encode.wav import write_wav
 from media.errors import MediaError
-from media.tts.audio_input import load_audio, probe_audio, split_at_silences
+from media.tts.audio_input import NotAudio, load_audio, probe_audio, split_at_silences
 
 RATE = 24000
 
@@ -72,9 +72,10 @@ def test_aac_end_padding_is_dropped_as_ffmpeg_does(encoded_clips):
 
 @pytest.mark.parametrize("payload", [b"definitely not audio", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, b""])
 def test_non_audio_upload_is_a_422_asset_unreadable(payload):
-    with pytest.raises(MediaError) as caught:
+    with pytest.raises(NotAudio) as caught:  # the API words it by the upload's purpose
         probe_audio(payload)
     assert caught.value.code == "asset_unreadable"
+    assert "Errno" not in caught.value.detail and "Invalid data" not in caught.value.detail
 
 
 def test_image_with_no_audio_stream_is_asset_unreadable(tmp_path):
