@@ -92,16 +92,66 @@ def batch_template():
     return response
 
 
+#: the rows a batch's page lists at once: the jobs list's largest page, as many times as a batch may need
+JOBS_PAGE = 200
+
+
 def _batch_view(batch_id: str) -> tuple[dict, list[dict]]:
+    """The batch and its jobs in the order of its rows (the batch's ``job_ids``), each with its ``row``: its
+    line in the spreadsheet, the header being row 1, as a refused file's rows are numbered."""
     batch = public_api.get(f"/v1/batches/{batch_id}")
-    jobs = public_api.get("/v1/jobs", batch_id=batch_id, limit=200)["items"]
+    found: dict[str, dict] = {}
+    cursor = None
+    while True:
+        listing = public_api.get("/v1/jobs", batch_id=batch_id, limit=JOBS_PAGE, cursor=cursor)
+        found.update((j["id"], j) for j in listing["items"])
+        cursor = listing.get("next_cursor")
+        if not cursor:
+            break
+    jobs = [{**found[job_id], "row": n + 2} for n, job_id in enumerate(batch["job_ids"]) if job_id in found]
     return batch, jobs
+
+
+def _template_of(jobs: list[dict]) -> dict | None:
+    """The template the batch's videos were made from (a template batch's rows share one), if any."""
+    return next((j["template"] for j in jobs if j.get("template")), None)
+
+
+def _render_batch(batch_id: str, approvals: list[dict] | None = None):
+    found, jobs = _batch_view(batch_id)
+    return render_template(
+        "batch.html",
+        title=f"Batch {batch_id}",
+        batch=found,
+        jobs=jobs,
+        template=_template_of(jobs),
+        drafts_to_approve=[j for j in jobs if j.get("draft") and not j.get("final_job_id")],
+        approvals=approvals,
+    )
 
 
 @page.route("/batches/<batch_id>")
 def batch(batch_id):
-    found, jobs = _batch_view(batch_id)
-    return render_template("batch.html", title=f"Batch {batch_id}", batch=found, jobs=jobs)
+    return _render_batch(batch_id)
+
+
+@page.route("/batches/<batch_id>/approve-drafts", methods=["POST"])
+def approve_batch_drafts(batch_id):
+    """Every draft of the batch not yet approved, approved one by one (the API's approve, as the job page's
+    button): what happened to each is listed, a refusal (a draft not finished yet) in its own words."""
+    _, jobs = _batch_view(batch_id)
+    approvals = []
+    for job in jobs:
+        if not job.get("draft") or job.get("final_job_id"):
+            continue
+        outcome: dict[str, Any] = {"job": job}
+        try:
+            answer = public_api.call("POST", f"/v1/jobs/{job['id']}/approve", json={})
+            outcome.update(final_id=answer.body["id"], again=answer.status == 200)
+        except ApiRefused as refused:
+            outcome.update(code=refused.code, message=refused.detail)
+        approvals.append(outcome)
+    return _render_batch(batch_id, approvals)
 
 
 @page.route("/batches/<batch_id>/progress")
@@ -110,6 +160,9 @@ def batch_progress(batch_id):
     basis = (
         found["counts"],
         found.get("completed_at"),
-        [(j["id"], j["status"], round(j["progress"], 2)) for j in jobs],
+        [
+            (j["id"], j["status"], round(j["progress"], 2), bool(j.get("poster_url")), j.get("final_job_id"))
+            for j in jobs
+        ],
     )
     return fragment_with_etag("fragments/batch_progress.html", basis, batch=found, jobs=jobs)

@@ -114,8 +114,10 @@ def _template_page(
     form: dict | None = None,
     typed: dict | None = None,
     version: int | None = None,
+    batch_form: dict | None = None,
 ):
-    """The template's page; ``typed``: the "Make one video" form as sent, shown again (else the defaults)."""
+    """The template's page; ``typed``: the "Make one video" form as sent, shown again (else the defaults);
+    ``batch_form``: the spreadsheet's form as sent ("Drafts first" stays as it was)."""
     version = version or request.args.get("version", type=int)
     found = public_api.get(f"/v1/templates/{template_id}", version=version)
     versions = public_api.get(f"/v1/templates/{template_id}/versions").get("items", [])
@@ -136,6 +138,7 @@ def _template_page(
         typed=typed,
         catalog=load_catalog(),
         kits=kit_choices(),
+        batch_form=batch_form or {},
     ), status
 
 
@@ -233,11 +236,13 @@ def render_from_template(template_id):
 def batch_from_template(template_id):
     """A batch from the filled CSV: every row checked first; the problems by row, or on to the batch."""
     upload = request.files.get("file")
+    sent = {"draft": request.form.get("draft")}
     if upload is None or not upload.filename:
         return _template_page(
             template_id,
             {"file": {"code": "batch_file_missing", "message": "Choose the filled spreadsheet (CSV) to upload."}},
             status=422,
+            batch_form=sent,
         )
     data: dict[str, Any] = {"file": (upload.stream, upload.filename, upload.mimetype), "template_id": template_id}
     if request.form.get("draft"):
@@ -252,8 +257,11 @@ def batch_from_template(template_id):
                 {"file": {"code": refused.code, "message": message}},
                 rows=_row_problems(refused.errors),
                 status=422,
+                batch_form=sent,
             )
-        return _template_page(template_id, field_errors(refused, FIELD_OF_CODE, "file"), status=refused.status)
+        return _template_page(
+            template_id, field_errors(refused, FIELD_OF_CODE, "file"), status=refused.status, batch_form=sent
+        )
     return redirect(url_for("page.batch", batch_id=batch["id"]), 303)
 
 

@@ -1,0 +1,119 @@
+"""A batch's page tells a producer which video is which: its rows in the spreadsheet's order with their row
+numbers, titles, draft or final, and the template they came from; "Approve all drafts" approves each draft
+with the API's approve and says what happened to each; a refused spreadsheet keeps "Drafts first"."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from flask import Flask
+
+from tests.unit.api.bearer import client as api_client
+from tests.unit.api.test_drafts import succeed
+from tests.unit.api.web.test_page_forms import Keys, Page, page  # noqa: F401  (the signed-in fixture)
+
+TEMPLATE = {
+    "name": "Night news",
+    "body": {"script": "{{script}}", "avatar": "astronaut", "title": "{{headline}}"},
+    "variables": [
+        {"name": "script", "type": "text", "required": True},
+        {"name": "headline", "type": "text", "required": True},
+    ],
+}
+ROWS = [
+    {"script": "Rain moves east overnight.", "headline": "Rain"},
+    {"script": "Markets closed higher today.", "headline": "Markets"},
+    {"script": "Bonsoir. La pluie arrive ce soir.", "headline": "Pluie"},
+]
+
+
+def template_batch(app: Flask, keys: Keys, draft: bool = True) -> tuple[str, list[str]]:
+    api = api_client(app, keys["alpha"])
+    template = api.post("/v1/templates", json=TEMPLATE)
+    assert template.status_code == 201, template.get_data(as_text=True)
+    made = api.post(
+        "/v1/batches", json={"template_id": template.get_json()["id"], "rows": ROWS, "defaults": {"draft": draft}}
+    )
+    assert made.status_code in (200, 201, 202), made.get_data(as_text=True)
+    return made.get_json()["id"], made.get_json()["job_ids"]
+
+
+def rows_of(html: str) -> list[list[str]]:
+    """The batch table's rows as their cells' text."""
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S)
+    assert body, html
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        rows.append([" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells])
+    return rows
+
+
+def test_a_batch_lists_its_rows_in_the_spreadsheets_order_with_titles_and_the_template(
+    app: Flask,
+    keys: Keys,
+    page: Page,  # noqa: F811
+) -> None:
+    browser, _ = page
+    batch_id, job_ids = template_batch(app, keys)
+    html = browser.get(f"/batches/{batch_id}").get_data(as_text=True)
+    rows = rows_of(html)
+    assert [r[0] for r in rows] == ["2", "3", "4"]
+    assert [r[2].split()[0] for r in rows] == ["Rain", "Markets", "Pluie"]
+    assert [r[2].split()[-1] for r in rows] == job_ids
+    assert [r[3] for r in rows] == ["Draft"] * 3
+    assert "from the template" in html and ">Night news</a> v1" in html
+    assert "Approve all drafts" in html
+    # the polled fragment shows the same rows
+    assert rows_of(browser.get(f"/batches/{batch_id}/progress").get_data(as_text=True)) == rows
+
+
+def test_approve_all_drafts_approves_each_succeeded_one_and_says_why_not_for_the_rest(
+    app: Flask,
+    keys: Keys,
+    page: Page,  # noqa: F811
+    sessions,
+) -> None:
+    browser, token = page
+    batch_id, job_ids = template_batch(app, keys)
+    succeed(sessions, job_ids[0])
+    succeed(sessions, job_ids[2])
+    answer = browser.post(f"/batches/{batch_id}/approve-drafts", data={"csrf_token": token})
+    assert answer.status_code == 200, answer.get_data(as_text=True)[-3000:]
+    html = answer.get_data(as_text=True)
+    api = api_client(app, keys["alpha"])
+    jobs = [api.get(f"/v1/jobs/{job_id}").get_json() for job_id in job_ids]
+    assert jobs[0]["final_job_id"] and jobs[2]["final_job_id"] and not jobs[1]["final_job_id"]
+    told = re.findall(r'<li data-job="([^"]+)">(.*?)</li>', html, re.S)
+    said = {job_id: " ".join(re.sub(r"<[^>]+>", " ", text).split()) for job_id, text in told}
+    assert list(said) == job_ids
+    assert said[job_ids[0]] == f"Row 2, Rain: approved; its final is {jobs[0]['final_job_id']} ."
+    assert said[job_ids[1]].startswith("Row 3, Markets: not approved.") and "once it has succeeded" in said[job_ids[1]]
+    assert 'data-code="draft_not_succeeded"' in html
+    assert [r[3] for r in rows_of(html)] == ["Draft, approved: the final", "Draft", "Draft, approved: the final"]
+    # again: only the draft still waiting is tried
+    again = browser.post(f"/batches/{batch_id}/approve-drafts", data={"csrf_token": token}).get_data(as_text=True)
+    assert re.findall(r'<li data-job="([^"]+)">', again) == [job_ids[1]]
+
+
+def test_a_batch_of_finals_offers_no_approval(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
+    browser, _ = page
+    batch_id, _ = template_batch(app, keys, draft=False)
+    html = browser.get(f"/batches/{batch_id}").get_data(as_text=True)
+    assert [r[3] for r in rows_of(html)] == ["Final"] * 3
+    assert "Approve all drafts" not in html
+
+
+def test_a_refused_spreadsheet_keeps_drafts_first_as_it_was(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
+    browser, token = page
+    template_id = api_client(app, keys["alpha"]).post("/v1/templates", json=TEMPLATE).get_json()["id"]
+    switch = re.compile(r'<input type="checkbox" id="batch-draft"[^>]*>')
+    for draft, checked in (({"draft": "on"}, True), ({}, False)):
+        refused = browser.post(
+            f"/templates/{template_id}/batch",
+            data={"file": (io.BytesIO(b"script,headline\r\n,Empty\r\n"), "night.csv"), "csrf_token": token, **draft},
+        )
+        assert refused.status_code == 422, refused.get_data(as_text=True)[-2000:]
+        found = switch.search(refused.get_data(as_text=True))
+        assert found and ("checked" in found.group(0)) is checked, found
