@@ -11,10 +11,13 @@ action is the public API's (/v1/templates, /v1/batches), called in-process.
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import unicodedata
 from typing import Any
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, send_file, url_for
 
 from api.web import public_api
 from api.web.batches import _row_problems
@@ -34,6 +37,8 @@ ROW_PARTS = (
     ("vary_headline", "headline", "text", "Headline"),
     ("vary_voice", "voice", "voice", "Voice"),
 )
+#: characters a file name may not hold somewhere (Windows' reserved ones, path separators, control characters)
+_UNSAFE_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 #: the template forms' fields each of the API's codes concerns
 FIELD_OF_CODE = {
     "template_invalid": "body",
@@ -203,10 +208,21 @@ def template_csv(template_id):
     answer = public_api.raw_get(f"/v1/templates/{template_id}/csv")
     if answer.status_code != 200:
         raise ApiRefused(answer.status_code, "template_not_found", "No template with that id.")
-    response = make_response(answer.get_data())
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{template_id}.csv"'
-    return response
+    name = public_api.get(f"/v1/templates/{template_id}")["name"]
+    return send_file(
+        io.BytesIO(answer.get_data()),
+        mimetype="text/csv; charset=utf-8",
+        as_attachment=True,
+        download_name=f"{csv_file_stem(name) or template_id}.csv",
+    )
+
+
+def csv_file_stem(name: str) -> str:
+    """A template's name as a file's: what no file system or browser takes (slashes, quotes, colons, control
+    characters…) becomes a hyphen, spaces are kept, at most 100 characters. Flask sends a name that is not
+    ASCII both ways (``filename*=UTF-8''…`` and an ASCII ``filename``)."""
+    cleaned = _UNSAFE_IN_FILE_NAMES.sub("-", unicodedata.normalize("NFC", name))
+    return " ".join(cleaned.split()).strip(" .-")[:100].strip(" .-")
 
 
 @page.route("/templates/<template_id>/render", methods=["POST"])
