@@ -147,7 +147,7 @@ def _asset_or_none(asset_id: str) -> dict | None:
 @page.route("/jobs/new/portrait", methods=["POST"])
 def upload_portrait():
     """htmx: upload the chosen portrait; answer with the face the farm found, or why it cannot use it."""
-    asset, error = public_api.forward_upload("/v1/assets", "Choose a portrait file.")
+    asset, error = public_api.forward_upload("/v1/assets", "Choose a portrait file.", purpose="portrait")
     if asset is not None and asset["kind"] != "image":
         message = f"That file is {asset['kind']}, not a portrait."
         asset, error = None, {"code": "avatar_not_image", "message": message}
@@ -157,7 +157,9 @@ def upload_portrait():
 @page.route("/jobs/new/narration", methods=["POST"])
 def upload_narration():
     """htmx: upload the chosen narration; answer with its length, or why the farm cannot use it."""
-    asset, error = public_api.forward_upload("/v1/assets", "Choose a narration file.", field="narration")
+    asset, error = public_api.forward_upload(
+        "/v1/assets", "Choose a narration file.", field="narration", purpose="narration"
+    )
     if asset is not None and asset["kind"] != "audio":
         message = f"That file is {'a video' if asset['kind'] == 'video' else 'a picture'}, not a narration."
         asset, error = None, {"code": "asset_not_audio", "message": message}

@@ -122,7 +122,13 @@ def test_a_portrait_upload_shows_the_face_or_why_not(page: Page) -> None:
     sound = browser.post(
         "/jobs/new/portrait", data={"file": (io.BytesIO(audio), "voice.wav", "audio/wav")}, headers=headers
     ).get_data(as_text=True)
-    assert "avatar_not_image" in sound
+    # sent as a portrait, the sound is refused for that purpose, saying what it is, and nothing is kept
+    assert "asset_purpose_invalid" in sound and "audio" in sound, sound
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    narration = browser.post(
+        "/jobs/new/narration", data={"narration": (io.BytesIO(pdf), "script.pdf", "application/pdf")}, headers=headers
+    ).get_data(as_text=True)
+    assert "asset_purpose_invalid" in narration and "PDF" in narration, narration
     face = browser.post(
         "/jobs/new/portrait", data={"file": (io.BytesIO(demo_portrait()), "me.png", "image/png")}, headers=headers
     )
