@@ -73,6 +73,8 @@ def test_no_narration_or_a_picture_as_narration_is_shown_at_the_field_and_nothin
     expect(tab.get_by_label("A recorded narration", exact=False)).to_be_checked()  # the choice is kept
 
     tab.get_by_label("Narration", exact=True).set_input_files(str(preset_path("astronaut")))
-    expect(tab.get_by_text("That file is a picture, not a narration.")).to_be_visible(timeout=60_000)
+    expect(tab.get_by_text("Narration is audio (WAV, MP3, M4A, Ogg or FLAC); this file is an image.")).to_be_visible(
+        timeout=60_000
+    )
     tab.get_by_role("link", name="Jobs", exact=True).click()
     expect(tab.get_by_text("No jobs yet.")).to_be_visible()
