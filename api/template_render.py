@@ -74,6 +74,10 @@ def template_version(
     return template, row
 
 
+#: how many of the variables filling a refused field are each checked again to find the one to blame
+MAX_BLAME_CHECKS = 4
+
+
 @dataclass
 class TemplateRenderer:
     """One template version, parsed once, rendered for as many value sets as a batch has rows."""
@@ -159,8 +163,11 @@ class TemplateRenderer:
     ) -> ProblemError | MediaError:
         """A refusal of the filled job, naming the variable whose value the refused field came from (in ``detail``
         and ``errors.variable``; ``errors.variables`` when several are to blame), with advice for the one who fills
-        the template. A field several variables fill blames those without whose value the job is taken. A
-        refusal of a field no variable fills (the body's own, an override's) is returned as it is."""
+        the template. A field several variables fill blames, for text no font draws, those whose values hold such
+        characters (read, not checked again); for another refusal, those without whose value the job is taken,
+        checked again once each for at most ``MAX_BLAME_CHECKS`` of them (a batch row is not worth
+        fifty more checks of its job). A refusal of a field no variable fills (the body's own, an override's) is
+        returned as it is."""
         errors = getattr(refused, "errors", None)
         if isinstance(errors, Mapping) and "variable" in errors:
             return refused
@@ -170,15 +177,22 @@ class TemplateRenderer:
         candidates = list(dict.fromkeys(names))
         if not candidates:
             return refused
+
+        def where_of(name: str) -> str:
+            return next(path_text(path) for path in slots if name in self.parsed.slots[path].uses)
+
         if len(candidates) > 1:
-            blamed = [
-                name
-                for name in candidates
-                if self._refusal_code(session, tenant, {**values, name: ""}, overrides) is None
-            ]
+            if refused.code == "text_undrawable":
+                blamed = [n for n in candidates if _undrawable_advice(values[n], where_of(n)) is not None]
+            elif len(candidates) <= MAX_BLAME_CHECKS:
+                blamed = [
+                    n for n in candidates if self._refusal_code(session, tenant, {**values, n: ""}, overrides) is None
+                ]
+            else:
+                blamed = []
             candidates = blamed or candidates
         name = candidates[0]
-        where = next(path_text(path) for path in slots if name in self.parsed.slots[path].uses)
+        where = where_of(name)
         detail = _undrawable_advice(values[name], where) if refused.code == "text_undrawable" else None
         if detail is None:
             detail = refused.detail.removeprefix(prefix)

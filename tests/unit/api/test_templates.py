@@ -252,6 +252,37 @@ def test_a_value_the_job_refuses_is_refused_naming_its_variable(alpha, sessions)
     assert count_jobs(sessions) == 0
 
 
+def test_a_field_two_variables_fill_blames_the_one_whose_value_it_refuses(alpha):
+    """A label filled by two variables, the second with an emoji: the first was blamed (blanking either left the
+    job refused, the long first one too long for the label on its own), with the job's advice a row cannot
+    follow."""
+    long = " ".join(["The council meets tonight to vote on the bridge after three years of debate."] * 3)
+    body = {"script": "{{a}}. {{b}}.", "avatar": "astronaut", "canvas": CANVAS}
+    body["overlays"] = [{"type": "text", "text": "{{a}} {{b}}", "role": "label"}]
+    variables = [{"name": "a", "type": "text"}, {"name": "b", "type": "text"}]
+    made = create(alpha, {"name": "Two in one", "body": body, "variables": variables})
+    storm = problem(render(alpha, made["id"], a=long, b="Storm 🌪 tonight"), 422, "text_undrawable")
+    assert storm["errors"]["variable"] == "b", storm
+    assert "purpose=font" not in storm["detail"]
+
+
+def test_finding_whom_to_blame_checks_the_job_again_a_bounded_number_of_times(alpha, monkeypatch):
+    """A script of ten variables, one of them Chinese to the English voice: each refused batch row checked its
+    whole job again once per variable (fifty at most), three times the cost of the row itself."""
+    from api.template_render import MAX_BLAME_CHECKS, TemplateRenderer
+
+    names = [f"v{i}" for i in range(10)]
+    body = {"script": " ".join("{{" + n + "}}." for n in names), "avatar": "astronaut", "voice": "joe"}
+    made = create(alpha, {"name": "Ten", "body": body, "variables": [{"name": n, "type": "text"} for n in names]})
+    checks = []
+    real = TemplateRenderer._refusal_code
+    monkeypatch.setattr(TemplateRenderer, "_refusal_code", lambda *a, **k: checks.append(1) or real(*a, **k))
+    values = {n: "Rain" for n in names} | {"v7": "Rain in 北京"}
+    refused = problem(render(alpha, made["id"], **values), 422, "script_unreadable")
+    assert len(checks) <= MAX_BLAME_CHECKS
+    assert set(refused["errors"]["variables"]) == set(names)  # too many to tell apart: each is named
+
+
 def test_a_scenes_value_the_job_refuses_names_its_variable_not_its_scene(alpha):
     second = {
         "script": "{{story}}",
