@@ -31,7 +31,7 @@ from pathlib import Path
 from PIL import ImageFont
 
 from domain.composition_rules import FONT_NAMES as FONT_NAMES
-from media.compose.bidi import visual_order, word_type
+from media.compose.bidi import levels, visual_order
 
 FONTS_DIR = Path(__file__).with_name("fonts")
 
@@ -213,31 +213,63 @@ def word_runs(word: str, font: str) -> list[tuple[str, str]]:
     """``word`` as (text, font) runs to draw one after another, left to right: one run in ``word_font``'s font when
     a single font has every character; otherwise each character in ``font`` if it has it, else in the first
     fallback that does ("▲北京": the triangle from the symbols face, the rest in the CJK one), neighbours in the
-    same font joined. A word with right-to-left letters split so ("חדשות:": the Hebrew face has no colon) is
-    also cut where the direction changes, and its runs are put in the order they show in (":" then "חדשות", the
-    colon on the left; "ב-2025" as "2025", "-", "ב"), by the same bidirectional rules as a line's words."""
+    same font joined. A word with right-to-left letters split so ("חדשות:": the Hebrew face has no colon or
+    digits) is also cut where the direction changes (``_char_kinds``: a number keeps its separators and its
+    percent sign), its runs are put in the order they show in (":" then "חדשות", the colon on the left; "ב-10:30"
+    as "10:30", "-", "ב"), by the same bidirectional rules as a line's words, and a bracket among them that reads
+    right to left is mirrored ("(שלום)" keeps its brackets facing the word)."""
     whole = word_font(word, font)
     have = characters(whole)
     if all(ord(char) in have for char in word if not char.isspace()):
         return [(word, whole)]
     rtl = bool(RIGHT_TO_LEFT.search(word))
+    kinds = _char_kinds(word) if rtl else [""] * len(word)
     runs: list[tuple[str, str]] = []
-    kinds: list[str] = []
-    for char in word:
+    run_kinds: list[str] = []
+    for char, kind in zip(word, kinds):
         chosen = font
         if ord(char) not in characters(font):
             chosen = next((name for name in FALLBACK_FONTS if ord(char) in characters(name)), font)
-        # a mark or a joiner stays with the letter before it; otherwise, in a right-to-left word, a change of
-        # direction (a letter's, a number's, or neither) starts a run too
-        kind = word_type(char) if rtl and unicodedata.category(char)[0] not in "MC" else (kinds[-1] if kinds else "")
-        if runs and runs[-1][1] == chosen and kinds[-1] == kind:
+        if runs and runs[-1][1] == chosen and run_kinds[-1] == kind:
             runs[-1] = (runs[-1][0] + char, chosen)
         else:
             runs.append((char, chosen))
-            kinds.append(kind)
-    if rtl:
-        runs = [runs[i] for i in visual_order([text for text, _ in runs], paragraph_rtl=True)]
-    return runs
+            run_kinds.append(kind)
+    if not rtl:
+        return runs
+    texts = [text for text, _ in runs]
+    run_levels, _ = levels(texts, paragraph_rtl=True)
+    runs = [
+        ("".join(_MIRRORED.get(c, c) for c in text) if kind == "N" and level % 2 else text, chosen)
+        for (text, chosen), kind, level in zip(runs, run_kinds, run_levels)
+    ]
+    return [runs[i] for i in visual_order(texts, paragraph_rtl=True)]
+
+
+#: brackets and quotes drawn as their mirror image where they read right to left (Unicode's Bidi_Mirroring pairs)
+_MIRRORED = {a: b for pair in ("()", "[]", "{}", "<>", "«»", "‹›", "⁅⁆", "⁽⁾", "₍₎") for a, b in (pair, pair[::-1])}
+_STRONG_OR_NUMBER = {"L": "L", "R": "R", "AL": "R", "EN": "EN", "AN": "AN", "ES": "ES", "CS": "CS", "ET": "ET"}
+
+
+def _char_kinds(word: str) -> list[str]:
+    """Each character's direction inside a right-to-left word: ``L``, ``R``, ``EN`` or ``AN`` (a number), or ``N``.
+    A mark or a joiner takes its letter's; UAX #9's W4 (one separator between two digits: "1,000", "10:30", "3.5")
+    and W5 (terminators next to a number: "50%", "$3") keep a number whole; other separators are neutral (W6)."""
+    kinds: list[str] = []
+    for char in word:
+        if unicodedata.category(char)[0] in "MC" or unicodedata.bidirectional(char) in ("NSM", "BN"):
+            kinds.append(kinds[-1] if kinds else "N")
+        else:
+            kinds.append(_STRONG_OR_NUMBER.get(unicodedata.bidirectional(char), "N"))
+    for i in range(1, len(kinds) - 1):  # W4
+        before, after = kinds[i - 1], kinds[i + 1]
+        if before == after and (kinds[i] == "ES" and before == "EN" or kinds[i] == "CS" and before in ("EN", "AN")):
+            kinds[i] = before
+    for order in (range(len(kinds)), range(len(kinds) - 1, -1, -1)):  # W5, spreading both ways from the number
+        for i in order:
+            if kinds[i] == "ET" and any(0 <= j < len(kinds) and kinds[j] == "EN" for j in (i - 1, i + 1)):
+                kinds[i] = "EN"
+    return [kind if kind in ("L", "R", "EN", "AN") else "N" for kind in kinds]
 
 
 def undrawable(text: str) -> list[str]:

@@ -145,6 +145,12 @@ def test_a_hebrew_words_punctuation_from_another_font_stands_where_it_is_read():
 
     assert word_runs("חדשות:", "noto-sans-hebrew") == [(":", "noto-sans"), ("חדשות", "noto-sans-hebrew")]
     assert [text for text, _ in word_runs("ב-2025,", "noto-sans-hebrew")] == [",", "2025", "-", "ב"]
+    # a number keeps its separators and its percent sign (it showed 30:10-ב, 000,1-ב, 5.3-ב and %50-ב), and
+    # brackets that read right to left face the word they hold (they showed )שלום()
+    shown = {w: "".join(t for t, _ in word_runs(w, "noto-sans-hebrew")) for w in ("ב-10:30", "ב-1,000", "ב-3.5")}
+    assert shown == {"ב-10:30": "10:30-ב", "ב-1,000": "1,000-ב", "ב-3.5": "3.5-ב"}
+    assert "".join(t for t, _ in word_runs("ב-50%", "noto-sans-hebrew")) == "50%-ב"
+    assert "".join(t for t, _ in word_runs("(שלום)", "noto-sans-hebrew")) == "(שלום)"
     text = ink(render_text("חדשות:", WHITE_ON_DARK, 600))
     columns = np.flatnonzero(text.any(axis=0))
     gaps = np.flatnonzero(np.diff(columns) > 1)
