@@ -247,7 +247,7 @@ def word_runs(word: str, font: str) -> list[tuple[str, str]]:
 
 
 #: brackets and quotes drawn as their mirror image where they read right to left (Unicode's Bidi_Mirroring pairs)
-_MIRRORED = {a: b for pair in ("()", "[]", "{}", "<>", "«»", "‹›", "⁅⁆", "⁽⁾", "₍₎") for a, b in (pair, pair[::-1])}
+_MIRRORED = {p[i]: p[1 - i] for p in ("()", "[]", "{}", "<>", "«»", "‹›", "⁅⁆", "⁽⁾", "₍₎") for i in (0, 1)}
 _STRONG_OR_NUMBER = {"L": "L", "R": "R", "AL": "R", "EN": "EN", "AN": "AN", "ES": "ES", "CS": "CS", "ET": "ET"}
 
 
