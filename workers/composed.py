@@ -238,7 +238,10 @@ def render_composed_segment(
                 frame = compositor.compose(face, at, index, None if fading else caption)
             if fade is not None and fading:
                 weight = (k + 1) / (fade[1] + 1)
-                frame, source = cv2.addWeighted(fade[0][n], 1.0 - weight, frame, weight, 0.0), None
+                before = fade[0][n]
+                if before.shape[2] != frame.shape[2]:  # a transparent scene and an opaque one: fade the alpha too
+                    before, frame = _with_alpha(before), _with_alpha(frame)
+                frame, source = cv2.addWeighted(before, 1.0 - weight, frame, weight, 0.0), None
                 if caption is not None:  # captions follow the speech, not the pictures: whole over the dissolve
                     blend(frame, *caption)
             if stream is not None:
@@ -265,6 +268,13 @@ def render_composed_segment(
         if done != spoken.frames:
             raise JobFailure("render_failed", f"segment {index}: rendered {done} frames, expected {spoken.frames}")
         closer.hand_over(owned.pop_all(), encoders, spoken, started)
+
+
+def _with_alpha(frame: np.ndarray) -> np.ndarray:
+    """An RGB frame as RGBA, opaque; an RGBA one as it is."""
+    if frame.shape[2] == 4:
+        return frame
+    return np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)])
 
 
 def _marked(cut: Cut, frame: np.ndarray, index: int) -> np.ndarray:

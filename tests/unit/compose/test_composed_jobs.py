@@ -445,6 +445,29 @@ def test_a_draft_composes_smaller_with_its_draft_label(tmp_path):
     assert "DRAFT" in ocr(frame_at(video, 1.0), tmp_path)
 
 
+@pytest.mark.parametrize("first_transparent", [True, False])
+def test_a_crossfade_between_a_transparent_scene_and_an_opaque_one_fades_the_alpha(tmp_path, first_transparent):
+    """The API takes a WebM whose scenes mix a transparent background and an opaque one; a crossfade between them
+    failed the job (OpenCV cannot blend a picture with alpha and one without). The alpha now fades too."""
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(1.5), "audio", "audio/wav")
+    clear, blue = {"type": "transparent"}, {"type": "color", "color": BLUE}
+    first = scene(None, audio_asset_id="ast_narration", background=clear if first_transparent else blue)
+    second = scene(
+        None,
+        audio_asset_id="ast_narration",
+        background=blue if first_transparent else clear,
+        transition={"type": "crossfade", "duration": 0.6},
+    )
+    output = run_job(services, tenant, composition(320, 180, [first, second], output_format="webm"))
+    video = fetch(services, output["key"], tmp_path / "video.webm")
+    corner = [int(rgba_frame_at(video, t, tmp_path)[5:20, 5:20, 3].mean()) for t in (1.0, 1.75, 2.8)]
+    start, end = (0, 255) if first_transparent else (255, 0)
+    assert abs(corner[0] - start) < 10 and abs(corner[2] - end) < 10, corner
+    assert 40 < corner[1] < 215, corner  # halfway through the fade, between the two
+
+
 def _signed_job(tmp_path: Path, output_format: str) -> tuple[Services, dict, bytes]:
     """A composed job with a 9:16 rendition, run by a worker that has a C2PA signing key; and the key's CA."""
     from tests.credentials import c2pa_credentials
