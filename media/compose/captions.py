@@ -176,7 +176,7 @@ def caption_track(
     # caption files keep it. The API refuses burned-in captions of letters no font draws.
     font = captions.get("font")
     drawable = [(without_undrawable(text, font), start, end) for text, start, end in words]
-    pages = _pages(whole_words(drawable), style, sentence_starts)
+    pages = _pages(whole_words(drawable, sentence_starts), style, sentence_starts)
     return CaptionTrack(
         pages,
         style,
@@ -194,25 +194,28 @@ def caption_track(
 _KANA = re.compile(r"[\u3040-\u30ff]")
 
 
-def whole_words(words: list[TimedWord]) -> list[TimedWord]:
+def whole_words(words: list[TimedWord], sentence_starts: Sequence[float] = ()) -> list[TimedWord]:
     """Chinese and Japanese timed a character at a time (as speech times them) joined into their words, as ICU's
     word breaker finds them with its dictionary, each word timed from its first character's start to its last's
     end: a page then never ends inside a word (北|京 across two pages), and a word page lights up 北京 whole. A
-    run of characters is cut only where one of its timed pieces ends and a dictionary word ends too; words of
-    other scripts are left as they are."""
+    run of characters is cut only where one of its timed pieces ends and a dictionary word ends too, and never
+    joined across a sentence's start (``sentence_starts``) or a pause that ends a page; words of other scripts
+    are left as they are."""
     out: list[TimedWord] = []
     run: list[TimedWord] = []
+    starts = sorted(sentence_starts)
 
     def flush() -> None:
         if len(run) > 1:
             text = "".join(w[0] for w in run)
             from icu4py.breakers import WordBreaker
 
+            # ICU counts in UTF-16 code units: a character beyond U+FFFF is two
             ends = {end for _, end in WordBreaker(text, "ja" if _KANA.search(text) else "zh").segments()}
             at, group = 0, []
             for word in run:
                 group.append(word)
-                at += len(word[0])
+                at += len(word[0].encode("utf-16-le")) // 2
                 if at in ends:
                     out.append(("".join(w[0] for w in group), group[0][1], group[-1][2]))
                     group = []
@@ -223,6 +226,11 @@ def whole_words(words: list[TimedWord]) -> list[TimedWord]:
         run.clear()
 
     for word in words:
+        if run and (
+            word[1] - run[-1][2] >= PAGE_BREAK_PAUSE_S
+            or any(run[-1][1] + SENTENCE_SLACK_S < s <= word[1] + SENTENCE_SLACK_S for s in starts)
+        ):
+            flush()
         if cjk_cells(word[0]):
             run.append(word)
         else:

@@ -128,6 +128,16 @@ def test_chinese_word_pages_end_between_words_and_light_up_a_word_whole():
     # Latin words around them are left as they are
     mixed = caption_track([("BBC", 0.0, 0.3), ("北", 0.3, 0.5), ("京", 0.5, 0.7)], {"burn_in": True}, 1920, 1080)
     assert [w[0] for p in mixed.pages for w in p.words] == ["BBC", "北京"]
+    # never across a sentence's start or a pause that ends a page
+    across = caption_track([("北", 0.0, 0.2), ("京", 0.25, 0.45)], {"burn_in": True}, 1920, 1080, [0.25])
+    assert [[w[0] for w in p.words] for p in across.pages] == [["北"], ["京"]]
+    paused = caption_track([("北", 0.0, 0.2), ("京", 1.5, 1.7)], {"burn_in": True, "style": "word"}, 1920, 1080)
+    assert [w[0] for p in paused.pages for w in p.words] == ["北", "京"]
+    # ICU counts UTF-16 units: a character beyond U+FFFF (𠮷) does not shift the cuts after it
+    from media.compose.captions import whole_words
+
+    timed = [(c, 0.1 * i, 0.1 * i + 0.1) for i, c in enumerate("𠮷野家今天北京")]
+    assert "北京" in [w[0] for w in whole_words(timed)]
 
 
 def test_a_presenter_given_as_the_colour_view_of_its_rgba_frame_blends_as_its_copy_does():
