@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from domain.composition import scene_text
-from domain.drafts import DRAFT_LABEL
+from domain.drafts import DRAFT_LABEL, draft_canvas
 from domain.errors import JobFailure
 from domain.models import Asset
 from media.compose import (
@@ -93,11 +93,10 @@ def job_cuts(attempt: Attempt) -> list[Cut]:
     """
     comp = attempt.spec["composition"]
     scenes = comp["scenes"]
-    draft = _draft_scale(attempt)
     cuts = [
         Cut(
             "main",
-            *_scaled(comp["canvas"], draft),
+            *_draft_size(attempt, comp["canvas"]),
             [s["character"] for s in scenes],
             with_font_file(attempt, comp["captions"]),
         )
@@ -109,7 +108,7 @@ def job_cuts(attempt: Attempt) -> list[Cut]:
         cuts.append(
             Cut(
                 f"r{n}",
-                *_scaled(rendition["canvas"], draft),
+                *_draft_size(attempt, rendition["canvas"]),
                 characters,
                 with_font_file(attempt, rendition.get("captions") or comp["captions"]),
             )
@@ -133,19 +132,18 @@ def encoder_preset(attempt: Attempt) -> str:
     return str(draft["preset"]) if draft else "veryfast"
 
 
-def _draft_scale(attempt: Attempt) -> float:
-    """A draft composes every cut on a smaller canvas: the one its spec records for the main cut
-    (``domain.drafts.draft_canvas``: 640 px on the longer side), and each rendition scaled alike. A draft recorded
-    without one (before it was recorded) scales by its face resolution over the final's."""
+def _draft_size(attempt: Attempt, canvas: dict[str, Any]) -> tuple[int, int]:
+    """A cut's size: its canvas's, or for a draft that records its canvas (``domain.drafts.draft_canvas``: 640 px on
+    the longer side, even sides), the same rule applied to each cut, so the main cut is the canvas the spec
+    records and a rendition keeps its shape. A draft recorded without one (before it was recorded) scales every
+    cut by its face resolution over the final's."""
     draft = attempt.spec.get("draft_render") if attempt.spec.get("draft") else None
     if not draft:
-        return 1.0
+        return int(canvas["width"]), int(canvas["height"])
     if draft.get("canvas"):
-        return min(1.0, float(draft["canvas"]["width"]) / float(attempt.spec["composition"]["canvas"]["width"]))
-    return min(1.0, float(draft["resolution"]) / float(attempt.params["resolution"]))
-
-
-def _scaled(canvas: dict[str, Any], scale: float) -> tuple[int, int]:
+        size = draft_canvas(canvas)
+        return size["width"], size["height"]
+    scale = min(1.0, float(draft["resolution"]) / float(attempt.params["resolution"]))
     return (max(64, int(canvas["width"] * scale) // 2 * 2), max(64, int(canvas["height"] * scale) // 2 * 2))
 
 

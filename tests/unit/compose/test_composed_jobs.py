@@ -445,6 +445,35 @@ def test_a_draft_composes_smaller_with_its_draft_label(tmp_path):
     assert "DRAFT" in ocr(frame_at(video, 1.0), tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("canvas", "rendition"), [((768, 1366), (1366, 768)), ((3840, 960), (128, 512)), ((182, 720), (720, 182))]
+)
+def test_every_draft_cut_is_the_size_the_draft_rule_gives_it(canvas, rendition):
+    """The canvas the spec records is the one drawn (768x1366 recorded 358x640 and was drawn 358x636, the scale
+    taken from the rounded width), and a small rendition keeps its shape (a 128x512 rendition of a 3840x960 job
+    drafted at 64x84)."""
+    from domain.drafts import draft_canvas, draft_render
+    from tests.unit.compose.jobs import job_spec
+    from workers.stages.composition import job_cuts
+
+    comp = composition(*canvas, [scene()], renditions=[{"canvas": dict(zip(("width", "height"), rendition))}])
+    spec = job_spec(comp)
+    spec = {**spec, "draft": True, "draft_render": draft_render(spec["params"], comp["canvas"])}
+
+    class Draft:  # what job_cuts reads of an attempt
+        def __init__(self):
+            self.spec, self.params, self.fps = spec, spec["params"], 25
+            self.settings = Settings.from_env({}, data_dir=Path("/nonexistent"), pools=("cpu",))
+            self.claim = type("Claim", (), {"wm_code": 1, "tenant_id": "ten_x"})()
+
+    cuts = job_cuts(Draft())
+    recorded = spec["draft_render"]["canvas"]
+    assert (cuts[0].width, cuts[0].height) == (recorded["width"], recorded["height"])
+    expected = draft_canvas(dict(zip(("width", "height"), rendition)))
+    assert (cuts[1].width, cuts[1].height) == (expected["width"], expected["height"])
+    assert abs((cuts[1].width / cuts[1].height) / (rendition[0] / rendition[1]) - 1) < 0.02
+
+
 @pytest.mark.parametrize("first_transparent", [True, False])
 def test_a_crossfade_between_a_transparent_scene_and_an_opaque_one_fades_the_alpha(tmp_path, first_transparent):
     """The API takes a WebM whose scenes mix a transparent background and an opaque one; a crossfade between them
