@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from media.phonemes import Word
+from media.writing import starts_lowercase
 
 ScreenCue = tuple[float, float, list[str]]
 
@@ -54,7 +55,7 @@ def word_cues(words: Iterable[Word | tuple[str, float, float]]) -> list[tuple[fl
     def close() -> None:
         if current:
             text = _joined(w[0] for w in current)
-            if sentence_start and text == text.lower():
+            if sentence_start and text == text.lower() and starts_lowercase(text):  # not Georgian's capitals
                 text = text[:1].upper() + text[1:]
             cues.append((current[0][1], current[-1][2], text))
             current.clear()
@@ -73,7 +74,7 @@ def word_cues(words: Iterable[Word | tuple[str, float, float]]) -> list[tuple[fl
                 sentence_start = paused
         current.append((text, start_s, end_s))
         following = timed[n + 1][0] if n + 1 < len(timed) else ""
-        if ends_sentence(text) and not following[:1].islower():  # '"Stop!" she said.' is one sentence
+        if ends_sentence(text) and not starts_lowercase(following):  # '"Stop!" she said.' is one sentence
             close()
             sentence_start = True
     close()

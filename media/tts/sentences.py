@@ -20,6 +20,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+from media.writing import starts_lowercase
+
 #: Longest stretch of speech one segment may hold, in seconds.
 MAX_SEGMENT_S = 25.0
 
@@ -268,7 +270,7 @@ def _paragraphs(text: str) -> list[str]:
         lines = [line.strip() for line in block.split("\n") if line.strip()]
         current = ""
         for line in lines:
-            if current and not line[0].islower():
+            if current and not starts_lowercase(line):
                 paragraphs.append(current)
                 current = line
             else:
@@ -292,7 +294,7 @@ def _split_paragraph(paragraph: str, abbreviations: set[str]) -> list[str]:
 def _western_cuts(paragraph: str, abbreviations: set[str]) -> Iterator[int]:
     for match in _WESTERN_END.finditer(paragraph):
         following = match.group("next")
-        if following.islower():
+        if starts_lowercase(following):
             continue  # "Wait... what?", "e.g. this", '"Stop!" she said'
         punct = match.group("punct")
         if punct == "." and not match.group("close"):

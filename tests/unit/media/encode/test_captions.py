@@ -63,6 +63,7 @@ def test_narration_cues_end_at_arabic_and_devanagari_sentence_marks_and_past_clo
     assert [c[2] for c in word_cues(_words("မင်္ဂလာပါ။ ဒီနေ့ မိုးရွာတယ်။"))] == ["မင်္ဂလာပါ။", "ဒီနေ့ မိုးရွာတယ်။"]
     assert [c[2] for c in word_cues(_words("ሰላም ነው። ዝናብ ዘነበ።"))] == ["ሰላም ነው።", "ዝናብ ዘነበ።"]
     assert [c[2] for c in word_cues(_words("Բարև ձեզ։ Այսօր անձրև է։"))] == ["Բարև ձեզ։", "Այսօր անձրև է։"]
+    assert [c[2] for c in word_cues(_words("დღეს წვიმს. ხვალ მზე."))] == ["დღეს წვიმს.", "ხვალ მზე."]
     assert [c[2] for c in word_cues(_words("«Está abierto.» Dijo ella."))] == ["«Está abierto.»", "Dijo ella."]
     # as sentences are cut: a quotation's mark followed by a lowercase word does not end the sentence
     assert [c[2] for c in word_cues(_words('"Stop!" she said. Then silence.'))] == [

@@ -38,6 +38,8 @@ def test_sentences_end_at_terminal_punctuation_but_not_at_abbreviations_numbers_
         ("my", "မင်္ဂလာပါ။ ဒီနေ့ မိုးရွာတယ်။", ["မင်္ဂလာပါ။", "ဒီနေ့ မိုးရွာတယ်။"]),
         ("am", "ሰላም ነው። ዝናብ ዘነበ፧ አዎ።", ["ሰላም ነው።", "ዝናብ ዘነበ፧", "አዎ።"]),
         ("hy", "Բարև ձեզ։ Այսօր անձրև է։", ["Բարև ձեզ։", "Այսօր անձրև է։"]),
+        # Georgian writes no capitals (Unicode counts its letters lowercase): it was one sentence
+        ("ka", "დღეს წვიმს. ხვალ მზე იქნება.", ["დღეს წვიმს.", "ხვალ მზე იქნება."]),
     ],
 )
 def test_arabic_urdu_and_devanagari_sentences_end_at_their_own_marks(language, text, expected):
