@@ -463,11 +463,17 @@ def _asset(client: FarmClient, file_or_id: str, purpose: str, say=click.echo) ->
     return file_or_id
 
 
+#: how much of an ``--avatar`` file is read to tell whether it is a picture: its header, not a whole video
+HEADER_BYTES = 1 << 20
+
+
 def _check_portrait_file(path: Path) -> None:
     """An ``--avatar`` file that is no picture at all (a WAV, a PDF) is refused before any of it is sent, by the
-    sniffer the API reads its header with; a picture the API would refuse (no face, too large) it refuses itself."""
+    sniffer the API reads its header with, on the file's first ``HEADER_BYTES`` (a multi-gigabyte video given by
+    mistake is not read whole, nor sent); a picture the API would refuse (no face, too large) it refuses itself."""
     try:
-        picture = read_image_header(path.read_bytes())
+        with path.open("rb") as f:
+            picture = read_image_header(f.read(HEADER_BYTES))
     except MediaError:  # a picture, of too many pixels: the API's refusal says so
         return
     except OSError as exc:

@@ -156,6 +156,16 @@ def test_submit_refuses_an_avatar_file_that_is_no_picture_before_uploading_it(
     assert refused.exit_code == 2, refused.output
     assert "tone.wav is not a picture" in refused.output and "uploaded tone.wav" not in refused.output
     nothing_stored(sessions, sqlite_settings)
+    # a 4 GB file given by mistake is judged by its first megabyte, not read whole (it is sparse here)
+    huge = tmp_path / "footage.mov"
+    with huge.open("wb") as f:
+        f.truncate(4 << 30)
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    refused = talkfarm(keys["alpha"], "submit", "Hi.", "--avatar", str(huge))
+    assert refused.exit_code == 2 and "footage.mov is not a picture" in refused.output
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 512 * 1024  # KiB: far below 4 GB
 
 
 def test_submit_uploads_audio_as_narration_so_a_picture_is_refused_and_not_kept(
