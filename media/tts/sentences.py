@@ -191,6 +191,8 @@ _WESTERN_END = re.compile(
     r"(?P<punct>(?:\.{2,}|…|[.!?؟۔।॥။።፧։])+)(?P<close>[\"'”’»)\]]*)(?P<space>\s+)(?=(?P<next>\S))"
 )
 _CJK_END = re.compile(r"[。！？!?]+[”’」』）)》]*")
+#: Myanmar's and Ethiopic's sentence marks end a sentence with or without a space after them
+_MARK_END = re.compile(r"[။።፧]+")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.'’-]+)$")
 _DOTTED_ACRONYM = re.compile(r"^(?:\w\.){1,}\w?\.?$")
@@ -281,7 +283,11 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _split_paragraph(paragraph: str, abbreviations: set[str]) -> list[str]:
-    cuts = sorted(set(_western_cuts(paragraph, abbreviations)) | set(_cjk_cuts(paragraph)))
+    cuts = sorted(
+        set(_western_cuts(paragraph, abbreviations))
+        | set(_cjk_cuts(paragraph))
+        | {m.end() for m in _MARK_END.finditer(paragraph)}
+    )
     pieces, start = [], 0
     for cut in cuts + [len(paragraph)]:
         piece = paragraph[start:cut].strip()
