@@ -3,12 +3,10 @@ render parameter with its type, range and default, from ``GET /v1/catalog``."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from babel import Locale
-
 from api.web import public_api
+from media.tts import language_name
 
 #: how the form names the render parameters (the API's own names are shown in the help text)
 LABELS = {
@@ -25,38 +23,11 @@ LABELS = {
 }
 
 
-#: languages espeak-ng speaks that CLDR (Babel's data) has no English name for
-LANGUAGE_NAMES = {
-    "cmn": "Chinese (Mandarin)",
-    "hyw": "Western Armenian",
-    "nci": "Classical Nahuatl",
-    "piqd": "Klingon",
-    "py": "Pyash",
-    "qdb": "Lang Belta",
-    "qya": "Quenya",
-    "sjn": "Sindarin",
-}
-
-
-@lru_cache(maxsize=512)
-def language_name(tag: str) -> str:
-    """A voice's language in English words, from its BCP 47 tag: ``af`` → Afrikaans, ``en-gb`` → English (United
-    Kingdom), ``es-419`` → Spanish (Latin America); a tag CLDR does not know, as it is."""
-    parts = tag.lower().split("-")
-    english = Locale("en")
-    language = english.languages.get(parts[0]) or LANGUAGE_NAMES.get(parts[0])
-    if language is None:
-        return tag
-    region = next((p.upper() for p in parts[1:] if len(p) == 2 or (len(p) == 3 and p.isdigit())), None)
-    place = english.territories.get(region) if region else None
-    return f"{language} ({place})" if place else language
-
-
 def _voice_choices(voices: list[dict]) -> list[dict]:
     """Voices as a person picks them: "Afrikaans — espeak:af", sorted by language name, the neural (Piper)
     voices first within a language (joe first for English); a voice with no language after the rest."""
     for v in voices:
-        v["language_name"] = language_name(v["language"]) if v.get("language") else None
+        v["language_name"] = language_name(v["language"], region=True) if v.get("language") else None
         v["label"] = f"{v['language_name']} — {v['name']}" if v["language_name"] else v["name"]
     return sorted(
         voices,

@@ -1,5 +1,5 @@
 """Speech: sentences from a script, a voice to speak them, cached synthesis,
-and uploaded narration with its timing. Callers import from here, never from
+and uploaded narration with its timing; ``language_name`` says a language's name. Callers import from here, never from
 the modules: ``split_sentences`` and ``group_segments``, ``resolve_voice``,
 ``synthesize_sentences``, ``load_audio`` / ``probe_audio`` /
 ``split_at_silences``, and ``time_narration``, which decides how narration is
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from media.tts.audio_input import NotAudio, load_audio, probe_audio, split_at_silences
 from media.tts.engines import engine_for
-from media.tts.language import preload_language_detector
+from media.tts.language import language_name, preload_language_detector
 from media.tts.narration import NarrationTiming, time_narration
 from media.tts.narration_check import check_narration
 from media.tts.script_check import check_script
@@ -20,6 +20,7 @@ from media.tts.voices import DEFAULT_VOICE, available_voices, resolve_voice, voi
 
 __all__ = [
     "preload_language_detector",
+    "language_name",
     "DEFAULT_VOICE",
     "NarrationTiming",
     "NotAudio",

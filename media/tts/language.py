@@ -30,36 +30,19 @@ MIN_CONFIDENCE = 0.5
 SAMPLE_CHARS = 2000
 #: Characters written in Cantonese and not in Mandarin.
 CANTONESE_MARKERS = set("嘅咗喺冇佢哋啲嚟嘢乜咁噉啱睇搵攞俾畀咩嗰呢啩囉喎")
-_LANGUAGE_NAMES = {
+#: names CLDR (Babel's data) gives no English name for, or one a newsroom would not say
+_NAMES_BESIDE_CLDR = {
     "cmn": "Mandarin Chinese",
     "yue": "Cantonese",
-    "ja": "Japanese",
-    "ko": "Korean",
-    "en": "English",
-    "de": "German",
-    "fr": "French",
-    "es": "Spanish",
-    "it": "Italian",
-    "pt": "Portuguese",
-    "nl": "Dutch",
-    "ru": "Russian",
-    "uk": "Ukrainian",
-    "pl": "Polish",
-    "cs": "Czech",
-    "sv": "Swedish",
-    "da": "Danish",
-    "nb": "Norwegian",
     "no": "Norwegian",
-    "fi": "Finnish",
-    "tr": "Turkish",
-    "ar": "Arabic",
-    "he": "Hebrew",
-    "hi": "Hindi",
-    "el": "Greek",
-    "hu": "Hungarian",
-    "ro": "Romanian",
-    "vi": "Vietnamese",
-    "id": "Indonesian",
+    "nb": "Norwegian",
+    "hyw": "Western Armenian",
+    "nci": "Classical Nahuatl",
+    "piqd": "Klingon",
+    "py": "Pyash",
+    "qdb": "Lang Belta",
+    "qya": "Quenya",
+    "sjn": "Sindarin",
 }
 
 
@@ -76,9 +59,23 @@ class DetectedLanguage:
         return language_name(self.language)
 
 
-def language_name(tag: str) -> str:
-    """A reader's name for a tag, for messages: ``de`` → ``German``."""
-    return _LANGUAGE_NAMES.get(tag.split("-")[0], tag)
+@functools.lru_cache(maxsize=1024)
+def language_name(tag: str, region: bool = False) -> str:
+    """A reader's name for a BCP 47 tag, from CLDR (through Babel): ``de`` → German, ``sw`` → Swahili; with
+    ``region``, its place too: ``en-gb`` → English (United Kingdom), ``es-419`` → Spanish (Latin America). A tag
+    CLDR does not know, as it is."""
+    from babel import Locale
+
+    parts = tag.lower().replace("_", "-").split("-")
+    english = Locale("en")
+    name = _NAMES_BESIDE_CLDR.get(parts[0]) or english.languages.get(parts[0])
+    if name is None:
+        return tag
+    place = None
+    if region:
+        code = next((p.upper() for p in parts[1:] if len(p) == 2 or (len(p) == 3 and p.isdigit())), None)
+        place = english.territories.get(code) if code else None
+    return f"{name} ({place})" if place else str(name)
 
 
 def detect_language(text: str) -> DetectedLanguage | None:

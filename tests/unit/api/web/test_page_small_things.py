@@ -8,17 +8,20 @@ from urllib.parse import unquote
 
 from flask import Flask
 
-from api.web.catalog import language_name
+from media.tts import language_name
 from api.web.template_pages import csv_file_stem
 from tests.unit.api.bearer import client as api_client
 from tests.unit.api.web.test_page_forms import Keys, Page, page  # noqa: F401  (the signed-in fixture)
 
 
 def test_a_language_tag_reads_as_its_name() -> None:
+    """One source of names for the page's voices and the API's refusals alike (CLDR, through Babel)."""
     assert language_name("af") == "Afrikaans"
-    assert language_name("en-gb-x-rp") == "English (United Kingdom)"
-    assert language_name("es-419") == "Spanish (Latin America)"
-    assert language_name("cmn") == "Chinese (Mandarin)"
+    assert language_name("en-gb-x-rp", region=True) == "English (United Kingdom)"
+    assert language_name("es-419", region=True) == "Spanish (Latin America)"
+    assert language_name("en-gb") == "English"  # a refusal names the language, not the place
+    assert language_name("cmn") == "Mandarin Chinese"
+    assert language_name("sw") == "Swahili"  # a refusal said "(sw)": its own table had 30 names
     assert language_name("xx-nothing") == "xx-nothing"
 
 
