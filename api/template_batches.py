@@ -102,7 +102,7 @@ def _create(
         _, row = template_version(session, template_id, version)
         names = [v["name"] for v in row.variables]
         if header is not None:
-            rows = with_columns(rows, _header_columns(header, row.variables, template_id))
+            rows = with_columns(rows, _header_columns(header, row.variables, template_id, rows))
         if not rows:
             raise ProblemError("batch_empty", "The file has no rows.", 422)
         unknown_defaults = sorted(set(defaults) - set(ROW_FIELDS))
@@ -131,16 +131,21 @@ def _create(
         return create_jobs(session, tenant, checked, metadata)
 
 
-def _header_columns(header: list[str], variables: list[dict[str, Any]], template_id: str) -> dict[str, str]:
+def _header_columns(
+    header: list[str], variables: list[dict[str, Any]], template_id: str, rows: list[dict[str, Any]]
+) -> dict[str, str]:
     """Each column of a CSV's header -> the variable or row field it fills (GET /v1/templates/{id}/csv gives
     the header). A column matches a name ignoring case and surrounding spaces, as spreadsheets written by
     people head them ("Script", " Headline "). The header is refused, once and before any row is read, for
     a column that is neither a variable nor a row field, two columns that then fill the same name, or a
-    required variable (one without a default) it has no column for: a person fixes the header, not every row."""
+    required variable (one without a default) it has no column for: a person fixes the header, not every row.
+    A column with no heading and no cell filled (a spreadsheet's trailing comma) is left out."""
     names = [v["name"] for v in variables]
     filling: dict[str, list[str]] = {}  # name -> the columns that fill it
     unknown: list[str] = []
     for column in header:
+        if not column.strip() and not any(column in row for row in rows):  # empty cells are not kept in a row
+            continue
         name = _folded(column)
         if name in names or name in ROW_FIELDS:
             filling.setdefault(name, []).append(column)
@@ -151,7 +156,9 @@ def _header_columns(header: list[str], variables: list[dict[str, Any]], template
     if not unknown and not twice and not missing and any(name in names for name in filling):
         return {columns[0]: name for name, columns in filling.items()}
     faults = []
-    if unknown:
+    if unknown and not unknown[0].strip():
+        faults.append(f"A column without a heading holds values: head it with one of ({', '.join(names)}).")
+    elif unknown:
         faults.append(f"Column {unknown[0][:64]!r} is not a variable of this template ({', '.join(names)}).")
     for name, columns in twice.items():
         if len(set(columns)) == 1:

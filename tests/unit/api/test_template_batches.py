@@ -111,6 +111,17 @@ def test_a_header_without_a_required_column_is_refused_once_naming_it(alpha, ses
     assert count_jobs(sessions) == 1
 
 
+def test_a_spreadsheets_trailing_comma_is_left_out_but_a_headless_column_with_values_is_named(alpha, sessions):
+    made = create(alpha)
+    trailing = "headline,story,\nStorm tonight,Winds.,\n"  # a blank heading, its cells empty
+    response = upload(alpha, made["id"], trailing)
+    assert response.status_code == 201, response.get_json()  # it was refused: "Column '' is not a variable"
+    filled = "headline,story,\nStorm tonight,Winds.,high\n"
+    body = problem(upload(alpha, made["id"], filled), 422, "batch_header_invalid")
+    assert "A column without a heading holds values" in body["detail"]
+    assert count_jobs(sessions) == 1
+
+
 def test_a_header_as_people_write_it_matches_its_variables_ignoring_case_and_spaces(alpha):
     made = create(alpha)
     text = csv_text(["Headline", " Story ", "ACCENT", "Priority"], [["Storm tonight", "Winds.", "#ff0000", "8"]])

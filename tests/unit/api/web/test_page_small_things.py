@@ -8,8 +8,8 @@ from urllib.parse import unquote
 
 from flask import Flask
 
-from media.tts import language_name
 from api.web.template_pages import csv_file_stem
+from media.tts import language_name
 from tests.unit.api.bearer import client as api_client
 from tests.unit.api.web.test_page_forms import Keys, Page, page  # noqa: F401  (the signed-in fixture)
 
