@@ -94,6 +94,9 @@ def batch_template():
 
 #: the rows a batch's page lists at once: the jobs list's largest page, as many times as a batch may need
 JOBS_PAGE = 200
+#: drafts one press of "Approve all drafts" approves (each is the API's approve: a job written and admitted), so
+#: a request stays short for a batch of a thousand; the rest wait for the next press, and the page says how many
+APPROVE_AT_ONCE = 50
 
 
 def _batch_view(batch_id: str) -> tuple[dict, list[dict]]:
@@ -126,6 +129,7 @@ def _render_batch(batch_id: str, approvals: list[dict] | None = None):
         jobs=jobs,
         template=_template_of(jobs),
         drafts_to_approve=[j for j in jobs if j.get("draft") and not j.get("final_job_id")],
+        approve_at_once=APPROVE_AT_ONCE,
         approvals=approvals,
     )
 
@@ -137,13 +141,13 @@ def batch(batch_id):
 
 @page.route("/batches/<batch_id>/approve-drafts", methods=["POST"])
 def approve_batch_drafts(batch_id):
-    """Every draft of the batch not yet approved, approved one by one (the API's approve, as the job page's
-    button): what happened to each is listed, a refusal (a draft not finished yet) in its own words."""
+    """The batch's drafts not yet approved, approved one by one (the API's approve, as the job page's button), at
+    most ``APPROVE_AT_ONCE`` a press: what happened to each is listed, a refusal (a draft not finished yet) in its
+    own words."""
     _, jobs = _batch_view(batch_id)
     approvals = []
-    for job in jobs:
-        if not job.get("draft") or job.get("final_job_id"):
-            continue
+    waiting = [job for job in jobs if job.get("draft") and not job.get("final_job_id")]
+    for job in waiting[:APPROVE_AT_ONCE]:
         outcome: dict[str, Any] = {"job": job}
         try:
             answer = public_api.call("POST", f"/v1/jobs/{job['id']}/approve", json={})

@@ -97,6 +97,30 @@ def test_approve_all_drafts_approves_each_succeeded_one_and_says_why_not_for_the
     assert re.findall(r'<li data-job="([^"]+)">', again) == [job_ids[1]]
 
 
+def test_one_press_approves_at_most_a_bounded_number_of_drafts(
+    app: Flask,
+    keys: Keys,
+    page: Page,  # noqa: F811
+    sessions,
+    monkeypatch,
+) -> None:
+    """Each approval is a job written and admitted: a press over a thousand drafts held its request for as long as a
+    thousand approvals take. A press approves at most APPROVE_AT_ONCE, and the button says the next ones wait."""
+    import api.web.batches as batches
+
+    monkeypatch.setattr(batches, "APPROVE_AT_ONCE", 2)
+    browser, token = page
+    batch_id, job_ids = template_batch(app, keys)
+    for job_id in job_ids:
+        succeed(sessions, job_id)
+    assert "Approve the next 2 drafts" in browser.get(f"/batches/{batch_id}").get_data(as_text=True)
+    first = browser.post(f"/batches/{batch_id}/approve-drafts", data={"csrf_token": token}).get_data(as_text=True)
+    assert re.findall(r'<li data-job="([^"]+)">', first) == job_ids[:2]
+    assert "Approve all drafts" in first  # one left: the next press takes it
+    second = browser.post(f"/batches/{batch_id}/approve-drafts", data={"csrf_token": token}).get_data(as_text=True)
+    assert re.findall(r'<li data-job="([^"]+)">', second) == job_ids[2:]
+
+
 def test_a_batch_of_finals_offers_no_approval(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
     browser, _ = page
     batch_id, _ = template_batch(app, keys, draft=False)
