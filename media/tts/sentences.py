@@ -193,6 +193,9 @@ _WESTERN_END = re.compile(
 _CJK_END = re.compile(r"[。！？!?]+[”’」』）)》]*")
 #: Myanmar's and Ethiopic's sentence marks end a sentence with or without a space after them
 _MARK_END = re.compile(r"[။።፧]+")
+#: Armenian's full stop (։) is often typed as an ASCII colon: after an Armenian word and before a capital
+#: Armenian letter it ends a sentence (a colon before a lowercase word or a number does not)
+_ARMENIAN_COLON_END = re.compile(r"(?<=[\u0561-\u0587]):(?=\s+[\u0531-\u0556])")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.'’-]+)$")
 _DOTTED_ACRONYM = re.compile(r"^(?:\w\.){1,}\w?\.?$")
@@ -287,6 +290,7 @@ def _split_paragraph(paragraph: str, abbreviations: set[str]) -> list[str]:
         set(_western_cuts(paragraph, abbreviations))
         | set(_cjk_cuts(paragraph))
         | {m.end() for m in _MARK_END.finditer(paragraph)}
+        | {m.end() for m in _ARMENIAN_COLON_END.finditer(paragraph)}
     )
     pieces, start = [], 0
     for cut in cuts + [len(paragraph)]:

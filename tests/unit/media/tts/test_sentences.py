@@ -42,6 +42,12 @@ def test_sentences_end_at_terminal_punctuation_but_not_at_abbreviations_numbers_
         ("ka", "დღეს წვიმს. ხვალ მზე იქნება.", ["დღეს წვიმს.", "ხვალ მზე იქნება."]),
         # Myanmar and Ethiopic marks end a sentence with no space after them too
         ("am", "ዛሬ ዝናብ ነው።ነገ ፀሐይ ነው።", ["ዛሬ ዝናብ ነው።", "ነገ ፀሐይ ነው።"]),
+        # Armenian's full stop typed as an ASCII colon, before a capital; a colon before a number stays inside
+        (
+            "hy",
+            "Բարև ձեզ: Այսօր անձրև է: Ջերմաստիճանը: 25 աստիճան:",
+            ["Բարև ձեզ:", "Այսօր անձրև է:", "Ջերմաստիճանը: 25 աստիճան:"],
+        ),
         ("my", "မင်္ဂလာပါ။ဒီနေ့ မိုးရွာတယ်။", ["မင်္ဂလာပါ။", "ဒီနေ့ မိုးရွာတယ်။"]),
     ],
 )
