@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import ffmpeg
@@ -36,28 +37,28 @@ def encode_aac(audio_wav_path: Path | str, out_path: Path | str) -> Path:
     """The WAV as the AAC ``concat_and_mux`` gives it, once, in an M4A: several files over the same audio (a
     job's cuts) then copy it (``concat_and_mux(..., aac=)``) instead of each encoding it again; the joined
     files are the same, byte for byte (``tests/unit/media/encode/test_mux.py``)."""
-    out_path = Path(out_path)
-    partial = out_path.with_name(f"{out_path.stem}.partial{out_path.suffix}")
-    stream = ffmpeg.output(ffmpeg.input(str(audio_wav_path)).audio, str(partial), f="ipod", **_AAC)
-    done = run_ffmpeg(ffmpeg.compile(stream.global_args(*QUIET), cmd=ffmpeg_exe(), overwrite_output=True))
-    if done.returncode != 0:
-        partial.unlink(missing_ok=True)
-        raise encode_failure("encoding the audio", done.returncode, done.stderr)
-    os.replace(partial, out_path)
-    return out_path
+    return _encode_audio(audio_wav_path, out_path, "ipod", _AAC, "encoding the audio")
 
 
 def encode_pcm(audio_wav_path: Path | str, out_path: Path | str) -> Path:
     """The WAV as a MOV carries it: 16-bit mono PCM at 48 kHz, once, for every cut to copy (the farm speaks at
     24 kHz, and a MOV's PCM keeps whatever rate it is given)."""
+    options = {"acodec": "pcm_s16le", "ar": OUTPUT_SAMPLE_RATE, "ac": 1}
+    return _encode_audio(audio_wav_path, out_path, "wav", options, "resampling the audio")
+
+
+def _encode_audio(
+    audio_wav_path: Path | str, out_path: Path | str, container: str, options: dict[str, Any], doing: str
+) -> Path:
+    """The WAV's audio encoded with ``options`` into ``container`` at ``out_path``, written beside it first and
+    moved into place whole (a failed encode leaves nothing); ``doing`` names the step in its failure."""
     out_path = Path(out_path)
     partial = out_path.with_name(f"{out_path.stem}.partial{out_path.suffix}")
-    options = {"acodec": "pcm_s16le", "ar": OUTPUT_SAMPLE_RATE, "ac": 1}
-    stream = ffmpeg.output(ffmpeg.input(str(audio_wav_path)).audio, str(partial), f="wav", **options)
+    stream = ffmpeg.output(ffmpeg.input(str(audio_wav_path)).audio, str(partial), f=container, **options)
     done = run_ffmpeg(ffmpeg.compile(stream.global_args(*QUIET), cmd=ffmpeg_exe(), overwrite_output=True))
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
-        raise encode_failure("resampling the audio", done.returncode, done.stderr)
+        raise encode_failure(doing, done.returncode, done.stderr)
     os.replace(partial, out_path)
     return out_path
 
