@@ -23,7 +23,15 @@ import numpy as np
 from domain import lifecycle
 from domain.errors import JobFailure
 from domain.states import Stage
-from media.compose import Background, ComposedEncoder, SceneCompositor, blend, caption_track, words_from_cues
+from media.compose import (
+    Background,
+    ComposedEncoder,
+    SceneCompositor,
+    blend,
+    caption_track,
+    with_alpha,
+    words_from_cues,
+)
 from media.encode import Rect, available_encoders, choose_video_codec
 from media.tts import NarrationTiming
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
@@ -240,7 +248,7 @@ def render_composed_segment(
                 weight = (k + 1) / (fade[1] + 1)
                 before = fade[0][n]
                 if before.shape[2] != frame.shape[2]:  # a transparent scene and an opaque one: fade the alpha too
-                    before, frame = _with_alpha(before), _with_alpha(frame)
+                    before, frame = with_alpha(before), with_alpha(frame)
                 frame, source = cv2.addWeighted(before, 1.0 - weight, frame, weight, 0.0), None
                 if caption is not None:  # captions follow the speech, not the pictures: whole over the dissolve
                     blend(frame, *caption)
@@ -268,13 +276,6 @@ def render_composed_segment(
         if done != spoken.frames:
             raise JobFailure("render_failed", f"segment {index}: rendered {done} frames, expected {spoken.frames}")
         closer.hand_over(owned.pop_all(), encoders, spoken, started)
-
-
-def _with_alpha(frame: np.ndarray) -> np.ndarray:
-    """An RGB frame as RGBA, opaque; an RGBA one as it is."""
-    if frame.shape[2] == 4:
-        return frame
-    return np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)])
 
 
 def _marked(cut: Cut, frame: np.ndarray, index: int) -> np.ndarray:

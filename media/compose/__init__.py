@@ -11,7 +11,7 @@ from media.compose.body import PhotoPerson, PresenterBody, presenter_body
 from media.compose.canvas import FaceChanges
 from media.compose.captions import CaptionTrack, caption_band, caption_track, words_from_cues
 from media.compose.compositor import SceneCompositor
-from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder, join_and_mux, mix_music
+from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder, join_and_mux, mix_music, with_alpha
 from media.compose.fonts import DRAWN_SCRIPTS, FONT_NAMES, font_for, load_font, undrawable
 from media.compose.layout import PresenterBox, circle_mask, face_on_canvas, presenter_box, rendition_character
 from media.compose.matte import MATTE_VERSION, guided_filter, matte_from_png, matte_key, matte_png, portrait_matte
@@ -71,5 +71,6 @@ __all__ = [
     "text_overflows",
     "undrawable",
     "video_still",
+    "with_alpha",
     "words_from_cues",
 ]

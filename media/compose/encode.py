@@ -30,6 +30,13 @@ CONTENT_TYPES = {"mp4": "video/mp4", "webm": "video/webm", "mov": "video/quickti
 DUCK_THRESHOLD, DUCK_RATIO = 0.015, 10
 
 
+def with_alpha(frame: np.ndarray) -> np.ndarray:
+    """An RGB frame as RGBA, opaque; an RGBA one as it is."""
+    if frame.shape[2] == 4:
+        return frame
+    return np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)])
+
+
 class ComposedEncoder(SegmentEncoder):
     """A ``SegmentEncoder`` for any output format, taking RGB or (``alpha``) RGBA frames, or for ``mp4`` the
     encoder's own yuv420p (``input_format``)."""
@@ -113,7 +120,7 @@ class ComposedEncoder(SegmentEncoder):
             return
         channels = 4 if self.alpha else 3
         if frame.ndim == 3 and frame.shape[2] != channels:
-            frame = np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)]) if channels == 4 else frame[..., :3]
+            frame = with_alpha(frame) if channels == 4 else frame[..., :3]
         if channels == 3:
             super().write(np.ascontiguousarray(frame))
             return

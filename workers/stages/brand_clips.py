@@ -134,10 +134,7 @@ def _encode(
                 frame = (frame.astype(np.float32) * (1.0 - weight) + join.astype(np.float32) * weight + 0.5).astype(
                     np.uint8
                 )
-            frame = _marked(cut, frame, k)
-            if transparent:
-                frame = np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)])
-            encoder.write(frame)
+            encoder.write(_marked(cut, frame, k))  # opaque on a transparent job: the encoder adds the alpha
 
 
 def _marked(cut: Cut, frame: np.ndarray, index: int) -> np.ndarray:
