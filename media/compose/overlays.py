@@ -116,21 +116,27 @@ def text_layer(
     # where it would cover the face: first beside what put it there, at its size (a title at the top of a 9:16 cut
     # beside the logo it was pushed below, onto the presenter's hair; a lower third in the column left of a
     # presenter standing right); then smaller where it is, down to its floor; then beside them, smaller
-    logos = [p for p in pictures if _at_edge(p, position, height)]
-    tries = [logos] + ([[*logos, _face_span(face)]] if ROLE_ALIGN[role] == "left" else [])
+    logos = [(p.x, p.x + p.pixels.shape[1]) for p in pictures if _at_edge(p, position, height)]
+    tries = [logos] + ([[*logos, _face_columns(face)]] if ROLE_ALIGN[role] == "left" else [])
     canvas = (width, height, max_width)
-    for obstacles in tries:
-        aside = _beside(obstacles, pictures, layer, text, style, role, position, canvas, reserved, face, style.size)
-        if aside is not None:
-            return aside
+
+    def aside(smallest: int) -> Layer | None:
+        for columns in tries:
+            found = _beside(columns, pictures, layer, text, style, role, position, canvas, reserved, face, smallest)
+            if found is not None:
+                return found
+        return None
+
+    found = aside(style.size)
+    if found is not None:
+        return found
     # drawn smaller, it keeps the floor of the size it was asked for (it never shrinks twice over)
     floor = replace(style, size=style.smallest, floor=style.smallest)
     at_floor = placed(render_text(text, floor, max_width))
     if _over(at_floor, face, position):
-        for obstacles in tries:
-            aside = _beside(obstacles, pictures, layer, text, style, role, position, canvas, reserved, face, floor.size)
-            if aside is not None:
-                return aside
+        found = aside(floor.size)
+        if found is not None:
+            return found
     if 2 * _covered(at_floor, face, position) > _covered(layer, face, position):
         return layer  # smaller, it would cover the face nearly as much (a close-up), only harder to read
     # clear of the face and its margins (the hairline, the chin's travel), or as near as the floor comes
@@ -146,12 +152,16 @@ def _at_edge(picture: Layer, position: str, height: int) -> bool:
     return bool(side * (picture.y + picture.pixels.shape[0] / 2 - height / 2) > 1)
 
 
-def _face_span(face: FaceArea) -> Layer:
-    """The columns the face (with its margins) takes, as an obstacle to a text's width: a layer as tall as the
-    canvas that stands for it (only its ``x`` and width are read)."""
+def _face_columns(face: FaceArea) -> tuple[int, int]:
+    """The columns the face (with its margins) takes, [left, right): an obstacle to a text's width."""
     shown = face.lefts < face.rights
-    left, right = int(face.lefts[shown].min()), int(face.rights[shown].max())
-    return Layer(np.zeros((1, max(1, right - left), 4), np.uint8), left, 0)
+    return int(face.lefts[shown].min()), int(face.rights[shown].max())
+
+
+def _overlaps(x: int, y: int, w: int, h: int, picture: Layer) -> bool:
+    """Whether the rectangle at (``x``, ``y``), ``w`` × ``h``, meets ``picture``'s."""
+    ph, pw = picture.pixels.shape[:2]
+    return x < picture.x + pw and picture.x < x + w and y < picture.y + ph and picture.y < y + h
 
 
 #: a text goes beside what it would cover only where that leaves it this share of the width it may take
@@ -159,7 +169,7 @@ BESIDE_MIN_SHARE = 0.35
 
 
 def _beside(
-    obstacles: list[Layer],
+    obstacles: list[tuple[int, int]],
     pictures: list[Layer],
     shown: Layer,
     text: str,
@@ -171,7 +181,7 @@ def _beside(
     face: FaceArea,
     smallest: int,
 ) -> Layer | None:
-    """The text at its edge, in the safe area's span left free by ``obstacles``' columns (on its start side for a
+    """The text at its edge, in the safe area's span left free by the ``obstacles``' columns (on its start side for a
     lower third or label, whose start must be free; the widest span for a centred title), at its size or, in
     steps, down to ``smallest``, in at most its lines, until it stands clear of the face. None where the span is
     narrower than ``BESIDE_MIN_SHARE`` of the width it may take, where it would meet one of ``pictures``, or where
@@ -183,8 +193,7 @@ def _beside(
     area = safe_area(width, height)
     gap = max(4, style.size // 2)
     spans = [(area.left, area.right)]
-    for obstacle in obstacles:
-        x0, x1 = obstacle.x - gap, obstacle.x + obstacle.pixels.shape[1] + gap
+    for x0, x1 in ((left - gap, right + gap) for left, right in obstacles):
         spans = [piece for a, b in spans for piece in ((a, min(b, x0)), (max(a, x1), b)) if piece[1] > piece[0]]
     rtl = right_to_left(tokens(text))
     if ROLE_ALIGN[role] == "left":
@@ -205,10 +214,7 @@ def _beside(
         h, w = pixels.shape[:2]
         x = (right - w if rtl else left) if ROLE_ALIGN[role] == "left" else left + (right - left - w) // 2
         _, y = _place(pixels, role, position, text, width, height, reserved or {})
-        if any(
-            p.x < x + w and x < p.x + p.pixels.shape[1] and p.y < y + h and y < p.y + p.pixels.shape[0]
-            for p in pictures
-        ):
+        if any(_overlaps(x, y, w, h, p) for p in pictures):
             return None
         layer = replace(shown, pixels=pixels, x=x, y=y)
         if not _over(layer, face, position):
@@ -225,8 +231,8 @@ def _clear_of(pictures: list[Layer], text: Layer, position: str, height: int) ->
     y = text.y
     at_edge = [p for p in pictures if _at_edge(p, position, height)]
     for picture in sorted(at_edge, key=lambda p: p.y if position == "top" else -p.y):
-        ph, pw = picture.pixels.shape[:2]
-        if text.x < picture.x + pw and picture.x < text.x + w and y < picture.y + ph and picture.y < y + h:
+        ph = picture.pixels.shape[0]
+        if _overlaps(text.x, y, w, h, picture):
             gap = max(4, ph // 8)
             y = picture.y + ph + gap if position == "top" else picture.y - h - gap
     return replace(text, y=y)
