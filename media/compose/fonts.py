@@ -28,6 +28,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from icu4py.breakers import CharacterBreaker
 from PIL import ImageFont
 
 from domain.composition_rules import FONT_NAMES as FONT_NAMES
@@ -211,9 +212,9 @@ def word_font(word: str, font: str) -> str:
 
 def word_runs(word: str, font: str) -> list[tuple[str, str]]:
     """``word`` as (text, font) runs to draw one after another, left to right: one run in ``word_font``'s font when
-    a single font has every character; otherwise each character in ``font`` if it has it, else in the first
-    fallback that does ("▲北京": the triangle from the symbols face, the rest in the CJK one), neighbours in the
-    same font joined. A word with right-to-left letters split so ("חדשות:": the Hebrew face has no colon or
+    a single font has every character; otherwise each grapheme cluster (a letter with its combining marks,
+    ``_cluster_font``) in ``font`` if it has all of it, else in the first fallback that does ("▲北京": the triangle
+    from the symbols face, the rest in the CJK one), neighbours in the same font joined. A word with right-to-left letters split so ("חדשות:": the Hebrew face has no colon or
     digits) is also cut where the direction changes (``_char_kinds``: a number keeps its separators and its
     percent sign), its runs are put in the order they show in (":" then "חדשות", the colon on the left; "ב-10:30"
     as "10:30", "-", "ב"), by the same bidirectional rules as a line's words, and a bracket among them that reads
@@ -226,14 +227,14 @@ def word_runs(word: str, font: str) -> list[tuple[str, str]]:
     kinds = _char_kinds(word) if rtl else [""] * len(word)
     runs: list[tuple[str, str]] = []
     run_kinds: list[str] = []
-    for char, kind in zip(word, kinds):
-        chosen = font
-        if ord(char) not in characters(font):
-            chosen = next((name for name in FALLBACK_FONTS if ord(char) in characters(name)), font)
+    start = 0
+    for cluster in CharacterBreaker(word, ""):
+        chosen, kind = _cluster_font(cluster, font), kinds[start]  # a mark takes its letter's direction
+        start += len(cluster)
         if runs and runs[-1][1] == chosen and run_kinds[-1] == kind:
-            runs[-1] = (runs[-1][0] + char, chosen)
+            runs[-1] = (runs[-1][0] + cluster, chosen)
         else:
-            runs.append((char, chosen))
+            runs.append((cluster, chosen))
             run_kinds.append(kind)
     if not rtl:
         return runs
@@ -244,6 +245,22 @@ def word_runs(word: str, font: str) -> list[tuple[str, str]]:
         for (text, chosen), kind, level in zip(runs, run_kinds, run_levels)
     ]
     return [runs[i] for i in visual_order(texts, paragraph_rtl=True)]
+
+
+def _cluster_font(cluster: str, font: str) -> str:
+    """The font to draw a grapheme cluster in (UAX #29, as ICU finds them: a letter and the combining marks on it,
+    "שׁ", "e\u0301"): ``font`` if it has all of it, else the first of ``FALLBACK_FONTS`` that has. Where none has
+    (a Hebrew letter with U+0307 COMBINING DOT ABOVE, which only Noto Sans has, or niqqud split by a combining
+    grapheme joiner, which the Hebrew face lacks), the font of its first character, for the whole cluster: the
+    shaper then puts each mark on its letter, draws a mark that font lacks as its missing glyph's box and an
+    invisible one (the joiner) as nothing. A mark drawn from another font stood apart from its letter, on a
+    dotted circle."""
+    wanted = {ord(char) for char in cluster}
+    fonts = (font, *FALLBACK_FONTS)
+    found = next((name for name in fonts if wanted <= characters(name)), None)
+    if found is None:
+        found = next((name for name in fonts if ord(cluster[0]) in characters(name)), font)
+    return found
 
 
 #: brackets and quotes drawn as their mirror image where they read right to left (Unicode's Bidi_Mirroring pairs)

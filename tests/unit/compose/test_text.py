@@ -4,6 +4,8 @@ font for, and read back by OCR."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -252,6 +254,47 @@ def test_scripts_are_drawn_with_glyphs_not_boxes(text):
         for j in range(i + 1, len(masks)):
             if chars[i] != chars[j]:
                 assert (masks[i] != masks[j]).any()
+
+
+#: Jerusalem as the Bible points it: patah then hiriq under the lamed, kept in that order by a combining grapheme
+#: joiner (U+034F, as Unicode advises), which the Hebrew face lacks and Noto Sans has
+JERUSALEM = "יְרוּשָׁלַ\u034fִם"
+
+
+def test_a_combining_mark_stays_in_its_letters_font_where_its_word_is_split_between_fonts():
+    """A letter and its combining marks (a grapheme cluster) are drawn in one font: one that has them all, else
+    the letter's. Before, each character took its own font, and a mark its letter's font lacked (or the mark
+    after it) became a run of its own, drawn on a dotted circle beside the letters."""
+    from media.compose.fonts import characters, word_runs
+
+    assert 0x034F not in characters("noto-sans-hebrew") and 0x0307 not in characters("noto-sans-hebrew")
+    assert word_runs(JERUSALEM, "noto-sans-hebrew") == [(JERUSALEM, "noto-sans-hebrew")]
+    # no shipped font has both shin and U+0307: the cluster stays in the shin's font (the mark is not dropped)
+    assert word_runs("ש\u0307לום", "noto-sans-hebrew") == [("ש\u0307לום", "noto-sans-hebrew")]
+    # the CJK face has Latin letters but no combining acute: the é goes whole to Noto Sans, which has both
+    assert word_runs("北京Cafe\u0301", "noto-sans-cjk") == [("北京Caf", "noto-sans-cjk"), ("e\u0301", "noto-sans")]
+    for word in (JERUSALEM, "ש\u0307לום", "北京Cafe\u0301", "חדשות:"):
+        assert not any(unicodedata.category(text[0]).startswith("M") for text, _ in word_runs(word, "noto-sans-hebrew"))
+
+
+def test_a_hebrew_letters_points_are_drawn_under_it_not_beside_it():
+    """Judged on the picture: the lamed and mem of לַ͏ִם stand where they stand in לם, nothing is drawn between or
+    beside them, and the points' ink (where the two pictures differ) lies under the lamed, within its columns."""
+    style = TextStyle(size=120, colour=(255, 255, 255), box=(20, 20, 20, 255), max_lines=1)
+    pointed = render_text("לַ\u034fִם", style, 2000)
+    bare = render_text("לם", style, 2000)
+    assert pointed.shape == bare.shape  # the marks take no room of their own
+    letters, drawn = ink(bare), ink(pointed)
+    assert not (letters & ~drawn).any()  # the letters are where they were
+    cols = np.flatnonzero(letters.any(axis=0))
+    gap = np.flatnonzero(np.diff(cols) > 1)
+    assert gap.size == 1  # two letters: mem on the left, lamed on the right
+    lamed = (int(cols[gap[0] + 1]), int(cols[-1]))
+    points = drawn & ~letters
+    point_cols, point_rows = np.flatnonzero(points.any(axis=0)), np.flatnonzero(points.any(axis=1))
+    assert point_cols.size, "the points were drawn"
+    assert lamed[0] <= point_cols[0] and point_cols[-1] <= lamed[1], (point_cols[[0, -1]], lamed)
+    assert point_rows[0] > np.flatnonzero(letters.any(axis=1))[-1]  # under the letters
 
 
 #: no shipped font has a glyph for a private-use character: it is drawn as the box (.notdef)
