@@ -1,4 +1,5 @@
-"""What every kind of batch shares: reading an uploaded CSV or JSONL file,
+"""What every kind of batch shares: reading an uploaded CSV or JSONL file
+(a CSV's header matched to the names its columns fill, api/batch_header.py),
 the webhook check that resolves each host once, refusing bad rows by index,
 and making the batch and its jobs in one transaction, admitted as single
 jobs are. Used by api/batches.py and api/template_batches.py."""
@@ -11,6 +12,7 @@ import time
 from typing import Any
 
 from api import intake
+from api.batch_header import match_header
 from api.context import ctx
 from api.request_bounds import loads_bounded
 from domain.documents import batch_document
@@ -86,8 +88,21 @@ def _typed(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def named_rows(upload, names: list[str]) -> list[dict[str, Any]]:
+    """An uploaded file's rows keyed by the names their columns fill: a CSV's header matched to ``names`` as
+    people head spreadsheets (api/batch_header.py), 422 ``batch_header_invalid`` when two columns fill one;
+    a column that fills none keeps its heading. A JSONL line's keys are taken as they are."""
+    rows, header = rows_and_header(upload)
+    if header is None:
+        return rows
+    match = match_header(header, names, rows)
+    if match.twice:
+        raise match.refused(match.twice_faults(), {})
+    return with_columns(rows, match.columns)
+
+
 def with_columns(rows: list[dict[str, Any]], columns: dict[str, str]) -> list[dict[str, Any]]:
-    """CSV rows keyed by the names their columns fill (a header matched to a template's variables),
+    """CSV rows keyed by the names their columns fill (``HeaderMatch.columns``),
     their cells typed as those names take them (a "Priority" column's cells are numbers too)."""
     return [_typed({columns.get(column, column): cell for column, cell in row.items()}) for row in rows]
 

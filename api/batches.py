@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api import intake, template_batches
-from api.batch_rows import MAX_ITEMS, create_jobs, form_defaults, refuse_rows, rows_and_header, webhook_checker
+from api.batch_rows import MAX_ITEMS, create_jobs, form_defaults, named_rows, refuse_rows, webhook_checker
 from api.context import ctx
 from api.ownership import owned
 from api.problems import validation_code
@@ -24,7 +24,7 @@ from api.schemas import Id, JobSpecSchema, JsonDocument, StrictSchema, Text
 from domain.documents import batch_document, batch_summaries
 from domain.errors import ProblemError
 from domain.models import Batch, Tenant
-from domain.templates import ParsedTemplate
+from domain.templates import PLACEHOLDER, ParsedTemplate
 from media.errors import MediaError
 from tasks.webhook_lookups import BUSY_DOC, LookupBusy
 
@@ -69,6 +69,13 @@ def _as_item(row: dict[str, Any], template: str | None) -> dict[str, Any]:
     if template and variables:
         item["variables"] = variables
     return item
+
+
+def _file_items(upload, template: str | None) -> list[dict[str, Any]]:
+    """An uploaded file's rows as items, a CSV's columns matched to the job's fields and the template's
+    placeholders as a template batch's are ("Script" and " Avatar " fill script and avatar)."""
+    names = [*JobSpecSchema().fields, *PLACEHOLDER.findall(template or "")]
+    return [_as_item(row, template) for row in named_rows(upload, names)]
 
 
 def _merge(defaults: dict, item: dict) -> dict:
@@ -168,7 +175,7 @@ def create_batch():
             raise ProblemError("batch_file_missing", "Send the CSV or JSONL as the multipart field `file`.", 422)
         defaults = form_defaults(request.form)
         template = request.form.get("template") or None
-        items = [_as_item(row, template) for row in rows_and_header(upload)[0]]
+        items = _file_items(upload, template)
         metadata = {}
         if not items:
             raise ProblemError("batch_empty", "The file has no rows.", 422)

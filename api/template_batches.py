@@ -17,6 +17,7 @@ from flask import g, request
 from marshmallow import ValidationError, fields, validate
 
 from api import intake
+from api.batch_header import listed, match_header
 from api.batch_rows import (
     MAX_ITEMS,
     create_jobs,
@@ -135,64 +136,33 @@ def _header_columns(
     header: list[str], variables: list[dict[str, Any]], template_id: str, rows: list[dict[str, Any]]
 ) -> dict[str, str]:
     """Each column of a CSV's header -> the variable or row field it fills (GET /v1/templates/{id}/csv gives
-    the header). A column matches a name ignoring case and surrounding spaces, as spreadsheets written by
-    people head them ("Script", " Headline "). The header is refused, once and before any row is read, for
-    a column that is neither a variable nor a row field, two columns that then fill the same name, or a
-    required variable (one without a default) it has no column for: a person fixes the header, not every row.
-    A column with no heading and no cell filled (a spreadsheet's trailing comma) is left out."""
+    the header), matched as people head spreadsheets (api/batch_header.py). The header is refused, once and
+    before any row is read, for a column that is neither a variable nor a row field, two columns that fill
+    the same name, or a required variable (one without a default) it has no column for: a person fixes the
+    header, not every row."""
     names = [v["name"] for v in variables]
-    filling: dict[str, list[str]] = {}  # name -> the columns that fill it
-    unknown: list[str] = []
-    for column in header:
-        if not column.strip() and not any(column in row for row in rows):  # empty cells are not kept in a row
-            continue
-        name = _folded(column)
-        if name in names or name in ROW_FIELDS:
-            filling.setdefault(name, []).append(column)
-        else:
-            unknown.append(column)
-    twice = {name: columns for name, columns in filling.items() if len(columns) > 1}
-    missing = [v["name"] for v in variables if v["required"] and v["default"] is None and v["name"] not in filling]
-    if not unknown and not twice and not missing and any(name in names for name in filling):
-        return {columns[0]: name for name, columns in filling.items()}
+    match = match_header(header, [*names, *ROW_FIELDS], rows)
+    missing = [v["name"] for v in variables if v["required"] and v["default"] is None and v["name"] not in match.filled]
+    if not match.unknown and not match.twice and not missing and match.filled & set(names):
+        return match.columns
     faults = []
+    unknown = match.unknown
     if unknown and not unknown[0].strip():
         faults.append(f"A column without a heading holds values: head it with one of ({', '.join(names)}).")
     elif unknown:
         faults.append(f"Column {unknown[0][:64]!r} is not a variable of this template ({', '.join(names)}).")
-    for name, columns in twice.items():
-        if len(set(columns)) == 1:
-            faults.append(f"The column {columns[0][:64]!r} is there {len(columns)} times: keep one.")
-        else:
-            both = "both" if len(columns) == 2 else "all"
-            faults.append(f"The {_listed([c[:64] for c in columns])} {both} fill {name!r}: keep one.")
+    faults.extend(match.twice_faults())
     if missing:
-        faults.append(f"The header lacks the {_listed(missing)} that every row needs (required, with no default).")
+        faults.append(f"The header lacks the {listed(missing)} that every row needs (required, with no default).")
     if not faults:  # every variable optional, and none named
         faults.append(f"The header names none of this template's variables ({', '.join(names)}).")
     faults.append(f"GET /v1/templates/{template_id}/csv gives the header to fill.")
-    errors: dict[str, Any] = {"variables": names, "columns": [c[:64] for c in header[:60]]}
+    errors: dict[str, Any] = {"variables": names}
     if unknown:
         errors["unknown_columns"] = [u[:64] for u in unknown[:20]]
-    if twice:
-        errors["duplicate_columns"] = {name: [c[:64] for c in columns] for name, columns in twice.items()}
     if missing:
         errors["missing_columns"] = missing
-    raise ProblemError("batch_header_invalid", " ".join(faults), 422, errors=errors)
-
-
-def _folded(column: str) -> str:
-    """A column as the name it may spell: without surrounding spaces, and in lower case if it is ASCII (a
-    variable name is; folding other letters could make one, as the Kelvin sign K lowers to k)."""
-    column = column.strip()
-    return column.lower() if column.isascii() else column
-
-
-def _listed(names: list[str]) -> str:
-    """'headline', or 'headline' and 'story', or 'a', 'b' and 'c' (columns, as a refusal names them)."""
-    quoted = [repr(n) for n in names]
-    noun = "column" if len(names) == 1 else "columns"
-    return f"{noun} {quoted[0]}" if len(quoted) == 1 else f"{noun} {', '.join(quoted[:-1])} and {quoted[-1]}"
+    raise match.refused(faults, errors)
 
 
 def _row_error(exc: ProblemError | MediaError) -> dict[str, Any]:

@@ -177,6 +177,11 @@ CASES = {
         422,
         "batch_field_too_large",
     ),
+    "CSV with two columns filling one field once case is ignored": (
+        batch_file(b"script, Script ,avatar\nOne.,Two.,astronaut\n", "jobs.csv"),
+        422,
+        "batch_header_invalid",
+    ),
     "CSV of more rows than a batch holds": (
         batch_file(b"script,avatar\n" + b"hi,astronaut\n" * 1001, "jobs.csv"),
         413,

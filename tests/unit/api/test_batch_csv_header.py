@@ -1,0 +1,78 @@
+"""A plain batch's CSV (POST /v1/batches with a file, no stored template) is headed as a template batch's is:
+its columns match the job's fields and the template's placeholders ignoring case and surrounding spaces, two
+columns that then fill one are refused naming both, and a spreadsheet's trailing empty column is left out.
+A header that worked before still does: a column that fills nothing is a template variable, as it was."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+
+from domain.models import Batch, Job
+from tests.unit.api.test_batches_webhooks import app, client, count  # noqa: F401  (the signed-in fixtures)
+from tests.unit.api.test_requests import assert_problem
+
+
+def upload(client, text: str, **form):  # noqa: F811
+    return client.post(
+        "/v1/batches",
+        data={"file": (io.BytesIO(text.encode()), "jobs.csv"), **form},
+        content_type="multipart/form-data",
+    )
+
+
+def specs(sessions) -> list[dict]:
+    with sessions() as session:
+        return [(j.spec, j.priority) for j in session.scalars(sa.select(Job).order_by(Job.id))]
+
+
+def test_a_plain_csv_headed_as_people_write_it_fills_the_job_fields_ignoring_case_and_spaces(
+    client,  # noqa: F811
+    sessions,
+):
+    text = "Script, Avatar ,PRIORITY,Draft\nRain moves east.,astronaut,7,TRUE\n"
+    response = upload(client, text)
+    assert response.status_code == 201, response.get_data(as_text=True)  # was 422: no script, no avatar
+    [(spec, priority)] = specs(sessions)
+    assert (spec["script"], spec["avatar"], spec["draft"], priority) == (
+        "Rain moves east.",
+        {"preset": "astronaut"},
+        True,
+        7,
+    )
+
+
+def test_a_plain_csv_column_matches_its_templates_placeholder_ignoring_case(client, sessions):  # noqa: F811
+    text = " Name ,Avatar\nAda,astronaut\nBo,astronaut\n"
+    response = upload(client, text, template="Hello {{name}}!")
+    assert response.status_code == 201, response.get_data(as_text=True)  # was 422: no value for {{name}}
+    assert [spec["script"] for spec, _ in specs(sessions)] == ["Hello Ada!", "Hello Bo!"]
+
+
+def test_two_plain_csv_columns_that_fill_one_field_are_refused_naming_both(client, sessions):  # noqa: F811
+    body = assert_problem(upload(client, "script, Script ,avatar\nOne.,Two.,astronaut\n"), 422, "batch_header_invalid")
+    assert body["errors"]["duplicate_columns"] == {"script": ["script", " Script "]}
+    assert body["errors"]["columns"] == ["script", " Script ", "avatar"]
+    assert "'script' and ' Script ' both fill 'script'" in body["detail"]
+    twice = assert_problem(
+        upload(client, "Name,name,avatar\nAda,Bo,astronaut\n", template="Hi {{name}}"), 422, "batch_header_invalid"
+    )
+    assert twice["errors"]["duplicate_columns"] == {"name": ["Name", "name"]}
+    assert count(sessions, Job) == 0 and count(sessions, Batch) == 0
+
+
+def test_a_spreadsheets_trailing_empty_columns_are_left_out_of_a_plain_csv(client, sessions):  # noqa: F811
+    # two blank headings are not two columns filling one name
+    response = upload(client, "script,avatar,,\nRain moves east.,astronaut,,\n")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert count(sessions, Job) == 1
+
+
+def test_a_plain_csv_header_that_worked_before_still_does(client, sessions):  # noqa: F811
+    # exact names; a column that fills no field is a variable of the template, as it was, or else left unused
+    ok = upload(client, "script,avatar,notes\nOne.,astronaut,for the web\n")
+    assert ok.status_code == 201, ok.get_data(as_text=True)
+    filled = upload(client, "Who,avatar\nAda,astronaut\n", template="Hello {{Who}}!")
+    assert filled.status_code == 201, filled.get_data(as_text=True)
+    assert [spec["script"] for spec, _ in specs(sessions)] == ["One.", "Hello Ada!"]
