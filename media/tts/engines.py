@@ -24,8 +24,9 @@ from domain.errors import JobFailure
 from media.errors import MediaError
 from media.phonemes import Phone, PhoneTrack, TimingSource
 from media.tts.espeak_events import espeak_library
+from media.tts.japanese import reader_identity, reading
 from media.tts.phone_symbols import group_piper_phonemes
-from media.tts.voices import VoiceRef, espeak_binary
+from media.tts.voices import VoiceRef, espeak_binary, reads_by_dictionary
 
 
 class PiperSettings(TypedDict):
@@ -150,10 +151,15 @@ class EspeakEngine:
             )
         self.library = library
         self.voice = ref.espeak_voice or "en"
+        self.japanese = reads_by_dictionary(ref)
 
     def speak(self, text: str) -> EngineSpeech:
         try:
-            samples, rate, phones = self.library.speak(text, self.voice, ESPEAK_WPM)
+            if self.japanese:
+                said = reading(text)
+                samples, rate, phones = self.library.speak(said.spoken, self.voice, ESPEAK_WPM, said)
+            else:
+                samples, rate, phones = self.library.speak(text, self.voice, ESPEAK_WPM)
         except MediaError as exc:
             raise JobFailure(exc.code, exc.detail) from exc
         return EngineSpeech(samples, rate, phones)
@@ -200,7 +206,9 @@ def voice_identity(ref: VoiceRef) -> dict[str, str]:
 
 
 def engine_settings(ref: VoiceRef) -> Mapping[str, object]:
-    return PIPER_SETTINGS if ref.engine == "piper" else ESPEAK_SETTINGS
+    if ref.engine == "piper":
+        return PIPER_SETTINGS
+    return {**ESPEAK_SETTINGS, "readings": reader_identity()} if reads_by_dictionary(ref) else ESPEAK_SETTINGS
 
 
 def _file_fingerprint(path: Path | None) -> str:

@@ -29,6 +29,7 @@ import numpy as np
 
 from media.errors import MediaError
 from media.phonemes import Phone, PhoneTrack, TimingSource, Word
+from media.tts.japanese import Reading
 from media.tts.phone_symbols import PRIMARY_STRESS, SECONDARY_STRESS, espeak_ipa_to_symbol
 from media.tts.written_words import spoken_ends, word_at, written_words
 
@@ -121,8 +122,11 @@ class EspeakLibrary:
             index += 1
         return 0
 
-    def speak(self, text: str, voice: str, words_per_minute: int) -> tuple[np.ndarray, int, PhoneTrack]:
-        """(float32 samples, sample rate, phone track) for ``text`` in ``voice``."""
+    def speak(
+        self, text: str, voice: str, words_per_minute: int, reading: Reading | None = None
+    ) -> tuple[np.ndarray, int, PhoneTrack]:
+        """(float32 samples, sample rate, phone track) for ``text`` in ``voice``; given the ``reading`` of a text
+        written otherwise (Japanese kanji), ``text`` is what is said and the track's words are the written text's."""
         data = text.encode("utf-8")
         with self.lock:
             if self.lib.espeak_SetVoiceByName(voice.encode()) != _OK:
@@ -138,6 +142,9 @@ class EspeakLibrary:
         if status != _OK:
             raise MediaError("tts_failed", f"espeak-ng could not speak the text (status {status})")
         samples = (np.concatenate(got.chunks).astype(np.float32) / 32768.0) if got.chunks else np.zeros(0, np.float32)
+        if reading is not None:  # espeak-ng counts characters from 1, 0 being "no position"
+            got.words = [(at, reading.written_at(p - 1) + 1 if p > 0 else 0, n) for at, p, n in got.words]
+            text = reading.written
         return samples, self.sample_rate, _track(text, got, len(samples), self.sample_rate, spelled)
 
     def spell(self, texts: list[str], voice: str) -> list[str]:

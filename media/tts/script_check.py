@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from media.errors import MediaError
+from media.tts.japanese import KANJI, unreadable
 from media.tts.language import language_name
 
 #: NUL, control characters other than tab/newline/return, and UTF-16 surrogates (not encodable as UTF-8)
@@ -58,21 +59,23 @@ READERS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
 NAMED_CHARACTERS, NAMED_LANGUAGES = 8, 4
 
 
-def check_readable(text: str, language: str | None, voice: str) -> None:
+def check_readable(text: str, language: str | None, voice: str, reads_kanji: bool = False) -> None:
     """``script_unreadable`` when ``text`` has letters the ``voice`` (speaking ``language``) would name rather than
-    say: Japanese kanji in the Japanese voice, "北京" or "Москва" in an English one."""
+    say: "北京" or "Москва" in an English voice; in the Japanese voice, kanji where it is not given their readings
+    (``reads_kanji``: espeak-ng's is, from a dictionary) or words the dictionary has no reading for."""
     if not language:
         return  # an operator's voice whose language is unknown here: nothing to hold it to
     primary = language.split("-")[0]
     for writing, (pattern, readers) in READERS.items():
-        if primary in readers:
+        japanese_kanji = primary == "ja" and writing == "Chinese characters"
+        if primary in readers or (japanese_kanji and reads_kanji):
             continue
         found = list(dict.fromkeys(c for c in pattern.findall(text) if c.isalpha()))
         if not found:
             continue
         named = " ".join(found[:NAMED_CHARACTERS]) + (" …" if len(found) > NAMED_CHARACTERS else "")
-        if primary == "ja" and writing == "Chinese characters":
-            advice = "espeak-ng's Japanese voice reads kana only: write the kanji in kana"
+        if japanese_kanji:
+            advice = "give it to espeak-ng's Japanese voice, which is given their readings, or write them in kana"
         else:
             advice = (
                 f"choose a language that reads them ({', '.join(readers[:NAMED_LANGUAGES])}"
@@ -83,6 +86,22 @@ def check_readable(text: str, language: str | None, voice: str) -> None:
             f"The voice {voice!r} ({language_name(primary)}) cannot read {writing} ({named}): it would say the name "
             f"of each one instead. To speak this script, {advice}; or upload it spoken, as a narration with this text "
             "as its transcript.",
+        )
+    if primary == "ja" and reads_kanji:
+        _check_japanese_readings(text, voice)
+
+
+def _check_japanese_readings(text: str, voice: str) -> None:
+    if not KANJI.search(text):
+        return  # kana alone: nothing to look up
+    unknown = unreadable(text)
+    if unknown:
+        named = " ".join(unknown[:NAMED_CHARACTERS]) + (" …" if len(unknown) > NAMED_CHARACTERS else "")
+        raise MediaError(
+            "script_unreadable",
+            f"The voice {voice!r} (Japanese) has no reading for some words ({named}): the dictionary it is given readings from "
+            "does not know these words, and it would say the name of each kanji instead. Write them in kana, or "
+            "upload the script spoken, as a narration with this text as its transcript.",
         )
 
 

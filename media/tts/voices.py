@@ -56,6 +56,11 @@ class VoiceRef:
         return {"name": self.name, "engine": self.engine, "language": self.language}
 
 
+def reads_by_dictionary(ref: VoiceRef) -> bool:
+    """Whether the voice is given its text's readings (``media.tts.japanese``): espeak-ng speaking Japanese."""
+    return ref.engine == "espeak-ng" and (ref.language or "").split("-")[0] == "ja"
+
+
 #: ISO 639 codes withdrawn in 1989 and their replacements (BCP 47 canonical form)
 _DEPRECATED_CODES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv"}
 
@@ -126,7 +131,7 @@ def voice_for_script(
     letters the voice would name rather than say is ``script_unreadable``.
     """
     ref, detected = _voice_for_script(script, voice, language, settings)
-    check_readable(script, ref.language, ref.name)
+    check_readable(script, ref.language, ref.name, reads_kanji=reads_by_dictionary(ref))
     return ref, detected
 
 

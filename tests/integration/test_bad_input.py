@@ -216,8 +216,8 @@ CASES = {
     "lone surrogate in the script": (post_job(script='"Hello \\ud800 world"'), 422, "text_invalid_character"),
     "lone low surrogate in metadata": (post_job(metadata='{"a": "\\udc00"}'), 422, "text_invalid_character"),
     "script of nothing a voice can say": (post_job(script='"... !!! \\ud83d\\ude42"'), 422, "script_unspeakable"),
-    "Japanese in kanji, which no voice reads": (
-        post_job(script='"東京の新しい橋が開通しました。"', language='"ja"'),
+    "Japanese with a word no reading is known for": (
+        post_job(script='"龘の新しい橋が開通しました。"', language='"ja"'),
         422,
         "script_unreadable",
     ),

@@ -188,7 +188,7 @@ def test_submit_narration_by_an_asset_id_that_does_not_exist_is_the_apis_problem
 
 def test_a_batchs_refusals_print_their_characters_not_escapes(talkfarm, keys, tmp_path):
     rows = tmp_path / "rows.csv"
-    rows.write_text('script,avatar,language\n"Hola.",astronaut,es\n"東京からこんにちは。",astronaut,ja\n', "utf-8")
+    rows.write_text('script,avatar,language\n"Hola.",astronaut,es\n"北京からこんにちは。",astronaut,en\n', "utf-8")
     refused = talkfarm(keys["alpha"], "batch", str(rows))
     assert refused.exit_code == 1 and "script_unreadable" in refused.stderr
-    assert "(東 京)" in refused.stderr and "\\u6771" not in refused.stderr  # the row's detail, readable
+    assert "(北 京)" in refused.stderr and "\\u5317" not in refused.stderr  # the row's detail, readable

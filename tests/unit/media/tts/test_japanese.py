@@ -1,0 +1,99 @@
+"""Japanese written with kanji is spoken as its readings, and its words stay the written ones."""
+
+from difflib import SequenceMatcher
+
+import pytest
+
+from domain.config import Settings
+from media.errors import MediaError
+from media.tts.engines import engine_for, engine_settings
+from media.tts.espeak_events import espeak_library
+from media.tts.japanese import KANJI, reading, unreadable
+from media.tts.script_check import check_readable
+from media.tts.synthesize import cache_key
+from media.tts.voices import VoiceRef, _espeak_ref, voice_for_script
+
+needs_espeak = pytest.mark.skipif(espeak_library() is None, reason="libespeak-ng is not installed")
+
+NEWS = "東京都で2026年12月7日、新しい首相が記者会見を行いました。"
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        # phrases apart; particles as said (は ワ, へ エ); long vowels written long (トウキョウ トーキョー)
+        ("今日は東京へ行きます。", "キョーワ トーキョーエ イキマス。"),
+        ("私の先生は経済の教授です。", "ワタクシノ センセーワ ケーザイノ キョージュデス。"),
+        # numbers are left to espeak-ng, which reads them in Japanese; their counters are said with them
+        ("2026年12月7日", "2026ネン 12ガツ ナノカ"),
+        ("4月1日と9時に3人", "シガツ ツイタチト クジニ 3ニン"),
+        ("1日で2人", "イチニチデ フタリ"),  # one day (not the first of a month), two people
+        # verbs keep their ou: 思う is o-mo-u
+        ("彼は思う。", "カレワ オモウ。"),
+    ],
+)
+def test_a_sentence_is_given_to_the_voice_as_its_readings(written, said):
+    assert reading(written).spoken == said
+
+
+def test_no_kanji_reach_the_voice_and_each_spoken_kana_points_into_its_own_word():
+    said = reading(NEWS)
+    assert not KANJI.search(said.spoken)
+    # 首相 is シュショー: its kana point at 首 then 相, and the phrase's particle が at が
+    at = said.spoken.index("シュショーガ")
+    assert [NEWS[said.written_at(at + k)] for k in range(6)] == ["首", "首", "首", "相", "相", "が"]
+    assert NEWS[said.written_at(said.spoken.index("ナノカ"))] == "7"  # 7日 said as one: from its number
+    written = [said.written_at(k) for k in range(len(said.spoken))]
+    assert written == sorted(written) and max(written) <= len(NEWS)
+
+
+def test_a_long_script_is_read_whole_past_the_analysers_input_limit():
+    script = NEWS * 2000  # 64,000 characters, 190 KB: Sudachi refuses one input of about 49 KB
+    said = reading(script)
+    assert not KANJI.search(said.spoken) and said.spoken.count("シュショーガ") == 2000
+    assert unreadable(script) == []
+
+
+def test_words_the_dictionary_does_not_know_are_named_once():
+    assert unreadable("龘は珍しい。龘と東京。") == ["龘"]
+    assert unreadable("すばらしい。") == []
+
+
+@needs_espeak
+def test_the_voice_says_the_kanji_as_a_person_writing_them_in_kana_would_have_it_say_them():
+    voice = engine_for(_espeak_ref("ja"))
+    kanji = voice.speak("東京の新しい橋が開通しました。").phones.phones
+    kana = voice.speak("とーきょーの あたらしい はしが かいつーしました。").phones.phones
+    symbols = [p.symbol for p in kanji]
+    assert SequenceMatcher(None, symbols, [p.symbol for p in kana]).ratio() > 0.9
+    # not the names of the characters ("Chinese letter"), which it said before: in English, at four times the length
+    assert kanji[-1].end_s < 1.3 * kana[-1].end_s
+
+
+@needs_espeak
+def test_the_speechs_words_are_the_written_ones_each_phrase_timed_in_order():
+    words = engine_for(_espeak_ref("ja")).speak(NEWS).phones.words
+    assert "".join(w.text for w in words) == NEWS.replace(" ", "")
+    starts = {w.text: w.start_s for w in words if w.end_s > w.start_s}
+    # each phrase's first character carries the phrase, in the order they are said
+    for earlier, later in [("東", "都"), ("都", "2026"), ("12", "新"), ("新", "首"), ("首", "記"), ("記", "行")]:
+        assert starts[earlier] < starts[later]
+
+
+def test_kanji_are_taken_for_espeak_ngs_japanese_voice_and_refused_for_one_that_is_not_given_readings():
+    ref, _ = voice_for_script(NEWS, None, "ja", Settings())
+    assert ref.engine == "espeak-ng"
+    piper = VoiceRef("kokoro-ja", "piper", "ja")  # an operator's Japanese Piper voice: its phonemiser names kanji
+    with pytest.raises(MediaError) as refused:
+        check_readable(NEWS, piper.language, piper.name)
+    assert refused.value.code == "script_unreadable" and "(東 京 都 年 月 日 新 首 …)" in refused.value.detail
+    with pytest.raises(MediaError) as unknown:
+        voice_for_script("龘の新しい橋。", None, "ja", Settings())
+    assert "(龘)" in unknown.value.detail
+
+
+def test_the_speech_cache_keys_a_japanese_sentence_by_its_dictionary_too():
+    japanese = _espeak_ref("ja")
+    assert "sudachidict-small" in str(engine_settings(japanese)["readings"])
+    assert "readings" not in engine_settings(_espeak_ref("fr"))
+    assert cache_key(NEWS, japanese) != cache_key(NEWS, VoiceRef(japanese.name, "espeak-ng", "ja-x-other"))
