@@ -142,10 +142,12 @@ class EspeakLibrary:
         if status != _OK:
             raise MediaError("tts_failed", f"espeak-ng could not speak the text (status {status})")
         samples = (np.concatenate(got.chunks).astype(np.float32) / 32768.0) if got.chunks else np.zeros(0, np.float32)
-        if reading is not None:  # espeak-ng counts characters from 1, 0 being "no position"
-            got.words = [(at, reading.written_at(p - 1) + 1 if p > 0 else 0, n) for at, p, n in got.words]
-            text = reading.written
-        return samples, self.sample_rate, _track(text, got, len(samples), self.sample_rate, spelled)
+        if reading is None:
+            return samples, self.sample_rate, _track(text, got, len(samples), self.sample_rate, spelled)
+        # espeak-ng counts characters from 1, 0 being "no position"
+        got.words = [(at, reading.written_at(p - 1) + 1 if p > 0 else 0, n) for at, p, n in got.words]
+        track = _track(reading.written, got, len(samples), self.sample_rate, spelled, list(reading.phrases))
+        return samples, self.sample_rate, track
 
     def spell(self, texts: list[str], voice: str) -> list[str]:
         """Each text in IPA with stress marks (``mˈeɪbiː``), without speaking it."""
@@ -167,9 +169,11 @@ class EspeakLibrary:
         return " ".join(clauses)
 
 
-def _track(text: str, got: _Collected, total: int, rate: int, spelled: str = "") -> PhoneTrack:
-    """Each phoneme lasts until the next event's sample. The words are the text's as written
-    (``written_words``), each timed by the word events espeak-ng places in it: from the first phone of its
+def _track(
+    text: str, got: _Collected, total: int, rate: int, spelled: str = "", spans: list[tuple[int, int]] | None = None
+) -> PhoneTrack:
+    """Each phoneme lasts until the next event's sample. The words are the text's as written (``written_words``,
+    or the ``spans`` given: a Japanese text's phrases), each timed by the word events espeak-ng places in it: from the first phone of its
     first event to the last phone before the next word's (less any pause). A written word no event falls in
     ("12,5" read as one) sits, without duration, where the word before it ends."""
     phones = []
@@ -179,13 +183,18 @@ def _track(text: str, got: _Collected, total: int, rate: int, spelled: str = "")
         converted = espeak_ipa_to_symbol(ipa)
         if converted is not None and next_sample > sample:
             phones.append(Phone(converted[0], sample / rate, next_sample / rate, max(converted[1], stress)))
-    return PhoneTrack(TimingSource.ESPEAK, tuple(phones), _words(text, got.words, phones, total, rate))
+    return PhoneTrack(TimingSource.ESPEAK, tuple(phones), _words(text, got.words, phones, total, rate, spans))
 
 
 def _words(
-    text: str, events: list[tuple[int, int, int]], phones: list[Phone], total: int, rate: int
+    text: str,
+    events: list[tuple[int, int, int]],
+    phones: list[Phone],
+    total: int,
+    rate: int,
+    spans: list[tuple[int, int]] | None = None,
 ) -> tuple[Word, ...]:
-    spans = written_words(text)
+    spans = written_words(text) if spans is None else spans
     if not spans:
         return ()
     ends = spoken_ends(text, spans)

@@ -28,7 +28,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, NamedTuple
 
 #: kanji (and the iteration mark 々), which the voice cannot read
 KANJI = re.compile(r"[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
@@ -81,11 +81,14 @@ def reader_identity() -> str:
 @dataclass(frozen=True)
 class Reading:
     """``spoken`` (kana, digits and symbols) for ``written``; ``pieces`` pair each stretch of the one with the
-    other, in order: (spoken start, spoken end, written start, written end)."""
+    other, in order: (spoken start, spoken end, written start, written end). ``phrases`` are the written text's
+    phrases (start, end), the words its captions show: a word with the particles, endings and punctuation after
+    it (行いました。, 12月7日、), as they are spoken and timed."""
 
     written: str
     spoken: str
     pieces: tuple[tuple[int, int, int, int], ...]
+    phrases: tuple[tuple[int, int], ...] = ()
 
     @functools.cached_property
     def _spoken_starts(self) -> list[int]:
@@ -103,11 +106,24 @@ class Reading:
         return start + (index - spoken_start) * (end - start) // max(1, spoken_end - spoken_start)
 
 
+class _Word(NamedTuple):
+    """A word of the text: as written, as said (None: left for espeak-ng as written), its part of speech (the
+    dictionary's first two levels), where it is."""
+
+    surface: str
+    said: str | None
+    part: tuple[str, str]
+    start: int
+    end: int
+
+
 def reading(text: str) -> Reading:
     """``text`` as the Japanese voice should be given it."""
     words = _analysed(text)
     spoken: list[str] = []
     pieces: list[tuple[int, int, int, int]] = []
+    phrases: list[list[int]] = []
+    opened = False
     length = 0
     i = 0
     while i < len(words):
@@ -118,37 +134,47 @@ def reading(text: str) -> Reading:
             kana, end = counted
             i += 1  # the counter is said with its number
         said = kana if kana is not None else unicodedata.normalize("NFKC", surface)
-        if spoken and starts_phrase and not spoken[-1][-1:].isspace() and not said[:1].isspace():
+        if spoken and starts_phrase and not opened and not spoken[-1][-1:].isspace() and not said[:1].isspace():
             spoken.append(" ")
             length += 1
         pieces.append((length, length + len(said), start, end))
         spoken.append(said)
         length += len(said)
         i += 1
-    return Reading(text, "".join(spoken), tuple(pieces))
+        if surface.isspace():
+            continue  # a space the text had: between phrases, in none
+        opening = all(unicodedata.category(c) in ("Ps", "Pi") for c in surface)
+        if (starts_phrase and not opened) or opening or not phrases or phrases[-1][1] < start:
+            phrases.append([start, end])
+        else:
+            phrases[-1][1] = end
+        opened = opening  # an opening bracket or quote goes with the phrase after it: 「東京」へ
+    return Reading(text, "".join(spoken), tuple(pieces), tuple((start, end) for start, end in phrases))
 
 
-def _attached(words: list[tuple[str, str | None, str, int, int]], i: int) -> bool:
-    """Whether word ``i`` is said with the phrase before it: a particle, ending, suffix or punctuation, or a
-    counter after its number (2026年, 12月)."""
-    part = words[i][2]
-    if part in _ATTACHED:
+def _attached(words: list[_Word], i: int) -> bool:
+    """Whether word ``i`` is said with the phrase before it: a particle, ending, suffix or punctuation; a counter
+    after its number (2026年, 12月); a light verb after its noun (発表 して, 勉強 する)."""
+    word = words[i]
+    if word.part[0] in _ATTACHED:
         return True
-    before = unicodedata.normalize("NFKC", words[i - 1][0])
-    return part == "名詞" and len(words[i][0]) == 1 and before.isascii() and before.isdigit()
+    if i == 0:
+        return False
+    before = words[i - 1]
+    if word.part[0] == "名詞" and len(word.surface) == 1 and _number(before.surface):
+        return True
+    return word.part == ("動詞", "非自立可能") and before.part[0] == "名詞" and before.end == word.start
 
 
 def unreadable(text: str) -> list[str]:
     """The words of ``text`` with kanji the dictionary has no reading for, in order, each once."""
-    found = [surface for surface, kana, *_ in _analysed(text) if kana is None and KANJI.search(surface)]
+    found = [word.surface for word in _analysed(text) if word.said is None and KANJI.search(word.surface)]
     return list(dict.fromkeys(found))
 
 
-def _analysed(text: str) -> list[tuple[str, str | None, str, int, int]]:
-    """Each word of ``text``: (surface, its reading as said or None for a word left as written, part of speech,
-    start, end)."""
+def _analysed(text: str) -> list[_Word]:
     return [
-        (surface, _said(surface, kana, part, known), part, offset + start, offset + end)
+        _Word(surface, _said(surface, kana, part[0], known), part, offset + start, offset + end)
         for offset, chunk in _chunks(text)
         for surface, kana, part, known, start, end in _tokenize(chunk)
     ]
@@ -174,21 +200,22 @@ def _long_vowels(kana: str) -> str:
     return "".join(said)
 
 
-def _counted(words: list[tuple[str, str | None, str, int, int]], i: int) -> tuple[str, int] | None:
+def _counted(words: list[_Word], i: int) -> tuple[str, int] | None:
     """A number and the counter after it said together, when the counter changes how the number sounds: (kana,
     the counter's end)."""
-    if i + 1 >= len(words):
+    if i + 1 >= len(words) or not _number(words[i].surface) or words[i + 1].start != words[i].end:
         return None
-    number, counter = words[i], words[i + 1]
-    digits = unicodedata.normalize("NFKC", number[0])
-    if not digits.isascii() or not digits.isdigit() or counter[3] != number[4]:
-        return None
-    value = int(digits)
-    if (counter[0], value) == ("日", 1):
-        after_month = i > 0 and words[i - 1][0] == "月"
-        return (_FIRST_OF_MONTH if after_month else _ONE_DAY), counter[4]
-    kana = _COUNTED.get((counter[0], value))
-    return (kana, counter[4]) if kana is not None else None
+    value, counter = int(unicodedata.normalize("NFKC", words[i].surface)), words[i + 1]
+    if (counter.surface, value) == ("日", 1):
+        after_month = i > 0 and words[i - 1].surface == "月"
+        return (_FIRST_OF_MONTH if after_month else _ONE_DAY), counter.end
+    kana = _COUNTED.get((counter.surface, value))
+    return (kana, counter.end) if kana is not None else None
+
+
+def _number(surface: str) -> bool:
+    digits = unicodedata.normalize("NFKC", surface)
+    return digits.isascii() and digits.isdigit()
 
 
 def _chunks(text: str) -> list[tuple[int, str]]:
@@ -213,13 +240,13 @@ def _tokenizer() -> Any:
     return Dictionary(dict="small").tokenizer()
 
 
-def _tokenize(text: str) -> list[tuple[str, str, str, bool, int, int]]:
+def _tokenize(text: str) -> list[tuple[str, str, tuple[str, str], bool, int, int]]:
     """Sudachi's words, longest split (C: 記者会見 one word, as it is said): (surface, reading, part of speech, in
     the dictionary, start, end). One tokenizer a process, used one call at a time: it keeps state between calls."""
     from sudachipy import SplitMode
 
     with _lock:
         return [
-            (m.surface(), m.reading_form(), m.part_of_speech()[0], not m.is_oov(), m.begin(), m.end())
+            (m.surface(), m.reading_form(), tuple(m.part_of_speech()[:2]), not m.is_oov(), m.begin(), m.end())
             for m in _tokenizer().tokenize(text, SplitMode.C)
         ]

@@ -307,6 +307,25 @@ def test_a_hebrew_lower_third_and_word_captions_read_back(tmp_path):
     assert sum(word in read for word in spoken) >= 5, read
 
 
+def test_a_japanese_job_written_in_kanji_is_spoken_and_its_phrases_lit_as_written(tmp_path):
+    """Japanese in kanji was refused (espeak-ng's voice names each kanji); now it is spoken as its readings, and the
+    word captions show the written phrases, each lit while it is spoken, read back by tesseract."""
+    services = make_services(tmp_path)
+    japanese = scene(
+        "東京で新しい首相が記者会見を行いました。",
+        voice=None,
+        language="ja",
+        background={"type": "color", "color": BLUE},
+    )
+    comp = composition(960, 540, [japanese], captions={"burn_in": True, "style": "word"})
+    output = run_job(services, new_tenant(services), comp)
+    video = fetch(services, output["key"], tmp_path / "video.mp4")
+    read = "".join(ocr(frame_at(video, t), tmp_path, "jpn") for t in np.linspace(0.3, output["duration_s"] - 0.2, 6))
+    read = read.replace(" ", "")
+    assert sum(phrase in read for phrase in ("東京で", "新しい", "首相が", "記者", "会見を", "行いました")) >= 4, read
+    assert output["duration_s"] < 6.0  # its readings, not "Chinese letter" for each of its ten kanji (11.7 s)
+
+
 def test_a_composed_job_resumes_from_its_last_finished_segment(tmp_path):
     import sqlalchemy as sa
 

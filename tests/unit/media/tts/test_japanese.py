@@ -71,13 +71,30 @@ def test_the_voice_says_the_kanji_as_a_person_writing_them_in_kana_would_have_it
 
 
 @needs_espeak
-def test_the_speechs_words_are_the_written_ones_each_phrase_timed_in_order():
+def test_the_speechs_words_are_the_written_phrases_each_timed_in_order():
     words = engine_for(_espeak_ref("ja")).speak(NEWS).phones.words
-    assert "".join(w.text for w in words) == NEWS.replace(" ", "")
-    starts = {w.text: w.start_s for w in words if w.end_s > w.start_s}
-    # each phrase's first character carries the phrase, in the order they are said
-    for earlier, later in [("東", "都"), ("都", "2026"), ("12", "新"), ("新", "首"), ("首", "記"), ("記", "行")]:
-        assert starts[earlier] < starts[later]
+    # a phrase is a word with its particles, endings and punctuation: what captions light together
+    assert [w.text for w in words] == [
+        "東京", "都で", "2026年", "12月", "7日、", "新しい", "首相が", "記者", "会見を", "行いました。"
+    ]  # fmt: skip
+    assert all(w.end_s > w.start_s for w in words)
+    assert all(a.end_s <= b.start_s for a, b in zip(words, words[1:]))
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        # an opening bracket goes with the phrase after it, a space with none
+        ("山田 太郎さんは「東京」へ。（速報）日本", ["山田", "太郎さんは", "「東京」へ。", "（速報）", "日本"]),
+        # a light verb goes with its noun (発表 しました is one verb); いる after a particle is a verb of its own
+        (
+            "「経済対策」を発表しました。彼は東京にいる。",
+            ["「経済", "対策」を", "発表しました。", "彼は", "東京に", "いる。"],
+        ),
+    ],
+)
+def test_phrases_are_what_a_japanese_reader_would_light_together(text, phrases):
+    assert [text[a:b] for a, b in reading(text).phrases] == phrases
 
 
 def test_kanji_are_taken_for_espeak_ngs_japanese_voice_and_refused_for_one_that_is_not_given_readings():
