@@ -114,3 +114,20 @@ def test_the_speech_cache_keys_a_japanese_sentence_by_its_dictionary_too():
     assert "sudachidict-small" in str(engine_settings(japanese)["readings"])
     assert "readings" not in engine_settings(_espeak_ref("fr"))
     assert cache_key(NEWS, japanese) != cache_key(NEWS, VoiceRef(japanese.name, "espeak-ng", "ja-x-other"))
+
+
+@needs_espeak
+def test_a_japanese_narrations_kanji_transcript_is_aligned_to_it_phrase_by_phrase():
+    """A narration's transcript in kanji is timed by espeak-ng reading it aloud, warped onto the narration: read
+    as the names of its characters it matched nothing. Here another voice reads it in kana, more slowly."""
+    from media.tts.synthesis_alignment import align_through_speech
+
+    narration, rate, _ = espeak_library().speak(
+        "とーきょーで あたらしい しゅしょーが きしゃ かいけんを おこないました。", "jpx/ja+f3", 140
+    )
+    aligned = align_through_speech(narration, rate, "東京で新しい首相が記者会見を行いました。", "ja")
+    assert not isinstance(aligned, str), aligned
+    assert [w.text for w in aligned.words] == ["東京で", "新しい", "首相が", "記者", "会見を", "行いました。"]
+    assert aligned.words[-1].start_s > 0.7 * len(narration) / rate  # the last phrase near the narration's end
+    wrong = align_through_speech(narration, rate, "全く違う文章で天気予報をお伝えします。", "ja")
+    assert isinstance(wrong, str) and "does not match" in wrong
