@@ -9,6 +9,7 @@ from flask import g, jsonify, make_response, redirect, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from api import auth, intake
 from api.context import ctx
@@ -125,6 +126,15 @@ class Jobs(MethodView):
                 stmt = stmt.where(Job.status == query["status"])
             if query["batch_id"]:
                 stmt = stmt.where(Job.batch_id == query["batch_id"])
+            if query["finals_of_batch"]:
+                drafts = aliased(Job)
+                stmt = stmt.where(
+                    Job.id.in_(
+                        sa.select(drafts.final_job_id).where(
+                            drafts.batch_id == query["finals_of_batch"], drafts.tenant_id == g.tenant_id
+                        )
+                    )
+                )
             if query["template_id"]:
                 stmt = stmt.where(Job.spec["template"]["id"].as_string() == query["template_id"])
             if query["q"]:

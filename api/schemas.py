@@ -460,6 +460,13 @@ class JobListSchema(Schema):
 class JobListQuerySchema(StrictSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(JOB_STATES))
     batch_id = Id(load_default=None)
+    finals_of_batch = Id(
+        load_default=None,
+        metadata={
+            "description": "The final jobs of this batch's approved drafts (each draft's `final_job_id`): a final "
+            "is not a job of the batch, so `batch_id` does not list it."
+        },
+    )
     template_id = Id(load_default=None)
     q = Text(
         max_length=200,

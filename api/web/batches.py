@@ -5,6 +5,7 @@ problem and creates nothing; then the batch's page follows its jobs."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from flask import make_response, redirect, render_template, request, url_for
@@ -15,6 +16,7 @@ from api.web.blueprint import page
 from api.web.catalog import job_fields_from_form, load_catalog
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag
+from domain.states import FINISHED_STATES
 
 TEMPLATE_CSV = (
     "script,avatar,voice,priority\r\n"
@@ -101,18 +103,35 @@ APPROVE_AT_ONCE = 50
 
 def _batch_view(batch_id: str) -> tuple[dict, list[dict]]:
     """The batch and its jobs in the order of its rows (the batch's ``job_ids``), each with its ``row``: its
-    line in the spreadsheet, the header being row 1, as a refused file's rows are numbered."""
+    line in the spreadsheet, the header being row 1, as a refused file's rows are numbered; and an approved
+    draft with its ``final``, the job its approval made. Both are listed a page of JOBS_PAGE at a time, so a
+    thousand rows and their finals are a few calls, not one a row."""
     batch = public_api.get(f"/v1/batches/{batch_id}")
+    found = _listed(batch_id=batch_id)
+    finals = _listed(finals_of_batch=batch_id) if any(j.get("final_job_id") for j in found.values()) else {}
+    jobs = [
+        {**found[job_id], "row": n + 2, "final": finals.get(found[job_id].get("final_job_id") or "")}
+        for n, job_id in enumerate(batch["job_ids"])
+        if job_id in found
+    ]
+    return batch, jobs
+
+
+def _listed(**filters: str) -> dict[str, dict]:
+    """Every job GET /v1/jobs lists with ``filters``, by id, paged through."""
     found: dict[str, dict] = {}
     cursor = None
     while True:
-        listing = public_api.get("/v1/jobs", batch_id=batch_id, limit=JOBS_PAGE, cursor=cursor)
+        listing = public_api.get("/v1/jobs", **filters, limit=JOBS_PAGE, cursor=cursor)
         found.update((j["id"], j) for j in listing["items"])
         cursor = listing.get("next_cursor")
         if not cursor:
-            break
-    jobs = [{**found[job_id], "row": n + 2} for n, job_id in enumerate(batch["job_ids"]) if job_id in found]
-    return batch, jobs
+            return found
+
+
+def _finals_running(jobs: list[dict]) -> bool:
+    """Whether a final of the batch's approved drafts is still to finish: the page follows it until it has."""
+    return any(j["final"] and j["final"]["status"] not in FINISHED_STATES for j in jobs)
 
 
 def _template_of(jobs: list[dict]) -> dict | None:
@@ -129,6 +148,7 @@ def _render_batch(batch_id: str, approvals: list[dict] | None = None):
         jobs=jobs,
         template=_template_of(jobs),
         drafts_to_approve=[j for j in jobs if j.get("draft") and not j.get("final_job_id")],
+        finals_running=_finals_running(jobs),
         approve_at_once=APPROVE_AT_ONCE,
         approvals=approvals,
     )
@@ -164,9 +184,23 @@ def batch_progress(batch_id):
     basis = (
         found["counts"],
         found.get("completed_at"),
-        [
-            (j["id"], j["status"], round(j["progress"], 2), bool(j.get("poster_url")), j.get("final_job_id"))
-            for j in jobs
-        ],
+        [(*_job_basis(j), *(_job_basis(j["final"]) if j["final"] else ())) for j in jobs],
+        # the posters' and videos' links are signed: renewed at half their lifetime, as GET /v1/jobs/{id}'s ETag is
+        int(time.time() // max(1, ctx().settings.output_url_expiry_s // 2)),
     )
-    return fragment_with_etag("fragments/batch_progress.html", basis, batch=found, jobs=jobs)
+    return fragment_with_etag(
+        "fragments/batch_progress.html", basis, batch=found, jobs=jobs, finals_running=_finals_running(jobs)
+    )
+
+
+def _job_basis(job: dict) -> tuple:
+    """What the batch's table shows of a job (a draft or its final)."""
+    return (
+        job["id"],
+        job["status"],
+        job["stage"],
+        round(job["progress"], 2),
+        bool(job.get("poster_url")),
+        bool((job.get("output") or {}).get("url")),
+        job.get("final_job_id"),
+    )

@@ -1,12 +1,15 @@
 """A producer's batch from a template, in Chromium: a refused spreadsheet keeps "Drafts first" on; the batch's
 page lists the videos in the spreadsheet's order by row number and title, with a poster once each is done,
-and "Approve all drafts" approves each, saying what happened to each."""
+and "Approve all drafts" approves each, saying what happened to each; then the page follows each draft's final until
+it is done, and offers its video."""
 
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.page.conftest import TINY, make_key, sign_in
@@ -66,7 +69,7 @@ def test_a_producer_follows_a_batch_by_its_rows_and_approves_every_draft(page_fa
         expect(rows.nth(n)).to_contain_text("Draft")
 
     batch_id = tab.url.rsplit("/", 1)[1]
-    for job_id in client.get(f"/v1/batches/{batch_id}").json()["job_ids"]:
+    for job_id in client_job_ids(client, batch_id):
         assert page_farm.wait_job(client, job_id, timeout_s=300)["status"] == "succeeded"
     expect(table.locator("td.poster img")).to_have_count(3, timeout=20_000)  # the page follows by itself
     shot(tab, "batch-drafts", docs=False)
@@ -78,6 +81,24 @@ def test_a_producer_follows_a_batch_by_its_rows_and_approves_every_draft(page_fa
         expect(said.nth(n)).to_contain_text(f"Row {n + 2}, {headline}: approved; its final is job_")
     expect(tab.get_by_role("button", name="Approve all drafts")).to_have_count(0)
     expect(table.get_by_role("link", name="the final")).to_have_count(3)
+    shot(tab, "batch-finals-running", docs=False)
+
+    # the drafts are done, their finals not: the page follows the finals by itself until they are, and offers them
+    finals = [client.get(f"/v1/jobs/{job_id}").json()["final_job_id"] for job_id in client_job_ids(client, batch_id)]
+    for final_id in finals:
+        assert page_farm.wait_job(client, final_id, timeout_s=300)["status"] == "succeeded"
+    downloads = table.get_by_role("link", name=re.compile(r"^Download the final of row \d$"))
+    expect(downloads).to_have_count(3, timeout=20_000)
+    expect(tab.get_by_text("Finals of the approved drafts: 3 succeeded.")).to_be_visible()
+    for n in range(1, 4):
+        expect(rows.nth(n).get_by_role("cell").last).to_contain_text("Succeeded")
+    video = tab.request.get(downloads.first.get_attribute("href") or "")
+    assert video.ok and video.body()[4:8] == b"ftyp", video.status  # the final's MP4
+    expect(tab.locator("#batch-progress[hx-get]")).to_have_count(0)  # all done: the page stops asking
+    results = Axe().run(tab)
+    assert results.violations_count == 0, results.generate_report()
     shot(tab, "batch-approved")
-    for job_id in client.get(f"/v1/batches/{batch_id}").json()["job_ids"]:  # keep the farm free for the others
-        client.post(f"/v1/jobs/{client.get(f'/v1/jobs/{job_id}').json()['final_job_id']}/cancel")
+
+
+def client_job_ids(client, batch_id: str) -> list[str]:
+    return client.get(f"/v1/batches/{batch_id}").json()["job_ids"]

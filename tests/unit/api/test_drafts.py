@@ -149,3 +149,29 @@ def test_approving_when_every_live_worker_refused_the_model_is_422_and_makes_not
     add_worker(sessions, "w-refuses", {"builtin": WHY})
     assert_problem(alpha.post(f"/v1/jobs/{draft['id']}/approve"), 422, "model_unavailable")
     assert alpha.get(f"/v1/jobs/{draft['id']}").get_json()["final_job_id"] is None
+
+
+def test_the_finals_of_a_batchs_approved_drafts_are_listed_by_finals_of_batch(alpha, beta, sessions):
+    """A final is not a job of its draft's batch (`batch_id` leaves it out): `finals_of_batch` lists them, paged as
+    any list is, so a batch's page follows a thousand finals in a few calls rather than one a draft."""
+    batch = alpha.post("/v1/batches", json={"jobs": [DRAFT] * 3}).get_json()
+    drafts = batch["job_ids"]
+    for draft_id in drafts[:2]:
+        succeed(sessions, draft_id)
+    finals = {alpha.post(f"/v1/jobs/{draft_id}/approve").get_json()["id"] for draft_id in drafts[:2]}
+    other = submit(alpha)  # a draft of no batch, approved too: not among them
+    succeed(sessions, other["id"])
+    alpha.post(f"/v1/jobs/{other['id']}/approve")
+
+    def listed(c, **query) -> list[str]:
+        response = c.get("/v1/jobs", query_string=query)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return [j["id"] for j in response.get_json()["items"]]
+
+    assert set(listed(alpha, finals_of_batch=batch["id"])) == finals
+    assert set(listed(alpha, batch_id=batch["id"])) == set(drafts)
+    first = alpha.get("/v1/jobs", query_string={"finals_of_batch": batch["id"], "limit": 1}).get_json()
+    rest = listed(alpha, finals_of_batch=batch["id"], cursor=first["next_cursor"])
+    assert {first["items"][0]["id"], *rest} == finals
+    assert listed(alpha, finals_of_batch=batch["id"], status="running") == []
+    assert listed(beta, finals_of_batch=batch["id"]) == []  # another tenant's batch: nothing

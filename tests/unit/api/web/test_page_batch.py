@@ -9,6 +9,8 @@ import re
 
 from flask import Flask
 
+from domain.models import Batch
+from domain.timeutil import utcnow
 from tests.unit.api.bearer import client as api_client
 from tests.unit.api.test_drafts import succeed
 from tests.unit.api.web.test_page_forms import Keys, Page, page  # noqa: F401  (the signed-in fixture)
@@ -141,3 +143,47 @@ def test_a_refused_spreadsheet_keeps_drafts_first_as_it_was(app: Flask, keys: Ke
         assert refused.status_code == 422, refused.get_data(as_text=True)[-2000:]
         found = switch.search(refused.get_data(as_text=True))
         assert found and ("checked" in found.group(0)) is checked, found
+
+
+def test_the_page_follows_each_drafts_final_until_done_and_offers_its_video(app, keys, page, sessions, monkeypatch):  # noqa: F811
+    """The finals are not jobs of the batch: the page showed the drafts' status alone, and stopped polling once the
+    drafts were done, so a producer could not see from it when the finals were, nor download them."""
+    import api.web.batches as batches
+    from api.web import public_api
+
+    browser, token = page
+    batch_id, job_ids = template_batch(app, keys)
+    for job_id in job_ids:
+        succeed(sessions, job_id)
+    with sessions() as session, session.begin():  # as the last draft's announcement marks it
+        session.get_one(Batch, batch_id).completed_at = utcnow()
+    done = browser.get(f"/batches/{batch_id}/progress").get_data(as_text=True)
+    assert "hx-get" not in done and [r[5] for r in rows_of(done)] == ["not approved yet"] * 3
+    browser.post(f"/batches/{batch_id}/approve-drafts", data={"csrf_token": token})
+    api = api_client(app, keys["alpha"])
+    finals = [api.get(f"/v1/jobs/{job_id}").get_json()["final_job_id"] for job_id in job_ids]
+
+    monkeypatch.setattr(batches, "JOBS_PAGE", 2)  # three rows and three finals: two pages of each
+    asked: list[str] = []
+    get = public_api.get
+    monkeypatch.setattr(public_api, "get", lambda path, **query: asked.append(path) or get(path, **query))
+    queued = browser.get(f"/batches/{batch_id}/progress")
+    html = queued.get_data(as_text=True)
+    assert 'hx-get="/batches/' in html  # the drafts are done, their finals not: the page keeps following
+    assert [r[5] for r in rows_of(html)] == ["Queued"] * 3
+    assert "The drafts are done; their finals are in progress." in html and "3 queued." in html
+    assert asked == ["/v1/batches/" + batch_id] + ["/v1/jobs"] * 4  # pages of the lists, never a job at a time
+
+    succeed(sessions, finals[0])
+    changed = browser.get(f"/batches/{batch_id}/progress", headers={"If-None-Match": queued.headers["ETag"]})
+    assert changed.status_code == 200
+    html = changed.get_data(as_text=True)
+    assert [r[5] for r in rows_of(html)] == ["Succeeded Download the final of row 2", "Queued", "Queued"]
+    video = api.get(f"/v1/jobs/{finals[0]}").get_json()["output"]["url"].split("?")[0]
+    assert re.search(rf'<a href="{re.escape(video)}[^"]*" download="{finals[0]}.mp4">', html), html
+    assert 'hx-get="/batches/' in html
+    for final_id in finals[1:]:
+        succeed(sessions, final_id)
+    html = browser.get(f"/batches/{batch_id}/progress").get_data(as_text=True)
+    assert "hx-get" not in html and "Completed." in html and "Finals of the approved drafts: 3 succeeded." in html
+    assert [r[5].split()[0] for r in rows_of(html)] == ["Succeeded"] * 3
