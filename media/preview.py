@@ -109,8 +109,10 @@ def still(
     band = caption_band(captions, width, height, scene_text(scene))
     framing = frame_portrait(portrait.info, box.side, float(params["expand_ratio"]), int(params["min_resolution"]))
     face_area = face_on_canvas(portrait.info.face_outline, (framing.left, framing.top, framing.side), box)
+    # a video's bar is the farm's, as in the video (its first frame stands in for it here)
+    backdrop = None if scene["background"].get("type") == "video" else background.backdrop
     layers = scene_layers(
-        scene.get("overlays") or [], width, height, lambda o: asset_bytes(o["asset_id"]), band, face_area
+        scene.get("overlays") or [], width, height, lambda o: asset_bytes(o["asset_id"]), band, face_area, backdrop
     )
     compositor = SceneCompositor(
         width=width,

@@ -11,6 +11,7 @@ from media.compose.body import PhotoPerson, PresenterBody, presenter_body
 from media.compose.canvas import FaceChanges
 from media.compose.captions import CaptionTrack, caption_band, caption_track, words_from_cues
 from media.compose.compositor import SceneCompositor
+from media.compose.contrast import contrast_ratio
 from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder, join_and_mux, mix_music, with_alpha
 from media.compose.fonts import DRAWN_SCRIPTS, FONT_NAMES, font_for, load_font, undrawable
 from media.compose.layout import PresenterBox, circle_mask, face_on_canvas, presenter_box, rendition_character
@@ -49,6 +50,7 @@ __all__ = [
     "caption_band",
     "caption_track",
     "circle_mask",
+    "contrast_ratio",
     "font_for",
     "guided_filter",
     "image_layer",

@@ -55,6 +55,12 @@ class Background:
     def transparent(self) -> bool:
         return self._base is not None and self._base.shape[2] == 4
 
+    @property
+    def backdrop(self) -> np.ndarray | None:
+        """The picture every frame shows, opaque (RGB): what a lower third's bar is chosen to stand out from. None
+        for a video (it changes) and a transparent background (what shows through is the viewer's)."""
+        return self._base if self._video is None and not self.transparent else None
+
     def frame(self, index: int) -> np.ndarray:
         if self._video is not None:
             n = self._video.shape[0]

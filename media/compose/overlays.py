@@ -6,6 +6,8 @@ title reads the same on 16:9, 9:16 and 1:1:
 - ``title``: large, bold, white with a dark outline, centred at the top;
 - ``lower_third``: white on a dark bar at the bottom left, where a name and
   role go on television (bottom right for a text that reads right to left);
+  the bar steps darker or lighter where the background behind it is near its
+  colour (``contrast``);
 - ``label``: small, white on a translucent box at the top left (right, likewise).
 
 Every placement keeps inside the safe area: 5 % of the width at the sides,
@@ -26,13 +28,16 @@ from numpy.lib.array_utils import byte_bounds
 from PIL import Image
 
 from media.compose.bidi import right_to_left
+from media.compose.contrast import LOWER_THIRD_BARS, bar_against, mean_behind
 from media.compose.layout import FaceArea
 from media.compose.text import TextStyle, hex_rgb, overflows, render_text, tokens
 
 ROLE_SIZE = {"title": 0.075, "lower_third": 0.048, "label": 0.034}
 ROLE_POSITION = {"title": "top", "lower_third": "bottom", "label": "top"}
 ROLE_ALIGN = {"title": "center", "lower_third": "left", "label": "left"}
-ROLE_BOX = {"title": None, "lower_third": (31, 41, 55, 235), "label": (0, 0, 0, 150)}
+#: a lower third's bar's opacity, the farm's or one a job gives
+BAR_ALPHA = 235
+ROLE_BOX = {"title": None, "lower_third": (*LOWER_THIRD_BARS[0], BAR_ALPHA), "label": (0, 0, 0, 150)}
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ def text_layer(
     reserved: dict[str, int] | None = None,
     face: FaceArea | None = None,
     beside: list[Layer] | None = None,
+    backdrop: np.ndarray | None = None,
 ) -> Layer:
     """A ``{"type": "text", ...}`` overlay as a layer on a ``width`` × ``height`` canvas.
 
@@ -97,10 +103,35 @@ def text_layer(
     third on a 1:1 cut the mouth and chin); when no size it may take would clear it (a close-up), it keeps its
     size.
     ``beside``: pictures shown with it (the scene's logos); a text at the top stands below one it would
-    overlap, a text at the bottom above it."""
+    overlap, a text at the bottom above it.
+    ``backdrop``: the scene's background where every frame shows it (RGB; None for a video, which changes, or a
+    transparent one): a lower third left to the farm's bar takes the bar that stands out from the mean colour
+    behind it (``contrast.bar_against``: on the default #1f2937 background the default bar vanished)."""
+    layer = _laid_out(overlay, width, height, reserved, face, beside)
+    if backdrop is None or overlay.get("role") != "lower_third" or overlay.get("background_color"):
+        return layer
+    behind = mean_behind(backdrop, layer.x, layer.y, layer.pixels.shape[1], layer.pixels.shape[0])
+    if behind is None:
+        return layer
+    bar = bar_against(behind, hex_rgb(overlay.get("color") or "#ffffff"), BAR_ALPHA)
+    if bar == LOWER_THIRD_BARS[0]:
+        return layer
+    return _laid_out(overlay, width, height, reserved, face, beside, (*bar, BAR_ALPHA))  # the same places
+
+
+def _laid_out(
+    overlay: dict[str, Any],
+    width: int,
+    height: int,
+    reserved: dict[str, int] | None,
+    face: FaceArea | None,
+    beside: list[Layer] | None,
+    bar: tuple[int, int, int, int] | None = None,
+) -> Layer:
+    """``text_layer``'s text, placed and sized; ``bar``: its box instead of its role's or the one it gives."""
     role = overlay.get("role") or "title"
     text = str(overlay["text"])
-    style, max_width = _text_style(overlay, width, height)
+    style, max_width = _text_style(overlay, width, height, bar)
     position = overlay.get("position") or ROLE_POSITION[role]
     layer = Layer(np.zeros((0, 0, 4), np.uint8), 0, 0, float(overlay.get("start") or 0.0), overlay.get("end"))
     pictures = [p for p in beside or [] if p.start < layer.until and layer.start < p.until]
@@ -245,13 +276,15 @@ def scene_layers(
     image_bytes: Callable[[dict[str, Any]], bytes],
     reserved: dict[str, int] | None = None,
     face: FaceArea | None = None,
+    backdrop: np.ndarray | None = None,
 ) -> list[Layer]:
     """A scene's overlays as layers, in their order: pictures first placed at their anchors, then texts placed
-    clear of the captions' room, the face and the pictures shown with them (``text_layer``).
-    ``image_bytes(overlay)``: an image overlay's file."""
+    clear of the captions' room, the face and the pictures shown with them, a lower third's bar standing out from
+    the ``backdrop`` (``text_layer``). ``image_bytes(overlay)``: an image overlay's file."""
     pictures = {i: image_layer(o, image_bytes(o), width, height) for i, o in enumerate(overlays) if o["type"] != "text"}
+    shown = list(pictures.values())
     return [
-        pictures[i] if i in pictures else text_layer(o, width, height, reserved, face, list(pictures.values()))
+        pictures[i] if i in pictures else text_layer(o, width, height, reserved, face, shown, backdrop)
         for i, o in enumerate(overlays)
     ]
 
@@ -303,14 +336,19 @@ def text_overflows(overlay: dict[str, Any], width: int, height: int) -> bool:
     return overflows(str(overlay["text"]), style, max_width)
 
 
-def _text_style(overlay: dict[str, Any], width: int, height: int) -> tuple[TextStyle, int]:
-    """A text overlay's style and the width it may take on a ``width`` × ``height`` canvas."""
+def _text_style(
+    overlay: dict[str, Any], width: int, height: int, bar: tuple[int, int, int, int] | None = None
+) -> tuple[TextStyle, int]:
+    """A text overlay's style and the width it may take on a ``width`` × ``height`` canvas (``bar``: its box
+    instead of its role's or the one it gives)."""
     role = overlay.get("role") or "title"
     size = int(overlay.get("size") or round(ROLE_SIZE[role] * text_base(width, height)))
     colour = hex_rgb(overlay.get("color") or "#ffffff")
     box = ROLE_BOX[role]
     if overlay.get("background_color"):
-        box = hex_rgb(overlay["background_color"]) + (235,)
+        box = hex_rgb(overlay["background_color"]) + (BAR_ALPHA,)
+    if bar is not None:
+        box = bar
     area = safe_area(width, height)
     # a lower third or label keeps to the left three quarters of a landscape canvas; a vertical one is narrow enough
     max_width = area.width if role == "title" or height > width else int(area.width * 0.75)

@@ -173,6 +173,7 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
         character = cut.characters[scene.index]
         band = caption_band(cut.captions, cut.width, cut.height, scene_text(scene.spec))
         face = face_on_canvas(scene.prepared.info.face_outline, (framing.left, framing.top, framing.side), box)
+        shown = _background(attempt, background, rgb, cut, decoded)
         layers = scene_layers(
             [with_font_file(attempt, o) for o in scene.composition.get("overlays") or []],
             cut.width,
@@ -180,12 +181,13 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
             lambda o: asset_bytes(attempt, o["asset_id"], "overlay image"),
             band,
             face,
+            shown.backdrop,
         )
         scene.compositors.append(
             SceneCompositor(
                 width=cut.width,
                 height=cut.height,
-                background=_background(attempt, background, rgb, cut, decoded),
+                background=shown,
                 box=box,
                 matting=bool(character.get("matting")),
                 circle_background=character.get("circle_background") or "#ffffff",
