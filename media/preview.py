@@ -15,6 +15,7 @@ first frame, and the captions show the script's first words as a sample line.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from media.compose import (
     caption_track,
     face_on_canvas,
     presenter_box,
+    presenter_colours,
     scene_layers,
 )
 from media.encode.ffmpeg_binary import QUIET, ffmpeg_exe, run_ffmpeg
@@ -59,11 +61,16 @@ class Portrait:
         """From the analysis as stored with an asset (``PortraitInfo.to_dict``)."""
         return cls(rgb, PortraitInfo.from_dict(info), matte)
 
+    @functools.cached_property
+    def shown_rgb(self) -> np.ndarray:
+        """The photo as the presenter shows it: a cut-out's edges in the person's own colours (as the video's)."""
+        return self.rgb if self.matte is None else presenter_colours(self.rgb, self.matte)
+
 
 def face_at_rest(portrait: Portrait, framing: Framing) -> np.ndarray:
     """The renderer's first frame without motion: the framed photo at its ``framing``, RGBA when matted."""
     m, side = framing.margin, framing.resolution
-    rgb = render_canvas(portrait.rgb, framing)[m : m + side, m : m + side]
+    rgb = render_canvas(portrait.shown_rgb, framing)[m : m + side, m : m + side]
     if portrait.matte is None:
         return np.ascontiguousarray(rgb)
     alpha = render_canvas(np.repeat(portrait.matte[..., None], 3, axis=2), framing)[m : m + side, m : m + side, :1]
@@ -74,7 +81,7 @@ def photo_person(portrait: Portrait, framing: Framing) -> PhotoPerson | None:
     """The photo, its matte and the renderer's square in it: what a cut-out presenter's body is drawn from."""
     if portrait.matte is None:
         return None
-    return PhotoPerson(portrait.rgb, portrait.matte, (framing.left, framing.top, framing.side))
+    return PhotoPerson(portrait.shown_rgb, portrait.matte, (framing.left, framing.top, framing.side))
 
 
 def sample_words(scene: dict[str, Any], at_s: float) -> list[tuple[str, float, float]]:

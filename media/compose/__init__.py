@@ -15,7 +15,15 @@ from media.compose.contrast import contrast_ratio
 from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder, join_and_mux, mix_music, with_alpha
 from media.compose.fonts import DRAWN_SCRIPTS, FONT_NAMES, font_for, load_font, undrawable
 from media.compose.layout import PresenterBox, circle_mask, face_on_canvas, presenter_box, rendition_character
-from media.compose.matte import MATTE_VERSION, guided_filter, matte_from_png, matte_key, matte_png, portrait_matte
+from media.compose.matte import (
+    MATTE_VERSION,
+    guided_filter,
+    matte_from_png,
+    matte_key,
+    matte_png,
+    portrait_matte,
+    presenter_colours,
+)
 from media.compose.overlays import (
     Layer,
     SafeArea,
@@ -61,6 +69,7 @@ __all__ = [
     "matte_png",
     "mix_music",
     "portrait_matte",
+    "presenter_colours",
     "presenter_body",
     "face_on_canvas",
     "presenter_box",

@@ -131,6 +131,7 @@ class Renderer:
         params: dict[str, Any] | None,
         matte: np.ndarray | None = None,
         still_body: bool = False,
+        photo: np.ndarray | None = None,
     ) -> PreparedPortrait:
         """Frame the portrait for these params (``AvatarError`` if it cannot be).
 
@@ -141,9 +142,11 @@ class Renderer:
         ``still_body``: the frame is shown over the rest of the photo's person, held still (a composed
         video's cut-out presenter): its edges then stay put, the head sways on the neck (``NeckTaper``),
         a little more than a square's whole frame does (``BODY_SWAY``).
+        ``photo``: the decoded photo, in the colours the presenter is shown in (a cut-out's edges without the
+        photo's background in them: ``media.compose.presenter_colours``); decoded from ``image_bytes`` if None.
         """
         params = with_defaults(params)
-        rgb = decode_portrait(image_bytes)
+        rgb = decode_portrait(image_bytes) if photo is None else photo
         info = self._portrait_info(rgb, portrait_info)
         framing = frame_portrait(info, params["resolution"], params["expand_ratio"], params["min_resolution"])
         # Four channels: OpenCV's warps are several times faster on them than on three.

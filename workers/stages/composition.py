@@ -36,6 +36,7 @@ from media.compose import (
     matte_png,
     portrait_matte,
     presenter_box,
+    presenter_colours,
     rendition_character,
     scene_layers,
 )
@@ -164,9 +165,13 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
         cut.characters[scene.index].get("matting") and box.style != "circle" for cut, box in zip(cuts, boxes)
     )
     with attempt.clock.timed("prepare"):
-        scene.prepared = renderer.prepare(portrait.image, info, scene.params, matte=matte, still_body=body)
+        # a cut-out's edges in the person's own colours, the photo's background taken out of them (no halo)
+        shown_rgb = rgb if matte is None else presenter_colours(rgb, matte)
+        scene.prepared = renderer.prepare(
+            portrait.image, info, scene.params, matte=matte, still_body=body, photo=shown_rgb
+        )
     framing = scene.prepared.framing
-    person = PhotoPerson(rgb, matte, (framing.left, framing.top, framing.side)) if matte is not None else None
+    person = PhotoPerson(shown_rgb, matte, (framing.left, framing.top, framing.side)) if matte is not None else None
     background = scene.composition["background"]
     face_changes = FaceChanges()  # the cuts draw the same face frames: where each changed is found once
     for cut, box in zip(cuts, boxes):

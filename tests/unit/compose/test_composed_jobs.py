@@ -326,6 +326,32 @@ def test_a_japanese_job_written_in_kanji_is_spoken_and_its_phrases_lit_as_writte
     assert output["duration_s"] < 6.0  # its readings, not "Chinese letter" for each of its ten kanji (11.7 s)
 
 
+def test_a_cut_out_presenters_edge_carries_no_halo_of_the_photos_wall(tmp_path, monkeypatch):
+    """The cameraman's photo has a pale wall: his soft edges, over a black canvas, showed a light fringe of it. The
+    job now draws him in his own colours there (``presenter_colours``, through the face render and the body alike):
+    where the two videos differ by more than the invisible mark does, his edge is darker (luma 48 → 41 when
+    written)."""
+    import workers.stages.composition as stage
+
+    black = {"type": "color", "color": "#000000"}
+    comp = composition(640, 360, [scene("Hello.", avatar={"preset": "cameraman"}, background=black)])
+
+    def first_frame(name: str) -> np.ndarray:
+        services = make_services(tmp_path / name)
+        output = run_job(services, new_tenant(services), comp)
+        return frame_at(fetch(services, output["key"], tmp_path / f"{name}.mp4"), 0.2)
+
+    cleaned = first_frame("after")
+    monkeypatch.setattr(stage, "presenter_colours", lambda rgb, matte: rgb)  # the photo's colours as they are
+    fringed = first_frame("before")
+    luma = np.array([0.2126, 0.7152, 0.0722])
+    before, after = fringed.astype(float) @ luma, cleaned.astype(float) @ luma
+    edge = np.abs(before - after) > 8
+    print(f"{edge.sum()} edge pixels: luma {before[edge].mean():.1f} with the wall's fringe, {after[edge].mean():.1f}")
+    assert edge.sum() > 300  # his outline, not a few pixels of encoding noise
+    assert after[edge].mean() < 0.9 * before[edge].mean()
+
+
 def test_a_composed_job_resumes_from_its_last_finished_segment(tmp_path):
     import sqlalchemy as sa
 

@@ -157,3 +157,55 @@ def test_a_long_photo_is_decided_on_at_most_grabcuts_pixels(monkeypatch):
     sure = (coarse <= matte.SURE_BACKGROUND) | (coarse >= matte.SURE_PERSON)
     assert np.array_equal(person[sure], (coarse[sure] >= matte.SURE_PERSON).astype(np.float32))
     assert ((person == 1.0) != (coarse >= 0.5))[~sure].any()  # GrabCut did decide some of the unsure ones
+
+
+def _soft_disc(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A dark, textured person (a disc) with a soft edge, photographed against a white wall: (photo, its alpha
+    0..1, the person's own colours)."""
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    distance = np.hypot(xx - size / 2, yy - size / 2)
+    alpha = np.clip((0.3 * size - distance) / (0.04 * size) + 0.5, 0.0, 1.0)  # an edge 4 % of the photo wide
+    person = np.stack([40 + 30 * np.sin(xx / 7), 30 + 20 * np.cos(yy / 5), 25 + 0 * xx], axis=2) / 255.0
+    photo = alpha[..., None] * person + (1 - alpha[..., None]) * 1.0
+    return np.rint(photo * 255).astype(np.uint8), alpha, person
+
+
+def test_a_cut_out_edge_takes_the_persons_colours_not_the_photos_wall():
+    """Laid over another background, a soft edge's pixels brought the photo's white wall with them: a light halo
+    around the person. ``presenter_colours`` takes the wall out of them, so the edge over the canvas is what the
+    person's own colours give (40.5 levels off on average before, 12.9 after, when written); the person and the
+    wall away from the edge are left as they were."""
+    from media.compose import presenter_colours
+
+    for size in (400, 1400):  # at the filter's working size, and worked out shrunk (then read at the edge)
+        photo, alpha, person = _soft_disc(size)
+        matte = np.rint(alpha * 255).astype(np.uint8)
+        shown = presenter_colours(photo, matte)
+        canvas = np.array([15, 118, 110], np.float32) / 255.0  # teal
+        a = (matte.astype(np.float32) / 255.0)[..., None]
+        truth = a * person + (1 - a) * canvas
+        edge = (matte > 12) & (matte < 243)
+        error_before = np.abs(a * photo / 255.0 + (1 - a) * canvas - truth)[edge].mean() * 255
+        error_after = np.abs(a * shown / 255.0 + (1 - a) * canvas - truth)[edge].mean() * 255
+        print(f"{size}px: the edge over teal is off by {error_before:.1f} levels as photographed, {error_after:.1f}")
+        assert error_after < 0.4 * error_before, size
+        untouched = (matte == 0) | (matte == 255)
+        assert np.array_equal(shown[untouched], photo[untouched])
+
+
+def test_the_presets_edges_over_a_dark_canvas_lose_their_light_halo():
+    """The cameraman's and the astronaut's photos have pale walls: over a dark canvas their soft edges were lighter
+    than the people beside them (a halo). In the edge's partly opaque pixels, what shows over black falls by a
+    fifth or more (cameraman 53 → 33, astronaut 75 → 57.5 levels of luma, measured on 2026-12-07)."""
+    from domain.presets import PORTRAITS_DIR
+    from media.compose import presenter_colours
+
+    for name in ("cameraman", "astronaut"):
+        rgb = np.asarray(Image.open(PORTRAITS_DIR / f"{name}.png").convert("RGB"))
+        matte = portrait_matte(rgb)
+        soft = (matte > 25) & (matte < 230)
+        luma = np.array([0.2126, 0.7152, 0.0722], np.float32)
+        a = matte[soft].astype(np.float32) / 255.0
+        before = (a * (rgb[soft].astype(np.float32) @ luma)).mean()
+        after = (a * (presenter_colours(rgb, matte)[soft].astype(np.float32) @ luma)).mean()
+        assert after < 0.8 * before, (name, before, after)
