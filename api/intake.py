@@ -109,10 +109,10 @@ def check_text_drawable(composition: dict[str, Any], single: bool) -> None:
     """Text no shipped font draws would show as boxes on the picture: a 422 ``text_undrawable`` naming the
     characters and the field (``single``: the body's single form, whose scene's fields are at its top level).
 
-    - A text overlay's characters, emoji included, unless it names an uploaded font (the tenant's to
-      vouch for: its characters are read only when the worker draws it, and ones it lacks fall back to ours).
-    - With burned-in captions, the letters of a scene's script or transcript (Khmer, say): symbols there (an
-      emoji) are not speech, and are left out of the burned-in captions instead."""
+    - A text overlay's characters (emoji are drawn, in colour), unless it names an uploaded font (the tenant's
+      to vouch for: its characters are read only when the worker draws it, and ones it lacks fall back to ours).
+    - With burned-in captions, the letters of a scene's script or transcript (Khmer, say): a symbol there that
+      no font draws (►) is not speech, and is left out of the burned-in captions instead."""
     burned = [composition["captions"]] + [r["captions"] for r in composition["renditions"] if r["captions"]]
     caption_font_uploaded = any((c["font"] or "").startswith("ast_") for c in burned if c["burn_in"])
     burns_in = any(c["burn_in"] for c in burned)

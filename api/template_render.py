@@ -319,7 +319,7 @@ def _undrawable_advice(value: str, where: str) -> str | None:
     what = "its burned-in captions" if spoken else "the video"
     return (
         f"no font the farm ships draws {shown}, so {what} would show them as boxes. The shipped fonts draw "
-        f"{DRAWN_SCRIPTS} and common symbols, but not emoji: take them out of this value."
+        f"{DRAWN_SCRIPTS} and common symbols: take them out of this value."
     )
 
 

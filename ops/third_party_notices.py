@@ -416,6 +416,9 @@ def render(deps: list[Dependency]) -> str:
         )
         + ": Noto Sans's Bold faces of those scripts (Google, OFL-1.1, unmodified from Debian's fonts-noto-core"
         " 20201225-1); the licence is `LICENSE-OFL.txt` there.",
+        "- `media/compose/fonts/NotoColorEmoji.ttf`: Noto Color Emoji (Google, OFL-1.1, unmodified from Debian's"
+        " fonts-noto-color-emoji 2.042-0+deb12u1; its images are under Apache-2.0 upstream); the licence is"
+        " `LICENSE-OFL.txt` there.",
         "- `media/render/builtin/teeth_photo/teeth_astronaut.png`: a 176×46 strip of the upper teeth in scikit-image's"
         " `astronaut()`\n  photograph of Eileen Collins (NASA; a work of the US government, public domain, scikit-image"
         '\n  documents it as "No known copyright restrictions"), unrolled along her smile by'

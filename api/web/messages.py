@@ -64,15 +64,15 @@ BY_CODE = {
     "music_invalid": "Upload the music again, or choose no music.",
     "overlay_invalid": "The lower third takes one or two lines of text.",
     "overlay_timing": "A text's end comes after its start.",
-    "text_undrawable": "The lower third has characters the farm has no font for (emoji, or a script such as Khmer "
-    "or Tibetan): they would show as boxes. Take them out.",
+    "text_undrawable": "The lower third has characters the farm has no font for (a script such as Khmer or "
+    "Tibetan, or a rare symbol): they would show as boxes. Take them out.",
     "transparent_needs_webm": "A transparent background needs a WebM video.",
 }
 #: a template's value refused, said beside the value's own field (so "this" is the field)
 BY_VALUE_CODE = {
     "variable_missing": "Fill this in: the template has no default for it.",
-    "text_undrawable": "This has characters the farm has no font for (emoji, or a script such as Khmer or "
-    "Tibetan): they would show as boxes. Take them out.",
+    "text_undrawable": "This has characters the farm has no font for (a script such as Khmer or Tibetan, or a "
+    "rare symbol): they would show as boxes. Take them out.",
     "text_overflow": "This is too long to fit its place on the picture. Shorten it.",
     "script_empty": "Write what the presenter says.",
     "voice_language_mismatch": "That voice speaks another language than the script. Choose a voice for the "

@@ -19,17 +19,23 @@ also carries basic Latin, so a mixed title ("Live: 北京") is drawn in one font
 A word with a character its text's font lacks takes a font that has it
 (``word_font``), the last of them a symbols face cut from the same CJK font
 (arrows, ▲ ▼, ★, ☀, ①; ``fonts/NotoSansCJK-Bold-symbols.otf``, 60 KB).
+
+Emoji (🔴, 👍🏽, 🇫🇷, a family joined by zero-width joiners, ☀️ asked for in colour) are Noto Color Emoji's
+(``fonts/NotoColorEmoji.ttf``, Debian's fonts-noto-color-emoji, 11 MB), the last fallback: a symbol a text
+font has (☀, ©) stays in the text's style unless its emoji form is asked for. Its glyphs are colour bitmaps
+of one size (``EMOJI_STRIKE`` pixels); ``EmojiFace`` draws them at the text's size, scaled.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from pathlib import Path
 
 from icu4py.breakers import CharacterBreaker
-from PIL import ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from domain.composition_rules import FONT_NAMES as FONT_NAMES
 from media.compose.bidi import levels, visual_order
@@ -106,12 +112,15 @@ _STATIC_FILES = {
 #: the writing systems the shipped fonts draw between them, as a refusal names them to a person
 DRAWN_SCRIPTS = (
     "Latin, Greek, Cyrillic, Chinese, Japanese, Korean, Arabic, Hebrew, Devanagari, Bengali, Gurmukhi, Gujarati, "
-    "Oriya, Tamil, Telugu, Kannada, Malayalam, Sinhala, Thai, Myanmar, Georgian, Armenian, Ethiopic"
+    "Oriya, Tamil, Telugu, Kannada, Malayalam, Sinhala, Thai, Myanmar, Georgian, Armenian, Ethiopic, and emoji"
 )
 
 
 #: a font that only stands in for symbols other fonts lack (arrows, ▲ ▼, ★, ☀, ①): not one a text may name
 SYMBOLS_FONT = "noto-sans-symbols"
+#: colour emoji, the last stand-in (not one a text may name), and the size its bitmaps are drawn at
+EMOJI_FONT = "noto-color-emoji"
+EMOJI_STRIKE = 109
 
 
 #: Hebrew and Arabic letters: a text with any runs right to left, and a word with any is shaped whole
@@ -123,6 +132,8 @@ def _file(name: str) -> Path:
         return FONTS_DIR / "NotoSansCJK-Bold-subset.otf"
     if name == SYMBOLS_FONT:  # cut from Noto Sans CJK SC Bold by ops/subset_symbols_font.py
         return FONTS_DIR / "NotoSansCJK-Bold-symbols.otf"
+    if name == EMOJI_FONT:
+        return FONTS_DIR / "NotoColorEmoji.ttf"
     if name in _STATIC_FILES:
         return FONTS_DIR / _STATIC_FILES[name]
     import fontpkg_noto_sans
@@ -181,6 +192,7 @@ FALLBACK_FONTS = (
     "noto-sans-telugu",
     *_STATIC_FILES,
     SYMBOLS_FONT,
+    EMOJI_FONT,
 )
 
 
@@ -254,14 +266,21 @@ def _cluster_font(cluster: str, font: str) -> str:
     grapheme joiner, which the Hebrew face lacks), the font of its first character, for the whole cluster: the
     shaper then puts each mark on its letter, draws a mark that font lacks as its missing glyph's box and an
     invisible one (the joiner) as nothing. A mark drawn from another font stood apart from its letter, on a
-    dotted circle."""
-    wanted = {ord(char) for char in cluster}
+    dotted circle. A cluster asking for emoji presentation (U+FE0F) is drawn in colour, in the emoji font, where
+    it has the cluster."""
+    wanted = {ord(char) for char in cluster} - _PRESENTATION_SELECTORS  # in no font's character map: they choose
+    if _EMOJI_PRESENTATION in cluster and wanted <= characters(EMOJI_FONT):
+        return EMOJI_FONT  # "☀️", "1️⃣", "❤️": the picture asked for, where a text font has the symbol too
     fonts = (font, *FALLBACK_FONTS)
     found = next((name for name in fonts if wanted <= characters(name)), None)
     if found is None:
         found = next((name for name in fonts if ord(cluster[0]) in characters(name)), font)
     return found
 
+
+#: variation selectors 15 and 16: a symbol drawn as text (☀︎) or as an emoji (☀️)
+_TEXT_PRESENTATION, _EMOJI_PRESENTATION = "\ufe0e", "\ufe0f"
+_PRESENTATION_SELECTORS = {ord(_TEXT_PRESENTATION), ord(_EMOJI_PRESENTATION)}
 
 #: brackets and quotes drawn as their mirror image where they read right to left (Unicode's Bidi_Mirroring pairs)
 _MIRRORED = {p[i]: p[1 - i] for p in ("()", "[]", "{}", "<>", "«»", "‹›", "⁅⁆", "⁽⁾", "₍₎") for i in (0, 1)}
@@ -305,7 +324,7 @@ def undrawable(text: str) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def _shipped_characters() -> frozenset[int]:
     """Every code point some shipped font draws (made once: a caption track asks for each of its words)."""
-    return frozenset().union(*(characters(name) for name in (*FONT_NAMES, SYMBOLS_FONT)))
+    return frozenset().union(*(characters(name) for name in (*FONT_NAMES, SYMBOLS_FONT, EMOJI_FONT)))
 
 
 def without_undrawable(text: str, font: str | None = None) -> str:
@@ -341,3 +360,43 @@ def load_font(name: str, size: int, bold: bool = True) -> ImageFont.FreeTypeFont
     if name not in ("noto-sans-cjk", SYMBOLS_FONT, *_STATIC_FILES):  # variable fonts: pick the weight
         font.set_variation_by_name("Bold" if bold else "Regular")
     return font
+
+
+class EmojiFace:
+    """Noto Color Emoji at ``size`` pixels, as a text font is used: ``getlength`` to lay a run out, ``picture`` to
+    draw it (in its own colours: a text's colour and outline do not apply). Its bitmaps exist at one size only,
+    ``EMOJI_STRIKE``; a run is drawn there, shaped by HarfBuzz (a zero-width-joiner sequence, a flag, a skin
+    tone is one picture), and scaled to ``size``."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.scale = size / EMOJI_STRIKE
+
+    def getlength(self, text: str) -> float:
+        return float(_emoji_strike().getlength(text)) * self.scale
+
+    def getmetrics(self) -> tuple[int, int]:
+        ascent, descent = _emoji_strike().getmetrics()
+        return round(ascent * self.scale), round(descent * self.scale)
+
+    def picture(self, text: str) -> Image.Image:
+        """``text`` drawn in colour, RGBA, as wide as ``getlength`` and as tall as ascent + descent: its baseline
+        at ``getmetrics()[0]`` from its top."""
+        return _emoji_picture(text, self.size)
+
+
+@functools.lru_cache(maxsize=1)
+def _emoji_strike() -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(_file(EMOJI_FONT)), EMOJI_STRIKE, layout_engine=ImageFont.Layout.RAQM)
+
+
+@functools.lru_cache(maxsize=256)
+def _emoji_picture(text: str, size: int) -> Image.Image:
+    font = _emoji_strike()
+    ascent, descent = font.getmetrics()
+    drawn = Image.new("RGBA", (max(1, math.ceil(font.getlength(text))), ascent + descent), (0, 0, 0, 0))
+    ImageDraw.Draw(drawn).text((0, ascent), text, font=font, anchor="ls", embedded_color=True)
+    face = EmojiFace(size)
+    width = max(1, round(face.getlength(text)))
+    height = max(1, sum(face.getmetrics()))
+    return drawn.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=2.0)

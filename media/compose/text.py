@@ -27,9 +27,11 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from media.compose.bidi import levels, line_order, right_to_left
-from media.compose.fonts import font_for, load_font, word_runs
+from media.compose.fonts import EMOJI_FONT, EmojiFace, font_for, load_font, word_runs
 
 RGB = tuple[int, int, int]
+#: what draws a run of a word: a text font, or colour emoji
+Face = ImageFont.FreeTypeFont | EmojiFace
 _drawing = threading.Lock()
 #: a text may shrink to this share of its size before it takes more lines
 SHRINK_FLOOR = 0.6
@@ -156,17 +158,19 @@ class _Faces:
     def __init__(self, name: str, size: int):
         self.name = name
         self.main = load_font(name, size)
-        self._runs: dict[str, list[tuple[str, ImageFont.FreeTypeFont]]] = {}
+        self._runs: dict[str, list[tuple[str, Face]]] = {}
         self._lengths: dict[str, float] = {}  # wrapping measures each word once per line it might end
 
-    def runs(self, word: str) -> list[tuple[str, ImageFont.FreeTypeFont]]:
+    def runs(self, word: str) -> list[tuple[str, Face]]:
         runs = self._runs.get(word)
         if runs is None:
-            runs = self._runs[word] = [
-                (text, self.main if font == self.name else load_font(font, self.main.size))
-                for text, font in word_runs(word, self.name)
-            ]
+            runs = self._runs[word] = [(text, self._face(font)) for text, font in word_runs(word, self.name)]
         return runs
+
+    def _face(self, font: str) -> Face:
+        if font == self.name:
+            return self.main
+        return EmojiFace(int(self.main.size)) if font == EMOJI_FONT else load_font(font, self.main.size)
 
     def length(self, word: str) -> float:
         length = self._lengths.get(word)
@@ -329,15 +333,18 @@ def _draw(
             if k and spaced[max(order[k - 1], i)]:  # the space before the later of the two in reading order
                 x += space
             for text, font in faces.runs(words[i]):
-                draw.text(
-                    (x, baseline),
-                    text,
-                    font=font,
-                    anchor="ls",
-                    fill=colours[i] + (255,),
-                    stroke_width=stroke,
-                    stroke_fill=(0, 0, 0, 255),
-                )
+                if isinstance(font, EmojiFace):  # a colour picture on the line's baseline, in its own colours
+                    image.alpha_composite(font.picture(text), (round(x), baseline - font.getmetrics()[0]))
+                else:
+                    draw.text(
+                        (x, baseline),
+                        text,
+                        font=font,
+                        anchor="ls",
+                        fill=colours[i] + (255,),
+                        stroke_width=stroke,
+                        stroke_fill=(0, 0, 0, 255),
+                    )
                 x += font.getlength(text)
     return np.asarray(image)
 

@@ -226,9 +226,9 @@ def test_a_headline_too_long_for_its_lower_third_is_text_overflow(alpha, session
 
 def test_a_value_the_job_refuses_is_refused_naming_its_variable(alpha, sessions):
     made = create(alpha)
-    storm = problem(render(alpha, made["id"], headline="Storm 🌪️ tonight", story="Winds."), 422, "text_undrawable")
+    storm = problem(render(alpha, made["id"], headline="Storm ► tonight", story="Winds."), 422, "text_undrawable")
     assert storm["errors"]["variable"] == "headline" and storm["detail"].startswith("Variable 'headline': ")
-    assert "'🌪'" in storm["detail"] and "purpose=font" not in storm["detail"] and "overlays[0]" not in storm["detail"]
+    assert "'►'" in storm["detail"] and "purpose=font" not in storm["detail"] and "overlays[0]" not in storm["detail"]
     assert storm["errors"]["field"] == "overlays[0].text"
     # the script holds both headline and story: the story is the one whose value the voice cannot read
     unreadable = problem(
@@ -253,7 +253,7 @@ def test_a_value_the_job_refuses_is_refused_naming_its_variable(alpha, sessions)
 
 
 def test_a_field_two_variables_fill_blames_the_one_whose_value_it_refuses(alpha):
-    """A label filled by two variables, the second with an emoji: the first was blamed (blanking either left the
+    """A label filled by two variables, the second with a symbol no font has: the first was blamed (blanking either left the
     job refused, the long first one too long for the label on its own), with the job's advice a row cannot
     follow."""
     long = " ".join(["The council meets tonight to vote on the bridge after three years of debate."] * 3)
@@ -261,7 +261,7 @@ def test_a_field_two_variables_fill_blames_the_one_whose_value_it_refuses(alpha)
     body["overlays"] = [{"type": "text", "text": "{{a}} {{b}}", "role": "label"}]
     variables = [{"name": "a", "type": "text"}, {"name": "b", "type": "text"}]
     made = create(alpha, {"name": "Two in one", "body": body, "variables": variables})
-    storm = problem(render(alpha, made["id"], a=long, b="Storm 🌪 tonight"), 422, "text_undrawable")
+    storm = problem(render(alpha, made["id"], a=long, b="Storm ► tonight"), 422, "text_undrawable")
     assert storm["errors"]["variable"] == "b", storm
     assert "purpose=font" not in storm["detail"]
 
@@ -293,7 +293,7 @@ def test_a_scenes_value_the_job_refuses_names_its_variable_not_its_scene(alpha):
     made = create(alpha, {"name": "Two scenes", "body": {"canvas": CANVAS, "scenes": scenes}, "variables": TEXTS})
     unreadable = problem(render(alpha, made["id"], headline="Storm", story="Rain in 北京."), 422, "script_unreadable")
     assert unreadable["errors"]["variable"] == "story" and unreadable["detail"].startswith("Variable 'story': The ")
-    storm = problem(render(alpha, made["id"], headline="Storm 🌪️", story="Rain."), 422, "text_undrawable")
+    storm = problem(render(alpha, made["id"], headline="Storm ►", story="Rain."), 422, "text_undrawable")
     assert storm["errors"] == {"variable": "headline", "field": "scenes[1].overlays[0].text"}
 
 

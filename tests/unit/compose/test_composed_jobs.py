@@ -352,6 +352,19 @@ def test_a_cut_out_presenters_edge_carries_no_halo_of_the_photos_wall(tmp_path, 
     assert after[edge].mean() < 0.9 * before[edge].mean()
 
 
+def test_a_title_with_an_emoji_shows_it_in_colour_and_its_words_read_back(tmp_path):
+    """🔴 LIVE, a title social video is made with: refused before the farm shipped a colour emoji font."""
+    services = make_services(tmp_path)
+    title = {**LOWER_THIRD, "text": "🔴 LIVE Council votes", "role": "title"}
+    comp = composition(960, 540, [scene("Hello.", overlays=[title], background={"type": "color", "color": BLUE})])
+    output = run_job(services, new_tenant(services), comp)
+    frame = frame_at(fetch(services, output["key"], tmp_path / "video.mp4"), 0.3)
+    top = frame[: frame.shape[0] // 4].astype(int)
+    red = (top[..., 0] > 180) & (top[..., 1] < 110) & (top[..., 2] < 110)  # the disc; the canvas is blue
+    assert red.sum() > 300, red.sum()
+    assert "LIVE" in ocr(frame, tmp_path, "eng")
+
+
 def test_a_composed_job_resumes_from_its_last_finished_segment(tmp_path):
     import sqlalchemy as sa
 

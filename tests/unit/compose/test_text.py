@@ -364,17 +364,18 @@ def test_what_no_shipped_font_draws_is_named_once_each_and_joiners_are_not():
     assert undrawable("Jane Doe · City reporter · 25°C · €3 · Ünïcödé · Привет · Γειά") == []
     assert undrawable("北京 · 東京 · 서울 · مرحبا · नमस्ते · न\u200dम") == []
     assert undrawable("→ ↑ ▲ ▼ ● ★ ☀ ♪ ✓ ① ℃ ™") == []
-    assert undrawable("🔴 LIVE ✈ Paris ✈ ❄ 🔴") == ["🔴", "✈", "❄"]
-    assert undrawable("❤\ufe0f") == ["❤"]  # the variation selector draws nothing of its own
+    assert undrawable("► LIVE ✗ Paris ✗ ► 𓀀") == ["►", "✗", "𓀀"]
+    assert undrawable("🔴 LIVE ✈ ❄ ❤\ufe0f 👍🏽 🇫🇷 👨\u200d👩\u200d👧 1️⃣") == []  # emoji, in colour (Noto Color Emoji)
     assert undrawable("ខ្មែរ") == list("ខ្មែរ")  # Khmer: no voice speaks it, no font is shipped for it
 
 
 def test_burned_in_captions_leave_out_symbols_no_font_draws_instead_of_drawing_boxes():
     from media.compose import caption_track
 
-    words = [("Breaking", 0.0, 0.4), ("🔴", 0.4, 0.5), ("news✈", 0.5, 0.9), ("tonight→", 0.9, 1.3)]
+    words = [("Breaking", 0.0, 0.4), ("🔴", 0.4, 0.5), ("news►", 0.5, 0.9), ("tonight→", 0.9, 1.3), ("𓀀", 1.3, 1.4)]
     track = caption_track(words, {"burn_in": True, "style": "subtitle"}, 1280, 720)
-    assert [w[0] for page in track.pages for w in page.words] == ["Breaking", "news", "tonight→"]
+    # an emoji is drawn, in colour, where it was written; what no font has is left out
+    assert [w[0] for page in track.pages for w in page.words] == ["Breaking", "🔴", "news", "tonight→"]
     assert track.layer_at(0.2) is not None
 
 
@@ -420,3 +421,41 @@ def test_a_caption_page_of_an_arabic_sentence_that_begins_with_an_english_name_r
     assert [w[0] for w in track.pages[0].words] == ["Apple", "اليوم", "عن"]
     red = np.all(np.abs(first[..., :3].astype(int) - (255, 0, 0)) < 40, axis=-1) & (first[..., 3] > 200)
     assert np.where(red)[1].mean() > 0.6 * first.shape[1]  # read first, so on the right
+
+
+def _coloured(picture: np.ndarray, lo: tuple[int, int, int], hi: tuple[int, int, int]) -> np.ndarray:
+    """The opaque pixels of an RGBA picture whose colour lies between ``lo`` and ``hi``, channel by channel."""
+    rgb, alpha = picture[..., :3].astype(int), picture[..., 3]
+    return (alpha > 200) & np.all(rgb >= lo, axis=2) & np.all(rgb <= hi, axis=2)
+
+
+def test_an_emoji_in_a_title_is_drawn_in_its_own_colours_at_the_texts_size():
+    """A title with 🔴 was refused (no shipped font had emoji); now it is drawn in colour from Noto Color Emoji,
+    on the text's line, about as tall as the text, whatever the text's colour."""
+    style = TextStyle(size=57, colour=(255, 255, 255), box=None)
+    title = render_text("🔴 LIVE: Council votes", style, 1500)
+    red = _coloured(title, (200, 0, 0), (255, 110, 110))
+    rows, cols = np.nonzero(red)
+    assert red.sum() > 0.5 * 57 * 57  # a disc, most of a 57-pixel square
+    assert 0.8 * 57 <= rows.max() - rows.min() <= 1.3 * 57 and cols.max() < 0.2 * title.shape[1]  # first, text-sized
+    plain = render_text("LIVE: Council votes", style, 1500)
+    assert not _coloured(plain, (200, 0, 0), (255, 110, 110)).any()
+
+
+def test_an_emoji_sequence_is_one_picture_and_a_symbol_keeps_the_texts_style_unless_asked_for_in_colour():
+    from media.compose.fonts import EMOJI_FONT, EmojiFace, word_runs
+
+    face = EmojiFace(57)
+    one = face.getlength("🔴")
+    for sequence in ("👨\u200d👩\u200d👧", "👍🏽", "🇫🇷", "1️⃣"):  # joined, a skin tone, a flag, a keycap
+        assert face.getlength(sequence) == pytest.approx(one), sequence
+        assert word_runs(sequence, "noto-sans") == [(sequence, EMOJI_FONT)], sequence
+    style = TextStyle(size=57, colour=(255, 255, 255), box=(0, 0, 0, 255))
+    sun_text, sun_emoji = render_text("☀", style, 500), render_text("☀\ufe0f", style, 500)
+    yellow = ((230, 150, 0), (255, 230, 120))
+    assert not _coloured(sun_text, *yellow).any() and _coloured(sun_emoji, *yellow).sum() > 200
+    assert word_runs("Storm🌪️tonight", "noto-sans") == [
+        ("Storm", "noto-sans"),
+        ("🌪️", EMOJI_FONT),
+        ("tonight", "noto-sans"),
+    ]

@@ -93,7 +93,7 @@ def test_a_number_that_is_not_one_is_refused_in_a_sentence_by_the_presenter(page
 
 def test_a_lower_third_the_farm_has_no_font_for_is_refused_by_it_in_a_sentence(page: Page) -> None:  # noqa: F811
     browser, token = page
-    response = browser.post("/jobs/new", data={**LAYOUT, "lower_third": "🔴 LIVE", "csrf_token": token})
+    response = browser.post("/jobs/new", data={**LAYOUT, "lower_third": "► LIVE", "csrf_token": token})
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     error = re.search(r'<small id="lower_third-error" class="error" data-code="text_undrawable">([^<]*)<', body)
