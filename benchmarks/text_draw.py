@@ -35,6 +35,8 @@ TITLES = {
     "Hebrew, with : and 2025": "חדשות: מועצת העיר אישרה את הגשר החדש ב-2025",
     "Thai, no spaces": "สภาเมืองอนุมัติสะพานข้ามแม่น้ำแห่งใหม่หลังการอภิปรายอันยาวนาน",
     "Bengali": "নগর পরিষদ নতুন সেতু অনুমোদন করেছে",
+    # since 2026-12-07 (eleventh session): colour emoji, drawn at 109 px and scaled
+    "Latin with four emoji": "🔴 LIVE: council approves the river bridge 🌉 👍🏽 🇬🇧",
 }
 
 
