@@ -177,6 +177,7 @@ def _analysed(text: str) -> list[_Word]:
         _Word(surface, _said(surface, kana, part[0], known), part, offset + start, offset + end)
         for offset, chunk in _chunks(text)
         for surface, kana, part, known, start, end in _tokenize(chunk)
+        if end > start  # Sudachi gives some characters (U+FE0F after ‼) an empty word of their own
     ]
 
 

@@ -131,3 +131,22 @@ def test_a_japanese_narrations_kanji_transcript_is_aligned_to_it_phrase_by_phras
     assert aligned.words[-1].start_s > 0.7 * len(narration) / rate  # the last phrase near the narration's end
     wrong = align_through_speech(narration, rate, "全く違う文章で天気予報をお伝えします。", "ja")
     assert isinstance(wrong, str) and "does not match" in wrong
+
+
+def test_any_text_gives_readings_whose_places_lie_in_it_in_order():
+    """Whatever a script holds (Latin, kana, kanji, emoji, Arabic, combining marks, private use, joiners), its
+    reading maps every spoken character into the written text and its phrases are in order, none empty: Sudachi
+    gave some characters (U+FE0F after ‼) an empty word, which made an empty phrase at the end."""
+    import random
+
+    ranges = [(0x20, 0x7E), (0x3000, 0x30FF), (0x4E00, 0x9FFF), (0xFF00, 0xFFEF), (0x1F300, 0x1FAFF),
+              (0x0600, 0x06FF), (0x300, 0x36F), (0x20000, 0x2A6DF), (0xE000, 0xF8FF), (0x2000, 0x206F),
+              (0xFE00, 0xFE0F)]  # fmt: skip
+    rng = random.Random(1)
+    for _ in range(2000):
+        text = "".join(chr(rng.randint(*rng.choice(ranges))) for _ in range(rng.randint(0, 120)))
+        said = reading(text)
+        assert all(0 <= said.written_at(k) <= len(text) for k in range(len(said.spoken))), text
+        assert all(0 <= start < end <= len(text) for start, end in said.phrases), text
+        assert all(a[1] <= b[0] for a, b in zip(said.phrases, said.phrases[1:])), text
+        unreadable(text)
