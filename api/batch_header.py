@@ -59,8 +59,9 @@ def match_header(header: list[str], names: Iterable[str], rows: list[dict[str, A
         by_fold.setdefault(folded(name), name)
     filling: dict[str, list[str]] = {}  # name -> the columns that fill it
     unknown: list[str] = []
+    holding = set().union(*rows) if rows else set()  # the columns some row fills, found once
     for column in header:
-        if not column.strip() and not any(column in row for row in rows):
+        if not column.strip() and column not in holding:
             continue
         filled = column if column in exact else by_fold.get(folded(column))
         if filled is None:

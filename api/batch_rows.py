@@ -22,6 +22,13 @@ from tasks.webhook_lookups import LookupBusy, check_in_time
 from tasks.webhook_targets import parse_webhook_url
 
 MAX_ITEMS = 1000
+#: characters of Japanese scripts a batch's rows have looked up in the reading dictionary at submit (about 3 s);
+#: rows past it are checked by the worker, which fails a job whose words have no reading (script_unreadable)
+BATCH_LOOK_UPS = 2_000_000
+#: columns a batch CSV's header may have: a template's variables (at most 50) and every job field, with room to
+#: spare; a header of 300,000 commas (0.3 MB) held a request for half a minute, as each row was read into a dict
+#: of every column and each column looked for in every row
+MAX_COLUMNS = 200
 #: distinct webhook hosts one batch may name: each is resolved (inside the request, all within one deadline) once
 MAX_WEBHOOK_HOSTS = 5
 
@@ -56,6 +63,12 @@ def rows_and_header(upload) -> tuple[list[dict[str, Any]], list[str] | None]:
     try:
         if not reader.fieldnames:
             raise ProblemError("batch_unreadable", "The CSV has no header row.", 422)
+        if len(reader.fieldnames) > MAX_COLUMNS:
+            raise ProblemError(
+                "batch_header_invalid",
+                f"The CSV's header has {len(reader.fieldnames)} columns; a batch's may have at most {MAX_COLUMNS}.",
+                422,
+            )
         for row in reader:
             if len(rows) == MAX_ITEMS:
                 raise _too_many()

@@ -16,7 +16,15 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api import intake, template_batches
-from api.batch_rows import MAX_ITEMS, create_jobs, form_defaults, named_rows, refuse_rows, webhook_checker
+from api.batch_rows import (
+    BATCH_LOOK_UPS,
+    MAX_ITEMS,
+    create_jobs,
+    form_defaults,
+    named_rows,
+    refuse_rows,
+    webhook_checker,
+)
 from api.context import ctx
 from api.ownership import owned
 from api.problems import validation_code
@@ -26,6 +34,7 @@ from domain.errors import ProblemError
 from domain.models import Batch, Tenant
 from domain.templates import PLACEHOLDER, ParsedTemplate
 from media.errors import MediaError
+from media.tts import look_up_budget
 from tasks.webhook_lookups import BUSY_DOC, LookupBusy
 
 blp = Blueprint("batches", __name__, url_prefix="/v1/batches", description="Many jobs at once")
@@ -205,7 +214,7 @@ def create_batch():
     errors: dict[str, Any] = {}
     checked: list[intake.Intake] = []
     schema = JobSpecSchema()
-    with c.sessions() as session:
+    with c.sessions() as session, look_up_budget(BATCH_LOOK_UPS):
         tenant = session.get(Tenant, g.tenant_id)
         assert tenant is not None  # the tenant of the key this request was signed in with
         for index, item in enumerate(items):

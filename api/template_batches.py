@@ -19,6 +19,7 @@ from marshmallow import ValidationError, fields, validate
 from api import intake
 from api.batch_header import listed, match_header
 from api.batch_rows import (
+    BATCH_LOOK_UPS,
     MAX_ITEMS,
     create_jobs,
     form_defaults,
@@ -34,6 +35,7 @@ from api.template_render import TemplateRenderer, template_version
 from domain.errors import ProblemError
 from domain.models import Tenant
 from media.errors import MediaError
+from media.tts import look_up_budget
 from tasks.webhook_lookups import LookupBusy
 
 #: a row's own job fields, beside its variables (a variable of the same name wins)
@@ -119,15 +121,16 @@ def _create(
         check_webhook = webhook_checker(rows, defaults, tenant.id)
         errors: dict[str, Any] = {}
         checked: list[intake.Intake] = []
-        for index, values in enumerate(rows):
-            variables = {k: v for k, v in values.items() if k in names or k not in ROW_FIELDS}
-            overrides = {**defaults, **{k: v for k, v in values.items() if k in ROW_FIELDS and k not in names}}
-            try:
-                checked.append(renderer.render(session, tenant, variables, overrides, check_webhook=check_webhook))
-            except LookupBusy:
-                raise  # the whole batch's 503, not this row's fault
-            except (ProblemError, MediaError) as exc:
-                errors[str(index)] = _row_error(exc)
+        with look_up_budget(BATCH_LOOK_UPS):
+            for index, values in enumerate(rows):
+                variables = {k: v for k, v in values.items() if k in names or k not in ROW_FIELDS}
+                overrides = {**defaults, **{k: v for k, v in values.items() if k in ROW_FIELDS and k not in names}}
+                try:
+                    checked.append(renderer.render(session, tenant, variables, overrides, check_webhook=check_webhook))
+                except LookupBusy:
+                    raise  # the whole batch's 503, not this row's fault
+                except (ProblemError, MediaError) as exc:
+                    errors[str(index)] = _row_error(exc)
         refuse_rows(errors, len(rows))
         return create_jobs(session, tenant, checked, metadata)
 

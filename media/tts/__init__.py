@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from media.tts.audio_input import NotAudio, load_audio, probe_audio, split_at_silences
 from media.tts.engines import engine_for
+from media.tts.japanese import look_up_budget
 from media.tts.language import language_name, preload_language_detector
 from media.tts.narration import NarrationTiming, time_narration
 from media.tts.narration_check import check_narration
@@ -30,6 +31,7 @@ __all__ = [
     "engine_for",
     "group_segments",
     "load_audio",
+    "look_up_budget",
     "probe_audio",
     "resolve_voice",
     "split_at_silences",

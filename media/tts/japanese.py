@@ -26,6 +26,9 @@ import functools
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, NamedTuple
@@ -35,9 +38,20 @@ KANJI = re.compile(r"[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U
 _JAPANESE = re.compile(r"[\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 #: what joins the phrase before it rather than starting one: particles, auxiliary verbs, suffixes, punctuation
 _ATTACHED = {"助詞", "助動詞", "接尾辞", "補助記号"}
-#: parts of speech whose reading's ou / ei are long vowels (nouns, their prefixes and suffixes; not verbs: 思う)
-_NOUNLIKE = {"名詞", "代名詞", "接頭辞", "接尾辞"}
+#: parts of speech whose reading's ou / ei are long vowels (nouns, adjectival nouns, their prefixes and suffixes;
+#: not verbs: 思う)
+_NOUNLIKE = {"名詞", "代名詞", "形状詞", "接頭辞", "接尾辞"}
 _PARTICLES_SAID = {"は": "ワ", "へ": "エ"}
+_KATAKANA_ONLY = re.compile(r"[\u30a1-\u30fc]+")
+#: a word named in a refusal is cut to this many characters
+NAMED_LENGTH = 20
+#: Kangxi radicals, CJK radicals and compatibility ideographs whose NFKC form is one kanji: that kanji
+_AS_KANJI = {
+    code: unicodedata.normalize("NFKC", chr(code))
+    for low, high in ((0x2E80, 0x2FDF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
+    for code in range(low, high + 1)
+    if len(unicodedata.normalize("NFKC", chr(code))) == 1 and unicodedata.normalize("NFKC", chr(code)) != chr(code)
+}
 _O_ROW = set("オコソトノホモヨロヲゴゾドボポョォ")
 _E_ROW = set("エケセテネヘメレゲゼデベペェ")
 #: numbers a counter changes the sound of (the number and counter together); the rest are the number's own
@@ -107,14 +121,15 @@ class Reading:
 
 
 class _Word(NamedTuple):
-    """A word of the text: as written, as said (None: left for espeak-ng as written), its part of speech (the
-    dictionary's first two levels), where it is."""
+    """A word of the text: as written, as said (None: left for espeak-ng as written, NFKC), its part of speech
+    (the dictionary's first two levels), where it is, and the number it is (2026, 三十一: 31), if it is one."""
 
     surface: str
     said: str | None
     part: tuple[str, str]
     start: int
     end: int
+    number: int | None = None
 
 
 def reading(text: str) -> Reading:
@@ -127,7 +142,7 @@ def reading(text: str) -> Reading:
     length = 0
     i = 0
     while i < len(words):
-        surface, kana, _, start, end = words[i]
+        surface, kana, _, start, end, _ = words[i]
         starts_phrase = not _attached(words, i)
         counted = _counted(words, i)
         if counted is not None:
@@ -153,42 +168,98 @@ def reading(text: str) -> Reading:
 
 
 def _attached(words: list[_Word], i: int) -> bool:
-    """Whether word ``i`` is said with the phrase before it: a particle, ending, suffix or punctuation; a counter
-    after its number (2026年, 12月); a light verb after its noun (発表 して, 勉強 する)."""
+    """Whether word ``i`` is said with the phrase before it: a particle, ending, suffix or punctuation; a word after
+    its prefix (第三十一); a counter after its number (2026年, 12月); a light verb after its noun (発表 して)."""
     word = words[i]
     if word.part[0] in _ATTACHED:
         return True
     if i == 0:
         return False
     before = words[i - 1]
-    if word.part[0] == "名詞" and len(word.surface) == 1 and _number(before.surface):
-        return True
+    if before.part[0] == "接頭辞" and before.end == word.start:
+        return True  # 第 三十一
+    if word.part[0] == "名詞" and len(word.surface) <= 2 and before.number is not None:
+        return True  # a counter: 2026年, 三 日間
     return word.part == ("動詞", "非自立可能") and before.part[0] == "名詞" and before.end == word.start
 
 
 def unreadable(text: str) -> list[str]:
-    """The words of ``text`` with kanji the dictionary has no reading for, in order, each once."""
-    found = [word.surface for word in _analysed(text) if word.said is None and KANJI.search(word.surface)]
-    return list(dict.fromkeys(found))
+    """The words of ``text`` that would reach the voice as kanji (the dictionary has no reading for them), in
+    order, each once, at most ``NAMED_LENGTH`` characters of each. Only the words the dictionary does not know
+    are looked at (about a third of ``reading``'s cost)."""
+    found: dict[str, None] = {}
+    for _, chunk in _chunks(text.translate(_AS_KANJI)):
+        for surface, kana, part in _unknown_words(chunk):
+            if KANJI.search(unicodedata.normalize("NFKC", surface)) and _said(surface, kana, part, False) is None:
+                found[surface[:NAMED_LENGTH]] = None
+    return list(found)
+
+
+def needs_look_up(text: str) -> bool:
+    """Whether ``text`` has kanji (in any of their forms: ⼀, ㈱) for the dictionary to read."""
+    return bool(KANJI.search(unicodedata.normalize("NFKC", text)))
+
+
+#: characters ``unreadable`` may still look up in this context (a request), or None: no bound
+_look_ups: ContextVar[list[int] | None] = ContextVar("japanese_look_ups", default=None)
+
+
+@contextmanager
+def look_up_budget(characters: int) -> Iterator[None]:
+    """Within the block, at most ``characters`` characters are looked up by ``within_look_up_budget``'s callers
+    (a batch of many long scripts would otherwise hold its request for tens of seconds); a text past it is not
+    looked up there, and the worker, which refuses to speak kanji it has no reading for, fails its job with
+    ``script_unreadable`` instead."""
+    token = _look_ups.set([characters])
+    try:
+        yield
+    finally:
+        _look_ups.reset(token)
+
+
+def within_look_up_budget(characters: int) -> bool:
+    """Whether ``characters`` more may be looked up in this context; if so, they are counted."""
+    left = _look_ups.get()
+    if left is None:
+        return True
+    if characters > left[0]:
+        left[0] = 0  # the rest of the request looks nothing up: its order decides nothing beyond here
+        return False
+    left[0] -= characters
+    return True
 
 
 def _analysed(text: str) -> list[_Word]:
+    # Kangxi radicals and compatibility ideographs (⼀⼈, ⽇本 pasted from a PDF) as the kanji they stand for:
+    # one character each way, so the places stay the text's
+    looked_up = text.translate(_AS_KANJI)
     return [
-        _Word(surface, _said(surface, kana, part[0], known), part, offset + start, offset + end)
-        for offset, chunk in _chunks(text)
-        for surface, kana, part, known, start, end in _tokenize(chunk)
+        _Word(surface, _said(surface, kana, part, known), part, offset + start, offset + end, _value(surface, normal))
+        for offset, chunk in _chunks(looked_up)
+        for surface, kana, normal, part, known, start, end in _tokenize(chunk)
         if end > start  # Sudachi gives some characters (U+FE0F after ‼) an empty word of their own
     ]
 
 
-def _said(surface: str, kana: str, part: str, known: bool) -> str | None:
-    if not _JAPANESE.search(surface):
-        return None  # numbers, Latin letters, symbols, spaces: espeak-ng reads these itself
-    if not known:
+def _value(surface: str, normalized: str) -> int | None:
+    """The number a word is: its digits (2026, full width too), or a kanji numeral's (三十一: Sudachi's 31)."""
+    for digits in (unicodedata.normalize("NFKC", surface), normalized):
+        if digits.isascii() and digits.isdigit() and len(digits) <= 18:
+            return int(digits)
+    return None
+
+
+def _said(surface: str, kana: str, part: tuple[str, str], known: bool) -> str | None:
+    japanese = _JAPANESE.search(surface) or _JAPANESE.search(unicodedata.normalize("NFKC", surface))
+    if not japanese:
+        return None  # numbers in digits, Latin letters, symbols, spaces: espeak-ng reads these itself
+    if not known and part != ("名詞", "数詞"):  # a kanji numeral (三十一) is read, though Sudachi made it up
         return surface if not KANJI.search(surface) else None  # kana it reads; kanji nobody here can
-    if part == "助詞" and surface in _PARTICLES_SAID:
+    if not _KATAKANA_ONLY.fullmatch(kana):
+        return None
+    if part[0] == "助詞" and surface in _PARTICLES_SAID:
         return _PARTICLES_SAID[surface]
-    if part in _NOUNLIKE and KANJI.search(surface):
+    if part[0] in _NOUNLIKE and KANJI.search(unicodedata.normalize("NFKC", surface)):
         kana = _long_vowels(kana)
     return kana
 
@@ -204,19 +275,16 @@ def _long_vowels(kana: str) -> str:
 def _counted(words: list[_Word], i: int) -> tuple[str, int] | None:
     """A number and the counter after it said together, when the counter changes how the number sounds: (kana,
     the counter's end)."""
-    if i + 1 >= len(words) or not _number(words[i].surface) or words[i + 1].start != words[i].end:
+    value = words[i].number
+    if value is None or i + 1 >= len(words) or words[i + 1].start != words[i].end:
         return None
-    value, counter = int(unicodedata.normalize("NFKC", words[i].surface)), words[i + 1]
+    counter = words[i + 1]
     if (counter.surface, value) == ("日", 1):
-        after_month = i > 0 and words[i - 1].surface == "月"
+        before = [word.surface for word in words[:i] if not word.surface.isspace()][-1:]
+        after_month = bool(before) and before[0].endswith("月")  # 12月1日, 今月 1日, 来月1日
         return (_FIRST_OF_MONTH if after_month else _ONE_DAY), counter.end
     kana = _COUNTED.get((counter.surface, value))
     return (kana, counter.end) if kana is not None else None
-
-
-def _number(surface: str) -> bool:
-    digits = unicodedata.normalize("NFKC", surface)
-    return digits.isascii() and digits.isdigit()
 
 
 def _chunks(text: str) -> list[tuple[int, str]]:
@@ -234,6 +302,18 @@ def _chunks(text: str) -> list[tuple[int, str]]:
 _lock = threading.Lock()
 
 
+def _unknown_words(text: str) -> list[tuple[str, str, tuple[str, str]]]:
+    """The words of ``text`` Sudachi's dictionary does not know: (surface, reading, part of speech)."""
+    from sudachipy import SplitMode
+
+    with _lock:
+        return [
+            (m.surface(), m.reading_form(), tuple(m.part_of_speech()[:2]))
+            for m in _tokenizer().tokenize(text, SplitMode.C)
+            if m.is_oov()
+        ]
+
+
 @functools.lru_cache(maxsize=1)
 def _tokenizer() -> Any:
     from sudachipy import Dictionary
@@ -241,13 +321,22 @@ def _tokenizer() -> Any:
     return Dictionary(dict="small").tokenizer()
 
 
-def _tokenize(text: str) -> list[tuple[str, str, tuple[str, str], bool, int, int]]:
-    """Sudachi's words, longest split (C: 記者会見 one word, as it is said): (surface, reading, part of speech, in
-    the dictionary, start, end). One tokenizer a process, used one call at a time: it keeps state between calls."""
+def _tokenize(text: str) -> list[tuple[str, str, str, tuple[str, str], bool, int, int]]:
+    """Sudachi's words, its longest split (C: 円安, 記者会見 where its dictionary has them whole): (surface, reading,
+    normalized form, part of speech, in the dictionary, start, end). One tokenizer a process, used one call at a
+    time: it keeps state between calls."""
     from sudachipy import SplitMode
 
     with _lock:
         return [
-            (m.surface(), m.reading_form(), tuple(m.part_of_speech()[:2]), not m.is_oov(), m.begin(), m.end())
+            (
+                m.surface(),
+                m.reading_form(),
+                m.normalized_form(),
+                tuple(m.part_of_speech()[:2]),
+                not m.is_oov(),
+                m.begin(),
+                m.end(),
+            )
             for m in _tokenizer().tokenize(text, SplitMode.C)
         ]

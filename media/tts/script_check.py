@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from media.errors import MediaError
-from media.tts.japanese import KANJI, unreadable
+from media.tts.japanese import needs_look_up, unreadable, within_look_up_budget
 from media.tts.language import language_name
 
 #: NUL, control characters other than tab/newline/return, and UTF-16 surrogates (not encodable as UTF-8)
@@ -92,8 +92,8 @@ def check_readable(text: str, language: str | None, voice: str, reads_kanji: boo
 
 
 def _check_japanese_readings(text: str, voice: str) -> None:
-    if not KANJI.search(text):
-        return  # kana alone: nothing to look up
+    if not needs_look_up(text) or not within_look_up_budget(len(text)):
+        return  # kana alone, or past a request's bound: the worker refuses what has no reading when it speaks
     unknown = unreadable(text)
     if unknown:
         named = " ".join(unknown[:NAMED_CHARACTERS]) + (" …" if len(unknown) > NAMED_CHARACTERS else "")

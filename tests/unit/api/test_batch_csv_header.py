@@ -76,3 +76,44 @@ def test_a_plain_csv_header_that_worked_before_still_does(client, sessions):  # 
     filled = upload(client, "Who,avatar\nAda,astronaut\n", template="Hello {{Who}}!")
     assert filled.status_code == 201, filled.get_data(as_text=True)
     assert [spec["script"] for spec, _ in specs(sessions)] == ["One.", "Hello Ada!"]
+
+
+def test_a_header_of_more_columns_than_any_batch_fills_is_refused_before_its_rows_are_read(
+    client,  # noqa: F811
+    sessions,
+    monkeypatch,
+):
+    """A header of 300,000 commas (a 0.3 MB file) held its request for 33 s, each row read into a dict of every
+    column; more than ``MAX_COLUMNS`` columns is now refused at the header."""
+    import api.batch_rows as batch_rows
+
+    read = []
+    monkeypatch.setattr(batch_rows, "_typed", lambda row: read.append(row) or row)
+    body = assert_problem(
+        upload(client, "script,avatar" + "," * 300_000 + "\n" + "One.,astronaut\n" * 1000), 422, "batch_header_invalid"
+    )
+    assert "300002 columns" in body["detail"] and "at most 200" in body["detail"]
+    assert read == [] and count(sessions, Job) == 0  # no row was read
+    wide = upload(client, "script,avatar," + ",".join(f"note{i}" for i in range(198)) + "\nOne.,astronaut\n")
+    assert wide.status_code == 201, wide.get_data(as_text=True)  # 200 columns: taken, as before
+
+
+def test_a_batchs_japanese_scripts_are_looked_up_at_submit_up_to_a_bound_and_the_rest_by_the_worker(
+    client,  # noqa: F811
+    sessions,
+    monkeypatch,
+):
+    """400 rows of 20,000 kanji held a request for 37 s in the reading dictionary. A batch now looks up at most
+    ``BATCH_LOOK_UPS`` characters; rows past it are taken, and the worker, which reads every sentence before it
+    speaks, fails such a row's job with ``script_unreadable`` (tests/unit/media/tts/test_japanese.py)."""
+    import api.batches as batches
+
+    unknown = {"script": "龘の新しい橋が開通しました。", "avatar": "astronaut", "language": "ja"}
+    refused = assert_problem(client.post("/v1/batches", json={"jobs": [unknown, unknown]}), 422, "batch_invalid")
+    assert [refused["errors"][row]["code"] for row in ("0", "1")] == ["script_unreadable"] * 2
+    monkeypatch.setattr(batches, "BATCH_LOOK_UPS", len(unknown["script"]))  # room for the first row alone
+    past = assert_problem(client.post("/v1/batches", json={"jobs": [unknown, unknown]}), 422, "batch_invalid")
+    assert list(past["errors"]) == ["0"]  # the second row was past the bound: not looked up
+    monkeypatch.setattr(batches, "BATCH_LOOK_UPS", 0)
+    assert client.post("/v1/batches", json={"jobs": [unknown, unknown]}).status_code == 201
+    assert count(sessions, Job) == 2
