@@ -165,8 +165,11 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
         cut.characters[scene.index].get("matting") and box.style != "circle" for cut, box in zip(cuts, boxes)
     )
     with attempt.clock.timed("prepare"):
-        # a cut-out's edges in the person's own colours, the photo's background taken out of them (no halo)
-        shown_rgb = rgb if matte is None else presenter_colours(rgb, matte)
+        # a cut-out's edges in the person's own colours, the photo's background taken out of them (no halo); only
+        # where every cut cuts the presenter out, as they share one render: a cut showing the photo whole would
+        # show the unmixed colours over the photo's own background, as blotches around the person
+        every_cut_matted = all(bool(cut.characters[scene.index].get("matting")) for cut in cuts)
+        shown_rgb = presenter_colours(rgb, matte) if matte is not None and every_cut_matted else rgb
         scene.prepared = renderer.prepare(
             portrait.image, info, scene.params, matte=matte, still_body=body, photo=shown_rgb
         )

@@ -352,6 +352,32 @@ def test_a_cut_out_presenters_edge_carries_no_halo_of_the_photos_wall(tmp_path, 
     assert after[edge].mean() < 0.9 * before[edge].mean()
 
 
+def test_a_rendition_that_shows_the_photo_whole_keeps_the_photos_own_colours(tmp_path, monkeypatch):
+    """The cuts share one face render. Where one cut shows the photo whole (a rendition with ``matting: false``),
+    the cut-out's unmixed edge colours showed there as dark blotches where the sky met the cameraman's hand and
+    tripod (120 pixels of this 540×960 cut off by more than 30 levels; 0 now): the render keeps the photo's
+    colours when any cut shows it whole."""
+    import workers.stages.composition as stage
+
+    uncut = {"canvas": {"width": 540, "height": 960}, "character": {**MAIN_CHARACTER, "matting": False}}
+    comp = composition(
+        640, 360, [scene("Hello.", avatar={"preset": "cameraman"})], renditions=[{**uncut, "captions": None}]
+    )
+
+    def rendition_frame(name: str) -> np.ndarray:
+        services = make_services(tmp_path / name)
+        output = run_job(services, new_tenant(services), comp)
+        [rendition] = output["renditions"]
+        return frame_at(fetch(services, rendition["key"], tmp_path / f"{name}.mp4"), 0.2).astype(int)
+
+    shown = rendition_frame("farm")
+    monkeypatch.setattr(stage, "presenter_colours", lambda rgb, matte: rgb)
+    photo = rendition_frame("photo")
+    off = int((np.abs(shown - photo).max(axis=2) > 30).sum())
+    print(f"{off} pixels of the uncut rendition off by more than 30 levels")
+    assert off < 20
+
+
 def test_a_title_with_an_emoji_shows_it_in_colour_and_its_words_read_back(tmp_path):
     """🔴 LIVE, a title social video is made with: refused before the farm shipped a colour emoji font."""
     services = make_services(tmp_path)
