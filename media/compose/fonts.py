@@ -31,7 +31,9 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from pathlib import Path
 
 from icu4py.breakers import CharacterBreaker
@@ -381,8 +383,18 @@ class EmojiFace:
 
     def picture(self, text: str) -> Image.Image:
         """``text`` drawn in colour, RGBA, as wide as ``getlength`` and as tall as ascent + descent: its baseline
-        at ``getmetrics()[0]`` from its top."""
-        return _emoji_picture(text, self.size)
+        at ``getmetrics()[0]`` from its top. Each grapheme cluster's picture is kept at the strike's size
+        (``_strike_picture``); the run is laid out there and scaled once."""
+        pictures = [_strike_picture(cluster) for cluster in CharacterBreaker(text, "")]
+        if not pictures:
+            return Image.new("RGBA", (1, max(1, sum(self.getmetrics()))), (0, 0, 0, 0))
+        run = Image.new("RGBA", (max(1, sum(p.width for p in pictures)), pictures[0].height), (0, 0, 0, 0))
+        x = 0
+        for picture in pictures:
+            run.paste(picture, (x, 0))
+            x += picture.width
+        size = (max(1, round(self.getlength(text))), max(1, sum(self.getmetrics())))
+        return run.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
 
 
 @functools.lru_cache(maxsize=1)
@@ -390,13 +402,31 @@ def _emoji_strike() -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(_file(EMOJI_FONT)), EMOJI_STRIKE, layout_engine=ImageFont.Layout.RAQM)
 
 
-@functools.lru_cache(maxsize=256)
-def _emoji_picture(text: str, size: int) -> Image.Image:
+#: the emoji pictures kept at the strike's size, by grapheme cluster, least recently used first, and their bytes:
+#: at most ``EMOJI_KEPT_BYTES`` (one is about 70 KB; a picture per whole title at its size was kept before, and
+#: 256 titles of large emoji held 1.4 GB)
+EMOJI_KEPT_BYTES = 32 * 1024 * 1024
+_kept: OrderedDict[str, Image.Image] = OrderedDict()
+_kept_bytes = 0
+_kept_lock = threading.Lock()
+
+
+def _strike_picture(cluster: str) -> Image.Image:
+    global _kept_bytes
+    with _kept_lock:
+        if cluster in _kept:
+            _kept.move_to_end(cluster)
+            return _kept[cluster]
     font = _emoji_strike()
     ascent, descent = font.getmetrics()
-    drawn = Image.new("RGBA", (max(1, math.ceil(font.getlength(text))), ascent + descent), (0, 0, 0, 0))
-    ImageDraw.Draw(drawn).text((0, ascent), text, font=font, anchor="ls", embedded_color=True)
-    face = EmojiFace(size)
-    width = max(1, round(face.getlength(text)))
-    height = max(1, sum(face.getmetrics()))
-    return drawn.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    drawn = Image.new("RGBA", (max(1, math.ceil(font.getlength(cluster))), ascent + descent), (0, 0, 0, 0))
+    ImageDraw.Draw(drawn).text((0, ascent), cluster, font=font, anchor="ls", embedded_color=True)
+    size = drawn.width * drawn.height * 4
+    with _kept_lock:
+        if size <= EMOJI_KEPT_BYTES // 8 and cluster not in _kept:  # a cluster of many unjoined pictures is not kept
+            _kept[cluster] = drawn
+            _kept_bytes += size
+            while _kept_bytes > EMOJI_KEPT_BYTES:
+                _, dropped = _kept.popitem(last=False)
+                _kept_bytes -= dropped.width * dropped.height * 4
+    return drawn

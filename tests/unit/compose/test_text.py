@@ -374,7 +374,8 @@ def test_burned_in_captions_leave_out_symbols_no_font_draws_instead_of_drawing_b
 
     words = [("Breaking", 0.0, 0.4), ("🔴", 0.4, 0.5), ("news►", 0.5, 0.9), ("tonight→", 0.9, 1.3), ("𓀀", 1.3, 1.4)]
     track = caption_track(words, {"burn_in": True, "style": "subtitle"}, 1280, 720)
-    # an emoji is drawn, in colour, where it was written; what no font has is left out
+    # given as a word, an emoji is drawn (speech's words never hold one: it is not spoken); what no font has is
+    # left out
     assert [w[0] for page in track.pages for w in page.words] == ["Breaking", "🔴", "news", "tonight→"]
     assert track.layer_at(0.2) is not None
 
@@ -459,3 +460,25 @@ def test_an_emoji_sequence_is_one_picture_and_a_symbol_keeps_the_texts_style_unl
         ("🌪️", EMOJI_FONT),
         ("tonight", "noto-sans"),
     ]
+
+
+def test_the_emoji_pictures_kept_are_bounded_in_bytes_whatever_titles_are_drawn():
+    """A picture was kept per whole title at its size (256 of them): 256 titles of seven emoji at 400 px held
+    1.4 GB in a worker for good. Pictures are now kept per emoji at the bitmaps' own size, and no more than
+    ``EMOJI_KEPT_BYTES`` of them."""
+    import random
+
+    from media.compose import fonts
+
+    emoji = [chr(c) for c in range(0x1F300, 0x1F64F) if c in fonts.characters(fonts.EMOJI_FONT)]
+    rng = random.Random(3)
+    style = TextStyle(size=400, colour=(255, 255, 255), box=None, max_lines=4)
+    for _ in range(40):
+        render_text(" ".join(rng.choice(emoji) for _ in range(7)), style, 3400)
+    assert 0 < fonts._kept_bytes <= fonts.EMOJI_KEPT_BYTES
+    assert all(len(fonts._kept[c].getbbox() or ()) == 4 for c in list(fonts._kept)[:5])  # each a drawn picture
+    assert max(picture.height for picture in fonts._kept.values()) < 200  # the bitmaps' size, not the title's
+    rng.shuffle(emoji)
+    for many in range(0, len(emoji), 40):  # more distinct emoji than the bound holds
+        fonts.EmojiFace(57).picture("".join(emoji[many : many + 40]))
+    assert fonts._kept_bytes <= fonts.EMOJI_KEPT_BYTES
