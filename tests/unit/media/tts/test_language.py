@@ -12,6 +12,12 @@ from media.tts.language import detect_language
         ("今天的天气很好。我们下午去公园散步吧。", "cmn"),
         ("佢哋今日喺度食緊飯，你嚟唔嚟？", "yue"),  # written Cantonese: 佢哋, 喺, 嚟, 唔
         ("東京の天気は晴れです。", "ja"),  # kanji with kana is Japanese, not Chinese
+        # a headline of kanji alone, with forms only Japan writes (経 続 価; Chinese 经/經 续/續 价/價): the
+        # Mandarin voice read it before
+        ("日経平均株価 大幅続伸", "ja"),
+        ("広島 原爆 記念式典", "ja"),
+        ("今天日経指数上涨了百分之二，市场情绪良好，投资者信心增强。", "cmn"),  # one Japanese name in Chinese
+        ("國務院總理今天在台北會見記者。", "cmn"),  # Traditional Chinese
         ("오늘 날씨가 좋습니다.", "ko"),
     ],
 )
