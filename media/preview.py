@@ -32,6 +32,7 @@ from media.compose import (
     background_for,
     caption_band,
     caption_track,
+    cjk_cells,
     face_on_canvas,
     presenter_box,
     presenter_colours,
@@ -41,9 +42,14 @@ from media.encode.ffmpeg_binary import QUIET, ffmpeg_exe, run_ffmpeg
 from media.errors import MediaError
 from media.render.face import PortraitInfo
 from media.render.framing import Framing, frame_portrait, render_canvas
+from media.tts.japanese import reading
+from media.tts.language import detect_language
+from media.tts.written_words import written_words
 
 #: the sample caption: this many of the script's first words, spoken this many seconds apart
 SAMPLE_WORDS, SAMPLE_WORD_S = 6, 0.3
+#: Chinese and Japanese samples: about a word page's character cells; the text looked at for a sample
+SAMPLE_CJK_CELLS, SAMPLE_CHARS = 9, 500
 #: the caption shown when a scene has no words yet (a narration without transcript)
 SAMPLE_TEXT = "Your captions appear here"
 
@@ -85,9 +91,22 @@ def photo_person(portrait: Portrait, framing: Framing) -> PhotoPerson | None:
 
 
 def sample_words(scene: dict[str, Any], at_s: float) -> list[tuple[str, float, float]]:
-    """The caption's sample: the scene's first words, the first spoken at ``at_s`` (so a word caption highlights it)."""
-    text = scene_text(scene) or SAMPLE_TEXT
-    words = text.split()[:SAMPLE_WORDS]
+    """The caption's sample: the scene's first words, the first spoken at ``at_s`` (so a word caption highlights it),
+    cut as speech cuts them: a Japanese script into its phrases, Chinese a character at a time (the captions join
+    them into dictionary words), others at spaces. Cut at spaces, a Chinese or Japanese script was one word, and
+    the preview showed all of it on one page, highlighted whole, where the video shows a phrase."""
+    text = (scene_text(scene) or SAMPLE_TEXT)[:SAMPLE_CHARS]
+    language = (scene.get("language") or "").split("-")[0]
+    if not language:
+        detected = detect_language(text)
+        language = detected.language if detected is not None else ""
+    spans = list(reading(text).phrases) if language == "ja" else written_words(text)
+    words: list[str] = []
+    for start, end in spans:
+        words.append(" ".join(text[start:end].split()))
+        cells = sum(cjk_cells(word) for word in words)
+        if len(words) - sum(1 for word in words if cjk_cells(word)) >= SAMPLE_WORDS or cells >= SAMPLE_CJK_CELLS:
+            break
     return [(w, at_s + i * SAMPLE_WORD_S, at_s + (i + 1) * SAMPLE_WORD_S) for i, w in enumerate(words)]
 
 

@@ -34,7 +34,7 @@ from media.compose.overlays import (
     text_layer,
     text_overflows,
 )
-from media.compose.text import TextStyle, render_text, render_words
+from media.compose.text import TextStyle, cjk_cells, render_text, render_words
 
 __all__ = [
     "DRAWN_SCRIPTS",
@@ -57,6 +57,7 @@ __all__ = [
     "blend",
     "caption_band",
     "caption_track",
+    "cjk_cells",
     "circle_mask",
     "contrast_ratio",
     "font_for",

@@ -437,3 +437,27 @@ def test_the_face_keeps_room_below_the_chin_for_the_jaw_to_drop():
     assert face.covers(box.left + int(45 * k), chin + 5, box.left + int(55 * k), chin + 10)
     assert not face.covers(box.left + int(45 * k), chin + 5, box.left + int(55 * k), chin + 10, margins=False)
     assert not face.covers(box.left, chin + int(0.12 * 100 * k), box.left + box.side, chin + int(0.2 * 100 * k))
+
+
+@pytest.mark.skipif(__import__("shutil").which("espeak-ng") is None, reason="espeak-ng is not installed")
+@pytest.mark.parametrize(
+    ("script", "language"),
+    [
+        ("東京都で新しい首相が記者会見を行いました。経済対策を発表しました。", "ja"),
+        ("今天天气很好。我们在北京。", "cmn"),
+        ("Good evening from the farm, here is the news.", "en-us"),
+    ],
+)
+def test_the_previews_first_caption_page_is_the_videos(script, language):
+    """The preview cut its sample caption at spaces: a Chinese or Japanese script was one word, shown whole on one
+    page and highlighted whole, where the video shows a phrase. Now the preview's first page is the video's."""
+    from media.compose import caption_track
+    from media.preview import sample_words
+    from media.tts import engine_for
+    from media.tts.voices import _espeak_ref
+
+    style = {"burn_in": True, "style": "word"}
+    spoken = [(w.text, w.start_s, w.end_s) for w in engine_for(_espeak_ref(language)).speak(script).phones.words]
+    video = caption_track(spoken, style, 1920, 1080).pages[0]
+    preview = caption_track(sample_words({"script": script}, 0.0), style, 1920, 1080).pages[0]
+    assert [w[0] for w in preview.words] == [w[0] for w in video.words]
