@@ -24,7 +24,7 @@ from domain.errors import JobFailure
 from media.errors import MediaError
 from media.phonemes import Phone, PhoneTrack, TimingSource
 from media.tts.espeak_events import espeak_library
-from media.tts.japanese import KANJI, reader_identity, reading, unreadable
+from media.tts.japanese import reader_identity, reading
 from media.tts.phone_symbols import group_piper_phonemes
 from media.tts.voices import VoiceRef, espeak_binary, reads_by_dictionary
 
@@ -157,13 +157,6 @@ class EspeakEngine:
         try:
             if self.japanese:
                 said = reading(text)
-                unknown = unreadable(text) if KANJI.search(said.spoken) else []
-                if unknown:  # a script that reached the worker unchecked (past a batch's bound, or before this)
-                    raise JobFailure(
-                        "script_unreadable",
-                        f"The Japanese voice has no reading for some words ({' '.join(unknown[:8])}): write them "
-                        "in kana, or upload the script spoken, as a narration with this text as its transcript.",
-                    )
                 samples, rate, phones = self.library.speak(said.spoken, self.voice, ESPEAK_WPM, said)
             else:
                 samples, rate, phones = self.library.speak(text, self.voice, ESPEAK_WPM)

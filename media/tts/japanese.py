@@ -10,8 +10,12 @@ as written rather than as said:
 - the particles は and へ are said ワ and エ;
 - in a noun's reading, an オ-row kana followed by ウ, or an エ-row one followed by イ, is a long vowel
   (トウキョウ → トーキョー, センセイ → センセー), which espeak-ng says long only when written ー;
-- a number before 月, 日, 時 or 人 is said as the counter makes it (4月 シガツ, 8日 ヨーカ, 1人 ヒトリ);
-  other numbers, Latin letters and symbols are left for espeak-ng, which reads them in Japanese.
+- a number, in digits or in kanji (2026, 三十一, 1億2000万, 〇), is read here (``number_kana``, with its sound
+  changes: サンビャク, イッセンマン): espeak-ng misreads large ones and Sudachi spells kanji numerals digit by
+  digit; before a counter whose sound it changes it is said with it (4月 シガツ, 8日 ヨーカ, 一つ ヒトツ, 10回
+  ジュッカイ); a number written with a leading zero (007) is left to espeak-ng, as are Latin letters and
+  symbols;
+- ㈰ ㈲, which the dictionary calls symbols, are read as the kanji inside them.
 
 Phrases (a word with the particles, endings and suffixes after it) are spoken with a space between them, so
 espeak-ng places a word event on each (run together, it placed one on the whole sentence, and a caption lit its
@@ -34,8 +38,11 @@ from importlib import metadata
 from typing import Any, NamedTuple
 
 #: kanji (and the iteration mark 々), which the voice cannot read
-KANJI = re.compile(r"[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-_JAPANESE = re.compile(r"[\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+#: kanji (with 々, 〇, and the radicals a PDF may hold in their place, which have no reading of their own)
+KANJI = re.compile(r"[\u2e80-\u2fdf\u3005\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_JAPANESE = re.compile(
+    r"[\u2e80-\u2fdf\u3005\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+)
 #: what joins the phrase before it rather than starting one: particles, auxiliary verbs, suffixes, punctuation
 _ATTACHED = {"助詞", "助動詞", "接尾辞", "補助記号"}
 #: parts of speech whose reading's ou / ei are long vowels (nouns, adjectival nouns, their prefixes and suffixes;
@@ -77,7 +84,35 @@ _COUNTED = {
     ("人", 1): "ヒトリ",
     ("人", 2): "フタリ",
     ("人", 4): "ヨニン",
+    ("年", 4): "ヨネン",
+    ("時間", 4): "ヨジカン",
+    ("時間", 7): "シチジカン",
+    ("時間", 9): "クジカン",
+    **{
+        ("分", n): kana
+        for n, kana in (
+            (1, "イップン"),
+            (3, "サンプン"),
+            (4, "ヨンプン"),
+            (6, "ロップン"),
+            (8, "ハップン"),
+            (10, "ジュップン"),
+        )
+    },
+    **{("回", n): kana for n, kana in ((1, "イッカイ"), (6, "ロッカイ"), (8, "ハッカイ"), (10, "ジュッカイ"))},
+    **{("件", n): kana for n, kana in ((1, "イッケン"), (6, "ロッケン"), (8, "ハッケン"), (10, "ジュッケン"))},
+    **{("歳", n): kana for n, kana in ((1, "イッサイ"), (8, "ハッサイ"), (10, "ジュッサイ"), (20, "ハタチ"))},
 }
+# things counted in Japanese's own numbers: 一つ ヒトツ … 九つ ココノツ
+_COUNTED.update(
+    {
+        ("つ", n + 1): kana
+        for n, kana in enumerate("ヒトツ フタツ ミッツ ヨッツ イツツ ムッツ ナナツ ヤッツ ココノツ".split())
+    }
+)
+# a span of days is said as the day of the month is (三日間 ミッカカン), one day as イチニチ
+_COUNTED.update({("日間", n): kana + "カン" for (counter, n), kana in list(_COUNTED.items()) if counter == "日"})
+_COUNTED[("日間", 1)] = "イチニチカン"
 #: the first of a month after 月 (12月1日, ツイタチ); elsewhere 1日 is one day (イチニチ)
 _FIRST_OF_MONTH = "ツイタチ"
 _ONE_DAY = "イチニチ"
@@ -87,9 +122,15 @@ _CHUNK = 4000
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 
 
+#: bumped when these rules change what a text is read as (2: numbers read here, pasted forms, 1日 after any month)
+RULES = 2
+
+
 def reader_identity() -> str:
     """What the readings depend on, for the speech cache's key: the analyser, its dictionary and these rules."""
-    return f"sudachipy {metadata.version('sudachipy')}, sudachidict-small {metadata.version('sudachidict-small')}, 1"
+    return (
+        f"sudachipy {metadata.version('sudachipy')}, sudachidict-small {metadata.version('sudachidict-small')}, {RULES}"
+    )
 
 
 @dataclass(frozen=True)
@@ -189,8 +230,10 @@ def unreadable(text: str) -> list[str]:
     are looked at (about a third of ``reading``'s cost)."""
     found: dict[str, None] = {}
     for _, chunk in _chunks(text.translate(_AS_KANJI)):
-        for surface, kana, part in _unknown_words(chunk):
-            if KANJI.search(unicodedata.normalize("NFKC", surface)) and _said(surface, kana, part, False) is None:
+        for surface, kana, normal, part, known in _unknown_words(chunk):
+            if part == ("名詞", "数詞") and _value(surface, normal) is not None:
+                continue  # a number, read by number_kana
+            if KANJI.search(unicodedata.normalize("NFKC", surface)) and _said(surface, kana, part, known) is None:
                 found[surface[:NAMED_LENGTH]] = None
     return list(found)
 
@@ -200,7 +243,8 @@ def needs_look_up(text: str) -> bool:
     return bool(KANJI.search(unicodedata.normalize("NFKC", text)))
 
 
-#: characters ``unreadable`` may still look up in this context (a request), or None: no bound
+#: characters ``unreadable`` may still look up in this context (a request), and how many texts were kept from it;
+#: None: no bound
 _look_ups: ContextVar[list[int] | None] = ContextVar("japanese_look_ups", default=None)
 
 
@@ -210,7 +254,7 @@ def look_up_budget(characters: int) -> Iterator[None]:
     (a batch of many long scripts would otherwise hold its request for tens of seconds); a text past it is not
     looked up there, and the worker, which refuses to speak kanji it has no reading for, fails its job with
     ``script_unreadable`` instead."""
-    token = _look_ups.set([characters])
+    token = _look_ups.set([characters, 0])
     try:
         yield
     finally:
@@ -223,40 +267,110 @@ def within_look_up_budget(characters: int) -> bool:
     if left is None:
         return True
     if characters > left[0]:
-        left[0] = 0  # the rest of the request looks nothing up: its order decides nothing beyond here
+        left[0] = 0  # past the bound, nothing more is looked up in this context, however short
+        left[1] += 1
         return False
     left[0] -= characters
     return True
+
+
+def look_ups_skipped() -> int:
+    """How many texts this context's bound has kept from being looked up so far (0 outside one): a check that
+    skipped one proves nothing of the words it did not look at."""
+    left = _look_ups.get()
+    return 0 if left is None else left[1]
 
 
 def _analysed(text: str) -> list[_Word]:
     # Kangxi radicals and compatibility ideographs (⼀⼈, ⽇本 pasted from a PDF) as the kanji they stand for:
     # one character each way, so the places stay the text's
     looked_up = text.translate(_AS_KANJI)
-    return [
-        _Word(surface, _said(surface, kana, part, known), part, offset + start, offset + end, _value(surface, normal))
-        for offset, chunk in _chunks(looked_up)
-        for surface, kana, normal, part, known, start, end in _tokenize(chunk)
-        if end > start  # Sudachi gives some characters (U+FE0F after ‼) an empty word of their own
-    ]
+    words = []
+    for offset, chunk in _chunks(looked_up):
+        for surface, kana, normal, part, known, start, end in _tokenize(chunk):
+            if end <= start:
+                continue  # Sudachi gives some characters (U+FE0F after ‼, the inside of ㈰) an empty word
+            number = _value(surface, normal)
+            if number is not None and part == ("名詞", "数詞"):
+                said: str | None = number_kana(number)  # 1億2000万, 二〇二六: Sudachi spells them digit by digit
+            else:
+                said = _said(surface, kana, part, known)
+            words.append(_Word(surface, said, part, offset + start, offset + end, number))
+    return words
 
 
 def _value(surface: str, normalized: str) -> int | None:
-    """The number a word is: its digits (2026, full width too), or a kanji numeral's (三十一: Sudachi's 31)."""
+    """The number a word is: its digits (2026, full width too), or a kanji numeral's (三十一: Sudachi's 31); None
+    for one written with a leading zero (007, 〇〇: a code or a placeholder, not a number said as one) or past
+    the trillions."""
     for digits in (unicodedata.normalize("NFKC", surface), normalized):
-        if digits.isascii() and digits.isdigit() and len(digits) <= 18:
-            return int(digits)
+        if digits.isascii() and digits.isdigit() and len(digits) <= 16:
+            return int(digits) if digits == str(int(digits)) else None
     return None
+
+
+_DIGITS = ("", "イチ", "ニ", "サン", "ヨン", "ゴ", "ロク", "ナナ", "ハチ", "キュー")
+_HUNDREDS = (
+    "",
+    "ヒャク",
+    "ニヒャク",
+    "サンビャク",
+    "ヨンヒャク",
+    "ゴヒャク",
+    "ロッピャク",
+    "ナナヒャク",
+    "ハッピャク",
+    "キューヒャク",
+)
+_THOUSANDS = ("", "セン", "ニセン", "サンゼン", "ヨンセン", "ゴセン", "ロクセン", "ナナセン", "ハッセン", "キューセン")
+#: the groups of four digits, from the largest, and how a group's last sound joins them (一兆 イッチョー)
+_GROUPS = ((10**12, "チョー"), (10**8, "オク"), (10**4, "マン"), (1, ""))
+_BEFORE_CHO = {"イチ": "イッ", "ハチ": "ハッ", "ジュー": "ジュッ"}
+
+
+def number_kana(value: int) -> str:
+    """``value`` (0 to 10¹⁶ − 1) said in Japanese, in katakana, with its sound changes: 300 サンビャク, 800
+    ハッピャク, 3000 サンゼン, 1000万 イッセンマン, 1兆 イッチョー. espeak-ng misreads large numbers (10000000 as
+    ジューヒャクマン), and Sudachi spells kanji numerals and 1億2000万 digit by digit."""
+    if value == 0:
+        return "ゼロ"
+    said = []
+    for size, unit in _GROUPS:
+        group, value = divmod(value, size)
+        if not group:
+            continue
+        kana = _group_kana(group, before_unit=bool(unit))
+        if unit == "チョー":
+            kana = next((kana[: -len(k)] + v for k, v in _BEFORE_CHO.items() if kana.endswith(k)), kana)
+        said.append(kana + unit)
+    return "".join(said)
+
+
+def _group_kana(group: int, before_unit: bool) -> str:
+    """1 to 9999; a lone thousand before 万, 億 or 兆 is イッセン."""
+    thousands, rest = divmod(group, 1000)
+    hundreds, rest = divmod(rest, 100)
+    tens, units = divmod(rest, 10)
+    said = "イッセン" if thousands == 1 and before_unit and not (hundreds or tens or units) else _THOUSANDS[thousands]
+    said += _HUNDREDS[hundreds] + ("" if not tens else ("" if tens == 1 else _DIGITS[tens]) + "ジュー")
+    return said + _DIGITS[units]
 
 
 def _said(surface: str, kana: str, part: tuple[str, str], known: bool) -> str | None:
     japanese = _JAPANESE.search(surface) or _JAPANESE.search(unicodedata.normalize("NFKC", surface))
     if not japanese:
         return None  # numbers in digits, Latin letters, symbols, spaces: espeak-ng reads these itself
-    if not known and part != ("名詞", "数詞"):  # a kanji numeral (三十一) is read, though Sudachi made it up
+    if not known:  # (a number Sudachi made up a word for, 三十一, is read by number_kana before this)
         return surface if not KANJI.search(surface) else None  # kana it reads; kanji nobody here can
     if not _KATAKANA_ONLY.fullmatch(kana):
         return None
+    normalized = unicodedata.normalize("NFKC", surface)
+    if kana == "キゴウ" and KANJI.search(normalized):  # ㈰ ㈲ ㊤: Sudachi says "symbol"; read the kanji inside
+        inside = normalized.strip("()")
+        if not inside or inside == surface or len(inside) > 4:
+            return None
+        inner = reading(inside).spoken
+        return None if KANJI.search(inner) else inner
     if part[0] == "助詞" and surface in _PARTICLES_SAID:
         return _PARTICLES_SAID[surface]
     if part[0] in _NOUNLIKE and KANJI.search(unicodedata.normalize("NFKC", surface)):
@@ -280,8 +394,8 @@ def _counted(words: list[_Word], i: int) -> tuple[str, int] | None:
         return None
     counter = words[i + 1]
     if (counter.surface, value) == ("日", 1):
-        before = [word.surface for word in words[:i] if not word.surface.isspace()][-1:]
-        after_month = bool(before) and before[0].endswith("月")  # 12月1日, 今月 1日, 来月1日
+        before = next((word.surface for word in reversed(words[max(0, i - 3) : i]) if not word.surface.isspace()), "")
+        after_month = before.endswith("月")  # 12月1日, 今月 1日, 来月1日
         return (_FIRST_OF_MONTH if after_month else _ONE_DAY), counter.end
     kana = _COUNTED.get((counter.surface, value))
     return (kana, counter.end) if kana is not None else None
@@ -302,15 +416,17 @@ def _chunks(text: str) -> list[tuple[int, str]]:
 _lock = threading.Lock()
 
 
-def _unknown_words(text: str) -> list[tuple[str, str, tuple[str, str]]]:
-    """The words of ``text`` Sudachi's dictionary does not know: (surface, reading, part of speech)."""
+def _unknown_words(text: str) -> list[tuple[str, str, str, tuple[str, str], bool]]:
+    """The words of ``text`` Sudachi's dictionary does not know, or gives no reading in kana: (surface, reading,
+    normalized form, part of speech)."""
     from sudachipy import SplitMode
 
     with _lock:
         return [
-            (m.surface(), m.reading_form(), tuple(m.part_of_speech()[:2]))
+            (m.surface(), m.reading_form(), m.normalized_form(), tuple(m.part_of_speech()[:2]), not m.is_oov())
             for m in _tokenizer().tokenize(text, SplitMode.C)
-            if m.is_oov()
+            # unknown, or read as no word: as itself, or キゴウ ("symbol": 〇 alone, ㈰)
+            if m.is_oov() or m.reading_form() == "キゴウ" or not _KATAKANA_ONLY.fullmatch(m.reading_form())
         ]
 
 
