@@ -6,9 +6,10 @@ Two steps, each where it is strong:
    characters are Chinese — Mandarin (``cmn``), or Cantonese (``yue``) when
    characters only written Cantonese appear (嘅, 咗, 喺, 冇…); kana make it
    Japanese, Hangul Korean. Han without kana is Japanese too when it holds
-   kanji only Japan writes (経, 続, 広, 対: in JIS X 0208 and in neither
-   GB2312 nor Big5), as a headline of kanji alone does ("日経平均株価
-   大幅続伸"), which the Mandarin voice read out before. (Detectors say "zh" for both Chinese languages,
+   two or more kanji only Japan writes (経, 続, 広, 対: in JIS X 0208 and in
+   none of GB2312, Big5 as Taiwan writes it (cp950) and Hong Kong's HKSCS),
+   as a headline of kanji alone does ("日経平均株価 大幅続伸"), which the
+   Mandarin voice read out before. (Detectors say "zh" for both Chinese languages,
    and a voice must know which one to speak.)
 2. Everything else goes to py3langid (BSD-3-Clause; a naive Bayes model of
    97 languages, 4.5 MB, shipped in its wheel, loads in ~1 s, classifies in
@@ -31,9 +32,9 @@ from typing import Any
 MIN_CONFIDENCE = 0.5
 #: Only the first part of a long script is looked at.
 SAMPLE_CHARS = 2000
-#: Han without kana is Japanese with this many distinct kanji only Japan writes, or this share of its Han: a
-#: Chinese article quoting one Japanese name (日経) stays Chinese
-JAPANESE_KANJI_LEAST, JAPANESE_KANJI_SHARE = 2, 0.1
+#: Han without kana is Japanese with this many distinct kanji only Japan writes: a Chinese article quoting one
+#: Japanese name (日経) stays Chinese
+JAPANESE_KANJI_LEAST = 2
 #: Characters written in Cantonese and not in Mandarin.
 CANTONESE_MARKERS = set("嘅咗喺冇佢哋啲嚟嘢乜咁噉啱睇搵攞俾畀咩嗰呢啩囉喎")
 #: names CLDR (Babel's data) gives no English name for, or one a newsroom would not say
@@ -121,15 +122,16 @@ def _by_unicode_script(sample: str, letters: list[str]) -> DetectedLanguage | No
     if any(char in CANTONESE_MARKERS for char in sample):
         return DetectedLanguage("yue", share, "script")
     japanese = {char for char in letters if _written_only_in_japan(char)}
-    if len(japanese) >= JAPANESE_KANJI_LEAST or len(japanese) >= JAPANESE_KANJI_SHARE * han > 0:
+    if len(japanese) >= JAPANESE_KANJI_LEAST:
         return DetectedLanguage("ja", share, "script")
     return DetectedLanguage("cmn", share, "script")
 
 
 @functools.lru_cache(maxsize=4096)
 def _written_only_in_japan(char: str) -> bool:
-    """A kanji in Japan's character set (JIS X 0208) and in neither Chinese one (GB2312, Big5): a form only
-    Japanese writes (経 where Chinese writes 经 or 經)."""
+    """A kanji in Japan's character set (JIS X 0208, as Shift JIS holds it) and in none of the Chinese ones
+    (GB2312; Big5 as cp950 and HKSCS hold it: Python's plain Big5 lacks 裏 綫 衞 啓 峯, standard in Hong Kong and
+    Taiwan): a form only Japanese writes (経 where Chinese writes 经 or 經)."""
     if not unicodedata.name(char, "").startswith("CJK UNIFIED IDEOGRAPH"):
         return False
 
@@ -140,7 +142,7 @@ def _written_only_in_japan(char: str) -> bool:
             return False
         return True
 
-    return has("euc_jp") and not has("gb2312") and not has("big5")
+    return has("shift_jis") and not any(has(codec) for codec in ("gb2312", "cp950", "big5hkscs"))
 
 
 def preload_language_detector() -> None:

@@ -15,9 +15,13 @@ from media.tts.language import detect_language
         # a headline of kanji alone, with forms only Japan writes (経 続 価; Chinese 经/經 续/續 价/價): the
         # Mandarin voice read it before
         ("日経平均株価 大幅続伸", "ja"),
-        ("広島 原爆 記念式典", "ja"),
+        ("広島 原爆 慰霊祭 参列者 対応", "ja"),
         ("今天日経指数上涨了百分之二，市场情绪良好，投资者信心增强。", "cmn"),  # one Japanese name in Chinese
         ("國務院總理今天在台北會見記者。", "cmn"),  # Traditional Chinese
+        # Hong Kong's and Taiwan's forms (衞 綫 裏), outside Python's plain Big5, were taken for Japanese
+        ("衞生防護中心今日公布，本港新增一宗確診個案，港鐵東涌綫服務受影響。", "cmn"),
+        ("這裏很安全。", "cmn"),
+        ("陶喆发布新专辑", "cmn"),
         ("오늘 날씨가 좋습니다.", "ko"),
     ],
 )
