@@ -42,9 +42,7 @@ from media.encode.ffmpeg_binary import QUIET, ffmpeg_exe, run_ffmpeg
 from media.errors import MediaError
 from media.render.face import PortraitInfo
 from media.render.framing import Framing, frame_portrait, render_canvas
-from media.tts.japanese import reading
-from media.tts.language import detect_language
-from media.tts.written_words import written_words
+from media.tts import detect_language, japanese_reading, without_pictures, written_words
 
 #: the sample caption: this many of the script's first words, spoken this many seconds apart
 SAMPLE_WORDS, SAMPLE_WORD_S = 6, 0.3
@@ -73,21 +71,23 @@ class Portrait:
         return self.rgb if self.matte is None else presenter_colours(self.rgb, self.matte)
 
 
-def face_at_rest(portrait: Portrait, framing: Framing) -> np.ndarray:
-    """The renderer's first frame without motion: the framed photo at its ``framing``, RGBA when matted."""
+def face_at_rest(portrait: Portrait, framing: Framing, unmixed: bool = True) -> np.ndarray:
+    """The renderer's first frame without motion: the framed photo at its ``framing``, RGBA when matted; its edge
+    colours unmixed (``Portrait.shown_rgb``) where ``unmixed``, as the video's are when every cut is cut out."""
     m, side = framing.margin, framing.resolution
-    rgb = render_canvas(portrait.shown_rgb, framing)[m : m + side, m : m + side]
+    rgb = render_canvas(portrait.shown_rgb if unmixed else portrait.rgb, framing)[m : m + side, m : m + side]
     if portrait.matte is None:
         return np.ascontiguousarray(rgb)
     alpha = render_canvas(np.repeat(portrait.matte[..., None], 3, axis=2), framing)[m : m + side, m : m + side, :1]
     return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=2))
 
 
-def photo_person(portrait: Portrait, framing: Framing) -> PhotoPerson | None:
+def photo_person(portrait: Portrait, framing: Framing, unmixed: bool = True) -> PhotoPerson | None:
     """The photo, its matte and the renderer's square in it: what a cut-out presenter's body is drawn from."""
     if portrait.matte is None:
         return None
-    return PhotoPerson(portrait.shown_rgb, portrait.matte, (framing.left, framing.top, framing.side))
+    rgb = portrait.shown_rgb if unmixed else portrait.rgb
+    return PhotoPerson(rgb, portrait.matte, (framing.left, framing.top, framing.side))
 
 
 def sample_words(scene: dict[str, Any], at_s: float) -> list[tuple[str, float, float]]:
@@ -95,12 +95,13 @@ def sample_words(scene: dict[str, Any], at_s: float) -> list[tuple[str, float, f
     cut as speech cuts them: a Japanese script into its phrases, Chinese a character at a time (the captions join
     them into dictionary words), others at spaces. Cut at spaces, a Chinese or Japanese script was one word, and
     the preview showed all of it on one page, highlighted whole, where the video shows a phrase."""
-    text = (scene_text(scene) or SAMPLE_TEXT)[:SAMPLE_CHARS]
+    # the speech's words leave pictures out (🔴 is not spoken), and so do the video's captions
+    text = without_pictures((scene_text(scene) or SAMPLE_TEXT)[:SAMPLE_CHARS]) or SAMPLE_TEXT
     language = (scene.get("language") or "").split("-")[0]
     if not language:
         detected = detect_language(text)
         language = detected.language if detected is not None else ""
-    spans = list(reading(text).phrases) if language == "ja" else written_words(text)
+    spans = list(japanese_reading(text).phrases) if language == "ja" else written_words(text)
     words: list[str] = []
     for start, end in spans:
         words.append(" ".join(text[start:end].split()))
@@ -140,6 +141,11 @@ def still(
     layers = scene_layers(
         scene.get("overlays") or [], width, height, lambda o: asset_bytes(o["asset_id"]), band, face_area, backdrop
     )
+    # the video's cuts share one face render, its edge colours unmixed only when every cut cuts the presenter out
+    renditions = composition.get("renditions") or []
+    unmixed = bool(character.get("matting")) and all(
+        bool((rendition.get("character") or character).get("matting")) for rendition in renditions
+    )
     compositor = SceneCompositor(
         width=width,
         height=height,
@@ -148,12 +154,12 @@ def still(
         matting=bool(character.get("matting")),
         circle_background=character.get("circle_background") or "#ffffff",
         layers=layers,
-        person=photo_person(portrait, framing),
+        person=photo_person(portrait, framing, unmixed),
     )
     caption = None
     if captions.get("burn_in"):
         caption = caption_track(sample_words(scene, at_s), captions, width, height).layer_at(at_s)
-    face = face_at_rest(portrait, framing)
+    face = face_at_rest(portrait, framing, unmixed)
     return compositor.compose(face, at_s, 0, caption)
 
 

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from media.tts.audio_input import NotAudio, load_audio, probe_audio, split_at_silences
 from media.tts.engines import engine_for
-from media.tts.japanese import look_up_budget
-from media.tts.language import language_name, preload_language_detector
+from media.tts.japanese import look_up_budget, look_ups_skipped
+from media.tts.japanese import reading as japanese_reading
+from media.tts.japanese import unreadable as japanese_unknown_words
+from media.tts.language import detect_language, language_name, preload_language_detector
 from media.tts.narration import NarrationTiming, time_narration
 from media.tts.narration_check import check_narration
-from media.tts.script_check import check_script
+from media.tts.script_check import check_script, without_pictures
 from media.tts.sentences import group_segments, split_sentences
 from media.tts.synthesize import synthesize_sentences
 from media.tts.voices import DEFAULT_VOICE, available_voices, resolve_voice, voice_for_script
+from media.tts.written_words import written_words
 
 __all__ = [
     "preload_language_detector",
@@ -30,8 +33,12 @@ __all__ = [
     "check_script",
     "engine_for",
     "group_segments",
+    "detect_language",
+    "japanese_reading",
+    "japanese_unknown_words",
     "load_audio",
     "look_up_budget",
+    "look_ups_skipped",
     "probe_audio",
     "resolve_voice",
     "split_at_silences",
@@ -39,4 +46,6 @@ __all__ = [
     "synthesize_sentences",
     "time_narration",
     "voice_for_script",
+    "without_pictures",
+    "written_words",
 ]

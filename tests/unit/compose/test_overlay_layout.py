@@ -446,6 +446,7 @@ def test_the_face_keeps_room_below_the_chin_for_the_jaw_to_drop():
         ("東京都で新しい首相が記者会見を行いました。経済対策を発表しました。", "ja"),
         ("今天天气很好。我们在北京。", "cmn"),
         ("Good evening from the farm, here is the news.", "en-us"),
+        ("🔴 Breaking news from the farm.", "en-us"),  # the speech leaves the picture out, and so does the video
     ],
 )
 def test_the_previews_first_caption_page_is_the_videos(script, language):
@@ -453,11 +454,50 @@ def test_the_previews_first_caption_page_is_the_videos(script, language):
     page and highlighted whole, where the video shows a phrase. Now the preview's first page is the video's."""
     from media.compose import caption_track
     from media.preview import sample_words
-    from media.tts import engine_for
+    from media.tts.synthesize import synthesize
     from media.tts.voices import _espeak_ref
 
     style = {"burn_in": True, "style": "word"}
-    spoken = [(w.text, w.start_s, w.end_s) for w in engine_for(_espeak_ref(language)).speak(script).phones.words]
+    spoken = [(w.text, w.start_s, w.end_s) for w in synthesize(script, _espeak_ref(language)).phones.words]
     video = caption_track(spoken, style, 1920, 1080).pages[0]
     preview = caption_track(sample_words({"script": script}, 0.0), style, 1920, 1080).pages[0]
     assert [w[0] for w in preview.words] == [w[0] for w in video.words]
+
+
+def test_the_preview_draws_the_presenters_edges_as_the_video_does(monkeypatch):
+    """The video's cuts share one face render: its edge colours are unmixed only when every cut cuts the presenter
+    out. The preview did so whatever the renditions were, and differed from the video with a ``matting: false``
+    rendition."""
+    from pathlib import Path
+
+    import media.preview as preview
+    from domain.params import with_defaults
+    from media.compose import portrait_matte
+    from media.render import analyze_portrait, decode_portrait
+
+    image = Path("domain/presets/portraits/cameraman.png").read_bytes()
+    rgb = decode_portrait(image)
+    scene = {
+        "script": "Hello.",
+        "character": {"style": "normal", "scale": 0.8, "offset": {"x": 0.0, "y": 0.0}, "matting": True},
+        "background": {"type": "color", "color": "#000000"},
+        "overlays": [],
+    }
+
+    real = preview.presenter_colours
+
+    def frames(renditions: list[dict]) -> list[np.ndarray]:
+        composition = {"canvas": {"width": 640, "height": 360}, "scenes": [scene], "captions": {}}
+        composition["renditions"] = renditions
+        drawn = []
+        for unmix in (real, lambda photo, matte: photo):
+            monkeypatch.setattr(preview, "presenter_colours", unmix)
+            portrait = preview.Portrait(rgb, analyze_portrait(image), portrait_matte(rgb))
+            drawn.append(preview.still(composition, portrait, with_defaults({}), 0.0, lambda _: b"").astype(int))
+        return drawn
+
+    unmixed, photo = frames([])  # every cut cut out: the edges unmixed, darker over black
+    assert (np.abs(unmixed - photo).max(axis=2) > 8).sum() > 100
+    uncut = {"canvas": {"width": 360, "height": 640}, "character": {**scene["character"], "matting": False}}
+    with_uncut, photo = frames([uncut])  # a cut shows the photo whole: the photo's own colours, as in the video
+    assert np.array_equal(with_uncut, photo)
