@@ -28,7 +28,7 @@ from domain.template_variables import WHOLE_FIELD_TYPES, resolve_values, variabl
 from domain.templates import ParsedBody, Path, path_text
 from media.compose import DRAWN_SCRIPTS, text_overflows, undrawable
 from media.errors import MediaError
-from media.tts import resolve_voice
+from media.tts import japanese_unknown_words, look_ups_skipped, resolve_voice
 
 #: the fields a render request may set over the template's body
 OVERRIDES = ("draft", "priority", "metadata", "webhook_url", "title")
@@ -184,10 +184,12 @@ class TemplateRenderer:
         if len(candidates) > 1:
             if refused.code == "text_undrawable":
                 blamed = [n for n in candidates if _undrawable_advice(values[n], where_of(n)) is not None]
+            elif refused.code == "script_unreadable" and any(japanese_unknown_words(values[n]) for n in candidates):
+                # a Japanese word with no reading: in the value that holds it (each value looked up once, less
+                # than the job's own script; a check of the job again could be past a batch's look-up bound)
+                blamed = [n for n in candidates if japanese_unknown_words(values[n])]
             elif len(candidates) <= MAX_BLAME_CHECKS:
-                blamed = [
-                    n for n in candidates if self._refusal_code(session, tenant, {**values, n: ""}, overrides) is None
-                ]
+                blamed = [n for n in candidates if self._passes_without(session, tenant, values, n, overrides)]
             else:
                 blamed = []
             candidates = blamed or candidates
@@ -200,6 +202,15 @@ class TemplateRenderer:
         if len(candidates) > 1:
             extra["variables"] = candidates
         return variable_problem(refused.code, name, detail, getattr(refused, "status", 422), **extra)
+
+    def _passes_without(
+        self, session: Session, tenant: Tenant, values: Mapping[str, str], name: str, overrides: Mapping[str, Any]
+    ) -> bool:
+        """Whether the job passes with ``name`` left empty, so ``name`` is to blame. A check past a batch's bound on
+        Japanese look-ups skips the look-up and passes without proving anything: that is no blame."""
+        skipped = look_ups_skipped()
+        passes = self._refusal_code(session, tenant, {**values, name: ""}, overrides) is None
+        return passes and look_ups_skipped() == skipped
 
     def _refusal_code(
         self, session: Session, tenant: Tenant, values: Mapping[str, str], overrides: Mapping[str, Any]

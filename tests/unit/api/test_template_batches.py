@@ -199,3 +199,24 @@ def test_a_template_deleted_while_its_batch_runs_leaves_its_jobs_whole(alpha, se
 
 def test_an_unknown_template_id_is_not_found(alpha):
     problem(alpha.post("/v1/batches", json={"template_id": "tpl_nothing", "rows": rows(1)}), 404, "template_not_found")
+
+
+def test_a_rows_refusal_blames_its_variable_even_where_the_batchs_look_up_bound_runs_out(alpha, monkeypatch):
+    """Which variable a refusal came from is found by checking the job again with each one left empty. Past a
+    batch's bound on Japanese look-ups such a check skipped the look-up and passed, blaming the wrong variable
+    ('first', whose words are all known). A Japanese word with no reading is now found in the value that holds it."""
+    import api.template_batches as template_batches
+
+    made = create(
+        alpha,
+        {
+            "name": "ja",
+            "body": {"script": "{{first}}。{{second}}", "avatar": "astronaut", "language": "ja"},
+            "variables": [{"name": "first", "type": "text"}, {"name": "second", "type": "text"}],
+        },
+    )
+    row = {"first": "新しい橋が開通しました", "second": "龘の橋"}
+    monkeypatch.setattr(template_batches, "BATCH_LOOK_UPS", len(row["first"] + "。" + row["second"]))
+    body = problem(alpha.post("/v1/batches", json={"template_id": made["id"], "rows": [row]}), 422, "batch_invalid")
+    refused = body["errors"]["0"]
+    assert (refused["code"], refused["variable"]) == ("script_unreadable", "second"), refused
