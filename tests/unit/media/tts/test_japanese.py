@@ -201,3 +201,38 @@ def test_a_look_up_bound_passes_what_lies_beyond_it_and_counts_what_it_looks_up(
         check_readable("すばらしい。" * 10, "ja", "espeak:ja", reads_kanji=True)  # kana: nothing to look up
     with pytest.raises(MediaError):
         check_readable(unknown, "ja", "espeak:ja", reads_kanji=True)  # outside any bound: looked up
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (0, "ゼロ"), (4, "ヨン"), (12, "ジューニ"), (300, "サンビャク"), (600, "ロッピャク"), (800, "ハッピャク"),
+        (3000, "サンゼン"), (8000, "ハッセン"), (2026, "ニセンニジューロク"), (10_000, "イチマン"),
+        (10_000_000, "イッセンマン"), (120_000_000, "イチオクニセンマン"), (10**12, "イッチョー"),
+        (10 * 10**12, "ジュッチョー"),
+    ],
+)  # fmt: skip
+def test_numbers_are_said_with_their_sound_changes(value, said):
+    from media.tts.japanese import number_kana
+
+    assert number_kana(value) == said
+
+
+@pytest.mark.parametrize(
+    ("written", "said", "unknown"),
+    [
+        (
+            "人口は1億2000万人です。",
+            "ジンコーワ イチオクニセンマンニンデス。",
+            [],
+        ),  # spelled イチオクニレーレーレーマン
+        ("二〇二六年", "ニセンニジューロクネン", []),
+        ("12月7日㈰に", "ジューニガツ ナノカヒニ", []),  # ㈰ was キゴウ, "symbol"
+        ("〇〇さん", None, ["〇〇"]),  # a placeholder, not a number: refused, not named "letter 3007"
+        ("⻄日本", None, ["⻄"]),  # a radical with no NFKC form: refused, not dropped
+    ],
+)
+def test_what_a_pdf_or_a_placeholder_holds_is_read_or_refused_never_dropped(written, said, unknown):
+    if said is not None:
+        assert reading(written).spoken == said
+    assert unreadable(written) == unknown
