@@ -45,23 +45,24 @@ def shot(tab, name: str) -> None:
         tab.screenshot(path=f"{SCREENSHOTS}/{name}.png", full_page=True)
 
 
-def test_an_emoji_in_the_headline_is_refused_beside_it_and_what_was_typed_stays(template_page):
+def test_a_symbol_no_font_draws_in_the_headline_is_refused_beside_it_and_what_was_typed_stays(template_page):
+    # emoji are drawn since 2026-12-07 (in colour): a symbol no shipped font has stands in for what is refused
     tab = template_page
     script, headline = tab.get_by_label("Script", exact=True), tab.get_by_label("Headline", exact=True)
     script.fill("Hello there.")
-    headline.fill("Storm 🌪️ warning")
+    headline.fill("Storm ► warning")
     tab.get_by_role("button", name="Make the video", exact=True).click()
 
     expect(headline).to_have_accessible_description(
-        "This has characters the farm has no font for (emoji, or a script such as Khmer or Tibetan): they would show"
-        " as boxes. Take them out."
+        "This has characters the farm has no font for (a script such as Khmer or Tibetan, or a rare symbol): they"
+        " would show as boxes. Take them out."
     )
     expect(headline).to_have_attribute("aria-invalid", "true")
-    expect(headline).to_have_value("Storm 🌪️ warning")
+    expect(headline).to_have_value("Storm ► warning")
     expect(script).to_have_value("Hello there.")
     expect(tab.get_by_label("Voice (optional)")).not_to_have_attribute("aria-invalid", "true")
     expect(tab.get_by_text("overlays[")).to_have_count(0)
-    shot(tab, "template-emoji-headline")
+    shot(tab, "template-symbol-headline")
 
 
 def test_an_empty_script_is_refused_beside_the_script_and_the_headline_stays(template_page):
