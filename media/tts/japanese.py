@@ -113,6 +113,21 @@ _COUNTED.update(
 # a span of days is said as the day of the month is (三日間 ミッカカン), one day as イチニチ
 _COUNTED.update({("日間", n): kana + "カン" for (counter, n), kana in list(_COUNTED.items()) if counter == "日"})
 _COUNTED[("日間", 1)] = "イチニチカン"
+# long things, cups, animals, pieces, books and points, whose first sound changes after 1, 3, 6, 8 and 10
+_COUNTED.update(
+    {
+        ("本", 1): "イッポン", ("本", 3): "サンボン", ("本", 6): "ロッポン", ("本", 8): "ハッポン", ("本", 10): "ジュッポン",
+        ("杯", 1): "イッパイ", ("杯", 3): "サンバイ", ("杯", 6): "ロッパイ", ("杯", 8): "ハッパイ", ("杯", 10): "ジュッパイ",
+        ("匹", 1): "イッピキ", ("匹", 3): "サンビキ", ("匹", 6): "ロッピキ", ("匹", 8): "ハッピキ", ("匹", 10): "ジュッピキ",
+        ("個", 1): "イッコ", ("個", 6): "ロッコ", ("個", 8): "ハッコ", ("個", 10): "ジュッコ",
+        ("冊", 1): "イッサツ", ("冊", 8): "ハッサツ", ("冊", 10): "ジュッサツ",
+        ("点", 1): "イッテン", ("点", 8): "ハッテン", ("点", 10): "ジュッテン",
+    }
+)  # fmt: skip
+#: counters whose table says how a number ending in a digit is said with them, past ten too (21分 ニジューイップン,
+#: 20本 ニジュッポン, 14時 ジューヨジ); not 日 (13日 ジューサンニチ), 人 (11人 ジューイチニン) or つ, whose table is
+#: for one to ten
+_BY_LAST_DIGIT = {"分", "本", "杯", "匹", "回", "件", "個", "冊", "点", "時", "時間", "年", "歳"}
 #: the first of a month after 月 (12月1日, ツイタチ); elsewhere 1日 is one day (イチニチ)
 _FIRST_OF_MONTH = "ツイタチ"
 _ONE_DAY = "イチニチ"
@@ -398,6 +413,12 @@ def _counted(words: list[_Word], i: int) -> tuple[str, int] | None:
         after_month = before.endswith("月")  # 12月1日, 今月 1日, 来月1日
         return (_FIRST_OF_MONTH if after_month else _ONE_DAY), counter.end
     kana = _COUNTED.get((counter.surface, value))
+    if kana is None and counter.surface in _BY_LAST_DIGIT and 10 < value < 10**16:
+        unit = value % 10
+        if unit and (counter.surface, unit) in _COUNTED:  # 21分: ニジュー + イップン
+            kana = number_kana(value - unit) + _COUNTED[(counter.surface, unit)]
+        elif not unit and value % 100 and (counter.surface, 10) in _COUNTED:  # 20本: ニ + ジュッポン
+            kana = number_kana(value).removesuffix("ジュー") + _COUNTED[(counter.surface, 10)]
     return (kana, counter.end) if kana is not None else None
 
 

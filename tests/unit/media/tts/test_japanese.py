@@ -33,7 +33,7 @@ NEWS = "東京都で2026年12月7日、新しい首相が記者会見を行い�
         # kanji numerals, which Sudachi reads but counts as unknown words (they were refused), and their counters
         ("一つの問題", "ヒトツノ モンダイ"),
         ("十月に五千円", "ジューガツニ ゴセンエン"),
-        ("第三十一回", "ダイサンジューイチカイ"),
+        ("第三十一回", "ダイサンジューイッカイ"),  # 31回: the last one said イッ before カイ
         ("二十日と三日間", "ハツカト ミッカカン"),
         # the first of the month after any month: 今月 1日, 来月1日 (イチニチ, one day, before)
         ("今月 1日から", "コンゲツ ツイタチカラ"),
@@ -43,6 +43,9 @@ NEWS = "東京都で2026年12月7日、新しい首相が記者会見を行い�
         ("㈱トヨタ", "カブシキガイシャ トヨタ"),
         ("⼀⼈で来た。", "ヒトリデ キタ。"),
         ("正式に", "セーシキニ"),  # an adjectival noun's long vowel
+        # counters that change the number's last sound, past ten too; the day of the month and people do not
+        ("3本と21分と20本", "サンボント ニジューイップント ニジュッポン"),
+        ("14時に13日と11人", "ジューヨジニ ジューサンニチト ジューイチニン"),
     ],
 )
 def test_a_sentence_is_given_to_the_voice_as_its_readings(written, said):
