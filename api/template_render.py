@@ -182,12 +182,17 @@ class TemplateRenderer:
             return next(path_text(path) for path in slots if name in self.parsed.slots[path].uses)
 
         if len(candidates) > 1:
+            # a Japanese word with no reading is in the value that holds it (each value looked up once, less than
+            # the job's own script; a check of the job again could be past a batch's look-up bound)
+            holding = (
+                [n for n in candidates if japanese_unknown_words(values[n])]
+                if refused.code == "script_unreadable"
+                else []
+            )
             if refused.code == "text_undrawable":
                 blamed = [n for n in candidates if _undrawable_advice(values[n], where_of(n)) is not None]
-            elif refused.code == "script_unreadable" and any(japanese_unknown_words(values[n]) for n in candidates):
-                # a Japanese word with no reading: in the value that holds it (each value looked up once, less
-                # than the job's own script; a check of the job again could be past a batch's look-up bound)
-                blamed = [n for n in candidates if japanese_unknown_words(values[n])]
+            elif holding:
+                blamed = holding
             elif len(candidates) <= MAX_BLAME_CHECKS:
                 blamed = [n for n in candidates if self._passes_without(session, tenant, values, n, overrides)]
             else:
