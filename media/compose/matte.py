@@ -80,6 +80,8 @@ GRABCUT_PIXELS = 256 * 256
 FOREGROUND_WIDTHS = (0.09, 0.006)
 
 _REMAP_ROW = 4096
+#: the full-size pixels ``presenter_colours`` works on at once (a band of rows holding at most this many)
+EDGE_BAND_PIXELS = 1 << 20
 
 _segment_lock = threading.Lock()
 #: one selfie-segmentation graph per model (0 general, 1 landscape) per process, used under ``_segment_lock``
@@ -126,14 +128,21 @@ def presenter_colours(rgb: np.ndarray, matte: np.ndarray) -> np.ndarray:
     wide, narrow = (max(3, round(share * side)) for share in FOREGROUND_WIDTHS)
     person, background = _blurred_sides(image, image, image, alpha, wide)
     person, background = _blurred_sides(image, _unmixed(image, alpha, person, background), background, alpha, narrow)
-    ys, xs = np.nonzero(edge)
-    if step > 1:  # the means read at the edge's pixels alone, bilinear, as a full-size enlargement would give them
-        person, background = _sampled(person, xs, ys, width, height), _sampled(background, xs, ys, width, height)
-    else:
-        person, background = person[ys, xs], background[ys, xs]
-    shown = rgb[ys, xs].astype(np.float32) * np.float32(1.0 / 255.0)
-    unmixed = _unmixed(shown, matte[ys, xs].astype(np.float32) / np.float32(255.0), person, background)
-    out[ys, xs] = (unmixed * np.float32(255.0) + np.float32(0.5)).astype(np.uint8)
+    # a band of rows at a time: about 80 bytes go to each edge pixel, and a 40-megapixel photo whose matte were
+    # partly opaque everywhere would otherwise take 3 GB at once
+    band = max(1, EDGE_BAND_PIXELS // width)
+    for top in range(0, height, band):
+        ys, xs = np.nonzero(edge[top : top + band])
+        if not len(ys):
+            continue
+        ys += top
+        if step > 1:  # the means read at the edge's pixels alone, bilinear, as a full-size enlargement gives them
+            near, far = _sampled(person, xs, ys, width, height), _sampled(background, xs, ys, width, height)
+        else:
+            near, far = person[ys, xs], background[ys, xs]
+        shown = rgb[ys, xs].astype(np.float32) * np.float32(1.0 / 255.0)
+        unmixed = _unmixed(shown, matte[ys, xs].astype(np.float32) / np.float32(255.0), near, far)
+        out[ys, xs] = (unmixed * np.float32(255.0) + np.float32(0.5)).astype(np.uint8)
     return out
 
 

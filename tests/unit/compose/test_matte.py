@@ -209,3 +209,18 @@ def test_the_presets_edges_over_a_dark_canvas_lose_their_light_halo():
         before = (a * (rgb[soft].astype(np.float32) @ luma)).mean()
         after = (a * (presenter_colours(rgb, matte)[soft].astype(np.float32) @ luma)).mean()
         assert after < 0.8 * before, (name, before, after)
+
+
+def test_edge_colours_worked_out_a_band_of_rows_at_a_time_are_those_of_the_whole(monkeypatch):
+    """The edge pixels are unmixed a band of rows at a time (memory bounded by ``EDGE_BAND_PIXELS``, not by the
+    photo), at its own size and shrunk: the colours are the same as all at once, band seams included."""
+    import media.compose.matte as matte
+    from media.compose import presenter_colours
+
+    for size in (400, 1400):
+        photo, alpha, _ = _soft_disc(size)
+        opacity = np.rint(alpha * 255).astype(np.uint8)
+        monkeypatch.setattr(matte, "EDGE_BAND_PIXELS", 1 << 40)
+        whole = presenter_colours(photo, opacity)
+        monkeypatch.setattr(matte, "EDGE_BAND_PIXELS", 3 * size)  # three rows a band
+        assert np.array_equal(presenter_colours(photo, opacity), whole), size
