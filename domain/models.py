@@ -116,7 +116,8 @@ class PageSession(Base):
     id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     key_id: Mapped[str] = mapped_column(sa.ForeignKey("api_keys.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
+    #: indexed: prune_page_sessions finds the expired by it
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from domain.config import Settings
-from domain.db import engine_for, upgrade
+from domain.db import alembic_config, engine_for, upgrade
 from domain.models import Base
 from tests import services
 
@@ -80,6 +81,43 @@ def test_assets_from_before_purposes_keep_their_use_on_postgres(pg_server, tmp_p
     url = services.create_database(pg_server, name)
     try:
         _assets_before_purposes_get_theirs(url, Settings.from_env({}, data_dir=tmp_path, database_url=url))
+    finally:
+        engine_for(url).dispose()
+        services.drop_database(pg_server, name)
+
+
+def _downgrade(settings: Settings, revision: str) -> None:
+    cfg = alembic_config(settings.database_url)
+    with engine_for(settings.database_url).begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+
+def _page_session_indexes(url: str) -> dict[str, list[str]]:
+    with engine_for(url).connect() as conn:
+        return {ix["name"]: ix["column_names"] for ix in sa.inspect(conn).get_indexes("page_sessions")}
+
+
+def _page_session_expiry_is_indexed_at_head_only(settings: Settings) -> None:
+    """0011 indexes page_sessions.expires_at (the pruner deletes the expired by it); its downgrade drops just that."""
+    url = settings.database_url
+    upgrade(settings)
+    assert _page_session_indexes(url)["ix_page_sessions_expires_at"] == ["expires_at"]
+    _downgrade(settings, "0010")
+    assert _page_session_indexes(url) == {"ix_page_sessions_key_id": ["key_id"]}
+    upgrade(settings)
+    assert _page_session_indexes(url)["ix_page_sessions_expires_at"] == ["expires_at"]
+
+
+def test_page_session_expiry_is_indexed_on_sqlite(tmp_path):
+    _page_session_expiry_is_indexed_at_head_only(Settings.from_env({}, data_dir=tmp_path))
+
+
+def test_page_session_expiry_is_indexed_on_postgres(pg_server, tmp_path):
+    name = f"talkfarm_migrate_{uuid.uuid4().hex[:8]}"
+    url = services.create_database(pg_server, name)
+    try:
+        _page_session_expiry_is_indexed_at_head_only(Settings.from_env({}, data_dir=tmp_path, database_url=url))
     finally:
         engine_for(url).dispose()
         services.drop_database(pg_server, name)
