@@ -52,7 +52,14 @@ MAX_METADATA_DEPTH = 8
 MAX_JSON_INT = 2**63 - 1
 
 #: stable codes of the bounds, most specific first (api/problems.py looks for them in messages)
-BOUND_CODES = ("text_invalid_character", "field_too_long", "json_too_deep", "json_number_invalid", "metadata_too_large")
+BOUND_CODES = (
+    "text_invalid_character",
+    "field_too_long",
+    "json_too_deep",
+    "json_number_invalid",
+    "metadata_too_large",
+    "filter_empty",
+)
 
 #: NUL and UTF-16 surrogates (a lone one cannot be encoded as UTF-8; PostgreSQL refuses NUL)
 _NEVER_IN_TEXT = re.compile(r"[\x00\ud800-\udfff]")
@@ -104,6 +111,22 @@ class Id(Text):
 
     def __init__(self, **kwargs):
         super().__init__(max_length=ID_MAX_CHARS, **kwargs)
+
+
+class IdFilter(Id):
+    """A list's filter by an object id (``?batch_id=bat_…``). Given empty it is a caller's mistake, refused as
+    ``filter_empty``: read as "no filter" it would list everything, as an id it names nothing."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=1, **kwargs)  # minLength in /openapi.json; the refusal is _deserialize's
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text:
+            raise ValidationError(
+                refusal("filter_empty", "An empty id names nothing: give an id, or leave the parameter out.")
+            )
+        return text
 
 
 class WebhookUrl(fields.Url):
@@ -459,15 +482,21 @@ class JobListSchema(Schema):
 
 class JobListQuerySchema(StrictSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(JOB_STATES))
-    batch_id = Id(load_default=None)
-    finals_of_batch = Id(
+    batch_id = IdFilter(
+        load_default=None,
+        metadata={"description": "The jobs of this batch. Empty is a 422 `filter_empty`, not every job."},
+    )
+    finals_of_batch = IdFilter(
         load_default=None,
         metadata={
             "description": "The final jobs of this batch's approved drafts (each draft's `final_job_id`): a final "
-            "is not a job of the batch, so `batch_id` does not list it."
+            "is not a job of the batch, so `batch_id` does not list it. Empty is a 422 `filter_empty`."
         },
     )
-    template_id = Id(load_default=None)
+    template_id = IdFilter(
+        load_default=None,
+        metadata={"description": "The jobs made from this template. Empty is a 422 `filter_empty`, not every job."},
+    )
     q = Text(
         max_length=200,
         load_default=None,

@@ -210,6 +210,24 @@ def test_list_pages_with_a_cursor_and_filters_by_status(alpha):
     assert [j["id"] for j in canceled] == [ids[0]]
 
 
+@pytest.mark.parametrize("name", ["batch_id", "finals_of_batch", "template_id"])
+def test_an_empty_id_filter_is_a_422_not_every_job(alpha, name):
+    """``?finals_of_batch=`` (or an empty batch or template) is a caller's mistake: read as no filter it would list
+    every job of the tenant, as a batch's finals, say."""
+    alpha.post("/v1/jobs", json=JOB)
+    body = assert_problem(alpha.get(f"/v1/jobs?{name}="), 422, "filter_empty")
+    assert name in body["detail"] and "leave the parameter out" in body["detail"]
+    assert alpha.get("/v1/jobs", query_string={name: "bat_none"}).get_json()["items"] == []  # an id: its jobs, none
+
+
+def test_the_spec_says_an_id_filter_is_never_empty(app):
+    parameters = app.test_client().get("/openapi.json").get_json()["paths"]["/v1/jobs"]["get"]["parameters"]
+    filters = {p["name"]: p for p in parameters if p["name"] in ("batch_id", "finals_of_batch", "template_id")}
+    assert len(filters) == 3
+    for parameter in filters.values():
+        assert parameter["schema"]["minLength"] == 1 and "filter_empty" in parameter["description"], parameter
+
+
 def test_etag_makes_an_unchanged_poll_a_304(alpha):
     job_id = alpha.post("/v1/jobs", json=JOB).get_json()["id"]
     first = alpha.get(f"/v1/jobs/{job_id}")
