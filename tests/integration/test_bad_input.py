@@ -182,6 +182,18 @@ CASES = {
         422,
         "batch_header_invalid",
     ),
+    "CSV header of 201 columns (one past the cap)": (
+        batch_file(
+            b"script,avatar," + ",".join(f"note{i}" for i in range(199)).encode() + b"\nOne.,astronaut\n", "jobs.csv"
+        ),
+        422,
+        "batch_header_invalid",
+    ),
+    "CSV header of 300,000 commas": (
+        batch_file(b"script,avatar" + b"," * 300_000 + b"\n" + b"One.,astronaut\n" * 1000, "jobs.csv"),
+        422,
+        "batch_header_invalid",
+    ),
     "CSV of more rows than a batch holds": (
         batch_file(b"script,avatar\n" + b"hi,astronaut\n" * 1001, "jobs.csv"),
         413,
