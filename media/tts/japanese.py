@@ -13,8 +13,8 @@ as written rather than as said:
 - a number, in digits or in kanji (2026, 三十一, 1億2000万, 〇), is read here (``number_kana``, with its sound
   changes: サンビャク, イッセンマン): espeak-ng misreads large ones and Sudachi spells kanji numerals digit by
   digit; before a counter whose sound it changes it is said with it (4月 シガツ, 8日 ヨーカ, 一つ ヒトツ, 10回
-  ジュッカイ); a number written with a leading zero (007) is left to espeak-ng, as are Latin letters and
-  symbols;
+  ジュッカイ, 100本 ヒャッポン, 3000本 サンゼンボン, 何階 ナンガイ; 3分の1, a fraction, サンブンノイチ); a number
+  written with a leading zero (007) is left to espeak-ng, as are Latin letters and symbols;
 - ㈰ ㈲, which the dictionary calls symbols, are read as the kanji inside them.
 
 Phrases (a word with the particles, endings and suffixes after it) are spoken with a space between them, so
@@ -113,7 +113,8 @@ _COUNTED.update(
 # a span of days is said as the day of the month is (三日間 ミッカカン), one day as イチニチ
 _COUNTED.update({("日間", n): kana + "カン" for (counter, n), kana in list(_COUNTED.items()) if counter == "日"})
 _COUNTED[("日間", 1)] = "イチニチカン"
-# long things, cups, animals, pieces, books and points, whose first sound changes after 1, 3, 6, 8 and 10
+# long things, cups, animals, pieces, books, points, floors, nights, pairs of shoes, houses, shots, head of cattle,
+# companies, ships, letters and garments, whose first sound changes after 1, 3, 6, 8 and 10 (as the table says)
 _COUNTED.update(
     {
         ("本", 1): "イッポン", ("本", 3): "サンボン", ("本", 6): "ロッポン", ("本", 8): "ハッポン", ("本", 10): "ジュッポン",
@@ -122,12 +123,34 @@ _COUNTED.update(
         ("個", 1): "イッコ", ("個", 6): "ロッコ", ("個", 8): "ハッコ", ("個", 10): "ジュッコ",
         ("冊", 1): "イッサツ", ("冊", 8): "ハッサツ", ("冊", 10): "ジュッサツ",
         ("点", 1): "イッテン", ("点", 8): "ハッテン", ("点", 10): "ジュッテン",
+        ("階", 1): "イッカイ", ("階", 3): "サンガイ", ("階", 6): "ロッカイ", ("階", 8): "ハッカイ", ("階", 10): "ジュッカイ",
+        ("泊", 1): "イッパク", ("泊", 3): "サンパク", ("泊", 6): "ロッパク", ("泊", 8): "ハッパク", ("泊", 10): "ジュッパク",
+        ("足", 1): "イッソク", ("足", 3): "サンゾク", ("足", 8): "ハッソク", ("足", 10): "ジュッソク",
+        ("軒", 1): "イッケン", ("軒", 3): "サンゲン", ("軒", 6): "ロッケン", ("軒", 8): "ハッケン", ("軒", 10): "ジュッケン",
+        ("発", 1): "イッパツ", ("発", 3): "サンパツ", ("発", 6): "ロッパツ", ("発", 8): "ハッパツ", ("発", 10): "ジュッパツ",
+        ("頭", 1): "イットー", ("頭", 8): "ハットー", ("頭", 10): "ジュットー",
+        ("社", 1): "イッシャ", ("社", 8): "ハッシャ", ("社", 10): "ジュッシャ",
+        ("隻", 1): "イッセキ", ("隻", 8): "ハッセキ", ("隻", 10): "ジュッセキ",
+        ("通", 1): "イッツー", ("通", 8): "ハッツー", ("通", 10): "ジュッツー",
+        ("着", 1): "イッチャク", ("着", 8): "ハッチャク", ("着", 10): "ジュッチャク",
     }
 )  # fmt: skip
 #: counters whose table says how a number ending in a digit is said with them, past ten too (21分 ニジューイップン,
-#: 20本 ニジュッポン, 14時 ジューヨジ); not 日 (13日 ジューサンニチ), 人 (11人 ジューイチニン) or つ, whose table is
-#: for one to ten
-_BY_LAST_DIGIT = {"分", "本", "杯", "匹", "回", "件", "個", "冊", "点", "時", "時間", "年", "歳"}
+#: 20本 ニジュッポン, 14時 ジューヨジ), and how they are said after any other number, which the dictionary does
+#: not always know (it reads 2本 ニポン, 5杯 ゴバイ, 4通 ヨントオリ); not 日 (13日 ジューサンニチ), 人 (11人
+#: ジューイチニン) or つ, whose table is for one to ten
+_BY_LAST_DIGIT = {
+    "分": "フン", "本": "ホン", "杯": "ハイ", "匹": "ヒキ", "回": "カイ", "件": "ケン", "個": "コ", "冊": "サツ",
+    "点": "テン", "時": "ジ", "時間": "ジカン", "年": "ネン", "歳": "サイ", "階": "カイ", "泊": "ハク", "足": "ソク",
+    "軒": "ケン", "発": "ハツ", "頭": "トー", "社": "シャ", "隻": "セキ", "通": "ツー", "着": "チャク",
+}  # fmt: skip
+#: counters whose first sound a round hundred doubles as 1, 6, 8 and 10 do (100本 ヒャッポン, 300回 サンビャッカイ);
+#: the rest keep it (100点 ヒャクテン, 100歳 ヒャクサイ); 100冊, 100足, 100頭 and 100社, heard both ways, are read
+#: plain (ヒャクサツ)
+_DOUBLED_AFTER_HUNDRED = {"本", "杯", "匹", "分", "回", "件", "個", "発", "階", "泊", "軒"}
+#: counters a round thousand or ten thousand (セン, ゼン, マン) changes as 三 does (1000本 センボン, 3000本
+#: サンゼンボン, 1万発 イチマンパツ), all but 階, which only 三 and 何 change (3階 サンガイ, 1000階 センカイ)
+_ONLY_AFTER_THREE = {"階"}
 #: the first of a month after 月 (12月1日, ツイタチ); elsewhere 1日 is one day (イチニチ)
 _FIRST_OF_MONTH = "ツイタチ"
 _ONE_DAY = "イチニチ"
@@ -137,8 +160,9 @@ _CHUNK = 4000
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 
 
-#: bumped when these rules change what a text is read as (2: numbers read here, pasted forms, 1日 after any month)
-RULES = 2
+#: bumped when these rules change what a text is read as (2: numbers read here, pasted forms, 1日 after any month;
+#: 3: counters after round hundreds and thousands, 何, and more counters)
+RULES = 3
 
 
 def reader_identity() -> str:
@@ -402,24 +426,50 @@ def _long_vowels(kana: str) -> str:
 
 
 def _counted(words: list[_Word], i: int) -> tuple[str, int] | None:
-    """A number and the counter after it said together, when the counter changes how the number sounds: (kana,
-    the counter's end)."""
+    """A number (or 何) and the counter after it said together, when the counter changes how the number sounds or
+    the dictionary might misread the counter: (kana, the counter's end)."""
     value = words[i].number
-    if value is None or i + 1 >= len(words) or words[i + 1].start != words[i].end:
+    if i + 1 >= len(words) or words[i + 1].start != words[i].end:
         return None
     counter = words[i + 1]
-    if (counter.surface, value) == ("日", 1):
+    of = words[i + 2 : i + 4]
+    if counter.surface == "分" and len(of) == 2 and of[0].surface == "の" and of[1].number is not None:
+        return None  # 3分の1: a fraction, which the dictionary reads ブン (サンブンノイチ), not minutes
+    if (words[i].surface, words[i].said) == ("何", "ナン"):  # 何本 ナンボン, 何階 ナンガイ (not 何が ナニガ)
+        kana = "ナン" + _after_n(counter.surface) if counter.surface in _BY_LAST_DIGIT else None
+    elif value is None:
+        return None
+    elif (counter.surface, value) == ("日", 1):
         before = next((word.surface for word in reversed(words[max(0, i - 3) : i]) if not word.surface.isspace()), "")
         after_month = before.endswith("月")  # 12月1日, 今月 1日, 来月1日
-        return (_FIRST_OF_MONTH if after_month else _ONE_DAY), counter.end
-    kana = _COUNTED.get((counter.surface, value))
-    if kana is None and counter.surface in _BY_LAST_DIGIT and 10 < value < 10**16:
-        unit = value % 10
-        if unit and (counter.surface, unit) in _COUNTED:  # 21分: ニジュー + イップン
-            kana = number_kana(value - unit) + _COUNTED[(counter.surface, unit)]
-        elif not unit and value % 100 and (counter.surface, 10) in _COUNTED:  # 20本: ニ + ジュッポン
-            kana = number_kana(value).removesuffix("ジュー") + _COUNTED[(counter.surface, 10)]
+        kana = _FIRST_OF_MONTH if after_month else _ONE_DAY
+    else:
+        kana = _COUNTED.get((counter.surface, value))
+        if kana is None and counter.surface in _BY_LAST_DIGIT:
+            kana = _said_with(value, counter.surface)
     return (kana, counter.end) if kana is not None else None
+
+
+def _said_with(value: int, counter: str) -> str:
+    """``value`` said with ``counter`` (one of ``_BY_LAST_DIGIT``), its last sound changed as the table has it for
+    its last digit (21分 ニジューイップン, 20本 ニジュッポン), a round hundred's (100本 ヒャッポン, 1100本
+    センヒャッポン) or a round thousand's (3000本 サンゼンボン, 1万本 イチマンボン)."""
+    said = number_kana(value)
+    unit = value % 10
+    if value > 10 and unit and (counter, unit) in _COUNTED:  # 21分: ニジュー + イップン
+        return number_kana(value - unit) + _COUNTED[(counter, unit)]
+    if value > 10 and not unit and value % 100 and (counter, 10) in _COUNTED:  # 20本: ニ + ジュッポン
+        return said.removesuffix("ジュー") + _COUNTED[(counter, 10)]
+    if said.endswith(("ヒャク", "ビャク", "ピャク")) and counter in _DOUBLED_AFTER_HUNDRED:
+        return said[:-1] + _COUNTED[(counter, 1)].removeprefix("イ")  # 300本: サンビャ + ッポン
+    if said.endswith(("セン", "ゼン", "マン")) and counter not in _ONLY_AFTER_THREE:
+        return said + _after_n(counter)  # 3000本: サンゼン + ボン
+    return said + _BY_LAST_DIGIT[counter]
+
+
+def _after_n(counter: str) -> str:
+    """How ``counter`` (one of ``_BY_LAST_DIGIT``) is said after 三 (サン), without it: ボン, ガイ, カイ."""
+    return _COUNTED.get((counter, 3), "サン" + _BY_LAST_DIGIT[counter]).removeprefix("サン")
 
 
 def _chunks(text: str) -> list[tuple[int, str]]:

@@ -52,6 +52,47 @@ def test_a_sentence_is_given_to_the_voice_as_its_readings(written, said):
     assert reading(written).spoken == said
 
 
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        # a round hundred doubles the counter's first sound as 1, 6, 8 and 10 do (read ヒャクポン, ヒャクカイ before)
+        ("100本", "ヒャッポン"), ("300本", "サンビャッポン"), ("600本", "ロッピャッポン"), ("800本", "ハッピャッポン"),
+        ("三百本", "サンビャッポン"), ("100回", "ヒャッカイ"), ("100個", "ヒャッコ"), ("100分", "ヒャップン"),
+        ("100杯", "ヒャッパイ"), ("100匹", "ヒャッピキ"), ("100発", "ヒャッパツ"), ("100件", "ヒャッケン"),
+        ("1100本", "センヒャッポン"), ("ビル100階", "ビル ヒャッカイ"),
+        # a round thousand or ten thousand changes it as 三 does (read センポン, イチマンポン before)
+        ("1000本", "センボン"), ("3000本", "サンゼンボン"), ("1000分", "センプン"), ("花火1万発", "ハナビ イチマンパツ"),
+        # and the counters neither changes keep it
+        ("100点", "ヒャクテン"), ("100歳", "ヒャクサイ"), ("1000回", "センカイ"), ("1000階", "センカイ"),
+    ],
+)  # fmt: skip
+def test_a_round_hundred_or_thousand_is_said_with_its_counter_as_japanese_says_it(written, said):
+    assert reading(written).spoken == said
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        # floors, nights, pairs of shoes (read イチカイ, イチハク, サンソク before)
+        ("1階", "イッカイ"), ("3階", "サンガイ"), ("6階", "ロッカイ"), ("8階", "ハッカイ"), ("10階", "ジュッカイ"),
+        ("何階ですか。", "ナンガイデスカ。"), ("3階建て", "サンガイダテ"),
+        ("1泊", "イッパク"), ("2泊", "ニハク"), ("3泊", "サンパク"), ("4泊", "ヨンハク"), ("6泊", "ロッパク"),
+        ("8泊", "ハッパク"), ("10泊", "ジュッパク"), ("2泊3日", "ニハク ミッカ"),
+        ("1足", "イッソク"), ("3足", "サンゾク"), ("8足", "ハッソク"), ("10足", "ジュッソク"),
+        # houses, shots, head of cattle, companies, ships, letters, garments
+        ("3軒", "サンゲン"), ("1軒", "イッケン"), ("ミサイル2発", "ミサイル ニハツ"), ("1発", "イッパツ"),
+        ("3発", "サンパツ"), ("牛1頭", "ウシ イットー"), ("1社", "イッシャ"), ("漁船1隻", "ギョセン イッセキ"),
+        ("1通", "イッツー"), ("4通", "ヨンツー"), ("1着", "イッチャク"),
+        # the counter's own reading after the other numbers, which the dictionary misread (ニポン, ゴバイ)
+        ("2本", "ニホン"), ("5杯", "ゴハイ"), ("何本", "ナンボン"), ("何分ですか", "ナンプンデスカ"),
+        # 分 before の and a number is a fraction, not minutes (read サンプン, ジュップン before)
+        ("3分の1", "サンブンノ イチ"), ("10分の1", "ジューブンノ イチ"), ("5分の電車", "ゴフンノ デンシャ"),
+    ],
+)  # fmt: skip
+def test_the_common_counters_of_the_news_are_said_with_their_numbers_sound_changes(written, said):
+    assert reading(written).spoken == said
+
+
 def test_no_kanji_reach_the_voice_and_each_spoken_kana_points_into_its_own_word():
     said = reading(NEWS)
     assert not KANJI.search(said.spoken)
