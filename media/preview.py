@@ -136,11 +136,6 @@ def still(
     band = caption_band(captions, width, height, scene_text(scene))
     framing = frame_portrait(portrait.info, box.side, float(params["expand_ratio"]), int(params["min_resolution"]))
     face_area = face_on_canvas(portrait.info.face_outline, (framing.left, framing.top, framing.side), box)
-    # a video's bar is the farm's, as in the video (its first frame stands in for it here)
-    backdrop = None if scene["background"].get("type") == "video" else background.backdrop
-    layers = scene_layers(
-        scene.get("overlays") or [], width, height, lambda o: asset_bytes(o["asset_id"]), band, face_area, backdrop
-    )
     # the video's cuts share one face render, its edge colours unmixed only when every cut cuts the presenter out
     renditions = composition.get("renditions") or []
     unmixed = bool(character.get("matting")) and all(
@@ -153,8 +148,13 @@ def still(
         box=box,
         matting=bool(character.get("matting")),
         circle_background=character.get("circle_background") or "#ffffff",
-        layers=layers,
         person=photo_person(portrait, framing, unmixed),
+    )
+    # a lower third's bar is chosen against the background with the presenter at rest over it; over a video it is
+    # chosen for its letters alone, as in the video (its first frame stands in for it here)
+    behind = None if scene["background"].get("type") == "video" else compositor.behind_overlays
+    compositor.layers = scene_layers(
+        scene.get("overlays") or [], width, height, lambda o: asset_bytes(o["asset_id"]), band, face_area, behind
     )
     caption = None
     if captions.get("burn_in"):

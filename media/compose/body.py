@@ -57,8 +57,12 @@ class PresenterBody:
         return self.alpha.size == 0
 
 
-def presenter_body(person: PhotoPerson, box: PresenterBox, width: int, height: int) -> PresenterBody:
-    """The body for a presenter shown in ``box`` on a ``width`` × ``height`` canvas."""
+def presenter_body(
+    person: PhotoPerson, box: PresenterBox, width: int, height: int, with_square: bool = False
+) -> PresenterBody:
+    """The body for a presenter shown in ``box`` on a ``width`` × ``height`` canvas. ``with_square``: without the
+    square's hole, the whole person as the photo shows it, which is what a frame shows with the presenter at rest
+    (what stands still behind a lower third: the shoulders at the square's bottom are held still too)."""
     photo_h, photo_w = person.matte.shape
     left, top, square_side = person.square
     scale = box.side / square_side
@@ -81,7 +85,8 @@ def presenter_body(person: PhotoPerson, box: PresenterBox, width: int, height: i
     rgb = photo_region(person.rgb, region, size)
     opacity = photo_region(person.matte, region, size).astype(np.float32) / 255.0
     opacity *= fade(x0, y0, x1 - x0, y1 - y0)
-    _cut_hole(opacity, seam, box.left - x0, box.top - y0)
+    if not with_square:
+        _cut_hole(opacity, seam, box.left - x0, box.top - y0)
     alpha = np.rint(opacity * 255.0).astype(np.uint8)
     rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
     if rows.size == 0:

@@ -49,6 +49,8 @@ class SceneCompositor:
         self._circle_alpha = (self._circle * 255.0 + 0.5).astype(np.uint8) if self._circle is not None else None
         self._edge_fade = self._square_fade()
         self._moving_body: PresenterBody | None = None
+        self._backdrop = self.background.backdrop  # before the body is drawn into it
+        self._behind: np.ndarray | None = None
         if self.person is not None and self.shows_body:
             body = presenter_body(self.person, self.box, self.width, self.height)
             self._edge_fade = body.square_alpha
@@ -85,6 +87,20 @@ class SceneCompositor:
     @property
     def transparent(self) -> bool:
         return self.background.transparent
+
+    def behind_overlays(self) -> np.ndarray | None:
+        """What every frame shows behind the overlays, RGB: the background with a cut-out presenter at rest over it,
+        its whole person from the photo (the shoulders at the square's bottom included: the renderer holds them
+        still); what a lower third's bar is chosen against (``overlays.text_layer``). None over a video (it
+        changes) or a transparent background (what shows through is the viewer's). Made once, on first call."""
+        if self._behind is None and self._backdrop is not None:
+            self._behind = self._backdrop
+            if self.person is not None and self.shows_body:
+                person = presenter_body(self.person, self.box, self.width, self.height, with_square=True)
+                self._behind = self._backdrop.copy()
+                if not person.empty:
+                    blend(self._behind, person.rgb, person.x, person.y, person.alpha)
+        return self._behind
 
     def presenter(self, face: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The presenter at the box's size: its colour (a view of ``face`` when no resize is needed;

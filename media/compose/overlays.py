@@ -6,8 +6,9 @@ title reads the same on 16:9, 9:16 and 1:1:
 - ``title``: large, bold, white with a dark outline, centred at the top;
 - ``lower_third``: white on a dark bar at the bottom left, where a name and
   role go on television (bottom right for a text that reads right to left);
-  the bar steps darker or lighter where the background behind it is near its
-  colour (``contrast``);
+  the bar steps darker or lighter where what is behind it (the background,
+  the presenter's body) is near its colour, or where letters a job colours
+  would read poorly on it (``contrast``);
 - ``label``: small, white on a translucent box at the top left (right, likewise).
 
 Every placement keeps inside the safe area: 5 % of the width at the sides,
@@ -28,7 +29,7 @@ from numpy.lib.array_utils import byte_bounds
 from PIL import Image
 
 from media.compose.bidi import right_to_left
-from media.compose.contrast import LOWER_THIRD_BARS, bar_against, mean_behind
+from media.compose.contrast import LOWER_THIRD_BARS, bar_against, colours_behind
 from media.compose.layout import FaceArea
 from media.compose.text import TextStyle, hex_rgb, overflows, render_text, tokens
 
@@ -91,7 +92,7 @@ def text_layer(
     reserved: dict[str, int] | None = None,
     face: FaceArea | None = None,
     beside: list[Layer] | None = None,
-    backdrop: np.ndarray | None = None,
+    behind: Callable[[], np.ndarray | None] | None = None,
 ) -> Layer:
     """A ``{"type": "text", ...}`` overlay as a layer on a ``width`` × ``height`` canvas.
 
@@ -104,16 +105,19 @@ def text_layer(
     size.
     ``beside``: pictures shown with it (the scene's logos); a text at the top stands below one it would
     overlap, a text at the bottom above it.
-    ``backdrop``: the scene's background where every frame shows it (RGB; None for a video, which changes, or a
-    transparent one): a lower third left to the farm's bar takes the bar that stands out from the mean colour
-    behind it (``contrast.bar_against``: on the default #1f2937 background the default bar vanished)."""
+    ``behind``: what every frame shows behind the overlays, the background with the presenter at rest over it (RGB;
+    None for a video, which changes, or a transparent background), asked for only when a lower third is left to
+    the farm's bar: it takes the bar that stands out from what is behind it and keeps its letters readable
+    (``contrast.bar_against``: on the default #1f2937 background, or over a presenter's dark jacket, the default
+    bar vanished; grey letters a job gave read at 4:1 on it). Where ``behind`` is None or gives None, the bar
+    is chosen for its letters alone."""
     layer = _laid_out(overlay, width, height, reserved, face, beside)
-    if backdrop is None or overlay.get("role") != "lower_third" or overlay.get("background_color"):
+    if overlay.get("role") != "lower_third" or overlay.get("background_color"):
         return layer
-    behind = mean_behind(backdrop, layer.x, layer.y, layer.pixels.shape[1], layer.pixels.shape[0])
-    if behind is None:
-        return layer
-    bar = bar_against(behind, hex_rgb(overlay.get("color") or "#ffffff"), BAR_ALPHA)
+    backdrop = behind() if behind is not None else None
+    h, w = layer.pixels.shape[:2]
+    colours = colours_behind(backdrop, layer.x, layer.y, w, h) if backdrop is not None else None
+    bar = bar_against(colours, hex_rgb(overlay.get("color") or "#ffffff"), BAR_ALPHA)
     if bar == LOWER_THIRD_BARS[0]:
         return layer
     return _laid_out(overlay, width, height, reserved, face, beside, (*bar, BAR_ALPHA))  # the same places
@@ -276,15 +280,15 @@ def scene_layers(
     image_bytes: Callable[[dict[str, Any]], bytes],
     reserved: dict[str, int] | None = None,
     face: FaceArea | None = None,
-    backdrop: np.ndarray | None = None,
+    behind: Callable[[], np.ndarray | None] | None = None,
 ) -> list[Layer]:
     """A scene's overlays as layers, in their order: pictures first placed at their anchors, then texts placed
     clear of the captions' room, the face and the pictures shown with them, a lower third's bar standing out from
-    the ``backdrop`` (``text_layer``). ``image_bytes(overlay)``: an image overlay's file."""
+    what is ``behind`` it (``text_layer``). ``image_bytes(overlay)``: an image overlay's file."""
     pictures = {i: image_layer(o, image_bytes(o), width, height) for i, o in enumerate(overlays) if o["type"] != "text"}
     shown = list(pictures.values())
     return [
-        pictures[i] if i in pictures else text_layer(o, width, height, reserved, face, shown, backdrop)
+        pictures[i] if i in pictures else text_layer(o, width, height, reserved, face, shown, behind)
         for i, o in enumerate(overlays)
     ]
 

@@ -181,29 +181,27 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
         character = cut.characters[scene.index]
         band = caption_band(cut.captions, cut.width, cut.height, scene_text(scene.spec))
         face = face_on_canvas(scene.prepared.info.face_outline, (framing.left, framing.top, framing.side), box)
-        shown = _background(attempt, background, rgb, cut, decoded)
-        layers = scene_layers(
+        compositor = SceneCompositor(
+            width=cut.width,
+            height=cut.height,
+            background=_background(attempt, background, rgb, cut, decoded),
+            box=box,
+            matting=bool(character.get("matting")),
+            circle_background=character.get("circle_background") or "#ffffff",
+            person=person,
+            face_changes=face_changes,
+        )
+        # a lower third's bar is chosen against the background with the presenter at rest over it
+        compositor.layers = scene_layers(
             [with_font_file(attempt, o) for o in scene.composition.get("overlays") or []],
             cut.width,
             cut.height,
             lambda o: asset_bytes(attempt, o["asset_id"], "overlay image"),
             band,
             face,
-            shown.backdrop,
+            compositor.behind_overlays,
         )
-        scene.compositors.append(
-            SceneCompositor(
-                width=cut.width,
-                height=cut.height,
-                background=shown,
-                box=box,
-                matting=bool(character.get("matting")),
-                circle_background=character.get("circle_background") or "#ffffff",
-                layers=layers,
-                person=person,
-                face_changes=face_changes,
-            )
-        )
+        scene.compositors.append(compositor)
 
 
 def portrait_matte_cached(attempt: Attempt, avatar: dict[str, Any], portrait: Portrait, rgb: np.ndarray) -> np.ndarray:
