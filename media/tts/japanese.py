@@ -177,12 +177,14 @@ class Reading:
     """``spoken`` (kana, digits and symbols) for ``written``; ``pieces`` pair each stretch of the one with the
     other, in order: (spoken start, spoken end, written start, written end). ``phrases`` are the written text's
     phrases (start, end), the words its captions show: a word with the particles, endings and punctuation after
-    it (行いました。, 12月7日、), as they are spoken and timed."""
+    it (行いました。, 12月7日、), as they are spoken and timed. ``unknown`` are the words the dictionary has no
+    reading for, which reach the voice as kanji: ``unreadable``'s, found in the same look-up."""
 
     written: str
     spoken: str
     pieces: tuple[tuple[int, int, int, int], ...]
     phrases: tuple[tuple[int, int], ...] = ()
+    unknown: tuple[str, ...] = ()
 
     @functools.cached_property
     def _spoken_starts(self) -> list[int]:
@@ -212,8 +214,32 @@ class _Word(NamedTuple):
     number: int | None = None
 
 
+#: the readings made in this context (one sentence's synthesis), by text; None: none kept
+_kept: ContextVar[dict[str, Reading] | None] = ContextVar("japanese_readings_kept", default=None)
+
+
+@contextmanager
+def readings_kept() -> Iterator[None]:
+    """Within the block, ``reading`` looks each text up once: a sentence the worker reads to refuse the words it has
+    no reading for and again to speak it is cut into words once."""
+    token = _kept.set({})
+    try:
+        yield
+    finally:
+        _kept.reset(token)
+
+
 def reading(text: str) -> Reading:
     """``text`` as the Japanese voice should be given it."""
+    kept = _kept.get()
+    if kept is None:
+        return _read(text)
+    if text not in kept:
+        kept[text] = _read(text)
+    return kept[text]
+
+
+def _read(text: str) -> Reading:
     words = _analysed(text)
     spoken: list[str] = []
     pieces: list[tuple[int, int, int, int]] = []
@@ -244,7 +270,12 @@ def reading(text: str) -> Reading:
         else:
             phrases[-1][1] = end
         opened = opening  # an opening bracket or quote goes with the phrase after it: 「東京」へ
-    return Reading(text, "".join(spoken), tuple(pieces), tuple((start, end) for start, end in phrases))
+    unknown = dict.fromkeys(
+        word.surface[:NAMED_LENGTH]
+        for word in words
+        if word.said is None and KANJI.search(unicodedata.normalize("NFKC", word.surface))
+    )
+    return Reading(text, "".join(spoken), tuple(pieces), tuple((start, end) for start, end in phrases), tuple(unknown))
 
 
 def _attached(words: list[_Word], i: int) -> bool:
@@ -265,8 +296,8 @@ def _attached(words: list[_Word], i: int) -> bool:
 
 def unreadable(text: str) -> list[str]:
     """The words of ``text`` that would reach the voice as kanji (the dictionary has no reading for them), in
-    order, each once, at most ``NAMED_LENGTH`` characters of each. Only the words the dictionary does not know
-    are looked at (about a third of ``reading``'s cost)."""
+    order, each once, at most ``NAMED_LENGTH`` characters of each: ``reading(text).unknown``, looking only at the
+    words the dictionary does not know (about a third of ``reading``'s cost)."""
     found: dict[str, None] = {}
     for _, chunk in _chunks(text.translate(_AS_KANJI)):
         for surface, kana, normal, part, known in _unknown_words(chunk):

@@ -28,7 +28,7 @@ from domain.errors import JobFailure
 from media.encode.wav import quantize, read_wav, wav_bytes
 from media.phonemes import PhoneTrack, TimingSource
 from media.tts.engines import engine_for, engine_settings, voice_identity
-from media.tts.japanese import needs_look_up, unreadable
+from media.tts.japanese import needs_look_up, reading, readings_kept
 from media.tts.script_check import check_characters, without_pictures
 from media.tts.speech import SHAPING, SPEECH_SAMPLE_RATE, Speech, concatenate, shape_timed_speech
 from media.tts.voices import VoiceRef, reads_by_dictionary
@@ -56,19 +56,21 @@ def synthesize(text: str, voice: VoiceRef, storage: Storage | None = None) -> Sp
     if not any(c.isalnum() for c in spoken):  # a sentence of emoji alone: a pause where it stands
         pause = np.zeros(int(PICTURES_ALONE_S * SPEECH_SAMPLE_RATE), np.float32)
         return Speech(pause, SPEECH_SAMPLE_RATE, text, phones=PhoneTrack(_source(voice)))
-    if reads_by_dictionary(voice) and needs_look_up(spoken):
-        unknown = unreadable(spoken)
-        if unknown:  # a script that reached the worker unchecked (past a batch's look-up bound): not "Chinese letter"
-            raise JobFailure(
-                "script_unreadable",
-                f"The Japanese voice has no reading for some words ({' '.join(unknown[:8])}): write them in kana, "
-                "or upload the script spoken, as a narration with this text as its transcript.",
-            )
-    key = cache_key(spoken, voice)
-    cached = _read_cache(storage, key) if storage is not None else None
-    if cached is not None:
-        return Speech(cached[0], SPEECH_SAMPLE_RATE, text, phones=cached[1])
-    raw, rate, phones = engine_for(voice).speak(spoken)
+    with readings_kept():  # a Japanese sentence is cut into words once, for the refusal and for the voice
+        if reads_by_dictionary(voice) and needs_look_up(spoken):
+            # a script that reached the worker unchecked (past a batch's look-up bound): not "Chinese letter"
+            unknown = reading(spoken).unknown
+            if unknown:
+                raise JobFailure(
+                    "script_unreadable",
+                    f"The Japanese voice has no reading for some words ({' '.join(unknown[:8])}): write them in kana, "
+                    "or upload the script spoken, as a narration with this text as its transcript.",
+                )
+        key = cache_key(spoken, voice)
+        cached = _read_cache(storage, key) if storage is not None else None
+        if cached is not None:
+            return Speech(cached[0], SPEECH_SAMPLE_RATE, text, phones=cached[1])
+        raw, rate, phones = engine_for(voice).speak(spoken)
     shaped, phones = shape_timed_speech(raw, rate, phones)
     samples, phones = quantize(shaped), PhoneTrack.from_dict(phones.to_dict())  # as a hit reads them back
     if storage is not None:

@@ -5,6 +5,7 @@ from difflib import SequenceMatcher
 import pytest
 
 from domain.config import Settings
+from domain.errors import JobFailure
 from media.errors import MediaError
 from media.tts.engines import engine_for, engine_settings
 from media.tts.espeak_events import espeak_library
@@ -212,6 +213,7 @@ def test_any_text_gives_readings_whose_places_lie_in_it_in_order():
         assert all(a[1] <= b[0] for a, b in zip(said.phrases, said.phrases[1:])), text
         # what is let through reaches the voice with no kanji left in it (㈱ reached it as (株) before)
         assert unreadable(text) or not KANJI.search(said.spoken), (text, said.spoken)
+        assert list(said.unknown) == unreadable(text), text  # the worker refuses from its reading what the API does
 
 
 @needs_espeak
@@ -232,6 +234,30 @@ def test_the_worker_refuses_to_speak_kanji_it_has_no_reading_for_but_aligns_a_na
     aligned = align_through_speech(narration, rate, "龘の新しい橋が開通しました。", "ja")
     assert not isinstance(aligned, str), aligned
     assert [w.text for w in aligned.words] == ["龘の", "新しい", "橋が", "開通しました。"]
+
+
+@needs_espeak
+def test_the_worker_cuts_a_japanese_sentence_into_words_once_to_refuse_what_it_cannot_read_and_to_speak_it(
+    monkeypatch,
+):
+    """The worker looked each sentence up twice: for words with no reading, then again in the voice for its kana."""
+    from media.tts import japanese
+    from media.tts.synthesize import synthesize
+
+    tokenizer, looked_up = japanese._tokenizer(), []
+
+    class Counting:
+        def tokenize(self, text, mode):
+            looked_up.append(text)
+            return tokenizer.tokenize(text, mode)
+
+    monkeypatch.setattr(japanese, "_tokenizer", Counting)
+    speech = synthesize(NEWS, _espeak_ref("ja"))
+    assert looked_up == [NEWS] and speech.samples.size
+    looked_up.clear()
+    with pytest.raises(JobFailure) as refused:
+        synthesize("龘の新しい橋が開通しました。", _espeak_ref("ja"))
+    assert "龘" in refused.value.message and len(looked_up) == 1
 
 
 def test_a_look_up_bound_passes_what_lies_beyond_it_and_counts_what_it_looks_up():
