@@ -220,3 +220,30 @@ def test_a_rows_refusal_blames_its_variable_even_where_the_batchs_look_up_bound_
     body = problem(alpha.post("/v1/batches", json={"template_id": made["id"], "rows": [row]}), 422, "batch_invalid")
     refused = body["errors"]["0"]
     assert (refused["code"], refused["variable"]) == ("script_unreadable", "second"), refused
+
+
+def test_a_row_refused_for_a_word_no_value_holds_blames_the_same_variables_where_the_look_up_bound_runs_out(
+    alpha, monkeypatch
+):
+    """A Japanese word with no reading that is in no one value (here the template's own text: 龘) is blamed by checking
+    the job again with each variable left empty. A check past the batch's bound skips the look-up and passes: it must
+    not blame that variable, or the row names 'second', whose words are all known, where a batch within the bound
+    names them both (``look_ups_skipped`` in api/template_render.py)."""
+    import api.template_batches as template_batches
+
+    made = create(
+        alpha,
+        {
+            "name": "ja",
+            "body": {"script": "龘。{{first}}。{{second}}", "avatar": "astronaut", "language": "ja"},
+            "variables": [{"name": "first", "type": "text"}, {"name": "second", "type": "text"}],
+        },
+    )
+    row = {"first": "新しい橋が開通しました", "second": "東京の空"}
+    within = problem(alpha.post("/v1/batches", json={"template_id": made["id"], "rows": [row]}), 422, "batch_invalid")
+    # enough for the row and its check without 'first'; the check without 'second' is past the bound
+    bound = len(f"龘。{row['first']}。{row['second']}") + len(f"龘。。{row['second']}")
+    monkeypatch.setattr(template_batches, "BATCH_LOOK_UPS", bound)
+    past = problem(alpha.post("/v1/batches", json={"template_id": made["id"], "rows": [row]}), 422, "batch_invalid")
+    assert within["errors"]["0"]["code"] == "script_unreadable"
+    assert past["errors"]["0"] == within["errors"]["0"]
