@@ -6,12 +6,22 @@ PyAV reads the container (the imageio-ffmpeg build has no ffprobe).
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import av
 
 from media.errors import MediaError
+
+log = logging.getLogger(__name__)
+
+#: what ``asset_unreadable`` says of a file FFmpeg cannot read; FFmpeg's own words (and the file's path) go to the
+#: log, not to whoever reads the error
+UNREADABLE = (
+    "The file does not open as audio or video: it is cut short, damaged or of another kind. "
+    "Export it again (MP4, MOV or WebM) and send the new file."
+)
 
 
 @dataclass(frozen=True)
@@ -35,9 +45,9 @@ class MediaInfo:
 def probe_video(path: Path | str) -> MediaInfo:
     """Duration, picture, codecs, size and sha256 of a media file.
 
-    A file FFmpeg cannot read raises ``MediaError("asset_unreadable")``
-    (422): for the pipeline's own output that is a bug, for an upload
-    (``POST /v1/verify``) it is the caller's.
+    A file FFmpeg cannot read raises ``MediaError("asset_unreadable", UNREADABLE)``
+    (422): for the pipeline's own output that is a bug, for an upload it is
+    the caller's. FFmpeg's reason is logged, never put in the error.
     """
     path = Path(path)
     try:
@@ -62,7 +72,8 @@ def probe_video(path: Path | str) -> MediaInfo:
                 sha256="",
             )
     except av.FFmpegError as exc:
-        raise MediaError("asset_unreadable", f"{path.name} is not a media file FFmpeg can read: {exc}") from exc
+        log.warning("asset_unreadable: FFmpeg cannot read %s: %s", path, exc)
+        raise MediaError("asset_unreadable", UNREADABLE) from exc
     size, digest = _size_and_sha256(path)
     return replace(info, bytes=size, sha256=digest)
 

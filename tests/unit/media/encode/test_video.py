@@ -1,9 +1,11 @@
+import logging
+
 import av
 import numpy as np
 import pytest
 
 from domain.errors import JobFailure
-from media.encode.probe import probe_video
+from media.encode.probe import UNREADABLE, probe_video
 from media.encode.video import SegmentEncoder
 from media.errors import MediaError
 
@@ -101,9 +103,15 @@ def test_a_segment_with_no_frames_is_encode_failed(tmp_path):
     assert caught.value.code == "encode_failed"
 
 
-def test_probe_refuses_a_file_that_is_not_media(tmp_path):
+def test_probe_refuses_a_file_that_is_not_media_in_words_of_ours_and_logs_ffmpegs(tmp_path, caplog):
     path = tmp_path / "notes.mp4"
     path.write_bytes(b"this is not a video")
-    with pytest.raises(MediaError) as caught:
+    with caplog.at_level(logging.WARNING, logger="media.encode.probe"), pytest.raises(MediaError) as caught:
         probe_video(path)
     assert caught.value.code == "asset_unreadable"
+    # what the caller reads: what is wrong with the file and what to do, not FFmpeg's reason nor the server's path
+    assert caught.value.detail == UNREADABLE
+    ffmpegs = str(caught.value.__cause__)
+    assert "Invalid data" in ffmpegs and "Invalid data" not in caught.value.detail
+    assert str(tmp_path) not in caught.value.detail
+    assert ffmpegs in caplog.text and str(path) in caplog.text  # FFmpeg's reason stays in the server's log
