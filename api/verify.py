@@ -13,10 +13,12 @@ are a 429 with Retry-After), so N callers cannot stack N ceilings.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 from pathlib import Path
 
+import av
 from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -27,6 +29,14 @@ from domain.errors import ProblemError
 from media.errors import MediaError
 from workers.provenance import verify_file
 
+log = logging.getLogger(__name__)
+
+#: what a caller is told of a clip FFmpeg cannot open; FFmpeg's reason (which names the server's copy of the clip)
+#: goes to the log
+CLIP_UNREADABLE = (
+    "The clip does not open as a video: it is cut short, damaged or not a video file. "
+    "Send the MP4, MOV or WebM file as it was downloaded."
+)
 #: verifications one API process runs at once; each holds up to the detector's memory ceiling
 VERIFY_SLOTS = 2
 _slots = threading.BoundedSemaphore(VERIFY_SLOTS)
@@ -75,6 +85,9 @@ def verify(files):
         except MediaError as exc:
             if exc.code == "clip_too_large":
                 raise ProblemError(exc.code, exc.detail, 413) from None
+            if isinstance(exc.__cause__, av.FFmpegError):
+                log.warning("%s: %s", exc.code, exc.detail)
+                raise ProblemError(exc.code, CLIP_UNREADABLE, 422) from None
             raise
         finally:
             _slots.release()

@@ -134,6 +134,44 @@ def test_oversized_upload_is_413(keys, sqlite_settings):
     assert_problem(upload(client(small, keys["alpha"]), b"x" * 5000), 413, "asset_too_large")
 
 
+def _damaged(kind: str) -> bytes:
+    from tests.composition_files import video
+
+    whole = video(64, 64, "25", 1.0, kind, "gray")
+    if kind == "mp4":
+        return whole[: len(whole) // 2]  # cut short: its index (moov) never arrives
+    return whole[:64] + b"\x55" * (len(whole) - 128) + whole[-64:]  # the header kept, the rest overwritten
+
+
+@pytest.mark.parametrize("kind", ["mp4", "webm"])
+def test_a_damaged_clip_sent_to_verify_is_told_in_our_words_and_ffmpegs_are_logged(alpha, kind, caplog):
+    """FFmpeg's reason ("[Errno 1094995529] Invalid data found when processing input: '/tmp/talkfarm-verify-…/clip'")
+    names the server's copy of the clip and means nothing to the caller: it goes to the log."""
+    from api.verify import CLIP_UNREADABLE
+
+    with caplog.at_level("WARNING", logger="api.verify"):
+        response = alpha.post(
+            "/v1/verify",
+            data={"file": (io.BytesIO(_damaged(kind)), f"clip.{kind}")},
+            content_type="multipart/form-data",
+        )
+    body = assert_problem(response, 422, "video_unreadable")
+    assert body["detail"] == CLIP_UNREADABLE
+    assert "talkfarm-verify-" in caplog.text  # FFmpeg's reason, with the path it names, is in the log alone
+    assert "talkfarm-verify-" not in response.get_data(as_text=True) and "Errno" not in response.get_data(as_text=True)
+
+
+def test_a_damaged_background_video_is_refused_in_our_words(alpha, sessions, sqlite_settings):
+    response = alpha.post(
+        "/v1/assets",
+        data={"file": (io.BytesIO(_damaged("mp4")), "clip.mp4"), "purpose": "background"},
+        content_type="multipart/form-data",
+    )
+    body = assert_problem(response, 422, "asset_unreadable")
+    assert body["detail"] == "The video does not open: it is cut short or damaged."
+    nothing_stored(sessions, sqlite_settings)
+
+
 # --- tenants are isolated -------------------------------------------------------------------
 def test_a_tenant_never_sees_another_tenants_jobs_or_assets(alpha, beta):
     asset = upload(alpha, demo_portrait())
