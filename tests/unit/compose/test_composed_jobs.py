@@ -261,7 +261,8 @@ def test_music_is_ducked_under_speech(tmp_path):
     under_speech = np.mean([band_level_db(audio, 16000, 660, s + 0.3, s + 0.8) for s in (2.0, 4.0)])
     in_pauses = np.mean([band_level_db(audio, 16000, 660, s + 0.4, s + 0.8) for s in (1.0, 3.0)])
     print(f"music under speech {under_speech:.1f} dB, in pauses {in_pauses:.1f} dB")
-    assert in_pauses - under_speech > 6.0
+    # ducked enough to leave the voice clear, not so far that the bed is gone while someone speaks
+    assert 8.0 < in_pauses - under_speech < 16.0
     assert output["duration_s"] == pytest.approx(6.0, abs=0.15)  # looped past the music's own 4 s, trimmed to speech
 
 
