@@ -11,6 +11,7 @@ but hands no frame to a decoder: opening a small file whose header claims
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 
 import av
@@ -18,6 +19,8 @@ import av
 from domain.composition_rules import VIDEO_CONTAINERS
 from domain.config import Settings
 from domain.errors import ProblemError
+
+log = logging.getLogger(__name__)
 
 #: codecs a background may be in (what the compositor's decoder reads), by container
 VIDEO_CODECS = {"h264", "hevc", "vp8", "vp9", "av1", "prores", "mpeg4"}
@@ -87,7 +90,8 @@ def read_video_header(data: bytes) -> VideoHeader:
                 stream.codec_context.name,
             )
     except av.FFmpegError as exc:
-        raise _unreadable(f"FFmpeg cannot read it as a video ({type(exc).__name__}).") from exc
+        log.warning("an uploaded video does not open: %s", exc)
+        raise _unreadable("It does not open as a video: it is cut short, damaged or of another kind.") from exc
     if header.width <= 0 or header.height <= 0:
         raise _unreadable("The header gives no frame size.")
     if header.fps <= 0 or header.duration_s <= 0:

@@ -12,6 +12,7 @@ frame), so segments do not decode it again.
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from PIL import Image, ImageFilter
 from media.compose.text import hex_rgb
 from media.encode.ffmpeg_binary import QUIET, encode_failure, ffmpeg_exe, run_ffmpeg
 from media.errors import MediaError
+
+log = logging.getLogger(__name__)
 
 #: the portrait background's blur (share of the canvas's short side) and brightness
 PORTRAIT_BLUR, PORTRAIT_DIM = 0.03, 0.55
@@ -94,7 +97,11 @@ def from_image(data: bytes, width: int, height: int, fit: str, fill: str) -> Bac
         image = Image.open(io.BytesIO(data))
         image.load()
     except Exception as exc:  # Pillow raises many kinds for a broken file
-        raise MediaError("asset_unreadable", f"the background image cannot be read: {exc}") from exc
+        log.warning("a background image does not open: %s", exc)
+        raise MediaError(
+            "asset_unreadable",
+            "The background image does not open: it is damaged or cut short. Upload it again and send the job again.",
+        ) from exc
     return Background(fitted(image, width, height, fit, fill))
 
 

@@ -22,6 +22,7 @@ correlation clear thresholds set from clean videos.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,8 @@ from media.watermark.sync import (
     read_tile,
     soft_bits,
 )
+
+log = logging.getLogger(__name__)
 
 #: Pilot peak, in standard deviations of what noise alone gives at one offset,
 #: below which a reading is not accepted. The search takes the best of 16384
@@ -457,7 +460,16 @@ def video_frame_size(video_path: str | Path) -> tuple[int, int]:
             context = container.streams.video[0].codec_context
             return int(context.width or 0), int(context.height or 0)
     except av.FFmpegError as exc:
-        raise MediaError("video_unreadable", f"The file cannot be decoded as video: {exc}") from exc
+        raise _undecodable(video_path, exc) from exc
+
+
+def _undecodable(video_path: str | Path, exc: Exception) -> MediaError:
+    """``video_unreadable`` in words of ours: FFmpeg's (an errno, the server's temporary path) go to the log."""
+    log.warning("video %s does not decode: %s", video_path, exc)
+    return MediaError(
+        "video_unreadable",
+        "The file does not decode as video: it is cut short, damaged or not a video. Send it as it was downloaded.",
+    )
 
 
 def luma_stretches(
@@ -493,7 +505,7 @@ def luma_stretches(
                 if count >= max_frames:
                     break
     except av.FFmpegError as exc:
-        raise MediaError("video_unreadable", f"The file cannot be decoded as video: {exc}") from exc
+        raise _undecodable(video_path, exc) from exc
     # A short last run still counts unless a full one exists to carry it.
     if total is not None and (in_stretch * 2 >= stretch or not stretches):
         stretches.append(total / in_stretch)

@@ -161,3 +161,16 @@ def test_a_presenter_given_as_the_colour_view_of_its_rgba_frame_blends_as_its_co
     blend(tail, face[..., 1:4], 2, 2, alpha)
     blend(expected, face[..., 1:4].copy(), 2, 2, alpha)
     assert np.array_equal(tail, expected)
+
+
+def test_a_background_image_that_does_not_open_fails_in_words_of_ours():
+    """A job's failure is read by a person: Pillow's "cannot identify image file <_io.BytesIO object at 0x…>" is
+    not for them."""
+    from media.compose.background import from_image
+    from media.errors import MediaError
+
+    with pytest.raises(MediaError) as failure:
+        from_image(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, 640, 360, "cover", "#000000")
+    assert failure.value.code == "asset_unreadable"
+    assert "BytesIO" not in str(failure.value) and "identify" not in str(failure.value), str(failure.value)
+    assert "Upload it again" in str(failure.value)
