@@ -59,6 +59,9 @@ _AS_KANJI = {
     for code in range(low, high + 1)
     if len(unicodedata.normalize("NFKC", chr(code))) == 1 and unicodedata.normalize("NFKC", chr(code)) != chr(code)
 }
+#: words the dictionary reads one way where news means the other: 何人 ナニジン ("of what nation") for ナンニン
+#: ("how many people"), 何時 イツ ("when", which news writes いつ) for ナンジ ("what time")
+_NEWS_READINGS = {"何人": "ナンニン", "何時": "ナンジ"}
 _O_ROW = set("オコソトノホモヨロヲゴゾドボポョォ")
 _E_ROW = set("エケセテネヘメレゲゼデベペェ")
 #: numbers a counter changes the sound of (the number and counter together); the rest are the number's own
@@ -161,8 +164,8 @@ _SENTENCE_END = re.compile(r"[。！？!?\n]")
 
 
 #: bumped when these rules change what a text is read as (2: numbers read here, pasted forms, 1日 after any month;
-#: 3: counters after round hundreds and thousands, 何, and more counters)
-RULES = 3
+#: 3: counters after round hundreds and thousands, 何, and more counters; 4: 何人 ナンニン and 何時 ナンジ)
+RULES = 4
 
 
 def reader_identity() -> str:
@@ -432,6 +435,8 @@ def _said(surface: str, kana: str, part: tuple[str, str], known: bool) -> str | 
         return None  # numbers in digits, Latin letters, symbols, spaces: espeak-ng reads these itself
     if not known:  # (a number Sudachi made up a word for, 三十一, is read by number_kana before this)
         return surface if not KANJI.search(surface) else None  # kana it reads; kanji nobody here can
+    if surface in _NEWS_READINGS:
+        return _NEWS_READINGS[surface]
     if not _KATAKANA_ONLY.fullmatch(kana):
         return None
     normalized = unicodedata.normalize("NFKC", surface)

@@ -88,6 +88,9 @@ def test_a_round_hundred_or_thousand_is_said_with_its_counter_as_japanese_says_i
         ("2本", "ニホン"), ("5杯", "ゴハイ"), ("何本", "ナンボン"), ("何分ですか", "ナンプンデスカ"),
         # 分 before の and a number is a fraction, not minutes (read サンプン, ジュップン before)
         ("3分の1", "サンブンノ イチ"), ("10分の1", "ジューブンノ イチ"), ("5分の電車", "ゴフンノ デンシャ"),
+        # how many people, what time (the dictionary: ナニジン "of what nation", イツ "when")
+        ("何人が参加しましたか。", "ナンニンガ サンカシマシタカ。"), ("会議は何時に始まりますか。", "カイギワ ナンジニ ハジマリマスカ。"),
+        ("何時間", "ナンジカン"),
     ],
 )  # fmt: skip
 def test_the_common_counters_of_the_news_are_said_with_their_numbers_sound_changes(written, said):
