@@ -67,6 +67,8 @@ def _inspect(data: bytes, purpose: str | None) -> tuple[str, str, str, dict]:
             info = _picture_info(data)
         return "image", purpose, IMAGE_TYPES[fmt], info
 
+    if data[:6] in (b"GIF87a", b"GIF89a"):  # a GIF Pillow cannot read (cut short) FFmpeg would open as a video
+        raise ProblemError("asset_unsupported_type", "GIF images are not accepted; send JPEG, PNG or WebP.", 415)
     moving, sound = stream_kinds(data)
     # a film with a sound track sent without a purpose is narration, as it was before purposes existed
     if moving and purpose not in ("narration", "music") and not (purpose is None and sound):

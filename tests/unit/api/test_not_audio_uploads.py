@@ -35,8 +35,10 @@ def word_document() -> bytes:
         (files.video, "silent.mp4", "narration", 422, "asset_purpose_invalid", f"{NARRATION}; this file is a video without sound."),
         (files.document, "script.pdf", None, 415, "asset_unsupported_type", "audio (WAV, MP3, M4A, Ogg or FLAC) or a font (TTF or OTF); this file is a PDF document."),
         (lambda: b"Good evening. Here is the news.\n" * 20, "script.txt", None, 415, "asset_unsupported_type", "; this file is plain text."),
+        # a GIF cut short: Pillow reads no header from it, and FFmpeg took it for a video ("this file is a video")
+        (lambda: b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "x.gif", "logo", 415, "asset_unsupported_type", "GIF images are not accepted; send JPEG, PNG or WebP."),
     ],
-    ids=["PDF as narration", "PDF as music", "Word as narration", "noise as narration", "silent video as narration", "PDF, no purpose", "text, no purpose"],
+    ids=["PDF as narration", "PDF as music", "Word as narration", "noise as narration", "silent video as narration", "PDF, no purpose", "text, no purpose", "GIF cut short as a logo"],
 )  # fmt: skip
 def test_a_file_that_is_not_audio_is_refused_saying_what_it_is_not_what_ffmpeg_made_of_it(
     alpha, sessions, sqlite_settings, data, name, purpose, status, code, detail
