@@ -31,6 +31,7 @@ from media.compose import (
     SceneCompositor,
     background_for,
     caption_band,
+    caption_obstacles,
     caption_track,
     cjk_cells,
     face_on_canvas,
@@ -158,7 +159,10 @@ def still(
     )
     caption = None
     if captions.get("burn_in"):
-        caption = caption_track(sample_words(scene, at_s), captions, width, height).layer_at(at_s)
+        logos = [layer for layer in compositor.layers if layer.picture]
+        caption = caption_track(
+            sample_words(scene, at_s), captions, width, height, clear_of=caption_obstacles(logos)
+        ).layer_at(at_s)
     face = face_at_rest(portrait, framing, unmixed)
     return compositor.compose(face, at_s, 0, caption)
 

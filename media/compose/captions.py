@@ -24,7 +24,7 @@ import numpy as np
 
 from media.compose.bidi import mostly_right_to_left
 from media.compose.fonts import font_for, without_undrawable
-from media.compose.overlays import safe_area, text_base
+from media.compose.overlays import clear_of_boxes, safe_area, text_base
 from media.compose.text import TextStyle, block_height, cjk_cells, hex_rgb, render_words, tokens, widest_page_lines
 from media.encode.captions import ends_sentence
 from media.tts.written_words import written_words
@@ -64,6 +64,9 @@ class CaptionTrack:
     #: whether the speech's words read right to left (most of them do), so that a page of an Arabic sentence that
     #: begins with "Apple" still reads right to left
     rtl: bool = False
+    #: what the captions stay clear of (x0, y0, x1, y1): the scene's logos and the draft label; at the top they
+    #: stand below one they would meet, at the bottom above it
+    clear_of: tuple[tuple[int, int, int, int], ...] = ()
     _cache: dict[tuple[int, int], tuple[np.ndarray, int, int]] = field(default_factory=dict)
 
     def layer_at(self, t: float) -> tuple[np.ndarray, int, int] | None:
@@ -95,6 +98,8 @@ class CaptionTrack:
             if self.position == "middle"
             else area.bottom - h
         )
+        if self.position != "middle":
+            y = clear_of_boxes(x, y, pixels.shape[1], h, self.clear_of, self.position, self.height)
         return pixels, x, y
 
 
@@ -162,9 +167,11 @@ def caption_track(
     width: int,
     height: int,
     sentence_starts: Sequence[float] = (),
+    clear_of: Sequence[tuple[int, int, int, int]] = (),
 ) -> CaptionTrack:
     """The pages of a segment's words for the job's ``captions`` settings on this canvas. A page never runs
-    across the start of a sentence (``sentence_starts``, seconds, as the caption files' cues start)."""
+    across the start of a sentence (``sentence_starts``, seconds, as the caption files' cues start); it stands
+    clear of the boxes ``clear_of`` (the scene's logos, the draft label: ``overlays.caption_obstacles``)."""
     style = captions.get("style") or "subtitle"
     size = _caption_size(captions, width, height)
     box = (0, 0, 0, 165) if captions.get("box", True) else None
@@ -187,6 +194,7 @@ def caption_track(
         width,
         height,
         mostly_right_to_left([text for text, _, _ in words]),
+        tuple(clear_of),
     )
 
 

@@ -66,6 +66,9 @@ class PresenterBox:
 #: above the face's outline (forehead to chin), the share of its height kept clear of text too: the hairline;
 #: below it, the chin's travel when the jaw drops on an open vowel
 FACE_CLEAR_ABOVE, FACE_CLEAR_BELOW = 0.15, 0.1
+#: where the features (brows, eyes, nose, mouth, chin) begin, as a share of the outline's height from its top: the
+#: brows lie at 0.16-0.24 of it on the presets, the eyes' lids at 0.26-0.3; above is forehead
+FEATURES_FROM = 0.15
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,18 @@ class FaceArea:
     #: rows of margin above (the hairline) and below (the chin's travel) the face's own outline
     above: int = 0
     below: int = 0
+    #: rows from ``top`` where the features begin (the brows); what no text may cover even where it may cover the
+    #: forehead and the hair
+    features: int = 0
+
+    def covers_features(self, x0: int, y0: int, x1: int, y1: int) -> bool:
+        """Whether the rectangle [x0, x1) × [y0, y1) reaches over the brows, eyes, nose, mouth or chin (or the chin's
+        travel below it)."""
+        a, b = max(y0 - self.top, self.features), min(y1 - self.top, len(self.lefts))
+        if a >= b:
+            return False
+        lefts, rights = self.lefts[a:b], self.rights[a:b]
+        return bool(np.any((lefts < x1) & (rights > x0) & (lefts < rights)))
 
     def covers(self, x0: int, y0: int, x1: int, y1: int, margins: bool = True) -> bool:
         """Whether the rectangle [x0, x1) × [y0, y1) reaches over the face (``margins``: or the rows above and
@@ -119,7 +134,8 @@ def face_on_canvas(
     rights = np.concatenate(
         [np.full(above, rights[quarter].max()), rights[first:last], np.full(below, rights[chin].max())]
     )
-    return FaceArea(y0 + first - above, lefts, rights, above, below)
+    features = above + int(round(FEATURES_FROM * (last - first)))
+    return FaceArea(y0 + first - above, lefts, rights, above, below, features)
 
 
 def presenter_box(character: dict[str, Any], width: int, height: int) -> PresenterBox:

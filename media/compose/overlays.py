@@ -19,7 +19,7 @@ the platforms put their buttons and descriptions (8 % otherwise).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -76,6 +76,8 @@ class Layer:
     y: int
     start: float = 0.0
     end: float | None = None
+    #: an image overlay (a logo), not a text
+    picture: bool = False
 
     @property
     def until(self) -> float:
@@ -112,6 +114,13 @@ def text_layer(
     bar vanished; grey letters a job gave read at 4:1 on it). Where ``behind`` is None or gives None, the bar
     is chosen for its letters alone."""
     layer = _laid_out(overlay, width, height, reserved, face, beside)
+    size = _text_style(overlay, width, height)[0].size
+    while not _on_canvas(layer, width, height) and size > 8:
+        # too long for the canvas (the API refuses such a text; one it took before, or in an uploaded font): smaller,
+        # never cut off at the canvas's edge
+        size = max(8, int(size * 0.9))
+        overlay = {**overlay, "size": size}
+        layer = _laid_out(overlay, width, height, reserved, face, beside)
     if overlay.get("role") != "lower_third" or overlay.get("background_color"):
         return layer
     backdrop = behind() if behind is not None else None
@@ -121,6 +130,11 @@ def text_layer(
     if bar == LOWER_THIRD_BARS[0]:
         return layer
     return _laid_out(overlay, width, height, reserved, face, beside, (*bar, BAR_ALPHA))  # the same places
+
+
+def _on_canvas(layer: Layer, width: int, height: int) -> bool:
+    h, w = layer.pixels.shape[:2]
+    return layer.x >= 0 and layer.y >= 0 and layer.x + w <= width and layer.y + h <= height
 
 
 def _laid_out(
@@ -148,6 +162,10 @@ def _laid_out(
     layer = placed(render_text(text, style, max_width))
     if face is None or not _over(layer, face, position):
         return layer
+    if role == "title" and position == "top":
+        titled = _title_beside_face(layer, text, style, (width, height), reserved or {}, face, pictures)
+        if titled is not None:
+            return titled
     # where it would cover the face: first beside what put it there, at its size (a title at the top of a 9:16 cut
     # beside the logo it was pushed below, onto the presenter's hair; a lower third in the column left of a
     # presenter standing right); then smaller where it is, down to its floor; then beside them, smaller
@@ -179,6 +197,120 @@ def _laid_out(
         style = replace(style, size=max(int(style.size * 0.9), floor.size), floor=floor.size)
         layer = placed(render_text(text, style, max_width))
     return layer
+
+
+#: a title kept off the face may take this many lines; at a label's size, where nothing larger fits, this many
+TITLE_LINES_BESIDE_FACE, TITLE_LINES_SMALLEST = 3, 5
+
+
+def _title_beside_face(
+    shown: Layer,
+    text: str,
+    style: TextStyle,
+    canvas: tuple[int, int],
+    reserved: dict[str, int],
+    face: FaceArea,
+    pictures: list[Layer],
+) -> Layer | None:
+    """A title at the top that would cover the face, placed where it covers none of it, in this order: centred on
+    the canvas (below a logo it would meet); centred on the canvas, narrowed to pass between the logos at the top;
+    in the widest span the logos leave, as near the canvas's centre as that span lets it. Each at its size or, in
+    steps, down to the lower third's size (a title is never drawn smaller than the names under it), in up to
+    ``TITLE_LINES_BESIDE_FACE`` lines; first clear of the whole face with its hairline, then clear of its features
+    only (brows to chin: it may stand on the forehead and the hair). Then, where none of those fits, the same down
+    to a label's size, the farm's smallest text, in up to ``TITLE_LINES_SMALLEST`` lines, rather than over the eyes. Never past the safe area's bottom, never
+    over a picture. None where nothing fits."""
+    width, height = canvas
+    area = safe_area(width, height)
+    base = text_base(width, height)
+    at_top = [p for p in pictures if _at_edge(p, "top", height)]
+    gap = max(4, style.size // 2)
+    centre = width // 2
+    # centred on the canvas, as wide as the safe area; then narrowed to pass between the logos; then beside them
+    spans: list[tuple[int, int, bool]] = [(area.left, area.right, True)]
+    half = min([abs(centre - x) for p in at_top for x in (p.x - gap, p.x + p.pixels.shape[1] + gap)], default=0)
+    if at_top and not any(p.x - gap < centre < p.x + p.pixels.shape[1] + gap for p in at_top):
+        spans.append((centre - half, centre + half, False))
+    free = [(area.left, area.right)]
+    for p in at_top:
+        x0, x1 = p.x - gap, p.x + p.pixels.shape[1] + gap
+        free = [piece for a, b in free for piece in ((a, min(b, x0)), (max(a, x1), b)) if piece[1] > piece[0]]
+    if at_top and free:
+        left, right = max(free, key=lambda span: span[1] - span[0])
+        spans.append((left, right, False))
+    spans = [span for span in spans if span[1] - span[0] >= BESIDE_MIN_SHARE * area.width]
+    for smallest, lines in (
+        (round(ROLE_SIZE["lower_third"] * base), TITLE_LINES_BESIDE_FACE),
+        (round(ROLE_SIZE["label"] * base), TITLE_LINES_SMALLEST),
+    ):
+        lined = replace(style, max_lines=lines)
+        for whole_face in (True, False):
+            for left, right, pushed in spans:
+                found = _title_in_span(
+                    shown,
+                    text,
+                    lined,
+                    (left, right),
+                    pushed,
+                    min(smallest, style.size),
+                    canvas,
+                    reserved,
+                    face,
+                    at_top,
+                    whole_face,
+                )
+                if found is not None:
+                    return found
+    return None
+
+
+def _title_in_span(
+    shown: Layer,
+    text: str,
+    style: TextStyle,
+    span: tuple[int, int],
+    pushed: bool,
+    smallest: int,
+    canvas: tuple[int, int],
+    reserved: dict[str, int],
+    face: FaceArea,
+    at_top: list[Layer],
+    whole_face: bool,
+) -> Layer | None:
+    """``_title_beside_face``'s title in the columns ``span``, at the top (``pushed``: moved below a logo it meets),
+    at the largest size from its own down to ``smallest`` that clears the face (``whole_face``: with its hairline;
+    else its features), the logos and the safe area's bottom."""
+    width, height = canvas
+    area = safe_area(width, height)
+    left, right = span
+    size = style.size
+    while True:
+        sized = replace(style, size=size, floor=size)
+        if not overflows(text, sized, right - left):
+            pixels = render_text(text, sized, right - left)
+            h, w = pixels.shape[:2]
+            x = min(max((width - w) // 2, left), right - w)  # as near the canvas's centre as the span lets it
+            _, y = _place(pixels, "title", "top", text, width, height, reserved)
+            layer = replace(shown, pixels=pixels, x=x, y=y)
+            if pushed:
+                layer = _clear_of(at_top, layer, "top", height)
+            clear = not _over(layer, face, "top") if whole_face else not _over_features(layer, face)
+            meets = any(_overlaps(layer.x, layer.y, w, h, p) for p in at_top)
+            if clear and not meets and layer.y + h <= area.bottom:
+                return layer
+        if size <= smallest:
+            return None
+        size = max(int(size * 0.9), smallest)
+
+
+def _over_features(text: Layer, face: FaceArea) -> bool:
+    """Whether a text's ink reaches over the face's brows, eyes, nose, mouth or chin."""
+    inked = text.pixels[..., 3] > 0
+    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    if not rows.size:
+        return False
+    x0, y0 = text.x + int(cols[0]), text.y + int(rows[0])
+    return face.covers_features(x0, y0, text.x + int(cols[-1]) + 1, text.y + int(rows[-1]) + 1)
 
 
 def _at_edge(picture: Layer, position: str, height: int) -> bool:
@@ -263,14 +395,31 @@ def _clear_of(pictures: list[Layer], text: Layer, position: str, height: int) ->
     """The text moved down below (at the top) or up above (at the bottom) each picture at its own edge of the
     canvas that it would overlap (a logo in the middle leaves it where it is, rather than push it off)."""
     h, w = text.pixels.shape[:2]
-    y = text.y
-    at_edge = [p for p in pictures if _at_edge(p, position, height)]
-    for picture in sorted(at_edge, key=lambda p: p.y if position == "top" else -p.y):
-        ph = picture.pixels.shape[0]
-        if _overlaps(text.x, y, w, h, picture):
-            gap = max(4, ph // 8)
-            y = picture.y + ph + gap if position == "top" else picture.y - h - gap
-    return replace(text, y=y)
+    boxes = [(p.x, p.y, p.x + p.pixels.shape[1], p.y + p.pixels.shape[0]) for p in pictures]
+    return replace(text, y=clear_of_boxes(text.x, text.y, w, h, boxes, position, height))
+
+
+def clear_of_boxes(
+    x: int, y: int, w: int, h: int, boxes: Sequence[tuple[int, int, int, int]], position: str, height: int
+) -> int:
+    """The row a ``w`` × ``h`` picture at (``x``, ``y``) moves to so as to stand below (at the top) or above (at the
+    bottom) each box (x0, y0, x1, y1) at its own edge of the canvas that it would overlap."""
+    side = -1 if position == "top" else 1
+    at_edge = [b for b in boxes if side * ((b[1] + b[3]) / 2 - height / 2) > 1]
+    for x0, y0, x1, y1 in sorted(at_edge, key=lambda b: b[1] if position == "top" else -b[1]):
+        if x < x1 and x0 < x + w and y < y1 and y0 < y + h:
+            gap = max(4, (y1 - y0) // 8)
+            y = y1 + gap if position == "top" else y0 - h - gap
+    return y
+
+
+def caption_obstacles(
+    layers: list[Layer], mark: tuple[int, int, int, int] | None = None
+) -> list[tuple[int, int, int, int]]:
+    """What burned-in captions stand clear of (x0, y0, x1, y1): the scene's pictures (``picture_layers``) and a
+    mark drawn over every frame (the draft label)."""
+    boxes = [(p.x, p.y, p.x + p.pixels.shape[1], p.y + p.pixels.shape[0]) for p in layers]
+    return boxes + ([mark] if mark is not None else [])
 
 
 def scene_layers(
@@ -287,10 +436,28 @@ def scene_layers(
     what is ``behind`` it (``text_layer``). ``image_bytes(overlay)``: an image overlay's file."""
     pictures = {i: image_layer(o, image_bytes(o), width, height) for i, o in enumerate(overlays) if o["type"] != "text"}
     shown = list(pictures.values())
+    reserved = _captions_room(reserved or {}, shown, width, height)
     return [
         pictures[i] if i in pictures else text_layer(o, width, height, reserved, face, shown, behind)
         for i, o in enumerate(overlays)
     ]
+
+
+def _captions_room(reserved: dict[str, int], pictures: list[Layer], width: int, height: int) -> dict[str, int]:
+    """The room burned-in captions take at the top or the bottom, counted from the safe area's edge, once they
+    stand clear of the pictures at that edge (``CaptionTrack.clear_of``): a text there stands beyond both."""
+    area = safe_area(width, height)
+    boxes = caption_obstacles(pictures)
+    room = dict(reserved)
+    # the captions are centred: their pages always take the canvas's middle third, narrower or wider beside it
+    x, w = width // 3, width // 3
+    if room.get("top"):
+        room["top"] = clear_of_boxes(x, area.top, w, room["top"], boxes, "top", height) - area.top
+        room["top"] += reserved["top"]
+    if room.get("bottom"):
+        y = clear_of_boxes(x, area.bottom - room["bottom"], w, room["bottom"], boxes, "bottom", height)
+        room["bottom"] = area.bottom - y
+    return room
 
 
 def _place(
@@ -394,7 +561,7 @@ def image_layer(overlay: dict[str, Any], image_bytes: bytes, width: int, height:
         vertical, horizontal = anchor.split("_")
         x = area.left if horizontal == "left" else area.right - w
         y = area.top if vertical == "top" else area.bottom - h
-    return Layer(pixels, x, y, float(overlay.get("start") or 0.0), overlay.get("end"))
+    return Layer(pixels, x, y, float(overlay.get("start") or 0.0), overlay.get("end"), picture=True)
 
 
 def blend(frame: np.ndarray, layer_pixels: np.ndarray, x: int, y: int, alpha: np.ndarray | None = None) -> None:

@@ -501,3 +501,95 @@ def test_the_preview_draws_the_presenters_edges_as_the_video_does(monkeypatch):
     uncut = {"canvas": {"width": 360, "height": 640}, "character": {**scene["character"], "matting": False}}
     with_uncut, photo = frames([uncut])  # a cut shows the photo whole: the photo's own colours, as in the video
     assert np.array_equal(with_uncut, photo)
+
+
+LIVE_TITLE = "🔴 LIVE: Council approves downtown park after a marathon eight-hour debate"
+RED_LOGO = {"type": "image", "asset_id": "ast_logo", "start": 0}  # top right by default
+
+
+def _features_covered(dressed: np.ndarray, bare: np.ndarray) -> list[tuple[int, int]]:
+    """The eyes, brows' line, nose, mouth and chin the face mesh finds on ``bare`` that ``dressed`` draws over."""
+    from media.render import analyze_image
+
+    face = analyze_image(np.ascontiguousarray(bare[..., :3]))
+    points = [*(e.centre for e in face.eyes.values()), *(e.upper for e in face.eyes.values())]
+    points += [*(e.outer for e in face.eyes.values()), *(e.inner for e in face.eyes.values())]
+    points += [face.points[name] for name in ("nose_tip", "upper_lip_top", "lower_lip_bottom", "chin")]
+    changed = _drawn(dressed, bare, 12)
+    return [
+        (round(x), round(y))
+        for x, y in points
+        if changed[round(y) - 3 : round(y) + 4, round(x) - 3 : round(x) + 4].any()
+    ]
+
+
+@pytest.mark.parametrize("canvas", [(1920, 1080), (1080, 1080)])
+def test_a_long_title_beside_a_logo_covers_none_of_the_eyes_nose_mouth_or_chin(canvas, astronaut):
+    """The producer's request: a 70-character title, a long lower third and a logo at its default corner. Pushed
+    below the logo, the title's lines ran across her eyes and nose on 16:9 and 1:1 (the docs promise they never
+    do). It now stands at the top: centred on the canvas between the logo and the left edge, smaller and on more
+    lines where it must."""
+    title = {"type": "text", "role": "title", "text": LIVE_TITLE, "start": 0}
+    lower = {"type": "text", "role": "lower_third", "text": "Jane Doe-Montgomery, Senior City Hall Correspondent"}
+
+    def frame(overlays):
+        return _preview(canvas, overlays, astronaut, lambda _: png(500, 200))
+
+    bare, dressed = frame([RED_LOGO]), frame([RED_LOGO, title, lower])
+    assert not _features_covered(dressed, bare)
+    lx0, ly0, lx1, ly1 = _bounds(_drawn(bare, frame([])))
+    words = _drawn(frame([RED_LOGO, title]), bare)
+    assert words.any() and not words[ly0:ly1, lx0:lx1].any(), "the title is drawn over the logo"
+
+
+def test_a_title_beside_a_logo_on_16_9_is_centred_on_the_canvas_at_least_the_lower_thirds_size(astronaut):
+    """On 16:9 a title that met a top-right logo was centred in the space left of the logo, beside the presenter
+    rather than over her; on 9:16 it was shrunk under the logo until smaller than the lower third's letters. It is
+    now centred on the canvas, one line, at least the lower third's size (judged by its letters' height)."""
+    title = {"type": "text", "role": "title", "text": "🔴 Park approved downtown", "start": 0}
+    lower = {"type": "text", "role": "lower_third", "text": "Jane Doe, City Hall", "start": 0}
+
+    def frame(overlays):
+        return _preview((1920, 1080), overlays, astronaut, lambda _: png(500, 200))
+
+    bare = frame([RED_LOGO])
+    tx0, ty0, tx1, ty1 = _bounds(_drawn(frame([RED_LOGO, title]), bare))
+    assert abs((tx0 + tx1) / 2 - 960) < 30, (tx0, tx1)
+    assert ty1 - ty0 >= 0.048 * 1080, (ty0, ty1)  # one line of letters at least the lower third's 52 px
+    assert not _features_covered(frame([RED_LOGO, title, lower]), bare)
+
+
+@pytest.mark.parametrize("canvas", [(1080, 1920), (1080, 1080)])
+def test_captions_at_the_top_stand_below_a_top_left_logo(canvas, astronaut):
+    """Titles and labels moved out of a logo's way, captions did not: at position top they were drawn over a
+    brand kit's top-left logo. Judged on the frame, the caption's pixels now miss the logo's box."""
+    from media.compose import caption_track
+    from media.preview import still
+
+    logo = {"type": "image", "asset_id": "ast_logo", "anchor": "top_left", "start": 0}
+    width, height = canvas
+
+    def frame(overlays, captions):
+        composition = {
+            "canvas": {"width": width, "height": height},
+            "scenes": [
+                {
+                    "script": "Breaking news tonight from the council.",
+                    "character": {"style": "normal", "scale": 0.45, "offset": {"x": 0.0, "y": -0.2}, "matting": True},
+                    "background": {"type": "color", "color": "#0f766e"},
+                    "overlays": overlays,
+                }
+            ],
+            "captions": captions,
+        }
+        return still(
+            composition, astronaut, __import__("domain.params").params.with_defaults({}), 0.0, lambda _: png(500, 200)
+        )
+
+    top = {"burn_in": True, "style": "word", "position": "top"}
+    with_logo = frame([logo], {})
+    lx0, ly0, lx1, ly1 = _bounds(_drawn(with_logo, frame([], {})))
+    captions = _drawn(frame([logo], top), with_logo)
+    assert captions.any()
+    assert not captions[ly0:ly1, lx0:lx1].any(), "the captions are drawn over the logo"
+    assert caption_track([("Hello", 0.0, 1.0)], top, width, height).layer_at(0.5)[2] < ly1  # it would have met it
