@@ -28,6 +28,7 @@ from media.compose import (
     ComposedEncoder,
     SceneCompositor,
     blend,
+    caption_obstacles,
     caption_track,
     with_alpha,
     words_from_cues,
@@ -37,7 +38,7 @@ from media.tts import NarrationTiming
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 from workers.speech_ahead import SpeechAhead, await_speech, check_duration
 from workers.stages.composed_finish import audio_made_ahead, composed_audio, publish_composed
-from workers.stages.composition import Cut, Scene, encoder_preset, job_cuts, prepare_scene, scene_specs
+from workers.stages.composition import Cut, Scene, encoder_preset, job_cuts, mark_box, prepare_scene, scene_specs
 from workers.stages.finish import AudioAhead
 from workers.stages.inputs import plan_segments, speak_segment
 from workers.stages.marked_stream import MarkedStream
@@ -189,11 +190,20 @@ def render_composed_segment(
         s["background"].get("type") == "transparent" for s in attempt.spec["composition"]["scenes"]
     )
     words = segment_words(spoken)
+    for cut, mark in zip(cuts, scene.draft_marks):
+        cut.draft_mark = mark  # the scene's DRAFT label, in a corner its overlays leave free
     tracks = [
-        caption_track(words, cut.captions, cut.width, cut.height, [cue[0] for cue in spoken.cues])
+        caption_track(
+            words,
+            cut.captions,
+            cut.width,
+            cut.height,
+            [cue[0] for cue in spoken.cues],
+            caption_obstacles([layer for layer in compositor.layers if layer.picture], mark_box(cut.draft_mark)),
+        )
         if cut.captions.get("burn_in")
         else None
-        for cut in cuts
+        for cut, compositor in zip(cuts, scene.compositors)
     ]
     paths = [attempt.tmp / cut.segment_name(index, output_format) for cut in cuts]
     # an MP4's frames go to ffmpeg as x264's own yuv420p, converted on the compose threads: cheaper than

@@ -80,6 +80,8 @@ class Scene:
     prepared: Any = None
     params: dict[str, Any] = field(default_factory=dict)
     compositors: list[SceneCompositor] = field(default_factory=list)
+    #: per cut, a draft's DRAFT label placed clear of this scene's overlays (empty for a final)
+    draft_marks: list[Any] = field(default_factory=list)
 
 
 def scene_specs(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -119,12 +121,39 @@ def job_cuts(attempt: Attempt) -> list[Cut]:
     payload = Payload(job_code=claim.wm_code or 0, tenant_code=tenant_code(claim.tenant_id, key))
     for cut in cuts:
         if attempt.spec.get("draft"):
-            cut.draft_mark = VisibleWatermark(
-                text=DRAFT_LABEL, position="top-left", size=0.12, opacity=0.85
-            ).overlay_for(cut.width, cut.height)
+            cut.draft_mark = draft_label(cut.width, cut.height, [])
         cut.visible = visible_overlay(attempt, cut.width, cut.height)
         cut.invisible = InvisibleWatermark(key).embedder(payload, cut.width, cut.height, attempt.fps)
     return cuts
+
+
+#: the corners a DRAFT label may take, in the order tried (the farm's mark is bottom-right by default)
+DRAFT_CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
+
+
+def mark_box(mark: Any) -> tuple[int, int, int, int] | None:
+    """Where a visible mark (``PreparedOverlay``) is drawn, (x0, y0, x1, y1); None for none."""
+    if mark is None:
+        return None
+    h, w = mark.weight.shape[:2]
+    return (mark.x, mark.y, mark.x + w, mark.y + h)
+
+
+def draft_label(width: int, height: int, layers: list[Any], taken: tuple[int, int, int, int] | None = None) -> Any:
+    """A draft's DRAFT label on a ``width`` × ``height`` cut, in the first corner where it covers none of the
+    scene's ``layers`` (logos, titles, lower thirds, labels) nor the farm's mark (``taken``); where every corner
+    is covered, the one it covers least of. Before, it was always top-left, over a brand kit's top-left logo."""
+
+    def covered(corner: str) -> tuple[int, Any]:
+        mark = VisibleWatermark(text=DRAFT_LABEL, position=corner, size=0.12, opacity=0.85).overlay_for(width, height)
+        x0, y0, x1, y1 = mark_box(mark) or (0, 0, 0, 0)
+        boxes = [(p.x, p.y, p.x + p.pixels.shape[1], p.y + p.pixels.shape[0]) for p in layers]
+        boxes += [taken] if taken is not None else []
+        area = sum(max(0, min(x1, b[2]) - max(x0, b[0])) * max(0, min(y1, b[3]) - max(y0, b[1])) for b in boxes)
+        return area, mark
+
+    marks = [covered(corner) for corner in DRAFT_CORNERS]
+    return min(marks, key=lambda m: m[0])[1]
 
 
 def encoder_preset(attempt: Attempt) -> str:
@@ -202,6 +231,8 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
             compositor.behind_overlays,
         )
         scene.compositors.append(compositor)
+        if attempt.spec.get("draft"):
+            scene.draft_marks.append(draft_label(cut.width, cut.height, compositor.layers, mark_box(cut.visible)))
 
 
 def portrait_matte_cached(attempt: Attempt, avatar: dict[str, Any], portrait: Portrait, rgb: np.ndarray) -> np.ndarray:
