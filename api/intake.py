@@ -22,7 +22,7 @@ from domain.brand_kits import apply_kit, intro_outro
 from domain.composition import COMPOSITION_KEYS, normalise_composition
 from domain.composition_checks import refuse
 from domain.config import Settings
-from domain.drafts import draft_render
+from domain.drafts import draft_canvas, draft_render
 from domain.errors import ProblemError
 from domain.ids import new_wm_code
 from domain.lifecycle import add_event
@@ -32,7 +32,7 @@ from domain.presets import PRESETS
 from domain.states import EventType, JobState
 from domain.timeutil import utcnow
 from domain.titles import job_title
-from media.compose import DRAWN_SCRIPTS, undrawable
+from media.compose import DRAWN_SCRIPTS, text_overflows, undrawable
 from media.errors import MediaError
 from media.render import known_models
 from media.tts import check_script, voice_for_script
@@ -127,6 +127,31 @@ def check_text_drawable(composition: dict[str, Any], single: bool) -> None:
                 _refuse_undrawable(letters, f"{at}{field}", "burned-in captions of ")
 
 
+def check_text_fits(composition: dict[str, Any], single: bool, draft: bool) -> None:
+    """A text overlay that needs more lines than its role allows even shrunk (``media.compose.text_overflows``) on
+    any canvas it is drawn on (the job's, each rendition's, and a draft's smaller copies of them) would run down
+    over the presenter and off the canvas: a 422 ``text_overflow`` naming the field, as a template's render has it."""
+    canvases = [composition["canvas"]] + [r["canvas"] for r in composition["renditions"]]
+    if draft:
+        canvases += [draft_canvas(canvas) for canvas in canvases]
+    for index, scene in enumerate(composition["scenes"]):
+        at = "" if single else f"scenes[{index}]."
+        for number, overlay in enumerate(scene["overlays"]):
+            if overlay["type"] != "text":
+                continue
+            # an uploaded font is read only by the worker: the text is measured in the shipped one it falls back to
+            shipped = {**overlay, "font": None} if (overlay["font"] or "").startswith("ast_") else overlay
+            for canvas in canvases:
+                if text_overflows(shipped, canvas["width"], canvas["height"]):
+                    refuse(
+                        "text_overflow",
+                        f"{at}overlays[{number}].text",
+                        f"The text does not fit its {overlay['role']} overlay on the {canvas['width']}x"
+                        f"{canvas['height']} canvas ({len(overlay['text'])} characters), even wrapped and shrunk. "
+                        "Shorten it.",
+                    )
+
+
 def _refuse_undrawable(missing: list[str], path: str, what: str = "") -> None:
     if missing:
         shown = ", ".join(repr(char) for char in missing[:10])
@@ -171,6 +196,7 @@ def check_spec(
     if composition is not None:
         check_composition_assets(session, tenant.id, composition)
         check_text_drawable(composition, single=body.get("scenes") is None)
+        check_text_fits(composition, single=body.get("scenes") is None, draft=bool(body.get("draft")))
         spec["composition"] = composition
 
     models = known_models(settings)

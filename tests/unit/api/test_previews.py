@@ -195,3 +195,34 @@ def test_previews_sent_together_make_a_new_portrait_once(alpha, app, keys, monke
     for thread in threads:
         thread.join()
     assert statuses == [200, 200] and decoded == [1]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"overlays": [{"type": "text", "role": "title", "text": "Breaking " * 55}]}, "overlays[0].text"),
+        ({"overlays": [{"type": "text", "role": "lower_third", "text": "Jane Doe " * 55}]}, "overlays[0].text"),
+        # fits the 16:9 job, not its 9:16 rendition
+        (
+            {
+                "overlays": [{"type": "text", "role": "title", "text": "Council approves the park " * 4}],
+                "renditions": [{"canvas": {"width": 360, "height": 640}}],
+            },
+            "overlays[0].text",
+        ),
+    ],
+)
+@pytest.mark.parametrize("draft", [False, True])
+def test_a_text_too_long_for_a_canvas_is_text_overflow_before_anything_is_written(
+    alpha, sessions, change, field, draft
+):
+    """A title of "Breaking " * 55 on 9:16 was taken by POST /v1/jobs and /v1/previews and drawn off the canvas's
+    bottom edge over the face, where a template's render refused it: both refuse it now, naming the field."""
+    body = {**COMPOSED, "canvas": {"width": 1080, "height": 1920}, **change, "draft": draft}
+    if "renditions" in change:
+        body["canvas"] = {"width": 1920, "height": 1080}
+    for path in ("/v1/previews", "/v1/jobs"):
+        refused = assert_problem(alpha.post(path, json=body), 422, "text_overflow")
+        assert field in refused["errors"], refused
+    with sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
