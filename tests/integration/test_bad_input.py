@@ -246,6 +246,14 @@ CASES = {
     ),
     "watermark text over 80 characters": (post_job(watermark=json.dumps({"text": "w" * 81})), 422, "field_too_long"),
     "voice over 100 characters": (post_job(voice=json.dumps("v" * 101)), 422, "field_too_long"),
+    "a title too long for a 9:16 canvas (it ran off the bottom edge)": (
+        post_job(
+            canvas=json.dumps({"width": 1080, "height": 1920}),
+            overlays=json.dumps([{"type": "text", "role": "title", "text": "Breaking " * 55}]),
+        ),
+        422,
+        "text_overflow",
+    ),
     "NUL in a job id in the path": (get("/v1/jobs/job_%00abc"), 400, "id_invalid"),
     "NUL in a batch id in the path": (get("/v1/batches/bat_%00"), 400, "id_invalid"),
     "NUL in an asset id in the path": (get("/v1/assets/ast_%00"), 400, "id_invalid"),
