@@ -298,7 +298,8 @@ def _timing(given: Mapping[str, Any], path: str) -> tuple[float, float | None]:
     end = number(given.get("end"), f"{path}.end", "overlay_timing", 0.0, R.MAX_OVERLAY_TIME_S)
     assert start is not None
     if end is not None and end <= start:
-        refuse("overlay_timing", f"{path}.end", f"The overlay ends ({end:g} s) before it starts ({start:g} s).")
+        when = f"as it starts ({start:g} s)" if end == start else f"({end:g} s) before it starts ({start:g} s)"
+        refuse("overlay_timing", f"{path}.end", f"The overlay ends {when}; it must end after it starts.")
     return start, end
 
 

@@ -77,6 +77,8 @@ def check_readable(text: str, language: str | None, voice: str, reads_kanji: boo
         if japanese_kanji:
             advice = "give it to espeak-ng's Japanese voice, which is given their readings, or write them in kana"
         else:
+            if writing == "Chinese characters" and READERS["Japanese kana"][0].search(text):
+                readers = ("ja", *readers)  # kanji among kana are Japanese: the Japanese voice reads both
             advice = (
                 f"choose a language that reads them ({', '.join(readers[:NAMED_LANGUAGES])}"
                 f"{', …' if len(readers) > NAMED_LANGUAGES else ''}), or write them in Latin letters"
