@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy.orm import Session
 
+from api.arguments import Blueprint
 from api.auth import Principal, current_principal, require_operator
 from api.context import ctx
 from api.schemas import StrictSchema, Text

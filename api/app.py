@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None, sender: TaskSender | None = Non
         previews,
     ):
         api.register_blueprint(module.blp)
+    request_bounds.learn_body_types(app, api.spec.to_dict())
     app.register_blueprint(api_reference.blp)  # /docs: the reference, drawn from /openapi.json
     web.install(app)  # the web page, served by this same process
     logging.getLogger(__name__).debug("API ready with pools %s", ",".join(settings.pools))

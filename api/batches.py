@@ -12,10 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g, request
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api import intake, template_batches
+from api.arguments import Blueprint
 from api.batch_rows import (
     BATCH_LOOK_UPS,
     MAX_ITEMS,
@@ -27,8 +27,8 @@ from api.batch_rows import (
 )
 from api.context import ctx
 from api.ownership import owned
-from api.problems import validation_code
-from api.schemas import Id, JobSpecSchema, JsonDocument, StrictSchema, Text
+from api.problems import validation_code, validation_detail
+from api.schemas import Cursor, JobSpecSchema, JsonDocument, StrictSchema, Text
 from domain.documents import batch_document, batch_summaries
 from domain.errors import ProblemError
 from domain.models import Batch, Tenant
@@ -109,7 +109,7 @@ class BatchListSchema(Schema):
 
 
 class BatchListQuerySchema(StrictSchema):
-    cursor = Id(load_default=None)
+    cursor = Cursor("bat", load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -199,7 +199,9 @@ def create_batch():
         try:
             body = BatchCreateSchema().load(payload)
         except ValidationError as exc:
-            raise ProblemError("validation_error", "The batch is not valid.", 422, errors=exc.messages) from None
+            raise ProblemError(
+                validation_code(exc.messages), validation_detail(exc.messages), 422, errors=exc.messages
+            ) from None
         items, defaults, template, metadata = body["jobs"], body["defaults"], body["template"], body["metadata"]
     if len(items) > MAX_ITEMS:
         raise ProblemError(

@@ -16,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.api_keys import TENANT_QUERY_MAX_CHARS
+from api.arguments import Blueprint
 from api.auth import current_principal, require_operator
 from api.brand_kit_store import default_kit, delete_kit, kit_document, save_kit, visible_kit
 from api.composition_schemas import (
@@ -31,7 +31,7 @@ from api.composition_schemas import (
     image_scale,
 )
 from api.context import ctx
-from api.schemas import StrictSchema, Text, json_problem
+from api.schemas import Cursor, StrictSchema, Text, json_problem
 from domain import composition_rules as R
 from domain.brand_kits import WATERMARK_POSITIONS, normalise_kit
 from domain.errors import not_found
@@ -165,7 +165,7 @@ class TenantQuerySchema(StrictSchema):
 
 class BrandKitListQuerySchema(TenantQuerySchema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = Text(max_length=64, load_default=None)
+    cursor = Cursor("bkt", load_default=None)
 
 
 def _tenant(session, name: str | None) -> Tenant:

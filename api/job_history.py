@@ -4,10 +4,10 @@ worker and attempt, oldest first."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
+from api.arguments import Blueprint
 from api.auth import Principal, current_principal
 from api.context import ctx
 from api.ownership import owned

@@ -7,11 +7,11 @@ import time
 import sqlalchemy as sa
 from flask import g, jsonify, make_response, redirect, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from api import auth, intake
+from api.arguments import Blueprint
 from api.context import ctx
 from api.job_origins import with_template_names
 from api.job_search import matching

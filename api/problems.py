@@ -55,7 +55,15 @@ def validation_code(messages) -> str:
     return "validation_error"
 
 
-def _detail(messages) -> str:
+def _without_code(message: str) -> str:
+    """A message as a person reads it: the code it starts with (``field_too_long: At most…``) is the problem's
+    ``code`` already."""
+    code, separator, rest = message.partition(": ")
+    return rest if separator and code in BOUND_CODES else message
+
+
+def validation_detail(messages) -> str:
+    """Every field that is wrong and why, ``field: message; …``, without the codes the messages carry."""
     parts = []
 
     def walk(prefix, value):
@@ -63,9 +71,9 @@ def _detail(messages) -> str:
             for key, sub in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), sub)
         elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            parts.append(f"{prefix}: {' '.join(value)}")
+            parts.append(f"{prefix}: {' '.join(_without_code(v) for v in value)}")
         else:
-            parts.append(f"{prefix}: {value}")
+            parts.append(f"{prefix}: {_without_code(value) if isinstance(value, str) else value}")
 
     walk("", messages)
     return "; ".join(parts)[:1000] or "The request is not valid."
@@ -87,7 +95,7 @@ def install(app: Flask) -> None:
         if messages is not None:
             # webargs / flask-smorest validation: name every field that is wrong
             body = messages.get("json", messages.get("query", messages.get("files", messages.get("form", messages))))
-            problem = ProblemError(validation_code(messages), _detail(body), status, errors=body)
+            problem = ProblemError(validation_code(messages), validation_detail(body), status, errors=body)
         else:
             problem = ProblemError(
                 _HTTP_CODES.get(status, "http_error"), exc.description or exc.name, status, title=exc.name

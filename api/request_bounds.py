@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 import numpy as np
-from flask import Flask, request
+from flask import Flask, current_app, request
 
 from api.schemas import (
     IDEMPOTENCY_KEY_MAX_CHARS,
@@ -28,6 +28,11 @@ from domain.errors import ProblemError
 #: a JSON string literal, escapes included (unrolled, so long strings cost no backtracking)
 _STRING_LITERAL = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _OPEN, _CLOSE = np.frombuffer(b"[{", np.uint8), np.frombuffer(b"]}", np.uint8)
+#: the media types a form is sent as: a route that takes multipart/form-data takes a form without files too
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+#: where ``learn_body_types`` keeps, per route, the media types its request body may have
+_BODY_TYPES = "talkfarm_body_types"
+_RULE_PARAMETER = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 #: the longest path parameter any route takes (worker ids are host names; storage keys have their own check)
 MAX_PATH_PARAM_CHARS = 200
 
@@ -62,12 +67,27 @@ def _int(text: str) -> int:
     return value
 
 
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads' object hook: a key given twice in one object is refused, not silently the last one
+    (a caller who sent two scripts meant one of them). One set per object: linear in its keys."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ProblemError(
+                    "duplicate_key", f"{key!r} is given twice in one JSON object; give each key once.", 422
+                )
+            seen.add(key)
+    return value
+
+
 def loads_bounded(
     data: bytes | str, *, what: str = "The JSON body", max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH
 ) -> Any:
     """Parse JSON from a caller, within bounds; every refusal is a ProblemError
     (``json_too_large`` 413, ``json_too_deep``/``json_number_invalid``/``json_invalid`` 400,
-    ``text_invalid_character`` 422)."""
+    ``text_invalid_character``/``duplicate_key`` 422)."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if len(raw) > max_bytes:
         raise ProblemError("json_too_large", f"{what} is {len(raw)} bytes; at most {max_bytes} are accepted.", 413)
@@ -76,7 +96,13 @@ def loads_bounded(
         raise ProblemError("json_too_deep", f"{what} nests {depth} levels deep; at most {max_depth} are accepted.", 400)
     try:
         text = raw.decode("utf-8")
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_float, parse_int=_int)
+        value = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_float,
+            parse_int=_int,
+            object_pairs_hook=_object_without_duplicates,
+        )
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProblemError("json_invalid", f"{what} is not valid UTF-8 JSON: {exc}", 400) from None
     except RecursionError:  # cannot happen below MAX_JSON_DEPTH; kept as a 4xx should the limit be raised
@@ -99,6 +125,7 @@ def check_request() -> None:
     sign-in check (api/web/session.py), so a signed-out client's body is never parsed."""
     if request.blueprint == "page":
         return
+    check_media_type()
     check_bounds()
 
 
@@ -128,6 +155,49 @@ def check_bounds() -> None:
     elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         for name, value in request.form.items(multi=True):
             _check_text(f"form field {name}", value, text_problem(value, free_text=True))
+
+
+def learn_body_types(app: Flask, spec: dict[str, Any]) -> None:
+    """Remember, per route and method, the media types of the request body the spec (``/openapi.json``) says it
+    takes, for ``check_media_type``: the spec and the check cannot differ."""
+    types: dict[tuple[str, str], tuple[str, ...]] = {}
+    for path, operations in spec.get("paths", {}).items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content") if isinstance(operation, dict) else None
+            if content:
+                types[(path, method.upper())] = tuple(content)
+    app.extensions[_BODY_TYPES] = types
+
+
+def _takes(mimetype: str, accepted: tuple[str, ...]) -> bool:
+    if "application/json" in accepted and (mimetype == "application/json" or mimetype.endswith("+json")):
+        return True
+    return mimetype in accepted or ("multipart/form-data" in accepted and mimetype in _FORM_TYPES)
+
+
+def check_media_type() -> None:
+    """A body the route would not read (JSON sent as text/plain, or with no Content-Type) is a 415, not the
+    fields it holds reported missing. An empty body, or a body to a route that takes none, is left to the route."""
+    if request.method not in ("POST", "PUT", "PATCH") or request.url_rule is None:
+        return
+    path = _RULE_PARAMETER.sub(r"{\1}", request.url_rule.rule)
+    accepted = current_app.extensions.get(_BODY_TYPES, {}).get((path, request.method))
+    if not accepted or _takes(request.mimetype, accepted):
+        return
+    if not request.content_length and not request.get_data(cache=True):
+        return
+    ways = []
+    if "application/json" in accepted:
+        ways.append("JSON with `Content-Type: application/json`")
+    if "multipart/form-data" in accepted:
+        ways.append("a file upload as `Content-Type: multipart/form-data`")
+    ways += [f"`Content-Type: {t}`" for t in accepted if t not in ("application/json", "multipart/form-data")]
+    given = f"`{request.mimetype}`" if request.mimetype else "no Content-Type"
+    raise ProblemError(
+        "unsupported_media_type",
+        f"The body was sent with {given}, which this route does not read: send it as {' or '.join(ways)}.",
+        415,
+    )
 
 
 def install(app: Flask) -> None:

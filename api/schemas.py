@@ -3,14 +3,17 @@ generate ``/openapi.json``, so the spec cannot drift from the checks."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
+from collections.abc import Iterable
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from api.composition_schemas import composition_fields
 from domain import models
+from domain.ids import is_id
 from domain.params import PARAMS
 from domain.states import JobState, Stage
 
@@ -20,9 +23,33 @@ STAGES = ("tts", "render", "encode", "watermark", "upload")
 EVENT_TYPES = ("job.succeeded", "job.failed", "job.canceled", "batch.completed")
 
 
+def nearest_name(name: str, names: Iterable[str]) -> str | None:
+    """The name among ``names`` that ``name`` is most likely a slip for (``row`` → ``rows``), if any is close."""
+    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def unknown_name_hint(name: str, names: Iterable[str]) -> str:
+    """ " Perhaps `rows`?" after an unknown name, when one of ``names`` is close to it; else empty."""
+    near = nearest_name(name, names)
+    return f" Perhaps `{near}`?" if near else ""
+
+
 class StrictSchema(Schema):
+    """A body or query with nothing the API would ignore: an unknown field is refused ("Unknown field."), named
+    with the field it perhaps meant."""
+
     class Meta:
         unknown = RAISE
+
+    def handle_error(self, error: ValidationError, data, **kwargs):
+        if isinstance(error.messages, dict) and isinstance(data, dict):
+            names = [field.data_key or name for name, field in self.load_fields.items()]
+            for key, messages in error.messages.items():
+                if messages == [self.error_messages["unknown"]] and isinstance(key, str):
+                    hint = unknown_name_hint(key, names)
+                    if hint:
+                        error.messages[key] = [messages[0] + hint]
 
 
 # --- bounds: what a request may hold, declared once --------------------------------------
@@ -51,7 +78,8 @@ MAX_METADATA_DEPTH = 8
 #: integers anywhere in JSON fit a signed 64-bit column
 MAX_JSON_INT = 2**63 - 1
 
-#: stable codes of the bounds, most specific first (api/problems.py looks for them in messages)
+#: stable codes a validation message may start with (``refusal``), most specific first: api/problems.py lifts the
+#: code into the problem's `code` and leaves it out of the `detail`
 BOUND_CODES = (
     "text_invalid_character",
     "field_too_long",
@@ -59,6 +87,9 @@ BOUND_CODES = (
     "json_number_invalid",
     "metadata_too_large",
     "filter_empty",
+    "unknown_parameter",
+    "parameter_repeated",
+    "cursor_invalid",
 )
 
 #: NUL and UTF-16 surrogates (a lone one cannot be encoded as UTF-8; PostgreSQL refuses NUL)
@@ -125,6 +156,30 @@ class IdFilter(Id):
         if not text:
             raise ValidationError(
                 refusal("filter_empty", "An empty id names nothing: give an id, or leave the parameter out.")
+            )
+        return text
+
+
+class Cursor(Id):
+    """A list's ``cursor``: the ``next_cursor`` the list handed out, an id of the listed kind (``prefix``). Anything
+    else is refused as ``cursor_invalid``: read as an id it would page to nothing, which looks like "no more"."""
+
+    def __init__(self, prefix: str, **kwargs):
+        self.prefix = prefix
+        kwargs.setdefault(
+            "metadata", {"description": "The `next_cursor` of the previous page; leave out for the first."}
+        )
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not is_id(text, self.prefix):
+            raise ValidationError(
+                refusal(
+                    "cursor_invalid",
+                    f"Not a cursor of this list (a {self.prefix}_… id): pass back the `next_cursor` of the page "
+                    "before, or leave the parameter out for the first page.",
+                )
             )
         return text
 
@@ -502,7 +557,7 @@ class JobListQuerySchema(StrictSchema):
         load_default=None,
         metadata={"description": "Jobs whose title or metadata contains this text (case-insensitive)."},
     )
-    cursor = Id(load_default=None)
+    cursor = Cursor("job", load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

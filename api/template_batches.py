@@ -29,7 +29,7 @@ from api.batch_rows import (
     with_columns,
 )
 from api.context import ctx
-from api.problems import validation_code
+from api.problems import validation_code, validation_detail
 from api.schemas import Id, JsonDocument, StrictSchema
 from api.template_render import TemplateRenderer, template_version
 from domain.errors import ProblemError
@@ -74,7 +74,9 @@ def from_rows(payload: Mapping[str, Any]) -> dict[str, Any]:
     try:
         body = TemplateBatchCreateSchema().load(payload)
     except ValidationError as exc:
-        raise ProblemError(validation_code(exc.messages), "The batch is not valid.", 422, errors=exc.messages) from None
+        raise ProblemError(
+            validation_code(exc.messages), validation_detail(exc.messages), 422, errors=exc.messages
+        ) from None
     return _create(body["template_id"], body["version"], body["rows"], body["defaults"], body["metadata"], None)
 
 

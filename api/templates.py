@@ -17,15 +17,15 @@ import json
 import sqlalchemy as sa
 from flask import g, jsonify, make_response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from api import intake
+from api.arguments import Blueprint
 from api.brand_kit_store import kit_for_job
 from api.context import ctx
 from api.jobs import job_view
-from api.schemas import Id, JobSchema, JsonDocument, StrictSchema, Text, WebhookUrl
+from api.schemas import Cursor, Id, JobSchema, JsonDocument, StrictSchema, Text, WebhookUrl
 from api.template_render import OVERRIDES, TemplateRenderer, filled_max_chars, template_version
 from domain.errors import ProblemError
 from domain.models import Template, TemplateVersion, Tenant
@@ -84,7 +84,7 @@ class TemplateListSchema(Schema):
 
 
 class TemplateListQuerySchema(StrictSchema):
-    cursor = Id(load_default=None)
+    cursor = Cursor("tpl", load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

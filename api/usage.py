@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from api.api_keys import TENANT_QUERY_MAX_CHARS
+from api.arguments import Blueprint
 from api.auth import Principal, current_principal, require_operator
 from api.context import ctx
 from api.schemas import StrictSchema, Text

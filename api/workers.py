@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy.orm import Session
 
+from api.arguments import Blueprint
 from api.auth import Principal, current_principal, require_operator
 from api.context import ctx
 from api.schemas import StrictSchema

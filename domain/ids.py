@@ -7,6 +7,7 @@ index inserts local.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 
@@ -37,6 +38,11 @@ def new_id(prefix: str) -> str:
             rand = int.from_bytes(os.urandom(10), "big") >> 1  # headroom for counting up
         _last[0], _last[1] = millis, rand
     return f"{prefix}_{_b32(millis, 10)}{_b32(rand, 16)}"
+
+
+def is_id(value: str, prefix: str) -> bool:
+    """Whether ``value`` has the shape of an id ``new_id(prefix)`` makes (a list's cursor is one)."""
+    return re.fullmatch(f"{re.escape(prefix)}_[{_ALPHABET}]{{26}}", value) is not None
 
 
 def new_wm_code() -> int:
