@@ -12,9 +12,8 @@ from api.web import public_api
 from api.web.blueprint import page
 from api.web.catalog import load_catalog
 from api.web.compose_form import composition_fields, preview_at
-from api.web.job_form import FIELD_OF_CODE, job_request
+from api.web.job_form import job_errors, job_request
 from api.web.public_api import ApiRefused
-from api.web.responses import field_errors
 
 
 @page.route("/jobs/new/preview", methods=["POST"])
@@ -28,9 +27,7 @@ def composer_preview():
     try:
         answer = public_api.call("POST", "/v1/previews", json=body)
     except ApiRefused as refused:
-        return render_template(
-            "fragments/preview.html", image=None, errors=field_errors(refused, FIELD_OF_CODE, "preview")
-        )
+        return render_template("fragments/preview.html", image=None, errors=job_errors(refused, form, "preview"))
     image = base64.b64encode(answer.raw).decode("ascii")
     return render_template("fragments/preview.html", image=image, errors={})
 
@@ -53,7 +50,11 @@ def upload_background():
 
 @page.route("/jobs/new/music", methods=["POST"])
 def upload_music():
-    """htmx: upload the music bed; answer with its length, or why the farm cannot use it."""
+    """htmx: upload the music bed; answer with its length, or why the farm cannot use it. A choice emptied is no
+    music, which a video may have: nothing to say."""
+    chosen = request.files.get("music_file")
+    if chosen is None or not chosen.filename:
+        return render_template("fragments/composer_upload.html", slot="music", asset=None, errors={})
     asset, error = public_api.forward_upload("/v1/assets", "Choose a music file.", field="music_file", purpose="music")
     return render_template(
         "fragments/composer_upload.html", slot="music", asset=asset, errors={"music": error} if error else {}

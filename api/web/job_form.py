@@ -8,6 +8,9 @@ from typing import Any
 from api.web.catalog import job_fields_from_form
 from api.web.compose_form import FIELD_OF_CODE as COMPOSER_FIELDS
 from api.web.compose_form import composition_fields
+from api.web.messages import no_voice_for_script
+from api.web.public_api import ApiRefused
+from api.web.responses import field_errors
 
 #: the new-video form's field each of the API's codes concerns
 FIELD_OF_CODE = {
@@ -38,6 +41,15 @@ FIELD_OF_CODE = {
     "brand_kit_not_found": "brand_kit_id",
     **COMPOSER_FIELDS,
 }
+
+
+def job_errors(refused: ApiRefused, form: dict[str, Any], default: str) -> dict[str, dict[str, str]]:
+    """The API's refusal of the new-video form, by field (``default``: what no field concerns). A script no voice
+    speaks is ``voice_unknown`` although no voice was chosen: the script's language is the problem, so it is said
+    beside the script in the API's words, which name the language detected."""
+    if refused.code == "voice_unknown" and not form.get("voice") and form.get("source") != "narration":
+        return {"script": {"code": refused.code, "message": no_voice_for_script(refused.detail)}}
+    return field_errors(refused, FIELD_OF_CODE, default)
 
 
 def job_request(form: dict[str, Any], catalog: dict) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from api.web.blueprint import page
 from api.web.brand_kit_pages import kit_choices
 from api.web.catalog import load_catalog
 from api.web.compose_form import ASPECTS, BACKGROUND_TYPES, CAPTION_STYLES, DEFAULT_PLACE
-from api.web.job_form import FIELD_OF_CODE, job_request
+from api.web.job_form import job_errors, job_request
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag
 from domain.states import FINISHED_STATES, JobState
@@ -105,7 +105,7 @@ def new_job():
                 job = public_api.post("/v1/jobs", job_request(form, catalog))
                 return redirect(url_for("page.job", job_id=job["id"]), 303)
             except ApiRefused as refused:
-                errors = field_errors(refused, FIELD_OF_CODE, "form")
+                errors = job_errors(refused, form, "form")
     return render_new_job(form, errors, catalog)
 
 

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from api.web.blueprint import page
 from api.web.messages import SCHEMA_CODES, sentence
 from api.web.public_api import ApiRefused
+from api.web.text_limits import TEXT_LIMITS
 from domain.errors import ProblemError
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ OPERATOR_NAV = [("page.workers", "Workers"), ("page.usage", "Usage"), ("page.key
 def _layout():
     me = g.get("page_principal")
     nav = TENANT_NAV + (OPERATOR_NAV if me is not None and me.is_operator else [])
-    return {"me": me, "nav": nav}
+    return {"me": me, "nav": nav, "text_limits": TEXT_LIMITS}
 
 
 @page.after_request

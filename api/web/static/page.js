@@ -12,9 +12,12 @@
     if (count > limit) {
       text += ": " + (count - limit) + " over the limit";
       area.setAttribute("aria-invalid", "true");
+      area.dataset.overLimit = "yes";
       counter.classList.add("error");
     } else {
-      if (!area.dataset.serverInvalid) area.removeAttribute("aria-invalid");
+      // only the counter's own mark goes: a refusal the farm sent stays until the field changes
+      if (area.dataset.overLimit) area.removeAttribute("aria-invalid");
+      delete area.dataset.overLimit;
       counter.classList.remove("error");
     }
     counter.textContent = text;
@@ -118,6 +121,50 @@
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("textarea[data-max-chars]").forEach(updateCounter);
+    showFirstRefusal();
+  });
+
+  // --- a refused form comes back at its first problem, not at the top of the page ------------
+  function showFirstRefusal() {
+    var note = document.querySelector("main form .error[data-code], main form .error[role=alert]");
+    if (!note) return;
+    var field = note.id ? document.querySelector('[aria-describedby~="' + note.id + '"]') : null;
+    var label = field && field.id ? document.querySelector('label[for="' + field.id + '"]') : null;
+    (label || field || note).scrollIntoView({ block: "start" });
+    if (note.getBoundingClientRect().bottom > window.innerHeight) note.scrollIntoView({ block: "end" });
+    if (field) field.focus({ preventScroll: true });
+  }
+
+  // --- a field's refusal goes once the field holds a value it may: the farm checks it again on submit
+  function clearRefusal(field) {
+    var kept = [];
+    (field.getAttribute("aria-describedby") || "").split(/\s+/).forEach(function (id) {
+      var note = id && document.getElementById(id);
+      if (note && note.classList.contains("error") && note.dataset.code) note.remove();
+      else if (id) kept.push(id);
+    });
+    if (kept.length) field.setAttribute("aria-describedby", kept.join(" "));
+    else field.removeAttribute("aria-describedby");
+    field.removeAttribute("aria-invalid");
+  }
+  function allowed(field) {
+    if (field.tagName === "SELECT" || field.type === "checkbox" || field.type === "radio") return true;
+    return field.value.trim() !== "" && field.checkValidity();
+  }
+  document.addEventListener("change", function (evt) {
+    var field = evt.target;
+    if (field.matches && field.matches('[aria-invalid="true"]:not([type=file])') && allowed(field)) {
+      clearRefusal(field);
+    }
+    // a preset chosen: the portrait refused (a file that is not a photo, or none chosen) is no longer in question
+    if (field.id === "preset" && field.value) {
+      var refused = document.querySelectorAll("#portrait-result .error");
+      if (refused.length) {
+        refused.forEach(function (note) { note.remove(); });
+        var upload = document.getElementById("portrait-file");
+        if (upload) upload.value = "";
+      }
+    }
   });
 })();
 

@@ -11,6 +11,7 @@ import numpy as np
 from flask import Flask
 from PIL import Image
 
+from media.encode.wav import wav_bytes
 from tests.unit.api.web.test_page_forms import Keys, Page, job_of, page  # noqa: F401  (the signed-in fixture)
 
 LAYOUT = {
@@ -118,3 +119,61 @@ def test_the_preview_fragment_shows_the_frame(page: Page) -> None:  # noqa: F811
 def test_the_preview_needs_the_csrf_token(page: Page) -> None:  # noqa: F811
     browser, _ = page
     assert browser.post("/jobs/new/preview", data=LAYOUT).status_code == 400
+
+
+def test_a_script_no_voice_speaks_is_refused_beside_the_script_in_the_apis_words(page: Page) -> None:  # noqa: F811
+    """No voice was chosen, so the voice field is not what is wrong: the script's language is, and the API's detail
+    names it ("The script is in Khmer (km), as detected; …"); the page has no language field to set."""
+    browser, token = page
+    for path in ("/jobs/new", "/jobs/new/preview"):
+        body = browser.post(
+            path, data={**LAYOUT, "script": "សួស្តី ពិភពលោក", "csrf_token": token}, headers={"X-CSRFToken": token}
+        ).get_data(as_text=True)
+        assert 'data-code="voice_unknown"' in body, body[-3000:]
+        assert "The script is in Khmer (km), as detected" in body and "Set language" not in body, body[-3000:]
+        assert "Choose a voice from the list." not in body
+    body = browser.post("/jobs/new", data={**LAYOUT, "script": "សួស្តី ពិភពលោក", "csrf_token": token}).get_data(
+        as_text=True
+    )
+    assert re.search(r'<small id="script-error" class="error" data-code="voice_unknown">The script is in Khmer', body)
+    assert re.search(r'<textarea id="script"[^>]*aria-describedby="script-count script-error"', body)
+    assert 'id="voice-error"' not in body
+
+
+def test_each_text_field_of_the_composer_takes_as_many_characters_as_the_api(app: Flask, page: Page) -> None:  # noqa: F811
+    """A field's maxlength is the API's own bound (its /openapi.json maxLength): a browser cuts a pasted headline
+    at maxlength without a word, so a smaller one lost the end of a headline the API would have taken."""
+    browser, _ = page
+    schemas = app.test_client().get("/openapi.json").get_json()["components"]["schemas"]
+    bound = {
+        "title": schemas["JobRequest"]["properties"]["title"]["maxLength"],
+        "lower_third": schemas["Overlay"]["properties"]["text"]["maxLength"],
+        "template_name": schemas["TemplateCreate"]["properties"]["name"]["maxLength"],
+        "template_description": schemas["TemplateCreate"]["properties"]["description"]["maxLength"],
+    }
+    html = browser.get("/jobs/new").get_data(as_text=True)
+    shown = {
+        name: int(n) for name, n in re.findall(r'<input type="text" id="[^"]+" name="([^"]+)" maxlength="(\d+)"', html)
+    }
+    assert shown == bound
+
+
+def test_music_is_said_to_stop_with_the_video_and_an_emptied_choice_is_no_music(page: Page) -> None:  # noqa: F811
+    browser, token = page
+    headers = {"X-CSRFToken": token}
+    music = wav_bytes(np.zeros(16000 * 75, dtype=np.int16), 16000)
+    chosen = browser.post(
+        "/jobs/new/music", data={"music_file": (io.BytesIO(music), "bed.wav", "audio/wav")}, headers=headers
+    ).get_data(as_text=True)
+    # a producer reads what happens to it under a video of any length, not a number of seconds "used"
+    assert (
+        "This music (1 min 15 s) stops where the video ends, and starts again from the top if the video is longer."
+        in chosen
+    )
+    assert "will be used" not in chosen
+    # the choice emptied (the file dialog cancelled): no music, which a video may have, and nothing refused
+    emptied = browser.post("/jobs/new/music", data={"music_file": (io.BytesIO(b""), "")}, headers=headers)
+    assert emptied.status_code == 200
+    assert 'class="error"' not in emptied.get_data(as_text=True) and "music.asset_id" not in emptied.get_data(
+        as_text=True
+    )
