@@ -122,7 +122,8 @@ def _template_page(
     batch_form: dict | None = None,
 ):
     """The template's page; ``typed``: the "Make one video" form as sent, shown again (else the defaults);
-    ``batch_form``: the spreadsheet's form as sent ("Drafts first" stays as it was)."""
+    ``batch_form``: the spreadsheet's form as sent ("Drafts first" stays as it was; else ticked, as a single
+    video's "Draft first" is)."""
     version = version or request.args.get("version", type=int)
     found = public_api.get(f"/v1/templates/{template_id}", version=version)
     versions = public_api.get(f"/v1/templates/{template_id}/versions").get("items", [])
@@ -143,7 +144,7 @@ def _template_page(
         typed=typed,
         catalog=load_catalog(),
         kits=kit_choices(),
-        batch_form=batch_form or {},
+        batch_form=batch_form if batch_form is not None else {"draft": "on"},
     ), status
 
 

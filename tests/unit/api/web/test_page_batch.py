@@ -145,6 +145,18 @@ def test_a_refused_spreadsheet_keeps_drafts_first_as_it_was(app: Flask, keys: Ke
         assert found and ("checked" in found.group(0)) is checked, found
 
 
+def test_a_templates_spreadsheet_is_drafts_first_until_unticked_as_a_single_video_is(
+    app: Flask,
+    keys: Keys,
+    page: Page,  # noqa: F811
+) -> None:
+    browser, _ = page
+    template_id = api_client(app, keys["alpha"]).post("/v1/templates", json=TEMPLATE).get_json()["id"]
+    html = browser.get(f"/templates/{template_id}").get_data(as_text=True)
+    found = re.search(r'<input type="checkbox" id="batch-draft"[^>]*>', html)
+    assert found and "checked" in found.group(0), found
+
+
 def test_the_page_follows_each_drafts_final_until_done_and_offers_its_video(app, keys, page, sessions, monkeypatch):  # noqa: F811
     """The finals are not jobs of the batch: the page showed the drafts' status alone, and stopped polling once the
     drafts were done, so a producer could not see from it when the finals were, nor download them."""
