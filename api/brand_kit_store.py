@@ -18,7 +18,7 @@ from api.asset_uses import USES, asset_for_use
 from api.ownership import owned
 from domain.brand_kits import DEFAULT_KIT_NAME, kit_assets, kit_from_watermark
 from domain.errors import ProblemError, not_found
-from domain.models import BrandKit, Tenant
+from domain.models import BrandKit, Tenant, brand_kit_name_key
 from domain.timeutil import iso, utcnow
 
 #: named kits a tenant may keep besides its default: enough for a newsroom's shows, few enough to list at once
@@ -118,18 +118,23 @@ def save_kit(session: Session, tenant: Tenant, kit: dict[str, Any], row: BrandKi
     if kit["default"] and current is not row:
         current.is_default = False
         session.flush()
-    row.name = kit["name"]
-    row.is_default = bool(kit["default"]) or row.is_default
-    row.settings = kit_settings(kit)
-    row.version = (row.version or 0) + 1
-    row.updated_at = utcnow()
+    name_key = brand_kit_name_key(kit["name"])
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # changed inside the savepoint: begin_nested flushes what is dirty before it
+            row.name = kit["name"]
+            row.is_default = bool(kit["default"]) or row.is_default
+            row.settings = kit_settings(kit)
+            row.version = (row.version or 0) + 1
+            row.updated_at = utcnow()
             session.add(row)
     except IntegrityError:
+        taken = session.scalars(
+            sa.select(BrandKit.name).where(BrandKit.tenant_id == tenant.id, BrandKit.name_key == name_key)
+        ).first()
         raise ProblemError(
             "brand_kit_name_taken",
-            f"name: this tenant has a kit named {kit['name']!r} already.",
+            f"name: this tenant has a kit named {taken or kit['name']!r} already (names differing only in case or "
+            "surrounding spaces are one name); choose another.",
             409,
             errors={"name": ["taken"]},
         ) from None

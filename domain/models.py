@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from domain.ids import new_id
 from domain.states import AttemptOutcome, EventType, JobState, Stage
@@ -144,11 +144,14 @@ class BrandKit(Base):
     ``settings`` is the kit as domain/brand_kits.normalise_kit returns it (without name and default)."""
 
     __tablename__ = "brand_kits"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "name", name="uq_brand_kits_tenant_name"),)
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "name_key", name="uq_brand_kits_tenant_name_key"),)
 
     id: Mapped[str] = _id("bkt")
     tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
+    #: the name as its uniqueness is judged: "Evening News" and " evening news" are one kit's name. Kept by
+    #: Python (casefold is the same on every database; SQLite's lower() folds ASCII only); casefold may lengthen
+    name_key: Mapped[str] = mapped_column(sa.String(300))
     #: the one kit a job of this tenant gets when it names none
     is_default: Mapped[bool] = mapped_column(default=False)
     settings: Mapped[dict[str, Any]]
@@ -156,6 +159,16 @@ class BrandKit(Base):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = brand_kit_name_key(name)
+        return name
+
+
+def brand_kit_name_key(name: str) -> str:
+    """What two kit names must differ in: more than case and surrounding spaces."""
+    return name.strip().casefold()
 
 
 class Batch(Base):

@@ -27,6 +27,7 @@ def made(farm):  # noqa: F811
         "portrait": _upload(client, files.portrait(), "face.png", "portrait").get_json()["id"],
         "logo": _upload(client, files.logo(), "logo.png", "logo").get_json()["id"],
         "kit": client.post("/v1/brand-kits", json={"name": "Taken"}).get_json()["id"],
+        "accented": client.post("/v1/brand-kits", json={"name": "Émission spéciale"}).get_json()["id"],
     }
     ids["default"] = next(k["id"] for k in client.get("/v1/brand-kits").get_json()["items"] if k["default"])
     with sessions() as session, session.begin():
@@ -69,6 +70,14 @@ CASES = {
     ),
     "logo that does not exist": (kit(logo_asset_id="ast_nothing"), 404, "asset_not_found"),
     "a name already taken": (kit(name="Taken"), 409, "brand_kit_name_taken"),
+    "a name taken in another case": (kit(name="tAKEN"), 409, "brand_kit_name_taken"),
+    "a name taken, with spaces around it": (kit(name="  taken "), 409, "brand_kit_name_taken"),
+    "a name taken, in capitals beyond ASCII": (kit(name="ÉMISSION SPÉCIALE"), 409, "brand_kit_name_taken"),
+    "a kit renamed to another's name in another case": (
+        lambda c, m: c.put(f"/v1/brand-kits/{m['default']}", json={"name": "TAKEN", "default": True}),
+        409,
+        "brand_kit_name_taken",
+    ),
     "deleting the default": (
         lambda c, m: c.delete(f"/v1/brand-kits/{m['default']}"),
         409,

@@ -121,3 +121,54 @@ def test_page_session_expiry_is_indexed_on_postgres(pg_server, tmp_path):
     finally:
         engine_for(url).dispose()
         services.drop_database(pg_server, name)
+
+
+def _kits_named_alike_before_0012_keep_their_names(settings: Settings) -> None:
+    """Kits named "Evening News" and "evening news" before 0012 both survive it, names unchanged; after it a third
+    "EVENING NEWS " is refused by the database; the downgrade brings the exact-name constraint back."""
+    url = settings.database_url
+    upgrade(settings)
+    _downgrade(settings, "0011")
+    now = "2026-01-01 00:00:00+00:00"
+    kit = (
+        "INSERT INTO brand_kits (id, tenant_id, name, is_default, settings, version, created_at, updated_at) "
+        "VALUES (:id, 'ten_a', :name, false, '{}', 1, :now, :now)"
+    )
+    with engine_for(url).begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO tenants (id, name, weight, watermark, may_disable_watermark, created_at) "
+                "VALUES ('ten_a', 'a', 1, '{}', false, :now)"
+            ),
+            {"now": now},
+        )
+        for kit_id, name in (("bkt_1", "Evening News"), ("bkt_2", "evening news")):
+            conn.execute(sa.text(kit), {"id": kit_id, "name": name, "now": now})
+    upgrade(settings)
+    with engine_for(url).connect() as conn:
+        names = conn.execute(sa.text("SELECT name, name_key FROM brand_kits ORDER BY id")).all()
+        assert [tuple(n) for n in names] == [("Evening News", "evening news"), ("evening news", "evening news (bkt_2)")]
+    third = kit.replace("name, is_default", "name, name_key, is_default").replace(":name, false", ":name, :key, false")
+    try:
+        with engine_for(url).begin() as conn:
+            conn.execute(sa.text(third), {"id": "bkt_3", "name": "EVENING NEWS ", "key": "evening news", "now": now})
+    except sa.exc.IntegrityError:
+        pass
+    else:
+        raise AssertionError("a third kit named alike was stored")
+    _downgrade(settings, "0011")
+    upgrade(settings)
+
+
+def test_kit_names_alike_before_0012_survive_it_on_sqlite(tmp_path):
+    _kits_named_alike_before_0012_keep_their_names(Settings.from_env({}, data_dir=tmp_path))
+
+
+def test_kit_names_alike_before_0012_survive_it_on_postgres(pg_server, tmp_path):
+    name = f"talkfarm_migrate_{uuid.uuid4().hex[:8]}"
+    url = services.create_database(pg_server, name)
+    try:
+        _kits_named_alike_before_0012_keep_their_names(Settings.from_env({}, data_dir=tmp_path, database_url=url))
+    finally:
+        engine_for(url).dispose()
+        services.drop_database(pg_server, name)
