@@ -11,6 +11,7 @@ from flask import Flask
 from api.web.template_pages import csv_file_stem
 from media.tts import language_name
 from tests.unit.api.bearer import client as api_client
+from tests.unit.api.test_drafts import succeed
 from tests.unit.api.web.test_page_forms import Keys, Page, page  # noqa: F401  (the signed-in fixture)
 
 
@@ -89,3 +90,37 @@ def test_the_templates_spreadsheet_is_named_after_it(app: Flask, keys: Keys, pag
         if utf8_name:
             found = re.search(r"filename\*=UTF-8''(\S+)", disposition)
             assert found and unquote(found.group(1)) == utf8_name, disposition
+
+
+def test_the_brand_kits_colours_are_a_list_of_swatches_without_separators(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
+    """On a phone each colour wrapped on its own, its comma left dangling before the next: the colours are a list,
+    each a swatch of its colour, its name and its value; a kit with none says so."""
+    alpha = api_client(app, keys["alpha"])
+    alpha.post("/v1/brand-kits", json={"name": "Night", "colors": {"primary": "#c8102e", "text": "#ffffff"}})
+    alpha.post("/v1/brand-kits", json={"name": "Plain"})
+    browser, _ = page
+    html = browser.get("/brand-kits").get_data(as_text=True)
+    cells = dict(
+        re.findall(r'<a href="/brand-kits/[^"]+">([^<]+)</a></td>\s*<td data-label="Colours">(.*?)</td>', html, re.S)
+    )
+    night = cells["Night"]
+    assert re.findall(
+        r'<li><svg[^>]*>.*?fill="(#[0-9a-f]{6})".*?</svg>(\w+) <code>(#[0-9a-f]{6})</code></li>', night
+    ) == [
+        ("#c8102e", "primary", "#c8102e"),
+        ("#ffffff", "text", "#ffffff"),
+    ]
+    assert "," not in night
+    assert "None set" in cells["Plain"]
+
+
+def test_a_jobs_history_scrolls_inside_its_own_box(app: Flask, keys: Keys, page: Page, sessions) -> None:  # noqa: F811
+    """Its four columns are wider than a phone: the table scrolls in a region of its own, not the whole page."""
+    job = api_client(app, keys["alpha"]).post("/v1/jobs", json={"script": "Hello.", "avatar": "astronaut"}).get_json()
+    succeed(sessions, job["id"])  # a finished job's page shows its history
+    browser, _ = page
+    html = browser.get(f"/jobs/{job['id']}").get_data(as_text=True)
+    assert re.search(
+        r'<div class="overflow-auto" tabindex="0" role="region" aria-label="History">\s*<table>\s*<thead><tr><th scope="col">When</th>',
+        html,
+    ), html[-3000:]
