@@ -108,7 +108,7 @@ _LANGUAGE_ADVICE = " Set language if the detection is wrong."
 
 def no_voice_for_script(detail: str) -> str:
     """Beside the script, when no voice was chosen and none speaks the script's language (``voice_unknown``): the
-    API's own detail, which names the language it detected ("The script is in Khmer (km), as detected; No voice
+    API's own detail, which names the language it detected ("The script is in Khmer (km), as detected. No voice
     speaks 'km'."), without its advice to set a field the page has none of, and what a person can do instead."""
     said = detail.replace(_LANGUAGE_ADVICE, "").strip()
     return f"{said} The voice list shows the languages this farm speaks."

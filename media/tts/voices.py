@@ -149,7 +149,7 @@ def _voice_for_script(
         except MediaError as exc:
             raise MediaError(
                 exc.code,
-                f"The script is in {detected.name} ({detected.language}), as detected; "
+                f"The script is in {detected.name} ({detected.language}), as detected. "
                 f"{exc.detail} Set language if the detection is wrong.",
             ) from exc
     ref = _named_voice(voice, settings)

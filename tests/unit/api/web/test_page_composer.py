@@ -123,14 +123,16 @@ def test_the_preview_needs_the_csrf_token(page: Page) -> None:  # noqa: F811
 
 def test_a_script_no_voice_speaks_is_refused_beside_the_script_in_the_apis_words(page: Page) -> None:  # noqa: F811
     """No voice was chosen, so the voice field is not what is wrong: the script's language is, and the API's detail
-    names it ("The script is in Khmer (km), as detected; …"); the page has no language field to set."""
+    names it ("The script is in Khmer (km), as detected. No voice speaks 'km'."); the page has no language field to set."""
     browser, token = page
     for path in ("/jobs/new", "/jobs/new/preview"):
         body = browser.post(
             path, data={**LAYOUT, "script": "សួស្តី ពិភពលោក", "csrf_token": token}, headers={"X-CSRFToken": token}
         ).get_data(as_text=True)
         assert 'data-code="voice_unknown"' in body, body[-3000:]
-        assert "The script is in Khmer (km), as detected" in body and "Set language" not in body, body[-3000:]
+        assert "The script is in Khmer (km), as detected. No voice speaks" in body and "Set language" not in body, body[
+            -3000:
+        ]
         assert "Choose a voice from the list." not in body
     body = browser.post("/jobs/new", data={**LAYOUT, "script": "សួស្តី ពិភពលោក", "csrf_token": token}).get_data(
         as_text=True
