@@ -95,6 +95,7 @@ def text_layer(
     face: FaceArea | None = None,
     beside: list[Layer] | None = None,
     behind: Callable[[], np.ndarray | None] | None = None,
+    texts: list[Layer] | None = None,
 ) -> Layer:
     """A ``{"type": "text", ...}`` overlay as a layer on a ``width`` × ``height`` canvas.
 
@@ -112,15 +113,17 @@ def text_layer(
     the farm's bar: it takes the bar that stands out from what is behind it and keeps its letters readable
     (``contrast.bar_against``: on the default #1f2937 background, or over a presenter's dark jacket, the default
     bar vanished; grey letters a job gave read at 4:1 on it). Where ``behind`` is None or gives None, the bar
-    is chosen for its letters alone."""
-    layer = _laid_out(overlay, width, height, reserved, face, beside)
+    is chosen for its letters alone.
+    ``texts``: the scene's other texts, already placed (its lower third, its labels); a title that finds no room
+    at the top and goes below the face (``_title_off_face``) stands clear of those shown with it."""
+    layer = _laid_out(overlay, width, height, reserved, face, beside, texts=texts)
     size = _text_style(overlay, width, height)[0].size
     while not _on_canvas(layer, width, height) and size > 8:
         # too long for the canvas (the API refuses such a text; one it took before, or in an uploaded font): smaller,
         # never cut off at the canvas's edge
         size = max(8, int(size * 0.9))
         overlay = {**overlay, "size": size}
-        layer = _laid_out(overlay, width, height, reserved, face, beside)
+        layer = _laid_out(overlay, width, height, reserved, face, beside, texts=texts)
     if overlay.get("role") != "lower_third" or overlay.get("background_color"):
         return layer
     backdrop = behind() if behind is not None else None
@@ -145,14 +148,17 @@ def _laid_out(
     face: FaceArea | None,
     beside: list[Layer] | None,
     bar: tuple[int, int, int, int] | None = None,
+    texts: list[Layer] | None = None,
 ) -> Layer:
-    """``text_layer``'s text, placed and sized; ``bar``: its box instead of its role's or the one it gives."""
+    """``text_layer``'s text, placed and sized; ``bar``: its box instead of its role's or the one it gives;
+    ``texts``: the scene's texts placed before it."""
     role = overlay.get("role") or "title"
     text = str(overlay["text"])
     style, max_width = _text_style(overlay, width, height, bar)
     position = overlay.get("position") or ROLE_POSITION[role]
     layer = Layer(np.zeros((0, 0, 4), np.uint8), 0, 0, float(overlay.get("start") or 0.0), overlay.get("end"))
     pictures = [p for p in beside or [] if p.start < layer.until and layer.start < p.until]
+    others = [t for t in texts or [] if t.start < layer.until and layer.start < t.until]
 
     def placed(pixels: np.ndarray) -> Layer:
         x, y = _place(pixels, role, position, text, width, height, reserved or {})
@@ -163,7 +169,7 @@ def _laid_out(
     if face is None or not _over(layer, face, position):
         return layer
     if role == "title" and position == "top":
-        titled = _title_beside_face(layer, text, style, (width, height), reserved or {}, face, pictures)
+        titled = _title_off_face(layer, text, style, (width, height), reserved or {}, face, pictures, others)
         if titled is not None:
             return titled
     # where it would cover the face: first beside what put it there, at its size (a title at the top of a 9:16 cut
@@ -201,9 +207,13 @@ def _laid_out(
 
 #: a title kept off the face may take this many lines; at a label's size, where nothing larger fits, this many
 TITLE_LINES_BESIDE_FACE, TITLE_LINES_SMALLEST = 3, 5
+#: the smallest a title kept off the face's features is drawn, a share of ``text_base``: half a subtitle caption's
+#: size (0.05), a third of a title's (34 px on a 1080 × 1920 cut, 27 px on a 1080-line 16:9 or 1:1 one), the
+#: smallest letters the farm lets carry a sentence; below it a title would not be read
+TITLE_SMALLEST = 0.025
 
 
-def _title_beside_face(
+def _title_off_face(
     shown: Layer,
     text: str,
     style: TextStyle,
@@ -211,19 +221,63 @@ def _title_beside_face(
     reserved: dict[str, int],
     face: FaceArea,
     pictures: list[Layer],
+    texts: list[Layer],
 ) -> Layer | None:
-    """A title at the top that would cover the face, placed where it covers none of it, in this order: centred on
-    the canvas (below a logo it would meet); centred on the canvas, narrowed to pass between the logos at the top;
-    in the widest span the logos leave, as near the canvas's centre as that span lets it. Each at its size or, in
-    steps, down to the lower third's size (a title is never drawn smaller than the names under it), in up to
-    ``TITLE_LINES_BESIDE_FACE`` lines; first clear of the whole face with its hairline, then clear of its features
-    only (brows to chin: it may stand on the forehead and the hair). Then, where none of those fits, the same down
-    to a label's size, the farm's smallest text, in up to ``TITLE_LINES_SMALLEST`` lines, rather than over the eyes. Never past the safe area's bottom, never
-    over a picture. None where nothing fits."""
+    """A title at the top that would cover the face, placed where it covers none of its features, in this order:
+
+    1. at the top (``_title_beside_face``), from its size down to the lower third's in up to
+       ``TITLE_LINES_BESIDE_FACE`` lines, then down to a label's size in up to ``TITLE_LINES_SMALLEST`` lines;
+    2. below the face, over the presenter's body (``_title_below_face``), in the same two steps (on a 9:16 cut
+       with a top-right logo a 70-character title found no room above the face, and was drawn over her eyes);
+    3. smaller still, from a label's size down to ``TITLE_SMALLEST``, at the top, then below the face.
+
+    ``pictures`` and ``texts``: the logos and the texts shown with it, which it stays clear of. None where nothing
+    fits even at ``TITLE_SMALLEST``: a close-up, whose face fills the canvas."""
+    width, height = canvas
+    base = text_base(width, height)
+    lower, label, least = (
+        min(round(share * base), style.size) for share in (ROLE_SIZE["lower_third"], ROLE_SIZE["label"], TITLE_SMALLEST)
+    )
+    at_top = [p for p in pictures if _at_edge(p, "top", height)]
+
+    def top(lined: TextStyle, smallest: int) -> Layer | None:
+        return _title_beside_face(shown, text, lined, smallest, canvas, reserved, face, at_top)
+
+    def below(lined: TextStyle, smallest: int) -> Layer | None:
+        return _title_below_face(shown, text, lined, smallest, canvas, reserved, face, [*pictures, *texts])
+
+    steps = [
+        (replace(style, max_lines=TITLE_LINES_BESIDE_FACE), lower),
+        (replace(style, max_lines=TITLE_LINES_SMALLEST), label),
+    ]
+    smaller = [(replace(style, size=label, max_lines=TITLE_LINES_SMALLEST), least)] if least < label else []
+    tries = [(top, step) for step in steps] + [(below, step) for step in steps]
+    tries += [(place, step) for step in smaller for place in (top, below)]
+    for place, (lined, smallest) in tries:
+        found = place(lined, smallest)
+        if found is not None:
+            return found
+    return None
+
+
+def _title_beside_face(
+    shown: Layer,
+    text: str,
+    style: TextStyle,
+    smallest: int,
+    canvas: tuple[int, int],
+    reserved: dict[str, int],
+    face: FaceArea,
+    at_top: list[Layer],
+) -> Layer | None:
+    """A title at the top that would cover the face, placed at the top where it covers none of it, in this order:
+    centred on the canvas (below a logo it would meet); centred on the canvas, narrowed to pass between the logos at
+    the top (``at_top``); in the widest span the logos leave, as near the canvas's centre as that span lets it. Each
+    at its size or, in steps, down to ``smallest``, in up to ``style.max_lines`` lines; first clear of the whole
+    face with its hairline, then clear of its features only (brows to chin: it may stand on the forehead and the
+    hair). Never past the safe area's bottom, never over a picture. None where nothing fits."""
     width, height = canvas
     area = safe_area(width, height)
-    base = text_base(width, height)
-    at_top = [p for p in pictures if _at_edge(p, "top", height)]
     gap = max(4, style.size // 2)
     centre = width // 2
     # centred on the canvas, as wide as the safe area; then narrowed to pass between the logos; then beside them
@@ -239,29 +293,62 @@ def _title_beside_face(
         left, right = max(free, key=lambda span: span[1] - span[0])
         spans.append((left, right, False))
     spans = [span for span in spans if span[1] - span[0] >= BESIDE_MIN_SHARE * area.width]
-    for smallest, lines in (
-        (round(ROLE_SIZE["lower_third"] * base), TITLE_LINES_BESIDE_FACE),
-        (round(ROLE_SIZE["label"] * base), TITLE_LINES_SMALLEST),
-    ):
-        lined = replace(style, max_lines=lines)
-        for whole_face in (True, False):
-            for left, right, pushed in spans:
-                found = _title_in_span(
-                    shown,
-                    text,
-                    lined,
-                    (left, right),
-                    pushed,
-                    min(smallest, style.size),
-                    canvas,
-                    reserved,
-                    face,
-                    at_top,
-                    whole_face,
-                )
-                if found is not None:
-                    return found
+    for whole_face in (True, False):
+        for left, right, pushed in spans:
+            found = _title_in_span(
+                shown, text, style, (left, right), pushed, smallest, canvas, reserved, face, at_top, whole_face
+            )
+            if found is not None:
+                return found
     return None
+
+
+def _title_below_face(
+    shown: Layer,
+    text: str,
+    style: TextStyle,
+    smallest: int,
+    canvas: tuple[int, int],
+    reserved: dict[str, int],
+    face: FaceArea,
+    obstacles: list[Layer],
+) -> Layer | None:
+    """A title that finds no room at the top, below the face: over the presenter's body and shoulders, centred on
+    the canvas, as low as it stands clear (by a gap) of the ``obstacles`` (the logos and texts shown with it: the
+    lower third), of the room kept for burned-in captions and of the safe area's bottom, and no higher than the
+    chin's travel. At its size or, in steps, down to ``smallest``, in up to ``style.max_lines`` lines; judged by
+    its ink, its picture kept on the canvas. None where no such size fits between the chin and them."""
+    width, height = canvas
+    area = safe_area(width, height)
+    gap = max(4, smallest // 2)
+    chin = face.top + len(face.lefts) + gap  # the first row its ink may take: below the chin's travel
+    limit = area.bottom - reserved.get("bottom", 0)
+    boxes = [(p.x, p.y, p.x + p.pixels.shape[1], p.y + p.pixels.shape[0]) for p in obstacles]
+    if reserved.get("top"):
+        boxes.append((0, area.top, width, area.top + reserved["top"]))
+    if reserved.get("middle"):
+        boxes.append((0, (height - reserved["middle"]) // 2, width, (height + reserved["middle"]) // 2))
+    size = style.size
+    while True:
+        sized = replace(style, size=size, floor=size)
+        if not overflows(text, sized, area.width):
+            pixels = render_text(text, sized, area.width)
+            h, w = pixels.shape[:2]
+            inked = pixels[..., 3] > 0
+            rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+            top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+            x = (width - w) // 2
+            # the lowest row it may take is at the bottom's limit or just above one of the boxes
+            for y in sorted({limit - bottom, height - h, *(b[1] - gap - bottom for b in boxes)}, reverse=True):
+                if y + top < chin:
+                    break
+                ink = (x + left - gap, y + top - gap, x + right + gap, y + bottom + gap)
+                met = any(ink[0] < b[2] and b[0] < ink[2] and ink[1] < b[3] and b[1] < ink[3] for b in boxes)
+                if not met and 0 <= y and y + h <= height and y + bottom <= limit:
+                    return replace(shown, pixels=pixels, x=x, y=y)
+        if size <= smallest:
+            return None
+        size = max(int(size * 0.9), smallest)
 
 
 def _title_in_span(
@@ -433,14 +520,19 @@ def scene_layers(
 ) -> list[Layer]:
     """A scene's overlays as layers, in their order: pictures first placed at their anchors, then texts placed
     clear of the captions' room, the face and the pictures shown with them, a lower third's bar standing out from
-    what is ``behind`` it (``text_layer``). ``image_bytes(overlay)``: an image overlay's file."""
+    what is ``behind`` it (``text_layer``). ``image_bytes(overlay)``: an image overlay's file. Titles are placed
+    last: one with no room at the top goes below the face, clear of the lower third and the labels."""
     pictures = {i: image_layer(o, image_bytes(o), width, height) for i, o in enumerate(overlays) if o["type"] != "text"}
     shown = list(pictures.values())
     reserved = _captions_room(reserved or {}, shown, width, height)
-    return [
-        pictures[i] if i in pictures else text_layer(o, width, height, reserved, face, shown, behind)
-        for i, o in enumerate(overlays)
-    ]
+    texts: dict[int, Layer] = {}
+    for i in sorted((i for i in range(len(overlays)) if i not in pictures), key=lambda i: _is_title(overlays[i])):
+        texts[i] = text_layer(overlays[i], width, height, reserved, face, shown, behind, list(texts.values()))
+    return [pictures[i] if i in pictures else texts[i] for i in range(len(overlays))]
+
+
+def _is_title(overlay: dict[str, Any]) -> bool:
+    return (overlay.get("role") or "title") == "title"
 
 
 def _captions_room(reserved: dict[str, int], pictures: list[Layer], width: int, height: int) -> dict[str, int]:

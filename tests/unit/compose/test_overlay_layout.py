@@ -593,3 +593,115 @@ def test_captions_at_the_top_stand_below_a_top_left_logo(canvas, astronaut):
     assert captions.any()
     assert not captions[ly0:ly1, lx0:lx1].any(), "the captions are drawn over the logo"
     assert caption_track([("Hello", 0.0, 1.0)], top, width, height).layer_at(0.5)[2] < ly1  # it would have met it
+
+
+#: the face mesh's brows (its landmarks 46-107 on one side, 276-336 on the other): where the features begin
+BROWS = (46, 52, 53, 55, 63, 65, 66, 70, 105, 107, 276, 282, 283, 285, 293, 295, 296, 300, 334, 336)
+
+
+def _features_region(bare: np.ndarray) -> np.ndarray:
+    """Where the face mesh, run on ``bare``, finds the brows, eyes, nose, mouth and chin: the face's outline from the
+    highest point of its brows down to its chin."""
+    import cv2
+
+    from media.render import analyze_image
+
+    face = analyze_image(np.ascontiguousarray(bare[..., :3]))
+    region = np.zeros(bare.shape[:2], np.uint8)
+    cv2.fillPoly(region, [np.rint(np.asarray(face.face_outline)).astype(np.int32)], 1)
+    brows = min(face.mesh[i][1] for i in BROWS)
+    region[: int(np.floor(brows))] = 0
+    region[int(np.ceil(face.points["chin"][1])) + 1 :] = 0
+    assert region.any()
+    return region.astype(bool)
+
+
+def _ink_box(layer) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = _bounds(layer.pixels[..., 3] > 0)
+    return layer.x + x0, layer.y + y0, layer.x + x1, layer.y + y1
+
+
+def _meet(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _title_judged(canvas, overlays, captions, portrait, monkeypatch):
+    """A job's frame with ``overlays`` (the title last) and ``captions``, the presenter where the farm puts it by
+    default, judged: the title's pixels (where the frame differs from the one without it) miss the brows, eyes,
+    nose, mouth and chin the face mesh finds; its picture lies inside the canvas; its letters meet neither the
+    other overlays nor the captions. Returns the title's layer and the features' region."""
+    import media.preview as preview
+    from domain.composition import normalise_composition
+    from domain.params import with_defaults
+
+    width, height = canvas
+    placed: list[list] = []
+
+    def recorded(*args, **kwargs):
+        layers = preview_scene_layers(*args, **kwargs)
+        placed.append(layers)
+        return layers
+
+    preview_scene_layers = preview.scene_layers
+    monkeypatch.setattr(preview, "scene_layers", recorded)
+
+    def frame(shown, burned):
+        body = {
+            "script": "Breaking news tonight. The city council approved a park.",
+            "avatar": "astronaut",
+            "canvas": {"width": width, "height": height},
+            "overlays": shown,
+            "captions": burned,
+        }
+        still = preview.still(normalise_composition(body), portrait, with_defaults({}), 0.3, lambda _: png(500, 200))
+        return still[..., :3]
+
+    bare = frame([], {"burn_in": False})
+    without = frame(overlays[:-1], captions)
+    no_captions = frame(overlays[:-1], {"burn_in": False})
+    dressed = frame(overlays, captions)
+    *others, title = placed[-1]
+    features = _features_region(bare)
+    words = _drawn(dressed, without, 12)
+    assert words.any(), "the title was drawn"
+    over = np.argwhere(words & features)
+    assert not over.size, f"{len(over)} title pixels over the features, e.g. at (y, x) {over[0].tolist()}"
+    h, w = title.pixels.shape[:2]
+    assert 0 <= title.x and title.x + w <= width and 0 <= title.y and title.y + h <= height, (title.x, title.y, w, h)
+    ink = _ink_box(title)
+    for other in others:
+        assert not _meet(ink, (other.x, other.y, other.x + other.pixels.shape[1], other.y + other.pixels.shape[0]))
+    burned_in = _drawn(without, no_captions, 12)
+    assert burned_in.any(), "the captions were drawn"
+    assert not _meet(ink, _bounds(burned_in)), (ink, _bounds(burned_in))
+    return title, features
+
+
+def test_a_long_title_on_9_16_beside_a_top_right_logo_covers_none_of_the_features(astronaut, monkeypatch):
+    """The producer's 9:16 cut: a 75-character title, a two-line lower third, a top-right logo and subtitle captions
+    at the bottom. Nothing found room above the face, and the title fell back to its old place: centred below the
+    logo, its three lines across her eyes. It is now drawn where it covers none of her features, clear of the logo,
+    the lower third and the captions, whole on the canvas."""
+    lower = {"type": "text", "role": "lower_third", "text": "Jane Doe-Montgomery, Senior City Hall Correspondent"}
+    title = {"type": "text", "role": "title", "text": LIVE_TITLE}
+    captions = {"burn_in": True, "style": "subtitle"}
+    layer, _ = _title_judged((1080, 1920), [RED_LOGO, lower, title], captions, astronaut, monkeypatch)
+    x0, y0, x1, y1 = _ink_box(layer)
+    assert y1 - y0 > 2 * 0.025 * 1350  # two lines at least of letters no smaller than the floor
+
+
+@pytest.mark.parametrize("canvas", [(1080, 1080), (1080, 1920)])
+def test_a_title_below_captions_at_the_top_goes_below_the_chin(canvas, astronaut, monkeypatch):
+    """Word captions at the top, below a top-left logo, push a title below them, onto her eyes and nose, at every
+    size. It now stands below her chin, over her body, at its own size, clear of the captions and the logo."""
+    from media.compose import text_layer
+
+    logo = {"type": "image", "asset_id": "ast_logo", "anchor": "top_left", "start": 0}
+    title = {"type": "text", "role": "title", "text": "Park approved"}
+    captions = {"burn_in": True, "style": "word", "position": "top"}
+    layer, features = _title_judged(canvas, [logo, title], captions, astronaut, monkeypatch)
+    chin = np.flatnonzero(features.any(axis=1))[-1]
+    x0, y0, x1, y1 = _ink_box(layer)
+    assert y0 > chin, (y0, chin)
+    assert abs((x0 + x1) / 2 - canvas[0] / 2) < 0.02 * canvas[0]  # centred on the canvas
+    assert layer.pixels.shape == text_layer(title, *canvas).pixels.shape  # its own size
