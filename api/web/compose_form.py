@@ -1,6 +1,7 @@
 """The composer's form: the compositions fields as a person sets
 them (an aspect ratio, where the presenter stands, a background, a lower
-third, a caption style, music, other shapes to deliver as well), turned into the compositions contract of
+third, a title, a logo in a corner, a caption style, music, other shapes to deliver as well), turned into the
+compositions contract of
 POST /v1/jobs, and a still preview of the frame (POST /v1/previews) that
 follows the fields as they change.
 
@@ -12,7 +13,10 @@ refuses it with its own code and the page says so next to the field.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from domain.composition_rules import IMAGE_ANCHOR_DEFAULT
 
 #: the aspect ratios offered, as canvases (the farm's 1080p cuts)
 ASPECTS = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}
@@ -22,7 +26,16 @@ BACKGROUND_TYPES = ("portrait", "color", "image", "transparent")
 #: centred across otherwise; on 9:16 where the API puts it by default (the face in the upper half, above the lower
 #: third and the captions: ``domain.composition_rules.PORTRAIT_OFFSET_Y_DEFAULT``)
 DEFAULT_PLACE = {"16:9": ("0.5", "0.2", "0.8"), "9:16": ("0", "-0.2", "0.45"), "1:1": ("0", "0.15", "0.8")}
-#: the composer's fields each of the API's composition codes concerns
+#: the corners a logo may take, in the words the composer offers them (the API's default first)
+LOGO_CORNERS = {
+    "top_right": "Top right",
+    "top_left": "Top left",
+    "bottom_right": "Bottom right",
+    "bottom_left": "Bottom left",
+}
+assert next(iter(LOGO_CORNERS)) == IMAGE_ANCHOR_DEFAULT
+#: the composer's fields each of the API's composition codes concerns (an overlay's code names the overlay: the
+#: field is then the one that made it, see ``overlay_field``)
 FIELD_OF_CODE = {
     "canvas_invalid": "aspect",
     "character_invalid": "character",
@@ -70,9 +83,9 @@ def composition_fields(form: dict[str, Any]) -> dict[str, Any]:
     elif kind == "transparent":
         body["output_format"] = "webm"  # the format that carries the alpha channel and plays in a browser
     body["background"] = background
-    lower_third = (form.get("lower_third") or "").strip()
-    if lower_third:
-        body["overlays"] = [{"type": "text", "role": "lower_third", "text": lower_third}]
+    overlays = [overlay for _, overlay in _overlays(form)]
+    if overlays:
+        body["overlays"] = overlays
     style = form.get("captions.style") or "none"
     body["captions"] = {"burn_in": False} if style == "none" else {"burn_in": True, "style": style}
     if form.get("music.asset_id"):
@@ -83,6 +96,34 @@ def composition_fields(form: dict[str, Any]) -> dict[str, Any]:
     if also:
         body["renditions"] = [{"canvas": {"width": w, "height": h}} for w, h in also]
     return body
+
+
+def _overlays(form: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The scene's overlays in the order sent, each with the field that made it: the lower third first (a template's
+    ``headline``), then the title, then the logo. A logo of the producer's own keeps the brand kit's out (the API
+    adds the kit's only to a scene with no image overlay)."""
+    made: list[tuple[str, dict[str, Any]]] = []
+    for field, role in (("lower_third", "lower_third"), ("title_overlay", "title")):
+        words = (form.get(field) or "").strip()
+        if words:
+            made.append((field, {"type": "text", "role": role, "text": words}))
+    if form.get("logo.asset_id"):
+        anchor = form.get("logo.anchor") or IMAGE_ANCHOR_DEFAULT
+        made.append(("logo", {"type": "image", "asset_id": form["logo.asset_id"], "anchor": anchor}))
+    return made
+
+
+_OVERLAY_PATH = re.compile(r"overlays\[(\d+)\]")
+
+
+def overlay_field(form: dict[str, Any], where: str) -> str | None:
+    """The composer's field whose overlay a refusal's path (``overlays[1].text``, in ``errors`` or at the head of
+    the detail) names; None when it names none of the composer's."""
+    found = _OVERLAY_PATH.search(where)
+    made = _overlays(form)
+    if found is None or int(found.group(1)) >= len(made):
+        return None
+    return made[int(found.group(1))][0]
 
 
 def preview_at(form: dict[str, Any]) -> float:

@@ -1,6 +1,6 @@
 """The composer's routes on the new-video page: the still preview that follows the
 layout fields (POST /v1/previews, in-process), and the uploads of a background
-picture and of music (each with its asset purpose)."""
+picture, of music and of a logo (each with its asset purpose)."""
 
 from __future__ import annotations
 
@@ -58,4 +58,17 @@ def upload_music():
     asset, error = public_api.forward_upload("/v1/assets", "Choose a music file.", field="music_file", purpose="music")
     return render_template(
         "fragments/composer_upload.html", slot="music", asset=asset, errors={"music": error} if error else {}
+    )
+
+
+@page.route("/jobs/new/logo", methods=["POST"])
+def upload_logo():
+    """htmx: upload the logo; answer with its size, or why the farm cannot use it, in the API's words (a video is
+    not a logo). A choice emptied is no logo of the video's own: the brand kit's, if it has one."""
+    chosen = request.files.get("logo_file")
+    if chosen is None or not chosen.filename:
+        return render_template("fragments/composer_upload.html", slot="logo", asset=None, errors={})
+    asset, error = public_api.forward_upload("/v1/assets", "Choose a logo file.", field="logo_file", purpose="logo")
+    return render_template(
+        "fragments/composer_upload.html", slot="logo", asset=asset, errors={"logo": error} if error else {}
     )

@@ -7,8 +7,8 @@ from typing import Any
 
 from api.web.catalog import job_fields_from_form
 from api.web.compose_form import FIELD_OF_CODE as COMPOSER_FIELDS
-from api.web.compose_form import composition_fields
-from api.web.messages import no_voice_for_script
+from api.web.compose_form import composition_fields, overlay_field
+from api.web.messages import no_voice_for_script, sentence
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors
 
@@ -49,6 +49,12 @@ def job_errors(refused: ApiRefused, form: dict[str, Any], default: str) -> dict[
     beside the script in the API's words, which name the language detected."""
     if refused.code == "voice_unknown" and not form.get("voice") and form.get("source") != "narration":
         return {"script": {"code": refused.code, "message": no_voice_for_script(refused.detail)}}
+    # a refusal that names an overlay (``scenes[0].overlays[1].text``) concerns the field that made it: the title's
+    # undrawable letters beside the title, a logo the farm no longer has beside the logo
+    where = " ".join([*(refused.errors or {})] if isinstance(refused.errors, dict) else []) + " " + refused.detail
+    field = overlay_field(form, where)
+    if field is not None:
+        return {field: {"code": refused.code, "message": sentence(refused.code, field, refused.detail)}}
     return field_errors(refused, FIELD_OF_CODE, default)
 
 

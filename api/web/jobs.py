@@ -15,7 +15,7 @@ from api.web import public_api
 from api.web.blueprint import page
 from api.web.brand_kit_pages import kit_choices
 from api.web.catalog import load_catalog
-from api.web.compose_form import ASPECTS, BACKGROUND_TYPES, CAPTION_STYLES, DEFAULT_PLACE
+from api.web.compose_form import ASPECTS, BACKGROUND_TYPES, CAPTION_STYLES, DEFAULT_PLACE, LOGO_CORNERS
 from api.web.job_form import job_errors, job_request
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag
@@ -113,7 +113,7 @@ def render_new_job(form: dict[str, Any], errors: dict[str, dict[str, str]], cata
     """The new-video page with the form as sent (its uploads shown again) and the errors beside their fields."""
     asset = {
         k: _asset_or_none(form[k]) if form.get(k) else None
-        for k in ("avatar_asset_id", "audio_asset_id", "background.asset_id", "music.asset_id")
+        for k in ("avatar_asset_id", "audio_asset_id", "background.asset_id", "music.asset_id", "logo.asset_id")
     }
     open_settings = any(k.startswith(("params.", "model")) for k in errors)
     return render_template(
@@ -131,6 +131,8 @@ def render_new_job(form: dict[str, Any], errors: dict[str, dict[str, str]], cata
         background_types=BACKGROUND_TYPES,
         background=asset["background.asset_id"],
         music=asset["music.asset_id"],
+        logo=asset["logo.asset_id"],
+        logo_corners=LOGO_CORNERS,
         settings_open=open_settings,
         max_bytes=ctx().settings.max_asset_bytes,
         max_chars=ctx().settings.max_script_chars,

@@ -68,6 +68,14 @@ BY_CODE = {
     "Tibetan, or a rare symbol): they would show as boxes. Take them out.",
     "transparent_needs_webm": "A transparent background needs a WebM video.",
 }
+#: codes said otherwise beside another field than the one BY_CODE speaks of (the lower third)
+BY_FIELD_AND_CODE = {
+    ("title_overlay", "overlay_invalid"): "The title takes a few lines of text at most.",
+    ("title_overlay", "text_undrawable"): "The title has characters the farm has no font for (a script such as "
+    "Khmer or Tibetan, or a rare symbol): they would show as boxes. Take them out.",
+    ("logo", "overlay_invalid"): "Choose the logo's corner from the list.",
+    ("logo", "asset_not_found"): "That logo is no longer on the farm. Upload it again.",
+}
 #: a template's value refused, said beside the value's own field (so "this" is the field)
 BY_VALUE_CODE = {
     "variable_missing": "Fill this in: the template has no default for it.",
@@ -93,6 +101,8 @@ SCHEMA_CODES = frozenset({"validation_error", "unknown_field", "field_too_long",
 
 def sentence(code: str, field: str, detail: str) -> str:
     """What to tell a person about ``code`` on ``field`` (``detail`` is the API's wording)."""
+    if (field, code) in BY_FIELD_AND_CODE:
+        return BY_FIELD_AND_CODE[field, code]
     if code in SCHEMA_CODES:
         for name in (field, field.split(".")[0]):
             if name in BY_FIELD:

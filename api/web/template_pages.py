@@ -70,12 +70,13 @@ def template_from_form(form: dict[str, Any], catalog: dict) -> dict[str, Any]:
     if form.get("vary_script") and body.get("script") is not None:
         variables.append({"name": "script", "type": "text", "required": True, "label": "Script"})
         body["script"] = "{{script}}"
-    overlays = body.get("overlays") or []
-    if form.get("vary_headline") and overlays:
+    # the headline is the lower third's text (the title and the logo stay as designed)
+    headline = next((o for o in body.get("overlays") or [] if o.get("role") == "lower_third"), None)
+    if form.get("vary_headline") and headline is not None:
         variables.append(
-            {"name": "headline", "type": "text", "required": True, "label": "Headline", "default": overlays[0]["text"]}
+            {"name": "headline", "type": "text", "required": True, "label": "Headline", "default": headline["text"]}
         )
-        overlays[0]["text"] = "{{headline}}"
+        headline["text"] = "{{headline}}"
     if form.get("vary_voice") and body.get("audio_asset_id") is None:
         # a voice chosen is the default; "the default voice for the script's language" pins none, so a row
         # that leaves it empty gets the voice for its own script's language

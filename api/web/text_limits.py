@@ -21,8 +21,9 @@ def _bound(schema: type[Schema], name: str) -> int:
 #: a form field's name → the most characters the API takes for it
 TEXT_LIMITS = {
     "title": _bound(JobSpecSchema, "title"),
-    # the composer's lower third is one overlay's text
+    # the composer's lower third and title are each one overlay's text
     "lower_third": OVERLAY_TEXT_MAX_CHARS,
+    "title_overlay": OVERLAY_TEXT_MAX_CHARS,
     "template_name": _bound(TemplateCreateSchema, "name"),
     "template_description": _bound(TemplateCreateSchema, "description"),
 }

@@ -264,11 +264,11 @@
     });
     draw();
   });
-  // an upload that chose a background or music (or a portrait) changes the preview too
+  // an upload that chose a background, music or a logo (or a portrait) changes the preview too
   var BUSY_RETRY_MS = 2000; // the API's Retry-After for preview_busy
   document.addEventListener("htmx:afterSwap", function (evt) {
     var id = evt.detail.target && evt.detail.target.id;
-    if (id === "background-result" || id === "music-result" || id === "portrait-result") {
+    if (id === "background-result" || id === "music-result" || id === "logo-result" || id === "portrait-result") {
       document.body.dispatchEvent(new Event("composer-changed"));
     }
     // a busy farm drew other previews: ask again for this one, rather than leave the old frame or a refusal

@@ -150,6 +150,7 @@ def test_each_text_field_of_the_composer_takes_as_many_characters_as_the_api(app
     bound = {
         "title": schemas["JobRequest"]["properties"]["title"]["maxLength"],
         "lower_third": schemas["Overlay"]["properties"]["text"]["maxLength"],
+        "title_overlay": schemas["Overlay"]["properties"]["text"]["maxLength"],
         "template_name": schemas["TemplateCreate"]["properties"]["name"]["maxLength"],
         "template_description": schemas["TemplateCreate"]["properties"]["description"]["maxLength"],
     }
@@ -179,3 +180,172 @@ def test_music_is_said_to_stop_with_the_video_and_an_emptied_choice_is_no_music(
     assert 'class="error"' not in emptied.get_data(as_text=True) and "music.asset_id" not in emptied.get_data(
         as_text=True
     )
+
+
+def png(size: tuple[int, int], colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def upload_logo(browser, token: str, data: bytes, name: str = "logo.png", kind: str = "image/png") -> str:  # type: ignore[no-untyped-def]
+    """The logo field's answer (the upload forwarded with purpose logo): its HTML."""
+    return str(
+        browser.post(
+            "/jobs/new/logo", data={"logo_file": (io.BytesIO(data), name, kind)}, headers={"X-CSRFToken": token}
+        ).get_data(as_text=True)
+    )
+
+
+def logo_id(answer: str) -> str:
+    found = re.search(r'<input type="hidden" name="logo.asset_id" value="([^"]+)">', answer)
+    assert found, answer
+    return found.group(1)
+
+
+def test_the_composer_sends_a_title_and_a_logo_in_its_corner(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
+    browser, token = page
+    answer = upload_logo(browser, token, png((200, 100), (220, 0, 0)))
+    assert "This logo (200 × 100) is shown in the corner chosen below" in answer
+    logo = logo_id(answer)
+    form = {**LAYOUT, "title_overlay": "  River rises  ", "logo.asset_id": logo, "logo.anchor": "bottom_left"}
+    job = job_of(app, keys, browser.post("/jobs/new", data={**form, "csrf_token": token}))
+    overlays = job["spec"]["composition"]["scenes"][0]["overlays"]
+    texts = {o["role"]: o["text"] for o in overlays if o["type"] == "text"}
+    assert texts == {"lower_third": "Flood warning", "title": "River rises"}
+    images = [o for o in overlays if o["type"] == "image"]
+    assert [(o["asset_id"], o["anchor"]) for o in images] == [(logo, "bottom_left")]
+    assert job["title"] == "Flood"  # the job's own title (the jobs list's) is another field
+
+    # the corner left as the composer offers it first is the API's default
+    job = job_of(app, keys, browser.post("/jobs/new", data={**LAYOUT, "logo.asset_id": logo, "csrf_token": token}))
+    images = [o for o in job["spec"]["composition"]["scenes"][0]["overlays"] if o["type"] == "image"]
+    assert [o["anchor"] for o in images] == ["top_right"]
+    html = browser.get("/jobs/new").get_data(as_text=True)
+    corners = re.search(r'<select id="logo.anchor".*?</select>', html, re.S)
+    assert corners and re.findall(r'<option value="(\w+)"', corners.group(0))[0] == "top_right"
+
+
+def test_the_preview_shows_the_title_and_the_logo(page: Page) -> None:  # noqa: F811
+    browser, token = page
+    logo = logo_id(upload_logo(browser, token, png((200, 100), (220, 0, 0))))
+
+    def frame(**fields: str) -> np.ndarray:
+        answer = browser.post(
+            "/jobs/new/preview", data={**LAYOUT, "preview_at": "1", **fields}, headers={"X-CSRFToken": token}
+        ).get_data(as_text=True)
+        found = re.search(r'src="data:image/png;base64,([^"]+)"', answer)
+        assert found, answer
+        return np.asarray(Image.open(io.BytesIO(base64.b64decode(found.group(1)))).convert("RGB")).astype(int)
+
+    plain = frame()
+    with_both = frame(**{"title_overlay": "River rises", "logo.asset_id": logo, "logo.anchor": "top_left"})
+    # the logo, 0.15 of the height (162 px, so 324 × 162 here), in the top-left corner of the blue background
+    red = np.abs(with_both - (220, 0, 0)).max(axis=2) < 40
+    rows, cols = np.nonzero(red)
+    assert 150 < rows.max() - rows.min() < 175 and 310 < cols.max() - cols.min() < 340
+    assert rows.max() < 400 and cols.max() < 500
+    assert not (np.abs(plain - (220, 0, 0)).max(axis=2) < 40).any()
+    # the title: large letters across the top centre where the plain frame has only the background
+    top = np.abs(with_both[:300, 600:1300] - plain[:300, 600:1300]).max(axis=2)
+    assert (top > 60).sum() > 2000
+
+
+def test_a_logo_the_farm_cannot_use_is_refused_beside_it_in_the_apis_words(page: Page) -> None:  # noqa: F811
+    import subprocess
+
+    from media.encode.ffmpeg_binary import ffmpeg_exe
+
+    browser, token = page
+    clip = subprocess.run(
+        [ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", "color=c=red:s=160x90:r=10:d=1"]
+        + ["-pix_fmt", "yuv420p", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov", "pipe:1"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    answer = upload_logo(browser, token, clip, "spot.mp4", "video/mp4")
+    refused = re.search(r'<small id="logo-upload-error" class="error" data-code="([^"]+)">([^<]*)<', answer)
+    assert refused, answer
+    assert "logo" in refused.group(2) and "logo.asset_id" not in answer
+    # the choice emptied: no logo of the video's own, nothing refused
+    emptied = upload_logo(browser, token, b"", "")
+    assert 'class="error"' not in emptied and "logo.asset_id" not in emptied
+
+
+def test_a_title_the_farm_has_no_font_for_is_refused_beside_the_title(page: Page) -> None:  # noqa: F811
+    browser, token = page
+    response = browser.post("/jobs/new", data={**LAYOUT, "title_overlay": "► LIVE", "csrf_token": token})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(r'<small id="title_overlay-error" class="error" data-code="text_undrawable">([^<]*)<', body)
+    assert error and error.group(1).startswith("The title has characters"), body[-3000:]
+    assert 'id="lower_third-error"' not in body
+    assert re.search(
+        r'<input type="text" id="title_overlay"[^>]*aria-describedby="title-overlay-help title_overlay-error"', body
+    )
+
+
+def test_a_logo_and_title_of_the_producers_win_over_the_brand_kits(app: Flask, keys: Keys, page: Page) -> None:  # noqa: F811
+    """The API adds the kit's logo only to a scene with no image overlay: the producer's logo replaces it, and the
+    producer's title keeps its own text under the kit's title font."""
+    from tests.unit.api.bearer import client as api_client
+
+    browser, token = page
+    api = api_client(app, keys["alpha"])
+    kit_logo = logo_id(upload_logo(browser, token, png((120, 120), (0, 200, 0))))
+    kit = api.post(
+        "/v1/brand-kits",
+        json={
+            "name": "Green",
+            "logo_asset_id": kit_logo,
+            "logo": {"anchor": "bottom_right"},
+            "fonts": {"title": "noto-serif"},
+        },
+    )
+    assert kit.status_code == 201, kit.get_data(as_text=True)
+    ours = logo_id(upload_logo(browser, token, png((200, 100), (220, 0, 0))))
+    form = {**LAYOUT, "brand_kit_id": kit.get_json()["id"], "title_overlay": "River rises", "csrf_token": token}
+
+    def overlays(**fields: str) -> list[dict]:
+        return list(
+            job_of(app, keys, browser.post("/jobs/new", data={**form, **fields}))["spec"]["composition"]["scenes"][0][
+                "overlays"
+            ]
+        )
+
+    own = overlays(**{"logo.asset_id": ours, "logo.anchor": "top_left"})
+    assert [(o["asset_id"], o["anchor"]) for o in own if o["type"] == "image"] == [(ours, "top_left")]
+    title = next(o for o in own if o.get("role") == "title")
+    assert title["text"] == "River rises" and title["font"] == "noto-serif"
+    kits = overlays()  # no logo of the producer's: the kit's, in the kit's corner
+    assert [(o["asset_id"], o["anchor"]) for o in kits if o["type"] == "image"] == [(kit_logo, "bottom_right")]
+
+
+def test_save_as_template_makes_the_lower_third_the_headline_beside_a_title_and_a_logo(
+    app: Flask,
+    keys: Keys,
+    page: Page,  # noqa: F811
+) -> None:
+    from tests.unit.api.bearer import client as api_client
+
+    browser, token = page
+    logo = logo_id(upload_logo(browser, token, png((200, 100), (220, 0, 0))))
+    for lower_third, headline in (("Flood warning", "Flood warning"), ("", None)):
+        saved = browser.post(
+            "/templates/save",
+            data={
+                **LAYOUT,
+                "lower_third": lower_third,
+                "title_overlay": "River rises",
+                "logo.asset_id": logo,
+                "template_name": f"Night {lower_third or 'plain'}",
+                "vary_headline": "on",
+                "csrf_token": token,
+            },
+        )
+        assert saved.status_code == 303, saved.get_data(as_text=True)[-3000:]
+        stored = api_client(app, keys["alpha"]).get(f"/v1/templates/{saved.headers['Location'].rsplit('/', 1)[1]}")
+        body = stored.get_json()["body"]
+        assert [o.get("text") for o in body["overlays"] if o["type"] == "text"][-1] == "River rises"
+        variables = {v["name"]: v.get("default") for v in stored.get_json()["variables"]}
+        assert variables.get("headline") == headline
