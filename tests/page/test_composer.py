@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from playwright.sync_api import expect
@@ -190,6 +191,76 @@ def test_a_preview_the_busy_farm_refused_is_asked_for_again(page_farm, browser, 
         context.close()
 
 
+def sent_fields(request) -> dict[str, str]:
+    """A form request's fields, as the page's route reads them."""
+    return {k: v[-1] for k, v in parse_qs(request.post_data or "", keep_blank_values=True).items()}
+
+
+def red_logo(folder: Path) -> Path:
+    from PIL import Image
+
+    logo = folder / "logo.png"
+    Image.new("RGB", (200, 100), (220, 0, 0)).save(logo)
+    return logo
+
+
+def test_a_title_and_a_logo_are_in_the_preview_and_the_job(page_farm, browser, newsroom_key, tmp_path):
+    """The producer types a title and uploads a logo: each reaches the preview (the request carries them and a new
+    frame comes) and the job; at 1280 and at 390 px the fields fit the screen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    shots = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
+    try:
+        sign_in(tab, page_farm, newsroom_key)
+        tab.goto(page_farm.url + "/jobs/new")
+        tab.get_by_label("Script", exact=True).fill("Tonight: the river rose two metres.")
+        tab.get_by_label("Or pick a preset portrait").select_option("astronaut")
+        tab.get_by_label("Aspect ratio").select_option("16:9")
+        first = settled_preview(tab).get_attribute("src")
+
+        with tab.expect_request(
+            lambda r: r.url.endswith("/jobs/new/preview") and sent_fields(r).get("title_overlay") == "River rises"
+        ) as sent:
+            tab.get_by_label("Title in the picture").fill("River rises")
+            tab.get_by_label("Title in the picture").press("Tab")
+        assert "logo.asset_id" not in sent_fields(sent.value)
+        titled = settled_preview(tab)
+        expect(titled).not_to_have_attribute("src", first, timeout=PREVIEW_WAIT_MS)
+        second = titled.get_attribute("src")
+
+        tab.get_by_label("The logo's corner").select_option("top_left")
+        with tab.expect_request(
+            lambda r: r.url.endswith("/jobs/new/preview") and "logo.asset_id" in sent_fields(r)
+        ) as sent:
+            tab.get_by_label("Logo (optional)").set_input_files(str(red_logo(tmp_path)))
+        body = sent_fields(sent.value)
+        assert body["logo.asset_id"].startswith("ast_") and body["logo.anchor"] == "top_left"
+        assert body["title_overlay"] == "River rises"
+        expect(tab.locator("#logo-result")).to_contain_text("This logo (200 × 100) is shown in the corner")
+        logo_preview = settled_preview(tab)
+        expect(logo_preview).not_to_have_attribute("src", second, timeout=PREVIEW_WAIT_MS)
+        tab.get_by_label("Title in the picture").scroll_into_view_if_needed()
+        tab.screenshot(path=str(shots / "composer-title-logo-1280.png"))
+        tab.get_by_role("region", name="Preview").screenshot(path=str(shots / "preview-title-logo.png"))
+
+        tab.set_viewport_size({"width": 390, "height": 844})
+        tab.get_by_label("Logo (optional)").scroll_into_view_if_needed()
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+        tab.screenshot(path=str(shots / "composer-title-logo-390.png"))
+
+        tab.get_by_role("button", name="Submit").click()
+        tab.wait_for_url("**/jobs/job_*")
+        job_id = tab.url.rsplit("/", 1)[1]
+        client = page_farm.client(newsroom_key)
+        overlays = client.get(f"/v1/jobs/{job_id}").json()["spec"]["composition"]["scenes"][0]["overlays"]
+        assert [o["text"] for o in overlays if o["type"] == "text"] == ["River rises"]
+        assert [o["anchor"] for o in overlays if o["type"] == "image"] == ["top_left"]
+        client.post(f"/v1/jobs/{job_id}/cancel")
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_new_pages_have_no_axe_violations(page_farm, browser, newsroom_key, scheme, tmp_path):
     context = browser.new_context(viewport={"width": 1100, "height": 820}, color_scheme=scheme)
@@ -203,6 +274,9 @@ def test_the_new_pages_have_no_axe_violations(page_farm, browser, newsroom_key, 
         tab.get_by_label("Aspect ratio").select_option("16:9")
         tab.get_by_label("A colour").check()
         tab.get_by_label("Lower third", exact=True).fill("Flood warning: the valley")
+        tab.get_by_label("Title in the picture").fill("River rises")
+        tab.get_by_label("Logo (optional)").set_input_files(str(red_logo(tmp_path)))
+        expect(tab.locator("#logo-result")).to_contain_text("This logo")
         tab.get_by_label("Captions in the picture").select_option("word")
         tab.get_by_label("Lower third", exact=True).press("Tab")
         settled_preview(tab)
