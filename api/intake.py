@@ -4,6 +4,7 @@ batches (which check every item before creating any)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import unicodedata
@@ -13,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
 from api.asset_uses import USES, asset_for_use, check_composition_assets
@@ -22,7 +24,7 @@ from domain.brand_kits import apply_kit, intro_outro
 from domain.composition import COMPOSITION_KEYS, normalise_composition
 from domain.composition_checks import refuse
 from domain.config import Settings
-from domain.drafts import draft_canvas, draft_render
+from domain.drafts import draft_render
 from domain.errors import ProblemError
 from domain.ids import new_wm_code
 from domain.lifecycle import add_event
@@ -127,29 +129,63 @@ def check_text_drawable(composition: dict[str, Any], single: bool) -> None:
                 _refuse_undrawable(letters, f"{at}{field}", "burned-in captions of ")
 
 
-def check_text_fits(composition: dict[str, Any], single: bool, draft: bool) -> None:
-    """A text overlay that needs more lines than its role allows even shrunk (``media.compose.text_overflows``) on
-    any canvas it is drawn on (the job's, each rendition's, and a draft's smaller copies of them) would run down
-    over the presenter and off the canvas: a 422 ``text_overflow`` naming the field, as a template's render has it."""
-    canvases = [composition["canvas"]] + [r["canvas"] for r in composition["renditions"]]
-    if draft:
-        canvases += [draft_canvas(canvas) for canvas in canvases]
+#: lines a text overlay may need at its floor size before a job's request is refused: the layout draws a title in
+#: up to five (beside a logo, at a label's size) and wraps a lower third or a label rather than cut it. A template's
+#: render keeps its roles' own, 2 and 1: a template is made to be filled many times, a job is what its caller wrote
+REQUEST_TEXT_LINES = {"title": 5, "lower_third": 4, "label": 3}
+#: distinct text layouts (a text on a canvas size, about 1 ms each) one request measures; a batch's rows share them,
+#: and a text measured once is not measured again. Texts past it are left to the worker, which draws a text
+#: smaller until it stays on the canvas
+TEXT_FIT_LAYOUTS = 400
+
+
+def check_text_fits(composition: dict[str, Any], single: bool) -> None:
+    """A text overlay that needs more lines than the layout can give it even shrunk
+    (``media.compose.text_overflows``, ``REQUEST_TEXT_LINES``) on a canvas it is drawn on (the job's or a
+    rendition's: a draft is a smaller copy of them) would run down over the presenter: a 422 ``text_overflow``
+    naming the field, before anything is stored. At most ``TEXT_FIT_LAYOUTS`` distinct layouts a request."""
+    sizes = list(
+        dict.fromkeys(
+            (c["width"], c["height"])
+            for c in [composition["canvas"]] + [r["canvas"] for r in composition["renditions"]]
+        )
+    )
     for index, scene in enumerate(composition["scenes"]):
         at = "" if single else f"scenes[{index}]."
         for number, overlay in enumerate(scene["overlays"]):
             if overlay["type"] != "text":
                 continue
             # an uploaded font is read only by the worker: the text is measured in the shipped one it falls back to
-            shipped = {**overlay, "font": None} if (overlay["font"] or "").startswith("ast_") else overlay
-            for canvas in canvases:
-                if text_overflows(shipped, canvas["width"], canvas["height"]):
+            font = None if (overlay["font"] or "").startswith("ast_") else overlay["font"]
+            for width, height in sizes:
+                fits = _fits(str(overlay["text"]), overlay["role"], overlay.get("size"), font, width, height)
+                if fits is None:
+                    return  # the request's layouts are spent: the worker shrinks what is left to fit
+                if not fits:
                     refuse(
                         "text_overflow",
                         f"{at}overlays[{number}].text",
-                        f"The text does not fit its {overlay['role']} overlay on the {canvas['width']}x"
-                        f"{canvas['height']} canvas ({len(overlay['text'])} characters), even wrapped and shrunk. "
-                        "Shorten it.",
+                        f"The text does not fit its {overlay['role']} overlay on the {width}x{height} canvas "
+                        f"({len(overlay['text'])} characters) even wrapped in {REQUEST_TEXT_LINES[overlay['role']]} "
+                        "lines and shrunk. Shorten it.",
                     )
+
+
+def _fits(text: str, role: str, size: int | None, font: str | None, width: int, height: int) -> bool | None:
+    """Whether the text fits (``_measured``), or None once this request has measured ``TEXT_FIT_LAYOUTS`` texts."""
+    key = (text, role, size, font, width, height)
+    seen: dict[tuple, bool] = g.setdefault("text_fits", {}) if has_app_context() else {}
+    if key not in seen:
+        if len(seen) >= TEXT_FIT_LAYOUTS:
+            return None
+        seen[key] = not _overflows(*key)
+    return seen[key]
+
+
+@functools.lru_cache(maxsize=2048)
+def _overflows(text: str, role: str, size: int | None, font: str | None, width: int, height: int) -> bool:
+    overlay = {"text": text, "role": role, "size": size, "font": font}
+    return text_overflows(overlay, width, height, max_lines=REQUEST_TEXT_LINES[role])
 
 
 def _refuse_undrawable(missing: list[str], path: str, what: str = "") -> None:
@@ -196,7 +232,7 @@ def check_spec(
     if composition is not None:
         check_composition_assets(session, tenant.id, composition)
         check_text_drawable(composition, single=body.get("scenes") is None)
-        check_text_fits(composition, single=body.get("scenes") is None, draft=bool(body.get("draft")))
+        check_text_fits(composition, single=body.get("scenes") is None)
         spec["composition"] = composition
 
     models = known_models(settings)

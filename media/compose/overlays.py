@@ -592,10 +592,13 @@ def _covered(text: Layer, face: FaceArea, position: str, margins: bool = False) 
     return face.rows_covered(x0, y0, text.x + int(cols[-1]) + 1, text.y + int(rows[-1]) + 1, margins)
 
 
-def text_overflows(overlay: dict[str, Any], width: int, height: int) -> bool:
-    """Whether a text overlay needs more lines than its role allows even shrunk to the floor (``text_layer``
-    would then take more lines rather than cut it). A template's render refuses such a text before a job exists."""
+def text_overflows(overlay: dict[str, Any], width: int, height: int, max_lines: int | None = None) -> bool:
+    """Whether a text overlay needs more lines than its role allows (``max_lines``: this many instead) even shrunk
+    to the floor (``text_layer`` would then take more lines rather than cut it). A template's render refuses such
+    a text before a job exists, at its role's lines; a job's request, at the lines the layout can give it."""
     style, max_width = _text_style(overlay, width, height)
+    if max_lines is not None:
+        style = replace(style, max_lines=max_lines)
     return overflows(str(overlay["text"]), style, max_width)
 
 

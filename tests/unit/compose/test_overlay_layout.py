@@ -526,9 +526,9 @@ def _features_covered(dressed: np.ndarray, bare: np.ndarray) -> list[tuple[int, 
 @pytest.mark.parametrize("canvas", [(1920, 1080), (1080, 1080)])
 def test_a_long_title_beside_a_logo_covers_none_of_the_eyes_nose_mouth_or_chin(canvas, astronaut):
     """The producer's request: a 70-character title, a long lower third and a logo at its default corner. Pushed
-    below the logo, the title's lines ran across her eyes and nose on 16:9 and 1:1 (the docs promise they never
-    do). It now stands at the top: centred on the canvas between the logo and the left edge, smaller and on more
-    lines where it must."""
+    below the logo, the title's lines ran across her eyes and nose on 1:1 (the docs promise they never do); it now
+    stands at the top beside the logo, smaller and on more lines. On 16:9 it stood clear of them before and still
+    does (in the span left of the logo): that case guards against a regression, it did not catch the fault."""
     title = {"type": "text", "role": "title", "text": LIVE_TITLE, "start": 0}
     lower = {"type": "text", "role": "lower_third", "text": "Jane Doe-Montgomery, Senior City Hall Correspondent"}
 
