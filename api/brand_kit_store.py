@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from api.asset_uses import USES, asset_for_use
 from api.ownership import owned
-from domain.brand_kits import DEFAULT_KIT_NAME, kit_assets, kit_from_watermark
+from domain.brand_kits import DEFAULT_KIT_NAME, brand_kit_name_key, kit_assets, kit_from_watermark
 from domain.errors import ProblemError, not_found
-from domain.models import BrandKit, Tenant, brand_kit_name_key
+from domain.models import BrandKit, Tenant
 from domain.timeutil import iso, utcnow
 
 #: named kits a tenant may keep besides its default: enough for a newsroom's shows, few enough to list at once

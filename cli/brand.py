@@ -17,6 +17,7 @@ from cli.client import FarmClient
 from cli.composition import parse_colour
 from cli.console import emit_json, emit_table, json_option, with_client
 from domain.brand_kits import KIT_KEYS as KIT_FIELDS  # the document's fields that a PUT takes back
+from domain.brand_kits import brand_kit_name_key
 
 ANCHORS = ("top_left", "top_right", "bottom_left", "bottom_right", "center")
 
@@ -32,7 +33,9 @@ def _kits(client: FarmClient) -> list[dict[str, Any]]:
 
 def _find(client: FarmClient, name: str | None) -> dict[str, Any] | None:
     for kit in _kits(client):
-        if (name is None and kit["default"]) or kit["name"] == name:
+        if (name is None and kit["default"]) or (
+            name is not None and brand_kit_name_key(kit["name"]) == brand_kit_name_key(name)
+        ):
             return kit
     return None
 

@@ -261,3 +261,9 @@ def intro_outro(kit: Mapping[str, Any]) -> dict[str, Any]:
         )
         for part in ("intro", "outro")
     }
+
+
+def brand_kit_name_key(name: str) -> str:
+    """What two kit names must differ in: more than case and surrounding spaces (the API's uniqueness, the CLI's
+    look-up by name)."""
+    return name.strip().casefold()

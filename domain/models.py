@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from domain.brand_kits import brand_kit_name_key
 from domain.ids import new_id
 from domain.states import AttemptOutcome, EventType, JobState, Stage
 from domain.timeutil import utcnow
@@ -164,11 +165,6 @@ class BrandKit(Base):
     def _keep_name_key(self, _key: str, name: str) -> str:
         self.name_key = brand_kit_name_key(name)
         return name
-
-
-def brand_kit_name_key(name: str) -> str:
-    """What two kit names must differ in: more than case and surrounding spaces."""
-    return name.strip().casefold()
 
 
 class Batch(Base):

@@ -67,3 +67,15 @@ def test_brand_set_names_the_apis_refusal(talkfarm, keys, tmp_path):
     assert refused.exit_code == 1 and "font_invalid" in refused.stderr
     bad = talkfarm(keys["alpha"], "brand", "set", "--primary", "red")
     assert bad.exit_code == 2 and "#rrggbb" in bad.output
+
+
+def test_a_kit_is_found_by_its_name_in_any_case(talkfarm, keys):
+    """Kit names are one per tenant whatever their case; `brand set --kit "sport"` after "Sport" made a new kit's
+    POST and was refused brand_kit_name_taken, and `brand show` said there was no such kit."""
+    assert talkfarm(keys["alpha"], "brand", "set", "--kit", "Sport", "--primary", "#00ff00").exit_code == 0
+    changed = talkfarm(keys["alpha"], "brand", "set", "--kit", " sport ", "--secondary", "#ffd100", "--json")
+    assert changed.exit_code == 0, changed.output
+    kit = json.loads(changed.stdout)
+    assert kit["name"] == "Sport" and kit["colors"]["primary"] == "#00ff00" and kit["colors"]["secondary"] == "#ffd100"
+    shown = talkfarm(keys["alpha"], "brand", "show", "--kit", "SPORT")
+    assert shown.exit_code == 0 and "#ffd100" in shown.stdout
