@@ -29,7 +29,7 @@ def upgrade() -> None:
     taken: set[tuple[str, str]] = set()
     rows = connection.execute(sa.select(_kits.c.id, _kits.c.tenant_id, _kits.c.name).order_by(_kits.c.id)).all()
     for kit_id, tenant_id, name in rows:
-        # domain.models.brand_kit_name_key, as it is today; kits named alike before this migration (the older
+        # domain.brand_kits.brand_kit_name_key, as it is today; kits named alike before this migration (the older
         # keeps the name) keep their names and get a key of their own: the next save of the newer one is refused
         # brand_kit_name_taken until it is renamed
         key = name.strip().casefold()
