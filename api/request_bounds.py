@@ -184,7 +184,8 @@ def check_media_type() -> None:
     accepted = current_app.extensions.get(_BODY_TYPES, {}).get((path, request.method))
     if not accepted or _takes(request.mimetype, accepted):
         return
-    if not request.content_length and not request.get_data(cache=True):
+    # a body of unknown length (chunked) is asked for one byte, not read whole: any byte makes it a 415
+    if not request.content_length and not request.stream.read(1):
         return
     ways = []
     if "application/json" in accepted:

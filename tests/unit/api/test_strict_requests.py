@@ -112,12 +112,43 @@ def test_a_json_body_sent_as_another_media_type_is_a_415_saying_what_to_send(alp
     assert count(sessions, Batch) == 0
 
 
-def test_a_json_body_with_a_json_suffix_type_and_charset_is_taken(alpha):
+def test_a_json_body_with_a_charset_or_a_json_suffix_type_is_taken(alpha):
     assert alpha.post("/v1/jobs", json=JOB).status_code == 202
     import json
 
     response = alpha.post("/v1/jobs", data=json.dumps(JOB), content_type="application/json; charset=utf-8")
     assert response.status_code == 202
+    response = alpha.post("/v1/jobs", data=json.dumps(JOB), content_type="application/merge-patch+json")
+    assert response.status_code == 202, response.get_json()
+
+
+def test_a_wrong_type_body_of_unknown_length_is_refused_after_one_byte_not_read_whole(alpha):
+    """A chunked body (no Content-Length) sent as text/plain was read whole, up to the 65 MB request limit, only to
+    learn that it was not empty."""
+    import io
+
+    class Counted(io.BytesIO):
+        taken = 0
+
+        def read(self, size=-1):
+            chunk = super().read(size)
+            Counted.taken += len(chunk)
+            return chunk
+
+        def readinto(self, buffer):
+            n = super().readinto(buffer)
+            Counted.taken += n
+            return n
+
+    body = Counted(b"x" * 8_000_000)
+    response = alpha.post(
+        "/v1/jobs",
+        input_stream=body,
+        headers={"Transfer-Encoding": "chunked", "Content-Type": "text/plain"},
+        environ_overrides={"wsgi.input_terminated": True},  # as a server that reads chunked bodies says
+    )
+    assert_problem(response, 415, "unsupported_media_type")
+    assert Counted.taken < 1_000_000, Counted.taken
 
 
 def test_an_upload_sent_as_json_is_a_415_saying_multipart(alpha):
