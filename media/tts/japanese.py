@@ -61,7 +61,9 @@ _AS_KANJI = {
 }
 #: words the dictionary reads one way where news means the other: 何人 ナニジン ("of what nation") for ナンニン
 #: ("how many people"), 何時 イツ ("when", which news writes いつ) for ナンジ ("what time")
-_NEWS_READINGS = {"何人": "ナンニン", "何時": "ナンジ"}
+_NEWS_READINGS = {"何人": "ナンニン", "何時": "ナンジ", "何時頃": "ナンジゴロ"}
+#: the particles before which 何 is ナニ (何を ナニヲ, 何が ナニガ, 何か ナニカ), where the dictionary often says ナン
+_NANI_BEFORE = {"を", "が", "か", "も", "に"}
 _O_ROW = set("オコソトノホモヨロヲゴゾドボポョォ")
 _E_ROW = set("エケセテネヘメレゲゼデベペェ")
 #: numbers a counter changes the sound of (the number and counter together); the rest are the number's own
@@ -164,7 +166,7 @@ _SENTENCE_END = re.compile(r"[。！？!?\n]")
 
 
 #: bumped when these rules change what a text is read as (2: numbers read here, pasted forms, 1日 after any month;
-#: 3: counters after round hundreds and thousands, 何, and more counters; 4: 何人 ナンニン and 何時 ナンジ)
+#: 3: counters after round hundreds and thousands, 何, and more counters; 4: 何人 ナンニン, 何時 ナンジ, 何を ナニヲ)
 RULES = 4
 
 
@@ -257,6 +259,8 @@ def _read(text: str) -> Reading:
         if counted is not None:
             kana, end = counted
             i += 1  # the counter is said with its number
+        elif surface == "何" and i + 1 < len(words) and _nani_before(words[i + 1]):
+            kana = "ナニ"
         said = kana if kana is not None else unicodedata.normalize("NFKC", surface)
         if spoken and starts_phrase and not opened and not spoken[-1][-1:].isspace() and not said[:1].isspace():
             spoken.append(" ")
@@ -279,6 +283,11 @@ def _read(text: str) -> Reading:
         if word.said is None and KANJI.search(unicodedata.normalize("NFKC", word.surface))
     )
     return Reading(text, "".join(spoken), tuple(pieces), tuple((start, end) for start, end in phrases), tuple(unknown))
+
+
+def _nani_before(word: _Word) -> bool:
+    """Whether 何 is ナニ before ``word``: a particle of ``_NANI_BEFORE``, or a verb (何着ていく, with its を left out)."""
+    return word.surface in _NANI_BEFORE or word.part[0] == "動詞"
 
 
 def _attached(words: list[_Word], i: int) -> bool:
@@ -472,7 +481,9 @@ def _counted(words: list[_Word], i: int) -> tuple[str, int] | None:
     if counter.surface == "分" and len(of) == 2 and of[0].surface == "の" and of[1].number is not None:
         return None  # 3分の1: a fraction, which the dictionary reads ブン (サンブンノイチ), not minutes
     if (words[i].surface, words[i].said) == ("何", "ナン"):  # 何本 ナンボン, 何階 ナンガイ (not 何が ナニガ)
-        kana = "ナン" + _after_n(counter.surface) if counter.surface in _BY_LAST_DIGIT else None
+        # a counter, not a verb written with the same kanji (何着ていく: what to wear, ナニ キテ)
+        is_counter = counter.surface in _BY_LAST_DIGIT and counter.part[0] in ("名詞", "接尾辞")
+        kana = "ナン" + _after_n(counter.surface) if is_counter else None
     elif value is None:
         return None
     elif (counter.surface, value) == ("日", 1):

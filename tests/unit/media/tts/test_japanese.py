@@ -90,7 +90,11 @@ def test_a_round_hundred_or_thousand_is_said_with_its_counter_as_japanese_says_i
         ("3分の1", "サンブンノ イチ"), ("10分の1", "ジューブンノ イチ"), ("5分の電車", "ゴフンノ デンシャ"),
         # how many people, what time (the dictionary: ナニジン "of what nation", イツ "when")
         ("何人が参加しましたか。", "ナンニンガ サンカシマシタカ。"), ("会議は何時に始まりますか。", "カイギワ ナンジニ ハジマリマスカ。"),
-        ("何時間", "ナンジカン"),
+        ("何時間", "ナンジカン"), ("何時頃に来ますか。", "ナンジゴロニ キマスカ。"),
+        # 何 before を, が, か, も, に or a verb is ナニ (the dictionary: ナンヲ, ナンガ); 着 after it a verb, not a counter
+        ("明日は何を着ていく。", "アスワ ナニヲ キテ イク。"), ("何が起きたのか。", "ナニガ オキタノカ。"),
+        ("何か質問はありますか。", "ナニカ シツモンワ アリマスカ。"), ("何着ていく？", "ナニ キテ イク?"),
+        ("スーツを何着買いましたか。", "スーツヲ ナンチャク カイマシタカ。"),
     ],
 )  # fmt: skip
 def test_the_common_counters_of_the_news_are_said_with_their_numbers_sound_changes(written, said):
