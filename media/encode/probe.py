@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 #: what ``asset_unreadable`` says of a file FFmpeg cannot read; FFmpeg's own words (and the file's path) go to the
 #: log, not to whoever reads the error
 UNREADABLE = (
-    "The file does not open as audio or video: it is cut short, damaged or of another kind. "
-    "Export it again (MP4, MOV or WebM) and send the new file."
+    "The finished video does not open: it came out of encoding cut short or damaged. "
+    "Send the job again; if it fails the same way, tell the farm's operator."
 )
 
 
@@ -46,8 +46,9 @@ def probe_video(path: Path | str) -> MediaInfo:
     """Duration, picture, codecs, size and sha256 of a media file.
 
     A file FFmpeg cannot read raises ``MediaError("asset_unreadable", UNREADABLE)``
-    (422): for the pipeline's own output that is a bug, for an upload it is
-    the caller's. FFmpeg's reason is logged, never put in the error.
+    (422), in words for whoever reads the failed job: only the pipeline's own
+    output is probed, so it is the farm's fault, not the caller's. FFmpeg's
+    reason is logged, never put in the error.
     """
     path = Path(path)
     try:
