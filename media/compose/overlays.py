@@ -19,7 +19,7 @@ the platforms put their buttons and descriptions (8 % otherwise).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -328,26 +328,33 @@ def _title_below_face(
         boxes.append((0, area.top, width, area.top + reserved["top"]))
     if reserved.get("middle"):
         boxes.append((0, (height - reserved["middle"]) // 2, width, (height + reserved["middle"]) // 2))
+    for sized in _shrinking(style, smallest):
+        if overflows(text, sized, area.width):
+            continue
+        pixels = render_text(text, sized, area.width)
+        h, w = pixels.shape[:2]
+        inked = pixels[..., 3] > 0
+        rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+        top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        x = (width - w) // 2
+        # the lowest row it may take is at the bottom's limit or just above one of the boxes
+        for y in sorted({limit - bottom, height - h, *(b[1] - gap - bottom for b in boxes)}, reverse=True):
+            if y + top < chin:
+                break
+            ink = (x + left - gap, y + top - gap, x + right + gap, y + bottom + gap)
+            met = any(ink[0] < b[2] and b[0] < ink[2] and ink[1] < b[3] and b[1] < ink[3] for b in boxes)
+            if not met and 0 <= y and y + h <= height and y + bottom <= limit:
+                return replace(shown, pixels=pixels, x=x, y=y)
+    return None
+
+
+def _shrinking(style: TextStyle, smallest: int) -> Iterator[TextStyle]:
+    """The sizes a title is tried at, largest first: its own, then nine tenths in steps, down to ``smallest``."""
     size = style.size
     while True:
-        sized = replace(style, size=size, floor=size)
-        if not overflows(text, sized, area.width):
-            pixels = render_text(text, sized, area.width)
-            h, w = pixels.shape[:2]
-            inked = pixels[..., 3] > 0
-            rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
-            top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-            x = (width - w) // 2
-            # the lowest row it may take is at the bottom's limit or just above one of the boxes
-            for y in sorted({limit - bottom, height - h, *(b[1] - gap - bottom for b in boxes)}, reverse=True):
-                if y + top < chin:
-                    break
-                ink = (x + left - gap, y + top - gap, x + right + gap, y + bottom + gap)
-                met = any(ink[0] < b[2] and b[0] < ink[2] and ink[1] < b[3] and b[1] < ink[3] for b in boxes)
-                if not met and 0 <= y and y + h <= height and y + bottom <= limit:
-                    return replace(shown, pixels=pixels, x=x, y=y)
+        yield replace(style, size=size, floor=size)
         if size <= smallest:
-            return None
+            return
         size = max(int(size * 0.9), smallest)
 
 
@@ -370,24 +377,21 @@ def _title_in_span(
     width, height = canvas
     area = safe_area(width, height)
     left, right = span
-    size = style.size
-    while True:
-        sized = replace(style, size=size, floor=size)
-        if not overflows(text, sized, right - left):
-            pixels = render_text(text, sized, right - left)
-            h, w = pixels.shape[:2]
-            x = min(max((width - w) // 2, left), right - w)  # as near the canvas's centre as the span lets it
-            _, y = _place(pixels, "title", "top", text, width, height, reserved)
-            layer = replace(shown, pixels=pixels, x=x, y=y)
-            if pushed:
-                layer = _clear_of(at_top, layer, "top", height)
-            clear = not _over(layer, face, "top") if whole_face else not _over_features(layer, face)
-            meets = any(_overlaps(layer.x, layer.y, w, h, p) for p in at_top)
-            if clear and not meets and layer.y + h <= area.bottom:
-                return layer
-        if size <= smallest:
-            return None
-        size = max(int(size * 0.9), smallest)
+    for sized in _shrinking(style, smallest):
+        if overflows(text, sized, right - left):
+            continue
+        pixels = render_text(text, sized, right - left)
+        h, w = pixels.shape[:2]
+        x = min(max((width - w) // 2, left), right - w)  # as near the canvas's centre as the span lets it
+        _, y = _place(pixels, "title", "top", text, width, height, reserved)
+        layer = replace(shown, pixels=pixels, x=x, y=y)
+        if pushed:
+            layer = _clear_of(at_top, layer, "top", height)
+        clear = not _over(layer, face, "top") if whole_face else not _over_features(layer, face)
+        meets = any(_overlaps(layer.x, layer.y, w, h, p) for p in at_top)
+        if clear and not meets and layer.y + h <= area.bottom:
+            return layer
+    return None
 
 
 def _over_features(text: Layer, face: FaceArea) -> bool:
