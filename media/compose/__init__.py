@@ -7,6 +7,7 @@ this package knows of jobs, queues or storage.
 """
 
 from media.compose.background import Background, background_for, video_still
+from media.compose.blending import blend
 from media.compose.body import PhotoPerson, PresenterBody, presenter_body
 from media.compose.canvas import FaceChanges
 from media.compose.captions import CaptionTrack, caption_band, caption_track, words_from_cues
@@ -24,17 +25,8 @@ from media.compose.matte import (
     portrait_matte,
     presenter_colours,
 )
-from media.compose.overlays import (
-    Layer,
-    SafeArea,
-    blend,
-    caption_obstacles,
-    image_layer,
-    safe_area,
-    scene_layers,
-    text_layer,
-    text_overflows,
-)
+from media.compose.overlays import image_layer, scene_layers, text_layer, text_overflows
+from media.compose.placement import Layer, SafeArea, caption_obstacles, safe_area
 from media.compose.text import TextStyle, cjk_cells, render_text, render_words
 
 __all__ = [

@@ -23,7 +23,7 @@ import threading
 import cv2
 import numpy as np
 
-from media.compose.overlays import blend
+from media.compose.blending import blend
 from media.encode.yuv import Rect
 
 #: one thing drawn: its pixels (RGBA, or RGB with ``alpha``), where, and its opacity (None: the fourth channel)

@@ -4,7 +4,7 @@
 ``word`` shows a few words at a time — as social video does — with the one
 being spoken in the highlight colour. Pages break at sentence ends and at
 pauses, and stay up across short gaps so they do not flicker. They keep
-inside the canvas's safe area (``overlays.safe_area``), above a 9:16
+inside the canvas's safe area (``placement.safe_area``), above a 9:16
 platform's buttons.
 
 Times are seconds from the start of the stretch of speech the words belong
@@ -24,7 +24,7 @@ import numpy as np
 
 from media.compose.bidi import mostly_right_to_left
 from media.compose.fonts import font_for, without_undrawable
-from media.compose.overlays import clear_of_boxes, safe_area, text_base
+from media.compose.placement import clear_of_boxes, safe_area, text_base
 from media.compose.text import TextStyle, block_height, cjk_cells, hex_rgb, render_words, tokens, widest_page_lines
 from media.encode.captions import ends_sentence
 from media.tts.written_words import written_words
@@ -171,7 +171,7 @@ def caption_track(
 ) -> CaptionTrack:
     """The pages of a segment's words for the job's ``captions`` settings on this canvas. A page never runs
     across the start of a sentence (``sentence_starts``, seconds, as the caption files' cues start); it stands
-    clear of the boxes ``clear_of`` (the scene's logos, the draft label: ``overlays.caption_obstacles``)."""
+    clear of the boxes ``clear_of`` (the scene's logos, the draft label: ``placement.caption_obstacles``)."""
     style = captions.get("style") or "subtitle"
     size = _caption_size(captions, width, height)
     box = (0, 0, 0, 165) if captions.get("box", True) else None

@@ -20,10 +20,11 @@ import cv2
 import numpy as np
 
 from media.compose.background import Background
+from media.compose.blending import blend
 from media.compose.body import BOTTOM_FADE, SIDE_FADE, PhotoPerson, PresenterBody, presenter_body
 from media.compose.canvas import Drawing, FaceChanges, ReusedCanvas
 from media.compose.layout import PresenterBox, circle_mask
-from media.compose.overlays import Layer, blend
+from media.compose.placement import Layer
 from media.compose.text import hex_rgb
 from media.encode.yuv import Rect
 
