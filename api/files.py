@@ -16,7 +16,13 @@ blp = Blueprint("files", __name__, url_prefix="/v1/files", description="Signed d
 
 
 @blp.route("/<path:key>", methods=["GET"])
-@blp.doc(security=[])
+@blp.doc(
+    security=[],
+    parameters=[
+        {"in": "query", "name": "expires", "required": True, "schema": {"type": "integer"}},
+        {"in": "query", "name": "signature", "required": True, "schema": {"type": "string"}},
+    ],
+)
 @blp.response(200, description="The file")
 @blp.alt_response(403, response="Problem")
 @blp.alt_response(404, response="Problem")

@@ -11,7 +11,8 @@ Refusals before the app: the HTTP server refuses a request line longer than
 4 KB (414) and too many or too large headers (431) before Flask sees the
 request; it answers them as problem+json too (``api/server.ProblemWorker``).
 Every operation documents those answers, so a client (and a contract test)
-knows they can come.
+knows they can come; and every /v1 operation that takes no query parameters,
+the 422 ``unknown_parameter`` a query string sent to it gets.
 """
 
 from __future__ import annotations
@@ -49,11 +50,20 @@ class ServerRefusals(BasePlugin):
         },
     }
 
+    NO_QUERY = {
+        "description": "`unknown_parameter`: a query parameter was sent to a route that takes none "
+        "(api.request_bounds.check_query_names).",
+        "content": PROBLEM,
+    }
+
     def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
         for operation in (operations or {}).values():
             responses = operation.setdefault("responses", {})
             for status, response in self.RESPONSES.items():
                 responses.setdefault(status, response)
+            takes_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
+            if (path or "").startswith("/v1/") and not takes_query:
+                responses.setdefault("422", self.NO_QUERY)
 
 
 def install(api: Api) -> None:

@@ -22,6 +22,7 @@ from api.schemas import (
     MAX_JSON_INT,
     json_problem,
     text_problem,
+    unknown_name_hint,
 )
 from domain.errors import ProblemError
 
@@ -32,6 +33,8 @@ _OPEN, _CLOSE = np.frombuffer(b"[{", np.uint8), np.frombuffer(b"]}", np.uint8)
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 #: where ``learn_body_types`` keeps, per route, the media types its request body may have
 _BODY_TYPES = "talkfarm_body_types"
+#: where ``learn_body_types`` keeps, per /v1 route (path, method), the query parameters it takes
+_QUERY_NAMES = "talkfarm_query_names"
 _RULE_PARAMETER = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 #: the longest path parameter any route takes (worker ids are host names; storage keys have their own check)
 MAX_PATH_PARAM_CHARS = 200
@@ -127,6 +130,7 @@ def check_request() -> None:
         return
     check_media_type()
     check_bounds()
+    check_query_names()
 
 
 def check_bounds() -> None:
@@ -159,14 +163,42 @@ def check_bounds() -> None:
 
 def learn_body_types(app: Flask, spec: dict[str, Any]) -> None:
     """Remember, per route and method, the media types of the request body the spec (``/openapi.json``) says it
-    takes, for ``check_media_type``: the spec and the check cannot differ."""
+    takes, for ``check_media_type``, and the query parameters, for ``check_query_names``: the spec and the checks
+    cannot differ."""
     types: dict[tuple[str, str], tuple[str, ...]] = {}
+    queries: dict[tuple[str, str], tuple[str, ...]] = {}
     for path, operations in spec.get("paths", {}).items():
         for method, operation in operations.items():
-            content = operation.get("requestBody", {}).get("content") if isinstance(operation, dict) else None
+            if not isinstance(operation, dict):
+                continue
+            content = operation.get("requestBody", {}).get("content")
             if content:
                 types[(path, method.upper())] = tuple(content)
+            if path.startswith("/v1/"):
+                names = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
+                queries[(path, method.upper())] = tuple(sorted(names))
     app.extensions[_BODY_TYPES] = types
+    app.extensions[_QUERY_NAMES] = queries
+
+
+def check_query_names() -> None:
+    """A query parameter a /v1 route does not take is refused, never silently ignored: ``GET /v1/jobs?stauts=failed``
+    listed every job, ``GET /v1/jobs/{id}?fields=id`` answered the whole job. A 422 names it, with the one it
+    perhaps meant and what the route takes. The names come from the spec, so the check and ``/openapi.json``
+    cannot differ (``api.arguments`` refuses a single-valued one given twice)."""
+    if not request.args or request.url_rule is None:
+        return
+    path = _RULE_PARAMETER.sub(r"{\1}", request.url_rule.rule)
+    method = "GET" if request.method == "HEAD" else request.method
+    taken = current_app.extensions.get(_QUERY_NAMES, {}).get((path, method))
+    unknown = sorted(name for name in request.args if taken is not None and name not in taken)
+    if not unknown:
+        return
+    listed = f"This route takes: {', '.join(taken)}." if taken else "This route takes no query parameters."
+    named = "; ".join(f"`{name}`{unknown_name_hint(name, taken or ())}" for name in unknown)
+    raise ProblemError(
+        "unknown_parameter", f"Not a parameter of this route, and nothing was applied: {named}. {listed}", 422
+    )
 
 
 def _takes(mimetype: str, accepted: tuple[str, ...]) -> bool:

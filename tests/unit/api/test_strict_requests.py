@@ -67,6 +67,27 @@ def test_every_route_with_query_parameters_refuses_one_it_does_not_take(app, ope
         assert "no_such_parameter" in body["detail"], (method, path, body)
 
 
+def test_a_route_that_takes_no_query_parameters_refuses_one_too(app, alpha, sessions):
+    """``GET /v1/jobs/{id}?fields=id`` answered the whole job, as though the client's filter applied."""
+    job_id = alpha.post("/v1/jobs", json=JOB).get_json()["id"]
+    body = assert_problem(alpha.get(f"/v1/jobs/{job_id}?fields=id"), 422, "unknown_parameter")
+    assert "`fields`" in body["detail"] and "takes no query parameters" in body["detail"]
+    body = assert_problem(alpha.get(f"/v1/jobs/{job_id}/events?aftr=1"), 422, "unknown_parameter")
+    assert "Perhaps `after`?" in body["detail"] and "after, limit" in body["detail"]
+    jobs = count(sessions, Job)
+    assert_problem(alpha.post("/v1/jobs?priority=9", json=JOB), 422, "unknown_parameter")
+    assert count(sessions, Job) == jobs  # refused before anything is written
+    assert alpha.get(f"/v1/jobs/{job_id}").status_code == 200
+    # every /v1 operation without query parameters says so in the spec, and refuses one
+    spec = app.test_client().get("/openapi.json").get_json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or not path.startswith("/v1/"):
+                continue
+            if not any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                assert "422" in operation["responses"], (method, path)
+
+
 def test_a_single_valued_parameter_given_twice_is_a_422_not_its_first_value(alpha):
     alpha.post("/v1/jobs", json=JOB)
     body = assert_problem(alpha.get("/v1/jobs?status=queued&status=canceled"), 422, "parameter_repeated")
