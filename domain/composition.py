@@ -154,6 +154,7 @@ def normalise_scene(raw: Any, path: str, canvas: dict[str, int]) -> dict[str, An
     if scene.get("avatar") is None:
         refuse("scenes_invalid", _at(path, "avatar"), "Each scene needs an avatar: an image asset id or a preset.")
     background = normalise_background(scene.get("background"), _at(path, "background"))
+    overlays = normalise_overlays(scene.get("overlays"), _at(path, "overlays"))
     return {
         "script": text(scene.get("script"), _at(path, "script"), "scenes_invalid", None, free=True),
         "audio_asset_id": text(scene.get("audio_asset_id"), _at(path, "audio_asset_id"), "scenes_invalid", 64),
@@ -162,12 +163,10 @@ def normalise_scene(raw: Any, path: str, canvas: dict[str, int]) -> dict[str, An
         "voice": text(scene.get("voice"), _at(path, "voice"), "scenes_invalid", 100),
         "language": text(scene.get("language"), _at(path, "language"), "scenes_invalid", 16),
         "character": normalise_character(
-            scene.get("character"),
-            _at(path, "character"),
-            canvas,
+            scene.get("character"), _at(path, "character"), canvas, titled=has_top_title(overlays)
         ),
         "background": background,
-        "overlays": normalise_overlays(scene.get("overlays"), _at(path, "overlays")),
+        "overlays": overlays,
         "transition": normalise_transition(scene.get("transition"), _at(path, "transition")),
     }
 
@@ -184,11 +183,18 @@ def _avatar(raw: Any, path: str) -> dict[str, str]:
     )
 
 
+def has_top_title(overlays: list[dict[str, Any]]) -> bool:
+    """Whether a scene's (normalised) overlays hold a title at the top: on a portrait canvas its presenter then
+    stands lower by default (``PORTRAIT_OFFSET_Y_TITLED``)."""
+    return any(o["type"] == "text" and o["role"] == "title" and (o.get("position") or "top") == "top" for o in overlays)
+
+
 def normalise_character(
-    raw: Any, path: str, canvas: dict[str, int], *, code: str = "character_invalid"
+    raw: Any, path: str, canvas: dict[str, int], *, code: str = "character_invalid", titled: bool = False
 ) -> dict[str, Any]:
     """The presenter on ``canvas``; what it leaves out is the default for the canvas's shape
-    (``PORTRAIT_OFFSET_Y_DEFAULT``)."""
+    (``PORTRAIT_OFFSET_Y_DEFAULT``, or ``PORTRAIT_OFFSET_Y_TITLED`` where ``titled``: the scene has a title at the
+    top)."""
     given = obj(
         raw if raw is not None else {}, path, code, ("style", "scale", "offset", "matting", "circle_background")
     )
@@ -196,7 +202,8 @@ def normalise_character(
     offset = obj(given.get("offset", {}), f"{path}.offset", code, ("x", "y"))
     width, height = canvas["width"], canvas["height"]
     portrait = height > width
-    at_rest = {"x": 0.0, "y": R.PORTRAIT_OFFSET_Y_DEFAULT if portrait else 0.0}
+    portrait_y = R.PORTRAIT_OFFSET_Y_TITLED if titled else R.PORTRAIT_OFFSET_Y_DEFAULT
+    at_rest = {"x": 0.0, "y": portrait_y if portrait else 0.0}
     return {
         "style": style,
         "scale": number(

@@ -705,3 +705,42 @@ def test_a_title_below_captions_at_the_top_goes_below_the_chin(canvas, astronaut
     assert y0 > chin, (y0, chin)
     assert abs((x0 + x1) / 2 - canvas[0] / 2) < 0.02 * canvas[0]  # centred on the canvas
     assert layer.pixels.shape == text_layer(title, *canvas).pixels.shape  # its own size
+
+
+@pytest.mark.parametrize("titled", [True, False])
+def test_on_9_16_a_headline_beside_a_top_right_logo_reads_at_its_size_above_the_face(astronaut, titled):
+    """A 70-character headline with a top-right logo on 9:16, the presenter where the API puts it: it found no
+    room above the face, and was drawn at a label's size in the third left of the logo, over the hair. A scene
+    with a title at the top now stands its presenter a tenth of the canvas lower (offset y -0.1 for -0.2), and the
+    headline reads across the canvas at its size. Judged on the frame: the title's width, and the face mesh's
+    brows below its last line. Without a title the presenter stays where it was."""
+    from domain.composition import normalise_composition
+    from domain.params import with_defaults
+    from media.preview import still
+    from media.render import analyze_image
+
+    width, height = 1080, 1920
+    headline = "Floods across the north: thousands leave their homes as the river rises"
+    logo = {"type": "image", "asset_id": "ast_logo", "anchor": "top_right", "scale": 0.08}
+    lower_third = {"type": "text", "role": "lower_third", "text": "Jane Doe, chief correspondent"}
+    title = {"type": "text", "role": "title", "text": headline}
+
+    def frame(overlays: list[dict]) -> tuple[np.ndarray, dict]:
+        body = {"script": "Good evening.", "avatar": "astronaut", "canvas": {"width": width, "height": height}}
+        composition = normalise_composition({**body, "background": {"type": "color", "color": "#1f2937"}})
+        # the presenter as the API places it for the scene's overlays; drawn for these overlays
+        placed = normalise_composition({**body, "overlays": [logo, lower_third, *([title] if titled else [])]})
+        scene = {**composition["scenes"][0], "character": placed["scenes"][0]["character"], "overlays": overlays}
+        composition = {**composition, "scenes": [scene]}
+        return still(composition, astronaut, with_defaults({}), 0.0, lambda _: png(300, 120)), scene["character"]
+
+    without, character = frame([logo, lower_third])
+    assert character["offset"]["y"] == (-0.1 if titled else -0.2)
+    if not titled:
+        return
+    with_title, _ = frame([logo, lower_third, title])
+    x0, y0, x1, y1 = _bounds(_drawn(with_title, without))
+    assert x1 - x0 > 0.75 * safe_area(width, height).width, (x0, x1)  # across the canvas, not the left third
+    mesh = analyze_image(np.ascontiguousarray(without[..., :3]))
+    brows = min(mesh.mesh[i][1] for i in BROWS)
+    assert y1 < brows, (y1, brows)
