@@ -58,16 +58,26 @@ class Expiry(click.ParamType):
     help="When the key stops working: a lifetime (90d, 12h, 30m) or an ISO date or time (UTC unless it says). "
     "Default: never.",
 )
-def keys_create(tenant: str, operator: bool, expires: datetime | None) -> None:
-    """Print a new API key for TENANT (shown once). Works on the database directly, as the farm's admin."""
+@json_option
+def keys_create(tenant: str, operator: bool, expires: datetime | None, as_json: bool) -> None:
+    """Print a new API key for TENANT (shown once). Works on the database directly, as the farm's admin. With
+    --json: the key's document as POST /v1/keys answers it, the key itself under `key`."""
+    import sqlalchemy as sa
+
     from domain.db import session_factory
-    from domain.tenants import create_key, get_or_create_tenant
+    from domain.documents import key_document
+    from domain.models import ApiKey
+    from domain.tenants import create_key, get_or_create_tenant, hash_key
 
     settings = load_settings()
     with session_factory(settings)() as session, session.begin():
-        key = create_key(
-            session, get_or_create_tenant(session, tenant), "operator" if operator else "tenant", expires_at=expires
-        )
+        owner = get_or_create_tenant(session, tenant)
+        key = create_key(session, owner, "operator" if operator else "tenant", expires_at=expires)
+        made = session.scalars(sa.select(ApiKey).where(ApiKey.key_hash == hash_key(key))).one()
+        document = {**key_document(made, owner.name), "key": key}
+    if as_json:
+        emit_json(document)
+        return
     click.echo(key)
 
 

@@ -78,6 +78,10 @@ def normalise_composition(body: Mapping[str, Any]) -> dict[str, Any] | None:
     )
     raw_scenes = _raw_scenes(body)
     scenes = [normalise_scene(raw, path, canvas) for raw, path in raw_scenes]
+    # the first scene has nothing before it to fade from: its transition is a cut, and the job's document says so
+    # (a crossfade given there was stored as asked and never shown); a template's one transition for every scene
+    # still applies
+    scenes[0]["transition"] = {"type": "cut", "duration": 0.0}
     if output_format not in R.ALPHA_FORMATS:
         for scene, (_, path) in zip(scenes, raw_scenes, strict=True):
             if scene["background"]["type"] == "transparent":
@@ -230,7 +234,11 @@ def normalise_background(raw: Any, path: str) -> dict[str, Any]:
     kind = choice(given.get("type", R.BACKGROUND_DEFAULT_TYPE), f"{path}.type", code, R.BACKGROUND_TYPES)
     wants_asset = kind in ("image", "video")
     if wants_asset and given.get("asset_id") is None:
-        refuse(code, f"{path}.asset_id", f"A {kind} background needs asset_id (an asset of purpose background).")
+        refuse(
+            code,
+            f"{path}.asset_id",
+            f"{'An' if kind == 'image' else 'A'} {kind} background needs asset_id (an asset of purpose background).",
+        )
     if not wants_asset and given.get("asset_id") is not None:
         refuse(code, f"{path}.asset_id", f"asset_id goes with an image or video background, not {kind}.")
     if kind == "color" and given.get("color") is None:
@@ -328,7 +336,9 @@ def normalise_transition(raw: Any, path: str) -> dict[str, Any]:
     given = obj(raw if raw is not None else {}, path, code, ("type", "duration"))
     kind = choice(given.get("type", "cut"), f"{path}.type", code, R.TRANSITION_TYPES)
     if kind == "cut":
-        duration = number(given.get("duration", 0.0), f"{path}.duration", code, 0.0, 0.0)
+        if given.get("duration") not in (None, 0, 0.0) or isinstance(given.get("duration"), bool):
+            refuse(code, f"{path}.duration", "A cut is instant and takes no duration; give one to a crossfade.")
+        duration = 0.0
     else:
         duration = number(
             given.get("duration", R.CROSSFADE_DEFAULT_S), f"{path}.duration", code, R.CROSSFADE_MIN_S, R.CROSSFADE_MAX_S

@@ -192,3 +192,17 @@ def test_a_batchs_refusals_print_their_characters_not_escapes(talkfarm, keys, tm
     refused = talkfarm(keys["alpha"], "batch", str(rows))
     assert refused.exit_code == 1 and "script_unreadable" in refused.stderr
     assert "(北 京)" in refused.stderr and "\\u5317" not in refused.stderr  # the row's detail, readable
+
+
+def test_keys_create_prints_the_key_or_with_json_its_document(talkfarm, keys):
+    """`keys create` had no --json, though every client command takes one: a script minting keys for a CMS had to
+    parse a bare line and had no id to revoke the key by."""
+    plain = talkfarm(keys["ops"], "keys", "create", "--tenant", "gamma")
+    assert plain.exit_code == 0 and plain.stdout.strip().startswith("tf")
+    made = talkfarm(keys["ops"], "keys", "create", "--tenant", "gamma", "--expires", "30d", "--json")
+    assert made.exit_code == 0, made.output
+    document = json.loads(made.stdout)
+    assert document["tenant"] == "gamma" and document["scope"] == "tenant" and document["expires_at"]
+    assert document["prefix"] == document["key"][:12]
+    listed = json.loads(talkfarm(document["key"], "keys", "list", "--json").stdout)["items"]
+    assert document["id"] in {k["id"] for k in listed}  # the key works, and is the one listed by its id

@@ -425,6 +425,26 @@ BAD = {
 }
 
 
+def test_the_first_scene_always_cuts_in_and_its_document_says_so():
+    """A crossfade into the first scene has nothing to fade from: it was stored as asked and never shown. The
+    scene's transition is now a cut in the job's document; the next scene keeps its crossfade."""
+    fades = {"type": "crossfade", "duration": 1}
+    got = normalise_composition(with_scenes({**SCENE, "transition": fades}, {**SCENE, "transition": fades}))
+    assert got is not None
+    assert [s["transition"] for s in got["scenes"]] == [
+        {"type": "cut", "duration": 0.0},
+        {"type": "crossfade", "duration": 1.0},
+    ]
+
+
+def test_a_cut_given_a_duration_is_told_a_cut_takes_none_and_an_image_background_is_an_image():
+    problem = refused(with_scenes(SCENE, {**SCENE, "transition": {"type": "cut", "duration": 1}}))
+    assert "A cut is instant and takes no duration" in problem.detail, problem.detail  # not "from 0 to 0"
+    assert normalise_composition(with_scenes(SCENE, {**SCENE, "transition": {"type": "cut", "duration": 0}}))
+    problem = refused(with_scenes({**SCENE, "background": {"type": "image"}}))
+    assert "An image background needs asset_id" in problem.detail, problem.detail
+
+
 @pytest.mark.parametrize("case", list(BAD))
 def test_a_bad_field_is_refused_with_its_code_and_path(case):
     body, code, path = BAD[case]
