@@ -338,7 +338,7 @@ def normalise_transition(raw: Any, path: str) -> dict[str, Any]:
     if kind == "cut":
         if given.get("duration") not in (None, 0, 0.0) or isinstance(given.get("duration"), bool):
             refuse(code, f"{path}.duration", "A cut is instant and takes no duration; give one to a crossfade.")
-        duration = 0.0
+        duration: float | None = 0.0
     else:
         duration = number(
             given.get("duration", R.CROSSFADE_DEFAULT_S), f"{path}.duration", code, R.CROSSFADE_MIN_S, R.CROSSFADE_MAX_S
