@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from domain.composition_rules import IMAGE_ANCHOR_DEFAULT
+from domain.composition_rules import IMAGE_ANCHOR_DEFAULT, IMAGE_SCALE_DEFAULT
 
 #: the aspect ratios offered, as canvases (the farm's 1080p cuts)
 ASPECTS = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}
@@ -37,6 +37,10 @@ LOGO_CORNERS = {
     "bottom_left": "Bottom left",
 }
 assert next(iter(LOGO_CORNERS)) == IMAGE_ANCHOR_DEFAULT
+#: the logo's sizes the composer offers: its height as a share of the canvas's height (the API's ``scale``), the
+#: API's default first
+LOGO_SIZES = {"0.15": "Large (0.15 of the picture's height)", "0.1": "Medium (0.1)", "0.06": "Small (0.06)"}
+assert float(next(iter(LOGO_SIZES))) == IMAGE_SCALE_DEFAULT
 #: the composer's fields each of the API's composition codes concerns (an overlay's code names the overlay: the
 #: field is then the one that made it, see ``overlay_field``)
 FIELD_OF_CODE = {
@@ -114,7 +118,11 @@ def _overlays(form: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             made.append((field, {"type": "text", "role": role, "text": words}))
     if form.get("logo.asset_id"):
         anchor = form.get("logo.anchor") or IMAGE_ANCHOR_DEFAULT
-        made.append(("logo", {"type": "image", "asset_id": form["logo.asset_id"], "anchor": anchor}))
+        logo = {"type": "image", "asset_id": form["logo.asset_id"], "anchor": anchor}
+        size = form.get("logo.scale") or ""
+        if size in LOGO_SIZES and float(size) != IMAGE_SCALE_DEFAULT:
+            logo["scale"] = float(size)
+        made.append(("logo", logo))
     return made
 
 

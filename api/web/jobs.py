@@ -15,7 +15,15 @@ from api.web import public_api
 from api.web.blueprint import page
 from api.web.brand_kit_pages import kit_choices
 from api.web.catalog import load_catalog
-from api.web.compose_form import ASPECTS, BACKGROUND_TYPES, CAPTION_STYLES, DEFAULT_PLACE, LOGO_CORNERS, TITLED_Y
+from api.web.compose_form import (
+    ASPECTS,
+    BACKGROUND_TYPES,
+    CAPTION_STYLES,
+    DEFAULT_PLACE,
+    LOGO_CORNERS,
+    LOGO_SIZES,
+    TITLED_Y,
+)
 from api.web.job_form import job_errors, job_request
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag
@@ -134,6 +142,7 @@ def render_new_job(form: dict[str, Any], errors: dict[str, dict[str, str]], cata
         music=asset["music.asset_id"],
         logo=asset["logo.asset_id"],
         logo_corners=LOGO_CORNERS,
+        logo_sizes=LOGO_SIZES,
         settings_open=open_settings,
         max_bytes=ctx().settings.max_asset_bytes,
         max_chars=ctx().settings.max_script_chars,

@@ -225,13 +225,25 @@ def test_the_composer_sends_a_title_and_a_logo_in_its_corner(app: Flask, keys: K
     assert [(o["asset_id"], o["anchor"]) for o in images] == [(logo, "bottom_left")]
     assert job["title"] == "Flood"  # the job's own title (the jobs list's) is another field
 
-    # the corner left as the composer offers it first is the API's default
+    # the corner and the size left as the composer offers them first are the API's defaults
     job = job_of(app, keys, browser.post("/jobs/new", data={**LAYOUT, "logo.asset_id": logo, "csrf_token": token}))
     images = [o for o in job["spec"]["composition"]["scenes"][0]["overlays"] if o["type"] == "image"]
-    assert [o["anchor"] for o in images] == ["top_right"]
+    assert [(o["anchor"], o["scale"]) for o in images] == [("top_right", 0.15)]
+    # a smaller logo, as chosen
+    small = {**LAYOUT, "logo.asset_id": logo, "logo.scale": "0.06", "csrf_token": token}
+    images = [
+        o
+        for o in job_of(app, keys, browser.post("/jobs/new", data=small))["spec"]["composition"]["scenes"][0][
+            "overlays"
+        ]
+        if o["type"] == "image"
+    ]
+    assert [o["scale"] for o in images] == [0.06]
     html = browser.get("/jobs/new").get_data(as_text=True)
     corners = re.search(r'<select id="logo.anchor".*?</select>', html, re.S)
     assert corners and re.findall(r'<option value="(\w+)"', corners.group(0))[0] == "top_right"
+    sizes = re.search(r'<select id="logo.scale".*?</select>', html, re.S)
+    assert sizes and re.findall(r'<option value="([\d.]+)"', sizes.group(0)) == ["0.15", "0.1", "0.06"]
 
 
 def test_the_preview_shows_the_title_and_the_logo(page: Page) -> None:  # noqa: F811
