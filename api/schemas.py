@@ -424,9 +424,9 @@ class JobErrorSchema(Schema):
 
 
 class OutputFileSchema(Schema):
-    url = fields.String()
-    content_type = fields.String()
-    bytes = fields.Integer()
+    url = fields.String(metadata={"description": "A freshly signed link to the file, expiring with the video's."})
+    content_type = fields.String(metadata={"description": "Its media type, e.g. image/jpeg, text/vtt."})
+    bytes = fields.Integer(metadata={"description": "Its size in bytes."})
 
 
 class TimingSchema(Schema):
@@ -445,12 +445,23 @@ class TimingSchema(Schema):
     )
 
 
+#: what the output and each rendition say of their video, read back from the stored file
+_FORMAT = (
+    "The container: mp4 (H.264/AAC), webm (VP9/Opus) or mov (ProRes 4444/PCM): the job's output_format, "
+    "mp4 for a square video."
+)
+_CONTENT_TYPE = "The video's media type: video/mp4, video/webm or video/quicktime."
+_VIDEO_CODEC = "The video stream's codec as FFmpeg names it: h264, vp9 or prores."
+_AUDIO_CODEC = "The audio stream's codec as FFmpeg names it: aac, opus or pcm_s16le."
+
+
 class RenditionOutputSchema(Schema):
-    width = fields.Integer()
-    height = fields.Integer()
+    width = fields.Integer(metadata={"description": "The cut's width in pixels, as stored."})
+    height = fields.Integer(metadata={"description": "The cut's height in pixels, as stored."})
     url = fields.String(metadata={"description": "A freshly signed link to this cut, expiring with the main one."})
-    bytes = fields.Integer()
-    sha256 = fields.String()
+    format = fields.String(validate=validate.OneOf(["mp4", "webm", "mov"]), metadata={"description": _FORMAT})
+    bytes = fields.Integer(metadata={"description": "The cut's size in bytes."})
+    sha256 = fields.String(metadata={"description": "The SHA-256 of the cut's bytes (hex)."})
     files = fields.Dict(
         keys=fields.String(),
         values=fields.Nested(OutputFileSchema),
@@ -462,13 +473,17 @@ class OutputSchema(Schema):
     url = fields.String(
         metadata={"description": "A freshly signed link to the video (MP4, or the job's output_format)."}
     )
-    expires_at = fields.String()
-    duration_s = fields.Float()
-    width = fields.Integer()
-    height = fields.Integer()
-    fps = fields.Float()
-    bytes = fields.Integer()
-    sha256 = fields.String()
+    expires_at = fields.String(metadata={"description": "When the signed links of this document expire (UTC)."})
+    format = fields.String(validate=validate.OneOf(["mp4", "webm", "mov"]), metadata={"description": _FORMAT})
+    content_type = fields.String(metadata={"description": _CONTENT_TYPE})
+    duration_s = fields.Float(metadata={"description": "The video's length in seconds, read back from its file."})
+    width = fields.Integer(metadata={"description": "The video's width in pixels, as stored."})
+    height = fields.Integer(metadata={"description": "The video's height in pixels, as stored."})
+    fps = fields.Float(metadata={"description": "The video's frame rate."})
+    video_codec = fields.String(metadata={"description": _VIDEO_CODEC})
+    audio_codec = fields.String(metadata={"description": _AUDIO_CODEC})
+    bytes = fields.Integer(metadata={"description": "The video's size in bytes."})
+    sha256 = fields.String(metadata={"description": "The SHA-256 of the video's bytes (hex)."})
     files = fields.Dict(
         keys=fields.String(),
         values=fields.Nested(OutputFileSchema),
@@ -478,7 +493,7 @@ class OutputSchema(Schema):
             "(`application/c2pa`, bound to the video's bytes; MP4 and MOV embed theirs)."
         },
     )
-    timing = fields.Nested(TimingSchema)
+    timing = fields.Nested(TimingSchema, metadata={"description": "Where the timing that drives the mouth came from."})
     renditions = fields.List(
         fields.Nested(RenditionOutputSchema),
         metadata={

@@ -24,6 +24,10 @@ from domain.timeutil import iso, utcnow
 LinkSigner = Callable[..., str]
 
 
+#: a video's media type by its format (the job's output_format)
+VIDEO_CONTENT_TYPES = {"mp4": "video/mp4", "webm": "video/webm", "mov": "video/quicktime"}
+
+
 def output_extension(job: Job) -> str:
     """The video's file extension: a composed job's output_format, else mp4."""
     return str(((job.spec or {}).get("composition") or {}).get("output_format") or "mp4")
@@ -33,6 +37,9 @@ def output_document(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: 
     if not job.output:
         return None
     out = {k: v for k, v in job.output.items() if k not in {"key", "files", "renditions"}}
+    # a square job's output said neither before 2026-12-07: the format and type its video has always had
+    out.setdefault("format", output_extension(job))
+    out.setdefault("content_type", VIDEO_CONTENT_TYPES.get(out["format"], "application/octet-stream"))
     if sign is not None:
         extension = output_extension(job)
         out["url"] = _absolute(sign(job.output["key"], expiry_s, filename=f"{job.id}.{extension}"), base_url)

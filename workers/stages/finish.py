@@ -101,7 +101,8 @@ def assemble_and_publish(
         video_key = prefix + "video.mp4"
         put_output(attempt, video_key, final, "video/mp4", "uploading the video")
         stored = upload_files(attempt, prefix, extras)
-    return describe_output(video_key, final, stored, spoken_all), stage_timings(attempt)
+    output = describe_output(video_key, final, stored, spoken_all, format="mp4", content_type="video/mp4")
+    return output, stage_timings(attempt)
 
 
 def poster_from_segments(
