@@ -460,12 +460,23 @@ class RenditionOutputSchema(Schema):
     height = fields.Integer(metadata={"description": "The cut's height in pixels, as stored."})
     url = fields.String(metadata={"description": "A freshly signed link to this cut, expiring with the main one."})
     format = fields.String(validate=validate.OneOf(["mp4", "webm", "mov"]), metadata={"description": _FORMAT})
+    content_type = fields.String(metadata={"description": _CONTENT_TYPE})
+    duration_s = fields.Float(metadata={"description": "The cut's length in seconds, read back from its file."})
+    fps = fields.Float(metadata={"description": "The cut's frame rate."})
+    video_codec = fields.String(metadata={"description": _VIDEO_CODEC})
+    audio_codec = fields.String(metadata={"description": _AUDIO_CODEC})
     bytes = fields.Integer(metadata={"description": "The cut's size in bytes."})
     sha256 = fields.String(metadata={"description": "The SHA-256 of the cut's bytes (hex)."})
     files = fields.Dict(
         keys=fields.String(),
         values=fields.Nested(OutputFileSchema),
-        metadata={"description": "A WebM cut's C2PA manifest store (`content_credentials`); empty otherwise."},
+        metadata={
+            "description": "Files for publishing this cut on its own: `poster` (a JPEG of this cut's shape, its frame a "
+            "quarter in, as the main poster), `captions_vtt` and `captions_srt` when it speaks words (the job's "
+            "captions: every cut has the same speech and timing, so these are the same files as the main "
+            "output's), and for a WebM cut `content_credentials`, its own C2PA manifest store (bound to this cut's "
+            "bytes only)."
+        },
     )
 
 
@@ -497,7 +508,9 @@ class OutputSchema(Schema):
     renditions = fields.List(
         fields.Nested(RenditionOutputSchema),
         metadata={
-            "description": "A composed job's extra cuts (its `renditions`), in the order asked; empty otherwise."
+            "description": "A composed job's extra cuts (its `renditions`), in the order asked, each with what a CMS "
+            "needs to publish it on its own (its type, length, codecs, a poster of its shape, the captions); empty "
+            "otherwise."
         },
     )
 

@@ -48,6 +48,8 @@ def output_document(job: Job, sign: LinkSigner | None, expiry_s: int, base_url: 
         # a composed job's extra cuts, signed like the main video; the worker stores them with their keys
         out["renditions"] = [
             {
+                # a rendition stored before 2026-12-07 said no content_type: its format's
+                "content_type": VIDEO_CONTENT_TYPES.get(cut.get("format") or extension, "application/octet-stream"),
                 **{k: v for k, v in cut.items() if k not in {"key", "files"}},
                 "url": _absolute(
                     sign(cut["key"], expiry_s, filename=f"{job.id}-{cut.get('width')}x{cut.get('height')}.{extension}"),

@@ -20,7 +20,7 @@ from typing import Any
 
 from domain.states import Stage
 from media.compose import CONTENT_TYPES, join_and_mux, mix_music
-from media.encode import encode_aac, encode_pcm, probe_video
+from media.encode import encode_aac, encode_pcm
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.brand_clips import make_brand_clips, pad_speech
 from workers.stages.composition import Cut, asset_file
@@ -36,6 +36,7 @@ from workers.stages.finish import (
     speech_track,
     stage_timings,
     upload_files,
+    video_facts,
     write_extras,
 )
 
@@ -97,15 +98,19 @@ def publish_composed(
             }
             with clock.timed("brand_clips"):  # the kit's intro and outro, if any, before and after the job's own
                 clips = make_brand_clips(attempt, cuts, segments, output_format)
-            # the poster from the main cut's parts, beside the joins (they copy those frames)
-            poster = beside.submit(
-                poster_from_segments,
-                attempt,
-                segments["main"],
-                spoken_all,
-                [(path, clips.lead_s) for path in clips.before.get("main", [])],
-                [(path, clips.tail_s) for path in clips.after.get("main", [])],
-            )
+            # each cut's poster from its own parts, beside the joins (they copy those frames): one frame decoded each
+            posters = {
+                cut.name: beside.submit(
+                    poster_from_segments,
+                    attempt,
+                    segments[cut.name],
+                    spoken_all,
+                    [(path, clips.lead_s) for path in clips.before.get(cut.name, [])],
+                    [(path, clips.tail_s) for path in clips.after.get(cut.name, [])],
+                    _file_name(cut, "poster") + ".jpg",
+                )
+                for cut in cuts
+            }
             if audio_ahead is not None:
                 audio = audio_ahead.result()
             else:
@@ -113,7 +118,7 @@ def publish_composed(
             joined = {}
             for cut in cuts:
                 parts = [*clips.before.get(cut.name, []), *segments[cut.name], *clips.after.get(cut.name, [])]
-                name = "video" if cut.name == "main" else f"video-{cut.width}x{cut.height}-{cut.name}"
+                name = _file_name(cut, "video")
                 joined[cut.name] = join_and_mux(
                     parts, audio.wav, attempt.tmp / f"joined-{name}.{output_format}", output_format, audio.aac
                 )
@@ -124,38 +129,38 @@ def publish_composed(
         sidecars: dict[str, dict[str, dict[str, Any]]] = {}  # per cut, the files its credentials add
         with clock.timed("credentials"):
             for cut in cuts:
-                name = "video" if cut.name == "main" else f"video-{cut.width}x{cut.height}-{cut.name}"
-                dest = attempt.tmp / f"{name}.{output_format}"
+                dest = attempt.tmp / f"{_file_name(cut, 'video')}.{output_format}"
                 finals[cut.name], sidecars[cut.name] = _sign(attempt, joined[cut.name], dest, output_format)
 
         prefix = output_prefix(claim.tenant_id, claim.job_id)
         main = finals["main"]
         with clock.timed("extras"):
-            files = {**write_extras(attempt, poster.result(), audio.cues), **sidecars["main"]}
+            files = {**write_extras(attempt, posters["main"].result(), audio.cues), **sidecars["main"]}
+            cut_posters = {cut.name: posters[cut.name].result() for cut in cuts}
 
     attempt.check()
     attempt.report(Stage.UPLOAD, 0.0, force=True)
     content_type = CONTENT_TYPES[output_format]
     renditions = []
     with clock.timed("upload"):
+        stored_files = upload_files(attempt, prefix, files)
+        # the job's captions serve every cut (one speech, one timing): each rendition links the same files
+        captions = {name: meta for name, meta in stored_files.items() if name.startswith("captions_")}
         for cut in cuts:
             path = finals[cut.name]
             key = prefix + path.name
             put_output(attempt, key, path, content_type, f"uploading {path.name}")
             if cut.name != "main":
-                info = probe_video(path)
+                own = {"poster": {"path": cut_posters[cut.name], "content_type": "image/jpeg"}, **sidecars[cut.name]}
                 renditions.append(
                     {
-                        "width": info.width,
-                        "height": info.height,
                         "key": key,
-                        "bytes": info.bytes,
-                        "sha256": info.sha256,
+                        **video_facts(path),
                         "format": output_format,
-                        "files": upload_files(attempt, prefix, sidecars[cut.name]),
+                        "content_type": content_type,
+                        "files": {**upload_files(attempt, prefix, own), **captions},
                     }
                 )
-        stored_files = upload_files(attempt, prefix, files)
     output = describe_output(
         prefix + main.name,
         main,
@@ -166,6 +171,12 @@ def publish_composed(
         renditions=renditions,
     )
     return output, stage_timings(attempt)
+
+
+def _file_name(cut: Cut, stem: str) -> str:
+    """A cut's file name without its extension: ``video`` and ``poster`` for the main cut, ``video-WxH-NAME`` and
+    ``poster-WxH-NAME`` for a rendition, stored beside them."""
+    return stem if cut.name == "main" else f"{stem}-{cut.width}x{cut.height}-{cut.name}"
 
 
 def _fetch_cut_segment(attempt: Attempt, cut: Cut, index: int, output_format: str) -> Path:

@@ -111,12 +111,14 @@ def poster_from_segments(
     spoken_all: list[SpokenSegment],
     before: Sequence[tuple[Path, float]] = (),
     after: Sequence[tuple[Path, float]] = (),
+    name: str = "poster.jpg",
 ) -> Path:
-    """The job's poster from its segments' videos (and the clips joined ``before`` and ``after`` them, each with its
-    seconds), the frame the joined video has a quarter in (``write_poster``'s choice): the join is a stream copy of
-    those frames, so the poster is made beside it rather than after."""
+    """A cut's poster from its segments' videos (and the clips joined ``before`` and ``after`` them, each with its
+    seconds), the frame the joined video has a quarter in (``write_poster``'s choice), one frame decoded: the join is
+    a stream copy of those frames, so the poster is made beside it rather than after. ``name``: its file's (a
+    rendition's poster goes beside the rendition, ``poster-WxH-NAME.jpg``)."""
     parts = [(video, spoken.frames / attempt.fps) for video, spoken in zip(videos, spoken_all)]
-    return write_poster_from_parts([*before, *parts, *after], attempt.tmp / "poster.jpg")
+    return write_poster_from_parts([*before, *parts, *after], attempt.tmp / name)
 
 
 def write_extras(attempt: Attempt, poster: Path, cues: list[Cue]) -> dict[str, dict[str, Any]]:
@@ -160,9 +162,20 @@ def describe_output(
 ) -> dict[str, Any]:
     """The job's ``output`` document: what the stored video is (read back from the file, not assumed),
     its files, and how its speech was timed."""
-    info = probe_video(video)
     return {
         "key": key,
+        **video_facts(video),
+        **extra,
+        "files": stored,
+        "timing": timing_summary([s.phones for s in spoken_all if s.phones is not None]),
+    }
+
+
+def video_facts(video: Path) -> dict[str, Any]:
+    """What a stored video is, read back from its file: length, picture, rate, size, hash and codecs (the main
+    output and each rendition say the same of theirs)."""
+    info = probe_video(video)
+    return {
         "duration_s": round(info.duration_s, 3),
         "width": info.width,
         "height": info.height,
@@ -171,9 +184,6 @@ def describe_output(
         "sha256": info.sha256,
         "video_codec": info.video_codec,
         "audio_codec": info.audio_codec,
-        **extra,
-        "files": stored,
-        "timing": timing_summary([s.phones for s in spoken_all if s.phones is not None]),
     }
 
 

@@ -9,6 +9,7 @@ draft. Until this test, every succeeded job broke the contract: ``output`` carri
 from __future__ import annotations
 
 import copy
+import io
 from typing import Any
 
 import jsonschema
@@ -122,3 +123,34 @@ def test_every_output_field_the_contract_declares_has_a_description(served):
     for name in ("Output", "RenditionOutput"):
         undescribed = [prop for prop, value in schemas[name]["properties"].items() if not value.get("description")]
         assert not undescribed, (name, undescribed)
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"), [("composed mp4 with a 9:16 rendition", "video/mp4"), ("webm", "video/webm")]
+)
+def test_a_rendition_carries_what_a_cms_needs_to_publish_it_on_its_own(services, alpha, name, content_type):
+    """Each ``output.renditions[]`` entry says its type, length and codecs as the main output does, has a poster of
+    its own shape (not the main cut's frame) stored beside it, and links the job's captions, which every cut shares.
+    Before, a rendition had only its size, link, bytes, hash, format and (WebM) credentials."""
+    from PIL import Image
+
+    response = alpha.post("/v1/jobs", json=JOBS[name])
+    output = run_submitted(services, alpha, response.get_json()["id"])["output"]
+    [cut] = output["renditions"]
+    assert cut["content_type"] == output["content_type"] == content_type
+    assert cut["format"] == output["format"]
+    assert (cut["video_codec"], cut["audio_codec"]) == (output["video_codec"], output["audio_codec"])
+    assert cut["duration_s"] == pytest.approx(output["duration_s"], abs=0.05)
+    assert cut["fps"] == output["fps"]
+    poster = cut["files"]["poster"]
+    assert poster["content_type"] == "image/jpeg" and poster["url"] != output["files"]["poster"]["url"]
+    fetched = alpha.get(poster["url"].removeprefix("http://localhost"))
+    assert fetched.status_code == 200 and len(fetched.data) == poster["bytes"]
+    assert Image.open(io.BytesIO(fetched.data)).size == (cut["width"], cut["height"])
+    # stored beside the rendition's video, under the job's outputs
+    assert poster["url"].split("?")[0].rsplit("/", 1)[0] == cut["url"].split("?")[0].rsplit("/", 1)[0]
+    for captions in ("captions_vtt", "captions_srt"):
+        assert cut["files"][captions]["content_type"] == output["files"][captions]["content_type"]
+        assert cut["files"][captions]["bytes"] == output["files"][captions]["bytes"]
+        text = alpha.get(cut["files"][captions]["url"].removeprefix("http://localhost")).get_data(as_text=True)
+        assert "Hello." in text
