@@ -288,7 +288,9 @@ def params_table() -> None:
     "output_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="With --wait: download the MP4 here.",
+    help="With --wait: download the video here (MP4, or the job's output_format), and each --rendition beside "
+    "it, named by its size in its own format: --output x.mp4 with --rendition 1080x1920 also saves "
+    "x.1080x1920.mp4 (x.1080x1920.webm for a WebM job).",
 )
 @click.option("--idempotency-key", default=None)
 @click.option(
@@ -430,17 +432,39 @@ def submit(
             sys.exit(1)
         out = job["output"]
         say(f"succeeded: {out['duration_s']:.2f} s, {out['width']}x{out['height']}, {out['bytes']} bytes")
-        for cut in out.get("renditions") or []:
-            say(f"rendition {cut['width']}x{cut['height']}: {cut['url']}")
+        cuts = out.get("renditions") or []
         if output_path:
             client.download(out["url"], output_path)
             say(f"video: {output_path.resolve()}")
+            for cut, path in zip(cuts, rendition_paths(output_path, cuts, out.get("format") or "mp4")):
+                client.download(cut["url"], path)
+                say(f"rendition {cut['width']}x{cut['height']}: {path.resolve()}")
         else:
             say(f"video: {out['url']}")
+            for cut in cuts:
+                say(f"rendition {cut['width']}x{cut['height']}: {cut['url']}")
         if job.get("draft"):
             say(f"a draft: render the final with `talkfarm jobs approve {job['id']}`")
     except ClientProblem as problem:
         _fail(problem)
+
+
+def rendition_paths(output_path: Path, cuts: list[dict], default_format: str) -> list[Path]:
+    """Where ``--output`` saves each rendition: beside the video, its name's stem, the cut's size and the cut's own
+    extension (``x.mp4`` -> ``x.1080x1920.mp4``; a WebM job's ``x.1080x1920.webm``); two cuts of one size are told
+    apart by their place (``x.1080x1920-2.mp4``)."""
+    stem = output_path.stem if output_path.suffix else output_path.name
+    paths: list[Path] = []
+    for cut in cuts:
+        name = f"{stem}.{cut['width']}x{cut['height']}"
+        extension = cut.get("format") or default_format
+        path = output_path.with_name(f"{name}.{extension}")
+        n = 1
+        while path in paths or path == output_path:
+            n += 1
+            path = output_path.with_name(f"{name}-{n}.{extension}")
+        paths.append(path)
+    return paths
 
 
 def _script_text(script: str) -> str:
