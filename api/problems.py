@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, json
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, json
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from api.schemas import BOUND_CODES
 from domain.errors import ProblemError
@@ -79,6 +79,17 @@ def validation_detail(messages) -> str:
     return "; ".join(parts)[:1000] or "The request is not valid."
 
 
+def body_over_the_cap() -> str:
+    """What a body over the server's cap (MAX_CONTENT_LENGTH) is told, in our words rather than werkzeug's
+    ("The data value transmitted exceeds the capacity limit"). Routes that take an upload say more of their
+    own (POST /v1/verify: ``asset_too_large``, what to send instead)."""
+    cap = current_app.config.get("MAX_CONTENT_LENGTH")
+    return (
+        f"The request's body is over {cap} bytes, the most this server reads of one request; nothing was "
+        "stored. Uploads have smaller limits of their own (GET /v1/catalog: max_asset_bytes)."
+    )
+
+
 def install(app: Flask) -> None:
     @app.errorhandler(ProblemError)
     def _problem(exc: ProblemError):
@@ -96,6 +107,8 @@ def install(app: Flask) -> None:
             # webargs / flask-smorest validation: name every field that is wrong
             body = messages.get("json", messages.get("query", messages.get("files", messages.get("form", messages))))
             problem = ProblemError(validation_code(messages), validation_detail(body), status, errors=body)
+        elif isinstance(exc, RequestEntityTooLarge):
+            problem = ProblemError("payload_too_large", body_over_the_cap(), status, title=exc.name)
         else:
             problem = ProblemError(
                 _HTTP_CODES.get(status, "http_error"), exc.description or exc.name, status, title=exc.name

@@ -9,24 +9,37 @@ What would break that ceiling is refused up front: uploads over
 TALKFARM_MAX_ASSET_BYTES and frames over DETECT_MAX_FRAME_PIXELS (4096²) are a
 413, and at most VERIFY_SLOTS verifications run at once in a process (more
 are a 429 with Retry-After), so N callers cannot stack N ceilings.
+
+An upload over the limit is ``asset_too_large`` whatever its size, in words
+that say what to do: the detector reads only the first DETECT_MAX_FRAMES
+frames, so the first seconds are all a caller need send (``talkfarm verify``
+cuts them itself). A body whose Content-Length is over the limit is refused
+before a byte of it is read; one without (chunked) is read up to the limit and
+no further, and the server's own body cap (werkzeug's RequestEntityTooLarge)
+answers the same. An accepted clip is copied to disk in chunks, never held in
+memory whole.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 import threading
 from pathlib import Path
 
 import av
-from flask import g
+from flask import g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.context import ctx
+from api.problems import problem_response
 from api.schemas import AssetUploadSchema
 from domain.errors import ProblemError
 from media.errors import MediaError
+from media.watermark import DETECT_MAX_FRAMES
 from workers.provenance import verify_file
 
 log = logging.getLogger(__name__)
@@ -41,7 +54,39 @@ CLIP_UNREADABLE = (
 VERIFY_SLOTS = 2
 _slots = threading.BoundedSemaphore(VERIFY_SLOTS)
 
+#: what a multipart body may hold beyond the clip's bytes (boundaries, part headers, the file's name)
+MULTIPART_SLACK_BYTES = 64 * 1024
+#: chunks an accepted clip is copied to disk in
+COPY_CHUNK_BYTES = 1024 * 1024
+
 blp = Blueprint("verify", __name__, url_prefix="/v1/verify", description="Provenance")
+
+
+def clip_too_large(limit: int, size: int | None = None) -> ProblemError:
+    """The one refusal of an over-large clip (413 ``asset_too_large``), saying what to send instead."""
+    sent = f"this upload is {size} bytes" if size else "this upload is larger"
+    return ProblemError(
+        "asset_too_large",
+        f"Clips may be at most {limit} bytes; {sent}. The watermark is read from a clip's first "
+        f"{DETECT_MAX_FRAMES} frames only (4 s at 25 fps), so send those: `talkfarm verify FILE` cuts them "
+        f"from a larger file itself, or cut them with `ffmpeg -i FILE -frames:v {DETECT_MAX_FRAMES} -c copy "
+        f"first.mov` (re-encoded with `-c:v libx264 -crf 14` instead of `-c copy` if that is still too large).",
+        413,
+    )
+
+
+@blp.before_request
+def _refuse_large_bodies():
+    """Refuse a body declared larger than any clip it may carry, before it is read or parsed."""
+    limit = ctx().settings.max_asset_bytes
+    if request.content_length is not None and request.content_length > limit + MULTIPART_SLACK_BYTES:
+        raise clip_too_large(limit, request.content_length)
+
+
+@blp.errorhandler(RequestEntityTooLarge)
+def _body_over_the_servers_cap(exc):
+    """A body over the server's cap (MAX_CONTENT_LENGTH, met while reading one sent without a length)."""
+    return problem_response(clip_too_large(ctx().settings.max_asset_bytes, request.content_length))
 
 
 class VerifySchema(Schema):
@@ -66,13 +111,14 @@ def verify(files):
     upload = files["file"]
     with tempfile.TemporaryDirectory(prefix="talkfarm-verify-") as tmp:
         path = Path(tmp) / "clip"
-        data = upload.read(c.settings.max_asset_bytes + 1)
-        if len(data) > c.settings.max_asset_bytes:
-            raise ProblemError("asset_too_large", f"Clips may be at most {c.settings.max_asset_bytes} bytes.", 413)
-        if not data:
+        limit = c.settings.max_asset_bytes
+        with open(path, "wb") as out:
+            shutil.copyfileobj(_at_most(upload.stream, limit + 1), out, COPY_CHUNK_BYTES)
+        size = path.stat().st_size
+        if size > limit:
+            raise clip_too_large(limit)
+        if not size:
             raise ProblemError("asset_empty", "The uploaded file is empty.", 422)
-        path.write_bytes(data)
-        del data
         if not _slots.acquire(blocking=False):
             raise ProblemError(
                 "verify_busy",
@@ -91,3 +137,17 @@ def verify(files):
             raise
         finally:
             _slots.release()
+
+
+class _at_most:
+    """A stream's first ``limit`` bytes, read in chunks (the copy stops there, whatever the upload holds)."""
+
+    def __init__(self, stream, limit: int):
+        self.stream, self.left = stream, limit
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        chunk = self.stream.read(self.left if size < 0 else min(size, self.left))
+        self.left -= len(chunk)
+        return chunk

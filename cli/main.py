@@ -537,7 +537,10 @@ def status(job_id: str, as_json: bool) -> None:
 @click.option("--local", is_flag=True, help="Read with this machine's key material instead of asking the API.")
 @json_option
 def verify(video: Path, local: bool, as_json: bool) -> None:
-    """Read a video's invisible watermark: is it ours, and whose job made it (JSON, with or without --json)."""
+    """Read a video's invisible watermark: is it ours, and whose job made it (JSON, with or without --json).
+
+    A file over the API's upload limit (a ProRes MOV of more than a second) is verified from its first
+    frames, all the detector reads: the JSON's `checked` says what was sent, and a line on stderr too."""
     try:
         if local:
             from domain.db import session_factory
@@ -546,7 +549,11 @@ def verify(video: Path, local: bool, as_json: bool) -> None:
             settings = _settings()
             result = verify_file(settings, session_factory(settings), video)
         else:
-            result = FarmClient(_settings()).verify(video)
+            from cli.verify import verify_remote
+
+            result, note = verify_remote(FarmClient(_settings()), video)
+            if note:
+                click.echo(f"note: {note}", err=True)
         click.echo(json.dumps(result, indent=2))
         sys.exit(0 if result.get("found") else 3)
     except ClientProblem as problem:
