@@ -90,6 +90,7 @@ BOUND_CODES = (
     "unknown_parameter",
     "parameter_repeated",
     "cursor_invalid",
+    "avatar_unknown",
 )
 
 #: NUL and UTF-16 surrogates (a lone one cannot be encoded as UTF-8; PostgreSQL refuses NUL)
@@ -120,8 +121,18 @@ class Text(fields.String):
     column can hold. ``free_text`` allows tabs and newlines (scripts); names and
     ids allow no control characters."""
 
-    def __init__(self, *, max_length: int | None, min_length: int | None = None, free_text: bool = False, **kwargs):
-        self.max_length, self.free_text = max_length, free_text
+    def __init__(
+        self,
+        *,
+        max_length: int | None,
+        min_length: int | None = None,
+        free_text: bool = False,
+        empty: tuple[str, str] | None = None,
+        **kwargs,
+    ):
+        """``empty``: the code and sentence an empty string is refused with, where the field's own code says more
+        than a length would."""
+        self.max_length, self.free_text, self.empty = max_length, free_text, empty
         if max_length is not None or min_length is not None:
             # documents maxLength/minLength in /openapi.json; the length check itself is _deserialize's
             kwargs["validate"] = [validate.Length(min=min_length, max=max_length), *_as_list(kwargs.get("validate"))]
@@ -129,6 +140,8 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
+        if not text and self.empty is not None:
+            raise ValidationError(refusal(*self.empty))
         if self.max_length is not None and len(text) > self.max_length:
             raise ValidationError(refusal("field_too_long", f"At most {self.max_length} characters; got {len(text)}."))
         problem = text_problem(text, free_text=self.free_text)
@@ -329,6 +342,7 @@ class JobSpecSchema(StrictSchema):
     avatar = Text(
         max_length=64,
         min_length=1,
+        empty=("avatar_unknown", "avatar is empty: give an image asset id (purpose portrait) or a preset's name."),
         load_default=None,
         metadata={
             "description": "An image asset id (purpose portrait), or a preset name such as `astronaut`. Required "

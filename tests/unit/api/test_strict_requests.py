@@ -242,3 +242,11 @@ def test_japanese_in_an_english_voice_is_told_to_choose_ja(alpha):
         alpha.post("/v1/jobs", json={**JOB, "script": "北京欢迎你。", "language": "en-us"}), 422, "script_unreadable"
     )
     assert "(zh, cmn, yue)" in body["detail"], body["detail"]  # Chinese alone: no ja
+
+
+def test_an_empty_avatar_is_told_what_an_avatar_is_not_a_length(alpha, sessions):
+    """``"avatar": ""`` was `validation_error` "Length must be between 1 and 64"; an empty voice or language is the
+    default, but a job has no default avatar."""
+    body = assert_problem(alpha.post("/v1/jobs", json={**JOB, "avatar": ""}), 422, "avatar_unknown")
+    assert body["detail"] == "avatar: avatar is empty: give an image asset id (purpose portrait) or a preset's name."
+    assert count(sessions, Job) == 0
