@@ -16,6 +16,7 @@ import hashlib
 import io
 import logging
 
+import sqlalchemy as sa
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -30,7 +31,7 @@ from domain.composition_rules import DEFAULT_PURPOSE, PURPOSE_KINDS
 from domain.documents import asset_document
 from domain.errors import ProblemError
 from domain.ids import new_id
-from domain.models import Asset
+from domain.models import Asset, asset_content_key
 from media.compose import MATTE_VERSION, matte_key, matte_png, portrait_matte
 from media.font_files import inspect_font, looks_like_font
 from media.images import check_image_size, read_image_header
@@ -206,14 +207,22 @@ def _audio_content_type(data: bytes) -> str:
 @blp.route("")
 class Assets(MethodView):
     @blp.arguments(AssetCreateSchema, location="files")
-    @blp.response(201, AssetSchema)
+    @blp.response(201, AssetSchema, description="Stored: a new asset.")
+    @blp.alt_response(
+        200,
+        schema=AssetSchema,
+        description="The tenant already has these bytes for this purpose: that asset, as it was stored (nothing new "
+        "is stored, and its id serves as before).",
+    )
     @blp.alt_response(413, response="Problem")
     @blp.alt_response(415, response="Problem")
     @blp.alt_response(422, response="Problem")
     def post(self, files):
         """Upload a portrait (JPEG/PNG/WebP with one visible face), narration or music audio, a background (image,
         or MP4/MOV/WebM video within the farm's bounds of bytes, pixels, frame rate and length), a logo, or a font
-        (TTF/OTF, purpose font, for brand kits and text; a file that does not parse and draw is 422 font_invalid)."""
+        (TTF/OTF, purpose font, for brand kits and text; a file that does not parse and draw is 422 font_invalid).
+        The same bytes uploaded again for the same purpose (the tenant's asset with that SHA-256) are answered with
+        the existing asset and a 200, not stored again: a client may upload a file on every use."""
         c = ctx()
         upload = files["file"]
         purpose = request.form.get("purpose")
@@ -226,7 +235,15 @@ class Assets(MethodView):
             raise ProblemError("asset_too_large", f"Assets may be at most {largest} bytes.", 413)
         if not data:
             raise ProblemError("asset_empty", "The uploaded file is empty.", 422)
+        sha256 = hashlib.sha256(data).hexdigest()
+        # these bytes were inspected for this purpose when first stored: no second face analysis or header read
+        existing = _existing(purpose, sha256) if purpose else None
+        if existing is not None:
+            return existing, 200
         kind, purpose, content_type, info = _inspect(data, purpose)
+        existing = _existing(purpose, sha256)
+        if existing is not None:
+            return existing, 200
         asset_id = new_id("ast")
         key = f"assets/{g.tenant_id}/{asset_id}"
         c.storage.put_bytes(key, data, content_type)
@@ -237,17 +254,33 @@ class Assets(MethodView):
             purpose=purpose,
             content_type=content_type,
             bytes=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=sha256,
+            content_key=asset_content_key(purpose, sha256),
             storage_key=key,
             info=info,
         )
         try:
             with c.sessions() as session, session.begin():
                 session.add(asset)
-        except Exception:
+        except Exception as exc:
             c.storage.delete(key)  # leave nothing half-written behind
+            if isinstance(exc, sa.exc.IntegrityError):  # the same bytes stored by a request beside this one
+                existing = _existing(purpose, sha256)
+                if existing is not None:
+                    return existing, 200
             raise
-        return asset_document(asset)
+        return asset_document(asset), 201
+
+
+def _existing(purpose: str, sha256: str) -> dict | None:
+    """The tenant's asset of these bytes for this purpose, as its document; None if it has none."""
+    with ctx().sessions() as session:
+        asset = session.scalars(
+            sa.select(Asset).where(
+                Asset.tenant_id == g.tenant_id, Asset.content_key == asset_content_key(purpose, sha256)
+            )
+        ).one_or_none()
+        return asset_document(asset) if asset is not None else None
 
 
 @blp.route("/<asset_id>")

@@ -124,6 +124,7 @@ class PageSession(Base):
 
 class Asset(Base):
     __tablename__ = "assets"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "content_key", name="uq_assets_tenant_content_key"),)
 
     id: Mapped[str] = _id("ast")
     tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
@@ -136,7 +137,15 @@ class Asset(Base):
     storage_key: Mapped[str] = mapped_column(sa.String(300))
     #: what inspection found: image size and face box, or audio duration
     info: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: ``purpose:sha256`` (``asset_content_key``), unique per tenant: the same bytes uploaded again for the same
+    #: purpose are this asset, not another. Null on the later copies stored before 0013 (each still used by its jobs)
+    content_key: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def asset_content_key(purpose: str, sha256: str) -> str:
+    """What makes two uploads one asset of a tenant: the same bytes (their SHA-256) for the same purpose."""
+    return f"{purpose}:{sha256}"
 
 
 class BrandKit(Base):

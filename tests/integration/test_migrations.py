@@ -172,3 +172,69 @@ def test_kit_names_alike_before_0012_survive_it_on_postgres(pg_server, tmp_path)
     finally:
         engine_for(url).dispose()
         services.drop_database(pg_server, name)
+
+
+def _assets_stored_twice_before_0013_keep_their_ids(settings: Settings) -> None:
+    """0013 keys each tenant's assets by purpose and bytes: of copies stored before it, the first takes the key and
+    the later ones (each perhaps named by jobs) stay, keyless; a second row with a key taken is then refused by the
+    database (what keeps two uploads at once to one asset); the downgrade drops the key, and upgrading again works."""
+    url = settings.database_url
+    upgrade(settings)
+    _downgrade(settings, "0012")
+    now = "2026-01-01 00:00:00+00:00"
+    asset = (
+        "INSERT INTO assets (id, tenant_id, kind, purpose, content_type, bytes, sha256, storage_key, info, created_at) "
+        "VALUES (:id, 'ten_a', 'image', :purpose, 'image/png', 1, :sha, 'k', '{}', :now)"
+    )
+    with engine_for(url).begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO tenants (id, name, weight, watermark, may_disable_watermark, created_at) "
+                "VALUES ('ten_a', 'a', 1, '{}', false, :now)"
+            ),
+            {"now": now},
+        )
+        for asset_id, purpose, sha in (
+            ("ast_1", "portrait", "aa"),
+            ("ast_2", "portrait", "aa"),
+            ("ast_3", "logo", "aa"),
+            ("ast_4", "portrait", "bb"),
+        ):
+            conn.execute(sa.text(asset), {"id": asset_id, "purpose": purpose, "sha": sha, "now": now})
+    upgrade(settings)
+    with engine_for(url).connect() as conn:
+        keys = conn.execute(sa.text("SELECT id, content_key FROM assets ORDER BY id")).all()
+    assert [tuple(k) for k in keys] == [
+        ("ast_1", "portrait:aa"),
+        ("ast_2", None),
+        ("ast_3", "logo:aa"),
+        ("ast_4", "portrait:bb"),
+    ]
+    keyed = asset.replace("info, created_at", "info, content_key, created_at").replace("'{}', :now", "'{}', :key, :now")
+    try:
+        with engine_for(url).begin() as conn:
+            conn.execute(
+                sa.text(keyed), {"id": "ast_5", "purpose": "portrait", "sha": "aa", "key": "portrait:aa", "now": now}
+            )
+    except sa.exc.IntegrityError:
+        pass
+    else:
+        raise AssertionError("a second asset with a taken content key was stored")
+    _downgrade(settings, "0012")
+    with engine_for(url).connect() as conn:
+        assert "content_key" not in {c["name"] for c in sa.inspect(conn).get_columns("assets")}
+    upgrade(settings)
+
+
+def test_assets_stored_twice_before_0013_keep_their_ids_on_sqlite(tmp_path):
+    _assets_stored_twice_before_0013_keep_their_ids(Settings.from_env({}, data_dir=tmp_path))
+
+
+def test_assets_stored_twice_before_0013_keep_their_ids_on_postgres(pg_server, tmp_path):
+    name = f"talkfarm_migrate_{uuid.uuid4().hex[:8]}"
+    url = services.create_database(pg_server, name)
+    try:
+        _assets_stored_twice_before_0013_keep_their_ids(Settings.from_env({}, data_dir=tmp_path, database_url=url))
+    finally:
+        engine_for(url).dispose()
+        services.drop_database(pg_server, name)
