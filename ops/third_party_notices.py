@@ -197,7 +197,8 @@ OUTSIDE_PIP = (
     (
         "Noto Sans, Noto Serif, Noto Sans Arabic, Noto Sans Devanagari (in the fontpkg-noto-* wheels)",
         "OFL-1.1 (SIL Open Font License; the text is in each wheel's LICENSE)",
-        "titles, lower thirds and burned-in captions of composed videos",
+        "titles, lower thirds and burned-in captions of composed videos; Devanagari, Tamil and Telugu also served"
+        " to browsers as the web page's fonts (api/web/fonts.py)",
     ),
     (
         "pocketsphinx en-us acoustic model, dictionary and language models (in pocketsphinx's wheel)",
@@ -415,7 +416,9 @@ def render(deps: list[Dependency]) -> str:
             " Armenian Ethiopic".split()
         )
         + ": Noto Sans's Bold faces of those scripts (Google, OFL-1.1, unmodified from Debian's fonts-noto-core"
-        " 20201225-1); the licence is `LICENSE-OFL.txt` there.",
+        " 20201225-1); the licence is `LICENSE-OFL.txt` there."
+        " The web page serves these and the CJK subset to browsers as web fonts (`api/web/fonts.py`), unchanged,"
+        " each carrying its copyright and the OFL in its `name` table.",
         "- `media/compose/fonts/NotoColorEmoji.ttf`: Noto Color Emoji (Google, OFL-1.1, unmodified from Debian's"
         " fonts-noto-color-emoji 2.042-0+deb12u1; its images are under Apache-2.0 upstream); the licence is"
         " `LICENSE-OFL.txt` there.",

@@ -22,6 +22,7 @@ from api.web import (  # noqa: F401  (their routes)
     batches,
     brand_kit_pages,
     composer,
+    fonts,
     jobs,
     operator,
     responses,
