@@ -90,7 +90,6 @@ BOUND_CODES = (
     "unknown_parameter",
     "parameter_repeated",
     "cursor_invalid",
-    "avatar_unknown",
 )
 
 #: NUL and UTF-16 surrogates (a lone one cannot be encoded as UTF-8; PostgreSQL refuses NUL)
@@ -127,11 +126,11 @@ class Text(fields.String):
         max_length: int | None,
         min_length: int | None = None,
         free_text: bool = False,
-        empty: tuple[str, str] | None = None,
+        empty: str | None = None,
         **kwargs,
     ):
-        """``empty``: the code and sentence an empty string is refused with, where the field's own code says more
-        than a length would."""
+        """``empty``: the sentence an empty string is refused with, where it means the field was left out rather
+        than too short."""
         self.max_length, self.free_text, self.empty = max_length, free_text, empty
         if max_length is not None or min_length is not None:
             # documents maxLength/minLength in /openapi.json; the length check itself is _deserialize's
@@ -141,7 +140,7 @@ class Text(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if not text and self.empty is not None:
-            raise ValidationError(refusal(*self.empty))
+            raise ValidationError(self.empty)
         if self.max_length is not None and len(text) > self.max_length:
             raise ValidationError(refusal("field_too_long", f"At most {self.max_length} characters; got {len(text)}."))
         problem = text_problem(text, free_text=self.free_text)
@@ -317,6 +316,10 @@ class WatermarkOptionsSchema(StrictSchema):
     logo_asset_id = Id(load_default=None, allow_none=True, metadata={"description": "An image asset to use as a logo."})
 
 
+#: a job's avatar left out or given empty (an empty voice or language is the default; a job has no default avatar)
+AVATAR_MISSING = "Give an avatar: an image asset id (purpose portrait) or a preset's name, such as astronaut."
+
+
 class JobSpecSchema(StrictSchema):
     script = Text(
         max_length=None,
@@ -342,7 +345,7 @@ class JobSpecSchema(StrictSchema):
     avatar = Text(
         max_length=64,
         min_length=1,
-        empty=("avatar_unknown", "avatar is empty: give an image asset id (purpose portrait) or a preset's name."),
+        empty=AVATAR_MISSING,
         load_default=None,
         metadata={
             "description": "An image asset id (purpose portrait), or a preset name such as `astronaut`. Required "
@@ -415,7 +418,7 @@ class JobSpecSchema(StrictSchema):
         if data.get("scenes") is not None:
             return  # each scene has its source (domain/composition refuses scenes mixed with the single form)
         if data.get("avatar") is None:
-            raise ValidationError("Missing data for required field.", "avatar")
+            raise ValidationError(AVATAR_MISSING, "avatar")
         if bool(data.get("script") is not None) == bool(data.get("audio_asset_id")):
             raise ValidationError("Give exactly one of script or audio_asset_id.", "script")
 

@@ -244,9 +244,11 @@ def test_japanese_in_an_english_voice_is_told_to_choose_ja(alpha):
     assert "(zh, cmn, yue)" in body["detail"], body["detail"]  # Chinese alone: no ja
 
 
-def test_an_empty_avatar_is_told_what_an_avatar_is_not_a_length(alpha, sessions):
-    """``"avatar": ""`` was `validation_error` "Length must be between 1 and 64"; an empty voice or language is the
-    default, but a job has no default avatar."""
-    body = assert_problem(alpha.post("/v1/jobs", json={**JOB, "avatar": ""}), 422, "avatar_unknown")
-    assert body["detail"] == "avatar: avatar is empty: give an image asset id (purpose portrait) or a preset's name."
+def test_an_empty_avatar_is_refused_as_a_missing_one_saying_what_an_avatar_is(alpha, sessions):
+    """``"avatar": ""`` was told "Length must be between 1 and 64"; an empty voice or language is the default, but a
+    job has no default avatar: empty, it is refused as a missing one is, in a sentence that says what to give."""
+    said = "avatar: Give an avatar: an image asset id (purpose portrait) or a preset's name, such as astronaut."
+    for given in ({**JOB, "avatar": ""}, {"script": "Hello."}):
+        body = assert_problem(alpha.post("/v1/jobs", json=given), 422, "validation_error")
+        assert body["detail"] == said, body["detail"]
     assert count(sessions, Job) == 0
