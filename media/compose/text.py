@@ -24,6 +24,7 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
+from icu4py.breakers import CharacterBreaker
 from PIL import Image, ImageDraw, ImageFont
 
 from media.compose.bidi import levels, line_order, right_to_left
@@ -209,35 +210,66 @@ def _render_words(
     words: list[str], colours: list[RGB], style: TextStyle, max_width: int, spaced: list[bool], rtl: bool
 ) -> np.ndarray:
     words, spaced, colours = _breakable(words, spaced, colours)
-    text = " ".join(words)
-    font_name = font_for(text, style.font)
+    font_name = font_for(" ".join(words), style.font)
     size = style.size
     while True:
         faces = _Faces(font_name, size)
-        lines = _wrap(words, spaced, faces, max_width - 2 * _padding(size))
-        if len(lines) <= style.max_lines or size <= style.smallest:
+        width = max_width - 2 * _padding(size)
+        at_floor = size <= style.smallest
+        laid = _broken_to_fit(words, spaced, colours, faces, width) if at_floor else (words, spaced, colours)
+        lines = _wrap(laid[0], laid[1], faces, width)
+        wider = any(_width(faces, laid[0], laid[1], line) > width for line in lines)
+        if at_floor or (len(lines) <= style.max_lines and not wider):
             break
         size = max(int(size * 0.9), style.smallest)
-    if any(_width(faces, words, spaced, line) > max_width - 2 * _padding(size) for line in lines):
-        # one word wider than the space: shrink until the widest word fits
+    words, spaced, colours = laid
+    if any(_width(faces, words, spaced, line) > width for line in lines):
+        # one letter wider than the space even at the floor (a huge size on a narrow canvas): shrink until it fits
         widest = max(faces.length(w) for w in words)
-        size = max(8, int(size * (max_width - 2 * _padding(size)) / widest))
+        size = max(8, int(size * width / widest))
         faces = _Faces(font_name, size)
         lines = _wrap(words, spaced, faces, max_width - 2 * _padding(size))
     return _draw(words, spaced, colours, lines, faces, size, style, rtl)
 
 
+def _broken_to_fit(
+    words: list[str], spaced: list[bool], colours: list[RGB], faces: _Faces, width: float
+) -> tuple[list[str], list[bool], list[RGB]]:
+    """Each word wider than ``width`` (a pasted URL, "W" * 500) cut between its letters (grapheme clusters, as ICU
+    finds them) into pieces that each fit, as a browser's ``overflow-wrap: anywhere`` does: no space between the
+    pieces, each in its word's colour. Before, such a word was shrunk until it fitted the width, far below the
+    floor (a 120-character URL ~12 px high on 1080 x 1920), and counted as one line, so no request was refused."""
+    out_words: list[str] = []
+    out_spaced: list[bool] = []
+    out_colours: list[RGB] = []
+    for word, space, colour in zip(words, spaced, colours):
+        pieces = [word]
+        if faces.length(word) > width:
+            pieces = [""]
+            for cluster in CharacterBreaker(word, ""):
+                if pieces[-1] and faces.length(pieces[-1] + cluster) > width:
+                    pieces.append("")
+                pieces[-1] += cluster
+        out_words += pieces
+        out_spaced += [space] + [False] * (len(pieces) - 1)
+        out_colours += [colour] * len(pieces)
+    return out_words, out_spaced, out_colours
+
+
 def overflows(text: str, style: TextStyle, max_width: int) -> bool:
     """Whether ``text`` needs more than ``style.max_lines`` lines even at the floor size, wrapped as
-    ``render_words`` wraps it (the floor is where it stops shrinking and takes more lines instead)."""
+    ``render_words`` wraps it (the floor is where it stops shrinking and takes more lines instead; a word wider
+    than a line is broken across lines there)."""
     words = tokens(text)
     if not words:
         return False
     floor = style.smallest
-    words, spaced, _ = _breakable(words, spaced_as_written(text))
+    words, spaced, colours = _breakable(words, spaced_as_written(text))
+    width = max_width - 2 * _padding(floor)
     with _drawing:
         faces = _Faces(font_for(" ".join(words), style.font), floor)
-        return len(_wrap(words, spaced, faces, max_width - 2 * _padding(floor))) > style.max_lines
+        words, spaced, _ = _broken_to_fit(words, spaced, colours, faces, width)
+        return len(_wrap(words, spaced, faces, width)) > style.max_lines
 
 
 def widest_page_lines(pages: list[list[str]], style: TextStyle, max_width: int) -> int:
