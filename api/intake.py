@@ -21,7 +21,7 @@ from api.asset_uses import USES, asset_for_use, check_composition_assets
 from api.brand_kit_store import kit_for_job, kit_values
 from domain import params as render_params
 from domain.brand_kits import apply_kit, intro_outro
-from domain.composition import COMPOSITION_KEYS, normalise_composition
+from domain.composition import COMPOSITION_KEYS, normalise_composition, scene_text
 from domain.composition_checks import refuse
 from domain.config import Settings
 from domain.drafts import draft_render
@@ -34,7 +34,7 @@ from domain.presets import PRESETS
 from domain.states import EventType, JobState
 from domain.timeutil import utcnow
 from domain.titles import job_title
-from media.compose import DRAWN_SCRIPTS, text_overflows, undrawable
+from media.compose import DRAWN_SCRIPTS, largest_caption_size, text_overflows, undrawable
 from media.errors import MediaError
 from media.render import known_models
 from media.tts import check_script, voice_for_script
@@ -171,6 +171,40 @@ def check_text_fits(composition: dict[str, Any], single: bool) -> None:
                     )
 
 
+def check_captions_fit(composition: dict[str, Any]) -> None:
+    """A burned-in caption ``size`` whose one line, with its box, would take more than a quarter of the safe area's
+    height on a canvas it is drawn on (``media.compose.largest_caption_size``, in the tallest font the scenes'
+    words are drawn in) is refused: a 422 with the captions' code naming their ``size`` and the largest that fits
+    there. A rendition without captions of its own draws the job's on its canvas. At 400 on 1280x720 a page was
+    taller than the canvas, cut off at its top and over the whole face."""
+    text = " ".join(scene_text(scene) for scene in composition["scenes"])
+    cuts = [(composition["canvas"], composition["captions"], "captions", "captions_invalid")]
+    for index, rendition in enumerate(composition["renditions"]):
+        own = rendition["captions"] is not None
+        captions = rendition["captions"] if own else composition["captions"]
+        path = f"renditions[{index}].captions" if own else "captions"
+        cuts.append((rendition["canvas"], captions, path, "renditions_invalid" if own else "captions_invalid"))
+    for canvas, captions, path, code in cuts:
+        if not captions["burn_in"] or captions["size"] is None:
+            continue
+        width, height = canvas["width"], canvas["height"]
+        largest = _largest_caption_size(captions["font"], text, width, height)
+        if captions["size"] > largest:
+            refuse(
+                code,
+                f"{path}.size",
+                f"Captions of size {captions['size']} do not fit the {width}x{height} canvas: one line would take "
+                f"more than a quarter of its safe area's height. The largest that fits is {largest}.",
+            )
+
+
+@functools.lru_cache(maxsize=256)
+def _largest_caption_size(font: str | None, text: str, width: int, height: int) -> int:
+    # an uploaded font is read only by the worker: measured in the shipped one it falls back to
+    shipped = None if (font or "").startswith("ast_") else font
+    return largest_caption_size({"font": shipped}, width, height, text)
+
+
 def _fits(text: str, role: str, size: int | None, font: str | None, width: int, height: int) -> bool | None:
     """Whether the text fits (``_measured``), or None once this request has measured ``TEXT_FIT_LAYOUTS`` texts."""
     key = (text, role, size, font, width, height)
@@ -233,6 +267,7 @@ def check_spec(
         check_composition_assets(session, tenant.id, composition)
         check_text_drawable(composition, single=body.get("scenes") is None)
         check_text_fits(composition, single=body.get("scenes") is None)
+        check_captions_fit(composition)
         spec["composition"] = composition
 
     models = known_models(settings)

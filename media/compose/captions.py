@@ -17,14 +17,15 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from media.compose.bidi import mostly_right_to_left
 from media.compose.fonts import font_for, without_undrawable
-from media.compose.placement import clear_of_boxes, safe_area, text_base
+from media.compose.layout import FaceArea
+from media.compose.placement import BESIDE_MIN_SHARE, CaptionObstacles, clear_of_boxes, safe_area, text_base
 from media.compose.text import TextStyle, block_height, cjk_cells, hex_rgb, render_words, tokens, widest_page_lines
 from media.encode.captions import ends_sentence
 from media.tts.written_words import written_words
@@ -67,6 +68,9 @@ class CaptionTrack:
     #: what the captions stay clear of (x0, y0, x1, y1): the scene's logos and the draft label; at the top they
     #: stand below one they would meet, at the bottom above it
     clear_of: tuple[tuple[int, int, int, int], ...] = ()
+    #: where the presenter's face shows, when known: captions at the top that a box would push onto its features
+    #: stand beside the box instead, where it leaves room
+    face: FaceArea | None = None
     _cache: dict[tuple[int, int], tuple[np.ndarray, int, int]] = field(default_factory=dict)
 
     def layer_at(self, t: float) -> tuple[np.ndarray, int, int] | None:
@@ -85,26 +89,85 @@ class CaptionTrack:
         return None
 
     def _draw(self, page: Page, spoken: int) -> tuple[np.ndarray, int, int]:
+        """The page's picture and place: centred, at its position, clear of the boxes; drawn smaller where it
+        would leave the safe area or take more than ``CAPTION_PAGE_SHARE`` of its height (never cut off); at the
+        top, where a box pushed it down onto the face's features, beside the boxes instead where they leave room
+        (``_beside_boxes``)."""
         texts = [w[0] for w in page.words]
         colours = [self.highlight if i == spoken else self.text_style.colour for i in range(len(texts))]
-        pixels = render_words(texts, colours, self.text_style, self.max_width, rtl=self.rtl)
         area = safe_area(self.width, self.height)
-        x = (self.width - pixels.shape[1]) // 2
-        h = pixels.shape[0]
-        y = (
-            area.top
-            if self.position == "top"
-            else (self.height - h) // 2
-            if self.position == "middle"
-            else area.bottom - h
-        )
-        if self.position != "middle":
-            y = clear_of_boxes(x, y, pixels.shape[1], h, self.clear_of, self.position, self.height)
-        return pixels, x, y
+        style = self.text_style
+        while True:
+            pixels = render_words(texts, colours, style, self.max_width, rtl=self.rtl)
+            x, h = (self.width - pixels.shape[1]) // 2, pixels.shape[0]
+            at = (
+                area.top
+                if self.position == "top"
+                else (self.height - h) // 2
+                if self.position == "middle"
+                else area.bottom - h
+            )
+            y = (
+                at
+                if self.position == "middle"
+                else clear_of_boxes(x, at, pixels.shape[1], h, self.clear_of, self.position, self.height)
+            )
+            fits = h <= CAPTION_PAGE_SHARE * (area.bottom - area.top) and area.top <= y and y + h <= area.bottom
+            if fits or style.size <= 8:
+                break
+            style = replace(style, size=max(8, int(style.size * 0.9)), floor=None)
+        if self.position != "top" or y == at or not _over_features(pixels, x, y, self.face):
+            return pixels, x, y
+        # no span beside them wide enough: below them, as before (never over a logo)
+        return self._beside_boxes(texts, colours, style) or (pixels, x, y)
+
+    def _beside_boxes(
+        self, texts: list[str], colours: list[tuple[int, int, int]], style: TextStyle
+    ) -> tuple[np.ndarray, int, int] | None:
+        """A page at the top that the boxes there (a logo) pushed onto the face's features, drawn at the top in the
+        widest span they leave, as near the canvas's centre as it lets it, in its lines (or shrunk to its floor, as
+        any page); None where that span is narrower than ``BESIDE_MIN_SHARE`` of the safe area's width, or where it
+        would still meet a box or cover the features."""
+        area = safe_area(self.width, self.height)
+        gap = max(4, style.size // 2)
+        at_top = [b for b in self.clear_of if (b[1] + b[3]) / 2 < self.height / 2 - 1]
+        spans = [(area.left, area.right)]
+        for x0, x1 in ((b[0] - gap, b[2] + gap) for b in at_top):
+            spans = [piece for a, b in spans for piece in ((a, min(b, x0)), (max(a, x1), b)) if piece[1] > piece[0]]
+        if not spans:
+            return None
+        left, right = max(spans, key=lambda span: span[1] - span[0])
+        if right - left < BESIDE_MIN_SHARE * area.width:
+            return None
+        pixels = render_words(texts, colours, style, right - left, rtl=self.rtl)
+        h, w = pixels.shape[:2]
+        x = min(max((self.width - w) // 2, left), right - w)
+        met = clear_of_boxes(x, area.top, w, h, at_top, "top", self.height) != area.top
+        if met or _over_features(pixels, x, area.top, self.face) or area.top + h > area.bottom:
+            return None
+        return pixels, x, area.top
+
+
+def _over_features(pixels: np.ndarray, x: int, y: int, face: FaceArea | None) -> bool:
+    """Whether a caption page's picture (its box, or its letters where it has none) at (``x``, ``y``) reaches over
+    the face's brows, eyes, nose, mouth or chin."""
+    if face is None:
+        return False
+    inked = pixels[..., 3] > 0
+    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    if not rows.size:
+        return False
+    return face.covers_features(x + int(cols[0]), y + int(rows[0]), x + int(cols[-1]) + 1, y + int(rows[-1]) + 1)
 
 
 #: between burned-in captions and a text kept clear of them, a share of the captions' size
 BAND_GAP = 0.3
+#: one line of captions with its box may take at most this share of the safe area's height: a page of two lines
+#: then takes under half of it, and the face keeps the rest. A caption ``size`` whose line is taller is refused
+#: (``largest_caption_size``); at 400 on 1280 x 720 a page was taller than the canvas, cut off at its top edge
+CAPTION_LINE_SHARE = 0.25
+#: a page drawn taller than this share of the safe area's height (a size the API never judged) is drawn smaller
+CAPTION_PAGE_SHARE = 2 * CAPTION_LINE_SHARE
 
 
 def _caption_size(captions: dict[str, Any], width: int, height: int) -> int:
@@ -121,7 +184,7 @@ def caption_band(captions: dict[str, Any], width: int, height: int, text: str = 
     size = _caption_size(captions, width, height)
     wanted = captions.get("font")
     words = caption_words(without_undrawable(text, wanted))
-    fonts = {font_for(word, wanted) for word in {"", *words}}
+    fonts = _caption_fonts(words, wanted)
     style = TextStyle(size=size, colour=(255, 255, 255), box=(0, 0, 0, 0), max_lines=2, font=wanted)
     lines = (
         widest_page_lines(
@@ -132,6 +195,30 @@ def caption_band(captions: dict[str, Any], width: int, height: int, text: str = 
     )
     tallest = max(block_height(font, size, lines) for font in fonts)
     return {captions.get("position") or "bottom": tallest + int(round(BAND_GAP * size))}
+
+
+def _caption_fonts(words: list[str], wanted: str | None) -> set[str]:
+    """The fonts captions of ``words`` are drawn in (the captions' own, and any a word needs instead)."""
+    return {font_for(word, wanted) for word in {"", *words}}
+
+
+def largest_caption_size(captions: dict[str, Any], width: int, height: int, text: str = "") -> int:
+    """The largest caption ``size`` whose one line, with its box, takes at most ``CAPTION_LINE_SHARE`` of the safe
+    area's height on a ``width`` x ``height`` canvas, in the tallest font the captions of ``text`` (the scenes'
+    words, when known) are drawn in: 73 px for Latin on 1280 x 720, 53 for Arabic, whose lines are a third taller.
+    Every default size is within it."""
+    area = safe_area(width, height)
+    room = CAPTION_LINE_SHARE * (area.bottom - area.top)
+    wanted = captions.get("font")
+    fonts = _caption_fonts(caption_words(without_undrawable(text, wanted)), wanted)
+    low, high = 1, int(room)  # a line with its box is taller than its size
+    while low < high:
+        mid = (low + high + 1) // 2
+        if max(block_height(font, mid, 1) for font in fonts) <= room:
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
 
 def caption_words(text: str) -> list[str]:
@@ -167,11 +254,16 @@ def caption_track(
     width: int,
     height: int,
     sentence_starts: Sequence[float] = (),
-    clear_of: Sequence[tuple[int, int, int, int]] = (),
+    clear_of: CaptionObstacles | Sequence[tuple[int, int, int, int]] = (),
+    face: FaceArea | None = None,
 ) -> CaptionTrack:
     """The pages of a segment's words for the job's ``captions`` settings on this canvas. A page never runs
     across the start of a sentence (``sentence_starts``, seconds, as the caption files' cues start); it stands
-    clear of the boxes ``clear_of`` (the scene's logos, the draft label: ``placement.caption_obstacles``)."""
+    clear of the boxes ``clear_of`` (the scene's logos, the draft label: ``placement.caption_obstacles``) and, at
+    the top, keeps off the features of the ``face`` (by default the one the obstacles were placed beside)."""
+    if isinstance(clear_of, CaptionObstacles):
+        face = face if face is not None else clear_of.face
+        clear_of = clear_of.boxes
     style = captions.get("style") or "subtitle"
     size = _caption_size(captions, width, height)
     box = (0, 0, 0, 165) if captions.get("box", True) else None
@@ -195,6 +287,7 @@ def caption_track(
         height,
         mostly_right_to_left([text for text, _, _ in words]),
         tuple(clear_of),
+        face,
     )
 
 

@@ -240,9 +240,13 @@ def scene_layers(
     clear of the captions' room, the face and the pictures shown with them, a lower third's bar standing out from
     what is ``behind`` it (``text_layer``). ``image_bytes(overlay)``: an image overlay's file. Titles are placed
     last: one with no room at the top goes below the face, clear of the lower third and the labels."""
-    pictures = {i: image_layer(o, image_bytes(o), width, height) for i, o in enumerate(overlays) if o["type"] != "text"}
+    pictures = {
+        i: replace(image_layer(o, image_bytes(o), width, height), face=face)
+        for i, o in enumerate(overlays)
+        if o["type"] != "text"
+    }
     shown = list(pictures.values())
-    reserved = _captions_room(reserved or {}, shown, width, height)
+    reserved = _captions_room(reserved or {}, shown, width, height, face)
     texts: dict[int, Layer] = {}
     for i in sorted((i for i in range(len(overlays)) if i not in pictures), key=lambda i: _is_title(overlays[i])):
         texts[i] = text_layer(overlays[i], width, height, reserved, face, shown, behind, list(texts.values()))
@@ -253,17 +257,24 @@ def _is_title(overlay: dict[str, Any]) -> bool:
     return (overlay.get("role") or "title") == "title"
 
 
-def _captions_room(reserved: dict[str, int], pictures: list[Layer], width: int, height: int) -> dict[str, int]:
+def _captions_room(
+    reserved: dict[str, int], pictures: list[Layer], width: int, height: int, face: FaceArea | None = None
+) -> dict[str, int]:
     """The room burned-in captions take at the top or the bottom, counted from the safe area's edge, once they
-    stand clear of the pictures at that edge (``CaptionTrack.clear_of``): a text there stands beyond both."""
+    stand clear of the pictures at that edge (``CaptionTrack.clear_of``): a text there stands beyond both. At the
+    top, where standing below a picture would put them on the face's features, they stay at the top beside it
+    (``CaptionTrack._beside_boxes``), narrower: room for twice the lines."""
     area = safe_area(width, height)
-    boxes = caption_obstacles(pictures)
+    boxes = caption_obstacles(pictures).boxes
     room = dict(reserved)
     # the captions are centred: their pages always take the canvas's middle third, narrower or wider beside it
     x, w = width // 3, width // 3
     if room.get("top"):
-        room["top"] = clear_of_boxes(x, area.top, w, room["top"], boxes, "top", height) - area.top
-        room["top"] += reserved["top"]
+        pushed = clear_of_boxes(x, area.top, w, room["top"], boxes, "top", height)
+        if face is not None and pushed != area.top and face.covers_features(x, pushed, x + w, pushed + room["top"]):
+            room["top"] = 2 * reserved["top"]
+        else:
+            room["top"] = pushed - area.top + reserved["top"]
     if room.get("bottom"):
         y = clear_of_boxes(x, area.bottom - room["bottom"], w, room["bottom"], boxes, "bottom", height)
         room["bottom"] = area.bottom - y

@@ -1,0 +1,109 @@
+"""What POST /v1/jobs and POST /v1/previews refuse before anything is stored because it cannot be drawn readably on
+a canvas the job renders: a text overlay whose unbroken word needs more lines than its role's at the floor size, and a
+caption size whose one line would take more than a quarter of the safe area's height.
+The checks are in Python (``api.intake``), so they hold on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from domain.models import Job
+from tests.unit.api.test_previews import COMPOSED, frame_of
+from tests.unit.api.test_requests import assert_problem
+
+URL = "https://www.example.com/news/2026/12/08/council-approves-downtown-park-after-marathon-debate?utm_source=feed&id=12345"
+
+
+def _lower_third(text: str) -> dict:
+    return {"type": "text", "role": "lower_third", "text": text}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        # 500 W's on 1280x720: eleven lines at the floor, where a lower third may take four
+        ({"canvas": {"width": 1280, "height": 720}, "overlays": [_lower_third("W" * 500)]}, "overlays[0].text"),
+        # 120 W's fit the 16:9 job in four lines at the floor, not its 9:16 rendition
+        (
+            {
+                "canvas": {"width": 1920, "height": 1080},
+                "overlays": [_lower_third("W" * 120)],
+                "renditions": [{"canvas": {"width": 1080, "height": 1920}}],
+            },
+            "overlays[0].text",
+        ),
+    ],
+)
+def test_an_unbroken_word_too_long_for_a_lower_third_is_text_overflow(alpha, sessions, change, field):
+    """A word with no space in it was counted as one line, however long: POST /v1/jobs and /v1/previews took
+    "W" * 500 and drew it as a bar ~3 px high. It is now measured broken across lines at the floor size, and
+    refused where it needs more than the role's lines on the job's canvas or a rendition's."""
+    body = {**COMPOSED, **change}
+    for path in ("/v1/previews", "/v1/jobs"):
+        response = alpha.post(path, json=body)
+        assert response.status_code == 422, (path, response.status_code)
+        refused = assert_problem(response, 422, "text_overflow")
+        assert field in refused["errors"], refused
+    with sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+
+
+def test_a_pasted_url_in_a_lower_third_on_9_16_is_taken_and_drawn_in_lines(alpha):
+    """A 117-character URL takes three lines at the floor on 1080x1920, within a lower third's four: it is taken,
+    and drawn readable, not refused."""
+    body = {**COMPOSED, "canvas": {"width": 1080, "height": 1920}, "overlays": [_lower_third(URL)]}
+    assert frame_of(alpha.post("/v1/previews", json=body)).shape == (1920, 1080, 3)
+    taken = alpha.post("/v1/jobs", json=body)
+    assert taken.status_code == 202, taken.get_json()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code", "largest"),
+    [
+        (
+            {"canvas": {"width": 1280, "height": 720}, "captions": {"burn_in": True, "size": 400}},
+            "captions.size",
+            "captions_invalid",
+            72,
+        ),
+        # 100 fits the 16:9 job (up to 110), not its 1280x720 rendition, which draws the job's captions
+        (
+            {
+                "canvas": {"width": 1920, "height": 1080},
+                "captions": {"burn_in": True, "size": 100},
+                "renditions": [{"canvas": {"width": 1280, "height": 720}}],
+            },
+            "captions.size",
+            "captions_invalid",
+            72,
+        ),
+        (
+            {
+                "canvas": {"width": 1920, "height": 1080},
+                "renditions": [{"canvas": {"width": 1280, "height": 720}, "captions": {"burn_in": True, "size": 90}}],
+            },
+            "renditions[0].captions.size",
+            "renditions_invalid",
+            72,
+        ),
+    ],
+)
+def test_a_caption_size_the_canvas_cannot_hold_is_refused_naming_the_largest_that_fits(
+    alpha, sessions, change, field, code, largest
+):
+    """Captions of size 400 on 1280x720 were taken and drawn taller than the canvas, cut off at its top over the
+    whole face. A size whose one line (with its box) takes more than a quarter of the safe area's height on a
+    canvas the job renders is refused, naming the field and the largest size that fits there."""
+    body = {**COMPOSED, **change}
+    for path in ("/v1/previews", "/v1/jobs"):
+        response = alpha.post(path, json=body)
+        assert response.status_code == 422, (path, response.status_code)
+        refused = assert_problem(response, 422, code)
+        assert field in refused["errors"], refused
+        assert f"The largest that fits is {largest}." in refused["errors"][field][0]
+    with sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+    fitted = {**body, "captions": {**body.get("captions", {}), "size": largest}} if field == "captions.size" else None
+    if fitted is not None:
+        assert frame_of(alpha.post("/v1/previews", json=fitted)).shape[2] == 3
