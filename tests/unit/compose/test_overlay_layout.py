@@ -343,7 +343,12 @@ def test_with_every_default_no_text_covers_the_presenters_eyes_or_mouth(avatar, 
             "overlays": overlays,
             "captions": captions,
         }
-        return still(normalise_composition(body), portrait, with_defaults({}), 0.3, lambda _: b"")[..., :3]
+        composition = normalise_composition(body)
+        # the presenter where the farm puts it for the dressed job (a title moves it on 9:16), in both frames
+        composition["scenes"][0]["character"] = normalise_composition({**body, "overlays": texts})["scenes"][0][
+            "character"
+        ]
+        return still(composition, portrait, with_defaults({}), 0.3, lambda _: b"")[..., :3]
 
     bare = frame([], {"burn_in": False})
     dressed = frame(texts, {"burn_in": True, "style": "word"})
@@ -653,7 +658,12 @@ def _title_judged(canvas, overlays, captions, portrait, monkeypatch):
             "overlays": shown,
             "captions": burned,
         }
-        still = preview.still(normalise_composition(body), portrait, with_defaults({}), 0.3, lambda _: png(500, 200))
+        composition = normalise_composition(body)
+        # the presenter where the farm puts it for the job with its title (a title moves it on 9:16), in every frame
+        composition["scenes"][0]["character"] = normalise_composition({**body, "overlays": overlays})["scenes"][0][
+            "character"
+        ]
+        still = preview.still(composition, portrait, with_defaults({}), 0.3, lambda _: png(500, 200))
         return still[..., :3]
 
     bare = frame([], {"burn_in": False})
