@@ -161,7 +161,7 @@ def still(
     if captions.get("burn_in"):
         logos = [layer for layer in compositor.layers if layer.picture]
         caption = caption_track(
-            sample_words(scene, at_s), captions, width, height, clear_of=caption_obstacles(logos)
+            sample_words(scene, at_s), captions, width, height, clear_of=caption_obstacles(logos), face=face_area
         ).layer_at(at_s)
     face = face_at_rest(portrait, framing, unmixed)
     return compositor.compose(face, at_s, 0, caption)

@@ -200,6 +200,7 @@ def render_composed_segment(
             cut.height,
             [cue[0] for cue in spoken.cues],
             caption_obstacles([layer for layer in compositor.layers if layer.picture], mark_box(cut.draft_mark)),
+            compositor.face_area,
         )
         if cut.captions.get("burn_in")
         else None

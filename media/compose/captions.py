@@ -25,7 +25,7 @@ import numpy as np
 from media.compose.bidi import mostly_right_to_left
 from media.compose.fonts import font_for, without_undrawable
 from media.compose.layout import FaceArea
-from media.compose.placement import BESIDE_MIN_SHARE, CaptionObstacles, clear_of_boxes, safe_area, text_base
+from media.compose.placement import BESIDE_MIN_SHARE, clear_of_boxes, safe_area, text_base
 from media.compose.text import TextStyle, block_height, cjk_cells, hex_rgb, render_words, tokens, widest_page_lines
 from media.encode.captions import ends_sentence
 from media.tts.written_words import written_words
@@ -254,16 +254,14 @@ def caption_track(
     width: int,
     height: int,
     sentence_starts: Sequence[float] = (),
-    clear_of: CaptionObstacles | Sequence[tuple[int, int, int, int]] = (),
+    clear_of: Sequence[tuple[int, int, int, int]] = (),
     face: FaceArea | None = None,
 ) -> CaptionTrack:
     """The pages of a segment's words for the job's ``captions`` settings on this canvas. A page never runs
     across the start of a sentence (``sentence_starts``, seconds, as the caption files' cues start); it stands
     clear of the boxes ``clear_of`` (the scene's logos, the draft label: ``placement.caption_obstacles``) and, at
-    the top, keeps off the features of the ``face`` (by default the one the obstacles were placed beside)."""
-    if isinstance(clear_of, CaptionObstacles):
-        face = face if face is not None else clear_of.face
-        clear_of = clear_of.boxes
+    the top, keeps off the features of the ``face`` (where the presenter's face shows: ``SceneCompositor.face_area``;
+    None: not judged)."""
     style = captions.get("style") or "subtitle"
     size = _caption_size(captions, width, height)
     box = (0, 0, 0, 165) if captions.get("box", True) else None

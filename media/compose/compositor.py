@@ -23,7 +23,7 @@ from media.compose.background import Background
 from media.compose.blending import blend
 from media.compose.body import BOTTOM_FADE, SIDE_FADE, PhotoPerson, PresenterBody, presenter_body
 from media.compose.canvas import Drawing, FaceChanges, ReusedCanvas
-from media.compose.layout import PresenterBox, circle_mask
+from media.compose.layout import FaceArea, PresenterBox, circle_mask
 from media.compose.placement import Layer
 from media.compose.text import hex_rgb
 from media.encode.yuv import Rect
@@ -44,6 +44,9 @@ class SceneCompositor:
     person: PhotoPerson | None = None
     #: where each face frame changed, shared by the compositors of one scene's cuts (they draw the same frames)
     face_changes: FaceChanges = field(default_factory=FaceChanges)
+    #: where the presenter's face shows on this canvas (``layout.face_on_canvas``): what the scene's texts and its
+    #: burned-in captions keep off (None: not known)
+    face_area: FaceArea | None = None
 
     def __post_init__(self) -> None:
         self._circle = circle_mask(self.box.side) if self.box.style == "circle" else None

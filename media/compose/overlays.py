@@ -240,11 +240,7 @@ def scene_layers(
     clear of the captions' room, the face and the pictures shown with them, a lower third's bar standing out from
     what is ``behind`` it (``text_layer``). ``image_bytes(overlay)``: an image overlay's file. Titles are placed
     last: one with no room at the top goes below the face, clear of the lower third and the labels."""
-    pictures = {
-        i: replace(image_layer(o, image_bytes(o), width, height), face=face)
-        for i, o in enumerate(overlays)
-        if o["type"] != "text"
-    }
+    pictures = {i: image_layer(o, image_bytes(o), width, height) for i, o in enumerate(overlays) if o["type"] != "text"}
     shown = list(pictures.values())
     reserved = _captions_room(reserved or {}, shown, width, height, face)
     texts: dict[int, Layer] = {}
@@ -265,7 +261,7 @@ def _captions_room(
     top, where standing below a picture would put them on the face's features, they stay at the top beside it
     (``CaptionTrack._beside_boxes``), narrower: room for twice the lines."""
     area = safe_area(width, height)
-    boxes = caption_obstacles(pictures).boxes
+    boxes = caption_obstacles(pictures)
     room = dict(reserved)
     # the captions are centred: their pages always take the canvas's middle third, narrower or wider beside it
     x, w = width // 3, width // 3

@@ -65,9 +65,6 @@ class Layer:
     end: float | None = None
     #: an image overlay (a logo), not a text
     picture: bool = False
-    #: where the presenter's face showed when the scene's overlays were placed (``overlays.scene_layers``): burned-in
-    #: captions, placed after them clear of its pictures (``caption_obstacles``), keep off its features too
-    face: FaceArea | None = None
 
     @property
     def until(self) -> float:
@@ -164,19 +161,10 @@ def clear_of_boxes(
     return y
 
 
-@dataclass(frozen=True)
-class CaptionObstacles:
-    """What burned-in captions stand clear of: ``boxes`` (x0, y0, x1, y1) they stand below at the top and above at
-    the bottom, and the presenter's ``face``, whose features captions at the top keep off when a box would push
-    them onto it (None: not known)."""
-
-    boxes: tuple[tuple[int, int, int, int], ...]
-    face: FaceArea | None = None
-
-
-def caption_obstacles(layers: list[Layer], mark: tuple[int, int, int, int] | None = None) -> CaptionObstacles:
-    """What burned-in captions stand clear of: the scene's pictures (``picture_layers``) and a mark drawn over every
-    frame (the draft label) as boxes, and the face the pictures were placed beside (``Layer.face``)."""
+def caption_obstacles(
+    layers: list[Layer], mark: tuple[int, int, int, int] | None = None
+) -> list[tuple[int, int, int, int]]:
+    """What burned-in captions stand clear of (x0, y0, x1, y1): the scene's pictures (``picture_layers``) and a
+    mark drawn over every frame (the draft label)."""
     boxes = [(p.x, p.y, p.x + p.pixels.shape[1], p.y + p.pixels.shape[0]) for p in layers]
-    face = next((p.face for p in layers if p.face is not None), None)
-    return CaptionObstacles(tuple(boxes + ([mark] if mark is not None else [])), face)
+    return boxes + ([mark] if mark is not None else [])

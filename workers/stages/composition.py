@@ -223,6 +223,7 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
             circle_background=character.get("circle_background") or "#ffffff",
             person=person,
             face_changes=face_changes,
+            face_area=face,
         )
         # a lower third's bar is chosen against the background with the presenter at rest over it
         compositor.layers = scene_layers(

@@ -3,6 +3,7 @@ half the safe area, and captions at the top that a logo would push onto the pres
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -91,3 +92,38 @@ def test_top_captions_beside_a_top_right_logo_on_9_16_cover_none_of_the_features
     assert not over.size, f"{len(over)} caption pixels over the features, e.g. at (y, x) {over[0].tolist()}"
     logo = _drawn(_frame((1080, 1920), script, [LOGO], off, astronaut), bare, 12)
     assert not (captions & logo).any(), "the captions are drawn over the logo"
+
+
+def test_in_the_video_top_captions_beside_a_logo_cover_none_of_the_features(tmp_path):
+    """The same, on a frame of a 9:16 job run whole by the worker: the face the captions keep off reaches the
+    worker's caption track as the preview's (``SceneCompositor.face_area``)."""
+    from domain.composition import normalise_composition
+    from tests.unit.compose.jobs import add_asset, new_tenant, run_job
+    from tests.unit.compose.test_composed_jobs import make_services
+    from tests.unit.compose.viewing import fetch, frame_at
+
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_logo", png(300, 120), "image", "image/png")
+    frames = {}
+    top = {"burn_in": True, "style": "word", "position": "top"}
+    for code, (name, captions) in enumerate((("bare", {"burn_in": False}), ("top", top)), start=1):
+        body = {
+            "script": "Breaking news tonight from the council.",
+            "avatar": "astronaut",
+            "voice": "joe",
+            "language": "en",
+            "canvas": {"width": 540, "height": 960},
+            "overlays": [LOGO],
+            "captions": captions,
+        }
+        output = run_job(services, tenant, normalise_composition(body), wm_code=code)
+        frames[name] = frame_at(fetch(services, output["key"], tmp_path / f"{name}.mp4"), 0.6)
+    # what the captions drew: the differences in blobs of letters, not the few pixels where the two encodes of the
+    # speaking mouth differ
+    changed = _drawn(frames["top"], frames["bare"], 24).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(changed, connectivity=8)
+    captions = np.isin(labels, [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= 30])
+    assert captions.any(), "the captions were drawn"
+    over = np.argwhere(captions & _features_region(frames["bare"]))
+    assert not over.size, f"{len(over)} caption pixels over the features, e.g. at (y, x) {over[0].tolist()}"
