@@ -38,7 +38,16 @@ from media.tts import NarrationTiming
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 from workers.speech_ahead import SpeechAhead, await_speech, check_duration
 from workers.stages.composed_finish import audio_made_ahead, composed_audio, publish_composed
-from workers.stages.composition import Cut, Scene, encoder_preset, job_cuts, mark_box, prepare_scene, scene_specs
+from workers.stages.composition import (
+    Cut,
+    Scene,
+    carries_alpha,
+    encoder_preset,
+    job_cuts,
+    mark_box,
+    prepare_scene,
+    scene_specs,
+)
 from workers.stages.finish import AudioAhead
 from workers.stages.inputs import plan_segments, speak_segment
 from workers.stages.marked_stream import MarkedStream
@@ -184,11 +193,7 @@ def render_composed_segment(
     two attempts.
     """
     index, fps = spoken.plan.index, attempt.fps
-    # one alpha setting for the whole job, so its segments join: a scene on an opaque background is
-    # encoded with an opaque alpha plane when another scene is transparent
-    transparent = output_format != "mp4" and any(
-        s["background"].get("type") == "transparent" for s in attempt.spec["composition"]["scenes"]
-    )
+    transparent = carries_alpha(attempt, output_format)
     words = segment_words(spoken)
     for cut, mark in zip(cuts, scene.draft_marks):
         cut.draft_mark = mark  # the scene's DRAFT label, in a corner its overlays leave free

@@ -10,7 +10,7 @@ from __future__ import annotations
 from media.encode.captions import word_cues, write_captions
 from media.encode.codec import available_encoders, choose_video_codec
 from media.encode.mux import concat_and_mux, encode_aac, encode_pcm
-from media.encode.poster import write_poster, write_poster_from_parts
+from media.encode.poster import poster_type, write_poster, write_poster_from_parts
 from media.encode.probe import probe_video
 from media.encode.timing import frames_for, pad_to_frames, samples_for
 from media.encode.video import SegmentEncoder
@@ -38,6 +38,7 @@ __all__ = [
     "samples_for",
     "word_cues",
     "write_captions",
+    "poster_type",
     "write_poster",
     "write_poster_from_parts",
     "write_wav",

@@ -20,10 +20,10 @@ from typing import Any
 
 from domain.states import Stage
 from media.compose import CONTENT_TYPES, join_and_mux, mix_music
-from media.encode import encode_aac, encode_pcm
+from media.encode import encode_aac, encode_pcm, poster_type
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.brand_clips import make_brand_clips, pad_speech
-from workers.stages.composition import Cut, asset_file
+from workers.stages.composition import Cut, asset_file, carries_alpha
 from workers.stages.finish import (
     AudioAhead,
     JobAudio,
@@ -89,6 +89,8 @@ def publish_composed(
     every cut under the job's keys, and describe them in the output (``renditions[]`` for the extra cuts).
     """
     claim, clock = attempt.claim, attempt.clock
+    # a video with an alpha channel gets a poster with it: a PNG, not a JPEG flattened onto black
+    transparent = carries_alpha(attempt, output_format)
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="poster") as beside:
         attempt.report(Stage.ENCODE, 0.0, force=True)
         with clock.timed("encode"):
@@ -107,7 +109,7 @@ def publish_composed(
                     spoken_all,
                     [(path, clips.lead_s) for path in clips.before.get(cut.name, [])],
                     [(path, clips.tail_s) for path in clips.after.get(cut.name, [])],
-                    _file_name(cut, "poster") + ".jpg",
+                    _file_name(cut, "poster") + (".png" if transparent else ".jpg"),
                 )
                 for cut in cuts
             }
@@ -151,7 +153,8 @@ def publish_composed(
             key = prefix + path.name
             put_output(attempt, key, path, content_type, f"uploading {path.name}")
             if cut.name != "main":
-                own = {"poster": {"path": cut_posters[cut.name], "content_type": "image/jpeg"}, **sidecars[cut.name]}
+                poster = cut_posters[cut.name]
+                own = {"poster": {"path": poster, "content_type": poster_type(poster)}, **sidecars[cut.name]}
                 renditions.append(
                     {
                         "key": key,

@@ -160,6 +160,15 @@ def draft_label(width: int, height: int, layers: list[Any], taken: tuple[int, in
     return min(marks, key=lambda m: m[0])[1]
 
 
+def carries_alpha(attempt: Attempt, output_format: str) -> bool:
+    """Whether the job's videos carry an alpha channel: a WebM or MOV with a scene on a transparent background.
+    One setting for the whole job, so its segments join (a scene on an opaque background is then encoded with an
+    opaque alpha plane), and its posters keep it (PNG)."""
+    return output_format != "mp4" and any(
+        s["background"].get("type") == "transparent" for s in attempt.spec["composition"]["scenes"]
+    )
+
+
 def encoder_preset(attempt: Attempt) -> str:
     """x264's preset: the draft's (fast) for a preview, veryfast for the final."""
     draft = attempt.spec.get("draft_render") if attempt.spec.get("draft") else None

@@ -18,6 +18,7 @@ from domain.states import Stage
 from media.encode import (
     concat_and_mux,
     encode_aac,
+    poster_type,
     probe_video,
     write_captions,
     write_poster_from_parts,
@@ -124,7 +125,7 @@ def poster_from_segments(
 def write_extras(attempt: Attempt, poster: Path, cues: list[Cue]) -> dict[str, dict[str, Any]]:
     """The files that go beside a video: its poster (``poster_from_segments``), and its captions as VTT and SRT when
     it speaks words."""
-    files: dict[str, dict[str, Any]] = {"poster": {"path": poster, "content_type": "image/jpeg"}}
+    files: dict[str, dict[str, Any]] = {"poster": {"path": poster, "content_type": poster_type(poster)}}
     if cues:
         vtt, srt = attempt.tmp / "captions.vtt", attempt.tmp / "captions.srt"
         write_captions(cues, vtt, srt)

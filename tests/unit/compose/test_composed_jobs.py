@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from domain.config import Settings
 from domain.db import session_factory, upgrade
@@ -219,6 +220,19 @@ def test_a_transparent_video_has_alpha_0_in_the_corners_and_255_on_the_face(tmp_
     face = analyze_image(np.ascontiguousarray(rgba[..., :3])).face_box
     cx, cy = int((face[0] + face[2]) / 2), int((face[1] + face[3]) / 2)
     assert rgba[cy - 5 : cy + 5, cx - 5 : cx + 5, 3].min() == 255
+    # its poster keeps the alpha too: a PNG, clear in the corners, the face opaque (it was a JPEG on black)
+    poster = output["files"]["poster"]
+    assert poster["content_type"] == "image/png" and poster["key"].endswith(".png")
+    still = np.asarray(Image.open(fetch(services, poster["key"], tmp_path / "poster.png")))
+    assert still.shape == (270, 480, 4)
+    assert still[3, 3, 3] == still[266, 476, 3] == 0
+    assert still[cy - 5 : cy + 5, cx - 5 : cx + 5, 3].min() == 255
+    assert (
+        np.abs(
+            still[cy - 5 : cy + 5, cx - 5 : cx + 5, :3].astype(int) - rgba[cy - 5 : cy + 5, cx - 5 : cx + 5, :3]
+        ).mean()
+        < 30
+    )
 
 
 @pytest.mark.parametrize(("output_format", "codec"), [("mp4", "aac"), ("webm", "opus"), ("mov", "pcm_s16le")])
