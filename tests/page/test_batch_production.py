@@ -33,7 +33,7 @@ def test_a_producer_designs_saves_and_fills_a_look_from_a_spreadsheet(page_farm,
         tab.get_by_label("Script", exact=True).fill("Good evening. Here is the news.")
         tab.get_by_label("Or pick a preset portrait").select_option("astronaut")
         tab.get_by_label("Aspect ratio").select_option("16:9")
-        tab.get_by_label("Size").fill("0.7")
+        tab.get_by_label("Size", exact=True).fill("0.7")
         tab.get_by_label("Across").fill("0.55")
         tab.get_by_label("Down").fill("0.15")
         tab.get_by_label("A colour").check()

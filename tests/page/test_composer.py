@@ -116,7 +116,7 @@ def test_the_composer_is_used_with_the_keyboard_alone(page_farm, browser, newsro
             tab.keyboard.press("ArrowRight")
         tab.keyboard.press("+")
         expect(tab.get_by_label("Across")).to_have_value("0.7")
-        expect(tab.get_by_label("Size")).to_have_value("0.85")
+        expect(tab.get_by_label("Size", exact=True)).to_have_value("0.85")
         # the preview follows: a new frame replaces the first
         expect(preview).not_to_have_attribute("src", first, timeout=PREVIEW_WAIT_MS)
         focus_by_tab(tab, "Lower third")
@@ -303,7 +303,7 @@ def test_the_new_pages_have_no_axe_violations(page_farm, browser, newsroom_key, 
         shoot(tab, "composer", scheme)
         if SCREENSHOTS:
             tab.get_by_role("region", name="Preview").screenshot(path=str(Path(SCREENSHOTS) / f"preview-{scheme}.png"))
-        tab.get_by_label("Size").fill("5")
+        tab.get_by_label("Size", exact=True).fill("5")
         tab.get_by_role("button", name="Submit").click()
         expect(tab.locator("#character-error")).to_have_text(
             "Place the presenter with a size from 0.1 to 2, across and down from −1 to 1."
