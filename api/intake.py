@@ -171,12 +171,14 @@ def check_text_fits(composition: dict[str, Any], single: bool) -> None:
                     )
 
 
-def check_captions_fit(composition: dict[str, Any]) -> None:
-    """A burned-in caption ``size`` whose one line, with its box, would take more than a quarter of the safe area's
-    height on a canvas it is drawn on (``media.compose.largest_caption_size``, in the tallest font the scenes'
-    words are drawn in) is refused: a 422 with the captions' code naming their ``size`` and the largest that fits
-    there. A rendition without captions of its own draws the job's on its canvas. At 400 on 1280x720 a page was
-    taller than the canvas, cut off at its top and over the whole face."""
+def check_captions_fit(composition: dict[str, Any], sent: dict[str, Any]) -> None:
+    """A burned-in caption ``size`` the request gives (``sent``: the body as sent, before a brand kit filled it)
+    whose one line, with its box, would take more than a quarter of the safe area's height on a canvas it is drawn
+    on (``media.compose.largest_caption_size``, in the tallest font the scenes' words are drawn in) is refused: a
+    422 with the captions' code naming their ``size`` and the largest that fits there. A rendition without
+    captions of its own draws the job's on its canvas. At 400 on 1280x720 a page was taller than the canvas, cut
+    off at its top and over the whole face. A size the brand kit gives is not the caller's to change (the page has
+    no field for it): on a canvas too small for it, the captions are drawn smaller to fit, as any page is."""
     text = " ".join(scene_text(scene) for scene in composition["scenes"])
     cuts = [(composition["canvas"], composition["captions"], "captions", "captions_invalid")]
     for index, rendition in enumerate(composition["renditions"]):
@@ -185,7 +187,7 @@ def check_captions_fit(composition: dict[str, Any]) -> None:
         path = f"renditions[{index}].captions" if own else "captions"
         cuts.append((rendition["canvas"], captions, path, "renditions_invalid" if own else "captions_invalid"))
     for canvas, captions, path, code in cuts:
-        if not captions["burn_in"] or captions["size"] is None:
+        if not captions["burn_in"] or captions["size"] is None or not _size_sent(sent, path):
             continue
         width, height = canvas["width"], canvas["height"]
         largest = _largest_caption_size(captions["font"], text, width, height)
@@ -196,6 +198,16 @@ def check_captions_fit(composition: dict[str, Any]) -> None:
                 f"Captions of size {captions['size']} do not fit the {width}x{height} canvas: one line would take "
                 f"more than a quarter of its safe area's height. The largest that fits is {largest}.",
             )
+
+
+def _size_sent(sent: dict[str, Any], path: str) -> bool:
+    """Whether the request as sent gives the captions' size at ``path`` (``captions``, ``renditions[i].captions``)."""
+    given: Any = sent
+    for part in path.replace("]", "").replace("[", ".").split("."):
+        given = given[int(part)] if isinstance(given, list) and part.isdigit() else (given or {}).get(part)
+        if given is None:
+            return False
+    return isinstance(given, dict) and given.get("size") is not None
 
 
 @functools.lru_cache(maxsize=256)
@@ -247,6 +259,7 @@ def check_spec(
     each host once."""
     kit_row = kit_for_job(session, tenant, body.get("brand_kit_id"))  # the named kit, else the tenant's default
     kit = kit_values(kit_row)
+    sent = body
     composition = normalise_composition(body)  # None for today's square job; a coded 422 for a bad field
     if composition is not None:
         # the kit fills what the caller left out (judged on the body as sent, not on its normalised defaults),
@@ -267,7 +280,7 @@ def check_spec(
         check_composition_assets(session, tenant.id, composition)
         check_text_drawable(composition, single=body.get("scenes") is None)
         check_text_fits(composition, single=body.get("scenes") is None)
-        check_captions_fit(composition)
+        check_captions_fit(composition, sent)
         spec["composition"] = composition
 
     models = known_models(settings)

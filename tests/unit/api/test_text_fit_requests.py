@@ -107,3 +107,28 @@ def test_a_caption_size_the_canvas_cannot_hold_is_refused_naming_the_largest_tha
     fitted = {**body, "captions": {**body.get("captions", {}), "size": largest}} if field == "captions.size" else None
     if fitted is not None:
         assert frame_of(alpha.post("/v1/previews", json=fitted)).shape[2] == 3
+
+
+def test_a_brand_kits_caption_size_too_large_for_a_canvas_is_drawn_smaller_not_refused(alpha):
+    """A kit's caption size (90, fine at 1080p) refused every job its tenant sent at 720p, and every 1080p job with a
+    360p rendition, though the caller never sent a size and the page has no field for one. The kit's size now draws
+    smaller where it does not fit; a size the request itself gives is still refused."""
+    kit = alpha.post("/v1/brand-kits", json={"name": "Big captions", "captions": {"size": 90}})
+    assert kit.status_code == 201, kit.get_json()
+    small = {
+        **COMPOSED,
+        "canvas": {"width": 1280, "height": 720},
+        "captions": {"burn_in": True},
+        "brand_kit_id": kit.get_json()["id"],
+    }
+    assert alpha.post("/v1/jobs", json=small).status_code == 202
+    frame = frame_of(alpha.post("/v1/previews", json=small))
+    assert frame.shape[:2] == (720, 1280)
+    with_rendition = {
+        **small,
+        "canvas": {"width": 1920, "height": 1080},
+        "renditions": [{"canvas": {"width": 640, "height": 360}}],
+    }
+    assert alpha.post("/v1/jobs", json=with_rendition).status_code == 202
+    asked = {**small, "captions": {"burn_in": True, "size": 90}}
+    assert_problem(alpha.post("/v1/jobs", json=asked), 422, "captions_invalid")
