@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,8 @@ _OPEN, _CLOSE = np.frombuffer(b"[{", np.uint8), np.frombuffer(b"]}", np.uint8)
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 #: where ``learn_body_types`` keeps, per route, the media types its request body may have
 _BODY_TYPES = "talkfarm_body_types"
+#: where ``refuse_before_reading`` keeps, per endpoint, the check that runs before a body is read
+_EARLY = "talkfarm_refuse_before_reading"
 #: where ``learn_body_types`` keeps, per /v1 route (path, method), the query parameters it takes
 _QUERY_NAMES = "talkfarm_query_names"
 _RULE_PARAMETER = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
@@ -123,9 +126,18 @@ def _check_text(where: str, value: str, problem: str | None) -> None:
         raise ProblemError(code, f"{where}: {message}", 422)
 
 
+def refuse_before_reading(app: Flask, endpoint: str, check: Callable[[], None]) -> None:
+    """Run ``check`` for ``endpoint`` before any of the shared bounds: those parse a form body whole (its files
+    too), so a route that refuses a body by its declared length (``POST /v1/verify``) must do so first."""
+    app.extensions.setdefault(_EARLY, {})[endpoint] = check
+
+
 def check_request() -> None:
     """before_request: the bounds every route shares. The web page runs them itself, after its
     sign-in check (api/web/session.py), so a signed-out client's body is never parsed."""
+    early = current_app.extensions.get(_EARLY, {}).get(request.endpoint)
+    if early is not None:
+        early()
     if request.blueprint == "page":
         return
     check_media_type()

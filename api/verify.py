@@ -36,6 +36,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.context import ctx
 from api.problems import problem_response
+from api.request_bounds import refuse_before_reading
 from api.schemas import AssetUploadSchema
 from domain.errors import ProblemError
 from media.errors import MediaError
@@ -75,12 +76,15 @@ def clip_too_large(limit: int, size: int | None = None) -> ProblemError:
     )
 
 
-@blp.before_request
 def _refuse_large_bodies():
-    """Refuse a body declared larger than any clip it may carry, before it is read or parsed."""
+    """Refuse a body declared larger than any clip it may carry, before it is read or parsed (the shared bounds
+    parse a form whole, so this runs before them: ``request_bounds.refuse_before_reading``)."""
     limit = ctx().settings.max_asset_bytes
     if request.content_length is not None and request.content_length > limit + MULTIPART_SLACK_BYTES:
         raise clip_too_large(limit, request.content_length)
+
+
+blp.record_once(lambda state: refuse_before_reading(state.app, "verify.verify", _refuse_large_bodies))
 
 
 @blp.errorhandler(RequestEntityTooLarge)
