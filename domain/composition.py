@@ -96,7 +96,9 @@ def normalise_composition(body: Mapping[str, Any]) -> dict[str, Any] | None:
         "scenes": scenes,
         "captions": normalise_captions(body.get("captions"), "captions"),
         "music": normalise_music(body.get("music")),
-        "renditions": normalise_renditions(body.get("renditions"), canvas),
+        "renditions": normalise_renditions(
+            body.get("renditions"), canvas, titled=any(has_top_title(s["overlays"]) for s in scenes)
+        ),
         "output_format": output_format,
     }
 
@@ -382,10 +384,11 @@ def normalise_music(raw: Any) -> dict[str, Any] | None:
     }
 
 
-def normalise_renditions(raw: Any, canvas: dict[str, int]) -> list[dict[str, Any]]:
+def normalise_renditions(raw: Any, canvas: dict[str, int], *, titled: bool = False) -> list[dict[str, Any]]:
     """Extra cuts: each a canvas of its own (not the main one, no two alike), with the presenter and captions
     restyled or, when left out (None), as the job's. A restyled presenter is matted unless it says otherwise, as
-    a scene's is."""
+    a scene's is, and fills what it leaves out as a scene's does: on a portrait canvas lowered where a scene has a
+    title at the top (``titled``), since it serves every scene."""
     code = "renditions_invalid"
     if raw is None:
         return []
@@ -407,12 +410,10 @@ def normalise_renditions(raw: Any, canvas: dict[str, int]) -> list[dict[str, Any
         renditions.append(
             {
                 "canvas": size,
-                "character": None if character is None else _restyled(character, f"{path}.character", size),
+                "character": None
+                if character is None
+                else normalise_character(character, f"{path}.character", size, code=code, titled=titled),
                 "captions": None if captions is None else normalise_captions(captions, f"{path}.captions", code),
             }
         )
     return renditions
-
-
-def _restyled(raw: Any, path: str, canvas: dict[str, int]) -> dict[str, Any]:
-    return normalise_character(raw, path, canvas, code="renditions_invalid")
