@@ -43,11 +43,17 @@ class Sample:
     crf: int | None = None
 
 
+def _as_file(path: Path) -> str:
+    """``path`` as FFmpeg must read it: a file, whatever it is named (``take1:final.mp4`` or
+    ``2026-12-07T12:30.mov`` would be read as a protocol's address)."""
+    return "file:" + str(Path(path).resolve())
+
+
 def _first_frames(path: Path) -> tuple[int, float, int]:
     """How many of the first DETECT_MAX_FRAMES frames the clip has, how long they last, and their bytes as
     stored (read from the packets' headers, nothing decoded)."""
     try:
-        with av.open(str(path)) as container:
+        with av.open(_as_file(path)) as container:
             if not container.streams.video:
                 raise MediaError("video_unreadable", "The file has no video stream.")
             stream = container.streams.video[0]
@@ -90,7 +96,7 @@ def detection_sample(source: Path, workdir: Path, max_bytes: int) -> Sample:
         _run(
             [
                 "-i",
-                str(source),
+                _as_file(source),
                 "-map",
                 "0:v:0",
                 "-frames:v",
@@ -111,7 +117,7 @@ def detection_sample(source: Path, workdir: Path, max_bytes: int) -> Sample:
         _run(
             [
                 "-i",
-                str(source),
+                _as_file(source),
                 "-map",
                 "0:v:0",
                 "-frames:v",

@@ -64,17 +64,19 @@ def _prores_4444(path, settings, job_code: int, tenant_id: str):
     indirect=["limit"],
 )
 def test_a_mov_over_the_upload_limit_is_verified_from_its_first_frames(
-    talkfarm, keys, sessions, sqlite_settings, tmp_path, limit, how
+    talkfarm, keys, sessions, sqlite_settings, tmp_path, limit, how, monkeypatch
 ):
     submitted = json.loads(talkfarm(keys["alpha"], "submit", "Hello.", "--avatar", "astronaut", "--json").stdout)
     with sessions() as session:
         job = session.scalars(sa.select(Job).where(Job.id == submitted["id"])).one()
         job_code, tenant_id = job.wm_code, job.tenant_id
-    video = _prores_4444(tmp_path / "video.mov", sqlite_settings, job_code, tenant_id)
+    # named as a camera or an editor names files, and given relative: FFmpeg read "take1:" as a protocol
+    video = _prores_4444(tmp_path / "take1:2026-12-07T12:30.mov", sqlite_settings, job_code, tenant_id)
+    monkeypatch.chdir(tmp_path)
     first_100 = video.stat().st_size * 100 // FRAMES
     assert video.stat().st_size > limit and (first_100 <= limit) == (how == "copied as they are")
 
-    result = talkfarm(keys["alpha"], "verify", str(video))
+    result = talkfarm(keys["alpha"], "verify", video.name)
 
     assert result.exit_code == 0, (result.stdout, result.stderr)
     document = json.loads(result.stdout)
