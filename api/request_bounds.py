@@ -34,6 +34,8 @@ _OPEN, _CLOSE = np.frombuffer(b"[{", np.uint8), np.frombuffer(b"]}", np.uint8)
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 #: where ``learn_body_types`` keeps, per route, the media types its request body may have
 _BODY_TYPES = "talkfarm_body_types"
+#: the paths of signed download links (``api.files``), whose query strings take what else a client adds
+SIGNED_LINKS = "/v1/files/"
 #: where ``refuse_before_reading`` keeps, per endpoint, the check that runs before a body is read
 _EARLY = "talkfarm_refuse_before_reading"
 #: where ``learn_body_types`` keeps, per /v1 route (path, method), the query parameters it takes
@@ -186,7 +188,9 @@ def learn_body_types(app: Flask, spec: dict[str, Any]) -> None:
             content = operation.get("requestBody", {}).get("content")
             if content:
                 types[(path, method.upper())] = tuple(content)
-            if path.startswith("/v1/"):
+            # a signed download link is a link, not a call: a CMS or a mail client may add its own parameters to it
+            # (utm_source, download=1), as to an object store's presigned URL, and the file is still served
+            if path.startswith("/v1/") and not path.startswith(SIGNED_LINKS):
                 names = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
                 queries[(path, method.upper())] = tuple(sorted(names))
     app.extensions[_BODY_TYPES] = types
