@@ -37,9 +37,10 @@ LOGO_CORNERS = {
     "bottom_left": "Bottom left",
 }
 assert next(iter(LOGO_CORNERS)) == IMAGE_ANCHOR_DEFAULT
-#: the logo's sizes the composer offers: its height as a share of the canvas's height (the API's ``scale``), the
-#: API's default first
-LOGO_SIZES = {"0.15": "Large (0.15 of the picture's height)", "0.1": "Medium (0.1)", "0.06": "Small (0.06)"}
+#: the logo's sizes the composer offers (the API's ``scale``: a share of what text sizes are shares of, the
+#: canvas's height on 16:9 and 1:1, a quarter more than its width on 9:16, so no single share of the picture's
+#: height names them), the API's default first
+LOGO_SIZES = {"0.15": "Large (the farm's default)", "0.1": "Medium", "0.06": "Small"}
 assert float(next(iter(LOGO_SIZES))) == IMAGE_SCALE_DEFAULT
 #: the composer's fields each of the API's composition codes concerns (an overlay's code names the overlay: the
 #: field is then the one that made it, see ``overlay_field``)
