@@ -26,7 +26,16 @@ from media.compose.bidi import mostly_right_to_left
 from media.compose.fonts import font_for, without_undrawable
 from media.compose.layout import FaceArea
 from media.compose.placement import BESIDE_MIN_SHARE, clear_of_boxes, safe_area, text_base
-from media.compose.text import TextStyle, block_height, cjk_cells, hex_rgb, render_words, tokens, widest_page_lines
+from media.compose.text import (
+    SHRINK_FLOOR,
+    TextStyle,
+    block_height,
+    cjk_cells,
+    hex_rgb,
+    render_words,
+    tokens,
+    widest_page_lines,
+)
 from media.encode.captions import ends_sentence
 from media.tts.written_words import written_words
 
@@ -139,13 +148,21 @@ class CaptionTrack:
         left, right = max(spans, key=lambda span: span[1] - span[0])
         if right - left < BESIDE_MIN_SHARE * area.width:
             return None
-        pixels = render_words(texts, colours, style, right - left, rtl=self.rtl)
-        h, w = pixels.shape[:2]
-        x = min(max((self.width - w) // 2, left), right - w)
-        met = clear_of_boxes(x, area.top, w, h, at_top, "top", self.height) != area.top
-        if met or _over_features(pixels, x, area.top, self.face) or area.top + h > area.bottom:
-            return None
-        return pixels, x, area.top
+        # at its size, then smaller in steps down to the floor of any page's (``text.SHRINK_FLOOR`` of it): two lines
+        # of an Arabic page beside a top-right logo reached down to her brows at full size
+        floor = max(8, int(SHRINK_FLOOR * style.size))
+        size = style.size
+        while True:
+            sized = replace(style, size=size, floor=size)
+            pixels = render_words(texts, colours, sized, right - left, rtl=self.rtl)
+            h, w = pixels.shape[:2]
+            x = min(max((self.width - w) // 2, left), right - w)
+            met = clear_of_boxes(x, area.top, w, h, at_top, "top", self.height) != area.top
+            if not met and not _over_features(pixels, x, area.top, self.face) and area.top + h <= area.bottom:
+                return pixels, x, area.top
+            if size <= floor:
+                return None
+            size = max(floor, int(size * 0.9))
 
 
 def _over_features(pixels: np.ndarray, x: int, y: int, face: FaceArea | None) -> bool:
