@@ -124,8 +124,7 @@ class OffsetSchema(Schema):
         R.OFFSET_MIN,
         R.OFFSET_MAX,
         "-1 the top edge, 0 the centre, 1 the bottom edge. Default 0; on a portrait canvas (taller than wide) "
-        f"{R.PORTRAIT_OFFSET_Y_DEFAULT:g}: the face in the upper half, above the lower third and the captions; "
-        f"{R.PORTRAIT_OFFSET_Y_TITLED:g} where the scene has a title at the top, so the title reads at its size.",
+        f"{R.PORTRAIT_OFFSET_Y_DEFAULT:g}: the face in the upper half, above the lower third and the captions.",
     )
 
 
@@ -311,8 +310,7 @@ class RenditionSchema(Schema):
             "description": (
                 "The presenter in this cut; null: each scene's, as placed there when this canvas has the job's "
                 "shape, else laid out again for this shape: centred across, y "
-                f"{R.PORTRAIT_OFFSET_Y_DEFAULT:g} on a portrait canvas ({R.PORTRAIT_OFFSET_Y_TITLED:g} where the "
-                "scene has a title at the top; 0.1 on any other), the box keeping its "
+                f"{R.PORTRAIT_OFFSET_Y_DEFAULT:g} on a portrait canvas (0.1 on any other), the box keeping its "
                 "share of the canvas's shorter side."
             )
         },

@@ -96,9 +96,7 @@ def normalise_composition(body: Mapping[str, Any]) -> dict[str, Any] | None:
         "scenes": scenes,
         "captions": normalise_captions(body.get("captions"), "captions"),
         "music": normalise_music(body.get("music")),
-        "renditions": normalise_renditions(
-            body.get("renditions"), canvas, titled=any(has_top_title(s["overlays"]) for s in scenes)
-        ),
+        "renditions": normalise_renditions(body.get("renditions"), canvas),
         "output_format": output_format,
     }
 
@@ -160,7 +158,6 @@ def normalise_scene(raw: Any, path: str, canvas: dict[str, int]) -> dict[str, An
     if scene.get("avatar") is None:
         refuse("scenes_invalid", _at(path, "avatar"), "Each scene needs an avatar: an image asset id or a preset.")
     background = normalise_background(scene.get("background"), _at(path, "background"))
-    overlays = normalise_overlays(scene.get("overlays"), _at(path, "overlays"))
     return {
         "script": text(scene.get("script"), _at(path, "script"), "scenes_invalid", None, free=True),
         "audio_asset_id": text(scene.get("audio_asset_id"), _at(path, "audio_asset_id"), "scenes_invalid", 64),
@@ -169,10 +166,12 @@ def normalise_scene(raw: Any, path: str, canvas: dict[str, int]) -> dict[str, An
         "voice": text(scene.get("voice"), _at(path, "voice"), "scenes_invalid", 100),
         "language": text(scene.get("language"), _at(path, "language"), "scenes_invalid", 16),
         "character": normalise_character(
-            scene.get("character"), _at(path, "character"), canvas, titled=has_top_title(overlays)
+            scene.get("character"),
+            _at(path, "character"),
+            canvas,
         ),
         "background": background,
-        "overlays": overlays,
+        "overlays": normalise_overlays(scene.get("overlays"), _at(path, "overlays")),
         "transition": normalise_transition(scene.get("transition"), _at(path, "transition")),
     }
 
@@ -189,18 +188,11 @@ def _avatar(raw: Any, path: str) -> dict[str, str]:
     )
 
 
-def has_top_title(overlays: list[dict[str, Any]]) -> bool:
-    """Whether a scene's (normalised) overlays hold a title at the top: on a portrait canvas its presenter then
-    stands lower by default (``PORTRAIT_OFFSET_Y_TITLED``)."""
-    return any(o["type"] == "text" and o["role"] == "title" and (o.get("position") or "top") == "top" for o in overlays)
-
-
 def normalise_character(
-    raw: Any, path: str, canvas: dict[str, int], *, code: str = "character_invalid", titled: bool = False
+    raw: Any, path: str, canvas: dict[str, int], *, code: str = "character_invalid"
 ) -> dict[str, Any]:
     """The presenter on ``canvas``; what it leaves out is the default for the canvas's shape
-    (``PORTRAIT_OFFSET_Y_DEFAULT``, or ``PORTRAIT_OFFSET_Y_TITLED`` where ``titled``: the scene has a title at the
-    top)."""
+    (``PORTRAIT_OFFSET_Y_DEFAULT``)."""
     given = obj(
         raw if raw is not None else {}, path, code, ("style", "scale", "offset", "matting", "circle_background")
     )
@@ -208,8 +200,7 @@ def normalise_character(
     offset = obj(given.get("offset", {}), f"{path}.offset", code, ("x", "y"))
     width, height = canvas["width"], canvas["height"]
     portrait = height > width
-    portrait_y = R.PORTRAIT_OFFSET_Y_TITLED if titled else R.PORTRAIT_OFFSET_Y_DEFAULT
-    at_rest = {"x": 0.0, "y": portrait_y if portrait else 0.0}
+    at_rest = {"x": 0.0, "y": R.PORTRAIT_OFFSET_Y_DEFAULT if portrait else 0.0}
     return {
         "style": style,
         "scale": number(
@@ -384,11 +375,10 @@ def normalise_music(raw: Any) -> dict[str, Any] | None:
     }
 
 
-def normalise_renditions(raw: Any, canvas: dict[str, int], *, titled: bool = False) -> list[dict[str, Any]]:
+def normalise_renditions(raw: Any, canvas: dict[str, int]) -> list[dict[str, Any]]:
     """Extra cuts: each a canvas of its own (not the main one, no two alike), with the presenter and captions
     restyled or, when left out (None), as the job's. A restyled presenter is matted unless it says otherwise, as
-    a scene's is, and fills what it leaves out as a scene's does: on a portrait canvas lowered where a scene has a
-    title at the top (``titled``), since it serves every scene."""
+    a scene's is."""
     code = "renditions_invalid"
     if raw is None:
         return []
@@ -410,10 +400,12 @@ def normalise_renditions(raw: Any, canvas: dict[str, int], *, titled: bool = Fal
         renditions.append(
             {
                 "canvas": size,
-                "character": None
-                if character is None
-                else normalise_character(character, f"{path}.character", size, code=code, titled=titled),
+                "character": None if character is None else _restyled(character, f"{path}.character", size),
                 "captions": None if captions is None else normalise_captions(captions, f"{path}.captions", code),
             }
         )
     return renditions
+
+
+def _restyled(raw: Any, path: str, canvas: dict[str, int]) -> dict[str, Any]:
+    return normalise_character(raw, path, canvas, code="renditions_invalid")

@@ -60,10 +60,6 @@ CHARACTER_SCALE_DEFAULT = {"normal": 0.8, "close_up": 1.2, "circle": 0.8}
 #: from the canvas's centre (a share of the half-canvas): the face in the upper half, clear of the lower third and
 #: the captions below it, as vertical social video has it. A rendition of another shape is laid out the same way.
 PORTRAIT_OFFSET_Y_DEFAULT = -0.2
-#: ...and where the scene has a title at the top, this far up, a tenth of the canvas lower: on 9:16 with a logo in
-#: a top corner a headline found no room above the face, and was drawn at a label's size beside the logo; here it
-#: reads at its size, over the hair, with the face clear below it (``has_top_title``)
-PORTRAIT_OFFSET_Y_TITLED = -0.1
 CHARACTER_SCALE_MIN, CHARACTER_SCALE_MAX = 0.1, 2.0
 #: the presenter's centre, -1..1 of the half-canvas (0 is the centre, 1 the right or bottom edge)
 OFFSET_MIN, OFFSET_MAX = -1.0, 1.0

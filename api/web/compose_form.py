@@ -26,9 +26,6 @@ BACKGROUND_TYPES = ("portrait", "color", "image", "transparent")
 #: centred across otherwise; on 9:16 where the API puts it by default (the face in the upper half, above the lower
 #: third and the captions: ``domain.composition_rules.PORTRAIT_OFFSET_Y_DEFAULT``)
 DEFAULT_PLACE = {"16:9": ("0.5", "0.2", "0.8"), "9:16": ("0", "-0.2", "0.45"), "1:1": ("0", "0.15", "0.8")}
-#: ...and with a title in the picture, on 9:16 a little lower, as the API has it
-#: (``domain.composition_rules.PORTRAIT_OFFSET_Y_TITLED``): the title reads at its size above the face
-TITLED_Y = {"9:16": "-0.1"}
 #: the corners a logo may take, in the words the composer offers them (the API's default first)
 LOGO_CORNERS = {
     "top_right": "Top right",
@@ -74,8 +71,6 @@ def composition_fields(form: dict[str, Any]) -> dict[str, Any]:
         return {}
     width, height = ASPECTS[aspect]
     x, y, scale = DEFAULT_PLACE[aspect]
-    if (form.get("title_overlay") or "").strip():
-        y = TITLED_Y.get(aspect, y)
     body: dict[str, Any] = {
         "canvas": {"width": width, "height": height},
         "character": {

@@ -15,15 +15,7 @@ from api.web import public_api
 from api.web.blueprint import page
 from api.web.brand_kit_pages import kit_choices
 from api.web.catalog import load_catalog
-from api.web.compose_form import (
-    ASPECTS,
-    BACKGROUND_TYPES,
-    CAPTION_STYLES,
-    DEFAULT_PLACE,
-    LOGO_CORNERS,
-    LOGO_SIZES,
-    TITLED_Y,
-)
+from api.web.compose_form import ASPECTS, BACKGROUND_TYPES, CAPTION_STYLES, DEFAULT_PLACE, LOGO_CORNERS, LOGO_SIZES
 from api.web.job_form import job_errors, job_request
 from api.web.public_api import ApiRefused
 from api.web.responses import field_errors, fragment_with_etag
@@ -135,7 +127,6 @@ def render_new_job(form: dict[str, Any], errors: dict[str, dict[str, str]], cata
         narration=asset["audio_asset_id"],
         aspects=ASPECTS,
         places=DEFAULT_PLACE,
-        titled_y=TITLED_Y,
         caption_styles=CAPTION_STYLES,
         background_types=BACKGROUND_TYPES,
         background=asset["background.asset_id"],

@@ -27,7 +27,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from domain.composition_rules import PORTRAIT_OFFSET_Y_DEFAULT, PORTRAIT_OFFSET_Y_TITLED
+from domain.composition_rules import PORTRAIT_OFFSET_Y_DEFAULT
 
 #: the renderer's smallest and largest square (its params' range)
 MIN_FACE_SIDE, MAX_FACE_SIDE = 128, 2048
@@ -154,15 +154,13 @@ def presenter_box(character: dict[str, Any], width: int, height: int) -> Present
 
 
 def rendition_character(
-    character: dict[str, Any], canvas: tuple[int, int], rendition: tuple[int, int], titled: bool = False
+    character: dict[str, Any], canvas: tuple[int, int], rendition: tuple[int, int]
 ) -> dict[str, Any]:
     """The presenter a rendition shows when it gives none: the scene's ``character`` (for the job's ``canvas``,
     width × height) unchanged when the rendition's canvas has the same shape; else centred across it, at
     ``RELAID_OFFSET_Y_PORTRAIT`` or ``RELAID_OFFSET_Y``, its box keeping its share of the canvas's shorter side
     (16:9 at scale 0.8 on 1920×1080 gives an 864-pixel box; so does 9:16 on 1080×1920, at scale 0.45), so one
-    face render serves both cuts at the size each shows it; on a portrait canvas, at ``PORTRAIT_OFFSET_Y_TITLED``
-    where ``titled`` (the scene has a title at the top), as a portrait job's presenter is. Style, matting and
-    circle colour are the scene's."""
+    face render serves both cuts at the size each shows it. Style, matting and circle colour are the scene's."""
     (width, height), (r_width, r_height) = canvas, rendition
     aspect, r_aspect = width / height, r_width / r_height
     if abs(r_aspect - aspect) <= SAME_SHAPE * aspect:
@@ -173,10 +171,7 @@ def rendition_character(
     return {
         **character,
         "scale": round(scale, 4),
-        "offset": {
-            "x": 0.0,
-            "y": (PORTRAIT_OFFSET_Y_TITLED if titled else RELAID_OFFSET_Y_PORTRAIT) if portrait else RELAID_OFFSET_Y,
-        },
+        "offset": {"x": 0.0, "y": RELAID_OFFSET_Y_PORTRAIT if portrait else RELAID_OFFSET_Y},
     }
 
 

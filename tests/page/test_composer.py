@@ -160,25 +160,6 @@ def test_choosing_another_shape_frees_the_last_ones_box_and_keeps_what_was_ticke
     expect(landscape).to_be_disabled()
 
 
-def test_on_9_16_a_title_moves_the_presenters_default_place_down_as_the_farm_does(page_farm, tab, newsroom_key):
-    """The "Down" field left empty shows where the farm will put the presenter: on 9:16 -0.2, and -0.1 once a title
-    is in the picture (``domain.composition_rules.PORTRAIT_OFFSET_Y_TITLED``); the stage's box follows."""
-    sign_in(tab, page_farm, newsroom_key)
-    tab.goto(page_farm.url + "/jobs/new")
-    tab.get_by_label("Aspect ratio").select_option("9:16")
-    down, handle = tab.locator("#character\\.y"), tab.locator("#stage-presenter")
-    expect(down).to_have_attribute("placeholder", "-0.2")
-    top = handle.evaluate("h => h.style.top")
-    tab.get_by_label("Title in the picture").fill("Floods across the north")
-    expect(down).to_have_attribute("placeholder", "-0.1")
-    assert handle.evaluate("h => h.style.top") != top  # the box drawn lower
-    tab.get_by_label("Title in the picture").fill("")
-    expect(down).to_have_attribute("placeholder", "-0.2")
-    tab.get_by_label("Aspect ratio").select_option("16:9")
-    tab.get_by_label("Title in the picture").fill("Floods")
-    expect(down).to_have_attribute("placeholder", "0.2")  # only 9:16 moves
-
-
 def test_a_preview_the_busy_farm_refused_is_asked_for_again(page_farm, browser, newsroom_key):
     """The farm answers preview_busy (503) when two previews are being drawn; the page asks again by itself."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from domain.composition import has_top_title, scene_text
+from domain.composition import scene_text
 from domain.drafts import DRAFT_LABEL, draft_canvas
 from domain.errors import JobFailure
 from domain.models import Asset
@@ -107,11 +107,7 @@ def job_cuts(attempt: Attempt) -> list[Cut]:
     canvas = (comp["canvas"]["width"], comp["canvas"]["height"])
     for n, rendition in enumerate(comp.get("renditions") or [], start=1):
         size = (rendition["canvas"]["width"], rendition["canvas"]["height"])
-        characters = [
-            rendition.get("character")
-            or rendition_character(s["character"], canvas, size, has_top_title(s["overlays"]))
-            for s in scenes
-        ]
+        characters = [rendition.get("character") or rendition_character(s["character"], canvas, size) for s in scenes]
         cuts.append(
             Cut(
                 f"r{n}",

@@ -224,22 +224,16 @@
         }
       });
     }
-    var titledY = JSON.parse(select.dataset.titledY || "{}"), title = el("title_overlay");
-    // the presenter's default place for the shape; on 9:16 with a title in the picture a little lower, as the farm
-    // puts it (the title reads at its size above the face)
-    function placeholders() {
-      var place = places[aspect()];
-      if (!place) return;
-      el("character.x").placeholder = place[0];
-      el("character.y").placeholder = title && title.value.trim() && titledY[aspect()] ? titledY[aspect()] : place[1];
-      el("character.scale").placeholder = place[2];
-      draw();
-    }
     select.addEventListener("change", function () {
+      var place = places[aspect()];
+      if (place) {
+        el("character.x").placeholder = place[0];
+        el("character.y").placeholder = place[1];
+        el("character.scale").placeholder = place[2];
+      }
       chosenDelivered();
-      placeholders();
+      draw();
     });
-    if (title) title.addEventListener("input", placeholders);
     ["character.scale", "character.x", "character.y"].forEach(function (id) { el(id).addEventListener("input", draw); });
     var dragging = false;
     function moveTo(evt) {

@@ -27,10 +27,6 @@ def test_a_rendition_without_a_character_lays_the_presenter_out_again_for_its_sh
     box, main = presenter_box(vertical, 1080, 1920), presenter_box(right, 1920, 1080)
     assert box.side == main.side == 864
     assert box.left == (1080 - 864) // 2 and box.top + box.side / 2 < 1920 / 2  # centred across, above the middle
-    # a scene with a title at the top: a tenth of the canvas lower, as a 9:16 job's presenter is, room for the title
-    titled = rendition_character(right, (1920, 1080), (1080, 1920), titled=True)
-    assert titled["offset"] == {"x": 0.0, "y": -0.1} and presenter_box(titled, 1080, 1920).side == 864
-    assert rendition_character(right, (1920, 1080), (1080, 1080), titled=True)["offset"]["y"] == 0.1
     # 1:1 and a portrait job's landscape cut: centred, a little low; the box keeps its share of the shorter side
     square = rendition_character(right, (1920, 1080), (1080, 1080))
     assert square["offset"] == {"x": 0.0, "y": 0.1} and presenter_box(square, 1080, 1080).side == 864

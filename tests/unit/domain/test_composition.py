@@ -425,19 +425,6 @@ BAD = {
 }
 
 
-def test_a_rendition_restyling_its_presenter_stands_it_lower_on_9_16_when_a_scene_has_a_title():
-    """A rendition that gives only its presenter's scale was placed at -0.2, while one that gives no presenter got
-    the titled -0.1: giving a size brought back the headline over the hair."""
-    title = {"type": "text", "role": "title", "text": "Floods across the north"}
-    vertical = {"canvas": {"width": 1080, "height": 1920}, "character": {"scale": 0.45}}
-    body = {**SCENE, "canvas": {"width": 1920, "height": 1080}, "renditions": [vertical]}
-    titled = normalise_composition({**body, "overlays": [title]})
-    plain = normalise_composition(body)
-    assert titled is not None and plain is not None
-    assert titled["renditions"][0]["character"]["offset"] == {"x": 0.0, "y": -0.1}
-    assert plain["renditions"][0]["character"]["offset"] == {"x": 0.0, "y": -0.2}
-
-
 def test_the_first_scene_always_cuts_in_and_its_document_says_so():
     """A crossfade into the first scene has nothing to fade from: it was stored as asked and never shown. The
     scene's transition is now a cut in the job's document; the next scene keeps its crossfade."""

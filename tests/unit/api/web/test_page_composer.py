@@ -69,14 +69,6 @@ def test_transparent_backgrounds_are_webm_and_vertical_places_centre(app: Flask,
     assert composition["canvas"] == {"width": 1080, "height": 1920} and composition["output_format"] == "webm"
     # left empty, the composer's 9:16 place is the API's own: the face in the upper half, above the lower third
     assert composition["scenes"][0]["character"]["offset"] == {"x": 0.0, "y": -0.2}
-    # with a title in the picture, a tenth lower, as the API places it: the title reads at its size above the face
-    titled = {**form, "title_overlay": "Floods across the north", "csrf_token": token}
-    composition = job_of(app, keys, browser.post("/jobs/new", data=titled))["spec"]["composition"]
-    assert composition["scenes"][0]["character"]["offset"] == {"x": 0.0, "y": -0.1}
-    # a form sent back (refused: no script) shows that place as the empty field's placeholder
-    html = browser.post("/jobs/new", data={**titled, "script": ""}).get_data(as_text=True)
-    down = re.search(r'<input type="number" id="character.y"[^>]*>', html)
-    assert down and 'placeholder="-0.1"' in down.group(0)
 
 
 def test_the_shape_chosen_above_is_ticked_and_fixed_among_the_also_deliver_boxes(page: Page) -> None:  # noqa: F811
