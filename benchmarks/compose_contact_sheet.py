@@ -34,22 +34,6 @@ MAIN_CHARACTERS = {
     "cameraman": {"scale": 0.5, "offset": {"x": 0.45, "y": -0.1}},
 }
 CUTS = [("16:9", None), ("9:16", {"width": 720, "height": 1280}), ("1:1", {"width": 720, "height": 720})]
-CHARACTERS = {
-    "9:16": {
-        "style": "normal",
-        "scale": 0.5,
-        "offset": {"x": 0.0, "y": -0.2},
-        "matting": True,
-        "circle_background": "#ffffff",
-    },
-    "1:1": {
-        "style": "normal",
-        "scale": 0.75,
-        "offset": {"x": 0.0, "y": 0.1},
-        "matting": True,
-        "circle_background": "#ffffff",
-    },
-}
 
 
 def main() -> int:
@@ -109,8 +93,9 @@ def main() -> int:
                 character=MAIN_CHARACTERS[portrait],
             )
             renditions = [
-                {"canvas": canvas, "character": CHARACTERS[name], "captions": None}
-                for name, canvas in CUTS
+                # each rendition's presenter laid out again for its shape by the farm, as a job that gives none gets
+                {"canvas": canvas, "character": None, "captions": None}
+                for _, canvas in CUTS
                 if canvas is not None
             ]
             comp = composition(1280, 720, [main], captions={"burn_in": True, "style": "word"}, renditions=renditions)

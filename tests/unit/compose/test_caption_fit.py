@@ -87,7 +87,7 @@ def test_top_captions_beside_a_top_right_logo_on_9_16_cover_none_of_the_features
     captioned = _frame((1080, 1920), script, [LOGO, *texts], top, astronaut)
     captions = _drawn(captioned, with_logo, 12)
     assert captions.any(), "the captions were drawn"
-    # the features where the presenter stands for these overlays (a title at the top stands her a tenth lower)
+    # the features where the presenter stands, found on the frame without captions
     over = np.argwhere(captions & _features_region(with_logo))
     assert not over.size, f"{len(over)} caption pixels over the features, e.g. at (y, x) {over[0].tolist()}"
     logo = _drawn(_frame((1080, 1920), script, [LOGO], off, astronaut), bare, 12)
