@@ -75,9 +75,16 @@ def _first_frames(path: Path) -> tuple[int, float, int]:
 
 
 def _run(args: list[str]) -> None:
-    done = subprocess.run(
-        [ffmpeg_exe(), *QUIET, "-y", *args], capture_output=True, timeout=SAMPLE_TIMEOUT_S, check=False
-    )
+    try:
+        done = subprocess.run(
+            [ffmpeg_exe(), *QUIET, "-y", *args], capture_output=True, timeout=SAMPLE_TIMEOUT_S, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise MediaError(
+            "video_unreadable",
+            f"Cutting the clip's first frames took over {SAMPLE_TIMEOUT_S:g} s; cut them yourself (the error of "
+            "`POST /v1/verify` for a clip too large says how) and verify that.",
+        ) from None
     if done.returncode != 0:
         tail = done.stderr.decode(errors="replace").strip().splitlines()[-3:]
         raise MediaError("video_unreadable", f"Cutting the clip's first frames failed: {' '.join(tail)}")

@@ -98,3 +98,13 @@ def test_a_file_under_the_limit_is_sent_whole_as_before(talkfarm, keys, tmp_path
     result = talkfarm(keys["alpha"], "verify", str(clip))
     assert result.exit_code == 3, (result.stdout, result.stderr)  # found nothing: not ours
     assert "checked" not in json.loads(result.stdout) and "note:" not in result.stderr
+
+
+def test_a_cut_that_runs_past_its_deadline_is_a_clear_refusal_not_a_traceback(monkeypatch):
+    import media.watermark.sample as sample
+    from media.errors import MediaError
+
+    monkeypatch.setattr(sample, "SAMPLE_TIMEOUT_S", 0.001)
+    with pytest.raises(MediaError) as refused:
+        sample._run(["-f", "lavfi", "-i", "testsrc=duration=30:size=1920x1080", "-f", "null", "-"])
+    assert refused.value.code == "video_unreadable" and "took over" in refused.value.detail
