@@ -97,52 +97,18 @@ def detection_sample(source: Path, workdir: Path, max_bytes: int) -> Sample:
     (``clip_too_large``) when not even the lowest quality fits.
     """
     frames, seconds, stored = _first_frames(source)
+    # the video's first frames alone: no sound, subtitles or data
+    first = ["-i", _as_file(source), "-map", "0:v:0", "-frames:v", str(frames), "-an", "-sn", "-dn"]
     if stored + CONTAINER_SLACK_BYTES <= max_bytes:
         # Matroska holds any codec ffmpeg copies (ProRes, H.264, VP9, AV1) and its timestamps as they are
         copied = workdir / "first-frames.mkv"
-        _run(
-            [
-                "-i",
-                _as_file(source),
-                "-map",
-                "0:v:0",
-                "-frames:v",
-                str(frames),
-                "-c",
-                "copy",
-                "-an",
-                "-sn",
-                "-dn",
-                str(copied),
-            ]
-        )
+        _run([*first, "-c", "copy", str(copied)])
         if copied.stat().st_size <= max_bytes:
             return Sample(copied, frames, seconds, "copied")
         copied.unlink()
     for crf in SAMPLE_CRFS:
         encoded = workdir / f"first-frames-crf{crf}.mp4"
-        _run(
-            [
-                "-i",
-                _as_file(source),
-                "-map",
-                "0:v:0",
-                "-frames:v",
-                str(frames),
-                "-an",
-                "-sn",
-                "-dn",
-                "-c:v",
-                "libx264",
-                "-preset",
-                "veryfast",
-                "-crf",
-                str(crf),
-                "-pix_fmt",
-                "yuv420p",
-                str(encoded),
-            ]
-        )
+        _run([*first, "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p", str(encoded)])
         if encoded.stat().st_size <= max_bytes:
             return Sample(encoded, frames, seconds, "re-encoded", crf)
         encoded.unlink()
