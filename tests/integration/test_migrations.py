@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -160,18 +161,24 @@ def _kits_named_alike_before_0012_keep_their_names(settings: Settings) -> None:
     upgrade(settings)
 
 
-def test_kit_names_alike_before_0012_survive_it_on_sqlite(tmp_path):
-    _kits_named_alike_before_0012_keep_their_names(Settings.from_env({}, data_dir=tmp_path))
-
-
-def test_kit_names_alike_before_0012_survive_it_on_postgres(pg_server, tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database(request, tmp_path):
+    """Settings for a new, empty database of each kind (PostgreSQL's made on the suite's server and dropped after)."""
+    if request.param == "sqlite":
+        yield Settings.from_env({}, data_dir=tmp_path)
+        return
+    pg_server = request.getfixturevalue("pg_server")
     name = f"talkfarm_migrate_{uuid.uuid4().hex[:8]}"
     url = services.create_database(pg_server, name)
     try:
-        _kits_named_alike_before_0012_keep_their_names(Settings.from_env({}, data_dir=tmp_path, database_url=url))
+        yield Settings.from_env({}, data_dir=tmp_path, database_url=url)
     finally:
         engine_for(url).dispose()
         services.drop_database(pg_server, name)
+
+
+def test_kit_names_alike_before_0012_survive_it(fresh_database):
+    _kits_named_alike_before_0012_keep_their_names(fresh_database)
 
 
 def _assets_stored_twice_before_0013_keep_their_ids(settings: Settings) -> None:
@@ -226,15 +233,5 @@ def _assets_stored_twice_before_0013_keep_their_ids(settings: Settings) -> None:
     upgrade(settings)
 
 
-def test_assets_stored_twice_before_0013_keep_their_ids_on_sqlite(tmp_path):
-    _assets_stored_twice_before_0013_keep_their_ids(Settings.from_env({}, data_dir=tmp_path))
-
-
-def test_assets_stored_twice_before_0013_keep_their_ids_on_postgres(pg_server, tmp_path):
-    name = f"talkfarm_migrate_{uuid.uuid4().hex[:8]}"
-    url = services.create_database(pg_server, name)
-    try:
-        _assets_stored_twice_before_0013_keep_their_ids(Settings.from_env({}, data_dir=tmp_path, database_url=url))
-    finally:
-        engine_for(url).dispose()
-        services.drop_database(pg_server, name)
+def test_assets_stored_twice_before_0013_keep_their_ids(fresh_database):
+    _assets_stored_twice_before_0013_keep_their_ids(fresh_database)
