@@ -488,8 +488,8 @@ class RenditionOutputSchema(Schema):
         keys=fields.String(),
         values=fields.Nested(OutputFileSchema),
         metadata={
-            "description": "Files for publishing this cut on its own: `poster` (a JPEG of this cut's shape, its frame a "
-            "quarter in, as the main poster), `captions_vtt` and `captions_srt` when it speaks words (the job's "
+            "description": "Files for publishing this cut on its own: `poster` (a JPEG of this cut's shape, a PNG "
+            "with its alpha for a transparent WebM or MOV, its frame a quarter in, as the main poster), `captions_vtt` and `captions_srt` when it speaks words (the job's "
             "captions: every cut has the same speech and timing, so these are the same files as the main "
             "output's), and for a WebM cut `content_credentials`, its own C2PA manifest store (bound to this cut's "
             "bytes only)."
@@ -516,7 +516,7 @@ class OutputSchema(Schema):
         keys=fields.String(),
         values=fields.Nested(OutputFileSchema),
         metadata={
-            "description": "Files stored beside the video: `poster` (JPEG), `captions_vtt` and `captions_srt` "
+            "description": "Files stored beside the video: `poster` (JPEG; a PNG with its alpha for a transparent WebM or MOV), `captions_vtt` and `captions_srt` "
             "when it speaks words, and for a WebM `content_credentials`, its C2PA manifest store "
             "(`application/c2pa`, bound to the video's bytes; MP4 and MOV embed theirs)."
         },
@@ -553,7 +553,10 @@ class JobSchema(Schema):
         },
     )
     poster_url = fields.String(
-        allow_none=True, metadata={"description": "A signed link to the poster (JPEG), once the job has succeeded."}
+        allow_none=True,
+        metadata={
+            "description": "A signed link to the poster (JPEG; PNG with alpha for a transparent video), once the job has succeeded."
+        },
     )
     draft = fields.Boolean(metadata={"description": "A cheap preview; approve it to render the final."})
     draft_of = fields.String(

@@ -124,6 +124,17 @@ def test_page_session_expiry_is_indexed_on_postgres(pg_server, tmp_path):
         services.drop_database(pg_server, name)
 
 
+def _tenant_a(conn: sa.Connection, now: str) -> None:
+    """The tenant ``ten_a`` the rows written below a migration belong to."""
+    conn.execute(
+        sa.text(
+            "INSERT INTO tenants (id, name, weight, watermark, may_disable_watermark, created_at) "
+            "VALUES ('ten_a', 'a', 1, '{}', false, :now)"
+        ),
+        {"now": now},
+    )
+
+
 def _kits_named_alike_before_0012_keep_their_names(settings: Settings) -> None:
     """Kits named "Evening News" and "evening news" before 0012 both survive it, names unchanged; after it a third
     "EVENING NEWS " is refused by the database; the downgrade brings the exact-name constraint back."""
@@ -136,13 +147,7 @@ def _kits_named_alike_before_0012_keep_their_names(settings: Settings) -> None:
         "VALUES (:id, 'ten_a', :name, false, '{}', 1, :now, :now)"
     )
     with engine_for(url).begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO tenants (id, name, weight, watermark, may_disable_watermark, created_at) "
-                "VALUES ('ten_a', 'a', 1, '{}', false, :now)"
-            ),
-            {"now": now},
-        )
+        _tenant_a(conn, now)
         for kit_id, name in (("bkt_1", "Evening News"), ("bkt_2", "evening news")):
             conn.execute(sa.text(kit), {"id": kit_id, "name": name, "now": now})
     upgrade(settings)
@@ -194,13 +199,7 @@ def _assets_stored_twice_before_0013_keep_their_ids(settings: Settings) -> None:
         "VALUES (:id, 'ten_a', 'image', :purpose, 'image/png', 1, :sha, 'k', '{}', :now)"
     )
     with engine_for(url).begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO tenants (id, name, weight, watermark, may_disable_watermark, created_at) "
-                "VALUES ('ten_a', 'a', 1, '{}', false, :now)"
-            ),
-            {"now": now},
-        )
+        _tenant_a(conn, now)
         for asset_id, purpose, sha in (
             ("ast_1", "portrait", "aa"),
             ("ast_2", "portrait", "aa"),
