@@ -128,6 +128,10 @@ def _check_text(where: str, value: str, problem: str | None) -> None:
         raise ProblemError(code, f"{where}: {message}", 422)
 
 
+#: what a multipart body may hold beyond its file's bytes (boundaries, part headers, the file's name, a purpose)
+MULTIPART_SLACK_BYTES = 64 * 1024
+
+
 def refuse_before_reading(app: Flask, endpoint: str, check: Callable[[], None]) -> None:
     """Run ``check`` for ``endpoint`` before any of the shared bounds: those parse a form body whole (its files
     too), so a route that refuses a body by its declared length (``POST /v1/verify``) must do so first."""

@@ -36,7 +36,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.context import ctx
 from api.problems import problem_response
-from api.request_bounds import refuse_before_reading
+from api.request_bounds import MULTIPART_SLACK_BYTES, refuse_before_reading
 from api.schemas import AssetUploadSchema
 from domain.errors import ProblemError
 from media.errors import MediaError
@@ -55,8 +55,6 @@ CLIP_UNREADABLE = (
 VERIFY_SLOTS = 2
 _slots = threading.BoundedSemaphore(VERIFY_SLOTS)
 
-#: what a multipart body may hold beyond the clip's bytes (boundaries, part headers, the file's name)
-MULTIPART_SLACK_BYTES = 64 * 1024
 #: chunks an accepted clip is copied to disk in
 COPY_CHUNK_BYTES = 1024 * 1024
 

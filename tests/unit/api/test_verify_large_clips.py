@@ -113,12 +113,39 @@ def test_a_chunked_upload_with_no_length_is_refused_the_same_way(small_app, keys
     assert "talkfarm verify FILE" in response.json()["detail"]
 
 
-def test_a_body_over_the_servers_cap_elsewhere_is_told_in_our_words(small_app, keys):
-    """Another route's body over MAX_CONTENT_LENGTH keeps its documented code, payload_too_large, but not
-    werkzeug's sentence."""
+@pytest.mark.parametrize("size", [2001, 500_000, 3 * 1024 * 1024])  # over max_video_bytes, the largest
+def test_an_asset_over_the_limit_is_asset_too_large_whatever_its_size(small_app, keys, size):
+    """An upload to POST /v1/assets over the limit was asset_too_large, and past the server's cap
+    payload_too_large: one code now, whatever its size."""
+    response = client(small_app, keys["alpha"]).post(
+        "/v1/assets", data={"file": (io.BytesIO(b"x" * size), "big.png")}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 413 and response.get_json()["code"] == "asset_too_large", response.get_json()
+    assert "Assets may be at most 2000 bytes" in response.get_json()["detail"]
+
+
+def test_an_asset_body_declared_too_large_is_refused_before_it_is_read(small_app, keys):
+    class Unread(io.BytesIO):
+        def read(self, *args):
+            raise AssertionError("the body was read")
+
+        readline = readinto = read
+
     response = client(small_app, keys["alpha"]).post(
         "/v1/assets",
-        data={"file": (io.BytesIO(b"x" * (3 * 1024 * 1024)), "big.png")},
+        input_stream=Unread(),
+        content_type="multipart/form-data; boundary=x",
+        environ_overrides={"CONTENT_LENGTH": "500000"},
+    )
+    assert response.status_code == 413 and response.get_json()["code"] == "asset_too_large", response.get_json()
+
+
+def test_a_body_over_the_servers_cap_elsewhere_is_told_in_our_words(small_app, keys):
+    """Another route's body over MAX_CONTENT_LENGTH (a batch's CSV) keeps its documented code, payload_too_large,
+    but not werkzeug's sentence."""
+    response = client(small_app, keys["alpha"]).post(
+        "/v1/batches",
+        data={"file": (io.BytesIO(b"x" * (3 * 1024 * 1024)), "rows.csv")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 413 and response.get_json()["code"] == "payload_too_large"
