@@ -142,6 +142,10 @@ def test_verify_without_a_clip_or_with_a_broken_one_is_a_422_naming_the_code(pag
     assert empty.status_code == 422 and "asset_empty" in empty.get_data(as_text=True)
     broken = browser.post("/verify", data={"csrf_token": token, "file": (io.BytesIO(b"not a clip"), "x.mp4")})
     assert broken.status_code == 422 and "asset_empty" not in broken.get_data(as_text=True)
+    # the form says how a file over its limit (a ProRes MOV) is checked, and points both the help and the error at it
+    field = re.search(r'<input type="file" id="clip"[^>]*>', broken.get_data(as_text=True))
+    assert field and 'aria-describedby="clip-help file-error"' in field.group(0)
+    assert "<code>talkfarm verify FILE</code> cuts them itself" in browser.get("/verify").get_data(as_text=True)
 
 
 def test_a_jobs_actions_go_on_to_the_job_or_show_the_apis_refusal(app: Flask, keys: Keys, page: Page) -> None:
