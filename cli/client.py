@@ -73,10 +73,13 @@ class FarmClient:
             return self._call("POST", "/v1/batches", files={"file": (path.name, fh)}, data=form, timeout=300).json()
 
     def upload_asset(self, path: Path, purpose: str | None = None) -> dict[str, Any]:
-        """Upload a file; ``purpose`` (portrait, background, logo, music, narration, font) defaults by its kind."""
+        """Upload a file; ``purpose`` (portrait, background, logo, music, narration, font) defaults by its kind. The
+        asset's document, and ``reused``: whether the API answered with the asset it already had of these bytes
+        (200) rather than storing them (201)."""
         form = {"purpose": purpose} if purpose else None
         with open(path, "rb") as fh:
-            return self._call("POST", "/v1/assets", files={"file": (path.name, fh)}, data=form, timeout=300).json()
+            response = self._call("POST", "/v1/assets", files={"file": (path.name, fh)}, data=form, timeout=300)
+        return {**response.json(), "reused": response.status_code == 200}
 
     def submit(self, spec: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}

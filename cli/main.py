@@ -401,7 +401,7 @@ def submit(
 
         def upload(path: Path, purpose: str) -> dict:
             asset = client.upload_asset(path, purpose)
-            say(f"uploaded {path.name} as {asset['id']} ({purpose})")
+            say(f"{_uploaded(asset)} {path.name} as {asset['id']} ({purpose})")
             return asset
 
         spec = compose(
@@ -482,9 +482,14 @@ def _asset(client: FarmClient, file_or_id: str, purpose: str, say=click.echo) ->
     path = Path(file_or_id)
     if path.is_file():
         asset = client.upload_asset(path, purpose)
-        say(f"uploaded {path.name} as {asset['id']}")
+        say(f"{_uploaded(asset)} {path.name} as {asset['id']}")
         return str(asset["id"])
     return file_or_id
+
+
+def _uploaded(asset: dict) -> str:
+    """How a file's upload went, in a word: ``uploaded``, or ``reused`` when the farm already had those bytes."""
+    return "reused" if asset.get("reused") else "uploaded"
 
 
 #: how much of an ``--avatar`` file is read to tell whether it is a picture: its header, not a whole video

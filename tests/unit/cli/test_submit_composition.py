@@ -39,6 +39,12 @@ def test_flags_compose_a_single_script(talkfarm, keys, sessions, tmp_path):
     )
     assert done.exit_code == 0, done.stderr
     assert "uploaded bed.wav as ast_" in done.stderr and "(music)" in done.stderr
+    # the same file again: the farm already has it, and the CLI says so rather than "uploaded"
+    again = talkfarm(
+        keys["alpha"], "submit", "Hello.", "--avatar", "astronaut", "--canvas", "1920x1080", "--music", str(music)
+    )
+    assert again.exit_code == 0, again.stderr
+    assert "reused bed.wav as ast_" in again.output and "uploaded bed.wav" not in again.output
     composition = _spec(sessions, done.stdout)["composition"]
     assert composition["canvas"] == {"width": 1920, "height": 1080}
     scene = composition["scenes"][0]
