@@ -116,7 +116,9 @@ def save_kit(session: Session, tenant: Tenant, kit: dict[str, Any], row: BrandKi
             409,
         )
     if kit["default"] and current is not row:
-        current.is_default = False
+        current.is_default = False  # a change to that kit too: a new version of it
+        current.version = (current.version or 0) + 1
+        current.updated_at = utcnow()
         session.flush()
     name_key = brand_kit_name_key(kit["name"])
     try:

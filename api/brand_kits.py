@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g
+from flask import g, request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -34,7 +34,7 @@ from api.context import ctx
 from api.schemas import Cursor, StrictSchema, Text, json_problem
 from domain import composition_rules as R
 from domain.brand_kits import WATERMARK_POSITIONS, normalise_kit
-from domain.errors import not_found
+from domain.errors import ProblemError, not_found
 from domain.models import BrandKit, Tenant
 
 blp = Blueprint(
@@ -185,6 +185,38 @@ def _visible(session, kit_id: str) -> BrandKit:
     return visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator)
 
 
+def kit_etag(row: BrandKit) -> str:
+    """A kit's entity tag: its version, which every change to it bumps."""
+    return f'"v{row.version}"'
+
+
+def _tagged(row: BrandKit) -> tuple[dict[str, Any], int, dict[str, str]]:
+    return kit_document(row), 200, {"ETag": kit_etag(row)}
+
+
+def _check_if_match(session, row: BrandKit) -> None:
+    """A PUT with ``If-Match`` replaces the kit only if it is still the version the caller read: two editors saving
+    one kit no longer lose the first one's change without a word. The version is claimed in the same statement
+    that checks it (a conditional UPDATE), so two saves of one version cannot both pass. Without ``If-Match``
+    the last save wins, as before."""
+    wanted = request.if_match
+    if not request.headers.get("If-Match") or wanted.star_tag:
+        return
+    claimed = session.execute(
+        sa.update(BrandKit)
+        .where(BrandKit.id == row.id, BrandKit.version == row.version)
+        .values(version=BrandKit.version)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed or not wanted.contains(kit_etag(row).strip('"')):
+        raise ProblemError(
+            "brand_kit_changed",
+            f"The kit changed since it was read: it is now version {row.version} (ETag {kit_etag(row)}), and "
+            "If-Match named another. Read it again, apply the change to what it holds now, and save with its ETag.",
+            412,
+        )
+
+
 def _checked_body(body: dict[str, Any]) -> dict[str, Any]:
     return normalise_kit({key: value for key, value in body.items() if value is not None})
 
@@ -224,24 +256,39 @@ class BrandKits(MethodView):
 
 @blp.route("/<kit_id>")
 class BrandKitById(MethodView):
-    @blp.response(200, BrandKitSchema)
+    @blp.response(200, BrandKitSchema, headers={"ETag": {"description": "The kit's version, for If-Match."}})
     @blp.alt_response(404, response="Problem")
     def get(self, kit_id):
-        """A kit; another tenant's is a 404 unless the key is an operator's."""
+        """A kit; another tenant's is a 404 unless the key is an operator's. Its ETag is its version."""
         with ctx().sessions() as session:
-            return kit_document(_visible(session, kit_id))
+            return _tagged(_visible(session, kit_id))
 
     @blp.arguments(BrandKitRequestSchema)
-    @blp.response(200, BrandKitSchema)
+    @blp.response(200, BrandKitSchema, headers={"ETag": {"description": "The new version's, for the next If-Match."}})
     @blp.alt_response(404, response="Problem")
     @blp.alt_response(409, response="Problem")
+    @blp.alt_response(412, response="Problem")
     @blp.alt_response(422, response="Problem")
+    @blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "If-Match",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "The ETag of the kit as read: the save is refused (412 brand_kit_changed) if the kit "
+                "changed since. Without it the last save wins.",
+            }
+        ]
+    )
     def put(self, body, kit_id):
-        """Replace a kit (a new version). Jobs already made keep what they were made with."""
+        """Replace a kit (a new version). Jobs already made keep what they were made with. With ``If-Match``, only
+        if the kit is still the version read (else 412 ``brand_kit_changed``)."""
         kit = _checked_body(body)
         with ctx().sessions() as session, session.begin():
             row = _visible(session, kit_id)
-            return kit_document(save_kit(session, session.get_one(Tenant, row.tenant_id), kit, row))
+            _check_if_match(session, row)
+            return _tagged(save_kit(session, session.get_one(Tenant, row.tenant_id), kit, row))
 
     @blp.response(204)
     @blp.alt_response(404, response="Problem")

@@ -95,6 +95,11 @@ CASES = {
         "brand_kit_not_found",
     ),
     "a kit id with a NUL": (lambda c, m: c.get("/v1/brand-kits/bkt_%00"), 400, "id_invalid"),
+    "a save naming a version the kit has left": (
+        lambda c, m: c.put(f"/v1/brand-kits/{m['kit']}", json={"name": "Taken"}, headers={"If-Match": '"v0"'}),
+        412,
+        "brand_kit_changed",
+    ),
 }
 
 

@@ -280,3 +280,45 @@ def test_a_kit_may_not_turn_off_a_watermark_its_tenant_must_show(alpha):
     problem(
         alpha.post("/v1/brand-kits", json={"name": "x", "watermark": {"enabled": False}}), 403, "watermark_required"
     )
+
+
+# --- two editors, one kit --------------------------------------------------------------------------------
+def test_a_save_with_the_etag_of_an_older_version_is_refused_and_changes_nothing(alpha):
+    """Two editors read version 1 of a kit; the first saves (version 2); the second's save, with If-Match naming
+    version 1, was taken and overwrote the first's change without a word. It is now 412 brand_kit_changed, and
+    the kit stays as the first editor left it; a save with the current ETag, or with none, is taken."""
+    kit = make_kit(alpha, colors={"primary": "#112233"})
+    read = alpha.get(f"/v1/brand-kits/{kit['id']}")
+    assert read.headers["ETag"] == '"v1"'
+    first = alpha.put(
+        f"/v1/brand-kits/{kit['id']}",
+        json={"name": "News", "colors": {"primary": "#445566"}},
+        headers={"If-Match": '"v1"'},
+    )
+    assert first.status_code == 200 and first.headers["ETag"] == '"v2"'
+    second = alpha.put(
+        f"/v1/brand-kits/{kit['id']}",
+        json={"name": "News", "colors": {"primary": "#778899"}},
+        headers={"If-Match": '"v1"'},
+    )
+    assert second.status_code == 412 and second.mimetype == "application/problem+json"
+    assert second.get_json()["code"] == "brand_kit_changed" and '"v2"' in second.get_json()["detail"]
+    now = alpha.get(f"/v1/brand-kits/{kit['id']}").get_json()
+    assert now["version"] == 2 and now["colors"]["primary"] == "#445566"
+    assert (
+        alpha.put(
+            f"/v1/brand-kits/{kit['id']}",
+            json={"name": "News", "colors": {"primary": "#778899"}},
+            headers={"If-Match": '"v2"'},
+        ).status_code
+        == 200
+    )
+    assert alpha.put(f"/v1/brand-kits/{kit['id']}", json={"name": "News"}).status_code == 200  # no If-Match: as before
+    assert alpha.get(f"/v1/brand-kits/{kit['id']}").get_json()["version"] == 4
+
+
+def test_a_kit_that_loses_the_default_to_another_is_a_new_version(alpha):
+    old = the_default(alpha)
+    make_kit(alpha, default=True)
+    after = alpha.get(f"/v1/brand-kits/{old['id']}").get_json()
+    assert after["default"] is False and after["version"] == old["version"] + 1
