@@ -179,6 +179,12 @@ def check_bounds() -> None:
             _check_text(f"form field {name}", value, text_problem(value, free_text=True))
 
 
+def _perhaps(name: str, taken: tuple[str, ...]) -> str:
+    """`` (perhaps `status`?)`` after a name close to one the route takes; else empty."""
+    hint = unknown_name_hint(name, taken).strip()
+    return f" ({hint[0].lower()}{hint[1:]})" if hint else ""
+
+
 def learn_body_types(app: Flask, spec: dict[str, Any]) -> None:
     """Remember, per route and method, the media types of the request body the spec (``/openapi.json``) says it
     takes, for ``check_media_type``, and the query parameters, for ``check_query_names``: the spec and the checks
@@ -215,7 +221,7 @@ def check_query_names() -> None:
     if not unknown:
         return
     listed = f"This route takes: {', '.join(taken)}." if taken else "This route takes no query parameters."
-    named = "; ".join(f"`{name}`{unknown_name_hint(name, taken or ())}" for name in unknown)
+    named = "; ".join(f"`{name}`{_perhaps(name, taken or ())}" for name in unknown)
     raise ProblemError(
         "unknown_parameter", f"Not a parameter of this route, and nothing was applied: {named}. {listed}", 422
     )

@@ -73,7 +73,7 @@ def test_a_route_that_takes_no_query_parameters_refuses_one_too(app, alpha, sess
     body = assert_problem(alpha.get(f"/v1/jobs/{job_id}?fields=id"), 422, "unknown_parameter")
     assert "`fields`" in body["detail"] and "takes no query parameters" in body["detail"]
     body = assert_problem(alpha.get(f"/v1/jobs/{job_id}/events?aftr=1"), 422, "unknown_parameter")
-    assert "Perhaps `after`?" in body["detail"] and "after, limit" in body["detail"]
+    assert "nothing was applied: `aftr` (perhaps `after`?). This route takes: after, limit." in body["detail"], body
     jobs = count(sessions, Job)
     assert_problem(alpha.post("/v1/jobs?priority=9", json=JOB), 422, "unknown_parameter")
     assert count(sessions, Job) == jobs  # refused before anything is written
