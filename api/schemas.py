@@ -90,6 +90,7 @@ BOUND_CODES = (
     "unknown_parameter",
     "parameter_repeated",
     "cursor_invalid",
+    "webhook_url_invalid",
 )
 
 #: NUL and UTF-16 surrogates (a lone one cannot be encoded as UTF-8; PostgreSQL refuses NUL)
@@ -215,6 +216,19 @@ class WebhookUrl(fields.Url):
             if problem:
                 raise ValidationError(problem)
         return super()._deserialize(value, attr, data, **kwargs)
+
+    def _validate(self, value):
+        """Not an absolute http(s) URL (``ftp://…``, ``not a url``): ``webhook_url_invalid``, as the farm's own
+        checks of a parsed address say it, not marshmallow's "Not a valid URL." under validation_error."""
+        try:
+            super()._validate(value)
+        except ValidationError:
+            raise ValidationError(
+                refusal(
+                    "webhook_url_invalid",
+                    "Give an absolute http:// or https:// address, such as https://cms.example.com/hooks/talkfarm.",
+                )
+            ) from None
 
 
 def json_problem(value, *, max_depth: int = MAX_JSON_DEPTH, _depth: int = 1) -> str | None:

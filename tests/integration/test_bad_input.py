@@ -298,6 +298,8 @@ CASES = {
         "webhook_url_invalid",
     ),
     "webhook endpoint port out of range": (webhook("https://example.com:70000/hook"), 422, "webhook_url_invalid"),
+    "webhook endpoint of another scheme": (webhook("ftp://example.com/hook"), 422, "webhook_url_invalid"),
+    "webhook_url that is no address": (post_job(webhook_url='"not a url"'), 422, "webhook_url_invalid"),
     "webhook endpoint port 0": (webhook("https://example.com:0/hook"), 422, "webhook_url_invalid"),
     "webhook host failing IDNA": (webhook(LONG_LABEL_HOST), 422, "webhook_url_invalid"),
     "webhook_url host failing IDNA": (post_job(webhook_url=json.dumps(LONG_LABEL_HOST)), 422, "webhook_url_invalid"),
