@@ -18,7 +18,7 @@ from api.asset_uses import USES, asset_for_use
 from api.ownership import owned
 from domain.brand_kits import DEFAULT_KIT_NAME, brand_kit_name_key, kit_assets, kit_from_watermark
 from domain.errors import ProblemError, not_found
-from domain.models import BrandKit, Tenant
+from domain.models import BrandKit, Template, TemplateVersion, Tenant
 from domain.timeutil import iso, utcnow
 
 #: named kits a tenant may keep besides its default: enough for a newsroom's shows, few enough to list at once
@@ -143,12 +143,39 @@ def save_kit(session: Session, tenant: Tenant, kit: dict[str, Any], row: BrandKi
     return row
 
 
+#: how many of the templates still naming a kit its refused deletion lists
+IN_USE_LISTED = 5
+
+
 def delete_kit(session: Session, row: BrandKit) -> None:
-    """Jobs already made keep the kit's values (merged into their spec at intake); the default stays."""
+    """Jobs already made keep the kit's values (merged into their spec at intake); the default stays. A kit a live
+    template names (its newest version) stays too: deleted, every later render of that template was refused
+    (brand_kit_not_found), a batch of it on every row, with nothing said at the deletion."""
     if row.is_default:
         raise ProblemError(
             "brand_kit_default_required",
             "This is the tenant's default kit; make another kit the default before deleting this one.",
+            409,
+        )
+    naming = session.execute(
+        sa.select(Template.id, TemplateVersion.name)
+        .join(TemplateVersion, TemplateVersion.template_id == Template.id)
+        .where(
+            Template.tenant_id == row.tenant_id,
+            Template.deleted_at.is_(None),
+            TemplateVersion.version == Template.version,
+            TemplateVersion.brand_kit_id == row.id,
+        )
+        .order_by(Template.id)
+        .limit(IN_USE_LISTED + 1)
+    ).all()
+    if naming:
+        listed = ", ".join(f"{name!r} ({template_id})" for template_id, name in naming[:IN_USE_LISTED])
+        more = " and more" if len(naming) > IN_USE_LISTED else ""
+        raise ProblemError(
+            "brand_kit_in_use",
+            f"Templates make their jobs with this kit: {listed}{more}. Point them at another kit "
+            "(PUT /v1/templates/{id} with another brand_kit_id, or none for the default) or delete them first.",
             409,
         )
     session.delete(row)

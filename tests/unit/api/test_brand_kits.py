@@ -322,3 +322,20 @@ def test_a_kit_that_loses_the_default_to_another_is_a_new_version(alpha):
     make_kit(alpha, default=True)
     after = alpha.get(f"/v1/brand-kits/{old['id']}").get_json()
     assert after["default"] is False and after["version"] == old["version"] + 1
+
+
+def test_a_kit_a_live_template_makes_its_jobs_with_is_not_deleted_until_the_template_moves(alpha):
+    """Deleting a kit a template names answered 204, and every later render of the template was refused
+    brand_kit_not_found (a batch of it on every row). It is now 409 brand_kit_in_use naming the template; once the
+    template names another kit (or is deleted), the kit goes."""
+    from tests.templates_fixtures import news
+
+    kit = make_kit(alpha, name="Election night")
+    template = alpha.post("/v1/templates", json=news(brand_kit_id=kit["id"])).get_json()
+    refused = alpha.delete(f"/v1/brand-kits/{kit['id']}")
+    assert refused.status_code == 409 and refused.get_json()["code"] == "brand_kit_in_use"
+    assert template["id"] in refused.get_json()["detail"] and "'Nightly news'" in refused.get_json()["detail"]
+    assert alpha.get(f"/v1/brand-kits/{kit['id']}").status_code == 200  # still there
+    moved = alpha.put(f"/v1/templates/{template['id']}", json=news(brand_kit_id=None))
+    assert moved.status_code == 200, moved.get_json()
+    assert alpha.delete(f"/v1/brand-kits/{kit['id']}").status_code == 204
