@@ -31,6 +31,7 @@ from api.composition_schemas import (
     image_scale,
 )
 from api.context import ctx
+from api.preconditions import IF_MATCH_PARAMETER, stale, version_etag
 from api.schemas import Cursor, StrictSchema, Text, json_problem
 from domain import composition_rules as R
 from domain.brand_kits import WATERMARK_POSITIONS, normalise_kit
@@ -185,13 +186,8 @@ def _visible(session, kit_id: str) -> BrandKit:
     return visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator)
 
 
-def kit_etag(row: BrandKit) -> str:
-    """A kit's entity tag: its version, which every change to it bumps."""
-    return f'"v{row.version}"'
-
-
 def _tagged(row: BrandKit) -> tuple[dict[str, Any], int, dict[str, str]]:
-    return kit_document(row), 200, {"ETag": kit_etag(row)}
+    return kit_document(row), 200, {"ETag": version_etag(row.version)}
 
 
 def _check_if_match(session, row: BrandKit) -> None:
@@ -199,8 +195,7 @@ def _check_if_match(session, row: BrandKit) -> None:
     one kit no longer lose the first one's change without a word. The version is claimed in the same statement
     that checks it (a conditional UPDATE), so two saves of one version cannot both pass. Without ``If-Match``
     the last save wins, as before."""
-    wanted = request.if_match
-    if not request.headers.get("If-Match") or wanted.star_tag:
+    if not request.headers.get("If-Match"):
         return
     claimed = session.execute(
         sa.update(BrandKit)
@@ -208,10 +203,10 @@ def _check_if_match(session, row: BrandKit) -> None:
         .values(version=BrandKit.version)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if not claimed or not wanted.contains(kit_etag(row).strip('"')):
+    if not claimed or stale(row.version):
         raise ProblemError(
             "brand_kit_changed",
-            f"The kit changed since it was read: it is now version {row.version} (ETag {kit_etag(row)}), and "
+            f"The kit changed since it was read: it is now version {row.version} (ETag {version_etag(row.version)}), and "
             "If-Match named another. Read it again, apply the change to what it holds now, and save with its ETag.",
             412,
         )
@@ -269,18 +264,7 @@ class BrandKitById(MethodView):
     @blp.alt_response(409, response="Problem")
     @blp.alt_response(412, response="Problem")
     @blp.alt_response(422, response="Problem")
-    @blp.doc(
-        parameters=[
-            {
-                "in": "header",
-                "name": "If-Match",
-                "required": False,
-                "schema": {"type": "string"},
-                "description": "The ETag of the kit as read: the save is refused (412 brand_kit_changed) if the kit "
-                "changed since. Without it the last save wins.",
-            }
-        ]
-    )
+    @blp.doc(parameters=[IF_MATCH_PARAMETER])
     def put(self, body, kit_id):
         """Replace a kit (a new version). Jobs already made keep what they were made with. With ``If-Match``, only
         if the kit is still the version read (else 412 ``brand_kit_changed``)."""

@@ -25,6 +25,7 @@ from api.arguments import Blueprint
 from api.brand_kit_store import kit_for_job
 from api.context import ctx
 from api.jobs import job_view
+from api.preconditions import IF_MATCH_PARAMETER, stale, version_etag
 from api.schemas import Cursor, Id, JobSchema, JsonDocument, StrictSchema, Text, WebhookUrl
 from api.template_render import OVERRIDES, TemplateRenderer, filled_max_chars, template_version
 from domain.errors import ProblemError
@@ -167,7 +168,7 @@ class Templates(MethodView):
             row = _new_version(session, template, 1, body)
             session.add(row)
             session.commit()
-            return template_document(template, row)
+            return template_document(template, row), 201, {"ETag": version_etag(row.version)}
 
     @blp.arguments(TemplateListQuerySchema, location="query")
     @blp.response(200, TemplateListSchema)
@@ -203,25 +204,37 @@ class OneTemplate(MethodView):
     @blp.response(200, TemplateSchema)
     @blp.alt_response(404, response="Problem")
     def get(self, query, template_id):
-        """A template: its newest version, or `?version=N`."""
+        """A template: its newest version, or `?version=N`; its ETag names that version, for If-Match."""
         with ctx().sessions() as session:
-            return template_document(*template_version(session, template_id, query["version"]))
+            template, row = template_version(session, template_id, query["version"])
+            return template_document(template, row), 200, {"ETag": version_etag(row.version)}
 
     @blp.arguments(TemplateCreateSchema)
     @blp.response(200, TemplateSchema)
     @blp.alt_response(404, response="Problem")
+    @blp.alt_response(412, response="Problem")
     @blp.alt_response(422, response="Problem")
+    @blp.doc(parameters=[IF_MATCH_PARAMETER])
     def put(self, body, template_id):
-        """Save a new version of a template (the same body as POST); jobs keep naming the version they came from."""
+        """Save a new version of a template (the same body as POST); jobs keep naming the version they came from.
+        With ``If-Match``, only if the newest version is still the one read (else 412 ``template_changed``)."""
         with ctx().sessions() as session:
             template, _ = template_version(session, template_id)
             # the row lock orders two saves of one template on PostgreSQL; SQLite has one writer at a time
             session.refresh(template, with_for_update=True)
+            if stale(template.version):
+                raise ProblemError(
+                    "template_changed",
+                    f"The template changed since it was read: its newest version is {template.version} (ETag "
+                    f"{version_etag(template.version)}), and If-Match named another. Read it again, apply the change "
+                    "to what it holds now, and save with its ETag.",
+                    412,
+                )
             row = _new_version(session, template, template.version + 1, body)
             template.version, template.updated_at = row.version, utcnow()
             session.add(row)
             session.commit()
-            return template_document(template, row)
+            return template_document(template, row), 200, {"ETag": version_etag(row.version)}
 
     @blp.response(204)
     @blp.alt_response(404, response="Problem")

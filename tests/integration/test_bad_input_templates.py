@@ -71,6 +71,11 @@ def variables(*extra):
 
 
 CASES = {
+    "a save naming a version the template has left": (
+        lambda c, t: c.put(f"/v1/templates/{t}", json=news(), headers={"If-Match": '"v0"'}),
+        412,
+        "template_changed",
+    ),
     # placeholders where none may stand
     "placeholder in a number field": (save(news(body__params={"fps": "{{fps}}"})), 422, "template_invalid"),
     "placeholder in the canvas": (save(news(body__canvas={"width": "{{w}}", "height": 1080})), 422, "template_invalid"),

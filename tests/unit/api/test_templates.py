@@ -347,3 +347,25 @@ def test_a_templates_brand_kit_goes_on_its_jobs_and_must_be_the_tenants(alpha, b
     job = render(alpha, made["id"], headline="a", story="b").get_json()
     assert job["spec"]["brand_kit"]["id"] == kit.get_json()["id"]
     problem(beta.post("/v1/templates", json=news(brand_kit_id=kit.get_json()["id"])), 404, "brand_kit_not_found")
+
+
+def test_a_save_with_the_etag_of_an_older_version_is_refused_and_makes_no_version(alpha):
+    """Two producers edit one template from version 1; the second save, naming version 1 in If-Match, made version 3
+    over the first one's version 2 without a word. It is now 412 template_changed, and no version is made; a save
+    naming the newest version, or none, is taken."""
+    from tests.templates_fixtures import news
+
+    template = create(alpha)
+    read = alpha.get(f"/v1/templates/{template['id']}")
+    assert read.headers["ETag"] == '"v1"'
+    first = alpha.put(f"/v1/templates/{template['id']}", json=news(name="Late news"), headers={"If-Match": '"v1"'})
+    assert first.status_code == 200 and first.headers["ETag"] == '"v2"'
+    second = alpha.put(f"/v1/templates/{template['id']}", json=news(name="Night news"), headers={"If-Match": '"v1"'})
+    assert second.status_code == 412 and second.mimetype == "application/problem+json"
+    assert second.get_json()["code"] == "template_changed" and '"v2"' in second.get_json()["detail"]
+    now = alpha.get(f"/v1/templates/{template['id']}").get_json()
+    assert now["version"] == 2 and now["name"] == "Late news"
+    assert alpha.get(f"/v1/templates/{template['id']}?version=1").headers["ETag"] == '"v1"'
+    taken = alpha.put(f"/v1/templates/{template['id']}", json=news(name="Night news"), headers={"If-Match": '"v2"'})
+    assert taken.status_code == 200 and taken.headers["ETag"] == '"v3"'
+    assert alpha.put(f"/v1/templates/{template['id']}", json=news()).status_code == 200  # no If-Match: as before
