@@ -25,7 +25,15 @@ import numpy as np
 from media.compose.bidi import mostly_right_to_left
 from media.compose.fonts import font_for, without_undrawable
 from media.compose.layout import FaceArea
-from media.compose.placement import BESIDE_MIN_SHARE, clear_of_boxes, safe_area, text_base
+from media.compose.placement import (
+    BESIDE_MIN_SHARE,
+    clear_of_boxes,
+    free_spans,
+    over_features,
+    safe_area,
+    shrinking,
+    text_base,
+)
 from media.compose.text import (
     SHRINK_FLOOR,
     TextStyle,
@@ -125,7 +133,7 @@ class CaptionTrack:
             if fits or style.size <= 8:
                 break
             style = replace(style, size=max(8, int(style.size * 0.9)), floor=None)
-        if self.position != "top" or y == at or not _over_features(pixels, x, y, self.face):
+        if self.position != "top" or y == at or not over_features(pixels, x, y, self.face):
             return pixels, x, y
         # no span beside them wide enough: below them, as before (never over a logo)
         return self._beside_boxes(texts, colours, style) or (pixels, x, y)
@@ -140,9 +148,7 @@ class CaptionTrack:
         area = safe_area(self.width, self.height)
         gap = max(4, style.size // 2)
         at_top = [b for b in self.clear_of if (b[1] + b[3]) / 2 < self.height / 2 - 1]
-        spans = [(area.left, area.right)]
-        for x0, x1 in ((b[0] - gap, b[2] + gap) for b in at_top):
-            spans = [piece for a, b in spans for piece in ((a, min(b, x0)), (max(a, x1), b)) if piece[1] > piece[0]]
+        spans = free_spans(area.left, area.right, [(b[0], b[2]) for b in at_top], gap)
         if not spans:
             return None
         left, right = max(spans, key=lambda span: span[1] - span[0])
@@ -150,31 +156,14 @@ class CaptionTrack:
             return None
         # at its size, then smaller in steps down to the floor of any page's (``text.SHRINK_FLOOR`` of it): two lines
         # of an Arabic page beside a top-right logo reached down to her brows at full size
-        floor = max(8, int(SHRINK_FLOOR * style.size))
-        size = style.size
-        while True:
-            sized = replace(style, size=size, floor=size)
+        for sized in shrinking(style, max(8, int(SHRINK_FLOOR * style.size))):
             pixels = render_words(texts, colours, sized, right - left, rtl=self.rtl)
             h, w = pixels.shape[:2]
             x = min(max((self.width - w) // 2, left), right - w)
             met = clear_of_boxes(x, area.top, w, h, at_top, "top", self.height) != area.top
-            if not met and not _over_features(pixels, x, area.top, self.face) and area.top + h <= area.bottom:
+            if not met and not over_features(pixels, x, area.top, self.face) and area.top + h <= area.bottom:
                 return pixels, x, area.top
-            if size <= floor:
-                return None
-            size = max(floor, int(size * 0.9))
-
-
-def _over_features(pixels: np.ndarray, x: int, y: int, face: FaceArea | None) -> bool:
-    """Whether a caption page's picture (its box, or its letters where it has none) at (``x``, ``y``) reaches over
-    the face's brows, eyes, nose, mouth or chin."""
-    if face is None:
-        return False
-    inked = pixels[..., 3] > 0
-    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
-    if not rows.size:
-        return False
-    return face.covers_features(x + int(cols[0]), y + int(rows[0]), x + int(cols[-1]) + 1, y + int(rows[-1]) + 1)
+        return None
 
 
 #: between burned-in captions and a text kept clear of them, a share of the captions' size

@@ -41,6 +41,7 @@ from media.compose.placement import (
     clear_of,
     clear_of_boxes,
     covered_rows,
+    free_spans,
     on_canvas,
     over_face,
     overlaps,
@@ -195,9 +196,7 @@ def _beside(
     width, height, max_width = canvas
     area = safe_area(width, height)
     gap = max(4, style.size // 2)
-    spans = [(area.left, area.right)]
-    for x0, x1 in ((left - gap, right + gap) for left, right in obstacles):
-        spans = [piece for a, b in spans for piece in ((a, min(b, x0)), (max(a, x1), b)) if piece[1] > piece[0]]
+    spans = free_spans(area.left, area.right, obstacles, gap)
     rtl = right_to_left(tokens(text))
     if ROLE_ALIGN[role] == "left":
         anchor = area.right if rtl else area.left

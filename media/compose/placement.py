@@ -8,7 +8,7 @@ the platforms put their buttons and descriptions (8 % otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -16,7 +16,7 @@ import numpy as np
 from media.compose.bidi import right_to_left
 from media.compose.contrast import LOWER_THIRD_BARS
 from media.compose.layout import FaceArea
-from media.compose.text import tokens
+from media.compose.text import TextStyle, tokens
 
 ROLE_SIZE = {"title": 0.075, "lower_third": 0.048, "label": 0.034}
 ROLE_POSITION = {"title": "top", "lower_third": "bottom", "label": "top"}
@@ -117,14 +117,50 @@ def over_face(text: Layer, face: FaceArea, position: str) -> bool:
 
 def covered_rows(text: Layer, face: FaceArea, position: str, margins: bool = False) -> int:
     """How many of the face's rows (``margins``: with the hairline's and the chin's) a text's ink reaches over."""
-    if position == "middle":
+    ink = ink_box(text.pixels)
+    if position == "middle" or ink is None:
         return 0
-    inked = text.pixels[..., 3] > 0
+    x0, y0, x1, y1 = ink
+    return face.rows_covered(text.x + x0, text.y + y0, text.x + x1, text.y + y1, margins)
+
+
+def over_features(pixels: np.ndarray, x: int, y: int, face: FaceArea | None) -> bool:
+    """Whether an RGBA picture at (``x``, ``y``) reaches, with its ink (a box it has included), over the face's
+    brows, eyes, nose, mouth or chin (None: no face known)."""
+    ink = ink_box(pixels)
+    if face is None or ink is None:
+        return False
+    x0, y0, x1, y1 = ink
+    return face.covers_features(x + x0, y + y0, x + x1, y + y1)
+
+
+def ink_box(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Where an RGBA picture has ink (any opacity): (x0, y0, x1, y1) within it, exclusive; None where it has none."""
+    inked = pixels[..., 3] > 0
     rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
     if not rows.size:
-        return 0
-    x0, y0 = text.x + int(cols[0]), text.y + int(rows[0])
-    return face.rows_covered(x0, y0, text.x + int(cols[-1]) + 1, text.y + int(rows[-1]) + 1, margins)
+        return None
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
+def free_spans(left: int, right: int, blocked: Iterable[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
+    """The columns of [``left``, ``right``) that the ``blocked`` ones (each [x0, x1), widened by ``gap`` each side: a
+    logo's) leave free, in order."""
+    spans = [(left, right)]
+    for x0, x1 in ((a - gap, b + gap) for a, b in blocked):
+        spans = [piece for a, b in spans for piece in ((a, min(b, x0)), (max(a, x1), b)) if piece[1] > piece[0]]
+    return spans
+
+
+def shrinking(style: TextStyle, smallest: int) -> Iterator[TextStyle]:
+    """The sizes a text is tried at, largest first: its own, then nine tenths in steps, down to ``smallest``; each
+    kept at its size (it takes more lines rather than shrink further)."""
+    size = style.size
+    while True:
+        yield replace(style, size=size, floor=size)
+        if size <= smallest:
+            return
+        size = max(int(size * 0.9), smallest)
 
 
 def overlaps(x: int, y: int, w: int, h: int, picture: Layer) -> bool:

@@ -3,10 +3,7 @@ then below the chin over the body, each in steps down to a size still read (``ti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-
-import numpy as np
 
 from media.compose.layout import FaceArea
 from media.compose.placement import (
@@ -15,10 +12,14 @@ from media.compose.placement import (
     Layer,
     at_edge,
     clear_of,
+    free_spans,
+    ink_box,
     over_face,
+    over_features,
     overlaps,
     place,
     safe_area,
+    shrinking,
     text_base,
 )
 from media.compose.text import TextStyle, overflows, render_text
@@ -103,10 +104,7 @@ def _title_beside_face(
     half = min([abs(centre - x) for p in at_top for x in (p.x - gap, p.x + p.pixels.shape[1] + gap)], default=0)
     if at_top and not any(p.x - gap < centre < p.x + p.pixels.shape[1] + gap for p in at_top):
         spans.append((centre - half, centre + half, False))
-    free = [(area.left, area.right)]
-    for p in at_top:
-        x0, x1 = p.x - gap, p.x + p.pixels.shape[1] + gap
-        free = [piece for a, b in free for piece in ((a, min(b, x0)), (max(a, x1), b)) if piece[1] > piece[0]]
+    free = free_spans(area.left, area.right, [(p.x, p.x + p.pixels.shape[1]) for p in at_top], gap)
     if at_top and free:
         left, right = max(free, key=lambda span: span[1] - span[0])
         spans.append((left, right, False))
@@ -146,14 +144,12 @@ def _title_below_face(
         boxes.append((0, area.top, width, area.top + reserved["top"]))
     if reserved.get("middle"):
         boxes.append((0, (height - reserved["middle"]) // 2, width, (height + reserved["middle"]) // 2))
-    for sized in _shrinking(style, smallest):
+    for sized in shrinking(style, smallest):
         if overflows(text, sized, area.width):
             continue
         pixels = render_text(text, sized, area.width)
         h, w = pixels.shape[:2]
-        inked = pixels[..., 3] > 0
-        rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
-        top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        left, top, right, bottom = ink_box(pixels) or (0, 0, w, h)
         x = (width - w) // 2
         # the lowest row it may take is at the bottom's limit or just above one of the boxes
         for y in sorted({limit - bottom, height - h, *(b[1] - gap - bottom for b in boxes)}, reverse=True):
@@ -164,16 +160,6 @@ def _title_below_face(
             if not met and 0 <= y and y + h <= height and y + bottom <= limit:
                 return replace(shown, pixels=pixels, x=x, y=y)
     return None
-
-
-def _shrinking(style: TextStyle, smallest: int) -> Iterator[TextStyle]:
-    """The sizes a title is tried at, largest first: its own, then nine tenths in steps, down to ``smallest``."""
-    size = style.size
-    while True:
-        yield replace(style, size=size, floor=size)
-        if size <= smallest:
-            return
-        size = max(int(size * 0.9), smallest)
 
 
 def _title_in_span(
@@ -195,7 +181,7 @@ def _title_in_span(
     width, height = canvas
     area = safe_area(width, height)
     left, right = span
-    for sized in _shrinking(style, smallest):
+    for sized in shrinking(style, smallest):
         if overflows(text, sized, right - left):
             continue
         pixels = render_text(text, sized, right - left)
@@ -205,18 +191,10 @@ def _title_in_span(
         layer = replace(shown, pixels=pixels, x=x, y=y)
         if pushed:
             layer = clear_of(at_top, layer, "top", height)
-        clear = not over_face(layer, face, "top") if whole_face else not _over_features(layer, face)
+        clear = (
+            not over_face(layer, face, "top") if whole_face else not over_features(layer.pixels, layer.x, layer.y, face)
+        )
         meets = any(overlaps(layer.x, layer.y, w, h, p) for p in at_top)
         if clear and not meets and layer.y + h <= area.bottom:
             return layer
     return None
-
-
-def _over_features(text: Layer, face: FaceArea) -> bool:
-    """Whether a text's ink reaches over the face's brows, eyes, nose, mouth or chin."""
-    inked = text.pixels[..., 3] > 0
-    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
-    if not rows.size:
-        return False
-    x0, y0 = text.x + int(cols[0]), text.y + int(rows[0])
-    return face.covers_features(x0, y0, text.x + int(cols[-1]) + 1, text.y + int(rows[-1]) + 1)
