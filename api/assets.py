@@ -21,15 +21,13 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from PIL import Image
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.asset_schemas import AssetCreateSchema, AssetSchema, purpose_problem
 from api.asset_video import check_video_bounds, looks_like_video, read_video_header, stream_kinds
 from api.context import ctx
 from api.file_kinds import file_kind
 from api.ownership import owned
-from api.problems import problem_response
-from api.request_bounds import MULTIPART_SLACK_BYTES, refuse_before_reading
+from api.request_bounds import upload_limit
 from domain.composition_rules import DEFAULT_PURPOSE, PURPOSE_KINDS
 from domain.documents import asset_document
 from domain.errors import ProblemError
@@ -209,26 +207,16 @@ def _audio_content_type(data: bytes) -> str:
 
 def _too_large(size: int | None = None) -> ProblemError:
     """The one refusal of an upload over the farm's limit (413 ``asset_too_large``), whatever its size."""
-    largest = max(ctx().settings.max_asset_bytes, ctx().settings.max_video_bytes)
     sent = f"; this upload is {size} bytes" if size else ""
-    return ProblemError("asset_too_large", f"Assets may be at most {largest} bytes{sent}.", 413)
+    return ProblemError("asset_too_large", f"Assets may be at most {_largest()} bytes{sent}.", 413)
 
 
-def _refuse_large_bodies() -> None:
-    """A body declared larger than any asset it may carry is refused before it is read (the shared bounds would
-    parse the form whole first: ``request_bounds.refuse_before_reading``)."""
-    largest = max(ctx().settings.max_asset_bytes, ctx().settings.max_video_bytes)
-    if request.method == "POST" and (request.content_length or 0) > largest + MULTIPART_SLACK_BYTES:
-        raise _too_large(request.content_length)
+def _largest() -> int:
+    return max(ctx().settings.max_asset_bytes, ctx().settings.max_video_bytes)
 
 
-blp.record_once(lambda state: refuse_before_reading(state.app, "assets.Assets", _refuse_large_bodies))
-
-
-@blp.errorhandler(RequestEntityTooLarge)
-def _body_over_the_servers_cap(exc):
-    """A body over the server's cap, met while reading one sent without a length: the same code as any other."""
-    return problem_response(_too_large(request.content_length))
+# a body declared larger than any asset, or met over the server's cap, is refused as any asset too large
+blp.record_once(lambda state: upload_limit(state.app, "assets.Assets", _largest, _too_large))
 
 
 @blp.route("")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, json
+from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from api.request_bounds import upload_too_large
 from api.schemas import BOUND_CODES
 from domain.errors import ProblemError
 from media.errors import MediaError
@@ -108,7 +109,9 @@ def install(app: Flask) -> None:
             body = messages.get("json", messages.get("query", messages.get("files", messages.get("form", messages))))
             problem = ProblemError(validation_code(messages), validation_detail(body), status, errors=body)
         elif isinstance(exc, RequestEntityTooLarge):
-            problem = ProblemError("payload_too_large", body_over_the_cap(), status, title=exc.name)
+            problem = upload_too_large(request.content_length) or ProblemError(
+                "payload_too_large", body_over_the_cap(), status, title=exc.name
+            )
         else:
             problem = ProblemError(
                 _HTTP_CODES.get(status, "http_error"), exc.description or exc.name, status, title=exc.name

@@ -36,8 +36,8 @@ _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 _BODY_TYPES = "talkfarm_body_types"
 #: the paths of signed download links (``api.files``), whose query strings take what else a client adds
 SIGNED_LINKS = "/v1/files/"
-#: where ``refuse_before_reading`` keeps, per endpoint, the check that runs before a body is read
-_EARLY = "talkfarm_refuse_before_reading"
+#: where ``upload_limit`` keeps, per endpoint, its upload's limit and the refusal of a body over it
+_UPLOAD_LIMITS = "talkfarm_upload_limits"
 #: where ``learn_body_types`` keeps, per /v1 route (path, method), the query parameters it takes
 _QUERY_NAMES = "talkfarm_query_names"
 _RULE_PARAMETER = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
@@ -132,18 +132,28 @@ def _check_text(where: str, value: str, problem: str | None) -> None:
 MULTIPART_SLACK_BYTES = 64 * 1024
 
 
-def refuse_before_reading(app: Flask, endpoint: str, check: Callable[[], None]) -> None:
-    """Run ``check`` for ``endpoint`` before any of the shared bounds: those parse a form body whole (its files
-    too), so a route that refuses a body by its declared length (``POST /v1/verify``) must do so first."""
-    app.extensions.setdefault(_EARLY, {})[endpoint] = check
+def upload_limit(
+    app: Flask, endpoint: str, limit: Callable[[], int], too_large: Callable[[int | None], ProblemError]
+) -> None:
+    """An upload route's own limit (``POST /v1/assets``, ``POST /v1/verify``): a body declared larger than
+    ``limit()`` bytes and ``MULTIPART_SLACK_BYTES`` is refused with ``too_large(its length)`` before any of it is
+    read (the shared bounds below parse a form whole, files and all), and so is one met over the server's own cap
+    while it is read (``api.problems``, instead of ``payload_too_large``): one refusal whatever the size."""
+    app.extensions.setdefault(_UPLOAD_LIMITS, {})[endpoint] = (limit, too_large)
+
+
+def upload_too_large(size: int | None) -> ProblemError | None:
+    """The refusal the request's route gives an upload over its limit (``upload_limit``); None for other routes."""
+    limits = current_app.extensions.get(_UPLOAD_LIMITS, {}).get(request.endpoint)
+    return limits[1](size) if limits is not None else None
 
 
 def check_request() -> None:
     """before_request: the bounds every route shares. The web page runs them itself, after its
     sign-in check (api/web/session.py), so a signed-out client's body is never parsed."""
-    early = current_app.extensions.get(_EARLY, {}).get(request.endpoint)
-    if early is not None:
-        early()
+    limits = current_app.extensions.get(_UPLOAD_LIMITS, {}).get(request.endpoint)
+    if limits is not None and (request.content_length or 0) > limits[0]() + MULTIPART_SLACK_BYTES:
+        raise limits[1](request.content_length)
     if request.blueprint == "page":
         return
     check_media_type()

@@ -29,14 +29,12 @@ import threading
 from pathlib import Path
 
 import av
-from flask import g, request
+from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.context import ctx
-from api.problems import problem_response
-from api.request_bounds import MULTIPART_SLACK_BYTES, refuse_before_reading
+from api.request_bounds import upload_limit
 from api.schemas import AssetUploadSchema
 from domain.errors import ProblemError
 from media.errors import MediaError
@@ -74,21 +72,15 @@ def clip_too_large(limit: int, size: int | None = None) -> ProblemError:
     )
 
 
-def _refuse_large_bodies():
-    """Refuse a body declared larger than any clip it may carry, before it is read or parsed (the shared bounds
-    parse a form whole, so this runs before them: ``request_bounds.refuse_before_reading``)."""
-    limit = ctx().settings.max_asset_bytes
-    if request.content_length is not None and request.content_length > limit + MULTIPART_SLACK_BYTES:
-        raise clip_too_large(limit, request.content_length)
-
-
-blp.record_once(lambda state: refuse_before_reading(state.app, "verify.verify", _refuse_large_bodies))
-
-
-@blp.errorhandler(RequestEntityTooLarge)
-def _body_over_the_servers_cap(exc):
-    """A body over the server's cap (MAX_CONTENT_LENGTH, met while reading one sent without a length)."""
-    return problem_response(clip_too_large(ctx().settings.max_asset_bytes, request.content_length))
+# a body declared larger than any clip, or met over the server's cap, is refused as any clip too large
+blp.record_once(
+    lambda state: upload_limit(
+        state.app,
+        "verify.verify",
+        lambda: ctx().settings.max_asset_bytes,
+        lambda size: clip_too_large(ctx().settings.max_asset_bytes, size),
+    )
+)
 
 
 class VerifySchema(Schema):
