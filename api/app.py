@@ -7,7 +7,7 @@ import http
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, sender: TaskSender | None = Non
     problems.install(app)
     app.before_request(auth.authenticate)
     request_bounds.install(app)  # after auth: only a tenant's bodies are parsed
+    app.after_request(_no_content_no_type)
 
     _document_problems(api)
 
@@ -119,6 +120,13 @@ def create_app(settings: Settings | None = None, sender: TaskSender | None = Non
     web.install(app)  # the web page, served by this same process
     logging.getLogger(__name__).debug("API ready with pools %s", ",".join(settings.pools))
     return app
+
+
+def _no_content_no_type(response: Response) -> Response:
+    """A 204 has no body, so it names no media type (flask-smorest gives every answer ``application/json``)."""
+    if response.status_code == 204:
+        response.headers.pop("Content-Type", None)
+    return response
 
 
 def _document_problems(api: Api) -> None:

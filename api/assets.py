@@ -27,6 +27,7 @@ from api.asset_video import check_video_bounds, looks_like_video, read_video_hea
 from api.context import ctx
 from api.file_kinds import file_kind
 from api.ownership import owned
+from api.preconditions import LOCATION_HEADER
 from api.request_bounds import upload_limit
 from domain.composition_rules import DEFAULT_PURPOSE, PURPOSE_KINDS
 from domain.documents import asset_document
@@ -222,7 +223,7 @@ blp.record_once(lambda state: upload_limit(state.app, "assets.Assets", _largest,
 @blp.route("")
 class Assets(MethodView):
     @blp.arguments(AssetCreateSchema, location="files")
-    @blp.response(201, AssetSchema, description="Stored: a new asset.")
+    @blp.response(201, AssetSchema, description="Stored: a new asset.", headers=LOCATION_HEADER)
     @blp.alt_response(
         200,
         schema=AssetSchema,
@@ -284,7 +285,7 @@ class Assets(MethodView):
                 if existing is not None:
                     return existing, 200
             raise
-        return asset_document(asset), 201
+        return asset_document(asset), 201, {"Location": f"/v1/assets/{asset.id}"}
 
 
 def _existing(purpose: str, sha256: str) -> dict | None:

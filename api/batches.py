@@ -27,6 +27,7 @@ from api.batch_rows import (
 )
 from api.context import ctx
 from api.ownership import owned
+from api.preconditions import LOCATION_HEADER
 from api.problems import validation_code, validation_detail
 from api.schemas import Cursor, JobSpecSchema, JsonDocument, StrictSchema, Text
 from domain.documents import batch_document, batch_summaries
@@ -160,7 +161,7 @@ def list_batches(query):
         },
     }
 )
-@blp.response(201, BatchSchema)
+@blp.response(201, BatchSchema, headers=LOCATION_HEADER)
 @blp.alt_response(413, response="Problem")
 @blp.alt_response(422, response="Problem", description="Some items are invalid: `errors` lists them by index")
 @blp.alt_response(429, response="Problem")
@@ -169,6 +170,11 @@ def create_batch():
     """Create up to 1,000 jobs at once. JSON body, or multipart `file` (CSV/JSONL) with form fields
     `defaults` (JSON) and `template`. From a stored template: JSON `{template_id, version?, rows}`, or the
     multipart `file` with form field `template_id`, its columns the template's variables."""
+    document = _create_batch()
+    return document, 201, {"Location": f"/v1/batches/{document['id']}"}
+
+
+def _create_batch() -> dict[str, Any]:
     c = ctx()
     if request.mimetype == "multipart/form-data" and request.form.get("template_id"):
         return template_batches.from_upload()

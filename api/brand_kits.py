@@ -31,7 +31,7 @@ from api.composition_schemas import (
     image_scale,
 )
 from api.context import ctx
-from api.preconditions import IF_MATCH_PARAMETER, stale, version_etag
+from api.preconditions import CREATED_HEADERS, IF_MATCH_PARAMETER, stale, version_etag
 from api.schemas import Cursor, StrictSchema, Text, json_problem
 from domain import composition_rules as R
 from domain.brand_kits import WATERMARK_POSITIONS, normalise_kit
@@ -186,8 +186,11 @@ def _visible(session, kit_id: str) -> BrandKit:
     return visible_kit(session, kit_id, g.tenant_id, current_principal().is_operator)
 
 
-def _tagged(row: BrandKit) -> tuple[dict[str, Any], int, dict[str, str]]:
-    return kit_document(row), 200, {"ETag": version_etag(row.version)}
+def _tagged(row: BrandKit, status: int = 200) -> tuple[dict[str, Any], int, dict[str, str]]:
+    headers = {"ETag": version_etag(row.version)}
+    if status == 201:
+        headers["Location"] = f"/v1/brand-kits/{row.id}"
+    return kit_document(row), status, headers
 
 
 def _check_if_match(session, row: BrandKit) -> None:
@@ -237,7 +240,7 @@ class BrandKits(MethodView):
 
     @blp.arguments(TenantQuerySchema, location="query")
     @blp.arguments(BrandKitRequestSchema)
-    @blp.response(201, BrandKitSchema)
+    @blp.response(201, BrandKitSchema, headers=CREATED_HEADERS)
     @blp.alt_response(403, response="Problem")
     @blp.alt_response(404, response="Problem")
     @blp.alt_response(409, response="Problem")
@@ -246,7 +249,7 @@ class BrandKits(MethodView):
         """Make a kit. Assets it names must be the tenant's, of their purpose (asset_purpose_mismatch)."""
         kit = _checked_body(body)
         with ctx().sessions() as session, session.begin():
-            return kit_document(save_kit(session, _tenant(session, query["tenant"]), kit))
+            return _tagged(save_kit(session, _tenant(session, query["tenant"]), kit), 201)
 
 
 @blp.route("/<kit_id>")

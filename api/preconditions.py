@@ -30,3 +30,12 @@ IF_MATCH_PARAMETER = {
     "description": "The ETag of the version read: the save is refused (412) if it changed since. Without it the "
     "last save wins.",
 }
+
+
+#: a 201's header: where the new resource is read
+LOCATION_HEADER = {"Location": {"description": "The new resource's path.", "schema": {"type": "string"}}}
+#: a 201's headers for a resource with versions: where it is read, and the version to save over
+CREATED_HEADERS = {
+    **LOCATION_HEADER,
+    "ETag": {"description": "Its version, for If-Match.", "schema": {"type": "string"}},
+}

@@ -25,7 +25,7 @@ from api.arguments import Blueprint
 from api.brand_kit_store import kit_for_job
 from api.context import ctx
 from api.jobs import job_view
-from api.preconditions import IF_MATCH_PARAMETER, stale, version_etag
+from api.preconditions import CREATED_HEADERS, IF_MATCH_PARAMETER, stale, version_etag
 from api.schemas import Cursor, Id, JobSchema, JsonDocument, StrictSchema, Text, WebhookUrl
 from api.template_render import OVERRIDES, TemplateRenderer, filled_max_chars, template_version
 from domain.errors import ProblemError
@@ -153,7 +153,7 @@ def _new_version(session: Session, template: Template, number: int, body: dict) 
 @blp.route("")
 class Templates(MethodView):
     @blp.arguments(TemplateCreateSchema)
-    @blp.response(201, TemplateSchema)
+    @blp.response(201, TemplateSchema, headers=CREATED_HEADERS)
     @blp.alt_response(
         422,
         response="Problem",
@@ -168,7 +168,8 @@ class Templates(MethodView):
             row = _new_version(session, template, 1, body)
             session.add(row)
             session.commit()
-            return template_document(template, row), 201, {"ETag": version_etag(row.version)}
+            location = f"/v1/templates/{template.id}"
+            return template_document(template, row), 201, {"ETag": version_etag(row.version), "Location": location}
 
     @blp.arguments(TemplateListQuerySchema, location="query")
     @blp.response(200, TemplateListSchema)
