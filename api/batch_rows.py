@@ -58,7 +58,7 @@ def rows_and_header(upload) -> tuple[list[dict[str, Any]], list[str] | None]:
                 raise ProblemError("batch_unreadable", f"line {number}: each line must be a JSON object.", 422)
             rows.append(row)
         return rows, None
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
     rows = []
     try:
         if not reader.fieldnames:
@@ -83,6 +83,17 @@ def rows_and_header(upload) -> tuple[list[dict[str, Any]], list[str] | None]:
             ) from None
         raise ProblemError("batch_unreadable", f"line {reader.line_num}: not CSV ({exc}).", 422) from None
     return rows, list(reader.fieldnames)
+
+
+def _delimiter(text: str) -> str:
+    """What separates the CSV's columns: a comma, unless the header row has none and has semicolons (Excel's
+    "CSV" where a decimal comma is the custom: most of Europe) or tabs (a sheet saved as text)."""
+    header = text.lstrip("\r\n").partition("\n")[0]
+    if "," not in header:
+        for other in (";", "\t"):
+            if other in header:
+                return other
+    return ","
 
 
 def _too_many() -> ProblemError:

@@ -111,7 +111,8 @@ class BrandKitRequestSchema(StrictSchema):
     """POST and PUT /v1/brand-kits: the whole kit (PUT replaces it). Checked by domain/brand_kits: a mistake is
     a 422 ``brand_kit_invalid`` (``font_unknown`` for a font name) naming the field."""
 
-    name = Text(max_length=100, min_length=1, required=True)
+    # an empty name is refused by domain/brand_kits, as a blank one is: brand_kit_invalid, "A kit needs a name."
+    name = Text(max_length=100, required=True)
     default = fields.Boolean(
         load_default=False,
         metadata={"description": "Make this the tenant's default kit (the one jobs follow when they name none)."},

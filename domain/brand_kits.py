@@ -137,6 +137,7 @@ def _recode(check: Callable[[], T]) -> T:
         return check()
     except ProblemError as refused:
         refused.code = CODE
+        refused.title = CODE.replace("_", " ").capitalize()
         raise
 
 

@@ -117,3 +117,24 @@ def test_a_batchs_japanese_scripts_are_looked_up_at_submit_up_to_a_bound_and_the
     monkeypatch.setattr(batches, "BATCH_LOOK_UPS", 0)
     assert client.post("/v1/batches", json={"jobs": [unknown, unknown]}).status_code == 201
     assert count(sessions, Job) == 2
+
+
+def test_excels_semicolon_csv_and_a_tab_separated_sheet_are_read_by_their_columns(client, sessions):  # noqa: F811
+    """Excel saves "CSV" with semicolons where a decimal comma is the custom (most of Europe). Before, such a file's
+    header was one column, "Script;Avatar", and every row was refused for having no script."""
+    semicolons = "Script;Avatar;Priority\nRain, then sun.;astronaut;3\nWind moves east.;astronaut;4\n"
+    assert upload(client, semicolons).status_code == 201
+    tabs = "Script\tAvatar\nFog by noon, clear later.\tastronaut\n"
+    assert upload(client, tabs).status_code == 201
+    made = specs(sessions)
+    assert [(spec["script"], spec["avatar"], priority) for spec, priority in made] == [
+        ("Rain, then sun.", {"preset": "astronaut"}, 3),
+        ("Wind moves east.", {"preset": "astronaut"}, 4),
+        ("Fog by noon, clear later.", {"preset": "astronaut"}, 5),
+    ]
+
+
+def test_a_comma_header_keeps_semicolons_in_its_cells(client, sessions):  # noqa: F811
+    assert upload(client, 'script,avatar\n"One; two; three.",astronaut\n').status_code == 201
+    [(spec, _)] = specs(sessions)
+    assert spec["script"] == "One; two; three."

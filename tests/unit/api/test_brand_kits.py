@@ -339,3 +339,15 @@ def test_a_kit_a_live_template_makes_its_jobs_with_is_not_deleted_until_the_temp
     moved = alpha.put(f"/v1/templates/{template['id']}", json=news(brand_kit_id=None))
     assert moved.status_code == 200, moved.get_json()
     assert alpha.delete(f"/v1/brand-kits/{kit['id']}").status_code == 204
+
+
+def test_an_empty_kit_name_is_refused_as_a_blank_one_and_a_kits_refusal_has_its_own_title(alpha):
+    """An empty name was `validation_error` ("Length must be between 1 and 100") where one of spaces was
+    `brand_kit_invalid`; a bad transition was `brand_kit_invalid` under the title "Scenes invalid"."""
+    for name in ("", "   "):
+        body = problem(alpha.post("/v1/brand-kits", json={"name": name}), 422, "brand_kit_invalid")
+        assert "needs a name" in body["detail"]
+    body = problem(
+        alpha.post("/v1/brand-kits", json={"name": "News", "transition": {"type": "wipe"}}), 422, "brand_kit_invalid"
+    )
+    assert body["title"] == "Brand kit invalid" and "transition.type" in body["detail"]
