@@ -46,6 +46,9 @@ from workers.attempt import Attempt
 from workers.stages.frames import visible_overlay
 from workers.stages.inputs import Portrait, load_portrait
 
+#: the least a given text size is drawn at in a draft (a size of 12 on a 1920 canvas is 4 on its 640 draft)
+MIN_DRAWN_SIZE = 8
+
 #: scene keys that stand in for the job's own script/narration/avatar/voice/language
 SCENE_KEYS = ("script", "audio_asset_id", "transcript", "avatar", "voice", "language")
 
@@ -62,6 +65,15 @@ class Cut:
     visible: Any = None
     invisible: Any = None
     draft_mark: Any = None  # the DRAFT label of a preview
+    #: a draft's size over its canvas's: the pixel sizes a request gives its texts and captions are drawn at this
+    #: share of them, so a draft shows them as large, for its size, as the final will
+    text_scale: float = 1.0
+
+    def scaled(self, style: dict[str, Any]) -> dict[str, Any]:
+        """A text overlay's or captions' style with its given ``size`` (pixels on the canvas) at this cut's scale."""
+        if self.text_scale == 1.0 or not style.get("size"):
+            return style
+        return {**style, "size": max(MIN_DRAWN_SIZE, round(int(style["size"]) * self.text_scale))}
 
     def segment_name(self, index: int, output_format: str) -> str:
         """The file name of one segment of this cut: the main cut's keeps the square job's name, so resume logic is
@@ -119,8 +131,10 @@ def job_cuts(attempt: Attempt) -> list[Cut]:
     key = watermark_key(attempt.settings)
     claim = attempt.claim
     payload = Payload(job_code=claim.wm_code or 0, tenant_code=tenant_code(claim.tenant_id, key))
-    for cut in cuts:
+    for cut, spec in zip(cuts, [comp, *(comp.get("renditions") or [])]):
         if attempt.spec.get("draft"):
+            cut.text_scale = max(cut.width, cut.height) / max(spec["canvas"]["width"], spec["canvas"]["height"])
+            cut.captions = cut.scaled(cut.captions)
             cut.draft_mark = draft_label(cut.width, cut.height, [])
         cut.visible = visible_overlay(attempt, cut.width, cut.height)
         cut.invisible = InvisibleWatermark(key).embedder(payload, cut.width, cut.height, attempt.fps)
@@ -232,7 +246,7 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
         )
         # a lower third's bar is chosen against the background with the presenter at rest over it
         compositor.layers = scene_layers(
-            [with_font_file(attempt, o) for o in scene.composition.get("overlays") or []],
+            [cut.scaled(with_font_file(attempt, o)) for o in scene.composition.get("overlays") or []],
             cut.width,
             cut.height,
             lambda o: asset_bytes(attempt, o["asset_id"], "overlay image"),

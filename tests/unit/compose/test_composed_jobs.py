@@ -796,3 +796,47 @@ def test_a_scene_is_prepared_while_its_first_segment_is_spoken(tmp_path, monkeyp
 
     assert waited_for_preparing == [True]
     assert output["duration_s"] > 0.5
+
+
+def _letter_rows(frame: np.ndarray, top: float, bottom: float) -> int:
+    """How many rows of a band (shares of the frame's height; the middle columns, clear of the DRAFT label and the
+    presenter) hold white letters: a text's drawn height."""
+    h, w = frame.shape[:2]
+    band = frame[int(top * h) : int(bottom * h), int(0.3 * w) : int(0.62 * w)]
+    return int(((band.astype(np.int16).min(axis=2) > 215).sum(axis=1) >= 2).sum())
+
+
+def test_a_draft_draws_the_sizes_a_request_gives_at_its_own_scale(tmp_path):
+    """A title and captions given a ``size`` (pixels on the 960x540 canvas) are drawn at 640/960 of it on the 640x360
+    draft, so the draft shows them as large for its size as the final does. Before, the draft drew them at the
+    final's pixels: a title of 48 took as many rows of the 360-row draft as of the 540-row final."""
+    import tests.unit.compose.jobs as jobs
+    from domain.drafts import draft_render
+
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    title = {"type": "text", "text": "RAIN", "role": "title", "size": 48, "start": 0, "end": None}
+    comp = composition(
+        960,
+        540,
+        [scene("Rain, then sun.", character={"offset": {"x": 0.6, "y": 0.0}, "scale": 0.5}, overlays=[title])],
+        captions={"burn_in": True, "style": "subtitle", "size": 40},
+    )
+    final = fetch(services, run_job(services, tenant, comp)["key"], tmp_path / "final.mp4")
+    real_spec = jobs.job_spec
+
+    def draft_spec(comp, **kwargs):
+        spec = real_spec(comp, **kwargs)
+        return {**spec, "draft": True, "draft_render": draft_render(spec["params"], comp["canvas"])}
+
+    jobs.job_spec = draft_spec
+    try:
+        draft = fetch(services, run_job(services, tenant, comp, wm_code=8)["key"], tmp_path / "draft.mp4")
+    finally:
+        jobs.job_spec = real_spec
+    big, small = frame_at(final, 0.6), frame_at(draft, 0.6)
+    assert small.shape[:2] == (360, 640)
+    for top, bottom in ((0.0, 0.3), (0.7, 1.0)):  # the title at the top, the captions at the bottom
+        rows = _letter_rows(big, top, bottom), _letter_rows(small, top, bottom)
+        assert rows[0] > 20, rows
+        assert rows[1] / rows[0] == pytest.approx(640 / 960, abs=0.12), rows
