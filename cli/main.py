@@ -434,11 +434,18 @@ def submit(
         say(f"succeeded: {out['duration_s']:.2f} s, {out['width']}x{out['height']}, {out['bytes']} bytes")
         cuts = out.get("renditions") or []
         if output_path:
-            client.download(out["url"], output_path)
-            say(f"video: {output_path.resolve()}")
-            for cut, path in zip(cuts, rendition_paths(output_path, cuts, out.get("format") or "mp4")):
+            for cut, path in [
+                (out, output_path),
+                *zip(cuts, rendition_paths(output_path, cuts, out.get("format") or "mp4")),
+            ]:
                 client.download(cut["url"], path)
-                say(f"rendition {cut['width']}x{cut['height']}: {path.resolve()}")
+                size = "video" if cut is out else f"rendition {cut['width']}x{cut['height']}"
+                say(f"{size}: {path.resolve()}")
+                # a WebM's content credentials are a file of their own: saved beside it, where verify looks
+                sidecar = (cut.get("files") or {}).get("content_credentials")
+                if sidecar:
+                    client.download(sidecar["url"], path.with_name(path.name + ".c2pa"))
+                    say(f"  its content credentials: {path.name}.c2pa")
         else:
             say(f"video: {out['url']}")
             for cut in cuts:
@@ -540,12 +547,27 @@ def status(job_id: str, as_json: bool) -> None:
 @main.command()
 @click.argument("video", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--local", is_flag=True, help="Read with this machine's key material instead of asking the API.")
+@click.option(
+    "--credentials",
+    "sidecar",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A WebM's C2PA manifest store (its output.files.content_credentials); default: FILE.c2pa beside it.",
+)
+@click.option(
+    "--trust-anchors",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PEM certificates to judge the C2PA signer by (the farm's signing CA): `trusted` is then true or false.",
+)
 @json_option
-def verify(video: Path, local: bool, as_json: bool) -> None:
-    """Read a video's invisible watermark: is it ours, and whose job made it (JSON, with or without --json).
+def verify(video: Path, local: bool, sidecar: Path | None, trust_anchors: Path | None, as_json: bool) -> None:
+    """Read a video's invisible watermark: is it ours, and whose job made it; and its content credentials (C2PA),
+    read on this machine from the whole file: were they signed, and has a byte changed since (JSON, with or
+    without --json). The exit status follows the watermark: 0 found, 3 not.
 
     A file over the API's upload limit (a ProRes MOV of more than a second) is verified from its first
     frames, all the detector reads: the JSON's `checked` says what was sent, and a line on stderr too."""
+    from cli.verify import credentials
+
     try:
         if local:
             from domain.db import session_factory
@@ -559,6 +581,7 @@ def verify(video: Path, local: bool, as_json: bool) -> None:
             result, note = verify_remote(FarmClient(_settings()), video)
             if note:
                 click.echo(f"note: {note}", err=True)
+        result["content_credentials"] = credentials(video, sidecar, trust_anchors)
         click.echo(json.dumps(result, indent=2))
         sys.exit(0 if result.get("found") else 3)
     except ClientProblem as problem:

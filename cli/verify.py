@@ -1,11 +1,14 @@
-"""`talkfarm verify FILE` against the API: a file larger than the API takes is verified from its first frames.
+"""`talkfarm verify FILE` against the API: a file larger than the API takes is verified from its first frames,
+and the file's content credentials are read here, from the whole file.
 
 The detector reads only a clip's first DETECT_MAX_FRAMES frames (media.watermark); a file over the API's
 upload limit (``max_asset_bytes`` in GET /v1/catalog; a ProRes 4444 MOV of a second at 1080p is over it)
 is cut to those frames on this machine and only they are sent, copied as they are when they fit, else
-re-encoded at a quality the mark outlives. What was sent is said in the result's ``checked``, with what
-it means for content credentials: verify reads the invisible watermark only, and a cut carries none of the
-file's C2PA manifest.
+re-encoded at a quality the mark outlives. What was sent is said in the result's ``checked``.
+
+The API reads the invisible watermark only; the C2PA credentials are bound to every byte of the file (an MP4 or
+MOV embeds them, a WebM has them in a ``.c2pa`` file beside it), so ``credentials`` reads them on this machine
+from the whole file, whatever its size.
 """
 
 from __future__ import annotations
@@ -17,12 +20,48 @@ from typing import Any
 from cli.client import ClientProblem, FarmClient
 from media.errors import MediaError
 
-#: what verify says of content credentials, whole file or cut
-CREDENTIALS_NOT_CHECKED = (
-    "not checked: verify reads the invisible watermark only; the file's C2PA credentials (MP4 and MOV "
-    "embed them) are bound to its every byte, so they can be read only from the whole file, with a C2PA "
-    "reader such as c2patool"
-)
+#: a file's type for the C2PA reader, by its extension
+CREDENTIAL_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm"}
+
+
+def credentials(video: Path, sidecar: Path | None = None, trust_anchors: Path | None = None) -> dict[str, Any]:
+    """What ``video``'s content credentials say, read here from the whole file: ``present``, ``signature_valid``
+    (signed, and not a byte changed since), ``trusted`` (the signer chains to ``trust_anchors``; None when none
+    were given), ``validation_state``, ``failures``, ``signer`` (its common name), ``generation`` (the job, tenant,
+    model and voice the farm signed) and ``read_from``. A WebM's are read from ``sidecar``, by default the
+    ``.c2pa`` file beside it (``x.webm.c2pa``, as ``talkfarm submit --output`` saves it)."""
+    from media.watermark import read_manifest
+
+    mime = CREDENTIAL_TYPES.get(video.suffix.lower())
+    if mime is None:
+        return {
+            "present": None,
+            "why": f"not read: {video.suffix or 'a file without an extension'} is not an MP4, "
+            "MOV or WebM, the files the farm signs",
+        }
+    if mime == "video/webm" and sidecar is None:
+        sidecar = video.with_name(video.name + ".c2pa")
+        if not sidecar.is_file():
+            return {
+                "present": False,
+                "why": f"a WebM carries its credentials in a file beside it, and {sidecar.name} is not there: "
+                "give it with --credentials (the job's output.files.content_credentials)",
+            }
+    anchors = trust_anchors.read_bytes() if trust_anchors is not None else None
+    manifest = read_manifest(video, trust_anchors_pem=anchors, sidecar=sidecar, mime=mime)
+    if not manifest.get("present"):
+        return {"present": False, "read_from": str(sidecar or video)}
+    return {
+        "present": True,
+        "signature_valid": manifest["signature_valid"],
+        "trusted": manifest["trusted"] if anchors is not None else None,
+        "validation_state": manifest["validation_state"],
+        # without anchors the signer is not judged, so "untrusted" is no failure of the file's
+        "failures": [f for f in manifest["failures"] if anchors is not None or f != "signingCredential.untrusted"],
+        "signer": (manifest.get("signer") or {}).get("common_name"),
+        "generation": manifest.get("generation"),
+        "read_from": str(sidecar or video),
+    }
 
 
 def verify_remote(client: FarmClient, video: Path) -> tuple[dict[str, Any], str | None]:
@@ -49,12 +88,10 @@ def verify_remote(client: FarmClient, video: Path) -> tuple[dict[str, Any], str 
         "seconds": round(sample.seconds, 2),
         "sent": f"the first {sample.frames} frames ({sample.seconds:.2f} s), {how}",
         "sent_bytes": sent_bytes,
-        "content_credentials": CREDENTIALS_NOT_CHECKED,
     }
     note = (
         f"{video.name} is {size} bytes, over the API's upload limit of {limit}: only its first "
         f"{sample.seconds:.2f} s ({sample.frames} frames, {how}) were sent, which is all the watermark "
-        "detector reads of any clip. Its content credentials (C2PA) were not checked: they cover the whole "
-        "file's bytes, which a cut does not carry."
+        "detector reads of any clip. Its content credentials (C2PA) were read here, from the whole file."
     )
     return result, note

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from media.watermark.c2pa_manifest import MANIFEST_STORE, sign_mp4, sign_sidecar
+from media.watermark.c2pa_manifest import MANIFEST_STORE, read_manifest, sign_mp4, sign_sidecar
 from media.watermark.invisible import DETECT_MAX_FRAMES, InvisibleWatermark, Payload
 from media.watermark.payload_keys import tenant_code, watermark_key
 from media.watermark.sample import Sample, detection_sample
@@ -27,6 +27,7 @@ __all__ = [
     "Sample",
     "VisibleWatermark",
     "detection_sample",
+    "read_manifest",
     "sign_mp4",
     "sign_sidecar",
     "tenant_code",

@@ -89,3 +89,50 @@ def test_rendition_paths_use_each_cuts_own_extension_and_never_collide():
         Path("out/x.1080x1920-2.mov"),
     ]
     assert rendition_paths(Path("clip"), [{"width": 720, "height": 720}], "webm") == [Path("clip.720x720.webm")]
+
+
+def test_a_webms_content_credentials_are_saved_beside_it_where_verify_reads_them(
+    talkfarm, keys, tmp_path, sqlite_settings, monkeypatch, jobs_run_while_waiting
+):
+    """A WebM cannot embed its C2PA manifest: the farm stores it beside the video (``files.content_credentials``).
+    ``--output`` saved the video alone, so the downloaded WebM had no credentials anywhere. Now each cut's manifest
+    is saved as ``<name>.c2pa`` beside it, and ``talkfarm verify`` reads it there."""
+    import dataclasses
+
+    import workers.stages.finish as finish
+    from cli.verify import credentials
+    from tests.credentials import c2pa_credentials
+
+    chain, key, _ = c2pa_credentials()
+    (tmp_path / "chain.pem").write_bytes(chain)
+    (tmp_path / "key.pem").write_bytes(key)
+    signing = dataclasses.replace(
+        sqlite_settings, c2pa_cert=str(tmp_path / "chain.pem"), c2pa_key=str(tmp_path / "key.pem")
+    )
+    real = finish._manifest_args
+    monkeypatch.setattr(finish, "_manifest_args", lambda attempt, voice: real(_with(attempt, signing), voice))
+    body = tmp_path / "body.json"
+    body.write_text('{"output_format": "webm"}')
+    out = tmp_path / "clips" / "x.webm"
+    done = talkfarm(
+        keys["alpha"], "submit", "Hello.", "--avatar", "astronaut", "--canvas", "320x180", "--rendition", "180x320",
+        "--body", str(body), *SMALL, "--wait", "--output", str(out),
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    saved = {path.name for path in out.parent.iterdir()}
+    assert saved == {"x.webm", "x.webm.c2pa", "x.180x320.webm", "x.180x320.webm.c2pa"}
+    for name in ("x.webm", "x.180x320.webm"):
+        found = credentials(out.parent / name)
+        assert found["present"] and found["signature_valid"], (name, found)
+        assert found["read_from"] == str(out.parent / f"{name}.c2pa")
+    assert "its content credentials: x.180x320.webm.c2pa" in done.output
+
+
+def _with(attempt, settings):
+    """The attempt as the pipeline made it, reading ``settings`` instead (only the signing key differs)."""
+
+    class Signed:
+        def __getattr__(self, name):
+            return settings if name == "settings" else getattr(attempt, name)
+
+    return Signed()

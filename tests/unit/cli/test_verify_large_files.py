@@ -1,6 +1,6 @@
 """`talkfarm verify` on a file larger than the API takes (the farm's ProRes 4444 MOVs run 15–34 MB a
 second): it sends the first frames, all the detector reads — copied when they fit, re-encoded when not —
-names the job, and says what it checked and that the content credentials were not."""
+names the job, says what it sent, and reads the whole file's content credentials on this machine."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from PIL import Image
 from werkzeug.serving import make_server
 
 from domain.models import Job
+from media.watermark.c2pa_manifest import sign_mp4
+from tests.credentials import c2pa_credentials
 from tests.stubs import RecordingSender
 
 SIDE = 512
@@ -71,7 +73,20 @@ def test_a_mov_over_the_upload_limit_is_verified_from_its_first_frames(
         job = session.scalars(sa.select(Job).where(Job.id == submitted["id"])).one()
         job_code, tenant_id = job.wm_code, job.tenant_id
     # named as a camera or an editor names files, and given relative: FFmpeg read "take1:" as a protocol
-    video = _prores_4444(tmp_path / "take1:2026-12-07T12:30.mov", sqlite_settings, job_code, tenant_id)
+    unsigned = _prores_4444(tmp_path / "unsigned.mov", sqlite_settings, job_code, tenant_id)
+    video = tmp_path / "take1:2026-12-07T12:30.mov"
+    chain, key, _ = c2pa_credentials()
+    sign_mp4(
+        unsigned,
+        video,
+        cert_pem=chain,
+        key_pem=key,
+        model="builtin",
+        voice="joe",
+        tenant="t",
+        job_id=submitted["id"],
+        mime="video/quicktime",
+    )
     monkeypatch.chdir(tmp_path)
     first_100 = video.stat().st_size * 100 // FRAMES
     assert video.stat().st_size > limit and (first_100 <= limit) == (how == "copied as they are")
@@ -85,8 +100,11 @@ def test_a_mov_over_the_upload_limit_is_verified_from_its_first_frames(
     assert checked["whole_file"] is False and checked["frames"] == 100 and checked["seconds"] == 4.0
     assert checked["sent"].startswith("the first 100 frames (4.00 s), " + how), checked
     assert checked["sent_bytes"] <= limit < checked["file_bytes"] == video.stat().st_size
-    assert checked["content_credentials"].startswith("not checked"), checked
-    assert "only its first 4.00 s" in result.stderr and "(C2PA) were not checked" in result.stderr
+    # the credentials, read here from the whole file the API never saw: signed, and not a byte changed since
+    credentials = document["content_credentials"]
+    assert credentials["present"] and credentials["signature_valid"], credentials
+    assert credentials["generation"]["job_id"] == submitted["id"] and credentials["trusted"] is None
+    assert "only its first 4.00 s" in result.stderr and "(C2PA) were read here" in result.stderr
 
 
 @pytest.mark.parametrize("limit", [25 * 1024 * 1024], indirect=True)
@@ -98,6 +116,7 @@ def test_a_file_under_the_limit_is_sent_whole_as_before(talkfarm, keys, tmp_path
     result = talkfarm(keys["alpha"], "verify", str(clip))
     assert result.exit_code == 3, (result.stdout, result.stderr)  # found nothing: not ours
     assert "checked" not in json.loads(result.stdout) and "note:" not in result.stderr
+    assert json.loads(result.stdout)["content_credentials"] == {"present": False, "read_from": str(clip)}
 
 
 def test_a_cut_that_runs_past_its_deadline_is_a_clear_refusal_not_a_traceback(monkeypatch):
