@@ -41,6 +41,22 @@ def with_alpha(frame: np.ndarray) -> np.ndarray:
     return np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)])
 
 
+#: WebM's and MOV's frames as the MP4's are: converted from RGB with BT.709's matrix into limited range, and tagged
+#: so (untagged, they were converted with BT.601's, FFmpeg's default, and a player guessed)
+BT709 = [
+    "-vf",
+    "scale=out_color_matrix=bt709:out_range=tv",
+    "-color_primaries",
+    "bt709",
+    "-color_trc",
+    "bt709",
+    "-colorspace",
+    "bt709",
+    "-color_range",
+    "tv",
+]
+
+
 class ComposedEncoder(SegmentEncoder):
     """A ``SegmentEncoder`` for any output format, taking RGB or (``alpha``) RGBA frames, or for ``mp4`` the
     encoder's own yuv420p (``input_format``)."""
@@ -112,10 +128,15 @@ class ComposedEncoder(SegmentEncoder):
                 "yuva444p10le" if self.alpha else "yuv444p10le",
                 "-vendor",
                 "apl0",
+                # the movie's clocks in frames (a whole number of ticks each), so segments join without a glitch
+                "-video_track_timescale",
+                str(self.fps * 1000),
+                "-movie_timescale",
+                str(self.fps * 1000),
                 "-f",
                 "mov",
             ]
-        args = [ffmpeg_exe(), *QUIET, "-y", *source, "-an", *video, str(self.partial_path)]
+        args = [ffmpeg_exe(), *QUIET, "-y", *source, "-an", *BT709, *video, str(self.partial_path)]
         self._launch(args)
 
     def write(self, frame: np.ndarray) -> None:
@@ -149,6 +170,10 @@ def join_and_mux(segments: list[Path], audio_wav: Path, out: Path, output_format
         return concat_and_mux(segments, audio_wav, out, aac=aac)
     partial = out.with_name(f"{out.stem}.partial{out.suffix}")
     audio = ["-c:a", "libopus", "-b:a", "96k", "-ar", "48000"] if output_format == "webm" else ["-c:a", "pcm_s16le"]
+    # a WebM's index (Cues) before its clusters, so a player seeks without reading to the end; a MOV starts at
+    # timecode 00:00:00:00, as an editor's timeline expects a mezzanine file to
+    container = ["-cues_to_front", "1"] if output_format == "webm" else ["-timecode", "00:00:00:00"]
+    container += BT709[2:]  # the tags again: the concat demuxer does not carry a container's colour to the copy
     with tempfile.TemporaryDirectory(prefix="talkfarm-concat-") as tmp:
         listing = Path(tmp) / "segments.txt"
         listing.write_text("".join("file '" + str(p.absolute()).replace("'", "'\\''") + "'\n" for p in segments))
@@ -171,6 +196,7 @@ def join_and_mux(segments: list[Path], audio_wav: Path, out: Path, output_format
             "-c:v",
             "copy",
             *audio,
+            *container,
             "-f",
             output_format,
             str(partial),

@@ -151,6 +151,9 @@ class SegmentEncoder:
                 an=None,
                 vf=_YUV_TAGS if yuv else "scale=out_color_matrix=bt709:out_range=tv",
                 video_track_timescale=self.fps * 1000,
+                # the movie's own clock too: at 1000 (the default) a 30 fps segment's length was kept in whole ms, and
+                # the concat demuxer started the next segment there, 0.3-0.7 ms early (a glitch QC tools flag)
+                movie_timescale=self.fps * 1000,
                 **self._options,
             )
             .global_args(*QUIET)

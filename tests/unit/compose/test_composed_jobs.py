@@ -840,3 +840,33 @@ def test_a_draft_draws_the_sizes_a_request_gives_at_its_own_scale(tmp_path):
         rows = _letter_rows(big, top, bottom), _letter_rows(small, top, bottom)
         assert rows[0] > 20, rows
         assert rows[1] / rows[0] == pytest.approx(640 / 960, abs=0.12), rows
+
+
+@pytest.mark.parametrize("output_format", ["webm", "mov"])
+def test_webm_and_mov_are_bt709_tagged_and_their_colours_decode_as_given(tmp_path, output_format):
+    """A WebM's and a MOV's frames were converted with BT.601's matrix (FFmpeg's default) and left untagged, so a
+    player or an editor guessed; the MP4 was always BT.709 and tagged. Now all three are. A WebM's index (Cues)
+    comes before its clusters, so a browser seeks without reading the file to its end; a MOV starts at timecode
+    00:00:00:00."""
+    import av
+
+    services = make_services(tmp_path)
+    tenant = new_tenant(services)
+    add_asset(services, tenant, "ast_narration", tone_wav(1.0), "audio", "audio/wav")
+    narrated = scene(None, audio_asset_id="ast_narration", background={"type": "color", "color": "#c02020"})
+    output = run_job(services, tenant, composition(256, 144, [narrated], output_format=output_format))
+    video = fetch(services, output["key"], tmp_path / f"video.{output_format}")
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        context = stream.codec_context
+        assert (context.color_primaries, context.color_trc, context.colorspace, context.color_range) == (1, 1, 1, 1)
+        if output_format == "mov":  # "00:00:00:0" at this test's 10 fps: FFmpeg writes one digit for the frames
+            assert stream.metadata.get("timecode", "").startswith("00:00:00:0")
+    corner = frame_at(video, 0.5)[4:20, 4:40].reshape(-1, 3).astype(int)
+    assert np.abs(np.median(corner, axis=0) - (0xC0, 0x20, 0x20)).max() < 8  # decoded with the matrix it was made in
+    poster = output["files"]["poster"]
+    still = np.asarray(Image.open(fetch(services, poster["key"], tmp_path / poster["key"].rsplit("/", 1)[-1])))
+    assert np.abs(np.median(still[4:20, 4:40, :3].reshape(-1, 3), axis=0) - (0xC0, 0x20, 0x20)).max() < 8
+    if output_format == "webm":
+        data = video.read_bytes()
+        assert data.index(b"\x1c\x53\xbb\x6b") < data.index(b"\x1f\x43\xb6\x75")  # Cues before the first Cluster

@@ -1,3 +1,5 @@
+from fractions import Fraction
+
 import av
 import numpy as np
 import pytest
@@ -142,3 +144,28 @@ def test_a_join_copying_audio_encoded_once_is_the_join_that_encodes_it(three_seg
     aac = mux.encode_aac(three_segments["wav"], tmp_path / "audio.m4a")
     shared = concat_and_mux(three_segments["segments"], three_segments["wav"], tmp_path / "shared.mp4", aac=aac)
     assert shared.read_bytes() == three_segments["out"].read_bytes()
+
+
+@pytest.mark.parametrize("frames", [(115, 85), (116, 84)])
+def test_segments_at_30_fps_join_with_every_frame_the_same_length(tmp_path, frames):
+    """A 30 fps segment's length (115 frames, 3.8333 s) was kept in the MP4's movie clock in whole milliseconds, and
+    the concat demuxer started the next segment there: one frame 0.33 or 0.67 ms short, the file's average rate
+    594000/19799 and not 30, which ingest QC flags. The segment's clocks now count in frames."""
+    rng = np.random.default_rng(0)
+    segments = []
+    for i, n in enumerate(frames):
+        with SegmentEncoder(tmp_path / f"seg{i}.mp4", 160, 96, 30) as encoder:
+            for k in range(n):  # a moving picture, so x264 uses B-frames as it does on a face
+                picture = np.zeros((96, 160, 3), np.uint8)
+                picture[:, (k * 3) % 160] = 255
+                picture[10:20, 10:20] = rng.integers(0, 255, (10, 10, 3))
+                encoder.write(picture)
+        segments.append(tmp_path / f"seg{i}.mp4")
+    wav = tmp_path / "speech.wav"
+    write_wav(wav, np.zeros(samples_for(sum(frames), RATE, 30), np.float32), RATE)
+    out = concat_and_mux(segments, wav, tmp_path / "out.mp4")
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        pts = sorted(packet.pts for packet in container.demux(stream) if packet.size)
+        assert {(b - a) * stream.time_base for a, b in zip(pts, pts[1:])} == {Fraction(1, 30)}
+        assert stream.average_rate == 30 and len(pts) == sum(frames)
