@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.asset_uses import USES, asset_for_use
 from api.ownership import owned
-from domain.brand_kits import DEFAULT_KIT_NAME, brand_kit_name_key, kit_assets, kit_from_watermark
+from domain.brand_kits import DEFAULT_KIT_NAME, brand_kit_name_key, check_readable, kit_assets, kit_from_watermark
 from domain.errors import ProblemError, not_found
 from domain.models import BrandKit, Template, TemplateVersion, Tenant
 from domain.timeutil import iso, utcnow
@@ -94,6 +94,7 @@ def check_kit(session: Session, tenant: Tenant, kit: dict[str, Any]) -> None:
             "watermark.enabled: this tenant may not turn the visible watermark off; ask the operator to allow it.",
             403,
         )
+    check_readable(kit["watermark"], tenant.may_disable_watermark)
 
 
 def save_kit(session: Session, tenant: Tenant, kit: dict[str, Any], row: BrandKit | None = None) -> BrandKit:

@@ -158,6 +158,37 @@ def normalise_watermark(raw: Any) -> dict[str, Any]:
     return {key: value for key, value in checked.items() if value is not None}
 
 
+#: a visible mark a tenant may not turn off must stay one a viewer can read: at least this opacity and height (a
+#: share of the frame's), and a text of at least this many letters or digits. Before, ".", opacity 0.05 and size
+#: 0.02 were taken: a mark no one could see, from a tenant refused `enabled: false`
+READABLE_OPACITY, READABLE_SIZE, READABLE_LETTERS = 0.25, 0.025, 2
+
+
+def check_readable(watermark: Mapping[str, Any], may_disable: bool, where: str = "watermark") -> None:
+    """Refuse, 403 ``watermark_required``, a visible mark that would be as good as off (too faint, too small, or a
+    text with no words) for a tenant that may not turn it off; ``watermark`` holds the settings as they will be
+    drawn (the kit's with the job's over them). A logo does not stand in for the text."""
+    if may_disable or watermark.get("enabled") is False:
+        return
+    opacity, size = watermark.get("opacity"), watermark.get("size")
+    words = watermark.get("text")
+    problems = []
+    if opacity is not None and float(opacity) < READABLE_OPACITY:
+        problems.append(f"{where}.opacity must be at least {READABLE_OPACITY} (got {opacity})")
+    if size is not None and float(size) < READABLE_SIZE:
+        problems.append(f"{where}.size must be at least {READABLE_SIZE} (got {size})")
+    if words is not None and sum(ch.isalnum() for ch in str(words)) < READABLE_LETTERS:
+        problems.append(f"{where}.text must have at least {READABLE_LETTERS} letters or digits (got {str(words)!r})")
+    if problems:
+        raise ProblemError(
+            "watermark_required",
+            "This tenant may not turn the visible watermark off, so it must stay readable: "
+            + "; ".join(problems)
+            + ". Ask the operator to allow turning it off.",
+            403,
+        )
+
+
 def kit_from_watermark(watermark: Mapping[str, Any] | None) -> dict[str, Any]:
     """A tenant's first default kit: its visible watermark settings, nothing else, so jobs look as before."""
     return normalise_kit(

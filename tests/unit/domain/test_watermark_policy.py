@@ -90,3 +90,26 @@ def test_tenants_set_stores_defaults_and_refuses_a_broken_logo(sqlite_settings, 
     Image.fromarray(np.full((40, 120, 4), 200, np.uint8)).save(logo)
     ok = subprocess.run(talkfarm + ["--watermark-logo", str(logo)], env=env, capture_output=True, text=True)
     assert ok.returncode == 0 and "logo_asset_id" in ok.stdout, ok.stderr
+
+
+@pytest.mark.parametrize(
+    ("mark", "named"),
+    [
+        ({"text": ".", "opacity": 0.05, "size": 0.02}, ("watermark.opacity", "watermark.size", "watermark.text")),
+        ({"text": " \u200b "}, ("watermark.text",)),
+        ({"opacity": 0.1}, ("watermark.opacity",)),
+        ({"size": 0.02}, ("watermark.size",)),
+    ],
+)
+def test_a_tenant_that_may_not_turn_the_mark_off_may_not_make_it_unreadable_either(app, sessions, mark, named):
+    """A security review hid the visible mark from a tenant refused `enabled: false`: the text ".", opacity 0.05
+    and size 0.02 were taken, and the delivered frames showed no mark. Such a mark is now refused as turning it off
+    is, in a job and in a brand kit; a tenant allowed to turn it off may still make it faint."""
+    strict = client_for(app, sessions, "strict")
+    body = assert_problem(strict.post("/v1/jobs", json={**JOB, "watermark": mark}), 403, "watermark_required")
+    assert all(field in body["detail"] for field in named), body["detail"]
+    kit = strict.post("/v1/brand-kits", json={"name": "Faint", "watermark": mark})
+    assert_problem(kit, 403, "watermark_required")
+    assert strict.post("/v1/jobs", json={**JOB, "watermark": {"opacity": 0.3, "size": 0.03}}).status_code == 202
+    relaxed = client_for(app, sessions, "relaxed", may_disable_watermark=True)
+    assert relaxed.post("/v1/jobs", json={**JOB, "watermark": mark}).status_code == 202
