@@ -4,7 +4,8 @@ A tenant key sees, makes and revokes its own tenant's *tenant* keys only;
 operator keys are the operator's to see and manage. An operator key sees,
 makes and revokes every tenant's. A key may carry an expiry; a key minted by
 another key never outlives it, a tenant holds at most MAX_LIVE_KEYS_PER_TENANT
-live keys, and revoking a key with ``cascade`` revokes every key it minted.
+live keys, and revoking a key revokes every key it minted (unless ``cascade=false``); a tenant key may not revoke
+the keys it was minted from.
 The functions above the routes are what the web page calls too.
 """
 
@@ -95,7 +96,13 @@ class ApiKeyCreateSchema(StrictSchema):
 
 class ApiKeyRevokeQuerySchema(StrictSchema):
     cascade = fields.Boolean(
-        load_default=False, metadata={"description": "Also revoke every key this key minted, and theirs."}
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Also revoke every key this key minted, and theirs: the default, so the keys a leaked key "
+            "made die with it; `false` revokes this key alone. Given `true`, a key already revoked is swept again "
+            "(200) instead of 409 `key_revoked`."
+        },
     )
 
 
@@ -135,13 +142,32 @@ def visible_key(session: Session, principal: Principal, key_id: str) -> ApiKey:
     return key
 
 
-def revoke_key(session: Session, principal: Principal, key_id: str, *, cascade: bool = False) -> dict:
-    """Revoke a key at once (the next request with it is refused); 409 ``key_revoked`` if it already was
-    (unless ``cascade``, which also revokes every key it minted, and may be asked again)."""
+def revoke_key(session: Session, principal: Principal, key_id: str, *, cascade: bool | None = None) -> dict:
+    """Revoke a key at once (the next request with it is refused), and every key it minted unless ``cascade`` is
+    False; 409 ``key_revoked`` if it already was (unless ``cascade`` is asked for: the keys it minted are swept
+    again). A tenant key may not revoke the keys it was minted from (403 ``key_revoke_forbidden``): a leaked key
+    could otherwise lock out the newsroom's own."""
     key = visible_key(session, principal, key_id)
-    if not tenants.revoke(session, key, cascade=cascade) and not cascade:
+    if not principal.is_operator and key.id != principal.key_id and key.id in _minters(session, principal.key_id):
+        raise ProblemError(
+            "key_revoke_forbidden",
+            "A key may not revoke the key it was minted from, nor that key's minters; revoke it with one of them or "
+            "an operator key.",
+            403,
+        )
+    if not tenants.revoke(session, key, cascade=cascade is not False) and not cascade:
         raise ProblemError("key_revoked", f"The key was already revoked at {iso(key.revoked_at)}.", 409)
     return key_document(key)
+
+
+def _minters(session: Session, key_id: str) -> set[str]:
+    """The keys ``key_id`` was minted from: its minter, that key's, and so on."""
+    found: set[str] = set()
+    current = session.get(ApiKey, key_id)
+    while current is not None and current.minted_by and current.minted_by not in found:
+        found.add(current.minted_by)
+        current = session.get(ApiKey, current.minted_by)
+    return found
 
 
 def create_key(
@@ -196,10 +222,11 @@ class Keys(MethodView):
 @blp.route("/<key_id>/revoke", methods=["POST"])
 @blp.arguments(ApiKeyRevokeQuerySchema, location="query")
 @blp.response(200, ApiKeySchema)
+@blp.alt_response(403, response="Problem")
 @blp.alt_response(404, response="Problem")
 @blp.alt_response(409, response="Problem")
 def revoke(query, key_id):
-    """Revoke a key: every request with it is refused from now on (401 invalid_api_key).
-    `?cascade=true` also revokes every key it minted, and theirs."""
+    """Revoke a key: every request with it, and with every key it minted (and theirs), is refused from now on
+    (401 invalid_api_key). `?cascade=false` revokes this key alone. A tenant key may not revoke its own minters."""
     with ctx().sessions() as session, session.begin():
         return revoke_key(session, current_principal(), key_id, cascade=query["cascade"])

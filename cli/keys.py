@@ -111,6 +111,6 @@ post_command(
     "revoke",
     "key_id",
     "/v1/keys/{key_id}/revoke",
-    "Revoke KEY_ID (see `keys list`): requests with it are refused from now on.",
+    "Revoke KEY_ID (see `keys list`), and every key it minted: requests with them are refused from now on.",
     lambda key_id, key: f"revoked {key['id']} ({key['prefix']}…, tenant {key['tenant']})",
 )

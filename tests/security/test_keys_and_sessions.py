@@ -107,3 +107,29 @@ def test_signing_out_ends_the_session_on_the_server_so_a_stolen_cookie_stops_wor
     assert browser.post("/sign-out", data={"csrf_token": token}).status_code == 303
     after = thief.get("/jobs")
     assert after.status_code == 303 and "/sign-in" in after.headers["Location"]
+
+
+def test_revoking_a_key_revokes_what_it_minted_by_default_and_a_minted_key_cannot_revoke_its_minter(app, keys):
+    """A security review: a key minted by a leaked key survived the leaked key's revocation (the CLI and the page
+    never asked for `cascade`), and could revoke its own minter, locking the newsroom's CMS out. Revoking now
+    takes what a key minted with it unless `?cascade=false`, and a tenant key may not revoke its minters."""
+    cms = client(app, keys["alpha"]).post("/v1/keys", json={}).get_json()
+    stolen = client(app, cms["key"]).post("/v1/keys", json={}).get_json()
+    grandchild = client(app, stolen["key"]).post("/v1/keys", json={}).get_json()
+    thief = client(app, stolen["key"])
+    assert_problem(thief.post(f"/v1/keys/{cms['id']}/revoke"), 403, "key_revoke_forbidden")
+    assert client(app, cms["key"]).get("/v1/jobs").status_code == 200  # still works
+    assert thief.post(f"/v1/keys/{grandchild['id']}/revoke").status_code == 200  # below it: allowed
+    assert client(app, cms["key"]).post(f"/v1/keys/{cms['id']}/revoke").status_code == 200  # itself: allowed
+    for made in (cms, stolen):
+        assert_problem(client(app, made["key"]).get("/v1/jobs"), 401, "invalid_api_key")
+    assert_problem(client(app, keys["alpha"]).post(f"/v1/keys/{cms['id']}/revoke"), 409, "key_revoked")
+    assert client(app, keys["alpha"]).post(f"/v1/keys/{cms['id']}/revoke?cascade=true").status_code == 200
+
+
+def test_cascade_false_revokes_the_key_alone(app, keys):
+    parent = client(app, keys["alpha"]).post("/v1/keys", json={}).get_json()
+    child = client(app, parent["key"]).post("/v1/keys", json={}).get_json()
+    assert client(app, keys["alpha"]).post(f"/v1/keys/{parent['id']}/revoke?cascade=false").status_code == 200
+    assert_problem(client(app, parent["key"]).get("/v1/jobs"), 401, "invalid_api_key")
+    assert client(app, child["key"]).get("/v1/jobs").status_code == 200
