@@ -34,7 +34,7 @@ from media.compose import (
     words_from_cues,
 )
 from media.encode import Rect, available_encoders, choose_video_codec
-from media.tts import NarrationTiming
+from media.tts import NarrationTiming, words_by_sentence
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 from workers.speech_ahead import SpeechAhead, await_speech, check_duration
 from workers.stages.composed_finish import audio_made_ahead, composed_audio, publish_composed
@@ -169,10 +169,17 @@ def _crossfade_from(
 
 
 def segment_words(spoken: SpokenSegment) -> list[tuple[str, float, float]]:
-    """The segment's timed words: aligned or recognised ones where the speech has them, else the cues' shared out."""
-    if spoken.phones is not None and spoken.phones.words:
-        return [(w.text, w.start_s, w.end_s) for w in spoken.phones.words]
-    return words_from_cues(spoken.cues)
+    """The segment's timed words, sentence by sentence: the speech's own (Piper's or espeak-ng's, aligned or
+    recognised) where it has them for the sentence, else the sentence's time shared out by its words' lengths."""
+    words = spoken.phones.words if spoken.phones is not None else ()
+    if not words:
+        return words_from_cues(spoken.cues)
+    if not spoken.cues:
+        return [(w.text, w.start_s, w.end_s) for w in words]
+    timed: list[tuple[str, float, float]] = []
+    for cue, sentence in zip(spoken.cues, words_by_sentence(words, spoken.cues)):
+        timed += [(w.text, w.start_s, w.end_s) for w in sentence] if sentence else words_from_cues([cue])
+    return timed
 
 
 def render_composed_segment(

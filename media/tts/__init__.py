@@ -2,7 +2,8 @@
 and uploaded narration with its timing; ``language_name`` says a language's name. Callers import from here, never from
 the modules: ``split_sentences`` and ``group_segments``, ``resolve_voice``,
 ``synthesize_sentences``, ``load_audio`` / ``probe_audio`` /
-``split_at_silences``, and ``time_narration``, which decides how narration is
+``split_at_silences``, ``words_by_sentence`` (a segment's timed words, sentence by sentence, for captions), and
+``time_narration``, which decides how narration is
 timed (its language; pocketsphinx, the espeak-ng warp, or recognition).
 """
 
@@ -20,7 +21,7 @@ from media.tts.script_check import check_script, without_pictures
 from media.tts.sentences import group_segments, split_sentences
 from media.tts.synthesize import synthesize_sentences
 from media.tts.voices import DEFAULT_VOICE, available_voices, resolve_voice, voice_for_script
-from media.tts.written_words import written_words
+from media.tts.written_words import words_by_sentence, written_words
 
 __all__ = [
     "preload_language_detector",
@@ -47,5 +48,6 @@ __all__ = [
     "time_narration",
     "voice_for_script",
     "without_pictures",
+    "words_by_sentence",
     "written_words",
 ]
