@@ -66,11 +66,22 @@ def signed_in() -> Principal | None:
     return g.get("page_principal")
 
 
+#: the sign-in forms' bounds: an API key, a CSRF token and a page path fit many times over
+PUBLIC_FORM_MAX_BYTES = 16 * 1024
+PUBLIC_FORM_MAX_FIELDS = 16
+
+
 @page.before_request
 def load_caller():
     """Re-check the session's key on every request; a revoked key is signed out here. The body
     bounds run after this check: a signed-out client's body is not even parsed."""
     if request.endpoint in PUBLIC_ENDPOINTS:
+        # a signed-out client's form is a key, a token and a path: a body past these bounds is refused as it is
+        # read (413), before any of it is parsed. A 26 MB form of 2.5 million fields cost 5 CPU-s to parse
+        # before its missing CSRF token refused it
+        request.max_content_length = PUBLIC_FORM_MAX_BYTES
+        request.max_form_memory_size = PUBLIC_FORM_MAX_BYTES
+        request.max_form_parts = PUBLIC_FORM_MAX_FIELDS
         check_bounds()
         return None
     sid = session.get("sid")
