@@ -57,8 +57,15 @@ def ensure_local_key(settings: Settings) -> str:
 
 
 def run_up(settings: Settings, host: str, port: int) -> int:
+    # the embedded farm's files are its owner's alone: the database holds webhook secrets and the folder the
+    # tenants' videos (they were 0644, readable by every user of the machine); the children inherit the mask
+    os.umask(0o077)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)
     upgrade(settings)
+    for made in settings.data_dir.iterdir():  # made by an earlier version under a looser mask
+        if made.is_file():
+            made.chmod(0o600)
     key = ensure_local_key(settings)
     api_url = f"http://{host}:{port}"
     env = dict(

@@ -78,6 +78,12 @@ def test_up_renders_a_script_with_no_servers(up):
     info = probe_video(out)
     assert (info.video_codec, info.audio_codec, info.width, info.height) == ("h264", "aac", 256, 256)
     job_id = done.stdout.split("submitted ")[1].split()[0]
+    # the embedded farm's files are its owner's alone (the database holds webhook secrets; they were 0644)
+    data = tmp / "data"
+    assert data.stat().st_mode & 0o077 == 0
+    made = [path for path in data.rglob("*") if path.is_file()]
+    assert {"talkfarm.db", "broker.db"} <= {path.name for path in made}
+    assert [path for path in made if path.stat().st_mode & 0o077] == []
 
     status = talkfarm(env, "status", job_id)
     assert status.returncode == 0 and json.loads(status.stdout)["status"] == "succeeded"
