@@ -162,7 +162,14 @@ def _as_failure(exc: Exception) -> JobFailure:
         return JobFailure(exc.code, exc.detail, retryable=False)
     if isinstance(exc, StorageUnavailable):
         return JobFailure("storage_unavailable", str(exc), retryable=True)
-    return JobFailure("internal_error", f"{type(exc).__name__}: {exc}", retryable=True)
+    # what the tenant reads: the kind of error, never its text (a path, a query, another job's id); the worker's
+    # log holds the whole of it, with its traceback
+    return JobFailure(
+        "internal_error",
+        f"an unexpected error in the worker ({type(exc).__name__}); the attempt is retried, and the operator's "
+        "worker log holds its details",
+        retryable=True,
+    )
 
 
 def _unsend(rt, job_id: str) -> None:

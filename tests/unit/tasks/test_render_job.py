@@ -138,3 +138,19 @@ def test_the_work_stays_when_success_cannot_be_recorded(running, sessions):
 def _segment_rows(sessions, job_id: str) -> int:
     with sessions() as session:
         return session.scalar(sa.select(sa.func.count()).select_from(Segment).where(Segment.job_id == job_id))
+
+
+def test_an_unexpected_error_tells_the_tenant_its_kind_and_the_log_the_rest(running, sessions, caplog):
+    """A security review: a worker error the code does not anticipate reached the tenant as its own text
+    (`internal_error`, "{type}: {exc}"), which can name the server's paths. The job now says what kind of error it
+    was; the worker's log keeps the text and the traceback."""
+
+    def broken(handle, rt):
+        raise OSError("[Errno 13] Permission denied: '/srv/talkfarm/data/storage/tenants/ten_other/secret.wav'")
+
+    rt, handle = running(broken)
+    _run_attempt(rt, handle)
+    job, _ = _job_and_attempt(sessions, handle)
+    assert job.error_code == "internal_error" and "OSError" in job.error_message
+    assert "/srv/talkfarm" not in job.error_message and "ten_other" not in job.error_message
+    assert "/srv/talkfarm/data/storage" in caplog.text  # the operator still sees it
