@@ -10,7 +10,14 @@ from media.compose.background import Background, background_for, video_still
 from media.compose.blending import blend
 from media.compose.body import PhotoPerson, PresenterBody, presenter_body
 from media.compose.canvas import FaceChanges
-from media.compose.captions import CaptionTrack, caption_band, caption_track, largest_caption_size, words_from_cues
+from media.compose.captions import (
+    CaptionTrack,
+    caption_band,
+    caption_fonts,
+    caption_track,
+    largest_caption_size,
+    words_from_cues,
+)
 from media.compose.compositor import SceneCompositor
 from media.compose.contrast import contrast_ratio
 from media.compose.encode import CONTENT_TYPES, OUTPUT_FORMATS, ComposedEncoder, join_and_mux, mix_music, with_alpha
@@ -59,6 +66,7 @@ __all__ = [
     "image_layer",
     "join_and_mux",
     "largest_caption_size",
+    "caption_fonts",
     "load_font",
     "matte_from_png",
     "matte_key",

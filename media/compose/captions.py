@@ -208,15 +208,24 @@ def _caption_fonts(words: list[str], wanted: str | None) -> set[str]:
     return {font_for(word, wanted) for word in {"", *words}}
 
 
-def largest_caption_size(captions: dict[str, Any], width: int, height: int, text: str = "") -> int:
+def caption_fonts(captions: dict[str, Any], text: str = "") -> frozenset[str]:
+    """The fonts the captions of ``text`` (the scenes' words) are drawn in: what ``largest_caption_size`` measures
+    in. Worked out once per text, it serves every canvas (reading a long script's words is most of the cost)."""
+    wanted = captions.get("font")
+    return frozenset(_caption_fonts(caption_words(without_undrawable(text, wanted)), wanted))
+
+
+def largest_caption_size(
+    captions: dict[str, Any], width: int, height: int, text: str = "", fonts: frozenset[str] | None = None
+) -> int:
     """The largest caption ``size`` whose one line, with its box, takes at most ``CAPTION_LINE_SHARE`` of the safe
     area's height on a ``width`` x ``height`` canvas, in the tallest font the captions of ``text`` (the scenes'
-    words, when known) are drawn in: 73 px for Latin on 1280 x 720, 53 for Arabic, whose lines are a third taller.
-    Every default size is within it."""
+    words, when known; or ``fonts``, ``caption_fonts`` of them) are drawn in: 73 px for Latin on 1280 x 720, 53 for
+    Arabic, whose lines are a third taller. Every default size is within it."""
     area = safe_area(width, height)
     room = CAPTION_LINE_SHARE * (area.bottom - area.top)
-    wanted = captions.get("font")
-    fonts = _caption_fonts(caption_words(without_undrawable(text, wanted)), wanted)
+    if fonts is None:
+        fonts = caption_fonts(captions, text)
     low, high = 1, int(room)  # a line with its box is taller than its size
     while low < high:
         mid = (low + high + 1) // 2

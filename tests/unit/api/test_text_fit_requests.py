@@ -132,3 +132,30 @@ def test_a_brand_kits_caption_size_too_large_for_a_canvas_is_drawn_smaller_not_r
     assert alpha.post("/v1/jobs", json=with_rendition).status_code == 202
     asked = {**small, "captions": {"burn_in": True, "size": 90}}
     assert_problem(alpha.post("/v1/jobs", json=asked), 422, "captions_invalid")
+
+
+def test_a_batch_on_many_canvases_reads_its_long_script_once_for_the_caption_check(alpha, monkeypatch):
+    """A security review sent 1,000 rows, each on a canvas of its own with four renditions and a caption `size`,
+    and a 17,000-character script in `defaults`: the caption check read the script's words once per canvas
+    (5,000 times, 60 CPU-s in one request). The fonts the words need are now found once per text; each canvas
+    then costs a few glyph measurements."""
+    import media.compose.captions as captions
+
+    read = []
+    real = captions.caption_words
+    monkeypatch.setattr(captions, "caption_words", lambda text: read.append(len(text)) or real(text))
+    script = ("The council met again today to discuss the budget for the coming year. " * 60).strip()
+    size = {"burn_in": True, "size": 8}
+    rows = [
+        {
+            "canvas": {"width": 640 + 2 * i, "height": 360},
+            "captions": size,
+            "renditions": [
+                {"canvas": {"width": 360 + 2 * k, "height": 640 + 2 * i}, "captions": size} for k in range(4)
+            ],
+        }
+        for i in range(20)
+    ]
+    made = alpha.post("/v1/batches", json={"defaults": {"script": script, "avatar": "astronaut"}, "jobs": rows})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    assert len([n for n in read if n >= len(script)]) == 1, read  # the whole script's words, read once
