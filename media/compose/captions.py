@@ -55,6 +55,10 @@ TimedWord = tuple[str, float, float]  # (text, start_s, end_s)
 WORDS_PER_PAGE, CHARS_PER_PAGE, CJK_CHARS_PER_PAGE = 3, 18, 9
 #: a subtitle page: at most this many words and characters
 SUBTITLE_WORDS, SUBTITLE_CHARS = 14, 70
+#: a subtitle line is at most this many ems wide: about 42 characters of Latin text, the caption files' line and
+#: broadcast's. On 16:9 the safe area let a 58-character line run in one (the files cut it 41 + 17); on 9:16 and
+#: 1:1 the safe area is the narrower
+SUBTITLE_LINE_EMS = 23
 #: a pause at least this long starts a new page; a page stays up across shorter gaps
 PAGE_BREAK_PAUSE_S = 0.45
 #: a word this far before its sentence's start still counts as in it (times are rounded to samples and frames)
@@ -157,7 +161,7 @@ class CaptionTrack:
         # at its size, then smaller in steps down to the floor of any page's (``text.SHRINK_FLOOR`` of it): two lines
         # of an Arabic page beside a top-right logo reached down to her brows at full size
         for sized in shrinking(style, max(8, int(SHRINK_FLOOR * style.size))):
-            pixels = render_words(texts, colours, sized, right - left, rtl=self.rtl)
+            pixels = render_words(texts, colours, sized, min(right - left, self.max_width), rtl=self.rtl)
             h, w = pixels.shape[:2]
             x = min(max((self.width - w) // 2, left), right - w)
             met = clear_of_boxes(x, area.top, w, h, at_top, "top", self.height) != area.top
@@ -194,13 +198,21 @@ def caption_band(captions: dict[str, Any], width: int, height: int, text: str = 
     style = TextStyle(size=size, colour=(255, 255, 255), box=(0, 0, 0, 0), max_lines=2, font=wanted)
     lines = (
         widest_page_lines(
-            _widest_pages(words, captions.get("style") or "subtitle"), style, safe_area(width, height).width
+            _widest_pages(words, captions.get("style") or "subtitle"),
+            style,
+            line_width(captions.get("style") or "subtitle", size, safe_area(width, height).width),
         )
         if words
         else 2
     )
     tallest = max(block_height(font, size, lines) for font in fonts)
     return {captions.get("position") or "bottom": tallest + int(round(BAND_GAP * size))}
+
+
+def line_width(style: str, size: int, room: int) -> int:
+    """How wide a page's lines may run within ``room`` (the safe area's width): a subtitle's at most
+    ``SUBTITLE_LINE_EMS`` of its size; a word page's (a few words) the room."""
+    return room if style == "word" else min(room, SUBTITLE_LINE_EMS * size)
 
 
 def _caption_fonts(words: list[str], wanted: str | None) -> set[str]:
@@ -294,7 +306,7 @@ def caption_track(
         style,
         text_style,
         hex_rgb(captions.get("highlight_color") or DEFAULT_HIGHLIGHT),
-        area.width,
+        line_width(style, size, area.width),
         captions.get("position") or "bottom",
         width,
         height,
