@@ -26,6 +26,7 @@ from media.phonemes import Phone, PhoneTrack, TimingSource
 from media.tts.espeak_events import espeak_library
 from media.tts.japanese import reader_identity, reading
 from media.tts.phone_symbols import group_piper_phonemes
+from media.tts.piper_words import WORD_RULES, piper_words
 from media.tts.voices import VoiceRef, espeak_binary, reads_by_dictionary
 
 
@@ -38,9 +39,11 @@ class PiperSettings(TypedDict):
 #: the ones the farm sets itself. Part of the TTS cache key.
 PIPER_SETTINGS: PiperSettings = {"normalize_audio": True, "volume": 1.0}
 #: espeak-ng's, part of the cache key too: its sentences are cached with their words, which are now the text's as
-#: written ("«Hola»,", "C'est"; before, cut at espeak-ng's word lengths: "Hola" missing, "C"). Piper's are unchanged.
+#: written ("«Hola»,", "C'est"; before, cut at espeak-ng's word lengths: "Hola" missing, "C"), a sign read aloud
+#: spoken in its own word ("50%": "fifty percent"; before, "percent" in the word after). Piper's sentences are cached
+#: with words too, since ``piper_words`` (``engine_settings``).
 ESPEAK_WPM = 160
-ESPEAK_SETTINGS = {"speed_wpm": ESPEAK_WPM, "words": "as written"}
+ESPEAK_SETTINGS = {"speed_wpm": ESPEAK_WPM, "words": "as written, signs read aloud in theirs"}
 #: Pause Piper leaves between sentences it finds inside one piece of text.
 PIPER_SENTENCE_GAP_S = 0.2
 
@@ -62,7 +65,8 @@ class SpeechEngine(Protocol):
 class PiperEngine:
     """Piper with its own per-phoneme alignments: the voice model is patched in
     memory to output each phoneme's sample count (needs the ``onnx`` package),
-    counts that add up exactly to the audio.
+    counts that add up exactly to the audio. The written words are timed by
+    those phonemes too (``piper_words``), for the word captions.
 
     The voice runs on one onnxruntime thread. Speech is made one segment ahead
     while the frames of the segment before are rendered and encoded on every
@@ -71,6 +75,10 @@ class PiperEngine:
     seconds per second of speech), which the renderer and
     x264 then lacked (``benchmarks/tts_speed.py --threads``)."""
 
+    #: the espeak-ng voice whose phonemes the voice speaks (its words are found by that voice's reading); None for
+    #: a voice that phonemises otherwise (pinyin, Japanese), whose captions share each sentence's time out
+    espeak_voice: str | None = None
+
     def __init__(self, ref: VoiceRef):
         if ref.model_path is None:  # a Piper VoiceRef always names its model
             raise JobFailure("voice_unavailable", f"cannot load Piper voice {ref.name!r}: no model file")
@@ -78,6 +86,10 @@ class PiperEngine:
             self.voice = load_piper_voice(Path(ref.model_path), Path(ref.config_path) if ref.config_path else None)
         except Exception as exc:  # missing file, bad JSON, not an ONNX model
             raise JobFailure("voice_unavailable", f"cannot load Piper voice {ref.name!r}: {exc}") from exc
+        from piper.config import PhonemeType
+
+        if self.voice.config.phoneme_type == PhonemeType.ESPEAK:
+            self.espeak_voice = self.voice.config.espeak_voice
 
     def speak(self, text: str) -> EngineSpeech:
         from piper import SynthesisConfig
@@ -109,7 +121,8 @@ class PiperEngine:
             return EngineSpeech(
                 samples, rate, PhoneTrack(TimingSource.LOUDNESS, note="Piper gave no phoneme alignments for this voice")
             )
-        return EngineSpeech(samples, rate, PhoneTrack(TimingSource.PIPER, tuple(phones)))
+        words = piper_words(text, phones, self.espeak_voice, ESPEAK_WPM) if self.espeak_voice else ()
+        return EngineSpeech(samples, rate, PhoneTrack(TimingSource.PIPER, tuple(phones), words))
 
 
 #: onnxruntime threads for a Piper voice (see PiperEngine)
@@ -207,7 +220,8 @@ def voice_identity(ref: VoiceRef) -> dict[str, str]:
 
 def engine_settings(ref: VoiceRef) -> Mapping[str, object]:
     if ref.engine == "piper":
-        return PIPER_SETTINGS
+        # its sentences are cached with their words, which espeak-ng's reading finds (none cached before)
+        return {**PIPER_SETTINGS, "words": f"rules {WORD_RULES}, espeak-ng {_espeak_version()}"}
     return {**ESPEAK_SETTINGS, "readings": reader_identity()} if reads_by_dictionary(ref) else ESPEAK_SETTINGS
 
 
