@@ -8,6 +8,15 @@ scene boundary is a segment boundary), and each segment's face frames —
 rendered once, RGBA with the matte — are composed onto every cut's canvas
 (the main one and each rendition) and encoded once per cut. A segment is
 recorded only when every cut's file of it is stored.
+
+A crossfade into a scene never runs over its speech: the scene's first
+segment is held silent, the presenter at rest, for the fade's length, and
+speaks after it (its audio, phones and captions start that much later; the
+video is longer by the fade). The dissolve runs from the previous scene's last
+picture, at rest, to the new presenter at rest. Behind a brand kit's intro
+that crossfades into the job, the first scene holds the same way. A job whose
+segments were recorded before that rule (the fade over the scene's first
+words) keeps its old timing when resumed (``FadeTiming``).
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import numpy as np
 
 from domain import lifecycle
 from domain.errors import JobFailure
+from domain.models import Segment
 from domain.states import Stage
 from media.compose import (
     Background,
@@ -33,10 +43,11 @@ from media.compose import (
     with_alpha,
     words_from_cues,
 )
-from media.encode import Rect, available_encoders, choose_video_codec
+from media.encode import Rect, available_encoders, choose_video_codec, pad_to_frames, samples_for
 from media.tts import NarrationTiming, words_by_sentence
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 from workers.speech_ahead import SpeechAhead, await_speech, check_duration
+from workers.stages.brand_clips import intro_hold_frames
 from workers.stages.composed_finish import audio_made_ahead, composed_audio, publish_composed
 from workers.stages.composition import (
     Cut,
@@ -51,7 +62,7 @@ from workers.stages.composition import (
 from workers.stages.finish import AudioAhead
 from workers.stages.inputs import plan_segments, speak_segment
 from workers.stages.marked_stream import MarkedStream
-from workers.stages.segments import CHECK_EVERY_FRAMES, SegmentCloser, resumable_segments
+from workers.stages.segments import CHECK_EVERY_FRAMES, SegmentCloser, resumable_segments, stored_frames
 
 
 def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -82,6 +93,7 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
     decoded: dict[str, Background] = {}
     codec = choose_video_codec(attempt.services.tag, available_encoders())
     spoken_all: list[SpokenSegment] = []
+    said: list[SpokenSegment] = []  # the speech alone, without the holds behind fades: what params.duration measures
     scene_start: dict[int, int] = {}
 
     def speak(plan: SegmentPlan) -> SpokenSegment:
@@ -92,6 +104,7 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
         return spoken
 
     speech = SpeechAhead(speak, plans)
+    timing = FadeTiming(recorded)
     audio_ahead: AudioAhead = None
     try:
         # each segment is stored while the next one renders, and the sound track made while the last one does
@@ -107,21 +120,24 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
                     prepare_scene(attempt, scenes[plan.scene], cuts, decoded)
                 with attempt.clock.timed("tts_wait"):
                     spoken = await_speech(attempt, spoken_ahead)
+                said.append(spoken)
                 first_frame = sum(s.frames for s in spoken_all)
-                scene_start.setdefault(plan.scene, first_frame)
+                if scene_start.setdefault(plan.scene, first_frame) == first_frame:
+                    spoken = timing.scene_opening(spoken, held_frames(attempt, scenes[plan.scene]), attempt.fps)
                 spoken_all.append(spoken)
                 if len(spoken_all) == len(plans) and audio_made_ahead(attempt):
                     audio_ahead = beside.submit(composed_audio, attempt, list(spoken_all), output_format)
-                if i in done and done[i].frames == spoken.frames:
+                if i in done and done[i].frames == spoken.frames and timing.stored_as_held(attempt, i, spoken.frames):
                     attempt.report(Stage.RENDER, (i + 1) / len(plans))
                     continue
                 scene = scenes[plan.scene]
                 if scene.prepared is None:
                     prepare_scene(attempt, scene, cuts, decoded)
                 fade = None
-                if first_frame == scene_start[plan.scene] and plan.scene > 0:
+                if first_frame == scene_start[plan.scene] and fade_frames(scene, attempt.fps):
+                    previous = scenes[plan.scene - 1]
                     fade = _crossfade_from(
-                        attempt, scenes[plan.scene - 1], scene, cuts, decoded, first_frame - scene_start[plan.scene - 1]
+                        attempt, previous, scene, cuts, decoded, first_frame, scene_start[previous.index]
                     )
                 render_composed_segment(
                     attempt,
@@ -138,9 +154,76 @@ def run_composed_attempt(attempt: Attempt) -> tuple[dict[str, Any], dict[str, An
                 )
     finally:
         speech.stop()
-    check_duration(attempt, spoken_all)
+    check_duration(attempt, said)
     attempt.check(checkpoint=True)
     return publish_composed(attempt, cuts, spoken_all, output_format, audio_ahead)
+
+
+def fade_frames(scene: Scene, fps: int) -> int:
+    """Frames of the crossfade into ``scene``: its transition's duration at the job's frame rate; 0 for a cut and for
+    the first scene (always a cut: a job stored before the API said so may still carry a crossfade there)."""
+    transition = scene.composition.get("transition") or {}
+    if scene.index == 0 or transition.get("type") != "crossfade":
+        return 0
+    return max(0, int(round(float(transition.get("duration") or 0.0) * fps)))
+
+
+def held_frames(attempt: Attempt, scene: Scene) -> int:
+    """Frames ``scene`` holds silent, its presenter at rest, before it speaks: the crossfade into it; for the first
+    scene, the brand kit's intro's crossfade (the intro fades into the job's first picture, at rest)."""
+    if scene.index == 0:
+        return intro_hold_frames(attempt.spec["composition"], attempt.fps)
+    return fade_frames(scene, attempt.fps)
+
+
+class FadeTiming:
+    """Where a scene's speech starts after a crossfade: ``frames`` later, the fade's length, so the dissolve runs
+    between two presenters at rest and never over words; the whole job is that much longer per crossfade (and by a
+    brand kit's intro's crossfade, into the job's first picture at rest).
+
+    A job whose attempt began before this rule recorded its segments with the fade over the scene's first words
+    (the segment as long as its speech alone). Resumed, it keeps that timing to its end, so no recorded segment is
+    joined to ones timed otherwise: told by the recorded length of a crossfaded scene's first segment, the first
+    segment whose length the rule changes (the segments before it are the same under both). Nothing is read that
+    the old code did not record.
+
+    While workers of both releases serve the queue, an older one may render a held segment again its own way: the
+    files then hold the speech alone, and the row still says held (a row is never rewritten). A held segment is
+    reused only when its stored files say they are held too (``stored_frames``), one small read per crossfade."""
+
+    def __init__(self, recorded: dict[int, Segment]):
+        self._recorded = recorded
+        self._held: set[int] = set()
+        self.fades_over_speech = False
+
+    def scene_opening(self, spoken: SpokenSegment, frames: int, fps: int) -> SpokenSegment:
+        """A scene's first segment as it is rendered: held silent for ``frames`` first (the fade into the scene)."""
+        if frames <= 0:
+            return spoken
+        row = self._recorded.get(spoken.plan.index)
+        if row is not None and row.frames == spoken.frames:
+            self.fades_over_speech = True
+        if self.fades_over_speech:
+            return spoken
+        self._held.add(spoken.plan.index)
+        return held_silent(spoken, frames, fps)
+
+    def stored_as_held(self, attempt: Attempt, index: int, frames: int) -> bool:
+        """Whether recorded segment ``index``'s stored files are as this attempt would render it: always, but for a
+        held segment that an older worker may have rendered again unheld."""
+        return index not in self._held or stored_frames(attempt, index) == frames
+
+
+def held_silent(spoken: SpokenSegment, frames: int, fps: int) -> SpokenSegment:
+    """The segment with ``frames`` of silence before its speech: its samples, caption cues and phones (and so its
+    words, mouth and brows) all start that much later; ``frames`` more frames in all."""
+    rate = spoken.sample_rate
+    lead = samples_for(frames, rate, fps)
+    samples, count = pad_to_frames(np.concatenate([np.zeros(lead, np.float32), spoken.samples]), rate, fps)
+    shift = lead / rate
+    cues = [(start + shift, end + shift, text) for start, end, text in spoken.cues]
+    phones = spoken.phones.shifted(shift) if spoken.phones is not None else None
+    return SpokenSegment(spoken.plan, samples, rate, count, cues, phones)
 
 
 def _crossfade_from(
@@ -149,23 +232,26 @@ def _crossfade_from(
     scene: Scene,
     cuts: list[Cut],
     decoded: dict[str, Background],
-    previous_frames: int,
-) -> tuple[list[np.ndarray], int] | None:
-    """What a crossfade into ``scene`` starts from, per cut, and over how many frames; None for a cut.
+    first_frame: int,
+    previous_start: int,
+) -> tuple[list[np.ndarray], int]:
+    """What the crossfade into ``scene`` (at the job's frame ``first_frame``; the previous scene began at frame
+    ``previous_start``) starts from, per cut, and over how many frames.
 
-    The previous scene's last picture, drawn again rather than kept: its presenter at rest (a
-    segment ends on a closed mouth, open eyes and a neutral brow), its background and overlays as
-    at its end. So a resumed job fades from the same picture whichever attempt drew the scene before."""
-    transition = scene.composition.get("transition") or {}
-    frames = int(round(float(transition.get("duration") or 0.0) * attempt.fps))
-    if transition.get("type") != "crossfade" or frames <= 0:
-        return None
+    The previous scene's last picture, drawn again rather than kept: its presenter as on its last frame (the
+    renderer's frame at that index for silence: the mouth at rest, as a scene ends in its speech's trailing pause,
+    the eyes open, the head where its sway had it, so the dissolve starts without a jump), its background and
+    overlays as at its end. So a resumed job fades from the same picture whichever attempt drew the scene before."""
     if previous.prepared is None:
         prepare_scene(attempt, previous, cuts, decoded)
-    m, r = previous.prepared.framing.margin, previous.prepared.framing.resolution
-    still = previous.prepared.canvas[m : m + r, m : m + r]
-    end = previous_frames - 1
-    return [c.compose(still, end / attempt.fps, end) for c in previous.compositors], frames
+    rate = 16000
+    renderer = attempt.services.renderer(attempt.spec.get("model", "builtin"))
+    silence = np.zeros(samples_for(1, rate, attempt.fps), np.float32)
+    frames = renderer.render(previous.prepared, silence, rate, previous.params, first_frame - 1, alpha=True)
+    with contextlib.closing(frames):
+        still = next(frames)
+    end = first_frame - 1 - previous_start  # the previous scene's last frame, counted from its start
+    return [c.compose(still, end / attempt.fps, end) for c in previous.compositors], fade_frames(scene, attempt.fps)
 
 
 def segment_words(spoken: SpokenSegment) -> list[tuple[str, float, float]]:

@@ -6,10 +6,14 @@ canvas, centred) and the job's frame rate, marked with the visible and
 invisible watermark as every frame of the job is, and encoded as the job's
 segments are, so the join stays a stream copy. A ``crossfade`` fades the
 intro's last frames into the job's first picture and the job's last picture
-into the outro's first frames: the job's own frames and their timing are not
-touched, so its speech, captions and resumed segments stay where they were.
-The job's speech is padded with silence under the clips and the music bed
-(if any) plays under all of it; the clips' own sound is not kept.
+into the outro's first frames. Neither picture is a talking one: the job's
+last frame is in its speech's trailing pause, and behind an intro's crossfade
+the job holds silent, its presenter at rest, for the fade's length before it
+speaks (``intro_hold_frames``, applied by ``workers.composed`` as for a
+crossfade between scenes): its first picture had been taken mid-word, a
+frozen open mouth dissolving out of the intro. The job's speech is padded
+with silence under the clips and the music bed (if any) plays under all of
+it; the clips' own sound is not kept.
 """
 
 from __future__ import annotations
@@ -72,6 +76,13 @@ def make_brand_clips(
     return clips
 
 
+def intro_hold_frames(composition: dict[str, Any], fps: int) -> int:
+    """Frames the job holds silent, its presenter at rest, before it first speaks, so the intro crossfades into a
+    picture at rest: the intro's crossfade at its full length (the clip, decoded only at the end, may be shorter, and
+    the fade with it); 0 without an intro or with a cut."""
+    return _crossfade_frames((composition.get("intro") or {}).get("transition") or {}, fps)
+
+
 def _decoded(attempt: Attempt, video: Path, cut: Cut, scratch: Path) -> Background:
     """A video's frames at the cut's size (covering it) and the job's frame rate, read by memory map."""
     return background_for(
@@ -96,10 +107,14 @@ def _job_picture(segment: Path, cut: Cut, *, first: bool) -> np.ndarray:
     return video_still(segment, cut.width, cut.height, last=not first)
 
 
-def _fade_frames(transition: dict[str, Any], fps: int, available: int) -> int:
+def _crossfade_frames(transition: dict[str, Any], fps: int) -> int:
     if transition.get("type") != "crossfade":
         return 0
-    return max(0, min(available, int(round(float(transition.get("duration") or 0.0) * fps))))
+    return max(0, int(round(float(transition.get("duration") or 0.0) * fps)))
+
+
+def _fade_frames(transition: dict[str, Any], fps: int, available: int) -> int:
+    return min(available, _crossfade_frames(transition, fps))
 
 
 def _encode(

@@ -203,6 +203,17 @@ def store_segment(attempt: Attempt, videos: Sequence[Path], spoken: SpokenSegmen
     attempt.transaction(lambda s: _record_segment_once(s, attempt, index, key, spoken))
 
 
+def stored_frames(attempt: Attempt, index: int) -> int | None:
+    """How many frames the segment's stored files hold, as the attempt that stored them last wrote beside them (its
+    ``.json``); None when that is not stored. The segment's row keeps the count of the attempt that recorded it
+    first: a later attempt that renders the segment again stores its files and leaves the row as it was."""
+    key = segment_key(attempt, index) + ".json"
+    if not attempt.storage_call(lambda: attempt.storage.exists(key), "reading a finished segment"):
+        return None
+    stored = json.loads(attempt.storage_call(lambda: attempt.storage.get_bytes(key), "reading a finished segment"))
+    return int(stored["frames"])
+
+
 def _record_segment_once(session: Session, attempt: Attempt, index: int, key: str, spoken: SpokenSegment) -> None:
     """Record a finished segment; a retry after a lost commit reply finds it there already."""
     claim = attempt.claim
