@@ -163,6 +163,19 @@ class Settings:
     )
     render_max_batch_delay_ms: float = _setting(2.0, "Longest a frame waits for others to fill a batch.", float)
 
+    # --- sound ---------------------------------------------------------------
+    loudness_target_lufs: float = _setting(
+        -16.0,
+        "Integrated loudness (LUFS, ITU-R BS.1770 / EBU R128 gating) every delivered file's sound is brought to, "
+        "by one gain and a look-ahead limiter: -16 for the web; -23 is EBU R128 broadcast.",
+        float,
+    )
+    true_peak_ceiling_dbtp: float = _setting(
+        -1.0,
+        "True peak (dBTP) no delivered file's sound exceeds, as encoded (AAC, Opus or PCM); EBU R128 asks -1.",
+        float,
+    )
+
     # --- watermarks and provenance -------------------------------------------
     watermark_text: str = _setting("AI-generated", "Visible watermark text.")
     watermark_position: str = _setting(
@@ -296,6 +309,10 @@ class Settings:
             raise ConfigError(f"{PREFIX}WATERMARK_POSITION: {self.watermark_position!r} is not a corner")
         if not 0.0 <= self.work_retention_h <= 24 * 365:
             raise ConfigError(f"{PREFIX}WORK_RETENTION_H must be within 0..8760 hours")
+        if not -40.0 <= self.loudness_target_lufs <= -10.0:
+            raise ConfigError(f"{PREFIX}LOUDNESS_TARGET_LUFS must be within -40..-10 LUFS")
+        if not -10.0 <= self.true_peak_ceiling_dbtp <= 0.0:
+            raise ConfigError(f"{PREFIX}TRUE_PEAK_CEILING_DBTP must be within -10..0 dBTP")
         if not 0.0 <= self.watermark_opacity <= 1.0:
             raise ConfigError(f"{PREFIX}WATERMARK_OPACITY must be within 0..1")
         if not 0 < self.webhook_timeout_s <= 50:  # a delivery is handed out again after 60 s (tasks/webhooks.py)

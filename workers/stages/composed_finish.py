@@ -20,7 +20,7 @@ from typing import Any
 
 from domain.states import Stage
 from media.compose import CONTENT_TYPES, join_and_mux, mix_music
-from media.encode import encode_aac, encode_pcm, poster_type
+from media.encode import encode_aac, encode_opus, encode_pcm, poster_type
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.brand_clips import make_brand_clips, pad_speech
 from workers.stages.composition import Cut, asset_file, carries_alpha
@@ -28,6 +28,7 @@ from workers.stages.finish import (
     AudioAhead,
     JobAudio,
     describe_output,
+    levelled_track,
     output_prefix,
     poster_from_segments,
     put_output,
@@ -47,8 +48,8 @@ def composed_audio(
     attempt: Attempt, spoken_all: list[SpokenSegment], output_format: str, lead_s: float = 0.0, tail_s: float = 0.0
 ) -> JobAudio:
     """A composed job's sound track: its speech, with silence under a brand kit's intro (``lead_s``) and outro
-    (``tail_s``), the music bed mixed under it all (ducked); for an MP4, also as the AAC every cut copies; for a
-    MOV, as the 48 kHz PCM every cut copies (broadcast ingest takes nothing less)."""
+    (``tail_s``), the music bed mixed under it all (ducked), levelled (``levelled_track``); for an MP4, also as the
+    AAC every cut copies; for a MOV, as the 48 kHz PCM every cut copies (broadcast ingest takes nothing less)."""
     speech, cues = speech_track(attempt, spoken_all)
     cues = [(start + lead_s, end + lead_s, text) for start, end, text in cues]
     speech = pad_speech(speech, lead_s, tail_s, attempt.tmp / "speech-padded.wav")
@@ -64,9 +65,14 @@ def composed_audio(
                 ducking=bool(music.get("ducking", True)),
                 fade=float(music.get("fade", 1.0)),
             )
-    aac = encode_aac(speech, attempt.tmp / "audio.m4a") if output_format == "mp4" else None
+    # levelled once, for every cut: checked as the format delivers it (an MP4's AAC, made here for the cuts to copy;
+    # a trial of the Opus each WebM cut encodes; the MOV's 48 kHz PCM, made here for the cuts to copy)
+    delivered = attempt.tmp / {"mp4": "audio.m4a", "webm": "audio-trial.webm", "mov": "audio-48k.wav"}[output_format]
+    encode = {"mp4": encode_aac, "webm": encode_opus, "mov": encode_pcm}[output_format]
+    speech = levelled_track(attempt, speech, lambda wav: encode(wav, delivered))
+    aac = delivered if output_format == "mp4" else None
     if output_format == "mov":
-        speech = encode_pcm(speech, attempt.tmp / "audio-48k.wav")
+        speech = delivered
     return JobAudio(speech, cues, aac)
 
 

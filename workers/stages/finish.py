@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from domain.states import Stage
 from media.encode import (
     concat_and_mux,
     encode_aac,
+    normalise_wav,
     poster_type,
     probe_video,
     write_captions,
@@ -28,6 +30,8 @@ from media.phonemes import timing_summary
 from media.watermark import MANIFEST_STORE, sign_mp4, sign_sidecar
 from workers.attempt import Attempt, SpokenSegment
 from workers.stages.segments import fetch_segment
+
+log = logging.getLogger(__name__)
 
 #: a caption cue: (start s, end s, text)
 Cue = tuple[float, float, str]
@@ -67,10 +71,37 @@ def speech_track(attempt: Attempt, spoken_all: list[SpokenSegment]) -> tuple[Pat
     return speech, cues
 
 
+def levelled_track(attempt: Attempt, wav: Path, encode: Callable[[Path], Path]) -> Path:
+    """The job's whole sound track at the operator's loudness under the true-peak ceiling (``normalise_wav``), once,
+    before any cut or format is made from it: ``encode`` makes the sound as it is delivered (the AAC every MP4 cut
+    copies, a WebM's Opus, a MOV's PCM), whose true peak is the one held under the ceiling. Drafts go through here as
+    their finals do, so a draft keeps its final's sound."""
+    settings, levelled_wav = attempt.settings, attempt.tmp / "levelled.wav"
+    with attempt.clock.timed("loudness"):
+        done = normalise_wav(
+            wav, levelled_wav, settings.loudness_target_lufs, settings.true_peak_ceiling_dbtp, encode=encode
+        )
+    log.info(
+        "sound levelled from %.1f LUFS, %.1f dBTP to %.1f LUFS, %.1f dBTP delivered (gain %+.1f dB, peaks limited "
+        "by up to %.1f dB)",
+        done.before_lufs,
+        done.before_dbtp,
+        done.after_lufs,
+        done.delivered_dbtp,
+        done.gain_db,
+        done.limited_db,
+    )
+    if done.delivered_dbtp is not None and done.delivered_dbtp > settings.true_peak_ceiling_dbtp:
+        log.warning("the encoded sound peaks at %.1f dBTP, over the ceiling", done.delivered_dbtp)
+    return levelled_wav
+
+
 def square_audio(attempt: Attempt, spoken_all: list[SpokenSegment]) -> JobAudio:
-    """A square job's sound track: its speech, and that speech as AAC."""
+    """A square job's sound track: its speech, levelled (``levelled_track``), and that as AAC."""
     speech, cues = speech_track(attempt, spoken_all)
-    return JobAudio(speech, cues, encode_aac(speech, attempt.tmp / "audio.m4a"))
+    aac = attempt.tmp / "audio.m4a"
+    levelled = levelled_track(attempt, speech, lambda wav: encode_aac(wav, aac))
+    return JobAudio(levelled, cues, aac)
 
 
 def assemble_and_publish(
