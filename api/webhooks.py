@@ -17,7 +17,7 @@ from api.schemas import EVENT_TYPES, StrictSchema, WebhookUrl
 from domain.documents import delivery_document, endpoint_document
 from domain.errors import ProblemError, not_found
 from domain.models import Tenant, WebhookDelivery, WebhookEndpoint
-from domain.timeutil import utcnow
+from domain.timeutil import iso, utcnow
 from tasks.webhook_lookups import BUSY_DOC, check_in_time
 from tasks.webhooks import new_secret, redeliver, send_deliveries, tenant_webhook_secret
 
@@ -56,8 +56,22 @@ class EndpointListSchema(Schema):
     job_webhook_secret = fields.String(
         metadata={
             "description": "Signs deliveries to per-job webhook_url; present "
-            "only in the listing that made it (shown once)."
+            "only in the listing that made it (shown once). POST /v1/webhooks/job-secret makes a new one."
         }
+    )
+
+
+class JobWebhookSecretSchema(Schema):
+    job_webhook_secret = fields.String(
+        required=True,
+        metadata={"description": "whsec_… the new secret that signs deliveries to per-job webhook_url (shown once)."},
+    )
+    previous_valid_until = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Until when the secret it replaced keeps signing beside it (24 hours); null if there "
+            "was none."
+        },
     )
 
 
@@ -111,12 +125,28 @@ class Endpoints(MethodView):
                 .where(WebhookEndpoint.tenant_id == g.tenant_id)
                 .order_by(WebhookEndpoint.created_at)
             ).all()
-            tenant = session.get(Tenant, g.tenant_id)
-            assert tenant is not None  # the tenant of the key this request was signed in with
             listing: dict = {"items": [endpoint_document(e) for e in endpoints]}
-            if not tenant.webhook_secret:
-                listing["job_webhook_secret"] = tenant_webhook_secret(tenant)
+            secret, made = tenant_webhook_secret(session, g.tenant_id)
+            if made:
+                listing["job_webhook_secret"] = secret
             return listing
+
+
+@blp.route("/job-secret", methods=["POST"])
+@blp.response(200, JobWebhookSecretSchema)
+def rotate_job_secret():
+    """New secret for deliveries to per-job webhook_url, answered this once. For 24 hours the one it replaces keeps
+    signing beside it (each delivery carries a signature by both), so receivers can switch over."""
+    with ctx().sessions() as session, session.begin():
+        tenant = session.get(Tenant, g.tenant_id, with_for_update=True)
+        assert tenant is not None  # the tenant of the key this request was signed in with
+        previous_until = None
+        if tenant.webhook_secret:
+            previous_until = utcnow() + ROTATION_OVERLAP
+            tenant.previous_webhook_secret = tenant.webhook_secret
+            tenant.previous_webhook_secret_expires_at = previous_until
+        tenant.webhook_secret = new_secret()
+        return {"job_webhook_secret": tenant.webhook_secret, "previous_valid_until": iso(previous_until)}
 
 
 @blp.route("/<endpoint_id>", methods=["DELETE"])

@@ -83,6 +83,10 @@ class Tenant(Base):
     may_disable_watermark: Mapped[bool] = mapped_column(default=False)
     #: Standard Webhooks secret (whsec_…) that signs deliveries to per-job webhook_url
     webhook_secret: Mapped[str | None] = mapped_column(sa.String(200))
+    #: the per-job webhook secret a rotation replaced, which keeps signing beside the new one until
+    #: ``previous_webhook_secret_expires_at`` (POST /v1/webhooks/job-secret)
+    previous_webhook_secret: Mapped[str | None] = mapped_column(sa.String(200))
+    previous_webhook_secret_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

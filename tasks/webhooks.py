@@ -58,11 +58,24 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(os.urandom(24)).decode()
 
 
-def tenant_webhook_secret(tenant: Tenant) -> str:
-    """The secret that signs deliveries to per-job ``webhook_url``s, made on first use."""
-    if not tenant.webhook_secret:
-        tenant.webhook_secret = new_secret()
-    return tenant.webhook_secret
+def tenant_webhook_secret(session, tenant_id: str) -> tuple[str, bool]:
+    """The secret that signs deliveries to per-job ``webhook_url``s, and whether this call made it (made on first
+    use). Made by a conditional write, so of two first uses at once (two listings, a listing and a delivery) one
+    makes it and the other reads it: a listing that shows the secret it made shows the one stored."""
+    secret = session.scalar(sa.select(Tenant.webhook_secret).where(Tenant.id == tenant_id))
+    if secret:
+        return secret, False
+    made = new_secret()
+    if rows_changed(
+        session.execute(
+            sa.update(Tenant)
+            .where(Tenant.id == tenant_id, Tenant.webhook_secret.is_(None))
+            .values(webhook_secret=made)
+            .execution_options(synchronize_session=False)
+        )
+    ):
+        return made, True
+    return session.scalar(sa.select(Tenant.webhook_secret).where(Tenant.id == tenant_id)), False
 
 
 def _storage(settings: Settings) -> Storage:
@@ -216,15 +229,22 @@ def send_due_deliveries(sessions, settings: Settings, sender: TaskSender, limit:
 def _secrets_for(session, delivery: WebhookDelivery) -> list[str]:
     if delivery.endpoint_id:
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
-        secrets = [endpoint.secret]
-        if (
-            endpoint.previous_secret
-            and endpoint.previous_secret_expires_at
-            and endpoint.previous_secret_expires_at > utcnow()
-        ):
-            secrets.append(endpoint.previous_secret)  # rotation overlap: sign with both
-        return secrets
-    return [tenant_webhook_secret(session.get(Tenant, delivery.tenant_id))]
+        return _with_previous(endpoint.secret, endpoint.previous_secret, endpoint.previous_secret_expires_at)
+    secret, previous, previous_until = session.execute(
+        sa.select(
+            Tenant.webhook_secret, Tenant.previous_webhook_secret, Tenant.previous_webhook_secret_expires_at
+        ).where(Tenant.id == delivery.tenant_id)
+    ).one()
+    if not secret:  # never listed nor rotated: made now, shown to no one until the tenant makes a new one
+        secret, _ = tenant_webhook_secret(session, delivery.tenant_id)
+    return _with_previous(secret, previous, previous_until)
+
+
+def _with_previous(secret: str, previous: str | None, previous_until: datetime | None) -> list[str]:
+    """The secret, and during a rotation's overlap the one it replaced: a delivery is signed with both."""
+    if previous and previous_until and previous_until > utcnow():
+        return [secret, previous]
+    return [secret]
 
 
 def sign(secrets: list[str], msg_id: str, timestamp: datetime, body: str) -> str:

@@ -234,3 +234,53 @@ def _assets_stored_twice_before_0013_keep_their_ids(settings: Settings) -> None:
 
 def test_assets_stored_twice_before_0013_keep_their_ids(fresh_database):
     _assets_stored_twice_before_0013_keep_their_ids(fresh_database)
+
+
+def _tenant_columns(url: str) -> set[str]:
+    with engine_for(url).connect() as conn:
+        return {c["name"] for c in sa.inspect(conn).get_columns("tenants")}
+
+
+def _job_secret_rotation_columns_come_and_go_with_0014(settings: Settings) -> None:
+    """0014 gives tenants the per-job webhook secret a rotation replaced and when it stops signing; a tenant from
+    before keeps its secret, with no previous one. The downgrade drops both columns in place, with rows that name
+    the tenant (a key) kept: SQLite's copy of the table could not be put in its place under their foreign keys."""
+    url = settings.database_url
+    upgrade(settings)
+    _downgrade(settings, "0013")
+    assert {"previous_webhook_secret", "previous_webhook_secret_expires_at"}.isdisjoint(_tenant_columns(url))
+    now = "2026-01-01 00:00:00+00:00"
+    with engine_for(url).begin() as conn:
+        _tenant_a(conn, now)
+        conn.execute(sa.text("UPDATE tenants SET webhook_secret = 'whsec_old' WHERE id = 'ten_a'"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO api_keys (id, tenant_id, key_hash, prefix, scope, created_at) "
+                "VALUES ('key_a', 'ten_a', 'hash', 'tfk_a', 'tenant', :now)"
+            ),
+            {"now": now},
+        )
+    upgrade(settings)
+    with engine_for(url).begin() as conn:
+        row = conn.execute(
+            sa.text("SELECT webhook_secret, previous_webhook_secret, previous_webhook_secret_expires_at FROM tenants")
+        ).one()
+        assert tuple(row) == ("whsec_old", None, None)
+        conn.execute(
+            sa.text(
+                "UPDATE tenants SET webhook_secret = 'whsec_new', previous_webhook_secret = 'whsec_old', "
+                "previous_webhook_secret_expires_at = :until WHERE id = 'ten_a'"
+            ),
+            {"until": "2026-01-02 00:00:00+00:00"},
+        )
+    _downgrade(settings, "0013")
+    assert {"previous_webhook_secret", "previous_webhook_secret_expires_at"}.isdisjoint(_tenant_columns(url))
+    with engine_for(url).connect() as conn:
+        assert conn.execute(sa.text("SELECT id, webhook_secret FROM tenants")).all() == [("ten_a", "whsec_new")]
+        assert conn.execute(sa.text("SELECT id, tenant_id FROM api_keys")).all() == [("key_a", "ten_a")]
+    upgrade(settings)
+    assert {"previous_webhook_secret", "previous_webhook_secret_expires_at"} <= _tenant_columns(url)
+
+
+def test_job_secret_rotation_columns_come_and_go_with_0014(fresh_database):
+    _job_secret_rotation_columns_come_and_go_with_0014(fresh_database)
