@@ -5,10 +5,19 @@ the same 4xx with the same codes), nothing is stored and no job is made; then
 ``media.preview`` draws the frame from the checked ``spec["composition"]``. A
 job without canvas (the square face video) previews as its framed portrait.
 
-The work is CPU in the API's own process, so it is bounded: the canvas by the
-job limits (at most 3840×2160), and the previews drawn at once by
-``PREVIEWS_AT_ONCE`` (another caller waits briefly, then gets a 503
-``preview_busy`` with Retry-After). The portrait's analysis and matte are kept
+The work is CPU in the API's own process, so it is bounded before anything is
+drawn: a canvas longer than 1920 px is drawn at 1920 and enlarged
+(``media.preview.drawn_composition``; the PNG keeps the canvas's size, as the
+page and the contract have it), a scene whose texts would take more than
+``PREVIEW_TEXT_BUDGET`` to lay out is a 422 ``preview_too_much_text`` (20
+titles of 480 characters at size 100 on 4K held a slot for 8.8 s), and one
+whose pictures have more than ``PREVIEW_PICTURE_PIXELS`` a 422
+``preview_too_many_pixels`` (20 logo overlays of a 40 MP logo: 16.7 s); POST
+/v1/jobs still takes such a job, whose worker lays each text out once. The
+previews drawn at once, ``PREVIEWS_AT_ONCE``, are shared fairly by the
+tenants (``PreviewSlots``): one tenant's previews delay another's by at most
+the rest of one preview, and its own excess waits briefly, then gets a 503
+``preview_busy`` with Retry-After. The portrait's analysis and matte are kept
 in memory by the photo's hash. An uploaded portrait brings both from its
 upload (``info``, and the matte in storage under the key the worker's matte
 cache uses); a preset's are made by ``preload_presets`` when a server process
@@ -20,9 +29,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import tempfile
 import threading
-from collections import OrderedDict
+import time
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,25 +47,118 @@ from api import intake
 from api.context import ctx
 from api.ownership import owned
 from api.schemas import JobSpecSchema
+from domain.composition_checks import refuse
 from domain.composition_rules import MAX_OVERLAY_TIME_S
 from domain.errors import ProblemError
 from domain.models import Asset, Tenant
 from domain.presets import PRESETS, preset_path
 from media.compose import matte_from_png, matte_key, matte_png, portrait_matte
 from media.errors import MediaError
-from media.preview import Portrait, first_frame, png_bytes, still
+from media.preview import (
+    PREVIEW_MAX_SIDE,
+    PREVIEW_TEXT_BUDGET,
+    Portrait,
+    drawn_composition,
+    enlarged,
+    first_frame,
+    png_bytes,
+    still,
+    text_cost,
+)
 from media.render import FORMAT_VERSION, analyze_image, decode_portrait
 
 blp = Blueprint(
     "previews", __name__, url_prefix="/v1/previews", description="Stills of a composed job, before it is made"
 )
 
-#: previews drawn at once in one API process; more wait up to BUSY_WAIT_S, then 503
+#: previews drawn at once in one API process, shared by its tenants (``PreviewSlots``); a request waits up to
+#: BUSY_WAIT_S for one, then 503
 PREVIEWS_AT_ONCE, BUSY_WAIT_S = 2, 5.0
+#: a tenant's requests waiting for a slot, at most: more are a 503 at once (each waiting one holds an API thread)
+PREVIEWS_WAITING_PER_TENANT = 2
 #: photos whose decoded pixels, analysis and matte are kept in memory (a composer changes other fields)
 PORTRAITS_KEPT = 8
+#: the pixels of the pictures one preview decodes, at most: its background's and each logo overlay's (each is
+#: decoded), as uploaded. About 30 ms of CPU a megapixel: the most one upload may have (40 MP) and a fifth more is
+#: about 1.4 s; 20 logo overlays of one 40 MP logo took 16.7 s
+PREVIEW_PICTURE_PIXELS = 48_000_000
 
-_slots = threading.BoundedSemaphore(PREVIEWS_AT_ONCE)
+
+class PreviewSlots:
+    """The previews one API process draws at once, shared by its tenants.
+
+    A slot freed goes to the waiting request whose tenant holds the fewest slots, the first come among equals. A
+    tenant alone may use every slot; while another tenant waits, the next slot freed is the other's, so one
+    tenant's previews delay another's by at most the rest of one preview (bounded by ``media.preview``'s
+    budgets), never by a queue of its own. With one pool for all, six previews of one tenant held both slots and
+    the queue, and another tenant's single preview got 503 after 5 s. A tenant's requests beyond
+    ``waiting_per_tenant`` waiting are refused at once: its excess is its own 503, and holds no more API threads.
+    """
+
+    def __init__(self, slots: int, waiting_per_tenant: int):
+        self.slots, self.waiting_per_tenant = slots, waiting_per_tenant
+        self._changed = threading.Condition()
+        self._held: Counter[str] = Counter()
+        self._waiting: list[tuple[int, str]] = []  # (arrival, tenant), in arrival order
+        self._arrivals = itertools.count()
+
+    @contextlib.contextmanager
+    def slot(self, tenant_id: str, wait_s: float) -> Iterator[None]:
+        """Hold a slot for ``tenant_id`` while the block runs: a 503 ``preview_busy`` when none is its within
+        ``wait_s``, or at once when the tenant already has ``waiting_per_tenant`` requests waiting."""
+        if not self._acquire(tenant_id, wait_s):
+            raise ProblemError(
+                "preview_busy",
+                "Other previews are being drawn; try again in a moment.",
+                503,
+                headers={"Retry-After": "2"},
+            )
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._held[tenant_id] -= 1
+                if self._held[tenant_id] <= 0:
+                    del self._held[tenant_id]
+                self._changed.notify_all()
+
+    def held(self) -> dict[str, int]:
+        """Slots held now, by tenant."""
+        with self._changed:
+            return dict(self._held)
+
+    def waiting(self) -> list[str]:
+        """The tenants of the requests waiting now, in arrival order."""
+        with self._changed:
+            return [tenant for _, tenant in self._waiting]
+
+    def _acquire(self, tenant_id: str, wait_s: float) -> bool:
+        deadline = time.monotonic() + wait_s
+        with self._changed:
+            if sum(1 for _, tenant in self._waiting if tenant == tenant_id) >= self.waiting_per_tenant:
+                return False
+            ticket = (next(self._arrivals), tenant_id)
+            self._waiting.append(ticket)
+            try:
+                while self._next() != ticket:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._changed.wait(left)
+                self._held[tenant_id] += 1
+                return True
+            finally:
+                self._waiting.remove(ticket)
+                self._changed.notify_all()  # the next in line may go now: a slot is left, or it is first now
+
+    def _next(self) -> tuple[int, str] | None:
+        """The waiting request a free slot goes to; None while every slot is held."""
+        if not self._waiting or sum(self._held.values()) >= self.slots:
+            return None
+        return min(self._waiting, key=lambda ticket: (self._held[ticket[1]], ticket[0]))
+
+
+_slots = PreviewSlots(PREVIEWS_AT_ONCE, PREVIEWS_WAITING_PER_TENANT)
 _portraits: OrderedDict[tuple[str, bool], Portrait] = OrderedDict()
 _portraits_lock = threading.Lock()
 #: the presets' portraits by (name, matting), made once per process (four small photos: never let go)
@@ -107,21 +211,55 @@ class Previews(MethodView):
             composition = spec.get("composition") or square_composition(spec)
             scene = composition["scenes"][0]
             keys = {a.id: (a.storage_key, a.kind, a.info) for a in _assets(session, composition)}
-        if not _slots.acquire(timeout=BUSY_WAIT_S):
-            raise ProblemError(
-                "preview_busy",
-                "Other previews are being drawn; try again in a moment.",
-                503,
-                headers={"Retry-After": "2"},
-            )
-        try:
-            portrait = _portrait(scene["avatar"], keys, bool(scene["character"].get("matting")))
-            frame = still(composition, portrait, spec["params"], at_s, lambda asset_id: _image_bytes(keys[asset_id]))
-        except MediaError as exc:
-            raise ProblemError(exc.code, exc.detail, 422) from exc
-        finally:
-            _slots.release()
-        return Response(png_bytes(frame), mimetype="image/png", headers={"Cache-Control": "no-store"})
+        at = "" if body.get("scenes") is None else "scenes[0]."
+        drawn = drawn_composition(composition)
+        check_text_cost(drawn, f"{at}overlays")
+        check_picture_pixels(scene, keys, f"{at}overlays")
+        canvas = composition["canvas"]
+        with _slots.slot(g.tenant_id, BUSY_WAIT_S):
+            try:
+                portrait = _portrait(scene["avatar"], keys, bool(scene["character"].get("matting")))
+                frame = still(drawn, portrait, spec["params"], at_s, lambda asset_id: _image_bytes(keys[asset_id]))
+            except MediaError as exc:
+                raise ProblemError(exc.code, exc.detail, 422) from exc
+            png = png_bytes(enlarged(frame, int(canvas["width"]), int(canvas["height"])))
+        return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+def check_text_cost(drawn: dict[str, Any], path: str) -> None:
+    """A 422 ``preview_too_much_text`` naming the first scene's overlays (``path``) when laying out their texts would
+    cost more than ``PREVIEW_TEXT_BUDGET`` (``media.preview.text_cost``, on the canvas the preview is drawn on):
+    worked out from the request before it waits for a slot, so such a preview costs next to nothing."""
+    cost = text_cost(drawn)
+    if cost > PREVIEW_TEXT_BUDGET:
+        refuse(
+            "preview_too_much_text",
+            path,
+            f"The first scene's texts are too much to preview at once: {cost:,} of at most {PREVIEW_TEXT_BUDGET:,} "
+            f"(characters times size in pixels on a canvas at most {PREVIEW_MAX_SIDE} px long, a wide character "
+            "counted twice). Shorten them, make them smaller or use fewer; POST /v1/jobs takes the job as it is.",
+        )
+
+
+def check_picture_pixels(scene: dict[str, Any], keys: dict[str, tuple[str, str, Any]], path: str) -> None:
+    """A 422 ``preview_too_many_pixels`` naming the first scene's overlays (``path``) when the pictures it would
+    decode, its background and each logo overlay, have more than ``PREVIEW_PICTURE_PIXELS`` as uploaded (their
+    ``info``): worked out before the request waits for a slot. One picture has at most 40 MP, so only logos take a
+    scene past it."""
+    ids = [(scene.get("background") or {}).get("asset_id")]
+    ids += [o.get("asset_id") for o in scene.get("overlays") or [] if o["type"] != "text"]
+    pixels = 0
+    for asset_id in filter(None, ids):
+        info = keys[asset_id][2] if isinstance(keys[asset_id][2], dict) else {}
+        pixels += int(info.get("width") or 0) * int(info.get("height") or 0)
+    if pixels > PREVIEW_PICTURE_PIXELS:
+        refuse(
+            "preview_too_many_pixels",
+            path,
+            f"The first scene's pictures are too large to preview at once: {pixels:,} pixels of at most "
+            f"{PREVIEW_PICTURE_PIXELS:,} (the background's and each logo overlay's, as uploaded). Use fewer or "
+            "smaller logos; POST /v1/jobs takes the job as it is.",
+        )
 
 
 def _assets(session, composition: dict[str, Any]) -> list[Asset]:
