@@ -340,7 +340,9 @@ class WatermarkOptionsSchema(StrictSchema):
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=0.02, max=0.2),
-        metadata={"description": "Height of the mark as a share of the frame height."},
+        metadata={
+            "description": "Height of the mark as a share of the frame's short side (its height, but on a vertical frame its width)."
+        },
     )
     logo_asset_id = Id(load_default=None, allow_none=True, metadata={"description": "An image asset to use as a logo."})
 

@@ -55,6 +55,7 @@ from workers.stages.composition import (
     carries_alpha,
     encoder_preset,
     job_cuts,
+    mark_band,
     mark_box,
     prepare_scene,
     scene_specs,
@@ -297,7 +298,9 @@ def render_composed_segment(
             cut.width,
             cut.height,
             [cue[0] for cue in spoken.cues],
-            caption_obstacles([layer for layer in compositor.layers if layer.picture], mark_box(cut.draft_mark)),
+            caption_obstacles(
+                [layer for layer in compositor.layers if layer.picture], mark_box(cut.draft_mark), mark_band(cut)
+            ),
             compositor.face_area,
         )
         if cut.captions.get("burn_in")

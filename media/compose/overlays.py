@@ -18,7 +18,7 @@ it covers none of its features (``titles``).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -234,13 +234,21 @@ def scene_layers(
     reserved: dict[str, int] | None = None,
     face: FaceArea | None = None,
     behind: Callable[[], np.ndarray | None] | None = None,
+    keep_clear: Sequence[tuple[int, int, int, int]] = (),
 ) -> list[Layer]:
     """A scene's overlays as layers, in their order: pictures first placed at their anchors, then texts placed
     clear of the captions' room, the face and the pictures shown with them, a lower third's bar standing out from
     what is ``behind`` it (``text_layer``). ``image_bytes(overlay)``: an image overlay's file. Titles are placed
-    last: one with no room at the top goes below the face, clear of the lower third and the labels."""
+    last: one with no room at the top goes below the face, clear of the lower third and the labels.
+    ``keep_clear``: boxes (x0, y0, x1, y1) drawn over every frame by others (the visible mark), which texts and
+    the captions' room keep clear of as they do of a logo."""
     pictures = {i: image_layer(o, image_bytes(o), width, height) for i, o in enumerate(overlays) if o["type"] != "text"}
-    shown = list(pictures.values())
+    marks = [
+        Layer(np.zeros((y1 - y0, x1 - x0, 4), np.uint8), x0, y0, picture=True)
+        for x0, y0, x1, y1 in keep_clear
+        if x1 > x0 and y1 > y0
+    ]
+    shown = [*pictures.values(), *marks]
     reserved = _captions_room(reserved or {}, shown, width, height, face)
     texts: dict[int, Layer] = {}
     for i in sorted((i for i in range(len(overlays)) if i not in pictures), key=lambda i: _is_title(overlays[i])):

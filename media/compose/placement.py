@@ -197,10 +197,8 @@ def clear_of_boxes(
     return y
 
 
-def caption_obstacles(
-    layers: list[Layer], mark: tuple[int, int, int, int] | None = None
-) -> list[tuple[int, int, int, int]]:
-    """What burned-in captions stand clear of (x0, y0, x1, y1): the scene's pictures (``picture_layers``) and a
-    mark drawn over every frame (the draft label)."""
+def caption_obstacles(layers: list[Layer], *marks: tuple[int, int, int, int] | None) -> list[tuple[int, int, int, int]]:
+    """What burned-in captions stand clear of (x0, y0, x1, y1): the scene's pictures (``picture_layers``) and the
+    marks drawn over every frame (the draft label, the visible mark; None: none)."""
     boxes = [(p.x, p.y, p.x + p.pixels.shape[1], p.y + p.pixels.shape[0]) for p in layers]
-    return boxes + ([mark] if mark is not None else [])
+    return boxes + [mark for mark in marks if mark is not None]

@@ -38,6 +38,7 @@ from media.compose import (
     presenter_box,
     presenter_colours,
     rendition_character,
+    safe_area,
     scene_layers,
 )
 from media.render import analyze_image, decode_portrait
@@ -136,13 +137,35 @@ def job_cuts(attempt: Attempt) -> list[Cut]:
             cut.text_scale = max(cut.width, cut.height) / max(spec["canvas"]["width"], spec["canvas"]["height"])
             cut.captions = cut.scaled(cut.captions)
             cut.draft_mark = draft_label(cut.width, cut.height, [])
-        cut.visible = visible_overlay(attempt, cut.width, cut.height)
+        cut.visible = visible_overlay(attempt, cut.width, cut.height, mark_inset(cut.width, cut.height))
         cut.invisible = InvisibleWatermark(key).embedder(payload, cut.width, cut.height, attempt.fps)
     return cuts
 
 
 #: the corners a DRAFT label may take, in the order tried (the farm's mark is bottom-right by default)
 DRAFT_CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
+
+
+def mark_inset(width: int, height: int) -> tuple[int, int, int, int] | None:
+    """Where a vertical cut's visible mark stands: in its corner of the safe area (``placement.safe_area``), clear of
+    the bottom fifth and top eighth a phone's app lays its own controls and captions over; None (its margin from
+    the frame's edge, as before) on other canvases. On 9:16 the mark sat in the bottom 3-7 %, under the app's."""
+    if height <= width:
+        return None
+    area = safe_area(width, height)
+    return (area.left, area.top, width - area.right, height - area.bottom)
+
+
+def mark_band(cut: Cut) -> tuple[int, int, int, int] | None:
+    """What the texts and captions keep clear of for the cut's visible mark: its rows across the safe area's width.
+    Captions are centred and as wide as their words; kept clear of the mark's own box, a wide page was pushed up
+    above it while the room the layout keeps for the captions (worked out on the middle third) was not, and the
+    lower third then lay over the page."""
+    box = mark_box(cut.visible)
+    if box is None:
+        return None
+    area = safe_area(cut.width, cut.height)
+    return (area.left, box[1], area.right, box[3])
 
 
 def mark_box(mark: Any) -> tuple[int, int, int, int] | None:
@@ -253,6 +276,7 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
             band,
             face,
             compositor.behind_overlays,
+            [box for box in [mark_band(cut)] if box is not None],
         )
         scene.compositors.append(compositor)
         if attempt.spec.get("draft"):

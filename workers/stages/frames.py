@@ -180,8 +180,11 @@ def draft_overlay(size: int) -> Any:
     return VisibleWatermark(text=DRAFT_LABEL, position="top-left", size=0.12, opacity=0.85).overlay_for(size, size)
 
 
-def visible_overlay(attempt: Attempt, size: int, height: int | None = None) -> Any:
-    """The visible mark for ``size`` × ``size`` frames, or ``size`` × ``height``."""
+def visible_overlay(
+    attempt: Attempt, size: int, height: int | None = None, inset: tuple[int, int, int, int] | None = None
+) -> Any:
+    """The visible mark for ``size`` × ``size`` frames, or ``size`` × ``height``; ``inset``: the frame's edges it
+    stands clear of (``VisibleWatermark.overlay_for``)."""
     options = attempt.spec.get("watermark") or {}
     if options.get("enabled") is False:
         return None
@@ -201,4 +204,4 @@ def visible_overlay(attempt: Attempt, size: int, height: int | None = None) -> A
         size=options.get("size") or 0.05,
         opacity=float(settings.watermark_opacity if opacity is None else opacity),
     )
-    return mark.overlay_for(size, size if height is None else height)
+    return mark.overlay_for(size, size if height is None else height, inset)

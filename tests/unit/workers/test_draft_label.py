@@ -24,4 +24,5 @@ def test_the_draft_label_leaves_a_brand_kits_top_left_logo_uncovered():
     assert box is not None
     assert not _meets(box, logo) and not _meets(box, title)
     alone = mark_box(draft_label(360, 640, []))
-    assert alone is not None and alone[:2] == (38, 38)  # with nothing there, top left as before
+    # with nothing there, top left as before (its margin half its height: 0.12 of the short side since 2026-12-07)
+    assert alone is not None and alone[:2] == (22, 22)
