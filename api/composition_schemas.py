@@ -233,7 +233,10 @@ class TransitionSchema(Schema):
     )
 
     class Meta:
-        description = "How the video passes into this scene; the first scene's is ignored."
+        description = (
+            "How the video passes into this scene; the first scene's is ignored. A crossfade holds the scene silent, "
+            "its presenter at rest, for its duration before it speaks: the video is longer by it."
+        )
 
 
 class SceneSchema(Schema):
