@@ -45,8 +45,10 @@ PHONES_SUFFIX = ".phones.json"
 PICTURES_ALONE_S = 0.3
 
 
-def synthesize(text: str, voice: VoiceRef, storage: Storage | None = None) -> Speech:
-    """Speech for one sentence (or segment) of text, from the cache when it can be."""
+def synthesize(text: str, voice: VoiceRef, storage: Storage | None = None, scope: str | None = None) -> Speech:
+    """Speech for one sentence (or segment) of text, from the cache when it can be: the cache of ``scope`` (a
+    tenant's id), so one tenant's speech is never another's. A shared cache told a tenant, by a job's speech time,
+    whether another had already spoken a sentence: an embargoed script could be confirmed by guessing it."""
     check_characters(text)  # a lone surrogate would otherwise fail as internal_error, retried
     text = normalize_text(text)
     if not text:
@@ -66,7 +68,7 @@ def synthesize(text: str, voice: VoiceRef, storage: Storage | None = None) -> Sp
                     f"The Japanese voice has no reading for some words ({' '.join(unknown[:8])}): write them in kana, "
                     "or upload the script spoken, as a narration with this text as its transcript.",
                 )
-        key = cache_key(spoken, voice)
+        key = cache_key(spoken, voice, scope)
         cached = _read_cache(storage, key) if storage is not None else None
         if cached is not None:
             return Speech(cached[0], SPEECH_SAMPLE_RATE, text, phones=cached[1])
@@ -82,10 +84,12 @@ def _source(voice: VoiceRef) -> TimingSource:
     return TimingSource.PIPER if voice.engine == "piper" else TimingSource.ESPEAK
 
 
-def synthesize_sentences(sentences: list[str], voice: VoiceRef, storage: Storage | None = None) -> Speech:
-    """A segment's sentences one after another, each cached on its own, with
+def synthesize_sentences(
+    sentences: list[str], voice: VoiceRef, storage: Storage | None = None, scope: str | None = None
+) -> Speech:
+    """A segment's sentences one after another, each cached on its own (in ``scope``'s cache), with
     a cue per sentence (for captions and for the renderer's timing)."""
-    return concatenate([synthesize(sentence, voice, storage) for sentence in sentences])
+    return concatenate([synthesize(sentence, voice, storage, scope) for sentence in sentences])
 
 
 def normalize_text(text: str) -> str:
@@ -93,14 +97,17 @@ def normalize_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
-def cache_key(text: str, voice: VoiceRef) -> str:
-    identity = {
+def cache_key(text: str, voice: VoiceRef, scope: str | None = None) -> str:
+    """Where a sentence's speech is cached: by everything that shapes it, and by whose cache it is (``scope``)."""
+    identity: dict[str, object] = {
         "format": CACHE_FORMAT,
         "text": normalize_text(text),
         "voice": voice_identity(voice),
         "engine_settings": engine_settings(voice),
         "shaping": SHAPING,
     }
+    if scope is not None:
+        identity["scope"] = scope
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True, ensure_ascii=False).encode("utf-8"))
     return f"{CACHE_PREFIX}{digest.hexdigest()}.wav"
 

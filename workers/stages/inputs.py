@@ -94,7 +94,11 @@ def speak_segment(
         cues = word_cues([w for w in phones.words if w.start_s >= 0.0])
     else:
         voice = resolve_voice(spec.get("voice"), spec.get("language"), attempt.settings)
-        speech = attempt.storage_call(lambda: synthesize_sentences(plan.texts, voice, attempt.storage), "speech cache")
+        speech = attempt.storage_call(
+            # the tenant's own cache: another tenant's jobs never hear whether it has spoken a sentence
+            lambda: synthesize_sentences(plan.texts, voice, attempt.storage, attempt.claim.tenant_id),
+            "speech cache",
+        )
         samples, rate, cues = speech.samples, speech.sample_rate, [(c.start_s, c.end_s, c.text) for c in speech.cues]
         phones = speech.phones
     padded, frames = pad_to_frames(samples, rate, attempt.fps)

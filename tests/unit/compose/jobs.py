@@ -121,9 +121,9 @@ def add_asset(services: Services, tenant_id: str, asset_id: str, data: bytes, ki
     return asset_id
 
 
-def new_tenant(services: Services) -> str:
+def new_tenant(services: Services, name: str = "newsroom") -> str:
     with services.sessions() as session, session.begin():
-        tenant = Tenant(name="newsroom")
+        tenant = Tenant(name=name)
         session.add(tenant)
         session.flush()
         return str(tenant.id)

@@ -874,3 +874,19 @@ def test_webm_and_mov_are_bt709_tagged_and_their_colours_decode_as_given(tmp_pat
     if output_format == "webm":
         data = video.read_bytes()
         assert data.index(b"\x1c\x53\xbb\x6b") < data.index(b"\x1f\x43\xb6\x75")  # Cues before the first Cluster
+
+
+def test_two_tenants_jobs_speak_into_their_own_caches(tmp_path):
+    """The worker caches a job's speech in its tenant's own cache (a shared one told a tenant, by a job's speech
+    time, whether another had spoken a sentence): the same script for two tenants is spoken twice and stored twice;
+    the same tenant's second job is served from its cache."""
+    services = make_services(tmp_path)
+    script = "The minister will resign on Friday."
+    comp = composition(160, 96, [scene(script)])
+    first, second = new_tenant(services), new_tenant(services, "wire")
+    run_job(services, first, comp, wm_code=1)
+    run_job(services, second, comp, wm_code=2)
+    run_job(services, second, comp, wm_code=3)
+    cached = [key for key in services.storage.list("cache/tts/") if key.endswith(".wav")]
+    assert len(cached) == 2, cached
+    assert services.timings["tts"] < 0.05  # the third job: its tenant's own cache

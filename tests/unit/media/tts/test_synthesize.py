@@ -319,3 +319,15 @@ def test_piper_phones_of_later_sentences_sit_after_the_gap_between_them():
 def test_piper_without_usable_alignments_falls_back_to_loudness_and_says_so(second):
     _, _, track = _piper_engine(second).speak("Ma. Pa.")
     assert track.source == TimingSource.LOUDNESS and track.phones == () and "no phoneme alignments" in track.note
+
+
+def test_each_tenants_speech_is_cached_apart(storage, fake_engine, voice):
+    """A security review: the speech cache was shared by every tenant, and a job's speech time (0.001 s against
+    0.086 s) told one tenant whether another had already spoken a sentence, so a guessed embargoed script could be
+    confirmed. The cache is now each tenant's own: a tenant's second job is still served from it."""
+    synthesize("The minister will resign on Friday.", voice, storage, scope="ten_a")
+    synthesize("The minister will resign on Friday.", voice, storage, scope="ten_b")
+    assert fake_engine.calls == ["The minister will resign on Friday."] * 2  # B was not served A's
+    synthesize("The minister will resign on Friday.", voice, storage, scope="ten_b")
+    assert len(fake_engine.calls) == 2  # B's own, again
+    assert len({cache_key("x", voice, "ten_a"), cache_key("x", voice, "ten_b"), cache_key("x", voice)}) == 3
