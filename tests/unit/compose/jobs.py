@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from domain import lifecycle
+from domain.drafts import draft_render
 from domain.models import Asset, Job, Tenant
 from domain.params import with_defaults
 from media.render.renderer import Renderer
@@ -151,9 +152,22 @@ def run_job(
     watermark: bool = False,
     wm_code: int = 7,
     motion_scale: float = 0.0,
+    draft: bool = False,
 ) -> dict[str, Any]:
-    """Create the job as the API would store it, claim it, run one attempt; its output."""
+    """Create the job as the API would store it (``draft``: as its draft, at the draft's size), claim it, run one
+    attempt; its output."""
     spec = job_spec(comp, fps=fps, watermark=watermark, motion_scale=motion_scale)
+    if draft:
+        spec = {**spec, "draft": True, "draft_render": draft_render(spec["params"], comp["canvas"])}
+    output, services.timings = run_spec(services, tenant_id, spec, wm_code)
+    return output
+
+
+def run_spec(
+    services: StubServices, tenant_id: str, spec: dict[str, Any], wm_code: int, run_with: StubServices | None = None
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """A job of ``spec`` stored, claimed and run whole, as a worker runs it (``run_with``: other services, such as
+    the stub renderer's); its output and timings."""
     with services.sessions() as session, session.begin():
         job = Job(tenant_id=tenant_id, pool="cpu", spec=spec, wm_code=wm_code)
         session.add(job)
@@ -162,8 +176,7 @@ def run_job(
     with services.sessions() as session, session.begin():
         session.execute(sa.update(Job).where(Job.id == job_id).values(not_before=None))
         claim = lifecycle.claim(session, job_id, "worker-1", 60)
-    output, services.timings = run_pipeline(StubControl(claim), services)
-    return output
+    return run_pipeline(StubControl(claim), run_with or services)
 
 
 __all__ = [
@@ -175,6 +188,7 @@ __all__ = [
     "job_spec",
     "new_tenant",
     "run_job",
+    "run_spec",
     "scene",
     "tone_wav",
 ]

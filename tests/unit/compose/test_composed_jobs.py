@@ -517,12 +517,10 @@ def test_captions_are_never_dissolved_by_a_crossfade(tmp_path):
 
 
 def test_a_draft_composes_smaller_with_its_draft_label(tmp_path):
-    from domain.drafts import draft_render
 
     services = make_services(tmp_path)
     tenant = new_tenant(services)
     add_asset(services, tenant, "ast_narration", tone_wav(2.0), "audio", "audio/wav")
-    import tests.unit.compose.jobs as jobs
 
     comp = composition(
         960,
@@ -530,17 +528,7 @@ def test_a_draft_composes_smaller_with_its_draft_label(tmp_path):
         [scene(None, audio_asset_id="ast_narration")],
         renditions=[{"canvas": {"width": 540, "height": 960}, "character": None, "captions": None}],
     )
-    real_spec = jobs.job_spec
-
-    def draft_spec(comp, **kwargs):
-        spec = real_spec(comp, **kwargs)
-        return {**spec, "draft": True, "draft_render": draft_render(spec["params"], comp["canvas"])}
-
-    jobs.job_spec = draft_spec
-    try:
-        output = run_job(services, tenant, comp)
-    finally:
-        jobs.job_spec = real_spec
+    output = run_job(services, tenant, comp, draft=True)
     # the canvas the draft's spec records (640 px on the longer side), not another: it was 480x270 here while the
     # spec said 640x360, and a 1920x1080 draft came out 960x540; every rendition is drawn too, scaled alike, so
     # its layout can be checked before approval
@@ -814,8 +802,6 @@ def test_a_draft_draws_the_sizes_a_request_gives_at_its_own_scale(tmp_path):
     """A title and captions given a ``size`` (pixels on the 960x540 canvas) are drawn at 640/960 of it on the 640x360
     draft, so the draft shows them as large for its size as the final does. Before, the draft drew them at the
     final's pixels: a title of 48 took as many rows of the 360-row draft as of the 540-row final."""
-    import tests.unit.compose.jobs as jobs
-    from domain.drafts import draft_render
 
     services = make_services(tmp_path)
     tenant = new_tenant(services)
@@ -827,17 +813,7 @@ def test_a_draft_draws_the_sizes_a_request_gives_at_its_own_scale(tmp_path):
         captions={"burn_in": True, "style": "subtitle", "size": 40},
     )
     final = fetch(services, run_job(services, tenant, comp)["key"], tmp_path / "final.mp4")
-    real_spec = jobs.job_spec
-
-    def draft_spec(comp, **kwargs):
-        spec = real_spec(comp, **kwargs)
-        return {**spec, "draft": True, "draft_render": draft_render(spec["params"], comp["canvas"])}
-
-    jobs.job_spec = draft_spec
-    try:
-        draft = fetch(services, run_job(services, tenant, comp, wm_code=8)["key"], tmp_path / "draft.mp4")
-    finally:
-        jobs.job_spec = real_spec
+    draft = fetch(services, run_job(services, tenant, comp, wm_code=8, draft=True)["key"], tmp_path / "draft.mp4")
     big, small = frame_at(final, 0.6), frame_at(draft, 0.6)
     assert small.shape[:2] == (360, 640)
     for top, bottom in ((0.0, 0.3), (0.7, 1.0)):  # the title at the top, the captions at the bottom

@@ -14,20 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import sqlalchemy as sa
 
-from domain import lifecycle
 from domain.config import Settings
 from domain.db import session_factory, upgrade
-from domain.models import Job
 from domain.params import with_defaults
 from media.encode.loudness import decoded
 from storage import open_storage
-from tests.stubs import StubControl, StubServices
-from tests.unit.compose.jobs import add_asset, composition, new_tenant, run_job, scene
+from tests.stubs import StubServices
+from tests.unit.compose.jobs import add_asset, composition, new_tenant, run_job, run_spec, scene
 from tests.unit.compose.viewing import audio_of, band_level_db, fetch
 from tests.unit.media.encode.test_loudness import ebur128
-from workers.pipeline import run_pipeline
 
 TARGET, CEILING = -16.0, -1.0
 RATE = 24000
@@ -84,16 +80,8 @@ def square_job(services, tenant: str, **spec) -> dict:
         "watermark": {"enabled": False},
         **spec,
     }
-    with services.sessions() as session, session.begin():
-        job = Job(tenant_id=tenant, pool="cpu", spec=spec, wm_code=next(_codes))
-        session.add(job)
-        session.flush()
-        job_id = job.id
-    with services.sessions() as session, session.begin():
-        session.execute(sa.update(Job).where(Job.id == job_id).values(not_before=None))
-        claim = lifecycle.claim(session, job_id, "worker-1", 60)
     stub = StubServices(services.settings, services.sessions, services.storage)  # the stub renderer: sound only
-    output, _ = run_pipeline(StubControl(claim), stub)
+    output, _ = run_spec(services, tenant, spec, next(_codes), run_with=stub)
     return output
 
 
