@@ -8,10 +8,16 @@ in storage under the key the worker's and the previews' matte cache read, and
 named in ``info["matte"]``): the matte costs ~10 ms for a small photo and
 ~0.15 s of CPU for a 12-megapixel one, so the upload pays for it in the
 request rather than a background task, and the composer's first preview of
-the new portrait, and its first job, find it made."""
+the new portrait, and its first job, find it made.
+
+A tenant's assets are bounded in bytes and number (api/asset_quota: 409 ``asset_quota_exceeded``, judged
+before an upload is inspected or stored). ``DELETE /v1/assets/{id}`` removes one, its file and a portrait's
+matte with it, unless a job in flight, a brand kit or a live template names it (api/asset_references: 409
+``asset_in_use``)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -22,23 +28,29 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from PIL import Image
 
+from api.asset_quota import hold_room, refuse_if_full
+from api.asset_references import refuse_if_in_use
 from api.asset_schemas import AssetCreateSchema, AssetSchema, purpose_problem
 from api.asset_video import check_video_bounds, looks_like_video, read_video_header, stream_kinds
 from api.context import ctx
 from api.file_kinds import file_kind
 from api.ownership import owned
 from api.preconditions import LOCATION_HEADER
+from api.problems import PROBLEM_JSON
 from api.request_bounds import upload_limit
+from api.schemas import ProblemSchema
 from domain.composition_rules import DEFAULT_PURPOSE, PURPOSE_KINDS
 from domain.documents import asset_document
 from domain.errors import ProblemError
 from domain.ids import new_id
 from domain.models import Asset, asset_content_key
+from domain.presets import PRESETS
 from media.compose import MATTE_VERSION, matte_key, matte_png, portrait_matte
 from media.font_files import inspect_font, looks_like_font
 from media.images import check_image_size, read_image_header
 from media.render import analyze_image, decode_portrait
 from media.tts import NotAudio, check_narration, probe_audio
+from storage import StorageUnavailable
 
 blp = Blueprint("assets", __name__, url_prefix="/v1/assets", description="Portraits and audio")
 
@@ -230,6 +242,14 @@ class Assets(MethodView):
         description="The tenant already has these bytes for this purpose: that asset, as it was stored (nothing new "
         "is stored, and its id serves as before).",
     )
+    @blp.alt_response(
+        409,
+        schema=ProblemSchema,
+        content_type=PROBLEM_JSON,
+        description="`asset_quota_exceeded`: the tenant's assets would pass its limit of stored bytes or of assets "
+        "(`errors.quota`: bytes and assets used, their limits, this upload's bytes). Nothing was stored; deleting "
+        "assets frees room.",
+    )
     @blp.alt_response(413, response="Problem")
     @blp.alt_response(415, response="Problem")
     @blp.alt_response(422, response="Problem")
@@ -238,7 +258,10 @@ class Assets(MethodView):
         or MP4/MOV/WebM video within the farm's bounds of bytes, pixels, frame rate and length), a logo, or a font
         (TTF/OTF, purpose font, for brand kits and text; a file that does not parse and draw is 422 font_invalid).
         The same bytes uploaded again for the same purpose (the tenant's asset with that SHA-256) are answered with
-        the existing asset and a 200, not stored again: a client may upload a file on every use."""
+        the existing asset and a 200, not stored again: a client may upload a file on every use. A tenant's assets
+        may take TALKFARM_TENANT_MAX_ASSET_BYTES together (20 GiB) and number TALKFARM_TENANT_MAX_ASSETS (10,000):
+        an upload past either is a 409 asset_quota_exceeded, refused before it is inspected or stored (an upload
+        answered with an existing asset counts nothing)."""
         c = ctx()
         upload = files["file"]
         purpose = request.form.get("purpose")
@@ -256,10 +279,15 @@ class Assets(MethodView):
         existing = _existing(purpose, sha256) if purpose else None
         if existing is not None:
             return existing, 200
+        with c.sessions() as session:  # before the face analysis, the matte and the storage write
+            maybe_stored = refuse_if_full(session, c.settings, g.tenant_id, len(data), sha256)
         kind, purpose, content_type, info = _inspect(data, purpose)
         existing = _existing(purpose, sha256)
         if existing is not None:
             return existing, 200
+        if maybe_stored:  # the same bytes, held for another purpose: this upload is a new asset after all
+            with c.sessions() as session:
+                refuse_if_full(session, c.settings, g.tenant_id, len(data))
         asset_id = new_id("ast")
         key = f"assets/{g.tenant_id}/{asset_id}"
         c.storage.put_bytes(key, data, content_type)
@@ -277,7 +305,7 @@ class Assets(MethodView):
         )
         try:
             with c.sessions() as session, session.begin():
-                session.add(asset)
+                hold_room(session, c.settings, asset)  # counted with its row: two uploads at once cannot both fit
         except Exception as exc:
             c.storage.delete(key)  # leave nothing half-written behind
             if isinstance(exc, sa.exc.IntegrityError):  # the same bytes stored by a request beside this one
@@ -307,3 +335,56 @@ class AssetById(MethodView):
         """An asset's metadata."""
         with ctx().sessions() as session:
             return asset_document(owned(session, Asset, asset_id))
+
+    @blp.response(204, description="Deleted: its stored file and its row (and a portrait's matte) are gone.")
+    @blp.alt_response(404, response="Problem")
+    @blp.alt_response(
+        409,
+        schema=ProblemSchema,
+        content_type=PROBLEM_JSON,
+        description="`asset_in_use`: a queued or running job, a brand kit or a live template names the asset "
+        "(`errors.uses`: each with its kind, id, status or name, and the fields naming it).",
+    )
+    @blp.alt_response(
+        503,
+        schema=ProblemSchema,
+        content_type=PROBLEM_JSON,
+        description="`storage_unavailable`: storage could not be reached; the asset was not deleted, try again.",
+    )
+    def delete(self, asset_id):
+        """Delete an asset: its stored file, its row, and (for a picture no other asset holds) its cached matte; the
+        bytes it took count no more against the tenant's quota. Refused (409 asset_in_use, naming them) while a
+        queued or running job, a brand kit or a live template names it. Finished jobs keep their outputs, and their
+        spec keeps naming the id: retried or approved, such a job fails for want of it."""
+        c = ctx()
+        with c.sessions() as session, session.begin():
+            asset = owned(session, Asset, asset_id)
+            refuse_if_in_use(session, asset)
+            keys = [*_caches_only_it_holds(session, asset), asset.storage_key]
+            session.delete(asset)
+            session.flush()
+            try:  # before the commit: if storage fails, the row stays and the delete may be asked again
+                for key in keys:
+                    c.storage.delete(key)
+            except StorageUnavailable:
+                raise ProblemError(
+                    "storage_unavailable", "Storage cannot be reached; the asset was not deleted. Try again.", 503
+                ) from None
+        return None
+
+
+def _caches_only_it_holds(session, asset: Asset) -> list[str]:
+    """The matte cached for a picture (``matte_key``, shared by every upload of the same photo, of any tenant, and
+    by a preset's jobs), unless another asset or a preset is that photo: then it stays for them."""
+    if asset.kind != "image" or asset.sha256 in _preset_hashes():
+        return []
+    shared = session.scalar(sa.select(Asset.id).where(Asset.sha256 == asset.sha256, Asset.id != asset.id).limit(1))
+    if shared is not None:
+        return []
+    recorded = str(((asset.info or {}).get("matte") or {}).get("key") or "")
+    return sorted({matte_key(asset.sha256), *([recorded] if recorded.startswith("cache/mattes/") else [])})
+
+
+@functools.cache
+def _preset_hashes() -> frozenset[str]:
+    return frozenset(hashlib.sha256(path.read_bytes()).hexdigest() for path in PRESETS.values())

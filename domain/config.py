@@ -267,6 +267,18 @@ class Settings:
 
     # --- tenants --------------------------------------------------------------
     tenant_max_in_flight: int = _setting(1000, "Default limit of queued+running jobs per tenant; beyond it 429.", int)
+    tenant_max_asset_bytes: int = _setting(
+        20 * 1024**3,
+        "Most bytes one tenant's assets may take in storage together (20 GiB: 320 of the largest videos); an upload "
+        "past it is a 409 asset_quota_exceeded, and deleting assets frees room.",
+        int,
+    )
+    tenant_max_assets: int = _setting(
+        10_000,
+        "Most assets one tenant may keep (the same bytes uploaded again for the same purpose count once); one more is "
+        "a 409 asset_quota_exceeded.",
+        int,
+    )
 
     # --- testing only ---------------------------------------------------------
 

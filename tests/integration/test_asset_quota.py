@@ -1,0 +1,109 @@
+"""A tenant's asset quota on PostgreSQL as on SQLite (tests/unit/api/test_asset_quota.py has the rest): an
+upload past it is a 409 asset_quota_exceeded that stores nothing, deleting an asset frees room, and two uploads
+really at once, with room for one, store one. Their rows are counted after the insert with the tenant's row
+locked: without the lock, PostgreSQL's two transactions each counted without the other's row and both passed."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from domain.models import Asset, Job
+from tests.composition_files import upload
+from tests.stubs import RecordingSender
+from tests.unit.api.test_asset_quota import NOISE
+
+pytestmark = pytest.mark.integration
+
+#: room for the first two noise logos by bytes
+ROOM = len(NOISE[0]) + len(NOISE[1]) + 100
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def farm(request, tmp_path):
+    from api.app import create_app
+    from domain.config import Settings
+    from domain.db import session_factory, upgrade
+    from domain.tenants import create_key, get_or_create_tenant
+
+    overrides = {"database_url": request.getfixturevalue("pg_url")} if request.param == "postgresql" else {}
+    settings = Settings.from_env({}, data_dir=tmp_path / "data", pools=("cpu",), **overrides)
+    settings = dataclasses.replace(settings, tenant_max_asset_bytes=ROOM, tenant_max_assets=100)
+    upgrade(settings)
+    sessions = session_factory(settings)
+    with sessions() as session, session.begin():
+        if request.param == "postgresql":
+            session.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in Job.metadata.sorted_tables) + " CASCADE"))
+        key = create_key(session, get_or_create_tenant(session, f"quota-{uuid.uuid4().hex[:6]}"))
+    app = create_app(settings, sender=RecordingSender())
+
+    def client():
+        made = app.test_client()
+        made.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+        return made
+
+    return client, sessions, settings
+
+
+def stored(settings) -> list[str]:
+    root = settings.data_dir / "storage"
+    return sorted(str(p) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def count_assets(sessions) -> int:
+    with sessions() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(Asset))
+
+
+def test_an_upload_past_the_quota_is_refused_and_deleting_frees_room(farm):
+    client, sessions, settings = farm
+    c = client()
+    first, second = (upload(c, NOISE[i], "logo.png", "logo") for i in (0, 1))
+    assert (first.status_code, second.status_code) == (201, 201)
+    before = stored(settings)
+    refused = upload(c, NOISE[2], "logo.png", "logo")
+    assert refused.status_code == 409 and refused.get_json()["code"] == "asset_quota_exceeded"
+    assert refused.get_json()["errors"]["quota"]["bytes_limit"] == ROOM
+    assert stored(settings) == before and count_assets(sessions) == 2
+    assert upload(c, NOISE[0], "logo.png", "logo").status_code == 200  # found again, counted once
+    assert c.delete(f"/v1/assets/{first.get_json()['id']}").status_code == 204
+    assert upload(c, NOISE[2], "logo.png", "logo").status_code == 201
+
+
+def test_two_uploads_at_once_with_room_for_one_store_one(farm, monkeypatch):
+    """Both pass the look before anything is stored; both insert and count. A barrier holds each count until the
+    other upload has inserted too, or 1 s has passed: with the tenant's row locked (PostgreSQL) or the database's
+    one writer (SQLite) the second upload cannot insert before the first commits, so it waits out the barrier
+    alone, counts the first, and is refused."""
+    import api.asset_quota
+
+    client, sessions, settings = farm
+    assert upload(client(), NOISE[0], "logo.png", "logo").status_code == 201
+    both_inserted = threading.Barrier(2, timeout=1.0)
+    real_usage = api.asset_quota.usage
+
+    def usage_once_both_inserted(session, tenant_id):
+        if any(isinstance(row, Asset) for row in session):  # hold_room's count, the row inserted
+            try:
+                both_inserted.wait()
+            except threading.BrokenBarrierError:
+                pass
+        return real_usage(session, tenant_id)
+
+    monkeypatch.setattr(api.asset_quota, "usage", usage_once_both_inserted)
+    answers: list[int] = []
+
+    def send(data: bytes) -> None:
+        answers.append(upload(client(), data, "logo.png", "logo").status_code)
+
+    threads = [threading.Thread(target=send, args=(NOISE[i],)) for i in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(answers) == [201, 409]
+    assert count_assets(sessions) == 2 and len(stored(settings)) == 2
