@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from api import intake
+from api.asset_references import check_named_assets
 from api.auth import Principal, current_principal
 from api.context import ctx
 from api.jobs import job_view
@@ -47,6 +48,7 @@ def approve_draft(
             "draft_not_succeeded", f"The draft is {draft.status}; approve it once it has succeeded.", 409
         )
     tenant = session.get_one(Tenant, draft.tenant_id)
+    check_named_assets(session, draft.tenant_id, draft.spec)  # 404 asset_not_found: an asset deleted since
     intake.check_in_flight_limit(session, settings, tenant)
     model = known_models(settings).get(draft.spec.get("model", "builtin"))
     if model is None:  # the operator removed it since the draft ran

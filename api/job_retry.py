@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from api import intake
+from api.asset_references import check_named_assets
 from api.auth import Principal, current_principal
 from api.context import ctx
 from api.jobs import job_view
@@ -31,6 +32,7 @@ def retry_job(session: Session, settings: Settings, principal: Principal, job_id
         raise ProblemError(
             "job_not_retryable", f"The job is {job.status}; only a failed or canceled job can be retried.", 409
         )
+    check_named_assets(session, job.tenant_id, job.spec)  # 404 asset_not_found: an asset deleted since
     intake.check_in_flight_limit(session, settings, session.get_one(Tenant, job.tenant_id))
     if not lifecycle.retry(session, job):  # it moved meanwhile
         session.refresh(job)

@@ -171,15 +171,20 @@ def test_a_spec_naming_a_deleted_asset_is_refused_asset_not_found_naming_the_fie
     assert refused.value.detail.startswith(f"avatar.asset_id: the asset {portrait_id} was deleted")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/job_retry.py (not this change's file) must call api.asset_references.check_named_assets before "
-    "lifecycle.retry; until then the retried job is queued and fails at the worker (avatar_missing)",
-)
 def test_retrying_a_failed_job_whose_asset_was_deleted_is_refused_asset_not_found(alpha, sessions):
     job_id, _ = failed_job_naming_a_deleted_portrait(alpha, sessions)
     problem(alpha.post(f"/v1/jobs/{job_id}/retry"), 404, "asset_not_found")
     assert alpha.get(f"/v1/jobs/{job_id}").get_json()["status"] == "failed"
+
+
+def test_approving_a_draft_whose_portrait_was_deleted_is_refused_asset_not_found(alpha, sessions):
+    portrait = made(upload(alpha, own_photo(), "face.png", "portrait"))
+    draft = made(alpha.post("/v1/jobs", json={"script": "Good evening.", "avatar": portrait["id"], "draft": True}))
+    with sessions() as session, session.begin():
+        session.get_one(Job, draft["id"]).status = "succeeded"
+    assert delete(alpha, portrait["id"]).status_code == 204
+    problem(alpha.post(f"/v1/jobs/{draft['id']}/approve"), 404, "asset_not_found")
+    assert alpha.get(f"/v1/jobs/{draft['id']}").get_json()["final_job_id"] is None  # no final made
 
 
 def test_a_job_that_meets_its_deleted_portrait_at_the_worker_fails_cleanly(alpha, sessions, sqlite_settings):
