@@ -99,9 +99,11 @@ class ApiKeyRevokeQuerySchema(StrictSchema):
         load_default=None,
         allow_none=True,
         metadata={
-            "description": "Also revoke every key this key minted, and theirs: the default, so the keys a leaked key "
-            "made die with it; `false` revokes this key alone. Given `true`, a key already revoked is swept again "
-            "(200) instead of 409 `key_revoked`."
+            "description": "By default the keys this key minted for its own tenant, and theirs, are revoked with it, "
+            "so the keys a leaked key made die with it (the keys an operator's key made for other tenants stay); "
+            "`true` revokes every key it minted, of any tenant, and sweeps a key already revoked again (200 instead "
+            "of 409 `key_revoked`); `false` revokes this key alone. The key making the request is never revoked "
+            "by a cascade."
         },
     )
 
@@ -155,7 +157,12 @@ def revoke_key(session: Session, principal: Principal, key_id: str, *, cascade: 
             "an operator key.",
             403,
         )
-    if not tenants.revoke(session, key, cascade=cascade is not False) and not cascade:
+    # by default the keys it minted for its own tenant (what a leaked key made), never the caller's own key;
+    # `cascade=true` every key it minted, of any tenant, as before
+    revoked = tenants.revoke(
+        session, key, cascade=cascade is not False, same_tenant=cascade is None, spare=principal.key_id
+    )
+    if not revoked and not cascade:
         raise ProblemError("key_revoked", f"The key was already revoked at {iso(key.revoked_at)}.", 409)
     return key_document(key)
 

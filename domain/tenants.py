@@ -115,9 +115,13 @@ def keys_of(session: Session, tenant_id: str | None) -> list[ApiKey]:
     return list(session.scalars(stmt).all())
 
 
-def revoke(session: Session, key: ApiKey, *, cascade: bool = False) -> bool:
+def revoke(
+    session: Session, key: ApiKey, *, cascade: bool = False, same_tenant: bool = False, spare: str | None = None
+) -> bool:
     """Revoke a key; False if it already was. Requests with it fail from the next one on.
-    With ``cascade``, every key it minted (and they minted, and so on) is revoked too."""
+    With ``cascade``, every key it minted (and they minted, and so on) is revoked too: with ``same_tenant``, only
+    those of the key's own tenant (an operator's key mints the tenants' keys it hands out: rotating it must not
+    revoke them); never the key ``spare`` (the one revoking: a new operator key revoking the one that made it)."""
     if key.revoked_at is not None and not cascade:
         return False
     first = key.revoked_at is None
@@ -128,6 +132,9 @@ def revoke(session: Session, key: ApiKey, *, cascade: bool = False) -> bool:
         frontier = [key.id]
         while frontier:  # a tree of keys: each level one query
             minted = session.scalars(sa.select(ApiKey).where(ApiKey.minted_by.in_(frontier))).all()
+            if same_tenant:
+                minted = [child for child in minted if child.tenant_id == key.tenant_id]
+            minted = [child for child in minted if child.id != spare]
             for child in minted:
                 if child.revoked_at is None:
                     child.revoked_at = now

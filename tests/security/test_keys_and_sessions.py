@@ -143,3 +143,19 @@ def test_a_signed_out_clients_large_form_is_refused_before_it_is_parsed(app, key
     answer = app.test_client().post("/sign-in", data=big, content_type="application/x-www-form-urlencoded")
     assert answer.status_code == 413
     assert _sign_in(app, keys["alpha"]).get("/jobs").status_code == 200
+
+
+def test_rotating_an_operator_key_keeps_the_tenants_keys_it_made_and_the_new_key(app, keys):
+    """From review: with the cascade the default, a new operator key revoking the one that made it (a rotation)
+    revoked every tenant key that operator key had handed out, and the new key itself: the operator and every
+    newsroom were locked out. The default cascade now takes only the revoked key's own tenant's keys, never the
+    caller's."""
+    old = client(app, keys["ops"])
+    newsroom = old.post("/v1/keys", json={"tenant": "newsroom"}).get_json()
+    agency = old.post("/v1/keys", json={"tenant": "agency"}).get_json()
+    replacement = old.post("/v1/keys", json={"scope": "operator"}).get_json()
+    old_id = _id_of(app, keys["ops"], keys["ops"])
+    assert client(app, replacement["key"]).post(f"/v1/keys/{old_id}/revoke").status_code == 200
+    assert_problem(client(app, keys["ops"]).get("/v1/jobs"), 401, "invalid_api_key")
+    for kept in (newsroom, agency, replacement):
+        assert client(app, kept["key"]).get("/v1/jobs").status_code == 200, kept["tenant"]
