@@ -83,7 +83,7 @@ def visible_kit(session: Session, kit_id: str, tenant_id: str, operator: bool) -
     return row
 
 
-def check_kit(session: Session, tenant: Tenant, kit: dict[str, Any]) -> None:
+def check_kit(session: Session, tenant: Tenant, kit: dict[str, Any], row: BrandKit | None = None) -> None:
     """What a kit names must be the tenant's assets of the right purpose, and its watermark one the tenant
     may show: refused now, not at every job that follows the kit."""
     for field, asset_id, use in kit_assets(kit):
@@ -94,13 +94,15 @@ def check_kit(session: Session, tenant: Tenant, kit: dict[str, Any]) -> None:
             "watermark.enabled: this tenant may not turn the visible watermark off; ask the operator to allow it.",
             403,
         )
-    check_readable(kit["watermark"], tenant.may_disable_watermark)
+    # only what this save changes: a kit stored before the floors is saved again as it was, drawn at the floors
+    before = (row.settings or {}).get("watermark", {}) if row is not None else None
+    check_readable(kit["watermark"], tenant.may_disable_watermark, before=before)
 
 
 def save_kit(session: Session, tenant: Tenant, kit: dict[str, Any], row: BrandKit | None = None) -> BrandKit:
     """Create (``row`` None) or replace a kit, checked; making it the default unsets the tenant's other default.
     A tenant always has a default: the default kit cannot be un-defaulted, only replaced by another."""
-    check_kit(session, tenant, kit)
+    check_kit(session, tenant, kit, row)
     current = default_kit(session, tenant)
     if row is None:
         count = session.execute(

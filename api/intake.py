@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from api.asset_uses import USES, asset_for_use, check_composition_assets
 from api.brand_kit_store import kit_for_job, kit_values
 from domain import params as render_params
-from domain.brand_kits import apply_kit, check_readable, intro_outro
+from domain.brand_kits import apply_kit, check_readable, intro_outro, readable
 from domain.composition import COMPOSITION_KEYS, normalise_composition, scene_text
 from domain.composition_checks import refuse
 from domain.config import Settings
@@ -467,8 +467,8 @@ def _watermark(tenant: Tenant, kit_watermark: dict[str, Any], asked: dict[str, A
             "This tenant may not turn the visible watermark off; ask the operator to allow it.",
             403,
         )
-    check_readable(chosen, tenant.may_disable_watermark)
-    return chosen
+    check_readable(asked or {}, tenant.may_disable_watermark)  # what this request sets
+    return readable(chosen, tenant.may_disable_watermark)  # what it inherits, at the floors
 
 
 def request_hash(body: dict[str, Any]) -> str:

@@ -159,34 +159,60 @@ def normalise_watermark(raw: Any) -> dict[str, Any]:
 
 
 #: a visible mark a tenant may not turn off must stay one a viewer can read: at least this opacity and height (a
-#: share of the frame's), and a text of at least this many letters or digits. Before, ".", opacity 0.05 and size
-#: 0.02 were taken: a mark no one could see, from a tenant refused `enabled: false`
-READABLE_OPACITY, READABLE_SIZE, READABLE_LETTERS = 0.25, 0.025, 2
+#: share of the frame's short side), and a text (if any: a logo alone is a mark) with a letter or a digit. Before,
+#: ".", opacity 0.05 and size 0.02 were taken: a mark no one could see, from a tenant refused `enabled: false`
+READABLE_OPACITY, READABLE_SIZE = 0.25, 0.025
 
 
-def check_readable(watermark: Mapping[str, Any], may_disable: bool, where: str = "watermark") -> None:
-    """Refuse, 403 ``watermark_required``, a visible mark that would be as good as off (too faint, too small, or a
-    text with no words) for a tenant that may not turn it off; ``watermark`` holds the settings as they will be
-    drawn (the kit's with the job's over them). A logo does not stand in for the text."""
-    if may_disable or watermark.get("enabled") is False:
-        return
-    opacity, size = watermark.get("opacity"), watermark.get("size")
-    words = watermark.get("text")
-    problems = []
+def _unreadable(watermark: Mapping[str, Any]) -> dict[str, str]:
+    """The settings that would make the mark unreadable, each with why."""
+    problems = {}
+    opacity, size, words = watermark.get("opacity"), watermark.get("size"), watermark.get("text")
     if opacity is not None and float(opacity) < READABLE_OPACITY:
-        problems.append(f"{where}.opacity must be at least {READABLE_OPACITY} (got {opacity})")
+        problems["opacity"] = f"must be at least {READABLE_OPACITY} (got {opacity})"
     if size is not None and float(size) < READABLE_SIZE:
-        problems.append(f"{where}.size must be at least {READABLE_SIZE} (got {size})")
-    if words is not None and sum(ch.isalnum() for ch in str(words)) < READABLE_LETTERS:
-        problems.append(f"{where}.text must have at least {READABLE_LETTERS} letters or digits (got {str(words)!r})")
+        problems["size"] = f"must be at least {READABLE_SIZE} (got {size})"
+    if words and not any(ch.isalnum() for ch in str(words)):
+        problems["text"] = f"must have a letter or a digit (got {str(words)!r})"
+    return problems
+
+
+def check_readable(
+    asked: Mapping[str, Any], may_disable: bool, where: str = "watermark", before: Mapping[str, Any] | None = None
+) -> None:
+    """Refuse, 403 ``watermark_required``, what a request sets now (``asked``; a kit's fields that differ from
+    ``before``, its stored ones) that would make the visible mark as good as off, for a tenant that may not turn it
+    off. What a job inherits (a kit stored before, the operator's settings) is not refused: ``readable`` draws it
+    at the floors."""
+    if may_disable or asked.get("enabled") is False:
+        return
+    changed = {k: v for k, v in asked.items() if before is None or before.get(k) != v}
+    problems = _unreadable(changed)
     if problems:
         raise ProblemError(
             "watermark_required",
             "This tenant may not turn the visible watermark off, so it must stay readable: "
-            + "; ".join(problems)
+            + "; ".join(f"{where}.{field} {why}" for field, why in problems.items())
             + ". Ask the operator to allow turning it off.",
             403,
         )
+
+
+def readable(watermark: dict[str, Any], may_disable: bool) -> dict[str, Any]:
+    """The mark's settings as drawn for a tenant that may not turn it off: a faint or tiny one it inherits (a kit
+    stored before the floors, the operator's own `tenants set`) raised to the floors, and a text with no letter
+    or digit left to the farm's default. A tenant that may turn it off gets its settings as they are."""
+    if may_disable or watermark.get("enabled") is False:
+        return watermark
+    problems = _unreadable(watermark)
+    drawn = dict(watermark)
+    if "opacity" in problems:
+        drawn["opacity"] = READABLE_OPACITY
+    if "size" in problems:
+        drawn["size"] = READABLE_SIZE
+    if "text" in problems:
+        drawn.pop("text")
+    return drawn
 
 
 def kit_from_watermark(watermark: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -113,3 +113,26 @@ def test_a_tenant_that_may_not_turn_the_mark_off_may_not_make_it_unreadable_eith
     assert strict.post("/v1/jobs", json={**JOB, "watermark": {"opacity": 0.3, "size": 0.03}}).status_code == 202
     relaxed = client_for(app, sessions, "relaxed", may_disable_watermark=True)
     assert relaxed.post("/v1/jobs", json={**JOB, "watermark": mark}).status_code == 202
+
+
+def test_what_a_tenant_inherits_is_drawn_at_the_floors_not_refused(app, sessions):
+    """From review: the floors refused every job of a tenant whose operator had set opacity 0.2 (`tenants set`), and
+    every save of a kit stored before them. What a job inherits is now drawn at the floors; only what a request
+    sets now is refused. A one-letter brand ("X", "朝") is a mark."""
+    from domain.models import BrandKit
+
+    faint = client_for(app, sessions, "faint", watermark={"text": "Faint TV", "opacity": 0.2, "size": 0.02})
+    job = faint.post("/v1/jobs", json=JOB)
+    assert job.status_code == 202, job.get_data(as_text=True)
+    assert job.get_json()["spec"]["watermark"] == {"text": "Faint TV", "opacity": 0.25, "size": 0.025}
+    kits = faint.get("/v1/brand-kits").get_json()["items"]
+    with sessions() as session, session.begin():  # a kit stored before the floors, its text a dot
+        row = session.get_one(BrandKit, kits[0]["id"])
+        row.settings = {**row.settings, "watermark": {"text": ".", "opacity": 0.1}}
+    kit = faint.get(f"/v1/brand-kits/{kits[0]['id']}").get_json()
+    body = {k: kit[k] for k in ("name", "default", "watermark")} | {"colors": {"primary": "#C8102E"}}
+    assert faint.put(f"/v1/brand-kits/{kit['id']}", json=body).status_code == 200  # another field changed
+    drawn = faint.post("/v1/jobs", json=JOB).get_json()["spec"]["watermark"]
+    assert drawn["opacity"] == 0.25 and "text" not in drawn  # the farm's default text instead of "."
+    for brand in ("X", "朝"):
+        assert faint.post("/v1/jobs", json={**JOB, "watermark": {"text": brand}}).status_code == 202
