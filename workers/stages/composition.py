@@ -146,11 +146,16 @@ def job_cuts(attempt: Attempt) -> list[Cut]:
 DRAFT_CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
+#: a cut this many times taller than wide (2:3 and taller: 9:16 is 1.78) is one a phone's app lays its controls over;
+#: 4:5 and barely vertical cuts keep the mark at the frame's edge, as a square does
+VERTICAL_MARK_ASPECT = 1.5
+
+
 def mark_inset(width: int, height: int) -> tuple[int, int, int, int] | None:
     """Where a vertical cut's visible mark stands: in its corner of the safe area (``placement.safe_area``), clear of
     the bottom fifth and top eighth a phone's app lays its own controls and captions over; None (its margin from
     the frame's edge, as before) on other canvases. On 9:16 the mark sat in the bottom 3-7 %, under the app's."""
-    if height <= width:
+    if height < VERTICAL_MARK_ASPECT * width:
         return None
     area = safe_area(width, height)
     return (area.left, area.top, width - area.right, height - area.bottom)
@@ -162,8 +167,8 @@ def mark_band(cut: Cut) -> tuple[int, int, int, int] | None:
     above it while the room the layout keeps for the captions (worked out on the middle third) was not, and the
     lower third then lay over the page."""
     box = mark_box(cut.visible)
-    if box is None:
-        return None
+    if box is None or mark_inset(cut.width, cut.height) is None:
+        return box  # at the frame's edge, outside the safe area: only a text that would meet it moves
     area = safe_area(cut.width, cut.height)
     return (area.left, box[1], area.right, box[3])
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from media.compose import safe_area
-from tests.unit.compose.jobs import composition, new_tenant, run_job, scene
+from tests.unit.compose.jobs import composition, job_spec, new_tenant, run_job, run_spec, scene
 from tests.unit.compose.test_composed_jobs import make_services
 from tests.unit.compose.viewing import fetch, frame_at
 
@@ -58,10 +58,33 @@ def test_on_9_16_the_mark_stands_in_the_safe_area_and_the_captions_and_lower_thi
     assert texts[y0:y1, x0:x1].sum() == 0, "a text lies over the mark"
 
 
-@pytest.mark.parametrize("canvas", [(640, 360), (360, 360)])
+@pytest.mark.parametrize("canvas", [(640, 360), (360, 360), (360, 362), (360, 450)])
 def test_on_other_canvases_the_mark_keeps_its_place_at_the_frames_edge(tmp_path, farm, canvas):
     width, height = canvas
     bare = _frame(tmp_path, farm, width, height, watermark=True, captions=False)
     none = _frame(tmp_path, farm, width, height, watermark=False, captions=False)
     alone = _box(np.abs(bare - none).max(axis=2) > 40)
     assert alone is not None and alone[3] > safe_area(width, height).bottom  # below the safe area, as before
+
+
+def test_on_16_9_a_large_mark_moves_no_caption_it_does_not_meet(tmp_path, farm):
+    """From review: the mark's rows were kept clear across the safe area's width on every canvas, so on 16:9 a mark of
+    size 0.1 lifted the subtitles 90 px though they never met it. Off a vertical cut only a text that would meet
+    the mark moves."""
+    services, tenant, codes = farm
+    width, height = 640, 360
+    frames = []
+    for size in (None, 0.1):
+        comp = composition(
+            width,
+            height,
+            [scene("Good evening, and welcome to the news.")],
+            captions={"burn_in": True, "style": "subtitle"},
+        )
+        spec_watermark = {"enabled": True, **({"size": size} if size else {})}
+        spec = {**job_spec(comp), "watermark": spec_watermark}
+        output, _ = run_spec(services, tenant, spec, next(codes))
+        frames.append(frame_at(fetch(services, output["key"], tmp_path / f"{next(codes)}.mp4"), 1.0).astype(np.int16))
+    letters = [_box(f[:, int(0.3 * width) : int(0.62 * width)].min(axis=2) > 215) for f in frames]
+    assert letters[0] is not None and letters[1] is not None
+    assert abs(letters[0][1] - letters[1][1]) <= 2, letters  # the captions' top, with a small and a large mark
