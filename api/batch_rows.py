@@ -86,14 +86,18 @@ def rows_and_header(upload) -> tuple[list[dict[str, Any]], list[str] | None]:
 
 
 def _delimiter(text: str) -> str:
-    """What separates the CSV's columns: a comma, unless the header row has none and has semicolons (Excel's
-    "CSV" where a decimal comma is the custom: most of Europe) or tabs (a sheet saved as text)."""
+    """What separates the CSV's columns: a comma, or semicolons (Excel's "CSV" where a decimal comma is the custom:
+    most of Europe) or tabs (a sheet saved as text) where they cut the header row into more columns."""
     header = text.lstrip("\r\n").partition("\n")[0]
-    if "," not in header:
-        for other in (";", "\t"):
-            if other in header:
-                return other
-    return ","
+    # the one that cuts the header into the most columns, read as CSV (a quoted "Notes, internal" among
+    # semicolons is one column); a comma where they tie
+    columns = {}
+    for mark in (",", ";", "\t"):
+        try:
+            columns[mark] = len(next(csv.reader([header], delimiter=mark), []))
+        except csv.Error:  # a cell past the csv module's bound: the reader below refuses it in its own words
+            columns[mark] = 0
+    return max(columns, key=lambda mark: (columns[mark], mark == ","))
 
 
 def _too_many() -> ProblemError:

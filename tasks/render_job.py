@@ -166,8 +166,8 @@ def _as_failure(exc: Exception) -> JobFailure:
     # log holds the whole of it, with its traceback
     return JobFailure(
         "internal_error",
-        f"an unexpected error in the worker ({type(exc).__name__}); the attempt is retried, and the operator's "
-        "worker log holds its details",
+        f"an unexpected error in the worker ({type(exc).__name__}); the job is retried while it has attempts left, "
+        "and the operator's worker log holds the details",
         retryable=True,
     )
 

@@ -138,3 +138,11 @@ def test_a_comma_header_keeps_semicolons_in_its_cells(client, sessions):  # noqa
     assert upload(client, 'script,avatar\n"One; two; three.",astronaut\n').status_code == 201
     [(spec, _)] = specs(sessions)
     assert spec["script"] == "One; two; three."
+
+
+def test_a_semicolon_header_with_a_quoted_comma_is_still_read_by_its_semicolons(client, sessions):  # noqa: F811
+    """From review: `Script;Avatar;"Notes, internal"` has a comma, and was read as one comma-separated column."""
+    text = 'Script;Avatar;"Notes, internal"\nRain, then sun.;astronaut;check the map\n'
+    assert upload(client, text).status_code == 201
+    [(spec, _)] = specs(sessions)
+    assert spec["script"] == "Rain, then sun." and spec["avatar"] == {"preset": "astronaut"}
