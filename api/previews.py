@@ -52,7 +52,7 @@ from domain.composition_rules import MAX_OVERLAY_TIME_S
 from domain.errors import ProblemError
 from domain.models import Asset, Tenant
 from domain.presets import PRESETS, preset_path
-from media.compose import matte_from_png, matte_key, matte_png, portrait_matte
+from media.compose import mark_band, mark_inset, matte_from_png, matte_key, matte_png, portrait_matte
 from media.errors import MediaError
 from media.preview import (
     PREVIEW_MAX_SIDE,
@@ -66,6 +66,7 @@ from media.preview import (
     text_cost,
 )
 from media.render import FORMAT_VERSION, analyze_image, decode_portrait
+from media.watermark import VisibleWatermark
 
 blp = Blueprint(
     "previews", __name__, url_prefix="/v1/previews", description="Stills of a composed job, before it is made"
@@ -219,11 +220,39 @@ class Previews(MethodView):
         with _slots.slot(g.tenant_id, BUSY_WAIT_S):
             try:
                 portrait = _portrait(scene["avatar"], keys, bool(scene["character"].get("matting")))
-                frame = still(drawn, portrait, spec["params"], at_s, lambda asset_id: _image_bytes(keys[asset_id]))
+                frame = still(
+                    drawn,
+                    portrait,
+                    spec["params"],
+                    at_s,
+                    lambda asset_id: _image_bytes(keys[asset_id]),
+                    mark=_mark_room(spec, drawn, c.settings),
+                )
             except MediaError as exc:
                 raise ProblemError(exc.code, exc.detail, 422) from exc
             png = png_bytes(enlarged(frame, int(canvas["width"]), int(canvas["height"])))
         return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+def _mark_room(spec: dict[str, Any], drawn: dict[str, Any], settings: Any) -> tuple[int, int, int, int] | None:
+    """The rows the job's visible mark takes on a vertical canvas (``media.compose.mark_band``), which the preview
+    keeps its texts and captions clear of as the video does (the mark itself is not drawn); None elsewhere. Its
+    rows depend on its size and corner only, so a logo beside its text changes nothing here."""
+    mark = spec.get("watermark") or {}
+    width, height = int(drawn["canvas"]["width"]), int(drawn["canvas"]["height"])
+    inset = mark_inset(width, height)
+    if mark.get("enabled") is False or inset is None or not spec.get("composition"):
+        return None
+    try:
+        overlay = VisibleWatermark(
+            text=mark.get("text") or settings.watermark_text,
+            position=mark.get("position") or settings.watermark_position,
+            size=mark.get("size") or 0.05,
+        ).overlay_for(width, height, inset)
+    except MediaError:
+        return None
+    h, w = overlay.weight.shape[:2]
+    return mark_band((overlay.x, overlay.y, overlay.x + w, overlay.y + h), width, height)
 
 
 def check_text_cost(drawn: dict[str, Any], path: str) -> None:

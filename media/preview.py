@@ -136,10 +136,12 @@ def still(
     at_s: float,
     asset_bytes: Callable[[str], bytes],
     scene_index: int = 0,
+    mark: tuple[int, int, int, int] | None = None,
 ) -> np.ndarray:
     """The frame of scene ``scene_index`` at ``at_s`` seconds from its start: RGB, or RGBA on a transparent
     background. ``asset_bytes(asset_id)`` reads an image the scene names (a background, a logo); a video
-    background is handed over as its first frame, already an image."""
+    background is handed over as its first frame, already an image. ``mark``: the room the visible mark takes
+    (``mark_band``; the mark is not drawn), which texts and captions keep clear of as in the video."""
     width, height = int(composition["canvas"]["width"]), int(composition["canvas"]["height"])
     scene = composition["scenes"][scene_index]
     character = scene["character"]
@@ -172,13 +174,20 @@ def still(
     # chosen for its letters alone, as in the video (its first frame stands in for it here)
     behind = None if scene["background"].get("type") == "video" else compositor.behind_overlays
     compositor.layers = scene_layers(
-        scene.get("overlays") or [], width, height, lambda o: asset_bytes(o["asset_id"]), band, face_area, behind
+        scene.get("overlays") or [],
+        width,
+        height,
+        lambda o: asset_bytes(o["asset_id"]),
+        band,
+        face_area,
+        behind,
+        [mark] if mark is not None else [],
     )
     caption = None
     if captions.get("burn_in"):
         logos = [layer for layer in compositor.layers if layer.picture]
         caption = caption_track(
-            sample_words(scene, at_s), captions, width, height, clear_of=caption_obstacles(logos), face=face_area
+            sample_words(scene, at_s), captions, width, height, clear_of=caption_obstacles(logos, mark), face=face_area
         ).layer_at(at_s)
     face = face_at_rest(portrait, framing, unmixed)
     return compositor.compose(face, at_s, 0, caption)

@@ -33,7 +33,7 @@ from media.compose.matte import (
     presenter_colours,
 )
 from media.compose.overlays import image_layer, scene_layers, text_layer, text_overflows
-from media.compose.placement import Layer, SafeArea, caption_obstacles, safe_area
+from media.compose.placement import Layer, SafeArea, caption_obstacles, mark_band, mark_inset, safe_area
 from media.compose.text import TextStyle, cjk_cells, render_text, render_words
 
 __all__ = [
@@ -81,6 +81,8 @@ __all__ = [
     "render_text",
     "render_words",
     "safe_area",
+    "mark_band",
+    "mark_inset",
     "scene_layers",
     "text_layer",
     "text_overflows",

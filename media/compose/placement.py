@@ -48,6 +48,32 @@ def safe_area(width: int, height: int) -> SafeArea:
     return SafeArea(side, top, width - side, height - bottom)
 
 
+#: a canvas this many times taller than wide (2:3 and taller: 9:16 is 1.78) is one a phone's app lays its controls
+#: over; 4:5 and barely vertical ones keep the visible mark at the frame's edge, as a square does
+VERTICAL_MARK_ASPECT = 1.5
+
+
+def mark_inset(width: int, height: int) -> tuple[int, int, int, int] | None:
+    """Where a vertical canvas's visible mark stands: in its corner of the safe area, clear of the bottom fifth and
+    top eighth a phone's app lays its own controls and captions over (left, top, right, bottom insets); None (its
+    margin from the frame's edge) on other canvases. On 9:16 the mark sat in the bottom 3-7 %, under the app's."""
+    if height < VERTICAL_MARK_ASPECT * width:
+        return None
+    area = safe_area(width, height)
+    return (area.left, area.top, width - area.right, height - area.bottom)
+
+
+def mark_band(box: tuple[int, int, int, int] | None, width: int, height: int) -> tuple[int, int, int, int] | None:
+    """What texts and captions keep clear of for a visible mark drawn at ``box``: on a vertical canvas its rows
+    across the safe area's width (captions are centred and as wide as their words: kept clear of the box alone, a
+    wide page was pushed above it while the room kept for the captions was not, and the lower third lay over the
+    page); elsewhere, at the frame's edge outside the safe area, the box itself."""
+    if box is None or mark_inset(width, height) is None:
+        return box
+    area = safe_area(width, height)
+    return (area.left, box[1], area.right, box[3])
+
+
 def text_base(width: int, height: int) -> float:
     """What text sizes are shares of: the canvas's short side, a quarter more on a vertical canvas
     (watched full screen on a phone, where social captions run large)."""

@@ -31,6 +31,7 @@ from media.compose import (
     background_for,
     caption_band,
     face_on_canvas,
+    mark_inset,
     matte_from_png,
     matte_key,
     matte_png,
@@ -38,9 +39,9 @@ from media.compose import (
     presenter_box,
     presenter_colours,
     rendition_character,
-    safe_area,
     scene_layers,
 )
+from media.compose import mark_band as band_of_mark
 from media.render import analyze_image, decode_portrait
 from media.watermark import InvisibleWatermark, Payload, VisibleWatermark, tenant_code, watermark_key
 from workers.attempt import Attempt
@@ -146,31 +147,9 @@ def job_cuts(attempt: Attempt) -> list[Cut]:
 DRAFT_CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
-#: a cut this many times taller than wide (2:3 and taller: 9:16 is 1.78) is one a phone's app lays its controls over;
-#: 4:5 and barely vertical cuts keep the mark at the frame's edge, as a square does
-VERTICAL_MARK_ASPECT = 1.5
-
-
-def mark_inset(width: int, height: int) -> tuple[int, int, int, int] | None:
-    """Where a vertical cut's visible mark stands: in its corner of the safe area (``placement.safe_area``), clear of
-    the bottom fifth and top eighth a phone's app lays its own controls and captions over; None (its margin from
-    the frame's edge, as before) on other canvases. On 9:16 the mark sat in the bottom 3-7 %, under the app's."""
-    if height < VERTICAL_MARK_ASPECT * width:
-        return None
-    area = safe_area(width, height)
-    return (area.left, area.top, width - area.right, height - area.bottom)
-
-
 def mark_band(cut: Cut) -> tuple[int, int, int, int] | None:
-    """What the texts and captions keep clear of for the cut's visible mark: its rows across the safe area's width.
-    Captions are centred and as wide as their words; kept clear of the mark's own box, a wide page was pushed up
-    above it while the room the layout keeps for the captions (worked out on the middle third) was not, and the
-    lower third then lay over the page."""
-    box = mark_box(cut.visible)
-    if box is None or mark_inset(cut.width, cut.height) is None:
-        return box  # at the frame's edge, outside the safe area: only a text that would meet it moves
-    area = safe_area(cut.width, cut.height)
-    return (area.left, box[1], area.right, box[3])
+    """What the texts and captions keep clear of for the cut's visible mark (``media.compose.mark_band``)."""
+    return band_of_mark(mark_box(cut.visible), cut.width, cut.height)
 
 
 def mark_box(mark: Any) -> tuple[int, int, int, int] | None:

@@ -300,3 +300,24 @@ def test_the_text_fit_check_measures_a_bounded_number_of_layouts(alpha, monkeypa
     measured.clear()
     alpha.post("/v1/jobs", json=body)
     assert measured == []
+
+
+def test_on_9_16_the_preview_keeps_its_texts_clear_of_the_visible_marks_room_as_the_video_does(app, sessions):
+    """From review: the video keeps its lower third and captions clear of a 9:16 mark's rows, the preview did not
+    (the lower third 60 px lower on 1080x1920 than in the video). The preview does not draw the mark, but now
+    keeps its room: with the mark off (a tenant allowed to) the lower third stands lower."""
+    from domain.tenants import create_key, get_or_create_tenant
+    from tests.unit.api.bearer import client
+
+    with sessions() as session, session.begin():
+        tenant = get_or_create_tenant(session, "relaxed")
+        tenant.may_disable_watermark = True
+        relaxed = client(app, create_key(session, tenant))
+    body = {**COMPOSED, "canvas": {"width": 360, "height": 640}, "at_s": 1.5}
+
+    def red_top(mark: dict) -> int:
+        frame = frame_of(relaxed.post("/v1/previews", json={**body, "watermark": mark}))
+        rows = np.flatnonzero((np.abs(frame[..., :3].astype(int) - (255, 0, 0)).max(axis=2) < 40).sum(axis=1) > 20)
+        return int(rows.min())
+
+    assert red_top({"enabled": True}) < red_top({"enabled": False})
