@@ -92,7 +92,6 @@ def farm(app, keys, monkeypatch):
 def test_a_tenant_holding_every_slot_with_more_waiting_does_not_keep_another_tenants_preview_out(farm):
     """Six heavy previews of one tenant held both slots and the queue: another tenant's trivial preview got 503
     preview_busy after 5 s, twice. The next slot freed goes to the tenant holding none, ahead of beta's queue."""
-    import time
 
     for n in range(2):
         farm.sent(f"beta{n}", "beta", HELD_AT_S)
@@ -100,7 +99,7 @@ def test_a_tenant_holding_every_slot_with_more_waiting_does_not_keep_another_ten
     for n in range(2, 4):
         farm.sent(f"beta{n}", "beta", HELD_AT_S)  # and two more of beta's wait, first in line
     alpha = farm.sent("alpha", "alpha", 0.0)
-    time.sleep(0.3)  # every request is waiting for a slot now (its check returned): the order is beta, beta, alpha
+    waiting_for_a_slot(3)  # every request is waiting for a slot now: the order is beta, beta, alpha
     farm.finish_one()  # one of beta's previews ends: its slot is alpha's, not the next of beta's
     alpha.join(timeout=60)
     frame = frame_of(farm.answers["alpha"])
