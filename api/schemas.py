@@ -57,8 +57,10 @@ class StrictSchema(Schema):
             unknown = [key for key in data if key in refused]  # in the order the caller wrote them
             # each is named, with the field it perhaps meant, up to a bound: a body of 340,000 unknown keys cost
             # 12 s of CPU in look-alike searches and answered 10 MB
-            for key in unknown[MAX_UNKNOWN_NAMED:]:
+            for key in unknown:  # the rest of the messages first, then the unknown ones in the order written
                 del error.messages[key]
+            for key in unknown[:MAX_UNKNOWN_NAMED]:
+                error.messages[key] = [self.error_messages["unknown"]]
             if len(unknown) > MAX_UNKNOWN_NAMED:
                 error.messages["…"] = [f"and {len(unknown) - MAX_UNKNOWN_NAMED} more unknown fields"]
             for key in unknown[:MAX_UNKNOWN_NAMED]:
