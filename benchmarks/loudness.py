@@ -162,17 +162,11 @@ def narration(text: str, peak: float) -> bytes:
 
 def jobs_table() -> None:
     """Whole jobs, with their sound passed through and levelled: the delivered file as ffmpeg reads it."""
-    import sqlalchemy as sa
-
     import workers.stages.finish as finish
-    from domain import lifecycle
     from domain.db import session_factory, upgrade
-    from domain.models import Job
     from domain.params import with_defaults
     from storage import open_storage
-    from tests.stubs import StubControl
-    from tests.unit.compose.jobs import Services, add_asset, composition, new_tenant, run_job, scene
-    from workers.pipeline import run_pipeline
+    from tests.unit.compose.jobs import Services, add_asset, composition, new_tenant, run_job, run_spec, scene
 
     root = Path(tempfile.mkdtemp(prefix="loudness-jobs-"))
     settings = Settings.from_env({}, data_dir=root / "data", pools=("cpu",))
@@ -195,15 +189,7 @@ def jobs_table() -> None:
     def square(**spec: object) -> dict:
         params = with_defaults({"resolution": 128, "fps": 10, "motion_scale": 0.0})
         full = {"avatar": {"preset": "astronaut"}, "model": "builtin", "params": params, "watermark": {}, **spec}
-        with services.sessions() as session, session.begin():
-            job = Job(tenant_id=tenant, pool="cpu", spec=full, wm_code=next(codes))
-            session.add(job)
-            session.flush()
-            job_id = job.id
-        with services.sessions() as session, session.begin():
-            session.execute(sa.update(Job).where(Job.id == job_id).values(not_before=None))
-            claim = lifecycle.claim(session, job_id, "worker-1", 60)
-        output, services.timings = run_pipeline(StubControl(claim), services)
+        output, services.timings = run_spec(services, tenant, full, next(codes))
         return output
 
     music = {"asset_id": "ast_music", "volume": 0.5, "ducking": True, "fade": 0.5}
