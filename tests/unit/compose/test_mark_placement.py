@@ -13,6 +13,8 @@ from tests.unit.compose.jobs import composition, job_spec, new_tenant, run_job, 
 from tests.unit.compose.test_composed_jobs import make_services
 from tests.unit.compose.viewing import fetch, frame_at
 
+#: the presenter small and to the right, clear of the captions' middle columns
+ASIDE = {"offset": {"x": 0.75, "y": 0.0}, "scale": 0.5}
 LOWER_THIRD = {"type": "text", "text": "Jane Doe, anchor", "role": "lower_third", "start": 0, "end": None}
 
 
@@ -78,13 +80,14 @@ def test_on_16_9_a_large_mark_moves_no_caption_it_does_not_meet(tmp_path, farm):
         comp = composition(
             width,
             height,
-            [scene("Good evening, and welcome to the news.")],
+            [scene("Good evening.", character=ASIDE)],  # a page narrower than the mark's reach
             captions={"burn_in": True, "style": "subtitle"},
         )
         spec_watermark = {"enabled": True, **({"size": size} if size else {})}
         spec = {**job_spec(comp), "watermark": spec_watermark}
         output, _ = run_spec(services, tenant, spec, next(codes))
-        frames.append(frame_at(fetch(services, output["key"], tmp_path / f"{next(codes)}.mp4"), 1.0).astype(np.int16))
-    letters = [_box(f[:, int(0.3 * width) : int(0.62 * width)].min(axis=2) > 215) for f in frames]
+        frames.append(frame_at(fetch(services, output["key"], tmp_path / f"{next(codes)}.mp4"), 0.4).astype(np.int16))
+    # the captions' white letters, in the bottom third's middle columns (the presenter stands aside, right)
+    letters = [_box(f[int(0.66 * height) :, int(0.3 * width) : int(0.62 * width)].min(axis=2) > 215) for f in frames]
     assert letters[0] is not None and letters[1] is not None
-    assert abs(letters[0][1] - letters[1][1]) <= 2, letters  # the captions' top, with a small and a large mark
+    assert abs(letters[0][1] - letters[1][1]) <= 2, letters  # their top, with a small and a large mark
