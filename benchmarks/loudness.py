@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import re
 import resource
 import shutil
 import statistics
@@ -54,9 +53,9 @@ from media.encode import (  # noqa: E402
     read_wav,
     write_wav,
 )
-from media.encode.ffmpeg_binary import ffmpeg_exe  # noqa: E402
 from media.tts import resolve_voice, split_sentences, synthesize_sentences  # noqa: E402
 from storage.local import LocalStorage  # noqa: E402
+from tests.unit.compose.viewing import ebur128  # noqa: E402
 
 SCRIPT = (
     "Good evening. Here is the news from the farm. The council approved the new transport plan today, "
@@ -83,20 +82,6 @@ def measured(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
         cpu.append(cpu_s() - started_cpu)
         wall.append(time.perf_counter() - started)
     return statistics.median(cpu), statistics.median(wall)
-
-
-def ebur128(path: Path) -> tuple[float, float]:
-    done = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    summary = done.stderr[done.stderr.rfind("Summary:") :]
-    integrated = re.search(r"I:\s+(\S+) LUFS", summary)
-    peak = re.search(r"Peak:\s+(\S+) dBFS", summary)
-    assert integrated and peak
-    return float(integrated.group(1)), float(peak.group(1))
 
 
 def tracks(folder: Path) -> dict[str, Path]:

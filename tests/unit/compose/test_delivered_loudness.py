@@ -22,8 +22,7 @@ from media.encode.loudness import decoded
 from storage import open_storage
 from tests.stubs import StubServices
 from tests.unit.compose.jobs import add_asset, composition, new_tenant, run_job, run_spec, scene
-from tests.unit.compose.viewing import audio_of, band_level_db, fetch
-from tests.unit.media.encode.test_loudness import ebur128
+from tests.unit.compose.viewing import audio_of, band_level_db, ebur128, fetch
 
 TARGET, CEILING = -16.0, -1.0
 RATE = 24000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -119,3 +120,19 @@ def stray_partial_share(matte: np.ndarray, reach: float) -> float:
     distance = cv2.distanceTransform(255 - cv2.Canny(person, 100, 200), cv2.DIST_L2, 5)
     partial = (matte > 16) & (matte < 240)
     return float((partial & (distance > reach)).sum() / max(1, int((matte >= 128).sum())))
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) of a file as ffmpeg's ebur128 reads them: the editor's
+    instrument, not this module's."""
+    done = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    summary = done.stderr[done.stderr.rfind("Summary:") :]
+    integrated = re.search(r"I:\s+(\S+) LUFS", summary)
+    peak = re.search(r"Peak:\s+(\S+) dBFS", summary)
+    assert integrated and peak, done.stderr[-2000:]
+    return float(integrated.group(1)), float(peak.group(1))

@@ -6,36 +6,17 @@ tests/unit/compose/test_delivered_loudness.py."""
 from __future__ import annotations
 
 import math
-import re
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from domain.config import ConfigError, Settings
 from media.encode import encode_aac, encode_opus, integrated_loudness, normalise, normalise_wav, true_peak
-from media.encode.ffmpeg_binary import ffmpeg_exe
 from media.encode.loudness import ENCODER_MARGIN_DB, MAX_GAIN_DB
 from media.encode.wav import read_wav, write_wav
+from tests.unit.compose.viewing import ebur128
 
 RATE = 24000
-
-
-def ebur128(path: Path) -> tuple[float, float]:
-    """Integrated loudness (LUFS) and true peak (dBTP) of a file as ffmpeg's ebur128 reads them: the editor's
-    instrument, not this module's."""
-    done = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    summary = done.stderr[done.stderr.rfind("Summary:") :]
-    integrated = re.search(r"I:\s+(\S+) LUFS", summary)
-    peak = re.search(r"Peak:\s+(\S+) dBFS", summary)
-    assert integrated and peak, done.stderr[-2000:]
-    return float(integrated.group(1)), float(peak.group(1))
 
 
 def speech_like(seconds: float, level: float, seed: int = 0) -> np.ndarray:
