@@ -125,3 +125,21 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def deliver_here(monkeypatch, settings, **more: object) -> None:
+    """Have ``tasks.webhooks.deliver`` run as the webhook worker does, on this test's database and data folder, to
+    receivers on loopback (``WEBHOOK_TIMEOUT_S`` 5 unless given); ``more``: other settings, by their name after
+    ``TALKFARM_``, e.g. ``WEBHOOK_BREAKER_FAILURES=2``. Its per-process limits start afresh."""
+    from tasks import webhooks
+
+    chosen = {
+        "DATA_DIR": settings.data_dir,
+        "DATABASE_URL": settings.database_url,
+        "WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
+        "WEBHOOK_TIMEOUT_S": 5,
+        **more,
+    }
+    for name, value in chosen.items():
+        monkeypatch.setenv(f"TALKFARM_{name}", str(value))
+    monkeypatch.setattr(webhooks, "_limits", None)

@@ -17,7 +17,7 @@ import pytest
 from domain.timeutil import utcnow
 from tasks import webhook_targets, webhooks
 from tasks.webhook_breaker import ReceiverAdmission, ReceiverLimits
-from tests.security.receivers import closed_port, receiver
+from tests.security.receivers import closed_port, deliver_here, receiver
 
 BODY = b'{"type":"job.succeeded"}'
 
@@ -132,15 +132,7 @@ def test_an_open_circuit_fails_the_delivery_without_touching_the_network(setting
     and the delivery records an attempt on its schedule."""
     from domain.models import Tenant, WebhookDelivery
 
-    for name, value in (
-        ("DATA_DIR", settings.data_dir),
-        ("DATABASE_URL", settings.database_url),
-        ("WEBHOOK_ALLOW_HOSTS", "127.0.0.1"),
-        ("WEBHOOK_TIMEOUT_S", "0.5"),
-        ("WEBHOOK_BREAKER_FAILURES", "2"),
-    ):
-        monkeypatch.setenv(f"TALKFARM_{name}", str(value))
-    monkeypatch.setattr(webhooks, "_limits", None)
+    deliver_here(monkeypatch, settings, WEBHOOK_TIMEOUT_S=0.5, WEBHOOK_BREAKER_FAILURES=2)
     with receiver("silent") as silent:
         ids = []
         with sessions() as session, session.begin():
@@ -173,14 +165,7 @@ def test_the_deliveries_list_does_not_show_how_long_an_attempt_took(settings, se
     (answered at once) and a filtered one (at the deadline) leave the same trace."""
     from domain.models import Tenant, WebhookDelivery
 
-    for name, value in (
-        ("DATA_DIR", settings.data_dir),
-        ("DATABASE_URL", settings.database_url),
-        ("WEBHOOK_ALLOW_HOSTS", "127.0.0.1"),
-        ("WEBHOOK_TIMEOUT_S", "1"),
-    ):
-        monkeypatch.setenv(f"TALKFARM_{name}", str(value))
-    monkeypatch.setattr(webhooks, "_limits", None)
+    deliver_here(monkeypatch, settings, WEBHOOK_TIMEOUT_S=1)
     traces = []
     with receiver("silent") as silent:
         for url in (silent.url, f"http://127.0.0.1:{closed_port()}/hook"):

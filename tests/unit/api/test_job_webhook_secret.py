@@ -18,6 +18,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from domain.models import Tenant, WebhookDelivery
 from tasks import webhooks
+from tests.security.receivers import deliver_here
 from tests.unit.api.test_requests import assert_problem
 
 
@@ -76,14 +77,7 @@ def receiver() -> Iterator[ThreadingHTTPServer]:
 def delivering(sqlite_settings, sessions, monkeypatch):
     """deliver() as the webhook worker runs it, on this test's database, to receivers on loopback: returns what one
     delivery to a job's own webhook_url of tenant alpha sent (headers, body)."""
-    for name, value in (
-        ("DATA_DIR", sqlite_settings.data_dir),
-        ("DATABASE_URL", sqlite_settings.database_url),
-        ("WEBHOOK_ALLOW_HOSTS", "127.0.0.1"),
-        ("WEBHOOK_TIMEOUT_S", "5"),
-    ):
-        monkeypatch.setenv(f"TALKFARM_{name}", str(value))
-    monkeypatch.setattr(webhooks, "_limits", None)
+    deliver_here(monkeypatch, sqlite_settings)
 
     def deliver_one(event_id: str) -> tuple[dict[str, str], str]:
         with receiver() as server:
