@@ -5,15 +5,15 @@ locked: without the lock, PostgreSQL's two transactions each counted without the
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
-from domain.models import Asset, Job
+from domain.models import Asset
 from tests.composition_files import upload
+from tests.integration.databases import on_database
 from tests.stubs import RecordingSender
 from tests.unit.api.test_asset_quota import NOISE
 
@@ -26,18 +26,10 @@ ROOM = len(NOISE[0]) + len(NOISE[1]) + 100
 @pytest.fixture(params=["sqlite", "postgresql"])
 def farm(request, tmp_path):
     from api.app import create_app
-    from domain.config import Settings
-    from domain.db import session_factory, upgrade
     from domain.tenants import create_key, get_or_create_tenant
 
-    overrides = {"database_url": request.getfixturevalue("pg_url")} if request.param == "postgresql" else {}
-    settings = Settings.from_env({}, data_dir=tmp_path / "data", pools=("cpu",), **overrides)
-    settings = dataclasses.replace(settings, tenant_max_asset_bytes=ROOM, tenant_max_assets=100)
-    upgrade(settings)
-    sessions = session_factory(settings)
+    settings, sessions = on_database(request, tmp_path / "data", tenant_max_asset_bytes=ROOM, tenant_max_assets=100)
     with sessions() as session, session.begin():
-        if request.param == "postgresql":
-            session.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in Job.metadata.sorted_tables) + " CASCADE"))
         key = create_key(session, get_or_create_tenant(session, f"quota-{uuid.uuid4().hex[:6]}"))
     app = create_app(settings, sender=RecordingSender())
 

@@ -25,6 +25,7 @@ from domain.models import Asset, Batch, Job, WebhookEndpoint
 from tests.composition_files import video
 from tests.fuzz_budget import fuzz_settings
 from tests.hostile_strategies import encode, job_bodies
+from tests.integration.databases import on_database
 from tests.stubs import RecordingSender
 
 pytestmark = pytest.mark.integration
@@ -37,20 +38,10 @@ TABLES = (Job, Asset, Batch, WebhookEndpoint)
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def farm(request, tmp_path_factory):
     from api.app import create_app
-    from domain.config import Settings
-    from domain.db import session_factory, upgrade
     from domain.tenants import create_key, get_or_create_tenant
 
-    data_dir = tmp_path_factory.mktemp(f"bad-input-{request.param}")
-    overrides = {}
-    if request.param == "postgresql":
-        overrides["database_url"] = request.getfixturevalue("pg_url")
-    settings = Settings.from_env({}, data_dir=data_dir, pools=("cpu",), **overrides)
-    upgrade(settings)
-    sessions = session_factory(settings)
+    settings, sessions = on_database(request, tmp_path_factory.mktemp(f"bad-input-{request.param}"))
     with sessions() as session, session.begin():
-        if request.param == "postgresql":
-            session.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in Job.metadata.sorted_tables) + " CASCADE"))
         key = create_key(session, get_or_create_tenant(session, f"hostile-{uuid.uuid4().hex[:6]}"))
     client = create_app(settings, sender=RecordingSender()).test_client()  # the database is under test, not the broker
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"

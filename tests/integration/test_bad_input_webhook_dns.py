@@ -20,6 +20,7 @@ import pytest
 
 from domain.models import Job
 from tasks import webhook_lookups
+from tests.integration.databases import on_database
 from tests.integration.test_bad_input import JOB, _stored
 from tests.stubs import RecordingSender
 from tests.unit.api.test_requests import assert_problem
@@ -33,28 +34,15 @@ PUBLIC = "93.184.216.34"
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def dns_farm(request, tmp_path_factory):
     """An API on each database with short look-up bounds: 0.5 s, 4 threads, 2 per tenant."""
-    import sqlalchemy as sa
-
     from api.app import create_app
-    from domain.config import Settings
-    from domain.db import session_factory, upgrade
 
-    data_dir = tmp_path_factory.mktemp(f"dns-{request.param}")
-    overrides = {"database_url": request.getfixturevalue("pg_url")} if request.param == "postgresql" else {}
-    settings = Settings.from_env(
-        {},
-        data_dir=data_dir,
-        pools=("cpu",),
+    settings, sessions = on_database(
+        request,
+        tmp_path_factory.mktemp(f"dns-{request.param}"),
         webhook_lookup_timeout_s=0.5,
         webhook_lookup_threads=4,
         webhook_lookup_per_tenant=2,
-        **overrides,
     )
-    upgrade(settings)
-    sessions = session_factory(settings)
-    if request.param == "postgresql":
-        with sessions() as session, session.begin():
-            session.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in Job.metadata.sorted_tables) + " CASCADE"))
     yield create_app(settings, sender=RecordingSender()), sessions, settings
 
 
