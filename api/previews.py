@@ -47,6 +47,7 @@ from api import intake
 from api.context import ctx
 from api.ownership import owned
 from api.schemas import JobSpecSchema
+from domain.brand_kits import mark_fields
 from domain.composition_checks import refuse
 from domain.composition_rules import MAX_OVERLAY_TIME_S
 from domain.errors import ProblemError
@@ -244,15 +245,10 @@ def _mark_room(spec: dict[str, Any], drawn: dict[str, Any], settings: Any) -> tu
     if mark.get("enabled") is False or inset is None or not spec.get("composition"):
         return None
     try:
-        overlay = VisibleWatermark(
-            text=mark.get("text") or settings.watermark_text,
-            position=mark.get("position") or settings.watermark_position,
-            size=mark.get("size") or 0.05,
-        ).overlay_for(width, height, inset)
+        overlay = VisibleWatermark(**mark_fields(mark, settings)).overlay_for(width, height, inset)
     except MediaError:
         return None
-    h, w = overlay.weight.shape[:2]
-    return mark_band((overlay.x, overlay.y, overlay.x + w, overlay.y + h), width, height)
+    return mark_band(overlay.box, width, height)
 
 
 def check_text_cost(drawn: dict[str, Any], path: str) -> None:

@@ -215,6 +215,18 @@ def readable(watermark: dict[str, Any], may_disable: bool) -> dict[str, Any]:
     return drawn
 
 
+def mark_fields(watermark: Mapping[str, Any], settings: Any) -> dict[str, Any]:
+    """The visible mark a job's ``watermark`` settings draw (``media.watermark.VisibleWatermark``'s text, position,
+    size and opacity), the operator's defaults filling what they leave out; the logo is the caller's to read."""
+    opacity = watermark.get("opacity")
+    return {
+        "text": watermark.get("text") or settings.watermark_text,
+        "position": watermark.get("position") or settings.watermark_position,
+        "size": watermark.get("size") or 0.05,
+        "opacity": float(settings.watermark_opacity if opacity is None else opacity),
+    }
+
+
 def kit_from_watermark(watermark: Mapping[str, Any] | None) -> dict[str, Any]:
     """A tenant's first default kit: its visible watermark settings, nothing else, so jobs look as before."""
     return normalise_kit(

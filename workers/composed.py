@@ -408,9 +408,9 @@ def _marked(cut: Cut, frame: np.ndarray, index: int) -> np.ndarray:
     if cut.visible is not None:
         mark = cut.visible
         rgb = mark.apply(rgb, in_place=True)
-        h, w = mark.weight.shape[:2]
+        x0, y0, x1, y1 = mark.box
         opacity = np.minimum(mark.weight[..., 0].astype(np.uint32) * 255 // 256, 255).astype(np.uint8)
-        region = frame[mark.y : mark.y + h, mark.x : mark.x + w, 3]
+        region = frame[y0:y1, x0:x1, 3]
         np.maximum(region, opacity, out=region)
     frame[..., :3] = cut.invisible.apply(rgb, index)
     return frame

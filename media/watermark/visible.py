@@ -147,6 +147,12 @@ class PreparedOverlay:
     weight: np.ndarray  # (h, w, 1) uint16: 256·alpha·opacity
     premultiplied: np.ndarray  # (h, w, 3) uint16: colour·weight
 
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """Where it is drawn on the frame: (x0, y0, x1, y1)."""
+        h, w = self.weight.shape[:2]
+        return (self.x, self.y, self.x + w, self.y + h)
+
     @classmethod
     def from_rgba(cls, rgba: np.ndarray, x: int, y: int, opacity: float, width: int, height: int) -> PreparedOverlay:
         weight = np.rint(rgba[:, :, 3:4] * (256.0 / 255.0) * opacity).astype(np.uint16)

@@ -154,10 +154,7 @@ def mark_band(cut: Cut) -> tuple[int, int, int, int] | None:
 
 def mark_box(mark: Any) -> tuple[int, int, int, int] | None:
     """Where a visible mark (``PreparedOverlay``) is drawn, (x0, y0, x1, y1); None for none."""
-    if mark is None:
-        return None
-    h, w = mark.weight.shape[:2]
-    return (mark.x, mark.y, mark.x + w, mark.y + h)
+    return None if mark is None else mark.box
 
 
 def draft_label(width: int, height: int, layers: list[Any], taken: tuple[int, int, int, int] | None = None) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from domain.brand_kits import mark_fields
 from domain.drafts import DRAFT_LABEL, drawn_frames, held_frame
 from domain.errors import JobFailure
 from domain.models import Asset
@@ -196,12 +197,5 @@ def visible_overlay(
             key = asset.storage_key if asset else None
         if key is not None:
             logo = attempt.storage_call(lambda: attempt.storage.get_bytes(key), "reading the logo")
-    opacity = options.get("opacity")
-    mark = VisibleWatermark(
-        text=options.get("text") or settings.watermark_text,
-        logo_png=logo,
-        position=options.get("position") or settings.watermark_position,
-        size=options.get("size") or 0.05,
-        opacity=float(settings.watermark_opacity if opacity is None else opacity),
-    )
+    mark = VisibleWatermark(logo_png=logo, **mark_fields(options, settings))
     return mark.overlay_for(size, size if height is None else height, inset)
