@@ -37,6 +37,21 @@ def usage(session: Session, tenant_id: str) -> AssetUsage:
     return AssetUsage(int(total), int(count))
 
 
+def room(session: Session, settings: Settings, tenant_id: str) -> dict[str, int]:
+    """What the tenant's assets take of its room, as a refusal's ``errors.quota`` gives it (less its upload)."""
+    used = usage(session, tenant_id)
+    return _room(settings, used)
+
+
+def _room(settings: Settings, used: AssetUsage) -> dict[str, int]:
+    return {
+        "bytes_used": used.bytes,
+        "bytes_limit": settings.tenant_max_asset_bytes,
+        "assets_used": used.assets,
+        "assets_limit": settings.tenant_max_assets,
+    }
+
+
 def refuse_if_full(session: Session, settings: Settings, tenant_id: str, size: int, sha256: str | None = None) -> bool:
     """409 ``asset_quota_exceeded`` if one more asset of ``size`` bytes would pass either limit. With ``sha256``,
     an upload of bytes the tenant already holds (for some purpose) is let through, as it may be answered with
@@ -79,15 +94,7 @@ def _refusal(settings: Settings, used: AssetUsage, size: int) -> ProblemError:
         f"{held}{over}. Nothing was stored. Deleting assets it no longer uses (DELETE /v1/assets/{{id}}) frees room; "
         "the operator sets the limits.",
         409,
-        errors={
-            "quota": {
-                "bytes_used": used.bytes,
-                "bytes_limit": bytes_limit,
-                "assets_used": used.assets,
-                "assets_limit": count_limit,
-                "upload_bytes": size,
-            }
-        },
+        errors={"quota": {**_room(settings, used), "upload_bytes": size}},
     )
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.schemas import Cursor, StrictSchema
 from domain.composition_rules import ASSET_PURPOSES
+
+ASSET_KINDS = ("image", "audio", "video", "font")
 
 
 class AssetSchema(Schema):
     id = fields.String()
-    kind = fields.String(validate=validate.OneOf(["image", "audio", "video", "font"]))
+    kind = fields.String(validate=validate.OneOf(ASSET_KINDS))
     purpose = fields.String(
         validate=validate.OneOf(ASSET_PURPOSES), metadata={"description": "What jobs may use it for (given at upload)."}
     )
@@ -50,4 +53,36 @@ class AssetCreateSchema(Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
     purpose = fields.String(
         load_default=None, validate=validate.OneOf(ASSET_PURPOSES), metadata={"description": PURPOSE_DESCRIPTION}
+    )
+
+
+class AssetListQuerySchema(StrictSchema):
+    purpose = fields.String(
+        load_default=None,
+        validate=validate.OneOf(ASSET_PURPOSES),
+        metadata={"description": "Only the assets uploaded for this purpose."},
+    )
+    kind = fields.String(
+        load_default=None, validate=validate.OneOf(ASSET_KINDS), metadata={"description": "Only assets of this kind."}
+    )
+    cursor = Cursor("ast", load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class AssetRoomSchema(Schema):
+    bytes_used = fields.Integer(metadata={"description": "What all the tenant's assets take together."})
+    bytes_limit = fields.Integer(metadata={"description": "TALKFARM_TENANT_MAX_ASSET_BYTES"})
+    assets_used = fields.Integer()
+    assets_limit = fields.Integer(metadata={"description": "TALKFARM_TENANT_MAX_ASSETS"})
+
+
+class AssetListSchema(Schema):
+    items = fields.List(fields.Nested(AssetSchema))
+    next_cursor = fields.String(allow_none=True)
+    quota = fields.Nested(
+        AssetRoomSchema,
+        metadata={
+            "description": "What the tenant's assets take of its room, over all of them (not only this page's "
+            "or this filter's), as a 409 asset_quota_exceeded counts it."
+        },
     )

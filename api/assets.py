@@ -13,7 +13,8 @@ the new portrait, and its first job, find it made.
 A tenant's assets are bounded in bytes and number (api/asset_quota: 409 ``asset_quota_exceeded``, judged
 before an upload is inspected or stored). ``DELETE /v1/assets/{id}`` removes one, its file and a portrait's
 matte with it, unless a job in flight, a brand kit or a live template names it (api/asset_references: 409
-``asset_in_use``)."""
+``asset_in_use``). ``GET /v1/assets`` lists them, newest first, with what they take of that room, so a
+client that lost track of its ids can find what to delete."""
 
 from __future__ import annotations
 
@@ -28,9 +29,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from PIL import Image
 
-from api.asset_quota import hold_room, refuse_if_full
+from api.asset_quota import hold_room, refuse_if_full, room
 from api.asset_references import refuse_if_in_use
-from api.asset_schemas import AssetCreateSchema, AssetSchema, purpose_problem
+from api.asset_schemas import (
+    AssetCreateSchema,
+    AssetListQuerySchema,
+    AssetListSchema,
+    AssetSchema,
+    purpose_problem,
+)
 from api.asset_video import check_video_bounds, looks_like_video, read_video_header, stream_kinds
 from api.context import ctx
 from api.file_kinds import file_kind
@@ -314,6 +321,26 @@ class Assets(MethodView):
                     return existing, 200
             raise
         return asset_document(asset), 201, {"Location": f"/v1/assets/{asset.id}"}
+
+    @blp.arguments(AssetListQuerySchema, location="query")
+    @blp.response(200, AssetListSchema)
+    def get(self, query):
+        """List the tenant's assets, newest first, with what they take of its room (`quota`); pass `next_cursor`
+        back as `cursor` for the next page. `purpose` and `kind` narrow the list (the quota counts every asset)."""
+        c = ctx()
+        with c.sessions() as session:
+            stmt = sa.select(Asset).where(Asset.tenant_id == g.tenant_id)
+            if query["purpose"]:
+                stmt = stmt.where(Asset.purpose == query["purpose"])
+            if query["kind"]:
+                stmt = stmt.where(Asset.kind == query["kind"])
+            if query["cursor"]:
+                stmt = stmt.where(Asset.id < query["cursor"])
+            rows = session.scalars(stmt.order_by(Asset.id.desc()).limit(query["limit"] + 1)).all()
+            items = [asset_document(a) for a in rows[: query["limit"]]]
+            quota = room(session, c.settings, g.tenant_id)
+        next_cursor = rows[query["limit"] - 1].id if len(rows) > query["limit"] else None
+        return {"items": items, "next_cursor": next_cursor, "quota": quota}
 
 
 def _existing(purpose: str, sha256: str) -> dict | None:

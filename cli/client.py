@@ -63,6 +63,9 @@ class FarmClient:
     def put(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call("PUT", path, json=body).json()
 
+    def delete(self, path: str) -> None:
+        self._call("DELETE", path)
+
     def text(self, path: str) -> str:
         """GET a text document (a CSV header)."""
         return self._call("GET", path).text

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from cli.assets import assets
 from cli.brand import brand
 from cli.client import ClientProblem, FarmClient
 from cli.composition import compose, read_body
@@ -52,7 +53,7 @@ def main() -> None:
     """talkfarm: a render farm for AI talking-head video."""
 
 
-for _command in (keys, jobs, catalog, workers, usage, brand, templates, batch):
+for _command in (keys, jobs, assets, catalog, workers, usage, brand, templates, batch):
     main.add_command(_command)
 
 

@@ -66,6 +66,19 @@ def test_an_upload_past_the_quota_is_refused_and_deleting_frees_room(farm):
     assert upload(c, NOISE[2], "logo.png", "logo").status_code == 201
 
 
+def test_the_list_pages_the_tenants_assets_with_its_room_and_refuses_a_bad_cursor(farm):
+    client, _sessions, _settings = farm
+    c = client()
+    ids = [upload(c, NOISE[i], "logo.png", "logo").get_json()["id"] for i in (0, 1)]
+    first = c.get("/v1/assets?limit=1").get_json()
+    rest = c.get(f"/v1/assets?limit=1&cursor={first['next_cursor']}").get_json()
+    assert [a["id"] for a in first["items"] + rest["items"]] == ids[::-1] and rest["next_cursor"] is None
+    assert first["quota"]["assets_used"] == 2 and first["quota"]["bytes_used"] == len(NOISE[0]) + len(NOISE[1])
+    assert c.get("/v1/assets?purpose=music").get_json()["items"] == []
+    refused = c.get("/v1/assets?cursor=ast_%27%3B--")
+    assert (refused.status_code, refused.get_json()["code"]) == (422, "cursor_invalid")
+
+
 def test_two_uploads_at_once_with_room_for_one_store_one(farm, monkeypatch):
     """Both pass the look before anything is stored; both insert and count. A barrier holds each count until the
     other upload has inserted too, or 1 s has passed: with the tenant's row locked (PostgreSQL) or the database's

@@ -80,7 +80,7 @@ def test_a_generated_client_submits_polls_and_lists_jobs(real_settings, farm_fac
 def test_a_generated_client_composes_a_job_field_by_field(sqlite_settings, sessions, tmp_path, monkeypatch):
     """Issue 18's fields through a client generated from /openapi.json (the API on SQLite in a thread, no worker):
     the typed models carry canvas, scenes, overlays, captions and renditions, and a bad one comes back as a
-    typed Problem with its code."""
+    typed Problem with its code. Its assets are listed with their quota."""
     import threading
 
     from werkzeug.serving import make_server
@@ -137,5 +137,9 @@ def test_a_generated_client_composes_a_job_field_by_field(sqlite_settings, sessi
             ),
         )
         assert isinstance(odd, models.Problem) and odd.code == "canvas_invalid"
+
+        listing = importlib.import_module(f"{PACKAGE}.api.assets.get_v1_assets").sync(client=client, limit=10)
+        assert isinstance(listing, models.AssetList), listing
+        assert listing.items == [] and listing.quota.assets_used == 0 and listing.next_cursor is None
     finally:
         server.shutdown()

@@ -1,0 +1,93 @@
+"""`talkfarm assets list|upload|delete`: the tenant's uploaded files, through the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from api.asset_schemas import ASSET_KINDS
+from cli.console import emit_json, emit_table, json_option, with_client
+from domain.composition_rules import ASSET_PURPOSES
+
+
+@click.group()
+def assets() -> None:
+    """Portraits, narration, backgrounds, logos, music and fonts of this key's tenant."""
+
+
+def _what(asset: dict) -> str | None:
+    """An asset's size as a person reads it: a picture's pixels, a sound's or a video's length."""
+    info = asset.get("info") or {}
+    parts = []
+    if info.get("width") and info.get("height"):
+        parts.append(f"{info['width']}x{info['height']}")
+    if info.get("duration_s") is not None:
+        parts.append(f"{float(info['duration_s']):.1f} s")
+    return " ".join(parts) or None
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+@assets.command("list")
+@click.option("--purpose", type=click.Choice(ASSET_PURPOSES), default=None, help="Only assets for this purpose.")
+@click.option("--kind", type=click.Choice(ASSET_KINDS), default=None, help="Only assets of this kind.")
+@click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
+@click.option("--cursor", default=None, help="next_cursor of the previous page.")
+@json_option
+@with_client
+def assets_list(client, purpose, kind, limit, cursor, as_json):
+    """List assets, newest first, and what they take of the tenant's room."""
+    page = client.get("/v1/assets", purpose=purpose, kind=kind, limit=limit, cursor=cursor)
+    if as_json:
+        emit_json(page)
+        return
+    rows = [{**a, "size": _size(a["bytes"]), "what": _what(a)} for a in page["items"]]
+    emit_table(
+        rows,
+        [
+            ("id", "id"),
+            ("purpose", "purpose"),
+            ("kind", "kind"),
+            ("size", "size"),
+            ("what", "what"),
+            ("created", "created_at"),
+        ],
+        empty="no assets",
+    )
+    quota = page["quota"]
+    click.echo(
+        f"{quota['assets_used']:,} of {quota['assets_limit']:,} assets, "
+        f"{_size(quota['bytes_used'])} of {_size(quota['bytes_limit'])} stored"
+    )
+    if page.get("next_cursor"):
+        click.echo(f"more: talkfarm assets list --cursor {page['next_cursor']}")
+
+
+@assets.command("upload")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--purpose", type=click.Choice(ASSET_PURPOSES), default=None, help="What jobs may use it for.")
+@json_option
+@with_client
+def assets_upload(client, path, purpose, as_json):
+    """Upload a file; prints its id (the same bytes for the same purpose answer with the asset already stored)."""
+    asset = client.upload_asset(path, purpose)
+    if as_json:
+        emit_json(asset)
+        return
+    again = ", already stored" if asset.get("reused") else ""
+    click.echo(f"{asset['id']} ({asset['purpose']}, {_size(asset['bytes'])}{again})")
+
+
+@assets.command("delete")
+@click.argument("asset_id")
+@with_client
+def assets_delete(client, asset_id):
+    """Delete an asset and its stored file (refused while a job in flight, a brand kit or a template names it)."""
+    client.delete(f"/v1/assets/{asset_id}")
+    click.echo(f"deleted {asset_id}")
