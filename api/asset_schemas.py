@@ -13,6 +13,13 @@ ASSET_KINDS = ("image", "audio", "video", "font")
 
 class AssetSchema(Schema):
     id = fields.String()
+    name = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The file name the upload came with (its last path part, at most 255 characters), for "
+            "people; null when it had none, or for assets stored before 2026-12-07."
+        },
+    )
     kind = fields.String(validate=validate.OneOf(ASSET_KINDS))
     purpose = fields.String(
         validate=validate.OneOf(ASSET_PURPOSES), metadata={"description": "What jobs may use it for (given at upload)."}

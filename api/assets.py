@@ -50,7 +50,7 @@ from domain.composition_rules import DEFAULT_PURPOSE, PURPOSE_KINDS
 from domain.documents import asset_document
 from domain.errors import ProblemError
 from domain.ids import new_id
-from domain.models import Asset, asset_content_key
+from domain.models import Asset, asset_content_key, asset_file_name
 from domain.presets import PRESETS
 from media.compose import MATTE_VERSION, matte_key, matte_png, portrait_matte
 from media.font_files import inspect_font, looks_like_font
@@ -309,6 +309,7 @@ class Assets(MethodView):
             content_key=asset_content_key(purpose, sha256),
             storage_key=key,
             info=info,
+            name=asset_file_name(upload.filename),
         )
         try:
             with c.sessions() as session, session.begin():

@@ -61,6 +61,7 @@ def set_tenant_watermark(
                 storage_key=key,
                 purpose="logo",
                 info={"use": "watermark_logo"},
+                name="watermark logo (the operator's)",
             )
         )
         chosen["logo_asset_id"] = asset_id

@@ -183,6 +183,7 @@ def batch_summaries(session: Session, batches: list[Batch]) -> list[dict[str, An
 def asset_document(asset: Asset) -> dict[str, Any]:
     return {
         "id": asset.id,
+        "name": asset.name,
         "kind": asset.kind,
         "purpose": asset.purpose,
         "content_type": asset.content_type,

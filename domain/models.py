@@ -126,6 +126,10 @@ class PageSession(Base):
     ended_at: Mapped[datetime | None]
 
 
+#: the longest file name an asset keeps
+ASSET_NAME_MAX_CHARS = 255
+
+
 class Asset(Base):
     __tablename__ = "assets"
     __table_args__ = (sa.UniqueConstraint("tenant_id", "content_key", name="uq_assets_tenant_content_key"),)
@@ -144,7 +148,19 @@ class Asset(Base):
     #: ``purpose:sha256`` (``asset_content_key``), unique per tenant: the same bytes uploaded again for the same
     #: purpose are this asset, not another. Null on the later copies stored before 0013 (each still used by its jobs)
     content_key: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
+    #: the file name the upload came with (``asset_file_name``), for people; None before 0015 or when it had none
+    name: Mapped[str | None] = mapped_column(sa.String(ASSET_NAME_MAX_CHARS), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def asset_file_name(filename: str | None) -> str | None:
+    """An upload's file name as the asset keeps it: its last path part (a client may send ``graphics/a.png``), with
+    no control characters, at most ASSET_NAME_MAX_CHARS characters; None when nothing is left."""
+    if not filename:
+        return None
+    last = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    kept = "".join(ch for ch in last if ch.isprintable()).strip()
+    return kept[:ASSET_NAME_MAX_CHARS] or None
 
 
 def asset_content_key(purpose: str, sha256: str) -> str:

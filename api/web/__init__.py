@@ -19,6 +19,7 @@ from werkzeug.exceptions import NotFound
 
 from api.problems import PROBLEM_JSON, problem_response
 from api.web import (  # noqa: F401  (their routes)
+    asset_pages,
     batches,
     brand_kit_pages,
     composer,

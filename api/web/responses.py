@@ -26,6 +26,7 @@ TENANT_NAV = [
     ("page.templates", "Templates"),
     ("page.batches", "Batches"),
     ("page.brand_kits", "Brand kits"),
+    ("page.files", "Files"),
     ("page.webhooks", "Webhooks"),
     ("page.verify", "Verify"),
 ]

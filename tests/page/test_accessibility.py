@@ -146,6 +146,9 @@ def test_every_page_has_no_axe_violations(page_farm, browser, operator_key, fini
         check(tab, "webhook-deliveries", scheme)
         tab.goto(base + "/verify")
         check(tab, "verify", scheme)
+        tab.goto(base + "/files")  # the portrait uploaded above
+        expect(tab.get_by_role("table", name="Your files").get_by_role("row")).not_to_have_count(1)
+        check(tab, "files", scheme)
         for path, name in (("/operator/workers", "workers"), ("/operator/usage", "usage"), ("/operator/keys", "keys")):
             tab.goto(base + path)
             check(tab, name, scheme)

@@ -95,3 +95,14 @@ def test_a_bad_query_is_a_422_naming_its_field(alpha, uploads, query, code):
     body = problem(alpha.get("/v1/assets", query_string=query), 422, code)
     (name,) = query
     assert name in body.get("errors", {}) or f"`{name}`" in body["detail"]
+
+
+def test_each_asset_keeps_the_file_name_it_came_with_for_people_to_tell_them_apart(alpha, uploads):
+    assert [a["name"] for a in listed(alpha)["items"]] == ["logo2.png", "face.png", "bed.wav", "logo.png"]
+    windows = made(upload(alpha, own_photo("a"), "Desktop/graphics/Evening logo.png", "logo"))
+    assert windows["name"] == "Evening logo.png"
+    odd = made(upload(alpha, own_photo("b"), "../../sting\x07\u202e.png", "logo"))
+    assert odd["name"] == "sting.png"  # no path, no control or direction-overriding characters
+    long = made(upload(alpha, own_photo("c"), "n" * 300 + ".png", "logo"))
+    assert long["name"] == "n" * 255
+    assert alpha.get(f"/v1/assets/{long['id']}").get_json()["name"] == "n" * 255

@@ -1,0 +1,26 @@
+"""assets: the file name an upload came with, so a person can tell a tenant's files apart in its list
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-07
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0015"
+down_revision = "0014"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("assets", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("name", sa.String(255), nullable=True))
+
+
+def downgrade() -> None:
+    # never the batch's copy of the table on SQLite (jobs' rows do not name assets by foreign key, but kits may
+    # in future); SQLite drops a column in place since 3.35
+    with op.batch_alter_table("assets", schema=None, recreate="never") as batch_op:
+        batch_op.drop_column("name")
