@@ -27,6 +27,8 @@ from media.tts.espeak_events import espeak_library
 from media.tts.japanese import reader_identity, reading
 from media.tts.phone_symbols import group_piper_phonemes
 from media.tts.piper_words import WORD_RULES, piper_words
+from media.tts.spoken_text import RULES as SPOKEN_FORM_RULES
+from media.tts.spoken_text import reads_spoken_forms, spoken_form
 from media.tts.voices import VoiceRef, espeak_binary, reads_by_dictionary
 
 
@@ -164,12 +166,13 @@ class EspeakEngine:
             )
         self.library = library
         self.voice = ref.espeak_voice or "en"
+        self.language = ref.language
         self.japanese = reads_by_dictionary(ref)
 
     def speak(self, text: str) -> EngineSpeech:
         try:
-            if self.japanese:
-                said = reading(text)
+            said = reading(text) if self.japanese else spoken_form(text, self.language)
+            if said is not None:
                 samples, rate, phones = self.library.speak(said.spoken, self.voice, ESPEAK_WPM, said)
             else:
                 samples, rate, phones = self.library.speak(text, self.voice, ESPEAK_WPM)
@@ -222,7 +225,11 @@ def engine_settings(ref: VoiceRef) -> Mapping[str, object]:
     if ref.engine == "piper":
         # its sentences are cached with their words, which espeak-ng's reading finds (none cached before)
         return {**PIPER_SETTINGS, "words": f"rules {WORD_RULES}, espeak-ng {_espeak_version()}"}
-    return {**ESPEAK_SETTINGS, "readings": reader_identity()} if reads_by_dictionary(ref) else ESPEAK_SETTINGS
+    if reads_by_dictionary(ref):
+        return {**ESPEAK_SETTINGS, "readings": reader_identity()}
+    if reads_spoken_forms(ref.language):  # what the voice is given for the text (Arabic percentages, …)
+        return {**ESPEAK_SETTINGS, "spoken_forms": SPOKEN_FORM_RULES}
+    return ESPEAK_SETTINGS
 
 
 def _file_fingerprint(path: Path | None) -> str:

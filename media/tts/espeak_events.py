@@ -29,8 +29,8 @@ import numpy as np
 
 from media.errors import MediaError
 from media.phonemes import Phone, PhoneTrack, TimingSource, Word
-from media.tts.japanese import Reading
 from media.tts.phone_symbols import PRIMARY_STRESS, SECONDARY_STRESS, espeak_ipa_to_symbol
+from media.tts.spoken_text import Reading
 from media.tts.written_words import spoken_ends, word_at, written_words
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -126,7 +126,7 @@ class EspeakLibrary:
         self, text: str, voice: str, words_per_minute: int, reading: Reading | None = None
     ) -> tuple[np.ndarray, int, PhoneTrack]:
         """(float32 samples, sample rate, phone track) for ``text`` in ``voice``; given the ``reading`` of a text
-        written otherwise (Japanese kanji), ``text`` is what is said and the track's words are the written text's."""
+        written otherwise (Japanese kanji, ``spoken_form``'s numbers), ``text`` is what is said and the track's words are the written text's."""
         data = text.encode("utf-8")
         with self.lock:
             if self.lib.espeak_SetVoiceByName(voice.encode()) != _OK:
@@ -146,7 +146,7 @@ class EspeakLibrary:
             return samples, self.sample_rate, _track(text, got, len(samples), self.sample_rate, spelled)
         # espeak-ng counts characters from 1, 0 being "no position"
         got.words = [(at, reading.written_at(p - 1) + 1 if p > 0 else 0, n) for at, p, n in got.words]
-        track = _track(reading.written, got, len(samples), self.sample_rate, spelled, list(reading.phrases))
+        track = _track(reading.written, got, len(samples), self.sample_rate, spelled, list(reading.phrases) or None)
         return samples, self.sample_rate, track
 
     def spell(self, texts: list[str], voice: str) -> list[str]:

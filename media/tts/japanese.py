@@ -25,7 +25,6 @@ one, for the captions, which show what was written.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 import threading
@@ -33,9 +32,10 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, NamedTuple
+
+from media.tts.spoken_text import Reading
 
 #: kanji (and the iteration mark 々), which the voice cannot read
 #: kanji (with 々, 〇, and the radicals a PDF may hold in their place, which have no reading of their own)
@@ -175,36 +175,6 @@ def reader_identity() -> str:
     return (
         f"sudachipy {metadata.version('sudachipy')}, sudachidict-small {metadata.version('sudachidict-small')}, {RULES}"
     )
-
-
-@dataclass(frozen=True)
-class Reading:
-    """``spoken`` (kana, digits and symbols) for ``written``; ``pieces`` pair each stretch of the one with the
-    other, in order: (spoken start, spoken end, written start, written end). ``phrases`` are the written text's
-    phrases (start, end), the words its captions show: a word with the particles, endings and punctuation after
-    it (行いました。, 12月7日、), as they are spoken and timed. ``unknown`` are the words the dictionary has no
-    reading for, which reach the voice as kanji: ``unreadable``'s, found in the same look-up."""
-
-    written: str
-    spoken: str
-    pieces: tuple[tuple[int, int, int, int], ...]
-    phrases: tuple[tuple[int, int], ...] = ()
-    unknown: tuple[str, ...] = ()
-
-    @functools.cached_property
-    def _spoken_starts(self) -> list[int]:
-        return [piece[0] for piece in self.pieces]
-
-    def written_at(self, index: int) -> int:
-        """The written character the spoken character ``index`` stands for: within a word, in proportion (トー
-        キョー's first three kana are 東, the last two 京)."""
-        at = bisect.bisect_right(self._spoken_starts, index) - 1
-        if at < 0:
-            return 0
-        spoken_start, spoken_end, start, end = self.pieces[at]
-        if index >= spoken_end:  # a space between phrases: the next phrase's start
-            return end
-        return start + (index - spoken_start) * (end - start) // max(1, spoken_end - spoken_start)
 
 
 class _Word(NamedTuple):
