@@ -266,7 +266,9 @@ def _widest_pages(words: list[str], style: str) -> list[list[str]]:
     for i in range(len(words)):
         j, shares, length = i, 0.0, 0
         while j < len(words):
-            shares += _share(words[j], style)
+            # a subtitle's words in Chinese and Japanese are the phrases speech times or the words joined from its
+            # characters (``whole_words``), several characters each: only the page's characters bound it there
+            shares += 0.0 if style != "word" and cjk_cells(words[j]) else _share(words[j], style)
             length += len(words[j])
             if j > i and (shares > per_page + 1e-9 or length > chars):
                 break
@@ -367,9 +369,19 @@ def whole_words(words: list[TimedWord], sentence_starts: Sequence[float] = ()) -
 
 
 def _share(word: str, style: str) -> float:
-    """What a word takes of a page's words: a Chinese or Japanese character, a share of a word page's cells."""
-    cells = cjk_cells(word) if style == "word" else 0
+    """What a word takes of a page's words: a word with Chinese or Japanese characters, a share of a word page's
+    cells (``page_cells``)."""
+    cells = page_cells(word) if style == "word" else 0
     return WORDS_PER_PAGE * cells / CJK_CHARS_PER_PAGE if cells else 1.0
+
+
+def page_cells(word: str) -> float:
+    """The character cells a word with Chinese or Japanese characters takes: each of those one, any other
+    character (a digit, a Latin letter) half of one; 0 for a word without any. A Japanese phrase "2025年度の" is
+    five: counted as a Latin word, it let a page hold "2025年度の補正予算案を", two lines on a 9:16 cut."""
+    if not any(cjk_cells(char) for char in word):
+        return 0
+    return sum(1 if cjk_cells(char) else 0.5 for char in word.strip())
 
 
 def _pages(words: list[TimedWord], style: str, sentence_starts: Sequence[float] = ()) -> list[Page]:
