@@ -80,14 +80,76 @@
   });
 
   // --- polled fragments: no re-render when nothing changed; status changes are announced ----
+  // A polled region is swapped whole; the keyboard's place in it (the link, button or summary that had focus)
+  // and the sections a person opened are found again in the new copy, so a busy farm's updates do not throw
+  // a keyboard or screen-reader user back to the top of the page (WCAG 2.4.3) or close what they read.
+  var kept = null;
+  var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+  function placeKey(el) {
+    if (el.id) return "#" + el.id;
+    var form = el.closest("form");
+    return [el.tagName, el.getAttribute("href") || "", form ? form.getAttribute("action") || "" : "",
+      el.getAttribute("aria-label") || el.textContent.replace(/\d+/g, "#").trim()].join("|");
+  }
+  function polled(el) { return el && (el.getAttribute("hx-trigger") || "").indexOf("every") !== -1; }
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var target = evt.detail.target;
     var text = evt.detail.xhr.responseText;
     if (evt.detail.xhr.status === 304 || (target && target.dataset.lastBody === text)) {
       evt.detail.shouldSwap = false;
+      return;
     }
+    if (!target || !target.id || !polled(target)) return;
+    var active = document.activeElement;
+    kept = {
+      id: target.id,
+      focus: active && active !== document.body && target.contains(active) ? placeKey(active) : null,
+      open: Array.prototype.map.call(target.querySelectorAll("details[open] > summary"), placeKey),
+    };
   });
+  function restorePlace() {
+    if (!kept) return;
+    var place = kept, region = document.getElementById(place.id);
+    kept = null;
+    if (!region) return;
+    region.querySelectorAll("details > summary").forEach(function (summary) {
+      if (place.open.indexOf(placeKey(summary)) !== -1) summary.parentElement.open = true;
+    });
+    if (!place.focus || region.contains(document.activeElement)) return;
+    var found = Array.prototype.find.call(region.querySelectorAll(FOCUSABLE), function (el) {
+      return placeKey(el) === place.focus;
+    });
+    if (!found) {  // gone (a finished job has no Cancel button): the region itself, not the top of the page
+      region.setAttribute("tabindex", "-1");
+      found = region;
+    }
+    found.focus({ preventScroll: true });
+  }
+  // WCAG 2.2.2: a person may stop the updates, and start them again
+  var paused = false;
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    if (paused && polled(evt.detail.elt)) evt.preventDefault();
+  });
+  function addPauseButton() {
+    var first = document.querySelector("main [hx-trigger*='every']");
+    if (!first || document.getElementById("live-updates")) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.id = "live-updates";
+    button.className = "secondary";
+    button.setAttribute("aria-pressed", "false");
+    button.textContent = "Pause live updates";
+    button.addEventListener("click", function () {
+      paused = !paused;
+      button.setAttribute("aria-pressed", paused ? "true" : "false");  // a toggle: its name stays, its state says
+    });
+    var holder = document.createElement("p");
+    holder.appendChild(button);
+    first.parentNode.insertBefore(holder, first);
+  }
+  document.addEventListener("DOMContentLoaded", addPauseButton);
   document.addEventListener("htmx:afterSettle", function (evt) {
+    restorePlace();
     var section = document.getElementById("job-status");
     var region = document.getElementById("job-announce");
     if (section && region && section.dataset.status !== region.dataset.status) {
