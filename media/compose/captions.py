@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -391,6 +391,7 @@ def _pages(words: list[TimedWord], style: str, sentence_starts: Sequence[float] 
     starts = sorted(sentence_starts)
     passed = 0  # sentences started by the words so far
     pages: list[Page] = []
+    turned: set[int] = set()  # the pages that begin where a full one turned
     current: list[TimedWord] = []
     for word in words:
         if not word[0].strip():
@@ -399,13 +400,16 @@ def _pages(words: list[TimedWord], style: str, sentence_starts: Sequence[float] 
         while sentence < len(starts) and starts[sentence] <= word[1] + SENTENCE_SLACK_S:
             sentence += 1
         if current and (
-            sum(share(w[0]) for w in current) + share(word[0]) > per_page + 1e-9
-            or sentence > passed
+            sentence > passed
             or word[1] - current[-1][2] >= PAGE_BREAK_PAUSE_S
-            or sum(len(w[0]) for w in current) + len(word[0]) > chars
+            or not _fits([*current, word], share, per_page, chars)
         ):
-            pages.append(Page(current, current[0][1], current[-1][2]))
-            current = []
+            full = sentence == passed and word[1] - current[-1][2] < PAGE_BREAK_PAUSE_S
+            kept = _page_turn(current, word, share, per_page, chars) if full else len(current)
+            pages.append(Page(current[:kept], current[0][1], current[kept - 1][2]))
+            current = current[kept:]
+            if full:
+                turned.add(len(pages))  # the page after it begins where a full one turned
         passed = sentence
         current.append(word)
         if style == "word" and ends_sentence(word[0], or_clause=True):
@@ -413,10 +417,72 @@ def _pages(words: list[TimedWord], style: str, sentence_starts: Sequence[float] 
             current = []
     if current:
         pages.append(Page(current, current[0][1], current[-1][2]))
+    for n, (page, following) in enumerate(zip(pages, pages[1:]), start=1):
+        # a number left alone on a page after one that turned full ("289 voix contre | 250.") takes the word before it
+        if (
+            n in turned
+            and len(following.words) == 1
+            and len(page.words) > 1
+            and _NUMBER_LED.match(following.words[0][0])
+            and _fits([page.words[-1], *following.words], share, per_page, chars)
+        ):
+            following.words.insert(0, page.words.pop())
+            page.end, following.start = page.words[-1][2], following.words[0][1]
     for page, following in zip(pages, pages[1:]):  # bridge short gaps
         if following.start - page.end < PAGE_BREAK_PAUSE_S:
             page.end = following.start
     return pages
+
+
+#: a full page may turn up to this many words early, where that keeps together what belongs together
+PAGE_TURN_BACK = 2
+#: what turning a page one word early costs, against ``_turn_cost``'s; and leaving a page of one word
+EARLY_TURN_COST, LONE_WORD_COST = 0.4, 0.5
+_NUMBER_LED = re.compile(r"\W*\d")
+
+
+def _fits(words: list[TimedWord], share: Callable[[str], float], per_page: int, chars: int) -> bool:
+    return sum(share(w[0]) for w in words) <= per_page + 1e-9 and sum(len(w[0]) for w in words) <= chars
+
+
+def _page_turn(
+    current: list[TimedWord], word: TimedWord, share: Callable[[str], float], per_page: int, chars: int
+) -> int:
+    """How many of a full page's words ``current`` it keeps before ``word``, which starts the next: all of them,
+    or up to ``PAGE_TURN_BACK`` fewer where the page would otherwise turn between a number and what belongs with
+    it (``_turn_cost``), the words it gives up going to the next page with ``word``."""
+    texts = [w[0] for w in current] + [word[0]]
+    best, kept = _turn_cost(texts, len(current)), len(current)
+    for k in range(len(current) - 1, max(0, len(current) - PAGE_TURN_BACK - 1), -1):
+        if not _fits([*current[k:], word], share, per_page, chars):
+            break
+        cost = _turn_cost(texts, k) + EARLY_TURN_COST * (len(current) - k)
+        if cost < best:
+            best, kept = cost, k
+    return kept
+
+
+def _turn_cost(texts: list[str], k: int) -> float:
+    """How badly a page turning before ``texts[k]`` splits what is read together: a number from the word after it
+    ("12 | 月", "5 | दिसंबर"; less a number that ends a date) or a short word from the number before it ("7 de |
+    diciembre", "12月7 | 日"); a date ("5 दिसंबर | 2025", "12月 | 7日"); two single Chinese characters a dictionary
+    did not join into a word ("同 | 比"); and, a little, a page of one word."""
+    before, after = texts[k - 1], texts[k]
+    number_before = k >= 2 and bool(_NUMBER_LED.match(texts[k - 2]))
+    # a number ending a date ("5 दिसंबर 2025 | को") is less bound to what follows than one starting it, unless
+    # that is its unit ("12月7 | 日")
+    date_end = k >= 3 and bool(_NUMBER_LED.match(texts[k - 3])) and cjk_cells(after) != 1
+    cost = 3.0 if (_NUMBER_LED.match(before) and not date_end) or (number_before and _short(before)) else 0.0
+    if number_before and _NUMBER_LED.match(after):
+        cost += 2
+    if cjk_cells(before) == 1 and cjk_cells(after) == 1:
+        cost += 1
+    return cost + (LONE_WORD_COST if k == 1 else 0.0)
+
+
+def _short(word: str) -> bool:
+    """A word of two letters at most ("de", "को"), or one Chinese or Japanese character (月, 日)."""
+    return len(word.strip()) <= (1 if cjk_cells(word) else 2)
 
 
 def words_from_cues(cues: list[tuple[float, float, str]]) -> list[TimedWord]:
