@@ -2,9 +2,12 @@
 narration, from its aligned or recognised words.
 
 A sentence is one cue, unless it would not fit on screen (two lines of about
-42 characters, the usual broadcast limit): then it is cut at word
-boundaries into several cues, each given a share of the sentence's time in
-proportion to its length.
+42 characters, the usual broadcast limit; 16 of Chinese or Japanese, whose
+characters are full width) or stay up longer than ``MAX_SCREEN_CUE_S``: then
+it is cut between words (in Chinese and Japanese, the words ICU's dictionary
+finds) into near-equal cues, each given a share of the sentence's time in
+proportion to its length. A cue of one short word up for a moment joins the
+cue it meets.
 
 Narration has no sentences but timed words (``word_cues``): they are
 grouped into cues that end at sentence punctuation, at a pause, or before
@@ -14,9 +17,12 @@ first word's start to its last word's end.
 
 from __future__ import annotations
 
-import textwrap
+import math
+import re
 from collections.abc import Iterable
 from pathlib import Path
+
+from icu4py.breakers import WordBreaker
 
 from media.phonemes import Word
 from media.writing import starts_lowercase
@@ -25,6 +31,16 @@ ScreenCue = tuple[float, float, list[str]]
 
 LINE_CHARS = 42
 MAX_LINES = 2
+#: a line of Chinese or Japanese holds this many of its full-width characters, as subtitle guides have it (a
+#: 39-character line ran whole until 2026-12-07: only text past 42 characters was cut)
+CJK_LINE_CHARS = 16
+#: no cue stays on screen longer than this: a longer one is cut between words, its time shared by length, into
+#: parts of at least this many columns
+MAX_SCREEN_CUE_S, MIN_PART_COLUMNS = 7.0, 12
+#: a cue of one word no wider than this many columns, up less than this long, joins the cue it meets in time
+ORPHAN_COLUMNS, ORPHAN_CUE_S = 8, 0.7
+#: cues this close count as meeting in time
+CUE_GAP_S = 0.05
 #: A pause between words at least this long starts a new cue.
 CUE_BREAK_PAUSE_S = 0.5
 #: No cue of words stays up longer than this.
@@ -91,6 +107,11 @@ def _joined(texts: Iterable[str]) -> str:
     return out
 
 
+#: kana: a run of Chinese or Japanese characters with any is Japanese, for the dictionary that finds its words
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_NUMBER = re.compile(r"[\d.,]+")
+
+
 def _is_cjk(char: str) -> bool:
     return "\u3000" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or "\uff00" <= char <= "\uffef"
 
@@ -100,7 +121,7 @@ def write_captions(
 ) -> list[tuple[float, float, list[str]]]:
     """Write WebVTT and/or SRT for ``(start_s, end_s, text)`` cues; returns the
     screen cues written (start, end, lines)."""
-    screen = [piece for cue in cues for piece in _screen_cues(*cue)]
+    screen = _without_orphans([piece for cue in cues for piece in _screen_cues(*cue)])
     if vtt_path is not None:
         Path(vtt_path).write_text(_webvtt(screen), encoding="utf-8")
     if srt_path is not None:
@@ -108,29 +129,137 @@ def write_captions(
     return screen
 
 
-def _screen_cues(start_s: float, end_s: float, text: str) -> list[tuple[float, float, list[str]]]:
-    lines = _wrap(text)
-    if not lines:
+def _screen_cues(start_s: float, end_s: float, text: str) -> list[ScreenCue]:
+    """A cue as it goes on screen: as few cues of at most ``MAX_LINES`` lines and ``MAX_SCREEN_CUE_S`` as hold it,
+    cut between words into near-equal parts (not two full lines and a word left over), each shown for a share of
+    the cue's time in proportion to its length."""
+    units = _units(text)
+    if not units:
         return []
-    pages = [lines[i : i + MAX_LINES] for i in range(0, len(lines), MAX_LINES)]
-    weights = [sum(len(line) for line in page) for page in pages]
+    # a long cue of a few words (a sentence said slowly, a pause in it) is not cut into single words
+    timed = min(math.ceil((end_s - start_s) / MAX_SCREEN_CUE_S - 1e-9), int(_columns(text) // MIN_PART_COLUMNS))
+    count = max(-(-len(_lines(units)) // MAX_LINES), timed, 1)
+    while True:
+        parts = _even_parts(units, min(count, len(units)))
+        if all(len(_lines(part)) <= MAX_LINES for part in parts) or count >= len(units):
+            break
+        count += 1
+    weights = [sum(_columns(unit) for unit, _ in part) for part in parts]
     total = sum(weights) or 1
     cues, at = [], start_s
-    for page, weight in zip(pages, weights):
+    for part, weight in zip(parts, weights):
         until = at + (end_s - start_s) * weight / total
-        cues.append((at, until, page))
+        cues.append((at, until, _lines(part)))
         at = until
     cues[-1] = (cues[-1][0], end_s, cues[-1][2])
     return cues
 
 
+def _without_orphans(screen: list[ScreenCue]) -> list[ScreenCue]:
+    """The screen cues with each of one short word up less than ``ORPHAN_CUE_S`` (a "250." of a third of a second)
+    joined to the cue before it, or else after it, where the two meet in time and fit on screen together."""
+    out = list(screen)
+    i = 0
+    while i < len(out):
+        start, end, lines = out[i]
+        text = " ".join(lines)
+        if end - start >= ORPHAN_CUE_S or len(_units(text)) > 1 or _columns(text) > ORPHAN_COLUMNS:
+            i += 1
+            continue
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(out):
+                continue
+            first, second = sorted((out[i], out[j]))
+            joined = _lines(_units(_joined([" ".join(first[2]), " ".join(second[2])])))
+            if abs(second[0] - first[1]) <= CUE_GAP_S and len(joined) <= MAX_LINES:
+                out[min(i, j)] = (first[0], second[1], joined)
+                del out[max(i, j)]
+                break
+        else:
+            i += 1
+    return out
+
+
+def _even_parts(units: list[tuple[str, bool]], count: int) -> list[list[tuple[str, bool]]]:
+    """``units`` cut into ``count`` runs of near-equal width, each cut between two units."""
+    widths = [_columns(unit) for unit, _ in units]
+    total, parts, at = sum(widths), [], 0
+    for n in range(1, count):
+        # the cut nearest the n-th share of the width, leaving a unit for each part still to come
+        done, best = 0.0, at + 1
+        target = total * n / count
+        for k in range(at + 1, len(units) - (count - n) + 1):
+            done = sum(widths[:k])
+            if abs(done - target) < abs(sum(widths[:best]) - target):
+                best = k
+        parts.append(units[at:best])
+        at = best
+    parts.append(units[at:])
+    return parts
+
+
 def _wrap(text: str) -> list[str]:
-    text = " ".join(text.split())
-    if " " not in text and len(text) > LINE_CHARS:
-        # No spaces to wrap at (Chinese, Japanese): cut by characters, shorter lines.
-        width = LINE_CHARS // 2
-        return [text[i : i + width] for i in range(0, len(text), width)]
-    return textwrap.wrap(text, LINE_CHARS, break_long_words=True, break_on_hyphens=False)
+    return _lines(_units(text))
+
+
+def _units(text: str) -> list[tuple[str, bool]]:
+    """What a line may break between, each with whether a space goes before it: the words, those with Chinese or
+    Japanese characters cut into the words ICU's dictionary finds in them (punctuation staying with the word before
+    it), and a word wider than a line cut into pieces that fit."""
+    units: list[tuple[str, bool]] = []
+    for word in text.split():
+        pieces = _dictionary_words(word) if any(_is_cjk(c) for c in word) else [word]
+        for n, piece in enumerate(pieces):
+            if units and n and (not any(c.isalnum() for c in piece) or _NUMBER.fullmatch(units[-1][0])):
+                # "，" stays with the word before it, and a number with the counter after it (12月, 11月份)
+                units[-1] = (units[-1][0] + piece, units[-1][1])
+                continue
+            for m, chunk in enumerate(_chunks(piece)):
+                units.append((chunk, bool(units) and n == 0 and m == 0))
+    return units
+
+
+def _dictionary_words(word: str) -> list[str]:
+    """A run of Chinese or Japanese (with any digits and Latin letters in it) in the words ICU's dictionary finds."""
+    locale = "ja" if _KANA.search(word) else "zh"
+    # ICU counts in UTF-16 code units: a character beyond U+FFFF is two
+    encoded = word.encode("utf-16-le")
+    ends = [end for _, end in WordBreaker(word, locale).segments()]
+    return [encoded[2 * a : 2 * b].decode("utf-16-le") for a, b in zip([0, *ends], ends) if b > a]
+
+
+def _chunks(word: str) -> list[str]:
+    """A word cut into pieces of at most ``LINE_CHARS`` columns (a pasted URL); most words are one piece."""
+    chunks = [""]
+    for char in word:
+        if chunks[-1] and _columns(chunks[-1] + char) > LINE_CHARS:
+            chunks.append("")
+        chunks[-1] += char
+    return chunks
+
+
+def _lines(units: list[tuple[str, bool]]) -> list[str]:
+    """The units in as few lines of at most ``LINE_CHARS`` columns (``_columns``) as hold them, of near-equal
+    width where that fits (not a full line and a word)."""
+    greedy: list[str] = []
+    for unit, spaced in units:
+        candidate = _line([(greedy[-1], False), (unit, spaced)]) if greedy else unit
+        if greedy and _columns(candidate) <= LINE_CHARS:
+            greedy[-1] = candidate
+        else:
+            greedy.append(unit)
+    even = [_line(part) for part in _even_parts(units, len(greedy))] if len(greedy) > 1 else greedy
+    return even if all(_columns(line) <= LINE_CHARS for line in even) else greedy
+
+
+def _line(units: list[tuple[str, bool]]) -> str:
+    return "".join(f" {unit}" if spaced and n else unit for n, (unit, spaced) in enumerate(units))
+
+
+def _columns(text: str) -> float:
+    """How many of a line's ``LINE_CHARS`` columns ``text`` takes: a Chinese or Japanese character, full width,
+    ``LINE_CHARS / CJK_LINE_CHARS`` of them (a line then holds ``CJK_LINE_CHARS``)."""
+    return sum(LINE_CHARS / CJK_LINE_CHARS if _is_cjk(char) else 1 for char in text)
 
 
 def _webvtt(cues: list[ScreenCue]) -> str:
