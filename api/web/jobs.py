@@ -223,6 +223,12 @@ def draft_cost(job: dict) -> dict | None:
     return {"draft_s": round(draft_s, 1), "final_s": round(final_s, 1), "share": round(100 * draft_s / final_s)}
 
 
+def page_title(job: dict) -> str:
+    """The tab's title, as the page's heading reads: what the video is, its title (else its id)."""
+    kind = "Draft" if is_draft(job) else "Video"
+    return f"{kind}: {job['title']}" if job.get("title") else f"{kind} {job['id']}"
+
+
 @page.route("/jobs/<job_id>")
 def job(job_id):
     found = _job(job_id)
@@ -230,7 +236,7 @@ def job(job_id):
     events = _events(job_id) if found["status"] in FINISHED else None
     return render_template(
         "job.html",
-        title=f"Job {job_id}",
+        title=page_title(found),
         job=found,
         draft=is_draft(found),
         events=events,
@@ -277,7 +283,7 @@ def _post_action(job_id: str, action: str):
         found = _job(job_id)
         return render_template(
             "job.html",
-            title=f"Job {job_id}",
+            title=page_title(found),
             job=found,
             draft=is_draft(found),
             events=_events(job_id),

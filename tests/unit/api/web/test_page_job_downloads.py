@@ -84,3 +84,43 @@ def test_a_square_job_offers_its_mp4_as_before(app: Flask, keys: Keys, sessions,
     html = browser.get(f"/jobs/{job_id}/status").get_data(as_text=True)
 
     assert _downloads(html) == {"Download the MP4": f"{job_id}.mp4", "Download the poster": f"{job_id}-poster.jpg"}
+
+
+def test_the_players_caption_track_is_not_shown_over_captions_burned_into_the_picture(
+    app: Flask,
+    keys: Keys,
+    sessions,
+    page: Page,  # noqa: F811
+):
+    """An accessibility review saw Chromium draw the VTT track over the lower third, the burned-in words below it:
+    two texts at once. The track is still offered (a viewer may turn it on), but on by default only where the
+    picture has no captions of its own."""
+    browser, _ = page
+    api = api_client(app, keys["alpha"])
+    captions = {"captions_vtt": {"key": "outputs/x/captions.vtt", "content_type": "text/vtt"}}
+    tracks = {}
+    for burned in (True, False):
+        made = api.post(
+            "/v1/jobs",
+            json={
+                "script": "Hello.",
+                "avatar": "astronaut",
+                "canvas": {"width": 640, "height": 360},
+                "captions": {"burn_in": burned},
+            },
+        )
+        assert made.status_code == 202, made.get_data(as_text=True)
+        job_id = made.get_json()["id"]
+        output = {"key": "outputs/x/video.mp4", "duration_s": 1.0, "width": 640, "height": 360, "fps": 25}
+        with sessions() as session, session.begin():
+            session.execute(
+                sa.update(Job)
+                .where(Job.id == job_id)
+                .values(status="succeeded", progress=1.0, output={**output, "files": captions})
+            )
+        html = browser.get(f"/jobs/{job_id}").get_data(as_text=True)
+        found = re.search(r"<track [^>]*>", html)
+        assert found, html
+        tracks[burned] = found.group(0)
+    assert " default" not in tracks[True] and 'label="Captions"' in tracks[True]
+    assert tracks[False].endswith(" default>")

@@ -1,4 +1,4 @@
-"""Small things a producer noticed: voices by their language's name, a job's page headed by its title, and a
+"""Small things a producer noticed: voices by their language's name, a job's page (and its tab) headed by its title, and a
 template's spreadsheet downloaded under the template's name."""
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ def test_a_jobs_page_is_headed_by_its_title(app: Flask, keys: Keys, page: Page) 
     assert heading
     assert re.search(r"<h1>Draft: Coast storm</h1>", heading.group(1)), heading.group(1)
     assert job["id"] in heading.group(1) and "Storms hit the coast tonight." in heading.group(1)
+    # and the browser's tab, which a screen reader reads first, says the same (it said "Job job_01…")
+    assert "<title>Draft: Coast storm · talkfarm</title>" in html
 
 
 def test_a_file_name_from_a_template_name_holds_nothing_unsafe() -> None:
