@@ -213,6 +213,19 @@
     if (field.tagName === "SELECT" || field.type === "checkbox" || field.type === "radio") return true;
     return field.value.trim() !== "" && field.checkValidity();
   }
+  // the portrait's refusal ("Choose a portrait or a preset.") is tied to the upload and the preset list while it
+  // stands, so a submit that comes back with it lands on the upload, marked; once a portrait is found or a preset
+  // chosen, neither is in question
+  function portraitSettled() {
+    if (document.querySelector("#portrait-result .error")) return;
+    ["portrait-file", "preset"].forEach(function (id) {
+      var field = document.getElementById(id);
+      if (field && /\bavatar-error\b/.test(field.getAttribute("aria-describedby") || "")) clearRefusal(field);
+    });
+  }
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    if (evt.detail.elt && evt.detail.elt.id === "portrait-result") portraitSettled();
+  });
   document.addEventListener("change", function (evt) {
     var field = evt.target;
     if (field.matches && field.matches('[aria-invalid="true"]:not([type=file])') && allowed(field)) {
@@ -226,6 +239,7 @@
         var upload = document.getElementById("portrait-file");
         if (upload) upload.value = "";
       }
+      portraitSettled();
     }
   });
 })();
