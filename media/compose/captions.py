@@ -196,15 +196,9 @@ def caption_band(captions: dict[str, Any], width: int, height: int, text: str = 
     words = caption_words(without_undrawable(text, wanted))
     fonts = _caption_fonts(words, wanted)
     style = TextStyle(size=size, colour=(255, 255, 255), box=(0, 0, 0, 0), max_lines=2, font=wanted)
-    lines = (
-        widest_page_lines(
-            _widest_pages(words, captions.get("style") or "subtitle"),
-            style,
-            line_width(captions.get("style") or "subtitle", size, safe_area(width, height).width),
-        )
-        if words
-        else 2
-    )
+    kind = captions.get("style") or "subtitle"
+    width_ = line_width(kind, size, safe_area(width, height).width)
+    lines = widest_page_lines(_widest_pages(words, kind, _line_fit(kind, style, width_)), style, width_) if words else 2
     tallest = max(block_height(font, size, lines) for font in fonts)
     return {captions.get("position") or "bottom": tallest + int(round(BAND_GAP * size))}
 
@@ -258,9 +252,12 @@ def caption_words(text: str) -> list[str]:
     return words
 
 
-def _widest_pages(words: list[str], style: str) -> list[list[str]]:
+def _widest_pages(
+    words: list[str], style: str, on_one_line: Callable[[list[str]], bool] | None = None
+) -> list[list[str]]:
     """For each word, the most that could follow it onto a page (as ``_pages`` fills them, before any break at a
-    pause or a sentence), each once: every page the words can make lies within one of these."""
+    pause or a sentence; ``on_one_line``, as there), each once: every page the words can make lies within one of
+    these."""
     per_page, chars = (WORDS_PER_PAGE, CHARS_PER_PAGE) if style == "word" else (SUBTITLE_WORDS, SUBTITLE_CHARS)
     pages: dict[tuple[str, ...], None] = {}
     for i in range(len(words)):
@@ -270,7 +267,9 @@ def _widest_pages(words: list[str], style: str) -> list[list[str]]:
             # characters (``whole_words``), several characters each: only the page's characters bound it there
             shares += 0.0 if style != "word" and cjk_cells(words[j]) else _share(words[j], style)
             length += len(words[j])
-            if j > i and (shares > per_page + 1e-9 or length > chars):
+            if j > i and (
+                shares > per_page + 1e-9 or length > chars or (on_one_line and not on_one_line(words[i : j + 1]))
+            ):
                 break
             j += 1
         pages[tuple(words[i:j])] = None
@@ -302,7 +301,8 @@ def caption_track(
     # caption files keep it. The API refuses burned-in captions of letters no font draws.
     font = captions.get("font")
     drawable = [(without_undrawable(text, font), start, end) for text, start, end in words]
-    pages = _pages(whole_words(drawable, sentence_starts), style, sentence_starts)
+    on_one_line = _line_fit(style, text_style, line_width(style, size, area.width))
+    pages = _pages(whole_words(drawable, sentence_starts), style, sentence_starts, on_one_line)
     return CaptionTrack(
         pages,
         style,
@@ -384,9 +384,31 @@ def page_cells(word: str) -> float:
     return sum(1 if cjk_cells(char) else 0.5 for char in word.strip())
 
 
-def _pages(words: list[TimedWord], style: str, sentence_starts: Sequence[float] = ()) -> list[Page]:
+def _line_fit(style: str, text_style: TextStyle, width: int) -> Callable[[list[str]], bool] | None:
+    """For word captions, whether a page of these words stays on one line ``width`` wide: a page of a few words that
+    would wrap turns a word early instead, so the box keeps its height from page to page ("euros para / vivienda."
+    was two lines in a narrow box between pages of one). None for subtitles, which take two lines."""
+    if style != "word":
+        return None
+    return lambda texts: widest_page_lines([texts], text_style, width) == 1
+
+
+def _pages(
+    words: list[TimedWord],
+    style: str,
+    sentence_starts: Sequence[float] = (),
+    on_one_line: Callable[[list[str]], bool] | None = None,
+) -> list[Page]:
+    """The words' pages: filled up to the style's words and characters (and, where ``on_one_line`` is given, as
+    long as they stay on one line), turned at a sentence's start, a pause and, for word pages, clause punctuation;
+    a full page turns where it splits least of what is read together (``_page_turn``)."""
     per_page, chars = (WORDS_PER_PAGE, CHARS_PER_PAGE) if style == "word" else (SUBTITLE_WORDS, SUBTITLE_CHARS)
     share = functools.partial(_share, style=style)
+
+    def fits(page: list[TimedWord]) -> bool:
+        return _fits(page, share, per_page, chars) and (
+            len(page) == 1 or on_one_line is None or on_one_line([w[0] for w in page])
+        )
 
     starts = sorted(sentence_starts)
     passed = 0  # sentences started by the words so far
@@ -400,12 +422,10 @@ def _pages(words: list[TimedWord], style: str, sentence_starts: Sequence[float] 
         while sentence < len(starts) and starts[sentence] <= word[1] + SENTENCE_SLACK_S:
             sentence += 1
         if current and (
-            sentence > passed
-            or word[1] - current[-1][2] >= PAGE_BREAK_PAUSE_S
-            or not _fits([*current, word], share, per_page, chars)
+            sentence > passed or word[1] - current[-1][2] >= PAGE_BREAK_PAUSE_S or not fits([*current, word])
         ):
             full = sentence == passed and word[1] - current[-1][2] < PAGE_BREAK_PAUSE_S
-            kept = _page_turn(current, word, share, per_page, chars) if full else len(current)
+            kept = _page_turn(current, word, fits) if full else len(current)
             pages.append(Page(current[:kept], current[0][1], current[kept - 1][2]))
             current = current[kept:]
             if full:
@@ -424,7 +444,7 @@ def _pages(words: list[TimedWord], style: str, sentence_starts: Sequence[float] 
             and len(following.words) == 1
             and len(page.words) > 1
             and _NUMBER_LED.match(following.words[0][0])
-            and _fits([page.words[-1], *following.words], share, per_page, chars)
+            and fits([page.words[-1], *following.words])
         ):
             following.words.insert(0, page.words.pop())
             page.end, following.start = page.words[-1][2], following.words[0][1]
@@ -445,16 +465,14 @@ def _fits(words: list[TimedWord], share: Callable[[str], float], per_page: int, 
     return sum(share(w[0]) for w in words) <= per_page + 1e-9 and sum(len(w[0]) for w in words) <= chars
 
 
-def _page_turn(
-    current: list[TimedWord], word: TimedWord, share: Callable[[str], float], per_page: int, chars: int
-) -> int:
+def _page_turn(current: list[TimedWord], word: TimedWord, fits: Callable[[list[TimedWord]], bool]) -> int:
     """How many of a full page's words ``current`` it keeps before ``word``, which starts the next: all of them,
     or up to ``PAGE_TURN_BACK`` fewer where the page would otherwise turn between a number and what belongs with
     it (``_turn_cost``), the words it gives up going to the next page with ``word``."""
     texts = [w[0] for w in current] + [word[0]]
     best, kept = _turn_cost(texts, len(current)), len(current)
     for k in range(len(current) - 1, max(0, len(current) - PAGE_TURN_BACK - 1), -1):
-        if not _fits([*current[k:], word], share, per_page, chars):
+        if not fits([*current[k:], word]):
             break
         cost = _turn_cost(texts, k) + EARLY_TURN_COST * (len(current) - k)
         if cost < best:

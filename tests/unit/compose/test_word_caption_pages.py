@@ -73,3 +73,13 @@ def test_a_japanese_page_takes_at_most_nine_cells_and_one_line():
         height = track.layer_at(page.start)[0].shape[0]
         one_line = one_line or height
         assert height == one_line, text
+
+
+@pytest.mark.parametrize("canvas", [(1080, 1920), (720, 1280), (1080, 1080)])
+def test_word_pages_keep_one_lines_height_from_page_to_page(canvas):
+    """On 9:16 "interanual se moderó" wrapped into two lines in a narrow box between pages of one line, so the box's
+    height jumped from page to page: a page that would wrap turns a word early instead."""
+    sentence = "La inflación interanual se moderó hasta el 2,4 por ciento en noviembre según el instituto."
+    track = caption_track(_timed(sentence), WORD, *canvas)
+    heights = {track.layer_at(page.start)[0].shape[0] for page in track.pages}
+    assert len(heights) == 1, [(" ".join(w[0] for w in p.words), track.layer_at(p.start)[0].shape) for p in track.pages]
