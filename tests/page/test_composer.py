@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -117,6 +118,9 @@ def test_the_composer_is_used_with_the_keyboard_alone(page_farm, browser, newsro
         tab.keyboard.press("+")
         expect(tab.get_by_label("Across")).to_have_value("0.7")
         expect(tab.get_by_label("Size", exact=True)).to_have_value("0.85")
+        # a screen reader hears where the box now stands (it was only seen)
+        expect(tab.locator("#stage-place")).to_have_text(re.compile(r"^Size 0\.85, across 0\.7, down -?[\d.]+$"))
+        expect(tab.locator("#stage-place")).to_have_attribute("aria-live", "polite")
         # the preview follows: a new frame replaces the first
         expect(preview).not_to_have_attribute("src", first, timeout=PREVIEW_WAIT_MS)
         focus_by_tab(tab, "Lower third")

@@ -336,7 +336,12 @@
       else if (evt.key === "ArrowDown") { set(y, clamp(value(y) + STEP, -1, 1)); target = y; }
       else if (evt.key === "+" || evt.key === "=") { set(s, clamp(value(s) + STEP, 0.1, 2)); target = s; }
       else if (evt.key === "-" || evt.key === "_") { set(s, clamp(value(s) - STEP, 0.1, 2)); target = s; }
-      if (target) { evt.preventDefault(); changed(target); }
+      if (target) {
+        evt.preventDefault();
+        changed(target);
+        // said, since the box's move is only seen: where it now stands, as the fields below read
+        el("stage-place").textContent = "Size " + value(s) + ", across " + value(x) + ", down " + value(y);
+      }
     });
     draw();
   });
