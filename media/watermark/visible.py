@@ -2,13 +2,17 @@
 
 ``VisibleWatermark`` checks the settings once (a caller's mistake is a
 ``MediaError("watermark_invalid", …)``); ``overlay_for(width, height)``
-draws the overlay once per job with Pillow's bundled font (no font files to
-ship or download); ``PreparedOverlay.apply(frame)`` alpha-blends only the
-overlay's rectangle, in integer arithmetic.
+draws the overlay once per job, its text in Pillow's bundled font (Latin), or,
+for a text with letters that font lacks (an Arabic or Chinese desk's own
+disclosure, "由AI生成"), with the farm's own fonts and text layout, as titles
+are drawn (``media.compose.render_text``: shaped, right to left where written
+so, each script in its Noto face); ``PreparedOverlay.apply(frame)``
+alpha-blends only the overlay's rectangle, in integer arithmetic.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 
@@ -125,6 +129,8 @@ def _decode_logo(data: bytes) -> Image.Image:
 
 def _text_image(text: str, target_height: int) -> Image.Image:
     """White text with a thin dark outline, so it reads on light and dark pictures alike."""
+    if not all(_bundled_font_draws(ch) for ch in text):
+        return _text_image_any_script(text, target_height)
     font = ImageFont.load_default(size=max(6, int(target_height * 0.8)))
     stroke = max(1, target_height // 16)
     left, top, right, bottom = font.getbbox(text, stroke_width=stroke)
@@ -134,6 +140,33 @@ def _text_image(text: str, target_height: int) -> Image.Image:
         (-left, -top), text, font=font, fill=(255, 255, 255, 255), stroke_width=stroke, stroke_fill=(0, 0, 0, 255)
     )
     return image
+
+
+@functools.lru_cache(maxsize=4096)
+def _bundled_font_draws(ch: str) -> bool:
+    """Whether Pillow's bundled font has ``ch`` (a character it lacks is drawn as its empty box, the glyph a
+    private-use character gets)."""
+    if ch.isspace():
+        return True
+    font = _probe_font()
+    return bool(font.getmask(ch).getbbox()) and bytes(font.getmask(ch)) != bytes(font.getmask("\ue000"))
+
+
+@functools.cache
+def _probe_font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=24)
+
+
+def _text_image_any_script(text: str, target_height: int) -> Image.Image:
+    """``_text_image`` for letters Pillow's bundled font lacks: the farm's title layout on one line, white with a
+    dark outline, cut to its letters."""
+    from media.compose import TextStyle, render_text  # the compositor's text stack: loaded only for such a mark
+
+    size = max(6, int(target_height * 0.8))
+    style = TextStyle(size=size, colour=(255, 255, 255), box=None, max_lines=1, floor=size)
+    picture = Image.fromarray(render_text(text, style, max_width=size * (len(text) + 4) * 2), "RGBA")
+    bbox = picture.getchannel("A").getbbox()
+    return picture.crop(bbox) if bbox else picture
 
 
 @dataclass(frozen=True)
