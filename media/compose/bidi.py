@@ -7,19 +7,32 @@ right, so the line shows "BBC News 2025 :مباشر"; an English title with an A
 around the name, reversed. Reversing a right-to-left line word by word, as before, showed "2025 News BBC".
 
 Each word takes the type of its first strong character (L, or R for Hebrew and Arabic letters), else a number's
-(EN for European digits, AN for Arabic-Indic ones), else none. The paragraph's direction is its first strong
-character's. The rules applied: W7 (a European number after left-to-right text is left-to-right), N1 and N2 for
-the spaces between words and for words of punctuation alone (between two of one direction, that direction;
-numbers count as right-to-left; else the paragraph's), I1 and I2 for the levels, L2 for the order. Explicit
+(EN for European digits, AN for Arabic-Indic ones), else none. A word's leading and trailing punctuation is its own
+piece (``neutral_pieces``), resolved as the algorithm resolves it between the words on either side: in an Arabic
+line "BBC:" shows its colon left of "BBC", where the Arabic after it goes, and "٢٠٢٥." its full stop at the far
+left. Drawn as part of its word, it stood between the word and its neighbour. The paragraph reads right to left
+where its first strong character does (rule P2), where more of its letters read right to left than left to right
+("BBC News Arabic: نسبة المشاركة ..." on an Arabic desk), or where its language is written right to left and it
+has a letter that is. The rules applied: W7 (a European number after left-to-right text is left-to-right), N1 and
+N2 for the spaces between words and for words and pieces of punctuation alone (between two of one direction, that
+direction; numbers count as right-to-left; else the paragraph's), I1 and I2 for the levels, L2 for the order. Explicit
 embeddings and isolates (U+202A…U+2069) are not honoured: a text holding them is ordered as if they were absent.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _STRONG = {"L": "L", "R": "R", "AL": "R"}
 _NUMBER = {"EN": "EN", "AN": "AN"}
+#: the characters a word's ends may hold that take their direction from their neighbours (W6: separators and
+#: terminators not beside a number, other neutrals, whitespace)
+_NEUTRAL = {"ON", "CS", "ES", "ET", "WS", "S", "B"}
+#: languages written right to left (ISO 639), by their primary subtag: "ar", "ar-EG"
+RIGHT_TO_LEFT_LANGUAGES = frozenset(
+    {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ji", "ks", "nqo", "ps", "sd", "syr", "ug", "ur", "yi"}
+)
 
 
 def word_type(word: str) -> str:
@@ -34,13 +47,41 @@ def word_type(word: str) -> str:
     return number
 
 
-def right_to_left(words: list[str]) -> bool:
-    """Whether a paragraph of these words runs right to left: its first strong character is R (rule P2)."""
-    for word in words:
-        kind = word_type(word)
-        if kind in ("L", "R"):
-            return kind == "R"
-    return False
+def right_to_left(words: list[str], language: str | None = None) -> bool:
+    """Whether a paragraph of these words runs right to left: its first strong character is R (rule P2), more of
+    its letters are R than L (an Arabic headline that begins with an English brand), or ``language`` (the text's,
+    "ar", "fa-IR") is written right to left and it has an R letter (an Arabic desk's English name stays left to
+    right)."""
+    kinds = [_STRONG.get(unicodedata.bidirectional(char)) for word in words for char in word]
+    rtl, ltr = kinds.count("R"), kinds.count("L")
+    if rtl and language and re.split(r"[-_]", language.lower())[0] in RIGHT_TO_LEFT_LANGUAGES:
+        return True
+    first = next((kind for kind in kinds if kind), None)
+    return first == "R" or rtl > ltr
+
+
+def neutral_pieces(word: str) -> list[str]:
+    """``word`` as its leading neutrals, its middle and its trailing neutrals, those that are there: "BBC:" is
+    "BBC", ":"; "(Sarah" is "(", "Sarah"; "٢٠٢٥." is "٢٠٢٥", ".". A mark stays with its letter, and a terminator
+    beside a European digit with its number (W5: "50%", "$3" stay whole). A word of neutrals alone stays whole."""
+    classes = [unicodedata.bidirectional(char) for char in word]
+    for i in range(1, len(classes)):
+        if classes[i] in ("NSM", "BN"):
+            classes[i] = classes[i - 1]
+    for i in range(1, len(classes)):  # W5: terminators after a European number are part of it ("50%")
+        if classes[i] == "ET" and classes[i - 1] == "EN":
+            classes[i] = "EN"
+    for i in range(len(classes) - 2, -1, -1):  # and those before it ("$3")
+        if classes[i] == "ET" and classes[i + 1] == "EN":
+            classes[i] = "EN"
+    start, end = 0, len(word)
+    while start < end and classes[start] in _NEUTRAL:
+        start += 1
+    while end > start and classes[end - 1] in _NEUTRAL:
+        end -= 1
+    if start == end:
+        return [word]
+    return [piece for piece in (word[:start], word[start:end], word[end:]) if piece]
 
 
 def mostly_right_to_left(words: list[str]) -> bool:
@@ -75,13 +116,18 @@ def levels(words: list[str], paragraph_rtl: bool) -> tuple[list[int], list[int]]
 
 def line_order(line: list[int], word_levels: list[int], gaps: list[int]) -> list[int]:
     """L2 for one line (``line``: consecutive word indices): its words from left to right as shown."""
-    if not line:
-        return []
-    items: list[tuple[int | None, int]] = []
+    return [i for i, gap in shown_order(line, word_levels, gaps) if not gap]
+
+
+def shown_order(line: list[int], word_levels: list[int], gaps: list[int]) -> list[tuple[int, bool]]:
+    """L2 for one line with the gaps between its words, from left to right as shown: ``(i, False)`` for word ``i``,
+    ``(i, True)`` for the gap before it. A space goes where its gap goes: in "(Sarah Khalil)" inside Arabic, the
+    space between the names, not between "Khalil" and the bracket shown beside it."""
+    items: list[tuple[tuple[int, bool], int]] = []
     for k, i in enumerate(line):
         if k:
-            items.append((None, gaps[i]))
-        items.append((i, word_levels[i]))
+            items.append(((i, True), gaps[i]))
+        items.append(((i, False), word_levels[i]))
     # from the highest level down to the lowest odd one, reverse every run at that level or above
     found = [level for _, level in items]
     lowest_odd = min((level for level in found if level % 2), default=None)
@@ -95,7 +141,7 @@ def line_order(line: list[int], word_levels: list[int], gaps: list[int]) -> list
                 elif not inside and start is not None:
                     items[start:k] = items[start:k][::-1]
                     start = None
-    return [index for index, _ in items if index is not None]
+    return [item for item, _ in items]
 
 
 def _level(kind: str, base: str) -> int:

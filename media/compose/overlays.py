@@ -197,7 +197,7 @@ def _beside(
     area = safe_area(width, height)
     gap = max(4, style.size // 2)
     spans = free_spans(area.left, area.right, obstacles, gap)
-    rtl = right_to_left(tokens(text))
+    rtl = right_to_left(tokens(text), style.language)
     if ROLE_ALIGN[role] == "left":
         anchor = area.right if rtl else area.left
         spans = [span for span in spans if span[0] <= anchor <= span[1]]
@@ -317,6 +317,7 @@ def _text_style(
         align=ROLE_ALIGN[role],
         max_lines=2 if role != "label" else 1,
         font=overlay.get("font"),
+        language=overlay.get("language"),
     )
     return style, max_width
 

@@ -24,11 +24,11 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-from icu4py.breakers import CharacterBreaker
+from icu4py.breakers import CharacterBreaker, WordBreaker
 from PIL import Image, ImageDraw, ImageFont
 
-from media.compose.bidi import levels, line_order, right_to_left
-from media.compose.fonts import EMOJI_FONT, EmojiFace, font_for, load_font, word_runs
+from media.compose.bidi import levels, neutral_pieces, right_to_left, shown_order, word_type
+from media.compose.fonts import EMOJI_FONT, RIGHT_TO_LEFT, EmojiFace, font_for, load_font, word_runs
 
 RGB = tuple[int, int, int]
 #: what draws a run of a word: a text font, or colour emoji
@@ -146,6 +146,9 @@ class TextStyle:
     #: the size it may shrink to before it takes more lines (None: ``SHRINK_FLOOR`` of ``size``); a text already
     #: drawn smaller than it was asked for keeps the floor of the size it was asked for
     floor: int | None = None
+    #: the text's language ("ar", "en-GB"), where it is known: a text in one written right to left reads so as soon
+    #: as it has a letter that does (``bidi.right_to_left``), though it begins with an English name
+    language: str | None = None
 
     @property
     def smallest(self) -> int:
@@ -190,8 +193,8 @@ def render_words(
 ) -> np.ndarray:
     """The words as an RGBA picture (uint8 H, W, 4) at most ``max_width`` wide; ``spaced[i]``: whether a space
     goes before word i (by default, between any two but beside Chinese and Japanese); ``rtl``: whether the
-    paragraph they come from reads right to left (by default, whether they do: their first strong letter's
-    direction), for a caption page cut from a sentence.
+    paragraph they come from reads right to left (by default, whether they do: ``bidi.right_to_left``, from their
+    first strong letter, the most of their letters and ``style.language``), for a caption page cut from a sentence.
 
     One at a time: the cached font objects (``load_font``) are shared by the threads that compose a
     job's cuts, and a FreeType face is not safe to use from two threads at once."""
@@ -202,7 +205,7 @@ def render_words(
             style,
             max_width,
             spaced or _spaced_by_script(words),
-            right_to_left(words) if rtl is None else rtl,
+            right_to_left(words, style.language) if rtl is None else rtl,
         )
 
 
@@ -229,7 +232,7 @@ def _render_words(
         size = max(8, int(size * width / widest))
         faces = _Faces(font_name, size)
         lines = _wrap(words, spaced, faces, max_width - 2 * _padding(size))
-    return _draw(words, spaced, colours, lines, faces, size, style, rtl)
+    return _draw(words, spaced, colours, _balanced(lines, words, spaced, faces), faces, size, style, rtl)
 
 
 def _broken_to_fit(
@@ -319,13 +322,77 @@ def _width(faces: _Faces, words: list[str], spaced: list[bool], line: list[int])
     return sum(faces.length(words[i]) for i in line) + space * sum(spaced[i] for i in line[1:])
 
 
-def _wrap(words: list[str], spaced: list[bool], faces: _Faces, width: float) -> list[list[int]]:
+#: what a line may not begin with (closing brackets, stops and commas, small kana, the prolonged sound mark, the
+#: iteration marks) and what it may not end with (opening brackets): kinsoku shori, as JIS X 4051 and CSS's
+#: ``line-break: strict`` keep them
+_NO_LINE_START = frozenset(
+    "、。，．・：；？！‼⁇⁈⁉）〕］｝〉》」』】〙〗〟’”｠»‐゠–〜～ーゝゞヽヾ々〻"
+    "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ"
+    ")]}:;,.!?%"
+)
+_NO_LINE_END = frozenset("（〔［｛〈《「『【〘〖〝‘“｟«([{")
+
+
+def _glued(words: list[str], spaced: list[bool]) -> list[bool]:
+    """For each word, whether a line may not begin with it: a closing bracket or a comma ("、", "）"), a word after
+    an opening bracket, and a Chinese or Japanese character inside a word (ICU's dictionary finds the words:
+    "总体" stays whole, as "観測" does)."""
+    glued = [i > 0 and (words[i][:1] in _NO_LINE_START or words[i - 1][-1:] in _NO_LINE_END) for i in range(len(words))]
+    start = 0
+    while start < len(words):
+        end = start + 1
+        while (
+            end < len(words) and not spaced[end] and _SPACELESS.search(words[end]) and _SPACELESS.search(words[end - 1])
+        ):
+            end += 1
+        if end - start > 1:
+            offsets, at = set(), 0
+            for word in WordBreaker("".join(words[start:end]), "ja"):
+                at += len(word)
+                offsets.add(at)
+            at = 0
+            for i in range(start, end - 1):
+                at += len(words[i])
+                glued[i + 1] = glued[i + 1] or at not in offsets
+        start = end
+    return glued
+
+
+def _wrap(
+    words: list[str], spaced: list[bool], faces: _Faces, width: float, glued: list[bool] | None = None
+) -> list[list[int]]:
+    """The words in lines at most ``width`` wide, each line as full as it may be; where a line would begin with a
+    word ``_glued`` to the one before it, the break moves back to where one may begin. A line with nowhere to break
+    breaks where it must."""
+    glued = _glued(words, spaced) if glued is None else glued
     lines: list[list[int]] = [[]]
     for i in range(len(words)):
-        if lines[-1] and _width(faces, words, spaced, lines[-1] + [i]) > width:
-            lines.append([])
+        line = lines[-1]
+        if line and _width(faces, words, spaced, line + [i]) > width:
+            at = next((k for k in range(len(line), 0, -1) if not glued[(line + [i])[k]]), len(line))
+            lines.append(line[at:])
+            del line[at:]
         lines[-1].append(i)
     return lines
+
+
+def _balanced(lines: list[list[int]], words: list[str], spaced: list[bool], faces: _Faces) -> list[list[int]]:
+    """The same words in as many lines, of widths as near one another as they come: the narrowest width they still
+    fit in that many lines (as CSS's ``text-wrap: balance``). Filled greedily, a title's last line held one word
+    ("vivienda", "観測")."""
+    if len(lines) < 2:
+        return lines
+    glued = _glued(words, spaced)
+    best = lines
+    low, high = 0.0, max(_width(faces, words, spaced, line) for line in lines)
+    for _ in range(12):
+        middle = (low + high) / 2
+        tried = _wrap(words, spaced, faces, middle, glued)
+        if len(tried) <= len(lines) and all(_width(faces, words, spaced, line) <= middle for line in tried):
+            best, high = tried, middle
+        else:
+            low = middle
+    return best
 
 
 def _draw(
@@ -342,8 +409,17 @@ def _draw(
     ascent, descent = faces.main.getmetrics()
     line_height = _line_height(ascent, descent)
     space = faces.main.getlength(" ")
-    widths = [_width(faces, words, spaced, line) for line in lines]
-    word_levels, gaps = levels(words, rtl)  # resolved over the whole text, then ordered line by line
+    pieces, of_word = _bidi_pieces(words)
+    piece_spaced = [spaced[w] and (p == 0 or of_word[p - 1] != w) for p, w in enumerate(of_word)]
+    piece_levels, gaps = levels(pieces, rtl)  # resolved over the whole text, then ordered line by line
+    shown = [
+        shown_order([p for p, w in enumerate(of_word) if line and line[0] <= w <= line[-1]], piece_levels, gaps)
+        for line in lines
+    ]
+    widths = [
+        sum(space if gap else faces.length(pieces[p]) for p, gap in order if piece_spaced[p] or not gap)
+        for order in shown
+    ]
     inner = int(np.ceil(max(widths)))
     stroke = 0 if style.box else max(1, size // 12)
     width, height = inner + 2 * pad + 2 * stroke, _block_height(faces.name, size, len(lines))
@@ -351,7 +427,7 @@ def _draw(
     draw = ImageDraw.Draw(image)
     if style.box:
         draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=pad, fill=style.box)
-    for row, (line, line_width) in enumerate(zip(lines, widths)):
+    for row, (order, line_width) in enumerate(zip(shown, widths)):
         align = "right" if rtl and style.align == "left" else style.align
         if align == "left":
             x = float(pad + stroke)
@@ -360,11 +436,17 @@ def _draw(
         else:
             x = (width - line_width) / 2.0
         baseline = pad + row * line_height + ascent  # every word on the text font's baseline, whatever its font
-        order = line_order(line, word_levels, gaps)
-        for k, i in enumerate(order):
-            if k and spaced[max(order[k - 1], i)]:  # the space before the later of the two in reading order
-                x += space
-            for text, font in faces.runs(words[i]):
+        for p, gap in order:
+            if gap:
+                x += space if piece_spaced[p] else 0.0
+                continue
+            runs = faces.runs(pieces[p])
+            # punctuation takes the direction it resolved to: mirrored where it reads right to left, "(" as ")"
+            direction = None
+            if word_type(pieces[p]) == "N":
+                direction = "rtl" if piece_levels[p] % 2 else "ltr"
+                runs = runs[::-1] if direction == "rtl" else runs
+            for text, font in runs:
                 if isinstance(font, EmojiFace):  # a colour picture on the line's baseline, in its own colours
                     image.alpha_composite(font.picture(text), (round(x), baseline - font.getmetrics()[0]))
                 else:
@@ -373,12 +455,23 @@ def _draw(
                         text,
                         font=font,
                         anchor="ls",
-                        fill=colours[i] + (255,),
+                        fill=colours[of_word[p]] + (255,),
                         stroke_width=stroke,
                         stroke_fill=(0, 0, 0, 255),
+                        direction=direction,
                     )
                 x += font.getlength(text)
     return np.asarray(image)
+
+
+def _bidi_pieces(words: list[str]) -> tuple[list[str], list[int]]:
+    """The pieces the words are ordered in (``bidi.neutral_pieces``: a word's leading and trailing punctuation apart
+    from it, where a right-to-left letter or an Arabic digit may send it to the other side), and the index of the
+    word each is part of. A text without either keeps its words whole: nothing in it could move."""
+    if not any(RIGHT_TO_LEFT.search(word) for word in words):
+        return list(words), list(range(len(words)))
+    split = [neutral_pieces(word) for word in words]
+    return [piece for parts in split for piece in parts], [w for w, parts in enumerate(split) for _ in parts]
 
 
 def render_text(text: str, style: TextStyle, max_width: int) -> np.ndarray:
