@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from icu4py.breakers import WordBreaker
@@ -139,11 +140,22 @@ def _screen_cues(start_s: float, end_s: float, text: str) -> list[ScreenCue]:
     # a long cue of a few words (a sentence said slowly, a pause in it) is not cut into single words
     timed = min(math.ceil((end_s - start_s) / MAX_SCREEN_CUE_S - 1e-9), int(_columns(text) // MIN_PART_COLUMNS))
     count = max(-(-len(_lines(units)) // MAX_LINES), timed, 1)
-    while True:
-        parts = _even_parts(units, min(count, len(units)))
-        if all(len(_lines(part)) <= MAX_LINES for part in parts) or count >= len(units):
-            break
-        count += 1
+    texts = [unit for unit, _ in units]
+    total = _span(texts) or 1
+    # where the text is too short to cut into cues of ``MAX_SCREEN_CUE_S``, each of the ``timed`` cues takes longer
+    longest = (
+        MAX_SCREEN_CUE_S if timed * MAX_SCREEN_CUE_S >= end_s - start_s else 1.5 * (end_s - start_s) / max(1, timed)
+    )
+    cut = best_cut(
+        len(units),
+        lambda i, j: (
+            len(_lines(units[i:j])) <= MAX_LINES and (end_s - start_s) * _span(texts[i:j]) / total <= longest + 1e-9
+        ),
+        lambda i, j: _span(texts[i:j]),
+        lambda k: break_cost(texts[k - 1], texts[k]),
+        at_least=count,
+    )
+    parts = [units[i:j] for i, j in cut]
     weights = [sum(_columns(unit) for unit, _ in part) for part in parts]
     total = sum(weights) or 1
     cues, at = [], start_s
@@ -153,6 +165,10 @@ def _screen_cues(start_s: float, end_s: float, text: str) -> list[ScreenCue]:
         at = until
     cues[-1] = (cues[-1][0], end_s, cues[-1][2])
     return cues
+
+
+def _span(texts: list[str]) -> float:
+    return sum(_columns(text) for text in texts)
 
 
 def _without_orphans(screen: list[ScreenCue]) -> list[ScreenCue]:
@@ -180,22 +196,225 @@ def _without_orphans(screen: list[ScreenCue]) -> list[ScreenCue]:
     return out
 
 
-def _even_parts(units: list[tuple[str, bool]], count: int) -> list[list[tuple[str, bool]]]:
-    """``units`` cut into ``count`` runs of near-equal width, each cut between two units."""
-    widths = [_columns(unit) for unit, _ in units]
-    total, parts, at = sum(widths), [], 0
-    for n in range(1, count):
-        # the cut nearest the n-th share of the width, leaving a unit for each part still to come
-        done, best = 0.0, at + 1
-        target = total * n / count
-        for k in range(at + 1, len(units) - (count - n) + 1):
-            done = sum(widths[:k])
-            if abs(done - target) < abs(sum(widths[:best]) - target):
-                best = k
-        parts.append(units[at:best])
-        at = best
-    parts.append(units[at:])
-    return parts
+#: English words a line or a cue should not end on where another break is in reach: articles, prepositions,
+#: possessives ("follow the | instructions", "new rules for | accessible services"); a break before them is good
+_BOUND_TO_NEXT = frozenset(
+    "a an the of to for in on at by with from into onto about over under after before between than as per via"
+    " my your his her its our their this these those".split()
+)
+#: English words a line or a cue may well start with: a break before a conjunction or a relative
+_STARTS_A_PHRASE = frozenset(
+    "and but or nor so yet because while when where which who whom whose that if unless until".split()
+)
+#: number words that belong with the word after them ("twelve | thousand", "five | per cent")
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen"
+    " eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion".split()
+)
+#: what a break costs: after a sentence's end, a clause's, before a conjunction or preposition, between any other
+#: two words, after an article or a preposition, inside a number ("twelve | thousand", "12 | million")
+_BREAK_COSTS = {"sentence": 0.0, "clause": 0.3, "phrase": 0.6, "plain": 1.0, "bound": 3.0, "number": 4.0}
+#: a part of a cut (a line, a cue) this far from an even share of the width costs its square times this much
+_UNEVEN_COST = 3.0
+#: and a cue of one word, where the words are cut into several
+_LONE_WORD_COST = 1.0
+
+
+def _bare(word: str) -> str:
+    return word.strip(_CLOSING + "\"'([{«“‘‹「『（【〈《").lower()
+
+
+def _is_number(word: str) -> bool:
+    bare = _bare(word)
+    return bool(bare) and (bare[0].isdigit() or bare in _NUMBER_WORDS)
+
+
+def break_cost(before: str, after: str) -> float:
+    """How badly a line or a cue breaking between the words ``before`` and ``after`` splits what is read together,
+    as subtitle guides have it (BBC): best after a sentence's or a clause's end, or before a conjunction or a
+    preposition; worst inside a number or after an article or a preposition. The English function words are the
+    only language known; in any other, punctuation leads."""
+    if ends_sentence(before):
+        return _BREAK_COSTS["sentence"]
+    if ends_sentence(before, or_clause=True):
+        return _BREAK_COSTS["clause"]
+    if _is_number(before) and (_is_number(after) or _bare(after) in {"per", "percent", "%"}):
+        return _BREAK_COSTS["number"]
+    if _bare(before) in _BOUND_TO_NEXT:
+        return _BREAK_COSTS["bound"]
+    if _bare(after) in _STARTS_A_PHRASE or _bare(after) in _BOUND_TO_NEXT:
+        return _BREAK_COSTS["phrase"]
+    return _BREAK_COSTS["plain"]
+
+
+def best_cut(
+    count: int,
+    fits: Callable[[int, int], bool],
+    width: Callable[[int, int], float],
+    cost: Callable[[int], float],
+    lone: float = 0.0,
+    at_least: int = 1,
+) -> list[tuple[int, int]]:
+    """``count`` items cut into the fewest runs ``(i, j)`` (items i to j - 1) that each ``fits`` (a run that does
+    not only grows less fitting), and among those the cut whose breaks ``cost`` least (``cost(k)``: breaking before
+    item k), with runs of near-equal ``width`` and, at ``lone`` each, few runs of one item; ``at_least`` runs, where
+    there are as many items. A single item always fits: a word too long for a line is the caller's to cut or
+    shrink."""
+    reach: list[list[int]] = []  # for each i, the j a run from it may end at
+    for i in range(count):
+        ends = [i + 1]
+        for j in range(i + 2, count + 1):
+            if not fits(i, j):
+                break
+            ends.append(j)
+        reach.append(ends)
+    fewest = [0] + [count + 1] * count
+    for i in range(count):
+        for j in reach[i]:
+            fewest[j] = min(fewest[j], fewest[i] + 1)
+    parts = max(fewest[count], min(at_least, count))
+    target = width(0, count) / parts or 1.0
+    # best[(j, n)]: the least cost of items[:j] in n runs, and where its last run starts
+    best: dict[tuple[int, int], tuple[float, int]] = {(0, 0): (0.0, -1)}
+    for n in range(1, parts + 1):
+        for i in range(count):
+            if (i, n - 1) not in best:
+                continue
+            before = best[(i, n - 1)][0] + (cost(i) if i else 0.0)
+            for j in reach[i]:
+                if n == parts and j != count:
+                    continue
+                total = before + _UNEVEN_COST * ((width(i, j) - target) / target) ** 2
+                total += lone if j - i == 1 and parts > 1 else 0.0
+                if (j, n) not in best or total < best[(j, n)][0]:
+                    best[(j, n)] = (total, i)
+    runs, j = [], count
+    for n in range(parts, 0, -1):
+        i = best[(j, n)][1]
+        runs.append((i, j))
+        j = i
+    return runs[::-1]
+
+
+#: a pause between words at least this long ends a subtitle cue (a page of burned-in subtitles); a shorter gap
+#: between two cues is closed, the first staying up until the next, so they do not flicker
+SUBTITLE_PAUSE_S = 0.45
+#: a word this far before its sentence's start still counts as in it (times are rounded to samples and frames)
+SENTENCE_SLACK_S = 0.05
+#: consecutive cues that do not touch are at least this many frames apart (Netflix): a shorter gap is closed
+MIN_GAP_FRAMES = 2
+
+
+@dataclass
+class Subtitle:
+    """A subtitle cue: its timed words ``(text, start_s, end_s)``, shown from ``start`` to ``end`` seconds."""
+
+    start: float
+    end: float
+    words: list[tuple[str, float, float]]
+
+    @property
+    def text(self) -> str:
+        return _joined(w[0] for w in self.words)
+
+    @property
+    def lines(self) -> list[str]:
+        return _wrap(self.text)
+
+
+def on_screen(texts: list[str]) -> bool:
+    """Whether words fit one cue of the caption files: ``MAX_LINES`` lines of ``LINE_CHARS`` columns."""
+    return len(_wrap(_joined(texts))) <= MAX_LINES
+
+
+def subtitle_cues(
+    words: Sequence[tuple[str, float, float]],
+    sentence_starts: Sequence[float] = (),
+    fps: float | None = None,
+    fits: Callable[[list[str]], bool] = on_screen,
+) -> list[Subtitle]:
+    """Timed words ``(text, start_s, end_s)`` cut into subtitle cues: the one cut the caption files and the
+    burned-in subtitles both show. A cue never runs across a sentence's start (``sentence_starts``, seconds), a
+    sentence's end or a pause of ``SUBTITLE_PAUSE_S``; a sentence that does not ``fit`` one cue (two lines) or
+    stays up past ``MAX_SCREEN_CUE_S`` is cut into the fewest cues that do, at the breaks that split least
+    (``break_cost``), each shown from its first word's start to its last word's end, by the words' own timing. A
+    cue of one short word up under ``ORPHAN_CUE_S`` joins the cue it meets. With ``fps``, times are on the video's
+    frame grid; consecutive cues either chain (a gap under ``SUBTITLE_PAUSE_S`` is closed) or stand at least
+    ``MIN_GAP_FRAMES`` apart."""
+    runs = _sentence_runs([w for w in words if w[0].strip()], sorted(sentence_starts))
+    cues = [cue for run in runs for cue in _cut_run(run, fits)]
+    return _chained(_without_lone_words(cues, fits), fps)
+
+
+def _cut_run(run: list[tuple[str, float, float]], fits: Callable[[list[str]], bool]) -> list[Subtitle]:
+    """A run of words no cue crosses in the fewest cues that each ``fit`` and stay up at most ``MAX_SCREEN_CUE_S``,
+    cut where it splits least (``best_cut``)."""
+    texts = [w[0] for w in run]
+    cut = best_cut(
+        len(run),
+        lambda i, j: run[j - 1][2] - run[i][1] <= MAX_SCREEN_CUE_S and fits(texts[i:j]),
+        lambda i, j: _columns(_joined(texts[i:j])),
+        lambda k: break_cost(texts[k - 1], texts[k]),
+        _LONE_WORD_COST,
+    )
+    return [Subtitle(run[i][1], run[j - 1][2], list(run[i:j])) for i, j in cut]
+
+
+def _sentence_runs(words: list[tuple[str, float, float]], starts: list[float]) -> list[list[tuple[str, float, float]]]:
+    """The words in runs no cue crosses: a sentence (from its start in ``starts``, or to a word ending one), and
+    within it the words between pauses of ``SUBTITLE_PAUSE_S``."""
+    runs: list[list[tuple[str, float, float]]] = []
+    passed = 0
+    for word in words:
+        sentence = passed
+        while sentence < len(starts) and starts[sentence] <= word[1] + SENTENCE_SLACK_S:
+            sentence += 1
+        if not runs or sentence > passed or word[1] - runs[-1][-1][2] >= SUBTITLE_PAUSE_S:
+            runs.append([])
+        elif ends_sentence(runs[-1][-1][0]) and not starts_lowercase(word[0]):
+            runs.append([])
+        passed = sentence
+        runs[-1].append(word)
+    return runs
+
+
+def _without_lone_words(cues: list[Subtitle], fits: Callable[[list[str]], bool]) -> list[Subtitle]:
+    """Each cue of one short word up less than ``ORPHAN_CUE_S`` joined to the cue before it, or else after it, where
+    the two meet in time (``CUE_GAP_S``) and ``fit`` one cue together."""
+    out = list(cues)
+    i = 0
+    while i < len(out):
+        cue = out[i]
+        if cue.end - cue.start >= ORPHAN_CUE_S or len(cue.words) > 1 or _columns(cue.text) > ORPHAN_COLUMNS:
+            i += 1
+            continue
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(out):
+                continue
+            first, second = sorted((out[i], out[j]), key=lambda c: c.start)
+            together = first.words + second.words
+            if second.start - first.end <= CUE_GAP_S and fits([w[0] for w in together]):
+                out[min(i, j)] = Subtitle(first.start, second.end, together)
+                del out[max(i, j)]
+                break
+        else:
+            i += 1
+    return out
+
+
+def _chained(cues: list[Subtitle], fps: float | None) -> list[Subtitle]:
+    """The cues with each gap shorter than ``SUBTITLE_PAUSE_S`` closed (the cue stays up until the next), and with
+    ``fps`` their times on the frame grid: every cue at least a frame long, and any gap left at least
+    ``MIN_GAP_FRAMES``."""
+    if fps:
+        for cue in cues:
+            cue.start = round(cue.start * fps) / fps
+            cue.end = max(round(cue.end * fps), round(cue.start * fps) + 1) / fps
+    closed = max(SUBTITLE_PAUSE_S, MIN_GAP_FRAMES / fps if fps else 0.0)
+    for cue, following in zip(cues, cues[1:]):
+        if following.start - cue.end < closed - 1e-9:
+            cue.end = following.start
+    return cues
 
 
 def _wrap(text: str) -> list[str]:
@@ -239,17 +458,18 @@ def _chunks(word: str) -> list[str]:
 
 
 def _lines(units: list[tuple[str, bool]]) -> list[str]:
-    """The units in as few lines of at most ``LINE_CHARS`` columns (``_columns``) as hold them, of near-equal
-    width where that fits (not a full line and a word)."""
-    greedy: list[str] = []
-    for unit, spaced in units:
-        candidate = _line([(greedy[-1], False), (unit, spaced)]) if greedy else unit
-        if greedy and _columns(candidate) <= LINE_CHARS:
-            greedy[-1] = candidate
-        else:
-            greedy.append(unit)
-    even = [_line(part) for part in _even_parts(units, len(greedy))] if len(greedy) > 1 else greedy
-    return even if all(_columns(line) <= LINE_CHARS for line in even) else greedy
+    """The units in as few lines of at most ``LINE_CHARS`` columns (``_columns``) as hold them, broken where it
+    splits least of what is read together (``break_cost``) and of near-equal width (not a full line and a word)."""
+    if not units:
+        return []
+    texts = [unit for unit, _ in units]
+    parts = best_cut(
+        len(units),
+        lambda i, j: j - i == 1 or _columns(_line(units[i:j])) <= LINE_CHARS,
+        lambda i, j: _columns(_line(units[i:j])),
+        lambda k: break_cost(texts[k - 1], texts[k]),
+    )
+    return [_line(units[i:j]) for i, j in parts]
 
 
 def _line(units: list[tuple[str, bool]]) -> str:

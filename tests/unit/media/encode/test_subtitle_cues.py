@@ -1,0 +1,80 @@
+"""Subtitle cues as subtitle practice (BBC, Netflix) cuts them: at logical points, on the video's frame grid, with
+consecutive cues either chained or at least two frames apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from media.encode.captions import subtitle_cues, write_captions
+
+#: the reviewer's cues: "…new rules for | accessible public services.", "…more than twelve | thousand residents…",
+#: "where / ministers", "follow the / instructions"
+NEWS = [
+    (
+        0.0,
+        6.0,
+        "The government has announced new rules for accessible public services, where ministers say more"
+        " than twelve thousand residents are affected.",
+    ),
+    (
+        6.3,
+        11.0,
+        "Everyone is asked to follow the instructions of local authorities and to avoid travelling unless"
+        " absolutely necessary.",
+    ),
+]
+#: a break after these leaves an article or a preposition without its noun, or a number without the rest of it
+NEVER_BEFORE_A_BREAK = {"a", "an", "the", "of", "for", "to", "twelve"}
+
+
+def _timed(sentences: list[str], start: float = 0.3) -> tuple[list[tuple[str, float, float]], list[float]]:
+    words, starts, t = [], [], start
+    for sentence in sentences:
+        starts.append(t)
+        t += 0.12
+        for word in sentence.split():
+            length = 0.06 * len(word) + 0.08
+            words.append((word, round(t, 4), round(t + length, 4)))
+            t += length + 0.03
+        t += 0.35
+    return words, starts
+
+
+def test_cues_and_lines_break_at_logical_points_not_after_an_article_a_preposition_or_inside_a_number():
+    screen = write_captions(NEWS)
+    for _, _, lines in screen:
+        for line in lines:
+            assert line.split()[-1].lower() not in NEVER_BEFORE_A_BREAK, [" / ".join(c[2]) for c in screen]
+    assert " ".join(" ".join(lines) for _, _, lines in screen) == " ".join(text for _, _, text in NEWS)
+
+
+@pytest.mark.parametrize("fps", [25, 30])
+def test_cues_sit_on_the_frame_grid_and_either_chain_or_leave_two_frames(fps):
+    sentences = [text for _, _, text in NEWS] + ["More at ten.", "Goodnight."]
+    words, starts = _timed(sentences)
+    cues = subtitle_cues(words, starts, fps)
+    assert " ".join(c.text for c in cues) == " ".join(sentences)
+    for cue in cues:
+        for t in (cue.start, cue.end):
+            assert t * fps == pytest.approx(round(t * fps), abs=1e-6), (t, cue.text)
+        assert cue.end > cue.start
+    for cue, following in zip(cues, cues[1:]):
+        gap = round((following.start - cue.end) * fps)
+        assert gap == 0 or gap >= 2, (cue.text, following.text, gap)
+
+
+def test_a_cue_starts_with_its_first_word_and_turns_where_the_next_cue_s_first_word_starts():
+    words, starts = _timed([NEWS[0][2]])
+    cues = subtitle_cues(words, starts, 25)
+    assert len(cues) == 2
+    assert cues[0].start == pytest.approx(round(words[0][1] * 25) / 25)
+    second = words.index(cues[1].words[0])
+    assert cues[1].start == pytest.approx(round(words[second][1] * 25) / 25)
+
+
+def test_the_files_keep_the_cues_they_are_given_when_those_are_subtitle_cues(tmp_path):
+    words, starts = _timed([text for _, _, text in NEWS])
+    cues = subtitle_cues(words, starts, 25)
+    screen = write_captions([(c.start, c.end, c.text) for c in cues], tmp_path / "c.vtt")
+    assert [(s, e, " ".join(lines)) for s, e, lines in screen] == [(c.start, c.end, c.text) for c in cues]
+    assert [lines for _, _, lines in screen] == [c.lines for c in cues]
