@@ -29,6 +29,9 @@ _NUMBER = {"EN": "EN", "AN": "AN"}
 #: the characters a word's ends may hold that take their direction from their neighbours (W6: separators and
 #: terminators not beside a number, other neutrals, whitespace)
 _NEUTRAL = {"ON", "CS", "ES", "ET", "WS", "S", "B"}
+#: paired brackets (BD14, BD15), each opening one with its closing one
+_BRACKETS = dict(zip("([{（［｛〈《「『【〔", ")]}）］｝〉》」』】〕", strict=True))
+_OPENING = {closing: opening for opening, closing in _BRACKETS.items()}
 #: languages written right to left (ISO 639), by their primary subtag: "ar", "ar-EG"
 RIGHT_TO_LEFT_LANGUAGES = frozenset(
     {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ji", "ks", "nqo", "ps", "sd", "syr", "ug", "ur", "yi"}
@@ -81,7 +84,11 @@ def neutral_pieces(word: str) -> list[str]:
         end -= 1
     if start == end:
         return [word]
-    return [piece for piece in (word[:start], word[start:end], word[end:]) if piece]
+    # a bracket is a piece of its own, so that it pairs with the one that closes it (N0): ")،" is ")", "،"
+    ends = [
+        re.split(f"([{re.escape(''.join(_BRACKETS) + ''.join(_OPENING))}])", run) for run in (word[:start], word[end:])
+    ]
+    return [piece for piece in (*ends[0], word[start:end], *ends[1]) if piece]
 
 
 def mostly_right_to_left(words: list[str]) -> bool:
@@ -107,6 +114,7 @@ def levels(words: list[str], paragraph_rtl: bool) -> tuple[list[int], list[int]]
             strong = kind
         elif kind == "EN" and strong == "L":
             kinds[i] = "L"
+    _paired_brackets(words, kinds, base)
     word_levels = [
         _neutral_level(kinds, i, base) if kind == "N" else _level(kind, base) for i, kind in enumerate(kinds)
     ]
@@ -142,6 +150,29 @@ def shown_order(line: list[int], word_levels: list[int], gaps: list[int]) -> lis
                     items[start:k] = items[start:k][::-1]
                     start = None
     return [item for item, _ in items]
+
+
+def _paired_brackets(words: list[str], kinds: list[str], base: str) -> None:
+    """N0: a pair of brackets (words of one bracket each) takes the paragraph's direction where a word inside is of
+    it, else the other direction where a word inside is of that one and so is the strong word before the opening
+    bracket ("عاجل BBC (News) تقرير": both brackets left to right, round "News" after "BBC"). Numbers count as R."""
+    open_at: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    for i, word in enumerate(words):
+        if word in _BRACKETS:
+            open_at.append(i)
+        elif word in _OPENING:
+            depth = next((d for d in range(len(open_at) - 1, -1, -1) if words[open_at[d]] == _OPENING[word]), None)
+            if depth is not None:
+                pairs.append((open_at[depth], i))
+                del open_at[depth:]
+    for opening, closing in sorted(pairs):
+        inside = {_as_strong(kind) for kind in kinds[opening + 1 : closing] if kind != "N"}
+        if not inside:
+            continue
+        before = next((_as_strong(kind) for kind in reversed(kinds[:opening]) if kind != "N"), base)
+        side = base if base in inside or before == base else before
+        kinds[opening] = kinds[closing] = side
 
 
 def _level(kind: str, base: str) -> int:

@@ -4,8 +4,11 @@ Text is laid out a word at a time (each word shaped whole by HarfBuzz, so
 Arabic letters join and Devanagari conjuncts form), words wrap to the width
 they are given, and a text that still needs more lines than it may have
 shrinks, down to a floor; below it, it takes more lines. Nothing is ever cut.
-A line with Arabic or Hebrew runs right to left. Chinese and Japanese wrap
-between any two characters, with no spaces added.
+A line with Arabic or Hebrew runs right to left, its punctuation where the
+bidirectional algorithm puts it (``bidi``). Chinese and Japanese wrap between
+their words (ICU's dictionary), with no spaces added; no line begins with a
+stop or a closing bracket or ends with an opening one (kinsoku). A text that
+needs several lines takes lines of similar widths, not one word on the last.
 
 Each word may have its own colour: that is how a ``word`` caption highlights
 the word being spoken.

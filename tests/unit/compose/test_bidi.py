@@ -50,7 +50,7 @@ def test_a_right_to_left_language_makes_a_paragraph_with_its_letters_read_right_
     [
         ("BBC:", ["BBC", ":"]),
         ("(Sarah", ["(", "Sarah"]),
-        ("Khalil)،", ["Khalil", ")،"]),
+        ("Khalil)،", ["Khalil", ")", "،"]),  # a bracket on its own, to pair with its opening one (N0)
         ("٢٠٢٥.", ["٢٠٢٥", "."]),
         ("50%", ["50%"]),  # W5: a terminator beside a European number is part of it
         ("$3.", ["$3", "."]),

@@ -51,6 +51,10 @@ def assert_drawn_as(drawn: np.ndarray, reference: np.ndarray, slack: int = 2) ->
         "سارة خليل (Sarah Khalil)، مراسلة BBC News",  # the Arabic comma after the bracket, left of "(Sarah Khalil)"
         "الانتخابات عام ٢٠٢٥.",  # the full stop at the far left, past the year
         "عاجل: «BBC» تنشر 50% من النتائج",  # quotes mirrored round an English word; "50%" whole
+        # N0: brackets round English after English stay left to right with it; after Arabic they read right to left
+        "عاجل BBC (News)، تقرير",
+        "تقرير عن Apple (iPhone 16) اليوم",
+        "الرئيس (Biden) قال",
     ],
 )
 def test_punctuation_beside_an_english_word_or_a_number_in_arabic_is_drawn_where_raqm_draws_it(text):
