@@ -8,30 +8,13 @@ import click
 
 from api.asset_schemas import ASSET_KINDS
 from cli.console import emit_json, emit_table, json_option, with_client
+from domain.asset_words import measure_words, size_words
 from domain.composition_rules import ASSET_PURPOSES
 
 
 @click.group()
 def assets() -> None:
     """Portraits, narration, backgrounds, logos, music and fonts of this key's tenant."""
-
-
-def _what(asset: dict) -> str | None:
-    """An asset's size as a person reads it: a picture's pixels, a sound's or a video's length."""
-    info = asset.get("info") or {}
-    parts = []
-    if info.get("width") and info.get("height"):
-        parts.append(f"{info['width']}x{info['height']}")
-    if info.get("duration_s") is not None:
-        parts.append(f"{float(info['duration_s']):.1f} s")
-    return " ".join(parts) or None
-
-
-def _size(n: int) -> str:
-    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
 
 
 @assets.command("list")
@@ -47,7 +30,7 @@ def assets_list(client, purpose, kind, limit, cursor, as_json):
     if as_json:
         emit_json(page)
         return
-    rows = [{**a, "size": _size(a["bytes"]), "what": _what(a)} for a in page["items"]]
+    rows = [{**a, "size": size_words(a["bytes"]), "what": measure_words(a) or None} for a in page["items"]]
     emit_table(
         rows,
         [
@@ -63,7 +46,7 @@ def assets_list(client, purpose, kind, limit, cursor, as_json):
     quota = page["quota"]
     click.echo(
         f"{quota['assets_used']:,} of {quota['assets_limit']:,} assets, "
-        f"{_size(quota['bytes_used'])} of {_size(quota['bytes_limit'])} stored"
+        f"{size_words(quota['bytes_used'])} of {size_words(quota['bytes_limit'])} stored"
     )
     if page.get("next_cursor"):
         click.echo(f"more: talkfarm assets list --cursor {page['next_cursor']}")
@@ -81,7 +64,7 @@ def assets_upload(client, path, purpose, as_json):
         emit_json(asset)
         return
     again = ", already stored" if asset.get("reused") else ""
-    click.echo(f"{asset['id']} ({asset['purpose']}, {_size(asset['bytes'])}{again})")
+    click.echo(f"{asset['id']} ({asset['purpose']}, {size_words(asset['bytes'])}{again})")
 
 
 @assets.command("delete")

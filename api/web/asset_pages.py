@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from api.web import public_api
 from api.web.blueprint import page
 from api.web.public_api import ApiRefused
+from domain.asset_words import measure_words, size_words
 from domain.composition_rules import ASSET_PURPOSES
 
 #: the purposes as the page names them: (the filter's, a row's)
@@ -21,24 +22,6 @@ PURPOSE_NAMES = {
     "narration": ("Narration", "Narration"),
     "font": ("Fonts", "Font"),
 }
-
-
-def size_text(n: int) -> str:
-    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} bytes"
-
-
-def measure_text(asset: dict) -> str:
-    """A picture's size, a sound's or a video's length, as a person reads them."""
-    info = asset.get("info") or {}
-    parts = []
-    if info.get("width") and info.get("height"):
-        parts.append(f"{info['width']} × {info['height']}")
-    if info.get("duration_s") is not None:
-        parts.append(f"{float(info['duration_s']):.1f} s")
-    return ", ".join(parts)
 
 
 @page.route("/files")
@@ -53,8 +36,8 @@ def files():
         listing=listing,
         purpose=purpose,
         purposes=PURPOSE_NAMES,
-        size_text=size_text,
-        measure_text=measure_text,
+        size_words=size_words,
+        measure_words=measure_words,
     )
 
 
