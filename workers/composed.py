@@ -41,10 +41,9 @@ from media.compose import (
     caption_obstacles,
     caption_track,
     with_alpha,
-    words_from_cues,
 )
 from media.encode import Rect, available_encoders, choose_video_codec, pad_to_frames, samples_for
-from media.tts import NarrationTiming, words_by_sentence
+from media.tts import NarrationTiming
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 from workers.speech_ahead import SpeechAhead, await_speech, check_duration
 from workers.stages.brand_clips import intro_hold_frames
@@ -61,7 +60,7 @@ from workers.stages.composition import (
     scene_specs,
 )
 from workers.stages.finish import AudioAhead
-from workers.stages.inputs import plan_segments, speak_segment
+from workers.stages.inputs import plan_segments, segment_words, speak_segment
 from workers.stages.marked_stream import MarkedStream
 from workers.stages.segments import CHECK_EVERY_FRAMES, SegmentCloser, resumable_segments, stored_frames
 
@@ -255,20 +254,6 @@ def _crossfade_from(
     return [c.compose(still, end / attempt.fps, end) for c in previous.compositors], fade_frames(scene, attempt.fps)
 
 
-def segment_words(spoken: SpokenSegment) -> list[tuple[str, float, float]]:
-    """The segment's timed words, sentence by sentence: the speech's own (Piper's or espeak-ng's, aligned or
-    recognised) where it has them for the sentence, else the sentence's time shared out by its words' lengths."""
-    words = spoken.phones.words if spoken.phones is not None else ()
-    if not words:
-        return words_from_cues(spoken.cues)
-    if not spoken.cues:
-        return [(w.text, w.start_s, w.end_s) for w in words]
-    timed: list[tuple[str, float, float]] = []
-    for cue, sentence in zip(spoken.cues, words_by_sentence(words, spoken.cues)):
-        timed += [(w.text, w.start_s, w.end_s) for w in sentence] if sentence else words_from_cues([cue])
-    return timed
-
-
 def render_composed_segment(
     attempt: Attempt,
     scene: Scene,
@@ -302,10 +287,12 @@ def render_composed_segment(
                 [layer for layer in compositor.layers if layer.picture], mark_box(cut.draft_mark), mark_band(cut)
             ),
             compositor.face_area,
+            fps,
+            lines,
         )
         if cut.captions.get("burn_in")
         else None
-        for cut, compositor in zip(cuts, scene.compositors)
+        for cut, compositor, lines in zip(cuts, scene.compositors, scene.caption_lines or [2] * len(cuts))
     ]
     paths = [attempt.tmp / cut.segment_name(index, output_format) for cut in cuts]
     # an MP4's frames go to ffmpeg as x264's own yuv420p, converted on the compose threads: cheaper than

@@ -14,8 +14,10 @@ from media.compose.captions import (
     CaptionTrack,
     caption_band,
     caption_fonts,
+    caption_lines,
     caption_track,
     largest_caption_size,
+    subtitles,
     words_from_cues,
 )
 from media.compose.compositor import SceneCompositor
@@ -58,6 +60,8 @@ __all__ = [
     "caption_obstacles",
     "caption_band",
     "caption_track",
+    "caption_lines",
+    "subtitles",
     "cjk_cells",
     "circle_mask",
     "contrast_ratio",

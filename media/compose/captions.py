@@ -1,6 +1,8 @@
 """Burned-in captions from the word timing the farm already has.
 
-``subtitle`` shows a cue at a time (up to two lines, as the VTT file does);
+``subtitle`` shows the caption files' cues (``subtitles``: the same cues, to the frame,
+with the same words and, where they fit the canvas, the same lines), at one size: a cue
+a canvas's two lines cannot hold is more pages, never smaller letters;
 ``word`` shows a few words at a time — as social video does — with the one
 being spoken in the highlight colour. Pages break at sentence ends and at
 pauses, and stay up across short gaps so they do not flicker. They keep
@@ -44,7 +46,7 @@ from media.compose.text import (
     tokens,
     widest_page_lines,
 )
-from media.encode.captions import ends_sentence
+from media.encode.captions import Subtitle, best_cut, break_cost, ends_sentence, joined_words, subtitle_cues
 from media.tts.written_words import written_words
 
 TimedWord = tuple[str, float, float]  # (text, start_s, end_s)
@@ -71,6 +73,8 @@ class Page:
     words: list[TimedWord]
     start: float
     end: float
+    #: a subtitle's lines as the caption files break them, where each fits the canvas's line at full size
+    lines: list[str] | None = None
 
 
 @dataclass
@@ -119,7 +123,11 @@ class CaptionTrack:
         area = safe_area(self.width, self.height)
         style = self.text_style
         while True:
-            pixels = render_words(texts, colours, style, self.max_width, rtl=self.rtl)
+            pixels = (
+                self._lines_drawn(page.lines, style)
+                if page.lines and style == self.text_style
+                else render_words(texts, colours, style, self.max_width, rtl=self.rtl)
+            )
             x, h = (self.width - pixels.shape[1]) // 2, pixels.shape[0]
             at = (
                 area.top
@@ -141,6 +149,27 @@ class CaptionTrack:
             return pixels, x, y
         # no span beside them wide enough: below them, as before (never over a logo)
         return self._beside_boxes(texts, colours, style) or (pixels, x, y)
+
+    def _lines_drawn(self, lines: list[str], style: TextStyle) -> np.ndarray:
+        """A subtitle's lines, broken where the caption files break them, each drawn as a line of its own and
+        stacked as ``render_words`` stacks its lines (each line's box over the last's padding, not twice)."""
+        rows = [
+            render_words(
+                caption_words(line), [style.colour] * len(caption_words(line)), style, self.max_width, rtl=self.rtl
+            )
+            for line in lines
+        ]
+        font = font_for(" ".join(lines), style.font)
+        step = block_height(font, style.size, 2) - block_height(font, style.size, 1)
+        width = max(row.shape[1] for row in rows)
+        height = step * (len(rows) - 1) + rows[-1].shape[0]
+        out = np.zeros((height, width, 4), np.uint8)
+        for n, row in enumerate(rows):
+            x, y = (width - row.shape[1]) // 2, n * step
+            under = out[y : y + row.shape[0], x : x + row.shape[1]]
+            over = row[..., 3:] >= under[..., 3:]
+            np.copyto(under, row, where=over)
+        return out
 
     def _beside_boxes(
         self, texts: list[str], colours: list[tuple[int, int, int]], style: TextStyle
@@ -188,19 +217,31 @@ def _caption_size(captions: dict[str, Any], width: int, height: int) -> int:
 def caption_band(captions: dict[str, Any], width: int, height: int, text: str = "") -> dict[str, int]:
     """The room burned-in captions take at their position, for other text to keep clear of: their box in the
     font the captions of ``text`` (the scene's words, when known) are drawn in, and a gap. Two lines, or one
-    when every page the words could make fits on one (word captions, mostly: three short words)."""
+    when every page the words could make fits on one (word captions, mostly: three short words): ``caption_lines``,
+    which the pages then keep to."""
     if not captions.get("burn_in"):
         return {}
     size = _caption_size(captions, width, height)
     wanted = captions.get("font")
+    fonts = _caption_fonts(caption_words(without_undrawable(text, wanted)), wanted)
+    lines = caption_lines(captions, width, height, text)
+    tallest = max(block_height(font, size, lines) for font in fonts)
+    return {captions.get("position") or "bottom": tallest + int(round(BAND_GAP * size))}
+
+
+def caption_lines(captions: dict[str, Any], width: int, height: int, text: str = "") -> int:
+    """The lines ``caption_band`` keeps room for: two, or one when every page the words of ``text`` could make
+    fits on one; ``caption_track``'s ``max_lines``, so no page wraps past the room kept (a lower third stands above
+    it)."""
+    size = _caption_size(captions, width, height)
+    wanted = captions.get("font")
     words = caption_words(without_undrawable(text, wanted))
-    fonts = _caption_fonts(words, wanted)
+    if not words:
+        return 2
     style = TextStyle(size=size, colour=(255, 255, 255), box=(0, 0, 0, 0), max_lines=2, font=wanted)
     kind = captions.get("style") or "subtitle"
     width_ = line_width(kind, size, safe_area(width, height).width)
-    lines = widest_page_lines(_widest_pages(words, kind, _line_fit(kind, style, width_)), style, width_) if words else 2
-    tallest = max(block_height(font, size, lines) for font in fonts)
-    return {captions.get("position") or "bottom": tallest + int(round(BAND_GAP * size))}
+    return widest_page_lines(_widest_pages(words, kind, _line_fit(kind, style, width_)), style, width_)
 
 
 def line_width(style: str, size: int, room: int) -> int:
@@ -284,12 +325,16 @@ def caption_track(
     sentence_starts: Sequence[float] = (),
     clear_of: Sequence[tuple[int, int, int, int]] = (),
     face: FaceArea | None = None,
+    fps: float | None = None,
+    max_lines: int = 2,
 ) -> CaptionTrack:
     """The pages of a segment's words for the job's ``captions`` settings on this canvas. A page never runs
     across the start of a sentence (``sentence_starts``, seconds, as the caption files' cues start); it stands
     clear of the boxes ``clear_of`` (the scene's logos, the draft label: ``placement.caption_obstacles``) and, at
     the top, keeps off the features of the ``face`` (where the presenter's face shows: ``SceneCompositor.face_area``;
-    None: not judged)."""
+    None: not judged). Subtitle pages are the caption files' cues (``subtitles``; with ``fps``, on the video's
+    frames), each in ``max_lines`` lines at its size (the room kept for them, ``caption_lines``): a cue that would
+    take more on this canvas is cut into more pages, by its words' timing, never drawn smaller."""
     style = captions.get("style") or "subtitle"
     size = _caption_size(captions, width, height)
     box = (0, 0, 0, 165) if captions.get("box", True) else None
@@ -300,15 +345,20 @@ def caption_track(
     # a symbol no font draws (an emoji) is left out of the picture rather than drawn as a box; the
     # caption files keep it. The API refuses burned-in captions of letters no font draws.
     font = captions.get("font")
-    drawable = [(without_undrawable(text, font), start, end) for text, start, end in words]
-    on_one_line = _line_fit(style, text_style, line_width(style, size, area.width))
-    pages = _pages(whole_words(drawable, sentence_starts), style, sentence_starts, on_one_line)
+    room = line_width(style, size, area.width)
+    if style == "subtitle":
+        pages = _subtitle_pages(words, sentence_starts, fps, font, text_style, room, max_lines)
+    else:
+        drawable = [(without_undrawable(text, font), start, end) for text, start, end in words]
+        pages = _pages(
+            whole_words(drawable, sentence_starts), style, sentence_starts, _line_fit(style, text_style, room)
+        )
     return CaptionTrack(
         pages,
         style,
         text_style,
         hex_rgb(captions.get("highlight_color") or DEFAULT_HIGHLIGHT),
-        line_width(style, size, area.width),
+        room,
         captions.get("position") or "bottom",
         width,
         height,
@@ -316,6 +366,73 @@ def caption_track(
         tuple(clear_of),
         face,
     )
+
+
+def subtitles(
+    words: list[TimedWord], sentence_starts: Sequence[float] = (), fps: float | None = None
+) -> list[Subtitle]:
+    """A segment's subtitle cues: the one cut the caption files write and burned-in subtitles show (Chinese and
+    Japanese joined into their words first, ``whole_words``, so a cue never ends inside one)."""
+    return subtitle_cues(whole_words(words, sentence_starts), sentence_starts, fps)
+
+
+def _lines_fit(style: TextStyle, width: int, max_lines: int) -> Callable[[list[str]], bool]:
+    """Whether a page of these words takes at most ``max_lines`` lines ``width`` wide at the style's size."""
+    taller = replace(style, max_lines=max_lines + 1)
+    return lambda texts: widest_page_lines([texts], taller, width) <= max_lines
+
+
+def _subtitle_pages(
+    words: list[TimedWord],
+    sentence_starts: Sequence[float],
+    fps: float | None,
+    font: str | None,
+    style: TextStyle,
+    width: int,
+    max_lines: int,
+) -> list[Page]:
+    """The caption files' cues as pages, each in the lines the files break it into where every one of them fits the
+    canvas's line (``width``) at full size; a cue the canvas's ``max_lines`` lines cannot hold (a narrow canvas, a
+    large size, one line kept) cut into the fewest pages that fit (``subtitle_cues``), by its words' timing, between
+    its own start and end."""
+    fits, one_line = _lines_fit(style, width, max_lines), _lines_fit(style, width, 1)
+
+    def shown(texts: list[str]) -> list[str]:
+        return [text for text in (without_undrawable(t, font) for t in texts) if text.strip()]
+
+    def drawable(cue: Subtitle) -> list[TimedWord]:
+        return [(without_undrawable(t, font), a, b) for t, a, b in cue.words if without_undrawable(t, font).strip()]
+
+    pages: list[Page] = []
+    for cue in subtitles(words, sentence_starts, fps):
+        texts = shown([w[0] for w in cue.words])
+        if not texts:
+            continue
+        if fits(texts):
+            lines = [without_undrawable(line, font) for line in cue.lines]
+            whole = len(lines) <= max_lines and all(one_line(caption_words(line)) for line in lines)
+            pages.append(Page(drawable(cue), cue.start, cue.end, lines if whole else _lines_of(texts, one_line)))
+            continue
+        parts = subtitle_cues(cue.words, (), fps, lambda t: fits(shown(t)))
+        parts[0].start, parts[-1].end = cue.start, cue.end
+        for part in parts:
+            if shown([w[0] for w in part.words]):
+                pages.append(
+                    Page(drawable(part), part.start, part.end, _lines_of(shown([w[0] for w in part.words]), one_line))
+                )
+    return pages
+
+
+def _lines_of(texts: list[str], one_line: Callable[[list[str]], bool]) -> list[str]:
+    """A page's words in the fewest lines that each stay ``one_line`` on the canvas, broken as the caption files
+    break theirs (``best_cut``: not after an article or a preposition, nor inside a number)."""
+    cut = best_cut(
+        len(texts),
+        lambda i, j: one_line(texts[i:j]),
+        lambda i, j: float(sum(len(t) for t in texts[i:j])),
+        lambda k: break_cost(texts[k - 1], texts[k]),
+    )
+    return [joined_words(texts[i:j]) for i, j in cut]
 
 
 #: kana: a run of Chinese or Japanese characters with any is Japanese, for the dictionary that finds its words

@@ -8,7 +8,7 @@ imageio-ffmpeg's. Callers import from here, never from the modules.
 
 from __future__ import annotations
 
-from media.encode.captions import word_cues, write_captions
+from media.encode.captions import MIN_GAP_FRAMES, word_cues, write_captions
 from media.encode.codec import available_encoders, choose_video_codec
 from media.encode.loudness import Levelled, encode_opus, integrated_loudness, normalise, normalise_wav, true_peak
 from media.encode.mux import concat_and_mux, encode_aac, encode_pcm
@@ -20,6 +20,7 @@ from media.encode.wav import read_wav, write_wav
 from media.encode.yuv import LUMA_SCALE, Rect, covering_rects, even_rect, luma_plane, rgb_to_yuv420, rgb_to_yuv420_into
 
 __all__ = [
+    "MIN_GAP_FRAMES",
     "LUMA_SCALE",
     "Levelled",
     "Rect",

@@ -9,6 +9,9 @@ finds) into near-equal cues, each given a share of the sentence's time in
 proportion to its length. A cue of one short word up for a moment joins the
 cue it meets.
 
+A job's files are written from ``subtitle_cues``: its timed words cut into the cues its
+burned-in subtitles show, on the video's frames, cut where subtitle guides cut (``break_cost``).
+
 Narration has no sentences but timed words (``word_cues``): they are
 grouped into cues that end at sentence punctuation, at a pause, or before
 the cue would outgrow the screen or ``MAX_CUE_S``; each cue shows from its
@@ -71,7 +74,7 @@ def word_cues(words: Iterable[Word | tuple[str, float, float]]) -> list[tuple[fl
 
     def close() -> None:
         if current:
-            text = _joined(w[0] for w in current)
+            text = joined_words(w[0] for w in current)
             if sentence_start and text == text.lower() and starts_lowercase(text):  # not Georgian's capitals
                 text = text[:1].upper() + text[1:]
             cues.append((current[0][1], current[-1][2], text))
@@ -85,7 +88,7 @@ def word_cues(words: Iterable[Word | tuple[str, float, float]]) -> list[tuple[fl
             if (
                 paused
                 or end_s - current[0][1] > MAX_CUE_S
-                or len(_wrap(_joined([w[0] for w in current] + [text]))) > MAX_LINES
+                or len(_wrap(joined_words([w[0] for w in current] + [text]))) > MAX_LINES
             ):
                 close()
                 sentence_start = paused
@@ -98,7 +101,7 @@ def word_cues(words: Iterable[Word | tuple[str, float, float]]) -> list[tuple[fl
     return cues
 
 
-def _joined(texts: Iterable[str]) -> str:
+def joined_words(texts: Iterable[str]) -> str:
     """Words as a line: spaces between them, but none between Chinese or Japanese characters."""
     out = ""
     for text in texts:
@@ -186,7 +189,7 @@ def _without_orphans(screen: list[ScreenCue]) -> list[ScreenCue]:
             if not 0 <= j < len(out):
                 continue
             first, second = sorted((out[i], out[j]))
-            joined = _lines(_units(_joined([" ".join(first[2]), " ".join(second[2])])))
+            joined = _lines(_units(joined_words([" ".join(first[2]), " ".join(second[2])])))
             if abs(second[0] - first[1]) <= CUE_GAP_S and len(joined) <= MAX_LINES:
                 out[min(i, j)] = (first[0], second[1], joined)
                 del out[max(i, j)]
@@ -315,7 +318,7 @@ class Subtitle:
 
     @property
     def text(self) -> str:
-        return _joined(w[0] for w in self.words)
+        return joined_words(w[0] for w in self.words)
 
     @property
     def lines(self) -> list[str]:
@@ -324,7 +327,7 @@ class Subtitle:
 
 def on_screen(texts: list[str]) -> bool:
     """Whether words fit one cue of the caption files: ``MAX_LINES`` lines of ``LINE_CHARS`` columns."""
-    return len(_wrap(_joined(texts))) <= MAX_LINES
+    return len(_wrap(joined_words(texts))) <= MAX_LINES
 
 
 def subtitle_cues(
@@ -353,7 +356,7 @@ def _cut_run(run: list[tuple[str, float, float]], fits: Callable[[list[str]], bo
     cut = best_cut(
         len(run),
         lambda i, j: run[j - 1][2] - run[i][1] <= MAX_SCREEN_CUE_S and fits(texts[i:j]),
-        lambda i, j: _columns(_joined(texts[i:j])),
+        lambda i, j: _columns(joined_words(texts[i:j])),
         lambda k: break_cost(texts[k - 1], texts[k]),
         _LONE_WORD_COST,
     )

@@ -30,6 +30,7 @@ from media.compose import (
     SceneCompositor,
     background_for,
     caption_band,
+    caption_lines,
     face_on_canvas,
     mark_inset,
     matte_from_png,
@@ -96,6 +97,8 @@ class Scene:
     compositors: list[SceneCompositor] = field(default_factory=list)
     #: per cut, a draft's DRAFT label placed clear of this scene's overlays (empty for a final)
     draft_marks: list[Any] = field(default_factory=list)
+    #: per cut, the lines of burned-in captions the overlays keep room for (``caption_lines``): no page takes more
+    caption_lines: list[int] = field(default_factory=list)
 
 
 def scene_specs(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -236,6 +239,7 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
     for cut, box in zip(cuts, boxes):
         character = cut.characters[scene.index]
         band = caption_band(cut.captions, cut.width, cut.height, scene_text(scene.spec))
+        scene.caption_lines.append(caption_lines(cut.captions, cut.width, cut.height, scene_text(scene.spec)))
         face = face_on_canvas(scene.prepared.info.face_outline, (framing.left, framing.top, framing.side), box)
         compositor = SceneCompositor(
             width=cut.width,

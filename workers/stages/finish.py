@@ -15,8 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from domain.config import Settings
 from domain.states import Stage
+from media.compose import subtitles
 from media.encode import (
+    MIN_GAP_FRAMES,
     concat_and_mux,
     encode_aac,
     normalise_wav,
@@ -29,6 +32,7 @@ from media.encode import (
 from media.phonemes import timing_summary
 from media.watermark import MANIFEST_STORE, sign_mp4, sign_sidecar
 from workers.attempt import Attempt, SpokenSegment
+from workers.stages.inputs import segment_words
 from workers.stages.segments import fetch_segment
 
 log = logging.getLogger(__name__)
@@ -58,17 +62,31 @@ AudioAhead = concurrent.futures.Future[JobAudio] | None
 
 
 def speech_track(attempt: Attempt, spoken_all: list[SpokenSegment]) -> tuple[Path, list[Cue]]:
-    """The job's whole speech as one WAV, each segment's speech back to back, and every caption cue moved from its
-    segment's time to the job's. From the speech this attempt holds: every segment is spoken on every attempt (a
-    resumed one's from the speech cache), and its stored WAV is written from the same samples."""
-    parts, cues, offset = [], [], 0.0
+    """The job's whole speech as one WAV, each segment's speech back to back, and its subtitle cues, cut from each
+    segment's timed words as its burned-in subtitles are (``subtitles``), moved from its segment's time to the
+    job's. From the speech this attempt holds: every segment is spoken on every attempt (a resumed one's from the
+    speech cache), and its stored WAV is written from the same samples."""
+    parts, cues, offset, fps = [], [], 0.0, attempt.fps
     for spoken in spoken_all:
         parts.append(np.asarray(spoken.samples, dtype=np.float32).reshape(-1))
-        cues += [(offset + start, offset + end, text) for start, end, text in spoken.cues]
-        offset += len(parts[-1]) / spoken.sample_rate
+        # the cues burned-in subtitles show (``subtitles``), on the video's frames: each segment is whole frames
+        starts = [cue[0] for cue in spoken.cues]
+        cues += [(offset + c.start, offset + c.end, c.text) for c in subtitles(segment_words(spoken), starts, fps)]
+        offset += spoken.frames / fps
+    cues = _chained_across_segments(cues, fps)
     speech = attempt.tmp / "speech.wav"
     write_wav(speech, np.concatenate(parts), spoken_all[0].sample_rate)
     return speech, cues
+
+
+def _chained_across_segments(cues: list[Cue], fps: int) -> list[Cue]:
+    """The cues with a gap under ``MIN_GAP_FRAMES`` between the last of one segment and the first of the next closed:
+    within a segment, cues chain or stand that far apart already."""
+    out = list(cues)
+    for n in range(len(out) - 1):
+        if out[n + 1][0] - out[n][1] < MIN_GAP_FRAMES / fps - 1e-9:
+            out[n] = (out[n][0], out[n + 1][0], out[n][2])
+    return out
 
 
 def levelled_track(attempt: Attempt, wav: Path, encode: Callable[[Path], Path]) -> Path:
@@ -133,7 +151,15 @@ def assemble_and_publish(
         video_key = prefix + "video.mp4"
         put_output(attempt, video_key, final, "video/mp4", "uploading the video")
         stored = upload_files(attempt, prefix, extras)
-    output = describe_output(video_key, final, stored, spoken_all, format="mp4", content_type="video/mp4")
+    output = describe_output(
+        video_key,
+        final,
+        stored,
+        spoken_all,
+        format="mp4",
+        content_type="video/mp4",
+        content_credentials=credentials_kind(attempt.settings, "mp4"),
+    )
     return output, stage_timings(attempt)
 
 
@@ -224,6 +250,14 @@ def stage_timings(attempt: Attempt) -> dict[str, float]:
     for name, seconds in attempt.clock.seconds.items():
         attempt.services.observe("render_seconds", seconds, name)
     return {name: round(seconds, 3) for name, seconds in attempt.clock.seconds.items()}
+
+
+def credentials_kind(settings: Settings, output_format: str) -> str:
+    """How a delivered file carries its C2PA content credentials, as its document says (``content_credentials``):
+    ``embedded`` (MP4, MOV), ``sidecar`` (WebM), or ``none`` when this farm has no signing key."""
+    if not (settings.c2pa_cert and settings.c2pa_key):
+        return "none"
+    return "sidecar" if output_format == "webm" else "embedded"
 
 
 def _manifest_args(attempt: Attempt, voice: str | None) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from domain.errors import JobFailure
 from domain.models import Asset
 from domain.presets import preset_path
+from media.compose import words_from_cues
 from media.encode import pad_to_frames, word_cues
 from media.render import FORMAT_VERSION, analyze_portrait
 from media.tts import (
@@ -21,6 +22,7 @@ from media.tts import (
     split_sentences,
     synthesize_sentences,
     time_narration,
+    words_by_sentence,
 )
 from workers.attempt import Attempt, SegmentPlan, SpokenSegment
 
@@ -103,3 +105,26 @@ def speak_segment(
         phones = speech.phones
     padded, frames = pad_to_frames(samples, rate, attempt.fps)
     return SpokenSegment(plan, padded, rate, frames, cues, phones)
+
+
+def segment_words(spoken: SpokenSegment) -> list[tuple[str, float, float]]:
+    """The segment's timed words, sentence by sentence: the speech's own (Piper's or espeak-ng's, aligned or
+    recognised) where it has them for the sentence, else the sentence's time shared out by its words' lengths. A
+    sentence's first word is written as its cue writes it: recognised words come lowercase, and their cues
+    (``word_cues``) start as a sentence does."""
+    words = spoken.phones.words if spoken.phones is not None else ()
+    if not words:
+        return words_from_cues(spoken.cues)
+    if not spoken.cues:
+        return [(w.text, w.start_s, w.end_s) for w in words]
+    timed: list[tuple[str, float, float]] = []
+    for cue, sentence in zip(spoken.cues, words_by_sentence(words, spoken.cues)):
+        if not sentence:
+            timed += words_from_cues([cue])
+            continue
+        first = sentence[0].text
+        if cue[2][: len(first)].lower() == first and cue[2][: len(first)] != first:
+            first = cue[2][: len(first)]
+        timed += [(first, sentence[0].start_s, sentence[0].end_s)]
+        timed += [(w.text, w.start_s, w.end_s) for w in sentence[1:]]
+    return timed

@@ -123,7 +123,7 @@ def test_the_next_scenes_captions_start_after_the_fade(crossfaded):
     faded, joined = cues(vtt), cues(cut_vtt)
     assert [text for _, text in faded] == [text for _, text in joined]
     (start, _), (cut_start, _) = [next(c for c in cs if c[1].startswith("Fans")) for cs in (faded, joined)]
-    assert cut_start == pytest.approx(boundary, abs=0.06)
+    assert boundary <= cut_start <= boundary + 0.2  # with its first word, a breath after the scene's speech begins
     assert start == pytest.approx(cut_start + 1.0, abs=0.002)  # the cues follow the speech
     assert start >= boundary + 1.0 - 1e-3
     frames = frames_of(video)
