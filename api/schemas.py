@@ -505,6 +505,15 @@ _VIDEO_CODEC = "The video stream's codec as FFmpeg names it: h264, vp9 or prores
 _AUDIO_CODEC = "The audio stream's codec as FFmpeg names it: aac, opus or pcm_s16le."
 
 
+_CREDENTIALS = (
+    "How the file carries its C2PA content credentials (a manifest saying it was made by AI: "
+    "`digitalSourceType` trainedAlgorithmicMedia, signed with the operator's key): `embedded` (MP4, MOV), "
+    "`sidecar` (WebM: `files.content_credentials`), or `none`: the farm has no signing key "
+    "(TALKFARM_C2PA_CERT / TALKFARM_C2PA_KEY), so the file went out without credentials; a CMS that must publish "
+    "only signed files refuses it. Absent on jobs finished before 2026-12-07."
+)
+
+
 class RenditionOutputSchema(Schema):
     width = fields.Integer(metadata={"description": "The cut's width in pixels, as stored."})
     height = fields.Integer(metadata={"description": "The cut's height in pixels, as stored."})
@@ -517,6 +526,9 @@ class RenditionOutputSchema(Schema):
     audio_codec = fields.String(metadata={"description": _AUDIO_CODEC})
     bytes = fields.Integer(metadata={"description": "The cut's size in bytes."})
     sha256 = fields.String(metadata={"description": "The SHA-256 of the cut's bytes (hex)."})
+    content_credentials = fields.String(
+        validate=validate.OneOf(["embedded", "sidecar", "none"]), metadata={"description": _CREDENTIALS}
+    )
     files = fields.Dict(
         keys=fields.String(),
         values=fields.Nested(OutputFileSchema),
@@ -545,6 +557,9 @@ class OutputSchema(Schema):
     audio_codec = fields.String(metadata={"description": _AUDIO_CODEC})
     bytes = fields.Integer(metadata={"description": "The video's size in bytes."})
     sha256 = fields.String(metadata={"description": "The SHA-256 of the video's bytes (hex)."})
+    content_credentials = fields.String(
+        validate=validate.OneOf(["embedded", "sidecar", "none"]), metadata={"description": _CREDENTIALS}
+    )
     files = fields.Dict(
         keys=fields.String(),
         values=fields.Nested(OutputFileSchema),

@@ -27,7 +27,8 @@ CREDENTIAL_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/qui
 def credentials(video: Path, sidecar: Path | None = None, trust_anchors: Path | None = None) -> dict[str, Any]:
     """What ``video``'s content credentials say, read here from the whole file: ``present``, ``signature_valid``
     (signed, and not a byte changed since), ``trusted`` (the signer chains to ``trust_anchors``; None when none
-    were given), ``validation_state``, ``failures``, ``signer`` (its common name), ``generation`` (the job, tenant,
+    were given), ``validation_state``, ``failures``, ``signer`` (its common name), ``digital_source_type`` (the IPTC term saying
+    the content was made by AI), ``generation`` (the job, tenant,
     model and voice the farm signed) and ``read_from``. A WebM's are read from ``sidecar``, by default the
     ``.c2pa`` file beside it (``x.webm.c2pa``, as ``talkfarm submit --output`` saves it)."""
     from media.watermark import read_manifest
@@ -59,6 +60,8 @@ def credentials(video: Path, sidecar: Path | None = None, trust_anchors: Path | 
         # without anchors the signer is not judged, so "untrusted" is no failure of the file's
         "failures": [f for f in manifest["failures"] if anchors is not None or f != "signingCredential.untrusted"],
         "signer": (manifest.get("signer") or {}).get("common_name"),
+        # the standard's word that the picture was made by AI (IPTC trainedAlgorithmicMedia), for a fact-checker
+        "digital_source_type": manifest.get("digital_source_type"),
         "generation": manifest.get("generation"),
         "read_from": str(sidecar or video),
     }

@@ -185,6 +185,12 @@ class Settings:
     watermark_key: str = _setting("", "Secret for the invisible watermark; default a random key kept in DATA_DIR.")
     c2pa_cert: str = _setting("", "PEM certificate chain for C2PA signing; empty skips content credentials.")
     c2pa_key: str = _setting("", "PEM private key for C2PA signing.")
+    require_c2pa: bool = _setting(
+        False,
+        "Refuse to start without C2PA_CERT and C2PA_KEY, so no file goes out without content credentials "
+        "(a farm publishing under the EU AI Act's marking duty sets it).",
+        _bool,
+    )
     page_secret_key: str = _setting(
         "",
         "Signs the web page's session cookies; default a random key kept in DATA_DIR. "
@@ -325,6 +331,11 @@ class Settings:
             raise ConfigError(f"{PREFIX}LOUDNESS_TARGET_LUFS must be within -40..-10 LUFS")
         if not -10.0 <= self.true_peak_ceiling_dbtp <= 0.0:
             raise ConfigError(f"{PREFIX}TRUE_PEAK_CEILING_DBTP must be within -10..0 dBTP")
+        if self.require_c2pa and not (self.c2pa_cert and self.c2pa_key):
+            raise ConfigError(
+                f"{PREFIX}REQUIRE_C2PA is set, but {PREFIX}C2PA_CERT and {PREFIX}C2PA_KEY are not: give the signing "
+                "certificate chain and key, or unset it to let videos go out without content credentials"
+            )
         if not 0.0 <= self.watermark_opacity <= 1.0:
             raise ConfigError(f"{PREFIX}WATERMARK_OPACITY must be within 0..1")
         if not 0 < self.webhook_timeout_s <= 50:  # a delivery is handed out again after 60 s (tasks/webhooks.py)

@@ -23,7 +23,7 @@ correlation clear thresholds set from clean videos.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import av
@@ -269,7 +269,14 @@ class InvisibleWatermark:
         stretches, frames = luma_stretches(video_path, max_frames, STRETCH_FRAMES, max_side)
         if frames == 0:
             return Detection(found=False, payload=None, confidence=0.0, notes=["no decodable video frames"])
-        return self.detect_in_stretches(stretches, frames_used=frames)
+        detection = self.detect_in_stretches(stretches, frames_used=frames)
+        if detection.found:
+            return detection
+        # a clip flipped left to right (a mirrored selfie-style repost) carries the pattern mirrored: read it back
+        mirrored = self.detect_in_stretches([np.ascontiguousarray(s[:, ::-1]) for s in stretches], frames_used=frames)
+        if not mirrored.found:
+            return detection
+        return replace(mirrored, notes=[*mirrored.notes, "read from the clip flipped left to right"])
 
     def detect_in_luma(self, luma: np.ndarray, *, frames_used: int = 1) -> Detection:
         """Read the payload from one picture (e.g. an average of frames)."""

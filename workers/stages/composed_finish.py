@@ -27,6 +27,7 @@ from workers.stages.composition import Cut, asset_file, carries_alpha
 from workers.stages.finish import (
     AudioAhead,
     JobAudio,
+    credentials_kind,
     describe_output,
     levelled_track,
     output_prefix,
@@ -167,6 +168,7 @@ def publish_composed(
                         **video_facts(path),
                         "format": output_format,
                         "content_type": content_type,
+                        "content_credentials": credentials_kind(attempt.settings, output_format),
                         "files": {**upload_files(attempt, prefix, own), **captions},
                     }
                 )
@@ -177,6 +179,7 @@ def publish_composed(
         spoken_all,
         format=output_format,
         content_type=content_type,
+        content_credentials=credentials_kind(attempt.settings, output_format),
         renditions=renditions,
     )
     return output, stage_timings(attempt)

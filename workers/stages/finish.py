@@ -185,7 +185,7 @@ def write_extras(attempt: Attempt, poster: Path, cues: list[Cue]) -> dict[str, d
     files: dict[str, dict[str, Any]] = {"poster": {"path": poster, "content_type": poster_type(poster)}}
     if cues:
         vtt, srt = attempt.tmp / "captions.vtt", attempt.tmp / "captions.srt"
-        write_captions(cues, vtt, srt)
+        write_captions(cues, vtt, srt, cut=False)  # speech_track's cues, as the burned-in subtitles show them
         files["captions_vtt"] = {"path": vtt, "content_type": "text/vtt"}
         files["captions_srt"] = {"path": srt, "content_type": "application/x-subrip"}
     return files

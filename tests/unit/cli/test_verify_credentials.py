@@ -36,6 +36,8 @@ def test_a_signed_mp4_reads_as_signed_whole_and_by_whom(tmp_path, keys):
     found = credentials(signed)
     assert found["present"] and found["signature_valid"] and found["failures"] == [], found
     assert found["generation"]["job_id"] == "job_123" and found["signer"] == "talkfarm test signer"
+    # the one field that says the clip is AI-made, which `verify --json` left out (compliance review)
+    assert found["digital_source_type"] == "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
     assert found["trusted"] is None  # no anchors given: not judged
     anchors = tmp_path / "ca.pem"
     anchors.write_bytes(ca)

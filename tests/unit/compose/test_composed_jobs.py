@@ -213,6 +213,7 @@ def test_a_transparent_video_has_alpha_0_in_the_corners_and_255_on_the_face(tmp_
     output = run_job(services, tenant, composition(480, 270, [narrated], output_format=output_format))
     video = fetch(services, output["key"], tmp_path / f"video.{output_format}")
     assert output["video_codec"] == codec and output["key"].endswith(f".{output_format}")
+    assert output["content_credentials"] == "none"  # this farm has no signing key: the document says so
     rgba = rgba_frame_at(video, 1.0, tmp_path)
     assert rgba.shape == (270, 480, 4)
     for y, x in ((3, 3), (3, 476), (266, 3), (150, 10)):
@@ -623,6 +624,7 @@ def test_every_cut_carries_content_credentials(tmp_path, output_format):
     from media.watermark.c2pa_manifest import read_manifest
 
     services, output, _ = _signed_job(tmp_path, output_format)
+    assert output["content_credentials"] == output["renditions"][0]["content_credentials"] == "embedded"
     for n, key_name in enumerate([output["key"], output["renditions"][0]["key"]]):
         manifest = read_manifest(fetch(services, key_name, tmp_path / f"cut{n}.{output_format}"))
         assert manifest["present"] and manifest["signature_valid"], manifest
@@ -635,6 +637,7 @@ def test_every_webm_cut_has_a_c2pa_sidecar_that_binds_to_its_bytes_only(tmp_path
     import c2pa
 
     services, output, ca = _signed_job(tmp_path, "webm")
+    assert output["content_credentials"] == output["renditions"][0]["content_credentials"] == "sidecar"
     trust = c2pa.Context(settings=c2pa.Settings.from_dict({"trust": {"trust_anchors": ca.decode()}}))
 
     def store(video: Path, sidecar: Path) -> dict:

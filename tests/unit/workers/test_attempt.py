@@ -211,6 +211,7 @@ def test_the_sound_track_is_made_while_the_last_segment_renders(services, job_id
     assert made_before_the_last_frame == [True]
     assert outcome["duration_s"] == pytest.approx(32.0, abs=0.2)
     assert outcome["audio_codec"] == "aac"
+    assert outcome["content_credentials"] == "none"  # unsigned (no key here), and the document says so
 
 
 def test_the_poster_is_made_beside_the_join(services, job_id, tmp_path, monkeypatch):

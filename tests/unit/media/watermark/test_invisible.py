@@ -107,6 +107,19 @@ def test_payload_survives_cropping_ten_percent_off_each_edge(clips):
     assert detection.found and detection.payload == PAYLOAD
 
 
+def test_payload_is_read_from_a_clip_flipped_left_to_right(clips):
+    """A mirrored repost carried the pattern mirrored: a compliance review's flipped copy read as unmarked
+    (confidence 0.578). The detector reads such a clip the other way round too, and says so."""
+    folder, marked, _ = clips
+    video = _transcode(marked, folder / "flipped.mp4", "-vf", "hflip", *H264, "-crf", "23")
+
+    detection = InvisibleWatermark(KEY).detect(video)
+
+    assert detection.found and detection.payload == PAYLOAD
+    assert "read from the clip flipped left to right" in detection.notes
+    assert "read from the clip flipped left to right" not in InvisibleWatermark(KEY).detect(marked).notes
+
+
 def test_another_key_reads_nothing(clips):
     _, marked, _ = clips
 
