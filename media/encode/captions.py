@@ -121,11 +121,18 @@ def _is_cjk(char: str) -> bool:
 
 
 def write_captions(
-    cues: Iterable[tuple[float, float, str]], vtt_path: Path | str | None = None, srt_path: Path | str | None = None
+    cues: Iterable[tuple[float, float, str]],
+    vtt_path: Path | str | None = None,
+    srt_path: Path | str | None = None,
+    cut: bool = True,
 ) -> list[tuple[float, float, list[str]]]:
     """Write WebVTT and/or SRT for ``(start_s, end_s, text)`` cues; returns the
-    screen cues written (start, end, lines)."""
-    screen = _without_orphans([piece for cue in cues for piece in _screen_cues(*cue)])
+    screen cues written (start, end, lines). ``cut``: whether the cues are sentences, to be cut into cues that fit
+    on screen; without, they are written as they are, in their lines (``subtitle_cues``, as burned in)."""
+    if cut:
+        screen = _without_orphans([piece for cue in cues for piece in _screen_cues(*cue)])
+    else:
+        screen = [(start, end, _wrap(text)) for start, end, text in cues]
     if vtt_path is not None:
         Path(vtt_path).write_text(_webvtt(screen), encoding="utf-8")
     if srt_path is not None:
@@ -413,10 +420,13 @@ def _chained(cues: list[Subtitle], fps: float | None) -> list[Subtitle]:
         for cue in cues:
             cue.start = round(cue.start * fps) / fps
             cue.end = max(round(cue.end * fps), round(cue.start * fps) + 1) / fps
-    closed = max(SUBTITLE_PAUSE_S, MIN_GAP_FRAMES / fps if fps else 0.0)
+    least = MIN_GAP_FRAMES / fps if fps else 0.0
     for cue, following in zip(cues, cues[1:]):
-        if following.start - cue.end < closed - 1e-9:
-            cue.end = following.start
+        if following.start - cue.end < max(SUBTITLE_PAUSE_S, least) - 1e-9:
+            # chained, but never up past ``MAX_SCREEN_CUE_S`` for it: then the gap left is at least ``least``
+            cue.end = min(following.start, max(cue.end, cue.start + MAX_SCREEN_CUE_S))
+            if 1e-9 < following.start - cue.end < least - 1e-9:
+                cue.end = max(following.start - least, cue.start + min(least, 1 / fps if fps else 0.0))
     return cues
 
 

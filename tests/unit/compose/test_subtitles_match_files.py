@@ -10,11 +10,10 @@ import pytest
 
 from media.compose import caption_track
 from media.compose.text import block_height
-from media.encode import write_captions
 from media.phonemes import PhoneTrack, TimingSource, Word
 from workers.attempt import SegmentPlan, SpokenSegment
 from workers.composed import segment_words
-from workers.stages.finish import speech_track
+from workers.stages.finish import speech_track, write_extras
 
 FPS = 25
 SUBTITLES = {"burn_in": True, "style": "subtitle"}
@@ -47,9 +46,21 @@ def _spoken(sentences: list[str]) -> SpokenSegment:
 
 
 def _delivered(tmp_path, spoken: SpokenSegment) -> list[tuple[float, float, list[str]]]:
+    """The cues of the VTT file the job delivers, read back."""
     attempt = types.SimpleNamespace(tmp=tmp_path, fps=FPS)
     _, cues = speech_track(attempt, [spoken])
-    return write_captions(cues, tmp_path / "captions.vtt", tmp_path / "captions.srt")
+    vtt = write_extras(attempt, tmp_path / "poster.jpg", cues)["captions_vtt"]["path"]
+    screen = []
+    for block in vtt.read_text().split("\n\n")[1:]:
+        times, *lines = block.strip().splitlines()
+        start, end = (_seconds(t) for t in times.split(" --> "))
+        screen.append((start, end, lines))
+    return screen
+
+
+def _seconds(stamp: str) -> float:
+    hours, minutes, seconds = stamp.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
 def _track(spoken: SpokenSegment, width: int, height: int, **kwargs):
@@ -96,3 +107,22 @@ def test_pages_keep_to_the_lines_the_layout_kept_room_for():
     one_line = block_height("noto-sans", size, 1)
     assert len(track.pages) > 6
     assert all(track.layer_at(page.start)[0].shape[0] == one_line for page in track.pages)
+
+
+def test_a_later_segments_cues_are_its_pages_moved_by_the_frames_before_it(tmp_path):
+    """Each segment is whole frames: the file's cues of the second are its burned-in pages moved by the first's
+    length, on the frame grid, and no two cues are under two frames apart across the join."""
+    first, second = _spoken(NEWS[:2]), _spoken(NEWS[2:])
+    attempt = types.SimpleNamespace(tmp=tmp_path, fps=FPS)
+    _, cues = speech_track(attempt, [first, second])
+    shift = first.frames / FPS
+    pages = _track(first, 1280, 720).pages + [
+        types.SimpleNamespace(start=p.start + shift, end=p.end + shift, words=p.words)
+        for p in _track(second, 1280, 720).pages
+    ]
+    frame = lambda t: round(t * FPS)  # noqa: E731
+    assert [(frame(s), frame(e), text) for s, e, text in cues] == [
+        (frame(p.start), frame(p.end), " ".join(w[0] for w in p.words)) for p in pages
+    ]
+    for (_, end, _), (start, _, _) in zip(cues, cues[1:]):
+        assert frame(start) - frame(end) == 0 or frame(start) - frame(end) >= 2

@@ -78,3 +78,16 @@ def test_the_files_keep_the_cues_they_are_given_when_those_are_subtitle_cues(tmp
     screen = write_captions([(c.start, c.end, c.text) for c in cues], tmp_path / "c.vtt")
     assert [(s, e, " ".join(lines)) for s, e, lines in screen] == [(c.start, c.end, c.text) for c in cues]
     assert [lines for _, _, lines in screen] == [c.lines for c in cues]
+
+
+def test_a_short_sentence_after_a_pause_keeps_its_own_cue_and_a_chained_cue_stays_up_at_most_seven_seconds():
+    """A cue chained to the next (a gap under 0.45 s closed) is not kept up past 7 s for it: the files would cut
+    such a cue in two, by length, where the burned-in page turns once."""
+    words = [(f"w{n}", 0.5 * n, 0.5 * n + 0.45) for n in range(14)]  # one run of 6.95 s
+    words += [("Yes.", 7.3, 7.6), ("Next", 7.9, 8.2), ("one.", 8.25, 8.6)]
+    cues = subtitle_cues(words, [0.0, 7.3, 7.9], 25)
+    assert [c.text for c in cues][-2:] == ["Yes.", "Next one."]
+    assert all(c.end - c.start <= 7.0 + 1e-9 for c in cues)
+    for cue, following in zip(cues, cues[1:]):
+        gap = round((following.start - cue.end) * 25)
+        assert gap == 0 or gap >= 2
