@@ -348,12 +348,13 @@ def subtitle_cues(
     sentence's end or a pause of ``SUBTITLE_PAUSE_S``; a sentence that does not ``fit`` one cue (two lines) or
     stays up past ``MAX_SCREEN_CUE_S`` is cut into the fewest cues that do, at the breaks that split least
     (``break_cost``), each shown from its first word's start to its last word's end, by the words' own timing. A
-    cue of one short word up under ``ORPHAN_CUE_S`` joins the cue it meets. With ``fps``, times are on the video's
-    frame grid; consecutive cues either chain (a gap under ``SUBTITLE_PAUSE_S`` is closed) or stand at least
-    ``MIN_GAP_FRAMES`` apart."""
+    cue of one short word up under ``ORPHAN_CUE_S`` joins the cue of its sentence it meets. With ``fps``, times
+    are on the video's frame grid; consecutive cues either chain (a gap under ``SUBTITLE_PAUSE_S`` is closed) or
+    stand at least ``MIN_GAP_FRAMES`` apart."""
     runs = _sentence_runs([w for w in words if w[0].strip()], sorted(sentence_starts))
-    cues = [cue for run in runs for cue in _cut_run(run, fits)]
-    return _chained(_without_lone_words(cues, fits), fps)
+    # a lone word joins a cue of its own sentence: a cue never runs across a sentence's start
+    cues = [cue for run in runs for cue in _without_lone_words(_cut_run(run, fits), fits)]
+    return _chained(cues, fps)
 
 
 def _cut_run(run: list[tuple[str, float, float]], fits: Callable[[list[str]], bool]) -> list[Subtitle]:

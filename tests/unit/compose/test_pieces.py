@@ -91,7 +91,8 @@ def test_a_subtitle_page_never_runs_across_a_sentence_start():
     sentences = [0.0, 0.98]
     subtitle = caption_track(words, {"burn_in": True, "style": "subtitle"}, 640, 360, sentences)
     assert [[w[0] for w in p.words] for p in subtitle.pages] == [["مرحبا", "بكم."], ["المجلس", "وافق."]]
-    assert len(caption_track(words, {"burn_in": True, "style": "subtitle"}, 640, 360).pages) == 1  # without them
+    # without them, the full stop ends the page, as it ends a narration's cue in the files (``word_cues``)
+    assert len(caption_track(words, {"burn_in": True, "style": "subtitle"}, 640, 360).pages) == 2
 
 
 def test_word_pages_end_at_the_clause_marks_of_every_script_the_farm_speaks():
