@@ -20,6 +20,7 @@ first word's start to its last word's end.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -283,12 +284,18 @@ def best_cut(
         for j in reach[i]:
             fewest[j] = min(fewest[j], fewest[i] + 1)
     parts = max(fewest[count], min(at_least, count))
+    # the fewest runs items[i:] take: a state that cannot end in ``parts`` runs is never built, so a long run of
+    # words costs about its length times the slack, not its length squared (2,000 words: 16.7 s before)
+    rest = [0] * (count + 1)
+    for i in range(count - 1, -1, -1):
+        rest[i] = 1 + min(rest[j] for j in reach[i])
     target = width(0, count) / parts or 1.0
     # best[(j, n)]: the least cost of items[:j] in n runs, and where its last run starts
     best: dict[tuple[int, int], tuple[float, int]] = {(0, 0): (0.0, -1)}
+    starts: list[set[int]] = [{0}] + [set() for _ in range(parts)]  # the i of each state (i, n), by n
     for n in range(1, parts + 1):
-        for i in range(count):
-            if (i, n - 1) not in best:
+        for i in sorted(starts[n - 1]):
+            if n - 1 + rest[i] > parts:
                 continue
             before = best[(i, n - 1)][0] + (cost(i) if i else 0.0)
             for j in reach[i]:
@@ -298,6 +305,7 @@ def best_cut(
                 total += lone if j - i == 1 and parts > 1 else 0.0
                 if (j, n) not in best or total < best[(j, n)][0]:
                     best[(j, n)] = (total, i)
+                    starts[n].add(j)
     runs, j = [], count
     for n in range(parts, 0, -1):
         i = best[(j, n)][1]
@@ -477,10 +485,18 @@ def _lines(units: list[tuple[str, bool]]) -> list[str]:
     if not units:
         return []
     texts = [unit for unit, _ in units]
+    # a line's columns from running sums (its units', and a space before each spaced one but the first): what
+    # ``_columns(_line(units[i:j]))`` gives, without joining and counting every candidate line again
+    widths = list(itertools.accumulate((_columns(unit) for unit in texts), initial=0.0))
+    spaces = list(itertools.accumulate((1.0 if spaced else 0.0 for _, spaced in units), initial=0.0))
+
+    def columns(i: int, j: int) -> float:
+        return widths[j] - widths[i] + spaces[j] - spaces[i + 1]
+
     parts = best_cut(
         len(units),
-        lambda i, j: j - i == 1 or _columns(_line(units[i:j])) <= LINE_CHARS,
-        lambda i, j: _columns(_line(units[i:j])),
+        lambda i, j: j - i == 1 or columns(i, j) <= LINE_CHARS,
+        columns,
         lambda k: break_cost(texts[k - 1], texts[k]),
     )
     return [_line(units[i:j]) for i, j in parts]
