@@ -182,6 +182,7 @@ def still(
         face_area,
         behind,
         [mark] if mark is not None else [],
+        scene.get("language"),
     )
     caption = None
     if captions.get("burn_in"):

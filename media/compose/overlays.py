@@ -122,7 +122,7 @@ def _laid_out(
     others = [t for t in texts or [] if t.start < layer.until and layer.start < t.until]
 
     def placed(pixels: np.ndarray) -> Layer:
-        x, y = place(pixels, role, position, text, width, height, reserved or {})
+        x, y = place(pixels, role, position, text, width, height, reserved or {}, overlay.get("language"))
         at = replace(layer, pixels=pixels, x=x, y=y)
         return at if position == "middle" else clear_of(pictures, at, position, height)
 
@@ -235,13 +235,18 @@ def scene_layers(
     face: FaceArea | None = None,
     behind: Callable[[], np.ndarray | None] | None = None,
     keep_clear: Sequence[tuple[int, int, int, int]] = (),
+    language: str | None = None,
 ) -> list[Layer]:
     """A scene's overlays as layers, in their order: pictures first placed at their anchors, then texts placed
     clear of the captions' room, the face and the pictures shown with them, a lower third's bar standing out from
     what is ``behind`` it (``text_layer``). ``image_bytes(overlay)``: an image overlay's file. Titles are placed
     last: one with no room at the top goes below the face, clear of the lower third and the labels.
     ``keep_clear``: boxes (x0, y0, x1, y1) drawn over every frame by others (the visible mark), which texts and
-    the captions' room keep clear of as they do of a logo."""
+    the captions' room keep clear of as they do of a logo. ``language``: the scene's, each text's unless it gives its
+    own (an Arabic scene's lower third "BBC News: مباشر" reads right to left and stands on the right)."""
+    overlays = [
+        o if o["type"] != "text" or o.get("language") or not language else {**o, "language": language} for o in overlays
+    ]
     pictures = {i: image_layer(o, image_bytes(o), width, height) for i, o in enumerate(overlays) if o["type"] != "text"}
     marks = [
         Layer(np.zeros((y1 - y0, x1 - x0, 4), np.uint8), x0, y0, picture=True)

@@ -106,12 +106,20 @@ def on_canvas(layer: Layer, width: int, height: int) -> bool:
 
 
 def place(
-    pixels: np.ndarray, role: str, position: str, text: str, width: int, height: int, reserved: dict[str, int]
+    pixels: np.ndarray,
+    role: str,
+    position: str,
+    text: str,
+    width: int,
+    height: int,
+    reserved: dict[str, int],
+    language: str | None = None,
 ) -> tuple[int, int]:
-    """Where a text's picture goes: its role's side of the safe area, clear of the room ``reserved`` for captions."""
+    """Where a text's picture goes: its role's side of the safe area, clear of the room ``reserved`` for captions;
+    ``language``: the text's, which may make it read right to left (``bidi.right_to_left``), as it is drawn."""
     area = safe_area(width, height)
     x = area.left if ROLE_ALIGN[role] == "left" else (width - pixels.shape[1]) // 2
-    if ROLE_ALIGN[role] == "left" and right_to_left(tokens(text)):
+    if ROLE_ALIGN[role] == "left" and right_to_left(tokens(text), language):
         x = area.right - pixels.shape[1]  # a lower third or label in Arabic starts on the right, as it reads
     y = _vertical(position, pixels.shape[0], area, height)
     gap = reserved.get(position, 0)

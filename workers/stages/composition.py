@@ -262,6 +262,7 @@ def prepare_scene(attempt: Attempt, scene: Scene, cuts: list[Cut], decoded: dict
             face,
             compositor.behind_overlays,
             [box for box in [mark_band(cut)] if box is not None],
+            scene.spec.get("language"),
         )
         scene.compositors.append(compositor)
         if attempt.spec.get("draft"):
