@@ -338,9 +338,18 @@ _NO_LINE_END = frozenset("（〔［｛〈《「『【〘〖〝‘“｟«([{")
 
 def _glued(words: list[str], spaced: list[bool]) -> list[bool]:
     """For each word, whether a line may not begin with it: a closing bracket or a comma ("、", "）"), a word after
-    an opening bracket, and a Chinese or Japanese character inside a word (ICU's dictionary finds the words:
-    "总体" stays whole, as "観測" does)."""
-    glued = [i > 0 and (words[i][:1] in _NO_LINE_START or words[i - 1][-1:] in _NO_LINE_END) for i in range(len(words))]
+    an opening bracket, a word of no letter or digit (the "·" of "Ravi Kumar · Camera", a "|" or a dash: it stays at
+    the end of the line before), and a Chinese or Japanese character inside a word (ICU's dictionary finds the
+    words: "总体" stays whole, as "観測" does)."""
+    glued = [
+        i > 0
+        and (
+            words[i][:1] in _NO_LINE_START
+            or words[i - 1][-1:] in _NO_LINE_END
+            or not any(char.isalnum() for char in words[i])
+        )
+        for i in range(len(words))
+    ]
     start = 0
     while start < len(words):
         end = start + 1
@@ -391,7 +400,13 @@ def _balanced(lines: list[list[int]], words: list[str], spaced: list[bool], face
     for _ in range(12):
         middle = (low + high) / 2
         tried = _wrap(words, spaced, faces, middle, glued)
-        if len(tried) <= len(lines) and all(_width(faces, words, spaced, line) <= middle for line in tried):
+        # a width so narrow that a line must begin with a word glued to the one before ("— coast") is too narrow
+        forced = any(glued[line[0]] for line in tried[1:] if line) and not any(glued[line[0]] for line in lines[1:])
+        if (
+            len(tried) <= len(lines)
+            and not forced
+            and all(_width(faces, words, spaced, line) <= middle for line in tried)
+        ):
             best, high = tried, middle
         else:
             low = middle

@@ -108,3 +108,13 @@ def test_a_text_that_needs_two_lines_takes_two_of_similar_widths(text, width):
         widths.append(int(columns[-1] - columns[0]))
     assert len(widths) == 2
     assert min(widths) > 0.8 * max(widths), f"lines {widths} wide"
+
+
+@pytest.mark.parametrize("text", ["Ravi Kumar · Camera", "Jane Doe | City reporter", "Storm warning — coast"])
+def test_a_lone_separator_stays_at_the_end_of_its_line_at_any_width(text):
+    """The contact sheet's 1:1 lower third read "Ravi Kumar / · Camera" once lines were balanced: a word of no letter
+    or digit (a middle dot, a bar, a dash) now never begins a line."""
+    separator = next(w for w in tokens(text) if not any(c.isalnum() for c in w))
+    for width in range(300, 700, 10):  # from where the longest word with its separator fits a line
+        ends = ends_of_lines(drawn_in_colours(text, {separator: RED}, width))
+        assert all(first != RED for first, _ in ends[1:]), f"a line begins with {separator!r} at {width}"
