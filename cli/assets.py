@@ -35,6 +35,7 @@ def assets_list(client, purpose, kind, limit, cursor, as_json):
         rows,
         [
             ("id", "id"),
+            ("name", "name"),
             ("purpose", "purpose"),
             ("kind", "kind"),
             ("size", "size"),

@@ -132,7 +132,11 @@ ASSET_NAME_MAX_CHARS = 255
 
 class Asset(Base):
     __tablename__ = "assets"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "content_key", name="uq_assets_tenant_content_key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "content_key", name="uq_assets_tenant_content_key"),
+        # GET /v1/assets pages a tenant's assets newest first: read in order, not sorted (up to 10,000 a tenant)
+        sa.Index("ix_assets_tenant_id_id", "tenant_id", "id"),
+    )
 
     id: Mapped[str] = _id("ast")
     tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"), index=True)
@@ -159,8 +163,14 @@ def asset_file_name(filename: str | None) -> str | None:
     if not filename:
         return None
     last = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    kept = "".join(ch for ch in last if ch.isprintable()).strip()
-    return kept[:ASSET_NAME_MAX_CHARS] or None
+    # the joiners are letters' business (Persian spelling, emoji sequences); other format characters (a
+    # right-to-left override that would turn "gpj.exe" around) and controls go
+    kept = "".join(ch for ch in last if ch.isprintable() or ch in "\u200c\u200d").strip()
+    if len(kept) > ASSET_NAME_MAX_CHARS:  # cut from the stem: the extension still says what the file is
+        stem, dot, extension = kept.rpartition(".")
+        extension = dot + extension if stem and len(extension) <= 16 else ""
+        kept = kept[: ASSET_NAME_MAX_CHARS - len(extension)] + extension if extension else kept[:ASSET_NAME_MAX_CHARS]
+    return kept or None
 
 
 def asset_content_key(purpose: str, sha256: str) -> str:

@@ -47,9 +47,12 @@ def delete_file(asset_id):
     try:
         public_api.call("DELETE", f"/v1/assets/{asset_id}")
     except ApiRefused as refused:
-        if refused.code != "asset_in_use":
+        if refused.code == "asset_not_found":  # a second press of Delete, or another tab's
+            flash("The file is already deleted.", "ok")
+        elif refused.code == "asset_in_use":
+            flash(refused.detail, "error")
+        else:
             raise
-        flash(refused.detail, "error")
     else:
         flash("The file is deleted.", "ok")
     return redirect(url_for("page.files", purpose=purpose) if purpose else url_for("page.files"), 303)

@@ -45,10 +45,15 @@ def test_a_producer_finds_a_file_by_its_name_and_deletes_it_unless_a_kit_uses_it
     tab.get_by_role("button", name="Apply").click()
     expect(tab.get_by_role("table", name="Your files: music").get_by_role("row")).to_have_count(2)
 
+    other = tab.context.new_page()  # the same list open in a second tab
+    other.goto(tab.url)
     tab.get_by_role("button", name="Delete evening-bed.wav").click()
     expect(tab.get_by_role("status").filter(has_text="The file is deleted.")).to_be_visible()
     expect(tab.get_by_text("No files of this kind yet")).to_be_visible()
     assert api.get(f"/v1/assets/{bed['id']}").status_code == 404
+    other.get_by_role("button", name="Delete evening-bed.wav").click()  # pressed again there: no error page
+    expect(other.get_by_role("status").filter(has_text="The file is already deleted.")).to_be_visible()
+    other.close()
 
     tab.get_by_label("Show").select_option("")
     tab.get_by_role("button", name="Apply").click()

@@ -26,6 +26,7 @@ def test_upload_list_and_delete_an_asset(talkfarm, keys, tmp_path):
     assert table.exit_code == 0, table.output
     assert table.output.index(logo["id"]) < table.output.index(music_id)  # newest first
     assert "2 of 10,000 assets" in table.output
+    assert "bed.wav" in table.output and "logo.png" in table.output  # the names they came with
     page = json.loads(talkfarm(keys["alpha"], "assets", "list", "--purpose", "music", "--json").output)
     assert [a["id"] for a in page["items"]] == [music_id] and page["quota"]["assets_used"] == 2
     assert "no assets" in talkfarm(keys["beta"], "assets", "list").output
