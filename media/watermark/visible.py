@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from media.compose import TextStyle, render_text
 from media.errors import MediaError
 
 POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right")
@@ -160,8 +161,6 @@ def _probe_font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 def _text_image_any_script(text: str, target_height: int) -> Image.Image:
     """``_text_image`` for letters Pillow's bundled font lacks: the farm's title layout on one line, white with a
     dark outline, cut to its letters."""
-    from media.compose import TextStyle, render_text  # the compositor's text stack: loaded only for such a mark
-
     size = max(6, int(target_height * 0.8))
     style = TextStyle(size=size, colour=(255, 255, 255), box=None, max_lines=1, floor=size)
     picture = Image.fromarray(render_text(text, style, max_width=size * (len(text) + 4) * 2), "RGBA")
