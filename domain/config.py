@@ -331,7 +331,7 @@ class Settings:
             raise ConfigError(f"{PREFIX}LOUDNESS_TARGET_LUFS must be within -40..-10 LUFS")
         if not -10.0 <= self.true_peak_ceiling_dbtp <= 0.0:
             raise ConfigError(f"{PREFIX}TRUE_PEAK_CEILING_DBTP must be within -10..0 dBTP")
-        if self.require_c2pa and not (self.c2pa_cert and self.c2pa_key):
+        if self.require_c2pa and not self.signs_c2pa:
             raise ConfigError(
                 f"{PREFIX}REQUIRE_C2PA is set, but {PREFIX}C2PA_CERT and {PREFIX}C2PA_KEY are not: give the signing "
                 "certificate chain and key, or unset it to let videos go out without content credentials"
@@ -352,6 +352,11 @@ class Settings:
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"{PREFIX}LOG_FORMAT: {self.log_format!r} is neither text nor json")
         return dataclasses.replace(self, **changes)
+
+    @property
+    def signs_c2pa(self) -> bool:
+        """Whether this farm signs content credentials: both C2PA_CERT and C2PA_KEY are given."""
+        return bool(self.c2pa_cert and self.c2pa_key)
 
     @property
     def embedded_broker(self) -> bool:

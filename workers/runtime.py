@@ -233,7 +233,7 @@ class WorkerRuntime:
                     heartbeat_at=utcnow(),
                 )
             )
-        if not (self.settings.c2pa_cert and self.settings.c2pa_key):
+        if not self.settings.signs_c2pa:
             log.warning(
                 "no C2PA signing key configured (TALKFARM_C2PA_CERT / TALKFARM_C2PA_KEY): "
                 "videos get watermarks but no content credentials"

@@ -46,7 +46,15 @@ from media.compose.text import (
     tokens,
     widest_page_lines,
 )
-from media.encode.captions import Subtitle, best_cut, break_cost, ends_sentence, joined_words, subtitle_cues
+from media.encode.captions import (
+    Subtitle,
+    best_cut,
+    break_cost,
+    dictionary_locale,
+    ends_sentence,
+    joined_words,
+    subtitle_cues,
+)
 from media.tts.written_words import written_words
 
 TimedWord = tuple[str, float, float]  # (text, start_s, end_s)
@@ -435,10 +443,6 @@ def _lines_of(texts: list[str], one_line: Callable[[list[str]], bool]) -> list[s
     return [joined_words(texts[i:j]) for i, j in cut]
 
 
-#: kana: a run of Chinese or Japanese characters with any is Japanese, for the dictionary that finds its words
-_KANA = re.compile(r"[\u3040-\u30ff]")
-
-
 def whole_words(words: list[TimedWord], sentence_starts: Sequence[float] = ()) -> list[TimedWord]:
     """Chinese and Japanese timed a character at a time (as speech times them) joined into their words, as ICU's
     word breaker finds them with its dictionary, each word timed from its first character's start to its last's
@@ -456,7 +460,7 @@ def whole_words(words: list[TimedWord], sentence_starts: Sequence[float] = ()) -
             from icu4py.breakers import WordBreaker
 
             # ICU counts in UTF-16 code units: a character beyond U+FFFF is two
-            ends = {end for _, end in WordBreaker(text, "ja" if _KANA.search(text) else "zh").segments()}
+            ends = {end for _, end in WordBreaker(text, dictionary_locale(text)).segments()}
             at, group = 0, []
             for word in run:
                 group.append(word)

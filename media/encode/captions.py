@@ -481,9 +481,14 @@ def _units(text: str) -> list[tuple[str, bool]]:
     return units
 
 
+def dictionary_locale(text: str) -> str:
+    """The locale ICU's dictionary reads a run of Chinese or Japanese characters in: Japanese if it has kana."""
+    return "ja" if _KANA.search(text) else "zh"
+
+
 def _dictionary_words(word: str) -> list[str]:
     """A run of Chinese or Japanese (with any digits and Latin letters in it) in the words ICU's dictionary finds."""
-    locale = "ja" if _KANA.search(word) else "zh"
+    locale = dictionary_locale(word)
     # ICU counts in UTF-16 code units: a character beyond U+FFFF is two
     encoded = word.encode("utf-16-le")
     ends = [end for _, end in WordBreaker(word, locale).segments()]

@@ -255,7 +255,7 @@ def stage_timings(attempt: Attempt) -> dict[str, float]:
 def credentials_kind(settings: Settings, output_format: str) -> str:
     """How a delivered file carries its C2PA content credentials, as its document says (``content_credentials``):
     ``embedded`` (MP4, MOV), ``sidecar`` (WebM), or ``none`` when this farm has no signing key."""
-    if not (settings.c2pa_cert and settings.c2pa_key):
+    if not settings.signs_c2pa:
         return "none"
     return "sidecar" if output_format == "webm" else "embedded"
 
@@ -263,7 +263,7 @@ def credentials_kind(settings: Settings, output_format: str) -> str:
 def _manifest_args(attempt: Attempt, voice: str | None) -> dict[str, Any] | None:
     """The signing key and what the manifest says of the job; None when no signing key is configured."""
     settings, claim = attempt.settings, attempt.claim
-    if not (settings.c2pa_cert and settings.c2pa_key):
+    if not settings.signs_c2pa:
         return None
     return {
         "cert_pem": Path(settings.c2pa_cert).read_bytes(),
