@@ -510,7 +510,9 @@ _CREDENTIALS = (
     "`digitalSourceType` trainedAlgorithmicMedia, signed with the operator's key): `embedded` (MP4, MOV), "
     "`sidecar` (WebM: `files.content_credentials`), or `none`: the farm has no signing key "
     "(TALKFARM_C2PA_CERT / TALKFARM_C2PA_KEY), so the file went out without credentials; a CMS that must publish "
-    "only signed files refuses it. Absent on jobs finished before 2026-12-07."
+    "only signed files refuses it. The cut's poster carries the same manifest, embedded in its JPEG or PNG, "
+    "whenever the cut is signed (since 2026-12-08), and a draft's manifest says `draft: true` in its "
+    "`dev.talkfarm.generation` assertion. Absent on jobs finished before 2026-12-07."
 )
 
 

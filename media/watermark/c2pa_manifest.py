@@ -44,7 +44,7 @@ def _talkfarm_version() -> str:
 
 
 def manifest_definition(
-    *, title: str, model: str, voice: str, tenant: str, job_id: str, mime: str = MP4
+    *, title: str, model: str, voice: str, tenant: str, job_id: str, mime: str = MP4, draft: bool = False
 ) -> dict[str, Any]:
     return {
         "claim_generator_info": [{"name": "talkfarm", "version": _talkfarm_version()}],
@@ -66,7 +66,7 @@ def manifest_definition(
             },
             {
                 "label": GENERATION_ASSERTION,
-                "data": {"model": model, "voice": voice, "tenant": tenant, "job_id": job_id},
+                "data": {"model": model, "voice": voice, "tenant": tenant, "job_id": job_id, "draft": draft},
             },
         ],
     }
@@ -83,16 +83,20 @@ def sign_mp4(
     tenant: str,
     job_id: str,
     mime: str = MP4,
+    draft: bool = False,
 ) -> None:
     """Write ``src`` with an embedded, signed C2PA manifest to ``dest``.
 
     ``dest`` appears whole or not at all (written beside it, then renamed), so
     a retried stage overwrites instead of leaving a half-written file. Bad
     credentials or an unsupported file raise ``JobFailure("c2pa_sign_failed")``.
-    ``mime``: ``video/quicktime`` signs a MOV the same way (both are ISO BMFF).
+    ``mime``: ``video/quicktime`` signs a MOV the same way (both are ISO BMFF); ``image/jpeg`` or ``image/png`` a
+    poster. ``draft``: the manifest says the job was a draft (a preview, not the approved final).
     """
     src, dest = Path(src), Path(dest)
-    definition = manifest_definition(title=dest.name, model=model, voice=voice, tenant=tenant, job_id=job_id, mime=mime)
+    definition = manifest_definition(
+        title=dest.name, model=model, voice=voice, tenant=tenant, job_id=job_id, mime=mime, draft=draft
+    )
     partial = dest.with_name(f".{dest.name}.c2pa-partial")
     try:
         _sign(src, partial, definition, cert_pem, key_pem, mime, embed=True)
@@ -112,13 +116,14 @@ def sign_sidecar(
     tenant: str,
     job_id: str,
     mime: str = WEBM,
+    draft: bool = False,
 ) -> None:
     """Write the signed manifest of ``video`` to ``sidecar`` (a ``.c2pa`` manifest store), leaving the video as
     it is: for containers the library cannot embed into (WebM). The manifest's hard binding is a hash of the
     whole file, so the sidecar holds for these bytes only. Atomic and failing as ``sign_mp4``."""
     video, sidecar = Path(video), Path(sidecar)
     definition = manifest_definition(
-        title=video.name, model=model, voice=voice, tenant=tenant, job_id=job_id, mime=mime
+        title=video.name, model=model, voice=voice, tenant=tenant, job_id=job_id, mime=mime, draft=draft
     )
     copy = sidecar.with_name(f".{sidecar.name}.asset-partial")  # the library writes the asset out again; unused
     partial = sidecar.with_name(f".{sidecar.name}.partial")
@@ -158,7 +163,7 @@ def read_manifest(
     the video was not altered after signing), ``trusted`` (the signer chains
     to one of ``trust_anchors_pem``), ``validation_state``, ``failures`` (C2PA
     status codes), ``digital_source_type``, ``actions``, ``generation``
-    (model, voice, tenant, job_id), ``signer`` and ``claim_generator``.
+    (model, voice, tenant, job_id, and ``draft`` for files signed since it was added), ``signer`` and ``claim_generator``.
     """
     context = None
     if trust_anchors_pem:

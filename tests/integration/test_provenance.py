@@ -50,6 +50,11 @@ def test_farm_output_is_traceable_after_platform_attacks_and_carries_credentials
     assert manifest["present"] and manifest["signature_valid"] and manifest["trusted"], manifest
     assert manifest["digital_source_type"].endswith("trainedAlgorithmicMedia")
     assert manifest["generation"]["job_id"] == job["id"] and manifest["generation"]["voice"] == "joe"
+    assert manifest["generation"]["draft"] is False
+    poster = tmp_path / "poster.jpg"
+    poster.write_bytes(requests.get(job["output"]["files"]["poster"]["url"], timeout=60).content)
+    poster_manifest = read_manifest(poster, trust_anchors_pem=ca, mime="image/jpeg")
+    assert poster_manifest["trusted"] and poster_manifest["generation"] == manifest["generation"], poster_manifest
 
     attacked = {
         "reencode_crf28": ["-c:v", "libx264", "-crf", "28", "-preset", "veryfast", "-c:a", "copy"],

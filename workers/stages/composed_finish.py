@@ -117,6 +117,7 @@ def publish_composed(
                     [(path, clips.lead_s) for path in clips.before.get(cut.name, [])],
                     [(path, clips.tail_s) for path in clips.after.get(cut.name, [])],
                     _file_name(cut, "poster") + (".png" if transparent else ".jpg"),
+                    _voice(attempt),
                 )
                 for cut in cuts
             }
@@ -202,13 +203,18 @@ def _fetch_cut_segment(attempt: Attempt, cut: Cut, index: int, output_format: st
 def _sign(attempt: Attempt, src: Path, dest: Path, output_format: str) -> tuple[Path, dict[str, dict[str, Any]]]:
     """A cut's final file at ``dest`` and the extra files its credentials make: an MP4 or MOV embeds the manifest
     (none), a WebM gets its sidecar (``content_credentials``). Unsigned, and none, without a signing key."""
-    voice = attempt.spec["composition"]["scenes"][0].get("voice")
+    voice = _voice(attempt)
     if output_format == "webm":
         final = _moved(src, dest)
         sidecar = sign_sidecar_credentials(attempt, final, voice=voice)
         return final, {"content_credentials": sidecar} if sidecar else {}
     mime = "video/quicktime" if output_format == "mov" else "video/mp4"
     return _moved(sign_credentials(attempt, src, dest, voice=voice, mime=mime), dest), {}
+
+
+def _voice(attempt: Attempt) -> str | None:
+    """The voice a composed job's credentials name: its first scene's."""
+    return attempt.spec["composition"]["scenes"][0].get("voice")
 
 
 def _moved(path: Path, dest: Path) -> Path:

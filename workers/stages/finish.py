@@ -170,13 +170,19 @@ def poster_from_segments(
     before: Sequence[tuple[Path, float]] = (),
     after: Sequence[tuple[Path, float]] = (),
     name: str = "poster.jpg",
+    voice: str | None = None,
 ) -> Path:
     """A cut's poster from its segments' videos (and the clips joined ``before`` and ``after`` them, each with its
     seconds), the frame the joined video has a quarter in (``write_poster``'s choice), one frame decoded: the join is
     a stream copy of those frames, so the poster is made beside it rather than after. ``name``: its file's (a
-    rendition's poster goes beside the rendition, ``poster-WxH-NAME.jpg``)."""
+    rendition's poster goes beside the rendition, ``poster-WxH-NAME.jpg``). Signed as the video is, when a signing
+    key is configured: a still of the video is as synthetic as the video (``voice``: as ``sign_credentials``)."""
     parts = [(video, spoken.frames / attempt.fps) for video, spoken in zip(videos, spoken_all)]
-    return write_poster_from_parts([*before, *parts, *after], attempt.tmp / name)
+    poster = write_poster_from_parts([*before, *parts, *after], attempt.tmp / name)
+    args = _manifest_args(attempt, voice)
+    if args is not None:
+        sign_mp4(poster, poster, mime=poster_type(poster), **args)  # written beside it, then renamed over it
+    return poster
 
 
 def write_extras(attempt: Attempt, poster: Path, cues: list[Cue]) -> dict[str, dict[str, Any]]:
@@ -272,6 +278,7 @@ def _manifest_args(attempt: Attempt, voice: str | None) -> dict[str, Any] | None
         "voice": voice or claim.spec.get("voice") or "narration",
         "tenant": claim.tenant_id,
         "job_id": claim.job_id,
+        "draft": bool(claim.spec.get("draft")),
     }
 
 

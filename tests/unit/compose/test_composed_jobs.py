@@ -591,7 +591,7 @@ def test_a_crossfade_between_a_transparent_scene_and_an_opaque_one_fades_the_alp
     assert 40 < corner[1] < 215, corner  # halfway through the fade, between the two
 
 
-def _signed_job(tmp_path: Path, output_format: str) -> tuple[Services, dict, bytes]:
+def _signed_job(tmp_path: Path, output_format: str, draft: bool = False) -> tuple[Services, dict, bytes]:
     """A composed job with a 9:16 rendition, run by a worker that has a C2PA signing key; and the key's CA."""
     from tests.credentials import c2pa_credentials
 
@@ -616,19 +616,24 @@ def _signed_job(tmp_path: Path, output_format: str) -> tuple[Services, dict, byt
         output_format=output_format,
         renditions=[{"canvas": {"width": 144, "height": 256}, "character": None, "captions": None}],
     )
-    return services, run_job(services, tenant, comp), ca
+    return services, run_job(services, tenant, comp, draft=draft), ca
 
 
-@pytest.mark.parametrize("output_format", ["mp4", "mov"])
-def test_every_cut_carries_content_credentials(tmp_path, output_format):
+@pytest.mark.parametrize("output_format, draft", [("mp4", False), ("mov", False), ("mp4", True)])
+def test_every_cut_and_its_poster_carry_content_credentials(tmp_path, output_format, draft):
+    """Each cut's video and its poster (a still of it) are signed alike; a draft's say it was a draft."""
     from media.watermark.c2pa_manifest import read_manifest
 
-    services, output, _ = _signed_job(tmp_path, output_format)
+    services, output, ca = _signed_job(tmp_path, output_format, draft)
     assert output["content_credentials"] == output["renditions"][0]["content_credentials"] == "embedded"
-    for n, key_name in enumerate([output["key"], output["renditions"][0]["key"]]):
-        manifest = read_manifest(fetch(services, key_name, tmp_path / f"cut{n}.{output_format}"))
+    for n, cut in enumerate([output, output["renditions"][0]]):
+        manifest = read_manifest(fetch(services, cut["key"], tmp_path / f"cut{n}.{output_format}"))
         assert manifest["present"] and manifest["signature_valid"], manifest
         assert manifest["generation"]["job_id"].startswith("job_")
+        assert manifest["generation"]["draft"] is draft
+        poster = fetch(services, cut["files"]["poster"]["key"], tmp_path / f"poster{n}.jpg")
+        still = read_manifest(poster, trust_anchors_pem=ca, mime="image/jpeg")
+        assert still["trusted"] and still["generation"] == manifest["generation"], still
 
 
 def test_every_webm_cut_has_a_c2pa_sidecar_that_binds_to_its_bytes_only(tmp_path):

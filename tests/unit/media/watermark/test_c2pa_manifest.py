@@ -6,12 +6,15 @@ end-entity certificate); no private key is committed.
 
 from __future__ import annotations
 
+import io
 import subprocess
 
 import imageio_ffmpeg
+import numpy as np
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from PIL import Image
 
 from domain.errors import JobFailure
 from media.watermark.c2pa_manifest import WEBM, read_manifest, sign_mp4, sign_sidecar
@@ -66,8 +69,49 @@ def test_signed_video_says_it_was_made_by_a_trained_algorithm_and_by_whom(video,
     assert manifest["present"] and manifest["signature_valid"], manifest["failures"]
     assert manifest["digital_source_type"] == "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
     assert [a["action"] for a in manifest["actions"]] == ["c2pa.created"]
-    assert manifest["generation"] == {"model": "builtin", "voice": "joe", "tenant": "acme", "job_id": "job_123"}
+    assert manifest["generation"] == {
+        "model": "builtin",
+        "voice": "joe",
+        "tenant": "acme",
+        "job_id": "job_123",
+        "draft": False,
+    }
     assert manifest["signer"]["common_name"] == "talkfarm test signer"
+
+
+@pytest.mark.parametrize("suffix, mime", [(".jpg", "image/jpeg"), (".png", "image/png")])
+def test_a_poster_is_signed_as_its_video_is_and_a_draft_says_so(tmp_path, credentials, suffix, mime):
+    """A poster is a still of the generated video: it carries the same credentials (JPEG for an opaque video, PNG
+    with alpha for a transparent one), and a draft's credentials say it was a draft."""
+    chain, key, ca = credentials
+    poster = tmp_path / f"poster{suffix}"
+    Image.fromarray(np.full((72, 128, 4 if mime == "image/png" else 3), 120, np.uint8)).save(poster)
+    plain = poster.read_bytes()
+
+    sign_mp4(
+        poster,
+        poster,
+        cert_pem=chain,
+        key_pem=key,
+        model="builtin",
+        voice="joe",
+        tenant="acme",
+        job_id="job_9",
+        mime=mime,
+        draft=True,
+    )
+
+    manifest = read_manifest(poster, trust_anchors_pem=ca, mime=mime)
+    assert manifest["present"] and manifest["signature_valid"] and manifest["trusted"], manifest["failures"]
+    assert manifest["digital_source_type"].endswith("trainedAlgorithmicMedia")
+    assert manifest["generation"]["job_id"] == "job_9" and manifest["generation"]["draft"] is True
+    assert read_manifest_of_bytes(plain, tmp_path / f"plain{suffix}", mime) == {"present": False}
+    assert np.array_equal(np.asarray(Image.open(poster)), np.asarray(Image.open(io.BytesIO(plain))))
+
+
+def read_manifest_of_bytes(data, path, mime):
+    path.write_bytes(data)
+    return read_manifest(path, mime=mime)
 
 
 def test_signer_is_trusted_only_when_its_ca_is_a_trust_anchor(video, tmp_path, credentials):
@@ -136,7 +180,13 @@ def test_a_webm_gets_a_sidecar_manifest_bound_to_its_bytes_and_is_left_as_it_was
     assert webm.read_bytes() == before
     assert manifest["signature_valid"] and manifest["trusted"], manifest["failures"]
     assert manifest["digital_source_type"] == "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
-    assert manifest["generation"] == {"model": "builtin", "voice": "joe", "tenant": "acme", "job_id": "job_123"}
+    assert manifest["generation"] == {
+        "model": "builtin",
+        "voice": "joe",
+        "tenant": "acme",
+        "job_id": "job_123",
+        "draft": False,
+    }
     assert sorted(tmp_path.iterdir()) == [sidecar]  # no partial or copied file left beside it
 
 
