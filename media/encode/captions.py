@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from icu4py.breakers import WordBreaker
 
@@ -185,21 +186,47 @@ def _span(texts: list[str]) -> float:
 def _without_orphans(screen: list[ScreenCue]) -> list[ScreenCue]:
     """The screen cues with each of one short word up less than ``ORPHAN_CUE_S`` (a "250." of a third of a second)
     joined to the cue before it, or else after it, where the two meet in time and fit on screen together."""
-    out = list(screen)
+
+    def size(cue: ScreenCue) -> tuple[int, str]:
+        text = " ".join(cue[2])
+        return len(_units(text)), text
+
+    def joined(first: ScreenCue, second: ScreenCue) -> ScreenCue | None:
+        lines = _lines(_units(joined_words([" ".join(first[2]), " ".join(second[2])])))
+        return (first[0], second[1], lines) if len(lines) <= MAX_LINES else None
+
+    return _joined_lone_cues(screen, lambda cue: (cue[0], cue[1]), size, joined, gap=lambda g: abs(g))
+
+
+_Cue = TypeVar("_Cue")
+
+
+def _joined_lone_cues(
+    cues: list[_Cue],
+    times: Callable[[_Cue], tuple[float, float]],
+    size: Callable[[_Cue], tuple[int, str]],
+    joined: Callable[[_Cue, _Cue], _Cue | None],
+    gap: Callable[[float], float] = lambda g: g,
+) -> list[_Cue]:
+    """``cues`` with each lone one (a single short word, up less than ``ORPHAN_CUE_S``; ``size``: its words and its
+    text) joined to the cue before it, or else after it, where the two meet in time (``gap`` of the time between
+    them at most ``CUE_GAP_S``) and ``joined`` makes one cue of them that fits (None: it does not). The rule screen
+    cues and subtitles share."""
+    out = list(cues)
     i = 0
     while i < len(out):
-        start, end, lines = out[i]
-        text = " ".join(lines)
-        if end - start >= ORPHAN_CUE_S or len(_units(text)) > 1 or _columns(text) > ORPHAN_COLUMNS:
+        start, end = times(out[i])
+        words, text = size(out[i])
+        if end - start >= ORPHAN_CUE_S or words > 1 or _columns(text) > ORPHAN_COLUMNS:
             i += 1
             continue
         for j in (i - 1, i + 1):
             if not 0 <= j < len(out):
                 continue
-            first, second = sorted((out[i], out[j]))
-            joined = _lines(_units(joined_words([" ".join(first[2]), " ".join(second[2])])))
-            if abs(second[0] - first[1]) <= CUE_GAP_S and len(joined) <= MAX_LINES:
-                out[min(i, j)] = (first[0], second[1], joined)
+            first, second = sorted((out[i], out[j]), key=times)
+            together = joined(first, second) if gap(times(second)[0] - times(first)[1]) <= CUE_GAP_S else None
+            if together is not None:
+                out[min(i, j)] = together
                 del out[max(i, j)]
                 break
         else:
@@ -412,25 +439,12 @@ def _sentence_runs(words: list[tuple[str, float, float]], starts: list[float]) -
 def _without_lone_words(cues: list[Subtitle], fits: Callable[[list[str]], bool]) -> list[Subtitle]:
     """Each cue of one short word up less than ``ORPHAN_CUE_S`` joined to the cue before it, or else after it, where
     the two meet in time (``CUE_GAP_S``) and ``fit`` one cue together."""
-    out = list(cues)
-    i = 0
-    while i < len(out):
-        cue = out[i]
-        if cue.end - cue.start >= ORPHAN_CUE_S or len(cue.words) > 1 or _columns(cue.text) > ORPHAN_COLUMNS:
-            i += 1
-            continue
-        for j in (i - 1, i + 1):
-            if not 0 <= j < len(out):
-                continue
-            first, second = sorted((out[i], out[j]), key=lambda c: c.start)
-            together = first.words + second.words
-            if second.start - first.end <= CUE_GAP_S and fits([w[0] for w in together]):
-                out[min(i, j)] = Subtitle(first.start, second.end, together)
-                del out[max(i, j)]
-                break
-        else:
-            i += 1
-    return out
+
+    def joined(first: Subtitle, second: Subtitle) -> Subtitle | None:
+        together = first.words + second.words
+        return Subtitle(first.start, second.end, together) if fits([w[0] for w in together]) else None
+
+    return _joined_lone_cues(cues, lambda cue: (cue.start, cue.end), lambda cue: (len(cue.words), cue.text), joined)
 
 
 def _chained(cues: list[Subtitle], fps: float | None) -> list[Subtitle]:

@@ -68,3 +68,27 @@ def test_a_short_lone_word_cue_joins_its_neighbour_where_they_fit_on_screen():
     # one the time does not allow (a pause before and after it) stays
     screen = write_captions([(0.0, 2.0, "The vote ended."), (3.0, 3.3, "Yes."), (4.0, 5.0, "Next.")])
     assert len(screen) == 3
+
+
+def test_a_lone_subtitle_word_joins_the_cue_it_meets_only_where_both_fit_and_time_allows():
+    """The subtitles' rule, on cues the cut has made: a word alone for a moment ("250.", a third of a second) joins
+    the cue before it; not where the two would not fit one cue, nor across a pause."""
+    from media.encode.captions import Subtitle, _without_lone_words
+
+    def cues() -> list[Subtitle]:
+        words = [("The", 0.0, 0.3), ("vote", 0.3, 0.7), ("ended", 0.7, 1.2), ("289", 1.2, 1.7), ("to", 1.7, 2.0)]
+        return [
+            Subtitle(0.0, 2.0, words),
+            Subtitle(2.0, 2.33, [("250.", 2.0, 2.33)]),
+            Subtitle(3.0, 5.0, [("Next.", 3.0, 5.0)]),
+        ]
+
+    joined = _without_lone_words(cues(), lambda texts: True)
+    assert [(c.start, c.end, c.text) for c in joined] == [
+        (0.0, 2.33, "The vote ended 289 to 250."),
+        (3.0, 5.0, "Next."),
+    ]
+    assert len(_without_lone_words(cues(), lambda texts: len(texts) <= 5)) == 3  # together they would not fit
+    late = cues()
+    late[1] = Subtitle(2.6, 2.9, [("250.", 2.6, 2.9)])  # a pause before it and after it
+    assert len(_without_lone_words(late, lambda texts: True)) == 3
