@@ -55,6 +55,10 @@ def video(tmp_path_factory):
     return path
 
 
+#: what ``_sign`` and ``_sign_sidecar`` say of the job, as read back
+SIGNED_AS = {"model": "builtin", "voice": "joe", "tenant": "acme", "job_id": "job_123", "draft": False}
+
+
 def _sign(video, dest, credentials):
     chain, key, _ = credentials
     sign_mp4(video, dest, cert_pem=chain, key_pem=key, model="builtin", voice="joe", tenant="acme", job_id="job_123")
@@ -69,13 +73,7 @@ def test_signed_video_says_it_was_made_by_a_trained_algorithm_and_by_whom(video,
     assert manifest["present"] and manifest["signature_valid"], manifest["failures"]
     assert manifest["digital_source_type"] == "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
     assert [a["action"] for a in manifest["actions"]] == ["c2pa.created"]
-    assert manifest["generation"] == {
-        "model": "builtin",
-        "voice": "joe",
-        "tenant": "acme",
-        "job_id": "job_123",
-        "draft": False,
-    }
+    assert manifest["generation"] == SIGNED_AS
     assert manifest["signer"]["common_name"] == "talkfarm test signer"
 
 
@@ -180,13 +178,7 @@ def test_a_webm_gets_a_sidecar_manifest_bound_to_its_bytes_and_is_left_as_it_was
     assert webm.read_bytes() == before
     assert manifest["signature_valid"] and manifest["trusted"], manifest["failures"]
     assert manifest["digital_source_type"] == "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
-    assert manifest["generation"] == {
-        "model": "builtin",
-        "voice": "joe",
-        "tenant": "acme",
-        "job_id": "job_123",
-        "draft": False,
-    }
+    assert manifest["generation"] == SIGNED_AS
     assert sorted(tmp_path.iterdir()) == [sidecar]  # no partial or copied file left beside it
 
 
