@@ -31,7 +31,7 @@ from api.batch_rows import (
 from api.context import ctx
 from api.problems import validation_code, validation_detail
 from api.schemas import Id, JsonDocument, StrictSchema
-from api.template_render import TemplateRenderer, template_version
+from api.template_render import MAX_TEMPLATE_VERSION, VERSION_RANGE, TemplateRenderer, template_version
 from domain.errors import ProblemError
 from domain.models import Tenant
 from media.errors import MediaError
@@ -46,7 +46,7 @@ class TemplateBatchCreateSchema(StrictSchema):
     template_id = Id(required=True)
     version = fields.Integer(
         load_default=None,
-        validate=validate.Range(min=1),
+        validate=VERSION_RANGE,
         metadata={"description": "The template's version (default: its newest)."},
     )
     rows = fields.List(
@@ -86,8 +86,8 @@ def from_upload() -> dict[str, Any]:
     if upload is None:
         raise ProblemError("batch_file_missing", "Send the CSV or JSONL as the multipart field `file`.", 422)
     version = request.form.get("version") or None
-    if version is not None and not re.fullmatch(r"[1-9][0-9]{0,8}", version):
-        raise ProblemError("validation_error", "`version` must be a version number.", 422)
+    if version is not None and not (re.fullmatch(r"[1-9][0-9]{0,9}", version) and int(version) <= MAX_TEMPLATE_VERSION):
+        raise ProblemError("validation_error", f"`version` must be a version number, 1 to {MAX_TEMPLATE_VERSION}.", 422)
     defaults = form_defaults(request.form)
     template_id = request.form["template_id"]
     rows, header = rows_and_header(upload)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import ValidationError
+from marshmallow import ValidationError, validate
 from sqlalchemy.orm import Session
 
 from api import intake
@@ -30,6 +30,11 @@ from media.compose import DRAWN_SCRIPTS, text_overflows, undrawable
 from media.errors import MediaError
 from media.tts import japanese_unknown_words, look_ups_skipped, resolve_voice
 
+#: the highest version a request may name: template_versions.version is an INTEGER on PostgreSQL, and a number past
+#: it is refused as any out-of-range field is (422), on SQLite as on PostgreSQL, rather than sent to the database
+MAX_TEMPLATE_VERSION = 2**31 - 1
+#: a request's ``version``: 1 up to MAX_TEMPLATE_VERSION
+VERSION_RANGE = validate.Range(min=1, max=MAX_TEMPLATE_VERSION)
 #: the fields a render request may set over the template's body
 OVERRIDES = ("draft", "priority", "metadata", "webhook_url", "title")
 _BACKGROUND = AssetUse(("background",), ("image", "video"))

@@ -27,7 +27,7 @@ from api.context import ctx
 from api.jobs import job_view
 from api.preconditions import CREATED_HEADERS, IF_MATCH_PARAMETER, stale, version_etag
 from api.schemas import Cursor, Id, JobSchema, JsonDocument, StrictSchema, Text, WebhookUrl
-from api.template_render import OVERRIDES, TemplateRenderer, filled_max_chars, template_version
+from api.template_render import OVERRIDES, VERSION_RANGE, TemplateRenderer, filled_max_chars, template_version
 from domain.errors import ProblemError
 from domain.models import Template, TemplateVersion, Tenant
 from domain.template_variables import VARIABLE_TYPES, check_declaration, csv_header
@@ -90,7 +90,7 @@ class TemplateListQuerySchema(StrictSchema):
 
 
 class TemplateVersionQuerySchema(StrictSchema):
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    version = fields.Integer(load_default=None, validate=VERSION_RANGE)
 
 
 class TemplateVersionsSchema(Schema):
@@ -101,7 +101,7 @@ class TemplateJobRequestSchema(StrictSchema):
     variables = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "name → value."})
     version = fields.Integer(
         load_default=None,
-        validate=validate.Range(min=1),
+        validate=VERSION_RANGE,
         metadata={"description": "Render this version (default: the newest)."},
     )
     draft = fields.Boolean(load_default=None, allow_none=True)
