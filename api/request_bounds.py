@@ -179,14 +179,38 @@ def check_bounds() -> None:
             400,
         )
     if request.is_json and request.method in ("POST", "PUT", "PATCH"):
-        if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
-            raise ProblemError("json_too_large", f"JSON bodies may be at most {MAX_JSON_BYTES} bytes.", 413)
-        data = request.get_data(cache=True)
+        data = _json_body()
         if data:
             loads_bounded(data)
     elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         for name, value in request.form.items(multi=True):
             _check_text(f"form field {name}", value, text_problem(value, free_text=True))
+
+
+def _json_body() -> bytes:
+    """The request's JSON body, read once and kept on the request for ``get_data`` and ``get_json``; refused
+    (413 ``json_too_large``) past MAX_JSON_BYTES before more is read. A declared length is checked before any byte
+    is read; a body of unknown length (chunked) is read to MAX_JSON_BYTES + 1 bytes at most, not whole: read by
+    ``get_data``, it would be taken up to the server's cap (MAX_CONTENT_LENGTH, tens of MiB) and cut there."""
+    if request.content_length is not None:
+        if request.content_length > MAX_JSON_BYTES:
+            raise ProblemError("json_too_large", f"JSON bodies may be at most {MAX_JSON_BYTES} bytes.", 413)
+        return request.get_data(cache=True)
+    stream, data = request.stream, bytearray()
+    while len(data) <= MAX_JSON_BYTES:
+        chunk = stream.read(MAX_JSON_BYTES + 1 - len(data))
+        if not chunk:
+            break
+        data += chunk
+    if len(data) > MAX_JSON_BYTES:  # its size is not known, and the rest is not read to learn it
+        raise ProblemError(
+            "json_too_large",
+            f"The JSON body is over {MAX_JSON_BYTES} bytes, the most a JSON body may be.",
+            413,
+        )
+    # where werkzeug's get_data (and so Flask's get_json and webargs) looks first: the stream is read already
+    request._cached_data = bytes(data)
+    return request._cached_data
 
 
 def _perhaps(name: str, taken: tuple[str, ...]) -> str:
