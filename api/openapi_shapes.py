@@ -8,8 +8,8 @@ variant, so ``job.output`` and ``job.error`` came back without their fields.
 generators read as "this object, or null".
 
 Refusals before the app: the HTTP server refuses a request line longer than
-4 KB (414) and too many or too large headers (431) before Flask sees the
-request; it answers them as problem+json too (``api/server.ProblemWorker``).
+4 KB (414), too many or too large headers (431) and a request that arrives too
+slowly (408) before Flask sees the request; it answers them as problem+json too (``api/server.ProblemWorker``).
 Every operation documents those answers, so a client (and a contract test)
 knows they can come; and every /v1 operation that takes no query parameters,
 the 422 ``unknown_parameter`` a query string sent to it gets.
@@ -41,6 +41,12 @@ class ServerRefusals(BasePlugin):
         "414": {
             "description": "`uri_too_long`: the request line (method, path and query) is over 4 KB; "
             "answered by the HTTP server.",
+            "content": PROBLEM,
+        },
+        "408": {
+            "description": "`request_timeout`: the request came slower than the server reads one (its head within "
+            "TALKFARM_API_READ_GRACE_S, then TALKFARM_API_READ_MIN_BYTES_PER_S); answered by the HTTP server, "
+            "the connection closed.",
             "content": PROBLEM,
         },
         "431": {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, current_app, json, request
+from gunicorn.http import errors as http_errors
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from api.request_bounds import upload_too_large
@@ -91,6 +92,73 @@ def body_over_the_cap() -> str:
     )
 
 
+class RequestTooSlow(http_errors.ParseException):  # type: ignore[misc]  # gunicorn ships no type hints
+    """A client sent its request slower than the server reads one (``api.server.ReadPace``): a slowloris, or a
+    connection too poor to upload on. Answered 408 ``request_timeout`` and the connection closed, so the thread
+    it held serves others."""
+
+    def __init__(self, grace_s: float, min_bytes_per_s: int):
+        super().__init__()
+        self.grace_s, self.min_bytes_per_s = grace_s, min_bytes_per_s
+
+    def __str__(self) -> str:
+        return (
+            f"The request arrived too slowly: this server waits {self.grace_s:g} s for a request's head, then reads "
+            f"at least {self.min_bytes_per_s} bytes a second on average. Send it again over a better connection."
+        )
+
+
+def server_refusal(exc: BaseException, limit_request_line: int) -> tuple[int, str, bytes] | None:
+    """Status, reason and problem document for a request the server refused to read: gunicorn could not parse it
+    (before the app, or while the app read its body: a bad chunk), or it came too slowly (``RequestTooSlow``).
+    None when the fault is not the caller's (a response header the app made, a server misconfiguration)."""
+    if not isinstance(exc, http_errors.ParseException) or isinstance(
+        exc,
+        (http_errors.InvalidResponseHeader, http_errors.InvalidResponseHeaderName, http_errors.ConfigurationProblem),
+    ):
+        return None
+    if isinstance(exc, RequestTooSlow):
+        status, reason, code, detail = 408, "Request Timeout", "request_timeout", str(exc)
+    elif isinstance(exc, http_errors.LimitRequestLine):
+        status, reason, code = 414, "URI Too Long", "uri_too_long"
+        detail = (
+            f"The request line (method, path and query) is over {limit_request_line} bytes. "
+            "Send long values in a JSON body, or page through a listing with its cursor."
+        )
+    elif isinstance(exc, http_errors.LimitRequestHeaders):
+        status, reason, code = 431, "Request Header Fields Too Large", "headers_too_large"
+        detail = f"The request's headers are too many or too large: {exc}."
+    elif isinstance(exc, http_errors.ExpectationFailed):
+        status, reason, code = 417, "Expectation Failed", "expectation_failed"
+        detail = f"{exc}."
+    elif isinstance(exc, http_errors.ForbiddenProxyRequest):
+        status, reason, code = 403, "Forbidden", "forbidden"
+        detail = "Requests through this proxy are not allowed."
+    else:  # a malformed request line, method, version, header, chunk or transfer coding
+        status, reason, code = 400, "Bad Request", "bad_request"
+        detail = f"The HTTP request is malformed: {type(exc).__name__}: {exc}"[:1000]
+    return status, reason, json.dumps(ProblemError(code, detail, status, title=reason).to_dict()).encode()
+
+
+def _form_refusal() -> ProblemError | None:
+    """What a form werkzeug refused for its shape, not its size, is told: a multipart body within every size limit
+    with more parts than ``max_form_parts``, or a text field over ``max_form_memory_size`` (werkzeug raises the
+    same RequestEntityTooLarge for both as for a body over the cap). None for a body over a size limit."""
+    size, cap = request.content_length, current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded") or size is None:
+        return None
+    if cap is not None and size > cap:
+        return None
+    return ProblemError(
+        "form_too_complex",
+        f"The form has more than {request.max_form_parts} parts, or a text field over "
+        f"{request.max_form_memory_size} bytes. Send the file as one part and the other fields short; nothing was "
+        "stored.",
+        413,
+        title="Content Too Large",
+    )
+
+
 def install(app: Flask) -> None:
     @app.errorhandler(ProblemError)
     def _problem(exc: ProblemError):
@@ -109,8 +177,10 @@ def install(app: Flask) -> None:
             body = messages.get("json", messages.get("query", messages.get("files", messages.get("form", messages))))
             problem = ProblemError(validation_code(messages), validation_detail(body), status, errors=body)
         elif isinstance(exc, RequestEntityTooLarge):
-            problem = upload_too_large(request.content_length) or ProblemError(
-                "payload_too_large", body_over_the_cap(), status, title=exc.name
+            problem = (
+                _form_refusal()
+                or upload_too_large(request.content_length)
+                or ProblemError("payload_too_large", body_over_the_cap(), status, title=exc.name)
             )
         else:
             problem = ProblemError(
@@ -120,5 +190,15 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        refusal = server_refusal(exc, 0)  # a body the server could not read: a bad chunk, or it came too slowly
+        if refusal is not None:
+            status, _, body = refusal
+            log.info("request body refused (%s): %s", type(exc).__name__, exc)
+            response = Response(body, status=status, mimetype=PROBLEM_JSON)
+            response.headers["Connection"] = "close"  # where the next request starts on this connection is unknown
+            return response
+        if isinstance(exc, http_errors.NoMoreData):  # the client went away before its body ended: no one to tell
+            log.info("request body ended early: %s", exc)
+            return problem_response(ProblemError("bad_request", "The request's body ended before its length.", 400))
         log.exception("unhandled error")
         return problem_response(ProblemError("internal_error", "The server failed; the request was not applied.", 500))

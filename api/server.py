@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import time
+from typing import Any
 
 from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
-from gunicorn.http import errors as http_errors
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from api.app import create_app
 from api.previews import preload_presets
-from api.problems import PROBLEM_JSON
+from api.problems import PROBLEM_JSON, RequestTooSlow, server_refusal
 from domain.config import Settings
-from domain.errors import ProblemError
 from domain.structured_logs import json_dict_config
 from media.tts import preload_language_detector
 
@@ -38,11 +37,91 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no typ
         return app
 
 
+class ReadPace:
+    """The socket a request is read from, read at a pace: within ``grace_s`` of the request's start, then at
+    ``min_bytes_per_s`` on average. gunicorn's thread blocks on a request until it is whole, with no deadline
+    of its own, so sixteen clients trickling a byte every few seconds held every thread of the API (2026-12-08).
+    A read that would pass the pace raises ``RequestTooSlow``. Only the request is paced (``start`` to
+    ``stop``): a body left unread after the answer is drained under gunicorn's own deadline."""
+
+    def __init__(self, sock: Any, grace_s: float, min_bytes_per_s: int):
+        self._sock, self.grace_s, self.min_bytes_per_s = sock, grace_s, min_bytes_per_s
+        self.start()
+
+    def start(self) -> None:
+        """A request begins: its clock starts."""
+        self._started, self._read, self._paced = time.monotonic(), 0, True
+
+    def stop(self) -> None:
+        """The answer is made: reads from here on (a drain) are not paced."""
+        self._paced = False
+
+    def recv(self, size: int) -> bytes:
+        if not self._paced:
+            return self._sock.recv(size)
+        left = self._started + self.grace_s + self._read / self.min_bytes_per_s - time.monotonic()
+        if left <= 0:
+            raise RequestTooSlow(self.grace_s, self.min_bytes_per_s)
+        before = self._sock.gettimeout()
+        self._sock.settimeout(left if before is None else min(left, before))
+        try:
+            data = self._sock.recv(size)
+        except TimeoutError:
+            if before is not None and before < left:
+                raise  # the caller's own, shorter timeout
+            raise RequestTooSlow(self.grace_s, self.min_bytes_per_s) from None
+        finally:
+            self._sock.settimeout(before)
+        self._read += len(data)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _PacedConn(TConn):  # type: ignore[misc]  # gunicorn ships no type hints
+    """A connection whose HTTP/1 requests are read through ``ReadPace``."""
+
+    pace: ReadPace | None = None
+    grace_s: float = 10.0
+    min_bytes_per_s: int = 32768
+
+    def init(self) -> None:
+        super().init()
+        if self.pace is None and not self.is_http2 and self.parser is not None:
+            self.pace = ReadPace(self.parser.unreader.sock, self.grace_s, self.min_bytes_per_s)
+            self.parser.unreader.sock = self.pace
+
+
 class ProblemWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no type hints
     """gunicorn's threaded worker, answering what it refuses before the app
     (a request line over 4 KB, too many or too large headers, a request it
     cannot parse) as ``application/problem+json`` with a stable code, like
-    every other refusal of the API. Its own answer is a text/html page."""
+    every other refusal of the API. Its own answer is a text/html page.
+
+    Each request is read at a pace (``ReadPace``): within ``read_grace_s``, then ``read_min_bytes_per_s``;
+    a slower client is answered 408 ``request_timeout`` and let go."""
+
+    read_grace_s = 10.0
+    read_min_bytes_per_s = 32768
+
+    def enqueue_req(self, conn):
+        if type(conn) is TConn:  # a new connection: read its requests at a pace
+            conn.__class__ = _PacedConn
+            conn.grace_s, conn.min_bytes_per_s = self.read_grace_s, self.read_min_bytes_per_s
+        super().enqueue_req(conn)
+
+    def handle(self, conn):
+        if getattr(conn, "pace", None) is not None:
+            conn.pace.start()  # the next request on a kept-alive connection
+        return super().handle(conn)
+
+    def handle_request(self, req, conn):
+        try:
+            return super().handle_request(req, conn)
+        finally:
+            if getattr(conn, "pace", None) is not None:
+                conn.pace.stop()
 
     def handle_error(self, req, client, addr, exc):
         refusal = server_refusal(exc, self.cfg.limit_request_line)
@@ -60,44 +139,19 @@ class ProblemWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no ty
             self.log.debug("Failed to send error message.")
 
 
-def server_refusal(exc: BaseException, limit_request_line: int) -> tuple[int, str, bytes] | None:
-    """Status, reason and problem document for a request gunicorn refused to
-    parse; None when the fault is not the caller's (a response header the app
-    made, a server misconfiguration)."""
-    if not isinstance(exc, http_errors.ParseException) or isinstance(
-        exc,
-        (http_errors.InvalidResponseHeader, http_errors.InvalidResponseHeaderName, http_errors.ConfigurationProblem),
-    ):
-        return None
-    if isinstance(exc, http_errors.LimitRequestLine):
-        status, reason, code = 414, "URI Too Long", "uri_too_long"
-        detail = (
-            f"The request line (method, path and query) is over {limit_request_line} bytes. "
-            "Send long values in a JSON body, or page through a listing with its cursor."
-        )
-    elif isinstance(exc, http_errors.LimitRequestHeaders):
-        status, reason, code = 431, "Request Header Fields Too Large", "headers_too_large"
-        detail = f"The request's headers are too many or too large: {exc}."
-    elif isinstance(exc, http_errors.ExpectationFailed):
-        status, reason, code = 417, "Expectation Failed", "expectation_failed"
-        detail = f"{exc}."
-    elif isinstance(exc, http_errors.ForbiddenProxyRequest):
-        status, reason, code = 403, "Forbidden", "forbidden"
-        detail = "Requests through this proxy are not allowed."
-    else:  # a malformed request line, method, version, header, chunk or transfer coding
-        status, reason, code = 400, "Bad Request", "bad_request"
-        detail = f"The HTTP request is malformed: {type(exc).__name__}: {exc}"[:1000]
-    return status, reason, json.dumps(ProblemError(code, detail, status, title=reason).to_dict()).encode()
-
-
 def serve(settings: Settings, host: str, port: int, processes: int = 2, threads: int = 8) -> None:
+    worker = type(
+        "ProblemWorker",
+        (ProblemWorker,),
+        {"read_grace_s": settings.api_read_grace_s, "read_min_bytes_per_s": settings.api_read_min_bytes_per_s},
+    )
     _Gunicorn(
         settings,
         {
             "bind": f"{host}:{port}",
             "workers": processes,
             # threads let a slow upload not block polls on the same process
-            "worker_class": ProblemWorker,
+            "worker_class": worker,
             "threads": threads,
             "timeout": 120,
             "graceful_timeout": 20,

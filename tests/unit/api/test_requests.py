@@ -330,3 +330,19 @@ def test_the_configuration_page_documents_every_setting_and_param():
     missing = [name for name, _, _ in documented_settings() if f"`{name}`" not in readme]
     missing += [p.name for p in PARAMS if f"`{p.name}`" not in readme]
     assert not missing, f"docs/configuration.md lacks {missing}; paste `talkfarm settings` / `talkfarm params`"
+
+
+@pytest.mark.parametrize("route", ["/v1/assets", "/v1/verify"])
+@pytest.mark.parametrize("shape", ["parts", "field"])
+def test_a_form_too_many_parts_or_with_a_huge_field_is_told_so_not_that_it_is_too_large(
+    alpha, sessions, sqlite_settings, route, shape
+):
+    """werkzeug refuses more than 1,000 parts, or a text field over 500 KB, with the same error as a body over
+    the cap: the answer said "may be at most 64 MiB; this upload is 850 KB"."""
+    fields = {f"f{i}": "x" for i in range(1001)} if shape == "parts" else {"purpose": "x" * 600_000}
+    response = alpha.post(
+        route, data={"file": (io.BytesIO(b"x" * 1000), "p.png"), **fields}, content_type="multipart/form-data"
+    )
+    body = assert_problem(response, 413, "form_too_complex")
+    assert "1000 parts" in body["detail"] and "500000 bytes" in body["detail"], body
+    nothing_stored(sessions, sqlite_settings)
