@@ -321,3 +321,40 @@ def test_on_9_16_the_preview_keeps_its_texts_clear_of_the_visible_marks_room_as_
         return int(rows.min())
 
     assert red_top({"enabled": True}) < red_top({"enabled": False})
+
+
+def test_the_text_fit_check_measures_a_bounded_number_of_characters(alpha, monkeypatch):
+    """50 scenes of 20 labels of 500 distinct characters on 5 canvases: 400 layouts of 500 characters took
+    4.8 CPU-s to accept (2026-12-08). At most TEXT_FIT_CHARS characters are laid out a request; the job is
+    accepted, and the worker shrinks what was not measured."""
+    import api.intake
+    from media.compose import text_overflows
+
+    measured = []
+
+    def counting(*args, **kwargs):
+        measured.append(args[0]["text"])
+        return text_overflows(*args, **kwargs)
+
+    monkeypatch.setattr(api.intake, "text_overflows", counting)
+    api.intake._overflows.cache_clear()
+    words = "the news at nine with the weather and the markets after the break".split()
+
+    def label(i: int, n: int) -> dict:
+        """A small label of about 480 characters, different for every scene and overlay."""
+        text = (f"{i}-{n} " + " ".join(words[(i * 7 + n * 3 + k) % len(words)] for k in range(100)))[:480]
+        return {"type": "text", "role": "label", "size": 8, "text": text}
+
+    scenes = [
+        {"script": "Good evening.", "avatar": "astronaut", "overlays": [label(i, n) for n in range(20)]}
+        for i in range(50)
+    ]
+    body = {
+        "canvas": {"width": 3840, "height": 2160},
+        "scenes": scenes,
+        "renditions": [{"canvas": {"width": 2160, "height": 3840}}],
+    }
+    taken = alpha.post("/v1/jobs", json=body)
+    assert taken.status_code == 202, taken.get_json()
+    assert 0 < sum(len(text) for text in measured) <= api.intake.TEXT_FIT_CHARS
+    assert len(measured) < api.intake.TEXT_FIT_LAYOUTS
