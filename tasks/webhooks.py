@@ -98,12 +98,12 @@ def _targets(session, tenant_id: str, event_type: str, job_url: str | None) -> l
 def _queue_deliveries(session, tenant_id: str, event_id: str, event_type: str, data: dict, targets) -> list[str]:
     payload = {"type": event_type, "timestamp": iso(utcnow()), "data": data}
     created = []
+    # one delivery per URL: a URL announced already (a retried announcement is harmless), or given twice, is skipped
+    announced = set(session.scalars(sa.select(WebhookDelivery.url).where(WebhookDelivery.event_id == event_id)))
     for endpoint_id, url in targets:
-        exists = session.scalar(
-            sa.select(WebhookDelivery.id).where(WebhookDelivery.event_id == event_id, WebhookDelivery.url == url)
-        )
-        if exists:
-            continue  # announced already (a retried announcement is harmless)
+        if url in announced:
+            continue
+        announced.add(url)
         # Sent right after the commit (send_deliveries); the scheduler's sweep is the
         # fallback for a send that got lost, so it waits as for one in flight. Due at
         # once, the sweep could send it too, and two deliveries of one message running
@@ -119,9 +119,9 @@ def _queue_deliveries(session, tenant_id: str, event_id: str, event_type: str, d
             next_attempt_at=utcnow() + timedelta(seconds=IN_FLIGHT_S),
         )
         session.add(delivery)
-        session.flush()
-        created.append(delivery.id)
-    return created
+        created.append(delivery)
+    session.flush()  # once for all: the ids
+    return [delivery.id for delivery in created]
 
 
 def queue_job_events(session, settings: Settings, job: Job, storage=None) -> list[str]:

@@ -21,10 +21,14 @@ def _listing() -> tuple[list[dict], dict | None]:
     """The endpoints (not the deleted), and the per-job webhook secret if this listing made it: the first listing
     answers it that once, so every view that lists shows it rather than lose it (and lists after its other calls,
     so that none of them can turn the page into an error page once the secret is made)."""
-    listing = public_api.get("/v1/webhooks")
-    endpoints = [e for e in listing["items"] if e.get("disabled_reason") != "deleted"]
-    made = listing.get("job_webhook_secret")
-    return endpoints, {"job_webhook_secret": made} if made else None
+    endpoints, made, cursor = [], None, None
+    while True:  # every page: deleted endpoints are listed too, and may push live ones past the first
+        listing = public_api.get("/v1/webhooks", cursor=cursor)
+        endpoints += [e for e in listing["items"] if e.get("disabled_reason") != "deleted"]
+        made = made or listing.get("job_webhook_secret")
+        cursor = listing.get("next_cursor")
+        if not cursor:
+            return endpoints, {"job_webhook_secret": made} if made else None
 
 
 def _webhooks_page(job_secret: dict | None = None, **context):
