@@ -153,8 +153,10 @@ def viseme_track(
     values[:, ANIMATION_NAMES.index("width")] *= min(dynamic_scale, 1.0)
     values[:, ANIMATION_NAMES.index("width")] = np.clip(values[:, ANIMATION_NAMES.index("width")], -1.0, 1.0)
 
-    _hard_rules(values, strongest, spans, fps, n)
-    rest = np.asarray(audio_rest, dtype=bool)[:n].copy() | _phone_pauses(spans, fps, n)
+    held = _hard_rules(values, strongest, spans, fps, n)
+    # a plosive's closure is silent, so the sound's own pauses take in a phrase's first p or b after a pause: the
+    # closure it holds is not rest ("Please" after a pause showed the teeth where the lips should meet)
+    rest = (np.asarray(audio_rest, dtype=bool)[:n] | _phone_pauses(spans, fps, n)) & ~held
     if dynamic_scale == 0.0:
         rest[:] = True
     values[rest] = 0.0
@@ -207,10 +209,11 @@ def _silences(spans: list[_Span]) -> list[_Span]:
     return [(a, b, "sil", 0, "_") for a, b in gaps]
 
 
-def _hard_rules(values: np.ndarray, strongest: list[str], spans: list[_Span], fps: int, n: int) -> None:
+def _hard_rules(values: np.ndarray, strongest: list[str], spans: list[_Span], fps: int, n: int) -> np.ndarray:
     """Full closure on m/b/p and the lower lip on the teeth on f/v, on the frame
-    that overlaps the phone most and every frame the phone covers 30 % of."""
+    that overlaps the phone most and every frame the phone covers 30 % of. Returns those frames."""
     close, tuck = ANIMATION_NAMES.index("close"), ANIMATION_NAMES.index("tuck")
+    held = np.zeros(n, dtype=bool)
     for start, end, viseme, _stress, _symbol in spans:
         if viseme not in ("PP", "FF"):
             continue
@@ -224,6 +227,8 @@ def _hard_rules(values: np.ndarray, strongest: list[str], spans: list[_Span], fp
         for f in chosen:
             values[f, close if viseme == "PP" else tuck] = 1.0
             strongest[f] = viseme
+            held[f] = True
+    return held
 
 
 def _phone_pauses(spans: list[_Span], fps: int, n: int) -> np.ndarray:

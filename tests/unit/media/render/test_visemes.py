@@ -76,3 +76,21 @@ def test_phones_of_no_use_leave_the_mouth_at_rest_and_never_fail():
 def test_an_unknown_sound_moves_the_mouth_a_little_like_a_consonant():
     t = track(("ʘ", 0.2, 0.5))
     assert 0.0 < t.controls["jaw"].max() < 0.5
+
+
+def test_a_phrase_starting_with_p_after_a_pause_closes_the_lips_though_its_closure_is_silent():
+    """A plosive's closure makes no sound, so the sound's own pauses (``audio_rest``) run into a phrase's first
+    p: "Please" after "…moon?" kept the teeth showing, the closure the hard rule set wiped out by rest."""
+    n = 40
+    phones = PhoneTrack(
+        TimingSource.PIPER,
+        (Phone("u", 0.10, 0.40, 1), Phone("p", 0.90, 0.98, 1), Phone("l", 0.98, 1.05, 1), Phone("i", 1.05, 1.30, 1)),
+    )
+    silent = np.zeros(n, bool)
+    silent[int(0.45 * FPS) : int((0.98 - LEAD_S) * FPS) + 1] = True  # the pause and the p's silent closure
+    t = viseme_track(phones, FPS, n, loudness=np.full(n, 0.6), audio_rest=silent)
+
+    closed = np.flatnonzero(t.controls["close"] == 1.0)
+    assert len(closed) >= 1 and all(0.90 - 1 / FPS <= f / FPS + LEAD_S <= 0.98 + 1 / FPS for f in closed), closed
+    assert not t.rest[closed].any() and all(t.visemes[f] == "PP" for f in closed)
+    assert t.rest[int(0.6 * FPS)]  # the pause itself still rests
