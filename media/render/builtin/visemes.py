@@ -157,6 +157,7 @@ def viseme_track(
     # a plosive's closure is silent, so the sound's own pauses take in a phrase's first p or b after a pause: the
     # closure it holds is not rest ("Please" after a pause showed the teeth where the lips should meet)
     rest = (np.asarray(audio_rest, dtype=bool)[:n] | _phone_pauses(spans, fps, n)) & ~held
+    _approach_from_rest(values, rest, held)
     if dynamic_scale == 0.0:
         rest[:] = True
     values[rest] = 0.0
@@ -245,6 +246,17 @@ def _phone_pauses(spans: list[_Span], fps: int, n: int) -> np.ndarray:
             last = math.floor((s1 - SETTLE_S - LEAD_S) * fps + 1e-9) if s1 < math.inf else n
             rest[max(first, 0) : max(min(last, n), 0)] = True
     return rest
+
+
+def _approach_from_rest(values: np.ndarray, rest: np.ndarray, held: np.ndarray) -> None:
+    """A closure straight after rest is half met on the rest's last frame, so the lips come together over two
+    frames rather than snapping shut from a smile in one (a phrase's first p or b after a pause)."""
+    close = ANIMATION_NAMES.index("close")
+    for f in np.flatnonzero(held[1:] & rest[:-1]):
+        if values[f + 1, close] == 1.0:
+            rest[f] = False
+            values[f] = 0.0
+            values[f, close] = 0.5
 
 
 def _ease_into_rest(values: np.ndarray, rest: np.ndarray) -> None:

@@ -94,3 +94,6 @@ def test_a_phrase_starting_with_p_after_a_pause_closes_the_lips_though_its_closu
     assert len(closed) >= 1 and all(0.90 - 1 / FPS <= f / FPS + LEAD_S <= 0.98 + 1 / FPS for f in closed), closed
     assert not t.rest[closed].any() and all(t.visemes[f] == "PP" for f in closed)
     assert t.rest[int(0.6 * FPS)]  # the pause itself still rests
+    # and the lips come together over two frames: the pause's last frame half closes them
+    before = closed[0] - 1
+    assert 0.0 < t.controls["close"][before] < 1.0 and not t.rest[before]
