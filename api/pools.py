@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Response, request
 from flask_smorest import Blueprint
 
@@ -10,9 +9,11 @@ from api.app_version import VERSION
 from api.auth import require_operator
 from api.context import ctx
 from api.metrics import may_read_metrics
+from api.problems import database_unavailable, schema_not_current
 from api.schemas import HealthSchema, PoolsSchema
 from domain.errors import ProblemError
 from domain.poolstats import pool_stats
+from domain.schema_revision import SchemaState, schema_revision
 
 blp = Blueprint("pools", __name__, description="Pools, health and metrics")
 
@@ -32,14 +33,17 @@ def pools():
 @blp.response(200, HealthSchema)
 @blp.alt_response(503, response="Problem")
 def healthz():
-    """Liveness: the process answers and reaches its database."""
+    """Readiness: the process answers, reaches its database, and the database's schema is this release's (one
+    query: its alembic revision against the code's head). 503 ``database_unavailable`` when the database does not
+    answer; 503 ``database_schema_behind`` (not migrated yet: run `talkfarm db upgrade`), ``database_schema_ahead``
+    (a newer release migrated it) or ``database_schema_unknown`` (never migrated)."""
     try:
         with ctx().sessions() as session:
-            session.execute(sa.text("SELECT 1"))
+            revision = schema_revision(session)
     except Exception as exc:
-        raise ProblemError(
-            "database_unavailable", f"The database cannot be reached: {type(exc).__name__}", 503
-        ) from exc
+        raise database_unavailable(exc) from exc
+    if revision.state is not SchemaState.CURRENT:
+        raise schema_not_current(revision)
     return {"status": "ok", "database": "ok", "version": VERSION}
 
 

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from api.request_bounds import upload_too_large
 from api.schemas import BOUND_CODES
 from domain.errors import ProblemError
+from domain.schema_revision import SchemaRevision
 from media.errors import MediaError
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,27 @@ def _form_refusal() -> ProblemError | None:
         413,
         title="Content Too Large",
     )
+
+
+#: Retry-After while the database does not answer (a restart, a failover): the pool reconnects within seconds
+DATABASE_RETRY_AFTER_S = 5
+#: Retry-After while the schema is not this release's: a rolling upgrade's migrations take a while
+SCHEMA_RETRY_AFTER_S = 30
+
+
+def database_unavailable(exc: BaseException) -> ProblemError:
+    return ProblemError(
+        "database_unavailable",
+        f"The database cannot be reached or is busy just now ({type(exc).__name__}); try again in a few seconds.",
+        503,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
+def schema_not_current(revision: SchemaRevision) -> ProblemError:
+    """503 ``database_schema_behind``, ``_ahead`` or ``_unknown``: the database is there, its schema is not the one
+    this release was written for."""
+    return ProblemError(revision.problem_code, revision.detail, 503, headers={"Retry-After": str(SCHEMA_RETRY_AFTER_S)})
 
 
 def install(app: Flask) -> None:
