@@ -4,15 +4,22 @@ stable ``code``; the caller's mistakes are 4xx."""
 from __future__ import annotations
 
 import logging
+import math
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
 
 from flask import Flask, Response, current_app, json, request
 from gunicorn.http import errors as http_errors
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from api.context import ctx
 from api.request_bounds import upload_too_large
 from api.schemas import BOUND_CODES
 from domain.errors import ProblemError
-from domain.schema_revision import SchemaRevision
+from domain.schema_revision import SchemaRevision, SchemaState, schema_revision
 from media.errors import MediaError
 
 log = logging.getLogger(__name__)
@@ -181,6 +188,84 @@ def schema_not_current(revision: SchemaRevision) -> ProblemError:
     return ProblemError(revision.problem_code, revision.detail, 503, headers={"Retry-After": str(SCHEMA_RETRY_AFTER_S)})
 
 
+#: SQLite's result codes for a file another process holds or that cannot be read just now; its OperationalError
+#: also means a missing table or a syntax error (SQLITE_ERROR), which waiting does not mend
+_SQLITE_BUSY_CODES = frozenset(
+    {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN}
+)
+
+
+def _database_did_not_answer(exc: sa_exc.SQLAlchemyError) -> bool:
+    """The database was unreachable, dropped the connection, or gave up on the statement (PostgreSQL's
+    OperationalError: refused, shut down, timed out, deadlocked; SQLite's "database is locked"), as opposed to
+    refusing the statement itself."""
+    if isinstance(exc, (sa_exc.TimeoutError, sa_exc.DisconnectionError)):  # TimeoutError: the pool had no connection
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError):
+        return True
+    if isinstance(exc.orig, sqlite3.Error):
+        code = getattr(exc.orig, "sqlite_errorcode", None)  # set on what sqlite3 raises, not on a hand-made one
+        return isinstance(exc, sa_exc.OperationalError) and code is not None and code & 0xFF in _SQLITE_BUSY_CODES
+    return isinstance(exc, sa_exc.OperationalError)
+
+
+def _current_schema() -> SchemaRevision | None:
+    try:
+        with ctx().sessions() as session:
+            return schema_revision(session)
+    except Exception:  # the database went away meanwhile: the error the request met says enough
+        return None
+
+
+def database_problem(exc: sa_exc.SQLAlchemyError) -> ProblemError | None:
+    """What a request that failed on the database is told: 503 ``database_unavailable`` (with Retry-After) when
+    the database did not answer or was busy (SQLite's "database is locked"), 503 ``database_schema_*`` when a
+    statement failed because the schema is not this release's; None for anything else, a programming error (500)."""
+    if _database_did_not_answer(exc):
+        return database_unavailable(exc)
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    revision = _current_schema()  # one more query, on a failure only: a missing table or column is the schema's
+    if revision is not None and revision.state is not SchemaState.CURRENT:
+        return schema_not_current(revision)
+    return None
+
+
+class QuietOutageLog:
+    """During an outage every request fails the same way: one warning line (no traceback) per ``every_s`` that
+    says how many more there were, rather than a traceback per request."""
+
+    def __init__(self, every_s: float = 10.0, clock: Callable[[], float] = time.monotonic):
+        self.every_s = every_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last = -math.inf
+        self._quiet = 0
+
+    def failed(self, problem: ProblemError, exc: BaseException) -> None:
+        with self._lock:
+            now = self._clock()
+            if now - self._last < self.every_s:
+                self._quiet += 1
+                return
+            quiet, self._quiet, self._last = self._quiet, 0, now
+        cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+        first_line = (str(cause).strip().splitlines() or [""])[0][:300]
+        log.warning(
+            "%s %s answered %d %s: %s: %s%s",
+            request.method,
+            request.path,
+            problem.status,
+            problem.code,
+            type(exc).__name__,
+            first_line,
+            f" ({quiet} more since the last such line)" if quiet else "",
+            extra={"code": problem.code},
+        )
+
+
 def install(app: Flask) -> None:
     @app.errorhandler(ProblemError)
     def _problem(exc: ProblemError):
@@ -224,3 +309,13 @@ def install(app: Flask) -> None:
             return problem_response(ProblemError("bad_request", "The request's body ended before its length.", 400))
         log.exception("unhandled error")
         return problem_response(ProblemError("internal_error", "The server failed; the request was not applied.", 500))
+
+    outage_log = QuietOutageLog()
+
+    @app.errorhandler(sa_exc.SQLAlchemyError)
+    def _database(exc: sa_exc.SQLAlchemyError):
+        problem = database_problem(exc)
+        if problem is None:
+            return _unexpected(exc)
+        outage_log.failed(problem, exc)
+        return problem_response(problem)
