@@ -173,10 +173,20 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
+#: pg_advisory_xact_lock's key for `talkfarm db upgrade` (advisory locks are per database): any fixed number that
+#: nothing else in the database locks on
+MIGRATION_LOCK_KEY = 0x7A1CFA53
+
+
 def upgrade(settings: Settings, revision: str = "head") -> None:
+    """Migrate to ``revision``, in one transaction on PostgreSQL. Two upgrades at once (compose's `setup`, a k8s
+    Job, `talkfarm up`) take turns on an advisory lock held until the commit: the second then finds the schema
+    already there, rather than both creating alembic_version and one failing with UniqueViolation."""
     cfg = alembic_config(settings.database_url)
     timeouts = _for_migrations(DatabaseTimeouts.of(settings))
     with engine_for(settings.database_url, True, timeouts).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
