@@ -28,10 +28,10 @@ SCRIPTS = {
 NAMES = {"astronaut": "Jane Doe · City reporter", "cameraman": "Ravi Kumar · Camera"}
 TITLES = {"astronaut": "Bridge approved after three years", "cameraman": "The new river crossing"}
 #: the 16:9 cut's presenter: the cameraman's photo shows much more of him around a smaller face, so a
-#: newsroom would place him smaller to show his upper body
+#: newsroom would place him smaller; he is never cut out (``domain.presets.NOT_CUT_OUT``), as the API has it
 MAIN_CHARACTERS = {
     "astronaut": {"scale": 0.8, "offset": {"x": 0.4, "y": 0.1}},
-    "cameraman": {"scale": 0.5, "offset": {"x": 0.45, "y": -0.1}},
+    "cameraman": {"scale": 0.5, "offset": {"x": 0.45, "y": -0.1}, "matting": False},
 }
 CUTS = [("16:9", None), ("9:16", {"width": 720, "height": 1280}), ("1:1", {"width": 720, "height": 720})]
 

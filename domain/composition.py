@@ -29,7 +29,7 @@ from domain.composition_checks import (
     refuse,
     text,
 )
-from domain.presets import PRESETS
+from domain.presets import NOT_CUT_OUT, PRESETS, cuts_out
 
 #: body keys that make a job a composed one; each needs a canvas
 COMPOSITION_KEYS = (
@@ -91,12 +91,17 @@ def normalise_composition(body: Mapping[str, Any]) -> dict[str, Any] | None:
                     f"A transparent background needs an alpha channel: output_format webm (or mov), "
                     f"not {output_format}.",
                 )
+    renditions = normalise_renditions(body.get("renditions"), canvas)
+    uncut = next((scene["avatar"] for scene in scenes if not cuts_out(scene["avatar"])), None)
+    for index, given in enumerate(body.get("renditions") or []):
+        if uncut is not None and ((given or {}).get("character") or {}).get("matting") is True:
+            refuse_cut_out(uncut, f"renditions[{index}].character.matting", "renditions_invalid")
     return {
         "canvas": canvas,
         "scenes": scenes,
         "captions": normalise_captions(body.get("captions"), "captions"),
         "music": normalise_music(body.get("music")),
-        "renditions": normalise_renditions(body.get("renditions"), canvas),
+        "renditions": renditions,
         "output_format": output_format,
     }
 
@@ -157,23 +162,43 @@ def normalise_scene(raw: Any, path: str, canvas: dict[str, int]) -> dict[str, An
         refuse("voice_with_audio", _at(path, "voice"), "voice applies to scripts; narration speaks with its own audio.")
     if scene.get("avatar") is None:
         refuse("scenes_invalid", _at(path, "avatar"), "Each scene needs an avatar: an image asset id or a preset.")
-    background = normalise_background(scene.get("background"), _at(path, "background"))
+    avatar = _avatar(scene["avatar"], _at(path, "avatar"))
+    character = normalise_character(scene.get("character"), _at(path, "character"), canvas)
+    background = scene.get("background")
+    if not cuts_out(avatar):
+        if (scene.get("character") or {}).get("matting") is True:
+            refuse_cut_out(avatar, _at(path, "character.matting"), "character_invalid")
+        character["matting"] = False
+        # its square on a plain card, not pasted on its own photo blurred (a step in brightness along its edges)
+        background = {"type": "color", "color": UNCUT_BACKGROUND} if background is None else background
+    background = normalise_background(background, _at(path, "background"))
     return {
         "script": text(scene.get("script"), _at(path, "script"), "scenes_invalid", None, free=True),
         "audio_asset_id": text(scene.get("audio_asset_id"), _at(path, "audio_asset_id"), "scenes_invalid", 64),
         "transcript": text(scene.get("transcript"), _at(path, "transcript"), "scenes_invalid", None, free=True),
-        "avatar": _avatar(scene["avatar"], _at(path, "avatar")),
+        "avatar": avatar,
         "voice": text(scene.get("voice"), _at(path, "voice"), "scenes_invalid", 100),
         "language": text(scene.get("language"), _at(path, "language"), "scenes_invalid", 16),
-        "character": normalise_character(
-            scene.get("character"),
-            _at(path, "character"),
-            canvas,
-        ),
+        "character": character,
         "background": background,
         "overlays": normalise_overlays(scene.get("overlays"), _at(path, "overlays")),
         "transition": normalise_transition(scene.get("transition"), _at(path, "transition")),
     }
+
+
+#: the background a presenter that cannot be cut out stands on when the scene names none
+UNCUT_BACKGROUND = "#1f2937"
+
+
+def refuse_cut_out(avatar: dict[str, str], path: str, code: str) -> None:
+    """A 422 for ``matting: true`` on a preset that cannot be cut out (``domain.presets.NOT_CUT_OUT``)."""
+    name = avatar["preset"]
+    refuse(
+        code,
+        path,
+        f"The {name} preset cannot be cut out ({NOT_CUT_OUT[name]}): it is composed in its photo's own square. "
+        "Leave matting out (or false), or use a portrait of your own.",
+    )
 
 
 def _avatar(raw: Any, path: str) -> dict[str, str]:

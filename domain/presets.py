@@ -30,6 +30,19 @@ LICENCES: dict[str, str] = {
 
 DEFAULT_PRESET = "astronaut"
 
+#: presets the person segmenter cannot cut out cleanly, and why: a composed video shows them in their photo's own
+#: square (``matting`` false), never cut out. The cameraman is a profile photo with a camera held to his face: the
+#: segmenter keeps the grey sky between face and camera as part of him, and the camera, half inside the face's box,
+#: tore as the head moved (an animation supervisor's sign-off, 2026-12-08)
+NOT_CUT_OUT: dict[str, str] = {
+    "cameraman": "a profile photo with a camera held to the face, which the segmenter cannot part from the sky",
+}
+
+
+def cuts_out(avatar: dict[str, str]) -> bool:
+    """Whether a scene's ``avatar`` (``{"preset": name}`` or ``{"asset_id": id}``) may be cut out (``matting``)."""
+    return avatar.get("preset") not in NOT_CUT_OUT
+
 
 def preset_path(name: str) -> Path:
     """The portrait file of a preset; a 422 ``avatar_preset_unknown`` otherwise."""

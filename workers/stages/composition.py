@@ -22,6 +22,7 @@ from domain.composition import scene_text
 from domain.drafts import DRAFT_LABEL, draft_canvas
 from domain.errors import JobFailure
 from domain.models import Asset
+from domain.presets import cuts_out
 from media.compose import (
     MATTE_VERSION,
     Background,
@@ -107,6 +108,12 @@ def scene_specs(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**base, **{k: scene.get(k) for k in SCENE_KEYS}} for scene in spec["composition"]["scenes"]]
 
 
+def _uncut_where_asked(scene: dict[str, Any], character: dict[str, Any]) -> dict[str, Any]:
+    """A rendition's ``character`` for ``scene``: not cut out where the scene's portrait cannot be
+    (``domain.presets.cuts_out``), though the rendition's own character says ``matting`` for every scene."""
+    return character if cuts_out(scene["avatar"]) else {**character, "matting": False}
+
+
 def job_cuts(attempt: Attempt) -> list[Cut]:
     """The canvases this job renders, main first then each rendition, at draft scale for a draft; each carries its own
     characters and captions.
@@ -124,7 +131,10 @@ def job_cuts(attempt: Attempt) -> list[Cut]:
     canvas = (comp["canvas"]["width"], comp["canvas"]["height"])
     for n, rendition in enumerate(comp.get("renditions") or [], start=1):
         size = (rendition["canvas"]["width"], rendition["canvas"]["height"])
-        characters = [rendition.get("character") or rendition_character(s["character"], canvas, size) for s in scenes]
+        characters = [
+            _uncut_where_asked(s, rendition.get("character") or rendition_character(s["character"], canvas, size))
+            for s in scenes
+        ]
         cuts.append(
             Cut(
                 f"r{n}",

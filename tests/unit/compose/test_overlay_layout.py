@@ -267,12 +267,12 @@ def test_a_job_that_names_no_background_shows_a_person_not_a_square_pasted_on_it
     width, height = canvas
     body = {
         "script": "Two ships collided at dawn.",
-        "avatar": "cameraman",
+        "avatar": "astronaut_wide",  # the cameraman was judged here until he was no longer cut out (NOT_CUT_OUT)
         "canvas": {"width": width, "height": height},
     }
     composition = normalise_composition(body)
     character = composition["scenes"][0]["character"]
-    image = Path("domain/presets/portraits/cameraman.png").read_bytes()
+    image = Path("domain/presets/portraits/astronaut_wide.png").read_bytes()
     rgb = decode_portrait(image)
     matte = portrait_matte(rgb) if character["matting"] else None
     frame = still(composition, Portrait(rgb, analyze_portrait(image), matte), with_defaults({}), 0.0, lambda _: b"")

@@ -537,3 +537,33 @@ def test_a_rendition_that_restyles_its_presenter_cuts_it_out_as_a_scene_does():
     got = normalise_composition(composed(renditions=[{"canvas": {"width": 1080, "height": 1920}, "character": {}}]))
     assert got["scenes"][0]["character"]["matting"] is True
     assert got["renditions"][0]["character"]["matting"] is True
+
+
+# --- presets that cannot be cut out ------------------------------------------------------------------
+def test_the_cameraman_is_composed_in_his_photos_square_on_a_plain_card_and_never_cut_out():
+    """An animation supervisor's sign-off (2026-12-08): cut out, the cameraman kept the sky between his face and
+    his camera, and the camera tore as his head moved. He is composed uncut: matting false, and with no background
+    named a plain card rather than his own photo blurred behind his square."""
+    scene = normalise_composition(composed(avatar="cameraman"))["scenes"][0]
+    assert scene["character"]["matting"] is False
+    assert scene["background"]["type"] == "color"
+    given = normalise_composition(composed(avatar="cameraman", background={"type": "portrait"}))["scenes"][0]
+    assert given["background"]["type"] == "portrait" and given["character"]["matting"] is False
+    astronaut = normalise_composition(composed())["scenes"][0]
+    assert astronaut["character"]["matting"] is True and astronaut["background"]["type"] == "portrait"
+
+
+def test_asking_to_cut_the_cameraman_out_is_refused_naming_the_field():
+    problem = refused(composed(avatar="cameraman", character={"matting": True}))
+    assert (problem.code, problem.errors) == (
+        "character_invalid",
+        {"character.matting": problem.errors["character.matting"]},
+    )
+    assert "cannot be cut out" in problem.detail
+    body = with_scenes(
+        SCENE,
+        {**SCENE, "avatar": "cameraman"},
+        renditions=[{"canvas": {"width": 1080, "height": 1080}, "character": {"matting": True}}],
+    )
+    problem = refused(body)
+    assert problem.code == "renditions_invalid" and "renditions[0].character.matting" in json.dumps(problem.errors)
