@@ -49,7 +49,7 @@ def test_a_base_that_cannot_be_imported_stops_the_build(tmp_path):
             "podman": 'case "$1" in image) exit 1 ;; import) exit 125 ;; *) exit 0 ;; esac',
             "buildah": "exit 0",
             "runc": "exit 0",
-            "mmdebstrap": 'for last; do :; done; : > "$3" 2>/dev/null; exit 0',
+            "mmdebstrap": "exit 0",
         },
     )
     env = {**os.environ, "PATH": str(path)}
