@@ -29,9 +29,12 @@ from media.images import read_image_header
 
 
 def _logging(verbose: bool = False) -> None:
+    """Set up a farm process's logging, then warn of TALKFARM_ variables that are no setting (typos)."""
+    from domain.config import warn_of_unknown_variables
     from domain.structured_logs import configure_logging
 
     configure_logging(_settings().log_format, verbose=verbose)  # TALKFARM_LOG_FORMAT: text (default) or json
+    warn_of_unknown_variables()
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

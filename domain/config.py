@@ -8,15 +8,33 @@ place that reads the environment; everything else receives a ``Settings``.
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import ipaddress
 import json
+import logging
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 PREFIX = "TALKFARM_"
 POOL_TAGS = ("cpu", "amd64-gpu", "arm64-npu")
+#: the databases the farm runs on (domain/db.py): SQLite on one machine, PostgreSQL in production
+DATABASE_DIALECTS = ("sqlite", "postgresql")
+#: TALKFARM_ variables that are not settings: read by the image build, ops scripts and tests
+OTHER_VARIABLES = frozenset(
+    PREFIX + name
+    for name in (
+        "API_PORT", "ARM64_MIRROR", "ARM64_ROOT", "BUILD", "BUILD_CA", "CHECK_FAULTS", "CHECK_JOBS",
+        "CHECK_PROJECT", "CHECK_SINK_DIR", "CHROMIUM", "FUZZ_EXAMPLES", "PAGE_REVIEW", "PAGE_SCREENSHOTS",
+        "PULL", "REGISTRY", "SERVICES", "TAG", "TEST_PG_PORT", "TEST_REDIS_DB", "TEST_REDIS_PORT",
+    )
+)  # fmt: skip
+
+log = logging.getLogger(__name__)
 
 
 def _bool(raw: str) -> bool:
@@ -32,8 +50,33 @@ def _csv(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
-def _setting(default: Any, doc: str, parse: Callable[[str], Any] | None = None) -> Any:
-    return field(default=default, metadata={"doc": doc, "parse": parse})
+def _setting(
+    default: Any,
+    doc: str,
+    parse: Callable[[str], Any] | None = None,
+    *,
+    at_least: float | None = None,
+    above: float | None = None,
+    at_most: float | None = None,
+) -> Any:
+    """A setting: its default, one line of doc, how to parse its variable and, for a number, the range
+    ``resolved()`` holds it to (``at_least``/``above`` the low end, ``at_most`` the high one)."""
+    bounds = {"at_least": at_least, "above": above, "at_most": at_most}
+    return field(default=default, metadata={"doc": doc, "parse": parse, "bounds": bounds})
+
+
+def _out_of_range(value: float, bounds: Mapping[str, float | None]) -> str | None:
+    """Why a number is outside its setting's range, or None when it is inside."""
+    if not math.isfinite(value):
+        return "must be a finite number"
+    low, above, high = bounds["at_least"], bounds["above"], bounds["at_most"]
+    if low is not None and value < low:
+        return f"must be at least {low:g}" + (f" and at most {high:g}" if high is not None else "")
+    if above is not None and value <= above:
+        return f"must be more than {above:g}" + (f" and at most {high:g}" if high is not None else "")
+    if high is not None and value > high:
+        return f"must be at most {high:g}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -53,36 +96,44 @@ class Settings:
         "", "S3 endpoint for SeaweedFS/MinIO; empty means AWS. Credentials come from boto3's usual chain."
     )
     s3_region: str = _setting("us-east-1", "Region name passed to boto3.")
-    s3_multipart_threshold_mb: int = _setting(8, "Uploads above this size use S3 multipart upload.", int)
+    s3_multipart_threshold_mb: int = _setting(8, "Uploads above this size use S3 multipart upload.", int, at_least=1)
     public_url: str = _setting(
         "", "Base URL clients reach the API at; used for local-storage download links. Default: the request's host."
     )
-    output_url_expiry_s: int = _setting(3600, "Lifetime of a signed output link, in seconds.", int)
+    output_url_expiry_s: int = _setting(
+        3600, "Lifetime of a signed output link, in seconds.", int, above=0, at_most=7 * 24 * 3600
+    )
 
     # --- pools and workers -------------------------------------------------
     pools: tuple[str, ...] = _setting(
         ("cpu",), "Pool tags this farm has, comma-separated: cpu, amd64-gpu, arm64-npu.", _csv
     )
-    heartbeat_interval_s: float = _setting(5.0, "How often workers and running attempts heartbeat.", float)
-    worker_dead_after_s: float = _setting(30.0, "A worker or attempt silent for this long is considered gone.", float)
+    heartbeat_interval_s: float = _setting(5.0, "How often workers and running attempts heartbeat.", float, above=0)
+    worker_dead_after_s: float = _setting(
+        30.0, "A worker or attempt silent for this long is considered gone.", float, above=0
+    )
     drain_grace_s: float = _setting(
-        90.0, "On SIGTERM, time a worker has to finish or checkpoint before handing jobs back.", float
+        90.0, "On SIGTERM, time a worker has to finish or checkpoint before handing jobs back.", float, at_least=0
     )
     job_max_failures: int = _setting(
-        3, "Real failures (not interruptions) a job may have before it fails for good.", int
+        3, "Real failures (not interruptions) a job may have before it fails for good.", int, at_least=1
     )
     queued_resend_after_s: float = _setting(
-        120.0, "A queued job not picked up for this long is sent to the broker again.", float
+        120.0, "A queued job not picked up for this long is sent to the broker again.", float, above=0
     )
     pool_empty_fail_after_s: float = _setting(
         1800.0,
         "A queued job that no live worker may take (its pool is empty, or every "
         "live worker blocklisted it) fails no_worker_available after this long; 0 waits forever.",
         float,
+        at_least=0,
     )
-    idempotency_ttl_s: int = _setting(86400, "How long an Idempotency-Key is remembered.", int)
+    idempotency_ttl_s: int = _setting(86400, "How long an Idempotency-Key is remembered.", int, above=0)
     storage_wait_limit_s: float = _setting(
-        600.0, "While storage is unreachable a job waits this long before failing storage_unavailable.", float
+        600.0,
+        "While storage is unreachable a job waits this long before failing storage_unavailable.",
+        float,
+        at_least=0,
     )
     work_retention_h: float = _setting(
         168.0,
@@ -95,60 +146,66 @@ class Settings:
     # A cut network leaves connections hanging rather than reset; without these
     # a worker, the scheduler or the API would wait on one for many minutes.
     db_connect_timeout_s: int = _setting(
-        5, "PostgreSQL: give up opening a connection after this long (libpq connect_timeout).", int
+        5, "PostgreSQL: give up opening a connection after this long (libpq connect_timeout).", int, at_least=1
     )
-    db_keepalive_idle_s: int = _setting(10, "PostgreSQL: TCP keepalive probes start after this long idle.", int)
-    db_keepalive_interval_s: int = _setting(3, "PostgreSQL: seconds between keepalive probes.", int)
+    db_keepalive_idle_s: int = _setting(
+        10, "PostgreSQL: TCP keepalive probes start after this long idle.", int, at_least=1
+    )
+    db_keepalive_interval_s: int = _setting(3, "PostgreSQL: seconds between keepalive probes.", int, at_least=1)
     db_keepalive_count: int = _setting(
-        3, "PostgreSQL: unanswered keepalive probes before the connection is dropped.", int
+        3, "PostgreSQL: unanswered keepalive probes before the connection is dropped.", int, at_least=1
     )
     db_tcp_user_timeout_s: float = _setting(
         10.0,
         "PostgreSQL: drop a connection whose sent data stays unacknowledged this long "
         "(a hung query on a cut network); 0 leaves it to the kernel (minutes).",
         float,
+        at_least=0,
     )
     db_statement_timeout_s: float = _setting(
-        120.0, "PostgreSQL: cancel any statement running longer (migrations excepted); 0: none.", float
+        120.0, "PostgreSQL: cancel any statement running longer (migrations excepted); 0: none.", float, at_least=0
     )
     db_lock_timeout_s: float = _setting(
-        30.0, "PostgreSQL: give up waiting for a row or table lock after this long; 0: never.", float
+        30.0, "PostgreSQL: give up waiting for a row or table lock after this long; 0: never.", float, at_least=0
     )
     db_idle_in_transaction_timeout_s: float = _setting(
         60.0,
         "PostgreSQL: end a session idle inside a transaction this long "
         "(a frozen or cut-off worker's locks stall the scheduler); 0: never.",
         float,
+        at_least=0,
     )
     redis_connect_timeout_s: float = _setting(
-        5.0, "Redis (broker): give up opening a connection after this long.", float
+        5.0, "Redis (broker): give up opening a connection after this long.", float, above=0
     )
     redis_socket_timeout_s: float = _setting(
-        30.0, "Redis (broker): a read or write on an open connection fails after this long.", float
+        30.0, "Redis (broker): a read or write on an open connection fails after this long.", float, above=0
     )
     redis_health_check_interval_s: int = _setting(
-        10, "Redis (broker): ping a connection idle this long before using it again.", int
+        10, "Redis (broker): ping a connection idle this long before using it again.", int, at_least=0
     )
-    s3_connect_timeout_s: float = _setting(5.0, "S3: give up opening a connection after this long.", float)
+    s3_connect_timeout_s: float = _setting(5.0, "S3: give up opening a connection after this long.", float, above=0)
     s3_read_timeout_s: float = _setting(
-        60.0, "S3: a read on an open connection fails after this long (then botocore retries).", float
+        60.0, "S3: a read on an open connection fails after this long (then botocore retries).", float, above=0
     )
     s3_max_attempts: int = _setting(
-        5, "S3: attempts of one request, the first included (botocore's standard retry mode).", int
+        5, "S3: attempts of one request, the first included (botocore's standard retry mode).", int, at_least=1
     )
 
     # --- limits on what callers send ----------------------------------------
-    max_script_chars: int = _setting(20000, "Longest script accepted (about 20 minutes of speech).", int)
-    max_asset_bytes: int = _setting(25 * 1024 * 1024, "Largest upload accepted by POST /v1/assets.", int)
-    max_audio_s: float = _setting(1200.0, "Longest narration audio accepted, in seconds.", float)
+    max_script_chars: int = _setting(20000, "Longest script accepted (about 20 minutes of speech).", int, at_least=1)
+    max_asset_bytes: int = _setting(25 * 1024 * 1024, "Largest upload accepted by POST /v1/assets.", int, at_least=1)
+    max_audio_s: float = _setting(1200.0, "Longest narration audio accepted, in seconds.", float, above=0)
     # background videos, judged from their container header before any frame is decoded
     max_video_bytes: int = _setting(
-        64 * 1024 * 1024, "Largest video upload (a background) accepted by POST /v1/assets.", int
+        64 * 1024 * 1024, "Largest video upload (a background) accepted by POST /v1/assets.", int, at_least=1
     )
-    max_video_s: float = _setting(600.0, "Longest background video accepted, in seconds.", float)
-    max_video_side: int = _setting(3840, "Longest side of a background video, in pixels.", int)
-    max_video_pixels: int = _setting(3840 * 2160, "Most pixels in one frame of a background video (4K UHD).", int)
-    max_video_fps: float = _setting(60.0, "Highest frame rate of a background video.", float)
+    max_video_s: float = _setting(600.0, "Longest background video accepted, in seconds.", float, above=0)
+    max_video_side: int = _setting(3840, "Longest side of a background video, in pixels.", int, at_least=1)
+    max_video_pixels: int = _setting(
+        3840 * 2160, "Most pixels in one frame of a background video (4K UHD).", int, at_least=1
+    )
+    max_video_fps: float = _setting(60.0, "Highest frame rate of a background video.", float, above=0)
 
     # --- rendering -----------------------------------------------------------
     models: str = _setting(
@@ -160,8 +217,11 @@ class Settings:
         "Frames from concurrent jobs run through the model in one call, at most this "
         "many (benchmarks/batching.py picked 4 on the CPU; raise it on accelerators).",
         int,
+        at_least=1,
     )
-    render_max_batch_delay_ms: float = _setting(2.0, "Longest a frame waits for others to fill a batch.", float)
+    render_max_batch_delay_ms: float = _setting(
+        2.0, "Longest a frame waits for others to fill a batch.", float, at_least=0
+    )
 
     # --- sound ---------------------------------------------------------------
     loudness_target_lufs: float = _setting(
@@ -226,6 +286,7 @@ class Settings:
         "Request-time webhook name look-ups that run at once per API process, slow ones included; "
         "when all are held, a new look-up is a 503 webhook_lookup_busy.",
         int,
+        at_least=1,
     )
     webhook_lookup_per_tenant: int = _setting(
         2,
@@ -243,21 +304,24 @@ class Settings:
         65536,
         "At most this much of a receiver's answer is read (the body is not used); an endless body costs no more.",
         int,
+        at_least=0,
     )
     webhook_receiver_in_flight: int = _setting(
         2,
         "Attempts to one receiver (a tenant's scheme, host and port) that "
         "run at once in a webhook worker; more wait a few seconds.",
         int,
+        at_least=1,
     )
     webhook_breaker_failures: int = _setting(
         5,
         "Attempts in a row without an HTTP answer after which a receiver's "
         "circuit opens: its deliveries fail at once, without network.",
         int,
+        at_least=1,
     )
     webhook_breaker_cooldown_s: float = _setting(
-        300.0, "How long an open circuit stays open before one trial attempt.", float
+        300.0, "How long an open circuit stays open before one trial attempt.", float, at_least=0
     )
     webhook_retry_schedule: tuple[str, ...] = _setting(
         ("5", "300", "1800", "7200", "18000", "36000", "36000"),
@@ -271,6 +335,7 @@ class Settings:
         "/metrics is computed at most once per this many seconds per API "
         "process, whatever the request rate; scrapes in between get the last copy.",
         float,
+        at_least=0,
     )
     metrics_key: str = _setting("", "Bearer key that opens /metrics from any address; empty: no key opens it.")
     metrics_allow_from: tuple[str, ...] = _setting(
@@ -286,18 +351,22 @@ class Settings:
     )
 
     # --- tenants --------------------------------------------------------------
-    tenant_max_in_flight: int = _setting(1000, "Default limit of queued+running jobs per tenant; beyond it 429.", int)
+    tenant_max_in_flight: int = _setting(
+        1000, "Default limit of queued+running jobs per tenant; beyond it 429.", int, at_least=1
+    )
     tenant_max_asset_bytes: int = _setting(
         20 * 1024**3,
         "Most bytes one tenant's assets may take in storage together (20 GiB: 320 of the largest videos); an upload "
         "past it is a 409 asset_quota_exceeded, and deleting assets frees room.",
         int,
+        at_least=0,
     )
     tenant_max_assets: int = _setting(
         10_000,
         "Most assets one tenant may keep (the same bytes uploaded again for the same purpose count once); one more is "
         "a 409 asset_quota_exceeded.",
         int,
+        at_least=0,
     )
 
     # --- testing only ---------------------------------------------------------
@@ -369,7 +438,26 @@ class Settings:
             )
         if self.log_format not in ("text", "json"):
             raise ConfigError(f"{PREFIX}LOG_FORMAT: {self.log_format!r} is neither text nor json")
+        self._check_ranges()
+        if self.worker_dead_after_s < 2 * self.heartbeat_interval_s:
+            # an attempt stops one heartbeat before its lease ends (workers/runtime.py): a lease shorter than
+            # two heartbeats is gone before the next beat can extend it
+            raise ConfigError(
+                f"{PREFIX}WORKER_DEAD_AFTER_S ({self.worker_dead_after_s:g} s) must be at least two "
+                f"{PREFIX}HEARTBEAT_INTERVAL_S ({self.heartbeat_interval_s:g} s) long, several better (30 s vs 5 s)"
+            )
+        _check_schedule(self.webhook_retry_schedule)
+        _check_networks(self.metrics_allow_from)
+        _check_database(changes.get("database_url", self.database_url))
         return dataclasses.replace(self, **changes)
+
+    def _check_ranges(self) -> None:
+        for f in dataclasses.fields(self):
+            bounds = f.metadata["bounds"]
+            if any(bound is not None for bound in bounds.values()):
+                why = _out_of_range(getattr(self, f.name), bounds)
+                if why:
+                    raise ConfigError(f"{PREFIX}{f.name.upper()} {why}, not {getattr(self, f.name)!r}")
 
     @property
     def signs_c2pa(self) -> bool:
@@ -389,6 +477,7 @@ class Settings:
         return registry
 
     def retry_schedule(self) -> list[float]:
+        """Seconds between webhook delivery attempts; ``resolved()`` checked that each is a positive number."""
         return [float(s) for s in self.webhook_retry_schedule]
 
 
@@ -408,6 +497,59 @@ def _json_or_file(raw: str, name: str, kind: type) -> Any:
     if not isinstance(value, kind):
         raise ConfigError(f"{PREFIX}{name}: expected a JSON {kind.__name__}")
     return value
+
+
+def _check_schedule(schedule: tuple[str, ...]) -> None:
+    """Each delay of WEBHOOK_RETRY_SCHEDULE is a positive number of seconds (read now, not at the first retry)."""
+    for delay in schedule:
+        try:
+            seconds = float(delay)
+        except ValueError:
+            seconds = math.nan
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise ConfigError(
+                f"{PREFIX}WEBHOOK_RETRY_SCHEDULE: {delay!r} is not a positive number of seconds "
+                "(give seconds between attempts, comma-separated: 5,300,1800)"
+            )
+
+
+def _check_networks(entries: tuple[str, ...]) -> None:
+    """Each METRICS_ALLOW_FROM entry is an address or a CIDR, read as api/metrics.py reads it."""
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"{PREFIX}METRICS_ALLOW_FROM: {entry!r} is not an address or a CIDR ({exc})") from exc
+
+
+def _check_database(url: str) -> None:
+    """The database a DATABASE_URL names is one the farm runs on (postgresql+psycopg://… is postgresql)."""
+    dialect = urlparse(url).scheme.split("+")[0]
+    if dialect not in DATABASE_DIALECTS:
+        shown = dialect or url.split("://")[0] or url
+        raise ConfigError(
+            f"{PREFIX}DATABASE_URL: {shown!r} is not a database the farm runs on "
+            "(postgresql+psycopg://… in production, sqlite:///… on one machine)"
+        )
+
+
+def warn_of_unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Log one warning naming the TALKFARM_ variables that are no setting (a typo such as
+    TALKFARM_LOG_FROMAT is otherwise ignored without a word), each with the setting it perhaps meant.
+    A farm process calls it once as it starts, after its logging is set up; returns the names."""
+    environ = os.environ if environ is None else environ
+    known = [PREFIX + f.name.upper() for f in dataclasses.fields(Settings)]
+    unknown = sorted(n for n in environ if n.startswith(PREFIX) and n not in known and n not in OTHER_VARIABLES)
+    if unknown:
+        named = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, known, n=1)
+            named.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        log.warning(
+            "ignoring environment variable(s) that are no talkfarm setting: %s; `talkfarm settings` lists them all",
+            ", ".join(named),
+        )
+    return unknown
 
 
 class ConfigError(Exception):
