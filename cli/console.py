@@ -8,12 +8,15 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cli.client import ClientProblem, FarmClient
 from domain.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from storage import Storage
 
 #: the option every client command takes
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the API's JSON document instead.")
@@ -22,6 +25,24 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the AP
 def load_settings() -> Settings:
     try:
         return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(f"config_invalid: {exc}") from exc
+
+
+def open_farm_storage(settings: Settings) -> Storage:
+    """The storage TALKFARM_STORAGE_URL names, opened (a local folder created) as a process of the farm
+    starts, so that a URL it cannot use ends the command with ``config_invalid`` as any other setting does,
+    not with a traceback once the process is running. ``memory://`` is refused: it keeps files inside one
+    process, and the farm's API, workers and scheduler are processes of their own (``up`` too runs them so)."""
+    from storage import open_storage  # boto3 and the backends: not for the client commands
+
+    try:
+        if settings.storage_url.startswith("memory:"):
+            raise ConfigError(
+                "TALKFARM_STORAGE_URL: memory:// keeps files inside one process (it is for tests), and the farm's "
+                "API, workers and scheduler are processes of their own: use file:// or s3://"
+            )
+        return open_storage(settings)
     except ConfigError as exc:
         raise click.ClickException(f"config_invalid: {exc}") from exc
 

@@ -15,7 +15,7 @@ from cli.assets import assets
 from cli.brand import brand
 from cli.client import ClientProblem, FarmClient
 from cli.composition import compose, read_body
-from cli.console import emit_json, json_option
+from cli.console import emit_json, json_option, open_farm_storage
 from cli.console import fail as _fail
 from cli.console import load_settings as _settings
 from cli.jobs import jobs
@@ -84,10 +84,8 @@ def storage() -> None:
 @storage.command("init")
 def storage_init() -> None:
     """Create the bucket (S3) or folder (local) if missing, and check it can be used."""
-    from storage import open_storage
-
     settings = _settings()
-    store = open_storage(settings)
+    store = open_farm_storage(settings)
     store.create_if_missing()
     store.check()
     click.echo(f"storage ready: {settings.storage_url}")
@@ -183,7 +181,9 @@ def api(host: str, port: int, processes: int, threads: int) -> None:
     from api.server import serve
 
     _logging()
-    serve(_settings(), host, port, processes, threads)
+    settings = _settings()
+    open_farm_storage(settings)
+    serve(settings, host, port, processes, threads)
 
 
 @main.command()
@@ -196,6 +196,7 @@ def worker(tag: str, concurrency: int, webhooks: bool) -> None:
 
     _logging()
     settings = _settings()
+    open_farm_storage(settings)
     if webhooks:
         run_webhook_worker(settings)
         return
@@ -216,7 +217,9 @@ def scheduler(interval: float) -> None:
     from tasks.reconcile import run_forever
 
     _logging()
-    run_forever(_settings(), interval)
+    settings = _settings()
+    open_farm_storage(settings)
+    run_forever(settings, interval)
 
 
 @main.command()
@@ -227,7 +230,9 @@ def up(host: str, port: int) -> None:
     from cli.up import run_up
 
     _logging()
-    sys.exit(run_up(_settings(), host, port))
+    settings = _settings()
+    open_farm_storage(settings)
+    sys.exit(run_up(settings, host, port))
 
 
 @main.command("settings")

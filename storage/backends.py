@@ -25,4 +25,7 @@ def open_storage(settings: Settings) -> Storage:
     if backend is None:
         schemes = ", ".join(f"{scheme}://" for scheme in BACKENDS)
         raise ConfigError(f"TALKFARM_STORAGE_URL: unsupported scheme {url.scheme!r} (use one of {schemes})")
-    return backend.from_url(url, settings)
+    try:
+        return backend.from_url(url, settings)
+    except OSError as exc:  # a local folder that cannot be created
+        raise ConfigError(f"TALKFARM_STORAGE_URL: cannot use {settings.storage_url}: {exc}") from exc
