@@ -179,10 +179,12 @@ def tenants_set(
 def api(host: str, port: int, processes: int, threads: int) -> None:
     """Serve the HTTP API (gunicorn)."""
     from api.server import serve
+    from workers.runtime import warn_of_machine_watermark_key
 
     _logging()
     settings = _settings()
     open_farm_storage(settings)
+    warn_of_machine_watermark_key(settings)  # the API verifies marks with the key
     serve(settings, host, port, processes, threads)
 
 

@@ -107,6 +107,19 @@ class AttemptHandle:
             raise Interrupted("worker is draining")
 
 
+def warn_of_machine_watermark_key(settings: Settings) -> None:
+    """On PostgreSQL, the farm's processes run on several machines; with no TALKFARM_WATERMARK_KEY each
+    makes a key of its own in its DATA_DIR (media/watermark/payload_keys.py), and a mark one machine makes
+    another cannot read. A worker (which marks) and the API (which verifies) say so as they start."""
+    if settings.database_url.startswith("postgresql") and not settings.watermark_key:
+        log.warning(
+            "no TALKFARM_WATERMARK_KEY on a PostgreSQL farm: this machine marks and verifies videos with its own "
+            "key from %s; unless every machine shares that DATA_DIR, set the same TALKFARM_WATERMARK_KEY "
+            "everywhere, or marks made here cannot be read elsewhere",
+            settings.data_dir / "secrets" / "watermark-key",
+        )
+
+
 def limit_library_threads() -> None:
     """Run OpenCV's functions on the threads that call them, with no pool of its own.
 
@@ -238,6 +251,7 @@ class WorkerRuntime:
                 "no C2PA signing key configured (TALKFARM_C2PA_CERT / TALKFARM_C2PA_KEY): "
                 "videos get watermarks but no content credentials"
             )
+        warn_of_machine_watermark_key(self.settings)
         self._thread = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         self._thread.start()
         log.info(
