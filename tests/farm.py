@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -203,6 +204,17 @@ def lone_api(
     finally:
         api.terminate()
         api.wait(timeout=30)
+
+
+def raw_reply(port: int, raw: bytes) -> tuple[bytes, bytes]:
+    """Send ``raw`` bytes to the API on ``port`` and read until it closes: the answer's head and body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(raw)
+        reply = b""
+        while chunk := conn.recv(65536):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    return head, body
 
 
 def _answers(base: str) -> bool:

@@ -5,12 +5,10 @@ by a real `talkfarm api` under gunicorn. gunicorn's own answer is text/html."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 import requests
 
-from tests.farm import lone_api
+from tests.farm import lone_api, raw_reply
 
 pytestmark = pytest.mark.integration
 
@@ -64,13 +62,8 @@ def test_too_many_headers_and_an_oversized_header_are_431_problems(api):
 )
 def test_a_request_the_server_cannot_parse_is_a_400_problem(api, raw):
     _, port, _ = api
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-        conn.sendall(raw)
-        reply = b""
-        while chunk := conn.recv(65536):
-            reply += chunk
-    head, _, body = reply.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 400 Bad Request"), reply[:300]
+    head, body = raw_reply(port, raw)
+    assert head.startswith(b"HTTP/1.1 400 Bad Request"), head[:300]
     assert b"\r\nContent-Type: application/problem+json" in head
     assert b'"code": "bad_request"' in body
 

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from tests.farm import lone_api
+from tests.farm import lone_api, raw_reply
 
 pytestmark = pytest.mark.integration
 
@@ -102,11 +102,6 @@ def test_a_malformed_chunk_in_a_body_is_a_400_problem_not_a_500(api):
         f"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\n"
         "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"
     ).encode()
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-        conn.sendall(raw)
-        reply = b""
-        while chunk := conn.recv(65536):
-            reply += chunk
-    head, _, body = reply.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 400"), reply[:300]
+    head, body = raw_reply(port, raw)
+    assert head.startswith(b"HTTP/1.1 400"), head[:300]
     assert b"Content-Type: application/problem+json" in head and json.loads(body)["code"] == "bad_request"

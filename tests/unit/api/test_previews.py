@@ -263,13 +263,12 @@ def test_a_lower_third_of_a_set_size_taken_for_the_final_is_taken_for_its_draft(
         assert taken.status_code == 202, (draft, taken.get_json())
 
 
-def test_the_text_fit_check_measures_a_bounded_number_of_layouts(alpha, monkeypatch):
-    """50 scenes of 20 text overlays on 5 canvases, a draft: 10,000 layouts at about 1 ms each held the request for
-    29 s. Each text is measured once per canvas size, and at most TEXT_FIT_LAYOUTS a request."""
+def measured_texts(monkeypatch) -> list[str]:
+    """The texts the API lays out to check they fit, in order, from now on (its cache of layouts emptied)."""
     import api.intake
     from media.compose import text_overflows
 
-    measured = []
+    measured: list[str] = []
 
     def counting(*args, **kwargs):
         measured.append(args[0]["text"])
@@ -277,6 +276,15 @@ def test_the_text_fit_check_measures_a_bounded_number_of_layouts(alpha, monkeypa
 
     monkeypatch.setattr(api.intake, "text_overflows", counting)
     api.intake._overflows.cache_clear()
+    return measured
+
+
+def test_the_text_fit_check_measures_a_bounded_number_of_layouts(alpha, monkeypatch):
+    """50 scenes of 20 text overlays on 5 canvases, a draft: 10,000 layouts at about 1 ms each held the request for
+    29 s. Each text is measured once per canvas size, and at most TEXT_FIT_LAYOUTS a request."""
+    import api.intake
+
+    measured = measured_texts(monkeypatch)
     scene = {
         "script": "Good evening.",
         "avatar": "astronaut",
@@ -328,16 +336,8 @@ def test_the_text_fit_check_measures_a_bounded_number_of_characters(alpha, monke
     4.8 CPU-s to accept (2026-12-08). At most TEXT_FIT_CHARS characters are laid out a request; the job is
     accepted, and the worker shrinks what was not measured."""
     import api.intake
-    from media.compose import text_overflows
 
-    measured = []
-
-    def counting(*args, **kwargs):
-        measured.append(args[0]["text"])
-        return text_overflows(*args, **kwargs)
-
-    monkeypatch.setattr(api.intake, "text_overflows", counting)
-    api.intake._overflows.cache_clear()
+    measured = measured_texts(monkeypatch)
     words = "the news at nine with the weather and the markets after the break".split()
 
     def label(i: int, n: int) -> dict:
