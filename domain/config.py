@@ -263,12 +263,16 @@ class Settings:
         "Seconds an API thread waits for a request's head and the start of its body before the pace below applies; "
         "a client later than that is answered 408 request_timeout and its connection closed.",
         float,
+        above=0,
+        at_most=300,
     )
     api_read_min_bytes_per_s: int = _setting(
         32768,
         "The slowest pace, in bytes a second on average after the grace, at which the API reads a request: a "
         "25 MiB upload may take 13 minutes. A client trickling slower (a slowloris) holds its thread no longer.",
         int,
+        at_least=1024,
+        at_most=1 << 30,
     )
 
     # --- webhooks -------------------------------------------------------------
@@ -426,10 +430,6 @@ class Settings:
                 f"{PREFIX}WEBHOOK_TIMEOUT_S must be within 0..50 s: a delivery still running after "
                 "60 s would be handed out a second time"
             )
-        if not 0 < self.api_read_grace_s <= 300:
-            raise ConfigError(f"{PREFIX}API_READ_GRACE_S must be within 0..300 s")
-        if not 1024 <= self.api_read_min_bytes_per_s <= 1 << 30:
-            raise ConfigError(f"{PREFIX}API_READ_MIN_BYTES_PER_S must be within 1024..1073741824")
         if not 0 < self.webhook_lookup_timeout_s <= 30:  # a request waits for it: it must stay short
             raise ConfigError(f"{PREFIX}WEBHOOK_LOOKUP_TIMEOUT_S must be within 0..30 s")
         if not 1 <= self.webhook_lookup_per_tenant <= self.webhook_lookup_threads:

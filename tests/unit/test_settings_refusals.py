@@ -34,6 +34,9 @@ def settings_from(tmp_path, **variables):
         ("RENDER_MAX_BATCH_SIZE", "0", "must be at least 1"),
         ("WEBHOOK_BREAKER_FAILURES", "0", "must be at least 1"),
         ("TENANT_MAX_IN_FLIGHT", "0", "must be at least 1"),
+        ("API_READ_GRACE_S", "0", "must be more than 0 and at most 300"),
+        ("API_READ_GRACE_S", "301", "must be at most 300"),
+        ("API_READ_MIN_BYTES_PER_S", "1000", "must be at least 1024"),
     ],
 )
 def test_a_number_outside_its_range_is_refused_naming_the_variable(tmp_path, name, value, complaint):
@@ -49,8 +52,6 @@ def test_every_number_has_a_range_or_a_check_of_its_own(tmp_path):
         "true_peak_ceiling_dbtp",
         "watermark_opacity",
         "webhook_timeout_s",
-        "api_read_grace_s",
-        "api_read_min_bytes_per_s",
         "webhook_lookup_timeout_s",
         "webhook_lookup_per_tenant",
     }
