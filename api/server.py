@@ -83,8 +83,8 @@ class _PacedConn(TConn):  # type: ignore[misc]  # gunicorn ships no type hints
     """A connection whose HTTP/1 requests are read through ``ReadPace``."""
 
     pace: ReadPace | None = None
-    grace_s: float = 10.0
-    min_bytes_per_s: int = 32768
+    grace_s: float  # set by ProblemWorker.enqueue_req
+    min_bytes_per_s: int
 
     def init(self) -> None:
         super().init()
@@ -102,8 +102,9 @@ class ProblemWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no ty
     Each request is read at a pace (``ReadPace``): within ``read_grace_s``, then ``read_min_bytes_per_s``;
     a slower client is answered 408 ``request_timeout`` and let go."""
 
-    read_grace_s = 10.0
-    read_min_bytes_per_s = 32768
+    #: from TALKFARM_API_READ_GRACE_S and TALKFARM_API_READ_MIN_BYTES_PER_S: ``serve`` makes the worker class with them
+    read_grace_s: float
+    read_min_bytes_per_s: int
 
     def enqueue_req(self, conn):
         if type(conn) is TConn:  # a new connection: read its requests at a pace
