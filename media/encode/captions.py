@@ -195,7 +195,7 @@ def _without_orphans(screen: list[ScreenCue]) -> list[ScreenCue]:
         lines = _lines(_units(joined_words([" ".join(first[2]), " ".join(second[2])])))
         return (first[0], second[1], lines) if len(lines) <= MAX_LINES else None
 
-    return _joined_lone_cues(screen, lambda cue: (cue[0], cue[1]), size, joined, gap=lambda g: abs(g))
+    return _joined_lone_cues(screen, lambda cue: (cue[0], cue[1]), size, joined, gap=abs)
 
 
 _Cue = TypeVar("_Cue")
